@@ -1,0 +1,2 @@
+//! gochan benches
+fn main() {}

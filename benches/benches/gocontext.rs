@@ -1,0 +1,2 @@
+//! gocontext benches
+fn main() {}

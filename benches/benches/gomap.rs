@@ -1,0 +1,2 @@
+//! gomap benches
+fn main() {}

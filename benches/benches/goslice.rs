@@ -1,0 +1,2 @@
+//! goslice benches
+fn main() {}

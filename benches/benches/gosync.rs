@@ -1,0 +1,2 @@
+//! gosync benches
+fn main() {}

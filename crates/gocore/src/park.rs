@@ -1,0 +1,488 @@
+//! Parking: how a blocked operation sleeps and how its counterpart wakes it.
+//!
+//! In Go a goroutine that must wait on a channel or a semaphore calls
+//! `gopark`: it records itself in a `sudog` on the object's wait queue and
+//! gives up its thread. The goroutine that makes progress possible dequeues the
+//! `sudog` and calls `goready`. gort has no goroutines, so the waiting party is
+//! one of three things, and this module gives them one shape:
+//!
+//! ```text
+//!   waiter side (Park::park)          waker side (what sits in the queue)
+//!   ------------------------          -----------------------------------
+//!   OS thread      ThreadPark   <---  Waker  (Waker::from(Arc<ThreadPark>))
+//!   async task     the executor <---  Waker  (Context::waker())
+//!   no_std / RTOS  SpinPark or  <---  Waker  (waker(Arc<YourPark>))
+//!                  your own Park
+//! ```
+//!
+//! The **queue side is always a [`core::task::Waker`]**, so a channel's wait
+//! queue holds threads and async tasks alike and wakes them the same way. The
+//! **waiting side** implements [`Park`]: a one-bit token that
+//! [`Park::unpark`] sets and [`Park::park`] waits for and clears (the
+//! semantics of `std::thread::park`).
+//!
+//! # Invariants
+//!
+//! - I1. An `unpark` that happens before `park` is not lost: the token stays
+//!   set and the next `park` returns at once (Go's `semrelease` before
+//!   `semacquire` sleeps is never lost either).
+//! - I2. Tokens do not count: several `unpark`s before one `park` wake it once.
+//! - I3. `park` may return because of a token left by an earlier, abandoned
+//!   wait. Callers therefore always re-check their own condition in a loop.
+//!
+//! # Choosing a parker on `no_std`
+//!
+//! [`SpinPark`] needs nothing but atomics: it spins with [`Backoff`] until the
+//! token is set. On an RTOS, implement [`Park`] with a task notification or a
+//! binary semaphore and hand queues [`waker(Arc<YourPark>)`](waker).
+
+use core::time::Duration;
+
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+use crate::atomic::{AtomicBool, Ordering};
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+use crate::backoff::Backoff;
+
+/// A parking place for one waiting party: a token that [`Park::unpark`] sets
+/// and [`Park::park`] consumes.
+///
+/// Go: `gopark` / `goready` (runtime/proc.go).
+///
+/// # Examples
+///
+/// A spinning parker woken from another thread:
+///
+/// ```
+/// # #[cfg(feature = "std")] {
+/// use std::sync::Arc;
+/// use gocore::park::{Park, SpinPark};
+///
+/// let p = Arc::new(SpinPark::new());
+/// let q = Arc::clone(&p);
+/// let t = std::thread::spawn(move || q.unpark());
+/// p.park(); // returns once the token is set
+/// t.join().unwrap();
+/// # }
+/// ```
+pub trait Park {
+    /// Blocks until the token is set, then clears it (I1, I3).
+    fn park(&self);
+
+    /// Sets the token and wakes the parked party, if any (I2).
+    fn unpark(&self);
+}
+
+/// A [`Park`] that can also give up after a timeout.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "std")] {
+/// use std::time::Duration;
+/// use gocore::park::{ParkTimeout, ThreadPark};
+/// let p = ThreadPark::new();
+/// assert!(!p.park_timeout(Duration::from_millis(1))); // nobody unparked us
+/// # }
+/// ```
+pub trait ParkTimeout: Park {
+    /// Like [`Park::park`] but returns `false` once `timeout` has passed
+    /// without the token being set; `true` if the token was consumed.
+    fn park_timeout(&self, timeout: Duration) -> bool;
+}
+
+/// A parker that spins with back-off until its token is set.
+///
+/// It needs only atomics, so it works on any `no_std` target with
+/// compare-and-swap. It burns the CPU while it waits: on an RTOS prefer your
+/// own [`Park`].
+///
+/// # Examples
+///
+/// ```
+/// use gocore::park::{Park, SpinPark};
+/// let p = SpinPark::new();
+/// p.unpark(); // the token is kept (I1) ...
+/// p.park(); // ... so this returns at once
+/// ```
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+#[derive(Debug, Default)]
+pub struct SpinPark {
+    token: AtomicBool,
+}
+
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+impl SpinPark {
+    /// Creates a parker with no token set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let _ = gocore::park::SpinPark::new();
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        SpinPark {
+            token: AtomicBool::new(false),
+        }
+    }
+
+    /// Creates a parker with no token set.
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        SpinPark {
+            token: AtomicBool::new(false),
+        }
+    }
+
+    fn try_take(&self) -> bool {
+        // Acquire pairs with the Release in `unpark`: whatever the waker wrote
+        // before unparking is visible once the token is taken.
+        self.token.load(Ordering::Relaxed) && self.token.swap(false, Ordering::Acquire)
+    }
+}
+
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+impl Park for SpinPark {
+    fn park(&self) {
+        let backoff = Backoff::new();
+        while !self.try_take() {
+            backoff.snooze();
+        }
+    }
+
+    fn unpark(&self) {
+        self.token.store(true, Ordering::Release);
+    }
+}
+
+#[cfg(feature = "std")]
+pub use thread::{block_on, current_waker, ThreadPark};
+
+#[cfg(feature = "std")]
+mod thread {
+    use super::{Park, ParkTimeout};
+    use crate::atomic::{AtomicBool, Ordering};
+    use core::future::Future;
+    use core::pin::pin;
+    use core::task::{Context, Poll, Waker};
+    use core::time::Duration;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    #[cfg(loom)]
+    use loom::thread::{self as threads, Thread};
+    #[cfg(not(loom))]
+    use std::thread::{self as threads, Thread};
+
+    /// Parks an OS thread: the `std` parker.
+    ///
+    /// Made by the thread that will park on it; any thread may unpark it. It is
+    /// also a [`Waker`] source (`Waker::from(Arc<ThreadPark>)`), so a blocked
+    /// thread waits in the same queues as async tasks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gocore::park::{Park, ThreadPark};
+    ///
+    /// let p = Arc::new(ThreadPark::new());
+    /// let waker = std::task::Waker::from(Arc::clone(&p));
+    /// let t = std::thread::spawn(move || waker.wake());
+    /// p.park();
+    /// t.join().unwrap();
+    /// ```
+    #[derive(Debug)]
+    pub struct ThreadPark {
+        thread: Thread,
+        notified: AtomicBool,
+    }
+
+    impl ThreadPark {
+        /// Creates a parker for the calling thread.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let _ = gocore::park::ThreadPark::new();
+        /// ```
+        pub fn new() -> Self {
+            ThreadPark {
+                thread: threads::current(),
+                notified: AtomicBool::new(false),
+            }
+        }
+
+        fn try_take(&self) -> bool {
+            // Acquire pairs with `unpark`'s Release (I1).
+            self.notified.swap(false, Ordering::Acquire)
+        }
+    }
+
+    impl Default for ThreadPark {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Park for ThreadPark {
+        fn park(&self) {
+            while !self.try_take() {
+                // std's own token may wake us spuriously; the loop absorbs it.
+                threads::park();
+            }
+        }
+
+        fn unpark(&self) {
+            self.notified.store(true, Ordering::Release);
+            self.thread.unpark();
+        }
+    }
+
+    #[cfg(not(loom))]
+    impl ParkTimeout for ThreadPark {
+        fn park_timeout(&self, timeout: Duration) -> bool {
+            let start = std::time::Instant::now();
+            loop {
+                if self.try_take() {
+                    return true;
+                }
+                let elapsed = start.elapsed();
+                if elapsed >= timeout {
+                    return false;
+                }
+                std::thread::park_timeout(timeout - elapsed);
+            }
+        }
+    }
+
+    #[cfg(loom)]
+    impl ParkTimeout for ThreadPark {
+        /// Under loom there is no clock: a timed park is one yield.
+        fn park_timeout(&self, _timeout: Duration) -> bool {
+            if self.try_take() {
+                return true;
+            }
+            loom::thread::yield_now();
+            self.try_take()
+        }
+    }
+
+    impl Wake for ThreadPark {
+        fn wake(self: Arc<Self>) {
+            self.unpark();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.unpark();
+        }
+    }
+
+    #[cfg(not(loom))]
+    std::thread_local! {
+        static CURRENT: (Arc<ThreadPark>, Waker) = {
+            let park = Arc::new(ThreadPark::new());
+            let waker = Waker::from(Arc::clone(&park));
+            (park, waker)
+        };
+    }
+
+    /// Returns the calling thread's cached parker and a [`Waker`] for it.
+    ///
+    /// Blocking operations put the waker in a wait queue and park on the
+    /// parker; caching both makes a blocking call allocation-free.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocore::park::{current_waker, Park};
+    /// let (park, waker) = current_waker();
+    /// waker.wake_by_ref();
+    /// park.park(); // returns: the token was set
+    /// ```
+    pub fn current_waker() -> (Arc<ThreadPark>, Waker) {
+        #[cfg(not(loom))]
+        {
+            CURRENT.with(|(p, w)| (Arc::clone(p), w.clone()))
+        }
+        #[cfg(loom)]
+        {
+            let park = Arc::new(ThreadPark::new());
+            let waker = Waker::from(Arc::clone(&park));
+            (park, waker)
+        }
+    }
+
+    /// Runs a future to completion on the calling thread, parking between polls.
+    ///
+    /// A minimal executor for tests, examples and synchronous callers of
+    /// async code; it pulls in no runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let v = gocore::park::block_on(async { 40 + 2 });
+    /// assert_eq!(v, 42);
+    /// ```
+    pub fn block_on<F: Future>(fut: F) -> F::Output {
+        let mut fut = pin!(fut);
+        let (park, waker) = current_waker();
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            park.park();
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+pub use self::waker::waker;
+
+#[cfg(feature = "alloc")]
+mod waker {
+    use super::Park;
+    use alloc::sync::Arc;
+    use alloc::task::Wake;
+    use core::task::Waker;
+
+    struct WakeParked<P>(Arc<P>);
+
+    impl<P: Park + Send + Sync + 'static> Wake for WakeParked<P> {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// Turns any parker into a [`Waker`] that unparks it, so it can wait in a
+    /// channel's or a lock's queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gocore::park::{waker, Park, SpinPark};
+    /// let p = Arc::new(SpinPark::new());
+    /// waker(&p).wake();
+    /// p.park(); // returns at once: the waker set the token
+    /// ```
+    pub fn waker<P: Park + Send + Sync + 'static>(park: &Arc<P>) -> Waker {
+        Waker::from(Arc::new(WakeParked(Arc::clone(park))))
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[test]
+    fn unpark_before_park_is_not_lost() {
+        let p = ThreadPark::new();
+        p.unpark();
+        p.unpark(); // I2: tokens do not count
+        p.park();
+        assert!(!p.park_timeout(Duration::from_millis(1)));
+        let s = SpinPark::new();
+        s.unpark();
+        s.park();
+        assert!(!s.try_take());
+    }
+
+    #[test]
+    fn threads_hand_work_back_and_forth() {
+        // Ping-pong: each side parks until the other has advanced the counter.
+        let rounds = if cfg!(miri) { 20 } else { 2000 };
+        let counter = Arc::new(AtomicUsize::new(0));
+        let main_park = Arc::new(ThreadPark::new());
+        let (tx, rx) = std::sync::mpsc::channel::<Arc<ThreadPark>>();
+        let c2 = Arc::clone(&counter);
+        let mp = Arc::clone(&main_park);
+        let t = std::thread::spawn(move || {
+            let mine = Arc::new(ThreadPark::new());
+            tx.send(Arc::clone(&mine)).unwrap();
+            for i in 0..rounds {
+                while c2.load(Ordering::Acquire) != 2 * i + 1 {
+                    mine.park();
+                }
+                c2.store(2 * i + 2, Ordering::Release);
+                mp.unpark();
+            }
+        });
+        let other = rx.recv().unwrap();
+        for i in 0..rounds {
+            counter.store(2 * i + 1, Ordering::Release);
+            other.unpark();
+            while counter.load(Ordering::Acquire) != 2 * i + 2 {
+                main_park.park();
+            }
+        }
+        t.join().unwrap();
+        assert_eq!(counter.load(Ordering::Relaxed), 2 * rounds);
+    }
+
+    #[test]
+    fn park_timeout_times_out_and_wakes() {
+        let p = Arc::new(ThreadPark::new());
+        let start = std::time::Instant::now();
+        assert!(!p.park_timeout(Duration::from_millis(20)));
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        let waker = std::task::Waker::from(Arc::clone(&p));
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(5));
+            waker.wake();
+        });
+        assert!(p.park_timeout(Duration::from_secs(10)));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn spin_park_wakes_across_threads_through_a_waker() {
+        let p = Arc::new(SpinPark::new());
+        let w = waker(&p);
+        let t = std::thread::spawn(move || w.wake());
+        p.park();
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn block_on_drives_a_future_woken_from_another_thread() {
+        struct Flag(Arc<std::sync::Mutex<(bool, Option<std::task::Waker>)>>);
+        impl core::future::Future for Flag {
+            type Output = u32;
+            fn poll(
+                self: core::pin::Pin<&mut Self>,
+                cx: &mut core::task::Context<'_>,
+            ) -> core::task::Poll<u32> {
+                let mut g = self.0.lock().unwrap();
+                if g.0 {
+                    core::task::Poll::Ready(7)
+                } else {
+                    g.1 = Some(cx.waker().clone());
+                    core::task::Poll::Pending
+                }
+            }
+        }
+        let shared = Arc::new(std::sync::Mutex::new((false, None::<std::task::Waker>)));
+        let s2 = Arc::clone(&shared);
+        let t = std::thread::spawn(move || loop {
+            let mut g = s2.lock().unwrap();
+            if let Some(w) = g.1.take() {
+                g.0 = true;
+                w.wake();
+                return;
+            }
+            drop(g);
+            std::thread::yield_now();
+        });
+        assert_eq!(block_on(Flag(shared)), 7);
+        t.join().unwrap();
+    }
+}

@@ -1,0 +1,2 @@
+//! The gort task runner (see `cargo xtask help`).
+fn main() {}
