@@ -258,3 +258,8 @@ mod tests {
         assert_eq!(percentiles(&mut []).max, 0.0);
     }
 }
+
+/// The root README's Rust examples run as doctests here.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct RootReadmeDoctests;

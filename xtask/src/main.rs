@@ -1,2 +1,68 @@
-//! The gort task runner (see `cargo xtask help`).
-fn main() {}
+//! The gort task runner: `cargo xtask <task>`.
+//!
+//! Plain Rust with no dependencies, so it builds in seconds on a fresh
+//! machine (the approach of matklad's cargo-xtask). Tasks:
+//!
+//! | task | what it does |
+//! |---|---|
+//! | `ci` | the project's one test command: every check CI runs, with a summary table |
+//! | `tour [CHAPTER]` | the guided terminal tour (all chapters, or one) |
+//! | `fuzz [TARGET] [--secs N]` | run cargo-fuzz targets (all, or one) |
+//! | `bench [--quick] [--go]` | run benchmarks, write `target/bench-report.md` |
+//! | `miri [CRATE]` | the test suites under Miri |
+//! | `loom [CRATE]` | the loom models (`tests/loom_*.rs`) |
+
+mod bench;
+mod ci;
+mod cmd;
+mod fuzz;
+mod provision;
+mod workspace;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [args]
+
+tasks:
+  ci                          run every check CI runs (fmt, clippy, docs, tests, thumb and
+                              i686 builds, Miri, loom, Go oracles, fuzz smoke, packaging)
+  tour [CHAPTER|--list]       the guided tour of the crates at work
+  fuzz [TARGET] [--secs N]    run fuzz targets (default: all, 20 s each)
+  bench [--quick] [--go]      run benchmarks; report in target/bench-report.md
+  miri [CRATE]                run crate tests under Miri
+  loom [CRATE]                run loom models
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((task, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let root = workspace::root();
+    if let Err(e) = std::env::set_current_dir(&root) {
+        eprintln!("xtask: cannot enter the workspace root {}: {e}", root.display());
+        return ExitCode::FAILURE;
+    }
+    let result = match task.as_str() {
+        "ci" => ci::run(rest),
+        "tour" => cmd::Cmd::new("cargo").args(["run", "-q", "-p", "gort-tour", "--"]).args(rest).status(),
+        "fuzz" => fuzz::run(rest),
+        "bench" => bench::run(rest),
+        "miri" => ci::miri_only(rest),
+        "loom" => ci::loom_only(rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown task {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -46,6 +46,7 @@
 //! ([`park::SpinPark`]) unless you implement [`park::Park`] for your RTOS.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(not(test), warn(clippy::std_instead_of_core, clippy::std_instead_of_alloc, clippy::alloc_instead_of_core))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -64,3 +65,7 @@ pub mod rand;
 pub mod scopeguard;
 
 pub use cache_padded::CachePadded;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -166,8 +166,8 @@ mod thread {
     use core::pin::pin;
     use core::task::{Context, Poll, Waker};
     use core::time::Duration;
-    use std::sync::Arc;
-    use std::task::Wake;
+    use alloc::sync::Arc;
+    use alloc::task::Wake;
 
     #[cfg(loom)]
     use loom::thread::{self as threads, Thread};

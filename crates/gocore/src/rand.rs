@@ -200,7 +200,7 @@ pub fn seed(seed: u64) {
 mod imp {
     use super::FastRand;
     use core::cell::Cell;
-    use core::hash::{BuildHasher, Hash, Hasher};
+    use core::hash::BuildHasher;
 
     std::thread_local! {
         static STATE: Cell<u64> = Cell::new(initial_seed());
@@ -209,9 +209,7 @@ mod imp {
     /// Seeds a new thread from the OS entropy `RandomState` draws, mixed with
     /// the thread's id, so no two threads share a sequence.
     fn initial_seed() -> u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        std::thread::current().id().hash(&mut h);
-        h.finish()
+        std::collections::hash_map::RandomState::new().hash_one(std::thread::current().id())
     }
 
     pub(super) fn next_u64() -> u64 {

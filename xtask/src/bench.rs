@@ -1,0 +1,187 @@
+//! `cargo xtask bench [--quick] [--go]`: run the benchmark binaries of
+//! `benches/`, optionally the Go programs of `benches/go/*/`, and write
+//! `target/bench-report.md`.
+//!
+//! Every row is `suite, group, subject, value, unit, higher|lower` (see
+//! `benches/src/lib.rs`). In each group the first subject recorded is ours;
+//! the report gives every other subject's value and the ratio oriented so
+//! that above 1.00 means ours is better.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::cmd::Cmd;
+
+/// One parsed result row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    suite: String,
+    group: String,
+    subject: String,
+    value: f64,
+    unit: String,
+    higher_is_better: bool,
+}
+
+/// Parses rows, ignoring blank lines; reports the first malformed line.
+pub fn parse_rows(text: &str) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let [suite, group, subject, value, unit, better] = f.as_slice() else {
+            return Err(format!("line {}: expected 6 tab-separated fields: {line:?}", i + 1));
+        };
+        let value: f64 = value.parse().map_err(|_| format!("line {}: bad value {value:?}", i + 1))?;
+        let higher_is_better = match *better {
+            "higher" => true,
+            "lower" => false,
+            b => return Err(format!("line {}: expected higher or lower, got {b:?}", i + 1)),
+        };
+        rows.push(Row {
+            suite: suite.to_string(),
+            group: group.to_string(),
+            subject: subject.to_string(),
+            value,
+            unit: unit.to_string(),
+            higher_is_better,
+        });
+    }
+    Ok(rows)
+}
+
+/// Renders rows as Markdown: one table per suite, grouped, with ratios.
+pub fn render(rows: &[Row], header: &str) -> String {
+    let mut out = String::from(header);
+    let mut suites: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for r in rows {
+        suites.entry(&r.suite).or_default().push(r);
+    }
+    for (suite, rows) in suites {
+        let _ = writeln!(out, "\n## {suite}\n");
+        out.push_str("| workload | subject | value | unit | ours vs this |\n|---|---|---:|---|---:|\n");
+        let mut order: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !order.contains(&r.group.as_str()) {
+                order.push(&r.group);
+            }
+        }
+        for g in order {
+            let group: Vec<&&Row> = rows.iter().filter(|r| r.group == g).collect();
+            let ours = group[0];
+            for r in &group {
+                let ratio = if std::ptr::eq(**r, *ours) {
+                    "(ours)".to_string()
+                } else if r.value == 0.0 || ours.value == 0.0 {
+                    "n/a".to_string()
+                } else if ours.higher_is_better {
+                    format!("{:.2}x", ours.value / r.value)
+                } else {
+                    format!("{:.2}x", r.value / ours.value)
+                };
+                let _ = writeln!(out, "| {} | {} | {:.3} | {} | {} |", g, r.subject, r.value, r.unit, ratio);
+            }
+        }
+    }
+    out
+}
+
+/// The `bench` task.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let mut quick = false;
+    let mut go = false;
+    for a in args {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--go" => go = true,
+            other => return Err(format!("unknown bench flag {other:?} (expected --quick, --go)")),
+        }
+    }
+    let results = Path::new("target/bench-results");
+    let _ = std::fs::remove_dir_all(results);
+    std::fs::create_dir_all(results).map_err(|e| format!("cannot create {}: {e}", results.display()))?;
+    let abs = std::fs::canonicalize(results).map_err(|e| e.to_string())?;
+    let abs = abs.to_string_lossy().to_string();
+
+    let mut cmd = Cmd::new("cargo").args(["bench", "-p", "gort-benches"]).env("GORT_BENCH_RESULTS", &abs);
+    if quick {
+        cmd = cmd.env("GORT_BENCH_QUICK", "1");
+    }
+    cmd.status()?;
+
+    let mut text = String::new();
+    let mut files: Vec<_> = std::fs::read_dir(results)
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tsv"))
+        .collect();
+    files.sort();
+    for f in files {
+        text.push_str(&std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?);
+    }
+
+    let mut go_version = "not run (pass --go)".to_string();
+    if go {
+        let bin = crate::provision::go().ok_or("--go needs Go 1.19: apt-get install -y golang-1.19-go")?;
+        go_version = Cmd::new(&bin).args(["version"]).output()?.trim().to_string();
+        let mut dirs: Vec<_> = std::fs::read_dir("benches/go")
+            .map_err(|e| format!("benches/go: {e}"))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.join("go.mod").is_file())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            let mut c = Cmd::new(&bin).args(["run", "."]).dir(&d.to_string_lossy());
+            if quick {
+                c = c.env("GORT_BENCH_QUICK", "1");
+            }
+            eprintln!("$ {}", c.display());
+            text.push_str(&c.output()?);
+            text.push('\n');
+        }
+    }
+
+    let rows = parse_rows(&text)?;
+    let rustc = Cmd::new("rustc").args(["--version"]).output().unwrap_or_default();
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let header = format!(
+        "# gort benchmark report\n\nMode: {}. Machine: {cpus} CPUs. {}. Go: {go_version}.\n\
+         Ratios: ours divided by the peer for throughput, the peer divided by ours for time and bytes;\n\
+         above 1.00x ours is better.\n",
+        if quick { "quick" } else { "full" },
+        rustc.trim()
+    );
+    let report = render(&rows, &header);
+    std::fs::write("target/bench-report.md", &report).map_err(|e| format!("target/bench-report.md: {e}"))?;
+    println!("{report}");
+    eprintln!("xtask: wrote target/bench-report.md ({} rows)", rows.len());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_are_oriented_so_above_one_means_ours_wins() {
+        let text = "m\tinsert\tgomap\t20\tMops/s\thigher\nm\tinsert\thashbrown\t10\tMops/s\thigher\n\
+                    m\tmax latency\tgomap\t5\tus\tlower\nm\tmax latency\thashbrown\t500\tus\tlower\n";
+        let rows = parse_rows(text).unwrap();
+        let md = render(&rows, "");
+        assert!(md.contains("| insert | hashbrown | 10.000 | Mops/s | 2.00x |"), "{md}");
+        assert!(md.contains("| max latency | hashbrown | 500.000 | us | 100.00x |"), "{md}");
+        assert!(md.contains("| insert | gomap | 20.000 | Mops/s | (ours) |"), "{md}");
+    }
+
+    #[test]
+    fn malformed_rows_are_reported_with_their_line() {
+        assert!(parse_rows("a\tb\n").unwrap_err().starts_with("line 1"));
+        assert!(parse_rows("a\tb\tc\tx\tu\thigher").unwrap_err().contains("bad value"));
+        assert!(parse_rows("a\tb\tc\t1\tu\tsideways").unwrap_err().contains("higher or lower"));
+    }
+}

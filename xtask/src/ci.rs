@@ -1,0 +1,231 @@
+//! `cargo xtask ci`: every check, in order, with a summary table.
+//!
+//! Steps run one after another; a failing step does not stop the run (so one
+//! run shows every problem), but steps that need a failed provisioning step
+//! are reported as failed with the reason, never skipped silently. The exit
+//! status is non-zero if any step failed.
+//!
+//! Environment knobs: `GORT_FUZZ_SECS` (seconds per fuzz target, default 20).
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::cmd::{Cmd, TESTS_FAILED, TESTS_PASSED};
+use crate::provision;
+use crate::workspace;
+
+/// Outcome of one step.
+struct Step {
+    name: String,
+    took: Duration,
+    result: Result<(), String>,
+}
+
+/// Runs steps and keeps their outcomes.
+#[derive(Default)]
+struct Runner {
+    steps: Vec<Step>,
+}
+
+impl Runner {
+    fn step(&mut self, name: &str, f: impl FnOnce() -> Result<(), String>) -> bool {
+        eprintln!("\n==> {name}");
+        let start = Instant::now();
+        let result = f();
+        let took = start.elapsed();
+        if let Err(e) = &result {
+            eprintln!("==> {name}: FAILED: {e}");
+        }
+        let ok = result.is_ok();
+        self.steps.push(Step { name: name.to_string(), took, result });
+        ok
+    }
+
+    fn blocked(&mut self, name: &str, why: &str) {
+        eprintln!("\n==> {name}: FAILED (not run: {why})");
+        self.steps.push(Step { name: name.to_string(), took: Duration::ZERO, result: Err(format!("not run: {why}")) });
+    }
+
+    fn finish(self, total: Duration) -> Result<(), String> {
+        let width = self.steps.iter().map(|s| s.name.len()).max().unwrap_or(4).max(4);
+        println!("\n{:<width$}  {:<6}  {:>8}", "step", "result", "time");
+        println!("{}", "-".repeat(width + 18));
+        for s in &self.steps {
+            let r = if s.result.is_ok() { "pass" } else { "FAIL" };
+            println!("{:<width$}  {:<6}  {:>7.1}s", s.name, r, s.took.as_secs_f64());
+        }
+        println!("{}", "-".repeat(width + 18));
+        println!("{:<width$}  {:<6}  {:>7.1}s", "total", "", total.as_secs_f64());
+        let failed: Vec<&Step> = self.steps.iter().filter(|s| s.result.is_err()).collect();
+        for s in &failed {
+            println!("FAILED {}: {}", s.name, s.result.as_ref().err().map(String::as_str).unwrap_or(""));
+        }
+        let (p, f) = (TESTS_PASSED.load(Ordering::Relaxed), TESTS_FAILED.load(Ordering::Relaxed));
+        println!("steps: {} passed, {} failed", self.steps.len() - failed.len(), failed.len());
+        println!("tests: {p} passed, {f} failed");
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} step(s) failed", failed.len()))
+        }
+    }
+}
+
+fn cargo<I, S>(args: I) -> Cmd
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    Cmd::new("cargo").args(args)
+}
+
+/// Runs the whole CI.
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(a) = args.first() {
+        return Err(format!("ci takes no arguments (got {a:?})"));
+    }
+    let start = Instant::now();
+    let mut r = Runner::default();
+    let crates = workspace::crates();
+
+    let stable = r.step("provision: rustup targets", provision::stable);
+    let nightly = r.step("provision: nightly + miri", provision::nightly);
+    let fuzz = r.step("provision: cargo-fuzz", provision::cargo_fuzz);
+    let debian = r.step("provision: debian packages", provision::debian);
+
+    r.step("fmt", || cargo(["fmt", "--all", "--check"]).status());
+    r.step("clippy", || cargo(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).status());
+    r.step("clippy (no default features)", || {
+        let mut c = cargo(["clippy", "--lib", "--no-default-features"]);
+        for k in &crates {
+            c = c.args(["-p", k]);
+        }
+        c.args(["--", "-D", "warnings"]).status()
+    });
+    r.step("doc", || cargo(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings").status());
+    r.step("test", || cargo(["test", "--workspace"]).run_counting());
+    r.step("tour", || cargo(["run", "-q", "-p", "gort-tour"]).status());
+
+    for target in ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"] {
+        let name = format!("build {target} (no_std)");
+        if !stable {
+            r.blocked(&name, "rustup targets missing");
+            continue;
+        }
+        r.step(&name, || {
+            for k in &crates {
+                cargo(["build", "--lib", "--no-default-features", "--target", target, "-p", k]).status()?;
+            }
+            // Targets without CAS get it from portable-atomic's critical-section backend.
+            if target == "thumbv6m-none-eabi" {
+                for k in crates.iter().filter(|k| workspace::has_feature(k, "portable-atomic-critical-section")) {
+                    cargo(["build", "--lib", "--no-default-features", "--target", target, "-p", k])
+                        .args(["--features", "portable-atomic-critical-section"])
+                        .status()?;
+                }
+            }
+            Ok(())
+        });
+    }
+    if stable && debian {
+        r.step("test i686-unknown-linux-gnu", || {
+            let mut c = cargo(["test", "--target", "i686-unknown-linux-gnu"]);
+            for k in &crates {
+                c = c.args(["-p", k]);
+            }
+            c.run_counting()
+        });
+    } else {
+        r.blocked("test i686-unknown-linux-gnu", "i686 target or gcc-multilib missing");
+    }
+
+    match provision::go() {
+        Some(go) if debian => {
+            for k in &crates {
+                for t in workspace::test_targets(k, "go_oracle") {
+                    r.step(&format!("go oracle {k}/{t}"), || {
+                        cargo(["test", "--release", "-p", k, "--test", &t]).env("GORT_GO", &go).run_counting()
+                    });
+                }
+            }
+        }
+        _ => r.blocked("go oracles", "Go 1.19 not installed (apt-get install -y golang-1.19-go golang-1.19-src)"),
+    }
+
+    for k in &crates {
+        let name = format!("miri {k}");
+        if nightly {
+            r.step(&name, || miri(k).run_counting());
+        } else {
+            r.blocked(&name, "nightly toolchain with miri missing");
+        }
+    }
+    for k in &crates {
+        for t in workspace::test_targets(k, "loom_") {
+            r.step(&format!("loom {k}/{t}"), || loom(k, &t).run_counting());
+        }
+    }
+
+    if fuzz && nightly {
+        let secs = std::env::var("GORT_FUZZ_SECS").unwrap_or_else(|_| "20".to_string());
+        if r.step("fuzz build", crate::fuzz::build) {
+            for t in workspace::fuzz_targets() {
+                r.step(&format!("fuzz {t} ({secs} s)"), || crate::fuzz::run_target(&t, &secs));
+            }
+        } else {
+            r.blocked("fuzz smoke runs", "fuzz build failed");
+        }
+    } else {
+        r.blocked("fuzz", "cargo-fuzz or nightly missing");
+    }
+
+    r.step("package", || {
+        let mut c = cargo(["package", "--no-verify", "--allow-dirty"]);
+        for k in &crates {
+            c = c.args(["-p", k]);
+        }
+        c.status()
+    });
+    r.finish(start.elapsed())
+}
+
+fn miri(krate: &str) -> Cmd {
+    cargo(["+nightly", "miri", "test", "-p", krate, "--lib", "--tests"])
+        .env("MIRIFLAGS", "-Zmiri-strict-provenance")
+}
+
+fn loom(krate: &str, test: &str) -> Cmd {
+    cargo(["test", "--release", "-p", krate, "--test", test])
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("LOOM_MAX_PREEMPTIONS", "2")
+        .env("CARGO_TARGET_DIR", "target/loom")
+}
+
+fn pick(args: &[String]) -> Result<Vec<String>, String> {
+    let all = workspace::crates();
+    match args {
+        [] => Ok(all),
+        [k] if all.contains(k) => Ok(vec![k.clone()]),
+        [k] => Err(format!("no crate {k:?}; crates are {}", all.join(", "))),
+        _ => Err("expected at most one crate name".into()),
+    }
+}
+
+/// `cargo xtask miri [CRATE]`.
+pub fn miri_only(args: &[String]) -> Result<(), String> {
+    provision::nightly()?;
+    for k in pick(args)? {
+        miri(&k).run_counting()?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask loom [CRATE]`.
+pub fn loom_only(args: &[String]) -> Result<(), String> {
+    for k in pick(args)? {
+        for t in workspace::test_targets(&k, "loom_") {
+            loom(&k, &t).run_counting()?;
+        }
+    }
+    Ok(())
+}

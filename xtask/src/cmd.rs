@@ -1,0 +1,186 @@
+//! Running commands: echo them, stream their output, count the tests they ran.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Tests passed and failed across every `cargo test` this process ran.
+pub static TESTS_PASSED: AtomicU64 = AtomicU64::new(0);
+/// See [`TESTS_PASSED`].
+pub static TESTS_FAILED: AtomicU64 = AtomicU64::new(0);
+
+/// A command to run from the workspace root.
+pub struct Cmd {
+    program: String,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+    dir: Option<String>,
+}
+
+impl Cmd {
+    /// A command running `program`.
+    pub fn new(program: &str) -> Self {
+        Cmd { program: program.to_string(), args: Vec::new(), envs: Vec::new(), dir: None }
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.envs.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Runs in `dir` instead of the workspace root.
+    pub fn dir(mut self, dir: &str) -> Self {
+        self.dir = Some(dir.to_string());
+        self
+    }
+
+    /// The command line as a user would type it.
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        for (k, v) in &self.envs {
+            s.push_str(&format!("{k}={v:?} "));
+        }
+        if let Some(d) = &self.dir {
+            s = format!("(cd {d} && {s}");
+        }
+        s.push_str(&self.program);
+        for a in &self.args {
+            if a.contains(' ') {
+                s.push_str(&format!(" {a:?}"));
+            } else {
+                s.push(' ');
+                s.push_str(a);
+            }
+        }
+        if self.dir.is_some() {
+            s.push(')');
+        }
+        s
+    }
+
+    fn build(&self) -> Command {
+        let mut c = Command::new(&self.program);
+        c.args(&self.args);
+        for (k, v) in &self.envs {
+            c.env(k, v);
+        }
+        if let Some(d) = &self.dir {
+            c.current_dir(d);
+        }
+        c
+    }
+
+    /// Runs the command with inherited output; `Err` says how it failed.
+    pub fn status(&self) -> Result<(), String> {
+        eprintln!("$ {}", self.display());
+        match self.build().status() {
+            Ok(s) if s.success() => Ok(()),
+            Ok(s) => Err(format!("`{}` failed ({s})", self.display())),
+            Err(e) => Err(format!("`{}` could not start: {e}", self.display())),
+        }
+    }
+
+    /// Runs the command, streaming its output, counting `test result:` lines.
+    pub fn run_counting(&self) -> Result<(), String> {
+        eprintln!("$ {}", self.display());
+        let mut child = self
+            .build()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("`{}` could not start: {e}", self.display()))?;
+        let out = child.stdout.take().map(|s| relay(s, false));
+        let err = child.stderr.take().map(|s| relay(s, true));
+        let status = child.wait().map_err(|e| format!("`{}`: {e}", self.display()))?;
+        for t in [out, err].into_iter().flatten() {
+            let _ = t.join();
+        }
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{}` failed ({status})", self.display()))
+        }
+    }
+
+    /// Runs the command and returns its standard output (stderr inherited).
+    pub fn output(&self) -> Result<String, String> {
+        let out = self
+            .build()
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("`{}` could not start: {e}", self.display()))?;
+        if !out.status.success() {
+            return Err(format!("`{}` failed ({})", self.display(), out.status));
+        }
+        String::from_utf8(out.stdout).map_err(|e| format!("`{}` printed invalid UTF-8: {e}", self.display()))
+    }
+
+    /// Whether the command runs and succeeds, quietly.
+    pub fn succeeds_quietly(&self) -> bool {
+        self.build().stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    }
+}
+
+fn relay<R: Read + Send + 'static>(r: R, to_stderr: bool) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(r).lines().map_while(Result::ok) {
+            if to_stderr {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+            if let Some((passed, failed)) = parse_test_result(&line) {
+                TESTS_PASSED.fetch_add(passed, Ordering::Relaxed);
+                TESTS_FAILED.fetch_add(failed, Ordering::Relaxed);
+            }
+        }
+    })
+}
+
+/// Parses libtest's `test result: ok. 12 passed; 0 failed; ...` line.
+pub fn parse_test_result(line: &str) -> Option<(u64, u64)> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let mut passed = None;
+    let mut failed = None;
+    for part in rest.split(';') {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        let n = words.iter().rev().nth(1).and_then(|w| w.parse::<u64>().ok());
+        match words.last() {
+            Some(&"passed") => passed = n,
+            Some(&"failed") => failed = n,
+            _ => {}
+        }
+    }
+    Some((passed?, failed?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_libtest_summaries() {
+        let l = "test result: ok. 21 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.10s";
+        assert_eq!(parse_test_result(l), Some((21, 0)));
+        let l = "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
+        assert_eq!(parse_test_result(l), Some((3, 2)));
+        assert_eq!(parse_test_result("running 3 tests"), None);
+    }
+
+    #[test]
+    fn displays_env_and_quoted_args() {
+        let c = Cmd::new("cargo").args(["test", "a b"]).env("K", "v");
+        assert_eq!(c.display(), "K=\"v\" cargo test \"a b\"");
+    }
+}

@@ -1,0 +1,71 @@
+//! Facts about the workspace: its root, its crates, their test files, the fuzz targets.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+/// The library crates under `crates/`, sorted by name.
+pub fn crates() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("crates")
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.path().join("Cargo.toml").is_file())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Integration test files `crates/<krate>/tests/<prefix>*.rs`, as test target names.
+pub fn test_targets(krate: &str, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(Path::new("crates").join(krate).join("tests"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.starts_with(prefix) && n.ends_with(".rs"))
+                .map(|n| n.trim_end_matches(".rs").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Whether `crates/<krate>/Cargo.toml` declares a feature named `feature`.
+pub fn has_feature(krate: &str, feature: &str) -> bool {
+    let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml")).unwrap_or_default();
+    let mut in_features = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features && line.split('=').next().map(str::trim) == Some(feature) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The fuzz targets declared in `fuzz/Cargo.toml` (`[[bin]] name = "..."`).
+pub fn fuzz_targets() -> Vec<String> {
+    let text = std::fs::read_to_string("fuzz/Cargo.toml").unwrap_or_default();
+    let mut names = Vec::new();
+    let mut in_bin = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin {
+            if let Some(v) = line.strip_prefix("name").map(str::trim).and_then(|r| r.strip_prefix('=')) {
+                names.push(v.trim().trim_matches('"').to_string());
+            }
+        }
+    }
+    names
+}
