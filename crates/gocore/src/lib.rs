@@ -46,7 +46,14 @@
 //! ([`park::SpinPark`]) unless you implement [`park::Park`] for your RTOS.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![cfg_attr(not(test), warn(clippy::std_instead_of_core, clippy::std_instead_of_alloc, clippy::alloc_instead_of_core))]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::std_instead_of_core,
+        clippy::std_instead_of_alloc,
+        clippy::alloc_instead_of_core
+    )
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

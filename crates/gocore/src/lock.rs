@@ -6,7 +6,7 @@
 //! role here, so `gochan` never depends on `gosync` (as Go's runtime never
 //! depends on package `sync`).
 //!
-//! It is a test-and-test-and-set lock: try one `swap`; while that fails, read
+//! It is a test-and-test-and-set lock: try one compare-exchange; while that fails, read
 //! the flag (a plain load keeps the cache line shared) and back off with
 //! [`Backoff::snooze`], which yields the thread once spinning stops paying.
 //!
@@ -130,10 +130,14 @@ impl<T: ?Sized> SpinLock<T> {
     pub fn try_lock(&self) -> Option<SpinLockGuard<'_, T>> {
         // Acquire pairs with the Release store in the guard's drop: the
         // previous holder's writes are visible to the new one.
-        if self.locked.swap(true, Ordering::Acquire) {
-            None
-        } else {
-            Some(SpinLockGuard { lock: self })
+        // A failed compare-exchange writes nothing, so waiters spinning here
+        // keep the line shared (and a loom model sees no false progress).
+        match self
+            .locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+        {
+            Ok(_) => Some(SpinLockGuard { lock: self }),
+            Err(_) => None,
         }
     }
 
@@ -194,7 +198,7 @@ impl<T: ?Sized> Deref for SpinLockGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: a guard exists only while `locked` is true (I1), and guards
-        // are made only by a successful swap, so no other reference to the
+        // are made only by a successful compare-exchange, so no other reference to the
         // value exists (I2).
         unsafe { &*self.lock.value.get() }
     }
@@ -211,7 +215,7 @@ impl<T: ?Sized> DerefMut for SpinLockGuard<'_, T> {
 impl<T: ?Sized> Drop for SpinLockGuard<'_, T> {
     fn drop(&mut self) {
         // The guard holds the lock (I1); Release publishes our writes to the
-        // next holder's Acquire swap.
+        // next holder's Acquire compare-exchange.
         self.lock.locked.store(false, Ordering::Release);
     }
 }

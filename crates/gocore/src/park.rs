@@ -162,12 +162,12 @@ pub use thread::{block_on, current_waker, ThreadPark};
 mod thread {
     use super::{Park, ParkTimeout};
     use crate::atomic::{AtomicBool, Ordering};
+    use alloc::sync::Arc;
+    use alloc::task::Wake;
     use core::future::Future;
     use core::pin::pin;
     use core::task::{Context, Poll, Waker};
     use core::time::Duration;
-    use alloc::sync::Arc;
-    use alloc::task::Wake;
 
     #[cfg(loom)]
     use loom::thread::{self as threads, Thread};
@@ -214,8 +214,9 @@ mod thread {
         }
 
         fn try_take(&self) -> bool {
-            // Acquire pairs with `unpark`'s Release (I1).
-            self.notified.swap(false, Ordering::Acquire)
+            // Acquire pairs with `unpark`'s Release (I1). The plain load first
+            // keeps a waiter that finds no token from writing.
+            self.notified.load(Ordering::Relaxed) && self.notified.swap(false, Ordering::Acquire)
         }
     }
 
@@ -229,7 +230,14 @@ mod thread {
         fn park(&self) {
             while !self.try_take() {
                 // std's own token may wake us spuriously; the loop absorbs it.
+                #[cfg(not(loom))]
                 threads::park();
+                // loom's park/unpark tokens misreport deadlocks when a thread
+                // is unparked around another thread's exit (loom issues #246,
+                // #249), so under loom a parked thread yields until its token
+                // is set: the same protocol, explored without the artefact.
+                #[cfg(loom)]
+                threads::yield_now();
             }
         }
 

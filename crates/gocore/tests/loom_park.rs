@@ -1,0 +1,66 @@
+//! Loom models of gocore's concurrency protocols: the spin lock's mutual
+//! exclusion and the parkers' "an unpark is never lost" rule (park.rs I1).
+//!
+//! Run with `cargo xtask loom gocore`.
+#![cfg(loom)]
+
+use gocore::atomic::{AtomicUsize, Ordering};
+use gocore::lock::SpinLock;
+use gocore::park::{Park, SpinPark, ThreadPark};
+use loom::sync::Arc;
+use loom::thread;
+
+#[test]
+fn spin_lock_excludes() {
+    loom::model(|| {
+        let lock = Arc::new(SpinLock::new(0usize));
+        let l2 = Arc::clone(&lock);
+        let t = thread::spawn(move || {
+            let mut g = l2.lock();
+            let v = *g;
+            *g = v + 1;
+        });
+        {
+            let mut g = lock.lock();
+            let v = *g;
+            *g = v + 1;
+        }
+        t.join().unwrap();
+        assert_eq!(*lock.lock(), 2);
+    });
+}
+
+#[test]
+fn thread_park_never_loses_an_unpark() {
+    loom::model(|| {
+        let flag = Arc::new(AtomicUsize::new(0));
+        let park = Arc::new(ThreadPark::new());
+        let (f2, p2) = (Arc::clone(&flag), Arc::clone(&park));
+        let t = thread::spawn(move || {
+            f2.store(1, Ordering::Release);
+            p2.unpark();
+        });
+        // Re-check the condition around every park (park.rs I3).
+        while flag.load(Ordering::Acquire) == 0 {
+            park.park();
+        }
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn spin_park_never_loses_an_unpark() {
+    loom::model(|| {
+        let flag = Arc::new(AtomicUsize::new(0));
+        let park = Arc::new(SpinPark::new());
+        let (f2, p2) = (Arc::clone(&flag), Arc::clone(&park));
+        let t = thread::spawn(move || {
+            f2.store(1, Ordering::Release);
+            p2.unpark();
+        });
+        while flag.load(Ordering::Acquire) == 0 {
+            park.park();
+        }
+        t.join().unwrap();
+    });
+}
