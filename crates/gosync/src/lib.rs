@@ -1,5 +1,163 @@
-//! Go's sync package: Mutex with starvation mode, RWMutex, WaitGroup, Once, sync.Map and the runtime semaphore.
+//! Go's `sync` package in Rust: [`Mutex`] with Go's starvation mode,
+//! [`RwLock`] (Go's writer-preferring `RWMutex`), [`WaitGroup`] in Go 1.19's
+//! 12 bytes, [`Once`] (plus Go 1.21's [`OnceValue`] and [`OnceFunc`]),
+//! [`SyncMap`] (Go's `sync.Map`), and the runtime semaphore they all sleep on.
 //!
-//! This crate is being built under issue #5 of the gort workspace; until
-//! it lands it exports nothing.
+//! Everything here follows Go 1.19's `src/sync` and `src/runtime/sema.go`
+//! closely enough that Go's comments can be read beside the code.
+//!
+//! # A mutex that is fair when it has to be
+//!
+//! [`Mutex<T>`] is a lock around a value with RAII guards, like
+//! `std::sync::Mutex`, but with Go's policy: newcomers may overtake a woken
+//! waiter (fast), until a waiter has waited more than 1 ms; then the mutex
+//! enters *starvation mode* and hands ownership to waiters in FIFO order.
+//! There is no poisoning: a panic while locked simply unlocks.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use gosync::Mutex;
+//!
+//! let m = Arc::new(Mutex::new(Vec::new()));
+//! let hs: Vec<_> = (0..4)
+//!     .map(|i| {
+//!         let m = Arc::clone(&m);
+//!         std::thread::spawn(move || m.lock().push(i))
+//!     })
+//!     .collect();
+//! for h in hs {
+//!     h.join().unwrap();
+//! }
+//! let mut v = m.lock().clone();
+//! v.sort();
+//! assert_eq!(v, [0, 1, 2, 3]);
+//! // The raw state word, as Go's `m.state`:
+//! assert_eq!(m.raw().state().word(), 0);
+//! ```
+//!
+//! # Readers and writers
+//!
+//! [`RwLock<T>`] lets many readers in at once; once a writer waits, new
+//! readers wait behind it.
+//!
+//! ```
+//! let cfg = gosync::RwLock::new(String::from("v1"));
+//! assert_eq!(*cfg.read(), "v1");
+//! *cfg.write() = String::from("v2");
+//! assert_eq!(*cfg.read(), "v2");
+//! ```
+//!
+//! # Waiting for tasks
+//!
+//! ```
+//! use std::sync::Arc;
+//! use gosync::WaitGroup;
+//!
+//! let wg = Arc::new(WaitGroup::new());
+//! let hs: Vec<_> = (0..3).map(|_| wg.go(|| { /* work */ })).collect();
+//! wg.wait();
+//! # for h in hs { h.join().unwrap(); }
+//! assert_eq!(core::mem::size_of::<WaitGroup>(), 12);
+//! ```
+//!
+//! # Once
+//!
+//! ```
+//! use gosync::{Once, OnceValue};
+//! static INIT: Once = Once::new();
+//! INIT.call_once(|| println!("initialised"));
+//! let answer = OnceValue::new(|| 42);
+//! assert_eq!(*answer.get(), 42);
+//! ```
+//!
+//! [`Once`] differs from `std::sync::Once` on panics: a panicking function
+//! still counts as done (Go's behaviour), where std poisons.
+//!
+//! # sync.Map
+//!
+//! [`SyncMap`] is Go's concurrent map for two workloads: keys written once and
+//! read many times, and goroutines working on disjoint keys. Reads of stable
+//! keys take no lock at all.
+//!
+//! ```ignore
+//! # #[cfg(feature = "std")] {
+//! let m = gosync::SyncMap::new();
+//! m.store("a", 1);
+//! assert_eq!(m.load(&"a"), Some(1));
+//! assert_eq!(m.load_or_store("a", 2), (1, true));
+//! let mut n = 0;
+//! m.range(|_, _| { n += 1; true });
+//! assert_eq!(n, 1);
+//! # }
+//! ```
+//!
+//! # Cargo features
+//!
+//! - `std` (default): threads park through `gocore::park::ThreadPark`;
+//!   [`WaitGroup::go`]; the process clock for starvation mode; [`SyncMap`]
+//!   (memory reclamation with `crossbeam-epoch`). Implies `alloc`.
+//! - `alloc`: [`OnceValue`] keeps the panic message of its function.
+//! - `lock_api`: `lock_api::RawMutex` for [`RawMutex`] and
+//!   `lock_api::RawRwLock` for [`RawRwMutex`], so
+//!   `lock_api::Mutex<gosync::RawMutex, T>` works.
+//! - `portable-atomic` (+ `portable-atomic-critical-section` or
+//!   `portable-atomic-unsafe-assume-single-core`): atomics from
+//!   `portable-atomic`, for targets without compare-and-swap (thumbv6m) and for
+//!   the `WaitGroup`'s 64-bit word on 32-bit targets without 64-bit atomics.
+//!
+//! Without `std`, a blocked locker spins with back-off (there is no scheduler
+//! to yield to), and starvation mode needs a clock: install one with
+//! [`clock::set_clock`].
+//!
+//! # Divergences from Go
+//!
+//! Go's unrecoverable fatal errors ("sync: unlock of unlocked mutex", "sync:
+//! RUnlock of unlocked RWMutex", "sync: Unlock of unlocked RWMutex") are
+//! panics here, with the same messages; the lock's state is restored before
+//! the panic. Guards make them unreachable from safe code.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+pub(crate) use gocore::atomic;
+
+pub mod clock;
+
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+mod mutex;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+mod once;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+pub mod raw;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+mod rwmutex;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+mod sema;
+#[cfg(all(
+    any(target_has_atomic = "ptr", feature = "portable-atomic"),
+    any(target_has_atomic = "64", feature = "portable-atomic", loom)
+))]
+mod waitgroup;
+
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+pub use mutex::{Mutex, MutexGuard};
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+pub use once::{once_func, once_value, Once, OnceFunc, OnceValue};
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+pub use raw::{RawMutex, RawRwMutex};
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+pub use rwmutex::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+#[cfg(all(
+    any(target_has_atomic = "ptr", feature = "portable-atomic"),
+    any(target_has_atomic = "64", feature = "portable-atomic", loom)
+))]
+pub use waitgroup::{WaitGroup, WaitGroupWindow};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,407 @@
+//! Go's `sync.RWMutex`: a writer-preferring reader/writer lock.
+//!
+//! # What
+//!
+//! Any number of readers or one writer. Writers exclude each other with an
+//! inner [`RawMutex`] (so they get its fairness). A writer announces itself by
+//! subtracting `RWMUTEX_MAX_READERS` from `reader_count`, which makes it
+//! negative: from then on **new readers sleep** on `reader_sem`, while the
+//! readers already inside finish; the last of those wakes the writer through
+//! `writer_sem`. The writer's unlock adds the constant back and releases every
+//! reader that queued meanwhile before letting the next writer in.
+//!
+//! # Layout
+//!
+//! ```text
+//! +-------------+------------+------------+--------------+-------------+
+//! | w: RawMutex | writer_sem | reader_sem | reader_count | reader_wait |
+//! |  8 bytes    |  u32       |  u32       |  i32         |  i32        |
+//! +-------------+------------+------------+--------------+-------------+
+//!   reader_count = readers holding or queued            (no writer)
+//!                = that − RWMUTEX_MAX_READERS (< 0)     (writer pending/active)
+//! ```
+//!
+//! # Invariants
+//!
+//! - I1. `reader_count < 0` exactly while a writer holds `w` and has announced
+//!   itself; readers that then arrive sleep on `reader_sem`.
+//! - I2. `reader_wait` counts readers that were active when the writer
+//!   announced itself and have not yet left; the one that takes it to 0
+//!   releases `writer_sem` once.
+//! - I3. At most `RWMUTEX_MAX_READERS - 1` readers at once.
+//!
+//! # Tuning
+//!
+//! `RWMUTEX_MAX_READERS` = 2^30, Go's value: large enough for any reader
+//! count, and leaves the sign of an `i32` to flag a writer.
+//!
+//! # Go correspondence (Go 1.19 `src/sync/rwmutex.go`)
+//!
+//! `w` → `w`, `writerSem` → `writer_sem`, `readerSem` → `reader_sem`,
+//! `readerCount` → `reader_count`, `readerWait` → `reader_wait`,
+//! `rwmutexMaxReaders` → [`RWMUTEX_MAX_READERS`]; `RLock`, `TryRLock`,
+//! `RUnlock`/`rUnlockSlow`, `Lock`, `TryLock`, `Unlock` → `read`, `try_read`,
+//! `read_unlock`, `lock`, `try_lock`, `unlock`.
+//!
+//! # Divergences
+//!
+//! Go's fatal errors ("sync: RUnlock of unlocked RWMutex", "sync: Unlock of
+//! unlocked RWMutex") are panics with the same messages, raised after the
+//! counter is restored.
+
+use super::mutex::RawMutex;
+use crate::atomic::{AtomicI32, AtomicU32, Ordering};
+use crate::sema;
+use core::fmt;
+
+/// The most readers the lock tracks. Go: `rwmutexMaxReaders` (sync/rwmutex.go).
+pub const RWMUTEX_MAX_READERS: i32 = 1 << 30;
+
+/// Go's `sync.RWMutex` without data.
+///
+/// Use [`crate::RwLock`] for a lock around a value.
+///
+/// Go: `sync.RWMutex`.
+///
+/// # Examples
+///
+/// ```
+/// use gosync::RawRwMutex;
+/// let rw = RawRwMutex::new();
+/// rw.read();
+/// assert!(rw.try_read()); // readers share
+/// assert!(!rw.try_lock()); // but exclude a writer
+/// // SAFETY: two read locks are held.
+/// unsafe { rw.read_unlock(); rw.read_unlock() };
+/// rw.lock();
+/// // SAFETY: the write lock is held.
+/// unsafe { rw.unlock() };
+/// ```
+#[doc(alias = "sync.RWMutex")]
+pub struct RawRwMutex {
+    w: RawMutex,
+    writer_sem: AtomicU32,
+    reader_sem: AtomicU32,
+    reader_count: AtomicI32,
+    reader_wait: AtomicI32,
+}
+
+impl RawRwMutex {
+    /// Creates an unlocked lock (Go's zero value).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static RW: gosync::RawRwMutex = gosync::RawRwMutex::new();
+    /// assert!(RW.try_lock());
+    /// # unsafe { RW.unlock() };
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        RawRwMutex {
+            w: RawMutex::new(),
+            writer_sem: AtomicU32::new(0),
+            reader_sem: AtomicU32::new(0),
+            reader_count: AtomicI32::new(0),
+            reader_wait: AtomicI32::new(0),
+        }
+    }
+
+    /// Creates an unlocked lock (Go's zero value).
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        RawRwMutex {
+            w: RawMutex::new(),
+            writer_sem: AtomicU32::new(0),
+            reader_sem: AtomicU32::new(0),
+            reader_count: AtomicI32::new(0),
+            reader_wait: AtomicI32::new(0),
+        }
+    }
+
+    /// Locks for reading; blocks while a writer holds or waits for the lock.
+    ///
+    /// Do not take a read lock recursively: a writer arriving in between
+    /// makes the second `read` wait for it, and it waits for the first.
+    ///
+    /// Go: `rw.RLock()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// rw.read();
+    /// # unsafe { rw.read_unlock() };
+    /// ```
+    #[inline]
+    pub fn read(&self) {
+        if self.reader_count.fetch_add(1, Ordering::AcqRel) + 1 < 0 {
+            // A writer is pending (I1): wait for its unlock.
+            sema::acquire(&self.reader_sem, false);
+        }
+    }
+
+    /// Locks for reading if no writer holds or waits for the lock.
+    ///
+    /// Go: `rw.TryRLock()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// assert!(rw.try_read());
+    /// # unsafe { rw.read_unlock() };
+    /// ```
+    pub fn try_read(&self) -> bool {
+        let mut c = self.reader_count.load(Ordering::Relaxed);
+        loop {
+            if c < 0 {
+                return false;
+            }
+            match self.reader_count.compare_exchange_weak(
+                c,
+                c + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(cur) => c = cur,
+            }
+        }
+    }
+
+    /// Releases a read lock.
+    ///
+    /// Go: `rw.RUnlock()`.
+    ///
+    /// # Panics
+    ///
+    /// `"sync: RUnlock of unlocked RWMutex"` if no read lock is held.
+    ///
+    /// # Safety
+    ///
+    /// 1. The caller holds a read lock that nothing else relies on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// rw.read();
+    /// // SAFETY: the read lock is held.
+    /// unsafe { rw.read_unlock() };
+    /// ```
+    #[inline]
+    pub unsafe fn read_unlock(&self) {
+        let r = self.reader_count.fetch_sub(1, Ordering::AcqRel) - 1;
+        if r < 0 {
+            self.read_unlock_slow(r);
+        }
+    }
+
+    /// Go: `rUnlockSlow`.
+    #[cold]
+    fn read_unlock_slow(&self, r: i32) {
+        if r + 1 == 0 || r + 1 == -RWMUTEX_MAX_READERS {
+            self.reader_count.fetch_add(1, Ordering::Relaxed);
+            panic!("sync: RUnlock of unlocked RWMutex");
+        }
+        // A writer is pending; the last departing reader wakes it (I2).
+        if self.reader_wait.fetch_sub(1, Ordering::AcqRel) - 1 == 0 {
+            sema::release(&self.writer_sem, false);
+        }
+    }
+
+    /// Locks for writing, waiting for readers inside to leave.
+    ///
+    /// Go: `rw.Lock()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// rw.lock();
+    /// assert!(!rw.try_read());
+    /// # unsafe { rw.unlock() };
+    /// ```
+    pub fn lock(&self) {
+        // First, resolve competition with other writers.
+        self.w.lock();
+        // Announce to readers there is a pending writer (I1).
+        let r = self
+            .reader_count
+            .fetch_sub(RWMUTEX_MAX_READERS, Ordering::AcqRel);
+        // Wait for active readers (I2).
+        if r != 0 && self.reader_wait.fetch_add(r, Ordering::AcqRel) + r != 0 {
+            sema::acquire(&self.writer_sem, false);
+        }
+    }
+
+    /// Locks for writing if nobody holds the lock.
+    ///
+    /// Go: `rw.TryLock()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// assert!(rw.try_lock());
+    /// assert!(!rw.try_lock());
+    /// # unsafe { rw.unlock() };
+    /// ```
+    pub fn try_lock(&self) -> bool {
+        if !self.w.try_lock() {
+            return false;
+        }
+        if self
+            .reader_count
+            .compare_exchange(
+                0,
+                -RWMUTEX_MAX_READERS,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            // SAFETY: we locked `w` just above.
+            unsafe { self.w.unlock() };
+            return false;
+        }
+        true
+    }
+
+    /// Releases the write lock, letting the readers that queued meanwhile in
+    /// before the next writer.
+    ///
+    /// Go: `rw.Unlock()`.
+    ///
+    /// # Panics
+    ///
+    /// `"sync: Unlock of unlocked RWMutex"` if not write-locked.
+    ///
+    /// # Safety
+    ///
+    /// 1. The caller holds the write lock and nothing else relies on it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// rw.lock();
+    /// // SAFETY: the write lock is held.
+    /// unsafe { rw.unlock() };
+    /// assert!(rw.try_read());
+    /// # unsafe { rw.read_unlock() };
+    /// ```
+    pub unsafe fn unlock(&self) {
+        // Announce to readers there is no active writer.
+        let r = self
+            .reader_count
+            .fetch_add(RWMUTEX_MAX_READERS, Ordering::AcqRel)
+            + RWMUTEX_MAX_READERS;
+        if r >= RWMUTEX_MAX_READERS {
+            self.reader_count
+                .fetch_sub(RWMUTEX_MAX_READERS, Ordering::Relaxed);
+            panic!("sync: Unlock of unlocked RWMutex");
+        }
+        // Unblock the readers that queued behind us.
+        for _ in 0..r {
+            sema::release(&self.reader_sem, false);
+        }
+        // Allow other writers to proceed.
+        // SAFETY: `w` was locked by our `lock`/`try_lock` (precondition 1).
+        unsafe { self.w.unlock() };
+    }
+
+    /// Reports whether any lock (read or write) is held or awaited (a racy snapshot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// assert!(!rw.is_locked());
+    /// ```
+    pub fn is_locked(&self) -> bool {
+        self.reader_count.load(Ordering::Relaxed) != 0 || self.w.is_locked()
+    }
+
+    /// Reports whether a writer holds or waits for the lock (a racy snapshot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// rw.lock();
+    /// assert!(rw.is_locked_exclusive());
+    /// # unsafe { rw.unlock() };
+    /// ```
+    pub fn is_locked_exclusive(&self) -> bool {
+        self.reader_count.load(Ordering::Relaxed) < 0
+    }
+
+    /// The reader count as Go keeps it (negative while a writer is pending).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rw = gosync::RawRwMutex::new();
+    /// rw.read();
+    /// assert_eq!(rw.reader_count(), 1);
+    /// # unsafe { rw.read_unlock() };
+    /// ```
+    pub fn reader_count(&self) -> i32 {
+        self.reader_count.load(Ordering::Relaxed)
+    }
+}
+
+impl Default for RawRwMutex {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for RawRwMutex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawRwMutex")
+            .field("w", &self.w)
+            .field("reader_count", &self.reader_count.load(Ordering::Relaxed))
+            .field("reader_wait", &self.reader_wait.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+#[cfg(all(feature = "lock_api", not(loom)))]
+// SAFETY: an exclusive lock is granted only with `w` held and
+// `reader_count` negative with no active readers (I1, I2); a shared lock only
+// while `reader_count` is non-negative or after the writer released it.
+unsafe impl lock_api::RawRwLock for RawRwMutex {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: RawRwMutex = RawRwMutex::new();
+    type GuardMarker = lock_api::GuardSend;
+
+    fn lock_shared(&self) {
+        self.read();
+    }
+    fn try_lock_shared(&self) -> bool {
+        self.try_read()
+    }
+    unsafe fn unlock_shared(&self) {
+        // SAFETY: lock_api's contract: a shared lock is held.
+        unsafe { self.read_unlock() }
+    }
+    fn lock_exclusive(&self) {
+        self.lock();
+    }
+    fn try_lock_exclusive(&self) -> bool {
+        RawRwMutex::try_lock(self)
+    }
+    unsafe fn unlock_exclusive(&self) {
+        // SAFETY: lock_api's contract: the exclusive lock is held.
+        unsafe { self.unlock() }
+    }
+    fn is_locked(&self) -> bool {
+        RawRwMutex::is_locked(self)
+    }
+    fn is_locked_exclusive(&self) -> bool {
+        RawRwMutex::is_locked_exclusive(self)
+    }
+}
