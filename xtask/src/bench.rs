@@ -33,13 +33,23 @@ pub fn parse_rows(text: &str) -> Result<Vec<Row>, String> {
         }
         let f: Vec<&str> = line.split('\t').collect();
         let [suite, group, subject, value, unit, better] = f.as_slice() else {
-            return Err(format!("line {}: expected 6 tab-separated fields: {line:?}", i + 1));
+            return Err(format!(
+                "line {}: expected 6 tab-separated fields: {line:?}",
+                i + 1
+            ));
         };
-        let value: f64 = value.parse().map_err(|_| format!("line {}: bad value {value:?}", i + 1))?;
+        let value: f64 = value
+            .parse()
+            .map_err(|_| format!("line {}: bad value {value:?}", i + 1))?;
         let higher_is_better = match *better {
             "higher" => true,
             "lower" => false,
-            b => return Err(format!("line {}: expected higher or lower, got {b:?}", i + 1)),
+            b => {
+                return Err(format!(
+                    "line {}: expected higher or lower, got {b:?}",
+                    i + 1
+                ))
+            }
         };
         rows.push(Row {
             suite: suite.to_string(),
@@ -62,7 +72,9 @@ pub fn render(rows: &[Row], header: &str) -> String {
     }
     for (suite, rows) in suites {
         let _ = writeln!(out, "\n## {suite}\n");
-        out.push_str("| workload | subject | value | unit | ours vs this |\n|---|---|---:|---|---:|\n");
+        out.push_str(
+            "| workload | subject | value | unit | ours vs this |\n|---|---|---:|---|---:|\n",
+        );
         let mut order: Vec<&str> = Vec::new();
         for r in &rows {
             if !order.contains(&r.group.as_str()) {
@@ -82,7 +94,11 @@ pub fn render(rows: &[Row], header: &str) -> String {
                 } else {
                     format!("{:.2}x", r.value / ours.value)
                 };
-                let _ = writeln!(out, "| {} | {} | {:.3} | {} | {} |", g, r.subject, r.value, r.unit, ratio);
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.3} | {} | {} |",
+                    g, r.subject, r.value, r.unit, ratio
+                );
             }
         }
     }
@@ -97,16 +113,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
         match a.as_str() {
             "--quick" => quick = true,
             "--go" => go = true,
-            other => return Err(format!("unknown bench flag {other:?} (expected --quick, --go)")),
+            other => {
+                return Err(format!(
+                    "unknown bench flag {other:?} (expected --quick, --go)"
+                ))
+            }
         }
     }
     let results = Path::new("target/bench-results");
     let _ = std::fs::remove_dir_all(results);
-    std::fs::create_dir_all(results).map_err(|e| format!("cannot create {}: {e}", results.display()))?;
+    std::fs::create_dir_all(results)
+        .map_err(|e| format!("cannot create {}: {e}", results.display()))?;
     let abs = std::fs::canonicalize(results).map_err(|e| e.to_string())?;
     let abs = abs.to_string_lossy().to_string();
 
-    let mut cmd = Cmd::new("cargo").args(["bench", "-p", "gort-benches"]).env("GORT_BENCH_RESULTS", &abs);
+    let mut cmd = Cmd::new("cargo")
+        .args(["bench", "-p", "gort-benches"])
+        .env("GORT_BENCH_RESULTS", &abs);
     if quick {
         cmd = cmd.env("GORT_BENCH_QUICK", "1");
     }
@@ -126,8 +149,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     let mut go_version = "not run (pass --go)".to_string();
     if go {
-        let bin = crate::provision::go().ok_or("--go needs Go 1.19: apt-get install -y golang-1.19-go")?;
-        go_version = Cmd::new(&bin).args(["version"]).output()?.trim().to_string();
+        let bin = crate::provision::go()
+            .ok_or("--go needs Go 1.19: apt-get install -y golang-1.19-go")?;
+        go_version = Cmd::new(&bin)
+            .args(["version"])
+            .output()?
+            .trim()
+            .to_string();
         let mut dirs: Vec<_> = std::fs::read_dir("benches/go")
             .map_err(|e| format!("benches/go: {e}"))?
             .filter_map(Result::ok)
@@ -147,8 +175,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 
     let rows = parse_rows(&text)?;
-    let rustc = Cmd::new("rustc").args(["--version"]).output().unwrap_or_default();
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let rustc = Cmd::new("rustc")
+        .args(["--version"])
+        .output()
+        .unwrap_or_default();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let header = format!(
         "# gort benchmark report\n\nMode: {}. Machine: {cpus} CPUs. {}. Go: {go_version}.\n\
          Ratios: ours divided by the peer for throughput, the peer divided by ours for time and bytes;\n\
@@ -157,7 +190,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         rustc.trim()
     );
     let report = render(&rows, &header);
-    std::fs::write("target/bench-report.md", &report).map_err(|e| format!("target/bench-report.md: {e}"))?;
+    std::fs::write("target/bench-report.md", &report)
+        .map_err(|e| format!("target/bench-report.md: {e}"))?;
     println!("{report}");
     eprintln!("xtask: wrote target/bench-report.md ({} rows)", rows.len());
     Ok(())
@@ -173,15 +207,28 @@ mod tests {
                     m\tmax latency\tgomap\t5\tus\tlower\nm\tmax latency\thashbrown\t500\tus\tlower\n";
         let rows = parse_rows(text).unwrap();
         let md = render(&rows, "");
-        assert!(md.contains("| insert | hashbrown | 10.000 | Mops/s | 2.00x |"), "{md}");
-        assert!(md.contains("| max latency | hashbrown | 500.000 | us | 100.00x |"), "{md}");
-        assert!(md.contains("| insert | gomap | 20.000 | Mops/s | (ours) |"), "{md}");
+        assert!(
+            md.contains("| insert | hashbrown | 10.000 | Mops/s | 2.00x |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| max latency | hashbrown | 500.000 | us | 100.00x |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| insert | gomap | 20.000 | Mops/s | (ours) |"),
+            "{md}"
+        );
     }
 
     #[test]
     fn malformed_rows_are_reported_with_their_line() {
         assert!(parse_rows("a\tb\n").unwrap_err().starts_with("line 1"));
-        assert!(parse_rows("a\tb\tc\tx\tu\thigher").unwrap_err().contains("bad value"));
-        assert!(parse_rows("a\tb\tc\t1\tu\tsideways").unwrap_err().contains("higher or lower"));
+        assert!(parse_rows("a\tb\tc\tx\tu\thigher")
+            .unwrap_err()
+            .contains("bad value"));
+        assert!(parse_rows("a\tb\tc\t1\tu\tsideways")
+            .unwrap_err()
+            .contains("higher or lower"));
     }
 }

@@ -37,31 +37,66 @@ impl Runner {
             eprintln!("==> {name}: FAILED: {e}");
         }
         let ok = result.is_ok();
-        self.steps.push(Step { name: name.to_string(), took, result });
+        self.steps.push(Step {
+            name: name.to_string(),
+            took,
+            result,
+        });
         ok
     }
 
     fn blocked(&mut self, name: &str, why: &str) {
         eprintln!("\n==> {name}: FAILED (not run: {why})");
-        self.steps.push(Step { name: name.to_string(), took: Duration::ZERO, result: Err(format!("not run: {why}")) });
+        self.steps.push(Step {
+            name: name.to_string(),
+            took: Duration::ZERO,
+            result: Err(format!("not run: {why}")),
+        });
     }
 
     fn finish(self, total: Duration) -> Result<(), String> {
-        let width = self.steps.iter().map(|s| s.name.len()).max().unwrap_or(4).max(4);
+        let width = self
+            .steps
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
         println!("\n{:<width$}  {:<6}  {:>8}", "step", "result", "time");
         println!("{}", "-".repeat(width + 18));
         for s in &self.steps {
             let r = if s.result.is_ok() { "pass" } else { "FAIL" };
-            println!("{:<width$}  {:<6}  {:>7.1}s", s.name, r, s.took.as_secs_f64());
+            println!(
+                "{:<width$}  {:<6}  {:>7.1}s",
+                s.name,
+                r,
+                s.took.as_secs_f64()
+            );
         }
         println!("{}", "-".repeat(width + 18));
-        println!("{:<width$}  {:<6}  {:>7.1}s", "total", "", total.as_secs_f64());
+        println!(
+            "{:<width$}  {:<6}  {:>7.1}s",
+            "total",
+            "",
+            total.as_secs_f64()
+        );
         let failed: Vec<&Step> = self.steps.iter().filter(|s| s.result.is_err()).collect();
         for s in &failed {
-            println!("FAILED {}: {}", s.name, s.result.as_ref().err().map(String::as_str).unwrap_or(""));
+            println!(
+                "FAILED {}: {}",
+                s.name,
+                s.result.as_ref().err().map(String::as_str).unwrap_or("")
+            );
         }
-        let (p, f) = (TESTS_PASSED.load(Ordering::Relaxed), TESTS_FAILED.load(Ordering::Relaxed));
-        println!("steps: {} passed, {} failed", self.steps.len() - failed.len(), failed.len());
+        let (p, f) = (
+            TESTS_PASSED.load(Ordering::Relaxed),
+            TESTS_FAILED.load(Ordering::Relaxed),
+        );
+        println!(
+            "steps: {} passed, {} failed",
+            self.steps.len() - failed.len(),
+            failed.len()
+        );
         println!("tests: {p} passed, {f} failed");
         if failed.is_empty() {
             Ok(())
@@ -94,7 +129,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let debian = r.step("provision: debian packages", provision::debian);
 
     r.step("fmt", || cargo(["fmt", "--all", "--check"]).status());
-    r.step("clippy", || cargo(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).status());
+    r.step("clippy", || {
+        cargo([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .status()
+    });
     r.step("clippy (no default features)", || {
         let mut c = cargo(["clippy", "--lib", "--no-default-features"]);
         for k in &crates {
@@ -102,7 +147,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
         c.args(["--", "-D", "warnings"]).status()
     });
-    r.step("doc", || cargo(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings").status());
+    r.step("doc", || {
+        cargo(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .status()
+    });
     r.step("test", || cargo(["test", "--workspace"]).run_counting());
     r.step("tour", || cargo(["run", "-q", "-p", "gort-tour"]).status());
 
@@ -114,14 +163,34 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
         r.step(&name, || {
             for k in &crates {
-                cargo(["build", "--lib", "--no-default-features", "--target", target, "-p", k]).status()?;
+                cargo([
+                    "build",
+                    "--lib",
+                    "--no-default-features",
+                    "--target",
+                    target,
+                    "-p",
+                    k,
+                ])
+                .status()?;
             }
             // Targets without CAS get it from portable-atomic's critical-section backend.
             if target == "thumbv6m-none-eabi" {
-                for k in crates.iter().filter(|k| workspace::has_feature(k, "portable-atomic-critical-section")) {
-                    cargo(["build", "--lib", "--no-default-features", "--target", target, "-p", k])
-                        .args(["--features", "portable-atomic-critical-section"])
-                        .status()?;
+                for k in crates
+                    .iter()
+                    .filter(|k| workspace::has_feature(k, "portable-atomic-critical-section"))
+                {
+                    cargo([
+                        "build",
+                        "--lib",
+                        "--no-default-features",
+                        "--target",
+                        target,
+                        "-p",
+                        k,
+                    ])
+                    .args(["--features", "portable-atomic-critical-section"])
+                    .status()?;
                 }
             }
             Ok(())
@@ -136,7 +205,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             c.run_counting()
         });
     } else {
-        r.blocked("test i686-unknown-linux-gnu", "i686 target or gcc-multilib missing");
+        r.blocked(
+            "test i686-unknown-linux-gnu",
+            "i686 target or gcc-multilib missing",
+        );
     }
 
     match provision::go() {
@@ -144,12 +216,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
             for k in &crates {
                 for t in workspace::test_targets(k, "go_oracle") {
                     r.step(&format!("go oracle {k}/{t}"), || {
-                        cargo(["test", "--release", "-p", k, "--test", &t]).env("GORT_GO", &go).run_counting()
+                        cargo(["test", "--release", "-p", k, "--test", &t])
+                            .env("GORT_GO", &go)
+                            .run_counting()
                     });
                 }
             }
         }
-        _ => r.blocked("go oracles", "Go 1.19 not installed (apt-get install -y golang-1.19-go golang-1.19-src)"),
+        _ => r.blocked(
+            "go oracles",
+            "Go 1.19 not installed (apt-get install -y golang-1.19-go golang-1.19-src)",
+        ),
     }
 
     for k in &crates {
@@ -170,7 +247,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let secs = std::env::var("GORT_FUZZ_SECS").unwrap_or_else(|_| "20".to_string());
         if r.step("fuzz build", crate::fuzz::build) {
             for t in workspace::fuzz_targets() {
-                r.step(&format!("fuzz {t} ({secs} s)"), || crate::fuzz::run_target(&t, &secs));
+                r.step(&format!("fuzz {t} ({secs} s)"), || {
+                    crate::fuzz::run_target(&t, &secs)
+                });
             }
         } else {
             r.blocked("fuzz smoke runs", "fuzz build failed");

@@ -20,7 +20,12 @@ pub struct Cmd {
 impl Cmd {
     /// A command running `program`.
     pub fn new(program: &str) -> Self {
-        Cmd { program: program.to_string(), args: Vec::new(), envs: Vec::new(), dir: None }
+        Cmd {
+            program: program.to_string(),
+            args: Vec::new(),
+            envs: Vec::new(),
+            dir: None,
+        }
     }
 
     /// Adds arguments.
@@ -29,7 +34,8 @@ impl Cmd {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
         self
     }
 
@@ -102,7 +108,9 @@ impl Cmd {
             .map_err(|e| format!("`{}` could not start: {e}", self.display()))?;
         let out = child.stdout.take().map(|s| relay(s, false));
         let err = child.stderr.take().map(|s| relay(s, true));
-        let status = child.wait().map_err(|e| format!("`{}`: {e}", self.display()))?;
+        let status = child
+            .wait()
+            .map_err(|e| format!("`{}`: {e}", self.display()))?;
         for t in [out, err].into_iter().flatten() {
             let _ = t.join();
         }
@@ -123,12 +131,17 @@ impl Cmd {
         if !out.status.success() {
             return Err(format!("`{}` failed ({})", self.display(), out.status));
         }
-        String::from_utf8(out.stdout).map_err(|e| format!("`{}` printed invalid UTF-8: {e}", self.display()))
+        String::from_utf8(out.stdout)
+            .map_err(|e| format!("`{}` printed invalid UTF-8: {e}", self.display()))
     }
 
     /// Whether the command runs and succeeds, quietly.
     pub fn succeeds_quietly(&self) -> bool {
-        self.build().stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+        self.build()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
     }
 }
 
@@ -155,7 +168,11 @@ pub fn parse_test_result(line: &str) -> Option<(u64, u64)> {
     let mut failed = None;
     for part in rest.split(';') {
         let words: Vec<&str> = part.split_whitespace().collect();
-        let n = words.iter().rev().nth(1).and_then(|w| w.parse::<u64>().ok());
+        let n = words
+            .iter()
+            .rev()
+            .nth(1)
+            .and_then(|w| w.parse::<u64>().ok());
         match words.last() {
             Some(&"passed") => passed = n,
             Some(&"failed") => failed = n,

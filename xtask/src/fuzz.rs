@@ -5,14 +5,25 @@ use crate::workspace;
 
 /// Builds every fuzz target (nightly, sanitizers on).
 pub fn build() -> Result<(), String> {
-    Cmd::new("cargo").args(["+nightly", "fuzz", "build"]).dir("fuzz").status()
+    Cmd::new("cargo")
+        .args(["+nightly", "fuzz", "build"])
+        .dir("fuzz")
+        .status()
 }
 
 /// Runs one target for `secs` seconds.
 pub fn run_target(target: &str, secs: &str) -> Result<(), String> {
-    std::fs::create_dir_all(format!("fuzz/corpus/{target}")).map_err(|e| format!("cannot create the corpus folder: {e}"))?;
+    std::fs::create_dir_all(format!("fuzz/corpus/{target}"))
+        .map_err(|e| format!("cannot create the corpus folder: {e}"))?;
     Cmd::new("cargo")
-        .args(["+nightly", "fuzz", "run", target, "--", &format!("-max_total_time={secs}")])
+        .args([
+            "+nightly",
+            "fuzz",
+            "run",
+            target,
+            "--",
+            &format!("-max_total_time={secs}"),
+        ])
         .dir("fuzz")
         .status()
 }
@@ -37,7 +48,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let all = workspace::fuzz_targets();
     let targets = match only {
         Some(t) if all.contains(&t) => vec![t],
-        Some(t) => return Err(format!("no fuzz target {t:?}; targets are {}", all.join(", "))),
+        Some(t) => {
+            return Err(format!(
+                "no fuzz target {t:?}; targets are {}",
+                all.join(", ")
+            ))
+        }
         None => all,
     };
     build()?;

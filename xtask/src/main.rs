@@ -42,12 +42,18 @@ fn main() -> ExitCode {
     };
     let root = workspace::root();
     if let Err(e) = std::env::set_current_dir(&root) {
-        eprintln!("xtask: cannot enter the workspace root {}: {e}", root.display());
+        eprintln!(
+            "xtask: cannot enter the workspace root {}: {e}",
+            root.display()
+        );
         return ExitCode::FAILURE;
     }
     let result = match task.as_str() {
         "ci" => ci::run(rest),
-        "tour" => cmd::Cmd::new("cargo").args(["run", "-q", "-p", "gort-tour", "--"]).args(rest).status(),
+        "tour" => cmd::Cmd::new("cargo")
+            .args(["run", "-q", "-p", "gort-tour", "--"])
+            .args(rest)
+            .status(),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
         "miri" => ci::miri_only(rest),

@@ -39,7 +39,8 @@ pub fn test_targets(krate: &str, prefix: &str) -> Vec<String> {
 
 /// Whether `crates/<krate>/Cargo.toml` declares a feature named `feature`.
 pub fn has_feature(krate: &str, feature: &str) -> bool {
-    let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml")).unwrap_or_default();
+    let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml"))
+        .unwrap_or_default();
     let mut in_features = false;
     for line in text.lines() {
         let line = line.trim();
@@ -62,7 +63,11 @@ pub fn fuzz_targets() -> Vec<String> {
         if line.starts_with('[') {
             in_bin = line == "[[bin]]";
         } else if in_bin {
-            if let Some(v) = line.strip_prefix("name").map(str::trim).and_then(|r| r.strip_prefix('=')) {
+            if let Some(v) = line
+                .strip_prefix("name")
+                .map(str::trim)
+                .and_then(|r| r.strip_prefix('='))
+            {
                 names.push(v.trim().trim_matches('"').to_string());
             }
         }
