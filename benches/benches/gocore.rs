@@ -1,7 +1,8 @@
 //! gocore benches: `fastrand` against a thread-local xorshift and `std`'s
 //! `RandomState` hashing; the default hash builder against `std`'s SipHash.
 //!
-//! Dimensions: generator (gocore fastrand, FastRand, std RandomState) × 10M draws;
+//! Dimensions: generator (gocore thread-local fastrandn, an explicit FastRand, std
+//! RandomState hashing a counter) × 10M draws;
 //! hasher (gocore DefaultHashBuilder, std RandomState) × u64 keys × 10M hashes.
 
 use std::collections::hash_map::RandomState;
