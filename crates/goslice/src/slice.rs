@@ -1,0 +1,1272 @@
+//! [`Slice<T>`]: Go's slice header over a shared backing array.
+//!
+//! # What
+//!
+//! A `Slice<T>` is Go's `[]T`: a small header `(array, offset, len, cap)`
+//! naming a window of a backing array ([`crate::raw`]). Cloning copies the
+//! header; reslicing makes a new header over the same array; `append` writes
+//! in place while there is capacity and moves to a new, larger array when
+//! there is not, exactly as Go's does, so the same aliasing surprises happen.
+//!
+//! # Layout
+//!
+//! ```text
+//!  a := make([]int, 3, 6)      b := a[1:2]          c := a[2:4:5]
+//!  a: {arr, off 0, len 3, cap 6}
+//!  b: {arr, off 1, len 1, cap 5}
+//!  c: {arr, off 2, len 2, cap 3}
+//!              ┌───┬───┬───┬───┬───┬───┐
+//!  arr ──────► │ 0 │ 0 │ 0 │ 0 │ ? │ ? │   one RawArray, counted 3 times
+//!              └───┴───┴───┴───┴───┴───┘
+//!                a a a           (a: 0..3, window up to cap 0..6)
+//!                    b           (b: 1..2, cap up to 6)
+//!                        c c     (c: 2..4, cap up to 5)
+//! ```
+//!
+//! # Invariants
+//!
+//! - S1: `arr == None` implies `len == 0 && cap == 0`; then `off` is 0 for a
+//!   nil slice and [`NONNIL`] for a non-nil empty one.
+//! - S2: with `arr == Some(a)`: `off + cap <= a.cap()` and `len <= cap`.
+//! - S3: `off + len <= a.init()`: every element a header can read is
+//!   initialised (reslicing further first fills with zero values).
+//!
+//! # Tuning
+//!
+//! A header is four words (Go's is three: it stores a pointer to element
+//! `off` directly; we keep the array handle for reference counting and the
+//! offset beside it).
+//!
+//! # Go correspondence
+//!
+//! | Go | here |
+//! |---|---|
+//! | `var s []T` / `[]T{}` | [`Slice::nil`] / [`Slice::empty`] |
+//! | `make([]T, n, c)` | [`Slice::make`] |
+//! | `s[i]`, `s[i] = v` | [`Slice::get`], [`Slice::set`] |
+//! | `s[lo:hi]`, `s[lo:hi:max]` | [`Slice::slice`], [`Slice::slice3`] |
+//! | `append(s, v)`, `append(s, vs...)` | [`Slice::append`], [`Slice::append_slice`], [`Slice::append_from`] |
+//! | `s = append(s, v)` | [`Slice::push`] |
+//! | `copy(dst, src)` | [`crate::copy`], [`Slice::copy_from`] |
+//! | `len(s)`, `cap(s)`, `s == nil` | [`Slice::len`], [`Slice::cap`], [`Slice::is_nil`] |
+//!
+//! # Divergences
+//!
+//! - Elements are handed out by value ([`Slice::get`] clones) or inside a
+//!   closure ([`Slice::with`]), never as free-standing references, because
+//!   any other header may overwrite them; writes while a closure holds
+//!   references panic instead of being undefined behaviour.
+//! - Go's zeroed memory past `len` becomes `T::default()` slots created when
+//!   a reslice first exposes them; see [`crate::raw`].
+//! - Not `Send`/`Sync`: the array's reference count and borrow flag are
+//!   plain cells (an `Rc`, not an `Arc`). Go lets goroutines share a slice
+//!   and race on it; safe Rust cannot offer unsynchronised shared writes, and
+//!   atomics on every access would make single-threaded use (the common case)
+//!   slower. Share between threads by converting to a `Vec` and back.
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::mem::size_of;
+use core::ops::{Bound, RangeBounds};
+
+use crate::error::{BoundsError, MakeError};
+use crate::grow::{try_next_cap, GrowError, Policy, MAX_ALLOC};
+use crate::raw::RawArray;
+
+/// `off` of an arrayless non-nil empty slice (S1).
+const NONNIL: usize = 1;
+
+/// Go's slice: a header `(array, offset, len, cap)` over a shared backing
+/// array.
+///
+/// Cloning a `Slice` copies the header, not the elements: both headers then
+/// read and write the same array, as two Go slices do. See the
+/// [crate documentation](crate) for a tour.
+///
+/// Go: `[]T`.
+///
+/// # Examples
+///
+/// ```
+/// use goslice::Slice;
+///
+/// let a = Slice::from(vec![1, 2, 3]);
+/// let b = a.clone(); // b := a
+/// b.set(0, 9); // b[0] = 9
+/// assert_eq!(a.get(0), 9); // same array
+/// assert_eq!(format!("{a:?}"), "[9 2 3]");
+/// ```
+#[doc(alias = "[]T")]
+pub struct Slice<T> {
+    arr: Option<RawArray<T>>,
+    off: usize,
+    len: usize,
+    cap: usize,
+}
+
+#[track_caller]
+#[cold]
+#[inline(never)]
+fn fail(msg: &dyn fmt::Display) -> ! {
+    panic!("{msg}")
+}
+
+impl<T> Slice<T> {
+    /// The nil slice: no array, `len` 0, `cap` 0, [`is_nil`](Self::is_nil).
+    ///
+    /// Go: `var s []T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<i32>::nil();
+    /// assert!(s.is_nil() && s.is_empty() && s.cap() == 0);
+    /// assert_eq!(format!("{s:?}"), "[]");
+    /// ```
+    pub const fn nil() -> Self {
+        Slice {
+            arr: None,
+            off: 0,
+            len: 0,
+            cap: 0,
+        }
+    }
+
+    /// The nil slice (same as [`nil`](Self::nil)), like `Vec::new`.
+    ///
+    /// Go: `var s []T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// assert!(Slice::<u8>::new().is_nil());
+    /// ```
+    pub const fn new() -> Self {
+        Self::nil()
+    }
+
+    /// A non-nil empty slice (no allocation).
+    ///
+    /// Go: `[]T{}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<i32>::empty();
+    /// assert!(!s.is_nil() && s.len() == 0 && s.cap() == 0);
+    /// ```
+    pub const fn empty() -> Self {
+        Slice {
+            arr: None,
+            off: NONNIL,
+            len: 0,
+            cap: 0,
+        }
+    }
+
+    /// Whether this is the nil slice.
+    ///
+    /// Go: `s == nil`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// assert!(Slice::<u8>::nil().is_nil());
+    /// assert!(!Slice::<u8>::empty().is_nil());
+    /// assert!(Slice::<u8>::nil().slice(0..0).is_nil()); // nil[0:0] is nil
+    /// ```
+    pub fn is_nil(&self) -> bool {
+        self.arr.is_none() && self.off == 0
+    }
+
+    /// The number of elements.
+    ///
+    /// Go: `len(s)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// assert_eq!(Slice::<u8>::make(3, 10).len(), 3);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether `len() == 0` (nil or not).
+    ///
+    /// Go: `len(s) == 0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// assert!(Slice::<u8>::make(0, 4).is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The capacity: elements from the start of this slice to the end of its
+    /// window of the backing array.
+    ///
+    /// Go: `cap(s)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<u8>::make(3, 10);
+    /// assert_eq!(s.cap(), 10);
+    /// assert_eq!(s.slice(2..).cap(), 8);
+    /// ```
+    #[inline]
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// The backing array handle (crate-internal).
+    #[inline]
+    pub(crate) fn raw(&self) -> Option<&RawArray<T>> {
+        self.arr.as_ref()
+    }
+
+    /// The window's start in the backing array (crate-internal).
+    #[inline]
+    pub(crate) fn offset(&self) -> usize {
+        self.off
+    }
+
+    /// Whether `self` and `other` use the same backing array (not
+    /// necessarily overlapping windows of it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let a = Slice::from(vec![1, 2, 3]);
+    /// assert!(a.shares_array(&a.slice(1..)));
+    /// assert!(!a.shares_array(&a.append(4))); // full: append moved to a new array
+    /// ```
+    pub fn shares_array(&self, other: &Self) -> bool {
+        match (&self.arr, &other.arr) {
+            (Some(a), Some(b)) => a.same(b),
+            _ => false,
+        }
+    }
+
+    /// A slice owning the elements of `v`: `len == cap == v.len()`.
+    ///
+    /// Go: a composite literal `[]T{...}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from_vec(vec!['a', 'b']);
+    /// assert_eq!((s.len(), s.cap()), (2, 2));
+    /// ```
+    pub fn from_vec(v: Vec<T>) -> Self {
+        let n = v.len();
+        if n == 0 {
+            return Self::empty();
+        }
+        let arr = RawArray::allocate(n, None, "goslice: slice too large");
+        for x in v {
+            arr.put(arr.init(), x);
+        }
+        Slice {
+            arr: Some(arr),
+            off: 0,
+            len: n,
+            cap: n,
+        }
+    }
+
+    /// Stores `v` at index `i`.
+    ///
+    /// Go: `s[i] = v`.
+    ///
+    /// # Panics
+    ///
+    /// `index out of range [i] with length len` if `i >= len()`; also if an
+    /// element of the array is borrowed (inside [`with`](Self::with) or a
+    /// `Clone`/`Debug` of an element).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec![1, 2, 3]);
+    /// s.set(1, 20);
+    /// assert_eq!(s, [1, 20, 3]);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn set(&self, i: usize, v: T) {
+        if let Err(e) = self.try_set(i, v) {
+            fail(&e)
+        }
+    }
+
+    /// Stores `v` at index `i`, or returns the bounds error (dropping `v`).
+    ///
+    /// Go: `s[i] = v`.
+    ///
+    /// # Errors
+    ///
+    /// [`BoundsError::Index`] if `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec![1, 2, 3]);
+    /// assert!(s.try_set(3, 0).is_err());
+    /// s.try_set(2, 0)?;
+    /// # Ok::<(), goslice::BoundsError>(())
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn try_set(&self, i: usize, v: T) -> Result<(), BoundsError> {
+        if i >= self.len {
+            return Err(BoundsError::Index {
+                index: i,
+                len: self.len,
+            });
+        }
+        match &self.arr {
+            Some(a) => a.put(self.off + i, v),
+            None => unreachable!("S1: len > 0 implies an array"),
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the elements as a Rust slice `&[T]`.
+    ///
+    /// While `f` runs, writes to the backing array through any header panic
+    /// (the references must stay valid); reads are fine.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec![1, 2, 3]);
+    /// assert_eq!(s.with(|xs| xs.iter().sum::<i32>()), 6);
+    /// ```
+    #[track_caller]
+    pub fn with<R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
+        match &self.arr {
+            Some(a) => a.with(self.off, self.off + self.len, f),
+            None => f(&[]),
+        }
+    }
+
+    /// Runs `f` on the elements as a mutable Rust slice `&mut [T]`.
+    ///
+    /// While `f` runs, any other access to the backing array through any
+    /// header (read or write) panics.
+    ///
+    /// # Panics
+    ///
+    /// If an element of the array is already borrowed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec![3, 1, 2]);
+    /// let t = s.clone();
+    /// s.with_mut(|xs| xs.sort());
+    /// assert_eq!(t, [1, 2, 3]);
+    /// ```
+    #[track_caller]
+    pub fn with_mut<R>(&self, f: impl FnOnce(&mut [T]) -> R) -> R {
+        match &self.arr {
+            Some(a) => a.with_mut(self.off, self.off + self.len, f),
+            None => f(&mut []),
+        }
+    }
+
+    /// The slice expression `s[lo:hi]`, bounds-checked against the capacity
+    /// as Go does. An open start is 0, an open end is `len()`.
+    ///
+    /// The result shares the backing array. Extending past `len()` exposes
+    /// elements beyond it (zero values if never written).
+    ///
+    /// Go: `s[lo:hi]`, `s[lo:]`, `s[:hi]`, `s[:]`.
+    ///
+    /// # Panics
+    ///
+    /// With Go's messages: `slice bounds out of range [:hi] with capacity
+    /// cap` if `hi > cap()`, `slice bounds out of range [lo:hi]` if `lo >
+    /// hi`. Also if it must create zero values for never-written slots and
+    /// the array does not know `T::default` (see [`with_zero`](Self::with_zero)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<i32>::make(3, 4);
+    /// assert_eq!(s.slice(1..).len(), 2);
+    /// assert_eq!(s.slice(..4), [0, 0, 0, 0]); // past len, within cap
+    /// ```
+    ///
+    /// ```should_panic
+    /// # use goslice::Slice;
+    /// let s = Slice::<i32>::make(3, 4);
+    /// s.slice(..7); // panics: slice bounds out of range [:7] with capacity 4
+    /// ```
+    #[track_caller]
+    pub fn slice(&self, range: impl RangeBounds<usize>) -> Self {
+        match self.try_slice(range) {
+            Ok(s) => s,
+            Err(e) => fail(&e),
+        }
+    }
+
+    /// [`slice`](Self::slice), returning the bounds error instead of
+    /// panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`BoundsError::SliceAcap`] if `hi > cap()`, then
+    /// [`BoundsError::SliceB`] if `lo > hi`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::{BoundsError, Slice};
+    /// let s = Slice::<i32>::make(3, 4);
+    /// assert_eq!(s.try_slice(..7).unwrap_err(), BoundsError::SliceAcap { hi: 7, cap: 4 });
+    /// assert_eq!(s.try_slice(2..1).unwrap_err().to_string(), "slice bounds out of range [2:1]");
+    /// assert_eq!(s.try_slice(5..).unwrap_err().to_string(), "slice bounds out of range [5:3]");
+    /// # Ok::<(), BoundsError>(())
+    /// ```
+    #[track_caller]
+    pub fn try_slice(&self, range: impl RangeBounds<usize>) -> Result<Self, BoundsError> {
+        let lo = match range.start_bound() {
+            Bound::Included(&x) => x,
+            Bound::Excluded(&x) => x.saturating_add(1),
+            Bound::Unbounded => 0,
+        };
+        let hi = match range.end_bound() {
+            Bound::Included(&x) => x.saturating_add(1),
+            Bound::Excluded(&x) => x,
+            Bound::Unbounded => self.len,
+        };
+        // Go checks the high bound first (boundsSliceAcap), then lo <= hi.
+        if hi > self.cap {
+            return Err(BoundsError::SliceAcap { hi, cap: self.cap });
+        }
+        if lo > hi {
+            return Err(BoundsError::SliceB { lo, hi });
+        }
+        Ok(self.sub(lo, hi, self.cap))
+    }
+
+    /// The full slice expression `s[lo:hi:max]`: like [`slice`](Self::slice)
+    /// but the result's capacity is `max - lo`, so a later `append` past it
+    /// reallocates instead of overwriting the array beyond `max`.
+    ///
+    /// Go: `s[lo:hi:max]`.
+    ///
+    /// # Panics
+    ///
+    /// With Go's messages: `slice bounds out of range [::max] with capacity
+    /// cap`, `slice bounds out of range [:hi:max]`, `slice bounds out of
+    /// range [lo:hi:]`, checked in that order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec![1, 2, 3, 4]);
+    /// let t = s.slice3(0, 2, 2);
+    /// assert_eq!(t.cap(), 2);
+    /// let u = t.append(9); // reallocates: s[2] untouched
+    /// assert_eq!(s.get(2), 3);
+    /// assert_eq!(u, [1, 2, 9]);
+    /// ```
+    #[track_caller]
+    pub fn slice3(&self, lo: usize, hi: usize, max: usize) -> Self {
+        match self.try_slice3(lo, hi, max) {
+            Ok(s) => s,
+            Err(e) => fail(&e),
+        }
+    }
+
+    /// [`slice3`](Self::slice3), returning the bounds error instead of
+    /// panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`BoundsError::Slice3Acap`] if `max > cap()`, then
+    /// [`BoundsError::Slice3B`] if `hi > max`, then [`BoundsError::Slice3C`]
+    /// if `lo > hi`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<u8>::make(4, 4);
+    /// assert_eq!(s.try_slice3(0, 1, 9).unwrap_err().to_string(), "slice bounds out of range [::9] with capacity 4");
+    /// assert_eq!(s.try_slice3(0, 3, 2).unwrap_err().to_string(), "slice bounds out of range [:3:2]");
+    /// assert_eq!(s.try_slice3(3, 2, 4).unwrap_err().to_string(), "slice bounds out of range [3:2:]");
+    /// ```
+    #[track_caller]
+    pub fn try_slice3(&self, lo: usize, hi: usize, max: usize) -> Result<Self, BoundsError> {
+        if max > self.cap {
+            return Err(BoundsError::Slice3Acap { max, cap: self.cap });
+        }
+        if hi > max {
+            return Err(BoundsError::Slice3B { hi, max });
+        }
+        if lo > hi {
+            return Err(BoundsError::Slice3C { lo, hi });
+        }
+        Ok(self.sub(lo, hi, max))
+    }
+
+    /// The header `s[lo:hi:max]`, bounds already checked.
+    #[track_caller]
+    fn sub(&self, lo: usize, hi: usize, max: usize) -> Self {
+        debug_assert!(lo <= hi && hi <= max && max <= self.cap);
+        match &self.arr {
+            // S1: cap == 0, so lo == hi == max == 0; nil stays nil (Go:
+            // slicing a nil slice gives nil), []T{} stays non-nil.
+            None => Slice {
+                arr: None,
+                off: self.off,
+                len: 0,
+                cap: 0,
+            },
+            Some(a) => {
+                // S3: the new window's elements must exist.
+                a.zero_fill(self.off + hi);
+                Slice {
+                    arr: Some(a.clone()),
+                    off: self.off + lo,
+                    len: hi - lo,
+                    cap: max - lo,
+                }
+            }
+        }
+    }
+}
+
+impl<T: Default> Slice<T> {
+    /// A slice of `len` zero values (`T::default()`) and capacity `cap`.
+    ///
+    /// Go: `make([]T, len, cap)`; `make([]T, n)` is `make(n, n)`.
+    ///
+    /// # Panics
+    ///
+    /// `makeslice: cap out of range` if `cap < len` or the array is too
+    /// large, `makeslice: len out of range` if the length alone is too large
+    /// (Go's checks and messages).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<i64>::make(2, 5);
+    /// assert_eq!((s.len(), s.cap()), (2, 5));
+    /// assert_eq!(s, [0, 0]);
+    /// assert!(!Slice::<i64>::make(0, 0).is_nil());
+    /// ```
+    #[track_caller]
+    pub fn make(len: usize, cap: usize) -> Self {
+        match Self::try_make(len, cap) {
+            Ok(s) => s,
+            Err(e) => fail(&e),
+        }
+    }
+
+    /// [`make`](Self::make), returning an error instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`MakeError::CapOutOfRange`] if `cap < len` or `cap` elements are too
+    /// large for Go's heap ([`MAX_ALLOC`](crate::grow::MAX_ALLOC)) or for an
+    /// allocation; [`MakeError::LenOutOfRange`] if `len` elements already
+    /// are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::{MakeError, Slice};
+    /// assert_eq!(Slice::<u8>::try_make(2, 1).unwrap_err(), MakeError::CapOutOfRange);
+    /// assert_eq!(Slice::<u8>::try_make(2, 3)?.cap(), 3);
+    /// # Ok::<(), MakeError>(())
+    /// ```
+    pub fn try_make(len: usize, cap: usize) -> Result<Self, MakeError> {
+        let es = size_of::<T>();
+        let too_big = |n: usize| match es.checked_mul(n) {
+            None => true,
+            Some(b) => b > MAX_ALLOC || n > isize::MAX as usize || !RawArray::<T>::fits(n),
+        };
+        // Go: makeslice checks cap (and len <= cap) first; on failure it
+        // reports "len out of range" if len alone is too big.
+        if too_big(cap) || len > cap {
+            if too_big(len) {
+                return Err(MakeError::LenOutOfRange);
+            }
+            return Err(MakeError::CapOutOfRange);
+        }
+        if cap == 0 {
+            // Go returns a non-nil pointer to zerobase; no allocation here.
+            return Ok(Self::empty());
+        }
+        let arr = RawArray::allocate(
+            cap,
+            Some(T::default as fn() -> T),
+            "makeslice: cap out of range",
+        );
+        // Go zeroes all `cap` slots. Zero-size types: only `len` (nothing to
+        // zero, and a huge `cap` must not loop).
+        arr.zero_fill(if es == 0 { len } else { cap });
+        Ok(Slice {
+            arr: Some(arr),
+            off: 0,
+            len,
+            cap,
+        })
+    }
+
+    /// Records `T::default` as the zero value of this slice's backing array
+    /// (and of arrays `append` grows it into), so reslicing past elements
+    /// that were never written yields zero values as in Go.
+    ///
+    /// Slices from [`make`](Self::make) already know it; arrays built from a
+    /// `Vec`, or grown by `append` from a nil slice, do not, because those
+    /// constructors do not require `T: Default`. A slice without an array
+    /// (nil or empty) has nothing to record: call this after its first
+    /// `append`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<u8>::nil().append(7).with_zero(); // cap 8
+    /// assert_eq!(s.cap(), 8);
+    /// assert_eq!(s.slice(..3), [7, 0, 0]);
+    /// ```
+    pub fn with_zero(self) -> Self {
+        if let Some(a) = &self.arr {
+            a.learn_zero(T::default);
+        }
+        self
+    }
+}
+
+impl<T: Clone> Slice<T> {
+    /// The element at index `i`, cloned.
+    ///
+    /// Go: `s[i]`.
+    ///
+    /// # Panics
+    ///
+    /// `index out of range [i] with length len` if `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec!["a".to_string(), "b".to_string()]);
+    /// assert_eq!(s.get(1), "b");
+    /// ```
+    ///
+    /// ```should_panic
+    /// # use goslice::Slice;
+    /// Slice::from(vec![1, 2, 3]).get(5); // index out of range [5] with length 3
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn get(&self, i: usize) -> T {
+        match self.try_get(i) {
+            Ok(v) => v,
+            Err(e) => fail(&e),
+        }
+    }
+
+    /// The element at index `i`, cloned, or the bounds error.
+    ///
+    /// # Errors
+    ///
+    /// [`BoundsError::Index`] if `i >= len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec![1, 2, 3]);
+    /// assert_eq!(s.try_get(2), Ok(3));
+    /// assert!(s.try_get(3).is_err());
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn try_get(&self, i: usize) -> Result<T, BoundsError> {
+        if i >= self.len {
+            return Err(BoundsError::Index {
+                index: i,
+                len: self.len,
+            });
+        }
+        match &self.arr {
+            Some(a) => Ok(a.with(self.off + i, self.off + i + 1, |x| x[0].clone())),
+            None => unreachable!("S1: len > 0 implies an array"),
+        }
+    }
+
+    /// The elements, cloned into a `Vec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// assert_eq!(Slice::from(vec![1, 2]).slice(1..).to_vec(), vec![2]);
+    /// ```
+    pub fn to_vec(&self) -> Vec<T> {
+        self.with(|xs| xs.to_vec())
+    }
+
+    /// Appends one element and returns the new header; `self` is unchanged.
+    ///
+    /// Within capacity the element is written into the shared array, at
+    /// `len()`: every slice over that array sees it, and two appends to the
+    /// same slice overwrite each other (the classic surprise). Beyond
+    /// capacity a new array is allocated with the capacity of Go 1.19's
+    /// growth policy ([`grow::next_cap`](crate::grow::next_cap) with
+    /// [`Policy::Go118`]), the elements are cloned into it, and the old
+    /// array stays with the slices that still use it.
+    ///
+    /// Go: `t := append(s, v)`.
+    ///
+    /// # Panics
+    ///
+    /// `growslice: cap out of range` if the new capacity overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let a = Slice::<i32>::make(3, 4);
+    /// let b = a.append(1);
+    /// let c = a.append(2); // same slot as b's last element
+    /// assert_eq!(b.get(3), 2);
+    /// assert!(b.shares_array(&c));
+    /// let d = c.append(3); // c is full: d gets a new array (cap 8)
+    /// assert_eq!(d.cap(), 8);
+    /// assert!(!d.shares_array(&c));
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn append(&self, v: T) -> Self {
+        if self.len < self.cap {
+            let a = self.array();
+            a.put(self.off + self.len, v);
+            return Slice {
+                arr: Some(a.clone()),
+                off: self.off,
+                len: self.len + 1,
+                cap: self.cap,
+            };
+        }
+        self.append_grow(core::iter::once(v), 1)
+    }
+
+    /// [`append`](Self::append), returning [`GrowError`] instead of
+    /// panicking when the capacity would overflow (`v` is dropped then).
+    ///
+    /// # Errors
+    ///
+    /// [`GrowError`] when Go's `growslice` would panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<u8>::nil().try_append(1)?;
+    /// assert_eq!(s.cap(), 8);
+    /// # Ok::<(), goslice::grow::GrowError>(())
+    /// ```
+    pub fn try_append(&self, v: T) -> Result<Self, GrowError> {
+        self.try_append_vec(alloc::vec![v])
+    }
+
+    /// Appends `vs` (cloned) as one `append` call: the growth decision sees
+    /// the whole required length `len() + vs.len()`.
+    ///
+    /// Go: `append(s, vs...)`, `append(s, a, b, c)`.
+    ///
+    /// # Panics
+    ///
+    /// `growslice: cap out of range` if the new capacity overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<i64>::nil().append_slice(&[1, 2, 3, 4, 5]);
+    /// assert_eq!((s.len(), s.cap()), (5, 6)); // 40 bytes -> size class 48
+    /// ```
+    #[track_caller]
+    pub fn append_slice(&self, vs: &[T]) -> Self {
+        let n = vs.len();
+        match self.len.checked_add(n) {
+            Some(need) if need <= self.cap => {
+                if n == 0 {
+                    return self.clone();
+                }
+                let a = self.array();
+                for (k, v) in vs.iter().enumerate() {
+                    a.put(self.off + self.len + k, v.clone());
+                }
+                Slice {
+                    arr: Some(a.clone()),
+                    off: self.off,
+                    len: need,
+                    cap: self.cap,
+                }
+            }
+            _ => self.append_grow(vs.iter().cloned(), n),
+        }
+    }
+
+    /// Appends the elements of `vs` (moved) as one `append` call.
+    ///
+    /// Go: `append(s, vs...)`.
+    ///
+    /// # Panics
+    ///
+    /// `growslice: cap out of range` if the new capacity overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec![1u8]).append_vec(vec![2, 3]);
+    /// assert_eq!((s.len(), s.cap()), (3, 8));
+    /// ```
+    #[track_caller]
+    pub fn append_vec(&self, vs: Vec<T>) -> Self {
+        match self.try_append_vec(vs) {
+            Ok(s) => s,
+            Err(e) => fail(&e),
+        }
+    }
+
+    /// [`append_vec`](Self::append_vec), returning [`GrowError`] instead of
+    /// panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`GrowError`] when Go's `growslice` would panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// assert!(Slice::<()>::nil().try_append_vec(vec![(); 3])?.cap() == 3);
+    /// # Ok::<(), goslice::grow::GrowError>(())
+    /// ```
+    pub fn try_append_vec(&self, vs: Vec<T>) -> Result<Self, GrowError> {
+        let n = vs.len();
+        let need = self.len.checked_add(n).ok_or(GrowError)?;
+        if need <= self.cap {
+            if n == 0 {
+                return Ok(self.clone());
+            }
+            let a = self.array();
+            for (k, v) in vs.into_iter().enumerate() {
+                a.put(self.off + self.len + k, v);
+            }
+            return Ok(Slice {
+                arr: Some(a.clone()),
+                off: self.off,
+                len: need,
+                cap: self.cap,
+            });
+        }
+        self.try_append_grow(vs.into_iter(), n)
+    }
+
+    /// Appends the elements of another slice, which may share (and overlap)
+    /// this one's array: the source is read as it was before the call, like
+    /// Go's `memmove`.
+    ///
+    /// Go: `append(s, t...)`.
+    ///
+    /// # Panics
+    ///
+    /// `growslice: cap out of range` if the new capacity overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// // Go's "delete element 1" idiom: s = append(s[:1], s[2:]...)
+    /// let s = Slice::from(vec![0, 1, 2, 3]);
+    /// let t = s.slice(..1).append_from(&s.slice(2..));
+    /// assert_eq!(t, [0, 2, 3]);
+    /// assert_eq!(s, [0, 2, 3, 3]); // same array
+    /// ```
+    #[track_caller]
+    pub fn append_from(&self, other: &Slice<T>) -> Self {
+        if self.shares_array(other) {
+            self.append_vec(other.to_vec())
+        } else {
+            other.with(|xs| self.append_slice(xs))
+        }
+    }
+
+    /// Appends in place: `self` becomes the header `append` returns.
+    ///
+    /// When `self` is the only header over its array and must grow, the
+    /// elements are moved rather than cloned.
+    ///
+    /// Go: `s = append(s, v)`.
+    ///
+    /// # Panics
+    ///
+    /// `growslice: cap out of range` if the new capacity overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let mut s = Slice::nil();
+    /// let mut caps = vec![];
+    /// for i in 0..10u64 {
+    ///     s.push(i);
+    ///     caps.push(s.cap());
+    /// }
+    /// assert_eq!(caps, [1, 2, 4, 4, 8, 8, 8, 8, 16, 16]);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn push(&mut self, v: T) {
+        if self.len < self.cap {
+            let a = self.array();
+            a.put(self.off + self.len, v);
+            self.len += 1;
+            return;
+        }
+        self.push_grow(v);
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn push_grow(&mut self, v: T) {
+        let unique = matches!(&self.arr, Some(a) if a.refs() == 1);
+        if !unique {
+            *self = self.append_grow(core::iter::once(v), 1);
+            return;
+        }
+        let need = self.len + 1;
+        let new_cap = match self.new_cap(need) {
+            Ok(c) => c,
+            Err(e) => fail(&e),
+        };
+        let old = self.arr.take().expect("unique implies an array");
+        let dst = RawArray::allocate(new_cap, old.zero(), "growslice: cap out of range");
+        let leftover = old.move_into_fresh(self.off, self.len, &dst);
+        // The header is consistent again before any user Drop runs.
+        self.arr = Some(dst);
+        self.off = 0;
+        self.cap = new_cap;
+        drop(leftover);
+        let a = self.array();
+        a.put(self.len, v);
+        self.len = need;
+    }
+
+    /// Appends clones of `vs` in place.
+    ///
+    /// Go: `s = append(s, vs...)`.
+    ///
+    /// # Panics
+    ///
+    /// `growslice: cap out of range` if the new capacity overflows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let mut s = Slice::from(vec![1u32]);
+    /// s.extend_from_slice(&[2, 3, 4]);
+    /// assert_eq!((s.len(), s.cap()), (4, 4));
+    /// ```
+    #[track_caller]
+    pub fn extend_from_slice(&mut self, vs: &[T]) {
+        *self = self.append_slice(vs);
+    }
+
+    /// Copies `min(len(), src.len())` elements from `src` into `self` and
+    /// returns that count; overlapping windows of one array are handled as
+    /// `memmove` does.
+    ///
+    /// Go: `copy(dst, src)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::from(vec![1, 2, 3, 4, 5]);
+    /// assert_eq!(s.slice(1..).copy_from(&s), 4); // shift right by one
+    /// assert_eq!(s, [1, 1, 2, 3, 4]);
+    /// ```
+    #[track_caller]
+    pub fn copy_from(&self, src: &Slice<T>) -> usize {
+        crate::copy::copy(self, src)
+    }
+
+    /// Copies `min(len(), src.len())` elements from a Rust slice and returns
+    /// the count (unlike `<[T]>::copy_from_slice`, lengths may differ).
+    ///
+    /// Go: `copy(dst, src)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    /// let s = Slice::<u8>::make(3, 3);
+    /// assert_eq!(s.copy_from_slice(b"hello"), 3);
+    /// assert_eq!(s, *b"hel");
+    /// ```
+    #[track_caller]
+    pub fn copy_from_slice(&self, src: &[T]) -> usize {
+        crate::copy::copy_from_slice(self, src)
+    }
+
+    /// The array handle of a slice with `cap > 0`.
+    #[inline]
+    fn array(&self) -> &RawArray<T> {
+        match &self.arr {
+            Some(a) => a,
+            None => unreachable!("S1: cap > 0 implies an array"),
+        }
+    }
+
+    /// Go 1.19's capacity for growing this slice to `need` elements.
+    fn new_cap(&self, need: usize) -> Result<usize, GrowError> {
+        let c = try_next_cap(Policy::default(), self.cap, need, size_of::<T>())?;
+        if RawArray::<T>::fits(c) {
+            Ok(c)
+        } else {
+            Err(GrowError)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn append_grow(&self, vs: impl Iterator<Item = T>, n: usize) -> Self {
+        match self.try_append_grow(vs, n) {
+            Ok(s) => s,
+            Err(e) => fail(&e),
+        }
+    }
+
+    /// The growing path of every append: new array of Go's capacity, clone
+    /// the window into it, then store `n` new elements after it.
+    #[track_caller]
+    fn try_append_grow(&self, vs: impl Iterator<Item = T>, n: usize) -> Result<Self, GrowError> {
+        let need = self.len.checked_add(n).ok_or(GrowError)?;
+        let new_cap = self.new_cap(need)?;
+        let zero = self.arr.as_ref().and_then(RawArray::zero);
+        let dst = RawArray::allocate(new_cap, zero, "growslice: cap out of range");
+        if let Some(a) = &self.arr {
+            if self.len > 0 {
+                a.clone_into_fresh(self.off, self.len, &dst);
+            }
+        }
+        let mut k = self.len;
+        for v in vs.take(n) {
+            dst.put(k, v);
+            k += 1;
+        }
+        assert_eq!(k, need, "goslice: append's element source ended early");
+        Ok(Slice {
+            arr: Some(dst),
+            off: 0,
+            len: need,
+            cap: new_cap,
+        })
+    }
+}
+
+impl<T> Clone for Slice<T> {
+    /// Copies the header: the clone shares the backing array.
+    ///
+    /// Go: `t := s`.
+    fn clone(&self) -> Self {
+        Slice {
+            arr: self.arr.clone(),
+            off: self.off,
+            len: self.len,
+            cap: self.cap,
+        }
+    }
+}
+
+impl<T> Default for Slice<T> {
+    /// The nil slice.
+    fn default() -> Self {
+        Self::nil()
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Slice<T> {
+    /// Go's `fmt.Println(s)` layout: `[1 2 3]`, elements formatted with
+    /// `Debug`, separated by spaces; `[]` for nil and empty slices.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.with(|xs| {
+            f.write_str("[")?;
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                fmt::Debug::fmt(x, f)?;
+            }
+            f.write_str("]")
+        })
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Slice<T> {
+    /// Go's `%v`: `[a b c]`, elements formatted with `Display` (so strings
+    /// print without quotes, as in Go).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.with(|xs| {
+            f.write_str("[")?;
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                fmt::Display::fmt(x, f)?;
+            }
+            f.write_str("]")
+        })
+    }
+}
+
+/// Element-wise equality (Go has no `==` on slices; this is what
+/// `reflect.DeepEqual` compares, except that nil and empty are equal here).
+impl<T: PartialEq> PartialEq for Slice<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.with(|a| other.with(|b| a == b))
+    }
+}
+
+impl<T: Eq> Eq for Slice<T> {}
+
+impl<T: PartialEq> PartialEq<[T]> for Slice<T> {
+    fn eq(&self, other: &[T]) -> bool {
+        self.with(|a| a == other)
+    }
+}
+
+impl<T: PartialEq> PartialEq<&[T]> for Slice<T> {
+    fn eq(&self, other: &&[T]) -> bool {
+        self.with(|a| a == *other)
+    }
+}
+
+impl<T: PartialEq, const N: usize> PartialEq<[T; N]> for Slice<T> {
+    fn eq(&self, other: &[T; N]) -> bool {
+        self.with(|a| a == other)
+    }
+}
+
+impl<T: PartialEq> PartialEq<Vec<T>> for Slice<T> {
+    fn eq(&self, other: &Vec<T>) -> bool {
+        self.with(|a| a == other.as_slice())
+    }
+}
+
+impl<T> From<Vec<T>> for Slice<T> {
+    /// See [`Slice::from_vec`].
+    fn from(v: Vec<T>) -> Self {
+        Self::from_vec(v)
+    }
+}
+
+impl<T: Clone> From<&[T]> for Slice<T> {
+    /// Clones the elements into a new array: `len == cap == v.len()`.
+    fn from(v: &[T]) -> Self {
+        if v.is_empty() {
+            return Self::empty();
+        }
+        let arr = RawArray::allocate(v.len(), None, "goslice: slice too large");
+        for x in v {
+            arr.put(arr.init(), x.clone());
+        }
+        Slice {
+            arr: Some(arr),
+            off: 0,
+            len: v.len(),
+            cap: v.len(),
+        }
+    }
+}
+
+impl<T, const N: usize> From<[T; N]> for Slice<T> {
+    /// Moves the elements into a new array: `len == cap == N`.
+    fn from(v: [T; N]) -> Self {
+        Self::from_vec(Vec::from(v))
+    }
+}
+
+impl<T: Clone> From<Slice<T>> for Vec<T> {
+    /// Clones the elements (other headers may still use them).
+    fn from(s: Slice<T>) -> Self {
+        s.to_vec()
+    }
+}
+
+impl<T: Clone> From<&Slice<T>> for Vec<T> {
+    /// Clones the elements.
+    fn from(s: &Slice<T>) -> Self {
+        s.to_vec()
+    }
+}
+
+impl<T> FromIterator<T> for Slice<T> {
+    /// Collects into a new array: `len == cap`.
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Self::from_vec(iter.into_iter().collect())
+    }
+}
+
+impl<T: Clone> Extend<T> for Slice<T> {
+    /// `s = append(s, items...)`, as one append.
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        *self = self.append_vec(iter.into_iter().collect());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn header_fields() {
+        let s = Slice::<u8>::make(3, 6);
+        let t = s.slice3(1, 2, 5);
+        assert_eq!((t.off, t.len, t.cap), (1, 1, 4));
+        assert_eq!(t.array().refs(), 2);
+        assert!(Slice::<u8>::nil().with_zero().is_nil());
+        let e = Slice::<u8>::from(vec![]);
+        assert!(!e.is_nil());
+    }
+}

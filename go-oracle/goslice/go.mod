@@ -1,0 +1,3 @@
+module gort/go-oracle/goslice
+
+go 1.19
