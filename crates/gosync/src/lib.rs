@@ -79,7 +79,7 @@
 //! read many times, and goroutines working on disjoint keys. Reads of stable
 //! keys take no lock at all.
 //!
-//! ```ignore
+//! ```
 //! # #[cfg(feature = "std")] {
 //! let m = gosync::SyncMap::new();
 //! m.store("a", 1);
@@ -137,7 +137,9 @@ pub mod raw;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 mod rwmutex;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
-mod sema;
+pub mod sema;
+#[cfg(feature = "std")]
+mod sync_map;
 #[cfg(all(
     any(target_has_atomic = "ptr", feature = "portable-atomic"),
     any(target_has_atomic = "64", feature = "portable-atomic", loom)
@@ -152,6 +154,8 @@ pub use once::{once_func, once_value, Once, OnceFunc, OnceValue};
 pub use raw::{RawMutex, RawRwMutex};
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use rwmutex::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+#[cfg(feature = "std")]
+pub use sync_map::{SyncMap, SyncMapStats};
 #[cfg(all(
     any(target_has_atomic = "ptr", feature = "portable-atomic"),
     any(target_has_atomic = "64", feature = "portable-atomic", loom)

@@ -61,6 +61,32 @@
 //!   scheduler to give the CPU to).
 //! - Under loom the table has 1 root (the model stays small; collisions are
 //!   part of the design anyway).
+//!
+//! # Examples
+//!
+//! Go's `TestSemaphore`: a semaphore with one ticket used as a lock.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use gocore::atomic::AtomicU32;
+//! use gosync::sema;
+//!
+//! let s = Arc::new(AtomicU32::new(1));
+//! let hs: Vec<_> = (0..4)
+//!     .map(|_| {
+//!         let s = Arc::clone(&s);
+//!         std::thread::spawn(move || {
+//!             for _ in 0..100 {
+//!                 sema::acquire(&s, false);
+//!                 sema::release(&s, false);
+//!             }
+//!         })
+//!     })
+//!     .collect();
+//! for h in hs {
+//!     h.join().unwrap();
+//! }
+//! ```
 
 use crate::atomic::{AtomicU32, Ordering};
 use core::cell::Cell;
@@ -216,7 +242,15 @@ fn can_acquire(sema: &AtomicU32) -> bool {
 /// asks for it when a waiter has already waited once).
 ///
 /// Go: `semacquire1` / `runtime_SemacquireMutex` (runtime/sema.go).
-pub(crate) fn acquire(sema: &AtomicU32, lifo: bool) {
+///
+/// # Examples
+///
+/// ```
+/// use gocore::atomic::AtomicU32;
+/// let s = AtomicU32::new(1);
+/// gosync::sema::acquire(&s, false); // a ticket is there: returns at once
+/// ```
+pub fn acquire(sema: &AtomicU32, lifo: bool) {
     if can_acquire(sema) {
         return;
     }
@@ -288,7 +322,16 @@ fn wait(waiter: &Waiter) -> u32 {
 /// waiter runs soon: Go's starvation-mode hand-off.
 ///
 /// Go: `semrelease1` (runtime/sema.go).
-pub(crate) fn release(sema: &AtomicU32, handoff: bool) {
+///
+/// # Examples
+///
+/// ```
+/// use gocore::atomic::{AtomicU32, Ordering};
+/// let s = AtomicU32::new(0);
+/// gosync::sema::release(&s, false); // nobody waits: the ticket is kept
+/// assert_eq!(s.load(Ordering::SeqCst), 1);
+/// ```
+pub fn release(sema: &AtomicU32, handoff: bool) {
     let addr = sema as *const AtomicU32 as usize;
     let root = root_for(addr);
     sema.fetch_add(1, Ordering::SeqCst);
