@@ -1,5 +1,312 @@
-//! Go's channels for threads, async and no_std: ring buffer, direct hand-off, close, select and nil channels.
+//! Go's channels for threads, async and `no_std`: ring buffer, direct
+//! hand-off, close, `select` and nil channels — Go 1.19's `runtime/chan.go`
+//! and `runtime/select.go`, in Rust.
 //!
-//! This crate is being built under issue #4 of the gort workspace; until
-//! it lands it exports nothing.
+//! # Hello, channel
+//!
+//! A [`Chan<T>`] is a FIFO shared by cloning (Go channels are reference
+//! values). `send` blocks while the buffer is full, `recv` while it is empty:
+//!
+//! ```
+//! use gochan::Chan;
+//!
+//! let c = Chan::new(1); // make(chan i32, 1)
+//! let tx = c.clone();
+//! let t = std::thread::spawn(move || {
+//!     for i in 0..3 {
+//!         tx.send(i).unwrap(); // c <- i
+//!     }
+//!     tx.close().unwrap(); // close(c)
+//! });
+//! let got: Vec<i32> = c.iter().collect(); // for v := range c
+//! assert_eq!(got, [0, 1, 2]);
+//! t.join().unwrap();
+//! ```
+//!
+//! # Channel kinds
+//!
+//! - `Chan::new(0)`: **unbuffered**, a rendezvous — `send` returns only once
+//!   a receiver has the value, which is copied straight from one party to the
+//!   other (*direct hand-off*).
+//! - `Chan::new(n)`: **buffered**, a ring buffer of `n` slots.
+//! - [`Chan::nil()`]: the **nil channel** — sends and receives never complete,
+//!   `select` never picks it; handy to switch a `select` case off.
+//!
+//! ```
+//! use gochan::{Chan, TrySendError};
+//! let unbuffered = Chan::new(0);
+//! assert_eq!(unbuffered.try_send(1), Err(TrySendError::Full(1))); // no receiver waiting
+//! let nil = Chan::<i32>::nil();
+//! assert_eq!(nil.try_send(1), Err(TrySendError::Full(1)));
+//! assert!(nil.recv_timeout(std::time::Duration::from_millis(1)).is_err());
+//! ```
+//!
+//! # Closing
+//!
+//! [`Chan::close`] marks the channel closed. Buffered values still drain;
+//! then every receive returns `None` at once (Go's `ok == false`). Parked
+//! receivers wake with `None`; parked and later senders get their value back
+//! in [`SendError`] (Go panics). Closing twice, or closing the nil channel, is
+//! an [`Err(CloseError)`](CloseError).
+//!
+//! ```
+//! use gochan::{Chan, CloseError};
+//! let c = Chan::new(2);
+//! c.send(1)?;
+//! c.close()?;
+//! assert_eq!(c.send(2).unwrap_err().into_inner(), 2);
+//! assert_eq!(c.recv(), Some(1));
+//! assert_eq!(c.recv(), None);
+//! assert_eq!(c.close(), Err(CloseError::Closed));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Select
+//!
+//! [`select!`] waits on several operations and performs exactly one, chosen
+//! uniformly at random among the ready ones; `default` makes it non-blocking.
+//! [`Select`] builds the case list at run time (Go's `reflect.Select`).
+//!
+//! ```
+//! use gochan::{select, Chan};
+//! let (a, b) = (Chan::new(1), Chan::new(1));
+//! a.send("from a")?;
+//! let msg = select! {
+//!     recv(a) -> v => v.unwrap(),
+//!     recv(b) -> v => v.unwrap(),
+//!     default => "nothing ready",
+//! };
+//! assert_eq!(msg, "from a");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Directional views
+//!
+//! [`Sender<T>`] (`chan<- T`) can only send and close, [`Receiver<T>`]
+//! (`<-chan T`) can only receive:
+//!
+//! ```
+//! use gochan::{Chan, Receiver, Sender};
+//! fn producer(out: Sender<u32>) { for i in 1..=3 { out.send(i).unwrap(); } out.close().unwrap(); }
+//! fn consumer(inp: Receiver<u32>) -> u32 { inp.iter().sum() }
+//! let c = Chan::new(0);
+//! let t = std::thread::spawn({ let tx = c.sender(); move || producer(tx) });
+//! assert_eq!(consumer(c.receiver()), 6);
+//! t.join().unwrap();
+//! ```
+//!
+//! # Async
+//!
+//! [`Chan::send_async`] and [`Chan::recv_async`] work in any executor (they
+//! only use the task's waker). Dropping a pending future withdraws it; a
+//! value already handed to a dropped receive goes back to the channel.
+//!
+//! ```
+//! let c = gochan::Chan::new(0);
+//! let tx = c.clone();
+//! let t = std::thread::spawn(move || gocore::park::block_on(tx.send_async(5)).unwrap());
+//! assert_eq!(gocore::park::block_on(c.recv_async()), Some(5));
+//! t.join().unwrap();
+//! ```
+//!
+//! # Patterns
+//!
+//! **Worker pool**: jobs in, results out.
+//!
+//! ```
+//! use gochan::Chan;
+//! let (jobs, results) = (Chan::new(100), Chan::new(100));
+//! let workers: Vec<_> = (0..3).map(|_| {
+//!     let (jobs, results) = (jobs.receiver(), results.sender());
+//!     std::thread::spawn(move || for j in &jobs { results.send(j * 2).unwrap(); })
+//! }).collect();
+//! for j in 1..=9 { jobs.send(j)?; }
+//! jobs.close()?;
+//! for w in workers { w.join().unwrap(); }
+//! results.close()?;
+//! assert_eq!(results.iter().sum::<i32>(), 90);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **Fan-in**: merge several channels with `select!` until all are closed
+//! (a closed input is switched off by replacing it with the nil channel).
+//!
+//! ```
+//! use gochan::{select, Chan};
+//! let (mut a, mut b) = (Chan::new(3), Chan::new(3));
+//! for i in 0..3 { a.send(i)?; b.send(10 + i)?; }
+//! a.close()?; b.close()?;
+//! let mut sum = 0;
+//! while !(a.is_nil() && b.is_nil()) {
+//!     select! {
+//!         recv(a) -> v => match v { Some(v) => sum += v, None => a = Chan::nil() },
+//!         recv(b) -> v => match v { Some(v) => sum += v, None => b = Chan::nil() },
+//!     }
+//! }
+//! assert_eq!(sum, 36);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **Fan-out**: several receivers share one channel; each value goes to exactly one.
+//!
+//! ```
+//! use gochan::Chan;
+//! let work = Chan::new(0);
+//! let hs: Vec<_> = (0..4).map(|_| { let w = work.receiver(); std::thread::spawn(move || w.iter().count()) }).collect();
+//! for i in 0..100 { work.send(i)?; }
+//! work.close()?;
+//! assert_eq!(hs.into_iter().map(|h| h.join().unwrap()).sum::<usize>(), 100);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **Closing with N senders**: senders never close the data channel; the
+//! receiver closes a *signal* channel, which every sender selects on.
+//!
+//! ```
+//! use gochan::{select, Chan};
+//! let (data, stop) = (Chan::new(0), Chan::<()>::new(0));
+//! let senders: Vec<_> = (0..3).map(|id| {
+//!     let (data, stop) = (data.clone(), stop.receiver());
+//!     std::thread::spawn(move || loop {
+//!         select! {
+//!             send(data, id) => {},
+//!             recv(stop) -> _ => return,
+//!         }
+//!     })
+//! }).collect();
+//! for _ in 0..10 { data.recv().unwrap(); }
+//! stop.close()?; // wakes every sender
+//! for s in senders { s.join().unwrap(); }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **Timeouts**: `recv_timeout`, or a `default(timeout)` arm.
+//!
+//! ```
+//! use std::time::Duration;
+//! use gochan::{select, Chan};
+//! let c = Chan::<i32>::new(0);
+//! let timed_out = select! {
+//!     recv(c) -> _ => false,
+//!     default(Duration::from_millis(10)) => true,
+//! };
+//! assert!(timed_out);
+//! assert!(c.recv_timeout(Duration::from_millis(1)).is_err());
+//! ```
+//!
+//! # Cargo features
+//!
+//! - `std` (default): blocking `send`/`recv`/`select` on OS threads (parked
+//!   through `gocore`'s cached per-thread parker, with bounded spinning
+//!   first), `*_timeout`/`*_deadline`, iterators. Implies `alloc`.
+//! - `alloc`: the channels themselves, `try_*`, async operations, and
+//!   blocking through your own [`Park`](gocore::park::Park) with
+//!   [`Chan::send_with`]/[`Chan::recv_with`] (the `no_std` path).
+//! - `portable-atomic` (+ `portable-atomic-critical-section` or
+//!   `portable-atomic-unsafe-assume-single-core`): targets without
+//!   compare-and-swap.
+//!
+//! # Go correspondence
+//!
+//! The design essays are in the modules: `hchan` (the ring buffer, queues
+//! and hand-off, Go's `hchan`/`sudog`), `blocking` (parking), `future`
+//! (async), `select` (`selectgo`). An empty channel is one allocation of
+//! `size_of::<Hchan<T>>()` plus `Arc`'s two counters (Go's `hchan` is 96
+//! bytes on amd64); see [`EMPTY_CHAN_BYTES`].
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::std_instead_of_core,
+        clippy::std_instead_of_alloc,
+        clippy::alloc_instead_of_core
+    )
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+/// Applies "channels are available" (alloc + compare-and-swap) to each item.
+macro_rules! with_chan {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+            $item
+        )*
+    };
+}
+
+with_chan! {
+    mod blocking;
+    mod chan;
+    mod err;
+    mod future;
+    mod hchan;
+    mod select;
+}
+
+#[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+mod select_macro;
+
+#[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+pub use self::{
+    chan::{CanRecv, CanSend, Chan, Receiver, Sender, TryIter},
+    err::{CloseError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError},
+    future::{RecvFuture, SendFuture},
+    select::Select,
+};
+
+#[cfg(all(feature = "std", any(target_has_atomic = "8", feature = "portable-atomic")))]
+pub use self::chan::{IntoIter, Iter};
+
+/// The bytes one empty channel of `usize` occupies on the heap: the `Hchan`
+/// plus `Arc`'s strong and weak counters (the ring buffer of a buffered
+/// channel is a second allocation of `cap * size_of::<T>()`). Go's `hchan`
+/// is 96 bytes on amd64.
+///
+/// # Examples
+///
+/// ```
+/// assert!(gochan::EMPTY_CHAN_BYTES >= 96);
+/// ```
+#[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+pub const EMPTY_CHAN_BYTES: usize =
+    core::mem::size_of::<hchan::Hchan<usize>>() + 2 * core::mem::size_of::<usize>();
+
+/// Implementation details used by the [`select!`] macro's expansion.
+#[doc(hidden)]
+#[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+pub mod __private {
+    pub use crate::hchan::SelCtx;
+    pub use crate::select::{run, Case, RecvCase, SendCase};
+
+    #[cfg(feature = "std")]
+    pub use crate::select::run_deadline;
+
+    /// Coerces a case to a trait object for the engine.
+    pub fn as_case<'a, 'b, C: Case<'a>>(c: &'b mut C) -> &'b mut (dyn Case<'a> + 'b) {
+        c
+    }
+
+    /// `select! {}`: blocks forever (Go's `select {}`).
+    pub fn block_forever() -> ! {
+        let cases: &mut [&mut dyn Case<'_>] = &mut [];
+        let _ = run(cases, false);
+        unreachable!("select {{}} returned")
+    }
+
+    /// `now + timeout`, saturating.
+    #[cfg(feature = "std")]
+    pub fn deadline_after(timeout: core::time::Duration) -> std::time::Instant {
+        let now = std::time::Instant::now();
+        now.checked_add(timeout)
+            .unwrap_or(now + core::time::Duration::from_secs(86_400 * 365 * 30))
+    }
+}
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

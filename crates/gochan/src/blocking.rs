@@ -1,0 +1,253 @@
+//! Blocking send and receive: park a sudog, spin a little, then sleep.
+//!
+//! Go's `chansend`/`chanrecv` with `block == true`: try the locked operation;
+//! if it cannot proceed, put a sudog for the caller on the channel's queue,
+//! release the lock and `gopark`. Here the sudog is a local of the blocked
+//! function, so it cannot move; the function does not return before the sudog
+//! is unlinked (by the counterpart, by `close`, or by ourselves after a
+//! timeout, always under the lock — `hchan` I4, I6).
+//!
+//! Waiting is split from the channel by the [`Wait`] trait: a thread with a
+//! deadline ([`ThreadWait`], `std`), or any user [`Park`](gocore::park::Park)
+//! on `no_std` ([`ParkWait`]). Both first poll the sudog's state for
+//! [`SPIN`](crate::hchan::SPIN) rounds of growing PAUSE bursts and yields:
+//! between two busy threads the counterpart usually arrives within a
+//! microsecond, long before a futex sleep and wake-up would complete.
+
+use core::task::Waker;
+
+use crate::err::SendTimeoutError;
+use crate::hchan::{Hchan, Recvd, Sent, Sudog, CLOSED, SPIN, SUCCESS, WAITING};
+
+/// How a blocked operation waits for its sudog to be completed.
+pub(crate) trait Wait {
+    /// Blocks until `done()` is true (returns `true`) or the wait's deadline
+    /// passes (returns `false`). Spurious returns of the underlying parker are
+    /// absorbed here.
+    fn wait(&self, done: &dyn Fn() -> bool) -> bool;
+
+    /// The waker that the counterpart will use to wake this waiter.
+    fn waker(&self) -> Waker;
+}
+
+/// Polls `done` with growing pauses, then a few yields; `true` once done.
+#[inline]
+pub(crate) fn spin_until(done: &dyn Fn() -> bool) -> bool {
+    for round in 0..SPIN {
+        if done() {
+            return true;
+        }
+        if round < 6 {
+            gocore::backoff::procyield(1 << round);
+        } else {
+            yield_now();
+        }
+    }
+    done()
+}
+
+#[inline]
+fn yield_now() {
+    #[cfg(all(feature = "std", not(loom)))]
+    std::thread::yield_now();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(all(not(feature = "std"), not(loom)))]
+    gocore::atomic::spin_loop();
+}
+
+#[cfg(feature = "std")]
+pub(crate) use self::thread::ThreadWait;
+
+#[cfg(feature = "std")]
+mod thread {
+    use super::{spin_until, Wait};
+    use alloc::sync::Arc;
+    use core::task::Waker;
+    use gocore::park::{current_waker, Park, ParkTimeout, ThreadPark};
+    use std::time::Instant;
+
+    /// Waits on the calling thread's cached [`ThreadPark`], optionally until a
+    /// deadline. The parker is fetched lazily, so operations that never block
+    /// never touch the thread-local.
+    pub(crate) struct ThreadWait {
+        park: core::cell::OnceCell<Arc<ThreadPark>>,
+        deadline: Option<Instant>,
+    }
+
+    impl ThreadWait {
+        pub(crate) const fn new(deadline: Option<Instant>) -> Self {
+            ThreadWait {
+                park: core::cell::OnceCell::new(),
+                deadline,
+            }
+        }
+
+        fn park(&self) -> &ThreadPark {
+            self.park.get_or_init(|| current_waker().0)
+        }
+    }
+
+    impl Wait for ThreadWait {
+        fn wait(&self, done: &dyn Fn() -> bool) -> bool {
+            if spin_until(done) {
+                return true;
+            }
+            let park = self.park();
+            loop {
+                if done() {
+                    return true;
+                }
+                match self.deadline {
+                    None => park.park(),
+                    Some(d) => {
+                        let now = Instant::now();
+                        if now >= d {
+                            return done();
+                        }
+                        park.park_timeout(d - now);
+                    }
+                }
+            }
+        }
+
+        fn waker(&self) -> Waker {
+            let (park, waker) = current_waker();
+            let _ = self.park.set(park);
+            waker
+        }
+    }
+}
+
+/// Waits on a user-supplied parker (no deadline): the `no_std` path.
+pub(crate) struct ParkWait<'a, P> {
+    pub(crate) park: &'a P,
+    pub(crate) waker: Waker,
+}
+
+impl<P: gocore::park::Park> Wait for ParkWait<'_, P> {
+    fn wait(&self, done: &dyn Fn() -> bool) -> bool {
+        if spin_until(done) {
+            return true;
+        }
+        while !done() {
+            self.park.park();
+        }
+        true
+    }
+
+    fn waker(&self) -> Waker {
+        self.waker.clone()
+    }
+}
+
+/// A blocking send. `c == None` is the nil channel: it waits forever (or
+/// until the deadline). Go: `chansend(c, ep, true)`.
+pub(crate) fn chan_send<T>(
+    c: Option<&Hchan<T>>,
+    v: T,
+    w: &dyn Wait,
+) -> Result<(), SendTimeoutError<T>> {
+    let Some(c) = c else {
+        let never = w.wait(&|| false);
+        debug_assert!(!never);
+        return Err(SendTimeoutError::Timeout(v));
+    };
+    let mut g = c.lock();
+    // SAFETY: `g` holds `c`'s lock.
+    let v = match unsafe { g.send_locked(c, v) } {
+        Sent::Done(waker) => {
+            drop(g);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return Ok(());
+        }
+        Sent::Closed(v) => return Err(SendTimeoutError::Closed(v)),
+        Sent::Full(v) => v,
+    };
+    let s = Sudog::new();
+    // SAFETY: `s` is fresh, so its elem is ours to fill and its waker ours to
+    // set; `s` is a local that is not moved and is unlinked before we return
+    // (see below); we hold the lock.
+    unsafe {
+        (*s.elem.get()).write(v);
+        *s.waker.get() = Some(w.waker());
+        g.enqueue_send(c, &s);
+    }
+    drop(g);
+    if !w.wait(&|| s.load_state() != WAITING) {
+        let mut g = c.lock();
+        if s.load_state() == WAITING {
+            // SAFETY: we hold the lock; `s` is linked into `sendq` or nowhere.
+            unsafe { g.cancel_send(c, &s) };
+            drop(g);
+            // SAFETY: still WAITING and now unlinked: nobody took the value (I5).
+            let v = unsafe { (*s.elem.get()).assume_init_read() };
+            return Err(SendTimeoutError::Timeout(v));
+        }
+    }
+    debug_assert!(!s.is_linked());
+    match s.load_state() {
+        SUCCESS => Ok(()),
+        // SAFETY: CLOSED leaves the value with the sender (I5), and the
+        // closer no longer touches `s` (I6).
+        _ => Err(SendTimeoutError::Closed(unsafe {
+            (*s.elem.get()).assume_init_read()
+        })),
+    }
+}
+
+/// The result of a blocking receive.
+pub(crate) enum RecvResult<T> {
+    Value(T),
+    Closed,
+    Timeout,
+}
+
+/// A blocking receive. Go: `chanrecv(c, ep, true)`.
+pub(crate) fn chan_recv<T>(c: Option<&Hchan<T>>, w: &dyn Wait) -> RecvResult<T> {
+    let Some(c) = c else {
+        let never = w.wait(&|| false);
+        debug_assert!(!never);
+        return RecvResult::Timeout;
+    };
+    let mut g = c.lock();
+    // SAFETY: `g` holds `c`'s lock.
+    match unsafe { g.recv_locked(c) } {
+        Recvd::Value(v, waker) => {
+            drop(g);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return RecvResult::Value(v);
+        }
+        Recvd::Closed => return RecvResult::Closed,
+        Recvd::Empty => {}
+    }
+    let s = Sudog::new();
+    // SAFETY: as in `chan_send`.
+    unsafe {
+        *s.waker.get() = Some(w.waker());
+        g.enqueue_recv(c, &s);
+    }
+    drop(g);
+    if !w.wait(&|| s.load_state() != WAITING) {
+        let mut g = c.lock();
+        if s.load_state() == WAITING {
+            // SAFETY: lock held; `s` is in `recvq` or nowhere.
+            unsafe { g.cancel_recv(c, &s) };
+            return RecvResult::Timeout;
+        }
+    }
+    debug_assert!(!s.is_linked());
+    match s.load_state() {
+        // SAFETY: SUCCESS means the sender wrote our elem (I5) and no longer
+        // touches `s` (I6).
+        SUCCESS => RecvResult::Value(unsafe { (*s.elem.get()).assume_init_read() }),
+        state => {
+            debug_assert_eq!(state, CLOSED);
+            RecvResult::Closed
+        }
+    }
+}

@@ -1,0 +1,1200 @@
+//! The channel handles: [`Chan`], and the directional views [`Sender`] and [`Receiver`].
+//!
+//! A handle is an `Option<Arc<Hchan<T>>>`: `None` is Go's nil channel. Cloning
+//! a handle shares the channel (Go channels are reference values). Dropping
+//! the last handle frees the channel and drops any values still buffered;
+//! there can be no parked waiters then, since each waiter borrows a handle.
+
+use alloc::sync::Arc;
+use core::fmt;
+#[cfg(feature = "std")]
+use core::time::Duration;
+#[cfg(feature = "std")]
+use std::time::Instant;
+
+use crate::err::{CloseError, SendError, TryRecvError, TrySendError};
+#[cfg(feature = "std")]
+use crate::err::{RecvTimeoutError, SendTimeoutError};
+use crate::future::{RecvFuture, SendFuture};
+use crate::hchan::{Hchan, Recvd, Sent};
+
+/// A Go channel: a FIFO of `T` with `cap` buffer slots, shared by cloning.
+///
+/// `Chan::new(0)` is unbuffered (every send waits for a receiver),
+/// `Chan::new(n)` buffers `n` values, `Chan::nil()` never communicates.
+///
+/// Go: `chan T`, `make(chan T, n)`.
+///
+/// # Examples
+///
+/// ```
+/// use gochan::Chan;
+///
+/// let c = Chan::new(2);
+/// c.send(1)?;
+/// c.send(2)?;
+/// assert_eq!((c.len(), c.cap()), (2, 2));
+/// assert_eq!(c.recv(), Some(1));
+/// c.close()?;
+/// assert_eq!(c.recv(), Some(2)); // buffered values drain after close
+/// assert_eq!(c.recv(), None); // then: closed
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[doc(alias = "chan")]
+pub struct Chan<T> {
+    pub(crate) inner: Option<Arc<Hchan<T>>>,
+}
+
+impl<T> Clone for Chan<T> {
+    fn clone(&self) -> Self {
+        Chan {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> Default for Chan<T> {
+    /// The nil channel, Go's zero value for `chan T`.
+    fn default() -> Self {
+        Chan::nil()
+    }
+}
+
+impl<T> fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            None => f.write_str("Chan(nil)"),
+            Some(c) => f
+                .debug_struct("Chan")
+                .field("len", &c.len())
+                .field("cap", &c.cap())
+                .field("closed", &c.is_closed())
+                .finish(),
+        }
+    }
+}
+
+impl<T> PartialEq for Chan<T> {
+    /// Go's `==` on channels: the same channel (or both nil).
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.inner, &other.inner) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl<T> Eq for Chan<T> {}
+
+impl<T> Chan<T> {
+    /// Creates a channel with `cap` buffer slots; `0` makes it unbuffered.
+    ///
+    /// Go: `make(chan T, cap)`. Go also rejects element types of 64 KiB or
+    /// more; we accept any `T`.
+    ///
+    /// # Panics
+    ///
+    /// If the buffer cannot be allocated ("makechan: size out of range" in Go).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::<String>::new(8);
+    /// assert_eq!(c.cap(), 8);
+    /// ```
+    pub fn new(cap: usize) -> Self {
+        Chan {
+            inner: Some(Arc::new(Hchan::new(cap))),
+        }
+    }
+
+    /// The nil channel: sends and receives never complete, `select` never
+    /// picks it, `close` fails.
+    ///
+    /// Go: `var c chan T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gochan::{Chan, TryRecvError};
+    /// let c = Chan::<i32>::nil();
+    /// assert!(c.is_nil());
+    /// assert_eq!(c.try_recv(), Err(TryRecvError::Empty));
+    /// assert_eq!((c.len(), c.cap()), (0, 0));
+    /// ```
+    pub const fn nil() -> Self {
+        Chan { inner: None }
+    }
+
+    /// Whether this is the nil channel. Go: `c == nil`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!gochan::Chan::<u8>::new(0).is_nil());
+    /// ```
+    pub fn is_nil(&self) -> bool {
+        self.inner.is_none()
+    }
+
+    #[inline]
+    pub(crate) fn hchan(&self) -> Option<&Hchan<T>> {
+        self.inner.as_deref()
+    }
+
+    /// The number of buffered values. Go: `len(c)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(3);
+    /// c.try_send(1).unwrap();
+    /// assert_eq!(c.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.hchan().map_or(0, Hchan::len)
+    }
+
+    /// Whether no values are buffered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(gochan::Chan::<u8>::new(3).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffer size. Go: `cap(c)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gochan::Chan::<u8>::new(0).cap(), 0);
+    /// ```
+    pub fn cap(&self) -> usize {
+        self.hchan().map_or(0, Hchan::cap)
+    }
+
+    /// Whether the channel has been closed (a nil channel is not closed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::<u8>::new(0);
+    /// c.close().unwrap();
+    /// assert!(c.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.hchan().is_some_and(Hchan::is_closed)
+    }
+
+    /// Whether `self` and `other` are the same channel (Go's `==`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = gochan::Chan::<u8>::new(0);
+    /// assert!(a.same_channel(&a.clone()));
+    /// assert!(!a.same_channel(&gochan::Chan::new(0)));
+    /// ```
+    pub fn same_channel(&self, other: &Chan<T>) -> bool {
+        self == other
+    }
+
+    /// Closes the channel: buffered values still drain, then receives report
+    /// closed; parked receivers wake with `None`, parked senders get their
+    /// value back in an error.
+    ///
+    /// Go: `close(c)`.
+    ///
+    /// # Errors
+    ///
+    /// [`CloseError::Closed`] if already closed, [`CloseError::Nil`] for the
+    /// nil channel (Go panics in both cases).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// c.send("last")?;
+    /// c.close()?;
+    /// assert!(c.close().is_err());
+    /// assert_eq!(c.recv(), Some("last"));
+    /// assert_eq!(c.recv(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn close(&self) -> Result<(), CloseError> {
+        match self.hchan() {
+            None => Err(CloseError::Nil),
+            Some(c) if c.close() => Ok(()),
+            Some(_) => Err(CloseError::Closed),
+        }
+    }
+
+    /// Sends without blocking: succeeds if a receiver is parked or the buffer
+    /// has room.
+    ///
+    /// Go: `select { case c <- v: default: }`.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if it would block (always for nil),
+    /// [`TrySendError::Closed`] if closed; both give the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gochan::{Chan, TrySendError};
+    /// let c = Chan::new(0);
+    /// assert_eq!(c.try_send(1), Err(TrySendError::Full(1))); // nobody is receiving
+    /// ```
+    #[inline]
+    pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
+        let Some(c) = self.hchan() else {
+            return Err(TrySendError::Full(v));
+        };
+        if c.send_would_block() {
+            return Err(TrySendError::Full(v));
+        }
+        let mut g = c.lock();
+        // SAFETY: `g` holds `c`'s lock.
+        match unsafe { g.send_locked(c, v) } {
+            Sent::Done(w) => {
+                drop(g);
+                if let Some(w) = w {
+                    w.wake();
+                }
+                Ok(())
+            }
+            Sent::Closed(v) => Err(TrySendError::Closed(v)),
+            Sent::Full(v) => Err(TrySendError::Full(v)),
+        }
+    }
+
+    /// Receives without blocking: a value if one is buffered or a sender is
+    /// parked.
+    ///
+    /// Go: `select { case v, ok := <-c: default: }`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] if it would block (always for nil),
+    /// [`TryRecvError::Closed`] if closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// c.send(5)?;
+    /// assert_eq!(c.try_recv(), Ok(5));
+    /// assert!(c.try_recv().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        let Some(c) = self.hchan() else {
+            return Err(TryRecvError::Empty);
+        };
+        if c.recv_would_block() {
+            return Err(TryRecvError::Empty);
+        }
+        let mut g = c.lock();
+        // SAFETY: `g` holds `c`'s lock.
+        match unsafe { g.recv_locked(c) } {
+            Recvd::Value(v, w) => {
+                drop(g);
+                if let Some(w) = w {
+                    w.wake();
+                }
+                Ok(v)
+            }
+            Recvd::Closed => Err(TryRecvError::Closed),
+            Recvd::Empty => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Sends `v`, blocking until a receiver takes it (unbuffered) or there is
+    /// buffer room. Blocks forever on the nil channel.
+    ///
+    /// Go: `c <- v`.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if the channel is closed, before or while
+    /// waiting (Go panics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gochan::Chan;
+    /// let c = Chan::new(0);
+    /// let r = c.clone();
+    /// let t = std::thread::spawn(move || r.recv());
+    /// c.send(42)?; // returns once the receiver has the value
+    /// assert_eq!(t.join().unwrap(), Some(42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send(&self, v: T) -> Result<(), SendError<T>> {
+        let w = crate::blocking::ThreadWait::new(None);
+        match crate::blocking::chan_send(self.hchan(), v, &w) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(SendError(e.into_inner())),
+        }
+    }
+
+    /// Receives a value, blocking until one is available; `None` once the
+    /// channel is closed and drained. Blocks forever on the nil channel.
+    ///
+    /// Go: `v, ok := <-c` (`None` is `ok == false`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// c.send('x')?;
+    /// assert_eq!(c.recv(), Some('x'));
+    /// c.close()?;
+    /// assert_eq!(c.recv(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv(&self) -> Option<T> {
+        let w = crate::blocking::ThreadWait::new(None);
+        match crate::blocking::chan_recv(self.hchan(), &w) {
+            crate::blocking::RecvResult::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Sends, waiting at most `timeout`.
+    ///
+    /// Go: `select { case c <- v: case <-time.After(timeout): }`.
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Closed`], with the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = gochan::Chan::new(1);
+    /// c.send_timeout(1, Duration::from_millis(5))?;
+    /// assert!(c.send_timeout(2, Duration::from_millis(5)).unwrap_err().is_timeout());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_timeout(&self, v: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.send_deadline(v, deadline_after(timeout))
+    }
+
+    /// Sends, waiting at most until `deadline`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chan::send_timeout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let c = gochan::Chan::new(0);
+    /// let e = c.send_deadline(1, Instant::now() + Duration::from_millis(2));
+    /// assert!(e.unwrap_err().is_timeout());
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        let w = crate::blocking::ThreadWait::new(Some(deadline));
+        crate::blocking::chan_send(self.hchan(), v, &w)
+    }
+
+    /// Receives, waiting at most `timeout`.
+    ///
+    /// Go: `select { case v, ok := <-c: case <-time.After(timeout): }`.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`], or [`RecvTimeoutError::Closed`] once
+    /// closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gochan::{Chan, RecvTimeoutError};
+    /// let c = Chan::<u8>::new(0);
+    /// assert_eq!(c.recv_timeout(Duration::from_millis(2)), Err(RecvTimeoutError::Timeout));
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_deadline(deadline_after(timeout))
+    }
+
+    /// Receives, waiting at most until `deadline`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chan::recv_timeout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let c = gochan::Chan::new(1);
+    /// c.send(3)?;
+    /// assert_eq!(c.recv_deadline(Instant::now() + Duration::from_secs(1)), Ok(3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        let w = crate::blocking::ThreadWait::new(Some(deadline));
+        match crate::blocking::chan_recv(self.hchan(), &w) {
+            crate::blocking::RecvResult::Value(v) => Ok(v),
+            crate::blocking::RecvResult::Closed => Err(RecvTimeoutError::Closed),
+            crate::blocking::RecvResult::Timeout => Err(RecvTimeoutError::Timeout),
+        }
+    }
+
+    /// Sends, blocking on a caller-supplied parker: the blocking send for
+    /// `no_std` targets (an RTOS task notification, or
+    /// [`SpinPark`](gocore::park::SpinPark)).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gocore::park::SpinPark;
+    /// let park = Arc::new(SpinPark::new());
+    /// let c = gochan::Chan::new(1);
+    /// c.send_with(9, &park)?;
+    /// assert_eq!(c.recv_with(&park), Some(9));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_with<P>(&self, v: T, park: &Arc<P>) -> Result<(), SendError<T>>
+    where
+        P: gocore::park::Park + Send + Sync + 'static,
+    {
+        let w = crate::blocking::ParkWait {
+            park: &**park,
+            waker: gocore::park::waker(park),
+        };
+        crate::blocking::chan_send(self.hchan(), v, &w).map_err(|e| SendError(e.into_inner()))
+    }
+
+    /// Receives, blocking on a caller-supplied parker (see [`Chan::send_with`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let park = Arc::new(gocore::park::SpinPark::new());
+    /// let c = gochan::Chan::<u8>::new(1);
+    /// c.close().unwrap();
+    /// assert_eq!(c.recv_with(&park), None);
+    /// ```
+    pub fn recv_with<P>(&self, park: &Arc<P>) -> Option<T>
+    where
+        P: gocore::park::Park + Send + Sync + 'static,
+    {
+        let w = crate::blocking::ParkWait {
+            park: &**park,
+            waker: gocore::park::waker(park),
+        };
+        match crate::blocking::chan_recv(self.hchan(), &w) {
+            crate::blocking::RecvResult::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Sends asynchronously: the future completes once a receiver has the
+    /// value or it is buffered. Works with any executor (it only uses the
+    /// context's waker). Dropping the pending future withdraws the send.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// gocore::park::block_on(async {
+    ///     c.send_async(1).await.unwrap();
+    ///     assert_eq!(c.recv_async().await, Some(1));
+    /// });
+    /// ```
+    pub fn send_async(&self, v: T) -> SendFuture<'_, T> {
+        SendFuture::new(self.hchan(), v)
+    }
+
+    /// Receives asynchronously; `None` once closed and drained. Dropping the
+    /// pending future withdraws the receive, and a value that had already
+    /// been handed to it is given back to the channel (no message is lost).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(0);
+    /// let tx = c.clone();
+    /// let t = std::thread::spawn(move || tx.send("hi").unwrap());
+    /// assert_eq!(gocore::park::block_on(c.recv_async()), Some("hi"));
+    /// t.join().unwrap();
+    /// ```
+    pub fn recv_async(&self) -> RecvFuture<'_, T> {
+        RecvFuture::new(self.hchan())
+    }
+
+    /// A blocking iterator over received values, ending when the channel is
+    /// closed and drained.
+    ///
+    /// Go: `for v := range c`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(3);
+    /// for i in 0..3 { c.send(i)?; }
+    /// c.close()?;
+    /// assert_eq!(c.iter().collect::<Vec<_>>(), [0, 1, 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { chan: self }
+    }
+
+    /// A non-blocking iterator over the values available right now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(3);
+    /// c.try_send(1).unwrap();
+    /// c.try_send(2).unwrap();
+    /// assert_eq!(c.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter { chan: self }
+    }
+
+    /// A send-only view of this channel. Go: `chan<- T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// let tx = c.sender();
+    /// tx.send(1)?;
+    /// assert_eq!(c.recv(), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sender(&self) -> Sender<T> {
+        Sender { chan: self.clone() }
+    }
+
+    /// A receive-only view of this channel. Go: `<-chan T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// let rx = c.receiver();
+    /// c.send(1)?;
+    /// assert_eq!(rx.recv(), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn receiver(&self) -> Receiver<T> {
+        Receiver { chan: self.clone() }
+    }
+}
+
+#[cfg(feature = "std")]
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    // A timeout too large for `Instant` means "never": a far deadline.
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
+}
+
+/// A blocking iterator over a channel's values: Go's `for v := range c`.
+///
+/// # Examples
+///
+/// ```
+/// let c = gochan::Chan::new(1);
+/// c.send(1)?;
+/// c.close()?;
+/// let mut it = c.iter();
+/// assert_eq!(it.next(), Some(1));
+/// assert_eq!(it.next(), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[derive(Debug)]
+pub struct Iter<'a, T> {
+    chan: &'a Chan<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.chan.recv()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> core::iter::FusedIterator for Iter<'_, T> {}
+
+/// A non-blocking iterator over the values available now; see [`Chan::try_iter`].
+///
+/// # Examples
+///
+/// ```
+/// let c = gochan::Chan::<u8>::new(1);
+/// assert_eq!(c.try_iter().next(), None);
+/// ```
+#[derive(Debug)]
+pub struct TryIter<'a, T> {
+    chan: &'a Chan<T>,
+}
+
+impl<T> Iterator for TryIter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.chan.try_recv().ok()
+    }
+}
+
+/// An owning blocking iterator; see [`Chan::iter`].
+///
+/// # Examples
+///
+/// ```
+/// let c = gochan::Chan::new(2);
+/// c.send(1)?;
+/// c.close()?;
+/// let v: Vec<i32> = c.into_iter().collect();
+/// assert_eq!(v, [1]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[derive(Debug)]
+pub struct IntoIter<T> {
+    chan: Chan<T>,
+}
+
+#[cfg(feature = "std")]
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.chan.recv()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<'a, T> IntoIterator for &'a Chan<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> IntoIterator for Chan<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { chan: self }
+    }
+}
+
+/// The send-only view of a channel. Go: `chan<- T`.
+///
+/// # Examples
+///
+/// ```
+/// use gochan::{Chan, Sender};
+/// fn produce(tx: Sender<u32>) {
+///     for i in 0..3 { tx.send(i).unwrap(); }
+///     tx.close().unwrap();
+/// }
+/// let c = Chan::new(3);
+/// produce(c.sender());
+/// assert_eq!(c.iter().sum::<u32>(), 3);
+/// ```
+#[doc(alias = "chan<-")]
+pub struct Sender<T> {
+    chan: Chan<T>,
+}
+
+/// The receive-only view of a channel. Go: `<-chan T`.
+///
+/// # Examples
+///
+/// ```
+/// use gochan::{Chan, Receiver};
+/// fn total(rx: &Receiver<u32>) -> u32 { rx.iter().sum() }
+/// let c = Chan::new(3);
+/// c.send(1)?; c.send(2)?;
+/// c.close()?;
+/// assert_eq!(total(&c.receiver()), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[doc(alias = "<-chan")]
+pub struct Receiver<T> {
+    chan: Chan<T>,
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        Sender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        Receiver {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Sender").field(&self.chan).finish()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Receiver").field(&self.chan).finish()
+    }
+}
+
+impl<T> From<Chan<T>> for Sender<T> {
+    fn from(chan: Chan<T>) -> Self {
+        Sender { chan }
+    }
+}
+
+impl<T> From<Chan<T>> for Receiver<T> {
+    fn from(chan: Chan<T>) -> Self {
+        Receiver { chan }
+    }
+}
+
+impl<T> PartialEq for Sender<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.chan == other.chan
+    }
+}
+
+impl<T> PartialEq for Receiver<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.chan == other.chan
+    }
+}
+
+impl<T> Default for Sender<T> {
+    /// A view of the nil channel.
+    fn default() -> Self {
+        Chan::nil().into()
+    }
+}
+
+impl<T> Default for Receiver<T> {
+    /// A view of the nil channel.
+    fn default() -> Self {
+        Chan::nil().into()
+    }
+}
+
+macro_rules! shared_methods {
+    () => {
+        /// The number of buffered values. Go: `len(c)`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let c = gochan::Chan::<u8>::new(2);
+        /// assert_eq!(c.sender().len(), 0);
+        /// assert_eq!(c.receiver().len(), 0);
+        /// ```
+        pub fn len(&self) -> usize {
+            self.chan.len()
+        }
+
+        /// Whether no values are buffered.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// assert!(gochan::Chan::<u8>::new(2).receiver().is_empty());
+        /// ```
+        pub fn is_empty(&self) -> bool {
+            self.chan.is_empty()
+        }
+
+        /// The buffer size. Go: `cap(c)`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// assert_eq!(gochan::Chan::<u8>::new(2).sender().cap(), 2);
+        /// ```
+        pub fn cap(&self) -> usize {
+            self.chan.cap()
+        }
+
+        /// Whether the channel has been closed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let c = gochan::Chan::<u8>::new(0);
+        /// c.close().unwrap();
+        /// assert!(c.receiver().is_closed());
+        /// ```
+        pub fn is_closed(&self) -> bool {
+            self.chan.is_closed()
+        }
+
+        /// Whether this is a view of the nil channel.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// assert!(gochan::Receiver::<u8>::default().is_nil());
+        /// ```
+        pub fn is_nil(&self) -> bool {
+            self.chan.is_nil()
+        }
+
+        pub(crate) fn chan(&self) -> &Chan<T> {
+            &self.chan
+        }
+    };
+}
+
+impl<T> Sender<T> {
+    shared_methods!();
+
+    /// Sends, blocking. See [`Chan::send`].
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] if the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// c.sender().send(1)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send(&self, v: T) -> Result<(), SendError<T>> {
+        self.chan.send(v)
+    }
+
+    /// Sends without blocking. See [`Chan::try_send`].
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError`] with the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(gochan::Chan::new(0).sender().try_send(1).is_err());
+    /// ```
+    pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
+        self.chan.try_send(v)
+    }
+
+    /// Sends with a timeout. See [`Chan::send_timeout`].
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError`] with the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert!(gochan::Chan::new(0).sender().send_timeout(1, Duration::from_millis(1)).is_err());
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_timeout(&self, v: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.chan.send_timeout(v, timeout)
+    }
+
+    /// Sends with a deadline. See [`Chan::send_deadline`].
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError`] with the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// assert!(gochan::Chan::new(0).sender().send_deadline(1, Instant::now()).is_err());
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.chan.send_deadline(v, deadline)
+    }
+
+    /// Sends asynchronously. See [`Chan::send_async`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// gocore::park::block_on(c.sender().send_async(1)).unwrap();
+    /// assert_eq!(c.try_recv(), Ok(1));
+    /// ```
+    pub fn send_async(&self, v: T) -> SendFuture<'_, T> {
+        self.chan.send_async(v)
+    }
+
+    /// Closes the channel. See [`Chan::close`].
+    ///
+    /// # Errors
+    ///
+    /// [`CloseError`] if closed already or nil.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::<u8>::new(0);
+    /// c.sender().close()?;
+    /// assert!(c.is_closed());
+    /// # Ok::<(), gochan::CloseError>(())
+    /// ```
+    pub fn close(&self) -> Result<(), CloseError> {
+        self.chan.close()
+    }
+}
+
+impl<T> Receiver<T> {
+    shared_methods!();
+
+    /// Receives, blocking. See [`Chan::recv`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// c.send(2)?;
+    /// assert_eq!(c.receiver().recv(), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv(&self) -> Option<T> {
+        self.chan.recv()
+    }
+
+    /// Receives without blocking. See [`Chan::try_recv`].
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(gochan::Chan::<u8>::new(1).receiver().try_recv().is_err());
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.chan.try_recv()
+    }
+
+    /// Receives with a timeout. See [`Chan::recv_timeout`].
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert!(gochan::Chan::<u8>::new(1).receiver().recv_timeout(Duration::from_millis(1)).is_err());
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.chan.recv_timeout(timeout)
+    }
+
+    /// Receives with a deadline. See [`Chan::recv_deadline`].
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// assert!(gochan::Chan::<u8>::new(1).receiver().recv_deadline(Instant::now()).is_err());
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.chan.recv_deadline(deadline)
+    }
+
+    /// Receives asynchronously. See [`Chan::recv_async`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::<u8>::new(1);
+    /// c.close().unwrap();
+    /// assert_eq!(gocore::park::block_on(c.receiver().recv_async()), None);
+    /// ```
+    pub fn recv_async(&self) -> RecvFuture<'_, T> {
+        self.chan.recv_async()
+    }
+
+    /// A blocking iterator. See [`Chan::iter`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::<u8>::new(1);
+    /// c.close().unwrap();
+    /// assert_eq!(c.receiver().iter().count(), 0);
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn iter(&self) -> Iter<'_, T> {
+        self.chan.iter()
+    }
+
+    /// A non-blocking iterator. See [`Chan::try_iter`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::<u8>::new(1);
+    /// assert_eq!(c.receiver().try_iter().count(), 0);
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        self.chan.try_iter()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<'a, T> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> IntoIterator for Receiver<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { chan: self.chan }
+    }
+}
+
+/// Channels that can be received from: [`Chan`] and [`Receiver`] (and
+/// references to them). Used by [`select!`](crate::select!) and [`Select`](crate::Select).
+///
+/// # Examples
+///
+/// ```
+/// use gochan::{CanRecv, Chan};
+/// fn drain<C: CanRecv<u8>>(c: &C) -> usize { c.as_chan().try_iter().count() }
+/// let c = Chan::new(2);
+/// c.try_send(1).unwrap();
+/// assert_eq!(drain(&c.receiver()), 1);
+/// ```
+pub trait CanRecv<T>: sealed::Sealed {
+    /// The underlying channel.
+    fn as_chan(&self) -> &Chan<T>;
+}
+
+/// Channels that can be sent on: [`Chan`] and [`Sender`] (and references).
+///
+/// # Examples
+///
+/// ```
+/// use gochan::{CanSend, Chan};
+/// fn put<C: CanSend<u8>>(c: &C) { c.as_chan().try_send(1).unwrap(); }
+/// let c = Chan::new(1);
+/// put(&c.sender());
+/// assert_eq!(c.len(), 1);
+/// ```
+pub trait CanSend<T>: sealed::Sealed {
+    /// The underlying channel.
+    fn as_chan(&self) -> &Chan<T>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<T> Sealed for super::Chan<T> {}
+    impl<T> Sealed for super::Sender<T> {}
+    impl<T> Sealed for super::Receiver<T> {}
+    impl<C: Sealed + ?Sized> Sealed for &C {}
+}
+
+impl<T> CanRecv<T> for Chan<T> {
+    fn as_chan(&self) -> &Chan<T> {
+        self
+    }
+}
+impl<T> CanRecv<T> for Receiver<T> {
+    fn as_chan(&self) -> &Chan<T> {
+        self.chan()
+    }
+}
+impl<T, C: CanRecv<T> + ?Sized> CanRecv<T> for &C {
+    fn as_chan(&self) -> &Chan<T> {
+        (**self).as_chan()
+    }
+}
+impl<T> CanSend<T> for Chan<T> {
+    fn as_chan(&self) -> &Chan<T> {
+        self
+    }
+}
+impl<T> CanSend<T> for Sender<T> {
+    fn as_chan(&self) -> &Chan<T> {
+        self.chan()
+    }
+}
+impl<T, C: CanSend<T> + ?Sized> CanSend<T> for &C {
+    fn as_chan(&self) -> &Chan<T> {
+        (**self).as_chan()
+    }
+}

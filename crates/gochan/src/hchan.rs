@@ -1,0 +1,814 @@
+//! The channel itself: Go's `hchan`, its wait queues of `sudog`s, and the
+//! locked halves of send, receive and close.
+//!
+//! # What
+//!
+//! A channel is a ring buffer of `cap` slots plus two FIFO queues of parked
+//! parties: senders waiting for room (or, unbuffered, for a receiver) and
+//! receivers waiting for a value. Everything is guarded by one short lock, as in
+//! Go's `runtime/chan.go`. A parked party is described by a [`Sudog`] that lives
+//! in the *waiter's* memory (its stack frame, its pinned future, or a select's
+//! case): the counterpart that finds it in a queue copies the value straight
+//! into (or out of) the sudog's `elem` slot — the *direct hand-off* — marks it
+//! done and wakes its [`Waker`].
+//!
+//! # Layout
+//!
+//! ```text
+//!  Arc<Hchan<T>>
+//!  ┌──────────────────────────────────────────────────────────────────┐
+//!  │ lock: SpinLock<()>   closed: AtomicBool   len: AtomicUsize (hint) │
+//!  │ st: UnsafeCell<State<T>> (only under `lock`)                      │
+//!  │   buf ──► [ slot0 | slot1 | slot2 | slot3 ]   cap = 4             │
+//!  │                      ▲ recvx      ▲ sendx      qcount = 2         │
+//!  │   recvq: first ──► Sudog ◄──► Sudog ◄── last   (parked receivers) │
+//!  │   sendq: first ──► Sudog ◄── last              (parked senders)   │
+//!  └──────────────────────────────────────────────────────────────────┘
+//!  Sudog<T> (in the waiter's frame): next, prev, linked, elem: MaybeUninit<T>,
+//!          state: WAITING → SUCCESS | CLOSED, waker, sel (→ SelCtx), case
+//! ```
+//!
+//! # Invariants
+//!
+//! - I1. At least one of `recvq` and `sendq` is empty, except for select
+//!   waiters (a select may park a send and a receive case on one channel) and
+//!   for sudogs whose select has already been won elsewhere (skipped lazily).
+//!   Go states the same in chan.go.
+//! - I2. For buffered channels, `qcount > 0` implies `recvq` holds no plain
+//!   receiver, and `qcount < cap` implies `sendq` holds no plain sender.
+//! - I3. `buf[recvx..recvx+qcount]` (mod cap) are initialised; all other slots
+//!   are not. `sendx == (recvx + qcount) % cap`.
+//! - I4. A sudog is linked into at most one queue, only while its `linked` flag
+//!   is set; links are read and written only under the channel lock.
+//! - I5. A sender sudog's `elem` is initialised from enqueue until a receiver
+//!   moves it out (then `state = SUCCESS`) — so on `WAITING` or `CLOSED` the
+//!   sender still owns its value. A receiver sudog's `elem` is initialised
+//!   exactly when `state = SUCCESS`.
+//! - I6. The counterpart finishing a sudog does everything under the channel
+//!   lock and stores `state` last (Release); after that store it never touches
+//!   the sudog again (its waker was moved out before). So a waiter that reads a
+//!   non-`WAITING` state (Acquire) may read `elem` and free the sudog, without
+//!   the lock.
+//! - I7. A select's sudogs share one [`SelCtx`]; a counterpart may complete a
+//!   select sudog only after winning the CAS of `SelCtx::done` from 0 to
+//!   `case + 1`, which happens at most once per select.
+//! - I8. `closed` only goes from false to true, under the lock.
+//! - I9. `stash` holds values a cancelled async receive had already been
+//!   handed; they are received before anything else.
+//!
+//! # Tuning
+//!
+//! - [`SPIN`] rounds of polling a parked sudog's state before sleeping: a wake
+//!   between threads costs a futex call on both sides (about 5–20 µs on a busy
+//!   host), while a counterpart on another core usually answers within a
+//!   microsecond. Go's runtime spins in the scheduler (`active_spin = 4` ×
+//!   `procyield(30)`) before a goroutine's thread sleeps; we spin on the
+//!   sudog itself, with growing PAUSE bursts and a few `yield`s.
+//!
+//! # Go correspondence (Go 1.19, `src/runtime/chan.go`)
+//!
+//! | Go | here |
+//! |---|---|
+//! | `hchan` | [`Hchan`] + [`State`] |
+//! | `waitq`, `enqueue`, `dequeue` | [`WaitQ`], [`WaitQ::push`], [`State::dequeue_recv`]/[`State::dequeue_send`] |
+//! | `sudog`, `sg.success`, `g.selectDone` | [`Sudog`], [`Sudog::state`], [`SelCtx::done`] |
+//! | `chansend` (locked part), `send` | [`State::send_locked`] |
+//! | `chanrecv` (locked part), `recv` | [`State::recv_locked`] |
+//! | `closechan` | [`Hchan::close`] |
+//!
+//! # Divergences
+//!
+//! - Sending on a closed channel returns the value in an error instead of
+//!   panicking; closing a closed channel is an error.
+//! - There is no GC: a sudog lives in the waiter's memory, so a waiter must
+//!   unlink itself (under the lock) before its memory goes away — this is what
+//!   timeouts and dropped futures do.
+//! - `stash` (I9) has no Go counterpart: Go cannot cancel a receive.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::cell::{Cell, UnsafeCell};
+use core::marker::PhantomPinned;
+use core::mem::MaybeUninit;
+use core::ptr;
+use core::task::Waker;
+
+use gocore::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use gocore::lock::{SpinLock, SpinLockGuard};
+
+/// The sudog is parked and nobody has completed it yet.
+pub(crate) const WAITING: u8 = 0;
+/// A counterpart completed the operation (value handed over).
+pub(crate) const SUCCESS: u8 = 1;
+/// The channel was closed while the sudog was parked.
+pub(crate) const CLOSED: u8 = 2;
+
+/// Rounds of polling before a blocked thread sleeps (see "Tuning").
+pub(crate) const SPIN: u32 = 10;
+
+/// Per-select shared state: who won, and whom to wake.
+///
+/// Go: `g.selectDone` plus the goroutine itself.
+#[doc(hidden)]
+pub struct SelCtx {
+    /// 0 while no case has fired; `case + 1` once one has (I7).
+    pub(crate) done: AtomicUsize,
+    /// The select's waker; taken by the CAS winner only.
+    pub(crate) waker: UnsafeCell<Option<Waker>>,
+}
+
+impl SelCtx {
+    pub(crate) fn new(waker: Waker) -> Self {
+        SelCtx {
+            done: AtomicUsize::new(0),
+            waker: UnsafeCell::new(Some(waker)),
+        }
+    }
+}
+
+/// A parked send or receive: Go's `sudog`.
+pub(crate) struct Sudog<T> {
+    next: Cell<*const Sudog<T>>,
+    prev: Cell<*const Sudog<T>>,
+    linked: Cell<bool>,
+    /// The value slot (I5).
+    pub(crate) elem: UnsafeCell<MaybeUninit<T>>,
+    /// WAITING, SUCCESS or CLOSED (I6).
+    pub(crate) state: AtomicU8,
+    /// Whom to wake (plain operations); `None` for select sudogs.
+    pub(crate) waker: UnsafeCell<Option<Waker>>,
+    /// The select this sudog belongs to, or null.
+    pub(crate) sel: Cell<*const SelCtx>,
+    /// This sudog's case index within its select.
+    pub(crate) case: Cell<usize>,
+    _pin: PhantomPinned,
+}
+
+impl<T> Sudog<T> {
+    pub(crate) fn new() -> Self {
+        Sudog {
+            next: Cell::new(ptr::null()),
+            prev: Cell::new(ptr::null()),
+            linked: Cell::new(false),
+            elem: UnsafeCell::new(MaybeUninit::uninit()),
+            state: AtomicU8::new(WAITING),
+            waker: UnsafeCell::new(None),
+            sel: Cell::new(ptr::null()),
+            case: Cell::new(0),
+            _pin: PhantomPinned,
+        }
+    }
+
+    /// Reads the completion state (Acquire: pairs with the completer's Release, I6).
+    #[inline]
+    pub(crate) fn load_state(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn is_linked(&self) -> bool {
+        self.linked.get()
+    }
+}
+
+/// A FIFO of parked sudogs: Go's `waitq`, a doubly linked list.
+pub(crate) struct WaitQ<T> {
+    first: *const Sudog<T>,
+    last: *const Sudog<T>,
+}
+
+impl<T> WaitQ<T> {
+    const fn new() -> Self {
+        WaitQ {
+            first: ptr::null(),
+            last: ptr::null(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_null()
+    }
+
+    /// Appends `s` at the tail. Go: `waitq.enqueue`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is not linked (I4) and stays valid and unmoved until unlinked.
+    /// 2. The caller holds the lock of the channel owning this queue.
+    unsafe fn push(&mut self, s: &Sudog<T>) {
+        debug_assert!(!s.linked.get());
+        s.next.set(ptr::null());
+        s.prev.set(self.last);
+        if self.last.is_null() {
+            self.first = s;
+        } else {
+            // SAFETY: `last` is linked, hence valid (precondition 1 of the push
+            // that linked it), and we hold the lock (2).
+            unsafe { (*self.last).next.set(s) };
+        }
+        self.last = s;
+        s.linked.set(true);
+    }
+
+    /// Unlinks and returns the head. Go: the unlinking half of `waitq.dequeue`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the channel lock; every linked sudog is valid (I4).
+    /// The returned reference must not outlive the sudog (its owner frees it
+    /// only after it is unlinked and completed, I6).
+    unsafe fn pop<'x>(&mut self) -> Option<&'x Sudog<T>> {
+        if self.first.is_null() {
+            return None;
+        }
+        // SAFETY: linked sudogs are valid (caller's contract).
+        let s = unsafe { &*self.first };
+        self.first = s.next.get();
+        if self.first.is_null() {
+            self.last = ptr::null();
+        } else {
+            // SAFETY: as above, the new head is linked.
+            unsafe { (*self.first).prev.set(ptr::null()) };
+        }
+        s.next.set(ptr::null());
+        s.prev.set(ptr::null());
+        s.linked.set(false);
+        Some(s)
+    }
+
+    /// Unlinks `s` if it is linked. Go: `waitq.dequeueSudoG`.
+    ///
+    /// # Safety
+    ///
+    /// 1. The caller holds the channel lock.
+    /// 2. If `s` is linked, it is linked into *this* queue.
+    pub(crate) unsafe fn remove(&mut self, s: &Sudog<T>) {
+        if !s.linked.get() {
+            return;
+        }
+        let (prev, next) = (s.prev.get(), s.next.get());
+        if prev.is_null() {
+            debug_assert!(ptr::eq(self.first, s));
+            self.first = next;
+        } else {
+            // SAFETY: `prev` is linked into this queue (2), hence valid (I4).
+            unsafe { (*prev).next.set(next) };
+        }
+        if next.is_null() {
+            debug_assert!(ptr::eq(self.last, s));
+            self.last = prev;
+        } else {
+            // SAFETY: as above for `next`.
+            unsafe { (*next).prev.set(prev) };
+        }
+        s.next.set(ptr::null());
+        s.prev.set(ptr::null());
+        s.linked.set(false);
+    }
+}
+
+/// The lock-protected part of a channel.
+pub(crate) struct State<T> {
+    /// The ring buffer; `cap` slots (I3).
+    buf: Box<[MaybeUninit<T>]>,
+    /// Elements in `buf`. Go: `qcount`.
+    pub(crate) qcount: usize,
+    /// Next slot to fill. Go: `sendx`.
+    pub(crate) sendx: usize,
+    /// Next slot to drain. Go: `recvx`.
+    pub(crate) recvx: usize,
+    /// Go: `closed` (I8).
+    pub(crate) closed: bool,
+    /// Parked receivers. Go: `recvq`.
+    pub(crate) recvq: WaitQ<T>,
+    /// Parked senders. Go: `sendq`.
+    pub(crate) sendq: WaitQ<T>,
+    /// Values handed to receives that were then cancelled (I9).
+    stash: VecDeque<T>,
+}
+
+/// What a locked send attempt did.
+pub(crate) enum Sent<T> {
+    /// The value went to a receiver or into the buffer; wake this (after unlocking).
+    Done(Option<Waker>),
+    /// The channel is closed: here is the value back.
+    Closed(T),
+    /// No receiver and no room: here is the value back.
+    Full(T),
+}
+
+/// What a locked receive attempt did.
+pub(crate) enum Recvd<T> {
+    /// A value; wake this (after unlocking).
+    Value(T, Option<Waker>),
+    /// Closed and drained.
+    Closed,
+    /// Nothing to receive yet.
+    Empty,
+}
+
+/// A channel: Go's `hchan`.
+pub(crate) struct Hchan<T> {
+    lock: SpinLock<()>,
+    /// Mirror of `State::closed` for lock-free fast paths (I8).
+    closed: AtomicBool,
+    /// Mirror of `qcount + stash.len()` for `len()` and lock-free fast paths.
+    len: AtomicUsize,
+    /// Mirrors of "sendq / recvq non-empty" for lock-free fast paths.
+    senders: AtomicBool,
+    receivers: AtomicBool,
+    cap: usize,
+    st: UnsafeCell<State<T>>,
+}
+
+// SAFETY: the `State` (values of type `T` and raw sudog pointers) is only
+// reached under `lock`, and values move between threads through it, so
+// `T: Send` suffices for both Send and Sync, as for `std::sync::Mutex<T>`.
+// Sudog pointers refer to waiters that stay valid while linked (I4).
+unsafe impl<T: Send> Send for Hchan<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Hchan<T> {}
+
+/// A held channel lock with access to the state.
+pub(crate) struct Locked<'a, T> {
+    _guard: SpinLockGuard<'a, ()>,
+    pub(crate) chan: &'a Hchan<T>,
+}
+
+impl<T> core::ops::Deref for Locked<'_, T> {
+    type Target = State<T>;
+    fn deref(&self) -> &State<T> {
+        // SAFETY: `_guard` holds `chan.lock`, which guards `st`.
+        unsafe { &*self.chan.st.get() }
+    }
+}
+
+impl<T> core::ops::DerefMut for Locked<'_, T> {
+    fn deref_mut(&mut self) -> &mut State<T> {
+        // SAFETY: `_guard` holds `chan.lock`; `&mut self` makes this the only
+        // borrow of the state.
+        unsafe { &mut *self.chan.st.get() }
+    }
+}
+
+impl<T> Hchan<T> {
+    /// Go: `makechan`.
+    pub(crate) fn new(cap: usize) -> Self {
+        let mut v = Vec::with_capacity(cap);
+        v.resize_with(cap, MaybeUninit::uninit);
+        Hchan {
+            lock: SpinLock::new(()),
+            closed: AtomicBool::new(false),
+            len: AtomicUsize::new(0),
+            senders: AtomicBool::new(false),
+            receivers: AtomicBool::new(false),
+            cap,
+            st: UnsafeCell::new(State {
+                buf: v.into_boxed_slice(),
+                qcount: 0,
+                sendx: 0,
+                recvx: 0,
+                closed: false,
+                recvq: WaitQ::new(),
+                sendq: WaitQ::new(),
+                stash: VecDeque::new(),
+            }),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Takes the channel lock.
+    #[inline]
+    pub(crate) fn lock(&self) -> Locked<'_, T> {
+        Locked {
+            _guard: self.lock.lock(),
+            chan: self,
+        }
+    }
+
+    /// Takes only the raw lock (select locks several channels at once).
+    #[inline]
+    pub(crate) fn raw_lock(&self) -> SpinLockGuard<'_, ()> {
+        self.lock.lock()
+    }
+
+    /// The state, for callers holding the lock through [`Hchan::raw_lock`].
+    ///
+    /// # Safety
+    ///
+    /// 1. The caller holds a guard of `self.lock` for the whole use of the
+    ///    returned reference.
+    /// 2. No other reference to the state is live.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn state_locked(&self) -> &mut State<T> {
+        // SAFETY: the lock is held (1) and the reference is unique (2).
+        unsafe { &mut *self.st.get() }
+    }
+
+    /// The address used for select's lock order (Go sorts by `hchan` address).
+    pub(crate) fn addr(&self) -> usize {
+        self as *const Self as *const u8 as usize
+    }
+
+    /// Non-blocking send fast path: Go's "fast path: check for failed
+    /// non-blocking operation without acquiring the lock". `true` means the
+    /// send can certainly not proceed right now (open and full, or unbuffered
+    /// with nobody waiting). Like Go, the two relaxed reads may be stale; a
+    /// stale answer is indistinguishable from an answer given a moment earlier.
+    #[inline]
+    pub(crate) fn send_would_block(&self) -> bool {
+        !self.closed.load(Ordering::Relaxed)
+            && if self.cap == 0 {
+                !self.receivers.load(Ordering::Relaxed)
+            } else {
+                self.len.load(Ordering::Relaxed) >= self.cap
+            }
+    }
+
+    /// Non-blocking receive fast path (see [`Hchan::send_would_block`]).
+    #[inline]
+    pub(crate) fn recv_would_block(&self) -> bool {
+        self.len.load(Ordering::Relaxed) == 0
+            && !self.senders.load(Ordering::Relaxed)
+            && !self.closed.load(Ordering::Acquire)
+    }
+
+    /// Go: `closechan`. Wakes every parked receiver (closed) and sender
+    /// (value given back), in FIFO order, receivers first.
+    pub(crate) fn close(&self) -> bool {
+        let mut wake: Vec<Waker> = Vec::new();
+        {
+            let mut g = self.lock();
+            if g.closed {
+                return false;
+            }
+            g.closed = true;
+            self.closed.store(true, Ordering::Release);
+            // SAFETY: we hold the lock; the sudogs are live while linked (I4).
+            while let Some(s) = unsafe { g.dequeue_recv() } {
+                // SAFETY: `s` was just dequeued by us under the lock and, if a
+                // select's, its CAS won (I7): we complete it.
+                if let Some(w) = unsafe { complete(s, CLOSED) } {
+                    wake.push(w);
+                }
+            }
+            // SAFETY: as above.
+            while let Some(s) = unsafe { g.dequeue_send() } {
+                // SAFETY: as above; the sender keeps its value (I5).
+                if let Some(w) = unsafe { complete(s, CLOSED) } {
+                    wake.push(w);
+                }
+            }
+            g.sync_flags();
+        }
+        for w in wake {
+            w.wake();
+        }
+        true
+    }
+}
+
+/// Takes the sudog's waker (its own, or its select's) and publishes `state`.
+///
+/// # Safety
+///
+/// 1. The caller holds the lock of the channel `s` was dequeued from, and `s`
+///    was dequeued by [`State::dequeue_recv`]/[`State::dequeue_send`] (so a
+///    select's CAS was won by us, I7).
+/// 2. The value transfer for `state` is done (I5).
+///
+/// After this call `s` must not be touched (I6).
+pub(crate) unsafe fn complete<T>(s: &Sudog<T>, state: u8) -> Option<Waker> {
+    let sel = s.sel.get();
+    let w = if sel.is_null() {
+        // SAFETY: the waker is only written under the lock (1).
+        unsafe { (*s.waker.get()).take() }
+    } else {
+        // SAFETY: `sel` outlives its linked sudogs; only the CAS winner (us, 1)
+        // touches its waker after the select parked.
+        unsafe { (*(*sel).waker.get()).take() }
+    };
+    s.state.store(state, Ordering::Release);
+    w
+}
+
+impl<T> State<T> {
+    /// Go: `waitq.dequeue` on `recvq`, including its select skip: a select
+    /// sudog is returned only if we win its select (I7); the others are
+    /// unlinked and skipped.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds this channel's lock.
+    pub(crate) unsafe fn dequeue_recv<'x>(&mut self) -> Option<&'x Sudog<T>> {
+        // SAFETY: forwarded.
+        unsafe { dequeue(&mut self.recvq) }
+    }
+
+    /// As [`State::dequeue_recv`], on `sendq`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds this channel's lock.
+    pub(crate) unsafe fn dequeue_send<'x>(&mut self) -> Option<&'x Sudog<T>> {
+        // SAFETY: forwarded.
+        unsafe { dequeue(&mut self.sendq) }
+    }
+
+    /// Refreshes the lock-free mirrors after a change (still under the lock).
+    #[inline]
+    pub(crate) fn sync_flags_of(&self, c: &Hchan<T>) {
+        c.len
+            .store(self.qcount + self.stash.len(), Ordering::Relaxed);
+        c.senders.store(!self.sendq.is_empty(), Ordering::Relaxed);
+        c.receivers.store(!self.recvq.is_empty(), Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn buf_put(&mut self, v: T) {
+        debug_assert!(self.qcount < self.buf.len());
+        self.buf[self.sendx].write(v);
+        self.sendx += 1;
+        if self.sendx == self.buf.len() {
+            self.sendx = 0;
+        }
+        self.qcount += 1;
+    }
+
+    #[inline]
+    fn buf_take(&mut self) -> T {
+        debug_assert!(self.qcount > 0);
+        // SAFETY: `recvx` is within the initialised window while qcount > 0
+        // (I3); advancing `recvx` below marks the slot uninitialised again.
+        let v = unsafe { self.buf[self.recvx].assume_init_read() };
+        self.recvx += 1;
+        if self.recvx == self.buf.len() {
+            self.recvx = 0;
+        }
+        self.qcount -= 1;
+        v
+    }
+
+    /// The locked part of `chansend`: hand off to a parked receiver, else
+    /// buffer, else report full. Go: `chansend` after `lock(&c.lock)`, and `send`.
+    ///
+    /// # Safety
+    ///
+    /// `self` is the state of `c`, whose lock the caller holds.
+    #[inline]
+    pub(crate) unsafe fn send_locked(&mut self, c: &Hchan<T>, v: T) -> Sent<T> {
+        if self.closed {
+            return Sent::Closed(v);
+        }
+        // SAFETY: we hold the lock (caller's contract).
+        if let Some(r) = unsafe { self.dequeue_recv() } {
+            // Direct hand-off: copy straight into the receiver's slot.
+            // SAFETY: a parked receiver's elem is uninitialised and ours to
+            // fill (I5); after `complete` we never touch `r` (I6).
+            let w = unsafe {
+                (*r.elem.get()).write(v);
+                complete(r, SUCCESS)
+            };
+            self.sync_flags_of(c);
+            return Sent::Done(w);
+        }
+        if self.qcount < self.buf.len() {
+            self.buf_put(v);
+            self.sync_flags_of(c);
+            return Sent::Done(None);
+        }
+        Sent::Full(v)
+    }
+
+    /// The locked part of `chanrecv`. Go: `chanrecv` after `lock(&c.lock)`, and `recv`.
+    ///
+    /// # Safety
+    ///
+    /// `self` is the state of `c`, whose lock the caller holds.
+    #[inline]
+    pub(crate) unsafe fn recv_locked(&mut self, c: &Hchan<T>) -> Recvd<T> {
+        if let Some(v) = self.stash.pop_front() {
+            self.sync_flags_of(c);
+            return Recvd::Value(v, None);
+        }
+        if self.closed && self.qcount == 0 {
+            return Recvd::Closed;
+        }
+        // SAFETY: we hold the lock.
+        if let Some(s) = unsafe { self.dequeue_send() } {
+            // SAFETY: a parked sender's elem holds its value (I5); we move it
+            // out exactly once and then complete it (I6).
+            let sv = unsafe { (*s.elem.get()).assume_init_read() };
+            let v = if self.buf.is_empty() {
+                // Unbuffered: take straight from the sender.
+                sv
+            } else {
+                // Full buffer: take the head, put the sender's value at the
+                // tail (the same slot), as Go's `recv` does.
+                debug_assert_eq!(self.qcount, self.buf.len());
+                let head = self.buf_take();
+                self.buf_put(sv);
+                debug_assert_eq!(self.sendx, self.recvx);
+                head
+            };
+            // SAFETY: the transfer is done; we hold the lock.
+            let w = unsafe { complete(s, SUCCESS) };
+            self.sync_flags_of(c);
+            return Recvd::Value(v, w);
+        }
+        if self.qcount > 0 {
+            let v = self.buf_take();
+            self.sync_flags_of(c);
+            return Recvd::Value(v, None);
+        }
+        Recvd::Empty
+    }
+
+    /// Re-delivers a value an async receive had been handed but was dropped
+    /// before returning it (I9): first to a parked receiver, else to the stash.
+    ///
+    /// # Safety
+    ///
+    /// `self` is the state of `c`, whose lock the caller holds.
+    pub(crate) unsafe fn redeliver(&mut self, c: &Hchan<T>, v: T) -> Option<Waker> {
+        // SAFETY: we hold the lock.
+        if let Some(r) = unsafe { self.dequeue_recv() } {
+            // SAFETY: as in `send_locked`.
+            let w = unsafe {
+                (*r.elem.get()).write(v);
+                complete(r, SUCCESS)
+            };
+            self.sync_flags_of(c);
+            return w;
+        }
+        self.stash.push_back(v);
+        self.sync_flags_of(c);
+        None
+    }
+
+    /// Parks `s` on `recvq`.
+    ///
+    /// # Safety
+    ///
+    /// Lock held; `s` unlinked, valid and unmoved until unlinked (under the lock).
+    pub(crate) unsafe fn enqueue_recv(&mut self, c: &Hchan<T>, s: &Sudog<T>) {
+        // SAFETY: forwarded.
+        unsafe { self.recvq.push(s) };
+        self.sync_flags_of(c);
+    }
+
+    /// Parks `s` (whose elem holds the value) on `sendq`.
+    ///
+    /// # Safety
+    ///
+    /// As [`State::enqueue_recv`]; `s.elem` is initialised (I5).
+    pub(crate) unsafe fn enqueue_send(&mut self, c: &Hchan<T>, s: &Sudog<T>) {
+        // SAFETY: forwarded.
+        unsafe { self.sendq.push(s) };
+        self.sync_flags_of(c);
+    }
+
+    /// Unlinks `s` from `recvq` if still linked.
+    ///
+    /// # Safety
+    ///
+    /// Lock held; `s` is either unlinked or linked into this channel's `recvq`.
+    pub(crate) unsafe fn cancel_recv(&mut self, c: &Hchan<T>, s: &Sudog<T>) {
+        // SAFETY: forwarded.
+        unsafe { self.recvq.remove(s) };
+        self.sync_flags_of(c);
+    }
+
+    /// Unlinks `s` from `sendq` if still linked.
+    ///
+    /// # Safety
+    ///
+    /// Lock held; `s` is either unlinked or linked into this channel's `sendq`.
+    pub(crate) unsafe fn cancel_send(&mut self, c: &Hchan<T>, s: &Sudog<T>) {
+        // SAFETY: forwarded.
+        unsafe { self.sendq.remove(s) };
+        self.sync_flags_of(c);
+    }
+}
+
+impl<T> Locked<'_, T> {
+    fn sync_flags(&self) {
+        let c = self.chan;
+        (**self).sync_flags_of(c);
+    }
+}
+
+/// Go's `waitq.dequeue`: pops until it finds a sudog it may complete.
+///
+/// # Safety
+///
+/// The caller holds the lock of the channel owning `q`.
+unsafe fn dequeue<'x, T>(q: &mut WaitQ<T>) -> Option<&'x Sudog<T>> {
+    loop {
+        // SAFETY: forwarded.
+        let s = unsafe { q.pop() }?;
+        let sel = s.sel.get();
+        if sel.is_null() {
+            return Some(s);
+        }
+        // SAFETY: a select's ctx outlives its linked sudogs.
+        let done = unsafe { &(*sel).done };
+        if done
+            .compare_exchange(0, s.case.get() + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return Some(s);
+        }
+        // Another case of this select already won: skip (Go: "if the goroutine
+        // was put on this queue because of a select, there is a small window
+        // between the goroutine being woken up by a different case and it
+        // grabbing the channel locks").
+    }
+}
+
+impl<T> Drop for Hchan<T> {
+    fn drop(&mut self) {
+        let st = self.st.get_mut();
+        debug_assert!(st.recvq.is_empty() && st.sendq.is_empty());
+        while st.qcount > 0 {
+            drop(st.buf_take());
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_indices_wrap_and_stay_consistent() {
+        let c = Hchan::new(3);
+        for round in 0..10usize {
+            let mut g = c.lock();
+            for i in 0..3 {
+                // SAFETY: lock held.
+                assert!(matches!(unsafe { g.send_locked(c_ref(&c), round * 3 + i) }, Sent::Done(None)));
+            }
+            // SAFETY: lock held.
+            assert!(matches!(unsafe { g.send_locked(c_ref(&c), 99) }, Sent::Full(99)));
+            assert_eq!(g.sendx, g.recvx);
+            assert_eq!(g.qcount, 3);
+            for i in 0..3 {
+                // SAFETY: lock held.
+                match unsafe { g.recv_locked(c_ref(&c)) } {
+                    Recvd::Value(v, None) => assert_eq!(v, round * 3 + i),
+                    _ => panic!("expected a value"),
+                }
+            }
+            assert_eq!(g.qcount, 0);
+            drop(g);
+            assert_eq!(c.len(), 0);
+        }
+    }
+
+    fn c_ref<T>(c: &Hchan<T>) -> &Hchan<T> {
+        c
+    }
+
+    #[test]
+    fn full_buffer_with_parked_sender_rotates_head_to_tail() {
+        let c = Hchan::new(2);
+        let s = Sudog::new();
+        {
+            let mut g = c.lock();
+            // SAFETY: lock held.
+            unsafe {
+                assert!(matches!(g.send_locked(&c, 1), Sent::Done(_)));
+                assert!(matches!(g.send_locked(&c, 2), Sent::Done(_)));
+                (*s.elem.get()).write(3);
+                g.enqueue_send(&c, &s);
+            }
+        }
+        let mut got = std::vec::Vec::new();
+        for _ in 0..3 {
+            let mut g = c.lock();
+            // SAFETY: lock held.
+            match unsafe { g.recv_locked(&c) } {
+                Recvd::Value(v, _) => got.push(v),
+                _ => panic!("expected a value"),
+            }
+        }
+        assert_eq!(got, [1, 2, 3]);
+        assert_eq!(s.load_state(), SUCCESS);
+        assert!(!s.is_linked());
+    }
+}

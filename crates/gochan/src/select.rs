@@ -1,0 +1,779 @@
+//! `select`: wait on several channel operations, perform exactly one.
+//!
+//! # What
+//!
+//! Go's `selectgo` (runtime/select.go), in three passes over a case list:
+//!
+//! ```text
+//!  cases:      [ recv a | send b | recv a | recv nil ]
+//!  pollorder:  random permutation of the non-nil cases (Fisher–Yates, fastrandn)
+//!  lockorder:  pollorder heap-sorted by hchan address; equal channels adjacent
+//!
+//!  pass 1  lock all (lockorder, each channel once) → try each case in pollorder
+//!          → first ready one fires → unlock all (reverse) → done
+//!          (nothing ready and `default` present → unlock, return "default")
+//!  pass 2  park one sudog per case on its channel (lockorder), all sharing a
+//!          SelCtx{done}, unlock all, sleep until done != 0
+//!  pass 3  relock all; done = winner + 1; unlink every other sudog; unlock
+//! ```
+//!
+//! # Invariants
+//!
+//! - S1. Every channel is locked at most once per pass, in increasing address
+//!   order, and unlocked in reverse: two selects over overlapping channel sets
+//!   cannot deadlock (spec statement 18).
+//! - S2. A case completes only through the CAS of `SelCtx::done` (hchan I7), so
+//!   exactly one case of a parked select fires, and a select cannot
+//!   communicate with itself (its sudogs are parked only after pass 1, and a
+//!   counterpart never is the select itself).
+//! - S3. Every sudog a select parked is unlinked before the select returns
+//!   (pass 3 holds all the locks), so no queue refers to a dead frame.
+//!
+//! # Go correspondence
+//!
+//! `selectgo` → [`select_go`]; `scase` → [`RecvCase`]/[`SendCase`];
+//! `pollorder`/`lockorder` (uint16 arrays) → the same; `sellock`/`selunlock`
+//! → [`lock_all`]; `reflect.Select` → [`Select`].
+//!
+//! # Divergences
+//!
+//! A send case on a closed channel does not panic: it fires, and the value
+//! comes back in `Err(SendError)` (the `select!` arm without `-> res` panics
+//! with Go's message instead, so Go's behaviour is one keystroke away).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::task::Waker;
+
+use gocore::atomic::Ordering;
+use gocore::lock::SpinLockGuard;
+
+use crate::blocking::Wait;
+use crate::chan::{CanRecv, CanSend};
+use crate::err::SendError;
+use crate::hchan::{Hchan, Recvd, SelCtx, Sent, Sudog, SUCCESS};
+
+/// One case of a select, type-erased so cases on channels of different
+/// element types can sit in one list. Used by [`select!`](crate::select!).
+///
+/// # Safety
+///
+/// Implementors must uphold: `raw_lock` locks the channel whose address
+/// `addr` returns (0 only for the nil channel, whose other methods are never
+/// called); the `*_locked` methods touch only that channel's state; a sudog
+/// passed to a queue by `enqueue_locked` stays valid and unmoved until
+/// `dequeue_locked` or `finish_locked` has run.
+#[doc(hidden)]
+pub unsafe trait Case<'a> {
+    /// The channel's address (Go's lock order key); 0 for nil.
+    fn addr(&self) -> usize;
+    /// Locks the channel.
+    fn raw_lock(&self) -> SpinLockGuard<'a, ()>;
+    /// Pass 1: try the operation. `Some(w)` if it fired (wake `w` after unlocking).
+    ///
+    /// # Safety
+    ///
+    /// The channel's lock is held.
+    unsafe fn poll_locked(&mut self) -> Option<Option<Waker>>;
+    /// Pass 2: park a sudog for case `index` of the select `ctx`.
+    ///
+    /// # Safety
+    ///
+    /// Lock held; `ctx` outlives the parked sudog; `self` is not moved until
+    /// `dequeue_locked`/`finish_locked`.
+    unsafe fn enqueue_locked(&mut self, ctx: *const SelCtx, index: usize);
+    /// Pass 3, losing cases: unlink the sudog if still linked.
+    ///
+    /// # Safety
+    ///
+    /// Lock held.
+    unsafe fn dequeue_locked(&mut self);
+    /// Pass 3, the winning case: collect its result from the sudog.
+    ///
+    /// # Safety
+    ///
+    /// Lock held; this case's sudog was completed (the select's CAS chose it).
+    unsafe fn finish_locked(&mut self);
+}
+
+/// A receive case: `recv(c) -> v`.
+#[doc(hidden)]
+pub struct RecvCase<'a, T> {
+    chan: Option<&'a Hchan<T>>,
+    sudog: Sudog<T>,
+    result: Option<Option<T>>,
+}
+
+/// A send case: `send(c, v)`.
+#[doc(hidden)]
+pub struct SendCase<'a, T> {
+    chan: Option<&'a Hchan<T>>,
+    value: Option<T>,
+    sudog: Sudog<T>,
+    result: Option<Result<(), SendError<T>>>,
+}
+
+impl<'a, T> RecvCase<'a, T> {
+    /// A receive case on `c`.
+    pub fn new<C: CanRecv<T> + ?Sized>(c: &'a C) -> Self {
+        RecvCase {
+            chan: c.as_chan().hchan(),
+            sudog: Sudog::new(),
+            result: None,
+        }
+    }
+
+    /// Whether this case was chosen.
+    pub fn fired(&self) -> bool {
+        self.result.is_some()
+    }
+
+    /// The received value (`None`: closed). Call only if [`RecvCase::fired`].
+    pub fn into_value(self) -> Option<T> {
+        self.result.expect("select: case did not fire")
+    }
+}
+
+impl<'a, T> SendCase<'a, T> {
+    /// A send case of `v` on `c`.
+    pub fn new<C: CanSend<T> + ?Sized>(c: &'a C, v: T) -> Self {
+        SendCase {
+            chan: c.as_chan().hchan(),
+            value: Some(v),
+            sudog: Sudog::new(),
+            result: None,
+        }
+    }
+
+    /// Whether this case was chosen.
+    pub fn fired(&self) -> bool {
+        self.result.is_some()
+    }
+
+    /// The outcome; `Err` gives the value back (closed channel).
+    pub fn into_result(self) -> Result<(), SendError<T>> {
+        self.result.expect("select: case did not fire")
+    }
+
+    /// The outcome, panicking like Go on a closed channel.
+    pub fn into_sent(self) {
+        if self.into_result().is_err() {
+            panic!("send on closed channel");
+        }
+    }
+}
+
+fn addr_of<T>(c: Option<&Hchan<T>>) -> usize {
+    c.map_or(0, Hchan::addr)
+}
+
+// SAFETY: `raw_lock` locks `chan`, whose address `addr` reports; the locked
+// methods only touch `chan`'s state; the sudog is a field of `self`, which the
+// engine keeps in place between enqueue and dequeue/finish.
+unsafe impl<'a, T> Case<'a> for RecvCase<'a, T> {
+    fn addr(&self) -> usize {
+        addr_of(self.chan)
+    }
+
+    fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
+        self.chan.expect("nil channel is never locked").raw_lock()
+    }
+
+    unsafe fn poll_locked(&mut self) -> Option<Option<Waker>> {
+        let c = self.chan?;
+        // SAFETY: the lock is held (contract) and no other state reference is live.
+        let st = unsafe { c.state_locked() };
+        // SAFETY: lock held.
+        match unsafe { st.recv_locked(c) } {
+            Recvd::Value(v, w) => {
+                self.result = Some(Some(v));
+                Some(w)
+            }
+            Recvd::Closed => {
+                self.result = Some(None);
+                Some(None)
+            }
+            Recvd::Empty => None,
+        }
+    }
+
+    unsafe fn enqueue_locked(&mut self, ctx: *const SelCtx, index: usize) {
+        let Some(c) = self.chan else { return };
+        self.sudog.sel.set(ctx);
+        self.sudog.case.set(index);
+        // SAFETY: lock held; the sudog stays in place (contract).
+        unsafe { c.state_locked().enqueue_recv(c, &self.sudog) };
+    }
+
+    unsafe fn dequeue_locked(&mut self) {
+        let Some(c) = self.chan else { return };
+        // SAFETY: lock held; the sudog is in `recvq` or nowhere.
+        unsafe { c.state_locked().cancel_recv(c, &self.sudog) };
+    }
+
+    unsafe fn finish_locked(&mut self) {
+        debug_assert!(!self.sudog.is_linked());
+        self.result = Some(if self.sudog.load_state() == SUCCESS {
+            // SAFETY: SUCCESS: elem was filled by the sender (I5).
+            Some(unsafe { (*self.sudog.elem.get()).assume_init_read() })
+        } else {
+            None
+        });
+    }
+}
+
+// SAFETY: as for `RecvCase`.
+unsafe impl<'a, T> Case<'a> for SendCase<'a, T> {
+    fn addr(&self) -> usize {
+        addr_of(self.chan)
+    }
+
+    fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
+        self.chan.expect("nil channel is never locked").raw_lock()
+    }
+
+    unsafe fn poll_locked(&mut self) -> Option<Option<Waker>> {
+        let c = self.chan?;
+        let v = self.value.take()?;
+        // SAFETY: lock held, unique reference.
+        let st = unsafe { c.state_locked() };
+        // SAFETY: lock held.
+        match unsafe { st.send_locked(c, v) } {
+            Sent::Done(w) => {
+                self.result = Some(Ok(()));
+                Some(w)
+            }
+            Sent::Closed(v) => {
+                self.result = Some(Err(SendError(v)));
+                Some(None)
+            }
+            Sent::Full(v) => {
+                self.value = Some(v);
+                None
+            }
+        }
+    }
+
+    unsafe fn enqueue_locked(&mut self, ctx: *const SelCtx, index: usize) {
+        let Some(c) = self.chan else { return };
+        let v = self.value.take().expect("send case has its value");
+        self.sudog.sel.set(ctx);
+        self.sudog.case.set(index);
+        // SAFETY: fresh elem; lock held; the sudog stays in place.
+        unsafe {
+            (*self.sudog.elem.get()).write(v);
+            c.state_locked().enqueue_send(c, &self.sudog);
+        }
+    }
+
+    unsafe fn dequeue_locked(&mut self) {
+        let Some(c) = self.chan else { return };
+        // SAFETY: lock held; the sudog is in `sendq` or nowhere.
+        unsafe { c.state_locked().cancel_send(c, &self.sudog) };
+        // A losing case was not completed (S2): its value is still in elem (I5).
+        // SAFETY: unlinked and not completed: elem holds our value.
+        let v = unsafe { (*self.sudog.elem.get()).assume_init_read() };
+        self.value = Some(v);
+    }
+
+    unsafe fn finish_locked(&mut self) {
+        debug_assert!(!self.sudog.is_linked());
+        self.result = Some(if self.sudog.load_state() == SUCCESS {
+            Ok(())
+        } else {
+            // SAFETY: CLOSED: the value stayed in elem (I5).
+            Err(SendError(unsafe {
+                (*self.sudog.elem.get()).assume_init_read()
+            }))
+        });
+    }
+}
+
+/// Inline capacity of the order arrays before falling back to the heap.
+const INLINE: usize = 8;
+
+/// Go's `sellock`: locks each distinct channel once, in `lockorder`.
+pub(crate) fn lock_all<'a>(
+    cases: &[&mut (dyn Case<'a> + '_)],
+    lockorder: &[u16],
+    guards: &mut Vec<SpinLockGuard<'a, ()>>,
+) {
+    let mut last = 0usize;
+    for &o in lockorder {
+        let a = cases[o as usize].addr();
+        if a != last {
+            last = a;
+            guards.push(cases[o as usize].raw_lock());
+        }
+    }
+}
+
+/// Go's `selunlock`: unlocks in reverse order.
+fn unlock_all(guards: &mut Vec<SpinLockGuard<'_, ()>>) {
+    while let Some(g) = guards.pop() {
+        drop(g);
+    }
+}
+
+/// Builds `pollorder` (uniform random permutation of the non-nil cases, Go's
+/// inside-out Fisher–Yates with `fastrandn`) and `lockorder` (heap sort of
+/// `pollorder` by channel address, as in Go). Returns the number of non-nil
+/// cases.
+fn orders(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &mut [u16], lockorder: &mut [u16]) -> usize {
+    let mut norder = 0usize;
+    for (i, c) in cases.iter().enumerate() {
+        if c.addr() == 0 {
+            continue;
+        }
+        let j = gocore::rand::fastrandn((norder + 1) as u32) as usize;
+        pollorder[norder] = pollorder[j];
+        pollorder[j] = i as u16;
+        norder += 1;
+    }
+    let pollorder = &pollorder[..norder];
+    let lockorder = &mut lockorder[..norder];
+    let key = |o: u16| cases[o as usize].addr();
+    // Heap sort, exactly Go's: first build a max-heap...
+    for (i, &p) in pollorder.iter().enumerate() {
+        let mut j = i;
+        let c = key(p);
+        while j > 0 && key(lockorder[(j - 1) / 2]) < c {
+            let k = (j - 1) / 2;
+            lockorder[j] = lockorder[k];
+            j = k;
+        }
+        lockorder[j] = p;
+    }
+    // ...then pop it into ascending order.
+    for i in (0..norder).rev() {
+        let o = lockorder[i];
+        let c = key(o);
+        lockorder[i] = lockorder[0];
+        let mut j = 0;
+        loop {
+            let mut k = j * 2 + 1;
+            if k >= i {
+                break;
+            }
+            if k + 1 < i && key(lockorder[k]) < key(lockorder[k + 1]) {
+                k += 1;
+            }
+            if c < key(lockorder[k]) {
+                lockorder[j] = lockorder[k];
+                j = k;
+                continue;
+            }
+            break;
+        }
+        lockorder[j] = o;
+    }
+    debug_assert!(lockorder.windows(2).all(|w| key(w[0]) <= key(w[1])));
+    norder
+}
+
+/// Go's `selectgo`. `wait == None` is a select with `default`: returns `None`
+/// if no case is ready. With a wait, blocks until a case fires, or returns
+/// `None` when the wait's deadline passes.
+///
+/// # Panics
+///
+/// With more than 65 536 cases (Go's limit: the order arrays are `u16`).
+pub(crate) fn select_go<'a>(
+    cases: &mut [&mut (dyn Case<'a> + '_)],
+    wait: Option<&dyn Wait>,
+) -> Option<usize> {
+    let n = cases.len();
+    assert!(n <= 1 << 16, "select: too many cases");
+    let mut inline = [0u16; 2 * INLINE];
+    let mut heap;
+    let buf: &mut [u16] = if n <= INLINE {
+        &mut inline[..2 * n]
+    } else {
+        heap = alloc::vec![0u16; 2 * n];
+        &mut heap
+    };
+    let (pollorder, lockorder) = buf.split_at_mut(n);
+    let norder = orders(cases, pollorder, lockorder);
+    let pollorder = &pollorder[..norder];
+    let lockorder = &lockorder[..norder];
+
+    let mut guards: Vec<SpinLockGuard<'a, ()>> = Vec::new();
+    if norder > 1 {
+        guards.reserve_exact(norder);
+    }
+    // Pass 1: look for something already waiting.
+    lock_all(cases, lockorder, &mut guards);
+    for &i in pollorder {
+        // SAFETY: every channel is locked (S1).
+        if let Some(w) = unsafe { cases[i as usize].poll_locked() } {
+            unlock_all(&mut guards);
+            if let Some(w) = w {
+                w.wake();
+            }
+            return Some(i as usize);
+        }
+    }
+    let Some(wait) = wait else {
+        unlock_all(&mut guards);
+        return None;
+    };
+    if norder == 0 {
+        // Only nil cases (or none): Go's `select {}` blocks forever.
+        let done = wait.wait(&|| false);
+        debug_assert!(!done);
+        return None;
+    }
+
+    // Pass 2: enqueue on all channels.
+    let ctx = SelCtx::new(wait.waker());
+    for &i in lockorder {
+        // SAFETY: all locks held; `ctx` lives on this frame until after pass 3,
+        // when every sudog is unlinked (S3); cases are not moved meanwhile.
+        unsafe { cases[i as usize].enqueue_locked(&ctx, i as usize) };
+    }
+    unlock_all(&mut guards);
+
+    let _ = wait.wait(&|| ctx.done.load(Ordering::Acquire) != 0);
+
+    // Pass 3: relock; the winner (if any) has finished its transfer, since it
+    // held its channel's lock throughout.
+    lock_all(cases, lockorder, &mut guards);
+    let done = ctx.done.load(Ordering::Acquire);
+    for &i in lockorder {
+        let i = i as usize;
+        if done == i + 1 {
+            // SAFETY: locks held; this case's sudog was completed by the winner.
+            unsafe { cases[i].finish_locked() };
+        } else {
+            // SAFETY: locks held.
+            unsafe { cases[i].dequeue_locked() };
+        }
+    }
+    unlock_all(&mut guards);
+    done.checked_sub(1)
+}
+
+/// Runs a select over `cases` for [`select!`](crate::select!): without
+/// `default` (`has_default == false`) it blocks (needs `std`).
+#[doc(hidden)]
+pub fn run<'a>(cases: &mut [&mut (dyn Case<'a> + '_)], has_default: bool) -> Option<usize> {
+    if has_default {
+        return select_go(cases, None);
+    }
+    #[cfg(feature = "std")]
+    {
+        let w = crate::blocking::ThreadWait::new(None);
+        select_go(cases, Some(&w))
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        panic!("gochan: a blocking select needs the `std` feature; add a `default` arm")
+    }
+}
+
+/// Runs a select that gives up at `deadline` (for `select!`'s `default(timeout)` arm).
+#[doc(hidden)]
+#[cfg(feature = "std")]
+pub fn run_deadline<'a>(
+    cases: &mut [&mut (dyn Case<'a> + '_)],
+    deadline: std::time::Instant,
+) -> Option<usize> {
+    let w = crate::blocking::ThreadWait::new(Some(deadline));
+    select_go(cases, Some(&w))
+}
+
+/// A case plus the handler that turns its outcome into the select's result.
+trait DynCase<'a, R>: Case<'a> {
+    fn run(self: Box<Self>) -> R;
+}
+
+struct Handled<C, F> {
+    case: C,
+    f: F,
+}
+
+// SAFETY: forwards to the wrapped case, which upholds the contract.
+unsafe impl<'a, C: Case<'a>, F> Case<'a> for Handled<C, F> {
+    fn addr(&self) -> usize {
+        self.case.addr()
+    }
+    fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
+        self.case.raw_lock()
+    }
+    unsafe fn poll_locked(&mut self) -> Option<Option<Waker>> {
+        // SAFETY: forwarded contract.
+        unsafe { self.case.poll_locked() }
+    }
+    unsafe fn enqueue_locked(&mut self, ctx: *const SelCtx, index: usize) {
+        // SAFETY: forwarded contract; `self` is boxed, so the case does not move.
+        unsafe { self.case.enqueue_locked(ctx, index) }
+    }
+    unsafe fn dequeue_locked(&mut self) {
+        // SAFETY: forwarded contract.
+        unsafe { self.case.dequeue_locked() }
+    }
+    unsafe fn finish_locked(&mut self) {
+        // SAFETY: forwarded contract.
+        unsafe { self.case.finish_locked() }
+    }
+}
+
+impl<'a, T, R, F: FnOnce(Option<T>) -> R> DynCase<'a, R> for Handled<RecvCase<'a, T>, F> {
+    fn run(self: Box<Self>) -> R {
+        let Handled { case, f } = *self;
+        f(case.into_value())
+    }
+}
+
+impl<'a, T, R, F: FnOnce(Result<(), SendError<T>>) -> R> DynCase<'a, R>
+    for Handled<SendCase<'a, T>, F>
+{
+    fn run(self: Box<Self>) -> R {
+        let Handled { case, f } = *self;
+        f(case.into_result())
+    }
+}
+
+/// A select over a case list built at run time: Go's `reflect.Select`.
+///
+/// Each case carries a handler that turns its outcome into the select's
+/// result `R`; exactly one handler runs. Cases are polled in a uniformly
+/// random order; nil channels are never chosen.
+///
+/// # Examples
+///
+/// Fan-in from a dynamic list of channels:
+///
+/// ```
+/// use gochan::{Chan, Select};
+///
+/// let chans: Vec<Chan<u32>> = (0..4).map(|_| Chan::new(1)).collect();
+/// chans[2].send(20)?;
+/// let mut sel = Select::new();
+/// for (i, c) in chans.iter().enumerate() {
+///     sel.recv(c, move |v| (i, v));
+/// }
+/// assert_eq!(sel.select(), (2, Some(20)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Select<'a, R> {
+    cases: Vec<Box<dyn DynCase<'a, R> + 'a>>,
+}
+
+impl<R> core::fmt::Debug for Select<'_, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Select")
+            .field("cases", &self.cases.len())
+            .finish()
+    }
+}
+
+impl<R> Default for Select<'_, R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a, R> Select<'a, R> {
+    /// An empty select. Go: `reflect.Select(nil)` (which blocks forever).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sel = gochan::Select::<()>::new();
+    /// assert!(sel.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Select { cases: Vec::new() }
+    }
+
+    /// The number of cases added.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::<u8>::new(0);
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&c, |_| ());
+    /// assert_eq!(sel.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    /// Whether no cases were added.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(gochan::Select::<u8>::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    /// Adds a receive case; `f` gets the value (`None`: closed). Returns the
+    /// case's index. Go: `reflect.SelectCase{Dir: reflect.SelectRecv, Chan: c}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// c.send("x")?;
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&c, |v| v.unwrap());
+    /// assert_eq!(sel.select(), "x");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recv<T: 'a, C, F>(&mut self, c: &'a C, f: F) -> usize
+    where
+        C: CanRecv<T> + ?Sized,
+        F: FnOnce(Option<T>) -> R + 'a,
+    {
+        self.cases.push(Box::new(Handled {
+            case: RecvCase::new(c),
+            f,
+        }));
+        self.cases.len() - 1
+    }
+
+    /// Adds a send case of `v`; `f` gets the outcome (`Err` gives the value
+    /// back if the channel was closed). Returns the case's index.
+    /// Go: `reflect.SelectCase{Dir: reflect.SelectSend, Chan: c, Send: v}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// let mut sel = gochan::Select::new();
+    /// sel.send(&c, 5, |r| r.is_ok());
+    /// assert!(sel.select());
+    /// assert_eq!(c.try_recv(), Ok(5));
+    /// ```
+    pub fn send<T: 'a, C, F>(&mut self, c: &'a C, v: T, f: F) -> usize
+    where
+        C: CanSend<T> + ?Sized,
+        F: FnOnce(Result<(), SendError<T>>) -> R + 'a,
+    {
+        self.cases.push(Box::new(Handled {
+            case: SendCase::new(c, v),
+            f,
+        }));
+        self.cases.len() - 1
+    }
+
+    fn run_case(mut self, i: usize) -> R {
+        self.cases.swap_remove(i).run()
+    }
+
+    fn go(&mut self, wait: Option<&dyn Wait>) -> Option<usize> {
+        let mut refs: Vec<&mut (dyn Case<'a> + '_)> = self
+            .cases
+            .iter_mut()
+            .map(|c| &mut **c as &mut (dyn Case<'a> + '_))
+            .collect();
+        select_go(&mut refs, wait)
+    }
+
+    /// Performs one ready case without blocking; gives the select back if
+    /// none is ready. Go: `reflect.Select` with a `SelectDefault` case.
+    ///
+    /// # Errors
+    ///
+    /// `Err(self)` when no case is ready (the `default` branch).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::<u8>::new(1);
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&c, |v| v);
+    /// let sel = sel.try_select().unwrap_err(); // nothing ready
+    /// c.send(1)?;
+    /// assert_eq!(sel.try_select().ok(), Some(Some(1)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_select(mut self) -> Result<R, Self> {
+        match self.go(None) {
+            Some(i) => Ok(self.run_case(i)),
+            None => Err(self),
+        }
+    }
+
+    /// Blocks until one case can proceed, performs it and returns its
+    /// handler's result. With no (non-nil) cases it blocks forever, as Go's
+    /// `select {}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = gochan::Chan::<i32>::new(0);
+    /// let b = gochan::Chan::<i32>::new(0);
+    /// let b2 = b.clone();
+    /// let t = std::thread::spawn(move || b2.send(7).unwrap());
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&a, |v| ("a", v));
+    /// sel.recv(&b, |v| ("b", v));
+    /// assert_eq!(sel.select(), ("b", Some(7)));
+    /// t.join().unwrap();
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn select(mut self) -> R {
+        let w = crate::blocking::ThreadWait::new(None);
+        let i = self.go(Some(&w)).expect("a select without deadline fires");
+        self.run_case(i)
+    }
+
+    /// Like [`Select::select`], giving up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// `Err(self)` on timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = gochan::Chan::<u8>::new(0);
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&c, |v| v);
+    /// assert!(sel.select_timeout(Duration::from_millis(2)).is_err());
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn select_timeout(self, timeout: core::time::Duration) -> Result<R, Self> {
+        let now = std::time::Instant::now();
+        let deadline = now
+            .checked_add(timeout)
+            .unwrap_or(now + core::time::Duration::from_secs(86_400 * 365 * 30));
+        self.select_deadline(deadline)
+    }
+
+    /// Like [`Select::select`], giving up at `deadline`.
+    ///
+    /// # Errors
+    ///
+    /// `Err(self)` on timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// let c = gochan::Chan::<u8>::new(1);
+    /// c.send(1)?;
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&c, |v| v);
+    /// assert_eq!(sel.select_deadline(Instant::now()).ok(), Some(Some(1)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    pub fn select_deadline(mut self, deadline: std::time::Instant) -> Result<R, Self> {
+        let w = crate::blocking::ThreadWait::new(Some(deadline));
+        match self.go(Some(&w)) {
+            Some(i) => Ok(self.run_case(i)),
+            None => Err(self),
+        }
+    }
+}
