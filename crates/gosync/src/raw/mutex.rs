@@ -560,6 +560,19 @@ mod tests {
     }
 
     #[test]
+    fn try_lock_fails_in_starvation_mode_even_when_unlocked() {
+        let mu = RawMutex::new();
+        // A hand-off in progress: starving, one waiter, locked bit clear (I1).
+        mu.state
+            .store(MUTEX_STARVING | 1 << MUTEX_WAITER_SHIFT, Ordering::Relaxed);
+        assert!(!mu.try_lock());
+        mu.state.store(1 << MUTEX_WAITER_SHIFT, Ordering::Relaxed);
+        // Normal mode with a waiter: a newcomer may barge in (Go's TryLock).
+        assert!(mu.try_lock());
+        assert_eq!(mu.state().word(), 1 << MUTEX_WAITER_SHIFT | MUTEX_LOCKED);
+    }
+
+    #[test]
     fn unlock_of_unlocked_panics_and_restores() {
         let mu = RawMutex::new();
         #[cfg(feature = "std")]

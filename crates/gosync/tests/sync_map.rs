@@ -1,0 +1,275 @@
+//! SyncMap: promotion after misses, expunged entries, a multi-thread stress
+//! test with invariant checks, drop accounting and panicking user code.
+
+use std::cell::Cell;
+use std::hash::{Hash, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use gosync::{SyncMap, SyncMapStats};
+
+fn flush_epoch(done: impl Fn() -> bool) {
+    for _ in 0..10_000 {
+        if done() {
+            return;
+        }
+        crossbeam_epoch::pin().flush();
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn misses_promote_dirty_to_read() {
+    let m = SyncMap::new();
+    for i in 0..4 {
+        m.store(i, i);
+    }
+    let s = m.stats();
+    assert_eq!(
+        s,
+        SyncMapStats {
+            read_len: 0,
+            read_live: 0,
+            dirty_len: Some(4),
+            amended: true,
+            misses: 0
+        }
+    );
+    // Three misses: not yet (misses < len(dirty) = 4).
+    for i in 0..3 {
+        assert_eq!(m.load(&i), Some(i));
+    }
+    assert_eq!(m.stats().misses, 3);
+    assert!(m.stats().amended);
+    // The fourth promotes.
+    assert_eq!(m.load(&3), Some(3));
+    let s = m.stats();
+    assert_eq!(
+        (s.read_len, s.dirty_len, s.amended, s.misses),
+        (4, None, false, 0)
+    );
+    // Loads of read keys now count no misses.
+    assert_eq!(m.load(&0), Some(0));
+    assert_eq!(m.stats().misses, 0);
+}
+
+#[test]
+fn deleted_read_entries_are_expunged_when_dirty_is_rebuilt() {
+    let m = SyncMap::new();
+    m.store("a", 1);
+    m.store("b", 2);
+    m.range(|_, _| true); // promotes
+    assert!(m.delete(&"a")); // read entry -> nil (logical delete)
+    let s = m.stats();
+    assert_eq!((s.read_len, s.read_live, s.dirty_len), (2, 1, None));
+    m.store("c", 3); // new key: dirty rebuilt from read, "a" expunged and left out
+    let s = m.stats();
+    assert_eq!((s.read_len, s.dirty_len, s.amended), (2, Some(2), true));
+    // Storing to the expunged key un-expunges it into dirty.
+    m.store("a", 10);
+    assert_eq!(m.stats().dirty_len, Some(3));
+    assert_eq!(m.load(&"a"), Some(10));
+    let mut all = Vec::new();
+    m.range(|k, v| {
+        all.push((*k, *v));
+        true
+    });
+    all.sort();
+    assert_eq!(all, [("a", 10), ("b", 2), ("c", 3)]);
+}
+
+/// Every key k only ever holds multiples of k; writers on disjoint key sets
+/// plus shared readers, deleters and ranges. Checked: values are multiples of
+/// their key, range sees no key twice, each writer's final value is visible.
+#[test]
+fn stress_with_invariants() {
+    let keys: i64 = if cfg!(miri) { 8 } else { 256 };
+    let rounds: i64 = if cfg!(miri) { 10 } else { 400 };
+    let m = Arc::new(SyncMap::new());
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..2i64)
+        .map(|w| {
+            let m = Arc::clone(&m);
+            thread::spawn(move || {
+                for r in 1..=rounds {
+                    for k in (1..=keys).filter(|k| k % 2 == w) {
+                        match r % 4 {
+                            0 => {
+                                m.delete(&k);
+                            }
+                            1 => {
+                                m.store(k, k * r);
+                            }
+                            2 => {
+                                let (v, _) = m.load_or_store(k, k * r);
+                                assert_eq!(v % k, 0);
+                            }
+                            _ => {
+                                if let Some(old) = m.swap(k, k * r) {
+                                    assert_eq!(old % k, 0);
+                                    assert!(m.compare_and_swap(&k, &(k * r), k * (r + 1)));
+                                }
+                            }
+                        }
+                    }
+                }
+                // Final value for each of our keys: k * (rounds + 1).
+                for k in (1..=keys).filter(|k| k % 2 == w) {
+                    m.store(k, k * (rounds + 1));
+                }
+            })
+        })
+        .collect();
+    let checkers: Vec<_> = (0..2)
+        .map(|_| {
+            let (m, stop) = (Arc::clone(&m), Arc::clone(&stop));
+            thread::spawn(move || {
+                let mut ranges = 0;
+                while !stop.load(Ordering::Relaxed) || ranges == 0 {
+                    for k in 1..=keys {
+                        if let Some(v) = m.load(&k) {
+                            assert_eq!(v % k, 0, "key {k} held {v}");
+                        }
+                    }
+                    let mut seen = std::collections::HashSet::new();
+                    m.range(|k, v| {
+                        assert_eq!(v % k, 0);
+                        assert!(seen.insert(*k), "key {k} seen twice");
+                        true
+                    });
+                    ranges += 1;
+                }
+            })
+        })
+        .collect();
+    for h in writers {
+        h.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for h in checkers {
+        h.join().unwrap();
+    }
+    for k in 1..=keys {
+        assert_eq!(m.load(&k), Some(k * (rounds + 1)));
+    }
+    let mut n = 0;
+    m.range(|_, _| {
+        n += 1;
+        true
+    });
+    assert_eq!(n, keys);
+}
+
+static LIVE: AtomicI64 = AtomicI64::new(0);
+
+#[derive(Debug)]
+struct Counted(u64);
+impl Counted {
+    fn new(n: u64) -> Self {
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        Counted(n)
+    }
+}
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        Counted::new(self.0)
+    }
+}
+impl PartialEq for Counted {
+    fn eq(&self, o: &Self) -> bool {
+        self.0 == o.0
+    }
+}
+impl Eq for Counted {}
+impl Hash for Counted {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+    }
+}
+impl Drop for Counted {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static PANIC_ON_HASH: Cell<bool> = const { Cell::new(false) };
+}
+
+#[derive(PartialEq, Eq, Debug)]
+struct Touchy(u32);
+impl Hash for Touchy {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        if PANIC_ON_HASH.with(Cell::get) {
+            panic!("hash panicked");
+        }
+        self.0.hash(h);
+    }
+}
+
+/// Every key and value made is dropped exactly once: on delete/overwrite
+/// (after the epoch), on promotion of maps, and when the map is dropped.
+/// One test owns LIVE so counts are exact.
+#[test]
+fn drops_every_key_and_value_exactly_once_and_survives_panicking_hash() {
+    {
+        let m = SyncMap::new();
+        let n = if cfg!(miri) { 20 } else { 500 };
+        for i in 0..n {
+            m.store(Counted::new(i % 50), Counted::new(i));
+            if i % 3 == 0 {
+                let _ = m.load_and_delete(&Counted::new(i % 50));
+            }
+            if i % 7 == 0 {
+                let _ = m.swap(Counted::new(i % 50), Counted::new(i));
+            }
+            if i % 11 == 0 {
+                m.range(|_, _| true);
+            }
+            let _ = m.load(&Counted::new(i % 50));
+            let _ = m.load_or_store(Counted::new(i % 60), Counted::new(i));
+        }
+        flush_epoch(|| false);
+        assert!(LIVE.load(Ordering::SeqCst) > 0);
+    }
+    flush_epoch(|| LIVE.load(Ordering::SeqCst) == 0);
+    assert_eq!(LIVE.load(Ordering::SeqCst), 0, "leaked keys or values");
+
+    // A panicking Hash, in every phase: the map stays consistent.
+    let m = SyncMap::new();
+    for i in 0..10 {
+        m.store(Touchy(i), i);
+    }
+    m.range(|_, _| true);
+    assert!(m.delete(&Touchy(3)));
+    PANIC_ON_HASH.with(|p| p.set(true));
+    assert!(catch_unwind(AssertUnwindSafe(|| m.store(Touchy(100), 1))).is_err());
+    assert!(catch_unwind(AssertUnwindSafe(|| m.load(&Touchy(1)))).is_err());
+    PANIC_ON_HASH.with(|p| p.set(false));
+    // stats() takes the map's lock: it would hang had a panic left it held.
+    assert!(!m.stats().amended || m.stats().dirty_len.is_some());
+    m.store(Touchy(100), 100);
+    m.store(Touchy(3), 3);
+    for i in (0..10).chain([100]) {
+        assert!(m.load(&Touchy(i)).is_some(), "lost key {i}");
+    }
+}
+
+#[test]
+fn compare_and_delete_and_from_iter() {
+    let m: SyncMap<u8, &str> = [(1, "a"), (2, "b")].into_iter().collect();
+    assert!(!m.compare_and_delete(&1, &"b"));
+    assert!(m.compare_and_delete(&1, &"a"));
+    assert!(!m.compare_and_delete(&9, &"a"));
+    assert!(!m.compare_and_swap(&9, &"a", "b"));
+    assert_eq!(m.load(&1), None);
+    assert_eq!(format!("{m:?}"), "{2: \"b\"}");
+    let counter = AtomicI64::new(0);
+    m.range(|_, _| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        true
+    });
+    assert_eq!(counter.load(Ordering::SeqCst), 1);
+}
