@@ -1,5 +1,213 @@
-//! Go's context: cancellation trees, deadlines, values, and leak-free timers usable in gochan's select.
+//! Go's `context` package — cancellation trees, deadlines and request values —
+//! plus Go's channel timers, with one leak-free timer heap under both.
 //!
-//! This crate is being built under issue #8 of the gort workspace; until
-//! it lands it exports nothing.
+//! A [`Context`] tells the code it is handed *when to stop*: it is cancelled
+//! by its [`CancelFunc`], by its parent, or by its deadline, and its
+//! [`done`](Context::done) channel is a [`gochan`] channel that closes at that
+//! moment, so it can sit in a `select!` beside any other channel.
+//!
+//! # Hello, cancellation
+//!
+//! ```
+//! use gocontext::{background, with_cancel, Error};
+//!
+//! let (ctx, cancel) = with_cancel(&background());
+//! let worker_ctx = ctx.clone();
+//! let worker = std::thread::spawn(move || {
+//!     worker_ctx.done().recv(); // blocks until cancelled (None: closed)
+//!     worker_ctx.err()
+//! });
+//! cancel.cancel();
+//! assert_eq!(worker.join().unwrap(), Some(Error::Canceled));
+//! ```
+//!
+//! # Trees
+//!
+//! Cancelling a context cancels everything derived from it; cancelling a
+//! child never touches its parent, and a cancelled child leaves its parent's
+//! child set at once (so the set never grows without bound).
+//!
+//! ```
+//! use gocontext::{background, with_cancel, with_value, Error};
+//!
+//! let (root, cancel_root) = with_cancel(&background());
+//! let (a, cancel_a) = with_cancel(&root);
+//! let (b, _cancel_b) = with_cancel(&with_value(&root, "user", 7u32));
+//! cancel_a.cancel();
+//! assert_eq!((root.err(), a.err(), b.err()), (None, Some(Error::Canceled), None));
+//! assert_eq!(root.children_len(), 1); // only b is left
+//! cancel_root.cancel();
+//! assert_eq!(b.err(), Some(Error::Canceled));
+//! assert_eq!(b.value::<_, u32>(&"user"), Some(&7));
+//! ```
+//!
+//! # Deadlines and timeouts
+//!
+//! ```
+//! use std::time::Duration;
+//! use gocontext::{background, with_timeout, Error};
+//!
+//! let (ctx, _cancel) = with_timeout(&background(), Duration::from_millis(5));
+//! assert_eq!(ctx.done().recv(), None); // closed when the deadline passes
+//! assert_eq!(ctx.err(), Some(Error::DeadlineExceeded));
+//!
+//! // A child can only shorten the deadline, never extend it.
+//! let (parent, _c1) = with_timeout(&background(), Duration::from_secs(1));
+//! let (child, _c2) = with_timeout(&parent, Duration::from_secs(60));
+//! assert_eq!(child.deadline(), parent.deadline());
+//! ```
+//!
+//! # Selecting on done and a timer
+//!
+//! [`after`], [`tick`], [`Timer`] and [`Ticker`] are Go's channel timers. A
+//! dropped timer leaves the heap at once, so a timeout in a loop leaves no
+//! timer behind (Go 1.19's `time.After` stays until it fires).
+//!
+//! ```
+//! use std::time::Duration;
+//! use gocontext::{after, background, with_cancel, Timers};
+//!
+//! let (ctx, cancel) = with_cancel(&background());
+//! let done = ctx.done();
+//! cancel.cancel();
+//! let timeout = after(Duration::from_secs(3600));
+//! let mut fired = "";
+//! gochan::select! {
+//!     recv(done) -> _ => fired = "done",
+//!     recv(*timeout) -> _ => fired = "timeout", // `*`: the After derefs to its Receiver
+//! }
+//! assert_eq!(fired, "done");
+//! drop(timeout);
+//! ```
+//!
+//! # Async
+//!
+//! `done()` is an ordinary channel, so `recv_async` waits for cancellation in
+//! async code with any executor.
+//!
+//! ```
+//! let (ctx, cancel) = gocontext::with_cancel(&gocontext::background());
+//! cancel.cancel();
+//! let done = ctx.done();
+//! let closed = gocore::park::block_on(async { done.recv_async().await });
+//! assert_eq!(closed, None);
+//! ```
+//!
+//! # `no_std`: your own clock
+//!
+//! Without `std` there is no background thread: make a [`Timers`] service over
+//! a [`Clock`] (your hardware timer) and call [`Timers::fire_due`] from your
+//! tick. [`ManualClock`] is a clock you move by hand.
+//!
+//! ```
+//! use core::time::Duration;
+//! use gocontext::{background, with_timeout_on, Error, ManualClock, Timers};
+//!
+//! let clock = ManualClock::new();
+//! let timers = Timers::new(clock.clone());
+//! let (ctx, _cancel) = with_timeout_on(&background(), &timers, Duration::from_millis(10));
+//! clock.advance(Duration::from_millis(10));
+//! timers.fire_due();
+//! assert_eq!(ctx.err(), Some(Error::DeadlineExceeded));
+//! ```
+//!
+//! # Cargo features
+//!
+//! - `std` (default): the global timer service and its thread, [`after`],
+//!   [`tick`], [`Timer::new`], [`Ticker::new`], [`with_deadline`],
+//!   [`with_timeout`], [`Context::deadline`]. Implies `alloc`.
+//! - `alloc`: contexts, [`Timers`] over a user [`Clock`]. Needs
+//!   compare-and-swap, native or through `portable-atomic`.
+//! - `portable-atomic`: atomics from the `portable-atomic` crate (thumbv6m);
+//!   pick a backend with `portable-atomic-critical-section` or
+//!   `portable-atomic-unsafe-assume-single-core` (only sound on single-core
+//!   targets).
+//!
+//! Without `alloc` only [`Error`] and the [`Clock`] trait remain.
+//!
+//! # Go correspondence and divergences
+//!
+//! Go 1.19 `context/context.go` (plus Go 1.20's [`with_cancel_cause`] /
+//! [`cause`] and Go 1.21's [`after_func`] / [`without_cancel`]) and
+//! `runtime/time.go`. Keys and values are typed, so Go's "nil key" and "key
+//! is not comparable" panics cannot happen. See the `context` and `heap`
+//! module docs for the design and every divergence.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::std_instead_of_core,
+        clippy::std_instead_of_alloc,
+        clippy::alloc_instead_of_core
+    )
+)]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+pub use error::Error;
+
+#[cfg(feature = "alloc")]
+pub use error::Cause;
+
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+mod context;
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+mod done;
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+mod heap;
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+mod lock;
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+mod time;
+
+mod clock;
+pub use clock::Clock;
+
+#[cfg(all(
+    feature = "alloc",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+pub use crate::{
+    context::{
+        after_func, background, cause, todo, with_cancel, with_cancel_cause, with_deadline_on,
+        with_timeout_on, with_value, without_cancel, AfterFuncStop, CancelCauseFunc, CancelFunc,
+        Context,
+    },
+    done::Done,
+    heap::{ManualClock, TimerHandle, Timers},
+    time::{After, DefaultTime, Ticker, Timer},
+};
+
+#[cfg(all(
+    feature = "std",
+    any(target_has_atomic = "ptr", feature = "portable-atomic")
+))]
+pub use crate::{
+    context::{with_deadline, with_timeout},
+    time::{after, tick},
+};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

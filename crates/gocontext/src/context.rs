@@ -1,0 +1,1227 @@
+//! The cancellation tree: contexts, cancel functions, deadlines and values.
+//!
+//! # What
+//!
+//! A [`Context`] is an immutable handle on one node of a tree. Nodes are made
+//! by deriving from a parent: a *cancel* node ([`with_cancel`],
+//! [`with_deadline`], [`with_timeout`], [`with_cancel_cause`]), a *value* node
+//! ([`with_value`]) or a *without-cancel* node ([`without_cancel`]). The roots
+//! [`background`] and [`todo`] are never cancelled. Cancelling a cancel node
+//! closes its `done` channel, records its error (and cause) and cancels every
+//! cancel node below it; the node then leaves its parent's child set.
+//!
+//! # Layout
+//!
+//! ```text
+//!   Context(Repr) ─ Background | Todo | Node(Arc<Node>)
+//!
+//!   Node { parent: Context, kind }
+//!     kind = Cancel(CancelCtx) | Value(ValueCtx) | WithoutCancel
+//!
+//!   CancelCtx
+//!     state:  AtomicU8            LIVE | CANCELED | DEADLINE  (Err(), lock-free read)
+//!     anchor: Option<Arc<Node>>   nearest cancel ancestor we registered with
+//!     slot:   AtomicUsize         our index in anchor's child slab
+//!     deadline: Option<Deadline>  own deadline (timer contexts only)
+//!     inner: Mutex<CancelInner>
+//!        done: Option<DoneChan>   created on first done(), closed on cancel
+//!        children: Slab<Child>    Weak(node) | Strong(node) | Func(after_func)
+//!        cause, timer
+//!
+//!   background ──▶ A(cancel) ──▶ V(value) ──▶ B(cancel) ──▶ C(cancel)
+//!                  children: {B}                children: {C}
+//!   (B's anchor is A: value nodes are transparent for cancellation)
+//! ```
+//!
+//! # Invariants
+//!
+//! - I1. `state` moves once, from `LIVE` to `CANCELED` or `DEADLINE`, under
+//!   `inner`'s lock; the first cancellation wins and never changes.
+//! - I2. `state` is stored before the done channel is closed (Release), so a
+//!   thread that sees `done` closed and then reads `state` (Acquire) sees the
+//!   error: Go's "Err is non-nil once Done is closed".
+//! - I3. A node is in its anchor's slab iff it is live, its anchor is live,
+//!   and it registered: cancelling a node empties its slab (taken whole) and
+//!   removes the node from its anchor's slab (`remove_child`). Nothing else
+//!   ever adds to a cancelled node's slab, so it stays empty.
+//! - I4. Lock order is parent before child, and no cancel node's lock is held
+//!   while another node's lock is taken *upward*; cancelling a subtree takes
+//!   the slab out under the parent's lock and cancels children afterwards,
+//!   iteratively (no recursion: a chain of a million contexts cancels in
+//!   constant stack).
+//! - I5. A slab entry is `Weak` unless the child asked for its done channel
+//!   or has an after-func (then `Strong`, "pinned"): a context that nobody can
+//!   observe any more is dropped and leaves the slab at once, so forgetting a
+//!   cancel function does not grow the parent (Go's `lostcancel` leak).
+//! - I6. A child's deadline is never later than its parent's: a later one
+//!   makes a plain cancel node that reports the parent's deadline.
+//! - I7. `slot` is written once, before the node is published to the slab,
+//!   and only read under the anchor's lock; slab indices never move.
+//!
+//! # Tuning
+//!
+//! The child set is a slab (`Vec` of entries plus a free list), not Go's
+//! `map[canceler]struct{}`: adding and removing a child is an index, not a
+//! hash, and when the last child leaves the slab's memory is freed (Go's map
+//! keeps its buckets).
+//!
+//! # Go correspondence
+//!
+//! Go 1.19 `src/context/context.go` (+ Go 1.20/1.21 for the later additions):
+//! `emptyCtx` → `Repr::Background`/`Repr::Todo`; `cancelCtx` → `CancelCtx`;
+//! `timerCtx` → `CancelCtx` with `deadline` and `timer`; `valueCtx` →
+//! `ValueCtx`; `withoutCancelCtx` → `Kind::WithoutCancel`; `afterFuncCtx` →
+//! `AfterFn`; `propagateCancel` → `propagate`; `parentCancelCtx` →
+//! `Context::nearest_cancel`; `removeChild` → `remove_child`;
+//! `cancelCtx.cancel` → `cancel`; `closedchan` → a done channel closed at
+//! creation.
+//!
+//! # Divergences
+//!
+//! - Keys and values are typed (`K: Any + PartialEq`), so Go's "nil key" and
+//!   "key is not comparable" panics cannot happen; a nil parent cannot be
+//!   expressed either.
+//! - No foreign `Context` implementations, so no watcher goroutine (Go's
+//!   semantics item 15).
+//! - Weak child entries (I5) instead of Go's strong map entries.
+//! - `AfterFunc`'s function runs on a new thread with `std` (Go: its own
+//!   goroutine) and inline on the cancelling thread without `std`.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::any::Any;
+use core::fmt;
+use core::time::Duration;
+
+use crate::done::{Done, DoneChan};
+use crate::error::{Cause, Error};
+use crate::heap::{TimerHandle, Timers};
+use crate::lock::Lock;
+use gocore::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+
+const LIVE: u8 = 0;
+const CANCELED: u8 = 1;
+const DEADLINE: u8 = 2;
+const NO_SLOT: usize = usize::MAX;
+
+fn state_err(s: u8) -> Option<Error> {
+    match s {
+        CANCELED => Some(Error::Canceled),
+        DEADLINE => Some(Error::DeadlineExceeded),
+        _ => None,
+    }
+}
+
+fn err_state(e: Error) -> u8 {
+    match e {
+        Error::Canceled => CANCELED,
+        Error::DeadlineExceeded => DEADLINE,
+    }
+}
+
+/// A carrier of cancellation, a deadline and request-scoped values across
+/// threads: Go's `context.Context`.
+///
+/// Cloning is cheap (a reference count) and clones are the same context.
+///
+/// # Examples
+///
+/// ```
+/// use gocontext::{background, with_cancel, Error};
+///
+/// let (ctx, cancel) = with_cancel(&background());
+/// assert_eq!(ctx.err(), None);
+/// cancel.cancel();
+/// assert_eq!(ctx.err(), Some(Error::Canceled));
+/// assert!(ctx.done().recv().is_none()); // closed: returns at once
+/// ```
+#[doc(alias = "context.Context")]
+#[derive(Clone)]
+pub struct Context(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Background,
+    Todo,
+    Node(Arc<Node>),
+}
+
+struct Node {
+    parent: Context,
+    kind: Kind,
+}
+
+enum Kind {
+    Cancel(CancelCtx),
+    Value(ValueCtx),
+    WithoutCancel,
+}
+
+/// A deadline: a reading of a timer service's clock.
+#[derive(Clone)]
+struct Deadline {
+    at: Duration,
+    timers: Arc<Timers>,
+}
+
+/// Go: `cancelCtx` (+ `timerCtx`).
+struct CancelCtx {
+    state: AtomicU8,
+    anchor: Option<Arc<Node>>,
+    slot: AtomicUsize,
+    deadline: Option<Deadline>,
+    inner: Lock<CancelInner>,
+}
+
+#[derive(Default)]
+struct CancelInner {
+    done: Option<DoneChan>,
+    children: Slab,
+    cause: Option<Cause>,
+    timer: Option<TimerHandle>,
+}
+
+/// Go: `valueCtx`.
+struct ValueCtx {
+    key: Box<dyn Key>,
+    key_type: &'static str,
+    val: Box<dyn Any + Send + Sync>,
+}
+
+trait Key: Any + Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<K: Any + Send + Sync> Key for K {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Go: `afterFuncCtx`.
+struct AfterFn {
+    taken: AtomicBool,
+    f: Lock<Option<Box<dyn FnOnce() + Send>>>,
+    anchor: Option<Arc<Node>>,
+    slot: AtomicUsize,
+}
+
+enum Child {
+    Weak(Weak<Node>),
+    Strong(Arc<Node>),
+    Func(Arc<AfterFn>),
+}
+
+impl Child {
+    fn is(&self, p: *const ()) -> bool {
+        match self {
+            Child::Weak(w) => w.as_ptr().cast::<()>() == p,
+            Child::Strong(a) => Arc::as_ptr(a).cast::<()>() == p,
+            Child::Func(f) => Arc::as_ptr(f).cast::<()>() == p,
+        }
+    }
+}
+
+enum Entry {
+    Vacant(usize),
+    Full(Child),
+}
+
+/// The child set: entries never move (I7); freed entries form a list.
+#[derive(Default)]
+struct Slab {
+    entries: Vec<Entry>,
+    free: Option<usize>,
+    len: usize,
+}
+
+impl Slab {
+    fn insert(&mut self, c: Child) -> usize {
+        self.len += 1;
+        match self.free {
+            Some(i) => {
+                let Entry::Vacant(next) = self.entries[i] else {
+                    unreachable!("free list points at a full entry")
+                };
+                self.free = (next != NO_SLOT).then_some(next);
+                self.entries[i] = Entry::Full(c);
+                i
+            }
+            None => {
+                self.entries.push(Entry::Full(c));
+                self.entries.len() - 1
+            }
+        }
+    }
+
+    /// Removes entry `i` if it holds the object at `p`.
+    fn remove(&mut self, i: usize, p: *const ()) -> Option<Child> {
+        match self.entries.get(i) {
+            Some(Entry::Full(c)) if c.is(p) => {}
+            _ => return None,
+        }
+        let next = self.free.unwrap_or(NO_SLOT);
+        let Entry::Full(c) = core::mem::replace(&mut self.entries[i], Entry::Vacant(next)) else {
+            unreachable!()
+        };
+        self.free = Some(i);
+        self.len -= 1;
+        if self.len == 0 {
+            // Give the memory back: the set is empty.
+            *self = Slab::default();
+        }
+        Some(c)
+    }
+
+    fn get_mut(&mut self, i: usize, p: *const ()) -> Option<&mut Child> {
+        match self.entries.get_mut(i) {
+            Some(Entry::Full(c)) if c.is(p) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn drain(self) -> impl Iterator<Item = Child> {
+        self.entries.into_iter().filter_map(|e| match e {
+            Entry::Full(c) => Some(c),
+            Entry::Vacant(_) => None,
+        })
+    }
+}
+
+impl Context {
+    fn node(&self) -> Option<&Arc<Node>> {
+        match &self.0 {
+            Repr::Node(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Go: `parentCancelCtx`. The nearest cancel node at or above `self`,
+    /// looking through value nodes, stopping at roots and without-cancel.
+    fn nearest_cancel(&self) -> Option<&Arc<Node>> {
+        let mut c = self;
+        loop {
+            let n = c.node()?;
+            match &n.kind {
+                Kind::Cancel(_) => return Some(n),
+                Kind::Value(_) => c = &n.parent,
+                Kind::WithoutCancel => return None,
+            }
+        }
+    }
+
+    /// A channel that is closed when this context is cancelled: Go's `Done()`.
+    ///
+    /// [`background`], [`todo`] and [`without_cancel`] contexts return a nil
+    /// channel, which never becomes ready (a `select` never picks it).
+    /// Repeated calls return the same channel; a context cancelled before the
+    /// first call returns an already-closed one. Works with `recv`,
+    /// `recv_timeout`, `recv_async` and `select!`.
+    ///
+    /// Go: `<-ctx.Done()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocontext::{background, with_cancel};
+    /// let (ctx, cancel) = with_cancel(&background());
+    /// let done = ctx.done();
+    /// let t = std::thread::spawn(move || done.recv()); // blocks until cancel
+    /// cancel.cancel();
+    /// assert_eq!(t.join().unwrap(), None); // closed
+    /// ```
+    pub fn done(&self) -> Done {
+        match self.nearest_cancel() {
+            None => DoneChan::nil_receiver(),
+            Some(n) => {
+                let Kind::Cancel(cc) = &n.kind else {
+                    unreachable!()
+                };
+                let mut g = cc.inner.lock();
+                if let Some(d) = &g.done {
+                    return d.receiver();
+                }
+                let d = DoneChan::new();
+                if cc.state.load(Ordering::Acquire) != LIVE {
+                    d.close(); // Go: closedchan
+                }
+                let r = d.receiver();
+                g.done = Some(d);
+                let live = cc.state.load(Ordering::Acquire) == LIVE;
+                drop(g);
+                if live {
+                    pin(n, cc);
+                }
+                r
+            }
+        }
+    }
+
+    /// Why this context was cancelled, or `None` while it is not: Go's `Err()`.
+    ///
+    /// Once `Some`, it never changes: the first cancellation wins.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gocontext::{background, with_timeout, Error};
+    /// let (ctx, cancel) = with_timeout(&background(), Duration::ZERO);
+    /// assert_eq!(ctx.err(), Some(Error::DeadlineExceeded));
+    /// cancel.cancel(); // too late: the deadline won
+    /// assert_eq!(ctx.err(), Some(Error::DeadlineExceeded));
+    /// ```
+    pub fn err(&self) -> Option<Error> {
+        let n = self.nearest_cancel()?;
+        let Kind::Cancel(cc) = &n.kind else {
+            unreachable!()
+        };
+        state_err(cc.state.load(Ordering::Acquire))
+    }
+
+    /// Whether the context has been cancelled (`err().is_some()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (ctx, cancel) = gocontext::with_cancel(&gocontext::background());
+    /// assert!(!ctx.is_done());
+    /// cancel.cancel();
+    /// assert!(ctx.is_done());
+    /// ```
+    pub fn is_done(&self) -> bool {
+        self.err().is_some()
+    }
+
+    /// The nearest deadline at or above this context, as a reading of its
+    /// timer service's clock (works with any [`Clock`](crate::Clock)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{background, with_deadline_on, ManualClock, Timers};
+    /// let timers = Timers::new(ManualClock::new());
+    /// let (ctx, _c) = with_deadline_on(&background(), &timers, Duration::from_secs(9));
+    /// assert_eq!(ctx.deadline_reading(), Some(Duration::from_secs(9)));
+    /// assert_eq!(background().deadline_reading(), None);
+    /// ```
+    pub fn deadline_reading(&self) -> Option<Duration> {
+        self.deadline_inner().map(|d| d.at)
+    }
+
+    fn deadline_inner(&self) -> Option<&Deadline> {
+        let mut c = self;
+        loop {
+            let n = c.node()?;
+            match &n.kind {
+                Kind::Cancel(cc) => {
+                    if let Some(d) = &cc.deadline {
+                        return Some(d);
+                    }
+                }
+                Kind::Value(_) => {}
+                Kind::WithoutCancel => return None,
+            }
+            c = &n.parent;
+        }
+    }
+
+    /// The value stored under `key` by the nearest [`with_value`] at or above
+    /// this context, if it has type `V`: Go's `ctx.Value(key).(V)`.
+    ///
+    /// Keys match when they have the same type and compare equal (Go's
+    /// interface equality), so keys of different types never collide. The
+    /// innermost match wins (shadowing); if its value is not a `V`, the
+    /// result is `None` (Go's failed type assertion).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocontext::{background, with_value};
+    /// #[derive(PartialEq)]
+    /// struct UserKey;
+    /// let ctx = with_value(&background(), UserKey, String::from("gopher"));
+    /// let child = with_value(&ctx, "other", 1u32);
+    /// assert_eq!(child.value::<_, String>(&UserKey).map(String::as_str), Some("gopher"));
+    /// assert_eq!(child.value::<_, u32>(&"other"), Some(&1));
+    /// assert_eq!(background().value::<_, u32>(&"other"), None);
+    /// ```
+    pub fn value<K: Any + PartialEq, V: Any>(&self, key: &K) -> Option<&V> {
+        self.value_any(key)?.downcast_ref::<V>()
+    }
+
+    /// Like [`Context::value`] but returns the value untyped (Go's `any`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ctx = gocontext::with_value(&gocontext::background(), 1u8, 2u16);
+    /// assert!(ctx.value_any(&1u8).unwrap().is::<u16>());
+    /// ```
+    pub fn value_any<K: Any + PartialEq>(&self, key: &K) -> Option<&(dyn Any + Send + Sync)> {
+        let mut c = self;
+        loop {
+            let n = c.node()?;
+            if let Kind::Value(v) = &n.kind {
+                if (*v.key).as_any().downcast_ref::<K>() == Some(key) {
+                    return Some(&*v.val);
+                }
+            }
+            c = &n.parent;
+        }
+    }
+
+    /// Whether `self` and `other` are the same context (clones of one handle).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = gocontext::background();
+    /// assert!(a.same(&a.clone()));
+    /// assert!(!a.same(&gocontext::todo()));
+    /// ```
+    pub fn same(&self, other: &Context) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Background, Repr::Background) | (Repr::Todo, Repr::Todo) => true,
+            (Repr::Node(a), Repr::Node(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// How many children are registered with this cancel context right now
+    /// (0 for other contexts). For leak checks in tests and benchmarks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocontext::{background, with_cancel};
+    /// let (p, _pc) = with_cancel(&background());
+    /// let (_c, cc) = with_cancel(&p);
+    /// assert_eq!(p.children_len(), 1);
+    /// cc.cancel(); // a cancelled child leaves its parent
+    /// assert_eq!(p.children_len(), 0);
+    /// ```
+    pub fn children_len(&self) -> usize {
+        match self.node().map(|n| &n.kind) {
+            Some(Kind::Cancel(cc)) => cc.inner.lock().children.len,
+            _ => 0,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Context {
+    /// The nearest deadline at or above this context: Go's `Deadline()`.
+    ///
+    /// `None` when no deadline is set. For a context on a service other than
+    /// [`Timers::global`], the reading is mapped onto the global epoch; use
+    /// [`Context::deadline_reading`] there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use gocontext::{background, with_deadline};
+    /// let at = Instant::now() + Duration::from_secs(60);
+    /// let (ctx, _cancel) = with_deadline(&background(), at);
+    /// let d = ctx.deadline().unwrap();
+    /// assert!(d <= at && at - d < Duration::from_millis(1));
+    /// ```
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        self.deadline_reading().map(Timers::global_instant)
+    }
+}
+
+/// Go: `propagateCancel`. Registers `child` (a fresh cancel node) with its
+/// nearest cancel ancestor, or cancels it at once if that is cancelled.
+fn propagate(child: &Arc<Node>) {
+    let Kind::Cancel(cc) = &child.kind else {
+        unreachable!()
+    };
+    let Some(anchor) = &cc.anchor else { return };
+    let Kind::Cancel(pc) = &anchor.kind else {
+        unreachable!()
+    };
+    let mut g = pc.inner.lock();
+    let s = pc.state.load(Ordering::Acquire);
+    if s != LIVE {
+        let cause = g.cause.clone();
+        drop(g);
+        // Go: child.cancel(false, p.err, p.cause)
+        cancel(child, false, state_err(s).unwrap_or(Error::Canceled), cause);
+        return;
+    }
+    let slot = g.children.insert(Child::Weak(Arc::downgrade(child)));
+    cc.slot.store(slot, Ordering::Relaxed);
+}
+
+/// I5: turn our slab entry strong so we survive while someone waits on us.
+fn pin(n: &Arc<Node>, cc: &CancelCtx) {
+    let Some(anchor) = &cc.anchor else { return };
+    let Kind::Cancel(pc) = &anchor.kind else {
+        unreachable!()
+    };
+    let mut g = pc.inner.lock();
+    let slot = cc.slot.load(Ordering::Relaxed);
+    if let Some(c) = g.children.get_mut(slot, Arc::as_ptr(n).cast()) {
+        if let Child::Weak(_) = c {
+            *c = Child::Strong(Arc::clone(n));
+        }
+    }
+}
+
+/// Go: `removeChild`.
+fn remove_child(anchor: &Arc<Node>, slot: usize, p: *const ()) -> Option<Child> {
+    let Kind::Cancel(pc) = &anchor.kind else {
+        unreachable!()
+    };
+    let mut g = pc.inner.lock();
+    g.children.remove(slot, p)
+}
+
+/// Go: `cancelCtx.cancel(removeFromParent, err, cause)`, made iterative (I4).
+fn cancel(node: &Arc<Node>, remove: bool, err: Error, cause: Option<Cause>) {
+    let mut work: Vec<Child> = Vec::new();
+    if !cancel_one(node, err, &cause, &mut work) {
+        return;
+    }
+    if remove {
+        let Kind::Cancel(cc) = &node.kind else {
+            unreachable!()
+        };
+        if let Some(a) = &cc.anchor {
+            let removed =
+                remove_child(a, cc.slot.load(Ordering::Relaxed), Arc::as_ptr(node).cast());
+            drop(removed); // outside the anchor's lock
+        }
+    }
+    while let Some(c) = work.pop() {
+        match c {
+            Child::Weak(w) => {
+                if let Some(n) = w.upgrade() {
+                    cancel_one(&n, err, &cause, &mut work);
+                }
+            }
+            Child::Strong(n) => {
+                cancel_one(&n, err, &cause, &mut work);
+            }
+            Child::Func(f) => f.fire(),
+        }
+    }
+}
+
+/// Cancels one node; moves its children to `work`. False if already cancelled.
+fn cancel_one(node: &Arc<Node>, err: Error, cause: &Option<Cause>, work: &mut Vec<Child>) -> bool {
+    let Kind::Cancel(cc) = &node.kind else {
+        unreachable!()
+    };
+    let mut g = cc.inner.lock();
+    if cc.state.load(Ordering::Relaxed) != LIVE {
+        return false; // I1
+    }
+    g.cause = cause.clone();
+    // I2: state first, then close.
+    cc.state.store(err_state(err), Ordering::Release);
+    if let Some(d) = &g.done {
+        d.close();
+    }
+    let children = core::mem::take(&mut g.children);
+    let timer = g.timer.take();
+    drop(g);
+    drop(timer); // stops the deadline timer (heap lock, after ours)
+    work.extend(children.drain());
+    true
+}
+
+impl AfterFn {
+    /// Runs `f` once (unless stopped first). Go: `a.once.Do(func() { go a.f() })`.
+    fn fire(&self) {
+        if self.taken.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let f = self.f.lock().take();
+        if let Some(f) = f {
+            #[cfg(feature = "std")]
+            {
+                std::thread::spawn(f);
+            }
+            #[cfg(not(feature = "std"))]
+            f();
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Kind::Cancel(cc) = &mut self.kind {
+            if let Some(anchor) = cc.anchor.take() {
+                if cc.state.load(Ordering::Relaxed) == LIVE {
+                    // I3/I5: an unobservable node leaves its parent's set.
+                    let removed = remove_child(
+                        &anchor,
+                        cc.slot.load(Ordering::Relaxed),
+                        (self as *const Node).cast(),
+                    );
+                    drop(removed);
+                }
+            }
+        }
+        // Drop the parent chain iteratively: a long chain must not recurse.
+        let mut next = core::mem::replace(&mut self.parent, Context(Repr::Background));
+        while let Repr::Node(n) = next.0 {
+            match Arc::into_inner(n) {
+                Some(mut node) => {
+                    next = core::mem::replace(&mut node.parent, Context(Repr::Background));
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+/// The root context: never cancelled, no deadline, no values. Go: `context.Background()`.
+///
+/// # Examples
+///
+/// ```
+/// let ctx = gocontext::background();
+/// assert_eq!(ctx.err(), None);
+/// assert!(ctx.done().try_recv().is_err()); // a nil channel: never ready
+/// assert_eq!(ctx.to_string(), "context.Background");
+/// ```
+pub fn background() -> Context {
+    Context(Repr::Background)
+}
+
+/// Like [`background`], for code that has not decided which context to use
+/// yet. Go: `context.TODO()`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(gocontext::todo().to_string(), "context.TODO");
+/// ```
+pub fn todo() -> Context {
+    Context(Repr::Todo)
+}
+
+/// Cancels a context made by [`with_cancel`], [`with_deadline`] or
+/// [`with_timeout`]: Go's `CancelFunc`.
+///
+/// Cancelling closes the context's done channel, sets its error to
+/// [`Error::Canceled`], cancels every descendant and detaches the context
+/// from its parent. Later calls do nothing. Dropping a `CancelFunc` does *not*
+/// cancel.
+///
+/// # Examples
+///
+/// ```
+/// let (ctx, cancel) = gocontext::with_cancel(&gocontext::background());
+/// let again = cancel.clone();
+/// cancel.cancel();
+/// again.cancel(); // idempotent
+/// assert_eq!(ctx.err(), Some(gocontext::Error::Canceled));
+/// ```
+#[doc(alias = "context.CancelFunc")]
+#[derive(Clone)]
+pub struct CancelFunc(Arc<Node>);
+
+impl CancelFunc {
+    /// Cancels the context. Go: `cancel()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (ctx, cancel) = gocontext::with_cancel(&gocontext::background());
+    /// cancel.cancel();
+    /// assert!(ctx.is_done());
+    /// ```
+    pub fn cancel(&self) {
+        cancel(&self.0, true, Error::Canceled, None);
+    }
+}
+
+impl fmt::Debug for CancelFunc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CancelFunc")
+    }
+}
+
+/// Cancels a context made by [`with_cancel_cause`] with a cause: Go 1.20's
+/// `CancelCauseFunc`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use gocontext::{background, cause, with_cancel_cause, Error};
+/// let (ctx, cancel) = with_cancel_cause(&background());
+/// cancel.cancel(Some(Arc::new(std::fmt::Error)));
+/// assert_eq!(ctx.err(), Some(Error::Canceled));
+/// assert_eq!(cause(&ctx).unwrap().to_string(), std::fmt::Error.to_string());
+/// ```
+#[doc(alias = "context.CancelCauseFunc")]
+#[derive(Clone)]
+pub struct CancelCauseFunc(Arc<Node>);
+
+impl CancelCauseFunc {
+    /// Cancels the context, recording `cause` (`None` records
+    /// [`Error::Canceled`] as the cause). Go: `cancel(cause)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (ctx, cancel) = gocontext::with_cancel_cause(&gocontext::background());
+    /// cancel.cancel(None);
+    /// assert_eq!(gocontext::cause(&ctx).unwrap().to_string(), "context canceled");
+    /// ```
+    pub fn cancel(&self, cause: Option<Cause>) {
+        cancel(&self.0, true, Error::Canceled, cause);
+    }
+}
+
+impl fmt::Debug for CancelCauseFunc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CancelCauseFunc")
+    }
+}
+
+fn new_cancel(parent: &Context, deadline: Option<Deadline>) -> Arc<Node> {
+    let anchor = parent.nearest_cancel().cloned();
+    let node = Arc::new(Node {
+        parent: parent.clone(),
+        kind: Kind::Cancel(CancelCtx {
+            state: AtomicU8::new(LIVE),
+            anchor,
+            slot: AtomicUsize::new(NO_SLOT),
+            deadline,
+            inner: Lock::new(CancelInner::default()),
+        }),
+    });
+    propagate(&node);
+    node
+}
+
+/// A child of `parent` that is cancelled by the returned [`CancelFunc`] or
+/// when `parent` is cancelled, whichever comes first. Go: `context.WithCancel`.
+///
+/// # Examples
+///
+/// ```
+/// use gocontext::{background, with_cancel, Error};
+/// let (parent, cancel_parent) = with_cancel(&background());
+/// let (child, _cancel_child) = with_cancel(&parent);
+/// cancel_parent.cancel();
+/// assert_eq!(child.err(), Some(Error::Canceled));
+/// ```
+pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
+    let n = new_cancel(parent, None);
+    (Context(Repr::Node(Arc::clone(&n))), CancelFunc(n))
+}
+
+/// Like [`with_cancel`], but the cancel function records a cause, read back
+/// with [`cause`]. Go 1.20: `context.WithCancelCause`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use gocontext::{background, cause, with_cancel, with_cancel_cause};
+/// let (ctx, cancel) = with_cancel_cause(&background());
+/// let (child, _c) = with_cancel(&ctx);
+/// cancel.cancel(Some(Arc::new(std::io::Error::other("shutting down"))));
+/// assert_eq!(cause(&child).unwrap().to_string(), "shutting down");
+/// ```
+pub fn with_cancel_cause(parent: &Context) -> (Context, CancelCauseFunc) {
+    let n = new_cancel(parent, None);
+    (Context(Repr::Node(Arc::clone(&n))), CancelCauseFunc(n))
+}
+
+/// Why `ctx` was cancelled: the cause given to the first cancellation of
+/// `ctx` or an ancestor, else its [`Context::err`]; `None` while it is not
+/// cancelled. Go 1.20: `context.Cause`.
+///
+/// # Examples
+///
+/// ```
+/// use gocontext::{background, cause, with_cancel};
+/// let (ctx, cancel) = with_cancel(&background());
+/// assert!(cause(&ctx).is_none());
+/// cancel.cancel();
+/// assert_eq!(cause(&ctx).unwrap().to_string(), "context canceled");
+/// ```
+pub fn cause(ctx: &Context) -> Option<Cause> {
+    let n = ctx.nearest_cancel()?;
+    let Kind::Cancel(cc) = &n.kind else {
+        unreachable!()
+    };
+    let g = cc.inner.lock();
+    let err = state_err(cc.state.load(Ordering::Acquire))?;
+    Some(g.cause.clone().unwrap_or_else(|| Arc::new(err)))
+}
+
+/// A child of `parent` cancelled at clock reading `at` of `timers` (with
+/// [`Error::DeadlineExceeded`]), by its [`CancelFunc`], or with its parent.
+///
+/// The service-agnostic form of [`with_deadline`]: use it on `no_std` with a
+/// service over your own [`Clock`](crate::Clock). If the parent's deadline is
+/// earlier (I6), the child is a plain cancel context reporting the parent's
+/// deadline. A deadline not after `timers.now()` cancels before returning.
+/// Keep one clock per tree: deadlines on different services are compared as
+/// raw readings.
+///
+/// # Examples
+///
+/// ```
+/// use core::time::Duration;
+/// use gocontext::{background, with_deadline_on, Error, ManualClock, Timers};
+/// let clock = ManualClock::new();
+/// let timers = Timers::new(clock.clone());
+/// let (ctx, _cancel) = with_deadline_on(&background(), &timers, Duration::from_secs(1));
+/// clock.advance(Duration::from_secs(1));
+/// timers.fire_due();
+/// assert_eq!(ctx.err(), Some(Error::DeadlineExceeded));
+/// ```
+pub fn with_deadline_on(
+    parent: &Context,
+    timers: &Arc<Timers>,
+    at: Duration,
+) -> (Context, CancelFunc) {
+    if let Some(cur) = parent.deadline_inner() {
+        if cur.at < at {
+            // Go: "The current deadline is already sooner than the new one."
+            return with_cancel(parent);
+        }
+    }
+    let n = new_cancel(
+        parent,
+        Some(Deadline {
+            at,
+            timers: Arc::clone(timers),
+        }),
+    );
+    let now = timers.now();
+    if at <= now {
+        // Go: "deadline has already passed"
+        cancel(&n, true, Error::DeadlineExceeded, None);
+        return (Context(Repr::Node(Arc::clone(&n))), CancelFunc(n));
+    }
+    let Kind::Cancel(cc) = &n.kind else {
+        unreachable!()
+    };
+    let mut g = cc.inner.lock();
+    if cc.state.load(Ordering::Relaxed) == LIVE {
+        let weak = Arc::downgrade(&n);
+        g.timer = Some(timers.arm(
+            at,
+            Duration::ZERO,
+            Box::new(move |_| {
+                if let Some(n) = weak.upgrade() {
+                    cancel(&n, true, Error::DeadlineExceeded, None);
+                }
+            }),
+        ));
+    }
+    drop(g);
+    (Context(Repr::Node(Arc::clone(&n))), CancelFunc(n))
+}
+
+/// [`with_deadline_on`] at `timers.now() + d`.
+///
+/// # Examples
+///
+/// ```
+/// use core::time::Duration;
+/// use gocontext::{background, with_timeout_on, ManualClock, Timers};
+/// let timers = Timers::new(ManualClock::new());
+/// let (ctx, cancel) = with_timeout_on(&background(), &timers, Duration::from_secs(5));
+/// assert_eq!(ctx.deadline_reading(), Some(Duration::from_secs(5)));
+/// cancel.cancel();
+/// assert!(timers.is_empty()); // the deadline timer left the heap
+/// ```
+pub fn with_timeout_on(
+    parent: &Context,
+    timers: &Arc<Timers>,
+    d: Duration,
+) -> (Context, CancelFunc) {
+    let at = timers.now().saturating_add(d);
+    with_deadline_on(parent, timers, at)
+}
+
+/// A child of `parent` cancelled at `at` with [`Error::DeadlineExceeded`],
+/// by its [`CancelFunc`], or with its parent. Go: `context.WithDeadline`.
+///
+/// Uses [`Timers::global`]. A deadline later than the parent's gives a plain
+/// cancel context reporting the parent's deadline; a deadline already past
+/// cancels before this returns.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use gocontext::{background, with_deadline, Error};
+/// let (ctx, _cancel) = with_deadline(&background(), Instant::now() + Duration::from_millis(5));
+/// assert_eq!(ctx.done().recv(), None); // closes when the deadline passes
+/// assert_eq!(ctx.err(), Some(Error::DeadlineExceeded));
+/// ```
+#[cfg(feature = "std")]
+pub fn with_deadline(parent: &Context, at: std::time::Instant) -> (Context, CancelFunc) {
+    with_deadline_on(parent, Timers::global(), Timers::global_reading(at))
+}
+
+/// [`with_deadline`] at now + `d`. Go: `context.WithTimeout`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use gocontext::{background, with_timeout};
+/// let (ctx, cancel) = with_timeout(&background(), Duration::from_secs(60));
+/// assert!(ctx.deadline().is_some());
+/// cancel.cancel(); // stops the timer at once
+/// ```
+#[cfg(feature = "std")]
+pub fn with_timeout(parent: &Context, d: Duration) -> (Context, CancelFunc) {
+    with_timeout_on(parent, Timers::global(), d)
+}
+
+/// A child of `parent` carrying `val` under `key`. Go: `context.WithValue`.
+///
+/// Use a key type of your own (a unit struct) so keys from different
+/// packages never collide; any `PartialEq` type works.
+///
+/// # Examples
+///
+/// ```
+/// use gocontext::{background, with_value};
+/// #[derive(PartialEq)]
+/// struct RequestId;
+/// let ctx = with_value(&background(), RequestId, 42u64);
+/// assert_eq!(ctx.value::<_, u64>(&RequestId), Some(&42));
+/// ```
+pub fn with_value<K, V>(parent: &Context, key: K, val: V) -> Context
+where
+    K: Any + PartialEq + Send + Sync,
+    V: Any + Send + Sync,
+{
+    Context(Repr::Node(Arc::new(Node {
+        parent: parent.clone(),
+        kind: Kind::Value(ValueCtx {
+            key: Box::new(key),
+            key_type: core::any::type_name::<K>(),
+            val: Box::new(val),
+        }),
+    })))
+}
+
+/// A child of `parent` that keeps its values but is never cancelled and has
+/// no deadline. Go 1.21: `context.WithoutCancel`.
+///
+/// # Examples
+///
+/// ```
+/// use gocontext::{background, with_cancel, with_value, without_cancel};
+/// let (ctx, cancel) = with_cancel(&with_value(&background(), "k", 1i32));
+/// let detached = without_cancel(&ctx);
+/// cancel.cancel();
+/// assert_eq!(detached.err(), None);
+/// assert_eq!(detached.value::<_, i32>(&"k"), Some(&1));
+/// ```
+pub fn without_cancel(parent: &Context) -> Context {
+    Context(Repr::Node(Arc::new(Node {
+        parent: parent.clone(),
+        kind: Kind::WithoutCancel,
+    })))
+}
+
+/// Stops an [`after_func`] registration.
+///
+/// # Examples
+///
+/// ```
+/// let (ctx, _cancel) = gocontext::with_cancel(&gocontext::background());
+/// let stop = gocontext::after_func(&ctx, || unreachable!());
+/// assert!(stop.stop());
+/// assert!(!stop.stop());
+/// ```
+pub struct AfterFuncStop(Arc<AfterFn>);
+
+impl AfterFuncStop {
+    /// Stops `f` from running; `true` if this call stopped it, `false` if it
+    /// was already started or stopped. Go 1.21: `stop()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (ctx, cancel) = gocontext::with_cancel(&gocontext::background());
+    /// let stop = gocontext::after_func(&ctx, || {});
+    /// cancel.cancel();
+    /// assert!(!stop.stop()); // f already started
+    /// ```
+    pub fn stop(&self) -> bool {
+        let a = &self.0;
+        if a.taken.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        let f = a.f.lock().take();
+        drop(f);
+        if let Some(anchor) = &a.anchor {
+            let removed = remove_child(
+                anchor,
+                a.slot.load(Ordering::Relaxed),
+                Arc::as_ptr(a).cast(),
+            );
+            drop(removed);
+        }
+        true
+    }
+}
+
+impl fmt::Debug for AfterFuncStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AfterFuncStop")
+    }
+}
+
+/// Arranges for `f` to run once `ctx` is cancelled (at once if it already
+/// is). Go 1.21: `context.AfterFunc`.
+///
+/// With `std`, `f` runs on a new thread (Go: its own goroutine); without,
+/// on the thread that cancels. Each call is independent. The registration
+/// keeps the context alive until it fires or is stopped.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+/// let (ctx, cancel) = gocontext::with_cancel(&gocontext::background());
+/// let (tx, rx) = mpsc::channel();
+/// let _stop = gocontext::after_func(&ctx, move || tx.send("cleaned up").unwrap());
+/// cancel.cancel();
+/// assert_eq!(rx.recv().unwrap(), "cleaned up");
+/// ```
+pub fn after_func(ctx: &Context, f: impl FnOnce() + Send + 'static) -> AfterFuncStop {
+    let anchor = ctx.nearest_cancel().cloned();
+    let a = Arc::new(AfterFn {
+        taken: AtomicBool::new(false),
+        f: Lock::new(Some(Box::new(f))),
+        anchor,
+        slot: AtomicUsize::new(NO_SLOT),
+    });
+    if let Some(n) = &a.anchor {
+        let Kind::Cancel(cc) = &n.kind else {
+            unreachable!()
+        };
+        let mut g = cc.inner.lock();
+        if cc.state.load(Ordering::Acquire) != LIVE {
+            drop(g);
+            a.fire();
+        } else {
+            let slot = g.children.insert(Child::Func(Arc::clone(&a)));
+            a.slot.store(slot, Ordering::Relaxed);
+            drop(g);
+            // The registration must outlive the user's handles (Go: the
+            // afterFuncCtx keeps its parent reachable).
+            pin(n, cc);
+        }
+    }
+    AfterFuncStop(a)
+}
+
+impl fmt::Display for Context {
+    /// Go's `String()` forms: `context.Background`, `<parent>.WithCancel`,
+    /// `<parent>.WithDeadline(<deadline> [<remaining>])`,
+    /// `<parent>.WithValue(type <K>, val <V>)`, `<parent>.WithoutCancel`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = match &self.0 {
+            Repr::Background => return f.write_str("context.Background"),
+            Repr::Todo => return f.write_str("context.TODO"),
+            Repr::Node(n) => n,
+        };
+        fmt::Display::fmt(&n.parent, f)?;
+        match &n.kind {
+            Kind::Cancel(cc) => match &cc.deadline {
+                None => f.write_str(".WithCancel"),
+                Some(d) => {
+                    let now = d.timers.now();
+                    let left = d.at.saturating_sub(now);
+                    write!(f, ".WithDeadline({:?} [{:?}])", d.at, left)
+                }
+            },
+            Kind::Value(v) => {
+                let val: String = if let Some(s) = v.val.downcast_ref::<String>() {
+                    s.clone()
+                } else if let Some(s) = v.val.downcast_ref::<&'static str>() {
+                    String::from(*s)
+                } else {
+                    String::from("<not Stringer>")
+                };
+                write!(f, ".WithValue(type {}, val {})", v.key_type, val)
+            }
+            Kind::WithoutCancel => f.write_str(".WithoutCancel"),
+        }
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("path", &alloc::format!("{self}"))
+            .field("err", &self.err())
+            .finish()
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slab_reuses_and_frees() {
+        let mut s = Slab::default();
+        let a = Arc::new(AfterFn {
+            taken: AtomicBool::new(false),
+            f: Lock::new(None),
+            anchor: None,
+            slot: AtomicUsize::new(NO_SLOT),
+        });
+        let b = Arc::new(AfterFn {
+            taken: AtomicBool::new(false),
+            f: Lock::new(None),
+            anchor: None,
+            slot: AtomicUsize::new(NO_SLOT),
+        });
+        let pa = Arc::as_ptr(&a).cast();
+        let pb = Arc::as_ptr(&b).cast();
+        let ia = s.insert(Child::Func(Arc::clone(&a)));
+        let ib = s.insert(Child::Func(Arc::clone(&b)));
+        assert!(s.remove(ia, pb).is_none(), "wrong pointer must not remove");
+        assert!(s.remove(ia, pa).is_some());
+        assert_eq!(s.len, 1);
+        let ia2 = s.insert(Child::Func(Arc::clone(&a)));
+        assert_eq!(ia2, ia, "free slot reused");
+        assert!(s.remove(ib, pb).is_some());
+        assert!(s.remove(ia2, pa).is_some());
+        assert_eq!(s.entries.capacity(), 0, "empty slab frees its memory");
+    }
+
+    #[test]
+    fn deep_chain_drops_and_cancels_without_recursion() {
+        let depth = if cfg!(miri) { 500 } else { 200_000 };
+        let (root, cancel) = with_cancel(&background());
+        let mut c = root.clone();
+        let mut funcs = Vec::new();
+        for _ in 0..depth {
+            let (n, f) = with_cancel(&c);
+            c = n;
+            funcs.push(f);
+        }
+        cancel.cancel();
+        assert_eq!(c.err(), Some(Error::Canceled));
+        drop(funcs);
+        drop(c);
+    }
+}

@@ -1,0 +1,897 @@
+//! The timer service: a 4-ary min-heap of deadlines, as Go's runtime keeps.
+//!
+//! # What
+//!
+//! Every deadline in this crate (context deadlines, [`after`](crate::after),
+//! [`tick`](crate::tick), [`Timer`](crate::Timer)) is one entry in one heap
+//! owned by a [`Timers`] service. The service reads a [`Clock`]; whoever
+//! drives it calls [`Timers::fire_due`], which pops every entry whose time has
+//! come and runs its action. With `std`, [`Timers::global`] is driven by one
+//! background thread that sleeps until the earliest deadline; on `no_std` you
+//! create a service over your own clock and call `fire_due` from your tick
+//! interrupt or main loop. [`ManualClock`] is a clock you move by hand, for
+//! tests and simulations.
+//!
+//! # Layout
+//!
+//! ```text
+//!   Timers ── clock: Box<dyn Clock>
+//!          └─ heap: Lock<Heap> ── slots: Vec<Slot>      (a 4-ary heap by `when`)
+//!                                   [0]                    parent(i) = (i-1)/4
+//!                   [1]       [2]        [3]       [4]     children  = 4i+1 ..= 4i+4
+//!                 [5..8]    [9..12]   [13..16]  [17..20]
+//!
+//!   Slot { when, period, entry: Arc<Entry> }
+//!   Entry { pos: AtomicUsize (index in `slots`, or NONE), action }
+//!   TimerHandle { timers: Arc<Timers>, entry: Arc<Entry> }   -- held by the user
+//! ```
+//!
+//! # Invariants
+//!
+//! - I1. Heap order: `slots[parent(i)].when <= slots[i].when` for every `i > 0`.
+//! - I2. `slots[i].entry.pos == i` for every slot, and an entry that is in no
+//!   slot has `pos == NONE`. `pos` is only read or written with the heap lock
+//!   held (it is atomic only so that `Entry` is `Sync` without `unsafe`).
+//! - I3. An entry is in the heap at most once.
+//! - I4. Actions run without the heap lock held (an action may stop or reset
+//!   timers, including its own), so a `stop` that races with firing returns
+//!   `false` exactly when the action was already taken out of the heap.
+//! - I5. Removal is immediate: `stop` (and dropping a [`TimerHandle`]) takes
+//!   the entry out of the heap under the lock; nothing is left for a later
+//!   sweep. The heap's memory follows its length (I6).
+//! - I6. When the heap falls to a quarter of its capacity the capacity halves,
+//!   so a burst of a million timers gives its memory back once they are gone.
+//!
+//! # Tuning
+//!
+//! - Arity 4 (Go's `siftupTimer`/`siftdownTimer`): a 4-ary heap of n entries
+//!   is log4(n) deep, half a binary heap's: a million timers are 10 levels
+//!   deep instead of 20. Sift-down compares four children, which sit in one or
+//!   two cache lines (`Slot` is 24 bytes on 64-bit targets), so the extra
+//!   compares are nearly free.
+//! - `fire_due` takes at most [`FIRE_BATCH`] entries per lock hold so that a
+//!   storm of simultaneous deadlines does not hold the lock for long.
+//!
+//! # Go correspondence
+//!
+//! Go 1.19 `src/runtime/time.go`: `timer` → [`Entry`] + `Slot`; `pp.timers`
+//! → `Heap::slots`; `siftupTimer` → `Heap::sift_up`; `siftdownTimer` →
+//! `Heap::sift_down`; `addtimer` → `Timers::insert`; `deltimer` →
+//! `Timers::stop`; `modtimer`/`resettimer` → `Timers::reset`; `runtimer` →
+//! `Timers::fire_due`; `timer.period` → `Slot::period`.
+//!
+//! # Divergences
+//!
+//! - Go keeps one heap per P and deletes lazily (`timerDeleted`, cleaned by
+//!   `cleantimers`/`adjusttimers`); a Go 1.19 `time.After` in a `select` loop
+//!   therefore keeps its timer until it fires. Here a stop or drop removes the
+//!   entry at once (I5), so the heap never holds dead timers.
+//! - One heap per service with one lock, not one per P: there are no Ps.
+//! - Time is a [`Duration`] read from a [`Clock`], not `nanotime()`, so the
+//!   same heap runs on the OS clock, a virtual clock, or an RTOS tick counter.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use crate::clock::Clock;
+use crate::lock::Lock;
+use gocore::atomic::{AtomicUsize, Ordering};
+
+/// `pos` of an entry that is not in the heap.
+const NONE: usize = usize::MAX;
+
+/// Heap arity. Go: the literal `4` in `siftupTimer`/`siftdownTimer` (runtime/time.go).
+pub(crate) const ARITY: usize = 4;
+
+/// Most entries `fire_due` pops per lock hold (see Tuning).
+pub(crate) const FIRE_BATCH: usize = 64;
+
+/// A clock that only moves when told to: a virtual clock for tests,
+/// simulations and fuzzing.
+///
+/// Clones share the same time.
+///
+/// # Examples
+///
+/// ```
+/// use core::time::Duration;
+/// use gocontext::{Clock, ManualClock};
+///
+/// let c = ManualClock::new();
+/// c.advance(Duration::from_millis(5));
+/// assert_eq!(c.clone().now(), Duration::from_millis(5));
+/// ```
+#[derive(Clone, Default)]
+pub struct ManualClock {
+    now: Arc<Lock<Duration>>,
+}
+
+impl ManualClock {
+    /// A clock reading zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocontext::{Clock, ManualClock};
+    /// assert_eq!(ManualClock::new().now(), core::time::Duration::ZERO);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock forward by `d`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{Clock, ManualClock};
+    /// let c = ManualClock::new();
+    /// c.advance(Duration::from_secs(1));
+    /// c.advance(Duration::from_secs(1));
+    /// assert_eq!(c.now(), Duration::from_secs(2));
+    /// ```
+    pub fn advance(&self, d: Duration) {
+        let mut g = self.now.lock();
+        *g = g.saturating_add(d);
+    }
+
+    /// Sets the clock to `t` if that is later than its reading (a clock never
+    /// goes backwards).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{Clock, ManualClock};
+    /// let c = ManualClock::new();
+    /// c.set(Duration::from_secs(3));
+    /// c.set(Duration::from_secs(1)); // ignored
+    /// assert_eq!(c.now(), Duration::from_secs(3));
+    /// ```
+    pub fn set(&self, t: Duration) {
+        let mut g = self.now.lock();
+        if t > *g {
+            *g = t;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Duration {
+        *self.now.lock()
+    }
+}
+
+impl fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ManualClock").field(&self.now()).finish()
+    }
+}
+
+/// What a timer does when it fires; it receives the clock reading.
+pub(crate) type Action = Box<dyn Fn(Duration) + Send + Sync>;
+
+/// One timer. Go: `timer` (runtime/runtime2.go).
+pub(crate) struct Entry {
+    /// Index in `Heap::slots`, or `NONE` (I2). Guarded by the heap lock.
+    pos: AtomicUsize,
+    /// Go: `timer.f` + `timer.arg`.
+    action: Action,
+}
+
+/// A heap cell: the deadline lives beside the pointer so sifting never
+/// follows the pointer. Go: `timer.when`, `timer.period`.
+struct Slot {
+    when: Duration,
+    period: Duration,
+    entry: Arc<Entry>,
+}
+
+/// The 4-ary min-heap. Go: `p.timers` (runtime/runtime2.go).
+#[derive(Default)]
+struct Heap {
+    slots: Vec<Slot>,
+}
+
+impl Heap {
+    /// Go: `siftupTimer`. Moves the slot at `i` up until its parent is not
+    /// later (I1); returns its final index.
+    fn sift_up(&mut self, mut i: usize) -> usize {
+        let when = self.slots[i].when;
+        while i > 0 {
+            let p = (i - 1) / ARITY;
+            if when >= self.slots[p].when {
+                break;
+            }
+            self.slots.swap(i, p);
+            self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+            i = p;
+        }
+        self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+        i
+    }
+
+    /// Go: `siftdownTimer`. Moves the slot at `i` down below every child that
+    /// is earlier (I1). Of the four children, the earliest of each pair is
+    /// found first, then the earlier of the two pairs, as Go does.
+    fn sift_down(&mut self, mut i: usize) {
+        let n = self.slots.len();
+        let when = self.slots[i].when;
+        loop {
+            let mut c = i * ARITY + 1;
+            let mut c3 = c + 2;
+            if c >= n {
+                break;
+            }
+            let mut w = self.slots[c].when;
+            if c + 1 < n && self.slots[c + 1].when < w {
+                w = self.slots[c + 1].when;
+                c += 1;
+            }
+            if c3 < n {
+                let mut w3 = self.slots[c3].when;
+                if c3 + 1 < n && self.slots[c3 + 1].when < w3 {
+                    w3 = self.slots[c3 + 1].when;
+                    c3 += 1;
+                }
+                if w3 < w {
+                    w = w3;
+                    c = c3;
+                }
+            }
+            if w >= when {
+                break;
+            }
+            self.slots.swap(i, c);
+            self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+            i = c;
+        }
+        self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+    }
+
+    /// Go: `doaddtimer`. Returns whether the new slot became the earliest.
+    fn push(&mut self, slot: Slot) -> bool {
+        debug_assert_eq!(slot.entry.pos.load(Ordering::Relaxed), NONE, "I3");
+        let i = self.slots.len();
+        slot.entry.pos.store(i, Ordering::Relaxed);
+        self.slots.push(slot);
+        self.sift_up(i) == 0
+    }
+
+    /// Go: `dodeltimer`. Removes the slot at `i`, moving the last slot into
+    /// the hole and restoring I1 around it.
+    fn remove(&mut self, i: usize) -> Slot {
+        let last = self.slots.len() - 1;
+        if i != last {
+            self.slots.swap(i, last);
+        }
+        let out = self.slots.pop().expect("remove from a non-empty heap");
+        out.entry.pos.store(NONE, Ordering::Relaxed);
+        if i != last {
+            self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+            // The moved slot may belong above or below `i`.
+            if self.sift_up(i) == i {
+                self.sift_down(i);
+            }
+        }
+        self.shrink();
+        out
+    }
+
+    /// I6: give memory back as the heap empties.
+    fn shrink(&mut self) {
+        let cap = self.slots.capacity();
+        if self.slots.is_empty() {
+            if cap > 0 {
+                self.slots = Vec::new();
+            }
+        } else if cap > 64 && self.slots.len() <= cap / 4 {
+            self.slots.shrink_to(cap / 2);
+        }
+    }
+
+    #[cfg(test)]
+    fn check(&self) {
+        for (i, s) in self.slots.iter().enumerate() {
+            assert_eq!(s.entry.pos.load(Ordering::Relaxed), i, "I2");
+            if i > 0 {
+                assert!(self.slots[(i - 1) / ARITY].when <= s.when, "I1");
+            }
+        }
+    }
+}
+
+/// A timer service: one heap of deadlines over one [`Clock`].
+///
+/// Go: the runtime's timer machinery (runtime/time.go). With `std`,
+/// [`Timers::global`] is the service the free functions ([`after`](crate::after),
+/// [`with_timeout`](crate::with_timeout), ...) use, driven by a background
+/// thread. A service made with [`Timers::new`] is driven by you: call
+/// [`Timers::fire_due`] whenever the clock may have passed a deadline.
+///
+/// # Examples
+///
+/// A service on a virtual clock, driven by hand:
+///
+/// ```
+/// use core::time::Duration;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use gocontext::{ManualClock, Timers};
+///
+/// let clock = ManualClock::new();
+/// let timers = Timers::new(clock.clone());
+/// let fired = Arc::new(AtomicUsize::new(0));
+/// let f = Arc::clone(&fired);
+/// let _t = timers.after_func(Duration::from_secs(1), move || {
+///     f.fetch_add(1, Ordering::SeqCst);
+/// });
+/// timers.fire_due();
+/// assert_eq!(fired.load(Ordering::SeqCst), 0);
+/// clock.advance(Duration::from_secs(1));
+/// timers.fire_due();
+/// assert_eq!(fired.load(Ordering::SeqCst), 1);
+/// assert_eq!(timers.len(), 0);
+/// ```
+pub struct Timers {
+    clock: Box<dyn Clock>,
+    heap: Lock<Heap>,
+    /// Called when a new earliest deadline is inserted: wakes the driver.
+    #[cfg(feature = "std")]
+    wake: std::sync::OnceLock<Arc<gocore::park::ThreadPark>>,
+}
+
+impl Timers {
+    /// A service over `clock`, driven by the caller through [`Timers::fire_due`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocontext::{ManualClock, Timers};
+    /// let t = Timers::new(ManualClock::new());
+    /// assert!(t.is_empty());
+    /// ```
+    pub fn new(clock: impl Clock) -> Arc<Timers> {
+        Arc::new(Timers {
+            clock: Box::new(clock),
+            heap: Lock::new(Heap::default()),
+            #[cfg(feature = "std")]
+            wake: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The current reading of this service's clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{ManualClock, Timers};
+    /// let c = ManualClock::new();
+    /// let t = Timers::new(c.clone());
+    /// c.advance(Duration::from_secs(2));
+    /// assert_eq!(t.now(), Duration::from_secs(2));
+    /// ```
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// How many timers are armed (in the heap) right now.
+    ///
+    /// Stopped and dropped timers are not counted: they left the heap at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{ManualClock, Timers};
+    /// let t = Timers::new(ManualClock::new());
+    /// let h = t.after_func(Duration::from_secs(1), || {});
+    /// assert_eq!(t.len(), 1);
+    /// drop(h);
+    /// assert_eq!(t.len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.heap.lock().slots.len()
+    }
+
+    /// Whether no timer is armed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocontext::{ManualClock, Timers};
+    /// assert!(Timers::new(ManualClock::new()).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The earliest armed deadline, as a clock reading.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{ManualClock, Timers};
+    /// let t = Timers::new(ManualClock::new());
+    /// let _a = t.after_func(Duration::from_secs(5), || {});
+    /// let _b = t.after_func(Duration::from_secs(2), || {});
+    /// assert_eq!(t.next_deadline(), Some(Duration::from_secs(2)));
+    /// ```
+    pub fn next_deadline(&self) -> Option<Duration> {
+        self.heap.lock().slots.first().map(|s| s.when)
+    }
+
+    /// Heap capacity in slots (for memory checks in tests and benchmarks).
+    #[doc(hidden)]
+    pub fn capacity(&self) -> usize {
+        self.heap.lock().slots.capacity()
+    }
+
+    /// Arms `f` to run once the clock reaches `now + d`, on whichever thread
+    /// drives the service (the timer thread for [`Timers::global`]).
+    ///
+    /// Go: `time.AfterFunc(d, f)`. Keep `f` short (it delays other timers), or
+    /// spawn from it. Dropping the handle stops the timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{ManualClock, Timers};
+    /// let c = ManualClock::new();
+    /// let t = Timers::new(c.clone());
+    /// let h = t.after_func(Duration::from_millis(10), || println!("fired"));
+    /// assert!(h.stop()); // stopped before it fired
+    /// assert!(!h.stop());
+    /// ```
+    pub fn after_func(
+        self: &Arc<Self>,
+        d: Duration,
+        f: impl Fn() + Send + Sync + 'static,
+    ) -> TimerHandle {
+        let when = self.now().saturating_add(d);
+        self.arm(when, Duration::ZERO, Box::new(move |_| f()))
+    }
+
+    /// Arms `action` at clock reading `when`, repeating every `period` if
+    /// that is not zero. Go: `addtimer`.
+    pub(crate) fn arm(
+        self: &Arc<Self>,
+        when: Duration,
+        period: Duration,
+        action: Action,
+    ) -> TimerHandle {
+        let entry = Arc::new(Entry {
+            pos: AtomicUsize::new(NONE),
+            action,
+        });
+        self.insert(when, period, &entry);
+        TimerHandle {
+            timers: Arc::clone(self),
+            entry,
+        }
+    }
+
+    fn insert(&self, when: Duration, period: Duration, entry: &Arc<Entry>) {
+        let earliest = self.heap.lock().push(Slot {
+            when,
+            period,
+            entry: Arc::clone(entry),
+        });
+        if earliest {
+            self.wake_driver();
+        }
+    }
+
+    #[inline]
+    fn wake_driver(&self) {
+        #[cfg(feature = "std")]
+        if let Some(p) = self.wake.get() {
+            gocore::park::Park::unpark(&**p);
+        }
+    }
+
+    /// Go: `deltimer`. I5: out of the heap before returning.
+    fn stop(&self, entry: &Entry) -> bool {
+        let mut h = self.heap.lock();
+        let pos = entry.pos.load(Ordering::Relaxed);
+        if pos == NONE {
+            return false;
+        }
+        let _slot = h.remove(pos);
+        drop(h);
+        // `_slot`'s Arc<Entry> drops here, after the lock is released.
+        true
+    }
+
+    /// Go: `modtimer`. Re-arms at `when`; returns whether it was armed.
+    fn reset(&self, entry: &Arc<Entry>, when: Duration, period: Duration) -> bool {
+        let mut h = self.heap.lock();
+        let pos = entry.pos.load(Ordering::Relaxed);
+        let was = pos != NONE;
+        if was {
+            drop(h.remove(pos));
+        }
+        let earliest = h.push(Slot {
+            when,
+            period,
+            entry: Arc::clone(entry),
+        });
+        drop(h);
+        if earliest {
+            self.wake_driver();
+        }
+        was
+    }
+
+    /// Runs every timer whose deadline is not after the clock's reading, and
+    /// returns the next deadline still armed.
+    ///
+    /// Go: `checkTimers` + `runtimer`. One-shot timers leave the heap before
+    /// their action runs; periodic ones are re-armed at the next multiple of
+    /// their period after now (ticks that were missed are dropped, as Go's
+    /// tickers drop them). Actions run without the heap lock (I4).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{ManualClock, Timers};
+    /// let c = ManualClock::new();
+    /// let t = Timers::new(c.clone());
+    /// let _h = t.after_func(Duration::from_secs(3), || {});
+    /// assert_eq!(t.fire_due(), Some(Duration::from_secs(3)));
+    /// c.advance(Duration::from_secs(3));
+    /// assert_eq!(t.fire_due(), None);
+    /// ```
+    pub fn fire_due(&self) -> Option<Duration> {
+        let mut batch: Vec<Arc<Entry>> = Vec::new();
+        loop {
+            let now = self.now();
+            let next = {
+                let mut h = self.heap.lock();
+                while batch.len() < FIRE_BATCH {
+                    let Some(first) = h.slots.first() else { break };
+                    if first.when > now {
+                        break;
+                    }
+                    if first.period.is_zero() {
+                        batch.push(h.remove(0).entry);
+                    } else {
+                        // Go: t.when += t.period * (1 + -delta/t.period)
+                        let p = first.period.as_nanos();
+                        let late = (now - first.when).as_nanos();
+                        let steps = 1 + late / p;
+                        let add =
+                            Duration::from_nanos(u64::try_from(p * steps).unwrap_or(u64::MAX));
+                        h.slots[0].when = first.when.saturating_add(add);
+                        batch.push(Arc::clone(&h.slots[0].entry));
+                        h.sift_down(0);
+                    }
+                }
+                h.slots.first().map(|s| s.when)
+            };
+            if batch.is_empty() {
+                return next;
+            }
+            for e in batch.drain(..) {
+                (e.action)(now);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn check(&self) {
+        self.heap.lock().check();
+    }
+}
+
+impl fmt::Debug for Timers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timers")
+            .field("now", &self.now())
+            .field("armed", &self.len())
+            .finish()
+    }
+}
+
+/// An armed timer: stop or reset it, or drop it to stop it.
+///
+/// Go: `*time.Timer` from `time.AfterFunc`. Dropping the handle removes the
+/// timer from the heap at once (I5).
+///
+/// # Examples
+///
+/// ```
+/// use core::time::Duration;
+/// use gocontext::{ManualClock, Timers};
+/// let c = ManualClock::new();
+/// let t = Timers::new(c.clone());
+/// let h = t.after_func(Duration::from_secs(1), || {});
+/// assert!(h.is_armed());
+/// assert!(h.reset(Duration::from_secs(5)));
+/// assert_eq!(t.next_deadline(), Some(Duration::from_secs(5)));
+/// ```
+#[must_use = "dropping a TimerHandle stops the timer"]
+pub struct TimerHandle {
+    timers: Arc<Timers>,
+    entry: Arc<Entry>,
+}
+
+impl TimerHandle {
+    /// Stops the timer; returns `true` if this call stopped it, `false` if it
+    /// had already fired or been stopped. Go: `(*Timer).Stop`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{ManualClock, Timers};
+    /// let t = Timers::new(ManualClock::new());
+    /// let h = t.after_func(Duration::from_secs(1), || {});
+    /// assert!(h.stop());
+    /// assert!(t.is_empty());
+    /// ```
+    pub fn stop(&self) -> bool {
+        self.timers.stop(&self.entry)
+    }
+
+    /// Re-arms the timer to fire `d` from now; returns whether it was still
+    /// armed. Go: `(*Timer).Reset`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{ManualClock, Timers};
+    /// let t = Timers::new(ManualClock::new());
+    /// let h = t.after_func(Duration::from_secs(1), || {});
+    /// assert!(h.stop());
+    /// assert!(!h.reset(Duration::from_secs(1)));
+    /// assert_eq!(t.len(), 1);
+    /// ```
+    pub fn reset(&self, d: Duration) -> bool {
+        let when = self.timers.now().saturating_add(d);
+        self.timers.reset(&self.entry, when, Duration::ZERO)
+    }
+
+    /// Re-arms a periodic timer: first at `now + period`, then every `period`.
+    pub(crate) fn reset_periodic(&self, period: Duration) -> bool {
+        let when = self.timers.now().saturating_add(period);
+        self.timers.reset(&self.entry, when, period)
+    }
+
+    /// Whether the timer is in the heap (neither fired nor stopped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use gocontext::{ManualClock, Timers};
+    /// let t = Timers::new(ManualClock::new());
+    /// let h = t.after_func(Duration::ZERO, || {});
+    /// t.fire_due();
+    /// assert!(!h.is_armed());
+    /// ```
+    pub fn is_armed(&self) -> bool {
+        let _h = self.timers.heap.lock();
+        self.entry.pos.load(Ordering::Relaxed) != NONE
+    }
+}
+
+impl Drop for TimerHandle {
+    fn drop(&mut self) {
+        self.timers.stop(&self.entry);
+    }
+}
+
+impl fmt::Debug for TimerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerHandle")
+            .field("armed", &self.is_armed())
+            .finish()
+    }
+}
+
+#[cfg(feature = "std")]
+mod global {
+    use super::*;
+    use gocore::park::{Park, ParkTimeout, ThreadPark};
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    /// The process clock: time since the first use of the global service.
+    pub(crate) struct StdClock {
+        pub(crate) epoch: Instant,
+    }
+
+    impl Clock for StdClock {
+        fn now(&self) -> Duration {
+            self.epoch.elapsed()
+        }
+    }
+
+    static GLOBAL: OnceLock<(Arc<Timers>, Instant)> = OnceLock::new();
+
+    fn init() -> &'static (Arc<Timers>, Instant) {
+        GLOBAL.get_or_init(|| {
+            let epoch = Instant::now();
+            let timers = Timers::new(StdClock { epoch });
+            let t = Arc::clone(&timers);
+            std::thread::Builder::new()
+                .name("gocontext-timers".into())
+                .spawn(move || drive(&t))
+                .expect("gocontext: cannot spawn the timer thread");
+            (timers, epoch)
+        })
+    }
+
+    /// The timer thread: fire what is due, sleep until the next deadline or
+    /// until an insert makes a new earliest deadline (it unparks us).
+    fn drive(t: &Timers) {
+        let park = Arc::new(ThreadPark::new());
+        let _ = t.wake.set(Arc::clone(&park));
+        loop {
+            // A panicking action must not kill the thread that serves every
+            // other timer; the panic message has been printed by the hook.
+            let next = match std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| t.fire_due()))
+            {
+                Ok(n) => n,
+                Err(_) => continue,
+            };
+            match next {
+                None => park.park(),
+                Some(when) => {
+                    let now = t.now();
+                    if when > now {
+                        park.park_timeout(when - now);
+                    }
+                }
+            }
+        }
+    }
+
+    impl Timers {
+        /// The process-wide service on the monotonic OS clock, driven by one
+        /// background thread (started on first use).
+        ///
+        /// This is the service behind [`after`](crate::after), [`tick`](crate::tick),
+        /// [`Timer`](crate::Timer) and context deadlines made with
+        /// [`with_timeout`](crate::with_timeout)/[`with_deadline`](crate::with_deadline).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let t = gocontext::Timers::global();
+        /// let h = t.after_func(Duration::from_secs(3600), || {});
+        /// assert!(h.stop());
+        /// ```
+        pub fn global() -> &'static Arc<Timers> {
+            &init().0
+        }
+
+        /// Converts a clock reading of the global service to an [`Instant`].
+        pub(crate) fn global_instant(d: Duration) -> Instant {
+            init().1 + d
+        }
+
+        /// Converts an [`Instant`] to a reading of the global service's clock
+        /// (instants before its epoch map to zero: long past).
+        pub(crate) fn global_reading(at: Instant) -> Duration {
+            at.saturating_duration_since(init().1)
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+    use gocore::rand::FastRand;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn heap_keeps_order_under_random_insert_stop_reset() {
+        let clock = ManualClock::new();
+        let t = Timers::new(clock.clone());
+        let mut rng = FastRand::new(7);
+        let mut handles = Vec::new();
+        let n = if cfg!(miri) { 200 } else { 5000 };
+        for _ in 0..n {
+            match rng.next_u32() % 4 {
+                0 | 1 => {
+                    let d = Duration::from_nanos(u64::from(rng.next_u32() % 1000));
+                    handles.push(t.after_func(d, || {}));
+                }
+                2 if !handles.is_empty() => {
+                    let i = rng.next_u32() as usize % handles.len();
+                    let h: TimerHandle = handles.swap_remove(i);
+                    let armed = h.is_armed();
+                    assert_eq!(h.stop(), armed);
+                }
+                _ if !handles.is_empty() => {
+                    let i = rng.next_u32() as usize % handles.len();
+                    handles[i].reset(Duration::from_nanos(u64::from(rng.next_u32() % 1000)));
+                }
+                _ => {}
+            }
+            t.check();
+            assert_eq!(t.len(), handles.iter().filter(|h| h.is_armed()).count());
+        }
+        // Fire in order: the clock passes each deadline one nanosecond at a time.
+        let order = Arc::new(Lock::new(Vec::new()));
+        for _ in 0..50 {
+            let o = Arc::clone(&order);
+            let c = clock.clone();
+            let d = Duration::from_nanos(u64::from(rng.next_u32() % 100));
+            handles.push(t.after_func(d, move || o.lock().push(c.now())));
+        }
+        for _ in 0..1100 {
+            clock.advance(Duration::from_nanos(1));
+            t.fire_due();
+            t.check();
+        }
+        assert!(t.is_empty());
+        let o = order.lock();
+        assert_eq!(o.len(), 50);
+        assert!(o.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn memory_returns_after_a_burst() {
+        let t = Timers::new(ManualClock::new());
+        let hs: Vec<_> = (0..10_000u64)
+            .map(|i| t.after_func(Duration::from_nanos(i * 7919 % 10_000), || {}))
+            .collect();
+        assert!(t.capacity() >= 10_000);
+        drop(hs);
+        assert_eq!(t.len(), 0);
+        assert_eq!(t.capacity(), 0);
+    }
+
+    #[test]
+    fn periodic_timer_skips_missed_ticks() {
+        let c = ManualClock::new();
+        let t = Timers::new(c.clone());
+        let n = Arc::new(AtomicUsize::new(0));
+        let n2 = Arc::clone(&n);
+        let h = t.arm(
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            Box::new(move |_| {
+                n2.fetch_add(1, Ordering::Relaxed);
+            }),
+        );
+        c.advance(Duration::from_millis(3500));
+        assert_eq!(t.fire_due(), Some(Duration::from_secs(4)));
+        assert_eq!(n.load(Ordering::Relaxed), 1);
+        c.advance(Duration::from_millis(500));
+        t.fire_due();
+        assert_eq!(n.load(Ordering::Relaxed), 2);
+        assert!(h.stop());
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn an_action_may_stop_other_timers_and_itself() {
+        let c = ManualClock::new();
+        let t = Timers::new(c.clone());
+        let other = Arc::new(Lock::new(None::<TimerHandle>));
+        other
+            .lock()
+            .replace(t.after_func(Duration::from_secs(9), || {}));
+        let o2 = Arc::clone(&other);
+        let h = t.after_func(Duration::from_secs(1), move || {
+            assert!(o2.lock().as_ref().unwrap().stop());
+        });
+        c.advance(Duration::from_secs(1));
+        assert_eq!(t.fire_due(), None);
+        assert!(!h.stop());
+    }
+}
