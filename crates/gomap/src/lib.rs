@@ -1,5 +1,216 @@
-//! Go's map: 8-slot buckets with tophash bytes, overflow chains, load factor 6.5 and incremental evacuation, with a std-grade API.
+//! Go's map: 8-slot buckets with tophash bytes, overflow chains, load factor
+//! 6.5 and incremental evacuation, with a std-grade API.
 //!
-//! This crate is being built under issue #3 of the gort workspace; until
-//! it lands it exports nothing.
+//! [`GoMap`] is Go 1.19's `map[K]V` (`runtime/map.go`) rebuilt in Rust: the
+//! same bucket layout, the same growth points, the same incremental
+//! evacuation, the same randomised iteration order — behind the API of
+//! `std::collections::HashMap`.
+//!
+//! # Hello, map
+//!
+//! ```
+//! use gomap::GoMap;
+//!
+//! let mut m = GoMap::new();
+//! m.insert("go", 2009);
+//! m.insert("rust", 2015);
+//! assert_eq!(m["go"], 2009);
+//! assert_eq!(m.get("c"), None); // Go: v, ok := m["c"] gives (0, false)
+//! ```
+//!
+//! # Buckets, tophash and growth
+//!
+//! A map has 2^B buckets of 8 slots. The low B bits of a key's hash pick the
+//! bucket, the top byte (the *tophash*) is stored per slot so a lookup
+//! compares keys only where the byte matches — all 8 bytes at once here.
+//! Inserting a new key grows the map when the average load would pass 6.5
+//! (B doubles) or when overflow buckets pile up (same-size growth). Growth
+//! moves entries **incrementally**, at most two old buckets per write.
+//!
+//! ```
+//! let mut m = gomap::GoMap::new();
+//! let mut grew_at = Vec::new();
+//! for k in 1..=500u32 {
+//!     let before = m.stats().b;
+//!     m.insert(k, ());
+//!     if m.stats().b != before {
+//!         grew_at.push(k);
+//!     }
+//! }
+//! assert_eq!(grew_at, [9, 14, 27, 53, 105, 209, 417]); // as in Go 1.19
+//! ```
+//!
+//! # Watching a grow
+//!
+//! [`GoMap::stats`] reports what Go keeps in its `hmap` header.
+//!
+//! ```
+//! let mut m = gomap::GoMap::new();
+//! for k in 0..105u32 {
+//!     m.insert(k, k);
+//! }
+//! let s = m.stats();
+//! assert!(s.growing && s.b == 5 && !s.same_size_growth);
+//! // Every later write evacuates up to two of the 16 old buckets.
+//! for _ in 0..16 {
+//!     m.insert(0, 0);
+//! }
+//! assert!(!m.stats().growing);
+//! ```
+//!
+//! # Modifying while iterating
+//!
+//! Go lets a `range` loop insert and delete. [`Cursor`] does the same
+//! without borrowing the map between steps.
+//!
+//! ```
+//! let mut m: gomap::GoMap<u32, u32> = (0..10).map(|k| (k, k)).collect();
+//! let mut c = m.cursor();
+//! while let Some((&k, _)) = c.next(&m) {
+//!     if k % 2 == 1 {
+//!         m.remove(&k);
+//!     }
+//! }
+//! assert_eq!(m.len(), 5);
+//! ```
+//!
+//! # Cargo features
+//!
+//! - `std` (default): implies `alloc`; the random seeds and iteration starts
+//!   come from per-thread generators seeded by the OS.
+//! - `alloc`: the map itself (always needed; the crate is `#![no_std]`).
+//!   Without `std`, seed [`gocore::rand::seed`] from a hardware source.
+//! - `serde`: `Serialize`/`Deserialize` for [`GoMap`].
+//!
+//! # Panics in user code
+//!
+//! A panicking `Hash`, `Eq`, `Clone` or `Drop` never causes undefined
+//! behaviour, a double drop or a leak: every multi-step update hashes and
+//! compares before it moves anything, and drops run only once the map is
+//! consistent again. After such a panic the map stays usable; an entry being
+//! inserted is dropped, an entry being removed is either still there or gone.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::std_instead_of_core,
+        clippy::std_instead_of_alloc,
+        clippy::alloc_instead_of_core
+    )
+)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod cursor;
+mod external;
+mod map;
+pub(crate) mod raw;
+
+use core::alloc::Layout;
+use core::fmt;
+
+pub use cursor::{Cursor, CursorError};
+pub use gocore::hash::DefaultHashBuilder;
+pub use map::{
+    Drain, Entry, GoMap, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, OccupiedEntry,
+    VacantEntry, Values, ValuesMut,
+};
+
+/// A snapshot of a map's header, from [`GoMap::stats`].
+///
+/// # Examples
+///
+/// ```
+/// let m: gomap::GoMap<u64, u64> = gomap::GoMap::with_capacity(1000);
+/// let s = m.stats();
+/// assert_eq!(s.b, 8);
+/// assert_eq!(s.buckets, 256);
+/// assert_eq!(s.bucket_size, if cfg!(target_pointer_width = "64") { 144 } else { 140 });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// log2 of the bucket count. Go: `hmap.B`.
+    pub b: u8,
+    /// Live entries. Go: `hmap.count`.
+    pub len: usize,
+    /// 2^B.
+    pub buckets: usize,
+    /// Overflow buckets allocated since the last grow started: exact below
+    /// B = 16, then an estimate (Go's probabilistic counter). Go: `hmap.noverflow`.
+    pub noverflow: u16,
+    /// Whether a grow is in progress (old buckets remain). Go: `h.growing()`.
+    pub growing: bool,
+    /// Whether the grow in progress keeps the bucket count. Go: `sameSizeGrow`.
+    pub same_size_growth: bool,
+    /// Evacuation progress: every old bucket below this index has moved.
+    /// 0 when not growing. Go: `hmap.nevacuate`.
+    pub evacuated: usize,
+    /// Buckets in the old array, 0 when not growing.
+    pub old_buckets: usize,
+    /// Entries the map holds before inserting a new key doubles it.
+    pub capacity: usize,
+    /// Size of one bucket in bytes. Go: `maptype.bucketsize`.
+    pub bucket_size: usize,
+    /// Whether keys are stored behind a pointer (larger than 128 bytes).
+    pub indirect_key: bool,
+    /// Whether values are stored behind a pointer (larger than 128 bytes).
+    pub indirect_value: bool,
+}
+
+/// The tophash bytes of a map's buckets, from [`GoMap::tophash_dump`].
+///
+/// # Examples
+///
+/// ```
+/// let m: gomap::GoMap<u8, u8> = gomap::GoMap::with_capacity(9);
+/// let d = m.tophash_dump();
+/// assert_eq!(d.buckets.len(), 2);
+/// assert_eq!(d.buckets[0], [[0u8; 8]]); // emptyRest everywhere
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TophashDump {
+    /// Per bucket of the current array: the chain's tophash rows, head first.
+    pub buckets: alloc::vec::Vec<alloc::vec::Vec<[u8; 8]>>,
+    /// The same for the old array while growing; empty otherwise.
+    pub old_buckets: alloc::vec::Vec<alloc::vec::Vec<[u8; 8]>>,
+}
+
+/// Why [`GoMap::try_reserve`] failed.
+///
+/// # Examples
+///
+/// ```
+/// let mut m: gomap::GoMap<u64, u64> = gomap::GoMap::new();
+/// assert_eq!(m.try_reserve(usize::MAX), Err(gomap::TryReserveError::CapacityOverflow));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TryReserveError {
+    /// The required size overflows `usize` (or `isize::MAX` bytes).
+    CapacityOverflow,
+    /// The allocator failed.
+    AllocError {
+        /// The layout that could not be allocated.
+        layout: Layout,
+    },
+}
+
+impl fmt::Display for TryReserveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryReserveError::CapacityOverflow => f.write_str("gomap: capacity overflow"),
+            TryReserveError::AllocError { layout } => {
+                write!(f, "gomap: allocation of {} bytes failed", layout.size())
+            }
+        }
+    }
+}
+
+impl core::error::Error for TryReserveError {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

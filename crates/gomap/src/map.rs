@@ -1,0 +1,1550 @@
+//! [`GoMap`]: the safe, std-shaped API over [`RawMap`](crate::raw::RawMap).
+
+use core::borrow::Borrow;
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::iter::FusedIterator;
+use core::marker::PhantomData;
+use core::ops::Index;
+
+use gocore::hash::DefaultHashBuilder;
+
+use crate::raw::iter::{Hiter, PhysIter};
+use crate::raw::{b_for_hint, AllocFailure, Found, InsertPos, RawMap, Slot};
+use crate::{Stats, TryReserveError};
+
+/// A hash map laid out and grown exactly like Go 1.19's `map[K]V`.
+///
+/// Buckets of 8 slots with a tophash byte each, overflow chains, doubling at
+/// an average load of 6.5, same-size growth when overflow buckets pile up,
+/// and **incremental evacuation**: once a grow starts, every insert and
+/// remove moves at most two old buckets, so no single operation pays for
+/// rehashing the whole table.
+///
+/// The API is `std::collections::HashMap`'s. Differences worth knowing:
+///
+/// - **The map never shrinks**: removing entries does not lower the bucket
+///   count (`B`), as in Go. Only [`clear`](Self::clear) drops overflow
+///   buckets and old arrays, and it too keeps `B`.
+/// - Iteration ([`iter`](Self::iter) and friends) starts at a random bucket
+///   and a random slot offset, chosen afresh for every iteration, as Go's
+///   `range` does.
+/// - To modify the map while iterating, as Go allows, use a [`Cursor`].
+///
+/// `Go: map[K]V`
+///
+/// # Examples
+///
+/// ```
+/// use gomap::GoMap;
+///
+/// let mut ages = GoMap::new();
+/// ages.insert("gopher", 13);
+/// ages.insert("ferris", 9);
+/// assert_eq!(ages.get("gopher"), Some(&13));
+/// assert_eq!(ages.len(), 2);
+/// ages.remove("gopher");
+/// assert!(!ages.contains_key("gopher"));
+/// ```
+#[doc(alias = "map")]
+#[doc(alias = "hmap")]
+pub struct GoMap<K, V, S = DefaultHashBuilder> {
+    pub(crate) raw: RawMap<K, V>,
+    pub(crate) hash_builder: S,
+    /// Identity checked by cursors.
+    pub(crate) id: u64,
+}
+
+fn new_id() -> u64 {
+    gocore::rand::fastrand64()
+}
+
+#[inline(always)]
+pub(crate) fn make_hash<Q: Hash + ?Sized, S: BuildHasher>(s: &S, q: &Q) -> u64 {
+    s.hash_one(q)
+}
+
+impl<K, V> GoMap<K, V, DefaultHashBuilder> {
+    /// Creates an empty map with B = 0 and no bucket array; the first insert
+    /// allocates one bucket.
+    ///
+    /// `Go: make(map[K]V)`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u32, u32> = gomap::GoMap::new();
+    /// assert!(m.is_empty());
+    /// assert_eq!(m.stats().b, 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::with_hasher(DefaultHashBuilder::new())
+    }
+
+    /// Creates an empty map with room for `capacity` entries, choosing B
+    /// exactly as Go's `makemap` does for that hint.
+    ///
+    /// A hint so large that `hint × bucket size` overflows is treated as 0,
+    /// as Go does.
+    ///
+    /// `Go: make(map[K]V, hint)`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u64, u64> = gomap::GoMap::with_capacity(100);
+    /// assert_eq!(m.stats().b, 4); // 16 buckets hold 104 entries
+    /// assert!(m.capacity() >= 100);
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_capacity_and_hasher(capacity, DefaultHashBuilder::new())
+    }
+}
+
+impl<K, V, S> GoMap<K, V, S> {
+    /// Creates an empty map that hashes with `hash_builder`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocore::hash::DefaultHashBuilder;
+    /// let mut m = gomap::GoMap::with_hasher(DefaultHashBuilder::with_seed(7));
+    /// m.insert(1, "one");
+    /// assert_eq!(m[&1], "one");
+    /// ```
+    pub fn with_hasher(hash_builder: S) -> Self {
+        GoMap {
+            raw: RawMap::new(),
+            hash_builder,
+            id: new_id(),
+        }
+    }
+
+    /// Creates an empty map for `capacity` entries that hashes with `hash_builder`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gocore::hash::DefaultHashBuilder;
+    /// let m: gomap::GoMap<u8, u8> = gomap::GoMap::with_capacity_and_hasher(9, DefaultHashBuilder::new());
+    /// assert_eq!(m.stats().b, 1);
+    /// ```
+    pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
+        let raw = match RawMap::with_hint(capacity) {
+            Ok(r) => r,
+            Err(AllocFailure::Alloc(l)) => alloc::alloc::handle_alloc_error(l),
+            Err(AllocFailure::CapacityOverflow) => RawMap::new(),
+        };
+        GoMap {
+            raw,
+            hash_builder,
+            id: new_id(),
+        }
+    }
+
+    /// The map's hasher.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::hash::BuildHasher;
+    /// let m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
+    /// let _h = m.hasher().hash_one(1u8);
+    /// ```
+    pub fn hasher(&self) -> &S {
+        &self.hash_builder
+    }
+
+    /// The number of entries.
+    ///
+    /// `Go: len(m)`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert('a', 1);
+    /// assert_eq!(m.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Whether the map has no entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
+    /// assert!(m.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.raw.len() == 0
+    }
+
+    /// How many entries the map holds before inserting a new key starts the
+    /// next doubling: 8 for B = 0, 6.5 × 2^B otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
+    /// assert_eq!(m.capacity(), 8);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.raw.capacity()
+    }
+
+    /// A snapshot of the map's internal state: B, bucket and overflow
+    /// counts, growth progress.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// for k in 0..9 {
+    ///     m.insert(k, ());
+    /// }
+    /// let s = m.stats();
+    /// assert_eq!((s.b, s.buckets, s.len), (1, 2, 9)); // the 9th insert doubled B = 0
+    /// assert!(!s.growing); // growth from 1 bucket completes inside that insert
+    /// ```
+    pub fn stats(&self) -> Stats {
+        let r = &self.raw;
+        Stats {
+            b: r.b(),
+            len: r.len(),
+            buckets: 1usize << r.b(),
+            noverflow: r.noverflow(),
+            growing: r.growing(),
+            same_size_growth: r.growing() && r.same_size_grow(),
+            evacuated: if r.growing() { r.nevacuate() } else { 0 },
+            old_buckets: if r.growing() { r.noldbuckets() } else { 0 },
+            capacity: r.capacity(),
+            bucket_size: crate::raw::bucket::Bmap::<K, V>::SIZE,
+            indirect_key: crate::raw::bucket::Bmap::<K, V>::INDIRECT_KEY,
+            indirect_value: crate::raw::bucket::Bmap::<K, V>::INDIRECT_ELEM,
+        }
+    }
+
+    /// The tophash bytes of every bucket chain: `buckets[i]` lists bucket
+    /// `i` and then its overflow buckets, 8 bytes each. For the tour, tests
+    /// and curious users. Values below 5 are states: 0 `emptyRest`,
+    /// 1 `emptyOne`, 2/3 `evacuatedX`/`evacuatedY`, 4 `evacuatedEmpty`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1u8, ());
+    /// let d = m.tophash_dump();
+    /// assert_eq!(d.buckets.len(), 1);
+    /// assert_eq!(d.buckets[0][0].iter().filter(|&&t| t >= 5).count(), 1);
+    /// assert!(d.old_buckets.is_empty());
+    /// ```
+    pub fn tophash_dump(&self) -> crate::TophashDump {
+        crate::TophashDump {
+            buckets: self.raw.dump(false),
+            old_buckets: self.raw.dump(true),
+        }
+    }
+
+    /// Removes every entry, keeping B and the bucket array (zeroed), as
+    /// Go's `mapclear`. Overflow buckets and any old array are freed.
+    ///
+    /// If an entry's `Drop` panics, the other entries are still dropped and
+    /// the map is left empty and usable.
+    ///
+    /// `Go: for k := range m { delete(m, k) }` (compiled to `mapclear`)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+    /// let b = m.stats().b;
+    /// m.clear();
+    /// assert!(m.is_empty());
+    /// assert_eq!(m.stats().b, b); // maps never shrink
+    /// ```
+    pub fn clear(&mut self) {
+        self.raw.clear();
+    }
+
+    /// An iterator over `(&K, &V)` in Go's randomised order: a random start
+    /// bucket and a random slot offset, fresh for every call.
+    ///
+    /// `Go: for k, v := range m`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u32, u32> = (0..10).map(|i| (i, i * i)).collect();
+    /// let mut sum = 0;
+    /// for (k, v) in m.iter() {
+    ///     assert_eq!(k * k, *v);
+    ///     sum += v;
+    /// }
+    /// assert_eq!(sum, 285);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter {
+            raw: &self.raw,
+            it: Hiter::new(&self.raw, gocore::rand::fastrand64()),
+        }
+    }
+
+    /// An iterator over `(&K, &mut V)`, in Go's randomised order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..4).map(|i| (i, i)).collect();
+    /// for (_, v) in m.iter_mut() {
+    ///     *v += 10;
+    /// }
+    /// assert_eq!(m[&3], 13);
+    /// ```
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        let it = Hiter::new(&self.raw, gocore::rand::fastrand64());
+        IterMut {
+            raw: &mut self.raw,
+            it,
+            marker: PhantomData,
+        }
+    }
+
+    /// An iterator over the keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u32, ()> = (0..4).map(|i| (i, ())).collect();
+    /// let mut ks: Vec<_> = m.keys().copied().collect();
+    /// ks.sort();
+    /// assert_eq!(ks, [0, 1, 2, 3]);
+    /// ```
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        Keys { inner: self.iter() }
+    }
+
+    /// An iterator over the values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u32, u32> = (1..=4).map(|i| (i, i)).collect();
+    /// assert_eq!(m.values().sum::<u32>(), 10);
+    /// ```
+    pub fn values(&self) -> Values<'_, K, V> {
+        Values { inner: self.iter() }
+    }
+
+    /// An iterator over mutable values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (1..=4).map(|i| (i, i)).collect();
+    /// m.values_mut().for_each(|v| *v *= 2);
+    /// assert_eq!(m.values().sum::<u32>(), 20);
+    /// ```
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        ValuesMut {
+            inner: self.iter_mut(),
+        }
+    }
+
+    /// Consumes the map, yielding its keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u32, ()> = (0..3).map(|i| (i, ())).collect();
+    /// let mut ks: Vec<u32> = m.into_keys().collect();
+    /// ks.sort();
+    /// assert_eq!(ks, [0, 1, 2]);
+    /// ```
+    pub fn into_keys(self) -> IntoKeys<K, V> {
+        IntoKeys {
+            inner: self.into_iter(),
+        }
+    }
+
+    /// Consumes the map, yielding its values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u32, u32> = (0..3).map(|i| (i, i)).collect();
+    /// assert_eq!(m.into_values().sum::<u32>(), 3);
+    /// ```
+    pub fn into_values(self) -> IntoValues<K, V> {
+        IntoValues {
+            inner: self.into_iter(),
+        }
+    }
+
+    /// Removes every entry, yielding them; the map keeps B, like [`clear`](Self::clear).
+    /// Entries not consumed are dropped when the `Drain` is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..5).map(|i| (i, i)).collect();
+    /// let mut v: Vec<_> = m.drain().collect();
+    /// v.sort();
+    /// assert_eq!(v.len(), 5);
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn drain(&mut self) -> Drain<'_, K, V> {
+        Drain {
+            raw: &mut self.raw,
+            it: PhysIter::new(),
+        }
+    }
+
+    /// Keeps only the entries for which `f` returns `true`.
+    ///
+    /// Entries are removed as Go's `delete` removes them (tophash marks,
+    /// `emptyRest` fix-ups), but without `growWork`: a retain is one bulk
+    /// operation. If `f` or a `Drop` panics, the entries visited so far
+    /// have been kept or removed, the rest are kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..10).map(|i| (i, i)).collect();
+    /// m.retain(|k, _| k % 2 == 0);
+    /// assert_eq!(m.len(), 5);
+    /// ```
+    pub fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F) {
+        let mut it = PhysIter::new();
+        while let Some(s) = it.next(&self.raw) {
+            // SAFETY: s is live and no other reference into the map exists.
+            let (k, v) = unsafe { self.raw.refs_mut(s) };
+            if !f(k, v) {
+                // SAFETY: s is still live (f could not touch the map).
+                drop(unsafe { self.raw.remove_at(s) });
+            }
+        }
+    }
+
+    /// Starts a [`Cursor`]: iteration that lets you insert and remove
+    /// between steps, with Go's `range` guarantees.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+    /// let mut c = m.cursor();
+    /// let mut seen = 0;
+    /// while let Some((&k, _)) = c.next(&m) {
+    ///     seen += 1;
+    ///     m.remove(&(k ^ 1)); // delete a neighbour: it is not yielded later
+    ///     m.insert(k + 1000, 0); // may or may not be yielded
+    /// }
+    /// assert!(seen >= 50);
+    /// ```
+    pub fn cursor(&self) -> crate::Cursor {
+        crate::Cursor::new(self.id, gocore::rand::fastrand64())
+    }
+}
+
+impl<K, V, S> GoMap<K, V, S>
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+{
+    #[inline(always)]
+    fn hash<Q: Hash + ?Sized>(&self, q: &Q) -> u64 {
+        make_hash(&self.hash_builder, q)
+    }
+
+    #[inline]
+    fn find<Q>(&self, k: &Q) -> Option<Slot>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.raw.len() == 0 {
+            return None;
+        }
+        let hash = self.hash(k);
+        self.raw.find(hash, |x| x.borrow() == k)
+    }
+
+    /// The value for `k`.
+    ///
+    /// `Go: v, ok := m[k]`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(String::from("go"), 1);
+    /// assert_eq!(m.get("go"), Some(&1));
+    /// assert_eq!(m.get("rust"), None);
+    /// ```
+    #[inline]
+    pub fn get<Q>(&self, k: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let s = self.find(k)?;
+        // SAFETY: live slot, shared borrow of self.
+        Some(unsafe { self.raw.refs(s) }.1)
+    }
+
+    /// The stored key and value for `k`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, 'a');
+    /// assert_eq!(m.get_key_value(&1), Some((&1, &'a')));
+    /// ```
+    #[inline]
+    pub fn get_key_value<Q>(&self, k: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let s = self.find(k)?;
+        // SAFETY: live slot, shared borrow of self.
+        Some(unsafe { self.raw.refs(s) })
+    }
+
+    /// Whether `k` is present.
+    ///
+    /// `Go: _, ok := m[k]`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, ());
+    /// assert!(m.contains_key(&1));
+    /// assert!(!m.contains_key(&2));
+    /// ```
+    #[inline]
+    pub fn contains_key<Q>(&self, k: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find(k).is_some()
+    }
+
+    /// A mutable reference to the value for `k`. Like all reads, it never
+    /// moves entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, 10);
+    /// *m.get_mut(&1).unwrap() += 1;
+    /// assert_eq!(m[&1], 11);
+    /// ```
+    #[inline]
+    pub fn get_mut<Q>(&mut self, k: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let s = self.find(k)?;
+        // SAFETY: live slot, exclusive borrow of self.
+        Some(unsafe { self.raw.refs_mut(s) }.1)
+    }
+
+    /// Inserts `v` for `k`, returning the previous value. If the key was
+    /// present, the stored key is kept (std's contract).
+    ///
+    /// Only inserting a *new* key can start a grow, and never while one is
+    /// in progress; while growing, every insert evacuates its own old bucket
+    /// and one more.
+    ///
+    /// `Go: m[k] = v`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// assert_eq!(m.insert(1, "a"), None);
+    /// assert_eq!(m.insert(1, "b"), Some("a"));
+    /// ```
+    #[inline]
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        let hash = self.hash(&k);
+        let hb = &self.hash_builder;
+        match self
+            .raw
+            .find_for_insert(hash, |x| *x == k, |x| make_hash(hb, x))
+        {
+            Found::Occupied(s) => {
+                // SAFETY: live slot, exclusive borrow.
+                let slot = unsafe { self.raw.refs_mut(s) }.1;
+                Some(core::mem::replace(slot, v))
+            }
+            Found::Vacant(pos) => {
+                // SAFETY: pos is fresh and the key absent.
+                unsafe { self.raw.insert_new(hash, pos, k, v, |x| make_hash(hb, x)) };
+                None
+            }
+        }
+    }
+
+    /// Removes `k`, returning its value.
+    ///
+    /// While growing, runs Go's `growWork` first (also when `k` is absent).
+    /// The table never shrinks.
+    ///
+    /// `Go: delete(m, k)`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, "a");
+    /// assert_eq!(m.remove(&1), Some("a"));
+    /// assert_eq!(m.remove(&1), None);
+    /// ```
+    #[inline]
+    pub fn remove<Q>(&mut self, k: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_entry(k).map(|(_, v)| v)
+    }
+
+    /// Removes `k`, returning the stored key and value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(String::from("a"), 1);
+    /// assert_eq!(m.remove_entry("a"), Some((String::from("a"), 1)));
+    /// ```
+    #[inline]
+    pub fn remove_entry<Q>(&mut self, k: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.raw.len() == 0 {
+            return None;
+        }
+        let hash = self.hash(k);
+        let hb = &self.hash_builder;
+        self.raw.prepare_remove(hash, |x| make_hash(hb, x));
+        let s = self.raw.find(hash, |x| x.borrow() == k)?;
+        // SAFETY: live slot found after the last mutation.
+        Some(unsafe { self.raw.remove_at(s) })
+    }
+
+    /// The entry for `k`, for in-place manipulation. Counts as a write:
+    /// while growing it runs `growWork`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut counts = gomap::GoMap::new();
+    /// for w in ["a", "b", "a"] {
+    ///     *counts.entry(w).or_insert(0) += 1;
+    /// }
+    /// assert_eq!(counts["a"], 2);
+    /// ```
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        let hash = self.hash(&key);
+        let hb = &self.hash_builder;
+        match self
+            .raw
+            .find_for_insert(hash, |x| *x == key, |x| make_hash(hb, x))
+        {
+            Found::Occupied(slot) => Entry::Occupied(OccupiedEntry {
+                raw: &mut self.raw,
+                slot,
+                key: Some(key),
+            }),
+            Found::Vacant(pos) => Entry::Vacant(VacantEntry {
+                raw: &mut self.raw,
+                hasher: &self.hash_builder,
+                hash,
+                pos,
+                key,
+            }),
+        }
+    }
+
+    /// Makes room for `additional` more entries without further growth.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the size overflows; aborts if allocation fails (see
+    /// [`try_reserve`](Self::try_reserve)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u64, u64> = gomap::GoMap::new();
+    /// m.reserve(1000);
+    /// assert!(m.capacity() >= 1000);
+    /// ```
+    pub fn reserve(&mut self, additional: usize) {
+        match self.try_reserve(additional) {
+            Ok(()) => {}
+            Err(TryReserveError::CapacityOverflow) => panic!("gomap: capacity overflow"),
+            Err(TryReserveError::AllocError { layout }) => alloc::alloc::handle_alloc_error(layout),
+        }
+    }
+
+    /// Makes room for `additional` more entries, or reports why it cannot.
+    ///
+    /// An empty map just gets a bigger array. A non-empty map that needs
+    /// more buckets finishes any grow in progress and moves every entry into
+    /// the new array at once — the one operation that does, because the
+    /// caller asked for it; inserts never do. On error the map is unchanged.
+    ///
+    /// # Errors
+    ///
+    /// [`TryReserveError::CapacityOverflow`] if the size overflows,
+    /// [`TryReserveError::AllocError`] if the allocator fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u64, u64> = gomap::GoMap::new();
+    /// assert!(m.try_reserve(100).is_ok());
+    /// assert!(m.try_reserve(usize::MAX).is_err());
+    /// ```
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
+        let want = self
+            .raw
+            .len()
+            .checked_add(additional)
+            .ok_or(TryReserveError::CapacityOverflow)?;
+        if want <= self.raw.capacity() {
+            return Ok(());
+        }
+        let new_b = b_for_hint(want);
+        if self.raw.len() == 0 {
+            let fresh = RawMap::with_hint(want).map_err(TryReserveError::from)?;
+            if fresh.b() != new_b {
+                // with_hint treats an overflowing hint as 0.
+                return Err(TryReserveError::CapacityOverflow);
+            }
+            self.raw = fresh;
+            return Ok(());
+        }
+        let hb = &self.hash_builder;
+        self.raw.finish_growth(&|x: &K| make_hash(hb, x));
+        self.raw
+            .rebuild(new_b, |x| make_hash(hb, x))
+            .map_err(TryReserveError::from)
+    }
+}
+
+impl From<AllocFailure> for TryReserveError {
+    fn from(e: AllocFailure) -> Self {
+        match e {
+            AllocFailure::CapacityOverflow => TryReserveError::CapacityOverflow,
+            AllocFailure::Alloc(layout) => TryReserveError::AllocError { layout },
+        }
+    }
+}
+
+// ---- Entry API ---------------------------------------------------------------
+
+/// Hashes keys through an erased hasher (so entries carry no `S` parameter).
+trait HashKey<K> {
+    fn hash_key(&self, k: &K) -> u64;
+}
+
+impl<K: Hash, S: BuildHasher> HashKey<K> for S {
+    fn hash_key(&self, k: &K) -> u64 {
+        make_hash(self, k)
+    }
+}
+
+/// A view into one entry of a map, occupied or vacant. From [`GoMap::entry`].
+///
+/// # Examples
+///
+/// ```
+/// use gomap::Entry;
+/// let mut m = gomap::GoMap::new();
+/// match m.entry(1) {
+///     Entry::Occupied(_) => unreachable!(),
+///     Entry::Vacant(v) => {
+///         v.insert("one");
+///     }
+/// }
+/// assert_eq!(m[&1], "one");
+/// ```
+pub enum Entry<'a, K, V> {
+    /// The key is present.
+    Occupied(OccupiedEntry<'a, K, V>),
+    /// The key is absent.
+    Vacant(VacantEntry<'a, K, V>),
+}
+
+/// A present entry. Part of [`Entry`].
+///
+/// # Examples
+///
+/// ```
+/// use gomap::Entry;
+/// let mut m = gomap::GoMap::new();
+/// m.insert(1, 10);
+/// if let Entry::Occupied(mut o) = m.entry(1) {
+///     *o.get_mut() += 1;
+/// }
+/// assert_eq!(m[&1], 11);
+/// ```
+pub struct OccupiedEntry<'a, K, V> {
+    raw: &'a mut RawMap<K, V>,
+    slot: Slot,
+    #[allow(dead_code)]
+    key: Option<K>,
+}
+
+/// An absent entry. Part of [`Entry`].
+///
+/// # Examples
+///
+/// ```
+/// use gomap::Entry;
+/// let mut m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
+/// if let Entry::Vacant(v) = m.entry(3) {
+///     assert_eq!(*v.key(), 3);
+///     v.insert(9);
+/// }
+/// assert_eq!(m[&3], 9);
+/// ```
+pub struct VacantEntry<'a, K, V> {
+    raw: &'a mut RawMap<K, V>,
+    hasher: &'a dyn HashKey<K>,
+    hash: u64,
+    pos: InsertPos,
+    key: K,
+}
+
+impl<'a, K, V> Entry<'a, K, V> {
+    /// The value, inserting `default` if absent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// *m.entry("x").or_insert(1) += 1;
+    /// assert_eq!(m["x"], 2);
+    /// ```
+    pub fn or_insert(self, default: V) -> &'a mut V {
+        match self {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert(default),
+        }
+    }
+
+    /// The value, inserting `default()` if absent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u8, Vec<u8>> = gomap::GoMap::new();
+    /// m.entry(1).or_insert_with(Vec::new).push(7);
+    /// assert_eq!(m[&1], [7]);
+    /// ```
+    pub fn or_insert_with<F: FnOnce() -> V>(self, default: F) -> &'a mut V {
+        match self {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert(default()),
+        }
+    }
+
+    /// The value, inserting `default(&key)` if absent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// assert_eq!(*m.entry(4).or_insert_with_key(|k| k * 2), 8);
+    /// ```
+    pub fn or_insert_with_key<F: FnOnce(&K) -> V>(self, default: F) -> &'a mut V {
+        match self {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => {
+                let value = default(&v.key);
+                v.insert(value)
+            }
+        }
+    }
+
+    /// The entry's key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
+    /// assert_eq!(*m.entry(5).key(), 5);
+    /// ```
+    pub fn key(&self) -> &K {
+        match self {
+            Entry::Occupied(o) => o.key(),
+            Entry::Vacant(v) => v.key(),
+        }
+    }
+
+    /// Applies `f` to the value if present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.entry(1).and_modify(|v| *v += 1).or_insert(0);
+    /// m.entry(1).and_modify(|v| *v += 1).or_insert(0);
+    /// assert_eq!(m[&1], 1);
+    /// ```
+    pub fn and_modify<F: FnOnce(&mut V)>(self, f: F) -> Self {
+        match self {
+            Entry::Occupied(mut o) => {
+                f(o.get_mut());
+                Entry::Occupied(o)
+            }
+            e => e,
+        }
+    }
+}
+
+impl<'a, K, V: Default> Entry<'a, K, V> {
+    /// The value, inserting `V::default()` if absent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<&str, u32> = gomap::GoMap::new();
+    /// *m.entry("n").or_default() += 3;
+    /// assert_eq!(m["n"], 3);
+    /// ```
+    pub fn or_default(self) -> &'a mut V {
+        self.or_insert_with(V::default)
+    }
+}
+
+impl<'a, K, V> OccupiedEntry<'a, K, V> {
+    /// The stored key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, ());
+    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
+    ///     assert_eq!(*o.key(), 1);
+    /// }
+    /// ```
+    pub fn key(&self) -> &K {
+        // SAFETY: live slot; shared borrow of the entry.
+        unsafe { self.raw.refs(self.slot) }.0
+    }
+
+    /// The value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, 'v');
+    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
+    ///     assert_eq!(*o.get(), 'v');
+    /// }
+    /// ```
+    pub fn get(&self) -> &V {
+        // SAFETY: as above.
+        unsafe { self.raw.refs(self.slot) }.1
+    }
+
+    /// The value, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, 1);
+    /// if let gomap::Entry::Occupied(mut o) = m.entry(1) {
+    ///     *o.get_mut() = 2;
+    /// }
+    /// assert_eq!(m[&1], 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut V {
+        // SAFETY: live slot; exclusive borrow of the entry.
+        unsafe { self.raw.refs_mut(self.slot) }.1
+    }
+
+    /// The value, borrowed for the map's lifetime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, 1);
+    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
+    ///     *o.into_mut() = 5;
+    /// }
+    /// assert_eq!(m[&1], 5);
+    /// ```
+    pub fn into_mut(self) -> &'a mut V {
+        // SAFETY: live slot; the entry's exclusive borrow moves to the result.
+        unsafe { self.raw.refs_mut(self.slot) }.1
+    }
+
+    /// Replaces the value, returning the old one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, 1);
+    /// if let gomap::Entry::Occupied(mut o) = m.entry(1) {
+    ///     assert_eq!(o.insert(2), 1);
+    /// }
+    /// ```
+    pub fn insert(&mut self, value: V) -> V {
+        core::mem::replace(self.get_mut(), value)
+    }
+
+    /// Removes the entry, returning the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, 'x');
+    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
+    ///     assert_eq!(o.remove(), 'x');
+    /// }
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn remove(self) -> V {
+        self.remove_entry().1
+    }
+
+    /// Removes the entry, returning the stored key and value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// m.insert(1, 'x');
+    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
+    ///     assert_eq!(o.remove_entry(), (1, 'x'));
+    /// }
+    /// ```
+    pub fn remove_entry(self) -> (K, V) {
+        // SAFETY: live slot found by `entry` with no mutation since.
+        unsafe { self.raw.remove_at(self.slot) }
+    }
+}
+
+impl<'a, K, V> VacantEntry<'a, K, V> {
+    /// The key that would be inserted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u8, ()> = gomap::GoMap::new();
+    /// if let gomap::Entry::Vacant(v) = m.entry(2) {
+    ///     assert_eq!(*v.key(), 2);
+    /// }
+    /// ```
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+
+    /// Takes the key back without inserting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<String, ()> = gomap::GoMap::new();
+    /// if let gomap::Entry::Vacant(v) = m.entry("k".to_string()) {
+    ///     assert_eq!(v.into_key(), "k");
+    /// }
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn into_key(self) -> K {
+        self.key
+    }
+
+    /// Inserts `value`, growing first if Go would, and returns a reference to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// if let gomap::Entry::Vacant(v) = m.entry('k') {
+    ///     *v.insert(1) += 1;
+    /// }
+    /// assert_eq!(m[&'k'], 2);
+    /// ```
+    pub fn insert(self, value: V) -> &'a mut V {
+        let hasher = self.hasher;
+        // SAFETY: pos came from `entry` with the same hash, no mutation since,
+        // and the key is absent.
+        let s = unsafe {
+            self.raw
+                .insert_new(self.hash, self.pos, self.key, value, |k| hasher.hash_key(k))
+        };
+        // SAFETY: s is the live slot just written; the borrow moves to the result.
+        unsafe { self.raw.refs_mut(s) }.1
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Entry<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Entry::Occupied(o) => f.debug_tuple("Entry").field(o).finish(),
+            Entry::Vacant(v) => f.debug_tuple("Entry").field(v).finish(),
+        }
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for OccupiedEntry<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OccupiedEntry")
+            .field("key", self.key())
+            .field("value", self.get())
+            .finish()
+    }
+}
+
+impl<K: fmt::Debug, V> fmt::Debug for VacantEntry<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("VacantEntry").field(self.key()).finish()
+    }
+}
+
+// ---- iterators -----------------------------------------------------------------
+
+/// Iterator over `(&K, &V)`, from [`GoMap::iter`].
+///
+/// # Examples
+///
+/// ```
+/// let m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
+/// let it: gomap::Iter<'_, u8, u8> = m.iter();
+/// assert_eq!(it.len(), 1);
+/// ```
+pub struct Iter<'a, K, V> {
+    raw: &'a RawMap<K, V>,
+    it: Hiter,
+}
+
+impl<K, V> Iter<'_, K, V> {
+    /// The random bucket and slot offset this iteration started at
+    /// (Go's `it.startBucket` and `it.offset`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+    /// let (bucket, offset) = m.iter().start();
+    /// assert!(bucket < m.stats().buckets && offset < 8);
+    /// ```
+    pub fn start(&self) -> (usize, usize) {
+        self.it.start()
+    }
+}
+
+impl<K, V> Clone for Iter<'_, K, V> {
+    fn clone(&self) -> Self {
+        Iter {
+            raw: self.raw,
+            it: self.it.clone(),
+        }
+    }
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        // SAFETY: the map is borrowed shared for 'a: unmodified.
+        let s = unsafe { self.it.next(self.raw) }?;
+        // SAFETY: live slot, shared borrow for 'a.
+        Some(unsafe { self.raw.refs(s) })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.it.remaining, Some(self.it.remaining))
+    }
+}
+impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
+impl<K, V> FusedIterator for Iter<'_, K, V> {}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// Iterator over `(&K, &mut V)`, from [`GoMap::iter_mut`].
+///
+/// # Examples
+///
+/// ```
+/// let mut m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
+/// for (_, v) in m.iter_mut() { *v = 0; }
+/// assert_eq!(m[&1], 0);
+/// ```
+pub struct IterMut<'a, K, V> {
+    raw: *mut RawMap<K, V>,
+    it: Hiter,
+    marker: PhantomData<&'a mut RawMap<K, V>>,
+}
+
+// SAFETY: IterMut is a `&mut GoMap` that hands out `&K`/`&mut V`: Send when
+// `&K` and `&mut V` are (K: Sync, V: Send), Sync when `&K`/`&V` are.
+unsafe impl<K: Sync, V: Send> Send for IterMut<'_, K, V> {}
+// SAFETY: as above.
+unsafe impl<K: Sync, V: Sync> Sync for IterMut<'_, K, V> {}
+
+impl<'a, K, V> Iterator for IterMut<'a, K, V> {
+    type Item = (&'a K, &'a mut V);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        // SAFETY: the map is exclusively borrowed for 'a; we only read its
+        // header and tophash bytes here, never through a yielded value.
+        let raw = unsafe { &*self.raw };
+        // SAFETY: unmodified map (values may be mutated, tophash/keys not).
+        let s = unsafe { self.it.next(raw) }?;
+        // SAFETY: each live slot is yielded once, so the `&mut V`s are
+        // disjoint; the key is only shared.
+        unsafe {
+            Some((
+                &*RawMap::<K, V>::key_ptr(s.b, s.i),
+                &mut *RawMap::<K, V>::elem_ptr(s.b, s.i),
+            ))
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.it.remaining, Some(self.it.remaining))
+    }
+}
+impl<K, V> ExactSizeIterator for IterMut<'_, K, V> {}
+impl<K, V> FusedIterator for IterMut<'_, K, V> {}
+
+impl<K, V> fmt::Debug for IterMut<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IterMut")
+            .field("remaining", &self.it.remaining)
+            .finish()
+    }
+}
+
+macro_rules! projection {
+    ($(#[$m:meta])* $name:ident<$($lt:lifetime,)? K, V> : $inner:ty => $item:ty, |$x:pat_param| $e:expr) => {
+        $(#[$m])*
+        pub struct $name<$($lt,)? K, V> {
+            inner: $inner,
+        }
+        impl<$($lt,)? K, V> Iterator for $name<$($lt,)? K, V> {
+            type Item = $item;
+            #[inline]
+            fn next(&mut self) -> Option<$item> {
+                self.inner.next().map(|$x| $e)
+            }
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.inner.size_hint()
+            }
+        }
+        impl<$($lt,)? K, V> ExactSizeIterator for $name<$($lt,)? K, V> {}
+        impl<$($lt,)? K, V> FusedIterator for $name<$($lt,)? K, V> {}
+        impl<$($lt,)? K, V> fmt::Debug for $name<$($lt,)? K, V> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("remaining", &self.inner.size_hint().0).finish()
+            }
+        }
+    };
+}
+
+projection!(
+    /// Iterator over keys, from [`GoMap::keys`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u8, ()> = [(1, ())].into_iter().collect();
+    /// assert_eq!(m.keys().next(), Some(&1));
+    /// ```
+    Keys<'a, K, V>: Iter<'a, K, V> => &'a K, |(k, _)| k
+);
+projection!(
+    /// Iterator over values, from [`GoMap::values`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u8, u8> = [(1, 5)].into_iter().collect();
+    /// assert_eq!(m.values().next(), Some(&5));
+    /// ```
+    Values<'a, K, V>: Iter<'a, K, V> => &'a V, |(_, v)| v
+);
+projection!(
+    /// Iterator over mutable values, from [`GoMap::values_mut`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u8, u8> = [(1, 5)].into_iter().collect();
+    /// *m.values_mut().next().unwrap() = 6;
+    /// assert_eq!(m[&1], 6);
+    /// ```
+    ValuesMut<'a, K, V>: IterMut<'a, K, V> => &'a mut V, |(_, v)| v
+);
+projection!(
+    /// Owning iterator over keys, from [`GoMap::into_keys`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u8, ()> = [(1, ())].into_iter().collect();
+    /// assert_eq!(m.into_keys().collect::<Vec<_>>(), [1]);
+    /// ```
+    IntoKeys<K, V>: IntoIter<K, V> => K, |(k, _)| k
+);
+projection!(
+    /// Owning iterator over values, from [`GoMap::into_values`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
+    /// assert_eq!(m.into_values().collect::<Vec<_>>(), [2]);
+    /// ```
+    IntoValues<K, V>: IntoIter<K, V> => V, |(_, v)| v
+);
+
+impl<K, V> Clone for Keys<'_, K, V> {
+    fn clone(&self) -> Self {
+        Keys {
+            inner: self.inner.clone(),
+        }
+    }
+}
+impl<K, V> Clone for Values<'_, K, V> {
+    fn clone(&self) -> Self {
+        Values {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+/// Owning iterator over `(K, V)`, from `GoMap::into_iter`.
+///
+/// # Examples
+///
+/// ```
+/// let m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
+/// let v: Vec<(u8, u8)> = m.into_iter().collect();
+/// assert_eq!(v, [(1, 2)]);
+/// ```
+pub struct IntoIter<K, V> {
+    raw: RawMap<K, V>,
+    it: PhysIter,
+}
+
+impl<K, V> Iterator for IntoIter<K, V> {
+    type Item = (K, V);
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        let s = self.it.next(&self.raw)?;
+        // SAFETY: live slot of the owned map.
+        Some(unsafe { self.raw.take_at(s) })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.raw.len(), Some(self.raw.len()))
+    }
+}
+impl<K, V> ExactSizeIterator for IntoIter<K, V> {}
+impl<K, V> FusedIterator for IntoIter<K, V> {}
+
+impl<K, V> fmt::Debug for IntoIter<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter")
+            .field("remaining", &self.raw.len())
+            .finish()
+    }
+}
+
+/// Draining iterator, from [`GoMap::drain`].
+///
+/// # Examples
+///
+/// ```
+/// let mut m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
+/// assert_eq!(m.drain().collect::<Vec<_>>(), [(1, 2)]);
+/// assert!(m.is_empty());
+/// ```
+pub struct Drain<'a, K, V> {
+    raw: &'a mut RawMap<K, V>,
+    it: PhysIter,
+}
+
+impl<K, V> Iterator for Drain<'_, K, V> {
+    type Item = (K, V);
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        let s = self.it.next(self.raw)?;
+        // SAFETY: live slot; the map is exclusively borrowed.
+        Some(unsafe { self.raw.take_at(s) })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.raw.len(), Some(self.raw.len()))
+    }
+}
+impl<K, V> ExactSizeIterator for Drain<'_, K, V> {}
+impl<K, V> FusedIterator for Drain<'_, K, V> {}
+
+impl<K, V> Drop for Drain<'_, K, V> {
+    fn drop(&mut self) {
+        // Drops what was not consumed (panic-safe) and resets the layout.
+        self.raw.clear();
+    }
+}
+
+impl<K, V> fmt::Debug for Drain<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain")
+            .field("remaining", &self.raw.len())
+            .finish()
+    }
+}
+
+impl<K, V, S> IntoIterator for GoMap<K, V, S> {
+    type Item = (K, V);
+    type IntoIter = IntoIter<K, V>;
+    fn into_iter(self) -> IntoIter<K, V> {
+        IntoIter {
+            raw: self.raw,
+            it: PhysIter::new(),
+        }
+    }
+}
+
+impl<'a, K, V, S> IntoIterator for &'a GoMap<K, V, S> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+    fn into_iter(self) -> Iter<'a, K, V> {
+        self.iter()
+    }
+}
+
+impl<'a, K, V, S> IntoIterator for &'a mut GoMap<K, V, S> {
+    type Item = (&'a K, &'a mut V);
+    type IntoIter = IterMut<'a, K, V>;
+    fn into_iter(self) -> IterMut<'a, K, V> {
+        self.iter_mut()
+    }
+}
+
+// ---- std traits ----------------------------------------------------------------
+
+impl<K, V, S: Default> Default for GoMap<K, V, S> {
+    /// An empty map with a default hasher.
+    fn default() -> Self {
+        Self::with_hasher(S::default())
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for GoMap<K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K: Clone, V: Clone, S: Clone> Clone for GoMap<K, V, S> {
+    /// A deep copy with the same buckets, growth state and seed; a new
+    /// identity (cursors of the original do not work on the copy).
+    fn clone(&self) -> Self {
+        GoMap {
+            raw: self.raw.clone_with(|k, v| (k.clone(), v.clone())),
+            hash_builder: self.hash_builder.clone(),
+            id: new_id(),
+        }
+    }
+}
+
+impl<K, V, S> PartialEq for GoMap<K, V, S>
+where
+    K: Eq + Hash,
+    V: PartialEq,
+    S: BuildHasher,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl<K: Eq + Hash, V: Eq, S: BuildHasher> Eq for GoMap<K, V, S> {}
+
+impl<K, Q, V, S> Index<&Q> for GoMap<K, V, S>
+where
+    K: Eq + Hash + Borrow<Q>,
+    Q: Eq + Hash + ?Sized,
+    S: BuildHasher,
+{
+    type Output = V;
+    /// # Panics
+    ///
+    /// Panics if the key is absent (Go would yield the zero value).
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("gomap: key not found")
+    }
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher + Default> FromIterator<(K, V)> for GoMap<K, V, S> {
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
+        let mut m = Self::with_hasher(S::default());
+        m.extend(iter);
+        m
+    }
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher> Extend<(K, V)> for GoMap<K, V, S> {
+    fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<'a, K, V, S> Extend<(&'a K, &'a V)> for GoMap<K, V, S>
+where
+    K: Eq + Hash + Copy + 'a,
+    V: Copy + 'a,
+    S: BuildHasher,
+{
+    fn extend<T: IntoIterator<Item = (&'a K, &'a V)>>(&mut self, iter: T) {
+        for (k, v) in iter {
+            self.insert(*k, *v);
+        }
+    }
+}
+
+impl<K: Eq + Hash, V, const N: usize> From<[(K, V); N]> for GoMap<K, V, DefaultHashBuilder> {
+    /// # Examples
+    ///
+    /// ```
+    /// let m = gomap::GoMap::from([(1, 2), (3, 4)]);
+    /// assert_eq!(m[&3], 4);
+    /// ```
+    fn from(arr: [(K, V); N]) -> Self {
+        arr.into_iter().collect()
+    }
+}

@@ -1,0 +1,301 @@
+//! Growth: `hashGrow` starts it, `growWork` and `evacuate` do it bucket by
+//! bucket, `advanceEvacuationMark` finishes it.
+//!
+//! ```text
+//!  old (2^oldB)             new (2^B = 2^(oldB+1))
+//!  ┌────┬────┬────┬────┐    ┌────┬────┬────┬────┬────┬────┬────┬────┐
+//!  │ X/Y│ X/Y│ 2  │ 3  │    │ 0  │ 1  │ 2  │ 3  │ 4  │ 5  │ 6  │ 7  │
+//!  └────┴────┴────┴────┘    └────┴────┴────┴────┴────┴────┴────┴────┘
+//!    old bucket i splits into new i ("X") and i + 2^oldB ("Y"),
+//!    by hash bit oldB; a same-size grow sends everything to X.
+//! ```
+//!
+//! Every write while growing evacuates the old bucket it maps to, then the
+//! one at `nevacuate`; evacuating the bucket at `nevacuate` advances the mark
+//! past every already-evacuated bucket (scanning at most 1024), and when it
+//! reaches 2^oldB the grow ends and the old array is freed.
+//!
+//! Panic safety: `evacuate` hashes every live key of the chain *before*
+//! moving anything (Go hashes as it moves). A panicking `Hash` therefore
+//! leaves the bucket untouched and the map consistent.
+
+use alloc::vec::Vec;
+
+use super::bucket::{Bmap, BUCKET_CNT};
+use super::tophash::{
+    is_empty, is_evacuated, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
+};
+use super::{over_load_factor, RawMap, SAME_SIZE_GROW};
+use core::ptr;
+
+/// How far `advance_evacuation_mark` looks past `nevacuate` in one step.
+///
+/// Go: the 1024 in `advanceEvacuationMark`.
+const EVACUATION_SCAN: usize = 1024;
+
+/// Chains of up to this many buckets keep their X/Y decisions on the stack.
+const INLINE_DECISION_BUCKETS: usize = 8;
+
+impl<K, V> RawMap<K, V> {
+    /// Starts a grow: doubling when the next insert would exceed the load
+    /// factor, same-size otherwise (too many overflow buckets).
+    ///
+    /// Go: `hashGrow`.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn hash_grow(&mut self) {
+        let mut bigger = 1;
+        if !over_load_factor(self.count + 1, self.b) {
+            bigger = 0;
+            self.flags |= SAME_SIZE_GROW;
+        }
+        let (base, cap, pool) = Self::alloc_or_abort(Self::make_bucket_array(self.b + bigger));
+        debug_assert!(self.oldbuckets.is_null());
+        self.oldbuckets = self.buckets;
+        self.old_cap = self.buckets_cap;
+        self.buckets = base;
+        self.buckets_cap = cap;
+        self.b += bigger;
+        self.nevacuate = 0;
+        self.noverflow = 0;
+        self.next_overflow = pool.0;
+        self.pool_end = pool.1;
+    }
+
+    /// Evacuates the old bucket of new bucket `bucket`, then one more.
+    ///
+    /// Go: `growWork`.
+    #[inline]
+    pub(crate) fn grow_work(&mut self, bucket: usize, hasher: &impl Fn(&K) -> u64) {
+        self.evacuate(bucket & (self.noldbuckets() - 1), hasher);
+        if self.growing() {
+            self.evacuate(self.nevacuate, hasher);
+        }
+    }
+
+    /// Whether old bucket `i` has been evacuated.
+    ///
+    /// Go: `bucketEvacuated`.
+    pub(crate) fn bucket_evacuated(&self, i: usize) -> bool {
+        debug_assert!(self.growing() && i < self.noldbuckets());
+        // SAFETY: growing, i < noldbuckets.
+        is_evacuated(unsafe { Self::top(Self::bucket_at(self.oldbuckets, i), 0) })
+    }
+
+    /// Moves every entry of old bucket `oldbucket`'s chain to its X or Y
+    /// destination in the new array.
+    ///
+    /// Go: `evacuate`.
+    pub(crate) fn evacuate(&mut self, oldbucket: usize, hasher: &impl Fn(&K) -> u64) {
+        let newbit = self.noldbuckets();
+        // SAFETY: growing (callers check), oldbucket < newbit.
+        let old = unsafe { Self::bucket_at(self.oldbuckets, oldbucket) };
+        // SAFETY: old is a bucket.
+        if !is_evacuated(unsafe { Self::top(old, 0) }) {
+            self.evacuate_chain(old, oldbucket, newbit, hasher);
+        }
+        if oldbucket == self.nevacuate {
+            self.advance_evacuation_mark(newbit);
+        }
+    }
+
+    #[inline(never)]
+    fn evacuate_chain(
+        &mut self,
+        old: *mut u8,
+        oldbucket: usize,
+        newbit: usize,
+        hasher: &impl Fn(&K) -> u64,
+    ) {
+        let same = self.same_size_grow();
+        // Pass 1: decide X or Y for every live slot (bit `8*bucket + i`).
+        // User code (Hash) runs only here, before anything moves.
+        let mut inline = [0u64; INLINE_DECISION_BUCKETS / 8];
+        let mut spill: Vec<u64> = Vec::new();
+        if !same {
+            let mut b = old;
+            let mut nb = 0usize;
+            while !b.is_null() {
+                for i in 0..BUCKET_CNT {
+                    // SAFETY: chain bucket, i < 8.
+                    let top = unsafe { Self::top(b, i) };
+                    if top >= MIN_TOP_HASH {
+                        // SAFETY: live slot (I1).
+                        let h = hasher(unsafe { &*Self::key_ptr(b, i) });
+                        if h as usize & newbit != 0 {
+                            let bit = nb * BUCKET_CNT + i;
+                            if nb < INLINE_DECISION_BUCKETS {
+                                inline[bit / 64] |= 1 << (bit % 64);
+                            } else {
+                                let w = bit / 64 - inline.len();
+                                if spill.len() <= w {
+                                    spill.resize(w + 1, 0);
+                                }
+                                spill[w] |= 1 << (bit % 64);
+                            }
+                        }
+                    }
+                }
+                // SAFETY: chain bucket.
+                b = unsafe { Self::overflow(b) };
+                nb += 1;
+            }
+        }
+        let use_y = |bit: usize| -> bool {
+            if bit < 64 * inline.len() {
+                inline[bit / 64] & (1 << (bit % 64)) != 0
+            } else {
+                let w = bit / 64 - inline.len();
+                spill.get(w).is_some_and(|x| x & (1 << (bit % 64)) != 0)
+            }
+        };
+        // Pass 2: move. No user code runs from here on.
+        // SAFETY: the new array has 2^B > oldbucket (+ newbit when doubling) buckets.
+        let mut dst = [
+            (unsafe { Self::bucket_at(self.buckets, oldbucket) }, 0usize),
+            (
+                if same {
+                    ptr::null_mut()
+                } else {
+                    // SAFETY: as above.
+                    unsafe { Self::bucket_at(self.buckets, oldbucket + newbit) }
+                },
+                0usize,
+            ),
+        ];
+        let mut b = old;
+        let mut nb = 0usize;
+        while !b.is_null() {
+            for i in 0..BUCKET_CNT {
+                // SAFETY: chain bucket.
+                let top = unsafe { Self::top(b, i) };
+                if is_empty(top) {
+                    // SAFETY: chain bucket.
+                    unsafe { Self::set_top(b, i, EVACUATED_EMPTY) };
+                    continue;
+                }
+                debug_assert!(top >= MIN_TOP_HASH, "bad map state");
+                let y = !same && use_y(nb * BUCKET_CNT + i);
+                // SAFETY: chain bucket.
+                unsafe { Self::set_top(b, i, EVACUATED_X + y as u8) };
+                debug_assert_eq!(EVACUATED_X + 1, EVACUATED_Y);
+                let d = &mut dst[y as usize];
+                if d.1 == BUCKET_CNT {
+                    // SAFETY: d.0 ends its destination chain (we append in order).
+                    d.0 = unsafe { self.newoverflow(d.0) };
+                    d.1 = 0;
+                }
+                // SAFETY: d.0 is a new bucket, slot d.1 < 8 empty; b/i live.
+                // The slot cells (inline values or box pointers) are copied
+                // bitwise: the entry now lives only in the new slot (I7).
+                unsafe {
+                    Self::set_top(d.0, d.1, top);
+                    ptr::copy_nonoverlapping(
+                        Self::key_slot(b, i),
+                        Self::key_slot(d.0, d.1),
+                        Bmap::<K, V>::KEY_SIZE,
+                    );
+                    ptr::copy_nonoverlapping(
+                        Self::elem_slot(b, i),
+                        Self::elem_slot(d.0, d.1),
+                        Bmap::<K, V>::ELEM_SIZE,
+                    );
+                }
+                d.1 += 1;
+            }
+            // SAFETY: chain bucket.
+            b = unsafe { Self::overflow(b) };
+            nb += 1;
+        }
+        // The old chain's overflow buckets are dead now: free the heap ones
+        // (I6). The head keeps its tophash bytes, which record the evacuation.
+        // SAFETY: old is a bucket of the old array; nothing in its chain is live.
+        unsafe { Self::free_chain(self.oldbuckets, self.old_cap, old) };
+    }
+
+    /// Go: `advanceEvacuationMark`.
+    fn advance_evacuation_mark(&mut self, newbit: usize) {
+        self.nevacuate += 1;
+        let stop = (self.nevacuate + EVACUATION_SCAN).min(newbit);
+        while self.nevacuate != stop && self.bucket_evacuated(self.nevacuate) {
+            self.nevacuate += 1;
+        }
+        if self.nevacuate == newbit {
+            // Growing is all done. Free old main buckets; their chains were
+            // cut as each was evacuated.
+            let layout = Self::array_layout(self.old_cap).expect("layout was valid at allocation");
+            // SAFETY: every old bucket is evacuated; the array is unused.
+            unsafe { alloc::alloc::dealloc(self.oldbuckets, layout) };
+            self.oldbuckets = ptr::null_mut();
+            self.old_cap = 0;
+            self.flags &= !SAME_SIZE_GROW;
+        }
+    }
+
+    /// Evacuates every remaining old bucket (used by `reserve`).
+    pub(crate) fn finish_growth(&mut self, hasher: &impl Fn(&K) -> u64) {
+        while self.growing() {
+            self.evacuate(self.nevacuate, hasher);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(k: &u64) -> u64 {
+        // Low bits pick the bucket, top byte is the tophash.
+        k.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    fn insert(m: &mut RawMap<u64, u64>, k: u64) {
+        let hash = h(&k);
+        match m.find_for_insert(hash, |x| *x == k, h) {
+            super::super::Found::Occupied(_) => {}
+            super::super::Found::Vacant(pos) => {
+                // SAFETY: fresh pos for an absent key.
+                unsafe { m.insert_new(hash, pos, k, k * 10, h) };
+            }
+        }
+    }
+
+    #[test]
+    fn evacuation_keeps_every_key_and_finishes() {
+        let n = if cfg!(miri) { 200 } else { 5000 };
+        let mut m = RawMap::<u64, u64>::new();
+        let mut saw_growth = false;
+        for k in 0..n {
+            insert(&mut m, k);
+            saw_growth |= m.growing();
+            for j in (0..=k).step_by(((k / 8) as usize).max(1)) {
+                let s = m.find(h(&j), |x| *x == j).expect("key lost during growth");
+                // SAFETY: live slot, shared borrow.
+                assert_eq!(*unsafe { m.refs(s) }.1, j * 10);
+            }
+        }
+        assert!(saw_growth);
+        assert_eq!(m.len(), n as usize);
+    }
+
+    #[test]
+    fn full_slots_have_valid_tophash() {
+        let mut m = RawMap::<u64, u64>::new();
+        for k in 0..300 {
+            insert(&mut m, k);
+        }
+        let mut it = super::super::iter::PhysIter::new();
+        let mut n = 0;
+        while let Some(s) = it.next(&m) {
+            // SAFETY: live slot.
+            let (k, _) = unsafe { m.refs(s) };
+            assert_eq!(
+                // SAFETY: slot of m.
+                unsafe { RawMap::<u64, u64>::top(s.b, s.i) },
+                super::super::tophash::tophash(h(k))
+            );
+            n += 1;
+        }
+        assert_eq!(n, 300);
+    }
+}

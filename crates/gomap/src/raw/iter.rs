@@ -1,0 +1,383 @@
+//! Iteration: Go's randomised `range` order ([`Hiter`]), a physical walk for
+//! owning iterators ([`PhysIter`]), and the hash-ordered walk behind the
+//! public cursor ([`CursorState`]).
+//!
+//! # `Hiter` (Go: `hiter`, `mapiterinit`, `mapiternext`)
+//!
+//! ```text
+//!  start bucket = r & (2^B-1), offset = (r >> B) & 7
+//!  bucket:  s → s+1 → … → 2^B-1 → 0 → … → s-1        (each followed by its chain)
+//!  slot:    offset, offset+1, … (mod 8) in every bucket
+//! ```
+//!
+//! While growing, a bucket whose old bucket is not evacuated is read from the
+//! old bucket. Go then keeps only the entries that belong to the current new
+//! bucket (hashing each key) and visits the old bucket again for the other
+//! half; we yield the whole old chain at the lower half and skip the upper
+//! half, which is empty (I3) — the same entries without calling `Hash`.
+//! `Hiter` needs `&RawMap` for its whole life, so no write can happen during it.
+//!
+//! # `CursorState`: iteration that survives writes
+//!
+//! Go's iterator survives writes because the GC keeps the old bucket array
+//! (and the keys in it) alive, and it re-looks-up keys it finds evacuated.
+//! Without a GC an old key copy may refer to freed memory once the entry is
+//! removed, so the cursor walks *hash space* instead, and never keeps a
+//! pointer between steps.
+//!
+//! Order: an entry with hash `h` sits at position `r = h.reverse_bits()`.
+//! For every B, the entries of bucket `j` (`h & (2^B-1) == j`) are exactly
+//! the positions whose top B bits are `j` reversed: one contiguous interval.
+//! Doubling splits each interval in two halves (X = lower, Y = upper), and
+//! an old bucket not yet evacuated is the interval at level `oldB`. So the
+//! cursor keeps one number, `lo`, and each step looks only at the chain that
+//! currently covers `lo` (new or old, whatever B is now), returns the entry
+//! with the smallest `r >= lo` in it, or moves `lo` to the end of that
+//! interval. The sweep starts at a random point `s`, runs to the top of the
+//! space, wraps to 0 and stops at `s`:
+//!
+//! ```text
+//!  0 ───────── s ═════════════════════════▶ 2^64
+//!  ═══════════▶ (wrapped)
+//! ```
+//!
+//! Invariants of the cursor:
+//! - C1: every position below `lo` (in sweep order) has been passed; an
+//!   entry is yielded only when `lo` reaches it, and `lo` never moves back,
+//!   so an entry present throughout is yielded exactly once, whatever growth
+//!   happens between steps, and an entry removed before `lo` reaches it is
+//!   never yielded.
+//! - C2: entries sharing the full 64-bit hash (`r == lo`) are yielded in
+//!   chain order, counting them in `skip`. Chain order is kept by
+//!   evacuation, but an insert or remove of an entry with that *same* full
+//!   hash between two steps inside such a group may shift the count (one
+//!   entry of the group yielded twice or skipped). With a 64-bit hash this
+//!   needs a genuine full-hash collision.
+
+use super::bucket::BUCKET_CNT;
+use super::tophash::{is_evacuated, is_live, match_live};
+use super::{bucket_shift, RawMap, Slot};
+use core::ptr;
+
+/// Go's `hiter`: random start bucket and slot offset.
+#[derive(Clone, Debug)]
+pub(crate) struct Hiter {
+    start_bucket: usize,
+    offset: usize,
+    bucket: usize,
+    wrapped: bool,
+    bptr: *mut u8,
+    i: usize,
+    /// Entries not yet yielded.
+    pub(crate) remaining: usize,
+}
+
+impl Hiter {
+    /// Go: `mapiterinit`. `r` is the random draw.
+    pub(crate) fn new<K, V>(m: &RawMap<K, V>, r: u64) -> Self {
+        let mask = bucket_shift(m.b) - 1;
+        Hiter {
+            start_bucket: r as usize & mask,
+            offset: (r >> m.b.min(63)) as usize & (BUCKET_CNT - 1),
+            bucket: r as usize & mask,
+            wrapped: false,
+            bptr: ptr::null_mut(),
+            i: 0,
+            remaining: m.len(),
+        }
+    }
+
+    /// The start bucket and slot offset (for the tour and tests).
+    pub(crate) fn start(&self) -> (usize, usize) {
+        (self.start_bucket, self.offset)
+    }
+
+    fn advance<K, V>(&mut self, m: &RawMap<K, V>) {
+        self.bucket += 1;
+        if self.bucket == bucket_shift(m.b) {
+            self.bucket = 0;
+            self.wrapped = true;
+        }
+    }
+
+    /// Go: `mapiternext`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `m` is the map this iterator was created for, not modified since.
+    pub(crate) unsafe fn next<K, V>(&mut self, m: &RawMap<K, V>) -> Option<Slot> {
+        if self.remaining == 0 {
+            return None;
+        }
+        loop {
+            if self.bptr.is_null() {
+                if self.bucket == self.start_bucket && self.wrapped {
+                    self.remaining = 0;
+                    return None;
+                }
+                if m.growing() {
+                    let oldbucket = self.bucket & (m.noldbuckets() - 1);
+                    // SAFETY: 1. growing: the old array has noldbuckets buckets.
+                    let ob = unsafe { RawMap::<K, V>::bucket_at(m.oldbuckets, oldbucket) };
+                    // SAFETY: ob is a bucket.
+                    if !is_evacuated(unsafe { RawMap::<K, V>::top(ob, 0) }) {
+                        // Divergence: Go walks the old bucket for both X and
+                        // Y halves, hashing each key to keep only this
+                        // half's entries. We yield the whole old chain at the
+                        // X half and nothing at the Y half (empty by I3):
+                        // same entries, no user `Hash` calls while iterating.
+                        if self.bucket == oldbucket {
+                            self.bptr = ob;
+                        } else {
+                            self.bptr = ptr::null_mut();
+                            self.advance(m);
+                            continue;
+                        }
+                    } else {
+                        // SAFETY: bucket < 2^B.
+                        self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
+                    }
+                } else {
+                    // SAFETY: 1. count > 0 so the array exists; bucket < 2^B.
+                    self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
+                }
+                self.advance(m);
+                self.i = 0;
+            }
+            let b = self.bptr;
+            // SAFETY: b is a chain bucket.
+            let live = match_live(unsafe { RawMap::<K, V>::tophash_word(b) });
+            while self.i < BUCKET_CNT {
+                let offi = (self.i + self.offset) & (BUCKET_CNT - 1);
+                self.i += 1;
+                if !live.contains(offi) {
+                    continue;
+                }
+                self.remaining -= 1;
+                return Some(Slot {
+                    head: b,
+                    b,
+                    i: offi,
+                });
+            }
+            // SAFETY: chain bucket.
+            self.bptr = unsafe { RawMap::<K, V>::overflow(b) };
+            self.i = 0;
+        }
+    }
+}
+
+/// A walk over every live slot in memory order: the new array's chains, then
+/// the unevacuated chains of the old array. For owning iteration, drain,
+/// retain and rebuilds: slots already passed may be emptied meanwhile.
+#[derive(Clone, Debug)]
+pub(crate) struct PhysIter {
+    old: bool,
+    bucket: usize,
+    bptr: *mut u8,
+    i: usize,
+    /// The chain head of `bptr`.
+    head: *mut u8,
+}
+
+impl PhysIter {
+    pub(crate) const fn new() -> Self {
+        PhysIter {
+            old: false,
+            bucket: 0,
+            bptr: ptr::null_mut(),
+            i: 0,
+            head: ptr::null_mut(),
+        }
+    }
+
+    /// The next live slot. The map may have had slots emptied (by this
+    /// walk's user) since the last call, but no inserts or evacuations.
+    pub(crate) fn next<K, V>(&mut self, m: &RawMap<K, V>) -> Option<Slot> {
+        if m.buckets.is_null() {
+            return None;
+        }
+        loop {
+            if self.bptr.is_null() {
+                let (base, n) = if self.old {
+                    (m.oldbuckets, if m.growing() { m.noldbuckets() } else { 0 })
+                } else {
+                    (m.buckets, bucket_shift(m.b))
+                };
+                if self.bucket >= n {
+                    if self.old {
+                        return None;
+                    }
+                    self.old = true;
+                    self.bucket = 0;
+                    continue;
+                }
+                // SAFETY: bucket < n buckets of this array.
+                self.bptr = unsafe { RawMap::<K, V>::bucket_at(base, self.bucket) };
+                self.head = self.bptr;
+                self.bucket += 1;
+                self.i = 0;
+            }
+            while self.i < BUCKET_CNT {
+                let i = self.i;
+                self.i += 1;
+                // SAFETY: chain bucket. (Evacuated old buckets hold only
+                // evacuated marks, never live tophashes.)
+                if is_live(unsafe { RawMap::<K, V>::top(self.bptr, i) }) {
+                    return Some(Slot {
+                        head: self.head,
+                        b: self.bptr,
+                        i,
+                    });
+                }
+            }
+            // SAFETY: chain bucket.
+            self.bptr = unsafe { RawMap::<K, V>::overflow(self.bptr) };
+            self.i = 0;
+        }
+    }
+}
+
+/// The position of a cursor in hash space (see the module docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CursorState {
+    /// Where the sweep started (and ends).
+    start: u64,
+    /// Next position to look at.
+    lo: u64,
+    /// Entries with position exactly `lo` already yielded (C2).
+    skip: u32,
+    /// 0: sweeping `start..2^64`; 1: sweeping `0..start`; 2: done.
+    phase: u8,
+}
+
+impl CursorState {
+    pub(crate) fn new(start: u64) -> Self {
+        CursorState {
+            start,
+            lo: start,
+            skip: 0,
+            phase: 0,
+        }
+    }
+
+    /// Whether the sweep has ended.
+    pub(crate) fn done(&self) -> bool {
+        self.phase == 2
+    }
+
+    /// The next entry at or after the cursor.
+    pub(crate) fn next<K, V>(
+        &mut self,
+        m: &RawMap<K, V>,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Option<Slot> {
+        loop {
+            if self.phase == 2 {
+                return None;
+            }
+            if m.len() == 0 {
+                // Nothing is present now, so nothing can be present for the
+                // whole iteration from here on.
+                self.phase = 2;
+                return None;
+            }
+            let hbits = self.lo.reverse_bits() as usize;
+            let (head, level) = if m.growing() {
+                let o = hbits & (m.noldbuckets() - 1);
+                if m.bucket_evacuated(o) {
+                    // SAFETY: index masked to 2^B.
+                    (
+                        unsafe {
+                            RawMap::<K, V>::bucket_at(m.buckets, hbits & (bucket_shift(m.b) - 1))
+                        },
+                        m.b,
+                    )
+                } else {
+                    // SAFETY: o < noldbuckets.
+                    (
+                        unsafe { RawMap::<K, V>::bucket_at(m.oldbuckets, o) },
+                        m.b - !m.same_size_grow() as u8,
+                    )
+                }
+            } else {
+                // SAFETY: len > 0 so the array exists; index masked.
+                (
+                    unsafe {
+                        RawMap::<K, V>::bucket_at(m.buckets, hbits & (bucket_shift(m.b) - 1))
+                    },
+                    m.b,
+                )
+            };
+            let bound = if self.phase == 1 {
+                self.start
+            } else {
+                u64::MAX
+            };
+            let bound_inclusive = self.phase == 0;
+            let mut best: Option<(u64, Slot)> = None;
+            let mut ties = 0u32;
+            let mut b = head;
+            'chain: while !b.is_null() {
+                // SAFETY: chain bucket.
+                let live = match_live(unsafe { RawMap::<K, V>::tophash_word(b) });
+                for i in live {
+                    // SAFETY: live slot.
+                    let r = hasher(unsafe { &*RawMap::<K, V>::key_ptr(b, i) }).reverse_bits();
+                    if r < self.lo || r > bound || (r == bound && !bound_inclusive) {
+                        continue;
+                    }
+                    if r == self.lo {
+                        if ties < self.skip {
+                            ties += 1;
+                            continue;
+                        }
+                        best = Some((r, Slot { head, b, i }));
+                        break 'chain;
+                    }
+                    if best.map_or(true, |(br, _)| r < br) {
+                        best = Some((r, Slot { head, b, i }));
+                    }
+                }
+                // SAFETY: chain bucket.
+                b = unsafe { RawMap::<K, V>::overflow(b) };
+            }
+            if let Some((r, s)) = best {
+                if r == self.lo {
+                    self.skip += 1;
+                } else {
+                    self.lo = r;
+                    self.skip = 1;
+                }
+                return Some(s);
+            }
+            // Nothing left in this interval: jump to its end.
+            let end = if level == 0 {
+                None
+            } else {
+                let width_shift = 64 - level as u32;
+                let start = self.lo >> width_shift << width_shift;
+                start.checked_add(1u64 << width_shift)
+            };
+            match end {
+                None => {
+                    if self.phase == 0 && self.start != 0 {
+                        self.phase = 1;
+                        self.lo = 0;
+                        self.skip = 0;
+                    } else {
+                        self.phase = 2;
+                    }
+                }
+                Some(e) => {
+                    if self.phase == 1 && e >= self.start {
+                        self.phase = 2;
+                    } else {
+                        self.lo = e;
+                        self.skip = 0;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1362 @@
+//! `RawMap`: Go 1.19's hash map algorithm over raw bucket memory.
+//!
+//! # What
+//!
+//! A map is just a hash table. The data is arranged into an array of 2^B
+//! buckets. Each bucket holds up to 8 key/value pairs. The low-order bits of
+//! the hash select a bucket; each bucket keeps a few high-order bits of each
+//! hash (the *tophash*) to tell the entries within a single bucket apart.
+//! When more than 8 keys hash to a bucket, extra *overflow* buckets are
+//! chained on. When the table grows, a new array of buckets twice as big is
+//! allocated and the entries are copied over *incrementally*: every write
+//! (insert or remove) moves the old bucket it touches plus one more, so no
+//! single operation ever pays for the whole table. (This paragraph follows the
+//! opening of Go's `runtime/map.go`.)
+//!
+//! # Layout
+//!
+//! ```text
+//! RawMap { count, b, flags, noverflow, nevacuate, buckets, oldbuckets, next_overflow .. }
+//!            │                                        │           │
+//!            ▼ 2^B buckets, then the overflow pool    ▼ 2^oldB buckets (while growing)
+//!  ┌────────┬────────┬─────┬────────┬────────┬────┐  ┌────────┬────────┬─────┐
+//!  │ bmap 0 │ bmap 1 │ ... │ bmap N │ pool 0 │ .. │  │ bmap 0 │ bmap 1 │ ... │
+//!  └────────┴───┬────┴─────┴────────┴────────┴────┘  └────────┴────────┴─────┘
+//!               │ overflow                              tophash evacuatedX/Y/Empty
+//!               ▼                                       marks what has moved
+//!            ┌────────┐     ┌────────┐
+//!            │ pool 0 │ ──► │ heap   │ (individually allocated once the pool is used up)
+//!            └────────┘     └────────┘
+//! ```
+//!
+//! Each `bmap` is `tophash [8]u8 | 8 keys | 8 values | overflow pointer`; see
+//! [`bucket`] for the layout math.
+//!
+//! # Invariants
+//!
+//! - I1: A slot holds an initialised key and value iff its tophash is
+//!   `>= MIN_TOP_HASH`, and that tophash is `tophash(hash(key))`.
+//! - I2: If a slot's tophash is `EMPTY_REST`, every later slot of its bucket
+//!   and of every later bucket of its chain is `EMPTY_REST`.
+//! - I3: An entry with hash `h` lives in the chain of new bucket `h & (2^B-1)`,
+//!   or — only while growing and only if that chain's old bucket
+//!   `h & (2^oldB-1)` is not yet evacuated — in that old bucket's chain.
+//!   A new bucket whose old bucket is not yet evacuated is empty.
+//! - I4: `count` is the number of live slots over both arrays.
+//! - I5: Old bucket `i` is evacuated iff its first tophash is one of
+//!   `EVACUATED_X/Y/EMPTY`; every old bucket below `nevacuate` is evacuated.
+//!   When the last one is, `oldbuckets` is freed and set to null.
+//! - I6: An overflow bucket is either inside the current array's allocation
+//!   (the preallocated pool) or its own allocation; the chain of an
+//!   evacuated old bucket has been cut (its heap overflow buckets freed).
+//! - I7: Keys and values are moved bitwise only; every live slot is dropped
+//!   exactly once (by remove, clear, or drop of the map).
+//!
+//! # Tuning
+//!
+//! The load factor 6.5 is Go's; its table (runtime/map.go, 8 slots per
+//! bucket): loadFactor 6.50 → %overflow 20.90, bytes/entry 10.79,
+//! hitprobe 4.25, missprobe 6.50 — the sweet spot between too many overflow
+//! buckets and too much wasted space. Growth from 2^oldB buckets moves at
+//! most 2 old buckets per write, and the next doubling needs 6.5·2^oldB more
+//! inserts, so a grow always completes long before another is due.
+//!
+//! # Go correspondence
+//!
+//! Pinned source: Go 1.19, `src/runtime/map.go` (go1.24 renamed it
+//! `map_noswiss.go`). `hmap` → [`RawMap`], `bmap` → [`bucket::Bmap`],
+//! `makemap` → [`RawMap::with_hint`], `mapaccess` → [`RawMap::find`],
+//! `mapassign` → [`RawMap::find_for_insert`] + [`RawMap::insert_new`],
+//! `mapdelete` → [`RawMap::remove_at`], `hashGrow`/`growWork`/`evacuate`/
+//! `advanceEvacuationMark` → `grow.rs`, `hiter`/`mapiternext` → `iter.rs`,
+//! `mapclear` → [`RawMap::clear`].
+//!
+//! # Divergences
+//!
+//! - No GC: heap overflow buckets of an old bucket are freed when it is
+//!   evacuated, and old keys are never re-read after evacuation, so Go's
+//!   `iterator`/`oldIterator` flags and the clearing of old key areas have
+//!   no job here. Modification during iteration is served by the cursor
+//!   (`iter.rs`), which walks hash space instead of the old array.
+//! - The seed lives in the hasher `S` (one per map); Go re-draws `hash0`
+//!   when the map becomes empty, which a generic `S` cannot do.
+//! - Overwriting a key keeps the stored key (Rust's `HashMap::insert`
+//!   contract); Go replaces it for float and string keys.
+//! - The preallocated overflow pool is `2^(B-4)` buckets, not rounded up to a
+//!   malloc size class (we have no size classes).
+//! - Concurrent-write detection (`hashWriting`) is replaced by the borrow
+//!   checker.
+
+pub(crate) mod bucket;
+mod grow;
+pub(crate) mod iter;
+pub(crate) mod tophash;
+
+use alloc::alloc::{alloc_zeroed, dealloc, handle_alloc_error};
+use alloc::boxed::Box;
+use core::alloc::Layout;
+use core::marker::PhantomData;
+use core::ptr;
+
+use bucket::{Bmap, BUCKET_CNT};
+use tophash::{
+    has_empty_rest, is_evacuated, is_live, match_byte, match_empty, word, EMPTY_ONE, EMPTY_REST,
+};
+
+/// Numerator of the load factor 6.5.
+///
+/// Go: `loadFactorNum` (runtime/map.go).
+pub(crate) const LOAD_FACTOR_NUM: usize = 13;
+/// Denominator of the load factor 6.5.
+///
+/// Go: `loadFactorDen` (runtime/map.go).
+pub(crate) const LOAD_FACTOR_DEN: usize = 2;
+/// `flags` bit: the current grow keeps the bucket count.
+///
+/// Go: `sameSizeGrow` (runtime/map.go).
+pub(crate) const SAME_SIZE_GROW: u8 = 8;
+
+/// Whether `count` entries in 2^B buckets exceed the load factor.
+///
+/// Go: `overLoadFactor(count, B)`.
+#[inline]
+pub(crate) fn over_load_factor(count: usize, b: u8) -> bool {
+    count > BUCKET_CNT
+        && (b as u32 >= usize::BITS - 4
+            || count > LOAD_FACTOR_NUM * (bucket_shift(b) / LOAD_FACTOR_DEN))
+}
+
+/// Whether `noverflow` overflow buckets are too many for 2^B buckets: as many
+/// as there are buckets, capped at 2^15.
+///
+/// Go: `tooManyOverflowBuckets(noverflow, B)`.
+#[inline]
+pub(crate) fn too_many_overflow_buckets(noverflow: u16, b: u8) -> bool {
+    let b = if b > 15 { 15 } else { b };
+    noverflow >= 1u16 << (b & 15)
+}
+
+/// 2^B.
+///
+/// Go: `bucketShift(b)`.
+#[inline(always)]
+pub(crate) fn bucket_shift(b: u8) -> usize {
+    1usize << b
+}
+
+/// The B that `make(map[K]V, hint)` picks.
+///
+/// Go: the loop in `makemap`.
+pub(crate) fn b_for_hint(hint: usize) -> u8 {
+    let mut b = 0u8;
+    while over_load_factor(hint, b) && (b as u32) < usize::BITS - 1 {
+        b += 1;
+    }
+    b
+}
+
+/// Why an allocation for the table failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AllocFailure {
+    /// The size computation overflowed.
+    CapacityOverflow,
+    /// The allocator returned null for this layout.
+    Alloc(Layout),
+}
+
+/// A slot: bucket, index within it, and the head of its chain.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot {
+    /// The chain's first bucket (for `emptyRest` fix-ups on removal).
+    pub(crate) head: *mut u8,
+    /// The bucket holding the slot.
+    pub(crate) b: *mut u8,
+    /// Index within the bucket, `< 8`.
+    pub(crate) i: usize,
+}
+
+/// Where a key that was not found would go.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InsertPos {
+    /// The first empty slot of the chain, if any.
+    pub(crate) empty: Option<Slot>,
+    /// The chain's head.
+    pub(crate) head: *mut u8,
+    /// The last bucket visited (where a new overflow bucket is linked).
+    pub(crate) last: *mut u8,
+}
+
+/// The result of a write-intent lookup.
+pub(crate) enum Found {
+    /// The key is at this slot.
+    Occupied(Slot),
+    /// The key is absent; it would go here.
+    Vacant(InsertPos),
+}
+
+/// Go's `hmap`: the header of a map.
+pub(crate) struct RawMap<K, V> {
+    /// Live entries. Go: `count`.
+    count: usize,
+    /// Go: `flags` (only `SAME_SIZE_GROW` is used).
+    flags: u8,
+    /// log2 of the bucket count. Go: `B`.
+    b: u8,
+    /// Approximate number of overflow buckets. Go: `noverflow`.
+    noverflow: u16,
+    /// Progress counter for evacuation. Go: `nevacuate`.
+    nevacuate: usize,
+    /// Array of 2^B buckets (and the pool), null while B = 0 and nothing
+    /// was inserted yet. Go: `buckets`.
+    buckets: *mut u8,
+    /// Buckets in the `buckets` allocation, pool included.
+    buckets_cap: usize,
+    /// Previous array, non-null only while growing. Go: `oldbuckets`.
+    oldbuckets: *mut u8,
+    /// Buckets in the `oldbuckets` allocation.
+    old_cap: usize,
+    /// Next free preallocated overflow bucket, or null. Go: `extra.nextOverflow`.
+    next_overflow: *mut u8,
+    /// End of the pool.
+    pool_end: *mut u8,
+    marker: PhantomData<(K, V)>,
+}
+
+// SAFETY: a RawMap owns its keys and values like a `Vec<(K, V)>`; its raw
+// pointers are to memory it owns exclusively. Sending it sends the entries.
+unsafe impl<K: Send, V: Send> Send for RawMap<K, V> {}
+// SAFETY: `&RawMap` only gives out `&K`/`&V` (shared reads), as `&Vec<(K, V)>` does.
+unsafe impl<K: Sync, V: Sync> Sync for RawMap<K, V> {}
+
+impl<K, V> RawMap<K, V> {
+    /// An empty map with B = 0 and no bucket array. Go: `makemap_small`.
+    pub(crate) const fn new() -> Self {
+        RawMap {
+            count: 0,
+            flags: 0,
+            b: 0,
+            noverflow: 0,
+            nevacuate: 0,
+            buckets: ptr::null_mut(),
+            buckets_cap: 0,
+            oldbuckets: ptr::null_mut(),
+            old_cap: 0,
+            next_overflow: ptr::null_mut(),
+            pool_end: ptr::null_mut(),
+            marker: PhantomData,
+        }
+    }
+
+    /// A map sized for `hint` entries, as `make(map[K]V, hint)`.
+    ///
+    /// Go: `makemap`. A hint whose `hint * bucketsize` overflows is treated as 0.
+    pub(crate) fn with_hint(hint: usize) -> Result<Self, AllocFailure> {
+        let hint = match hint.checked_mul(Bmap::<K, V>::SIZE) {
+            Some(n) if n <= isize::MAX as usize => hint,
+            _ => 0,
+        };
+        let mut m = Self::new();
+        m.b = b_for_hint(hint);
+        if m.b != 0 {
+            let (base, cap, pool) = Self::make_bucket_array(m.b)?;
+            m.buckets = base;
+            m.buckets_cap = cap;
+            m.next_overflow = pool.0;
+            m.pool_end = pool.1;
+        }
+        Ok(m)
+    }
+
+    // ---- accessors -------------------------------------------------------
+
+    /// Live entries.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+    /// log2 of the bucket count.
+    pub(crate) fn b(&self) -> u8 {
+        self.b
+    }
+    /// Go: `noverflow`.
+    pub(crate) fn noverflow(&self) -> u16 {
+        self.noverflow
+    }
+    /// Go: `nevacuate`.
+    pub(crate) fn nevacuate(&self) -> usize {
+        self.nevacuate
+    }
+    /// Go: `h.growing()`.
+    #[inline(always)]
+    pub(crate) fn growing(&self) -> bool {
+        !self.oldbuckets.is_null()
+    }
+    /// Go: `h.sameSizeGrow()`.
+    #[inline(always)]
+    pub(crate) fn same_size_grow(&self) -> bool {
+        self.flags & SAME_SIZE_GROW != 0
+    }
+    /// Go: `h.noldbuckets()`.
+    #[inline(always)]
+    pub(crate) fn noldbuckets(&self) -> usize {
+        let mut old_b = self.b;
+        if !self.same_size_grow() {
+            old_b -= 1;
+        }
+        bucket_shift(old_b)
+    }
+    /// Go: `h.oldbucketmask()`.
+    #[inline(always)]
+    fn oldbucketmask(&self) -> usize {
+        self.noldbuckets() - 1
+    }
+    /// Entries the map holds before the next insert of a new key grows it.
+    pub(crate) fn capacity(&self) -> usize {
+        if self.b == 0 {
+            BUCKET_CNT
+        } else if self.b as u32 >= usize::BITS - 4 {
+            usize::MAX
+        } else {
+            LOAD_FACTOR_NUM * (bucket_shift(self.b) / LOAD_FACTOR_DEN)
+        }
+    }
+
+    // ---- bucket memory ---------------------------------------------------
+
+    fn array_layout(n: usize) -> Result<Layout, AllocFailure> {
+        let size = n
+            .checked_mul(Bmap::<K, V>::SIZE)
+            .ok_or(AllocFailure::CapacityOverflow)?;
+        Layout::from_size_align(size, Bmap::<K, V>::ALIGN)
+            .map_err(|_| AllocFailure::CapacityOverflow)
+    }
+
+    /// Allocates 2^b zeroed buckets plus, for b >= 4, 2^(b-4) pool buckets.
+    /// Returns (base, total buckets, (pool start, pool end)).
+    ///
+    /// Zeroed memory is an array of empty buckets (`EMPTY_REST` = 0, null
+    /// overflow). `alloc_zeroed` lets the system allocator hand out fresh,
+    /// lazily-zeroed pages for large arrays, so allocating even a 300 MB
+    /// array costs microseconds; pages are touched as evacuation reaches them.
+    ///
+    /// Go: `makeBucketArray`.
+    #[cold]
+    fn make_bucket_array(b: u8) -> Result<(*mut u8, usize, (*mut u8, *mut u8)), AllocFailure> {
+        if b as u32 >= usize::BITS - 1 {
+            return Err(AllocFailure::CapacityOverflow);
+        }
+        let base_n = bucket_shift(b);
+        let mut n = base_n;
+        if b >= 4 {
+            n += bucket_shift(b - 4);
+        }
+        let layout = Self::array_layout(n)?;
+        // SAFETY: the layout has a non-zero size (n >= 1, SIZE >= 8 + ptr).
+        let p = unsafe { alloc_zeroed(layout) };
+        if p.is_null() {
+            return Err(AllocFailure::Alloc(layout));
+        }
+        let pool = if n > base_n {
+            // SAFETY: base_n < n, both in bounds of the allocation.
+            unsafe {
+                (
+                    p.add(base_n * Bmap::<K, V>::SIZE),
+                    p.add(n * Bmap::<K, V>::SIZE),
+                )
+            }
+        } else {
+            (ptr::null_mut(), ptr::null_mut())
+        };
+        Ok((p, n, pool))
+    }
+
+    fn alloc_or_abort(
+        r: Result<(*mut u8, usize, (*mut u8, *mut u8)), AllocFailure>,
+    ) -> (*mut u8, usize, (*mut u8, *mut u8)) {
+        match r {
+            Ok(v) => v,
+            Err(AllocFailure::Alloc(l)) => handle_alloc_error(l),
+            Err(AllocFailure::CapacityOverflow) => panic!("gomap: capacity overflow"),
+        }
+    }
+
+    /// Bucket `i` of the array at `base`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `base` is a bucket array of this map with more than `i` buckets.
+    #[inline(always)]
+    unsafe fn bucket_at(base: *mut u8, i: usize) -> *mut u8 {
+        // SAFETY: 1. the offset stays inside the allocation.
+        unsafe { base.add(i * Bmap::<K, V>::SIZE) }
+    }
+
+    /// The tophash word of bucket `b`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map.
+    #[inline(always)]
+    pub(crate) unsafe fn tophash_word(b: *mut u8) -> u64 {
+        // SAFETY: 1. the first 8 bytes of a bucket are its tophash array.
+        word(unsafe { ptr::read(b as *const [u8; 8]) })
+    }
+
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map and `i < 8`.
+    #[inline(always)]
+    pub(crate) unsafe fn top(b: *mut u8, i: usize) -> u8 {
+        debug_assert!(i < BUCKET_CNT);
+        // SAFETY: 1.
+        unsafe { *b.add(i) }
+    }
+
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map and `i < 8`.
+    #[inline(always)]
+    unsafe fn set_top(b: *mut u8, i: usize, top: u8) {
+        debug_assert!(i < BUCKET_CNT);
+        // SAFETY: 1.
+        unsafe { *b.add(i) = top }
+    }
+
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map.
+    #[inline(always)]
+    pub(crate) unsafe fn overflow(b: *mut u8) -> *mut u8 {
+        // SAFETY: 1. OVERFLOW is pointer-aligned within an aligned bucket.
+        unsafe { ptr::read(b.add(Bmap::<K, V>::OVERFLOW) as *const *mut u8) }
+    }
+
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map.
+    #[inline(always)]
+    unsafe fn set_overflow(b: *mut u8, ovf: *mut u8) {
+        // SAFETY: 1. as in `overflow`.
+        unsafe { ptr::write(b.add(Bmap::<K, V>::OVERFLOW) as *mut *mut u8, ovf) }
+    }
+
+    /// The key slot `i` of bucket `b` (the pointer cell when indirect).
+    ///
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map and `i < 8`.
+    #[inline(always)]
+    unsafe fn key_slot(b: *mut u8, i: usize) -> *mut u8 {
+        // SAFETY: 1.
+        unsafe { b.add(Bmap::<K, V>::KEYS + i * Bmap::<K, V>::KEY_SIZE) }
+    }
+
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map and `i < 8`.
+    #[inline(always)]
+    unsafe fn elem_slot(b: *mut u8, i: usize) -> *mut u8 {
+        // SAFETY: 1.
+        unsafe { b.add(Bmap::<K, V>::ELEMS + i * Bmap::<K, V>::ELEM_SIZE) }
+    }
+
+    /// Pointer to the key of slot `i` (following the indirection).
+    ///
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map, `i < 8`, and the slot is live (I1).
+    #[inline(always)]
+    pub(crate) unsafe fn key_ptr(b: *mut u8, i: usize) -> *mut K {
+        // SAFETY: 1.
+        let s = unsafe { Self::key_slot(b, i) };
+        if Bmap::<K, V>::INDIRECT_KEY {
+            // SAFETY: 1. a live indirect slot holds the pointer to its key.
+            unsafe { ptr::read(s as *const *mut K) }
+        } else {
+            s as *mut K
+        }
+    }
+
+    /// Pointer to the value of slot `i` (following the indirection).
+    ///
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map, `i < 8`, and the slot is live (I1).
+    #[inline(always)]
+    pub(crate) unsafe fn elem_ptr(b: *mut u8, i: usize) -> *mut V {
+        // SAFETY: 1.
+        let s = unsafe { Self::elem_slot(b, i) };
+        if Bmap::<K, V>::INDIRECT_ELEM {
+            // SAFETY: 1.
+            unsafe { ptr::read(s as *const *mut V) }
+        } else {
+            s as *mut V
+        }
+    }
+
+    /// Whether the allocation of the array at `base` with `cap` buckets holds `b`.
+    fn in_array(base: *mut u8, cap: usize, b: *mut u8) -> bool {
+        let start = base as usize;
+        (b as usize) >= start && (b as usize) < start + cap * Bmap::<K, V>::SIZE
+    }
+
+    /// Frees bucket `b`'s heap overflow buckets (not those in the array
+    /// `base`/`cap`) and cuts its chain.
+    ///
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of the array `base`/`cap` of this map.
+    /// 2. No live slot remains in the chain after `b` (or they were dropped).
+    unsafe fn free_chain(base: *mut u8, cap: usize, b: *mut u8) {
+        // SAFETY: 1.
+        let mut ovf = unsafe { Self::overflow(b) };
+        // SAFETY: 1.
+        unsafe { Self::set_overflow(b, ptr::null_mut()) };
+        while !ovf.is_null() {
+            // SAFETY: 1. every chain bucket is a bucket of this map.
+            let next = unsafe { Self::overflow(ovf) };
+            if !Self::in_array(base, cap, ovf) {
+                // SAFETY: I6: a bucket outside the array was allocated by
+                // `newoverflow` with the one-bucket layout; 2. nothing in it is live.
+                unsafe { dealloc(ovf, Self::one_bucket_layout()) };
+            }
+            ovf = next;
+        }
+    }
+
+    fn one_bucket_layout() -> Layout {
+        // SAFETY: SIZE is a non-zero multiple of ALIGN, a power of two.
+        unsafe { Layout::from_size_align_unchecked(Bmap::<K, V>::SIZE, Bmap::<K, V>::ALIGN) }
+    }
+
+    /// Links a new overflow bucket after `b`, from the pool if it has one.
+    ///
+    /// Go: `(*hmap).newoverflow`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `b` is the last bucket of a chain of the current array.
+    #[cold]
+    unsafe fn newoverflow(&mut self, b: *mut u8) -> *mut u8 {
+        let ovf = if !self.next_overflow.is_null() && self.next_overflow != self.pool_end {
+            let o = self.next_overflow;
+            // SAFETY: o < pool_end, so o + SIZE <= pool_end, in the allocation.
+            self.next_overflow = unsafe { o.add(Bmap::<K, V>::SIZE) };
+            o
+        } else {
+            let layout = Self::one_bucket_layout();
+            // SAFETY: non-zero size.
+            let o = unsafe { alloc_zeroed(layout) };
+            if o.is_null() {
+                handle_alloc_error(layout);
+            }
+            o
+        };
+        self.incrnoverflow();
+        // SAFETY: 1.
+        unsafe { Self::set_overflow(b, ovf) };
+        ovf
+    }
+
+    /// Go: `(*hmap).incrnoverflow`: exact below B = 16, then incremented with
+    /// probability 1/2^(B-15), so that it approximates the count/2^(B-15).
+    fn incrnoverflow(&mut self) {
+        if self.b < 16 {
+            self.noverflow = self.noverflow.wrapping_add(1);
+            return;
+        }
+        let mask = (1u32 << (self.b - 15).min(31)) - 1;
+        if gocore::rand::fastrand() & mask == 0 {
+            self.noverflow = self.noverflow.wrapping_add(1);
+        }
+    }
+
+    // ---- lookup ------------------------------------------------------------
+
+    /// The head of the chain an entry with `hash` lives in (I3).
+    ///
+    /// Go: the bucket selection of `mapaccess1`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `self.buckets` is non-null.
+    #[inline(always)]
+    unsafe fn chain_for(&self, hash: u64) -> *mut u8 {
+        let m = bucket_shift(self.b) - 1;
+        // SAFETY: 1; the index is masked to the array.
+        let b = unsafe { Self::bucket_at(self.buckets, hash as usize & m) };
+        if self.growing() {
+            // SAFETY: growing, so oldbuckets has noldbuckets() buckets.
+            let old =
+                unsafe { Self::bucket_at(self.oldbuckets, hash as usize & self.oldbucketmask()) };
+            // SAFETY: old is a bucket.
+            if !is_evacuated(unsafe { Self::top(old, 0) }) {
+                return old;
+            }
+        }
+        b
+    }
+
+    /// Finds the slot of the key with `hash` for which `eq` holds.
+    ///
+    /// Go: `mapaccess2` (reads never move data).
+    #[inline]
+    pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Slot> {
+        if self.count == 0 {
+            return None;
+        }
+        // SAFETY: count > 0 implies an array exists.
+        let head = unsafe { self.chain_for(hash) };
+        let top = tophash::tophash(hash);
+        let mut b = head;
+        loop {
+            // SAFETY: b is a bucket of a chain of this map.
+            let w = unsafe { Self::tophash_word(b) };
+            for i in match_byte(w, top) {
+                // SAFETY: tophash == top >= MIN_TOP_HASH: live (I1).
+                if eq(unsafe { &*Self::key_ptr(b, i) }) {
+                    return Some(Slot { head, b, i });
+                }
+            }
+            if has_empty_rest(w) {
+                return None; // I2: nothing further down the chain.
+            }
+            // SAFETY: b is a bucket.
+            b = unsafe { Self::overflow(b) };
+            if b.is_null() {
+                return None;
+            }
+        }
+    }
+
+    /// Shared references to a live slot's key and value.
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a live slot of this map, and no `&mut` to it exists while the result lives.
+    #[inline(always)]
+    pub(crate) unsafe fn refs(&self, s: Slot) -> (&K, &V) {
+        // SAFETY: 1.
+        unsafe { (&*Self::key_ptr(s.b, s.i), &*Self::elem_ptr(s.b, s.i)) }
+    }
+
+    /// A shared key and a mutable value of a live slot.
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a live slot of this map, and no other reference to its value
+    ///    exists while the result lives.
+    #[inline(always)]
+    pub(crate) unsafe fn refs_mut(&mut self, s: Slot) -> (&K, &mut V) {
+        // SAFETY: 1.
+        unsafe { (&*Self::key_ptr(s.b, s.i), &mut *Self::elem_ptr(s.b, s.i)) }
+    }
+
+    // ---- assign ------------------------------------------------------------
+
+    /// The write-intent lookup of `mapassign`: allocates the first bucket,
+    /// runs `growWork` while growing, then walks the chain remembering the
+    /// first empty slot.
+    ///
+    /// Go: `mapassign` up to "Did not find mapping for key".
+    #[inline]
+    pub(crate) fn find_for_insert(
+        &mut self,
+        hash: u64,
+        mut eq: impl FnMut(&K) -> bool,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Found {
+        if self.buckets.is_null() {
+            self.alloc_first_bucket();
+        }
+        let bucket = hash as usize & (bucket_shift(self.b) - 1);
+        if self.growing() {
+            self.grow_work(bucket, &hasher);
+        }
+        // SAFETY: the array exists; the index is masked. After growWork the
+        // old bucket is evacuated, so the entry lives in the new chain (I3).
+        let head = unsafe { Self::bucket_at(self.buckets, bucket) };
+        let top = tophash::tophash(hash);
+        let mut empty = None;
+        let mut b = head;
+        loop {
+            // SAFETY: b is a bucket of the chain.
+            let w = unsafe { Self::tophash_word(b) };
+            if empty.is_none() {
+                if let Some(i) = match_empty(w).lowest() {
+                    empty = Some(Slot { head, b, i });
+                }
+            }
+            for i in match_byte(w, top) {
+                // SAFETY: live slot (I1).
+                if eq(unsafe { &*Self::key_ptr(b, i) }) {
+                    return Found::Occupied(Slot { head, b, i });
+                }
+            }
+            if has_empty_rest(w) {
+                break;
+            }
+            // SAFETY: b is a bucket.
+            let ovf = unsafe { Self::overflow(b) };
+            if ovf.is_null() {
+                break;
+            }
+            b = ovf;
+        }
+        Found::Vacant(InsertPos {
+            empty,
+            head,
+            last: b,
+        })
+    }
+
+    #[cold]
+    fn alloc_first_bucket(&mut self) {
+        // Go: `h.buckets = newobject(t.bucket)` — B is 0 here.
+        let (base, cap, pool) = Self::alloc_or_abort(Self::make_bucket_array(self.b));
+        self.buckets = base;
+        self.buckets_cap = cap;
+        self.next_overflow = pool.0;
+        self.pool_end = pool.1;
+    }
+
+    /// Inserts a key known to be absent, at `pos` from [`Self::find_for_insert`]
+    /// with the same `hash`, growing first if Go would.
+    ///
+    /// Go: `mapassign` from "Did not find mapping for key".
+    ///
+    /// # Safety
+    ///
+    /// 1. `pos` came from `find_for_insert(hash, ..)` on this map with no
+    ///    mutation since, and the key is not in the map.
+    #[inline]
+    pub(crate) unsafe fn insert_new(
+        &mut self,
+        hash: u64,
+        pos: InsertPos,
+        k: K,
+        v: V,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Slot {
+        let slot = if !self.growing()
+            && (over_load_factor(self.count + 1, self.b)
+                || too_many_overflow_buckets(self.noverflow, self.b))
+        {
+            self.grow_for_insert(hash, &hasher)
+        } else {
+            match pos.empty {
+                Some(s) => s,
+                None => {
+                    // SAFETY: 1. `last` is the last bucket of the chain.
+                    let b = unsafe { self.newoverflow(pos.last) };
+                    Slot {
+                        head: pos.head,
+                        b,
+                        i: 0,
+                    }
+                }
+            }
+        };
+        // SAFETY: the slot is empty (I1), so writing does not overwrite a live entry.
+        unsafe { self.write_slot(slot, tophash::tophash(hash), k, v) };
+        self.count += 1;
+        slot
+    }
+
+    /// Starts a grow and finds the insert slot again (Go's `goto again`).
+    #[cold]
+    #[inline(never)]
+    fn grow_for_insert(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) -> Slot {
+        self.hash_grow();
+        let bucket = hash as usize & (bucket_shift(self.b) - 1);
+        self.grow_work(bucket, hasher);
+        // SAFETY: the array exists; index masked.
+        let head = unsafe { Self::bucket_at(self.buckets, bucket) };
+        let mut b = head;
+        loop {
+            // SAFETY: chain bucket.
+            let w = unsafe { Self::tophash_word(b) };
+            if let Some(i) = match_empty(w).lowest() {
+                return Slot { head, b, i };
+            }
+            // SAFETY: chain bucket.
+            let ovf = unsafe { Self::overflow(b) };
+            if ovf.is_null() {
+                // SAFETY: b ends the chain.
+                let nb = unsafe { self.newoverflow(b) };
+                return Slot { head, b: nb, i: 0 };
+            }
+            b = ovf;
+        }
+    }
+
+    /// Writes an entry into an empty slot.
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is an empty slot of this map.
+    #[inline(always)]
+    unsafe fn write_slot(&mut self, s: Slot, top: u8, k: K, v: V) {
+        // SAFETY: 1.
+        let ks = unsafe { Self::key_slot(s.b, s.i) };
+        // SAFETY: 1.
+        let es = unsafe { Self::elem_slot(s.b, s.i) };
+        if Bmap::<K, V>::INDIRECT_KEY {
+            // SAFETY: the slot is a pointer cell (pointer-aligned: KEYS and
+            // KEY_SIZE are multiples of the pointer alignment).
+            unsafe { ptr::write(ks as *mut *mut K, Box::into_raw(Box::new(k))) };
+        } else {
+            // SAFETY: the slot is K-aligned and K-sized.
+            unsafe { ptr::write(ks as *mut K, k) };
+        }
+        if Bmap::<K, V>::INDIRECT_ELEM {
+            // SAFETY: as for the key.
+            unsafe { ptr::write(es as *mut *mut V, Box::into_raw(Box::new(v))) };
+        } else {
+            // SAFETY: as for the key.
+            unsafe { ptr::write(es as *mut V, v) };
+        }
+        // SAFETY: 1.
+        unsafe { Self::set_top(s.b, s.i, top) };
+    }
+
+    /// Moves the entry out of a live slot without touching the tophash.
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a live slot; the caller marks it empty before anything can
+    ///    read it again.
+    #[inline(always)]
+    unsafe fn read_slot(s: Slot) -> (K, V) {
+        // SAFETY: 1.
+        let k = unsafe { ptr::read(Self::key_ptr(s.b, s.i)) };
+        // SAFETY: 1.
+        let v = unsafe { ptr::read(Self::elem_ptr(s.b, s.i)) };
+        if Bmap::<K, V>::INDIRECT_KEY {
+            // SAFETY: 1. the box holding the key, its content moved out above.
+            unsafe { dealloc(Self::key_ptr(s.b, s.i) as *mut u8, Layout::new::<K>()) };
+        }
+        if Bmap::<K, V>::INDIRECT_ELEM {
+            // SAFETY: as for the key.
+            unsafe { dealloc(Self::elem_ptr(s.b, s.i) as *mut u8, Layout::new::<V>()) };
+        }
+        (k, v)
+    }
+
+    // ---- delete ------------------------------------------------------------
+
+    /// Runs `growWork` for the bucket `hash` maps to, as every Go delete does.
+    ///
+    /// Go: the start of `mapdelete`.
+    #[inline]
+    pub(crate) fn prepare_remove(&mut self, hash: u64, hasher: impl Fn(&K) -> u64) {
+        if self.count != 0 && self.growing() {
+            let bucket = hash as usize & (bucket_shift(self.b) - 1);
+            self.grow_work(bucket, &hasher);
+        }
+    }
+
+    /// Removes the entry at a live slot, fixing up `emptyRest` marks.
+    ///
+    /// Go: `mapdelete` from "Only clear key if there are pointers in it".
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a live slot of this map found since the last mutation.
+    pub(crate) unsafe fn remove_at(&mut self, s: Slot) -> (K, V) {
+        // SAFETY: 1.
+        let kv = unsafe { Self::read_slot(s) };
+        // SAFETY: 1.
+        unsafe { Self::mark_deleted(s) };
+        self.count -= 1;
+        kv
+    }
+
+    /// Marks a slot `emptyOne`, and turns it plus the run of `emptyOne`
+    /// slots before it into `emptyRest` when nothing follows (I2).
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a slot of this map whose entry was moved out.
+    unsafe fn mark_deleted(s: Slot) {
+        let (mut b, mut i) = (s.b, s.i);
+        // SAFETY: 1.
+        unsafe { Self::set_top(b, i, EMPTY_ONE) };
+        // If the bucket now ends in a bunch of emptyOne states, change those
+        // to emptyRest states.
+        // SAFETY: 1; b is a bucket, i < 8.
+        let last = unsafe {
+            if i == BUCKET_CNT - 1 {
+                let o = Self::overflow(b);
+                o.is_null() || Self::top(o, 0) == EMPTY_REST
+            } else {
+                Self::top(b, i + 1) == EMPTY_REST
+            }
+        };
+        if !last {
+            return;
+        }
+        loop {
+            // SAFETY: b is a chain bucket, i < 8.
+            unsafe { Self::set_top(b, i, EMPTY_REST) };
+            if i == 0 {
+                if b == s.head {
+                    break; // beginning of initial bucket, we're done.
+                }
+                // Find previous bucket, continue at its last entry.
+                let c = b;
+                b = s.head;
+                // SAFETY: c is in the chain starting at head, so the walk ends.
+                while unsafe { Self::overflow(b) } != c {
+                    // SAFETY: chain bucket.
+                    b = unsafe { Self::overflow(b) };
+                }
+                i = BUCKET_CNT - 1;
+            } else {
+                i -= 1;
+            }
+            // SAFETY: chain bucket.
+            if unsafe { Self::top(b, i) } != EMPTY_ONE {
+                break;
+            }
+        }
+    }
+
+    /// Moves the entry out of a live slot, marking it `EMPTY_ONE` (no
+    /// `emptyRest` fix-up: for draining walks that end in [`Self::clear`] or
+    /// a drop).
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a live slot of this map.
+    pub(crate) unsafe fn take_at(&mut self, s: Slot) -> (K, V) {
+        // SAFETY: 1.
+        let kv = unsafe { Self::read_slot(s) };
+        // SAFETY: 1.
+        unsafe { Self::set_top(s.b, s.i, EMPTY_ONE) };
+        self.count -= 1;
+        kv
+    }
+
+    /// The tophash bytes of every chain of the current (`old == false`) or
+    /// old array: one `Vec` of 8-byte rows per bucket, head first.
+    pub(crate) fn dump(&self, old: bool) -> alloc::vec::Vec<alloc::vec::Vec<[u8; 8]>> {
+        let (base, n) = if old {
+            (
+                self.oldbuckets,
+                if self.growing() {
+                    self.noldbuckets()
+                } else {
+                    0
+                },
+            )
+        } else {
+            (
+                self.buckets,
+                if self.buckets.is_null() {
+                    0
+                } else {
+                    bucket_shift(self.b)
+                },
+            )
+        };
+        let mut out = alloc::vec::Vec::with_capacity(n);
+        for bi in 0..n {
+            let mut chain = alloc::vec::Vec::new();
+            // SAFETY: bi < n buckets of the array.
+            let mut b = unsafe { Self::bucket_at(base, bi) };
+            while !b.is_null() {
+                // SAFETY: chain bucket.
+                chain.push(unsafe { ptr::read(b as *const [u8; 8]) });
+                // SAFETY: chain bucket.
+                b = unsafe { Self::overflow(b) };
+            }
+            out.push(chain);
+        }
+        out
+    }
+
+    // ---- clear / drop --------------------------------------------------------
+
+    /// Drops every live entry and frees all memory but the current array,
+    /// which is zeroed for reuse (B is kept, the grow state dropped).
+    ///
+    /// Go: `mapclear`. If a `Drop` panics, the remaining entries are still
+    /// dropped and the map is left empty.
+    pub(crate) fn clear(&mut self) {
+        self.drop_entries();
+        if self.buckets.is_null() {
+            return;
+        }
+        if !self.oldbuckets.is_null() {
+            // SAFETY: entries dropped; the old array is ours.
+            unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets()) };
+            self.oldbuckets = ptr::null_mut();
+            self.old_cap = 0;
+        }
+        let n = bucket_shift(self.b);
+        for i in 0..n {
+            // SAFETY: i < 2^B; entries already dropped.
+            unsafe {
+                Self::free_chain(
+                    self.buckets,
+                    self.buckets_cap,
+                    Self::bucket_at(self.buckets, i),
+                )
+            };
+        }
+        // SAFETY: the whole allocation belongs to the array.
+        unsafe { ptr::write_bytes(self.buckets, 0, self.buckets_cap * Bmap::<K, V>::SIZE) };
+        if self.buckets_cap > n {
+            // SAFETY: inside the allocation.
+            unsafe {
+                self.next_overflow = Self::bucket_at(self.buckets, n);
+                self.pool_end = Self::bucket_at(self.buckets, self.buckets_cap);
+            }
+        }
+        self.flags &= !SAME_SIZE_GROW;
+        self.noverflow = 0;
+        self.nevacuate = 0;
+        self.count = 0;
+    }
+
+    /// Drops every live entry, marking each slot `EMPTY_ONE` before its
+    /// drop runs. A panicking drop leaves a consistent map; a guard drops
+    /// the rest during unwinding.
+    fn drop_entries(&mut self) {
+        if self.count == 0
+            || (!core::mem::needs_drop::<K>()
+                && !core::mem::needs_drop::<V>()
+                && !Bmap::<K, V>::INDIRECT_KEY
+                && !Bmap::<K, V>::INDIRECT_ELEM)
+        {
+            self.count = 0;
+            return;
+        }
+        let mut guard = gocore::scopeguard::guard(self, |m| {
+            // Only reached while unwinding from a Drop (or after success,
+            // where it finds nothing left).
+            m.drop_entries_inner();
+        });
+        guard.drop_entries_inner();
+        let m = gocore::scopeguard::ScopeGuard::into_inner(guard);
+        m.count = 0;
+    }
+
+    fn drop_entries_inner(&mut self) {
+        let arrays = [
+            (self.buckets, bucket_shift(self.b)),
+            (
+                self.oldbuckets,
+                if self.growing() {
+                    self.noldbuckets()
+                } else {
+                    0
+                },
+            ),
+        ];
+        for (base, n) in arrays {
+            if base.is_null() {
+                continue;
+            }
+            for bi in 0..n {
+                // SAFETY: bi < n buckets of this array.
+                let mut b = unsafe { Self::bucket_at(base, bi) };
+                while !b.is_null() {
+                    for i in 0..BUCKET_CNT {
+                        // SAFETY: chain bucket, i < 8.
+                        if is_live(unsafe { Self::top(b, i) }) {
+                            let s = Slot { head: b, b, i };
+                            // SAFETY: live slot; marked empty before the drop runs.
+                            unsafe { Self::set_top(b, i, EMPTY_ONE) };
+                            self.count -= 1;
+                            // SAFETY: the slot was live; its entry is dropped once.
+                            drop(unsafe { Self::read_slot(s) });
+                        }
+                    }
+                    // SAFETY: chain bucket.
+                    b = unsafe { Self::overflow(b) };
+                }
+            }
+        }
+    }
+
+    /// Frees an array: heap overflow buckets of its first `n` chains, then
+    /// the allocation.
+    ///
+    /// # Safety
+    ///
+    /// 1. `base`/`cap` is an array of this map with `n` chains and no live
+    ///    entries; nothing uses it afterwards.
+    unsafe fn free_array(&mut self, base: *mut u8, cap: usize, n: usize) {
+        for i in 0..n {
+            // SAFETY: 1.
+            unsafe { Self::free_chain(base, cap, Self::bucket_at(base, i)) };
+        }
+        let layout = Self::array_layout(cap).expect("layout was valid at allocation");
+        // SAFETY: 1. allocated by make_bucket_array with this layout.
+        unsafe { dealloc(base, layout) };
+    }
+
+    /// Drops everything and frees all memory.
+    fn free_all(&mut self) {
+        self.drop_entries();
+        if !self.oldbuckets.is_null() {
+            // SAFETY: no live entries remain.
+            unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets()) };
+            self.oldbuckets = ptr::null_mut();
+        }
+        if !self.buckets.is_null() {
+            // SAFETY: no live entries remain.
+            unsafe { self.free_array(self.buckets, self.buckets_cap, bucket_shift(self.b)) };
+            self.buckets = ptr::null_mut();
+        }
+    }
+
+    /// Rebuilds the map with 2^`new_b` buckets, moving every entry now.
+    /// Only for an explicit `reserve`; inserts never do this.
+    ///
+    /// On failure the map is unchanged.
+    pub(crate) fn rebuild(
+        &mut self,
+        new_b: u8,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Result<(), AllocFailure> {
+        // Hash everything first: a panicking Hash then leaves the map untouched.
+        let (base, cap, pool) = Self::make_bucket_array(new_b)?;
+        let mut fresh = RawMap::<K, V> {
+            b: new_b,
+            buckets: base,
+            buckets_cap: cap,
+            next_overflow: pool.0,
+            pool_end: pool.1,
+            ..Self::new()
+        };
+        let mut hashes = alloc::vec::Vec::new();
+        if hashes.try_reserve_exact(self.count).is_err() {
+            let l = Layout::array::<u64>(self.count).map_err(|_| AllocFailure::CapacityOverflow)?;
+            return Err(AllocFailure::Alloc(l));
+        }
+        let mut it = iter::PhysIter::new();
+        while let Some(s) = it.next(self) {
+            // SAFETY: live slot.
+            hashes.push(hasher(unsafe { &*Self::key_ptr(s.b, s.i) }));
+        }
+        let mut it = iter::PhysIter::new();
+        let mut n = 0;
+        while let Some(s) = it.next(self) {
+            let h = hashes[n];
+            n += 1;
+            // SAFETY: live slot, moved into `fresh` and marked empty here;
+            // no user code runs between.
+            let (k, v) = unsafe { Self::read_slot(s) };
+            // SAFETY: s is a slot of self.
+            unsafe { Self::set_top(s.b, s.i, EMPTY_ONE) };
+            self.count -= 1;
+            fresh.push_unique_nogrow(h, k, v);
+        }
+        // Only the memory is left.
+        let old = core::mem::replace(self, fresh);
+        drop(old);
+        Ok(())
+    }
+
+    /// Appends an absent key to its chain without any growth checks.
+    fn push_unique_nogrow(&mut self, hash: u64, k: K, v: V) {
+        // SAFETY: the array exists, we are not growing.
+        let head =
+            unsafe { Self::bucket_at(self.buckets, hash as usize & (bucket_shift(self.b) - 1)) };
+        let mut b = head;
+        let slot = loop {
+            // SAFETY: chain bucket.
+            if let Some(i) = match_empty(unsafe { Self::tophash_word(b) }).lowest() {
+                break Slot { head, b, i };
+            }
+            // SAFETY: chain bucket.
+            let o = unsafe { Self::overflow(b) };
+            if o.is_null() {
+                // SAFETY: b ends the chain.
+                let nb = unsafe { self.newoverflow(b) };
+                break Slot { head, b: nb, i: 0 };
+            }
+            b = o;
+        };
+        // SAFETY: empty slot.
+        unsafe { self.write_slot(slot, tophash::tophash(hash), k, v) };
+        self.count += 1;
+    }
+
+    /// A deep copy with the same shape: same B, same grow state, every
+    /// entry cloned into the same slot. If a `Clone` panics, the partial copy
+    /// is dropped (entries cloned so far are dropped, memory freed).
+    pub(crate) fn clone_with(&self, clone_kv: impl Fn(&K, &V) -> (K, V)) -> Self {
+        let mut out = Self::new();
+        out.b = self.b;
+        out.flags = self.flags;
+        out.noverflow = self.noverflow;
+        out.nevacuate = self.nevacuate;
+        if self.buckets.is_null() {
+            return out;
+        }
+        // The arrays first, zeroed: a partial copy is always droppable.
+        let layout = Self::array_layout(self.buckets_cap).expect("valid layout");
+        // SAFETY: non-zero size.
+        out.buckets = unsafe { alloc_zeroed(layout) };
+        if out.buckets.is_null() {
+            handle_alloc_error(layout);
+        }
+        out.buckets_cap = self.buckets_cap;
+        if !self.next_overflow.is_null() {
+            let off = (self.next_overflow as usize) - (self.buckets as usize);
+            let end = (self.pool_end as usize) - (self.buckets as usize);
+            // SAFETY: same offsets inside an allocation of the same size.
+            unsafe {
+                out.next_overflow = out.buckets.add(off);
+                out.pool_end = out.buckets.add(end);
+            }
+        }
+        if self.growing() {
+            let layout = Self::array_layout(self.old_cap).expect("valid layout");
+            // SAFETY: non-zero size.
+            let p = unsafe { alloc_zeroed(layout) };
+            if p.is_null() {
+                handle_alloc_error(layout);
+            }
+            out.oldbuckets = p;
+            out.old_cap = self.old_cap;
+        }
+        let arrays = [
+            (
+                self.buckets,
+                self.buckets_cap,
+                out.buckets,
+                bucket_shift(self.b),
+            ),
+            (
+                self.oldbuckets,
+                self.old_cap,
+                out.oldbuckets,
+                if self.growing() {
+                    self.noldbuckets()
+                } else {
+                    0
+                },
+            ),
+        ];
+        for (src_base, src_cap, dst_base, n) in arrays {
+            for bi in 0..n {
+                // SAFETY: bi < n buckets in both arrays.
+                let (mut sb, mut db) =
+                    unsafe { (Self::bucket_at(src_base, bi), Self::bucket_at(dst_base, bi)) };
+                loop {
+                    for i in 0..BUCKET_CNT {
+                        // SAFETY: chain buckets, i < 8.
+                        let top = unsafe { Self::top(sb, i) };
+                        if is_live(top) {
+                            // SAFETY: live slot of self.
+                            let (k, v) =
+                                unsafe { (&*Self::key_ptr(sb, i), &*Self::elem_ptr(sb, i)) };
+                            let (k, v) = clone_kv(k, v);
+                            // SAFETY: db's slot i is still empty (zeroed).
+                            unsafe { out.write_slot(Slot { head: db, b: db, i }, top, k, v) };
+                            out.count += 1;
+                        } else {
+                            // SAFETY: chain bucket.
+                            unsafe { Self::set_top(db, i, top) };
+                        }
+                    }
+                    // SAFETY: chain bucket.
+                    let so = unsafe { Self::overflow(sb) };
+                    if so.is_null() {
+                        break;
+                    }
+                    let dn = if Self::in_array(src_base, src_cap, so) {
+                        let off = (so as usize) - (src_base as usize);
+                        // SAFETY: same offset in a same-sized allocation.
+                        unsafe { dst_base.add(off) }
+                    } else {
+                        let l = Self::one_bucket_layout();
+                        // SAFETY: non-zero size.
+                        let p = unsafe { alloc_zeroed(l) };
+                        if p.is_null() {
+                            handle_alloc_error(l);
+                        }
+                        p
+                    };
+                    // SAFETY: db is a bucket of out.
+                    unsafe { Self::set_overflow(db, dn) };
+                    sb = so;
+                    db = dn;
+                }
+            }
+        }
+        debug_assert_eq!(out.count, self.count);
+        out
+    }
+}
+
+impl<K, V> Drop for RawMap<K, V> {
+    fn drop(&mut self) {
+        self.free_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hint_table_matches_go() {
+        // spec/map.md: make(map, hint) picks this B.
+        let table: [(usize, usize, u8); 7] = [
+            (0, 8, 0),
+            (9, 13, 1),
+            (14, 26, 2),
+            (27, 52, 3),
+            (53, 104, 4),
+            (105, 208, 5),
+            (209, 416, 6),
+        ];
+        for (lo, hi, b) in table {
+            for h in lo..=hi {
+                assert_eq!(b_for_hint(h), b, "hint {h}");
+            }
+        }
+    }
+
+    #[test]
+    fn overflow_threshold_caps_at_2_pow_15() {
+        assert!(!too_many_overflow_buckets(15, 4));
+        assert!(too_many_overflow_buckets(16, 4));
+        assert!(!too_many_overflow_buckets(32767, 15));
+        assert!(too_many_overflow_buckets(32768, 15));
+        assert!(too_many_overflow_buckets(32768, 20));
+        assert!(!too_many_overflow_buckets(32767, 40));
+    }
+
+    #[test]
+    fn load_factor_is_6_5() {
+        assert!(!over_load_factor(8, 0));
+        assert!(over_load_factor(9, 0));
+        assert!(!over_load_factor(13, 1));
+        assert!(over_load_factor(14, 1));
+        assert!(!over_load_factor(6656, 10));
+        assert!(over_load_factor(6657, 10));
+    }
+
+    #[test]
+    fn huge_hints_are_treated_as_zero() {
+        let m = RawMap::<u64, u64>::with_hint(usize::MAX).unwrap();
+        assert_eq!(m.b(), 0);
+    }
+
+    #[test]
+    fn preallocated_pool_from_b_4() {
+        let m = RawMap::<u64, u64>::with_hint(53).unwrap();
+        assert_eq!(m.b(), 4);
+        assert_eq!(m.buckets_cap, 17);
+        let m = RawMap::<u64, u64>::with_hint(27).unwrap();
+        assert_eq!(m.buckets_cap, 8);
+        assert!(m.next_overflow.is_null());
+    }
+}
