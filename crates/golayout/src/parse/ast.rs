@@ -1,0 +1,189 @@
+//! The syntax tree of the parts of a Go file that decide layouts.
+//!
+//! Only declarations that matter are kept: the package clause, imports, type
+//! declarations (with their struct fields), constant declarations (for array
+//! lengths) and the names of fields used with 64-bit `sync/atomic` calls.
+//! Function bodies and variable initialisers are skipped token-wise.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+pub use super::lexer::Pos;
+
+/// A parsed Go file.
+///
+/// ```
+/// let f = golayout::parse::parse_file("package p\nimport s \"sync\"\ntype T struct{ m s.Mutex }").unwrap();
+/// assert_eq!((f.package.as_str(), f.imports[0].name.as_deref()), ("p", Some("s")));
+/// assert_eq!(f.types[0].name, "T");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct File {
+    /// The package name.
+    pub package: String,
+    /// `//go:build` expression, if any (or `// +build` lines joined with `&&`).
+    pub build: Option<String>,
+    /// Imports.
+    pub imports: Vec<Import>,
+    /// Type declarations, in source order.
+    pub types: Vec<TypeDecl>,
+    /// Constant declarations, in source order, with implicit repetition expanded.
+    pub consts: Vec<ConstDecl>,
+    /// Field names passed by address to 64-bit `sync/atomic` functions
+    /// (`atomic.AddInt64(&x.n, 1)` records `n`).
+    pub atomic_fields: Vec<String>,
+}
+
+/// `import name "path"`.
+#[derive(Clone, Debug)]
+pub struct Import {
+    /// The explicit name (`.`, `_` or an alias), if any.
+    pub name: Option<String>,
+    /// The import path.
+    pub path: String,
+    /// Where.
+    pub pos: Pos,
+}
+
+/// `type Name[TypeParams] Type` or `type Name = Type`.
+#[derive(Clone, Debug)]
+pub struct TypeDecl {
+    /// Name.
+    pub name: String,
+    /// Where the name is.
+    pub pos: Pos,
+    /// Whether it declares type parameters (a generic type).
+    pub generic: bool,
+    /// The type parameters' names, if generic.
+    pub params: Vec<String>,
+    /// Whether it is an alias (`=`).
+    pub alias: bool,
+    /// The type.
+    pub ty: TypeExpr,
+}
+
+/// A type expression.
+#[derive(Clone, Debug)]
+pub enum TypeExpr {
+    /// `name` or `pkg.name`.
+    Name {
+        /// The package qualifier.
+        pkg: Option<String>,
+        /// The name.
+        name: String,
+        /// Where.
+        pos: Pos,
+    },
+    /// `Base[Args]`: a generic instantiation.
+    Inst {
+        /// The generic type.
+        base: Box<TypeExpr>,
+        /// Type arguments.
+        args: Vec<TypeExpr>,
+    },
+    /// `*T`
+    Pointer(Box<TypeExpr>),
+    /// `[]T`
+    Slice(Box<TypeExpr>),
+    /// `[N]T`
+    Array(Box<Expr>, Box<TypeExpr>),
+    /// `map[K]V`
+    Map(Box<TypeExpr>, Box<TypeExpr>),
+    /// `chan T` (0), `chan<- T` (1), `<-chan T` (2)
+    Chan(u8, Box<TypeExpr>),
+    /// A function type; the text is its source.
+    Func(String),
+    /// An interface type; the text is its method/embedding list.
+    Interface(String),
+    /// `struct{...}`
+    Struct(Vec<FieldDecl>),
+}
+
+/// A field declaration: `a, b T "tag"` or embedded `T` / `*T`.
+#[derive(Clone, Debug)]
+pub struct FieldDecl {
+    /// Names; empty for an embedded field.
+    pub names: Vec<String>,
+    /// The type (for `*T` embedding, the pointer type).
+    pub ty: TypeExpr,
+    /// The tag's source text, if any.
+    pub tag: Option<String>,
+    /// Where.
+    pub pos: Pos,
+    /// Whether a comment on or just above the field mentions "atomic".
+    pub atomic_comment: bool,
+}
+
+/// One constant: `Name [Type] = Expr` with its `iota`.
+#[derive(Clone, Debug)]
+pub struct ConstDecl {
+    /// Name.
+    pub name: String,
+    /// Where.
+    pub pos: Pos,
+    /// Declared type, if any.
+    pub ty: Option<TypeExpr>,
+    /// Value expression (after implicit repetition); `None` if missing.
+    pub value: Option<Expr>,
+    /// The value of `iota` for this spec.
+    pub iota: i64,
+}
+
+/// A (constant) expression.
+#[derive(Clone, Debug)]
+pub enum Expr {
+    /// An integer literal's value (`None` if it overflows 128 bits).
+    Int(Option<i128>, Pos),
+    /// A string literal's decoded length in bytes (`None` if undecodable).
+    Str(Option<u64>, Pos),
+    /// A rune literal's value.
+    Char(Option<i128>, Pos),
+    /// `name` or `pkg.name`.
+    Name {
+        /// The package qualifier.
+        pkg: Option<String>,
+        /// The name.
+        name: String,
+        /// Where.
+        pos: Pos,
+    },
+    /// Unary `op x`.
+    Unary(&'static str, Box<Expr>, Pos),
+    /// Binary `x op y`.
+    Binary(&'static str, Box<Expr>, Box<Expr>, Pos),
+    /// `f(args)`: a conversion or a builtin such as `len` or `unsafe.Sizeof`.
+    Call(Box<Expr>, Vec<Expr>, Pos),
+    /// A composite literal `T{...}` (its type only; used by `unsafe.Sizeof(T{})`).
+    Composite(Box<TypeExpr>, Pos),
+    /// `T{...}.f`: a field of a composite literal (for `len(T{}.arr)`).
+    FieldOf(Box<TypeExpr>, String, Pos),
+    /// A type used as an operand (`[]byte` in `len([]byte("x"))`…); unsupported in constants.
+    Type(Box<TypeExpr>, Pos),
+    /// Something a constant cannot be (float literal, index, composite literal…).
+    Unsupported(&'static str, Pos),
+}
+
+impl Expr {
+    /// The expression's position.
+    ///
+    /// ```
+    /// let f = golayout::parse::parse_file("package p\nconst N = 1 << 3").unwrap();
+    /// assert_eq!(f.consts[0].value.as_ref().unwrap().pos().col, 13);
+    /// ```
+    pub fn pos(&self) -> Pos {
+        match self {
+            Expr::Int(_, p)
+            | Expr::Str(_, p)
+            | Expr::Char(_, p)
+            | Expr::Unary(_, _, p)
+            | Expr::Binary(_, _, _, p)
+            | Expr::Call(_, _, p)
+            | Expr::Type(_, p)
+            | Expr::Composite(_, p)
+            | Expr::FieldOf(_, _, p)
+            | Expr::Unsupported(_, p) => *p,
+            Expr::Name { pos, .. } => *pos,
+        }
+    }
+}

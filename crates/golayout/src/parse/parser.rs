@@ -1,0 +1,1210 @@
+//! A recursive-descent parser for the declarations that decide layouts.
+//!
+//! It follows the Go spec's grammar for `SourceFile`, `ImportDecl`,
+//! `TypeDecl`, `ConstDecl` and every `Type` form, and skips `var` and `func`
+//! declarations by bracket matching over tokens (bodies need not be
+//! understood: string, rune and comment contents were already consumed by the
+//! lexer, so counting `(`, `[` and `{` is exact). Recursion depth is capped
+//! ([`MAX_DEPTH`]) so hostile input cannot overflow the stack, and every loop
+//! consumes a token, so parsing is linear in the number of tokens.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::ast::*;
+use super::lexer::{lex, Comment, ParseError, Tok, Token};
+
+/// Deepest nesting of types/expressions accepted (gc itself has no limit, but
+/// real code never comes close).
+pub const MAX_DEPTH: u32 = 100;
+
+const ATOMIC64: [&str; 10] = [
+    "AddInt64",
+    "AddUint64",
+    "LoadInt64",
+    "LoadUint64",
+    "StoreInt64",
+    "StoreUint64",
+    "SwapInt64",
+    "SwapUint64",
+    "CompareAndSwapInt64",
+    "CompareAndSwapUint64",
+];
+
+struct Parser<'s> {
+    src: &'s str,
+    toks: Vec<Token>,
+    comments: Vec<Comment>,
+    i: usize,
+    depth: u32,
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+/// Parses one Go source file.
+///
+/// # Errors
+///
+/// A [`ParseError`] with the position of the first syntax error.
+///
+/// # Examples
+///
+/// ```
+/// let f = golayout::parse::parse_file(r#"
+/// package demo
+/// const (
+///     A = iota * 2
+///     B
+/// )
+/// type (
+///     T struct { a [B + 1]int8 `json:"a"` }
+///     U[P any] struct { p P }
+/// )
+/// "#).unwrap();
+/// assert_eq!(f.consts[1].iota, 1);
+/// assert_eq!(f.types.len(), 2);
+/// assert!(f.types[1].generic);
+/// ```
+pub fn parse_file(src: &str) -> Result<File, ParseError> {
+    let lexed = lex(src)?;
+    let mut p = Parser {
+        src,
+        toks: lexed.toks,
+        comments: lexed.comments,
+        i: 0,
+        depth: 0,
+    };
+    let mut f = p.file()?;
+    f.atomic_fields = p.atomic_fields();
+    Ok(f)
+}
+
+impl<'s> Parser<'s> {
+    fn tok(&self) -> Token {
+        self.toks[self.i.min(self.toks.len() - 1)]
+    }
+    fn text(&self, t: Token) -> &'s str {
+        &self.src[t.start as usize..t.end as usize]
+    }
+    fn peek_text(&self, k: usize) -> &'s str {
+        let t = self.toks[(self.i + k).min(self.toks.len() - 1)];
+        self.text(t)
+    }
+    fn peek_kind(&self, k: usize) -> Tok {
+        self.toks[(self.i + k).min(self.toks.len() - 1)].kind
+    }
+    fn next(&mut self) -> Token {
+        let t = self.tok();
+        if self.i < self.toks.len() - 1 {
+            self.i += 1;
+        }
+        t
+    }
+    fn is(&self, s: &str) -> bool {
+        let t = self.tok();
+        matches!(t.kind, Tok::Op | Tok::Ident) && self.text(t) == s
+    }
+    fn is_semi(&self) -> bool {
+        self.tok().kind == Tok::Semi
+    }
+    fn err_at(&self, t: Token, msg: String) -> ParseError {
+        ParseError {
+            line: t.pos.line,
+            col: t.pos.col,
+            msg,
+        }
+    }
+    fn found(&self) -> String {
+        let t = self.tok();
+        match t.kind {
+            Tok::Eof => "EOF".into(),
+            Tok::Semi if t.start == t.end => "newline".into(),
+            _ => format!("'{}'", self.text(t)),
+        }
+    }
+    fn unexpected(&self, want: &str) -> ParseError {
+        self.err_at(self.tok(), format!("expected {want}, found {}", self.found()))
+    }
+    fn expect(&mut self, s: &str) -> PResult<Token> {
+        if self.is(s) {
+            Ok(self.next())
+        } else {
+            Err(self.unexpected(&format!("'{s}'")))
+        }
+    }
+    fn expect_semi_or(&mut self, close: &str) -> PResult<()> {
+        if self.is_semi() {
+            self.next();
+            Ok(())
+        } else if self.is(close) || self.tok().kind == Tok::Eof {
+            Ok(())
+        } else {
+            Err(self.unexpected(&format!("';' or '{close}'")))
+        }
+    }
+    fn ident(&mut self) -> PResult<(String, Pos)> {
+        let t = self.tok();
+        if t.kind == Tok::Ident && !is_keyword(self.text(t)) {
+            self.next();
+            Ok((self.text(t).to_string(), t.pos))
+        } else {
+            Err(self.unexpected("identifier"))
+        }
+    }
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err_at(self.tok(), "nesting too deep".into()));
+        }
+        Ok(())
+    }
+
+    fn file(&mut self) -> PResult<File> {
+        let mut f = File::default();
+        while self.is_semi() {
+            self.next();
+        }
+        let pkg_tok = self.tok();
+        f.build = self.build_constraint(pkg_tok.start);
+        self.expect("package")?;
+        f.package = self.ident()?.0;
+        self.expect_semi_or("")?;
+        loop {
+            let t = self.tok();
+            match t.kind {
+                Tok::Eof => break,
+                Tok::Semi => {
+                    self.next();
+                }
+                Tok::Ident => match self.text(t) {
+                    "import" => {
+                        self.next();
+                        self.group(&mut f, Self::import_spec)?;
+                    }
+                    "type" => {
+                        self.next();
+                        self.group(&mut f, Self::type_spec)?;
+                    }
+                    "const" => {
+                        self.next();
+                        self.const_decl(&mut f)?;
+                    }
+                    "var" => {
+                        self.next();
+                        self.group(&mut f, |p, _, _| p.skip_spec())?;
+                    }
+                    "func" => self.skip_func()?,
+                    _ => return Err(self.err_at(t, "non-declaration statement outside function body".into())),
+                },
+                _ => return Err(self.err_at(t, "non-declaration statement outside function body".into())),
+            }
+        }
+        Ok(f)
+    }
+
+    /// `spec` or `( spec; spec; ... )`; the callback gets the spec index.
+    fn group(
+        &mut self,
+        f: &mut File,
+        spec: fn(&mut Self, &mut File, usize) -> PResult<()>,
+    ) -> PResult<()> {
+        if self.is("(") {
+            self.next();
+            let mut n = 0;
+            while !self.is(")") {
+                if self.is_semi() {
+                    self.next();
+                    continue;
+                }
+                if self.tok().kind == Tok::Eof {
+                    return Err(self.unexpected("')'"));
+                }
+                spec(self, f, n)?;
+                n += 1;
+                self.expect_semi_or(")")?;
+            }
+            self.next();
+            self.expect_semi_or("")?;
+        } else {
+            spec(self, f, 0)?;
+            self.expect_semi_or("")?;
+        }
+        Ok(())
+    }
+
+    fn import_spec(&mut self, f: &mut File, _: usize) -> PResult<()> {
+        let pos = self.tok().pos;
+        let name = if self.is(".") {
+            self.next();
+            Some(".".to_string())
+        } else if self.tok().kind == Tok::Ident {
+            Some(self.ident()?.0)
+        } else {
+            None
+        };
+        let t = self.tok();
+        if t.kind != Tok::Str {
+            return Err(self.unexpected("import path"));
+        }
+        self.next();
+        let raw = self.text(t);
+        let path = raw[1..raw.len() - 1].to_string();
+        f.imports.push(Import { name, path, pos });
+        Ok(())
+    }
+
+    fn type_spec(&mut self, f: &mut File, _: usize) -> PResult<()> {
+        let (name, pos) = self.ident()?;
+        let mut generic = false;
+        let mut params = Vec::new();
+        if self.is("[") && self.looks_like_type_params() {
+            generic = true;
+            params = self.type_param_names();
+            self.skip_balanced()?;
+        }
+        let alias = self.is("=");
+        if alias {
+            self.next();
+        }
+        let ty = self.ty()?;
+        f.types.push(TypeDecl {
+            name,
+            pos,
+            generic,
+            params,
+            alias,
+            ty,
+        });
+        Ok(())
+    }
+
+    /// At `[` after a type name: `[P any]`, `[K comparable, V any]` vs `[N]T`.
+    fn looks_like_type_params(&self) -> bool {
+        if self.peek_kind(1) != Tok::Ident {
+            return false;
+        }
+        match self.peek_kind(2) {
+            Tok::Ident => true,
+            Tok::Op => matches!(self.peek_text(2), "," | "~"),
+            _ => false,
+        }
+    }
+
+    /// At `[`: the type parameter names (identifiers right after `[` or `,` at depth 1).
+    fn type_param_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut depth = 0;
+        let mut k = self.i;
+        let mut prev_sep = false;
+        while k < self.toks.len() {
+            let t = self.toks[k];
+            let s = self.text(t);
+            match t.kind {
+                Tok::Eof => break,
+                Tok::Op if matches!(s, "(" | "[" | "{") => {
+                    depth += 1;
+                    prev_sep = depth == 1;
+                }
+                Tok::Op if matches!(s, ")" | "]" | "}") => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                    prev_sep = false;
+                }
+                Tok::Op if s == "," && depth == 1 => prev_sep = true,
+                Tok::Ident if prev_sep && depth == 1 => {
+                    names.push(s.to_string());
+                    prev_sep = false;
+                }
+                _ => prev_sep = false,
+            }
+            k += 1;
+        }
+        names
+    }
+
+    fn const_decl(&mut self, f: &mut File) -> PResult<()> {
+        let grouped = self.is("(");
+        if grouped {
+            self.next();
+        }
+        let mut iota = 0i64;
+        let mut prev: (Option<TypeExpr>, Vec<Expr>) = (None, Vec::new());
+        loop {
+            if grouped {
+                while self.is_semi() {
+                    self.next();
+                }
+                if self.is(")") {
+                    self.next();
+                    break;
+                }
+                if self.tok().kind == Tok::Eof {
+                    return Err(self.unexpected("')'"));
+                }
+            }
+            let mut names = vec_of(self.ident()?);
+            while self.is(",") {
+                self.next();
+                names.push(self.ident()?);
+            }
+            let mut ty = None;
+            let mut values = Vec::new();
+            let explicit = !(self.is_semi() || self.is(")"));
+            if explicit {
+                if !self.is("=") {
+                    ty = Some(self.ty()?);
+                }
+                if self.is("=") {
+                    self.next();
+                    let start = self.i;
+                    match self.expr_list() {
+                        Ok(v) => values = v,
+                        Err(_) => {
+                            // Not understood (e.g. a float or complex
+                            // expression): remember that, skip the rest.
+                            self.i = start;
+                            let pos = self.tok().pos;
+                            self.skip_spec_in(grouped)?;
+                            values = names.iter().map(|_| Expr::Unsupported("expression", pos)).collect();
+                        }
+                    }
+                }
+                prev = (ty.clone(), values.clone());
+            } else {
+                ty = prev.0.clone();
+                values = prev.1.clone();
+            }
+            for (k, (name, pos)) in names.into_iter().enumerate() {
+                f.consts.push(ConstDecl {
+                    name,
+                    pos,
+                    ty: ty.clone(),
+                    value: values.get(k).cloned(),
+                    iota,
+                });
+            }
+            iota += 1;
+            if !grouped {
+                self.expect_semi_or("")?;
+                break;
+            }
+            self.expect_semi_or(")")?;
+        }
+        if grouped {
+            self.expect_semi_or("")?;
+        }
+        Ok(())
+    }
+
+    fn skip_spec_in(&mut self, grouped: bool) -> PResult<()> {
+        let _ = grouped;
+        self.skip_spec()
+    }
+
+    /// Skips tokens up to (not including) a `;` or unmatched `)` at depth 0.
+    fn skip_spec(&mut self) -> PResult<()> {
+        let mut stack: Vec<u8> = Vec::new();
+        loop {
+            let t = self.tok();
+            match t.kind {
+                Tok::Eof => {
+                    if stack.is_empty() {
+                        return Ok(());
+                    }
+                    return Err(self.unexpected("closing bracket"));
+                }
+                Tok::Semi if stack.is_empty() => return Ok(()),
+                Tok::Op => match self.text(t) {
+                    "(" => stack.push(b')'),
+                    "[" => stack.push(b']'),
+                    "{" => stack.push(b'}'),
+                    c @ (")" | "]" | "}") => {
+                        if stack.is_empty() && c == ")" {
+                            return Ok(());
+                        }
+                        if stack.pop() != Some(c.as_bytes()[0]) {
+                            return Err(self.err_at(t, format!("unexpected '{c}'")));
+                        }
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+            self.next();
+        }
+    }
+
+    /// At an opening bracket: skips to after its match.
+    fn skip_balanced(&mut self) -> PResult<()> {
+        let mut stack: Vec<u8> = Vec::new();
+        loop {
+            let t = self.tok();
+            match t.kind {
+                Tok::Eof => return Err(self.unexpected("closing bracket")),
+                Tok::Op => match self.text(t) {
+                    "(" => stack.push(b')'),
+                    "[" => stack.push(b']'),
+                    "{" => stack.push(b'}'),
+                    c @ (")" | "]" | "}") => {
+                        if stack.pop() != Some(c.as_bytes()[0]) {
+                            return Err(self.err_at(t, format!("unexpected '{c}'")));
+                        }
+                        if stack.is_empty() {
+                            self.next();
+                            return Ok(());
+                        }
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+            self.next();
+        }
+    }
+
+    /// `func [recv] name [tparams] sig [body]`, skipped.
+    fn skip_func(&mut self) -> PResult<()> {
+        self.expect("func")?;
+        if self.is("(") {
+            self.skip_balanced()?;
+        }
+        self.ident()?;
+        if self.is("[") {
+            self.skip_balanced()?;
+        }
+        if !self.is("(") {
+            return Err(self.unexpected("'('"));
+        }
+        self.skip_balanced()?;
+        loop {
+            let t = self.tok();
+            match t.kind {
+                Tok::Eof | Tok::Semi => break,
+                Tok::Op if self.text(t) == "{" => {
+                    let prev = self.toks[self.i - 1];
+                    let after_type_kw = prev.kind == Tok::Ident && matches!(self.text(prev), "struct" | "interface");
+                    self.skip_balanced()?;
+                    if !after_type_kw {
+                        break;
+                    }
+                }
+                Tok::Op if matches!(self.text(t), "(" | "[") => self.skip_balanced()?,
+                Tok::Op if matches!(self.text(t), ")" | "]" | "}") => {
+                    return Err(self.err_at(t, format!("unexpected '{}'", self.text(t))))
+                }
+                _ => {
+                    self.next();
+                }
+            }
+        }
+        self.expect_semi_or("")
+    }
+
+    fn ty(&mut self) -> PResult<TypeExpr> {
+        self.enter()?;
+        let r = self.ty_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn ty_inner(&mut self) -> PResult<TypeExpr> {
+        let t = self.tok();
+        let s = self.text(t);
+        match (t.kind, s) {
+            (Tok::Ident, "struct") => {
+                self.next();
+                self.struct_body().map(TypeExpr::Struct)
+            }
+            (Tok::Ident, "interface") => {
+                self.next();
+                if !self.is("{") {
+                    return Err(self.unexpected("'{'"));
+                }
+                let open = self.tok();
+                self.skip_balanced()?;
+                let close = self.toks[self.i - 1];
+                let inner = &self.src[open.end as usize..close.start as usize];
+                Ok(TypeExpr::Interface(squash(inner)))
+            }
+            (Tok::Ident, "map") => {
+                self.next();
+                self.expect("[")?;
+                let k = self.ty()?;
+                self.expect("]")?;
+                let v = self.ty()?;
+                Ok(TypeExpr::Map(Box::new(k), Box::new(v)))
+            }
+            (Tok::Ident, "chan") => {
+                self.next();
+                let dir = if self.is("<-") {
+                    self.next();
+                    1
+                } else {
+                    0
+                };
+                Ok(TypeExpr::Chan(dir, Box::new(self.ty()?)))
+            }
+            (Tok::Op, "<-") => {
+                self.next();
+                self.expect("chan")?;
+                Ok(TypeExpr::Chan(2, Box::new(self.ty()?)))
+            }
+            (Tok::Ident, "func") => {
+                self.next();
+                self.signature(t)
+            }
+            (Tok::Ident, _) if !is_keyword(s) => {
+                let (mut name, pos) = self.ident()?;
+                let mut pkg = None;
+                if self.is(".") {
+                    self.next();
+                    pkg = Some(name);
+                    name = self.ident()?.0;
+                }
+                let base = TypeExpr::Name { pkg, name, pos };
+                if self.is("[") {
+                    self.next();
+                    let mut args = Vec::new();
+                    while !self.is("]") {
+                        args.push(self.ty()?);
+                        if !self.is("]") {
+                            self.expect(",")?;
+                        }
+                    }
+                    self.next();
+                    if args.is_empty() {
+                        return Err(self.unexpected("type argument"));
+                    }
+                    return Ok(TypeExpr::Inst {
+                        base: Box::new(base),
+                        args,
+                    });
+                }
+                Ok(base)
+            }
+            (Tok::Op, "*") => {
+                self.next();
+                Ok(TypeExpr::Pointer(Box::new(self.ty()?)))
+            }
+            (Tok::Op, "[") => {
+                self.next();
+                if self.is("]") {
+                    self.next();
+                    return Ok(TypeExpr::Slice(Box::new(self.ty()?)));
+                }
+                if self.is("...") {
+                    return Err(self.err_at(self.tok(), "invalid use of [...] array (outside a composite literal)".into()));
+                }
+                let n = self.expr()?;
+                self.expect("]")?;
+                Ok(TypeExpr::Array(Box::new(n), Box::new(self.ty()?)))
+            }
+            (Tok::Op, "(") => {
+                self.next();
+                let inner = self.ty()?;
+                self.expect(")")?;
+                Ok(inner)
+            }
+            _ => Err(self.unexpected("type")),
+        }
+    }
+
+    /// After `func`: parameters and results; the type keeps its source text.
+    fn signature(&mut self, func_tok: Token) -> PResult<TypeExpr> {
+        if !self.is("(") {
+            return Err(self.unexpected("'('"));
+        }
+        self.skip_balanced()?;
+        if self.is("(") {
+            self.skip_balanced()?;
+        } else if self.starts_type() {
+            self.ty()?;
+        }
+        let end = self.toks[self.i - 1].end;
+        Ok(TypeExpr::Func(squash(&self.src[func_tok.start as usize..end as usize])))
+    }
+
+    fn starts_type(&self) -> bool {
+        let t = self.tok();
+        match t.kind {
+            Tok::Ident => {
+                let s = self.text(t);
+                !is_keyword(s) || matches!(s, "struct" | "interface" | "map" | "chan" | "func")
+            }
+            Tok::Op => matches!(self.text(t), "*" | "[" | "<-" | "("),
+            _ => false,
+        }
+    }
+
+    fn struct_body(&mut self) -> PResult<Vec<FieldDecl>> {
+        self.expect("{")?;
+        let mut fields = Vec::new();
+        loop {
+            while self.is_semi() {
+                self.next();
+            }
+            if self.is("}") {
+                self.next();
+                break;
+            }
+            let start = self.tok();
+            let (names, ty) = if self.is("*") {
+                (Vec::new(), self.ty()?)
+            } else if self.tok().kind == Tok::Ident && !is_keyword(self.text(start)) {
+                let after = self.peek_text(1);
+                let after_kind = self.peek_kind(1);
+                let embedded = after == "." || after_kind == Tok::Semi || after_kind == Tok::Str || after == "}";
+                if embedded || (after == "[" && self.bracket_then_ends_field()) {
+                    (Vec::new(), self.ty()?)
+                } else {
+                    let mut names = vec![self.ident()?.0];
+                    while self.is(",") {
+                        self.next();
+                        names.push(self.ident()?.0);
+                    }
+                    (names, self.ty()?)
+                }
+            } else if self.is("(") {
+                return Err(self.err_at(start, "cannot parenthesize embedded type".into()));
+            } else {
+                return Err(self.unexpected("field name or embedded type"));
+            };
+            let tag = if self.tok().kind == Tok::Str {
+                let t = self.next();
+                Some(self.text(t).to_string())
+            } else {
+                None
+            };
+            let atomic_comment = self.comment_mentions_atomic(start.pos.line);
+            fields.push(FieldDecl {
+                names,
+                ty,
+                tag,
+                pos: start.pos,
+                atomic_comment,
+            });
+            self.expect_semi_or("}")?;
+            if self.tok().kind == Tok::Eof {
+                return Err(self.unexpected("'}'"));
+            }
+        }
+        Ok(fields)
+    }
+
+    /// At `Ident [`: whether the bracket's match is followed by the end of the
+    /// field (embedded `T[int]`) rather than an element type (`a [4]int`).
+    fn bracket_then_ends_field(&self) -> bool {
+        let mut depth = 0i32;
+        let mut k = self.i + 1;
+        while k < self.toks.len() {
+            let t = self.toks[k];
+            if t.kind == Tok::Eof {
+                return false;
+            }
+            if t.kind == Tok::Op {
+                match self.text(t) {
+                    "(" | "[" | "{" => depth += 1,
+                    ")" | "]" | "}" => {
+                        depth -= 1;
+                        if depth == 0 {
+                            let n = self.toks[(k + 1).min(self.toks.len() - 1)];
+                            return matches!(n.kind, Tok::Semi | Tok::Str | Tok::Eof)
+                                || (n.kind == Tok::Op && self.text(n) == "}");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            k += 1;
+        }
+        false
+    }
+
+    fn comment_mentions_atomic(&self, line: u32) -> bool {
+        // A comment on the field's line or on the line just above it.
+        let idx = self.comments.partition_point(|c| c.line + 1 < line);
+        self.comments[idx..]
+            .iter()
+            .take_while(|c| c.line <= line)
+            .any(|c| self.src[c.start as usize..c.end as usize].contains("atomic"))
+    }
+
+    fn expr_list(&mut self) -> PResult<Vec<Expr>> {
+        let mut v = vec![self.expr()?];
+        while self.is(",") {
+            self.next();
+            v.push(self.expr()?);
+        }
+        if !(self.is_semi() || self.is(")") || self.tok().kind == Tok::Eof) {
+            return Err(self.unexpected("';'"));
+        }
+        Ok(v)
+    }
+
+    fn expr(&mut self) -> PResult<Expr> {
+        self.enter()?;
+        let r = self.binary(1);
+        self.depth -= 1;
+        r
+    }
+
+    fn binary(&mut self, prec: u8) -> PResult<Expr> {
+        let mut x = self.unary()?;
+        loop {
+            let t = self.tok();
+            if t.kind != Tok::Op {
+                return Ok(x);
+            }
+            let (op, p): (&'static str, u8) = match self.text(t) {
+                "||" => ("||", 1),
+                "&&" => ("&&", 2),
+                "==" => ("==", 3),
+                "!=" => ("!=", 3),
+                "<" => ("<", 3),
+                "<=" => ("<=", 3),
+                ">" => (">", 3),
+                ">=" => (">=", 3),
+                "+" => ("+", 4),
+                "-" => ("-", 4),
+                "|" => ("|", 4),
+                "^" => ("^", 4),
+                "*" => ("*", 5),
+                "/" => ("/", 5),
+                "%" => ("%", 5),
+                "<<" => ("<<", 5),
+                ">>" => (">>", 5),
+                "&" => ("&", 5),
+                "&^" => ("&^", 5),
+                _ => return Ok(x),
+            };
+            if p < prec {
+                return Ok(x);
+            }
+            self.next();
+            self.enter()?;
+            let y = self.binary(p + 1);
+            self.depth -= 1;
+            x = Expr::Binary(op, Box::new(x), Box::new(y?), t.pos);
+        }
+    }
+
+    fn unary(&mut self) -> PResult<Expr> {
+        let t = self.tok();
+        if t.kind == Tok::Op {
+            let op: Option<&'static str> = match self.text(t) {
+                "+" => Some("+"),
+                "-" => Some("-"),
+                "!" => Some("!"),
+                "^" => Some("^"),
+                "&" => Some("&"),
+                "<-" if self.peek_text(1) != "chan" => Some("<-"),
+                _ => None,
+            };
+            if let Some(op) = op {
+                self.next();
+                self.enter()?;
+                let x = self.unary();
+                self.depth -= 1;
+                return Ok(Expr::Unary(op, Box::new(x?), t.pos));
+            }
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> PResult<Expr> {
+        let t = self.tok();
+        let mut x = match t.kind {
+            Tok::Int => {
+                self.next();
+                Expr::Int(parse_int(self.text(t)), t.pos)
+            }
+            Tok::Float => {
+                self.next();
+                Expr::Unsupported("floating-point constant", t.pos)
+            }
+            Tok::Imag => {
+                self.next();
+                Expr::Unsupported("complex constant", t.pos)
+            }
+            Tok::Char => {
+                self.next();
+                Expr::Char(rune_value(self.text(t)), t.pos)
+            }
+            Tok::Str => {
+                self.next();
+                Expr::Str(string_len(self.text(t)), t.pos)
+            }
+            Tok::Ident if !is_keyword(self.text(t)) => {
+                let (name, pos) = self.ident()?;
+                let (pkg, name) = if self.is(".") && self.peek_kind(1) == Tok::Ident {
+                    self.next();
+                    (Some(name), self.ident()?.0)
+                } else {
+                    (None, name)
+                };
+                if self.is("{") {
+                    self.skip_balanced()?;
+                    Expr::Composite(Box::new(TypeExpr::Name { pkg, name, pos }), pos)
+                } else {
+                    Expr::Name { pkg, name, pos }
+                }
+            }
+            Tok::Op if self.text(t) == "(" => {
+                self.next();
+                let x = self.expr()?;
+                self.expect(")")?;
+                x
+            }
+            _ if self.starts_type() => {
+                let ty = Box::new(self.ty()?);
+                if self.is("{") {
+                    self.skip_balanced()?;
+                    Expr::Composite(ty, t.pos)
+                } else {
+                    Expr::Type(ty, t.pos)
+                }
+            }
+            _ => return Err(self.unexpected("expression")),
+        };
+        // Postfix: calls, selectors, indexing, composite literals.
+        loop {
+            let t = self.tok();
+            if t.kind != Tok::Op {
+                return Ok(x);
+            }
+            match self.text(t) {
+                "(" => {
+                    self.next();
+                    let mut args = Vec::new();
+                    while !self.is(")") {
+                        if self.tok().kind == Tok::Eof {
+                            return Err(self.unexpected("')'"));
+                        }
+                        args.push(self.expr()?);
+                        if self.is("...") {
+                            self.next();
+                        }
+                        if !self.is(")") {
+                            self.expect(",")?;
+                            while self.is_semi() {
+                                self.next();
+                            }
+                        }
+                    }
+                    self.next();
+                    x = Expr::Call(Box::new(x), args, t.pos);
+                }
+                "." if matches!(x, Expr::Composite(..)) && self.peek_kind(1) == Tok::Ident => {
+                    self.next();
+                    let (field, _) = self.ident()?;
+                    x = match x {
+                        Expr::Composite(ty, _) => Expr::FieldOf(ty, field, t.pos),
+                        other => other,
+                    };
+                }
+                "[" | "." | "{" => {
+                    self.skip_postfix()?;
+                    x = Expr::Unsupported("non-constant operand", t.pos);
+                }
+                _ => return Ok(x),
+            }
+        }
+    }
+
+    fn skip_postfix(&mut self) -> PResult<()> {
+        if self.is(".") {
+            self.next();
+            if self.is("(") {
+                return self.skip_balanced();
+            }
+            self.next();
+            Ok(())
+        } else {
+            self.skip_balanced()
+        }
+    }
+
+    /// `//go:build` line (or `// +build` lines) among comments before `package`.
+    fn build_constraint(&self, before: u32) -> Option<String> {
+        let mut plus: Vec<String> = Vec::new();
+        for c in self.comments.iter().take_while(|c| c.end <= before) {
+            let text = &self.src[c.start as usize..c.end as usize];
+            if let Some(e) = text.strip_prefix("//go:build") {
+                if e.is_empty() || e.starts_with([' ', '\t']) {
+                    return Some(e.trim().to_string());
+                }
+            }
+            if let Some(e) = text.strip_prefix("// +build") {
+                if e.is_empty() || e.starts_with([' ', '\t']) {
+                    let ors: Vec<String> = e
+                        .split_whitespace()
+                        .map(|term| {
+                            let ands: Vec<&str> = term.split(',').collect();
+                            format!("({})", ands.join(" && "))
+                        })
+                        .collect();
+                    if !ors.is_empty() {
+                        plus.push(format!("({})", ors.join(" || ")));
+                    }
+                }
+            }
+        }
+        if plus.is_empty() {
+            None
+        } else {
+            Some(plus.join(" && "))
+        }
+    }
+
+    /// Fields whose address is passed to a 64-bit `sync/atomic` function.
+    fn atomic_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let n = self.toks.len();
+        let mut i = 0;
+        while i + 5 < n {
+            let t = self.toks[i];
+            if t.kind == Tok::Ident
+                && self.text(t) == "atomic"
+                && self.text(self.toks[i + 1]) == "."
+                && ATOMIC64.contains(&self.text(self.toks[i + 2]))
+                && self.text(self.toks[i + 3]) == "("
+                && self.text(self.toks[i + 4]) == "&"
+            {
+                let mut k = i + 5;
+                let mut depth = 0i32;
+                let mut last = None;
+                while k < n {
+                    let u = self.toks[k];
+                    let s = self.text(u);
+                    match (u.kind, s) {
+                        (Tok::Op, "(" | "[" | "{") => depth += 1,
+                        (Tok::Op, ")" | "]" | "}") if depth > 0 => depth -= 1,
+                        (Tok::Op, "," | ")") if depth == 0 => break,
+                        (Tok::Ident, _) if depth == 0 => last = Some(s),
+                        (Tok::Eof, _) => break,
+                        _ => {}
+                    }
+                    k += 1;
+                }
+                if let Some(name) = last {
+                    if !out.iter().any(|o: &String| o == name) {
+                        out.push(name.to_string());
+                    }
+                }
+                i = k;
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+}
+
+fn vec_of<T>(x: T) -> Vec<T> {
+    vec![x]
+}
+
+/// Go's 25 keywords.
+pub(crate) fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "break"
+            | "case"
+            | "chan"
+            | "const"
+            | "continue"
+            | "default"
+            | "defer"
+            | "else"
+            | "fallthrough"
+            | "for"
+            | "func"
+            | "go"
+            | "goto"
+            | "if"
+            | "import"
+            | "interface"
+            | "map"
+            | "package"
+            | "range"
+            | "return"
+            | "select"
+            | "struct"
+            | "switch"
+            | "type"
+            | "var"
+    )
+}
+
+/// Collapses whitespace runs (and newlines) to single spaces.
+fn squash(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// Value of an integer literal (`0x`, `0o`, `0b`, legacy octal, `_` separators).
+pub(crate) fn parse_int(lit: &str) -> Option<i128> {
+    let s: String = lit.chars().filter(|&c| c != '_').collect();
+    let (digits, radix) = if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (r, 16)
+    } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
+        (r, 8)
+    } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+        (r, 2)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
+    } else {
+        (&s[..], 10)
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    i128::from_str_radix(digits, radix).ok()
+}
+
+/// Decodes one escape at the start of `s` (after the backslash); returns (value, bytes it encodes, consumed).
+fn escape(s: &[u8]) -> Option<(u32, u64, usize)> {
+    let c = *s.first()?;
+    let simple = |v: u8| Some((u32::from(v), 1, 1));
+    match c {
+        b'a' => simple(7),
+        b'b' => simple(8),
+        b'f' => simple(12),
+        b'n' => simple(10),
+        b'r' => simple(13),
+        b't' => simple(9),
+        b'v' => simple(11),
+        b'\\' | b'\'' | b'"' => simple(c),
+        b'x' => {
+            let v = u32::from_str_radix(core::str::from_utf8(s.get(1..3)?).ok()?, 16).ok()?;
+            Some((v, 1, 3))
+        }
+        b'0'..=b'7' => {
+            let v = u32::from_str_radix(core::str::from_utf8(s.get(0..3)?).ok()?, 8).ok()?;
+            if v > 255 {
+                return None;
+            }
+            Some((v, 1, 3))
+        }
+        b'u' | b'U' => {
+            let n = if c == b'u' { 4 } else { 8 };
+            let v = u32::from_str_radix(core::str::from_utf8(s.get(1..1 + n)?).ok()?, 16).ok()?;
+            let ch = char::from_u32(v)?;
+            Some((v, ch.len_utf8() as u64, 1 + n))
+        }
+        _ => None,
+    }
+}
+
+/// Byte length of a string literal's value.
+fn string_len(lit: &str) -> Option<u64> {
+    if let Some(raw) = lit.strip_prefix('`') {
+        return Some(raw.len().saturating_sub(1) as u64 - raw.matches('\r').count() as u64);
+    }
+    let b = lit.as_bytes();
+    let inner = b.get(1..b.len().checked_sub(1)?)?;
+    let mut i = 0;
+    let mut n = 0u64;
+    while i < inner.len() {
+        if inner[i] == b'\\' {
+            let (_, bytes, used) = escape(&inner[i + 1..])?;
+            n += bytes;
+            i += 1 + used;
+        } else {
+            n += 1;
+            i += 1;
+        }
+    }
+    Some(n)
+}
+
+/// Value of a rune literal.
+fn rune_value(lit: &str) -> Option<i128> {
+    let inner = lit.get(1..lit.len().checked_sub(1)?)?;
+    if let Some(rest) = inner.strip_prefix('\\') {
+        let (v, _, used) = escape(rest.as_bytes())?;
+        if used != rest.len() {
+            return None;
+        }
+        return Some(i128::from(v));
+    }
+    let mut cs = inner.chars();
+    let c = cs.next()?;
+    if cs.next().is_some() {
+        return None;
+    }
+    Some(i128::from(u32::from(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_decode() {
+        assert_eq!(parse_int("0x_FF"), Some(255));
+        assert_eq!(parse_int("0755"), Some(493));
+        assert_eq!(parse_int("1_000"), Some(1000));
+        assert_eq!(parse_int("0b101"), Some(5));
+        assert_eq!(string_len("\"a\\x00\\u00e9\""), Some(4));
+        assert_eq!(string_len("`ab`"), Some(2));
+        assert_eq!(rune_value("'\\n'"), Some(10));
+        assert_eq!(rune_value("'é'"), Some(233));
+    }
+
+    #[test]
+    fn fields_embedded_tags_and_generics() {
+        let f = parse_file(
+            "package p\ntype T struct {\n\tsync.Mutex\n\t*Node\n\ta, b int `json:\"a\"`\n\tarr [N]byte\n\tL[int]\n\tx struct{ y int }\n\tfn func(int) (string, error)\n}\n",
+        )
+        .unwrap();
+        let TypeExpr::Struct(fs) = &f.types[0].ty else { panic!() };
+        assert_eq!(fs.len(), 7);
+        assert!(fs[0].names.is_empty() && fs[1].names.is_empty());
+        assert_eq!(fs[2].names, ["a", "b"]);
+        assert!(fs[2].tag.is_some());
+        assert!(matches!(fs[3].ty, TypeExpr::Array(..)));
+        assert!(matches!(fs[4].ty, TypeExpr::Inst { .. }) && fs[4].names.is_empty());
+        assert!(matches!(&fs[6].ty, TypeExpr::Func(s) if s == "func(int) (string, error)"));
+    }
+
+    #[test]
+    fn funcs_vars_and_atomics_are_skipped_or_noted() {
+        let f = parse_file(
+            "package p\nvar x = func() struct{a int} { return struct{a int}{} }()\nfunc (t *T) f() struct{ a int } { atomic.AddInt64(&t.s.n, 1); return }\nfunc g() { atomic.LoadUint64(&cnt) }\ntype T struct{ n int64 // atomic\n}\n",
+        )
+        .unwrap();
+        assert_eq!(f.atomic_fields, ["n", "cnt"]);
+        let TypeExpr::Struct(fs) = &f.types[0].ty else { panic!() };
+        assert!(fs[0].atomic_comment);
+    }
+
+    #[test]
+    fn build_constraints_are_read() {
+        let f = parse_file("//go:build linux && !386\n\npackage p\n").unwrap();
+        assert_eq!(f.build.as_deref(), Some("linux && !386"));
+        let f = parse_file("// +build linux,amd64 darwin\n\npackage p\n").unwrap();
+        assert_eq!(f.build.as_deref(), Some("((linux && amd64) || (darwin))"));
+    }
+
+    #[test]
+    fn errors_point_at_the_token() {
+        let e = parse_file("package p\ntype T struct { a int; b c d }\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 28));
+        assert!(parse_file("package p\nx := 1\n").is_err());
+        assert!(parse_file("type T int").is_err());
+        let deep = alloc::format!("package p\ntype T {}int", "*".repeat(100_000));
+        assert!(parse_file(&deep).is_err());
+    }
+}

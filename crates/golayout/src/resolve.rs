@@ -1,0 +1,1139 @@
+//! From syntax to [`GoType`]: packages, scopes, imports, constants, generics.
+//!
+//! A [`Program`] holds parsed packages (scanned ones first, then the built-in
+//! standard-library knowledge of [`crate::stdlib`] as fallbacks, then types
+//! the user [`Program::define`]s). A [`Resolver`] turns a package-level type
+//! declaration into a [`GoType`] for one arch: it picks the files whose build
+//! constraints hold for that arch, looks names up in package scope, then the
+//! universe, then dot-imports, follows qualified names through the file's
+//! imports, evaluates array lengths as Go constants (iota, typed arithmetic
+//! with overflow checks, `len` of string constants, conversions,
+//! `unsafe.Sizeof` of a conversion), and instantiates generic types by
+//! substituting type arguments. Declarations of generic types themselves have
+//! no layout and are reported as [`ResolveErrorKind::Generic`].
+//!
+//! Invariants:
+//! - I1 a named type reached by value is resolved (and cached) once per
+//!   resolver; reached through a pointer, slice, map, chan or func it becomes
+//!   a [`GoType::Ref`], so `type L struct{ next *L }` terminates.
+//! - I2 a named type that needs itself by value is `invalid recursive type`,
+//!   as in gc; constants that need themselves are `initialization cycle`.
+//! - I3 every recursion is depth-limited ([`MAX_DEPTH`]), so no input overflows the stack.
+//!
+//! Divergence: untyped constants are 128-bit integers (gc: at least 256 bits
+//! of mantissa); floating-point and complex constants are not evaluated. Either
+//! limit gives an error naming the constant, never a wrong length.
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::arch::Arch;
+use crate::parse::{eval_constraint, file_name_matches, parse_file, ConstDecl, Expr, File, ParseError, Pos, TypeDecl, TypeExpr};
+use crate::sizes::info;
+use crate::ty::{BasicKind, ChanDir, Field, GoType, Named, Struct, TypeName};
+
+/// Deepest nesting of type or constant resolution.
+pub const MAX_DEPTH: u32 = 100;
+
+/// A parsed file of a package.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// File name (as given; used in messages).
+    pub name: String,
+    /// The syntax tree.
+    pub ast: File,
+    /// Whether it imports "C" (such files are left out: cgo is off).
+    pub cgo: bool,
+}
+
+/// A package: files sharing an import path and a package name.
+#[derive(Clone, Debug)]
+pub struct Package {
+    /// Import path (`sync/atomic`).
+    pub path: String,
+    /// Package name (`atomic`).
+    pub name: String,
+    /// Its files.
+    pub files: Vec<SourceFile>,
+    /// Whether this is built-in knowledge (used only when no scanned package has the path).
+    pub fallback: bool,
+    types: BTreeMap<String, Vec<(usize, usize)>>,
+    consts: BTreeMap<String, Vec<(usize, usize)>>,
+}
+
+impl Package {
+    /// Whether file `fi` is compiled for `arch`.
+    ///
+    /// ```
+    /// let mut p = golayout::Program::new();
+    /// let k = p.add_source("x", "a_386.go", "package x").unwrap();
+    /// assert!(p.packages()[k].file_matches(0, golayout::Arch::I386));
+    /// assert!(!p.packages()[k].file_matches(0, golayout::Arch::Amd64));
+    /// ```
+    pub fn file_matches(&self, fi: usize, arch: Arch) -> bool {
+        let f = &self.files[fi];
+        !f.cgo && file_name_matches(&f.name, arch) && f.ast.build.as_deref().map_or(true, |b| eval_constraint(b, arch))
+    }
+
+    /// The package-level type declarations compiled for `arch`, first per name, in file order.
+    ///
+    /// ```
+    /// let mut p = golayout::Program::new();
+    /// let k = p.add_source("x", "a.go", "package x\ntype (A int; B struct{})").unwrap();
+    /// let names: Vec<_> = p.packages()[k].type_decls(golayout::Arch::Amd64).iter().map(|(_, d)| d.name.clone()).collect();
+    /// assert_eq!(names, ["A", "B"]);
+    /// ```
+    pub fn type_decls(&self, arch: Arch) -> Vec<(usize, &TypeDecl)> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for (fi, f) in self.files.iter().enumerate() {
+            if !self.file_matches(fi, arch) {
+                continue;
+            }
+            for d in &f.ast.types {
+                if d.name != "_" && seen.insert(d.name.as_str()) {
+                    out.push((fi, d));
+                }
+            }
+        }
+        out
+    }
+
+    /// Names of fields this package likely uses with 64-bit atomics: passed
+    /// by address to `atomic.*Int64/Uint64` calls, or commented "atomic".
+    ///
+    /// ```
+    /// let mut p = golayout::Program::new();
+    /// let k = p.add_source("x", "a.go", "package x\ntype T struct{ n int64 // updated atomically\n}").unwrap();
+    /// assert!(p.packages()[k].atomic_field_names().contains("n"));
+    /// ```
+    pub fn atomic_field_names(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for f in &self.files {
+            out.extend(f.ast.atomic_fields.iter().cloned());
+            for d in &f.ast.types {
+                collect_commented(&d.ty, &mut out, 0);
+            }
+        }
+        out
+    }
+
+    fn lookup_type(&self, name: &str, arch: Arch) -> Option<(usize, &TypeDecl)> {
+        let v = self.types.get(name)?;
+        v.iter()
+            .find(|(fi, _)| self.file_matches(*fi, arch))
+            .map(|&(fi, di)| (fi, &self.files[fi].ast.types[di]))
+    }
+
+    fn lookup_const(&self, name: &str, arch: Arch) -> Option<(usize, &ConstDecl)> {
+        let v = self.consts.get(name)?;
+        v.iter()
+            .find(|(fi, _)| self.file_matches(*fi, arch))
+            .map(|&(fi, di)| (fi, &self.files[fi].ast.consts[di]))
+    }
+}
+
+fn collect_commented(t: &TypeExpr, out: &mut BTreeSet<String>, depth: u32) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match t {
+        TypeExpr::Struct(fields) => {
+            for f in fields {
+                if f.atomic_comment {
+                    out.extend(f.names.iter().cloned());
+                }
+                collect_commented(&f.ty, out, depth + 1);
+            }
+        }
+        TypeExpr::Array(_, e) => collect_commented(e, out, depth + 1),
+        _ => {}
+    }
+}
+
+/// Packages to resolve types in.
+///
+/// # Examples
+///
+/// ```
+/// use golayout::{Arch, Program};
+/// let mut prog = Program::with_stdlib();
+/// let k = prog.add_source("example.com/m", "m.go", r#"
+/// package m
+/// import "sync"
+/// type T struct { mu sync.Mutex; n int64 }
+/// "#).unwrap();
+/// let t = prog.resolver(Arch::I386).resolve(k, "T").unwrap();
+/// assert_eq!(golayout::sizeof(&t, Arch::I386).unwrap(), 16);
+/// # Ok::<(), golayout::ResolveError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    packages: Vec<Package>,
+    extra: BTreeMap<TypeName, GoType>,
+}
+
+impl Program {
+    /// An empty program (only the universe: predeclared types, `error`, `any`, `unsafe.Pointer`).
+    ///
+    /// ```
+    /// assert!(golayout::Program::new().packages().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Program::default()
+    }
+
+    /// A program that knows the Go 1.19 standard-library types of [`crate::stdlib`].
+    ///
+    /// ```
+    /// let p = golayout::Program::with_stdlib();
+    /// assert!(p.find_package("sync/atomic").is_some());
+    /// ```
+    pub fn with_stdlib() -> Self {
+        let mut p = Program::new();
+        for (path, file, src) in crate::stdlib::PACKAGES {
+            // The built-in sources are tested to parse (see tests below).
+            if let Ok(ast) = parse_file(src) {
+                p.add_parsed(path, file, ast, true);
+            }
+        }
+        p
+    }
+
+    /// The packages, scanned and built-in.
+    ///
+    /// ```
+    /// assert!(golayout::Program::with_stdlib().packages().iter().all(|p| p.fallback));
+    /// ```
+    pub fn packages(&self) -> &[Package] {
+        &self.packages
+    }
+
+    /// Parses `src` and adds it to the package with import path `path`.
+    ///
+    /// # Errors
+    ///
+    /// The file's first syntax error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut p = golayout::Program::new();
+    /// assert!(p.add_source("x", "x.go", "package x\ntype T [").is_err());
+    /// ```
+    pub fn add_source(&mut self, path: &str, file_name: &str, src: &str) -> Result<usize, ParseError> {
+        let ast = parse_file(src)?;
+        Ok(self.add_file(path, file_name, ast))
+    }
+
+    /// Adds a parsed file to the package with import path `path`; returns the package index.
+    ///
+    /// ```
+    /// let mut p = golayout::Program::new();
+    /// let f = golayout::parse::parse_file("package x_test").unwrap();
+    /// let k = p.add_file("x", "x_test.go", f);
+    /// assert_eq!(p.packages()[k].name, "x_test");
+    /// ```
+    pub fn add_file(&mut self, path: &str, file_name: &str, ast: File) -> usize {
+        self.add_parsed(path, file_name, ast, false)
+    }
+
+    fn add_parsed(&mut self, path: &str, file_name: &str, ast: File, fallback: bool) -> usize {
+        let k = match self
+            .packages
+            .iter()
+            .position(|p| p.path == path && p.name == ast.package && p.fallback == fallback)
+        {
+            Some(k) => k,
+            None => {
+                self.packages.push(Package {
+                    path: path.to_string(),
+                    name: ast.package.clone(),
+                    files: Vec::new(),
+                    fallback,
+                    types: BTreeMap::new(),
+                    consts: BTreeMap::new(),
+                });
+                self.packages.len() - 1
+            }
+        };
+        let p = &mut self.packages[k];
+        let fi = p.files.len();
+        for (di, d) in ast.types.iter().enumerate() {
+            p.types.entry(d.name.clone()).or_default().push((fi, di));
+        }
+        for (di, d) in ast.consts.iter().enumerate() {
+            p.consts.entry(d.name.clone()).or_default().push((fi, di));
+        }
+        let cgo = ast.imports.iter().any(|i| i.path == "C");
+        p.files.push(SourceFile {
+            name: file_name.to_string(),
+            ast,
+            cgo,
+        });
+        k
+    }
+
+    /// Defines (or overrides) a type by hand: the user extension point.
+    ///
+    /// ```
+    /// use golayout::{Arch, GoType, Named, Program, TypeName, BasicKind};
+    /// let mut p = Program::new();
+    /// let id = TypeName::new("example.com/ids", "ID");
+    /// p.define(id.clone(), GoType::named(Named::new(&id.pkg, &id.name, GoType::Array(16, Box::new(GoType::Basic(BasicKind::Uint8))))));
+    /// let k = p.add_source("m", "m.go", "package m\nimport \"example.com/ids\"\ntype T struct{ a bool; id ids.ID }").unwrap();
+    /// let t = p.resolver(Arch::Amd64).resolve(k, "T").unwrap();
+    /// assert_eq!(golayout::sizeof(&t, Arch::Amd64).unwrap(), 17);
+    /// ```
+    pub fn define(&mut self, name: TypeName, ty: GoType) {
+        self.extra.insert(name, ty);
+    }
+
+    /// The package for an import path: a scanned one (exact path, else a
+    /// path ending in `/path`, as vendored packages do), else built-in knowledge.
+    ///
+    /// ```
+    /// let mut p = golayout::Program::with_stdlib();
+    /// let k = p.add_source("vendor/golang.org/x/y", "y.go", "package y").unwrap();
+    /// assert_eq!(p.find_package("golang.org/x/y"), Some(k));
+    /// ```
+    pub fn find_package(&self, path: &str) -> Option<usize> {
+        let ok = |p: &Package| !p.fallback && !p.name.ends_with("_test");
+        // Prefer a library over a `main` (e.g. a `//go:build ignore` generator), then the bigger one.
+        let best = |it: &mut dyn Iterator<Item = usize>| {
+            it.max_by_key(|&k| (self.packages[k].name != "main", self.packages[k].files.len(), usize::MAX - k))
+        };
+        let exact = best(&mut (0..self.packages.len()).filter(|&k| ok(&self.packages[k]) && self.packages[k].path == path));
+        if exact.is_some() {
+            return exact;
+        }
+        let suffix = format!("/{path}");
+        let vendored = best(&mut (0..self.packages.len()).filter(|&k| ok(&self.packages[k]) && self.packages[k].path.ends_with(&suffix)));
+        if vendored.is_some() {
+            return vendored;
+        }
+        self.packages.iter().position(|p| p.fallback && p.path == path)
+    }
+
+    /// A resolver for one arch.
+    ///
+    /// ```
+    /// let p = golayout::Program::with_stdlib();
+    /// let k = p.find_package("sync").unwrap();
+    /// let wg = p.resolver(golayout::Arch::I386).resolve(k, "WaitGroup").unwrap();
+    /// assert_eq!(golayout::sizeof(&wg, golayout::Arch::I386).unwrap(), 12);
+    /// ```
+    pub fn resolver(&self, arch: Arch) -> Resolver<'_> {
+        Resolver {
+            prog: self,
+            arch,
+            types: BTreeMap::new(),
+            consts: BTreeMap::new(),
+            busy: BTreeSet::new(),
+            busy_consts: BTreeSet::new(),
+            depth: 0,
+        }
+    }
+}
+
+/// Why a type could not be resolved (or is skipped).
+///
+/// ```
+/// let mut p = golayout::Program::new();
+/// let k = p.add_source("m", "m.go", "package m\ntype T struct{ x Missing }").unwrap();
+/// let e = p.resolver(golayout::Arch::Amd64).resolve(k, "T").unwrap_err();
+/// assert_eq!(e.to_string(), "m.go:2:18: cannot resolve type Missing");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveError {
+    /// File where the problem is.
+    pub file: String,
+    /// Position in it.
+    pub pos: Pos,
+    /// What.
+    pub kind: ResolveErrorKind,
+}
+
+/// The kinds of [`ResolveError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResolveErrorKind {
+    /// A type name that is not declared anywhere we can see.
+    Undefined(String),
+    /// A generic type declaration (no layout without type arguments) or a bad instantiation.
+    Generic(String),
+    /// A constant (array length) that cannot be evaluated.
+    Const(String),
+    /// A type that contains itself by value.
+    Recursive(String),
+}
+
+impl ResolveError {
+    /// Whether this is a skip (generic declaration) rather than an error.
+    ///
+    /// ```
+    /// let mut p = golayout::Program::new();
+    /// let k = p.add_source("m", "m.go", "package m\ntype L[T any] struct{ v T }").unwrap();
+    /// assert!(p.resolver(golayout::Arch::Amd64).resolve(k, "L").unwrap_err().is_skip());
+    /// ```
+    pub fn is_skip(&self) -> bool {
+        matches!(self.kind, ResolveErrorKind::Generic(_))
+    }
+
+    /// The message without the position.
+    ///
+    /// ```
+    /// let mut p = golayout::Program::new();
+    /// let k = p.add_source("m", "m.go", "package m\ntype T struct{ t T }").unwrap();
+    /// assert_eq!(p.resolver(golayout::Arch::Amd64).resolve(k, "T").unwrap_err().message(), "invalid recursive type T");
+    /// ```
+    pub fn message(&self) -> String {
+        match &self.kind {
+            ResolveErrorKind::Undefined(n) => format!("cannot resolve type {n}"),
+            ResolveErrorKind::Generic(m) | ResolveErrorKind::Const(m) => m.clone(),
+            ResolveErrorKind::Recursive(n) => format!("invalid recursive type {n}"),
+        }
+    }
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.pos.line, self.pos.col, self.message())
+    }
+}
+
+impl core::error::Error for ResolveError {}
+
+/// Where a type expression is being resolved: package, file, type arguments in scope.
+#[derive(Clone)]
+struct Ctx {
+    pkg: usize,
+    file: usize,
+    params: Rc<Vec<(String, TypeExpr, Ctx)>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct IntTy {
+    bits: u32,
+    signed: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Value {
+    Int(i128, Option<IntTy>),
+    Str(u64),
+    Bool(bool),
+}
+
+/// Resolves declarations of a [`Program`] for one arch, caching as it goes (I1).
+pub struct Resolver<'p> {
+    prog: &'p Program,
+    arch: Arch,
+    types: BTreeMap<(usize, String), Result<GoType, ResolveError>>,
+    consts: BTreeMap<(usize, String), Result<Value, ResolveError>>,
+    busy: BTreeSet<(usize, String)>,
+    busy_consts: BTreeSet<(usize, String)>,
+    depth: u32,
+}
+
+type RResult<T> = Result<T, ResolveError>;
+
+impl<'p> Resolver<'p> {
+    /// The arch.
+    ///
+    /// ```
+    /// assert_eq!(golayout::Program::new().resolver(golayout::Arch::Arm).arch(), golayout::Arch::Arm);
+    /// ```
+    pub fn arch(&self) -> Arch {
+        self.arch
+    }
+
+    /// Resolves the package-level type `name` of package `pkg` (an index into [`Program::packages`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ResolveError`]: an undefined name, a generic declaration, a bad
+    /// array length, an invalid recursive type.
+    ///
+    /// # Examples
+    ///
+    /// See [`Program`].
+    pub fn resolve(&mut self, pkg: usize, name: &str) -> RResult<GoType> {
+        match self.lookup(pkg, name) {
+            Some(r) => r,
+            None => Err(ResolveError {
+                file: String::new(),
+                pos: Pos::default(),
+                kind: ResolveErrorKind::Undefined(name.to_string()),
+            }),
+        }
+    }
+
+    fn err(&self, ctx: &Ctx, pos: Pos, kind: ResolveErrorKind) -> ResolveError {
+        let file = self
+            .prog
+            .packages
+            .get(ctx.pkg)
+            .and_then(|p| p.files.get(ctx.file))
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        ResolveError { file, pos, kind }
+    }
+
+    fn enter(&mut self, ctx: &Ctx, pos: Pos) -> RResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            return Err(self.err(ctx, pos, ResolveErrorKind::Const("type or constant nested too deeply".into())));
+        }
+        Ok(())
+    }
+
+    /// `None` when the package does not declare `name` for this arch.
+    fn lookup(&mut self, pkg: usize, name: &str) -> Option<RResult<GoType>> {
+        let key = (pkg, name.to_string());
+        if let Some(r) = self.types.get(&key) {
+            return Some(r.clone());
+        }
+        let p = &self.prog.packages[pkg];
+        let (fi, decl) = p.lookup_type(name, self.arch)?;
+        let ctx = Ctx {
+            pkg,
+            file: fi,
+            params: Rc::new(Vec::new()),
+        };
+        if decl.generic {
+            let r = Err(self.err(
+                &ctx,
+                decl.pos,
+                ResolveErrorKind::Generic(format!("generic type {name}[{}] has no layout without type arguments", decl.params.join(", "))),
+            ));
+            self.types.insert(key, r.clone());
+            return Some(r);
+        }
+        if self.busy.contains(&key) {
+            return Some(Err(self.err(&ctx, decl.pos, ResolveErrorKind::Recursive(name.to_string()))));
+        }
+        self.busy.insert(key.clone());
+        let r = self.enter(&ctx, decl.pos).and_then(|()| {
+            let r = self.type_expr(&ctx, &decl.ty, true);
+            self.depth -= 1;
+            r
+        });
+        self.busy.remove(&key);
+        let r = r.map(|t| {
+            if decl.alias {
+                t
+            } else {
+                GoType::named(Named::new(&p.path, name, t.underlying().clone()))
+            }
+        });
+        self.types.insert(key, r.clone());
+        Some(r)
+    }
+
+    fn import_path(&self, ctx: &Ctx, q: &str) -> Option<&'p str> {
+        let f = &self.prog.packages[ctx.pkg].files[ctx.file].ast;
+        let imp = f.imports.iter().find(|i| i.name.as_deref() == Some(q)).or_else(|| {
+            f.imports.iter().find(|i| {
+                i.name.is_none()
+                    && (i.path.rsplit('/').next() == Some(q)
+                        || self.prog.find_package(&i.path).is_some_and(|k| self.prog.packages[k].name == q))
+            })
+        })?;
+        Some(imp.path.as_str())
+    }
+
+    fn type_expr(&mut self, ctx: &Ctx, t: &TypeExpr, direct: bool) -> RResult<GoType> {
+        let pos = type_pos(t);
+        self.enter(ctx, pos)?;
+        let r = self.type_expr_inner(ctx, t, direct);
+        self.depth -= 1;
+        r
+    }
+
+    fn type_expr_inner(&mut self, ctx: &Ctx, t: &TypeExpr, direct: bool) -> RResult<GoType> {
+        Ok(match t {
+            TypeExpr::Name { pkg: None, name, pos } => {
+                if let Some((_, e, c)) = ctx.params.iter().find(|(n, _, _)| n == name) {
+                    let (e, c) = (e.clone(), c.clone());
+                    return self.type_expr(&c, &e, direct);
+                }
+                let pkg = &self.prog.packages[ctx.pkg];
+                if pkg.lookup_type(name, self.arch).is_some() {
+                    if direct {
+                        return self.lookup(ctx.pkg, name).unwrap_or_else(|| unreachable_undefined(name));
+                    }
+                    return Ok(GoType::Ref(TypeName::new(&pkg.path, name)));
+                }
+                if let Some(t) = self.prog.extra.get(&TypeName::new(&pkg.path, name)) {
+                    return Ok(t.clone());
+                }
+                if let Some(b) = BasicKind::from_name(name) {
+                    return Ok(GoType::Basic(b));
+                }
+                match name.as_str() {
+                    "error" => {
+                        return Ok(GoType::named(Named::new("", "error", GoType::Interface("Error() string".into()))));
+                    }
+                    "any" => return Ok(GoType::Interface(String::new())),
+                    "comparable" => return Ok(GoType::Interface("comparable".into())),
+                    _ => {}
+                }
+                // Dot imports.
+                let f = &pkg.files[ctx.file].ast;
+                for imp in f.imports.iter().filter(|i| i.name.as_deref() == Some(".")) {
+                    if let Some(k) = self.prog.find_package(&imp.path) {
+                        if self.prog.packages[k].lookup_type(name, self.arch).is_some() {
+                            if direct {
+                                return self.lookup(k, name).unwrap_or_else(|| unreachable_undefined(name));
+                            }
+                            return Ok(GoType::Ref(TypeName::new(&imp.path, name)));
+                        }
+                    }
+                }
+                // Declared in a file for another arch only: still a name we know.
+                if !direct && pkg.types.contains_key(name.as_str()) {
+                    return Ok(GoType::Ref(TypeName::new(&pkg.path, name)));
+                }
+                return Err(self.err(ctx, *pos, ResolveErrorKind::Undefined(name.clone())));
+            }
+            TypeExpr::Name { pkg: Some(q), name, pos } => {
+                let undefined = || ResolveErrorKind::Undefined(format!("{q}.{name}"));
+                let Some(path) = self.import_path(ctx, q) else {
+                    return Err(self.err(ctx, *pos, undefined()));
+                };
+                if path == "unsafe" {
+                    if name == "Pointer" {
+                        return Ok(GoType::Basic(BasicKind::UnsafePointer));
+                    }
+                    return Err(self.err(ctx, *pos, undefined()));
+                }
+                if let Some(t) = self.prog.extra.get(&TypeName::new(path, name)) {
+                    return Ok(t.clone());
+                }
+                match self.prog.find_package(path) {
+                    Some(k) if direct => match self.lookup(k, name) {
+                        Some(r) => return r,
+                        None => return Err(self.err(ctx, *pos, undefined())),
+                    },
+                    Some(_) => GoType::Ref(TypeName::new(path, name)),
+                    None if direct => {
+                        return Err(self.err(
+                            ctx,
+                            *pos,
+                            ResolveErrorKind::Undefined(format!("{q}.{name} (package \"{path}\" not loaded)")),
+                        ))
+                    }
+                    None => GoType::Ref(TypeName::new(path, name)),
+                }
+            }
+            TypeExpr::Inst { base, args } => return self.instantiate(ctx, base, args, direct),
+            TypeExpr::Pointer(e) => GoType::Pointer(Box::new(self.type_expr(ctx, e, false)?)),
+            TypeExpr::Slice(e) => GoType::Slice(Box::new(self.type_expr(ctx, e, false)?)),
+            TypeExpr::Map(k, v) => GoType::Map(
+                Box::new(self.type_expr(ctx, k, false)?),
+                Box::new(self.type_expr(ctx, v, false)?),
+            ),
+            TypeExpr::Chan(d, e) => {
+                let dir = match d {
+                    1 => ChanDir::Send,
+                    2 => ChanDir::Recv,
+                    _ => ChanDir::Both,
+                };
+                GoType::Chan(dir, Box::new(self.type_expr(ctx, e, false)?))
+            }
+            TypeExpr::Array(n, e) => {
+                let len = self.array_len(ctx, n)?;
+                GoType::Array(len, Box::new(self.type_expr(ctx, e, direct)?))
+            }
+            TypeExpr::Func(s) => GoType::Func(s.clone()),
+            TypeExpr::Interface(s) => GoType::Interface(s.clone()),
+            TypeExpr::Struct(fields) => {
+                let mut out = Vec::with_capacity(fields.len());
+                for fd in fields {
+                    let ty = self.type_expr(ctx, &fd.ty, direct)?;
+                    if fd.names.is_empty() {
+                        out.push(Field::embedded(embedded_name(&fd.ty), ty));
+                    } else {
+                        for n in &fd.names {
+                            out.push(Field::new(n, ty.clone()));
+                        }
+                    }
+                }
+                GoType::Struct(Struct { fields: out })
+            }
+        })
+    }
+
+    fn instantiate(&mut self, ctx: &Ctx, base: &TypeExpr, args: &[TypeExpr], direct: bool) -> RResult<GoType> {
+        let TypeExpr::Name { pkg: q, name, pos } = base else {
+            return Err(self.err(ctx, type_pos(base), ResolveErrorKind::Generic("instantiation of a non-name type".into())));
+        };
+        let k = match q {
+            None if self.prog.packages[ctx.pkg].lookup_type(name, self.arch).is_none() => {
+                // A dot-imported generic type (`import . "sync/atomic"`; `Pointer[T]`).
+                let f = &self.prog.packages[ctx.pkg].files[ctx.file].ast;
+                f.imports
+                    .iter()
+                    .filter(|i| i.name.as_deref() == Some("."))
+                    .filter_map(|i| self.prog.find_package(&i.path))
+                    .find(|&k| self.prog.packages[k].lookup_type(name, self.arch).is_some())
+            }
+            None => Some(ctx.pkg),
+            Some(q) => self.import_path(ctx, q).and_then(|p| self.prog.find_package(p)),
+        };
+        let found = k.and_then(|k| self.prog.packages[k].lookup_type(name, self.arch).map(|(fi, d)| (k, fi, d)));
+        let Some((k, fi, decl)) = found else {
+            let full = match q {
+                Some(q) => format!("{q}.{name}"),
+                None => name.clone(),
+            };
+            return Err(self.err(ctx, *pos, ResolveErrorKind::Undefined(full)));
+        };
+        if !decl.generic || decl.params.len() != args.len() {
+            return Err(self.err(
+                ctx,
+                *pos,
+                ResolveErrorKind::Generic(format!("{name} takes {} type arguments, got {}", decl.params.len(), args.len())),
+            ));
+        }
+        let mut shown = Vec::with_capacity(args.len());
+        for a in args {
+            shown.push(self.type_expr(ctx, a, false)?.to_string());
+        }
+        let inst = format!("{name}[{}]", shown.join(","));
+        let path = self.prog.packages[k].path.clone();
+        if !direct {
+            return Ok(GoType::Ref(TypeName::new(&path, &inst)));
+        }
+        let key = (k, inst.clone());
+        if let Some(r) = self.types.get(&key) {
+            return r.clone();
+        }
+        if self.busy.contains(&key) {
+            return Err(self.err(ctx, *pos, ResolveErrorKind::Recursive(inst)));
+        }
+        let params: Vec<(String, TypeExpr, Ctx)> =
+            decl.params.iter().zip(args).map(|(p, a)| (p.clone(), a.clone(), ctx.clone())).collect();
+        let inner = Ctx {
+            pkg: k,
+            file: fi,
+            params: Rc::new(params),
+        };
+        self.busy.insert(key.clone());
+        let r = self.type_expr(&inner, &decl.ty, true);
+        self.busy.remove(&key);
+        let r = r.map(|t| GoType::named(Named::new(&path, &inst, t.underlying().clone())));
+        self.types.insert(key, r.clone());
+        r
+    }
+
+    fn array_len(&mut self, ctx: &Ctx, n: &Expr) -> RResult<u64> {
+        match self.eval(ctx, n, None)? {
+            Value::Int(v, _) if v >= 0 && v <= i64::MAX as i128 => Ok(v as u64),
+            Value::Int(v, _) => Err(self.err(ctx, n.pos(), ResolveErrorKind::Const(format!("invalid array length {v}")))),
+            _ => Err(self.err(ctx, n.pos(), ResolveErrorKind::Const("array length is not an integer constant".into()))),
+        }
+    }
+
+    fn const_value(&mut self, pkg: usize, name: &str, at: (&Ctx, Pos)) -> RResult<Value> {
+        let key = (pkg, name.to_string());
+        if let Some(r) = self.consts.get(&key) {
+            return r.clone();
+        }
+        let Some((fi, decl)) = self.prog.packages[pkg].lookup_const(name, self.arch) else {
+            return Err(self.err(at.0, at.1, ResolveErrorKind::Const(format!("undefined constant {name}"))));
+        };
+        let ctx = Ctx {
+            pkg,
+            file: fi,
+            params: Rc::new(Vec::new()),
+        };
+        if !self.busy_consts.insert(key.clone()) {
+            return Err(self.err(&ctx, decl.pos, ResolveErrorKind::Const(format!("initialization cycle: {name} refers to itself"))));
+        }
+        let r = match &decl.value {
+            None => Err(self.err(&ctx, decl.pos, ResolveErrorKind::Const(format!("missing init expr for const {name}")))),
+            Some(e) => self.eval(&ctx, e, Some(decl.iota)).and_then(|v| match &decl.ty {
+                None => Ok(v),
+                Some(te) => {
+                    let t = self.type_expr(&ctx, te, true)?;
+                    self.convert(&ctx, decl.pos, v, &t)
+                }
+            }),
+        };
+        self.busy_consts.remove(&key);
+        self.consts.insert(key, r.clone());
+        r
+    }
+
+    fn convert(&self, ctx: &Ctx, pos: Pos, v: Value, t: &GoType) -> RResult<Value> {
+        match (t.underlying(), v) {
+            (GoType::Basic(b), Value::Int(x, _)) if b.int_bits(self.arch).is_some() => {
+                let (bits, signed) = b.int_bits(self.arch).unwrap_or((64, true));
+                let ty = IntTy { bits, signed };
+                if !fits(x, ty) {
+                    return Err(self.err(ctx, pos, ResolveErrorKind::Const(format!("constant {x} overflows {t}"))));
+                }
+                Ok(Value::Int(x, Some(ty)))
+            }
+            (GoType::Basic(BasicKind::String), Value::Str(n)) => Ok(Value::Str(n)),
+            (GoType::Basic(BasicKind::Bool), Value::Bool(b)) => Ok(Value::Bool(b)),
+            _ => Err(self.err(ctx, pos, ResolveErrorKind::Const(format!("cannot evaluate constant of type {t}")))),
+        }
+    }
+
+    /// Whether an operand expression names a type (for conversions).
+    fn as_type(&mut self, ctx: &Ctx, e: &Expr) -> Option<GoType> {
+        match e {
+            Expr::Name { pkg: None, name, .. } => {
+                let p = &self.prog.packages[ctx.pkg];
+                if p.lookup_const(name, self.arch).is_some() {
+                    return None;
+                }
+                if p.lookup_type(name, self.arch).is_some() || BasicKind::from_name(name).is_some() {
+                    let te = TypeExpr::Name {
+                        pkg: None,
+                        name: name.clone(),
+                        pos: e.pos(),
+                    };
+                    return self.type_expr(ctx, &te, true).ok();
+                }
+                None
+            }
+            Expr::Name { pkg: Some(q), name, pos } => {
+                let path = self.import_path(ctx, q)?;
+                if path == "unsafe" && name == "Pointer" {
+                    return Some(GoType::Basic(BasicKind::UnsafePointer));
+                }
+                let k = self.prog.find_package(path)?;
+                self.prog.packages[k].lookup_type(name, self.arch)?;
+                let te = TypeExpr::Name {
+                    pkg: Some(q.clone()),
+                    name: name.clone(),
+                    pos: *pos,
+                };
+                self.type_expr(ctx, &te, true).ok()
+            }
+            Expr::Type(te, _) => self.type_expr(ctx, te, true).ok(),
+            _ => None,
+        }
+    }
+
+    fn eval(&mut self, ctx: &Ctx, e: &Expr, iota: Option<i64>) -> RResult<Value> {
+        self.enter(ctx, e.pos())?;
+        let r = self.eval_inner(ctx, e, iota);
+        self.depth -= 1;
+        r
+    }
+
+    fn eval_inner(&mut self, ctx: &Ctx, e: &Expr, iota: Option<i64>) -> RResult<Value> {
+        let cerr = |s: &Self, pos: Pos, m: String| s.err(ctx, pos, ResolveErrorKind::Const(m));
+        match e {
+            Expr::Int(Some(v), _) | Expr::Char(Some(v), _) => Ok(Value::Int(*v, None)),
+            Expr::Int(None, p) | Expr::Char(None, p) => Err(cerr(self, *p, "invalid or too large literal".into())),
+            Expr::Str(Some(n), _) => Ok(Value::Str(*n)),
+            Expr::Str(None, p) => Err(cerr(self, *p, "invalid string literal".into())),
+            Expr::Name { pkg: None, name, pos } => {
+                let declared = self.prog.packages[ctx.pkg].lookup_const(name, self.arch).is_some();
+                match (name.as_str(), iota) {
+                    ("iota", Some(i)) if !declared => return Ok(Value::Int(i128::from(i), None)),
+                    ("true", _) if !declared => return Ok(Value::Bool(true)),
+                    ("false", _) if !declared => return Ok(Value::Bool(false)),
+                    _ => {}
+                }
+                self.const_value(ctx.pkg, name, (ctx, *pos))
+            }
+            Expr::Name { pkg: Some(q), name, pos } => {
+                let Some(path) = self.import_path(ctx, q) else {
+                    return Err(cerr(self, *pos, format!("undefined: {q}.{name}")));
+                };
+                let Some(k) = self.prog.find_package(path) else {
+                    return Err(cerr(self, *pos, format!("cannot evaluate {q}.{name} (package \"{path}\" not loaded)")));
+                };
+                self.const_value(k, name, (ctx, *pos))
+            }
+            Expr::Unary(op, x, pos) => {
+                let v = self.eval(ctx, x, iota)?;
+                match (*op, v) {
+                    ("+", Value::Int(..)) => Ok(v),
+                    ("-", Value::Int(x, t)) => self.checked(ctx, *pos, x.checked_neg(), t),
+                    ("^", Value::Int(x, None)) => Ok(Value::Int(!x, None)),
+                    ("^", Value::Int(x, Some(t))) if t.signed => Ok(Value::Int(!x, Some(t))),
+                    ("^", Value::Int(x, Some(t))) => Ok(Value::Int(!x & mask(t.bits), Some(t))),
+                    ("!", Value::Bool(b)) => Ok(Value::Bool(!b)),
+                    _ => Err(cerr(self, *pos, format!("invalid constant operation {op}"))),
+                }
+            }
+            Expr::Binary(op, x, y, pos) => {
+                let a = self.eval(ctx, x, iota)?;
+                let b = self.eval(ctx, y, iota)?;
+                self.binary(ctx, *pos, op, a, b)
+            }
+            Expr::Call(fun, args, pos) => self.call(ctx, fun, args, *pos, iota),
+            Expr::Type(_, p) => Err(cerr(self, *p, "type is not an expression".into())),
+            Expr::Composite(_, p) | Expr::FieldOf(_, _, p) => Err(cerr(self, *p, "composite literal is not a constant".into())),
+            Expr::Unsupported(what, p) => Err(cerr(self, *p, format!("cannot evaluate {what} as an integer constant"))),
+        }
+    }
+
+    fn checked(&self, ctx: &Ctx, pos: Pos, v: Option<i128>, t: Option<IntTy>) -> RResult<Value> {
+        match v {
+            Some(v) if t.map_or(true, |t| fits(v, t)) => Ok(Value::Int(v, t)),
+            _ => Err(self.err(ctx, pos, ResolveErrorKind::Const("constant overflow".into()))),
+        }
+    }
+
+    fn binary(&self, ctx: &Ctx, pos: Pos, op: &str, a: Value, b: Value) -> RResult<Value> {
+        let bad = || self.err(ctx, pos, ResolveErrorKind::Const(format!("invalid constant operation {op}")));
+        match (a, b) {
+            (Value::Int(x, tx), Value::Int(y, ty)) => {
+                if op == "<<" || op == ">>" {
+                    if !(0..=1023).contains(&y) {
+                        return Err(self.err(ctx, pos, ResolveErrorKind::Const(format!("invalid shift count {y}"))));
+                    }
+                    let r = if op == "<<" {
+                        if x == 0 {
+                            Some(0)
+                        } else if y >= 127 {
+                            None
+                        } else {
+                            let r = x << y;
+                            (r >> y == x).then_some(r)
+                        }
+                    } else {
+                        Some(x >> y.min(127))
+                    };
+                    return self.checked(ctx, pos, r, tx);
+                }
+                let t = tx.or(ty);
+                let r = match op {
+                    "+" => x.checked_add(y),
+                    "-" => x.checked_sub(y),
+                    "*" => x.checked_mul(y),
+                    "/" | "%" if y == 0 => {
+                        return Err(self.err(ctx, pos, ResolveErrorKind::Const("division by zero".into())))
+                    }
+                    "/" => x.checked_div(y),
+                    "%" => x.checked_rem(y),
+                    "&" => Some(x & y),
+                    "|" => Some(x | y),
+                    "^" => Some(x ^ y),
+                    "&^" => Some(x & !y),
+                    "==" => return Ok(Value::Bool(x == y)),
+                    "!=" => return Ok(Value::Bool(x != y)),
+                    "<" => return Ok(Value::Bool(x < y)),
+                    "<=" => return Ok(Value::Bool(x <= y)),
+                    ">" => return Ok(Value::Bool(x > y)),
+                    ">=" => return Ok(Value::Bool(x >= y)),
+                    _ => return Err(bad()),
+                };
+                self.checked(ctx, pos, r, t)
+            }
+            (Value::Str(x), Value::Str(y)) if op == "+" => Ok(Value::Str(x.saturating_add(y))),
+            (Value::Bool(x), Value::Bool(y)) => match op {
+                "&&" => Ok(Value::Bool(x && y)),
+                "||" => Ok(Value::Bool(x || y)),
+                "==" => Ok(Value::Bool(x == y)),
+                "!=" => Ok(Value::Bool(x != y)),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        }
+    }
+
+    fn call(&mut self, ctx: &Ctx, fun: &Expr, args: &[Expr], pos: Pos, iota: Option<i64>) -> RResult<Value> {
+        let cerr = |s: &Self, m: String| s.err(ctx, pos, ResolveErrorKind::Const(m));
+        if args.len() != 1 {
+            return Err(cerr(self, "not a constant expression (call)".into()));
+        }
+        let arg = &args[0];
+        if let Expr::Name { pkg: None, name, .. } = fun {
+            if name == "len" && self.prog.packages[ctx.pkg].lookup_const("len", self.arch).is_none() {
+                if let Expr::FieldOf(te, field, _) = arg {
+                    // len(T{}.arr): the length of an array-typed field.
+                    let t = self.type_expr(ctx, te, true)?;
+                    if let GoType::Struct(s) = t.underlying() {
+                        if let Some(GoType::Array(n, _)) = s.fields.iter().find(|f| &f.name == field).map(|f| f.ty.underlying()) {
+                            return Ok(Value::Int(i128::from(*n), None));
+                        }
+                    }
+                    return Err(cerr(self, format!("len of field {field} is not constant")));
+                }
+                return match self.eval(ctx, arg, iota)? {
+                    Value::Str(n) => Ok(Value::Int(i128::from(n), None)),
+                    _ => Err(cerr(self, "len of a non-string constant".into())),
+                };
+            }
+        }
+        if let Expr::Name { pkg: Some(q), name, .. } = fun {
+            if self.import_path(ctx, q) == Some("unsafe") && (name == "Sizeof" || name == "Alignof") {
+                // unsafe.Sizeof(T(x)): the size of the conversion's type.
+                let t = match arg {
+                    Expr::Call(f, a, _) if a.len() == 1 => self.as_type(ctx, f),
+                    Expr::Composite(te, _) => self.type_expr(ctx, te, true).ok(),
+                    _ => None,
+                };
+                let Some(t) = t else {
+                    return Err(cerr(self, format!("cannot evaluate unsafe.{name} of this operand")));
+                };
+                let i = info(&t, self.arch).map_err(|e| cerr(self, e.to_string()))?;
+                let v = if name == "Sizeof" { i.size } else { i.align };
+                let uintptr = IntTy {
+                    bits: (self.arch.ptr_size() * 8) as u32,
+                    signed: false,
+                };
+                return Ok(Value::Int(i128::from(v), Some(uintptr)));
+            }
+        }
+        if let Some(t) = self.as_type(ctx, fun) {
+            let v = self.eval(ctx, arg, iota)?;
+            return self.convert(ctx, pos, v, &t);
+        }
+        Err(cerr(self, "not a constant expression (call)".into()))
+    }
+}
+
+fn unreachable_undefined(name: &str) -> RResult<GoType> {
+    Err(ResolveError {
+        file: String::new(),
+        pos: Pos::default(),
+        kind: ResolveErrorKind::Undefined(name.to_string()),
+    })
+}
+
+fn mask(bits: u32) -> i128 {
+    if bits >= 127 {
+        i128::MAX
+    } else {
+        (1i128 << bits) - 1
+    }
+}
+
+fn fits(v: i128, t: IntTy) -> bool {
+    if t.signed {
+        let lim = 1i128 << (t.bits - 1);
+        -lim <= v && v < lim
+    } else {
+        0 <= v && v < (1i128 << t.bits)
+    }
+}
+
+fn type_pos(t: &TypeExpr) -> Pos {
+    match t {
+        TypeExpr::Name { pos, .. } => *pos,
+        TypeExpr::Inst { base, .. } => type_pos(base),
+        TypeExpr::Pointer(e) | TypeExpr::Slice(e) | TypeExpr::Chan(_, e) => type_pos(e),
+        TypeExpr::Array(n, _) => n.pos(),
+        TypeExpr::Map(k, _) => type_pos(k),
+        _ => Pos::default(),
+    }
+}
+
+/// The name of an embedded field: `T` for `T`, `*T`, `pkg.T`, `*pkg.T`, `T[int]`.
+fn embedded_name(t: &TypeExpr) -> &str {
+    match t {
+        TypeExpr::Name { name, .. } => name,
+        TypeExpr::Pointer(e) => embedded_name(e),
+        TypeExpr::Inst { base, .. } => embedded_name(base),
+        _ => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sizes::{layout, sizeof};
+
+    fn prog(src: &str) -> (Program, usize) {
+        let mut p = Program::with_stdlib();
+        let k = p.add_source("example.com/t", "t.go", src).unwrap();
+        (p, k)
+    }
+
+    #[test]
+    fn stdlib_sources_parse() {
+        for (path, _, src) in crate::stdlib::PACKAGES {
+            parse_file(src).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+    }
+
+    #[test]
+    fn constants_iota_and_typed_arithmetic() {
+        let (p, k) = prog(
+            "package t\nimport \"unsafe\"\nconst (\n A = iota * 3\n B\n C\n)\nconst W = 32 << (^uint(0) >> 63)\nconst S = len(\"héllo\") + int(unsafe.Sizeof(uintptr(0)))\ntype T struct { a [C + 1]int8; b [W / 8]byte; c [S]byte }\n",
+        );
+        let t = p.resolver(Arch::I386).resolve(k, "T").unwrap();
+        let l = layout(&t, Arch::I386).unwrap();
+        assert_eq!(l.fields.iter().map(|f| f.info.size).collect::<Vec<_>>(), [7, 4, 10]);
+        let t = p.resolver(Arch::Amd64).resolve(k, "T").unwrap();
+        let l = layout(&t, Arch::Amd64).unwrap();
+        assert_eq!(l.fields.iter().map(|f| f.info.size).collect::<Vec<_>>(), [7, 8, 14]);
+    }
+
+    #[test]
+    fn constant_errors_name_the_problem() {
+        let (p, k) = prog("package t\nconst X uint8 = 255 + 1\ntype T [X]int\ntype U [-1]int\ntype V [1.5]int\n");
+        let mut r = p.resolver(Arch::Amd64);
+        assert!(r.resolve(k, "T").unwrap_err().message().contains("overflows"));
+        assert!(r.resolve(k, "U").unwrap_err().message().contains("invalid array length"));
+        assert!(r.resolve(k, "V").unwrap_err().message().contains("floating-point"));
+    }
+
+    #[test]
+    fn generics_are_skipped_and_instantiated() {
+        let (p, k) = prog(
+            "package t\nimport \"sync/atomic\"\ntype Pair[K comparable, V any] struct { k K; v V }\ntype N struct { next atomic.Pointer[N]; p Pair[int8, int64] }\n",
+        );
+        let mut r = p.resolver(Arch::I386);
+        assert!(r.resolve(k, "Pair").unwrap_err().is_skip());
+        let n = r.resolve(k, "N").unwrap();
+        let l = layout(&n, Arch::I386).unwrap();
+        assert_eq!(l.info.size, 16);
+        assert_eq!(l.fields[1].ty, "t.Pair[int8,int64]");
+    }
+
+    #[test]
+    fn recursion_through_pointers_is_fine_by_value_is_not() {
+        let (p, k) = prog("package t\ntype L struct { next *L; kids []L; m map[string]L }\ntype Bad struct { x [2]Bad }\n");
+        let mut r = p.resolver(Arch::Amd64);
+        assert_eq!(sizeof(&r.resolve(k, "L").unwrap(), Arch::Amd64).unwrap(), 40);
+        assert!(matches!(r.resolve(k, "Bad").unwrap_err().kind, ResolveErrorKind::Recursive(_)));
+    }
+
+    #[test]
+    fn build_constraints_pick_per_arch_files() {
+        let mut p = Program::new();
+        let k = p.add_source("x", "t_386.go", "package x\ntype Word uint32").unwrap();
+        p.add_source("x", "t_amd64.go", "package x\ntype Word uint64").unwrap();
+        p.add_source("x", "w.go", "//go:build ignore\n\npackage x\ntype Word [100]byte").unwrap();
+        assert_eq!(sizeof(&p.resolver(Arch::I386).resolve(k, "Word").unwrap(), Arch::I386).unwrap(), 4);
+        assert_eq!(sizeof(&p.resolver(Arch::Amd64).resolve(k, "Word").unwrap(), Arch::Amd64).unwrap(), 8);
+        assert!(p.resolver(Arch::Arm).resolve(k, "Word").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let nest = |n: usize| {
+            let mut src = String::from("package t\ntype T ");
+            for _ in 0..n {
+                src.push_str("struct{ a ");
+            }
+            src.push_str("int");
+            for _ in 0..n {
+                src.push('}');
+            }
+            src
+        };
+        let (p, k) = prog(&nest(90));
+        assert_eq!(sizeof(&p.resolver(Arch::Amd64).resolve(k, "T").unwrap(), Arch::Amd64).unwrap(), 8);
+        let mut p = Program::new();
+        let e = p.add_source("t", "t.go", &nest(150)).unwrap_err();
+        assert_eq!(e.msg, "nesting too deep");
+    }
+}
