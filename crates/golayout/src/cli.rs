@@ -98,7 +98,10 @@ impl Options {
                 if let Some(v) = inline.clone() {
                     return Ok(v);
                 }
-                let v = args.get(i).cloned().ok_or_else(|| format!("flag --{name} needs a value"))?;
+                let v = args
+                    .get(i)
+                    .cloned()
+                    .ok_or_else(|| format!("flag --{name} needs a value"))?;
                 i += 1;
                 Ok(v)
             };
@@ -112,7 +115,8 @@ impl Options {
                             arches.extend(Arch::ALL);
                             continue;
                         }
-                        let a = Arch::from_name(name).ok_or_else(|| format!("unknown GOARCH {name:?}"))?;
+                        let a = Arch::from_name(name)
+                            .ok_or_else(|| format!("unknown GOARCH {name:?}"))?;
                         if !arches.contains(&a) {
                             arches.push(a);
                         }
@@ -221,7 +225,12 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     let mut stats = Stats {
         files: loaded.files,
-        packages: loaded.prog.packages().iter().filter(|p| !p.fallback).count(),
+        packages: loaded
+            .prog
+            .packages()
+            .iter()
+            .filter(|p| !p.fallback)
+            .count(),
         ..Stats::default()
     };
     let mut errors: BTreeSet<String> = loaded.errors.into_iter().collect();
@@ -241,7 +250,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             // $GOROOT/src/builtin only documents the predeclared identifiers
             // (`type bool bool`); it is not a package anyone compiles.
             for &arch in &opts.arches {
-                *stats.skipped.entry("in package builtin (documentation only)".into()).or_default() += pkg.type_decls(arch).len();
+                *stats
+                    .skipped
+                    .entry("in package builtin (documentation only)".into())
+                    .or_default() += pkg.type_decls(arch).len();
             }
             continue;
         }
@@ -261,7 +273,13 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             q(&e.message())
                         ));
                         if !opts.json && !opts.check {
-                            let _ = writeln!(out, "skipped {}.{} [{arch}]: {}\n", pkg.name, decl.name, e.message());
+                            let _ = writeln!(
+                                out,
+                                "skipped {}.{} [{arch}]: {}\n",
+                                pkg.name,
+                                decl.name,
+                                e.message()
+                            );
                         }
                         continue;
                     }
@@ -284,7 +302,8 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     stats.others += 1;
                 }
                 let warnings = if is_struct {
-                    atomic64_check(&t, arch, &|n: &str| atomic_names.contains(n)).unwrap_or_default()
+                    atomic64_check(&t, arch, &|n: &str| atomic_names.contains(n))
+                        .unwrap_or_default()
                 } else {
                     Vec::new()
                 };
@@ -311,9 +330,22 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                         json.push(',');
                     }
                     first = false;
-                    json_type(&mut json, &pkg.path, &decl.name, arch, &t, &report, &warnings);
+                    json_type(
+                        &mut json, &pkg.path, &decl.name, arch, &t, &report, &warnings,
+                    );
                 } else if !opts.check || opts.format_given {
-                    let _ = out.write_all(text_type(&pkg.name, &decl.name, arch, &t, &report, &warnings, opts.optimize).as_bytes());
+                    let _ = out.write_all(
+                        text_type(
+                            &pkg.name,
+                            &decl.name,
+                            arch,
+                            &t,
+                            &report,
+                            &warnings,
+                            opts.optimize,
+                        )
+                        .as_bytes(),
+                    );
                 }
             }
         }
@@ -336,7 +368,11 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
     if opts.stats {
         let skipped: usize = stats.skipped.values().sum();
-        let reasons: Vec<String> = stats.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let reasons: Vec<String> = stats
+            .skipped
+            .iter()
+            .map(|(r, n)| format!("{n} {r}"))
+            .collect();
         let _ = writeln!(
             err,
             "golayout: {} files, {} packages; laid out {} struct types and {} other types over {} arch(es); skipped {} ({}); {} errors; {} check findings; {:.2}s",
@@ -361,14 +397,20 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 
 fn skip_reason(k: &ResolveErrorKind) -> String {
     match k {
-        ResolveErrorKind::Generic(m) if m.starts_with("generic type") => "generic type declarations".into(),
+        ResolveErrorKind::Generic(m) if m.starts_with("generic type") => {
+            "generic type declarations".into()
+        }
         ResolveErrorKind::Generic(_) => "bad instantiations".into(),
         _ => "other".into(),
     }
 }
 
 fn order_names(r: &Report) -> String {
-    let names: Vec<&str> = r.optimal_order.iter().map(|&i| r.layout.fields[i].name.as_str()).collect();
+    let names: Vec<&str> = r
+        .optimal_order
+        .iter()
+        .map(|&i| r.layout.fields[i].name.as_str())
+        .collect();
     names.join(", ")
 }
 
@@ -404,40 +446,47 @@ fn json_type(
     let i = r.layout.info;
     let _ = write!(
         o,
-        "{{\"name\":{},\"arch\":\"{arch}\",\"kind\":\"{}\",\"size\":{},\"align\":{},\"package\":{},\"type\":{},\"ptrdata\":{}",
+        "{{\"name\":{},\"arch\":\"{arch}\",\"kind\":\"{}\",\"size\":{},\"align\":{},\"fields\":[",
         q(name),
         t.kind(),
         i.size,
         i.align,
+    );
+    for (k, f) in r.layout.fields.iter().enumerate() {
+        if k > 0 {
+            o.push(',');
+        }
+        let _ = write!(
+            o,
+            "{{\"name\":{},\"type\":{},\"offset\":{},\"size\":{},\"align\":{}{}}}",
+            q(&f.name),
+            q(&f.ty),
+            f.offset,
+            f.info.size,
+            f.info.align,
+            if f.embedded { ",\"embedded\":true" } else { "" }
+        );
+    }
+    let _ = write!(
+        o,
+        "],\"package\":{},\"type\":{},\"ptrdata\":{}",
         q(path),
         q(&t.underlying().to_string()),
         i.ptrdata
     );
     if matches!(t.underlying(), GoType::Struct(_)) {
-        o.push_str(",\"fields\":[");
-        for (k, f) in r.layout.fields.iter().enumerate() {
-            if k > 0 {
-                o.push(',');
-            }
-            let _ = write!(
-                o,
-                "{{\"name\":{},\"type\":{},\"offset\":{},\"size\":{},\"align\":{}{}}}",
-                q(&f.name),
-                q(&f.ty),
-                f.offset,
-                f.info.size,
-                f.info.align,
-                if f.embedded { ",\"embedded\":true" } else { "" }
-            );
-        }
-        o.push_str("],\"padding\":[");
+        o.push_str(",\"padding\":[");
         for (k, p) in r.padding.iter().enumerate() {
             if k > 0 {
                 o.push(',');
             }
             let _ = write!(o, "{{\"offset\":{},\"size\":{}}}", p.offset, p.len);
         }
-        let order: Vec<String> = r.optimal_order.iter().map(|&k| q(&r.layout.fields[k].name)).collect();
+        let order: Vec<String> = r
+            .optimal_order
+            .iter()
+            .map(|&k| q(&r.layout.fields[k].name))
+            .collect();
         let _ = write!(
             o,
             "],\"optimal\":{{\"size\":{},\"ptrdata\":{},\"saving\":{},\"order\":[{}]}}",
@@ -448,7 +497,10 @@ fn json_type(
         );
         if !warnings.is_empty() {
             o.push_str(",\"atomic64_misaligned\":[");
-            let w: Vec<String> = warnings.iter().map(|w| format!("{{\"field\":{},\"offset\":{}}}", q(&w.path), w.offset)).collect();
+            let w: Vec<String> = warnings
+                .iter()
+                .map(|w| format!("{{\"field\":{},\"offset\":{}}}", q(&w.path), w.offset))
+                .collect();
             o.push_str(&w.join(","));
             o.push(']');
         }
@@ -521,7 +573,13 @@ fn text_type(
     let i = r.layout.info;
     let mut o = String::new();
     if !matches!(t.underlying(), GoType::Struct(_)) {
-        let _ = writeln!(o, "type {pkg}.{name} {} [{arch}]: size {}, align {}\n", t.underlying(), i.size, i.align);
+        let _ = writeln!(
+            o,
+            "type {pkg}.{name} {} [{arch}]: size {}, align {}\n",
+            t.underlying(),
+            i.size,
+            i.align
+        );
         return o;
     }
     let _ = writeln!(
@@ -551,7 +609,11 @@ fn text_type(
             Some(k) => format!("before {}", r.layout.fields[k].name),
             None => "at the end".to_string(),
         };
-        let _ = writeln!(o, "     · padding          {} byte(s) at offset {} ({where_})", p.len, p.offset);
+        let _ = writeln!(
+            o,
+            "     · padding          {} byte(s) at offset {} ({where_})",
+            p.len, p.offset
+        );
     }
     for w in warnings {
         let _ = writeln!(
@@ -622,7 +684,9 @@ fn load(paths: &[PathBuf]) -> Result<Loaded, String> {
     files.sort();
     files.dedup();
     let n = files.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     let chunk = n.div_ceil(threads).max(1);
     type Parsed = (usize, Result<crate::parse::File, String>);
     let mut parsed: Vec<Parsed> = Vec::with_capacity(n);
@@ -640,8 +704,12 @@ fn load(paths: &[PathBuf]) -> Result<Loaded, String> {
                                 let r = match std::fs::read(f) {
                                     Err(e) => Err(format!("{}: {e}", f.display())),
                                     Ok(bytes) => match core::str::from_utf8(&bytes) {
-                                        Err(e) => Err(format!("{}:1:1: invalid UTF-8 ({e})", f.display())),
-                                        Ok(src) => parse_file(src).map_err(|e: ParseError| format!("{}:{e}", f.display())),
+                                        Err(e) => {
+                                            Err(format!("{}:1:1: invalid UTF-8 ({e})", f.display()))
+                                        }
+                                        Ok(src) => parse_file(src).map_err(|e: ParseError| {
+                                            format!("{}:{e}", f.display())
+                                        }),
                                     },
                                 };
                                 (c * chunk + j, r)
@@ -672,7 +740,11 @@ fn load(paths: &[PathBuf]) -> Result<Loaded, String> {
             }
         }
     }
-    Ok(Loaded { prog, files: n, errors })
+    Ok(Loaded {
+        prog,
+        files: n,
+        errors,
+    })
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> std::io::Result<()> {
@@ -711,7 +783,12 @@ fn import_path(
     let module = module_of(dir, modules);
     let rel_to = |base: &Path| -> String {
         dir.strip_prefix(base)
-            .map(|r| r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"))
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
             .unwrap_or_default()
     };
     match module {
@@ -734,13 +811,19 @@ fn import_path(
             if !rel.is_empty() {
                 rel
             } else {
-                dir.file_name().map_or_else(|| pkg_name.to_string(), |n| n.to_string_lossy().into_owned())
+                dir.file_name().map_or_else(
+                    || pkg_name.to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
             }
         }
     }
 }
 
-fn module_of(dir: &Path, cache: &mut BTreeMap<PathBuf, Option<(PathBuf, String)>>) -> Option<(PathBuf, String)> {
+fn module_of(
+    dir: &Path,
+    cache: &mut BTreeMap<PathBuf, Option<(PathBuf, String)>>,
+) -> Option<(PathBuf, String)> {
     if let Some(m) = cache.get(dir) {
         return m.clone();
     }

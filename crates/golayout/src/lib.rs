@@ -106,11 +106,17 @@ mod ty;
 pub mod cli;
 
 #[cfg(feature = "alloc")]
-pub use report::{analyze, analyze_type, atomic64_check, optimal_order, pack, padding, AtomicWarning, Padding, Report};
+pub use report::{
+    analyze, analyze_type, atomic64_check, optimal_order, pack, padding, AtomicWarning, Padding,
+    Report,
+};
 #[cfg(feature = "alloc")]
 pub use resolve::{Package, Program, ResolveError, ResolveErrorKind, Resolver, SourceFile};
 #[cfg(feature = "alloc")]
-pub use sizes::{alignof, info, layout, offsetsof, sizeof, struct_layout, FieldLayout, Info, LayoutError, StructLayout};
+pub use sizes::{
+    alignof, info, layout, offsetsof, sizeof, struct_layout, FieldLayout, Info, LayoutError,
+    StructLayout,
+};
 #[cfg(feature = "alloc")]
 pub use ty::{BasicKind, ChanDir, Field, GoType, Named, Struct, TypeName};
 

@@ -230,7 +230,10 @@ pub fn analyze_type(t: &GoType, arch: Arch) -> Result<Report, LayoutError> {
     let layout = layout(t, arch)?;
     let padding = padding(&layout);
     let optimal_order = optimal_order(&layout.fields);
-    let mut infos: Vec<Info> = optimal_order.iter().map(|&i| layout.fields[i].info).collect();
+    let mut infos: Vec<Info> = optimal_order
+        .iter()
+        .map(|&i| layout.fields[i].info)
+        .collect();
     if layout.fields.is_empty() {
         infos.push(layout.info);
     }
@@ -328,7 +331,15 @@ fn walk(
                         path.push('.');
                     }
                     path.push_str(&f.name);
-                    walk(&f.ty, arch, base + fl.offset, path, likely_atomic, out, depth + 1)?;
+                    walk(
+                        &f.ty,
+                        arch,
+                        base + fl.offset,
+                        path,
+                        likely_atomic,
+                        out,
+                        depth + 1,
+                    )?;
                     path.truncate(len);
                 }
             }
@@ -353,7 +364,12 @@ mod tests {
 
     #[test]
     fn padding_covers_the_struct_with_fields() {
-        let t = GoType::struct_of([("a", b(Int8)), ("b", b(Int64)), ("c", b(Int16)), ("z", GoType::Struct(Struct::default()))]);
+        let t = GoType::struct_of([
+            ("a", b(Int8)),
+            ("b", b(Int64)),
+            ("c", b(Int16)),
+            ("z", GoType::Struct(Struct::default())),
+        ]);
         for a in Arch::ALL {
             let r = analyze_type(&t, a).unwrap();
             let field_bytes: u64 = r.layout.fields.iter().map(|f| f.info.size).sum();
@@ -381,8 +397,16 @@ mod tests {
 
     #[test]
     fn atomic_check_walks_nested_structs() {
-        let inner = GoType::named(Named::new("", "Stats", GoType::struct_of([("pad", b(Int32)), ("hits", b(Uint64))])));
-        let t = GoType::struct_of([("x", b(Int64)), ("st", inner), ("arr", GoType::Array(2, Box::new(b(Int64))))]);
+        let inner = GoType::named(Named::new(
+            "",
+            "Stats",
+            GoType::struct_of([("pad", b(Int32)), ("hits", b(Uint64))]),
+        ));
+        let t = GoType::struct_of([
+            ("x", b(Int64)),
+            ("st", inner),
+            ("arr", GoType::Array(2, Box::new(b(Int64)))),
+        ]);
         let w = atomic64_check(&t, Arch::Arm, &|n: &str| n == "hits" || n == "arr").unwrap();
         // Stats is 12 bytes, 4-aligned on arm: hits lands at 8+4, arr at 20.
         assert_eq!(w.len(), 2);

@@ -33,7 +33,10 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::arch::Arch;
-use crate::parse::{eval_constraint, file_name_matches, parse_file, ConstDecl, Expr, File, ParseError, Pos, TypeDecl, TypeExpr};
+use crate::parse::{
+    eval_constraint, file_name_matches, parse_file, ConstDecl, Expr, File, ParseError, Pos,
+    TypeDecl, TypeExpr,
+};
 use crate::sizes::info;
 use crate::ty::{BasicKind, ChanDir, Field, GoType, Named, Struct, TypeName};
 
@@ -77,7 +80,12 @@ impl Package {
     /// ```
     pub fn file_matches(&self, fi: usize, arch: Arch) -> bool {
         let f = &self.files[fi];
-        !f.cgo && file_name_matches(&f.name, arch) && f.ast.build.as_deref().map_or(true, |b| eval_constraint(b, arch))
+        !f.cgo
+            && file_name_matches(&f.name, arch)
+            && f.ast
+                .build
+                .as_deref()
+                .map_or(true, |b| eval_constraint(b, arch))
     }
 
     /// The package-level type declarations compiled for `arch`, first per name, in file order.
@@ -226,7 +234,12 @@ impl Program {
     /// let mut p = golayout::Program::new();
     /// assert!(p.add_source("x", "x.go", "package x\ntype T [").is_err());
     /// ```
-    pub fn add_source(&mut self, path: &str, file_name: &str, src: &str) -> Result<usize, ParseError> {
+    pub fn add_source(
+        &mut self,
+        path: &str,
+        file_name: &str,
+        src: &str,
+    ) -> Result<usize, ParseError> {
         let ast = parse_file(src)?;
         Ok(self.add_file(path, file_name, ast))
     }
@@ -306,18 +319,32 @@ impl Program {
         let ok = |p: &Package| !p.fallback && !p.name.ends_with("_test");
         // Prefer a library over a `main` (e.g. a `//go:build ignore` generator), then the bigger one.
         let best = |it: &mut dyn Iterator<Item = usize>| {
-            it.max_by_key(|&k| (self.packages[k].name != "main", self.packages[k].files.len(), usize::MAX - k))
+            it.max_by_key(|&k| {
+                (
+                    self.packages[k].name != "main",
+                    self.packages[k].files.len(),
+                    usize::MAX - k,
+                )
+            })
         };
-        let exact = best(&mut (0..self.packages.len()).filter(|&k| ok(&self.packages[k]) && self.packages[k].path == path));
+        let exact = best(
+            &mut (0..self.packages.len())
+                .filter(|&k| ok(&self.packages[k]) && self.packages[k].path == path),
+        );
         if exact.is_some() {
             return exact;
         }
         let suffix = format!("/{path}");
-        let vendored = best(&mut (0..self.packages.len()).filter(|&k| ok(&self.packages[k]) && self.packages[k].path.ends_with(&suffix)));
+        let vendored = best(
+            &mut (0..self.packages.len())
+                .filter(|&k| ok(&self.packages[k]) && self.packages[k].path.ends_with(&suffix)),
+        );
         if vendored.is_some() {
             return vendored;
         }
-        self.packages.iter().position(|p| p.fallback && p.path == path)
+        self.packages
+            .iter()
+            .position(|p| p.fallback && p.path == path)
     }
 
     /// A resolver for one arch.
@@ -402,7 +429,14 @@ impl ResolveError {
 
 impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.pos.line, self.pos.col, self.message())
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file,
+            self.pos.line,
+            self.pos.col,
+            self.message()
+        )
     }
 }
 
@@ -488,7 +522,11 @@ impl<'p> Resolver<'p> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
-            return Err(self.err(ctx, pos, ResolveErrorKind::Const("type or constant nested too deeply".into())));
+            return Err(self.err(
+                ctx,
+                pos,
+                ResolveErrorKind::Const("type or constant nested too deeply".into()),
+            ));
         }
         Ok(())
     }
@@ -510,13 +548,20 @@ impl<'p> Resolver<'p> {
             let r = Err(self.err(
                 &ctx,
                 decl.pos,
-                ResolveErrorKind::Generic(format!("generic type {name}[{}] has no layout without type arguments", decl.params.join(", "))),
+                ResolveErrorKind::Generic(format!(
+                    "generic type {name}[{}] has no layout without type arguments",
+                    decl.params.join(", ")
+                )),
             ));
             self.types.insert(key, r.clone());
             return Some(r);
         }
         if self.busy.contains(&key) {
-            return Some(Err(self.err(&ctx, decl.pos, ResolveErrorKind::Recursive(name.to_string()))));
+            return Some(Err(self.err(
+                &ctx,
+                decl.pos,
+                ResolveErrorKind::Recursive(name.to_string()),
+            )));
         }
         self.busy.insert(key.clone());
         let r = self.enter(&ctx, decl.pos).and_then(|()| {
@@ -538,13 +583,20 @@ impl<'p> Resolver<'p> {
 
     fn import_path(&self, ctx: &Ctx, q: &str) -> Option<&'p str> {
         let f = &self.prog.packages[ctx.pkg].files[ctx.file].ast;
-        let imp = f.imports.iter().find(|i| i.name.as_deref() == Some(q)).or_else(|| {
-            f.imports.iter().find(|i| {
-                i.name.is_none()
-                    && (i.path.rsplit('/').next() == Some(q)
-                        || self.prog.find_package(&i.path).is_some_and(|k| self.prog.packages[k].name == q))
-            })
-        })?;
+        let imp = f
+            .imports
+            .iter()
+            .find(|i| i.name.as_deref() == Some(q))
+            .or_else(|| {
+                f.imports.iter().find(|i| {
+                    i.name.is_none()
+                        && (i.path.rsplit('/').next() == Some(q)
+                            || self
+                                .prog
+                                .find_package(&i.path)
+                                .is_some_and(|k| self.prog.packages[k].name == q))
+                })
+            })?;
         Some(imp.path.as_str())
     }
 
@@ -558,7 +610,11 @@ impl<'p> Resolver<'p> {
 
     fn type_expr_inner(&mut self, ctx: &Ctx, t: &TypeExpr, direct: bool) -> RResult<GoType> {
         Ok(match t {
-            TypeExpr::Name { pkg: None, name, pos } => {
+            TypeExpr::Name {
+                pkg: None,
+                name,
+                pos,
+            } => {
                 if let Some((_, e, c)) = ctx.params.iter().find(|(n, _, _)| n == name) {
                     let (e, c) = (e.clone(), c.clone());
                     return self.type_expr(&c, &e, direct);
@@ -566,7 +622,9 @@ impl<'p> Resolver<'p> {
                 let pkg = &self.prog.packages[ctx.pkg];
                 if pkg.lookup_type(name, self.arch).is_some() {
                     if direct {
-                        return self.lookup(ctx.pkg, name).unwrap_or_else(|| unreachable_undefined(name));
+                        return self
+                            .lookup(ctx.pkg, name)
+                            .unwrap_or_else(|| unreachable_undefined(name));
                     }
                     return Ok(GoType::Ref(TypeName::new(&pkg.path, name)));
                 }
@@ -578,7 +636,11 @@ impl<'p> Resolver<'p> {
                 }
                 match name.as_str() {
                     "error" => {
-                        return Ok(GoType::named(Named::new("", "error", GoType::Interface("Error() string".into()))));
+                        return Ok(GoType::named(Named::new(
+                            "",
+                            "error",
+                            GoType::Interface("Error() string".into()),
+                        )));
                     }
                     "any" => return Ok(GoType::Interface(String::new())),
                     "comparable" => return Ok(GoType::Interface("comparable".into())),
@@ -590,7 +652,9 @@ impl<'p> Resolver<'p> {
                     if let Some(k) = self.prog.find_package(&imp.path) {
                         if self.prog.packages[k].lookup_type(name, self.arch).is_some() {
                             if direct {
-                                return self.lookup(k, name).unwrap_or_else(|| unreachable_undefined(name));
+                                return self
+                                    .lookup(k, name)
+                                    .unwrap_or_else(|| unreachable_undefined(name));
                             }
                             return Ok(GoType::Ref(TypeName::new(&imp.path, name)));
                         }
@@ -602,7 +666,11 @@ impl<'p> Resolver<'p> {
                 }
                 return Err(self.err(ctx, *pos, ResolveErrorKind::Undefined(name.clone())));
             }
-            TypeExpr::Name { pkg: Some(q), name, pos } => {
+            TypeExpr::Name {
+                pkg: Some(q),
+                name,
+                pos,
+            } => {
                 let undefined = || ResolveErrorKind::Undefined(format!("{q}.{name}"));
                 let Some(path) = self.import_path(ctx, q) else {
                     return Err(self.err(ctx, *pos, undefined()));
@@ -626,7 +694,9 @@ impl<'p> Resolver<'p> {
                         return Err(self.err(
                             ctx,
                             *pos,
-                            ResolveErrorKind::Undefined(format!("{q}.{name} (package \"{path}\" not loaded)")),
+                            ResolveErrorKind::Undefined(format!(
+                                "{q}.{name} (package \"{path}\" not loaded)"
+                            )),
                         ))
                     }
                     None => GoType::Ref(TypeName::new(path, name)),
@@ -670,12 +740,25 @@ impl<'p> Resolver<'p> {
         })
     }
 
-    fn instantiate(&mut self, ctx: &Ctx, base: &TypeExpr, args: &[TypeExpr], direct: bool) -> RResult<GoType> {
+    fn instantiate(
+        &mut self,
+        ctx: &Ctx,
+        base: &TypeExpr,
+        args: &[TypeExpr],
+        direct: bool,
+    ) -> RResult<GoType> {
         let TypeExpr::Name { pkg: q, name, pos } = base else {
-            return Err(self.err(ctx, type_pos(base), ResolveErrorKind::Generic("instantiation of a non-name type".into())));
+            return Err(self.err(
+                ctx,
+                type_pos(base),
+                ResolveErrorKind::Generic("instantiation of a non-name type".into()),
+            ));
         };
         let k = match q {
-            None if self.prog.packages[ctx.pkg].lookup_type(name, self.arch).is_none() => {
+            None if self.prog.packages[ctx.pkg]
+                .lookup_type(name, self.arch)
+                .is_none() =>
+            {
                 // A dot-imported generic type (`import . "sync/atomic"`; `Pointer[T]`).
                 let f = &self.prog.packages[ctx.pkg].files[ctx.file].ast;
                 f.imports
@@ -685,9 +768,15 @@ impl<'p> Resolver<'p> {
                     .find(|&k| self.prog.packages[k].lookup_type(name, self.arch).is_some())
             }
             None => Some(ctx.pkg),
-            Some(q) => self.import_path(ctx, q).and_then(|p| self.prog.find_package(p)),
+            Some(q) => self
+                .import_path(ctx, q)
+                .and_then(|p| self.prog.find_package(p)),
         };
-        let found = k.and_then(|k| self.prog.packages[k].lookup_type(name, self.arch).map(|(fi, d)| (k, fi, d)));
+        let found = k.and_then(|k| {
+            self.prog.packages[k]
+                .lookup_type(name, self.arch)
+                .map(|(fi, d)| (k, fi, d))
+        });
         let Some((k, fi, decl)) = found else {
             let full = match q {
                 Some(q) => format!("{q}.{name}"),
@@ -699,7 +788,11 @@ impl<'p> Resolver<'p> {
             return Err(self.err(
                 ctx,
                 *pos,
-                ResolveErrorKind::Generic(format!("{name} takes {} type arguments, got {}", decl.params.len(), args.len())),
+                ResolveErrorKind::Generic(format!(
+                    "{name} takes {} type arguments, got {}",
+                    decl.params.len(),
+                    args.len()
+                )),
             ));
         }
         let mut shown = Vec::with_capacity(args.len());
@@ -718,8 +811,12 @@ impl<'p> Resolver<'p> {
         if self.busy.contains(&key) {
             return Err(self.err(ctx, *pos, ResolveErrorKind::Recursive(inst)));
         }
-        let params: Vec<(String, TypeExpr, Ctx)> =
-            decl.params.iter().zip(args).map(|(p, a)| (p.clone(), a.clone(), ctx.clone())).collect();
+        let params: Vec<(String, TypeExpr, Ctx)> = decl
+            .params
+            .iter()
+            .zip(args)
+            .map(|(p, a)| (p.clone(), a.clone(), ctx.clone()))
+            .collect();
         let inner = Ctx {
             pkg: k,
             file: fi,
@@ -736,8 +833,16 @@ impl<'p> Resolver<'p> {
     fn array_len(&mut self, ctx: &Ctx, n: &Expr) -> RResult<u64> {
         match self.eval(ctx, n, None)? {
             Value::Int(v, _) if v >= 0 && v <= i64::MAX as i128 => Ok(v as u64),
-            Value::Int(v, _) => Err(self.err(ctx, n.pos(), ResolveErrorKind::Const(format!("invalid array length {v}")))),
-            _ => Err(self.err(ctx, n.pos(), ResolveErrorKind::Const("array length is not an integer constant".into()))),
+            Value::Int(v, _) => Err(self.err(
+                ctx,
+                n.pos(),
+                ResolveErrorKind::Const(format!("invalid array length {v}")),
+            )),
+            _ => Err(self.err(
+                ctx,
+                n.pos(),
+                ResolveErrorKind::Const("array length is not an integer constant".into()),
+            )),
         }
     }
 
@@ -747,7 +852,11 @@ impl<'p> Resolver<'p> {
             return r.clone();
         }
         let Some((fi, decl)) = self.prog.packages[pkg].lookup_const(name, self.arch) else {
-            return Err(self.err(at.0, at.1, ResolveErrorKind::Const(format!("undefined constant {name}"))));
+            return Err(self.err(
+                at.0,
+                at.1,
+                ResolveErrorKind::Const(format!("undefined constant {name}")),
+            ));
         };
         let ctx = Ctx {
             pkg,
@@ -755,17 +864,27 @@ impl<'p> Resolver<'p> {
             params: Rc::new(Vec::new()),
         };
         if !self.busy_consts.insert(key.clone()) {
-            return Err(self.err(&ctx, decl.pos, ResolveErrorKind::Const(format!("initialization cycle: {name} refers to itself"))));
+            return Err(self.err(
+                &ctx,
+                decl.pos,
+                ResolveErrorKind::Const(format!("initialization cycle: {name} refers to itself")),
+            ));
         }
         let r = match &decl.value {
-            None => Err(self.err(&ctx, decl.pos, ResolveErrorKind::Const(format!("missing init expr for const {name}")))),
-            Some(e) => self.eval(&ctx, e, Some(decl.iota)).and_then(|v| match &decl.ty {
-                None => Ok(v),
-                Some(te) => {
-                    let t = self.type_expr(&ctx, te, true)?;
-                    self.convert(&ctx, decl.pos, v, &t)
-                }
-            }),
+            None => Err(self.err(
+                &ctx,
+                decl.pos,
+                ResolveErrorKind::Const(format!("missing init expr for const {name}")),
+            )),
+            Some(e) => self
+                .eval(&ctx, e, Some(decl.iota))
+                .and_then(|v| match &decl.ty {
+                    None => Ok(v),
+                    Some(te) => {
+                        let t = self.type_expr(&ctx, te, true)?;
+                        self.convert(&ctx, decl.pos, v, &t)
+                    }
+                }),
         };
         self.busy_consts.remove(&key);
         self.consts.insert(key, r.clone());
@@ -778,25 +897,36 @@ impl<'p> Resolver<'p> {
                 let (bits, signed) = b.int_bits(self.arch).unwrap_or((64, true));
                 let ty = IntTy { bits, signed };
                 if !fits(x, ty) {
-                    return Err(self.err(ctx, pos, ResolveErrorKind::Const(format!("constant {x} overflows {t}"))));
+                    return Err(self.err(
+                        ctx,
+                        pos,
+                        ResolveErrorKind::Const(format!("constant {x} overflows {t}")),
+                    ));
                 }
                 Ok(Value::Int(x, Some(ty)))
             }
             (GoType::Basic(BasicKind::String), Value::Str(n)) => Ok(Value::Str(n)),
             (GoType::Basic(BasicKind::Bool), Value::Bool(b)) => Ok(Value::Bool(b)),
-            _ => Err(self.err(ctx, pos, ResolveErrorKind::Const(format!("cannot evaluate constant of type {t}")))),
+            _ => Err(self.err(
+                ctx,
+                pos,
+                ResolveErrorKind::Const(format!("cannot evaluate constant of type {t}")),
+            )),
         }
     }
 
     /// Whether an operand expression names a type (for conversions).
     fn as_type(&mut self, ctx: &Ctx, e: &Expr) -> Option<GoType> {
         match e {
-            Expr::Name { pkg: None, name, .. } => {
+            Expr::Name {
+                pkg: None, name, ..
+            } => {
                 let p = &self.prog.packages[ctx.pkg];
                 if p.lookup_const(name, self.arch).is_some() {
                     return None;
                 }
-                if p.lookup_type(name, self.arch).is_some() || BasicKind::from_name(name).is_some() {
+                if p.lookup_type(name, self.arch).is_some() || BasicKind::from_name(name).is_some()
+                {
                     let te = TypeExpr::Name {
                         pkg: None,
                         name: name.clone(),
@@ -806,7 +936,11 @@ impl<'p> Resolver<'p> {
                 }
                 None
             }
-            Expr::Name { pkg: Some(q), name, pos } => {
+            Expr::Name {
+                pkg: Some(q),
+                name,
+                pos,
+            } => {
                 let path = self.import_path(ctx, q)?;
                 if path == "unsafe" && name == "Pointer" {
                     return Some(GoType::Basic(BasicKind::UnsafePointer));
@@ -836,11 +970,19 @@ impl<'p> Resolver<'p> {
         let cerr = |s: &Self, pos: Pos, m: String| s.err(ctx, pos, ResolveErrorKind::Const(m));
         match e {
             Expr::Int(Some(v), _) | Expr::Char(Some(v), _) => Ok(Value::Int(*v, None)),
-            Expr::Int(None, p) | Expr::Char(None, p) => Err(cerr(self, *p, "invalid or too large literal".into())),
+            Expr::Int(None, p) | Expr::Char(None, p) => {
+                Err(cerr(self, *p, "invalid or too large literal".into()))
+            }
             Expr::Str(Some(n), _) => Ok(Value::Str(*n)),
             Expr::Str(None, p) => Err(cerr(self, *p, "invalid string literal".into())),
-            Expr::Name { pkg: None, name, pos } => {
-                let declared = self.prog.packages[ctx.pkg].lookup_const(name, self.arch).is_some();
+            Expr::Name {
+                pkg: None,
+                name,
+                pos,
+            } => {
+                let declared = self.prog.packages[ctx.pkg]
+                    .lookup_const(name, self.arch)
+                    .is_some();
                 match (name.as_str(), iota) {
                     ("iota", Some(i)) if !declared => return Ok(Value::Int(i128::from(i), None)),
                     ("true", _) if !declared => return Ok(Value::Bool(true)),
@@ -849,12 +991,20 @@ impl<'p> Resolver<'p> {
                 }
                 self.const_value(ctx.pkg, name, (ctx, *pos))
             }
-            Expr::Name { pkg: Some(q), name, pos } => {
+            Expr::Name {
+                pkg: Some(q),
+                name,
+                pos,
+            } => {
                 let Some(path) = self.import_path(ctx, q) else {
                     return Err(cerr(self, *pos, format!("undefined: {q}.{name}")));
                 };
                 let Some(k) = self.prog.find_package(path) else {
-                    return Err(cerr(self, *pos, format!("cannot evaluate {q}.{name} (package \"{path}\" not loaded)")));
+                    return Err(cerr(
+                        self,
+                        *pos,
+                        format!("cannot evaluate {q}.{name} (package \"{path}\" not loaded)"),
+                    ));
                 };
                 self.const_value(k, name, (ctx, *pos))
             }
@@ -877,25 +1027,45 @@ impl<'p> Resolver<'p> {
             }
             Expr::Call(fun, args, pos) => self.call(ctx, fun, args, *pos, iota),
             Expr::Type(_, p) => Err(cerr(self, *p, "type is not an expression".into())),
-            Expr::Composite(_, p) | Expr::FieldOf(_, _, p) => Err(cerr(self, *p, "composite literal is not a constant".into())),
-            Expr::Unsupported(what, p) => Err(cerr(self, *p, format!("cannot evaluate {what} as an integer constant"))),
+            Expr::Composite(_, p) | Expr::FieldOf(_, _, p) => {
+                Err(cerr(self, *p, "composite literal is not a constant".into()))
+            }
+            Expr::Unsupported(what, p) => Err(cerr(
+                self,
+                *p,
+                format!("cannot evaluate {what} as an integer constant"),
+            )),
         }
     }
 
     fn checked(&self, ctx: &Ctx, pos: Pos, v: Option<i128>, t: Option<IntTy>) -> RResult<Value> {
         match v {
             Some(v) if t.map_or(true, |t| fits(v, t)) => Ok(Value::Int(v, t)),
-            _ => Err(self.err(ctx, pos, ResolveErrorKind::Const("constant overflow".into()))),
+            _ => Err(self.err(
+                ctx,
+                pos,
+                ResolveErrorKind::Const("constant overflow".into()),
+            )),
         }
     }
 
     fn binary(&self, ctx: &Ctx, pos: Pos, op: &str, a: Value, b: Value) -> RResult<Value> {
-        let bad = || self.err(ctx, pos, ResolveErrorKind::Const(format!("invalid constant operation {op}")));
+        let bad = || {
+            self.err(
+                ctx,
+                pos,
+                ResolveErrorKind::Const(format!("invalid constant operation {op}")),
+            )
+        };
         match (a, b) {
             (Value::Int(x, tx), Value::Int(y, ty)) => {
                 if op == "<<" || op == ">>" {
                     if !(0..=1023).contains(&y) {
-                        return Err(self.err(ctx, pos, ResolveErrorKind::Const(format!("invalid shift count {y}"))));
+                        return Err(self.err(
+                            ctx,
+                            pos,
+                            ResolveErrorKind::Const(format!("invalid shift count {y}")),
+                        ));
                     }
                     let r = if op == "<<" {
                         if x == 0 {
@@ -917,7 +1087,11 @@ impl<'p> Resolver<'p> {
                     "-" => x.checked_sub(y),
                     "*" => x.checked_mul(y),
                     "/" | "%" if y == 0 => {
-                        return Err(self.err(ctx, pos, ResolveErrorKind::Const("division by zero".into())))
+                        return Err(self.err(
+                            ctx,
+                            pos,
+                            ResolveErrorKind::Const("division by zero".into()),
+                        ))
                     }
                     "/" => x.checked_div(y),
                     "%" => x.checked_rem(y),
@@ -947,19 +1121,38 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn call(&mut self, ctx: &Ctx, fun: &Expr, args: &[Expr], pos: Pos, iota: Option<i64>) -> RResult<Value> {
+    fn call(
+        &mut self,
+        ctx: &Ctx,
+        fun: &Expr,
+        args: &[Expr],
+        pos: Pos,
+        iota: Option<i64>,
+    ) -> RResult<Value> {
         let cerr = |s: &Self, m: String| s.err(ctx, pos, ResolveErrorKind::Const(m));
         if args.len() != 1 {
             return Err(cerr(self, "not a constant expression (call)".into()));
         }
         let arg = &args[0];
-        if let Expr::Name { pkg: None, name, .. } = fun {
-            if name == "len" && self.prog.packages[ctx.pkg].lookup_const("len", self.arch).is_none() {
+        if let Expr::Name {
+            pkg: None, name, ..
+        } = fun
+        {
+            if name == "len"
+                && self.prog.packages[ctx.pkg]
+                    .lookup_const("len", self.arch)
+                    .is_none()
+            {
                 if let Expr::FieldOf(te, field, _) = arg {
                     // len(T{}.arr): the length of an array-typed field.
                     let t = self.type_expr(ctx, te, true)?;
                     if let GoType::Struct(s) = t.underlying() {
-                        if let Some(GoType::Array(n, _)) = s.fields.iter().find(|f| &f.name == field).map(|f| f.ty.underlying()) {
+                        if let Some(GoType::Array(n, _)) = s
+                            .fields
+                            .iter()
+                            .find(|f| &f.name == field)
+                            .map(|f| f.ty.underlying())
+                        {
                             return Ok(Value::Int(i128::from(*n), None));
                         }
                     }
@@ -971,8 +1164,12 @@ impl<'p> Resolver<'p> {
                 };
             }
         }
-        if let Expr::Name { pkg: Some(q), name, .. } = fun {
-            if self.import_path(ctx, q) == Some("unsafe") && (name == "Sizeof" || name == "Alignof") {
+        if let Expr::Name {
+            pkg: Some(q), name, ..
+        } = fun
+        {
+            if self.import_path(ctx, q) == Some("unsafe") && (name == "Sizeof" || name == "Alignof")
+            {
                 // unsafe.Sizeof(T(x)): the size of the conversion's type.
                 let t = match arg {
                     Expr::Call(f, a, _) if a.len() == 1 => self.as_type(ctx, f),
@@ -980,7 +1177,10 @@ impl<'p> Resolver<'p> {
                     _ => None,
                 };
                 let Some(t) = t else {
-                    return Err(cerr(self, format!("cannot evaluate unsafe.{name} of this operand")));
+                    return Err(cerr(
+                        self,
+                        format!("cannot evaluate unsafe.{name} of this operand"),
+                    ));
                 };
                 let i = info(&t, self.arch).map_err(|e| cerr(self, e.to_string()))?;
                 let v = if name == "Sizeof" { i.size } else { i.align };
@@ -1070,19 +1270,39 @@ mod tests {
         );
         let t = p.resolver(Arch::I386).resolve(k, "T").unwrap();
         let l = layout(&t, Arch::I386).unwrap();
-        assert_eq!(l.fields.iter().map(|f| f.info.size).collect::<Vec<_>>(), [7, 4, 10]);
+        assert_eq!(
+            l.fields.iter().map(|f| f.info.size).collect::<Vec<_>>(),
+            [7, 4, 10]
+        );
         let t = p.resolver(Arch::Amd64).resolve(k, "T").unwrap();
         let l = layout(&t, Arch::Amd64).unwrap();
-        assert_eq!(l.fields.iter().map(|f| f.info.size).collect::<Vec<_>>(), [7, 8, 14]);
+        assert_eq!(
+            l.fields.iter().map(|f| f.info.size).collect::<Vec<_>>(),
+            [7, 8, 14]
+        );
     }
 
     #[test]
     fn constant_errors_name_the_problem() {
-        let (p, k) = prog("package t\nconst X uint8 = 255 + 1\ntype T [X]int\ntype U [-1]int\ntype V [1.5]int\n");
+        let (p, k) = prog(
+            "package t\nconst X uint8 = 255 + 1\ntype T [X]int\ntype U [-1]int\ntype V [1.5]int\n",
+        );
         let mut r = p.resolver(Arch::Amd64);
-        assert!(r.resolve(k, "T").unwrap_err().message().contains("overflows"));
-        assert!(r.resolve(k, "U").unwrap_err().message().contains("invalid array length"));
-        assert!(r.resolve(k, "V").unwrap_err().message().contains("floating-point"));
+        assert!(r
+            .resolve(k, "T")
+            .unwrap_err()
+            .message()
+            .contains("overflows"));
+        assert!(r
+            .resolve(k, "U")
+            .unwrap_err()
+            .message()
+            .contains("invalid array length"));
+        assert!(r
+            .resolve(k, "V")
+            .unwrap_err()
+            .message()
+            .contains("floating-point"));
     }
 
     #[test]
@@ -1102,18 +1322,46 @@ mod tests {
     fn recursion_through_pointers_is_fine_by_value_is_not() {
         let (p, k) = prog("package t\ntype L struct { next *L; kids []L; m map[string]L }\ntype Bad struct { x [2]Bad }\n");
         let mut r = p.resolver(Arch::Amd64);
-        assert_eq!(sizeof(&r.resolve(k, "L").unwrap(), Arch::Amd64).unwrap(), 40);
-        assert!(matches!(r.resolve(k, "Bad").unwrap_err().kind, ResolveErrorKind::Recursive(_)));
+        assert_eq!(
+            sizeof(&r.resolve(k, "L").unwrap(), Arch::Amd64).unwrap(),
+            40
+        );
+        assert!(matches!(
+            r.resolve(k, "Bad").unwrap_err().kind,
+            ResolveErrorKind::Recursive(_)
+        ));
     }
 
     #[test]
     fn build_constraints_pick_per_arch_files() {
         let mut p = Program::new();
-        let k = p.add_source("x", "t_386.go", "package x\ntype Word uint32").unwrap();
-        p.add_source("x", "t_amd64.go", "package x\ntype Word uint64").unwrap();
-        p.add_source("x", "w.go", "//go:build ignore\n\npackage x\ntype Word [100]byte").unwrap();
-        assert_eq!(sizeof(&p.resolver(Arch::I386).resolve(k, "Word").unwrap(), Arch::I386).unwrap(), 4);
-        assert_eq!(sizeof(&p.resolver(Arch::Amd64).resolve(k, "Word").unwrap(), Arch::Amd64).unwrap(), 8);
+        let k = p
+            .add_source("x", "t_386.go", "package x\ntype Word uint32")
+            .unwrap();
+        p.add_source("x", "t_amd64.go", "package x\ntype Word uint64")
+            .unwrap();
+        p.add_source(
+            "x",
+            "w.go",
+            "//go:build ignore\n\npackage x\ntype Word [100]byte",
+        )
+        .unwrap();
+        assert_eq!(
+            sizeof(
+                &p.resolver(Arch::I386).resolve(k, "Word").unwrap(),
+                Arch::I386
+            )
+            .unwrap(),
+            4
+        );
+        assert_eq!(
+            sizeof(
+                &p.resolver(Arch::Amd64).resolve(k, "Word").unwrap(),
+                Arch::Amd64
+            )
+            .unwrap(),
+            8
+        );
         assert!(p.resolver(Arch::Arm).resolve(k, "Word").is_err());
     }
 
@@ -1131,7 +1379,14 @@ mod tests {
             src
         };
         let (p, k) = prog(&nest(90));
-        assert_eq!(sizeof(&p.resolver(Arch::Amd64).resolve(k, "T").unwrap(), Arch::Amd64).unwrap(), 8);
+        assert_eq!(
+            sizeof(
+                &p.resolver(Arch::Amd64).resolve(k, "T").unwrap(),
+                Arch::Amd64
+            )
+            .unwrap(),
+            8
+        );
         let mut p = Program::new();
         let e = p.add_source("t", "t.go", &nest(150)).unwrap_err();
         assert_eq!(e.msg, "nesting too deep");

@@ -351,7 +351,11 @@ pub fn alignof(t: &GoType, arch: Arch) -> Result<u64, LayoutError> {
 /// assert_eq!(golayout::offsetsof(&s, Arch::Amd64).unwrap(), [0, 8]);
 /// ```
 pub fn offsetsof(s: &Struct, arch: Arch) -> Result<Vec<u64>, LayoutError> {
-    Ok(struct_layout(s, arch)?.fields.iter().map(|f| f.offset).collect())
+    Ok(struct_layout(s, arch)?
+        .fields
+        .iter()
+        .map(|f| f.offset)
+        .collect())
 }
 
 /// Lays out a struct type: its own [`Info`] and every field's offset.
@@ -418,7 +422,9 @@ mod tests {
     use crate::ty::{Field, Named};
     use alloc::boxed::Box;
     use alloc::vec;
-    use BasicKind::{Bool, Complex128, Complex64, Float32, Int, Int16, Int32, Int64, Int8, Uint64, Uintptr};
+    use BasicKind::{
+        Bool, Complex128, Complex64, Float32, Int, Int16, Int32, Int64, Int8, Uint64, Uintptr,
+    };
     const STR: BasicKind = BasicKind::String;
 
     fn b(k: BasicKind) -> GoType {
@@ -432,7 +438,12 @@ mod tests {
         (i.size, i.align)
     }
     fn offs(t: &GoType, a: Arch) -> Vec<u64> {
-        layout(t, a).unwrap().fields.iter().map(|f| f.offset).collect()
+        layout(t, a)
+            .unwrap()
+            .fields
+            .iter()
+            .map(|f| f.offset)
+            .collect()
     }
     fn empty() -> GoType {
         GoType::Struct(Struct::default())
@@ -523,21 +534,36 @@ mod tests {
 
     #[test]
     fn ptrdata_follows_fieldalignment() {
-        let t = st(&[("a", b(Int64)), ("p", GoType::Pointer(Box::new(b(Int)))), ("c", b(Int8))]);
+        let t = st(&[
+            ("a", b(Int64)),
+            ("p", GoType::Pointer(Box::new(b(Int)))),
+            ("c", b(Int8)),
+        ]);
         assert_eq!(info(&t, Arch::Amd64).unwrap().ptrdata, 16);
         let arr = GoType::Array(3, Box::new(b(STR)));
         assert_eq!(info(&arr, Arch::Amd64).unwrap().ptrdata, 40);
-        assert_eq!(info(&GoType::Array(3, Box::new(b(Int))), Arch::Amd64).unwrap().ptrdata, 0);
+        assert_eq!(
+            info(&GoType::Array(3, Box::new(b(Int))), Arch::Amd64)
+                .unwrap()
+                .ptrdata,
+            0
+        );
     }
 
     #[test]
     fn too_large_is_an_error_not_a_wrap() {
         let t = GoType::Array(1 << 40, Box::new(b(Int64)));
-        assert!(matches!(info(&t, Arch::I386), Err(LayoutError::TooLarge(_))));
+        assert!(matches!(
+            info(&t, Arch::I386),
+            Err(LayoutError::TooLarge(_))
+        ));
         assert_eq!(sizeof(&t, Arch::Amd64).unwrap(), 8 << 40);
         let huge = GoType::Array(u64::MAX, Box::new(b(Int64)));
         assert!(info(&huge, Arch::Amd64).is_err());
-        let s = st(&[("a", GoType::Array(1 << 49, Box::new(b(Int8)))), ("b", GoType::Array(1 << 49, Box::new(b(Int8))))]);
+        let s = st(&[
+            ("a", GoType::Array(1 << 49, Box::new(b(Int8)))),
+            ("b", GoType::Array(1 << 49, Box::new(b(Int8)))),
+        ]);
         assert!(info(&s, Arch::Amd64).is_err());
     }
 }

@@ -162,7 +162,10 @@ pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
                     ) || matches!(s, "break" | "continue" | "fallthrough" | "return")
                 }
                 Tok::Int | Tok::Float | Tok::Imag | Tok::Char | Tok::Str => true,
-                Tok::Op => matches!(&src[t.start as usize..t.end as usize], ")" | "]" | "}" | "++" | "--"),
+                Tok::Op => matches!(
+                    &src[t.start as usize..t.end as usize],
+                    ")" | "]" | "}" | "++" | "--"
+                ),
                 Tok::Semi | Tok::Eof => false,
             },
         }
@@ -235,7 +238,9 @@ pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
                 i += 1;
                 loop {
                     match b.get(i) {
-                        None | Some(b'\n') => return Err(err(s, line, line_start, "string literal not terminated")),
+                        None | Some(b'\n') => {
+                            return Err(err(s, line, line_start, "string literal not terminated"))
+                        }
                         Some(b'\\') => i += 2,
                         Some(b'"') => {
                             i += 1;
@@ -260,7 +265,13 @@ pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
                 i += 1;
                 loop {
                     match b.get(i) {
-                        None => return Err(ParseError { line: p.line, col: p.col, msg: "raw string literal not terminated".into() }),
+                        None => {
+                            return Err(ParseError {
+                                line: p.line,
+                                col: p.col,
+                                msg: "raw string literal not terminated".into(),
+                            })
+                        }
                         Some(b'`') => {
                             i += 1;
                             break;
@@ -286,7 +297,9 @@ pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
                 let mut n = 0;
                 loop {
                     match b.get(i) {
-                        None | Some(b'\n') => return Err(err(s, line, line_start, "rune literal not terminated")),
+                        None | Some(b'\n') => {
+                            return Err(err(s, line, line_start, "rune literal not terminated"))
+                        }
                         Some(b'\\') => {
                             i += 2;
                             n += 1;
@@ -302,7 +315,12 @@ pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
                     }
                 }
                 if n == 0 || i > b.len() {
-                    return Err(err(s, line, line_start, "empty or unterminated rune literal"));
+                    return Err(err(
+                        s,
+                        line,
+                        line_start,
+                        "empty or unterminated rune literal",
+                    ));
                 }
                 toks.push(Token {
                     kind: Tok::Char,
@@ -415,7 +433,11 @@ fn scan_number(b: &[u8], i: &mut usize) -> Tok {
     }
     while *i < b.len() {
         let c = b[*i];
-        let exp = if hex { matches!(c, b'p' | b'P') } else { matches!(c, b'e' | b'E') };
+        let exp = if hex {
+            matches!(c, b'p' | b'P')
+        } else {
+            matches!(c, b'e' | b'E')
+        };
         if exp {
             kind = Tok::Float;
             *i += 1;

@@ -126,7 +126,10 @@ impl<'s> Parser<'s> {
         }
     }
     fn unexpected(&self, want: &str) -> ParseError {
-        self.err_at(self.tok(), format!("expected {want}, found {}", self.found()))
+        self.err_at(
+            self.tok(),
+            format!("expected {want}, found {}", self.found()),
+        )
     }
     fn expect(&mut self, s: &str) -> PResult<Token> {
         if self.is(s) {
@@ -197,9 +200,16 @@ impl<'s> Parser<'s> {
                         self.group(&mut f, |p, _, _| p.skip_spec())?;
                     }
                     "func" => self.skip_func()?,
-                    _ => return Err(self.err_at(t, "non-declaration statement outside function body".into())),
+                    _ => {
+                        return Err(self
+                            .err_at(t, "non-declaration statement outside function body".into()))
+                    }
                 },
-                _ => return Err(self.err_at(t, "non-declaration statement outside function body".into())),
+                _ => {
+                    return Err(
+                        self.err_at(t, "non-declaration statement outside function body".into())
+                    )
+                }
             }
         }
         Ok(f)
@@ -370,7 +380,10 @@ impl<'s> Parser<'s> {
                             self.i = start;
                             let pos = self.tok().pos;
                             self.skip_spec_in(grouped)?;
-                            values = names.iter().map(|_| Expr::Unsupported("expression", pos)).collect();
+                            values = names
+                                .iter()
+                                .map(|_| Expr::Unsupported("expression", pos))
+                                .collect();
                         }
                     }
                 }
@@ -487,7 +500,8 @@ impl<'s> Parser<'s> {
                 Tok::Eof | Tok::Semi => break,
                 Tok::Op if self.text(t) == "{" => {
                     let prev = self.toks[self.i - 1];
-                    let after_type_kw = prev.kind == Tok::Ident && matches!(self.text(prev), "struct" | "interface");
+                    let after_type_kw = prev.kind == Tok::Ident
+                        && matches!(self.text(prev), "struct" | "interface");
                     self.skip_balanced()?;
                     if !after_type_kw {
                         break;
@@ -598,7 +612,10 @@ impl<'s> Parser<'s> {
                     return Ok(TypeExpr::Slice(Box::new(self.ty()?)));
                 }
                 if self.is("...") {
-                    return Err(self.err_at(self.tok(), "invalid use of [...] array (outside a composite literal)".into()));
+                    return Err(self.err_at(
+                        self.tok(),
+                        "invalid use of [...] array (outside a composite literal)".into(),
+                    ));
                 }
                 let n = self.expr()?;
                 self.expect("]")?;
@@ -626,7 +643,9 @@ impl<'s> Parser<'s> {
             self.ty()?;
         }
         let end = self.toks[self.i - 1].end;
-        Ok(TypeExpr::Func(squash(&self.src[func_tok.start as usize..end as usize])))
+        Ok(TypeExpr::Func(squash(
+            &self.src[func_tok.start as usize..end as usize],
+        )))
     }
 
     fn starts_type(&self) -> bool {
@@ -658,7 +677,10 @@ impl<'s> Parser<'s> {
             } else if self.tok().kind == Tok::Ident && !is_keyword(self.text(start)) {
                 let after = self.peek_text(1);
                 let after_kind = self.peek_kind(1);
-                let embedded = after == "." || after_kind == Tok::Semi || after_kind == Tok::Str || after == "}";
+                let embedded = after == "."
+                    || after_kind == Tok::Semi
+                    || after_kind == Tok::Str
+                    || after == "}";
                 if embedded || (after == "[" && self.bracket_then_ends_field()) {
                     (Vec::new(), self.ty()?)
                 } else {
@@ -709,9 +731,12 @@ impl<'s> Parser<'s> {
             if t.kind == Tok::Op {
                 match self.text(t) {
                     "(" | "[" | "{" => depth += 1,
-                    ")" | "]" | "}" => {
+                    c @ (")" | "]" | "}") => {
                         depth -= 1;
                         if depth == 0 {
+                            if c != "]" {
+                                return false;
+                            }
                             let n = self.toks[(k + 1).min(self.toks.len() - 1)];
                             return matches!(n.kind, Tok::Semi | Tok::Str | Tok::Eof)
                                 || (n.kind == Tok::Op && self.text(n) == "}");
@@ -1169,7 +1194,9 @@ mod tests {
             "package p\ntype T struct {\n\tsync.Mutex\n\t*Node\n\ta, b int `json:\"a\"`\n\tarr [N]byte\n\tL[int]\n\tx struct{ y int }\n\tfn func(int) (string, error)\n}\n",
         )
         .unwrap();
-        let TypeExpr::Struct(fs) = &f.types[0].ty else { panic!() };
+        let TypeExpr::Struct(fs) = &f.types[0].ty else {
+            panic!()
+        };
         assert_eq!(fs.len(), 7);
         assert!(fs[0].names.is_empty() && fs[1].names.is_empty());
         assert_eq!(fs[2].names, ["a", "b"]);
@@ -1186,7 +1213,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.atomic_fields, ["n", "cnt"]);
-        let TypeExpr::Struct(fs) = &f.types[0].ty else { panic!() };
+        let TypeExpr::Struct(fs) = &f.types[0].ty else {
+            panic!()
+        };
         assert!(fs[0].atomic_comment);
     }
 

@@ -1,0 +1,290 @@
+//! The `golayout` binary: output formats, exit statuses, error positions.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+struct Tmp(PathBuf);
+
+impl Tmp {
+    fn new(name: &str) -> Tmp {
+        let d = std::env::temp_dir().join(format!("golayout-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Tmp(d)
+    }
+    fn file(&self, rel: &str, src: &str) -> PathBuf {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, src).unwrap();
+        p
+    }
+}
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn golayout(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_golayout"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const SEED: &str = r#"package seed
+
+import "sync"
+
+type (
+	// demo1 is the seed's well-ordered struct.
+	demo1 struct {
+		a int8
+		b int16
+		c int32
+	}
+	demo2 struct {
+		a int8
+		c int32 `json:"c"`
+		b int16
+	}
+)
+
+type demo3 struct {
+	c int32
+	a struct{}
+}
+
+type Embeds struct {
+	sync.Mutex
+	*demo1
+	n int64
+}
+"#;
+
+#[test]
+fn json_matches_the_documented_shape() {
+    let t = Tmp::new("json");
+    let f = t.file(
+        "seed.go",
+        "package p\ntype T struct{ a int8; b int64; c int8 }\n",
+    );
+    let o = golayout(&["--format", "json", "--arch", "386", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let s = text(&o.stdout);
+    assert!(
+        s.starts_with(r#"{"types":[{"name":"T","arch":"386","kind":"struct","size":16,"align":4,"fields":[{"name":"a","type":"int8","offset":0,"size":1,"align":1},{"name":"b","type":"int64","offset":4,"size":8,"align":4},{"name":"c","type":"int8","offset":12,"size":1,"align":1}]"#),
+        "{s}"
+    );
+    assert!(s.trim_end().ends_with("]}"));
+}
+
+#[test]
+fn text_draws_byte_maps_per_arch_with_savings() {
+    let t = Tmp::new("text");
+    t.file("seed.go", SEED);
+    let o = golayout(&[t.0.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let s = text(&o.stdout);
+    assert!(
+        s.contains("type seed.demo2 struct [amd64]: size 12, align 4, 5 byte(s) of padding"),
+        "{s}"
+    );
+    assert!(s.contains("   0 │A···BBBB│\n   8 │CC··    │"), "{s}");
+    assert!(s.contains("--optimize: 8 bytes (saves 4) with order c, b, a"));
+    assert!(s.contains("type seed.demo3 struct [386]: size 8, align 4"));
+    // Embedded fields are named by their type.
+    assert!(s.contains("A Mutex ") && s.contains("B demo1 "), "{s}");
+    // 386 is the second default arch: Embeds.n lands at 12 there (int64 is 4-aligned).
+    assert!(
+        s.contains("type seed.Embeds struct [386]: size 20, align 4"),
+        "{s}"
+    );
+    let o = golayout(&["--optimize", "--arch", "amd64", t.0.to_str().unwrap()]);
+    let s = text(&o.stdout);
+    assert!(s.contains("suggested:") && s.contains("     type demo2 struct {\n         c int32\n         b int16\n         a int8\n     }"), "{s}");
+}
+
+#[test]
+fn check_exits_1_for_wasted_bytes_and_misaligned_atomics() {
+    let t = Tmp::new("check");
+    let good = t.file(
+        "good/g.go",
+        "package g\ntype T struct{ c int32; b int16; a int8 }\n",
+    );
+    let o = golayout(&["--check", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty());
+    let bad = t.file(
+        "bad/b.go",
+        "package b\ntype T struct{ a int8; c int32; b int16 }\n",
+    );
+    let o = golayout(&["--check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr)
+            .contains("b.go:2:6: struct T of size 12 could be 8 on amd64 (order: c, b, a)"),
+        "{}",
+        text(&o.stderr)
+    );
+    // Same size either way, but hits is used with 64-bit atomics and 4-aligned on 386.
+    let at = t.file(
+        "at/a.go",
+        "package a\nimport \"sync/atomic\"\ntype C struct{ flag int32; hits uint64; x int32 }\nfunc (c *C) inc() { atomic.AddUint64(&c.hits, 1) }\n",
+    );
+    let o = golayout(&["--check", "--arch", "amd64", at.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "amd64 wastes bytes: {}",
+        text(&o.stderr)
+    );
+    let o = golayout(&["--check", "--arch", "386", at.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("field C.hits at offset 4 is not 8-aligned on 386"),
+        "{}",
+        text(&o.stderr)
+    );
+    let fixed = t.file(
+        "fx/a.go",
+        "package a\nimport \"sync/atomic\"\ntype C struct{ hits atomic.Uint64; flag int32 }\n",
+    );
+    let o = golayout(&["--check", "--arch", "386,arm", fixed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+#[test]
+fn malformed_input_gets_file_line_col_and_exit_1() {
+    let t = Tmp::new("bad");
+    let f = t.file(
+        "x.go",
+        "package x\n\ntype T struct {\n\ta int\n\tb [3 int\n}\n",
+    );
+    let o = golayout(&[f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(
+        e.starts_with(&format!("{}:5:7: expected ']'", f.display())),
+        "{e}"
+    );
+    let f = t.file(
+        "y.go",
+        "package y\ntype T struct{ x Undefined; m sync.Mutex }\n",
+    );
+    let o = golayout(&[f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("y.go:2:18: cannot resolve type Undefined (in type T)"),
+        "{}",
+        text(&o.stderr)
+    );
+    let f = t.file(
+        "z.go",
+        "package z\nimport \"example.com/nope\"\ntype T struct{ x nope.Thing }\n",
+    );
+    let o = golayout(&[f.to_str().unwrap()]);
+    assert!(
+        text(&o.stderr)
+            .contains("cannot resolve type nope.Thing (package \"example.com/nope\" not loaded)"),
+        "{}",
+        text(&o.stderr)
+    );
+    let f = t.file("bin.go", "package \u{0}\n");
+    assert_eq!(golayout(&[f.to_str().unwrap()]).status.code(), Some(1));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &[][..],
+        &["--arch", "vax", "x.go"],
+        &["--format", "yaml", "x.go"],
+        &["--frobnicate", "x.go"],
+        &["--arch"],
+        &["--check=yes", "x.go"],
+    ] {
+        let o = golayout(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("usage: golayout"));
+    }
+    assert_eq!(golayout(&["--help"]).status.code(), Some(0));
+    let o = golayout(&["/nonexistent/golayout/path"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn real_go_features_parse_and_resolve() {
+    let t = Tmp::new("features");
+    t.file("go.mod", "module example.com/m\n\ngo 1.19\n");
+    t.file(
+        "inner/inner.go",
+        "package inner\n\nconst Size = 1 << 3\n\ntype Pair struct{ A, B int32 }\n",
+    );
+    t.file(
+        "main.go",
+        r#"// Package m uses everything.
+package m
+
+import (
+	"example.com/m/inner"
+	tm "time"
+)
+
+const (
+	_ = iota
+	one
+	two
+	four = two * 2
+)
+
+/* A block comment
+   spanning lines. */
+type (
+	Arr [four + inner.Size]byte
+	Nested struct {
+		p inner.Pair
+		n struct {
+			x int16
+			y struct{ z int64 }
+		}
+		d tm.Duration
+		f func(a, b int) (string, error)
+		ch <-chan struct{}
+	}
+	List[T any] struct{ next *List[T]; v T }
+	UsesList struct{ l List[int8] }
+	Alias = Nested
+)
+"#,
+    );
+    let o = golayout(&["--format", "json", "--arch", "386", t.0.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let s = text(&o.stdout);
+    assert!(
+        s.contains(r#"{"name":"Arr","arch":"386","kind":"array","size":12,"align":1,"fields":[]"#),
+        "{s}"
+    );
+    assert!(
+        s.contains(r#"{"name":"Nested","arch":"386","kind":"struct","size":36,"align":4"#),
+        "{s}"
+    );
+    assert!(
+        s.contains(r#"{"name":"p","type":"inner.Pair","offset":0,"size":8,"align":4}"#),
+        "{s}"
+    );
+    assert!(
+        s.contains(r#"{"name":"UsesList","arch":"386","kind":"struct","size":8,"align":4"#),
+        "{s}"
+    );
+    assert!(s.contains(r#""skipped":[{"name":"List","package":"example.com/m","arch":"386","reason":"generic type List[T] has no layout without type arguments"}]"#), "{s}");
+    assert!(
+        s.contains(r#"{"name":"Alias","arch":"386","kind":"struct","size":36"#),
+        "{s}"
+    );
+}

@@ -1,0 +1,218 @@
+//! Differential test against the real Go 1.19 compiler.
+//!
+//! Always: every golden file under `tests/golden/` (written by
+//! `go-oracle/golayout`, which builds random structs with Go 1.19 for each
+//! GOARCH and records `unsafe.Sizeof`, `Alignof` and `Offsetof`) is parsed
+//! with golayout's own parser, resolved and laid out; every value must match.
+//!
+//! With `GORT_GO` naming a Go 1.19 binary (`cargo xtask ci` sets it), the test
+//! also generates fresh random cases with a new seed and compares them live on
+//! 386 and amd64 (native) and arm and arm64 (qemu-user). Missing qemu is a
+//! failure, not a skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use golayout::{Arch, Program};
+
+struct Golden {
+    source: String,
+    arches: Vec<(Arch, Vec<String>)>,
+}
+
+fn parse_golden(text: &str) -> Golden {
+    let mut source = String::new();
+    let mut arches: Vec<(Arch, Vec<String>)> = Vec::new();
+    let mut section = "";
+    for line in text.lines() {
+        if let Some(s) = line.strip_prefix("-- ").and_then(|l| l.strip_suffix(" --")) {
+            if s == "source" || s == "end" {
+                section = s;
+            } else if let Some(a) = s.strip_prefix("arch ") {
+                section = "arch";
+                arches.push((
+                    Arch::from_name(a).unwrap_or_else(|| panic!("unknown arch {a}")),
+                    Vec::new(),
+                ));
+            }
+            continue;
+        }
+        match section {
+            "source" => {
+                source.push_str(line);
+                source.push('\n');
+            }
+            "arch" => arches.last_mut().unwrap().1.push(line.to_string()),
+            _ => {}
+        }
+    }
+    assert!(
+        !source.is_empty() && !arches.is_empty(),
+        "malformed golden file"
+    );
+    Golden { source, arches }
+}
+
+/// Compares every line; returns (values compared, mismatches).
+fn compare(g: &Golden) -> (usize, Vec<String>) {
+    let mut prog = Program::with_stdlib();
+    let pkg = prog
+        .add_source("main", "types.go", &g.source)
+        .unwrap_or_else(|e| panic!("types.go:{e}"));
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    for (arch, lines) in &g.arches {
+        let arch = *arch;
+        let mut r = prog.resolver(arch);
+        for line in lines {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let nums: Vec<u64> = parts[1..].iter().map(|n| n.parse().unwrap()).collect();
+            let (ty, field) = match parts[0].split_once('.') {
+                Some((t, f)) => (t, Some(f)),
+                None => (parts[0], None),
+            };
+            let t = match r.resolve(pkg, ty) {
+                Ok(t) => t,
+                Err(e) => {
+                    bad.push(format!("{arch} {ty}: {e}"));
+                    continue;
+                }
+            };
+            let l = match golayout::layout(&t, arch) {
+                Ok(l) => l,
+                Err(e) => {
+                    bad.push(format!("{arch} {ty}: {e}"));
+                    continue;
+                }
+            };
+            let ours: Vec<u64> = match field {
+                None => vec![l.info.size, l.info.align],
+                Some(f) => match l.fields.iter().find(|x| x.name == f) {
+                    Some(x) => vec![x.offset, x.info.size, x.info.align],
+                    None => {
+                        bad.push(format!("{arch} {ty}.{f}: no such field in {t}"));
+                        continue;
+                    }
+                },
+            };
+            checked += nums.len();
+            if ours != nums {
+                bad.push(format!(
+                    "{arch} {}: go {nums:?}, golayout {ours:?}",
+                    parts[0]
+                ));
+            }
+        }
+    }
+    (checked, bad)
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+#[test]
+fn golden_files_match_the_compiler() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(golden_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no golden files in {}",
+        golden_dir().display()
+    );
+    let mut arches_seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for f in &files {
+        let g = parse_golden(&std::fs::read_to_string(f).unwrap());
+        arches_seen.extend(g.arches.iter().map(|(a, _)| *a));
+        let (checked, bad) = compare(&g);
+        assert!(
+            bad.is_empty(),
+            "{}: {} mismatches, first ones:\n{}",
+            f.display(),
+            bad.len(),
+            bad[..bad.len().min(30)].join("\n")
+        );
+        total += checked;
+    }
+    // The golden files cover every GOARCH and thousands of values.
+    assert_eq!(
+        arches_seen.len(),
+        Arch::ALL.len(),
+        "arches covered: {arches_seen:?}"
+    );
+    assert!(total > 10_000, "only {total} values compared");
+}
+
+#[test]
+fn golden_parser_rejects_what_it_should() {
+    let g = parse_golden("-- source --\npackage main\ntype T struct{ a int8; b int64 }\n-- arch 386 --\nT 12 4\nT.b 4 8 4\n-- arch amd64 --\nT 16 8\nT.b 8 8 8\n-- end --\n");
+    assert_eq!(compare(&g), (10, vec![]));
+    // A wrong golden value is reported, so the comparison can fail.
+    let g = parse_golden("-- source --\npackage main\ntype T struct{ a int8; b int64 }\n-- arch 386 --\nT 16 8\n-- end --\n");
+    assert_eq!(compare(&g).1.len(), 1);
+}
+
+/// Live comparison with fresh random structs, when `GORT_GO` is set.
+#[test]
+fn live_random_structs_match_the_compiler() {
+    let Some(go) = std::env::var_os("GORT_GO") else {
+        eprintln!("GORT_GO not set: live Go comparison not run (golden files were still compared)");
+        return;
+    };
+    for q in ["qemu-arm", "qemu-aarch64"] {
+        let found = std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(q).is_file()));
+        assert!(found, "{q} not found: the live oracle runs arm/arm64 binaries under qemu-user; install it with `apt-get install -y qemu-user`");
+    }
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        % 1_000_000_007;
+    let out = std::env::temp_dir().join(format!("golayout-live-{}-{seed}.txt", std::process::id()));
+    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../go-oracle/golayout");
+    let t0 = std::time::Instant::now();
+    let status = Command::new(&go)
+        .args([
+            "run",
+            ".",
+            "-seed",
+            &seed.to_string(),
+            "-n",
+            "400",
+            "-arches",
+            "386,amd64,arm,arm64",
+            "-out",
+        ])
+        .arg(&out)
+        .env("GORT_GO", &go)
+        .current_dir(&oracle)
+        .output()
+        .expect("cannot run GORT_GO");
+    assert!(
+        status.status.success(),
+        "go-oracle/golayout failed (seed {seed}):\n{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let g = parse_golden(&text);
+    let (checked, bad) = compare(&g);
+    assert!(
+        bad.is_empty(),
+        "seed {seed}: {} mismatches (case kept at {}):\n{}",
+        bad.len(),
+        out.display(),
+        bad[..bad.len().min(30)].join("\n")
+    );
+    let _ = std::fs::remove_file(&out);
+    eprintln!(
+        "live oracle: seed {seed}, {checked} values on 386/amd64/arm/arm64 match ({:.1}s)",
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(checked > 5_000);
+}

@@ -1,0 +1,3 @@
+module gort/go-oracle/golayout
+
+go 1.19
