@@ -72,6 +72,17 @@ pub(crate) struct Hiter {
     pub(crate) remaining: usize,
 }
 
+// SAFETY: a Hiter is a position (indexes and a bucket pointer) into a map
+// that its owner borrows; it never dereferences on its own. Moving it to or
+// sharing it with another thread is as safe as the map borrow it is used with.
+unsafe impl Send for Hiter {}
+// SAFETY: as above; `&Hiter` allows no access at all.
+unsafe impl Sync for Hiter {}
+// SAFETY: as for Hiter.
+unsafe impl Send for PhysIter {}
+// SAFETY: as for Hiter.
+unsafe impl Sync for PhysIter {}
+
 impl Hiter {
     /// Go: `mapiterinit`. `r` is the random draw.
     pub(crate) fn new<K, V>(m: &RawMap<K, V>, r: u64) -> Self {

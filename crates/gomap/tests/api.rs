@@ -1,0 +1,154 @@
+//! The std-shaped public surface: traits, iterators, entries, serde.
+
+use std::collections::{HashMap, HashSet};
+
+use gomap::{Entry, GoMap};
+
+#[test]
+fn send_sync_and_default() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<GoMap<String, Vec<u8>>>();
+    assert_send_sync::<gomap::Iter<'static, u8, u8>>();
+    assert_send_sync::<gomap::IterMut<'static, u8, u8>>();
+    assert_send_sync::<gomap::IntoIter<u8, u8>>();
+    assert_send_sync::<gomap::Cursor>();
+    let m: GoMap<u8, u8> = Default::default();
+    assert!(m.is_empty());
+}
+
+#[test]
+fn traits_behave_like_std() {
+    let m: GoMap<u32, String> = (0..20).map(|i| (i, i.to_string())).collect();
+    let s: HashMap<u32, String> = (0..20).map(|i| (i, i.to_string())).collect();
+    let c = m.clone();
+    assert_eq!(m, c);
+    let mut d = c.clone();
+    d.insert(3, "x".into());
+    assert_ne!(m, d);
+    d.insert(3, "3".into());
+    assert_eq!(m, d);
+    d.insert(99, "99".into());
+    assert_ne!(m, d);
+    let dbg = format!("{:?}", GoMap::from([(1, 2)]));
+    assert_eq!(dbg, "{1: 2}");
+    assert_eq!(m[&7], "7");
+    let mut e = GoMap::new();
+    e.extend(s.clone());
+    assert_eq!(e, m);
+    let mut f: GoMap<u32, u32> = GoMap::new();
+    let pairs: [(&u32, &u32); 2] = [(&1, &2), (&3, &4)];
+    f.extend(pairs);
+    assert_eq!(f.len(), 2);
+    let r = std::panic::catch_unwind(|| {
+        let m: GoMap<u32, u32> = GoMap::new();
+        m[&1u32]
+    });
+    assert!(r.is_err());
+}
+
+#[test]
+fn borrow_lookups() {
+    let mut m: GoMap<String, u32> = GoMap::new();
+    m.insert("a".into(), 1);
+    assert_eq!(m.get("a"), Some(&1));
+    assert!(m.contains_key("a"));
+    assert_eq!(m.get_key_value("a"), Some((&"a".to_string(), &1)));
+    *m.get_mut("a").unwrap() += 1;
+    assert_eq!(m["a"], 2);
+    assert_eq!(m.remove_entry("a"), Some(("a".into(), 2)));
+    assert_eq!(m.remove("a"), None);
+}
+
+#[test]
+fn entry_api() {
+    let mut m: GoMap<&str, u32> = GoMap::new();
+    m.entry("a").or_insert(1);
+    *m.entry("a").or_default() += 1;
+    m.entry("b").or_insert_with(|| 7);
+    m.entry("c").or_insert_with_key(|k| k.len() as u32);
+    m.entry("a").and_modify(|v| *v *= 10);
+    assert_eq!(m["a"], 20);
+    assert_eq!(m["b"], 7);
+    assert_eq!(m["c"], 1);
+    match m.entry("b") {
+        Entry::Occupied(mut o) => {
+            assert_eq!(o.key(), &"b");
+            assert_eq!(o.insert(8), 7);
+            assert_eq!(o.remove_entry(), ("b", 8));
+        }
+        Entry::Vacant(_) => unreachable!(),
+    }
+    match m.entry("z") {
+        Entry::Vacant(v) => assert_eq!(v.into_key(), "z"),
+        Entry::Occupied(_) => unreachable!(),
+    }
+    assert_eq!(m.len(), 2);
+    assert!(format!("{:?}", m.entry("a")).contains("Occupied"));
+    // Entry inserts grow the map exactly as inserts do.
+    let mut g: GoMap<u64, u64> = GoMap::new();
+    for k in 1..=105 {
+        g.entry(k).or_insert(k);
+    }
+    assert!(g.stats().growing && g.stats().b == 5);
+    for k in 1..=105 {
+        assert_eq!(g[&k], k);
+    }
+}
+
+#[test]
+fn iterators_cover_everything_once() {
+    let n = if cfg!(miri) { 100 } else { 5000 };
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    for k in 0..n {
+        m.insert(k, k);
+        if k % 500 == 0 || m.stats().growing {
+            // Also while growing (old buckets not yet evacuated).
+            let ks: HashSet<u64> = m.keys().copied().collect();
+            assert_eq!(ks.len() as u64, k + 1);
+            assert_eq!(m.iter().len() as u64, k + 1);
+        }
+    }
+    for v in m.values_mut() {
+        *v += 1;
+    }
+    for (k, v) in &mut m {
+        assert_eq!(*v, k + 1);
+    }
+    assert_eq!(m.values().sum::<u64>(), (0..n).map(|k| k + 1).sum::<u64>());
+    let mut into: Vec<u64> = m.clone().into_values().collect();
+    into.sort();
+    assert_eq!(into.len() as u64, n);
+    let mut drained: Vec<(u64, u64)> = m.drain().collect();
+    drained.sort();
+    assert_eq!(drained.len() as u64, n);
+    assert!(m.is_empty());
+}
+
+#[test]
+fn iteration_starts_at_random_bucket_and_offset() {
+    let m: GoMap<u64, u64> = (0..8).map(|i| (i, i)).collect();
+    let mut firsts: HashMap<u64, u32> = HashMap::new();
+    let rounds = if cfg!(miri) { 100 } else { 2000 };
+    for _ in 0..rounds {
+        *firsts.entry(*m.keys().next().unwrap()).or_default() += 1;
+    }
+    // Go: each of the 8 keys comes first about 1/8 of the time.
+    assert_eq!(firsts.len(), 8, "{firsts:?}");
+    let big: GoMap<u64, u64> = (0..1000).map(|i| (i, i)).collect();
+    let starts: HashSet<(usize, usize)> = (0..50).map(|_| big.iter().start()).collect();
+    assert!(starts.len() > 10);
+    let a: Vec<u64> = big.keys().copied().collect();
+    let b: Vec<u64> = big.keys().copied().collect();
+    assert_ne!(a, b, "two iterations in the same order");
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn serde_round_trip() {
+    let m: GoMap<String, u32> = (0..10).map(|i| (i.to_string(), i)).collect();
+    let json = serde_json::to_string(&m).unwrap();
+    let back: GoMap<String, u32> = serde_json::from_str(&json).unwrap();
+    assert_eq!(m, back);
+    let s: HashMap<String, u32> = serde_json::from_str(&json).unwrap();
+    assert_eq!(s.len(), 10);
+}

@@ -1,0 +1,297 @@
+//! Growth behaves as in Go 1.19: when B grows, which kind of grow, how
+//! evacuation progresses write by write (numbers from spec/map.md).
+
+use std::hash::{BuildHasher, Hasher};
+
+use gomap::GoMap;
+
+#[test]
+fn b_grows_at_go_insert_counts() {
+    let n = if cfg!(miri) { 420 } else { 7000 };
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    let mut grew_at = Vec::new();
+    for k in 1..=n {
+        let before = m.stats().b;
+        m.insert(k, k);
+        let s = m.stats();
+        if s.b != before {
+            assert_eq!(s.b, before + 1);
+            assert!(!s.same_size_growth);
+            grew_at.push(k);
+        }
+    }
+    let go = [9, 14, 27, 53, 105, 209, 417, 833, 1665, 3329, 6657];
+    let want: Vec<u64> = go.iter().copied().filter(|&x| x <= n).collect();
+    assert_eq!(grew_at, want);
+}
+
+#[test]
+fn with_capacity_picks_go_b() {
+    let table: [(usize, usize, u8); 7] = [
+        (0, 8, 0),
+        (9, 13, 1),
+        (14, 26, 2),
+        (27, 52, 3),
+        (53, 104, 4),
+        (105, 208, 5),
+        (209, 416, 6),
+    ];
+    for (lo, hi, b) in table {
+        for hint in [lo, hi] {
+            let m: GoMap<u64, u64> = GoMap::with_capacity(hint);
+            assert_eq!(m.stats().b, b, "hint {hint}");
+            assert_eq!(m.stats().buckets, 1 << b);
+        }
+    }
+    // An overflowing hint is treated as 0.
+    let m: GoMap<u64, u64> = GoMap::with_capacity(usize::MAX / 2);
+    assert_eq!(m.stats().b, 0);
+}
+
+#[test]
+fn presized_map_does_not_grow_until_capacity() {
+    let mut m: GoMap<u64, u64> = GoMap::with_capacity(104);
+    for k in 0..104 {
+        m.insert(k, k);
+    }
+    assert_eq!(m.stats().b, 4);
+    assert!(!m.stats().growing);
+    m.insert(1000, 0);
+    assert_eq!(m.stats().b, 5);
+    assert!(m.stats().growing);
+}
+
+#[test]
+fn growth_from_tiny_maps_completes_inside_the_insert() {
+    // Spec (c)8: growth from B = 0 or 1 completes inside the triggering insert.
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    for k in 0..14 {
+        m.insert(k, k);
+        assert!(!m.stats().growing, "still growing after insert {k}");
+    }
+}
+
+#[test]
+fn each_write_evacuates_at_most_two_old_buckets_and_reads_none() {
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    for k in 0..105 {
+        m.insert(k, k);
+    }
+    let s = m.stats();
+    assert!(s.growing && s.b == 5 && s.old_buckets == 16);
+    // Reads never evacuate.
+    let ev = m.stats().evacuated;
+    for k in 0..200 {
+        let _ = m.get(&k);
+    }
+    assert_eq!(m.stats().evacuated, ev);
+    // Writes: overwrite one existing key repeatedly; the mark moves every time
+    // and the grow ends after at most 16 writes.
+    let mut writes = 0;
+    let mut last = m.stats().evacuated;
+    while m.stats().growing {
+        m.insert(7, 7);
+        writes += 1;
+        let now = m.stats();
+        if now.growing {
+            assert!(now.evacuated > last, "a write did not advance evacuation");
+            last = now.evacuated;
+        }
+        assert!(writes <= 16);
+    }
+    assert!(writes <= 15, "took {writes} writes");
+    for k in 0..105 {
+        assert_eq!(m.get(&k), Some(&k));
+    }
+}
+
+#[test]
+fn removes_also_do_grow_work_and_never_shrink() {
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    for k in 0..209 {
+        m.insert(k, k);
+    }
+    assert!(m.stats().growing);
+    let ev = m.stats().evacuated;
+    m.remove(&100_000); // absent key: still a write
+    assert!(m.stats().evacuated > ev);
+    for k in 0..209 {
+        m.remove(&k);
+    }
+    assert!(m.is_empty());
+    assert_eq!(m.stats().b, 6, "maps never shrink");
+}
+
+#[test]
+fn overwrites_never_start_a_grow() {
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    for k in 0..8 {
+        m.insert(k, k);
+    }
+    for _ in 0..100 {
+        m.insert(3, 0);
+    }
+    assert_eq!(m.stats().b, 0);
+    m.insert(8, 8);
+    assert_eq!(m.stats().b, 1);
+}
+
+/// Identity hash: key bits are the hash bits.
+#[derive(Clone, Default)]
+struct Ident;
+#[derive(Default)]
+struct IdentH(u64);
+impl Hasher for IdentH {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!()
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+impl BuildHasher for Ident {
+    type Hasher = IdentH;
+    fn build_hasher(&self) -> IdentH {
+        IdentH(0)
+    }
+}
+
+/// A key in bucket `bucket` (low bits) with a distinct top byte.
+fn key(bucket: u64, i: u64) -> u64 {
+    bucket | (i << 8) | ((i % 200 + 10) << 56)
+}
+
+#[test]
+fn same_size_growth_when_overflow_buckets_pile_up() {
+    let mut m: GoMap<u64, u64, Ident> = GoMap::with_capacity_and_hasher(53, Ident);
+    assert_eq!(m.stats().b, 4);
+    // Fill each of the 16 buckets past 8 entries (one overflow bucket each),
+    // then empty it again: overflow buckets stay, the count goes back down.
+    for bucket in 0..16 {
+        for i in 0..9 {
+            m.insert(key(bucket, i), i);
+        }
+        for i in 0..9 {
+            m.remove(&key(bucket, i));
+        }
+    }
+    let s = m.stats();
+    assert_eq!(s.noverflow, 16);
+    assert!(!s.growing && s.len == 0);
+    // 16 overflow buckets for 16 buckets: the next new key starts a
+    // same-size grow.
+    m.insert(key(3, 1), 1);
+    let s = m.stats();
+    assert!(s.growing && s.same_size_growth, "{s:?}");
+    assert_eq!(s.b, 4);
+    assert_eq!(s.noverflow, 0);
+    while m.stats().growing {
+        m.insert(key(3, 1), 1);
+    }
+    assert!(!m.stats().same_size_growth);
+    assert_eq!(
+        m.stats().noverflow,
+        0,
+        "the same-size grow compacted the chains"
+    );
+    assert_eq!(m.get(&key(3, 1)), Some(&1));
+}
+
+#[test]
+fn overflow_chains_and_empty_rest_in_the_dump() {
+    let mut m: GoMap<u64, u64, Ident> = GoMap::with_capacity_and_hasher(9, Ident);
+    assert_eq!(m.stats().b, 1);
+    for i in 0..10 {
+        m.insert(key(0, i), i);
+    }
+    let d = m.tophash_dump();
+    assert_eq!(d.buckets[0].len(), 2, "bucket 0 has one overflow bucket");
+    assert!(d.buckets[0][0].iter().all(|&t| t >= 5));
+    assert_eq!(d.buckets[0][1][..2].iter().filter(|&&t| t >= 5).count(), 2);
+    assert_eq!(d.buckets[0][1][2..], [0u8; 6]); // emptyRest
+                                                // Deleting the last entries turns trailing slots into emptyRest, back
+                                                // across the chain (Go's mapdelete fix-up).
+    m.remove(&key(0, 9));
+    m.remove(&key(0, 8));
+    let d = m.tophash_dump();
+    assert_eq!(d.buckets[0][1], [0u8; 8]);
+    m.remove(&key(0, 3));
+    let d = m.tophash_dump();
+    assert_eq!(d.buckets[0][0][3], 1, "a hole in the middle is emptyOne");
+    for i in [7, 6, 5, 4] {
+        m.remove(&key(0, i));
+    }
+    let d = m.tophash_dump();
+    assert_eq!(
+        d.buckets[0][0][3..],
+        [0u8; 5],
+        "emptyOne before emptyRest became emptyRest"
+    );
+    assert_eq!(m.len(), 3);
+}
+
+#[test]
+fn evacuation_marks_old_buckets() {
+    let mut m: GoMap<u64, u64, Ident> = GoMap::with_hasher(Ident);
+    for i in 0..27u64 {
+        m.insert(i << 56 | i, i); // spread over buckets by low bits
+    }
+    let s = m.stats();
+    assert!(s.growing, "{s:?}");
+    let d = m.tophash_dump();
+    assert_eq!(d.old_buckets.len(), 4);
+    let evacuated = d
+        .old_buckets
+        .iter()
+        .filter(|c| (2..=4).contains(&c[0][0]))
+        .count();
+    assert!(evacuated >= 1 && evacuated <= 2);
+}
+
+#[test]
+fn clear_keeps_b_and_drops_grow_state() {
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    for k in 0..105 {
+        m.insert(k, k);
+    }
+    assert!(m.stats().growing);
+    m.clear();
+    let s = m.stats();
+    assert_eq!((s.b, s.len, s.growing, s.noverflow), (5, 0, false, 0));
+    for k in 0..50 {
+        m.insert(k, k);
+    }
+    assert_eq!(m.len(), 50);
+}
+
+#[test]
+fn reserve_rebuilds_on_request() {
+    let mut m: GoMap<u64, u64> = (0..100).map(|k| (k, k)).collect();
+    m.reserve(10_000);
+    assert!(m.capacity() >= 10_100);
+    assert!(!m.stats().growing);
+    for k in 0..100 {
+        assert_eq!(m[&k], k);
+    }
+    let b = m.stats().b;
+    for k in 100..10_100 {
+        m.insert(k, k);
+    }
+    assert_eq!(m.stats().b, b, "no growth after reserve");
+}
+
+#[test]
+fn try_reserve_reports_errors_and_leaves_map_intact() {
+    let mut m: GoMap<u64, u64> = (0..10).map(|k| (k, k)).collect();
+    assert_eq!(
+        m.try_reserve(usize::MAX),
+        Err(gomap::TryReserveError::CapacityOverflow)
+    );
+    let big = 1usize << (usize::BITS - 8);
+    assert!(m.try_reserve(big).is_err());
+    assert_eq!(m.len(), 10);
+    assert_eq!(m[&3], 3);
+}
