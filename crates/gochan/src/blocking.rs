@@ -17,7 +17,7 @@
 use core::task::Waker;
 
 use crate::err::SendTimeoutError;
-use crate::hchan::{Hchan, Recvd, Sent, Sudog, CLOSED, SPIN, SUCCESS, WAITING};
+use crate::hchan::{Hchan, Recvd, Sent, Sudog, CLOSED, SPIN, SUCCESS, WAITING, YIELDS};
 
 /// How a blocked operation waits for its sudog to be completed.
 pub(crate) trait Wait {
@@ -30,18 +30,25 @@ pub(crate) trait Wait {
     fn waker(&self) -> Waker;
 }
 
-/// Polls `done` with growing pauses, then a few yields; `true` once done.
+/// Polls `done` with growing pauses, then yields; `true` once done.
+///
+/// [`SPIN`] rounds of `procyield(1 << round)` (1 + 2 + … + 32 = 63 PAUSEs,
+/// Go's `active_spin` order of magnitude), then up to [`YIELDS`] `yield`s: on
+/// a busy host the counterpart may need our core to make progress, and a
+/// `sched_yield` costs far less than a futex sleep and wake-up.
 #[inline]
 pub(crate) fn spin_until(done: &dyn Fn() -> bool) -> bool {
     for round in 0..SPIN {
         if done() {
             return true;
         }
-        if round < 6 {
-            gocore::backoff::procyield(1 << round);
-        } else {
-            yield_now();
+        gocore::backoff::procyield(1 << round);
+    }
+    for _ in 0..YIELDS {
+        if done() {
+            return true;
         }
+        yield_now();
     }
     done()
 }

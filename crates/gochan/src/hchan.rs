@@ -104,8 +104,16 @@ pub(crate) const SUCCESS: u8 = 1;
 /// The channel was closed while the sudog was parked.
 pub(crate) const CLOSED: u8 = 2;
 
-/// Rounds of polling before a blocked thread sleeps (see "Tuning").
-pub(crate) const SPIN: u32 = 10;
+/// Rounds of growing PAUSE bursts before a blocked thread starts yielding
+/// (see "Tuning").
+pub(crate) const SPIN: u32 = 6;
+
+/// Yields before a blocked thread sleeps (see "Tuning").
+#[cfg(not(loom))]
+pub(crate) const YIELDS: u32 = 128;
+/// Under loom each yield is a scheduling branch: keep models small.
+#[cfg(loom)]
+pub(crate) const YIELDS: u32 = 1;
 
 /// Per-select shared state: who won, and whom to wake.
 ///
@@ -284,7 +292,10 @@ pub(crate) struct State<T> {
     /// Parked senders. Go: `sendq`.
     pub(crate) sendq: WaitQ<T>,
     /// Values handed to receives that were then cancelled (I9).
-    stash: VecDeque<T>,
+    // Boxed on purpose: it is almost always empty, and keeping it to one
+    // word keeps the channel header small (it is 32 bytes unboxed).
+    #[allow(clippy::box_collection)]
+    stash: Option<Box<VecDeque<T>>>,
 }
 
 /// What a locked send attempt did.
@@ -371,7 +382,7 @@ impl<T> Hchan<T> {
                 closed: false,
                 recvq: WaitQ::new(),
                 sendq: WaitQ::new(),
-                stash: VecDeque::new(),
+                stash: None,
             }),
         }
     }
@@ -431,7 +442,10 @@ impl<T> Hchan<T> {
     /// stale answer is indistinguishable from an answer given a moment earlier.
     #[inline]
     pub(crate) fn send_would_block(&self) -> bool {
-        !self.closed.load(Ordering::Relaxed)
+        // Order matters (Go's argument): read `closed` first. A channel that
+        // was open at that read and full at the later read was full while
+        // open at the later instant, since a closed channel never reopens.
+        !self.closed.load(Ordering::Acquire)
             && if self.cap == 0 {
                 !self.receivers.load(Ordering::Relaxed)
             } else {
@@ -442,8 +456,11 @@ impl<T> Hchan<T> {
     /// Non-blocking receive fast path (see [`Hchan::send_would_block`]).
     #[inline]
     pub(crate) fn recv_would_block(&self) -> bool {
-        self.len.load(Ordering::Relaxed) == 0
-            && !self.senders.load(Ordering::Relaxed)
+        // Emptiness first, then `closed` (Go's order): empty-and-open at the
+        // later read means the receive could not proceed at that instant. The
+        // Acquire loads keep the later reads after the earlier ones.
+        self.len.load(Ordering::Acquire) == 0
+            && !self.senders.load(Ordering::Acquire)
             && !self.closed.load(Ordering::Acquire)
     }
 
@@ -532,10 +549,17 @@ impl<T> State<T> {
     /// Refreshes the lock-free mirrors after a change (still under the lock).
     #[inline]
     pub(crate) fn sync_flags_of(&self, c: &Hchan<T>) {
+        // Release: the lock-free fast paths read these with Acquire.
         c.len
-            .store(self.qcount + self.stash.len(), Ordering::Relaxed);
-        c.senders.store(!self.sendq.is_empty(), Ordering::Relaxed);
-        c.receivers.store(!self.recvq.is_empty(), Ordering::Relaxed);
+            .store(self.qcount + self.stash_len(), Ordering::Release);
+        c.senders.store(!self.sendq.is_empty(), Ordering::Release);
+        c.receivers
+            .store(!self.recvq.is_empty(), Ordering::Release);
+    }
+
+    #[inline]
+    fn stash_len(&self) -> usize {
+        self.stash.as_ref().map_or(0, |s| s.len())
     }
 
     #[inline]
@@ -601,7 +625,7 @@ impl<T> State<T> {
     /// `self` is the state of `c`, whose lock the caller holds.
     #[inline]
     pub(crate) unsafe fn recv_locked(&mut self, c: &Hchan<T>) -> Recvd<T> {
-        if let Some(v) = self.stash.pop_front() {
+        if let Some(v) = self.stash.as_mut().and_then(|s| s.pop_front()) {
             self.sync_flags_of(c);
             return Recvd::Value(v, None);
         }
@@ -655,7 +679,7 @@ impl<T> State<T> {
             self.sync_flags_of(c);
             return w;
         }
-        self.stash.push_back(v);
+        self.stash.get_or_insert_with(Default::default).push_back(v);
         self.sync_flags_of(c);
         None
     }

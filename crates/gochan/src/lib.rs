@@ -203,8 +203,11 @@
 //!   blocking through your own [`Park`](gocore::park::Park) with
 //!   [`Chan::send_with`]/[`Chan::recv_with`] (the `no_std` path).
 //! - `portable-atomic` (+ `portable-atomic-critical-section` or
-//!   `portable-atomic-unsafe-assume-single-core`): targets without
-//!   compare-and-swap.
+//!   `portable-atomic-unsafe-assume-single-core`): forwarded to `gocore`, so
+//!   the workspace builds on targets without compare-and-swap. The channels
+//!   themselves share their state through `alloc::sync::Arc`, which needs
+//!   native pointer-sized atomics: on such targets (thumbv6m) the crate
+//!   compiles but exports no channel types.
 //!
 //! # Go correspondence
 //!
@@ -233,7 +236,7 @@ extern crate std;
 macro_rules! with_chan {
     ($($item:item)*) => {
         $(
-            #[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+            #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
             $item
         )*
     };
@@ -248,10 +251,10 @@ with_chan! {
     mod select;
 }
 
-#[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod select_macro;
 
-#[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::{
     chan::{CanRecv, CanSend, Chan, Receiver, Sender, TryIter},
     err::{CloseError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError},
@@ -259,7 +262,7 @@ pub use self::{
     select::Select,
 };
 
-#[cfg(all(feature = "std", any(target_has_atomic = "8", feature = "portable-atomic")))]
+#[cfg(all(feature = "std", target_has_atomic = "ptr"))]
 pub use self::chan::{IntoIter, Iter};
 
 /// The bytes one empty channel of `usize` occupies on the heap: the `Hchan`
@@ -270,15 +273,16 @@ pub use self::chan::{IntoIter, Iter};
 /// # Examples
 ///
 /// ```
-/// assert!(gochan::EMPTY_CHAN_BYTES >= 96);
+/// // Go: 96 bytes on 64-bit targets, 52 on 32-bit ones.
+/// assert!(gochan::EMPTY_CHAN_BYTES >= 12 * core::mem::size_of::<usize>());
 /// ```
-#[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub const EMPTY_CHAN_BYTES: usize =
     core::mem::size_of::<hchan::Hchan<usize>>() + 2 * core::mem::size_of::<usize>();
 
 /// Implementation details used by the [`select!`] macro's expansion.
 #[doc(hidden)]
-#[cfg(all(feature = "alloc", any(target_has_atomic = "8", feature = "portable-atomic")))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub mod __private {
     pub use crate::hchan::SelCtx;
     pub use crate::select::{run, Case, RecvCase, SendCase};

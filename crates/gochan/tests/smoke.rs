@@ -52,3 +52,9 @@ fn select_builder_send() {
     assert!(s.select());
     assert_eq!(t.join().unwrap(), Some(9));
 }
+
+#[test]
+fn print_sizes() {
+    println!("EMPTY_CHAN_BYTES = {}", gochan::EMPTY_CHAN_BYTES);
+    const { assert!(gochan::EMPTY_CHAN_BYTES < 512) };
+}
