@@ -1,5 +1,6 @@
 //! `send_async`/`recv_async`: completion, wake-ups, and cancellation that
 //! loses no message and leaves no waiter behind.
+#![cfg(feature = "std")]
 
 use std::future::Future;
 use std::pin::pin;

@@ -1,5 +1,6 @@
 //! Every message is dropped exactly once: left in a dropped channel, returned
 //! in an error, withdrawn from a select, or cancelled with a future.
+#![cfg(feature = "std")]
 
 use std::future::Future;
 use std::sync::atomic::{AtomicIsize, Ordering};

@@ -1,5 +1,6 @@
 //! Go 1.19's observable channel semantics (spec/chan.md, section (c)), one
 //! test per statement, plus select and the directional views.
+#![cfg(feature = "std")]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

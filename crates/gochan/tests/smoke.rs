@@ -1,4 +1,5 @@
 //! Quick end-to-end checks of every operation.
+#![cfg(feature = "std")]
 use gochan::{select, Chan, Select};
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! Multi-thread stress: no message lost, duplicated or reordered per sender,
 //! under close races, for every capacity, with plain, select and async parties.
+#![cfg(feature = "std")]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
