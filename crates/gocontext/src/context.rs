@@ -91,7 +91,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::fmt;
 use core::time::Duration;
 
@@ -185,6 +185,9 @@ struct CancelInner {
 
 /// Go: `valueCtx`.
 struct ValueCtx {
+    /// `TypeId` of the key, compared first so a lookup skips non-matching
+    /// keys without a virtual call.
+    key_id: TypeId,
     key: Box<dyn Key>,
     key_type: &'static str,
     val: Box<dyn Any + Send + Sync>,
@@ -466,7 +469,9 @@ impl Context {
         loop {
             let n = c.node()?;
             if let Kind::Value(v) = &n.kind {
-                if (*v.key).as_any().downcast_ref::<K>() == Some(key) {
+                if v.key_id == TypeId::of::<K>()
+                    && (*v.key).as_any().downcast_ref::<K>() == Some(key)
+                {
                     return Some(&*v.val);
                 }
             }
@@ -915,15 +920,11 @@ pub fn with_deadline_on(
     let mut g = cc.inner.lock();
     if cc.state.load(Ordering::Relaxed) == LIVE {
         let weak = Arc::downgrade(&n);
-        g.timer = Some(timers.arm(
-            at,
-            Duration::ZERO,
-            Box::new(move |_| {
-                if let Some(n) = weak.upgrade() {
-                    cancel(&n, true, Error::DeadlineExceeded, None);
-                }
-            }),
-        ));
+        g.timer = Some(timers.arm(at, Duration::ZERO, move |_| {
+            if let Some(n) = weak.upgrade() {
+                cancel(&n, true, Error::DeadlineExceeded, None);
+            }
+        }));
     }
     drop(g);
     (Context(Repr::Node(Arc::clone(&n))), CancelFunc(n))
@@ -1010,6 +1011,7 @@ where
     Context(Repr::Node(Arc::new(Node {
         parent: parent.clone(),
         kind: Kind::Value(ValueCtx {
+            key_id: TypeId::of::<K>(),
             key: Box::new(key),
             key_type: core::any::type_name::<K>(),
             val: Box::new(val),

@@ -34,7 +34,6 @@
 //! - The value sent is the service's clock reading: an [`Instant`] for the
 //!   global service, a [`Duration`] for a service you create.
 
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::fmt;
 use core::ops::Deref;
@@ -51,15 +50,15 @@ use std::time::Instant;
 fn chan_action<T: Send + 'static>(
     c: &Chan<T>,
     conv: fn(Duration) -> T,
-) -> Box<dyn Fn(Duration) + Send + Sync>
+) -> impl Fn(Duration) + Send + Sync + 'static
 where
     Chan<T>: Send + Sync,
 {
     let c = c.clone();
-    Box::new(move |now| {
+    move |now| {
         // Go: "Non-blocking send of time on c."
         let _ = c.try_send(conv(now));
-    })
+    }
 }
 
 fn reading(d: Duration) -> Duration {

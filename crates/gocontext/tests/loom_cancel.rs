@@ -1,10 +1,11 @@
-#![cfg(loom)]
 //! Loom models of the cancellation protocol: concurrent cancel of a parent
 //! and its child, and cancel racing child creation (I1–I4 of the context
 //! module). Run with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gocontext --test loom_cancel`.
 
-use gocontext::{background, with_cancel, with_cancel_cause, cause, Error};
+#![cfg(loom)]
+
+use gocontext::{background, cause, with_cancel, with_cancel_cause, Error};
 use loom::thread;
 
 #[test]

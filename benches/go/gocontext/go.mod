@@ -1,0 +1,3 @@
+module gort/benches/gocontext
+
+go 1.19
