@@ -71,7 +71,13 @@ fn string_keys(n: usize, seed: u64) -> Vec<String> {
     (0..n).map(|_| format!("key-{}", r.next_u64())).collect()
 }
 
-fn workloads<K: Clone, M: Map<K>>(s: &mut Suite, subject: &str, label: &str, keys: &[K], misses: &[K]) {
+fn workloads<K: Clone, M: Map<K>>(
+    s: &mut Suite,
+    subject: &str,
+    label: &str,
+    keys: &[K],
+    misses: &[K],
+) {
     let n = keys.len();
     // Enough operations per timing to be measurable.
     let rounds = (1_000_000 / n).max(1);
@@ -99,31 +105,52 @@ fn workloads<K: Clone, M: Map<K>>(s: &mut Suite, subject: &str, label: &str, key
     for (i, k) in keys.iter().enumerate() {
         full.ins(k.clone(), i as u64);
     }
-    s.throughput(&format!("lookup hit {label}"), subject, ops, reps, || (), |_| {
-        let mut hits = 0usize;
-        for _ in 0..rounds {
-            for k in keys {
-                hits += full.has(black_box(k)) as usize;
+    s.throughput(
+        &format!("lookup hit {label}"),
+        subject,
+        ops,
+        reps,
+        || (),
+        |_| {
+            let mut hits = 0usize;
+            for _ in 0..rounds {
+                for k in keys {
+                    hits += full.has(black_box(k)) as usize;
+                }
             }
-        }
-        hits
-    });
-    s.throughput(&format!("lookup miss {label}"), subject, ops, reps, || (), |_| {
-        let mut hits = 0usize;
-        for _ in 0..rounds {
-            for k in misses {
-                hits += full.has(black_box(k)) as usize;
+            hits
+        },
+    );
+    s.throughput(
+        &format!("lookup miss {label}"),
+        subject,
+        ops,
+        reps,
+        || (),
+        |_| {
+            let mut hits = 0usize;
+            for _ in 0..rounds {
+                for k in misses {
+                    hits += full.has(black_box(k)) as usize;
+                }
             }
-        }
-        hits
-    });
-    s.throughput(&format!("iterate {label}"), subject, ops, reps, || (), |_| {
-        let mut acc = 0u64;
-        for _ in 0..rounds {
-            acc = acc.wrapping_add(full.sum());
-        }
-        acc
-    });
+            hits
+        },
+    );
+    s.throughput(
+        &format!("iterate {label}"),
+        subject,
+        ops,
+        reps,
+        || (),
+        |_| {
+            let mut acc = 0u64;
+            for _ in 0..rounds {
+                acc = acc.wrapping_add(full.sum());
+            }
+            acc
+        },
+    );
     drop(full);
     let rrounds = rounds.min(20);
     s.throughput(

@@ -248,7 +248,7 @@ fn evacuation_marks_old_buckets() {
         .iter()
         .filter(|c| (2..=4).contains(&c[0][0]))
         .count();
-    assert!(evacuated >= 1 && evacuated <= 2);
+    assert!((1..=2).contains(&evacuated));
 }
 
 #[test]

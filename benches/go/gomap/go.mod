@@ -1,0 +1,3 @@
+module gort/benches/gomap
+
+go 1.19

@@ -1,0 +1,158 @@
+//! Differential fuzzing of `gomap::GoMap` against `std::collections::HashMap`:
+//! insert / remove / get / entry / retain / clear / iterate, and cursor steps
+//! interleaved with writes across growths (the cursor's guarantees are
+//! checked against the model: entries present throughout are yielded exactly
+//! once, removed ones never after removal, none twice).
+#![no_main]
+
+use std::collections::{HashMap, HashSet};
+
+use arbitrary::Arbitrary;
+use gomap::GoMap;
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Insert(u16, u32),
+    Remove(u16),
+    Get(u16),
+    Entry(u16),
+    Retain(u8),
+    Clear,
+    Iterate,
+    /// Insert many keys at once (drives the map through growths).
+    Bulk(u16, u8),
+    /// Start a cursor (dropping any current one).
+    CursorStart,
+    /// Step the current cursor.
+    CursorStep(u8),
+}
+
+struct CursorModel {
+    cursor: gomap::Cursor,
+    /// Keys present when the cursor started and not removed since.
+    present_throughout: HashSet<u16>,
+    /// Keys removed since the start (a removed key may not be yielded
+    /// unless re-inserted).
+    removed: HashSet<u16>,
+    added: HashSet<u16>,
+    yielded: HashSet<u16>,
+}
+
+fuzz_target!(|ops: Vec<Op>| {
+    let mut g: GoMap<u16, u32> = GoMap::new();
+    let mut s: HashMap<u16, u32> = HashMap::new();
+    let mut cur: Option<CursorModel> = None;
+    for op in ops {
+        match op {
+            Op::Insert(k, v) => {
+                let was = s.insert(k, v);
+                assert_eq!(g.insert(k, v), was);
+                if let Some(c) = cur.as_mut() {
+                    if was.is_none() {
+                        c.added.insert(k);
+                    }
+                }
+            }
+            Op::Remove(k) => {
+                let was = s.remove(&k);
+                assert_eq!(g.remove(&k), was);
+                if let Some(c) = cur.as_mut() {
+                    if was.is_some() {
+                        c.present_throughout.remove(&k);
+                        c.removed.insert(k);
+                    }
+                }
+            }
+            Op::Get(k) => assert_eq!(g.get(&k), s.get(&k)),
+            Op::Entry(k) => {
+                let was = s.contains_key(&k);
+                *g.entry(k).or_insert(0) += 1;
+                *s.entry(k).or_insert(0) += 1;
+                if let Some(c) = cur.as_mut() {
+                    if !was {
+                        c.added.insert(k);
+                    }
+                }
+            }
+            Op::Retain(m) => {
+                let m = m as u16 % 7 + 2;
+                let gone: Vec<u16> = s.keys().copied().filter(|k| k % m == 0).collect();
+                g.retain(|k, _| k % m != 0);
+                s.retain(|k, _| k % m != 0);
+                if let Some(c) = cur.as_mut() {
+                    for k in gone {
+                        c.present_throughout.remove(&k);
+                        c.removed.insert(k);
+                    }
+                }
+            }
+            Op::Clear => {
+                g.clear();
+                if let Some(c) = cur.as_mut() {
+                    for k in s.keys() {
+                        c.present_throughout.remove(k);
+                        c.removed.insert(*k);
+                    }
+                }
+                s.clear();
+            }
+            Op::Iterate => {
+                let gi: HashMap<u16, u32> = g.iter().map(|(k, v)| (*k, *v)).collect();
+                assert_eq!(gi, s);
+                assert_eq!(g.iter().len(), s.len());
+            }
+            Op::Bulk(start, n) => {
+                for k in start..start.saturating_add(n as u16 * 8) {
+                    let was = s.insert(k, k as u32);
+                    assert_eq!(g.insert(k, k as u32), was);
+                    if let Some(c) = cur.as_mut() {
+                        if was.is_none() {
+                            c.added.insert(k);
+                        }
+                    }
+                }
+            }
+            Op::CursorStart => {
+                cur = Some(CursorModel {
+                    cursor: g.cursor(),
+                    present_throughout: s.keys().copied().collect(),
+                    removed: HashSet::new(),
+                    added: HashSet::new(),
+                    yielded: HashSet::new(),
+                });
+            }
+            Op::CursorStep(n) => {
+                let mut finished = false;
+                if let Some(c) = cur.as_mut() {
+                    for _ in 0..=n % 16 {
+                        match c.cursor.next(&g) {
+                            Some((&k, &v)) => {
+                                assert_eq!(s.get(&k), Some(&v), "yielded a stale entry");
+                                assert!(c.yielded.insert(k), "key {k} yielded twice");
+                                assert!(
+                                    !c.removed.contains(&k) || c.added.contains(&k),
+                                    "yielded key {k} after its removal"
+                                );
+                            }
+                            None => {
+                                for k in &c.present_throughout {
+                                    assert!(
+                                        c.yielded.contains(k),
+                                        "key {k} present throughout never yielded"
+                                    );
+                                }
+                                finished = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+                if finished {
+                    cur = None;
+                }
+            }
+        }
+        assert_eq!(g.len(), s.len());
+    }
+});
