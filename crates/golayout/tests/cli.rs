@@ -1,4 +1,5 @@
 //! The `golayout` binary: output formats, exit statuses, error positions.
+#![cfg(not(miri))] // spawns processes
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
