@@ -25,7 +25,7 @@
 //!     deadline: Option<Deadline>  own deadline (timer contexts only)
 //!     inner: Mutex<CancelInner>
 //!        done: Option<DoneChan>   created on first done(), closed on cancel
-//!        children: Slab<Child>    Weak(node) | Strong(node) | Func(after_func)
+//!        children: Slab<Child>    Node(Weak) | Func(after_func) | Orphan
 //!        cause, timer
 //!
 //!   background ──▶ A(cancel) ──▶ V(value) ──▶ B(cancel) ──▶ C(cancel)
@@ -49,14 +49,20 @@
 //!   the slab out under the parent's lock and cancels children afterwards,
 //!   iteratively (no recursion: a chain of a million contexts cancels in
 //!   constant stack).
-//! - I5. A slab entry is `Weak` unless the child asked for its done channel
-//!   or has an after-func (then `Strong`, "pinned"): a context that nobody can
-//!   observe any more is dropped and leaves the slab at once, so forgetting a
-//!   cancel function does not grow the parent (Go's `lostcancel` leak).
+//! - I5. Slab entries hold cancel nodes weakly, and nothing below a node
+//!   holds it except through `parent`: there are no reference cycles, so a
+//!   context nobody can observe any more is dropped and leaves its anchor's
+//!   slab at once — forgetting a cancel function does not grow the parent
+//!   (Go's `lostcancel` leak) and an abandoned tree is freed.
 //! - I6. A child's deadline is never later than its parent's: a later one
 //!   makes a plain cancel node that reports the parent's deadline.
 //! - I7. `slot` is written once, before the node is published to the slab,
 //!   and only read under the anchor's lock; slab indices never move.
+//! - I8. What a dropped live node had handed out still works: its done
+//!   channel (if asked for) and its after-funcs become an `Orphan` entry in
+//!   its anchor's slab, closed/run when the anchor is cancelled, and on a
+//!   detached timer at the node's own deadline (the heap owns that timer; it
+//!   holds nothing that points back, so still no cycle).
 //!
 //! # Tuning
 //!
@@ -83,7 +89,11 @@
 //!   expressed either.
 //! - No foreign `Context` implementations, so no watcher goroutine (Go's
 //!   semantics item 15).
-//! - Weak child entries (I5) instead of Go's strong map entries.
+//! - Weak child entries (I5) instead of Go's strong map entries; Go's GC
+//!   frees an unreachable subtree, weak entries and orphans (I8) do the same
+//!   here. An orphan (a done channel of a dropped, never-cancelled child)
+//!   stays in its parent's set until the parent is cancelled or dropped, as
+//!   Go keeps such a child in `children`.
 //! - `AfterFunc`'s function runs on a new thread with `std` (Go: its own
 //!   goroutine) and inline on the cancelling thread without `std`.
 
@@ -97,7 +107,7 @@ use core::time::Duration;
 
 use crate::done::{Done, DoneChan};
 use crate::error::{Cause, Error};
-use crate::heap::{TimerHandle, Timers};
+use crate::heap::{TimerHandle, Timers, WeakTimer};
 use crate::lock::Lock;
 use gocore::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
@@ -207,22 +217,68 @@ impl<K: Any + Send + Sync> Key for K {
 struct AfterFn {
     taken: AtomicBool,
     f: Lock<Option<Box<dyn FnOnce() + Send>>>,
-    anchor: Option<Arc<Node>>,
+    /// Weak: the anchor's slab holds us (no cycle).
+    anchor: Option<Weak<Node>>,
     slot: AtomicUsize,
 }
 
+/// An entry of a cancel node's child set.
 enum Child {
-    Weak(Weak<Node>),
-    Strong(Arc<Node>),
+    /// A registered cancel node (weak: I5).
+    Node(Weak<Node>),
+    /// An `after_func` registration.
     Func(Arc<AfterFn>),
+    /// What a dropped, uncancelled child left behind (I8).
+    Orphan(Arc<Orphan>),
+}
+
+/// I8: the done channel and after-funcs of a cancel node that was dropped
+/// while live, kept so they still close / run when an ancestor is cancelled
+/// (or at the dropped node's deadline).
+struct Orphan {
+    /// The dropped node's done channel, if it was asked for.
+    done: Lock<Option<DoneChan>>,
+    /// Its remaining children: after-funcs and nested orphans.
+    items: Lock<Vec<Child>>,
+    /// The re-armed deadline timer, if the node had one.
+    timer: Lock<Option<WeakTimer>>,
+}
+
+impl Orphan {
+    /// Closes the done channel and hands the items to `work`; once.
+    fn fire(&self, work: &mut Vec<Child>) {
+        if let Some(d) = self.done.lock().take() {
+            d.close();
+        }
+        work.append(&mut self.items.lock());
+        let t = self.timer.lock().take();
+        if let Some(t) = t {
+            t.stop();
+        }
+    }
+}
+
+/// Runs a work list of children to completion (no recursion: I4).
+fn drain_work(mut work: Vec<Child>, err: Error, cause: &Option<Cause>) {
+    while let Some(c) = work.pop() {
+        match c {
+            Child::Node(w) => {
+                if let Some(n) = w.upgrade() {
+                    cancel_one(&n, err, cause, &mut work);
+                }
+            }
+            Child::Func(f) => f.fire(),
+            Child::Orphan(o) => o.fire(&mut work),
+        }
+    }
 }
 
 impl Child {
     fn is(&self, p: *const ()) -> bool {
         match self {
-            Child::Weak(w) => w.as_ptr().cast::<()>() == p,
-            Child::Strong(a) => Arc::as_ptr(a).cast::<()>() == p,
+            Child::Node(w) => w.as_ptr().cast::<()>() == p,
             Child::Func(f) => Arc::as_ptr(f).cast::<()>() == p,
+            Child::Orphan(o) => Arc::as_ptr(o).cast::<()>() == p,
         }
     }
 }
@@ -276,13 +332,6 @@ impl Slab {
             *self = Slab::default();
         }
         Some(c)
-    }
-
-    fn get_mut(&mut self, i: usize, p: *const ()) -> Option<&mut Child> {
-        match self.entries.get_mut(i) {
-            Some(Entry::Full(c)) if c.is(p) => Some(c),
-            _ => None,
-        }
     }
 
     fn drain(self) -> impl Iterator<Item = Child> {
@@ -352,11 +401,6 @@ impl Context {
                 }
                 let r = d.receiver();
                 g.done = Some(d);
-                let live = cc.state.load(Ordering::Acquire) == LIVE;
-                drop(g);
-                if live {
-                    pin(n, cc);
-                }
                 r
             }
         }
@@ -559,23 +603,8 @@ fn propagate(child: &Arc<Node>) {
         cancel(child, false, state_err(s).unwrap_or(Error::Canceled), cause);
         return;
     }
-    let slot = g.children.insert(Child::Weak(Arc::downgrade(child)));
+    let slot = g.children.insert(Child::Node(Arc::downgrade(child)));
     cc.slot.store(slot, Ordering::Relaxed);
-}
-
-/// I5: turn our slab entry strong so we survive while someone waits on us.
-fn pin(n: &Arc<Node>, cc: &CancelCtx) {
-    let Some(anchor) = &cc.anchor else { return };
-    let Kind::Cancel(pc) = &anchor.kind else {
-        unreachable!()
-    };
-    let mut g = pc.inner.lock();
-    let slot = cc.slot.load(Ordering::Relaxed);
-    if let Some(c) = g.children.get_mut(slot, Arc::as_ptr(n).cast()) {
-        if let Child::Weak(_) = c {
-            *c = Child::Strong(Arc::clone(n));
-        }
-    }
 }
 
 /// Go: `removeChild`.
@@ -603,19 +632,7 @@ fn cancel(node: &Arc<Node>, remove: bool, err: Error, cause: Option<Cause>) {
             drop(removed); // outside the anchor's lock
         }
     }
-    while let Some(c) = work.pop() {
-        match c {
-            Child::Weak(w) => {
-                if let Some(n) = w.upgrade() {
-                    cancel_one(&n, err, &cause, &mut work);
-                }
-            }
-            Child::Strong(n) => {
-                cancel_one(&n, err, &cause, &mut work);
-            }
-            Child::Func(f) => f.fire(),
-        }
-    }
+    drain_work(work, err, &cause);
 }
 
 /// Cancels one node; moves its children to `work`. False if already cancelled.
@@ -641,6 +658,64 @@ fn cancel_one(node: &Arc<Node>, err: Error, cause: &Option<Cause>, work: &mut Ve
     true
 }
 
+/// I5/I8: a live cancel node is being dropped (nobody can observe it any
+/// more). It leaves its anchor's slab; if it handed out a done channel or
+/// holds after-funcs, those are left behind as an [`Orphan`]: in the anchor's
+/// slab (closed when the anchor is cancelled) and on a re-armed timer at the
+/// node's own deadline.
+fn orphan_on_drop(cc: &mut CancelCtx, me: *const ()) {
+    let inner = cc.inner.get_mut();
+    let done = inner.done.take();
+    let items: Vec<Child> = core::mem::take(&mut inner.children)
+        .drain()
+        .filter(|c| !matches!(c, Child::Node(_)))
+        .collect();
+    let timer = inner.timer.take();
+    let orphan = (done.is_some() || !items.is_empty()).then(|| {
+        Arc::new(Orphan {
+            done: Lock::new(done),
+            items: Lock::new(items),
+            timer: Lock::new(None),
+        })
+    });
+    if let (Some(o), Some(t), Some(d)) = (&orphan, &timer, &cc.deadline) {
+        if t.is_armed() {
+            let keep = Arc::clone(o);
+            let wt = d.timers.arm_detached(d.at, move |_| {
+                let mut work = Vec::new();
+                keep.fire(&mut work);
+                drain_work(work, Error::DeadlineExceeded, &None);
+            });
+            *o.timer.lock() = Some(wt);
+        }
+    }
+    drop(timer); // the old timer only held a Weak to us
+    let Some(anchor) = cc.anchor.take() else {
+        return; // nobody above can cancel us: the orphan lives only on its timer
+    };
+    let Kind::Cancel(pc) = &anchor.kind else {
+        unreachable!()
+    };
+    let mut g = pc.inner.lock();
+    let removed = g.children.remove(cc.slot.load(Ordering::Relaxed), me);
+    let fire_now = match orphan {
+        Some(o) if pc.state.load(Ordering::Acquire) == LIVE => {
+            g.children.insert(Child::Orphan(o));
+            None
+        }
+        other => other,
+    };
+    drop(g);
+    drop(removed);
+    if let Some(o) = fire_now {
+        // The anchor was cancelled while we were being dropped: its walk
+        // could not reach us, so close what we leave behind ourselves.
+        let mut work = Vec::new();
+        o.fire(&mut work);
+        drain_work(work, Error::Canceled, &None);
+    }
+}
+
 impl AfterFn {
     /// Runs `f` once (unless stopped first). Go: `a.once.Do(func() { go a.f() })`.
     fn fire(&self) {
@@ -661,18 +736,14 @@ impl AfterFn {
 
 impl Drop for Node {
     fn drop(&mut self) {
+        let me: *const () = (self as *const Node).cast();
         if let Kind::Cancel(cc) = &mut self.kind {
-            if let Some(anchor) = cc.anchor.take() {
-                if cc.state.load(Ordering::Relaxed) == LIVE {
-                    // I3/I5: an unobservable node leaves its parent's set.
-                    let removed = remove_child(
-                        &anchor,
-                        cc.slot.load(Ordering::Relaxed),
-                        (self as *const Node).cast(),
-                    );
-                    drop(removed);
-                }
+            if cc.state.load(Ordering::Acquire) == LIVE {
+                orphan_on_drop(cc, me);
             }
+            // The anchor is also reachable through `parent`; release this
+            // second reference first so the loop below can unwrap the chain.
+            drop(cc.anchor.take());
         }
         // Drop the parent chain iteratively: a long chain must not recurse.
         let mut next = core::mem::replace(&mut self.parent, Context(Repr::Background));
@@ -1070,9 +1141,9 @@ impl AfterFuncStop {
         }
         let f = a.f.lock().take();
         drop(f);
-        if let Some(anchor) = &a.anchor {
+        if let Some(anchor) = a.anchor.as_ref().and_then(Weak::upgrade) {
             let removed = remove_child(
-                anchor,
+                &anchor,
                 a.slot.load(Ordering::Relaxed),
                 Arc::as_ptr(a).cast(),
             );
@@ -1093,7 +1164,7 @@ impl fmt::Debug for AfterFuncStop {
 ///
 /// With `std`, `f` runs on a new thread (Go: its own goroutine); without,
 /// on the thread that cancels. Each call is independent. The registration
-/// keeps the context alive until it fires or is stopped.
+/// outlives the context handles: it still runs when an ancestor is cancelled.
 ///
 /// # Examples
 ///
@@ -1106,14 +1177,15 @@ impl fmt::Debug for AfterFuncStop {
 /// assert_eq!(rx.recv().unwrap(), "cleaned up");
 /// ```
 pub fn after_func(ctx: &Context, f: impl FnOnce() + Send + 'static) -> AfterFuncStop {
-    let anchor = ctx.nearest_cancel().cloned();
+    let anchor_node = ctx.nearest_cancel();
+    let anchor = anchor_node.map(Arc::downgrade);
     let a = Arc::new(AfterFn {
         taken: AtomicBool::new(false),
         f: Lock::new(Some(Box::new(f))),
         anchor,
         slot: AtomicUsize::new(NO_SLOT),
     });
-    if let Some(n) = &a.anchor {
+    if let Some(n) = anchor_node {
         let Kind::Cancel(cc) = &n.kind else {
             unreachable!()
         };
@@ -1125,9 +1197,6 @@ pub fn after_func(ctx: &Context, f: impl FnOnce() + Send + 'static) -> AfterFunc
             let slot = g.children.insert(Child::Func(Arc::clone(&a)));
             a.slot.store(slot, Ordering::Relaxed);
             drop(g);
-            // The registration must outlive the user's handles (Go: the
-            // afterFuncCtx keeps its parent reachable).
-            pin(n, cc);
         }
     }
     AfterFuncStop(a)

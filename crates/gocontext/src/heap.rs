@@ -71,7 +71,7 @@
 //!   same heap runs on the OS clock, a virtual clock, or an RTOS tick counter.
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
@@ -478,6 +478,25 @@ impl Timers {
         }
     }
 
+    /// Arms a one-shot `action` at `when` with no owning handle: the heap
+    /// alone keeps it (and what it captures) until it fires, or until
+    /// [`WeakTimer::stop`] or the service is dropped.
+    pub(crate) fn arm_detached<F: Fn(Duration) + Send + Sync + 'static>(
+        self: &Arc<Self>,
+        when: Duration,
+        action: F,
+    ) -> WeakTimer {
+        let entry: Arc<Entry> = Arc::new(Entry {
+            pos: AtomicUsize::new(NONE),
+            action,
+        });
+        self.insert(when, Duration::ZERO, &entry);
+        WeakTimer {
+            timers: Arc::downgrade(self),
+            entry: Arc::downgrade(&entry),
+        }
+    }
+
     fn insert(&self, when: Duration, period: Duration, entry: &Arc<Entry>) {
         let earliest = self.heap.lock().push(Slot {
             when,
@@ -682,6 +701,21 @@ impl TimerHandle {
     pub fn is_armed(&self) -> bool {
         let _h = self.timers.heap.lock();
         self.entry.pos.load(Ordering::Relaxed) != NONE
+    }
+}
+
+/// A timer the heap owns, with a way to stop it that keeps nothing alive.
+pub(crate) struct WeakTimer {
+    timers: Weak<Timers>,
+    entry: Weak<Entry>,
+}
+
+impl WeakTimer {
+    /// Stops the timer if it and its service still exist.
+    pub(crate) fn stop(&self) {
+        if let (Some(t), Some(e)) = (self.timers.upgrade(), self.entry.upgrade()) {
+            t.stop(&e);
+        }
     }
 }
 

@@ -291,6 +291,50 @@ fn values_are_dropped_with_the_tree() {
         let (_c, _cc) = with_cancel(&v);
     }
     assert_eq!(drops.load(Ordering::SeqCst), 3);
+    {
+        // Never cancelled, done() handed out, deadline armed, everything
+        // dropped: no reference cycle keeps the tree alive.
+        let timers = Timers::new(ManualClock::new());
+        let (root, _cancel) = with_cancel(&background());
+        let v = with_value(&root, 1u8, D(Arc::clone(&drops)));
+        let (c, _cc) = with_timeout_on(&v, &timers, Duration::from_secs(9));
+        let _done = c.done();
+        let _stop = after_func(&c, || {});
+    }
+    assert_eq!(drops.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn a_dropped_deadline_child_still_closes_its_done_at_the_deadline() {
+    let clock = ManualClock::new();
+    let timers = Timers::new(clock.clone());
+    let done = {
+        let (c, _cancel) = with_timeout_on(&background(), &timers, Duration::from_secs(2));
+        c.done()
+    };
+    assert_eq!(
+        timers.len(),
+        1,
+        "the deadline stays armed for the orphaned done channel"
+    );
+    clock.advance(Duration::from_secs(2));
+    timers.fire_due();
+    assert!(done.is_closed());
+    assert!(timers.is_empty());
+}
+
+#[test]
+fn a_dropped_child_without_done_leaves_nothing_behind() {
+    let timers = Timers::new(ManualClock::new());
+    let (p, _pc) = with_cancel(&background());
+    for _ in 0..100 {
+        let _ = with_timeout_on(&p, &timers, Duration::from_secs(2));
+    }
+    assert_eq!(p.children_len(), 0);
+    assert!(
+        timers.is_empty(),
+        "dropped timer contexts stop their timers"
+    );
 }
 
 #[test]
