@@ -472,7 +472,7 @@ where
             return None;
         }
         let hash = self.hash(k);
-        self.raw.find(hash, |x| x.borrow() == k)
+        self.raw.find_nonempty(hash, |x| x.borrow() == k)
     }
 
     /// The value for `k`.

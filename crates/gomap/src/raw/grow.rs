@@ -23,17 +23,22 @@ use alloc::vec::Vec;
 
 use super::bucket::{Bmap, BUCKET_CNT};
 use super::tophash::{
-    is_empty, is_evacuated, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
+    is_empty, is_evacuated, match_live, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
 };
 use super::{over_load_factor, RawMap, SAME_SIZE_GROW};
 use core::ptr;
+
+// `EVACUATED_X + y` picks the mark for the half `y` an entry goes to.
+const _: () = assert!(EVACUATED_X + 1 == EVACUATED_Y);
 
 /// How far `advance_evacuation_mark` looks past `nevacuate` in one step.
 ///
 /// Go: the 1024 in `advanceEvacuationMark`.
 const EVACUATION_SCAN: usize = 1024;
 
-/// Chains of up to this many buckets keep their X/Y decisions on the stack.
+/// Chains of up to this many buckets keep their X/Y decisions on the stack;
+/// longer ones (rare: average chain length at load 6.5 is about 1.2) spill
+/// to a `Vec`.
 const INLINE_DECISION_BUCKETS: usize = 8;
 
 impl<K, V> RawMap<K, V> {
@@ -108,47 +113,33 @@ impl<K, V> RawMap<K, V> {
         hasher: &impl Fn(&K) -> u64,
     ) {
         let same = self.same_size_grow();
-        // Pass 1: decide X or Y for every live slot (bit `8*bucket + i`).
-        // User code (Hash) runs only here, before anything moves.
-        let mut inline = [0u64; INLINE_DECISION_BUCKETS / 8];
-        let mut spill: Vec<u64> = Vec::new();
+        // Pass 1: decide X or Y for every live slot: bit `i` of byte `nb` is
+        // slot i of the chain's nb-th bucket. User code (Hash) runs only
+        // here, before anything moves.
+        let mut inline = [0u8; INLINE_DECISION_BUCKETS];
+        let mut spill: Vec<u8> = Vec::new();
         if !same {
             let mut b = old;
             let mut nb = 0usize;
             while !b.is_null() {
-                for i in 0..BUCKET_CNT {
-                    // SAFETY: chain bucket, i < 8.
-                    let top = unsafe { Self::top(b, i) };
-                    if top >= MIN_TOP_HASH {
-                        // SAFETY: live slot (I1).
-                        let h = hasher(unsafe { &*Self::key_ptr(b, i) });
-                        if h as usize & newbit != 0 {
-                            let bit = nb * BUCKET_CNT + i;
-                            if nb < INLINE_DECISION_BUCKETS {
-                                inline[bit / 64] |= 1 << (bit % 64);
-                            } else {
-                                let w = bit / 64 - inline.len();
-                                if spill.len() <= w {
-                                    spill.resize(w + 1, 0);
-                                }
-                                spill[w] |= 1 << (bit % 64);
-                            }
-                        }
-                    }
+                // SAFETY: chain bucket.
+                let live = match_live(unsafe { Self::tophash_word(b) });
+                let mut ys = 0u8;
+                for i in live {
+                    // SAFETY: live slot (I1).
+                    let h = hasher(unsafe { &*Self::key_ptr(b, i) });
+                    ys |= ((h as usize & newbit != 0) as u8) << i;
+                }
+                if nb < INLINE_DECISION_BUCKETS {
+                    inline[nb] = ys;
+                } else {
+                    spill.push(ys);
                 }
                 // SAFETY: chain bucket.
                 b = unsafe { Self::overflow(b) };
                 nb += 1;
             }
         }
-        let use_y = |bit: usize| -> bool {
-            if bit < 64 * inline.len() {
-                inline[bit / 64] & (1 << (bit % 64)) != 0
-            } else {
-                let w = bit / 64 - inline.len();
-                spill.get(w).is_some_and(|x| x & (1 << (bit % 64)) != 0)
-            }
-        };
         // Pass 2: move. No user code runs from here on.
         // SAFETY: the new array has 2^B > oldbucket (+ newbit when doubling) buckets.
         let mut dst = [
@@ -166,19 +157,20 @@ impl<K, V> RawMap<K, V> {
         let mut b = old;
         let mut nb = 0usize;
         while !b.is_null() {
-            for i in 0..BUCKET_CNT {
-                // SAFETY: chain bucket.
-                let top = unsafe { Self::top(b, i) };
-                if is_empty(top) {
-                    // SAFETY: chain bucket.
-                    unsafe { Self::set_top(b, i, EVACUATED_EMPTY) };
-                    continue;
-                }
+            // SAFETY: chain bucket.
+            let w = unsafe { Self::tophash_word(b) };
+            let ys = match nb.checked_sub(INLINE_DECISION_BUCKETS) {
+                None => inline[nb],
+                Some(j) => spill.get(j).copied().unwrap_or(0),
+            };
+            // Empty slots become evacuatedEmpty, live ones evacuatedX/Y.
+            let mut marks = [EVACUATED_EMPTY; BUCKET_CNT];
+            for i in match_live(w) {
+                let top = w.to_le_bytes()[i];
                 debug_assert!(top >= MIN_TOP_HASH, "bad map state");
-                let y = !same && use_y(nb * BUCKET_CNT + i);
-                // SAFETY: chain bucket.
-                unsafe { Self::set_top(b, i, EVACUATED_X + y as u8) };
-                debug_assert_eq!(EVACUATED_X + 1, EVACUATED_Y);
+                let y = (ys >> i) & 1;
+                debug_assert!(!same || y == 0);
+                marks[i] = EVACUATED_X + y;
                 let d = &mut dst[y as usize];
                 if d.1 == BUCKET_CNT {
                     // SAFETY: d.0 ends its destination chain (we append in order).
@@ -203,6 +195,12 @@ impl<K, V> RawMap<K, V> {
                 }
                 d.1 += 1;
             }
+            debug_assert!(w
+                .to_le_bytes()
+                .iter()
+                .all(|&t| t >= MIN_TOP_HASH || is_empty(t)));
+            // SAFETY: chain bucket: its first 8 bytes are the tophash array.
+            unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], marks) };
             // SAFETY: chain bucket.
             b = unsafe { Self::overflow(b) };
             nb += 1;

@@ -601,11 +601,21 @@ impl<K, V> RawMap<K, V> {
     ///
     /// Go: `mapaccess2` (reads never move data).
     #[inline]
-    pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Slot> {
+    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Slot> {
         if self.count == 0 {
             return None;
         }
-        // SAFETY: count > 0 implies an array exists.
+        self.find_nonempty(hash, eq)
+    }
+
+    /// [`Self::find`] for a map the caller has checked to be non-empty.
+    #[inline(always)]
+    pub(crate) fn find_nonempty(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Slot> {
+        debug_assert!(self.count != 0);
+        if self.buckets.is_null() {
+            return None;
+        }
+        // SAFETY: the array exists.
         let head = unsafe { self.chain_for(hash) };
         let top = tophash::tophash(hash);
         let mut b = head;
