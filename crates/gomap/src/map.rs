@@ -29,7 +29,7 @@ use crate::{Stats, TryReserveError};
 /// - Iteration ([`iter`](Self::iter) and friends) starts at a random bucket
 ///   and a random slot offset, chosen afresh for every iteration, as Go's
 ///   `range` does.
-/// - To modify the map while iterating, as Go allows, use a [`Cursor`].
+/// - To modify the map while iterating, as Go allows, use a [`Cursor`](crate::Cursor).
 ///
 /// `Go: map[K]V`
 ///
@@ -431,7 +431,7 @@ impl<K, V, S> GoMap<K, V, S> {
         }
     }
 
-    /// Starts a [`Cursor`]: iteration that lets you insert and remove
+    /// Starts a [`Cursor`](crate::Cursor): iteration that lets you insert and remove
     /// between steps, with Go's `range` guarantees.
     ///
     /// # Examples

@@ -63,7 +63,7 @@ fn check<S: BuildHasher>(
 
 #[test]
 fn cursor_with_inserts_across_several_growths() {
-    let (n, seeds) = if cfg!(miri) { (40, 2) } else { (2000, 20) };
+    let (n, seeds) = if cfg!(miri) { (40, 1) } else { (2000, 20) };
     for seed in 0..seeds {
         let m: GoMap<u64, u64> = (0..n).map(|i| (i, i)).collect();
         // Mostly inserts: the map doubles several times during the walk.
@@ -73,7 +73,7 @@ fn cursor_with_inserts_across_several_growths() {
 
 #[test]
 fn cursor_with_mixed_writes() {
-    let (n, seeds) = if cfg!(miri) { (60, 2) } else { (3000, 20) };
+    let (n, seeds) = if cfg!(miri) { (40, 1) } else { (3000, 20) };
     for seed in 0..seeds {
         let m: GoMap<u64, u64> = (0..n).map(|i| (i * 7, i)).collect();
         check(m, seed + 100, 4, n * 10);
@@ -82,7 +82,7 @@ fn cursor_with_mixed_writes() {
 
 #[test]
 fn cursor_started_mid_growth() {
-    let rounds = if cfg!(miri) { 2 } else { 30 };
+    let rounds = if cfg!(miri) { 1 } else { 30 };
     for seed in 0..rounds {
         let mut m: GoMap<u64, u64> = GoMap::new();
         for k in 0..(105 + seed) {

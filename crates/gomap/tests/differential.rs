@@ -55,7 +55,7 @@ fn run(seed: u64, ops: usize, key_space: u64) {
 
 #[test]
 fn random_ops_match_std() {
-    let (seeds, ops) = if cfg!(miri) { (2, 600) } else { (12, 10_000) };
+    let (seeds, ops) = if cfg!(miri) { (1, 300) } else { (12, 10_000) };
     for seed in 0..seeds {
         run(seed, ops, 50);
         run(seed + 1000, ops, 2000);
@@ -65,7 +65,7 @@ fn random_ops_match_std() {
 
 #[test]
 fn string_keys_match_std() {
-    let n = if cfg!(miri) { 300 } else { 20_000 };
+    let n = if cfg!(miri) { 150 } else { 20_000 };
     let mut r = FastRand::new(9);
     let mut g: GoMap<String, usize> = GoMap::new();
     let mut s: HashMap<String, usize> = HashMap::new();
