@@ -67,7 +67,7 @@
 //! - Reference counting instead of a tracing collector: a cycle through
 //!   slices of slices leaks, like `Rc`.
 
-use alloc::alloc::{alloc, dealloc, handle_alloc_error};
+use alloc::alloc::{alloc, dealloc, handle_alloc_error, realloc};
 use core::alloc::Layout;
 use core::cell::Cell;
 use core::marker::PhantomData;
@@ -293,6 +293,15 @@ impl<T> RawArray<T> {
                 upto
             );
         };
+        if size_of::<T>() == 0 && !needs_drop::<T>() {
+            // Zero-size values without drop glue occupy no memory and need no
+            // drop: one `zero()` stands for all of them, so `make` of a huge
+            // `[]struct{}` does not loop.
+            core::mem::forget(zero());
+            self.check_writable();
+            self.inner().init.set(upto.max(self.init()));
+            return;
+        }
         while self.init() < upto {
             // `zero()` is user code (Default); it may panic, leaving `init`
             // at the last fully written slot (I5).
@@ -329,6 +338,49 @@ impl<T> RawArray<T> {
                 dst.inner().init.set(k + 1);
             }
         });
+    }
+
+    /// Grows the only handle's allocation to `new_cap` slots in place (with
+    /// `realloc`, which can remap pages instead of copying them), keeping
+    /// slots `0..keep` and dropping slots `keep..init` first.
+    ///
+    /// Panics if the handle is shared, an element is borrowed, `keep > init`
+    /// or `new_cap < keep`; if a dropped value's `Drop` panics, the array is
+    /// left valid with `init == keep` and its old capacity.
+    #[track_caller]
+    pub(crate) fn realloc_unique(&mut self, keep: usize, new_cap: usize) {
+        assert!(self.refs() == 1 && keep <= self.init() && keep <= new_cap);
+        self.check_writable();
+        let init = self.init();
+        if init > keep {
+            // I2/I5: shrink `init` first, so the values past it are owned
+            // only by this drop.
+            self.inner().init.set(keep);
+            if needs_drop::<T>() {
+                // SAFETY: slots keep..init are initialised (they were below
+                // init) and now outside `0..init`, so nothing else drops them.
+                unsafe {
+                    ptr::drop_in_place(ptr::slice_from_raw_parts_mut(self.slot(keep), init - keep))
+                };
+            }
+        }
+        let (Some(old), Some(new)) = (Self::layout(self.cap()), Self::layout(new_cap)) else {
+            panic!("growslice: cap out of range");
+        };
+        // SAFETY: `self.ptr` was allocated with `old` (same T, this cap);
+        // `new.size()` is non-zero and, being a valid `Layout` size with the
+        // same alignment, does not overflow isize when rounded up. We are the
+        // only handle and no borrow is out (checked), so no reference into
+        // the old block survives the move.
+        let raw = unsafe { realloc(self.ptr.as_ptr().cast::<u8>(), old, new.size()) };
+        let Some(p) = NonNull::new(raw.cast::<Inner<T>>()) else {
+            handle_alloc_error(new)
+        };
+        // SAFETY: `p` points to the moved `Inner<T>` (realloc preserves the
+        // first `old.size()` bytes); writing its plain `cap` field through
+        // the raw pointer is fine as no reference to it exists.
+        unsafe { ptr::addr_of_mut!((*p.as_ptr()).cap).write(new_cap) };
+        self.ptr = p;
     }
 
     /// Go's `memmove` for `copy` within one array: clones slots

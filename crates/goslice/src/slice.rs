@@ -68,6 +68,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::mem::size_of;
 use core::ops::{Bound, RangeBounds};
+use core::panic::{RefUnwindSafe, UnwindSafe};
 
 use crate::error::{BoundsError, MakeError};
 use crate::grow::{try_next_cap, GrowError, Policy, MAX_ALLOC};
@@ -629,9 +630,8 @@ impl<T: Default> Slice<T> {
             Some(T::default as fn() -> T),
             "makeslice: cap out of range",
         );
-        // Go zeroes all `cap` slots. Zero-size types: only `len` (nothing to
-        // zero, and a huge `cap` must not loop).
-        arr.zero_fill(if es == 0 { len } else { cap });
+        // Go zeroes all `cap` slots.
+        arr.zero_fill(cap);
         Ok(Slice {
             arr: Some(arr),
             off: 0,
@@ -966,27 +966,52 @@ impl<T: Clone> Slice<T> {
     #[inline(never)]
     #[track_caller]
     fn push_grow(&mut self, v: T) {
-        let unique = matches!(&self.arr, Some(a) if a.refs() == 1);
-        if !unique {
-            *self = self.append_grow(core::iter::once(v), 1);
-            return;
-        }
-        let need = self.len + 1;
+        self.make_room(self.len + 1);
+        self.array().put(self.off + self.len, v);
+        self.len += 1;
+    }
+
+    /// Gives `self` (in place, as `s = append(s, ...)` does) a backing array
+    /// with capacity for `need > cap()` elements, of Go 1.19's size: a new
+    /// array with the elements cloned if the old one is shared, or the old
+    /// one itself reallocated (or its elements moved) if `self` is its only
+    /// header.
+    #[track_caller]
+    fn make_room(&mut self, need: usize) {
+        debug_assert!(need > self.cap);
         let new_cap = match self.new_cap(need) {
             Ok(c) => c,
             Err(e) => fail(&e),
         };
-        let old = self.arr.take().expect("unique implies an array");
-        let dst = RawArray::allocate(new_cap, old.zero(), "growslice: cap out of range");
-        let leftover = old.move_into_fresh(self.off, self.len, &dst);
-        // The header is consistent again before any user Drop runs.
-        self.arr = Some(dst);
-        self.off = 0;
-        self.cap = new_cap;
-        drop(leftover);
-        let a = self.array();
-        a.put(self.len, v);
-        self.len = need;
+        let unique = matches!(&self.arr, Some(a) if a.refs() == 1);
+        if unique && self.off == 0 {
+            let len = self.len;
+            let Some(a) = self.arr.as_mut() else {
+                unreachable!()
+            };
+            a.realloc_unique(len, new_cap);
+            self.cap = new_cap;
+        } else if unique {
+            let old = self.arr.take().expect("unique implies an array");
+            let dst = RawArray::allocate(new_cap, old.zero(), "growslice: cap out of range");
+            let leftover = old.move_into_fresh(self.off, self.len, &dst);
+            // The header is consistent again before any user Drop runs.
+            self.arr = Some(dst);
+            self.off = 0;
+            self.cap = new_cap;
+            drop(leftover);
+        } else {
+            let zero = self.arr.as_ref().and_then(RawArray::zero);
+            let dst = RawArray::allocate(new_cap, zero, "growslice: cap out of range");
+            if let Some(a) = &self.arr {
+                if self.len > 0 {
+                    a.clone_into_fresh(self.off, self.len, &dst);
+                }
+            }
+            self.arr = Some(dst);
+            self.off = 0;
+            self.cap = new_cap;
+        }
     }
 
     /// Appends clones of `vs` in place.
@@ -1007,7 +1032,19 @@ impl<T: Clone> Slice<T> {
     /// ```
     #[track_caller]
     pub fn extend_from_slice(&mut self, vs: &[T]) {
-        *self = self.append_slice(vs);
+        let need = match self.len.checked_add(vs.len()) {
+            Some(n) => n,
+            None => fail(&GrowError),
+        };
+        if need > self.cap {
+            self.make_room(need);
+        }
+        if let Some(a) = &self.arr {
+            for (k, v) in vs.iter().enumerate() {
+                a.put(self.off + self.len + k, v.clone());
+            }
+        }
+        self.len = need;
     }
 
     /// Copies `min(len(), src.len())` elements from `src` into `self` and
@@ -1117,6 +1154,14 @@ impl<T> Clone for Slice<T> {
         }
     }
 }
+
+/// A panic never leaves an array half-updated (each slot holds a valid value
+/// and the borrow flag is released during unwinding; see `raw` I3, I5), so
+/// observing a slice after catching a panic is as safe as for a `Vec`.
+impl<T: RefUnwindSafe> UnwindSafe for Slice<T> {}
+
+/// See the `UnwindSafe` impl.
+impl<T: RefUnwindSafe> RefUnwindSafe for Slice<T> {}
 
 impl<T> Default for Slice<T> {
     /// The nil slice.
@@ -1250,7 +1295,20 @@ impl<T> FromIterator<T> for Slice<T> {
 impl<T: Clone> Extend<T> for Slice<T> {
     /// `s = append(s, items...)`, as one append.
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
-        *self = self.append_vec(iter.into_iter().collect());
+        let vs: Vec<T> = iter.into_iter().collect();
+        let need = match self.len.checked_add(vs.len()) {
+            Some(n) => n,
+            None => fail(&GrowError),
+        };
+        if need > self.cap {
+            self.make_room(need);
+        }
+        if let Some(a) = &self.arr {
+            for (k, v) in vs.into_iter().enumerate() {
+                a.put(self.off + self.len + k, v);
+            }
+        }
+        self.len = need;
     }
 }
 

@@ -148,6 +148,20 @@ fn model(es: usize, head: &[&str]) -> Option<Vec<usize>> {
     Some(out)
 }
 
+/// Under Miri only a few element sizes and the smaller patterns are
+/// replayed (each interpreted step is slow); natively, everything.
+fn miri_subset(es: usize, head: &[&str]) -> bool {
+    let p: Vec<usize> = head[2..].iter().map(|x| x.parse().unwrap()).collect();
+    matches!(es, 0 | 1 | 3 | 8 | 24 | 100)
+        && match head[1] {
+            "bulk" => p[0] <= 100,
+            "make" => p[1] <= 300,
+            "s3" => p[0] <= 300,
+            "mix" => p[0] == 1,
+            _ => true,
+        }
+}
+
 /// Replays every line of `text`; returns the number of lines checked.
 fn check_all(text: &str, origin: &str) -> usize {
     let mut checked = 0;
@@ -158,6 +172,9 @@ fn check_all(text: &str, origin: &str) -> usize {
         let (head, caps) = line.split_once(':').expect("line has ':'");
         let head: Vec<&str> = head.split_whitespace().collect();
         let es: usize = head[0].parse().unwrap();
+        if cfg!(miri) && !miri_subset(es, &head) {
+            continue;
+        }
         let (got, want) = match es {
             0 => replay::<0>(&head, caps),
             1 => replay::<1>(&head, caps),
@@ -206,7 +223,10 @@ fn check_all(text: &str, origin: &str) -> usize {
 #[test]
 fn golden_file_matches_slice_append() {
     let n = check_all(GOLDEN, "golden/growth.txt");
-    assert!(n > 1000, "golden file has only {n} lines");
+    assert!(
+        n > if cfg!(miri) { 100 } else { 1000 },
+        "golden file: only {n} lines checked"
+    );
     assert!(
         GOLDEN.starts_with("# go1.19"),
         "golden file must come from Go 1.19"

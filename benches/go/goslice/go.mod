@@ -1,0 +1,3 @@
+module gort/benches/goslice
+
+go 1.19
