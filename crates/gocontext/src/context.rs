@@ -6,7 +6,7 @@
 //! by deriving from a parent: a *cancel* node ([`with_cancel`],
 //! [`with_deadline`], [`with_timeout`], [`with_cancel_cause`]), a *value* node
 //! ([`with_value`]) or a *without-cancel* node ([`without_cancel`]). The roots
-//! [`background`] and [`todo`] are never cancelled. Cancelling a cancel node
+//! [`background`] and [`todo`](fn@todo) are never cancelled. Cancelling a cancel node
 //! closes its `done` channel, records its error (and cause) and cancels every
 //! cancel node below it; the node then leaves its parent's child set.
 //!
@@ -198,19 +198,9 @@ struct ValueCtx {
     /// `TypeId` of the key, compared first so a lookup skips non-matching
     /// keys without a virtual call.
     key_id: TypeId,
-    key: Box<dyn Key>,
+    key: Box<dyn Any + Send + Sync>,
     key_type: &'static str,
     val: Box<dyn Any + Send + Sync>,
-}
-
-trait Key: Any + Send + Sync {
-    fn as_any(&self) -> &dyn Any;
-}
-
-impl<K: Any + Send + Sync> Key for K {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 /// Go: `afterFuncCtx`.
@@ -366,7 +356,7 @@ impl Context {
 
     /// A channel that is closed when this context is cancelled: Go's `Done()`.
     ///
-    /// [`background`], [`todo`] and [`without_cancel`] contexts return a nil
+    /// [`background`], [`todo`](fn@todo) and [`without_cancel`] contexts return a nil
     /// channel, which never becomes ready (a `select` never picks it).
     /// Repeated calls return the same channel; a context cancelled before the
     /// first call returns an already-closed one. Works with `recv`,
@@ -513,9 +503,7 @@ impl Context {
         loop {
             let n = c.node()?;
             if let Kind::Value(v) = &n.kind {
-                if v.key_id == TypeId::of::<K>()
-                    && (*v.key).as_any().downcast_ref::<K>() == Some(key)
-                {
+                if v.key_id == TypeId::of::<K>() && v.key.downcast_ref::<K>() == Some(key) {
                     return Some(&*v.val);
                 }
             }
