@@ -1,0 +1,3 @@
+module gort/benches/golayout
+
+go 1.19
