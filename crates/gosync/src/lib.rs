@@ -95,7 +95,7 @@
 //!
 //! - `std` (default): threads park through `gocore::park::ThreadPark`;
 //!   [`WaitGroup::go`]; the process clock for starvation mode; [`SyncMap`]
-//!   (memory reclamation with `crossbeam-epoch`). Implies `alloc`.
+//!   (with its own epoch-style memory reclamation). Implies `alloc`.
 //! - `alloc`: [`OnceValue`] keeps the panic message of its function.
 //! - `lock_api`: `lock_api::RawMutex` for [`RawMutex`] and
 //!   `lock_api::RawRwLock` for [`RawRwMutex`], so
@@ -134,6 +134,8 @@ mod mutex;
 mod once;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub mod raw;
+#[cfg(feature = "std")]
+pub(crate) mod reclaim;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 mod rwmutex;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]

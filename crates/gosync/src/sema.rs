@@ -218,8 +218,14 @@ loom::lazy_static! {
     static ref TABLE: [Root; SEM_TAB_SIZE] = [Root::new()];
 }
 
+#[cfg(not(loom))]
 fn root_for(addr: usize) -> &'static Root {
     &TABLE[(addr >> 3) % SEM_TAB_SIZE]
+}
+
+#[cfg(loom)]
+fn root_for(_addr: usize) -> &'static Root {
+    &TABLE[0]
 }
 
 /// Takes one ticket if there is one. Go: `cansemacquire`.
@@ -272,6 +278,10 @@ fn acquire_slow(sema: &AtomicU32, lifo: bool) {
         let mut q = root.lock.lock();
         // I3: announce ourselves before the last look at the count.
         root.nwait.fetch_add(1, Ordering::SeqCst);
+        // loom treats SeqCst accesses as AcqRel and would report this Dekker
+        // handshake (I3) as a lost wake-up; its SeqCst fence is modelled.
+        #[cfg(loom)]
+        crate::atomic::fence(Ordering::SeqCst);
         if can_acquire(sema) {
             root.nwait.fetch_sub(1, Ordering::SeqCst);
             return;
@@ -335,6 +345,9 @@ pub fn release(sema: &AtomicU32, handoff: bool) {
     let addr = sema as *const AtomicU32 as usize;
     let root = root_for(addr);
     sema.fetch_add(1, Ordering::SeqCst);
+    // See acquire_slow: loom needs the fence to model I3's SeqCst order.
+    #[cfg(loom)]
+    crate::atomic::fence(Ordering::SeqCst);
     // I3: the easy case, no waiter at all.
     if root.nwait.load(Ordering::SeqCst) == 0 {
         return;
@@ -352,6 +365,10 @@ pub fn release(sema: &AtomicU32, handoff: bool) {
     // (I2); we are the only releaser that dequeued it.
     let w = unsafe { &*w };
     let ticket = handoff && can_acquire(sema);
+    #[cfg(loom)]
+    if ticket {
+        loom_stats::HANDOFFS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
     #[cfg(feature = "std")]
     let park = Arc::clone(&w.park);
     // Release pairs with the waiter's Acquire load. After this store `w`
@@ -368,6 +385,19 @@ pub fn release(sema: &AtomicU32, handoff: bool) {
             #[cfg(loom)]
             loom::thread::yield_now();
         }
+    }
+}
+
+/// Instrumentation for loom models: how many starvation-mode hand-offs (a
+/// release that took a ticket on the waiter's behalf) the model explored.
+#[cfg(loom)]
+pub mod loom_stats {
+    /// Hand-offs so far, across all explored executions.
+    pub static HANDOFFS: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+    /// Reads [`HANDOFFS`].
+    pub fn handoffs() -> usize {
+        HANDOFFS.load(core::sync::atomic::Ordering::Relaxed)
     }
 }
 

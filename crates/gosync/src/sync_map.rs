@@ -20,14 +20,14 @@
 //! ```text
 //!  SyncMap
 //!  +------------------------------+      +---------------------------+
-//!  | read: Atomic<ReadOnly> ------+----> | m: Arc<HashMap<Arc<K>,     |
+//!  | read: AtomicPtr<ReadOnly> ---+----> | m: Arc<HashMap<Arc<K>,     |
 //!  |                              |      |         Arc<Entry<V>>>>   |
 //!  | mu: Mutex<Locked>            |      | amended: bool             |
 //!  |   dirty: Option<HashMap<..>> |      +---------------------------+
 //!  |   misses: usize              |
-//!  +------------------------------+      Entry { p }: p = value pointer
-//!                                        | null (nil: deleted, still in dirty)
-//!                                        | null + tag 1 (expunged: deleted and
+//!  | domain: reclaim::Domain      |      Entry { p }: p = value pointer (Box)
+//!  +------------------------------+      | null (nil: deleted, still in dirty)
+//!                                        | EXPUNGED sentinel (deleted and
 //!                                        |   absent from dirty)
 //! ```
 //!
@@ -40,11 +40,11 @@
 //!   in dirty; `amended` is true iff dirty has a key read lacks.
 //! - I3. An entry goes expunged → nil only under `mu`, and the key is then put
 //!   into dirty in the same critical section (Go's `unexpungeLocked`).
-//! - I4. Memory: published `ReadOnly`s and replaced values are retired
-//!   through `crossbeam-epoch` (`defer_destroy`), so a reader pinned when it
-//!   loaded a pointer can use it until it unpins; an entry's last value is
+//! - I4. Memory: replaced `ReadOnly`s and values are retired into the map's
+//!   `reclaim` domain, so a reader registered when it loaded a
+//!   pointer can use it until its guard drops; an entry's last value is
 //!   freed when its last `Arc` goes, which is when no map (and hence no
-//!   pinned reader) can reach it.
+//!   registered reader) can reach it.
 //!
 //! # Tuning
 //!
@@ -61,11 +61,9 @@
 //! # Divergences
 //!
 //! - Go's garbage collector frees replaced values and old read maps; we use
-//!   epoch-based reclamation (I4). Values are therefore *cloned* out
-//!   (`load` returns `Option<V>` for `V: Clone`); `range` lends `&K, &V`.
-//! - Keys, values and the hasher must be `'static`: retired maps and values
-//!   are dropped later by whichever thread advances the epoch, possibly after
-//!   the `SyncMap` itself is gone, so they must not borrow anything.
+//!   a per-map two-epoch reclamation domain (I4, `reclaim`). Values
+//!   are therefore *cloned* out (`load` returns `Option<V>` for `V: Clone`);
+//!   `range` lends `&K, &V`.
 //! - Keys are kept as `Arc<K>` so read and dirty share them (Go shares the
 //!   interface value) without `K: Clone`.
 //! - Under `mu`, operations on a dirty-only entry are done before unlocking
@@ -74,242 +72,209 @@
 //!   (no user `Hash` runs) and then drop expunged entries with `retain`, so a
 //!   panicking `Hash` cannot leave expunged keys without a dirty map.
 
+use crate::reclaim::{Domain, Guard};
 use crate::Mutex;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
-use core::sync::atomic::Ordering;
-use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
+use core::ptr;
 use gocore::hash::DefaultHashBuilder;
 use hashbrown::HashMap;
-use std::sync::Arc;
 
-/// A boxed value; the alignment leaves a tag bit free for "expunged".
-#[repr(align(2))]
-struct Slot<V>(V);
-
-/// Tag of the expunged sentinel (a null pointer with tag 1). Go: `expunged`.
-const EXPUNGED: usize = 1;
+#[cfg(loom)]
+use loom::sync::atomic::{AtomicPtr, Ordering};
+#[cfg(not(loom))]
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 type Table<K, V, S> = HashMap<Arc<K>, Arc<Entry<V>>, S>;
 
-/// Go: `entry`.
-struct Entry<V> {
-    p: Atomic<Slot<V>>,
+/// The address of this byte is the expunged sentinel. Go: `expunged`.
+static EXPUNGED_ANCHOR: u8 = 0;
+
+/// The expunged sentinel as a `*mut V`: compared, never dereferenced.
+fn expunged<V>() -> *mut V {
+    ptr::addr_of!(EXPUNGED_ANCHOR).cast::<V>().cast_mut()
 }
 
-fn expunged<'g, V>() -> Shared<'g, Slot<V>> {
-    Shared::null().with_tag(EXPUNGED)
+/// A value pointer: not nil and not expunged.
+fn is_value<V>(p: *mut V) -> bool {
+    !p.is_null() && p != expunged()
+}
+
+/// Go: `entry`. `p` is null (nil), the expunged sentinel, or a `Box<V>`
+/// turned into a raw pointer.
+struct Entry<V> {
+    p: AtomicPtr<V>,
 }
 
 impl<V> Entry<V> {
-    /// Go: `entry.load`.
-    fn load<'g>(&self, g: &'g Guard) -> Option<&'g V> {
-        // SAFETY: values are retired only through `defer_destroy` (I4) and we
-        // are pinned by `g`, so the pointee outlives `'g`.
-        unsafe { self.p.load(Ordering::Acquire, g).as_ref() }.map(|s| &s.0)
+    fn new(v: *mut V) -> Self {
+        Entry {
+            p: AtomicPtr::new(v),
+        }
+    }
+
+    /// Go: `entry.load`: the value pointer, or null (nil or expunged).
+    fn load(&self) -> *mut V {
+        let p = self.p.load(Ordering::Acquire);
+        if is_value(p) {
+            p
+        } else {
+            ptr::null_mut()
+        }
+    }
+
+    /// Go: `trySwap`: swaps unless expunged; `Err` gives `new` back.
+    fn try_swap(&self, new: *mut V) -> Result<*mut V, *mut V> {
+        let mut p = self.p.load(Ordering::Acquire);
+        loop {
+            if p == expunged() {
+                return Err(new);
+            }
+            match self
+                .p
+                .compare_exchange_weak(p, new, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(old) => return Ok(old),
+                Err(cur) => p = cur,
+            }
+        }
     }
 
     /// Go: `unexpungeLocked`. Must be called with `mu` held (I3).
-    fn unexpunge_locked(&self, g: &Guard) -> bool {
+    fn unexpunge_locked(&self) -> bool {
         self.p
             .compare_exchange(
                 expunged(),
-                Shared::null(),
+                ptr::null_mut(),
                 Ordering::AcqRel,
                 Ordering::Acquire,
-                g,
             )
             .is_ok()
     }
 
-    /// Go: `storeLocked` / `swapLocked`: the entry must not be expunged.
-    /// Returns the previous value, retired.
-    fn swap_locked<'g>(&self, v: Owned<Slot<V>>, g: &'g Guard) -> Option<&'g V> {
-        let old = self.p.swap(v, Ordering::AcqRel, g);
-        debug_assert!(old.tag() != EXPUNGED);
-        retire(old, g);
-        // SAFETY: retired through the epoch; `g` keeps it alive (I4).
-        unsafe { old.as_ref() }.map(|s| &s.0)
+    /// Go: `swapLocked`: the entry must not be expunged.
+    fn swap_locked(&self, new: *mut V) -> *mut V {
+        let old = self.p.swap(new, Ordering::AcqRel);
+        debug_assert!(old != expunged());
+        old
     }
 
-    /// Go: `trySwap`: swaps unless expunged.
-    fn try_swap<'g>(
-        &self,
-        v: Owned<Slot<V>>,
-        g: &'g Guard,
-    ) -> Result<Option<&'g V>, Owned<Slot<V>>> {
-        let mut v = v;
-        let mut p = self.p.load(Ordering::Acquire, g);
+    /// Go: `tryLoadOrStore`: `Err(new)` if expunged; else `(actual, loaded)`
+    /// (`new` consumed iff `!loaded`).
+    fn try_load_or_store(&self, new: *mut V) -> Result<(*mut V, bool), *mut V> {
+        let mut p = self.p.load(Ordering::Acquire);
         loop {
-            if p.tag() == EXPUNGED {
-                return Err(v);
+            if p == expunged() {
+                return Err(new);
             }
-            match self
-                .p
-                .compare_exchange(p, v, Ordering::AcqRel, Ordering::Acquire, g)
-            {
-                Ok(_) => {
-                    retire(p, g);
-                    // SAFETY: pinned by `g` (I4).
-                    return Ok(unsafe { p.as_ref() }.map(|s| &s.0));
-                }
-                Err(e) => {
-                    p = e.current;
-                    v = e.new;
-                }
+            if !p.is_null() {
+                return Ok((p, true));
+            }
+            match self.p.compare_exchange_weak(
+                ptr::null_mut(),
+                new,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok((new, false)),
+                Err(cur) => p = cur,
             }
         }
     }
 
-    /// Go: `tryLoadOrStore`. `Err(v)` if expunged; `Ok((actual, loaded))`.
-    fn try_load_or_store<'g>(
-        &self,
-        v: Owned<Slot<V>>,
-        g: &'g Guard,
-    ) -> Result<(&'g V, bool), Owned<Slot<V>>> {
-        let mut v = v;
-        let mut p = self.p.load(Ordering::Acquire, g);
+    /// Go: `entry.delete`: returns the deleted value pointer or null.
+    fn delete(&self) -> *mut V {
+        let mut p = self.p.load(Ordering::Acquire);
         loop {
-            if p.tag() == EXPUNGED {
-                return Err(v);
+            if !is_value(p) {
+                return ptr::null_mut();
             }
-            // SAFETY: pinned by `g` (I4).
-            if let Some(s) = unsafe { p.as_ref() } {
-                return Ok((&s.0, true));
-            }
-            match self
-                .p
-                .compare_exchange(p, v, Ordering::AcqRel, Ordering::Acquire, g)
-            {
-                Ok(new) => {
-                    // SAFETY: we just published `new`; pinned by `g`.
-                    let s = unsafe { new.deref() };
-                    return Ok((&s.0, false));
-                }
-                Err(e) => {
-                    p = e.current;
-                    v = e.new;
-                }
+            match self.p.compare_exchange_weak(
+                p,
+                ptr::null_mut(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return p,
+                Err(cur) => p = cur,
             }
         }
     }
 
-    /// Go: `entry.delete`: returns the deleted value.
-    fn delete<'g>(&self, g: &'g Guard) -> Option<&'g V> {
-        let mut p = self.p.load(Ordering::Acquire, g);
-        loop {
-            if p.is_null() {
-                return None; // nil or expunged
-            }
-            match self
-                .p
-                .compare_exchange(p, Shared::null(), Ordering::AcqRel, Ordering::Acquire, g)
-            {
-                Ok(_) => {
-                    retire(p, g);
-                    // SAFETY: pinned by `g` (I4).
-                    return unsafe { p.as_ref() }.map(|s| &s.0);
-                }
-                Err(e) => p = e.current,
-            }
-        }
-    }
-
-    /// Go: `tryCompareAndSwap`.
-    fn try_compare_and_swap(&self, old: &V, new: V, g: &Guard) -> bool
+    /// Go: `tryCompareAndSwap`: `Ok(old pointer)` when swapped, `Err(new)`
+    /// otherwise. The caller holds a guard (values compared are live, I4).
+    fn try_compare_and_swap(&self, old: &V, new: *mut V) -> Result<*mut V, *mut V>
     where
         V: PartialEq,
     {
-        let mut p = self.p.load(Ordering::Acquire, g);
-        // SAFETY: pinned by `g` (I4).
-        match unsafe { p.as_ref() } {
-            Some(s) if s.0 == *old => {}
-            _ => return false,
-        }
-        let mut n = Owned::new(Slot(new));
+        let mut p = self.p.load(Ordering::Acquire);
         loop {
+            // SAFETY: a value pointer read under the caller's guard (I4).
+            if !is_value(p) || unsafe { &*p } != old {
+                return Err(new);
+            }
             match self
                 .p
-                .compare_exchange(p, n, Ordering::AcqRel, Ordering::Acquire, g)
+                .compare_exchange(p, new, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => {
-                    retire(p, g);
-                    return true;
-                }
-                Err(e) => {
-                    p = e.current;
-                    n = e.new;
-                    // SAFETY: pinned by `g` (I4).
-                    match unsafe { p.as_ref() } {
-                        Some(s) if s.0 == *old => {}
-                        _ => return false,
-                    }
-                }
+                Ok(_) => return Ok(p),
+                Err(cur) => p = cur,
             }
         }
     }
 
-    /// Go: `CompareAndDelete`'s loop on one entry.
-    fn compare_and_delete(&self, old: &V, g: &Guard) -> bool
+    /// Go: `CompareAndDelete`'s loop: the deleted pointer, or null.
+    fn compare_and_delete(&self, old: &V) -> *mut V
     where
         V: PartialEq,
     {
-        let mut p = self.p.load(Ordering::Acquire, g);
+        let mut p = self.p.load(Ordering::Acquire);
         loop {
-            // SAFETY: pinned by `g` (I4).
-            match unsafe { p.as_ref() } {
-                Some(s) if s.0 == *old => {}
-                _ => return false,
+            // SAFETY: a value pointer read under the caller's guard (I4).
+            if !is_value(p) || unsafe { &*p } != old {
+                return ptr::null_mut();
             }
             match self
                 .p
-                .compare_exchange(p, Shared::null(), Ordering::AcqRel, Ordering::Acquire, g)
+                .compare_exchange(p, ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => {
-                    retire(p, g);
-                    return true;
-                }
-                Err(e) => p = e.current,
+                Ok(_) => return p,
+                Err(cur) => p = cur,
             }
         }
     }
 
     /// Go: `tryExpungeLocked`: nil → expunged; reports whether expunged.
-    fn try_expunge_locked(&self, g: &Guard) -> bool {
-        let mut p = self.p.load(Ordering::Acquire, g);
-        while p.is_null() && p.tag() != EXPUNGED {
-            match self
-                .p
-                .compare_exchange(p, expunged(), Ordering::AcqRel, Ordering::Acquire, g)
-            {
+    fn try_expunge_locked(&self) -> bool {
+        let mut p = self.p.load(Ordering::Acquire);
+        while p.is_null() {
+            match self.p.compare_exchange(
+                ptr::null_mut(),
+                expunged(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return true,
-                Err(e) => p = e.current,
+                Err(cur) => p = cur,
             }
         }
-        p.tag() == EXPUNGED
+        p == expunged()
     }
 }
 
 impl<V> Drop for Entry<V> {
     fn drop(&mut self) {
-        // SAFETY: the last Arc of the entry is gone, so no map and no pinned
-        // reader can reach it (I4); the value (if any) is ours to free.
-        unsafe {
-            let p = self.p.load(Ordering::Relaxed, epoch::unprotected());
-            if !p.is_null() {
-                drop(p.into_owned());
-            }
+        #[cfg(not(loom))]
+        let p = *self.p.get_mut();
+        #[cfg(loom)]
+        let p = self.p.load(Ordering::Relaxed);
+        if is_value(p) {
+            // SAFETY: the last Arc of the entry is gone, so no map and no
+            // registered reader can reach it (I4); the value is ours.
+            drop(unsafe { Box::from_raw(p) });
         }
-    }
-}
-
-/// Retires a value pointer taken out of an entry (I4).
-fn retire<V>(p: Shared<'_, Slot<V>>, g: &Guard) {
-    if !p.is_null() {
-        // SAFETY: `p` was just unlinked from its entry by our successful
-        // CAS/swap, so no new reader can find it; readers that found it are
-        // pinned, and the epoch frees it only after they unpin.
-        unsafe { g.defer_destroy(p) };
     }
 }
 
@@ -324,6 +289,31 @@ struct Locked<K, V, S> {
     dirty: Option<Table<K, V, S>>,
     misses: usize,
 }
+
+/// Something unlinked, waiting until no reader can hold it (I4). Raw
+/// pointers, not boxes: readers may still hold `&` into them until then.
+enum Garbage<K, V, S> {
+    Read(*mut ReadOnly<K, V, S>),
+    Value(*mut V),
+}
+
+// SAFETY: garbage is dropped by whichever thread advances the domain; what
+// it owns (keys, values, hasher) must be Send.
+unsafe impl<K: Send + Sync, V: Send, S: Send> Send for Garbage<K, V, S> {}
+
+impl<K, V, S> Drop for Garbage<K, V, S> {
+    fn drop(&mut self) {
+        match *self {
+            // SAFETY: retired after unlinking (I4); the domain drops garbage
+            // only once no reader can hold it, and exactly once.
+            Garbage::Read(p) => drop(unsafe { Box::from_raw(p) }),
+            // SAFETY: as above.
+            Garbage::Value(p) => drop(unsafe { Box::from_raw(p) }),
+        }
+    }
+}
+
+type MapGuard<'a, K, V, S> = Guard<'a, Garbage<K, V, S>>;
 
 /// A concurrent map for keys that are written once and read many times, or
 /// written by disjoint threads: Go's `sync.Map`.
@@ -354,14 +344,15 @@ struct Locked<K, V, S> {
 /// ```
 #[doc(alias = "sync.Map")]
 pub struct SyncMap<K, V, S = DefaultHashBuilder> {
-    read: Atomic<ReadOnly<K, V, S>>,
+    read: AtomicPtr<ReadOnly<K, V, S>>,
     mu: Mutex<Locked<K, V, S>>,
     hasher: S,
+    domain: Domain<Garbage<K, V, S>>,
 }
 
 // SAFETY: keys and values are shared between threads (`&K`, `&V` handed out
-// concurrently: Sync) and dropped by whichever thread runs a deferred
-// destruction or drops the map (Send); the hasher is used from every thread.
+// concurrently: Sync) and dropped by whichever thread frees garbage or drops
+// the map (Send); the hasher is used from every thread.
 unsafe impl<K: Send + Sync, V: Send + Sync, S: Send + Sync> Sync for SyncMap<K, V, S> {}
 // SAFETY: sending the map sends its keys, values and hasher.
 unsafe impl<K: Send + Sync, V: Send + Sync, S: Send> Send for SyncMap<K, V, S> {}
@@ -392,76 +383,136 @@ impl<K, V, S: Clone> SyncMap<K, V, S> {
     /// assert_eq!(m.load(&1), Some("one"));
     /// ```
     pub fn with_hasher(hasher: S) -> Self {
+        let read = Box::new(ReadOnly {
+            m: Arc::new(HashMap::with_hasher(hasher.clone())),
+            amended: false,
+        });
         SyncMap {
-            read: Atomic::new(ReadOnly {
-                m: Arc::new(HashMap::with_hasher(hasher.clone())),
-                amended: false,
-            }),
+            read: AtomicPtr::new(Box::into_raw(read)),
             mu: Mutex::new(Locked {
                 dirty: None,
                 misses: 0,
             }),
             hasher,
+            domain: Domain::new(),
         }
+    }
+}
+
+/// Boxes a value for an entry.
+fn boxed<V>(v: V) -> *mut V {
+    Box::into_raw(Box::new(v))
+}
+
+/// A boxed value not yet published: freed on drop (so a panicking user
+/// `Hash`/`Eq` cannot leak it), forgotten once an entry owns it.
+struct Pending<V>(*mut V);
+
+impl<V> Pending<V> {
+    fn new(v: V) -> Self {
+        Pending(boxed(v))
+    }
+    /// Hands the pointer over (to an entry, or after a successful CAS).
+    fn publish(self) -> *mut V {
+        let p = self.0;
+        core::mem::forget(self);
+        p
+    }
+}
+
+impl<V> Drop for Pending<V> {
+    fn drop(&mut self) {
+        // SAFETY: never published (publish forgets `self`).
+        drop(unsafe { unbox(self.0) });
+    }
+}
+
+/// Takes back a value that was never published.
+///
+/// # Safety
+///
+/// 1. `p` came from [`boxed`] and no other thread ever saw it.
+unsafe fn unbox<V>(p: *mut V) -> V {
+    // SAFETY: precondition 1.
+    *unsafe { Box::from_raw(p) }
+}
+
+/// Borrows a value pointer for the guard's lifetime.
+///
+/// # Safety
+///
+/// 1. `p` is null or a value pointer loaded while `_g` is registered (I4).
+unsafe fn value_ref<'g, V, G>(p: *mut V, _g: &'g Guard<'_, G>) -> Option<&'g V> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: precondition 1: retired values outlive every guard that
+        // could have loaded them.
+        Some(unsafe { &*p })
     }
 }
 
 impl<K, V, S> SyncMap<K, V, S>
 where
-    K: Hash + Eq + 'static,
-    V: 'static,
-    S: BuildHasher + Clone + 'static,
+    K: Hash + Eq,
+    S: BuildHasher + Clone,
 {
     /// The published read map. Go: `m.read.Load().(readOnly)`.
-    fn read<'g>(&self, g: &'g Guard) -> &'g ReadOnly<K, V, S> {
+    fn read<'g>(&self, _g: &'g MapGuard<'_, K, V, S>) -> &'g ReadOnly<K, V, S> {
+        let p = self.read.load(Ordering::Acquire);
         // SAFETY: `read` is never null (set in the constructor, replaced only
-        // by `publish`), and a replaced ReadOnly is retired through the epoch,
-        // so it outlives `g` (I4).
-        unsafe { self.read.load(Ordering::Acquire, g).deref() }
+        // by `publish`), and a replaced ReadOnly is retired into the domain,
+        // which frees it only after every guard that could have loaded it,
+        // such as `_g`, is gone (I4).
+        unsafe { &*p }
     }
 
     /// Publishes a new read map and retires the old one. Under `mu` (I1).
-    fn publish(&self, new: ReadOnly<K, V, S>, g: &Guard) {
-        let old = self.read.swap(Owned::new(new), Ordering::AcqRel, g);
-        // SAFETY: `old` is no longer reachable from `read`; readers that
-        // loaded it are pinned and the epoch waits for them (I4).
-        unsafe { g.defer_destroy(old) };
+    fn publish(&self, new: ReadOnly<K, V, S>) {
+        let old = self
+            .read
+            .swap(Box::into_raw(Box::new(new)), Ordering::AcqRel);
+        self.domain.retire(Garbage::Read(old));
+    }
+
+    /// Retires a value pointer that was just unlinked from its entry.
+    fn retire_value(&self, p: *mut V) {
+        if is_value(p) {
+            self.domain.retire(Garbage::Value(p));
+        }
     }
 
     /// Go: `missLocked`.
-    fn miss_locked(&self, locked: &mut Locked<K, V, S>, g: &Guard) {
+    fn miss_locked(&self, locked: &mut Locked<K, V, S>) {
         locked.misses += 1;
         let dirty_len = locked.dirty.as_ref().map_or(0, HashMap::len);
         if locked.misses < dirty_len {
             return;
         }
-        self.promote_locked(locked, g);
+        self.promote_locked(locked);
     }
 
     /// Dirty becomes read (`amended = false`), dirty = None, misses = 0.
-    fn promote_locked(&self, locked: &mut Locked<K, V, S>, g: &Guard) {
+    fn promote_locked(&self, locked: &mut Locked<K, V, S>) {
         let d = match locked.dirty.take() {
             Some(d) => d,
             None => HashMap::with_hasher(self.hasher.clone()),
         };
-        self.publish(
-            ReadOnly {
-                m: Arc::new(d),
-                amended: false,
-            },
-            g,
-        );
+        self.publish(ReadOnly {
+            m: Arc::new(d),
+            amended: false,
+        });
         locked.misses = 0;
     }
 
     /// Go: `dirtyLocked`: builds dirty from read, expunging deleted entries.
-    fn dirty_locked(&self, locked: &mut Locked<K, V, S>, read: &ReadOnly<K, V, S>, g: &Guard) {
+    fn dirty_locked(&self, locked: &mut Locked<K, V, S>, read: &ReadOnly<K, V, S>) {
         if locked.dirty.is_some() {
             return;
         }
         // Cloning the table copies `Arc`s and control bytes: no user code.
         let mut d: Table<K, V, S> = (*read.m).clone();
-        d.retain(|_, e| !e.try_expunge_locked(g));
+        d.retain(|_, e| !e.try_expunge_locked());
         locked.dirty = Some(d);
     }
 
@@ -472,19 +523,15 @@ where
         read: &ReadOnly<K, V, S>,
         key: K,
         entry: Entry<V>,
-        g: &Guard,
     ) {
         if !read.amended {
             // We're adding the first new key to the dirty map. Make sure it
             // is allocated and mark the read-only map as incomplete.
-            self.dirty_locked(locked, read, g);
-            self.publish(
-                ReadOnly {
-                    m: Arc::clone(&read.m),
-                    amended: true,
-                },
-                g,
-            );
+            self.dirty_locked(locked, read);
+            self.publish(ReadOnly {
+                m: Arc::clone(&read.m),
+                amended: true,
+            });
         }
         let dirty = locked.dirty.as_mut().expect("I2: amended implies dirty");
         dirty.insert(Arc::new(key), Arc::new(entry));
@@ -506,30 +553,10 @@ where
     where
         V: Clone,
     {
-        let g = epoch::pin();
-        let read = self.read(&g);
-        if let Some(e) = read.m.get(key) {
-            return e.load(&g).cloned();
-        }
-        if !read.amended {
-            return None;
-        }
-        let mut locked = self.mu.lock();
-        // Avoid reporting a spurious miss if dirty got promoted while we
-        // were blocked on the lock.
-        let read = self.read(&g);
-        if let Some(e) = read.m.get(key) {
-            return e.load(&g).cloned();
-        }
-        if !read.amended {
-            return None;
-        }
-        let e = locked.dirty.as_ref().and_then(|d| d.get(key)).cloned();
-        // Regardless of whether the entry was present, record a miss: this
-        // key will take the slow path until dirty is promoted.
-        self.miss_locked(&mut locked, &g);
-        drop(locked);
-        e.and_then(|e| e.load(&g).cloned())
+        let g = self.domain.enter();
+        let p = self.with_entry(key, &g, false, |e| e.map_or(ptr::null_mut(), Entry::load));
+        // SAFETY: loaded under `g`.
+        unsafe { value_ref(p, &g) }.cloned()
     }
 
     /// Stores `value` for `key`.
@@ -545,8 +572,9 @@ where
     /// assert_eq!(m.load(&1), Some("b"));
     /// ```
     pub fn store(&self, key: K, value: V) {
-        let g = epoch::pin();
-        let _ = self.swap_ref(key, value, &g);
+        let g = self.domain.enter();
+        let old = self.swap_ptr(key, Pending::new(value), &g);
+        self.retire_value(old);
     }
 
     /// Stores `value` for `key` and returns a clone of the previous value.
@@ -564,38 +592,43 @@ where
     where
         V: Clone,
     {
-        let g = epoch::pin();
-        self.swap_ref(key, value, &g).cloned()
+        let g = self.domain.enter();
+        let old = self.swap_ptr(key, Pending::new(value), &g);
+        // Retire after cloning: the clone reads it under `g` anyway.
+        // SAFETY: `old` was unlinked under `g` and is retired only below.
+        let r =
+            unsafe { value_ref(if is_value(old) { old } else { ptr::null_mut() }, &g) }.cloned();
+        self.retire_value(old);
+        r
     }
 
-    /// Go: `Swap` (and `Store`, which is `Swap` ignoring the result): the
-    /// previous value stays valid while `g` is pinned (I4).
-    fn swap_ref<'g>(&self, key: K, value: V, g: &'g Guard) -> Option<&'g V> {
-        let mut v = Owned::new(Slot(value));
+    /// Go: `Swap` (and `Store`): publishes `v` (a boxed value); returns the
+    /// unlinked previous pointer (null if none), which the caller retires.
+    fn swap_ptr(&self, key: K, v: Pending<V>, g: &MapGuard<'_, K, V, S>) -> *mut V {
         let read = self.read(g);
         if let Some(e) = read.m.get(&key) {
-            match e.try_swap(v, g) {
-                Ok(old) => return old,
-                Err(back) => v = back,
+            if let Ok(old) = e.try_swap(v.0) {
+                v.publish();
+                return old;
             }
         }
         let mut locked = self.mu.lock();
         let read = self.read(g);
         if let Some((k, e)) = read.m.get_key_value(&key) {
-            if e.unexpunge_locked(g) {
+            if e.unexpunge_locked() {
                 // The entry was previously expunged, which implies that there
                 // is a non-nil dirty map and this entry is not in it (I2, I3).
                 let dirty = locked.dirty.as_mut().expect("I2: expunged implies dirty");
                 dirty.insert(Arc::clone(k), Arc::clone(e));
             }
-            return e.swap_locked(v, g);
+            return e.swap_locked(v.publish());
         }
         if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)) {
-            return e.swap_locked(v, g);
+            return e.swap_locked(v.publish());
         }
-        let entry = Entry { p: Atomic::from(v) };
-        self.insert_new_locked(&mut locked, read, key, entry, g);
-        None
+        // If the insert below panics (user Hash), the entry's drop frees `v`.
+        self.insert_new_locked(&mut locked, read, key, Entry::new(v.publish()));
+        ptr::null_mut()
     }
 
     /// Returns the existing value for `key` (and `true`) if present;
@@ -614,41 +647,57 @@ where
     where
         V: Clone,
     {
-        let g = epoch::pin();
-        let mut v = Owned::new(Slot(value));
-        let read = self.read(&g);
+        let g = self.domain.enter();
+        let (actual, loaded) = self.load_or_store_ptr(key, Pending::new(value), &g);
+        // SAFETY: `actual` is a value pointer loaded (or published) under `g`.
+        let a = unsafe { value_ref(actual, &g) }.expect("LoadOrStore yields a value");
+        (a.clone(), loaded)
+    }
+
+    /// Go: `LoadOrStore`; `v` is freed when an existing value is loaded.
+    fn load_or_store_ptr(
+        &self,
+        key: K,
+        v: Pending<V>,
+        g: &MapGuard<'_, K, V, S>,
+    ) -> (*mut V, bool) {
+        let read = self.read(g);
         if let Some(e) = read.m.get(&key) {
-            match e.try_load_or_store(v, &g) {
-                Ok((actual, loaded)) => return (actual.clone(), loaded),
-                Err(back) => v = back,
+            if let Ok(r) = e.try_load_or_store(v.0) {
+                if !r.1 {
+                    v.publish();
+                }
+                return r;
             }
         }
         let mut locked = self.mu.lock();
-        let read = self.read(&g);
+        let read = self.read(g);
         if let Some((k, e)) = read.m.get_key_value(&key) {
-            if e.unexpunge_locked(&g) {
+            if e.unexpunge_locked() {
                 let dirty = locked.dirty.as_mut().expect("I2: expunged implies dirty");
                 dirty.insert(Arc::clone(k), Arc::clone(e));
             }
-            let (actual, loaded) = match e.try_load_or_store(v, &g) {
-                Ok(r) => r,
-                Err(_) => unreachable!("I3: unexpunged under the lock"),
-            };
-            return (actual.clone(), loaded);
+            let r = e
+                .try_load_or_store(v.0)
+                .unwrap_or_else(|_| unreachable!("I3: unexpunged under the lock"));
+            if !r.1 {
+                v.publish();
+            }
+            return r;
         }
         if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)).cloned() {
-            let (actual, loaded) = match e.try_load_or_store(v, &g) {
-                Ok(r) => r,
-                Err(_) => unreachable!("I2: entries in dirty are never expunged"),
-            };
-            let actual = actual.clone();
-            self.miss_locked(&mut locked, &g);
-            return (actual, loaded);
+            let r = e
+                .try_load_or_store(v.0)
+                .unwrap_or_else(|_| unreachable!("I2: entries in dirty are never expunged"));
+            if !r.1 {
+                v.publish();
+            }
+            self.miss_locked(&mut locked);
+            return r;
         }
-        let entry = Entry { p: Atomic::from(v) };
-        let value_ref = entry.load(&g).cloned().expect("just stored");
-        self.insert_new_locked(&mut locked, read, key, entry, &g);
-        (value_ref, false)
+        let p = v.publish();
+        self.insert_new_locked(&mut locked, read, key, Entry::new(p));
+        (p, false)
     }
 
     /// Finds the entry of `key` as Go's Load/LoadAndDelete/CompareAndDelete
@@ -656,7 +705,7 @@ where
     fn with_entry<R>(
         &self,
         key: &K,
-        g: &Guard,
+        g: &MapGuard<'_, K, V, S>,
         remove_from_dirty: bool,
         f: impl FnOnce(Option<&Entry<V>>) -> R,
     ) -> R {
@@ -668,6 +717,8 @@ where
             return f(None);
         }
         let mut locked = self.mu.lock();
+        // Avoid reporting a spurious miss if dirty got promoted while we
+        // were blocked on the lock.
         let read = self.read(g);
         if let Some(e) = read.m.get(key) {
             drop(locked);
@@ -681,7 +732,9 @@ where
         } else {
             locked.dirty.as_ref().and_then(|d| d.get(key)).cloned()
         };
-        self.miss_locked(&mut locked, g);
+        // Regardless of whether the entry was present, record a miss: this
+        // key will take the slow path until dirty is promoted.
+        self.miss_locked(&mut locked);
         drop(locked);
         f(e.as_deref())
     }
@@ -702,8 +755,12 @@ where
     where
         V: Clone,
     {
-        let g = epoch::pin();
-        self.with_entry(key, &g, true, |e| e.and_then(|e| e.delete(&g).cloned()))
+        let g = self.domain.enter();
+        let p = self.with_entry(key, &g, true, |e| e.map_or(ptr::null_mut(), Entry::delete));
+        // SAFETY: unlinked under `g`, retired only below.
+        let r = unsafe { value_ref(p, &g) }.cloned();
+        self.retire_value(p);
+        r
     }
 
     /// Deletes `key`; reports whether it had a value.
@@ -719,8 +776,10 @@ where
     /// assert!(!m.delete(&1));
     /// ```
     pub fn delete(&self, key: &K) -> bool {
-        let g = epoch::pin();
-        self.with_entry(key, &g, true, |e| e.and_then(|e| e.delete(&g)).is_some())
+        let g = self.domain.enter();
+        let p = self.with_entry(key, &g, true, |e| e.map_or(ptr::null_mut(), Entry::delete));
+        self.retire_value(p);
+        !p.is_null()
     }
 
     /// Stores `new` for `key` if its current value equals `old`.
@@ -740,27 +799,49 @@ where
     where
         V: PartialEq,
     {
-        let g = epoch::pin();
-        let read = self.read(&g);
+        let g = self.domain.enter();
+        // Freed on drop unless published: also if user `Eq`/`Hash` panics.
+        let n = Pending::new(new);
+        match self.compare_and_swap_ptr(key, old, n.0, &g) {
+            Ok(prev) => {
+                n.publish();
+                self.retire_value(prev);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn compare_and_swap_ptr(
+        &self,
+        key: &K,
+        old: &V,
+        n: *mut V,
+        g: &MapGuard<'_, K, V, S>,
+    ) -> Result<*mut V, *mut V>
+    where
+        V: PartialEq,
+    {
+        let read = self.read(g);
         if let Some(e) = read.m.get(key) {
-            return e.try_compare_and_swap(old, new, &g);
+            return e.try_compare_and_swap(old, n);
         }
         if !read.amended {
-            return false; // no existing value for key
+            return Err(n); // no existing value for key
         }
         let mut locked = self.mu.lock();
-        let read = self.read(&g);
+        let read = self.read(g);
         if let Some(e) = read.m.get(key) {
-            return e.try_compare_and_swap(old, new, &g);
+            return e.try_compare_and_swap(old, n);
         }
         let e = locked.dirty.as_ref().and_then(|d| d.get(key)).cloned();
         match e {
             Some(e) => {
-                let swapped = e.try_compare_and_swap(old, new, &g);
-                self.miss_locked(&mut locked, &g);
-                swapped
+                let r = e.try_compare_and_swap(old, n);
+                self.miss_locked(&mut locked);
+                r
             }
-            None => false,
+            None => Err(n),
         }
     }
 
@@ -781,10 +862,12 @@ where
     where
         V: PartialEq,
     {
-        let g = epoch::pin();
-        self.with_entry(key, &g, false, |e| {
-            e.is_some_and(|e| e.compare_and_delete(old, &g))
-        })
+        let g = self.domain.enter();
+        let p = self.with_entry(key, &g, false, |e| {
+            e.map_or(ptr::null_mut(), |e| e.compare_and_delete(old))
+        });
+        self.retire_value(p);
+        !p.is_null()
     }
 
     /// Calls `f` for each key and value present; stops when `f` returns
@@ -812,19 +895,20 @@ where
     /// assert_eq!(seen, 2);
     /// ```
     pub fn range<F: FnMut(&K, &V) -> bool>(&self, mut f: F) {
-        let g = epoch::pin();
+        let g = self.domain.enter();
         let mut read = self.read(&g);
         if read.amended {
             // m.Range is O(N) anyway: promote now so the call copies nothing.
             let mut locked = self.mu.lock();
             read = self.read(&g);
             if read.amended {
-                self.promote_locked(&mut locked, &g);
+                self.promote_locked(&mut locked);
                 read = self.read(&g);
             }
         }
         for (k, e) in read.m.iter() {
-            if let Some(v) = e.load(&g) {
+            // SAFETY: loaded under `g`.
+            if let Some(v) = unsafe { value_ref(e.load(), &g) } {
                 if !f(k, v) {
                     break;
                 }
@@ -847,16 +931,33 @@ where
     /// assert_eq!((s.read_len, s.dirty_len, s.amended, s.misses), (1, None, false, 0));
     /// ```
     pub fn stats(&self) -> SyncMapStats {
-        let g = epoch::pin();
+        let g = self.domain.enter();
         let locked = self.mu.lock();
         let read = self.read(&g);
         SyncMapStats {
             read_len: read.m.len(),
-            read_live: read.m.values().filter(|e| e.load(&g).is_some()).count(),
+            read_live: read.m.values().filter(|e| !e.load().is_null()).count(),
             dirty_len: locked.dirty.as_ref().map(HashMap::len),
             amended: read.amended,
             misses: locked.misses,
         }
+    }
+
+    /// Frees retired maps and values that no reader can hold any more, now
+    /// rather than on a later write. Memory is also reclaimed as writes go
+    /// on and when the map is dropped; this is for callers (and tests) that
+    /// want it back at a known point.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = gosync::SyncMap::new();
+    /// m.store(1, vec![0u8; 1024]);
+    /// m.store(1, vec![]); // the old vector is retired ...
+    /// m.reclaim(); // ... and freed here: no reader holds it
+    /// ```
+    pub fn reclaim(&self) {
+        self.domain.flush();
     }
 }
 
@@ -890,21 +991,22 @@ impl<K, V> Default for SyncMap<K, V, DefaultHashBuilder> {
 
 impl<K, V, S> Drop for SyncMap<K, V, S> {
     fn drop(&mut self) {
-        // SAFETY: `&mut self`: no reader is using the map now; the current
-        // ReadOnly is owned by `read` and freed exactly once here (retired
-        // ones are owned by the epoch).
-        unsafe {
-            let p = self.read.load(Ordering::Relaxed, epoch::unprotected());
-            drop(p.into_owned());
-        }
+        #[cfg(not(loom))]
+        let p = *self.read.get_mut();
+        #[cfg(loom)]
+        let p = self.read.load(Ordering::Relaxed);
+        // SAFETY: `&mut self`: no reader is using the map; the current
+        // ReadOnly is owned by `read` and freed exactly once, here (retired
+        // ones are owned by the domain, dropped next).
+        drop(unsafe { Box::from_raw(p) });
     }
 }
 
 impl<K, V, S> fmt::Debug for SyncMap<K, V, S>
 where
-    K: Hash + Eq + fmt::Debug + 'static,
-    V: fmt::Debug + 'static,
-    S: BuildHasher + Clone + 'static,
+    K: Hash + Eq + fmt::Debug,
+    V: fmt::Debug,
+    S: BuildHasher + Clone,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
@@ -918,9 +1020,8 @@ where
 
 impl<K, V, S> FromIterator<(K, V)> for SyncMap<K, V, S>
 where
-    K: Hash + Eq + 'static,
-    V: 'static,
-    S: BuildHasher + Clone + Default + 'static,
+    K: Hash + Eq,
+    S: BuildHasher + Clone + Default,
 {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let m = SyncMap::with_hasher(S::default());

@@ -1,5 +1,6 @@
 //! Mutex and RwLock behaviour beyond Go's own tests: starvation mode is
 //! entered and left, hand-off ordering, guards, lock_api integration.
+#![cfg(not(loom))]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;

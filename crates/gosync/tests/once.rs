@@ -1,5 +1,6 @@
 //! Once, OnceValue, OnceFunc: once only, panics count as done, and the
 //! difference from `std::sync::Once`.
+#![cfg(not(loom))]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};

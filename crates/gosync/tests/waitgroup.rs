@@ -1,5 +1,6 @@
 //! WaitGroup: its 12 bytes, both windows (at 0 and 4 mod 8), reuse, misuse
 //! detection and `go`.
+#![cfg(not(loom))]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};

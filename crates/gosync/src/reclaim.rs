@@ -1,0 +1,249 @@
+//! Memory reclamation for [`crate::SyncMap`]: a two-epoch, striped
+//! reader-count scheme (a small, non-blocking RCU).
+//!
+//! # What
+//!
+//! Go's `sync.Map` relies on the garbage collector: a reader that loaded the
+//! read map, or an entry's value pointer, may keep using it after a writer
+//! replaced it. Here each map owns a [`Domain`]: readers *register* before
+//! loading pointers (`enter`) and unregister when done (guard drop); writers
+//! *retire* what they unlinked; retired objects are freed only when every
+//! reader that could have seen them has left.
+//!
+//! # Layout
+//!
+//! ```text
+//!  epoch: 0 or 1 (the current epoch C)
+//!  readers[2][STRIPES]   per-epoch reader counts, striped by thread and
+//!                        cache-padded so readers do not share a line
+//!  limbo[2]              lock-free stacks of retired objects
+//!  advancing             try-lock: one advancer at a time
+//! ```
+//!
+//! # Protocol and invariants
+//!
+//! - Enter: `e = epoch; readers[e][s] += 1; if epoch != e { undo; retry }`.
+//!   All pointer loads of the reader come after its increment (SeqCst).
+//! - Retire (after the object was unlinked): `e = epoch; push onto limbo[e]`.
+//! - Advance from C (one advancer, non-blocking): if `sum(readers[1-C]) == 0`,
+//!   take all of `limbo[1-C]`, set `epoch = 1-C`, free what was taken.
+//!
+//! - I1. An object in `limbo[x]` was unlinked before the epoch last left `x`
+//!   or while it is `x`. Readers that could still hold it registered before
+//!   its unlink, hence in `readers[x]` or, if they registered even earlier,
+//!   in `readers[1-x]` — which was seen at 0 by the advance that made `x`
+//!   current, after which no one can register there without re-checking
+//!   the epoch (the double check in Enter).
+//! - I2. Advancing from C frees `limbo[1-C]` only when `readers[1-C]` was
+//!   seen at 0 (SeqCst): every reader that registered in `1-C` has left, and
+//!   readers that registered in `C` did so after the objects in `limbo[1-C]`
+//!   were unlinked (they were unlinked before the epoch became C, I1), so
+//!   cannot have seen them. A reader that read `epoch == 1-C` long ago and
+//!   increments `readers[1-C]` after our check either sees `epoch != 1-C`
+//!   and retries, or sees the flipped epoch `1-C` — then its loads come after
+//!   the flip, after the unlinks.
+//! - I3. Nothing is freed while a guard that could reach it lives; everything
+//!   left is freed when the domain is dropped (`&mut`: no guards).
+//!
+//! Never blocking: an advance that finds readers in the old epoch simply
+//! leaves the garbage for later (a long `range` delays reclamation, it does
+//! not stall writers).
+//!
+//! # Tuning
+//!
+//! - `STRIPES` = 8 counters per epoch, 64-byte padded (1 KiB per map): reads
+//!   from different threads touch different lines, so read-mostly loads
+//!   scale like a thread-local epoch pin.
+//! - An advance is tried every `ADVANCE_EVERY` = 32 retirements.
+//!
+//! # Go correspondence
+//!
+//! None: Go's garbage collector does this job.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::ptr;
+
+use gocore::CachePadded;
+
+#[cfg(loom)]
+use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+#[cfg(not(loom))]
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+
+const STRIPES: usize = 8;
+const ADVANCE_EVERY: usize = 32;
+
+struct Node<G> {
+    item: G,
+    next: *mut Node<G>,
+}
+
+/// A reclamation domain for retired objects of type `G`.
+pub(crate) struct Domain<G> {
+    epoch: AtomicUsize,
+    readers: [[CachePadded<AtomicUsize>; STRIPES]; 2],
+    limbo: [AtomicPtr<Node<G>>; 2],
+    retired: AtomicUsize,
+    advancing: AtomicBool,
+}
+
+// SAFETY: retired objects are dropped by whichever thread advances, so `G`
+// must be Send; the domain's own fields are atomics.
+unsafe impl<G: Send> Send for Domain<G> {}
+// SAFETY: as above; shared use only goes through atomics.
+unsafe impl<G: Send> Sync for Domain<G> {}
+
+/// Proof that the calling thread is registered as a reader: pointers loaded
+/// while it lives stay valid until it drops.
+pub(crate) struct Guard<'a, G> {
+    domain: &'a Domain<G>,
+    epoch: usize,
+    stripe: usize,
+}
+
+#[cfg(not(loom))]
+fn stripe() -> usize {
+    use std::cell::Cell;
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    std::thread_local! {
+        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    STRIPE
+        .try_with(|s| {
+            if s.get() == usize::MAX {
+                s.set(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES);
+            }
+            s.get()
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(loom)]
+fn stripe() -> usize {
+    0
+}
+
+impl<G> Domain<G> {
+    pub(crate) fn new() -> Self {
+        Domain {
+            epoch: AtomicUsize::new(0),
+            readers: core::array::from_fn(|_| {
+                core::array::from_fn(|_| CachePadded::new(AtomicUsize::new(0)))
+            }),
+            limbo: [
+                AtomicPtr::new(ptr::null_mut()),
+                AtomicPtr::new(ptr::null_mut()),
+            ],
+            retired: AtomicUsize::new(0),
+            advancing: AtomicBool::new(false),
+        }
+    }
+
+    /// Registers the calling thread as a reader (Enter).
+    #[inline]
+    pub(crate) fn enter(&self) -> Guard<'_, G> {
+        let stripe = stripe();
+        loop {
+            let e = self.epoch.load(Ordering::SeqCst);
+            self.readers[e][stripe].fetch_add(1, Ordering::SeqCst);
+            if self.epoch.load(Ordering::SeqCst) == e {
+                return Guard {
+                    domain: self,
+                    epoch: e,
+                    stripe,
+                };
+            }
+            self.readers[e][stripe].fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Retires `item`, which must already be unreachable for readers that
+    /// enter from now on (Retire). Freed once no reader can hold it (I2).
+    pub(crate) fn retire(&self, item: G) {
+        let node = Box::into_raw(Box::new(Node {
+            item,
+            next: ptr::null_mut(),
+        }));
+        let e = self.epoch.load(Ordering::SeqCst);
+        let head = &self.limbo[e];
+        let mut cur = head.load(Ordering::Relaxed);
+        loop {
+            // SAFETY: `node` is ours until the CAS publishes it.
+            unsafe { (*node).next = cur };
+            match head.compare_exchange_weak(cur, node, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(c) => cur = c,
+            }
+        }
+        if self.retired.fetch_add(1, Ordering::Relaxed) % ADVANCE_EVERY == ADVANCE_EVERY - 1 {
+            self.try_advance();
+        }
+    }
+
+    /// Advance from the current epoch if the old one has no readers; frees
+    /// the old epoch's garbage. Non-blocking.
+    pub(crate) fn try_advance(&self) {
+        if self.advancing.swap(true, Ordering::Acquire) {
+            return; // someone else is advancing
+        }
+        let _unlock = gocore::scopeguard::guard(&self.advancing, |a| {
+            a.store(false, Ordering::Release);
+        });
+        let c = self.epoch.load(Ordering::SeqCst);
+        let old = 1 - c;
+        let busy = self.readers[old]
+            .iter()
+            .any(|r| r.load(Ordering::SeqCst) != 0);
+        if busy {
+            return;
+        }
+        let list = self.limbo[old].swap(ptr::null_mut(), Ordering::AcqRel);
+        self.epoch.store(old, Ordering::SeqCst);
+        // SAFETY: I2 — nobody can reach the objects of `list` any more, and
+        // the swap made this thread their only owner.
+        unsafe { free_list(list) };
+    }
+
+    /// Frees all garbage whose readers are gone: used by tests and by
+    /// callers that want memory back now. Two advances drain both epochs
+    /// when no reader is registered.
+    pub(crate) fn flush(&self) {
+        self.try_advance();
+        self.try_advance();
+    }
+}
+
+/// Frees a detached list. Dropping continues past a panicking `G::drop`
+/// (the items are moved into a `Vec` first, whose drop finishes the rest).
+///
+/// # Safety
+///
+/// 1. `list` is a detached stack of nodes made by `retire`, owned by the caller.
+unsafe fn free_list<G>(mut list: *mut Node<G>) {
+    let mut items = Vec::new();
+    while !list.is_null() {
+        // SAFETY: precondition 1: each node is a live Box made by `retire`.
+        let node = unsafe { Box::from_raw(list) };
+        list = node.next;
+        items.push(node.item);
+    }
+    drop(items);
+}
+
+impl<G> Drop for Domain<G> {
+    fn drop(&mut self) {
+        for l in &self.limbo {
+            let list = l.swap(ptr::null_mut(), Ordering::Relaxed);
+            // SAFETY: `&mut self`: no guard lives (I3); the lists are ours.
+            unsafe { free_list(list) };
+        }
+    }
+}
+
+impl<G> Drop for Guard<'_, G> {
+    #[inline]
+    fn drop(&mut self) {
+        self.domain.readers[self.epoch][self.stripe].fetch_sub(1, Ordering::SeqCst);
+    }
+}
