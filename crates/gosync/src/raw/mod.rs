@@ -2,7 +2,7 @@
 //!
 //! [`RawMutex`] is Go's `sync.Mutex` (state word + semaphore, 8 bytes) and
 //! [`RawRwMutex`] is Go's `sync.RWMutex`. The safe wrappers in
-//! [`crate::mutex`] and [`crate::rwmutex`] attach a value and guards; with the
+//! [`crate::Mutex`] and [`crate::RwLock`] attach a value and guards; with the
 //! `lock_api` feature both also implement `lock_api`'s raw traits, so
 //! `lock_api::Mutex<gosync::RawMutex, T>` works too.
 
