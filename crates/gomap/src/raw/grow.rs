@@ -20,6 +20,7 @@
 //! leaves the bucket untouched and the map consistent.
 
 use alloc::vec::Vec;
+use core::alloc::Layout;
 
 use super::bucket::{Bmap, BUCKET_CNT};
 use super::tophash::{
@@ -30,6 +31,17 @@ use core::ptr;
 
 // `EVACUATED_X + y` picks the mark for the half `y` an entry goes to.
 const _: () = assert!(EVACUATED_X + 1 == EVACUATED_Y);
+
+/// Bytes of a retired bucket array returned to the allocator per write.
+/// 64 KiB is 16 pages: a few microseconds of `munmap` per write, and a
+/// 150 MB array is gone after about 2400 writes (Go's next doubling is
+/// millions of inserts away).
+pub(crate) const RETIRE_CHUNK: usize = 64 * 1024;
+
+/// Largest bucket alignment for which we trust `realloc` to shrink in place
+/// (the system allocators' minimum alignment; above it `std`'s `System`
+/// allocator reallocates by copying).
+const RETIRE_MAX_ALIGN: usize = 16;
 
 /// How far `advance_evacuation_mark` looks past `nevacuate` in one step.
 ///
@@ -219,14 +231,78 @@ impl<K, V> RawMap<K, V> {
             self.nevacuate += 1;
         }
         if self.nevacuate == newbit {
-            // Growing is all done. Free old main buckets; their chains were
-            // cut as each was evacuated.
-            let layout = Self::array_layout(self.old_cap).expect("layout was valid at allocation");
-            // SAFETY: every old bucket is evacuated; the array is unused.
-            unsafe { alloc::alloc::dealloc(self.oldbuckets, layout) };
+            // Growing is all done. The old array is dead (chains were cut as
+            // each bucket was evacuated); hand it to the retirement queue,
+            // which returns it to the allocator a slice per write.
+            let size = Self::array_layout(self.old_cap)
+                .expect("layout was valid at allocation")
+                .size();
+            self.retire(self.oldbuckets, size);
             self.oldbuckets = ptr::null_mut();
             self.old_cap = 0;
             self.flags &= !SAME_SIZE_GROW;
+        }
+    }
+
+    /// Queues a dead array for freeing. Freeing a large array at once
+    /// costs time in proportion to the pages it touched (`munmap` of 150 MB
+    /// is tens of milliseconds), which would be a latency spike no insert
+    /// of Go's design ever pays (Go's GC frees it concurrently). So the array
+    /// is shrunk by [`RETIRE_CHUNK`] bytes per later write instead.
+    fn retire(&mut self, p: *mut u8, size: usize) {
+        if !self.retired.is_null() {
+            // Only possible if a previous array is still queued: free it now.
+            self.free_retired();
+        }
+        if size <= RETIRE_CHUNK || Bmap::<K, V>::ALIGN > RETIRE_MAX_ALIGN {
+            // Small, or an alignment for which `realloc` may copy: free at once.
+            // SAFETY: p was allocated with this size and the bucket alignment.
+            unsafe { alloc::alloc::dealloc(p, Self::retired_layout(size)) };
+            return;
+        }
+        self.retired = p;
+        self.retired_size = size;
+    }
+
+    fn retired_layout(size: usize) -> Layout {
+        // SAFETY: the size and alignment are those of an existing allocation.
+        unsafe { Layout::from_size_align_unchecked(size, Bmap::<K, V>::ALIGN) }
+    }
+
+    /// Returns one more slice of the retired array to the allocator.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn retire_step(&mut self) {
+        let size = self.retired_size;
+        if size <= RETIRE_CHUNK {
+            self.free_retired();
+            return;
+        }
+        let new = size - RETIRE_CHUNK;
+        // SAFETY: `retired` is a live allocation of `size` bytes with the
+        // bucket alignment; `new` is non-zero. Its content is dead.
+        let p = unsafe { alloc::alloc::realloc(self.retired, Self::retired_layout(size), new) };
+        if p.is_null() {
+            // The allocator could not shrink: give everything back now.
+            self.free_retired();
+        } else if p != self.retired {
+            // The allocator moved (copied) the block to shrink it: stepping
+            // would copy again each time, so free the rest at once.
+            self.retired = p;
+            self.retired_size = new;
+            self.free_retired();
+        } else {
+            self.retired_size = new;
+        }
+    }
+
+    /// Frees what is left of the retired array.
+    pub(crate) fn free_retired(&mut self) {
+        if !self.retired.is_null() {
+            // SAFETY: a live allocation of `retired_size` bytes.
+            unsafe { alloc::alloc::dealloc(self.retired, Self::retired_layout(self.retired_size)) };
+            self.retired = ptr::null_mut();
+            self.retired_size = 0;
         }
     }
 
@@ -295,5 +371,44 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 300);
+    }
+}
+
+#[cfg(test)]
+mod retire_tests {
+    use super::*;
+
+    type Big = [u64; 16];
+
+    fn h(k: &Big) -> u64 {
+        k[0].wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    #[test]
+    fn dead_arrays_are_returned_a_chunk_per_write() {
+        // 2 KiB buckets: the B = 5 array (32 + 2 pool buckets) is over 64 KiB.
+        const { assert!(Bmap::<Big, Big>::SIZE * 34 > RETIRE_CHUNK) };
+        let mut m = RawMap::<Big, Big>::new();
+        let mut saw_retired = false;
+        let mut k = 0u64;
+        while k < 600 {
+            let key = [k; 16];
+            let hash = h(&key);
+            if let super::super::Found::Vacant(pos) = m.find_for_insert(hash, |x| *x == key, h) {
+                // SAFETY: fresh position for an absent key.
+                unsafe { m.insert_new(hash, pos, key, key, h) };
+            }
+            if !m.retired.is_null() {
+                saw_retired = true;
+                assert!(m.retired_size > 0);
+            }
+            k += 1;
+        }
+        assert!(saw_retired, "no array was retired");
+        assert!(m.retired.is_null(), "retirement never finished");
+        for k in 0..600u64 {
+            let key = [k; 16];
+            assert!(m.find(h(&key), |x| *x == key).is_some());
+        }
     }
 }

@@ -215,6 +215,11 @@ pub(crate) struct RawMap<K, V> {
     oldbuckets: *mut u8,
     /// Buckets in the `oldbuckets` allocation.
     old_cap: usize,
+    /// A dead old array being returned to the allocator piece by piece
+    /// (see `grow.rs`, `retire`), or null.
+    retired: *mut u8,
+    /// Bytes of `retired` still allocated.
+    retired_size: usize,
     /// Next free preallocated overflow bucket, or null. Go: `extra.nextOverflow`.
     next_overflow: *mut u8,
     /// End of the pool.
@@ -241,6 +246,8 @@ impl<K, V> RawMap<K, V> {
             buckets_cap: 0,
             oldbuckets: ptr::null_mut(),
             old_cap: 0,
+            retired: ptr::null_mut(),
+            retired_size: 0,
             next_overflow: ptr::null_mut(),
             pool_end: ptr::null_mut(),
             marker: PhantomData,
@@ -682,6 +689,8 @@ impl<K, V> RawMap<K, V> {
         let bucket = hash as usize & (bucket_shift(self.b) - 1);
         if self.growing() {
             self.grow_work(bucket, &hasher);
+        } else if !self.retired.is_null() {
+            self.retire_step();
         }
         // SAFETY: the array exists; the index is masked. After growWork the
         // old bucket is evacuated, so the entry lives in the new chain (I3).
@@ -863,6 +872,8 @@ impl<K, V> RawMap<K, V> {
         if self.count != 0 && self.growing() {
             let bucket = hash as usize & (bucket_shift(self.b) - 1);
             self.grow_work(bucket, &hasher);
+        } else if !self.retired.is_null() {
+            self.retire_step();
         }
     }
 
@@ -995,6 +1006,7 @@ impl<K, V> RawMap<K, V> {
     /// dropped and the map is left empty.
     pub(crate) fn clear(&mut self) {
         self.drop_entries();
+        self.free_retired();
         if self.buckets.is_null() {
             return;
         }
@@ -1111,6 +1123,7 @@ impl<K, V> RawMap<K, V> {
     /// Drops everything and frees all memory.
     fn free_all(&mut self) {
         self.drop_entries();
+        self.free_retired();
         if !self.oldbuckets.is_null() {
             // SAFETY: no live entries remain.
             unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets()) };
