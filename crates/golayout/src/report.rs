@@ -209,7 +209,7 @@ pub fn pack(infos: &[Info]) -> Info {
 /// assert_eq!(golayout::analyze(&d2, Arch::Amd64).unwrap().saving(), 4);
 /// ```
 pub fn analyze(s: &Struct, arch: Arch) -> Result<Report, LayoutError> {
-    analyze_type(&GoType::Struct(s.clone()), arch)
+    Ok(report(crate::sizes::struct_layout(s, arch)?))
 }
 
 /// [`analyze`] for any type whose underlying type is a struct (named types too,
@@ -227,7 +227,10 @@ pub fn analyze(s: &Struct, arch: Arch) -> Result<Report, LayoutError> {
 /// assert_eq!(golayout::analyze_type(&t, Arch::I386).unwrap().optimal_size, 1);
 /// ```
 pub fn analyze_type(t: &GoType, arch: Arch) -> Result<Report, LayoutError> {
-    let layout = layout(t, arch)?;
+    Ok(report(layout(t, arch)?))
+}
+
+fn report(layout: StructLayout) -> Report {
     let padding = padding(&layout);
     let optimal_order = optimal_order(&layout.fields);
     let mut infos: Vec<Info> = optimal_order
@@ -241,13 +244,13 @@ pub fn analyze_type(t: &GoType, arch: Arch) -> Result<Report, LayoutError> {
     // align64 (I6 of sizes) survives reordering: keep the struct's own alignment.
     packed.size = (packed.size + layout.info.align - 1) & !(layout.info.align - 1);
     packed.size = packed.size.min(layout.info.size);
-    Ok(Report {
+    Report {
         optimal_size: packed.size,
         optimal_ptrdata: packed.ptrdata,
         layout,
         padding,
         optimal_order,
-    })
+    }
 }
 
 /// A 64-bit integer field that a 32-bit target places at 4 mod 8.

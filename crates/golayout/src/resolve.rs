@@ -1378,7 +1378,8 @@ mod tests {
             }
             src
         };
-        let (p, k) = prog(&nest(90));
+        // Miri is slow; 20 levels still exercise the recursion.
+        let (p, k) = prog(&nest(if cfg!(miri) { 20 } else { 90 }));
         assert_eq!(
             sizeof(
                 &p.resolver(Arch::Amd64).resolve(k, "T").unwrap(),

@@ -233,13 +233,13 @@ pub fn info(t: &GoType, arch: Arch) -> Result<Info, LayoutError> {
                 ptrdata,
             }
         }
-        GoType::Struct(s) => struct_info(s, arch, false, &mut |_| {})?,
+        GoType::Struct(s) => struct_info(s, arch, false, None)?,
         GoType::Named(n) => {
             if let Some(i) = n.cache[arch.index()].get() {
                 return Ok(*i);
             }
             let i = match &n.underlying {
-                GoType::Struct(s) => struct_info(s, arch, n.is_align64(), &mut |_| {})?,
+                GoType::Struct(s) => struct_info(s, arch, n.is_align64(), None)?,
                 other => info(other, arch)?,
             };
             // A racing set cannot happen (single-threaded Rc); ignore the result.
@@ -250,12 +250,13 @@ pub fn info(t: &GoType, arch: Arch) -> Result<Info, LayoutError> {
     })
 }
 
-/// Go: `calcStructOffset(t, t, 0, 1)`. Calls `place` for each field in order.
+/// Go: `calcStructOffset(t, t, 0, 1)`. Pushes each placed field to `place`, if given
+/// (building a field's type string is the expensive part, so only when asked).
 fn struct_info(
     s: &Struct,
     arch: Arch,
     align64: bool,
-    place: &mut dyn FnMut(FieldLayout),
+    mut place: Option<&mut Vec<FieldLayout>>,
 ) -> Result<Info, LayoutError> {
     let too_large = || LayoutError::TooLarge(GoType::Struct(s.clone()).to_string());
     // I6: the align64 marker itself is 8-aligned on every arch.
@@ -279,13 +280,15 @@ fn struct_info(
         if fi.ptrdata != 0 {
             ptrdata = o + fi.ptrdata;
         }
-        place(FieldLayout {
-            name: f.name.clone(),
-            ty: f.ty.to_string(),
-            offset: o,
-            info: fi,
-            embedded: f.embedded,
-        });
+        if let Some(place) = place.as_deref_mut() {
+            place.push(FieldLayout {
+                name: f.name.clone(),
+                ty: f.ty.to_string(),
+                offset: o,
+                info: fi,
+                embedded: f.embedded,
+            });
+        }
         o = o.checked_add(fi.size).ok_or_else(too_large)?;
         if o >= max_width {
             return Err(too_large());
@@ -382,7 +385,7 @@ pub(crate) fn struct_layout_named(
     align64: bool,
 ) -> Result<StructLayout, LayoutError> {
     let mut fields = Vec::with_capacity(s.fields.len());
-    let info = struct_info(s, arch, align64, &mut |f| fields.push(f))?;
+    let info = struct_info(s, arch, align64, Some(&mut fields))?;
     Ok(StructLayout { info, fields })
 }
 
