@@ -22,7 +22,7 @@
 //!     state:  AtomicU8            LIVE | CANCELED | DEADLINE  (Err(), lock-free read)
 //!     anchor: Option<Arc<Node>>   nearest cancel ancestor we registered with
 //!     slot:   AtomicUsize         our index in anchor's child slab
-//!     deadline: Option<Deadline>  own deadline (timer contexts only)
+//!     deadline: Option<Box<Deadline>> own deadline (timer contexts only)
 //!     inner: Mutex<CancelInner>
 //!        done: Option<DoneChan>   created on first done(), closed on cancel
 //!        children: Slab<Child>    Node(Weak) | Func(after_func) | Orphan
@@ -181,7 +181,8 @@ struct CancelCtx {
     state: AtomicU8,
     anchor: Option<Arc<Node>>,
     slot: AtomicUsize,
-    deadline: Option<Deadline>,
+    /// Boxed: most cancel nodes have none, and this keeps the node small.
+    deadline: Option<Box<Deadline>>,
     inner: Lock<CancelInner>,
 }
 
@@ -279,22 +280,32 @@ enum Entry {
 }
 
 /// The child set: entries never move (I7); freed entries form a list.
-#[derive(Default)]
 struct Slab {
     entries: Vec<Entry>,
-    free: Option<usize>,
+    /// Head of the free list, or `NO_SLOT`.
+    free: usize,
     len: usize,
+}
+
+impl Default for Slab {
+    fn default() -> Self {
+        Slab {
+            entries: Vec::new(),
+            free: NO_SLOT,
+            len: 0,
+        }
+    }
 }
 
 impl Slab {
     fn insert(&mut self, c: Child) -> usize {
         self.len += 1;
-        match self.free {
+        match (self.free != NO_SLOT).then_some(self.free) {
             Some(i) => {
                 let Entry::Vacant(next) = self.entries[i] else {
                     unreachable!("free list points at a full entry")
                 };
-                self.free = (next != NO_SLOT).then_some(next);
+                self.free = next;
                 self.entries[i] = Entry::Full(c);
                 i
             }
@@ -311,11 +322,11 @@ impl Slab {
             Some(Entry::Full(c)) if c.is(p) => {}
             _ => return None,
         }
-        let next = self.free.unwrap_or(NO_SLOT);
+        let next = self.free;
         let Entry::Full(c) = core::mem::replace(&mut self.entries[i], Entry::Vacant(next)) else {
             unreachable!()
         };
-        self.free = Some(i);
+        self.free = i;
         self.len -= 1;
         if self.len == 0 {
             // Give the memory back: the set is empty.
@@ -853,7 +864,7 @@ impl fmt::Debug for CancelCauseFunc {
     }
 }
 
-fn new_cancel(parent: &Context, deadline: Option<Deadline>) -> Arc<Node> {
+fn new_cancel(parent: &Context, deadline: Option<Box<Deadline>>) -> Arc<Node> {
     let anchor = parent.nearest_cancel().cloned();
     let node = Arc::new(Node {
         parent: parent.clone(),
@@ -962,10 +973,10 @@ pub fn with_deadline_on(
     }
     let n = new_cancel(
         parent,
-        Some(Deadline {
+        Some(Box::new(Deadline {
             at,
             timers: Arc::clone(timers),
-        }),
+        })),
     );
     let now = timers.now();
     if at <= now {
