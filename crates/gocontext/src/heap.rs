@@ -599,7 +599,24 @@ impl Timers {
             if batch.is_empty() {
                 return next;
             }
-            for e in batch.drain(..) {
+            // If an action panics, the entries popped with it but not yet
+            // run go back into the heap, due now, so the next `fire_due`
+            // runs them: one panicking timer never swallows another.
+            let mut rest = gocore::scopeguard::guard(batch.drain(..), |rest| {
+                if rest.len() > 0 {
+                    let mut h = self.heap.lock();
+                    for e in rest {
+                        if e.pos.load(Ordering::Relaxed) == NONE {
+                            h.push(Slot {
+                                when: now,
+                                period: Duration::ZERO,
+                                entry: e,
+                            });
+                        }
+                    }
+                }
+            });
+            for e in &mut *rest {
                 (e.action)(now);
             }
         }
@@ -907,6 +924,30 @@ mod tests {
         t.fire_due();
         assert_eq!(n.load(Ordering::Relaxed), 2);
         assert!(h.stop());
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn a_panicking_action_does_not_swallow_other_timers() {
+        let c = ManualClock::new();
+        let t = Timers::new(c.clone());
+        let n = Arc::new(AtomicUsize::new(0));
+        let mut hs = Vec::new();
+        for i in 0..5 {
+            let n = Arc::clone(&n);
+            hs.push(t.after_func(Duration::from_secs(1), move || {
+                if i == 2 {
+                    panic!("boom");
+                }
+                n.fetch_add(1, Ordering::SeqCst);
+            }));
+        }
+        c.advance(Duration::from_secs(1));
+        let r = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| t.fire_due()));
+        assert!(r.is_err());
+        t.check();
+        t.fire_due(); // the survivors run now
+        assert_eq!(n.load(Ordering::SeqCst), 4);
         assert!(t.is_empty());
     }
 

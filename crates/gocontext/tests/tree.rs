@@ -387,3 +387,18 @@ fn stress_parent_and_child_cancel_concurrently() {
         assert_eq!(p.children_len(), 0);
     }
 }
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<gocontext::Context>();
+    check::<gocontext::CancelFunc>();
+    check::<gocontext::CancelCauseFunc>();
+    check::<gocontext::AfterFuncStop>();
+    check::<gocontext::Timer>();
+    check::<gocontext::Ticker>();
+    check::<gocontext::After>();
+    check::<gocontext::TimerHandle>();
+    check::<std::sync::Arc<Timers>>();
+    check::<gocontext::Done>();
+}
