@@ -84,7 +84,13 @@ impl<K, V> RawMap<K, V> {
     /// Go: `growWork`.
     #[inline]
     pub(crate) fn grow_work(&mut self, bucket: usize, hasher: &impl Fn(&K) -> u64) {
-        self.evacuate(bucket & (self.noldbuckets() - 1), hasher);
+        let oldbucket = bucket & (self.noldbuckets() - 1);
+        // Below `nevacuate` everything is evacuated (I5): skip reading the
+        // old bucket (a likely cache miss) when Go's `evacuate` would find
+        // nothing to do there.
+        if oldbucket >= self.nevacuate {
+            self.evacuate(oldbucket, hasher);
+        }
         if self.growing() {
             self.evacuate(self.nevacuate, hasher);
         }

@@ -593,12 +593,15 @@ impl<K, V> RawMap<K, V> {
         // SAFETY: 1; the index is masked to the array.
         let b = unsafe { Self::bucket_at(self.buckets, hash as usize & m) };
         if self.growing() {
-            // SAFETY: growing, so oldbuckets has noldbuckets() buckets.
-            let old =
-                unsafe { Self::bucket_at(self.oldbuckets, hash as usize & self.oldbucketmask()) };
-            // SAFETY: old is a bucket.
-            if !is_evacuated(unsafe { Self::top(old, 0) }) {
-                return old;
+            let o = hash as usize & self.oldbucketmask();
+            // Below `nevacuate` every old bucket is evacuated (I5).
+            if o >= self.nevacuate {
+                // SAFETY: growing, so oldbuckets has noldbuckets() > o buckets.
+                let old = unsafe { Self::bucket_at(self.oldbuckets, o) };
+                // SAFETY: old is a bucket.
+                if !is_evacuated(unsafe { Self::top(old, 0) }) {
+                    return old;
+                }
             }
         }
         b
