@@ -195,6 +195,55 @@ struct Slot {
 #[derive(Default)]
 struct Heap {
     slots: Vec<Slot>,
+    /// The driver thread's state, for the global service (guarded by the
+    /// heap lock, so "heap empty" and "driver exits" are decided together).
+    #[cfg(feature = "std")]
+    driver: Driver,
+}
+
+/// Whether a driver thread serves this heap, and how to wake it.
+#[cfg(feature = "std")]
+#[derive(Default)]
+struct Driver {
+    /// Set for [`Timers::global`]: inserts start a thread when none runs.
+    driven: bool,
+    /// A driver thread exists (from its spawn until it exits).
+    running: bool,
+    /// Its parker, once it has published one.
+    park: Option<Arc<gocore::park::ThreadPark>>,
+}
+
+/// What to do about the driver after a heap change, decided under the lock
+/// and done after it is released.
+enum Kick {
+    Nothing,
+    #[cfg(feature = "std")]
+    Unpark(Arc<gocore::park::ThreadPark>),
+    #[cfg(feature = "std")]
+    Spawn,
+}
+
+impl Heap {
+    /// After a push (`earliest`: it became the root) or a removal.
+    #[cfg_attr(not(feature = "std"), allow(unused_variables, clippy::unused_self))]
+    fn kick(&mut self, earliest: bool) -> Kick {
+        #[cfg(feature = "std")]
+        {
+            let d = &mut self.driver;
+            if d.driven && !d.running && !self.slots.is_empty() {
+                d.running = true;
+                return Kick::Spawn;
+            }
+            // Wake the driver for a new earliest deadline, or so it notices
+            // the heap is empty and may exit.
+            if earliest || self.slots.is_empty() {
+                if let Some(p) = &d.park {
+                    return Kick::Unpark(Arc::clone(p));
+                }
+            }
+        }
+        Kick::Nothing
+    }
 }
 
 impl Heap {
@@ -340,9 +389,6 @@ impl Heap {
 pub struct Timers {
     clock: Box<dyn Clock>,
     heap: Lock<Heap>,
-    /// Called when a new earliest deadline is inserted: wakes the driver.
-    #[cfg(feature = "std")]
-    wake: std::sync::OnceLock<Arc<gocore::park::ThreadPark>>,
 }
 
 impl Timers {
@@ -359,8 +405,6 @@ impl Timers {
         Arc::new(Timers {
             clock: Box::new(clock),
             heap: Lock::new(Heap::default()),
-            #[cfg(feature = "std")]
-            wake: std::sync::OnceLock::new(),
         })
     }
 
@@ -498,21 +542,25 @@ impl Timers {
     }
 
     fn insert(&self, when: Duration, period: Duration, entry: &Arc<Entry>) {
-        let earliest = self.heap.lock().push(Slot {
+        let mut h = self.heap.lock();
+        let earliest = h.push(Slot {
             when,
             period,
             entry: Arc::clone(entry),
         });
-        if earliest {
-            self.wake_driver();
-        }
+        let k = h.kick(earliest);
+        drop(h);
+        self.act(k);
     }
 
     #[inline]
-    fn wake_driver(&self) {
-        #[cfg(feature = "std")]
-        if let Some(p) = self.wake.get() {
-            gocore::park::Park::unpark(&**p);
+    fn act(&self, k: Kick) {
+        match k {
+            Kick::Nothing => {}
+            #[cfg(feature = "std")]
+            Kick::Unpark(p) => gocore::park::Park::unpark(&*p),
+            #[cfg(feature = "std")]
+            Kick::Spawn => global::spawn_driver(),
         }
     }
 
@@ -524,7 +572,13 @@ impl Timers {
             return false;
         }
         let _slot = h.remove(pos);
+        let k = if h.slots.is_empty() {
+            h.kick(false)
+        } else {
+            Kick::Nothing
+        };
         drop(h);
+        self.act(k);
         // `_slot`'s Arc<Entry> drops here, after the lock is released.
         true
     }
@@ -542,10 +596,9 @@ impl Timers {
             period,
             entry: Arc::clone(entry),
         });
+        let k = h.kick(earliest);
         drop(h);
-        if earliest {
-            self.wake_driver();
-        }
+        self.act(k);
         was
     }
 
@@ -753,7 +806,7 @@ impl fmt::Debug for TimerHandle {
 #[cfg(feature = "std")]
 mod global {
     use super::*;
-    use gocore::park::{Park, ParkTimeout, ThreadPark};
+    use gocore::park::{ParkTimeout, ThreadPark};
     use std::sync::OnceLock;
     use std::time::Instant;
 
@@ -770,38 +823,62 @@ mod global {
 
     static GLOBAL: OnceLock<(Arc<Timers>, Instant)> = OnceLock::new();
 
+    /// How long an idle driver waits for new timers before its thread exits
+    /// (a new timer starts a new thread). Zero under Miri, so test binaries
+    /// end without a thread left behind.
+    const LINGER: Duration = if cfg!(miri) {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(1)
+    };
+
     fn init() -> &'static (Arc<Timers>, Instant) {
         GLOBAL.get_or_init(|| {
             let epoch = Instant::now();
             let timers = Timers::new(StdClock { epoch });
-            let t = Arc::clone(&timers);
-            std::thread::Builder::new()
-                .name("gocontext-timers".into())
-                .spawn(move || drive(&t))
-                .expect("gocontext: cannot spawn the timer thread");
+            timers.heap.lock().driver.driven = true;
             (timers, epoch)
         })
     }
 
+    /// Starts the driver thread (the heap lock decided that none runs).
+    pub(super) fn spawn_driver() {
+        std::thread::Builder::new()
+            .name("gocontext-timers".into())
+            .spawn(|| drive(Timers::global()))
+            .expect("gocontext: cannot spawn the timer thread");
+    }
+
     /// The timer thread: fire what is due, sleep until the next deadline or
-    /// until an insert makes a new earliest deadline (it unparks us).
+    /// until an insert makes a new earliest deadline (it unparks us); after
+    /// [`LINGER`] with an empty heap, exit.
     fn drive(t: &Timers) {
         let park = Arc::new(ThreadPark::new());
-        let _ = t.wake.set(Arc::clone(&park));
+        t.heap.lock().driver.park = Some(Arc::clone(&park));
         loop {
             // A panicking action must not kill the thread that serves every
-            // other timer; the panic message has been printed by the hook.
+            // other timer; the panic message has been printed by the hook,
+            // and the entries popped with it were re-queued.
             let next =
                 match std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| t.fire_due())) {
                     Ok(n) => n,
                     Err(_) => continue,
                 };
             match next {
-                None => park.park(),
                 Some(when) => {
                     let now = t.now();
                     if when > now {
                         park.park_timeout(when - now);
+                    }
+                }
+                None => {
+                    if !park.park_timeout(LINGER) {
+                        let mut h = t.heap.lock();
+                        if h.slots.is_empty() {
+                            h.driver.running = false;
+                            h.driver.park = None;
+                            return;
+                        }
                     }
                 }
             }
