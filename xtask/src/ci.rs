@@ -152,7 +152,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .env("RUSTDOCFLAGS", "-D warnings")
             .status()
     });
-    r.step("test", || cargo(["test", "--workspace"]).run_counting());
+    r.step("test", || {
+        cargo(["test", "--workspace", "--no-fail-fast"]).run_counting()
+    });
     r.step("tour", || cargo(["run", "-q", "-p", "gort-tour"]).status());
 
     for target in ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"] {
@@ -198,7 +200,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if stable && debian {
         r.step("test i686-unknown-linux-gnu", || {
-            let mut c = cargo(["test", "--target", "i686-unknown-linux-gnu"]);
+            let mut c = cargo([
+                "test",
+                "--no-fail-fast",
+                "--target",
+                "i686-unknown-linux-gnu",
+            ]);
             for k in &crates {
                 c = c.args(["-p", k]);
             }
@@ -269,8 +276,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn miri(krate: &str) -> Cmd {
-    cargo(["+nightly", "miri", "test", "-p", krate, "--lib", "--tests"])
-        .env("MIRIFLAGS", "-Zmiri-strict-provenance")
+    cargo([
+        "+nightly",
+        "miri",
+        "test",
+        "--no-fail-fast",
+        "-p",
+        krate,
+        "--lib",
+        "--tests",
+    ])
+    .env("MIRIFLAGS", "-Zmiri-strict-provenance")
 }
 
 fn loom(krate: &str, test: &str) -> Cmd {
