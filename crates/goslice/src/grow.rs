@@ -295,7 +295,7 @@ pub fn next_cap(policy: Policy, old_cap: usize, needed: usize, elem_size: usize)
 /// assert_eq!(try_next_cap(Policy::Go118, 512, 513, 8), Ok(848));
 /// assert_eq!(try_next_cap(Policy::Go118, 300, 310, 8), Ok(608));
 /// assert_eq!(try_next_cap(Policy::Go118, 8, 7, 8), Err(GrowError));
-/// assert_eq!(try_next_cap(Policy::Go118, 0, 1 << 60, 1 << 10), Err(GrowError));
+/// assert_eq!(try_next_cap(Policy::Go118, 0, usize::MAX / 2, 1 << 10), Err(GrowError));
 /// # Ok::<(), GrowError>(())
 /// ```
 pub fn try_next_cap(

@@ -259,20 +259,33 @@ impl<T> RawArray<T> {
     #[track_caller]
     #[inline]
     pub(crate) fn put(&self, i: usize, v: T) {
-        self.check_writable();
-        let init = self.init();
-        assert!(i <= init && i < self.cap());
-        if i < init {
-            // SAFETY: slot i is initialised (I2) and no borrow is out (I3).
-            let old = unsafe { ptr::replace(self.slot(i), v) };
-            // I5: the slot already holds `v` when user Drop runs.
-            drop(old);
-        } else {
+        let inner = self.inner();
+        if inner.borrow.get() != 0 {
+            panic!("{BORROWED}");
+        }
+        let init = inner.init.get();
+        if i == init && i < inner.cap {
+            // The common case (append past every written slot).
             // SAFETY: slot i == init < cap is inside the allocation and
             // uninitialised; writing it and then bumping `init` keeps I2.
             unsafe { self.slot(i).write(v) };
-            self.inner().init.set(init + 1);
+            inner.init.set(init + 1);
+        } else {
+            self.replace(i, v, init);
         }
+    }
+
+    #[track_caller]
+    fn replace(&self, i: usize, v: T, init: usize) {
+        assert!(
+            i < init,
+            "goslice: slot {i} beyond the written slots 0..{init}"
+        );
+        // SAFETY: slot i < init is initialised (I2) and no borrow is out (I3,
+        // checked by `put`).
+        let old = unsafe { ptr::replace(self.slot(i), v) };
+        // I5: the slot already holds `v` when user Drop runs.
+        drop(old);
     }
 
     /// Makes slots `0..upto` initialised by filling `init..upto` with zero

@@ -215,7 +215,7 @@ fn slice3_exhaustive() {
 #[test]
 fn copy_semi_exhaustive() {
     const N: usize = 40;
-    let (lens, offs) = if cfg!(miri) { (8, 4) } else { (N, 32) };
+    let (lens, offs) = if cfg!(miri) { (6, 3) } else { (N, 32) };
     for length in 0..lens {
         for input in 0..=offs {
             for out in 0..=offs {

@@ -92,8 +92,9 @@ fn make_len_cap_and_errors() {
         "makeslice: len out of range"
     );
     // Zero-size elements may have any length.
-    let z = Slice::<()>::make(1 << 40, 1 << 40);
-    assert_eq!(z.len(), 1 << 40);
+    let big = usize::MAX / 4;
+    let z = Slice::<()>::make(big, big);
+    assert_eq!(z.len(), big);
 }
 
 #[test]
