@@ -41,6 +41,12 @@
 //!   sweep. The heap's memory follows its length (I6).
 //! - I6. When the heap falls to a quarter of its capacity the capacity halves,
 //!   so a burst of a million timers gives its memory back once they are gone.
+//! - I7. (global service) At most one driver thread exists: `Driver::running`
+//!   is set by the insert that spawns it and cleared by the thread itself,
+//!   both under the heap lock, and the thread clears it only when it finds
+//!   the heap empty. So a non-empty heap always has a driver.
+//! - I8. If an action panics, the entries popped in the same batch but not
+//!   yet run are pushed back, due at once; the next `fire_due` runs them.
 //!
 //! # Tuning
 //!
@@ -887,7 +893,8 @@ mod global {
 
     impl Timers {
         /// The process-wide service on the monotonic OS clock, driven by one
-        /// background thread (started on first use).
+        /// background thread, started when a timer is armed and none runs, and
+        /// exiting after a second with no timers.
         ///
         /// This is the service behind [`after`](crate::after), [`tick`](crate::tick),
         /// [`Timer`](crate::Timer) and context deadlines made with
