@@ -58,3 +58,22 @@ fn first_cause_wins_between_racing_cancels() {
         assert!(a == "context canceled" || a == std::fmt::Error.to_string());
     });
 }
+
+#[test]
+fn dropping_a_child_races_the_parent_cancel() {
+    // I8: a live child dropped while its parent is being cancelled leaves its
+    // done channel behind; whichever side wins, the channel gets closed.
+    loom::model(|| {
+        let (p, pc) = with_cancel(&background());
+        let (c, cc) = with_cancel(&p);
+        let done = c.done();
+        let t = thread::spawn(move || {
+            drop(c);
+            drop(cc);
+        });
+        pc.cancel();
+        t.join().unwrap();
+        assert!(done.is_closed());
+        assert_eq!(p.children_len(), 0);
+    });
+}
