@@ -1,4 +1,5 @@
 //! The `golayout` binary: output formats, exit statuses, error positions.
+#![cfg(feature = "std")] // needs the binary
 #![cfg(not(miri))] // spawns processes
 
 use std::path::PathBuf;

@@ -9,6 +9,7 @@
 //! also generates fresh random cases with a new seed and compares them live on
 //! 386 and amd64 (native) and arm and arm64 (qemu-user). Missing qemu is a
 //! failure, not a skip.
+#![cfg(feature = "alloc")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,6 +4,7 @@
 //! the tree is `$(GORT_GO env GOROOT)/src`, and its absence is then a failure.
 //! Asserts no crash, no errors, and a sensible number of layouts; prints the
 //! counts, the skip reasons and the time taken.
+#![cfg(feature = "std")] // needs the binary
 #![cfg(not(miri))] // spawns processes
 
 use std::process::Command;

@@ -2,6 +2,7 @@
 //! runtime internals, Go 1.19, 386 and amd64), recomputed from Go source by
 //! golayout. 386 = arm = mips and amd64 = arm64 = wasm on every row, which is
 //! checked too.
+#![cfg(feature = "alloc")]
 
 use golayout::{Arch, Program};
 
