@@ -6,7 +6,8 @@
 //! 1K, 100K) × op (growing insert into an empty map, lookup hit, lookup miss,
 //! remove, iterate). Plus:
 //! - tail latency: 8M `u64` inserts (quick: 1M) into an empty map, each one
-//!   timed; p50 / p99 / p99.9 / max in nanoseconds. gomap's incremental
+//!   timed; p50 / p99 / p99.9 / max in nanoseconds, each the minimum over 3
+//!   runs (1 quick) to filter out preemptions. gomap's incremental
 //!   evacuation should keep its max far below the full-table rehash of
 //!   hashbrown and std.
 //! - memory: live heap bytes per entry at 1M `u64 → u64` entries.
@@ -181,17 +182,33 @@ fn workloads<K: Clone, M: Map<K>>(
     );
 }
 
-fn tail_latency<M: Map<u64>>(s: &mut Suite, subject: &str, keys: &[u64]) {
-    let mut m = M::default();
-    let mut samples = Vec::with_capacity(keys.len());
-    for (i, &k) in keys.iter().enumerate() {
-        let t = Instant::now();
-        m.ins(k, i as u64);
-        samples.push(t.elapsed().as_nanos() as u64);
+fn tail_latency<M: Map<u64>>(s: &mut Suite, subject: &str, keys: &[u64], runs: usize) {
+    // Each percentile is the minimum over `runs` runs: a structural spike
+    // (a full-table rehash) shows up in every run, a preemption by another
+    // process on a busy machine rarely hits the same percentile twice.
+    let mut best: Option<gort_benches::Percentiles> = None;
+    for _ in 0..runs {
+        let mut m = M::default();
+        let mut samples = Vec::with_capacity(keys.len());
+        for (i, &k) in keys.iter().enumerate() {
+            let t = Instant::now();
+            m.ins(k, i as u64);
+            samples.push(t.elapsed().as_nanos() as u64);
+        }
+        black_box(&m);
+        drop(m);
+        let p = percentiles(&mut samples);
+        best = Some(match best {
+            None => p,
+            Some(b) => gort_benches::Percentiles {
+                p50: b.p50.min(p.p50),
+                p99: b.p99.min(p.p99),
+                p999: b.p999.min(p.p999),
+                max: b.max.min(p.max),
+            },
+        });
     }
-    black_box(&m);
-    drop(m);
-    let p = percentiles(&mut samples);
+    let p = best.expect("at least one run");
     let g = format!("insert latency {}M u64", keys.len() / 1_000_000);
     s.record(&format!("{g} p50"), subject, p.p50, "ns", Better::Lower);
     s.record(&format!("{g} p99"), subject, p.p99, "ns", Better::Lower);
@@ -235,9 +252,10 @@ fn main() {
         workloads::<String, StdMap<String, u64>>(&mut s, "std", &l, &keys, &misses);
     }
     let keys = u64_keys(s.size(8_000_000, 1_000_000), 3);
-    tail_latency::<Go<u64>>(&mut s, "gomap", &keys);
-    tail_latency::<Hb<u64>>(&mut s, "hashbrown", &keys);
-    tail_latency::<StdMap<u64, u64>>(&mut s, "std", &keys);
+    let runs = s.size(3, 1);
+    tail_latency::<Go<u64>>(&mut s, "gomap", &keys, runs);
+    tail_latency::<Hb<u64>>(&mut s, "hashbrown", &keys, runs);
+    tail_latency::<StdMap<u64, u64>>(&mut s, "std", &keys, runs);
     drop(keys);
     let keys = u64_keys(1_000_000, 4);
     memory::<Go<u64>>(&mut s, "gomap", &keys);
