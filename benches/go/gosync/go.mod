@@ -1,0 +1,3 @@
+module gort/benches/gosync
+
+go 1.19
