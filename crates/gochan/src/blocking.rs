@@ -68,10 +68,14 @@ pub(crate) use self::thread::ThreadWait;
 
 #[cfg(feature = "std")]
 mod thread {
-    use super::{spin_until, Wait};
+    #[cfg(not(loom))]
+    use super::spin_until;
+    use super::Wait;
     use alloc::sync::Arc;
     use core::task::Waker;
-    use gocore::park::{current_waker, Park, ParkTimeout, ThreadPark};
+    #[cfg(not(loom))]
+    use gocore::park::ParkTimeout;
+    use gocore::park::{current_waker, Park, ThreadPark};
     use std::time::Instant;
 
     /// Waits on the calling thread's cached [`ThreadPark`], optionally until a
@@ -79,6 +83,7 @@ mod thread {
     /// never touch the thread-local.
     pub(crate) struct ThreadWait {
         park: core::cell::OnceCell<Arc<ThreadPark>>,
+        #[cfg_attr(loom, allow(dead_code))]
         deadline: Option<Instant>,
     }
 
@@ -96,6 +101,22 @@ mod thread {
     }
 
     impl Wait for ThreadWait {
+        #[cfg(loom)]
+        fn wait(&self, done: &dyn Fn() -> bool) -> bool {
+            // Under loom, wait for exactly the one wake-up every completion
+            // sends (hchan `complete`), so no stale unpark reaches a thread
+            // later blocked elsewhere (loom treats that as a model error,
+            // std does not). No spinning: each spin is a model branch.
+            let park = self.park();
+            loop {
+                park.park();
+                if done() {
+                    return true;
+                }
+            }
+        }
+
+        #[cfg(not(loom))]
         fn wait(&self, done: &dyn Fn() -> bool) -> bool {
             if spin_until(done) {
                 return true;

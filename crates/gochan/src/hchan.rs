@@ -766,10 +766,21 @@ unsafe fn dequeue<'x, T>(q: &mut WaitQ<T>) -> Option<&'x Sudog<T>> {
 
 impl<T> Drop for Hchan<T> {
     fn drop(&mut self) {
+        /// Keeps draining if an element's `Drop` panics, so the rest are
+        /// still dropped (a second panic aborts, as in `Vec`'s drop).
+        struct Drain<'a, T>(&'a mut State<T>);
+        impl<T> Drop for Drain<'_, T> {
+            fn drop(&mut self) {
+                while self.0.qcount > 0 {
+                    drop(self.0.buf_take());
+                }
+            }
+        }
         let st = self.st.get_mut();
         debug_assert!(st.recvq.is_empty() && st.sendq.is_empty());
-        while st.qcount > 0 {
-            drop(st.buf_take());
+        let d = Drain(st);
+        while d.0.qcount > 0 {
+            drop(d.0.buf_take());
         }
     }
 }

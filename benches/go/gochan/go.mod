@@ -1,0 +1,3 @@
+module gort/benches/gochan
+
+go 1.19
