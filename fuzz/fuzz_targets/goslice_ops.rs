@@ -165,23 +165,14 @@ fuzz_target!(|ops: Vec<Op>| {
             )),
             Op::Make { len, extra } => {
                 let (len, cap) = (len as usize, len as usize + extra as usize);
-                let h = if cap == 0 {
-                    Header {
-                        arr: None,
-                        nil: false,
-                        off: 0,
-                        len: 0,
-                        cap: 0,
-                    }
-                } else {
-                    let a = m.new_array(vec![Some(0); cap], true);
-                    Header {
-                        arr: Some(a),
-                        nil: false,
-                        off: 0,
-                        len,
-                        cap,
-                    }
+                // make allocates (and remembers the zero value) even for cap 0.
+                let a = m.new_array(vec![Some(0); cap], true);
+                let h = Header {
+                    arr: Some(a),
+                    nil: false,
+                    off: 0,
+                    len,
+                    cap,
                 };
                 live.push((h, Slice::make(len, cap)));
             }

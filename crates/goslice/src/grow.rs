@@ -28,7 +28,8 @@
 //! ```
 //!
 //! The size classes (67 of them, [`SIZE_CLASSES`]) are Go 1.19's
-//! `class_to_size`; Go 1.16 through 1.20 use the same table.
+//! `class_to_size`; Go 1.16 (which added the 24-byte class) through 1.19 use
+//! the same table, so [`Policy::Go117`] rounds exactly as Go 1.17 did.
 //!
 //! # Invariants
 //!

@@ -621,10 +621,8 @@ impl<T: Default> Slice<T> {
             }
             return Err(MakeError::CapOutOfRange);
         }
-        if cap == 0 {
-            // Go returns a non-nil pointer to zerobase; no allocation here.
-            return Ok(Self::empty());
-        }
+        // Even for cap == 0 (Go: a non-nil pointer to zerobase) an array
+        // is allocated, so the zero value is remembered for later growth.
         let arr = RawArray::allocate(
             cap,
             Some(T::default as fn() -> T),

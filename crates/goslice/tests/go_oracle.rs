@@ -10,7 +10,8 @@
 //! Go program live, requires its output to equal the golden file, and
 //! replays the fresh output too; any failure to run Go fails the test.
 //!
-//! Under Miri each sequence is cut short (see `budget`), to keep the run
+//! Under Miri only the element sizes 0 and 1 are replayed, with each
+//! sequence cut short (see `budget` and `miri_subset`), to keep the run
 //! within minutes; the full comparison runs natively.
 
 use goslice::grow::{self, Policy};
@@ -152,7 +153,7 @@ fn model(es: usize, head: &[&str]) -> Option<Vec<usize>> {
 /// replayed (each interpreted step is slow); natively, everything.
 fn miri_subset(es: usize, head: &[&str]) -> bool {
     let p: Vec<usize> = head[2..].iter().map(|x| x.parse().unwrap()).collect();
-    matches!(es, 0 | 1 | 8 | 24)
+    matches!(es, 0 | 1)
         && match head[1] {
             "bulk" => p[0] <= 10,
             "make" => p[1] <= 100,
@@ -172,6 +173,11 @@ fn check_all(text: &str, origin: &str) -> usize {
         let (head, caps) = line.split_once(':').expect("line has ':'");
         let head: Vec<&str> = head.split_whitespace().collect();
         let es: usize = head[0].parse().unwrap();
+        if cfg!(miri) && es > 1 {
+            // The file is ordered by element size; Miri stops scanning here
+            // (interpreting the scan of the whole 300 KB file takes minutes).
+            break;
+        }
         if cfg!(miri) && !miri_subset(es, &head) {
             continue;
         }
@@ -224,7 +230,7 @@ fn check_all(text: &str, origin: &str) -> usize {
 fn golden_file_matches_slice_append() {
     let n = check_all(GOLDEN, "golden/growth.txt");
     assert!(
-        n > if cfg!(miri) { 100 } else { 1000 },
+        n > if cfg!(miri) { 20 } else { 1000 },
         "golden file: only {n} lines checked"
     );
     assert!(
@@ -232,8 +238,12 @@ fn golden_file_matches_slice_append() {
         "golden file must come from Go 1.19"
     );
     // Sanity: the numbers the spec quotes are in the file.
-    assert!(GOLDEN
-        .contains("\n8 one 20000: 1 2 4 8 16 32 64 128 256 512 848 1280 1792 2560 3408 5120 "));
+    assert!(
+        cfg!(miri)
+            || GOLDEN.contains(
+                "\n8 one 20000: 1 2 4 8 16 32 64 128 256 512 848 1280 1792 2560 3408 5120 "
+            )
+    );
 }
 
 #[test]

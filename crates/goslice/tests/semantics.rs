@@ -385,7 +385,10 @@ fn reslicing_past_written_elements_needs_a_zero_value() {
     assert!(msg.contains("zero values"), "{msg}");
     let t = t.with_zero();
     assert_eq!(t.slice(..3), [1, 0, 0]);
-    // The zero value is inherited by arrays append grows from it.
+    // The zero value is inherited by arrays append grows from it, even
+    // from an empty make.
+    let e = Slice::<u8>::make(0, 0).append(3);
+    assert_eq!(e.slice(..e.cap()), [3, 0, 0, 0, 0, 0, 0, 0]);
     let g = Slice::<u8>::make(1, 1).append(5);
     assert_eq!(g.slice(..g.cap()), [0, 5, 0, 0, 0, 0, 0, 0]);
     // Within written elements no zero value is needed.
