@@ -1123,9 +1123,15 @@ impl<K, V> RawMap<K, V> {
         unsafe { dealloc(base, layout) };
     }
 
-    /// Drops everything and frees all memory.
+    /// Drops everything and frees all memory — the memory also when an
+    /// entry's `Drop` panics (the other entries are still dropped).
     fn free_all(&mut self) {
-        self.drop_entries();
+        let mut guard = gocore::scopeguard::guard(self, |m| m.free_memory());
+        guard.drop_entries();
+    }
+
+    /// Frees every allocation. Entries must have been dropped.
+    fn free_memory(&mut self) {
         self.free_retired();
         if !self.oldbuckets.is_null() {
             // SAFETY: no live entries remain.
