@@ -20,8 +20,8 @@
 //!
 //!   CancelCtx
 //!     state:  AtomicU8            LIVE | CANCELED | DEADLINE  (Err(), lock-free read)
-//!     anchor: Option<Arc<Node>>   nearest cancel ancestor we registered with
-//!     slot:   AtomicUsize         our index in anchor's child slab
+//!     slot:   AtomicUsize         our index in the anchor's child slab, where
+//!                                 anchor = parent.nearest_cancel() (computed)
 //!     deadline: Option<Box<Deadline>> own deadline (timer contexts only)
 //!     inner: Mutex<CancelInner>
 //!        done: Option<DoneChan>   created on first done(), closed on cancel
@@ -179,7 +179,6 @@ struct Deadline {
 /// Go: `cancelCtx` (+ `timerCtx`).
 struct CancelCtx {
     state: AtomicU8,
-    anchor: Option<Arc<Node>>,
     slot: AtomicUsize,
     /// Boxed: most cancel nodes have none, and this keeps the node small.
     deadline: Option<Box<Deadline>>,
@@ -589,7 +588,9 @@ fn propagate(child: &Arc<Node>) {
     let Kind::Cancel(cc) = &child.kind else {
         unreachable!()
     };
-    let Some(anchor) = &cc.anchor else { return };
+    let Some(anchor) = child.parent.nearest_cancel() else {
+        return;
+    };
     let Kind::Cancel(pc) = &anchor.kind else {
         unreachable!()
     };
@@ -625,7 +626,7 @@ fn cancel(node: &Arc<Node>, remove: bool, err: Error, cause: Option<Cause>) {
         let Kind::Cancel(cc) = &node.kind else {
             unreachable!()
         };
-        if let Some(a) = &cc.anchor {
+        if let Some(a) = node.parent.nearest_cancel() {
             let removed =
                 remove_child(a, cc.slot.load(Ordering::Relaxed), Arc::as_ptr(node).cast());
             drop(removed); // outside the anchor's lock
@@ -662,7 +663,7 @@ fn cancel_one(node: &Arc<Node>, err: Error, cause: &Option<Cause>, work: &mut Ve
 /// holds after-funcs, those are left behind as an [`Orphan`]: in the anchor's
 /// slab (closed when the anchor is cancelled) and on a re-armed timer at the
 /// node's own deadline.
-fn orphan_on_drop(cc: &mut CancelCtx, me: *const ()) {
+fn orphan_on_drop(cc: &mut CancelCtx, anchor: Option<&Arc<Node>>, me: *const ()) {
     let inner = cc.inner.get_mut();
     let done = inner.done.take();
     let items: Vec<Child> = core::mem::take(&mut inner.children)
@@ -689,7 +690,7 @@ fn orphan_on_drop(cc: &mut CancelCtx, me: *const ()) {
         }
     }
     drop(timer); // the old timer only held a Weak to us
-    let Some(anchor) = cc.anchor.take() else {
+    let Some(anchor) = anchor else {
         return; // nobody above can cancel us: the orphan lives only on its timer
     };
     let Kind::Cancel(pc) = &anchor.kind else {
@@ -736,13 +737,11 @@ impl AfterFn {
 impl Drop for Node {
     fn drop(&mut self) {
         let me: *const () = (self as *const Node).cast();
-        if let Kind::Cancel(cc) = &mut self.kind {
+        let Node { parent, kind } = self;
+        if let Kind::Cancel(cc) = kind {
             if cc.state.load(Ordering::Acquire) == LIVE {
-                orphan_on_drop(cc, me);
+                orphan_on_drop(cc, parent.nearest_cancel(), me);
             }
-            // The anchor is also reachable through `parent`; release this
-            // second reference first so the loop below can unwrap the chain.
-            drop(cc.anchor.take());
         }
         // Drop the parent chain iteratively: a long chain must not recurse.
         let mut next = core::mem::replace(&mut self.parent, Context(Repr::Background));
@@ -865,12 +864,10 @@ impl fmt::Debug for CancelCauseFunc {
 }
 
 fn new_cancel(parent: &Context, deadline: Option<Box<Deadline>>) -> Arc<Node> {
-    let anchor = parent.nearest_cancel().cloned();
     let node = Arc::new(Node {
         parent: parent.clone(),
         kind: Kind::Cancel(CancelCtx {
             state: AtomicU8::new(LIVE),
-            anchor,
             slot: AtomicUsize::new(NO_SLOT),
             deadline,
             inner: Lock::new(CancelInner::default()),
