@@ -588,6 +588,25 @@ impl<T> Chan<T> {
         TryIter { chan: self }
     }
 
+    /// A consistent snapshot of the channel's `hchan` fields (taken under its
+    /// lock): for diagnostics, tests and teaching. `None` for the nil channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(4);
+    /// c.send('a')?;
+    /// c.send('b')?;
+    /// c.recv();
+    /// let s = c.snapshot().unwrap();
+    /// assert_eq!((s.qcount, s.dataqsiz, s.sendx, s.recvx), (1, 4, 2, 1));
+    /// assert_eq!((s.recvq, s.sendq, s.closed), (0, 0, false));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn snapshot(&self) -> Option<Snapshot> {
+        self.hchan().map(|c| c.lock().snapshot())
+    }
+
     /// A send-only view of this channel. Go: `chan<- T`.
     ///
     /// # Examples
@@ -625,6 +644,33 @@ fn deadline_after(timeout: Duration) -> Instant {
     // A timeout too large for `Instant` means "never": a far deadline.
     now.checked_add(timeout)
         .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
+}
+
+/// The fields of Go's `hchan` at one instant; see [`Chan::snapshot`].
+///
+/// # Examples
+///
+/// ```
+/// let c = gochan::Chan::<u8>::new(2);
+/// c.close().unwrap();
+/// assert!(c.snapshot().unwrap().closed);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Buffered values. Go: `qcount`.
+    pub qcount: usize,
+    /// Buffer size. Go: `dataqsiz`.
+    pub dataqsiz: usize,
+    /// Next slot a send fills. Go: `sendx`.
+    pub sendx: usize,
+    /// Next slot a receive drains. Go: `recvx`.
+    pub recvx: usize,
+    /// Go: `closed != 0`.
+    pub closed: bool,
+    /// Parked receivers (including select cases). Go: length of `recvq`.
+    pub recvq: usize,
+    /// Parked senders (including select cases). Go: length of `sendq`.
+    pub sendq: usize,
 }
 
 /// A blocking iterator over a channel's values: Go's `for v := range c`.

@@ -730,6 +730,29 @@ impl<T> State<T> {
 }
 
 impl<T> Locked<'_, T> {
+    /// The `hchan` fields, for [`Chan::snapshot`](crate::Chan::snapshot).
+    pub(crate) fn snapshot(&self) -> crate::chan::Snapshot {
+        let count = |q: &WaitQ<T>| {
+            let mut n = 0;
+            let mut p = q.first;
+            while !p.is_null() {
+                n += 1;
+                // SAFETY: linked sudogs are valid while we hold the lock (I4).
+                p = unsafe { (*p).next.get() };
+            }
+            n
+        };
+        crate::chan::Snapshot {
+            qcount: self.qcount,
+            dataqsiz: self.buf.len(),
+            sendx: self.sendx,
+            recvx: self.recvx,
+            closed: self.closed,
+            recvq: count(&self.recvq),
+            sendq: count(&self.sendq),
+        }
+    }
+
     fn sync_flags(&self) {
         let c = self.chan;
         (**self).sync_flags_of(c);

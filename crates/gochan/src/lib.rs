@@ -256,7 +256,7 @@ mod select_macro;
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::{
-    chan::{CanRecv, CanSend, Chan, Receiver, Sender, TryIter},
+    chan::{CanRecv, CanSend, Chan, Receiver, Sender, Snapshot, TryIter},
     err::{CloseError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError},
     future::{RecvFuture, SendFuture},
     select::Select,
