@@ -11,7 +11,7 @@
 //! failure, not a skip.
 #![cfg(feature = "alloc")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use golayout::{Arch, Program};
@@ -108,7 +108,8 @@ fn compare(g: &Golden) -> (usize, Vec<String>) {
     (checked, bad)
 }
 
-fn golden_dir() -> PathBuf {
+#[cfg(not(miri))]
+fn golden_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
