@@ -524,13 +524,12 @@ fn main() {
     let best = (0..3)
         .map(|_| {
             let wg = Arc::new(gosync::WaitGroup::new());
-            let t = run_threads(4, move |_| {
+            run_threads(4, move |_| {
                 for _ in 0..per {
                     wg.add(1);
                     wg.done();
                 }
-            });
-            t
+            })
         })
         .min()
         .unwrap();

@@ -20,7 +20,7 @@
 //! ```text
 //!  SyncMap
 //!  +------------------------------+      +---------------------------+
-//!  | read: AtomicPtr<ReadOnly> ---+----> | m: Arc<HashMap<Arc<K>,     |
+//!  | read: AtomicPtr<ReadOnly> ---+----> | m: Arc<HashMap<K,          |
 //!  |                              |      |         Arc<Entry<V>>>>   |
 //!  | mu: Mutex<Locked>            |      | amended: bool             |
 //!  |   dirty: Option<HashMap<..>> |      +---------------------------+
@@ -64,13 +64,14 @@
 //!   a per-map two-epoch reclamation domain (I4, `reclaim`). Values
 //!   are therefore *cloned* out (`load` returns `Option<V>` for `V: Clone`);
 //!   `range` lends `&K, &V`.
-//! - Keys are kept as `Arc<K>` so read and dirty share them (Go shares the
-//!   interface value) without `K: Clone`.
+//! - Keys are stored inline in both maps (Go shares one interface value),
+//!   so `K: Clone`: building dirty clones read's table, and an un-expunged
+//!   key is cloned into dirty. Inline keys save a pointer chase per lookup.
 //! - Under `mu`, operations on a dirty-only entry are done before unlocking
 //!   (Go unlocks first); entry operations are atomic either way.
 //! - Go builds dirty by iterating read and inserting; we clone read's table
 //!   (no user `Hash` runs) and then drop expunged entries with `retain`, so a
-//!   panicking `Hash` cannot leave expunged keys without a dirty map.
+//!   panicking `Hash`/`Clone` cannot leave expunged keys without a dirty map.
 
 use crate::reclaim::{Domain, Guard};
 use crate::Mutex;
@@ -87,7 +88,7 @@ use loom::sync::atomic::{AtomicPtr, Ordering};
 #[cfg(not(loom))]
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-type Table<K, V, S> = HashMap<Arc<K>, Arc<Entry<V>>, S>;
+type Table<K, V, S> = HashMap<K, Arc<Entry<V>>, S>;
 
 /// The address of this byte is the expunged sentinel. Go: `expunged`.
 static EXPUNGED_ANCHOR: u8 = 0;
@@ -454,7 +455,7 @@ unsafe fn value_ref<'g, V, G>(p: *mut V, _g: &'g Guard<'_, G>) -> Option<&'g V> 
 
 impl<K, V, S> SyncMap<K, V, S>
 where
-    K: Hash + Eq,
+    K: Hash + Eq + Clone,
     S: BuildHasher + Clone,
 {
     /// The published read map. Go: `m.read.Load().(readOnly)`.
@@ -510,10 +511,37 @@ where
         if locked.dirty.is_some() {
             return;
         }
-        // Cloning the table copies `Arc`s and control bytes: no user code.
+        // Cloning the table runs `K::clone` but no `Hash`; a panic in it
+        // leaves read and its entries untouched (nothing is expunged yet).
         let mut d: Table<K, V, S> = (*read.m).clone();
         d.retain(|_, e| !e.try_expunge_locked());
         locked.dirty = Some(d);
+    }
+
+    /// Go: `if e.unexpungeLocked() { m.dirty[key] = e }`. An expunged entry
+    /// implies a non-nil dirty map without this key (I2, I3). User code
+    /// (`Clone`, `Hash`, a possible rehash) runs *before* the entry leaves
+    /// the expunged state, so a panic there cannot leave a nil entry that
+    /// dirty lacks (which would lose the key at the next promotion).
+    fn unexpunge_into_dirty_locked(&self, locked: &mut Locked<K, V, S>, k: &K, e: &Arc<Entry<V>>) {
+        // Only this path (under `mu`) moves an entry out of expunged, and the
+        // lock-free paths never store into an expunged entry: stable check.
+        if e.p.load(Ordering::Acquire) != expunged() {
+            return;
+        }
+        let dirty = locked.dirty.as_mut().expect("I2: expunged implies dirty");
+        dirty.reserve(1); // may rehash: user Hash, before any change
+        match dirty.entry(k.clone()) {
+            hashbrown::hash_map::Entry::Vacant(slot) => {
+                let unexpunged = e.unexpunge_locked();
+                debug_assert!(unexpunged, "I3: only mu un-expunges");
+                // Capacity was reserved: no rehash, no user code.
+                slot.insert(Arc::clone(e));
+            }
+            hashbrown::hash_map::Entry::Occupied(_) => {
+                unreachable!("I2: an expunged entry is never in dirty")
+            }
+        }
     }
 
     /// Go: the "new key" branch shared by Store, LoadOrStore and Swap.
@@ -534,7 +562,7 @@ where
             });
         }
         let dirty = locked.dirty.as_mut().expect("I2: amended implies dirty");
-        dirty.insert(Arc::new(key), Arc::new(entry));
+        dirty.insert(key, Arc::new(entry));
     }
 
     /// Returns a clone of the value stored for `key`, if any.
@@ -615,12 +643,7 @@ where
         let mut locked = self.mu.lock();
         let read = self.read(g);
         if let Some((k, e)) = read.m.get_key_value(&key) {
-            if e.unexpunge_locked() {
-                // The entry was previously expunged, which implies that there
-                // is a non-nil dirty map and this entry is not in it (I2, I3).
-                let dirty = locked.dirty.as_mut().expect("I2: expunged implies dirty");
-                dirty.insert(Arc::clone(k), Arc::clone(e));
-            }
+            self.unexpunge_into_dirty_locked(&mut locked, k, e);
             return e.swap_locked(v.publish());
         }
         if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)) {
@@ -673,10 +696,7 @@ where
         let mut locked = self.mu.lock();
         let read = self.read(g);
         if let Some((k, e)) = read.m.get_key_value(&key) {
-            if e.unexpunge_locked() {
-                let dirty = locked.dirty.as_mut().expect("I2: expunged implies dirty");
-                dirty.insert(Arc::clone(k), Arc::clone(e));
-            }
+            self.unexpunge_into_dirty_locked(&mut locked, k, e);
             let r = e
                 .try_load_or_store(v.0)
                 .unwrap_or_else(|_| unreachable!("I3: unexpunged under the lock"));
@@ -1004,7 +1024,7 @@ impl<K, V, S> Drop for SyncMap<K, V, S> {
 
 impl<K, V, S> fmt::Debug for SyncMap<K, V, S>
 where
-    K: Hash + Eq + fmt::Debug,
+    K: Hash + Eq + Clone + fmt::Debug,
     V: fmt::Debug,
     S: BuildHasher + Clone,
 {
@@ -1020,7 +1040,7 @@ where
 
 impl<K, V, S> FromIterator<(K, V)> for SyncMap<K, V, S>
 where
-    K: Hash + Eq,
+    K: Hash + Eq + Clone,
     S: BuildHasher + Clone + Default,
 {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {

@@ -887,6 +887,11 @@ mod map_test {
                 LIVE.fetch_sub(1, Ordering::SeqCst);
             }
         }
+        impl Clone for Counted {
+            fn clone(&self) -> Self {
+                Counted::new(self.0)
+            }
+        }
         {
             let m = SyncMap::new();
             m.store(Counted::new(u32::MAX), ());

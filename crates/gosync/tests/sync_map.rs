@@ -189,7 +189,7 @@ thread_local! {
     static PANIC_ON_HASH: Cell<bool> = const { Cell::new(false) };
 }
 
-#[derive(PartialEq, Eq, Debug)]
+#[derive(PartialEq, Eq, Debug, Clone)]
 struct Touchy(u32);
 impl Hash for Touchy {
     fn hash<H: Hasher>(&self, h: &mut H) {
@@ -265,4 +265,42 @@ fn compare_and_delete_and_from_iter() {
         true
     });
     assert_eq!(counter.load(Ordering::SeqCst), 1);
+}
+
+thread_local! {
+    static PANIC_ON_CLONE: Cell<bool> = const { Cell::new(false) };
+}
+
+#[derive(PartialEq, Eq, Hash, Debug)]
+struct Fragile(u8);
+impl Clone for Fragile {
+    fn clone(&self) -> Self {
+        if PANIC_ON_CLONE.with(Cell::get) {
+            panic!("clone panicked");
+        }
+        Fragile(self.0)
+    }
+}
+
+/// A panicking `Clone` while an expunged key is being put back into dirty
+/// must not lose the key at the next promotion.
+#[test]
+fn panicking_clone_during_unexpunge_keeps_the_map_consistent() {
+    let m = SyncMap::new();
+    m.store(Fragile(1), 1);
+    m.store(Fragile(2), 2);
+    m.range(|_, _| true); // promote: both in read
+    assert!(m.delete(&Fragile(1))); // read entry -> nil
+    m.store(Fragile(3), 3); // dirty rebuilt: 1 expunged, left out
+    assert_eq!(m.stats().dirty_len, Some(2));
+    PANIC_ON_CLONE.with(|p| p.set(true));
+    assert!(catch_unwind(AssertUnwindSafe(|| m.store(Fragile(1), 10))).is_err());
+    PANIC_ON_CLONE.with(|p| p.set(false));
+    // Still expunged and out of dirty: a fresh store un-expunges properly.
+    assert_eq!(m.load(&Fragile(1)), None);
+    m.store(Fragile(1), 11);
+    m.range(|_, _| true); // promote
+    assert_eq!(m.load(&Fragile(1)), Some(11));
+    assert_eq!(m.load(&Fragile(2)), Some(2));
+    assert_eq!(m.load(&Fragile(3)), Some(3));
 }
