@@ -116,14 +116,16 @@
 //! - `std` (default): the global timer service and its thread, [`after`],
 //!   [`tick`], [`Timer::new`], [`Ticker::new`], [`with_deadline`],
 //!   [`with_timeout`], [`Context::deadline`]. Implies `alloc`.
-//! - `alloc`: contexts, [`Timers`] over a user [`Clock`]. Needs
-//!   compare-and-swap, native or through `portable-atomic`.
+//! - `alloc`: contexts, [`Timers`] over a user [`Clock`]. Needs native
+//!   pointer-sized atomics (`Arc`).
 //! - `portable-atomic`: atomics from the `portable-atomic` crate (thumbv6m);
 //!   pick a backend with `portable-atomic-critical-section` or
 //!   `portable-atomic-unsafe-assume-single-core` (only sound on single-core
 //!   targets).
 //!
-//! Without `alloc` only [`Error`] and the [`Clock`] trait remain.
+//! Without `alloc`, or on targets without pointer-sized atomics (thumbv6m:
+//! `alloc::sync::Arc` does not exist there), only [`Error`] and the [`Clock`]
+//! trait remain.
 //!
 //! # Go correspondence and divergences
 //!
@@ -155,39 +157,21 @@ pub use error::Error;
 #[cfg(feature = "alloc")]
 pub use error::Cause;
 
-#[cfg(all(
-    feature = "alloc",
-    any(target_has_atomic = "ptr", feature = "portable-atomic")
-))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod context;
-#[cfg(all(
-    feature = "alloc",
-    any(target_has_atomic = "ptr", feature = "portable-atomic")
-))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod done;
-#[cfg(all(
-    feature = "alloc",
-    any(target_has_atomic = "ptr", feature = "portable-atomic")
-))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod heap;
-#[cfg(all(
-    feature = "alloc",
-    any(target_has_atomic = "ptr", feature = "portable-atomic")
-))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod lock;
-#[cfg(all(
-    feature = "alloc",
-    any(target_has_atomic = "ptr", feature = "portable-atomic")
-))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod time;
 
 mod clock;
 pub use clock::Clock;
 
-#[cfg(all(
-    feature = "alloc",
-    any(target_has_atomic = "ptr", feature = "portable-atomic")
-))]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use crate::{
     context::{
         after_func, background, cause, todo, with_cancel, with_cancel_cause, with_deadline_on,
@@ -199,10 +183,7 @@ pub use crate::{
     time::{After, DefaultTime, Ticker, Timer},
 };
 
-#[cfg(all(
-    feature = "std",
-    any(target_has_atomic = "ptr", feature = "portable-atomic")
-))]
+#[cfg(all(feature = "std", target_has_atomic = "ptr"))]
 pub use crate::{
     context::{with_deadline, with_timeout},
     time::{after, tick},
