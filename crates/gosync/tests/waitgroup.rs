@@ -23,35 +23,34 @@ struct Buf([u32; 8]);
 /// alignment is 4 everywhere).
 #[test]
 fn wait_groups_at_0_and_4_mod_8_both_work() {
-    let buf = Box::leak(Box::new(Buf([0; 8])));
+    let mut buf = Buf([0; 8]);
     let base = buf.0.as_mut_ptr();
     for (word, expect_state_off) in [(0usize, 0usize), (1, 4)] {
         let p = base.wrapping_add(word).cast::<WaitGroup>();
         assert_eq!(p as usize % 8, word * 4);
-        // SAFETY: `p` is 4-aligned with 12 valid bytes inside the leaked buffer.
+        // SAFETY: `p` is 4-aligned with 12 valid bytes inside `buf`.
         unsafe { p.write(WaitGroup::new()) };
-        // SAFETY: initialised above; the buffer lives forever.
-        let wg: &'static WaitGroup = unsafe { &*p };
+        // SAFETY: initialised above; `buf` outlives the scope below.
+        let wg: &WaitGroup = unsafe { &*p };
         assert_eq!(wg.window().state_offset, expect_state_off);
         let n = if cfg!(miri) { 3 } else { 8 };
-        let sum = Arc::new(AtomicUsize::new(0));
+        let sum = AtomicUsize::new(0);
         wg.add(n as i32);
-        let hs: Vec<_> = (0..n)
-            .map(|i| {
-                let sum = Arc::clone(&sum);
-                thread::spawn(move || {
+        thread::scope(|s| {
+            for i in 0..n {
+                let sum = &sum;
+                s.spawn(move || {
                     sum.fetch_add(i, Ordering::SeqCst);
                     wg.done();
-                })
-            })
-            .collect();
-        // Several waiters at once.
-        let waiters: Vec<_> = (0..2).map(|_| thread::spawn(move || wg.wait())).collect();
-        wg.wait();
-        assert_eq!(sum.load(Ordering::SeqCst), n * (n - 1) / 2);
-        for h in hs.into_iter().chain(waiters) {
-            h.join().unwrap();
-        }
+                });
+            }
+            // Several waiters at once.
+            for _ in 0..2 {
+                s.spawn(|| wg.wait());
+            }
+            wg.wait();
+            assert_eq!(sum.load(Ordering::SeqCst), n * (n - 1) / 2);
+        });
         // At rest: counter in word 1, everything else 0.
         // SAFETY: no thread uses the WaitGroup any more.
         let words = unsafe { p.cast::<[u32; 3]>().read() };
@@ -130,7 +129,7 @@ fn add_racing_wait_is_detected() {
     let mut buf = Buf([0; 8]);
     buf.0[0] = 1; // one registered waiter, counter 0
                   // SAFETY: an 8-aligned, 12-byte slot holding a valid WaitGroup bit pattern.
-    let wg = unsafe { &*buf.0.as_ptr().cast::<WaitGroup>() };
+    let wg = unsafe { &*buf.0.as_mut_ptr().cast::<WaitGroup>() };
     assert_eq!((wg.counter(), wg.waiters()), (0, 1));
     let e = catch_unwind(AssertUnwindSafe(|| wg.add(1))).unwrap_err();
     assert_eq!(
