@@ -345,10 +345,12 @@ mod thread {
     }
 }
 
-#[cfg(feature = "alloc")]
+// `Arc` (and so `Waker::from`) exists only where the target has pointer-sized
+// atomics: not on thumbv6m, even with `portable-atomic`.
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::waker::waker;
 
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod waker {
     use super::Park;
     use alloc::sync::Arc;
