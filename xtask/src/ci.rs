@@ -176,6 +176,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 ])
                 .status()?;
             }
+            // `alloc` is the usual embedded configuration: check it too.
+            for k in crates.iter().filter(|k| workspace::has_feature(k, "alloc")) {
+                cargo([
+                    "build",
+                    "--lib",
+                    "--no-default-features",
+                    "--target",
+                    target,
+                    "-p",
+                    k,
+                ])
+                .args(["--features", "alloc"])
+                .status()?;
+            }
             // Targets without CAS get it from portable-atomic's critical-section backend.
             if target == "thumbv6m-none-eabi" {
                 for k in crates

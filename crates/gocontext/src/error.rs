@@ -74,5 +74,5 @@ impl core::error::Error for Error {}
 /// let c: gocontext::Cause = Arc::new(gocontext::Error::Canceled);
 /// assert_eq!(c.to_string(), "context canceled");
 /// ```
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub type Cause = alloc::sync::Arc<dyn core::error::Error + Send + Sync>;

@@ -154,7 +154,7 @@ extern crate std;
 mod error;
 pub use error::Error;
 
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use error::Cause;
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
