@@ -13,9 +13,10 @@
 //! - `pingpong`: round trips over two unbuffered channels (latency, ns);
 //! - `async spsc`/`async mpsc` on a 2-worker tokio runtime.
 //!
-//! `N` = 5,000,000 messages for capacity 1024 and 500,000 for capacities 0
+//! `N` = 5,000,000 messages for capacity 1024 and 100,000 for capacities 0
 //! and 1 (crossbeam and std park the thread on nearly every message there,
-//! about 10–20 µs each, which would take minutes at 5M); `--quick` divides by 20.
+//! about 10–20 µs each, which would take many minutes at 5M); `--quick` uses
+//! 100,000 and 2,000. `--only WORD` runs only the groups containing WORD.
 //! Also records the heap size of an empty channel.
 
 use std::hint::black_box;
@@ -641,9 +642,9 @@ fn main() {
 
     for cap in [0usize, 1, 1024] {
         let n = if cap >= 1024 {
-            s.size(5_000_000, 250_000)
+            s.size(5_000_000, 100_000)
         } else {
-            s.size(500_000, 25_000)
+            s.size(100_000, 2_000)
         };
         if want("threads") || want(&format!("cap={cap}")) {
             run_flavor::<Go>(&mut s, cap, n);
@@ -688,7 +689,7 @@ fn main() {
         }
     }
     if want("pingpong") {
-        let rounds = s.size(200_000, 10_000);
+        let rounds = s.size(100_000, 2_000);
         let g = "pingpong cap=0 round trip";
         s.record(g, "gochan", pingpong::<Go>(rounds), "ns", Better::Lower);
         s.record(

@@ -3,8 +3,8 @@
 // select_both for capacities 0, 1 and 1024, and an unbuffered ping-pong.
 // Prints rows "suite\tgroup\tsubject\tvalue\tunit\thigher|lower".
 //
-//	go run .          # 5,000,000 messages at cap 1024, 500,000 at caps 0 and 1
-//	go run . -quick   # a twentieth of that
+//	go run .          # 5,000,000 messages at cap 1024, 100,000 at caps 0 and 1
+//	go run . -quick   # 100,000 and 2,000
 package main
 
 import (
@@ -176,9 +176,9 @@ func main() {
 	}
 	row("empty channel size", 96, "bytes", "lower")
 	for _, c := range []int{0, 1, 1024} {
-		n := size(500_000, 25_000)
+		n := size(100_000, 2_000)
 		if c >= 1024 {
-			n = size(5_000_000, 250_000)
+			n = size(5_000_000, 100_000)
 		}
 		if c > 0 {
 			best(fmt.Sprintf("seq cap=%d", c), n, 2, func() { seq(c, n) })
@@ -189,5 +189,5 @@ func main() {
 		best(fmt.Sprintf("select_rx cap=%d", c), n, 2, func() { selectRx(c, n) })
 		best(fmt.Sprintf("select_both cap=%d", c), n, 2, func() { selectBoth(c, n) })
 	}
-	row("pingpong cap=0 round trip", pingpong(size(200_000, 10_000)), "ns", "lower")
+	row("pingpong cap=0 round trip", pingpong(size(100_000, 2_000)), "ns", "lower")
 }
