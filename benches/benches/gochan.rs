@@ -675,14 +675,18 @@ fn main() {
                 || (),
                 |_| select_both_cb(cap, n),
             );
-            s.throughput(
-                &g,
-                "flume",
-                n as u64,
-                2,
-                || (),
-                |_| select_both_flume(cap, n),
-            );
+            // flume's `Selector` with send cases did not finish select_both
+            // at capacity 0 within 10 minutes here, so it runs only buffered.
+            if cap > 0 {
+                s.throughput(
+                    &g,
+                    "flume",
+                    n as u64,
+                    2,
+                    || (),
+                    |_| select_both_flume(cap, n),
+                );
+            }
         }
         if want("async") {
             async_benches(&mut s, cap, n);
