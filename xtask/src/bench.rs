@@ -109,19 +109,35 @@ pub fn render(rows: &[Row], header: &str) -> String {
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut quick = false;
     let mut go = false;
-    for a in args {
+    let mut only: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
             "--quick" => quick = true,
             "--go" => go = true,
+            "--only" => only.push(
+                it.next()
+                    .ok_or("--only needs a suite name, e.g. gomap")?
+                    .clone(),
+            ),
             other => {
                 return Err(format!(
-                    "unknown bench flag {other:?} (expected --quick, --go)"
+                    "unknown bench flag {other:?} (expected --quick, --go, --only SUITE)"
                 ))
             }
         }
     }
     let results = Path::new("target/bench-results");
-    let _ = std::fs::remove_dir_all(results);
+    // A full run starts from scratch; `--only` replaces just the named suites,
+    // so a report can be assembled from runs made at different times.
+    if only.is_empty() {
+        let _ = std::fs::remove_dir_all(results);
+    } else {
+        for suite in &only {
+            let _ = std::fs::remove_file(results.join(format!("{suite}.tsv")));
+            let _ = std::fs::remove_file(results.join(format!("go-{suite}.tsv")));
+        }
+    }
     std::fs::create_dir_all(results)
         .map_err(|e| format!("cannot create {}: {e}", results.display()))?;
     let abs = std::fs::canonicalize(results).map_err(|e| e.to_string())?;
@@ -130,22 +146,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut cmd = Cmd::new("cargo")
         .args(["bench", "-p", "gort-benches"])
         .env("GORT_BENCH_RESULTS", &abs);
+    for suite in &only {
+        cmd = cmd.args(["--bench", suite]);
+    }
     if quick {
         cmd = cmd.env("GORT_BENCH_QUICK", "1");
     }
     cmd.status()?;
-
-    let mut text = String::new();
-    let mut files: Vec<_> = std::fs::read_dir(results)
-        .map_err(|e| e.to_string())?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "tsv"))
-        .collect();
-    files.sort();
-    for f in files {
-        text.push_str(&std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?);
-    }
 
     let mut go_version = "not run (pass --go)".to_string();
     if go {
@@ -164,14 +171,34 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .collect();
         dirs.sort();
         for d in dirs {
+            let name = d
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if !only.is_empty() && !only.contains(&name) {
+                continue;
+            }
             let mut c = Cmd::new(&bin).args(["run", "."]).dir(&d.to_string_lossy());
             if quick {
                 c = c.env("GORT_BENCH_QUICK", "1");
             }
             eprintln!("$ {}", c.display());
-            text.push_str(&c.output()?);
-            text.push('\n');
+            let out = c.output()?;
+            std::fs::write(results.join(format!("go-{name}.tsv")), &out)
+                .map_err(|e| e.to_string())?;
         }
+    }
+
+    let mut text = String::new();
+    let mut files: Vec<_> = std::fs::read_dir(results)
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tsv"))
+        .collect();
+    files.sort();
+    for f in files {
+        text.push_str(&std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?);
     }
 
     let rows = parse_rows(&text)?;
