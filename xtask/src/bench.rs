@@ -196,7 +196,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "tsv"))
         .collect();
-    files.sort();
+    // Our suites first, the Go programs' rows (`go-<suite>.tsv`) after them:
+    // the first subject of each group is the one the ratios compare against.
+    files.sort_by_key(|p| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        (name.starts_with("go-"), name)
+    });
     for f in files {
         text.push_str(&std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?);
     }
