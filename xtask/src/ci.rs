@@ -279,6 +279,29 @@ pub fn run(args: &[String]) -> Result<(), String> {
         r.blocked("fuzz", "cargo-fuzz or nightly missing");
     }
 
+    // Each crate must build with the oldest Rust it declares.
+    let mut by_version: Vec<(String, Vec<String>)> = Vec::new();
+    for k in &crates {
+        let Some(v) = workspace::rust_version(k) else {
+            r.blocked(&format!("msrv {k}"), "no rust-version declared");
+            continue;
+        };
+        match by_version.iter_mut().find(|(have, _)| *have == v) {
+            Some((_, ks)) => ks.push(k.clone()),
+            None => by_version.push((v, vec![k.clone()])),
+        }
+    }
+    for (version, ks) in &by_version {
+        r.step(&format!("msrv {version} ({})", ks.join(", ")), || {
+            provision::toolchain(version)?;
+            let mut c = cargo([format!("+{version}").as_str(), "check", "--lib"]);
+            for k in ks {
+                c = c.args(["-p", k]);
+            }
+            c.env("CARGO_TARGET_DIR", "target/msrv").status()
+        });
+    }
+
     r.step("package", || {
         let mut c = cargo(["package", "--no-verify", "--allow-dirty"]);
         for k in &crates {

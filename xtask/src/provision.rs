@@ -147,3 +147,17 @@ pub fn go() -> Option<String> {
     let v = Cmd::new("go").args(["version"]).output().ok()?;
     v.contains("go1.19").then(|| "go".to_string())
 }
+
+/// A pinned toolchain such as `1.81` (for the MSRV checks).
+pub fn toolchain(version: &str) -> Result<(), String> {
+    let toolchains = Cmd::new("rustup").args(["toolchain", "list"]).output()?;
+    if toolchains
+        .lines()
+        .any(|l| l.starts_with(&format!("{version}-")) || l.starts_with(&format!("{version} ")))
+    {
+        return Ok(());
+    }
+    Cmd::new("rustup")
+        .args(["toolchain", "install", version, "--profile", "minimal"])
+        .status()
+}

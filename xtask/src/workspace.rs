@@ -74,3 +74,42 @@ pub fn fuzz_targets() -> Vec<String> {
     }
     names
 }
+
+/// The `rust-version` a crate declares: its own, or the workspace's when it
+/// inherits it (`rust-version.workspace = true`).
+pub fn rust_version(krate: &str) -> Option<String> {
+    fn field(text: &str) -> Option<String> {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| {
+                l.strip_prefix("rust-version")
+                    .map(str::trim)
+                    .and_then(|r| r.strip_prefix('='))
+            })
+            .map(|v| v.trim().trim_matches('"').to_string())
+    }
+    let own = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml")).ok()?;
+    if own
+        .lines()
+        .any(|l| l.trim() == "rust-version.workspace = true")
+    {
+        return field(&std::fs::read_to_string("Cargo.toml").ok()?);
+    }
+    field(&own)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_declared_and_inherited_rust_versions() {
+        std::env::set_current_dir(root()).unwrap();
+        assert_eq!(rust_version("gocore").as_deref(), Some("1.81"));
+        assert_eq!(rust_version("gochan").as_deref(), Some("1.86"));
+        assert!(crates().contains(&"gomap".to_string()));
+        assert!(fuzz_targets().contains(&"gocore_ops".to_string()));
+        assert_eq!(test_targets("gocore", "loom_"), ["loom_park"]);
+        assert!(has_feature("gocore", "portable-atomic-critical-section"));
+    }
+}
