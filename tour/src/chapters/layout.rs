@@ -108,8 +108,9 @@ pub fn run() {
 
     draw::section("A trailing struct{} is not free");
     draw::say("gc adds one byte after a zero-size last field so &s.a never points past the");
-    draw::say("object (Go issue 9401), then rounds up: 4 bytes become 8. First, it costs nothing:");
+    draw::say("object (Go issue 9401), then rounds up: 4 bytes become 8.");
     show(&prog, pkg, "zeroLast", Arch::Amd64);
+    draw::say("Put first, the same zero-size field costs nothing:");
     show(&prog, pkg, "zeroFirst", Arch::Amd64);
 
     draw::section("int64 is 4-aligned on 386");
