@@ -132,34 +132,7 @@ pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
             Some(t) => match t.kind {
                 Tok::Ident => {
                     let s = &src[t.start as usize..t.end as usize];
-                    !matches!(
-                        s,
-                        "break"
-                            | "case"
-                            | "chan"
-                            | "const"
-                            | "continue"
-                            | "default"
-                            | "defer"
-                            | "else"
-                            | "fallthrough"
-                            | "for"
-                            | "func"
-                            | "go"
-                            | "goto"
-                            | "if"
-                            | "import"
-                            | "interface"
-                            | "map"
-                            | "package"
-                            | "range"
-                            | "return"
-                            | "select"
-                            | "struct"
-                            | "switch"
-                            | "type"
-                            | "var"
-                    ) || matches!(s, "break" | "continue" | "fallthrough" | "return")
+                    !is_keyword(s) || matches!(s, "break" | "continue" | "fallthrough" | "return")
                 }
                 Tok::Int | Tok::Float | Tok::Imag | Tok::Char | Tok::Str => true,
                 Tok::Op => matches!(
@@ -458,6 +431,38 @@ fn scan_number(b: &[u8], i: &mut usize) -> Tok {
         }
     }
     kind
+}
+
+/// Go's 25 keywords.
+pub(crate) fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "break"
+            | "case"
+            | "chan"
+            | "const"
+            | "continue"
+            | "default"
+            | "defer"
+            | "else"
+            | "fallthrough"
+            | "for"
+            | "func"
+            | "go"
+            | "goto"
+            | "if"
+            | "import"
+            | "interface"
+            | "map"
+            | "package"
+            | "range"
+            | "return"
+            | "select"
+            | "struct"
+            | "switch"
+            | "type"
+            | "var"
+    )
 }
 
 #[cfg(test)]

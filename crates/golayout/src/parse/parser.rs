@@ -15,7 +15,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::ast::*;
-use super::lexer::{lex, Comment, ParseError, Tok, Token};
+use super::lexer::{is_keyword, lex, Comment, ParseError, Tok, Token};
 
 /// Deepest nesting of types/expressions accepted (gc itself has no limit, but
 /// real code never comes close).
@@ -1032,38 +1032,6 @@ impl<'s> Parser<'s> {
 
 fn vec_of<T>(x: T) -> Vec<T> {
     vec![x]
-}
-
-/// Go's 25 keywords.
-pub(crate) fn is_keyword(s: &str) -> bool {
-    matches!(
-        s,
-        "break"
-            | "case"
-            | "chan"
-            | "const"
-            | "continue"
-            | "default"
-            | "defer"
-            | "else"
-            | "fallthrough"
-            | "for"
-            | "func"
-            | "go"
-            | "goto"
-            | "if"
-            | "import"
-            | "interface"
-            | "map"
-            | "package"
-            | "range"
-            | "return"
-            | "select"
-            | "struct"
-            | "switch"
-            | "type"
-            | "var"
-    )
 }
 
 /// Collapses whitespace runs (and newlines) to single spaces.
