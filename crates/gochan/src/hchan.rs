@@ -509,17 +509,26 @@ impl<T> Hchan<T> {
 /// 2. The value transfer for `state` is done (I5).
 ///
 /// After this call `s` must not be touched (I6).
-pub(crate) unsafe fn complete<T>(s: &Sudog<T>, state: u8) -> Option<Waker> {
-    let sel = s.sel.get();
+///
+/// `s` is a raw pointer, not a reference: the moment the state is published
+/// the waiter may return and free its sudog, so no reference to the whole
+/// sudog may be live across the store (a `&Sudog` argument would be, for the
+/// entire call). The store itself goes through the atomic field alone, all of
+/// which is interior-mutable, as `Arc`'s final decrement does.
+pub(crate) unsafe fn complete<T>(s: *const Sudog<T>, state: u8) -> Option<Waker> {
+    // SAFETY: `s` is live until the store below (I6) and dequeued by us (1).
+    let sel = unsafe { (*s).sel.get() };
     let w = if sel.is_null() {
-        // SAFETY: the waker is only written under the lock (1).
-        unsafe { (*s.waker.get()).take() }
+        // SAFETY: the waker is only written under the lock (1); `s` is live.
+        unsafe { (*(*s).waker.get()).take() }
     } else {
         // SAFETY: `sel` outlives its linked sudogs; only the CAS winner (us, 1)
         // touches its waker after the select parked.
         unsafe { (*(*sel).waker.get()).take() }
     };
-    s.state.store(state, Ordering::Release);
+    // SAFETY: `s` is live up to and including this store (I6); afterwards it
+    // is not touched again.
+    unsafe { (*s).state.store(state, Ordering::Release) };
     w
 }
 
