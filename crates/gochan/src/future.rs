@@ -120,22 +120,10 @@ impl<T> Future for RecvFuture<'_, T> {
             return Poll::Pending;
         };
         if this.queued {
-            let state = this.sudog.load_state();
-            if state != WAITING {
-                return this.finish(state);
-            }
-            let g = c.lock();
-            let state = this.sudog.load_state();
-            if state != WAITING {
-                drop(g);
-                return this.finish(state);
-            }
-            // SAFETY: the waker slot is only touched under the lock, which we hold.
-            let slot = unsafe { &mut *this.sudog.waker.get() };
-            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *slot = Some(cx.waker().clone());
-            }
-            return Poll::Pending;
+            return match this.sudog.repoll(c, cx.waker()) {
+                Some(state) => this.finish(state),
+                None => Poll::Pending,
+            };
         }
         let mut g = c.lock();
         // SAFETY: `g` holds `c`'s lock.
@@ -225,22 +213,10 @@ impl<T> Future for SendFuture<'_, T> {
             return Poll::Pending;
         };
         if this.queued {
-            let state = this.sudog.load_state();
-            if state != WAITING {
-                return this.finish(state);
-            }
-            let g = c.lock();
-            let state = this.sudog.load_state();
-            if state != WAITING {
-                drop(g);
-                return this.finish(state);
-            }
-            // SAFETY: the waker slot is only touched under the lock.
-            let slot = unsafe { &mut *this.sudog.waker.get() };
-            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *slot = Some(cx.waker().clone());
-            }
-            return Poll::Pending;
+            return match this.sudog.repoll(c, cx.waker()) {
+                Some(state) => this.finish(state),
+                None => Poll::Pending,
+            };
         }
         let v = this
             .value

@@ -177,6 +177,29 @@ impl<T> Sudog<T> {
     pub(crate) fn is_linked(&self) -> bool {
         self.linked.get()
     }
+
+    /// Re-polls a sudog an async operation has already queued on `c`: returns
+    /// its final state once a counterpart has completed it, or `None` after
+    /// making sure the counterpart will wake `waker` (the task's latest).
+    pub(crate) fn repoll(&self, c: &Hchan<T>, waker: &Waker) -> Option<u8> {
+        let state = self.load_state();
+        if state != WAITING {
+            return Some(state);
+        }
+        let _g = c.lock();
+        // Re-check under the lock: a completer sets the state while holding it.
+        let state = self.load_state();
+        if state != WAITING {
+            return Some(state);
+        }
+        // SAFETY: the waker slot is only touched under the channel lock, which
+        // `_g` holds.
+        let slot = unsafe { &mut *self.waker.get() };
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+        None
+    }
 }
 
 /// A FIFO of parked sudogs: Go's `waitq`, a doubly linked list.
