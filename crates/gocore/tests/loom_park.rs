@@ -30,17 +30,17 @@ fn spin_lock_excludes() {
     });
 }
 
-#[test]
-fn thread_park_never_loses_an_unpark() {
-    loom::model(|| {
+/// The waiter parks on `P` until a flag another thread sets (then unparks)
+/// is visible, re-checking the flag around every park (park.rs I3).
+fn never_loses_an_unpark<P: Park + Send + Sync + 'static>(make: fn() -> P) {
+    loom::model(move || {
         let flag = Arc::new(AtomicUsize::new(0));
-        let park = Arc::new(ThreadPark::new());
+        let park = Arc::new(make());
         let (f2, p2) = (Arc::clone(&flag), Arc::clone(&park));
         let t = thread::spawn(move || {
             f2.store(1, Ordering::Release);
             p2.unpark();
         });
-        // Re-check the condition around every park (park.rs I3).
         while flag.load(Ordering::Acquire) == 0 {
             park.park();
         }
@@ -49,18 +49,11 @@ fn thread_park_never_loses_an_unpark() {
 }
 
 #[test]
+fn thread_park_never_loses_an_unpark() {
+    never_loses_an_unpark(ThreadPark::new);
+}
+
+#[test]
 fn spin_park_never_loses_an_unpark() {
-    loom::model(|| {
-        let flag = Arc::new(AtomicUsize::new(0));
-        let park = Arc::new(SpinPark::new());
-        let (f2, p2) = (Arc::clone(&flag), Arc::clone(&park));
-        let t = thread::spawn(move || {
-            f2.store(1, Ordering::Release);
-            p2.unpark();
-        });
-        while flag.load(Ordering::Acquire) == 0 {
-            park.park();
-        }
-        t.join().unwrap();
-    });
+    never_loses_an_unpark(SpinPark::new);
 }
