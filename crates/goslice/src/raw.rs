@@ -34,8 +34,9 @@
 //! - I3: `borrow` counts outstanding shared element borrows (`> 0`) or marks
 //!   one exclusive borrow (`EXCLUSIVE`). While any borrow is out, no slot is
 //!   replaced, moved out or dropped, and no shared borrow coexists with the
-//!   exclusive one: every writer checks `borrow == 0` first and panics
-//!   otherwise. This is what makes handing `&T` to user code (`Clone`,
+//!   exclusive one: every writer of an initialised slot checks `borrow == 0`
+//!   first and panics otherwise. Initialising the slot at `init` needs no
+//!   check: borrowed ranges lie below `init`, so no borrow can see it. This is what makes handing `&T` to user code (`Clone`,
 //!   `Debug`, closures) sound although other headers may write.
 //! - I4: handles are not `Send`/`Sync` (the counts are plain `Cell`s): the
 //!   whole structure is single-threaded, like an `Rc`.
@@ -260,12 +261,12 @@ impl<T> RawArray<T> {
     #[inline]
     pub(crate) fn put(&self, i: usize, v: T) {
         let inner = self.inner();
-        if inner.borrow.get() != 0 {
-            panic!("{BORROWED}");
-        }
         let init = inner.init.get();
-        if i == init && i < inner.cap {
-            // The common case (append past every written slot).
+        if i == init {
+            // The common case (append past every written slot). It needs no
+            // borrow check: a fresh slot is not part of any borrowed range
+            // (borrows cover slots below `init`, I3), and nothing is dropped.
+            assert!(i < inner.cap, "goslice: slot {i} beyond the capacity");
             // SAFETY: slot i == init < cap is inside the allocation and
             // uninitialised; writing it and then bumping `init` keeps I2.
             unsafe { self.slot(i).write(v) };
@@ -277,6 +278,7 @@ impl<T> RawArray<T> {
 
     #[track_caller]
     fn replace(&self, i: usize, v: T, init: usize) {
+        self.check_writable();
         assert!(
             i < init,
             "goslice: slot {i} beyond the written slots 0..{init}"

@@ -955,18 +955,31 @@ impl<T: Clone> Slice<T> {
             let a = self.array();
             a.put(self.off + self.len, v);
             self.len += 1;
-            return;
+        } else {
+            // As `Vec::push` does, the slow path gets the fields it changes
+            // and `len` by value, so `len` never escapes into a call and the
+            // compiler keeps it in a register across a loop of pushes.
+            // (Separate arguments: a `Room` passed whole would go by
+            // pointer, and `len` would escape with it.)
+            let len = self.len;
+            Self::push_grow(&mut self.arr, &mut self.off, &mut self.cap, len, v);
+            self.len = len + 1;
         }
-        self.push_grow(v);
     }
 
     #[cold]
     #[inline(never)]
     #[track_caller]
-    fn push_grow(&mut self, v: T) {
-        self.make_room(self.len + 1);
-        self.array().put(self.off + self.len, v);
-        self.len += 1;
+    fn push_grow(
+        arr: &mut Option<RawArray<T>>,
+        off: &mut usize,
+        cap: &mut usize,
+        len: usize,
+        v: T,
+    ) {
+        let mut room = Room { arr, off, cap };
+        room.make_room(len, len + 1);
+        room.array().put(*room.off + len, v);
     }
 
     /// Gives `self` (in place, as `s = append(s, ...)` does) a backing array
@@ -976,40 +989,13 @@ impl<T: Clone> Slice<T> {
     /// header.
     #[track_caller]
     fn make_room(&mut self, need: usize) {
-        debug_assert!(need > self.cap);
-        let new_cap = match self.new_cap(need) {
-            Ok(c) => c,
-            Err(e) => fail(&e),
-        };
-        let unique = matches!(&self.arr, Some(a) if a.refs() == 1);
-        if unique && self.off == 0 {
-            let len = self.len;
-            let Some(a) = self.arr.as_mut() else {
-                unreachable!()
-            };
-            a.realloc_unique(len, new_cap);
-            self.cap = new_cap;
-        } else if unique {
-            let old = self.arr.take().expect("unique implies an array");
-            let dst = RawArray::allocate(new_cap, old.zero(), "growslice: cap out of range");
-            let leftover = old.move_into_fresh(self.off, self.len, &dst);
-            // The header is consistent again before any user Drop runs.
-            self.arr = Some(dst);
-            self.off = 0;
-            self.cap = new_cap;
-            drop(leftover);
-        } else {
-            let zero = self.arr.as_ref().and_then(RawArray::zero);
-            let dst = RawArray::allocate(new_cap, zero, "growslice: cap out of range");
-            if let Some(a) = &self.arr {
-                if self.len > 0 {
-                    a.clone_into_fresh(self.off, self.len, &dst);
-                }
-            }
-            self.arr = Some(dst);
-            self.off = 0;
-            self.cap = new_cap;
+        let len = self.len;
+        Room {
+            arr: &mut self.arr,
+            off: &mut self.off,
+            cap: &mut self.cap,
         }
+        .make_room(len, need);
     }
 
     /// Appends clones of `vs` in place.
@@ -1093,12 +1079,7 @@ impl<T: Clone> Slice<T> {
 
     /// Go 1.19's capacity for growing this slice to `need` elements.
     fn new_cap(&self, need: usize) -> Result<usize, GrowError> {
-        let c = try_next_cap(Policy::default(), self.cap, need, size_of::<T>())?;
-        if RawArray::<T>::fits(c) {
-            Ok(c)
-        } else {
-            Err(GrowError)
-        }
+        grown_cap::<T>(self.cap, need)
     }
 
     #[cold]
@@ -1160,6 +1141,77 @@ impl<T: RefUnwindSafe> UnwindSafe for Slice<T> {}
 
 /// See the `UnwindSafe` impl.
 impl<T: RefUnwindSafe> RefUnwindSafe for Slice<T> {}
+
+/// Go 1.19's capacity for growing an array of `cap` elements of `T` to
+/// hold `need`, if such an array can be allocated.
+fn grown_cap<T>(cap: usize, need: usize) -> Result<usize, GrowError> {
+    let c = try_next_cap(Policy::default(), cap, need, size_of::<T>())?;
+    if RawArray::<T>::fits(c) {
+        Ok(c)
+    } else {
+        Err(GrowError)
+    }
+}
+
+/// The fields of a header that growing it changes; `len` stays behind (see
+/// [`Slice::push`]).
+struct Room<'a, T> {
+    arr: &'a mut Option<RawArray<T>>,
+    off: &'a mut usize,
+    cap: &'a mut usize,
+}
+
+impl<T: Clone> Room<'_, T> {
+    /// The array handle (`cap > 0`).
+    fn array(&self) -> &RawArray<T> {
+        match &*self.arr {
+            Some(a) => a,
+            None => unreachable!("S1: cap > 0 implies an array"),
+        }
+    }
+
+    /// Gives the header (in place, as `s = append(s, ...)` does) a backing
+    /// array with capacity for `need > cap` elements, of Go 1.19's size: a
+    /// new array with the `len` elements cloned if the old one is shared, or
+    /// the old one itself reallocated (or its elements moved) if this header
+    /// is its only one.
+    #[track_caller]
+    fn make_room(&mut self, len: usize, need: usize) {
+        debug_assert!(need > *self.cap);
+        let new_cap = match grown_cap::<T>(*self.cap, need) {
+            Ok(c) => c,
+            Err(e) => fail(&e),
+        };
+        let unique = matches!(&*self.arr, Some(a) if a.refs() == 1);
+        if unique && *self.off == 0 {
+            let Some(a) = self.arr.as_mut() else {
+                unreachable!()
+            };
+            a.realloc_unique(len, new_cap);
+            *self.cap = new_cap;
+        } else if unique {
+            let old = self.arr.take().expect("unique implies an array");
+            let dst = RawArray::allocate(new_cap, old.zero(), "growslice: cap out of range");
+            let leftover = old.move_into_fresh(*self.off, len, &dst);
+            // The header is consistent again before any user Drop runs.
+            *self.arr = Some(dst);
+            *self.off = 0;
+            *self.cap = new_cap;
+            drop(leftover);
+        } else {
+            let zero = self.arr.as_ref().and_then(RawArray::zero);
+            let dst = RawArray::allocate(new_cap, zero, "growslice: cap out of range");
+            if let Some(a) = &*self.arr {
+                if len > 0 {
+                    a.clone_into_fresh(*self.off, len, &dst);
+                }
+            }
+            *self.arr = Some(dst);
+            *self.off = 0;
+            *self.cap = new_cap;
+        }
+    }
+}
 
 impl<T> Default for Slice<T> {
     /// The nil slice.
