@@ -228,6 +228,19 @@ mod counting {
             p
         }
 
+        // Forwarded too (the default would be `alloc` plus a memset): a
+        // zeroed allocation from the system can be fresh zero pages that
+        // nobody touches until used, and the bench must see that cost, not
+        // the memset's.
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
+            let p = unsafe { System.alloc_zeroed(layout) };
+            if !p.is_null() {
+                ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+            }
+            p
+        }
+
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
             ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
             // SAFETY: forwarded as is; `ptr` came from `alloc` with `layout`.
