@@ -9,6 +9,8 @@
 //!  pollorder:  random permutation of the non-nil cases (Fisher–Yates, fastrandn)
 //!  lockorder:  pollorder heap-sorted by hchan address; equal channels adjacent
 //!
+//!  pass 0  (not in Go) try each case in pollorder under its own lock only,
+//!          skipping those the lock-free test shows blocked → first ready fires
 //!  pass 1  lock all (lockorder, each channel once) → try each case in pollorder
 //!          → first ready one fires → unlock all (reverse) → done
 //!          (nothing ready and `default` present → unlock, return "default")
@@ -69,6 +71,10 @@ pub unsafe trait Case<'a> {
     fn addr(&self) -> usize;
     /// Locks the channel.
     fn raw_lock(&self) -> SpinLockGuard<'a, ()>;
+    /// A lock-free hint: `true` if the operation certainly cannot proceed
+    /// now (Go's non-blocking fast-path test). May be stale; used only to
+    /// skip a case in pass 0.
+    fn would_block(&self) -> bool;
     /// Pass 1: try the operation. `Some(w)` if it fired (wake `w` after unlocking).
     ///
     /// # Safety
@@ -175,6 +181,10 @@ unsafe impl<'a, T> Case<'a> for RecvCase<'a, T> {
         addr_of(self.chan)
     }
 
+    fn would_block(&self) -> bool {
+        self.chan.map_or(true, Hchan::recv_would_block)
+    }
+
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
         self.chan.expect("nil channel is never locked").raw_lock()
     }
@@ -226,6 +236,10 @@ unsafe impl<'a, T> Case<'a> for RecvCase<'a, T> {
 unsafe impl<'a, T> Case<'a> for SendCase<'a, T> {
     fn addr(&self) -> usize {
         addr_of(self.chan)
+    }
+
+    fn would_block(&self) -> bool {
+        self.chan.map_or(true, Hchan::send_would_block)
     }
 
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
@@ -397,6 +411,33 @@ pub(crate) fn select_go<'a>(
     let pollorder = &pollorder[..norder];
     let lockorder = &lockorder[..norder];
 
+    // Pass 0 (not in Go): try the cases one at a time in `pollorder`, each
+    // under its own channel's lock only, skipping those the lock-free test
+    // shows blocked. A case found ready fires at that moment, which is a
+    // moment it was ready: the same choice pass 1 would make then, without
+    // taking every lock. Finding nothing proves nothing (the checks are at
+    // different moments), so pass 1 then looks again with all locks held,
+    // as Go does, before it answers `default` or parks.
+    if norder > 1 {
+        for &i in pollorder {
+            let case = &mut *cases[i as usize];
+            if case.would_block() {
+                continue;
+            }
+            let guard = case.raw_lock();
+            // SAFETY: this case's channel is locked, and `poll_locked`
+            // touches only that channel.
+            let fired = unsafe { case.poll_locked() };
+            drop(guard);
+            if let Some(w) = fired {
+                if let Some(w) = w {
+                    w.wake();
+                }
+                return Some(i as usize);
+            }
+        }
+    }
+
     let mut guards: Vec<SpinLockGuard<'a, ()>> = Vec::new();
     if norder > 1 {
         guards.reserve_exact(norder);
@@ -499,6 +540,9 @@ unsafe impl<'a, C: Case<'a>, F> Case<'a> for Handled<C, F> {
     }
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
         self.case.raw_lock()
+    }
+    fn would_block(&self) -> bool {
+        self.case.would_block()
     }
     unsafe fn poll_locked(&mut self) -> Option<Option<Waker>> {
         // SAFETY: forwarded contract.
