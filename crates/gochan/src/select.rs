@@ -182,7 +182,7 @@ unsafe impl<'a, T> Case<'a> for RecvCase<'a, T> {
     }
 
     fn would_block(&self) -> bool {
-        self.chan.map_or(true, Hchan::recv_would_block)
+        self.chan.is_none_or(Hchan::recv_would_block)
     }
 
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
@@ -239,7 +239,7 @@ unsafe impl<'a, T> Case<'a> for SendCase<'a, T> {
     }
 
     fn would_block(&self) -> bool {
-        self.chan.map_or(true, Hchan::send_would_block)
+        self.chan.is_none_or(Hchan::send_would_block)
     }
 
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
