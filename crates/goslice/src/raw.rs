@@ -36,8 +36,9 @@
 //!   replaced, moved out or dropped, and no shared borrow coexists with the
 //!   exclusive one: every writer of an initialised slot checks `borrow == 0`
 //!   first and panics otherwise. Initialising the slot at `init` needs no
-//!   check: borrowed ranges lie below `init`, so no borrow can see it. This is what makes handing `&T` to user code (`Clone`,
-//!   `Debug`, closures) sound although other headers may write.
+//!   check: borrowed ranges lie below `init`, so no borrow can see it. This
+//!   is what makes handing `&T` to user code (`Clone`, `Debug`, closures)
+//!   sound although other headers may write.
 //! - I4: handles are not `Send`/`Sync` (the counts are plain `Cell`s): the
 //!   whole structure is single-threaded, like an `Rc`.
 //! - I5: user code (`Clone`, `Drop`, `Default`) never runs while a slot is
@@ -97,6 +98,14 @@ struct Inner<T> {
 pub(crate) struct RawArray<T> {
     ptr: NonNull<Inner<T>>,
     _owns: PhantomData<T>,
+}
+
+/// A write past the array's last slot: a broken header invariant (cold, and
+/// without arguments, so the check costs one compare on the push path).
+#[cold]
+#[inline(never)]
+fn beyond_capacity() -> ! {
+    panic!("goslice: write past the backing array's capacity")
 }
 
 /// Panic message for a write while elements are borrowed (I3).
@@ -266,7 +275,9 @@ impl<T> RawArray<T> {
             // The common case (append past every written slot). It needs no
             // borrow check: a fresh slot is not part of any borrowed range
             // (borrows cover slots below `init`, I3), and nothing is dropped.
-            assert!(i < inner.cap, "goslice: slot {i} beyond the capacity");
+            if i >= inner.cap {
+                beyond_capacity();
+            }
             // SAFETY: slot i == init < cap is inside the allocation and
             // uninitialised; writing it and then bumping `init` keeps I2.
             unsafe { self.slot(i).write(v) };
@@ -636,6 +647,29 @@ mod tests {
         let a = RawArray::<u32>::allocate(4, None, "x");
         a.put(0, 1);
         a.with(0, 1, |_| a.put(0, 2));
+    }
+
+    #[test]
+    fn fresh_slot_write_while_borrowed_goes_ahead() {
+        let a = RawArray::<u32>::allocate(4, None, "x");
+        a.put(0, 1);
+        a.with(0, 1, |xs| {
+            a.put(1, 2); // slot 1 is past every borrowed element
+            assert_eq!(xs, [1]);
+        });
+        a.with_mut(0, 2, |xs| {
+            a.put(2, 3);
+            xs[0] = 9;
+        });
+        assert_eq!(a.with(0, 3, |s| s.to_vec()), [9, 2, 3]);
+    }
+
+    #[test]
+    #[should_panic(expected = "write past the backing array's capacity")]
+    fn write_past_capacity_panics() {
+        let a = RawArray::<u32>::allocate(1, None, "x");
+        a.put(0, 1);
+        a.put(1, 2);
     }
 
     #[test]

@@ -351,8 +351,10 @@ impl<T> Slice<T> {
 
     /// Runs `f` on the elements as a Rust slice `&[T]`.
     ///
-    /// While `f` runs, writes to the backing array through any header panic
-    /// (the references must stay valid); reads are fine.
+    /// While `f` runs, writes to the backing array's elements through any
+    /// header panic (the references must stay valid); reads are fine, and so
+    /// are appends into never-written slots past every element, which no
+    /// reference can point to.
     ///
     /// # Examples
     ///
@@ -371,8 +373,9 @@ impl<T> Slice<T> {
 
     /// Runs `f` on the elements as a mutable Rust slice `&mut [T]`.
     ///
-    /// While `f` runs, any other access to the backing array through any
-    /// header (read or write) panics.
+    /// While `f` runs, any other access to the backing array's elements
+    /// through any header (read or write) panics; only appends into
+    /// never-written slots past every element go ahead.
     ///
     /// # Panics
     ///
