@@ -667,7 +667,14 @@ fn main() {
         }
         if want("select") {
             let g = format!("select_rx cap={cap}");
-            s.throughput(&g, "gochan", n as u64, REPS, || (), |_| select_rx_go(cap, n));
+            s.throughput(
+                &g,
+                "gochan",
+                n as u64,
+                REPS,
+                || (),
+                |_| select_rx_go(cap, n),
+            );
             s.throughput(
                 &g,
                 "crossbeam-channel",
@@ -676,9 +683,23 @@ fn main() {
                 || (),
                 |_| select_rx_cb(cap, n),
             );
-            s.throughput(&g, "flume", n as u64, REPS, || (), |_| select_rx_flume(cap, n));
+            s.throughput(
+                &g,
+                "flume",
+                n as u64,
+                REPS,
+                || (),
+                |_| select_rx_flume(cap, n),
+            );
             let g = format!("select_both cap={cap}");
-            s.throughput(&g, "gochan", n as u64, REPS, || (), |_| select_both_go(cap, n));
+            s.throughput(
+                &g,
+                "gochan",
+                n as u64,
+                REPS,
+                || (),
+                |_| select_both_go(cap, n),
+            );
             s.throughput(
                 &g,
                 "crossbeam-channel",

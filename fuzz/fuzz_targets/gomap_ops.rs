@@ -67,8 +67,11 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Get(k) => assert_eq!(g.get(&k), s.get(&k)),
             Op::Entry(k) => {
                 let was = s.contains_key(&k);
-                *g.entry(k).or_insert(0) += 1;
-                *s.entry(k).or_insert(0) += 1;
+                // Wrapping: an earlier Insert may have stored u32::MAX.
+                let e = g.entry(k).or_insert(0);
+                *e = e.wrapping_add(1);
+                let e = s.entry(k).or_insert(0);
+                *e = e.wrapping_add(1);
                 if let Some(c) = cur.as_mut() {
                     if !was {
                         c.added.insert(k);
