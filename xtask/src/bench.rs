@@ -1,6 +1,8 @@
-//! `cargo xtask bench [--quick] [--go]`: run the benchmark binaries of
-//! `benches/`, optionally the Go programs of `benches/go/*/`, and write
-//! `target/bench-report.md`.
+//! `cargo xtask bench [--quick] [--go] [--only SUITE] [--runs N]`: run the
+//! benchmark binaries of `benches/`, optionally the Go programs of
+//! `benches/go/*/`, and write `target/bench-report.md`. With `--runs N` the
+//! whole set runs N times and the report gives each row's median: on a small
+//! shared machine one run's ratios can swing by 30% or more.
 //!
 //! Every row is `suite, group, subject, value, unit, higher|lower` (see
 //! `benches/src/lib.rs`). In each group the first subject recorded is ours;
@@ -105,11 +107,41 @@ pub fn render(rows: &[Row], header: &str) -> String {
     out
 }
 
+/// The median of each row over several runs, in the first run's order.
+pub fn median_rows(runs: &[Vec<Row>]) -> Vec<Row> {
+    let Some(first) = runs.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .map(|r| {
+            let mut vs: Vec<f64> = runs
+                .iter()
+                .flat_map(|run| {
+                    run.iter().filter(|x| {
+                        x.suite == r.suite && x.group == r.group && x.subject == r.subject
+                    })
+                })
+                .map(|x| x.value)
+                .collect();
+            vs.sort_by(f64::total_cmp);
+            let n = vs.len();
+            let value = if n % 2 == 1 {
+                vs[n / 2]
+            } else {
+                (vs[n / 2 - 1] + vs[n / 2]) / 2.0
+            };
+            Row { value, ..r.clone() }
+        })
+        .collect()
+}
+
 /// The `bench` task.
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut quick = false;
     let mut go = false;
     let mut only: Vec<String> = Vec::new();
+    let mut runs = 1usize;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -120,20 +152,68 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     .ok_or("--only needs a suite name, e.g. gomap")?
                     .clone(),
             ),
+            "--runs" => {
+                runs = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("--runs needs a positive count, e.g. --runs 3")?;
+            }
             other => {
                 return Err(format!(
-                    "unknown bench flag {other:?} (expected --quick, --go, --only SUITE)"
+                    "unknown bench flag {other:?} (expected --quick, --go, --only SUITE, --runs N)"
                 ))
             }
         }
     }
+    let mut go_version = "not run (pass --go)".to_string();
+    let mut all_runs = Vec::new();
+    for run in 1..=runs {
+        if runs > 1 {
+            eprintln!("xtask: bench run {run} of {runs}");
+        }
+        let (rows, version) = run_once(quick, go, &only)?;
+        go_version = version;
+        all_runs.push(rows);
+    }
+    let rows = median_rows(&all_runs);
+    let rustc = Cmd::new("rustc")
+        .args(["--version"])
+        .output()
+        .unwrap_or_default();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let header = format!(
+        "# gort benchmark report\n\nMode: {}{}. Machine: {cpus} CPUs. {}. Go: {go_version}.\n\
+         Ratios: ours divided by the peer for throughput, the peer divided by ours for time and bytes;\n\
+         above 1.00x ours is better.\n",
+        if quick { "quick" } else { "full" },
+        if runs > 1 {
+            format!(", each value the median of {runs} runs")
+        } else {
+            String::new()
+        },
+        rustc.trim()
+    );
+    let report = render(&rows, &header);
+    std::fs::write("target/bench-report.md", &report)
+        .map_err(|e| format!("target/bench-report.md: {e}"))?;
+    println!("{report}");
+    eprintln!("xtask: wrote target/bench-report.md ({} rows)", rows.len());
+    Ok(())
+}
+
+/// One run of the selected suites (and Go programs): their rows, and the Go
+/// version used.
+fn run_once(quick: bool, go: bool, only: &[String]) -> Result<(Vec<Row>, String), String> {
     let results = Path::new("target/bench-results");
     // A full run starts from scratch; `--only` replaces just the named suites,
     // so a report can be assembled from runs made at different times.
     if only.is_empty() {
         let _ = std::fs::remove_dir_all(results);
     } else {
-        for suite in &only {
+        for suite in only {
             let _ = std::fs::remove_file(results.join(format!("{suite}.tsv")));
             let _ = std::fs::remove_file(results.join(format!("go-{suite}.tsv")));
         }
@@ -146,7 +226,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut cmd = Cmd::new("cargo")
         .args(["bench", "-p", "gort-benches"])
         .env("GORT_BENCH_RESULTS", &abs);
-    for suite in &only {
+    for suite in only {
         cmd = cmd.args(["--bench", suite]);
     }
     if quick {
@@ -209,27 +289,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         text.push_str(&std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?);
     }
 
-    let rows = parse_rows(&text)?;
-    let rustc = Cmd::new("rustc")
-        .args(["--version"])
-        .output()
-        .unwrap_or_default();
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let header = format!(
-        "# gort benchmark report\n\nMode: {}. Machine: {cpus} CPUs. {}. Go: {go_version}.\n\
-         Ratios: ours divided by the peer for throughput, the peer divided by ours for time and bytes;\n\
-         above 1.00x ours is better.\n",
-        if quick { "quick" } else { "full" },
-        rustc.trim()
-    );
-    let report = render(&rows, &header);
-    std::fs::write("target/bench-report.md", &report)
-        .map_err(|e| format!("target/bench-report.md: {e}"))?;
-    println!("{report}");
-    eprintln!("xtask: wrote target/bench-report.md ({} rows)", rows.len());
-    Ok(())
+    Ok((parse_rows(&text)?, go_version))
 }
 
 #[cfg(test)]
@@ -254,6 +314,26 @@ mod tests {
             md.contains("| insert | gomap | 20.000 | Mops/s | (ours) |"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn median_rows_take_each_rows_median_in_first_run_order() {
+        let run = |a: f64, b: f64| {
+            parse_rows(&format!(
+                "m\tinsert\tgomap\t{a}\tMops/s\thigher\nm\tinsert\thashbrown\t{b}\tMops/s\thigher\n"
+            ))
+            .unwrap()
+        };
+        let rows = median_rows(&[run(10.0, 1.0), run(30.0, 3.0), run(20.0, 2.0)]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].subject.as_str(), rows[0].value), ("gomap", 20.0));
+        assert_eq!(
+            (rows[1].subject.as_str(), rows[1].value),
+            ("hashbrown", 2.0)
+        );
+        let even = median_rows(&[run(10.0, 1.0), run(20.0, 2.0)]);
+        assert_eq!(even[0].value, 15.0);
+        assert!(median_rows(&[]).is_empty());
     }
 
     #[test]

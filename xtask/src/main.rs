@@ -8,7 +8,7 @@
 //! | `ci` | the project's one test command: every check CI runs, with a summary table |
 //! | `tour [CHAPTER]` | the guided terminal tour (all chapters, or one) |
 //! | `fuzz [TARGET] [--secs N]` | run cargo-fuzz targets (all, or one) |
-//! | `bench [--quick] [--go] [--only SUITE]` | run benchmarks, write `target/bench-report.md` |
+//! | `bench [--quick] [--go] [--only SUITE] [--runs N]` | run benchmarks (N times: medians), write `target/bench-report.md` |
 //! | `miri [CRATE]` | the test suites under Miri |
 //! | `loom [CRATE]` | the loom models (`tests/loom_*.rs`) |
 
@@ -29,8 +29,9 @@ tasks:
                               i686 builds, Miri, loom, Go oracles, fuzz smoke, packaging)
   tour [CHAPTER|--list]       the guided tour of the crates at work
   fuzz [TARGET] [--secs N]    run fuzz targets (default: all, 20 s each)
-  bench [--quick] [--go] [--only SUITE]
-                              run benchmarks; report in target/bench-report.md
+  bench [--quick] [--go] [--only SUITE] [--runs N]
+                              run benchmarks (N times, reporting medians);
+                              report in target/bench-report.md
   miri [CRATE]                run crate tests under Miri
   loom [CRATE]                run loom models
 ";
