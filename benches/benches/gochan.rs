@@ -666,48 +666,24 @@ fn main() {
             run_flavor::<Std>(&mut s, cap, n);
         }
         if want("select") {
+            type Run = fn(usize, usize) -> usize;
             let g = format!("select_rx cap={cap}");
-            s.throughput(
-                &g,
-                "gochan",
-                n as u64,
-                REPS,
-                || (),
-                |_| select_rx_go(cap, n),
-            );
-            s.throughput(
-                &g,
-                "crossbeam-channel",
-                n as u64,
-                REPS,
-                || (),
-                |_| select_rx_cb(cap, n),
-            );
-            s.throughput(
-                &g,
-                "flume",
-                n as u64,
-                REPS,
-                || (),
-                |_| select_rx_flume(cap, n),
-            );
+            let rx: [(&str, Run); 3] = [
+                ("gochan", select_rx_go),
+                ("crossbeam-channel", select_rx_cb),
+                ("flume", select_rx_flume),
+            ];
+            for (subject, run) in rx {
+                s.throughput(&g, subject, n as u64, REPS, || (), |_| run(cap, n));
+            }
             let g = format!("select_both cap={cap}");
-            s.throughput(
-                &g,
-                "gochan",
-                n as u64,
-                REPS,
-                || (),
-                |_| select_both_go(cap, n),
-            );
-            s.throughput(
-                &g,
-                "crossbeam-channel",
-                n as u64,
-                REPS,
-                || (),
-                |_| select_both_cb(cap, n),
-            );
+            let both: [(&str, Run); 2] = [
+                ("gochan", select_both_go),
+                ("crossbeam-channel", select_both_cb),
+            ];
+            for (subject, run) in both {
+                s.throughput(&g, subject, n as u64, REPS, || (), |_| run(cap, n));
+            }
             // flume's `Selector` with send cases did not finish select_both
             // (capacities 0 and 1) within minutes here, so flume is left out
             // of this group; `select_both_flume` stays for manual runs.

@@ -982,7 +982,7 @@ impl<T: Clone> Slice<T> {
     ) {
         let mut room = Room { arr, off, cap };
         room.make_room(len, len + 1);
-        room.array().put(*room.off + len, v);
+        array_of(room.arr).put(*room.off + len, v);
     }
 
     /// Gives `self` (in place, as `s = append(s, ...)` does) a backing array
@@ -1074,15 +1074,7 @@ impl<T: Clone> Slice<T> {
     /// The array handle of a slice with `cap > 0`.
     #[inline]
     fn array(&self) -> &RawArray<T> {
-        match &self.arr {
-            Some(a) => a,
-            None => unreachable!("S1: cap > 0 implies an array"),
-        }
-    }
-
-    /// Go 1.19's capacity for growing this slice to `need` elements.
-    fn new_cap(&self, need: usize) -> Result<usize, GrowError> {
-        grown_cap::<T>(self.cap, need)
+        array_of(&self.arr)
     }
 
     #[cold]
@@ -1100,7 +1092,7 @@ impl<T: Clone> Slice<T> {
     #[track_caller]
     fn try_append_grow(&self, vs: impl Iterator<Item = T>, n: usize) -> Result<Self, GrowError> {
         let need = self.len.checked_add(n).ok_or(GrowError)?;
-        let new_cap = self.new_cap(need)?;
+        let new_cap = grown_cap::<T>(self.cap, need)?;
         let zero = self.arr.as_ref().and_then(RawArray::zero);
         let dst = RawArray::allocate(new_cap, zero, "growslice: cap out of range");
         if let Some(a) = &self.arr {
@@ -1145,6 +1137,15 @@ impl<T: RefUnwindSafe> UnwindSafe for Slice<T> {}
 /// See the `UnwindSafe` impl.
 impl<T: RefUnwindSafe> RefUnwindSafe for Slice<T> {}
 
+/// The array handle of a header with `cap > 0`.
+#[inline]
+fn array_of<T>(arr: &Option<RawArray<T>>) -> &RawArray<T> {
+    match arr {
+        Some(a) => a,
+        None => unreachable!("S1: cap > 0 implies an array"),
+    }
+}
+
 /// Go 1.19's capacity for growing an array of `cap` elements of `T` to
 /// hold `need`, if such an array can be allocated.
 fn grown_cap<T>(cap: usize, need: usize) -> Result<usize, GrowError> {
@@ -1165,14 +1166,6 @@ struct Room<'a, T> {
 }
 
 impl<T: Clone> Room<'_, T> {
-    /// The array handle (`cap > 0`).
-    fn array(&self) -> &RawArray<T> {
-        match &*self.arr {
-            Some(a) => a,
-            None => unreachable!("S1: cap > 0 implies an array"),
-        }
-    }
-
     /// Gives the header (in place, as `s = append(s, ...)` does) a backing
     /// array with capacity for `need > cap` elements, of Go 1.19's size: a
     /// new array with the `len` elements cloned if the old one is shared, or

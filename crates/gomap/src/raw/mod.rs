@@ -345,6 +345,9 @@ impl<K, V> RawMap<K, V> {
     /// overflow). `alloc_zeroed` lets the system allocator hand out fresh,
     /// lazily-zeroed pages for large arrays, so allocating even a 300 MB
     /// array costs microseconds; pages are touched as evacuation reaches them.
+    /// (A global allocator that does not implement `alloc_zeroed` falls back
+    /// to `alloc` plus a memset of the whole array: the growth-start insert
+    /// then pays for touching every page at once.)
     ///
     /// Go: `makeBucketArray`.
     #[cold]
