@@ -34,7 +34,8 @@
 //! # Go correspondence
 //!
 //! `selectgo` → [`select_go`]; `scase` → [`RecvCase`]/[`SendCase`];
-//! `pollorder`/`lockorder` (uint16 arrays) → the same; `sellock`/`selunlock`
+//! `pollorder`/`lockorder` (uint16 arrays) → the same (built by
+//! [`poll_order`] and [`lock_order`]); `sellock`/`selunlock`
 //! → [`lock_all`]; `reflect.Select` → [`Select`].
 //!
 //! # Divergences
@@ -329,11 +330,10 @@ fn unlock_all(guards: &mut Vec<SpinLockGuard<'_, ()>>) {
     }
 }
 
-/// Builds `pollorder` (uniform random permutation of the non-nil cases, Go's
-/// inside-out Fisher–Yates with `fastrandn`) and `lockorder` (heap sort of
-/// `pollorder` by channel address, as in Go). Returns the number of non-nil
-/// cases.
-fn orders(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &mut [u16], lockorder: &mut [u16]) -> usize {
+/// Builds `pollorder`: a uniform random permutation of the non-nil cases
+/// (Go's inside-out Fisher–Yates with `fastrandn`). Returns the number of
+/// non-nil cases.
+fn poll_order(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &mut [u16]) -> usize {
     let mut norder = 0usize;
     for (i, c) in cases.iter().enumerate() {
         if c.addr() == 0 {
@@ -344,8 +344,13 @@ fn orders(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &mut [u16], lockorder: 
         pollorder[j] = i as u16;
         norder += 1;
     }
-    let pollorder = &pollorder[..norder];
-    let lockorder = &mut lockorder[..norder];
+    norder
+}
+
+/// Builds `lockorder`: `pollorder` heap-sorted by channel address, as in Go
+/// (only a select that gets past pass 0 needs it).
+fn lock_order(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &[u16], lockorder: &mut [u16]) {
+    let norder = pollorder.len();
     let key = |o: u16| cases[o as usize].addr();
     // Heap sort, exactly Go's: first build a max-heap...
     for (i, &p) in pollorder.iter().enumerate() {
@@ -382,7 +387,6 @@ fn orders(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &mut [u16], lockorder: 
         lockorder[j] = o;
     }
     debug_assert!(lockorder.windows(2).all(|w| key(w[0]) <= key(w[1])));
-    norder
 }
 
 /// Go's `selectgo`. `wait == None` is a select with `default`: returns `None`
@@ -407,9 +411,8 @@ pub(crate) fn select_go<'a>(
         &mut heap
     };
     let (pollorder, lockorder) = buf.split_at_mut(n);
-    let norder = orders(cases, pollorder, lockorder);
+    let norder = poll_order(cases, pollorder);
     let pollorder = &pollorder[..norder];
-    let lockorder = &lockorder[..norder];
 
     // Pass 0 (not in Go): try the cases one at a time in `pollorder`, each
     // under its own channel's lock only, skipping those the lock-free test
@@ -438,6 +441,9 @@ pub(crate) fn select_go<'a>(
         }
     }
 
+    let lockorder = &mut lockorder[..norder];
+    lock_order(cases, pollorder, lockorder);
+    let lockorder = &*lockorder;
     let mut guards: Vec<SpinLockGuard<'a, ()>> = Vec::new();
     if norder > 1 {
         guards.reserve_exact(norder);
