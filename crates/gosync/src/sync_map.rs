@@ -15,6 +15,10 @@
 //! Both maps share their **entries**: an entry's atomic pointer `p` is the
 //! value, so a store through the read map is seen through dirty too.
 //!
+//! Beyond Go, an amended read map carries a Bloom filter of the keys that
+//! are only in dirty ([`dirty_keys`]), so a lookup of a key in neither map
+//! is answered without the lock.
+//!
 //! # Layout
 //!
 //! ```text
@@ -22,8 +26,9 @@
 //!  +------------------------------+      +---------------------------+
 //!  | read: AtomicPtr<ReadOnly> ---+----> | m: Arc<HashMap<K,          |
 //!  |                              |      |         Arc<Entry<V>>>>   |
-//!  | mu: Mutex<Locked>            |      | amended: bool             |
-//!  |   dirty: Option<HashMap<..>> |      +---------------------------+
+//!  | mu: Mutex<Locked>            |      | dirty_keys: Option<filter>|
+//!  |   dirty: Option<HashMap<..>> |      |   (Some = Go's amended)   |
+//!  |                              |      +---------------------------+
 //!  |   misses: usize              |
 //!  | domain: reclaim::Domain      |      Entry { p }: p = value pointer (Box)
 //!  +------------------------------+      | null (nil: deleted, still in dirty)
@@ -45,6 +50,10 @@
 //!   pointer can use it until its guard drops; an entry's last value is
 //!   freed when its last `Arc` goes, which is when no map (and hence no
 //!   registered reader) can reach it.
+//! - I5. Every key in dirty but not in read is in the filter of the current
+//!   (amended) read map, set before `mu` is released; so a key that is
+//!   neither in read nor in that filter is in no map, for any reader that
+//!   loaded the read map after the key's store returned.
 //!
 //! # Tuning
 //!
@@ -72,6 +81,14 @@
 //! - Go builds dirty by iterating read and inserting; we clone read's table
 //!   (no user `Hash` runs) and then drop expunged entries with `retain`, so a
 //!   panicking `Hash`/`Clone` cannot leave expunged keys without a dirty map.
+//! - Go's Load, LoadAndDelete, Delete, CompareAndSwap and CompareAndDelete
+//!   lock `mu` for every key missing from an amended read map, and count a
+//!   miss. Here a key the filter rules out (I5) is answered without the lock
+//!   and counts no miss: Go counts those misses so that promotion ends the
+//!   locking, and for such keys there is none to end. Keys the filter lets
+//!   through (dirty-only keys and false positives) lock and count as in Go.
+
+mod dirty_keys;
 
 use crate::reclaim::{Domain, Guard};
 use crate::Mutex;
@@ -80,6 +97,7 @@ use alloc::sync::Arc;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::ptr;
+use dirty_keys::DirtyKeys;
 use gocore::hash::DefaultHashBuilder;
 use hashbrown::HashMap;
 
@@ -282,7 +300,24 @@ impl<V> Drop for Entry<V> {
 /// Go: `readOnly`.
 struct ReadOnly<K, V, S> {
     m: Arc<Table<K, V, S>>,
-    amended: bool,
+    /// Go's `amended` (dirty has keys read lacks) is `is_some()`; the filter
+    /// holds those keys (I5).
+    dirty_keys: Option<DirtyKeys>,
+}
+
+impl<K, V, S> ReadOnly<K, V, S> {
+    /// Go: `read.amended`.
+    fn amended(&self) -> bool {
+        self.dirty_keys.is_some()
+    }
+
+    /// Whether a key with `hash`, absent from `m`, may be in dirty: false
+    /// when read is not amended or the key is not in the filter (I5).
+    fn may_be_in_dirty(&self, hash: impl FnOnce() -> u64) -> bool {
+        self.dirty_keys
+            .as_ref()
+            .is_some_and(|f| f.may_contain(hash()))
+    }
 }
 
 /// The part of the map behind `mu`.
@@ -386,7 +421,7 @@ impl<K, V, S: Clone> SyncMap<K, V, S> {
     pub fn with_hasher(hasher: S) -> Self {
         let read = Box::new(ReadOnly {
             m: Arc::new(HashMap::with_hasher(hasher.clone())),
-            amended: false,
+            dirty_keys: None,
         });
         SyncMap {
             read: AtomicPtr::new(Box::into_raw(read)),
@@ -501,7 +536,7 @@ where
         };
         self.publish(ReadOnly {
             m: Arc::new(d),
-            amended: false,
+            dirty_keys: None,
         });
         locked.misses = 0;
     }
@@ -545,6 +580,7 @@ where
     }
 
     /// Go: the "new key" branch shared by Store, LoadOrStore and Swap.
+    /// `read` is the current read map (loaded under `mu`).
     fn insert_new_locked(
         &self,
         locked: &mut Locked<K, V, S>,
@@ -552,14 +588,21 @@ where
         key: K,
         entry: Entry<V>,
     ) {
-        if !read.amended {
-            // We're adding the first new key to the dirty map. Make sure it
-            // is allocated and mark the read-only map as incomplete.
-            self.dirty_locked(locked, read);
-            self.publish(ReadOnly {
-                m: Arc::clone(&read.m),
-                amended: true,
-            });
+        // User `Hash` first: a panic here changes nothing.
+        let hash = self.hasher.hash_one(&key);
+        match &read.dirty_keys {
+            Some(dirty_keys) => dirty_keys.insert(hash),
+            None => {
+                // We're adding the first new key to the dirty map. Make sure it
+                // is allocated and mark the read-only map as incomplete.
+                self.dirty_locked(locked, read);
+                let dirty_keys = DirtyKeys::for_read_len(read.m.len());
+                dirty_keys.insert(hash);
+                self.publish(ReadOnly {
+                    m: Arc::clone(&read.m),
+                    dirty_keys: Some(dirty_keys),
+                });
+            }
         }
         let dirty = locked.dirty.as_mut().expect("I2: amended implies dirty");
         dirty.insert(key, Arc::new(entry));
@@ -733,7 +776,9 @@ where
         if let Some(e) = read.m.get(key) {
             return f(Some(e));
         }
-        if !read.amended {
+        // Go locks whenever read is amended; the filter answers for keys
+        // that are in no map (I5).
+        if !read.may_be_in_dirty(|| self.hasher.hash_one(key)) {
             return f(None);
         }
         let mut locked = self.mu.lock();
@@ -744,7 +789,7 @@ where
             drop(locked);
             return f(Some(e));
         }
-        if !read.amended {
+        if !read.amended() {
             return f(None);
         }
         let e = if remove_from_dirty {
@@ -846,8 +891,8 @@ where
         if let Some(e) = read.m.get(key) {
             return e.try_compare_and_swap(old, n);
         }
-        if !read.amended {
-            return Err(n); // no existing value for key
+        if !read.may_be_in_dirty(|| self.hasher.hash_one(key)) {
+            return Err(n); // no existing value for key (I5)
         }
         let mut locked = self.mu.lock();
         let read = self.read(g);
@@ -917,11 +962,11 @@ where
     pub fn range<F: FnMut(&K, &V) -> bool>(&self, mut f: F) {
         let g = self.domain.enter();
         let mut read = self.read(&g);
-        if read.amended {
+        if read.amended() {
             // m.Range is O(N) anyway: promote now so the call copies nothing.
             let mut locked = self.mu.lock();
             read = self.read(&g);
-            if read.amended {
+            if read.amended() {
                 self.promote_locked(&mut locked);
                 read = self.read(&g);
             }
@@ -958,7 +1003,7 @@ where
             read_len: read.m.len(),
             read_live: read.m.values().filter(|e| !e.load().is_null()).count(),
             dirty_len: locked.dirty.as_ref().map(HashMap::len),
-            amended: read.amended,
+            amended: read.amended(),
             misses: locked.misses,
         }
     }

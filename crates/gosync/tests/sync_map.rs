@@ -46,6 +46,50 @@ fn misses_promote_dirty_to_read() {
     assert_eq!(m.stats().misses, 0);
 }
 
+/// Beyond Go: a key in neither map is answered from the read map's filter of
+/// dirty-only keys, without the lock and without counting a miss; keys that
+/// are only in dirty still lock, count and promote as in Go.
+#[test]
+fn absent_keys_skip_the_lock_but_dirty_keys_still_promote() {
+    let m = SyncMap::new();
+    for i in 0..100 {
+        m.store(i, i);
+    }
+    m.range(|_, _| true); // promotes: read has 0..100, not amended
+    let dirty_only = 1000..1040;
+    for i in dirty_only.clone() {
+        m.store(i, i); // new keys: dirty rebuilt, read amended
+    }
+    assert_eq!(m.stats().dirty_len, Some(140));
+    let mut counted = 0;
+    for i in 2000..2500 {
+        assert_eq!(m.load(&i), None);
+        assert!(!m.delete(&i));
+        assert!(!m.compare_and_delete(&i, &i));
+        assert!(!m.compare_and_swap(&i, &i, i));
+        counted = m.stats().misses;
+    }
+    // Only the filter's false positives lock and count (four calls each).
+    assert!(
+        counted <= 40,
+        "{counted} misses from 2,000 absent-key calls"
+    );
+    assert!(m.stats().amended);
+    for i in dirty_only.clone() {
+        assert_eq!(m.load(&i), Some(i));
+    }
+    let s = m.stats();
+    assert!(s.misses >= 40 || !s.amended, "{s:?}");
+    // Enough dirty-key loads promote, as in Go.
+    while m.stats().amended {
+        for i in dirty_only.clone() {
+            assert_eq!(m.load(&i), Some(i));
+        }
+    }
+    let s = m.stats();
+    assert_eq!((s.read_len, s.dirty_len, s.misses), (140, None, 0));
+}
+
 #[test]
 fn deleted_read_entries_are_expunged_when_dirty_is_rebuilt() {
     let m = SyncMap::new();
