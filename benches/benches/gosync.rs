@@ -2,7 +2,8 @@
 //!
 //! Dimensions:
 //! - Mutex (gosync, std, parking_lot, spin): uncontended lock/unlock; 2, 4
-//!   and 8 threads × short (one increment) and long (~200 ns of work)
+//!   and 8 threads × short (one increment) and long (40 dependent
+//!   multiply-adds, about 40 ns here)
 //!   critical sections; fairness: Go's TestMutexFairness (a greedy thread
 //!   holds the lock 100 µs at a time in a loop, a polite thread locks every
 //!   100 µs), reporting the polite thread's longest wait.
@@ -459,10 +460,12 @@ fn main() {
     mutex_uncontended::<SpinMutex>(&mut s, n);
     for threads in [2, 4, 8] {
         for long in [false, true] {
+            // Runs of 20-50 ms: shorter ones (a few ms) were dominated by
+            // thread start-up and scheduling noise.
             let per = if long {
-                s.size(100_000, 10_000)
+                s.size(1_000_000, 10_000)
             } else {
-                s.size(500_000, 50_000)
+                s.size(5_000_000, 50_000)
             } / threads;
             mutex_contended::<GoMutex>(&mut s, threads, long, per);
             mutex_contended::<StdMutex>(&mut s, threads, long, per);
