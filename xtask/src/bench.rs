@@ -1,8 +1,10 @@
 //! `cargo xtask bench [--quick] [--go] [--only SUITE] [--runs N]`: run the
 //! benchmark binaries of `benches/`, optionally the Go programs of
 //! `benches/go/*/`, and write `target/bench-report.md`. With `--runs N` the
-//! whole set runs N times and the report gives each row's median: on a small
-//! shared machine one run's ratios can swing by 30% or more.
+//! whole set runs N times and the report gives each row's median value and
+//! the median of its N per-run ratios: on a small shared machine one run's
+//! ratios can swing by 30% or more, and a ratio of two medians can pair a
+//! fast run of one subject with a slow run of the other.
 //!
 //! Every row is `suite, group, subject, value, unit, higher|lower` (see
 //! `benches/src/lib.rs`). In each group the first subject recorded is ours;
@@ -24,6 +26,9 @@ pub struct Row {
     value: f64,
     unit: String,
     higher_is_better: bool,
+    /// Set by [`median_rows`]: the median over runs of this row's ratio to
+    /// the group's first row in the same run.
+    ratio: Option<f64>,
 }
 
 /// Parses rows, ignoring blank lines; reports the first malformed line.
@@ -60,6 +65,7 @@ pub fn parse_rows(text: &str) -> Result<Vec<Row>, String> {
             value,
             unit: unit.to_string(),
             higher_is_better,
+            ratio: None,
         });
     }
     Ok(rows)
@@ -89,12 +95,10 @@ pub fn render(rows: &[Row], header: &str) -> String {
             for r in &group {
                 let ratio = if std::ptr::eq(**r, *ours) {
                     "(ours)".to_string()
-                } else if r.value == 0.0 || ours.value == 0.0 {
-                    "n/a".to_string()
-                } else if ours.higher_is_better {
-                    format!("{:.2}x", ours.value / r.value)
+                } else if let Some(x) = r.ratio {
+                    format!("{x:.2}x")
                 } else {
-                    format!("{:.2}x", r.value / ours.value)
+                    ratio(ours, r).map_or("n/a".to_string(), |x| format!("{x:.2}x"))
                 };
                 let _ = writeln!(
                     out,
@@ -107,31 +111,54 @@ pub fn render(rows: &[Row], header: &str) -> String {
     out
 }
 
-/// The median of each row over several runs, in the first run's order.
+/// How much better `ours` is than `r` (above 1: ours is better), if both
+/// values are non-zero.
+fn ratio(ours: &Row, r: &Row) -> Option<f64> {
+    if r.value == 0.0 || ours.value == 0.0 {
+        None
+    } else if ours.higher_is_better {
+        Some(ours.value / r.value)
+    } else {
+        Some(r.value / ours.value)
+    }
+}
+
+/// The median of a non-empty list.
+fn median(mut vs: Vec<f64>) -> f64 {
+    vs.sort_by(f64::total_cmp);
+    let n = vs.len();
+    if n % 2 == 1 {
+        vs[n / 2]
+    } else {
+        (vs[n / 2 - 1] + vs[n / 2]) / 2.0
+    }
+}
+
+/// The median of each row over several runs, in the first run's order, with
+/// the median of its per-run ratios to the group's first row (paired: in each
+/// run the subjects of a group ran back to back).
 pub fn median_rows(runs: &[Vec<Row>]) -> Vec<Row> {
     let Some(first) = runs.first() else {
         return Vec::new();
     };
+    let same = |x: &Row, r: &Row| x.suite == r.suite && x.group == r.group;
     first
         .iter()
         .map(|r| {
-            let mut vs: Vec<f64> = runs
-                .iter()
-                .flat_map(|run| {
-                    run.iter().filter(|x| {
-                        x.suite == r.suite && x.group == r.group && x.subject == r.subject
-                    })
-                })
-                .map(|x| x.value)
-                .collect();
-            vs.sort_by(f64::total_cmp);
-            let n = vs.len();
-            let value = if n % 2 == 1 {
-                vs[n / 2]
-            } else {
-                (vs[n / 2 - 1] + vs[n / 2]) / 2.0
-            };
-            Row { value, ..r.clone() }
+            let mut values = Vec::new();
+            let mut ratios = Vec::new();
+            for run in runs {
+                let ours = run.iter().find(|x| same(x, r));
+                for x in run.iter().filter(|x| same(x, r) && x.subject == r.subject) {
+                    values.push(x.value);
+                    ratios.extend(ours.and_then(|o| ratio(o, x)));
+                }
+            }
+            Row {
+                value: median(values),
+                ratio: (!ratios.is_empty()).then(|| median(ratios)),
+                ..r.clone()
+            }
         })
         .collect()
 }
@@ -190,7 +217,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
          above 1.00x ours is better.\n",
         if quick { "quick" } else { "full" },
         if runs > 1 {
-            format!(", each value the median of {runs} runs")
+            format!(
+                ", each value the median of {runs} runs, each ratio the median of \
+                 the {runs} per-run ratios"
+            )
         } else {
             String::new()
         },
@@ -334,6 +364,35 @@ mod tests {
         let even = median_rows(&[run(10.0, 1.0), run(20.0, 2.0)]);
         assert_eq!(even[0].value, 15.0);
         assert!(median_rows(&[]).is_empty());
+    }
+
+    #[test]
+    fn ratios_are_paired_within_each_run() {
+        let run = |a: f64, b: f64| {
+            parse_rows(&format!(
+                "m\tlookup\tgomap\t{a}\tMops/s\thigher\nm\tlookup\thashbrown\t{b}\tMops/s\thigher\n\
+                 m\tlatency\tgomap\t{a}\tns\tlower\nm\tlatency\thashbrown\t{b}\tns\tlower\n"
+            ))
+            .unwrap()
+        };
+        // Per-run throughput ratios 0.5, 0.8, 0.9: median 0.8. The ratio of
+        // the medians (20 / 40 = 0.5) would pair different runs.
+        let rows = median_rows(&[run(10.0, 20.0), run(40.0, 50.0), run(20.0, 22.2)]);
+        assert_eq!(rows[1].value, 22.2);
+        assert_eq!(rows[1].ratio.map(|x| (x * 100.0).round()), Some(80.0));
+        // Lower is better: hashbrown / gomap per run, 2.0, 1.25, 1.11.
+        assert_eq!(rows[3].ratio.map(|x| (x * 100.0).round()), Some(125.0));
+        let report = render(&rows, "");
+        assert!(
+            report.contains("| lookup | hashbrown | 22.200 | Mops/s | 0.80x |"),
+            "{report}"
+        );
+        // Rows parsed from one run have no paired ratio: computed from values.
+        let single = render(&run(10.0, 20.0), "");
+        assert!(
+            single.contains("| lookup | hashbrown | 20.000 | Mops/s | 0.50x |"),
+            "{single}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! | `ci` | the project's one test command: every check CI runs, with a summary table |
 //! | `tour [CHAPTER]` | the guided terminal tour (all chapters, or one) |
 //! | `fuzz [TARGET] [--secs N]` | run cargo-fuzz targets (all, or one) |
-//! | `bench [--quick] [--go] [--only SUITE] [--runs N]` | run benchmarks (N times: medians), write `target/bench-report.md` |
+//! | `bench [--quick] [--go] [--only SUITE] [--runs N]` | run benchmarks (N times: median values and per-run ratios), write `target/bench-report.md` |
 //! | `miri [CRATE]` | the test suites under Miri |
 //! | `loom [CRATE]` | the loom models (`tests/loom_*.rs`) |
 
