@@ -14,12 +14,16 @@
 //! # Layout
 //!
 //! A power-of-two array of `usize` words (a *blocked* Bloom filter). A key's
-//! hash picks one word and two bits in it, so a check reads one word:
+//! hash, multiplied by an odd constant so that every input bit reaches the
+//! high bits (a user hasher may leave the high bits of small keys zero),
+//! picks one word and two bits in it, so a check reads one word:
 //!
 //! ```text
-//!  hash: [ .. word index (from bit 16) .. | bit b (6 bits) | bit a (6 bits) ]
+//!  h = hash * φ:  [ a: 6 bits | b: 6 bits | .. | word index from bit 32 | .. ]
 //!  words[i] & (1 << a | 1 << b) == both bits: "maybe in dirty"
 //! ```
+//!
+//! On 32-bit targets the words have 32 bits and `a`, `b` are taken mod 32.
 //!
 //! # Invariants
 //!
@@ -69,9 +73,10 @@ impl DirtyKeys {
 
     /// The word index and the two-bit mask of `hash`.
     fn place(&self, hash: u64) -> (usize, usize) {
-        let i = (hash >> 16) as usize & (self.words.len() - 1);
-        let a = hash as u32 % BITS;
-        let b = (hash >> 6) as u32 % BITS;
+        let h = hash.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let i = (h >> 32) as usize & (self.words.len() - 1);
+        let a = (h >> 58) as u32 % BITS;
+        let b = (h >> 52) as u32 % BITS;
         (i, (1 << a) | (1 << b))
     }
 
@@ -117,6 +122,24 @@ mod tests {
         let fp = (0..probes).filter(|_| f.may_contain(r.next_u64())).count();
         // Expected about (1 - e^(-2*500/32768))^2 ≈ 0.1%, more with blocking.
         assert!(fp * 100 < probes, "{fp} false positives in {probes}");
+    }
+
+    #[test]
+    fn small_integer_hashes_spread_over_the_words() {
+        // An identity hasher gives keys 0..n as hashes: they must not all
+        // land in one word.
+        let f = DirtyKeys::for_read_len(8192);
+        for k in 0..500u64 {
+            f.insert(k);
+        }
+        let used = f
+            .words
+            .iter()
+            .filter(|w| w.load(Ordering::Relaxed) != 0)
+            .count();
+        assert!(used > 300, "{used} of {} words used", f.words.len());
+        let fp = (10_000..20_000u64).filter(|&k| f.may_contain(k)).count();
+        assert!(fp < 200, "{fp} false positives in 10,000");
     }
 
     #[test]
