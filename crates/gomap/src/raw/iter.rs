@@ -55,7 +55,7 @@
 //!   needs a genuine full-hash collision.
 
 use super::bucket::BUCKET_CNT;
-use super::tophash::{is_evacuated, is_live, match_live};
+use super::tophash::{is_evacuated, is_live, match_live, BitMask};
 use super::{bucket_shift, RawMap, Slot};
 use core::ptr;
 
@@ -70,7 +70,7 @@ pub(crate) struct Hiter {
     /// 0 before the current bucket's mask is loaded, 1 after.
     i: usize,
     /// Live slots of the current bucket not yet yielded, rotated by `offset`.
-    mask: u64,
+    mask: BitMask,
     /// Entries not yet yielded.
     pub(crate) remaining: usize,
 }
@@ -97,7 +97,7 @@ impl Hiter {
             wrapped: false,
             bptr: ptr::null_mut(),
             i: 0,
-            mask: 0,
+            mask: BitMask::default(),
             remaining: m.len(),
         }
     }
@@ -161,16 +161,14 @@ impl Hiter {
                 self.i = 0;
             }
             if self.i == 0 {
-                // Entering a bucket: its live slots, rotated so that bit
-                // 8t+7 stands for slot (t + offset) & 7 — the order Go visits.
+                // Entering a bucket: its live slots, renumbered so that t
+                // stands for slot (t + offset) & 7 — the order Go visits.
                 // SAFETY: bptr is a chain bucket.
                 let live = match_live(unsafe { RawMap::<K, V>::tophash_word(self.bptr) });
-                self.mask = live.0.rotate_right(8 * self.offset as u32);
+                self.mask = live.rotate_slots(self.offset);
                 self.i = 1;
             }
-            if self.mask != 0 {
-                let t = self.mask.trailing_zeros() as usize / 8;
-                self.mask &= self.mask - 1;
+            if let Some(t) = self.mask.next() {
                 self.remaining -= 1;
                 let b = self.bptr;
                 return Some(Slot {

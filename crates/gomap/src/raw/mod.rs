@@ -100,7 +100,8 @@ use core::ptr;
 
 use bucket::{Bmap, BUCKET_CNT};
 use tophash::{
-    has_empty_rest, is_evacuated, is_live, match_byte, match_empty, word, EMPTY_ONE, EMPTY_REST,
+    has_empty_rest, is_evacuated, is_live, match_byte, match_empty, word, Top, EMPTY_ONE,
+    EMPTY_REST,
 };
 
 /// Numerator of the load factor 6.5.
@@ -630,7 +631,7 @@ impl<K, V> RawMap<K, V> {
         }
         // SAFETY: the array exists.
         let head = unsafe { self.chain_for(hash) };
-        let top = tophash::tophash(hash);
+        let top = Top::of(hash);
         let mut b = head;
         loop {
             // SAFETY: b is a bucket of a chain of this map.
@@ -701,7 +702,7 @@ impl<K, V> RawMap<K, V> {
         // SAFETY: the array exists; the index is masked. After growWork the
         // old bucket is evacuated, so the entry lives in the new chain (I3).
         let head = unsafe { Self::bucket_at(self.buckets, bucket) };
-        let top = tophash::tophash(hash);
+        let top = Top::of(hash);
         let mut empty = None;
         let mut b = head;
         loop {

@@ -1,0 +1,264 @@
+//! Tophash values and the matching of a bucket's eight tophash bytes.
+//!
+//! Every slot of a bucket has one tophash byte. Values below [`MIN_TOP_HASH`]
+//! describe the slot's state; a live entry stores the top byte of its hash,
+//! bumped up by `MIN_TOP_HASH` when it would collide with a state value.
+//!
+//! The eight bytes of a bucket are read as one little-endian `u64` (byte `i`
+//! in bits `8i..8i+8` on every target), so one lookup step compares all eight
+//! at once instead of byte by byte. Two implementations share one interface
+//! ([`match_byte`], [`match_empty`], [`match_live`] and the [`BitMask`] of
+//! slots they return); which one is built depends on the target:
+//!
+//! - `swar`: 64-bit ALU operations (SIMD within a register), on every
+//!   target without SSE2. A match is the high bit of its byte.
+//! - `sse2`: on x86 and x86-64, where SSE2 is in the baseline. The word sits
+//!   in the low half of a vector register; one byte compare and one
+//!   `movemask` give a bit per slot, a few instructions shorter on the lookup
+//!   path than the SWAR formula.
+//!
+//! A lookup compares against its tophash copied into all eight bytes
+//! ([`Top`]); a 2 KiB table maps each top byte straight to that word, so the
+//! per-lookup cost is a shift and a load.
+
+/// Slot empty, and every later slot of this bucket and of all its overflow
+/// buckets is empty too: a search can stop here.
+///
+/// Go: `emptyRest` (runtime/map.go).
+pub(crate) const EMPTY_REST: u8 = 0;
+/// Slot empty; later slots may be full.
+///
+/// Go: `emptyOne` (runtime/map.go).
+pub(crate) const EMPTY_ONE: u8 = 1;
+/// Entry valid, evacuated to the first half (same index) of the new table.
+///
+/// Go: `evacuatedX` (runtime/map.go).
+pub(crate) const EVACUATED_X: u8 = 2;
+/// Entry valid, evacuated to the second half (index + 2^oldB).
+///
+/// Go: `evacuatedY` (runtime/map.go).
+pub(crate) const EVACUATED_Y: u8 = 3;
+/// Slot was empty when its bucket was evacuated.
+///
+/// Go: `evacuatedEmpty` (runtime/map.go).
+pub(crate) const EVACUATED_EMPTY: u8 = 4;
+/// Smallest tophash of a live entry.
+///
+/// Go: `minTopHash` (runtime/map.go).
+pub(crate) const MIN_TOP_HASH: u8 = 5;
+
+/// The tophash of a hash in all eight bytes of a word: what a lookup
+/// compares each bucket's tophash word with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Top(u64);
+
+impl Top {
+    /// The [`tophash`] of `hash`, in every byte.
+    #[inline(always)]
+    pub(crate) fn of(hash: u64) -> Self {
+        Top(TOPHASH_SPLAT[(hash >> 56) as usize])
+    }
+
+    /// The tophash byte.
+    #[inline(always)]
+    pub(crate) fn byte(self) -> u8 {
+        self.0 as u8
+    }
+}
+
+/// The tophash of `hash`: its top byte, moved out of the state range.
+///
+/// Go: `tophash(hash)`. Go takes the top byte of a pointer-width hash; our
+/// hashes are `u64` on every target, so it is always bits 56..64.
+#[inline(always)]
+pub(crate) fn tophash(hash: u64) -> u8 {
+    Top::of(hash).byte()
+}
+
+/// For every top byte `t`, `tophash(t << 56)` in all eight bytes: one load
+/// instead of a compare, a fix-up and a multiply on the lookup path.
+static TOPHASH_SPLAT: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        let top = i as u8;
+        let th = if top < MIN_TOP_HASH {
+            top + MIN_TOP_HASH
+        } else {
+            top
+        };
+        t[i] = 0x0101_0101_0101_0101 * th as u64;
+        i += 1;
+    }
+    t
+};
+
+/// Whether a slot with this tophash is empty (`emptyRest` or `emptyOne`).
+///
+/// Go: `isEmpty(x)`.
+#[inline(always)]
+pub(crate) fn is_empty(top: u8) -> bool {
+    top <= EMPTY_ONE
+}
+
+/// Whether a slot holds a live entry.
+#[inline(always)]
+pub(crate) fn is_live(top: u8) -> bool {
+    top >= MIN_TOP_HASH
+}
+
+/// Whether a bucket whose first tophash is `top0` has been evacuated.
+///
+/// Go: `evacuated(b)`: `h > emptyOne && h < minTopHash`.
+#[inline(always)]
+pub(crate) fn is_evacuated(top0: u8) -> bool {
+    top0 > EMPTY_ONE && top0 < MIN_TOP_HASH
+}
+
+#[cfg(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    target_feature = "sse2"
+))]
+mod sse2;
+#[cfg(any(
+    test,
+    not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse2"
+    ))
+))]
+mod swar;
+
+#[cfg(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    target_feature = "sse2"
+))]
+pub(crate) use sse2::{match_byte, match_empty, match_live, BitMask};
+#[cfg(not(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    target_feature = "sse2"
+)))]
+pub(crate) use swar::{match_byte, match_empty, match_live, BitMask};
+
+impl Iterator for BitMask {
+    type Item = usize;
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        let i = self.lowest()?;
+        *self = self.without_lowest();
+        Some(i)
+    }
+}
+
+/// Whether the word holds an `emptyRest` byte: the chain ends in this bucket.
+///
+/// By invariant I2 (`raw/mod.rs`) an `emptyRest` slot is followed only by
+/// `emptyRest` slots, so the bucket holds one iff its *last* byte is one:
+/// a shift and a compare instead of a scan.
+#[inline(always)]
+pub(crate) fn has_empty_rest(word: u64) -> bool {
+    word >> 56 == EMPTY_REST as u64
+}
+
+/// Reads a bucket's tophash array as one word (byte `i` = bits `8i..8i+8`).
+#[inline(always)]
+pub(crate) fn word(bytes: [u8; 8]) -> u64 {
+    u64::from_le_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn slow_match(bytes: [u8; 8], f: impl Fn(u8) -> bool) -> Vec<usize> {
+        (0..8).filter(|&i| f(bytes[i])).collect()
+    }
+
+    /// The slots of a mask of either implementation, in order.
+    macro_rules! slots {
+        ($mask:expr) => {{
+            let mut m = $mask;
+            let mut v = Vec::new();
+            while let Some(i) = m.lowest() {
+                v.push(i);
+                m = m.without_lowest();
+            }
+            v
+        }};
+    }
+
+    #[test]
+    fn tophash_never_collides_with_states() {
+        for top in 0u64..=255 {
+            let t = Top::of(top << 56);
+            assert!(t.byte() >= MIN_TOP_HASH);
+            assert_eq!(t.0, u64::from_le_bytes([t.byte(); 8]));
+            if top >= 5 {
+                assert_eq!(t.byte() as u64, top);
+            } else {
+                assert_eq!(t.byte() as u64, top + 5);
+            }
+        }
+    }
+
+    /// Both implementations (the SSE2 one where it is built) against a
+    /// byte-by-byte model.
+    #[test]
+    fn matches_agree_with_bytewise_for_every_byte_value() {
+        let mut r = gocore::rand::FastRand::new(1);
+        let rounds = if cfg!(miri) { 20 } else { 20_000 };
+        for round in 0..rounds {
+            let mut bytes = r.next_u64().to_le_bytes();
+            // Bias towards the interesting small values.
+            for b in bytes.iter_mut() {
+                if r.below(2) == 0 {
+                    *b = r.below(8) as u8;
+                }
+            }
+            let hash = if round % 2 == 0 {
+                (bytes[r.below(8) as usize] as u64) << 56
+            } else {
+                r.next_u64()
+            };
+            let top = Top::of(hash);
+            let w = word(bytes);
+            let want = slow_match(bytes, |b| b == top.byte());
+            assert_eq!(slots!(match_byte(w, top)), want, "{bytes:?} {top:?}");
+            assert_eq!(slots!(swar::match_byte(w, top)), want, "{bytes:?} {top:?}");
+            let want = slow_match(bytes, is_empty);
+            assert_eq!(slots!(match_empty(w)), want, "{bytes:?}");
+            assert_eq!(slots!(swar::match_empty(w)), want, "{bytes:?}");
+            let want = slow_match(bytes, is_live);
+            assert_eq!(slots!(match_live(w)), want, "{bytes:?}");
+            assert_eq!(slots!(swar::match_live(w)), want, "{bytes:?}");
+            for by in 0..8 {
+                let want: Vec<usize> = (0..8).filter(|&i| is_live(bytes[(i + by) % 8])).collect();
+                assert_eq!(slots!(match_live(w).rotate_slots(by)), want);
+                assert_eq!(slots!(swar::match_live(w).rotate_slots(by)), want);
+            }
+            // I2 holds in real buckets: emptyRest only in a tail run.
+            let mut tail = bytes;
+            if let Some(p) = tail.iter().position(|&b| b == EMPTY_REST) {
+                tail[p..].fill(EMPTY_REST);
+            }
+            assert_eq!(has_empty_rest(word(tail)), tail.contains(&EMPTY_REST));
+        }
+    }
+
+    #[test]
+    fn bitmask_iterates_slots_in_order() {
+        let w = word([9, 0, 9, 1, 2, 9, 4, 9]);
+        assert_eq!(
+            match_byte(w, Top::of(9 << 56)).collect::<Vec<_>>(),
+            [0, 2, 5, 7]
+        );
+        assert_eq!(match_empty(w).lowest(), Some(1));
+        assert_eq!(match_live(w).collect::<Vec<_>>(), [0, 2, 5, 7]);
+        assert_eq!(
+            match_live(w).rotate_slots(3).collect::<Vec<_>>(),
+            [2, 4, 5, 7]
+        );
+        assert!(is_evacuated(EVACUATED_EMPTY) && !is_evacuated(EMPTY_ONE) && !is_evacuated(9));
+    }
+}

@@ -1,0 +1,91 @@
+//! Tophash matching with SSE2, on x86 and x86-64.
+//!
+//! The tophash word goes into the low 8 bytes of a 128-bit register; one
+//! byte-wise compare and `movemask` turn it into a bit per slot: bit `i`
+//! stands for slot `i`. The upper 8 bytes of the register are zero; their
+//! bits are masked off, since zero compares equal to zero and passes
+//! the `emptyRest` test.
+
+#[cfg(target_arch = "x86")]
+use core::arch::x86 as arch;
+#[cfg(target_arch = "x86_64")]
+use core::arch::x86_64 as arch;
+
+use super::{Top, EMPTY_ONE, MIN_TOP_HASH};
+
+/// The tophash word in the low half of a vector.
+#[inline(always)]
+fn load(word: u64) -> arch::__m128i {
+    // SAFETY: SSE2 is enabled for this target (the module's cfg).
+    unsafe { arch::_mm_set_epi64x(0, word as i64) }
+}
+
+/// One bit per byte of the low half of `v` whose high bit is set.
+#[inline(always)]
+fn movemask(v: arch::__m128i) -> BitMask {
+    // SAFETY: SSE2 is enabled for this target (the module's cfg).
+    BitMask(unsafe { arch::_mm_movemask_epi8(v) } as u32 & 0xff)
+}
+
+/// The slots of a tophash word equal to `top`.
+#[inline(always)]
+pub(crate) fn match_byte(word: u64, top: Top) -> BitMask {
+    // SAFETY: SSE2 is enabled for this target (the module's cfg).
+    movemask(unsafe { arch::_mm_cmpeq_epi8(load(word), load(top.0)) })
+}
+
+/// The empty slots (`emptyRest` or `emptyOne`) of a tophash word.
+#[inline(always)]
+pub(crate) fn match_empty(word: u64) -> BitMask {
+    let w = load(word);
+    // SAFETY: SSE2 is enabled for this target (the module's cfg).
+    unsafe {
+        // b <= EMPTY_ONE iff min(b, EMPTY_ONE) == b (unsigned).
+        let one = arch::_mm_set1_epi8(EMPTY_ONE as i8);
+        movemask(arch::_mm_cmpeq_epi8(arch::_mm_min_epu8(w, one), w))
+    }
+}
+
+/// The live slots (tophash >= `MIN_TOP_HASH`) of a tophash word.
+#[inline(always)]
+pub(crate) fn match_live(word: u64) -> BitMask {
+    let w = load(word);
+    // SAFETY: SSE2 is enabled for this target (the module's cfg).
+    unsafe {
+        // b >= MIN_TOP_HASH iff max(b, MIN_TOP_HASH) == b (unsigned).
+        let min = arch::_mm_set1_epi8(MIN_TOP_HASH as i8);
+        movemask(arch::_mm_cmpeq_epi8(arch::_mm_max_epu8(w, min), w))
+    }
+}
+
+/// A set of slot indexes: bit `i` for slot `i`, bits 8 and up clear.
+///
+/// A `u32`, not a `u8`: byte-register arithmetic costs extra merges on some
+/// x86 cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct BitMask(u32);
+
+impl BitMask {
+    /// The lowest slot in the set.
+    #[inline(always)]
+    pub(crate) fn lowest(self) -> Option<usize> {
+        if self.0 == 0 {
+            None
+        } else {
+            Some(self.0.trailing_zeros() as usize)
+        }
+    }
+
+    /// The set without its lowest slot.
+    #[inline(always)]
+    pub(crate) fn without_lowest(self) -> Self {
+        BitMask(self.0 & self.0.wrapping_sub(1))
+    }
+
+    /// The set with every slot `i` renumbered `(i - by) mod 8`.
+    #[inline(always)]
+    pub(crate) fn rotate_slots(self, by: usize) -> Self {
+        // An 8-bit rotation: the set twice side by side, shifted, cut to 8.
+        BitMask((self.0 | self.0 << 8) >> (by & 7) & 0xff)
+    }
+}

@@ -1,0 +1,75 @@
+//! Tophash matching with 64-bit ALU operations (SWAR: SIMD within a
+//! register), for every target.
+//!
+//! A match is reported as the high bit of its byte: bit `8i + 7` stands for
+//! slot `i`.
+
+use super::{Top, EMPTY_ONE, MIN_TOP_HASH};
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// A bitmask with bit `8i + 7` set for every byte `i` of `word` that is zero.
+///
+/// Exact (no false positives): `(x & 0x7f..) + 0x7f..` sets a byte's high bit
+/// iff its low seven bits are non-zero, without carrying into the next byte
+/// (0x7f + 0x7f = 0xfe); or-ing `x` adds bytes whose own high bit is set. A
+/// byte is zero iff the result's high bit is clear. For `x = 0x00_05`:
+/// byte 0 → 0x05 + 0x7f = 0x84 (high set: non-zero), byte 1 → 0x7f (clear: zero).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x) & HI
+}
+
+/// The slots of a tophash word equal to `top`.
+#[inline(always)]
+pub(crate) fn match_byte(word: u64, top: Top) -> BitMask {
+    BitMask(zero_bytes(word ^ top.0))
+}
+
+/// The empty slots (`emptyRest` or `emptyOne`) of a tophash word.
+#[inline(always)]
+pub(crate) fn match_empty(word: u64) -> BitMask {
+    const _: () = assert!(EMPTY_ONE == 1);
+    // A byte is 0 or 1 iff it is zero once its low bit is cleared.
+    BitMask(zero_bytes(word & !LO))
+}
+
+/// The live slots (tophash >= `MIN_TOP_HASH`) of a tophash word.
+#[inline(always)]
+pub(crate) fn match_live(word: u64) -> BitMask {
+    // Per byte `b`, `(b & 0x7f) + (0x80 - 5)` has its high bit set iff
+    // `b & 0x7f >= 5`; or-ing `b` adds the bytes at or above 0x80. No carries:
+    // 0x7f + 0x7b < 0x100.
+    let low = (word & LOW7).wrapping_add(LO.wrapping_mul(0x80 - MIN_TOP_HASH as u64));
+    BitMask((low | word) & HI)
+}
+
+/// A set of slot indexes: bit `8i + 7` for slot `i`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct BitMask(u64);
+
+impl BitMask {
+    /// The lowest slot in the set.
+    #[inline(always)]
+    pub(crate) fn lowest(self) -> Option<usize> {
+        if self.0 == 0 {
+            None
+        } else {
+            Some(self.0.trailing_zeros() as usize / 8)
+        }
+    }
+
+    /// The set without its lowest slot.
+    #[inline(always)]
+    pub(crate) fn without_lowest(self) -> Self {
+        BitMask(self.0 & self.0.wrapping_sub(1))
+    }
+
+    /// The set with every slot `i` renumbered `(i - by) mod 8`.
+    #[inline(always)]
+    pub(crate) fn rotate_slots(self, by: usize) -> Self {
+        BitMask(self.0.rotate_right(8 * by as u32))
+    }
+}
