@@ -100,7 +100,7 @@ use core::ptr;
 
 use bucket::{Bmap, BUCKET_CNT};
 use tophash::{
-    has_empty_rest, is_evacuated, is_live, match_byte, match_empty, word, Top, EMPTY_ONE,
+    has_empty_rest, is_evacuated, is_live, match_byte_at, match_empty, word, Top, EMPTY_ONE,
     EMPTY_REST,
 };
 
@@ -635,14 +635,16 @@ impl<K, V> RawMap<K, V> {
         let mut b = head;
         loop {
             // SAFETY: b is a bucket of a chain of this map.
-            let w = unsafe { Self::tophash_word(b) };
-            for i in match_byte(w, top) {
+            // SAFETY: b is a bucket of a chain of this map; its first 8
+            // bytes are its tophash array.
+            for i in unsafe { match_byte_at(b, top) } {
                 // SAFETY: tophash == top >= MIN_TOP_HASH: live (I1).
                 if eq(unsafe { &*Self::key_ptr(b, i) }) {
                     return Some(Slot { head, b, i });
                 }
             }
-            if has_empty_rest(w) {
+            // SAFETY: as above.
+            if has_empty_rest(unsafe { Self::tophash_word(b) }) {
                 return None; // I2: nothing further down the chain.
             }
             // SAFETY: b is a bucket.
@@ -713,7 +715,8 @@ impl<K, V> RawMap<K, V> {
                     empty = Some(Slot { head, b, i });
                 }
             }
-            for i in match_byte(w, top) {
+            // SAFETY: b is a bucket of the chain.
+            for i in unsafe { match_byte_at(b, top) } {
                 // SAFETY: live slot (I1).
                 if eq(unsafe { &*Self::key_ptr(b, i) }) {
                     return Found::Occupied(Slot { head, b, i });

@@ -7,7 +7,7 @@
 //! The eight bytes of a bucket are read as one little-endian `u64` (byte `i`
 //! in bits `8i..8i+8` on every target), so one lookup step compares all eight
 //! at once instead of byte by byte. Two implementations share one interface
-//! ([`match_byte`], [`match_empty`], [`match_live`] and the [`BitMask`] of
+//! ([`match_byte_at`], [`match_empty`], [`match_live`] and the [`BitMask`] of
 //! slots they return); which one is built depends on the target:
 //!
 //! - `swar`: 64-bit ALU operations (SIMD within a register), on every
@@ -133,12 +133,12 @@ mod swar;
     any(target_arch = "x86", target_arch = "x86_64"),
     target_feature = "sse2"
 ))]
-pub(crate) use sse2::{match_byte, match_empty, match_live, BitMask};
+pub(crate) use sse2::{match_byte_at, match_empty, match_live, BitMask};
 #[cfg(not(all(
     any(target_arch = "x86", target_arch = "x86_64"),
     target_feature = "sse2"
 )))]
-pub(crate) use swar::{match_byte, match_empty, match_live, BitMask};
+pub(crate) use swar::{match_byte_at, match_empty, match_live, BitMask};
 
 impl Iterator for BitMask {
     type Item = usize;
@@ -224,8 +224,15 @@ mod tests {
             let top = Top::of(hash);
             let w = word(bytes);
             let want = slow_match(bytes, |b| b == top.byte());
-            assert_eq!(slots!(match_byte(w, top)), want, "{bytes:?} {top:?}");
-            assert_eq!(slots!(swar::match_byte(w, top)), want, "{bytes:?} {top:?}");
+            // SAFETY: `bytes` is 8 readable bytes.
+            let (m, s) = unsafe {
+                (
+                    match_byte_at(bytes.as_ptr(), top),
+                    swar::match_byte_at(bytes.as_ptr(), top),
+                )
+            };
+            assert_eq!(slots!(m), want, "{bytes:?} {top:?}");
+            assert_eq!(slots!(s), want, "{bytes:?} {top:?}");
             let want = slow_match(bytes, is_empty);
             assert_eq!(slots!(match_empty(w)), want, "{bytes:?}");
             assert_eq!(slots!(swar::match_empty(w)), want, "{bytes:?}");
@@ -248,9 +255,11 @@ mod tests {
 
     #[test]
     fn bitmask_iterates_slots_in_order() {
-        let w = word([9, 0, 9, 1, 2, 9, 4, 9]);
+        let bytes = [9, 0, 9, 1, 2, 9, 4, 9];
+        let w = word(bytes);
         assert_eq!(
-            match_byte(w, Top::of(9 << 56)).collect::<Vec<_>>(),
+            // SAFETY: 8 readable bytes.
+            unsafe { match_byte_at(bytes.as_ptr(), Top::of(9 << 56)) }.collect::<Vec<_>>(),
             [0, 2, 5, 7]
         );
         assert_eq!(match_empty(w).lowest(), Some(1));

@@ -27,11 +27,25 @@ fn movemask(v: arch::__m128i) -> BitMask {
     BitMask(unsafe { arch::_mm_movemask_epi8(v) } as u32 & 0xff)
 }
 
-/// The slots of a tophash word equal to `top`.
+/// The slots of the tophash array at `p` equal to `top`.
+///
+/// The eight bytes are loaded straight into a vector register (no trip
+/// through a general-purpose register: this is the lookup's critical path),
+/// and `top` fills both halves of the other operand, so the zero upper half
+/// never matches and the mask needs no trimming.
+///
+/// # Safety
+///
+/// 1. `p` is valid for reading 8 bytes (any alignment).
 #[inline(always)]
-pub(crate) fn match_byte(word: u64, top: Top) -> BitMask {
-    // SAFETY: SSE2 is enabled for this target (the module's cfg).
-    movemask(unsafe { arch::_mm_cmpeq_epi8(load(word), load(top.0)) })
+pub(crate) unsafe fn match_byte_at(p: *const u8, top: Top) -> BitMask {
+    // SAFETY: SSE2 is enabled for this target (the module's cfg); 1 covers
+    // the 8-byte unaligned load.
+    unsafe {
+        let w = arch::_mm_loadl_epi64(p.cast());
+        let t = arch::_mm_set1_epi64x(top.0 as i64);
+        BitMask(arch::_mm_movemask_epi8(arch::_mm_cmpeq_epi8(w, t)) as u32)
+    }
 }
 
 /// The empty slots (`emptyRest` or `emptyOne`) of a tophash word.

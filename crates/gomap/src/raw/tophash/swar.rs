@@ -24,8 +24,22 @@ fn zero_bytes(x: u64) -> u64 {
 
 /// The slots of a tophash word equal to `top`.
 #[inline(always)]
-pub(crate) fn match_byte(word: u64, top: Top) -> BitMask {
+fn match_byte(word: u64, top: Top) -> BitMask {
     BitMask(zero_bytes(word ^ top.0))
+}
+
+/// The slots of the tophash array at `p` equal to `top`.
+///
+/// # Safety
+///
+/// 1. `p` is valid for reading 8 bytes (any alignment).
+#[inline(always)]
+pub(crate) unsafe fn match_byte_at(p: *const u8, top: Top) -> BitMask {
+    // SAFETY: 1.
+    match_byte(
+        super::word(unsafe { core::ptr::read_unaligned(p.cast::<[u8; 8]>()) }),
+        top,
+    )
 }
 
 /// The empty slots (`emptyRest` or `emptyOne`) of a tophash word.
