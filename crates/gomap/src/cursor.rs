@@ -17,7 +17,7 @@
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
-use crate::map::make_hash;
+use crate::map::rehash;
 use crate::raw::iter::CursorState;
 use crate::GoMap;
 
@@ -161,7 +161,7 @@ impl Cursor {
             return Err(CursorError::WrongMap);
         }
         let hb = &map.hash_builder;
-        Ok(self.state.next(&map.raw, |k| make_hash(hb, k)).map(|s| {
+        Ok(self.state.next(&map.raw, |k| rehash(hb, k)).map(|s| {
             // SAFETY: a live slot of `map`, borrowed shared for 'm.
             unsafe { map.raw.refs(s) }
         }))
@@ -195,7 +195,7 @@ impl Cursor {
             panic!("{}", CursorError::WrongMap);
         }
         let hb = &map.hash_builder;
-        let s = self.state.next(&map.raw, |k| make_hash(hb, k))?;
+        let s = self.state.next(&map.raw, |k| rehash(hb, k))?;
         // SAFETY: a live slot of `map`, borrowed exclusively for 'm.
         Some(unsafe { map.raw.refs_mut(s) })
     }

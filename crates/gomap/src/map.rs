@@ -64,6 +64,19 @@ pub(crate) fn make_hash<Q: Hash + ?Sized, S: BuildHasher>(s: &S, q: &Q) -> u64 {
     s.hash_one(q)
 }
 
+/// [`make_hash`] for the closures that re-hash stored keys (evacuation,
+/// removal's `growWork`, cursors). Same value; spelled out instead of
+/// `hash_one` because the optimizer then inlines the hasher into the
+/// evacuation loop, where it otherwise leaves a call (growing String inserts
+/// measured a few percent faster). Lookups keep `hash_one`, which measured
+/// better there.
+#[inline(always)]
+pub(crate) fn rehash<K: Hash, S: BuildHasher>(s: &S, k: &K) -> u64 {
+    let mut h = s.build_hasher();
+    k.hash(&mut h);
+    core::hash::Hasher::finish(&h)
+}
+
 impl<K, V> GoMap<K, V, DefaultHashBuilder> {
     /// Creates an empty map with B = 0 and no bucket array; the first insert
     /// allocates one bucket.
@@ -583,7 +596,7 @@ where
         let hb = &self.hash_builder;
         match self
             .raw
-            .find_for_insert(hash, |x| *x == k, |x| make_hash(hb, x))
+            .find_for_insert(hash, |x| *x == k, |x| rehash(hb, x))
         {
             Found::Occupied(s) => {
                 // SAFETY: live slot, exclusive borrow.
@@ -592,7 +605,7 @@ where
             }
             Found::Vacant(pos) => {
                 // SAFETY: pos is fresh and the key absent.
-                unsafe { self.raw.insert_new(hash, pos, k, v, |x| make_hash(hb, x)) };
+                unsafe { self.raw.insert_new(hash, pos, k, v, |x| rehash(hb, x)) };
                 None
             }
         }
@@ -642,7 +655,7 @@ where
         }
         let hash = self.hash(k);
         let hb = &self.hash_builder;
-        self.raw.prepare_remove(hash, |x| make_hash(hb, x));
+        self.raw.prepare_remove(hash, |x| rehash(hb, x));
         let s = self.raw.find(hash, |x| x.borrow() == k)?;
         // SAFETY: live slot found after the last mutation.
         Some(unsafe { self.raw.remove_at(s) })
@@ -665,7 +678,7 @@ where
         let hb = &self.hash_builder;
         match self
             .raw
-            .find_for_insert(hash, |x| *x == key, |x| make_hash(hb, x))
+            .find_for_insert(hash, |x| *x == key, |x| rehash(hb, x))
         {
             Found::Occupied(slot) => Entry::Occupied(OccupiedEntry {
                 raw: &mut self.raw,
@@ -743,9 +756,9 @@ where
             return Ok(());
         }
         let hb = &self.hash_builder;
-        self.raw.finish_growth(&|x: &K| make_hash(hb, x));
+        self.raw.finish_growth(&|x: &K| rehash(hb, x));
         self.raw
-            .rebuild(new_b, |x| make_hash(hb, x))
+            .rebuild(new_b, |x| rehash(hb, x))
             .map_err(TryReserveError::from)
     }
 }
