@@ -133,12 +133,45 @@ mod swar;
     any(target_arch = "x86", target_arch = "x86_64"),
     target_feature = "sse2"
 ))]
-pub(crate) use sse2::{match_byte_at, match_empty, match_live, BitMask};
+use sse2 as imp;
 #[cfg(not(all(
     any(target_arch = "x86", target_arch = "x86_64"),
     target_feature = "sse2"
 )))]
-pub(crate) use swar::{match_byte_at, match_empty, match_live, BitMask};
+use swar as imp;
+
+pub(crate) use imp::{match_byte_at, match_empty, match_live};
+
+/// A set of slot indexes, as the matchers return it. Each implementation
+/// puts slot `i` at one bit whose index shifted right by its `SLOT_SHIFT` is
+/// `i` (bit `8i + 7` for SWAR, bit `i` for SSE2), so the lowest slot is
+/// `trailing_zeros >> SLOT_SHIFT` in both. Masks of the two are never mixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct BitMask(u64);
+
+impl BitMask {
+    /// The lowest slot in the set.
+    #[inline(always)]
+    pub(crate) fn lowest(self) -> Option<usize> {
+        if self.0 == 0 {
+            None
+        } else {
+            Some((self.0.trailing_zeros() >> imp::SLOT_SHIFT) as usize)
+        }
+    }
+
+    /// The set without its lowest slot.
+    #[inline(always)]
+    pub(crate) fn without_lowest(self) -> Self {
+        BitMask(self.0 & self.0.wrapping_sub(1))
+    }
+
+    /// The set with every slot `i` renumbered `(i - by) mod 8`.
+    #[inline(always)]
+    pub(crate) fn rotate_slots(self, by: usize) -> Self {
+        BitMask(imp::rotate_slots(self.0, by))
+    }
+}
 
 impl Iterator for BitMask {
     type Item = usize;
@@ -175,17 +208,18 @@ mod tests {
         (0..8).filter(|&i| f(bytes[i])).collect()
     }
 
-    /// The slots of a mask of either implementation, in order.
-    macro_rules! slots {
-        ($mask:expr) => {{
-            let mut m = $mask;
-            let mut v = Vec::new();
-            while let Some(i) = m.lowest() {
-                v.push(i);
-                m = m.without_lowest();
-            }
-            v
-        }};
+    /// The slots of a mask of the built implementation, in order.
+    fn slots(m: BitMask) -> Vec<usize> {
+        m.collect()
+    }
+
+    /// The slots of a mask of the SWAR implementation (where it is not the
+    /// built one, the shared `BitMask` would decode it with the wrong shift).
+    fn swar_slots(m: BitMask) -> Vec<usize> {
+        (0..64)
+            .filter(|&b| m.0 >> b & 1 == 1)
+            .map(|b| (b >> swar::SLOT_SHIFT) as usize)
+            .collect()
     }
 
     #[test]
@@ -231,18 +265,19 @@ mod tests {
                     swar::match_byte_at(bytes.as_ptr(), top),
                 )
             };
-            assert_eq!(slots!(m), want, "{bytes:?} {top:?}");
-            assert_eq!(slots!(s), want, "{bytes:?} {top:?}");
+            assert_eq!(slots(m), want, "{bytes:?} {top:?}");
+            assert_eq!(swar_slots(s), want, "{bytes:?} {top:?}");
             let want = slow_match(bytes, is_empty);
-            assert_eq!(slots!(match_empty(w)), want, "{bytes:?}");
-            assert_eq!(slots!(swar::match_empty(w)), want, "{bytes:?}");
+            assert_eq!(slots(match_empty(w)), want, "{bytes:?}");
+            assert_eq!(swar_slots(swar::match_empty(w)), want, "{bytes:?}");
             let want = slow_match(bytes, is_live);
-            assert_eq!(slots!(match_live(w)), want, "{bytes:?}");
-            assert_eq!(slots!(swar::match_live(w)), want, "{bytes:?}");
+            assert_eq!(slots(match_live(w)), want, "{bytes:?}");
+            assert_eq!(swar_slots(swar::match_live(w)), want, "{bytes:?}");
             for by in 0..8 {
                 let want: Vec<usize> = (0..8).filter(|&i| is_live(bytes[(i + by) % 8])).collect();
-                assert_eq!(slots!(match_live(w).rotate_slots(by)), want);
-                assert_eq!(slots!(swar::match_live(w).rotate_slots(by)), want);
+                assert_eq!(slots(match_live(w).rotate_slots(by)), want);
+                let rotated = BitMask(swar::rotate_slots(swar::match_live(w).0, by));
+                assert_eq!(swar_slots(rotated), want);
             }
             // I2 holds in real buckets: emptyRest only in a tail run.
             let mut tail = bytes;

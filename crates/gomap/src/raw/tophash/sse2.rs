@@ -11,7 +11,7 @@ use core::arch::x86 as arch;
 #[cfg(target_arch = "x86_64")]
 use core::arch::x86_64 as arch;
 
-use super::{Top, EMPTY_ONE, MIN_TOP_HASH};
+use super::{BitMask, Top, EMPTY_ONE, MIN_TOP_HASH};
 
 /// The tophash word in the low half of a vector.
 #[inline(always)]
@@ -24,7 +24,7 @@ fn load(word: u64) -> arch::__m128i {
 #[inline(always)]
 fn movemask(v: arch::__m128i) -> BitMask {
     // SAFETY: SSE2 is enabled for this target (the module's cfg).
-    BitMask(unsafe { arch::_mm_movemask_epi8(v) } as u32 & 0xff)
+    BitMask(unsafe { arch::_mm_movemask_epi8(v) } as u64 & 0xff)
 }
 
 /// The slots of the tophash array at `p` equal to `top`.
@@ -44,7 +44,7 @@ pub(crate) unsafe fn match_byte_at(p: *const u8, top: Top) -> BitMask {
     unsafe {
         let w = arch::_mm_loadl_epi64(p.cast());
         let t = arch::_mm_set1_epi64x(top.0 as i64);
-        BitMask(arch::_mm_movemask_epi8(arch::_mm_cmpeq_epi8(w, t)) as u32)
+        BitMask(arch::_mm_movemask_epi8(arch::_mm_cmpeq_epi8(w, t)) as u64)
     }
 }
 
@@ -72,34 +72,12 @@ pub(crate) fn match_live(word: u64) -> BitMask {
     }
 }
 
-/// A set of slot indexes: bit `i` for slot `i`, bits 8 and up clear.
-///
-/// A `u32`, not a `u8`: byte-register arithmetic costs extra merges on some
-/// x86 cores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub(crate) struct BitMask(u32);
+/// Slot `i` of a mask is bit `i`.
+pub(crate) const SLOT_SHIFT: u32 = 0;
 
-impl BitMask {
-    /// The lowest slot in the set.
-    #[inline(always)]
-    pub(crate) fn lowest(self) -> Option<usize> {
-        if self.0 == 0 {
-            None
-        } else {
-            Some(self.0.trailing_zeros() as usize)
-        }
-    }
-
-    /// The set without its lowest slot.
-    #[inline(always)]
-    pub(crate) fn without_lowest(self) -> Self {
-        BitMask(self.0 & self.0.wrapping_sub(1))
-    }
-
-    /// The set with every slot `i` renumbered `(i - by) mod 8`.
-    #[inline(always)]
-    pub(crate) fn rotate_slots(self, by: usize) -> Self {
-        // An 8-bit rotation: the set twice side by side, shifted, cut to 8.
-        BitMask((self.0 | self.0 << 8) >> (by & 7) & 0xff)
-    }
+/// Renumbers slot `i` of `bits` as `(i - by) mod 8`: an 8-bit rotation
+/// (the mask twice side by side, shifted, cut to 8 bits).
+#[inline(always)]
+pub(crate) fn rotate_slots(bits: u64, by: usize) -> u64 {
+    (bits | bits << 8) >> (by & 7) & 0xff
 }

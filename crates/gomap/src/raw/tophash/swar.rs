@@ -4,7 +4,7 @@
 //! A match is reported as the high bit of its byte: bit `8i + 7` stands for
 //! slot `i`.
 
-use super::{Top, EMPTY_ONE, MIN_TOP_HASH};
+use super::{BitMask, Top, EMPTY_ONE, MIN_TOP_HASH};
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -60,30 +60,11 @@ pub(crate) fn match_live(word: u64) -> BitMask {
     BitMask((low | word) & HI)
 }
 
-/// A set of slot indexes: bit `8i + 7` for slot `i`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub(crate) struct BitMask(u64);
+/// Slot `i` of a mask is bit `8i + 7`, so `bit >> 3` is the slot.
+pub(crate) const SLOT_SHIFT: u32 = 3;
 
-impl BitMask {
-    /// The lowest slot in the set.
-    #[inline(always)]
-    pub(crate) fn lowest(self) -> Option<usize> {
-        if self.0 == 0 {
-            None
-        } else {
-            Some(self.0.trailing_zeros() as usize / 8)
-        }
-    }
-
-    /// The set without its lowest slot.
-    #[inline(always)]
-    pub(crate) fn without_lowest(self) -> Self {
-        BitMask(self.0 & self.0.wrapping_sub(1))
-    }
-
-    /// The set with every slot `i` renumbered `(i - by) mod 8`.
-    #[inline(always)]
-    pub(crate) fn rotate_slots(self, by: usize) -> Self {
-        BitMask(self.0.rotate_right(8 * by as u32))
-    }
+/// Renumbers slot `i` of `bits` as `(i - by) mod 8`: a rotation by whole bytes.
+#[inline(always)]
+pub(crate) fn rotate_slots(bits: u64, by: usize) -> u64 {
+    bits.rotate_right(8 * (by & 7) as u32)
 }
