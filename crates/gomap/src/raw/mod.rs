@@ -634,7 +634,6 @@ impl<K, V> RawMap<K, V> {
         let top = Top::of(hash);
         let mut b = head;
         loop {
-            // SAFETY: b is a bucket of a chain of this map.
             // SAFETY: b is a bucket of a chain of this map; its first 8
             // bytes are its tophash array.
             for i in unsafe { match_byte_at(b, top) } {
