@@ -148,8 +148,14 @@ impl Backoff {
 
 /// Yields the thread to the scheduler where there is one (Go: `osyield`);
 /// spins once without `std`.
+///
+/// # Examples
+///
+/// ```
+/// gocore::backoff::yield_now(); // returns once the scheduler runs us again
+/// ```
 #[inline]
-fn yield_now() {
+pub fn yield_now() {
     #[cfg(loom)]
     loom::thread::yield_now();
     #[cfg(all(feature = "std", not(loom)))]

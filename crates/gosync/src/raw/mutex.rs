@@ -84,7 +84,7 @@
 use crate::atomic::{AtomicI32, AtomicU32, Ordering};
 use crate::sema;
 use core::fmt;
-use gocore::backoff::{procyield, ACTIVE_SPIN, ACTIVE_SPIN_CNT};
+use gocore::backoff::{procyield, yield_now, ACTIVE_SPIN, ACTIVE_SPIN_CNT};
 
 /// The mutex is locked. Go: `mutexLocked` (sync/mutex.go).
 pub const MUTEX_LOCKED: i32 = 1;
@@ -234,14 +234,6 @@ fn may_yield(iter: u32) -> bool {
         false
     }
 }
-
-#[cfg(all(feature = "std", not(loom)))]
-fn yield_now() {
-    std::thread::yield_now();
-}
-
-#[cfg(not(all(feature = "std", not(loom))))]
-fn yield_now() {}
 
 /// Reports whether spinning may pay off. Go: `sync_runtime_canSpin`.
 #[inline]
