@@ -16,8 +16,11 @@
 //!  epoch: 0 or 1 (the current epoch C)
 //!  readers[2][STRIPES]   per-epoch reader counts, striped by thread and
 //!                        cache-padded so readers do not share a line
-//!  limbo[2]              lock-free stacks of retired objects
-//!  advancing             try-lock: one advancer at a time
+//!  retirement (its own cache line, so retiring never evicts `epoch`
+//!  from the readers' caches):
+//!    limbo[2]            lock-free stacks of retired objects
+//!    retired             count of retirements, paces advances
+//!    advancing           try-lock: one advancer at a time
 //! ```
 //!
 //! # Protocol and invariants
@@ -81,8 +84,15 @@ struct Node<G> {
 
 /// A reclamation domain for retired objects of type `G`.
 pub(crate) struct Domain<G> {
+    /// Read by every `enter`, written once per advance.
     epoch: AtomicUsize,
     readers: [[CachePadded<AtomicUsize>; STRIPES]; 2],
+    /// Written by every `retire`: on a line of its own, away from `epoch`.
+    retirement: CachePadded<Retirement<G>>,
+}
+
+/// The writer side of a [`Domain`].
+struct Retirement<G> {
     limbo: [AtomicPtr<Node<G>>; 2],
     retired: AtomicUsize,
     advancing: AtomicBool,
@@ -131,12 +141,14 @@ impl<G> Domain<G> {
             readers: core::array::from_fn(|_| {
                 core::array::from_fn(|_| CachePadded::new(AtomicUsize::new(0)))
             }),
-            limbo: [
-                AtomicPtr::new(ptr::null_mut()),
-                AtomicPtr::new(ptr::null_mut()),
-            ],
-            retired: AtomicUsize::new(0),
-            advancing: AtomicBool::new(false),
+            retirement: CachePadded::new(Retirement {
+                limbo: [
+                    AtomicPtr::new(ptr::null_mut()),
+                    AtomicPtr::new(ptr::null_mut()),
+                ],
+                retired: AtomicUsize::new(0),
+                advancing: AtomicBool::new(false),
+            }),
         }
     }
 
@@ -166,7 +178,7 @@ impl<G> Domain<G> {
             next: ptr::null_mut(),
         }));
         let e = self.epoch.load(Ordering::SeqCst);
-        let head = &self.limbo[e];
+        let head = &self.retirement.limbo[e];
         let mut cur = head.load(Ordering::Relaxed);
         loop {
             // SAFETY: `node` is ours until the CAS publishes it.
@@ -176,7 +188,9 @@ impl<G> Domain<G> {
                 Err(c) => cur = c,
             }
         }
-        if self.retired.fetch_add(1, Ordering::Relaxed) % ADVANCE_EVERY == ADVANCE_EVERY - 1 {
+        if self.retirement.retired.fetch_add(1, Ordering::Relaxed) % ADVANCE_EVERY
+            == ADVANCE_EVERY - 1
+        {
             self.try_advance();
         }
     }
@@ -184,10 +198,10 @@ impl<G> Domain<G> {
     /// Advance from the current epoch if the old one has no readers; frees
     /// the old epoch's garbage. Non-blocking.
     pub(crate) fn try_advance(&self) {
-        if self.advancing.swap(true, Ordering::Acquire) {
+        if self.retirement.advancing.swap(true, Ordering::Acquire) {
             return; // someone else is advancing
         }
-        let _unlock = gocore::scopeguard::guard(&self.advancing, |a| {
+        let _unlock = gocore::scopeguard::guard(&self.retirement.advancing, |a| {
             a.store(false, Ordering::Release);
         });
         let c = self.epoch.load(Ordering::SeqCst);
@@ -198,7 +212,7 @@ impl<G> Domain<G> {
         if busy {
             return;
         }
-        let list = self.limbo[old].swap(ptr::null_mut(), Ordering::AcqRel);
+        let list = self.retirement.limbo[old].swap(ptr::null_mut(), Ordering::AcqRel);
         self.epoch.store(old, Ordering::SeqCst);
         // SAFETY: I2 — nobody can reach the objects of `list` any more, and
         // the swap made this thread their only owner.
@@ -233,7 +247,7 @@ unsafe fn free_list<G>(mut list: *mut Node<G>) {
 
 impl<G> Drop for Domain<G> {
     fn drop(&mut self) {
-        for l in &self.limbo {
+        for l in &self.retirement.limbo {
             let list = l.swap(ptr::null_mut(), Ordering::Relaxed);
             // SAFETY: `&mut self`: no guard lives (I3); the lists are ours.
             unsafe { free_list(list) };

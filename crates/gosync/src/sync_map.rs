@@ -26,11 +26,11 @@
 //!  +------------------------------+      +---------------------------+
 //!  | read: AtomicPtr<ReadOnly> ---+----> | m: Arc<HashMap<K,          |
 //!  |                              |      |         Arc<Entry<V>>>>   |
-//!  | mu: Mutex<Locked>            |      | dirty_keys: Option<filter>|
-//!  |   dirty: Option<HashMap<..>> |      |   (Some = Go's amended)   |
-//!  |                              |      +---------------------------+
-//!  |   misses: usize              |
-//!  | domain: reclaim::Domain      |      Entry { p }: p = value pointer (Box)
+//!  | hasher, domain (epoch)       |      | dirty_keys: Option<filter>|
+//!  |..............................|      |   (Some = Go's amended)   |
+//!  | mu: Mutex<Locked>            |      +---------------------------+
+//!  |   dirty: Option<HashMap<..>> |
+//!  |   misses: usize              |      Entry { p }: p = value pointer (Box)
 //!  +------------------------------+      | null (nil: deleted, still in dirty)
 //!                                        | EXPUNGED sentinel (deleted and
 //!                                        |   absent from dirty)
@@ -59,6 +59,12 @@
 //!
 //! Promotion when `misses >= len(dirty)` (Go's rule): the cost of copying
 //! dirty is amortised over as many locked lookups as it has keys.
+//!
+//! What every load reads (`read`, `hasher`, the domain's `epoch`) shares no
+//! cache line with what writers write (`mu`, the domain's retirement
+//! lists): the dotted line above is a cache-line boundary. Without it,
+//! each locked operation and each retired value would cost every reading
+//! core a cache miss.
 //!
 //! # Go correspondence (Go 1.19 `src/sync/map.go`; Go 1.20 for Swap/CAS)
 //!
@@ -99,6 +105,7 @@ use core::hash::{BuildHasher, Hash};
 use core::ptr;
 use dirty_keys::DirtyKeys;
 use gocore::hash::DefaultHashBuilder;
+use gocore::CachePadded;
 use hashbrown::HashMap;
 
 #[cfg(loom)]
@@ -381,9 +388,11 @@ type MapGuard<'a, K, V, S> = Guard<'a, Garbage<K, V, S>>;
 #[doc(alias = "sync.Map")]
 pub struct SyncMap<K, V, S = DefaultHashBuilder> {
     read: AtomicPtr<ReadOnly<K, V, S>>,
-    mu: Mutex<Locked<K, V, S>>,
     hasher: S,
     domain: Domain<Garbage<K, V, S>>,
+    /// On its own cache line: every lock and miss writes it, and loads must
+    /// not lose `read` and `hasher` from their caches for that.
+    mu: CachePadded<Mutex<Locked<K, V, S>>>,
 }
 
 // SAFETY: keys and values are shared between threads (`&K`, `&V` handed out
@@ -425,10 +434,10 @@ impl<K, V, S: Clone> SyncMap<K, V, S> {
         });
         SyncMap {
             read: AtomicPtr::new(Box::into_raw(read)),
-            mu: Mutex::new(Locked {
+            mu: CachePadded::new(Mutex::new(Locked {
                 dirty: None,
                 misses: 0,
-            }),
+            })),
             hasher,
             domain: Domain::new(),
         }
