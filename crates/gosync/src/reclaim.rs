@@ -16,20 +16,26 @@
 //!  epoch: 0 or 1 (the current epoch C)
 //!  readers[2][STRIPES]   per-epoch reader counts, striped by thread and
 //!                        cache-padded so readers do not share a line
-//!  retirement (its own cache line, so retiring never evicts `epoch`
-//!  from the readers' caches):
-//!    limbo[2]            lock-free stacks of retired objects
-//!    retired             count of retirements, paces advances
-//!    advancing           try-lock: one advancer at a time
+//!  limbo[STRIPES]        per stripe, cache-padded (so retiring never
+//!                        evicts `epoch` from the readers' caches, nor
+//!                        another thread's stripe):
+//!    lists[2]            lock-free stacks of retired objects, per epoch
+//!    retired             retirements onto the stripe, pace advances
+//!  advancing             try-lock: one advancer at a time
 //! ```
 //!
 //! # Protocol and invariants
 //!
 //! - Enter: `e = epoch; readers[e][s] += 1; if epoch != e { undo; retry }`.
 //!   All pointer loads of the reader come after its increment (SeqCst).
-//! - Retire (after the object was unlinked): `e = epoch; push onto limbo[e]`.
+//! - Retire (after the object was unlinked): `e = epoch; push onto
+//!   limbo[s].lists[e]`. Below, `limbo[x]` means the union of the stripes'
+//!   `lists[x]`.
 //! - Advance from C (one advancer, non-blocking): if `sum(readers[1-C]) == 0`,
-//!   take all of `limbo[1-C]`, set `epoch = 1-C`, free what was taken.
+//!   take all of `limbo[1-C]` (stripe by stripe), set `epoch = 1-C`, free
+//!   what was taken. An object pushed onto a stripe already taken stays for a
+//!   later advance, which may free it as I2 allows: freeing later is always
+//!   safe.
 //!
 //! - I1. An object in `limbo[x]` was unlinked before the epoch last left `x`
 //!   or while it is `x`. Readers that could still hold it registered before
@@ -56,8 +62,9 @@
 //!
 //! - `STRIPES` = 8 counters per epoch, 64-byte padded (1 KiB per map): reads
 //!   from different threads touch different lines, so read-mostly loads
-//!   scale like a thread-local epoch pin.
-//! - An advance is tried every `ADVANCE_EVERY` = 32 retirements.
+//!   scale like a thread-local epoch pin. The limbo stacks are striped the
+//!   same way (512 bytes), so writers storing disjoint keys do not contend.
+//! - An advance is tried every `ADVANCE_EVERY` = 32 retirements per stripe.
 //!
 //! # Go correspondence
 //!
@@ -87,15 +94,18 @@ pub(crate) struct Domain<G> {
     /// Read by every `enter`, written once per advance.
     epoch: AtomicUsize,
     readers: [[CachePadded<AtomicUsize>; STRIPES]; 2],
-    /// Written by every `retire`: on a line of its own, away from `epoch`.
-    retirement: CachePadded<Retirement<G>>,
+    /// Written by `retire`, striped like `readers`: threads retiring at the
+    /// same time push onto different lines, none of them `epoch`'s.
+    limbo: [CachePadded<Limbo<G>>; STRIPES],
+    /// Try-lock for advancing: one advancer at a time.
+    advancing: CachePadded<AtomicBool>,
 }
 
-/// The writer side of a [`Domain`].
-struct Retirement<G> {
-    limbo: [AtomicPtr<Node<G>>; 2],
+/// One stripe of retired objects: a lock-free stack per epoch.
+struct Limbo<G> {
+    lists: [AtomicPtr<Node<G>>; 2],
+    /// Retirements onto this stripe, which pace the advances.
     retired: AtomicUsize,
-    advancing: AtomicBool,
 }
 
 // SAFETY: retired objects are dropped by whichever thread advances, so `G`
@@ -141,14 +151,16 @@ impl<G> Domain<G> {
             readers: core::array::from_fn(|_| {
                 core::array::from_fn(|_| CachePadded::new(AtomicUsize::new(0)))
             }),
-            retirement: CachePadded::new(Retirement {
-                limbo: [
-                    AtomicPtr::new(ptr::null_mut()),
-                    AtomicPtr::new(ptr::null_mut()),
-                ],
-                retired: AtomicUsize::new(0),
-                advancing: AtomicBool::new(false),
+            limbo: core::array::from_fn(|_| {
+                CachePadded::new(Limbo {
+                    lists: [
+                        AtomicPtr::new(ptr::null_mut()),
+                        AtomicPtr::new(ptr::null_mut()),
+                    ],
+                    retired: AtomicUsize::new(0),
+                })
             }),
+            advancing: CachePadded::new(AtomicBool::new(false)),
         }
     }
 
@@ -177,8 +189,9 @@ impl<G> Domain<G> {
             item,
             next: ptr::null_mut(),
         }));
+        let limbo = &self.limbo[stripe()];
         let e = self.epoch.load(Ordering::SeqCst);
-        let head = &self.retirement.limbo[e];
+        let head = &limbo.lists[e];
         let mut cur = head.load(Ordering::Relaxed);
         loop {
             // SAFETY: `node` is ours until the CAS publishes it.
@@ -188,9 +201,7 @@ impl<G> Domain<G> {
                 Err(c) => cur = c,
             }
         }
-        if self.retirement.retired.fetch_add(1, Ordering::Relaxed) % ADVANCE_EVERY
-            == ADVANCE_EVERY - 1
-        {
+        if limbo.retired.fetch_add(1, Ordering::Relaxed) % ADVANCE_EVERY == ADVANCE_EVERY - 1 {
             self.try_advance();
         }
     }
@@ -198,10 +209,10 @@ impl<G> Domain<G> {
     /// Advance from the current epoch if the old one has no readers; frees
     /// the old epoch's garbage. Non-blocking.
     pub(crate) fn try_advance(&self) {
-        if self.retirement.advancing.swap(true, Ordering::Acquire) {
+        if self.advancing.swap(true, Ordering::Acquire) {
             return; // someone else is advancing
         }
-        let _unlock = gocore::scopeguard::guard(&self.retirement.advancing, |a| {
+        let _unlock = gocore::scopeguard::guard(&*self.advancing, |a| {
             a.store(false, Ordering::Release);
         });
         let c = self.epoch.load(Ordering::SeqCst);
@@ -212,11 +223,16 @@ impl<G> Domain<G> {
         if busy {
             return;
         }
-        let list = self.retirement.limbo[old].swap(ptr::null_mut(), Ordering::AcqRel);
+        let mut items = Vec::new();
+        for limbo in &self.limbo {
+            let list = limbo.lists[old].swap(ptr::null_mut(), Ordering::AcqRel);
+            // SAFETY: the swap detached `list` and made this thread its owner.
+            unsafe { take_list(list, &mut items) };
+        }
         self.epoch.store(old, Ordering::SeqCst);
-        // SAFETY: I2 — nobody can reach the objects of `list` any more, and
-        // the swap made this thread their only owner.
-        unsafe { free_list(list) };
+        // I2: nobody can reach these objects any more. Dropping the `Vec`
+        // drops every item, even past a panicking `G::drop`.
+        drop(items);
     }
 
     /// Frees all garbage whose readers are gone: used by tests and by
@@ -228,30 +244,33 @@ impl<G> Domain<G> {
     }
 }
 
-/// Frees a detached list. Dropping continues past a panicking `G::drop`
-/// (the items are moved into a `Vec` first, whose drop finishes the rest).
+/// Moves the items of a detached list into `items`, freeing its nodes.
+/// The caller drops `items`: a `Vec`'s drop finishes dropping the rest
+/// past a panicking `G::drop`.
 ///
 /// # Safety
 ///
 /// 1. `list` is a detached stack of nodes made by `retire`, owned by the caller.
-unsafe fn free_list<G>(mut list: *mut Node<G>) {
-    let mut items = Vec::new();
+unsafe fn take_list<G>(mut list: *mut Node<G>, items: &mut Vec<G>) {
     while !list.is_null() {
         // SAFETY: precondition 1: each node is a live Box made by `retire`.
         let node = unsafe { Box::from_raw(list) };
         list = node.next;
         items.push(node.item);
     }
-    drop(items);
 }
 
 impl<G> Drop for Domain<G> {
     fn drop(&mut self) {
-        for l in &self.retirement.limbo {
-            let list = l.swap(ptr::null_mut(), Ordering::Relaxed);
-            // SAFETY: `&mut self`: no guard lives (I3); the lists are ours.
-            unsafe { free_list(list) };
+        let mut items = Vec::new();
+        for limbo in &self.limbo {
+            for list in &limbo.lists {
+                let list = list.swap(ptr::null_mut(), Ordering::Relaxed);
+                // SAFETY: `&mut self`: no guard lives (I3); the lists are ours.
+                unsafe { take_list(list, &mut items) };
+            }
         }
+        drop(items);
     }
 }
 
