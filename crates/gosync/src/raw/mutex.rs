@@ -310,26 +310,42 @@ impl RawMutex {
     /// ```
     #[inline]
     pub fn lock(&self) {
-        // Fast path: grab an unlocked mutex. Acquire pairs with the Release
-        // of the previous unlock.
-        if self
-            .state
-            .compare_exchange(0, MUTEX_LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            self.lock_slow();
+        // Fast path: grab a mutex that is neither locked nor starving. With
+        // no waiters this is Go's `CompareAndSwapInt32(&m.state, 0,
+        // mutexLocked)`; with waiters it is the first step `lockSlow` would
+        // take (`old | mutexLocked`, nothing else changes), done here so a
+        // contended relock costs one atomic read-modify-write, not a failed
+        // one plus a second. The `0` branch keeps the uncontended CAS free of
+        // a dependency on the load. Acquire pairs with the Release of the
+        // previous unlock.
+        let old = self.state.load(Ordering::Relaxed);
+        let grabbed = if old == 0 {
+            self.state
+                .compare_exchange(0, MUTEX_LOCKED, Ordering::Acquire, Ordering::Relaxed)
+        } else if old & (MUTEX_LOCKED | MUTEX_STARVING) == 0 {
+            self.state.compare_exchange(
+                old,
+                old | MUTEX_LOCKED,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            )
+        } else {
+            Err(old)
+        };
+        if let Err(cur) = grabbed {
+            self.lock_slow(cur);
         }
     }
 
-    /// Go: `lockSlow` (sync/mutex.go), step for step.
+    /// Go: `lockSlow` (sync/mutex.go), step for step, from the state `old`
+    /// the fast path last saw.
     #[cold]
-    fn lock_slow(&self) {
+    fn lock_slow(&self, mut old: i32) {
         let mut wait_start: u64 = 0;
         let mut slept = false;
         let mut starving = false;
         let mut awoke = false;
         let mut iter = 0u32;
-        let mut old = self.state.load(Ordering::Relaxed);
         loop {
             // Don't spin in starvation mode: ownership is handed off to
             // waiters, so we would not be able to acquire the mutex anyway.
