@@ -224,15 +224,28 @@ impl<G> Domain<G> {
             return;
         }
         let mut items = Vec::new();
-        for limbo in &self.limbo {
-            let list = limbo.lists[old].swap(ptr::null_mut(), Ordering::AcqRel);
-            // SAFETY: the swap detached `list` and made this thread its owner.
-            unsafe { take_list(list, &mut items) };
-        }
+        // SAFETY: I2: nobody can reach what was retired in `old`.
+        unsafe { self.take_epoch(old, &mut items) };
         self.epoch.store(old, Ordering::SeqCst);
         // I2: nobody can reach these objects any more. Dropping the `Vec`
         // drops every item, even past a panicking `G::drop`.
         drop(items);
+    }
+
+    /// Detaches every stripe's list of epoch `e` and moves its items into
+    /// `items`, for the caller to drop.
+    ///
+    /// # Safety
+    ///
+    /// 1. No reader can still reach an object retired in epoch `e` (I2, or
+    ///    `&mut` access to the domain: I3).
+    unsafe fn take_epoch(&self, e: usize, items: &mut Vec<G>) {
+        for limbo in &self.limbo {
+            let list = limbo.lists[e].swap(ptr::null_mut(), Ordering::AcqRel);
+            // SAFETY: the swap detached `list` and made this thread its
+            // owner; precondition 1 lets its items be dropped.
+            unsafe { take_list(list, items) };
+        }
     }
 
     /// Frees all garbage whose readers are gone: used by tests and by
@@ -263,12 +276,9 @@ unsafe fn take_list<G>(mut list: *mut Node<G>, items: &mut Vec<G>) {
 impl<G> Drop for Domain<G> {
     fn drop(&mut self) {
         let mut items = Vec::new();
-        for limbo in &self.limbo {
-            for list in &limbo.lists {
-                let list = list.swap(ptr::null_mut(), Ordering::Relaxed);
-                // SAFETY: `&mut self`: no guard lives (I3); the lists are ours.
-                unsafe { take_list(list, &mut items) };
-            }
+        for e in 0..2 {
+            // SAFETY: `&mut self`: no guard lives (I3).
+            unsafe { self.take_epoch(e, &mut items) };
         }
         drop(items);
     }
