@@ -92,7 +92,7 @@ mod grow;
 pub(crate) mod iter;
 pub(crate) mod tophash;
 
-use alloc::alloc::{alloc_zeroed, dealloc, handle_alloc_error};
+use alloc::alloc::{alloc, alloc_zeroed, dealloc, handle_alloc_error};
 use alloc::boxed::Box;
 use core::alloc::Layout;
 use core::marker::PhantomData;
@@ -116,6 +116,13 @@ pub(crate) const LOAD_FACTOR_DEN: usize = 2;
 ///
 /// Go: `sameSizeGrow` (runtime/map.go).
 pub(crate) const SAME_SIZE_GROW: u8 = 8;
+
+/// Bucket arrays up to this size are allocated uninitialised and get only
+/// their tophash words and overflow links written (16 bytes per bucket
+/// instead of a memset of the whole array). Larger ones come from
+/// `alloc_zeroed`, which the system allocators serve with fresh zero pages
+/// at no upfront cost (128 KiB is glibc's default `mmap` threshold).
+const SMALL_ARRAY_BYTES: usize = 128 * 1024;
 
 /// Whether `count` entries in 2^B buckets exceed the load factor.
 ///
@@ -342,9 +349,11 @@ impl<K, V> RawMap<K, V> {
     /// Allocates 2^b zeroed buckets plus, for b >= 4, 2^(b-4) pool buckets.
     /// Returns (base, total buckets, (pool start, pool end)).
     ///
-    /// Zeroed memory is an array of empty buckets (`EMPTY_REST` = 0, null
-    /// overflow). `alloc_zeroed` lets the system allocator hand out fresh,
-    /// lazily-zeroed pages for large arrays, so allocating even a 300 MB
+    /// A bucket is empty when its tophash word is zero (`EMPTY_REST` = 0)
+    /// and its overflow link null; its slots may stay uninitialised. Small
+    /// arrays ([`SMALL_ARRAY_BYTES`]) get just those two fields written.
+    /// Large ones come from `alloc_zeroed`, which lets the system allocator
+    /// hand out fresh, lazily-zeroed pages, so allocating even a 300 MB
     /// array costs microseconds; pages are touched as evacuation reaches them.
     /// (A global allocator that does not implement `alloc_zeroed` falls back
     /// to `alloc` plus a memset of the whole array: the growth-start insert
@@ -362,8 +371,24 @@ impl<K, V> RawMap<K, V> {
             n += bucket_shift(b - 4);
         }
         let layout = Self::array_layout(n)?;
-        // SAFETY: the layout has a non-zero size (n >= 1, SIZE >= 8 + ptr).
-        let p = unsafe { alloc_zeroed(layout) };
+        let p = if layout.size() <= SMALL_ARRAY_BYTES {
+            // SAFETY: the layout has a non-zero size (n >= 1, SIZE >= 8 + ptr).
+            let p = unsafe { alloc(layout) };
+            if !p.is_null() {
+                for i in 0..n {
+                    // SAFETY: bucket i < n of the new allocation.
+                    unsafe {
+                        let b = Self::bucket_at(p, i);
+                        ptr::write(b as *mut [u8; BUCKET_CNT], [EMPTY_REST; BUCKET_CNT]);
+                        Self::set_overflow(b, ptr::null_mut());
+                    }
+                }
+            }
+            p
+        } else {
+            // SAFETY: as above.
+            unsafe { alloc_zeroed(layout) }
+        };
         if p.is_null() {
             return Err(AllocFailure::Alloc(layout));
         }
