@@ -273,6 +273,9 @@ fn reserve_rebuilds_on_request() {
     m.reserve(10_000);
     assert!(m.capacity() >= 10_100);
     assert!(!m.stats().growing);
+    // The 100 entries are spread over the new buckets by their low hash
+    // bits, not piled into one chain.
+    assert_eq!(m.stats().noverflow, 0);
     for k in 0..100 {
         assert_eq!(m[&k], k);
     }

@@ -72,7 +72,7 @@ impl<K, V> RawMap<K, V> {
         self.old_cap = self.buckets_cap;
         self.buckets = base;
         self.buckets_cap = cap;
-        self.b += bigger;
+        self.set_b(self.b + bigger);
         self.nevacuate = 0;
         self.noverflow = 0;
         self.next_overflow = pool.0;

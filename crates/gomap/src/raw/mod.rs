@@ -208,12 +208,15 @@ pub(crate) struct RawMap<K, V> {
     count: usize,
     /// Go: `flags` (only `SAME_SIZE_GROW` is used).
     flags: u8,
-    /// log2 of the bucket count. Go: `B`.
+    /// log2 of the bucket count. Go: `B`. Set only through `set_b`.
     b: u8,
     /// Approximate number of overflow buckets. Go: `noverflow`.
     noverflow: u16,
     /// Progress counter for evacuation. Go: `nevacuate`.
     nevacuate: usize,
+    /// `2^B - 1`, kept beside `b` so that a lookup masks its hash with one
+    /// load instead of recomputing it from `b`.
+    bucket_mask: usize,
     /// Array of 2^B buckets (and the pool), null while B = 0 and nothing
     /// was inserted yet. Go: `buckets`.
     buckets: *mut u8,
@@ -250,6 +253,7 @@ impl<K, V> RawMap<K, V> {
             b: 0,
             noverflow: 0,
             nevacuate: 0,
+            bucket_mask: 0,
             buckets: ptr::null_mut(),
             buckets_cap: 0,
             oldbuckets: ptr::null_mut(),
@@ -271,7 +275,7 @@ impl<K, V> RawMap<K, V> {
             _ => 0,
         };
         let mut m = Self::new();
-        m.b = b_for_hint(hint);
+        m.set_b(b_for_hint(hint));
         if m.b != 0 {
             let (base, cap, pool) = Self::make_bucket_array(m.b)?;
             m.buckets = base;
@@ -292,6 +296,11 @@ impl<K, V> RawMap<K, V> {
     /// log2 of the bucket count.
     pub(crate) fn b(&self) -> u8 {
         self.b
+    }
+    /// Sets B and the bucket mask that goes with it.
+    fn set_b(&mut self, b: u8) {
+        self.b = b;
+        self.bucket_mask = bucket_shift(b) - 1;
     }
     /// Go: `noverflow`.
     pub(crate) fn noverflow(&self) -> u16 {
@@ -618,22 +627,33 @@ impl<K, V> RawMap<K, V> {
     /// 1. `self.buckets` is non-null.
     #[inline(always)]
     unsafe fn chain_for(&self, hash: u64) -> *mut u8 {
-        let m = bucket_shift(self.b) - 1;
+        let m = self.bucket_mask;
+        debug_assert_eq!(m, bucket_shift(self.b) - 1);
         // SAFETY: 1; the index is masked to the array.
         let b = unsafe { Self::bucket_at(self.buckets, hash as usize & m) };
         if self.growing() {
-            let o = hash as usize & self.oldbucketmask();
-            // Below `nevacuate` every old bucket is evacuated (I5).
-            if o >= self.nevacuate {
-                // SAFETY: growing, so oldbuckets has noldbuckets() > o buckets.
-                let old = unsafe { Self::bucket_at(self.oldbuckets, o) };
-                // SAFETY: old is a bucket.
-                if !is_evacuated(unsafe { Self::top(old, 0) }) {
-                    return old;
-                }
-            }
+            return self.chain_for_while_growing(hash, b);
         }
         b
+    }
+
+    /// [`Self::chain_for`] while growing: the old bucket, unless evacuated.
+    /// Out of line, so that lookups in a map that is not growing (nearly
+    /// all of them) keep their registers for the search.
+    #[cold]
+    #[inline(never)]
+    fn chain_for_while_growing(&self, hash: u64, new: *mut u8) -> *mut u8 {
+        let o = hash as usize & self.oldbucketmask();
+        // Below `nevacuate` every old bucket is evacuated (I5).
+        if o >= self.nevacuate {
+            // SAFETY: growing, so oldbuckets has noldbuckets() > o buckets.
+            let old = unsafe { Self::bucket_at(self.oldbuckets, o) };
+            // SAFETY: old is a bucket.
+            if !is_evacuated(unsafe { Self::top(old, 0) }) {
+                return old;
+            }
+        }
+        new
     }
 
     /// Finds the slot of the key with `hash` for which `eq` holds.
@@ -687,7 +707,26 @@ impl<K, V> RawMap<K, V> {
     #[inline(always)]
     pub(crate) unsafe fn refs(&self, s: Slot) -> (&K, &V) {
         // SAFETY: 1.
-        unsafe { (&*Self::key_ptr(s.b, s.i), &*Self::elem_ptr(s.b, s.i)) }
+        let (k, v) = unsafe { Self::slot_ptrs(s) };
+        // SAFETY: 1.
+        unsafe { (&*k, &*v) }
+    }
+
+    /// The key and value pointers of a live slot, which are never null. The
+    /// compiler is told so: `m.get(k).is_some()` then tests the search
+    /// result instead of comparing the value's address with null.
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a live slot of this map.
+    #[inline(always)]
+    unsafe fn slot_ptrs(s: Slot) -> (*mut K, *mut V) {
+        // SAFETY: 1.
+        let (k, v) = unsafe { (Self::key_ptr(s.b, s.i), Self::elem_ptr(s.b, s.i)) };
+        // SAFETY: both point into a bucket allocation, or (indirect) are
+        // the live pointer stored in the slot.
+        unsafe { core::hint::assert_unchecked(!k.is_null() && !v.is_null()) };
+        (k, v)
     }
 
     /// A shared key and a mutable value of a live slot.
@@ -699,7 +738,9 @@ impl<K, V> RawMap<K, V> {
     #[inline(always)]
     pub(crate) unsafe fn refs_mut(&mut self, s: Slot) -> (&K, &mut V) {
         // SAFETY: 1.
-        unsafe { (&*Self::key_ptr(s.b, s.i), &mut *Self::elem_ptr(s.b, s.i)) }
+        let (k, v) = unsafe { Self::slot_ptrs(s) };
+        // SAFETY: 1.
+        unsafe { (&*k, &mut *v) }
     }
 
     // ---- assign ------------------------------------------------------------
@@ -719,7 +760,7 @@ impl<K, V> RawMap<K, V> {
         if self.buckets.is_null() {
             self.alloc_first_bucket();
         }
-        let bucket = hash as usize & (bucket_shift(self.b) - 1);
+        let bucket = hash as usize & self.bucket_mask;
         if self.growing() {
             self.grow_work(bucket, &hasher);
         } else if !self.retired.is_null() {
@@ -821,7 +862,7 @@ impl<K, V> RawMap<K, V> {
     #[inline(never)]
     fn grow_for_insert(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) -> Slot {
         self.hash_grow();
-        let bucket = hash as usize & (bucket_shift(self.b) - 1);
+        let bucket = hash as usize & self.bucket_mask;
         self.grow_work(bucket, hasher);
         // SAFETY: the array exists; index masked.
         let head = unsafe { Self::bucket_at(self.buckets, bucket) };
@@ -904,7 +945,7 @@ impl<K, V> RawMap<K, V> {
     #[inline]
     pub(crate) fn prepare_remove(&mut self, hash: u64, hasher: impl Fn(&K) -> u64) {
         if self.count != 0 && self.growing() {
-            let bucket = hash as usize & (bucket_shift(self.b) - 1);
+            let bucket = hash as usize & self.bucket_mask;
             self.grow_work(bucket, &hasher);
         } else if !self.retired.is_null() {
             self.retire_step();
@@ -1188,13 +1229,13 @@ impl<K, V> RawMap<K, V> {
         // Hash everything first: a panicking Hash then leaves the map untouched.
         let (base, cap, pool) = Self::make_bucket_array(new_b)?;
         let mut fresh = RawMap::<K, V> {
-            b: new_b,
             buckets: base,
             buckets_cap: cap,
             next_overflow: pool.0,
             pool_end: pool.1,
             ..Self::new()
         };
+        fresh.set_b(new_b);
         let mut hashes = alloc::vec::Vec::new();
         if hashes.try_reserve_exact(self.count).is_err() {
             let l = Layout::array::<u64>(self.count).map_err(|_| AllocFailure::CapacityOverflow)?;
@@ -1227,8 +1268,7 @@ impl<K, V> RawMap<K, V> {
     /// Appends an absent key to its chain without any growth checks.
     fn push_unique_nogrow(&mut self, hash: u64, k: K, v: V) {
         // SAFETY: the array exists, we are not growing.
-        let head =
-            unsafe { Self::bucket_at(self.buckets, hash as usize & (bucket_shift(self.b) - 1)) };
+        let head = unsafe { Self::bucket_at(self.buckets, hash as usize & self.bucket_mask) };
         let mut b = head;
         let slot = loop {
             // SAFETY: chain bucket.
@@ -1254,7 +1294,7 @@ impl<K, V> RawMap<K, V> {
     /// is dropped (entries cloned so far are dropped, memory freed).
     pub(crate) fn clone_with(&self, clone_kv: impl Fn(&K, &V) -> (K, V)) -> Self {
         let mut out = Self::new();
-        out.b = self.b;
+        out.set_b(self.b);
         out.flags = self.flags;
         out.noverflow = self.noverflow;
         out.nevacuate = self.nevacuate;
