@@ -677,16 +677,20 @@ impl<K, V> RawMap<K, V> {
         // SAFETY: the array exists.
         let head = unsafe { self.chain_for(hash) };
         let top = Top::of(hash);
+        // The chain's first bucket, where nearly every search ends, is
+        // searched before the loop: the compare word then need not live
+        // across the calls `eq` may make (for `String` keys, `bcmp`), which
+        // kept it on the stack and put a store and a reload on every
+        // lookup's path.
+        // SAFETY: head is a bucket; its first 8 bytes are its tophash array.
+        for i in unsafe { match_byte_at(head, top) } {
+            // SAFETY: tophash == top >= MIN_TOP_HASH: live (I1).
+            if eq(unsafe { &*Self::key_ptr(head, i) }) {
+                return Some(Slot { head, b: head, i });
+            }
+        }
         let mut b = head;
         loop {
-            // SAFETY: b is a bucket of a chain of this map; its first 8
-            // bytes are its tophash array.
-            for i in unsafe { match_byte_at(b, top) } {
-                // SAFETY: tophash == top >= MIN_TOP_HASH: live (I1).
-                if eq(unsafe { &*Self::key_ptr(b, i) }) {
-                    return Some(Slot { head, b, i });
-                }
-            }
             // SAFETY: as above.
             if has_empty_rest(unsafe { Self::tophash_word(b) }) {
                 return None; // I2: nothing further down the chain.
@@ -695,6 +699,13 @@ impl<K, V> RawMap<K, V> {
             b = unsafe { Self::overflow(b) };
             if b.is_null() {
                 return None;
+            }
+            // SAFETY: b is a bucket of this chain.
+            for i in unsafe { match_byte_at(b, top) } {
+                // SAFETY: live (I1).
+                if eq(unsafe { &*Self::key_ptr(b, i) }) {
+                    return Some(Slot { head, b, i });
+                }
             }
         }
     }
