@@ -81,8 +81,9 @@ impl<K, V> RawMap<K, V> {
 
     /// Evacuates the old bucket of new bucket `bucket`, then one more.
     ///
-    /// Go: `growWork`.
-    #[inline]
+    /// Go: `growWork`. Out of line: the insert path stays short for the
+    /// writes made while not growing (nearly all of them).
+    #[inline(never)]
     pub(crate) fn grow_work(&mut self, bucket: usize, hasher: &impl Fn(&K) -> u64) {
         let oldbucket = bucket & (self.noldbuckets() - 1);
         // Below `nevacuate` everything is evacuated (I5): skip reading the
