@@ -74,7 +74,10 @@ use gocore::scopeguard::guard;
 /// once.call_once(|| unreachable!()); // returns without calling anything
 /// ```
 #[doc(alias = "sync.Once")]
+#[repr(C)]
 pub struct Once {
+    // First, as in Go: the hot path reads it at offset 0, so every inlined
+    // `call_once` addresses it with the shortest encoding.
     done: AtomicU32,
     m: RawMutex,
 }
