@@ -29,7 +29,7 @@
 //!
 //! So no insert pays for the whole table: inserting 8M `u64` keys one by
 //! one, the slowest insert took about 1 ms here, where hashbrown's resize
-//! took about 180 ms (`cargo xtask bench`, benches/RESULTS.md). A large new
+//! took about 200 ms (`cargo xtask bench`, benches/RESULTS.md). A large new
 //! bucket array comes from `alloc_zeroed`; with a global allocator that
 //! implements it as `alloc` plus a memset, the first insert of a growth pays
 //! for zeroing the whole array instead.
