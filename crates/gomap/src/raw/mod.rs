@@ -86,6 +86,8 @@
 //!   malloc size class (we have no size classes).
 //! - Concurrent-write detection (`hashWriting`) is replaced by the borrow
 //!   checker.
+//! - The header keeps `2^B - 1` beside `B` (`bucket_mask`, both set by
+//!   `set_b`), so a lookup masks its hash without a shift.
 
 pub(crate) mod bucket;
 mod grow;
@@ -355,7 +357,7 @@ impl<K, V> RawMap<K, V> {
             .map_err(|_| AllocFailure::CapacityOverflow)
     }
 
-    /// Allocates 2^b zeroed buckets plus, for b >= 4, 2^(b-4) pool buckets.
+    /// Allocates 2^b empty buckets plus, for b >= 4, 2^(b-4) pool buckets.
     /// Returns (base, total buckets, (pool start, pool end)).
     ///
     /// A bucket is empty when its tophash word is zero (`EMPTY_REST` = 0)
