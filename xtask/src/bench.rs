@@ -226,6 +226,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
         },
         rustc.trim()
     );
+    // `--only` leaves the other suites' files from the last run in place:
+    // say so, since those rows are one run, not medians.
+    let header = if only.is_empty() {
+        header
+    } else {
+        format!(
+            "{header}Suites not named by --only ({} ran now) show the rows of their last run \
+             (one run, not a median).\n",
+            only.join(", ")
+        )
+    };
     let report = render(&rows, &header);
     std::fs::write("target/bench-report.md", &report)
         .map_err(|e| format!("target/bench-report.md: {e}"))?;
