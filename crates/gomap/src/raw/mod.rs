@@ -684,12 +684,9 @@ impl<K, V> RawMap<K, V> {
         // across the calls `eq` may make (for `String` keys, `bcmp`), which
         // kept it on the stack and put a store and a reload on every
         // lookup's path.
-        // SAFETY: head is a bucket; its first 8 bytes are its tophash array.
-        for i in unsafe { match_byte_at(head, top) } {
-            // SAFETY: tophash == top >= MIN_TOP_HASH: live (I1).
-            if eq(unsafe { &*Self::key_ptr(head, i) }) {
-                return Some(Slot { head, b: head, i });
-            }
+        // SAFETY: head is a bucket of this map.
+        if let Some(i) = unsafe { Self::match_key(head, top, &mut eq) } {
+            return Some(Slot { head, b: head, i });
         }
         let mut b = head;
         loop {
@@ -703,13 +700,24 @@ impl<K, V> RawMap<K, V> {
                 return None;
             }
             // SAFETY: b is a bucket of this chain.
-            for i in unsafe { match_byte_at(b, top) } {
-                // SAFETY: live (I1).
-                if eq(unsafe { &*Self::key_ptr(b, i) }) {
-                    return Some(Slot { head, b, i });
-                }
+            if let Some(i) = unsafe { Self::match_key(b, top, &mut eq) } {
+                return Some(Slot { head, b, i });
             }
         }
+    }
+
+    /// The slot of bucket `b` whose tophash is `top` and whose key `eq`
+    /// accepts.
+    ///
+    /// # Safety
+    ///
+    /// 1. `b` is a bucket of this map.
+    #[inline(always)]
+    unsafe fn match_key(b: *mut u8, top: Top, eq: &mut impl FnMut(&K) -> bool) -> Option<usize> {
+        // SAFETY: 1: its first 8 bytes are its tophash array.
+        unsafe { match_byte_at(b, top) }
+            // SAFETY: tophash == top >= MIN_TOP_HASH: live (I1).
+            .find(|&i| eq(unsafe { &*Self::key_ptr(b, i) }))
     }
 
     /// Shared references to a live slot's key and value.
