@@ -10,12 +10,14 @@
 //! 3. an entry added during the iteration is yielded at most once;
 //! 4. an entry updated before it is reached is yielded with its new value.
 //!
-//! The one exception, documented on [`Cursor`]: keys whose *full 64-bit
-//! hashes* are equal, when one of them is inserted or removed while the
-//! cursor is between two of them.
+//! These hold also when keys' full 64-bit hashes collide (a constant
+//! hasher included): such keys are ordered by a second hash of the key that
+//! the cursor computes itself. The one exception, documented on [`Cursor`]:
+//! distinct keys whose `Hash` impls write the *same bytes*, when one of them
+//! is inserted or removed while the cursor is between two of them.
 
 use core::fmt;
-use core::hash::{BuildHasher, Hash};
+use core::hash::{BuildHasher, Hash, Hasher};
 
 use crate::map::rehash;
 use crate::raw::iter::CursorState;
@@ -34,14 +36,30 @@ use crate::GoMap;
 /// [`try_next`](Cursor::try_next) returns [`CursorError::WrongMap`]. It is
 /// never undefined behaviour: the cursor holds no pointers.
 ///
-/// Cost: each step rehashes the keys of one bucket chain (about 6.5 keys at
-/// full load), so a full walk costs a few hashes per entry.
+/// Guarantees, as Go's `range` loop gives them:
 ///
-/// Limitation: entries whose full 64-bit hashes are *equal* are told apart by
-/// their order in the bucket chain; inserting or removing another key with
-/// that same hash while the cursor is in the middle of such a group can make
-/// it yield one of the group twice or skip one. With a good hasher this needs
-/// a genuine 64-bit collision.
+/// 1. every entry present for the whole iteration is yielded exactly once;
+/// 2. an entry removed before the cursor reaches it is not yielded —
+///    removing the entry just yielded, or any other, never makes the cursor
+///    skip or repeat one (`for k := range m { delete(m, k) }` visits every
+///    key);
+/// 3. an entry added during the iteration is yielded at most once;
+/// 4. an entry updated before it is reached is yielded with its new value.
+///
+/// These hold whatever the hasher, a constant one included: entries are
+/// visited in the order of their hash and, where hashes are equal, of a
+/// second hash the cursor computes from the bytes the key's `Hash` impl
+/// writes (FNV-1a, independent of the map's hasher).
+///
+/// Cost: each step rehashes the keys of one bucket chain (about 6.5 keys at
+/// full load), so a full walk costs a few hashes per entry, plus one
+/// tie-break hash per yielded entry.
+///
+/// Limitation: distinct keys whose `Hash` impls write the *same bytes*
+/// (equal for every hasher, yet not `Eq`) are told apart only by their
+/// order in the bucket chain; inserting or removing one such key while the
+/// cursor is in the middle of their group can make it yield one of the group
+/// twice or skip one. Removing a key that has no such twin is always safe.
 ///
 /// `Go: for k, v := range m { m[x] = y; delete(m, z) }`
 ///
@@ -161,10 +179,13 @@ impl Cursor {
             return Err(CursorError::WrongMap);
         }
         let hb = &map.hash_builder;
-        Ok(self.state.next(&map.raw, |k| rehash(hb, k)).map(|s| {
-            // SAFETY: a live slot of `map`, borrowed shared for 'm.
-            unsafe { map.raw.refs(s) }
-        }))
+        Ok(self
+            .state
+            .next(&map.raw, |k| rehash(hb, k), tiebreak)
+            .map(|s| {
+                // SAFETY: a live slot of `map`, borrowed shared for 'm.
+                unsafe { map.raw.refs(s) }
+            }))
     }
 
     /// The next entry with its value borrowed mutably.
@@ -195,7 +216,7 @@ impl Cursor {
             panic!("{}", CursorError::WrongMap);
         }
         let hb = &map.hash_builder;
-        let s = self.state.next(&map.raw, |k| rehash(hb, k))?;
+        let s = self.state.next(&map.raw, |k| rehash(hb, k), tiebreak)?;
         // SAFETY: a live slot of `map`, borrowed exclusively for 'm.
         Some(unsafe { map.raw.refs_mut(s) })
     }
@@ -213,6 +234,39 @@ impl Cursor {
     /// ```
     pub fn is_finished(&self) -> bool {
         self.state.done()
+    }
+}
+
+/// The cursor's own hash of a key, ordering keys whose map hashes are
+/// equal: FNV-1a (64-bit) over the bytes `K::hash` writes, then a final
+/// mix so that keys differing in the last byte differ in every bit. Fixed,
+/// not seeded: it only breaks ties, and a collision here costs only the
+/// chain-order fallback documented on [`Cursor`].
+fn tiebreak<K: Hash>(k: &K) -> u64 {
+    let mut h = Fnv1a(FNV_OFFSET);
+    k.hash(&mut h);
+    h.finish()
+}
+
+/// FNV-1a offset basis (64-bit).
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a prime (64-bit).
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+struct Fnv1a(u64);
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(FNV_PRIME);
+        }
+    }
+    fn finish(&self) -> u64 {
+        // The splitmix64 finaliser.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 

@@ -93,9 +93,15 @@
 //!
 //! A panicking `Hash`, `Eq`, `Clone` or `Drop` never causes undefined
 //! behaviour, a double drop or a leak: every multi-step update hashes and
-//! compares before it moves anything, and drops run only once the map is
-//! consistent again. After such a panic the map stays usable; an entry being
-//! inserted is dropped, an entry being removed is either still there or gone.
+//! compares before it moves anything (evacuation hashes a whole chain before
+//! moving any of it), and drops run only once the map is consistent again.
+//! When a key's `Drop` panics while the map still holds a value it owes the
+//! caller (the duplicate key of an overwriting `insert`, the stored key of a
+//! `remove`), that value is dropped during the unwind instead of leaking.
+//! After such a panic the map stays usable; an entry being inserted is
+//! dropped (or, if only the duplicate key's drop panicked, stored), an entry
+//! being removed is either still there or gone. A second panic from a `Drop`
+//! run during that unwind aborts, as everywhere in Rust.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(

@@ -70,6 +70,17 @@ pub(crate) fn make_hash<Q: Hash + ?Sized, S: BuildHasher>(s: &S, q: &Q) -> u64 {
 /// evacuation loop, where it otherwise leaves a call (growing String inserts
 /// measured a few percent faster). Lookups keep `hash_one`, which measured
 /// better there.
+/// Drops `dropped`, then returns `kept`. If `dropped`'s `Drop` panics,
+/// `kept` is dropped during the unwind instead of leaking: the map calls
+/// this once it is consistent, to drop a key it no longer needs (the
+/// duplicate key of an overwrite, the stored key of a `remove`) while it
+/// still holds a value it owes the caller.
+fn drop_then<T, U>(dropped: T, kept: U) -> U {
+    let guard = gocore::scopeguard::guard(kept, drop);
+    drop(dropped);
+    gocore::scopeguard::ScopeGuard::into_inner(guard)
+}
+
 #[inline(always)]
 pub(crate) fn rehash<K: Hash, S: BuildHasher>(s: &S, k: &K) -> u64 {
     let mut h = s.build_hasher();
@@ -601,7 +612,9 @@ where
             Found::Occupied(s) => {
                 // SAFETY: live slot, exclusive borrow.
                 let slot = unsafe { self.raw.refs_mut(s) }.1;
-                Some(core::mem::replace(slot, v))
+                let old = core::mem::replace(slot, v);
+                // The map is complete; the duplicate key is dropped last.
+                Some(drop_then(k, old))
             }
             Found::Vacant(pos) => {
                 // SAFETY: pos is fresh and the key absent.
@@ -632,7 +645,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.remove_entry(k).map(|(_, v)| v)
+        let (k, v) = self.remove_entry(k)?;
+        Some(drop_then(k, v))
     }
 
     /// Removes `k`, returning the stored key and value.
@@ -823,7 +837,8 @@ pub enum Entry<'a, K, V> {
 pub struct OccupiedEntry<'a, K, V> {
     raw: &'a mut RawMap<K, V>,
     slot: Slot,
-    #[allow(dead_code)]
+    /// The key passed to `entry` (the map keeps its stored key); dropped
+    /// with the entry, or by `remove_entry` once the map is consistent.
     key: Option<K>,
 }
 
@@ -1045,7 +1060,8 @@ impl<'a, K, V> OccupiedEntry<'a, K, V> {
     /// assert!(m.is_empty());
     /// ```
     pub fn remove(self) -> V {
-        self.remove_entry().1
+        let (k, v) = self.remove_entry();
+        drop_then(k, v)
     }
 
     /// Removes the entry, returning the stored key and value.
@@ -1059,9 +1075,11 @@ impl<'a, K, V> OccupiedEntry<'a, K, V> {
     ///     assert_eq!(o.remove_entry(), (1, 'x'));
     /// }
     /// ```
-    pub fn remove_entry(self) -> (K, V) {
+    pub fn remove_entry(mut self) -> (K, V) {
+        let lookup_key = self.key.take();
         // SAFETY: live slot found by `entry` with no mutation since.
-        unsafe { self.raw.remove_at(self.slot) }
+        let kv = unsafe { self.raw.remove_at(self.slot) };
+        drop_then(lookup_key, kv)
     }
 }
 

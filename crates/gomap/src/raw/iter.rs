@@ -41,18 +41,33 @@
 //!  ═══════════▶ (wrapped)
 //! ```
 //!
+//! Entries whose map hashes are equal share a position. To order them
+//! without keeping anything of theirs, the cursor hashes such keys a
+//! second time with a fixed hasher of its own (the *tie-break*, FNV-1a over
+//! the bytes `K::hash` writes, independent of the map's `S`): entries are
+//! visited in the order of the pair (position, tie-break). Both numbers are
+//! properties of the key alone, so no insert, remove or evacuation changes
+//! the order of the entries that stay. The tie-break is computed only when
+//! two positions are equal, so with a good hasher it costs nothing.
+//!
 //! Invariants of the cursor:
-//! - C1: every position below `lo` (in sweep order) has been passed; an
-//!   entry is yielded only when `lo` reaches it, and `lo` never moves back,
-//!   so an entry present throughout is yielded exactly once, whatever growth
-//!   happens between steps, and an entry removed before `lo` reaches it is
-//!   never yielded.
-//! - C2: entries sharing the full 64-bit hash (`r == lo`) are yielded in
-//!   chain order, counting them in `skip`. Chain order is kept by
-//!   evacuation, but an insert or remove of an entry with that *same* full
-//!   hash between two steps inside such a group may shift the count (one
-//!   entry of the group yielded twice or skipped). With a 64-bit hash this
-//!   needs a genuine full-hash collision.
+//! - C1: every pair below (`lo`, `lo2`) (in sweep order) has been passed;
+//!   an entry is yielded only when the cursor reaches its pair, and the
+//!   cursor never moves back, so an entry present throughout is yielded
+//!   exactly once, whatever growth happens between steps, and an entry
+//!   removed before the cursor reaches it is never yielded. Removing the
+//!   entry just yielded (Go's `for k := range m { delete(m, k) }`), or any
+//!   other, changes nothing for the entries ahead.
+//! - C2: an entry inserted between steps is yielded at most once: if its
+//!   pair is behind the cursor it is not yielded, otherwise it is yielded
+//!   when reached, like any other.
+//! - C3: entries with an equal *pair* — distinct keys whose `Hash` impl
+//!   writes the same bytes, so that no hasher can tell them apart — are
+//!   yielded in chain order, counting them in `skip`. Chain order is kept
+//!   by evacuation, but inserting or removing an entry of such a group
+//!   between two steps inside the group may shift the count (one entry of
+//!   the group yielded twice or skipped). Only this case is exempt from
+//!   C1 and C2.
 
 use super::bucket::BUCKET_CNT;
 use super::tophash::{is_evacuated, is_live, match_live, BitMask};
@@ -264,7 +279,11 @@ pub(crate) struct CursorState {
     start: u64,
     /// Next position to look at.
     lo: u64,
-    /// Entries with position exactly `lo` already yielded (C2).
+    /// The tie-break hash of the last entry yielded at position `lo`
+    /// (0 before any): at `lo`, only entries whose tie-break hash is at
+    /// least this are still ahead (C2).
+    lo2: u64,
+    /// Entries at exactly (`lo`, `lo2`) already yielded (C3).
     skip: u32,
     /// 0: sweeping `start..2^64`; 1: sweeping `0..start`; 2: done.
     phase: u8,
@@ -275,6 +294,7 @@ impl CursorState {
         CursorState {
             start,
             lo: start,
+            lo2: 0,
             skip: 0,
             phase: 0,
         }
@@ -285,11 +305,14 @@ impl CursorState {
         self.phase == 2
     }
 
-    /// The next entry at or after the cursor.
+    /// The next entry at or after the cursor. `hasher` is the map's hash;
+    /// `tiebreak` the second, map-independent hash that orders entries
+    /// whose map hashes are equal (C2).
     pub(crate) fn next<K, V>(
         &mut self,
         m: &RawMap<K, V>,
         hasher: impl Fn(&K) -> u64,
+        tiebreak: impl Fn(&K) -> u64,
     ) -> Option<Slot> {
         loop {
             if self.phase == 2 {
@@ -334,7 +357,9 @@ impl CursorState {
                 u64::MAX
             };
             let bound_inclusive = self.phase == 0;
-            let mut best: Option<(u64, Slot)> = None;
+            // The smallest (position, tie-break) ahead of the cursor; the
+            // tie-break is computed only when two positions are equal.
+            let mut best: Option<(u64, Option<u64>, Slot)> = None;
             let mut ties = 0u32;
             let mut b = head;
             'chain: while !b.is_null() {
@@ -342,30 +367,57 @@ impl CursorState {
                 let live = match_live(unsafe { RawMap::<K, V>::tophash_word(b) });
                 for i in live {
                     // SAFETY: live slot.
-                    let r = hasher(unsafe { &*RawMap::<K, V>::key_ptr(b, i) }).reverse_bits();
+                    let k = unsafe { &*RawMap::<K, V>::key_ptr(b, i) };
+                    let r = hasher(k).reverse_bits();
                     if r < self.lo || r > bound || (r == bound && !bound_inclusive) {
                         continue;
                     }
+                    let slot = Slot { head, b, i };
+                    let mut r2 = None;
                     if r == self.lo {
-                        if ties < self.skip {
-                            ties += 1;
-                            continue;
+                        let t = tiebreak(k);
+                        if t < self.lo2 {
+                            continue; // passed (C2)
                         }
-                        best = Some((r, Slot { head, b, i }));
-                        break 'chain;
+                        if t == self.lo2 {
+                            if ties < self.skip {
+                                ties += 1;
+                                continue; // yielded already (C3)
+                            }
+                            // Nothing can come before it.
+                            best = Some((r, Some(t), slot));
+                            break 'chain;
+                        }
+                        r2 = Some(t);
                     }
-                    if best.map_or(true, |(br, _)| r < br) {
-                        best = Some((r, Slot { head, b, i }));
+                    match &mut best {
+                        None => best = Some((r, r2, slot)),
+                        Some((br, _, _)) if r < *br => best = Some((r, r2, slot)),
+                        Some((br, br2, bs)) if r == *br => {
+                            let t = r2.unwrap_or_else(|| tiebreak(k));
+                            // SAFETY: bs is a live slot of this chain.
+                            let bk = unsafe { &*RawMap::<K, V>::key_ptr(bs.b, bs.i) };
+                            let bt = *br2.get_or_insert_with(|| tiebreak(bk));
+                            // Equal pairs keep chain order (the first found).
+                            if t < bt {
+                                best = Some((r, Some(t), slot));
+                            }
+                        }
+                        Some(_) => {}
                     }
                 }
                 // SAFETY: chain bucket.
                 b = unsafe { RawMap::<K, V>::overflow(b) };
             }
-            if let Some((r, s)) = best {
-                if r == self.lo {
+            if let Some((r, r2, s)) = best {
+                // SAFETY: s is a live slot.
+                let r2 =
+                    r2.unwrap_or_else(|| tiebreak(unsafe { &*RawMap::<K, V>::key_ptr(s.b, s.i) }));
+                if r == self.lo && r2 == self.lo2 {
                     self.skip += 1;
                 } else {
                     self.lo = r;
+                    self.lo2 = r2;
                     self.skip = 1;
                 }
                 return Some(s);
@@ -383,7 +435,6 @@ impl CursorState {
                     if self.phase == 0 && self.start != 0 {
                         self.phase = 1;
                         self.lo = 0;
-                        self.skip = 0;
                     } else {
                         self.phase = 2;
                     }
@@ -393,10 +444,11 @@ impl CursorState {
                         self.phase = 2;
                     } else {
                         self.lo = e;
-                        self.skip = 0;
                     }
                 }
             }
+            self.lo2 = 0;
+            self.skip = 0;
         }
     }
 }
