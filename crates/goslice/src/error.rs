@@ -1,11 +1,17 @@
 //! Errors: Go's bounds-check panics and `make` failures, as values.
 //!
 //! Each `Display` is Go's runtime message without its `runtime error: `
-//! prefix (Go: `boundsErrorFmts` in runtime/error.go, `panicmakeslicelen` and
-//! `panicmakeslicecap` in runtime/slice.go). The panicking methods panic with
-//! exactly that text.
+//! prefix (Go: `boundsErrorFmts` in runtime/error.go, `panicmakeslicelen`,
+//! `panicmakeslicecap` and `growslice`'s panic in runtime/slice.go). The
+//! panicking methods panic with exactly that text. An allocator failure is
+//! a fatal error in Go (`throw("out of memory")`, runtime/mheap.go): the
+//! `try_` methods return it as a value, the others call
+//! `alloc::alloc::handle_alloc_error`, as `Vec` does.
 
+use core::alloc::Layout;
 use core::fmt;
+
+use crate::grow::GrowError;
 
 /// An index or slice expression out of range: the value form of Go's bounds
 /// panics.
@@ -100,11 +106,17 @@ impl fmt::Display for BoundsError {
 
 impl core::error::Error for BoundsError {}
 
-/// `make(len, cap)` asked for an impossible slice.
+/// `make(len, cap)` asked for an impossible slice, or the allocator could
+/// not provide it.
 ///
 /// Go: `panicmakeslicelen` / `panicmakeslicecap` (runtime/slice.go). As in
 /// Go, a length that alone is too large reports `LenOutOfRange`; a capacity
-/// below the length, or too large, reports `CapOutOfRange`.
+/// below the length, or too large, reports `CapOutOfRange`. "Too large"
+/// means more than Go's `maxAlloc` bytes ([`MAX_ALLOC`](crate::grow::MAX_ALLOC),
+/// 2^48 on 64-bit targets: exactly 2^48 bytes passes the check, as in Go) or
+/// more than a Rust allocation can hold (`isize::MAX` bytes with the array
+/// header, which is the tighter bound on 32-bit targets). A size that passes
+/// these checks but that the allocator refuses is [`MakeError::AllocError`].
 ///
 /// # Examples
 ///
@@ -122,15 +134,76 @@ pub enum MakeError {
     LenOutOfRange,
     /// Go: "makeslice: cap out of range".
     CapOutOfRange,
+    /// The allocator returned null for the backing array. Go: the fatal
+    /// `out of memory` of `mallocgc`.
+    AllocError {
+        /// The layout that was requested (array header included).
+        layout: Layout,
+    },
 }
 
 impl fmt::Display for MakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            MakeError::LenOutOfRange => "makeslice: len out of range",
-            MakeError::CapOutOfRange => "makeslice: cap out of range",
-        })
+        match self {
+            MakeError::LenOutOfRange => f.write_str("makeslice: len out of range"),
+            MakeError::CapOutOfRange => f.write_str("makeslice: cap out of range"),
+            MakeError::AllocError { layout } => out_of_memory(f, layout),
+        }
     }
 }
 
 impl core::error::Error for MakeError {}
+
+/// Go's `out of memory` report (runtime/mheap.go prints the block size).
+fn out_of_memory(f: &mut fmt::Formatter<'_>, layout: &Layout) -> fmt::Result {
+    write!(
+        f,
+        "out of memory: cannot allocate {}-byte block",
+        layout.size()
+    )
+}
+
+/// A fallible `append` ([`Slice::try_append`](crate::Slice::try_append),
+/// [`Slice::try_append_vec`](crate::Slice::try_append_vec)) could not grow
+/// the slice. The elements that were to be appended are dropped.
+///
+/// # Examples
+///
+/// ```
+/// use goslice::{AppendError, Slice};
+///
+/// assert_eq!(
+///     AppendError::CapOutOfRange.to_string(),
+///     "growslice: cap out of range"
+/// );
+/// assert!(Slice::<u8>::nil().try_append(1).is_ok());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppendError {
+    /// The new capacity overflows or exceeds Go's `maxAlloc` bytes
+    /// ([`GrowError`]). Go: "growslice: cap out of range".
+    CapOutOfRange,
+    /// The allocator returned null for the new backing array. Go: the
+    /// fatal `out of memory` of `mallocgc`.
+    AllocError {
+        /// The layout that was requested (array header included).
+        layout: Layout,
+    },
+}
+
+impl From<GrowError> for AppendError {
+    fn from(_: GrowError) -> Self {
+        AppendError::CapOutOfRange
+    }
+}
+
+impl fmt::Display for AppendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppendError::CapOutOfRange => fmt::Display::fmt(&GrowError, f),
+            AppendError::AllocError { layout } => out_of_memory(f, layout),
+        }
+    }
+}
+
+impl core::error::Error for AppendError {}

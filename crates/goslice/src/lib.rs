@@ -60,7 +60,13 @@
 //! # Bounds errors, Go's words
 //!
 //! Out-of-range indexing and slicing panic with Go's runtime messages;
-//! `try_` methods return a [`BoundsError`] with the same text.
+//! `try_` methods return a [`BoundsError`] with the same text. Likewise
+//! `make` and `append` panic with Go's `makeslice`/`growslice` messages,
+//! and [`Slice::try_make`], [`Slice::try_append`] and
+//! [`Slice::try_append_vec`] return a [`MakeError`] or [`AppendError`]
+//! instead — also when the allocator fails, which the panicking forms
+//! report through `handle_alloc_error` (an abort, as for `Vec`; in Go a
+//! fatal `out of memory`).
 //!
 //! ```
 //! use goslice::Slice;
@@ -160,7 +166,7 @@ mod slice;
 #[cfg(feature = "alloc")]
 pub use copy::copy;
 #[cfg(feature = "alloc")]
-pub use error::{BoundsError, MakeError};
+pub use error::{AppendError, BoundsError, MakeError};
 #[cfg(feature = "alloc")]
 pub use iter::Iter;
 #[cfg(feature = "alloc")]

@@ -55,7 +55,7 @@
 //!
 //! | Go | here |
 //! |---|---|
-//! | `mallocgc(capmem, et, true)` in `growslice` / `makeslice` | [`RawArray::allocate`] |
+//! | `mallocgc(capmem, et, true)` in `growslice` / `makeslice` | [`RawArray::allocate`], [`RawArray::try_allocate`] (null → `Err`) |
 //! | the garbage collector freeing an unreachable array | `Drop for RawArray` (I1) |
 //! | zeroed memory beyond `len` (`memclrNoHeapPointers`) | `zero` filler, slots beyond `init` (I2) |
 //!
@@ -92,6 +92,15 @@ struct Inner<T> {
     cap: usize,
     /// How to make a zero value, when known.
     zero: Cell<Option<fn() -> T>>,
+}
+
+/// Why [`RawArray::try_allocate`] failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AllocFail {
+    /// The byte size overflows `isize` (no allocation was attempted).
+    TooLarge,
+    /// The allocator returned null for this layout.
+    Alloc(Layout),
 }
 
 /// A counted handle to a backing array of `cap` slots of `T`.
@@ -137,17 +146,28 @@ impl<T> RawArray<T> {
     }
 
     /// Allocates an array of `cap` uninitialised slots (`init = 0`) with one
-    /// handle. Panics with `msg` if the size overflows the address space.
+    /// handle. Panics with `msg` if the size overflows the address space;
+    /// calls [`handle_alloc_error`] (which aborts) if the allocator fails.
     #[track_caller]
     pub(crate) fn allocate(cap: usize, zero: Option<fn() -> T>, msg: &str) -> Self {
-        let Some(layout) = Self::layout(cap) else {
-            panic!("{msg}");
-        };
+        match Self::try_allocate(cap, zero) {
+            Ok(a) => a,
+            Err(AllocFail::TooLarge) => panic!("{msg}"),
+            Err(AllocFail::Alloc(layout)) => handle_alloc_error(layout),
+        }
+    }
+
+    /// [`allocate`](Self::allocate) that reports both failures, for the
+    /// fallible (`try_`) paths. Nothing is touched on failure: the memory is
+    /// requested with `alloc`, whose null result is returned as an error
+    /// before any byte is written.
+    pub(crate) fn try_allocate(cap: usize, zero: Option<fn() -> T>) -> Result<Self, AllocFail> {
+        let layout = Self::layout(cap).ok_or(AllocFail::TooLarge)?;
         // SAFETY: `layout` has non-zero size: it contains `Inner<T>`, which
         // holds at least three `usize`s.
         let raw = unsafe { alloc(layout) };
         let Some(base) = NonNull::new(raw.cast::<Inner<T>>()) else {
-            handle_alloc_error(layout)
+            return Err(AllocFail::Alloc(layout));
         };
         let inner = Inner {
             refs: Cell::new(1),
@@ -159,10 +179,10 @@ impl<T> RawArray<T> {
         // SAFETY: `base` is a fresh allocation of `layout`, which starts with
         // room for an `Inner<T>` and is aligned for it.
         unsafe { base.as_ptr().write(inner) };
-        RawArray {
+        Ok(RawArray {
             ptr: base,
             _owns: PhantomData,
-        }
+        })
     }
 
     fn inner(&self) -> &Inner<T> {

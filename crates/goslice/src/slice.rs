@@ -70,9 +70,9 @@ use core::mem::size_of;
 use core::ops::{Bound, RangeBounds};
 use core::panic::{RefUnwindSafe, UnwindSafe};
 
-use crate::error::{BoundsError, MakeError};
+use crate::error::{AppendError, BoundsError, MakeError};
 use crate::grow::{try_next_cap, GrowError, Policy, MAX_ALLOC};
-use crate::raw::RawArray;
+use crate::raw::{AllocFail, RawArray};
 
 /// `off` of an arrayless non-nil empty slice (S1).
 const NONNIL: usize = 1;
@@ -574,7 +574,10 @@ impl<T: Default> Slice<T> {
     ///
     /// `makeslice: cap out of range` if `cap < len` or the array is too
     /// large, `makeslice: len out of range` if the length alone is too large
-    /// (Go's checks and messages).
+    /// (Go's checks and messages). If the allocator fails, calls
+    /// [`handle_alloc_error`](alloc::alloc::handle_alloc_error), which
+    /// aborts (Go: the fatal `out of memory`); use
+    /// [`try_make`](Self::try_make) to get an error instead.
     ///
     /// # Examples
     ///
@@ -589,6 +592,7 @@ impl<T: Default> Slice<T> {
     pub fn make(len: usize, cap: usize) -> Self {
         match Self::try_make(len, cap) {
             Ok(s) => s,
+            Err(MakeError::AllocError { layout }) => alloc::alloc::handle_alloc_error(layout),
             Err(e) => fail(&e),
         }
     }
@@ -598,9 +602,11 @@ impl<T: Default> Slice<T> {
     /// # Errors
     ///
     /// [`MakeError::CapOutOfRange`] if `cap < len` or `cap` elements are too
-    /// large for Go's heap ([`MAX_ALLOC`](crate::grow::MAX_ALLOC)) or for an
-    /// allocation; [`MakeError::LenOutOfRange`] if `len` elements already
-    /// are.
+    /// large for Go's heap ([`MAX_ALLOC`](crate::grow::MAX_ALLOC) bytes; exactly
+    /// `MAX_ALLOC` is allowed, as in Go) or for an allocation;
+    /// [`MakeError::LenOutOfRange`] if `len` elements already are;
+    /// [`MakeError::AllocError`] if the sizes pass those checks but the
+    /// allocator returns null (nothing is allocated then).
     ///
     /// # Examples
     ///
@@ -626,11 +632,12 @@ impl<T: Default> Slice<T> {
         }
         // Even for cap == 0 (Go: a non-nil pointer to zerobase) an array
         // is allocated, so the zero value is remembered for later growth.
-        let arr = RawArray::allocate(
-            cap,
-            Some(T::default as fn() -> T),
-            "makeslice: cap out of range",
-        );
+        let arr = match RawArray::try_allocate(cap, Some(T::default as fn() -> T)) {
+            Ok(a) => a,
+            Err(AllocFail::Alloc(layout)) => return Err(MakeError::AllocError { layout }),
+            // Ruled out by `too_big(cap)` above.
+            Err(AllocFail::TooLarge) => return Err(MakeError::CapOutOfRange),
+        };
         // Go zeroes all `cap` slots.
         arr.zero_fill(cap);
         Ok(Slice {
@@ -783,12 +790,14 @@ impl<T: Clone> Slice<T> {
         self.append_grow(core::iter::once(v), 1)
     }
 
-    /// [`append`](Self::append), returning [`GrowError`] instead of
-    /// panicking when the capacity would overflow (`v` is dropped then).
+    /// [`append`](Self::append), returning an error instead of panicking
+    /// when the capacity would overflow or the allocator fails (`v` is
+    /// dropped then).
     ///
     /// # Errors
     ///
-    /// [`GrowError`] when Go's `growslice` would panic.
+    /// [`AppendError::CapOutOfRange`] when Go's `growslice` would panic,
+    /// [`AppendError::AllocError`] when the allocator returns null.
     ///
     /// # Examples
     ///
@@ -796,9 +805,9 @@ impl<T: Clone> Slice<T> {
     /// use goslice::Slice;
     /// let s = Slice::<u8>::nil().try_append(1)?;
     /// assert_eq!(s.cap(), 8);
-    /// # Ok::<(), goslice::grow::GrowError>(())
+    /// # Ok::<(), goslice::AppendError>(())
     /// ```
-    pub fn try_append(&self, v: T) -> Result<Self, GrowError> {
+    pub fn try_append(&self, v: T) -> Result<Self, AppendError> {
         self.try_append_vec(alloc::vec![v])
     }
 
@@ -860,27 +869,29 @@ impl<T: Clone> Slice<T> {
     pub fn append_vec(&self, vs: Vec<T>) -> Self {
         match self.try_append_vec(vs) {
             Ok(s) => s,
+            Err(AppendError::AllocError { layout }) => alloc::alloc::handle_alloc_error(layout),
             Err(e) => fail(&e),
         }
     }
 
-    /// [`append_vec`](Self::append_vec), returning [`GrowError`] instead of
-    /// panicking.
+    /// [`append_vec`](Self::append_vec), returning an error instead of
+    /// panicking or aborting (the elements of `vs` are dropped then).
     ///
     /// # Errors
     ///
-    /// [`GrowError`] when Go's `growslice` would panic.
+    /// [`AppendError::CapOutOfRange`] when Go's `growslice` would panic,
+    /// [`AppendError::AllocError`] when the allocator returns null.
     ///
     /// # Examples
     ///
     /// ```
     /// use goslice::Slice;
     /// assert!(Slice::<()>::nil().try_append_vec(vec![(); 3])?.cap() == 3);
-    /// # Ok::<(), goslice::grow::GrowError>(())
+    /// # Ok::<(), goslice::AppendError>(())
     /// ```
-    pub fn try_append_vec(&self, vs: Vec<T>) -> Result<Self, GrowError> {
+    pub fn try_append_vec(&self, vs: Vec<T>) -> Result<Self, AppendError> {
         let n = vs.len();
-        let need = self.len.checked_add(n).ok_or(GrowError)?;
+        let need = self.len.checked_add(n).ok_or(AppendError::CapOutOfRange)?;
         if need <= self.cap {
             if n == 0 {
                 return Ok(self.clone());
@@ -1083,18 +1094,25 @@ impl<T: Clone> Slice<T> {
     fn append_grow(&self, vs: impl Iterator<Item = T>, n: usize) -> Self {
         match self.try_append_grow(vs, n) {
             Ok(s) => s,
+            Err(AppendError::AllocError { layout }) => alloc::alloc::handle_alloc_error(layout),
             Err(e) => fail(&e),
         }
     }
 
     /// The growing path of every append: new array of Go's capacity, clone
-    /// the window into it, then store `n` new elements after it.
+    /// the window into it, then store `n` new elements after it. Fails
+    /// before anything is cloned or moved.
     #[track_caller]
-    fn try_append_grow(&self, vs: impl Iterator<Item = T>, n: usize) -> Result<Self, GrowError> {
-        let need = self.len.checked_add(n).ok_or(GrowError)?;
+    fn try_append_grow(&self, vs: impl Iterator<Item = T>, n: usize) -> Result<Self, AppendError> {
+        let need = self.len.checked_add(n).ok_or(AppendError::CapOutOfRange)?;
         let new_cap = grown_cap::<T>(self.cap, need)?;
         let zero = self.arr.as_ref().and_then(RawArray::zero);
-        let dst = RawArray::allocate(new_cap, zero, "growslice: cap out of range");
+        let dst = match RawArray::try_allocate(new_cap, zero) {
+            Ok(a) => a,
+            Err(AllocFail::Alloc(layout)) => return Err(AppendError::AllocError { layout }),
+            // Ruled out by `grown_cap`.
+            Err(AllocFail::TooLarge) => return Err(AppendError::CapOutOfRange),
+        };
         if let Some(a) = &self.arr {
             if self.len > 0 {
                 a.clone_into_fresh(self.off, self.len, &dst);
