@@ -63,6 +63,18 @@
 //!   its anchor's slab, closed/run when the anchor is cancelled, and on a
 //!   detached timer at the node's own deadline (the heap owns that timer; it
 //!   holds nothing that points back, so still no cycle).
+//! - I9. No user code runs while a node's lock is held or while a
+//!   cancellation walk is half done. User code here is: the wakers of a done
+//!   channel's waiters (run by its close), after-funcs (inline without
+//!   `std`), and the `Drop` of values, after-funcs and causes (run when the
+//!   walk held the last handle). So `cancel_one` only marks the node and
+//!   queues its children *and the closing of its done channel* on the walk's
+//!   work list; the close runs from the list with no lock held, after the
+//!   children are queued. A waker may therefore call back into the context
+//!   (`done`, `cause`, `with_cancel`...) without deadlocking, and if any of
+//!   this user code panics, a guard in `drain_work` finishes the walk while
+//!   unwinding: every node below is cancelled and every done channel closed
+//!   before the panic reaches the caller (a second panic aborts).
 //!
 //! # Tuning
 //!
@@ -235,12 +247,15 @@ struct Orphan {
 }
 
 impl Orphan {
-    /// Closes the done channel and hands the items to `work`; once.
-    fn fire(&self, work: &mut Vec<Child>) {
-        if let Some(d) = self.done.lock().take() {
-            d.close();
+    /// Hands the items and the closing of the done channel to `work`; once.
+    /// Runs no user code (I9).
+    fn fire(&self, work: &mut Vec<Job>) {
+        let items = core::mem::take(&mut *self.items.lock());
+        work.extend(items.into_iter().map(Job::Child));
+        let done = self.done.lock().take();
+        if let Some(d) = done {
+            work.push(Job::Close(d));
         }
-        work.append(&mut self.items.lock());
         let t = self.timer.lock().take();
         if let Some(t) = t {
             t.stop();
@@ -248,17 +263,40 @@ impl Orphan {
     }
 }
 
-/// Runs a work list of children to completion (no recursion: I4).
-fn drain_work(mut work: Vec<Child>, err: Error, cause: &Option<Cause>) {
-    while let Some(c) = work.pop() {
-        match c {
-            Child::Node(w) => {
+/// One step of a cancellation walk.
+enum Job {
+    /// A child to cancel (a node), run (an after-func) or fire (an orphan).
+    Child(Child),
+    /// A done channel to close: its waiters' wakers are user code, so the
+    /// close runs as a job of its own, with no lock held (I9).
+    Close(DoneChan),
+}
+
+/// Runs a work list to completion (no recursion: I4).
+///
+/// User code runs here: wakers woken by a close, after-funcs (inline
+/// without `std`), the `Drop` of a value whose last handle the walk held.
+/// If it panics, a guard finishes the walk while unwinding, so the whole
+/// subtree is still cancelled and every done channel closed (I9); a second
+/// panic during that walk aborts, as any panic while unwinding does.
+fn drain_work(work: Vec<Job>, err: Error, cause: &Option<Cause>) {
+    let mut work = gocore::scopeguard::guard(work, |mut rest| {
+        drain_jobs(&mut rest, err, cause);
+    });
+    drain_jobs(&mut work, err, cause);
+}
+
+fn drain_jobs(work: &mut Vec<Job>, err: Error, cause: &Option<Cause>) {
+    while let Some(job) = work.pop() {
+        match job {
+            Job::Close(d) => d.close(),
+            Job::Child(Child::Node(w)) => {
                 if let Some(n) = w.upgrade() {
-                    cancel_one(&n, err, cause, &mut work);
+                    cancel_one(&n, err, cause, work);
                 }
             }
-            Child::Func(f) => f.fire(),
-            Child::Orphan(o) => o.fire(&mut work),
+            Job::Child(Child::Func(f)) => f.fire(),
+            Job::Child(Child::Orphan(o)) => o.fire(work),
         }
     }
 }
@@ -618,7 +656,7 @@ fn remove_child(anchor: &Arc<Node>, slot: usize, p: *const ()) -> Option<Child> 
 
 /// Go: `cancelCtx.cancel(removeFromParent, err, cause)`, made iterative (I4).
 fn cancel(node: &Arc<Node>, remove: bool, err: Error, cause: Option<Cause>) {
-    let mut work: Vec<Child> = Vec::new();
+    let mut work: Vec<Job> = Vec::new();
     if !cancel_one(node, err, &cause, &mut work) {
         return;
     }
@@ -635,8 +673,11 @@ fn cancel(node: &Arc<Node>, remove: bool, err: Error, cause: Option<Cause>) {
     drain_work(work, err, &cause);
 }
 
-/// Cancels one node; moves its children to `work`. False if already cancelled.
-fn cancel_one(node: &Arc<Node>, err: Error, cause: &Option<Cause>, work: &mut Vec<Child>) -> bool {
+/// Cancels one node: its state, its children (moved to `work`) and the
+/// closing of its done channel (a job on `work`, run after the children
+/// are queued, with no lock held: I9). False if already cancelled. Runs no
+/// user code.
+fn cancel_one(node: &Arc<Node>, err: Error, cause: &Option<Cause>, work: &mut Vec<Job>) -> bool {
     let Kind::Cancel(cc) = &node.kind else {
         unreachable!()
     };
@@ -645,16 +686,19 @@ fn cancel_one(node: &Arc<Node>, err: Error, cause: &Option<Cause>, work: &mut Ve
         return false; // I1
     }
     g.cause = cause.clone();
-    // I2: state first, then close.
+    // I2: state first, then close (the close job runs after this store).
     cc.state.store(err_state(err), Ordering::Release);
-    if let Some(d) = &g.done {
-        d.close();
-    }
+    let done = g.done.as_ref().map(DoneChan::handle);
     let children = core::mem::take(&mut g.children);
     let timer = g.timer.take();
     drop(g);
     drop(timer); // stops the deadline timer (heap lock, after ours)
-    work.extend(children.drain());
+    work.extend(children.drain().map(Job::Child));
+    if let Some(d) = done {
+        // Pushed last, popped first: the node's own channel closes before
+        // its children are cancelled, as in Go.
+        work.push(Job::Close(d));
+    }
     true
 }
 
@@ -889,6 +933,15 @@ fn new_cancel(parent: &Context, deadline: Option<Box<Deadline>>) -> Arc<Node> {
 /// cancel_parent.cancel();
 /// assert_eq!(child.err(), Some(Error::Canceled));
 /// ```
+///
+/// The result is `#[must_use]`, like every constructor that returns a cancel
+/// function (Go vet's `lostcancel` check): discarding it is a warning.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// gocontext::with_cancel(&gocontext::background());
+/// ```
+#[must_use = "the cancel function returned by with_cancel should be called, not discarded (Go vet: lostcancel); in Go a discarded one leaks the context until its parent is cancelled"]
 pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
     let n = new_cancel(parent, None);
     (Context(Repr::Node(Arc::clone(&n))), CancelFunc(n))
@@ -907,6 +960,7 @@ pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
 /// cancel.cancel(Some(Arc::new(std::io::Error::other("shutting down"))));
 /// assert_eq!(cause(&child).unwrap().to_string(), "shutting down");
 /// ```
+#[must_use = "the cancel function returned by with_cancel_cause should be called, not discarded (Go vet: lostcancel); in Go a discarded one leaks the context until its parent is cancelled"]
 pub fn with_cancel_cause(parent: &Context) -> (Context, CancelCauseFunc) {
     let n = new_cancel(parent, None);
     (Context(Repr::Node(Arc::clone(&n))), CancelCauseFunc(n))
@@ -957,6 +1011,7 @@ pub fn cause(ctx: &Context) -> Option<Cause> {
 /// timers.fire_due();
 /// assert_eq!(ctx.err(), Some(Error::DeadlineExceeded));
 /// ```
+#[must_use = "the cancel function returned by with_deadline_on should be called, not discarded (Go vet: lostcancel); in Go a discarded one leaks the context until its parent is cancelled"]
 pub fn with_deadline_on(
     parent: &Context,
     timers: &Arc<Timers>,
@@ -1010,6 +1065,7 @@ pub fn with_deadline_on(
 /// cancel.cancel();
 /// assert!(timers.is_empty()); // the deadline timer left the heap
 /// ```
+#[must_use = "the cancel function returned by with_timeout_on should be called, not discarded (Go vet: lostcancel); in Go a discarded one leaks the context until its parent is cancelled"]
 pub fn with_timeout_on(
     parent: &Context,
     timers: &Arc<Timers>,
@@ -1035,6 +1091,7 @@ pub fn with_timeout_on(
 /// assert_eq!(ctx.done().recv(), None); // closes when the deadline passes
 /// assert_eq!(ctx.err(), Some(Error::DeadlineExceeded));
 /// ```
+#[must_use = "the cancel function returned by with_deadline should be called, not discarded (Go vet: lostcancel); in Go a discarded one leaks the context until its parent is cancelled"]
 #[cfg(feature = "std")]
 pub fn with_deadline(parent: &Context, at: std::time::Instant) -> (Context, CancelFunc) {
     with_deadline_on(parent, Timers::global(), Timers::global_reading(at))
@@ -1051,6 +1108,7 @@ pub fn with_deadline(parent: &Context, at: std::time::Instant) -> (Context, Canc
 /// assert!(ctx.deadline().is_some());
 /// cancel.cancel(); // stops the timer at once
 /// ```
+#[must_use = "the cancel function returned by with_timeout should be called, not discarded (Go vet: lostcancel); in Go a discarded one leaks the context until its parent is cancelled"]
 #[cfg(feature = "std")]
 pub fn with_timeout(parent: &Context, d: Duration) -> (Context, CancelFunc) {
     with_timeout_on(parent, Timers::global(), d)

@@ -28,11 +28,19 @@ impl DoneChan {
         DoneChan(Chan::new(0))
     }
 
-    /// Closes the channel. Only `cancel_one` calls it, once (I1), so the
-    /// "close of closed channel" error cannot occur.
+    /// Closes the channel. Only the close job queued by `cancel_one` (once,
+    /// I1) or by an orphan (which owns the channel alone) calls it on a
+    /// channel that may have waiters, so the "close of closed channel" error
+    /// cannot occur.
     pub(crate) fn close(&self) {
         let r = self.0.close();
         debug_assert!(r.is_ok(), "done channel closed twice");
+    }
+
+    /// Another handle on the same channel, to close it after the
+    /// context's lock is released (closing wakes user wakers).
+    pub(crate) fn handle(&self) -> Self {
+        DoneChan(self.0.clone())
     }
 
     pub(crate) fn receiver(&self) -> Done {

@@ -47,6 +47,15 @@
 //!   the heap empty. So a non-empty heap always has a driver.
 //! - I8. If an action panics, the entries popped in the same batch but not
 //!   yet run are pushed back, due at once; the next `fire_due` runs them.
+//! - I9. Nothing that may run user code is dropped with the heap lock held.
+//!   An `Arc<Entry>` taken out of the heap (by `stop`, `reset`, `fire_due`)
+//!   may be the last owner of an action, and dropping the action drops what
+//!   it captured: user `Drop`s, which may arm, stop or reset timers of this
+//!   same service (taking the lock again: a deadlock, the lock is not
+//!   reentrant) or observe the heap half-updated. So every removal keeps
+//!   the removed slot until the guard is released and drops it after. (A
+//!   [`TimerHandle`] holds its own `Arc<Entry>`, so through the handle the
+//!   slot is rarely the last owner; the rule does not depend on that.)
 //!
 //! # Tuning
 //!
@@ -577,7 +586,7 @@ impl Timers {
         if pos == NONE {
             return false;
         }
-        let _slot = h.remove(pos);
+        let slot = h.remove(pos);
         let k = if h.slots.is_empty() {
             h.kick(false)
         } else {
@@ -585,7 +594,8 @@ impl Timers {
         };
         drop(h);
         self.act(k);
-        // `_slot`'s Arc<Entry> drops here, after the lock is released.
+        // I9: the removed slot's Arc<Entry> drops after the lock is released.
+        drop(slot);
         true
     }
 
@@ -593,10 +603,7 @@ impl Timers {
     fn reset(&self, entry: &Arc<Entry>, when: Duration, period: Duration) -> bool {
         let mut h = self.heap.lock();
         let pos = entry.pos.load(Ordering::Relaxed);
-        let was = pos != NONE;
-        if was {
-            drop(h.remove(pos));
-        }
+        let old = (pos != NONE).then(|| h.remove(pos));
         let earliest = h.push(Slot {
             when,
             period,
@@ -605,6 +612,9 @@ impl Timers {
         let k = h.kick(earliest);
         drop(h);
         self.act(k);
+        // I9: the removed slot's Arc<Entry> drops after the lock is released.
+        let was = old.is_some();
+        drop(old);
         was
     }
 
@@ -663,6 +673,9 @@ impl Timers {
             // runs them: one panicking timer never swallows another.
             let mut rest = gocore::scopeguard::guard(batch.drain(..), |rest| {
                 if rest.len() > 0 {
+                    // Entries already back in the heap (re-armed by an
+                    // action, or periodic) are dropped after the lock (I9).
+                    let mut armed = Vec::new();
                     let mut h = self.heap.lock();
                     for e in rest {
                         if e.pos.load(Ordering::Relaxed) == NONE {
@@ -671,8 +684,12 @@ impl Timers {
                                 period: Duration::ZERO,
                                 entry: e,
                             });
+                        } else {
+                            armed.push(e);
                         }
                     }
+                    drop(h);
+                    drop(armed);
                 }
             });
             for e in &mut *rest {
