@@ -39,7 +39,13 @@
 //!   `inner`'s lock; the first cancellation wins and never changes.
 //! - I2. `state` is stored before the done channel is closed (Release), so a
 //!   thread that sees `done` closed and then reads `state` (Acquire) sees the
-//!   error: Go's "Err is non-nil once Done is closed".
+//!   error: Go's "Err is non-nil once Done is closed". The close itself runs
+//!   after the node's lock is released (I9), so whoever finds the node
+//!   cancelled without having closed its channel — a losing `cancel`, a
+//!   `done()` call — closes it too (closing is idempotent: the first close
+//!   wakes the waiters, later ones find it closed). Hence, as in Go, once a
+//!   `cancel` returns or `done()` is called on a cancelled context, its done
+//!   channel is closed.
 //! - I3. A node is in its anchor's slab iff it is live, its anchor is live,
 //!   and it registered: cancelling a node empties its slab (taken whole) and
 //!   removes the node from its anchor's slab (`remove_child`). Nothing else
@@ -431,7 +437,16 @@ impl Context {
                 };
                 let mut g = cc.inner.lock();
                 if let Some(d) = &g.done {
-                    return d.receiver();
+                    let r = d.receiver();
+                    if cc.state.load(Ordering::Acquire) != LIVE {
+                        // Cancelled: make sure the channel is closed before
+                        // returning it (the canceller may not have got to
+                        // it yet; I2), with our lock released (I9).
+                        let d = d.handle();
+                        drop(g);
+                        d.close();
+                    }
+                    return r;
                 }
                 let d = DoneChan::new();
                 if cc.state.load(Ordering::Acquire) != LIVE {
@@ -658,6 +673,10 @@ fn remove_child(anchor: &Arc<Node>, slot: usize, p: *const ()) -> Option<Child> 
 fn cancel(node: &Arc<Node>, remove: bool, err: Error, cause: Option<Cause>) {
     let mut work: Vec<Job> = Vec::new();
     if !cancel_one(node, err, &cause, &mut work) {
+        // Already cancelled, perhaps by a thread that has not closed the
+        // done channel yet: `cancel_one` queued a close of our own, so the
+        // channel is closed when this returns (I2).
+        drain_work(work, err, &cause);
         return;
     }
     if remove {
@@ -675,15 +694,20 @@ fn cancel(node: &Arc<Node>, remove: bool, err: Error, cause: Option<Cause>) {
 
 /// Cancels one node: its state, its children (moved to `work`) and the
 /// closing of its done channel (a job on `work`, run after the children
-/// are queued, with no lock held: I9). False if already cancelled. Runs no
-/// user code.
+/// are queued, with no lock held: I9). False if already cancelled; then
+/// only a close of the done channel is queued, in case the thread that
+/// cancelled it has not closed it yet (I2). Runs no user code.
 fn cancel_one(node: &Arc<Node>, err: Error, cause: &Option<Cause>, work: &mut Vec<Job>) -> bool {
     let Kind::Cancel(cc) = &node.kind else {
         unreachable!()
     };
     let mut g = cc.inner.lock();
     if cc.state.load(Ordering::Relaxed) != LIVE {
-        return false; // I1
+        // I1: the first cancellation won.
+        if let Some(d) = &g.done {
+            work.push(Job::Close(d.handle()));
+        }
+        return false;
     }
     g.cause = cause.clone();
     // I2: state first, then close (the close job runs after this store).

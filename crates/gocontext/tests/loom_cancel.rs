@@ -1,5 +1,5 @@
 //! Loom models of the cancellation protocol: concurrent cancel of a parent
-//! and its child, and cancel racing child creation (I1–I4 of the context
+//! and its child, and cancel racing child creation (I1–I4 and I9 of the context
 //! module). Run with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gocontext --test loom_cancel`.
 
@@ -75,5 +75,32 @@ fn dropping_a_child_races_the_parent_cancel() {
         t.join().unwrap();
         assert!(done.is_closed());
         assert_eq!(p.children_len(), 0);
+    });
+}
+
+#[test]
+fn a_returned_cancel_has_closed_the_done_channel() {
+    // I2/I9: the winner closes the done channel after releasing the node's
+    // lock; a losing `cancel` (and a `done()` call on a cancelled context)
+    // closes it too, so each thread sees it closed once its own call returns.
+    loom::model(|| {
+        let (p, pc) = with_cancel(&background());
+        let (c, cc) = with_cancel(&p);
+        let pd = p.done();
+        let cd = c.done();
+        let c2 = c.clone();
+        let t = thread::spawn(move || {
+            cc.cancel();
+            assert!(cd.is_closed());
+            if c2.err().is_some() {
+                assert!(c2.done().is_closed());
+            }
+        });
+        pc.cancel();
+        assert!(pd.is_closed());
+        if c.err().is_some() {
+            assert!(c.done().is_closed());
+        }
+        t.join().unwrap();
     });
 }
