@@ -56,8 +56,9 @@ use crate::GoMap;
 /// tie-break hash per yielded entry.
 ///
 /// Limitation: distinct keys whose `Hash` impls write the *same bytes*
-/// (equal for every hasher, yet not `Eq`) are told apart only by their
-/// order in the bucket chain; inserting or removing one such key while the
+/// (equal for every hasher, yet not `Eq`), and keys whose map hashes and
+/// tie-break hashes both collide (odds about 2^-64 per colliding pair), are
+/// told apart only by their order in the bucket chain; inserting or removing one such key while the
 /// cursor is in the middle of their group can make it yield one of the group
 /// twice or skip one. Removing a key that has no such twin is always safe.
 ///

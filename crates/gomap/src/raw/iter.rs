@@ -30,7 +30,7 @@
 //! the positions whose top B bits are `j` reversed: one contiguous interval.
 //! Doubling splits each interval in two halves (X = lower, Y = upper), and
 //! an old bucket not yet evacuated is the interval at level `oldB`. So the
-//! cursor keeps one number, `lo`, and each step looks only at the chain that
+//! cursor keeps one position, `lo`, and each step looks only at the chain that
 //! currently covers `lo` (new or old, whatever B is now), returns the entry
 //! with the smallest `r >= lo` in it, or moves `lo` to the end of that
 //! interval. The sweep starts at a random point `s`, runs to the top of the
@@ -47,8 +47,9 @@
 //! the bytes `K::hash` writes, independent of the map's `S`): entries are
 //! visited in the order of the pair (position, tie-break). Both numbers are
 //! properties of the key alone, so no insert, remove or evacuation changes
-//! the order of the entries that stay. The tie-break is computed only when
-//! two positions are equal, so with a good hasher it costs nothing.
+//! the order of the entries that stay. The tie-break is computed for the
+//! entry a step yields (to remember it as `lo2`) and for entries whose
+//! positions are equal; with a good hasher that is one extra hash per step.
 //!
 //! Invariants of the cursor:
 //! - C1: every pair below (`lo`, `lo2`) (in sweep order) has been passed;
@@ -62,7 +63,9 @@
 //!   pair is behind the cursor it is not yielded, otherwise it is yielded
 //!   when reached, like any other.
 //! - C3: entries with an equal *pair* — distinct keys whose `Hash` impl
-//!   writes the same bytes, so that no hasher can tell them apart — are
+//!   writes the same bytes, so that no hasher can tell them apart (or,
+//!   with odds of about 2^-64 per pair of colliding keys, whose tie-breaks
+//!   collide too) — are
 //!   yielded in chain order, counting them in `skip`. Chain order is kept
 //!   by evacuation, but inserting or removing an entry of such a group
 //!   between two steps inside the group may shift the count (one entry of
