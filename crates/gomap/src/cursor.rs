@@ -14,7 +14,8 @@
 //! hasher included): such keys are ordered by a second hash of the key that
 //! the cursor computes itself. The one exception, documented on [`Cursor`]:
 //! distinct keys whose `Hash` impls write the *same bytes*, when one of them
-//! is inserted or removed while the cursor is between two of them.
+//! is inserted or removed while the cursor is between two of them *and* the
+//! map moves entries (grows) between those two steps.
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash, Hasher};
@@ -58,9 +59,13 @@ use crate::GoMap;
 /// Limitation: distinct keys whose `Hash` impls write the *same bytes*
 /// (equal for every hasher, yet not `Eq`), and keys whose map hashes and
 /// tie-break hashes both collide (odds about 2^-64 per colliding pair), are
-/// told apart only by their order in the bucket chain; inserting or removing one such key while the
-/// cursor is in the middle of their group can make it yield one of the group
-/// twice or skip one. Removing a key that has no such twin is always safe.
+/// told apart by their slot in the bucket chain, which inserts and removes
+/// never change, so the guarantees hold for them too — except across two
+/// steps between which the map moved entries (a grow evacuating buckets, as
+/// writes do while the map is growing; `reserve`; `clear`): if one such key
+/// is also inserted or removed between those two steps while the cursor is
+/// in the middle of their group, the cursor can yield one of the group
+/// twice or skip one.
 ///
 /// `Go: for k, v := range m { m[x] = y; delete(m, z) }`
 ///

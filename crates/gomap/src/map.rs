@@ -766,6 +766,8 @@ where
                 // with_hint treats an overflowing hint as 0.
                 return Err(TryReserveError::CapacityOverflow);
             }
+            let mut fresh = fresh;
+            fresh.continue_moves(self.raw.moves());
             self.raw = fresh;
             return Ok(());
         }

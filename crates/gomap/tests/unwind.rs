@@ -243,6 +243,90 @@ fn cursor_inserting_while_iterating_under_constant_hash() {
     }
 }
 
+/// A key whose `Hash` writes nothing: every hasher gives all of them the
+/// same hash, and the cursor's tie-break cannot separate them either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Twin(u64);
+impl Hash for Twin {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
+
+/// Twins in a map that is not growing: told apart by their chain slot,
+/// which removes and inserts never change.
+#[test]
+fn cursor_over_indistinguishable_keys_deleting_each() {
+    let n = if cfg!(miri) { 20 } else { 40 };
+    // 8 buckets: a chain of 40 uses 5 buckets (4 overflow < 8, no grow).
+    let mut m: GoMap<Twin, u64> = GoMap::with_capacity(n as usize);
+    for i in 0..n {
+        m.insert(Twin(i), i);
+    }
+    assert!(!m.stats().growing);
+    let mut c = m.cursor();
+    let mut seen = HashSet::new();
+    while let Some((&k, _)) = c.next(&m) {
+        assert!(seen.insert(k.0), "{k:?} visited twice");
+        assert!(m.remove(&k).is_some());
+    }
+    assert_eq!(seen.len() as u64, n, "keys skipped");
+    assert!(m.is_empty());
+}
+
+#[test]
+fn cursor_over_indistinguishable_keys_with_inserts_and_deletes() {
+    let n = if cfg!(miri) { 20 } else { 40 };
+    let mut m: GoMap<Twin, u64> = GoMap::with_capacity(4 * n as usize);
+    for i in 0..n {
+        m.insert(Twin(i), i);
+    }
+    let moves_free = !m.stats().growing;
+    let mut c = m.cursor();
+    let mut seen: HashMap<u64, u32> = HashMap::new();
+    let mut next = 1000;
+    while let Some((&k, _)) = c.next(&m) {
+        *seen.entry(k.0).or_default() += 1;
+        if k.0 % 4 != 1 {
+            m.remove(&k); // a hole an insert may fill
+        }
+        if next < 1000 + n {
+            m.insert(Twin(next), 0);
+            next += 1;
+        }
+    }
+    assert!(
+        moves_free && !m.stats().growing,
+        "the map grew: test needs a bigger hint"
+    );
+    for (k, count) in &seen {
+        assert_eq!(*count, 1, "{k} visited {count} times");
+    }
+    for k in 0..n {
+        assert!(seen.contains_key(&k), "original key {k} skipped");
+    }
+}
+
+/// The documented exception: twins, a delete of the current key, and a
+/// grow that moves the chain between two steps. Today's behaviour: no key
+/// is yielded twice and none that was removed, but some may be skipped.
+#[test]
+fn cursor_over_indistinguishable_keys_during_growth_never_repeats() {
+    let mut m: GoMap<Twin, u64> = GoMap::new();
+    let mut i = 0;
+    while i < 20 || !m.stats().growing {
+        m.insert(Twin(i), i);
+        i += 1;
+    }
+    let mut c = m.cursor();
+    let mut seen = HashSet::new();
+    while let Some((&k, _)) = c.next(&m) {
+        assert!(seen.insert(k.0), "{k:?} visited twice");
+        assert!(m.remove(&k).is_some(), "{k:?} yielded but not present");
+    }
+    // FIXME: keys may be skipped here (see `Cursor`'s limitation): the
+    // evacuation compacts the chain and the cursor falls back to counting.
+    assert!(!seen.is_empty());
+}
+
 // ---- panicking Drop of a key or value the map hands back or drops ------------------
 
 #[test]

@@ -132,6 +132,7 @@ impl<K, V> RawMap<K, V> {
         hasher: &impl Fn(&K) -> u64,
     ) {
         let same = self.same_size_grow();
+        self.moves = self.moves.wrapping_add(1);
         // Pass 1: decide X or Y for every live slot: bit `i` of byte `nb` is
         // slot i of the chain's nb-th bucket. User code (Hash) runs only
         // here, before anything moves.

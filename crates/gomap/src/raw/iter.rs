@@ -65,12 +65,18 @@
 //! - C3: entries with an equal *pair* — distinct keys whose `Hash` impl
 //!   writes the same bytes, so that no hasher can tell them apart (or,
 //!   with odds of about 2^-64 per pair of colliding keys, whose tie-breaks
-//!   collide too) — are
-//!   yielded in chain order, counting them in `skip`. Chain order is kept
-//!   by evacuation, but inserting or removing an entry of such a group
-//!   between two steps inside the group may shift the count (one entry of
-//!   the group yielded twice or skipped). Only this case is exempt from
-//!   C1 and C2.
+//!   collide too) — are yielded in chain order. The cursor remembers the
+//!   chain position (`tie_pos`, bucket depth × 8 + slot) of the last one it
+//!   yielded and the map's move counter (`epoch`). Removes and inserts
+//!   never move other entries (Go's `mapdelete` only marks the slot), so
+//!   while the counter is unchanged the entries of the group already
+//!   yielded are exactly those at positions up to `tie_pos`: C1 and C2 hold
+//!   for the group too. Only if entries moved between the two steps (an
+//!   evacuation during growth, `reserve`, `clear`) does the cursor fall
+//!   back to counting the group in chain order (`skip`, which evacuation
+//!   keeps); an insert or remove inside the group between those same two
+//!   steps can then shift the count (one entry of the group yielded twice
+//!   or skipped). That is the only exception to C1 and C2.
 
 use super::bucket::BUCKET_CNT;
 use super::tophash::{is_evacuated, is_live, match_live, BitMask};
@@ -286,8 +292,14 @@ pub(crate) struct CursorState {
     /// (0 before any): at `lo`, only entries whose tie-break hash is at
     /// least this are still ahead (C2).
     lo2: u64,
-    /// Entries at exactly (`lo`, `lo2`) already yielded (C3).
+    /// Entries at exactly (`lo`, `lo2`) passed, counted in chain order at
+    /// the last step (C3); 0 when no entry at (`lo`, `lo2`) was yielded.
     skip: u32,
+    /// Chain position (`depth * 8 + slot`) of the last entry yielded at
+    /// (`lo`, `lo2`), valid while the map's move counter equals `epoch` (C3).
+    tie_pos: u64,
+    /// The map's move counter at the last step.
+    epoch: u32,
     /// 0: sweeping `start..2^64`; 1: sweeping `0..start`; 2: done.
     phase: u8,
 }
@@ -299,6 +311,8 @@ impl CursorState {
             lo: start,
             lo2: 0,
             skip: 0,
+            tie_pos: 0,
+            epoch: 0,
             phase: 0,
         }
     }
@@ -360,11 +374,17 @@ impl CursorState {
                 u64::MAX
             };
             let bound_inclusive = self.phase == 0;
-            // The smallest (position, tie-break) ahead of the cursor; the
-            // tie-break is computed only when two positions are equal.
-            let mut best: Option<(u64, Option<u64>, Slot)> = None;
+            // C3: entries at exactly (lo, lo2) already yielded are those at
+            // chain positions up to `tie_pos` if nothing moved since the last
+            // step, else the first `skip` of them in chain order.
+            let by_position = self.skip > 0 && self.epoch == m.moves();
+            // The smallest (position, tie-break) ahead of the cursor, with
+            // its chain position; the tie-break is computed only when two
+            // positions are equal.
+            let mut best: Option<(u64, Option<u64>, Slot, u64)> = None;
             let mut ties = 0u32;
             let mut b = head;
+            let mut depth = 0u64;
             'chain: while !b.is_null() {
                 // SAFETY: chain bucket.
                 let live = match_live(unsafe { RawMap::<K, V>::tophash_word(b) });
@@ -376,34 +396,40 @@ impl CursorState {
                         continue;
                     }
                     let slot = Slot { head, b, i };
+                    let pos = depth * BUCKET_CNT as u64 + i as u64;
                     let mut r2 = None;
                     if r == self.lo {
                         let t = tiebreak(k);
                         if t < self.lo2 {
-                            continue; // passed (C2)
+                            continue; // passed (C1)
                         }
                         if t == self.lo2 {
-                            if ties < self.skip {
+                            let passed = if by_position {
+                                pos <= self.tie_pos
+                            } else {
+                                ties < self.skip
+                            };
+                            if passed {
                                 ties += 1;
                                 continue; // yielded already (C3)
                             }
                             // Nothing can come before it.
-                            best = Some((r, Some(t), slot));
+                            best = Some((r, Some(t), slot, pos));
                             break 'chain;
                         }
                         r2 = Some(t);
                     }
                     match &mut best {
-                        None => best = Some((r, r2, slot)),
-                        Some((br, _, _)) if r < *br => best = Some((r, r2, slot)),
-                        Some((br, br2, bs)) if r == *br => {
+                        None => best = Some((r, r2, slot, pos)),
+                        Some((br, ..)) if r < *br => best = Some((r, r2, slot, pos)),
+                        Some((br, br2, bs, _)) if r == *br => {
                             let t = r2.unwrap_or_else(|| tiebreak(k));
                             // SAFETY: bs is a live slot of this chain.
                             let bk = unsafe { &*RawMap::<K, V>::key_ptr(bs.b, bs.i) };
                             let bt = *br2.get_or_insert_with(|| tiebreak(bk));
                             // Equal pairs keep chain order (the first found).
                             if t < bt {
-                                best = Some((r, Some(t), slot));
+                                best = Some((r, Some(t), slot, pos));
                             }
                         }
                         Some(_) => {}
@@ -411,18 +437,23 @@ impl CursorState {
                 }
                 // SAFETY: chain bucket.
                 b = unsafe { RawMap::<K, V>::overflow(b) };
+                depth += 1;
             }
-            if let Some((r, r2, s)) = best {
+            if let Some((r, r2, s, pos)) = best {
                 // SAFETY: s is a live slot.
-                let r2 =
-                    r2.unwrap_or_else(|| tiebreak(unsafe { &*RawMap::<K, V>::key_ptr(s.b, s.i) }));
+                let key = unsafe { &*RawMap::<K, V>::key_ptr(s.b, s.i) };
+                let r2 = r2.unwrap_or_else(|| tiebreak(key));
                 if r == self.lo && r2 == self.lo2 {
-                    self.skip += 1;
+                    // The group's entries passed in this scan, and this one.
+                    self.skip = ties + 1;
                 } else {
+                    // A new group: its first entry in chain order.
                     self.lo = r;
                     self.lo2 = r2;
                     self.skip = 1;
                 }
+                self.tie_pos = pos;
+                self.epoch = m.moves();
                 return Some(s);
             }
             // Nothing left in this interval: jump to its end.

@@ -214,6 +214,13 @@ pub(crate) struct RawMap<K, V> {
     b: u8,
     /// Approximate number of overflow buckets. Go: `noverflow`.
     noverflow: u16,
+    /// Bumped (wrapping) whenever entries may have changed slots: an
+    /// evacuation, a rebuild, a clear. Deletes and inserts never move other
+    /// entries, so a cursor that saw the same value at its last step knows
+    /// every chain position it remembers is still valid (`iter.rs`, C3).
+    /// Not in Go (its iterator keeps pointers instead). Fits in the header's
+    /// padding after the 1- and 2-byte fields on 64-bit targets.
+    moves: u32,
     /// Progress counter for evacuation. Go: `nevacuate`.
     nevacuate: usize,
     /// `2^B - 1`, kept beside `b` so that a lookup masks its hash with one
@@ -254,6 +261,7 @@ impl<K, V> RawMap<K, V> {
             flags: 0,
             b: 0,
             noverflow: 0,
+            moves: 0,
             nevacuate: 0,
             bucket_mask: 0,
             buckets: ptr::null_mut(),
@@ -307,6 +315,14 @@ impl<K, V> RawMap<K, V> {
     /// Go: `noverflow`.
     pub(crate) fn noverflow(&self) -> u16 {
         self.noverflow
+    }
+    /// The move counter (see the field).
+    pub(crate) fn moves(&self) -> u32 {
+        self.moves
+    }
+    /// Makes `self` (a fresh map replacing `old`) count on from `old`'s moves.
+    pub(crate) fn continue_moves(&mut self, old_moves: u32) {
+        self.moves = old_moves.wrapping_add(1);
     }
     /// Go: `nevacuate`.
     pub(crate) fn nevacuate(&self) -> usize {
@@ -1136,6 +1152,7 @@ impl<K, V> RawMap<K, V> {
         self.noverflow = 0;
         self.nevacuate = 0;
         self.count = 0;
+        self.moves = self.moves.wrapping_add(1);
     }
 
     /// Drops every live entry, marking each slot `EMPTY_ONE` before its
@@ -1281,6 +1298,7 @@ impl<K, V> RawMap<K, V> {
             fresh.push_unique_nogrow(h, k, v);
         }
         // Only the memory is left.
+        fresh.continue_moves(self.moves);
         let old = core::mem::replace(self, fresh);
         drop(old);
         Ok(())
