@@ -2,14 +2,38 @@
 //! insert / remove / get / entry / retain / clear / iterate, and cursor steps
 //! interleaved with writes across growths (the cursor's guarantees are
 //! checked against the model: entries present throughout are yielded exactly
-//! once, removed ones never after removal, none twice).
+//! once, removed ones never after removal, none twice). Half the runs use a
+//! hasher that gives every key one of four hashes, so full 64-bit hash
+//! collisions are the rule and the cursor's tie-break is exercised, also
+//! by Go's `for k := range m { delete(m, k) }` (`CursorStepDelete`).
 #![no_main]
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use arbitrary::Arbitrary;
 use gomap::GoMap;
 use libfuzzer_sys::fuzz_target;
+
+/// Every key gets one of four hashes.
+#[derive(Default)]
+struct Collide(u64);
+impl Hasher for Collide {
+    fn finish(&self) -> u64 {
+        (self.0 % 4).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.wrapping_mul(31).wrapping_add(*b as u64);
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    collide: bool,
+    ops: Vec<Op>,
+}
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -26,6 +50,8 @@ enum Op {
     CursorStart,
     /// Step the current cursor.
     CursorStep(u8),
+    /// Step the current cursor, deleting each key it yields.
+    CursorStepDelete(u8),
 }
 
 struct CursorModel {
@@ -39,8 +65,16 @@ struct CursorModel {
     yielded: HashSet<u16>,
 }
 
-fuzz_target!(|ops: Vec<Op>| {
-    let mut g: GoMap<u16, u32> = GoMap::new();
+fuzz_target!(|input: Input| {
+    if input.collide {
+        run(input.ops, BuildHasherDefault::<Collide>::default());
+    } else {
+        run(input.ops, gocore::hash::DefaultHashBuilder::new());
+    }
+});
+
+fn run<S: BuildHasher>(ops: Vec<Op>, hasher: S) {
+    let mut g: GoMap<u16, u32, S> = GoMap::with_hasher(hasher);
     let mut s: HashMap<u16, u32> = HashMap::new();
     let mut cur: Option<CursorModel> = None;
     for op in ops {
@@ -125,7 +159,8 @@ fuzz_target!(|ops: Vec<Op>| {
                     yielded: HashSet::new(),
                 });
             }
-            Op::CursorStep(n) => {
+            Op::CursorStep(n) | Op::CursorStepDelete(n) => {
+                let delete = matches!(op, Op::CursorStepDelete(_));
                 let mut finished = false;
                 if let Some(c) = cur.as_mut() {
                     for _ in 0..=n % 16 {
@@ -137,6 +172,11 @@ fuzz_target!(|ops: Vec<Op>| {
                                     !c.removed.contains(&k) || c.added.contains(&k),
                                     "yielded key {k} after its removal"
                                 );
+                                if delete {
+                                    assert_eq!(g.remove(&k), s.remove(&k));
+                                    c.present_throughout.remove(&k);
+                                    c.removed.insert(k);
+                                }
                             }
                             None => {
                                 for k in &c.present_throughout {
@@ -158,4 +198,4 @@ fuzz_target!(|ops: Vec<Op>| {
         }
         assert_eq!(g.len(), s.len());
     }
-});
+}
