@@ -1241,7 +1241,10 @@ impl fmt::Debug for AfterFuncStop {
 /// is). Go 1.21: `context.AfterFunc`.
 ///
 /// With `std`, `f` runs on a new thread (Go: its own goroutine); without,
-/// on the thread that cancels. Each call is independent. The registration
+/// on the thread that cancels, after the cancelled contexts are marked and
+/// with no lock held: if it panics, the rest of the cancellation (other
+/// contexts, channels and after-funcs) is completed while the panic unwinds
+/// to the caller of `cancel`. Each call is independent. The registration
 /// outlives the context handles: it still runs when an ancestor is cancelled.
 ///
 /// # Examples

@@ -127,6 +127,17 @@
 //! `alloc::sync::Arc` does not exist there), only [`Error`] and the [`Clock`]
 //! trait remain.
 //!
+//! # User code: re-entrance and panics
+//!
+//! The code this crate calls back — the wakers of tasks awaiting a done
+//! channel, [`after_func`] functions, timer actions, and the `Drop` of what
+//! they capture or of a [`with_value`] value — runs with no lock of this
+//! crate held, so it may call back into the same context or timer service.
+//! If it panics in the middle of a cancellation, the cancellation is still
+//! completed (every context below is cancelled, every done channel closed)
+//! while the panic unwinds to the caller of `cancel`; a second panic during
+//! that completion aborts.
+//!
 //! # Go correspondence and divergences
 //!
 //! Go 1.19 `context/context.go` (plus Go 1.20's [`with_cancel_cause`] /

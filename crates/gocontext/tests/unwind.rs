@@ -142,6 +142,32 @@ fn a_panicking_waker_on_an_orphaned_done_channel_loses_nothing() {
     });
 }
 
+/// An after-func that panics: with `std` it runs (and panics) on its own
+/// thread; without, inline in `cancel`, whose walk must still finish.
+#[test]
+fn a_panicking_after_func_does_not_stop_the_cancellation() {
+    within("panicking after-func", || {
+        let (ctx, cancel) = with_cancel(&background());
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        let _a = after_func(&ctx, move || tx.send("first").unwrap());
+        let _b = after_func(&ctx, || panic!("after-func panicked"));
+        let (child, _cc) = with_cancel(&ctx);
+        let _c = after_func(&child, move || tx2.send("child").unwrap());
+        let r = catch_unwind(AssertUnwindSafe(|| cancel.cancel()));
+        assert_eq!(r.is_err(), cfg!(not(feature = "std")));
+        assert!(ctx.done().is_closed());
+        assert!(child.err().is_some());
+        assert!(child.done().is_closed());
+        let mut got = vec![
+            rx.recv_timeout(Duration::from_secs(60)).unwrap(),
+            rx.recv_timeout(Duration::from_secs(60)).unwrap(),
+        ];
+        got.sort();
+        assert_eq!(got, ["child", "first"]);
+    });
+}
+
 // ---- values ------------------------------------------------------------------
 
 static VALUES_LIVE: AtomicUsize = AtomicUsize::new(0);
