@@ -64,12 +64,6 @@ pub(crate) fn make_hash<Q: Hash + ?Sized, S: BuildHasher>(s: &S, q: &Q) -> u64 {
     s.hash_one(q)
 }
 
-/// [`make_hash`] for the closures that re-hash stored keys (evacuation,
-/// removal's `growWork`, cursors). Same value; spelled out instead of
-/// `hash_one` because the optimizer then inlines the hasher into the
-/// evacuation loop, where it otherwise leaves a call (growing String inserts
-/// measured a few percent faster). Lookups keep `hash_one`, which measured
-/// better there.
 /// Drops `dropped`, then returns `kept`. If `dropped`'s `Drop` panics,
 /// `kept` is dropped during the unwind instead of leaking: the map calls
 /// this once it is consistent, to drop a key it no longer needs (the
@@ -81,6 +75,12 @@ fn drop_then<T, U>(dropped: T, kept: U) -> U {
     gocore::scopeguard::ScopeGuard::into_inner(guard)
 }
 
+/// [`make_hash`] for the closures that re-hash stored keys (evacuation,
+/// removal's `growWork`, cursors). Same value; spelled out instead of
+/// `hash_one` because the optimizer then inlines the hasher into the
+/// evacuation loop, where it otherwise leaves a call (growing String inserts
+/// measured a few percent faster). Lookups keep `hash_one`, which measured
+/// better there.
 #[inline(always)]
 pub(crate) fn rehash<K: Hash, S: BuildHasher>(s: &S, k: &K) -> u64 {
     let mut h = s.build_hasher();
