@@ -257,7 +257,10 @@ mod select_macro;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::{
     chan::{CanRecv, CanSend, Chan, Receiver, Sender, Snapshot, TryIter},
-    err::{CloseError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError},
+    err::{
+        CloseError, MakeChanError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError,
+        TrySendError,
+    },
     future::{RecvFuture, SendFuture},
     select::Select,
 };
