@@ -553,6 +553,12 @@ fn in_tls_destructor(op: Box<dyn FnOnce() -> u32 + Send>) -> std::thread::JoinHa
     })
 }
 
+fn wait_parked<T>(c: &Chan<T>, q: fn(&gochan::Snapshot) -> usize) {
+    while q(&c.snapshot().unwrap()) == 0 {
+        std::thread::yield_now();
+    }
+}
+
 #[test]
 fn blocking_send_recv_and_select_work_in_thread_local_destructors() {
     let n = counter();
@@ -565,6 +571,8 @@ fn blocking_send_recv_and_select_work_in_thread_local_destructors() {
         r2.send(1).unwrap();
         1
     }));
+    // Wait until the destructor is parked, so its side really blocks.
+    wait_parked(&c, |s| s.sendq);
     assert_eq!(c.recv().map(|d| d.0), Some(1));
     t.join().unwrap();
 
@@ -574,6 +582,7 @@ fn blocking_send_recv_and_select_work_in_thread_local_destructors() {
         r2.send(v).unwrap();
         v
     }));
+    wait_parked(&c, |s| s.recvq);
     c.send(D(2, n.clone())).unwrap();
     t.join().unwrap();
 
@@ -585,6 +594,7 @@ fn blocking_send_recv_and_select_work_in_thread_local_destructors() {
         r2.send(v).unwrap();
         v
     }));
+    wait_parked(&c, |s| s.recvq);
     c.send(D(3, n.clone())).unwrap();
     t.join().unwrap();
 
