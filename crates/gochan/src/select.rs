@@ -874,3 +874,76 @@ impl<'a, R> Select<'a, R> {
         }
     }
 }
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+    use crate::Chan;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+
+    /// A wait that runs `act` (a counterpart's move), then panics: the
+    /// select's sudogs are parked when it does.
+    struct PanicWait<F: Fn()>(F);
+
+    impl<F: Fn()> Wait for PanicWait<F> {
+        fn wait(&self, _done: &dyn Fn() -> bool) -> bool {
+            (self.0)();
+            panic!("PanicWait::wait");
+        }
+        fn waker(&self) -> Waker {
+            Waker::noop().clone()
+        }
+    }
+
+    struct D(u32, Arc<AtomicUsize>);
+    impl Drop for D {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn unwinding_wait_unlinks_every_case() {
+        let n = Arc::new(AtomicUsize::new(0));
+        let (c, d) = (Chan::<D>::new(0), Chan::<D>::new(0));
+        let w = PanicWait(|| {});
+        {
+            let mut a = RecvCase::new(&c);
+            let mut b = SendCase::new(&d, D(1, n.clone()));
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
+                select_go(&mut cases, Some(&w))
+            }));
+            assert!(r.is_err());
+            assert_eq!(c.snapshot().unwrap().recvq, 0, "no sudog left behind");
+            assert_eq!(d.snapshot().unwrap().sendq, 0, "no sudog left behind");
+            assert!(!a.fired() && !b.fired());
+            assert_eq!(n.load(Ordering::SeqCst), 0, "the send case still owns its value");
+        }
+        assert_eq!(n.load(Ordering::SeqCst), 1, "dropped once, with its case");
+    }
+
+    #[test]
+    fn unwinding_wait_gives_a_won_value_back() {
+        let n = Arc::new(AtomicUsize::new(0));
+        let (c, d) = (Chan::<D>::new(0), Chan::<D>::new(0));
+        let (c2, n2) = (c.clone(), n.clone());
+        // The counterpart completes the receive case, then the wait panics.
+        let w = PanicWait(move || c2.try_send(D(5, n2.clone())).unwrap());
+        let mut a = RecvCase::new(&c);
+        let mut b = RecvCase::new(&d);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
+            select_go(&mut cases, Some(&w))
+        }));
+        assert!(r.is_err());
+        assert!(!a.fired(), "the won value went back to the channel");
+        assert_eq!(n.load(Ordering::SeqCst), 0);
+        assert_eq!(c.len(), 0);
+        assert_eq!(c.try_recv().map(|v| v.0), Ok(5));
+        assert_eq!(n.load(Ordering::SeqCst), 1);
+        assert_eq!(d.snapshot().unwrap().recvq, 0);
+    }
+}
