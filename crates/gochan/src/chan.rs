@@ -109,8 +109,8 @@ impl<T> Chan<T> {
     /// ```
     /// let c = gochan::Chan::<String>::new(8);
     /// assert_eq!(c.cap(), 8);
-    /// let huge = gochan::Chan::<()>::new(1 << 40); // zero-sized: O(1)
-    /// assert_eq!(huge.cap(), 1 << 40);
+    /// let huge = gochan::Chan::<()>::new(isize::MAX as usize); // zero-sized: O(1)
+    /// assert_eq!(huge.cap(), isize::MAX as usize);
     /// let err = std::panic::catch_unwind(|| gochan::Chan::<u64>::new(usize::MAX)).unwrap_err();
     /// assert_eq!(err.downcast_ref::<&str>(), Some(&"makechan: size out of range"));
     /// ```
@@ -139,7 +139,7 @@ impl<T> Chan<T> {
     /// use gochan::{Chan, MakeChanError};
     /// let c = Chan::<u64>::try_new(4)?;
     /// assert_eq!(c.cap(), 4);
-    /// assert_eq!(Chan::<u64>::try_new(1 << 59).unwrap_err(), MakeChanError::OutOfRange);
+    /// assert_eq!(Chan::<u64>::try_new(usize::MAX / 4).unwrap_err(), MakeChanError::OutOfRange);
     /// # Ok::<(), MakeChanError>(())
     /// ```
     pub fn try_new(cap: usize) -> Result<Self, MakeChanError> {
