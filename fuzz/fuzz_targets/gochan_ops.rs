@@ -85,25 +85,11 @@ fuzz_target!(|input: Input| {
     let cap_b = (input.cap_b % 4) as usize;
     let chans = [
         Chan::new(cap_a),
-        if input.nil_b {
-            Chan::nil()
-        } else {
-            Chan::new(cap_b)
-        },
+        if input.nil_b { Chan::nil() } else { Chan::new(cap_b) },
     ];
     let mut models = [
-        Model {
-            q: VecDeque::new(),
-            cap: cap_a,
-            closed: false,
-            nil: false,
-        },
-        Model {
-            q: VecDeque::new(),
-            cap: cap_b,
-            closed: false,
-            nil: input.nil_b,
-        },
+        Model { q: VecDeque::new(), cap: cap_a, closed: false, nil: false },
+        Model { q: VecDeque::new(), cap: cap_b, closed: false, nil: input.nil_b },
     ];
     let waker = Waker::noop();
     let mut cx = Context::from_waker(waker);
