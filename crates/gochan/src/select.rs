@@ -244,8 +244,11 @@ unsafe impl<'a, T> Case<'a> for RecvCase<'a, T> {
     }
 
     fn unfire(&mut self) {
-        if let (Some(c), Some(Some(v))) = (self.chan, self.result.take()) {
-            c.put_back(v);
+        // Only a received value goes back; "closed" stays this case's result.
+        if let (Some(c), Some(Some(_))) = (self.chan, &self.result) {
+            if let Some(Some(v)) = self.result.take() {
+                c.put_back(v);
+            }
         }
     }
 }

@@ -66,6 +66,10 @@ use crate::backoff::Backoff;
 /// ```
 pub trait Park {
     /// Blocks until the token is set, then clears it (I1, I3).
+    ///
+    /// Callers must not rely on it for safety: it is safe to implement, so
+    /// it may return early (callers re-check, I3) or panic (a blocked
+    /// operation unwinding through it first withdraws its queue entry).
     fn park(&self);
 
     /// Sets the token and wakes the parked party, if any (I2).
