@@ -287,11 +287,7 @@ pub(crate) fn chan_recv<T>(c: Option<&Hchan<T>>, w: &dyn Wait) -> RecvResult<T> 
             drop(g);
             // A sender's waker may be foreign: if waking it panics, the
             // value goes back to the channel (hchan I9, I12).
-            return RecvResult::Value(c.keep_while(v, || {
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-            }));
+            return RecvResult::Value(c.wake_sender(v, waker));
         }
         Recvd::Closed => return RecvResult::Closed,
         Recvd::Empty => {}

@@ -347,11 +347,7 @@ impl<T> Chan<T> {
                 drop(g);
                 // If the sender's (foreign) waker panics, `v` goes back to
                 // the channel instead of being lost.
-                Ok(c.keep_while(v, || {
-                    if let Some(w) = w {
-                        w.wake();
-                    }
-                }))
+                Ok(c.wake_sender(v, w))
             }
             Recvd::Closed => Err(TryRecvError::Closed),
             Recvd::Empty => Err(TryRecvError::Empty),

@@ -729,10 +729,21 @@ impl<T> Hchan<T> {
     /// (I12) — while holding the received value `v`, and returns `v`. If `f`
     /// panics, `v` goes back to the head of the channel instead of being
     /// dropped by the unwinding, so no message is lost (I9).
+    #[inline]
     pub(crate) fn keep_while(&self, v: T, f: impl FnOnce()) -> T {
         let g = guard(v, |v| self.put_back(v));
         f();
         ScopeGuard::into_inner(g)
+    }
+
+    /// Wakes the counterpart of a receive, if any, and returns the received
+    /// `v` — or, if the wake panics, puts `v` back (see [`Hchan::keep_while`]).
+    #[inline]
+    pub(crate) fn wake_sender(&self, v: T, w: Option<Waker>) -> T {
+        match w {
+            None => v,
+            Some(w) => self.keep_while(v, || w.wake()),
+        }
     }
 }
 
