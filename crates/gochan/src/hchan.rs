@@ -189,8 +189,9 @@ fn alloc_buf<T>(cap: usize) -> Result<Box<[MaybeUninit<T>]>, MakeChanError> {
     // `MaybeUninit<T>` needs no initialisation, so the first `cap` elements
     // are valid as they are.
     unsafe { v.set_len(cap) };
-    // The capacity is exactly `cap` (`try_reserve_exact` on an empty vector),
-    // so this does not reallocate.
+    // The capacity is exactly `cap` (`try_reserve_exact` on an empty vector;
+    // for a zero-sized `T` nothing is allocated at all), so this does not
+    // reallocate.
     Ok(v.into_boxed_slice())
 }
 
