@@ -1,16 +1,19 @@
 //! Differential fuzzing of gochan's non-blocking operations against a
 //! `VecDeque` model: `try_send`, `try_recv`, `close`, `len`/`cap`, a
 //! non-blocking `select!` over two channels, and first polls of the async
-//! operations, on buffered, unbuffered and nil channels.
+//! operations, on buffered, unbuffered and nil channels. Receives can also
+//! stay parked (pending `recv_async` futures), be handed values, be polled
+//! again, and be dropped: a dropped receive gives a value it was handed back
+//! to the head of the channel, and `len()` never exceeds `cap()`.
 #![no_main]
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
 use arbitrary::Arbitrary;
-use gochan::{select, Chan, CloseError, TryRecvError, TrySendError};
+use gochan::{select, Chan, CloseError, RecvFuture, TryRecvError, TrySendError};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -23,6 +26,31 @@ enum Op {
     SelectSend { v: u16 },
     AsyncSend { ch: bool, v: u16 },
     AsyncRecv { ch: bool },
+    ParkRecv { ch: bool },
+    PollParked { i: u8 },
+    DropParked { i: u8 },
+}
+
+/// A pending `recv_async` kept alive, and what the model says it holds:
+/// `None` while waiting, `Some(Some(v))` once handed `v`, `Some(None)` once
+/// woken by close.
+struct Parked<'a> {
+    ch: usize,
+    fut: Pin<Box<RecvFuture<'a, u16>>>,
+    got: Option<Option<u16>>,
+}
+
+/// The receive a send hands its value to: the oldest waiting one.
+fn first_waiting<'p, 'a>(parked: &'p mut [Parked<'a>], ch: usize) -> Option<&'p mut Parked<'a>> {
+    parked.iter_mut().find(|p| p.ch == ch && p.got.is_none())
+}
+
+/// A successful send in the model: to a waiting receive, else the tail.
+fn deliver(m: &mut Model, parked: &mut [Parked<'_>], ch: usize, v: u16) {
+    match first_waiting(parked, ch) {
+        Some(p) => p.got = Some(Some(v)),
+        None => m.q.push_back(v),
+    }
 }
 
 struct Model {
@@ -33,8 +61,11 @@ struct Model {
 }
 
 impl Model {
-    fn can_send(&self) -> bool {
-        !self.nil && !self.closed && self.q.len() < self.cap
+    /// Buffer room; a waiting receive also makes a send possible. Values
+    /// given back at the head may fill `q` beyond `cap` (the channel's
+    /// stash): then there is no room.
+    fn can_send(&self, waiting: bool) -> bool {
+        !self.nil && !self.closed && (waiting || self.q.len() < self.cap)
     }
     fn can_recv(&self) -> bool {
         !self.nil && (!self.q.is_empty() || self.closed)
@@ -62,16 +93,19 @@ fuzz_target!(|input: Input| {
     ];
     let waker = Waker::noop();
     let mut cx = Context::from_waker(waker);
+    let mut parked: Vec<Parked<'_>> = Vec::new();
     for op in input.ops {
         match op {
             Op::TrySend { ch, v } => {
-                let (c, m) = (&chans[ch as usize], &mut models[ch as usize]);
+                let ch = ch as usize;
+                let (c, m) = (&chans[ch], &mut models[ch]);
                 let got = c.try_send(v);
+                let waiting = first_waiting(&mut parked, ch).is_some();
                 if m.closed && !m.nil {
                     assert_eq!(got, Err(TrySendError::Closed(v)));
-                } else if m.can_send() {
+                } else if m.can_send(waiting) {
                     assert_eq!(got, Ok(()));
-                    m.q.push_back(v);
+                    deliver(m, &mut parked, ch, v);
                 } else {
                     assert_eq!(got, Err(TrySendError::Full(v)));
                 }
@@ -99,12 +133,17 @@ fuzz_target!(|input: Input| {
                 } else {
                     assert_eq!(got, Ok(()));
                     m.closed = true;
+                    for p in parked.iter_mut().filter(|p| p.ch == ch as usize) {
+                        p.got.get_or_insert(None);
+                    }
                 }
                 assert_eq!(c.is_closed(), m.closed);
             }
             Op::Len => {
                 for (c, m) in chans.iter().zip(&models) {
-                    assert_eq!(c.len(), m.q.len());
+                    // Given-back values beyond `cap` are not counted.
+                    assert_eq!(c.len(), m.q.len().min(m.cap));
+                    assert!(c.len() <= c.cap());
                     assert_eq!(c.cap(), if m.nil { 0 } else { m.cap });
                 }
             }
@@ -128,31 +167,38 @@ fuzz_target!(|input: Input| {
                     send(chans[1], v) -> r => Some((1usize, r)),
                     default => None,
                 };
-                let ready = |m: &Model| !m.nil && (m.closed || m.q.len() < m.cap);
+                let w = [
+                    first_waiting(&mut parked, 0).is_some(),
+                    first_waiting(&mut parked, 1).is_some(),
+                ];
+                let ready =
+                    |k: usize| models[k].closed && !models[k].nil || models[k].can_send(w[k]);
                 match got {
-                    None => assert!(!ready(&models[0]) && !ready(&models[1])),
+                    None => assert!(!ready(0) && !ready(1)),
                     Some((k, r)) => {
-                        assert!(ready(&models[k]));
+                        assert!(ready(k));
                         if models[k].closed {
                             assert_eq!(r.unwrap_err().into_inner(), v);
                         } else {
                             assert!(r.is_ok());
-                            models[k].q.push_back(v);
+                            deliver(&mut models[k], &mut parked, k, v);
                         }
                     }
                 }
             }
             Op::AsyncSend { ch, v } => {
-                let (c, m) = (&chans[ch as usize], &mut models[ch as usize]);
+                let ch = ch as usize;
+                let (c, m) = (&chans[ch], &mut models[ch]);
                 let got = pin!(c.send_async(v)).poll(&mut cx);
+                let waiting = first_waiting(&mut parked, ch).is_some();
                 // The pending future is dropped at once: the send is withdrawn.
                 if m.nil {
                     assert!(got.is_pending());
                 } else if m.closed {
                     assert_eq!(got.map(|r| r.unwrap_err().into_inner()), Poll::Ready(v));
-                } else if m.can_send() {
+                } else if m.can_send(waiting) {
                     assert!(matches!(got, Poll::Ready(Ok(()))));
-                    m.q.push_back(v);
+                    deliver(m, &mut parked, ch, v);
                 } else {
                     assert!(got.is_pending());
                 }
@@ -170,6 +216,55 @@ fuzz_target!(|input: Input| {
                     assert!(got.is_pending());
                 }
             }
+            Op::ParkRecv { ch } => {
+                let ch = ch as usize;
+                let (c, m) = (&chans[ch], &mut models[ch]);
+                let mut fut = Box::pin(c.recv_async());
+                let got = fut.as_mut().poll(&mut cx);
+                if m.nil {
+                    assert!(got.is_pending()); // dropped: never parked
+                } else if let Some(v) = m.q.pop_front() {
+                    assert_eq!(got, Poll::Ready(Some(v)));
+                } else if m.closed {
+                    assert_eq!(got, Poll::Ready(None));
+                } else {
+                    assert!(got.is_pending());
+                    parked.push(Parked { ch, fut, got: None });
+                }
+            }
+            Op::PollParked { i } => {
+                if parked.is_empty() {
+                    continue;
+                }
+                let i = i as usize % parked.len();
+                let got = parked[i].fut.as_mut().poll(&mut cx);
+                match parked[i].got {
+                    None => assert!(got.is_pending()),
+                    Some(v) => {
+                        assert_eq!(got, Poll::Ready(v));
+                        parked.remove(i);
+                    }
+                }
+            }
+            Op::DropParked { i } => {
+                if parked.is_empty() {
+                    continue;
+                }
+                let p = parked.remove(i as usize % parked.len());
+                let (ch, got) = (p.ch, p.got);
+                drop(p);
+                if let Some(Some(v)) = got {
+                    // Given back to the head: to a waiting receive, if any.
+                    match first_waiting(&mut parked, ch) {
+                        Some(w) => w.got = Some(Some(v)),
+                        None => models[ch].q.push_front(v),
+                    }
+                }
+            }
+        }
+        for (c, m) in chans.iter().zip(&models) {
+            assert!(c.len() <= c.cap());
+            assert_eq!(c.len(), m.q.len().min(m.cap));
         }
     }
 });

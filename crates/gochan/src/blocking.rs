@@ -3,9 +3,12 @@
 //! Go's `chansend`/`chanrecv` with `block == true`: try the locked operation;
 //! if it cannot proceed, put a sudog for the caller on the channel's queue,
 //! release the lock and `gopark`. Here the sudog is a local of the blocked
-//! function, so it cannot move; the function does not return before the sudog
-//! is unlinked (by the counterpart, by `close`, or by ourselves after a
-//! timeout, always under the lock — `hchan` I4, I6).
+//! function, so it cannot move; the function does not return — nor unwind,
+//! if a user [`Park`](gocore::park::Park) panics — before the sudog is
+//! unlinked (by the counterpart, by `close`, or by ourselves after a timeout
+//! or from the unwind guard, always under the lock — `hchan` I4, I6, I11). A
+//! `Park` that returns without its token set is harmless: the wait re-checks
+//! the sudog's state and parks again.
 //!
 //! Waiting is split from the channel by the [`Wait`] trait: a thread with a
 //! deadline ([`ThreadWait`], `std`), or any user [`Park`](gocore::park::Park)
@@ -169,6 +172,33 @@ impl<P: gocore::park::Park> Wait for ParkWait<'_, P> {
     }
 }
 
+/// Withdraws a parked sudog if the wait unwinds (hchan I11): a panicking
+/// [`Park`](gocore::park::Park) must not leave a queue pointing into the
+/// frame it unwinds out of. A send's value still in the sudog is dropped
+/// (outside the lock); a value a receive was already handed goes back to the
+/// channel (hchan I9). Defused with [`core::mem::forget`] once the sudog is
+/// completed and collected normally.
+struct Parked<'a, T> {
+    c: &'a Hchan<T>,
+    s: &'a Sudog<T>,
+    send: bool,
+}
+
+impl<T> Drop for Parked<'_, T> {
+    fn drop(&mut self) {
+        if self.send {
+            // SAFETY: `s` is a plain sudog our caller enqueued on `c`'s sendq
+            // with its value, and did not collect (the guard is forgotten
+            // before it does).
+            let (_, v) = unsafe { self.c.abandon_send(self.s) };
+            drop(v);
+        } else {
+            // SAFETY: as above, on recvq.
+            unsafe { self.c.abandon_recv(self.s) };
+        }
+    }
+}
+
 /// A blocking send. `c == None` is the nil channel: it waits forever (or
 /// until the deadline). Go: `chansend(c, ep, true)`.
 pub(crate) fn chan_send<T>(
@@ -194,26 +224,36 @@ pub(crate) fn chan_send<T>(
         Sent::Closed(v) => return Err(SendTimeoutError::Closed(v)),
         Sent::Full(v) => v,
     };
+    // The waker first, then the value: if getting the waker failed, the
+    // value would still be ours. A `Wait`'s waker is one of our own parkers,
+    // so this runs no foreign code under the lock (hchan I12).
+    let waker = w.waker();
     let s = Sudog::new();
     // SAFETY: `s` is fresh, so its elem is ours to fill and its waker ours to
     // set; `s` is a local that is not moved and is unlinked before we return
-    // (see below); we hold the lock.
+    // (normally by the counterpart, else by `Parked` or the timeout path);
+    // we hold the lock.
     unsafe {
+        *s.waker.get() = Some(waker);
         (*s.elem.get()).write(v);
-        *s.waker.get() = Some(w.waker());
         g.enqueue_send(c, &s);
     }
     drop(g);
-    if !w.wait(&|| s.load_state() != WAITING) {
-        let mut g = c.lock();
-        if s.load_state() == WAITING {
-            // SAFETY: we hold the lock; `s` is linked into `sendq` or nowhere.
-            unsafe { g.cancel_send(c, &s) };
-            drop(g);
-            // SAFETY: still WAITING and now unlinked: nobody took the value (I5).
-            let v = unsafe { (*s.elem.get()).assume_init_read() };
-            return Err(SendTimeoutError::Timeout(v));
-        }
+    let parked = Parked {
+        c,
+        s: &s,
+        send: true,
+    };
+    let done = w.wait(&|| s.load_state() != WAITING);
+    core::mem::forget(parked);
+    if !done {
+        // SAFETY: `s` is our plain sudog on `c`'s sendq, not yet collected.
+        return match unsafe { c.abandon_send(&s) } {
+            (SUCCESS, _) => Ok(()),
+            (WAITING, Some(v)) => Err(SendTimeoutError::Timeout(v)),
+            (_, Some(v)) => Err(SendTimeoutError::Closed(v)),
+            (_, None) => unreachable!("only SUCCESS keeps the value"),
+        };
     }
     debug_assert!(!s.is_linked());
     match s.load_state() {
@@ -245,25 +285,32 @@ pub(crate) fn chan_recv<T>(c: Option<&Hchan<T>>, w: &dyn Wait) -> RecvResult<T> 
     match unsafe { g.recv_locked(c) } {
         Recvd::Value(v, waker) => {
             drop(g);
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-            return RecvResult::Value(v);
+            // A sender's waker may be foreign: if waking it panics, the
+            // value goes back to the channel (hchan I9, I12).
+            return RecvResult::Value(c.wake_sender(v, waker));
         }
         Recvd::Closed => return RecvResult::Closed,
         Recvd::Empty => {}
     }
+    let waker = w.waker();
     let s = Sudog::new();
     // SAFETY: as in `chan_send`.
     unsafe {
-        *s.waker.get() = Some(w.waker());
+        *s.waker.get() = Some(waker);
         g.enqueue_recv(c, &s);
     }
     drop(g);
-    if !w.wait(&|| s.load_state() != WAITING) {
+    let parked = Parked {
+        c,
+        s: &s,
+        send: false,
+    };
+    let done = w.wait(&|| s.load_state() != WAITING);
+    core::mem::forget(parked);
+    if !done {
         let mut g = c.lock();
         if s.load_state() == WAITING {
-            // SAFETY: lock held; `s` is in `recvq` or nowhere.
+            // SAFETY: lock held; `s` is in `recvq` (I11).
             unsafe { g.cancel_recv(c, &s) };
             return RecvResult::Timeout;
         }

@@ -12,7 +12,7 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-use crate::err::{CloseError, SendError, TryRecvError, TrySendError};
+use crate::err::{CloseError, MakeChanError, SendError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::err::{RecvTimeoutError, SendTimeoutError};
 use crate::future::{RecvFuture, SendFuture};
@@ -91,22 +91,61 @@ impl<T> Chan<T> {
     /// Creates a channel with `cap` buffer slots; `0` makes it unbuffered.
     ///
     /// Go: `make(chan T, cap)`. Go also rejects element types of 64 KiB or
-    /// more; we accept any `T`.
+    /// more; we accept any `T`. A buffer of zero-sized values costs nothing,
+    /// whatever its capacity.
     ///
     /// # Panics
     ///
-    /// If the buffer cannot be allocated ("makechan: size out of range" in Go).
+    /// With Go's message `makechan: size out of range` for every capacity Go
+    /// rejects: when `cap * size_of::<T>()` overflows or exceeds Go's largest
+    /// allocation (2⁴⁸ − 96 bytes on 64-bit targets, 2³² − 57 on 32-bit
+    /// ones), or `cap > isize::MAX` (Go's capacity is an `int`). If the
+    /// allocator cannot provide a buffer Go would accept, the process aborts
+    /// as for `Vec::with_capacity` (Go dies with `out of memory`); use
+    /// [`Chan::try_new`] to get an error instead.
     ///
     /// # Examples
     ///
     /// ```
     /// let c = gochan::Chan::<String>::new(8);
     /// assert_eq!(c.cap(), 8);
+    /// let huge = gochan::Chan::<()>::new(isize::MAX as usize); // zero-sized: O(1)
+    /// assert_eq!(huge.cap(), isize::MAX as usize);
+    /// let err = std::panic::catch_unwind(|| gochan::Chan::<u64>::new(usize::MAX)).unwrap_err();
+    /// assert_eq!(err.downcast_ref::<&str>(), Some(&"makechan: size out of range"));
     /// ```
+    #[track_caller]
     pub fn new(cap: usize) -> Self {
         Chan {
             inner: Some(Arc::new(Hchan::new(cap))),
         }
+    }
+
+    /// Creates a channel with `cap` buffer slots, reporting an impossible
+    /// capacity as an error instead of panicking or aborting.
+    ///
+    /// Go: `make(chan T, cap)`, with its panic `makechan: size out of range`
+    /// (and its fatal `out of memory`) turned into `Err`.
+    ///
+    /// # Errors
+    ///
+    /// [`MakeChanError::OutOfRange`] for every capacity Go rejects (see
+    /// [`Chan::new`]); [`MakeChanError::AllocFailed`] if the allocator cannot
+    /// provide the buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gochan::{Chan, MakeChanError};
+    /// let c = Chan::<u64>::try_new(4)?;
+    /// assert_eq!(c.cap(), 4);
+    /// assert_eq!(Chan::<u64>::try_new(usize::MAX / 4).unwrap_err(), MakeChanError::OutOfRange);
+    /// # Ok::<(), MakeChanError>(())
+    /// ```
+    pub fn try_new(cap: usize) -> Result<Self, MakeChanError> {
+        Ok(Chan {
+            inner: Some(Arc::new(Hchan::try_new(cap)?)),
+        })
     }
 
     /// The nil channel: sends and receives never complete, `select` never
@@ -306,10 +345,9 @@ impl<T> Chan<T> {
         match unsafe { g.recv_locked(c) } {
             Recvd::Value(v, w) => {
                 drop(g);
-                if let Some(w) = w {
-                    w.wake();
-                }
-                Ok(v)
+                // If the sender's (foreign) waker panics, `v` goes back to
+                // the channel instead of being lost.
+                Ok(c.wake_sender(v, w))
             }
             Recvd::Closed => Err(TryRecvError::Closed),
             Recvd::Empty => Err(TryRecvError::Empty),

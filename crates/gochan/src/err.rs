@@ -312,3 +312,45 @@ impl fmt::Display for CloseError {
 }
 
 impl core::error::Error for CloseError {}
+
+/// Why a channel could not be made with the requested capacity.
+///
+/// Go: `make(chan T, n)` panics with `makechan: size out of range` when
+/// `n * size_of::<T>()` overflows or exceeds the largest allocation Go allows
+/// (`maxAlloc - hchanSize`: 2⁴⁸ − 96 bytes on 64-bit targets, 2³² − 1 − 56
+/// on 32-bit ones); Go dies with a fatal `out of memory` when the allocator
+/// then fails. [`Chan::try_new`](crate::Chan::try_new) reports both instead.
+///
+/// # Examples
+///
+/// ```
+/// use gochan::{Chan, MakeChanError};
+/// let err = Chan::<u64>::try_new(usize::MAX).unwrap_err();
+/// assert_eq!(err, MakeChanError::OutOfRange);
+/// assert_eq!(err.to_string(), "makechan: size out of range");
+/// ```
+#[doc(alias = "makechan")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MakeChanError {
+    /// A capacity Go rejects too: the buffer would exceed Go's `maxAlloc`.
+    OutOfRange,
+    /// A capacity Go accepts, but the allocator could not provide the buffer
+    /// (or, on 32-bit targets, it exceeds Rust's `isize::MAX`-byte limit).
+    AllocFailed {
+        /// The size of the buffer that could not be allocated, in bytes.
+        bytes: usize,
+    },
+}
+
+impl fmt::Display for MakeChanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MakeChanError::OutOfRange => f.write_str("makechan: size out of range"),
+            MakeChanError::AllocFailed { bytes } => {
+                write!(f, "makechan: cannot allocate a {bytes}-byte buffer")
+            }
+        }
+    }
+}
+
+impl core::error::Error for MakeChanError {}

@@ -6,11 +6,18 @@
 //! as it completes a blocked thread (`hchan` I5, I6). Later polls read the
 //! sudog's state, or refresh the waker under the lock if still waiting.
 //!
-//! Dropping a pending future unlinks the sudog under the lock. A receive that
-//! had already been handed a value (state `SUCCESS`) but is dropped before
-//! returning it gives the value back to the channel (`hchan` I9), so no
-//! message is ever lost; a send dropped before completing takes its value
-//! with it (it was never sent). No runtime is needed: only `Context::waker`.
+//! Dropping a pending future unlinks the sudog under the lock (`hchan` I11).
+//! A receive that had already been handed a value (state `SUCCESS`) but is
+//! dropped before returning it gives the value back to the head of the
+//! channel (`hchan` I9), so no message is ever lost; a send dropped before
+//! completing takes its value with it (it was never sent). No runtime is
+//! needed: only `Context::waker`.
+//!
+//! The task's waker is foreign code. It is cloned before the lock is taken
+//! (a first attempt that must park unlocks, clones, and tries again), and
+//! woken or dropped only after the lock is released (`hchan` I12); if it
+//! panics, nothing is left linked and no value is lost: a send's value is
+//! back in the future, a received value back in the channel.
 
 use core::fmt;
 use core::future::Future;
@@ -18,7 +25,9 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::err::SendError;
-use crate::hchan::{Hchan, Recvd, Sent, Sudog, SUCCESS, WAITING};
+use core::task::Waker;
+
+use crate::hchan::{Hchan, Recvd, Sent, Sudog, SUCCESS};
 
 /// The future of [`Chan::recv_async`](crate::Chan::recv_async).
 ///
@@ -125,30 +134,47 @@ impl<T> Future for RecvFuture<'_, T> {
                 None => Poll::Pending,
             };
         }
-        let mut g = c.lock();
-        // SAFETY: `g` holds `c`'s lock.
-        match unsafe { g.recv_locked(c) } {
-            Recvd::Value(v, w) => {
-                drop(g);
-                if let Some(w) = w {
-                    w.wake();
+        let mut waker: Option<Waker> = None;
+        loop {
+            let mut g = c.lock();
+            // SAFETY: `g` holds `c`'s lock.
+            match unsafe { g.recv_locked(c) } {
+                Recvd::Value(v, w) => {
+                    drop(g);
+                    // Foreign wakes and drops: if one panics, `v` goes back
+                    // to the channel (hchan I9, I12).
+                    let v = c.keep_while(v, || {
+                        drop(waker);
+                        if let Some(w) = w {
+                            w.wake();
+                        }
+                    });
+                    this.done = true;
+                    return Poll::Ready(Some(v));
                 }
-                this.done = true;
-                Poll::Ready(Some(v))
-            }
-            Recvd::Closed => {
-                this.done = true;
-                Poll::Ready(None)
-            }
-            Recvd::Empty => {
-                // SAFETY: the sudog is pinned inside the future and unlinked
-                // in `Drop` if still linked; we hold the lock.
-                unsafe {
-                    *this.sudog.waker.get() = Some(cx.waker().clone());
-                    g.enqueue_recv(c, &this.sudog);
+                Recvd::Closed => {
+                    drop(g);
+                    this.done = true;
+                    drop(waker);
+                    return Poll::Ready(None);
                 }
-                this.queued = true;
-                Poll::Pending
+                Recvd::Empty => match waker.take() {
+                    Some(waker) => {
+                        // SAFETY: the sudog is pinned inside the future and
+                        // unlinked in `Drop` if still linked; we hold the lock.
+                        unsafe {
+                            *this.sudog.waker.get() = Some(waker);
+                            g.enqueue_recv(c, &this.sudog);
+                        }
+                        this.queued = true;
+                        return Poll::Pending;
+                    }
+                    None => {
+                        // Clone the task's waker outside the lock, then retry.
+                        drop(g);
+                        waker = Some(cx.waker().clone());
+                    }
+                },
             }
         }
     }
@@ -160,23 +186,9 @@ impl<T> Drop for RecvFuture<'_, T> {
             return;
         }
         let Some(c) = self.chan else { return };
-        let mut g = c.lock();
-        match self.sudog.load_state() {
-            // SAFETY: lock held; the sudog is in `recvq` or nowhere.
-            WAITING => unsafe { g.cancel_recv(c, &self.sudog) },
-            SUCCESS => {
-                // Handed a value we will never return: give it back (I9).
-                // SAFETY: SUCCESS means elem is initialised and ours (I5, I6).
-                let v = unsafe { (*self.sudog.elem.get()).assume_init_read() };
-                // SAFETY: lock held.
-                let w = unsafe { g.redeliver(c, v) };
-                drop(g);
-                if let Some(w) = w {
-                    w.wake();
-                }
-            }
-            _ => {}
-        }
+        // SAFETY: `queued`: the sudog is a plain one we enqueued on `c`'s
+        // recvq and have not collected (`finish` clears `queued`).
+        unsafe { c.abandon_recv(&self.sudog) };
     }
 }
 
@@ -218,31 +230,49 @@ impl<T> Future for SendFuture<'_, T> {
                 None => Poll::Pending,
             };
         }
-        let v = this
-            .value
-            .take()
-            .expect("SendFuture polled after completion");
-        let mut g = c.lock();
-        // SAFETY: `g` holds `c`'s lock.
-        match unsafe { g.send_locked(c, v) } {
-            Sent::Done(w) => {
-                drop(g);
-                if let Some(w) = w {
-                    w.wake();
+        assert!(this.value.is_some(), "SendFuture polled after completion");
+        let mut waker: Option<Waker> = None;
+        loop {
+            let Some(v) = this.value.take() else {
+                unreachable!("the value is put back before every retry")
+            };
+            let mut g = c.lock();
+            // SAFETY: `g` holds `c`'s lock.
+            match unsafe { g.send_locked(c, v) } {
+                Sent::Done(w) => {
+                    drop(g);
+                    drop(waker);
+                    if let Some(w) = w {
+                        w.wake();
+                    }
+                    return Poll::Ready(Ok(()));
                 }
-                Poll::Ready(Ok(()))
-            }
-            Sent::Closed(v) => Poll::Ready(Err(SendError(v))),
-            Sent::Full(v) => {
-                // SAFETY: the sudog is pinned in the future, unlinked in Drop
-                // if still linked; elem is fresh; we hold the lock.
-                unsafe {
-                    (*this.sudog.elem.get()).write(v);
-                    *this.sudog.waker.get() = Some(cx.waker().clone());
-                    g.enqueue_send(c, &this.sudog);
+                Sent::Closed(v) => {
+                    drop(g);
+                    drop(waker);
+                    return Poll::Ready(Err(SendError(v)));
                 }
-                this.queued = true;
-                Poll::Pending
+                Sent::Full(v) => match waker.take() {
+                    Some(waker) => {
+                        // SAFETY: the sudog is pinned in the future, unlinked
+                        // in Drop if still linked; elem is fresh; we hold the
+                        // lock.
+                        unsafe {
+                            *this.sudog.waker.get() = Some(waker);
+                            (*this.sudog.elem.get()).write(v);
+                            g.enqueue_send(c, &this.sudog);
+                        }
+                        this.queued = true;
+                        return Poll::Pending;
+                    }
+                    None => {
+                        // Keep the value in the future while foreign code
+                        // runs: clone the task's waker outside the lock.
+                        this.value = Some(v);
+                        drop(g);
+                        waker = Some(cx.waker().clone());
+                    }
+                },
             }
         }
     }
@@ -254,17 +284,11 @@ impl<T> Drop for SendFuture<'_, T> {
             return;
         }
         let Some(c) = self.chan else { return };
-        let mut g = c.lock();
-        let state = self.sudog.load_state();
-        if state == WAITING {
-            // SAFETY: lock held; the sudog is in `sendq` or nowhere.
-            unsafe { g.cancel_send(c, &self.sudog) };
-        }
-        drop(g);
-        if state != SUCCESS {
-            // SAFETY: WAITING (now unlinked) or CLOSED: the value is still
-            // ours (I5); drop it — it was never sent.
-            unsafe { (*self.sudog.elem.get()).assume_init_drop() };
-        }
+        // SAFETY: `queued`: the sudog is a plain one we enqueued on `c`'s
+        // sendq with our value and have not collected (`finish` clears
+        // `queued`). The value, if still ours, is dropped outside the lock:
+        // it was never sent.
+        let (_, v) = unsafe { c.abandon_send(&self.sudog) };
+        drop(v);
     }
 }

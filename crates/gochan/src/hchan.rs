@@ -53,8 +53,34 @@
 //!   select sudog only after winning the CAS of `SelCtx::done` from 0 to
 //!   `case + 1`, which happens at most once per select.
 //! - I8. `closed` only goes from false to true, under the lock.
-//! - I9. `stash` holds values a cancelled async receive had already been
-//!   handed; they are received before anything else.
+//! - I9. A value a receiver had already been handed but never returned (its
+//!   async receive was dropped, its `Park` panicked, or a foreign waker
+//!   panicked right after the receive) goes back to the *head* of the channel
+//!   ([`State::redeliver`]): to a parked receiver if there is one, else into
+//!   the buffer in front of `recvx` if it has room, else into `stash`.
+//!   Receives take `stash` values first, then the buffer.
+//! - I10. `stash` is non-empty only while the buffer is full (always, for an
+//!   unbuffered channel) and no live receiver is parked: it only grows under
+//!   those conditions, and while it is non-empty receives drain it before
+//!   the buffer, so `qcount` cannot drop below `cap` in the meantime. A
+//!   stashed value behaves like the value of a parked sender (one that goes
+//!   *first*): it is not counted by `len()`, so `len() <= cap()` holds at
+//!   every moment (Go's `qcount <= dataqsiz`), and `try_send` and `send`
+//!   both see the full buffer, so they agree that there is no room.
+//! - I11. A waiter whose wait unwinds (a panicking `Park`) or is abandoned (a
+//!   dropped future, a timeout) withdraws its sudog under the lock
+//!   ([`Hchan::abandon_send`], [`Hchan::abandon_recv`]). Under the lock a
+//!   plain sudog is either still linked (`WAITING`) or completed: a
+//!   counterpart dequeues and completes it within one lock hold, so there is
+//!   never a half-completed sudog to wait for.
+//! - I12. No foreign code (a `Waker`'s `clone`, `wake` or `drop`, a value's
+//!   `Drop`) runs under the lock: wakers are taken out of sudogs under the
+//!   lock and woken after it is released, and a waiter clones its waker before
+//!   it locks. The only wakers cloned under the lock come from gochan's own
+//!   parkers ([`Wait::waker`](crate::blocking::Wait::waker)). A foreign wake
+//!   that panics after a receive gives the received value back (I9)
+//!   ([`Hchan::keep_while`]); one that panics in [`Hchan::close`] does not
+//!   stop the other waiters from being woken.
 //!
 //! # Tuning
 //!
@@ -75,6 +101,7 @@
 //! | `chansend` (locked part), `send` | [`State::send_locked`] |
 //! | `chanrecv` (locked part), `recv` | [`State::recv_locked`] |
 //! | `closechan` | [`Hchan::close`] |
+//! | `makechan`, `maxAlloc`, `hchanSize` | [`Hchan::try_new`], [`check_size`], [`MAX_ALLOC`], [`HCHAN_SIZE`] |
 //!
 //! # Divergences
 //!
@@ -83,7 +110,14 @@
 //! - There is no GC: a sudog lives in the waiter's memory, so a waiter must
 //!   unlink itself (under the lock) before its memory goes away — this is what
 //!   timeouts and dropped futures do.
-//! - `stash` (I9) has no Go counterpart: Go cannot cancel a receive.
+//! - `stash` (I9, I10) has no Go counterpart: Go cannot cancel a receive.
+//!   Values given back are received before everything buffered — which was
+//!   all sent after them — but among themselves they come back in the order
+//!   they were given back, not the order they were first handed out.
+//! - `makechan`'s size check is Go's, with `size_of::<T>()` as the element
+//!   size ([`check_size`]); Go's 64 KiB element limit is not applied. A
+//!   buffer Go would accept but the allocator refuses is an error from
+//!   [`Hchan::try_new`] (Go dies with `out of memory`).
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -96,6 +130,70 @@ use core::task::Waker;
 
 use gocore::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use gocore::lock::{SpinLock, SpinLockGuard};
+use gocore::scopeguard::{guard, ScopeGuard};
+
+use crate::err::MakeChanError;
+
+/// The largest heap allocation Go allows, in bytes: `1 << heapAddrBits` with
+/// 48 address bits on 64-bit targets.
+///
+/// Go: `maxAlloc` (runtime/malloc.go).
+#[cfg(target_pointer_width = "64")]
+pub(crate) const MAX_ALLOC: u64 = 1 << 48;
+/// The largest heap allocation Go allows, in bytes: `(1 << 32) - 1` on
+/// 32-bit targets (and here, on 16-bit ones).
+///
+/// Go: `maxAlloc` (runtime/malloc.go).
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) const MAX_ALLOC: u64 = (1 << 32) - 1;
+
+/// The size of Go's `hchan` rounded up to `maxAlign` (8): 96 bytes on 64-bit
+/// targets (11 words of fields and the lock word), 56 on 32-bit ones (52
+/// rounded up).
+///
+/// Go: `hchanSize` (runtime/chan.go).
+#[cfg(target_pointer_width = "64")]
+pub(crate) const HCHAN_SIZE: u64 = 96;
+/// See the 64-bit definition.
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) const HCHAN_SIZE: u64 = 56;
+
+/// Go's `makechan` size check: the buffer's size in bytes, or
+/// [`MakeChanError::OutOfRange`] exactly when Go panics with
+/// `makechan: size out of range`.
+///
+/// Go: `mem, overflow := math.MulUintptr(elem.size, uintptr(size)); if
+/// overflow || mem > maxAlloc-hchanSize || size < 0 { panic(...) }`. Go's
+/// size is an `int`, so a capacity above `isize::MAX` is Go's `size < 0`.
+pub(crate) fn check_size<T>(cap: usize) -> Result<usize, MakeChanError> {
+    if cap > isize::MAX as usize {
+        return Err(MakeChanError::OutOfRange);
+    }
+    let mem = core::mem::size_of::<T>()
+        .checked_mul(cap)
+        .ok_or(MakeChanError::OutOfRange)?;
+    if mem as u64 > MAX_ALLOC - HCHAN_SIZE {
+        return Err(MakeChanError::OutOfRange);
+    }
+    Ok(mem)
+}
+
+/// Allocates an uninitialised ring buffer of `cap` slots in O(1) (no
+/// per-slot loop, so a huge buffer of zero-sized values costs nothing).
+fn alloc_buf<T>(cap: usize) -> Result<Box<[MaybeUninit<T>]>, MakeChanError> {
+    let bytes = check_size::<T>(cap)?;
+    let mut v: Vec<MaybeUninit<T>> = Vec::new();
+    v.try_reserve_exact(cap)
+        .map_err(|_| MakeChanError::AllocFailed { bytes })?;
+    // SAFETY: the capacity is at least `cap` (just reserved), and
+    // `MaybeUninit<T>` needs no initialisation, so the first `cap` elements
+    // are valid as they are.
+    unsafe { v.set_len(cap) };
+    // The capacity is exactly `cap` (`try_reserve_exact` on an empty vector;
+    // for a zero-sized `T` nothing is allocated at all), so this does not
+    // reallocate.
+    Ok(v.into_boxed_slice())
+}
 
 /// The sudog is parked and nobody has completed it yet.
 pub(crate) const WAITING: u8 = 0;
@@ -181,24 +279,42 @@ impl<T> Sudog<T> {
     /// Re-polls a sudog an async operation has already queued on `c`: returns
     /// its final state once a counterpart has completed it, or `None` after
     /// making sure the counterpart will wake `waker` (the task's latest).
+    ///
+    /// The task's waker is foreign code: it is cloned, and the replaced one
+    /// dropped, outside the lock (I12).
     pub(crate) fn repoll(&self, c: &Hchan<T>, waker: &Waker) -> Option<u8> {
         let state = self.load_state();
         if state != WAITING {
             return Some(state);
         }
-        let _g = c.lock();
-        // Re-check under the lock: a completer sets the state while holding it.
-        let state = self.load_state();
-        if state != WAITING {
-            return Some(state);
+        let mut fresh: Option<Waker> = None;
+        loop {
+            let g = c.lock();
+            // Re-check under the lock: a completer sets the state while holding it.
+            let state = self.load_state();
+            if state != WAITING {
+                drop(g);
+                drop(fresh);
+                return Some(state);
+            }
+            // SAFETY: the waker slot is only touched under the channel lock,
+            // which `g` holds.
+            let slot = unsafe { &mut *self.waker.get() };
+            // `will_wake` only compares pointers: no foreign code runs.
+            if slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                drop(g);
+                drop(fresh);
+                return None;
+            }
+            if let Some(f) = fresh.take() {
+                let old = slot.replace(f);
+                drop(g);
+                drop(old);
+                return None;
+            }
+            drop(g);
+            fresh = Some(waker.clone());
         }
-        // SAFETY: the waker slot is only touched under the channel lock, which
-        // `_g` holds.
-        let slot = unsafe { &mut *self.waker.get() };
-        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            *slot = Some(waker.clone());
-        }
-        None
     }
 }
 
@@ -346,9 +462,11 @@ pub(crate) struct Hchan<T> {
     lock: SpinLock<()>,
     /// Mirror of `State::closed` for lock-free fast paths (I8).
     closed: AtomicBool,
-    /// Mirror of `qcount + stash.len()` for `len()` and lock-free fast paths.
+    /// Mirror of `qcount` for `len()` and lock-free fast paths (never more
+    /// than `cap`: stashed values are not counted, I10).
     len: AtomicUsize,
-    /// Mirrors of "sendq / recvq non-empty" for lock-free fast paths.
+    /// Mirrors of "sendq (or the stash, I10) / recvq non-empty" for
+    /// lock-free fast paths.
     senders: AtomicBool,
     receivers: AtomicBool,
     cap: usize,
@@ -387,10 +505,31 @@ impl<T> core::ops::DerefMut for Locked<'_, T> {
 
 impl<T> Hchan<T> {
     /// Go: `makechan`.
+    ///
+    /// # Panics
+    ///
+    /// With Go's message `makechan: size out of range` where Go panics
+    /// ([`check_size`]); through `handle_alloc_error` (an abort, as for
+    /// `Vec::with_capacity`) if the allocator fails.
+    #[track_caller]
     pub(crate) fn new(cap: usize) -> Self {
-        let mut v = Vec::with_capacity(cap);
-        v.resize_with(cap, MaybeUninit::uninit);
-        Hchan {
+        match Self::try_new(cap) {
+            Ok(c) => c,
+            Err(MakeChanError::OutOfRange) => panic!("makechan: size out of range"),
+            Err(e @ MakeChanError::AllocFailed { .. }) => {
+                match core::alloc::Layout::array::<T>(cap) {
+                    Ok(layout) => alloc::alloc::handle_alloc_error(layout),
+                    // 32-bit: beyond Rust's `isize::MAX` limit, no layout.
+                    Err(_) => panic!("{e}"),
+                }
+            }
+        }
+    }
+
+    /// Go: `makechan`, reporting what Go panics (or dies) on as an error.
+    pub(crate) fn try_new(cap: usize) -> Result<Self, MakeChanError> {
+        let buf = alloc_buf::<T>(cap)?;
+        Ok(Hchan {
             lock: SpinLock::new(()),
             closed: AtomicBool::new(false),
             len: AtomicUsize::new(0),
@@ -398,7 +537,7 @@ impl<T> Hchan<T> {
             receivers: AtomicBool::new(false),
             cap,
             st: UnsafeCell::new(State {
-                buf: v.into_boxed_slice(),
+                buf,
                 qcount: 0,
                 sendx: 0,
                 recvx: 0,
@@ -407,7 +546,7 @@ impl<T> Hchan<T> {
                 sendq: WaitQ::new(),
                 stash: None,
             }),
-        }
+        })
     }
 
     #[inline]
@@ -515,10 +654,116 @@ impl<T> Hchan<T> {
             }
             g.sync_flags();
         }
-        for w in wake {
+        wake_all(wake);
+        true
+    }
+
+    /// Withdraws a plain send sudog `s` its owner parked on this channel and
+    /// is giving up on (timeout, unwinding `Park`, dropped future), under the
+    /// lock (I11). Returns the state it ended in and, unless a receiver took
+    /// it (`SUCCESS`), the value back — to be dropped or returned by the
+    /// caller, outside the lock (I12).
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a plain (non-select) sudog that the caller enqueued on this
+    ///    channel's `sendq` with its value in `elem`, and has not yet
+    ///    collected (read `elem` after a non-`WAITING` state).
+    pub(crate) unsafe fn abandon_send(&self, s: &Sudog<T>) -> (u8, Option<T>) {
+        let mut g = self.lock();
+        let state = s.load_state();
+        if state == WAITING {
+            // SAFETY: lock held; `s` is linked into `sendq` (1, I11).
+            unsafe { g.cancel_send(self, s) };
+        }
+        drop(g);
+        if state == SUCCESS {
+            return (state, None);
+        }
+        // SAFETY: WAITING (now unlinked, so nobody can take it any more) or
+        // CLOSED: the value is still in `elem` and ours (I5, I6), read once (1).
+        (state, Some(unsafe { (*s.elem.get()).assume_init_read() }))
+    }
+
+    /// Withdraws a plain receive sudog `s` its owner parked on this channel and
+    /// is giving up on (unwinding `Park`, dropped future), under the lock
+    /// (I11). A value it was already handed goes back to the channel (I9).
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a plain (non-select) sudog the caller enqueued on this
+    ///    channel's `recvq` and has not yet collected.
+    pub(crate) unsafe fn abandon_recv(&self, s: &Sudog<T>) {
+        let mut g = self.lock();
+        match s.load_state() {
+            // SAFETY: lock held; `s` is linked into `recvq` (1, I11).
+            WAITING => unsafe { g.cancel_recv(self, s) },
+            SUCCESS => {
+                // Handed a value nobody will return: give it back (I9).
+                // SAFETY: SUCCESS means elem is initialised and ours (I5,
+                // I6); not collected yet (1), so this is the only read.
+                let v = unsafe { (*s.elem.get()).assume_init_read() };
+                // SAFETY: lock held.
+                let w = unsafe { g.redeliver(self, v) };
+                drop(g);
+                if let Some(w) = w {
+                    w.wake();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Puts a value the caller received from this channel, but could not
+    /// return, back at its head (I9), and wakes the receiver it may go to.
+    pub(crate) fn put_back(&self, v: T) {
+        let mut g = self.lock();
+        // SAFETY: `g` holds our lock.
+        let w = unsafe { g.redeliver(self, v) };
+        drop(g);
+        if let Some(w) = w {
             w.wake();
         }
-        true
+    }
+
+    /// Runs `f` — foreign code such as waking the counterpart of a receive
+    /// (I12) — while holding the received value `v`, and returns `v`. If `f`
+    /// panics, `v` goes back to the head of the channel instead of being
+    /// dropped by the unwinding, so no message is lost (I9).
+    #[inline]
+    pub(crate) fn keep_while(&self, v: T, f: impl FnOnce()) -> T {
+        let g = guard(v, |v| self.put_back(v));
+        f();
+        ScopeGuard::into_inner(g)
+    }
+
+    /// Wakes the counterpart of a receive, if any, and returns the received
+    /// `v` — or, if the wake panics, puts `v` back (see [`Hchan::keep_while`]).
+    #[inline]
+    pub(crate) fn wake_sender(&self, v: T, w: Option<Waker>) -> T {
+        match w {
+            None => v,
+            Some(w) => self.keep_while(v, || w.wake()),
+        }
+    }
+}
+
+/// Wakes every waker in `wakers`, in order. If one panics, an unwind guard
+/// still wakes all the others before the panic propagates (a second panic
+/// then aborts, as any panic during unwinding does): a waiter that was
+/// completed but never woken would sleep forever.
+pub(crate) fn wake_all(wakers: Vec<Waker>) {
+    struct Rest(alloc::vec::IntoIter<Waker>);
+    impl Drop for Rest {
+        fn drop(&mut self) {
+            for w in self.0.by_ref() {
+                w.wake();
+            }
+        }
+    }
+    let mut rest = Rest(wakers.into_iter());
+    for w in rest.0.by_ref() {
+        w.wake();
     }
 }
 
@@ -582,9 +827,10 @@ impl<T> State<T> {
     #[inline]
     pub(crate) fn sync_flags_of(&self, c: &Hchan<T>) {
         // Release: the lock-free fast paths read these with Acquire.
-        c.len
-            .store(self.qcount + self.stash_len(), Ordering::Release);
-        c.senders.store(!self.sendq.is_empty(), Ordering::Release);
+        // A stashed value counts as a parked sender, not as buffered (I10).
+        c.len.store(self.qcount, Ordering::Release);
+        c.senders
+            .store(!self.sendq.is_empty() || self.stash_len() != 0, Ordering::Release);
         c.receivers
             .store(!self.recvq.is_empty(), Ordering::Release);
     }
@@ -602,6 +848,16 @@ impl<T> State<T> {
         if self.sendx == self.buf.len() {
             self.sendx = 0;
         }
+        self.qcount += 1;
+    }
+
+    /// Puts `v` in front of the oldest buffered value (I9): `recvx` steps
+    /// back one slot, `sendx` stays, so I3 still holds.
+    #[inline]
+    fn buf_put_front(&mut self, v: T) {
+        debug_assert!(self.qcount < self.buf.len());
+        self.recvx = self.recvx.checked_sub(1).unwrap_or(self.buf.len() - 1);
+        self.buf[self.recvx].write(v);
         self.qcount += 1;
     }
 
@@ -694,8 +950,9 @@ impl<T> State<T> {
         Recvd::Empty
     }
 
-    /// Re-delivers a value an async receive had been handed but was dropped
-    /// before returning it (I9): first to a parked receiver, else to the stash.
+    /// Re-delivers a value a receiver had been handed but could not return
+    /// (I9): first to a parked receiver, else to the head of the buffer if it
+    /// has room, else to the front of the stash (I10).
     ///
     /// # Safety
     ///
@@ -711,7 +968,14 @@ impl<T> State<T> {
             self.sync_flags_of(c);
             return w;
         }
-        self.stash.get_or_insert_with(Default::default).push_back(v);
+        if self.qcount < self.buf.len() {
+            // Room: no stash (I10), and everything buffered was sent after
+            // `v` was handed out (a receiver parks only on an empty buffer).
+            debug_assert_eq!(self.stash_len(), 0);
+            self.buf_put_front(v);
+        } else {
+            self.stash.get_or_insert_with(Default::default).push_front(v);
+        }
         self.sync_flags_of(c);
         None
     }

@@ -99,7 +99,15 @@
 //!
 //! [`Chan::send_async`] and [`Chan::recv_async`] work in any executor (they
 //! only use the task's waker). Dropping a pending future withdraws it; a
-//! value already handed to a dropped receive goes back to the channel.
+//! value already handed to a dropped receive goes back to the head of the
+//! channel, ahead of everything buffered (like a parked sender's value, it
+//! is not counted by `len()`, which never exceeds `cap()`).
+//!
+//! User code that panics — a [`Park`](gocore::park::Park) given to
+//! [`Chan::send_with`]/[`Chan::recv_with`], or a task's waker in `clone`,
+//! `wake` or `drop` — leaves the channel consistent: the waiter is withdrawn,
+//! an unsent value is dropped exactly once, and a value already received
+//! goes back to the channel. A `Park` that returns spuriously is harmless.
 //!
 //! ```
 //! let c = gochan::Chan::new(0);
@@ -257,7 +265,10 @@ mod select_macro;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::{
     chan::{CanRecv, CanSend, Chan, Receiver, Sender, Snapshot, TryIter},
-    err::{CloseError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError},
+    err::{
+        CloseError, MakeChanError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError,
+        TrySendError,
+    },
     future::{RecvFuture, SendFuture},
     select::Select,
 };

@@ -29,7 +29,12 @@
 //!   communicate with itself (its sudogs are parked only after pass 1, and a
 //!   counterpart never is the select itself).
 //! - S3. Every sudog a select parked is unlinked before the select returns
-//!   (pass 3 holds all the locks), so no queue refers to a dead frame.
+//!   (pass 3 holds all the locks), so no queue refers to a dead frame. If the
+//!   wait unwinds, an unwind guard runs pass 3 all the same; a value a
+//!   receive case had already won then goes back to its channel (hchan I9).
+//! - S4. The counterpart's waker is woken after every lock is released
+//!   (hchan I12). If it panics after a receive case fired, the case gives its
+//!   value back to the channel ([`Case::unfire`]) before the panic goes on.
 //!
 //! # Go correspondence
 //!
@@ -50,6 +55,7 @@ use core::task::Waker;
 
 use gocore::atomic::Ordering;
 use gocore::lock::SpinLockGuard;
+use gocore::scopeguard::{guard, ScopeGuard};
 
 use crate::blocking::Wait;
 use crate::chan::{CanRecv, CanSend};
@@ -101,6 +107,11 @@ pub unsafe trait Case<'a> {
     ///
     /// Lock held; this case's sudog was completed (the select's CAS chose it).
     unsafe fn finish_locked(&mut self);
+    /// Unwinding after this case fired (no lock held): give back what the
+    /// case took from its channel, so a panic loses no message. A received
+    /// value goes back to the head of the channel (hchan I9); a send cannot
+    /// be undone and keeps its result.
+    fn unfire(&mut self) {}
 }
 
 /// A receive case: `recv(c) -> v`.
@@ -230,6 +241,15 @@ unsafe impl<'a, T> Case<'a> for RecvCase<'a, T> {
         } else {
             None
         });
+    }
+
+    fn unfire(&mut self) {
+        // Only a received value goes back; "closed" stays this case's result.
+        if let (Some(c), Some(Some(_))) = (self.chan, &self.result) {
+            if let Some(Some(v)) = self.result.take() {
+                c.put_back(v);
+            }
+        }
     }
 }
 
@@ -433,9 +453,7 @@ pub(crate) fn select_go<'a>(
             let fired = unsafe { case.poll_locked() };
             drop(guard);
             if let Some(w) = fired {
-                if let Some(w) = w {
-                    w.wake();
-                }
+                wake_fired(case, w);
                 return Some(i as usize);
             }
         }
@@ -454,9 +472,7 @@ pub(crate) fn select_go<'a>(
         // SAFETY: every channel is locked (S1).
         if let Some(w) = unsafe { cases[i as usize].poll_locked() } {
             unlock_all(&mut guards);
-            if let Some(w) = w {
-                w.wake();
-            }
+            wake_fired(&mut *cases[i as usize], w);
             return Some(i as usize);
         }
     }
@@ -471,20 +487,41 @@ pub(crate) fn select_go<'a>(
         return None;
     }
 
-    // Pass 2: enqueue on all channels.
+    // Pass 2: enqueue on all channels. The waker is one of our own parkers'
+    // (`Wait::waker`): taking it under the locks runs no foreign code.
     let ctx = SelCtx::new(wait.waker());
     for &i in lockorder {
         // SAFETY: all locks held; `ctx` lives on this frame until after pass 3,
-        // when every sudog is unlinked (S3); cases are not moved meanwhile.
+        // when every sudog is unlinked (S3) — also on unwind, through
+        // `unwind` below, which is dropped before `ctx`; cases are not moved
+        // meanwhile.
         unsafe { cases[i as usize].enqueue_locked(&ctx, i as usize) };
     }
     unlock_all(&mut guards);
 
+    // If the wait unwinds, pass 3 still runs (S3), then the won case, if
+    // any, gives its value back.
+    let unwind = guard(&mut *cases, |cases| {
+        let mut guards = Vec::new();
+        if let Some(i) = pass3(cases, lockorder, &ctx, &mut guards) {
+            cases[i].unfire();
+        }
+    });
     let _ = wait.wait(&|| ctx.done.load(Ordering::Acquire) != 0);
+    let cases = ScopeGuard::into_inner(unwind);
+    pass3(cases, lockorder, &ctx, &mut guards)
+}
 
-    // Pass 3: relock; the winner (if any) has finished its transfer, since it
-    // held its channel's lock throughout.
-    lock_all(cases, lockorder, &mut guards);
+/// Pass 3: relock; the winner (if any) has finished its transfer, since it
+/// held its channel's lock throughout. Collects the winner's result, unlinks
+/// every other sudog (S3), unlocks, and returns the winner's index.
+fn pass3<'a>(
+    cases: &mut [&mut (dyn Case<'a> + '_)],
+    lockorder: &[u16],
+    ctx: &SelCtx,
+    guards: &mut Vec<SpinLockGuard<'a, ()>>,
+) -> Option<usize> {
+    lock_all(cases, lockorder, guards);
     let done = ctx.done.load(Ordering::Acquire);
     for &i in lockorder {
         let i = i as usize;
@@ -496,8 +533,18 @@ pub(crate) fn select_go<'a>(
             unsafe { cases[i].dequeue_locked() };
         }
     }
-    unlock_all(&mut guards);
+    unlock_all(guards);
     done.checked_sub(1)
+}
+
+/// Wakes the counterpart of a case that fired in pass 0 or 1, after every
+/// lock is released (S4); if the wake panics, the case gives back what it
+/// received.
+fn wake_fired(case: &mut (dyn Case<'_> + '_), w: Option<Waker>) {
+    let Some(w) = w else { return };
+    let g = guard(case, |case| case.unfire());
+    w.wake();
+    ScopeGuard::into_inner(g);
 }
 
 /// Runs a select over `cases` for [`select!`](crate::select!): without
@@ -565,6 +612,9 @@ unsafe impl<'a, C: Case<'a>, F> Case<'a> for Handled<C, F> {
     unsafe fn finish_locked(&mut self) {
         // SAFETY: forwarded contract.
         unsafe { self.case.finish_locked() }
+    }
+    fn unfire(&mut self) {
+        self.case.unfire();
     }
 }
 
@@ -825,5 +875,78 @@ impl<'a, R> Select<'a, R> {
             Some(i) => Ok(self.run_case(i)),
             None => Err(self),
         }
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+    use crate::Chan;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+
+    /// A wait that runs `act` (a counterpart's move), then panics: the
+    /// select's sudogs are parked when it does.
+    struct PanicWait<F: Fn()>(F);
+
+    impl<F: Fn()> Wait for PanicWait<F> {
+        fn wait(&self, _done: &dyn Fn() -> bool) -> bool {
+            (self.0)();
+            panic!("PanicWait::wait");
+        }
+        fn waker(&self) -> Waker {
+            Waker::noop().clone()
+        }
+    }
+
+    struct D(u32, Arc<AtomicUsize>);
+    impl Drop for D {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn unwinding_wait_unlinks_every_case() {
+        let n = Arc::new(AtomicUsize::new(0));
+        let (c, d) = (Chan::<D>::new(0), Chan::<D>::new(0));
+        let w = PanicWait(|| {});
+        {
+            let mut a = RecvCase::new(&c);
+            let mut b = SendCase::new(&d, D(1, n.clone()));
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
+                select_go(&mut cases, Some(&w))
+            }));
+            assert!(r.is_err());
+            assert_eq!(c.snapshot().unwrap().recvq, 0, "no sudog left behind");
+            assert_eq!(d.snapshot().unwrap().sendq, 0, "no sudog left behind");
+            assert!(!a.fired() && !b.fired());
+            assert_eq!(n.load(Ordering::SeqCst), 0, "the send case still owns its value");
+        }
+        assert_eq!(n.load(Ordering::SeqCst), 1, "dropped once, with its case");
+    }
+
+    #[test]
+    fn unwinding_wait_gives_a_won_value_back() {
+        let n = Arc::new(AtomicUsize::new(0));
+        let (c, d) = (Chan::<D>::new(0), Chan::<D>::new(0));
+        let (c2, n2) = (c.clone(), n.clone());
+        // The counterpart completes the receive case, then the wait panics.
+        let w = PanicWait(move || c2.try_send(D(5, n2.clone())).unwrap());
+        let mut a = RecvCase::new(&c);
+        let mut b = RecvCase::new(&d);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
+            select_go(&mut cases, Some(&w))
+        }));
+        assert!(r.is_err());
+        assert!(!a.fired(), "the won value went back to the channel");
+        assert_eq!(n.load(Ordering::SeqCst), 0);
+        assert_eq!(c.len(), 0);
+        assert_eq!(c.try_recv().map(|v| v.0), Ok(5));
+        assert_eq!(n.load(Ordering::SeqCst), 1);
+        assert_eq!(d.snapshot().unwrap().recvq, 0);
     }
 }

@@ -179,3 +179,43 @@ fn a_panicking_drop_does_not_double_drop() {
     // The first drop panicked; the others were still dropped, each once.
     assert_eq!(drops.load(Ordering::SeqCst), 3);
 }
+
+/// A value whose `Drop` panics.
+struct Bomb(Arc<AtomicIsize>);
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        panic!("Bomb::drop");
+    }
+}
+
+#[test]
+fn a_panicking_drop_of_a_withdrawn_value_runs_outside_the_lock() {
+    let n = Arc::new(AtomicIsize::new(0));
+    let c = Chan::<Bomb>::new(0);
+    let waker = Waker::noop();
+    let mut fut = Box::pin(c.send_async(Bomb(n.clone())));
+    assert!(fut
+        .as_mut()
+        .poll(&mut Context::from_waker(waker))
+        .is_pending());
+    // Dropping the pending send withdraws it, then drops the value: its
+    // panic must find the channel unlocked and the waiter unlinked.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(fut)));
+    assert!(r.is_err());
+    assert_eq!(n.load(Ordering::SeqCst), 1, "dropped exactly once");
+    assert_eq!(c.snapshot().unwrap().sendq, 0);
+    assert!(
+        c.try_recv().is_err(),
+        "the lock is free and nothing is queued"
+    );
+    // The same through a blocking send that times out.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        drop(c.send_timeout(Bomb(n.clone()), Duration::from_millis(1)));
+    }));
+    assert!(r.is_err());
+    assert_eq!(n.load(Ordering::SeqCst), 2);
+    assert_eq!(c.snapshot().unwrap().sendq, 0);
+    assert!(c.try_recv().is_err());
+}

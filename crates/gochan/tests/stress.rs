@@ -2,6 +2,7 @@
 //! under close races, for every capacity, with plain, select and async parties.
 #![cfg(feature = "std")]
 
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -163,5 +164,122 @@ fn stress_select_over_many_channels_with_close() {
     assert_eq!(counts, [n; 3]);
     for s in senders {
         s.join().unwrap();
+    }
+}
+
+/// Receivers that cancel: each receive is, at random, a blocking `recv`, or
+/// a `recv_async` polled once and then either dropped (cancelled: a value it
+/// had already been handed goes back to the channel) or driven to the end.
+/// Checks: every message arrives exactly once (a count per message id), and
+/// `len() <= cap()` at every observation, by the receivers and by a thread
+/// that does nothing else. Per-sender order is not checked: a value given
+/// back by a cancelled receive may come after a later one was received.
+fn run_cancelling(cap: usize) {
+    let n = if cfg!(miri) { 20 } else { 5_000 };
+    let c = Chan::<(usize, usize)>::new(cap);
+    let counts: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..SENDERS * n).map(|_| AtomicUsize::new(0)).collect());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Violations are counted, not asserted on the spot: a panicking receiver
+    // would leave the senders blocked forever.
+    let over = Arc::new(AtomicUsize::new(0));
+    let observer = {
+        let (c, stop, over) = (c.clone(), stop.clone(), over.clone());
+        thread::spawn(move || {
+            let mut seen = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                if c.len() > c.cap() {
+                    over.fetch_add(1, Ordering::Relaxed);
+                }
+                seen += 1;
+                if cfg!(miri) {
+                    thread::yield_now();
+                }
+            }
+            seen
+        })
+    };
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|id| {
+            let c = c.clone();
+            thread::spawn(move || {
+                for seq in 0..n {
+                    let r = match (id + seq) % 3 {
+                        0 => c.send((id, seq)),
+                        1 => select! { send(c, (id, seq)) -> r => r },
+                        _ => gocore::park::block_on(c.send_async((id, seq))),
+                    };
+                    r.unwrap();
+                }
+            })
+        })
+        .collect();
+    let receivers: Vec<_> = (0..RECEIVERS)
+        .map(|r| {
+            let (c, counts, over) = (c.clone(), counts.clone(), over.clone());
+            thread::spawn(move || {
+                let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ (r as u64 + 1);
+                let mut next = move || {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    rng
+                };
+                let mut cancelled = 0usize;
+                loop {
+                    if c.len() > c.cap() {
+                        over.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let v = match next() % 4 {
+                        0 => c.recv(),
+                        _ => {
+                            let mut fut = Box::pin(c.recv_async());
+                            let cx = &mut std::task::Context::from_waker(std::task::Waker::noop());
+                            match fut.as_mut().poll(cx) {
+                                std::task::Poll::Ready(v) => v,
+                                std::task::Poll::Pending if next() % 2 == 0 => {
+                                    // Give a sender time to hand it a value.
+                                    if next() % 2 == 0 {
+                                        thread::yield_now();
+                                    }
+                                    drop(fut);
+                                    cancelled += 1;
+                                    continue;
+                                }
+                                std::task::Poll::Pending => gocore::park::block_on(fut),
+                            }
+                        }
+                    };
+                    let Some((id, seq)) = v else { break };
+                    counts[id * n + seq].fetch_add(1, Ordering::SeqCst);
+                }
+                cancelled
+            })
+        })
+        .collect();
+    for s in senders {
+        s.join().unwrap();
+    }
+    c.close().unwrap();
+    let cancelled: usize = receivers.into_iter().map(|r| r.join().unwrap()).sum();
+    stop.store(true, Ordering::Relaxed);
+    assert!(observer.join().unwrap() > 0);
+    let over = over.load(Ordering::Relaxed);
+    assert_eq!(over, 0, "cap {cap}: len() > cap() seen {over} times");
+    assert!(
+        cancelled > 0 || cfg!(miri),
+        "cap {cap}: no receive was cancelled"
+    );
+    for (i, k) in counts.iter().enumerate() {
+        let k = k.load(Ordering::SeqCst);
+        assert_eq!(k, 1, "cap {cap}: message {i} arrived {k} times");
+    }
+    assert_eq!(c.len(), 0);
+}
+
+#[test]
+fn stress_cancelled_async_receives() {
+    for cap in [0, 1, 7] {
+        run_cancelling(cap);
     }
 }

@@ -66,6 +66,10 @@ use crate::backoff::Backoff;
 /// ```
 pub trait Park {
     /// Blocks until the token is set, then clears it (I1, I3).
+    ///
+    /// Callers must not rely on it for safety: it is safe to implement, so
+    /// it may return early (callers re-check, I3) or panic (a blocked
+    /// operation unwinding through it first withdraws its queue entry).
     fn park(&self);
 
     /// Sets the token and wakes the parked party, if any (I2).
@@ -298,7 +302,9 @@ mod thread {
     /// Returns the calling thread's cached parker and a [`Waker`] for it.
     ///
     /// Blocking operations put the waker in a wait queue and park on the
-    /// parker; caching both makes a blocking call allocation-free.
+    /// parker; caching both makes a blocking call allocation-free. Called
+    /// while thread-locals are being destroyed (from another thread-local's
+    /// `Drop`), it returns a fresh, uncached pair instead of panicking.
     ///
     /// # Examples
     ///
@@ -311,14 +317,25 @@ mod thread {
     pub fn current_waker() -> (Arc<ThreadPark>, Waker) {
         #[cfg(not(loom))]
         {
-            CURRENT.with(|(p, w)| (Arc::clone(p), w.clone()))
+            // `try_with`, not `with`: inside another thread-local's destructor
+            // the cache may already be gone (or being destroyed). Then make a
+            // fresh pair on the spot, as crossbeam's `Context` does: it costs
+            // an allocation but works everywhere on the thread.
+            CURRENT
+                .try_with(|(p, w)| (Arc::clone(p), w.clone()))
+                .unwrap_or_else(|_| fresh())
         }
         #[cfg(loom)]
         {
-            let park = Arc::new(ThreadPark::new());
-            let waker = Waker::from(Arc::clone(&park));
-            (park, waker)
+            fresh()
         }
+    }
+
+    /// A new parker for the calling thread and a waker for it.
+    fn fresh() -> (Arc<ThreadPark>, Waker) {
+        let park = Arc::new(ThreadPark::new());
+        let waker = Waker::from(Arc::clone(&park));
+        (park, waker)
     }
 
     /// Runs a future to completion on the calling thread, parking between polls.
@@ -436,6 +453,32 @@ mod tests {
         }
         t.join().unwrap();
         assert_eq!(counter.load(Ordering::Relaxed), 2 * rounds);
+    }
+
+    #[test]
+    fn current_waker_works_in_a_thread_local_destructor() {
+        // `Late` is registered first, `CURRENT` second; destructors run in
+        // reverse, so `Late::drop` usually finds the cache gone already.
+        struct Late(std::sync::mpsc::Sender<bool>);
+        impl Drop for Late {
+            fn drop(&mut self) {
+                let (park, waker) = current_waker();
+                waker.wake_by_ref();
+                park.park(); // returns: the token was set through our waker
+                self.0.send(true).unwrap();
+            }
+        }
+        std::thread_local! {
+            static LATE: core::cell::RefCell<Option<Late>> = const { core::cell::RefCell::new(None) };
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            LATE.with(|l| *l.borrow_mut() = Some(Late(tx)));
+            let _ = current_waker();
+        })
+        .join()
+        .unwrap();
+        assert_eq!(rx.recv(), Ok(true));
     }
 
     #[test]
