@@ -23,6 +23,7 @@
 //!  │                      ▲ recvx      ▲ sendx      qcount = 2         │
 //!  │   recvq: first ──► Sudog ◄──► Sudog ◄── last   (parked receivers) │
 //!  │   sendq: first ──► Sudog ◄── last              (parked senders)   │
+//!  │ handles: sending/receiving handle counts (close-on-drop; counter) │
 //!  └──────────────────────────────────────────────────────────────────┘
 //!  Sudog<T> (in the waiter's frame): next, prev, linked, elem: MaybeUninit<T>,
 //!          state: WAITING → SUCCESS | CLOSED, waker, sel (→ SelCtx), case
@@ -352,6 +353,8 @@ pub(crate) struct Hchan<T> {
     senders: AtomicBool,
     receivers: AtomicBool,
     cap: usize,
+    /// Handle counts for `Mode::CloseOnDrop` (all zero in Go mode; `counter`).
+    pub(crate) handles: crate::counter::Handles,
     st: UnsafeCell<State<T>>,
 }
 
@@ -397,6 +400,7 @@ impl<T> Hchan<T> {
             senders: AtomicBool::new(false),
             receivers: AtomicBool::new(false),
             cap,
+            handles: crate::counter::Handles::new(),
             st: UnsafeCell::new(State {
                 buf: v.into_boxed_slice(),
                 qcount: 0,

@@ -245,6 +245,7 @@ macro_rules! with_chan {
 with_chan! {
     mod blocking;
     mod chan;
+    mod counter;
     mod err;
     mod future;
     mod hchan;
@@ -257,6 +258,7 @@ mod select_macro;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::{
     chan::{CanRecv, CanSend, Chan, Receiver, Sender, Snapshot, TryIter},
+    counter::Mode,
     err::{CloseError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError},
     future::{RecvFuture, SendFuture},
     select::Select,
