@@ -255,6 +255,12 @@ with_chan! {
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod select_macro;
 
+#[cfg(all(feature = "futures-core", target_has_atomic = "ptr"))]
+mod stream;
+
+#[cfg(all(feature = "futures-core", target_has_atomic = "ptr"))]
+pub use self::stream::RecvStream;
+
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::{
     chan::{CanRecv, CanSend, Chan, Receiver, Sender, Snapshot, TryIter},
