@@ -14,7 +14,7 @@
 //!  RecvStream<'a, T>
 //!  ┌────────────────────────────────────────────────────────────────┐
 //!  │ fut: Option<RecvFuture<'a, T>>   (pinned; holds the sudog)     │
-//!  │ chan: Option<&'a Hchan<T>>       (None: the nil channel)       │
+//!  │ chan: Option<NonNull<Hchan<T>>>  (None: the nil channel)       │
 //!  │ done: bool                       (returned None: fused)        │
 //!  │ owner: Option<Receiver<T>>       (into_stream: keeps the Arc)  │
 //!  └────────────────────────────────────────────────────────────────┘
@@ -25,10 +25,15 @@
 //! - R1. `fut` is structurally pinned: once the stream is pinned, `fut` is
 //!   only dropped or replaced in place (`Pin::set`), never moved; the stream
 //!   is `!Unpin` because `RecvFuture` is. Every other field is unpinned.
-//! - R2. If `owner` is `Some`, `chan` points into the `Arc` that `owner`
-//!   holds; `owner` is never replaced or moved out, and `fut` is declared
-//!   (hence dropped) before `owner`, so the channel outlives every use of
-//!   `chan` and `fut`, whatever lifetime `'a` says.
+//! - R2. `chan` is valid for `'a` (borrowed streams), or points into the
+//!   `Arc` that `owner` holds (owning streams); `owner` is never replaced or
+//!   moved out, and `fut` is declared (hence dropped) before `owner`, so the
+//!   channel outlives every use of `chan` and `fut`, whatever lifetime `'a`
+//!   says. `chan` is a raw pointer, not a `&'a Hchan`: a reference field
+//!   would be asserted live for as long as the stream is a function
+//!   argument, including the moment its own `owner` frees the channel.
+//!   Only `fut` holds a reference made from it, and only while the stream
+//!   is pinned (R1), so never in a by-value argument.
 //! - R3. Cancel safety is `RecvFuture`'s: dropping the stream while `fut` is
 //!   pending unlinks its sudog, and a value already handed to it goes back
 //!   to the channel (`hchan` I9). No value is lost.
@@ -42,7 +47,9 @@
 
 use core::fmt;
 use core::future::Future;
+use core::marker::PhantomData;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 use futures_core::stream::{FusedStream, Stream};
@@ -84,14 +91,23 @@ use crate::hchan::Hchan;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "futures-core")))]
+#[doc(alias = "range")]
 #[must_use = "streams do nothing unless polled"]
 pub struct RecvStream<'a, T> {
     // Declared first so it is dropped before `owner` (R2).
     fut: Option<RecvFuture<'a, T>>,
-    chan: Option<&'a Hchan<T>>,
+    chan: Option<NonNull<Hchan<T>>>,
     done: bool,
     owner: Option<Receiver<T>>,
+    _chan: PhantomData<&'a Hchan<T>>,
 }
+
+// SAFETY: `chan` stands for a `&'a Hchan<T>` (R2), which is `Send` and `Sync`
+// for `T: Send`; every other field is `Send` for `T: Send` by itself.
+unsafe impl<T: Send> Send for RecvStream<'_, T> {}
+// SAFETY: `&RecvStream` exposes only `is_terminated` and `Debug`, which read
+// plain fields; polling needs `Pin<&mut>`.
+unsafe impl<T: Send> Sync for RecvStream<'_, T> {}
 
 impl<T> fmt::Debug for RecvStream<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -108,9 +124,10 @@ impl<'a, T> RecvStream<'a, T> {
     fn borrowed(chan: &'a Chan<T>) -> Self {
         RecvStream {
             fut: None,
-            chan: chan.hchan(),
+            chan: chan.hchan().map(NonNull::from),
             done: false,
             owner: None,
+            _chan: PhantomData,
         }
     }
 
@@ -118,19 +135,15 @@ impl<'a, T> RecvStream<'a, T> {
     where
         T: 'a,
     {
-        let chan = rx.chan().hchan().map(|c| {
-            let p: *const Hchan<T> = c;
-            // SAFETY: `p` points into the `Arc` that `rx` holds; moving `rx`
-            // into `owner` moves the `Arc` pointer, not the channel, and the
-            // stream keeps `owner` until after `fut` is gone (R2). The
-            // reference never leaves the stream.
-            unsafe { &*p }
-        });
+        // Moving `rx` into `owner` moves the `Arc` pointer, not the channel
+        // it points to, so the pointer stays valid while `owner` lives (R2).
+        let chan = rx.chan().hchan().map(NonNull::from);
         RecvStream {
             fut: None,
             chan,
             done: false,
             owner: Some(rx),
+            _chan: PhantomData,
         }
     }
 
@@ -140,7 +153,7 @@ impl<'a, T> RecvStream<'a, T> {
         self: Pin<&mut Self>,
     ) -> (
         Pin<&mut Option<RecvFuture<'a, T>>>,
-        Option<&'a Hchan<T>>,
+        Option<NonNull<Hchan<T>>>,
         &mut bool,
     ) {
         // SAFETY: nothing is moved out of the stream; `fut` is re-pinned
@@ -162,6 +175,10 @@ impl<T> Stream for RecvStream<'_, T> {
             return Poll::Ready(None);
         }
         if slot.is_none() {
+            // SAFETY: R2: the channel outlives the future, which is dropped
+            // before `owner` and before `'a` ends; the reference lives only in
+            // the pinned `fut` (R1), never in a by-value argument.
+            let chan = chan.map(|p| unsafe { p.as_ref() });
             slot.set(Some(RecvFuture::new(chan)));
         }
         let Some(fut) = slot.as_mut().as_pin_mut() else {
