@@ -162,6 +162,35 @@ impl<T> Chan<T> {
         }
     }
 
+    /// The nil channel: sends and receives never complete, `select` never
+    /// picks it, `close` fails.
+    ///
+    /// Go: `var c chan T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gochan::{Chan, TryRecvError};
+    /// let c = Chan::<i32>::nil();
+    /// assert!(c.is_nil());
+    /// assert_eq!(c.try_recv(), Err(TryRecvError::Empty));
+    /// assert_eq!((c.len(), c.cap()), (0, 0));
+    /// ```
+    pub const fn nil() -> Self {
+        Chan { inner: None }
+    }
+
+    /// Whether this is the nil channel. Go: `c == nil`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!gochan::Chan::<u8>::new(0).is_nil());
+    /// ```
+    pub fn is_nil(&self) -> bool {
+        self.inner.is_none()
+    }
+
     /// Creates a channel with `cap` buffer slots and the given drop
     /// behaviour. `Chan::with_mode(cap, Mode::Go)` is `Chan::new(cap)`.
     ///
@@ -205,6 +234,7 @@ impl<T> Chan<T> {
     /// assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn with_mode(cap: usize, mode: Mode) -> Self {
         let c = Chan::new(cap);
         if let (Mode::CloseOnDrop, Some(h)) = (mode, c.hchan()) {
@@ -235,35 +265,6 @@ impl<T> Chan<T> {
         Chan {
             inner: self.inner.clone(),
         }
-    }
-
-    /// The nil channel: sends and receives never complete, `select` never
-    /// picks it, `close` fails.
-    ///
-    /// Go: `var c chan T`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use gochan::{Chan, TryRecvError};
-    /// let c = Chan::<i32>::nil();
-    /// assert!(c.is_nil());
-    /// assert_eq!(c.try_recv(), Err(TryRecvError::Empty));
-    /// assert_eq!((c.len(), c.cap()), (0, 0));
-    /// ```
-    pub const fn nil() -> Self {
-        Chan { inner: None }
-    }
-
-    /// Whether this is the nil channel. Go: `c == nil`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(!gochan::Chan::<u8>::new(0).is_nil());
-    /// ```
-    pub fn is_nil(&self) -> bool {
-        self.inner.is_none()
     }
 
     #[inline]

@@ -18,12 +18,12 @@
 //!  Arc<Hchan<T>>
 //!  ┌──────────────────────────────────────────────────────────────────┐
 //!  │ lock: SpinLock<()>   closed: AtomicBool   len: AtomicUsize (hint) │
+//!  │ handles: sending/receiving handle counts (close-on-drop; counter) │
 //!  │ st: UnsafeCell<State<T>> (only under `lock`)                      │
 //!  │   buf ──► [ slot0 | slot1 | slot2 | slot3 ]   cap = 4             │
 //!  │                      ▲ recvx      ▲ sendx      qcount = 2         │
 //!  │   recvq: first ──► Sudog ◄──► Sudog ◄── last   (parked receivers) │
 //!  │   sendq: first ──► Sudog ◄── last              (parked senders)   │
-//!  │ handles: sending/receiving handle counts (close-on-drop; counter) │
 //!  └──────────────────────────────────────────────────────────────────┘
 //!  Sudog<T> (in the waiter's frame): next, prev, linked, elem: MaybeUninit<T>,
 //!          state: WAITING → SUCCESS | CLOSED, waker, sel (→ SelCtx), case
