@@ -20,12 +20,13 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use std::time::Instant;
 
-use crate::counter::{Mode, BOTH, RECV, SEND};
 use crate::err::{CloseError, SendError, TryRecvError, TrySendError};
 #[cfg(feature = "std")]
 use crate::err::{RecvTimeoutError, SendTimeoutError};
 use crate::future::{RecvFuture, SendFuture};
 use crate::hchan::{Hchan, Recvd, Sent};
+// Handle roles and modes (`counter`).
+use crate::counter::{Mode, BOTH, RECV, SEND};
 
 /// A Go channel: a FIFO of `T` with `cap` buffer slots, shared by cloning.
 ///

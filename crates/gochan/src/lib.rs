@@ -317,6 +317,9 @@ with_chan! {
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod select_macro;
 
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+pub use self::counter::Mode;
+
 #[cfg(all(feature = "futures-core", target_has_atomic = "ptr"))]
 mod stream;
 
@@ -326,7 +329,6 @@ pub use self::stream::RecvStream;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::{
     chan::{CanRecv, CanSend, Chan, Receiver, Sender, Snapshot, TryIter},
-    counter::Mode,
     err::{CloseError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError},
     future::{RecvFuture, SendFuture},
     select::Select,
