@@ -2,6 +2,7 @@
 //! handles, references, function calls. Each case's channel expression and
 //! each send's value expression is evaluated exactly once, in source order,
 //! before any case fires (Go spec, "Select statements").
+#![cfg(feature = "std")]
 
 use std::cell::RefCell;
 use std::time::Duration;
