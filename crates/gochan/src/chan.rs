@@ -4,6 +4,14 @@
 //! a handle shares the channel (Go channels are reference values). Dropping
 //! the last handle frees the channel and drops any values still buffered;
 //! there can be no parked waiters then, since each waiter borrows a handle.
+//!
+//! Every handle also has roles: a `Chan` can send and receive, a `Sender`
+//! only send, a `Receiver` only receive. Clones, `sender()`/`receiver()`,
+//! conversions and drops report the roles gained or lost to the channel's
+//! `Handles` (`counter`), which does nothing in Go mode and closes the
+//! channel when the last handle of a role goes in close-on-drop mode. Drops
+//! move the `Arc` out of the handle before releasing its roles (`counter`
+//! H3), so a panic while closing or draining never releases a role twice.
 
 use alloc::sync::Arc;
 use core::fmt;
@@ -17,6 +25,8 @@ use crate::err::{CloseError, MakeChanError, SendError, TryRecvError, TrySendErro
 use crate::err::{RecvTimeoutError, SendTimeoutError};
 use crate::future::{RecvFuture, SendFuture};
 use crate::hchan::{Hchan, Recvd, Sent};
+// Handle roles and modes (`counter`).
+use crate::counter::{Mode, BOTH, RECV, SEND};
 
 /// A Go channel: a FIFO of `T` with `cap` buffer slots, shared by cloning.
 ///
@@ -47,8 +57,52 @@ pub struct Chan<T> {
 
 impl<T> Clone for Chan<T> {
     fn clone(&self) -> Self {
-        Chan {
-            inner: self.inner.clone(),
+        self.derive(BOTH)
+    }
+}
+
+impl<T> Drop for Chan<T> {
+    /// Releases the handle's roles (closing the channel in close-on-drop mode
+    /// when it was the last handle that could send or receive), then the
+    /// shared channel.
+    fn drop(&mut self) {
+        release(self.inner.take(), BOTH);
+    }
+}
+
+/// Gives up `roles` of a handle whose `Arc` has already been moved out of it
+/// (`counter` H3), and then drops the `Arc`. In close-on-drop mode, the last
+/// sending or receiving role closes the channel; the last receiving role
+/// also drops the values nobody can receive any more.
+fn release<T>(inner: Option<Arc<Hchan<T>>>, roles: u8) {
+    let Some(arc) = inner else { return };
+    let c: &Hchan<T> = &arc;
+    let gone = c.handles.release(roles);
+    if gone == 0 {
+        return;
+    }
+    // `counter` H4: a channel closed already (explicitly, or by the other
+    // role's count) stays closed; nothing to report.
+    let _ = c.close();
+    if gone & RECV != 0 {
+        // No handle can receive any more: drop what is buffered (or stashed)
+        // now rather than when the senders go. One value per lock hold, each
+        // dropped after unlocking; if a value's `Drop` panics, the rest stay
+        // buffered and are dropped with the channel.
+        loop {
+            let mut g = c.lock();
+            // SAFETY: `g` holds `c`'s lock.
+            let r = unsafe { g.recv_locked(c) };
+            drop(g);
+            match r {
+                Recvd::Value(v, w) => {
+                    drop(v);
+                    if let Some(w) = w {
+                        w.wake();
+                    }
+                }
+                Recvd::Closed | Recvd::Empty => break,
+            }
         }
     }
 }
@@ -175,6 +229,82 @@ impl<T> Chan<T> {
     /// ```
     pub fn is_nil(&self) -> bool {
         self.inner.is_none()
+    }
+
+    /// Creates a channel with `cap` buffer slots and the given drop
+    /// behaviour. `Chan::with_mode(cap, Mode::Go)` is `Chan::new(cap)`.
+    ///
+    /// With [`Mode::CloseOnDrop`], dropping the last handle that can send
+    /// (every `Chan` clone and [`Sender`]) closes the channel as
+    /// [`Chan::close`] does: buffered values still drain, then receivers get
+    /// `None`. Dropping the last handle that can receive (every `Chan` clone
+    /// and [`Receiver`]) closes it too: parked and later sends fail with
+    /// [`SendError`] (a `select!` send arm without `-> res` panics, as on any
+    /// closed channel), and values still buffered are dropped. An explicit
+    /// `close` before or after either is fine: the automatic close of a
+    /// closed channel does nothing, and a second explicit `close` reports
+    /// [`CloseError::Closed`] as always.
+    ///
+    /// Go: no counterpart (`make(chan T, cap)` is [`Mode::Go`]).
+    ///
+    /// # Panics
+    ///
+    /// As [`Chan::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gochan::{Chan, Mode};
+    /// let c = Chan::with_mode(0, Mode::CloseOnDrop);
+    /// let rx = c.receiver();
+    /// let t = std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         c.send(i).unwrap();
+    ///     }
+    ///     // `c` is dropped here: no handle can send any more.
+    /// });
+    /// assert_eq!(rx.iter().collect::<Vec<_>>(), [0, 1, 2]); // ends, no close() needed
+    /// t.join().unwrap();
+    ///
+    /// // The other direction: a sender learns that nobody will receive.
+    /// let c = Chan::with_mode(1, Mode::CloseOnDrop);
+    /// let tx = c.sender();
+    /// tx.send(1)?; // buffered
+    /// drop(c); // the last handle that can receive
+    /// assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[track_caller]
+    pub fn with_mode(cap: usize, mode: Mode) -> Self {
+        let c = Chan::new(cap);
+        if let (Mode::CloseOnDrop, Some(h)) = (mode, c.hchan()) {
+            // Not shared yet: these stores happen-before every other handle.
+            h.handles.start_counting();
+        }
+        c
+    }
+
+    /// The channel's drop behaviour; [`Mode::Go`] for the nil channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gochan::{Chan, Mode};
+    /// assert_eq!(Chan::<u8>::new(1).mode(), Mode::Go);
+    /// assert_eq!(Chan::<u8>::with_mode(1, Mode::CloseOnDrop).mode(), Mode::CloseOnDrop);
+    /// ```
+    pub fn mode(&self) -> Mode {
+        self.hchan().map_or(Mode::Go, |c| c.handles.mode())
+    }
+
+    /// A new handle on this channel with `roles` (a subset of `Chan`'s).
+    fn derive(&self, roles: u8) -> Chan<T> {
+        if let Some(c) = self.hchan() {
+            c.handles.acquire(roles);
+        }
+        Chan {
+            inner: self.inner.clone(),
+        }
     }
 
     #[inline]
@@ -657,7 +787,9 @@ impl<T> Chan<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sender(&self) -> Sender<T> {
-        Sender { chan: self.clone() }
+        Sender {
+            chan: self.derive(SEND),
+        }
     }
 
     /// A receive-only view of this channel. Go: `<-chan T`.
@@ -672,7 +804,9 @@ impl<T> Chan<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn receiver(&self) -> Receiver<T> {
-        Receiver { chan: self.clone() }
+        Receiver {
+            chan: self.derive(RECV),
+        }
     }
 }
 
@@ -778,14 +912,14 @@ impl<T> Iterator for TryIter<'_, T> {
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 #[derive(Debug)]
 pub struct IntoIter<T> {
-    chan: Chan<T>,
+    rx: Receiver<T>,
 }
 
 #[cfg(feature = "std")]
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.chan.recv()
+        self.rx.recv()
     }
 }
 
@@ -802,8 +936,11 @@ impl<'a, T> IntoIterator for &'a Chan<T> {
 impl<T> IntoIterator for Chan<T> {
     type Item = T;
     type IntoIter = IntoIter<T>;
+    /// Keeps only the receiving role: in close-on-drop mode, if this was
+    /// the last handle that could send, the channel closes now and the
+    /// iterator ends after the buffered values.
     fn into_iter(self) -> IntoIter<T> {
-        IntoIter { chan: self }
+        IntoIter { rx: self.into() }
     }
 }
 
@@ -847,7 +984,7 @@ pub struct Receiver<T> {
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         Sender {
-            chan: self.chan.clone(),
+            chan: self.chan.derive(SEND),
         }
     }
 }
@@ -855,8 +992,25 @@ impl<T> Clone for Sender<T> {
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         Receiver {
-            chan: self.chan.clone(),
+            chan: self.chan.derive(RECV),
         }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    /// Releases the sending role: in close-on-drop mode, the last handle that
+    /// can send closes the channel. The inner `Chan` is left nil, so its own
+    /// drop does nothing.
+    fn drop(&mut self) {
+        release(self.chan.inner.take(), SEND);
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    /// Releases the receiving role: in close-on-drop mode, the last handle
+    /// that can receive closes the channel and drops its buffered values.
+    fn drop(&mut self) {
+        release(self.chan.inner.take(), RECV);
     }
 }
 
@@ -873,14 +1027,34 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 impl<T> From<Chan<T>> for Sender<T> {
-    fn from(chan: Chan<T>) -> Self {
-        Sender { chan }
+    /// Keeps only the sending role: in close-on-drop mode, if `chan` was the
+    /// last handle that could receive, the channel closes.
+    fn from(mut chan: Chan<T>) -> Self {
+        // Build the `Sender` first: if releasing the receiving role panics (a
+        // buffered value's `Drop`), unwinding drops it and its sending role
+        // is released too.
+        let tx = Sender {
+            chan: Chan {
+                inner: chan.inner.take(),
+            },
+        };
+        release(tx.chan.inner.clone(), RECV);
+        tx
     }
 }
 
 impl<T> From<Chan<T>> for Receiver<T> {
-    fn from(chan: Chan<T>) -> Self {
-        Receiver { chan }
+    /// Keeps only the receiving role: in close-on-drop mode, if `chan` was
+    /// the last handle that could send, the channel closes.
+    fn from(mut chan: Chan<T>) -> Self {
+        // As for `Sender`: the `Receiver` exists before any user code runs.
+        let rx = Receiver {
+            chan: Chan {
+                inner: chan.inner.take(),
+            },
+        };
+        release(rx.chan.inner.clone(), SEND);
+        rx
     }
 }
 
@@ -1207,7 +1381,7 @@ impl<T> IntoIterator for Receiver<T> {
     type Item = T;
     type IntoIter = IntoIter<T>;
     fn into_iter(self) -> IntoIter<T> {
-        IntoIter { chan: self.chan }
+        IntoIter { rx: self }
     }
 }
 

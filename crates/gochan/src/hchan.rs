@@ -18,6 +18,7 @@
 //!  Arc<Hchan<T>>
 //!  ┌──────────────────────────────────────────────────────────────────┐
 //!  │ lock: SpinLock<()>   closed: AtomicBool   len: AtomicUsize (hint) │
+//!  │ handles: sending/receiving handle counts (close-on-drop; counter) │
 //!  │ st: UnsafeCell<State<T>> (only under `lock`)                      │
 //!  │   buf ──► [ slot0 | slot1 | slot2 | slot3 ]   cap = 4             │
 //!  │                      ▲ recvx      ▲ sendx      qcount = 2         │
@@ -470,6 +471,8 @@ pub(crate) struct Hchan<T> {
     senders: AtomicBool,
     receivers: AtomicBool,
     cap: usize,
+    /// Handle counts for `Mode::CloseOnDrop` (all zero in Go mode; `counter`).
+    pub(crate) handles: crate::counter::Handles,
     st: UnsafeCell<State<T>>,
 }
 
@@ -536,6 +539,7 @@ impl<T> Hchan<T> {
             senders: AtomicBool::new(false),
             receivers: AtomicBool::new(false),
             cap,
+            handles: crate::counter::Handles::new(),
             st: UnsafeCell::new(State {
                 buf,
                 qcount: 0,

@@ -2,6 +2,14 @@
 //! hand-off, close, `select` and nil channels — Go 1.19's `runtime/chan.go`
 //! and `runtime/select.go`, in Rust.
 //!
+//! **Dropping handles never closes a channel** (as in Go): a receiver whose
+//! senders are all gone blocks for ever, unless someone calls
+//! [`Chan::close`]. Channels made with
+//! [`Chan::with_mode(cap, Mode::CloseOnDrop)`](Chan::with_mode) close
+//! themselves when the last handle that can send (or receive) is dropped,
+//! as crossbeam and `std::sync::mpsc` channels disconnect; see
+//! [Dropping handles](#dropping-handles-gos-rule-or-close-on-drop).
+//!
 //! # Hello, channel
 //!
 //! A [`Chan<T>`] is a FIFO shared by cloning (Go channels are reference
@@ -61,11 +69,56 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Dropping handles: Go's rule, or close-on-drop
+//!
+//! By default ([`Mode::Go`]) a channel is closed only by [`Chan::close`].
+//! Dropping every [`Sender`] and `Chan` clone leaves receivers blocked for
+//! ever, and dropping every [`Receiver`] and `Chan` clone leaves a sender
+//! blocked for ever on a full channel, exactly as goroutines leak in Go. So
+//! in Go mode, always `close` when done sending, or receive with a timeout:
+//!
+//! ```
+//! use std::time::Duration;
+//! use gochan::{Chan, RecvTimeoutError};
+//! let c = Chan::<i32>::new(0);
+//! let rx = c.receiver();
+//! drop(c); // no handle can send any more, but the channel stays open
+//! assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+//! ```
+//!
+//! [`Mode::CloseOnDrop`] counts the handles that can send (`Chan`,
+//! `Sender`) and those that can receive (`Chan`, `Receiver`). When the
+//! last sending-capable handle is dropped, the channel closes with Go's
+//! close semantics: buffered values still drain, then receivers (blocked
+//! in `recv`, `recv_async`, `select!`, iterators or streams) see closed.
+//! When the last receiving-capable handle is dropped, the channel closes as
+//! well: parked and later sends give their value back in a [`SendError`],
+//! and buffered values are dropped. An explicit `close` still works; the
+//! automatic close of an already closed channel does nothing.
+//!
+//! ```
+//! use gochan::{Chan, Mode};
+//! let c = Chan::with_mode(0, Mode::CloseOnDrop);
+//! let workers: Vec<_> = (0..3).map(|id| {
+//!     let tx = c.sender();
+//!     std::thread::spawn(move || tx.send(id).unwrap()) // `tx` dropped at the end
+//! }).collect();
+//! let rx = c.receiver();
+//! drop(c); // keep only the receiving side here
+//! let mut got: Vec<i32> = rx.iter().collect(); // ends when every worker is done
+//! got.sort();
+//! assert_eq!(got, [0, 1, 2]);
+//! for w in workers { w.join().unwrap(); }
+//! ```
+//!
 //! # Select
 //!
 //! [`select!`] waits on several operations and performs exactly one, chosen
 //! uniformly at random among the ready ones; `default` makes it non-blocking.
-//! [`Select`] builds the case list at run time (Go's `reflect.Select`).
+//! Like Go, it evaluates each case's channel expression (any expression: a
+//! variable, `make()`, `c.receiver()`) and each send's value exactly once,
+//! in source order, on entry. [`Select`] builds the case list at run time
+//! (Go's `reflect.Select`).
 //!
 //! ```
 //! use gochan::{select, Chan};
@@ -116,6 +169,11 @@
 //! assert_eq!(gocore::park::block_on(c.recv_async()), Some(5));
 //! t.join().unwrap();
 //! ```
+//!
+//! With the `futures-core` feature, `Chan::stream`, `Receiver::stream`
+//! and the owning `into_stream` give a `futures_core::Stream` of the
+//! received values (`RecvStream`): Go's `for v := range c` for async code,
+//! ending once the channel is closed and drained.
 //!
 //! # Patterns
 //!
@@ -210,6 +268,9 @@
 //! - `alloc`: the channels themselves, `try_*`, async operations, and
 //!   blocking through your own [`Park`](gocore::park::Park) with
 //!   [`Chan::send_with`]/[`Chan::recv_with`] (the `no_std` path).
+//! - `futures-core`: `RecvStream`, a `futures_core::Stream` for receiving
+//!   (`Chan::stream`, `Receiver::stream`, `into_stream`). Adds the
+//!   `futures-core` crate (no dependencies, `no_std`); implies `alloc`.
 //! - `portable-atomic` (+ `portable-atomic-critical-section` or
 //!   `portable-atomic-unsafe-assume-single-core`): forwarded to `gocore`, so
 //!   the workspace builds on targets without compare-and-swap. The channels
@@ -221,7 +282,8 @@
 //!
 //! The design essays are in the modules: `hchan` (the ring buffer, queues
 //! and hand-off, Go's `hchan`/`sudog`), `blocking` (parking), `future`
-//! (async), `select` (`selectgo`). An empty channel is one allocation of
+//! (async), `select` (`selectgo`), `counter` (handle counts for
+//! close-on-drop, which Go does not have), `stream` (`Stream`). An empty channel is one allocation of
 //! `size_of::<Hchan<T>>()` plus `Arc`'s two counters (Go's `hchan` is 96
 //! bytes on amd64); see [`EMPTY_CHAN_BYTES`].
 #![no_std]
@@ -253,6 +315,7 @@ macro_rules! with_chan {
 with_chan! {
     mod blocking;
     mod chan;
+    mod counter;
     mod err;
     mod future;
     mod hchan;
@@ -261,6 +324,15 @@ with_chan! {
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod select_macro;
+
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+pub use self::counter::Mode;
+
+#[cfg(all(feature = "futures-core", target_has_atomic = "ptr"))]
+mod stream;
+
+#[cfg(all(feature = "futures-core", target_has_atomic = "ptr"))]
+pub use self::stream::RecvStream;
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use self::{

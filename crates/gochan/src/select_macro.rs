@@ -1,26 +1,47 @@
 //! The `select!` macro: Go's `select` statement.
 //!
-//! The macro munches arms one at a time. Each step binds one case in a local
-//! (`let mut __case = RecvCase::new(&ch)`) and recurses *inside* that scope,
-//! passing the local's identifier on; since every expansion gets its own
-//! hygiene context, the `__case` identifiers never clash. Channel operands
-//! and send values are therefore evaluated exactly once, in source order
-//! (spec statement 11). The last step hands all cases to the select engine as
-//! `&mut dyn Case` (no allocation) and runs the arm of the case that fired.
+//! The macro munches arms one at a time. Each step binds one case in locals
+//! (`let __chan = &ch; let mut __case = RecvCase::new(__chan)`) and recurses
+//! *inside* that scope, passing the case's identifier on; since every
+//! expansion gets its own hygiene context, the `__chan`/`__case` identifiers
+//! never clash. Channel operands and send values are therefore evaluated
+//! exactly once, in source order, before any case is tried (spec: "the
+//! channel operand of receive operations and the channel and right-hand-side
+//! expressions of send statements are evaluated exactly once, in source
+//! order, upon entering the select statement").
+//!
+//! `let __chan = &ch;` is what lets the operand be any expression: a place
+//! (`a`, `self.rx`) is borrowed where it is, and a temporary (`make_chan()`,
+//! `c.receiver()`) is kept alive to the end of the enclosing block by Rust's
+//! temporary lifetime extension for `let x = &temp;`, i.e. for the whole
+//! select. A reference operand becomes a `&&C`, which `CanRecv`/`CanSend`
+//! accept through their impls for references. The last step hands all cases
+//! to the select engine as `&mut dyn Case` (no allocation) and runs the arm of
+//! the case that fired.
 
 /// Waits on several channel operations and performs exactly one: Go's `select`.
 ///
 /// Arms (any order, separated by commas; block bodies need no comma):
 ///
 /// - `recv(c) -> v => body`: `v` is `Option<T>` (`None`: `c` is closed).
-///   `c` is a [`Chan`](crate::Chan) or [`Receiver`](crate::Receiver) (or a
-///   reference to one).
-/// - `send(c, x) => body`: sends `x`; like Go, **panics** with "send on
-///   closed channel" if this case fires on a closed channel.
+///   `c` is any expression giving a [`Chan`](crate::Chan) or
+///   [`Receiver`](crate::Receiver), or a reference to one: a variable
+///   (borrowed, not moved), a field, or a temporary such as `make()` or
+///   `c.receiver()` (kept alive until the select ends).
+/// - `recv(c) => body`: as above, ignoring the value.
+/// - `send(c, x) => body`: sends `x` on `c`, any expression giving a
+///   [`Chan`](crate::Chan) or [`Sender`](crate::Sender) or a reference to
+///   one; like Go, **panics** with "send on closed channel" if this case
+///   fires on a closed channel.
 /// - `send(c, x) -> res => body`: `res` is `Result<(), SendError<T>>`, giving
 ///   the value back on a closed channel instead of panicking.
 /// - `default => body`: runs if no case is ready (a non-blocking select).
 /// - `default(timeout) => body`: blocks at most `timeout` (`std`).
+///
+/// As in Go, every case's channel expression and every send's value
+/// expression is evaluated exactly once, in source order, when the select
+/// is entered, whichever case then fires (values of cases that do not fire
+/// are dropped at the end of the select).
 ///
 /// If several cases are ready, one is chosen uniformly at random. Cases on
 /// nil channels are never chosen. Without `default`, the select blocks (needs
@@ -48,6 +69,17 @@
 ///     send(full, 5) => panic!("nobody is receiving"),
 ///     default(std::time::Duration::from_millis(5)) => {}
 /// }
+///
+/// // Channel operands may be any expression, evaluated once, in order.
+/// fn pick(chans: &[Chan<i32>], i: usize) -> &Chan<i32> { &chans[i] }
+/// let chans = vec![Chan::new(1), Chan::new(1)];
+/// chans[1].send(7)?;
+/// let got = select! {
+///     recv(pick(&chans, 0)) -> v => v,
+///     recv(chans[1].receiver()) -> v => v,
+///     send(Chan::new(0), 1) => None, // a fresh channel nobody receives on
+/// };
+/// assert_eq!(got, Some(7));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[macro_export]
@@ -62,19 +94,23 @@ macro_rules! select {
 macro_rules! __select_parse {
     // ---- recv(c) -> v => body
     (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:block, $($rest:tt)*) => {{
-        let mut __case = $crate::__private::RecvCase::new(&$ch);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::RecvCase::new(__chan);
         $crate::__select_parse!(@arms [$($cases)* [recv __case ($v) $body]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:block $($rest:tt)*) => {{
-        let mut __case = $crate::__private::RecvCase::new(&$ch);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::RecvCase::new(__chan);
         $crate::__select_parse!(@arms [$($cases)* [recv __case ($v) $body]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:expr, $($rest:tt)*) => {{
-        let mut __case = $crate::__private::RecvCase::new(&$ch);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::RecvCase::new(__chan);
         $crate::__select_parse!(@arms [$($cases)* [recv __case ($v) { $body }]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:expr) => {{
-        let mut __case = $crate::__private::RecvCase::new(&$ch);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::RecvCase::new(__chan);
         $crate::__select_parse!(@arms [$($cases)* [recv __case ($v) { $body }]] [$($def)*])
     }};
     // ---- recv(c) => body
@@ -83,36 +119,44 @@ macro_rules! __select_parse {
     };
     // ---- send(c, x) -> res => body
     (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:block, $($rest:tt)*) => {{
-        let mut __case = $crate::__private::SendCase::new(&$ch, $val);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms [$($cases)* [send __case ($r) $body]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:block $($rest:tt)*) => {{
-        let mut __case = $crate::__private::SendCase::new(&$ch, $val);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms [$($cases)* [send __case ($r) $body]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:expr, $($rest:tt)*) => {{
-        let mut __case = $crate::__private::SendCase::new(&$ch, $val);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms [$($cases)* [send __case ($r) { $body }]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:expr) => {{
-        let mut __case = $crate::__private::SendCase::new(&$ch, $val);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms [$($cases)* [send __case ($r) { $body }]] [$($def)*])
     }};
     // ---- send(c, x) => body (panics on a closed channel, like Go)
     (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:block, $($rest:tt)*) => {{
-        let mut __case = $crate::__private::SendCase::new(&$ch, $val);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms [$($cases)* [sendp __case (_) $body]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:block $($rest:tt)*) => {{
-        let mut __case = $crate::__private::SendCase::new(&$ch, $val);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms [$($cases)* [sendp __case (_) $body]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:expr, $($rest:tt)*) => {{
-        let mut __case = $crate::__private::SendCase::new(&$ch, $val);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms [$($cases)* [sendp __case (_) { $body }]] [$($def)*] $($rest)*)
     }};
     (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:expr) => {{
-        let mut __case = $crate::__private::SendCase::new(&$ch, $val);
+        let __chan = &$ch;
+        let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms [$($cases)* [sendp __case (_) { $body }]] [$($def)*])
     }};
     // ---- default(timeout) => body
