@@ -51,7 +51,7 @@
 //! crossbeam-channel and `std::sync::mpsc` disconnect on the last sender or
 //! receiver; close-on-drop gives that behaviour with Go's close semantics.
 
-use gocore::atomic::{AtomicUsize, Ordering};
+use gocore::atomic::{AtomicU32, Ordering};
 
 /// What dropping a channel's handles does.
 ///
@@ -97,17 +97,27 @@ pub(crate) const RECV: u8 = 2;
 pub(crate) const BOTH: u8 = SEND | RECV;
 
 /// The two handle counts of a channel (see the module docs).
+///
+/// The counts are 32-bit so that both fit in the padding after the channel's
+/// one-byte lock and flags (a channel in Go mode pays 8 bytes for them, not
+/// 16). A count never exceeds [`MAX_HANDLES`]: past it, making one more
+/// handle panics and counts nothing (`Arc` aborts past its own limit). Only
+/// a loop of `mem::forget` can get there (2^31 handles of 8 bytes each).
 pub(crate) struct Handles {
-    senders: AtomicUsize,
-    receivers: AtomicUsize,
+    senders: AtomicU32,
+    receivers: AtomicU32,
 }
+
+/// The most handles of one role a close-on-drop channel counts (`Arc`'s own
+/// limit on 32-bit targets).
+const MAX_HANDLES: u32 = i32::MAX as u32;
 
 impl Handles {
     /// Go mode: both counts 0, never written again.
     pub(crate) fn new() -> Self {
         Handles {
-            senders: AtomicUsize::new(0),
-            receivers: AtomicUsize::new(0),
+            senders: AtomicU32::new(0),
+            receivers: AtomicU32::new(0),
         }
     }
 
@@ -130,7 +140,7 @@ impl Handles {
         }
     }
 
-    fn count(&self, role: u8) -> &AtomicUsize {
+    fn count(&self, role: u8) -> &AtomicU32 {
         if role == SEND {
             &self.senders
         } else {
@@ -141,6 +151,7 @@ impl Handles {
     /// A new handle with `roles` is derived from a live handle that has them
     /// all (H2).
     pub(crate) fn acquire(&self, roles: u8) {
+        let mut counted = 0;
         for role in [SEND, RECV] {
             if roles & role == 0 {
                 continue;
@@ -148,9 +159,19 @@ impl Handles {
             let n = self.count(role);
             // H1: nonzero exactly in close-on-drop mode. Relaxed, as for
             // `Arc::clone`: a new reference is made from an existing one.
-            if n.load(Ordering::Relaxed) != 0 {
-                n.fetch_add(1, Ordering::Relaxed);
+            if n.load(Ordering::Relaxed) == 0 {
+                continue;
             }
+            if n.fetch_add(1, Ordering::Relaxed) >= MAX_HANDLES {
+                // Undo every increment of this call before panicking, so
+                // the counts stay exact (H1) and the channel can still close.
+                n.fetch_sub(1, Ordering::Relaxed);
+                if counted != 0 {
+                    self.count(counted).fetch_sub(1, Ordering::Relaxed);
+                }
+                panic!("gochan: too many handles on one channel");
+            }
+            counted = role;
         }
     }
 
@@ -201,5 +222,21 @@ mod tests {
         assert_eq!(h.release(RECV), RECV);
         // Both zero now: nothing more is counted (H2).
         assert_eq!(h.release(BOTH), 0);
+    }
+
+    #[test]
+    #[cfg(feature = "std")]
+    fn too_many_handles_panics_and_counts_nothing() {
+        let h = Handles::new();
+        h.start_counting();
+        h.receivers.store(MAX_HANDLES, Ordering::Relaxed);
+        let r = std::panic::catch_unwind(|| h.acquire(BOTH));
+        assert!(r.is_err());
+        // The sender increment made before the receiver count overflowed
+        // was undone: both counts are as they were.
+        assert_eq!(h.senders.load(Ordering::Relaxed), 1);
+        assert_eq!(h.receivers.load(Ordering::Relaxed), MAX_HANDLES);
+        h.acquire(SEND); // the other role still counts
+        assert_eq!(h.senders.load(Ordering::Relaxed), 2);
     }
 }

@@ -283,9 +283,10 @@
 //! The design essays are in the modules: `hchan` (the ring buffer, queues
 //! and hand-off, Go's `hchan`/`sudog`), `blocking` (parking), `future`
 //! (async), `select` (`selectgo`), `counter` (handle counts for
-//! close-on-drop, which Go does not have), `stream` (`Stream`). An empty channel is one allocation of
-//! `size_of::<Hchan<T>>()` plus `Arc`'s two counters (Go's `hchan` is 96
-//! bytes on amd64); see [`EMPTY_CHAN_BYTES`].
+//! close-on-drop, which Go does not have), `stream` (`Stream`). An empty
+//! channel is one allocation of `size_of::<Hchan<T>>()` plus `Arc`'s two
+//! counters: 136 bytes on 64-bit targets, where Go's `hchan` is 96; see
+//! [`EMPTY_CHAN_BYTES`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
