@@ -128,17 +128,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let fuzz = r.step("provision: cargo-fuzz", provision::cargo_fuzz);
     let debian = r.step("provision: debian packages", provision::debian);
 
+    // Opt-in features (serde, lock_api, futures-core) are on for the host
+    // steps, so the code and tests behind them are checked too.
+    let opt_in = workspace::opt_in_args(&crates);
     r.step("fmt", || cargo(["fmt", "--all", "--check"]).status());
     r.step("clippy", || {
-        cargo([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ])
-        .status()
+        cargo(["clippy", "--workspace", "--all-targets"])
+            .args(&opt_in)
+            .args(["--", "-D", "warnings"])
+            .status()
     });
     r.step("clippy (no default features)", || {
         let mut c = cargo(["clippy", "--lib", "--no-default-features"]);
@@ -149,11 +147,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     });
     r.step("doc", || {
         cargo(["doc", "--workspace", "--no-deps"])
+            .args(&opt_in)
             .env("RUSTDOCFLAGS", "-D warnings")
             .status()
     });
     r.step("test", || {
-        cargo(["test", "--workspace", "--no-fail-fast"]).run_counting()
+        cargo(["test", "--workspace", "--no-fail-fast"])
+            .args(&opt_in)
+            .run_counting()
     });
     r.step("tour", || cargo(["run", "-q", "-p", "gort-tour"]).status());
 
@@ -189,6 +190,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 ])
                 .args(["--features", "alloc"])
                 .status()?;
+                let opt_in = workspace::opt_in_features(k);
+                if !opt_in.is_empty() {
+                    cargo([
+                        "build",
+                        "--lib",
+                        "--no-default-features",
+                        "--target",
+                        target,
+                        "-p",
+                        k,
+                    ])
+                    .args(["--features", &format!("alloc,{}", opt_in.join(","))])
+                    .status()?;
+                }
             }
             // Targets without CAS get it from portable-atomic's critical-section backend.
             if target == "thumbv6m-none-eabi" {
@@ -223,7 +238,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             for k in &crates {
                 c = c.args(["-p", k]);
             }
-            c.run_counting()
+            c.args(&opt_in).run_counting()
         });
     } else {
         r.blocked(
@@ -323,6 +338,7 @@ fn miri(krate: &str) -> Cmd {
         "--lib",
         "--tests",
     ])
+    .args(workspace::opt_in_args(&[krate.to_string()]))
     .env("MIRIFLAGS", "-Zmiri-strict-provenance")
 }
 

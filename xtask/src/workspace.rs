@@ -37,20 +37,60 @@ pub fn test_targets(krate: &str, prefix: &str) -> Vec<String> {
     names
 }
 
-/// Whether `crates/<krate>/Cargo.toml` declares a feature named `feature`.
-pub fn has_feature(krate: &str, feature: &str) -> bool {
+/// The opt-in features of `crates/<krate>/Cargo.toml` that CI turns on for
+/// the host: every feature but `default`, `std`, `alloc` and the
+/// `portable-atomic*` backends (which exclude each other and are checked by
+/// the thumb builds). These add API (serde, lock_api, futures-core), so the
+/// tests behind them must run too.
+pub fn opt_in_features(krate: &str) -> Vec<String> {
+    feature_names(krate)
+        .into_iter()
+        .filter(|f| {
+            !matches!(f.as_str(), "default" | "std" | "alloc") && !f.starts_with("portable-atomic")
+        })
+        .collect()
+}
+
+/// `opt_in_features` of every crate in `krates`, as `--features` arguments
+/// in `crate/feature` form (empty when there are none).
+pub fn opt_in_args(krates: &[String]) -> Vec<String> {
+    let all: Vec<String> = krates
+        .iter()
+        .flat_map(|k| {
+            opt_in_features(k)
+                .into_iter()
+                .map(move |f| format!("{k}/{f}"))
+        })
+        .collect();
+    if all.is_empty() {
+        Vec::new()
+    } else {
+        vec!["--features".to_string(), all.join(",")]
+    }
+}
+
+/// The feature names declared in `crates/<krate>/Cargo.toml`.
+fn feature_names(krate: &str) -> Vec<String> {
     let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml"))
         .unwrap_or_default();
     let mut in_features = false;
+    let mut names = Vec::new();
     for line in text.lines() {
         let line = line.trim();
         if line.starts_with('[') {
             in_features = line == "[features]";
-        } else if in_features && line.split('=').next().map(str::trim) == Some(feature) {
-            return true;
+        } else if in_features && !line.starts_with('#') {
+            if let Some((name, _)) = line.split_once('=') {
+                names.push(name.trim().to_string());
+            }
         }
     }
-    false
+    names
+}
+
+/// Whether `crates/<krate>/Cargo.toml` declares a feature named `feature`.
+pub fn has_feature(krate: &str, feature: &str) -> bool {
+    feature_names(krate).iter().any(|f| f == feature)
 }
 
 /// The fuzz targets declared in `fuzz/Cargo.toml` (`[[bin]] name = "..."`).
