@@ -64,7 +64,9 @@
 //!   reachable (hashbrown's clone cleans up after a panicking `Clone`); a key
 //!   or value is dropped only after the operation has taken full effect and
 //!   retired what it unlinked; an unlinked value whose `Clone` panics is
-//!   retired while unwinding. A panic in user code therefore leaves the
+//!   retired while unwinding; retiring, which may drop older garbage, comes
+//!   last in every multi-step update (`publish`, a miss that promotes comes
+//!   before an entry swap). A panic in user code therefore leaves the
 //!   operation either done or not started, never lost keys, leaks or double
 //!   drops.
 //!
@@ -102,6 +104,9 @@
 //!   (no user `Hash` runs), install it, and then drop expunged entries with
 //!   `retain`, so a panicking `Clone` or `Drop` cannot leave expunged keys
 //!   without a dirty map (I2, I6).
+//! - CompareAndSwap on a dirty-only key counts its miss before the swap (Go:
+//!   after), so a promotion's garbage drop cannot unwind past a value the
+//!   entry already holds (I6).
 //! - Go's Load, LoadAndDelete, Delete, CompareAndSwap and CompareAndDelete
 //!   lock `mu` for every key missing from an amended read map, and count a
 //!   miss. Here a key the filter rules out (I5) is answered without the lock
@@ -1103,11 +1108,14 @@ where
             .map(|s| Arc::clone(&s.entry));
         match e {
             Some(e) => {
-                // `V::eq` may panic here: before the miss is counted, which
-                // leaves nothing half done.
-                let r = e.try_compare_and_swap(old, n);
+                // Go counts the miss after the swap. We count it first: it may
+                // promote, and a promotion's retire may drop old garbage,
+                // whose `Drop` may panic; after the swap that would unwind
+                // through the caller's `Pending`, freeing the value the entry
+                // now holds (I6). `V::eq` may panic in the swap: nothing is
+                // half done then either.
                 self.miss_locked(&mut locked);
-                r
+                e.try_compare_and_swap(old, n)
             }
             None => Err(n),
         }

@@ -393,3 +393,45 @@ fn drop_of_the_map_past_a_panicking_drop_leaks_nothing() {
     assert!(catch_unwind(AssertUnwindSafe(|| drop(m))).is_err());
     assert_eq!(live(), 0);
 }
+
+/// Regression: `compare_and_swap` on a dirty-only key stored the new value
+/// into the entry and then counted the miss; when that miss promoted dirty
+/// and the promotion's retire freed old garbage whose `Drop` panicked, the
+/// unwinding call freed the new value the entry still pointed to (a double
+/// free). The miss is now counted before the swap. Which promotion frees
+/// garbage depends on the reclamation pace, so every pace is tried.
+#[test]
+fn garbage_drop_panic_in_compare_and_swap_frees_nothing_twice() {
+    let mut panicked = 0;
+    for pad in 0..70 {
+        {
+            let m = SyncMap::new();
+            m.store(Key::new(100), Val::new(0));
+            m.range(|_, _| true); // key 100 in read
+            for i in 0..pad {
+                m.store(Key::new(100), Val::new(i)); // retires a value each
+            }
+            m.store(Key::new(1), Val::new(1)); // dirty-only
+            assert_eq!(load(&m, 1), Some(1)); // miss 1 of len(dirty) = 2
+                                              // Miss 2 promotes.
+            let (k, old) = (Key::new(1), Val::new(1));
+            PANIC_ON_DROP.with(|p| p.set(true));
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                m.compare_and_swap(&k, &old, Val::new(2))
+            }));
+            PANIC_ON_DROP.with(|p| p.set(false));
+            drop((k, old));
+            match r {
+                Ok(swapped) => assert!(swapped),
+                Err(_) => panicked += 1,
+            }
+            let v = load(&m, 1);
+            assert!(v == Some(1) || v == Some(2), "pad {pad}: {v:?}");
+        }
+        assert_eq!(live(), 0, "pad {pad}: leaked or double-dropped");
+    }
+    assert!(
+        panicked > 0,
+        "no garbage was dropped inside compare_and_swap"
+    );
+}
