@@ -565,6 +565,19 @@ impl<V> Pending<V> {
         core::mem::forget(self);
         p
     }
+
+    /// Hands the pointer over if `published`, else frees the value now.
+    /// Either way `self` is gone before the caller builds its return value:
+    /// a `V::drop` that panics while a function's locals drop after its
+    /// return value is built would leak that value (rust-lang/rust#47949),
+    /// and ours hold keys (I6).
+    fn publish_if(self, published: bool) {
+        if published {
+            self.publish();
+        } else {
+            drop(self);
+        }
+    }
 }
 
 impl<V> Drop for Pending<V> {
@@ -906,9 +919,7 @@ where
         let read = self.read(g);
         if let Some(s) = read.m.find(hash, &key) {
             if let Ok((p, loaded)) = s.entry.try_load_or_store(v.0) {
-                if !loaded {
-                    v.publish();
-                }
+                v.publish_if(!loaded);
                 return (p, loaded, Some(key));
             }
         }
@@ -920,9 +931,7 @@ where
                 .entry
                 .try_load_or_store(v.0)
                 .unwrap_or_else(|_| unreachable!("I3: unexpunged under the lock"));
-            if !loaded {
-                v.publish();
-            }
+            v.publish_if(!loaded);
             return (p, loaded, key);
         }
         let e = locked
@@ -934,9 +943,7 @@ where
             let (p, loaded) = e
                 .try_load_or_store(v.0)
                 .unwrap_or_else(|_| unreachable!("I2: entries in dirty are never expunged"));
-            if !loaded {
-                v.publish();
-            }
+            v.publish_if(!loaded);
             self.miss_locked(&mut locked);
             return (p, loaded, Some(key));
         }
@@ -988,7 +995,11 @@ where
         // key will take the slow path until dirty is promoted.
         self.miss_locked(&mut locked);
         drop(locked);
-        (f(e.as_deref()), removed)
+        let r = f(e.as_deref());
+        // Before the return value is built (see `Pending::publish_if`); a
+        // map still holds the entry, so this drops no value anyway.
+        drop(e);
+        (r, removed)
     }
 
     /// Deletes `key` and returns a clone of its value, if it had one.

@@ -435,3 +435,27 @@ fn garbage_drop_panic_in_compare_and_swap_frees_nothing_twice() {
         "no garbage was dropped inside compare_and_swap"
     );
 }
+
+/// Regression (found by the `gosync_map_panics` fuzz target): a
+/// `load_or_store` that loads drops the value it was given; when that `Drop`
+/// panicked after the internal return value (holding the caller's key) was
+/// built, the key leaked.
+#[test]
+fn load_or_store_dropping_its_unused_value_leaks_no_key() {
+    {
+        let m = SyncMap::new();
+        m.store(Key::new(3), Val::new(1)); // dirty-only
+        m.range(|_, _| true);
+        m.store(Key::new(4), Val::new(2)); // dirty-only, read has 3
+        for k in [3, 4] {
+            PANIC_ON_DROP.with(|p| p.set(true));
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                m.load_or_store(Key::new(k), Val::new(9))
+            }));
+            PANIC_ON_DROP.with(|p| p.set(false));
+            assert!(r.is_err());
+        }
+        promote_and_check(&m, &[(3, 1), (4, 2)]);
+    }
+    assert_eq!(live(), 0, "leaked the caller's key");
+}
