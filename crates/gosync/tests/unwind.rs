@@ -1,5 +1,6 @@
 //! Panicking user code (`Hash`, `Eq`, `Clone`, `Drop`) in the middle of a
-//! `SyncMap` operation, and a closure that panics inside `Once`: the
+//! `SyncMap` operation, a closure that panics inside `Once` and a `Mutex`
+//! holder that panics while others sleep on the semaphore: the
 //! structure is left consistent, nothing leaks, nothing is dropped twice.
 //!
 //! Every test uses its own thread-local triggers and its own drop counter, so
@@ -458,4 +459,83 @@ fn load_or_store_dropping_its_unused_value_leaks_no_key() {
         promote_and_check(&m, &[(3, 1), (4, 2)]);
     }
     assert_eq!(live(), 0, "leaked the caller's key");
+}
+
+/// `Once::call_once` whose closure panics while other callers sleep on the
+/// Once's mutex (linked into the semaphore's queue): they are all woken, none
+/// runs its own closure (a panic counts as done, as in Go), and the Once
+/// works afterwards.
+#[test]
+fn once_closure_panic_wakes_every_sleeping_caller() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let once = Arc::new(gosync::Once::new());
+    let ran = Arc::new(AtomicUsize::new(0));
+    let entered = Arc::new(std::sync::Barrier::new(2));
+    let waiters = if cfg!(miri) { 2 } else { 4 };
+    let o = Arc::clone(&once);
+    let e = Arc::clone(&entered);
+    let panicker = std::thread::spawn(move || {
+        catch_unwind(AssertUnwindSafe(|| {
+            o.call_once(|| {
+                e.wait(); // the others start once we hold the Once's mutex
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                panic!("initialiser failed");
+            })
+        }))
+        .is_err()
+    });
+    entered.wait();
+    let hs: Vec<_> = (0..waiters)
+        .map(|_| {
+            let (o, r) = (Arc::clone(&once), Arc::clone(&ran));
+            std::thread::spawn(move || {
+                o.call_once(|| {
+                    r.fetch_add(1, Ordering::SeqCst);
+                });
+            })
+        })
+        .collect();
+    assert!(
+        panicker.join().unwrap(),
+        "the closure's panic reached its caller"
+    );
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "a panic counts as done");
+    assert!(once.is_done());
+    once.call_once(|| unreachable!());
+}
+
+/// A `Mutex` holder that panics while other threads sleep on the mutex: the
+/// guard's drop unlocks and wakes them; every waiter gets the lock once.
+#[test]
+fn mutex_holder_panic_hands_over_to_sleeping_waiters() {
+    use std::sync::Arc;
+    let m = Arc::new(gosync::Mutex::new(0usize));
+    let waiters = if cfg!(miri) { 2 } else { 4 };
+    let g = m.lock();
+    let hs: Vec<_> = (0..waiters)
+        .map(|_| {
+            let m = Arc::clone(&m);
+            std::thread::spawn(move || *m.lock() += 1)
+        })
+        .collect();
+    // Wait until every waiter is counted in the state word (queued or
+    // about to be), then panic while holding the lock.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while m.raw().state().waiters() < waiters as u32 && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    let r = catch_unwind(AssertUnwindSafe(move || {
+        let _g = g;
+        panic!("holder failed");
+    }));
+    assert!(r.is_err());
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(*m.lock(), waiters);
+    assert_eq!(m.raw().state().word(), 0);
 }
