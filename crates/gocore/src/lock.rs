@@ -344,7 +344,7 @@ mod sleep {
         // our wait has released the mutex (I3).
         if state.load(Ordering::Relaxed) == SLEEPING {
             #[cfg(all(test, not(loom)))]
-            super::tests::SLEEPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            super::tests::slept_on(state);
             #[cfg(not(loom))]
             drop(b.cv.wait(g).unwrap_or_else(PoisonError::into_inner));
             #[cfg(loom)]
@@ -421,37 +421,45 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for SpinLockGuard<'_, T> {
 #[cfg(all(test, feature = "std", not(loom)))]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
+    use std::vec::Vec;
 
-    /// Times a thread went to sleep on some lock (all tests of the crate).
-    pub(super) static SLEEPS: AtomicUsize = AtomicUsize::new(0);
+    /// Addresses of the locks a thread went to sleep on, in order.
+    static SLEPT_ON: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+    /// Called by `sleep` under the bucket mutex, right before waiting.
+    pub(super) fn slept_on(state: &AtomicU8) {
+        SLEPT_ON
+            .lock()
+            .unwrap()
+            .push(state as *const AtomicU8 as usize);
+    }
+
+    fn has_slept_on<T>(l: &SpinLock<T>) -> bool {
+        let addr = &l.state as *const AtomicU8 as usize;
+        SLEPT_ON.lock().unwrap().contains(&addr)
+    }
 
     #[test]
     fn a_waiter_behind_a_long_holder_sleeps_and_is_woken() {
         let l = Arc::new(SpinLock::new(0u32));
         let g = l.lock();
-        let before = SLEEPS.load(std::sync::atomic::Ordering::Relaxed);
         let l2 = Arc::clone(&l);
-        let t = std::thread::spawn(move || {
-            *l2.lock() += 1;
-        });
-        // Long enough for the waiter to spin, yield and go to sleep.
+        let t = std::thread::spawn(move || *l2.lock() += 1);
+        // The waiter spins, yields, records itself as a sleeper and sleeps.
+        // It is recorded under the bucket mutex right before it waits, so
+        // the unlock below (which takes that mutex) finds it waiting.
         let mut waited = 0;
-        while SLEEPS.load(std::sync::atomic::Ordering::Relaxed) == before && waited < 5_000 {
+        while !has_slept_on(&l) && waited < 10_000 {
             std::thread::sleep(Duration::from_millis(1));
             waited += 1;
         }
-        assert!(
-            SLEEPS.load(std::sync::atomic::Ordering::Relaxed) > before,
-            "the waiter never slept"
-        );
+        assert!(has_slept_on(&l), "the waiter never slept");
         assert_eq!(l.state.load(Ordering::Relaxed), SLEEPING);
         drop(g); // must wake it
         t.join().unwrap();
         assert_eq!(*l.lock(), 1);
-        assert!(!l.is_locked());
         assert_eq!(l.state.load(Ordering::Relaxed), UNLOCKED);
     }
 
