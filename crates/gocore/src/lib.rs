@@ -33,7 +33,8 @@
 //!
 //! # Cargo features
 //!
-//! - `std` (default): thread parking ([`park::ThreadPark`]), per-thread random
+//! - `std` (default): thread parking ([`park::ThreadPark`]), a runtime lock
+//!   ([`lock::SpinLock`]) that sleeps once spinning fails, per-thread random
 //!   state seeded from the operating system, [`park::block_on`]. Implies `alloc`.
 //! - `alloc`: turning any [`park::Park`] into a [`core::task::Waker`].
 //! - `portable-atomic`: take atomics from the `portable-atomic` crate, for targets

@@ -1,5 +1,5 @@
-//! Loom models of gocore's concurrency protocols: the spin lock's mutual
-//! exclusion and the parkers' "an unpark is never lost" rule (park.rs I1).
+//! Loom models of gocore's concurrency protocols: the runtime lock's mutual
+//! exclusion and its sleep/wake handshake, and the parkers' "an unpark is never lost" rule (park.rs I1).
 //!
 //! Run with `cargo xtask loom gocore`.
 #![cfg(loom)]
@@ -27,6 +27,33 @@ fn spin_lock_excludes() {
         }
         t.join().unwrap();
         assert_eq!(*lock.lock(), 2);
+    });
+}
+
+/// Two waiters queue behind a holder: under loom a waiter tries once, then
+/// records itself as a sleeper and sleeps (lock.rs I3, I4). Loom reports a
+/// lost wake-up as a deadlock; the count checks mutual exclusion.
+#[test]
+fn spin_lock_sleepers_are_all_woken() {
+    loom::model(|| {
+        let lock = Arc::new(SpinLock::new(0usize));
+        let g = lock.lock();
+        let ts: Vec<_> = (0..2)
+            .map(|_| {
+                let l = Arc::clone(&lock);
+                thread::spawn(move || {
+                    let mut g = l.lock();
+                    let v = *g;
+                    *g = v + 1;
+                })
+            })
+            .collect();
+        drop(g);
+        for t in ts {
+            t.join().unwrap();
+        }
+        assert_eq!(*lock.lock(), 2);
+        assert!(!lock.is_locked());
     });
 }
 

@@ -184,7 +184,24 @@ impl<G> Domain<G> {
 
     /// Retires `item`, which must already be unreachable for readers that
     /// enter from now on (Retire). Freed once no reader can hold it (I2).
+    /// Every `ADVANCE_EVERY` retirements this also tries to advance, which
+    /// drops older garbage (running `G::drop`, which may panic, after
+    /// `item` is safely on its list).
     pub(crate) fn retire(&self, item: G) {
+        if self.push(item) % ADVANCE_EVERY == ADVANCE_EVERY - 1 {
+            self.try_advance();
+        }
+    }
+
+    /// Retires `item` like [`Self::retire`] but never advances, so it drops
+    /// nothing: for unwinding paths, where a panicking `G::drop` would abort.
+    pub(crate) fn retire_quietly(&self, item: G) {
+        self.push(item);
+    }
+
+    /// Pushes `item` onto this thread's stripe's list of the current epoch;
+    /// returns the stripe's retirement count before this one.
+    fn push(&self, item: G) -> usize {
         let node = Box::into_raw(Box::new(Node {
             item,
             next: ptr::null_mut(),
@@ -201,9 +218,7 @@ impl<G> Domain<G> {
                 Err(c) => cur = c,
             }
         }
-        if limbo.retired.fetch_add(1, Ordering::Relaxed) % ADVANCE_EVERY == ADVANCE_EVERY - 1 {
-            self.try_advance();
-        }
+        limbo.retired.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Advance from the current epoch if the old one has no readers; frees

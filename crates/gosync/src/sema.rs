@@ -43,6 +43,12 @@
 //!   last check of the count; a releaser increments the count (SeqCst) before
 //!   reading `nwait`. By the SeqCst total order, either the acquirer sees the
 //!   ticket or the releaser sees the waiter: a release is never lost.
+//! - I4. Nothing unwinds out of `acquire_slow` while its waiter is linked:
+//!   between the push and the wake-up only our own code runs (the root
+//!   lock's unlock, `ThreadPark::park` or back-off, atomics), never user
+//!   code, and none of it panics. Should that ever change, a guard turns the
+//!   unwind into an abort (a panic while unwinding) rather than leave a
+//!   dangling waiter in the queue.
 //!
 //! # Tuning
 //!
@@ -289,14 +295,27 @@ fn acquire_slow(sema: &AtomicU32, lifo: bool) {
         waiter.state.store(WAITING, Ordering::Relaxed);
         // SAFETY: 1. `waiter` is a local of this frame, never moved, and we
         // do not leave this frame until its state is no longer WAITING, which
-        // a releaser stores only after unlinking it (I2). 2. It is not linked:
-        // it is linked only while WAITING and we only re-link after a wake-up.
+        // a releaser stores only after unlinking it (I2), not even by
+        // unwinding (I4, `linked`). 2. It is not linked: it is linked only
+        // while WAITING and we only re-link after a wake-up.
         unsafe { q.push(&waiter, lifo) };
+        let linked = AbortIfUnwinding;
         drop(q);
         let state = wait(&waiter);
+        core::mem::forget(linked);
         if state == TICKET || can_acquire(sema) {
             return;
         }
+    }
+}
+
+/// Aborts the process if dropped, which only an unwind does (the normal
+/// path forgets it): a panic in a destructor while unwinding aborts (I4).
+struct AbortIfUnwinding;
+
+impl Drop for AbortIfUnwinding {
+    fn drop(&mut self) {
+        panic!("sema: unwinding while a waiter is linked");
     }
 }
 

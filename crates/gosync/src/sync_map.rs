@@ -24,16 +24,18 @@
 //! ```text
 //!  SyncMap
 //!  +------------------------------+      +---------------------------+
-//!  | read: AtomicPtr<ReadOnly> ---+----> | m: Arc<HashMap<K,          |
-//!  |                              |      |         Arc<Entry<V>>>>   |
-//!  | hasher, domain (epoch)       |      | dirty_keys: Option<filter>|
-//!  |..............................|      |   (Some = Go's amended)   |
-//!  | mu: Mutex<Locked>            |      +---------------------------+
-//!  |   dirty: Option<HashMap<..>> |
-//!  |   misses: usize              |      Entry { p }: p = value pointer (Box)
-//!  +------------------------------+      | null (nil: deleted, still in dirty)
-//!                                        | EXPUNGED sentinel (deleted and
-//!                                        |   absent from dirty)
+//!  | read: AtomicPtr<ReadOnly> ---+----> | m: Arc<Table>             |
+//!  |                              |      | dirty_keys: Option<filter>|
+//!  | hasher, domain (epoch)       |      |   (Some = Go's amended)   |
+//!  |..............................|      +---------------------------+
+//!  | mu: Mutex<Locked>            |
+//!  |   dirty: Option<Table>       |      Table: hashbrown HashTable of
+//!  |   misses: usize              |        Slot { hash: u64, key: K,
+//!  +------------------------------+               entry: Arc<Entry<V>> }
+//!
+//!  Entry { p }: p = value pointer (Box)
+//!             | null (nil: deleted, still in dirty)
+//!             | EXPUNGED sentinel (deleted and absent from dirty)
 //! ```
 //!
 //! # Invariants
@@ -54,6 +56,19 @@
 //!   (amended) read map, set before `mu` is released; so a key that is
 //!   neither in read nor in that filter is in no map, for any reader that
 //!   loaded the read map after the key's store returned.
+//! - I6. User code (`Hash`, `Eq`, `Clone`, `Drop` of keys and values, the
+//!   hasher) never runs while a table, an entry or `mu`'s state is half
+//!   updated. Each operation hashes its key once, first, and the tables keep
+//!   that hash beside the key, so rehashing and growing run no user code;
+//!   `Eq` runs only in lookups; keys are cloned into a table that is not yet
+//!   reachable (hashbrown's clone cleans up after a panicking `Clone`); a key
+//!   or value is dropped only after the operation has taken full effect and
+//!   retired what it unlinked; an unlinked value whose `Clone` panics is
+//!   retired while unwinding; retiring, which may drop older garbage, comes
+//!   last in every multi-step update (`publish`, a miss that promotes comes
+//!   before an entry swap). A panic in user code therefore leaves the
+//!   operation either done or not started, never lost keys, leaks or double
+//!   drops.
 //!
 //! # Tuning
 //!
@@ -80,13 +95,18 @@
 //!   are therefore *cloned* out (`load` returns `Option<V>` for `V: Clone`);
 //!   `range` lends `&K, &V`.
 //! - Keys are stored inline in both maps (Go shares one interface value),
-//!   so `K: Clone`: building dirty clones read's table, and an un-expunged
-//!   key is cloned into dirty. Inline keys save a pointer chase per lookup.
+//!   so `K: Clone`: building dirty clones read's table (an un-expunged key
+//!   goes into dirty as the caller's own key, no clone). Inline keys save a
+//!   pointer chase per lookup; each key keeps its hash (8 bytes, I6).
 //! - Under `mu`, operations on a dirty-only entry are done before unlocking
 //!   (Go unlocks first); entry operations are atomic either way.
 //! - Go builds dirty by iterating read and inserting; we clone read's table
-//!   (no user `Hash` runs) and then drop expunged entries with `retain`, so a
-//!   panicking `Hash`/`Clone` cannot leave expunged keys without a dirty map.
+//!   (no user `Hash` runs), install it, and then drop expunged entries with
+//!   `retain`, so a panicking `Clone` or `Drop` cannot leave expunged keys
+//!   without a dirty map (I2, I6).
+//! - CompareAndSwap on a dirty-only key counts its miss before the swap (Go:
+//!   after), so a promotion's garbage drop cannot unwind past a value the
+//!   entry already holds (I6).
 //! - Go's Load, LoadAndDelete, Delete, CompareAndSwap and CompareAndDelete
 //!   lock `mu` for every key missing from an amended read map, and count a
 //!   miss. Here a key the filter rules out (I5) is answered without the lock
@@ -105,15 +125,97 @@ use core::hash::{BuildHasher, Hash};
 use core::ptr;
 use dirty_keys::DirtyKeys;
 use gocore::hash::DefaultHashBuilder;
+use gocore::scopeguard::{guard, ScopeGuard};
 use gocore::CachePadded;
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 
 #[cfg(loom)]
 use loom::sync::atomic::{AtomicPtr, Ordering};
 #[cfg(not(loom))]
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-type Table<K, V, S> = HashMap<K, Arc<Entry<V>>, S>;
+/// One key of a table, with its hash. The hash is computed once, by the
+/// operation that brought the key in, before it touched any table (I6), and
+/// the tables rehash and grow from the stored hashes: no user `Hash` runs
+/// while a table is being rearranged.
+struct Slot<K, V> {
+    hash: u64,
+    key: K,
+    entry: Arc<Entry<V>>,
+}
+
+impl<K: Clone, V> Clone for Slot<K, V> {
+    fn clone(&self) -> Self {
+        Slot {
+            hash: self.hash,
+            key: self.key.clone(),
+            entry: Arc::clone(&self.entry),
+        }
+    }
+}
+
+/// The read map's and the dirty map's table (I6).
+struct Table<K, V> {
+    t: HashTable<Slot<K, V>>,
+}
+
+impl<K, V> Table<K, V> {
+    fn new() -> Self {
+        Table {
+            t: HashTable::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.t.len()
+    }
+
+    /// The slot of `key`, whose hash is `hash`. Runs user `Eq` only, and
+    /// changes nothing.
+    fn find(&self, hash: u64, key: &K) -> Option<&Slot<K, V>>
+    where
+        K: Eq,
+    {
+        self.t.find(hash, |s| s.hash == hash && s.key == *key)
+    }
+
+    /// Removes the slot of `key`. User `Eq` runs before anything changes;
+    /// the slot is handed back, so the caller decides when its key drops.
+    fn remove(&mut self, hash: u64, key: &K) -> Option<Slot<K, V>>
+    where
+        K: Eq,
+    {
+        match self.t.find_entry(hash, |s| s.hash == hash && s.key == *key) {
+            Ok(e) => Some(e.remove().0),
+            Err(_) => None,
+        }
+    }
+
+    /// Adds a slot whose key is in no slot yet. Runs no user code: a
+    /// rehash or a grow rereads the stored hashes.
+    fn insert_unique(&mut self, slot: Slot<K, V>) {
+        self.t.insert_unique(slot.hash, slot, |s| s.hash);
+    }
+}
+
+impl<K: Clone, V> Clone for Table<K, V> {
+    /// Runs `K::clone`; if one panics, hashbrown drops the clones made so
+    /// far and the source is untouched.
+    fn clone(&self) -> Self {
+        Table { t: self.t.clone() }
+    }
+}
+
+impl<K, V> Drop for Table<K, V> {
+    fn drop(&mut self) {
+        // One slot at a time: if a key's or value's `Drop` panics, the
+        // iterator, dropped while unwinding, drops the remaining slots and
+        // frees the table (hashbrown's own drop would leak them).
+        for slot in core::mem::take(&mut self.t) {
+            drop(slot);
+        }
+    }
+}
 
 /// The address of this byte is the expunged sentinel. Go: `expunged`.
 static EXPUNGED_ANCHOR: u8 = 0;
@@ -305,14 +407,14 @@ impl<V> Drop for Entry<V> {
 }
 
 /// Go: `readOnly`.
-struct ReadOnly<K, V, S> {
-    m: Arc<Table<K, V, S>>,
+struct ReadOnly<K, V> {
+    m: Arc<Table<K, V>>,
     /// Go's `amended` (dirty has keys read lacks) is `is_some()`; the filter
     /// holds those keys (I5).
     dirty_keys: Option<DirtyKeys>,
 }
 
-impl<K, V, S> ReadOnly<K, V, S> {
+impl<K, V> ReadOnly<K, V> {
     /// Go: `read.amended`.
     fn amended(&self) -> bool {
         self.dirty_keys.is_some()
@@ -320,31 +422,31 @@ impl<K, V, S> ReadOnly<K, V, S> {
 
     /// Whether a key with `hash`, absent from `m`, may be in dirty: false
     /// when read is not amended or the key is not in the filter (I5).
-    fn may_be_in_dirty(&self, hash: impl FnOnce() -> u64) -> bool {
+    fn may_be_in_dirty(&self, hash: u64) -> bool {
         self.dirty_keys
             .as_ref()
-            .is_some_and(|f| f.may_contain(hash()))
+            .is_some_and(|f| f.may_contain(hash))
     }
 }
 
 /// The part of the map behind `mu`.
-struct Locked<K, V, S> {
-    dirty: Option<Table<K, V, S>>,
+struct Locked<K, V> {
+    dirty: Option<Table<K, V>>,
     misses: usize,
 }
 
 /// Something unlinked, waiting until no reader can hold it (I4). Raw
 /// pointers, not boxes: readers may still hold `&` into them until then.
-enum Garbage<K, V, S> {
-    Read(*mut ReadOnly<K, V, S>),
+enum Garbage<K, V> {
+    Read(*mut ReadOnly<K, V>),
     Value(*mut V),
 }
 
 // SAFETY: garbage is dropped by whichever thread advances the domain; what
-// it owns (keys, values, hasher) must be Send.
-unsafe impl<K: Send + Sync, V: Send, S: Send> Send for Garbage<K, V, S> {}
+// it owns (keys, values) must be Send.
+unsafe impl<K: Send + Sync, V: Send> Send for Garbage<K, V> {}
 
-impl<K, V, S> Drop for Garbage<K, V, S> {
+impl<K, V> Drop for Garbage<K, V> {
     fn drop(&mut self) {
         match *self {
             // SAFETY: retired after unlinking (I4); the domain drops garbage
@@ -356,7 +458,7 @@ impl<K, V, S> Drop for Garbage<K, V, S> {
     }
 }
 
-type MapGuard<'a, K, V, S> = Guard<'a, Garbage<K, V, S>>;
+type MapGuard<'a, K, V> = Guard<'a, Garbage<K, V>>;
 
 /// A concurrent map for keys that are written once and read many times, or
 /// written by disjoint threads: Go's `sync.Map`.
@@ -387,12 +489,12 @@ type MapGuard<'a, K, V, S> = Guard<'a, Garbage<K, V, S>>;
 /// ```
 #[doc(alias = "sync.Map")]
 pub struct SyncMap<K, V, S = DefaultHashBuilder> {
-    read: AtomicPtr<ReadOnly<K, V, S>>,
+    read: AtomicPtr<ReadOnly<K, V>>,
     hasher: S,
-    domain: Domain<Garbage<K, V, S>>,
+    domain: Domain<Garbage<K, V>>,
     /// On its own cache line: every lock and miss writes it, and loads must
     /// not lose `read` and `hasher` from their caches for that.
-    mu: CachePadded<Mutex<Locked<K, V, S>>>,
+    mu: CachePadded<Mutex<Locked<K, V>>>,
 }
 
 // SAFETY: keys and values are shared between threads (`&K`, `&V` handed out
@@ -416,7 +518,7 @@ impl<K, V> SyncMap<K, V, DefaultHashBuilder> {
     }
 }
 
-impl<K, V, S: Clone> SyncMap<K, V, S> {
+impl<K, V, S> SyncMap<K, V, S> {
     /// Creates an empty map that hashes keys with `hasher`.
     ///
     /// # Examples
@@ -429,7 +531,7 @@ impl<K, V, S: Clone> SyncMap<K, V, S> {
     /// ```
     pub fn with_hasher(hasher: S) -> Self {
         let read = Box::new(ReadOnly {
-            m: Arc::new(HashMap::with_hasher(hasher.clone())),
+            m: Arc::new(Table::new()),
             dirty_keys: None,
         });
         SyncMap {
@@ -462,6 +564,19 @@ impl<V> Pending<V> {
         let p = self.0;
         core::mem::forget(self);
         p
+    }
+
+    /// Hands the pointer over if `published`, else frees the value now.
+    /// Either way `self` is gone before the caller builds its return value:
+    /// a `V::drop` that panics while a function's locals drop after its
+    /// return value is built would leak that value (rust-lang/rust#47949),
+    /// and ours hold keys (I6).
+    fn publish_if(self, published: bool) {
+        if published {
+            self.publish();
+        } else {
+            drop(self);
+        }
     }
 }
 
@@ -500,10 +615,16 @@ unsafe fn value_ref<'g, V, G>(p: *mut V, _g: &'g Guard<'_, G>) -> Option<&'g V> 
 impl<K, V, S> SyncMap<K, V, S>
 where
     K: Hash + Eq + Clone,
-    S: BuildHasher + Clone,
+    S: BuildHasher,
 {
+    /// The hash of `key`: the one place user `Hash` (and the hasher) runs,
+    /// before an operation touches anything (I6).
+    fn hash(&self, key: &K) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
     /// The published read map. Go: `m.read.Load().(readOnly)`.
-    fn read<'g>(&self, _g: &'g MapGuard<'_, K, V, S>) -> &'g ReadOnly<K, V, S> {
+    fn read<'g>(&self, _g: &'g MapGuard<'_, K, V>) -> &'g ReadOnly<K, V> {
         let p = self.read.load(Ordering::Acquire);
         // SAFETY: `read` is never null (set in the constructor, replaced only
         // by `publish`), and a replaced ReadOnly is retired into the domain,
@@ -512,25 +633,39 @@ where
         unsafe { &*p }
     }
 
-    /// Publishes a new read map and retires the old one. Under `mu` (I1).
-    fn publish(&self, new: ReadOnly<K, V, S>) {
+    /// Publishes a new read map and retires the old one. Under `mu` (I1),
+    /// and last in its update: retiring may drop garbage, running user
+    /// `Drop`, which may panic (I6).
+    fn publish(&self, new: ReadOnly<K, V>) {
         let old = self
             .read
             .swap(Box::into_raw(Box::new(new)), Ordering::AcqRel);
         self.domain.retire(Garbage::Read(old));
     }
 
-    /// Retires a value pointer that was just unlinked from its entry.
+    /// Retires a value pointer that was just unlinked from its entry. May
+    /// free older garbage (user `Drop`).
     fn retire_value(&self, p: *mut V) {
         if is_value(p) {
             self.domain.retire(Garbage::Value(p));
         }
     }
 
+    /// Holds an unlinked value pointer until [`Self::retire_value`]; if the
+    /// caller unwinds first (a panicking `V::clone`), retires it without
+    /// freeing anything else, so no second panic can come from a `Drop`.
+    fn retire_on_unwind(&self, p: *mut V) -> ScopeGuard<*mut V, impl FnOnce(*mut V) + '_> {
+        guard(p, move |p| {
+            if is_value(p) {
+                self.domain.retire_quietly(Garbage::Value(p));
+            }
+        })
+    }
+
     /// Go: `missLocked`.
-    fn miss_locked(&self, locked: &mut Locked<K, V, S>) {
+    fn miss_locked(&self, locked: &mut Locked<K, V>) {
         locked.misses += 1;
-        let dirty_len = locked.dirty.as_ref().map_or(0, HashMap::len);
+        let dirty_len = locked.dirty.as_ref().map_or(0, Table::len);
         if locked.misses < dirty_len {
             return;
         }
@@ -538,73 +673,91 @@ where
     }
 
     /// Dirty becomes read (`amended = false`), dirty = None, misses = 0.
-    fn promote_locked(&self, locked: &mut Locked<K, V, S>) {
-        let d = match locked.dirty.take() {
-            Some(d) => d,
-            None => HashMap::with_hasher(self.hasher.clone()),
-        };
+    /// No user code runs before the publish, which comes last (I6).
+    fn promote_locked(&self, locked: &mut Locked<K, V>) {
+        let d = locked.dirty.take().unwrap_or_else(Table::new);
+        locked.misses = 0;
         self.publish(ReadOnly {
             m: Arc::new(d),
             dirty_keys: None,
         });
-        locked.misses = 0;
     }
 
     /// Go: `dirtyLocked`: builds dirty from read, expunging deleted entries.
-    fn dirty_locked(&self, locked: &mut Locked<K, V, S>, read: &ReadOnly<K, V, S>) {
+    fn dirty_locked(&self, locked: &mut Locked<K, V>, read: &ReadOnly<K, V>) {
         if locked.dirty.is_some() {
             return;
         }
         // Cloning the table runs `K::clone` but no `Hash`; a panic in it
         // leaves read and its entries untouched (nothing is expunged yet).
-        let mut d: Table<K, V, S> = (*read.m).clone();
-        d.retain(|_, e| !e.try_expunge_locked());
-        locked.dirty = Some(d);
+        // Installed before expunging: if a key's `Drop` panics in `retain`,
+        // every entry expunged so far is out of dirty and every other one
+        // still in it (I2).
+        let d = locked.dirty.insert(Table::clone(&read.m));
+        d.t.retain(|s| !s.entry.try_expunge_locked());
     }
 
     /// Go: `if e.unexpungeLocked() { m.dirty[key] = e }`. An expunged entry
-    /// implies a non-nil dirty map without this key (I2, I3). User code
-    /// (`Clone`, `Hash`, a possible rehash) runs *before* the entry leaves
-    /// the expunged state, so a panic there cannot leave a nil entry that
-    /// dirty lacks (which would lose the key at the next promotion).
-    fn unexpunge_into_dirty_locked(&self, locked: &mut Locked<K, V, S>, k: &K, e: &Arc<Entry<V>>) {
+    /// implies a non-nil dirty map without this key (I2, I3). `key` is the
+    /// caller's: dirty takes it and it runs no user code, so the entry cannot
+    /// be left un-expunged but missing from dirty (which would lose the key
+    /// at the next promotion). Gives `key` back when the entry was not
+    /// expunged.
+    fn unexpunge_into_dirty_locked(
+        &self,
+        locked: &mut Locked<K, V>,
+        slot: &Slot<K, V>,
+        key: K,
+    ) -> Option<K> {
         // Only this path (under `mu`) moves an entry out of expunged, and the
         // lock-free paths never store into an expunged entry: stable check.
-        if e.p.load(Ordering::Acquire) != expunged() {
-            return;
+        if slot.entry.p.load(Ordering::Acquire) != expunged() {
+            return Some(key);
         }
         let dirty = locked.dirty.as_mut().expect("I2: expunged implies dirty");
-        dirty.reserve(1); // may rehash: user Hash, before any change
-        match dirty.entry(k.clone()) {
-            hashbrown::hash_map::Entry::Vacant(slot) => {
-                let unexpunged = e.unexpunge_locked();
-                debug_assert!(unexpunged, "I3: only mu un-expunges");
-                // Capacity was reserved: no rehash, no user code.
-                slot.insert(Arc::clone(e));
-            }
-            hashbrown::hash_map::Entry::Occupied(_) => {
-                unreachable!("I2: an expunged entry is never in dirty")
-            }
-        }
+        debug_assert!(
+            dirty
+                .t
+                .find(slot.hash, |s| Arc::ptr_eq(&s.entry, &slot.entry))
+                .is_none(),
+            "I2: an expunged entry is never in dirty"
+        );
+        let unexpunged = slot.entry.unexpunge_locked();
+        debug_assert!(unexpunged, "I3: only mu un-expunges");
+        dirty.insert_unique(Slot {
+            hash: slot.hash,
+            key,
+            entry: Arc::clone(&slot.entry),
+        });
+        None
     }
 
     /// Go: the "new key" branch shared by Store, LoadOrStore and Swap.
-    /// `read` is the current read map (loaded under `mu`).
+    /// `read` is the current read map (loaded under `mu`); `hash` is `key`'s.
     fn insert_new_locked(
         &self,
-        locked: &mut Locked<K, V, S>,
-        read: &ReadOnly<K, V, S>,
+        locked: &mut Locked<K, V>,
+        read: &ReadOnly<K, V>,
         key: K,
+        hash: u64,
         entry: Entry<V>,
     ) {
-        // User `Hash` first: a panic here changes nothing.
-        let hash = self.hasher.hash_one(&key);
+        // We're adding the first new key to the dirty map: make sure it is
+        // allocated (may run `K::clone`, `K::drop`: before any change).
+        if !read.amended() {
+            self.dirty_locked(locked, read);
+        }
+        let dirty = locked.dirty.as_mut().expect("I2: amended implies dirty");
+        dirty.insert_unique(Slot {
+            hash,
+            key,
+            entry: Arc::new(entry),
+        });
         match &read.dirty_keys {
             Some(dirty_keys) => dirty_keys.insert(hash),
             None => {
-                // We're adding the first new key to the dirty map. Make sure it
-                // is allocated and mark the read-only map as incomplete.
-                self.dirty_locked(locked, read);
+                // Mark the read-only map as incomplete (I5): last, as publish
+                // may run user `Drop` (I6).
                 let dirty_keys = DirtyKeys::for_read_len(read.m.len());
                 dirty_keys.insert(hash);
                 self.publish(ReadOnly {
@@ -613,8 +766,6 @@ where
                 });
             }
         }
-        let dirty = locked.dirty.as_mut().expect("I2: amended implies dirty");
-        dirty.insert(key, Arc::new(entry));
     }
 
     /// Returns a clone of the value stored for `key`, if any.
@@ -633,8 +784,11 @@ where
     where
         V: Clone,
     {
+        let hash = self.hash(key);
         let g = self.domain.enter();
-        let p = self.with_entry(key, &g, false, |e| e.map_or(ptr::null_mut(), Entry::load));
+        let (p, _) = self.with_entry(key, hash, &g, false, |e| {
+            e.map_or(ptr::null_mut(), Entry::load)
+        });
         // SAFETY: loaded under `g`.
         unsafe { value_ref(p, &g) }.cloned()
     }
@@ -652,12 +806,17 @@ where
     /// assert_eq!(m.load(&1), Some("b"));
     /// ```
     pub fn store(&self, key: K, value: V) {
+        let hash = self.hash(&key);
         let g = self.domain.enter();
-        let old = self.swap_ptr(key, Pending::new(value), &g);
+        let (old, key) = self.swap_ptr(key, hash, Pending::new(value), &g);
         self.retire_value(old);
+        drop(key); // after the retire: a panicking `K::drop` leaks nothing
     }
 
     /// Stores `value` for `key` and returns a clone of the previous value.
+    ///
+    /// If `V::clone` panics, the swap has taken effect and the previous
+    /// value is freed as if the call had returned.
     ///
     /// Go: `previous, loaded := m.Swap(key, value)` (Go 1.20).
     ///
@@ -672,38 +831,54 @@ where
     where
         V: Clone,
     {
+        let hash = self.hash(&key);
         let g = self.domain.enter();
-        let old = self.swap_ptr(key, Pending::new(value), &g);
+        let (old, key) = self.swap_ptr(key, hash, Pending::new(value), &g);
+        let old = self.retire_on_unwind(old);
         // Retire after cloning: the clone reads it under `g` anyway.
-        // SAFETY: `old` was unlinked under `g` and is retired only below.
-        let r =
-            unsafe { value_ref(if is_value(old) { old } else { ptr::null_mut() }, &g) }.cloned();
-        self.retire_value(old);
+        let p = if is_value(*old) {
+            *old
+        } else {
+            ptr::null_mut()
+        };
+        // SAFETY: `old` was unlinked under `g` and is retired only below (or
+        // by the guard, when the clone unwinds).
+        let r = unsafe { value_ref(p, &g) }.cloned();
+        self.retire_value(ScopeGuard::into_inner(old));
+        drop(key);
         r
     }
 
     /// Go: `Swap` (and `Store`): publishes `v` (a boxed value); returns the
-    /// unlinked previous pointer (null if none), which the caller retires.
-    fn swap_ptr(&self, key: K, v: Pending<V>, g: &MapGuard<'_, K, V, S>) -> *mut V {
+    /// unlinked previous pointer (null if none), which the caller retires,
+    /// and `key` unless a table took it, which the caller drops after that.
+    fn swap_ptr(
+        &self,
+        key: K,
+        hash: u64,
+        v: Pending<V>,
+        g: &MapGuard<'_, K, V>,
+    ) -> (*mut V, Option<K>) {
         let read = self.read(g);
-        if let Some(e) = read.m.get(&key) {
-            if let Ok(old) = e.try_swap(v.0) {
+        if let Some(s) = read.m.find(hash, &key) {
+            if let Ok(old) = s.entry.try_swap(v.0) {
                 v.publish();
-                return old;
+                return (old, Some(key));
             }
         }
         let mut locked = self.mu.lock();
         let read = self.read(g);
-        if let Some((k, e)) = read.m.get_key_value(&key) {
-            self.unexpunge_into_dirty_locked(&mut locked, k, e);
-            return e.swap_locked(v.publish());
+        if let Some(s) = read.m.find(hash, &key) {
+            let key = self.unexpunge_into_dirty_locked(&mut locked, s, key);
+            return (s.entry.swap_locked(v.publish()), key);
         }
-        if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)) {
-            return e.swap_locked(v.publish());
+        if let Some(s) = locked.dirty.as_ref().and_then(|d| d.find(hash, &key)) {
+            return (s.entry.swap_locked(v.publish()), Some(key));
         }
-        // If the insert below panics (user Hash), the entry's drop frees `v`.
-        self.insert_new_locked(&mut locked, read, key, Entry::new(v.publish()));
-        ptr::null_mut()
+        // If the insert below panics (user Clone/Drop building dirty), the
+        // entry's drop frees `v`.
+        self.insert_new_locked(&mut locked, read, key, hash, Entry::new(v.publish()));
+        (ptr::null_mut(), None)
     }
 
     /// Returns the existing value for `key` (and `true`) if present;
@@ -722,98 +897,115 @@ where
     where
         V: Clone,
     {
+        let hash = self.hash(&key);
         let g = self.domain.enter();
-        let (actual, loaded) = self.load_or_store_ptr(key, Pending::new(value), &g);
+        let (actual, loaded, key) = self.load_or_store_ptr(key, hash, Pending::new(value), &g);
         // SAFETY: `actual` is a value pointer loaded (or published) under `g`.
         let a = unsafe { value_ref(actual, &g) }.expect("LoadOrStore yields a value");
-        (a.clone(), loaded)
+        let r = (a.clone(), loaded);
+        drop(key);
+        r
     }
 
     /// Go: `LoadOrStore`; `v` is freed when an existing value is loaded.
+    /// Also gives `key` back unless a table took it.
     fn load_or_store_ptr(
         &self,
         key: K,
+        hash: u64,
         v: Pending<V>,
-        g: &MapGuard<'_, K, V, S>,
-    ) -> (*mut V, bool) {
+        g: &MapGuard<'_, K, V>,
+    ) -> (*mut V, bool, Option<K>) {
         let read = self.read(g);
-        if let Some(e) = read.m.get(&key) {
-            if let Ok(r) = e.try_load_or_store(v.0) {
-                if !r.1 {
-                    v.publish();
-                }
-                return r;
+        if let Some(s) = read.m.find(hash, &key) {
+            if let Ok((p, loaded)) = s.entry.try_load_or_store(v.0) {
+                v.publish_if(!loaded);
+                return (p, loaded, Some(key));
             }
         }
         let mut locked = self.mu.lock();
         let read = self.read(g);
-        if let Some((k, e)) = read.m.get_key_value(&key) {
-            self.unexpunge_into_dirty_locked(&mut locked, k, e);
-            let r = e
+        if let Some(s) = read.m.find(hash, &key) {
+            let key = self.unexpunge_into_dirty_locked(&mut locked, s, key);
+            let (p, loaded) = s
+                .entry
                 .try_load_or_store(v.0)
                 .unwrap_or_else(|_| unreachable!("I3: unexpunged under the lock"));
-            if !r.1 {
-                v.publish();
-            }
-            return r;
+            v.publish_if(!loaded);
+            return (p, loaded, key);
         }
-        if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)).cloned() {
-            let r = e
+        let e = locked
+            .dirty
+            .as_ref()
+            .and_then(|d| d.find(hash, &key))
+            .map(|s| Arc::clone(&s.entry));
+        if let Some(e) = e {
+            let (p, loaded) = e
                 .try_load_or_store(v.0)
                 .unwrap_or_else(|_| unreachable!("I2: entries in dirty are never expunged"));
-            if !r.1 {
-                v.publish();
-            }
+            v.publish_if(!loaded);
             self.miss_locked(&mut locked);
-            return r;
+            return (p, loaded, Some(key));
         }
         let p = v.publish();
-        self.insert_new_locked(&mut locked, read, key, Entry::new(p));
-        (p, false)
+        self.insert_new_locked(&mut locked, read, key, hash, Entry::new(p));
+        (p, false, None)
     }
 
     /// Finds the entry of `key` as Go's Load/LoadAndDelete/CompareAndDelete
     /// do, running `f` on it (under the lock when it is only in dirty).
+    /// Also returns the slot removed from dirty (`remove_from_dirty`), for
+    /// the caller to drop once it has retired what `f` unlinked (I6).
     fn with_entry<R>(
         &self,
         key: &K,
-        g: &MapGuard<'_, K, V, S>,
+        hash: u64,
+        g: &MapGuard<'_, K, V>,
         remove_from_dirty: bool,
         f: impl FnOnce(Option<&Entry<V>>) -> R,
-    ) -> R {
+    ) -> (R, Option<Slot<K, V>>) {
         let read = self.read(g);
-        if let Some(e) = read.m.get(key) {
-            return f(Some(e));
+        if let Some(s) = read.m.find(hash, key) {
+            return (f(Some(&s.entry)), None);
         }
         // Go locks whenever read is amended; the filter answers for keys
         // that are in no map (I5).
-        if !read.may_be_in_dirty(|| self.hasher.hash_one(key)) {
-            return f(None);
+        if !read.may_be_in_dirty(hash) {
+            return (f(None), None);
         }
         let mut locked = self.mu.lock();
         // Avoid reporting a spurious miss if dirty got promoted while we
         // were blocked on the lock.
         let read = self.read(g);
-        if let Some(e) = read.m.get(key) {
+        if let Some(s) = read.m.find(hash, key) {
             drop(locked);
-            return f(Some(e));
+            return (f(Some(&s.entry)), None);
         }
         if !read.amended() {
-            return f(None);
+            return (f(None), None);
         }
-        let e = if remove_from_dirty {
-            locked.dirty.as_mut().and_then(|d| d.remove(key))
+        let (e, removed) = if remove_from_dirty {
+            let removed = locked.dirty.as_mut().and_then(|d| d.remove(hash, key));
+            (removed.as_ref().map(|s| Arc::clone(&s.entry)), removed)
         } else {
-            locked.dirty.as_ref().and_then(|d| d.get(key)).cloned()
+            let e = locked.dirty.as_ref().and_then(|d| d.find(hash, key));
+            (e.map(|s| Arc::clone(&s.entry)), None)
         };
         // Regardless of whether the entry was present, record a miss: this
         // key will take the slow path until dirty is promoted.
         self.miss_locked(&mut locked);
         drop(locked);
-        f(e.as_deref())
+        let r = f(e.as_deref());
+        // Before the return value is built (see `Pending::publish_if`); a
+        // map still holds the entry, so this drops no value anyway.
+        drop(e);
+        (r, removed)
     }
 
     /// Deletes `key` and returns a clone of its value, if it had one.
+    ///
+    /// If `V::clone` panics, the delete has taken effect and the value is
+    /// freed as if the call had returned.
     ///
     /// Go: `value, loaded := m.LoadAndDelete(key)`.
     ///
@@ -829,11 +1021,17 @@ where
     where
         V: Clone,
     {
+        let hash = self.hash(key);
         let g = self.domain.enter();
-        let p = self.with_entry(key, &g, true, |e| e.map_or(ptr::null_mut(), Entry::delete));
-        // SAFETY: unlinked under `g`, retired only below.
-        let r = unsafe { value_ref(p, &g) }.cloned();
-        self.retire_value(p);
+        let (p, removed) = self.with_entry(key, hash, &g, true, |e| {
+            e.map_or(ptr::null_mut(), Entry::delete)
+        });
+        let p = self.retire_on_unwind(p);
+        // SAFETY: unlinked under `g`, retired only below (or by the guard,
+        // when the clone unwinds).
+        let r = unsafe { value_ref(*p, &g) }.cloned();
+        self.retire_value(ScopeGuard::into_inner(p));
+        drop(removed);
         r
     }
 
@@ -850,9 +1048,13 @@ where
     /// assert!(!m.delete(&1));
     /// ```
     pub fn delete(&self, key: &K) -> bool {
+        let hash = self.hash(key);
         let g = self.domain.enter();
-        let p = self.with_entry(key, &g, true, |e| e.map_or(ptr::null_mut(), Entry::delete));
+        let (p, removed) = self.with_entry(key, hash, &g, true, |e| {
+            e.map_or(ptr::null_mut(), Entry::delete)
+        });
         self.retire_value(p);
+        drop(removed);
         !p.is_null()
     }
 
@@ -873,10 +1075,11 @@ where
     where
         V: PartialEq,
     {
+        let hash = self.hash(key);
         let g = self.domain.enter();
-        // Freed on drop unless published: also if user `Eq`/`Hash` panics.
+        // Freed on drop unless published: also if user `Eq` panics.
         let n = Pending::new(new);
-        match self.compare_and_swap_ptr(key, old, n.0, &g) {
+        match self.compare_and_swap_ptr(key, hash, old, n.0, &g) {
             Ok(prev) => {
                 n.publish();
                 self.retire_value(prev);
@@ -889,31 +1092,41 @@ where
     fn compare_and_swap_ptr(
         &self,
         key: &K,
+        hash: u64,
         old: &V,
         n: *mut V,
-        g: &MapGuard<'_, K, V, S>,
+        g: &MapGuard<'_, K, V>,
     ) -> Result<*mut V, *mut V>
     where
         V: PartialEq,
     {
         let read = self.read(g);
-        if let Some(e) = read.m.get(key) {
-            return e.try_compare_and_swap(old, n);
+        if let Some(s) = read.m.find(hash, key) {
+            return s.entry.try_compare_and_swap(old, n);
         }
-        if !read.may_be_in_dirty(|| self.hasher.hash_one(key)) {
+        if !read.may_be_in_dirty(hash) {
             return Err(n); // no existing value for key (I5)
         }
         let mut locked = self.mu.lock();
         let read = self.read(g);
-        if let Some(e) = read.m.get(key) {
-            return e.try_compare_and_swap(old, n);
+        if let Some(s) = read.m.find(hash, key) {
+            return s.entry.try_compare_and_swap(old, n);
         }
-        let e = locked.dirty.as_ref().and_then(|d| d.get(key)).cloned();
+        let e = locked
+            .dirty
+            .as_ref()
+            .and_then(|d| d.find(hash, key))
+            .map(|s| Arc::clone(&s.entry));
         match e {
             Some(e) => {
-                let r = e.try_compare_and_swap(old, n);
+                // Go counts the miss after the swap. We count it first: it may
+                // promote, and a promotion's retire may drop old garbage,
+                // whose `Drop` may panic; after the swap that would unwind
+                // through the caller's `Pending`, freeing the value the entry
+                // now holds (I6). `V::eq` may panic in the swap: nothing is
+                // half done then either.
                 self.miss_locked(&mut locked);
-                r
+                e.try_compare_and_swap(old, n)
             }
             None => Err(n),
         }
@@ -936,8 +1149,9 @@ where
     where
         V: PartialEq,
     {
+        let hash = self.hash(key);
         let g = self.domain.enter();
-        let p = self.with_entry(key, &g, false, |e| {
+        let (p, _) = self.with_entry(key, hash, &g, false, |e| {
             e.map_or(ptr::null_mut(), |e| e.compare_and_delete(old))
         });
         self.retire_value(p);
@@ -980,10 +1194,10 @@ where
                 read = self.read(&g);
             }
         }
-        for (k, e) in read.m.iter() {
+        for s in read.m.t.iter() {
             // SAFETY: loaded under `g`.
-            if let Some(v) = unsafe { value_ref(e.load(), &g) } {
-                if !f(k, v) {
+            if let Some(v) = unsafe { value_ref(s.entry.load(), &g) } {
+                if !f(&s.key, v) {
                     break;
                 }
             }
@@ -1010,8 +1224,13 @@ where
         let read = self.read(&g);
         SyncMapStats {
             read_len: read.m.len(),
-            read_live: read.m.values().filter(|e| !e.load().is_null()).count(),
-            dirty_len: locked.dirty.as_ref().map(HashMap::len),
+            read_live: read
+                .m
+                .t
+                .iter()
+                .filter(|s| !s.entry.load().is_null())
+                .count(),
+            dirty_len: locked.dirty.as_ref().map(Table::len),
             amended: read.amended(),
             misses: locked.misses,
         }
@@ -1080,7 +1299,7 @@ impl<K, V, S> fmt::Debug for SyncMap<K, V, S>
 where
     K: Hash + Eq + Clone + fmt::Debug,
     V: fmt::Debug,
-    S: BuildHasher + Clone,
+    S: BuildHasher,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
@@ -1095,7 +1314,7 @@ where
 impl<K, V, S> FromIterator<(K, V)> for SyncMap<K, V, S>
 where
     K: Hash + Eq + Clone,
-    S: BuildHasher + Clone + Default,
+    S: BuildHasher + Default,
 {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let m = SyncMap::with_hasher(S::default());
