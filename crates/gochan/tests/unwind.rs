@@ -189,8 +189,11 @@ fn spuriously_returning_park_is_harmless() {
 struct Hostile {
     clone_panics: bool,
     wake_panics: bool,
-    drop_panics: AtomicBool,
+    /// Shared, so a test's [`Hostile::on_clone`] action can arm it.
+    drop_panics: Arc<AtomicBool>,
     wakes: AtomicUsize,
+    /// Run (once) by the next `clone`, before it returns.
+    on_clone: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(h_clone, h_wake, h_wake_by_ref, h_drop);
@@ -221,6 +224,10 @@ unsafe fn h_clone(p: *const ()) -> RawWaker {
     let h = unsafe { borrow(p) };
     if h.clone_panics {
         panic!("hostile waker: clone");
+    }
+    let action = h.on_clone.lock().unwrap().take();
+    if let Some(f) = action {
+        f();
     }
     raw(Arc::clone(&h))
 }
@@ -412,6 +419,91 @@ fn close_keeps_waking_after_a_waker_panics() {
         poll_once(first.as_mut(), Waker::noop()),
         Poll::Ready(None)
     ));
+}
+
+/// A `Park` that counts `unpark`s and whose `park` returns at once (a
+/// spurious return, which the wait absorbs): a waiter that is never woken
+/// still finishes, and the count tells whether it was woken.
+#[derive(Default)]
+struct CountPark {
+    unparks: AtomicUsize,
+}
+
+impl Park for CountPark {
+    fn park(&self) {
+        std::thread::yield_now();
+    }
+    fn unpark(&self) {
+        self.unparks.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// An async send or receive first finds nothing, so it clones the task's
+/// waker (outside the lock) and tries again; meanwhile a counterpart parks
+/// (started from the clone itself), and the spare clone's `drop` panics.
+/// The counterpart, already completed, must still be woken: a blocked
+/// thread that is completed but never woken sleeps forever.
+#[test]
+fn a_panicking_spare_waker_drop_still_wakes_the_counterpart() {
+    for recv_future in [true, false] {
+        let n = counter();
+        let c = Chan::<D>::new(0);
+        let park = Arc::new(CountPark::default());
+        let h = Arc::new(Hostile::default());
+        let go = Arc::new(AtomicBool::new(false));
+        let (c2, go2, arm) = (c.clone(), go.clone(), h.drop_panics.clone());
+        *h.on_clone.lock().unwrap() = Some(Box::new(move || {
+            go2.store(true, Ordering::SeqCst);
+            let s = if recv_future {
+                |s: &gochan::Snapshot| s.sendq
+            } else {
+                |s: &gochan::Snapshot| s.recvq
+            };
+            wait_parked(&c2, s);
+            arm.store(true, Ordering::SeqCst);
+        }));
+        let w = hostile(&h);
+        std::thread::scope(|s| {
+            let counterpart = s.spawn(|| {
+                while !go.load(Ordering::SeqCst) {
+                    std::thread::yield_now();
+                }
+                if recv_future {
+                    c.send_with(D(1, n.clone()), &park).unwrap();
+                    None
+                } else {
+                    c.recv_with(&park).map(|d| d.0)
+                }
+            });
+            let r = if recv_future {
+                let mut fut = pin!(c.recv_async());
+                catch_unwind(AssertUnwindSafe(|| {
+                    let _ = poll_once(fut.as_mut(), &w);
+                }))
+            } else {
+                let mut fut = pin!(c.send_async(D(2, n.clone())));
+                catch_unwind(AssertUnwindSafe(|| {
+                    let _ = poll_once(fut.as_mut(), &w);
+                }))
+            };
+            assert!(r.is_err(), "the spare waker's drop panicked");
+            h.drop_panics.store(false, Ordering::SeqCst);
+            let got = counterpart.join().unwrap();
+            assert_eq!(
+                park.unparks.load(Ordering::SeqCst),
+                1,
+                "recv_future {recv_future}: the completed counterpart was woken"
+            );
+            if recv_future {
+                assert_eq!(c.try_recv().map(|d| d.0), Ok(1), "the value is back");
+            } else {
+                assert_eq!(got, Some(2));
+            }
+        });
+        assert_eq!(drops(&n), 1);
+        let s = c.snapshot().unwrap();
+        assert_eq!((s.sendq, s.recvq), (0, 0));
+    }
 }
 
 // ---------------------------------------------------------------------------
