@@ -929,6 +929,84 @@ mod tests {
     }
 
     #[test]
+    fn unwinding_wait_over_many_cases_unlinks_all_and_keeps_one_winner() {
+        // Five cases on three channels (a send and a receive on `b`, a nil
+        // case); the counterpart completes the receive on `a` and then tries
+        // the others, which must be skipped (the select is already won).
+        let n = Arc::new(AtomicUsize::new(0));
+        let (a, b, nil) = (Chan::<D>::new(0), Chan::<D>::new(0), Chan::<D>::nil());
+        let (a2, b2, n2) = (a.clone(), b.clone(), n.clone());
+        let w = PanicWait(move || {
+            a2.try_send(D(1, n2.clone())).unwrap();
+            // Every other case lost: the counterpart finds nobody.
+            match b2.try_send(D(2, n2.clone())) {
+                Err(crate::TrySendError::Full(d)) => assert_eq!(d.0, 2),
+                other => panic!("expected Full, got {:?}", other.map_err(|e| e.into_inner().0)),
+            }
+            assert!(b2.try_recv().is_err());
+            assert!(a2.try_recv().is_err());
+        });
+        {
+            let mut ra = RecvCase::new(&a);
+            let mut sa = SendCase::new(&a, D(10, n.clone()));
+            let mut rb = RecvCase::new(&b);
+            let mut sb = SendCase::new(&b, D(11, n.clone()));
+            let mut rn = RecvCase::new(&nil);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut cases: [&mut dyn Case<'_>; 5] =
+                    [&mut ra, &mut sa, &mut rb, &mut sb, &mut rn];
+                select_go(&mut cases, Some(&w))
+            }));
+            assert!(r.is_err());
+            for c in [&a, &b] {
+                let s = c.snapshot().unwrap();
+                assert_eq!((s.sendq, s.recvq), (0, 0), "no sudog left behind");
+            }
+            assert!(!ra.fired(), "the won value went back to `a`");
+            assert!(!sa.fired() && !rb.fired() && !sb.fired() && !rn.fired());
+            // D(2) was dropped by the counterpart; the send cases still own theirs.
+            assert_eq!(n.load(Ordering::SeqCst), 1);
+            assert_eq!(a.try_recv().map(|d| d.0), Ok(1));
+            assert_eq!(n.load(Ordering::SeqCst), 2);
+        }
+        assert_eq!(n.load(Ordering::SeqCst), 4, "each send case's value dropped once");
+    }
+
+    #[test]
+    fn unwinding_wait_gives_a_value_back_to_a_closed_channel_before_closed() {
+        for cap in [0, 2] {
+            let n = Arc::new(AtomicUsize::new(0));
+            let c = Chan::<D>::new(cap);
+            let (c2, n2) = (c.clone(), n.clone());
+            // The counterpart hands the receive case a value and closes the
+            // channel; then the wait panics and the value is given back.
+            let w = PanicWait(move || {
+                c2.try_send(D(7, n2.clone())).unwrap();
+                if cap > 0 {
+                    c2.try_send(D(8, n2.clone())).unwrap();
+                }
+                c2.close().unwrap();
+            });
+            let other = Chan::<D>::new(0);
+            let mut a = RecvCase::new(&c);
+            let mut b = RecvCase::new(&other);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
+                select_go(&mut cases, Some(&w))
+            }));
+            assert!(r.is_err());
+            assert!(!a.fired());
+            assert!(c.len() <= c.cap());
+            // Given back at the head, ahead of what was buffered, and
+            // drained before the receive reports closed.
+            let got: std::vec::Vec<u32> = c.try_iter().map(|d| d.0).collect();
+            assert_eq!(got, if cap > 0 { &[7, 8][..] } else { &[7][..] });
+            assert_eq!(c.try_recv().map(|d| d.0), Err(crate::TryRecvError::Closed));
+            assert_eq!(n.load(Ordering::SeqCst), got.len());
+        }
+    }
+
+    #[test]
     fn unwinding_wait_gives_a_won_value_back() {
         let n = Arc::new(AtomicUsize::new(0));
         let (c, d) = (Chan::<D>::new(0), Chan::<D>::new(0));

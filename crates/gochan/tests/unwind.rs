@@ -135,6 +135,27 @@ fn panicking_park_after_being_handed_a_value_gives_it_back() {
 }
 
 #[test]
+fn panicking_park_after_a_hand_off_and_close_gives_the_value_back_first() {
+    for cap in [0, 1] {
+        let n = counter();
+        let c = Chan::<D>::new(cap);
+        let (c2, n2) = (c.clone(), n.clone());
+        // The park is handed a value, the channel closes, then it panics.
+        let park = Arc::new(ActThenPanic(Mutex::new(Some(move || {
+            c2.try_send(D(7, n2)).unwrap();
+            c2.close().unwrap();
+        }))));
+        let r = catch_unwind(AssertUnwindSafe(|| c.recv_with(&park)));
+        assert!(r.is_err());
+        assert_eq!(drops(&n), 0);
+        assert!(c.len() <= c.cap());
+        assert_eq!(c.recv_with(&Arc::new(PanicPark)).map(|d| d.0), Some(7));
+        assert_eq!(c.recv_with(&Arc::new(PanicPark)).map(|d| d.0), None);
+        assert_eq!(drops(&n), 1);
+    }
+}
+
+#[test]
 fn panicking_park_after_its_value_was_taken_drops_nothing() {
     let n = counter();
     let c = Chan::<D>::new(0);
@@ -618,6 +639,126 @@ fn given_back_values_survive_close_and_channel_drop() {
     hand_then_drop(&c, D(3, n.clone()));
     drop(c); // frees the buffered value
     assert_eq!(drops(&n), 3);
+}
+
+#[test]
+fn a_value_given_back_after_close_drains_before_closed() {
+    for cap in [0, 1, 2] {
+        let n = counter();
+        let c = Chan::<D>::new(cap);
+        let mut recv = Box::pin(c.recv_async());
+        assert!(poll_once(recv.as_mut(), Waker::noop()).is_pending());
+        c.try_send(D(1, n.clone())).unwrap(); // handed to `recv`
+        for i in 0..cap as u32 {
+            c.try_send(D(2 + i, n.clone())).unwrap(); // buffered
+        }
+        // A sender parked on the full buffer gets its value back at close.
+        let mut send = Box::pin(c.send_async(D(9, n.clone())));
+        assert!(poll_once(send.as_mut(), Waker::noop()).is_pending());
+        c.close().unwrap();
+        match poll_once(send.as_mut(), Waker::noop()) {
+            Poll::Ready(Err(e)) => assert_eq!(e.into_inner().0, 9),
+            other => panic!("cap {cap}: expected the value back, got {other:?}"),
+        }
+        drop(send);
+        drop(recv); // gives 1 back to the closed channel
+        assert!(c.len() <= c.cap());
+        let got: Vec<u32> = std::iter::from_fn(|| c.recv()).map(|d| d.0).collect();
+        let want: Vec<u32> = (1..=cap as u32 + 1).collect();
+        assert_eq!(got, want, "cap {cap}: given back first, then buffered");
+        assert_eq!(c.try_recv().map(|d| d.0), Err(TryRecvError::Closed));
+        assert_eq!(drops(&n), cap + 2);
+    }
+}
+
+/// Close races receives that are dropped after being handed a value, under
+/// threads: every value sent is received exactly once — by a receiver, or,
+/// if every receiver had already seen the channel closed when it was given
+/// back, by the final drain — and dropped exactly once.
+#[cfg_attr(miri, ignore)]
+#[test]
+fn close_racing_dropped_recv_async_loses_nothing() {
+    const K: u32 = 4;
+    for cap in [0, 1, 3] {
+        for _ in 0..300 {
+            let n = counter();
+            let c = Chan::<D>::new(cap);
+            let received = AtomicUsize::new(0);
+            let over = AtomicUsize::new(0);
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    for i in 0..K {
+                        c.send(D(i, n.clone())).unwrap();
+                    }
+                    c.close().unwrap();
+                });
+                // Cancelling receivers: poll once, maybe yield, drop.
+                for _ in 0..2 {
+                    s.spawn(|| loop {
+                        if c.len() > c.cap() {
+                            over.fetch_add(1, Ordering::SeqCst);
+                        }
+                        let mut fut = Box::pin(c.recv_async());
+                        match poll_once(fut.as_mut(), Waker::noop()) {
+                            Poll::Ready(Some(_)) => {
+                                received.fetch_add(1, Ordering::SeqCst);
+                            }
+                            Poll::Ready(None) => break,
+                            Poll::Pending => {
+                                std::thread::yield_now();
+                                drop(fut);
+                            }
+                        }
+                    });
+                }
+                // A plain receiver keeps the senders moving.
+                s.spawn(|| {
+                    while c.recv().is_some() {
+                        received.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            });
+            let rest = std::iter::from_fn(|| c.try_recv().ok()).count();
+            assert_eq!(c.try_recv().map(|d| d.0), Err(TryRecvError::Closed));
+            assert_eq!(
+                received.load(Ordering::SeqCst) + rest,
+                K as usize,
+                "cap {cap}"
+            );
+            assert_eq!(drops(&n), K as usize);
+            assert_eq!(over.load(Ordering::SeqCst), 0);
+        }
+    }
+}
+
+#[test]
+fn dropping_a_channel_drops_buffered_and_given_back_values_once_despite_a_panic() {
+    /// Panics in `drop` when its flag says so.
+    struct Bomb(bool, Arc<AtomicUsize>);
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            if self.0 {
+                panic!("Bomb::drop");
+            }
+        }
+    }
+    let n = counter();
+    let c = Chan::<Bomb>::new(2);
+    let mut recv = Box::pin(c.recv_async());
+    assert!(poll_once(recv.as_mut(), Waker::noop()).is_pending());
+    c.try_send(Bomb(false, n.clone())).unwrap(); // handed to `recv`
+    c.try_send(Bomb(true, n.clone())).unwrap(); // buffered
+    c.try_send(Bomb(false, n.clone())).unwrap(); // buffered: full
+    drop(recv); // the handed value goes to the stash (the buffer is full)
+    assert_eq!(c.len(), 2);
+    let r = catch_unwind(AssertUnwindSafe(move || drop(c)));
+    assert!(r.is_err(), "the buffered bomb panicked");
+    assert_eq!(
+        drops(&n),
+        3,
+        "every value dropped once, the stashed one too"
+    );
 }
 
 // ---------------------------------------------------------------------------
