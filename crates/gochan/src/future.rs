@@ -9,7 +9,8 @@
 //! Dropping a pending future unlinks the sudog under the lock (`hchan` I11).
 //! A receive that had already been handed a value (state `SUCCESS`) but is
 //! dropped before returning it gives the value back to the head of the
-//! channel (`hchan` I9), so no message is ever lost; a send dropped before
+//! channel (`hchan` I9), so no message is ever lost (if the channel was
+//! closed meanwhile, see `hchan`'s divergences); a send dropped before
 //! completing takes its value with it (it was never sent). No runtime is
 //! needed: only `Context::waker`.
 //!

@@ -71,7 +71,10 @@ use crate::hchan::{Hchan, Recvd, SelCtx, Sent, Sudog, SUCCESS};
 /// `addr` returns (0 only for the nil channel, whose other methods are never
 /// called); the `*_locked` methods touch only that channel's state; a sudog
 /// passed to a queue by `enqueue_locked` stays valid and unmoved until
-/// `dequeue_locked` or `finish_locked` has run.
+/// `dequeue_locked` or `finish_locked` has run; `enqueue_locked`,
+/// `dequeue_locked` and `finish_locked` do not panic (they run with every
+/// lock held while other cases' sudogs are linked, where an unwind would
+/// leave a queue pointing into a dead frame).
 #[doc(hidden)]
 pub unsafe trait Case<'a> {
     /// The channel's address (Go's lock order key); 0 for nil.
