@@ -442,6 +442,50 @@ fn close_keeps_waking_after_a_waker_panics() {
     ));
 }
 
+/// A task waker whose `clone` re-enters the channel (closing it, or
+/// completing the very receive being polled): it runs with no lock held, so
+/// it neither deadlocks nor leaves anything linked, and the poll sees the
+/// new state.
+#[test]
+fn waker_clone_that_reenters_the_channel() {
+    let n = counter();
+    // A receive's clone closes the channel: the poll reports closed.
+    let c = Chan::<D>::new(0);
+    let h = Arc::new(Hostile::default());
+    let c2 = c.clone();
+    *h.on_clone.lock().unwrap() = Some(Box::new(move || c2.close().unwrap()));
+    let w = hostile(&h);
+    let mut recv = pin!(c.recv_async());
+    assert!(matches!(poll_once(recv.as_mut(), &w), Poll::Ready(None)));
+    assert_eq!(c.snapshot().unwrap().recvq, 0);
+
+    // A send's clone closes the channel: the value comes back.
+    let c = Chan::<D>::new(0);
+    let c2 = c.clone();
+    *h.on_clone.lock().unwrap() = Some(Box::new(move || c2.close().unwrap()));
+    let mut send = pin!(c.send_async(D(1, n.clone())));
+    match poll_once(send.as_mut(), &w) {
+        Poll::Ready(Err(e)) => assert_eq!(e.into_inner().0, 1),
+        other => panic!("expected the value back, got {other:?}"),
+    }
+    assert_eq!(c.snapshot().unwrap().sendq, 0);
+    assert_eq!(drops(&n), 1);
+
+    // A queued receive re-polled with a new waker, whose clone hands the
+    // receive its value: the re-poll finds it completed.
+    let c = Chan::<D>::new(0);
+    let mut recv = pin!(c.recv_async());
+    assert!(poll_once(recv.as_mut(), Waker::noop()).is_pending());
+    let (c2, n2) = (c.clone(), n.clone());
+    *h.on_clone.lock().unwrap() = Some(Box::new(move || c2.try_send(D(2, n2)).unwrap()));
+    match poll_once(recv.as_mut(), &w) {
+        Poll::Ready(Some(d)) => assert_eq!(d.0, 2),
+        other => panic!("expected the value, got {other:?}"),
+    }
+    assert_eq!(c.snapshot().unwrap().recvq, 0);
+    assert_eq!(drops(&n), 2);
+}
+
 /// A `Park` that counts `unpark`s and whose `park` returns at once (a
 /// spurious return, which the wait absorbs): a waiter that is never woken
 /// still finishes, and the count tells whether it was woken.
