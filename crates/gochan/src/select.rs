@@ -32,6 +32,8 @@
 //!   (pass 3 holds all the locks), so no queue refers to a dead frame. If the
 //!   wait unwinds, an unwind guard runs pass 3 all the same; a value a
 //!   receive case had already won then goes back to its channel (hchan I9).
+//!   Pass 2 itself must not unwind (it holds the locks pass 3 needs): a
+//!   case breaking that contract aborts the process instead.
 //! - S4. The counterpart's waker is woken after every lock is released
 //!   (hchan I12). If it panics after a receive case fired, the case gives its
 //!   value back to the channel ([`Case::unfire`]) before the panic goes on.
@@ -493,6 +495,10 @@ pub(crate) fn select_go<'a>(
     // Pass 2: enqueue on all channels. The waker is one of our own parkers'
     // (`Wait::waker`): taking it under the locks runs no foreign code.
     let ctx = SelCtx::new(wait.waker());
+    // `enqueue_locked` does not panic (the `Case` contract); should it ever,
+    // the sudogs linked so far would point into this frame, and pass 3
+    // cannot run with the locks held: abort instead of unwinding.
+    let no_unwind = AbortOnUnwind;
     for &i in lockorder {
         // SAFETY: all locks held; `ctx` lives on this frame until after pass 3,
         // when every sudog is unlinked (S3) — also on unwind, through
@@ -500,6 +506,7 @@ pub(crate) fn select_go<'a>(
         // meanwhile.
         unsafe { cases[i as usize].enqueue_locked(&ctx, i as usize) };
     }
+    core::mem::forget(no_unwind);
     unlock_all(&mut guards);
 
     // If the wait unwinds, pass 3 still runs (S3), then the won case, if
@@ -513,6 +520,17 @@ pub(crate) fn select_go<'a>(
     let _ = wait.wait(&|| ctx.done.load(Ordering::Acquire) != 0);
     let cases = ScopeGuard::into_inner(unwind);
     pass3(cases, lockorder, &ctx, &mut guards)
+}
+
+/// Turns an unwind into an abort while it is alive (a panic during a panic
+/// aborts): held over code that must not unwind, defused with
+/// [`core::mem::forget`].
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        panic!("gochan select: a case panicked while being enqueued");
+    }
 }
 
 /// Pass 3: relock; the winner (if any) has finished its transfer, since it
@@ -1007,6 +1025,76 @@ mod tests {
             assert_eq!(c.try_recv().map(|d| d.0), Err(crate::TryRecvError::Closed));
             assert_eq!(n.load(Ordering::SeqCst), got.len());
         }
+    }
+
+    /// A case that panics when enqueued (breaking the `Case` contract).
+    struct PanicOnEnqueue<'a>(RecvCase<'a, u8>);
+
+    // SAFETY: forwards to `RecvCase`, except that `enqueue_locked` panics
+    // before linking anything.
+    unsafe impl<'a> Case<'a> for PanicOnEnqueue<'a> {
+        fn addr(&self) -> usize {
+            self.0.addr()
+        }
+        fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
+            self.0.raw_lock()
+        }
+        fn would_block(&self) -> bool {
+            self.0.would_block()
+        }
+        unsafe fn poll_locked(&mut self) -> Option<Option<Waker>> {
+            // SAFETY: forwarded contract.
+            unsafe { self.0.poll_locked() }
+        }
+        unsafe fn enqueue_locked(&mut self, _: *const SelCtx, _: usize) {
+            panic!("PanicOnEnqueue");
+        }
+        unsafe fn dequeue_locked(&mut self) {
+            // SAFETY: forwarded contract.
+            unsafe { self.0.dequeue_locked() }
+        }
+        unsafe fn finish_locked(&mut self) {
+            // SAFETY: forwarded contract.
+            unsafe { self.0.finish_locked() }
+        }
+    }
+
+    /// A case breaking the contract by panicking in pass 2 would leave the
+    /// cases enqueued before it pointing into a dead frame: the select
+    /// aborts instead. Runs itself in a child process to watch the abort.
+    #[test]
+    #[cfg(unix)]
+    #[cfg_attr(miri, ignore)]
+    fn a_case_panicking_while_enqueued_aborts() {
+        const CHILD: &str = "GOCHAN_SELECT_ABORT_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            let (a, b) = (Chan::<u8>::new(0), Chan::<u8>::new(0));
+            let mut ra = RecvCase::new(&a);
+            let mut rb = PanicOnEnqueue(RecvCase::new(&b));
+            let w = crate::blocking::ThreadWait::new(None);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut cases: [&mut dyn Case<'_>; 2] = [&mut ra, &mut rb];
+                select_go(&mut cases, Some(&w))
+            }));
+            // Not reached: unwinding out of pass 2 aborts.
+            drop(r);
+            std::process::exit(0);
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "select::tests::a_case_panicking_while_enqueued_aborts",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(6), "SIGABRT, not {:?}", out.status);
+        let err = std::string::String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("PanicOnEnqueue"), "{err}");
+        assert!(err.contains("a case panicked while being enqueued"), "{err}");
     }
 
     #[test]
