@@ -32,8 +32,9 @@
 //!   (pass 3 holds all the locks), so no queue refers to a dead frame. If the
 //!   wait unwinds, an unwind guard runs pass 3 all the same; a value a
 //!   receive case had already won then goes back to its channel (hchan I9).
-//!   Pass 2 itself must not unwind (it holds the locks pass 3 needs): a
-//!   case breaking that contract aborts the process instead.
+//!   Passes 2 and 3 themselves must not unwind (they hold every lock while
+//!   sudogs are linked): a case breaking that contract aborts the process
+//!   instead.
 //! - S4. The counterpart's waker is woken after every lock is released
 //!   (hchan I12). If it panics after a receive case fired, the case gives its
 //!   value back to the channel ([`Case::unfire`]) before the panic goes on.
@@ -544,6 +545,8 @@ fn pass3<'a>(
 ) -> Option<usize> {
     lock_all(cases, lockorder, guards);
     let done = ctx.done.load(Ordering::Acquire);
+    // As in pass 2: sudogs are still linked until this loop ends.
+    let no_unwind = AbortOnUnwind;
     for &i in lockorder {
         let i = i as usize;
         if done == i + 1 {
@@ -554,6 +557,7 @@ fn pass3<'a>(
             unsafe { cases[i].dequeue_locked() };
         }
     }
+    core::mem::forget(no_unwind);
     unlock_all(guards);
     done.checked_sub(1)
 }
