@@ -9,15 +9,19 @@
 //! Dropping a pending future unlinks the sudog under the lock (`hchan` I11).
 //! A receive that had already been handed a value (state `SUCCESS`) but is
 //! dropped before returning it gives the value back to the head of the
-//! channel (`hchan` I9), so no message is ever lost; a send dropped before
+//! channel (`hchan` I9), so no message is ever lost (if the channel was
+//! closed meanwhile, see `hchan`'s divergences); a send dropped before
 //! completing takes its value with it (it was never sent). No runtime is
 //! needed: only `Context::waker`.
 //!
 //! The task's waker is foreign code. It is cloned before the lock is taken
-//! (a first attempt that must park unlocks, clones, and tries again), and
-//! woken or dropped only after the lock is released (`hchan` I12); if it
+//! (up front when the lock-free check predicts parking; otherwise a first
+//! attempt that must park unlocks, clones, and tries again), and woken or
+//! dropped only after the lock is released (`hchan` I12). A counterpart we
+//! completed is woken before our spare clone is dropped. If foreign code
 //! panics, nothing is left linked and no value is lost: a send's value is
-//! back in the future, a received value back in the channel.
+//! back in the future, a received value back in the channel, and a
+//! completed counterpart has been woken.
 
 use core::fmt;
 use core::future::Future;
@@ -25,7 +29,6 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::err::SendError;
-use core::task::Waker;
 
 use crate::hchan::{Hchan, Recvd, Sent, Sudog, SUCCESS};
 
@@ -134,20 +137,28 @@ impl<T> Future for RecvFuture<'_, T> {
                 None => Poll::Pending,
             };
         }
-        let mut waker: Option<Waker> = None;
+        // If the receive will likely have to park, clone the task's waker
+        // now, outside the lock, so parking takes a single lock round-trip.
+        let mut waker = c.recv_would_block().then(|| cx.waker().clone());
         loop {
             let mut g = c.lock();
             // SAFETY: `g` holds `c`'s lock.
             match unsafe { g.recv_locked(c) } {
                 Recvd::Value(v, w) => {
                     drop(g);
+                    if w.is_none() && waker.is_none() {
+                        this.done = true;
+                        return Poll::Ready(Some(v));
+                    }
                     // Foreign wakes and drops: if one panics, `v` goes back
-                    // to the channel (hchan I9, I12).
+                    // to the channel (hchan I9, I12). The completed sender
+                    // is woken first, so a panicking drop of our spare
+                    // waker cannot leave it asleep.
                     let v = c.keep_while(v, || {
-                        drop(waker);
                         if let Some(w) = w {
                             w.wake();
                         }
+                        drop(waker);
                     });
                     this.done = true;
                     return Poll::Ready(Some(v));
@@ -231,7 +242,9 @@ impl<T> Future for SendFuture<'_, T> {
             };
         }
         assert!(this.value.is_some(), "SendFuture polled after completion");
-        let mut waker: Option<Waker> = None;
+        // As in `RecvFuture::poll`: clone the waker up front if the send
+        // will likely park.
+        let mut waker = c.send_would_block().then(|| cx.waker().clone());
         loop {
             let Some(v) = this.value.take() else {
                 unreachable!("the value is put back before every retry")
@@ -241,10 +254,12 @@ impl<T> Future for SendFuture<'_, T> {
             match unsafe { g.send_locked(c, v) } {
                 Sent::Done(w) => {
                     drop(g);
-                    drop(waker);
+                    // The completed receiver first: a panicking drop of our
+                    // spare waker must not leave it asleep.
                     if let Some(w) = w {
                         w.wake();
                     }
+                    drop(waker);
                     return Poll::Ready(Ok(()));
                 }
                 Sent::Closed(v) => {

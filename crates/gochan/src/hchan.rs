@@ -114,7 +114,11 @@
 //! - `stash` (I9, I10) has no Go counterpart: Go cannot cancel a receive.
 //!   Values given back are received before everything buffered — which was
 //!   all sent after them — but among themselves they come back in the order
-//!   they were given back, not the order they were first handed out.
+//!   they were given back, not the order they were first handed out. A value
+//!   given back after `close` still drains before receives report closed,
+//!   but a receive that reported closed (drained) before it came back did
+//!   not see it: `closed` is final for the buffer, not for values in flight
+//!   to a receiver that may yet cancel.
 //! - `makechan`'s size check is Go's, with `size_of::<T>()` as the element
 //!   size ([`check_size`]); Go's 64 KiB element limit is not applied. A
 //!   buffer Go would accept but the allocator refuses is an error from

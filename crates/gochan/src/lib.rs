@@ -153,8 +153,12 @@
 //! [`Chan::send_async`] and [`Chan::recv_async`] work in any executor (they
 //! only use the task's waker). Dropping a pending future withdraws it; a
 //! value already handed to a dropped receive goes back to the head of the
-//! channel, ahead of everything buffered (like a parked sender's value, it
-//! is not counted by `len()`, which never exceeds `cap()`).
+//! channel, ahead of everything buffered (if the buffer is full, it waits
+//! like a parked sender's value and is not counted by `len()`, which never
+//! exceeds `cap()`). It comes back even if the channel was closed meanwhile,
+//! and drains before receives report closed; but a receive that had already
+//! seen the channel closed and drained before the value came back missed it
+//! (Go cannot cancel a receive, so it has no such window).
 //!
 //! User code that panics — a [`Park`](gocore::park::Park) given to
 //! [`Chan::send_with`]/[`Chan::recv_with`], or a task's waker in `clone`,

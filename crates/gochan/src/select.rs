@@ -32,6 +32,9 @@
 //!   (pass 3 holds all the locks), so no queue refers to a dead frame. If the
 //!   wait unwinds, an unwind guard runs pass 3 all the same; a value a
 //!   receive case had already won then goes back to its channel (hchan I9).
+//!   Passes 2 and 3 themselves must not unwind (they hold every lock while
+//!   sudogs are linked): a case breaking that contract aborts the process
+//!   instead.
 //! - S4. The counterpart's waker is woken after every lock is released
 //!   (hchan I12). If it panics after a receive case fired, the case gives its
 //!   value back to the channel ([`Case::unfire`]) before the panic goes on.
@@ -71,7 +74,10 @@ use crate::hchan::{Hchan, Recvd, SelCtx, Sent, Sudog, SUCCESS};
 /// `addr` returns (0 only for the nil channel, whose other methods are never
 /// called); the `*_locked` methods touch only that channel's state; a sudog
 /// passed to a queue by `enqueue_locked` stays valid and unmoved until
-/// `dequeue_locked` or `finish_locked` has run.
+/// `dequeue_locked` or `finish_locked` has run; `enqueue_locked`,
+/// `dequeue_locked` and `finish_locked` do not panic (they run with every
+/// lock held while other cases' sudogs are linked, where an unwind would
+/// leave a queue pointing into a dead frame).
 #[doc(hidden)]
 pub unsafe trait Case<'a> {
     /// The channel's address (Go's lock order key); 0 for nil.
@@ -490,6 +496,10 @@ pub(crate) fn select_go<'a>(
     // Pass 2: enqueue on all channels. The waker is one of our own parkers'
     // (`Wait::waker`): taking it under the locks runs no foreign code.
     let ctx = SelCtx::new(wait.waker());
+    // `enqueue_locked` does not panic (the `Case` contract); should it ever,
+    // the sudogs linked so far would point into this frame, and pass 3
+    // cannot run with the locks held: abort instead of unwinding.
+    let no_unwind = AbortOnUnwind;
     for &i in lockorder {
         // SAFETY: all locks held; `ctx` lives on this frame until after pass 3,
         // when every sudog is unlinked (S3) — also on unwind, through
@@ -497,6 +507,7 @@ pub(crate) fn select_go<'a>(
         // meanwhile.
         unsafe { cases[i as usize].enqueue_locked(&ctx, i as usize) };
     }
+    core::mem::forget(no_unwind);
     unlock_all(&mut guards);
 
     // If the wait unwinds, pass 3 still runs (S3), then the won case, if
@@ -512,6 +523,17 @@ pub(crate) fn select_go<'a>(
     pass3(cases, lockorder, &ctx, &mut guards)
 }
 
+/// Turns an unwind into an abort while it is alive (a panic during a panic
+/// aborts): held over code that must not unwind, defused with
+/// [`core::mem::forget`].
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        panic!("gochan select: a case panicked while being enqueued");
+    }
+}
+
 /// Pass 3: relock; the winner (if any) has finished its transfer, since it
 /// held its channel's lock throughout. Collects the winner's result, unlinks
 /// every other sudog (S3), unlocks, and returns the winner's index.
@@ -523,6 +545,8 @@ fn pass3<'a>(
 ) -> Option<usize> {
     lock_all(cases, lockorder, guards);
     let done = ctx.done.load(Ordering::Acquire);
+    // As in pass 2: sudogs are still linked until this loop ends.
+    let no_unwind = AbortOnUnwind;
     for &i in lockorder {
         let i = i as usize;
         if done == i + 1 {
@@ -533,6 +557,7 @@ fn pass3<'a>(
             unsafe { cases[i].dequeue_locked() };
         }
     }
+    core::mem::forget(no_unwind);
     unlock_all(guards);
     done.checked_sub(1)
 }
@@ -926,6 +951,154 @@ mod tests {
             assert_eq!(n.load(Ordering::SeqCst), 0, "the send case still owns its value");
         }
         assert_eq!(n.load(Ordering::SeqCst), 1, "dropped once, with its case");
+    }
+
+    #[test]
+    fn unwinding_wait_over_many_cases_unlinks_all_and_keeps_one_winner() {
+        // Five cases on three channels (a send and a receive on `b`, a nil
+        // case); the counterpart completes the receive on `a` and then tries
+        // the others, which must be skipped (the select is already won).
+        let n = Arc::new(AtomicUsize::new(0));
+        let (a, b, nil) = (Chan::<D>::new(0), Chan::<D>::new(0), Chan::<D>::nil());
+        let (a2, b2, n2) = (a.clone(), b.clone(), n.clone());
+        let w = PanicWait(move || {
+            a2.try_send(D(1, n2.clone())).unwrap();
+            // Every other case lost: the counterpart finds nobody.
+            match b2.try_send(D(2, n2.clone())) {
+                Err(crate::TrySendError::Full(d)) => assert_eq!(d.0, 2),
+                other => panic!("expected Full, got {:?}", other.map_err(|e| e.into_inner().0)),
+            }
+            assert!(b2.try_recv().is_err());
+            assert!(a2.try_recv().is_err());
+        });
+        {
+            let mut ra = RecvCase::new(&a);
+            let mut sa = SendCase::new(&a, D(10, n.clone()));
+            let mut rb = RecvCase::new(&b);
+            let mut sb = SendCase::new(&b, D(11, n.clone()));
+            let mut rn = RecvCase::new(&nil);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut cases: [&mut dyn Case<'_>; 5] =
+                    [&mut ra, &mut sa, &mut rb, &mut sb, &mut rn];
+                select_go(&mut cases, Some(&w))
+            }));
+            assert!(r.is_err());
+            for c in [&a, &b] {
+                let s = c.snapshot().unwrap();
+                assert_eq!((s.sendq, s.recvq), (0, 0), "no sudog left behind");
+            }
+            assert!(!ra.fired(), "the won value went back to `a`");
+            assert!(!sa.fired() && !rb.fired() && !sb.fired() && !rn.fired());
+            // D(2) was dropped by the counterpart; the send cases still own theirs.
+            assert_eq!(n.load(Ordering::SeqCst), 1);
+            assert_eq!(a.try_recv().map(|d| d.0), Ok(1));
+            assert_eq!(n.load(Ordering::SeqCst), 2);
+        }
+        assert_eq!(n.load(Ordering::SeqCst), 4, "each send case's value dropped once");
+    }
+
+    #[test]
+    fn unwinding_wait_gives_a_value_back_to_a_closed_channel_before_closed() {
+        for cap in [0, 2] {
+            let n = Arc::new(AtomicUsize::new(0));
+            let c = Chan::<D>::new(cap);
+            let (c2, n2) = (c.clone(), n.clone());
+            // The counterpart hands the receive case a value and closes the
+            // channel; then the wait panics and the value is given back.
+            let w = PanicWait(move || {
+                c2.try_send(D(7, n2.clone())).unwrap();
+                if cap > 0 {
+                    c2.try_send(D(8, n2.clone())).unwrap();
+                }
+                c2.close().unwrap();
+            });
+            let other = Chan::<D>::new(0);
+            let mut a = RecvCase::new(&c);
+            let mut b = RecvCase::new(&other);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
+                select_go(&mut cases, Some(&w))
+            }));
+            assert!(r.is_err());
+            assert!(!a.fired());
+            assert!(c.len() <= c.cap());
+            // Given back at the head, ahead of what was buffered, and
+            // drained before the receive reports closed.
+            let got: std::vec::Vec<u32> = c.try_iter().map(|d| d.0).collect();
+            assert_eq!(got, if cap > 0 { &[7, 8][..] } else { &[7][..] });
+            assert_eq!(c.try_recv().map(|d| d.0), Err(crate::TryRecvError::Closed));
+            assert_eq!(n.load(Ordering::SeqCst), got.len());
+        }
+    }
+
+    /// A case that panics when enqueued (breaking the `Case` contract).
+    struct PanicOnEnqueue<'a>(RecvCase<'a, u8>);
+
+    // SAFETY: forwards to `RecvCase`, except that `enqueue_locked` panics
+    // before linking anything.
+    unsafe impl<'a> Case<'a> for PanicOnEnqueue<'a> {
+        fn addr(&self) -> usize {
+            self.0.addr()
+        }
+        fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
+            self.0.raw_lock()
+        }
+        fn would_block(&self) -> bool {
+            self.0.would_block()
+        }
+        unsafe fn poll_locked(&mut self) -> Option<Option<Waker>> {
+            // SAFETY: forwarded contract.
+            unsafe { self.0.poll_locked() }
+        }
+        unsafe fn enqueue_locked(&mut self, _: *const SelCtx, _: usize) {
+            panic!("PanicOnEnqueue");
+        }
+        unsafe fn dequeue_locked(&mut self) {
+            // SAFETY: forwarded contract.
+            unsafe { self.0.dequeue_locked() }
+        }
+        unsafe fn finish_locked(&mut self) {
+            // SAFETY: forwarded contract.
+            unsafe { self.0.finish_locked() }
+        }
+    }
+
+    /// A case breaking the contract by panicking in pass 2 would leave the
+    /// cases enqueued before it pointing into a dead frame: the select
+    /// aborts instead. Runs itself in a child process to watch the abort.
+    #[test]
+    #[cfg(unix)]
+    #[cfg_attr(miri, ignore)]
+    fn a_case_panicking_while_enqueued_aborts() {
+        const CHILD: &str = "GOCHAN_SELECT_ABORT_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            let (a, b) = (Chan::<u8>::new(0), Chan::<u8>::new(0));
+            let mut ra = RecvCase::new(&a);
+            let mut rb = PanicOnEnqueue(RecvCase::new(&b));
+            let w = crate::blocking::ThreadWait::new(None);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut cases: [&mut dyn Case<'_>; 2] = [&mut ra, &mut rb];
+                select_go(&mut cases, Some(&w))
+            }));
+            // Not reached: unwinding out of pass 2 aborts.
+            drop(r);
+            std::process::exit(0);
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "select::tests::a_case_panicking_while_enqueued_aborts",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(6), "SIGABRT, not {:?}", out.status);
+        let err = std::string::String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("PanicOnEnqueue"), "{err}");
+        assert!(err.contains("a case panicked while being enqueued"), "{err}");
     }
 
     #[test]

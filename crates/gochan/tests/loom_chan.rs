@@ -1,12 +1,17 @@
 //! Loom models of the channel protocol: direct hand-off on an unbuffered
 //! channel, the full-buffer-with-parked-sender rotation, and close racing a
 //! parked send and a receive (hchan I5, I6: a completed sudog is never touched
-//! again, and a value is received exactly when its send succeeds).
+//! again, and a value is received exactly when its send succeeds), and a
+//! dropped async receive giving its value back while the channel closes
+//! (hchan I9, I10).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gochan --test loom_chan`.
 #![cfg(loom)]
 
-use gochan::Chan;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+use gochan::{Chan, TryRecvError};
 use loom::thread;
 
 /// `loom::model` with room for the spin lock's retry branches.
@@ -72,4 +77,37 @@ fn close_races_recv() {
         }
         assert_eq!(c.recv(), None);
     });
+}
+
+#[test]
+fn dropped_recv_async_gives_back_across_close() {
+    // A receive handed a value, then dropped, while the sender closes: the
+    // value goes back (to the stash when unbuffered, to the buffer's head
+    // otherwise) and still drains before closed is reported.
+    for cap in [0, 1] {
+        model(move || {
+            let c = Chan::<u8>::new(cap);
+            let tx = c.clone();
+            let sender = thread::spawn(move || {
+                let sent = tx.try_send(1).is_ok();
+                tx.close().unwrap();
+                sent
+            });
+            let got = {
+                let mut fut = Box::pin(c.recv_async());
+                match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                    Poll::Ready(v) => v,
+                    Poll::Pending => None, // dropped: a value it was handed goes back
+                }
+            };
+            let sent = sender.join().unwrap();
+            let rest = c.try_recv().ok();
+            assert_eq!(c.try_recv(), Err(TryRecvError::Closed));
+            assert!(c.len() <= c.cap());
+            assert_eq!(
+                u8::from(got.is_some()) + u8::from(rest.is_some()),
+                u8::from(sent)
+            );
+        });
+    }
 }

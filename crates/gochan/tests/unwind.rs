@@ -135,6 +135,27 @@ fn panicking_park_after_being_handed_a_value_gives_it_back() {
 }
 
 #[test]
+fn panicking_park_after_a_hand_off_and_close_gives_the_value_back_first() {
+    for cap in [0, 1] {
+        let n = counter();
+        let c = Chan::<D>::new(cap);
+        let (c2, n2) = (c.clone(), n.clone());
+        // The park is handed a value, the channel closes, then it panics.
+        let park = Arc::new(ActThenPanic(Mutex::new(Some(move || {
+            c2.try_send(D(7, n2)).unwrap();
+            c2.close().unwrap();
+        }))));
+        let r = catch_unwind(AssertUnwindSafe(|| c.recv_with(&park)));
+        assert!(r.is_err());
+        assert_eq!(drops(&n), 0);
+        assert!(c.len() <= c.cap());
+        assert_eq!(c.recv_with(&Arc::new(PanicPark)).map(|d| d.0), Some(7));
+        assert_eq!(c.recv_with(&Arc::new(PanicPark)).map(|d| d.0), None);
+        assert_eq!(drops(&n), 1);
+    }
+}
+
+#[test]
 fn panicking_park_after_its_value_was_taken_drops_nothing() {
     let n = counter();
     let c = Chan::<D>::new(0);
@@ -189,8 +210,11 @@ fn spuriously_returning_park_is_harmless() {
 struct Hostile {
     clone_panics: bool,
     wake_panics: bool,
-    drop_panics: AtomicBool,
+    /// Shared, so a test's [`Hostile::on_clone`] action can arm it.
+    drop_panics: Arc<AtomicBool>,
     wakes: AtomicUsize,
+    /// Run (once) by the next `clone`, before it returns.
+    on_clone: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(h_clone, h_wake, h_wake_by_ref, h_drop);
@@ -221,6 +245,10 @@ unsafe fn h_clone(p: *const ()) -> RawWaker {
     let h = unsafe { borrow(p) };
     if h.clone_panics {
         panic!("hostile waker: clone");
+    }
+    let action = h.on_clone.lock().unwrap().take();
+    if let Some(f) = action {
+        f();
     }
     raw(Arc::clone(&h))
 }
@@ -414,6 +442,135 @@ fn close_keeps_waking_after_a_waker_panics() {
     ));
 }
 
+/// A task waker whose `clone` re-enters the channel (closing it, or
+/// completing the very receive being polled): it runs with no lock held, so
+/// it neither deadlocks nor leaves anything linked, and the poll sees the
+/// new state.
+#[test]
+fn waker_clone_that_reenters_the_channel() {
+    let n = counter();
+    // A receive's clone closes the channel: the poll reports closed.
+    let c = Chan::<D>::new(0);
+    let h = Arc::new(Hostile::default());
+    let c2 = c.clone();
+    *h.on_clone.lock().unwrap() = Some(Box::new(move || c2.close().unwrap()));
+    let w = hostile(&h);
+    let mut recv = pin!(c.recv_async());
+    assert!(matches!(poll_once(recv.as_mut(), &w), Poll::Ready(None)));
+    assert_eq!(c.snapshot().unwrap().recvq, 0);
+
+    // A send's clone closes the channel: the value comes back.
+    let c = Chan::<D>::new(0);
+    let c2 = c.clone();
+    *h.on_clone.lock().unwrap() = Some(Box::new(move || c2.close().unwrap()));
+    let mut send = pin!(c.send_async(D(1, n.clone())));
+    match poll_once(send.as_mut(), &w) {
+        Poll::Ready(Err(e)) => assert_eq!(e.into_inner().0, 1),
+        other => panic!("expected the value back, got {other:?}"),
+    }
+    assert_eq!(c.snapshot().unwrap().sendq, 0);
+    assert_eq!(drops(&n), 1);
+
+    // A queued receive re-polled with a new waker, whose clone hands the
+    // receive its value: the re-poll finds it completed.
+    let c = Chan::<D>::new(0);
+    let mut recv = pin!(c.recv_async());
+    assert!(poll_once(recv.as_mut(), Waker::noop()).is_pending());
+    let (c2, n2) = (c.clone(), n.clone());
+    *h.on_clone.lock().unwrap() = Some(Box::new(move || c2.try_send(D(2, n2)).unwrap()));
+    match poll_once(recv.as_mut(), &w) {
+        Poll::Ready(Some(d)) => assert_eq!(d.0, 2),
+        other => panic!("expected the value, got {other:?}"),
+    }
+    assert_eq!(c.snapshot().unwrap().recvq, 0);
+    assert_eq!(drops(&n), 2);
+}
+
+/// A `Park` that counts `unpark`s and whose `park` returns at once (a
+/// spurious return, which the wait absorbs): a waiter that is never woken
+/// still finishes, and the count tells whether it was woken.
+#[derive(Default)]
+struct CountPark {
+    unparks: AtomicUsize,
+}
+
+impl Park for CountPark {
+    fn park(&self) {
+        std::thread::yield_now();
+    }
+    fn unpark(&self) {
+        self.unparks.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// An async send or receive first finds nothing, so it clones the task's
+/// waker (outside the lock) and tries again; meanwhile a counterpart parks
+/// (started from the clone itself), and the spare clone's `drop` panics.
+/// The counterpart, already completed, must still be woken: a blocked
+/// thread that is completed but never woken sleeps forever.
+#[test]
+fn a_panicking_spare_waker_drop_still_wakes_the_counterpart() {
+    for recv_future in [true, false] {
+        let n = counter();
+        let c = Chan::<D>::new(0);
+        let park = Arc::new(CountPark::default());
+        let h = Arc::new(Hostile::default());
+        let go = Arc::new(AtomicBool::new(false));
+        let (c2, go2, arm) = (c.clone(), go.clone(), h.drop_panics.clone());
+        *h.on_clone.lock().unwrap() = Some(Box::new(move || {
+            go2.store(true, Ordering::SeqCst);
+            let s = if recv_future {
+                |s: &gochan::Snapshot| s.sendq
+            } else {
+                |s: &gochan::Snapshot| s.recvq
+            };
+            wait_parked(&c2, s);
+            arm.store(true, Ordering::SeqCst);
+        }));
+        let w = hostile(&h);
+        std::thread::scope(|s| {
+            let counterpart = s.spawn(|| {
+                while !go.load(Ordering::SeqCst) {
+                    std::thread::yield_now();
+                }
+                if recv_future {
+                    c.send_with(D(1, n.clone()), &park).unwrap();
+                    None
+                } else {
+                    c.recv_with(&park).map(|d| d.0)
+                }
+            });
+            let r = if recv_future {
+                let mut fut = pin!(c.recv_async());
+                catch_unwind(AssertUnwindSafe(|| {
+                    let _ = poll_once(fut.as_mut(), &w);
+                }))
+            } else {
+                let mut fut = pin!(c.send_async(D(2, n.clone())));
+                catch_unwind(AssertUnwindSafe(|| {
+                    let _ = poll_once(fut.as_mut(), &w);
+                }))
+            };
+            assert!(r.is_err(), "the spare waker's drop panicked");
+            h.drop_panics.store(false, Ordering::SeqCst);
+            let got = counterpart.join().unwrap();
+            assert_eq!(
+                park.unparks.load(Ordering::SeqCst),
+                1,
+                "recv_future {recv_future}: the completed counterpart was woken"
+            );
+            if recv_future {
+                assert_eq!(c.try_recv().map(|d| d.0), Ok(1), "the value is back");
+            } else {
+                assert_eq!(got, Some(2));
+            }
+        });
+        assert_eq!(drops(&n), 1);
+        let s = c.snapshot().unwrap();
+        assert_eq!((s.sendq, s.recvq), (0, 0));
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Values given back by dropped receives: len() <= cap(), send and try_send agree
 
@@ -526,6 +683,126 @@ fn given_back_values_survive_close_and_channel_drop() {
     hand_then_drop(&c, D(3, n.clone()));
     drop(c); // frees the buffered value
     assert_eq!(drops(&n), 3);
+}
+
+#[test]
+fn a_value_given_back_after_close_drains_before_closed() {
+    for cap in [0, 1, 2] {
+        let n = counter();
+        let c = Chan::<D>::new(cap);
+        let mut recv = Box::pin(c.recv_async());
+        assert!(poll_once(recv.as_mut(), Waker::noop()).is_pending());
+        c.try_send(D(1, n.clone())).unwrap(); // handed to `recv`
+        for i in 0..cap as u32 {
+            c.try_send(D(2 + i, n.clone())).unwrap(); // buffered
+        }
+        // A sender parked on the full buffer gets its value back at close.
+        let mut send = Box::pin(c.send_async(D(9, n.clone())));
+        assert!(poll_once(send.as_mut(), Waker::noop()).is_pending());
+        c.close().unwrap();
+        match poll_once(send.as_mut(), Waker::noop()) {
+            Poll::Ready(Err(e)) => assert_eq!(e.into_inner().0, 9),
+            other => panic!("cap {cap}: expected the value back, got {other:?}"),
+        }
+        drop(send);
+        drop(recv); // gives 1 back to the closed channel
+        assert!(c.len() <= c.cap());
+        let got: Vec<u32> = std::iter::from_fn(|| c.recv()).map(|d| d.0).collect();
+        let want: Vec<u32> = (1..=cap as u32 + 1).collect();
+        assert_eq!(got, want, "cap {cap}: given back first, then buffered");
+        assert_eq!(c.try_recv().map(|d| d.0), Err(TryRecvError::Closed));
+        assert_eq!(drops(&n), cap + 2);
+    }
+}
+
+/// Close races receives that are dropped after being handed a value, under
+/// threads: every value sent is received exactly once — by a receiver, or,
+/// if every receiver had already seen the channel closed when it was given
+/// back, by the final drain — and dropped exactly once.
+#[cfg_attr(miri, ignore)]
+#[test]
+fn close_racing_dropped_recv_async_loses_nothing() {
+    const K: u32 = 4;
+    for cap in [0, 1, 3] {
+        for _ in 0..300 {
+            let n = counter();
+            let c = Chan::<D>::new(cap);
+            let received = AtomicUsize::new(0);
+            let over = AtomicUsize::new(0);
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    for i in 0..K {
+                        c.send(D(i, n.clone())).unwrap();
+                    }
+                    c.close().unwrap();
+                });
+                // Cancelling receivers: poll once, maybe yield, drop.
+                for _ in 0..2 {
+                    s.spawn(|| loop {
+                        if c.len() > c.cap() {
+                            over.fetch_add(1, Ordering::SeqCst);
+                        }
+                        let mut fut = Box::pin(c.recv_async());
+                        match poll_once(fut.as_mut(), Waker::noop()) {
+                            Poll::Ready(Some(_)) => {
+                                received.fetch_add(1, Ordering::SeqCst);
+                            }
+                            Poll::Ready(None) => break,
+                            Poll::Pending => {
+                                std::thread::yield_now();
+                                drop(fut);
+                            }
+                        }
+                    });
+                }
+                // A plain receiver keeps the senders moving.
+                s.spawn(|| {
+                    while c.recv().is_some() {
+                        received.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            });
+            let rest = std::iter::from_fn(|| c.try_recv().ok()).count();
+            assert_eq!(c.try_recv().map(|d| d.0), Err(TryRecvError::Closed));
+            assert_eq!(
+                received.load(Ordering::SeqCst) + rest,
+                K as usize,
+                "cap {cap}"
+            );
+            assert_eq!(drops(&n), K as usize);
+            assert_eq!(over.load(Ordering::SeqCst), 0);
+        }
+    }
+}
+
+#[test]
+fn dropping_a_channel_drops_buffered_and_given_back_values_once_despite_a_panic() {
+    /// Panics in `drop` when its flag says so.
+    struct Bomb(bool, Arc<AtomicUsize>);
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            if self.0 {
+                panic!("Bomb::drop");
+            }
+        }
+    }
+    let n = counter();
+    let c = Chan::<Bomb>::new(2);
+    let mut recv = Box::pin(c.recv_async());
+    assert!(poll_once(recv.as_mut(), Waker::noop()).is_pending());
+    c.try_send(Bomb(false, n.clone())).unwrap(); // handed to `recv`
+    c.try_send(Bomb(true, n.clone())).unwrap(); // buffered
+    c.try_send(Bomb(false, n.clone())).unwrap(); // buffered: full
+    drop(recv); // the handed value goes to the stash (the buffer is full)
+    assert_eq!(c.len(), 2);
+    let r = catch_unwind(AssertUnwindSafe(move || drop(c)));
+    assert!(r.is_err(), "the buffered bomb panicked");
+    assert_eq!(
+        drops(&n),
+        3,
+        "every value dropped once, the stashed one too"
+    );
 }
 
 // ---------------------------------------------------------------------------
