@@ -165,44 +165,30 @@ pub fn run(args: &[String]) -> Result<(), String> {
             continue;
         }
         r.step(&name, || {
+            let build = |k: &str, features: &str| {
+                let mut c = cargo([
+                    "build",
+                    "--lib",
+                    "--no-default-features",
+                    "--target",
+                    target,
+                ])
+                .args(["-p", k]);
+                if !features.is_empty() {
+                    c = c.args(["--features", features]);
+                }
+                c.status()
+            };
             for k in &crates {
-                cargo([
-                    "build",
-                    "--lib",
-                    "--no-default-features",
-                    "--target",
-                    target,
-                    "-p",
-                    k,
-                ])
-                .status()?;
+                build(k, "")?;
             }
-            // `alloc` is the usual embedded configuration: check it too.
+            // `alloc` is the usual embedded configuration: check it too, alone
+            // and with the opt-in features.
             for k in crates.iter().filter(|k| workspace::has_feature(k, "alloc")) {
-                cargo([
-                    "build",
-                    "--lib",
-                    "--no-default-features",
-                    "--target",
-                    target,
-                    "-p",
-                    k,
-                ])
-                .args(["--features", "alloc"])
-                .status()?;
+                build(k, "alloc")?;
                 let opt_in = workspace::opt_in_features(k);
                 if !opt_in.is_empty() {
-                    cargo([
-                        "build",
-                        "--lib",
-                        "--no-default-features",
-                        "--target",
-                        target,
-                        "-p",
-                        k,
-                    ])
-                    .args(["--features", &format!("alloc,{}", opt_in.join(","))])
-                    .status()?;
+                    build(k, &format!("alloc,{}", opt_in.join(",")))?;
                 }
             }
             // Targets without CAS get it from portable-atomic's critical-section backend.
@@ -211,17 +197,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     .iter()
                     .filter(|k| workspace::has_feature(k, "portable-atomic-critical-section"))
                 {
-                    cargo([
-                        "build",
-                        "--lib",
-                        "--no-default-features",
-                        "--target",
-                        target,
-                        "-p",
-                        k,
-                    ])
-                    .args(["--features", "portable-atomic-critical-section"])
-                    .status()?;
+                    build(k, "portable-atomic-critical-section")?;
                 }
             }
             Ok(())
