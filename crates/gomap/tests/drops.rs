@@ -2,38 +2,14 @@
 //! `Clone` or `Drop` panics mid-operation. After such a panic the map stays
 //! usable and consistent.
 
-use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 use gomap::GoMap;
 
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PANIC_HASH_AT: Cell<usize> = const { Cell::new(usize::MAX) };
-    static PANIC_EQ_AT: Cell<usize> = const { Cell::new(usize::MAX) };
-    static PANIC_CLONE_AT: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-fn live() -> isize {
-    LIVE.with(|l| l.get())
-}
-
-fn countdown(c: &'static std::thread::LocalKey<Cell<usize>>) -> bool {
-    c.with(|n| {
-        let v = n.get();
-        if v == 0 {
-            n.set(usize::MAX);
-            true
-        } else {
-            if v != usize::MAX {
-                n.set(v - 1);
-            }
-            false
-        }
-    })
-}
+mod common;
+use common::{countdown, live, LIVE, PANIC_CLONE_AT, PANIC_EQ_AT, PANIC_HASH_AT};
 
 /// A key/value that counts live instances and can panic on demand.
 #[derive(Debug)]

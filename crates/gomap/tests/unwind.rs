@@ -2,7 +2,6 @@
 //! `Hash`/`Eq`/`Clone`/`Drop` in the middle of map operations. Each test
 //! counts live instances to prove no leak and no double drop.
 
-use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -29,31 +28,8 @@ impl BuildHasher for Constant {
     }
 }
 
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PANIC_HASH_AT: Cell<usize> = const { Cell::new(usize::MAX) };
-    static PANIC_CLONE_AT: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-fn live() -> isize {
-    LIVE.with(|l| l.get())
-}
-
-/// Counts down a thread-local trigger; true (once) when it reaches zero.
-fn countdown(c: &'static std::thread::LocalKey<Cell<usize>>) -> bool {
-    c.with(|n| {
-        let v = n.get();
-        if v == 0 {
-            n.set(usize::MAX);
-            true
-        } else {
-            if v != usize::MAX {
-                n.set(v - 1);
-            }
-            false
-        }
-    })
-}
+mod common;
+use common::{countdown, live, LIVE, PANIC_CLONE_AT, PANIC_HASH_AT};
 
 /// A key/value that counts live instances and can panic on demand.
 #[derive(Debug)]
