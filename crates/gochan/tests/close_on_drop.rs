@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -37,46 +37,8 @@ fn wait_sendq<T>(c: &impl CanSend<T>, n: usize) {
 }
 
 /// A value that counts live instances and panics on a double drop.
-#[derive(Debug)]
-struct Tracked {
-    live: Arc<AtomicIsize>,
-    alive: bool,
-    panic_on_drop: bool,
-}
-
-impl Tracked {
-    fn new(live: &Arc<AtomicIsize>) -> Self {
-        live.fetch_add(1, Ordering::SeqCst);
-        Tracked {
-            live: live.clone(),
-            alive: true,
-            panic_on_drop: false,
-        }
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        assert!(self.alive, "double drop");
-        self.alive = false;
-        self.live.fetch_sub(1, Ordering::SeqCst);
-        if self.panic_on_drop {
-            panic!("Tracked::drop panics");
-        }
-    }
-}
-
-struct CountWake(AtomicUsize);
-impl Wake for CountWake {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counting_waker() -> (Arc<CountWake>, Waker) {
-    let w = Arc::new(CountWake(AtomicUsize::new(0)));
-    (w.clone(), Waker::from(w))
-}
+mod common;
+use common::{counting_waker, Tracked};
 
 #[test]
 fn mode_is_reported() {

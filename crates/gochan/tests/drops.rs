@@ -11,30 +11,8 @@ use std::time::Duration;
 
 use gochan::{select, Chan, Select};
 
-/// A value that counts live instances and panics on a double drop.
-#[derive(Debug)]
-struct Tracked {
-    live: Arc<AtomicIsize>,
-    alive: bool,
-}
-
-impl Tracked {
-    fn new(live: &Arc<AtomicIsize>) -> Self {
-        live.fetch_add(1, Ordering::SeqCst);
-        Tracked {
-            live: live.clone(),
-            alive: true,
-        }
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        assert!(self.alive, "double drop");
-        self.alive = false;
-        self.live.fetch_sub(1, Ordering::SeqCst);
-    }
-}
+mod common;
+use common::Tracked;
 
 struct Noop;
 impl Wake for Noop {

@@ -5,25 +5,15 @@
 
 use std::future::poll_fn;
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 use std::thread;
 
 use futures_core::{FusedStream, Stream};
 use gochan::{Chan, Mode, RecvStream};
 
-struct CountWake(AtomicUsize);
-impl Wake for CountWake {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counting_waker() -> (Arc<CountWake>, Waker) {
-    let w = Arc::new(CountWake(AtomicUsize::new(0)));
-    (w.clone(), Waker::from(w))
-}
+mod common;
+use common::counting_waker;
 
 /// `StreamExt::next` without futures-util.
 async fn next<S: Stream + ?Sized>(mut s: Pin<&mut S>) -> Option<S::Item> {
