@@ -16,6 +16,7 @@
 //! | [`backoff`] | `procyield`, `osyield` | spinning in locks and channels |
 //! | [`align`], [`CachePadded`] | `alignUp`, `cpu.CacheLinePad` | every crate |
 //! | [`atomic`] | `runtime/internal/atomic` | every crate |
+//! | [`wait`] | `g.waitreason` | `gochan`, `gocontext` (set), `gosched` (read) |
 //!
 //! # Examples
 //!
@@ -71,6 +72,7 @@ pub mod lock;
 pub mod park;
 pub mod rand;
 pub mod scopeguard;
+pub mod wait;
 
 pub use cache_padded::CachePadded;
 
