@@ -125,6 +125,7 @@ pub fn take() -> Option<WaitReason> {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
+    use std::string::ToString;
 
     #[test]
     fn set_then_take_empties_the_slot() {
