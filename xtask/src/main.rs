@@ -11,12 +11,14 @@
 //! | `bench [--quick] [--go] [--only SUITE] [--runs N]` | run benchmarks (N times: median values and per-run ratios), write `target/bench-report.md` |
 //! | `miri [CRATE]` | the test suites under Miri |
 //! | `loom [CRATE]` | the loom models (`tests/loom_*.rs`) |
+//! | `tidy` | check the rules of `ARCHITECTURE.md` that a program can check |
 
 mod bench;
 mod ci;
 mod cmd;
 mod fuzz;
 mod provision;
+mod tidy;
 mod workspace;
 
 use std::process::ExitCode;
@@ -34,6 +36,7 @@ tasks:
                               report in target/bench-report.md
   miri [CRATE]                run crate tests under Miri
   loom [CRATE]                run loom models
+  tidy                        check the ARCHITECTURE.md rules a program can check
 ";
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "miri" => ci::miri_only(rest),
         "loom" => ci::loom_only(rest),
+        "tidy" => tidy::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -69,6 +69,52 @@ pub fn opt_in_args(krates: &[String]) -> Vec<String> {
     }
 }
 
+/// Whether `crates/<krate>/src/lib.rs` says `#![forbid(unsafe_code)]`.
+pub fn forbids_unsafe(krate: &str) -> bool {
+    std::fs::read_to_string(Path::new("crates").join(krate).join("src/lib.rs"))
+        .is_ok_and(|t| t.contains("#![forbid(unsafe_code)]"))
+}
+
+/// The workspace crates `crates/<krate>/Cargo.toml` depends on (in
+/// `[dependencies]`, by the workspace's crate names).
+pub fn workspace_deps(krate: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml"))
+        .unwrap_or_default();
+    let all = crates();
+    let mut in_deps = false;
+    let mut deps = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+        } else if in_deps {
+            let name = line.split(['=', '.', ' ']).next().unwrap_or("");
+            if all.iter().any(|k| k == name) {
+                deps.push(name.to_string());
+            }
+        }
+    }
+    deps
+}
+
+/// Whether Miri has something to check in `krate`: unsafe code of its own
+/// or in a workspace crate it depends on (directly or not).
+pub fn needs_miri(krate: &str) -> bool {
+    let mut seen = Vec::new();
+    let mut todo = vec![krate.to_string()];
+    while let Some(k) = todo.pop() {
+        if seen.contains(&k) {
+            continue;
+        }
+        if !forbids_unsafe(&k) {
+            return true;
+        }
+        todo.extend(workspace_deps(&k));
+        seen.push(k);
+    }
+    false
+}
+
 /// The feature names declared in `crates/<krate>/Cargo.toml`.
 fn feature_names(krate: &str) -> Vec<String> {
     let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml"))
@@ -151,5 +197,8 @@ mod tests {
         assert!(fuzz_targets().contains(&"gocore_ops".to_string()));
         assert_eq!(test_targets("gocore", "loom_"), ["loom_park"]);
         assert!(has_feature("gocore", "portable-atomic-critical-section"));
+        assert!(forbids_unsafe("golayout") && !needs_miri("golayout"));
+        assert!(forbids_unsafe("gocontext") && needs_miri("gocontext"));
+        assert!(workspace_deps("gocontext").contains(&"gochan".to_string()));
     }
 }

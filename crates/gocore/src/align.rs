@@ -1,20 +1,17 @@
 //! Alignment arithmetic.
 //!
 //! Go's runtime rounds sizes and addresses with `alignUp(n, a) = (n + a - 1) &^ (a - 1)`
-//! for power-of-two `a`. The same arithmetic sizes map buckets, channel
-//! buffers and struct fields here. Each function takes the alignment as a
-//! `usize` that must be a power of two; the `checked_` forms report overflow
-//! and bad alignments as `None` instead of panicking.
+//! for power-of-two `a`. The same arithmetic lays out `gomap`'s buckets and
+//! picks the 8-aligned window of `gosync`'s `WaitGroup`. Each function takes
+//! the alignment as a `usize` that must be a power of two, and panics (at
+//! compile time in a `const`) when it is not.
 //!
 //! # Examples
 //!
 //! ```
-//! use gocore::align::{align_up, align_down, checked_align_up, is_aligned};
+//! use gocore::align::{align_up, is_aligned};
 //! assert_eq!(align_up(13, 8), 16);
-//! assert_eq!(align_down(13, 8), 8);
 //! assert!(is_aligned(64, 16));
-//! assert_eq!(checked_align_up(usize::MAX, 8), None); // overflow
-//! assert_eq!(checked_align_up(10, 3), None); // 3 is not a power of two
 //! ```
 
 use static_assertions::const_assert_eq;
@@ -25,8 +22,7 @@ use static_assertions::const_assert_eq;
 ///
 /// # Panics
 ///
-/// Panics if `align` is not a power of two or if the result overflows `usize`;
-/// use [`checked_align_up`] to get `None` instead.
+/// Panics if `align` is not a power of two or if the result overflows `usize`.
 ///
 /// # Examples
 ///
@@ -46,15 +42,8 @@ pub const fn align_up(n: usize, align: usize) -> usize {
 
 /// Rounds `n` up to a multiple of `align`, or `None` if `align` is not a power
 /// of two or the result does not fit in `usize`.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(gocore::align::checked_align_up(5, 4), Some(8));
-/// assert_eq!(gocore::align::checked_align_up(5, 0), None);
-/// ```
 #[inline]
-pub const fn checked_align_up(n: usize, align: usize) -> Option<usize> {
+const fn checked_align_up(n: usize, align: usize) -> Option<usize> {
     if !align.is_power_of_two() {
         return None;
     }
@@ -62,28 +51,6 @@ pub const fn checked_align_up(n: usize, align: usize) -> Option<usize> {
         Some(v) => Some(v & !(align - 1)),
         None => None,
     }
-}
-
-/// Rounds `n` down to a multiple of `align`.
-///
-/// Go: `alignDown(n, a)`.
-///
-/// # Panics
-///
-/// Panics if `align` is not a power of two.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(gocore::align::align_down(15, 8), 8);
-/// ```
-#[inline]
-pub const fn align_down(n: usize, align: usize) -> usize {
-    assert!(
-        align.is_power_of_two(),
-        "align_down: alignment must be a power of two"
-    );
-    n & !(align - 1)
 }
 
 /// Reports whether `n` is a multiple of `align`.
@@ -122,7 +89,6 @@ mod tests {
             for n in 0..200usize {
                 let model = n.div_ceil(align) * align;
                 assert_eq!(align_up(n, align), model, "n={n} align={align}");
-                assert_eq!(align_down(n, align), n / align * align);
                 assert_eq!(is_aligned(n, align), n % align == 0);
             }
         }

@@ -24,6 +24,8 @@
 //! assert!(a >= 1 && b >= a);
 //! ```
 
+// tidy: allow(atomic): a process-wide `static`, which loom's atomics cannot
+// be; the clock is read, never part of a protocol a loom model checks.
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// The installed clock, as a type-erased `fn() -> u64`; null = the default.

@@ -76,10 +76,7 @@ use core::ptr;
 
 use gocore::CachePadded;
 
-#[cfg(loom)]
-use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
-#[cfg(not(loom))]
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use crate::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 const STRIPES: usize = 8;
 const ADVANCE_EVERY: usize = 32;
@@ -125,14 +122,14 @@ pub(crate) struct Guard<'a, G> {
 #[cfg(not(loom))]
 fn stripe() -> usize {
     use std::cell::Cell;
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     std::thread_local! {
         static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
     }
     STRIPE
         .try_with(|s| {
             if s.get() == usize::MAX {
-                s.set(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES);
+                s.set(NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES);
             }
             s.get()
         })

@@ -129,10 +129,7 @@ use gocore::scopeguard::{guard, ScopeGuard};
 use gocore::CachePadded;
 use hashbrown::HashTable;
 
-#[cfg(loom)]
-use loom::sync::atomic::{AtomicPtr, Ordering};
-#[cfg(not(loom))]
-use std::sync::atomic::{AtomicPtr, Ordering};
+use crate::atomic::{AtomicPtr, Ordering};
 
 /// One key of a table, with its hash. The hash is computed once, by the
 /// operation that brought the key in, before it touched any table (I6), and

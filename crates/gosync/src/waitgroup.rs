@@ -208,7 +208,7 @@ impl WaitGroup {
     #[inline]
     fn parts(&self) -> Parts<'_> {
         let base = self.words.get() as *mut u32;
-        let aligned = base as usize % 8 == 0;
+        let aligned = gocore::align::is_aligned(base as usize, 8);
         // Word 1 holds the counter in both windows (I1): in the left window it
         // is the u64's second word, in the right window its first.
         let counter_second = aligned;

@@ -21,6 +21,7 @@
 
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
+use gocore::align::align_up;
 
 /// Slots per bucket.
 ///
@@ -43,10 +44,6 @@ pub(crate) const MAX_ELEM_SIZE: usize = 128;
 ///
 /// Go: `dataOffset` (runtime/map.go).
 pub(crate) const DATA_OFFSET: usize = 8;
-
-const fn align_up(n: usize, align: usize) -> usize {
-    (n + align - 1) & !(align - 1)
-}
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b {

@@ -266,6 +266,7 @@ fn can_spin(iter: u32) -> bool {
 
 #[cfg(all(feature = "std", not(loom)))]
 fn ncpu() -> usize {
+    // tidy: allow(atomic): a `static` cache of the CPU count (never under loom).
     use core::sync::atomic::{AtomicUsize, Ordering};
     static NCPU: AtomicUsize = AtomicUsize::new(0);
     let n = NCPU.load(Ordering::Relaxed);

@@ -41,10 +41,7 @@
 //! and count misses, as in Go, which brings the promotion (and a fresh,
 //! larger filter) sooner.
 
-#[cfg(loom)]
-use loom::sync::atomic::{AtomicUsize, Ordering};
-#[cfg(not(loom))]
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::atomic::{AtomicUsize, Ordering};
 
 use alloc::vec::Vec;
 
