@@ -345,7 +345,7 @@ fn top_level_items(text: &str) -> BTreeSet<String> {
         let kinds = ["fn", "struct", "enum", "trait", "const", "static", "type"];
         let mut rest = words.iter().skip_while(|w| {
             qualifiers.contains(w)
-                && !(**w == "const" && words.get(1).is_none_or(|n| !kinds.contains(n)))
+                && !(**w == "const" && !matches!(words.get(1), Some(n) if kinds.contains(n)))
         });
         if let (Some(kind), Some(name)) = (rest.next(), rest.next()) {
             if kinds.contains(kind) {
