@@ -343,10 +343,10 @@ fn top_level_items(text: &str) -> BTreeSet<String> {
         // only when no other kind follows it.
         let qualifiers = ["const", "unsafe", "extern", "async"];
         let kinds = ["fn", "struct", "enum", "trait", "const", "static", "type"];
-        let mut rest = words.iter().skip_while(|w| {
-            qualifiers.contains(w)
-                && !(**w == "const" && !matches!(words.get(1), Some(n) if kinds.contains(n)))
-        });
+        let const_is_kind = matches!(words.get(1), Some(n) if !kinds.contains(n));
+        let mut rest = words
+            .iter()
+            .skip_while(|w| qualifiers.contains(w) && !(**w == "const" && const_is_kind));
         if let (Some(kind), Some(name)) = (rest.next(), rest.next()) {
             if kinds.contains(kind) {
                 items.insert((*name).to_string());
