@@ -204,6 +204,32 @@ pub fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         });
     }
+    // A firmware-style binary on the crates, built and linked as an embedded
+    // user would (EMBEDDED.md): the libraries building is not enough.
+    for (target, features) in [
+        ("thumbv7em-none-eabihf", None),
+        ("thumbv6m-none-eabi", Some("no-cas")),
+    ] {
+        let name = format!("firmware {target} (build and link)");
+        if !stable {
+            r.blocked(&name, "rustup targets missing");
+            continue;
+        }
+        r.step(&name, || {
+            let mut c = cargo([
+                "build",
+                "--release",
+                "--manifest-path",
+                "examples/firmware/Cargo.toml",
+                "--target",
+                target,
+            ]);
+            if let Some(f) = features {
+                c = c.args(["--no-default-features", "--features", f]);
+            }
+            c.env("CARGO_TARGET_DIR", "target/firmware").status()
+        });
+    }
     if stable && debian {
         r.step("test i686-unknown-linux-gnu", || {
             let mut c = cargo([

@@ -14,12 +14,7 @@ use std::task::{Context, Poll, Waker};
 use gochan::{Chan, TryRecvError};
 use loom::thread;
 
-/// `loom::model` with room for the spin lock's retry branches.
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut b = loom::model::Builder::new();
-    b.max_branches = 100_000;
-    b.check(f);
-}
+use gocore::model::check as model;
 
 #[test]
 fn unbuffered_hand_off() {

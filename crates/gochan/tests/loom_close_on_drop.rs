@@ -10,12 +10,7 @@
 use gochan::{Chan, Mode};
 use loom::thread;
 
-/// `loom::model` with room for the spin lock's retry branches.
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut b = loom::model::Builder::new();
-    b.max_branches = 100_000;
-    b.check(f);
-}
+use gocore::model::check as model;
 
 #[test]
 fn concurrent_last_sender_drops_close_once_after_their_sends() {

@@ -9,12 +9,7 @@
 use gochan::{select, Chan};
 use loom::thread;
 
-/// `loom::model` with room for the spin lock's retry branches.
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut b = loom::model::Builder::new();
-    b.max_branches = 100_000;
-    b.check(f);
-}
+use gocore::model::check as model;
 
 #[test]
 fn two_channel_select_fires_once() {

@@ -69,6 +69,8 @@ mod cache_padded;
 pub mod hash;
 #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 pub mod lock;
+#[cfg(loom)]
+pub mod model;
 pub mod park;
 pub mod rand;
 pub mod scopeguard;

@@ -10,11 +10,7 @@ use gosync::sema;
 use loom::sync::Arc;
 use loom::thread;
 
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    let mut b = loom::model::Builder::new();
-    b.max_branches = 100_000;
-    b.check(f);
-}
+use gocore::model::check as model;
 
 #[test]
 fn release_is_never_lost() {

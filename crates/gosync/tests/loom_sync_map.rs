@@ -15,14 +15,7 @@ use gosync::SyncMap;
 use loom::sync::Arc;
 use loom::thread;
 
-/// `loom::model` with room for the yielding parkers (gocore's ThreadPark
-/// yields under loom until its token is set, which costs branches); the
-/// preemption bound still comes from `LOOM_MAX_PREEMPTIONS`.
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    let mut b = loom::model::Builder::new();
-    b.max_branches = 100_000;
-    b.check(f);
-}
+use gocore::model::check as model;
 
 #[test]
 fn promotion_racing_stores_loses_nothing() {
