@@ -159,7 +159,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     });
     r.step("tour", || cargo(["run", "-q", "-p", "gort-tour"]).status());
 
-    for target in ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"] {
+    for target in [
+        "thumbv7em-none-eabihf",
+        "thumbv6m-none-eabi",
+        "riscv32imc-unknown-none-elf",
+    ] {
         let name = format!("build {target} (no_std)");
         if !stable {
             r.blocked(&name, "rustup targets missing");
@@ -193,7 +197,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 }
             }
             // Targets without CAS get it from portable-atomic's critical-section backend.
-            if target == "thumbv6m-none-eabi" {
+            if target != "thumbv7em-none-eabihf" {
                 for k in crates
                     .iter()
                     .filter(|k| workspace::has_feature(k, "portable-atomic-critical-section"))

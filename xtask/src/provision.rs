@@ -8,9 +8,10 @@ use std::path::Path;
 use crate::cmd::Cmd;
 
 /// Targets the CI builds or tests for.
-pub const TARGETS: [&str; 3] = [
+pub const TARGETS: [&str; 4] = [
     "thumbv7em-none-eabihf",
     "thumbv6m-none-eabi",
+    "riscv32imc-unknown-none-elf",
     "i686-unknown-linux-gnu",
 ];
 

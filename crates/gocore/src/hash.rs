@@ -5,7 +5,9 @@
 //! (not per process) means that two maps never share a collision pattern, and
 //! an attacker who learns one map's layout learns nothing about another's.
 //!
-//! [`DefaultHashBuilder`] does the same with [aHash](https://docs.rs/ahash):
+//! [`DefaultHashBuilder`] does the same with [aHash](https://docs.rs/ahash)
+//! (on targets without compare-and-swap other than bare-metal ARM, where
+//! aHash cannot build, with Go's own wyhash fallback, `memhashFallback`):
 //! each [`DefaultHashBuilder::new`] draws four fresh 64-bit keys from
 //! [`crate::rand::fastrand64`]. With `std` that generator is seeded from the
 //! operating system. **Without `std`** it is a global counter that starts from
@@ -30,6 +32,20 @@ use core::hash::BuildHasher;
 
 use crate::rand::{fastrand64, FastRand};
 
+// The condition under which aHash builds (its own Cargo.toml and
+// `random_state.rs` need compare-and-swap except on bare-metal ARM); keep it
+// equal to the target-specific dependency in gocore's Cargo.toml.
+#[cfg(any(target_has_atomic = "ptr", all(target_arch = "arm", target_os = "none")))]
+use ahash::{AHasher as Hasher, RandomState as State};
+#[cfg(not(any(target_has_atomic = "ptr", all(target_arch = "arm", target_os = "none"))))]
+use wyhash::{WyHasher as Hasher, WyState as State};
+
+#[cfg(any(
+    test,
+    not(any(target_has_atomic = "ptr", all(target_arch = "arm", target_os = "none")))
+))]
+mod wyhash;
+
 /// A [`BuildHasher`] with its own random seed: Go's `hash0`.
 ///
 /// Go: `hmap.hash0` (runtime/map.go).
@@ -38,7 +54,7 @@ use crate::rand::{fastrand64, FastRand};
 /// must find its keys.
 #[derive(Clone)]
 pub struct DefaultHashBuilder {
-    state: ahash::RandomState,
+    state: State,
 }
 
 impl DefaultHashBuilder {
@@ -75,7 +91,7 @@ impl DefaultHashBuilder {
 
     fn from_keys(k: [u64; 4]) -> Self {
         DefaultHashBuilder {
-            state: ahash::RandomState::with_seeds(k[0], k[1], k[2], k[3]),
+            state: State::with_seeds(k[0], k[1], k[2], k[3]),
         }
     }
 }
@@ -87,10 +103,10 @@ impl Default for DefaultHashBuilder {
 }
 
 impl BuildHasher for DefaultHashBuilder {
-    type Hasher = ahash::AHasher;
+    type Hasher = Hasher;
 
     #[inline]
-    fn build_hasher(&self) -> ahash::AHasher {
+    fn build_hasher(&self) -> Hasher {
         self.state.build_hasher()
     }
 }
