@@ -284,10 +284,11 @@
 //!
 //! # Go correspondence
 //!
-//! The design essays are in the modules: `hchan` (the ring buffer, queues
-//! and hand-off, Go's `hchan`/`sudog`), `blocking` (parking), `future`
-//! (async), `select` (`selectgo`), `counter` (handle counts for
-//! close-on-drop, which Go does not have), `stream` (`Stream`). An empty
+//! The design essays are published in [`design`]: [`design::hchan`] (the
+//! ring buffer, queues and hand-off, Go's `hchan`/`sudog`),
+//! [`design::blocking`] (parking), [`design::future`] (async),
+//! [`design::select`] (`selectgo`), [`design::counter`] (handle counts for
+//! close-on-drop, which Go does not have), [`design::stream`] (`Stream`). An empty
 //! channel is one allocation of `size_of::<Hchan<T>>()` plus `Arc`'s two
 //! counters: 136 bytes on 64-bit targets, where Go's `hchan` is 96; see
 //! [`EMPTY_CHAN_BYTES`].
@@ -397,6 +398,27 @@ pub mod __private {
         now.checked_add(timeout)
             .unwrap_or(now + core::time::Duration::from_secs(86_400 * 365 * 30))
     }
+}
+
+/// How the channels work inside: the design essays that open the crate's
+/// modules, one page each, in the style of Go's `runtime/chan.go` comments.
+///
+/// These pages are documentation only (the modules they describe are
+/// private); the numbered invariants they state are the ones the source's
+/// `// SAFETY:` comments cite.
+pub mod design {
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/hchan.md"))]
+    pub mod hchan {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/select.md"))]
+    pub mod select {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/blocking.md"))]
+    pub mod blocking {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/future.md"))]
+    pub mod future {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/counter.md"))]
+    pub mod counter {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/stream.md"))]
+    pub mod stream {}
 }
 
 #[cfg(doctest)]

@@ -143,8 +143,9 @@
 //! Go 1.19 `context/context.go` (plus Go 1.20's [`with_cancel_cause`] /
 //! [`cause`] and Go 1.21's [`after_func`] / [`without_cancel`]) and
 //! `runtime/time.go`. Keys and values are typed, so Go's "nil key" and "key
-//! is not comparable" panics cannot happen. See the `context` and `heap`
-//! module docs for the design and every divergence.
+//! is not comparable" panics cannot happen. The design and every divergence
+//! are in [`design::context`] (the cancellation tree), [`design::heap`] (the
+//! timer heap and its driver) and [`design::time`] (timers on channels).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
@@ -199,6 +200,19 @@ pub use crate::{
     context::{with_deadline, with_timeout},
     time::{after, tick},
 };
+
+/// How contexts and timers work inside: the design essays that open the
+/// crate's modules, one page each.
+///
+/// Documentation only: the modules they describe are private.
+pub mod design {
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/context.md"))]
+    pub mod context {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/heap.md"))]
+    pub mod heap {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/time.md"))]
+    pub mod time {}
+}
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

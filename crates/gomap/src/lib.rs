@@ -81,6 +81,14 @@
 //! assert_eq!(m.len(), 5);
 //! ```
 //!
+//! # Design
+//!
+//! The map's internals are explained, as Go's `runtime/map.go` explains its
+//! own, in [`design`]: [`design::raw`] (the `hmap`, lookups, inserts,
+//! deletes and their invariants), [`design::bucket`] (a bucket's layout),
+//! [`design::grow`] (growth and evacuation), [`design::iter`] (iteration
+//! order) and [`design::cursor`] (iteration with writes).
+//!
 //! # Cargo features
 //!
 //! - `std` (default): implies `alloc`; the random seeds and iteration starts
@@ -223,6 +231,24 @@ impl fmt::Display for TryReserveError {
 }
 
 impl core::error::Error for TryReserveError {}
+
+/// How the map works inside: the design essays that open the crate's
+/// modules, one page each, in the style of Go's `runtime/map.go` comments.
+///
+/// Documentation only: the modules they describe are private; the numbered
+/// invariants they state are the ones the source's `// SAFETY:` comments cite.
+pub mod design {
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/raw.md"))]
+    pub mod raw {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/bucket.md"))]
+    pub mod bucket {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/grow.md"))]
+    pub mod grow {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/iter.md"))]
+    pub mod iter {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/cursor.md"))]
+    pub mod cursor {}
+}
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
