@@ -158,6 +158,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .run_counting()
     });
     r.step("tour", || cargo(["run", "-q", "-p", "gort-tour"]).status());
+    // The example programs assert what they print, so running them tests them.
+    r.step("examples", || {
+        for k in &crates {
+            for e in workspace::examples(k) {
+                cargo(["run", "-q", "-p", k, "--example", &e])
+                    .args(workspace::opt_in_args(std::slice::from_ref(k)))
+                    .status()
+                    .map_err(|err| format!("example {k}/{e}: {err}"))?;
+            }
+        }
+        Ok(())
+    });
 
     for target in [
         "thumbv7em-none-eabihf",

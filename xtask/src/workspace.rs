@@ -37,6 +37,21 @@ pub fn test_targets(krate: &str, prefix: &str) -> Vec<String> {
     names
 }
 
+/// The example programs `crates/<krate>/examples/*.rs`, by name.
+pub fn examples(krate: &str) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(Path::new("crates").join(krate).join("examples"))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .filter_map(|n| n.strip_suffix(".rs").map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// The opt-in features of `crates/<krate>/Cargo.toml` that CI turns on for
 /// the host: every feature but `default`, `std`, `alloc` and the
 /// `portable-atomic*` backends (which exclude each other and are checked by
@@ -198,6 +213,7 @@ mod tests {
         assert_eq!(test_targets("gocore", "loom_"), ["loom_park"]);
         assert!(has_feature("gocore", "portable-atomic-critical-section"));
         assert!(forbids_unsafe("golayout") && !needs_miri("golayout"));
+        assert!(examples("gomap").contains(&"word_count".to_string()));
         assert!(forbids_unsafe("gocontext") && needs_miri("gocontext"));
         assert!(workspace_deps("gocontext").contains(&"gochan".to_string()));
     }

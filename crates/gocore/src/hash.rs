@@ -35,14 +35,23 @@ use crate::rand::{fastrand64, FastRand};
 // The condition under which aHash builds (its own Cargo.toml and
 // `random_state.rs` need compare-and-swap except on bare-metal ARM); keep it
 // equal to the target-specific dependency in gocore's Cargo.toml.
-#[cfg(any(target_has_atomic = "ptr", all(target_arch = "arm", target_os = "none")))]
+#[cfg(any(
+    target_has_atomic = "ptr",
+    all(target_arch = "arm", target_os = "none")
+))]
 use ahash::{AHasher as Hasher, RandomState as State};
-#[cfg(not(any(target_has_atomic = "ptr", all(target_arch = "arm", target_os = "none"))))]
+#[cfg(not(any(
+    target_has_atomic = "ptr",
+    all(target_arch = "arm", target_os = "none")
+)))]
 use wyhash::{WyHasher as Hasher, WyState as State};
 
 #[cfg(any(
     test,
-    not(any(target_has_atomic = "ptr", all(target_arch = "arm", target_os = "none")))
+    not(any(
+        target_has_atomic = "ptr",
+        all(target_arch = "arm", target_os = "none")
+    ))
 ))]
 mod wyhash;
 

@@ -146,7 +146,10 @@ mod tests {
             h.write_u64(k);
             counts[(h.finish() & 15) as usize] += 1;
         }
-        assert!(counts.iter().all(|&c| (50..=150).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (50..=150).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]
