@@ -11,6 +11,7 @@
 //! the report gives every other subject's value and the ratio oriented so
 //! that above 1.00 means ours is better.
 
+use crate::{usage, Error};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -164,7 +165,38 @@ pub fn median_rows(runs: &[Vec<Row>]) -> Vec<Row> {
 }
 
 /// The `bench` task.
-pub fn run(args: &[String]) -> Result<(), String> {
+const HELP: &str = "usage: cargo xtask bench [--quick] [--go] [--only SUITE]... [--runs N]
+
+  --quick       smaller sizes and fewer iterations (a smoke run)
+  --go          also run the Go 1.19 programs for the same workloads
+  --only SUITE  run one suite (repeatable); the report keeps the other
+                suites' rows from the last run
+  --runs N      run N times; the report gives medians and per-run ratios
+
+Writes target/bench-report.md.";
+
+/// The benchmark suites: the `[[bench]]` names of benches/Cargo.toml.
+pub fn suites() -> Vec<String> {
+    let text = std::fs::read_to_string("benches/Cargo.toml").unwrap_or_default();
+    let mut names = Vec::new();
+    let mut in_bench = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bench = line == "[[bench]]";
+        } else if let Some(v) = line.strip_prefix("name").filter(|_| in_bench) {
+            if let Some(v) = v.trim().strip_prefix('=') {
+                names.push(v.trim().trim_matches('"').to_string());
+            }
+        }
+    }
+    names
+}
+
+fn help() -> String {
+    format!("{HELP}\n\nsuites: {}", suites().join(", "))
+}
+
+pub fn run(args: &[String]) -> Result<(), Error> {
     let mut quick = false;
     let mut go = false;
     let mut only: Vec<String> = Vec::new();
@@ -172,25 +204,31 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--help" | "-h" => {
+                println!("{}", help());
+                return Ok(());
+            }
             "--quick" => quick = true,
             "--go" => go = true,
-            "--only" => only.push(
-                it.next()
-                    .ok_or("--only needs a suite name, e.g. gomap")?
-                    .clone(),
-            ),
+            "--only" => {
+                let suite = it
+                    .next()
+                    .ok_or_else(|| usage("--only needs a suite name, e.g. gomap", &help()))?;
+                if !suites().contains(suite) {
+                    return Err(usage(format!("no bench suite {suite:?}"), &help()));
+                }
+                only.push(suite.clone());
+            }
             "--runs" => {
                 runs = it
                     .next()
                     .and_then(|n| n.parse().ok())
                     .filter(|&n| n > 0)
-                    .ok_or("--runs needs a positive count, e.g. --runs 3")?;
+                    .ok_or_else(|| {
+                        usage("--runs needs a positive count, e.g. --runs 3", &help())
+                    })?;
             }
-            other => {
-                return Err(format!(
-                    "unknown bench flag {other:?} (expected --quick, --go, --only SUITE, --runs N)"
-                ))
-            }
+            other => return Err(usage(format!("unknown bench flag {other:?}"), &help())),
         }
     }
     let mut go_version = "not run (pass --go)".to_string();

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::cmd::{Cmd, TESTS_FAILED, TESTS_PASSED};
 use crate::provision;
 use crate::workspace;
+use crate::{usage, Error};
 
 /// Outcome of one step.
 struct Step {
@@ -115,9 +116,12 @@ where
 }
 
 /// Runs the whole CI.
-pub fn run(args: &[String]) -> Result<(), String> {
+pub fn run(args: &[String]) -> Result<(), Error> {
     if let Some(a) = args.first() {
-        return Err(format!("ci takes no arguments (got {a:?})"));
+        return Err(usage(
+            format!("ci takes no arguments (got {a:?})"),
+            crate::USAGE,
+        ));
     }
     let start = Instant::now();
     let mut r = Runner::default();
@@ -132,7 +136,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // steps, so the code and tests behind them are checked too.
     let opt_in = workspace::opt_in_args(&crates);
     r.step("fmt", || cargo(["fmt", "--all", "--check"]).status());
-    r.step("tidy", || crate::tidy::run(&[]));
+    r.step("tidy", crate::tidy::check);
     r.step("clippy", || {
         cargo(["clippy", "--workspace", "--all-targets"])
             .args(&opt_in)
@@ -345,7 +349,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
         c.status()
     });
-    r.finish(start.elapsed())
+    r.finish(start.elapsed()).map_err(Error::Failed)
 }
 
 fn miri(krate: &str) -> Cmd {
@@ -370,18 +374,21 @@ fn loom(krate: &str, test: &str) -> Cmd {
         .env("CARGO_TARGET_DIR", "target/loom")
 }
 
-fn pick(args: &[String]) -> Result<Vec<String>, String> {
+fn pick(args: &[String]) -> Result<Vec<String>, Error> {
     let all = workspace::crates();
     match args {
         [] => Ok(all),
         [k] if all.contains(k) => Ok(vec![k.clone()]),
-        [k] => Err(format!("no crate {k:?}; crates are {}", all.join(", "))),
-        _ => Err("expected at most one crate name".into()),
+        [k] => Err(usage(
+            format!("no crate {k:?}; crates are {}", all.join(", ")),
+            crate::USAGE,
+        )),
+        _ => Err(usage("expected at most one crate name", crate::USAGE)),
     }
 }
 
 /// `cargo xtask miri [CRATE]`.
-pub fn miri_only(args: &[String]) -> Result<(), String> {
+pub fn miri_only(args: &[String]) -> Result<(), Error> {
     provision::nightly()?;
     for k in pick(args)? {
         miri(&k).run_counting()?;
@@ -390,7 +397,7 @@ pub fn miri_only(args: &[String]) -> Result<(), String> {
 }
 
 /// `cargo xtask loom [CRATE]`.
-pub fn loom_only(args: &[String]) -> Result<(), String> {
+pub fn loom_only(args: &[String]) -> Result<(), Error> {
     for k in pick(args)? {
         for t in workspace::test_targets(&k, "loom_") {
             loom(&k, &t).run_counting()?;

@@ -2,6 +2,7 @@
 
 use crate::cmd::Cmd;
 use crate::workspace;
+use crate::{usage, Error};
 
 /// Builds every fuzz target (nightly, sanitizers on).
 pub fn build() -> Result<(), String> {
@@ -28,20 +29,40 @@ pub fn run_target(target: &str, secs: &str) -> Result<(), String> {
         .status()
 }
 
+const HELP: &str = "usage: cargo xtask fuzz [TARGET] [--secs N]
+
+Builds the cargo-fuzz targets and runs each (or just TARGET) for N seconds
+(default 20). Targets are the [[bin]] entries of fuzz/Cargo.toml.";
+
 /// The `fuzz` task.
-pub fn run(args: &[String]) -> Result<(), String> {
+pub fn run(args: &[String]) -> Result<(), Error> {
     let mut secs = "20".to_string();
     let mut only = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--secs" => secs = it.next().ok_or("--secs needs a number")?.clone(),
-            s if s.starts_with("--") => return Err(format!("unknown flag {s}")),
+            "--help" | "-h" => {
+                println!(
+                    "{HELP}\n\ntargets: {}",
+                    workspace::fuzz_targets().join(", ")
+                );
+                return Ok(());
+            }
+            "--secs" => {
+                secs = it
+                    .next()
+                    .ok_or_else(|| usage("--secs needs a number", HELP))?
+                    .clone()
+            }
+            s if s.starts_with("--") => return Err(usage(format!("unknown flag {s}"), HELP)),
             s => only = Some(s.to_string()),
         }
     }
     if secs.parse::<u64>().is_err() {
-        return Err(format!("--secs takes whole seconds, got {secs:?}"));
+        return Err(usage(
+            format!("--secs takes whole seconds, got {secs:?}"),
+            HELP,
+        ));
     }
     crate::provision::nightly()?;
     crate::provision::cargo_fuzz()?;
@@ -49,9 +70,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let targets = match only {
         Some(t) if all.contains(&t) => vec![t],
         Some(t) => {
-            return Err(format!(
-                "no fuzz target {t:?}; targets are {}",
-                all.join(", ")
+            return Err(usage(
+                format!("no fuzz target {t:?}; targets are {}", all.join(", ")),
+                HELP,
             ))
         }
         None => all,

@@ -23,7 +23,35 @@ mod workspace;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "\
+/// Why a task failed. The exit status tells them apart, as golayout's does:
+/// 2 for a usage error (bad task, flag or argument: nothing was run), 1 for
+/// a task that ran and failed.
+pub enum Error {
+    /// The command line was wrong.
+    Usage(String),
+    /// The task ran and failed.
+    Failed(String),
+}
+
+impl From<String> for Error {
+    fn from(e: String) -> Self {
+        Error::Failed(e)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(e: &str) -> Self {
+        Error::Failed(e.to_string())
+    }
+}
+
+/// A usage error with the task's help text appended.
+pub fn usage(message: impl std::fmt::Display, help: &str) -> Error {
+    Error::Usage(format!("{message}\n\n{help}"))
+}
+
+/// The task list `cargo xtask --help` prints, also shown after a usage error.
+pub const USAGE: &str = "\
 usage: cargo xtask <task> [args]
 
 tasks:
@@ -34,9 +62,12 @@ tasks:
   bench [--quick] [--go] [--only SUITE] [--runs N]
                               run benchmarks (N times, reporting medians);
                               report in target/bench-report.md
+                              (`cargo xtask bench --help` lists the suites)
   miri [CRATE]                run crate tests under Miri
   loom [CRATE]                run loom models
   tidy                        check the ARCHITECTURE.md rules a program can check
+
+exit status: 0 success, 1 a task failed, 2 usage error
 ";
 
 fn main() -> ExitCode {
@@ -58,7 +89,8 @@ fn main() -> ExitCode {
         "tour" => cmd::Cmd::new("cargo")
             .args(["run", "-q", "-p", "gort-tour", "--"])
             .args(rest)
-            .status(),
+            .status()
+            .map_err(Error::Failed),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
         "miri" => ci::miri_only(rest),
@@ -68,11 +100,15 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             Ok(())
         }
-        other => Err(format!("unknown task {other:?}\n{USAGE}")),
+        other => Err(usage(format!("unknown task {other:?}"), USAGE)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Error::Usage(e)) => {
+            eprintln!("xtask: {e}");
+            ExitCode::from(2)
+        }
+        Err(Error::Failed(e)) => {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
         }

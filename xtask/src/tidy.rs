@@ -16,16 +16,25 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::workspace;
+use crate::{usage, Error};
 
 /// The marker that excuses one direct atomic import or use (on the same or
 /// the previous line), e.g. for a `static`, which loom's atomics cannot be.
 const ATOMIC_MARKER: &str = "tidy: allow(atomic)";
 
-/// Runs every check and reports every finding.
-pub fn run(args: &[String]) -> Result<(), String> {
+/// The `tidy` task.
+pub fn run(args: &[String]) -> Result<(), Error> {
     if let Some(a) = args.first() {
-        return Err(format!("tidy takes no arguments (got {a:?})"));
+        return Err(usage(
+            format!("tidy takes no arguments (got {a:?})"),
+            crate::USAGE,
+        ));
     }
+    check().map_err(Error::Failed)
+}
+
+/// Runs every check and reports every finding.
+pub fn check() -> Result<(), String> {
     let mut findings = Vec::new();
     let arch = fs::read_to_string("ARCHITECTURE.md")
         .map_err(|e| format!("cannot read ARCHITECTURE.md: {e}"))?;
