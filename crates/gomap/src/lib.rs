@@ -128,8 +128,8 @@ use core::fmt;
 pub use cursor::{Cursor, CursorError};
 pub use gocore::hash::DefaultHashBuilder;
 pub use map::{
-    Drain, Entry, GoMap, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, OccupiedEntry,
-    VacantEntry, Values, ValuesMut,
+    Drain, Entry, ExtractIf, GoMap, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys,
+    OccupiedEntry, VacantEntry, Values, ValuesMut,
 };
 
 /// A snapshot of a map's header, from [`GoMap::stats`].

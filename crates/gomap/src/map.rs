@@ -23,9 +23,11 @@ use crate::{Stats, TryReserveError};
 ///
 /// The API is `std::collections::HashMap`'s. Differences worth knowing:
 ///
-/// - **The map never shrinks**: removing entries does not lower the bucket
-///   count (`B`), as in Go. Only [`clear`](Self::clear) drops overflow
-///   buckets and old arrays, and it too keeps `B`.
+/// - **Removing never shrinks the map**: removing entries does not lower
+///   the bucket count (`B`), as in Go. [`clear`](Self::clear) drops
+///   overflow buckets and old arrays but keeps `B`. Only an explicit
+///   [`shrink_to_fit`](Self::shrink_to_fit) or [`shrink_to`](Self::shrink_to)
+///   rebuilds the map into a smaller array — something Go's maps never do.
 /// - Iteration ([`iter`](Self::iter) and friends) starts at a random bucket
 ///   and a random slot offset, chosen afresh for every iteration, as Go's
 ///   `range` does.
@@ -51,12 +53,15 @@ use crate::{Stats, TryReserveError};
 pub struct GoMap<K, V, S = DefaultHashBuilder> {
     pub(crate) raw: RawMap<K, V>,
     pub(crate) hash_builder: S,
-    /// Identity checked by cursors.
+    /// Identity checked by cursors: random and non-zero, or 0 for a map
+    /// made by the `const` [`GoMap::with_hasher`] (which cannot draw one).
     pub(crate) id: u64,
 }
 
+/// A fresh map identity: random, never 0 (0 marks a map made in a `const`
+/// context).
 fn new_id() -> u64 {
-    gocore::rand::fastrand64()
+    gocore::rand::fastrand64() | 1
 }
 
 #[inline(always)]
@@ -102,7 +107,7 @@ impl<K, V> GoMap<K, V, DefaultHashBuilder> {
     /// assert_eq!(m.stats().b, 0);
     /// ```
     pub fn new() -> Self {
-        Self::with_hasher(DefaultHashBuilder::new())
+        Self::with_hasher_and_id(DefaultHashBuilder::new())
     }
 
     /// Creates an empty map with room for `capacity` entries, choosing B
@@ -126,7 +131,17 @@ impl<K, V> GoMap<K, V, DefaultHashBuilder> {
 }
 
 impl<K, V, S> GoMap<K, V, S> {
-    /// Creates an empty map that hashes with `hash_builder`.
+    /// Creates an empty map that hashes with `hash_builder`. It allocates
+    /// nothing, and it is a `const fn`, so a map can start life in a
+    /// `static` or a `const` (as std's `HashMap::with_hasher` since Rust 1.85).
+    ///
+    /// Cursors tell maps apart by an identity drawn at random when a map is
+    /// made; a `const fn` cannot draw one, so maps made here share the
+    /// identity 0 (a clone of one gets its own). Using a [`Cursor`](crate::Cursor)
+    /// of one such map with another is then not reported as
+    /// [`CursorError::WrongMap`](crate::CursorError::WrongMap); it is still
+    /// memory safe (a cursor holds no pointers), but the walk it gives is
+    /// meaningless. Every other constructor draws an identity.
     ///
     /// # Examples
     ///
@@ -135,8 +150,34 @@ impl<K, V, S> GoMap<K, V, S> {
     /// let mut m = gomap::GoMap::with_hasher(DefaultHashBuilder::with_seed(7));
     /// m.insert(1, "one");
     /// assert_eq!(m[&1], "one");
+    /// assert_eq!(m.capacity(), 8); // the first insert allocated one bucket
     /// ```
-    pub fn with_hasher(hash_builder: S) -> Self {
+    ///
+    /// In a `const` (with a hasher that has a `const` constructor):
+    ///
+    /// ```
+    /// use core::hash::BuildHasherDefault;
+    /// use gomap::GoMap;
+    /// use std::hash::DefaultHasher;
+    ///
+    /// const EMPTY: GoMap<u32, u32, BuildHasherDefault<DefaultHasher>> =
+    ///     GoMap::with_hasher(BuildHasherDefault::new());
+    /// let mut m = EMPTY;
+    /// assert_eq!(m.capacity(), 0);
+    /// m.insert(1, 2);
+    /// assert_eq!(m[&1], 2);
+    /// ```
+    pub const fn with_hasher(hash_builder: S) -> Self {
+        GoMap {
+            raw: RawMap::new(),
+            hash_builder,
+            id: 0,
+        }
+    }
+
+    /// [`Self::with_hasher`] with a drawn identity: what every runtime
+    /// constructor uses.
+    fn with_hasher_and_id(hash_builder: S) -> Self {
         GoMap {
             raw: RawMap::new(),
             hash_builder,
@@ -208,14 +249,33 @@ impl<K, V, S> GoMap<K, V, S> {
         self.raw.len() == 0
     }
 
-    /// How many entries the map holds before inserting a new key starts the
-    /// next doubling: 8 for B = 0, 6.5 × 2^B otherwise.
+    /// How many entries the map holds without allocating a new bucket
+    /// array (std's rule: a lower bound that inserts up to it keep true).
+    ///
+    /// - 0 while the map has allocated nothing ([`new`](Self::new),
+    ///   [`with_capacity(0)`](Self::with_capacity), after
+    ///   [`shrink_to_fit`](Self::shrink_to_fit) of an empty map);
+    /// - otherwise the point of the next doubling, Go's load factor 6.5:
+    ///   8 for B = 0, 6.5 × 2^B entries for B > 0 (13, 26, 52, 104, ...);
+    /// - except that a map whose removals left as many overflow buckets as
+    ///   it has buckets reports its length: its next new key starts Go's
+    ///   same-size grow, a new array. Inserts alone never get there below
+    ///   the doubling point (a chain of `c` entries needs `ceil(c/8) - 1`
+    ///   overflow buckets, so 6.5 × 2^B entries need fewer than 2^B).
+    ///
+    /// Overflow buckets themselves (single buckets linked to a full one)
+    /// are allocated as needed and do not count as a new array.
+    /// [`Stats::capacity`] reports the doubling point alone.
     ///
     /// # Examples
     ///
     /// ```
-    /// let m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
-    /// assert_eq!(m.capacity(), 8);
+    /// let mut m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
+    /// assert_eq!(m.capacity(), 0); // nothing allocated yet
+    /// m.insert(1, 1);
+    /// assert_eq!(m.capacity(), 8); // one bucket of 8 slots
+    /// let m: gomap::GoMap<u8, u8> = gomap::GoMap::with_capacity(100);
+    /// assert_eq!(m.capacity(), 104); // 16 buckets × 6.5
     /// ```
     pub fn capacity(&self) -> usize {
         self.raw.capacity()
@@ -244,9 +304,9 @@ impl<K, V, S> GoMap<K, V, S> {
             noverflow: r.noverflow(),
             growing: r.growing(),
             same_size_growth: r.growing() && r.same_size_grow(),
-            evacuated: if r.growing() { r.nevacuate() } else { 0 },
+            evacuated: r.nevacuate(),
             old_buckets: if r.growing() { r.noldbuckets() } else { 0 },
-            capacity: r.capacity(),
+            capacity: r.doubling_point(),
             bucket_size: crate::raw::bucket::Bmap::<K, V>::SIZE,
             indirect_key: crate::raw::bucket::Bmap::<K, V>::INDIRECT_KEY,
             indirect_value: crate::raw::bucket::Bmap::<K, V>::INDIRECT_ELEM,
@@ -314,7 +374,7 @@ impl<K, V, S> GoMap<K, V, S> {
     /// ```
     pub fn iter(&self) -> Iter<'_, K, V> {
         Iter {
-            raw: &self.raw,
+            raw: Some(&self.raw),
             it: Hiter::new(&self.raw, gocore::rand::fastrand64()),
         }
     }
@@ -452,6 +512,47 @@ impl<K, V, S> GoMap<K, V, S> {
                 // SAFETY: s is still live (f could not touch the map).
                 drop(unsafe { self.raw.remove_at(s) });
             }
+        }
+    }
+
+    /// An iterator that removes and yields every entry for which `pred`
+    /// returns `true`, keeping the others; `pred` may also change the values
+    /// it sees.
+    ///
+    /// It is Go's delete-while-ranging loop: entries are visited in Go's
+    /// randomised `range` order (a random start bucket and slot offset, as
+    /// [`iter`](Self::iter)), each exactly once, and a matching entry is
+    /// removed as Go's `delete` removes it (its slot marked empty, the
+    /// chain's `emptyRest` marks fixed up), before `next` returns it. Like
+    /// [`retain`](Self::retain) it runs no `growWork`: a grow in progress
+    /// stays where it is. Entries are removed only as the iterator is
+    /// advanced: dropping it early (or never advancing it) keeps every entry
+    /// not yet visited, as std's `extract_if` does.
+    ///
+    /// If `pred` panics, the entry it was looking at stays in the map, the
+    /// entries already yielded are gone, and the map is consistent.
+    ///
+    /// `Go: for k, v := range m { if pred(k, v) { delete(m, k); out = append(out, ...) } }`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..8).map(|i| (i, i)).collect();
+    /// let mut odd: Vec<u32> = m.extract_if(|k, _| k % 2 == 1).map(|(k, _)| k).collect();
+    /// odd.sort();
+    /// assert_eq!(odd, [1, 3, 5, 7]);
+    /// assert_eq!(m.len(), 4);
+    /// assert!(m.keys().all(|k| k % 2 == 0));
+    /// ```
+    pub fn extract_if<F>(&mut self, pred: F) -> ExtractIf<'_, K, V, F>
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        let it = Hiter::new(&self.raw, gocore::rand::fastrand64());
+        ExtractIf {
+            raw: &mut self.raw,
+            it,
+            pred,
         }
     }
 
@@ -733,22 +834,45 @@ where
 
     /// Makes room for `additional` more entries, or reports why it cannot.
     ///
-    /// An empty map just gets a bigger array. A non-empty map that needs
-    /// more buckets finishes any grow in progress and moves every entry into
-    /// the new array at once — the one operation that does, because the
-    /// caller asked for it; inserts never do. On error the map is unchanged.
+    /// The map gets the B that Go's `makemap` picks for `len + additional`
+    /// entries. An empty map just gets that array. A non-empty map that
+    /// needs more buckets (or whose removals left so many overflow buckets
+    /// that its next insert would start a same-size grow) finishes any grow
+    /// in progress and moves every entry into the new array at once — the
+    /// one operation that does, because the caller asked for it; inserts
+    /// never do. On error the map is unchanged.
     ///
     /// # Errors
     ///
-    /// [`TryReserveError::CapacityOverflow`] if the size overflows,
-    /// [`TryReserveError::AllocError`] if the allocator fails.
+    /// - [`TryReserveError::CapacityOverflow`] if `len + additional`
+    ///   overflows `usize`, or the bucket array for it would be larger than
+    ///   `isize::MAX` bytes (no allocator could supply it);
+    /// - [`TryReserveError::AllocError`] if the array fits in `isize::MAX`
+    ///   bytes but the allocator cannot supply it (as std's `HashMap`).
+    ///
+    /// Go's `make(map[K]V, hint)` instead gives up on a hint whose `hint ×
+    /// bucket size` passes the allocation limit, a check stricter than the
+    /// array it guards (an array has one bucket per 6.5 entries);
+    /// [`with_capacity`](Self::with_capacity) keeps Go's rule, `try_reserve`
+    /// checks the array itself.
     ///
     /// # Examples
     ///
     /// ```
-    /// let mut m: gomap::GoMap<u64, u64> = gomap::GoMap::new();
+    /// use gomap::{GoMap, TryReserveError};
+    ///
+    /// let mut m: GoMap<u64, u64> = GoMap::new();
     /// assert!(m.try_reserve(100).is_ok());
-    /// assert!(m.try_reserve(usize::MAX).is_err());
+    /// assert!(m.capacity() >= 100);
+    /// assert_eq!(m.try_reserve(usize::MAX), Err(TryReserveError::CapacityOverflow));
+    /// // 2^56 buckets of 144 bytes would pass isize::MAX bytes:
+    /// # #[cfg(target_pointer_width = "64")]
+    /// assert_eq!(m.try_reserve(1 << 58), Err(TryReserveError::CapacityOverflow));
+    /// // 2^50 buckets (2^50 × 144 bytes, plus the overflow pool) fit in isize::MAX
+    /// // bytes, but not in any machine's memory:
+    /// # #[cfg(target_pointer_width = "64")]
+    /// assert!(matches!(m.try_reserve(1 << 52), Err(TryReserveError::AllocError { .. })));
+    /// # Ok::<(), TryReserveError>(())
     /// ```
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
         let want = self
@@ -761,12 +885,7 @@ where
         }
         let new_b = b_for_hint(want);
         if self.raw.len() == 0 {
-            let fresh = RawMap::with_hint(want).map_err(TryReserveError::from)?;
-            if fresh.b() != new_b {
-                // with_hint treats an overflowing hint as 0.
-                return Err(TryReserveError::CapacityOverflow);
-            }
-            let mut fresh = fresh;
+            let mut fresh = RawMap::with_b(new_b).map_err(TryReserveError::from)?;
             fresh.continue_moves(self.raw.moves());
             self.raw = fresh;
             return Ok(());
@@ -776,6 +895,154 @@ where
         self.raw
             .rebuild(new_b, |x| rehash(hb, x))
             .map_err(TryReserveError::from)
+    }
+
+    /// Shrinks the map as far as Go's load factor allows: into the array
+    /// that `make(map[K]V, len)` would pick, or to no array at all when the
+    /// map is empty.
+    ///
+    /// Go's maps never shrink: removing entries keeps every bucket. This is
+    /// the explicit, Rust-side way back: a **rebuild** that moves every entry
+    /// into a new, smaller array at once (finishing any grow in progress on
+    /// the way) and frees the old one, its overflow buckets included. It
+    /// does nothing when the map already has the B it would get. Afterwards
+    /// [`capacity`](Self::capacity) is at least [`len`](Self::len).
+    ///
+    /// Every key is hashed before anything moves, so a panicking `Hash`
+    /// leaves the map as it was. If the smaller array cannot be allocated,
+    /// the map is left as it was too (shrinking is a request, not a need).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// m.retain(|&k, _| k < 10);
+    /// assert_eq!(m.stats().b, 8); // removing never shrinks (Go's rule)
+    /// m.shrink_to_fit();
+    /// assert_eq!(m.stats().b, 1); // what make(map[K]V, 10) picks
+    /// assert!(m.capacity() >= 10);
+    /// assert_eq!(m[&7], 7);
+    /// m.clear();
+    /// m.shrink_to_fit();
+    /// assert_eq!(m.capacity(), 0); // nothing allocated
+    /// ```
+    pub fn shrink_to_fit(&mut self) {
+        self.shrink_to(0);
+    }
+
+    /// Shrinks the map, keeping room for at least `min_capacity` entries:
+    /// the rebuild of [`shrink_to_fit`](Self::shrink_to_fit) into the
+    /// array `make(map[K]V, max(len, min_capacity))` would pick.
+    ///
+    /// Does nothing if that array is not smaller than the current one
+    /// (in particular when [`capacity`](Self::capacity) is already below
+    /// `min_capacity`, as std's `shrink_to`). `shrink_to(0)` on an empty
+    /// map frees every allocation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = gomap::GoMap::with_capacity(1000);
+    /// m.insert(1, 1);
+    /// m.shrink_to(100);
+    /// assert!(m.capacity() >= 100);
+    /// assert_eq!(m.stats().b, 4); // 16 buckets hold 104 entries
+    /// m.shrink_to(200); // capacity is already below 200: no-op
+    /// assert_eq!(m.stats().b, 4);
+    /// ```
+    pub fn shrink_to(&mut self, min_capacity: usize) {
+        let target = self.raw.len().max(min_capacity);
+        if target == 0 {
+            if self.raw.capacity() != 0 || self.raw.growing() {
+                // Nothing to keep: drop every array (the map holds no entry).
+                let mut fresh = RawMap::new();
+                fresh.continue_moves(self.raw.moves());
+                self.raw = fresh;
+            }
+            return;
+        }
+        let new_b = b_for_hint(target);
+        if new_b >= self.raw.b() {
+            return;
+        }
+        let hb = &self.hash_builder;
+        // On an allocation failure the map is unchanged (see the docs).
+        let _ = self.raw.rebuild(new_b, |x| rehash(hb, x));
+    }
+
+    /// Mutable references to the values of `N` keys at once, each `None`
+    /// if its key is absent.
+    ///
+    /// # Panics
+    ///
+    /// Panics if two of the keys are present and equal (both would borrow
+    /// the same value), as std's `HashMap::get_disjoint_mut` does. The same
+    /// absent key twice is fine.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::from([("a", 1), ("b", 2)]);
+    /// let [a, b, c] = m.get_disjoint_mut(["a", "b", "c"]);
+    /// core::mem::swap(a.unwrap(), b.unwrap());
+    /// assert!(c.is_none());
+    /// assert_eq!((m["a"], m["b"]), (2, 1));
+    /// ```
+    ///
+    /// ```should_panic
+    /// let mut m = gomap::GoMap::from([("a", 1)]);
+    /// let _ = m.get_disjoint_mut(["a", "a"]); // panics: overlapping keys
+    /// ```
+    pub fn get_disjoint_mut<Q, const N: usize>(&mut self, ks: [&Q; N]) -> [Option<&mut V>; N]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let slots = ks.map(|k| self.find(k));
+        for (i, a) in slots.iter().enumerate() {
+            let Some(a) = a else { continue };
+            if slots[..i].iter().flatten().any(|b| b.b == a.b && b.i == a.i) {
+                panic!("gomap: get_disjoint_mut: duplicate keys found");
+            }
+        }
+        // SAFETY: every slot is live (found since the last mutation) and
+        // distinct (checked above), so the `&mut V`s are disjoint; they
+        // borrow `self` exclusively for their lifetime.
+        slots.map(|s| s.map(|s| unsafe { &mut *RawMap::<K, V>::value_ptr(s) }))
+    }
+
+    /// [`get_disjoint_mut`](Self::get_disjoint_mut) without the check that
+    /// the keys are distinct.
+    ///
+    /// # Safety
+    ///
+    /// 1. No two of the keys are equal while present in the map. Calling
+    ///    this with overlapping keys is undefined behaviour even if the
+    ///    resulting references are not used (two `&mut` to one value).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::from([(1, 10), (2, 20)]);
+    /// // SAFETY: 1 and 2 are distinct keys.
+    /// let [a, b] = unsafe { m.get_disjoint_unchecked_mut([&1, &2]) };
+    /// *a.unwrap() += 1;
+    /// *b.unwrap() += 1;
+    /// assert_eq!((m[&1], m[&2]), (11, 21));
+    /// ```
+    pub unsafe fn get_disjoint_unchecked_mut<Q, const N: usize>(
+        &mut self,
+        ks: [&Q; N],
+    ) -> [Option<&mut V>; N]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let slots = ks.map(|k| self.find(k));
+        // SAFETY: every slot is live; the caller promises (1.) that no two
+        // present keys are equal, so the slots and the `&mut V`s are
+        // disjoint; they borrow `self` exclusively for their lifetime.
+        slots.map(|s| s.map(|s| unsafe { &mut *RawMap::<K, V>::value_ptr(s) }))
     }
 }
 
@@ -948,6 +1215,31 @@ impl<'a, K, V> Entry<'a, K, V> {
                 Entry::Occupied(o)
             }
             e => e,
+        }
+    }
+}
+
+impl<'a, K, V> Entry<'a, K, V> {
+    /// Sets the entry's value (inserting the key if absent) and returns the
+    /// occupied entry. A replaced value is dropped; the stored key is kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// let e = m.entry("k").insert_entry(1);
+    /// assert_eq!((*e.key(), *e.get()), ("k", 1));
+    /// let e = m.entry("k").insert_entry(2);
+    /// assert_eq!(e.remove(), 2);
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V> {
+        match self {
+            Entry::Occupied(mut o) => {
+                drop(o.insert(value));
+                o
+            }
+            Entry::Vacant(v) => v.insert_entry(value),
         }
     }
 }
@@ -1139,6 +1431,36 @@ impl<'a, K, V> VacantEntry<'a, K, V> {
     }
 }
 
+impl<'a, K, V> VacantEntry<'a, K, V> {
+    /// Inserts `value` like [`insert`](Self::insert), returning the entry
+    /// as an [`OccupiedEntry`] (to read the key back, or remove it again).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// if let gomap::Entry::Vacant(v) = m.entry(7) {
+    ///     let mut o = v.insert_entry(70);
+    ///     *o.get_mut() += 1;
+    ///     assert_eq!(*o.key(), 7);
+    /// }
+    /// assert_eq!(m[&7], 71);
+    /// ```
+    pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V> {
+        let hasher = self.hasher;
+        // SAFETY: as in `insert`.
+        let slot = unsafe {
+            self.raw
+                .insert_new(self.hash, self.pos, self.key, value, |k| hasher.hash_key(k))
+        };
+        OccupiedEntry {
+            raw: self.raw,
+            slot,
+            key: None,
+        }
+    }
+}
+
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Entry<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1175,7 +1497,8 @@ impl<K: fmt::Debug, V> fmt::Debug for VacantEntry<'_, K, V> {
 /// assert_eq!(it.len(), 1);
 /// ```
 pub struct Iter<'a, K, V> {
-    raw: &'a RawMap<K, V>,
+    /// `None` only for the empty `Iter::default()`.
+    raw: Option<&'a RawMap<K, V>>,
     it: Hiter,
 }
 
@@ -1208,16 +1531,32 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     type Item = (&'a K, &'a V);
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        let raw = self.raw?;
         // SAFETY: the map is borrowed shared for 'a: unmodified.
-        let s = unsafe { self.it.next(self.raw) }?;
+        let s = unsafe { self.it.next(raw) }?;
         // SAFETY: live slot, shared borrow for 'a.
-        Some(unsafe { self.raw.refs(s) })
+        Some(unsafe { raw.refs(s) })
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.it.remaining, Some(self.it.remaining))
     }
 }
 impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
+
+impl<K, V> Default for Iter<'_, K, V> {
+    /// An empty iterator, as std's `hash_map::Iter::default()`.
+    ///
+    /// ```
+    /// let mut it: gomap::Iter<'_, u8, u8> = Default::default();
+    /// assert_eq!((it.len(), it.next()), (0, None));
+    /// ```
+    fn default() -> Self {
+        Iter {
+            raw: None,
+            it: Hiter::finished(),
+        }
+    }
+}
 impl<K, V> FusedIterator for Iter<'_, K, V> {}
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
@@ -1251,8 +1590,13 @@ impl<'a, K, V> Iterator for IterMut<'a, K, V> {
     type Item = (&'a K, &'a mut V);
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        // SAFETY: the map is exclusively borrowed for 'a; we only read its
-        // header and tophash bytes here, never through a yielded value.
+        if self.it.remaining == 0 {
+            // Also the only exit of `IterMut::default()`, whose `raw` is null.
+            return None;
+        }
+        // SAFETY: the map is exclusively borrowed for 'a (remaining > 0, so
+        // this is not the default iterator); we only read its header and
+        // tophash bytes here, never through a yielded value.
         let raw = unsafe { &*self.raw };
         // SAFETY: unmodified map (values may be mutated, tophash/keys not).
         let s = unsafe { self.it.next(raw) }?;
@@ -1270,6 +1614,22 @@ impl<'a, K, V> Iterator for IterMut<'a, K, V> {
     }
 }
 impl<K, V> ExactSizeIterator for IterMut<'_, K, V> {}
+
+impl<K, V> Default for IterMut<'_, K, V> {
+    /// An empty iterator, as std's `hash_map::IterMut::default()`.
+    ///
+    /// ```
+    /// let mut it: gomap::IterMut<'_, u8, u8> = Default::default();
+    /// assert_eq!((it.len(), it.next()), (0, None));
+    /// ```
+    fn default() -> Self {
+        IterMut {
+            raw: core::ptr::null_mut(),
+            it: Hiter::finished(),
+            marker: PhantomData,
+        }
+    }
+}
 impl<K, V> FusedIterator for IterMut<'_, K, V> {}
 
 impl<K, V> fmt::Debug for IterMut<'_, K, V> {
@@ -1298,6 +1658,12 @@ macro_rules! projection {
         }
         impl<$($lt,)? K, V> ExactSizeIterator for $name<$($lt,)? K, V> {}
         impl<$($lt,)? K, V> FusedIterator for $name<$($lt,)? K, V> {}
+        impl<$($lt,)? K, V> Default for $name<$($lt,)? K, V> {
+            /// An empty iterator, as std's.
+            fn default() -> Self {
+                $name { inner: Default::default() }
+            }
+        }
         impl<$($lt,)? K, V> fmt::Debug for $name<$($lt,)? K, V> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name)).field("remaining", &self.inner.size_hint().0).finish()
@@ -1405,6 +1771,21 @@ impl<K, V> Iterator for IntoIter<K, V> {
     }
 }
 impl<K, V> ExactSizeIterator for IntoIter<K, V> {}
+
+impl<K, V> Default for IntoIter<K, V> {
+    /// An empty iterator, as std's `hash_map::IntoIter::default()`.
+    ///
+    /// ```
+    /// let mut it: gomap::IntoIter<u8, u8> = Default::default();
+    /// assert_eq!((it.len(), it.next()), (0, None));
+    /// ```
+    fn default() -> Self {
+        IntoIter {
+            raw: RawMap::new(),
+            it: PhysIter::new(),
+        }
+    }
+}
 impl<K, V> FusedIterator for IntoIter<K, V> {}
 
 impl<K, V> fmt::Debug for IntoIter<K, V> {
@@ -1412,6 +1793,60 @@ impl<K, V> fmt::Debug for IntoIter<K, V> {
         f.debug_struct("IntoIter")
             .field("remaining", &self.raw.len())
             .finish()
+    }
+}
+
+/// Iterator that removes and yields the entries a predicate selects, from
+/// [`GoMap::extract_if`].
+///
+/// Dropping it keeps every entry it has not visited.
+///
+/// # Examples
+///
+/// ```
+/// let mut m: gomap::GoMap<u8, u8> = [(1, 1), (2, 2)].into_iter().collect();
+/// let it: gomap::ExtractIf<'_, u8, u8, _> = m.extract_if(|k, _| *k == 2);
+/// assert_eq!(it.collect::<Vec<_>>(), [(2, 2)]);
+/// assert_eq!(m.len(), 1);
+/// ```
+#[must_use = "iterators are lazy: an ExtractIf removes nothing unless advanced"]
+pub struct ExtractIf<'a, K, V, F> {
+    raw: &'a mut RawMap<K, V>,
+    it: Hiter,
+    pred: F,
+}
+
+impl<K, V, F> Iterator for ExtractIf<'_, K, V, F>
+where
+    F: FnMut(&K, &mut V) -> bool,
+{
+    type Item = (K, V);
+    fn next(&mut self) -> Option<(K, V)> {
+        loop {
+            // SAFETY: the map is exclusively borrowed by this iterator since
+            // `it` was created; the only change since is the removal of
+            // slots `it` already yielded, which `Hiter::next` allows.
+            let s = unsafe { self.it.next(self.raw) }?;
+            // SAFETY: a live slot; the references end before the removal.
+            let (k, v) = unsafe { self.raw.refs_mut(s) };
+            if (self.pred)(k, v) {
+                // SAFETY: s is still live (`pred` could not touch the map),
+                // found with no mutation since but removals of yielded slots.
+                return Some(unsafe { self.raw.remove_at(s) });
+            }
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.it.remaining))
+    }
+}
+impl<K, V, F> FusedIterator for ExtractIf<'_, K, V, F> where F: FnMut(&K, &mut V) -> bool {}
+
+impl<K, V, F> fmt::Debug for ExtractIf<'_, K, V, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtractIf")
+            .field("unvisited", &self.it.remaining)
+            .finish_non_exhaustive()
     }
 }
 
@@ -1491,7 +1926,7 @@ impl<'a, K, V, S> IntoIterator for &'a mut GoMap<K, V, S> {
 impl<K, V, S: Default> Default for GoMap<K, V, S> {
     /// An empty map with a default hasher.
     fn default() -> Self {
-        Self::with_hasher(S::default())
+        Self::with_hasher_and_id(S::default())
     }
 }
 
@@ -1543,7 +1978,7 @@ where
 
 impl<K: Eq + Hash, V, S: BuildHasher + Default> FromIterator<(K, V)> for GoMap<K, V, S> {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
-        let mut m = Self::with_hasher(S::default());
+        let mut m = Self::with_hasher_and_id(S::default());
         m.extend(iter);
         m
     }
