@@ -1001,7 +1001,11 @@ where
         let slots = ks.map(|k| self.find(k));
         for (i, a) in slots.iter().enumerate() {
             let Some(a) = a else { continue };
-            if slots[..i].iter().flatten().any(|b| b.b == a.b && b.i == a.i) {
+            if slots[..i]
+                .iter()
+                .flatten()
+                .any(|b| b.b == a.b && b.i == a.i)
+            {
                 panic!("gomap: get_disjoint_mut: duplicate keys found");
             }
         }
