@@ -81,6 +81,23 @@
 //! assert_eq!(m.len(), 5);
 //! ```
 //!
+//! # Shrinking, on request
+//!
+//! A Go map never gives memory back: deleting keeps every bucket, and so
+//! does [`GoMap::remove`] here. Rust code that wants the memory back asks
+//! for it: [`GoMap::shrink_to_fit`] and [`GoMap::shrink_to`] rebuild the
+//! map into the array Go's `make` would pick for its current size.
+//! [`GoMap::extract_if`] is Go's delete-while-ranging loop as an iterator.
+//!
+//! ```
+//! let mut m: gomap::GoMap<u32, String> = (0..1000).map(|k| (k, k.to_string())).collect();
+//! let old: Vec<(u32, String)> = m.extract_if(|&k, _| k >= 20).collect();
+//! assert_eq!((old.len(), m.len(), m.stats().b), (980, 20, 8));
+//! m.shrink_to_fit();
+//! assert_eq!(m.stats().b, 2); // make(map[uint32]string, 20)
+//! assert_eq!(m[&19], "19");
+//! ```
+//!
 //! # Cargo features
 //!
 //! - `std` (default): implies `alloc`; the random seeds and iteration starts
