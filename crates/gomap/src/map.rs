@@ -856,6 +856,14 @@ where
     /// [`with_capacity`](Self::with_capacity) keeps Go's rule, `try_reserve`
     /// checks the array itself.
     ///
+    /// Where the line falls depends on Go's layout, not hashbrown's: a
+    /// `GoMap<u8, u8>` bucket is 32 bytes for 8 entries (on 64-bit targets),
+    /// so `try_reserve(usize::MAX / 16)` needs 2^58 buckets plus the
+    /// overflow pool, 2^63 + 2^59 bytes: `CapacityOverflow`, where std's
+    /// `HashMap<u8, u8>` (3 bytes a slot) asks the allocator and gets
+    /// `AllocError`; `try_reserve(usize::MAX / 32)` needs half that and is
+    /// an `AllocError` here too.
+    ///
     /// # Examples
     ///
     /// ```

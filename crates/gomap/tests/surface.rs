@@ -663,6 +663,24 @@ fn try_reserve_tells_overflow_from_allocation_failure() {
         assert_eq!(map.stats(), before);
     }
     assert!((0..10).all(|k| m[&k] == k));
+    // std's own test asks HashMap<u8, u8> for usize::MAX / 16. Go's u8/u8
+    // bucket is 32 bytes (64-bit): that needs 2^58 + 2^54 buckets, past
+    // isize::MAX bytes; usize::MAX / 32 needs half and fits.
+    let mut bytes: GoMap<u8, u8> = GoMap::new();
+    if cfg!(target_pointer_width = "64") {
+        assert_eq!(bytes.stats().bucket_size, 32);
+        assert_eq!(
+            bytes.try_reserve(usize::MAX / 16),
+            Err(TryReserveError::CapacityOverflow)
+        );
+        if !cfg!(miri) {
+            assert!(matches!(
+                bytes.try_reserve(usize::MAX / 32),
+                Err(TryReserveError::AllocError { .. })
+            ));
+        }
+    }
+    assert_eq!(bytes.capacity(), 0);
     // Go's makemap rule for with_capacity: a hint whose hint × bucket size
     // passes the limit is treated as 0.
     assert_eq!(
