@@ -32,6 +32,9 @@ use crate::{Stats, TryReserveError};
 ///   and a random slot offset, chosen afresh for every iteration, as Go's
 ///   `range` does.
 /// - To modify the map while iterating, as Go allows, use a [`Cursor`](crate::Cursor).
+/// - [`capacity`](Self::capacity) is the point of Go's next doubling (load
+///   factor 6.5): 8, 13, 26, 52, 104, ... entries; 0 before the first bucket
+///   is allocated.
 ///
 /// `Go: map[K]V`
 ///
