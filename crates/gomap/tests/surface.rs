@@ -689,6 +689,30 @@ fn try_reserve_tells_overflow_from_allocation_failure() {
     );
 }
 
+#[test]
+fn try_reserve_moves_owned_entries_without_drops() {
+    let mut m = filled(105, gocore::hash::DefaultHashBuilder::new());
+    assert!(m.stats().growing);
+    assert_eq!(
+        m.try_reserve(usize::MAX),
+        Err(TryReserveError::CapacityOverflow)
+    );
+    assert_eq!(live(), 210);
+    m.try_reserve(1000).unwrap(); // finishes the grow, rebuilds into B = 8
+    assert_eq!(m.stats().b, 8);
+    assert!(!m.stats().growing);
+    assert_eq!(live(), 210);
+    assert_holds(&m, 105, |_| true);
+    // A panicking Hash during the rebuild leaves the map as it was.
+    PANIC_HASH_AT.with(|c| c.set(5));
+    assert!(panics(|| m.try_reserve(5000)));
+    PANIC_HASH_AT.with(|c| c.set(usize::MAX));
+    assert_eq!(m.stats().b, 8);
+    assert_holds(&m, 105, |_| true);
+    drop(m);
+    assert_eq!(live(), 0);
+}
+
 // ---- Stats::evacuated -------------------------------------------------------------------
 
 #[test]
