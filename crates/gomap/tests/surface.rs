@@ -749,3 +749,13 @@ fn evacuated_keeps_the_old_bucket_count_until_the_next_grow() {
     m.clear();
     assert_eq!(m.stats().evacuated, 0);
 }
+
+/// As std's `HashMap` (rust-lang/rust#62301): a map is `UnwindSafe` even
+/// when its values have interior mutability (`UnsafeCell` is `UnwindSafe`).
+#[test]
+fn maps_are_unwind_safe_like_std() {
+    fn unwind_safe<T: std::panic::UnwindSafe>() {}
+    unwind_safe::<GoMap<(), std::cell::UnsafeCell<()>>>();
+    let mut m: GoMap<(), ()> = GoMap::new();
+    assert!(catch_unwind(move || m.insert((), ())).is_ok());
+}
