@@ -190,8 +190,8 @@ pub struct Stats {
     /// starts. So outside a grow it tells how many buckets the last grow
     /// moved from (half of [`buckets`](Self::buckets) after a doubling, all
     /// of them after a same-size grow), and 0 for a map that has not grown
-    /// since it was made or cleared (Go's `mapclear` resets it too; so do
-    /// `reserve` and `shrink_to`, which rebuild the map).
+    /// since it was made or cleared (Go's `mapclear` resets it too), or
+    /// since `reserve`, `shrink_to_fit` or `shrink_to` last rebuilt it.
     ///
     /// ```
     /// let mut m = gomap::GoMap::new();

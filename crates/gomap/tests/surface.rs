@@ -746,6 +746,17 @@ fn evacuated_keeps_the_old_bucket_count_until_the_next_grow() {
     m.insert(208, 208); // the next doubling starts: back to 0, then climbing
     let s = m.stats();
     assert!(s.growing && s.evacuated <= 2);
+    while m.stats().growing {
+        m.insert(0, 0);
+    }
+    assert_eq!(m.stats().evacuated, 32);
+    m.reserve(10_000); // a rebuild: no grow behind it
+    assert_eq!((m.stats().b, m.stats().evacuated), (11, 0));
+    for k in 0..9 {
+        m.insert(10_000 + k, 0);
+    }
+    m.shrink_to_fit();
+    assert_eq!(m.stats().evacuated, 0);
     m.clear();
     assert_eq!(m.stats().evacuated, 0);
 }
