@@ -1,5 +1,8 @@
 //! Differential fuzzing of `gomap::GoMap` against `std::collections::HashMap`:
-//! insert / remove / get / entry / retain / clear / iterate, and cursor steps
+//! insert / remove / get / entry / insert_entry / retain / extract_if (also
+//! dropped half-way) / get_disjoint_mut / shrink_to_fit / shrink_to /
+//! try_reserve / clear / iterate, with `capacity() >= len()` after every
+//! step (and `>= len + n` after `try_reserve(n)`), and cursor steps
 //! interleaved with writes across growths (the cursor's guarantees are
 //! checked against the model: entries present throughout are yielded exactly
 //! once, removed ones never after removal, none twice). Half the runs use a
@@ -52,6 +55,17 @@ enum Op {
     CursorStep(u8),
     /// Step the current cursor, deleting each key it yields.
     CursorStepDelete(u8),
+    /// `entry(k).insert_entry(v)`.
+    InsertEntry(u16, u32),
+    /// `extract_if(|k, _| k % (m + 2) == 0)`, taking at most `take` items
+    /// (`take == 255`: all) before dropping the iterator.
+    ExtractIf(u8, u8),
+    /// `get_disjoint_mut([a, b, c])`, adding 1 to each value found; skipped
+    /// when two present keys are equal (that panics, as in std).
+    GetDisjoint(u16, u16, u16),
+    ShrinkToFit,
+    ShrinkTo(u16),
+    TryReserve(u16),
 }
 
 struct CursorModel {
@@ -99,6 +113,72 @@ fn run<S: BuildHasher>(ops: Vec<Op>, hasher: S) {
                 }
             }
             Op::Get(k) => assert_eq!(g.get(&k), s.get(&k)),
+            Op::InsertEntry(k, v) => {
+                let was = s.insert(k, v);
+                let o = g.entry(k).insert_entry(v);
+                assert_eq!((*o.key(), *o.get()), (k, v));
+                if let Some(c) = cur.as_mut() {
+                    if was.is_none() {
+                        c.added.insert(k);
+                    }
+                }
+            }
+            Op::ExtractIf(m, take) => {
+                let m = m as u16 % 7 + 2;
+                let take = if take == 255 { usize::MAX } else { take as usize };
+                let out: Vec<(u16, u32)> = g.extract_if(|k, _| k % m == 0).take(take).collect();
+                let mut seen = HashSet::new();
+                for (k, v) in out {
+                    assert_eq!(k % m, 0, "extract_if yielded a key its predicate refused");
+                    assert!(seen.insert(k), "extract_if yielded {k} twice");
+                    assert_eq!(s.remove(&k), Some(v));
+                    if let Some(c) = cur.as_mut() {
+                        c.present_throughout.remove(&k);
+                        c.removed.insert(k);
+                    }
+                }
+                if take == usize::MAX {
+                    assert!(s.keys().all(|k| k % m != 0), "extract_if missed an entry");
+                }
+            }
+            Op::GetDisjoint(a, b, c) => {
+                let keys = [a, b, c];
+                let overlap = (0..3).any(|i| {
+                    (0..i).any(|j| keys[i] == keys[j] && s.contains_key(&keys[i]))
+                });
+                if !overlap {
+                    let got = g.get_disjoint_mut([&a, &b, &c]);
+                    for (k, v) in keys.iter().zip(got) {
+                        assert_eq!(v.as_deref(), s.get(k));
+                        if let Some(v) = v {
+                            *v = v.wrapping_add(1);
+                        }
+                    }
+                    let mut done = HashSet::new();
+                    for k in keys {
+                        if done.insert(k) {
+                            if let Some(v) = s.get_mut(&k) {
+                                *v = v.wrapping_add(1);
+                            }
+                        }
+                    }
+                }
+            }
+            Op::ShrinkToFit => {
+                g.shrink_to_fit();
+                if g.is_empty() {
+                    assert_eq!(g.capacity(), 0);
+                }
+            }
+            Op::ShrinkTo(n) => {
+                let before = g.capacity();
+                g.shrink_to(n as usize);
+                assert!(g.capacity() >= g.len().max((n as usize).min(before)));
+            }
+            Op::TryReserve(n) => {
+                g.try_reserve(n as usize).expect("a small reserve failed");
+                assert!(g.capacity() >= g.len() + n as usize);
+            }
             Op::Entry(k) => {
                 let was = s.contains_key(&k);
                 // Wrapping: an earlier Insert may have stored u32::MAX.
@@ -197,5 +277,6 @@ fn run<S: BuildHasher>(ops: Vec<Op>, hasher: S) {
             }
         }
         assert_eq!(g.len(), s.len());
+        assert!(g.capacity() >= g.len(), "capacity below len");
     }
 }

@@ -35,7 +35,9 @@ use crate::GoMap;
 /// Using a cursor with a map other than the one that created it (a clone
 /// counts as another map) is an error: [`next`](Cursor::next) panics and
 /// [`try_next`](Cursor::try_next) returns [`CursorError::WrongMap`]. It is
-/// never undefined behaviour: the cursor holds no pointers.
+/// never undefined behaviour: the cursor holds no pointers. (Maps made by
+/// the `const` [`GoMap::with_hasher`] share one identity, so a mix-up
+/// between two of them goes unreported; see there.)
 ///
 /// Guarantees, as Go's `range` loop gives them:
 ///

@@ -81,6 +81,23 @@
 //! assert_eq!(m.len(), 5);
 //! ```
 //!
+//! # Shrinking, on request
+//!
+//! A Go map never gives memory back: deleting keeps every bucket, and so
+//! does [`GoMap::remove`] here. Rust code that wants the memory back asks
+//! for it: [`GoMap::shrink_to_fit`] and [`GoMap::shrink_to`] rebuild the
+//! map into the array Go's `make` would pick for its current size.
+//! [`GoMap::extract_if`] is Go's delete-while-ranging loop as an iterator.
+//!
+//! ```
+//! let mut m: gomap::GoMap<u32, String> = (0..1000).map(|k| (k, k.to_string())).collect();
+//! let old: Vec<(u32, String)> = m.extract_if(|&k, _| k >= 20).collect();
+//! assert_eq!((old.len(), m.len(), m.stats().b), (980, 20, 8));
+//! m.shrink_to_fit();
+//! assert_eq!(m.stats().b, 2); // make(map[uint32]string, 20)
+//! assert_eq!(m[&19], "19");
+//! ```
+//!
 //! # Design
 //!
 //! The map's internals are explained, as Go's `runtime/map.go` explains its
@@ -96,6 +113,13 @@
 //! - `alloc`: the map itself (always needed; the crate is `#![no_std]`).
 //!   Without `std`, seed [`gocore::rand::seed`] from a hardware source.
 //! - `serde`: `Serialize`/`Deserialize` for [`GoMap`].
+//! - `portable-atomic`: take gocore's atomics (its random state) from the
+//!   `portable-atomic` crate, for targets without compare-and-swap such as
+//!   `thumbv6m-none-eabi`. Choose its backend with one of the pass-through
+//!   features `portable-atomic-critical-section` (then link a
+//!   `critical-section` implementation, e.g. your HAL's) or
+//!   `portable-atomic-unsafe-assume-single-core` (only sound on single-core
+//!   targets running privileged code); each implies `portable-atomic`.
 //!
 //! # Panics in user code
 //!
@@ -136,8 +160,8 @@ use core::fmt;
 pub use cursor::{Cursor, CursorError};
 pub use gocore::hash::DefaultHashBuilder;
 pub use map::{
-    Drain, Entry, GoMap, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, OccupiedEntry,
-    VacantEntry, Values, ValuesMut,
+    Drain, Entry, ExtractIf, GoMap, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys,
+    OccupiedEntry, VacantEntry, Values, ValuesMut,
 };
 
 /// A snapshot of a map's header, from [`GoMap::stats`].
@@ -168,11 +192,34 @@ pub struct Stats {
     /// Whether the grow in progress keeps the bucket count. Go: `sameSizeGrow`.
     pub same_size_growth: bool,
     /// Evacuation progress: every old bucket below this index has moved.
-    /// 0 when not growing. Go: `hmap.nevacuate`.
+    /// Go: `hmap.nevacuate`, with Go's lifecycle: 0 when a grow starts, it
+    /// climbs while the grow runs, and when the grow ends it *keeps* its
+    /// final value — the old array's bucket count — until the next grow
+    /// starts. So outside a grow it tells how many buckets the last grow
+    /// moved from (half of [`buckets`](Self::buckets) after a doubling, all
+    /// of them after a same-size grow), and 0 for a map that has not grown
+    /// since it was made or cleared (Go's `mapclear` resets it too), or
+    /// since `reserve`, `shrink_to_fit` or `shrink_to` last rebuilt it.
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::new();
+    /// for k in 0..105u32 {
+    ///     m.insert(k, ());
+    /// }
+    /// assert!(m.stats().growing); // 16 old buckets → 32
+    /// while m.stats().growing {
+    ///     m.insert(0, ());
+    /// }
+    /// assert_eq!(m.stats().evacuated, 16); // as Go's h.nevacuate
+    /// m.clear();
+    /// assert_eq!(m.stats().evacuated, 0);
+    /// ```
     pub evacuated: usize,
     /// Buckets in the old array, 0 when not growing.
     pub old_buckets: usize,
-    /// Entries the map holds before inserting a new key doubles it.
+    /// Entries the map holds before inserting a new key doubles it: 8 for
+    /// B = 0, 6.5 × 2^B otherwise — also before the first bucket is
+    /// allocated (unlike [`GoMap::capacity`], which then says 0).
     pub capacity: usize,
     /// Size of one bucket in bytes. Go: `maptype.bucketsize`.
     pub bucket_size: usize,

@@ -1,17 +1,26 @@
 //! [`GoMap`]: the safe, std-shaped API over [`RawMap`](crate::raw::RawMap).
+//! The entry API lives in `map/entry.rs`, the iterator types in
+//! `map/iter.rs`.
 
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
-use core::iter::FusedIterator;
 use core::marker::PhantomData;
 use core::ops::Index;
 
 use gocore::hash::DefaultHashBuilder;
 
 use crate::raw::iter::{Hiter, PhysIter};
-use crate::raw::{b_for_hint, AllocFailure, Found, InsertPos, RawMap, Slot};
+use crate::raw::{b_for_hint, AllocFailure, Found, RawMap, Slot};
 use crate::{Stats, TryReserveError};
+
+mod entry;
+mod iter;
+
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
+pub use iter::{
+    Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
+};
 
 /// A hash map laid out and grown exactly like Go 1.19's `map[K]V`.
 ///
@@ -23,13 +32,18 @@ use crate::{Stats, TryReserveError};
 ///
 /// The API is `std::collections::HashMap`'s. Differences worth knowing:
 ///
-/// - **The map never shrinks**: removing entries does not lower the bucket
-///   count (`B`), as in Go. Only [`clear`](Self::clear) drops overflow
-///   buckets and old arrays, and it too keeps `B`.
+/// - **Removing never shrinks the map**: removing entries does not lower
+///   the bucket count (`B`), as in Go. [`clear`](Self::clear) drops
+///   overflow buckets and old arrays but keeps `B`. Only an explicit
+///   [`shrink_to_fit`](Self::shrink_to_fit) or [`shrink_to`](Self::shrink_to)
+///   rebuilds the map into a smaller array — something Go's maps never do.
 /// - Iteration ([`iter`](Self::iter) and friends) starts at a random bucket
 ///   and a random slot offset, chosen afresh for every iteration, as Go's
 ///   `range` does.
 /// - To modify the map while iterating, as Go allows, use a [`Cursor`](crate::Cursor).
+/// - [`capacity`](Self::capacity) is the point of Go's next doubling (load
+///   factor 6.5): 8, 13, 26, 52, 104, ... entries; 0 before the first bucket
+///   is allocated.
 ///
 /// `Go: map[K]V`
 ///
@@ -51,12 +65,15 @@ use crate::{Stats, TryReserveError};
 pub struct GoMap<K, V, S = DefaultHashBuilder> {
     pub(crate) raw: RawMap<K, V>,
     pub(crate) hash_builder: S,
-    /// Identity checked by cursors.
+    /// Identity checked by cursors: random and non-zero, or 0 for a map
+    /// made by the `const` [`GoMap::with_hasher`] (which cannot draw one).
     pub(crate) id: u64,
 }
 
+/// A fresh map identity: random, never 0 (0 marks a map made in a `const`
+/// context).
 fn new_id() -> u64 {
-    gocore::rand::fastrand64()
+    gocore::rand::fastrand64() | 1
 }
 
 #[inline(always)]
@@ -102,7 +119,7 @@ impl<K, V> GoMap<K, V, DefaultHashBuilder> {
     /// assert_eq!(m.stats().b, 0);
     /// ```
     pub fn new() -> Self {
-        Self::with_hasher(DefaultHashBuilder::new())
+        Self::with_hasher_and_id(DefaultHashBuilder::new())
     }
 
     /// Creates an empty map with room for `capacity` entries, choosing B
@@ -126,7 +143,17 @@ impl<K, V> GoMap<K, V, DefaultHashBuilder> {
 }
 
 impl<K, V, S> GoMap<K, V, S> {
-    /// Creates an empty map that hashes with `hash_builder`.
+    /// Creates an empty map that hashes with `hash_builder`. It allocates
+    /// nothing, and it is a `const fn`, so a map can start life in a
+    /// `static` or a `const` (as std's `HashMap::with_hasher` since Rust 1.85).
+    ///
+    /// Cursors tell maps apart by an identity drawn at random when a map is
+    /// made; a `const fn` cannot draw one, so maps made here share the
+    /// identity 0 (a clone of one gets its own). Using a [`Cursor`](crate::Cursor)
+    /// of one such map with another is then not reported as
+    /// [`CursorError::WrongMap`](crate::CursorError::WrongMap); it is still
+    /// memory safe (a cursor holds no pointers), but the walk it gives is
+    /// meaningless. Every other constructor draws an identity.
     ///
     /// # Examples
     ///
@@ -135,8 +162,34 @@ impl<K, V, S> GoMap<K, V, S> {
     /// let mut m = gomap::GoMap::with_hasher(DefaultHashBuilder::with_seed(7));
     /// m.insert(1, "one");
     /// assert_eq!(m[&1], "one");
+    /// assert_eq!(m.capacity(), 8); // the first insert allocated one bucket
     /// ```
-    pub fn with_hasher(hash_builder: S) -> Self {
+    ///
+    /// In a `const` (with a hasher that has a `const` constructor):
+    ///
+    /// ```
+    /// use core::hash::BuildHasherDefault;
+    /// use gomap::GoMap;
+    /// use std::hash::DefaultHasher;
+    ///
+    /// const EMPTY: GoMap<u32, u32, BuildHasherDefault<DefaultHasher>> =
+    ///     GoMap::with_hasher(BuildHasherDefault::new());
+    /// let mut m = EMPTY;
+    /// assert_eq!(m.capacity(), 0);
+    /// m.insert(1, 2);
+    /// assert_eq!(m[&1], 2);
+    /// ```
+    pub const fn with_hasher(hash_builder: S) -> Self {
+        GoMap {
+            raw: RawMap::new(),
+            hash_builder,
+            id: 0,
+        }
+    }
+
+    /// [`Self::with_hasher`] with a drawn identity: what every runtime
+    /// constructor uses.
+    fn with_hasher_and_id(hash_builder: S) -> Self {
         GoMap {
             raw: RawMap::new(),
             hash_builder,
@@ -208,14 +261,33 @@ impl<K, V, S> GoMap<K, V, S> {
         self.raw.len() == 0
     }
 
-    /// How many entries the map holds before inserting a new key starts the
-    /// next doubling: 8 for B = 0, 6.5 × 2^B otherwise.
+    /// How many entries the map holds without allocating a new bucket
+    /// array (std's rule: a lower bound that inserts up to it keep true).
+    ///
+    /// - 0 while the map has allocated nothing ([`new`](Self::new),
+    ///   [`with_capacity(0)`](Self::with_capacity), after
+    ///   [`shrink_to_fit`](Self::shrink_to_fit) of an empty map);
+    /// - otherwise the point of the next doubling, Go's load factor 6.5:
+    ///   8 for B = 0, 6.5 × 2^B entries for B > 0 (13, 26, 52, 104, ...);
+    /// - except that a map whose removals left as many overflow buckets as
+    ///   it has buckets reports its length: its next new key starts Go's
+    ///   same-size grow, a new array. Inserts alone never get there below
+    ///   the doubling point (a chain of `c` entries needs `ceil(c/8) - 1`
+    ///   overflow buckets, so 6.5 × 2^B entries need fewer than 2^B).
+    ///
+    /// Overflow buckets themselves (single buckets linked to a full one)
+    /// are allocated as needed and do not count as a new array.
+    /// [`Stats::capacity`] reports the doubling point alone.
     ///
     /// # Examples
     ///
     /// ```
-    /// let m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
-    /// assert_eq!(m.capacity(), 8);
+    /// let mut m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
+    /// assert_eq!(m.capacity(), 0); // nothing allocated yet
+    /// m.insert(1, 1);
+    /// assert_eq!(m.capacity(), 8); // one bucket of 8 slots
+    /// let m: gomap::GoMap<u8, u8> = gomap::GoMap::with_capacity(100);
+    /// assert_eq!(m.capacity(), 104); // 16 buckets × 6.5
     /// ```
     pub fn capacity(&self) -> usize {
         self.raw.capacity()
@@ -244,9 +316,9 @@ impl<K, V, S> GoMap<K, V, S> {
             noverflow: r.noverflow(),
             growing: r.growing(),
             same_size_growth: r.growing() && r.same_size_grow(),
-            evacuated: if r.growing() { r.nevacuate() } else { 0 },
+            evacuated: r.nevacuate(),
             old_buckets: if r.growing() { r.noldbuckets() } else { 0 },
-            capacity: r.capacity(),
+            capacity: r.doubling_point(),
             bucket_size: crate::raw::bucket::Bmap::<K, V>::SIZE,
             indirect_key: crate::raw::bucket::Bmap::<K, V>::INDIRECT_KEY,
             indirect_value: crate::raw::bucket::Bmap::<K, V>::INDIRECT_ELEM,
@@ -314,7 +386,7 @@ impl<K, V, S> GoMap<K, V, S> {
     /// ```
     pub fn iter(&self) -> Iter<'_, K, V> {
         Iter {
-            raw: &self.raw,
+            raw: Some(&self.raw),
             it: Hiter::new(&self.raw, gocore::rand::fastrand64()),
         }
     }
@@ -452,6 +524,47 @@ impl<K, V, S> GoMap<K, V, S> {
                 // SAFETY: s is still live (f could not touch the map).
                 drop(unsafe { self.raw.remove_at(s) });
             }
+        }
+    }
+
+    /// An iterator that removes and yields every entry for which `pred`
+    /// returns `true`, keeping the others; `pred` may also change the values
+    /// it sees.
+    ///
+    /// It is Go's delete-while-ranging loop: entries are visited in Go's
+    /// randomised `range` order (a random start bucket and slot offset, as
+    /// [`iter`](Self::iter)), each exactly once, and a matching entry is
+    /// removed as Go's `delete` removes it (its slot marked empty, the
+    /// chain's `emptyRest` marks fixed up), before `next` returns it. Like
+    /// [`retain`](Self::retain) it runs no `growWork`: a grow in progress
+    /// stays where it is. Entries are removed only as the iterator is
+    /// advanced: dropping it early (or never advancing it) keeps every entry
+    /// not yet visited, as std's `extract_if` does.
+    ///
+    /// If `pred` panics, the entry it was looking at stays in the map, the
+    /// entries already yielded are gone, and the map is consistent.
+    ///
+    /// `Go: for k, v := range m { if pred(k, v) { delete(m, k); out = append(out, ...) } }`
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..8).map(|i| (i, i)).collect();
+    /// let mut odd: Vec<u32> = m.extract_if(|k, _| k % 2 == 1).map(|(k, _)| k).collect();
+    /// odd.sort();
+    /// assert_eq!(odd, [1, 3, 5, 7]);
+    /// assert_eq!(m.len(), 4);
+    /// assert!(m.keys().all(|k| k % 2 == 0));
+    /// ```
+    pub fn extract_if<F>(&mut self, pred: F) -> ExtractIf<'_, K, V, F>
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        let it = Hiter::new(&self.raw, gocore::rand::fastrand64());
+        ExtractIf {
+            raw: &mut self.raw,
+            it,
+            pred,
         }
     }
 
@@ -733,22 +846,53 @@ where
 
     /// Makes room for `additional` more entries, or reports why it cannot.
     ///
-    /// An empty map just gets a bigger array. A non-empty map that needs
-    /// more buckets finishes any grow in progress and moves every entry into
-    /// the new array at once — the one operation that does, because the
-    /// caller asked for it; inserts never do. On error the map is unchanged.
+    /// The map gets the B that Go's `makemap` picks for `len + additional`
+    /// entries. An empty map just gets that array. A non-empty map that
+    /// needs more buckets (or whose removals left so many overflow buckets
+    /// that its next insert would start a same-size grow) finishes any grow
+    /// in progress and moves every entry into the new array at once — the
+    /// one operation that does, because the caller asked for it; inserts
+    /// never do. On error the map is unchanged.
     ///
     /// # Errors
     ///
-    /// [`TryReserveError::CapacityOverflow`] if the size overflows,
-    /// [`TryReserveError::AllocError`] if the allocator fails.
+    /// - [`TryReserveError::CapacityOverflow`] if `len + additional`
+    ///   overflows `usize`, or the bucket array for it would be larger than
+    ///   `isize::MAX` bytes (no allocator could supply it);
+    /// - [`TryReserveError::AllocError`] if the array fits in `isize::MAX`
+    ///   bytes but the allocator cannot supply it (as std's `HashMap`).
+    ///
+    /// Go's `make(map[K]V, hint)` instead gives up on a hint whose `hint ×
+    /// bucket size` passes the allocation limit, a check stricter than the
+    /// array it guards (an array has one bucket per 6.5 entries);
+    /// [`with_capacity`](Self::with_capacity) keeps Go's rule, `try_reserve`
+    /// checks the array itself.
+    ///
+    /// Where the line falls depends on Go's layout, not hashbrown's: a
+    /// `GoMap<u8, u8>` bucket is 32 bytes for 8 entries (on 64-bit targets),
+    /// so `try_reserve(usize::MAX / 16)` needs 2^58 buckets plus the
+    /// overflow pool, 2^63 + 2^59 bytes: `CapacityOverflow`, where std's
+    /// `HashMap<u8, u8>` (3 bytes a slot) asks the allocator and gets
+    /// `AllocError`; `try_reserve(usize::MAX / 32)` needs half that and is
+    /// an `AllocError` here too.
     ///
     /// # Examples
     ///
     /// ```
-    /// let mut m: gomap::GoMap<u64, u64> = gomap::GoMap::new();
+    /// use gomap::{GoMap, TryReserveError};
+    ///
+    /// let mut m: GoMap<u64, u64> = GoMap::new();
     /// assert!(m.try_reserve(100).is_ok());
-    /// assert!(m.try_reserve(usize::MAX).is_err());
+    /// assert!(m.capacity() >= 100);
+    /// assert_eq!(m.try_reserve(usize::MAX), Err(TryReserveError::CapacityOverflow));
+    /// // 2^56 buckets of 144 bytes would pass isize::MAX bytes:
+    /// # #[cfg(target_pointer_width = "64")]
+    /// assert_eq!(m.try_reserve(1 << 58), Err(TryReserveError::CapacityOverflow));
+    /// // 2^50 buckets (2^50 × 144 bytes, plus the overflow pool) fit in isize::MAX
+    /// // bytes, but not in any machine's memory:
+    /// # #[cfg(target_pointer_width = "64")]
+    /// assert!(matches!(m.try_reserve(1 << 52), Err(TryReserveError::AllocError { .. })));
+    /// # Ok::<(), TryReserveError>(())
     /// ```
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
         let want = self
@@ -761,12 +905,7 @@ where
         }
         let new_b = b_for_hint(want);
         if self.raw.len() == 0 {
-            let fresh = RawMap::with_hint(want).map_err(TryReserveError::from)?;
-            if fresh.b() != new_b {
-                // with_hint treats an overflowing hint as 0.
-                return Err(TryReserveError::CapacityOverflow);
-            }
-            let mut fresh = fresh;
+            let mut fresh = RawMap::with_b(new_b).map_err(TryReserveError::from)?;
             fresh.continue_moves(self.raw.moves());
             self.raw = fresh;
             return Ok(());
@@ -776,6 +915,158 @@ where
         self.raw
             .rebuild(new_b, |x| rehash(hb, x))
             .map_err(TryReserveError::from)
+    }
+
+    /// Shrinks the map as far as Go's load factor allows: into the array
+    /// that `make(map[K]V, len)` would pick, or to no array at all when the
+    /// map is empty.
+    ///
+    /// Go's maps never shrink: removing entries keeps every bucket. This is
+    /// the explicit, Rust-side way back: a **rebuild** that moves every entry
+    /// into a new, smaller array at once (finishing any grow in progress on
+    /// the way) and frees the old one, its overflow buckets included. It
+    /// does nothing when the map already has the B it would get. Afterwards
+    /// [`capacity`](Self::capacity) is at least [`len`](Self::len).
+    ///
+    /// Every key is hashed before anything moves, so a panicking `Hash`
+    /// leaves the map as it was. If the smaller array cannot be allocated,
+    /// the map is left as it was too (shrinking is a request, not a need).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// m.retain(|&k, _| k < 10);
+    /// assert_eq!(m.stats().b, 8); // removing never shrinks (Go's rule)
+    /// m.shrink_to_fit();
+    /// assert_eq!(m.stats().b, 1); // what make(map[K]V, 10) picks
+    /// assert!(m.capacity() >= 10);
+    /// assert_eq!(m[&7], 7);
+    /// m.clear();
+    /// m.shrink_to_fit();
+    /// assert_eq!(m.capacity(), 0); // nothing allocated
+    /// ```
+    pub fn shrink_to_fit(&mut self) {
+        self.shrink_to(0);
+    }
+
+    /// Shrinks the map, keeping room for at least `min_capacity` entries:
+    /// the rebuild of [`shrink_to_fit`](Self::shrink_to_fit) into the
+    /// array `make(map[K]V, max(len, min_capacity))` would pick.
+    ///
+    /// Does nothing if that array is not smaller than the current one
+    /// (in particular when [`capacity`](Self::capacity) is already below
+    /// `min_capacity`, as std's `shrink_to`). `shrink_to(0)` on an empty
+    /// map frees every allocation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = gomap::GoMap::with_capacity(1000);
+    /// m.insert(1, 1);
+    /// m.shrink_to(100);
+    /// assert!(m.capacity() >= 100);
+    /// assert_eq!(m.stats().b, 4); // 16 buckets hold 104 entries
+    /// m.shrink_to(200); // capacity is already below 200: no-op
+    /// assert_eq!(m.stats().b, 4);
+    /// ```
+    pub fn shrink_to(&mut self, min_capacity: usize) {
+        let target = self.raw.len().max(min_capacity);
+        if target == 0 {
+            if self.raw.capacity() != 0 || self.raw.growing() {
+                // Nothing to keep: drop every array (the map holds no entry).
+                let mut fresh = RawMap::new();
+                fresh.continue_moves(self.raw.moves());
+                self.raw = fresh;
+            }
+            return;
+        }
+        let new_b = b_for_hint(target);
+        if new_b >= self.raw.b() {
+            return;
+        }
+        let hb = &self.hash_builder;
+        // On an allocation failure the map is unchanged (see the docs).
+        let _ = self.raw.rebuild(new_b, |x| rehash(hb, x));
+    }
+
+    /// Mutable references to the values of `N` keys at once, each `None`
+    /// if its key is absent.
+    ///
+    /// # Panics
+    ///
+    /// Panics if two of the keys are present and equal (both would borrow
+    /// the same value), as std's `HashMap::get_disjoint_mut` does. The same
+    /// absent key twice is fine.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::from([("a", 1), ("b", 2)]);
+    /// let [a, b, c] = m.get_disjoint_mut(["a", "b", "c"]);
+    /// core::mem::swap(a.unwrap(), b.unwrap());
+    /// assert!(c.is_none());
+    /// assert_eq!((m["a"], m["b"]), (2, 1));
+    /// ```
+    ///
+    /// ```should_panic
+    /// let mut m = gomap::GoMap::from([("a", 1)]);
+    /// let _ = m.get_disjoint_mut(["a", "a"]); // panics: overlapping keys
+    /// ```
+    pub fn get_disjoint_mut<Q, const N: usize>(&mut self, ks: [&Q; N]) -> [Option<&mut V>; N]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let slots = ks.map(|k| self.find(k));
+        for (i, a) in slots.iter().enumerate() {
+            let Some(a) = a else { continue };
+            if slots[..i]
+                .iter()
+                .flatten()
+                .any(|b| b.b == a.b && b.i == a.i)
+            {
+                panic!("gomap: get_disjoint_mut: duplicate keys found");
+            }
+        }
+        // SAFETY: every slot is live (found since the last mutation) and
+        // distinct (checked above), so the `&mut V`s are disjoint; they
+        // borrow `self` exclusively for their lifetime.
+        slots.map(|s| s.map(|s| unsafe { &mut *RawMap::<K, V>::value_ptr(s) }))
+    }
+
+    /// [`get_disjoint_mut`](Self::get_disjoint_mut) without the check that
+    /// the keys are distinct.
+    ///
+    /// # Safety
+    ///
+    /// 1. No two of the keys are equal while present in the map. Calling
+    ///    this with overlapping keys is undefined behaviour even if the
+    ///    resulting references are not used (two `&mut` to one value).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::from([(1, 10), (2, 20)]);
+    /// // SAFETY: 1 and 2 are distinct keys.
+    /// let [a, b] = unsafe { m.get_disjoint_unchecked_mut([&1, &2]) };
+    /// *a.unwrap() += 1;
+    /// *b.unwrap() += 1;
+    /// assert_eq!((m[&1], m[&2]), (11, 21));
+    /// ```
+    pub unsafe fn get_disjoint_unchecked_mut<Q, const N: usize>(
+        &mut self,
+        ks: [&Q; N],
+    ) -> [Option<&mut V>; N]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let slots = ks.map(|k| self.find(k));
+        // SAFETY: every slot is live; the caller promises (1.) that no two
+        // present keys are equal, so the slots and the `&mut V`s are
+        // disjoint; they borrow `self` exclusively for their lifetime.
+        slots.map(|s| s.map(|s| unsafe { &mut *RawMap::<K, V>::value_ptr(s) }))
     }
 }
 
@@ -788,710 +1079,12 @@ impl From<AllocFailure> for TryReserveError {
     }
 }
 
-// ---- Entry API ---------------------------------------------------------------
-
-/// Hashes keys through an erased hasher (so entries carry no `S` parameter).
-trait HashKey<K> {
-    fn hash_key(&self, k: &K) -> u64;
-}
-
-impl<K: Hash, S: BuildHasher> HashKey<K> for S {
-    fn hash_key(&self, k: &K) -> u64 {
-        make_hash(self, k)
-    }
-}
-
-/// A view into one entry of a map, occupied or vacant. From [`GoMap::entry`].
-///
-/// # Examples
-///
-/// ```
-/// use gomap::Entry;
-/// let mut m = gomap::GoMap::new();
-/// match m.entry(1) {
-///     Entry::Occupied(_) => unreachable!(),
-///     Entry::Vacant(v) => {
-///         v.insert("one");
-///     }
-/// }
-/// assert_eq!(m[&1], "one");
-/// ```
-pub enum Entry<'a, K, V> {
-    /// The key is present.
-    Occupied(OccupiedEntry<'a, K, V>),
-    /// The key is absent.
-    Vacant(VacantEntry<'a, K, V>),
-}
-
-/// A present entry. Part of [`Entry`].
-///
-/// # Examples
-///
-/// ```
-/// use gomap::Entry;
-/// let mut m = gomap::GoMap::new();
-/// m.insert(1, 10);
-/// if let Entry::Occupied(mut o) = m.entry(1) {
-///     *o.get_mut() += 1;
-/// }
-/// assert_eq!(m[&1], 11);
-/// ```
-pub struct OccupiedEntry<'a, K, V> {
-    raw: &'a mut RawMap<K, V>,
-    slot: Slot,
-    /// The key passed to `entry` (the map keeps its stored key); dropped
-    /// with the entry, or by `remove_entry` once the map is consistent.
-    key: Option<K>,
-}
-
-/// An absent entry. Part of [`Entry`].
-///
-/// # Examples
-///
-/// ```
-/// use gomap::Entry;
-/// let mut m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
-/// if let Entry::Vacant(v) = m.entry(3) {
-///     assert_eq!(*v.key(), 3);
-///     v.insert(9);
-/// }
-/// assert_eq!(m[&3], 9);
-/// ```
-pub struct VacantEntry<'a, K, V> {
-    raw: &'a mut RawMap<K, V>,
-    hasher: &'a dyn HashKey<K>,
-    hash: u64,
-    pos: InsertPos,
-    key: K,
-}
-
-impl<'a, K, V> Entry<'a, K, V> {
-    /// The value, inserting `default` if absent.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// *m.entry("x").or_insert(1) += 1;
-    /// assert_eq!(m["x"], 2);
-    /// ```
-    pub fn or_insert(self, default: V) -> &'a mut V {
-        match self {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => v.insert(default),
-        }
-    }
-
-    /// The value, inserting `default()` if absent.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m: gomap::GoMap<u8, Vec<u8>> = gomap::GoMap::new();
-    /// m.entry(1).or_insert_with(Vec::new).push(7);
-    /// assert_eq!(m[&1], [7]);
-    /// ```
-    pub fn or_insert_with<F: FnOnce() -> V>(self, default: F) -> &'a mut V {
-        match self {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => v.insert(default()),
-        }
-    }
-
-    /// The value, inserting `default(&key)` if absent.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// assert_eq!(*m.entry(4).or_insert_with_key(|k| k * 2), 8);
-    /// ```
-    pub fn or_insert_with_key<F: FnOnce(&K) -> V>(self, default: F) -> &'a mut V {
-        match self {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => {
-                let value = default(&v.key);
-                v.insert(value)
-            }
-        }
-    }
-
-    /// The entry's key.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m: gomap::GoMap<u8, u8> = gomap::GoMap::new();
-    /// assert_eq!(*m.entry(5).key(), 5);
-    /// ```
-    pub fn key(&self) -> &K {
-        match self {
-            Entry::Occupied(o) => o.key(),
-            Entry::Vacant(v) => v.key(),
-        }
-    }
-
-    /// Applies `f` to the value if present.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// m.entry(1).and_modify(|v| *v += 1).or_insert(0);
-    /// m.entry(1).and_modify(|v| *v += 1).or_insert(0);
-    /// assert_eq!(m[&1], 1);
-    /// ```
-    pub fn and_modify<F: FnOnce(&mut V)>(self, f: F) -> Self {
-        match self {
-            Entry::Occupied(mut o) => {
-                f(o.get_mut());
-                Entry::Occupied(o)
-            }
-            e => e,
-        }
-    }
-}
-
-impl<'a, K, V: Default> Entry<'a, K, V> {
-    /// The value, inserting `V::default()` if absent.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m: gomap::GoMap<&str, u32> = gomap::GoMap::new();
-    /// *m.entry("n").or_default() += 3;
-    /// assert_eq!(m["n"], 3);
-    /// ```
-    pub fn or_default(self) -> &'a mut V {
-        self.or_insert_with(V::default)
-    }
-}
-
-impl<'a, K, V> OccupiedEntry<'a, K, V> {
-    /// The stored key.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// m.insert(1, ());
-    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
-    ///     assert_eq!(*o.key(), 1);
-    /// }
-    /// ```
-    pub fn key(&self) -> &K {
-        // SAFETY: live slot; shared borrow of the entry.
-        unsafe { self.raw.refs(self.slot) }.0
-    }
-
-    /// The value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// m.insert(1, 'v');
-    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
-    ///     assert_eq!(*o.get(), 'v');
-    /// }
-    /// ```
-    pub fn get(&self) -> &V {
-        // SAFETY: as above.
-        unsafe { self.raw.refs(self.slot) }.1
-    }
-
-    /// The value, mutably.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// m.insert(1, 1);
-    /// if let gomap::Entry::Occupied(mut o) = m.entry(1) {
-    ///     *o.get_mut() = 2;
-    /// }
-    /// assert_eq!(m[&1], 2);
-    /// ```
-    pub fn get_mut(&mut self) -> &mut V {
-        // SAFETY: live slot; exclusive borrow of the entry.
-        unsafe { self.raw.refs_mut(self.slot) }.1
-    }
-
-    /// The value, borrowed for the map's lifetime.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// m.insert(1, 1);
-    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
-    ///     *o.into_mut() = 5;
-    /// }
-    /// assert_eq!(m[&1], 5);
-    /// ```
-    pub fn into_mut(self) -> &'a mut V {
-        // SAFETY: live slot; the entry's exclusive borrow moves to the result.
-        unsafe { self.raw.refs_mut(self.slot) }.1
-    }
-
-    /// Replaces the value, returning the old one.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// m.insert(1, 1);
-    /// if let gomap::Entry::Occupied(mut o) = m.entry(1) {
-    ///     assert_eq!(o.insert(2), 1);
-    /// }
-    /// ```
-    pub fn insert(&mut self, value: V) -> V {
-        core::mem::replace(self.get_mut(), value)
-    }
-
-    /// Removes the entry, returning the value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// m.insert(1, 'x');
-    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
-    ///     assert_eq!(o.remove(), 'x');
-    /// }
-    /// assert!(m.is_empty());
-    /// ```
-    pub fn remove(self) -> V {
-        let (k, v) = self.remove_entry();
-        drop_then(k, v)
-    }
-
-    /// Removes the entry, returning the stored key and value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// m.insert(1, 'x');
-    /// if let gomap::Entry::Occupied(o) = m.entry(1) {
-    ///     assert_eq!(o.remove_entry(), (1, 'x'));
-    /// }
-    /// ```
-    pub fn remove_entry(mut self) -> (K, V) {
-        let lookup_key = self.key.take();
-        // SAFETY: live slot found by `entry` with no mutation since.
-        let kv = unsafe { self.raw.remove_at(self.slot) };
-        drop_then(lookup_key, kv)
-    }
-}
-
-impl<'a, K, V> VacantEntry<'a, K, V> {
-    /// The key that would be inserted.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m: gomap::GoMap<u8, ()> = gomap::GoMap::new();
-    /// if let gomap::Entry::Vacant(v) = m.entry(2) {
-    ///     assert_eq!(*v.key(), 2);
-    /// }
-    /// ```
-    pub fn key(&self) -> &K {
-        &self.key
-    }
-
-    /// Takes the key back without inserting.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m: gomap::GoMap<String, ()> = gomap::GoMap::new();
-    /// if let gomap::Entry::Vacant(v) = m.entry("k".to_string()) {
-    ///     assert_eq!(v.into_key(), "k");
-    /// }
-    /// assert!(m.is_empty());
-    /// ```
-    pub fn into_key(self) -> K {
-        self.key
-    }
-
-    /// Inserts `value`, growing first if Go would, and returns a reference to it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = gomap::GoMap::new();
-    /// if let gomap::Entry::Vacant(v) = m.entry('k') {
-    ///     *v.insert(1) += 1;
-    /// }
-    /// assert_eq!(m[&'k'], 2);
-    /// ```
-    pub fn insert(self, value: V) -> &'a mut V {
-        let hasher = self.hasher;
-        // SAFETY: pos came from `entry` with the same hash, no mutation since,
-        // and the key is absent.
-        let s = unsafe {
-            self.raw
-                .insert_new(self.hash, self.pos, self.key, value, |k| hasher.hash_key(k))
-        };
-        // SAFETY: s is the live slot just written; the borrow moves to the result.
-        unsafe { self.raw.refs_mut(s) }.1
-    }
-}
-
-impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Entry<'_, K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Entry::Occupied(o) => f.debug_tuple("Entry").field(o).finish(),
-            Entry::Vacant(v) => f.debug_tuple("Entry").field(v).finish(),
-        }
-    }
-}
-
-impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for OccupiedEntry<'_, K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OccupiedEntry")
-            .field("key", self.key())
-            .field("value", self.get())
-            .finish()
-    }
-}
-
-impl<K: fmt::Debug, V> fmt::Debug for VacantEntry<'_, K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("VacantEntry").field(self.key()).finish()
-    }
-}
-
-// ---- iterators -----------------------------------------------------------------
-
-/// Iterator over `(&K, &V)`, from [`GoMap::iter`].
-///
-/// # Examples
-///
-/// ```
-/// let m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
-/// let it: gomap::Iter<'_, u8, u8> = m.iter();
-/// assert_eq!(it.len(), 1);
-/// ```
-pub struct Iter<'a, K, V> {
-    raw: &'a RawMap<K, V>,
-    it: Hiter,
-}
-
-impl<K, V> Iter<'_, K, V> {
-    /// The random bucket and slot offset this iteration started at
-    /// (Go's `it.startBucket` and `it.offset`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m: gomap::GoMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
-    /// let (bucket, offset) = m.iter().start();
-    /// assert!(bucket < m.stats().buckets && offset < 8);
-    /// ```
-    pub fn start(&self) -> (usize, usize) {
-        self.it.start()
-    }
-}
-
-impl<K, V> Clone for Iter<'_, K, V> {
-    fn clone(&self) -> Self {
-        Iter {
-            raw: self.raw,
-            it: self.it.clone(),
-        }
-    }
-}
-
-impl<'a, K, V> Iterator for Iter<'a, K, V> {
-    type Item = (&'a K, &'a V);
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        // SAFETY: the map is borrowed shared for 'a: unmodified.
-        let s = unsafe { self.it.next(self.raw) }?;
-        // SAFETY: live slot, shared borrow for 'a.
-        Some(unsafe { self.raw.refs(s) })
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.it.remaining, Some(self.it.remaining))
-    }
-}
-impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
-impl<K, V> FusedIterator for Iter<'_, K, V> {}
-
-impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.clone()).finish()
-    }
-}
-
-/// Iterator over `(&K, &mut V)`, from [`GoMap::iter_mut`].
-///
-/// # Examples
-///
-/// ```
-/// let mut m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
-/// for (_, v) in m.iter_mut() { *v = 0; }
-/// assert_eq!(m[&1], 0);
-/// ```
-pub struct IterMut<'a, K, V> {
-    raw: *mut RawMap<K, V>,
-    it: Hiter,
-    marker: PhantomData<&'a mut RawMap<K, V>>,
-}
-
-// SAFETY: IterMut is a `&mut GoMap` that hands out `&K`/`&mut V`: Send when
-// `&K` and `&mut V` are (K: Sync, V: Send), Sync when `&K`/`&V` are.
-unsafe impl<K: Sync, V: Send> Send for IterMut<'_, K, V> {}
-// SAFETY: as above.
-unsafe impl<K: Sync, V: Sync> Sync for IterMut<'_, K, V> {}
-
-impl<'a, K, V> Iterator for IterMut<'a, K, V> {
-    type Item = (&'a K, &'a mut V);
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        // SAFETY: the map is exclusively borrowed for 'a; we only read its
-        // header and tophash bytes here, never through a yielded value.
-        let raw = unsafe { &*self.raw };
-        // SAFETY: unmodified map (values may be mutated, tophash/keys not).
-        let s = unsafe { self.it.next(raw) }?;
-        // SAFETY: each live slot is yielded once, so the `&mut V`s are
-        // disjoint; the key is only shared.
-        unsafe {
-            Some((
-                &*RawMap::<K, V>::key_ptr(s.b, s.i),
-                &mut *RawMap::<K, V>::elem_ptr(s.b, s.i),
-            ))
-        }
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.it.remaining, Some(self.it.remaining))
-    }
-}
-impl<K, V> ExactSizeIterator for IterMut<'_, K, V> {}
-impl<K, V> FusedIterator for IterMut<'_, K, V> {}
-
-impl<K, V> fmt::Debug for IterMut<'_, K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IterMut")
-            .field("remaining", &self.it.remaining)
-            .finish()
-    }
-}
-
-macro_rules! projection {
-    ($(#[$m:meta])* $name:ident<$($lt:lifetime,)? K, V> : $inner:ty => $item:ty, |$x:pat_param| $e:expr) => {
-        $(#[$m])*
-        pub struct $name<$($lt,)? K, V> {
-            inner: $inner,
-        }
-        impl<$($lt,)? K, V> Iterator for $name<$($lt,)? K, V> {
-            type Item = $item;
-            #[inline]
-            fn next(&mut self) -> Option<$item> {
-                self.inner.next().map(|$x| $e)
-            }
-            fn size_hint(&self) -> (usize, Option<usize>) {
-                self.inner.size_hint()
-            }
-        }
-        impl<$($lt,)? K, V> ExactSizeIterator for $name<$($lt,)? K, V> {}
-        impl<$($lt,)? K, V> FusedIterator for $name<$($lt,)? K, V> {}
-        impl<$($lt,)? K, V> fmt::Debug for $name<$($lt,)? K, V> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name)).field("remaining", &self.inner.size_hint().0).finish()
-            }
-        }
-    };
-}
-
-projection!(
-    /// Iterator over keys, from [`GoMap::keys`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m: gomap::GoMap<u8, ()> = [(1, ())].into_iter().collect();
-    /// assert_eq!(m.keys().next(), Some(&1));
-    /// ```
-    Keys<'a, K, V>: Iter<'a, K, V> => &'a K, |(k, _)| k
-);
-projection!(
-    /// Iterator over values, from [`GoMap::values`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m: gomap::GoMap<u8, u8> = [(1, 5)].into_iter().collect();
-    /// assert_eq!(m.values().next(), Some(&5));
-    /// ```
-    Values<'a, K, V>: Iter<'a, K, V> => &'a V, |(_, v)| v
-);
-projection!(
-    /// Iterator over mutable values, from [`GoMap::values_mut`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m: gomap::GoMap<u8, u8> = [(1, 5)].into_iter().collect();
-    /// *m.values_mut().next().unwrap() = 6;
-    /// assert_eq!(m[&1], 6);
-    /// ```
-    ValuesMut<'a, K, V>: IterMut<'a, K, V> => &'a mut V, |(_, v)| v
-);
-projection!(
-    /// Owning iterator over keys, from [`GoMap::into_keys`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m: gomap::GoMap<u8, ()> = [(1, ())].into_iter().collect();
-    /// assert_eq!(m.into_keys().collect::<Vec<_>>(), [1]);
-    /// ```
-    IntoKeys<K, V>: IntoIter<K, V> => K, |(k, _)| k
-);
-projection!(
-    /// Owning iterator over values, from [`GoMap::into_values`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
-    /// assert_eq!(m.into_values().collect::<Vec<_>>(), [2]);
-    /// ```
-    IntoValues<K, V>: IntoIter<K, V> => V, |(_, v)| v
-);
-
-impl<K, V> Clone for Keys<'_, K, V> {
-    fn clone(&self) -> Self {
-        Keys {
-            inner: self.inner.clone(),
-        }
-    }
-}
-impl<K, V> Clone for Values<'_, K, V> {
-    fn clone(&self) -> Self {
-        Values {
-            inner: self.inner.clone(),
-        }
-    }
-}
-
-/// Owning iterator over `(K, V)`, from `GoMap::into_iter`.
-///
-/// # Examples
-///
-/// ```
-/// let m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
-/// let v: Vec<(u8, u8)> = m.into_iter().collect();
-/// assert_eq!(v, [(1, 2)]);
-/// ```
-pub struct IntoIter<K, V> {
-    raw: RawMap<K, V>,
-    it: PhysIter,
-}
-
-impl<K, V> Iterator for IntoIter<K, V> {
-    type Item = (K, V);
-    #[inline]
-    fn next(&mut self) -> Option<(K, V)> {
-        let s = self.it.next(&self.raw)?;
-        // SAFETY: live slot of the owned map.
-        Some(unsafe { self.raw.take_at(s) })
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.raw.len(), Some(self.raw.len()))
-    }
-}
-impl<K, V> ExactSizeIterator for IntoIter<K, V> {}
-impl<K, V> FusedIterator for IntoIter<K, V> {}
-
-impl<K, V> fmt::Debug for IntoIter<K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoIter")
-            .field("remaining", &self.raw.len())
-            .finish()
-    }
-}
-
-/// Draining iterator, from [`GoMap::drain`].
-///
-/// # Examples
-///
-/// ```
-/// let mut m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
-/// assert_eq!(m.drain().collect::<Vec<_>>(), [(1, 2)]);
-/// assert!(m.is_empty());
-/// ```
-pub struct Drain<'a, K, V> {
-    raw: &'a mut RawMap<K, V>,
-    it: PhysIter,
-}
-
-impl<K, V> Iterator for Drain<'_, K, V> {
-    type Item = (K, V);
-    #[inline]
-    fn next(&mut self) -> Option<(K, V)> {
-        let s = self.it.next(self.raw)?;
-        // SAFETY: live slot; the map is exclusively borrowed.
-        Some(unsafe { self.raw.take_at(s) })
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.raw.len(), Some(self.raw.len()))
-    }
-}
-impl<K, V> ExactSizeIterator for Drain<'_, K, V> {}
-impl<K, V> FusedIterator for Drain<'_, K, V> {}
-
-impl<K, V> Drop for Drain<'_, K, V> {
-    fn drop(&mut self) {
-        // Drops what was not consumed (panic-safe) and resets the layout.
-        self.raw.clear();
-    }
-}
-
-impl<K, V> fmt::Debug for Drain<'_, K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Drain")
-            .field("remaining", &self.raw.len())
-            .finish()
-    }
-}
-
-impl<K, V, S> IntoIterator for GoMap<K, V, S> {
-    type Item = (K, V);
-    type IntoIter = IntoIter<K, V>;
-    fn into_iter(self) -> IntoIter<K, V> {
-        IntoIter {
-            raw: self.raw,
-            it: PhysIter::new(),
-        }
-    }
-}
-
-impl<'a, K, V, S> IntoIterator for &'a GoMap<K, V, S> {
-    type Item = (&'a K, &'a V);
-    type IntoIter = Iter<'a, K, V>;
-    fn into_iter(self) -> Iter<'a, K, V> {
-        self.iter()
-    }
-}
-
-impl<'a, K, V, S> IntoIterator for &'a mut GoMap<K, V, S> {
-    type Item = (&'a K, &'a mut V);
-    type IntoIter = IterMut<'a, K, V>;
-    fn into_iter(self) -> IterMut<'a, K, V> {
-        self.iter_mut()
-    }
-}
-
 // ---- std traits ----------------------------------------------------------------
 
 impl<K, V, S: Default> Default for GoMap<K, V, S> {
     /// An empty map with a default hasher.
     fn default() -> Self {
-        Self::with_hasher(S::default())
+        Self::with_hasher_and_id(S::default())
     }
 }
 
@@ -1543,7 +1136,7 @@ where
 
 impl<K: Eq + Hash, V, S: BuildHasher + Default> FromIterator<(K, V)> for GoMap<K, V, S> {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
-        let mut m = Self::with_hasher(S::default());
+        let mut m = Self::with_hasher_and_id(S::default());
         m.extend(iter);
         m
     }

@@ -54,7 +54,8 @@
 //! let e = Slice::<u8>::empty(); // e := []byte{}
 //! assert!(n.is_nil() && !e.is_nil());
 //! let m = Slice::<u8>::make(2, 10); // make([]byte, 2, 10)
-//! assert_eq!(format!("{m:?} {} {}", m.len(), m.cap()), "[0 0] 2 10");
+//! assert_eq!(format!("{m} {} {}", m.len(), m.cap()), "[0 0] 2 10"); // Go's fmt.Println(m, len(m), cap(m))
+//! assert_eq!(format!("{m:?}"), "[0, 0]"); // Debug: Rust's list form
 //! ```
 //!
 //! # Bounds errors, Go's words
@@ -134,6 +135,23 @@
 //! - `alloc`: [`Slice`] and everything that needs a heap. Without it only the
 //!   [`grow`] module (the growth policy and size classes) is built, which is
 //!   `core`-only.
+//! - `serde`: `Serialize`/`Deserialize` for [`Slice`], as a sequence of
+//!   its `len` elements (implies `alloc`). Nil and empty slices both
+//!   serialize as an empty sequence; deserializing makes a new array with
+//!   `len == cap`.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use goslice::Slice;
+//!
+//! let s = Slice::from(vec![1, 2, 3, 4]).slice(1..3); // s := a[1:3]
+//! let json = serde_json::to_string(&s).unwrap();
+//! assert_eq!(json, "[2,3]"); // the window, not the capacity behind it
+//! let back: Slice<i32> = serde_json::from_str(&json).unwrap();
+//! assert_eq!((back.len(), back.cap()), (2, 2));
+//! assert_eq!(back, s);
+//! # }
+//! ```
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
@@ -156,6 +174,8 @@ pub mod grow;
 mod copy;
 #[cfg(feature = "alloc")]
 mod error;
+#[cfg(feature = "alloc")]
+mod external;
 #[cfg(feature = "alloc")]
 mod iter;
 #[cfg(feature = "alloc")]

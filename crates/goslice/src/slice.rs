@@ -95,7 +95,8 @@ const NONNIL: usize = 1;
 /// let b = a.clone(); // b := a
 /// b.set(0, 9); // b[0] = 9
 /// assert_eq!(a.get(0), 9); // same array
-/// assert_eq!(format!("{a:?}"), "[9 2 3]");
+/// assert_eq!(format!("{a:?}"), "[9, 2, 3]"); // Debug: Rust's list form
+/// assert_eq!(a.to_string(), "[9 2 3]"); // Display: Go's fmt.Println form
 /// ```
 #[doc(alias = "[]T")]
 pub struct Slice<T> {
@@ -1234,26 +1235,45 @@ impl<T> Default for Slice<T> {
     }
 }
 
+/// Rust's list form, as `Vec`'s: the `len` elements of the slice's window
+/// (not the rest of its capacity), `[1, 2, 3]`, or one element per line
+/// with `{:#?}`; `[]` for nil and empty slices.
+///
+/// # Examples
+///
+/// ```
+/// use goslice::Slice;
+///
+/// let s = Slice::from(vec![1, 2, 3, 4]).slice(..3);
+/// assert_eq!(format!("{s:?}"), "[1, 2, 3]");
+/// assert_eq!(format!("{s:#?}"), "[\n    1,\n    2,\n    3,\n]");
+/// assert_eq!(format!("{:?}", Slice::from(vec!["a"])), r#"["a"]"#);
+/// assert_eq!(format!("{:?}", Slice::<u8>::nil()), "[]");
+/// ```
 impl<T: fmt::Debug> fmt::Debug for Slice<T> {
-    /// Go's `fmt.Println(s)` layout: `[1 2 3]`, elements formatted with
-    /// `Debug`, separated by spaces; `[]` for nil and empty slices.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.with(|xs| {
-            f.write_str("[")?;
-            for (i, x) in xs.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(" ")?;
-                }
-                fmt::Debug::fmt(x, f)?;
-            }
-            f.write_str("]")
-        })
+        self.with(|xs| f.debug_list().entries(xs).finish())
     }
 }
 
+/// Go's `%v` form, what `fmt.Println(s)` prints: `[1 2 3]`, the `len`
+/// elements separated by spaces, each formatted with its own `Display`
+/// (so strings print without quotes, and a slice of slices nests, as in
+/// Go); `[]` for nil and empty slices. Formatting flags (width, precision)
+/// apply to each element.
+///
+/// # Examples
+///
+/// ```
+/// use goslice::Slice;
+///
+/// assert_eq!(Slice::from(vec![1, 2, 3]).to_string(), "[1 2 3]");
+/// assert_eq!(Slice::from(vec!["go", "rust"]).to_string(), "[go rust]");
+/// let nested = Slice::from(vec![Slice::from(vec![1, 2]), Slice::nil()]);
+/// assert_eq!(nested.to_string(), "[[1 2] []]"); // Go: [[1 2] []]
+/// assert_eq!(format!("{:.1}", Slice::from(vec![0.25, 1.0])), "[0.2 1.0]");
+/// ```
 impl<T: fmt::Display> fmt::Display for Slice<T> {
-    /// Go's `%v`: `[a b c]`, elements formatted with `Display` (so strings
-    /// print without quotes, as in Go).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.with(|xs| {
             f.write_str("[")?;

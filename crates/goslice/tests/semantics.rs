@@ -58,6 +58,7 @@ fn nil_and_empty() {
     assert_eq!((s.len(), s.cap()), (1, 8));
     assert_eq!(Slice::<u64>::nil().append(1).cap(), 1);
     assert_eq!(format!("{n:?} {:?}", Slice::<u8>::empty()), "[] []");
+    assert_eq!(format!("{n} {}", Slice::<u8>::empty()), "[] []");
     // A non-nil slice of length 0 at the end of an array.
     let m = Slice::<u8>::make(2, 2);
     let end = m.slice(2..);
@@ -296,20 +297,49 @@ fn copy_counts_and_memmove() {
 }
 
 #[test]
-fn debug_and_display_print_like_go() {
-    assert_eq!(format!("{:?}", Slice::from(vec![1, 2, 3])), "[1 2 3]");
-    assert_eq!(format!("{}", Slice::from(vec!["a", "b"])), "[a b]");
-    assert_eq!(
-        format!("{:?}", Slice::from(vec!["a", "b"])),
-        "[\"a\" \"b\"]"
-    );
+fn debug_prints_like_vec() {
+    for v in [vec![], vec![1], vec![1, 2, 3]] {
+        let s = Slice::from(v.clone());
+        assert_eq!(format!("{s:?}"), format!("{v:?}"));
+        assert_eq!(format!("{s:#?}"), format!("{v:#?}"));
+    }
+    let strs = Slice::from(vec!["a", "b"]);
+    assert_eq!(format!("{strs:?}"), format!("{:?}", ["a", "b"]));
     let nested = Slice::from(vec![
         Slice::from(vec![1, 2]),
         Slice::nil(),
         Slice::from(vec![3]),
     ]);
-    assert_eq!(format!("{nested:?}"), "[[1 2] [] [3]]");
-    assert_eq!(format!("{:?}", Slice::<f64>::make(2, 3)), "[0.0 0.0]");
+    assert_eq!(format!("{nested:?}"), "[[1, 2], [], [3]]");
+    assert_eq!(
+        format!("{nested:#?}"),
+        format!("{:#?}", vec![vec![1, 2], vec![], vec![3]])
+    );
+    // Only the window's len elements, not the rest of the capacity.
+    let window = Slice::from(vec![1, 2, 3, 4]).slice3(1, 2, 4);
+    assert_eq!(format!("{window:?}"), "[2]");
+    assert_eq!(format!("{:?}", Slice::<f64>::make(2, 3)), "[0.0, 0.0]");
+    assert_eq!(format!("{:?}", Slice::<u8>::nil()), "[]");
+}
+
+#[test]
+fn display_prints_like_go_fmt_println() {
+    // Go: fmt.Println([]int{1, 2, 3}, []string{"a", "b"}) prints "[1 2 3] [a b]".
+    assert_eq!(format!("{}", Slice::from(vec![1, 2, 3])), "[1 2 3]");
+    assert_eq!(format!("{}", Slice::from(vec!["a", "b"])), "[a b]");
+    // Go: fmt.Println([][]int{{1, 2}, nil, {3}}) prints "[[1 2] [] [3]]".
+    let nested = Slice::from(vec![
+        Slice::from(vec![1, 2]),
+        Slice::nil(),
+        Slice::from(vec![3]),
+    ]);
+    assert_eq!(nested.to_string(), "[[1 2] [] [3]]");
+    assert_eq!(Slice::<u8>::nil().to_string(), "[]");
+    assert_eq!(Slice::<u8>::make(0, 4).to_string(), "[]");
+    // Element flags apply per element.
+    assert_eq!(format!("{:>3}", Slice::from(vec![1, 22])), "[  1  22]");
+    let window = Slice::from(vec![1, 2, 3, 4]).slice(1..3);
+    assert_eq!(window.to_string(), "[2 3]");
 }
 
 #[test]

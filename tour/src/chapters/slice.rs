@@ -12,7 +12,7 @@ fn window(s: &Slice<i64>) -> Vec<String> {
 }
 
 fn header(name: &str, s: &Slice<i64>) {
-    println!("  {name}: len {} cap {}  {s:?}", s.len(), s.cap());
+    println!("  {name}: len {} cap {}  {s}", s.len(), s.cap());
 }
 
 /// Capacities after each growth when appending one element at a time up to `upto`.

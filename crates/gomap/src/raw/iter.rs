@@ -91,6 +91,9 @@ pub(crate) struct Hiter {
     bucket: usize,
     wrapped: bool,
     bptr: *mut u8,
+    /// The head of `bptr`'s chain (for `emptyRest` fix-ups when the
+    /// yielded slot is removed, as `extract_if` does).
+    head: *mut u8,
     /// 0 before the current bucket's mask is loaded, 1 after.
     i: usize,
     /// Live slots of the current bucket not yet yielded, rotated by `offset`.
@@ -120,9 +123,26 @@ impl Hiter {
             bucket: r as usize & mask,
             wrapped: false,
             bptr: ptr::null_mut(),
+            head: ptr::null_mut(),
             i: 0,
             mask: BitMask::default(),
             remaining: m.len(),
+        }
+    }
+
+    /// An iteration that is already over (for the iterators' `Default`):
+    /// [`Self::next`] answers `None` without looking at any map.
+    pub(crate) const fn finished() -> Self {
+        Hiter {
+            start_bucket: 0,
+            offset: 0,
+            bucket: 0,
+            wrapped: true,
+            bptr: ptr::null_mut(),
+            head: ptr::null_mut(),
+            i: 0,
+            mask: BitMask::EMPTY,
+            remaining: 0,
         }
     }
 
@@ -139,11 +159,20 @@ impl Hiter {
         }
     }
 
-    /// Go: `mapiternext`.
+    /// Go: `mapiternext`. Once `remaining` is 0 it returns `None` without
+    /// reading `m`.
     ///
     /// # Safety
     ///
-    /// 1. `m` is the map this iterator was created for, not modified since.
+    /// 1. `m` is the map this iterator was created for, not modified since,
+    ///    except that slots this iterator has already yielded may have been
+    ///    removed with `remove_at` or `take_at` (Go's `delete` of the
+    ///    current key inside `range`). That is sound because the iterator
+    ///    reads a bucket's tophash bytes only when it enters the bucket, and
+    ///    removal changes no overflow link and moves no other entry; its
+    ///    `emptyRest` fix-up only rewrites empty slots at or before the
+    ///    removed one, which the iterator has passed. (Nor does it make an
+    ///    old bucket look evacuated: empty marks are below `EVACUATED_X`.)
     #[inline]
     pub(crate) unsafe fn next<K, V>(&mut self, m: &RawMap<K, V>) -> Option<Slot> {
         if self.remaining == 0 {
@@ -178,10 +207,13 @@ impl Hiter {
                         self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
                     }
                 } else {
-                    // SAFETY: 1. count > 0 so the array exists; bucket < 2^B.
+                    // SAFETY: 1. the map had entries when the iteration
+                    // began (remaining > 0), so the array exists (removals
+                    // free no array); bucket < 2^B.
                     self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
                 }
                 self.advance(m);
+                self.head = self.bptr;
                 self.i = 0;
             }
             if self.i == 0 {
@@ -196,7 +228,7 @@ impl Hiter {
                 self.remaining -= 1;
                 let b = self.bptr;
                 return Some(Slot {
-                    head: b,
+                    head: self.head,
                     b,
                     i: (t + self.offset) & (BUCKET_CNT - 1),
                 });

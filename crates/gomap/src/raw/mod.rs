@@ -278,21 +278,36 @@ impl<K, V> RawMap<K, V> {
 
     /// A map sized for `hint` entries, as `make(map[K]V, hint)`.
     ///
-    /// Go: `makemap`. A hint whose `hint * bucketsize` overflows is treated as 0.
+    /// Go: `makemap`. A hint whose `hint * bucketsize` overflows (or passes
+    /// `isize::MAX`) is treated as 0, as Go treats one above `maxAlloc`.
+    /// Divergence: Go allocates the single bucket of a B = 0 map at the
+    /// first assignment; here a non-zero hint allocates it at once, so that
+    /// [`Self::capacity`] is at least the hint (std's `with_capacity` rule).
     pub(crate) fn with_hint(hint: usize) -> Result<Self, AllocFailure> {
         let hint = match hint.checked_mul(Bmap::<K, V>::SIZE) {
             Some(n) if n <= isize::MAX as usize => hint,
             _ => 0,
         };
-        let mut m = Self::new();
-        m.set_b(b_for_hint(hint));
-        if m.b != 0 {
-            let (base, cap, pool) = Self::make_bucket_array(m.b)?;
-            m.buckets = base;
-            m.buckets_cap = cap;
-            m.next_overflow = pool.0;
-            m.pool_end = pool.1;
+        if hint == 0 {
+            return Ok(Self::new());
         }
+        Self::with_b(b_for_hint(hint))
+    }
+
+    /// An empty map with an allocated array of 2^`b` buckets.
+    ///
+    /// Unlike [`Self::with_hint`] it has no Go-side size check: an array
+    /// whose size passes `isize::MAX` bytes is a
+    /// [`AllocFailure::CapacityOverflow`], one that fits but that the
+    /// allocator cannot supply an [`AllocFailure::Alloc`].
+    pub(crate) fn with_b(b: u8) -> Result<Self, AllocFailure> {
+        let (base, cap, pool) = Self::make_bucket_array(b)?;
+        let mut m = Self::new();
+        m.set_b(b);
+        m.buckets = base;
+        m.buckets_cap = cap;
+        m.next_overflow = pool.0;
+        m.pool_end = pool.1;
         Ok(m)
     }
 
@@ -352,14 +367,40 @@ impl<K, V> RawMap<K, V> {
     fn oldbucketmask(&self) -> usize {
         self.noldbuckets() - 1
     }
-    /// Entries the map holds before the next insert of a new key grows it.
-    pub(crate) fn capacity(&self) -> usize {
+    /// Entries 2^B buckets hold before inserting a new key doubles them:
+    /// 8 for B = 0, 6.5 × 2^B otherwise (the last count `over_load_factor`
+    /// accepts).
+    pub(crate) fn doubling_point(&self) -> usize {
         if self.b == 0 {
             BUCKET_CNT
         } else if self.b as u32 >= usize::BITS - 4 {
             usize::MAX
         } else {
             LOAD_FACTOR_NUM * (bucket_shift(self.b) / LOAD_FACTOR_DEN)
+        }
+    }
+
+    /// Entries the map holds without allocating a new bucket array (std's
+    /// `capacity`): 0 while no array is allocated; the current count when
+    /// overflow buckets have piled up so that the next new key starts a
+    /// same-size grow; otherwise [`Self::doubling_point`].
+    ///
+    /// Why the doubling point is a true bound: below it only a same-size
+    /// grow could allocate, and that needs as many overflow buckets as
+    /// buckets. Inserts alone never get there — a chain of `c` entries
+    /// uses `ceil(c / 8) - 1` overflow buckets, at most `count / 8 <=
+    /// 6.5 × 2^B / 8 < 2^B` over the array — only overflow buckets left
+    /// behind by removals can (Go's reason for same-size growth), and then
+    /// this reports the count as soon as the next insert would grow. (From
+    /// B = 16 Go counts overflow buckets approximately, so there the bound
+    /// holds with high probability, not with certainty.)
+    pub(crate) fn capacity(&self) -> usize {
+        if self.buckets.is_null() {
+            0
+        } else if too_many_overflow_buckets(self.noverflow, self.b) {
+            self.count
+        } else {
+            self.doubling_point()
         }
     }
 
@@ -764,6 +805,19 @@ impl<K, V> RawMap<K, V> {
         // the live pointer stored in the slot.
         unsafe { core::hint::assert_unchecked(!k.is_null() && !v.is_null()) };
         (k, v)
+    }
+
+    /// The value pointer of a live slot, for handing out several `&mut V`
+    /// at once (`get_disjoint_mut`): the caller turns it into a reference
+    /// only if no other reference to the same slot exists.
+    ///
+    /// # Safety
+    ///
+    /// 1. `s` is a live slot of this map.
+    #[inline]
+    pub(crate) unsafe fn value_ptr(s: Slot) -> *mut V {
+        // SAFETY: 1.
+        unsafe { Self::slot_ptrs(s) }.1
     }
 
     /// A shared key and a mutable value of a live slot.

@@ -150,6 +150,9 @@ pub(crate) use imp::{match_byte_at, match_empty, match_live};
 pub(crate) struct BitMask(u64);
 
 impl BitMask {
+    /// The empty set.
+    pub(crate) const EMPTY: BitMask = BitMask(0);
+
     /// The lowest slot in the set.
     #[inline(always)]
     pub(crate) fn lowest(self) -> Option<usize> {
