@@ -98,7 +98,7 @@
 //!   (with its own epoch-style memory reclamation). Implies `alloc`.
 //! - `alloc`: [`OnceValue`] keeps the panic message of its function.
 //! - `lock_api`: `lock_api::RawMutex` for [`RawMutex`] and
-//!   `lock_api::RawRwLock` for [`RawRwMutex`], so
+//!   `lock_api::RawRwLock` for [`RawRwLock`], so
 //!   `lock_api::Mutex<gosync::RawMutex, T>` works.
 //! - `portable-atomic` (+ `portable-atomic-critical-section` or
 //!   `portable-atomic-unsafe-assume-single-core`): atomics from
@@ -106,8 +106,8 @@
 //!   the `WaitGroup`'s 64-bit word on 32-bit targets without 64-bit atomics.
 //!
 //! Without `std`, a blocked locker spins with back-off (there is no scheduler
-//! to yield to), and starvation mode needs a clock: install one with
-//! [`clock::set_clock`].
+//! to yield to), and there is no clock, so the mutex stays in normal mode
+//! (see [`clock`]).
 //!
 //! # Divergences from Go
 //!
@@ -148,9 +148,9 @@ mod waitgroup;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use mutex::{Mutex, MutexGuard};
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
-pub use once::{once_func, once_value, Once, OnceFunc, OnceValue};
+pub use once::{once_func, once_value, once_values, Once, OnceFunc, OnceValue};
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
-pub use raw::{RawMutex, RawRwMutex};
+pub use raw::{RawMutex, RawRwLock};
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use rwmutex::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 #[cfg(feature = "std")]
