@@ -127,6 +127,7 @@ extern crate std;
 pub(crate) use gocore::atomic;
 
 pub mod clock;
+mod external;
 
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 mod mutex;
