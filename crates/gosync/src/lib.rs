@@ -124,7 +124,7 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
-pub(crate) use gocore::atomic;
+pub mod atomic;
 
 pub mod clock;
 mod external;
