@@ -130,6 +130,8 @@ pub mod clock;
 mod external;
 
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+mod cond;
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 mod mutex;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 mod once;
@@ -146,6 +148,8 @@ mod sync_map;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 mod waitgroup;
 
+#[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
+pub use cond::Cond;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use mutex::{Mutex, MutexGuard};
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
