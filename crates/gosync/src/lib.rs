@@ -135,6 +135,8 @@ mod cond;
 mod mutex;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 mod once;
+#[cfg(feature = "std")]
+mod pool;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub mod raw;
 #[cfg(feature = "std")]
@@ -154,6 +156,8 @@ pub use cond::Cond;
 pub use mutex::{Mutex, MutexGuard};
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use once::{once_func, once_value, once_values, Once, OnceFunc, OnceValue};
+#[cfg(feature = "std")]
+pub use pool::Pool;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use raw::{RawMutex, RawRwLock};
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]

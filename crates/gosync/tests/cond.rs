@@ -314,7 +314,7 @@ fn no_waiters_single_thread() {
         s.c.signal();
         s.c.broadcast();
     }
-    let mut g = s.c.wait_while(s.m.lock(), |v| !v.is_empty() && false);
+    let mut g = s.c.wait_while(s.m.lock(), |v| !v.is_empty());
     g.push(1);
     assert_eq!(*g, [1]);
     assert!(format!("{:?}", s.c).contains("unnotified_tickets: 0"));
