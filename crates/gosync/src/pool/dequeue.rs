@@ -83,7 +83,12 @@ const DEQUEUE_BITS: u32 = 32;
 const DEQUEUE_LIMIT: usize = (1 << DEQUEUE_BITS) / 4;
 
 /// Size of the first ring of a chain. Go: `initSize` in `poolChain.pushHead`.
+#[cfg(not(loom))]
 const INIT_SIZE: usize = 8;
+/// Under loom the first ring holds 2, so a model of a few operations grows
+/// the chain and retires a drained ring.
+#[cfg(loom)]
+const INIT_SIZE: usize = 2;
 
 /// Garbage of a pool's reclamation domain: a drained, unlinked ring.
 pub(crate) type RetiredRing<T> = Box<ChainElt<T>>;
@@ -276,7 +281,7 @@ unsafe impl<T: Send> Sync for PoolChain<T> {}
 unsafe impl<T: Send> Send for PoolChain<T> {}
 
 impl<T> PoolChain<T> {
-    pub(crate) const fn new() -> Self {
+    pub(crate) fn new() -> Self {
         PoolChain {
             head: UnsafeCell::new(ptr::null_mut()),
             tail: AtomicPtr::new(ptr::null_mut()),

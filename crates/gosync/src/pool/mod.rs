@@ -63,6 +63,10 @@
 //! - The victim cycle is explicit; Go's runs at every GC. Without calls to
 //!   `clear_cycle` the pool keeps every value put and not taken.
 //! - A value is moved in and out, never boxed: `Pool<T>` holds `T`s.
+//! - A miss also takes the private value of another shard that is not
+//!   pinned at that instant (Go cannot reach another P's private value): a
+//!   thread that found its home shard busy may have left one in a shard no
+//!   thread calls home.
 
 mod dequeue;
 
@@ -91,8 +95,6 @@ struct PoolLocal<T> {
 /// Ownership of one shard (I1); unpins on drop.
 struct Pinned<'a, T> {
     local: &'a PoolLocal<T>,
-    /// The shard's number in its generation. Go: `pid`.
-    shard: usize,
 }
 
 impl<T> Drop for Pinned<'_, T> {
@@ -281,7 +283,7 @@ impl<T, F> Pool<T, F> {
     /// assert_eq!(p.try_get(), Some(42));
     /// ```
     pub fn put(&self, x: T) {
-        let pin = self.pin(self.primary());
+        let (pin, _) = self.pin(self.primary());
         if let Err(x) = pin.put_private(x) {
             pin.push_shared(x);
         }
@@ -305,9 +307,9 @@ impl<T, F> Pool<T, F> {
     pub fn try_get(&self) -> Option<T> {
         let locals = self.primary();
         let (found, shard) = {
-            let pin = self.pin(locals);
+            let (pin, shard) = self.pin(locals);
             let x = pin.take_private().or_else(|| pin.pop_shared(&self.domain));
-            (x, pin.shard)
+            (x, shard)
         };
         found.or_else(|| self.get_slow(locals, shard))
     }
@@ -340,8 +342,8 @@ impl<T, F> Pool<T, F> {
             let _cleaning = self.cleaning.lock();
             let primary = self.primary.load(Ordering::Acquire);
             let victim = 1 - primary;
-            for (shard, local) in self.generations[victim].iter().enumerate() {
-                let pin = Self::pin_exact(local, shard);
+            for local in self.generations[victim].iter() {
+                let pin = Self::pin_exact(local);
                 dropped.extend(pin.take_private());
                 while let Some(x) = pin.pop_shared(&self.domain) {
                     dropped.push(x);
@@ -362,8 +364,8 @@ impl<T, F> Pool<T, F> {
     }
 
     /// Pins a shard of `generation`: the home shard if free, else the next
-    /// free one. Go: `p.pin()`.
-    fn pin(&self, generation: usize) -> Pinned<'_, T> {
+    /// free one; returns it with its number. Go: `p.pin()` (and its `pid`).
+    fn pin(&self, generation: usize) -> (Pinned<'_, T>, usize) {
         let locals = &self.generations[generation];
         let n = locals.len();
         let start = home() % n;
@@ -372,7 +374,7 @@ impl<T, F> Pool<T, F> {
                 let shard = (start + i) % n;
                 let local = &locals[shard];
                 if Self::try_pin(local) {
-                    return Pinned { local, shard };
+                    return (Pinned { local }, shard);
                 }
             }
             // Every shard is owned right now (more threads than shards in
@@ -382,11 +384,11 @@ impl<T, F> Pool<T, F> {
     }
 
     /// Pins exactly `local`, waiting for its owner to leave.
-    fn pin_exact(local: &PoolLocal<T>, shard: usize) -> Pinned<'_, T> {
+    fn pin_exact(local: &PoolLocal<T>) -> Pinned<'_, T> {
         while !Self::try_pin(local) {
             crate::atomic::spin_loop();
         }
-        Pinned { local, shard }
+        Pinned { local }
     }
 
     fn try_pin(local: &PoolLocal<T>) -> bool {
@@ -402,8 +404,8 @@ impl<T, F> Pool<T, F> {
     fn get_slow(&self, generation: usize, shard: usize) -> Option<T> {
         let locals = &self.generations[generation];
         let n = locals.len();
-        for i in 1..=n {
-            if let Some(x) = locals[(shard + i) % n].shared.pop_tail(&self.domain) {
+        for i in 1..n {
+            if let Some(x) = Self::steal(&locals[(shard + i) % n], &self.domain, false) {
                 return Some(x);
             }
         }
@@ -411,27 +413,45 @@ impl<T, F> Pool<T, F> {
             return None;
         }
         let victims = &self.generations[1 - generation];
-        // Go takes the victim's private value of its own P; we take it if
-        // the shard is free right now.
-        if Self::try_pin(&victims[shard]) {
-            let pin = Pinned {
-                local: &*victims[shard],
-                shard,
-            };
-            if let Some(x) = pin.take_private() {
-                return Some(x);
-            }
-        }
+        // Go: the victim's private value of our own shard first, then the
+        // oldest shared values, starting with our own shard.
         for i in 0..n {
-            if let Some(x) = victims[(shard + i) % n].shared.pop_tail(&self.domain) {
+            if let Some(x) = Self::steal(&victims[(shard + i) % n], &self.domain, i == 0) {
                 return Some(x);
             }
         }
-        // Nothing left in the victim cache: later misses skip it. (A
-        // racing `put` into the victim is still found by `clear_cycle`'s
-        // flip or dropped by the next one: I2.)
+        // Nothing left in the victim cache: later misses skip it. (A `put`
+        // racing a `clear_cycle` may still land in the victim, I3; the next
+        // `clear_cycle` drops it: not leaked, I2.)
         self.victim_live.store(false, Ordering::Release);
         None
+    }
+
+    /// Takes a value from a shard we do not own: the oldest of its shared
+    /// chain and its private value if the shard is not pinned right now
+    /// (the private one first when `private_first`).
+    ///
+    /// Go steals only from the shared chain (another P's private value is
+    /// unreachable while that P runs something else). Here a thread whose
+    /// home shard was busy may leave a value in the private slot of a shard
+    /// no thread calls home, so a free shard's private value is taken too.
+    fn steal(
+        local: &PoolLocal<T>,
+        domain: &Domain<RetiredRing<T>>,
+        private_first: bool,
+    ) -> Option<T> {
+        let private = || {
+            if Self::try_pin(local) {
+                Pinned { local }.take_private()
+            } else {
+                None
+            }
+        };
+        if private_first {
+            private().or_else(|| local.shared.pop_tail(domain))
+        } else {
+            local.shared.pop_tail(domain).or_else(private)
+        }
     }
 }
 
