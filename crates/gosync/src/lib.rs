@@ -1,7 +1,10 @@
 //! Go's `sync` package in Rust: [`Mutex`] with Go's starvation mode,
 //! [`RwLock`] (Go's writer-preferring `RWMutex`), [`WaitGroup`] in Go 1.19's
 //! 12 bytes, [`Once`] (plus Go 1.21's [`OnceValue`] and [`OnceFunc`]),
-//! [`SyncMap`] (Go's `sync.Map`), and the runtime semaphore they all sleep on.
+//! [`Cond`] (Go's ticket-based condition variable), [`Pool`] (Go's
+//! `sync.Pool`, with `std`), [`atomic::Value`] (with `alloc`), [`SyncMap`]
+//! (Go's `sync.Map`, with `std`), and the runtime semaphore they all sleep
+//! on.
 //!
 //! Everything here follows Go 1.19's `src/sync` and `src/runtime/sema.go`
 //! closely enough that Go's comments can be read beside the code.
@@ -63,15 +66,70 @@
 //! # Once
 //!
 //! ```
-//! use gosync::{Once, OnceValue};
+//! use gosync::{once_value, Once, OnceValue};
 //! static INIT: Once = Once::new();
 //! INIT.call_once(|| println!("initialised"));
-//! let answer = OnceValue::new(|| 42);
-//! assert_eq!(*answer.get(), 42);
+//! static ANSWER: OnceValue<u32> = OnceValue::new(|| 42);
+//! assert_eq!(*ANSWER.get(), 42);
+//! let config = once_value(|| String::from("loaded once")); // Go: sync.OnceValue(f)
+//! assert_eq!(config.get(), "loaded once");
 //! ```
 //!
 //! [`Once`] differs from `std::sync::Once` on panics: a panicking function
 //! still counts as done (Go's behaviour), where std poisons.
+//!
+//! # Waiting for a condition
+//!
+//! [`Cond`] is Go's `sync.Cond` over a gosync [`Mutex`]: `wait` takes the
+//! guard, sleeps, and gives the guard back; `signal` wakes the waiter that
+//! has waited longest, `broadcast` wakes all.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use gosync::{Cond, Mutex};
+//!
+//! let jobs = Arc::new((Mutex::new(Vec::<u32>::new()), Cond::new()));
+//! let j = Arc::clone(&jobs);
+//! let worker = std::thread::spawn(move || {
+//!     let (queue, cond) = &*j;
+//!     let mut q = cond.wait_while(queue.lock(), |q| q.is_empty());
+//!     q.pop()
+//! });
+//! let (queue, cond) = &*jobs;
+//! queue.lock().push(5);
+//! cond.signal();
+//! assert_eq!(worker.join().unwrap(), Some(5));
+//! ```
+//!
+//! # Reusing values
+//!
+//! [`Pool`] is Go's `sync.Pool`: a cache of values that are expensive to
+//! make, per-thread first, shared through a lock-free chain, with a victim
+//! cache; [`Pool::clear_cycle`] stands in for the garbage collection that
+//! ages it in Go.
+//!
+//! ```
+//! # #[cfg(feature = "std")] {
+//! let buffers = gosync::Pool::new(|| Vec::<u8>::with_capacity(4096));
+//! let mut b = buffers.get();
+//! b.extend_from_slice(b"request");
+//! b.clear();
+//! buffers.put(b);
+//! assert!(buffers.get().capacity() >= 4096); // the same buffer again
+//! # }
+//! ```
+//!
+//! # An atomically replaced value
+//!
+//! [`atomic::Value`] is Go's `sync/atomic.Value`: the first store fixes the
+//! type, later stores of another type panic with Go's message.
+//!
+//! ```
+//! let current = gosync::atomic::Value::new();
+//! current.store(String::from("config v1"));
+//! current.store(String::from("config v2"));
+//! assert_eq!(current.load_as::<String>().unwrap().as_str(), "config v2");
+//! ```
 //!
 //! # sync.Map
 //!
@@ -95,15 +153,21 @@
 //!
 //! - `std` (default): threads park through `gocore::park::ThreadPark`;
 //!   [`WaitGroup::go`]; the process clock for starvation mode; [`SyncMap`]
-//!   (with its own epoch-style memory reclamation). Implies `alloc`.
-//! - `alloc`: [`OnceValue`] keeps the panic message of its function.
+//!   and [`Pool`] (with their epoch-style memory reclamation). Implies `alloc`.
+//! - `alloc`: [`OnceValue`] keeps the panic message of its function;
+//!   [`atomic::Value`] (on targets with pointer-sized compare-and-swap).
+//! - `serde`: `Serialize`/`Deserialize` for [`SyncMap`] (with `std`).
 //! - `lock_api`: `lock_api::RawMutex` for [`RawMutex`] and
 //!   `lock_api::RawRwLock` for [`RawRwLock`], so
 //!   `lock_api::Mutex<gosync::RawMutex, T>` works.
 //! - `portable-atomic` (+ `portable-atomic-critical-section` or
 //!   `portable-atomic-unsafe-assume-single-core`): atomics from
-//!   `portable-atomic`, for targets without compare-and-swap (thumbv6m) and for
-//!   the `WaitGroup`'s 64-bit word on 32-bit targets without 64-bit atomics.
+//!   `portable-atomic`, for targets without compare-and-swap (thumbv6m).
+//!
+//! [`WaitGroup`] needs no feature on 32-bit targets without 64-bit atomics
+//! (thumbv7em, riscv32imac): its 64-bit word then comes from
+//! `portable-atomic`'s lock-based fallback automatically, as Go's 32-bit
+//! ARM ports take a spinlock for 64-bit atomics.
 //!
 //! Without `std`, a blocked locker spins with back-off (there is no scheduler
 //! to yield to), and there is no clock, so the mutex stays in normal mode

@@ -85,7 +85,7 @@ fn type_of(v: &AnyValue) -> TypeId {
 ///
 /// Another type after the first store panics with Go's message:
 ///
-/// ```should_panic = "sync/atomic: store of inconsistently typed value into Value"
+/// ```should_panic
 /// let v = gosync::atomic::Value::new();
 /// v.store(42_i32);
 /// v.store("foo");
