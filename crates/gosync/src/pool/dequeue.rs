@@ -80,7 +80,7 @@ const DEQUEUE_BITS: u32 = 32;
 
 /// Largest ring: half the index space, so "full" and "empty" never look the
 /// same. Go: `dequeueLimit` (sync/poolqueue.go).
-const DEQUEUE_LIMIT: usize = (1 << DEQUEUE_BITS) / 4;
+const DEQUEUE_LIMIT: usize = 1 << (DEQUEUE_BITS - 2); // (1 << dequeueBits) / 4
 
 /// Size of the first ring of a chain. Go: `initSize` in `poolChain.pushHead`.
 #[cfg(not(loom))]

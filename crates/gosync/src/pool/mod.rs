@@ -221,6 +221,10 @@ impl<T, F: Fn() -> T> Pool<T, F> {
     /// Creates an empty pool; [`Pool::get`] calls `new` when it finds no
     /// cached value (Go's `New`).
     ///
+    /// It allocates one shard per hardware thread (twice: primary and
+    /// victim), so it is not a `const fn`; for a `static`, wrap it in a
+    /// `std::sync::LazyLock`.
+    ///
     /// # Examples
     ///
     /// ```
