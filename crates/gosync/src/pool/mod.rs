@@ -373,6 +373,7 @@ impl<T, F> Pool<T, F> {
         let locals = &self.generations[generation];
         let n = locals.len();
         let start = home() % n;
+        let backoff = gocore::backoff::Backoff::new();
         loop {
             for i in 0..n {
                 let shard = (start + i) % n;
@@ -382,15 +383,17 @@ impl<T, F> Pool<T, F> {
                 }
             }
             // Every shard is owned right now (more threads than shards in
-            // the pool at once); owners hold a shard for a few instructions.
-            crate::atomic::spin_loop();
+            // the pool at once); owners hold a shard for a few instructions,
+            // but one may have been preempted: spin, then yield the thread.
+            backoff.snooze();
         }
     }
 
     /// Pins exactly `local`, waiting for its owner to leave.
     fn pin_exact(local: &PoolLocal<T>) -> Pinned<'_, T> {
+        let backoff = gocore::backoff::Backoff::new();
         while !Self::try_pin(local) {
-            crate::atomic::spin_loop();
+            backoff.snooze();
         }
         Pinned { local }
     }
