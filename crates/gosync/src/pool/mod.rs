@@ -462,6 +462,20 @@ impl<T, F> Pool<T, F> {
     }
 }
 
+impl<T: Default> Default for Pool<T> {
+    /// A pool whose function is `T::default`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p: gosync::Pool<String> = Default::default();
+    /// assert_eq!(p.get(), "");
+    /// ```
+    fn default() -> Self {
+        Pool::new(T::default)
+    }
+}
+
 impl<T, F> Drop for Pool<T, F> {
     fn drop(&mut self) {
         // Values first (no user code), then the shards, then the values'
