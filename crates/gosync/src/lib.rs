@@ -220,6 +220,8 @@ pub use cond::Cond;
 pub use mutex::{Mutex, MutexGuard};
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]
 pub use once::{once_func, once_value, once_values, Once, OnceFunc, OnceValue};
+#[cfg(all(feature = "std", loom))]
+pub use pool::loom_dequeue;
 #[cfg(feature = "std")]
 pub use pool::Pool;
 #[cfg(any(target_has_atomic = "ptr", feature = "portable-atomic"))]

@@ -1,8 +1,8 @@
-//! Loom model of Pool: the shared poolDequeue/poolChain under concurrent
-//! push (put), pop from the head (the owner's get) and steal from the tail
-//! (another thread's get), with the chain growing and a drained ring
-//! retired; and a clear_cycle racing a get. Every value put is got at most
-//! once, and nothing put is lost.
+//! Loom model of Pool: the ring (Go's poolDequeue) alone, its owner pushing
+//! and popping the head while a stealer pops the tail, through a wrap-around
+//! of a 2-slot ring; then the Pool with its chain under concurrent put, get
+//! and steal, with the chain growing and a drained ring retired; and a
+//! clear_cycle racing a put and a get. Every value put is got exactly once.
 //!
 //! Under loom a pool has 2 shards, every thread's home shard is 0 (a thread
 //! that finds it pinned takes shard 1), and a chain's first ring holds 2.
@@ -10,6 +10,7 @@
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gosync --test loom_pool`
 #![cfg(loom)]
 
+use gosync::loom_dequeue::Ring;
 use gosync::Pool;
 use loom::sync::Arc;
 use loom::thread;
@@ -31,6 +32,46 @@ fn drain(p: &Pool<u32>, got: &mut Vec<u32>) {
     while let Some(v) = p.try_get() {
         got.push(v);
     }
+}
+
+/// The ring alone: the owner pushes 1, 2, 3 into 2 slots (3 fits only if
+/// the stealer has freed a slot, and never over a slot it is still
+/// reading), then pops the head; the stealer pops the tail twice.
+#[test]
+fn ring_push_pop_steal() {
+    model(|| {
+        let ring = Arc::new(Ring::new(2));
+        let stealer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                got.extend(ring.pop_tail());
+                got.extend(ring.pop_tail());
+                got
+            })
+        };
+        let mut pushed = Vec::new();
+        let mut got = Vec::new();
+        for v in 1..=3u32 {
+            // SAFETY: this thread is the only owner.
+            if unsafe { ring.push_head(v) }.is_ok() {
+                pushed.push(v);
+            }
+        }
+        // SAFETY: as above.
+        got.extend(unsafe { ring.pop_head() });
+        got.extend(stealer.join().unwrap());
+        // SAFETY: as above; the stealer is done.
+        while let Some(v) = unsafe { ring.pop_head() } {
+            got.push(v);
+        }
+        assert!(
+            pushed.starts_with(&[1, 2]),
+            "an empty 2-slot ring refused a push"
+        );
+        got.sort_unstable();
+        assert_eq!(got, pushed, "a value was lost or got twice");
+    });
 }
 
 /// The owner puts four values (one private, three in the chain: its first

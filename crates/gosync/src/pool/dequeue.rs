@@ -95,7 +95,49 @@ pub(crate) type RetiredRing<T> = Box<ChainElt<T>>;
 
 struct Slot<T> {
     full: AtomicBool,
-    val: UnsafeCell<MaybeUninit<T>>,
+    val: UnsafeSlotCell<MaybeUninit<T>>,
+}
+
+#[cfg(not(loom))]
+use core::cell::UnsafeCell as UnsafeSlotCell;
+/// The slot's value cell: loom's under `--cfg loom`, so a model sees (and
+/// reports) a write racing a read of the same slot (I2).
+#[cfg(loom)]
+use loom::cell::UnsafeCell as UnsafeSlotCell;
+
+impl<T> Slot<T> {
+    /// Writes a value into the (empty) slot.
+    ///
+    /// # Safety
+    ///
+    /// 1. No one else reads or writes the slot's value meanwhile (I2, I3).
+    unsafe fn write(&self, val: T) {
+        #[cfg(not(loom))]
+        // SAFETY: precondition 1.
+        unsafe {
+            (*self.val.get()).write(val);
+        }
+        #[cfg(loom)]
+        // SAFETY: precondition 1.
+        self.val.with_mut(|p| unsafe {
+            (*p).write(val);
+        });
+    }
+
+    /// Moves the value out of the slot.
+    ///
+    /// # Safety
+    ///
+    /// 1. The slot holds a value that no one else reads or writes
+    ///    meanwhile, and that is read only once (I2, I3).
+    unsafe fn read(&self) -> T {
+        #[cfg(not(loom))]
+        // SAFETY: precondition 1.
+        return unsafe { (*self.val.get()).assume_init_read() };
+        #[cfg(loom)]
+        // SAFETY: precondition 1.
+        return self.val.with_mut(|p| unsafe { (*p).assume_init_read() });
+    }
 }
 
 /// A fixed-size single-producer, multi-consumer ring. Go: `poolDequeue`.
@@ -130,7 +172,7 @@ impl<T> PoolDequeue<T> {
             slots: (0..size)
                 .map(|_| Slot {
                     full: AtomicBool::new(false),
-                    val: UnsafeCell::new(MaybeUninit::uninit()),
+                    val: UnsafeSlotCell::new(MaybeUninit::uninit()),
                 })
                 .collect(),
         }
@@ -159,7 +201,7 @@ impl<T> PoolDequeue<T> {
         }
         // SAFETY: the slot is outside [tail, head) and not full, so no one
         // reads it (I2, I3), and only the owner writes (precondition 1).
-        unsafe { (*slot.val.get()).write(val) };
+        unsafe { slot.write(val) };
         slot.full.store(true, Ordering::Relaxed);
         // Release: publishes the value to the popper whose claim reads this
         // head (its CAS is AcqRel).
@@ -195,7 +237,7 @@ impl<T> PoolDequeue<T> {
         // SAFETY: the CAS claimed index `head` for us alone; the value was
         // written by the owner (ourselves, precondition 1) before it published
         // that index.
-        let val = unsafe { (*slot.val.get()).assume_init_read() };
+        let val = unsafe { slot.read() };
         slot.full.store(false, Ordering::Release);
         Some(val)
     }
@@ -223,7 +265,7 @@ impl<T> PoolDequeue<T> {
         // SAFETY: the CAS claimed index `tail` for us alone; the push that
         // published it (Release, seen by our AcqRel CAS) wrote the value, and
         // the owner will not overwrite it until we clear `full` (I2).
-        let val = unsafe { (*slot.val.get()).assume_init_read() };
+        let val = unsafe { slot.read() };
         // Release: our read happens before the owner's next write here (I2).
         slot.full.store(false, Ordering::Release);
         Some(val)
@@ -240,7 +282,7 @@ impl<T> PoolDequeue<T> {
                 // SAFETY: `&mut self`: no pop is in progress, so a full slot
                 // holds a value no one else will read (I3); clearing `full`
                 // first means it is read once.
-                out.push(unsafe { (*slot.val.get()).assume_init_read() });
+                out.push(unsafe { slot.read() });
             }
         }
     }

@@ -70,6 +70,46 @@
 
 mod dequeue;
 
+/// The pool's ring, for loom models only (never compiled outside
+/// `--cfg loom`): a model drives the owner and stealer sides directly.
+#[cfg(loom)]
+pub mod loom_dequeue {
+    /// Go's `poolDequeue` of `size` slots.
+    pub struct Ring<T>(super::dequeue::PoolDequeue<T>);
+
+    impl<T> Ring<T> {
+        /// An empty ring of `size` slots (a power of 2).
+        pub fn new(size: usize) -> Self {
+            Ring(super::dequeue::PoolDequeue::new(size))
+        }
+
+        /// The owner's push; gives `val` back when the ring is full.
+        ///
+        /// # Safety
+        ///
+        /// 1. Only one thread (the owner) calls `push_head`/`pop_head`.
+        pub unsafe fn push_head(&self, val: T) -> Result<(), T> {
+            // SAFETY: precondition 1.
+            unsafe { self.0.push_head(val) }
+        }
+
+        /// The owner's pop of the newest value.
+        ///
+        /// # Safety
+        ///
+        /// 1. Only one thread (the owner) calls `push_head`/`pop_head`.
+        pub unsafe fn pop_head(&self) -> Option<T> {
+            // SAFETY: precondition 1.
+            unsafe { self.0.pop_head() }
+        }
+
+        /// A stealer's pop of the oldest value.
+        pub fn pop_tail(&self) -> Option<T> {
+            self.0.pop_tail()
+        }
+    }
+}
+
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
