@@ -17,6 +17,12 @@
 //!   conc-map-bench mixes (read-heavy 98/1/1, exchange 10/40/40/10, rapid-grow
 //!   5/80/5/10 read/insert/remove/update) and Go's sweet spots (stable keys
 //!   read by many; disjoint key sets per writer).
+//! - Pool (gosync, object-pool, sharded-slab's Pool): a 64-byte buffer taken
+//!   and given back, 1 and 4 threads (Go's BenchmarkPool); 4 threads each
+//!   giving back 100 then taking 100 (Go's BenchmarkPoolOverflow).
+//! - Cond (gosync, std Condvar, parking_lot Condvar): Go's benchmarkCond
+//!   barrier (the last of waiters + 1 threads broadcasts), 1 and 3 waiters;
+//!   a two-thread signal ping-pong.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -448,6 +454,347 @@ fn map_disjoint<M: ConcMap>(s: &mut Suite, per: usize) {
     );
 }
 
+// ---------------------------------------------------------------- pool
+
+/// A pool of 64-byte buffers: take one, give it back.
+trait BufPool: Send + Sync + 'static {
+    const NAME: &'static str;
+    fn new() -> Self;
+    /// Takes a buffer and gives it back `n` times.
+    fn take_give(&self, n: usize);
+    /// Takes `k` buffers, then gives all `k` back.
+    fn overflow(&self, k: usize);
+}
+
+type Buf = Box<[u8; 64]>;
+
+struct GoPool(gosync::Pool<Buf>);
+impl BufPool for GoPool {
+    const NAME: &'static str = "gosync Pool";
+    fn new() -> Self {
+        GoPool(gosync::Pool::new(|| Box::new([0; 64])))
+    }
+    fn take_give(&self, n: usize) {
+        for _ in 0..n {
+            let b = self.0.get();
+            black_box(&b);
+            self.0.put(b);
+        }
+    }
+    fn overflow(&self, k: usize) {
+        let bufs: Vec<Buf> = (0..k).map(|_| self.0.get()).collect();
+        for b in bufs {
+            self.0.put(b);
+        }
+    }
+}
+
+struct ObjectPool(object_pool::Pool<Buf>);
+impl BufPool for ObjectPool {
+    const NAME: &'static str = "object-pool Pool";
+    fn new() -> Self {
+        ObjectPool(object_pool::Pool::new(0, || Box::new([0; 64])))
+    }
+    fn take_give(&self, n: usize) {
+        for _ in 0..n {
+            let b = self.0.pull(|| Box::new([0; 64]));
+            black_box(&*b);
+        }
+    }
+    fn overflow(&self, k: usize) {
+        let bufs: Vec<_> = (0..k).map(|_| self.0.pull(|| Box::new([0; 64]))).collect();
+        drop(bufs);
+    }
+}
+
+/// sharded-slab's Pool keeps its values in place and hands out keys:
+/// `create` takes a cleared slot (made with `Default` the first time),
+/// `clear` gives it back.
+struct SlabPool(sharded_slab::Pool<Vec<u8>>);
+impl BufPool for SlabPool {
+    const NAME: &'static str = "sharded-slab Pool";
+    fn new() -> Self {
+        SlabPool(sharded_slab::Pool::new())
+    }
+    fn take_give(&self, n: usize) {
+        for _ in 0..n {
+            let mut b = self.0.create().expect("slab full");
+            if b.capacity() == 0 {
+                b.reserve_exact(64);
+            }
+            black_box(&*b);
+            let key = b.key();
+            drop(b);
+            self.0.clear(key);
+        }
+    }
+    fn overflow(&self, k: usize) {
+        let keys: Vec<usize> = (0..k)
+            .map(|_| {
+                let mut b = self.0.create().expect("slab full");
+                if b.capacity() == 0 {
+                    b.reserve_exact(64);
+                }
+                b.key()
+            })
+            .collect();
+        for key in keys {
+            self.0.clear(key);
+        }
+    }
+}
+
+fn pool_take_give<P: BufPool>(s: &mut Suite, threads: usize, per: usize) {
+    let best = (0..3)
+        .map(|_| {
+            let p = Arc::new(P::new());
+            run_threads(threads, move |_| p.take_give(per))
+        })
+        .min()
+        .unwrap();
+    s.record(
+        &format!(
+            "pool take/give {threads} thread{}",
+            if threads == 1 { "" } else { "s" }
+        ),
+        P::NAME,
+        (threads * per) as f64 / best.as_secs_f64() / 1e6,
+        "Mops/s",
+        Better::Higher,
+    );
+}
+
+fn pool_overflow<P: BufPool>(s: &mut Suite, threads: usize, rounds: usize) {
+    let best = (0..3)
+        .map(|_| {
+            let p = Arc::new(P::new());
+            run_threads(threads, move |_| {
+                for _ in 0..rounds {
+                    p.overflow(100);
+                }
+            })
+        })
+        .min()
+        .unwrap();
+    s.record(
+        &format!("pool overflow {threads} threads x 100"),
+        P::NAME,
+        (threads * rounds * 100) as f64 / best.as_secs_f64() / 1e6,
+        "Mops/s",
+        Better::Higher,
+    );
+}
+
+// ---------------------------------------------------------------- cond
+
+/// A mutex-protected `i64` with a condition variable.
+trait CondVar: Send + Sync + 'static {
+    const NAME: &'static str;
+    fn new() -> Self;
+    /// Runs `f` with the lock held; through the `Waiter` it reads and
+    /// writes the value, waits and notifies.
+    fn with(&self, f: impl FnMut(&mut dyn Waiter));
+}
+
+/// What a critical section of `CondVar::with` may do with the condition.
+trait Waiter {
+    /// The protected value.
+    fn v(&mut self) -> &mut i64;
+    /// Waits once (unlocks, sleeps, re-locks).
+    fn wait(&mut self);
+    fn signal(&mut self);
+    fn broadcast(&mut self);
+}
+
+struct GoCond {
+    m: gosync::Mutex<i64>,
+    c: gosync::Cond,
+}
+impl CondVar for GoCond {
+    const NAME: &'static str = "gosync Cond";
+    fn new() -> Self {
+        GoCond {
+            m: gosync::Mutex::new(0),
+            c: gosync::Cond::new(),
+        }
+    }
+    fn with(&self, mut f: impl FnMut(&mut dyn Waiter)) {
+        struct W<'a> {
+            g: Option<gosync::MutexGuard<'a, i64>>,
+            c: &'a gosync::Cond,
+        }
+        impl Waiter for W<'_> {
+            fn v(&mut self) -> &mut i64 {
+                self.g.as_mut().unwrap()
+            }
+            fn wait(&mut self) {
+                self.g = Some(self.c.wait(self.g.take().unwrap()));
+            }
+            fn signal(&mut self) {
+                self.c.signal();
+            }
+            fn broadcast(&mut self) {
+                self.c.broadcast();
+            }
+        }
+        let mut w = W {
+            g: Some(self.m.lock()),
+            c: &self.c,
+        };
+        f(&mut w);
+    }
+}
+
+struct StdCond {
+    m: std::sync::Mutex<i64>,
+    c: std::sync::Condvar,
+}
+impl CondVar for StdCond {
+    const NAME: &'static str = "std Condvar";
+    fn new() -> Self {
+        StdCond {
+            m: std::sync::Mutex::new(0),
+            c: std::sync::Condvar::new(),
+        }
+    }
+    fn with(&self, mut f: impl FnMut(&mut dyn Waiter)) {
+        struct W<'a> {
+            g: Option<std::sync::MutexGuard<'a, i64>>,
+            c: &'a std::sync::Condvar,
+        }
+        impl Waiter for W<'_> {
+            fn v(&mut self) -> &mut i64 {
+                self.g.as_mut().unwrap()
+            }
+            fn wait(&mut self) {
+                self.g = Some(self.c.wait(self.g.take().unwrap()).unwrap());
+            }
+            fn signal(&mut self) {
+                self.c.notify_one();
+            }
+            fn broadcast(&mut self) {
+                self.c.notify_all();
+            }
+        }
+        let mut w = W {
+            g: Some(self.m.lock().unwrap()),
+            c: &self.c,
+        };
+        f(&mut w);
+    }
+}
+
+struct PlCond {
+    m: parking_lot::Mutex<i64>,
+    c: parking_lot::Condvar,
+}
+impl CondVar for PlCond {
+    const NAME: &'static str = "parking_lot Condvar";
+    fn new() -> Self {
+        PlCond {
+            m: parking_lot::Mutex::new(0),
+            c: parking_lot::Condvar::new(),
+        }
+    }
+    fn with(&self, mut f: impl FnMut(&mut dyn Waiter)) {
+        struct W<'a> {
+            g: parking_lot::MutexGuard<'a, i64>,
+            c: &'a parking_lot::Condvar,
+        }
+        impl Waiter for W<'_> {
+            fn v(&mut self) -> &mut i64 {
+                &mut self.g
+            }
+            fn wait(&mut self) {
+                self.c.wait(&mut self.g);
+            }
+            fn signal(&mut self) {
+                self.c.notify_one();
+            }
+            fn broadcast(&mut self) {
+                self.c.notify_all();
+            }
+        }
+        let mut w = W {
+            g: self.m.lock(),
+            c: &self.c,
+        };
+        f(&mut w);
+    }
+}
+
+/// Go's benchmarkCond: `waiters + 1` threads; in each round every thread
+/// arrives, and the last to arrive broadcasts. Reports rounds per second.
+fn cond_barrier<C: CondVar>(s: &mut Suite, waiters: usize, rounds: usize) {
+    let best = (0..3)
+        .map(|_| {
+            let c = Arc::new(C::new());
+            run_threads(waiters + 1, move |_| {
+                for _ in 0..rounds {
+                    let mut stop = false;
+                    c.with(|w| {
+                        if *w.v() == -1 {
+                            stop = true;
+                            return;
+                        }
+                        *w.v() += 1;
+                        if *w.v() == waiters as i64 + 1 {
+                            *w.v() = 0;
+                            w.broadcast();
+                        } else {
+                            w.wait();
+                        }
+                    });
+                    if stop {
+                        break;
+                    }
+                }
+                c.with(|w| {
+                    *w.v() = -1;
+                    w.broadcast();
+                });
+            })
+        })
+        .min()
+        .unwrap();
+    s.record(
+        &format!("cond broadcast barrier {} threads", waiters + 1),
+        C::NAME,
+        rounds as f64 / best.as_secs_f64() / 1e6,
+        "Mrounds/s",
+        Better::Higher,
+    );
+}
+
+/// Two threads take turns: each waits for its parity, flips the turn and
+/// signals. Reports hand-overs per second.
+fn cond_ping_pong<C: CondVar>(s: &mut Suite, rounds: usize) {
+    let best = (0..3)
+        .map(|_| {
+            let c = Arc::new(C::new());
+            run_threads(2, move |me| {
+                for _ in 0..rounds {
+                    c.with(|w| {
+                        while *w.v() % 2 != me as i64 {
+                            w.wait();
+                        }
+                        *w.v() += 1;
+                        w.signal();
+                    });
+                }
+            })
+        })
+        .min()
+        .unwrap();
+    s.record(
+        "cond signal ping-pong 2 threads",
+        C::NAME,
+        (2 * rounds) as f64 / best.as_secs_f64() / 1e6,
+        "Mops/s",
+        Better::Higher,
+    );
+}
+
 fn main() {
     let mut s = Suite::new("gosync");
     let q = s.quick();
@@ -642,6 +989,29 @@ fn main() {
     map_disjoint::<Dash>(&mut s, per);
     map_disjoint::<Papaya>(&mut s, per);
     map_disjoint::<RwMap>(&mut s, per);
+
+    // Pool
+    let per = s.size(2_000_000, 200_000);
+    for threads in [1, 4] {
+        pool_take_give::<GoPool>(&mut s, threads, per / threads);
+        pool_take_give::<ObjectPool>(&mut s, threads, per / threads);
+        pool_take_give::<SlabPool>(&mut s, threads, per / threads);
+    }
+    let rounds = s.size(5_000, 500);
+    pool_overflow::<GoPool>(&mut s, 4, rounds);
+    pool_overflow::<ObjectPool>(&mut s, 4, rounds);
+    pool_overflow::<SlabPool>(&mut s, 4, rounds);
+
+    // Cond
+    let rounds = s.size(100_000, 10_000);
+    for waiters in [1, 3] {
+        cond_barrier::<GoCond>(&mut s, waiters, rounds);
+        cond_barrier::<StdCond>(&mut s, waiters, rounds);
+        cond_barrier::<PlCond>(&mut s, waiters, rounds);
+    }
+    cond_ping_pong::<GoCond>(&mut s, rounds);
+    cond_ping_pong::<StdCond>(&mut s, rounds);
+    cond_ping_pong::<PlCond>(&mut s, rounds);
 
     s.finish();
 }

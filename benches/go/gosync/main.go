@@ -289,4 +289,87 @@ func main() {
 		})
 	})
 	row("map 4 threads disjoint keys per writer (25% store)", mops(4*per, d), "Mops/s", "higher")
+	// Pool
+	per = size(2_000_000, 200_000)
+	for _, threads := range []int{1, 4} {
+		n := per / threads
+		d = best(3, func() time.Duration {
+			p := sync.Pool{New: func() any { return new([64]byte) }}
+			return runThreads(threads, func(int) {
+				for i := 0; i < n; i++ {
+					b := p.Get().(*[64]byte)
+					atomic.AddUint64(&sink, uint64(b[0]))
+					p.Put(b)
+				}
+			})
+		})
+		name := fmt.Sprintf("pool take/give %d threads", threads)
+		if threads == 1 {
+			name = "pool take/give 1 thread"
+		}
+		row(name, mops(threads*n, d), "Mops/s", "higher")
+	}
+	rounds := size(5_000, 500)
+	d = best(3, func() time.Duration {
+		p := sync.Pool{New: func() any { return new([64]byte) }}
+		return runThreads(4, func(int) {
+			bufs := make([]*[64]byte, 100)
+			for r := 0; r < rounds; r++ {
+				for i := range bufs {
+					bufs[i] = p.Get().(*[64]byte)
+				}
+				for _, b := range bufs {
+					p.Put(b)
+				}
+			}
+		})
+	})
+	row("pool overflow 4 threads x 100", mops(4*rounds*100, d), "Mops/s", "higher")
+
+	// Cond: benchmarkCond (cond_test.go) and a signal ping-pong.
+	rounds = size(100_000, 10_000)
+	for _, waiters := range []int{1, 3} {
+		d = best(3, func() time.Duration {
+			c := sync.NewCond(&sync.Mutex{})
+			id := 0
+			return runThreads(waiters+1, func(int) {
+				for i := 0; i < rounds; i++ {
+					c.L.Lock()
+					if id == -1 {
+						c.L.Unlock()
+						break
+					}
+					id++
+					if id == waiters+1 {
+						id = 0
+						c.Broadcast()
+					} else {
+						c.Wait()
+					}
+					c.L.Unlock()
+				}
+				c.L.Lock()
+				id = -1
+				c.Broadcast()
+				c.L.Unlock()
+			})
+		})
+		row(fmt.Sprintf("cond broadcast barrier %d threads", waiters+1), float64(rounds)/d.Seconds()/1e6, "Mrounds/s", "higher")
+	}
+	d = best(3, func() time.Duration {
+		c := sync.NewCond(&sync.Mutex{})
+		turn := 0
+		return runThreads(2, func(me int) {
+			for i := 0; i < rounds; i++ {
+				c.L.Lock()
+				for turn%2 != me {
+					c.Wait()
+				}
+				turn++
+				c.Signal()
+				c.L.Unlock()
+			}
+		})
+	})
+	row("cond signal ping-pong 2 threads", mops(2*rounds, d), "Mops/s", "higher")
 }

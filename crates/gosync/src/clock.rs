@@ -2,16 +2,21 @@
 //!
 //! Go's `Mutex` switches to starvation mode when a waiter has waited longer
 //! than 1 ms (`starvationThresholdNs`), measured with `runtime_nanotime`. This
-//! module is that clock, made replaceable:
+//! module is that clock:
 //!
 //! - with `std` (and not under loom) it is the process's monotonic clock
 //!   (`std::time::Instant` since the first reading);
-//! - a program can install its own with [`set_clock`]: a `no_std` target with
-//!   a hardware timer, or a test (loom models use it to drive the mutex into
-//!   starvation mode deterministically: time is then a counter the model owns);
-//! - `no_std` without an installed clock, and loom without one, read a clock
-//!   that never advances, so no waiter ever counts as starving (the mutex stays
-//!   in normal mode: still correct, only without the 1 ms fairness bound).
+//! - `no_std` reads a clock that never advances, so no waiter ever counts as
+//!   starving (the mutex stays in normal mode: still correct, only without the
+//!   1 ms fairness bound);
+//! - loom models replace it: under `--cfg loom` only, `set_clock` installs a
+//!   clock the model owns, which drives the mutex into starvation mode
+//!   deterministically.
+//!
+//! The clock is deliberately not replaceable in ordinary builds: it is one
+//! hook for the whole process, and any dependency could change it behind
+//! the program's back (making every mutex starve, or never). Loom is a cfg
+//! that only test builds set.
 //!
 //! Readings are nanoseconds and never 0: the mutex uses 0 for "has not waited
 //! yet", as Go's `waitStartTime` does.
@@ -24,43 +29,6 @@
 //! assert!(a >= 1 && b >= a);
 //! ```
 
-// tidy: allow(atomic): a process-wide `static`, which loom's atomics cannot
-// be; the clock is read, never part of a protocol a loom model checks.
-use core::sync::atomic::{AtomicPtr, Ordering};
-
-/// The installed clock, as a type-erased `fn() -> u64`; null = the default.
-static CLOCK: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
-
-/// Installs `clock` as the source of [`nanotime`] for the whole process.
-///
-/// `clock` must be monotonic (never go backwards) and count nanoseconds. Use
-/// it on `no_std` targets to enable starvation mode, or in tests and loom
-/// models to control time.
-///
-/// # Examples
-///
-/// ```
-/// fn fixed() -> u64 { 42 }
-/// gosync::clock::set_clock(fixed);
-/// assert_eq!(gosync::clock::nanotime(), 42);
-/// gosync::clock::reset_clock();
-/// ```
-pub fn set_clock(clock: fn() -> u64) {
-    CLOCK.store(clock as *mut (), Ordering::Release);
-}
-
-/// Removes a clock installed by [`set_clock`]: the default clock is used again.
-///
-/// # Examples
-///
-/// ```
-/// gosync::clock::reset_clock();
-/// assert!(gosync::clock::nanotime() >= 1);
-/// ```
-pub fn reset_clock() {
-    CLOCK.store(core::ptr::null_mut(), Ordering::Release);
-}
-
 /// Reads the clock: nanoseconds, never 0.
 ///
 /// Go: `runtime_nanotime` (sync/runtime.go).
@@ -71,16 +39,10 @@ pub fn reset_clock() {
 /// assert!(gosync::clock::nanotime() > 0);
 /// ```
 pub fn nanotime() -> u64 {
-    let p = CLOCK.load(Ordering::Acquire);
-    let t = if p.is_null() {
-        default_nanotime()
-    } else {
-        // SAFETY: the only non-null values ever stored in CLOCK are
-        // `fn() -> u64` pointers cast to `*mut ()` by `set_clock`; casting back
-        // to the same function pointer type is sound.
-        let f = unsafe { core::mem::transmute::<*mut (), fn() -> u64>(p) };
-        f()
-    };
+    #[cfg(loom)]
+    let t = model_clock::read();
+    #[cfg(not(loom))]
+    let t = default_nanotime();
     t.max(1)
 }
 
@@ -94,7 +56,46 @@ fn default_nanotime() -> u64 {
     base.elapsed().as_nanos() as u64 + 1
 }
 
-#[cfg(any(not(feature = "std"), loom))]
+#[cfg(all(not(feature = "std"), not(loom)))]
 fn default_nanotime() -> u64 {
     1
+}
+
+#[cfg(loom)]
+pub use model_clock::{reset_clock, set_clock};
+
+/// The replaceable clock of loom models (never compiled outside `--cfg loom`).
+#[cfg(loom)]
+mod model_clock {
+    // tidy: allow(atomic): not a loom atomic on purpose: the clock is
+    // installed outside the model, between `loom::model` runs, and read as
+    // plain configuration (and a `static` cannot hold a loom atomic).
+    use core::sync::atomic::{AtomicPtr, Ordering};
+
+    /// The installed clock, as a type-erased `fn() -> u64`; null = standing still.
+    static CLOCK: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
+
+    /// Installs `clock` as the source of [`nanotime`](super::nanotime) for the
+    /// whole process (loom models only). It must be monotonic and count
+    /// nanoseconds.
+    pub fn set_clock(clock: fn() -> u64) {
+        CLOCK.store(clock as *mut (), Ordering::Release);
+    }
+
+    /// Removes a clock installed by [`set_clock`]: time stands still again.
+    pub fn reset_clock() {
+        CLOCK.store(core::ptr::null_mut(), Ordering::Release);
+    }
+
+    pub(super) fn read() -> u64 {
+        let p = CLOCK.load(Ordering::Acquire);
+        if p.is_null() {
+            return 1;
+        }
+        // SAFETY: the only non-null values ever stored in CLOCK are
+        // `fn() -> u64` pointers cast to `*mut ()` by `set_clock`; casting back
+        // to the same function pointer type is sound.
+        let f = unsafe { core::mem::transmute::<*mut (), fn() -> u64>(p) };
+        f()
+    }
 }

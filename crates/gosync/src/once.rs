@@ -27,7 +27,10 @@
 //!
 //! `Once.done` → `done`, `Once.m` → `m`, `Do` → [`Once::call_once`], `doSlow`
 //! → `call_once_slow`; `OnceFunc` → [`OnceFunc`] / [`once_func`]; `OnceValue`
-//! → [`OnceValue`] / [`once_value`].
+//! → [`OnceValue`] / [`once_value`]; `OnceValues` → [`once_values`] (a
+//! [`OnceValue`] of the pair). The `once_*` functions return these types
+//! (with `get` / `call`) rather than closures, so the result can be stored
+//! in a struct or shared between threads.
 //!
 //! # Divergences — and the difference from `std::sync::Once`
 //!
@@ -404,44 +407,67 @@ impl<F> fmt::Debug for OnceFunc<F> {
     }
 }
 
-/// Returns a function that runs `f` on its first call only: Go 1.21's
-/// `sync.OnceFunc(f)`.
+/// Wraps `f` so that it runs on its first call only: Go 1.21's
+/// `sync.OnceFunc(f)`, as a [`OnceFunc`] (call it with [`OnceFunc::call`]).
+///
+/// The result is `Sync` when `f` is `Send`, so it can be shared between
+/// threads (in an `Arc` or a `static`), as Go's returned function can.
 ///
 /// # Examples
 ///
 /// ```
 /// let n = std::cell::Cell::new(0);
 /// let f = gosync::once_func(|| n.set(n.get() + 1));
-/// f();
-/// f();
+/// f.call();
+/// f.call();
 /// assert_eq!(n.get(), 1);
 /// ```
-pub fn once_func<F: FnOnce()>(f: F) -> impl Fn() {
-    let once = OnceFunc {
-        inner: OnceValue {
-            once: Once::new(),
-            f: UnsafeCell::new(Some(f)),
-            outcome: UnsafeCell::new(Outcome::Pending),
-        },
-    };
-    move || once.call()
+pub fn once_func<F: FnOnce()>(f: F) -> OnceFunc<F> {
+    OnceFunc {
+        inner: OnceValue::new(f),
+    }
 }
 
-/// Returns a function that computes `f()` once and returns (a clone of) its
-/// value on every call: Go 1.21's `sync.OnceValue(f)`.
+/// Wraps `f` so that it computes its value on the first
+/// [`get`](OnceValue::get) only: Go 1.21's `sync.OnceValue(f)`, as a
+/// [`OnceValue`]. Where Go's returned function hands out a copy, `get`
+/// lends a `&T` (clone it for an owned value).
 ///
 /// # Examples
 ///
 /// ```
-/// let get = gosync::once_value(|| String::from("config"));
-/// assert_eq!(get(), "config");
-/// assert_eq!(get(), "config");
+/// let config = gosync::once_value(|| String::from("config"));
+/// assert_eq!(config.get(), "config");
+/// let owned: String = config.get().clone();
+/// assert_eq!(owned, "config");
 /// ```
-pub fn once_value<T: Clone, F: FnOnce() -> T>(f: F) -> impl Fn() -> T {
-    let v = OnceValue {
-        once: Once::new(),
-        f: UnsafeCell::new(Some(f)),
-        outcome: UnsafeCell::new(Outcome::Pending),
-    };
-    move || v.get().clone()
+///
+/// Shared between threads:
+///
+/// ```
+/// use std::sync::Arc;
+/// let answer = Arc::new(gosync::once_value(|| 6 * 7));
+/// let a = Arc::clone(&answer);
+/// let t = std::thread::spawn(move || *a.get());
+/// assert_eq!(*answer.get(), 42);
+/// assert_eq!(t.join().unwrap(), 42);
+/// ```
+pub fn once_value<T, F: FnOnce() -> T>(f: F) -> OnceValue<T, F> {
+    OnceValue::new(f)
+}
+
+/// Wraps `f`, which returns two values, so that it runs on the first
+/// [`get`](OnceValue::get) only: Go 1.21's `sync.OnceValues(f)`, as a
+/// [`OnceValue`] of the pair (typically a value and an error, which Rust
+/// would rather return as a `Result` through [`once_value`]).
+///
+/// # Examples
+///
+/// ```
+/// let parsed = gosync::once_values(|| ("42".parse::<u32>().ok(), "42"));
+/// let (n, text) = parsed.get();
+/// assert_eq!((*n, *text), (Some(42), "42"));
+/// ```
+pub fn once_values<T1, T2, F: FnOnce() -> (T1, T2)>(f: F) -> OnceValue<(T1, T2), F> {
+    OnceValue::new(f)
 }

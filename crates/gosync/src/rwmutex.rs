@@ -1,9 +1,9 @@
 //! [`RwLock<T>`]: Go's writer-preferring `sync.RWMutex` around a value.
 //!
-//! The lock is [`RawRwMutex`]; this module adds the value and the read and
+//! The lock is [`RawRwLock`]; this module adds the value and the read and
 //! write guards. No poisoning, as in Go.
 
-use crate::raw::RawRwMutex;
+use crate::raw::RawRwLock;
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
@@ -29,8 +29,10 @@ use core::ops::{Deref, DerefMut};
 /// assert_eq!(*lock.read(), 6);
 /// ```
 #[doc(alias = "sync.RWMutex")]
+#[doc(alias = "RWMutex")]
+#[doc(alias = "RwMutex")]
 pub struct RwLock<T: ?Sized> {
-    raw: RawRwMutex,
+    raw: RawRwLock,
     value: UnsafeCell<T>,
 }
 
@@ -52,7 +54,7 @@ impl<T> RwLock<T> {
     #[cfg(not(loom))]
     pub const fn new(value: T) -> Self {
         RwLock {
-            raw: RawRwMutex::new(),
+            raw: RawRwLock::new(),
             value: UnsafeCell::new(value),
         }
     }
@@ -61,7 +63,7 @@ impl<T> RwLock<T> {
     #[cfg(loom)]
     pub fn new(value: T) -> Self {
         RwLock {
-            raw: RawRwMutex::new(),
+            raw: RawRwLock::new(),
             value: UnsafeCell::new(value),
         }
     }
@@ -169,7 +171,7 @@ impl<T: ?Sized> RwLock<T> {
         self.value.get_mut()
     }
 
-    /// The underlying [`RawRwMutex`].
+    /// The underlying [`RawRwLock`].
     ///
     /// # Examples
     ///
@@ -178,7 +180,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let _r = l.read();
     /// assert_eq!(l.raw().reader_count(), 1);
     /// ```
-    pub fn raw(&self) -> &RawRwMutex {
+    pub fn raw(&self) -> &RawRwLock {
         &self.raw
     }
 }

@@ -4,7 +4,7 @@
 //! # What
 //!
 //! A semaphore is any `AtomicU32` (a `Mutex`'s `sema`, a `WaitGroup`'s third
-//! word, an `RWMutex`'s `writerSem`/`readerSem`). Its value counts tickets.
+//! word, an `RwLock`'s `writerSem`/`readerSem`). Its value counts tickets.
 //! [`acquire`] takes a ticket, sleeping until one is there; [`release`] adds
 //! one and wakes the first sleeper of that address. The sleepers do not live
 //! in the semaphore: as in Go, they live in a global table of 251 roots keyed

@@ -31,6 +31,26 @@
 //! Go's `state1 uint64` is always 8-aligned, so Go only ever uses the left
 //! window there; we keep alignment 4 everywhere, so both can occur.
 //!
+//! # Targets without 64-bit atomics
+//!
+//! `WaitGroup` exists on every target that has atomics at all, with no
+//! feature to add, as Go 1.19 keeps it on every 32-bit port. Go does two
+//! things there, and so do we:
+//!
+//! - alignment: 32-bit compilers align `state1 uint64` to 4 only, so Go's
+//!   `state()` checks `&wg.state1 % 8` and swaps the roles of `state1` and
+//!   `state2` when it is misaligned — the two windows above;
+//! - the 64-bit operations themselves: where the CPU has none (Go's
+//!   `runtime/internal/atomic/atomic_arm.go` for ARM before v7), `Xadd64` and
+//!   `Cas64` take a spinlock from a table of 57 picked by the word's address
+//!   (`addrLock`). On targets with compare-and-swap but no 64-bit atomics
+//!   (`cfg(all(target_has_atomic = "ptr", not(target_has_atomic = "64")))`,
+//!   e.g. `thumbv7em-none-eabihf`, `riscv32imac`), gosync's manifest turns
+//!   on `gocore`'s `portable-atomic` backend automatically, whose `fallback`
+//!   `AtomicU64` is the same design: a seqlock table keyed by address. Targets
+//!   without compare-and-swap (`thumbv6m`) already need a `portable-atomic-*`
+//!   backend feature for every lock here, and get the 64-bit word from it.
+//!
 //! # Invariants
 //!
 //! - I1. The counter is always word 1, whichever window is in use; at rest

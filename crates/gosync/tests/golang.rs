@@ -48,7 +48,7 @@ fn scale(full: usize, miri: usize) -> usize {
 mod mutex_test {
     use super::*;
     use gocore::atomic::AtomicU32;
-    use gosync::{sema, Mutex, RawMutex, RawRwMutex};
+    use gosync::{sema, Mutex, RawMutex, RawRwLock};
 
     fn hammer_semaphore(s: &AtomicU32, loops: usize) {
         for _ in 0..loops {
@@ -130,18 +130,18 @@ mod mutex_test {
                 }
             }),
             ("RWMutex.Unlock", || {
-                let mu = RawRwMutex::new();
+                let mu = RawRwLock::new();
                 // SAFETY: deliberate misuse, as above.
                 unsafe { mu.unlock() };
             }),
             ("RWMutex.Unlock2", || {
-                let mu = RawRwMutex::new();
+                let mu = RawRwLock::new();
                 mu.read();
                 // SAFETY: deliberate misuse, as above.
                 unsafe { mu.unlock() };
             }),
             ("RWMutex.Unlock3", || {
-                let mu = RawRwMutex::new();
+                let mu = RawRwLock::new();
                 mu.lock();
                 // SAFETY: deliberate misuse, as above.
                 unsafe {
@@ -150,18 +150,18 @@ mod mutex_test {
                 }
             }),
             ("RWMutex.RUnlock", || {
-                let mu = RawRwMutex::new();
+                let mu = RawRwLock::new();
                 // SAFETY: deliberate misuse, as above.
                 unsafe { mu.read_unlock() };
             }),
             ("RWMutex.RUnlock2", || {
-                let mu = RawRwMutex::new();
+                let mu = RawRwLock::new();
                 mu.lock();
                 // SAFETY: deliberate misuse, as above.
                 unsafe { mu.read_unlock() };
             }),
             ("RWMutex.RUnlock3", || {
-                let mu = RawRwMutex::new();
+                let mu = RawRwLock::new();
                 mu.read();
                 // SAFETY: deliberate misuse, as above.
                 unsafe {
@@ -225,10 +225,10 @@ mod mutex_test {
 /// https://github.com/golang/go/blob/go1.19/src/sync/rwmutex_test.go
 mod rwmutex_test {
     use super::*;
-    use gosync::RawRwMutex;
+    use gosync::RawRwLock;
 
     fn do_test_parallel_readers(num_readers: usize) {
-        let m = Arc::new(RawRwMutex::new());
+        let m = Arc::new(RawRwLock::new());
         let (clocked_tx, clocked) = mpsc::channel();
         let mut unlocks = Vec::new();
         let mut hs = Vec::new();
@@ -265,7 +265,7 @@ mod rwmutex_test {
         do_test_parallel_readers(4);
     }
 
-    fn reader(rwm: &RawRwMutex, iterations: usize, activity: &AtomicI32) {
+    fn reader(rwm: &RawRwLock, iterations: usize, activity: &AtomicI32) {
         for _ in 0..iterations {
             rwm.read();
             let n = activity.fetch_add(1, Ordering::SeqCst) + 1;
@@ -279,7 +279,7 @@ mod rwmutex_test {
         }
     }
 
-    fn writer(rwm: &RawRwMutex, iterations: usize, activity: &AtomicI32) {
+    fn writer(rwm: &RawRwLock, iterations: usize, activity: &AtomicI32) {
         for _ in 0..iterations {
             rwm.lock();
             let n = activity.fetch_add(10000, Ordering::SeqCst) + 10000;
@@ -295,7 +295,7 @@ mod rwmutex_test {
 
     fn hammer_rwmutex(num_readers: usize, iterations: usize) {
         let activity = Arc::new(AtomicI32::new(0));
-        let rwm = Arc::new(RawRwMutex::new());
+        let rwm = Arc::new(RawRwLock::new());
         let mut hs = Vec::new();
         let spawn_writer = |hs: &mut Vec<thread::JoinHandle<()>>| {
             let (rwm, a) = (Arc::clone(&rwm), Arc::clone(&activity));
@@ -324,7 +324,7 @@ mod rwmutex_test {
 
     #[test]
     fn test_rwmutex() {
-        let m = RawRwMutex::new();
+        let m = RawRwLock::new();
         m.lock();
         assert!(!m.try_lock(), "TryLock succeeded with mutex locked");
         assert!(!m.try_read(), "TryRLock succeeded with mutex locked");
@@ -351,7 +351,7 @@ mod rwmutex_test {
     /// behind them; the writer must get in only after both read unlocks.
     #[test]
     fn test_rlocker() {
-        let wl = Arc::new(RawRwMutex::new());
+        let wl = Arc::new(RawRwLock::new());
         let n = scale(10, 3);
         let (rlocked_tx, rlocked) = mpsc::channel();
         let (wlocked_tx, wlocked) = mpsc::channel();
@@ -572,9 +572,9 @@ mod map_test {
 
     /// Go's `RWMutexMap` (map_reference_test.go).
     #[derive(Default)]
-    struct RwMutexMap(RwLock<HashMap<String, String>>);
+    struct RwLockMap(RwLock<HashMap<String, String>>);
 
-    impl MapInterface for RwMutexMap {
+    impl MapInterface for RwLockMap {
         fn load(&self, k: &String) -> Option<String> {
             self.0.read().unwrap().get(k).cloned()
         }
@@ -815,7 +815,7 @@ mod map_test {
 
     #[test]
     fn test_map_matches_rwmutex() {
-        check_equal(|| Box::<RwMutexMap>::default());
+        check_equal(|| Box::<RwLockMap>::default());
     }
 
     #[test]

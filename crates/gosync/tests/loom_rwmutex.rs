@@ -1,4 +1,4 @@
-//! Loom model of RWMutex: exclusion, and writer preference (once a writer
+//! Loom model of `RwLock` (Go's `RWMutex`): exclusion, and writer preference (once a writer
 //! waits, new readers are refused).
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gosync --test loom_rwmutex`

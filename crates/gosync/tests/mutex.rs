@@ -213,7 +213,7 @@ fn lock_api_mutex_and_rwlock_work() {
     let m: lock_api::Mutex<gosync::RawMutex, i32> = lock_api::Mutex::new(1);
     *m.lock() += 1;
     assert_eq!(*m.lock(), 2);
-    let l: lock_api::RwLock<gosync::RawRwMutex, i32> = lock_api::RwLock::new(3);
+    let l: lock_api::RwLock<gosync::RawRwLock, i32> = lock_api::RwLock::new(3);
     assert_eq!(*l.read() + *l.read(), 6);
     *l.write() = 4;
     assert_eq!(*l.read(), 4);

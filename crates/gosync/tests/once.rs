@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
-use gosync::{once_func, once_value, Once, OnceFunc, OnceValue};
+use gosync::{once_func, once_value, once_values, Once, OnceFunc, OnceValue};
 
 #[test]
 fn concurrent_callers_all_wait_for_the_one_call() {
@@ -81,12 +81,46 @@ fn once_func_and_closures() {
     let g = once_func(|| {
         n.fetch_add(10, Ordering::SeqCst);
     });
-    g();
-    g();
+    g.call();
+    g.call();
     assert_eq!(n.load(Ordering::SeqCst), 11);
     let h = once_value(|| vec![1, 2]);
-    assert_eq!(h(), [1, 2]);
-    assert_eq!(h(), [1, 2]);
+    assert_eq!(h.get(), &[1, 2]);
+    assert_eq!(h.get().clone(), [1, 2]);
+    let pair = once_values(|| {
+        n.fetch_add(100, Ordering::SeqCst);
+        (3u8, "three")
+    });
+    assert_eq!(pair.get(), &(3, "three"));
+    assert_eq!(pair.get(), &(3, "three"));
+    assert_eq!(n.load(Ordering::SeqCst), 111);
+}
+
+/// The `once_*` results can be shared between threads (Go's returned
+/// functions can be called from any goroutine).
+#[test]
+#[cfg_attr(miri, ignore)]
+fn once_constructors_are_shareable_across_threads() {
+    fn assert_sync<T: Sync + Send>(_: &T) {}
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let c = std::sync::Arc::clone(&calls);
+    let v = std::sync::Arc::new(once_value(move || {
+        c.fetch_add(1, Ordering::SeqCst);
+        String::from("v")
+    }));
+    assert_sync(&*v);
+    let hs: Vec<_> = (0..4)
+        .map(|_| {
+            let v = std::sync::Arc::clone(&v);
+            std::thread::spawn(move || v.get().clone())
+        })
+        .collect();
+    for h in hs {
+        assert_eq!(h.join().unwrap(), "v");
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let f = once_func(|| ());
+    assert_sync(&f);
 }
 
 #[test]

@@ -91,7 +91,8 @@
 //! - Go's `fatal("sync: unlock of unlocked mutex")` cannot be recovered; ours
 //!   is a Rust panic with the same message, raised after restoring the state
 //!   word (so the mutex stays usable if the panic is caught).
-//! - Time comes from [`crate::clock`], which tests and `no_std` users can replace.
+//! - Time comes from [`crate::clock`]: the process clock with `std`, a
+//!   standing-still one without (no starvation mode), a model's under loom.
 //! - Where Go's `lockSlow` would park the goroutine, ours first yields the
 //!   thread's time slice, up to `SLEEP_YIELDS` times while the mutex stays
 //!   locked and not starving, re-reading the state after each yield. Parking

@@ -66,8 +66,8 @@ pub const RWMUTEX_MAX_READERS: i32 = 1 << 30;
 /// # Examples
 ///
 /// ```
-/// use gosync::RawRwMutex;
-/// let rw = RawRwMutex::new();
+/// use gosync::RawRwLock;
+/// let rw = RawRwLock::new();
 /// rw.read();
 /// assert!(rw.try_read()); // readers share
 /// assert!(!rw.try_lock()); // but exclude a writer
@@ -78,7 +78,9 @@ pub const RWMUTEX_MAX_READERS: i32 = 1 << 30;
 /// unsafe { rw.unlock() };
 /// ```
 #[doc(alias = "sync.RWMutex")]
-pub struct RawRwMutex {
+#[doc(alias = "RWMutex")]
+#[doc(alias = "RwMutex")]
+pub struct RawRwLock {
     w: RawMutex,
     writer_sem: AtomicU32,
     reader_sem: AtomicU32,
@@ -86,19 +88,19 @@ pub struct RawRwMutex {
     reader_wait: AtomicI32,
 }
 
-impl RawRwMutex {
+impl RawRwLock {
     /// Creates an unlocked lock (Go's zero value).
     ///
     /// # Examples
     ///
     /// ```
-    /// static RW: gosync::RawRwMutex = gosync::RawRwMutex::new();
+    /// static RW: gosync::RawRwLock = gosync::RawRwLock::new();
     /// assert!(RW.try_lock());
     /// # unsafe { RW.unlock() };
     /// ```
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        RawRwMutex {
+        RawRwLock {
             w: RawMutex::new(),
             writer_sem: AtomicU32::new(0),
             reader_sem: AtomicU32::new(0),
@@ -110,7 +112,7 @@ impl RawRwMutex {
     /// Creates an unlocked lock (Go's zero value).
     #[cfg(loom)]
     pub fn new() -> Self {
-        RawRwMutex {
+        RawRwLock {
             w: RawMutex::new(),
             writer_sem: AtomicU32::new(0),
             reader_sem: AtomicU32::new(0),
@@ -129,7 +131,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// rw.read();
     /// # unsafe { rw.read_unlock() };
     /// ```
@@ -148,7 +150,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// assert!(rw.try_read());
     /// # unsafe { rw.read_unlock() };
     /// ```
@@ -185,7 +187,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// rw.read();
     /// // SAFETY: the read lock is held.
     /// unsafe { rw.read_unlock() };
@@ -218,7 +220,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// rw.lock();
     /// assert!(!rw.try_read());
     /// # unsafe { rw.unlock() };
@@ -243,7 +245,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// assert!(rw.try_lock());
     /// assert!(!rw.try_lock());
     /// # unsafe { rw.unlock() };
@@ -285,7 +287,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// rw.lock();
     /// // SAFETY: the write lock is held.
     /// unsafe { rw.unlock() };
@@ -317,7 +319,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// assert!(!rw.is_locked());
     /// ```
     pub fn is_locked(&self) -> bool {
@@ -329,7 +331,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// rw.lock();
     /// assert!(rw.is_locked_exclusive());
     /// # unsafe { rw.unlock() };
@@ -343,7 +345,7 @@ impl RawRwMutex {
     /// # Examples
     ///
     /// ```
-    /// let rw = gosync::RawRwMutex::new();
+    /// let rw = gosync::RawRwLock::new();
     /// rw.read();
     /// assert_eq!(rw.reader_count(), 1);
     /// # unsafe { rw.read_unlock() };
@@ -353,15 +355,15 @@ impl RawRwMutex {
     }
 }
 
-impl Default for RawRwMutex {
+impl Default for RawRwLock {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl fmt::Debug for RawRwMutex {
+impl fmt::Debug for RawRwLock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawRwMutex")
+        f.debug_struct("RawRwLock")
             .field("w", &self.w)
             .field("reader_count", &self.reader_count.load(Ordering::Relaxed))
             .field("reader_wait", &self.reader_wait.load(Ordering::Relaxed))
@@ -373,9 +375,9 @@ impl fmt::Debug for RawRwMutex {
 // SAFETY: an exclusive lock is granted only with `w` held and
 // `reader_count` negative with no active readers (I1, I2); a shared lock only
 // while `reader_count` is non-negative or after the writer released it.
-unsafe impl lock_api::RawRwLock for RawRwMutex {
+unsafe impl lock_api::RawRwLock for RawRwLock {
     #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: RawRwMutex = RawRwMutex::new();
+    const INIT: RawRwLock = RawRwLock::new();
     type GuardMarker = lock_api::GuardSend;
 
     fn lock_shared(&self) {
@@ -392,16 +394,16 @@ unsafe impl lock_api::RawRwLock for RawRwMutex {
         self.lock();
     }
     fn try_lock_exclusive(&self) -> bool {
-        RawRwMutex::try_lock(self)
+        RawRwLock::try_lock(self)
     }
     unsafe fn unlock_exclusive(&self) {
         // SAFETY: lock_api's contract: the exclusive lock is held.
         unsafe { self.unlock() }
     }
     fn is_locked(&self) -> bool {
-        RawRwMutex::is_locked(self)
+        RawRwLock::is_locked(self)
     }
     fn is_locked_exclusive(&self) -> bool {
-        RawRwMutex::is_locked_exclusive(self)
+        RawRwLock::is_locked_exclusive(self)
     }
 }
