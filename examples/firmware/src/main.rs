@@ -2,8 +2,8 @@
 //!
 //! What a bare-metal user writes: a heap for `alloc`, then Go's data
 //! structures with no operating system under them. A `GoMap` counts sensor
-//! readings by channel, a `Mutex` guards a shared total, a `Slice` keeps a
-//! log, and (on targets with compare-and-swap) a buffered channel carries
+//! readings by channel, a `Mutex` guards a shared total, a `WaitGroup`
+//! counts outstanding work, a `Slice` keeps a log, and (on targets with compare-and-swap) a buffered channel carries
 //! readings from a producer to a consumer while a context tells the loop when
 //! to stop. Blocking never happens: the program uses the `try_` operations,
 //! and a lock that must wait spins (`gocore::park::SpinPark`).
@@ -26,7 +26,7 @@ use panic_halt as _;
 use gocore::hash::DefaultHashBuilder;
 use gomap::GoMap;
 use goslice::Slice;
-use gosync::Mutex;
+use gosync::{Mutex, WaitGroup};
 
 #[global_allocator]
 static HEAP: Heap = Heap::empty();
@@ -48,12 +48,19 @@ fn main() -> ! {
     let total = Mutex::new(0u32);
     let mut log: Slice<u16> = Slice::new();
 
+    // A WaitGroup counts outstanding work, here one unit per reading. Its
+    // 64-bit state word comes from portable-atomic on targets without
+    // 64-bit atomics (both thumb targets), with no feature to add.
+    let pending = WaitGroup::new();
     for reading in readings() {
+        pending.add(1);
         *per_channel.entry(reading.channel).or_insert(0) += 1;
         *total.lock() += u32::from(reading.value);
         log = log.append(reading.value);
+        pending.done();
     }
-    black_box((per_channel.len(), *total.lock(), log.len()));
+    pending.wait(); // returns at once: every add has its done
+    black_box((per_channel.len(), *total.lock(), log.len(), pending.counter()));
 
     #[cfg(feature = "cas")]
     pipeline();
