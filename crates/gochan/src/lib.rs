@@ -347,7 +347,7 @@ pub use self::{
         TrySendError,
     },
     future::{RecvFuture, SendFuture},
-    select::Select,
+    select::{Select, SelectAsync},
 };
 
 #[cfg(all(feature = "std", target_has_atomic = "ptr"))]
@@ -373,7 +373,7 @@ pub const EMPTY_CHAN_BYTES: usize =
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub mod __private {
     pub use crate::hchan::SelCtx;
-    pub use crate::select::{run, Case, RecvCase, SendCase};
+    pub use crate::select::{run, select_no_cases, Case, Cases, RecvCase, SelectFuture, SendCase};
 
     #[cfg(feature = "std")]
     pub use crate::select::run_deadline;
