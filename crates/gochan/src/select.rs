@@ -54,9 +54,8 @@
 //!  first poll   pass 0; nothing fired → clone the task's waker (no lock
 //!               held, hchan I12) → pass 1 under every lock → nothing fired
 //!               → move the clone into SelCtx (no foreign code) → pass 2 →
-//!               unlock → wait::set(Select) → Pending
-//!               (no non-nil case: Pending for ever, nothing linked, wait
-//!               reason `select (no cases)` when there are no cases at all)
+//!               unlock → wait::set(reason) → Pending
+//!               (no non-nil case: Pending for ever, nothing linked)
 //!  later polls  done != 0 → pass 3 → Ready(the winner's handler / arm)
 //!               done == 0 → lock every channel, swap in the task's new
 //!               waker (cloned beforehand; the old one dropped after
@@ -64,6 +63,12 @@
 //!  drop         still parked → pass 3; a winning receive gives its value
 //!               back to the head of its channel (`unfire`, hchan I9)
 //! ```
+//!
+//! The wait reason is Go's: `select`; `select (no cases)` for a select
+//! without cases; and for a one-case `select_async!` the plain operation's
+//! (`chan receive`, `chan send (nil chan)`, ...), since Go compiles a
+//! one-case `select` statement into that operation (`reflect.Select`, like
+//! [`Select`], always reports `select`).
 //!
 //! With every lock of the select held and `done == 0`, no counterpart can
 //! win (its CAS runs under one of those locks, hchan I7), so the waker slot
@@ -155,6 +160,12 @@ pub unsafe trait Case<'a> {
     /// value goes back to the head of the channel (hchan I9); a send cannot
     /// be undone and keeps its result.
     fn unfire(&mut self) {}
+    /// Go's wait reason for a `select` with only this case: Go compiles it
+    /// into the plain channel operation (`chan receive`, `chan send`, or
+    /// their `(nil chan)` variants).
+    fn lone_wait_reason(&self) -> WaitReason {
+        WaitReason::Select
+    }
 }
 
 /// A receive case: `recv(c) -> v`.
@@ -249,6 +260,13 @@ unsafe impl<'a, T> Case<'a> for RecvCase<'a, T> {
         self.chan.is_none_or(Hchan::recv_would_block)
     }
 
+    fn lone_wait_reason(&self) -> WaitReason {
+        match self.chan {
+            Some(_) => WaitReason::ChanReceive,
+            None => WaitReason::ChanReceiveNilChan,
+        }
+    }
+
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
         self.chan.expect("nil channel is never locked").raw_lock()
     }
@@ -313,6 +331,13 @@ unsafe impl<'a, T> Case<'a> for SendCase<'a, T> {
 
     fn would_block(&self) -> bool {
         self.chan.is_none_or(Hchan::send_would_block)
+    }
+
+    fn lone_wait_reason(&self) -> WaitReason {
+        match self.chan {
+            Some(_) => WaitReason::ChanSend,
+            None => WaitReason::ChanSendNilChan,
+        }
     }
 
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
@@ -478,6 +503,9 @@ macro_rules! forward_case {
             }
             fn unfire(&mut self) {
                 (**self).unfire();
+            }
+            fn lone_wait_reason(&self) -> WaitReason {
+                (**self).lone_wait_reason()
             }
         }
     };
@@ -854,15 +882,19 @@ struct AsyncSelect {
     orders: Orders,
     ctx: SelCtx,
     phase: Phase,
+    /// A `select` statement (the macro), not `reflect.Select`: with a single
+    /// case, Go runs the plain channel operation and reports its reason.
+    statement: bool,
     _pin: PhantomPinned,
 }
 
 impl AsyncSelect {
-    fn new() -> Self {
+    fn new(statement: bool) -> Self {
         AsyncSelect {
             orders: Orders::empty(),
             ctx: SelCtx::unarmed(),
             phase: Phase::Start,
+            statement,
             _pin: PhantomPinned,
         }
     }
@@ -884,7 +916,7 @@ impl AsyncSelect {
             Phase::Start => {}
             Phase::Parked => return self.repoll(cases, cx),
             Phase::Never => {
-                wait::set(self.never_reason(cases));
+                wait::set(self.reason(cases));
                 return Poll::Pending;
             }
             Phase::Done => panic!("select future polled after completion"),
@@ -901,7 +933,7 @@ impl AsyncSelect {
         if norder == 0 {
             // Go parks a goroutine whose select has no channel for ever.
             self.phase = Phase::Never;
-            wait::set(self.never_reason(cases));
+            wait::set(self.reason(cases));
             return Poll::Pending;
         }
         self.orders.sort_locks(cases);
@@ -934,17 +966,19 @@ impl AsyncSelect {
             unsafe { pass2(cases, self.orders.lock(), &self.ctx) };
             unlock_all(&mut guards);
             self.phase = Phase::Parked;
-            wait::set(WaitReason::Select);
+            wait::set(self.reason(cases));
             return Poll::Pending;
         }
     }
 
-    /// Go's wait reason for a select that can never fire.
-    fn never_reason<'a, C: Cases<'a> + ?Sized>(&self, cases: &C) -> WaitReason {
-        if cases.is_empty() {
-            WaitReason::SelectNoCases
-        } else {
-            WaitReason::Select
+    /// Go's wait reason for this select while it waits: `select (no
+    /// cases)`, the plain operation's for a one-case `select` statement
+    /// ([`Case::lone_wait_reason`]), else `select`.
+    fn reason<'a, C: Cases<'a> + ?Sized>(&self, cases: &C) -> WaitReason {
+        match cases.len() {
+            0 => WaitReason::SelectNoCases,
+            1 if self.statement => cases.get(0).lone_wait_reason(),
+            _ => WaitReason::Select,
         }
     }
 
@@ -971,14 +1005,14 @@ impl AsyncSelect {
             if slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 unlock_all(&mut guards);
                 drop(fresh);
-                wait::set(WaitReason::Select);
+                wait::set(self.reason(cases));
                 return Poll::Pending;
             }
             if let Some(f) = fresh.take() {
                 let old = slot.replace(f);
                 unlock_all(&mut guards);
                 drop(old);
-                wait::set(WaitReason::Select);
+                wait::set(self.reason(cases));
                 return Poll::Pending;
             }
             unlock_all(&mut guards);
@@ -1035,7 +1069,7 @@ impl<'a, L: Cases<'a>> SelectFuture<'a, L> {
     pub fn new(cases: L) -> Self {
         SelectFuture {
             cases: Some(cases),
-            select: AsyncSelect::new(),
+            select: AsyncSelect::new(true),
             _cases: PhantomData,
         }
     }
@@ -1194,6 +1228,9 @@ unsafe impl<'a, C: Case<'a>, F> Case<'a> for Handled<C, F> {
     }
     fn unfire(&mut self) {
         self.case.unfire();
+    }
+    fn lone_wait_reason(&self) -> WaitReason {
+        self.case.lone_wait_reason()
     }
 }
 
@@ -1429,7 +1466,7 @@ impl<'a, R> Select<'a, R> {
     pub fn select_async(self) -> SelectAsync<'a, R> {
         SelectAsync {
             sel: Some(self),
-            select: AsyncSelect::new(),
+            select: AsyncSelect::new(false),
         }
     }
 

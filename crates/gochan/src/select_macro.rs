@@ -110,8 +110,10 @@ macro_rules! select {
 /// Dropping the enclosing future while the select waits withdraws every
 /// case; a value a receive case had already been handed goes back to the
 /// head of its channel, so none is lost. While pending, the select reports
-/// Go's wait reason (`select`, or `select (no cases)`) through
-/// [`gocore::wait`].
+/// Go's wait reason through [`gocore::wait`]: `select`, `select (no cases)`
+/// for `select_async! {}`, and for a single case the plain operation's
+/// (`chan receive`, `chan send`, or their `(nil chan)` variants), as Go
+/// compiles a one-case `select` into that operation.
 ///
 /// # Examples
 ///

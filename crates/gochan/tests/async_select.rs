@@ -724,3 +724,67 @@ fn tasks_on_threads_select_without_losing_values() {
         .sum();
     assert_eq!(total, expect);
 }
+
+#[test]
+fn one_case_select_reports_the_plain_operations_reason() {
+    // Go compiles a one-case `select` statement into the plain operation.
+    let (c, nil) = (Chan::<u8>::new(0), Chan::<u8>::nil());
+    let (_, w) = counting_waker();
+    let mut r = pin!(async {
+        select_async! { recv(c) -> v => v }
+    });
+    assert_eq!(
+        pending_reason(r.as_mut(), &w),
+        Some(WaitReason::ChanReceive)
+    );
+    assert_eq!(
+        pending_reason(r.as_mut(), &w),
+        Some(WaitReason::ChanReceive)
+    );
+    let d = Chan::<u8>::new(0);
+    let mut s = pin!(async {
+        select_async! { send(d, 1) => () }
+    });
+    assert_eq!(pending_reason(s.as_mut(), &w), Some(WaitReason::ChanSend));
+    let mut nr = pin!(async {
+        select_async! { recv(nil) => () }
+    });
+    assert_eq!(
+        pending_reason(nr.as_mut(), &w),
+        Some(WaitReason::ChanReceiveNilChan)
+    );
+    let mut ns = pin!(async {
+        select_async! { send(nil, 1) => () }
+    });
+    assert_eq!(
+        pending_reason(ns.as_mut(), &w),
+        Some(WaitReason::ChanSendNilChan)
+    );
+    // `reflect.Select` with one case is still a select.
+    let e = Chan::<u8>::new(0);
+    let mut sel = Select::new();
+    sel.recv(&e, |v| v);
+    let mut b = pin!(sel.select_async());
+    assert_eq!(pending_reason(b.as_mut(), &w), Some(WaitReason::Select));
+}
+
+#[cfg(feature = "futures-core")]
+#[test]
+fn a_waiting_stream_is_a_chan_receive() {
+    use futures_core::Stream;
+    let c = Chan::<u8>::new(0);
+    let (_, w) = counting_waker();
+    let mut s = pin!(c.stream());
+    let _ = wait::take();
+    assert!(s
+        .as_mut()
+        .poll_next(&mut Context::from_waker(&w))
+        .is_pending());
+    assert_eq!(wait::take(), Some(WaitReason::ChanReceive));
+    let mut n = pin!(Chan::<u8>::nil().into_stream());
+    assert!(n
+        .as_mut()
+        .poll_next(&mut Context::from_waker(&w))
+        .is_pending());
+    assert_eq!(wait::take(), Some(WaitReason::ChanReceiveNilChan));
+}
