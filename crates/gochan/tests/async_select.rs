@@ -788,3 +788,177 @@ fn a_waiting_stream_is_a_chan_receive() {
         .is_pending());
     assert_eq!(wait::take(), Some(WaitReason::ChanReceiveNilChan));
 }
+
+#[test]
+fn operands_evaluated_once_in_source_order_when_parking() {
+    let log = std::cell::RefCell::new(Vec::new());
+    let (a, c) = (Chan::<i32>::new(0), Chan::<i32>::new(0));
+    let (_, w) = counting_waker();
+    let mut f = pin!(async {
+        select_async! {
+            recv({ log.borrow_mut().push("recv nil"); Chan::<i32>::nil() }) -> _ => None,
+            recv({ log.borrow_mut().push("recv a"); &a }) -> v => v,
+            send({ log.borrow_mut().push("send c"); &c }, { log.borrow_mut().push("value c"); 9 }) => None,
+        }
+    });
+    assert!(poll(f.as_mut(), &w).is_pending());
+    assert!(poll(f.as_mut(), &w).is_pending());
+    a.try_send(4).unwrap();
+    assert_eq!(poll(f.as_mut(), &w), Poll::Ready(Some(4)));
+    assert_eq!(*log.borrow(), ["recv nil", "recv a", "send c", "value c"]);
+}
+
+#[test]
+fn many_cases_use_heap_orders() {
+    // More cases than the inline order arrays hold, some on one channel.
+    let chans: Vec<Chan<usize>> = (0..6).map(|_| Chan::new(0)).collect();
+    let (count, w) = counting_waker();
+    let mut f = pin!(async {
+        select_async! {
+            recv(chans[0]) -> v => (0, v),
+            recv(chans[1]) -> v => (1, v),
+            recv(chans[2]) -> v => (2, v),
+            recv(chans[3]) -> v => (3, v),
+            recv(chans[4]) -> v => (4, v),
+            recv(chans[5]) -> v => (5, v),
+            recv(chans[5]) -> v => (6, v),
+            send(chans[0], 100) => (7, None),
+            send(chans[1], 101) => (8, None),
+            recv(Chan::<usize>::nil()) -> v => (9, v),
+        }
+    });
+    assert!(poll(f.as_mut(), &w).is_pending());
+    assert_eq!(queues(&chans[5]), (0, 2));
+    assert_eq!(queues(&chans[0]), (1, 1));
+    assert_eq!(chans[1].try_recv(), Ok(101));
+    assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    assert_eq!(poll(f.as_mut(), &w), Poll::Ready((8, None)));
+    for c in &chans {
+        assert_eq!(queues(c), (0, 0));
+    }
+}
+
+#[test]
+fn duplicate_channel_does_not_corrupt_the_queue() {
+    // runtime/chan_test.go TestSelectDuplicateChannel, as tasks: A selects
+    // on c twice and on d; B then parks a plain receive on c behind A.
+    let (c, d) = (Chan::<i32>::new(0), Chan::<i32>::new(0));
+    let (_, w) = counting_waker();
+    let mut a = pin!(async {
+        select_async! {
+            recv(c) -> v => ("c", v),
+            recv(c) -> v => ("c", v),
+            recv(d) -> v => ("d", v),
+        }
+    });
+    assert!(poll(a.as_mut(), &w).is_pending());
+    let mut b = pin!(c.recv_async());
+    assert!(poll(b.as_mut(), &w).is_pending());
+    assert_eq!(queues(&c), (0, 3));
+    d.try_send(7).unwrap(); // wakes A, which dequeues itself from c
+    assert_eq!(poll(a.as_mut(), &w), Poll::Ready(("d", Some(7))));
+    assert_eq!(queues(&c), (0, 1));
+    c.try_send(8).unwrap(); // wakes B: recvq must not be corrupted
+    assert_eq!(poll(b.as_mut(), &w), Poll::Ready(Some(8)));
+    assert_eq!(queues(&c), (0, 0));
+}
+
+/// The number of iterations: smaller under Miri.
+fn size(normal: usize, miri: usize) -> usize {
+    if cfg!(miri) {
+        miri
+    } else {
+        normal
+    }
+}
+
+#[test]
+fn self_select_never_receives_its_own_send() {
+    // runtime/chan_test.go TestSelfSelect, as tasks on two threads.
+    for cap in [0usize, 10] {
+        let c = Chan::<usize>::new(cap);
+        let hs: Vec<_> = (0..2usize)
+            .map(|p| {
+                let c = c.clone();
+                thread::spawn(move || {
+                    block_on(async {
+                        for i in 0..size(1000, 20) {
+                            if p == 0 || i % 2 == 0 {
+                                select_async! {
+                                    send(c, p) => {},
+                                    recv(c) -> v => assert!(!(cap == 0 && v == Some(p)), "self receive"),
+                                }
+                            } else {
+                                select_async! {
+                                    recv(c) -> v => assert!(!(cap == 0 && v == Some(p)), "self receive"),
+                                    send(c, p) => {},
+                                }
+                            }
+                        }
+                    })
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+    }
+}
+
+#[test]
+fn overlapping_async_and_blocking_selects_do_not_deadlock() {
+    let (a, b) = (Chan::<usize>::new(0), Chan::<usize>::new(0));
+    let n = size(3000, 20);
+    let (a1, b1) = (a.clone(), b.clone());
+    let t1 = thread::spawn(move || {
+        block_on(async {
+            for i in 0..n {
+                select_async! { send(a1, i) => {}, send(b1, i) => {} }
+            }
+        })
+    });
+    let (a2, b2) = (a.clone(), b.clone());
+    let t2 = thread::spawn(move || {
+        let mut got = 0;
+        for _ in 0..n {
+            gochan::select! { recv(b2) => got += 1, recv(a2) => got += 1 }
+        }
+        got
+    });
+    t1.join().unwrap();
+    assert_eq!(t2.join().unwrap(), n);
+}
+
+#[test]
+fn fairness_within_gos_bound() {
+    // runtime/chan_test.go TestSelectFairness, the select running as a task.
+    let trials = size(10_000, 100);
+    let (c1, c2) = (Chan::new(trials + 1), Chan::new(trials + 1));
+    for _ in 0..trials + 1 {
+        c1.send(1u8).unwrap();
+        c2.send(2u8).unwrap();
+    }
+    let (c3, c4) = (Chan::<u8>::new(0), Chan::<u8>::new(0));
+    let (mut cnt1, mut cnt2) = (0usize, 0usize);
+    block_on(async {
+        for _ in 0..trials {
+            let b = select_async! {
+                recv(c3) -> b => b,
+                recv(c4) -> b => b,
+                recv(c1) -> b => b,
+                recv(c2) -> b => b,
+            };
+            match b {
+                Some(1) => cnt1 += 1,
+                Some(2) => cnt2 += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    });
+    let r = cnt1 as f64 / trials as f64;
+    let e = (r - 0.5).abs();
+    assert!(
+        e <= 4.891676 / (2.0 * (trials as f64).sqrt()),
+        "unfair select: in {trials} trials, results were {cnt1}, {cnt2}"
+    );
+}
