@@ -442,6 +442,7 @@ fn select_builder_async_dropped_gives_the_value_back() {
 #[derive(Default)]
 struct Fragile {
     clone_panics: AtomicUsize,
+    drop_panics: AtomicUsize,
     wake_panics: AtomicUsize,
     clones: AtomicUsize,
     wakes: AtomicUsize,
@@ -482,8 +483,16 @@ fn fragile_waker(f: &Arc<Fragile>) -> Waker {
         f.wake_panics.load(Ordering::SeqCst) != 0
     }
     unsafe fn drop_waker(p: *const ()) {
-        // SAFETY: `p` owns one strong count.
+        // SAFETY: `p` owns one strong count, live until released below.
+        let panics = unsafe { &*(p as *const Fragile) }
+            .drop_panics
+            .load(Ordering::SeqCst)
+            != 0;
+        // SAFETY: releases the count `p` owns; `p` is not used afterwards.
         unsafe { Arc::decrement_strong_count(p as *const Fragile) };
+        if panics {
+            std::panic::panic_any("Fragile::drop");
+        }
     }
     static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
     let p = Arc::into_raw(f.clone()) as *const ();
@@ -960,5 +969,39 @@ fn fairness_within_gos_bound() {
     assert!(
         e <= 4.891676 / (2.0 * (trials as f64).sqrt()),
         "unfair select: in {trials} trials, results were {cnt1}, {cnt2}"
+    );
+}
+
+#[test]
+fn panicking_drop_of_a_replaced_waker_keeps_the_select_parked() {
+    let (a, b) = (Chan::<u8>::new(0), Chan::<u8>::new(0));
+    let fr = Arc::new(Fragile::default());
+    let w1 = fragile_waker(&fr);
+    let (count2, w2) = counting_waker();
+    let mut sel = Select::new();
+    sel.recv(&a, |v| v);
+    sel.recv(&b, |v| v);
+    let mut f = Box::pin(sel.select_async());
+    assert!(poll(f.as_mut(), &w1).is_pending());
+    // The re-poll swaps in `w2`'s clone and drops the select's clone of
+    // `w1`, after unlocking; that drop panics.
+    fr.drop_panics.store(1, Ordering::SeqCst);
+    let r = catch_unwind(AssertUnwindSafe(|| poll(f.as_mut(), &w2)));
+    fr.drop_panics.store(0, Ordering::SeqCst);
+    assert!(r.is_err());
+    assert_eq!((queues(&a), queues(&b)), ((0, 1), (0, 1)));
+    b.try_send(2).unwrap();
+    assert_eq!(
+        count2.0.load(Ordering::SeqCst),
+        1,
+        "the new waker was woken"
+    );
+    assert_eq!(poll(f.as_mut(), &w2), Poll::Ready(Some(2)));
+    assert_eq!((queues(&a), queues(&b)), ((0, 0), (0, 0)));
+    drop(w1);
+    assert_eq!(
+        Arc::strong_count(&fr),
+        1,
+        "every clone of the fragile waker released"
     );
 }
