@@ -31,9 +31,9 @@
 //! - S3. Every sudog a select parked is unlinked before the select returns
 //!   (pass 3 holds all the locks), so no queue refers to a dead frame; an
 //!   async select runs pass 3 when it completes or when its future is
-//!   dropped. If the
-//!   wait unwinds, an unwind guard runs pass 3 all the same; a value a
-//!   receive case had already won then goes back to its channel (hchan I9).
+//!   dropped. If the wait unwinds, an unwind guard runs pass 3 all the same;
+//!   a value a receive case had already won then goes back to its channel
+//!   (hchan I9).
 //!   Passes 2 and 3 themselves must not unwind (they hold every lock while
 //!   sudogs are linked): a case breaking that contract aborts the process
 //!   instead.
@@ -82,7 +82,9 @@
 //! `selectgo` → [`select_go`]; `scase` → [`RecvCase`]/[`SendCase`];
 //! `pollorder`/`lockorder` (uint16 arrays) → the same (built by
 //! [`poll_order`] and [`lock_order`]); `sellock`/`selunlock`
-//! → [`lock_all`]; `reflect.Select` → [`Select`].
+//! → [`lock_all`]; `reflect.Select` → [`Select`]; `gopark(selparkcommit,
+//! …, waitReasonSelect, …)` → an async select's `Pending` with
+//! [`wait::set`]; `block()` (`select {}`) → [`select_no_cases`].
 //!
 //! # Divergences
 //!
