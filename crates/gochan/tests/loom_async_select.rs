@@ -2,7 +2,8 @@
 //! completing a parked select races with the task dropping the future
 //! (pass 3 on drop must unlink every sudog and give a won value back), and
 //! with the task re-polling with a new waker (the swap under every lock
-//! must never leave the winner waking a stale waker).
+//! must never leave the winner waking a stale waker), and a task selecting
+//! against a thread blocked in `send` is woken exactly when it must be.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gochan --test loom_async_select`.
 #![cfg(loom)]
@@ -100,5 +101,39 @@ fn repoll_with_a_new_waker_races_its_winner() {
         let sa = a.snapshot().unwrap();
         let sb = b.snapshot().unwrap();
         assert_eq!((sa.recvq, sb.recvq), (0, 0), "no waiter left behind");
+    });
+}
+
+#[test]
+fn select_task_meets_a_blocking_sender() {
+    model(|| {
+        let a = Chan::<u8>::new(0);
+        let b = Chan::<u8>::new(0);
+        let a2 = a.clone();
+        // Parks (as a thread) unless the select is already parked on `a`.
+        let t = thread::spawn(move || a2.send(1).unwrap());
+        let (count, w) = waker();
+        let mut sel = Select::new();
+        sel.recv(&a, |v| v);
+        sel.recv(&b, |v| v);
+        let mut f = Box::pin(sel.select_async());
+        let got = loop {
+            let seen = count.0.load(Ordering::SeqCst);
+            match f.as_mut().poll(&mut Context::from_waker(&w)) {
+                Poll::Ready(v) => break v,
+                // Pending: only a wake-up can make progress now; a lost
+                // one would spin here for ever (loom reports the livelock).
+                Poll::Pending => {
+                    while count.0.load(Ordering::SeqCst) == seen {
+                        thread::yield_now();
+                    }
+                }
+            }
+        };
+        assert_eq!(got, Some(1));
+        t.join().unwrap();
+        drop(f);
+        let (sa, sb) = (a.snapshot().unwrap(), b.snapshot().unwrap());
+        assert_eq!((sa.sendq, sa.recvq, sb.recvq), (0, 0, 0));
     });
 }
