@@ -4,7 +4,9 @@
 //! operations, on buffered, unbuffered and nil channels. Receives can also
 //! stay parked (pending `recv_async` futures), be handed values, be polled
 //! again, and be dropped: a dropped receive gives a value it was handed back
-//! to the head of the channel, and `len()` never exceeds `cap()`.
+//! to the head of the channel, and `len()` never exceeds `cap()`. Async
+//! selects receiving from both channels (`Select::select_async`) park the
+//! same way, on both queues at once, and fire exactly once.
 #![no_main]
 
 use std::collections::VecDeque;
@@ -13,7 +15,7 @@ use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
 use arbitrary::Arbitrary;
-use gochan::{select, Chan, CloseError, RecvFuture, TryRecvError, TrySendError};
+use gochan::{select, Chan, CloseError, RecvFuture, Select, SelectAsync, TryRecvError, TrySendError};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -27,28 +29,47 @@ enum Op {
     AsyncSend { ch: bool, v: u16 },
     AsyncRecv { ch: bool },
     ParkRecv { ch: bool },
+    ParkSelect,
     PollParked { i: u8 },
     DropParked { i: u8 },
 }
 
-/// A pending `recv_async` kept alive, and what the model says it holds:
-/// `None` while waiting, `Some(Some(v))` once handed `v`, `Some(None)` once
-/// woken by close.
-struct Parked<'a> {
-    ch: usize,
-    fut: Pin<Box<RecvFuture<'a, u16>>>,
-    got: Option<Option<u16>>,
+/// A pending receive: a `recv_async` on one channel, or an async select
+/// receiving from both.
+enum Fut<'a> {
+    Recv(usize, Pin<Box<RecvFuture<'a, u16>>>),
+    Select(Pin<Box<SelectAsync<'a, (usize, Option<u16>)>>>),
 }
 
-/// The receive a send hands its value to: the oldest waiting one.
+impl Fut<'_> {
+    /// Polls; a ready result names the channel it came from.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Option<u16>)> {
+        match self {
+            Fut::Recv(ch, f) => f.as_mut().poll(cx).map(|v| (*ch, v)),
+            Fut::Select(f) => f.as_mut().poll(cx),
+        }
+    }
+}
+
+/// A pending receive kept alive, the channels it waits on, and what the
+/// model says it holds: `None` while waiting, `Some((ch, Some(v)))` once
+/// handed `v` by channel `ch`, `Some((ch, None))` once woken by its close.
+struct Parked<'a> {
+    on: [bool; 2],
+    fut: Fut<'a>,
+    got: Option<(usize, Option<u16>)>,
+}
+
+/// The receive a send on `ch` hands its value to: the oldest waiting one
+/// (a select that already fired on its other channel is skipped).
 fn first_waiting<'p, 'a>(parked: &'p mut [Parked<'a>], ch: usize) -> Option<&'p mut Parked<'a>> {
-    parked.iter_mut().find(|p| p.ch == ch && p.got.is_none())
+    parked.iter_mut().find(|p| p.on[ch] && p.got.is_none())
 }
 
 /// A successful send in the model: to a waiting receive, else the tail.
 fn deliver(m: &mut Model, parked: &mut [Parked<'_>], ch: usize, v: u16) {
     match first_waiting(parked, ch) {
-        Some(p) => p.got = Some(Some(v)),
+        Some(p) => p.got = Some((ch, Some(v))),
         None => m.q.push_back(v),
     }
 }
@@ -133,8 +154,9 @@ fuzz_target!(|input: Input| {
                 } else {
                     assert_eq!(got, Ok(()));
                     m.closed = true;
-                    for p in parked.iter_mut().filter(|p| p.ch == ch as usize) {
-                        p.got.get_or_insert(None);
+                    let ch = ch as usize;
+                    for p in parked.iter_mut().filter(|p| p.on[ch]) {
+                        p.got.get_or_insert((ch, None));
                     }
                 }
                 assert_eq!(c.is_closed(), m.closed);
@@ -229,7 +251,31 @@ fuzz_target!(|input: Input| {
                     assert_eq!(got, Poll::Ready(None));
                 } else {
                     assert!(got.is_pending());
-                    parked.push(Parked { ch, fut, got: None });
+                    let mut on = [false; 2];
+                    on[ch] = true;
+                    parked.push(Parked { on, fut: Fut::Recv(ch, fut), got: None });
+                }
+            }
+            Op::ParkSelect => {
+                let mut sel = Select::new();
+                sel.recv(&chans[0], |v| (0usize, v));
+                sel.recv(&chans[1], |v| (1usize, v));
+                let mut fut = Box::pin(sel.select_async());
+                let got = fut.as_mut().poll(&mut cx);
+                let ready = [models[0].can_recv(), models[1].can_recv()];
+                match got {
+                    Poll::Ready((k, v)) => {
+                        assert!(ready[k], "case {k} fired but was not ready");
+                        match models[k].q.pop_front() {
+                            Some(want) => assert_eq!(v, Some(want)),
+                            None => assert_eq!(v, None), // closed and drained
+                        }
+                    }
+                    Poll::Pending => {
+                        assert!(!ready[0] && !ready[1]);
+                        let on = [!models[0].nil, !models[1].nil];
+                        parked.push(Parked { on, fut: Fut::Select(fut), got: None });
+                    }
                 }
             }
             Op::PollParked { i } => {
@@ -237,7 +283,7 @@ fuzz_target!(|input: Input| {
                     continue;
                 }
                 let i = i as usize % parked.len();
-                let got = parked[i].fut.as_mut().poll(&mut cx);
+                let got = parked[i].fut.poll(&mut cx);
                 match parked[i].got {
                     None => assert!(got.is_pending()),
                     Some(v) => {
@@ -251,12 +297,12 @@ fuzz_target!(|input: Input| {
                     continue;
                 }
                 let p = parked.remove(i as usize % parked.len());
-                let (ch, got) = (p.ch, p.got);
+                let got = p.got;
                 drop(p);
-                if let Some(Some(v)) = got {
+                if let Some((ch, Some(v))) = got {
                     // Given back to the head: to a waiting receive, if any.
                     match first_waiting(&mut parked, ch) {
-                        Some(w) => w.got = Some(Some(v)),
+                        Some(w) => w.got = Some((ch, Some(v))),
                         None => models[ch].q.push_front(v),
                     }
                 }

@@ -22,11 +22,17 @@
 //! panics, nothing is left linked and no value is lost: a send's value is
 //! back in the future, a received value back in the channel, and a
 //! completed counterpart has been woken.
+//!
+//! Right before returning `Poll::Pending`, each future records Go's wait
+//! reason for the task in [`gocore::wait`] (`chan receive`, `chan send`, or
+//! their `(nil chan)` variants): one thread-local write, on that path only.
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+
+use gocore::wait::{self, WaitReason};
 
 use crate::err::SendError;
 
@@ -129,12 +135,16 @@ impl<T> Future for RecvFuture<'_, T> {
         assert!(!this.done, "RecvFuture polled after completion");
         let Some(c) = this.chan else {
             // The nil channel never delivers.
+            wait::set(WaitReason::ChanReceiveNilChan);
             return Poll::Pending;
         };
         if this.queued {
             return match this.sudog.repoll(c, cx.waker()) {
                 Some(state) => this.finish(state),
-                None => Poll::Pending,
+                None => {
+                    wait::set(WaitReason::ChanReceive);
+                    Poll::Pending
+                }
             };
         }
         // If the receive will likely have to park, clone the task's waker
@@ -178,6 +188,8 @@ impl<T> Future for RecvFuture<'_, T> {
                             g.enqueue_recv(c, &this.sudog);
                         }
                         this.queued = true;
+                        drop(g);
+                        wait::set(WaitReason::ChanReceive);
                         return Poll::Pending;
                     }
                     None => {
@@ -233,12 +245,16 @@ impl<T> Future for SendFuture<'_, T> {
         // not structurally pinned); the sudog stays where it is.
         let this = unsafe { self.get_unchecked_mut() };
         let Some(c) = this.chan else {
+            wait::set(WaitReason::ChanSendNilChan);
             return Poll::Pending;
         };
         if this.queued {
             return match this.sudog.repoll(c, cx.waker()) {
                 Some(state) => this.finish(state),
-                None => Poll::Pending,
+                None => {
+                    wait::set(WaitReason::ChanSend);
+                    Poll::Pending
+                }
             };
         }
         assert!(this.value.is_some(), "SendFuture polled after completion");
@@ -278,6 +294,8 @@ impl<T> Future for SendFuture<'_, T> {
                             g.enqueue_send(c, &this.sudog);
                         }
                         this.queued = true;
+                        drop(g);
+                        wait::set(WaitReason::ChanSend);
                         return Poll::Pending;
                     }
                     None => {

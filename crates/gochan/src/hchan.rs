@@ -56,7 +56,9 @@
 //! - I8. `closed` only goes from false to true, under the lock.
 //! - I9. A value a receiver had already been handed but never returned (its
 //!   async receive was dropped, its `Park` panicked, or a foreign waker
-//!   panicked right after the receive) goes back to the *head* of the channel
+//!   panicked right after the receive, or an async select whose receive
+//!   case had won was dropped before it returned) goes back to the *head* of
+//!   the channel
 //!   ([`State::redeliver`]): to a parked receiver if there is one, else into
 //!   the buffer in front of `recvx` if it has room, else into `stash`.
 //!   Receives take `stash` values first, then the buffer.
@@ -70,7 +72,8 @@
 //!   both see the full buffer, so they agree that there is no room.
 //! - I11. A waiter whose wait unwinds (a panicking `Park`) or is abandoned (a
 //!   dropped future, a timeout) withdraws its sudog under the lock
-//!   ([`Hchan::abandon_send`], [`Hchan::abandon_recv`]). Under the lock a
+//!   ([`Hchan::abandon_send`], [`Hchan::abandon_recv`]; a select, blocking
+//!   or async, withdraws all of its sudogs at once in its pass 3). Under the lock a
 //!   plain sudog is either still linked (`WAITING`) or completed: a
 //!   counterpart dequeues and completes it within one lock hold, so there is
 //!   never a half-completed sudog to wait for.
@@ -78,7 +81,11 @@
 //!   `Drop`) runs under the lock: wakers are taken out of sudogs under the
 //!   lock and woken after it is released, and a waiter clones its waker before
 //!   it locks. The only wakers cloned under the lock come from gochan's own
-//!   parkers ([`Wait::waker`](crate::blocking::Wait::waker)). A foreign wake
+//!   parkers ([`Wait::waker`](crate::blocking::Wait::waker)). An async
+//!   select clones the task's waker before its pass 1 takes the locks, only
+//!   moves it into its [`SelCtx`] under them, and replaces it on a later poll
+//!   by swapping in a clone made beforehand, dropping the old one after
+//!   unlocking. A foreign wake
 //!   that panics after a receive gives the received value back (I9)
 //!   ([`Hchan::keep_while`]); one that panics in [`Hchan::close`] does not
 //!   stop the other waiters from being woken.
@@ -235,6 +242,28 @@ impl SelCtx {
             done: AtomicUsize::new(0),
             waker: UnsafeCell::new(Some(waker)),
         }
+    }
+
+    /// A context with no waker yet: an async select's, armed with the
+    /// task's waker only once it is about to park ([`SelCtx::arm`]).
+    pub(crate) fn unarmed() -> Self {
+        SelCtx {
+            done: AtomicUsize::new(0),
+            waker: UnsafeCell::new(None),
+        }
+    }
+
+    /// Stores the waker a winning counterpart will take.
+    ///
+    /// # Safety
+    ///
+    /// No sudog of this select is linked (nobody else reads the slot), and
+    /// the slot is empty (so no foreign `drop` runs here, I12).
+    pub(crate) unsafe fn arm(&self, waker: Waker) {
+        // SAFETY: exclusive access by the contract.
+        let slot = unsafe { &mut *self.waker.get() };
+        debug_assert!(slot.is_none());
+        *slot = Some(waker);
     }
 }
 

@@ -174,6 +174,47 @@
 //! t.join().unwrap();
 //! ```
 //!
+//! # Async select
+//!
+//! [`select_async!`] is [`select!`] for async code: the same arms, the same
+//! semantics, but a select that must wait parks the *task* on the
+//! channels' queues (one entry per case, woken through the task's waker)
+//! instead of blocking the thread, so it works in any executor — a
+//! goroutine-like task that selects never holds a worker thread.
+//! [`Select::select_async`] does the same for a case list built at run
+//! time. Dropping a waiting select withdraws all of its cases and loses no
+//! value; while it waits, it reports Go's wait reason (`select`) to the
+//! executor through [`gocore::wait`], as the channel futures report
+//! `chan receive`/`chan send`.
+//!
+//! ```
+//! use gochan::{select_async, Chan};
+//!
+//! let (jobs, stop) = (Chan::new(0), Chan::<()>::new(0));
+//! let worker = {
+//!     let (jobs, stop) = (jobs.receiver(), stop.receiver());
+//!     std::thread::spawn(move || {
+//!         gocore::park::block_on(async {
+//!             let mut done = 0;
+//!             loop {
+//!                 select_async! {
+//!                     recv(jobs) -> j => done += j.unwrap(),
+//!                     recv(stop) => return done,
+//!                 }
+//!             }
+//!         })
+//!     })
+//! };
+//! gocore::park::block_on(async {
+//!     for j in 1..=3 {
+//!         jobs.send_async(j).await.unwrap();
+//!     }
+//! });
+//! stop.close()?;
+//! assert_eq!(worker.join().unwrap(), 6);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! With the `futures-core` feature, `Chan::stream`, `Receiver::stream`
 //! and the owning `into_stream` give a `futures_core::Stream` of the
 //! received values (`RecvStream`): Go's `for v := range c` for async code,
@@ -287,7 +328,7 @@
 //! The design essays are published in [`design`]: [`design::hchan`] (the
 //! ring buffer, queues and hand-off, Go's `hchan`/`sudog`),
 //! [`design::blocking`] (parking), [`design::future`] (async),
-//! [`design::select`] (`selectgo`), [`design::counter`] (handle counts for
+//! [`design::select`] (`selectgo`, blocking and async), [`design::counter`] (handle counts for
 //! close-on-drop, which Go does not have), [`design::stream`] (`Stream`). An empty
 //! channel is one allocation of `size_of::<Hchan<T>>()` plus `Arc`'s two
 //! counters: 136 bytes on 64-bit targets, where Go's `hchan` is 96; see
@@ -348,7 +389,7 @@ pub use self::{
         TrySendError,
     },
     future::{RecvFuture, SendFuture},
-    select::Select,
+    select::{Select, SelectAsync},
 };
 
 #[cfg(all(feature = "std", target_has_atomic = "ptr"))]
@@ -374,7 +415,7 @@ pub const EMPTY_CHAN_BYTES: usize =
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub mod __private {
     pub use crate::hchan::SelCtx;
-    pub use crate::select::{run, Case, RecvCase, SendCase};
+    pub use crate::select::{run, select_no_cases, Case, Cases, RecvCase, SelectFuture, SendCase};
 
     #[cfg(feature = "std")]
     pub use crate::select::run_deadline;

@@ -29,22 +29,62 @@
 //!   communicate with itself (its sudogs are parked only after pass 1, and a
 //!   counterpart never is the select itself).
 //! - S3. Every sudog a select parked is unlinked before the select returns
-//!   (pass 3 holds all the locks), so no queue refers to a dead frame. If the
-//!   wait unwinds, an unwind guard runs pass 3 all the same; a value a
-//!   receive case had already won then goes back to its channel (hchan I9).
+//!   (pass 3 holds all the locks), so no queue refers to a dead frame; an
+//!   async select runs pass 3 when it completes or when its future is
+//!   dropped. If the wait unwinds, an unwind guard runs pass 3 all the same;
+//!   a value a receive case had already won then goes back to its channel
+//!   (hchan I9).
 //!   Passes 2 and 3 themselves must not unwind (they hold every lock while
 //!   sudogs are linked): a case breaking that contract aborts the process
 //!   instead.
 //! - S4. The counterpart's waker is woken after every lock is released
 //!   (hchan I12). If it panics after a receive case fired, the case gives its
-//!   value back to the channel ([`Case::unfire`]) before the panic goes on.
+//!   value back to the channel ([`Case::unfire`]) before the panic goes on;
+//!   so it does if dropping an async select's spare waker clone panics.
+//!
+//! # Async select
+//!
+//! [`Select::select_async`] and [`select_async!`](crate::select_async!) run
+//! the same passes, split across polls of a future that owns its cases
+//! (boxed in a [`Select`], or nested pairs `(case, (case, ()))` built by the
+//! macro, [`Cases`]) next to the shared [`SelCtx`]; the future is `!Unpin`,
+//! so once polled neither moves while a sudog points into them:
+//!
+//! ```text
+//!  first poll   pass 0; nothing fired → clone the task's waker (no lock
+//!               held, hchan I12) → pass 1 under every lock → nothing fired
+//!               → move the clone into SelCtx (no foreign code) → pass 2 →
+//!               unlock → wait::set(reason) → Pending
+//!               (no non-nil case: Pending for ever, nothing linked)
+//!  later polls  done != 0 → pass 3 → Ready(the winner's handler / arm)
+//!               done == 0 → lock every channel, swap in the task's new
+//!               waker (cloned beforehand; the old one dropped after
+//!               unlocking) unless `will_wake` says it is the same → Pending
+//!  drop         still parked → pass 3; a winning receive gives its value
+//!               back to the head of its channel (`unfire`, hchan I9)
+//! ```
+//!
+//! The wait reason is Go's: `select`; `select (no cases)` for a select
+//! without cases; and for a one-case `select_async!` the plain operation's
+//! (`chan receive`, `chan send (nil chan)`, ...), since Go compiles a
+//! one-case `select` statement into that operation (`reflect.Select`, like
+//! [`Select`], always reports `select`).
+//!
+//! With every lock of the select held and `done == 0`, no counterpart can
+//! win (its CAS runs under one of those locks, hchan I7), so the waker slot
+//! in `SelCtx` is the select's own to replace. A select whose future is
+//! dropped — or forgotten: the cases are owned by the pinned future, so
+//! leaking it leaks them too — never leaves a queue pointing at freed
+//! memory (S3).
 //!
 //! # Go correspondence
 //!
 //! `selectgo` → [`select_go`]; `scase` → [`RecvCase`]/[`SendCase`];
 //! `pollorder`/`lockorder` (uint16 arrays) → the same (built by
 //! [`poll_order`] and [`lock_order`]); `sellock`/`selunlock`
-//! → [`lock_all`]; `reflect.Select` → [`Select`].
+//! → [`lock_all`]; `reflect.Select` → [`Select`]; `gopark(selparkcommit,
+//! …, waitReasonSelect, …)` → an async select's `Pending` with
+//! [`wait::set`]; `block()` (`select {}`) → [`select_no_cases`].
 //!
 //! # Divergences
 //!
@@ -54,11 +94,15 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::task::Waker;
+use core::future::Future;
+use core::marker::{PhantomData, PhantomPinned};
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 
 use gocore::atomic::Ordering;
 use gocore::lock::SpinLockGuard;
 use gocore::scopeguard::{guard, ScopeGuard};
+use gocore::wait::{self, WaitReason};
 
 use crate::blocking::Wait;
 use crate::chan::{CanRecv, CanSend};
@@ -118,6 +162,12 @@ pub unsafe trait Case<'a> {
     /// value goes back to the head of the channel (hchan I9); a send cannot
     /// be undone and keeps its result.
     fn unfire(&mut self) {}
+    /// Go's wait reason for a `select` with only this case: Go compiles it
+    /// into the plain channel operation (`chan receive`, `chan send`, or
+    /// their `(nil chan)` variants).
+    fn lone_wait_reason(&self) -> WaitReason {
+        WaitReason::Select
+    }
 }
 
 /// A receive case: `recv(c) -> v`.
@@ -136,6 +186,15 @@ pub struct SendCase<'a, T> {
     sudog: Sudog<T>,
     result: Option<Result<(), SendError<T>>>,
 }
+
+// SAFETY: a case owns at most one `T` (its value, result or sudog slot) and
+// borrows a channel that is `Sync` for `T: Send`; the sudog's raw pointers
+// are only followed under the channel lock, and only while the select that
+// linked it keeps the case in place. Moving a case moves its `T`. (An async
+// select's future owns its cases, so this makes it `Send`.)
+unsafe impl<T: Send> Send for RecvCase<'_, T> {}
+// SAFETY: as for `RecvCase`.
+unsafe impl<T: Send> Send for SendCase<'_, T> {}
 
 impl<'a, T> RecvCase<'a, T> {
     /// A receive case on `c`.
@@ -201,6 +260,13 @@ unsafe impl<'a, T> Case<'a> for RecvCase<'a, T> {
 
     fn would_block(&self) -> bool {
         self.chan.is_none_or(Hchan::recv_would_block)
+    }
+
+    fn lone_wait_reason(&self) -> WaitReason {
+        match self.chan {
+            Some(_) => WaitReason::ChanReceive,
+            None => WaitReason::ChanReceiveNilChan,
+        }
     }
 
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
@@ -269,6 +335,13 @@ unsafe impl<'a, T> Case<'a> for SendCase<'a, T> {
         self.chan.is_none_or(Hchan::send_would_block)
     }
 
+    fn lone_wait_reason(&self) -> WaitReason {
+        match self.chan {
+            Some(_) => WaitReason::ChanSend,
+            None => WaitReason::ChanSendNilChan,
+        }
+    }
+
     fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
         self.chan.expect("nil channel is never locked").raw_lock()
     }
@@ -330,21 +403,212 @@ unsafe impl<'a, T> Case<'a> for SendCase<'a, T> {
     }
 }
 
+/// A list of select cases the engine indexes: a slice (the blocking
+/// `select!`'s `&mut dyn Case`s, [`Select`]'s boxes) or the nested pairs
+/// `(case, (case, ()))` that an async select owns.
+///
+/// # Safety
+///
+/// `len` never changes, and `get`/`get_mut` return the same case for the
+/// same index at every call, at the same address as long as the list is
+/// not moved (the engine relies on it to unlink every sudog it linked).
+#[doc(hidden)]
+pub unsafe trait Cases<'a> {
+    /// The number of cases, nil ones included.
+    fn len(&self) -> usize;
+    /// Whether there are no cases at all (Go's `select {}`).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Case `i`, `i < len()`.
+    fn get(&self, i: usize) -> &(dyn Case<'a> + '_);
+    /// Case `i`, `i < len()`.
+    fn get_mut(&mut self, i: usize) -> &mut (dyn Case<'a> + '_);
+}
+
+// SAFETY: a slice's length and elements' addresses are fixed while it is borrowed.
+unsafe impl<'a, E: Case<'a>> Cases<'a> for [E] {
+    fn len(&self) -> usize {
+        <[E]>::len(self)
+    }
+    fn get(&self, i: usize) -> &(dyn Case<'a> + '_) {
+        &self[i]
+    }
+    fn get_mut(&mut self, i: usize) -> &mut (dyn Case<'a> + '_) {
+        &mut self[i]
+    }
+}
+
+// SAFETY: the empty list; `get` is never called on it.
+unsafe impl<'a> Cases<'a> for () {
+    fn len(&self) -> usize {
+        0
+    }
+    fn get(&self, _: usize) -> &(dyn Case<'a> + '_) {
+        unreachable!("select: case index out of range")
+    }
+    fn get_mut(&mut self, _: usize) -> &mut (dyn Case<'a> + '_) {
+        unreachable!("select: case index out of range")
+    }
+}
+
+// SAFETY: case 0 is the head field, case `i > 0` the tail's case `i - 1`:
+// fields of the pair, so fixed while the pair does not move.
+unsafe impl<'a, H: Case<'a>, T: Cases<'a>> Cases<'a> for (H, T) {
+    fn len(&self) -> usize {
+        1 + self.1.len()
+    }
+    fn get(&self, i: usize) -> &(dyn Case<'a> + '_) {
+        match i {
+            0 => &self.0,
+            _ => self.1.get(i - 1),
+        }
+    }
+    fn get_mut(&mut self, i: usize) -> &mut (dyn Case<'a> + '_) {
+        match i {
+            0 => &mut self.0,
+            _ => self.1.get_mut(i - 1),
+        }
+    }
+}
+
+/// Forwards every method of [`Case`] to the case behind a pointer.
+macro_rules! forward_case {
+    ($ptr:ty) => {
+        // SAFETY: forwards to the pointee, which upholds the contract; the
+        // pointee does not move while the pointer does.
+        unsafe impl<'a, C: Case<'a> + ?Sized> Case<'a> for $ptr {
+            fn addr(&self) -> usize {
+                (**self).addr()
+            }
+            fn raw_lock(&self) -> SpinLockGuard<'a, ()> {
+                (**self).raw_lock()
+            }
+            fn would_block(&self) -> bool {
+                (**self).would_block()
+            }
+            unsafe fn poll_locked(&mut self) -> Option<Option<Waker>> {
+                // SAFETY: forwarded contract.
+                unsafe { (**self).poll_locked() }
+            }
+            unsafe fn enqueue_locked(&mut self, ctx: *const SelCtx, index: usize) {
+                // SAFETY: forwarded contract.
+                unsafe { (**self).enqueue_locked(ctx, index) }
+            }
+            unsafe fn dequeue_locked(&mut self) {
+                // SAFETY: forwarded contract.
+                unsafe { (**self).dequeue_locked() }
+            }
+            unsafe fn finish_locked(&mut self) {
+                // SAFETY: forwarded contract.
+                unsafe { (**self).finish_locked() }
+            }
+            fn unfire(&mut self) {
+                (**self).unfire();
+            }
+            fn lone_wait_reason(&self) -> WaitReason {
+                (**self).lone_wait_reason()
+            }
+        }
+    };
+}
+
+forward_case!(&mut C);
+forward_case!(Box<C>);
+
 /// Inline capacity of the order arrays before falling back to the heap.
 const INLINE: usize = 8;
 
+/// Go's `order` array: `pollorder` then `lockorder`, `u16`s, inline for up
+/// to [`INLINE`] cases.
+struct Orders {
+    inline: [u16; 2 * INLINE],
+    heap: Vec<u16>,
+    ncases: usize,
+    /// The number of non-nil cases: the length of both orders.
+    norder: usize,
+}
+
+impl Orders {
+    /// No cases: the state of an async select not yet polled.
+    const fn empty() -> Self {
+        Orders {
+            inline: [0; 2 * INLINE],
+            heap: Vec::new(),
+            ncases: 0,
+            norder: 0,
+        }
+    }
+
+    /// Builds `pollorder` for `cases`; `lockorder` waits for [`Orders::sort_locks`].
+    ///
+    /// # Panics
+    ///
+    /// With more than 65 536 cases (Go's limit: the order arrays are `u16`).
+    fn new<'a, C: Cases<'a> + ?Sized>(cases: &C) -> Self {
+        let n = cases.len();
+        assert!(n <= 1 << 16, "select: too many cases");
+        let mut o = Orders {
+            heap: if n <= INLINE {
+                Vec::new()
+            } else {
+                alloc::vec![0u16; 2 * n]
+            },
+            ncases: n,
+            ..Orders::empty()
+        };
+        let (pollorder, _) = o.split_mut();
+        o.norder = poll_order(cases, pollorder);
+        o
+    }
+
+    fn buf(&self) -> &[u16] {
+        if self.ncases <= INLINE {
+            &self.inline[..2 * self.ncases]
+        } else {
+            &self.heap
+        }
+    }
+
+    fn split_mut(&mut self) -> (&mut [u16], &mut [u16]) {
+        let n = self.ncases;
+        let buf = if n <= INLINE {
+            &mut self.inline[..2 * n]
+        } else {
+            &mut self.heap[..]
+        };
+        buf.split_at_mut(n)
+    }
+
+    fn poll(&self) -> &[u16] {
+        &self.buf()[..self.norder]
+    }
+
+    fn lock(&self) -> &[u16] {
+        &self.buf()[self.ncases..self.ncases + self.norder]
+    }
+
+    /// Builds `lockorder` (only a select that gets past pass 0 needs it).
+    fn sort_locks<'a, C: Cases<'a> + ?Sized>(&mut self, cases: &C) {
+        let norder = self.norder;
+        let (pollorder, lockorder) = self.split_mut();
+        lock_order(cases, &pollorder[..norder], &mut lockorder[..norder]);
+    }
+}
+
 /// Go's `sellock`: locks each distinct channel once, in `lockorder`.
-pub(crate) fn lock_all<'a>(
-    cases: &[&mut (dyn Case<'a> + '_)],
+fn lock_all<'a, C: Cases<'a> + ?Sized>(
+    cases: &C,
     lockorder: &[u16],
     guards: &mut Vec<SpinLockGuard<'a, ()>>,
 ) {
     let mut last = 0usize;
     for &o in lockorder {
-        let a = cases[o as usize].addr();
+        let case = cases.get(o as usize);
+        let a = case.addr();
         if a != last {
             last = a;
-            guards.push(cases[o as usize].raw_lock());
+            guards.push(case.raw_lock());
         }
     }
 }
@@ -359,10 +623,10 @@ fn unlock_all(guards: &mut Vec<SpinLockGuard<'_, ()>>) {
 /// Builds `pollorder`: a uniform random permutation of the non-nil cases
 /// (Go's inside-out Fisher–Yates with `fastrandn`). Returns the number of
 /// non-nil cases.
-fn poll_order(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &mut [u16]) -> usize {
+fn poll_order<'a, C: Cases<'a> + ?Sized>(cases: &C, pollorder: &mut [u16]) -> usize {
     let mut norder = 0usize;
-    for (i, c) in cases.iter().enumerate() {
-        if c.addr() == 0 {
+    for i in 0..cases.len() {
+        if cases.get(i).addr() == 0 {
             continue;
         }
         let j = gocore::rand::fastrandn((norder + 1) as u32) as usize;
@@ -373,11 +637,10 @@ fn poll_order(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &mut [u16]) -> usiz
     norder
 }
 
-/// Builds `lockorder`: `pollorder` heap-sorted by channel address, as in Go
-/// (only a select that gets past pass 0 needs it).
-fn lock_order(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &[u16], lockorder: &mut [u16]) {
+/// Builds `lockorder`: `pollorder` heap-sorted by channel address, as in Go.
+fn lock_order<'a, C: Cases<'a> + ?Sized>(cases: &C, pollorder: &[u16], lockorder: &mut [u16]) {
     let norder = pollorder.len();
-    let key = |o: u16| cases[o as usize].addr();
+    let key = |o: u16| cases.get(o as usize).addr();
     // Heap sort, exactly Go's: first build a max-heap...
     for (i, &p) in pollorder.iter().enumerate() {
         let mut j = i;
@@ -415,6 +678,76 @@ fn lock_order(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &[u16], lockorder: 
     debug_assert!(lockorder.windows(2).all(|w| key(w[0]) <= key(w[1])));
 }
 
+/// A case that fired, and the counterpart it completed (to wake once every
+/// lock is released, S4).
+type Fired = (usize, Option<Waker>);
+
+/// Pass 0 (not in Go): try the cases one at a time in `pollorder`, each
+/// under its own channel's lock only, skipping those the lock-free test
+/// shows blocked. A case found ready fires at that moment, which is a
+/// moment it was ready: the same choice pass 1 would make then, without
+/// taking every lock. Finding nothing proves nothing (the checks are at
+/// different moments), so pass 1 then looks again with all locks held, as
+/// Go does, before it answers `default` or parks. Skipped for a single
+/// case, where pass 1 takes the same one lock.
+fn pass0<'a, C: Cases<'a> + ?Sized>(cases: &mut C, pollorder: &[u16]) -> Option<Fired> {
+    if pollorder.len() <= 1 {
+        return None;
+    }
+    for &i in pollorder {
+        let case = cases.get_mut(i as usize);
+        if case.would_block() {
+            continue;
+        }
+        let guard = case.raw_lock();
+        // SAFETY: this case's channel is locked, and `poll_locked` touches
+        // only that channel.
+        let fired = unsafe { case.poll_locked() };
+        drop(guard);
+        if let Some(w) = fired {
+            return Some((i as usize, w));
+        }
+    }
+    None
+}
+
+/// Pass 1: lock every channel (S1) and fire the first ready case in
+/// `pollorder`, unlocking again. `None`: nothing is ready, and every lock
+/// is still held in `guards`.
+fn pass1<'a, C: Cases<'a> + ?Sized>(
+    cases: &mut C,
+    orders: &Orders,
+    guards: &mut Vec<SpinLockGuard<'a, ()>>,
+) -> Option<Fired> {
+    lock_all(cases, orders.lock(), guards);
+    for &i in orders.poll() {
+        // SAFETY: every channel is locked (S1).
+        if let Some(w) = unsafe { cases.get_mut(i as usize).poll_locked() } {
+            unlock_all(guards);
+            return Some((i as usize, w));
+        }
+    }
+    None
+}
+
+/// Pass 2: park one sudog per case, all sharing `ctx`.
+///
+/// # Safety
+///
+/// Every lock is held (pass 1 found nothing); `ctx` and the cases stay in
+/// place until [`pass3`] has run, also on unwind (S3).
+unsafe fn pass2<'a, C: Cases<'a> + ?Sized>(cases: &mut C, lockorder: &[u16], ctx: &SelCtx) {
+    // `enqueue_locked` does not panic (the `Case` contract); should it ever,
+    // the sudogs linked so far would point into a dead frame, and pass 3
+    // cannot run with the locks held: abort instead of unwinding.
+    let no_unwind = AbortOnUnwind;
+    for &i in lockorder {
+        // SAFETY: all locks held; `ctx` and the case outlive the link (caller).
+        unsafe { cases.get_mut(i as usize).enqueue_locked(ctx, i as usize) };
+    }
+    core::mem::forget(no_unwind);
+}
+
 /// Go's `selectgo`. `wait == None` is a select with `default`: returns `None`
 /// if no case is ready. With a wait, blocks until a case fires, or returns
 /// `None` when the wait's deadline passes.
@@ -422,65 +755,24 @@ fn lock_order(cases: &[&mut (dyn Case<'_> + '_)], pollorder: &[u16], lockorder: 
 /// # Panics
 ///
 /// With more than 65 536 cases (Go's limit: the order arrays are `u16`).
-pub(crate) fn select_go<'a>(
-    cases: &mut [&mut (dyn Case<'a> + '_)],
+pub(crate) fn select_go<'a, C: Cases<'a> + ?Sized>(
+    cases: &mut C,
     wait: Option<&dyn Wait>,
 ) -> Option<usize> {
-    let n = cases.len();
-    assert!(n <= 1 << 16, "select: too many cases");
-    let mut inline = [0u16; 2 * INLINE];
-    let mut heap;
-    let buf: &mut [u16] = if n <= INLINE {
-        &mut inline[..2 * n]
-    } else {
-        heap = alloc::vec![0u16; 2 * n];
-        &mut heap
-    };
-    let (pollorder, lockorder) = buf.split_at_mut(n);
-    let norder = poll_order(cases, pollorder);
-    let pollorder = &pollorder[..norder];
-
-    // Pass 0 (not in Go): try the cases one at a time in `pollorder`, each
-    // under its own channel's lock only, skipping those the lock-free test
-    // shows blocked. A case found ready fires at that moment, which is a
-    // moment it was ready: the same choice pass 1 would make then, without
-    // taking every lock. Finding nothing proves nothing (the checks are at
-    // different moments), so pass 1 then looks again with all locks held,
-    // as Go does, before it answers `default` or parks.
-    if norder > 1 {
-        for &i in pollorder {
-            let case = &mut *cases[i as usize];
-            if case.would_block() {
-                continue;
-            }
-            let guard = case.raw_lock();
-            // SAFETY: this case's channel is locked, and `poll_locked`
-            // touches only that channel.
-            let fired = unsafe { case.poll_locked() };
-            drop(guard);
-            if let Some(w) = fired {
-                wake_fired(case, w);
-                return Some(i as usize);
-            }
-        }
+    let mut orders = Orders::new(cases);
+    if let Some((i, w)) = pass0(cases, orders.poll()) {
+        wake_fired(cases.get_mut(i), w, None);
+        return Some(i);
     }
-
-    let lockorder = &mut lockorder[..norder];
-    lock_order(cases, pollorder, lockorder);
-    let lockorder = &*lockorder;
+    orders.sort_locks(cases);
+    let norder = orders.norder;
     let mut guards: Vec<SpinLockGuard<'a, ()>> = Vec::new();
     if norder > 1 {
         guards.reserve_exact(norder);
     }
-    // Pass 1: look for something already waiting.
-    lock_all(cases, lockorder, &mut guards);
-    for &i in pollorder {
-        // SAFETY: every channel is locked (S1).
-        if let Some(w) = unsafe { cases[i as usize].poll_locked() } {
-            unlock_all(&mut guards);
-            wake_fired(&mut *cases[i as usize], w);
-            return Some(i as usize);
-        }
+    if let Some((i, w)) = pass1(cases, &orders, &mut guards) {
+        wake_fired(cases.get_mut(i), w, None);
+        return Some(i);
     }
     let Some(wait) = wait else {
         unlock_all(&mut guards);
@@ -493,21 +785,14 @@ pub(crate) fn select_go<'a>(
         return None;
     }
 
-    // Pass 2: enqueue on all channels. The waker is one of our own parkers'
-    // (`Wait::waker`): taking it under the locks runs no foreign code.
+    // The waker is one of our own parkers' (`Wait::waker`): taking it under
+    // the locks runs no foreign code.
     let ctx = SelCtx::new(wait.waker());
-    // `enqueue_locked` does not panic (the `Case` contract); should it ever,
-    // the sudogs linked so far would point into this frame, and pass 3
-    // cannot run with the locks held: abort instead of unwinding.
-    let no_unwind = AbortOnUnwind;
-    for &i in lockorder {
-        // SAFETY: all locks held; `ctx` lives on this frame until after pass 3,
-        // when every sudog is unlinked (S3) — also on unwind, through
-        // `unwind` below, which is dropped before `ctx`; cases are not moved
-        // meanwhile.
-        unsafe { cases[i as usize].enqueue_locked(&ctx, i as usize) };
-    }
-    core::mem::forget(no_unwind);
+    let lockorder = orders.lock();
+    // SAFETY: all locks held; `ctx` lives on this frame until after pass 3,
+    // when every sudog is unlinked (S3) — also on unwind, through `unwind`
+    // below, which is dropped before `ctx`; cases are not moved meanwhile.
+    unsafe { pass2(cases, lockorder, &ctx) };
     unlock_all(&mut guards);
 
     // If the wait unwinds, pass 3 still runs (S3), then the won case, if
@@ -515,7 +800,7 @@ pub(crate) fn select_go<'a>(
     let unwind = guard(&mut *cases, |cases| {
         let mut guards = Vec::new();
         if let Some(i) = pass3(cases, lockorder, &ctx, &mut guards) {
-            cases[i].unfire();
+            cases.get_mut(i).unfire();
         }
     });
     let _ = wait.wait(&|| ctx.done.load(Ordering::Acquire) != 0);
@@ -537,8 +822,8 @@ impl Drop for AbortOnUnwind {
 /// Pass 3: relock; the winner (if any) has finished its transfer, since it
 /// held its channel's lock throughout. Collects the winner's result, unlinks
 /// every other sudog (S3), unlocks, and returns the winner's index.
-fn pass3<'a>(
-    cases: &mut [&mut (dyn Case<'a> + '_)],
+fn pass3<'a, C: Cases<'a> + ?Sized>(
+    cases: &mut C,
     lockorder: &[u16],
     ctx: &SelCtx,
     guards: &mut Vec<SpinLockGuard<'a, ()>>,
@@ -551,10 +836,10 @@ fn pass3<'a>(
         let i = i as usize;
         if done == i + 1 {
             // SAFETY: locks held; this case's sudog was completed by the winner.
-            unsafe { cases[i].finish_locked() };
+            unsafe { cases.get_mut(i).finish_locked() };
         } else {
             // SAFETY: locks held.
-            unsafe { cases[i].dequeue_locked() };
+            unsafe { cases.get_mut(i).dequeue_locked() };
         }
     }
     core::mem::forget(no_unwind);
@@ -562,14 +847,319 @@ fn pass3<'a>(
     done.checked_sub(1)
 }
 
-/// Wakes the counterpart of a case that fired in pass 0 or 1, after every
-/// lock is released (S4); if the wake panics, the case gives back what it
-/// received.
-fn wake_fired(case: &mut (dyn Case<'_> + '_), w: Option<Waker>) {
-    let Some(w) = w else { return };
+/// Runs the foreign code due after a case fired in pass 0 or 1, once every
+/// lock is released (S4): wakes the counterpart `w`, then drops `spare` (an
+/// async select's waker clone it did not need). If either panics, the case
+/// gives back what it received.
+fn wake_fired(case: &mut (dyn Case<'_> + '_), w: Option<Waker>, spare: Option<Waker>) {
+    if w.is_none() && spare.is_none() {
+        return;
+    }
     let g = guard(case, |case| case.unfire());
-    w.wake();
+    if let Some(w) = w {
+        w.wake();
+    }
+    drop(spare);
     ScopeGuard::into_inner(g);
+}
+
+/// Where an async select is between polls.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    /// Not polled yet: the next poll runs passes 0 to 2.
+    Start,
+    /// Pass 2 ran: one sudog per case is linked, `ctx` holds the task's waker.
+    Parked,
+    /// No non-nil case: pending for ever, nothing linked.
+    Never,
+    /// A case fired and every sudog is unlinked.
+    Done,
+}
+
+/// The state an async select keeps across polls: its orders, the shared
+/// [`SelCtx`] its sudogs point to (so the select must stay in place while
+/// parked, hence `!Unpin`), and its phase. The cases live next to it in
+/// the future that owns both (see "Async select" above).
+struct AsyncSelect {
+    orders: Orders,
+    ctx: SelCtx,
+    phase: Phase,
+    /// A `select` statement (the macro), not `reflect.Select`: with a single
+    /// case, Go runs the plain channel operation and reports its reason.
+    statement: bool,
+    _pin: PhantomPinned,
+}
+
+impl AsyncSelect {
+    fn new(statement: bool) -> Self {
+        AsyncSelect {
+            orders: Orders::empty(),
+            ctx: SelCtx::unarmed(),
+            phase: Phase::Start,
+            statement,
+            _pin: PhantomPinned,
+        }
+    }
+
+    /// Polls the select over `cases`: `Ready(i)` once case `i` fired (its
+    /// result is in the case), every sudog unlinked.
+    ///
+    /// # Safety
+    ///
+    /// `cases` is the same list at every call, and neither it nor `self`
+    /// moves from a `Pending` until [`AsyncSelect::poll`] returned `Ready`
+    /// or [`AsyncSelect::cancel`] ran.
+    unsafe fn poll<'a, C: Cases<'a> + ?Sized>(
+        &mut self,
+        cases: &mut C,
+        cx: &mut Context<'_>,
+    ) -> Poll<usize> {
+        match self.phase {
+            Phase::Start => {}
+            Phase::Parked => return self.repoll(cases, cx),
+            Phase::Never => {
+                wait::set(self.reason(cases));
+                return Poll::Pending;
+            }
+            Phase::Done => panic!("select future polled after completion"),
+        }
+        self.orders = Orders::new(cases);
+        if let Some((i, w)) = pass0(cases, self.orders.poll()) {
+            // `Done` before any foreign code: should the wake panic, the
+            // case has given its value back and must not run again.
+            self.phase = Phase::Done;
+            wake_fired(cases.get_mut(i), w, None);
+            return Poll::Ready(i);
+        }
+        let norder = self.orders.norder;
+        if norder == 0 {
+            // Go parks a goroutine whose select has no channel for ever.
+            self.phase = Phase::Never;
+            wait::set(self.reason(cases));
+            return Poll::Pending;
+        }
+        self.orders.sort_locks(cases);
+        // The task's waker is foreign code: clone it before taking any
+        // lock (I12). Pass 0 found nothing, or the lone case looks blocked:
+        // we will likely park, so clone it up front; otherwise only if
+        // pass 1 finds nothing (then unlock, clone, and look again).
+        let lone_blocked = || cases.get(self.orders.poll()[0] as usize).would_block();
+        let mut waker = (norder > 1 || lone_blocked()).then(|| cx.waker().clone());
+        let mut guards: Vec<SpinLockGuard<'a, ()>> = Vec::new();
+        loop {
+            if let Some((i, w)) = pass1(cases, &self.orders, &mut guards) {
+                self.phase = Phase::Done;
+                // Wake the counterpart first, so a panicking drop of our
+                // spare waker cannot leave it asleep.
+                wake_fired(cases.get_mut(i), w, waker);
+                return Poll::Ready(i);
+            }
+            let Some(w) = waker.take() else {
+                unlock_all(&mut guards);
+                waker = Some(cx.waker().clone());
+                continue;
+            };
+            // SAFETY: nothing of this select is linked yet, and the slot
+            // is empty (a select is armed once).
+            unsafe { self.ctx.arm(w) };
+            // SAFETY: every lock is held (pass 1); `ctx` and the cases stay
+            // in place until pass 3 (our caller's contract: the future is
+            // pinned, and cancels in its `Drop`).
+            unsafe { pass2(cases, self.orders.lock(), &self.ctx) };
+            unlock_all(&mut guards);
+            self.phase = Phase::Parked;
+            wait::set(self.reason(cases));
+            return Poll::Pending;
+        }
+    }
+
+    /// Go's wait reason for this select while it waits: `select (no
+    /// cases)`, the plain operation's for a one-case `select` statement
+    /// ([`Case::lone_wait_reason`]), else `select`.
+    fn reason<'a, C: Cases<'a> + ?Sized>(&self, cases: &C) -> WaitReason {
+        match cases.len() {
+            0 => WaitReason::SelectNoCases,
+            1 if self.statement => cases.get(0).lone_wait_reason(),
+            _ => WaitReason::Select,
+        }
+    }
+
+    /// A later poll of a parked select: pass 3 if a case has won, else make
+    /// sure the winner will wake the task's current waker.
+    fn repoll<'a, C: Cases<'a> + ?Sized>(
+        &mut self,
+        cases: &mut C,
+        cx: &mut Context<'_>,
+    ) -> Poll<usize> {
+        let mut fresh: Option<Waker> = None;
+        let mut guards: Vec<SpinLockGuard<'a, ()>> = Vec::new();
+        while self.ctx.done.load(Ordering::Acquire) == 0 {
+            lock_all(cases, self.orders.lock(), &mut guards);
+            if self.ctx.done.load(Ordering::Acquire) != 0 {
+                unlock_all(&mut guards);
+                break;
+            }
+            // SAFETY: with every channel of the select locked and no case
+            // won, no counterpart can win (the CAS happens under one of
+            // these locks, hchan I7): the slot is ours until we unlock.
+            let slot = unsafe { &mut *self.ctx.waker.get() };
+            // `will_wake` only compares pointers: no foreign code runs.
+            if slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                unlock_all(&mut guards);
+                drop(fresh);
+                wait::set(self.reason(cases));
+                return Poll::Pending;
+            }
+            if let Some(f) = fresh.take() {
+                let old = slot.replace(f);
+                unlock_all(&mut guards);
+                drop(old);
+                wait::set(self.reason(cases));
+                return Poll::Pending;
+            }
+            unlock_all(&mut guards);
+            fresh = Some(cx.waker().clone());
+        }
+        // Drop our spare clone while still parked: if that panics, the
+        // future's `Drop` still runs pass 3 and gives a won value back.
+        drop(fresh);
+        self.phase = Phase::Done;
+        let won = pass3(cases, self.orders.lock(), &self.ctx, &mut guards);
+        let Some(i) = won else {
+            unreachable!("a select is woken only by its winner")
+        };
+        Poll::Ready(i)
+    }
+
+    /// Withdraws a parked select whose future is dropped: pass 3, then a
+    /// case that had already won gives back what it received (hchan I9; a
+    /// send that completed stays sent). Nothing is linked afterwards.
+    ///
+    /// # Safety
+    ///
+    /// `cases` is the list this select polled.
+    unsafe fn cancel<'a, C: Cases<'a> + ?Sized>(&mut self, cases: &mut C) {
+        if self.phase != Phase::Parked {
+            return;
+        }
+        self.phase = Phase::Done;
+        let mut guards: Vec<SpinLockGuard<'a, ()>> = Vec::new();
+        if let Some(i) = pass3(cases, self.orders.lock(), &self.ctx, &mut guards) {
+            cases.get_mut(i).unfire();
+        }
+        // The task's waker, still in `ctx` if no case won, is dropped with
+        // the select, after every lock is released (I12).
+    }
+}
+
+/// The future of a [`select_async!`](crate::select_async!) without
+/// `default`: owns its cases (nested pairs, [`Cases`]) and gives them back
+/// once one has fired.
+#[doc(hidden)]
+#[must_use = "futures do nothing unless polled"]
+pub struct SelectFuture<'a, L: Cases<'a>> {
+    cases: Option<L>,
+    select: AsyncSelect,
+    _cases: PhantomData<fn(&'a ()) -> &'a ()>,
+}
+
+// SAFETY: `&SelectFuture` exposes nothing (polling needs `Pin<&mut>`).
+unsafe impl<'a, L: Cases<'a> + Send> Sync for SelectFuture<'a, L> {}
+
+impl<'a, L: Cases<'a>> SelectFuture<'a, L> {
+    /// A select over `cases`.
+    pub fn new(cases: L) -> Self {
+        SelectFuture {
+            cases: Some(cases),
+            select: AsyncSelect::new(true),
+            _cases: PhantomData,
+        }
+    }
+}
+
+impl<'a, L: Cases<'a>> Future for SelectFuture<'a, L> {
+    type Output = L;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<L> {
+        // SAFETY: nothing is moved out of the future while it is parked;
+        // `cases` is taken only once the select is done (nothing linked).
+        let this = unsafe { self.get_unchecked_mut() };
+        let Some(cases) = this.cases.as_mut() else {
+            panic!("select future polled after completion")
+        };
+        // SAFETY: the same cases at every poll, in place: the future is pinned.
+        match unsafe { this.select.poll(cases, cx) } {
+            Poll::Ready(_) => match this.cases.take() {
+                Some(cases) => Poll::Ready(cases),
+                None => unreachable!("checked above"),
+            },
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<'a, L: Cases<'a>> Drop for SelectFuture<'a, L> {
+    fn drop(&mut self) {
+        if let Some(cases) = self.cases.as_mut() {
+            // SAFETY: the cases this select polled.
+            unsafe { self.select.cancel(cases) };
+        }
+    }
+}
+
+/// The future of [`Select::select_async`]: resolves to the result of the
+/// handler of the case that fired. Dropping it while it waits withdraws
+/// the select; a value a receive case had already been handed goes back to
+/// the head of its channel.
+#[must_use = "futures do nothing unless polled"]
+pub struct SelectAsync<'a, R> {
+    sel: Option<Select<'a, R>>,
+    select: AsyncSelect,
+}
+
+impl<R> core::fmt::Debug for SelectAsync<'_, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SelectAsync")
+            .field("phase", &self.select.phase)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R> Future for SelectAsync<'_, R> {
+    type Output = R;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        // SAFETY: as in `SelectFuture::poll`; the cases are boxed anyway.
+        let this = unsafe { self.get_unchecked_mut() };
+        let Some(sel) = this.sel.as_mut() else {
+            panic!("SelectAsync polled after completion")
+        };
+        // SAFETY: the same cases at every poll; `select` is pinned.
+        match unsafe { this.select.poll(&mut sel.cases[..], cx) } {
+            Poll::Ready(i) => match this.sel.take() {
+                Some(sel) => Poll::Ready(sel.run_case(i)),
+                None => unreachable!("checked above"),
+            },
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<R> Drop for SelectAsync<'_, R> {
+    fn drop(&mut self) {
+        if let Some(sel) = self.sel.as_mut() {
+            // SAFETY: the cases this select polled.
+            unsafe { self.select.cancel(&mut sel.cases[..]) };
+        }
+    }
+}
+
+/// `select_async! {}`: pending for ever (Go's `select {}`), with Go's wait
+/// reason `select (no cases)`.
+#[doc(hidden)]
+pub async fn select_no_cases() -> core::convert::Infallible {
+    let () = SelectFuture::new(()).await;
+    unreachable!("a select with no cases never completes")
 }
 
 /// Runs a select over `cases` for [`select!`](crate::select!): without
@@ -640,6 +1230,9 @@ unsafe impl<'a, C: Case<'a>, F> Case<'a> for Handled<C, F> {
     }
     fn unfire(&mut self) {
         self.case.unfire();
+    }
+    fn lone_wait_reason(&self) -> WaitReason {
+        self.case.lone_wait_reason()
     }
 }
 
@@ -792,12 +1385,7 @@ impl<'a, R> Select<'a, R> {
     }
 
     fn go(&mut self, wait: Option<&dyn Wait>) -> Option<usize> {
-        let mut refs: Vec<&mut (dyn Case<'a> + '_)> = self
-            .cases
-            .iter_mut()
-            .map(|c| &mut **c as &mut (dyn Case<'a> + '_))
-            .collect();
-        select_go(&mut refs, wait)
+        select_go(&mut self.cases[..], wait)
     }
 
     /// Performs one ready case without blocking; gives the select back if
@@ -848,6 +1436,40 @@ impl<'a, R> Select<'a, R> {
         let w = crate::blocking::ThreadWait::new(None);
         let i = self.go(Some(&w)).expect("a select without deadline fires");
         self.run_case(i)
+    }
+
+    /// Waits, as a task, until one case can proceed, performs it and
+    /// returns its handler's result: [`Select::select`] for async code,
+    /// with the same three passes (see the `select` module's "Async
+    /// select"). The task parks on the channels' queues, never its thread.
+    /// With no (non-nil) cases the future stays pending forever, as Go's
+    /// `select {}`. For `default`, use [`Select::try_select`].
+    ///
+    /// Dropping the future while it waits withdraws every case; a value a
+    /// receive case had already been handed goes back to the head of its
+    /// channel, and unsent values are dropped with their cases. The future
+    /// is not `Send` (the handlers are boxed without a `Send` bound); in a
+    /// task that moves between threads, use
+    /// [`select_async!`](crate::select_async!).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gochan::{Chan, Select};
+    /// let (a, b) = (Chan::<i32>::new(0), Chan::<i32>::new(0));
+    /// let b2 = b.clone();
+    /// let t = std::thread::spawn(move || b2.send(7).unwrap());
+    /// let mut sel = Select::new();
+    /// sel.recv(&a, |v| ("a", v));
+    /// sel.recv(&b, |v| ("b", v));
+    /// assert_eq!(gocore::park::block_on(sel.select_async()), ("b", Some(7)));
+    /// t.join().unwrap();
+    /// ```
+    pub fn select_async(self) -> SelectAsync<'a, R> {
+        SelectAsync {
+            sel: Some(self),
+            select: AsyncSelect::new(false),
+        }
     }
 
     /// Like [`Select::select`], giving up after `timeout`.
@@ -942,7 +1564,7 @@ mod tests {
             let mut b = SendCase::new(&d, D(1, n.clone()));
             let r = catch_unwind(AssertUnwindSafe(|| {
                 let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
-                select_go(&mut cases, Some(&w))
+                select_go(&mut cases[..], Some(&w))
             }));
             assert!(r.is_err());
             assert_eq!(c.snapshot().unwrap().recvq, 0, "no sudog left behind");
@@ -980,7 +1602,7 @@ mod tests {
             let r = catch_unwind(AssertUnwindSafe(|| {
                 let mut cases: [&mut dyn Case<'_>; 5] =
                     [&mut ra, &mut sa, &mut rb, &mut sb, &mut rn];
-                select_go(&mut cases, Some(&w))
+                select_go(&mut cases[..], Some(&w))
             }));
             assert!(r.is_err());
             for c in [&a, &b] {
@@ -1017,7 +1639,7 @@ mod tests {
             let mut b = RecvCase::new(&other);
             let r = catch_unwind(AssertUnwindSafe(|| {
                 let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
-                select_go(&mut cases, Some(&w))
+                select_go(&mut cases[..], Some(&w))
             }));
             assert!(r.is_err());
             assert!(!a.fired());
@@ -1078,7 +1700,7 @@ mod tests {
             let w = crate::blocking::ThreadWait::new(None);
             let r = catch_unwind(AssertUnwindSafe(|| {
                 let mut cases: [&mut dyn Case<'_>; 2] = [&mut ra, &mut rb];
-                select_go(&mut cases, Some(&w))
+                select_go(&mut cases[..], Some(&w))
             }));
             // Not reached: unwinding out of pass 2 aborts.
             drop(r);
@@ -1112,7 +1734,7 @@ mod tests {
         let mut b = RecvCase::new(&d);
         let r = catch_unwind(AssertUnwindSafe(|| {
             let mut cases: [&mut dyn Case<'_>; 2] = [&mut a, &mut b];
-            select_go(&mut cases, Some(&w))
+            select_go(&mut cases[..], Some(&w))
         }));
         assert!(r.is_err());
         assert!(!a.fired(), "the won value went back to the channel");

@@ -85,118 +85,220 @@
 #[macro_export]
 macro_rules! select {
     ($($tokens:tt)*) => {
-        $crate::__select_parse!(@arms [] [] $($tokens)*)
+        $crate::__select_parse!(@arms (block) [] [] $($tokens)*)
     };
+}
+
+/// `select!` for async code: waits **as a task** (parking on the channels'
+/// queues with the task's waker, never blocking the thread) on several
+/// channel operations and performs exactly one. Use it inside an `async`
+/// block or function; it awaits internally, so an arm's body can itself
+/// `.await`, `return`, `break` or use `?` in the enclosing code.
+///
+/// The arms are [`select!`]'s: `recv(c) -> v => ...`, `recv(c) => ...`,
+/// `send(c, x) => ...` (panics like Go on a closed channel),
+/// `send(c, x) -> res => ...` and `default => ...`; the semantics are the
+/// same (operands evaluated once, in source order; a uniformly random
+/// choice among the ready cases; nil channels never chosen). With
+/// `default`, nothing is awaited. `default(timeout)` is not available (gochan has no
+/// timers): receive from a timer channel instead. `select_async! {}` never
+/// completes (Go's `select {}`).
+///
+/// The cases, with their channels' references and send values, move into
+/// the select's future, so it is `Send` when they are (every value type is
+/// `Send`): a task that selects can move between worker threads.
+/// Dropping the enclosing future while the select waits withdraws every
+/// case; a value a receive case had already been handed goes back to the
+/// head of its channel, so none is lost. While pending, the select reports
+/// Go's wait reason through [`gocore::wait`]: `select`, `select (no cases)`
+/// for `select_async! {}`, and for a single case the plain operation's
+/// (`chan receive`, `chan send`, or their `(nil chan)` variants), as Go
+/// compiles a one-case `select` into that operation.
+///
+/// # Examples
+///
+/// ```
+/// use gochan::{select_async, Chan};
+///
+/// let (data, quit) = (Chan::new(0), Chan::<()>::new(0));
+/// let producer = {
+///     let (data, quit) = (data.clone(), quit.clone());
+///     std::thread::spawn(move || {
+///         gocore::park::block_on(async {
+///             let mut sent = 0;
+///             loop {
+///                 select_async! {
+///                     send(data, sent) => sent += 1,
+///                     recv(quit) => return sent,
+///                 }
+///             }
+///         })
+///     })
+/// };
+/// let sum = gocore::park::block_on(async {
+///     let mut sum = 0;
+///     for _ in 0..5 {
+///         sum += data.recv_async().await.unwrap();
+///     }
+///     quit.close().unwrap();
+///     sum
+/// });
+/// assert_eq!(sum, 0 + 1 + 2 + 3 + 4);
+/// assert_eq!(producer.join().unwrap(), 5);
+/// ```
+#[macro_export]
+macro_rules! select_async {
+    ($($tokens:tt)*) => {
+        $crate::__select_parse!(@arms (async) [] [] $($tokens)*)
+    };
+}
+
+/// Nests case identifiers into the pairs `(a, (b, ()))` an async select owns,
+/// as an expression or a pattern.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_cons {
+    (@expr) => { () };
+    (@expr $head:ident $($tail:ident)*) => { ($head, $crate::__select_cons!(@expr $($tail)*)) };
+    (@pat) => { () };
+    (@pat $head:ident $($tail:ident)*) => { ($head, $crate::__select_cons!(@pat $($tail)*)) };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_parse {
     // ---- recv(c) -> v => body
-    (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:block, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:block, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::RecvCase::new(__chan);
-        $crate::__select_parse!(@arms [$($cases)* [recv __case ($v) $body]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [recv __case ($v) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:block $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:block $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::RecvCase::new(__chan);
-        $crate::__select_parse!(@arms [$($cases)* [recv __case ($v) $body]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [recv __case ($v) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:expr, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:expr, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::RecvCase::new(__chan);
-        $crate::__select_parse!(@arms [$($cases)* [recv __case ($v) { $body }]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [recv __case ($v) { $body }]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:expr) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:expr) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::RecvCase::new(__chan);
-        $crate::__select_parse!(@arms [$($cases)* [recv __case ($v) { $body }]] [$($def)*])
+        $crate::__select_parse!(@arms $m [$($cases)* [recv __case ($v) { $body }]] [$($def)*])
     }};
     // ---- recv(c) => body
-    (@arms [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) => $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)*] [$($def)*] recv($ch) -> _ => $($rest)*)
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) => $($rest:tt)*) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [$($def)*] recv($ch) -> _ => $($rest)*)
     };
     // ---- send(c, x) -> res => body
-    (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:block, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:block, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
-        $crate::__select_parse!(@arms [$($cases)* [send __case ($r) $body]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [send __case ($r) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:block $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:block $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
-        $crate::__select_parse!(@arms [$($cases)* [send __case ($r) $body]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [send __case ($r) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:expr, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:expr, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
-        $crate::__select_parse!(@arms [$($cases)* [send __case ($r) { $body }]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [send __case ($r) { $body }]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:expr) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:expr) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
-        $crate::__select_parse!(@arms [$($cases)* [send __case ($r) { $body }]] [$($def)*])
+        $crate::__select_parse!(@arms $m [$($cases)* [send __case ($r) { $body }]] [$($def)*])
     }};
     // ---- send(c, x) => body (panics on a closed channel, like Go)
-    (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:block, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:block, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
-        $crate::__select_parse!(@arms [$($cases)* [sendp __case (_) $body]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [sendp __case (_) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:block $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:block $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
-        $crate::__select_parse!(@arms [$($cases)* [sendp __case (_) $body]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [sendp __case (_) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:expr, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:expr, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
-        $crate::__select_parse!(@arms [$($cases)* [sendp __case (_) { $body }]] [$($def)*] $($rest)*)
+        $crate::__select_parse!(@arms $m [$($cases)* [sendp __case (_) { $body }]] [$($def)*] $($rest)*)
     }};
-    (@arms [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:expr) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:expr) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
-        $crate::__select_parse!(@arms [$($cases)* [sendp __case (_) { $body }]] [$($def)*])
+        $crate::__select_parse!(@arms $m [$($cases)* [sendp __case (_) { $body }]] [$($def)*])
     }};
     // ---- default(timeout) => body
-    (@arms [$($cases:tt)*] [] default($t:expr) => $body:block, $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)*] [timeout ($t) $body] $($rest)*)
+    (@arms $m:tt [$($cases:tt)*] [] default($t:expr) => $body:block, $($rest:tt)*) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [timeout ($t) $body] $($rest)*)
     };
-    (@arms [$($cases:tt)*] [] default($t:expr) => $body:block $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)*] [timeout ($t) $body] $($rest)*)
+    (@arms $m:tt [$($cases:tt)*] [] default($t:expr) => $body:block $($rest:tt)*) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [timeout ($t) $body] $($rest)*)
     };
-    (@arms [$($cases:tt)*] [] default($t:expr) => $body:expr, $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)*] [timeout ($t) { $body }] $($rest)*)
+    (@arms $m:tt [$($cases:tt)*] [] default($t:expr) => $body:expr, $($rest:tt)*) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [timeout ($t) { $body }] $($rest)*)
     };
-    (@arms [$($cases:tt)*] [] default($t:expr) => $body:expr) => {
-        $crate::__select_parse!(@arms [$($cases)*] [timeout ($t) { $body }])
+    (@arms $m:tt [$($cases:tt)*] [] default($t:expr) => $body:expr) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [timeout ($t) { $body }])
     };
     // ---- default => body
-    (@arms [$($cases:tt)*] [] default => $body:block, $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)*] [now $body] $($rest)*)
+    (@arms $m:tt [$($cases:tt)*] [] default => $body:block, $($rest:tt)*) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [now $body] $($rest)*)
     };
-    (@arms [$($cases:tt)*] [] default => $body:block $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)*] [now $body] $($rest)*)
+    (@arms $m:tt [$($cases:tt)*] [] default => $body:block $($rest:tt)*) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [now $body] $($rest)*)
     };
-    (@arms [$($cases:tt)*] [] default => $body:expr, $($rest:tt)*) => {
-        $crate::__select_parse!(@arms [$($cases)*] [now { $body }] $($rest)*)
+    (@arms $m:tt [$($cases:tt)*] [] default => $body:expr, $($rest:tt)*) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [now { $body }] $($rest)*)
     };
-    (@arms [$($cases:tt)*] [] default => $body:expr) => {
-        $crate::__select_parse!(@arms [$($cases)*] [now { $body }])
+    (@arms $m:tt [$($cases:tt)*] [] default => $body:expr) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [now { $body }])
     };
-    (@arms [$($cases:tt)*] [$($def:tt)+] default $($rest:tt)*) => {
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)+] default $($rest:tt)*) => {
         ::core::compile_error!("select!: more than one `default` arm")
     };
     // ---- done: no cases at all
-    (@arms [] []) => {
+    (@arms (block) [] []) => {
         $crate::__private::block_forever()
     };
-    (@arms [] [now $body:block]) => {
+    (@arms (async) [] []) => {
+        match $crate::__private::select_no_cases().await {}
+    };
+    (@arms $m:tt [] [now $body:block]) => {
         $body
     };
+    // ---- async: `default(timeout)` needs a timer, which gochan does not have
+    (@arms (async) [$($cases:tt)*] [timeout ($t:expr) $body:block]) => {
+        ::core::compile_error!(::core::concat!(
+            "select_async!: `default(timeout)` needs a timer; add a case receiving from ",
+            "a timer channel (e.g. gocontext's `after`), or race the select with your ",
+            "executor's timeout"
+        ))
+    };
+    // ---- async with `default`: nothing to wait for, the blocking engine answers at once
+    (@arms (async) [$($cases:tt)+] [now $body:block]) => {
+        $crate::__select_parse!(@arms (block) [$($cases)+] [now $body])
+    };
+    // ---- async: the cases move into the select's future, which parks the
+    // task and gives them back once one has fired
+    (@arms (async) [$([$kind:ident $case:ident ($p:pat) $body:block])+] []) => {{
+        let $crate::__select_cons!(@pat $($case)+) = $crate::__private::SelectFuture::new(
+            $crate::__select_cons!(@expr $($case)+)
+        ).await;
+        $( if $case.fired() {
+            $crate::__select_arm!($kind $case ($p) $body)
+        } else )+ {
+            ::core::unreachable!("select: no case fired")
+        }
+    }};
     // ---- done: run the engine, then the arm of the case that fired
-    (@arms [$([$kind:ident $case:ident ($p:pat) $body:block])+] [$($def:tt)*]) => {{
+    (@arms (block) [$([$kind:ident $case:ident ($p:pat) $body:block])+] [$($def:tt)*]) => {{
         let __fired: ::core::option::Option<usize> = $crate::__select_run!(
             [$($case)+] $($def)*
         );
@@ -209,7 +311,7 @@ macro_rules! __select_parse {
     }};
     (@arms $($other:tt)*) => {
         ::core::compile_error!(::core::concat!(
-            "select!: cannot parse arm; expected `recv(c) -> v => ...`, `send(c, x) => ...`, ",
+            "select!/select_async!: cannot parse arm; expected `recv(c) -> v => ...`, `send(c, x) => ...`, ",
             "`send(c, x) -> res => ...`, `default => ...` or `default(timeout) => ...`"
         ))
     };

@@ -60,7 +60,12 @@ fn main() -> ! {
         pending.done();
     }
     pending.wait(); // returns at once: every add has its done
-    black_box((per_channel.len(), *total.lock(), log.len(), pending.counter()));
+    black_box((
+        per_channel.len(),
+        *total.lock(),
+        log.len(),
+        pending.counter(),
+    ));
 
     #[cfg(feature = "cas")]
     pipeline();
