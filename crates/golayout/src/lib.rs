@@ -104,6 +104,9 @@ mod ty;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod cli;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub mod load;
 
 #[cfg(feature = "alloc")]
 pub use report::{

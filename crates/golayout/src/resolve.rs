@@ -308,7 +308,7 @@ impl Program {
     }
 
     /// The package for an import path: a scanned one (exact path, else a
-    /// path ending in `/path`, as vendored packages do), else built-in knowledge.
+    /// vendored copy `…vendor/path`), else built-in knowledge.
     ///
     /// ```
     /// let mut p = golayout::Program::with_stdlib();
@@ -334,11 +334,15 @@ impl Program {
         if exact.is_some() {
             return exact;
         }
-        let suffix = format!("/{path}");
-        let vendored = best(
-            &mut (0..self.packages.len())
-                .filter(|&k| ok(&self.packages[k]) && self.packages[k].path.ends_with(&suffix)),
-        );
+        // A vendored copy: `vendor/<path>` or `<something>/vendor/<path>`
+        // (never just any path ending in `/<path>`: `cmd/internal/trace` is
+        // not `internal/trace`).
+        let vendored_path = format!("vendor/{path}");
+        let suffix = format!("/{vendored_path}");
+        let vendored = best(&mut (0..self.packages.len()).filter(|&k| {
+            let p = &self.packages[k].path;
+            ok(&self.packages[k]) && (*p == vendored_path || p.ends_with(&suffix))
+        }));
         if vendored.is_some() {
             return vendored;
         }
@@ -397,6 +401,15 @@ pub enum ResolveErrorKind {
     Const(String),
     /// A type that contains itself by value.
     Recursive(String),
+    /// A declaration (type or constant) of a package the program has not
+    /// loaded: `path` is its import path, `what` the message. A loader can
+    /// load the package and resolve again.
+    NotLoaded {
+        /// The import path of the missing package.
+        path: String,
+        /// What could not be resolved, as a message.
+        what: String,
+    },
 }
 
 impl ResolveError {
@@ -423,6 +436,7 @@ impl ResolveError {
             ResolveErrorKind::Undefined(n) => format!("cannot resolve type {n}"),
             ResolveErrorKind::Generic(m) | ResolveErrorKind::Const(m) => m.clone(),
             ResolveErrorKind::Recursive(n) => format!("invalid recursive type {n}"),
+            ResolveErrorKind::NotLoaded { what, .. } => what.clone(),
         }
     }
 }
@@ -687,6 +701,20 @@ impl<'p> Resolver<'p> {
                 match self.prog.find_package(path) {
                     Some(k) if direct => match self.lookup(k, name) {
                         Some(r) => return r,
+                        // Built-in knowledge covers only part of a package:
+                        // the real one may declare the name.
+                        None if self.prog.packages[k].fallback => {
+                            return Err(self.err(
+                                ctx,
+                                *pos,
+                                ResolveErrorKind::NotLoaded {
+                                    path: path.to_string(),
+                                    what: format!(
+                                        "cannot resolve type {q}.{name} (package \"{path}\" not loaded)"
+                                    ),
+                                },
+                            ))
+                        }
                         None => return Err(self.err(ctx, *pos, undefined())),
                     },
                     Some(_) => GoType::Ref(TypeName::new(path, name)),
@@ -694,9 +722,12 @@ impl<'p> Resolver<'p> {
                         return Err(self.err(
                             ctx,
                             *pos,
-                            ResolveErrorKind::Undefined(format!(
-                                "{q}.{name} (package \"{path}\" not loaded)"
-                            )),
+                            ResolveErrorKind::NotLoaded {
+                                path: path.to_string(),
+                                what: format!(
+                                    "cannot resolve type {q}.{name} (package \"{path}\" not loaded)"
+                                ),
+                            },
                         ))
                     }
                     None => GoType::Ref(TypeName::new(path, name)),
@@ -1000,10 +1031,15 @@ impl<'p> Resolver<'p> {
                     return Err(cerr(self, *pos, format!("undefined: {q}.{name}")));
                 };
                 let Some(k) = self.prog.find_package(path) else {
-                    return Err(cerr(
-                        self,
+                    return Err(self.err(
+                        ctx,
                         *pos,
-                        format!("cannot evaluate {q}.{name} (package \"{path}\" not loaded)"),
+                        ResolveErrorKind::NotLoaded {
+                            path: path.to_string(),
+                            what: format!(
+                                "cannot evaluate {q}.{name} (package \"{path}\" not loaded)"
+                            ),
+                        },
                     ));
                 };
                 self.const_value(k, name, (ctx, *pos))

@@ -61,6 +61,9 @@ pub struct TypeDecl {
     pub alias: bool,
     /// The type.
     pub ty: TypeExpr,
+    /// Where the type starts (the `struct` keyword of a struct type), where
+    /// `go vet`'s fieldalignment reports.
+    pub ty_pos: Pos,
 }
 
 /// A type expression.

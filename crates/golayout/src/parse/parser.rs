@@ -279,8 +279,10 @@ impl<'s> Parser<'s> {
         if alias {
             self.next();
         }
+        let ty_pos = self.tok().pos;
         let ty = self.ty()?;
         f.types.push(TypeDecl {
+            ty_pos,
             name,
             pos,
             generic,
