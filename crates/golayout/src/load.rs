@@ -292,7 +292,7 @@ impl Loader {
             }
             let mut dirs = Vec::new();
             if recursive {
-                self.walk(&dir, &dir, &mut dirs);
+                self.walk(&dir, &dir, false, &mut dirs);
             } else if self.has_go_files(&dir) {
                 dirs.push(dir.clone());
             } else {
@@ -308,7 +308,7 @@ impl Loader {
         } else if pattern == "std" || pattern == "std/..." {
             let src = self.goroot_src()?;
             let mut dirs = Vec::new();
-            self.walk(&src, &src, &mut dirs);
+            self.walk(&src, &src, true, &mut dirs);
             dirs.into_iter()
                 .filter_map(|d| {
                     let rel = rel_path(&src, &d)?;
@@ -328,7 +328,7 @@ impl Loader {
                 .find_import(base, cwd)
                 .ok_or_else(|| LoadError(format!("pattern {pattern}: matched no packages")))?;
             let mut dirs = Vec::new();
-            self.walk(&root, &root, &mut dirs);
+            self.walk(&root, &root, false, &mut dirs);
             dirs.into_iter()
                 .map(|d| {
                     let rel = rel_path(&root, &d).unwrap_or_default();
@@ -530,8 +530,10 @@ impl Loader {
 
     /// Package directories under `dir` (itself included), as `./...` walks
     /// them: `testdata`, `_x` and `.x` are skipped, and so is a directory
-    /// with its own `go.mod` below `root` (another module).
-    fn walk(&self, dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
+    /// with its own `go.mod` below `root` (another module) and, unless
+    /// `vendored` (the `std` pattern, which names `vendor/…` packages too),
+    /// `vendor`.
+    fn walk(&self, dir: &Path, root: &Path, vendored: bool, out: &mut Vec<PathBuf>) {
         if dir != root && dir.join("go.mod").is_file() {
             return;
         }
@@ -546,13 +548,16 @@ impl Loader {
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .filter(|e| {
                 let n = e.file_name().to_string_lossy().into_owned();
-                !(n.starts_with('.') || n.starts_with('_') || n == "testdata")
+                !(n.starts_with('.')
+                    || n.starts_with('_')
+                    || n == "testdata"
+                    || (n == "vendor" && !vendored))
             })
             .map(|e| e.path())
             .collect();
         subs.sort();
         for s in subs {
-            self.walk(&s, root, out);
+            self.walk(&s, root, vendored, out);
         }
     }
 
