@@ -35,7 +35,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::load::{Env, Loader, PackageDir};
-use crate::{analyze_type, atomic64_check, Arch, GoType, Program, Report, ResolveErrorKind};
+use crate::{
+    analyze_type, atomic64_check, Arch, GoType, Program, Report, ResolveErrorKind, TypeName,
+};
 
 const USAGE: &str = "usage: golayout [flags] PATTERN...\n\
 \n\
@@ -320,6 +322,8 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
     let prog = &loaded.prog;
     let mut skipped_json = Vec::new();
+    let mut atomic_uses_by_arch: BTreeMap<Arch, BTreeMap<TypeName, BTreeSet<String>>> =
+        BTreeMap::new();
     for &k in &loaded.targets {
         let pkg = &prog.packages()[k];
         if pkg.path == "builtin" {
@@ -333,9 +337,21 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
             continue;
         }
-        let atomic_names = pkg.atomic_field_names();
         for &arch in &opts.arches {
             let mut r = prog.resolver(arch);
+            let atomic_uses = atomic_uses_by_arch
+                .entry(arch)
+                .or_insert_with(|| {
+                    let mut r = prog.resolver(arch);
+                    let mut all: BTreeMap<TypeName, BTreeSet<String>> = BTreeMap::new();
+                    for &t in &loaded.targets {
+                        for (owner, paths) in r.atomic_uses(t) {
+                            all.entry(owner).or_default().extend(paths);
+                        }
+                    }
+                    all
+                })
+                .clone();
             for (fi, decl) in pkg.type_decls(arch) {
                 let file = &pkg.files[fi].name;
                 let t = match r.resolve(k, &decl.name) {
@@ -380,11 +396,15 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 } else {
                     stats.others += 1;
                 }
-                let warnings = if is_struct {
-                    atomic64_check(&t, arch, &|n: &str| atomic_names.contains(n))
-                        .unwrap_or_default()
+                let used = atomic_uses.get(&TypeName::new(&pkg.path, &decl.name));
+                let (warnings, safe) = if is_struct {
+                    (
+                        atomic64_check(&t, arch, &|p: &str| used.is_some_and(|u| u.contains(p)))
+                            .unwrap_or_default(),
+                        crate::atomic64_types(&t, arch).unwrap_or_default(),
+                    )
                 } else {
-                    Vec::new()
+                    (Vec::new(), Vec::new())
                 };
                 // An alias is the type it names: its findings belong to the target.
                 if is_struct && !decl.alias {
@@ -421,7 +441,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     }
                     first = false;
                     json_type(
-                        &mut json, &pkg.path, file, decl, arch, &t, &report, &warnings,
+                        &mut json, &pkg.path, file, decl, arch, &t, &report, &warnings, &safe,
                     );
                 } else if !opts.check || opts.format_given {
                     let _ = out.write_all(
@@ -432,6 +452,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             &t,
                             &report,
                             &warnings,
+                            &safe,
                             opts.optimize,
                         )
                         .as_bytes(),
@@ -782,6 +803,7 @@ fn json_type(
     t: &GoType,
     r: &Report,
     warnings: &[crate::AtomicWarning],
+    safe: &[crate::AtomicWarning],
 ) {
     let i = r.layout.info;
     let _ = write!(
@@ -848,6 +870,15 @@ fn json_type(
             o.push_str(&w.join(","));
             o.push(']');
         }
+        if !safe.is_empty() {
+            o.push_str(",\"atomic64_safe\":[");
+            let w: Vec<String> = safe
+                .iter()
+                .map(|w| format!("{{\"field\":{},\"offset\":{}}}", q(&w.path), w.offset))
+                .collect();
+            o.push_str(&w.join(","));
+            o.push(']');
+        }
     }
     o.push('}');
 }
@@ -905,6 +936,7 @@ pub fn byte_map(l: &crate::StructLayout, order_labels: &[usize], row: u64) -> St
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn text_type(
     pkg: &str,
     name: &str,
@@ -912,6 +944,7 @@ fn text_type(
     t: &GoType,
     r: &Report,
     warnings: &[crate::AtomicWarning],
+    safe: &[crate::AtomicWarning],
     optimize: bool,
 ) -> String {
     let i = r.layout.info;
@@ -963,6 +996,13 @@ fn text_type(
         let _ = writeln!(
             o,
             "     ! {} at offset {} is not 8-aligned on {arch}: 64-bit atomics on it panic",
+            w.path, w.offset
+        );
+    }
+    for w in safe {
+        let _ = writeln!(
+            o,
+            "     = {} at offset {} is an atomic.Int64/Uint64: Go aligns it to 8 on every arch (safe)",
             w.path, w.offset
         );
     }

@@ -110,8 +110,8 @@ pub mod load;
 
 #[cfg(feature = "alloc")]
 pub use report::{
-    analyze, analyze_type, atomic64_check, optimal_order, pack, padding, AtomicWarning, Padding,
-    Report,
+    analyze, analyze_type, atomic64_check, atomic64_types, optimal_order, pack, padding,
+    AtomicWarning, Padding, Report,
 };
 #[cfg(feature = "alloc")]
 pub use resolve::{Package, Program, ResolveError, ResolveErrorKind, Resolver, SourceFile};

@@ -317,3 +317,65 @@ type (
         "{s}"
     );
 }
+
+#[test]
+fn atomic_check_follows_real_uses_only() {
+    let t = Tmp::new("atomics");
+    let f = t.file(
+        "a.go",
+        r#"package a
+
+import "sync/atomic"
+
+// Used with atomics through a method's receiver and a local variable.
+type Counter struct {
+	on   bool
+	hits uint64
+}
+
+// Same field name, never used with atomics; its comment says atomic.
+type Other struct {
+	on   bool
+	hits uint64 // updated atomically (not really)
+}
+
+type Server struct {
+	name  string
+	stats Counter
+	n     atomic.Int64
+}
+
+func (c *Counter) inc() { atomic.AddUint64(&c.hits, 1) }
+
+func serve() {
+	s := &Server{}
+	atomic.AddUint64(&s.stats.hits, 1)
+}
+"#,
+    );
+    let o = golayout(&["--check", "--arch", "386", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("field Counter.hits at offset 4 is not 8-aligned"),
+        "{e}"
+    );
+    assert!(
+        e.contains("field Server.stats.hits at offset 12 is not 8-aligned"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("Other"),
+        "no name matching across types, no comments: {e}"
+    );
+    // atomic.Int64 is aligned by Go itself: reported as safe, never a finding.
+    assert!(!e.contains("Server.n"), "{e}");
+    let o = golayout(&["--arch", "386", f.to_str().unwrap()]);
+    let s = text(&o.stdout);
+    assert!(
+        s.contains(
+            "= n at offset 24 is an atomic.Int64/Uint64: Go aligns it to 8 on every arch (safe)"
+        ),
+        "{s}"
+    );
+}
