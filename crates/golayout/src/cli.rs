@@ -417,13 +417,9 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             package: pkg.path.clone(),
                             name: decl.name.clone(),
                             messages: Vec::new(),
-                            optimized: None,
                         });
                     if let Some(m) = fieldalignment_message(&report) {
                         f.add(m, arch);
-                        if f.optimized.is_none() {
-                            f.optimized = Some((report.clone(), arch));
-                        }
                     }
                     for w in &warnings {
                         f.add(
@@ -447,7 +443,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     let _ = out.write_all(
                         text_type(
                             &pkg.name,
-                            &decl.name,
+                            decl,
                             arch,
                             &t,
                             &report,
@@ -483,11 +479,6 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         for f in &findings {
             for line in f.lines() {
                 let _ = writeln!(err, "{line}");
-            }
-            if opts.optimize {
-                if let Some((r, arch)) = &f.optimized {
-                    let _ = write!(err, "{}", suggested_source(&f.name, r, *arch));
-                }
             }
         }
     }
@@ -532,8 +523,6 @@ struct Finding {
     name: String,
     /// Messages and the arches each applies to, in the order met.
     messages: Vec<(String, Vec<Arch>)>,
-    /// The first arch's report that could be smaller, for `--optimize`.
-    optimized: Option<(Report, Arch)>,
 }
 
 impl Finding {
@@ -720,35 +709,106 @@ fn loader_has(loader: &Loader, path: &str) -> bool {
     loader.dir_of(path).is_some()
 }
 
-/// The suggested declaration of a struct, as Go source `gofmt` would print.
-fn suggested_source(name: &str, r: &Report, arch: Arch) -> String {
-    let mut o = format!(
-        "\t// {arch}: {} bytes instead of {}\n\ttype {name} struct {{\n",
-        r.optimal_size, r.layout.info.size
-    );
-    let width = r
-        .optimal_order
-        .iter()
-        .map(|&k| {
-            let f = &r.layout.fields[k];
-            if f.embedded {
-                0
-            } else {
-                f.name.chars().count()
-            }
-        })
-        .max()
-        .unwrap_or(0);
-    for &k in &r.optimal_order {
-        let f = &r.layout.fields[k];
-        if f.embedded {
-            let _ = writeln!(o, "\t\t{}", f.ty);
+/// A struct declaration in the suggested field order, as Go source that
+/// `gofmt` leaves unchanged: doc comments, tags, line comments and embedded
+/// fields kept, names, types, tags and comments aligned in columns as
+/// gofmt's tabwriter aligns them. `None` if the declaration is not a struct
+/// literal (a defined type of another named struct) or does not match the
+/// layout.
+///
+/// ```
+/// use golayout::{Arch, Program};
+/// let mut p = Program::new();
+/// let k = p.add_source("m", "m.go", "package m\ntype T struct {\n\t// A flag.\n\ta bool `json:\"a\"`\n\tb int64 // count\n\tc bool\n}\n").unwrap();
+/// let t = p.resolver(Arch::Amd64).resolve(k, "T").unwrap();
+/// let r = golayout::analyze_type(&t, Arch::Amd64).unwrap();
+/// let decl = &p.packages()[k].files[0].ast.types[0];
+/// assert_eq!(
+///     golayout::cli::optimized_source(decl, &r).unwrap(),
+///     "type T struct {\n\tb int64 // count\n\t// A flag.\n\ta bool `json:\"a\"`\n\tc bool\n}\n"
+/// );
+/// ```
+pub fn optimized_source(decl: &crate::parse::TypeDecl, r: &Report) -> Option<String> {
+    use crate::parse::TypeExpr;
+    let TypeExpr::Struct(fields) = &decl.ty else {
+        return None;
+    };
+    // One entry per laid-out field, in declaration order; the doc comment
+    // goes with the first name of a multi-name declaration.
+    let mut entries: Vec<(Option<&str>, &crate::parse::FieldDecl, bool)> = Vec::new();
+    for f in fields {
+        if f.names.is_empty() {
+            entries.push((None, f, true));
         } else {
-            let _ = writeln!(o, "\t\t{:<width$} {}", f.name, f.ty);
+            for (i, n) in f.names.iter().enumerate() {
+                entries.push((Some(n.as_str()), f, i == 0));
+            }
         }
     }
-    o.push_str("\t}\n");
-    o
+    if entries.len() != r.layout.fields.len() {
+        return None;
+    }
+    // Each line: its cells (all but the last end in a tab in gofmt's
+    // tabwriter), or a comment line, which ends every column block.
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    for &k in &r.optimal_order {
+        let (name, f, first) = entries[k];
+        if first {
+            for d in &f.doc {
+                lines.push(vec![d.clone()]);
+            }
+        }
+        let mut cells: Vec<String> = Vec::new();
+        if let Some(n) = name {
+            cells.push(n.to_string());
+        }
+        cells.push(f.ty_src.clone());
+        cells.extend(f.tag.clone());
+        if first {
+            cells.extend(f.comment.clone());
+        }
+        lines.push(cells);
+    }
+    let mut widths: Vec<Vec<usize>> = lines.iter().map(|l| vec![0; l.len()]).collect();
+    let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
+    for c in 0..columns {
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].len() <= c + 1 {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < lines.len() && lines[i].len() > c + 1 {
+                i += 1;
+            }
+            let w = lines[start..i]
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0);
+            for row in &mut widths[start..i] {
+                row[c] = w + 1;
+            }
+        }
+    }
+    let params = if decl.generic { "[…]" } else { "" };
+    let eq = if decl.alias { " =" } else { "" };
+    let mut o = format!("type {}{params}{eq} struct {{\n", decl.name);
+    for (line, w) in lines.iter().zip(&widths) {
+        o.push('\t');
+        let last = line.len() - 1;
+        for (c, cell) in line.iter().enumerate() {
+            if c == last {
+                o.push_str(cell);
+            } else {
+                let _ = write!(o, "{cell:<width$}", width = w[c]);
+            }
+        }
+        o.push('\n');
+    }
+    o.push_str("}\n");
+    Some(o)
 }
 
 fn skip_reason(k: &ResolveErrorKind) -> String {
@@ -939,7 +999,7 @@ pub fn byte_map(l: &crate::StructLayout, order_labels: &[usize], row: u64) -> St
 #[allow(clippy::too_many_arguments)]
 fn text_type(
     pkg: &str,
-    name: &str,
+    decl: &crate::parse::TypeDecl,
     arch: Arch,
     t: &GoType,
     r: &Report,
@@ -947,6 +1007,7 @@ fn text_type(
     safe: &[crate::AtomicWarning],
     optimize: bool,
 ) -> String {
+    let name = &decl.name;
     let i = r.layout.info;
     let mut o = String::new();
     if !matches!(t.underlying(), GoType::Struct(_)) {
@@ -1006,12 +1067,14 @@ fn text_type(
             w.path, w.offset
         );
     }
-    if r.saving() > 0 {
+    if r.saving() > 0 || r.optimal_ptrdata < i.ptrdata {
         let _ = writeln!(
             o,
-            "     --optimize: {} bytes (saves {}) with order {}",
+            "     --optimize: {} bytes (saves {}), {} pointer bytes (GC scans {} fewer) with order {}",
             r.optimal_size,
             r.saving(),
+            r.optimal_ptrdata,
+            i.ptrdata - r.optimal_ptrdata,
             order_names(r)
         );
         if optimize {
@@ -1036,15 +1099,10 @@ fn text_type(
             };
             let _ = writeln!(o, "     suggested:");
             o.push_str(&byte_map(&l, &labels, row));
-            let _ = writeln!(o, "     type {name} struct {{");
-            for f in &l.fields {
-                if f.embedded {
-                    let _ = writeln!(o, "         {}", f.ty);
-                } else {
-                    let _ = writeln!(o, "         {} {}", f.name, f.ty);
-                }
+            if let Some(src) = optimized_source(decl, r) {
+                o.push('\n');
+                o.push_str(&src);
             }
-            let _ = writeln!(o, "     }}");
         }
     } else if optimize {
         let _ = writeln!(o, "     already optimal");

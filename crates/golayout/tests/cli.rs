@@ -108,7 +108,12 @@ fn text_draws_byte_maps_per_arch_with_savings() {
         "{s}"
     );
     assert!(s.contains("   0 │A···BBBB│\n   8 │CC··    │"), "{s}");
-    assert!(s.contains("--optimize: 8 bytes (saves 4) with order c, b, a"));
+    assert!(
+        s.contains(
+            "--optimize: 8 bytes (saves 4), 0 pointer bytes (GC scans 0 fewer) with order c, b, a"
+        ),
+        "{s}"
+    );
     assert!(s.contains("type seed.demo3 struct [386]: size 8, align 4"));
     // Embedded fields are named by their type.
     assert!(s.contains("A Mutex ") && s.contains("B demo1 "), "{s}");
@@ -119,7 +124,14 @@ fn text_draws_byte_maps_per_arch_with_savings() {
     );
     let o = golayout(&["--optimize", "--arch", "amd64", t.0.to_str().unwrap()]);
     let s = text(&o.stdout);
-    assert!(s.contains("suggested:") && s.contains("     type demo2 struct {\n         c int32\n         b int16\n         a int8\n     }"), "{s}");
+    // Go source to paste back, tag kept, as gofmt prints it.
+    assert!(
+        s.contains("suggested:")
+            && s.contains(
+                "\ntype demo2 struct {\n\tc int32 `json:\"c\"`\n\tb int16\n\ta int8\n}\n"
+            ),
+        "{s}"
+    );
 }
 
 #[test]

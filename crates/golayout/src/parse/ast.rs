@@ -115,9 +115,12 @@ pub struct FieldDecl {
     pub tag: Option<String>,
     /// Where.
     pub pos: Pos,
-    /// The field's source: its doc comment lines, the declaration and its
-    /// line comment, as written (for `--optimize`'s Go output).
-    pub src: String,
+    /// The type's source text, as written.
+    pub ty_src: String,
+    /// The comment lines directly above the field, as written.
+    pub doc: Vec<String>,
+    /// A comment after the field on its line, as written.
+    pub comment: Option<String>,
 }
 
 /// A variable whose type its declaration shows: a receiver, a parameter,

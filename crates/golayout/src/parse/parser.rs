@@ -371,6 +371,9 @@ impl<'s> Parser<'s> {
                 }
                 if self.is("=") {
                     self.next();
+                    if self.is_semi() || self.is(")") || self.tok().kind == Tok::Eof {
+                        return Err(self.unexpected("operand"));
+                    }
                     let start = self.i;
                     match self.expr_list() {
                         Ok(v) => values = v,
@@ -431,6 +434,9 @@ impl<'s> Parser<'s> {
                     }
                     return Err(self.unexpected("closing bracket"));
                 }
+                Tok::Semi if t.start == t.end && matches!(stack.last(), Some(b')' | b']')) => {
+                    return Err(self.missing_comma(t, stack.len()));
+                }
                 Tok::Semi if stack.is_empty() => return Ok(()),
                 Tok::Op => match self.text(t) {
                     "(" => stack.push(b')'),
@@ -452,6 +458,16 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// Go's error for a line break (an automatic semicolon) inside `(…)`
+    /// or `[…]`, at the line break, where gofmt reports it.
+    fn missing_comma(&self, t: Token, _depth: usize) -> ParseError {
+        if t.kind == Tok::Semi && self.src[t.start as usize..].starts_with('\n') {
+            self.err_at(t, "missing ',' before newline in argument list".into())
+        } else {
+            self.err_at(t, "expected ')', found 'EOF'".into())
+        }
+    }
+
     /// At an opening bracket: skips to after its match.
     fn skip_balanced(&mut self) -> PResult<()> {
         let mut stack: Vec<u8> = Vec::new();
@@ -459,6 +475,9 @@ impl<'s> Parser<'s> {
             let t = self.tok();
             match t.kind {
                 Tok::Eof => return Err(self.unexpected("closing bracket")),
+                Tok::Semi if t.start == t.end && matches!(stack.last(), Some(b')' | b']')) => {
+                    return Err(self.missing_comma(t, stack.len()));
+                }
                 Tok::Op => match self.text(t) {
                     "(" => stack.push(b')'),
                     "[" => stack.push(b']'),
@@ -923,6 +942,17 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// A type and its source text.
+    fn ty_with_src(&mut self) -> PResult<(TypeExpr, String)> {
+        let first = self.tok();
+        let ty = self.ty()?;
+        let last = self.toks[self.i - 1];
+        Ok((
+            ty,
+            self.src[first.start as usize..last.end as usize].to_string(),
+        ))
+    }
+
     fn struct_body(&mut self) -> PResult<Vec<FieldDecl>> {
         self.expect("{")?;
         let mut fields = Vec::new();
@@ -935,8 +965,8 @@ impl<'s> Parser<'s> {
                 break;
             }
             let start = self.tok();
-            let (names, ty) = if self.is("*") {
-                (Vec::new(), self.ty()?)
+            let (names, (ty, ty_src)) = if self.is("*") {
+                (Vec::new(), self.ty_with_src()?)
             } else if self.tok().kind == Tok::Ident && !is_keyword(self.text(start)) {
                 let after = self.peek_text(1);
                 let after_kind = self.peek_kind(1);
@@ -945,14 +975,14 @@ impl<'s> Parser<'s> {
                     || after_kind == Tok::Str
                     || after == "}";
                 if embedded || (after == "[" && self.bracket_then_ends_field()) {
-                    (Vec::new(), self.ty()?)
+                    (Vec::new(), self.ty_with_src()?)
                 } else {
                     let mut names = vec![self.ident()?.0];
                     while self.is(",") {
                         self.next();
                         names.push(self.ident()?.0);
                     }
-                    (names, self.ty()?)
+                    (names, self.ty_with_src()?)
                 }
             } else if self.is("(") {
                 return Err(self.err_at(start, "cannot parenthesize embedded type".into()));
@@ -965,13 +995,15 @@ impl<'s> Parser<'s> {
             } else {
                 None
             };
-            let src = self.field_source(start, self.toks[self.i - 1]);
+            let (doc, comment) = self.field_comments(start, self.toks[self.i - 1]);
             fields.push(FieldDecl {
                 names,
                 ty,
+                ty_src,
                 tag,
                 pos: start.pos,
-                src,
+                doc,
+                comment,
             });
             self.expect_semi_or("}")?;
             if self.tok().kind == Tok::Eof {
@@ -1013,45 +1045,36 @@ impl<'s> Parser<'s> {
         false
     }
 
-    /// A field's source text: the comment lines directly above it, the
-    /// declaration from `first` to `last`, and a comment after it on the
-    /// same line.
-    fn field_source(&self, first: Token, last: Token) -> String {
+    /// The comment lines directly above a field starting at `first`, and a
+    /// comment after its last token `last` on the same line.
+    fn field_comments(&self, first: Token, last: Token) -> (Vec<String>, Option<String>) {
         let own_line = |c: &Comment| {
             let line_start = self.src[..c.start as usize]
                 .rfind('\n')
                 .map_or(0, |n| n + 1);
             self.src[line_start..c.start as usize].trim().is_empty()
         };
-        let mut doc: Vec<&Comment> = Vec::new();
+        let mut doc: Vec<String> = Vec::new();
         let mut want = first.pos.line;
         for c in self.comments.iter().rev().filter(|c| c.end <= first.start) {
             if c.line + 1 != want || !own_line(c) {
                 break;
             }
-            doc.push(c);
+            doc.push(self.src[c.start as usize..c.end as usize].to_string());
             want = c.line;
         }
-        let mut out = String::new();
-        for c in doc.iter().rev() {
-            out.push_str(&self.src[c.start as usize..c.end as usize]);
-            out.push('\n');
-        }
-        out.push_str(&self.src[first.start as usize..last.end as usize]);
-        let next_tok_start = self
-            .toks
-            .get(self.i)
-            .map_or(u32::MAX, |t| t.start.max(last.end));
-        if let Some(c) = self.comments.iter().find(|c| {
-            c.start >= last.end && c.line == last.pos.line && c.start <= next_tok_start.max(c.start)
-        }) {
-            let between = &self.src[last.end as usize..c.start as usize];
-            if !between.contains('\n') && between.trim().is_empty() || between.trim() == ";" {
-                out.push(' ');
-                out.push_str(&self.src[c.start as usize..c.end as usize]);
-            }
-        }
-        out
+        doc.reverse();
+        let trailing = self.comments.iter().find(|c| {
+            c.start >= last.end
+                && c.line == last.pos.line
+                && self.src[last.end as usize..c.start as usize]
+                    .trim_matches(|ch: char| ch == ' ' || ch == '\t' || ch == ';')
+                    .is_empty()
+        });
+        (
+            doc,
+            trailing.map(|c| self.src[c.start as usize..c.end as usize].to_string()),
+        )
     }
 
     fn expr_list(&mut self) -> PResult<Vec<Expr>> {
@@ -1469,7 +1492,9 @@ mod tests {
         let TypeExpr::Struct(fs) = &f.types[0].ty else {
             panic!()
         };
-        assert_eq!(fs[0].src, "// doc\nn int64 `json:\"n\"` // atomic");
+        assert_eq!(fs[0].doc, ["// doc"]);
+        assert_eq!(fs[0].ty_src, "int64");
+        assert_eq!(fs[0].comment.as_deref(), Some("// atomic"));
     }
 
     #[test]
