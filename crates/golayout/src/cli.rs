@@ -222,7 +222,7 @@ pub fn main() -> i32 {
 pub struct Stats {
     /// Go files read (target packages and the dependencies loaded for them).
     pub files: usize,
-    /// Target packages.
+    /// Target packages (distinct import paths).
     pub packages: usize,
     /// Dependency packages loaded.
     pub dependencies: usize,
@@ -309,7 +309,12 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
     let mut stats = Stats {
         files: loaded.files,
-        packages: loaded.targets.len(),
+        packages: loaded
+            .targets
+            .iter()
+            .map(|&k| &loaded.prog.packages()[k].path)
+            .collect::<BTreeSet<_>>()
+            .len(),
         dependencies: loaded.dependencies,
         ..Stats::default()
     };

@@ -439,6 +439,17 @@ impl<'s> Parser<'s> {
                 }
                 Tok::Semi if stack.is_empty() => return Ok(()),
                 Tok::Op => match self.text(t) {
+                    // `var (`, `const (`… group declarations, whose
+                    // lines end in semicolons.
+                    "(" if self.i > 0
+                        && self.toks[self.i - 1].kind == Tok::Ident
+                        && matches!(
+                            self.text(self.toks[self.i - 1]),
+                            "var" | "const" | "type" | "import"
+                        ) =>
+                    {
+                        stack.push(b'g')
+                    }
                     "(" => stack.push(b')'),
                     "[" => stack.push(b']'),
                     "{" => stack.push(b'}'),
@@ -446,7 +457,7 @@ impl<'s> Parser<'s> {
                         if stack.is_empty() && c == ")" {
                             return Ok(());
                         }
-                        if stack.pop() != Some(c.as_bytes()[0]) {
+                        if !closes(stack.pop(), c) {
                             return Err(self.err_at(t, format!("unexpected '{c}'")));
                         }
                     }
@@ -479,11 +490,22 @@ impl<'s> Parser<'s> {
                     return Err(self.missing_comma(t, stack.len()));
                 }
                 Tok::Op => match self.text(t) {
+                    // `var (`, `const (`… group declarations, whose
+                    // lines end in semicolons.
+                    "(" if self.i > 0
+                        && self.toks[self.i - 1].kind == Tok::Ident
+                        && matches!(
+                            self.text(self.toks[self.i - 1]),
+                            "var" | "const" | "type" | "import"
+                        ) =>
+                    {
+                        stack.push(b'g')
+                    }
                     "(" => stack.push(b')'),
                     "[" => stack.push(b']'),
                     "{" => stack.push(b'}'),
                     c @ (")" | "]" | "}") => {
-                        if stack.pop() != Some(c.as_bytes()[0]) {
+                        if !closes(stack.pop(), c) {
                             return Err(self.err_at(t, format!("unexpected '{c}'")));
                         }
                         if stack.is_empty() {
@@ -685,7 +707,11 @@ impl<'s> Parser<'s> {
             self.next();
             self.next();
             let t = self.ty().ok()?;
-            return self.is(")").then(|| TypeExpr::Pointer(Box::new(t)));
+            if !self.is(")") {
+                return None;
+            }
+            self.next();
+            return Some(TypeExpr::Pointer(Box::new(t)));
         }
         let addr = self.is("&");
         if addr {
@@ -1415,6 +1441,16 @@ fn rune_value(lit: &str) -> Option<i128> {
     Some(i128::from(u32::from(c)))
 }
 
+/// Whether closing bracket `c` matches the opening one `open` (as pushed:
+/// the expected closer, or `g` for a declaration group's parenthesis).
+fn closes(open: Option<u8>, c: &str) -> bool {
+    match open {
+        Some(b'g') => c == ")",
+        Some(o) => c.as_bytes()[0] == o,
+        None => false,
+    }
+}
+
 /// A generic receiver type without its type arguments: `*List[T]` → `*List`.
 fn strip_type_args(t: TypeExpr) -> TypeExpr {
     match t {
@@ -1495,6 +1531,20 @@ mod tests {
         assert_eq!(fs[0].doc, ["// doc"]);
         assert_eq!(fs[0].ty_src, "int64");
         assert_eq!(fs[0].comment.as_deref(), Some("// atomic"));
+    }
+
+    #[test]
+    fn declaration_groups_keep_their_line_breaks() {
+        // Line breaks end specs inside `var (`/`const (` groups, at package
+        // level and in function bodies; elsewhere inside `(` they are errors.
+        let f = parse_file(
+            "package p\nvar (\n\ta = new(T)\n\tb = new(T)\n)\nfunc f() {\n\tvar (\n\t\tx int\n\t\ty = g(1,\n\t\t\t2)\n\t)\n\tconst (\n\t\tc = 1\n\t)\n}\ntype T struct{}\n",
+        )
+        .unwrap();
+        assert_eq!(f.vars.len(), 2);
+        assert_eq!(f.types.len(), 1);
+        let e = parse_file("package p\nfunc f() {\n\tg(1\n\t)\n}\n").unwrap_err();
+        assert_eq!((e.line, e.col), (3, 5));
     }
 
     #[test]
