@@ -1,11 +1,11 @@
 //! golayout benches: reading Go source and laying out structs.
 //!
 //! Dimensions: workload (parse only; parse + resolve + layout + JSON for two
-//! arches, i.e. the CLI; layout of generated structs) × input (the Go 1.19
-//! standard library tree at `$GOROOT/src`, 4.7k files, or 100k synthetic
-//! structs). Peer: Go 1.19's own `go/parser` on the same files
-//! (`benches/go/golayout`, parse only), the closest thing to a baseline —
-//! no Rust crate computes Go layouts.
+//! arches, i.e. the CLI on `std`; `--check std`, the CI shape; layout of
+//! generated structs) × input (the Go 1.19 source tree at `$GOROOT/src`, or
+//! 100k synthetic structs). Peers: Go 1.19's own `go/parser` on the same
+//! files (parse only), and `go vet std` for the check (`benches/go/golayout`)
+//! — no Rust crate computes Go layouts.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -70,19 +70,36 @@ fn main() {
             Better::Higher,
         );
 
-        let args: Vec<String> = ["--format", "json", "--arch", "amd64,386"]
-            .iter()
-            .map(|a| a.to_string())
-            .chain([src.display().to_string()])
-            .collect();
+        let cli = |args: &[&str]| -> Vec<String> {
+            args.iter()
+                .map(|a| a.to_string())
+                .chain(["--goroot".to_string(), goroot.clone(), "std".to_string()])
+                .collect()
+        };
+        let args = cli(&["--format", "json", "--arch", "amd64,386"]);
+        let t = best(reps, || {
+            let mut out = std::io::sink();
+            let mut err = std::io::sink();
+            assert_eq!(golayout::cli::run(&args, &mut out, &mut err), 0);
+        });
+        s.record(
+            "CLI on Go 1.19 stdlib, amd64+386 (s)",
+            "golayout cli",
+            t.as_secs_f64(),
+            "s",
+            Better::Lower,
+        );
+        // The CI shape: lint every standard-library package. Go's row runs
+        // `go vet std` (benches/go/golayout) over the same packages.
+        let args = cli(&["--check", "--arch", "amd64"]);
         let t = best(reps, || {
             let mut out = std::io::sink();
             let mut err = std::io::sink();
             black_box(golayout::cli::run(&args, &mut out, &mut err));
         });
         s.record(
-            "CLI on Go 1.19 stdlib, amd64+386 (s)",
-            "golayout cli",
+            "check std, amd64 (s)",
+            "golayout --check std",
             t.as_secs_f64(),
             "s",
             Better::Lower,

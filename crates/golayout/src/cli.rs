@@ -1,19 +1,28 @@
-//! The `golayout` command: read Go source, lay out every package-level type.
+//! The `golayout` command: load Go packages as the go command does and lay
+//! out every package-level type.
 //!
 //! ```text
-//! golayout [--arch LIST] [--format text|json] [--optimize] [--check] [--stats] PATH...
+//! golayout [--arch LIST] [--format text|json] [--optimize] [--check] [--tests]
+//!          [--goroot DIR] [--stats] PATTERN...
 //! ```
 //!
-//! PATHs are `.go` files or directories (walked recursively; `testdata`,
-//! `.hidden` and `_ignored` directories are skipped, as the go tool does).
-//! Files are grouped into packages by directory and package name; a
-//! directory's import path comes from the nearest `go.mod` (`module std` is
-//! the standard library's own tree), so qualified names resolve across the
-//! packages given, then against golayout's built-in standard-library
-//! knowledge. Per arch, only files whose build constraints hold are used.
+//! PATTERNs are the go command's: a directory (`.`, `./cmd/x`, an absolute
+//! path: that one package), a tree (`./...`, `dir/...`), `std`, an import
+//! path or import-path pattern (`net/http`, `net/...`), or `.go` files (one
+//! package). [`crate::load`] finds packages in the module (`go.mod`,
+//! `vendor/`, `replace`), `GOROOT` and the module cache; imported packages
+//! are loaded once each, only when a type needs one of their declarations.
+//! Test files are read only with `--tests`.
 //!
-//! Exit status: 0 fine; 1 a syntax error, an unresolvable type or a failed
-//! `--check`; 2 a usage error. Diagnostics go to stderr as `file:line:col: message`.
+//! Findings (`--check`) use `fieldalignment`'s wording, once per struct with
+//! the arches they apply to: "struct of size N could be M" and, when the size
+//! is already optimal, "struct with N pointer bytes could be M"; plus 64-bit
+//! fields used with `sync/atomic` that a 32-bit arch leaves 4-aligned.
+//!
+//! Exit status: 0 clean; 1 findings under `--check`; 2 a usage or load error
+//! (bad flags, a pattern that matches nothing, a syntax error, a type that
+//! cannot be resolved). A package that cannot be found is one warning naming
+//! it and the packages that import it; types that need it are skipped.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -25,21 +34,37 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::parse::{parse_file, ParseError};
-use crate::{analyze_type, atomic64_check, Arch, GoType, Program, Report, ResolveErrorKind};
+use crate::load::{Env, Loader, PackageDir};
+use crate::{
+    analyze_type, atomic64_check, Arch, GoType, Program, Report, ResolveErrorKind, TypeName,
+};
 
-const USAGE: &str = "usage: golayout [--arch LIST] [--format text|json] [--optimize] [--check] [--stats] PATH...\n\
+const USAGE: &str = "usage: golayout [flags] PATTERN...\n\
+\n\
+PATTERNs are read as the go command reads them: a directory (one package),\n\
+DIR/... or ./... (every package below), std, an import path or pattern\n\
+(net/http, net/...), or .go files (one package). The module comes from the\n\
+nearest go.mod (vendor/ and replace honoured); the standard library from\n\
+--goroot, $GOROOT or `go env GOROOT`; other modules from $GOMODCACHE.\n\
+\n\
+flags:\n\
   --arch LIST      comma-separated GOARCHes (default amd64,386; `all` for every one)\n\
-  --format F       text (byte maps, default) or json\n\
-  --optimize       also show each struct in the suggested order\n\
-  --check          report structs that could be smaller and misaligned 64-bit atomic fields; exit 1 if any\n\
-  --stats          print counts and timing to stderr\n";
+  --format F       text (byte maps, default) or json (schema in the README)\n\
+  --optimize       also print each struct that could be smaller in the suggested order, as Go source\n\
+  --check          report fieldalignment's findings and misaligned 64-bit atomic fields\n\
+  --tests          also read _test.go files\n\
+  --goroot DIR     the Go installation whose src/ is the standard library\n\
+  --stats          print counts and timing to stderr\n\
+  --version        print the version\n\
+\n\
+exit status: 0 clean, 1 findings under --check, 2 usage or load errors\n";
 
 /// Parsed command-line options.
 ///
 /// ```
-/// let o = golayout::cli::Options::parse(&["--arch".into(), "arm,arm64".into(), "x.go".into()]).unwrap();
+/// let o = golayout::cli::Options::parse(&["--arch".into(), "arm,arm64".into(), "./...".into()]).unwrap();
 /// assert_eq!(o.arches, [golayout::Arch::Arm, golayout::Arch::Arm64]);
+/// assert_eq!(o.patterns, ["./..."]);
 /// assert!(golayout::cli::Options::parse(&["--format".into(), "xml".into(), "x".into()]).is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,10 +79,25 @@ pub struct Options {
     pub optimize: bool,
     /// `--check`.
     pub check: bool,
+    /// `--tests`.
+    pub tests: bool,
     /// `--stats`.
     pub stats: bool,
-    /// Files and directories.
-    pub paths: Vec<PathBuf>,
+    /// `--goroot`.
+    pub goroot: Option<PathBuf>,
+    /// Package patterns.
+    pub patterns: Vec<String>,
+}
+
+/// What the command line asks for besides a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `--help`.
+    Help,
+    /// `--version`.
+    Version,
+    /// A usage error, with its message.
+    Usage(String),
 }
 
 impl Options {
@@ -65,28 +105,31 @@ impl Options {
     ///
     /// # Errors
     ///
-    /// A usage message.
+    /// [`Request::Help`], [`Request::Version`], or a usage error.
     ///
     /// # Examples
     ///
     /// See [`Options`].
-    pub fn parse(args: &[String]) -> Result<Options, String> {
+    pub fn parse(args: &[String]) -> Result<Options, Request> {
         let mut o = Options {
             arches: vec![Arch::Amd64, Arch::I386],
             json: false,
             format_given: false,
             optimize: false,
             check: false,
+            tests: false,
             stats: false,
-            paths: Vec::new(),
+            goroot: None,
+            patterns: Vec::new(),
         };
+        let usage = |m: String| Request::Usage(m);
         let mut i = 0;
-        let mut only_paths = false;
+        let mut only_patterns = false;
         while i < args.len() {
             let a = args[i].as_str();
             i += 1;
-            if only_paths || !a.starts_with('-') || a == "-" {
-                o.paths.push(PathBuf::from(a));
+            if only_patterns || !a.starts_with('-') || a == "-" {
+                o.patterns.push(a.to_string());
                 continue;
             }
             let (flag, inline) = match a.split_once('=') {
@@ -94,19 +137,19 @@ impl Options {
                 None => (a, None),
             };
             let flag = flag.trim_start_matches('-');
-            let mut value = |name: &str| -> Result<String, String> {
+            let mut value = |name: &str| -> Result<String, Request> {
                 if let Some(v) = inline.clone() {
                     return Ok(v);
                 }
                 let v = args
                     .get(i)
                     .cloned()
-                    .ok_or_else(|| format!("flag --{name} needs a value"))?;
+                    .ok_or_else(|| usage(format!("flag --{name} needs a value")))?;
                 i += 1;
                 Ok(v)
             };
             match flag {
-                "" => only_paths = true,
+                "" => only_patterns = true,
                 "arch" => {
                     let v = value("arch")?;
                     let mut arches = Vec::new();
@@ -116,13 +159,13 @@ impl Options {
                             continue;
                         }
                         let a = Arch::from_name(name)
-                            .ok_or_else(|| format!("unknown GOARCH {name:?}"))?;
+                            .ok_or_else(|| usage(format!("unknown GOARCH {name:?}")))?;
                         if !arches.contains(&a) {
                             arches.push(a);
                         }
                     }
                     if arches.is_empty() {
-                        return Err("--arch needs at least one GOARCH".into());
+                        return Err(usage("--arch needs at least one GOARCH".into()));
                     }
                     o.arches = arches;
                 }
@@ -131,21 +174,30 @@ impl Options {
                     o.json = match value("format")?.as_str() {
                         "json" => true,
                         "text" => false,
-                        f => return Err(format!("unknown format {f:?} (want text or json)")),
+                        f => {
+                            return Err(usage(format!("unknown format {f:?} (want text or json)")))
+                        }
                     };
                 }
-                "optimize" | "check" | "stats" | "h" | "help" if inline.is_some() => {
-                    return Err(format!("flag --{flag} takes no value"));
+                "goroot" => o.goroot = Some(PathBuf::from(value("goroot")?)),
+                "optimize" | "check" | "stats" | "tests" | "version" | "h" | "help"
+                    if inline.is_some() =>
+                {
+                    return Err(usage(format!("flag --{flag} takes no value")));
                 }
                 "optimize" => o.optimize = true,
                 "check" => o.check = true,
                 "stats" => o.stats = true,
-                "h" | "help" => return Err(String::new()),
-                _ => return Err(format!("unknown flag {a}")),
+                "tests" => o.tests = true,
+                "version" => return Err(Request::Version),
+                "h" | "help" => return Err(Request::Help),
+                _ => return Err(usage(format!("unknown flag {a}"))),
             }
         }
-        if o.paths.is_empty() {
-            return Err("no PATH given".into());
+        if o.patterns.is_empty() {
+            return Err(usage(
+                "no PATTERN given (try ./... for every package here)".into(),
+            ));
         }
         Ok(o)
     }
@@ -168,15 +220,17 @@ pub fn main() -> i32 {
 /// Counts for `--stats` and tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Go files read.
+    /// Go files read (target packages and the dependencies loaded for them).
     pub files: usize,
-    /// Packages formed.
+    /// Target packages (distinct import paths).
     pub packages: usize,
+    /// Dependency packages loaded.
+    pub dependencies: usize,
     /// Struct types laid out, summed over arches.
     pub structs: usize,
     /// Other named types laid out, summed over arches.
     pub others: usize,
-    /// Types skipped (generic declarations), summed over arches, by reason.
+    /// Types skipped (generic declarations, missing packages), summed over arches, by reason.
     pub skipped: BTreeMap<String, usize>,
     /// Distinct errors (syntax and resolution).
     pub errors: usize,
@@ -184,11 +238,28 @@ pub struct Stats {
     pub findings: usize,
 }
 
+/// The programs's packages after loading: which are targets, which packages
+/// could not be found and who imports them, and the errors met.
 struct Loaded {
     prog: Program,
+    /// Indices of target packages in `prog`.
+    targets: Vec<usize>,
     files: usize,
-    errors: Vec<String>,
+    dependencies: usize,
+    /// Import path that could not be found → import paths of the packages that need it.
+    missing: BTreeMap<String, BTreeSet<String>>,
+    errors: BTreeSet<String>,
 }
+
+/// The version line `--version` prints.
+pub const VERSION: &str = concat!(
+    "golayout ",
+    env!("CARGO_PKG_VERSION"),
+    " (Go 1.19 gc layout rules)"
+);
+
+/// JSON schema version (see the README's "JSON output" section).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Runs the command on `args`, writing to `out` and `err`; returns the exit status.
 ///
@@ -206,46 +277,60 @@ struct Loaded {
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let opts = match Options::parse(args) {
         Ok(o) => o,
-        Err(msg) if msg.is_empty() => {
+        Err(Request::Help) => {
             let _ = out.write_all(USAGE.as_bytes());
             return 0;
         }
-        Err(msg) => {
-            let _ = writeln!(err, "golayout: {msg}\n{USAGE}");
+        Err(Request::Version) => {
+            let _ = writeln!(out, "{VERSION}");
+            return 0;
+        }
+        Err(Request::Usage(msg)) => {
+            let _ = writeln!(err, "golayout: {msg}\n\n{USAGE}");
             return 2;
         }
     };
     let start = Instant::now();
-    let loaded = match load(&opts.paths) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let loaded = match load(&opts, &cwd) {
         Ok(l) => l,
         Err(msg) => {
             let _ = writeln!(err, "golayout: {msg}");
-            return 1;
+            return 2;
         }
     };
+    for (path, importers) in &loaded.missing {
+        let who: Vec<&str> = importers.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            err,
+            "golayout: warning: cannot find package \"{path}\" (imported by {}); types that need it are skipped",
+            who.join(", ")
+        );
+    }
     let mut stats = Stats {
         files: loaded.files,
         packages: loaded
-            .prog
-            .packages()
+            .targets
             .iter()
-            .filter(|p| !p.fallback)
-            .count(),
+            .map(|&k| &loaded.prog.packages()[k].path)
+            .collect::<BTreeSet<_>>()
+            .len(),
+        dependencies: loaded.dependencies,
         ..Stats::default()
     };
-    let mut errors: BTreeSet<String> = loaded.errors.into_iter().collect();
-    let mut diags: Vec<String> = Vec::new();
+    let mut errors = loaded.errors.clone();
+    let mut findings: BTreeMap<(String, String), Finding> = BTreeMap::new();
     let mut json = String::new();
     let mut first = true;
     if opts.json {
-        json.push_str("{\"types\":[");
+        let _ = write!(json, "{{\"schema_version\":{SCHEMA_VERSION},\"types\":[");
     }
     let prog = &loaded.prog;
     let mut skipped_json = Vec::new();
-    for (k, pkg) in prog.packages().iter().enumerate() {
-        if pkg.fallback {
-            continue;
-        }
+    let mut atomic_uses_by_arch: BTreeMap<Arch, BTreeMap<TypeName, BTreeSet<String>>> =
+        BTreeMap::new();
+    for &k in &loaded.targets {
+        let pkg = &prog.packages()[k];
         if pkg.path == "builtin" {
             // $GOROOT/src/builtin only documents the predeclared identifiers
             // (`type bool bool`); it is not a package anyone compiles.
@@ -257,15 +342,30 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
             continue;
         }
-        let atomic_names = pkg.atomic_field_names();
         for &arch in &opts.arches {
             let mut r = prog.resolver(arch);
+            let atomic_uses = atomic_uses_by_arch
+                .entry(arch)
+                .or_insert_with(|| {
+                    let mut r = prog.resolver(arch);
+                    let mut all: BTreeMap<TypeName, BTreeSet<String>> = BTreeMap::new();
+                    for &t in &loaded.targets {
+                        for (owner, paths) in r.atomic_uses(t) {
+                            all.entry(owner).or_default().extend(paths);
+                        }
+                    }
+                    all
+                })
+                .clone();
             for (fi, decl) in pkg.type_decls(arch) {
                 let file = &pkg.files[fi].name;
                 let t = match r.resolve(k, &decl.name) {
                     Ok(t) => t,
-                    Err(e) if e.is_skip() => {
-                        *stats.skipped.entry(skip_reason(&e.kind)).or_default() += 1;
+                    Err(e)
+                        if e.is_skip() || matches!(e.kind, ResolveErrorKind::NotLoaded { .. }) =>
+                    {
+                        let reason = skip_reason(&e.kind);
+                        *stats.skipped.entry(reason).or_default() += 1;
                         skipped_json.push(format!(
                             "{{\"name\":{},\"package\":{},\"arch\":\"{arch}\",\"reason\":{}}}",
                             q(&decl.name),
@@ -301,28 +401,39 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 } else {
                     stats.others += 1;
                 }
-                let warnings = if is_struct {
-                    atomic64_check(&t, arch, &|n: &str| atomic_names.contains(n))
-                        .unwrap_or_default()
+                let used = atomic_uses.get(&TypeName::new(&pkg.path, &decl.name));
+                let (warnings, safe) = if is_struct {
+                    (
+                        atomic64_check(&t, arch, &|p: &str| used.is_some_and(|u| u.contains(p)))
+                            .unwrap_or_default(),
+                        crate::atomic64_types(&t, arch).unwrap_or_default(),
+                    )
                 } else {
-                    Vec::new()
+                    (Vec::new(), Vec::new())
                 };
-                if is_struct && (opts.check || !opts.json) {
-                    if report.saving() > 0 {
-                        diags.push(format!(
-                            "{file}:{}: struct {} of size {} could be {} on {arch} (order: {})",
-                            decl.pos,
-                            decl.name,
-                            report.layout.info.size,
-                            report.optimal_size,
-                            order_names(&report)
-                        ));
+                // An alias is the type it names: its findings belong to the target.
+                if is_struct && !decl.alias {
+                    let f = findings
+                        .entry((pkg.path.clone(), decl.name.clone()))
+                        .or_insert_with(|| Finding {
+                            file: file.clone(),
+                            line: decl.ty_pos.line,
+                            col: decl.ty_pos.col,
+                            package: pkg.path.clone(),
+                            name: decl.name.clone(),
+                            messages: Vec::new(),
+                        });
+                    if let Some(m) = fieldalignment_message(&report) {
+                        f.add(m, arch);
                     }
                     for w in &warnings {
-                        diags.push(format!(
-                            "{file}:{}: field {}.{} at offset {} is not 8-aligned on {arch}; 64-bit atomic operations on it panic (use atomic.Int64/Uint64 or move it first)",
-                            decl.pos, decl.name, w.path, w.offset
-                        ));
+                        f.add(
+                            format!(
+                                "field {}.{} at offset {} is not 8-aligned; 64-bit atomic operations on it panic (use atomic.Int64/Uint64 or move it first)",
+                                decl.name, w.path, w.offset
+                            ),
+                            arch,
+                        );
                     }
                 }
                 if opts.json {
@@ -331,17 +442,18 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     }
                     first = false;
                     json_type(
-                        &mut json, &pkg.path, &decl.name, arch, &t, &report, &warnings,
+                        &mut json, &pkg.path, file, decl, arch, &t, &report, &warnings, &safe,
                     );
                 } else if !opts.check || opts.format_given {
                     let _ = out.write_all(
                         text_type(
                             &pkg.name,
-                            &decl.name,
+                            decl,
                             arch,
                             &t,
                             &report,
                             &warnings,
+                            &safe,
                             opts.optimize,
                         )
                         .as_bytes(),
@@ -350,7 +462,14 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         }
     }
+    let findings: Vec<Finding> = findings
+        .into_values()
+        .filter(|f| !f.messages.is_empty())
+        .collect();
     if opts.json {
+        json.push_str("],\"findings\":[");
+        let items: Vec<String> = findings.iter().flat_map(Finding::json).collect();
+        json.push_str(&items.join(","));
         json.push_str("],\"skipped\":[");
         json.push_str(&skipped_json.join(","));
         json.push_str("]}\n");
@@ -361,9 +480,11 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let _ = writeln!(err, "{e}");
     }
     if opts.check {
-        stats.findings = diags.len();
-        for d in &diags {
-            let _ = writeln!(err, "{d}");
+        stats.findings = findings.iter().map(|f| f.messages.len()).sum();
+        for f in &findings {
+            for line in f.lines() {
+                let _ = writeln!(err, "{line}");
+            }
         }
     }
     if opts.stats {
@@ -375,9 +496,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             .collect();
         let _ = writeln!(
             err,
-            "golayout: {} files, {} packages; laid out {} struct types and {} other types over {} arch(es); skipped {} ({}); {} errors; {} check findings; {:.2}s",
+            "golayout: {} files, {} packages (+{} dependencies); laid out {} struct types and {} other types over {} arch(es); skipped {} ({}); {} errors; {} check findings; {:.2}s",
             stats.files,
             stats.packages,
+            stats.dependencies,
             stats.structs,
             stats.others,
             opts.arches.len(),
@@ -388,11 +510,310 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             start.elapsed().as_secs_f64()
         );
     }
-    if !errors.is_empty() || (opts.check && !diags.is_empty()) {
+    if !errors.is_empty() {
+        2
+    } else if opts.check && stats.findings > 0 {
         1
     } else {
         0
     }
+}
+
+/// One struct's findings, merged over arches.
+struct Finding {
+    file: String,
+    line: u32,
+    col: u32,
+    package: String,
+    name: String,
+    /// Messages and the arches each applies to, in the order met.
+    messages: Vec<(String, Vec<Arch>)>,
+}
+
+impl Finding {
+    fn add(&mut self, message: String, arch: Arch) {
+        match self.messages.iter_mut().find(|(m, _)| *m == message) {
+            Some((_, arches)) => arches.push(arch),
+            None => self.messages.push((message, vec![arch])),
+        }
+    }
+
+    fn arches(arches: &[Arch]) -> String {
+        let names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
+        names.join(", ")
+    }
+
+    /// `file:line:col: message (arches)`, one line per message.
+    fn lines(&self) -> Vec<String> {
+        self.messages
+            .iter()
+            .map(|(m, arches)| {
+                format!(
+                    "{}:{}:{}: {m} ({})",
+                    self.file,
+                    self.line,
+                    self.col,
+                    Finding::arches(arches)
+                )
+            })
+            .collect()
+    }
+
+    fn json(&self) -> Vec<String> {
+        self.messages
+            .iter()
+            .map(|(m, arches)| {
+                let arches: Vec<String> = arches.iter().map(|a| q(a.name())).collect();
+                format!(
+                    "{{\"file\":{},\"line\":{},\"col\":{},\"package\":{},\"type\":{},\"message\":{},\"arches\":[{}]}}",
+                    q(&self.file),
+                    self.line,
+                    self.col,
+                    q(&self.package),
+                    q(&self.name),
+                    q(m),
+                    arches.join(",")
+                )
+            })
+            .collect()
+    }
+}
+
+/// fieldalignment's finding for a struct: its size could shrink, else (at
+/// the optimal size) its pointer-holding prefix could.
+///
+/// ```
+/// use golayout::{Arch, BasicKind::*, GoType};
+/// let t = GoType::struct_of([("a", GoType::Basic(Int8)), ("b", GoType::Basic(Int64)), ("c", GoType::Basic(Int8))]);
+/// let r = golayout::analyze_type(&t, Arch::Amd64).unwrap();
+/// assert_eq!(golayout::cli::fieldalignment_message(&r).unwrap(), "struct of size 24 could be 16");
+/// ```
+pub fn fieldalignment_message(r: &Report) -> Option<String> {
+    if r.layout.info.size > r.optimal_size {
+        Some(format!(
+            "struct of size {} could be {}",
+            r.layout.info.size, r.optimal_size
+        ))
+    } else if r.layout.info.ptrdata > r.optimal_ptrdata {
+        Some(format!(
+            "struct with {} pointer bytes could be {}",
+            r.layout.info.ptrdata, r.optimal_ptrdata
+        ))
+    } else {
+        None
+    }
+}
+
+/// Loads the packages the patterns name, then, round by round, the packages
+/// their types need, until nothing new can be loaded.
+fn load(opts: &Options, cwd: &Path) -> Result<Loaded, String> {
+    let env = Env::discover(opts.goroot.clone());
+    let mut loader = Loader::new(env, opts.tests);
+    let mut targets: Vec<PackageDir> = Vec::new();
+    for p in &opts.patterns {
+        for pkg in loader.expand(p, cwd).map_err(|e| e.to_string())? {
+            if !targets
+                .iter()
+                .any(|t| t.path == pkg.path && t.dir == pkg.dir)
+            {
+                targets.push(pkg);
+            }
+        }
+    }
+    for t in &targets {
+        loader.mark_loaded(t);
+    }
+    let mut prog = Program::with_stdlib();
+    let mut errors = BTreeSet::new();
+    let mut files = 0;
+    let mut target_idx = BTreeSet::new();
+    let mut dirs: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for (k, (name, parsed)) in loader.parse(&targets) {
+        files += 1;
+        match parsed {
+            Ok(ast) => {
+                target_idx.insert(prog.add_file(&targets[k].path, &name, ast));
+            }
+            Err(e) => {
+                errors.insert(e);
+            }
+        }
+    }
+    for t in &targets {
+        dirs.insert(t.path.clone(), t.dir.clone());
+    }
+    let mut missing: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut dependencies = 0;
+    let mut tried: BTreeSet<String> = BTreeSet::new();
+    // Resolve the targets' types; load the packages named by "not loaded"
+    // errors (a dependency's own types are resolved through the targets'
+    // ones, so its needs surface as the targets' errors); repeat until a
+    // round loads nothing new.
+    loop {
+        let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for &arch in &opts.arches {
+            let mut r = prog.resolver(arch);
+            for &k in target_idx.iter() {
+                let pkg = &prog.packages()[k];
+                for (_, decl) in pkg.type_decls(arch) {
+                    if let Err(e) = r.resolve(k, &decl.name) {
+                        if let ResolveErrorKind::NotLoaded { path, .. } = e.kind {
+                            wanted.entry(path).or_default().insert(pkg.path.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let mut batch: Vec<PackageDir> = Vec::new();
+        for (path, importers) in wanted {
+            if !tried.insert(path.clone()) {
+                if !loader_has(&loader, &path) {
+                    missing.entry(path).or_default().extend(importers);
+                }
+                continue;
+            }
+            let from = importers
+                .iter()
+                .find_map(|i| dirs.get(i).cloned())
+                .unwrap_or_else(|| cwd.to_path_buf());
+            match loader.load_import(&path, &from) {
+                Some(pkg) => batch.push(pkg),
+                None if loader_has(&loader, &path) => {}
+                None => {
+                    missing.entry(path).or_default().extend(importers);
+                }
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        for (k, (name, parsed)) in loader.parse(&batch) {
+            files += 1;
+            // A dependency's syntax error is not the user's to fix: its
+            // types become unresolvable, which the importer's types report.
+            if let Ok(ast) = parsed {
+                prog.add_file(&batch[k].path, &name, ast);
+            }
+        }
+        for b in &batch {
+            dirs.insert(b.path.clone(), b.dir.clone());
+        }
+        dependencies += batch.len();
+    }
+    Ok(Loaded {
+        prog,
+        targets: target_idx.into_iter().collect(),
+        files,
+        dependencies,
+        missing,
+        errors,
+    })
+}
+
+fn loader_has(loader: &Loader, path: &str) -> bool {
+    loader.dir_of(path).is_some()
+}
+
+/// A struct declaration in the suggested field order, as Go source that
+/// `gofmt` leaves unchanged: doc comments, tags, line comments and embedded
+/// fields kept, names, types, tags and comments aligned in columns as
+/// gofmt's tabwriter aligns them. `None` if the declaration is not a struct
+/// literal (a defined type of another named struct) or does not match the
+/// layout.
+///
+/// ```
+/// use golayout::{Arch, Program};
+/// let mut p = Program::new();
+/// let k = p.add_source("m", "m.go", "package m\ntype T struct {\n\t// A flag.\n\ta bool `json:\"a\"`\n\tb int64 // count\n\tc bool\n}\n").unwrap();
+/// let t = p.resolver(Arch::Amd64).resolve(k, "T").unwrap();
+/// let r = golayout::analyze_type(&t, Arch::Amd64).unwrap();
+/// let decl = &p.packages()[k].files[0].ast.types[0];
+/// assert_eq!(
+///     golayout::cli::optimized_source(decl, &r).unwrap(),
+///     "type T struct {\n\tb int64 // count\n\t// A flag.\n\ta bool `json:\"a\"`\n\tc bool\n}\n"
+/// );
+/// ```
+pub fn optimized_source(decl: &crate::parse::TypeDecl, r: &Report) -> Option<String> {
+    use crate::parse::TypeExpr;
+    let TypeExpr::Struct(fields) = &decl.ty else {
+        return None;
+    };
+    // One entry per laid-out field, in declaration order; the doc comment
+    // goes with the first name of a multi-name declaration.
+    let mut entries: Vec<(Option<&str>, &crate::parse::FieldDecl, bool)> = Vec::new();
+    for f in fields {
+        if f.names.is_empty() {
+            entries.push((None, f, true));
+        } else {
+            for (i, n) in f.names.iter().enumerate() {
+                entries.push((Some(n.as_str()), f, i == 0));
+            }
+        }
+    }
+    if entries.len() != r.layout.fields.len() {
+        return None;
+    }
+    // Each line: its cells (all but the last end in a tab in gofmt's
+    // tabwriter), or a comment line, which ends every column block.
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    for &k in &r.optimal_order {
+        let (name, f, first) = entries[k];
+        if first {
+            for d in &f.doc {
+                lines.push(vec![d.clone()]);
+            }
+        }
+        let mut cells: Vec<String> = Vec::new();
+        if let Some(n) = name {
+            cells.push(n.to_string());
+        }
+        cells.push(f.ty_src.clone());
+        cells.extend(f.tag.clone());
+        if first {
+            cells.extend(f.comment.clone());
+        }
+        lines.push(cells);
+    }
+    let mut widths: Vec<Vec<usize>> = lines.iter().map(|l| vec![0; l.len()]).collect();
+    let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
+    for c in 0..columns {
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].len() <= c + 1 {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < lines.len() && lines[i].len() > c + 1 {
+                i += 1;
+            }
+            let w = lines[start..i]
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0);
+            for row in &mut widths[start..i] {
+                row[c] = w + 1;
+            }
+        }
+    }
+    let params = if decl.generic { "[…]" } else { "" };
+    let eq = if decl.alias { " =" } else { "" };
+    let mut o = format!("type {}{params}{eq} struct {{\n", decl.name);
+    for (line, w) in lines.iter().zip(&widths) {
+        o.push('\t');
+        let last = line.len() - 1;
+        for (c, cell) in line.iter().enumerate() {
+            if c == last {
+                o.push_str(cell);
+            } else {
+                let _ = write!(o, "{cell:<width$}", width = w[c]);
+            }
+        }
+        o.push('\n');
+    }
+    o.push_str("}\n");
+    Some(o)
 }
 
 fn skip_reason(k: &ResolveErrorKind) -> String {
@@ -401,6 +822,9 @@ fn skip_reason(k: &ResolveErrorKind) -> String {
             "generic type declarations".into()
         }
         ResolveErrorKind::Generic(_) => "bad instantiations".into(),
+        ResolveErrorKind::NotLoaded { .. } => {
+            "types that need a package that cannot be found".into()
+        }
         _ => "other".into(),
     }
 }
@@ -434,20 +858,23 @@ fn q(s: &str) -> String {
     o
 }
 
+#[allow(clippy::too_many_arguments)]
 fn json_type(
     o: &mut String,
     path: &str,
-    name: &str,
+    file: &str,
+    decl: &crate::parse::TypeDecl,
     arch: Arch,
     t: &GoType,
     r: &Report,
     warnings: &[crate::AtomicWarning],
+    safe: &[crate::AtomicWarning],
 ) {
     let i = r.layout.info;
     let _ = write!(
         o,
         "{{\"name\":{},\"arch\":\"{arch}\",\"kind\":\"{}\",\"size\":{},\"align\":{},\"fields\":[",
-        q(name),
+        q(&decl.name),
         t.kind(),
         i.size,
         i.align,
@@ -469,10 +896,14 @@ fn json_type(
     }
     let _ = write!(
         o,
-        "],\"package\":{},\"type\":{},\"ptrdata\":{}",
+        "],\"package\":{},\"type\":{},\"ptrdata\":{},\"file\":{},\"line\":{},\"col\":{}{}",
         q(path),
         q(&t.underlying().to_string()),
-        i.ptrdata
+        i.ptrdata,
+        q(file),
+        decl.pos.line,
+        decl.pos.col,
+        if decl.alias { ",\"alias\":true" } else { "" },
     );
     if matches!(t.underlying(), GoType::Struct(_)) {
         o.push_str(",\"padding\":[");
@@ -498,6 +929,15 @@ fn json_type(
         if !warnings.is_empty() {
             o.push_str(",\"atomic64_misaligned\":[");
             let w: Vec<String> = warnings
+                .iter()
+                .map(|w| format!("{{\"field\":{},\"offset\":{}}}", q(&w.path), w.offset))
+                .collect();
+            o.push_str(&w.join(","));
+            o.push(']');
+        }
+        if !safe.is_empty() {
+            o.push_str(",\"atomic64_safe\":[");
+            let w: Vec<String> = safe
                 .iter()
                 .map(|w| format!("{{\"field\":{},\"offset\":{}}}", q(&w.path), w.offset))
                 .collect();
@@ -561,15 +1001,18 @@ pub fn byte_map(l: &crate::StructLayout, order_labels: &[usize], row: u64) -> St
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn text_type(
     pkg: &str,
-    name: &str,
+    decl: &crate::parse::TypeDecl,
     arch: Arch,
     t: &GoType,
     r: &Report,
     warnings: &[crate::AtomicWarning],
+    safe: &[crate::AtomicWarning],
     optimize: bool,
 ) -> String {
+    let name = &decl.name;
     let i = r.layout.info;
     let mut o = String::new();
     if !matches!(t.underlying(), GoType::Struct(_)) {
@@ -622,12 +1065,21 @@ fn text_type(
             w.path, w.offset
         );
     }
-    if r.saving() > 0 {
+    for w in safe {
         let _ = writeln!(
             o,
-            "     --optimize: {} bytes (saves {}) with order {}",
+            "     = {} at offset {} is an atomic.Int64/Uint64: Go aligns it to 8 on every arch (safe)",
+            w.path, w.offset
+        );
+    }
+    if r.saving() > 0 || r.optimal_ptrdata < i.ptrdata {
+        let _ = writeln!(
+            o,
+            "     --optimize: {} bytes (saves {}), {} pointer bytes (GC scans {} fewer) with order {}",
             r.optimal_size,
             r.saving(),
+            r.optimal_ptrdata,
+            i.ptrdata - r.optimal_ptrdata,
             order_names(r)
         );
         if optimize {
@@ -652,193 +1104,14 @@ fn text_type(
             };
             let _ = writeln!(o, "     suggested:");
             o.push_str(&byte_map(&l, &labels, row));
-            let _ = writeln!(o, "     type {name} struct {{");
-            for f in &l.fields {
-                if f.embedded {
-                    let _ = writeln!(o, "         {}", f.ty);
-                } else {
-                    let _ = writeln!(o, "         {} {}", f.name, f.ty);
-                }
+            if let Some(src) = optimized_source(decl, r) {
+                o.push('\n');
+                o.push_str(&src);
             }
-            let _ = writeln!(o, "     }}");
         }
     } else if optimize {
         let _ = writeln!(o, "     already optimal");
     }
     o.push('\n');
     o
-}
-
-/// Collects `.go` files under `paths`, parses them (in parallel) and groups them into packages.
-fn load(paths: &[PathBuf]) -> Result<Loaded, String> {
-    let mut files: Vec<(PathBuf, PathBuf)> = Vec::new(); // (file, root)
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        if meta.is_dir() {
-            walk(p, p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
-        } else {
-            let root = p.parent().map(Path::to_path_buf).unwrap_or_default();
-            files.push((p.clone(), root));
-        }
-    }
-    files.sort();
-    files.dedup();
-    let n = files.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = n.div_ceil(threads).max(1);
-    type Parsed = (usize, Result<crate::parse::File, String>);
-    let mut parsed: Vec<Parsed> = Vec::with_capacity(n);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .enumerate()
-            .map(|(c, part)| {
-                std::thread::Builder::new()
-                    .stack_size(32 << 20)
-                    .spawn_scoped(s, move || {
-                        part.iter()
-                            .enumerate()
-                            .map(|(j, (f, _))| {
-                                let r = match std::fs::read(f) {
-                                    Err(e) => Err(format!("{}: {e}", f.display())),
-                                    Ok(bytes) => match core::str::from_utf8(&bytes) {
-                                        Err(e) => {
-                                            Err(format!("{}:1:1: invalid UTF-8 ({e})", f.display()))
-                                        }
-                                        Ok(src) => parse_file(src).map_err(|e: ParseError| {
-                                            format!("{}:{e}", f.display())
-                                        }),
-                                    },
-                                };
-                                (c * chunk + j, r)
-                            })
-                            .collect::<Vec<Parsed>>()
-                    })
-            })
-            .collect();
-        for h in handles.into_iter().flatten() {
-            parsed.extend(h.join().unwrap_or_default());
-        }
-    });
-    if parsed.len() != n {
-        return Err("could not parse files (thread failure)".into());
-    }
-    parsed.sort_by_key(|p| p.0);
-    let mut prog = Program::with_stdlib();
-    let mut errors = Vec::new();
-    let mut modules: BTreeMap<PathBuf, Option<(PathBuf, String)>> = BTreeMap::new();
-    for (idx, r) in parsed {
-        let (file, root) = &files[idx];
-        match r {
-            Err(e) => errors.push(e),
-            Ok(ast) => {
-                let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-                let path = import_path(&dir, root, &ast.package, &mut modules);
-                prog.add_file(&path, &file.display().to_string(), ast);
-            }
-        }
-    }
-    Ok(Loaded {
-        prog,
-        files: n,
-        errors,
-    })
-}
-
-fn walk(dir: &Path, root: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name.starts_with('_') {
-            continue;
-        }
-        let ft = match e.file_type() {
-            Ok(t) => t,
-            Err(_) => continue,
-        };
-        let p = e.path();
-        if ft.is_dir() {
-            if name == "testdata" {
-                continue;
-            }
-            walk(&p, root, out)?;
-        } else if ft.is_file() && name.ends_with(".go") {
-            out.push((p, root.to_path_buf()));
-        }
-    }
-    Ok(())
-}
-
-/// The import path of a directory: from the nearest `go.mod`, else relative to the walk root.
-fn import_path(
-    dir: &Path,
-    root: &Path,
-    pkg_name: &str,
-    modules: &mut BTreeMap<PathBuf, Option<(PathBuf, String)>>,
-) -> String {
-    let module = module_of(dir, modules);
-    let rel_to = |base: &Path| -> String {
-        dir.strip_prefix(base)
-            .map(|r| {
-                r.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-            .unwrap_or_default()
-    };
-    match module {
-        Some((mdir, m)) => {
-            let rel = rel_to(&mdir);
-            if m == "std" {
-                if rel.is_empty() {
-                    "std".into()
-                } else {
-                    rel
-                }
-            } else if rel.is_empty() {
-                m
-            } else {
-                format!("{m}/{rel}")
-            }
-        }
-        None => {
-            let rel = rel_to(root);
-            if !rel.is_empty() {
-                rel
-            } else {
-                dir.file_name().map_or_else(
-                    || pkg_name.to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                )
-            }
-        }
-    }
-}
-
-fn module_of(
-    dir: &Path,
-    cache: &mut BTreeMap<PathBuf, Option<(PathBuf, String)>>,
-) -> Option<(PathBuf, String)> {
-    if let Some(m) = cache.get(dir) {
-        return m.clone();
-    }
-    let gomod = dir.join("go.mod");
-    let found = match std::fs::read_to_string(&gomod) {
-        Ok(text) => text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("module "))
-            .map(|m| (dir.to_path_buf(), m.trim().trim_matches('"').to_string())),
-        Err(_) => None,
-    };
-    let r = match found {
-        Some(f) => Some(f),
-        None => dir.parent().and_then(|p| module_of(p, cache)),
-    };
-    cache.insert(dir.to_path_buf(), r.clone());
-    r
 }

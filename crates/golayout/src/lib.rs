@@ -66,9 +66,12 @@
 //!
 //! # The CLI
 //!
-//! `golayout [--arch LIST] [--format text|json] [--optimize] [--check] PATH...`
-//! draws every struct as a byte map, prints JSON, or lints (`--check` exits 1
-//! when a struct could be smaller or a 64-bit atomic field is misaligned).
+//! `golayout [--arch LIST] [--format text|json] [--optimize] [--check] PATTERN...`
+//! loads packages as the go command does ([`load`]: `./...`, `std`, import
+//! paths, modules, `vendor/`, the module cache), draws every struct as a byte
+//! map, prints JSON, or lints: `--check` reports `fieldalignment`'s findings
+//! and 64-bit atomic fields a 32-bit arch misaligns, and exits 1 when there
+//! are any (2 for usage and load errors).
 //!
 //! # Cargo features
 //!
@@ -104,11 +107,14 @@ mod ty;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod cli;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub mod load;
 
 #[cfg(feature = "alloc")]
 pub use report::{
-    analyze, analyze_type, atomic64_check, optimal_order, pack, padding, AtomicWarning, Padding,
-    Report,
+    analyze, analyze_type, atomic64_check, atomic64_types, optimal_order, pack, padding,
+    AtomicWarning, Padding, Report,
 };
 #[cfg(feature = "alloc")]
 pub use resolve::{Package, Program, ResolveError, ResolveErrorKind, Resolver, SourceFile};

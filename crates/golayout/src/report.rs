@@ -273,8 +273,10 @@ pub struct AtomicWarning {
 }
 
 /// Finds `int64`/`uint64` fields (also named ones, also nested) at 4 mod 8 on
-/// a 32-bit `arch` for which `likely_atomic(field name)` holds. Returns nothing
-/// on 64-bit arches.
+/// a 32-bit `arch` for which `is_atomic(path)` holds, `path` being the
+/// field's dotted path in `t` (`stats.hits`, `buf[0]`; see
+/// [`crate::Resolver::atomic_uses`] for the paths a package's code uses).
+/// Returns nothing on 64-bit arches.
 ///
 /// # Errors
 ///
@@ -286,11 +288,11 @@ pub struct AtomicWarning {
 pub fn atomic64_check(
     t: &GoType,
     arch: Arch,
-    likely_atomic: &dyn Fn(&str) -> bool,
+    is_atomic: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<AtomicWarning>, LayoutError> {
     let mut out = Vec::new();
     if arch.is_32bit() {
-        walk(t, arch, 0, &mut String::new(), likely_atomic, &mut out, 0)?;
+        walk(t, arch, 0, &mut String::new(), is_atomic, &mut out, 0)?;
     }
     Ok(out)
 }
@@ -300,7 +302,7 @@ fn walk(
     arch: Arch,
     base: u64,
     path: &mut String,
-    likely_atomic: &dyn Fn(&str) -> bool,
+    is_atomic: &dyn Fn(&str) -> bool,
     out: &mut Vec<AtomicWarning>,
     depth: u32,
 ) -> Result<(), LayoutError> {
@@ -309,9 +311,7 @@ fn walk(
     }
     match t.underlying() {
         GoType::Basic(BasicKind::Int64 | BasicKind::Uint64) => {
-            let name = path.rsplit('.').next().unwrap_or("");
-            let name = name.split('[').next().unwrap_or(name);
-            if base % 8 != 0 && likely_atomic(name) {
+            if base % 8 != 0 && is_atomic(path) {
                 out.push(AtomicWarning {
                     path: path.clone(),
                     offset: base,
@@ -322,7 +322,7 @@ fn walk(
         GoType::Array(n, elem) if *n > 0 => {
             let len = path.len();
             path.push_str("[0]");
-            walk(elem, arch, base, path, likely_atomic, out, depth + 1)?;
+            walk(elem, arch, base, path, is_atomic, out, depth + 1)?;
             path.truncate(len);
         }
         GoType::Struct(_) => {
@@ -339,7 +339,7 @@ fn walk(
                         arch,
                         base + fl.offset,
                         path,
-                        likely_atomic,
+                        is_atomic,
                         out,
                         depth + 1,
                     )?;
@@ -350,6 +350,76 @@ fn walk(
         _ => {
             info(t, arch)?;
         }
+    }
+    Ok(())
+}
+
+/// Fields of type `atomic.Int64` or `atomic.Uint64` (also nested): Go 1.19
+/// aligns these to 8 bytes on every arch (their `align64` marker), so 64-bit
+/// atomic operations on them are safe wherever they sit. Their paths and
+/// offsets.
+///
+/// # Errors
+///
+/// As [`crate::info`].
+///
+/// # Examples
+///
+/// ```
+/// use golayout::{Arch, Program};
+/// let mut p = Program::with_stdlib();
+/// let k = p.add_source("m", "m.go", "package m\nimport \"sync/atomic\"\ntype C struct{ on bool; n atomic.Int64 }").unwrap();
+/// let t = p.resolver(Arch::I386).resolve(k, "C").unwrap();
+/// let safe = golayout::atomic64_types(&t, Arch::I386).unwrap();
+/// assert_eq!((safe[0].path.as_str(), safe[0].offset), ("n", 8));
+/// ```
+pub fn atomic64_types(t: &GoType, arch: Arch) -> Result<Vec<AtomicWarning>, LayoutError> {
+    let mut out = Vec::new();
+    walk_atomic_types(t, arch, 0, &mut String::new(), &mut out, 0)?;
+    Ok(out)
+}
+
+fn walk_atomic_types(
+    t: &GoType,
+    arch: Arch,
+    base: u64,
+    path: &mut String,
+    out: &mut Vec<AtomicWarning>,
+    depth: u32,
+) -> Result<(), LayoutError> {
+    if depth > 64 {
+        return Ok(());
+    }
+    if let GoType::Named(n) = t {
+        if n.name.pkg == "sync/atomic" && matches!(n.name.name.as_str(), "Int64" | "Uint64") {
+            out.push(AtomicWarning {
+                path: path.clone(),
+                offset: base,
+                arch,
+            });
+            return Ok(());
+        }
+    }
+    match t.underlying() {
+        GoType::Array(n, elem) if *n > 0 => {
+            let len = path.len();
+            path.push_str("[0]");
+            walk_atomic_types(elem, arch, base, path, out, depth + 1)?;
+            path.truncate(len);
+        }
+        GoType::Struct(s) => {
+            let l = layout(t, arch)?;
+            for (f, fl) in s.fields.iter().zip(&l.fields) {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&f.name);
+                walk_atomic_types(&f.ty, arch, base + fl.offset, path, out, depth + 1)?;
+                path.truncate(len);
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -410,12 +480,15 @@ mod tests {
             ("st", inner),
             ("arr", GoType::Array(2, Box::new(b(Int64)))),
         ]);
-        let w = atomic64_check(&t, Arch::Arm, &|n: &str| n == "hits" || n == "arr").unwrap();
+        let w = atomic64_check(&t, Arch::Arm, &|p: &str| p == "st.hits" || p == "arr[0]").unwrap();
         // Stats is 12 bytes, 4-aligned on arm: hits lands at 8+4, arr at 20.
         assert_eq!(w.len(), 2);
         assert_eq!((w[0].path.as_str(), w[0].offset), ("st.hits", 12));
         assert_eq!((w[1].path.as_str(), w[1].offset), ("arr[0]", 20));
         let w = atomic64_check(&t, Arch::Arm, &|n: &str| n == "x").unwrap();
         assert!(w.is_empty(), "{w:?}"); // x at 0 is aligned
+                                        // Paths, not names: another type's `hits` is not this one's.
+        let w = atomic64_check(&t, Arch::Arm, &|p: &str| p == "hits").unwrap();
+        assert!(w.is_empty(), "{w:?}");
     }
 }

@@ -112,25 +112,6 @@ impl Package {
         out
     }
 
-    /// Names of fields this package likely uses with 64-bit atomics: passed
-    /// by address to `atomic.*Int64/Uint64` calls, or commented "atomic".
-    ///
-    /// ```
-    /// let mut p = golayout::Program::new();
-    /// let k = p.add_source("x", "a.go", "package x\ntype T struct{ n int64 // updated atomically\n}").unwrap();
-    /// assert!(p.packages()[k].atomic_field_names().contains("n"));
-    /// ```
-    pub fn atomic_field_names(&self) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for f in &self.files {
-            out.extend(f.ast.atomic_fields.iter().cloned());
-            for d in &f.ast.types {
-                collect_commented(&d.ty, &mut out, 0);
-            }
-        }
-        out
-    }
-
     fn lookup_type(&self, name: &str, arch: Arch) -> Option<(usize, &TypeDecl)> {
         let v = self.types.get(name)?;
         v.iter()
@@ -143,24 +124,6 @@ impl Package {
         v.iter()
             .find(|(fi, _)| self.file_matches(*fi, arch))
             .map(|&(fi, di)| (fi, &self.files[fi].ast.consts[di]))
-    }
-}
-
-fn collect_commented(t: &TypeExpr, out: &mut BTreeSet<String>, depth: u32) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    match t {
-        TypeExpr::Struct(fields) => {
-            for f in fields {
-                if f.atomic_comment {
-                    out.extend(f.names.iter().cloned());
-                }
-                collect_commented(&f.ty, out, depth + 1);
-            }
-        }
-        TypeExpr::Array(_, e) => collect_commented(e, out, depth + 1),
-        _ => {}
     }
 }
 
@@ -308,7 +271,7 @@ impl Program {
     }
 
     /// The package for an import path: a scanned one (exact path, else a
-    /// path ending in `/path`, as vendored packages do), else built-in knowledge.
+    /// vendored copy `…vendor/path`), else built-in knowledge.
     ///
     /// ```
     /// let mut p = golayout::Program::with_stdlib();
@@ -334,11 +297,15 @@ impl Program {
         if exact.is_some() {
             return exact;
         }
-        let suffix = format!("/{path}");
-        let vendored = best(
-            &mut (0..self.packages.len())
-                .filter(|&k| ok(&self.packages[k]) && self.packages[k].path.ends_with(&suffix)),
-        );
+        // A vendored copy: `vendor/<path>` or `<something>/vendor/<path>`
+        // (never just any path ending in `/<path>`: `cmd/internal/trace` is
+        // not `internal/trace`).
+        let vendored_path = format!("vendor/{path}");
+        let suffix = format!("/{vendored_path}");
+        let vendored = best(&mut (0..self.packages.len()).filter(|&k| {
+            let p = &self.packages[k].path;
+            ok(&self.packages[k]) && (*p == vendored_path || p.ends_with(&suffix))
+        }));
         if vendored.is_some() {
             return vendored;
         }
@@ -397,6 +364,15 @@ pub enum ResolveErrorKind {
     Const(String),
     /// A type that contains itself by value.
     Recursive(String),
+    /// A declaration (type or constant) of a package the program has not
+    /// loaded: `path` is its import path, `what` the message. A loader can
+    /// load the package and resolve again.
+    NotLoaded {
+        /// The import path of the missing package.
+        path: String,
+        /// What could not be resolved, as a message.
+        what: String,
+    },
 }
 
 impl ResolveError {
@@ -423,6 +399,7 @@ impl ResolveError {
             ResolveErrorKind::Undefined(n) => format!("cannot resolve type {n}"),
             ResolveErrorKind::Generic(m) | ResolveErrorKind::Const(m) => m.clone(),
             ResolveErrorKind::Recursive(n) => format!("invalid recursive type {n}"),
+            ResolveErrorKind::NotLoaded { what, .. } => what.clone(),
         }
     }
 }
@@ -504,6 +481,128 @@ impl<'p> Resolver<'p> {
                 pos: Pos::default(),
                 kind: ResolveErrorKind::Undefined(name.to_string()),
             }),
+        }
+    }
+
+    /// The fields package `pkg`'s code (the files compiled for this arch)
+    /// passes by address to a 64-bit `sync/atomic` function, as `go vet`'s
+    /// atomicalign sees them: for `atomic.AddUint64(&x.a.b, 1)`, the type of
+    /// `x` (a receiver, parameter, typed local or package variable; through
+    /// a pointer) and the path `a.b` in it. A field reached through a
+    /// pointer or a slice element starts a new object: the path restarts at
+    /// that object's type. Keyed by the owning type's package and name.
+    ///
+    /// ```
+    /// use golayout::{Arch, Program, TypeName};
+    /// let mut p = Program::with_stdlib();
+    /// let k = p.add_source("m", "m.go", r#"package m
+    /// import "sync/atomic"
+    /// type Stats struct{ on bool; hits uint64 }
+    /// type Server struct{ name string; stats Stats }
+    /// func (s *Server) hit() { atomic.AddUint64(&s.stats.hits, 1) }
+    /// "#).unwrap();
+    /// let uses = p.resolver(Arch::I386).atomic_uses(k);
+    /// let paths = &uses[&TypeName::new("m", "Server")];
+    /// assert!(paths.contains("stats.hits"));
+    /// ```
+    pub fn atomic_uses(&mut self, pkg: usize) -> BTreeMap<TypeName, BTreeSet<String>> {
+        let mut out: BTreeMap<TypeName, BTreeSet<String>> = BTreeMap::new();
+        let p = &self.prog.packages[pkg];
+        let files: Vec<usize> = (0..p.files.len())
+            .filter(|&fi| p.file_matches(fi, self.arch))
+            .collect();
+        for &fi in &files {
+            let ast = &self.prog.packages[pkg].files[fi].ast;
+            for func in &ast.funcs {
+                for u in &func.atomic_uses {
+                    let base = &u.chain[0];
+                    let local = func
+                        .vars
+                        .iter()
+                        .rev()
+                        .find(|v| &v.name == base)
+                        .map(|v| (fi, v));
+                    let var = local.or_else(|| {
+                        files.iter().find_map(|&gf| {
+                            self.prog.packages[pkg].files[gf]
+                                .ast
+                                .vars
+                                .iter()
+                                .find(|v| &v.name == base)
+                                .map(|v| (gf, v))
+                        })
+                    });
+                    let Some((vf, var)) = var else { continue };
+                    let ctx = Ctx {
+                        pkg,
+                        file: vf,
+                        params: Rc::new(Vec::new()),
+                    };
+                    if let Some((owner, path)) = self.atomic_target(&ctx, &var.ty, &u.chain[1..]) {
+                        out.entry(owner).or_default().insert(path);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Follows a selector chain from a variable of type `ty`: the object
+    /// that holds the last field, and the field's path in it.
+    fn atomic_target(
+        &mut self,
+        ctx: &Ctx,
+        ty: &TypeExpr,
+        chain: &[String],
+    ) -> Option<(TypeName, String)> {
+        let mut t = ty;
+        while let TypeExpr::Pointer(inner) = t {
+            t = inner;
+        }
+        let mut cur = self.type_expr(ctx, t, true).ok()?;
+        let mut owner = named_of(&cur)?;
+        let mut path = String::new();
+        for seg in chain {
+            cur = self.deref_named(cur)?;
+            if seg == "[]" {
+                match cur.underlying().clone() {
+                    GoType::Array(_, elem) => {
+                        path.push_str("[0]");
+                        cur = *elem;
+                    }
+                    GoType::Slice(elem) | GoType::Pointer(elem) => {
+                        cur = self.deref_named(*elem)?;
+                        owner = named_of(&cur)?;
+                        path.clear();
+                    }
+                    _ => return None,
+                }
+                continue;
+            }
+            if let GoType::Pointer(elem) = cur.underlying().clone() {
+                // `p.f` through a pointer field: a new object.
+                cur = self.deref_named(*elem)?;
+                owner = named_of(&cur)?;
+                path.clear();
+            }
+            let (field_path, field_ty) = find_field(&cur, seg, 0)?;
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&field_path);
+            cur = field_ty;
+        }
+        (!path.is_empty()).then_some((owner, path))
+    }
+
+    /// A `Ref` resolved to its declaration (one level), so its fields show.
+    fn deref_named(&mut self, t: GoType) -> Option<GoType> {
+        match t {
+            GoType::Ref(name) => {
+                let k = self.prog.find_package(&name.pkg)?;
+                self.lookup(k, &name.name)?.ok()
+            }
+            other => Some(other),
         }
     }
 
@@ -687,6 +786,20 @@ impl<'p> Resolver<'p> {
                 match self.prog.find_package(path) {
                     Some(k) if direct => match self.lookup(k, name) {
                         Some(r) => return r,
+                        // Built-in knowledge covers only part of a package:
+                        // the real one may declare the name.
+                        None if self.prog.packages[k].fallback => {
+                            return Err(self.err(
+                                ctx,
+                                *pos,
+                                ResolveErrorKind::NotLoaded {
+                                    path: path.to_string(),
+                                    what: format!(
+                                        "cannot resolve type {q}.{name} (package \"{path}\" not loaded)"
+                                    ),
+                                },
+                            ))
+                        }
                         None => return Err(self.err(ctx, *pos, undefined())),
                     },
                     Some(_) => GoType::Ref(TypeName::new(path, name)),
@@ -694,9 +807,12 @@ impl<'p> Resolver<'p> {
                         return Err(self.err(
                             ctx,
                             *pos,
-                            ResolveErrorKind::Undefined(format!(
-                                "{q}.{name} (package \"{path}\" not loaded)"
-                            )),
+                            ResolveErrorKind::NotLoaded {
+                                path: path.to_string(),
+                                what: format!(
+                                    "cannot resolve type {q}.{name} (package \"{path}\" not loaded)"
+                                ),
+                            },
                         ))
                     }
                     None => GoType::Ref(TypeName::new(path, name)),
@@ -1000,10 +1116,15 @@ impl<'p> Resolver<'p> {
                     return Err(cerr(self, *pos, format!("undefined: {q}.{name}")));
                 };
                 let Some(k) = self.prog.find_package(path) else {
-                    return Err(cerr(
-                        self,
+                    return Err(self.err(
+                        ctx,
                         *pos,
-                        format!("cannot evaluate {q}.{name} (package \"{path}\" not loaded)"),
+                        ResolveErrorKind::NotLoaded {
+                            path: path.to_string(),
+                            what: format!(
+                                "cannot evaluate {q}.{name} (package \"{path}\" not loaded)"
+                            ),
+                        },
                     ));
                 };
                 self.const_value(k, name, (ctx, *pos))
@@ -1243,6 +1364,37 @@ fn embedded_name(t: &TypeExpr) -> &str {
         TypeExpr::Inst { base, .. } => embedded_name(base),
         _ => "?",
     }
+}
+
+/// The name of a named type (or of a `Ref` to one).
+fn named_of(t: &GoType) -> Option<TypeName> {
+    match t {
+        GoType::Named(n) => Some(n.name.clone()),
+        GoType::Ref(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// Field `name` of a struct type, also promoted through embedded structs
+/// (breadth by depth, as Go's selector rules pick the shallowest): its path
+/// and type.
+fn find_field(t: &GoType, name: &str, depth: u32) -> Option<(String, GoType)> {
+    if depth > 8 {
+        return None;
+    }
+    let GoType::Struct(s) = t.underlying() else {
+        return None;
+    };
+    if let Some(f) = s.fields.iter().find(|f| f.name == name) {
+        return Some((f.name.clone(), f.ty.clone()));
+    }
+    s.fields
+        .iter()
+        .filter(|f| f.embedded && matches!(f.ty.underlying(), GoType::Struct(_)))
+        .find_map(|f| {
+            let (p, ty) = find_field(&f.ty, name, depth + 1)?;
+            Some((format!("{}.{p}", f.name), ty))
+        })
 }
 
 #[cfg(test)]

@@ -80,7 +80,17 @@ fn json_matches_the_documented_shape() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let s = text(&o.stdout);
     assert!(
-        s.starts_with(r#"{"types":[{"name":"T","arch":"386","kind":"struct","size":16,"align":4,"fields":[{"name":"a","type":"int8","offset":0,"size":1,"align":1},{"name":"b","type":"int64","offset":4,"size":8,"align":4},{"name":"c","type":"int8","offset":12,"size":1,"align":1}]"#),
+        s.starts_with(r#"{"schema_version":2,"types":[{"name":"T","arch":"386","kind":"struct","size":16,"align":4,"fields":[{"name":"a","type":"int8","offset":0,"size":1,"align":1},{"name":"b","type":"int64","offset":4,"size":8,"align":4},{"name":"c","type":"int8","offset":12,"size":1,"align":1}]"#),
+        "{s}"
+    );
+    assert!(
+        s.contains(r#""ptrdata":0,"file":"#)
+            && s.contains(r#"seed.go","line":2,"col":6,"padding""#),
+        "{s}"
+    );
+    // Findings carry the position fieldalignment reports (the struct keyword).
+    assert!(
+        s.contains(r#"seed.go","line":2,"col":8,"package":"command-line-arguments","type":"T","message":"struct of size 16 could be 12","arches":["386"]}]"#),
         "{s}"
     );
     assert!(s.trim_end().ends_with("]}"));
@@ -98,7 +108,12 @@ fn text_draws_byte_maps_per_arch_with_savings() {
         "{s}"
     );
     assert!(s.contains("   0 │A···BBBB│\n   8 │CC··    │"), "{s}");
-    assert!(s.contains("--optimize: 8 bytes (saves 4) with order c, b, a"));
+    assert!(
+        s.contains(
+            "--optimize: 8 bytes (saves 4), 0 pointer bytes (GC scans 0 fewer) with order c, b, a"
+        ),
+        "{s}"
+    );
     assert!(s.contains("type seed.demo3 struct [386]: size 8, align 4"));
     // Embedded fields are named by their type.
     assert!(s.contains("A Mutex ") && s.contains("B demo1 "), "{s}");
@@ -109,7 +124,14 @@ fn text_draws_byte_maps_per_arch_with_savings() {
     );
     let o = golayout(&["--optimize", "--arch", "amd64", t.0.to_str().unwrap()]);
     let s = text(&o.stdout);
-    assert!(s.contains("suggested:") && s.contains("     type demo2 struct {\n         c int32\n         b int16\n         a int8\n     }"), "{s}");
+    // Go source to paste back, tag kept, as gofmt prints it.
+    assert!(
+        s.contains("suggested:")
+            && s.contains(
+                "\ntype demo2 struct {\n\tc int32 `json:\"c\"`\n\tb int16\n\ta int8\n}\n"
+            ),
+        "{s}"
+    );
 }
 
 #[test]
@@ -128,12 +150,14 @@ fn check_exits_1_for_wasted_bytes_and_misaligned_atomics() {
     );
     let o = golayout(&["--check", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
+    // fieldalignment's wording and position (the `struct` keyword), once
+    // for every arch it applies to.
     assert!(
-        text(&o.stderr)
-            .contains("b.go:2:6: struct T of size 12 could be 8 on amd64 (order: c, b, a)"),
+        text(&o.stderr).contains("b.go:2:8: struct of size 12 could be 8 (amd64, 386)\n"),
         "{}",
         text(&o.stderr)
     );
+    assert_eq!(text(&o.stderr).lines().count(), 1, "{}", text(&o.stderr));
     // Same size either way, but hits is used with 64-bit atomics and 4-aligned on 386.
     let at = t.file(
         "at/a.go",
@@ -149,7 +173,7 @@ fn check_exits_1_for_wasted_bytes_and_misaligned_atomics() {
     let o = golayout(&["--check", "--arch", "386", at.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        text(&o.stderr).contains("field C.hits at offset 4 is not 8-aligned on 386"),
+        text(&o.stderr).contains("a.go:3:8: field C.hits at offset 4 is not 8-aligned; 64-bit atomic operations on it panic (use atomic.Int64/Uint64 or move it first) (386)"),
         "{}",
         text(&o.stderr)
     );
@@ -162,14 +186,14 @@ fn check_exits_1_for_wasted_bytes_and_misaligned_atomics() {
 }
 
 #[test]
-fn malformed_input_gets_file_line_col_and_exit_1() {
+fn malformed_input_gets_file_line_col_and_exit_2() {
     let t = Tmp::new("bad");
     let f = t.file(
         "x.go",
         "package x\n\ntype T struct {\n\ta int\n\tb [3 int\n}\n",
     );
     let o = golayout(&[f.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     let e = text(&o.stderr);
     assert!(
         e.starts_with(&format!("{}:5:7: expected ']'", f.display())),
@@ -180,7 +204,7 @@ fn malformed_input_gets_file_line_col_and_exit_1() {
         "package y\ntype T struct{ x Undefined; m sync.Mutex }\n",
     );
     let o = golayout(&[f.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains("y.go:2:18: cannot resolve type Undefined (in type T)"),
         "{}",
@@ -190,15 +214,15 @@ fn malformed_input_gets_file_line_col_and_exit_1() {
         "z.go",
         "package z\nimport \"example.com/nope\"\ntype T struct{ x nope.Thing }\n",
     );
-    let o = golayout(&[f.to_str().unwrap()]);
-    assert!(
-        text(&o.stderr)
-            .contains("cannot resolve type nope.Thing (package \"example.com/nope\" not loaded)"),
-        "{}",
-        text(&o.stderr)
+    // A package that cannot be found is one warning, not an error per use.
+    let o = golayout(&["--check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stderr),
+        "golayout: warning: cannot find package \"example.com/nope\" (imported by command-line-arguments); types that need it are skipped\n"
     );
     let f = t.file("bin.go", "package \u{0}\n");
-    assert_eq!(golayout(&[f.to_str().unwrap()]).status.code(), Some(1));
+    assert_eq!(golayout(&[f.to_str().unwrap()]).status.code(), Some(2));
 }
 
 #[test]
@@ -217,7 +241,22 @@ fn usage_errors_exit_2() {
     }
     assert_eq!(golayout(&["--help"]).status.code(), Some(0));
     let o = golayout(&["/nonexistent/golayout/path"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("directory not found"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = golayout(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stdout).starts_with("golayout 0."),
+        "{}",
+        text(&o.stdout)
+    );
+    let help = text(&golayout(&["--help"]).stdout);
+    assert!(help.contains("exit status: 0 clean, 1 findings under --check, 2 usage or load errors"));
+    assert!(help.contains("./..."));
 }
 
 #[test]
@@ -287,6 +326,68 @@ type (
     assert!(s.contains(r#""skipped":[{"name":"List","package":"example.com/m","arch":"386","reason":"generic type List[T] has no layout without type arguments"}]"#), "{s}");
     assert!(
         s.contains(r#"{"name":"Alias","arch":"386","kind":"struct","size":36"#),
+        "{s}"
+    );
+}
+
+#[test]
+fn atomic_check_follows_real_uses_only() {
+    let t = Tmp::new("atomics");
+    let f = t.file(
+        "a.go",
+        r#"package a
+
+import "sync/atomic"
+
+// Used with atomics through a method's receiver and a local variable.
+type Counter struct {
+	on   bool
+	hits uint64
+}
+
+// Same field name, never used with atomics; its comment says atomic.
+type Other struct {
+	on   bool
+	hits uint64 // updated atomically (not really)
+}
+
+type Server struct {
+	name  string
+	stats Counter
+	n     atomic.Int64
+}
+
+func (c *Counter) inc() { atomic.AddUint64(&c.hits, 1) }
+
+func serve() {
+	s := &Server{}
+	atomic.AddUint64(&s.stats.hits, 1)
+}
+"#,
+    );
+    let o = golayout(&["--check", "--arch", "386", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("field Counter.hits at offset 4 is not 8-aligned"),
+        "{e}"
+    );
+    assert!(
+        e.contains("field Server.stats.hits at offset 12 is not 8-aligned"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("Other"),
+        "no name matching across types, no comments: {e}"
+    );
+    // atomic.Int64 is aligned by Go itself: reported as safe, never a finding.
+    assert!(!e.contains("Server.n"), "{e}");
+    let o = golayout(&["--arch", "386", f.to_str().unwrap()]);
+    let s = text(&o.stdout);
+    assert!(
+        s.contains(
+            "= n at offset 24 is an atomic.Int64/Uint64: Go aligns it to 8 on every arch (safe)"
+        ),
         "{s}"
     );
 }

@@ -1,9 +1,11 @@
-//! The CLI over the whole Go 1.19 standard library source tree.
+//! The CLI over the whole Go 1.19 source tree, named as the go command
+//! names it: `std` (every standard-library package) and `cmd/...` (the
+//! commands: a module of their own with a `vendor/` directory).
 //!
 //! Runs when `GORT_GO` names a Go 1.19 binary (`cargo xtask ci` sets it):
-//! the tree is `$(GORT_GO env GOROOT)/src`, and its absence is then a failure.
-//! Asserts no crash, no errors, and a sensible number of layouts; prints the
-//! counts, the skip reasons and the time taken.
+//! `GOROOT` is `$(GORT_GO env GOROOT)`, and a missing source tree is then a
+//! failure. Asserts no crash, no errors, no missing import, and a sensible
+//! number of layouts; prints the counts, the skip reasons and the time taken.
 #![cfg(feature = "std")] // needs the binary
 #![cfg(not(miri))] // spawns processes
 
@@ -25,28 +27,42 @@ fn whole_standard_library_lays_out_without_errors() {
         "Go source tree missing at {} (apt-get install -y golang-1.19-src)",
         src.display()
     );
-    let t0 = std::time::Instant::now();
-    let o = Command::new(env!("CARGO_BIN_EXE_golayout"))
-        .args(["--stats", "--format", "json", "--arch", "amd64,386"])
-        .arg(&src)
-        .output()
-        .unwrap();
-    let took = t0.elapsed();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "golayout failed or crashed on the standard library:\n{err}"
-    );
-    let stats = err
-        .lines()
-        .find(|l| l.starts_with("golayout: "))
-        .expect("no --stats line");
-    eprintln!(
-        "{stats}\n(wall time including process start: {:.2}s)",
-        took.as_secs_f64()
-    );
-    let num_before = |word: &str| -> usize {
+    let goroot = src.parent().unwrap().to_str().unwrap().to_string();
+    let run = |pattern: &str| {
+        let t0 = std::time::Instant::now();
+        let o = Command::new(env!("CARGO_BIN_EXE_golayout"))
+            .args([
+                "--stats",
+                "--format",
+                "json",
+                "--arch",
+                "amd64,386",
+                "--goroot",
+            ])
+            .args([goroot.as_str(), pattern])
+            .output()
+            .unwrap();
+        let took = t0.elapsed();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "golayout failed or crashed on {pattern}:\n{err}"
+        );
+        let stats = err
+            .lines()
+            .find(|l| l.starts_with("golayout: ") && !l.contains("warning"))
+            .expect("no --stats line")
+            .to_string();
+        eprintln!(
+            "{pattern}: {stats}\n(wall time including process start: {:.2}s)",
+            took.as_secs_f64()
+        );
+        // Every import of the standard library is found.
+        assert!(!err.contains("warning"), "{err}");
+        (stats, String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let num_before = |stats: &str, word: &str| -> usize {
         let i = stats
             .find(word)
             .unwrap_or_else(|| panic!("no {word:?} in {stats}"));
@@ -54,16 +70,19 @@ fn whole_standard_library_lays_out_without_errors() {
             .split_whitespace()
             .last()
             .unwrap()
+            .trim_start_matches('(')
+            .trim_start_matches('+')
             .parse()
             .unwrap()
     };
-    assert!(num_before(" files") > 4000, "{stats}");
-    assert!(num_before(" struct types") > 8000, "{stats}");
-    assert!(num_before(" other types") > 2000, "{stats}");
-    assert_eq!(num_before(" errors"), 0, "{stats}");
+    // `std`, as `go vet std` sees it: every package but cmd, no test files.
+    let (stats, out) = run("std");
+    assert!(num_before(&stats, " packages") > 250, "{stats}");
+    assert!(num_before(&stats, " struct types") > 3500, "{stats}");
+    assert!(num_before(&stats, " other types") > 1500, "{stats}");
+    assert_eq!(num_before(&stats, " errors"), 0, "{stats}");
     assert!(stats.contains("generic type declarations"), "{stats}");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.starts_with("{\"types\":[{\"name\":"));
+    assert!(out.starts_with("{\"schema_version\":2,\"types\":[{\"name\":"));
     // Spot checks against the spec's measured table.
     assert!(out.contains(r#"{"name":"WaitGroup","arch":"386","kind":"struct","size":12,"align":4"#));
     assert!(
@@ -75,4 +94,24 @@ fn whole_standard_library_lays_out_without_errors() {
     assert!(
         out.contains(r#"{"name":"cancelCtx","arch":"amd64","kind":"struct","size":64,"align":8"#)
     );
+    // The commands: their own module, with its own vendor/ directory.
+    // Every package golayout reports is one `go list std` names.
+    let listed = Command::new(&go)
+        .args(["list", "std"])
+        .env("GOROOT", &goroot)
+        .env("GOFLAGS", "")
+        .output()
+        .unwrap();
+    let listed: std::collections::BTreeSet<String> = String::from_utf8_lossy(&listed.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    assert!(listed.len() > 200, "go list std: {listed:?}");
+    for pkg in out.split("\"package\":\"").skip(1) {
+        let pkg = pkg.split('"').next().unwrap();
+        assert!(listed.contains(pkg), "{pkg} is not in go list std");
+    }
+    let (stats, _) = run("cmd/...");
+    assert!(num_before(&stats, " packages") > 150, "{stats}");
+    assert_eq!(num_before(&stats, " errors"), 0, "{stats}");
 }

@@ -120,7 +120,7 @@ pub fn run() {
     show(&prog, pkg, "Counter", Arch::I386);
     for arch in [Arch::I386, Arch::Amd64] {
         if let Ok(t) = prog.resolver(arch).resolve(pkg, "Counter") {
-            let w = golayout::atomic64_check(&t, arch, &|n: &str| n == "hits").unwrap_or_default();
+            let w = golayout::atomic64_check(&t, arch, &|p: &str| p == "hits").unwrap_or_default();
             match w.first() {
                 Some(w) => println!(
                     "  {arch}: atomic check: {} at offset {} is not 8-aligned",
@@ -159,4 +159,71 @@ pub fn run() {
     draw::say(
         "which align64 keeps 8-aligned everywhere: a struct holding it gets 8-aligned on 386 too.",
     );
+
+    real_finding();
+}
+
+/// Go 1.19's `cmd/go/internal/trace/trace.go`, the lines that matter (BSD
+/// licence, the Go Authors).
+const TRACE_GO: &str = r#"package trace
+
+import "sync/atomic"
+
+type traceFile struct{}
+
+type tracer struct {
+	file chan traceFile // 1-buffered
+
+	nextTID    uint64
+	nextFlowID uint64
+}
+
+func (t *tracer) getNextTID() uint64 {
+	return atomic.AddUint64(&t.nextTID, 1)
+}
+
+func (t *tracer) getNextFlowID() uint64 {
+	return atomic.AddUint64(&t.nextFlowID, 1)
+}
+"#;
+
+/// `golayout --check` on a real struct of the Go 1.19 tree.
+fn real_finding() {
+    draw::section("A real finding: cmd/go's tracer on 386");
+    draw::say("`golayout --check --goroot $GOROOT cmd/...` finds this in Go 1.19 itself. The");
+    draw::say("atomic check follows the real uses: getNextTID passes &t.nextTID, and t is a");
+    draw::say("*tracer, so it is tracer's nextTID at offset 4 (a chan is 4 bytes on 386).");
+    let mut prog = Program::with_stdlib();
+    let pkg = match prog.add_source("cmd/go/internal/trace", "trace.go", TRACE_GO) {
+        Ok(k) => k,
+        Err(e) => return draw::say(&format!("trace.go:{e}")),
+    };
+    show(&prog, pkg, "tracer", Arch::I386);
+    let mut r = prog.resolver(Arch::I386);
+    let uses = r.atomic_uses(pkg);
+    let Ok(t) = r.resolve(pkg, "tracer") else {
+        return;
+    };
+    let used = uses.get(&golayout::TypeName::new("cmd/go/internal/trace", "tracer"));
+    let w = golayout::atomic64_check(&t, Arch::I386, &|p: &str| {
+        used.is_some_and(|u| u.contains(p))
+    })
+    .unwrap_or_default();
+    let at = prog.packages()[pkg].files[0]
+        .ast
+        .types
+        .iter()
+        .find(|d| d.name == "tracer")
+        .map(|d| d.ty_pos);
+    for w in &w {
+        if let Some(at) = at {
+            println!(
+                "  trace.go:{}:{}: field tracer.{} at offset {} is not 8-aligned; 64-bit atomic operations on it panic (386)",
+                at.line, at.col, w.path, w.offset
+            );
+        }
+    }
+    draw::say("On amd64 the chan is 8 bytes and both counters are 8-aligned. The cure is a");
+    draw::say("field of type atomic.Uint64, which Go 1.19 aligns to 8 on every arch and");
+    draw::say("golayout reports as safe.");
 }

@@ -30,9 +30,10 @@ pub struct File {
     pub types: Vec<TypeDecl>,
     /// Constant declarations, in source order, with implicit repetition expanded.
     pub consts: Vec<ConstDecl>,
-    /// Field names passed by address to 64-bit `sync/atomic` functions
-    /// (`atomic.AddInt64(&x.n, 1)` records `n`).
-    pub atomic_fields: Vec<String>,
+    /// Package-level variables whose type the declaration shows.
+    pub vars: Vec<VarDecl>,
+    /// Functions and methods: their typed variables and 64-bit atomic calls.
+    pub funcs: Vec<FuncDecl>,
 }
 
 /// `import name "path"`.
@@ -61,6 +62,9 @@ pub struct TypeDecl {
     pub alias: bool,
     /// The type.
     pub ty: TypeExpr,
+    /// Where the type starts (the `struct` keyword of a struct type), where
+    /// `go vet`'s fieldalignment reports.
+    pub ty_pos: Pos,
 }
 
 /// A type expression.
@@ -111,8 +115,43 @@ pub struct FieldDecl {
     pub tag: Option<String>,
     /// Where.
     pub pos: Pos,
-    /// Whether a comment on or just above the field mentions "atomic".
-    pub atomic_comment: bool,
+    /// The type's source text, as written.
+    pub ty_src: String,
+    /// The comment lines directly above the field, as written.
+    pub doc: Vec<String>,
+    /// A comment after the field on its line, as written.
+    pub comment: Option<String>,
+}
+
+/// A variable whose type its declaration shows: a receiver, a parameter,
+/// `var x T`, `x := T{…}`, `x := &T{…}` (the type `*T`), `x := new(T)`.
+#[derive(Clone, Debug)]
+pub struct VarDecl {
+    /// Name.
+    pub name: String,
+    /// Its type.
+    pub ty: TypeExpr,
+}
+
+/// What the 64-bit atomic check needs of a function: its typed variables
+/// (receiver, parameters, locals, in source order) and its calls of 64-bit
+/// `sync/atomic` functions.
+#[derive(Clone, Debug, Default)]
+pub struct FuncDecl {
+    /// Typed variables.
+    pub vars: Vec<VarDecl>,
+    /// `atomic.AddUint64(&x.a.b, …)` and the like.
+    pub atomic_uses: Vec<AtomicUse>,
+}
+
+/// The operand of a 64-bit `sync/atomic` call, `&x.a.b` or `&x.a[i].b`: a
+/// chain of names, with `[]` for an index.
+#[derive(Clone, Debug)]
+pub struct AtomicUse {
+    /// `["x", "a", "b"]`; `["x", "a", "[]", "b"]` for `&x.a[i].b`.
+    pub chain: Vec<String>,
+    /// Where the call is.
+    pub pos: Pos,
 }
 
 /// One constant: `Name [Type] = Expr` with its `iota`.

@@ -102,6 +102,23 @@ const OPS2: [&str; 21] = [
 ];
 const OPS1: &[u8] = b"+-*/%&|^<>=!()[]{},;.:~";
 
+/// Whether the inside of a rune literal (between the quotes) is exactly
+/// one character or one escape sequence, as Go requires.
+fn is_one_rune(body: &str) -> bool {
+    let Some(rest) = body.strip_prefix('\\') else {
+        return body.chars().count() == 1;
+    };
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|c| c.is_ascii_hexdigit());
+    match rest.as_bytes().first() {
+        Some(b'a' | b'b' | b'f' | b'n' | b'r' | b't' | b'v' | b'\\' | b'\'') => rest.len() == 1,
+        Some(b'x') => hex(&rest[1..], 2),
+        Some(b'u') => hex(&rest[1..], 4),
+        Some(b'U') => hex(&rest[1..], 8),
+        Some(b'0'..=b'7') => rest.len() == 3 && rest.bytes().all(|c| (b'0'..=b'7').contains(&c)),
+        _ => false,
+    }
+}
+
 pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
     let b = src.as_bytes();
     if b.len() >= u32::MAX as usize {
@@ -295,6 +312,9 @@ pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
                         "empty or unterminated rune literal",
                     ));
                 }
+                if !is_one_rune(&src[s + 1..i - 1]) {
+                    return Err(err(s, line, line_start, "illegal rune literal"));
+                }
                 toks.push(Token {
                     kind: Tok::Char,
                     start: s as u32,
@@ -380,19 +400,31 @@ pub(crate) fn lex(src: &str) -> Result<Lexed, ParseError> {
             }
         }
     }
+    // Go's token.File starts no line after a final newline, so the end of
+    // the file is on the last line, one column past its newline (where gofmt
+    // reports "found 'EOF'").
+    let (eof_line, eof_start) = if b.last() == Some(&b'\n') && line > 1 {
+        let prev = b[..b.len() - 1]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |n| n + 1);
+        (line - 1, prev)
+    } else {
+        (line, line_start)
+    };
     if needs_semi(&toks) {
         toks.push(Token {
             kind: Tok::Semi,
             start: b.len() as u32,
             end: b.len() as u32,
-            pos: pos_of(b.len(), line, line_start),
+            pos: pos_of(b.len(), eof_line, eof_start),
         });
     }
     toks.push(Token {
         kind: Tok::Eof,
         start: b.len() as u32,
         end: b.len() as u32,
-        pos: pos_of(b.len(), line, line_start),
+        pos: pos_of(b.len(), eof_line, eof_start),
     });
     Ok(Lexed { toks, comments })
 }

@@ -77,9 +77,7 @@ pub fn parse_file(src: &str) -> Result<File, ParseError> {
         i: 0,
         depth: 0,
     };
-    let mut f = p.file()?;
-    f.atomic_fields = p.atomic_fields();
-    Ok(f)
+    p.file()
 }
 
 impl<'s> Parser<'s> {
@@ -197,9 +195,9 @@ impl<'s> Parser<'s> {
                     }
                     "var" => {
                         self.next();
-                        self.group(&mut f, |p, _, _| p.skip_spec())?;
+                        self.group(&mut f, Self::var_spec)?;
                     }
-                    "func" => self.skip_func()?,
+                    "func" => self.func_decl(&mut f)?,
                     _ => {
                         return Err(self
                             .err_at(t, "non-declaration statement outside function body".into()))
@@ -279,8 +277,10 @@ impl<'s> Parser<'s> {
         if alias {
             self.next();
         }
+        let ty_pos = self.tok().pos;
         let ty = self.ty()?;
         f.types.push(TypeDecl {
+            ty_pos,
             name,
             pos,
             generic,
@@ -371,6 +371,9 @@ impl<'s> Parser<'s> {
                 }
                 if self.is("=") {
                     self.next();
+                    if self.is_semi() || self.is(")") || self.tok().kind == Tok::Eof {
+                        return Err(self.unexpected("operand"));
+                    }
                     let start = self.i;
                     match self.expr_list() {
                         Ok(v) => values = v,
@@ -431,8 +434,22 @@ impl<'s> Parser<'s> {
                     }
                     return Err(self.unexpected("closing bracket"));
                 }
+                Tok::Semi if t.start == t.end && matches!(stack.last(), Some(b')' | b']')) => {
+                    return Err(self.missing_comma(t, stack.len()));
+                }
                 Tok::Semi if stack.is_empty() => return Ok(()),
                 Tok::Op => match self.text(t) {
+                    // `var (`, `const (`… group declarations, whose
+                    // lines end in semicolons.
+                    "(" if self.i > 0
+                        && self.toks[self.i - 1].kind == Tok::Ident
+                        && matches!(
+                            self.text(self.toks[self.i - 1]),
+                            "var" | "const" | "type" | "import"
+                        ) =>
+                    {
+                        stack.push(b'g')
+                    }
                     "(" => stack.push(b')'),
                     "[" => stack.push(b']'),
                     "{" => stack.push(b'}'),
@@ -440,7 +457,7 @@ impl<'s> Parser<'s> {
                         if stack.is_empty() && c == ")" {
                             return Ok(());
                         }
-                        if stack.pop() != Some(c.as_bytes()[0]) {
+                        if !closes(stack.pop(), c) {
                             return Err(self.err_at(t, format!("unexpected '{c}'")));
                         }
                     }
@@ -452,6 +469,16 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// Go's error for a line break (an automatic semicolon) inside `(…)`
+    /// or `[…]`, at the line break, where gofmt reports it.
+    fn missing_comma(&self, t: Token, _depth: usize) -> ParseError {
+        if t.kind == Tok::Semi && self.src[t.start as usize..].starts_with('\n') {
+            self.err_at(t, "missing ',' before newline in argument list".into())
+        } else {
+            self.err_at(t, "expected ')', found 'EOF'".into())
+        }
+    }
+
     /// At an opening bracket: skips to after its match.
     fn skip_balanced(&mut self) -> PResult<()> {
         let mut stack: Vec<u8> = Vec::new();
@@ -459,12 +486,26 @@ impl<'s> Parser<'s> {
             let t = self.tok();
             match t.kind {
                 Tok::Eof => return Err(self.unexpected("closing bracket")),
+                Tok::Semi if t.start == t.end && matches!(stack.last(), Some(b')' | b']')) => {
+                    return Err(self.missing_comma(t, stack.len()));
+                }
                 Tok::Op => match self.text(t) {
+                    // `var (`, `const (`… group declarations, whose
+                    // lines end in semicolons.
+                    "(" if self.i > 0
+                        && self.toks[self.i - 1].kind == Tok::Ident
+                        && matches!(
+                            self.text(self.toks[self.i - 1]),
+                            "var" | "const" | "type" | "import"
+                        ) =>
+                    {
+                        stack.push(b'g')
+                    }
                     "(" => stack.push(b')'),
                     "[" => stack.push(b']'),
                     "{" => stack.push(b'}'),
                     c @ (")" | "]" | "}") => {
-                        if stack.pop() != Some(c.as_bytes()[0]) {
+                        if !closes(stack.pop(), c) {
                             return Err(self.err_at(t, format!("unexpected '{c}'")));
                         }
                         if stack.is_empty() {
@@ -480,11 +521,19 @@ impl<'s> Parser<'s> {
         }
     }
 
-    /// `func [recv] name [tparams] sig [body]`, skipped.
-    fn skip_func(&mut self) -> PResult<()> {
+    /// `func [recv] name [tparams] sig [body]`: the receiver's and
+    /// parameters' types, and from the body what the 64-bit atomic check
+    /// needs ([`FuncDecl`]); everything else is skipped.
+    fn func_decl(&mut self, f: &mut File) -> PResult<()> {
         self.expect("func")?;
+        let mut decl = FuncDecl::default();
         if self.is("(") {
-            self.skip_balanced()?;
+            let save = (self.i, self.depth);
+            if self.receiver(&mut decl.vars).is_err() {
+                (self.i, self.depth) = save;
+                decl.vars.clear();
+                self.skip_balanced()?;
+            }
         }
         self.ident()?;
         if self.is("[") {
@@ -493,7 +542,13 @@ impl<'s> Parser<'s> {
         if !self.is("(") {
             return Err(self.unexpected("'('"));
         }
-        self.skip_balanced()?;
+        let save = (self.i, self.depth);
+        let before = decl.vars.len();
+        if self.params(&mut decl.vars).is_err() {
+            (self.i, self.depth) = save;
+            decl.vars.truncate(before);
+            self.skip_balanced()?;
+        }
         loop {
             let t = self.tok();
             match t.kind {
@@ -502,8 +557,12 @@ impl<'s> Parser<'s> {
                     let prev = self.toks[self.i - 1];
                     let after_type_kw = prev.kind == Tok::Ident
                         && matches!(self.text(prev), "struct" | "interface");
+                    let body = self.i;
                     self.skip_balanced()?;
                     if !after_type_kw {
+                        let end = self.i;
+                        self.scan_body(f, &mut decl, body, end);
+                        (self.i, self.depth) = (end, 0);
                         break;
                     }
                 }
@@ -516,7 +575,256 @@ impl<'s> Parser<'s> {
                 }
             }
         }
-        self.expect_semi_or("")
+        if !decl.atomic_uses.is_empty() {
+            f.funcs.push(decl);
+        }
+        Ok(())
+    }
+
+    /// `(name T)`, `(name *T)`, `(T)`, `(name *T[P])`.
+    fn receiver(&mut self, vars: &mut Vec<VarDecl>) -> PResult<()> {
+        self.expect("(")?;
+        let named =
+            self.tok().kind == Tok::Ident && !matches!(self.peek_text(1), ")" | "." | "[" | ",");
+        let name = if named { Some(self.ident()?.0) } else { None };
+        let ty = self.ty()?;
+        self.expect(")")?;
+        if let Some(name) = name {
+            // A generic receiver `*List[T]` names the generic type: the
+            // atomic check lays out declarations, so drop the arguments.
+            vars.push(VarDecl {
+                name,
+                ty: strip_type_args(ty),
+            });
+        }
+        Ok(())
+    }
+
+    /// A parameter list `(a, b *T, c int)` or `(int, string)`: the named ones.
+    fn params(&mut self, vars: &mut Vec<VarDecl>) -> PResult<()> {
+        self.expect("(")?;
+        let mut pending: Vec<String> = Vec::new();
+        loop {
+            while self.is_semi() {
+                self.next();
+            }
+            if self.is(")") {
+                self.next();
+                return Ok(());
+            }
+            let t = self.tok();
+            let lone_name = t.kind == Tok::Ident
+                && !is_keyword(self.text(t))
+                && matches!(self.peek_text(1), "," | ")");
+            let named = t.kind == Tok::Ident
+                && !is_keyword(self.text(t))
+                && !matches!(self.peek_text(1), "," | ")" | ".");
+            if lone_name {
+                pending.push(self.ident()?.0);
+            } else if named {
+                let name = self.ident()?.0;
+                let variadic = self.is("...");
+                if variadic {
+                    self.next();
+                }
+                let ty = self.ty()?;
+                let ty = if variadic {
+                    TypeExpr::Slice(Box::new(ty))
+                } else {
+                    ty
+                };
+                for p in pending.drain(..) {
+                    vars.push(VarDecl {
+                        name: p,
+                        ty: ty.clone(),
+                    });
+                }
+                vars.push(VarDecl { name, ty });
+            } else {
+                if self.is("...") {
+                    self.next();
+                }
+                self.ty()?;
+                pending.clear();
+            }
+            if self.is(",") {
+                self.next();
+            } else if !self.is(")") {
+                return Err(self.unexpected("',' or ')'"));
+            }
+        }
+    }
+
+    /// `var a, b T [= …]` or `var a = T{…}` at package level: the typed names.
+    fn var_spec(&mut self, f: &mut File, _: usize) -> PResult<()> {
+        let save = (self.i, self.depth);
+        if let Some(vars) = self.typed_var() {
+            f.vars.extend(vars);
+        } else {
+            (self.i, self.depth) = save;
+        }
+        self.skip_spec()
+    }
+
+    /// At the names of a `var` spec or a `:=`: the names and the type the
+    /// declaration shows (`T`, or the type of a `T{…}`, `&T{…}` or
+    /// `new(T)` initialiser), if it shows one. Moves the cursor.
+    fn typed_var(&mut self) -> Option<Vec<VarDecl>> {
+        let mut names = Vec::new();
+        loop {
+            let t = self.tok();
+            if t.kind != Tok::Ident || is_keyword(self.text(t)) {
+                return None;
+            }
+            names.push(self.text(t).to_string());
+            self.next();
+            if self.is(",") {
+                self.next();
+            } else {
+                break;
+            }
+        }
+        let ty = if self.is("=") || self.is(":=") {
+            self.next();
+            self.initializer_type()?
+        } else {
+            self.ty().ok()?
+        };
+        Some(
+            names
+                .into_iter()
+                .map(|name| VarDecl {
+                    name,
+                    ty: ty.clone(),
+                })
+                .collect(),
+        )
+    }
+
+    /// The type of `T{…}`, `&T{…}` (`*T`) or `new(T)` (`*T`).
+    fn initializer_type(&mut self) -> Option<TypeExpr> {
+        if self.is("new") && self.peek_text(1) == "(" {
+            self.next();
+            self.next();
+            let t = self.ty().ok()?;
+            if !self.is(")") {
+                return None;
+            }
+            self.next();
+            return Some(TypeExpr::Pointer(Box::new(t)));
+        }
+        let addr = self.is("&");
+        if addr {
+            self.next();
+        }
+        let t = self.ty().ok()?;
+        // `func(…) T { … }` is a function literal, not a composite one.
+        if !self.is("{") || matches!(t, TypeExpr::Func(_)) {
+            return None;
+        }
+        Some(if addr {
+            TypeExpr::Pointer(Box::new(t))
+        } else {
+            t
+        })
+    }
+
+    /// Scans a function body (tokens `start..end`) for typed local
+    /// variables and 64-bit `sync/atomic` calls on `&x.f…` operands.
+    fn scan_body(&mut self, f: &File, decl: &mut FuncDecl, start: usize, end: usize) {
+        let atomic = f
+            .imports
+            .iter()
+            .find(|i| i.path == "sync/atomic")
+            .map(|i| i.name.clone().unwrap_or_else(|| "atomic".to_string()));
+        let mut k = start;
+        while k < end {
+            let t = self.toks[k];
+            let text = self.text(t);
+            self.i = k;
+            self.depth = 0;
+            if t.kind == Tok::Ident && text == "var" {
+                self.i = k + 1;
+                if let Some(vars) = self.typed_var() {
+                    decl.vars.extend(vars);
+                }
+            } else if t.kind == Tok::Ident
+                && !is_keyword(text)
+                && (k == start
+                    || matches!(self.toks[k - 1].kind, Tok::Semi)
+                    || self.text(self.toks[k - 1]) == "{")
+            {
+                // `a, b := …` at the start of a statement.
+                let mut j = k;
+                while j + 1 < end
+                    && (self.toks[j].kind == Tok::Ident || self.text(self.toks[j]) == ",")
+                {
+                    if self.text(self.toks[j + 1]) == ":=" {
+                        break;
+                    }
+                    j += 1;
+                }
+                if j + 1 < end && self.text(self.toks[j + 1]) == ":=" {
+                    if let Some(vars) = self.typed_var() {
+                        decl.vars.extend(vars);
+                    }
+                }
+            }
+            if Some(text) == atomic.as_deref()
+                && k + 5 < end
+                && self.text(self.toks[k + 1]) == "."
+                && ATOMIC64.contains(&self.text(self.toks[k + 2]))
+                && self.text(self.toks[k + 3]) == "("
+                && self.text(self.toks[k + 4]) == "&"
+            {
+                if let Some(chain) = self.selector_chain(k + 5, end) {
+                    decl.atomic_uses.push(AtomicUse { chain, pos: t.pos });
+                }
+            }
+            k += 1;
+        }
+    }
+
+    /// `x.a.b` or `x.a[i].b` from token `k`, ending at `,` or `)`.
+    fn selector_chain(&self, mut k: usize, end: usize) -> Option<Vec<String>> {
+        let mut chain = Vec::new();
+        let first = self.toks[k];
+        if first.kind != Tok::Ident {
+            return None;
+        }
+        chain.push(self.text(first).to_string());
+        k += 1;
+        while k < end {
+            let t = self.toks[k];
+            match self.text(t) {
+                "," | ")" => return (chain.len() > 1).then_some(chain),
+                "." => {
+                    let n = self.toks[k + 1];
+                    if n.kind != Tok::Ident {
+                        return None;
+                    }
+                    chain.push(self.text(n).to_string());
+                    k += 2;
+                }
+                "[" => {
+                    let mut depth = 0;
+                    while k < end {
+                        match self.text(self.toks[k]) {
+                            "[" | "(" | "{" => depth += 1,
+                            "]" | ")" | "}" => depth -= 1,
+                            _ => {}
+                        }
+                        k += 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    chain.push("[]".to_string());
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     fn ty(&mut self) -> PResult<TypeExpr> {
@@ -660,6 +968,17 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// A type and its source text.
+    fn ty_with_src(&mut self) -> PResult<(TypeExpr, String)> {
+        let first = self.tok();
+        let ty = self.ty()?;
+        let last = self.toks[self.i - 1];
+        Ok((
+            ty,
+            self.src[first.start as usize..last.end as usize].to_string(),
+        ))
+    }
+
     fn struct_body(&mut self) -> PResult<Vec<FieldDecl>> {
         self.expect("{")?;
         let mut fields = Vec::new();
@@ -672,8 +991,8 @@ impl<'s> Parser<'s> {
                 break;
             }
             let start = self.tok();
-            let (names, ty) = if self.is("*") {
-                (Vec::new(), self.ty()?)
+            let (names, (ty, ty_src)) = if self.is("*") {
+                (Vec::new(), self.ty_with_src()?)
             } else if self.tok().kind == Tok::Ident && !is_keyword(self.text(start)) {
                 let after = self.peek_text(1);
                 let after_kind = self.peek_kind(1);
@@ -682,14 +1001,14 @@ impl<'s> Parser<'s> {
                     || after_kind == Tok::Str
                     || after == "}";
                 if embedded || (after == "[" && self.bracket_then_ends_field()) {
-                    (Vec::new(), self.ty()?)
+                    (Vec::new(), self.ty_with_src()?)
                 } else {
                     let mut names = vec![self.ident()?.0];
                     while self.is(",") {
                         self.next();
                         names.push(self.ident()?.0);
                     }
-                    (names, self.ty()?)
+                    (names, self.ty_with_src()?)
                 }
             } else if self.is("(") {
                 return Err(self.err_at(start, "cannot parenthesize embedded type".into()));
@@ -702,13 +1021,15 @@ impl<'s> Parser<'s> {
             } else {
                 None
             };
-            let atomic_comment = self.comment_mentions_atomic(start.pos.line);
+            let (doc, comment) = self.field_comments(start, self.toks[self.i - 1]);
             fields.push(FieldDecl {
                 names,
                 ty,
+                ty_src,
                 tag,
                 pos: start.pos,
-                atomic_comment,
+                doc,
+                comment,
             });
             self.expect_semi_or("}")?;
             if self.tok().kind == Tok::Eof {
@@ -750,13 +1071,36 @@ impl<'s> Parser<'s> {
         false
     }
 
-    fn comment_mentions_atomic(&self, line: u32) -> bool {
-        // A comment on the field's line or on the line just above it.
-        let idx = self.comments.partition_point(|c| c.line + 1 < line);
-        self.comments[idx..]
-            .iter()
-            .take_while(|c| c.line <= line)
-            .any(|c| self.src[c.start as usize..c.end as usize].contains("atomic"))
+    /// The comment lines directly above a field starting at `first`, and a
+    /// comment after its last token `last` on the same line.
+    fn field_comments(&self, first: Token, last: Token) -> (Vec<String>, Option<String>) {
+        let own_line = |c: &Comment| {
+            let line_start = self.src[..c.start as usize]
+                .rfind('\n')
+                .map_or(0, |n| n + 1);
+            self.src[line_start..c.start as usize].trim().is_empty()
+        };
+        let mut doc: Vec<String> = Vec::new();
+        let mut want = first.pos.line;
+        for c in self.comments.iter().rev().filter(|c| c.end <= first.start) {
+            if c.line + 1 != want || !own_line(c) {
+                break;
+            }
+            doc.push(self.src[c.start as usize..c.end as usize].to_string());
+            want = c.line;
+        }
+        doc.reverse();
+        let trailing = self.comments.iter().find(|c| {
+            c.start >= last.end
+                && c.line == last.pos.line
+                && self.src[last.end as usize..c.start as usize]
+                    .trim_matches(|ch: char| ch == ' ' || ch == '\t' || ch == ';')
+                    .is_empty()
+        });
+        (
+            doc,
+            trailing.map(|c| self.src[c.start as usize..c.end as usize].to_string()),
+        )
     }
 
     fn expr_list(&mut self) -> PResult<Vec<Expr>> {
@@ -985,49 +1329,6 @@ impl<'s> Parser<'s> {
             Some(plus.join(" && "))
         }
     }
-
-    /// Fields whose address is passed to a 64-bit `sync/atomic` function.
-    fn atomic_fields(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let n = self.toks.len();
-        let mut i = 0;
-        while i + 5 < n {
-            let t = self.toks[i];
-            if t.kind == Tok::Ident
-                && self.text(t) == "atomic"
-                && self.text(self.toks[i + 1]) == "."
-                && ATOMIC64.contains(&self.text(self.toks[i + 2]))
-                && self.text(self.toks[i + 3]) == "("
-                && self.text(self.toks[i + 4]) == "&"
-            {
-                let mut k = i + 5;
-                let mut depth = 0i32;
-                let mut last = None;
-                while k < n {
-                    let u = self.toks[k];
-                    let s = self.text(u);
-                    match (u.kind, s) {
-                        (Tok::Op, "(" | "[" | "{") => depth += 1,
-                        (Tok::Op, ")" | "]" | "}") if depth > 0 => depth -= 1,
-                        (Tok::Op, "," | ")") if depth == 0 => break,
-                        (Tok::Ident, _) if depth == 0 => last = Some(s),
-                        (Tok::Eof, _) => break,
-                        _ => {}
-                    }
-                    k += 1;
-                }
-                if let Some(name) = last {
-                    if !out.iter().any(|o: &String| o == name) {
-                        out.push(name.to_string());
-                    }
-                }
-                i = k;
-            } else {
-                i += 1;
-            }
-        }
-        out
-    }
 }
 
 fn vec_of<T>(x: T) -> Vec<T> {
@@ -1140,6 +1441,25 @@ fn rune_value(lit: &str) -> Option<i128> {
     Some(i128::from(u32::from(c)))
 }
 
+/// Whether closing bracket `c` matches the opening one `open` (as pushed:
+/// the expected closer, or `g` for a declaration group's parenthesis).
+fn closes(open: Option<u8>, c: &str) -> bool {
+    match open {
+        Some(b'g') => c == ")",
+        Some(o) => c.as_bytes()[0] == o,
+        None => false,
+    }
+}
+
+/// A generic receiver type without its type arguments: `*List[T]` → `*List`.
+fn strip_type_args(t: TypeExpr) -> TypeExpr {
+    match t {
+        TypeExpr::Inst { base, .. } => *base,
+        TypeExpr::Pointer(inner) => TypeExpr::Pointer(Box::new(strip_type_args(*inner))),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1177,14 +1497,54 @@ mod tests {
     #[test]
     fn funcs_vars_and_atomics_are_skipped_or_noted() {
         let f = parse_file(
-            "package p\nvar x = func() struct{a int} { return struct{a int}{} }()\nfunc (t *T) f() struct{ a int } { atomic.AddInt64(&t.s.n, 1); return }\nfunc g() { atomic.LoadUint64(&cnt) }\ntype T struct{ n int64 // atomic\n}\n",
+            "package p\nimport \"sync/atomic\"\nvar x = func() struct{a int} { return struct{a int}{} }()\nvar g0 Stats\nvar g1 = &Stats{}\nfunc (t *T) f(a, b int, c ...string) struct{ a int } { atomic.AddInt64(&t.s.n, 1); return }\nfunc g() { atomic.LoadUint64(&cnt) }\nfunc h() { s := &Stats{}; var u Stats; atomic.StoreUint64(&s.arr[i].v, 2); atomic.AddUint64(&u.n, 1); atomic.AddUint64(f().n, 1) }\ntype T struct{\n\t// doc\n\tn int64 `json:\"n\"` // atomic\n}\n",
         )
         .unwrap();
-        assert_eq!(f.atomic_fields, ["n", "cnt"]);
+        let chains: Vec<Vec<&str>> = f
+            .funcs
+            .iter()
+            .flat_map(|d| {
+                d.atomic_uses
+                    .iter()
+                    .map(|u| u.chain.iter().map(String::as_str).collect())
+            })
+            .collect();
+        // `&cnt` is not a field, `f().n` not a selector chain of names.
+        assert_eq!(
+            chains,
+            [
+                vec!["t", "s", "n"],
+                vec!["s", "arr", "[]", "v"],
+                vec!["u", "n"]
+            ]
+        );
+        let names =
+            |k: usize| -> Vec<String> { f.funcs[k].vars.iter().map(|v| v.name.clone()).collect() };
+        assert_eq!(names(0), ["t", "a", "b", "c"]);
+        assert_eq!(names(1), ["s", "u"]);
+        assert!(matches!(&f.funcs[1].vars[0].ty, TypeExpr::Pointer(_)));
+        let globals: Vec<&str> = f.vars.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(globals, ["g0", "g1"]);
         let TypeExpr::Struct(fs) = &f.types[0].ty else {
             panic!()
         };
-        assert!(fs[0].atomic_comment);
+        assert_eq!(fs[0].doc, ["// doc"]);
+        assert_eq!(fs[0].ty_src, "int64");
+        assert_eq!(fs[0].comment.as_deref(), Some("// atomic"));
+    }
+
+    #[test]
+    fn declaration_groups_keep_their_line_breaks() {
+        // Line breaks end specs inside `var (`/`const (` groups, at package
+        // level and in function bodies; elsewhere inside `(` they are errors.
+        let f = parse_file(
+            "package p\nvar (\n\ta = new(T)\n\tb = new(T)\n)\nfunc f() {\n\tvar (\n\t\tx int\n\t\ty = g(1,\n\t\t\t2)\n\t)\n\tconst (\n\t\tc = 1\n\t)\n}\ntype T struct{}\n",
+        )
+        .unwrap();
+        assert_eq!(f.vars.len(), 2);
+        assert_eq!(f.types.len(), 1);
+        let e = parse_file("package p\nfunc f() {\n\tg(1\n\t)\n}\n").unwrap_err();
+        assert_eq!((e.line, e.col), (3, 5));
     }
 
     #[test]
