@@ -8,7 +8,7 @@
 //!
 //! Run: `cargo run -p golayout --example check_package`
 
-use golayout::{analyze_type, atomic64_check, Arch, GoType, Program};
+use golayout::{analyze_type, atomic64_check, Arch, GoType, Program, TypeName};
 
 const PACKAGE: &str = r#"
 package metrics
@@ -46,7 +46,6 @@ type Registry struct {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut prog = Program::with_stdlib();
     let pkg = prog.add_source("example.com/metrics", "metrics.go", PACKAGE)?;
-    let atomic_names = prog.packages()[pkg].atomic_field_names();
     let names: Vec<String> = prog.packages()[pkg]
         .type_decls(Arch::Amd64)
         .iter()
@@ -56,6 +55,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut findings = Vec::new();
     for arch in [Arch::Amd64, Arch::I386] {
         let mut resolver = prog.resolver(arch);
+        // Fields the package's code passes to 64-bit sync/atomic functions,
+        // by owning type: `&c.hits` in a method of *Counter.
+        let uses = resolver.atomic_uses(pkg);
         for name in &names {
             let t = resolver.resolve(pkg, name)?;
             if !matches!(t, GoType::Named(_) | GoType::Struct(_)) {
@@ -74,7 +76,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     r.layout.info.size, r.optimal_size
                 ));
             }
-            for w in atomic64_check(&t, arch, &|f: &str| atomic_names.contains(f))? {
+            let used = uses.get(&TypeName::new("example.com/metrics", name));
+            for w in atomic64_check(&t, arch, &|p: &str| used.is_some_and(|u| u.contains(p)))? {
                 findings.push(format!(
                     "{arch}: {name}.{} is used with 64-bit atomics at offset {}, not 8-aligned",
                     w.path, w.offset
