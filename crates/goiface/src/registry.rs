@@ -1,0 +1,101 @@
+//! The global registry of descriptors and names (I4 of `crate::ty`).
+//!
+//! Go's type descriptors are linker data that never go away; ours are leaked
+//! allocations. Every one is recorded here, in a static, so it stays reachable
+//! (leak checkers such as Miri's treat it as live) and so unnamed types can be
+//! interned: the same structural key gives the same descriptor, as
+//! `reflect.PtrTo`/`SliceOf`/`MapOf` give the linker's descriptor.
+//!
+//! The lock is held only to look up and to insert, never while a descriptor is
+//! being built (building may intern element types and names); two threads
+//! racing to build the same type both build it and the second insert adopts
+//! the first one's descriptor, dropping its own before it was ever shared.
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use gocore::lock::SpinLock;
+
+use crate::ty::{Proto, Type, TypeError};
+
+/// The structural identity of an unnamed type: kind and element addresses.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Key {
+    Basic(u8),
+    Ptr(usize),
+    Slice(usize),
+    Array(u64, usize),
+    Map(usize, usize),
+    Chan(u8, usize),
+    Func(Vec<usize>, Vec<usize>, bool),
+    Struct(String, Vec<(String, usize, bool)>),
+    Interface(Vec<(String, String, usize)>),
+}
+
+pub(crate) struct Registry {
+    all: Vec<&'static Type>,
+    interned: BTreeMap<Key, &'static Type>,
+    names: BTreeSet<&'static str>,
+}
+
+impl Registry {
+    const fn new() -> Registry {
+        Registry {
+            all: Vec::new(),
+            interned: BTreeMap::new(),
+            names: BTreeSet::new(),
+        }
+    }
+}
+
+#[cfg(not(loom))]
+static REGISTRY: SpinLock<Registry> = SpinLock::new(Registry::new());
+
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref REGISTRY: SpinLock<Registry> = SpinLock::new(Registry::new());
+}
+
+/// Leaks `t` and records it (I4).
+pub(crate) fn register(t: Type) -> &'static Type {
+    let t: &'static Type = Box::leak(Box::new(t));
+    REGISTRY.lock().all.push(t);
+    t
+}
+
+/// The interned descriptor for `key`, built by `make` if there is none yet.
+pub(crate) fn intern(
+    key: Key,
+    make: impl FnOnce() -> Proto,
+) -> Result<&'static Type, TypeError> {
+    if let Some(&t) = REGISTRY.lock().interned.get(&key) {
+        return Ok(t);
+    }
+    let built = make().build()?;
+    let mut reg = REGISTRY.lock();
+    if let Some(&t) = reg.interned.get(&key) {
+        return Ok(t);
+    }
+    let t: &'static Type = Box::leak(Box::new(built));
+    reg.all.push(t);
+    reg.interned.insert(key, t);
+    Ok(t)
+}
+
+/// The one stored copy of the string `s`.
+pub(crate) fn intern_str(s: &str) -> &'static str {
+    let mut reg = REGISTRY.lock();
+    if let Some(&n) = reg.names.get(s) {
+        return n;
+    }
+    let n: &'static str = Box::leak(Box::from(s));
+    reg.names.insert(n);
+    n
+}
+
+/// How many descriptors exist (for tests and the tour).
+pub fn type_count() -> usize {
+    REGISTRY.lock().all.len()
+}
