@@ -79,6 +79,8 @@ pub use kind::*;
 #[cfg(feature = "alloc")]
 mod alg;
 #[cfg(feature = "alloc")]
+mod convert;
+#[cfg(feature = "alloc")]
 mod iface;
 #[cfg(feature = "alloc")]
 mod itab;
@@ -100,6 +102,8 @@ pub use alg::{
     efaceeq, ifaceeq, interhash, memhash, memhash32, memhash64, nilinterhash, try_efaceeq,
     try_nilinterhash, RuntimeError, C0, C1,
 };
+#[cfg(feature = "alloc")]
+pub use convert::{data_word, DataWord};
 #[cfg(feature = "alloc")]
 pub use iface::{
     assert_e2i, assert_e2i2, assert_i2i, assert_i2i2, new_ptr, Case, Eface, Iface,
