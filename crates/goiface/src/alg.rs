@@ -270,9 +270,10 @@ fn regular_bytes(t: &Type, v: &Val, out: &mut Vec<u8>) {
     let w = HOST_ARCH.ptr_size() as usize;
     match (t.detail(), v) {
         (Detail::Array(e, _), Val::Array(x)) => x.iter().for_each(|x| regular_bytes(e, x, out)),
-        (Detail::Struct(fs), Val::Struct(x)) => {
-            fs.iter().zip(x).for_each(|(f, x)| regular_bytes(f.typ(), x, out))
-        }
+        (Detail::Struct(fs), Val::Struct(x)) => fs
+            .iter()
+            .zip(x)
+            .for_each(|(f, x)| regular_bytes(f.typ(), x, out)),
         (_, Val::Bool(b)) => out.push(*b as u8),
         (_, Val::Int(i)) => out.extend_from_slice(&i.to_le_bytes()[..t.size() as usize]),
         (_, Val::Uint(u)) => out.extend_from_slice(&u.to_le_bytes()[..t.size() as usize]),

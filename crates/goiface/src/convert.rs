@@ -113,7 +113,8 @@ pub fn data_word(t: &'static Type, v: &Val, constant: bool, escapes: bool) -> (D
     }
     let sc = sole_component(t);
     let is_bool = sc.is_some_and(|c| c.kind() == Kind::Bool);
-    let is_int = sc.is_some_and(|c| matches!(c.detail(), Detail::Basic(b) if b.int_bits(HOST_ARCH).is_some()));
+    let is_int = sc
+        .is_some_and(|c| matches!(c.detail(), Detail::Basic(b) if b.int_bits(HOST_ARCH).is_some()));
     if t.size() == 0 {
         return (DataWord::ZeroBase, false);
     }

@@ -146,7 +146,7 @@ impl Eface {
     }
 
     /// `any(s)` for a `string`.
-    pub fn from_str(s: &str) -> Eface {
+    pub fn from_string(s: &str) -> Eface {
         Eface {
             typ: Some(types::string()),
             data: Val::String(Rc::from(s)),
@@ -178,7 +178,7 @@ impl Eface {
     ///
     /// ```
     /// use goiface::{types, Eface};
-    /// let e = Eface::from_str("hi");
+    /// let e = Eface::from_string("hi");
     /// assert!(e.try_assert(types::string()).is_ok());
     /// let err = e.try_assert(types::int()).unwrap_err();
     /// assert_eq!(err.to_string(), "interface conversion: interface {} is string, not int");
@@ -223,7 +223,7 @@ fn normalize(typ: &Type, data: Val) -> Val {
 ///
 /// ```
 /// use goiface::{types, Eface, IMethod, Iface, Method, Named, Val};
-/// fn name(_: &Val, _: &[Eface], out: &mut [Eface]) { out[0] = Eface::from_str("T"); }
+/// fn name(_: &Val, _: &[Eface], out: &mut [Eface]) { out[0] = Eface::from_string("T"); }
 /// let sig = types::func_of(&[], &[types::string()], false);
 /// let namer = types::interface_of("main", &[IMethod::new("Name", sig)]).unwrap();
 /// let t = Named::new("main", "T", types::int()).method(Method::new("Name", sig, name)).build().unwrap();
@@ -387,10 +387,7 @@ impl Iface {
     /// `interface conversion: interface is nil, not interface {}` on nil.
     pub fn assert_any(&self) -> Eface {
         if self.is_nil() {
-            panic!(
-                "{}",
-                TypeAssertionError::new(None, None, types::any())
-            );
+            panic!("{}", TypeAssertionError::new(None, None, types::any()));
         }
         self.to_eface()
     }
@@ -448,7 +445,14 @@ pub fn assert_i2i(inter: &'static Type, i: &Iface) -> Iface {
     let Some(tab) = i.tab else {
         panic!("{}", TypeAssertionError::new(None, None, inter));
     };
-    Iface::from_iface(inter, &Iface { inter: i.inter, tab: Some(tab), data: i.data.clone() })
+    Iface::from_iface(
+        inter,
+        &Iface {
+            inter: i.inter,
+            tab: Some(tab),
+            data: i.data.clone(),
+        },
+    )
 }
 
 /// Go: `j, ok := i.(J)` (`assertI2I2`).
@@ -592,7 +596,7 @@ pub const BINARY_SEARCH_MIN: usize = 4;
 /// ```
 /// use goiface::{types, Case, Eface, TypeSwitch, Val};
 /// let sw = TypeSwitch::new(&[Case::Nil, Case::Type(types::int()), Case::Type(types::string())]);
-/// assert_eq!(sw.select(&Eface::from_str("x")), Some(2));
+/// assert_eq!(sw.select(&Eface::from_string("x")), Some(2));
 /// assert_eq!(sw.select(&Eface::nil()), Some(0));
 /// assert_eq!(sw.select(&Eface::from_bool(true)), None); // default
 /// ```
@@ -665,9 +669,7 @@ impl TypeSwitch {
                     }
                 }
                 Run::Interface(inter, i) => {
-                    if inter.imethods().is_empty()
-                        || itab_table().getitab(inter, t, true).is_ok()
-                    {
+                    if inter.imethods().is_empty() || itab_table().getitab(inter, t, true).is_ok() {
                         return Some(*i);
                     }
                 }

@@ -55,12 +55,12 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::ptr;
 
+#[cfg(all(not(loom), not(feature = "portable-atomic")))]
+use core::sync::atomic::AtomicPtr;
 #[cfg(loom)]
 use loom::sync::atomic::AtomicPtr;
 #[cfg(all(not(loom), feature = "portable-atomic"))]
 use portable_atomic::AtomicPtr;
-#[cfg(all(not(loom), not(feature = "portable-atomic")))]
-use core::sync::atomic::AtomicPtr;
 
 use gocore::atomic::Ordering::{Acquire, Release};
 use gocore::lock::SpinLock;
@@ -460,7 +460,7 @@ impl ItabTable {
 
 impl Drop for ItabTable {
     fn drop(&mut self) {
-        let mut t = *self.table.get_mut();
+        let mut t = self.table.load(Acquire);
         if t.is_null() {
             return;
         }
@@ -519,7 +519,13 @@ pub fn getitab(
 }
 
 /// Calls slot `k` of `tab` with receiver data `recv`.
-pub(crate) fn call_slot(tab: &Itab, k: usize, recv: &Val, args: &[crate::Eface], results: &mut [crate::Eface]) {
+pub(crate) fn call_slot(
+    tab: &Itab,
+    k: usize,
+    recv: &Val,
+    args: &[crate::Eface],
+    results: &mut [crate::Eface],
+) {
     match tab.fun.get(k).copied().flatten() {
         Some(ItabFn::Direct(f)) => f(recv, args, results),
         Some(ItabFn::Deref(f)) => match recv {

@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use goiface::{assert_e2i, types, Eface, IMethod, Method, Named, Val};
-//! fn quack(_: &Val, _: &[Eface], out: &mut [Eface]) { out[0] = Eface::from_str("Quack!"); }
+//! fn quack(_: &Val, _: &[Eface], out: &mut [Eface]) { out[0] = Eface::from_string("Quack!"); }
 //! let sig = types::func_of(&[], &[types::string()], false);
 //! let duck = types::interface_of("main", &[IMethod::new("Quack", sig)]).unwrap();
 //! // Chicken never says it implements Duck; its method set is enough.
@@ -66,7 +66,11 @@
 
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![warn(clippy::std_instead_of_core, clippy::std_instead_of_alloc, clippy::alloc_instead_of_core)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -104,6 +108,9 @@ pub use alg::{
 };
 #[cfg(feature = "alloc")]
 pub use convert::{data_word, DataWord};
+/// golayout's basic kinds, used by [`Detail::Basic`].
+#[cfg(feature = "alloc")]
+pub use golayout::BasicKind;
 #[cfg(feature = "alloc")]
 pub use iface::{
     assert_e2i, assert_e2i2, assert_i2i, assert_i2i2, new_ptr, Case, Eface, Iface,
@@ -122,14 +129,11 @@ pub use reflect::{
 pub use registry::type_count;
 #[cfg(feature = "alloc")]
 pub use ty::{
-    method_order, types, Detail, IMethod, Method, MethodFn, Named, ShapeError, StructField,
-    Type, TypeError, HOST_ARCH,
+    method_order, types, Detail, IMethod, Method, MethodFn, Named, ShapeError, StructField, Type,
+    TypeError, HOST_ARCH,
 };
 #[cfg(feature = "alloc")]
 pub use value::{Pointer, SliceVal, Val};
-/// golayout's basic kinds, used by [`Detail::Basic`].
-#[cfg(feature = "alloc")]
-pub use golayout::BasicKind;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -134,7 +134,8 @@ impl Value {
     ///
     /// On the zero Value (Go: `reflect: call of reflect.Value.Type on zero Value`).
     pub fn typ(&self) -> &'static Type {
-        self.typ.unwrap_or_else(|| value_error("Type", Kind::Invalid))
+        self.typ
+            .unwrap_or_else(|| value_error("Type", Kind::Invalid))
     }
 
     /// The flag word.
@@ -169,7 +170,10 @@ impl Value {
     pub fn elem(&self) -> Value {
         match self.kind() {
             Kind::Pointer => {
-                let t = self.typ().elem().unwrap_or_else(|| value_error("Elem", Kind::Pointer));
+                let t = self
+                    .typ()
+                    .elem()
+                    .unwrap_or_else(|| value_error("Elem", Kind::Pointer));
                 match self.val() {
                     Val::Pointer(Some(p)) => self.derived(t, Loc::Place(p), FLAG_ADDR),
                     _ => value_of(&Eface::nil()),
@@ -217,7 +221,11 @@ impl Value {
         };
         let mut extra = self.flag & FLAG_ADDR;
         if !f.is_exported() {
-            extra |= if f.embedded() { FLAG_EMBED_RO } else { FLAG_STICKY_RO };
+            extra |= if f.embedded() {
+                FLAG_EMBED_RO
+            } else {
+                FLAG_STICKY_RO
+            };
         }
         let loc = match &self.loc {
             Loc::Place(p) => Loc::Place(p.field(i)),
@@ -254,7 +262,10 @@ impl Value {
                 self.derived(e, loc, self.flag & FLAG_ADDR)
             }
             (Kind::Slice, v) => {
-                let e = self.typ().elem().unwrap_or_else(|| value_error("Index", Kind::Slice));
+                let e = self
+                    .typ()
+                    .elem()
+                    .unwrap_or_else(|| value_error("Index", Kind::Slice));
                 match v {
                     Val::Slice(Some(s)) if i < s.len() => {
                         self.derived(e, Loc::Place(s.elem_ptr(i)), FLAG_ADDR)

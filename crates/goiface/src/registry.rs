@@ -66,10 +66,7 @@ pub(crate) fn register(t: Type) -> &'static Type {
 }
 
 /// The interned descriptor for `key`, built by `make` if there is none yet.
-pub(crate) fn intern(
-    key: Key,
-    make: impl FnOnce() -> Proto,
-) -> Result<&'static Type, TypeError> {
+pub(crate) fn intern(key: Key, make: impl FnOnce() -> Proto) -> Result<&'static Type, TypeError> {
     if let Some(&t) = REGISTRY.lock().interned.get(&key) {
         return Ok(t);
     }

@@ -97,7 +97,7 @@ pub type MethodFn = fn(recv: &Val, args: &[Eface], results: &mut [Eface]);
 ///
 /// ```
 /// use goiface::{types, Method, Val, Eface};
-/// fn quack(_: &Val, _: &[Eface], out: &mut [Eface]) { out[0] = Eface::from_str("Quack"); }
+/// fn quack(_: &Val, _: &[Eface], out: &mut [Eface]) { out[0] = Eface::from_string("Quack"); }
 /// let m = Method::new("Quack", types::func_of(&[], &[types::string()], false), quack);
 /// assert_eq!(m.name(), "Quack");
 /// assert!(!m.is_pointer_receiver());
@@ -448,7 +448,9 @@ impl Type {
                 }
                 (BasicKind::Complex64 | BasicKind::Complex128, Val::Complex(..)) => true,
                 (b, Val::Int(i)) => match b.int_bits(HOST_ARCH) {
-                    Some((bits, true)) => bits == 64 || (*i >> (bits - 1)) == 0 || (*i >> (bits - 1)) == -1,
+                    Some((bits, true)) => {
+                        bits == 64 || (*i >> (bits - 1)) == 0 || (*i >> (bits - 1)) == -1
+                    }
                     _ => false,
                 },
                 (b, Val::Uint(u)) => match b.int_bits(HOST_ARCH) {
@@ -521,7 +523,7 @@ impl Type {
             Detail::Map(..) | Detail::Chan(..) | Detail::Func { .. } => Val::Ref(None),
             Detail::Array(e, n) => Val::Array((0..*n).map(|_| e.zero()).collect()),
             Detail::Struct(fs) => Val::Struct(fs.iter().map(|f| f.typ.zero()).collect()),
-            Detail::Interface { .. } => Val::Iface(Box::new(Eface::nil())),
+            Detail::Interface { .. } => Val::Iface(Box::default()),
         }
     }
 
@@ -544,7 +546,11 @@ pub struct ShapeError {
 
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "goiface: value does not have the shape of type {}", self.typ)
+        write!(
+            f,
+            "goiface: value does not have the shape of type {}",
+            self.typ
+        )
     }
 }
 
@@ -600,7 +606,13 @@ pub fn method_order(a_name: &str, a_pkg: &str, b_name: &str, b_pkg: &str) -> Ord
     let (ea, eb) = (is_exported(a_name), is_exported(b_name));
     eb.cmp(&ea)
         .then_with(|| a_name.as_bytes().cmp(b_name.as_bytes()))
-        .then_with(|| if ea { Ordering::Equal } else { a_pkg.cmp(b_pkg) })
+        .then_with(|| {
+            if ea {
+                Ordering::Equal
+            } else {
+                a_pkg.cmp(b_pkg)
+            }
+        })
 }
 
 fn leak_str(s: &str) -> &'static str {
@@ -737,7 +749,8 @@ impl Proto {
     /// Lays out and hashes the descriptor (the caller registers it).
     pub(crate) fn build(self) -> Result<Type, TypeError> {
         let model = layout_model(&self.detail);
-        let info = golayout::info(&model, HOST_ARCH).map_err(|e| TypeError::Layout(e.to_string()))?;
+        let info =
+            golayout::info(&model, HOST_ARCH).map_err(|e| TypeError::Layout(e.to_string()))?;
         let hash = crate::sha256::type_hash(&self.link);
         let direct = is_direct(&self.detail);
         let comparable = comparable(&self.detail);
@@ -748,7 +761,10 @@ impl Proto {
         let value_methods: Vec<Method> = if self.kind == Kind::Pointer {
             methods
         } else {
-            methods.into_iter().filter(|m| !m.pointer_receiver).collect()
+            methods
+                .into_iter()
+                .filter(|m| !m.pointer_receiver)
+                .collect()
         };
         let mut tflag = 0;
         if named || !value_methods.is_empty() {
@@ -786,8 +802,19 @@ impl Proto {
 }
 
 /// Formats a func signature (`(int, ...string) (bool, error)`), without `func`.
-fn signature(params: &[&'static Type], results: &[&'static Type], variadic: bool, link: bool) -> String {
-    let s = |t: &Type| if link { t.link.to_string() } else { t.string.to_string() };
+fn signature(
+    params: &[&'static Type],
+    results: &[&'static Type],
+    variadic: bool,
+    link: bool,
+) -> String {
+    let s = |t: &Type| {
+        if link {
+            t.link.to_string()
+        } else {
+            t.string.to_string()
+        }
+    };
     let mut out = String::from("(");
     for (i, p) in params.iter().enumerate() {
         if i > 0 {
@@ -1052,7 +1079,10 @@ pub mod types {
         let pkg = if any_unexported { pkg_path } else { "" };
         let key = Key::Struct(
             pkg.to_string(),
-            fields.iter().map(|f| (f.0.clone(), addr(f.1), f.2)).collect(),
+            fields
+                .iter()
+                .map(|f| (f.0.clone(), addr(f.1), f.2))
+                .collect(),
         );
         let fmt_fields = |link: bool| {
             if fields.is_empty() {
@@ -1086,7 +1116,8 @@ pub mod types {
                 })
                 .collect();
             // Offsets from golayout (I3).
-            if let GoType::Struct(s) = layout_model(&Detail::Struct(fs.clone().into_boxed_slice())) {
+            if let GoType::Struct(s) = layout_model(&Detail::Struct(fs.clone().into_boxed_slice()))
+            {
                 if let Ok(offs) = golayout::offsetsof(&s, HOST_ARCH) {
                     for (f, o) in fs.iter_mut().zip(offs) {
                         f.offset = o;
@@ -1152,7 +1183,11 @@ pub mod types {
                 }
                 s.push(' ');
                 if !m.pkg_path.is_empty() {
-                    s.push_str(if link { m.pkg_path } else { pkg_name(m.pkg_path) });
+                    s.push_str(if link {
+                        m.pkg_path
+                    } else {
+                        pkg_name(m.pkg_path)
+                    });
                     s.push('.');
                 }
                 s.push_str(m.name);

@@ -43,7 +43,10 @@ fn assert_on_probe_sequence(tab: &ItabTable) {
         let mut h = tab.home_slot(m.inter(), m.typ());
         let mut i = 1;
         while h != *slot {
-            assert!(filled.contains(&h), "a hole before the entry on its probe sequence");
+            assert!(
+                filled.contains(&h),
+                "a hole before the entry on its probe sequence"
+            );
             h = (h + i) & (size - 1);
             i += 1;
             assert!(i <= size, "entry not on its probe sequence");
@@ -55,7 +58,11 @@ fn assert_on_probe_sequence(tab: &ItabTable) {
 fn c2_growth_at_three_quarters_and_probe_sequence() {
     // 512 → 1024 at the 385th entry, 2048 at the 769th (smaller under Miri:
     // the same rule from 16 slots: 13th entry → 32, 25th → 64).
-    let (init, first, second) = if cfg!(miri) { (16, 13, 25) } else { (512, 385, 769) };
+    let (init, first, second) = if cfg!(miri) {
+        (16, 13, 25)
+    } else {
+        (512, 385, 769)
+    };
     let tab = ItabTable::with_initial_size(init);
     let i = iface(&["M"]);
     for n in 1..=second {
@@ -121,7 +128,7 @@ fn c5_type_assertion_panic_texts() {
     let b = named_int("B", &["M"]);
 
     // interface {} is string, not int
-    let e = Eface::from_str("s");
+    let e = Eface::from_string("s");
     assert_eq!(
         panic_text(|| e.assert(types::int()).clone()),
         "interface conversion: interface {} is string, not int"
@@ -155,7 +162,11 @@ fn c5_type_assertion_panic_texts() {
     assert!(assert_e2i2(main_i, &new_ptr(p, Val::Int(0)).unwrap()).is_some());
     // wrong signature
     let w = Named::new("main", "W", types::int())
-        .method(Method::new("M", types::func_of(&[types::int()], &[], false), nop))
+        .method(Method::new(
+            "M",
+            types::func_of(&[types::int()], &[], false),
+            nop,
+        ))
         .build()
         .unwrap();
     assert_eq!(
@@ -163,9 +174,13 @@ fn c5_type_assertion_panic_texts() {
         "interface conversion: main.W is not main.I: missing method M"
     );
     // another package's unexported m
-    let im = Named::new("main", "Im", types::interface_of("main", &[IMethod::new("m", sig0())]).unwrap())
-        .build()
-        .unwrap();
+    let im = Named::new(
+        "main",
+        "Im",
+        types::interface_of("main", &[IMethod::new("m", sig0())]).unwrap(),
+    )
+    .build()
+    .unwrap();
     let other = Named::new("other", "O", types::int())
         .method(Method::new("m", sig0(), nop))
         .build()
@@ -200,8 +215,12 @@ fn c5_type_assertion_panic_texts() {
         panic_text(|| int_of(x1, 0).assert(x2).clone()),
         "interface conversion: interface {} is main.X, not main.X (types from different scopes)"
     );
-    let p1 = Named::new("example.com/a/p", "T", types::int()).build().unwrap();
-    let p2 = Named::new("example.com/b/p", "T", types::int()).build().unwrap();
+    let p1 = Named::new("example.com/a/p", "T", types::int())
+        .build()
+        .unwrap();
+    let p2 = Named::new("example.com/b/p", "T", types::int())
+        .build()
+        .unwrap();
     assert_eq!(
         panic_text(|| int_of(p1, 0).assert(p2).clone()),
         "interface conversion: interface {} is p.T, not p.T (types from different packages)"
@@ -235,7 +254,11 @@ fn c6_comparing_uncomparable_types_panics() {
         panic_text(|| efaceeq(&sv, &sv)),
         "runtime error: comparing uncomparable type main.S"
     );
-    let m = Eface::new(types::map_of(types::int(), types::int()).unwrap(), Val::Ref(None)).unwrap();
+    let m = Eface::new(
+        types::map_of(types::int(), types::int()).unwrap(),
+        Val::Ref(None),
+    )
+    .unwrap();
     assert_eq!(
         panic_text(|| efaceeq(&m, &m)),
         "runtime error: comparing uncomparable type map[int]int"
@@ -269,7 +292,11 @@ fn c7_hashing_unhashable_types_panics_even_in_nil_map() {
     .build()
     .unwrap();
     let sv = Eface::new(st, Val::Struct(vec![Val::Slice(None)])).unwrap();
-    let arr = Eface::new(types::array_of(1, st), Val::Array(vec![Val::Struct(vec![Val::Slice(None)])])).unwrap();
+    let arr = Eface::new(
+        types::array_of(1, st),
+        Val::Array(vec![Val::Struct(vec![Val::Slice(None)])]),
+    )
+    .unwrap();
     let mut m: AnyMap<i32> = AnyMap::make();
     assert_eq!(
         panic_text(|| m.insert(s.clone(), 1)),
@@ -369,7 +396,10 @@ fn c9_allocations_per_conversion() {
     assert!(!konst(types::string(), Val::from("hello")));
     assert!(!konst(types::float64(), Val::Float(3.5)));
     let a1024 = types::array_of(1024, types::uint8());
-    assert_eq!(data_word(a1024, &a1024.zero(), false, false), (StackTemp, false));
+    assert_eq!(
+        data_word(a1024, &a1024.zero(), false, false),
+        (StackTemp, false)
+    );
     // 1 allocation
     assert!(esc(types::uint16(), Val::Uint(256)));
     assert!(esc(types::int(), Val::Int(256)));
@@ -426,14 +456,26 @@ fn c11_method_order_slots_and_wrappers() {
     assert_eq!(inames, ["A", "Ab", "Z", "b"]);
     // i.Z() calls fun[2].
     fn z(_: &Val, _: &[Eface], out: &mut [Eface]) {
-        out[0] = Eface::from_str("Z");
+        out[0] = Eface::from_string("Z");
     }
     let sig = types::func_of(&[], &[types::string()], false);
-    let zi = types::interface_of("main", &[IMethod::new("A", sig), IMethod::new("Ab", sig), IMethod::new("Z", sig)]).unwrap();
+    let zi = types::interface_of(
+        "main",
+        &[
+            IMethod::new("A", sig),
+            IMethod::new("Ab", sig),
+            IMethod::new("Z", sig),
+        ],
+    )
+    .unwrap();
     let zt = Named::new("main", "ZT", types::int())
         .method(Method::new("Z", sig, z))
-        .method(Method::new("A", sig, |_, _, o| o[0] = Eface::from_str("A")))
-        .method(Method::new("Ab", sig, |_, _, o| o[0] = Eface::from_str("Ab")))
+        .method(Method::new("A", sig, |_, _, o| {
+            o[0] = Eface::from_string("A")
+        }))
+        .method(Method::new("Ab", sig, |_, _, o| {
+            o[0] = Eface::from_string("Ab")
+        }))
         .build()
         .unwrap();
     let v = Iface::convert(zi, &int_of(zt, 0)).unwrap();

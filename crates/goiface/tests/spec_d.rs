@@ -7,20 +7,26 @@ use common::*;
 use goiface::*;
 
 fn quack(_: &Val, _: &[Eface], out: &mut [Eface]) {
-    out[0] = Eface::from_str("Quack!");
+    out[0] = Eface::from_string("Quack!");
 }
 
 #[test]
 fn d1_implementing_needs_no_declaration() {
     let sig = types::func_of(&[], &[types::string()], false);
-    let duck = Named::new("main", "Duck", types::interface_of("main", &[IMethod::new("Quack", sig)]).unwrap())
-        .build()
-        .unwrap();
+    let duck = Named::new(
+        "main",
+        "Duck",
+        types::interface_of("main", &[IMethod::new("Quack", sig)]).unwrap(),
+    )
+    .build()
+    .unwrap();
     let chicken = Named::new("main", "Chicken", types::struct_of("main", &[]).unwrap())
         .method(Method::new("Quack", sig, quack))
         .build()
         .unwrap();
-    let rock = Named::new("main", "Rock", types::struct_of("main", &[]).unwrap()).build().unwrap();
+    let rock = Named::new("main", "Rock", types::struct_of("main", &[]).unwrap())
+        .build()
+        .unwrap();
     let c = Eface::new(chicken, Val::Struct(vec![])).unwrap();
     let d = assert_e2i2(duck, &c).expect("Chicken's method set has Quack");
     let mut out = [Eface::nil()];
@@ -31,7 +37,14 @@ fn d1_implementing_needs_no_declaration() {
 
 #[test]
 fn d2_any_value_goes_into_an_empty_interface() {
-    let st = types::struct_of("main", &[types::field("a", types::int()), types::field("B", types::string())]).unwrap();
+    let st = types::struct_of(
+        "main",
+        &[
+            types::field("a", types::int()),
+            types::field("B", types::string()),
+        ],
+    )
+    .unwrap();
     let cases: Vec<(&'static Type, Val)> = vec![
         (types::bool(), Val::Bool(true)),
         (types::int8(), Val::Int(-3)),
@@ -39,11 +52,20 @@ fn d2_any_value_goes_into_an_empty_interface() {
         (types::float32(), Val::Float(1.5)),
         (types::complex128(), Val::Complex(1.0, -1.0)),
         (types::string(), Val::from("go")),
-        (types::slice_of(types::int()), Val::Slice(Some(SliceVal::new(vec![Val::Int(1)])))),
-        (types::map_of(types::string(), types::int()).unwrap(), Val::Ref(None)),
+        (
+            types::slice_of(types::int()),
+            Val::Slice(Some(SliceVal::new(vec![Val::Int(1)]))),
+        ),
+        (
+            types::map_of(types::string(), types::int()).unwrap(),
+            Val::Ref(None),
+        ),
         (types::chan_of(ChanDir::Both, types::int()), Val::Ref(None)),
         (sig0(), Val::Ref(None)),
-        (types::array_of(2, types::bool()), Val::Array(vec![Val::Bool(true), Val::Bool(false)])),
+        (
+            types::array_of(2, types::bool()),
+            Val::Array(vec![Val::Bool(true), Val::Bool(false)]),
+        ),
         (st, Val::Struct(vec![Val::Int(1), Val::from("b")])),
         (types::ptr_to(types::int()), Val::Pointer(None)),
         (types::unsafe_pointer(), Val::Pointer(None)),
@@ -56,7 +78,9 @@ fn d2_any_value_goes_into_an_empty_interface() {
     }
     // A value of the wrong shape is a clear error, not corruption.
     assert_eq!(
-        Eface::new(types::int(), Val::from("x")).unwrap_err().to_string(),
+        Eface::new(types::int(), Val::from("x"))
+            .unwrap_err()
+            .to_string(),
         "goiface: value does not have the shape of type int"
     );
 }
@@ -108,7 +132,7 @@ fn d5_nil_iff_type_word_is_nil() {
 #[test]
 fn d6_comma_ok_never_panics_single_value_does() {
     let i = iface(&["M"]);
-    let e = Eface::from_str("s");
+    let e = Eface::from_string("s");
     assert!(e.assert2(types::int()).is_none());
     assert!(Eface::nil().assert2(types::int()).is_none());
     assert!(assert_e2i2(i, &e).is_none());
@@ -135,13 +159,25 @@ fn d8_law2_reflection_object_to_interface_and_walking_fields() {
     let v = value_of(&Eface::from_f64(3.4));
     assert_eq!(v.interface().assert(types::float64()), &Val::Float(3.4));
     // Unknown struct type: walk its fields.
-    let t = types::struct_of("main", &[types::field("A", types::int()), types::field("B", types::string())]).unwrap();
+    let t = types::struct_of(
+        "main",
+        &[
+            types::field("A", types::int()),
+            types::field("B", types::string()),
+        ],
+    )
+    .unwrap();
     let s = Eface::new(t, Val::Struct(vec![Val::Int(23), Val::from("skidoo")])).unwrap();
     let v = value_of(&s);
     let mut seen = Vec::new();
     for i in 0..v.num_field() {
         let f = v.field(i);
-        seen.push(format!("{} {} = {:?}", t.fields()[i].name(), f.typ(), f.interface().data()));
+        seen.push(format!(
+            "{} {} = {:?}",
+            t.fields()[i].name(),
+            f.typ(),
+            f.interface().data()
+        ));
     }
     assert_eq!(seen, ["A int = 23", "B string = \"skidoo\""]);
     // (e)(8): Interface() panics on values read through unexported fields…
@@ -188,7 +224,14 @@ fn d9_law3_settability() {
     e1.set_int(20);
     assert_eq!(sl.get(1), Val::Int(20));
     // Unexported fields are never settable.
-    let t = types::struct_of("main", &[types::field("n", types::int()), types::field("N", types::int())]).unwrap();
+    let t = types::struct_of(
+        "main",
+        &[
+            types::field("n", types::int()),
+            types::field("N", types::int()),
+        ],
+    )
+    .unwrap();
     let ps = new_ptr(t, Val::Struct(vec![Val::Int(0), Val::Int(0)])).unwrap();
     let sv = value_of(&ps).elem();
     assert!(!sv.field(0).can_set());
@@ -205,7 +248,7 @@ fn d9_law3_settability() {
     assert_eq!(sv.val(), Val::Struct(vec![Val::Int(0), Val::Int(5)]));
     // Type mismatch.
     assert_eq!(
-        panic_text(|| x.set(&value_of(&Eface::from_str("s")))),
+        panic_text(|| x.set(&value_of(&Eface::from_string("s")))),
         "reflect.Set: value of type string is not assignable to type int"
     );
 }
@@ -239,5 +282,8 @@ fn d11_escaping_to_interface_is_not_always_an_allocation() {
     // fmt.Println(x) makes x escape; whether that allocates is c9's table.
     assert!(!data_word(types::uint8(), &Val::Uint(7), false, true).1);
     assert!(data_word(types::int(), &Val::Int(1000), false, true).1);
-    assert!(!data_word(types::int(), &Val::Int(1000), false, false).1, "no escape: stack temp");
+    assert!(
+        !data_word(types::int(), &Val::Int(1000), false, false).1,
+        "no escape: stack temp"
+    );
 }
