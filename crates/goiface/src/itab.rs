@@ -269,8 +269,11 @@ struct Counts {
 /// let t = ItabTable::new();
 /// let stringer = types::interface_of("fmt", &[goiface::IMethod::new(
 ///     "String", types::func_of(&[], &[types::string()], false))]).unwrap();
-/// assert!(t.getitab(stringer, types::int(), true).is_err()); // int has no methods
+/// let ints = types::slice_of(types::int());
+/// assert!(t.getitab(stringer, ints, true).is_err()); // []int has no methods
 /// assert_eq!(t.count(), 0); // types without an uncommon part are not cached
+/// assert!(t.getitab(stringer, types::int(), true).is_err());
+/// assert_eq!(t.count(), 1); // int is named: the failure is cached
 /// ```
 pub struct ItabTable {
     lock: SpinLock<Counts>,

@@ -757,7 +757,7 @@ impl Proto {
         let regular = regular_memory(&self.detail, info.size);
         let mut methods: Vec<Method> = self.declared.clone();
         methods.sort_by(|a, b| method_order(a.name, a.pkg_path, b.name, b.pkg_path));
-        let named = !self.name.is_empty() && !self.pkg_path.is_empty();
+        let named = !self.name.is_empty();
         let value_methods: Vec<Method> = if self.kind == Kind::Pointer {
             methods
         } else {
@@ -770,8 +770,13 @@ impl Proto {
         if named || !value_methods.is_empty() {
             tflag |= TFLAG_UNCOMMON;
         }
-        if !self.name.is_empty() {
+        if named {
             tflag |= TFLAG_NAMED;
+        }
+        // The linker stores every string as "*T" and skips the star, except
+        // for pointer types, whose string already starts with one.
+        if self.kind != Kind::Pointer {
+            tflag |= TFLAG_EXTRA_STAR;
         }
         if regular {
             tflag |= TFLAG_REGULAR_MEMORY;
@@ -1095,6 +1100,12 @@ pub mod types {
                 }
                 s.push(' ');
                 if !f.2 {
+                    // The link string qualifies unexported field names with
+                    // the package path (measured: `struct { main.a int8; B string }`).
+                    if link && !is_exported(&f.0) && !pkg.is_empty() {
+                        s.push_str(pkg);
+                        s.push('.');
+                    }
                     s.push_str(&f.0);
                     s.push(' ');
                 }
