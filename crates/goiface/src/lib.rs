@@ -58,8 +58,12 @@
 //! # Cargo features
 //!
 //! - `std` (default): implies `alloc`; gomap's OS-seeded map hashes.
-//! - `alloc`: everything but [`Kind`] and the flag constants needs it.
+//! - `alloc`: everything but [`Kind`] and the flag constants needs it, and
+//!   also compare-and-swap (the type registry and the itab table take a lock):
+//!   on targets without CAS (thumbv6m) add `portable-atomic` with a backend.
 //! - `portable-atomic`: atomics from portable-atomic (targets without CAS).
+//! - `portable-atomic-critical-section`: portable-atomic's critical-section
+//!   backend (you supply the `critical-section` implementation).
 //!
 //! See `ty.rs`, `itab.rs`, `iface.rs`, `alg.rs` and `reflect.rs` for the
 //! design of each part.
@@ -80,60 +84,51 @@ extern crate std;
 mod kind;
 pub use kind::*;
 
-#[cfg(feature = "alloc")]
+/// Marks the items that need an allocator and a lock (so CAS, native or
+/// from portable-atomic).
+macro_rules! with_alloc_and_cas {
+    ($($item:item)*) => {$(
+        #[cfg(all(feature = "alloc", any(target_has_atomic = "ptr", feature = "portable-atomic")))]
+        $item
+    )*};
+}
+
+with_alloc_and_cas! {
 mod alg;
-#[cfg(feature = "alloc")]
 mod convert;
-#[cfg(feature = "alloc")]
 mod iface;
-#[cfg(feature = "alloc")]
 mod itab;
-#[cfg(feature = "alloc")]
 mod map;
-#[cfg(feature = "alloc")]
 mod reflect;
-#[cfg(feature = "alloc")]
 mod registry;
-#[cfg(feature = "alloc")]
 mod sha256;
-#[cfg(feature = "alloc")]
 mod ty;
-#[cfg(feature = "alloc")]
 mod value;
 
-#[cfg(feature = "alloc")]
 pub use alg::{
     efaceeq, ifaceeq, interhash, memhash, memhash32, memhash64, nilinterhash, try_efaceeq,
     try_nilinterhash, RuntimeError, C0, C1,
 };
-#[cfg(feature = "alloc")]
 pub use convert::{data_word, DataWord};
 /// golayout's basic kinds, used by [`Detail::Basic`].
-#[cfg(feature = "alloc")]
 pub use golayout::BasicKind;
-#[cfg(feature = "alloc")]
 pub use iface::{
     assert_e2i, assert_e2i2, assert_i2i, assert_i2i2, new_ptr, Case, Eface, Iface,
     TypeAssertionError, TypeSwitch, BINARY_SEARCH_MIN,
 };
-#[cfg(feature = "alloc")]
 pub use itab::{getitab, itab_table, missing_method, Itab, ItabFn, ItabTable, ITAB_INIT_SIZE};
-#[cfg(feature = "alloc")]
 pub use map::AnyMap;
-#[cfg(feature = "alloc")]
 pub use reflect::{
     type_of, value_of, Flag, Value, FLAG_ADDR, FLAG_EMBED_RO, FLAG_INDIR, FLAG_KIND_MASK,
     FLAG_METHOD, FLAG_RO, FLAG_STICKY_RO,
 };
-#[cfg(feature = "alloc")]
 pub use registry::type_count;
-#[cfg(feature = "alloc")]
 pub use ty::{
     method_order, types, Detail, IMethod, Method, MethodFn, Named, ShapeError, StructField, Type,
     TypeError, HOST_ARCH,
 };
-#[cfg(feature = "alloc")]
 pub use value::{Pointer, SliceVal, Val};
+}
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
