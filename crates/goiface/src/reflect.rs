@@ -151,13 +151,39 @@ impl Value {
         }
     }
 
-    fn derived(&self, t: &'static Type, loc: Loc, extra: Flag) -> Value {
-        let ro = self.flag & FLAG_RO;
+    /// A Value of type `t` at `loc` with the permission bits `inherited`
+    /// (each method picks which of `self`'s bits carry over, as Go's do).
+    fn derived(&self, t: &'static Type, loc: Loc, inherited: Flag) -> Value {
         let indir = if t.is_direct_iface() { 0 } else { FLAG_INDIR };
         Value {
             typ: Some(t),
             loc,
-            flag: t.kind() as Flag | ro | indir | extra,
+            flag: t.kind() as Flag | indir | inherited,
+        }
+    }
+
+    /// Go: `flag.ro()` — `flagStickyRO` if any read-only bit is set.
+    fn ro(&self) -> Flag {
+        if self.flag & FLAG_RO != 0 {
+            FLAG_STICKY_RO
+        } else {
+            0
+        }
+    }
+
+    /// `v.Addr()`: a pointer to an addressable value (read-only bits kept).
+    ///
+    /// # Panics
+    ///
+    /// `reflect.Value.Addr of unaddressable value`.
+    pub fn addr(&self) -> Value {
+        match &self.loc {
+            Loc::Place(p) if self.flag & FLAG_ADDR != 0 => Value {
+                typ: Some(crate::types::ptr_to(self.typ())),
+                loc: Loc::Owned(Val::Pointer(Some(p.clone()))),
+                flag: Kind::Pointer as Flag | (self.flag & FLAG_RO),
+            },
+            _ => panic!("reflect.Value.Addr of unaddressable value"),
         }
     }
 
@@ -175,7 +201,9 @@ impl Value {
                     .elem()
                     .unwrap_or_else(|| value_error("Elem", Kind::Pointer));
                 match self.val() {
-                    Val::Pointer(Some(p)) => self.derived(t, Loc::Place(p), FLAG_ADDR),
+                    Val::Pointer(Some(p)) => {
+                        self.derived(t, Loc::Place(p), (self.flag & FLAG_RO) | FLAG_ADDR)
+                    }
                     _ => value_of(&Eface::nil()),
                 }
             }
@@ -183,7 +211,7 @@ impl Value {
                 Val::Iface(e) => {
                     let mut v = value_of(&e);
                     if v.is_valid() {
-                        v.flag |= self.flag & FLAG_RO;
+                        v.flag |= self.ro();
                     }
                     v
                 }
@@ -219,7 +247,8 @@ impl Value {
         let Some(f) = self.typ().fields().get(i) else {
             panic!("reflect: Field index out of range");
         };
-        let mut extra = self.flag & FLAG_ADDR;
+        // Inherit permission bits from v, but clear flagEmbedRO (Go).
+        let mut extra = self.flag & (FLAG_STICKY_RO | FLAG_ADDR);
         if !f.is_exported() {
             extra |= if f.embedded() {
                 FLAG_EMBED_RO
@@ -259,7 +288,7 @@ impl Value {
                         _ => unreachable!("E1: an array Value holds a Val::Array"),
                     },
                 };
-                self.derived(e, loc, self.flag & FLAG_ADDR)
+                self.derived(e, loc, (self.flag & FLAG_ADDR) | self.ro())
             }
             (Kind::Slice, v) => {
                 let e = self
@@ -268,7 +297,7 @@ impl Value {
                     .unwrap_or_else(|| value_error("Index", Kind::Slice));
                 match v {
                     Val::Slice(Some(s)) if i < s.len() => {
-                        self.derived(e, Loc::Place(s.elem_ptr(i)), FLAG_ADDR)
+                        self.derived(e, Loc::Place(s.elem_ptr(i)), FLAG_ADDR | self.ro())
                     }
                     _ => panic!("reflect: slice index out of range"),
                 }
@@ -277,7 +306,7 @@ impl Value {
                 Some(&b) => Value {
                     typ: Some(crate::types::uint8()),
                     loc: Loc::Owned(Val::Uint(b as u64)),
-                    flag: Kind::Uint8 as Flag | (self.flag & FLAG_RO) | FLAG_INDIR,
+                    flag: Kind::Uint8 as Flag | self.ro() | FLAG_INDIR,
                 },
                 None => panic!("reflect: string index out of range"),
             },
