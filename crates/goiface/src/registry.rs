@@ -92,6 +92,53 @@ pub(crate) fn intern_str(s: &str) -> &'static str {
     n
 }
 
+/// Slot of `interface{}` in the fast cache (slots 0..=26 are the kinds of
+/// the predeclared types).
+pub(crate) const ANY_SLOT: usize = 27;
+
+#[cfg(not(loom))]
+mod fast {
+    use core::ptr;
+    #[cfg(not(feature = "portable-atomic"))]
+    use core::sync::atomic::AtomicPtr;
+    #[cfg(feature = "portable-atomic")]
+    use portable_atomic::AtomicPtr;
+
+    use gocore::atomic::Ordering::{Acquire, Release};
+
+    use crate::ty::Type;
+
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: AtomicPtr<Type> = AtomicPtr::new(ptr::null_mut());
+    /// The predeclared types and `any`, which every conversion and
+    /// assertion error names: one atomic load instead of the registry lock.
+    static FAST: [AtomicPtr<Type>; 28] = [EMPTY; 28];
+
+    pub(crate) fn cached(slot: usize, make: impl FnOnce() -> &'static Type) -> &'static Type {
+        let p = FAST[slot].load(Acquire);
+        if !p.is_null() {
+            // SAFETY: only `&'static Type` references (leaked, never freed:
+            // I4 of `crate::ty`) are stored, with Release, after they were
+            // fully built; the Acquire load sees the whole descriptor.
+            return unsafe { &*p };
+        }
+        let t = make();
+        // Racing stores write the same interned descriptor.
+        FAST[slot].store(t as *const Type as *mut Type, Release);
+        t
+    }
+}
+
+/// The interned descriptor in fast-cache `slot`, made by `make` the first time.
+#[cfg(not(loom))]
+pub(crate) use fast::cached;
+
+/// Under loom the statics cannot hold loom atomics: no fast cache.
+#[cfg(loom)]
+pub(crate) fn cached(_slot: usize, make: impl FnOnce() -> &'static Type) -> &'static Type {
+    make()
+}
+
 /// How many descriptors exist (for tests and the tour).
 pub fn type_count() -> usize {
     REGISTRY.lock().all.len()

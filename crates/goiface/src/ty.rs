@@ -865,6 +865,11 @@ pub mod types {
     use crate::registry::{self, Key};
 
     fn basic(b: BasicKind, kind: Kind) -> &'static Type {
+        registry::cached(kind as usize, || basic_slow(b, kind))
+    }
+
+    #[cold]
+    fn basic_slow(b: BasicKind, kind: Kind) -> &'static Type {
         registry::intern(Key::Basic(kind as u8), || Proto {
             kind,
             detail: Detail::Basic(b),
@@ -909,7 +914,9 @@ pub mod types {
 
     /// `interface{}` (Go's `any`).
     pub fn any() -> &'static Type {
-        interface_of("", &[]).unwrap_or_else(|e| unreachable!("any always builds: {e}"))
+        registry::cached(registry::ANY_SLOT, || {
+            interface_of("", &[]).unwrap_or_else(|e| unreachable!("any always builds: {e}"))
+        })
     }
 
     fn addr(t: &'static Type) -> usize {

@@ -57,7 +57,9 @@ fn unhashable_insert_drops_the_value_once_and_keeps_the_map() {
     let mut m: AnyMap<Tracked> = AnyMap::make();
     m.insert(Eface::from_int(1), Tracked { boom: false });
     let bad = Eface::new(types::slice_of(types::int()), Val::Slice(None)).unwrap();
-    let r = catch_unwind(AssertUnwindSafe(|| m.insert(bad.clone(), Tracked { boom: false })));
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        m.insert(bad.clone(), Tracked { boom: false })
+    }));
     assert!(r.is_err());
     assert_eq!(drops() - before, 1, "the rejected value was dropped once");
     assert_eq!(m.len(), 1);
@@ -89,7 +91,13 @@ fn panicking_drop_of_an_overwritten_pointee() {
 fn panicking_drop_inside_an_interface_value() {
     let before = drops();
     let chan = types::chan_of(ChanDir::Both, types::int());
-    let e = Eface::new(chan, Val::Ref(Some(Rc::new(Tracked { boom: true }) as Rc<dyn std::any::Any>))).unwrap();
+    let e = Eface::new(
+        chan,
+        Val::Ref(Some(
+            Rc::new(Tracked { boom: true }) as Rc<dyn std::any::Any>
+        )),
+    )
+    .unwrap();
     let mut m = AnyMap::make();
     m.insert(e, 1);
     let r = catch_unwind(AssertUnwindSafe(move || drop(m)));
