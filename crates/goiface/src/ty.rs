@@ -61,7 +61,8 @@
 //! # Divergences
 //!
 //! No GC programs (always a bitmap); no `ptrToThis`/`str` offsets (plain
-//! references and strings); methods declared at type creation (a method
+//! references and strings); methods promoted through embedded fields are not
+//! computed (declare them on the named type); methods declared at type creation (a method
 //! signature cannot mention the type being declared except through a
 //! pointer/slice/… built later — declare such methods on a second named type).
 
@@ -573,6 +574,9 @@ pub enum TypeError {
     Duplicate(String),
     /// golayout rejected the layout (the type is too large).
     Layout(String),
+    /// Methods declared on a named pointer or interface type (Go: `invalid
+    /// receiver type`).
+    InvalidReceiver(String),
 }
 
 impl fmt::Display for TypeError {
@@ -582,6 +586,7 @@ impl fmt::Display for TypeError {
             TypeError::NotAFunc(t) => write!(f, "method signature {t} is not a func type"),
             TypeError::Duplicate(n) => write!(f, "duplicate method or field {n}"),
             TypeError::Layout(e) => f.write_str(e),
+            TypeError::InvalidReceiver(t) => write!(f, "invalid receiver type {t}"),
         }
     }
 }
@@ -933,7 +938,12 @@ pub mod types {
             link: format!("*{}", t.link),
             pkg_path: "",
             name: "",
-            declared: t.declared.to_vec(),
+            // `*T` gets T's methods; `**T` and pointers to pointer types get none.
+            declared: if t.kind() == Kind::Pointer {
+                Vec::new()
+            } else {
+                t.declared.to_vec()
+            },
         })
         .unwrap_or_else(|e| unreachable!("pointers always lay out: {e}"))
     }
@@ -1287,12 +1297,15 @@ impl Named {
             }
             m.pkg_path = if is_exported(m.name) { "" } else { pkg };
         }
+        let u = self.underlying;
+        if !declared.is_empty() && matches!(u.kind(), Kind::Pointer | Kind::Interface) {
+            return Err(TypeError::InvalidReceiver(self.name.clone()));
+        }
         for (i, m) in declared.iter().enumerate() {
             if declared[..i].iter().any(|n| n.name == m.name) {
                 return Err(TypeError::Duplicate(m.name.to_string()));
             }
         }
-        let u = self.underlying;
         let qualified = |path: &str| {
             if path.is_empty() {
                 self.name.clone()

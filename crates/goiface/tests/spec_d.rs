@@ -287,3 +287,16 @@ fn d11_escaping_to_interface_is_not_always_an_allocation() {
         "no escape: stack temp"
     );
 }
+
+#[test]
+fn method_sets_of_pointer_types() {
+    // *T has T's methods; **T has none; named pointer types cannot declare any.
+    let t = named_int("MS", &["M"]);
+    assert_eq!(types::ptr_to(t).methods().len(), 1);
+    assert!(types::ptr_to(types::ptr_to(t)).methods().is_empty());
+    let e = Named::new("main", "P", types::ptr_to(t))
+        .method(Method::new("M", sig0(), nop))
+        .build()
+        .unwrap_err();
+    assert_eq!(e.to_string(), "invalid receiver type P");
+}
