@@ -281,12 +281,10 @@ pub struct ItabTable {
     init_size: usize,
 }
 
-// SAFETY: the raw pointers name leaked, immutable-after-publication tables and
-// itabs (T1, T2) whose fields are `Sync` (`&'static Type`, fn pointers,
-// atomics); writers are serialised by the lock (T3).
-unsafe impl Sync for ItabTable {}
-// SAFETY: as above; the table owns its allocations.
-unsafe impl Send for ItabTable {}
+// `ItabTable` is `Send + Sync` through its fields (`AtomicPtr`, `SpinLock`):
+// the tables and itabs behind the pointers are immutable after publication
+// (T2) apart from their atomics, and hold only `Sync` data (`&'static Type`,
+// fn pointers), so sharing them is sound.
 
 impl Default for ItabTable {
     fn default() -> Self {

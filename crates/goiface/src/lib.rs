@@ -18,6 +18,10 @@
 //! assert!(!e.is_nil());
 //! ```
 //!
+//! Descriptors (`&'static Type`) and the itab table are shared by all
+//! threads; values ([`Val`], [`Eface`]) share memory through `Rc` and stay on
+//! one thread, as an interpreter's heap does.
+//!
 //! # Interfaces, itabs and assertions
 //!
 //! ```
