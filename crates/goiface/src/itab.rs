@@ -83,6 +83,17 @@ pub enum ItabFn {
     /// A value-receiver method reached through `*T`: the data word is a
     /// pointer, dereferenced before the call (Go's `(*T).M` wrapper).
     Deref(MethodFn),
+    /// A method promoted through embedded fields: walk `via` from the data
+    /// word to the embedded value, then call with a pointer
+    /// (`pointer_receiver`) or the value (Go's promoted-method wrappers).
+    Promoted {
+        /// The embedded fields to walk.
+        via: &'static [crate::ty::Hop],
+        /// The method.
+        func: MethodFn,
+        /// Whether it takes `*E`.
+        pointer_receiver: bool,
+    },
 }
 
 /// An interface table: (interface, concrete type) → methods.
@@ -178,7 +189,13 @@ fn build_fun(inter: &'static Type, typ: &'static Type) -> Box<[Option<ItabFn>]> 
                 .iter()
                 .find(|m| ptr::eq(m.mtyp(), im.typ()) && m.name() == im.name())
                 .map(|m| {
-                    if deref && !m.is_pointer_receiver() {
+                    if !m.via().is_empty() {
+                        ItabFn::Promoted {
+                            via: m.via(),
+                            func: m.func(),
+                            pointer_receiver: m.declared_on_pointer(),
+                        }
+                    } else if deref && !m.is_pointer_receiver() {
                         ItabFn::Deref(m.func())
                     } else {
                         ItabFn::Direct(m.func())
@@ -540,6 +557,59 @@ pub(crate) fn call_slot(
                 )
             }
         },
+        Some(ItabFn::Promoted {
+            via,
+            func,
+            pointer_receiver,
+        }) => {
+            let recv = walk_embedded(recv, via, pointer_receiver);
+            func(&recv, args, results)
+        }
         None => panic!("goiface: method slot {k} of a non-implementing itab"),
+    }
+}
+
+/// Where a promoted method's receiver is: a value or a place.
+enum Recv {
+    Value(Val),
+    Place(crate::value::Pointer),
+}
+
+/// Walks embedded fields from a receiver (a struct value, or a pointer to
+/// one) to the value a promoted method was declared on.
+///
+/// # Panics
+///
+/// Go's nil-dereference panic when an embedded pointer (or the receiver) is nil.
+fn walk_embedded(recv: &Val, via: &[crate::ty::Hop], pointer_receiver: bool) -> Val {
+    let nil = || -> ! { panic!("runtime error: invalid memory address or nil pointer dereference") };
+    let mut cur = match recv {
+        Val::Pointer(Some(p)) => Recv::Place(p.clone()),
+        Val::Pointer(None) => nil(),
+        v => Recv::Value(v.clone()),
+    };
+    for hop in via {
+        cur = match cur {
+            Recv::Place(p) => Recv::Place(p.field(hop.field)),
+            Recv::Value(Val::Struct(mut fs)) => Recv::Value(fs.swap_remove(hop.field)),
+            Recv::Value(_) => unreachable!("E1: embedded fields live in structs"),
+        };
+        if hop.deref {
+            let v = match cur {
+                Recv::Place(p) => p.load(),
+                Recv::Value(v) => v,
+            };
+            cur = match v {
+                Val::Pointer(Some(q)) => Recv::Place(q),
+                _ => nil(),
+            };
+        }
+    }
+    match (cur, pointer_receiver) {
+        (Recv::Place(p), true) => Val::Pointer(Some(p)),
+        (Recv::Place(p), false) => p.load(),
+        (Recv::Value(v), false) => v,
+        // Method sets give pointer methods only to addressable receivers.
+        (Recv::Value(_), true) => unreachable!("a value receiver has no pointer methods"),
     }
 }

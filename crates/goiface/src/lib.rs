@@ -128,7 +128,7 @@ pub use reflect::{
 };
 pub use registry::type_count;
 pub use ty::{
-    method_order, types, Detail, IMethod, Method, MethodFn, Named, ShapeError, StructField, Type,
+    method_order, types, Detail, Hop, IMethod, Method, MethodFn, Named, ShapeError, StructField, Type,
     TypeError, HOST_ARCH,
 };
 pub use value::{Pointer, SliceVal, Val};

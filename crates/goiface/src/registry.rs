@@ -139,6 +139,12 @@ pub(crate) fn cached(_slot: usize, make: impl FnOnce() -> &'static Type) -> &'st
     make()
 }
 
+/// Stores a promoted method's field path for the life of the program (it
+/// is referenced from a registered descriptor, so it stays reachable).
+pub(crate) fn leak_hops(via: Vec<crate::ty::Hop>) -> &'static [crate::ty::Hop] {
+    Box::leak(via.into_boxed_slice())
+}
+
 /// How many descriptors exist (for tests and the tour).
 pub fn type_count() -> usize {
     REGISTRY.lock().all.len()

@@ -110,6 +110,21 @@ pub struct Method {
     mtyp: &'static Type,
     func: MethodFn,
     pointer_receiver: bool,
+    /// Whether the declaration's receiver is `*E` (equal to
+    /// `pointer_receiver` except for methods promoted through `*E` fields).
+    declared_on_pointer: bool,
+    /// For a method promoted through embedded fields: the fields to walk
+    /// from the receiver to the embedded value that declares it.
+    via: &'static [Hop],
+}
+
+/// One step from a struct to an embedded field, for promoted methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hop {
+    /// The embedded field's index.
+    pub field: usize,
+    /// Whether the field is a pointer (`struct{ *T }`) to follow.
+    pub deref: bool,
 }
 
 impl Method {
@@ -122,6 +137,8 @@ impl Method {
             mtyp,
             func,
             pointer_receiver: false,
+            declared_on_pointer: false,
+            via: &[],
         }
     }
 
@@ -129,7 +146,15 @@ impl Method {
     /// only `*T` has it.
     pub fn pointer_receiver(mut self) -> Method {
         self.pointer_receiver = true;
+        self.declared_on_pointer = true;
         self
+    }
+
+    /// Whether the declaration takes `*E` (differs from
+    /// [`Method::is_pointer_receiver`] for methods promoted through an
+    /// embedded `*E`, which values of the struct have too).
+    pub fn declared_on_pointer(&self) -> bool {
+        self.declared_on_pointer
     }
 
     /// The method's name.
@@ -152,10 +177,63 @@ impl Method {
         self.func
     }
 
-    /// Whether it was declared on `*T`.
+    /// Whether it was declared on `*T` (for a promoted method: whether it
+    /// needs an addressable receiver, so only the pointer type has it).
     pub fn is_pointer_receiver(&self) -> bool {
         self.pointer_receiver
     }
+
+    /// The embedded fields a promoted method is reached through (empty for
+    /// a method declared on the type itself).
+    pub fn via(&self) -> &'static [Hop] {
+        self.via
+    }
+}
+
+/// Go's method promotion: the methods a struct gains from its embedded
+/// fields. Embedded `T` gives T's value methods to S and `*S` and T's
+/// pointer methods to `*S` only; embedded `*T` gives all of T's methods to
+/// both. The shallowest depth wins; two at the same depth cancel out; the
+/// struct's own methods (depth 0) shadow all of them.
+fn promoted(underlying: &Type, own: &[Method]) -> Vec<Method> {
+    let Detail::Struct(fields) = &underlying.detail else {
+        return Vec::new();
+    };
+    let mut cands: Vec<Method> = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        if !f.embedded {
+            continue;
+        }
+        let (base, deref) = match f.typ.detail {
+            Detail::Pointer(e) => (e, true),
+            _ => (f.typ, false),
+        };
+        for m in base.declared.iter() {
+            let mut via = Vec::with_capacity(m.via.len() + 1);
+            via.push(Hop { field: i, deref });
+            via.extend_from_slice(m.via);
+            cands.push(Method {
+                pointer_receiver: m.pointer_receiver && !deref,
+                via: crate::registry::leak_hops(via),
+                ..*m
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for m in &cands {
+        if own.iter().any(|o| o.name == m.name) || out.iter().any(|o: &Method| o.name == m.name) {
+            continue;
+        }
+        let depth = m.via.len();
+        let best = cands.iter().filter(|c| c.name == m.name).map(|c| c.via.len()).min();
+        if best != Some(depth) {
+            continue;
+        }
+        if cands.iter().filter(|c| c.name == m.name && c.via.len() == depth).count() == 1 {
+            out.push(*m);
+        }
+    }
+    out
 }
 
 /// One method of an interface type (Go: `runtime.imethod`).
@@ -1306,6 +1384,8 @@ impl Named {
                 return Err(TypeError::Duplicate(m.name.to_string()));
             }
         }
+        let extra = promoted(u, &declared);
+        declared.extend(extra);
         let qualified = |path: &str| {
             if path.is_empty() {
                 self.name.clone()
