@@ -35,6 +35,11 @@ func (B) M() {}
 
 type S struct{ s []int }
 
+type E struct {
+	T
+	x int
+}
+
 type eface struct {
 	typ  unsafe.Pointer
 	data unsafe.Pointer
@@ -96,6 +101,9 @@ func main() {
 		n int
 		s string
 	}{})
+	describe(struct{ T }{})
+	describe(E{})
+	describe(&E{})
 
 	var e any = "s"
 	catch(func() { sink = e.(int) })
@@ -115,4 +123,6 @@ func main() {
 	catch(func() { m := map[any]int{}; m[[]int{}] = 1 })
 	catch(func() { var m map[any]int; sink = m[S{}] })
 	catch(func() { m := map[any]int{}; m[[1]S{}] = 1 })
+	var ee any = E{}
+	catch(func() { sink = ee.(J) })
 }

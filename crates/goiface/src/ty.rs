@@ -61,8 +61,7 @@
 //! # Divergences
 //!
 //! No GC programs (always a bitmap); no `ptrToThis`/`str` offsets (plain
-//! references and strings); methods promoted through embedded fields are not
-//! computed (declare them on the named type); methods declared at type creation (a method
+//! references and strings); methods declared at type creation (a method
 //! signature cannot mention the type being declared except through a
 //! pointer/slice/… built later — declare such methods on a second named type).
 
@@ -195,8 +194,8 @@ impl Method {
 /// pointer methods to `*S` only; embedded `*T` gives all of T's methods to
 /// both. The shallowest depth wins; two at the same depth cancel out; the
 /// struct's own methods (depth 0) shadow all of them.
-fn promoted(underlying: &Type, own: &[Method]) -> Vec<Method> {
-    let Detail::Struct(fields) = &underlying.detail else {
+fn promoted(detail: &Detail, own: &[Method]) -> Vec<Method> {
+    let Detail::Struct(fields) = detail else {
         return Vec::new();
     };
     let mut cands: Vec<Method> = Vec::new();
@@ -1230,14 +1229,16 @@ pub mod types {
                     }
                 }
             }
+            let detail = Detail::Struct(fs.into_boxed_slice());
             Proto {
                 kind: Kind::Struct,
-                detail: Detail::Struct(fs.into_boxed_slice()),
+                // An unnamed struct has the methods of its embedded fields too.
+                declared: promoted(&detail, &[]),
+                detail,
                 string: fmt_fields(false),
                 link: fmt_fields(true),
                 pkg_path: "",
                 name: "",
-                declared: Vec::new(),
             }
         })
     }
@@ -1320,6 +1321,10 @@ pub mod types {
 
 /// A defined type under construction: `type Name Underlying` plus methods.
 ///
+/// [`Named::build`] adds the methods promoted from embedded fields of a
+/// struct underlying type (Go's promotion rules: shallowest depth wins,
+/// same-depth names cancel, the type's own methods shadow them).
+///
 /// # Examples
 ///
 /// ```
@@ -1384,7 +1389,7 @@ impl Named {
                 return Err(TypeError::Duplicate(m.name.to_string()));
             }
         }
-        let extra = promoted(u, &declared);
+        let extra = promoted(&u.detail, &declared);
         declared.extend(extra);
         let qualified = |path: &str| {
             if path.is_empty() {

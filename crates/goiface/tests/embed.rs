@@ -176,3 +176,13 @@ fn depth_ambiguity_and_shadowing() {
     let m = own.methods().iter().find(|m| m.name() == "M").unwrap();
     assert!(m.via().is_empty());
 }
+
+#[test]
+fn unnamed_struct_with_embedded_field_has_promoted_methods() {
+    let a = named_int("EU", &["M"]);
+    let s = types::struct_of("main", &[types::embedded(a)]).unwrap();
+    assert_eq!(s.to_string(), "struct { main.EU }");
+    assert!(s.has_uncommon());
+    let e = Eface::new(s, Val::Struct(vec![Val::Int(1)])).unwrap();
+    assert!(assert_e2i2(iface(&["M"]), &e).is_some());
+}

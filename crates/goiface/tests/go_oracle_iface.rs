@@ -53,6 +53,17 @@ fn ours() -> Vec<String> {
     .build()
     .unwrap();
     let empty = types::struct_of("", &[]).unwrap();
+    let e_named = Named::new(
+        "main",
+        "E",
+        types::struct_of(
+            "main",
+            &[types::embedded(t), types::field("x", types::int())],
+        )
+        .unwrap(),
+    )
+    .build()
+    .unwrap();
     let descs: Vec<&'static Type> = vec![
         types::int(),
         types::string(),
@@ -98,6 +109,9 @@ fn ours() -> Vec<String> {
             ],
         )
         .unwrap(),
+        types::struct_of("main", &[types::embedded(t)]).unwrap(),
+        e_named,
+        types::ptr_to(e_named),
     ];
     let mut out: Vec<String> = descs.into_iter().map(describe).collect();
     let p = |text: String| format!("panic {text}");
@@ -131,6 +145,8 @@ fn ours() -> Vec<String> {
     )
     .unwrap();
     out.push(p(panic_text(|| AnyMap::make().insert(arr.clone(), 1))));
+    let ev = Eface::new(e_named, Val::Struct(vec![Val::Int(0), Val::Int(0)])).unwrap();
+    out.push(p(panic_text(|| assert_e2i(j, &ev))));
     out
 }
 
