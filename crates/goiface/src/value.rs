@@ -20,7 +20,11 @@
 //!
 //! Invariants:
 //! - I1: a value stored under a type always has that type's shape
-//!   ([`crate::Type::check`] enforces it at every entry point).
+//!   ([`crate::Type::check`] enforces it at every entry point, down to
+//!   pointers: a pointee is not followed, so cyclic structures can be
+//!   checked, and a [`Pointer`] built by hand must point at a value of the
+//!   element type — otherwise reads see the wrong shape and report it with
+//!   a panic or a `ShapeError`, never undefined behaviour).
 //! - I2: integer values are kept truncated to their type's width (`int8(-1)`
 //!   is `Int(-1)`, `uint8(255)` is `Uint(255)`), `float32` values are rounded
 //!   to `f32`, so equality and hashing need no type-specific normalising.
