@@ -38,6 +38,7 @@ pub(crate) struct Registry {
     all: Vec<&'static Type>,
     interned: BTreeMap<Key, &'static Type>,
     names: BTreeSet<&'static str>,
+    hops: Vec<&'static [crate::ty::Hop]>,
 }
 
 impl Registry {
@@ -46,6 +47,7 @@ impl Registry {
             all: Vec::new(),
             interned: BTreeMap::new(),
             names: BTreeSet::new(),
+            hops: Vec::new(),
         }
     }
 }
@@ -142,7 +144,11 @@ pub(crate) fn cached(_slot: usize, make: impl FnOnce() -> &'static Type) -> &'st
 /// Stores a promoted method's field path for the life of the program (it
 /// is referenced from a registered descriptor, so it stays reachable).
 pub(crate) fn leak_hops(via: Vec<crate::ty::Hop>) -> &'static [crate::ty::Hop] {
-    Box::leak(via.into_boxed_slice())
+    let via: &'static [crate::ty::Hop] = Box::leak(via.into_boxed_slice());
+    // Recorded even when the method ends up unused (ambiguous, shadowed, or
+    // its type lost an interning race), so nothing leaked is unreachable (I4).
+    REGISTRY.lock().hops.push(via);
+    via
 }
 
 /// How many descriptors exist (for tests and the tour).
