@@ -4,7 +4,8 @@
 //! (success, failure, caching and entry counts on a private table),
 //! `assert_e2i2`/`assert_e2i` (Go's missing-method text naming the first
 //! missing method in Go's order), concrete assertions and type switches
-//! (first matching case in source order).
+//! (first matching case in source order). Concrete types include structs
+//! embedding `T` and `*T` (promoted method sets).
 #![no_main]
 
 use std::cell::RefCell;
@@ -98,15 +99,32 @@ fn named(ms: &[M]) -> Vec<Concrete> {
             b.build().unwrap()
         })
     });
-    let value_set = spec.iter().filter(|m| !m.2).map(|m| (m.0, m.1)).collect();
-    let ptr_set = spec.iter().map(|m| (m.0, m.1)).collect();
+    let value_set: HashSet<(usize, u8)> =
+        spec.iter().filter(|m| !m.2).map(|m| (m.0, m.1)).collect();
+    let ptr_set: HashSet<(usize, u8)> = spec.iter().map(|m| (m.0, m.1)).collect();
+    // Promotion: struct{ T } has T's value methods, *struct{ T } all of them;
+    // struct{ *T } has all of them.
+    let embeds_t = types::struct_of("main", &[types::embedded(t)]).unwrap();
+    let embeds_pt = types::struct_of("main", &[types::embedded(types::ptr_to(t))]).unwrap();
     vec![
         Concrete {
             typ: t,
-            set: value_set,
+            set: value_set.clone(),
         },
         Concrete {
             typ: types::ptr_to(t),
+            set: ptr_set.clone(),
+        },
+        Concrete {
+            typ: embeds_t,
+            set: value_set,
+        },
+        Concrete {
+            typ: types::ptr_to(embeds_t),
+            set: ptr_set.clone(),
+        },
+        Concrete {
+            typ: embeds_pt,
             set: ptr_set,
         },
     ]
