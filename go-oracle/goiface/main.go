@@ -5,7 +5,7 @@
 //
 // Output lines:
 //
-//	type <size> <ptrdata> <hash> <tflag> <align> <fieldAlign> <kind> <string>
+//	type <size> <ptrdata> <hash> <tflag> <align> <fieldAlign> <kind> <gcdata hex> <string>
 //	panic <text>
 package main
 
@@ -56,7 +56,15 @@ func describe(x any) {
 	align := *(*uint8)(unsafe.Add(p, 2*w+5))
 	falign := *(*uint8)(unsafe.Add(p, 2*w+6))
 	kind := *(*uint8)(unsafe.Add(p, 2*w+7))
-	fmt.Printf("type %d %d %08x %d %d %d %d %T\n", size, ptrdata, hash, tflag, align, falign, kind, x)
+	gcdata := *(*unsafe.Pointer)(unsafe.Add(p, 3*w+8)) // after hash..kind (8 bytes) and equal
+	gc := ""
+	for i := uintptr(0); i < (ptrdata/w+7)/8; i++ {
+		gc += fmt.Sprintf("%02x", *(*uint8)(unsafe.Add(gcdata, i)))
+	}
+	if gc == "" {
+		gc = "-"
+	}
+	fmt.Printf("type %d %d %08x %d %d %d %d %s %T\n", size, ptrdata, hash, tflag, align, falign, kind, gc, x)
 }
 
 func catch(f func()) {

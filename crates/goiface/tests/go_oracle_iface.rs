@@ -1,5 +1,6 @@
 //! Differential test against Go 1.19: descriptor fields (size, ptrdata,
-//! hash, tflag, align, fieldAlign, kind byte, string) and panic texts.
+//! hash, tflag, align, fieldAlign, kind byte, gcdata bitmap, string) and
+//! panic texts.
 //!
 //! Always: compares with the golden output of `go-oracle/goiface` checked in
 //! under `tests/golden/` for this target's word size (amd64 or 386). With
@@ -14,8 +15,9 @@ use common::*;
 use goiface::*;
 
 fn describe(t: &'static Type) -> String {
+    let gc: String = t.gcdata().iter().map(|b| format!("{b:02x}")).collect();
     format!(
-        "type {} {} {:08x} {} {} {} {} {}",
+        "type {} {} {:08x} {} {} {} {} {} {}",
         t.size(),
         t.ptrdata(),
         t.hash(),
@@ -23,6 +25,7 @@ fn describe(t: &'static Type) -> String {
         t.align(),
         t.field_align(),
         t.kind_byte(),
+        if gc.is_empty() { "-" } else { &gc },
         t
     )
 }
