@@ -415,3 +415,45 @@ impl Hash for Iface {
         state.write_usize(interhash(self, 0));
     }
 }
+
+impl Type {
+    /// Go's `t.equal(a, b)`: `==` on two values of this type.
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::Uncomparable`] when the type (or a dynamic type met
+    /// inside an interface field) has no `==`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goiface::{types, Val};
+    /// let t = types::array_of(2, types::float64());
+    /// let nan = Val::Array(vec![Val::Float(f64::NAN), Val::Float(0.0)]);
+    /// assert_eq!(t.equal(&nan, &nan).unwrap(), false);
+    /// assert!(types::slice_of(t).equal(&Val::Slice(None), &Val::Slice(None)).is_err());
+    /// ```
+    pub fn equal(&'static self, a: &Val, b: &Val) -> Result<bool, RuntimeError> {
+        val_eq(self, a, b)
+    }
+
+    /// Go's `typehash(t, p, seed)`: the hash of a value of this type.
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::Unhashable`] for types without `==`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goiface::{types, Val};
+    /// let t = types::string();
+    /// assert_eq!(t.hash_value(&Val::from("go"), 1).unwrap(), t.hash_value(&Val::from("go"), 1).unwrap());
+    /// ```
+    pub fn hash_value(&'static self, v: &Val, seed: usize) -> Result<usize, RuntimeError> {
+        if !self.comparable() {
+            return Err(RuntimeError::Unhashable(self));
+        }
+        typehash(self, v, seed)
+    }
+}
