@@ -68,15 +68,18 @@ const M5: u64 = 0x1d8e4e27c47d124f;
 /// Stand-in for Go's per-process random `hashkey[0]`.
 const HASHKEY0: u64 = 0x2d35_8dcc_aa6c_78a5;
 
+#[inline]
 fn mix(a: u64, b: u64) -> u64 {
     let r = (a as u128) * (b as u128);
     ((r >> 64) as u64) ^ (r as u64)
 }
 
+#[inline]
 fn r4(b: &[u8]) -> u64 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64
 }
 
+#[inline]
 fn r8(b: &[u8]) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[..8]);
@@ -141,6 +144,7 @@ pub fn memhash(p: &[u8], seed: usize) -> usize {
 }
 
 /// Go's `memhash32Fallback`.
+#[inline]
 pub fn memhash32(v: u32, seed: usize) -> usize {
     let a = v as u64;
     mix(M5 ^ 4, mix(a ^ M2, a ^ seed as u64 ^ HASHKEY0 ^ M1)) as usize
@@ -155,6 +159,7 @@ pub fn memhash32(v: u32, seed: usize) -> usize {
 /// assert_eq!(nilinterhash(&Eface::from_int(5), 7), C1.wrapping_mul(memhash64(5, 7 ^ C0)));
 /// # }
 /// ```
+#[inline]
 pub fn memhash64(v: u64, seed: usize) -> usize {
     mix(M5 ^ 8, mix(v ^ M2, v ^ seed as u64 ^ HASHKEY0 ^ M1)) as usize
 }
@@ -188,12 +193,23 @@ impl fmt::Display for RuntimeError {
 
 impl core::error::Error for RuntimeError {}
 
+#[inline]
 fn or_panic<T>(r: Result<T, RuntimeError>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `==` of two values of type `t` (Go: `t.equal`).
+#[inline]
 fn val_eq(t: &'static Type, a: &Val, b: &Val) -> Result<bool, RuntimeError> {
+    // Fast paths: by I1 of `crate::value`, these shapes only occur under
+    // comparable basic types.
+    match (a, b) {
+        (Val::Int(x), Val::Int(y)) => return Ok(x == y),
+        (Val::Uint(x), Val::Uint(y)) => return Ok(x == y),
+        (Val::Bool(x), Val::Bool(y)) => return Ok(x == y),
+        (Val::String(x), Val::String(y)) => return Ok(x == y),
+        _ => {}
+    }
     if !t.comparable() {
         return Err(RuntimeError::Uncomparable(t));
     }
@@ -227,6 +243,7 @@ fn val_eq(t: &'static Type, a: &Val, b: &Val) -> Result<bool, RuntimeError> {
 /// # Errors
 ///
 /// [`RuntimeError::Uncomparable`] when both hold the same uncomparable type.
+#[inline]
 pub fn try_efaceeq(a: &Eface, b: &Eface) -> Result<bool, RuntimeError> {
     let ((ta, da), (tb, db)) = (eface_parts(a), eface_parts(b));
     if !crate::iface::same(ta, tb) {
@@ -251,6 +268,7 @@ pub fn try_efaceeq(a: &Eface, b: &Eface) -> Result<bool, RuntimeError> {
 /// assert!(!efaceeq(&Eface::from_f64(f64::NAN), &Eface::from_f64(f64::NAN)));
 /// assert!(efaceeq(&Eface::from_f64(0.0), &Eface::from_f64(-0.0)));
 /// ```
+#[inline]
 pub fn efaceeq(a: &Eface, b: &Eface) -> bool {
     or_panic(try_efaceeq(a, b))
 }
@@ -304,8 +322,23 @@ fn float_hash(x: f64, single: bool, h: usize) -> usize {
 }
 
 /// Go: `typehash(t, p, h)`.
+#[inline]
 fn typehash(t: &'static Type, v: &Val, h: usize) -> Result<usize, RuntimeError> {
     if t.is_regular_memory() {
+        // Scalars: their bytes are their little-endian bits (no buffer).
+        let bits = match v {
+            Val::Int(i) => Some(*i as u64),
+            Val::Uint(u) => Some(*u),
+            Val::Bool(b) => Some(*b as u64),
+            _ => None,
+        };
+        if let Some(bits) = bits {
+            return Ok(match t.size() {
+                4 => memhash32(bits as u32, h),
+                8 => memhash64(bits, h),
+                n => memhash(&bits.to_le_bytes()[..n as usize], h),
+            });
+        }
         let mut b = Vec::with_capacity(t.size() as usize);
         regular_bytes(t, v, &mut b);
         return Ok(match b.len() {
@@ -350,6 +383,7 @@ fn typehash(t: &'static Type, v: &Val, h: usize) -> Result<usize, RuntimeError> 
 /// # Errors
 ///
 /// [`RuntimeError::Unhashable`] naming the topmost unhashable type.
+#[inline]
 pub fn try_nilinterhash(e: &Eface, h: usize) -> Result<usize, RuntimeError> {
     let (t, data) = eface_parts(e);
     let Some(t) = t else {
@@ -371,6 +405,7 @@ pub fn try_nilinterhash(e: &Eface, h: usize) -> Result<usize, RuntimeError> {
 /// use goiface::{nilinterhash, Eface};
 /// assert_eq!(nilinterhash(&Eface::nil(), 99), 99); // nil hashes to the seed
 /// ```
+#[inline]
 pub fn nilinterhash(e: &Eface, h: usize) -> usize {
     or_panic(try_nilinterhash(e, h))
 }

@@ -90,6 +90,7 @@ impl Default for Eface {
 
 impl Eface {
     /// The nil interface (both words nil).
+    #[inline]
     pub const fn nil() -> Eface {
         Eface {
             typ: None,
@@ -117,6 +118,7 @@ impl Eface {
     }
 
     /// `any(int(i))`.
+    #[inline]
     pub fn from_int(i: i64) -> Eface {
         let i = if cfg!(target_pointer_width = "64") {
             i
@@ -130,6 +132,7 @@ impl Eface {
     }
 
     /// `any(float64(x))`.
+    #[inline]
     pub fn from_f64(x: f64) -> Eface {
         Eface {
             typ: Some(types::float64()),
@@ -138,6 +141,7 @@ impl Eface {
     }
 
     /// `any(b)` for a `bool`.
+    #[inline]
     pub fn from_bool(b: bool) -> Eface {
         Eface {
             typ: Some(types::bool()),
@@ -146,6 +150,7 @@ impl Eface {
     }
 
     /// `any(s)` for a `string`.
+    #[inline]
     pub fn from_string(s: &str) -> Eface {
         Eface {
             typ: Some(types::string()),
@@ -154,16 +159,19 @@ impl Eface {
     }
 
     /// The type word (`None` for nil).
+    #[inline]
     pub fn typ(&self) -> Option<&'static Type> {
         self.typ
     }
 
     /// The data word.
+    #[inline]
     pub fn data(&self) -> &Val {
         &self.data
     }
 
     /// Go: `e == nil` — tests the type word only.
+    #[inline]
     pub fn is_nil(&self) -> bool {
         self.typ.is_none()
     }
@@ -183,6 +191,7 @@ impl Eface {
     /// let err = e.try_assert(types::int()).unwrap_err();
     /// assert_eq!(err.to_string(), "interface conversion: interface {} is string, not int");
     /// ```
+    #[inline]
     pub fn try_assert(&self, t: &'static Type) -> Result<&Val, TypeAssertionError> {
         match self.typ {
             Some(have) if ptr::eq(have, t) => Ok(&self.data),
@@ -195,11 +204,13 @@ impl Eface {
     /// # Panics
     ///
     /// With Go's text when the dynamic type is not `T`.
+    #[inline]
     pub fn assert(&self, t: &'static Type) -> &Val {
         self.try_assert(t).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Go: `v, ok := e.(T)`: the value or `None` (never panics).
+    #[inline]
     pub fn assert2(&self, t: &'static Type) -> Option<&Val> {
         self.try_assert(t).ok()
     }
@@ -308,6 +319,7 @@ impl Iface {
     }
 
     /// The itab word (`None` for nil).
+    #[inline]
     pub fn tab(&self) -> Option<&'static Itab> {
         self.tab
     }
@@ -328,6 +340,7 @@ impl Iface {
     }
 
     /// Go: `var e any = i` — type = tab ? tab.typ : nil, no call.
+    #[inline]
     pub fn to_eface(&self) -> Eface {
         Eface {
             typ: self.typ(),
@@ -342,6 +355,7 @@ impl Iface {
     ///
     /// Go's nil-dereference panic on a nil interface; Go's `value method …
     /// called using nil *T pointer` for a value method through a nil `*T`.
+    #[inline]
     pub fn call(&self, k: usize, args: &[Eface], results: &mut [Eface]) {
         match self.tab {
             Some(tab) => call_slot(tab, k, &self.data, args, results),
@@ -426,9 +440,14 @@ pub fn assert_e2i(inter: &'static Type, e: &Eface) -> Iface {
 
 /// Go: `j, ok := e.(J)` (`assertE2I2`): `None` for nil or when the type lacks
 /// a method; never panics.
+#[inline]
 pub fn assert_e2i2(inter: &'static Type, e: &Eface) -> Option<Iface> {
     let t = e.typ?;
-    let tab = itab_table().getitab(inter, t, true).ok()?;
+    // Fast path: a cached pair (Go's getitab also starts with a lock-free find).
+    let tab = match itab_table().find(inter, t) {
+        Some(tab) => tab.implements().then_some(tab)?,
+        None => itab_table().getitab(inter, t, true).ok()?,
+    };
     Some(Iface {
         inter,
         tab: Some(tab),
@@ -456,6 +475,7 @@ pub fn assert_i2i(inter: &'static Type, i: &Iface) -> Iface {
 }
 
 /// Go: `j, ok := i.(J)` (`assertI2I2`).
+#[inline]
 pub fn assert_i2i2(inter: &'static Type, i: &Iface) -> Option<Iface> {
     let tab = i.tab?;
     let tab = if ptr::eq(tab.inter(), inter) {
@@ -648,6 +668,7 @@ impl TypeSwitch {
         TypeSwitch { nil_case, runs }
     }
 
+    #[inline]
     fn select_typ(&self, typ: Option<&'static Type>, hash: u32) -> Option<usize> {
         let Some(t) = typ else {
             return self.nil_case;
@@ -658,8 +679,18 @@ impl TypeSwitch {
                     let hit = if v.len() < BINARY_SEARCH_MIN {
                         v.iter().find(|c| c.0 == hash && ptr::eq(c.1, t))
                     } else {
-                        let start = v.partition_point(|c| c.0 < hash);
-                        v[start..]
+                        // Binary search on the hash (Go: the compiled
+                        // `if h <= pivot` tree), then the pointer compare.
+                        let (mut lo, mut hi) = (0, v.len());
+                        while lo < hi {
+                            let mid = (lo + hi) / 2;
+                            if v[mid].0 < hash {
+                                lo = mid + 1;
+                            } else {
+                                hi = mid;
+                            }
+                        }
+                        v[lo..]
                             .iter()
                             .take_while(|c| c.0 == hash)
                             .find(|c| ptr::eq(c.1, t))
@@ -679,11 +710,13 @@ impl TypeSwitch {
     }
 
     /// `switch e.(type)`: the index of the case taken, `None` for default.
+    #[inline]
     pub fn select(&self, e: &Eface) -> Option<usize> {
         self.select_typ(e.typ, e.typ.map_or(0, |t| t.hash()))
     }
 
     /// `switch i.(type)` on a non-empty interface.
+    #[inline]
     pub fn select_iface(&self, i: &Iface) -> Option<usize> {
         let t = i.typ();
         self.select_typ(t, t.map_or(0, |t| t.hash()))
@@ -717,10 +750,12 @@ impl From<Eface> for Val {
     }
 }
 
+#[inline]
 pub(crate) fn eface_parts(e: &Eface) -> (Option<&'static Type>, &Val) {
     (e.typ, &e.data)
 }
 
+#[inline]
 pub(crate) fn same(a: Option<&'static Type>, b: Option<&'static Type>) -> bool {
     same_type(a, b)
 }

@@ -123,23 +123,28 @@ pub struct Itab {
 
 impl Itab {
     /// The interface type.
+    #[inline]
     pub fn inter(&self) -> &'static Type {
         self.inter
     }
     /// The concrete type.
+    #[inline]
     pub fn typ(&self) -> &'static Type {
         self.typ
     }
     /// The type hash copy: the type's hash in static itabs, 0 in run-time ones.
+    #[inline]
     pub fn hash(&self) -> u32 {
         self.hash
     }
     /// The method slots, in the interface's method order; `fun()[0]` is
     /// `None` iff the type does not implement the interface.
+    #[inline]
     pub fn fun(&self) -> &[Option<ItabFn>] {
         &self.fun
     }
     /// Whether the type implements the interface (`fun[0] != 0`).
+    #[inline]
     pub fn implements(&self) -> bool {
         self.fun.first().is_some_and(|f| f.is_some())
     }
@@ -213,6 +218,7 @@ struct Table {
     prev: *mut Table,
 }
 
+#[inline]
 fn table_hash(inter: &Type, typ: &Type) -> usize {
     (inter.hash() ^ typ.hash()) as usize
 }
@@ -228,6 +234,7 @@ impl Table {
     }
 
     /// Go: `itabTableType.find`. Lock-free.
+    #[inline]
     fn find(&self, inter: &Type, typ: &Type) -> Option<*mut Itab> {
         let mask = self.size - 1;
         let mut h = table_hash(inter, typ) & mask;
@@ -324,6 +331,7 @@ impl ItabTable {
         }
     }
 
+    #[inline]
     fn current(&self) -> Option<&Table> {
         let t = self.table.load(Acquire);
         // SAFETY: a published table is complete (T2) and outlives `self`'s
@@ -363,6 +371,7 @@ impl ItabTable {
     }
 
     /// Looks a pair up without taking the lock.
+    #[inline]
     pub fn find(&self, inter: &Type, typ: &Type) -> Option<&Itab> {
         let p = self.current()?.find(inter, typ)?;
         // SAFETY: as in `Table::find` (T1, T2).
@@ -397,6 +406,7 @@ impl ItabTable {
         counts.count += 1;
     }
 
+    #[inline]
     fn find_or_add(&self, inter: &'static Type, typ: &'static Type, hash: u32) -> &Itab {
         if let Some(m) = self.find(inter, typ) {
             return m;
@@ -429,6 +439,7 @@ impl ItabTable {
     ///
     /// With that error's text when `canfail` is false, and if `inter` is not
     /// a non-empty interface (Go: `internal error - misuse of itab`).
+    #[inline]
     pub fn getitab(
         &self,
         inter: &'static Type,
@@ -515,6 +526,7 @@ loom::lazy_static! {
 }
 
 /// The program-wide itab table (Go: `itabTable`).
+#[inline]
 pub fn itab_table() -> &'static ItabTable {
     &ITAB_TABLE
 }
@@ -537,6 +549,7 @@ pub fn getitab(
 }
 
 /// Calls slot `k` of `tab` with receiver data `recv`.
+#[inline]
 pub(crate) fn call_slot(
     tab: &Itab,
     k: usize,

@@ -89,6 +89,7 @@ impl Kind {
     /// assert_eq!(goiface::Kind::from_u8(2), Some(goiface::Kind::Int));
     /// assert_eq!(goiface::Kind::from_u8(27), None);
     /// ```
+    #[inline]
     pub const fn from_u8(k: u8) -> Option<Kind> {
         if (k as usize) < ALL_KINDS.len() {
             Some(ALL_KINDS[k as usize])

@@ -55,6 +55,7 @@ impl<V> AnyMap<V> {
     }
 
     /// `len(m)`.
+    #[inline]
     pub fn len(&self) -> usize {
         self.map.as_ref().map_or(0, |m| m.len())
     }
@@ -70,6 +71,7 @@ impl<V> AnyMap<V> {
     ///
     /// `runtime error: hash of unhashable type T` for an unhashable key, even
     /// on a nil or empty map (Go: `hashMightPanic`).
+    #[inline]
     pub fn get(&self, k: &Eface) -> Option<&V> {
         match &self.map {
             Some(m) if !m.is_empty() => m.get(k),

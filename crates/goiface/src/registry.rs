@@ -116,6 +116,7 @@ mod fast {
     /// assertion error names: one atomic load instead of the registry lock.
     static FAST: [AtomicPtr<Type>; 28] = [EMPTY; 28];
 
+    #[inline]
     pub(crate) fn cached(slot: usize, make: impl FnOnce() -> &'static Type) -> &'static Type {
         let p = FAST[slot].load(Acquire);
         if !p.is_null() {

@@ -380,6 +380,7 @@ impl fmt::Display for Type {
 }
 
 /// Whether two optional descriptors are the same type (address identity).
+#[inline]
 pub(crate) fn same_type(a: Option<&'static Type>, b: Option<&'static Type>) -> bool {
     match (a, b) {
         (None, None) => true,
@@ -390,6 +391,7 @@ pub(crate) fn same_type(a: Option<&'static Type>, b: Option<&'static Type>) -> b
 
 impl Type {
     /// `t.Kind()`.
+    #[inline]
     pub fn kind(&self) -> Kind {
         // Invariant: built from a `Kind`, so the low bits are always valid.
         Kind::from_u8(self.kind & KIND_MASK).unwrap_or(Kind::Invalid)
@@ -399,10 +401,12 @@ impl Type {
         self.kind
     }
     /// Whether the value itself is the interface data word (pointer-shaped).
+    #[inline]
     pub fn is_direct_iface(&self) -> bool {
         self.kind & KIND_DIRECT_IFACE != 0
     }
     /// `unsafe.Sizeof` on [`HOST_ARCH`].
+    #[inline]
     pub fn size(&self) -> u64 {
         self.size
     }
@@ -423,6 +427,7 @@ impl Type {
         &self.gcdata
     }
     /// Go's type hash: `^LE32(SHA-256(link string)[0:4])`.
+    #[inline]
     pub fn hash(&self) -> u32 {
         self.hash
     }
@@ -431,6 +436,7 @@ impl Type {
         self.tflag
     }
     /// Whether `==` is defined (Go: `t.equal != nil`).
+    #[inline]
     pub fn comparable(&self) -> bool {
         self.comparable
     }
@@ -455,11 +461,13 @@ impl Type {
         &self.methods
     }
     /// The kind-specific part.
+    #[inline]
     pub fn detail(&self) -> &Detail {
         &self.detail
     }
     /// Whether it has an uncommon part (a name or methods): types without one
     /// fail an assertion to a non-empty interface at once (nothing cached).
+    #[inline]
     pub fn has_uncommon(&self) -> bool {
         self.tflag & TFLAG_UNCOMMON != 0
     }
@@ -481,6 +489,7 @@ impl Type {
         }
     }
     /// An interface's methods (empty for other kinds).
+    #[inline]
     pub fn imethods(&self) -> &[IMethod] {
         match &self.detail {
             Detail::Interface { methods, .. } => methods,
@@ -606,6 +615,7 @@ impl Type {
     }
 
     /// Whether equality may compare raw bytes (Go: `tflagRegularMemory`).
+    #[inline]
     pub fn is_regular_memory(&self) -> bool {
         self.tflag & TFLAG_REGULAR_MEMORY != 0
     }
@@ -946,6 +956,7 @@ pub mod types {
     use super::*;
     use crate::registry::{self, Key};
 
+    #[inline]
     fn basic(b: BasicKind, kind: Kind) -> &'static Type {
         registry::cached(kind as usize, || basic_slow(b, kind))
     }
@@ -967,6 +978,7 @@ pub mod types {
     macro_rules! basics {
         ($($f:ident => $b:ident, $k:ident;)*) => {$(
             #[doc = concat!("The predeclared type `", stringify!($f), "`.")]
+            #[inline]
             pub fn $f() -> &'static Type {
                 basic(BasicKind::$b, Kind::$k)
             }
@@ -995,6 +1007,7 @@ pub mod types {
     }
 
     /// `interface{}` (Go's `any`).
+    #[inline]
     pub fn any() -> &'static Type {
         registry::cached(registry::ANY_SLOT, || {
             interface_of("", &[]).unwrap_or_else(|e| unreachable!("any always builds: {e}"))
