@@ -592,8 +592,8 @@ pub enum Case {
 /// A run of consecutive cases the compiled switch tests together.
 #[derive(Debug)]
 enum Run {
-    /// Concrete cases sorted by hash: `(hash, type, case index)`.
-    Concrete(Vec<(u32, &'static Type, usize)>),
+    /// Concrete cases `hashes[start..end]` / `targets[start..end]`, sorted by hash.
+    Concrete(usize, usize),
     /// `case I`: tested in place via `assertE2I2`.
     Interface(&'static Type, usize),
 }
@@ -623,13 +623,22 @@ pub const BINARY_SEARCH_MIN: usize = 4;
 #[derive(Debug)]
 pub struct TypeSwitch {
     nil_case: Option<usize>,
-    runs: Vec<Run>,
+    runs: Box<[Run]>,
+    /// The concrete cases' type hashes, run by run, each run sorted.
+    hashes: Box<[u32]>,
+    /// The concrete cases' types and case indices, parallel to `hashes`.
+    targets: Box<[(&'static Type, usize)]>,
 }
 
 impl TypeSwitch {
     /// Compiles the cases.
     pub fn new(cases: &[Case]) -> TypeSwitch {
         let mut nil_case = None;
+        // Runs in source order before flattening.
+        enum Pending {
+            Concrete(Vec<(u32, &'static Type, usize)>),
+            Interface(&'static Type, usize),
+        }
         let mut runs = Vec::new();
         let mut run: Vec<(u32, &'static Type, usize)> = Vec::new();
         for (i, c) in cases.iter().enumerate() {
@@ -639,16 +648,16 @@ impl TypeSwitch {
                 }
                 Case::Type(t) if t.kind() == Kind::Interface && !t.imethods().is_empty() => {
                     if !run.is_empty() {
-                        runs.push(Run::Concrete(core::mem::take(&mut run)));
+                        runs.push(Pending::Concrete(core::mem::take(&mut run)));
                     }
-                    runs.push(Run::Interface(t, i));
+                    runs.push(Pending::Interface(t, i));
                 }
                 Case::Type(t) if t.kind() == Kind::Interface => {
                     // `case any` / `case interface{}`: matches every non-nil value.
                     if !run.is_empty() {
-                        runs.push(Run::Concrete(core::mem::take(&mut run)));
+                        runs.push(Pending::Concrete(core::mem::take(&mut run)));
                     }
-                    runs.push(Run::Interface(t, i));
+                    runs.push(Pending::Interface(t, i));
                 }
                 Case::Type(t) => {
                     if !run.iter().any(|r| ptr::eq(r.1, t)) {
@@ -658,14 +667,33 @@ impl TypeSwitch {
             }
         }
         if !run.is_empty() {
-            runs.push(Run::Concrete(run));
+            runs.push(Pending::Concrete(run));
         }
-        for r in runs.iter_mut() {
-            if let Run::Concrete(v) = r {
-                v.sort_by_key(|c| c.0);
-            }
+        // Flatten: each concrete run becomes a sorted range of two parallel
+        // arrays (hashes searched, then the descriptor compared).
+        let mut hashes = Vec::new();
+        let mut targets = Vec::new();
+        let runs: Vec<Run> = runs
+            .into_iter()
+            .map(|r| match r {
+                Pending::Concrete(mut v) => {
+                    v.sort_by_key(|c| c.0);
+                    let start = hashes.len();
+                    for (h, t, i) in v {
+                        hashes.push(h);
+                        targets.push((t, i));
+                    }
+                    Run::Concrete(start, hashes.len())
+                }
+                Pending::Interface(t, i) => Run::Interface(t, i),
+            })
+            .collect();
+        TypeSwitch {
+            nil_case,
+            runs: runs.into_boxed_slice(),
+            hashes: hashes.into_boxed_slice(),
+            targets: targets.into_boxed_slice(),
         }
-        TypeSwitch { nil_case, runs }
     }
 
     #[inline]
@@ -674,34 +702,30 @@ impl TypeSwitch {
             return self.nil_case;
         };
         for r in &self.runs {
-            match r {
-                Run::Concrete(v) => {
-                    let hit = if v.len() < BINARY_SEARCH_MIN {
-                        v.iter().find(|c| c.0 == hash && ptr::eq(c.1, t))
+            match *r {
+                Run::Concrete(start, end) => {
+                    let hs = &self.hashes[start..end];
+                    let lo = if hs.len() < BINARY_SEARCH_MIN {
+                        hs.iter().position(|&h| h == hash).unwrap_or(hs.len())
                     } else {
                         // Binary search on the hash (Go: the compiled
-                        // `if h <= pivot` tree), then the pointer compare.
-                        let (mut lo, mut hi) = (0, v.len());
-                        while lo < hi {
-                            let mid = (lo + hi) / 2;
-                            if v[mid].0 < hash {
-                                lo = mid + 1;
-                            } else {
-                                hi = mid;
-                            }
-                        }
-                        v[lo..]
-                            .iter()
-                            .take_while(|c| c.0 == hash)
-                            .find(|c| ptr::eq(c.1, t))
+                        // `if h <= pivot` tree).
+                        hs.partition_point(|&h| h < hash)
                     };
+                    // Confirm by descriptor identity (equal hashes are adjacent).
+                    let hit = hs[lo..]
+                        .iter()
+                        .zip(&self.targets[start + lo..end])
+                        .take_while(|(&h, _)| h == hash)
+                        .find(|(_, c)| ptr::eq(c.0, t))
+                        .map(|(_, c)| c);
                     if let Some(c) = hit {
-                        return Some(c.2);
+                        return Some(c.1);
                     }
                 }
                 Run::Interface(inter, i) => {
                     if inter.imethods().is_empty() || itab_table().getitab(inter, t, true).is_ok() {
-                        return Some(*i);
+                        return Some(i);
                     }
                 }
             }
