@@ -696,6 +696,30 @@ impl TypeSwitch {
         }
     }
 
+    /// Searches one run of concrete cases: linear below
+    /// [`BINARY_SEARCH_MIN`], else binary on the hash (Go: the compiled `if
+    /// h <= pivot` tree); then the descriptor compare (equal hashes are
+    /// adjacent, so the scan stops at the first different hash).
+    #[inline]
+    fn search_run(&self, start: usize, end: usize, t: &'static Type, hash: u32) -> Option<usize> {
+        let hs = &self.hashes[start..end];
+        let targets = &self.targets[start..end];
+        let first = if hs.len() < BINARY_SEARCH_MIN {
+            hs.iter().position(|&h| h == hash)?
+        } else {
+            hs.partition_point(|&h| h < hash)
+        };
+        for (h, &(target, case)) in hs[first..].iter().zip(&targets[first..]) {
+            if *h != hash {
+                break;
+            }
+            if ptr::eq(target, t) {
+                return Some(case);
+            }
+        }
+        None
+    }
+
     #[inline]
     fn select_typ(&self, typ: Option<&'static Type>, hash: u32) -> Option<usize> {
         let Some(t) = typ else {
@@ -704,23 +728,8 @@ impl TypeSwitch {
         for r in &self.runs {
             match *r {
                 Run::Concrete(start, end) => {
-                    let hs = &self.hashes[start..end];
-                    let lo = if hs.len() < BINARY_SEARCH_MIN {
-                        hs.iter().position(|&h| h == hash).unwrap_or(hs.len())
-                    } else {
-                        // Binary search on the hash (Go: the compiled
-                        // `if h <= pivot` tree).
-                        hs.partition_point(|&h| h < hash)
-                    };
-                    // Confirm by descriptor identity (equal hashes are adjacent).
-                    let hit = hs[lo..]
-                        .iter()
-                        .zip(&self.targets[start + lo..end])
-                        .take_while(|(&h, _)| h == hash)
-                        .find(|(_, c)| ptr::eq(c.0, t))
-                        .map(|(_, c)| c);
-                    if let Some(c) = hit {
-                        return Some(c.1);
+                    if let Some(case) = self.search_run(start, end, t, hash) {
+                        return Some(case);
                     }
                 }
                 Run::Interface(inter, i) => {
