@@ -153,6 +153,14 @@ impl Value {
 
     /// A Value of type `t` at `loc` with the permission bits `inherited`
     /// (each method picks which of `self`'s bits carry over, as Go's do).
+    /// Runs `f` on the data without copying it.
+    fn with_val<R>(&self, f: impl FnOnce(&Val) -> R) -> R {
+        match &self.loc {
+            Loc::Owned(v) => f(v),
+            Loc::Place(p) => p.with(|v| f(v)),
+        }
+    }
+
     fn derived(&self, t: &'static Type, loc: Loc, inherited: Flag) -> Value {
         let indir = if t.is_direct_iface() { 0 } else { FLAG_INDIR };
         Value {
@@ -272,8 +280,8 @@ impl Value {
     /// `reflect: call of reflect.Value.Index on K Value`; `reflect: array
     /// index out of range` / `slice index out of range` / `string index out of range`.
     pub fn index(&self, i: usize) -> Value {
-        match (self.kind(), self.val()) {
-            (Kind::Array, v) => {
+        match self.kind() {
+            Kind::Array => {
                 let (e, n) = match self.typ().detail() {
                     Detail::Array(e, n) => (*e, *n),
                     _ => unreachable!("kind Array has Detail::Array"),
@@ -283,34 +291,37 @@ impl Value {
                 }
                 let loc = match &self.loc {
                     Loc::Place(p) => Loc::Place(p.field(i)),
-                    Loc::Owned(_) => match v {
-                        Val::Array(mut xs) => Loc::Owned(xs.swap_remove(i)),
-                        _ => unreachable!("E1: an array Value holds a Val::Array"),
-                    },
+                    Loc::Owned(Val::Array(xs)) => Loc::Owned(xs[i].clone()),
+                    Loc::Owned(_) => unreachable!("E1: an array Value holds a Val::Array"),
                 };
                 self.derived(e, loc, (self.flag & FLAG_ADDR) | self.ro())
             }
-            (Kind::Slice, v) => {
+            Kind::Slice => {
                 let e = self
                     .typ()
                     .elem()
                     .unwrap_or_else(|| value_error("Index", Kind::Slice));
-                match v {
-                    Val::Slice(Some(s)) if i < s.len() => {
-                        self.derived(e, Loc::Place(s.elem_ptr(i)), FLAG_ADDR | self.ro())
-                    }
+                let elem = self.with_val(|v| match v {
+                    Val::Slice(Some(s)) if i < s.len() => s.elem_ptr(i),
                     _ => panic!("reflect: slice index out of range"),
+                });
+                self.derived(e, Loc::Place(elem), FLAG_ADDR | self.ro())
+            }
+            Kind::String => {
+                let b = self.with_val(|v| match v {
+                    Val::String(s) => s.as_bytes().get(i).copied(),
+                    _ => unreachable!("E1: a string Value holds a Val::String"),
+                });
+                match b {
+                    Some(b) => Value {
+                        typ: Some(crate::types::uint8()),
+                        loc: Loc::Owned(Val::Uint(b as u64)),
+                        flag: Kind::Uint8 as Flag | self.ro() | FLAG_INDIR,
+                    },
+                    None => panic!("reflect: string index out of range"),
                 }
             }
-            (Kind::String, Val::String(s)) => match s.as_bytes().get(i) {
-                Some(&b) => Value {
-                    typ: Some(crate::types::uint8()),
-                    loc: Loc::Owned(Val::Uint(b as u64)),
-                    flag: Kind::Uint8 as Flag | self.ro() | FLAG_INDIR,
-                },
-                None => panic!("reflect: string index out of range"),
-            },
-            (k, _) => value_error("Index", k),
+            k => value_error("Index", k),
         }
     }
 
@@ -321,12 +332,13 @@ impl Value {
     /// `reflect: call of reflect.Value.Len on K Value` for other kinds, and
     /// for maps and chans, whose contents this crate does not model.
     pub fn len(&self) -> usize {
-        match (self.kind(), self.val()) {
+        let k = self.kind();
+        self.with_val(|v| match (k, v) {
             (Kind::Array, Val::Array(v)) => v.len(),
-            (Kind::Slice, Val::Slice(s)) => s.map_or(0, |s| s.len()),
+            (Kind::Slice, Val::Slice(s)) => s.as_ref().map_or(0, |s| s.len()),
             (Kind::String, Val::String(s)) => s.len(),
             (k, _) => value_error("Len", k),
-        }
+        })
     }
 
     /// Whether [`Value::len`] is 0.

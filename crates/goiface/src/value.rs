@@ -182,7 +182,8 @@ impl Pointer {
         }
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut Val) -> R) -> R {
+    /// Runs `f` on the pointee in place (no copy).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Val) -> R) -> R {
         let mut root = self.root.borrow_mut();
         let mut cur: &mut Val = &mut root;
         for &i in self.path.iter() {
