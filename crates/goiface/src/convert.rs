@@ -103,8 +103,10 @@ fn mask(size: u64) -> u64 {
 /// ```
 /// use goiface::{data_word, types, DataWord, Val};
 /// // iface.md c9: int 255 does not allocate, int 256 does.
-/// assert_eq!(data_word(types::int(), &Val::Int(255), false, true), (DataWord::ConvT64, false));
-/// assert_eq!(data_word(types::int(), &Val::Int(256), false, true), (DataWord::ConvT64, true));
+/// // (convT64 on 64-bit targets, convT32 on 32-bit ones, where int is 4 bytes.)
+/// let conv = if cfg!(target_pointer_width = "64") { DataWord::ConvT64 } else { DataWord::ConvT32 };
+/// assert_eq!(data_word(types::int(), &Val::Int(255), false, true), (conv, false));
+/// assert_eq!(data_word(types::int(), &Val::Int(256), false, true), (conv, true));
 /// assert_eq!(data_word(types::int(), &Val::Int(1000), true, true).1, false); // constant
 /// ```
 pub fn data_word(t: &'static Type, v: &Val, constant: bool, escapes: bool) -> (DataWord, bool) {
