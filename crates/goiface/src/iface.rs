@@ -23,8 +23,8 @@
 //!
 //! # Go correspondence
 //!
-//! `eface` → [`Eface`], `iface` → [`Iface`], `convT*`/`convI2I` →
-//! [`Eface::new`]/[`Iface::from_eface`]/[`Iface::convert`], `assertE2I(2)` →
+//! `eface` → [`Eface`], `iface` → [`Iface`], `convT*` → [`Eface::new`], static itab conversion →
+//! [`Iface::convert`], `convI2I` → [`Iface::from_iface`], `assertE2I(2)` →
 //! [`assert_e2i`]/[`assert_e2i2`], `assertI2I(2)` → [`assert_i2i`]/
 //! [`assert_i2i2`], `panicdottypeE/I`/`panicnildottype` → the `assert*`
 //! methods' panics, `TypeAssertionError` → [`TypeAssertionError`],

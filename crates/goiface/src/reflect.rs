@@ -337,6 +337,9 @@ impl Value {
             (Kind::Array, Val::Array(v)) => v.len(),
             (Kind::Slice, Val::Slice(s)) => s.as_ref().map_or(0, |s| s.len()),
             (Kind::String, Val::String(s)) => s.len(),
+            (k @ (Kind::Map | Kind::Chan), _) => panic!(
+                "goiface: reflect.Value.Len of a {k} value is not modelled (its contents are an opaque handle)"
+            ),
             (k, _) => value_error("Len", k),
         })
     }

@@ -53,6 +53,15 @@ fn index_and_len_on_arrays_slices_strings() {
         panic_text(|| value_of(&Eface::from_int(1)).len()),
         "reflect: call of reflect.Value.Len on int Value"
     );
+    let m = Eface::new(
+        types::map_of(types::int(), types::int()).unwrap(),
+        Val::Ref(None),
+    )
+    .unwrap();
+    assert_eq!(
+        panic_text(|| value_of(&m).len()),
+        "goiface: reflect.Value.Len of a map value is not modelled (its contents are an opaque handle)"
+    );
     assert_eq!(
         panic_text(|| value_of(&Eface::from_int(1)).index(0)),
         "reflect: call of reflect.Value.Index on int Value"
