@@ -703,19 +703,20 @@ impl TypeSwitch {
     #[inline]
     fn search_run(&self, start: usize, end: usize, t: &'static Type, hash: u32) -> Option<usize> {
         let hs = &self.hashes[start..end];
-        let targets = &self.targets[start..end];
-        let first = if hs.len() < BINARY_SEARCH_MIN {
+        let mut k = if hs.len() < BINARY_SEARCH_MIN {
             hs.iter().position(|&h| h == hash)?
         } else {
             hs.partition_point(|&h| h < hash)
         };
-        for (h, &(target, case)) in hs[first..].iter().zip(&targets[first..]) {
-            if *h != hash {
+        while let Some(&h) = hs.get(k) {
+            if h != hash {
                 break;
             }
+            let (target, case) = self.targets[start + k];
             if ptr::eq(target, t) {
                 return Some(case);
             }
+            k += 1;
         }
         None
     }
@@ -725,6 +726,10 @@ impl TypeSwitch {
         let Some(t) = typ else {
             return self.nil_case;
         };
+        // The common shape: one run of concrete cases.
+        if let [Run::Concrete(start, end)] = *self.runs {
+            return self.search_run(start, end, t, hash);
+        }
         for r in &self.runs {
             match *r {
                 Run::Concrete(start, end) => {
