@@ -3,6 +3,7 @@
 mod chan;
 mod context;
 mod core;
+mod iface;
 mod layout;
 mod map;
 mod slice;
@@ -46,5 +47,10 @@ pub const ALL: &[Chapter] = &[
         name: "context",
         title: "gocontext: cancellation trees and timers",
         run: context::run,
+    },
+    Chapter {
+        name: "iface",
+        title: "goiface: eface, iface, itabs, assertions, the typed nil",
+        run: iface::run,
     },
 ];

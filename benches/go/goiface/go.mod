@@ -1,0 +1,3 @@
+module gort/benches/goiface
+
+go 1.19

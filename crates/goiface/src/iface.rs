@@ -1,0 +1,799 @@
+//! Interface values: Go's `eface` and `iface`, conversions, assertions and
+//! type switches (`runtime/iface.go`, `cmd/compile/internal/walk/switch.go`).
+//!
+//! # What
+//!
+//! An [`Eface`] (`interface{}`) is a type word and a data word; an [`Iface`]
+//! (a non-empty interface) is an itab word and a data word. `nil` means the
+//! first word is nil, whatever the data word holds — so a typed nil pointer
+//! stored in an interface is *not* nil:
+//!
+//! ```text
+//! var p *T = nil; var e any = p
+//! Eface { typ: ──► *main.T, data: Val::Pointer(None) }     e != nil
+//! Eface { typ: nil,         data: … }                       e == nil
+//! Iface { tab: ──► Itab{ inter: main.I, typ: main.T, hash, fun[..] }, data }
+//! ```
+//!
+//! # Invariants
+//!
+//! - E1: `data` has the shape of `typ` (checked by every constructor).
+//! - E2: `Iface.tab`, when set, implements (`tab.implements()`) and its
+//!   `inter` is the `Iface`'s static interface type.
+//!
+//! # Go correspondence
+//!
+//! `eface` → [`Eface`], `iface` → [`Iface`], `convT*` → [`Eface::new`], static itab conversion →
+//! [`Iface::convert`], `convI2I` → [`Iface::from_iface`], `assertE2I(2)` →
+//! [`assert_e2i`]/[`assert_e2i2`], `assertI2I(2)` → [`assert_i2i`]/
+//! [`assert_i2i2`], `panicdottypeE/I`/`panicnildottype` → the `assert*`
+//! methods' panics, `TypeAssertionError` → [`TypeAssertionError`],
+//! `walkSwitchType` → [`TypeSwitch`].
+//!
+//! # Divergences
+//!
+//! An [`Iface`] also records its static interface type (Go's compiler knows
+//! it; here a nil `Iface` needs it for `main.I is nil, not main.A`). The
+//! type switch on an `Iface` reads `tab.typ.hash` rather than `tab.hash`
+//! (Go's run-time itabs hold 0 there, which Go never meets in a switch
+//! because every switched pair has a static itab; here static and run-time
+//! itabs can be made in either order).
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::ptr;
+
+use crate::itab::{call_slot, itab_table, Itab};
+use crate::kind::Kind;
+use crate::ty::{same_type, ShapeError, Type};
+use crate::types;
+use crate::value::{Pointer, Val};
+
+/// An empty-interface value: type word + data word.
+///
+/// Go: `runtime.eface`, the representation of `interface{}` / `any`.
+///
+/// # Examples
+///
+/// ```
+/// use goiface::{types, Eface, Val};
+/// let e = Eface::from_int(42);
+/// assert_eq!(e.typ().unwrap().to_string(), "int");
+/// let p = types::ptr_to(types::int());
+/// let typed_nil = Eface::new(p, Val::Pointer(None)).unwrap();
+/// assert!(!typed_nil.is_nil()); // the typed-nil surprise
+/// assert!(Eface::nil().is_nil());
+/// ```
+#[doc(alias = "eface")]
+#[derive(Clone)]
+pub struct Eface {
+    typ: Option<&'static Type>,
+    data: Val,
+}
+
+impl fmt::Debug for Eface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.typ {
+            None => f.write_str("<nil>"),
+            Some(t) => write!(f, "{}({:?})", t, self.data),
+        }
+    }
+}
+
+impl Default for Eface {
+    fn default() -> Self {
+        Eface::nil()
+    }
+}
+
+impl Eface {
+    /// The nil interface (both words nil).
+    #[inline]
+    pub const fn nil() -> Eface {
+        Eface {
+            typ: None,
+            data: Val::Pointer(None),
+        }
+    }
+
+    /// Go: `var e any = v` for `v` of type `typ`.
+    ///
+    /// # Errors
+    ///
+    /// [`ShapeError`] when `data` does not have `typ`'s shape (E1).
+    pub fn new(typ: &'static Type, data: Val) -> Result<Eface, ShapeError> {
+        typ.check(&data)?;
+        Ok(Eface {
+            typ: Some(typ),
+            data: normalize(typ, data),
+        })
+    }
+
+    /// An eface whose type word is nil but whose data word is not: what Go
+    /// code can only make with `unsafe`. It is `== nil` (iface.md c4).
+    pub fn nil_type_with_data(data: Val) -> Eface {
+        Eface { typ: None, data }
+    }
+
+    /// `any(int(i))`.
+    #[inline]
+    pub fn from_int(i: i64) -> Eface {
+        let i = if cfg!(target_pointer_width = "64") {
+            i
+        } else {
+            i as i32 as i64
+        };
+        Eface {
+            typ: Some(types::int()),
+            data: Val::Int(i),
+        }
+    }
+
+    /// `any(float64(x))`.
+    #[inline]
+    pub fn from_f64(x: f64) -> Eface {
+        Eface {
+            typ: Some(types::float64()),
+            data: Val::Float(x),
+        }
+    }
+
+    /// `any(b)` for a `bool`.
+    #[inline]
+    pub fn from_bool(b: bool) -> Eface {
+        Eface {
+            typ: Some(types::bool()),
+            data: Val::Bool(b),
+        }
+    }
+
+    /// `any(s)` for a `string`.
+    #[inline]
+    pub fn from_string(s: &str) -> Eface {
+        Eface {
+            typ: Some(types::string()),
+            data: Val::String(Rc::from(s)),
+        }
+    }
+
+    /// The type word (`None` for nil).
+    #[inline]
+    pub fn typ(&self) -> Option<&'static Type> {
+        self.typ
+    }
+
+    /// The data word.
+    #[inline]
+    pub fn data(&self) -> &Val {
+        &self.data
+    }
+
+    /// Go: `e == nil` — tests the type word only.
+    #[inline]
+    pub fn is_nil(&self) -> bool {
+        self.typ.is_none()
+    }
+
+    /// Go: `v, ok := e.(T)` for a concrete `T`: one descriptor compare.
+    ///
+    /// # Errors
+    ///
+    /// The [`TypeAssertionError`] Go would panic with (`panicdottypeE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goiface::{types, Eface};
+    /// let e = Eface::from_string("hi");
+    /// assert!(e.try_assert(types::string()).is_ok());
+    /// let err = e.try_assert(types::int()).unwrap_err();
+    /// assert_eq!(err.to_string(), "interface conversion: interface {} is string, not int");
+    /// ```
+    #[inline]
+    pub fn try_assert(&self, t: &'static Type) -> Result<&Val, TypeAssertionError> {
+        match self.typ {
+            Some(have) if ptr::eq(have, t) => Ok(&self.data),
+            have => Err(TypeAssertionError::new(Some(types::any()), have, t)),
+        }
+    }
+
+    /// Go: `v := e.(T)` for a concrete `T`.
+    ///
+    /// # Panics
+    ///
+    /// With Go's text when the dynamic type is not `T`.
+    #[inline]
+    pub fn assert(&self, t: &'static Type) -> &Val {
+        self.try_assert(t).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Go: `v, ok := e.(T)`: the value or `None` (never panics).
+    #[inline]
+    pub fn assert2(&self, t: &'static Type) -> Option<&Val> {
+        self.try_assert(t).ok()
+    }
+}
+
+/// Keeps I2 of `crate::value` for values built by hand (truncation is checked
+/// by `Type::check`; here `float32` values are rounded).
+fn normalize(typ: &Type, data: Val) -> Val {
+    match (typ.kind(), data) {
+        (Kind::Float32, Val::Float(x)) => Val::Float(x as f32 as f64),
+        (Kind::Complex64, Val::Complex(r, i)) => Val::Complex(r as f32 as f64, i as f32 as f64),
+        (_, d) => d,
+    }
+}
+
+/// A non-empty-interface value: itab word + data word.
+///
+/// Go: `runtime.iface`.
+///
+/// # Examples
+///
+/// ```
+/// use goiface::{types, Eface, IMethod, Iface, Method, Named, Val};
+/// fn name(_: &Val, _: &[Eface], out: &mut [Eface]) { out[0] = Eface::from_string("T"); }
+/// let sig = types::func_of(&[], &[types::string()], false);
+/// let namer = types::interface_of("main", &[IMethod::new("Name", sig)]).unwrap();
+/// let t = Named::new("main", "T", types::int()).method(Method::new("Name", sig, name)).build().unwrap();
+/// let i = Iface::convert(namer, &Eface::new(t, Val::Int(1)).unwrap()).unwrap();
+/// let mut out = [Eface::nil()];
+/// i.call(0, &[], &mut out);
+/// assert_eq!(out[0].data(), &Val::from("T"));
+/// assert_eq!(i.tab().unwrap().hash(), t.hash()); // a static itab
+/// ```
+#[doc(alias = "iface")]
+#[derive(Clone)]
+pub struct Iface {
+    inter: &'static Type,
+    tab: Option<&'static Itab>,
+    data: Val,
+}
+
+impl fmt::Debug for Iface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.tab {
+            None => write!(f, "{}(<nil>)", self.inter),
+            Some(t) => write!(f, "{}({}({:?}))", self.inter, t.typ(), self.data),
+        }
+    }
+}
+
+impl Iface {
+    /// The nil value of interface type `inter`.
+    ///
+    /// # Panics
+    ///
+    /// If `inter` is not a non-empty interface type.
+    pub fn nil(inter: &'static Type) -> Iface {
+        assert!(
+            inter.kind() == Kind::Interface && !inter.imethods().is_empty(),
+            "goiface: {inter} is not a non-empty interface type"
+        );
+        Iface {
+            inter,
+            tab: None,
+            data: Val::Pointer(None),
+        }
+    }
+
+    /// Go: `var i I = v` (compile-time conversion): the pair's static itab.
+    /// A nil `e` gives a nil `Iface`.
+    ///
+    /// # Errors
+    ///
+    /// When `e`'s type does not implement `inter` (a compile error in Go).
+    pub fn convert(inter: &'static Type, e: &Eface) -> Result<Iface, TypeAssertionError> {
+        let mut i = Iface::nil(inter);
+        if let Some(t) = e.typ {
+            i.tab = Some(itab_table().static_itab(inter, t)?);
+            i.data = e.data.clone();
+        }
+        Ok(i)
+    }
+
+    /// Go: `convI2I`: `var j J = i`. nil → nil; same interface → same itab;
+    /// else `getitab(J, typ, false)`.
+    ///
+    /// # Panics
+    ///
+    /// When the dynamic type does not implement `j` (Go's run-time panic).
+    pub fn from_iface(j: &'static Type, i: &Iface) -> Iface {
+        let mut out = Iface::nil(j);
+        if let Some(tab) = i.tab {
+            out.tab = Some(if ptr::eq(tab.inter(), j) {
+                tab
+            } else {
+                unwrap_or_panic(itab_table().getitab(j, tab.typ(), false))
+            });
+            out.data = i.data.clone();
+        }
+        out
+    }
+
+    /// The static interface type.
+    pub fn inter(&self) -> &'static Type {
+        self.inter
+    }
+
+    /// The itab word (`None` for nil).
+    #[inline]
+    pub fn tab(&self) -> Option<&'static Itab> {
+        self.tab
+    }
+
+    /// The dynamic type (`tab.typ`).
+    pub fn typ(&self) -> Option<&'static Type> {
+        self.tab.map(|t| t.typ())
+    }
+
+    /// The data word.
+    pub fn data(&self) -> &Val {
+        &self.data
+    }
+
+    /// Go: `i == nil`.
+    pub fn is_nil(&self) -> bool {
+        self.tab.is_none()
+    }
+
+    /// Go: `var e any = i` — type = tab ? tab.typ : nil, no call.
+    #[inline]
+    pub fn to_eface(&self) -> Eface {
+        Eface {
+            typ: self.typ(),
+            data: self.data.clone(),
+        }
+    }
+
+    /// Go: `i.M(args)` where M is method `k` in the interface's sorted
+    /// method list: one indirect call through `tab.fun[k]`.
+    ///
+    /// # Panics
+    ///
+    /// Go's nil-dereference panic on a nil interface; Go's `value method …
+    /// called using nil *T pointer` for a value method through a nil `*T`.
+    #[inline]
+    pub fn call(&self, k: usize, args: &[Eface], results: &mut [Eface]) {
+        match self.tab {
+            Some(tab) => call_slot(tab, k, &self.data, args, results),
+            None => panic!("runtime error: invalid memory address or nil pointer dereference"),
+        }
+    }
+
+    /// The index of method `name` in the interface's method table.
+    pub fn method_index(&self, name: &str) -> Option<usize> {
+        self.inter.imethods().iter().position(|m| m.name() == name)
+    }
+
+    /// Go: `v, ok := i.(T)` for a concrete `T`: compare the itab with the
+    /// pair's itab (one pointer compare).
+    ///
+    /// # Errors
+    ///
+    /// The [`TypeAssertionError`] of `panicdottypeI`.
+    pub fn try_assert(&self, t: &'static Type) -> Result<&Val, TypeAssertionError> {
+        match self.tab {
+            Some(tab) if ptr::eq(tab.typ(), t) => Ok(&self.data),
+            tab => Err(TypeAssertionError::new(
+                Some(self.inter),
+                tab.map(|t| t.typ()),
+                t,
+            )),
+        }
+    }
+
+    /// Go: `v := i.(T)`.
+    ///
+    /// # Panics
+    ///
+    /// With Go's text on failure.
+    pub fn assert(&self, t: &'static Type) -> &Val {
+        self.try_assert(t).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Go: `v := i.(any)`.
+    ///
+    /// # Panics
+    ///
+    /// `interface conversion: interface is nil, not interface {}` on nil.
+    pub fn assert_any(&self) -> Eface {
+        if self.is_nil() {
+            panic!("{}", TypeAssertionError::new(None, None, types::any()));
+        }
+        self.to_eface()
+    }
+}
+
+fn unwrap_or_panic<T>(r: Result<T, TypeAssertionError>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Go: `j := e.(J)` for a non-empty interface `J` (`assertE2I`).
+///
+/// # Panics
+///
+/// `interface conversion: interface is nil, not main.J` for nil; `… main.A
+/// is not main.J: missing method Z` when the type lacks a method.
+///
+/// # Examples
+///
+/// ```
+/// use goiface::{assert_e2i2, types, Eface, IMethod};
+/// let j = types::interface_of("main", &[IMethod::new("Z", types::func_of(&[], &[], false))]).unwrap();
+/// assert!(assert_e2i2(j, &Eface::from_int(1)).is_none());
+/// let r = std::panic::catch_unwind(|| goiface::assert_e2i(j, &Eface::from_int(1)));
+/// let msg = *r.unwrap_err().downcast::<String>().unwrap();
+/// assert_eq!(msg, "interface conversion: int is not interface { Z() }: missing method Z");
+/// ```
+pub fn assert_e2i(inter: &'static Type, e: &Eface) -> Iface {
+    let Some(t) = e.typ else {
+        panic!("{}", TypeAssertionError::new(None, None, inter));
+    };
+    let mut i = Iface::nil(inter);
+    i.tab = Some(unwrap_or_panic(itab_table().getitab(inter, t, false)));
+    i.data = e.data.clone();
+    i
+}
+
+/// Go: `j, ok := e.(J)` (`assertE2I2`): `None` for nil or when the type lacks
+/// a method; never panics.
+#[inline]
+pub fn assert_e2i2(inter: &'static Type, e: &Eface) -> Option<Iface> {
+    let t = e.typ?;
+    // Fast path: a cached pair (Go's getitab also starts with a lock-free find).
+    let tab = match itab_table().find(inter, t) {
+        Some(tab) => tab.implements().then_some(tab)?,
+        None => itab_table().getitab(inter, t, true).ok()?,
+    };
+    Some(Iface {
+        inter,
+        tab: Some(tab),
+        data: e.data.clone(),
+    })
+}
+
+/// Go: `j := i.(J)` (`assertI2I`): keeps the itab when `J` is `i`'s interface.
+///
+/// # Panics
+///
+/// As [`assert_e2i`].
+pub fn assert_i2i(inter: &'static Type, i: &Iface) -> Iface {
+    let Some(tab) = i.tab else {
+        panic!("{}", TypeAssertionError::new(None, None, inter));
+    };
+    Iface::from_iface(
+        inter,
+        &Iface {
+            inter: i.inter,
+            tab: Some(tab),
+            data: i.data.clone(),
+        },
+    )
+}
+
+/// Go: `j, ok := i.(J)` (`assertI2I2`).
+#[inline]
+pub fn assert_i2i2(inter: &'static Type, i: &Iface) -> Option<Iface> {
+    let tab = i.tab?;
+    let tab = if ptr::eq(tab.inter(), inter) {
+        tab
+    } else {
+        itab_table().getitab(inter, tab.typ(), true).ok()?
+    };
+    Some(Iface {
+        inter,
+        tab: Some(tab),
+        data: i.data.clone(),
+    })
+}
+
+/// The panic value of a failed assertion: Go's `*runtime.TypeAssertionError`
+/// (a `runtime.Error` whose text has no `runtime error:` prefix).
+///
+/// # Examples
+///
+/// ```
+/// use goiface::{types, Eface};
+/// let e = Eface::nil().try_assert(types::int()).unwrap_err();
+/// assert_eq!(e.to_string(), "interface conversion: interface {} is nil, not int");
+/// ```
+#[derive(Clone, Debug)]
+pub struct TypeAssertionError {
+    interface: Option<&'static Type>,
+    concrete: Option<&'static Type>,
+    asserted: &'static Type,
+    missing_method: &'static str,
+}
+
+impl TypeAssertionError {
+    pub(crate) fn new(
+        interface: Option<&'static Type>,
+        concrete: Option<&'static Type>,
+        asserted: &'static Type,
+    ) -> Self {
+        TypeAssertionError {
+            interface,
+            concrete,
+            asserted,
+            missing_method: "",
+        }
+    }
+
+    pub(crate) fn missing(
+        concrete: &'static Type,
+        asserted: &'static Type,
+        missing_method: &'static str,
+    ) -> Self {
+        TypeAssertionError {
+            interface: None,
+            concrete: Some(concrete),
+            asserted,
+            missing_method,
+        }
+    }
+
+    /// The dynamic type (`None` when the interface was nil).
+    pub fn concrete(&self) -> Option<&'static Type> {
+        self.concrete
+    }
+
+    /// The asserted type.
+    pub fn asserted(&self) -> &'static Type {
+        self.asserted
+    }
+
+    /// The missing method ("" when the assertion was to a concrete type).
+    pub fn missing_method(&self) -> &'static str {
+        self.missing_method
+    }
+}
+
+impl fmt::Display for TypeAssertionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inter = self.interface.map_or("interface", |t| t.string());
+        let as_ = self.asserted.string();
+        let Some(c) = self.concrete else {
+            return write!(f, "interface conversion: {inter} is nil, not {as_}");
+        };
+        let cs = c.string();
+        if self.missing_method.is_empty() {
+            write!(f, "interface conversion: {inter} is {cs}, not {as_}")?;
+            if cs == as_ {
+                if c.pkg_path() != self.asserted.pkg_path() {
+                    f.write_str(" (types from different packages)")?;
+                } else {
+                    f.write_str(" (types from different scopes)")?;
+                }
+            }
+            return Ok(());
+        }
+        write!(
+            f,
+            "interface conversion: {cs} is not {as_}: missing method {}",
+            self.missing_method
+        )
+    }
+}
+
+impl core::error::Error for TypeAssertionError {}
+
+/// One case of a [`TypeSwitch`].
+#[derive(Clone, Copy, Debug)]
+pub enum Case {
+    /// `case nil`
+    Nil,
+    /// `case T` (concrete) or `case I` (interface).
+    Type(&'static Type),
+}
+
+/// A run of consecutive cases the compiled switch tests together.
+#[derive(Debug)]
+enum Run {
+    /// Concrete cases `hashes[start..end]` / `targets[start..end]`, sorted by hash.
+    Concrete(usize, usize),
+    /// `case I`: tested in place via `assertE2I2`.
+    Interface(&'static Type, usize),
+}
+
+/// Go's binary-search threshold for a run of concrete cases.
+///
+/// Go: `binarySearchMin` (cmd/compile/internal/walk/switch.go).
+pub const BINARY_SEARCH_MIN: usize = 4;
+
+/// A compiled type switch: Go 1.19's `walkSwitchType`.
+///
+/// Cases keep source order; each run of consecutive concrete cases is
+/// sorted by type hash and searched (linear below [`BINARY_SEARCH_MIN`],
+/// binary otherwise), each hash hit confirmed by descriptor identity; an
+/// interface case ends the run and is tested in place. No cache (that came
+/// in Go 1.22).
+///
+/// # Examples
+///
+/// ```
+/// use goiface::{types, Case, Eface, TypeSwitch, Val};
+/// let sw = TypeSwitch::new(&[Case::Nil, Case::Type(types::int()), Case::Type(types::string())]);
+/// assert_eq!(sw.select(&Eface::from_string("x")), Some(2));
+/// assert_eq!(sw.select(&Eface::nil()), Some(0));
+/// assert_eq!(sw.select(&Eface::from_bool(true)), None); // default
+/// ```
+#[derive(Debug)]
+pub struct TypeSwitch {
+    nil_case: Option<usize>,
+    runs: Box<[Run]>,
+    /// The concrete cases' type hashes, run by run, each run sorted.
+    hashes: Box<[u32]>,
+    /// The concrete cases' types and case indices, parallel to `hashes`.
+    targets: Box<[(&'static Type, usize)]>,
+}
+
+impl TypeSwitch {
+    /// Compiles the cases.
+    pub fn new(cases: &[Case]) -> TypeSwitch {
+        let mut nil_case = None;
+        // Runs in source order before flattening.
+        enum Pending {
+            Concrete(Vec<(u32, &'static Type, usize)>),
+            Interface(&'static Type, usize),
+        }
+        let mut runs = Vec::new();
+        let mut run: Vec<(u32, &'static Type, usize)> = Vec::new();
+        for (i, c) in cases.iter().enumerate() {
+            match *c {
+                Case::Nil => {
+                    nil_case.get_or_insert(i);
+                }
+                Case::Type(t) if t.kind() == Kind::Interface && !t.imethods().is_empty() => {
+                    if !run.is_empty() {
+                        runs.push(Pending::Concrete(core::mem::take(&mut run)));
+                    }
+                    runs.push(Pending::Interface(t, i));
+                }
+                Case::Type(t) if t.kind() == Kind::Interface => {
+                    // `case any` / `case interface{}`: matches every non-nil value.
+                    if !run.is_empty() {
+                        runs.push(Pending::Concrete(core::mem::take(&mut run)));
+                    }
+                    runs.push(Pending::Interface(t, i));
+                }
+                Case::Type(t) => {
+                    if !run.iter().any(|r| ptr::eq(r.1, t)) {
+                        run.push((t.hash(), t, i));
+                    }
+                }
+            }
+        }
+        if !run.is_empty() {
+            runs.push(Pending::Concrete(run));
+        }
+        // Flatten: each concrete run becomes a sorted range of two parallel
+        // arrays (hashes searched, then the descriptor compared).
+        let mut hashes = Vec::new();
+        let mut targets = Vec::new();
+        let runs: Vec<Run> = runs
+            .into_iter()
+            .map(|r| match r {
+                Pending::Concrete(mut v) => {
+                    v.sort_by_key(|c| c.0);
+                    let start = hashes.len();
+                    for (h, t, i) in v {
+                        hashes.push(h);
+                        targets.push((t, i));
+                    }
+                    Run::Concrete(start, hashes.len())
+                }
+                Pending::Interface(t, i) => Run::Interface(t, i),
+            })
+            .collect();
+        TypeSwitch {
+            nil_case,
+            runs: runs.into_boxed_slice(),
+            hashes: hashes.into_boxed_slice(),
+            targets: targets.into_boxed_slice(),
+        }
+    }
+
+    /// Searches one run of concrete cases: linear below
+    /// [`BINARY_SEARCH_MIN`], else binary on the hash (Go: the compiled `if
+    /// h <= pivot` tree); then the descriptor compare (equal hashes are
+    /// adjacent, so the scan stops at the first different hash).
+    #[inline]
+    fn search_run(&self, start: usize, end: usize, t: &'static Type, hash: u32) -> Option<usize> {
+        let hs = &self.hashes[start..end];
+        let mut k = if hs.len() < BINARY_SEARCH_MIN {
+            hs.iter().position(|&h| h == hash)?
+        } else {
+            hs.partition_point(|&h| h < hash)
+        };
+        while let Some(&h) = hs.get(k) {
+            if h != hash {
+                break;
+            }
+            let (target, case) = self.targets[start + k];
+            if ptr::eq(target, t) {
+                return Some(case);
+            }
+            k += 1;
+        }
+        None
+    }
+
+    #[inline]
+    fn select_typ(&self, typ: Option<&'static Type>, hash: u32) -> Option<usize> {
+        let Some(t) = typ else {
+            return self.nil_case;
+        };
+        // The common shape: one run of concrete cases.
+        if let [Run::Concrete(start, end)] = *self.runs {
+            return self.search_run(start, end, t, hash);
+        }
+        for r in &self.runs {
+            match *r {
+                Run::Concrete(start, end) => {
+                    if let Some(case) = self.search_run(start, end, t, hash) {
+                        return Some(case);
+                    }
+                }
+                Run::Interface(inter, i) => {
+                    if inter.imethods().is_empty() || itab_table().getitab(inter, t, true).is_ok() {
+                        return Some(i);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// `switch e.(type)`: the index of the case taken, `None` for default.
+    #[inline]
+    pub fn select(&self, e: &Eface) -> Option<usize> {
+        self.select_typ(e.typ, e.typ.map_or(0, |t| t.hash()))
+    }
+
+    /// `switch i.(type)` on a non-empty interface.
+    #[inline]
+    pub fn select_iface(&self, i: &Iface) -> Option<usize> {
+        let t = i.typ();
+        self.select_typ(t, t.map_or(0, |t| t.hash()))
+    }
+}
+
+/// Builds a value of type `*T` pointing to a fresh variable holding `v`
+/// (Go: `p := new(T); *p = v`), as an `Eface`.
+///
+/// # Errors
+///
+/// [`ShapeError`] when `v` is not a `T`.
+///
+/// ```
+/// use goiface::{new_ptr, types, Val};
+/// let e = new_ptr(types::int(), Val::Int(3)).unwrap();
+/// assert_eq!(e.typ().unwrap().to_string(), "*int");
+/// ```
+pub fn new_ptr(t: &'static Type, v: Val) -> Result<Eface, ShapeError> {
+    t.check(&v)?;
+    Ok(Eface {
+        typ: Some(types::ptr_to(t)),
+        data: Val::Pointer(Some(Pointer::new(v))),
+    })
+}
+
+impl From<Eface> for Val {
+    /// A value of interface type holding `e` (a field or element of type `any`).
+    fn from(e: Eface) -> Val {
+        Val::Iface(Box::new(e))
+    }
+}
+
+#[inline]
+pub(crate) fn eface_parts(e: &Eface) -> (Option<&'static Type>, &Val) {
+    (e.typ, &e.data)
+}
+
+#[inline]
+pub(crate) fn same(a: Option<&'static Type>, b: Option<&'static Type>) -> bool {
+    same_type(a, b)
+}

@@ -1,0 +1,1426 @@
+//! Type descriptors: Go's `_type`, `uncommontype`, `method`, `imethod`.
+//!
+//! # What
+//!
+//! A [`Type`] is the run-time description of one Go type: what the type word
+//! of an interface points to. It is built once and lives for the rest of the
+//! program (Go's descriptors are read-only linker data), so every constructor
+//! returns `&'static Type` and *identity is the address*: two descriptors are
+//! the same type iff they are the same allocation.
+//!
+//! Unnamed composite types are interned, as the linker dedups them and as
+//! `reflect.SliceOf`/`PtrTo`/`MapOf` do with their caches: `slice_of(int())`
+//! returns the same descriptor every time. Named types are *not* interned:
+//! each [`Named::build`] makes a new type, even with the same name — that is
+//! Go's "types from different scopes" case.
+//!
+//! # Layout
+//!
+//! ```text
+//! Type ┌ size, ptrdata, hash, tflag, align, field_align, kind ┐ Go's _type header
+//!      │ comparable (Go: equal != nil), gcdata bitmap, string  ┘
+//!      │ link string (hash input), uncommon: pkg path + name
+//!      │ methods: [Method] sorted (exported first, then name, then pkg)
+//!      └ detail: Ptr(elem) | Slice(elem) | Array(elem, n) | Map(k, v) |
+//!                Chan(dir, elem) | Func(params, results, variadic) |
+//!                Struct([fields with offsets]) | Interface(pkg, [imethods])
+//! ```
+//!
+//! # Invariants
+//!
+//! - I1: `methods` is sorted by [`method_order`]; `Interface` imethods too.
+//! - I2: a method's signature (`mtyp`) is an interned func type, so signatures
+//!   match iff their descriptors are the same (Go: canonical types).
+//! - I3: size, align and ptrdata are golayout's for [`HOST_ARCH`]; the gcdata
+//!   bitmap has one bit per word of `ptrdata`.
+//! - I4: descriptors are never freed; every one is reachable from the global
+//!   registry (so leak checkers see them as live, as Go's are).
+//!
+//! # Decisions
+//!
+//! *Sizes* come from `golayout` (its calculator is `no_std + alloc` and free of
+//! `unsafe`; the dependency points from goiface to golayout, never back).
+//! Each descriptor is translated into a `golayout::GoType` once, at
+//! construction, and golayout's `info`/`offsetsof` give size, align, ptrdata
+//! and field offsets. [`HOST_ARCH`] is amd64 on 64-bit targets and 386 on
+//! 32-bit ones, so the i686 tests see the 386 layouts of iface.md.
+//!
+//! *Methods* carry Rust function pointers ([`MethodFn`]); a method declared on
+//! a pointer receiver is in `*T`'s method set only, a value-receiver method is
+//! in both, reached from `*T` through a dereferencing wrapper (Go's
+//! compiler-generated `(*T).M`).
+//!
+//! # Go correspondence
+//!
+//! Go 1.19 `runtime/type.go`: `_type` → [`Type`], `uncommontype` → name and
+//! pkg path in [`Type`], `method` → [`Method`], `imethod` → [`IMethod`],
+//! `interfacetype` → [`Detail::Interface`], `typehash` → `crate::alg`;
+//! `cmd/compile/internal/types/fmt.go` `LinkString`/`TypeHash` → `link` and
+//! [`Type::hash`]; `types.Sym.Less` → [`method_order`].
+//!
+//! # Divergences
+//!
+//! No GC programs (always a bitmap); no `ptrToThis`/`str` offsets (plain
+//! references and strings); methods declared at type creation (a method
+//! signature cannot mention the type being declared except through a
+//! pointer/slice/… built later — declare such methods on a second named type).
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use core::fmt;
+
+use golayout::{Arch, BasicKind, GoType};
+
+use crate::iface::Eface;
+use crate::kind::*;
+use crate::value::Val;
+
+/// The architecture whose layouts the descriptors use: amd64 on 64-bit
+/// targets, 386 on 32-bit ones (arm and mips share 386's rules for every
+/// size this crate computes).
+pub const HOST_ARCH: Arch = if cfg!(target_pointer_width = "64") {
+    Arch::Amd64
+} else {
+    Arch::I386
+};
+
+/// A method implementation: receives the receiver's value (for a pointer
+/// receiver, the [`Val::Pointer`]), the arguments, and slots for the results.
+pub type MethodFn = fn(recv: &Val, args: &[Eface], results: &mut [Eface]);
+
+/// One method of a named type (Go: `runtime.method`).
+///
+/// # Examples
+///
+/// ```
+/// use goiface::{types, Method, Val, Eface};
+/// fn quack(_: &Val, _: &[Eface], out: &mut [Eface]) { out[0] = Eface::from_string("Quack"); }
+/// let m = Method::new("Quack", types::func_of(&[], &[types::string()], false), quack);
+/// assert_eq!(m.name(), "Quack");
+/// assert!(!m.is_pointer_receiver());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Method {
+    name: &'static str,
+    pkg_path: &'static str,
+    mtyp: &'static Type,
+    func: MethodFn,
+    pointer_receiver: bool,
+    /// Whether the declaration's receiver is `*E` (equal to
+    /// `pointer_receiver` except for methods promoted through `*E` fields).
+    declared_on_pointer: bool,
+    /// For a method promoted through embedded fields: the fields to walk
+    /// from the receiver to the embedded value that declares it.
+    via: &'static [Hop],
+}
+
+/// One step from a struct to an embedded field, for promoted methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hop {
+    /// The embedded field's index.
+    pub field: usize,
+    /// Whether the field is a pointer (`struct{ *T }`) to follow.
+    pub deref: bool,
+}
+
+impl Method {
+    /// A value-receiver method `func (T) name<mtyp>`; `mtyp` is the signature
+    /// without receiver (a func type).
+    pub fn new(name: &str, mtyp: &'static Type, func: MethodFn) -> Method {
+        Method {
+            name: leak_str(name),
+            pkg_path: "",
+            mtyp,
+            func,
+            pointer_receiver: false,
+            declared_on_pointer: false,
+            via: &[],
+        }
+    }
+
+    /// The same method declared on a pointer receiver, `func (*T) name`:
+    /// only `*T` has it.
+    pub fn pointer_receiver(mut self) -> Method {
+        self.pointer_receiver = true;
+        self.declared_on_pointer = true;
+        self
+    }
+
+    /// Whether the declaration takes `*E` (differs from
+    /// [`Method::is_pointer_receiver`] for methods promoted through an
+    /// embedded `*E`, which values of the struct have too).
+    pub fn declared_on_pointer(&self) -> bool {
+        self.declared_on_pointer
+    }
+
+    /// The method's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The package of an unexported method ("" for exported ones).
+    pub fn pkg_path(&self) -> &'static str {
+        self.pkg_path
+    }
+
+    /// The signature (a func type without receiver).
+    pub fn mtyp(&self) -> &'static Type {
+        self.mtyp
+    }
+
+    /// The implementation.
+    pub fn func(&self) -> MethodFn {
+        self.func
+    }
+
+    /// Whether it was declared on `*T` (for a promoted method: whether it
+    /// needs an addressable receiver, so only the pointer type has it).
+    pub fn is_pointer_receiver(&self) -> bool {
+        self.pointer_receiver
+    }
+
+    /// The embedded fields a promoted method is reached through (empty for
+    /// a method declared on the type itself).
+    pub fn via(&self) -> &'static [Hop] {
+        self.via
+    }
+}
+
+/// Go's method promotion: the methods a struct gains from its embedded
+/// fields. Embedded `T` gives T's value methods to S and `*S` and T's
+/// pointer methods to `*S` only; embedded `*T` gives all of T's methods to
+/// both. The shallowest depth wins; two at the same depth cancel out; the
+/// struct's own methods (depth 0) shadow all of them.
+fn promoted(detail: &Detail, own: &[Method]) -> Vec<Method> {
+    let Detail::Struct(fields) = detail else {
+        return Vec::new();
+    };
+    let mut cands: Vec<Method> = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        if !f.embedded {
+            continue;
+        }
+        let (base, deref) = match f.typ.detail {
+            Detail::Pointer(e) => (e, true),
+            _ => (f.typ, false),
+        };
+        for m in base.declared.iter() {
+            let mut via = Vec::with_capacity(m.via.len() + 1);
+            via.push(Hop { field: i, deref });
+            via.extend_from_slice(m.via);
+            cands.push(Method {
+                pointer_receiver: m.pointer_receiver && !deref,
+                via: crate::registry::leak_hops(via),
+                ..*m
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for m in &cands {
+        if own.iter().any(|o| o.name == m.name) || out.iter().any(|o: &Method| o.name == m.name) {
+            continue;
+        }
+        let depth = m.via.len();
+        let best = cands.iter().filter(|c| c.name == m.name).map(|c| c.via.len()).min();
+        if best != Some(depth) {
+            continue;
+        }
+        if cands.iter().filter(|c| c.name == m.name && c.via.len() == depth).count() == 1 {
+            out.push(*m);
+        }
+    }
+    out
+}
+
+/// One method of an interface type (Go: `runtime.imethod`).
+///
+/// ```
+/// use goiface::{types, IMethod};
+/// let m = IMethod::new("String", types::func_of(&[], &[types::string()], false));
+/// assert_eq!(m.name(), "String");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct IMethod {
+    name: &'static str,
+    pkg_path: &'static str,
+    typ: &'static Type,
+}
+
+impl IMethod {
+    /// An interface method `name<typ>`; `typ` is a func type.
+    pub fn new(name: &str, typ: &'static Type) -> IMethod {
+        IMethod {
+            name: leak_str(name),
+            pkg_path: "",
+            typ,
+        }
+    }
+
+    /// The method's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The package of an unexported method ("" for exported ones).
+    pub fn pkg_path(&self) -> &'static str {
+        self.pkg_path
+    }
+
+    /// The signature.
+    pub fn typ(&self) -> &'static Type {
+        self.typ
+    }
+}
+
+/// One struct field (Go: `runtime.structfield`).
+#[derive(Clone, Copy, Debug)]
+pub struct StructField {
+    name: &'static str,
+    pkg_path: &'static str,
+    typ: &'static Type,
+    offset: u64,
+    embedded: bool,
+}
+
+impl StructField {
+    /// The field's name (`_` for a blank field).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// The package of an unexported field ("" for exported ones).
+    pub fn pkg_path(&self) -> &'static str {
+        self.pkg_path
+    }
+    /// The field's type.
+    pub fn typ(&self) -> &'static Type {
+        self.typ
+    }
+    /// Its byte offset in the struct on [`HOST_ARCH`].
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+    /// Whether it is embedded.
+    pub fn embedded(&self) -> bool {
+        self.embedded
+    }
+    /// Whether the name is exported (starts with an upper-case letter).
+    pub fn is_exported(&self) -> bool {
+        is_exported(self.name)
+    }
+}
+
+/// The kind-specific part of a descriptor.
+#[derive(Clone, Debug)]
+#[allow(missing_docs)]
+pub enum Detail {
+    /// Booleans, numbers, strings, `unsafe.Pointer`.
+    Basic(BasicKind),
+    Pointer(&'static Type),
+    Slice(&'static Type),
+    Array(&'static Type, u64),
+    Map(&'static Type, &'static Type),
+    Chan(ChanDir, &'static Type),
+    Func {
+        params: Box<[&'static Type]>,
+        results: Box<[&'static Type]>,
+        variadic: bool,
+    },
+    Struct(Box<[StructField]>),
+    Interface {
+        pkg_path: &'static str,
+        methods: Box<[IMethod]>,
+    },
+}
+
+/// A type descriptor: Go's `_type` plus its kind-specific tail.
+///
+/// # Examples
+///
+/// ```
+/// use goiface::{types, Kind};
+/// let t = types::slice_of(types::int());
+/// assert_eq!(t.kind(), Kind::Slice);
+/// assert_eq!(t.to_string(), "[]int");
+/// assert!(core::ptr::eq(t, types::slice_of(types::int()))); // interned
+/// assert_eq!(types::int().hash(), 0xcb735792); // Go's type hash
+/// ```
+#[doc(alias = "_type")]
+pub struct Type {
+    size: u64,
+    ptrdata: u64,
+    hash: u32,
+    tflag: u8,
+    align: u8,
+    field_align: u8,
+    kind: u8,
+    comparable: bool,
+    gcdata: Box<[u8]>,
+    string: Box<str>,
+    link: Box<str>,
+    pkg_path: &'static str,
+    name: &'static str,
+    declared: Box<[Method]>,
+    methods: Box<[Method]>,
+    detail: Detail,
+}
+
+impl fmt::Debug for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Type({})", self.string)
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.string)
+    }
+}
+
+/// Whether two optional descriptors are the same type (address identity).
+#[inline]
+pub(crate) fn same_type(a: Option<&'static Type>, b: Option<&'static Type>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => core::ptr::eq(a, b),
+        _ => false,
+    }
+}
+
+impl Type {
+    /// `t.Kind()`.
+    #[inline]
+    pub fn kind(&self) -> Kind {
+        // Invariant: built from a `Kind`, so the low bits are always valid.
+        Kind::from_u8(self.kind & KIND_MASK).unwrap_or(Kind::Invalid)
+    }
+    /// The raw kind byte (kind | [`KIND_DIRECT_IFACE`]).
+    pub fn kind_byte(&self) -> u8 {
+        self.kind
+    }
+    /// Whether the value itself is the interface data word (pointer-shaped).
+    #[inline]
+    pub fn is_direct_iface(&self) -> bool {
+        self.kind & KIND_DIRECT_IFACE != 0
+    }
+    /// `unsafe.Sizeof` on [`HOST_ARCH`].
+    #[inline]
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+    /// `unsafe.Alignof` on [`HOST_ARCH`].
+    pub fn align(&self) -> u8 {
+        self.align
+    }
+    /// Alignment as a struct field.
+    pub fn field_align(&self) -> u8 {
+        self.field_align
+    }
+    /// Bytes up to the end of the last pointer word.
+    pub fn ptrdata(&self) -> u64 {
+        self.ptrdata
+    }
+    /// The pointer bitmap: bit `i` (byte `i/8`, bit `i%8`) set iff word `i` holds a pointer.
+    pub fn gcdata(&self) -> &[u8] {
+        &self.gcdata
+    }
+    /// Go's type hash: `^LE32(SHA-256(link string)[0:4])`.
+    #[inline]
+    pub fn hash(&self) -> u32 {
+        self.hash
+    }
+    /// The `tflag` byte.
+    pub fn tflag(&self) -> u8 {
+        self.tflag
+    }
+    /// Whether `==` is defined (Go: `t.equal != nil`).
+    #[inline]
+    pub fn comparable(&self) -> bool {
+        self.comparable
+    }
+    /// The string panics and `reflect` print (`main.T`, `[]int`, `interface {}`).
+    pub fn string(&self) -> &str {
+        &self.string
+    }
+    /// The compiler's link string (the type-hash input; full package paths).
+    pub fn link_string(&self) -> &str {
+        &self.link
+    }
+    /// A named type's name ("" if unnamed).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// A named type's package path ("" if unnamed or predeclared).
+    pub fn pkg_path(&self) -> &'static str {
+        self.pkg_path
+    }
+    /// The method set, sorted as Go sorts it (exported first, then by name).
+    pub fn methods(&self) -> &[Method] {
+        &self.methods
+    }
+    /// The kind-specific part.
+    #[inline]
+    pub fn detail(&self) -> &Detail {
+        &self.detail
+    }
+    /// Whether it has an uncommon part (a name or methods): types without one
+    /// fail an assertion to a non-empty interface at once (nothing cached).
+    #[inline]
+    pub fn has_uncommon(&self) -> bool {
+        self.tflag & TFLAG_UNCOMMON != 0
+    }
+    /// The element type of a pointer, slice, array, map or chan.
+    pub fn elem(&self) -> Option<&'static Type> {
+        match self.detail {
+            Detail::Pointer(e) | Detail::Slice(e) | Detail::Array(e, _) | Detail::Chan(_, e) => {
+                Some(e)
+            }
+            Detail::Map(_, v) => Some(v),
+            _ => None,
+        }
+    }
+    /// A struct's fields (empty for other kinds).
+    pub fn fields(&self) -> &[StructField] {
+        match &self.detail {
+            Detail::Struct(f) => f,
+            _ => &[],
+        }
+    }
+    /// An interface's methods (empty for other kinds).
+    #[inline]
+    pub fn imethods(&self) -> &[IMethod] {
+        match &self.detail {
+            Detail::Interface { methods, .. } => methods,
+            _ => &[],
+        }
+    }
+    /// Whether this is `interface{}` (no methods).
+    pub fn is_empty_interface(&self) -> bool {
+        self.kind() == Kind::Interface && self.imethods().is_empty()
+    }
+    /// Whether a value of type `t` may be stored in a variable of this type:
+    /// identical types, or this is an interface and `t` implements it.
+    pub fn assignable_from(&'static self, t: &'static Type) -> bool {
+        core::ptr::eq(self, t)
+            || (self.kind() == Kind::Interface && crate::itab::implements(self, t).is_ok())
+    }
+
+    /// Checks that `v` has this type's shape (I1 of `crate::value`).
+    ///
+    /// # Errors
+    ///
+    /// [`ShapeError`] naming the type and what was found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goiface::{types, Val};
+    /// assert!(types::int().check(&Val::Int(1)).is_ok());
+    /// assert!(types::int().check(&Val::from("x")).is_err());
+    /// assert!(types::int8().check(&Val::Int(300)).is_err()); // out of range
+    /// ```
+    pub fn check(&self, v: &Val) -> Result<(), ShapeError> {
+        let bad = || ShapeError {
+            typ: self.string.to_string(),
+        };
+        let ok = match (&self.detail, v) {
+            (Detail::Basic(b), v) => match (b, v) {
+                (BasicKind::Bool, Val::Bool(_)) => true,
+                (BasicKind::String, Val::String(_)) => true,
+                (BasicKind::UnsafePointer, Val::Pointer(_)) => true,
+                (BasicKind::Float32 | BasicKind::Float64, Val::Float(x)) => {
+                    *b == BasicKind::Float64 || x.is_nan() || (*x as f32) as f64 == *x
+                }
+                (BasicKind::Complex64 | BasicKind::Complex128, Val::Complex(..)) => true,
+                (b, Val::Int(i)) => match b.int_bits(HOST_ARCH) {
+                    Some((bits, true)) => {
+                        bits == 64 || (*i >> (bits - 1)) == 0 || (*i >> (bits - 1)) == -1
+                    }
+                    _ => false,
+                },
+                (b, Val::Uint(u)) => match b.int_bits(HOST_ARCH) {
+                    Some((bits, false)) => bits == 64 || *u >> bits == 0,
+                    _ => false,
+                },
+                _ => false,
+            },
+            (Detail::Pointer(_), Val::Pointer(_)) => true,
+            (Detail::Slice(_), Val::Slice(_)) => true,
+            (Detail::Map(..) | Detail::Chan(..) | Detail::Func { .. }, Val::Ref(_)) => true,
+            (Detail::Array(e, n), Val::Array(v)) => {
+                if v.len() as u64 != *n {
+                    return Err(bad());
+                }
+                for x in v {
+                    e.check(x)?;
+                }
+                true
+            }
+            (Detail::Struct(fs), Val::Struct(v)) => {
+                if v.len() != fs.len() {
+                    return Err(bad());
+                }
+                for (f, x) in fs.iter().zip(v) {
+                    f.typ.check(x)?;
+                }
+                true
+            }
+            (Detail::Interface { .. }, Val::Iface(e)) => match e.typ() {
+                None => true,
+                Some(t) => self.assignable_from_ref(t),
+            },
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(bad())
+        }
+    }
+
+    fn assignable_from_ref(&self, t: &'static Type) -> bool {
+        // `self` is an interface; `check` has no `'static` receiver, so find
+        // the registered descriptor's methods directly.
+        crate::itab::missing_method(self.imethods(), t).is_none()
+    }
+
+    /// The zero value of this type.
+    ///
+    /// ```
+    /// use goiface::{types, Val};
+    /// assert_eq!(types::array_of(2, types::bool()).zero(), Val::Array(vec![Val::Bool(false); 2]));
+    /// ```
+    pub fn zero(&self) -> Val {
+        match &self.detail {
+            Detail::Basic(b) => match b {
+                BasicKind::Bool => Val::Bool(false),
+                BasicKind::String => Val::from(""),
+                BasicKind::UnsafePointer => Val::Pointer(None),
+                BasicKind::Float32 | BasicKind::Float64 => Val::Float(0.0),
+                BasicKind::Complex64 | BasicKind::Complex128 => Val::Complex(0.0, 0.0),
+                b => match b.int_bits(HOST_ARCH) {
+                    Some((_, true)) => Val::Int(0),
+                    _ => Val::Uint(0),
+                },
+            },
+            Detail::Pointer(_) => Val::Pointer(None),
+            Detail::Slice(_) => Val::Slice(None),
+            Detail::Map(..) | Detail::Chan(..) | Detail::Func { .. } => Val::Ref(None),
+            Detail::Array(e, n) => Val::Array((0..*n).map(|_| e.zero()).collect()),
+            Detail::Struct(fs) => Val::Struct(fs.iter().map(|f| f.typ.zero()).collect()),
+            Detail::Interface { .. } => Val::Iface(Box::default()),
+        }
+    }
+
+    /// Whether equality may compare raw bytes (Go: `tflagRegularMemory`).
+    #[inline]
+    pub fn is_regular_memory(&self) -> bool {
+        self.tflag & TFLAG_REGULAR_MEMORY != 0
+    }
+}
+
+/// A value does not have the shape of the type it is stored under.
+///
+/// ```
+/// let e = goiface::types::int().check(&goiface::Val::Bool(true)).unwrap_err();
+/// assert_eq!(e.to_string(), "goiface: value does not have the shape of type int");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    typ: String,
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "goiface: value does not have the shape of type {}",
+            self.typ
+        )
+    }
+}
+
+impl core::error::Error for ShapeError {}
+
+/// A type cannot be built as asked.
+///
+/// ```
+/// use goiface::types;
+/// let e = types::map_of(types::slice_of(types::int()), types::int()).unwrap_err();
+/// assert_eq!(e.to_string(), "invalid map key type []int");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeError {
+    /// `map[K]V` with an uncomparable `K` (Go: `invalid map key type K`).
+    InvalidMapKey(String),
+    /// A method signature, variadic parameter or similar is not of the needed kind.
+    NotAFunc(String),
+    /// Two methods or fields with the same name.
+    Duplicate(String),
+    /// golayout rejected the layout (the type is too large).
+    Layout(String),
+    /// Methods declared on a named pointer or interface type (Go: `invalid
+    /// receiver type`).
+    InvalidReceiver(String),
+}
+
+impl fmt::Display for TypeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TypeError::InvalidMapKey(k) => write!(f, "invalid map key type {k}"),
+            TypeError::NotAFunc(t) => write!(f, "method signature {t} is not a func type"),
+            TypeError::Duplicate(n) => write!(f, "duplicate method or field {n}"),
+            TypeError::Layout(e) => f.write_str(e),
+            TypeError::InvalidReceiver(t) => write!(f, "invalid receiver type {t}"),
+        }
+    }
+}
+
+impl core::error::Error for TypeError {}
+
+/// Whether a Go identifier is exported.
+pub(crate) fn is_exported(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_uppercase())
+}
+
+/// Go's method order (`types.Sym.Less` / `sort.Sort(methcmp)`): exported
+/// names first, then by name bytes; unexported ties by package path.
+///
+/// ```
+/// use goiface::method_order;
+/// let mut names = vec![("b", "main"), ("Z", ""), ("A", ""), ("Ab", "")];
+/// names.sort_by(|a, b| method_order(a.0, a.1, b.0, b.1));
+/// assert_eq!(names.iter().map(|n| n.0).collect::<Vec<_>>(), ["A", "Ab", "Z", "b"]);
+/// ```
+pub fn method_order(a_name: &str, a_pkg: &str, b_name: &str, b_pkg: &str) -> Ordering {
+    let (ea, eb) = (is_exported(a_name), is_exported(b_name));
+    eb.cmp(&ea)
+        .then_with(|| a_name.as_bytes().cmp(b_name.as_bytes()))
+        .then_with(|| {
+            if ea {
+                Ordering::Equal
+            } else {
+                a_pkg.cmp(b_pkg)
+            }
+        })
+}
+
+fn leak_str(s: &str) -> &'static str {
+    // I4: names live as long as the descriptors that hold them; they are
+    // interned, so each distinct name is stored once.
+    crate::registry::intern_str(s)
+}
+
+// ---- construction --------------------------------------------------------
+
+/// What a new descriptor needs before layout and hashing are filled in.
+pub(crate) struct Proto {
+    pub(crate) kind: Kind,
+    pub(crate) detail: Detail,
+    pub(crate) string: String,
+    pub(crate) link: String,
+    pub(crate) pkg_path: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) declared: Vec<Method>,
+}
+
+/// A golayout model of `t`'s layout (elements of pointer-shaped types are
+/// irrelevant to it and given as `uint8`).
+fn layout_model(detail: &Detail) -> GoType {
+    let byte = || Box::new(GoType::Basic(BasicKind::Uint8));
+    match detail {
+        Detail::Basic(b) => GoType::Basic(*b),
+        Detail::Pointer(_) => GoType::Pointer(byte()),
+        Detail::Slice(_) => GoType::Slice(byte()),
+        Detail::Map(..) => GoType::Map(byte(), byte()),
+        Detail::Chan(..) => GoType::Chan(golayout::ChanDir::Both, byte()),
+        Detail::Func { .. } => GoType::Func(String::from("func()")),
+        Detail::Interface { methods, .. } => GoType::Interface(if methods.is_empty() {
+            String::new()
+        } else {
+            String::from("M()")
+        }),
+        Detail::Array(e, n) => GoType::Array(*n, Box::new(layout_model(&e.detail))),
+        Detail::Struct(fs) => GoType::struct_of(
+            fs.iter()
+                .map(|f| (f.name, layout_model(&f.typ.detail)))
+                .collect::<Vec<_>>(),
+        ),
+    }
+}
+
+/// Sets the gcdata bits of a value of type `t` placed at byte `off`.
+fn pointer_bits(t: &Type, off: u64, bits: &mut Vec<u8>) {
+    let w = HOST_ARCH.ptr_size();
+    let mut set = |o: u64| {
+        let word = (o / w) as usize;
+        if bits.len() <= word / 8 {
+            bits.resize(word / 8 + 1, 0);
+        }
+        bits[word / 8] |= 1 << (word % 8);
+    };
+    match &t.detail {
+        Detail::Basic(BasicKind::String | BasicKind::UnsafePointer)
+        | Detail::Pointer(_)
+        | Detail::Slice(_)
+        | Detail::Map(..)
+        | Detail::Chan(..)
+        | Detail::Func { .. } => set(off),
+        Detail::Interface { .. } => {
+            set(off);
+            set(off + w);
+        }
+        Detail::Basic(_) => {}
+        Detail::Array(e, n) => {
+            if e.ptrdata != 0 {
+                for i in 0..*n {
+                    pointer_bits(e, off + i * e.size, bits);
+                }
+            }
+        }
+        Detail::Struct(fs) => {
+            for f in fs.iter() {
+                pointer_bits(f.typ, off + f.offset, bits);
+            }
+        }
+    }
+}
+
+fn is_direct(detail: &Detail) -> bool {
+    match detail {
+        Detail::Pointer(_)
+        | Detail::Map(..)
+        | Detail::Chan(..)
+        | Detail::Func { .. }
+        | Detail::Basic(BasicKind::UnsafePointer) => true,
+        Detail::Struct(fs) => fs.len() == 1 && fs[0].typ.is_direct_iface(),
+        Detail::Array(e, 1) => e.is_direct_iface(),
+        _ => false,
+    }
+}
+
+fn comparable(detail: &Detail) -> bool {
+    match detail {
+        Detail::Slice(_) | Detail::Map(..) | Detail::Func { .. } => false,
+        Detail::Array(e, _) => e.comparable,
+        Detail::Struct(fs) => fs.iter().all(|f| f.typ.comparable),
+        _ => true,
+    }
+}
+
+/// Go's `IsRegularMemory`: plain bytes, no padding, no floats/strings/interfaces.
+fn regular_memory(detail: &Detail, size: u64) -> bool {
+    match detail {
+        Detail::Basic(b) => !matches!(
+            b,
+            BasicKind::String
+                | BasicKind::Float32
+                | BasicKind::Float64
+                | BasicKind::Complex64
+                | BasicKind::Complex128
+        ),
+        Detail::Pointer(_) | Detail::Chan(..) => true,
+        Detail::Array(e, _) => e.is_regular_memory(),
+        Detail::Struct(fs) => {
+            let mut end = 0;
+            for f in fs.iter() {
+                if f.name == "_" || !f.typ.is_regular_memory() || f.offset != end {
+                    return false;
+                }
+                end = f.offset + f.typ.size;
+            }
+            end == size
+        }
+        _ => false,
+    }
+}
+
+impl Proto {
+    /// Lays out and hashes the descriptor (the caller registers it).
+    pub(crate) fn build(self) -> Result<Type, TypeError> {
+        let model = layout_model(&self.detail);
+        let info =
+            golayout::info(&model, HOST_ARCH).map_err(|e| TypeError::Layout(e.to_string()))?;
+        let hash = crate::sha256::type_hash(&self.link);
+        let direct = is_direct(&self.detail);
+        let comparable = comparable(&self.detail);
+        let regular = regular_memory(&self.detail, info.size);
+        let mut methods: Vec<Method> = self.declared.clone();
+        methods.sort_by(|a, b| method_order(a.name, a.pkg_path, b.name, b.pkg_path));
+        let named = !self.name.is_empty();
+        let value_methods: Vec<Method> = if self.kind == Kind::Pointer {
+            methods
+        } else {
+            methods
+                .into_iter()
+                .filter(|m| !m.pointer_receiver)
+                .collect()
+        };
+        let mut tflag = 0;
+        if named || !value_methods.is_empty() {
+            tflag |= TFLAG_UNCOMMON;
+        }
+        if named {
+            tflag |= TFLAG_NAMED;
+        }
+        // The linker stores every string as "*T" and skips the star, except
+        // for pointer types, whose string already starts with one.
+        if self.kind != Kind::Pointer {
+            tflag |= TFLAG_EXTRA_STAR;
+        }
+        if regular {
+            tflag |= TFLAG_REGULAR_MEMORY;
+        }
+        let mut t = Type {
+            size: info.size,
+            ptrdata: info.ptrdata,
+            hash,
+            tflag,
+            align: info.align as u8,
+            field_align: info.align as u8,
+            kind: self.kind as u8 | if direct { KIND_DIRECT_IFACE } else { 0 },
+            comparable,
+            gcdata: Box::new([]),
+            string: self.string.into_boxed_str(),
+            link: self.link.into_boxed_str(),
+            pkg_path: self.pkg_path,
+            name: self.name,
+            declared: self.declared.into_boxed_slice(),
+            methods: value_methods.into_boxed_slice(),
+            detail: self.detail,
+        };
+        let mut bits = Vec::new();
+        pointer_bits(&t, 0, &mut bits);
+        t.gcdata = bits.into_boxed_slice();
+        Ok(t)
+    }
+}
+
+/// Formats a func signature (`(int, ...string) (bool, error)`), without `func`.
+fn signature(
+    params: &[&'static Type],
+    results: &[&'static Type],
+    variadic: bool,
+    link: bool,
+) -> String {
+    let s = |t: &Type| {
+        if link {
+            t.link.to_string()
+        } else {
+            t.string.to_string()
+        }
+    };
+    let mut out = String::from("(");
+    for (i, p) in params.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if variadic && i + 1 == params.len() {
+            out.push_str("...");
+            out.push_str(&p.elem().map(s).unwrap_or_default());
+        } else {
+            out.push_str(&s(p));
+        }
+    }
+    out.push(')');
+    match results.len() {
+        0 => {}
+        1 => {
+            out.push(' ');
+            out.push_str(&s(results[0]));
+        }
+        _ => {
+            out.push_str(" (");
+            for (i, r) in results.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&s(r));
+            }
+            out.push(')');
+        }
+    }
+    out
+}
+
+/// The short package name Go prints (`p` for `example.com/p`).
+fn pkg_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Type constructors. Every one returns a `&'static Type`; unnamed types are
+/// interned (the same arguments give the same descriptor).
+pub mod types {
+    use super::*;
+    use crate::registry::{self, Key};
+
+    #[inline]
+    fn basic(b: BasicKind, kind: Kind) -> &'static Type {
+        registry::cached(kind as usize, || basic_slow(b, kind))
+    }
+
+    #[cold]
+    fn basic_slow(b: BasicKind, kind: Kind) -> &'static Type {
+        registry::intern(Key::Basic(kind as u8), || Proto {
+            kind,
+            detail: Detail::Basic(b),
+            string: b.name().to_string(),
+            link: b.name().to_string(),
+            pkg_path: "",
+            name: b.name(),
+            declared: Vec::new(),
+        })
+        .unwrap_or_else(|e| unreachable!("basic types always lay out: {e}"))
+    }
+
+    macro_rules! basics {
+        ($($f:ident => $b:ident, $k:ident;)*) => {$(
+            #[doc = concat!("The predeclared type `", stringify!($f), "`.")]
+            #[inline]
+            pub fn $f() -> &'static Type {
+                basic(BasicKind::$b, Kind::$k)
+            }
+        )*};
+    }
+
+    basics! {
+        bool => Bool, Bool;
+        int => Int, Int;
+        int8 => Int8, Int8;
+        int16 => Int16, Int16;
+        int32 => Int32, Int32;
+        int64 => Int64, Int64;
+        uint => Uint, Uint;
+        uint8 => Uint8, Uint8;
+        uint16 => Uint16, Uint16;
+        uint32 => Uint32, Uint32;
+        uint64 => Uint64, Uint64;
+        uintptr => Uintptr, Uintptr;
+        float32 => Float32, Float32;
+        float64 => Float64, Float64;
+        complex64 => Complex64, Complex64;
+        complex128 => Complex128, Complex128;
+        string => String, String;
+        unsafe_pointer => UnsafePointer, UnsafePointer;
+    }
+
+    /// `interface{}` (Go's `any`).
+    #[inline]
+    pub fn any() -> &'static Type {
+        registry::cached(registry::ANY_SLOT, || {
+            interface_of("", &[]).unwrap_or_else(|e| unreachable!("any always builds: {e}"))
+        })
+    }
+
+    fn addr(t: &'static Type) -> usize {
+        t as *const Type as usize
+    }
+
+    /// `*T`. Its method set is all of T's methods (value receivers through a
+    /// dereferencing wrapper).
+    pub fn ptr_to(t: &'static Type) -> &'static Type {
+        registry::intern(Key::Ptr(addr(t)), || Proto {
+            kind: Kind::Pointer,
+            detail: Detail::Pointer(t),
+            string: format!("*{}", t.string),
+            link: format!("*{}", t.link),
+            pkg_path: "",
+            name: "",
+            // `*T` gets T's methods; `**T` and pointers to pointer types get none.
+            declared: if t.kind() == Kind::Pointer {
+                Vec::new()
+            } else {
+                t.declared.to_vec()
+            },
+        })
+        .unwrap_or_else(|e| unreachable!("pointers always lay out: {e}"))
+    }
+
+    /// `[]T`.
+    pub fn slice_of(t: &'static Type) -> &'static Type {
+        registry::intern(Key::Slice(addr(t)), || Proto {
+            kind: Kind::Slice,
+            detail: Detail::Slice(t),
+            string: format!("[]{}", t.string),
+            link: format!("[]{}", t.link),
+            pkg_path: "",
+            name: "",
+            declared: Vec::new(),
+        })
+        .unwrap_or_else(|e| unreachable!("slices always lay out: {e}"))
+    }
+
+    /// `[n]T`.
+    ///
+    /// # Errors
+    ///
+    /// [`TypeError::Layout`] if the array exceeds the address space.
+    pub fn array_of(n: u64, t: &'static Type) -> &'static Type {
+        try_array_of(n, t).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `[n]T`, or an error when it is too large for [`HOST_ARCH`].
+    ///
+    /// # Errors
+    ///
+    /// [`TypeError::Layout`] (gc: `type [n]T too large`).
+    pub fn try_array_of(n: u64, t: &'static Type) -> Result<&'static Type, TypeError> {
+        registry::intern(Key::Array(n, addr(t)), || Proto {
+            kind: Kind::Array,
+            detail: Detail::Array(t, n),
+            string: format!("[{n}]{}", t.string),
+            link: format!("[{n}]{}", t.link),
+            pkg_path: "",
+            name: "",
+            declared: Vec::new(),
+        })
+    }
+
+    /// `map[K]V`.
+    ///
+    /// # Errors
+    ///
+    /// [`TypeError::InvalidMapKey`] when K is not comparable.
+    pub fn map_of(k: &'static Type, v: &'static Type) -> Result<&'static Type, TypeError> {
+        if !k.comparable {
+            return Err(TypeError::InvalidMapKey(k.string.to_string()));
+        }
+        registry::intern(Key::Map(addr(k), addr(v)), || Proto {
+            kind: Kind::Map,
+            detail: Detail::Map(k, v),
+            string: format!("map[{}]{}", k.string, v.string),
+            link: format!("map[{}]{}", k.link, v.link),
+            pkg_path: "",
+            name: "",
+            declared: Vec::new(),
+        })
+    }
+
+    /// `chan T`, `<-chan T`, `chan<- T`.
+    pub fn chan_of(dir: ChanDir, t: &'static Type) -> &'static Type {
+        let fmt_chan = |e: &str, recv_elem: bool| match dir {
+            ChanDir::Recv => format!("<-chan {e}"),
+            ChanDir::Send => format!("chan<- {e}"),
+            ChanDir::Both if recv_elem => format!("chan ({e})"),
+            ChanDir::Both => format!("chan {e}"),
+        };
+        let recv_elem = matches!(t.detail, Detail::Chan(ChanDir::Recv, _)) && t.name.is_empty();
+        registry::intern(Key::Chan(dir as u8, addr(t)), || Proto {
+            kind: Kind::Chan,
+            detail: Detail::Chan(dir, t),
+            string: fmt_chan(&t.string, recv_elem),
+            link: fmt_chan(&t.link, recv_elem),
+            pkg_path: "",
+            name: "",
+            declared: Vec::new(),
+        })
+        .unwrap_or_else(|e| unreachable!("chans always lay out: {e}"))
+    }
+
+    /// `func(params) results`; when `variadic`, the last parameter must be a
+    /// slice and prints as `...elem`.
+    pub fn func_of(
+        params: &[&'static Type],
+        results: &[&'static Type],
+        variadic: bool,
+    ) -> &'static Type {
+        let variadic = variadic && params.last().is_some_and(|p| p.kind() == Kind::Slice);
+        let key = Key::Func(
+            params.iter().map(|t| addr(t)).collect(),
+            results.iter().map(|t| addr(t)).collect(),
+            variadic,
+        );
+        registry::intern(key, || Proto {
+            kind: Kind::Func,
+            detail: Detail::Func {
+                params: params.into(),
+                results: results.into(),
+                variadic,
+            },
+            string: format!("func{}", signature(params, results, variadic, false)),
+            link: format!("func{}", signature(params, results, variadic, true)),
+            pkg_path: "",
+            name: "",
+            declared: Vec::new(),
+        })
+        .unwrap_or_else(|e| unreachable!("funcs always lay out: {e}"))
+    }
+
+    /// A struct field for [`struct_of`]: name (`_` for blank) and type.
+    pub fn field(name: &str, typ: &'static Type) -> (String, &'static Type, bool) {
+        (name.to_string(), typ, false)
+    }
+
+    /// An embedded field for [`struct_of`] (its name is the type's name).
+    pub fn embedded(typ: &'static Type) -> (String, &'static Type, bool) {
+        let base = match typ.detail {
+            Detail::Pointer(e) => e,
+            _ => typ,
+        };
+        (base.name.to_string(), typ, true)
+    }
+
+    /// `struct{…}` declared in package `pkg_path` (which owns its unexported
+    /// field names).
+    ///
+    /// # Errors
+    ///
+    /// [`TypeError::Duplicate`] for a repeated non-blank name,
+    /// [`TypeError::Layout`] when too large.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goiface::types::{self, field};
+    /// let t = types::struct_of("main", &[field("a", types::int8()), field("B", types::int64())]).unwrap();
+    /// assert_eq!(t.to_string(), "struct { a int8; B int64 }");
+    /// assert_eq!(t.fields()[1].offset(), if cfg!(target_pointer_width = "64") { 8 } else { 4 });
+    /// ```
+    pub fn struct_of(
+        pkg_path: &str,
+        fields: &[(String, &'static Type, bool)],
+    ) -> Result<&'static Type, TypeError> {
+        for (i, f) in fields.iter().enumerate() {
+            if f.0 != "_" && fields[..i].iter().any(|g| g.0 == f.0) {
+                return Err(TypeError::Duplicate(f.0.clone()));
+            }
+        }
+        let any_unexported = fields.iter().any(|f| !is_exported(&f.0));
+        let pkg = if any_unexported { pkg_path } else { "" };
+        let key = Key::Struct(
+            pkg.to_string(),
+            fields
+                .iter()
+                .map(|f| (f.0.clone(), addr(f.1), f.2))
+                .collect(),
+        );
+        let fmt_fields = |link: bool| {
+            if fields.is_empty() {
+                return String::from("struct {}");
+            }
+            let mut s = String::from("struct {");
+            for (i, f) in fields.iter().enumerate() {
+                if i > 0 {
+                    s.push(';');
+                }
+                s.push(' ');
+                if !f.2 {
+                    // The link string qualifies unexported field names with
+                    // the package path (measured: `struct { main.a int8; B string }`).
+                    if link && !is_exported(&f.0) && !pkg.is_empty() {
+                        s.push_str(pkg);
+                        s.push('.');
+                    }
+                    s.push_str(&f.0);
+                    s.push(' ');
+                }
+                s.push_str(if link { &f.1.link } else { &f.1.string });
+            }
+            s.push_str(" }");
+            s
+        };
+        let pkg = leak_str(pkg);
+        registry::intern(key, || {
+            let mut fs: Vec<StructField> = fields
+                .iter()
+                .map(|f| StructField {
+                    name: leak_str(&f.0),
+                    pkg_path: if is_exported(&f.0) { "" } else { pkg },
+                    typ: f.1,
+                    offset: 0,
+                    embedded: f.2,
+                })
+                .collect();
+            // Offsets from golayout (I3).
+            if let GoType::Struct(s) = layout_model(&Detail::Struct(fs.clone().into_boxed_slice()))
+            {
+                if let Ok(offs) = golayout::offsetsof(&s, HOST_ARCH) {
+                    for (f, o) in fs.iter_mut().zip(offs) {
+                        f.offset = o;
+                    }
+                }
+            }
+            let detail = Detail::Struct(fs.into_boxed_slice());
+            Proto {
+                kind: Kind::Struct,
+                // An unnamed struct has the methods of its embedded fields too.
+                declared: promoted(&detail, &[]),
+                detail,
+                string: fmt_fields(false),
+                link: fmt_fields(true),
+                pkg_path: "",
+                name: "",
+            }
+        })
+    }
+
+    /// `interface { methods }` declared in package `pkg_path` (which owns
+    /// its unexported method names). Methods are sorted as Go sorts them.
+    ///
+    /// # Errors
+    ///
+    /// [`TypeError::NotAFunc`] for a non-func signature,
+    /// [`TypeError::Duplicate`] for a repeated name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goiface::{types, IMethod};
+    /// let f = types::func_of(&[], &[], false);
+    /// let i = types::interface_of("main", &[IMethod::new("Z", f), IMethod::new("b", f), IMethod::new("A", f)]).unwrap();
+    /// assert_eq!(i.to_string(), "interface { A(); Z(); main.b() }");
+    /// ```
+    pub fn interface_of(pkg_path: &str, methods: &[IMethod]) -> Result<&'static Type, TypeError> {
+        let pkg = leak_str(pkg_path);
+        let mut ms: Vec<IMethod> = methods.to_vec();
+        for m in ms.iter_mut() {
+            if m.typ.kind() != Kind::Func {
+                return Err(TypeError::NotAFunc(m.typ.string.to_string()));
+            }
+            m.pkg_path = if is_exported(m.name) { "" } else { pkg };
+        }
+        ms.sort_by(|a, b| method_order(a.name, a.pkg_path, b.name, b.pkg_path));
+        for w in ms.windows(2) {
+            if w[0].name == w[1].name && w[0].pkg_path == w[1].pkg_path {
+                return Err(TypeError::Duplicate(w[0].name.to_string()));
+            }
+        }
+        let key = Key::Interface(
+            ms.iter()
+                .map(|m| (m.name.to_string(), m.pkg_path.to_string(), addr(m.typ)))
+                .collect(),
+        );
+        let fmt_methods = |link: bool| {
+            if ms.is_empty() {
+                return String::from("interface {}");
+            }
+            let mut s = String::from("interface {");
+            for (i, m) in ms.iter().enumerate() {
+                if i > 0 {
+                    s.push(';');
+                }
+                s.push(' ');
+                if !m.pkg_path.is_empty() {
+                    s.push_str(if link {
+                        m.pkg_path
+                    } else {
+                        pkg_name(m.pkg_path)
+                    });
+                    s.push('.');
+                }
+                s.push_str(m.name);
+                let body = if link { &m.typ.link } else { &m.typ.string };
+                s.push_str(body.strip_prefix("func").unwrap_or(body));
+            }
+            s.push_str(" }");
+            s
+        };
+        registry::intern(key, || Proto {
+            kind: Kind::Interface,
+            detail: Detail::Interface {
+                pkg_path: pkg,
+                methods: ms.clone().into_boxed_slice(),
+            },
+            string: fmt_methods(false),
+            link: fmt_methods(true),
+            pkg_path: "",
+            name: "",
+            declared: Vec::new(),
+        })
+    }
+}
+
+/// A defined type under construction: `type Name Underlying` plus methods.
+///
+/// [`Named::build`] adds the methods promoted from embedded fields of a
+/// struct underlying type (Go's promotion rules: shallowest depth wins,
+/// same-depth names cancel, the type's own methods shadow them).
+///
+/// # Examples
+///
+/// ```
+/// use goiface::{types, Named, Method, Val, Eface};
+/// fn m(_: &Val, _: &[Eface], _: &mut [Eface]) {}
+/// let sig = types::func_of(&[], &[], false);
+/// let t = Named::new("main", "T", types::int())
+///     .method(Method::new("M", sig, m))
+///     .method(Method::new("P", sig, m).pointer_receiver())
+///     .build()
+///     .unwrap();
+/// assert_eq!(t.to_string(), "main.T");
+/// assert_eq!(t.methods().len(), 1); // P is only in *T's method set
+/// assert_eq!(types::ptr_to(t).methods().len(), 2);
+/// assert_eq!(t.hash(), 0x6154af3f); // Go 1.19's hash of main.T
+/// ```
+pub struct Named {
+    pkg_path: String,
+    name: String,
+    underlying: &'static Type,
+    methods: Vec<Method>,
+}
+
+impl Named {
+    /// Starts `type name underlying` in package `pkg_path` (`main`, `example.com/p`).
+    pub fn new(pkg_path: &str, name: &str, underlying: &'static Type) -> Named {
+        Named {
+            pkg_path: pkg_path.to_string(),
+            name: name.to_string(),
+            underlying,
+            methods: Vec::new(),
+        }
+    }
+
+    /// Adds a method.
+    pub fn method(mut self, m: Method) -> Named {
+        self.methods.push(m);
+        self
+    }
+
+    /// Builds a new, distinct descriptor (named types are never interned).
+    ///
+    /// # Errors
+    ///
+    /// [`TypeError::NotAFunc`] for a non-func signature, [`TypeError::Duplicate`]
+    /// for a repeated method name.
+    pub fn build(self) -> Result<&'static Type, TypeError> {
+        let pkg = leak_str(&self.pkg_path);
+        let mut declared = self.methods;
+        for m in declared.iter_mut() {
+            if m.mtyp.kind() != Kind::Func {
+                return Err(TypeError::NotAFunc(m.mtyp.string.to_string()));
+            }
+            m.pkg_path = if is_exported(m.name) { "" } else { pkg };
+        }
+        let u = self.underlying;
+        if !declared.is_empty() && matches!(u.kind(), Kind::Pointer | Kind::Interface) {
+            return Err(TypeError::InvalidReceiver(self.name.clone()));
+        }
+        for (i, m) in declared.iter().enumerate() {
+            if declared[..i].iter().any(|n| n.name == m.name) {
+                return Err(TypeError::Duplicate(m.name.to_string()));
+            }
+        }
+        let extra = promoted(&u.detail, &declared);
+        declared.extend(extra);
+        let qualified = |path: &str| {
+            if path.is_empty() {
+                self.name.clone()
+            } else {
+                format!("{path}.{}", self.name)
+            }
+        };
+        Proto {
+            kind: u.kind(),
+            detail: u.detail.clone(),
+            string: qualified(pkg_name(pkg)),
+            link: qualified(pkg),
+            pkg_path: pkg,
+            name: leak_str(&self.name),
+            declared,
+        }
+        .build()
+        .map(crate::registry::register)
+    }
+}
