@@ -236,7 +236,10 @@ fn looks_like_path(tok: &str) -> bool {
         && (tok.ends_with(".rs")
             || tok.ends_with(".md")
             || tok.ends_with(".toml")
-            || (tok.ends_with('/') && tok.len() > 1))
+            // A bare `name/` is a generic folder name (`vendor/`), unless it
+            // is one of the workspace's top-level folders.
+            || (tok.ends_with('/')
+                && (tok.trim_end_matches('/').contains('/') || ROOTS.contains(&tok))))
 }
 
 /// Checks that the files and folders the docs name exist.
@@ -502,6 +505,8 @@ mod tests {
         assert!(!looks_like_path("Vec<T>"));
         assert!(!looks_like_path("a::b"));
         assert!(!looks_like_path("/"));
+        assert!(!looks_like_path("vendor/"));
+        assert!(looks_like_path("benches/"));
     }
 
     #[test]

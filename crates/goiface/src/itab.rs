@@ -48,20 +48,13 @@
 //! [`ItabTable::static_itab`] plays `itabsinit` for a pair when the program
 //! first converts a value to the interface. Old tables are kept (linked from
 //! the new one) rather than left to the GC; a private table frees everything
-//! when dropped. `AtomicPtr` is imported here with the same loom/portable
-//! switch as `gocore::atomic` (which has no `AtomicPtr`).
+//! when dropped.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::ptr;
 
-#[cfg(all(not(loom), not(feature = "portable-atomic")))]
-use core::sync::atomic::AtomicPtr;
-#[cfg(loom)]
-use loom::sync::atomic::AtomicPtr;
-#[cfg(all(not(loom), feature = "portable-atomic"))]
-use portable_atomic::AtomicPtr;
-
+use gocore::atomic::AtomicPtr;
 use gocore::atomic::Ordering::{Acquire, Release};
 use gocore::lock::SpinLock;
 

@@ -101,11 +101,8 @@ pub(crate) const ANY_SLOT: usize = 27;
 #[cfg(not(loom))]
 mod fast {
     use core::ptr;
-    #[cfg(not(feature = "portable-atomic"))]
-    use core::sync::atomic::AtomicPtr;
-    #[cfg(feature = "portable-atomic")]
-    use portable_atomic::AtomicPtr;
 
+    use gocore::atomic::AtomicPtr;
     use gocore::atomic::Ordering::{Acquire, Release};
 
     use crate::ty::Type;
