@@ -114,7 +114,8 @@ fn objects_unreachable_since_marking_began_survive_as_floating_garbage() {
 fn step_budget_bounds_each_step() {
     let drops = Rc::new(Cell::new(0));
     let heap = Heap::builder().gogc(None).build();
-    let nodes: Vec<_> = (0..2000).map(|i| node(&heap, i, &drops)).collect();
+    let n = if cfg!(miri) { 300 } else { 2000 };
+    let nodes: Vec<_> = (0..n).map(|i| node(&heap, i, &drops)).collect();
     for pair in nodes.windows(2) {
         link(&pair[0], &pair[1]);
     }
@@ -133,17 +134,22 @@ fn step_budget_bounds_each_step() {
         "{}",
         last.longest_step_work
     );
-    assert_eq!(last.marked_objects, 2000);
+    assert_eq!(last.marked_objects, u64::from(n));
     assert_eq!(head.label, 0);
 }
 
 #[test]
 fn steps_start_cycles_at_the_heap_goal() {
-    let heap = Heap::builder().min_heap(64 << 10).gogc(Some(100)).build();
+    let (min_heap, allocs) = if cfg!(miri) {
+        (8 << 10, 2000)
+    } else {
+        (64 << 10, 20_000)
+    };
+    let heap = Heap::builder().min_heap(min_heap).gogc(Some(100)).build();
     let goal = heap.stats().goal_bytes;
-    assert_eq!(goal, 64 << 10);
+    assert_eq!(goal, min_heap);
     let mut cycles_started = 0;
-    for i in 0..20_000u64 {
+    for i in 0..allocs {
         drop(heap.alloc([i; 8]));
         if heap.step(1 << 12) == Phase::Mark {
             cycles_started += 1;
@@ -154,7 +160,7 @@ fn steps_start_cycles_at_the_heap_goal() {
     assert!(heap.stats().live_bytes <= 4 * goal, "{:?}", heap.stats());
     // GOGC=off: no cycle starts by itself.
     let off = Heap::builder().gogc(None).build();
-    for i in 0..5000u64 {
+    for i in 0..allocs / 4 {
         drop(off.alloc([i; 8]));
         assert_eq!(off.step(1 << 12), Phase::Off);
     }
