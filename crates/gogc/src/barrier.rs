@@ -178,3 +178,30 @@ impl WbBuf {
         self.buf[..self.next].iter().copied()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buffer_holds_512_pointers_and_drains_in_full() {
+        let mut words = alloc::vec![0usize; WBBUF_POINTERS];
+        let mut buf = WbBuf::new();
+        for (i, word) in words.iter_mut().enumerate() {
+            let full = buf.put(NonNull::from(word).cast());
+            assert_eq!(full, i == WBBUF_POINTERS - 1);
+        }
+        assert_eq!(buf.pending().count(), WBBUF_POINTERS);
+        assert_eq!(buf.drain().count(), WBBUF_POINTERS);
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn modes_shade_the_halves_they_name() {
+        assert!(Barrier::Dijkstra.shades_new() && !Barrier::Dijkstra.shades_old());
+        assert!(!Barrier::Yuasa.shades_new() && Barrier::Yuasa.shades_old());
+        assert!(Barrier::Hybrid.shades_new() && Barrier::Hybrid.shades_old());
+        assert!(!Barrier::None.shades_new() && !Barrier::None.shades_old());
+        assert_eq!(Barrier::default(), Barrier::Hybrid);
+    }
+}

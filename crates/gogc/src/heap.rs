@@ -1016,9 +1016,9 @@ impl Heap {
     /// ```
     pub fn collect(&self) {
         let mut state = self.inner().enter();
-        let started = now();
+        let timer = StepTimer::start();
         let work = state.collect();
-        state.record_step(work, elapsed_since(started));
+        state.record_step(work, timer.elapsed());
         if state.config.verify_each_step {
             state.verify_or_panic();
         }
@@ -1045,10 +1045,10 @@ impl Heap {
     /// ```
     pub fn step(&self, budget: usize) -> Phase {
         let mut state = self.inner().enter();
-        let started = now();
+        let timer = StepTimer::start();
         let work = state.step(budget);
         if work > 0 {
-            state.record_step(work, elapsed_since(started));
+            state.record_step(work, timer.elapsed());
         }
         if state.config.verify_each_step {
             state.verify_or_panic();
@@ -1254,25 +1254,24 @@ impl Drop for Teardown {
     }
 }
 
-#[cfg(feature = "std")]
-type Started = std::time::Instant;
-#[cfg(not(feature = "std"))]
-type Started = ();
-
-#[cfg(feature = "std")]
-fn now() -> Started {
-    std::time::Instant::now()
+/// Times a step: wall-clock with `std`, nothing without.
+struct StepTimer {
+    #[cfg(feature = "std")]
+    started: std::time::Instant,
 }
 
-#[cfg(not(feature = "std"))]
-fn now() -> Started {}
+impl StepTimer {
+    fn start() -> StepTimer {
+        StepTimer {
+            #[cfg(feature = "std")]
+            started: std::time::Instant::now(),
+        }
+    }
 
-#[cfg(feature = "std")]
-fn elapsed_since(started: Started) -> Duration {
-    started.elapsed()
-}
-
-#[cfg(not(feature = "std"))]
-fn elapsed_since(_: Started) -> Duration {
-    Duration::ZERO
+    fn elapsed(&self) -> Duration {
+        #[cfg(feature = "std")]
+        return self.started.elapsed();
+        #[cfg(not(feature = "std"))]
+        return Duration::ZERO;
+    }
 }

@@ -263,10 +263,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-// Re-exported so the derive's output can name the crate as `::gogc`.
-#[cfg(test)]
-extern crate self as gogc;
-
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod barrier;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]

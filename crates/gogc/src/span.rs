@@ -347,3 +347,84 @@ fn span_layout(npages: usize, align: usize) -> Layout {
         .and_then(|size| Layout::from_size_align(size, align).ok())
         .expect("gogc: object too large for the address space")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sizeclass::SpanClass;
+
+    fn with_span(elemsize: usize, check: impl FnOnce(&Span)) {
+        let mut pages = PageHeap::new();
+        let span = pages.alloc_span(
+            1,
+            PAGE_SIZE,
+            elemsize,
+            SpanClass::new(3, false),
+            NonNull::dangling(),
+            0,
+        );
+        // SAFETY: just allocated; freed below.
+        check(unsafe { span.as_ref() });
+        // SAFETY: 1. from this page heap; 2. the test allocated no object.
+        unsafe { pages.free_span(span) };
+    }
+
+    #[test]
+    fn free_slots_are_handed_out_in_order_and_reused_after_freeing() {
+        with_span(24, |span| {
+            assert_eq!(span.nelems, PAGE_SIZE / 24);
+            let taken: alloc::vec::Vec<usize> =
+                core::iter::from_fn(|| span.take_free_slot()).collect();
+            assert_eq!(taken, (0..span.nelems).collect::<alloc::vec::Vec<_>>());
+            assert!(span.is_full());
+            span.clear_allocated(70);
+            span.clear_allocated(5);
+            assert_eq!(span.alloc_count.get(), span.nelems - 2);
+            assert_eq!(span.take_free_slot(), Some(5));
+            assert_eq!(span.take_free_slot(), Some(70));
+            assert_eq!(span.take_free_slot(), None);
+        });
+    }
+
+    #[test]
+    fn mark_bits_are_set_once_and_cleared_by_the_sweep() {
+        with_span(64, |span| {
+            assert!(span.try_mark(65));
+            assert!(!span.try_mark(65), "second shade finds it marked");
+            assert!(span.is_marked(65) && !span.is_marked(64));
+            assert!(span.try_checkmark(3) && !span.try_checkmark(3));
+            span.clear_marks();
+            span.clear_checkmarks();
+            assert!(!span.is_marked(65));
+            assert!(span.try_checkmark(3));
+        });
+    }
+
+    #[test]
+    fn slots_and_indices_round_trip() {
+        with_span(48, |span| {
+            for index in [0, 1, 77, span.nelems - 1] {
+                assert_eq!(span.index_of(span.slot(index)), index);
+            }
+            span.take_free_slot();
+            span.take_free_slot();
+            assert_eq!(span.allocated().count(), 2);
+        });
+    }
+
+    #[test]
+    fn freed_page_runs_are_reused() {
+        let mut pages = PageHeap::new();
+        let spc = SpanClass::new(1, true);
+        let first = pages.alloc_span(2, PAGE_SIZE, 8, spc, NonNull::dangling(), 0);
+        // SAFETY: live until freed.
+        let base = unsafe { first.as_ref() }.base;
+        // SAFETY: 1. from this heap; 2. empty.
+        unsafe { pages.free_span(first) };
+        let second = pages.alloc_span(2, PAGE_SIZE, 8, spc, NonNull::dangling(), 0);
+        // SAFETY: live until freed.
+        assert_eq!(unsafe { second.as_ref() }.base, base);
+        // SAFETY: 1. from this heap; 2. empty.
+        unsafe { pages.free_span(second) };
+    }
+}
