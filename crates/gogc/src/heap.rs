@@ -395,6 +395,10 @@ impl TraceOp for EdgesOp<'_> {
 pub(crate) struct RootScan {
     /// The next span (index in `allspans`) whose rooted objects to shade.
     pub(crate) next_span: usize,
+    /// Spans that existed when the cycle started: later spans hold only
+    /// objects allocated black, so they need no root job (and the jobs
+    /// cannot be outrun by allocation).
+    pub(crate) end: usize,
     /// Every span scanned once.
     pub(crate) done: bool,
 }
@@ -665,7 +669,11 @@ impl State {
             ..CycleStats::default()
         };
         self.phase = Phase::Mark;
-        self.roots = RootScan::default();
+        self.roots = RootScan {
+            next_span: 0,
+            end: self.allspans.len(),
+            done: self.allspans.is_empty(),
+        };
         if self.config.barrier == Barrier::Yuasa {
             // Snapshot at the beginning: every root before any store.
             while !self.roots.done {
@@ -678,12 +686,13 @@ impl State {
 
     /// Shades the rooted objects of the next span (a root job).
     fn scan_root_span(&mut self) -> usize {
-        let Some(&span) = self.allspans.get(self.roots.next_span) else {
+        if self.roots.next_span >= self.roots.end {
             self.roots.done = true;
             return 0;
-        };
+        }
+        let span = self.allspans[self.roots.next_span];
         self.roots.next_span += 1;
-        if self.roots.next_span == self.allspans.len() {
+        if self.roots.next_span == self.roots.end {
             self.roots.done = true;
         }
         self.shade_roots_in(span)
@@ -1190,6 +1199,7 @@ impl Drop for Heap {
         let teardown = Teardown {
             inner: self.inner,
             span: 0,
+            slot: 0,
         };
         teardown.run();
     }
@@ -1200,7 +1210,9 @@ impl Drop for Heap {
 /// panic aborts, as with `Vec`).
 struct Teardown {
     inner: NonNull<HeapInner>,
+    /// The next slot to look at: span index in `allspans`, slot in the span.
     span: usize,
+    slot: usize,
 }
 
 impl Teardown {
@@ -1210,31 +1222,34 @@ impl Teardown {
     }
 
     fn drop_objects(&mut self) {
+        // SAFETY: the heap is alive until `Drop` frees it.
+        let inner = unsafe { self.inner.as_ref() };
         loop {
-            // SAFETY: the heap is alive until `Drop` frees it.
-            let inner = unsafe { self.inner.as_ref() };
-            let state = inner.enter();
-            let Some(&span) = state.allspans.get(self.span) else {
+            let Some(&span) = inner.enter().allspans.get(self.span) else {
                 return;
             };
-            drop(state);
             // SAFETY: spans in `allspans` are live.
             let span_ref = unsafe { span.as_ref() };
-            match (0..span_ref.nelems).find(|&i| span_ref.is_allocated(i)) {
-                None => self.span += 1,
-                Some(index) => {
-                    span_ref.clear_allocated(index);
-                    let object = span_ref.slot(index);
-                    // SAFETY: the slot held a live object (its alloc bit was
-                    // set), now unlisted, and nothing refers to it.
-                    let drop_fn = unsafe { object.as_ref() }.vtable.drop_value;
-                    // Drop code must not use the heap: hold the guard.
-                    let _busy = inner.enter();
-                    // SAFETY: 1. live object of the vtable's type; 2. its slot
-                    // is free, so it is dropped exactly once.
-                    unsafe { drop_fn(object) };
-                }
+            if self.slot >= span_ref.nelems {
+                self.span += 1;
+                self.slot = 0;
+                continue;
             }
+            let index = self.slot;
+            self.slot += 1;
+            if !span_ref.is_allocated(index) {
+                continue;
+            }
+            span_ref.clear_allocated(index);
+            let object = span_ref.slot(index);
+            // SAFETY: the slot held a live object (its alloc bit was set), now
+            // unlisted, and nothing refers to it.
+            let drop_fn = unsafe { object.as_ref() }.vtable.drop_value;
+            // Drop code must not use the heap: hold the guard.
+            let _busy = inner.enter();
+            // SAFETY: 1. live object of the vtable's type; 2. its slot is
+            // free, so it is dropped exactly once.
+            unsafe { drop_fn(object) };
         }
     }
 }

@@ -166,3 +166,24 @@ fn steps_start_cycles_at_the_heap_goal() {
     }
     assert_eq!(off.stats().cycles, 0);
 }
+
+#[test]
+fn marking_ends_even_when_allocation_outpaces_the_steps() {
+    // Root jobs cover the spans that existed when the cycle started; spans
+    // made later hold only black objects. So a mutator that adds spans
+    // faster than steps scan them cannot keep the mark from ending.
+    let heap = Heap::builder().gogc(None).build();
+    let (old, per_step) = if cfg!(miri) { (200, 300) } else { (2000, 2000) };
+    let keep: Vec<_> = (0..old).map(|i| heap.alloc([i as u64; 4])).collect();
+    heap.start_cycle();
+    let mut steps = 0;
+    while heap.step(1) == Phase::Mark {
+        for i in 0..per_step {
+            drop(heap.alloc([i as u64; 4]));
+        }
+        steps += 1;
+        assert!(steps < 1000, "the mark never ends");
+    }
+    assert_eq!(heap.stats().cycles, 1);
+    assert_eq!(keep[old - 1][0], (old - 1) as u64);
+}
