@@ -148,15 +148,11 @@ fn steps_start_cycles_at_the_heap_goal() {
     let heap = Heap::builder().min_heap(min_heap).gogc(Some(100)).build();
     let goal = heap.stats().goal_bytes;
     assert_eq!(goal, min_heap);
-    let mut cycles_started = 0;
     for i in 0..allocs {
         drop(heap.alloc([i; 8]));
-        if heap.step(1 << 12) == Phase::Mark {
-            cycles_started += 1;
-        }
+        heap.step(1 << 12);
     }
     assert!(heap.stats().cycles >= 2, "{:?}", heap.stats());
-    assert!(cycles_started > 0);
     assert!(heap.stats().live_bytes <= 4 * goal, "{:?}", heap.stats());
     // GOGC=off: no cycle starts by itself.
     let off = Heap::builder().gogc(None).build();
