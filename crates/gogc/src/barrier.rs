@@ -111,11 +111,13 @@ pub enum Barrier {
 
 impl Barrier {
     /// Whether stores shade the new pointer (insertion half).
+    #[inline]
     pub(crate) fn shades_new(self) -> bool {
         matches!(self, Barrier::Dijkstra | Barrier::Hybrid)
     }
 
     /// Whether stores shade the overwritten pointer (deletion half).
+    #[inline]
     pub(crate) fn shades_old(self) -> bool {
         matches!(self, Barrier::Yuasa | Barrier::Hybrid)
     }

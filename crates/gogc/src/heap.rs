@@ -226,6 +226,7 @@ impl HeapInner {
     ///
     /// If the heap is already entered: `Trace` or `Drop` code the heap is
     /// running tried to use it.
+    #[inline]
     pub(crate) fn enter(&self) -> Entered<'_> {
         assert!(
             !self.busy.replace(true),
@@ -249,12 +250,14 @@ pub(crate) struct Entered<'a> {
 
 impl Deref for Entered<'_> {
     type Target = State;
+    #[inline]
     fn deref(&self) -> &State {
         self.state
     }
 }
 
 impl DerefMut for Entered<'_> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut State {
         self.state
     }
@@ -482,11 +485,13 @@ pub(crate) struct State {
 }
 
 impl State {
+    #[inline]
     fn marking(&self) -> bool {
         self.phase != Phase::Off
     }
 
     /// Walks a value entering the heap: see [`AdoptOp`].
+    #[inline]
     fn adopt<T: Trace + ?Sized>(&mut self, value: &T, shade_new: bool) {
         if !T::NEEDS_TRACE {
             return;
@@ -507,6 +512,7 @@ impl State {
 
     /// The write barrier of a store `slot = new` into a cell of this heap.
     /// Runs before the store, as Go's does.
+    #[inline]
     pub(crate) fn write_barrier<T: Trace>(&mut self, old: &T, new: &T) {
         let barrier = self.config.barrier;
         self.adopt(new, barrier.shades_new());
@@ -556,6 +562,7 @@ impl State {
     }
 
     /// Go's `mcache.nextFree` + `refill`.
+    #[inline]
     fn alloc_small(&mut self, spc: SpanClass) -> (NonNull<Span>, usize) {
         if let Some(span) = self.cache.alloc[spc.index()] {
             // SAFETY: cached spans are live.

@@ -159,6 +159,7 @@ impl Span {
     }
 
     /// The header at slot `index`.
+    #[inline]
     pub(crate) fn slot(&self, index: usize) -> NonNull<Header> {
         debug_assert!(index < self.nelems);
         // SAFETY: 1. `index < nelems`, so the offset stays inside the span's
@@ -167,16 +168,19 @@ impl Span {
     }
 
     /// The slot index of an object header inside this span.
+    #[inline]
     pub(crate) fn index_of(&self, header: NonNull<Header>) -> usize {
         let offset = header.as_ptr() as usize - self.base.as_ptr() as usize;
         debug_assert!(offset % self.elemsize == 0);
         offset / self.elemsize
     }
 
+    #[inline]
     pub(crate) fn is_allocated(&self, index: usize) -> bool {
         self.alloc_bits[index / WORD_BITS].get() & (1 << (index % WORD_BITS)) != 0
     }
 
+    #[inline]
     pub(crate) fn set_allocated(&self, index: usize) {
         let word = &self.alloc_bits[index / WORD_BITS];
         word.set(word.get() | (1 << (index % WORD_BITS)));
@@ -192,6 +196,7 @@ impl Span {
         }
     }
 
+    #[inline]
     pub(crate) fn is_marked(&self, index: usize) -> bool {
         self.mark_bits[index / WORD_BITS].load(Ordering::Relaxed) & (1 << (index % WORD_BITS)) != 0
     }
@@ -200,6 +205,7 @@ impl Span {
     ///
     /// Go's `greyobject` tests the bit before the atomic `Or8` so that
     /// re-shading a marked object costs a load; so do we.
+    #[inline]
     pub(crate) fn try_mark(&self, index: usize) -> bool {
         let bit = 1 << (index % WORD_BITS);
         let word = &self.mark_bits[index / WORD_BITS];
@@ -234,6 +240,7 @@ impl Span {
 
     /// Go's `nextFreeIndex`: the first free slot at or after `free_index`,
     /// which it claims (sets its alloc bit).
+    #[inline]
     pub(crate) fn take_free_slot(&self) -> Option<usize> {
         let mut index = self.free_index.get();
         while index < self.nelems {
