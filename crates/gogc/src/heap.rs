@@ -1047,9 +1047,17 @@ impl Heap {
     /// [`Stats`]): a step scans grey objects, root spans or, once marking
     /// is done, sweeps spans, and stops once it has done `budget` units. A
     /// step always makes progress and overshoots by at most one object or
-    /// one span (a `Dijkstra` heap's final root rescan is unbounded, as Go
-    /// 1.7's was). When nothing is in progress, a step starts a cycle if the
-    /// live heap has reached the goal ([`HeapBuilder::gogc`]).
+    /// one span. Three pieces of work are not split, by design: the step
+    /// that starts a `Yuasa` cycle shades every root (the snapshot), the
+    /// step that ends a `Dijkstra` mark rescans every root and drains (Go
+    /// 1.7's stop-the-world rescan), and the re-mark of
+    /// [`HeapBuilder::checkmark`] runs whole at mark termination. When
+    /// nothing is in progress, a step starts a cycle if the live heap has
+    /// reached the goal ([`HeapBuilder::gogc`]).
+    ///
+    /// There are no mark assists yet (they come with the concurrent
+    /// workers): a host that allocates much faster than its steps mark will
+    /// see the heap grow past the goal before the cycle ends.
     ///
     /// ```
     /// use gogc::{Heap, Phase};
