@@ -29,9 +29,9 @@ use core::mem::size_of;
 use core::ptr::NonNull;
 
 use crate::barrier::{Barrier, Invariant};
-use crate::heap::{Color, EdgesOp, Phase, State};
+use crate::heap::{Color, Phase, State};
 use crate::span::Header;
-use crate::trace::Tracer;
+use crate::trace::{TraceOp, Tracer};
 
 /// A broken tri-colour invariant, found by [`Heap::verify`](crate::Heap::verify).
 ///
@@ -121,7 +121,7 @@ impl State {
         // SAFETY: the caller passes live objects.
         let trace = unsafe { object.as_ref() }.vtable.trace;
         // SAFETY: 1. live object of the vtable's type.
-        unsafe { trace(object, &mut Tracer::new(&mut EdgesOp(&mut edges))) };
+        unsafe { trace(object, &mut Tracer::new(TraceOp::Edges(&mut edges))) };
         edges
     }
 

@@ -432,7 +432,7 @@ impl<T: Trace + 'static> GcCell<T> {
     pub fn replace(&self, value: T) -> T {
         let old = self.store(value);
         if T::NEEDS_TRACE {
-            trace_with(&old, &mut RootOp);
+            trace_with(&old, TraceOp::Root);
         }
         old
     }
@@ -558,20 +558,5 @@ impl<T> Drop for GcRef<'_, T> {
 impl<T: fmt::Debug> fmt::Debug for GcRef<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
-    }
-}
-
-/// Re-roots the `Gc`s of a value leaving the heap, and detaches its cells.
-pub(crate) struct RootOp;
-
-impl TraceOp for RootOp {
-    fn gc(&mut self, gc: &RawGc) {
-        // SAFETY: 1. the value was in a live object until now, so what it
-        // points to is live.
-        unsafe { gc.set_rooted(true) };
-    }
-
-    fn cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
-        owner.set(None);
     }
 }

@@ -312,7 +312,7 @@ impl MarkState {
         let size = unsafe { header.span.as_ref() }.elemsize;
         let trace = header.vtable.trace;
         // SAFETY: 1. the header starts a live object of the vtable's type.
-        unsafe { trace(object, &mut Tracer::new(&mut MarkOp(self))) };
+        unsafe { trace(object, &mut Tracer::new(TraceOp::Mark(self))) };
         self.interrupted = None;
         size
     }
@@ -333,27 +333,18 @@ fn shade(work: &mut GcWork, cycle: &mut CycleStats, object: NonNull<Header>) {
     }
 }
 
-/// Marking: shade every pointer of the scanned object.
-struct MarkOp<'a>(&'a mut MarkState);
-
-impl TraceOp for MarkOp<'_> {
-    #[inline]
-    fn gc(&mut self, gc: &RawGc) {
-        self.0.shade(gc.header());
-    }
-}
-
 /// Moving a value into the heap: check each pointer is ours, unroot it, and
 /// (while marking) record it in the barrier buffer: Dijkstra's insertion
 /// half, which `Hybrid` and `Dijkstra` need for every store and which keeps
 /// a black new object from pointing to white ones.
-struct AdoptOp<'a> {
-    heap: NonNull<HeapInner>,
+pub(crate) struct AdoptOp<'a> {
+    pub(crate) heap: NonNull<HeapInner>,
     barrier: Option<&'a mut MarkState>,
 }
 
-impl TraceOp for AdoptOp<'_> {
-    fn gc(&mut self, gc: &RawGc) {
+impl AdoptOp<'_> {
+    #[inline]
+    pub(crate) fn gc(&mut self, gc: &RawGc) {
         let header = gc.header();
         // SAFETY: the handle is part of a value the caller owns, and every
         // `Gc` in such a value is rooted or reached from a rooted one, so its
@@ -368,28 +359,6 @@ impl TraceOp for AdoptOp<'_> {
         if let Some(mark) = self.barrier.as_deref_mut() {
             mark.barrier_put(header);
         }
-    }
-
-    fn cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
-        owner.set(Some(self.heap));
-    }
-}
-
-/// The deletion half of the barrier: record each overwritten pointer.
-struct DeletionOp<'a>(&'a mut MarkState);
-
-impl TraceOp for DeletionOp<'_> {
-    fn gc(&mut self, gc: &RawGc) {
-        self.0.barrier_put(gc.header());
-    }
-}
-
-/// Listing a value's pointers (for the checker).
-pub(crate) struct EdgesOp<'a>(pub(crate) &'a mut Vec<NonNull<Header>>);
-
-impl TraceOp for EdgesOp<'_> {
-    fn gc(&mut self, gc: &RawGc) {
-        self.0.push(gc.header());
     }
 }
 
@@ -490,7 +459,7 @@ impl State {
         self.phase != Phase::Off
     }
 
-    /// Walks a value entering the heap: see [`AdoptOp`].
+    /// Walks a value entering the heap: see `AdoptOp`.
     #[inline]
     fn adopt<T: Trace + ?Sized>(&mut self, value: &T, shade_new: bool) {
         if !T::NEEDS_TRACE {
@@ -503,10 +472,10 @@ impl State {
         };
         trace_with(
             value,
-            &mut AdoptOp {
+            TraceOp::Adopt(AdoptOp {
                 heap: self.this,
                 barrier,
-            },
+            }),
         );
     }
 
@@ -517,7 +486,7 @@ impl State {
         let barrier = self.config.barrier;
         self.adopt(new, barrier.shades_new());
         if barrier.shades_old() && self.marking() && T::NEEDS_TRACE {
-            trace_with(old, &mut DeletionOp(&mut self.mark));
+            trace_with(old, TraceOp::Deletion(&mut self.mark));
         }
     }
 
