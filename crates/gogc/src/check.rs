@@ -102,7 +102,7 @@ impl fmt::Display for Violation {
 impl core::error::Error for Violation {}
 
 fn addr(object: NonNull<Header>) -> usize {
-    object.as_ptr() as usize
+    object.addr().get()
 }
 
 impl State {
@@ -133,8 +133,8 @@ impl State {
 
     /// Queued objects and barrier-buffer entries: the grey set.
     fn grey_set(&self) -> BTreeSet<usize> {
-        let mut grey: BTreeSet<usize> = self.mark.work.iter().map(|p| p as usize).collect();
-        grey.extend(self.mark.wbbuf.pending().map(|p| p as usize));
+        let mut grey: BTreeSet<usize> = self.mark.work.iter().map(|p| p.addr()).collect();
+        grey.extend(self.mark.wbbuf.pending().map(|p| p.addr()));
         grey.extend(self.mark.interrupted.map(addr));
         grey
     }
