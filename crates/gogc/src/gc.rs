@@ -580,7 +580,13 @@ unsafe impl<T: Trace + 'static> Trace for GcCell<T> {
     }
 }
 
-/// A shared borrow of a [`GcCell`]'s contents.
+/// A shared borrow of a [`GcCell`]'s contents ([`GcCell::borrow`]).
+///
+/// ```
+/// let cell = gogc::GcCell::new(String::from("hi"));
+/// let guard = cell.borrow();
+/// assert_eq!(guard.len(), 2);
+/// ```
 pub struct GcRef<'a, T> {
     cell: &'a GcCell<T>,
 }

@@ -116,10 +116,19 @@ pub struct HeapBuilder {
 }
 
 /// Go's `defaultHeapMinimum`: 4 MiB.
+///
+/// ```
+/// assert_eq!(gogc::Heap::new().stats().goal_bytes, gogc::DEFAULT_MIN_HEAP);
+/// ```
 pub const DEFAULT_MIN_HEAP: usize = 4 << 20;
 
 impl HeapBuilder {
     /// The write barrier (default [`Barrier::Hybrid`]).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().barrier(gogc::Barrier::Yuasa).build();
+    /// assert_eq!(heap.barrier(), gogc::Barrier::Yuasa);
+    /// ```
     pub fn barrier(mut self, barrier: Barrier) -> Self {
         self.config.barrier = barrier;
         self
@@ -129,6 +138,13 @@ impl HeapBuilder {
     /// and panic if the re-mark at mark termination finds a lost object
     /// (default off; for debug and test builds). Implies
     /// [`checkmark`](HeapBuilder::checkmark).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().verify_each_step(true).build();
+    /// let _a = heap.alloc(1);
+    /// heap.collect(); // verified after the step, re-marked at termination
+    /// assert_eq!(heap.stats().last.lost_objects, 0);
+    /// ```
     pub fn verify_each_step(mut self, on: bool) -> Self {
         self.config.verify_each_step = on;
         self
@@ -136,6 +152,13 @@ impl HeapBuilder {
 
     /// Run the `gccheckmark`-style re-mark at every mark termination
     /// (default off; always on with [`Barrier::None`]).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().checkmark(true).build();
+    /// let _a = heap.alloc(1);
+    /// heap.collect();
+    /// assert!(heap.stats().last.mark_work > 0);
+    /// ```
     pub fn checkmark(mut self, on: bool) -> Self {
         self.config.checkmark = on;
         self
@@ -147,6 +170,13 @@ impl HeapBuilder {
     /// through [`Heap::start_cycle`] and [`Heap::collect`]. Default 100.
     /// (A simple heap-goal trigger; Go's pacer comes with the concurrent
     /// workers.)
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().gogc(Some(50)).build();
+    /// assert_eq!(heap.stats().goal_bytes, gogc::DEFAULT_MIN_HEAP / 2);
+    /// let off = gogc::Heap::builder().gogc(None).build();
+    /// assert_eq!(off.stats().goal_bytes, usize::MAX);
+    /// ```
     pub fn gogc(mut self, gogc: Option<u32>) -> Self {
         self.config.gogc = gogc;
         self
@@ -154,12 +184,22 @@ impl HeapBuilder {
 
     /// The minimum heap goal before `gogc` scaling (default 4 MiB, Go's
     /// `defaultHeapMinimum`).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().min_heap(1 << 20).build();
+    /// assert_eq!(heap.stats().goal_bytes, 1 << 20);
+    /// ```
     pub fn min_heap(mut self, bytes: usize) -> Self {
         self.config.min_heap = bytes;
         self
     }
 
     /// Builds the heap.
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().build();
+    /// assert_eq!(heap.phase(), gogc::Phase::Off);
+    /// ```
     pub fn build(self) -> Heap {
         Heap::with_config(self.config)
     }

@@ -110,6 +110,7 @@ pub(crate) enum TraceOp<'a> {
 }
 
 /// Passed through [`Trace::trace`] to every pointer of a value; opaque.
+/// A `Trace` impl only hands it on (see the example on [`Trace`]).
 pub struct Tracer<'a> {
     op: TraceOp<'a>,
 }
