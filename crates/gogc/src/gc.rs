@@ -21,7 +21,7 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
 
-use crate::heap::{AdoptOp, Heap, HeapInner};
+use crate::heap::{Heap, HeapInner};
 use crate::span::{GcBox, Header};
 use crate::trace::{trace_with, Trace, TraceOp, Tracer};
 
@@ -452,8 +452,7 @@ impl<T: Trace + 'static> GcCell<T> {
     ///
     /// - If the cell is borrowed ([`borrow`](GcCell::borrow)).
     /// - If `value` holds a `Gc` of another heap than the cell's.
-    /// - While a cycle is marking, if called from `Trace` or `Drop` code the
-    ///   heap is running.
+    /// - If called from `Trace` or `Drop` code the heap is running.
     ///
     /// ```
     /// let heap = gogc::Heap::new();
@@ -528,18 +527,10 @@ impl<T: Trace + 'static> GcCell<T> {
                 // borrow), and nothing here runs user code.
                 unsafe { core::ptr::replace(self.value.get(), value) }
             }
-            Some(heap_ptr) => {
+            Some(heap) => {
                 // SAFETY: a cell in a heap lives in an object of that heap,
                 // and a heap outlives its objects.
-                let heap = unsafe { heap_ptr.as_ref() };
-                if !heap.marking.get() {
-                    // No cycle marks: no barrier, only the unrooting (and
-                    // the same-heap check). This touches no heap state, so it
-                    // is safe even from code the heap runs (a sweep's `Drop`).
-                    trace_with(&value, TraceOp::Adopt(AdoptOp::unbarriered(heap_ptr)));
-                    // SAFETY: as in the `None` arm.
-                    return unsafe { core::ptr::replace(self.value.get(), value) };
-                }
+                let heap = unsafe { heap.as_ref() };
                 let mut state = heap.enter();
                 // SAFETY: as above, the WRITING flag excludes other access; the
                 // old value is only read (traced) before the swap.

@@ -256,9 +256,6 @@ pub struct Heap {
 pub(crate) struct HeapInner {
     pub(crate) id: usize,
     busy: Cell<bool>,
-    /// `phase != Off`, readable without entering the heap: a `GcCell` store
-    /// while no cycle marks needs no barrier and skips the guard.
-    pub(crate) marking: Cell<bool>,
     state: UnsafeCell<State>,
 }
 
@@ -386,15 +383,6 @@ pub(crate) struct AdoptOp<'a> {
 }
 
 impl AdoptOp<'_> {
-    /// Adopting into `heap` while no cycle marks: no barrier.
-    #[inline]
-    pub(crate) fn unbarriered(heap: NonNull<HeapInner>) -> Self {
-        AdoptOp {
-            heap,
-            barrier: None,
-        }
-    }
-
     #[inline]
     pub(crate) fn gc(&mut self, gc: &RawGc) {
         let header = gc.header();
@@ -509,15 +497,6 @@ impl State {
     #[inline]
     fn marking(&self) -> bool {
         self.phase != Phase::Off
-    }
-
-    /// Changes the phase, and the `marking` flag beside the state with it.
-    fn set_phase(&mut self, phase: Phase) {
-        self.phase = phase;
-        // SAFETY: `this` is the live `HeapInner` holding this state; the
-        // reference covers only its `marking` field, not the state.
-        let marking = unsafe { &(*self.this.as_ptr()).marking };
-        marking.set(phase != Phase::Off);
     }
 
     /// Walks a value entering the heap: see `AdoptOp`.
@@ -705,7 +684,7 @@ impl State {
             number: self.stats.cycles + 1,
             ..CycleStats::default()
         };
-        self.set_phase(Phase::Mark);
+        self.phase = Phase::Mark;
         self.roots = RootScan {
             next_span: 0,
             end: self.allspans.len(),
@@ -800,7 +779,7 @@ impl State {
     /// tracing leaves the phase at `MarkTermination` and the next step runs
     /// this again.
     fn mark_termination(&mut self) -> usize {
-        self.set_phase(Phase::MarkTermination);
+        self.phase = Phase::MarkTermination;
         let mut work = 0;
         if self.config.checkmark
             || self.config.verify_each_step
@@ -811,7 +790,7 @@ impl State {
             self.stats.mark_work += work as u64;
         }
         self.cache.release_all(&mut self.central, self.sweepgen);
-        self.set_phase(Phase::Off);
+        self.phase = Phase::Off;
         self.sweepgen = self.sweepgen.wrapping_add(2);
         self.sweep_done = false;
         self.sweep_class = 0;
@@ -987,7 +966,6 @@ impl Heap {
         let inner = Box::new(HeapInner {
             id,
             busy: Cell::new(false),
-            marking: Cell::new(false),
             state: UnsafeCell::new(State {
                 this: NonNull::dangling(),
                 config,
