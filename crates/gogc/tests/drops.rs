@@ -282,3 +282,36 @@ fn cells_outside_the_heap_keep_their_pointers_rooted() {
     heap.collect();
     assert_eq!(drops.get(), 1);
 }
+
+/// Stores into a heap cell from `Trace`.
+struct Storer;
+
+// SAFETY: no `Gc` inside; the side effect is the point of the test.
+unsafe impl Trace for Storer {
+    fn trace(&self, _: &mut Tracer<'_>) {
+        SIDE_CELL.with(|cell| {
+            if let Some(cell) = &*cell.borrow() {
+                cell.set(None);
+            }
+        });
+    }
+}
+
+#[test]
+fn trace_code_cannot_store_into_the_heap_while_it_marks() {
+    let heap = Heap::new();
+    let cell = heap.alloc(GcCell::new(Some(heap.alloc(0u32))));
+    let storer = heap.alloc(Storer);
+    SIDE_CELL.with(|side| *side.borrow_mut() = Some(cell.clone()));
+    heap.start_cycle();
+    let result = catch_unwind(AssertUnwindSafe(|| while heap.step(1) == Phase::Mark {}));
+    let message = result.unwrap_err();
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("used from Trace or Drop"), "{message}");
+    assert_eq!(cell.get().as_deref(), Some(&0), "the store did not happen");
+    SIDE_CELL.with(|side| *side.borrow_mut() = None);
+    while heap.step(1) == Phase::Mark {}
+    heap.collect();
+    assert_eq!(heap.stats().live_objects, 3);
+    drop(storer);
+}
