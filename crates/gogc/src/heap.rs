@@ -33,6 +33,8 @@ use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
+// tidy: allow(atomic): only the `static` heap-id counter below, which loom's
+// atomics cannot be; it takes part in no modelled protocol.
 use core::sync::atomic::{AtomicUsize, Ordering};
 use core::time::Duration;
 
