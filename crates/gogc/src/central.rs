@@ -1,0 +1,90 @@
+//! Span lists per size class (Go: `mcentral.go`) and the mutator's
+//! allocation cache (Go: `mcache.go`).
+//!
+//! Allocation looks in three places, cheapest first, as Go's `mallocgc`
+//! does: the span the mutator's [`MCache`] holds for the object's span class
+//! (a free slot from its alloc bits, no other state touched); else the
+//! class's [`Central`] lists, sweeping a span lazily if it has not been swept
+//! this cycle (Go's `mcentral.cacheSpan`); else a fresh span from the page
+//! heap.
+//!
+//! Each [`Central`] keeps Go's four sets — partial (has free slots) and full,
+//! each either swept or unswept in the current cycle — as two pairs indexed
+//! by the parity of `sweepgen / 2`. Adding 2 to `sweepgen` at mark
+//! termination turns every "swept" set into an "unswept" one without moving
+//! a span (Go's `partialSwept(sweepgen)` / `partialUnswept(sweepgen)`).
+//!
+//! One heap has one mutator, so one cache. The next issue gives each mutator
+//! thread its own `MCache` over shared `Central`s; the cache is already a
+//! separate structure that the heap flushes at mark termination (Go's
+//! `mcache.releaseAll` in `gcMarkTermination`).
+
+use alloc::vec::Vec;
+use core::ptr::NonNull;
+
+use crate::sizeclass::NUM_SPAN_CLASSES;
+use crate::span::Span;
+
+/// The index of the swept sets for heap generation `sweepgen`.
+fn swept(sweepgen: u32) -> usize {
+    (sweepgen / 2 % 2) as usize
+}
+
+fn unswept(sweepgen: u32) -> usize {
+    1 - swept(sweepgen)
+}
+
+/// Go's `mcentral` for one span class.
+#[derive(Default)]
+pub(crate) struct Central {
+    partial: [Vec<NonNull<Span>>; 2],
+    full: [Vec<NonNull<Span>>; 2],
+}
+
+impl Central {
+    /// Files a span swept (or allocated) in generation `sweepgen`.
+    pub(crate) fn push_swept(&mut self, span: NonNull<Span>, sweepgen: u32) {
+        // SAFETY: spans in the lists are live records.
+        let full = unsafe { span.as_ref() }.is_full();
+        if full {
+            self.full[swept(sweepgen)].push(span);
+        } else {
+            self.partial[swept(sweepgen)].push(span);
+        }
+    }
+
+    /// A swept span with free slots.
+    pub(crate) fn pop_partial_swept(&mut self, sweepgen: u32) -> Option<NonNull<Span>> {
+        self.partial[swept(sweepgen)].pop()
+    }
+
+    /// A span not yet swept this cycle, partial ones first (they are the
+    /// likelier to have free slots after sweeping).
+    pub(crate) fn pop_unswept(&mut self, sweepgen: u32) -> Option<NonNull<Span>> {
+        let index = unswept(sweepgen);
+        self.partial[index].pop().or_else(|| self.full[index].pop())
+    }
+}
+
+/// The mutator's allocation cache (Go's `mcache.alloc`): one span per span
+/// class, owned by the cache until it fills or the cycle ends.
+pub(crate) struct MCache {
+    pub(crate) alloc: [Option<NonNull<Span>>; NUM_SPAN_CLASSES],
+}
+
+impl MCache {
+    pub(crate) fn new() -> MCache {
+        MCache {
+            alloc: [None; NUM_SPAN_CLASSES],
+        }
+    }
+
+    /// Returns every cached span to its central list (Go's `releaseAll`).
+    pub(crate) fn release_all(&mut self, central: &mut [Central], sweepgen: u32) {
+        for (class, slot) in self.alloc.iter_mut().enumerate() {
+            if let Some(span) = slot.take() {
+                central[class].push_swept(span, sweepgen);
+            }
+        }
+    }
+}

@@ -1,0 +1,1276 @@
+//! The heap: allocation, the collection cycle and the public [`Heap`] type
+//! (Go: `malloc.go`'s `mallocgc`, `mgc.go`'s `gcStart`, `gcMarkDone`,
+//! `gcMarkTermination`).
+//!
+//! # The cycle
+//!
+//! ```text
+//!            start_cycle (sweep termination + mark setup)
+//!   ┌──────┐ ─────────────────────────────────────────────▶ ┌──────┐
+//!   │ Off  │   finish sweeping, phase = Mark, barrier on,    │ Mark │◀─┐ step: scan grey objects,
+//!   │      │   Yuasa: shade every root now                   │      │──┘ root spans, flush wbBuf
+//!   └──────┘ ◀──────────────────────────┐                    └──────┘
+//!    ▲  │ step: sweep spans       ┌─────┴──────────────┐        │ no grey object, roots done,
+//!    └──┘ (allocation sweeps      │ MarkTermination    │◀───────┘ wbBuf empty
+//!         lazily too)             │ Dijkstra: rescan   │
+//!                                 │ roots + drain;     │
+//!                                 │ checkmark re-mark; │
+//!                                 │ flush the mcache;  │
+//!                                 │ sweepgen += 2      │
+//!                                 └────────────────────┘
+//! ```
+//!
+//! Everything runs inside calls the host makes: [`Heap::step`] advances by a
+//! bounded amount of work, [`Heap::collect`] runs a whole cycle. A heap
+//! belongs to one thread (`Heap` is neither `Send` nor `Sync`); every entry
+//! point takes the heap's single-entry guard ([`HeapInner::enter`]), which
+//! also stops `Trace` and `Drop` code the heap runs from re-entering it.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::cell::{Cell, UnsafeCell};
+use core::marker::PhantomData;
+use core::mem::{align_of, size_of};
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use core::time::Duration;
+
+use crate::barrier::{Barrier, WbBuf};
+use crate::central::{Central, MCache};
+use crate::check::Violation;
+use crate::gc::{Gc, RawGc};
+use crate::mark::GcWork;
+use crate::sizeclass::{
+    class_to_size, large_npages, size_class_for, SpanClass, CLASS_TO_ALLOCNPAGES, NUM_SPAN_CLASSES,
+    PAGE_SIZE,
+};
+use crate::span::{GcBox, Header, PageHeap, Span, VTable, NO_WEAK};
+use crate::stats::{CycleStats, Stats};
+use crate::trace::{trace_with, Trace, TraceOp, Tracer};
+
+/// The collector's phase (Go's `gcphase`).
+///
+/// ```
+/// use gogc::{Heap, Phase};
+/// let heap = Heap::new();
+/// assert_eq!(heap.phase(), Phase::Off);
+/// heap.start_cycle();
+/// assert_eq!(heap.phase(), Phase::Mark);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// No marking; allocation is white, sweeping may be pending (Go's
+    /// `_GCoff`).
+    Off,
+    /// Marking: the write barrier is on and allocation is black (`_GCmark`).
+    Mark,
+    /// Mark termination (`_GCmarktermination`). Seen from outside only if
+    /// `Trace` code panicked inside it; the next step resumes it.
+    MarkTermination,
+}
+
+/// An object's colour while marking (see the [crate docs](crate#colours)).
+///
+/// ```
+/// use gogc::{Color, Heap};
+/// let heap = Heap::new();
+/// let a = heap.alloc(1);
+/// assert_eq!(heap.color(&a), Color::White);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Color {
+    /// Not marked (or no cycle is marking).
+    White,
+    /// Marked and waiting to be scanned (in a work buffer or the write-barrier buffer).
+    Grey,
+    /// Marked and scanned.
+    Black,
+}
+
+/// Settings fixed when the heap is built.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) barrier: Barrier,
+    pub(crate) verify_each_step: bool,
+    pub(crate) checkmark: bool,
+    pub(crate) gogc: Option<u32>,
+    pub(crate) min_heap: usize,
+}
+
+/// Builds a [`Heap`] ([`Heap::builder`]).
+///
+/// ```
+/// use gogc::{Barrier, Heap};
+/// let heap = Heap::builder()
+///     .barrier(Barrier::Hybrid)
+///     .gogc(Some(100))
+///     .verify_each_step(cfg!(debug_assertions))
+///     .build();
+/// assert_eq!(heap.barrier(), Barrier::Hybrid);
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "call `build` to get a heap"]
+pub struct HeapBuilder {
+    config: Config,
+}
+
+/// Go's `defaultHeapMinimum`: 4 MiB.
+pub const DEFAULT_MIN_HEAP: usize = 4 << 20;
+
+impl HeapBuilder {
+    /// The write barrier (default [`Barrier::Hybrid`]).
+    pub fn barrier(mut self, barrier: Barrier) -> Self {
+        self.config.barrier = barrier;
+        self
+    }
+
+    /// Run [`Heap::verify`] after every `step` and panic on a violation,
+    /// and panic if the re-mark at mark termination finds a lost object
+    /// (default off; for debug and test builds). Implies
+    /// [`checkmark`](HeapBuilder::checkmark).
+    pub fn verify_each_step(mut self, on: bool) -> Self {
+        self.config.verify_each_step = on;
+        self
+    }
+
+    /// Run the `gccheckmark`-style re-mark at every mark termination
+    /// (default off; always on with [`Barrier::None`]).
+    pub fn checkmark(mut self, on: bool) -> Self {
+        self.config.checkmark = on;
+        self
+    }
+
+    /// Go's `GOGC`: `step` starts a cycle once the live heap reaches
+    /// `marked × (1 + gogc/100)` bytes, and at least
+    /// `min_heap × gogc/100`. `None` is `GOGC=off`: cycles start only
+    /// through [`Heap::start_cycle`] and [`Heap::collect`]. Default 100.
+    /// (A simple heap-goal trigger; Go's pacer comes with the concurrent
+    /// workers.)
+    pub fn gogc(mut self, gogc: Option<u32>) -> Self {
+        self.config.gogc = gogc;
+        self
+    }
+
+    /// The minimum heap goal before `gogc` scaling (default 4 MiB, Go's
+    /// `defaultHeapMinimum`).
+    pub fn min_heap(mut self, bytes: usize) -> Self {
+        self.config.min_heap = bytes;
+        self
+    }
+
+    /// Builds the heap.
+    pub fn build(self) -> Heap {
+        Heap::with_config(self.config)
+    }
+}
+
+impl Default for HeapBuilder {
+    fn default() -> Self {
+        HeapBuilder {
+            config: Config {
+                barrier: Barrier::Hybrid,
+                verify_each_step: false,
+                checkmark: false,
+                gogc: Some(100),
+                min_heap: DEFAULT_MIN_HEAP,
+            },
+        }
+    }
+}
+
+/// Identities of heaps: never reused, so a stale [`Weak`](crate::Weak)
+/// cannot match a later heap. (A plain counter, not part of any
+/// synchronisation protocol, so it is not a `gocore::atomic` loom atomic.)
+static NEXT_HEAP_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// A garbage-collected heap.
+///
+/// See the [crate docs](crate) for a tour. A `Heap` stays on the thread that
+/// built it, as do its [`Gc`]s.
+///
+/// ```
+/// use gogc::{Gc, GcCell, Heap, Trace};
+///
+/// #[derive(Trace)]
+/// struct Node {
+///     next: GcCell<Option<Gc<Node>>>,
+/// }
+///
+/// let heap = Heap::new();
+/// let root = heap.alloc(Node { next: GcCell::new(None) });
+/// for _ in 0..100 {
+///     // Each new node replaces the last; the old one becomes garbage.
+///     root.next.set(Some(heap.alloc(Node { next: GcCell::new(None) })));
+///     heap.step(64);
+/// }
+/// heap.collect();
+/// assert_eq!(heap.stats().live_objects, 2);
+/// ```
+pub struct Heap {
+    inner: NonNull<HeapInner>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+/// The heap's state behind its single-entry guard.
+pub(crate) struct HeapInner {
+    pub(crate) id: usize,
+    busy: Cell<bool>,
+    state: UnsafeCell<State>,
+}
+
+impl HeapInner {
+    /// Takes the single-entry guard.
+    ///
+    /// # Panics
+    ///
+    /// If the heap is already entered: `Trace` or `Drop` code the heap is
+    /// running tried to use it.
+    pub(crate) fn enter(&self) -> Entered<'_> {
+        assert!(
+            !self.busy.replace(true),
+            "gogc: the heap was used from Trace or Drop code it was running"
+        );
+        // SAFETY: `busy` was clear, so no other `Entered` exists, and it stays
+        // set until this one is dropped: the `&mut` is unique.
+        let state = unsafe { &mut *self.state.get() };
+        Entered {
+            busy: &self.busy,
+            state,
+        }
+    }
+}
+
+/// Exclusive access to the heap's state (see [`HeapInner::enter`]).
+pub(crate) struct Entered<'a> {
+    busy: &'a Cell<bool>,
+    state: &'a mut State,
+}
+
+impl Deref for Entered<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        self.state
+    }
+}
+
+impl DerefMut for Entered<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        self.state
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        self.busy.set(false);
+    }
+}
+
+/// The marker's state: grey objects, the barrier buffer, this cycle's counters.
+pub(crate) struct MarkState {
+    pub(crate) work: GcWork,
+    pub(crate) wbbuf: WbBuf,
+    /// An object whose scan a panicking `Trace` interrupted; it is grey and
+    /// goes back on the queue at the next step.
+    pub(crate) interrupted: Option<NonNull<Header>>,
+    pub(crate) cycle: CycleStats,
+}
+
+impl MarkState {
+    /// Go's `greyobject`: mark, and queue if it has pointers.
+    #[inline]
+    pub(crate) fn shade(&mut self, object: NonNull<Header>) {
+        shade(&mut self.work, &mut self.cycle, object);
+    }
+
+    /// The write barrier's slow-ish path: record `object` in the buffer.
+    #[inline]
+    pub(crate) fn barrier_put(&mut self, object: NonNull<Header>) {
+        self.cycle.barrier_shades += 1;
+        if self.wbbuf.put(object) {
+            self.flush_wbbuf();
+        }
+    }
+
+    /// Go's `wbBufFlush1`: shade everything buffered.
+    pub(crate) fn flush_wbbuf(&mut self) {
+        self.cycle.wbbuf_flushes += 1;
+        for object in self.wbbuf.drain() {
+            shade(&mut self.work, &mut self.cycle, object);
+        }
+    }
+
+    /// Go's `scanobject`: blacken a grey object. Returns its size (work).
+    fn scan_object(&mut self, object: NonNull<Header>) -> usize {
+        self.interrupted = Some(object);
+        // SAFETY: queued objects are live objects of this heap.
+        let header = unsafe { object.as_ref() };
+        // SAFETY: the span outlives its objects.
+        let size = unsafe { header.span.as_ref() }.elemsize;
+        let trace = header.vtable.trace;
+        // SAFETY: 1. the header starts a live object of the vtable's type.
+        unsafe { trace(object, &mut Tracer::new(&mut MarkOp(self))) };
+        self.interrupted = None;
+        size
+    }
+}
+
+/// Shades `object` (see [`MarkState::shade`]).
+#[inline]
+fn shade(work: &mut GcWork, cycle: &mut CycleStats, object: NonNull<Header>) {
+    // SAFETY: `object` is a live object of this heap (a traced pointer, a
+    // root, or a barrier entry, none of which can be freed while marking).
+    let span = unsafe { object.as_ref().span.as_ref() };
+    if span.try_mark(span.index_of(object)) {
+        cycle.marked_objects += 1;
+        cycle.marked_bytes += span.elemsize as u64;
+        if !span.spanclass.noscan() {
+            work.put(object);
+        }
+    }
+}
+
+/// Marking: shade every pointer of the scanned object.
+struct MarkOp<'a>(&'a mut MarkState);
+
+impl TraceOp for MarkOp<'_> {
+    #[inline]
+    fn gc(&mut self, gc: &RawGc) {
+        self.0.shade(gc.header());
+    }
+}
+
+/// Moving a value into the heap: check each pointer is ours, unroot it, and
+/// (while marking) record it in the barrier buffer: Dijkstra's insertion
+/// half, which `Hybrid` and `Dijkstra` need for every store and which keeps
+/// a black new object from pointing to white ones.
+struct AdoptOp<'a> {
+    heap: NonNull<HeapInner>,
+    barrier: Option<&'a mut MarkState>,
+}
+
+impl TraceOp for AdoptOp<'_> {
+    fn gc(&mut self, gc: &RawGc) {
+        let header = gc.header();
+        // SAFETY: the handle is part of a value the caller owns, and every
+        // `Gc` in such a value is rooted or reached from a rooted one, so its
+        // object (and span) is live.
+        let heap = unsafe { header.as_ref().span.as_ref().heap };
+        assert!(
+            heap == self.heap,
+            "gogc: a Gc of one heap cannot be stored in another heap"
+        );
+        // SAFETY: 1. live, as above.
+        unsafe { gc.set_rooted(false) };
+        if let Some(mark) = self.barrier.as_deref_mut() {
+            mark.barrier_put(header);
+        }
+    }
+
+    fn cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
+        owner.set(Some(self.heap));
+    }
+}
+
+/// The deletion half of the barrier: record each overwritten pointer.
+struct DeletionOp<'a>(&'a mut MarkState);
+
+impl TraceOp for DeletionOp<'_> {
+    fn gc(&mut self, gc: &RawGc) {
+        self.0.barrier_put(gc.header());
+    }
+}
+
+/// Listing a value's pointers (for the checker).
+pub(crate) struct EdgesOp<'a>(pub(crate) &'a mut Vec<NonNull<Header>>);
+
+impl TraceOp for EdgesOp<'_> {
+    fn gc(&mut self, gc: &RawGc) {
+        self.0.push(gc.header());
+    }
+}
+
+/// Root scanning progress for the cycle in progress.
+#[derive(Default)]
+pub(crate) struct RootScan {
+    /// The next span (index in `allspans`) whose rooted objects to shade.
+    pub(crate) next_span: usize,
+    /// Every span scanned once.
+    pub(crate) done: bool,
+}
+
+/// Weak pointer slots: each holds an object and a generation that changes
+/// when the object is swept, so stale `Weak`s see a mismatch.
+#[derive(Default)]
+pub(crate) struct WeakTable {
+    entries: Vec<WeakEntry>,
+    free: Vec<u32>,
+}
+
+struct WeakEntry {
+    target: Option<NonNull<Header>>,
+    generation: u32,
+}
+
+impl WeakTable {
+    fn release(&mut self, index: u32) {
+        let entry = &mut self.entries[index as usize];
+        entry.target = None;
+        entry.generation = entry.generation.wrapping_add(1);
+        // A slot whose generation would wrap is retired, so a stale `Weak`
+        // can never match a later object.
+        if entry.generation != u32::MAX {
+            self.free.push(index);
+        }
+    }
+}
+
+/// The type-specific pieces of an object: its vtable and size class.
+struct TypeInfo<T>(PhantomData<T>);
+
+impl<T: Trace + 'static> TypeInfo<T> {
+    const VTABLE: VTable = VTable {
+        trace: trace_value::<T>,
+        drop_value: drop_value::<T>,
+    };
+    const SIZE_CLASS: usize = size_class_for(size_of::<GcBox<T>>(), align_of::<GcBox<T>>());
+}
+
+/// # Safety
+///
+/// 1. `header` starts a live `GcBox<T>`.
+unsafe fn trace_value<T: Trace>(header: NonNull<Header>, tracer: &mut Tracer<'_>) {
+    let boxed = header.cast::<GcBox<T>>();
+    // SAFETY: 1.
+    unsafe { (*boxed.as_ptr()).value.trace(tracer) };
+}
+
+/// # Safety
+///
+/// 1. `header` starts a live `GcBox<T>`. 2. The value is not used again.
+unsafe fn drop_value<T>(header: NonNull<Header>) {
+    let boxed = header.cast::<GcBox<T>>();
+    // SAFETY: 1. and 2.
+    unsafe { core::ptr::drop_in_place(&raw mut (*boxed.as_ptr()).value) };
+}
+
+/// Everything the heap owns.
+pub(crate) struct State {
+    /// The `HeapInner` this state lives in (recorded in spans and cells).
+    pub(crate) this: NonNull<HeapInner>,
+    pub(crate) config: Config,
+    pub(crate) phase: Phase,
+    /// Go's `mheap_.sweepgen`.
+    pub(crate) sweepgen: u32,
+    pub(crate) pages: PageHeap,
+    pub(crate) central: Vec<Central>,
+    pub(crate) cache: MCache,
+    /// Every span (Go's `mheap_.allspans`).
+    pub(crate) allspans: Vec<NonNull<Span>>,
+    pub(crate) mark: MarkState,
+    pub(crate) roots: RootScan,
+    /// No span is left to sweep this cycle.
+    pub(crate) sweep_done: bool,
+    /// The background sweeper's position (a span class).
+    pub(crate) sweep_class: usize,
+    pub(crate) weak: WeakTable,
+    pub(crate) stats: Stats,
+}
+
+impl State {
+    fn marking(&self) -> bool {
+        self.phase != Phase::Off
+    }
+
+    /// Walks a value entering the heap: see [`AdoptOp`].
+    fn adopt<T: Trace + ?Sized>(&mut self, value: &T, shade_new: bool) {
+        if !T::NEEDS_TRACE {
+            return;
+        }
+        let barrier = if shade_new && self.marking() {
+            Some(&mut self.mark)
+        } else {
+            None
+        };
+        trace_with(
+            value,
+            &mut AdoptOp {
+                heap: self.this,
+                barrier,
+            },
+        );
+    }
+
+    /// The write barrier of a store `slot = new` into a cell of this heap.
+    /// Runs before the store, as Go's does.
+    pub(crate) fn write_barrier<T: Trace>(&mut self, old: &T, new: &T) {
+        let barrier = self.config.barrier;
+        self.adopt(new, barrier.shades_new());
+        if barrier.shades_old() && self.marking() && T::NEEDS_TRACE {
+            trace_with(old, &mut DeletionOp(&mut self.mark));
+        }
+    }
+
+    /// Allocates and initialises an object; returns its header, counted as
+    /// rooted once.
+    fn alloc_object<T: Trace + 'static>(&mut self, value: T) -> NonNull<Header> {
+        let size = size_of::<GcBox<T>>();
+        let align = align_of::<GcBox<T>>();
+        let noscan = !T::NEEDS_TRACE;
+        let (span, index) = match TypeInfo::<T>::SIZE_CLASS {
+            0 => self.alloc_large(size, align, noscan),
+            class => self.alloc_small(SpanClass::new(class, noscan)),
+        };
+        // SAFETY: spans outlive their objects; this one was just handed out.
+        let span_ref = unsafe { span.as_ref() };
+        let slot = span_ref.slot(index).cast::<GcBox<T>>();
+        // SAFETY: the slot is a claimed, unused, suitably aligned (size class
+        // chosen for the alignment, span page-aligned) run of at least
+        // `size` bytes inside the span.
+        unsafe {
+            slot.as_ptr().write(GcBox {
+                header: Header {
+                    vtable: &TypeInfo::<T>::VTABLE,
+                    span,
+                    roots: Cell::new(1),
+                    weak: Cell::new(NO_WEAK),
+                },
+                value,
+            });
+        }
+        let elemsize = span_ref.elemsize;
+        if self.marking() && span_ref.try_mark(index) {
+            // Go's gcmarknewobject: allocate black.
+            self.mark.cycle.marked_objects += 1;
+            self.mark.cycle.marked_bytes += elemsize as u64;
+        }
+        self.stats.live_bytes += elemsize;
+        self.stats.live_objects += 1;
+        self.stats.allocated_objects += 1;
+        self.stats.allocated_bytes += elemsize as u64;
+        slot.cast()
+    }
+
+    /// Go's `mcache.nextFree` + `refill`.
+    fn alloc_small(&mut self, spc: SpanClass) -> (NonNull<Span>, usize) {
+        if let Some(span) = self.cache.alloc[spc.index()] {
+            // SAFETY: cached spans are live.
+            if let Some(index) = unsafe { span.as_ref() }.take_free_slot() {
+                return (span, index);
+            }
+        }
+        let span = self.refill(spc);
+        // SAFETY: as above.
+        let index = unsafe { span.as_ref() }
+            .take_free_slot()
+            .expect("gogc: a refilled span has a free slot");
+        (span, index)
+    }
+
+    /// Go's `mcache.refill` + `mcentral.cacheSpan`: a span with a free slot
+    /// for the cache, sweeping lazily.
+    fn refill(&mut self, spc: SpanClass) -> NonNull<Span> {
+        let class = spc.index();
+        if let Some(full) = self.cache.alloc[class].take() {
+            self.central[class].push_swept(full, self.sweepgen);
+        }
+        let span = match self.central[class].pop_partial_swept(self.sweepgen) {
+            Some(span) => span,
+            None => loop {
+                let Some(span) = self.central[class].pop_unswept(self.sweepgen) else {
+                    break self.new_span(spc);
+                };
+                // SAFETY: spans in the lists are live.
+                if unsafe { span.as_ref() }.sweepgen.get() != self.sweepgen {
+                    self.sweep_span(span);
+                }
+                // SAFETY: as above.
+                if unsafe { span.as_ref() }.is_full() {
+                    self.central[class].push_swept(span, self.sweepgen);
+                } else {
+                    break span;
+                }
+            },
+        };
+        self.cache.alloc[class] = Some(span);
+        span
+    }
+
+    fn new_span(&mut self, spc: SpanClass) -> NonNull<Span> {
+        let class = spc.size_class();
+        let span = self.pages.alloc_span(
+            CLASS_TO_ALLOCNPAGES[class] as usize,
+            PAGE_SIZE,
+            class_to_size(class),
+            spc,
+            self.this,
+            self.sweepgen,
+        );
+        self.add_span(span);
+        span
+    }
+
+    /// Go's `mheap.allocLarge`: a span of its own, filed as a full swept
+    /// span of class 0 so the sweeper finds it.
+    fn alloc_large(&mut self, size: usize, align: usize, noscan: bool) -> (NonNull<Span>, usize) {
+        let npages = large_npages(size).expect("gogc: object too large");
+        let spc = SpanClass::new(0, noscan);
+        let span = self.pages.alloc_span(
+            npages,
+            align,
+            npages * PAGE_SIZE,
+            spc,
+            self.this,
+            self.sweepgen,
+        );
+        self.add_span(span);
+        // SAFETY: just allocated.
+        let index = unsafe { span.as_ref() }
+            .take_free_slot()
+            .expect("gogc: a new span has a free slot");
+        self.central[spc.index()].push_swept(span, self.sweepgen);
+        (span, index)
+    }
+
+    fn add_span(&mut self, span: NonNull<Span>) {
+        // SAFETY: just allocated, live.
+        unsafe { span.as_ref() }
+            .allspans_index
+            .set(self.allspans.len());
+        self.allspans.push(span);
+        self.stats.spans = self.allspans.len();
+    }
+
+    /// Frees an empty span that is in no list.
+    pub(crate) fn free_span(&mut self, span: NonNull<Span>) {
+        // SAFETY: live until freed below.
+        let index = unsafe { span.as_ref() }.allspans_index.get();
+        self.allspans.swap_remove(index);
+        if let Some(&moved) = self.allspans.get(index) {
+            // SAFETY: spans in `allspans` are live.
+            unsafe { moved.as_ref() }.allspans_index.set(index);
+        }
+        self.stats.spans = self.allspans.len();
+        // SAFETY: 1. allocated by `self.pages`; 2. empty, removed from
+        // `allspans` and from every list by the caller.
+        unsafe { self.pages.free_span(span) };
+    }
+
+    /// Go's `gcStart`: sweep termination, then mark setup.
+    pub(crate) fn start_cycle(&mut self) {
+        debug_assert_eq!(self.phase, Phase::Off);
+        self.finish_sweep();
+        self.mark.cycle = CycleStats {
+            number: self.stats.cycles + 1,
+            ..CycleStats::default()
+        };
+        self.phase = Phase::Mark;
+        self.roots = RootScan::default();
+        if self.config.barrier == Barrier::Yuasa {
+            // Snapshot at the beginning: every root before any store.
+            while !self.roots.done {
+                let work = self.scan_root_span();
+                self.mark.cycle.mark_work += work as u64;
+                self.stats.mark_work += work as u64;
+            }
+        }
+    }
+
+    /// Shades the rooted objects of the next span (a root job).
+    fn scan_root_span(&mut self) -> usize {
+        let Some(&span) = self.allspans.get(self.roots.next_span) else {
+            self.roots.done = true;
+            return 0;
+        };
+        self.roots.next_span += 1;
+        if self.roots.next_span == self.allspans.len() {
+            self.roots.done = true;
+        }
+        self.shade_roots_in(span)
+    }
+
+    fn shade_roots_in(&mut self, span: NonNull<Span>) -> usize {
+        // SAFETY: spans in `allspans` are live.
+        let span = unsafe { span.as_ref() };
+        for object in span.allocated() {
+            // SAFETY: allocated slots hold live objects.
+            if unsafe { object.as_ref() }.roots.get() > 0 {
+                self.mark.shade(object);
+            }
+        }
+        span.nelems * size_of::<Header>()
+    }
+
+    /// Marking work up to `budget`; ends the mark phase when nothing is
+    /// left. Returns the work done.
+    fn mark_work(&mut self, budget: usize) -> usize {
+        if self.phase == Phase::MarkTermination {
+            return self.mark_termination();
+        }
+        if let Some(object) = self.mark.interrupted.take() {
+            self.mark.work.put(object);
+        }
+        let mut work = 0;
+        loop {
+            if work >= budget && work > 0 {
+                break;
+            }
+            if let Some(object) = self.mark.work.try_get() {
+                work += self.mark.scan_object(object);
+            } else if !self.roots.done {
+                work += self.scan_root_span();
+            } else if !self.mark.wbbuf.is_empty() {
+                self.mark.flush_wbbuf();
+            } else {
+                // Go's gcMarkDone: no grey object anywhere.
+                if self.config.barrier == Barrier::Dijkstra {
+                    work += self.rescan_roots_and_drain();
+                }
+                self.mark.cycle.mark_work += work as u64;
+                self.stats.mark_work += work as u64;
+                return work + self.mark_termination();
+            }
+        }
+        self.mark.cycle.mark_work += work as u64;
+        self.stats.mark_work += work as u64;
+        work
+    }
+
+    /// Go 1.5–1.7's mark termination for the insertion barrier: with the
+    /// mutator stopped, rescan every root and drain.
+    fn rescan_roots_and_drain(&mut self) -> usize {
+        self.mark.cycle.root_rescans += 1;
+        let mut work = 0;
+        for index in 0..self.allspans.len() {
+            work += self.shade_roots_in(self.allspans[index]);
+        }
+        while let Some(object) = self.mark.work.try_get() {
+            work += self.mark.scan_object(object);
+        }
+        work
+    }
+
+    /// Go's `gcMarkTermination`. Restartable: a panic in the checker's
+    /// tracing leaves the phase at `MarkTermination` and the next step runs
+    /// this again.
+    fn mark_termination(&mut self) -> usize {
+        self.phase = Phase::MarkTermination;
+        let mut work = 0;
+        if self.config.checkmark
+            || self.config.verify_each_step
+            || self.config.barrier == Barrier::None
+        {
+            work += self.checkmark();
+            self.mark.cycle.mark_work += work as u64;
+            self.stats.mark_work += work as u64;
+        }
+        self.cache.release_all(&mut self.central, self.sweepgen);
+        self.phase = Phase::Off;
+        self.sweepgen = self.sweepgen.wrapping_add(2);
+        self.sweep_done = false;
+        self.sweep_class = 0;
+        self.stats.cycles += 1;
+        self.stats.last = core::mem::take(&mut self.mark.cycle);
+        if self.config.verify_each_step
+            && self.config.barrier != Barrier::None
+            && self.stats.last.lost_objects > 0
+        {
+            panic!(
+                "gogc: the re-mark at mark termination found {} reachable objects the marker missed",
+                self.stats.last.lost_objects
+            );
+        }
+        work
+    }
+
+    /// The heap goal (Go's `heapGoal` without the pacer's refinements).
+    pub(crate) fn goal(&self) -> usize {
+        match self.config.gogc {
+            None => usize::MAX,
+            Some(gogc) => {
+                let gogc = gogc as usize;
+                let marked = self
+                    .stats
+                    .last
+                    .marked_bytes
+                    .max(self.mark.cycle.marked_bytes) as usize;
+                let floor = self.config.min_heap / 100 * gogc;
+                marked.saturating_add(marked / 100 * gogc).max(floor)
+            }
+        }
+    }
+
+    /// One increment of collector work.
+    fn step(&mut self, budget: usize) -> usize {
+        match self.phase {
+            Phase::Mark | Phase::MarkTermination => self.mark_work(budget),
+            Phase::Off if !self.sweep_done => self.sweep_work(budget),
+            Phase::Off if self.stats.live_bytes >= self.goal() => {
+                self.start_cycle();
+                self.mark_work(budget)
+            }
+            Phase::Off => 0,
+        }
+    }
+
+    /// A whole cycle (Go's `runtime.GC`): finish the cycle in progress,
+    /// run a new one, sweep everything.
+    fn collect(&mut self) -> usize {
+        let mut work = 0;
+        if self.marking() {
+            work += self.mark_work(usize::MAX);
+        }
+        self.start_cycle();
+        work += self.mark_work(usize::MAX);
+        work += self.sweep_work(usize::MAX);
+        work
+    }
+
+    /// Credits a step to the cycle it worked for: the one marking, or (for
+    /// sweeping and for the step that ended a mark) the last one.
+    fn record_step(&mut self, work: usize, elapsed: Duration) {
+        let cycle = if self.marking() {
+            &mut self.mark.cycle
+        } else {
+            &mut self.stats.last
+        };
+        cycle.steps += 1;
+        cycle.longest_step_work = cycle.longest_step_work.max(work as u64);
+        cycle.longest_step = cycle.longest_step.max(elapsed);
+    }
+
+    /// A weak-table slot for `object` (allocated on first use).
+    pub(crate) fn weak_slot(&mut self, object: NonNull<Header>) -> (u32, u32) {
+        // SAFETY: the caller holds a handle to the object.
+        let header = unsafe { object.as_ref() };
+        let index = header.weak.get();
+        if index != NO_WEAK {
+            return (index, self.weak.entries[index as usize].generation);
+        }
+        let index = match self.weak.free.pop() {
+            Some(index) => index,
+            None => {
+                let index = u32::try_from(self.weak.entries.len())
+                    .ok()
+                    .filter(|&i| i != NO_WEAK)
+                    .expect("gogc: too many weak pointers");
+                self.weak.entries.push(WeakEntry {
+                    target: None,
+                    generation: 0,
+                });
+                index
+            }
+        };
+        let entry = &mut self.weak.entries[index as usize];
+        entry.target = Some(object);
+        header.weak.set(index);
+        (index, entry.generation)
+    }
+
+    /// The object behind a weak slot if it is alive, counted as rooted.
+    pub(crate) fn upgrade_weak(&mut self, index: u32, generation: u32) -> Option<NonNull<Header>> {
+        let entry = self.weak.entries.get(index as usize)?;
+        if entry.generation != generation {
+            return None;
+        }
+        let object = entry.target?;
+        // SAFETY: a weak slot's target is live until the sweep that frees it
+        // clears the slot.
+        let header = unsafe { object.as_ref() };
+        // SAFETY: as above, so is its span.
+        let span = unsafe { header.span.as_ref() };
+        let unswept = span.sweepgen.get() != self.sweepgen;
+        if !self.marking() && unswept && !span.is_marked(span.index_of(object)) {
+            // Found unreachable by the last mark, waiting for its sweep.
+            return None;
+        }
+        if self.marking() {
+            self.mark.shade(object);
+        }
+        let roots = &header.roots;
+        roots.set(
+            roots
+                .get()
+                .checked_add(1)
+                .expect("gogc: more than u32::MAX rooted handles to one object"),
+        );
+        Some(object)
+    }
+
+    /// Releases the weak slot of a swept object.
+    pub(crate) fn release_weak(&mut self, index: u32) {
+        self.weak.release(index);
+    }
+
+    /// The header and span of a `Gc`, checked to be of this heap.
+    pub(crate) fn own_object(&self, gc: &RawGc) -> NonNull<Header> {
+        let header = gc.header();
+        // SAFETY: the caller holds the handle, so the object is live.
+        let heap = unsafe { header.as_ref().span.as_ref().heap };
+        assert!(heap == self.this, "gogc: a Gc of another heap");
+        header
+    }
+}
+
+impl Heap {
+    /// A heap with the default settings: [`Barrier::Hybrid`], `GOGC=100`.
+    ///
+    /// ```
+    /// let heap = gogc::Heap::new();
+    /// assert_eq!(heap.barrier(), gogc::Barrier::Hybrid);
+    /// ```
+    pub fn new() -> Heap {
+        HeapBuilder::default().build()
+    }
+
+    /// A builder for a heap with other settings.
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().barrier(gogc::Barrier::Dijkstra).build();
+    /// assert_eq!(heap.barrier(), gogc::Barrier::Dijkstra);
+    /// ```
+    pub fn builder() -> HeapBuilder {
+        HeapBuilder::default()
+    }
+
+    fn with_config(config: Config) -> Heap {
+        let id = NEXT_HEAP_ID.fetch_add(1, Ordering::Relaxed);
+        assert!(id != usize::MAX, "gogc: heap identities exhausted");
+        let inner = Box::new(HeapInner {
+            id,
+            busy: Cell::new(false),
+            state: UnsafeCell::new(State {
+                this: NonNull::dangling(),
+                config,
+                phase: Phase::Off,
+                sweepgen: 0,
+                pages: PageHeap::new(),
+                central: (0..NUM_SPAN_CLASSES).map(|_| Central::default()).collect(),
+                cache: MCache::new(),
+                allspans: Vec::new(),
+                mark: MarkState {
+                    work: GcWork::new(),
+                    wbbuf: WbBuf::new(),
+                    interrupted: None,
+                    cycle: CycleStats::default(),
+                },
+                roots: RootScan::default(),
+                sweep_done: true,
+                sweep_class: 0,
+                weak: WeakTable::default(),
+                stats: Stats::default(),
+            }),
+        });
+        let inner = NonNull::from(Box::leak(inner));
+        // SAFETY: just leaked from a box, so valid; no one else has it yet.
+        unsafe { inner.as_ref() }.enter().this = inner;
+        Heap {
+            inner,
+            _not_send: PhantomData,
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &HeapInner {
+        // SAFETY: the heap owns its `HeapInner` until it is dropped.
+        unsafe { self.inner.as_ref() }
+    }
+
+    /// Allocates `value` in the heap (Go's `mallocgc`). The `Gc`s inside
+    /// `value` become edges of the heap; the returned handle is a root.
+    ///
+    /// During marking the object is allocated black, and its initial
+    /// pointers are shaded (as stores into it would be).
+    ///
+    /// # Panics
+    ///
+    /// - If `value` holds a `Gc` of another heap.
+    /// - If called from `Trace` or `Drop` code the heap is running.
+    /// - If a `Drop` of an object swept to make room panics (the heap stays
+    ///   consistent and `value` is dropped).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::new();
+    /// let v = heap.alloc(vec![1, 2, 3]);
+    /// assert_eq!(v.len(), 3);
+    /// ```
+    pub fn alloc<T: Trace + 'static>(&self, value: T) -> Gc<T> {
+        let mut state = self.inner().enter();
+        let shade_new = state.config.barrier != Barrier::None;
+        state.adopt(&value, shade_new);
+        let header = state.alloc_object(value);
+        drop(state);
+        Gc::from_rooted_header(header)
+    }
+
+    /// Runs a whole collection cycle (Go's `runtime.GC`): finishes the cycle
+    /// in progress, marks from the current roots, then sweeps every span.
+    /// Everything unreachable before the call is freed when it returns.
+    ///
+    /// ```
+    /// let heap = gogc::Heap::new();
+    /// drop(heap.alloc(1));
+    /// heap.collect();
+    /// assert_eq!(heap.stats().live_objects, 0);
+    /// ```
+    pub fn collect(&self) {
+        let mut state = self.inner().enter();
+        let started = now();
+        let work = state.collect();
+        state.record_step(work, elapsed_since(started));
+        if state.config.verify_each_step {
+            state.verify_or_panic();
+        }
+    }
+
+    /// Does a bounded increment of collector work and returns the phase
+    /// after it.
+    ///
+    /// `budget` is in work units, which approximate bytes (see
+    /// [`Stats`]): a step scans grey objects, root spans or, once marking
+    /// is done, sweeps spans, and stops once it has done `budget` units. A
+    /// step always makes progress and overshoots by at most one object or
+    /// one span (a `Dijkstra` heap's final root rescan is unbounded, as Go
+    /// 1.7's was). When nothing is in progress, a step starts a cycle if the
+    /// live heap has reached the goal ([`HeapBuilder::gogc`]).
+    ///
+    /// ```
+    /// use gogc::{Heap, Phase};
+    /// let heap = Heap::new();
+    /// let _a = heap.alloc(1);
+    /// heap.start_cycle();
+    /// while heap.step(1024) == Phase::Mark {}
+    /// assert_eq!(heap.stats().cycles, 1);
+    /// ```
+    pub fn step(&self, budget: usize) -> Phase {
+        let mut state = self.inner().enter();
+        let started = now();
+        let work = state.step(budget);
+        if work > 0 {
+            state.record_step(work, elapsed_since(started));
+        }
+        if state.config.verify_each_step {
+            state.verify_or_panic();
+        }
+        state.phase
+    }
+
+    /// Starts a cycle now, whatever the heap goal (Go's `gcStart` with a
+    /// forced trigger): finishes sweeping the last one, turns on the write
+    /// barrier and allocate-black. Does nothing if a cycle is marking.
+    /// Returns whether it started one.
+    ///
+    /// ```
+    /// let heap = gogc::Heap::new();
+    /// assert!(heap.start_cycle());
+    /// assert!(!heap.start_cycle());
+    /// ```
+    pub fn start_cycle(&self) -> bool {
+        let mut state = self.inner().enter();
+        if state.marking() {
+            return false;
+        }
+        state.start_cycle();
+        true
+    }
+
+    /// The current phase.
+    ///
+    /// ```
+    /// assert_eq!(gogc::Heap::new().phase(), gogc::Phase::Off);
+    /// ```
+    pub fn phase(&self) -> Phase {
+        self.inner().enter().phase
+    }
+
+    /// The write barrier the heap was built with.
+    ///
+    /// ```
+    /// assert_eq!(gogc::Heap::new().barrier(), gogc::Barrier::Hybrid);
+    /// ```
+    pub fn barrier(&self) -> Barrier {
+        self.inner().enter().config.barrier
+    }
+
+    /// A snapshot of the statistics.
+    ///
+    /// ```
+    /// let heap = gogc::Heap::new();
+    /// heap.collect();
+    /// assert_eq!(heap.stats().cycles, 1);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        let state = self.inner().enter();
+        let mut stats = state.stats.clone();
+        stats.current = state.mark.cycle.clone();
+        stats.goal_bytes = state.goal();
+        stats
+    }
+
+    /// Checks the barrier's tri-colour invariant on the live heap (see
+    /// [`Barrier::invariant`]); `Ok` when no cycle is marking. Reads the
+    /// whole heap: for tests and debugging.
+    ///
+    /// # Errors
+    ///
+    /// The first [`Violation`] found.
+    ///
+    /// ```
+    /// let heap = gogc::Heap::new();
+    /// let _a = heap.alloc(1);
+    /// heap.start_cycle();
+    /// heap.step(1);
+    /// assert_eq!(heap.verify(), Ok(()));
+    /// ```
+    pub fn verify(&self) -> Result<(), Violation> {
+        self.inner().enter().verify()
+    }
+
+    /// The colour of an object in the cycle that is marking (white when no
+    /// cycle is). A pointer waiting in the write-barrier buffer counts as
+    /// grey, as the checker counts it.
+    ///
+    /// # Panics
+    ///
+    /// If `gc` belongs to another heap.
+    ///
+    /// ```
+    /// use gogc::{Color, Heap};
+    /// let heap = Heap::new();
+    /// let a = heap.alloc(1u8);
+    /// heap.start_cycle();
+    /// heap.step(1);
+    /// let b = heap.alloc(2u8);
+    /// assert_eq!(heap.color(&b), Color::Black); // allocated black
+    /// # drop(a);
+    /// ```
+    pub fn color<T: Trace + 'static>(&self, gc: &Gc<T>) -> Color {
+        let state = self.inner().enter();
+        let object = state.own_object(Gc::raw(gc));
+        state.color_of(object)
+    }
+}
+
+impl Default for Heap {
+    fn default() -> Self {
+        Heap::new()
+    }
+}
+
+impl core::fmt::Debug for Heap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = self.inner().enter();
+        f.debug_struct("Heap")
+            .field("barrier", &state.config.barrier)
+            .field("phase", &state.phase)
+            .field("live_objects", &state.stats.live_objects)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Heap {
+    /// Drops every object and frees the memory — unless a rooted `Gc` (or a
+    /// `GcCell` outside the heap holding one) still exists, in which case the
+    /// heap is leaked whole so those handles stay valid.
+    fn drop(&mut self) {
+        let rooted = {
+            let state = self.inner().enter();
+            state.allspans.iter().any(|span| {
+                // SAFETY: spans in `allspans` are live.
+                unsafe { span.as_ref() }.allocated().any(|object| {
+                    // SAFETY: allocated slots hold live objects.
+                    unsafe { object.as_ref() }.roots.get() > 0
+                })
+            })
+        };
+        if rooted {
+            return;
+        }
+        let teardown = Teardown {
+            inner: self.inner,
+            span: 0,
+        };
+        teardown.run();
+    }
+}
+
+/// Drops every object of a heap nothing refers to, then frees it. If a
+/// `Drop` panics, the guard's own `Drop` carries on with the rest (a second
+/// panic aborts, as with `Vec`).
+struct Teardown {
+    inner: NonNull<HeapInner>,
+    span: usize,
+}
+
+impl Teardown {
+    fn run(mut self) {
+        self.drop_objects();
+        // `Drop` frees the memory.
+    }
+
+    fn drop_objects(&mut self) {
+        loop {
+            // SAFETY: the heap is alive until `Drop` frees it.
+            let inner = unsafe { self.inner.as_ref() };
+            let state = inner.enter();
+            let Some(&span) = state.allspans.get(self.span) else {
+                return;
+            };
+            drop(state);
+            // SAFETY: spans in `allspans` are live.
+            let span_ref = unsafe { span.as_ref() };
+            match (0..span_ref.nelems).find(|&i| span_ref.is_allocated(i)) {
+                None => self.span += 1,
+                Some(index) => {
+                    span_ref.clear_allocated(index);
+                    let object = span_ref.slot(index);
+                    // SAFETY: the slot held a live object (its alloc bit was
+                    // set), now unlisted, and nothing refers to it.
+                    let drop_fn = unsafe { object.as_ref() }.vtable.drop_value;
+                    // Drop code must not use the heap: hold the guard.
+                    let _busy = inner.enter();
+                    // SAFETY: 1. live object of the vtable's type; 2. its slot
+                    // is free, so it is dropped exactly once.
+                    unsafe { drop_fn(object) };
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        self.drop_objects();
+        // SAFETY: the heap was leaked from a box in `with_config`, every
+        // object is dropped and nothing refers to it any more.
+        let inner = unsafe { Box::from_raw(self.inner.as_ptr()) };
+        let mut state = inner.state.into_inner();
+        state.cache = MCache::new();
+        for span in core::mem::take(&mut state.allspans) {
+            // SAFETY: 1. allocated by this page heap; 2. every object is dropped.
+            unsafe { state.pages.free_span(span) };
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+type Started = std::time::Instant;
+#[cfg(not(feature = "std"))]
+type Started = ();
+
+#[cfg(feature = "std")]
+fn now() -> Started {
+    std::time::Instant::now()
+}
+
+#[cfg(not(feature = "std"))]
+fn now() -> Started {}
+
+#[cfg(feature = "std")]
+fn elapsed_since(started: Started) -> Duration {
+    started.elapsed()
+}
+
+#[cfg(not(feature = "std"))]
+fn elapsed_since(_: Started) -> Duration {
+    Duration::ZERO
+}

@@ -1,0 +1,310 @@
+//! A garbage-collected heap for Rust with Go 1.19's collector inside:
+//! size-class spans, tri-colour incremental marking driven by the host,
+//! selectable write barriers, and a checker for the invariants they keep.
+//!
+//! Interpreters, VMs and graph-heavy programs allocate objects that point to
+//! each other in cycles; `gogc` frees what the program can no longer reach.
+//!
+//! ```
+//! use gogc::{Barrier, Gc, GcCell, Heap, Trace};
+//!
+//! #[derive(Trace)]
+//! struct Node {
+//!     value: u64,
+//!     next: GcCell<Option<Gc<Node>>>,
+//! }
+//!
+//! let heap = Heap::builder().barrier(Barrier::Hybrid).build();
+//! let a = heap.alloc(Node { value: 1, next: GcCell::new(None) });
+//! let b = heap.alloc(Node { value: 2, next: GcCell::new(Some(a.clone())) });
+//! a.next.set(Some(b.clone())); // a cycle: a -> b -> a
+//! drop(b);
+//! heap.collect(); // `a` is a root: both survive
+//! assert_eq!(a.next.borrow().as_ref().unwrap().value, 2);
+//! drop(a);
+//! heap.collect(); // unreachable: both freed, cycle or not
+//! assert_eq!(heap.stats().live_objects, 0);
+//! ```
+//!
+//! # Pointers, roots and cells
+//!
+//! - [`Gc<T>`] points to a `T` in a [`Heap`]. A `Gc` you hold (in a local,
+//!   a `Vec`, anything outside the heap) is a *rooted handle*: it keeps its
+//!   object alive. The `Gc`s inside heap objects are the object graph's
+//!   edges. Moving a value into the heap unroots the `Gc`s in it; cloning a
+//!   `Gc` out of an object gives a new root.
+//! - Heap values are immutable except through [`GcCell<T>`], whose setters
+//!   run the write barrier.
+//! - [`Weak<T>`] (from [`Gc::downgrade`]) does not keep its object alive.
+//! - [`Trace`] lists a type's `Gc`s; `#[derive(Trace)]` writes it.
+//!
+//! # Driving the collector
+//!
+//! The host decides when the collector runs. [`Heap::collect`] runs a whole
+//! cycle (Go's `runtime.GC`). [`Heap::step`] does a bounded increment —
+//! marking while a cycle marks, sweeping after it, or starting a cycle
+//! once the heap has grown past its goal (`GOGC`, [`HeapBuilder::gogc`]) —
+//! so a host can interleave collection with its own work and keep every
+//! pause short. [`Heap::stats`] reports cycles, live bytes and objects, mark
+//! and sweep work, and each cycle's longest step.
+//!
+//! ```
+//! use gogc::{Gc, Heap};
+//!
+//! let heap = Heap::builder().min_heap(64 << 10).build(); // small goal
+//! let keep: Vec<Gc<[u64; 4]>> = (0..100).map(|i| heap.alloc([i; 4])).collect();
+//! for i in 0..10_000u64 {
+//!     drop(heap.alloc([i; 4])); // garbage
+//!     if i % 31 == 0 {
+//!         heap.step(4096); // a little collector work every 31 allocations
+//!     }
+//! }
+//! let stats = heap.stats();
+//! assert!(stats.cycles > 0);
+//! assert!(stats.live_objects < 10_000);
+//! assert_eq!(keep[99][0], 99);
+//! ```
+//!
+//! # Colours
+//!
+//! Marking follows Go's tri-colour scheme. At the start of a cycle every
+//! object is white. The marker *shades* the roots: it sets an object's mark
+//! bit and, if the object holds pointers, queues it in a 2 KiB work buffer.
+//! A marked, queued object is **grey**; there is no grey bit. Scanning a grey
+//! object shades everything it points to and leaves it **black**. When no
+//! grey object is left anywhere (work buffers and the write-barrier buffer),
+//! every object still white is unreachable and the sweep frees it. Objects
+//! allocated while marking are black. [`Heap::color`] shows an object's
+//! colour.
+//!
+//! ```
+//! use gogc::{Color, Gc, GcCell, Heap, Phase};
+//!
+//! let heap = Heap::new();
+//! let leaf = heap.alloc(GcCell::new(None::<Gc<u8>>));
+//! heap.start_cycle();
+//! assert_eq!(heap.color(&leaf), Color::White);
+//! while heap.step(1) == Phase::Mark {
+//!     // Roots are shaded, scanned, then marking terminates.
+//! }
+//! assert_eq!(heap.stats().cycles, 1);
+//! ```
+//!
+//! # Write barriers
+//!
+//! Between two steps the program changes pointers. Without care it could
+//! hide a white object from the marker: store the only pointer to it into a
+//! black object, then delete the pointer a grey object had. A write barrier
+//! prevents that; [`Barrier`] chooses one when the heap is built:
+//!
+//! | mode | on a store | invariant | roots |
+//! |---|---|---|---|
+//! | [`Barrier::Dijkstra`] | shade the new pointer | strong (heap) | rescanned at mark termination |
+//! | [`Barrier::Yuasa`] | shade the old pointer | weak (snapshot at the beginning) | all scanned when the cycle starts |
+//! | [`Barrier::Hybrid`] (default, Go 1.8+) | shade both | strong (heap), weak (roots) | scanned once, incrementally |
+//! | [`Barrier::None`] | nothing | none: negative tests only | scanned once |
+//!
+//! The [`barrier` module](crate::Barrier) docs give the argument for each.
+//! Barrier work goes through a 512-pointer buffer, as Go's `wbBuf`.
+//!
+//! # The checker
+//!
+//! [`Heap::verify`] checks the barrier's invariant on the live heap at any
+//! point of marking, and the `gccheckmark`-style re-mark at mark termination
+//! (on with [`HeapBuilder::checkmark`], always on with `Barrier::None`)
+//! proves every reachable object is marked. [`HeapBuilder::verify_each_step`]
+//! runs both after every step and panics on a violation. With the barrier
+//! off, the checker catches the lost object:
+//!
+//! ```
+//! use gogc::{Barrier, Color, Gc, GcCell, Heap, Trace, Violation};
+//!
+//! #[derive(Trace)]
+//! struct Holder(GcCell<Option<Gc<u8>>>);
+//! #[derive(Trace)]
+//! struct Other(GcCell<Option<Gc<u8>>>, [u64; 4]); // another size: another span
+//!
+//! let heap = Heap::builder().barrier(Barrier::None).build();
+//! let black = heap.alloc(Holder(GcCell::new(None)));
+//! let grey = heap.alloc(Other(GcCell::new(None), [0; 4]));
+//! grey.0.set(Some(heap.alloc(7))); // the only pointer to 7
+//! heap.start_cycle();
+//! heap.step(1); // shades the roots in `black`'s span
+//! heap.step(1); // scans `black`
+//! heap.step(1); // shades the roots in `grey`'s span
+//! assert_eq!((heap.color(&black), heap.color(&grey)), (Color::Black, Color::Grey));
+//! let white = grey.0.get().unwrap();
+//! assert_eq!(heap.color(&white), Color::White);
+//! black.0.set(Some(white.clone())); // black -> white, no barrier
+//! grey.0.set(None); // the grey path is gone
+//! drop(white);
+//! assert!(matches!(heap.verify(), Err(Violation::BlackToWhite { .. })));
+//! heap.step(usize::MAX); // ends the mark: the re-mark finds and keeps the lost object
+//! assert_eq!(heap.stats().last.lost_objects, 1);
+//! heap.collect(); // and the sweep did not free it
+//! assert_eq!(**black.0.borrow().as_ref().unwrap(), 7);
+//! ```
+//!
+//! # Soundness
+//!
+//! No use-after-free, double free or data race is reachable from safe code.
+//! The argument:
+//!
+//! 1. **Nothing is freed while reachable from a root.** Roots are the
+//!    objects with rooted handles. Marking starts from them and the barrier
+//!    keeps its invariant across every store the program can make, because
+//!    the only ways to change the graph are `GcCell` setters (which run the
+//!    barrier), allocation (black, initial pointers shaded) and taking or
+//!    dropping a rooted handle (the root rules above). `Trace` is an
+//!    `unsafe trait`, and its contract (visit every `Gc`; no interior
+//!    mutability around one) is what makes "every store is seen" true; the
+//!    derive upholds it. With `Barrier::None` the re-mark at termination
+//!    rescues whatever the marker missed, so even that mode never frees a
+//!    reachable object.
+//! 2. **References into the heap cannot outlive their object.** `Gc`
+//!    derefs to `&T` borrowed from the handle: a rooted handle keeps the
+//!    object alive; an unrooted one is a field we reached through a borrow
+//!    of a rooted handle (or a `GcCell` borrow guard, which makes stores
+//!    into that cell panic), so the object stays reachable while the
+//!    reference lives. The collector can run during such a borrow (`step`
+//!    takes `&self`), and point 1 is what makes that fine.
+//! 3. **Swept values cannot see freed memory.** A swept value is dropped
+//!    after the objects it points to may have been freed. Its `Gc` fields
+//!    are unrooted, and an unrooted handle's `Drop` touches nothing. The
+//!    derive forbids a `Drop` impl on the traced type (as gc-arena's does),
+//!    and `Trace`'s contract forbids a hand-written `Drop` from following a
+//!    `Gc`.
+//! 4. **No re-entrancy, no data race.** Every entry point takes the heap's
+//!    single-entry guard; `Trace` and `Drop` code the heap runs cannot use
+//!    it (it panics). `Heap`, `Gc`, `GcCell` and `Weak` are neither `Send`
+//!    nor `Sync`.
+//! 5. **Handles cannot outlive the heap's memory.** Dropping a `Heap` while
+//!    rooted handles exist leaks the heap instead of freeing it. A `Weak`
+//!    names its heap by a never-reused identity and a generation-checked
+//!    slot, never by address.
+//! 6. **One heap's objects never point into another.** Storing a `Gc` into
+//!    a value of another heap panics.
+//! 7. **Panics leave the heap consistent.** A panicking `Trace` leaves the
+//!    object being scanned grey (it is rescanned) and a half-unrooted value
+//!    outside the heap; a panicking `Drop` during a sweep frees its slot
+//!    first, and the sweep of that span finishes before the panic
+//!    continues.
+//!
+//! **Compared with gc-arena.** gc-arena brands pointers with a `'gc`
+//! lifetime and lets the program touch them only inside `mutate`; the
+//! collector runs only between `mutate` calls, so no pointer is ever live on
+//! the Rust stack during collection ("mutation xor collection"). That needs
+//! no root counting, but every type carries the `'gc` lifetime and roots
+//! must be reached from the arena's single root object. `gogc` instead lets
+//! mutation and collection interleave freely, like Go's mutator and marker:
+//! a pointer on the Rust stack is a counted root, so collection can run
+//! while the program holds pointers, `Gc<T>` has no lifetime, and any
+//! number of roots exist. The price is a root count update when a handle
+//! is cloned or dropped, and root scanning that looks at every object's
+//! count.
+//!
+//! # Differences from Go
+//!
+//! - Go finds pointers with per-type bitmaps and stack maps; Rust code
+//!   lists them with [`Trace`], and roots are counted handles, not stacks.
+//!   Root scanning walks the spans' object headers (one root job per span).
+//! - Objects carry a header (vtable, span, root count, weak slot); Go's have
+//!   none.
+//! - Oblets: Go scans objects bigger than 128 KiB in pieces; a `Trace` call
+//!   is one unit here.
+//! - Go has no weak pointers before 1.24; ours are the classic
+//!   table-of-slots kind, shaded when upgraded during marking.
+//! - The heap goal is Go's formula without the pacer's trigger and assists.
+//!
+//! # Towards concurrent marking
+//!
+//! The next step is Go's concurrent mark workers beside mutator threads.
+//! The pieces are in place: mark bits are atomic and set with `fetch_or`
+//! (`Span::try_mark`); grey objects live in `GcWork`'s two local buffers in
+//! front of a global full/empty list, the structure Go's workers share and
+//! steal through; the write-barrier buffer is per mutator and only shades
+//! when flushed, and termination already requires every buffer flushed (Go's
+//! ragged barrier); `MCache` is separate from the `Central` lists it refills
+//! from. What changes: the global lists become lock-free, `sweepgen` and
+//! `Central` become atomic/locked as in Go, each mutator gets its own cache
+//! and barrier buffer, and the single-entry guard becomes Go's stop-the-world
+//! for the two short pauses.
+//!
+//! # Cargo features
+//!
+//! - `std` (default): wall-clock timing of steps in [`CycleStats`]. Implies
+//!   `alloc`.
+//! - `derive` (default): `#[derive(Trace)]`.
+//! - `alloc`: the heap. It needs pointer-sized atomics; without `alloc`, or
+//!   on a target without them (thumbv6m), the crate is empty.
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::std_instead_of_core,
+        clippy::std_instead_of_alloc,
+        clippy::alloc_instead_of_core
+    )
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+// Re-exported so the derive's output can name the crate as `::gogc`.
+#[cfg(test)]
+extern crate self as gogc;
+
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod barrier;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod central;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod check;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod gc;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod heap;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod mark;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod sizeclass;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod span;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod stats;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod sweep;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod trace;
+
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+pub use crate::{
+    barrier::{Barrier, Invariant},
+    check::Violation,
+    gc::{Gc, GcCell, GcRef, Weak},
+    heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP},
+    stats::{CycleStats, Stats},
+    trace::{Trace, Tracer},
+};
+
+/// `#[derive(Trace)]`: traces every field; see [`Trace`].
+#[cfg(all(feature = "derive", feature = "alloc", target_has_atomic = "ptr"))]
+pub use gogc_derive::Trace;
+
+#[doc(hidden)]
+pub mod __private {
+    /// Implemented by `#[derive(Trace)]` for the type, and for every type
+    /// with a `Drop` impl: the two conflict, so a derived type cannot
+    /// implement `Drop`.
+    pub trait MustNotImplDrop {}
+
+    #[allow(drop_bounds)]
+    impl<T: Drop> MustNotImplDrop for T {}
+}
+
+#[cfg(all(doctest, feature = "std", feature = "derive"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

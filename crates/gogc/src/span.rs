@@ -1,0 +1,349 @@
+//! Spans, object headers and the page heap (Go: `mheap.go`'s `mspan` and
+//! `mheap`, `mbitmap.go`'s mark and alloc bits).
+//!
+//! # Layout
+//!
+//! A span is a run of 8 KiB pages cut into `nelems` slots of `elemsize`
+//! bytes (one size class), or a single large object. The memory of the span
+//! holds only objects; everything else lives in the `Span` record beside it:
+//!
+//! ```text
+//!   Span { base ──────────────┐  alloc_bits   1 0 1 1 0 …  (slot i allocated)
+//!          elemsize, nelems,  │  mark_bits    1 0 0 1 0 …  (atomic; slot i marked)
+//!          sweepgen, … }      │  checkmark    …            (the verifier's own bits)
+//!                             ▼
+//!   pages: [ Header | value ][ Header | value ][  free  ][ Header | value ] …
+//! ```
+//!
+//! Each object starts with a [`Header`]: the type's [`VTable`] (how to trace
+//! and drop the value), a pointer back to its span (Go finds the span through
+//! its arena page table; a word per object is our price for not reserving
+//! address space), the count of rooted `Gc` handles and the object's slot in
+//! the weak-pointer table.
+//!
+//! Mark bits are atomic from the start (Go's `atomic.Or8` in `greyobject`),
+//! so the concurrent mark workers of the next issue can shade objects while
+//! the mutator runs; everything else in a span is touched only by the
+//! mutator that owns the heap, under the heap's single-entry guard.
+//!
+//! # Sweep generations
+//!
+//! `sweepgen` follows Go's comment on `mspan.sweepgen`, with the heap's
+//! generation `h` growing by 2 at every mark termination:
+//!
+//! | span's `sweepgen` | meaning |
+//! |---|---|
+//! | `h - 2` | needs sweeping (its mark bits are from the last cycle) |
+//! | `h` | swept: its alloc bits are the truth, its mark bits are clear |
+//!
+//! Go's `h - 1` (being swept) and `h + 1`/`h + 3` (cached by an `mcache`)
+//! states exist for concurrent sweepers; with one sweeper a span is swept
+//! inside one call and cached spans are tracked by the cache itself.
+//!
+//! # The page heap
+//!
+//! [`PageHeap`] hands out page runs. Runs of up to [`MAX_CACHED_PAGES`] pages
+//! that a swept, empty span gives back are kept on per-length free lists and
+//! reused (Go keeps freed pages too and only the scavenger returns them to
+//! the OS); bigger runs go straight back to the global allocator.
+
+use alloc::alloc::{alloc, dealloc, handle_alloc_error};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::alloc::Layout;
+use core::cell::Cell;
+use core::ptr::NonNull;
+
+use gocore::atomic::{AtomicUsize, Ordering};
+
+use crate::heap::HeapInner;
+use crate::sizeclass::{SpanClass, PAGE_SIZE};
+use crate::trace::Tracer;
+
+/// How to trace and drop the value behind a header: one static table per
+/// type, like a Rust trait object's vtable.
+pub(crate) struct VTable {
+    /// Visits the value's `Gc` fields.
+    ///
+    /// # Safety
+    ///
+    /// 1. The header must start a live object of the vtable's type.
+    pub(crate) trace: unsafe fn(NonNull<Header>, &mut Tracer<'_>),
+    /// Drops the value in place.
+    ///
+    /// # Safety
+    ///
+    /// 1. The header must start a live object of the vtable's type.
+    /// 2. The value must not be used again.
+    pub(crate) drop_value: unsafe fn(NonNull<Header>),
+}
+
+/// The first word(s) of every object.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) vtable: &'static VTable,
+    pub(crate) span: NonNull<Span>,
+    /// Rooted `Gc` handles to this object (held outside the heap).
+    pub(crate) roots: Cell<u32>,
+    /// Index in the heap's weak table, or [`NO_WEAK`].
+    pub(crate) weak: Cell<u32>,
+}
+
+/// `Header::weak` of an object that never had a weak pointer.
+pub(crate) const NO_WEAK: u32 = u32::MAX;
+
+/// An object: its header followed by its value.
+#[repr(C)]
+pub(crate) struct GcBox<T> {
+    pub(crate) header: Header,
+    pub(crate) value: T,
+}
+
+const WORD_BITS: usize = usize::BITS as usize;
+
+fn words_for(bits: usize) -> usize {
+    bits.div_ceil(WORD_BITS)
+}
+
+/// One span: a run of pages holding objects of one span class.
+pub(crate) struct Span {
+    pub(crate) base: NonNull<u8>,
+    pub(crate) npages: usize,
+    /// Alignment the span's memory was allocated with.
+    pub(crate) align: usize,
+    pub(crate) elemsize: usize,
+    pub(crate) nelems: usize,
+    pub(crate) spanclass: SpanClass,
+    /// The heap that owns the span (for `Gc::downgrade` and the cross-heap check).
+    pub(crate) heap: NonNull<HeapInner>,
+    /// Position in the heap's `allspans`.
+    pub(crate) allspans_index: Cell<usize>,
+    alloc_bits: Box<[Cell<usize>]>,
+    mark_bits: Box<[AtomicUsize]>,
+    checkmark_bits: Box<[Cell<usize>]>,
+    /// Go's `freeindex`: no free slot below it.
+    free_index: Cell<usize>,
+    /// Go's `allocCount`.
+    pub(crate) alloc_count: Cell<usize>,
+    pub(crate) sweepgen: Cell<u32>,
+}
+
+impl Span {
+    fn new(
+        base: NonNull<u8>,
+        npages: usize,
+        align: usize,
+        elemsize: usize,
+        spanclass: SpanClass,
+        heap: NonNull<HeapInner>,
+        sweepgen: u32,
+    ) -> Span {
+        let nelems = (npages * PAGE_SIZE / elemsize).max(1);
+        let words = words_for(nelems);
+        Span {
+            base,
+            npages,
+            align,
+            elemsize,
+            nelems,
+            spanclass,
+            heap,
+            allspans_index: Cell::new(0),
+            alloc_bits: (0..words).map(|_| Cell::new(0)).collect(),
+            mark_bits: (0..words).map(|_| AtomicUsize::new(0)).collect(),
+            checkmark_bits: (0..words).map(|_| Cell::new(0)).collect(),
+            free_index: Cell::new(0),
+            alloc_count: Cell::new(0),
+            sweepgen: Cell::new(sweepgen),
+        }
+    }
+
+    /// The header at slot `index`.
+    pub(crate) fn slot(&self, index: usize) -> NonNull<Header> {
+        debug_assert!(index < self.nelems);
+        // SAFETY: 1. `index < nelems`, so the offset stays inside the span's
+        // allocation of `npages * PAGE_SIZE` bytes (or the one large object).
+        unsafe { self.base.add(index * self.elemsize) }.cast()
+    }
+
+    /// The slot index of an object header inside this span.
+    pub(crate) fn index_of(&self, header: NonNull<Header>) -> usize {
+        let offset = header.as_ptr() as usize - self.base.as_ptr() as usize;
+        debug_assert!(offset % self.elemsize == 0);
+        offset / self.elemsize
+    }
+
+    pub(crate) fn is_allocated(&self, index: usize) -> bool {
+        self.alloc_bits[index / WORD_BITS].get() & (1 << (index % WORD_BITS)) != 0
+    }
+
+    pub(crate) fn set_allocated(&self, index: usize) {
+        let word = &self.alloc_bits[index / WORD_BITS];
+        word.set(word.get() | (1 << (index % WORD_BITS)));
+        self.alloc_count.set(self.alloc_count.get() + 1);
+    }
+
+    pub(crate) fn clear_allocated(&self, index: usize) {
+        let word = &self.alloc_bits[index / WORD_BITS];
+        word.set(word.get() & !(1 << (index % WORD_BITS)));
+        self.alloc_count.set(self.alloc_count.get() - 1);
+        if index < self.free_index.get() {
+            self.free_index.set(index);
+        }
+    }
+
+    pub(crate) fn is_marked(&self, index: usize) -> bool {
+        self.mark_bits[index / WORD_BITS].load(Ordering::Relaxed) & (1 << (index % WORD_BITS)) != 0
+    }
+
+    /// Sets the mark bit; `true` if this call set it (the object was white).
+    ///
+    /// Go's `greyobject` tests the bit before the atomic `Or8` so that
+    /// re-shading a marked object costs a load; so do we.
+    pub(crate) fn try_mark(&self, index: usize) -> bool {
+        let bit = 1 << (index % WORD_BITS);
+        let word = &self.mark_bits[index / WORD_BITS];
+        if word.load(Ordering::Relaxed) & bit != 0 {
+            return false;
+        }
+        // Relaxed is enough for one marker; the concurrent workers of the
+        // next issue publish their grey objects through the work buffers.
+        word.fetch_or(bit, Ordering::Relaxed) & bit == 0
+    }
+
+    pub(crate) fn clear_marks(&self) {
+        for word in self.mark_bits.iter() {
+            word.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Sets the checkmark bit; `true` if it was clear.
+    pub(crate) fn try_checkmark(&self, index: usize) -> bool {
+        let bit = 1 << (index % WORD_BITS);
+        let word = &self.checkmark_bits[index / WORD_BITS];
+        let old = word.get();
+        word.set(old | bit);
+        old & bit == 0
+    }
+
+    pub(crate) fn clear_checkmarks(&self) {
+        for word in self.checkmark_bits.iter() {
+            word.set(0);
+        }
+    }
+
+    /// Go's `nextFreeIndex`: the first free slot at or after `free_index`,
+    /// which it claims (sets its alloc bit).
+    pub(crate) fn take_free_slot(&self) -> Option<usize> {
+        let mut index = self.free_index.get();
+        while index < self.nelems {
+            let word = self.alloc_bits[index / WORD_BITS].get() >> (index % WORD_BITS);
+            let free = (!word).trailing_zeros() as usize;
+            if free < WORD_BITS - index % WORD_BITS {
+                index += free;
+                break;
+            }
+            index = (index / WORD_BITS + 1) * WORD_BITS;
+        }
+        if index >= self.nelems {
+            self.free_index.set(self.nelems);
+            return None;
+        }
+        self.set_allocated(index);
+        self.free_index.set(index + 1);
+        Some(index)
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.alloc_count.get() == self.nelems
+    }
+
+    /// Iterates the headers of the allocated slots.
+    pub(crate) fn allocated(&self) -> impl Iterator<Item = NonNull<Header>> + '_ {
+        (0..self.nelems)
+            .filter(|&index| self.is_allocated(index))
+            .map(|index| self.slot(index))
+    }
+}
+
+/// Page runs of this many pages or fewer are kept for reuse.
+pub(crate) const MAX_CACHED_PAGES: usize = 16;
+
+/// The page heap (Go's `mheap`): page runs for spans, and the span records.
+pub(crate) struct PageHeap {
+    /// `free_runs[n]`: page-aligned runs of `n` pages.
+    free_runs: [Vec<NonNull<u8>>; MAX_CACHED_PAGES + 1],
+}
+
+impl PageHeap {
+    pub(crate) fn new() -> PageHeap {
+        PageHeap {
+            free_runs: core::array::from_fn(|_| Vec::new()),
+        }
+    }
+
+    /// Allocates a span of `npages` pages aligned to `align`, with slots of
+    /// `elemsize` bytes (Go's `mheap.alloc` + `initSpan`).
+    pub(crate) fn alloc_span(
+        &mut self,
+        npages: usize,
+        align: usize,
+        elemsize: usize,
+        spanclass: SpanClass,
+        heap: NonNull<HeapInner>,
+        sweepgen: u32,
+    ) -> NonNull<Span> {
+        let align = align.max(PAGE_SIZE);
+        let cached = if align == PAGE_SIZE && npages <= MAX_CACHED_PAGES {
+            self.free_runs[npages].pop()
+        } else {
+            None
+        };
+        let base = cached.unwrap_or_else(|| {
+            let layout = span_layout(npages, align);
+            // SAFETY: the layout has a non-zero size (npages >= 1).
+            let ptr = unsafe { alloc(layout) };
+            NonNull::new(ptr).unwrap_or_else(|| handle_alloc_error(layout))
+        });
+        let span = Span::new(base, npages, align, elemsize, spanclass, heap, sweepgen);
+        NonNull::from(Box::leak(Box::new(span)))
+    }
+
+    /// Gives a span's pages back and frees its record (Go's `mheap.freeSpan`).
+    ///
+    /// # Safety
+    ///
+    /// 1. `span` came from [`PageHeap::alloc_span`] of this heap and is not
+    ///    freed yet.
+    /// 2. No object in it is allocated, and nothing refers to the span any more.
+    pub(crate) unsafe fn free_span(&mut self, span: NonNull<Span>) {
+        // SAFETY: 1. the record was leaked from a `Box` by `alloc_span`;
+        // 2. nothing else refers to it.
+        let span = unsafe { Box::from_raw(span.as_ptr()) };
+        if span.align == PAGE_SIZE && span.npages <= MAX_CACHED_PAGES {
+            self.free_runs[span.npages].push(span.base);
+        } else {
+            // SAFETY: 1. the pages were allocated with this very layout.
+            unsafe { dealloc(span.base.as_ptr(), span_layout(span.npages, span.align)) };
+        }
+    }
+}
+
+impl Drop for PageHeap {
+    fn drop(&mut self) {
+        for (npages, runs) in self.free_runs.iter_mut().enumerate() {
+            for base in runs.drain(..) {
+                // SAFETY: cached runs were allocated with `span_layout(npages, PAGE_SIZE)`
+                // and are owned by the free list alone.
+                unsafe { dealloc(base.as_ptr(), span_layout(npages, PAGE_SIZE)) };
+            }
+        }
+    }
+}
+
+fn span_layout(npages: usize, align: usize) -> Layout {
+    npages
+        .checked_mul(PAGE_SIZE)
+        .and_then(|size| Layout::from_size_align(size, align).ok())
+        .expect("gogc: object too large for the address space")
+}

@@ -1,0 +1,296 @@
+//! The [`Trace`] trait: how the collector finds the `Gc` pointers inside a
+//! value (Go finds them in the type's pointer bitmap, `mbitmap.go`; Rust has
+//! no such map, so each type lists its pointers).
+//!
+//! One traversal serves every purpose: marking (shade each pointer), moving
+//! a value into the heap (unroot each pointer and check it belongs to this
+//! heap), moving it out again (re-root), the write barrier (shade the old or
+//! new pointers of a store) and the checker (list the edges). The [`Tracer`]
+//! carries which of those is running; a `Trace` impl only passes it on to
+//! every field.
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::Cell;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use crate::gc::RawGc;
+use crate::heap::HeapInner;
+
+/// A type the collector can trace: it visits every [`Gc`](crate::Gc) it
+/// holds.
+///
+/// Use `#[derive(Trace)]` (the `derive` feature). It visits every field and
+/// forbids a `Drop` impl on the type.
+///
+/// # Safety
+///
+/// An implementation must uphold:
+///
+/// 1. `trace` passes `tracer` to the `trace` of every `Gc`, `GcCell` and
+///    other `Trace` value the type owns, and of nothing it does not own (no
+///    value reachable through `Rc`, `&` or another shared owner).
+/// 2. The set of `Gc`s a value holds changes only through [`GcCell`]
+///    setters (no `Cell`, `RefCell` or other interior mutability around a
+///    `Gc`), so the write barrier sees every pointer store.
+/// 3. The type's `Drop`, if any, does not dereference a `Gc` it holds: when a
+///    value is swept, what it points to may be freed already.
+/// 4. If `NEEDS_TRACE` is `false`, `trace` visits nothing.
+///
+/// `trace` may panic; the heap stays consistent (the object being scanned
+/// stays grey and is scanned again by the next step).
+///
+/// # Examples
+///
+/// A hand-written impl for a type the derive cannot handle:
+///
+/// ```
+/// use gogc::{Gc, Heap, Trace, Tracer};
+///
+/// struct Pair(Gc<u64>, Gc<u64>);
+///
+/// // SAFETY: traces both pointers; no interior mutability; no Drop.
+/// unsafe impl Trace for Pair {
+///     fn trace(&self, tracer: &mut Tracer<'_>) {
+///         self.0.trace(tracer);
+///         self.1.trace(tracer);
+///     }
+/// }
+///
+/// let heap = Heap::new();
+/// let pair = heap.alloc(Pair(heap.alloc(1), heap.alloc(2)));
+/// heap.collect();
+/// assert_eq!(*pair.0 + *pair.1, 3);
+/// ```
+///
+/// [`GcCell`]: crate::GcCell
+pub unsafe trait Trace {
+    /// Whether values of the type can hold `Gc` pointers at all. Objects of
+    /// types where it is `false` go straight to black (Go's `noscan` spans).
+    const NEEDS_TRACE: bool = true;
+
+    /// Passes `tracer` to every `Trace` field.
+    fn trace(&self, tracer: &mut Tracer<'_>);
+}
+
+/// What a traversal does with each pointer it meets.
+pub(crate) trait TraceOp {
+    /// A `Gc` field.
+    fn gc(&mut self, gc: &RawGc);
+    /// A `GcCell`'s owner, before its contents are traced.
+    fn cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
+        let _ = owner;
+    }
+}
+
+/// Passed through [`Trace::trace`] to every pointer of a value; opaque.
+pub struct Tracer<'a> {
+    op: &'a mut dyn TraceOp,
+}
+
+impl<'a> Tracer<'a> {
+    pub(crate) fn new(op: &'a mut dyn TraceOp) -> Tracer<'a> {
+        Tracer { op }
+    }
+
+    pub(crate) fn visit_gc(&mut self, gc: &RawGc) {
+        self.op.gc(gc);
+    }
+
+    pub(crate) fn visit_cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
+        self.op.cell(owner);
+    }
+}
+
+impl core::fmt::Debug for Tracer<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Tracer")
+    }
+}
+
+/// Runs `op` over the pointers of `value`.
+pub(crate) fn trace_with<T: Trace + ?Sized>(value: &T, op: &mut dyn TraceOp) {
+    if T::NEEDS_TRACE {
+        value.trace(&mut Tracer::new(op));
+    }
+}
+
+macro_rules! leaf_trace {
+    ($($t:ty),* $(,)?) => {$(
+        // SAFETY: the type holds no `Gc`; `trace` visits nothing.
+        unsafe impl Trace for $t {
+            const NEEDS_TRACE: bool = false;
+            #[inline]
+            fn trace(&self, _: &mut Tracer<'_>) {}
+        }
+    )*};
+}
+
+leaf_trace!(
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    str,
+    String,
+    core::num::NonZeroU32,
+    core::num::NonZeroU64,
+    core::num::NonZeroUsize,
+    core::time::Duration,
+);
+
+// SAFETY: a `Gc` behind a `&'static` is owned by someone else (rule 1), so
+// there is nothing to visit; and the referent is never swept.
+unsafe impl<T: ?Sized + 'static> Trace for &'static T {
+    const NEEDS_TRACE: bool = false;
+    #[inline]
+    fn trace(&self, _: &mut Tracer<'_>) {}
+}
+
+// SAFETY: `PhantomData` owns nothing.
+unsafe impl<T: ?Sized> Trace for PhantomData<T> {
+    const NEEDS_TRACE: bool = false;
+    #[inline]
+    fn trace(&self, _: &mut Tracer<'_>) {}
+}
+
+// SAFETY: the box owns its value and traces it.
+unsafe impl<T: Trace + ?Sized> Trace for Box<T> {
+    const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        (**self).trace(tracer);
+    }
+}
+
+// SAFETY: the option owns its value and traces it.
+unsafe impl<T: Trace> Trace for Option<T> {
+    const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        if let Some(value) = self {
+            value.trace(tracer);
+        }
+    }
+}
+
+// SAFETY: the result owns either value and traces it.
+unsafe impl<T: Trace, E: Trace> Trace for Result<T, E> {
+    const NEEDS_TRACE: bool = T::NEEDS_TRACE || E::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        match self {
+            Ok(value) => value.trace(tracer),
+            Err(error) => error.trace(tracer),
+        }
+    }
+}
+
+// SAFETY: each element is owned and traced.
+unsafe impl<T: Trace> Trace for [T] {
+    const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        if T::NEEDS_TRACE {
+            for item in self {
+                item.trace(tracer);
+            }
+        }
+    }
+}
+
+// SAFETY: each element is owned and traced.
+unsafe impl<T: Trace, const N: usize> Trace for [T; N] {
+    const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        self.as_slice().trace(tracer);
+    }
+}
+
+// SAFETY: each element is owned and traced.
+unsafe impl<T: Trace> Trace for Vec<T> {
+    const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        self.as_slice().trace(tracer);
+    }
+}
+
+// SAFETY: each element is owned and traced.
+unsafe impl<T: Trace> Trace for VecDeque<T> {
+    const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        if T::NEEDS_TRACE {
+            for item in self {
+                item.trace(tracer);
+            }
+        }
+    }
+}
+
+// SAFETY: keys and values are owned and traced; keys are immutable in the map.
+unsafe impl<K: Trace, V: Trace> Trace for BTreeMap<K, V> {
+    const NEEDS_TRACE: bool = K::NEEDS_TRACE || V::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        if Self::NEEDS_TRACE {
+            for (key, value) in self {
+                key.trace(tracer);
+                value.trace(tracer);
+            }
+        }
+    }
+}
+
+// SAFETY: the elements are owned and traced.
+unsafe impl<T: Trace> Trace for BTreeSet<T> {
+    const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    #[inline]
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        if T::NEEDS_TRACE {
+            for item in self {
+                item.trace(tracer);
+            }
+        }
+    }
+}
+
+macro_rules! tuple_trace {
+    ($(($($name:ident $index:tt),+))*) => {$(
+        // SAFETY: each element is owned and traced.
+        unsafe impl<$($name: Trace),+> Trace for ($($name,)+) {
+            const NEEDS_TRACE: bool = false $(|| $name::NEEDS_TRACE)+;
+            #[inline]
+            fn trace(&self, tracer: &mut Tracer<'_>) {
+                $(self.$index.trace(tracer);)+
+            }
+        }
+    )*};
+}
+
+tuple_trace! {
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+}
