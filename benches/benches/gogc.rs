@@ -16,7 +16,13 @@
 //! collector call (for Go, its longest stop-the-world pause). Each figure is the
 //! best of 3 runs (1 under `--quick`), taken separately.
 //!
-//! Subjects and their collection rules:
+//! Subjects and their collection rules (ours first: the report's ratios are
+//! against `gogc step/31`, the variant the issue sets targets for):
+//! - `gogc step/N`: `step(N × 192)` after every N allocations, N = 31, 511,
+//!   8191 (192 work units, about bytes, per allocation: 4× a node's 48-byte
+//!   slot); `step` itself starts a cycle at the heap's GOGC=100 goal;
+//! - `gogc stw`: `collect()` whenever the live bytes reach the heap goal
+//!   below (checked every 511 allocations);
 //! - `gc-arena collect_debt/N`: the arena's own pacing (its defaults),
 //!   `collect_debt` after each batch of N allocations (one `mutate` call per
 //!   batch), N = 31, 511, 8191;
@@ -34,7 +40,10 @@
 //!
 //! **Pointer store.** 1,024 heap objects of one pointer field each; store
 //! `objs[i % 1024].next = objs[(i * 7) % 1024]`, 10M times (1M under
-//! `--quick`), best of 5, in ns per store. Against a plain store of a raw
+//! `--quick`), best of 5, in ns per store. gogc: `GcCell::set` of a cloned
+//! handle under each barrier (Hybrid, Dijkstra, Yuasa, None), with no cycle
+//! running and with a cycle started, stepped once and left marking (GOGC
+//! off, so nothing else starts or ends one). Against a plain store of a raw
 //! pointer into a boxed object's `Cell` and gc-arena's barriered store
 //! (`unlock!(Gc::write(mc, obj), StoreNode, next).set(..)`), with its collector
 //! sleeping and with a collection in its marking phase.
@@ -283,6 +292,116 @@ fn count_dumpster(n: &DumpsterNode) -> usize {
     1 + n.left.as_deref().map_or(0, count_dumpster) + n.right.as_deref().map_or(0, count_dumpster)
 }
 
+mod gogc_heap {
+    //! gogc's subjects. A `Gc` held outside the heap is a rooted handle, so
+    //! the unfinished subtrees on the Rust stack are roots, as they are for
+    //! rust-gc.
+
+    use gogc::{Barrier, Gc, GcCell, Heap, Phase, Trace};
+    use std::time::Instant;
+
+    use super::{churn_on_stack, Churn, Ops, Outcome, STORE_OBJECTS};
+
+    #[derive(Trace)]
+    pub struct Node {
+        left: Option<Gc<Node>>,
+        right: Option<Gc<Node>>,
+    }
+
+    fn count(n: &Node) -> usize {
+        1 + n.left.as_deref().map_or(0, count) + n.right.as_deref().map_or(0, count)
+    }
+
+    /// Step budget per allocation since the last step, in gogc's work units
+    /// (about bytes): 4× the 48-byte slot a node takes (24-byte header and
+    /// two pointers), so marking is paid for in proportion to allocation,
+    /// as Go's assists do, and a cycle's mark and sweep finish well before
+    /// the heap doubles again.
+    pub const WORK_PER_ALLOC: usize = 4 * 48;
+
+    /// How the heap is driven.
+    #[derive(Clone, Copy)]
+    pub enum Drive {
+        /// `step(n × WORK_PER_ALLOC)` after every `n` allocations; the heap
+        /// starts a cycle in `step` at its GOGC=100 goal.
+        Stepped(usize),
+        /// `collect()` when the live bytes reach the heap's GOGC=100 goal,
+        /// checked every 511 allocations as for gc-arena's.
+        StopTheWorld,
+    }
+
+    pub fn churn(churn: &Churn, drive: Drive) -> Outcome {
+        let heap = Heap::builder().barrier(Barrier::Hybrid).build();
+        let mut since = 0usize;
+        let outcome = churn_on_stack(
+            churn,
+            |left, right| heap.alloc(Node { left, right }),
+            |ops: &mut Ops| {
+                since += 1;
+                match drive {
+                    Drive::Stepped(n) if since == n => {
+                        since = 0;
+                        ops.collector(|| heap.step(n * WORK_PER_ALLOC));
+                    }
+                    Drive::StopTheWorld if since == 511 => {
+                        since = 0;
+                        let stats = heap.stats();
+                        if stats.live_bytes >= stats.goal_bytes {
+                            ops.collector(|| heap.collect());
+                        }
+                    }
+                    _ => {}
+                }
+            },
+            |t| count(t),
+        );
+        let stats = heap.stats();
+        assert!(stats.cycles > 0, "the churn never completed a cycle");
+        eprintln!(
+            "    gogc: {} cycles, {} live objects at the end",
+            stats.cycles, stats.live_objects
+        );
+        outcome
+    }
+
+    #[derive(Trace)]
+    pub struct StoreNode {
+        next: GcCell<Option<Gc<StoreNode>>>,
+    }
+
+    /// ns per barriered store (`GcCell::set` of a cloned handle), best of
+    /// `reps`; with `marking`, a cycle is started and stepped once, then left
+    /// marking.
+    pub fn store(barrier: Barrier, stores: usize, reps: usize, marking: bool) -> f64 {
+        let heap = Heap::builder().barrier(barrier).gogc(None).build();
+        let objs: Vec<Gc<StoreNode>> = (0..STORE_OBJECTS)
+            .map(|_| {
+                heap.alloc(StoreNode {
+                    next: GcCell::new(None),
+                })
+            })
+            .collect();
+        if marking {
+            heap.start_cycle();
+            heap.step(4096);
+        }
+        let want = if marking { Phase::Mark } else { Phase::Off };
+        assert_eq!(heap.phase(), want);
+        let mut best = f64::MAX;
+        for _ in 0..reps {
+            let start = Instant::now();
+            for i in 0..stores {
+                let i = std::hint::black_box(i);
+                let target = objs[(i * 7) % STORE_OBJECTS].clone();
+                objs[i % STORE_OBJECTS].next.set(Some(target));
+            }
+            best = best.min(start.elapsed().as_secs_f64() * 1e9 / stores as f64);
+        }
+        assert_eq!(heap.phase(), want);
+        best
+    }
+}
+
 mod arena {
     //! gc-arena's subjects: every `Gc` lives inside `mutate`, so the
     //! unfinished subtrees sit on a stack in the arena's root.
@@ -505,6 +624,14 @@ fn main() {
         runs: s.size(3, 1),
     };
 
+    for every in [31, 511, 8191] {
+        record_churn(&mut s, &churn, &format!("gogc step/{every}"), || {
+            gogc_heap::churn(&churn, gogc_heap::Drive::Stepped(every))
+        });
+    }
+    record_churn(&mut s, &churn, "gogc stw", || {
+        gogc_heap::churn(&churn, gogc_heap::Drive::StopTheWorld)
+    });
     for batch in [31, 511, 8191] {
         record_churn(
             &mut s,
@@ -557,6 +684,15 @@ fn main() {
         } else {
             "pointer store, not marking (ns)"
         };
+        for (name, barrier) in [
+            ("gogc Hybrid", gogc::Barrier::Hybrid),
+            ("gogc Dijkstra", gogc::Barrier::Dijkstra),
+            ("gogc Yuasa", gogc::Barrier::Yuasa),
+            ("gogc None", gogc::Barrier::None),
+        ] {
+            let ns = gogc_heap::store(barrier, stores, reps, marking);
+            s.record(group, name, ns, "ns", Better::Lower);
+        }
         if let Some(ns) = arena::store(stores, reps, marking) {
             s.record(group, "gc-arena Lock::set", ns, "ns", Better::Lower);
         }
