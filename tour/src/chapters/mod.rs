@@ -3,6 +3,7 @@
 mod chan;
 mod context;
 mod core;
+mod gc;
 mod layout;
 mod map;
 mod slice;
@@ -46,5 +47,10 @@ pub const ALL: &[Chapter] = &[
         name: "context",
         title: "gocontext: cancellation trees and timers",
         run: context::run,
+    },
+    Chapter {
+        name: "gc",
+        title: "gogc: tri-colour marking, write barriers, the checker",
+        run: gc::run,
     },
 ];
