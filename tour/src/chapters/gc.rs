@@ -104,8 +104,8 @@ fn marking_walk() {
             .join(" ")
     };
     draw::say("Legend: ○ white, ◐ grey (marked, queued), ● black (marked, scanned).");
-    println!("  start_cycle   {}", row(&heap));
     heap.start_cycle();
+    println!("  start_cycle   {}", row(&heap));
     let mut steps = 0;
     loop {
         let phase = heap.step(1);
