@@ -127,10 +127,11 @@ pub enum Invariant {
     /// No black heap object points to a white object. Checked for
     /// `Dijkstra` and `Hybrid` (and `None`, which is expected to fail it).
     Strong,
-    /// Every white object pointed to by a black object (or, for `Hybrid`
-    /// and `Yuasa`, held by an already-scanned root) is reachable from a
-    /// grey object through white objects. Checked for `Yuasa`, and for the
-    /// roots under `Hybrid`.
+    /// Every white object pointed to by a black object (or held by an
+    /// already-scanned root) is reachable from a grey object, or a root not
+    /// scanned yet, through white objects. Checked for `Yuasa`, and for the
+    /// scanned roots under `Hybrid` and `None` (`Dijkstra` rescans roots
+    /// instead).
     Weak,
 }
 

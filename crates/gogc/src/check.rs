@@ -11,7 +11,8 @@
 //!   counts those as grey: they will be shaded before marking may end).
 //!   - *Strong* (`Dijkstra`, `Hybrid`, `None`): no black object points to a
 //!     white object.
-//!   - *Weak* (`Yuasa`; and for `Hybrid`, the roots already scanned): every
+//!   - *Weak* (`Yuasa`; and for `Hybrid` and `None`, the roots already
+//!     scanned): every
 //!     white object a black object points to — or a scanned root holds — is
 //!     reachable from a grey object through white objects only.
 //! - The *checkmark* re-mark runs at mark termination (Go's
@@ -173,7 +174,8 @@ impl State {
         let objects = self.objects();
         let barrier = self.config.barrier;
         // White objects reachable from a grey object through white ones.
-        let protected = if barrier.invariant() == Invariant::Weak || barrier == Barrier::Hybrid {
+        let check_roots = matches!(barrier, Barrier::Yuasa | Barrier::Hybrid | Barrier::None);
+        let protected = if barrier.invariant() == Invariant::Weak || check_roots {
             let mut protected = BTreeSet::new();
             // Grey objects, and roots not scanned yet: an unscanned root is
             // grey in the proofs (Go's unscanned stacks are grey).
@@ -220,7 +222,7 @@ impl State {
             }
         }
         // Roots already scanned must not hold unprotected white objects.
-        if matches!(barrier, Barrier::Yuasa | Barrier::Hybrid) {
+        if check_roots {
             for (index, span) in self.allspans.iter().enumerate() {
                 if !self.roots.done && index >= self.roots.next_span {
                     break;

@@ -794,8 +794,10 @@ impl State {
                     .last
                     .marked_bytes
                     .max(self.mark.cycle.marked_bytes) as usize;
-                let floor = self.config.min_heap / 100 * gogc;
-                marked.saturating_add(marked / 100 * gogc).max(floor)
+                let floor = self.config.min_heap.saturating_mul(gogc) / 100;
+                marked
+                    .saturating_add(marked.saturating_mul(gogc) / 100)
+                    .max(floor)
             }
         }
     }

@@ -177,7 +177,17 @@
 //! 4. **No re-entrancy, no data race.** Every entry point takes the heap's
 //!    single-entry guard; `Trace` and `Drop` code the heap runs cannot use
 //!    it (it panics). `Heap`, `Gc`, `GcCell` and `Weak` are neither `Send`
-//!    nor `Sync`.
+//!    nor `Sync`:
+//!
+//!    ```compile_fail
+//!    fn send<T: Send>(_: T) {}
+//!    send(gogc::Heap::new().alloc(1));
+//!    ```
+//!
+//!    ```compile_fail
+//!    fn send<T: Send>(_: T) {}
+//!    send(gogc::Heap::new());
+//!    ```
 //! 5. **Handles cannot outlive the heap's memory.** Dropping a `Heap` while
 //!    rooted handles exist leaks the heap instead of freeing it. A `Weak`
 //!    names its heap by a never-reused identity and a generation-checked

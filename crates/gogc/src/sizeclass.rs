@@ -13,7 +13,8 @@
 //!
 //! Our objects start with a header, and a slot must keep the object aligned:
 //! a span starts on a page boundary and its slots are `elemsize` apart, so a
-//! slot is aligned to `A` exactly when `elemsize` is a multiple of `A`. The
+//! slot is aligned to `A ≤ PAGE_SIZE` exactly when `elemsize` is a multiple
+//! of `A`; a type aligned to more than a page is a large object. The
 //! class of a type is the smallest class at least as big as the object whose
 //! size is a multiple of its alignment.
 
@@ -72,7 +73,8 @@ impl SpanClass {
 /// it is a large object (bigger than [`MAX_SMALL_SIZE`], or no class fits the
 /// alignment).
 pub(crate) const fn size_class_for(size: usize, align: usize) -> usize {
-    if size > MAX_SMALL_SIZE {
+    if size > MAX_SMALL_SIZE || align > PAGE_SIZE {
+        // Spans are only page-aligned: more alignment needs a span of its own.
         return 0;
     }
     let mut class = 1;
@@ -131,6 +133,7 @@ mod tests {
         assert_eq!(class_to_size(size_class_for(33, 8)), 48);
         assert_eq!(size_class_for(MAX_SMALL_SIZE + 1, 8), 0);
         assert_eq!(size_class_for(64, 1 << 16), 0);
+        assert_eq!(size_class_for(32768, 16384), 0);
     }
 
     #[test]

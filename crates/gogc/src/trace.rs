@@ -66,6 +66,21 @@ use crate::heap::HeapInner;
 /// assert_eq!(*pair.0 + *pair.1, 3);
 /// ```
 ///
+/// A derived type cannot implement `Drop` (rule 3):
+///
+/// ```compile_fail
+/// use gogc::{Gc, Trace};
+///
+/// #[derive(Trace)]
+/// struct Node {
+///     next: Option<Gc<Node>>,
+/// }
+///
+/// impl Drop for Node {
+///     fn drop(&mut self) {}
+/// }
+/// ```
+///
 /// [`GcCell`]: crate::GcCell
 pub unsafe trait Trace {
     /// Whether values of the type can hold `Gc` pointers at all. Objects of

@@ -1,0 +1,78 @@
+//! Helpers shared by the integration tests: drop counting and small graphs.
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gogc::{Gc, GcCell, Trace, Tracer};
+
+/// Counts its drops in a shared counter (heapless' `droppable!`).
+pub struct Counted {
+    pub drops: Rc<Cell<usize>>,
+    pub panic_on_drop: bool,
+}
+
+impl Counted {
+    pub fn new(drops: &Rc<Cell<usize>>) -> Counted {
+        Counted {
+            drops: drops.clone(),
+            panic_on_drop: false,
+        }
+    }
+
+    pub fn panicking(drops: &Rc<Cell<usize>>) -> Counted {
+        Counted {
+            drops: drops.clone(),
+            panic_on_drop: true,
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops.set(self.drops.get() + 1);
+        if self.panic_on_drop {
+            panic!("Counted: panic on drop");
+        }
+    }
+}
+
+// SAFETY: holds no `Gc`; `trace` visits nothing.
+unsafe impl Trace for Counted {
+    const NEEDS_TRACE: bool = false;
+    fn trace(&self, _: &mut Tracer<'_>) {}
+}
+
+/// A graph node with a label, a drop counter and mutable edges.
+#[derive(Trace)]
+pub struct Node {
+    pub label: u32,
+    pub counted: Counted,
+    pub edges: GcCell<Vec<Gc<Node>>>,
+}
+
+pub fn node(heap: &gogc::Heap, label: u32, drops: &Rc<Cell<usize>>) -> Gc<Node> {
+    heap.alloc(Node {
+        label,
+        counted: Counted::new(drops),
+        edges: GcCell::new(Vec::new()),
+    })
+}
+
+pub fn link(from: &Gc<Node>, to: &Gc<Node>) {
+    let mut edges = from.edges.take();
+    edges.push(to.clone());
+    from.edges.set(edges);
+}
+
+pub fn unlink_all(from: &Gc<Node>) {
+    from.edges.set(Vec::new());
+}
+
+/// All four barriers.
+pub const BARRIERS: [gogc::Barrier; 4] = [
+    gogc::Barrier::Dijkstra,
+    gogc::Barrier::Yuasa,
+    gogc::Barrier::Hybrid,
+    gogc::Barrier::None,
+];
