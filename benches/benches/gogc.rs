@@ -18,9 +18,11 @@
 //!
 //! Subjects and their collection rules (ours first: the report's ratios are
 //! against `gogc step/31`, the variant the issue sets targets for):
-//! - `gogc step/N`: `step(N × 192)` after every N allocations, N = 31, 511,
-//!   8191 (192 work units, about bytes, per allocation: 4× a node's 48-byte
-//!   slot); `step` itself starts a cycle at the heap's GOGC=100 goal;
+//! - `gogc step/N`: `step(N × 4 × slot)` after every N allocations, N = 31,
+//!   511, 8191, where slot is the bytes a node takes in the heap (header and
+//!   two pointers rounded up to a size class, read from the heap's own
+//!   statistics; work units are about bytes); `step` itself starts a cycle at
+//!   the heap's GOGC=100 goal;
 //! - `gogc stw`: `collect()` whenever the live bytes reach the heap goal
 //!   below (checked every 511 allocations);
 //! - `gc-arena collect_debt/N`: the arena's own pacing (its defaults),
@@ -312,17 +314,29 @@ mod gogc_heap {
         1 + n.left.as_deref().map_or(0, count) + n.right.as_deref().map_or(0, count)
     }
 
+    /// The slot a node takes in the heap (size class of header + value),
+    /// read from the heap's own accounting.
+    fn node_slot_bytes() -> usize {
+        let heap = Heap::new();
+        let _node = heap.alloc(Node {
+            left: None,
+            right: None,
+        });
+        heap.stats().live_bytes
+    }
+
     /// Step budget per allocation since the last step, in gogc's work units
-    /// (about bytes): 4× the 48-byte slot a node takes (24-byte header and
-    /// two pointers), so marking is paid for in proportion to allocation,
-    /// as Go's assists do, and a cycle's mark and sweep finish well before
-    /// the heap doubles again.
-    pub const WORK_PER_ALLOC: usize = 4 * 48;
+    /// (about bytes): 4× a node's slot, so marking is paid for in proportion
+    /// to allocation, as Go's assists do, and a cycle's mark and sweep finish
+    /// well before the heap doubles again.
+    fn work_per_alloc() -> usize {
+        4 * node_slot_bytes()
+    }
 
     /// How the heap is driven.
     #[derive(Clone, Copy)]
     pub enum Drive {
-        /// `step(n × WORK_PER_ALLOC)` after every `n` allocations; the heap
+        /// `step(n × work_per_alloc())` after every `n` allocations; the heap
         /// starts a cycle in `step` at its GOGC=100 goal.
         Stepped(usize),
         /// `collect()` when the live bytes reach the heap's GOGC=100 goal,
@@ -331,6 +345,7 @@ mod gogc_heap {
     }
 
     pub fn churn(churn: &Churn, drive: Drive) -> Outcome {
+        let work_per_alloc = work_per_alloc();
         let heap = Heap::builder().barrier(Barrier::Hybrid).build();
         let mut since = 0usize;
         let outcome = churn_on_stack(
@@ -341,7 +356,7 @@ mod gogc_heap {
                 match drive {
                     Drive::Stepped(n) if since == n => {
                         since = 0;
-                        ops.collector(|| heap.step(n * WORK_PER_ALLOC));
+                        ops.collector(|| heap.step(n * work_per_alloc));
                     }
                     Drive::StopTheWorld if since == 511 => {
                         since = 0;
@@ -358,8 +373,8 @@ mod gogc_heap {
         let stats = heap.stats();
         assert!(stats.cycles > 0, "the churn never completed a cycle");
         eprintln!(
-            "    gogc: {} cycles, {} live objects at the end",
-            stats.cycles, stats.live_objects
+            "    gogc: {} cycles, {} live objects at the end, {} work units per allocation",
+            stats.cycles, stats.live_objects, work_per_alloc
         );
         outcome
     }
