@@ -19,41 +19,8 @@
 //! one of them. [`GcCell`](crate::GcCell) setters run it; allocation runs the
 //! insertion half on a new object's initial pointers.
 //!
-//! # The modes
-//!
-//! | [`Barrier`] | on `slot = new` (old = previous contents) | keeps | roots |
-//! |---|---|---|---|
-//! | `Dijkstra` | shade `new` | strong, on heap objects | scanned incrementally, **rescanned** at mark termination (with the drain in one unbounded step), as Go 1.5–1.7 did |
-//! | `Yuasa` | shade `old` | weak (snapshot at the beginning) | all scanned **at once** when the cycle starts |
-//! | `Hybrid` | shade `old` and `new` | strong on heap objects, weak through roots | scanned incrementally, once, never rescanned (Go 1.8+) |
-//! | `None` | nothing | nothing (negative tests only) | scanned incrementally, once |
-//!
-//! Why each is enough, given that our roots (rooted `Gc` handles) are not
-//! barriered — a program gains a root only by allocating (allocated black
-//! during marking), by cloning a root, or by cloning a `Gc` read out of a
-//! heap object:
-//!
-//! - **Dijkstra**: a store into a heap object never makes a black object
-//!   point to a white one, so the heap keeps the strong invariant. Roots do
-//!   not: the program can read a white object into a root, then delete the
-//!   heap pointer to it (no barrier on deletion). Hence the final rescan of
-//!   all roots, with nothing running in between, before marking may end.
-//! - **Yuasa**: every pointer deleted during marking is shaded, so every
-//!   object reachable when marking began (the snapshot) is reached: a path
-//!   from the snapshot's roots can only be cut by a deletion, which shades.
-//!   Objects allocated later are black. Roots must be part of the snapshot,
-//!   so they are all shaded in the step that starts the cycle.
-//! - **Hybrid** (proposal 17503, and what Go 1.19 ships: both shades
-//!   unconditional): the insertion half keeps black heap objects from
-//!   pointing to white ones; the deletion half keeps every white object a
-//!   root could have read protected by a grey path until it is scanned.
-//!   So roots are scanned once, a span at a time, and never rescanned.
-//! - **None** keeps nothing, and the classic lost object is possible. The
-//!   heap stays memory-safe anyway: in this mode every mark termination runs
-//!   the `gccheckmark`-style re-mark from the roots, which marks (rescues)
-//!   every reachable object the marker missed and counts it in
-//!   [`CycleStats::lost_objects`](crate::CycleStats::lost_objects). Use it
-//!   to show what the barriers prevent, never to save their cost.
+//! The modes, and why each is enough, are documented on [`Barrier`] (public,
+//! so that users choosing a mode can read them).
 //!
 //! # The buffer
 //!
@@ -70,7 +37,54 @@ use crate::span::Header;
 
 /// Which write barrier a heap runs while marking; chosen when it is built.
 ///
-/// See the [module docs](crate#write-barriers) for what each keeps.
+/// A barrier is extra work on every pointer store (a [`GcCell`] setter)
+/// while a cycle is marking. Without one, the program could hide a white
+/// object from the marker: store the only pointer to it into a black object,
+/// then delete the pointer a grey object had (a *lost object*). Each mode
+/// keeps one of the two invariants that exclude that state:
+///
+/// - **strong tri-colour invariant**: no black object points to a white one;
+/// - **weak tri-colour invariant**: every white object a black object points
+///   to is reachable from a grey object through white objects only.
+///
+/// # The modes
+///
+/// | [`Barrier`] | on `slot = new` (old = previous contents) | keeps | roots |
+/// |---|---|---|---|
+/// | `Dijkstra` | shade `new` | strong, on heap objects | scanned incrementally, **rescanned** at mark termination (with the drain in one unbounded step), as Go 1.5–1.7 did |
+/// | `Yuasa` | shade `old` | weak (snapshot at the beginning) | all scanned **at once** when the cycle starts |
+/// | `Hybrid` | shade `old` and `new` | strong on heap objects, weak through roots | scanned incrementally, once, never rescanned (Go 1.8+) |
+/// | `None` | nothing | nothing (negative tests only) | scanned incrementally, once |
+///
+/// Why each is enough, given that our roots (rooted `Gc` handles) are not
+/// barriered — a program gains a root only by allocating (allocated black
+/// during marking), by cloning a root, or by cloning a `Gc` read out of a
+/// heap object:
+///
+/// - **Dijkstra**: a store into a heap object never makes a black object
+///   point to a white one, so the heap keeps the strong invariant. Roots do
+///   not: the program can read a white object into a root, then delete the
+///   heap pointer to it (no barrier on deletion). Hence the final rescan of
+///   all roots, with nothing running in between, before marking may end.
+/// - **Yuasa**: every pointer deleted during marking is shaded, so every
+///   object reachable when marking began (the snapshot) is reached: a path
+///   from the snapshot's roots can only be cut by a deletion, which shades.
+///   Objects allocated later are black. Roots must be part of the snapshot,
+///   so they are all shaded in the step that starts the cycle.
+/// - **Hybrid** (proposal 17503, and what Go 1.19 ships: both shades
+///   unconditional): the insertion half keeps black heap objects from
+///   pointing to white ones; the deletion half keeps every white object a
+///   root could have read protected by a grey path until it is scanned.
+///   So roots are scanned once, a span at a time, and never rescanned.
+/// - **None** keeps nothing, and the classic lost object is possible. The
+///   heap stays memory-safe anyway: in this mode every mark termination runs
+///   the `gccheckmark`-style re-mark from the roots, which marks (rescues)
+///   every reachable object the marker missed and counts it in
+///   [`CycleStats::lost_objects`](crate::CycleStats::lost_objects). Use it
+///   to show what the barriers prevent, never to save their cost.
+///
+///
+/// [`GcCell`]: crate::GcCell
 ///
 /// ```
 /// use gogc::{Barrier, Heap};
@@ -97,11 +111,13 @@ pub enum Barrier {
 
 impl Barrier {
     /// Whether stores shade the new pointer (insertion half).
+    #[inline]
     pub(crate) fn shades_new(self) -> bool {
         matches!(self, Barrier::Dijkstra | Barrier::Hybrid)
     }
 
     /// Whether stores shade the overwritten pointer (deletion half).
+    #[inline]
     pub(crate) fn shades_old(self) -> bool {
         matches!(self, Barrier::Yuasa | Barrier::Hybrid)
     }
@@ -176,5 +192,32 @@ impl WbBuf {
     /// The buffered pointers (for the checker, which counts them as grey).
     pub(crate) fn pending(&self) -> impl Iterator<Item = *const Header> + '_ {
         self.buf[..self.next].iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buffer_holds_512_pointers_and_drains_in_full() {
+        let mut words = alloc::vec![0usize; WBBUF_POINTERS];
+        let mut buf = WbBuf::new();
+        for (i, word) in words.iter_mut().enumerate() {
+            let full = buf.put(NonNull::from(word).cast());
+            assert_eq!(full, i == WBBUF_POINTERS - 1);
+        }
+        assert_eq!(buf.pending().count(), WBBUF_POINTERS);
+        assert_eq!(buf.drain().count(), WBBUF_POINTERS);
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn modes_shade_the_halves_they_name() {
+        assert!(Barrier::Dijkstra.shades_new() && !Barrier::Dijkstra.shades_old());
+        assert!(!Barrier::Yuasa.shades_new() && Barrier::Yuasa.shades_old());
+        assert!(Barrier::Hybrid.shades_new() && Barrier::Hybrid.shades_old());
+        assert!(!Barrier::None.shades_new() && !Barrier::None.shades_old());
+        assert_eq!(Barrier::default(), Barrier::Hybrid);
     }
 }

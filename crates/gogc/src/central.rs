@@ -88,3 +88,47 @@ impl MCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sizeclass::{SpanClass, PAGE_SIZE};
+    use crate::span::PageHeap;
+
+    #[test]
+    fn adding_two_to_sweepgen_turns_swept_sets_into_unswept_ones() {
+        let mut pages = PageHeap::new();
+        let span = pages.alloc_span(
+            1,
+            PAGE_SIZE,
+            64,
+            SpanClass::new(5, false),
+            NonNull::dangling(),
+            4,
+        );
+        let mut central = Central::default();
+        central.push_swept(span, 4);
+        assert_eq!(central.pop_unswept(4), None, "swept in this cycle");
+        central.push_swept(span, 4);
+        assert_eq!(central.pop_unswept(6), Some(span), "unswept in the next");
+        central.push_swept(span, 6);
+        assert_eq!(central.pop_partial_swept(6), Some(span));
+        // SAFETY: 1. from this heap; 2. no objects, in no list now.
+        unsafe { pages.free_span(span) };
+    }
+
+    #[test]
+    fn the_cache_returns_its_spans_at_release() {
+        let mut pages = PageHeap::new();
+        let spc = SpanClass::new(2, true);
+        let span = pages.alloc_span(1, PAGE_SIZE, 16, spc, NonNull::dangling(), 0);
+        let mut cache = MCache::new();
+        cache.alloc[spc.index()] = Some(span);
+        let mut central: Vec<Central> = (0..NUM_SPAN_CLASSES).map(|_| Central::default()).collect();
+        cache.release_all(&mut central, 0);
+        assert!(cache.alloc.iter().all(Option::is_none));
+        assert_eq!(central[spc.index()].pop_unswept(2), Some(span));
+        // SAFETY: 1. from this heap; 2. no objects, in no list now.
+        unsafe { pages.free_span(span) };
+    }
+}

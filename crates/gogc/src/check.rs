@@ -145,7 +145,9 @@ impl State {
         let header = unsafe { object.as_ref() };
         // SAFETY: as above.
         let span_index = unsafe { header.span.as_ref() }.allspans_index.get();
-        header.roots.get() > 0 && !self.roots.done && span_index >= self.roots.next_span
+        header.roots.get() > 0
+            && !self.roots.done
+            && (self.roots.next_span..self.roots.end).contains(&span_index)
     }
 
     fn color_in(&self, object: NonNull<Header>, grey: &BTreeSet<usize>) -> Color {

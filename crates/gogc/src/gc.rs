@@ -34,6 +34,7 @@ pub(crate) struct RawGc {
 
 impl RawGc {
     /// A rooted handle; the caller has counted it in the header.
+    #[inline]
     pub(crate) fn new_rooted(header: NonNull<Header>) -> RawGc {
         RawGc {
             tagged: Cell::new(header.map_addr(|addr| addr | ROOTED_BIT)),
@@ -59,6 +60,7 @@ impl RawGc {
     /// # Safety
     ///
     /// 1. The target object must be live.
+    #[inline]
     pub(crate) unsafe fn set_rooted(&self, rooted: bool) {
         if self.is_rooted() == rooted {
             return;
@@ -76,6 +78,7 @@ impl RawGc {
     }
 }
 
+#[inline]
 fn increment_roots(roots: u32) -> u32 {
     roots
         .checked_add(1)
@@ -108,6 +111,7 @@ pub struct Gc<T: Trace + 'static> {
 
 impl<T: Trace + 'static> Gc<T> {
     /// Wraps a header the caller has just counted as rooted.
+    #[inline]
     pub(crate) fn from_rooted_header(header: NonNull<Header>) -> Gc<T> {
         Gc {
             raw: RawGc::new_rooted(header),

@@ -226,6 +226,7 @@ impl HeapInner {
     ///
     /// If the heap is already entered: `Trace` or `Drop` code the heap is
     /// running tried to use it.
+    #[inline]
     pub(crate) fn enter(&self) -> Entered<'_> {
         assert!(
             !self.busy.replace(true),
@@ -249,12 +250,14 @@ pub(crate) struct Entered<'a> {
 
 impl Deref for Entered<'_> {
     type Target = State;
+    #[inline]
     fn deref(&self) -> &State {
         self.state
     }
 }
 
 impl DerefMut for Entered<'_> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut State {
         self.state
     }
@@ -395,6 +398,10 @@ impl TraceOp for EdgesOp<'_> {
 pub(crate) struct RootScan {
     /// The next span (index in `allspans`) whose rooted objects to shade.
     pub(crate) next_span: usize,
+    /// Spans that existed when the cycle started: later spans hold only
+    /// objects allocated black, so they need no root job (and the jobs
+    /// cannot be outrun by allocation).
+    pub(crate) end: usize,
     /// Every span scanned once.
     pub(crate) done: bool,
 }
@@ -478,11 +485,13 @@ pub(crate) struct State {
 }
 
 impl State {
+    #[inline]
     fn marking(&self) -> bool {
         self.phase != Phase::Off
     }
 
     /// Walks a value entering the heap: see [`AdoptOp`].
+    #[inline]
     fn adopt<T: Trace + ?Sized>(&mut self, value: &T, shade_new: bool) {
         if !T::NEEDS_TRACE {
             return;
@@ -503,6 +512,7 @@ impl State {
 
     /// The write barrier of a store `slot = new` into a cell of this heap.
     /// Runs before the store, as Go's does.
+    #[inline]
     pub(crate) fn write_barrier<T: Trace>(&mut self, old: &T, new: &T) {
         let barrier = self.config.barrier;
         self.adopt(new, barrier.shades_new());
@@ -552,6 +562,7 @@ impl State {
     }
 
     /// Go's `mcache.nextFree` + `refill`.
+    #[inline]
     fn alloc_small(&mut self, spc: SpanClass) -> (NonNull<Span>, usize) {
         if let Some(span) = self.cache.alloc[spc.index()] {
             // SAFETY: cached spans are live.
@@ -665,7 +676,11 @@ impl State {
             ..CycleStats::default()
         };
         self.phase = Phase::Mark;
-        self.roots = RootScan::default();
+        self.roots = RootScan {
+            next_span: 0,
+            end: self.allspans.len(),
+            done: self.allspans.is_empty(),
+        };
         if self.config.barrier == Barrier::Yuasa {
             // Snapshot at the beginning: every root before any store.
             while !self.roots.done {
@@ -678,12 +693,13 @@ impl State {
 
     /// Shades the rooted objects of the next span (a root job).
     fn scan_root_span(&mut self) -> usize {
-        let Some(&span) = self.allspans.get(self.roots.next_span) else {
+        if self.roots.next_span >= self.roots.end {
             self.roots.done = true;
             return 0;
-        };
+        }
+        let span = self.allspans[self.roots.next_span];
         self.roots.next_span += 1;
-        if self.roots.next_span == self.allspans.len() {
+        if self.roots.next_span == self.roots.end {
             self.roots.done = true;
         }
         self.shade_roots_in(span)
@@ -1016,9 +1032,9 @@ impl Heap {
     /// ```
     pub fn collect(&self) {
         let mut state = self.inner().enter();
-        let started = now();
+        let timer = StepTimer::start();
         let work = state.collect();
-        state.record_step(work, elapsed_since(started));
+        state.record_step(work, timer.elapsed());
         if state.config.verify_each_step {
             state.verify_or_panic();
         }
@@ -1031,9 +1047,17 @@ impl Heap {
     /// [`Stats`]): a step scans grey objects, root spans or, once marking
     /// is done, sweeps spans, and stops once it has done `budget` units. A
     /// step always makes progress and overshoots by at most one object or
-    /// one span (a `Dijkstra` heap's final root rescan is unbounded, as Go
-    /// 1.7's was). When nothing is in progress, a step starts a cycle if the
-    /// live heap has reached the goal ([`HeapBuilder::gogc`]).
+    /// one span. Three pieces of work are not split, by design: the step
+    /// that starts a `Yuasa` cycle shades every root (the snapshot), the
+    /// step that ends a `Dijkstra` mark rescans every root and drains (Go
+    /// 1.7's stop-the-world rescan), and the re-mark of
+    /// [`HeapBuilder::checkmark`] runs whole at mark termination. When
+    /// nothing is in progress, a step starts a cycle if the live heap has
+    /// reached the goal ([`HeapBuilder::gogc`]).
+    ///
+    /// There are no mark assists yet (they come with the concurrent
+    /// workers): a host that allocates much faster than its steps mark will
+    /// see the heap grow past the goal before the cycle ends.
     ///
     /// ```
     /// use gogc::{Heap, Phase};
@@ -1045,10 +1069,10 @@ impl Heap {
     /// ```
     pub fn step(&self, budget: usize) -> Phase {
         let mut state = self.inner().enter();
-        let started = now();
+        let timer = StepTimer::start();
         let work = state.step(budget);
         if work > 0 {
-            state.record_step(work, elapsed_since(started));
+            state.record_step(work, timer.elapsed());
         }
         if state.config.verify_each_step {
             state.verify_or_panic();
@@ -1190,6 +1214,7 @@ impl Drop for Heap {
         let teardown = Teardown {
             inner: self.inner,
             span: 0,
+            slot: 0,
         };
         teardown.run();
     }
@@ -1200,7 +1225,9 @@ impl Drop for Heap {
 /// panic aborts, as with `Vec`).
 struct Teardown {
     inner: NonNull<HeapInner>,
+    /// The next slot to look at: span index in `allspans`, slot in the span.
     span: usize,
+    slot: usize,
 }
 
 impl Teardown {
@@ -1210,31 +1237,34 @@ impl Teardown {
     }
 
     fn drop_objects(&mut self) {
+        // SAFETY: the heap is alive until `Drop` frees it.
+        let inner = unsafe { self.inner.as_ref() };
         loop {
-            // SAFETY: the heap is alive until `Drop` frees it.
-            let inner = unsafe { self.inner.as_ref() };
-            let state = inner.enter();
-            let Some(&span) = state.allspans.get(self.span) else {
+            let Some(&span) = inner.enter().allspans.get(self.span) else {
                 return;
             };
-            drop(state);
             // SAFETY: spans in `allspans` are live.
             let span_ref = unsafe { span.as_ref() };
-            match (0..span_ref.nelems).find(|&i| span_ref.is_allocated(i)) {
-                None => self.span += 1,
-                Some(index) => {
-                    span_ref.clear_allocated(index);
-                    let object = span_ref.slot(index);
-                    // SAFETY: the slot held a live object (its alloc bit was
-                    // set), now unlisted, and nothing refers to it.
-                    let drop_fn = unsafe { object.as_ref() }.vtable.drop_value;
-                    // Drop code must not use the heap: hold the guard.
-                    let _busy = inner.enter();
-                    // SAFETY: 1. live object of the vtable's type; 2. its slot
-                    // is free, so it is dropped exactly once.
-                    unsafe { drop_fn(object) };
-                }
+            if self.slot >= span_ref.nelems {
+                self.span += 1;
+                self.slot = 0;
+                continue;
             }
+            let index = self.slot;
+            self.slot += 1;
+            if !span_ref.is_allocated(index) {
+                continue;
+            }
+            span_ref.clear_allocated(index);
+            let object = span_ref.slot(index);
+            // SAFETY: the slot held a live object (its alloc bit was set), now
+            // unlisted, and nothing refers to it.
+            let drop_fn = unsafe { object.as_ref() }.vtable.drop_value;
+            // Drop code must not use the heap: hold the guard.
+            let _busy = inner.enter();
+            // SAFETY: 1. live object of the vtable's type; 2. its slot is
+            // free, so it is dropped exactly once.
+            unsafe { drop_fn(object) };
         }
     }
 }
@@ -1254,25 +1284,24 @@ impl Drop for Teardown {
     }
 }
 
-#[cfg(feature = "std")]
-type Started = std::time::Instant;
-#[cfg(not(feature = "std"))]
-type Started = ();
-
-#[cfg(feature = "std")]
-fn now() -> Started {
-    std::time::Instant::now()
+/// Times a step: wall-clock with `std`, nothing without.
+struct StepTimer {
+    #[cfg(feature = "std")]
+    started: std::time::Instant,
 }
 
-#[cfg(not(feature = "std"))]
-fn now() -> Started {}
+impl StepTimer {
+    fn start() -> StepTimer {
+        StepTimer {
+            #[cfg(feature = "std")]
+            started: std::time::Instant::now(),
+        }
+    }
 
-#[cfg(feature = "std")]
-fn elapsed_since(started: Started) -> Duration {
-    started.elapsed()
-}
-
-#[cfg(not(feature = "std"))]
-fn elapsed_since(_: Started) -> Duration {
-    Duration::ZERO
+    fn elapsed(&self) -> Duration {
+        #[cfg(feature = "std")]
+        return self.started.elapsed();
+        #[cfg(not(feature = "std"))]
+        return Duration::ZERO;
+    }
 }

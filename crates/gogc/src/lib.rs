@@ -104,7 +104,7 @@
 //! | [`Barrier::Hybrid`] (default, Go 1.8+) | shade both | strong (heap), weak (roots) | scanned once, incrementally |
 //! | [`Barrier::None`] | nothing | none: negative tests only | scanned once |
 //!
-//! The [`barrier` module](crate::Barrier) docs give the argument for each.
+//! The [`Barrier`] docs give the argument for each.
 //! Barrier work goes through a 512-pointer buffer, as Go's `wbBuf`.
 //!
 //! # The checker
@@ -262,10 +262,6 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
-
-// Re-exported so the derive's output can name the crate as `::gogc`.
-#[cfg(test)]
-extern crate self as gogc;
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod barrier;

@@ -159,6 +159,7 @@ impl Span {
     }
 
     /// The header at slot `index`.
+    #[inline]
     pub(crate) fn slot(&self, index: usize) -> NonNull<Header> {
         debug_assert!(index < self.nelems);
         // SAFETY: 1. `index < nelems`, so the offset stays inside the span's
@@ -167,16 +168,19 @@ impl Span {
     }
 
     /// The slot index of an object header inside this span.
+    #[inline]
     pub(crate) fn index_of(&self, header: NonNull<Header>) -> usize {
         let offset = header.as_ptr() as usize - self.base.as_ptr() as usize;
         debug_assert!(offset % self.elemsize == 0);
         offset / self.elemsize
     }
 
+    #[inline]
     pub(crate) fn is_allocated(&self, index: usize) -> bool {
         self.alloc_bits[index / WORD_BITS].get() & (1 << (index % WORD_BITS)) != 0
     }
 
+    #[inline]
     pub(crate) fn set_allocated(&self, index: usize) {
         let word = &self.alloc_bits[index / WORD_BITS];
         word.set(word.get() | (1 << (index % WORD_BITS)));
@@ -192,6 +196,7 @@ impl Span {
         }
     }
 
+    #[inline]
     pub(crate) fn is_marked(&self, index: usize) -> bool {
         self.mark_bits[index / WORD_BITS].load(Ordering::Relaxed) & (1 << (index % WORD_BITS)) != 0
     }
@@ -200,6 +205,7 @@ impl Span {
     ///
     /// Go's `greyobject` tests the bit before the atomic `Or8` so that
     /// re-shading a marked object costs a load; so do we.
+    #[inline]
     pub(crate) fn try_mark(&self, index: usize) -> bool {
         let bit = 1 << (index % WORD_BITS);
         let word = &self.mark_bits[index / WORD_BITS];
@@ -234,6 +240,7 @@ impl Span {
 
     /// Go's `nextFreeIndex`: the first free slot at or after `free_index`,
     /// which it claims (sets its alloc bit).
+    #[inline]
     pub(crate) fn take_free_slot(&self) -> Option<usize> {
         let mut index = self.free_index.get();
         while index < self.nelems {
@@ -346,4 +353,85 @@ fn span_layout(npages: usize, align: usize) -> Layout {
         .checked_mul(PAGE_SIZE)
         .and_then(|size| Layout::from_size_align(size, align).ok())
         .expect("gogc: object too large for the address space")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sizeclass::SpanClass;
+
+    fn with_span(elemsize: usize, check: impl FnOnce(&Span)) {
+        let mut pages = PageHeap::new();
+        let span = pages.alloc_span(
+            1,
+            PAGE_SIZE,
+            elemsize,
+            SpanClass::new(3, false),
+            NonNull::dangling(),
+            0,
+        );
+        // SAFETY: just allocated; freed below.
+        check(unsafe { span.as_ref() });
+        // SAFETY: 1. from this page heap; 2. the test allocated no object.
+        unsafe { pages.free_span(span) };
+    }
+
+    #[test]
+    fn free_slots_are_handed_out_in_order_and_reused_after_freeing() {
+        with_span(24, |span| {
+            assert_eq!(span.nelems, PAGE_SIZE / 24);
+            let taken: alloc::vec::Vec<usize> =
+                core::iter::from_fn(|| span.take_free_slot()).collect();
+            assert_eq!(taken, (0..span.nelems).collect::<alloc::vec::Vec<_>>());
+            assert!(span.is_full());
+            span.clear_allocated(70);
+            span.clear_allocated(5);
+            assert_eq!(span.alloc_count.get(), span.nelems - 2);
+            assert_eq!(span.take_free_slot(), Some(5));
+            assert_eq!(span.take_free_slot(), Some(70));
+            assert_eq!(span.take_free_slot(), None);
+        });
+    }
+
+    #[test]
+    fn mark_bits_are_set_once_and_cleared_by_the_sweep() {
+        with_span(64, |span| {
+            assert!(span.try_mark(65));
+            assert!(!span.try_mark(65), "second shade finds it marked");
+            assert!(span.is_marked(65) && !span.is_marked(64));
+            assert!(span.try_checkmark(3) && !span.try_checkmark(3));
+            span.clear_marks();
+            span.clear_checkmarks();
+            assert!(!span.is_marked(65));
+            assert!(span.try_checkmark(3));
+        });
+    }
+
+    #[test]
+    fn slots_and_indices_round_trip() {
+        with_span(48, |span| {
+            for index in [0, 1, 77, span.nelems - 1] {
+                assert_eq!(span.index_of(span.slot(index)), index);
+            }
+            span.take_free_slot();
+            span.take_free_slot();
+            assert_eq!(span.allocated().count(), 2);
+        });
+    }
+
+    #[test]
+    fn freed_page_runs_are_reused() {
+        let mut pages = PageHeap::new();
+        let spc = SpanClass::new(1, true);
+        let first = pages.alloc_span(2, PAGE_SIZE, 8, spc, NonNull::dangling(), 0);
+        // SAFETY: live until freed.
+        let base = unsafe { first.as_ref() }.base;
+        // SAFETY: 1. from this heap; 2. empty.
+        unsafe { pages.free_span(first) };
+        let second = pages.alloc_span(2, PAGE_SIZE, 8, spc, NonNull::dangling(), 0);
+        // SAFETY: live until freed.
+        assert_eq!(unsafe { second.as_ref() }.base, base);
+        // SAFETY: 1. from this heap; 2. empty.
+        unsafe { pages.free_span(second) };
+    }
 }

@@ -36,8 +36,9 @@ use crate::heap::HeapInner;
 /// 2. The set of `Gc`s a value holds changes only through [`GcCell`]
 ///    setters (no `Cell`, `RefCell` or other interior mutability around a
 ///    `Gc`), so the write barrier sees every pointer store.
-/// 3. The type's `Drop`, if any, does not dereference a `Gc` it holds: when a
-///    value is swept, what it points to may be freed already.
+/// 3. The type's `Drop`, if any, does not use a `Gc` it holds (no deref,
+///    clone or downgrade; dropping it is fine): when a value is swept, what
+///    it points to may be freed already.
 /// 4. If `NEEDS_TRACE` is `false`, `trace` visits nothing.
 ///
 /// `trace` may panic; the heap stays consistent (the object being scanned

@@ -7,17 +7,17 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use common::{Counted, BARRIERS};
-use gogc::{Barrier, Color, Gc, GcCell, Heap, Phase, Trace, Violation};
+use gogc::{Barrier, Color, Gc, GcCell, Heap, Phase, Violation};
 
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct Leaf(Counted, GcCell<Option<Gc<Leaf>>>);
 
 /// Small holder: one span class.
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct Holder(GcCell<Option<Gc<Leaf>>>);
 
 /// Bigger holder: another span class, so another span (root-scan order).
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct BigHolder(GcCell<Option<Gc<Leaf>>>, [u64; 8]);
 
 fn leaf(heap: &Heap, drops: &Rc<Cell<usize>>) -> Gc<Leaf> {

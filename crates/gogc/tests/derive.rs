@@ -1,28 +1,28 @@
-//! `#[derive(Trace)]` on structs, tuple and unit structs, enums and generic
+//! `#[derive(gogc_derive::Trace)]` on structs, tuple and unit structs, enums and generic
 //! types: every field is traced, and `NEEDS_TRACE` follows the fields.
 
 use gogc::{Gc, GcCell, Heap, Trace};
 
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct Plain {
     a: u32,
     b: String,
 }
 
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct Tuple(Gc<u32>, Option<Gc<u32>>);
 
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct Unit;
 
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 enum Shape {
     Empty,
     One(Gc<u32>),
     Many { items: Vec<Gc<u32>>, label: String },
 }
 
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct Wrapper<T> {
     inner: T,
     cell: GcCell<Option<Gc<u32>>>,
@@ -30,11 +30,11 @@ struct Wrapper<T> {
 
 #[test]
 fn needs_trace_follows_the_fields() {
-    assert!(!<Plain as Trace>::NEEDS_TRACE);
-    assert!(!<Unit as Trace>::NEEDS_TRACE);
-    assert!(<Tuple as Trace>::NEEDS_TRACE);
-    assert!(<Shape as Trace>::NEEDS_TRACE);
-    assert!(<Wrapper<u8> as Trace>::NEEDS_TRACE);
+    const { assert!(!<Plain as Trace>::NEEDS_TRACE) };
+    const { assert!(!<Unit as Trace>::NEEDS_TRACE) };
+    const { assert!(<Tuple as Trace>::NEEDS_TRACE) };
+    const { assert!(<Shape as Trace>::NEEDS_TRACE) };
+    const { assert!(<Wrapper<u8> as Trace>::NEEDS_TRACE) };
     let plain = Plain {
         a: 1,
         b: String::from("x"),

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use common::{Counted, BARRIERS};
 use gogc::{Gc, GcCell, Heap, Phase, Trace, Tracer};
 
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct Item(Counted);
 
 #[test]
@@ -185,8 +185,10 @@ fn a_panicking_trace_during_alloc_drops_the_value_and_unroots_nothing_twice() {
     assert_eq!(drops.get(), 1, "the child's root count came back to zero");
 }
 
+type SideCell = Gc<GcCell<Option<Gc<u32>>>>;
+
 thread_local! {
-    static SIDE_CELL: RefCell<Option<Gc<GcCell<Option<Gc<u32>>>>>> = const { RefCell::new(None) };
+    static SIDE_CELL: RefCell<Option<SideCell>> = const { RefCell::new(None) };
 }
 
 /// Tries to store into a heap cell from `Drop`.

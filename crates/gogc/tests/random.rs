@@ -39,7 +39,7 @@ unsafe impl Trace for Tag {
     fn trace(&self, _: &mut Tracer<'_>) {}
 }
 
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 struct Obj {
     tag: Tag,
     edges: GcCell<Vec<Gc<Obj>>>,
@@ -153,11 +153,11 @@ impl Model {
         let freed = self.freed.borrow().clone();
         let cycles = self.heap.stats().cycles;
         let marking = self.heap.phase() == Phase::Mark;
-        for id in 0..self.edges.len() {
+        for (id, &was_freed) in freed.iter().enumerate() {
             if reachable.contains(&id) {
-                assert!(!freed[id], "reachable object {id} was freed");
+                assert!(!was_freed, "reachable object {id} was freed");
                 self.unreachable_since.remove(&id);
-            } else if !freed[id] {
+            } else if !was_freed {
                 let since = *self.unreachable_since.entry(id).or_insert(cycles);
                 assert!(
                     !after_collect,

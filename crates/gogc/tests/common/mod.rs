@@ -44,7 +44,7 @@ unsafe impl Trace for Counted {
 }
 
 /// A graph node with a label, a drop counter and mutable edges.
-#[derive(Trace)]
+#[derive(gogc_derive::Trace)]
 pub struct Node {
     pub label: u32,
     pub counted: Counted,
