@@ -246,6 +246,51 @@ impl<T: Trace + fmt::Debug + 'static> fmt::Debug for Gc<T> {
     }
 }
 
+/// Compares the values, as `Rc` does (use [`Gc::ptr_eq`] for identity).
+///
+/// ```
+/// let heap = gogc::Heap::new();
+/// assert_eq!(heap.alloc(3), heap.alloc(3));
+/// assert!(heap.alloc(2) < heap.alloc(3));
+/// ```
+impl<T: Trace + PartialEq + 'static> PartialEq for Gc<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Trace + Eq + 'static> Eq for Gc<T> {}
+
+impl<T: Trace + PartialOrd + 'static> PartialOrd for Gc<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        (**self).partial_cmp(&**other)
+    }
+}
+
+impl<T: Trace + Ord + 'static> Ord for Gc<T> {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl<T: Trace + core::hash::Hash + 'static> core::hash::Hash for Gc<T> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
+impl<T: Trace + 'static> AsRef<T> for Gc<T> {
+    fn as_ref(&self) -> &T {
+        self
+    }
+}
+
+impl<T: Trace + 'static> core::borrow::Borrow<T> for Gc<T> {
+    fn borrow(&self) -> &T {
+        self
+    }
+}
+
 impl<T: Trace + fmt::Display + 'static> fmt::Display for Gc<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&**self, f)
@@ -432,7 +477,7 @@ impl<T: Trace + 'static> GcCell<T> {
     pub fn replace(&self, value: T) -> T {
         let old = self.store(value);
         if T::NEEDS_TRACE {
-            trace_with(&old, &mut RootOp);
+            trace_with(&old, TraceOp::Root);
         }
         old
     }
@@ -535,7 +580,13 @@ unsafe impl<T: Trace + 'static> Trace for GcCell<T> {
     }
 }
 
-/// A shared borrow of a [`GcCell`]'s contents.
+/// A shared borrow of a [`GcCell`]'s contents ([`GcCell::borrow`]).
+///
+/// ```
+/// let cell = gogc::GcCell::new(String::from("hi"));
+/// let guard = cell.borrow();
+/// assert_eq!(guard.len(), 2);
+/// ```
 pub struct GcRef<'a, T> {
     cell: &'a GcCell<T>,
 }
@@ -558,20 +609,5 @@ impl<T> Drop for GcRef<'_, T> {
 impl<T: fmt::Debug> fmt::Debug for GcRef<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
-    }
-}
-
-/// Re-roots the `Gc`s of a value leaving the heap, and detaches its cells.
-pub(crate) struct RootOp;
-
-impl TraceOp for RootOp {
-    fn gc(&mut self, gc: &RawGc) {
-        // SAFETY: 1. the value was in a live object until now, so what it
-        // points to is live.
-        unsafe { gc.set_rooted(true) };
-    }
-
-    fn cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
-        owner.set(None);
     }
 }

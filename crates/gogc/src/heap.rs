@@ -116,10 +116,19 @@ pub struct HeapBuilder {
 }
 
 /// Go's `defaultHeapMinimum`: 4 MiB.
+///
+/// ```
+/// assert_eq!(gogc::Heap::new().stats().goal_bytes, gogc::DEFAULT_MIN_HEAP);
+/// ```
 pub const DEFAULT_MIN_HEAP: usize = 4 << 20;
 
 impl HeapBuilder {
     /// The write barrier (default [`Barrier::Hybrid`]).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().barrier(gogc::Barrier::Yuasa).build();
+    /// assert_eq!(heap.barrier(), gogc::Barrier::Yuasa);
+    /// ```
     pub fn barrier(mut self, barrier: Barrier) -> Self {
         self.config.barrier = barrier;
         self
@@ -129,6 +138,13 @@ impl HeapBuilder {
     /// and panic if the re-mark at mark termination finds a lost object
     /// (default off; for debug and test builds). Implies
     /// [`checkmark`](HeapBuilder::checkmark).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().verify_each_step(true).build();
+    /// let _a = heap.alloc(1);
+    /// heap.collect(); // verified after the step, re-marked at termination
+    /// assert_eq!(heap.stats().last.lost_objects, 0);
+    /// ```
     pub fn verify_each_step(mut self, on: bool) -> Self {
         self.config.verify_each_step = on;
         self
@@ -136,6 +152,13 @@ impl HeapBuilder {
 
     /// Run the `gccheckmark`-style re-mark at every mark termination
     /// (default off; always on with [`Barrier::None`]).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().checkmark(true).build();
+    /// let _a = heap.alloc(1);
+    /// heap.collect();
+    /// assert!(heap.stats().last.mark_work > 0);
+    /// ```
     pub fn checkmark(mut self, on: bool) -> Self {
         self.config.checkmark = on;
         self
@@ -147,6 +170,13 @@ impl HeapBuilder {
     /// through [`Heap::start_cycle`] and [`Heap::collect`]. Default 100.
     /// (A simple heap-goal trigger; Go's pacer comes with the concurrent
     /// workers.)
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().gogc(Some(50)).build();
+    /// assert_eq!(heap.stats().goal_bytes, gogc::DEFAULT_MIN_HEAP / 2);
+    /// let off = gogc::Heap::builder().gogc(None).build();
+    /// assert_eq!(off.stats().goal_bytes, usize::MAX);
+    /// ```
     pub fn gogc(mut self, gogc: Option<u32>) -> Self {
         self.config.gogc = gogc;
         self
@@ -154,12 +184,22 @@ impl HeapBuilder {
 
     /// The minimum heap goal before `gogc` scaling (default 4 MiB, Go's
     /// `defaultHeapMinimum`).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().min_heap(1 << 20).build();
+    /// assert_eq!(heap.stats().goal_bytes, 1 << 20);
+    /// ```
     pub fn min_heap(mut self, bytes: usize) -> Self {
         self.config.min_heap = bytes;
         self
     }
 
     /// Builds the heap.
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().build();
+    /// assert_eq!(heap.phase(), gogc::Phase::Off);
+    /// ```
     pub fn build(self) -> Heap {
         Heap::with_config(self.config)
     }
@@ -312,7 +352,7 @@ impl MarkState {
         let size = unsafe { header.span.as_ref() }.elemsize;
         let trace = header.vtable.trace;
         // SAFETY: 1. the header starts a live object of the vtable's type.
-        unsafe { trace(object, &mut Tracer::new(&mut MarkOp(self))) };
+        unsafe { trace(object, &mut Tracer::new(TraceOp::Mark(self))) };
         self.interrupted = None;
         size
     }
@@ -333,27 +373,18 @@ fn shade(work: &mut GcWork, cycle: &mut CycleStats, object: NonNull<Header>) {
     }
 }
 
-/// Marking: shade every pointer of the scanned object.
-struct MarkOp<'a>(&'a mut MarkState);
-
-impl TraceOp for MarkOp<'_> {
-    #[inline]
-    fn gc(&mut self, gc: &RawGc) {
-        self.0.shade(gc.header());
-    }
-}
-
 /// Moving a value into the heap: check each pointer is ours, unroot it, and
 /// (while marking) record it in the barrier buffer: Dijkstra's insertion
 /// half, which `Hybrid` and `Dijkstra` need for every store and which keeps
 /// a black new object from pointing to white ones.
-struct AdoptOp<'a> {
-    heap: NonNull<HeapInner>,
+pub(crate) struct AdoptOp<'a> {
+    pub(crate) heap: NonNull<HeapInner>,
     barrier: Option<&'a mut MarkState>,
 }
 
-impl TraceOp for AdoptOp<'_> {
-    fn gc(&mut self, gc: &RawGc) {
+impl AdoptOp<'_> {
+    #[inline]
+    pub(crate) fn gc(&mut self, gc: &RawGc) {
         let header = gc.header();
         // SAFETY: the handle is part of a value the caller owns, and every
         // `Gc` in such a value is rooted or reached from a rooted one, so its
@@ -368,28 +399,6 @@ impl TraceOp for AdoptOp<'_> {
         if let Some(mark) = self.barrier.as_deref_mut() {
             mark.barrier_put(header);
         }
-    }
-
-    fn cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
-        owner.set(Some(self.heap));
-    }
-}
-
-/// The deletion half of the barrier: record each overwritten pointer.
-struct DeletionOp<'a>(&'a mut MarkState);
-
-impl TraceOp for DeletionOp<'_> {
-    fn gc(&mut self, gc: &RawGc) {
-        self.0.barrier_put(gc.header());
-    }
-}
-
-/// Listing a value's pointers (for the checker).
-pub(crate) struct EdgesOp<'a>(pub(crate) &'a mut Vec<NonNull<Header>>);
-
-impl TraceOp for EdgesOp<'_> {
-    fn gc(&mut self, gc: &RawGc) {
-        self.0.push(gc.header());
     }
 }
 
@@ -490,7 +499,7 @@ impl State {
         self.phase != Phase::Off
     }
 
-    /// Walks a value entering the heap: see [`AdoptOp`].
+    /// Walks a value entering the heap: see `AdoptOp`.
     #[inline]
     fn adopt<T: Trace + ?Sized>(&mut self, value: &T, shade_new: bool) {
         if !T::NEEDS_TRACE {
@@ -503,10 +512,10 @@ impl State {
         };
         trace_with(
             value,
-            &mut AdoptOp {
+            TraceOp::Adopt(AdoptOp {
                 heap: self.this,
                 barrier,
-            },
+            }),
         );
     }
 
@@ -517,7 +526,7 @@ impl State {
         let barrier = self.config.barrier;
         self.adopt(new, barrier.shades_new());
         if barrier.shades_old() && self.marking() && T::NEEDS_TRACE {
-            trace_with(old, &mut DeletionOp(&mut self.mark));
+            trace_with(old, TraceOp::Deletion(&mut self.mark));
         }
     }
 

@@ -170,7 +170,7 @@ impl Span {
     /// The slot index of an object header inside this span.
     #[inline]
     pub(crate) fn index_of(&self, header: NonNull<Header>) -> usize {
-        let offset = header.as_ptr() as usize - self.base.as_ptr() as usize;
+        let offset = header.addr().get() - self.base.addr().get();
         debug_assert!(offset % self.elemsize == 0);
         offset / self.elemsize
     }

@@ -99,6 +99,13 @@ impl State {
     /// Sweeps `span`, which the caller has taken out of its list and files
     /// afterwards. Returns the work done.
     pub(crate) fn sweep_span(&mut self, span: NonNull<Span>) -> usize {
+        // SAFETY: the caller passes a live span.
+        let sweepgen = unsafe { span.as_ref() }.sweepgen.get();
+        debug_assert_eq!(
+            sweepgen,
+            self.sweepgen.wrapping_sub(2),
+            "a span is swept exactly once per cycle"
+        );
         let mut sweeper = SpanSweeper {
             state: self,
             span,
@@ -155,5 +162,45 @@ impl State {
     /// Go's `finishsweep_m`: sweep every span left.
     pub(crate) fn finish_sweep(&mut self) {
         self.sweep_work(usize::MAX);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Heap, Phase};
+
+    /// `(sweepgen of the heap, sweepgen of every span)`.
+    fn generations(heap: &Heap) -> (u32, alloc::vec::Vec<u32>) {
+        let state = heap.inner().enter();
+        let spans = state
+            .allspans
+            .iter()
+            // SAFETY: spans in `allspans` are live.
+            .map(|span| unsafe { span.as_ref() }.sweepgen.get())
+            .collect();
+        (state.sweepgen, spans)
+    }
+
+    #[test]
+    fn mark_termination_makes_every_span_unswept_and_sweeping_catches_up() {
+        let heap = Heap::builder().gogc(None).build();
+        let keep: alloc::vec::Vec<_> = (0..300u64).map(|i| heap.alloc([i; 3])).collect();
+        let _big = heap.alloc([0u8; 40_000]);
+        let (h, spans) = generations(&heap);
+        assert!(spans.iter().all(|&g| g == h), "new spans are swept");
+        heap.start_cycle();
+        while heap.step(usize::MAX) == Phase::Mark {}
+        let (h2, spans) = generations(&heap);
+        assert_eq!(h2, h + 2);
+        assert!(spans.iter().all(|&g| g == h), "all unswept (h - 2)");
+        // Lazy sweeping on allocation sweeps the spans it takes...
+        drop(heap.alloc([7u64; 3]));
+        // ...and steps sweep the rest, each exactly once (sweep_span asserts).
+        while !heap.inner().enter().sweep_done {
+            heap.step(1);
+        }
+        let (_, spans) = generations(&heap);
+        assert!(spans.iter().all(|&g| g == h2));
+        assert_eq!(keep.len(), 300);
     }
 }

@@ -18,7 +18,8 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 use crate::gc::RawGc;
-use crate::heap::HeapInner;
+use crate::heap::{AdoptOp, HeapInner, MarkState};
+use crate::span::Header;
 
 /// A type the collector can trace: it visits every [`Gc`](crate::Gc) it
 /// holds.
@@ -92,32 +93,56 @@ pub unsafe trait Trace {
     fn trace(&self, tracer: &mut Tracer<'_>);
 }
 
-/// What a traversal does with each pointer it meets.
-pub(crate) trait TraceOp {
-    /// A `Gc` field.
-    fn gc(&mut self, gc: &RawGc);
-    /// A `GcCell`'s owner, before its contents are traced.
-    fn cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
-        let _ = owner;
-    }
+/// What a traversal does with each pointer it meets. An enum rather than a
+/// trait object: `trace_with` builds it on the spot, so in the allocation
+/// and barrier paths the match folds away once `Trace::trace` is inlined.
+pub(crate) enum TraceOp<'a> {
+    /// Marking: shade each pointer (Go's `scanobject`).
+    Mark(&'a mut MarkState),
+    /// Moving a value into the heap.
+    Adopt(AdoptOp<'a>),
+    /// Moving a value out of the heap: root each pointer, detach each cell.
+    Root,
+    /// The deletion half of the barrier: record each overwritten pointer.
+    Deletion(&'a mut MarkState),
+    /// The checker: list the pointers.
+    Edges(&'a mut Vec<NonNull<Header>>),
 }
 
 /// Passed through [`Trace::trace`] to every pointer of a value; opaque.
+/// A `Trace` impl only hands it on (see the example on [`Trace`]).
 pub struct Tracer<'a> {
-    op: &'a mut dyn TraceOp,
+    op: TraceOp<'a>,
 }
 
 impl<'a> Tracer<'a> {
-    pub(crate) fn new(op: &'a mut dyn TraceOp) -> Tracer<'a> {
+    #[inline]
+    pub(crate) fn new(op: TraceOp<'a>) -> Tracer<'a> {
         Tracer { op }
     }
 
+    /// A `Gc` field.
+    #[inline]
     pub(crate) fn visit_gc(&mut self, gc: &RawGc) {
-        self.op.gc(gc);
+        match &mut self.op {
+            TraceOp::Mark(mark) => mark.shade(gc.header()),
+            TraceOp::Adopt(adopt) => adopt.gc(gc),
+            // SAFETY: 1. the value was in a live object until now, so what it
+            // points to is live.
+            TraceOp::Root => unsafe { gc.set_rooted(true) },
+            TraceOp::Deletion(mark) => mark.barrier_put(gc.header()),
+            TraceOp::Edges(edges) => edges.push(gc.header()),
+        }
     }
 
+    /// A `GcCell`'s owner, before its contents are traced.
+    #[inline]
     pub(crate) fn visit_cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
-        self.op.cell(owner);
+        match &self.op {
+            TraceOp::Adopt(adopt) => owner.set(Some(adopt.heap)),
+            TraceOp::Root => owner.set(None),
+            TraceOp::Mark(_) | TraceOp::Deletion(_) | TraceOp::Edges(_) => {}
+        }
     }
 }
 
@@ -128,7 +153,8 @@ impl core::fmt::Debug for Tracer<'_> {
 }
 
 /// Runs `op` over the pointers of `value`.
-pub(crate) fn trace_with<T: Trace + ?Sized>(value: &T, op: &mut dyn TraceOp) {
+#[inline]
+pub(crate) fn trace_with<T: Trace + ?Sized>(value: &T, op: TraceOp<'_>) {
     if T::NEEDS_TRACE {
         value.trace(&mut Tracer::new(op));
     }

@@ -47,6 +47,9 @@ struct Obj {
     pad: Vec<u8>,
 }
 
+/// Small, so that short programs (under Miri) still run several cycles.
+const MIN_HEAP: usize = if cfg!(miri) { 1 << 10 } else { 16 << 10 };
+
 struct Model {
     heap: Heap,
     freed: Rc<RefCell<Vec<bool>>>,
@@ -63,7 +66,7 @@ impl Model {
             heap: Heap::builder()
                 .barrier(barrier)
                 .verify_each_step(true)
-                .min_heap(16 << 10)
+                .min_heap(MIN_HEAP)
                 .build(),
             freed: Rc::new(RefCell::new(Vec::new())),
             edges: Vec::new(),
@@ -241,7 +244,7 @@ impl Model {
 
 #[test]
 fn random_mutator_programs_keep_the_invariants() {
-    let (seeds, ops) = if cfg!(miri) { (1, 150) } else { (12, 1500) };
+    let (seeds, ops) = if cfg!(miri) { (1, 60) } else { (12, 1500) };
     for barrier in [Barrier::Dijkstra, Barrier::Yuasa, Barrier::Hybrid] {
         for seed in 0..seeds {
             let mut rng = FastRand::new(seed * 7919 + 1);
@@ -255,13 +258,13 @@ fn random_programs_without_a_barrier_stay_safe_through_the_re_mark() {
     // The checker may report violations (so it is not run after each step
     // here), but the re-mark keeps every reachable object alive: `run`
     // checks that no reachable object is ever dropped.
-    let (seeds, ops) = if cfg!(miri) { (1, 150) } else { (12, 1500) };
+    let (seeds, ops) = if cfg!(miri) { (1, 60) } else { (12, 1500) };
     for seed in 0..seeds {
         let mut rng = FastRand::new(seed * 104_729 + 3);
         let mut model = Model::new(Barrier::None);
         model.heap = Heap::builder()
             .barrier(Barrier::None)
-            .min_heap(16 << 10)
+            .min_heap(MIN_HEAP)
             .build();
         model.run(&mut rng, ops);
     }
