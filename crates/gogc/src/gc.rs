@@ -461,7 +461,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// assert_eq!(cell.get(), 2);
     /// ```
     pub fn set(&self, value: T) {
-        drop(self.store(value));
+        drop(self.store(value, false));
     }
 
     /// Stores `value` and returns the old contents (their `Gc`s rooted).
@@ -475,11 +475,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// assert_eq!(cell.replace(2), 1);
     /// ```
     pub fn replace(&self, value: T) -> T {
-        let old = self.store(value);
-        if T::NEEDS_TRACE {
-            trace_with(&old, TraceOp::Root);
-        }
-        old
+        self.store(value, true)
     }
 
     /// Takes the contents, leaving `T::default()`.
@@ -511,9 +507,14 @@ impl<T: Trace + 'static> GcCell<T> {
         self.value.into_inner()
     }
 
-    /// Swaps `value` in, running the barrier; returns the old contents with
-    /// its `Gc`s still unrooted if the cell is in a heap.
-    fn store(&self, value: T) -> T {
+    /// Swaps `value` in, running the barrier; returns the old contents,
+    /// re-rooted if `reroot` (else, for a cell in a heap, with its `Gc`s
+    /// still unrooted: only for dropping).
+    ///
+    /// Every walk that runs `Trace` code over a value outside the heap runs
+    /// under the heap's guard: that code cannot drive a collection while
+    /// some of the value's `Gc`s are unrooted and none of the heap's edges.
+    fn store(&self, value: T, reroot: bool) -> T {
         assert!(
             self.borrow.get() == 0,
             "gogc: GcCell stored into while borrowed"
@@ -524,7 +525,8 @@ impl<T: Trace + 'static> GcCell<T> {
             None => {
                 // SAFETY: the WRITING flag excludes every other access to the
                 // contents (borrows and stores panic, and the tracer takes a
-                // borrow), and nothing here runs user code.
+                // borrow), and nothing here runs user code. The old contents
+                // of a cell outside any heap are rooted already.
                 unsafe { core::ptr::replace(self.value.get(), value) }
             }
             Some(heap) => {
@@ -537,7 +539,11 @@ impl<T: Trace + 'static> GcCell<T> {
                 let old = unsafe { &*self.value.get() };
                 state.write_barrier(old, &value);
                 // SAFETY: as above; the barrier has finished with `old`.
-                unsafe { core::ptr::replace(self.value.get(), value) }
+                let old = unsafe { core::ptr::replace(self.value.get(), value) };
+                if reroot {
+                    trace_with(&old, TraceOp::Root);
+                }
+                old
             }
         }
     }

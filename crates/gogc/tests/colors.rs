@@ -183,3 +183,21 @@ fn marking_ends_even_when_allocation_outpaces_the_steps() {
     assert_eq!(heap.stats().cycles, 1);
     assert_eq!(keep[old - 1][0], (old - 1) as u64);
 }
+
+#[test]
+fn the_heap_goal_follows_gogc() {
+    // gc.md (c.9) without stacks and globals: goal = marked × (1 + GOGC/100),
+    // never below min_heap × GOGC/100.
+    for gogc in [50u32, 100, 200] {
+        let heap = Heap::builder().gogc(Some(gogc)).min_heap(4096).build();
+        let n = if cfg!(miri) { 60 } else { 500 };
+        let keep: Vec<_> = (0..n).map(|i| heap.alloc([i; 8])).collect();
+        heap.collect();
+        let stats = heap.stats();
+        let marked = stats.last.marked_bytes as usize;
+        assert_eq!(marked, stats.live_bytes);
+        let want = (marked + marked * gogc as usize / 100).max(4096 * gogc as usize / 100);
+        assert_eq!(stats.goal_bytes, want, "GOGC={gogc}");
+        assert_eq!(keep.len() as u64, n);
+    }
+}

@@ -282,3 +282,75 @@ fn cells_outside_the_heap_keep_their_pointers_rooted() {
     heap.collect();
     assert_eq!(drops.get(), 1);
 }
+
+/// Stores into a heap cell from `Trace`.
+struct Storer;
+
+// SAFETY: no `Gc` inside; the side effect is the point of the test.
+unsafe impl Trace for Storer {
+    fn trace(&self, _: &mut Tracer<'_>) {
+        SIDE_CELL.with(|cell| {
+            if let Some(cell) = &*cell.borrow() {
+                cell.set(None);
+            }
+        });
+    }
+}
+
+#[test]
+fn trace_code_cannot_store_into_the_heap_while_it_marks() {
+    let heap = Heap::new();
+    let cell = heap.alloc(GcCell::new(Some(heap.alloc(0u32))));
+    let storer = heap.alloc(Storer);
+    SIDE_CELL.with(|side| *side.borrow_mut() = Some(cell.clone()));
+    heap.start_cycle();
+    let result = catch_unwind(AssertUnwindSafe(|| while heap.step(1) == Phase::Mark {}));
+    let message = result.unwrap_err();
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("used from Trace or Drop"), "{message}");
+    assert_eq!(cell.get().as_deref(), Some(&0), "the store did not happen");
+    SIDE_CELL.with(|side| *side.borrow_mut() = None);
+    while heap.step(1) == Phase::Mark {}
+    heap.collect();
+    assert_eq!(heap.stats().live_objects, 3);
+    drop(storer);
+}
+
+thread_local! {
+    static HEAP_FOR_TRACE: RefCell<Option<Rc<Heap>>> = const { RefCell::new(None) };
+}
+
+/// Tries to run a collection from `Trace`.
+struct Collector(Gc<u32>);
+
+// SAFETY: traces its one pointer; the side effect is the point of the test.
+unsafe impl Trace for Collector {
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        HEAP_FOR_TRACE.with(|heap| {
+            if let Some(heap) = &*heap.borrow() {
+                heap.collect();
+            }
+        });
+        self.0.trace(tracer);
+    }
+}
+
+#[test]
+fn trace_code_cannot_collect_while_a_value_moves_in_or_out() {
+    let heap = Rc::new(Heap::new());
+    let cell = heap.alloc(GcCell::new(Some(Collector(heap.alloc(5)))));
+    HEAP_FOR_TRACE.with(|slot| *slot.borrow_mut() = Some(heap.clone()));
+    // Moving out: the re-rooting walk runs under the heap's guard.
+    let result = catch_unwind(AssertUnwindSafe(|| cell.replace(None)));
+    let message = result.err().expect("collect from Trace must panic");
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("used from Trace or Drop"), "{message}");
+    // Moving in: the unrooting walk too.
+    let value = Collector(heap.alloc(6));
+    let result = catch_unwind(AssertUnwindSafe(|| cell.set(Some(value))));
+    assert!(result.is_err());
+    HEAP_FOR_TRACE.with(|slot| *slot.borrow_mut() = None);
+    heap.collect();
+    assert!(cell.borrow().is_none());
+    assert_eq!(heap.stats().live_objects, 1, "only the cell is left");
+}

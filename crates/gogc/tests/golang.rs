@@ -39,7 +39,9 @@ fn modes() -> &'static [bool] {
 fn gc(heap: &Heap, stepped: bool) {
     if stepped {
         heap.start_cycle();
-        while heap.step(64) == Phase::Mark {}
+        // Small steps; fewer under Miri, where each one is verified slowly.
+        let budget = if cfg!(miri) { 1024 } else { 64 };
+        while heap.step(budget) == Phase::Mark {}
         heap.step(usize::MAX);
     } else {
         heap.collect();
