@@ -3,6 +3,7 @@
 mod chan;
 mod context;
 mod core;
+mod gc;
 mod iface;
 mod layout;
 mod map;
@@ -52,5 +53,10 @@ pub const ALL: &[Chapter] = &[
         name: "iface",
         title: "goiface: eface, iface, itabs, assertions, the typed nil",
         run: iface::run,
+    },
+    Chapter {
+        name: "gc",
+        title: "gogc: tri-colour marking, write barriers, the checker",
+        run: gc::run,
     },
 ];

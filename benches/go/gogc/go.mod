@@ -1,0 +1,3 @@
+module gort/benches/gogc
+
+go 1.19
