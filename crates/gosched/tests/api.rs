@@ -137,10 +137,10 @@ fn shutdown_drops_unfinished_tasks_once_even_if_drop_panics() {
         let rt = rt(2);
         for i in 0..10 {
             let t = tracked(&drops, i % 3 == 0);
-            gosched::Runtime::spawn(&rt, async move {
+            drop(rt.spawn(async move {
                 let _t = t;
                 std::future::pending::<()>().await
-            });
+            }));
         }
         rt.block_on(gosched::sleep(Duration::from_millis(5)))
             .unwrap();
@@ -348,7 +348,7 @@ fn nested_block_on_panics() {
 #[test]
 #[should_panic(expected = "called outside a gosched runtime")]
 fn spawn_outside_runtime_panics() {
-    let _ = gosched::spawn(async {});
+    drop(gosched::spawn(async {}));
 }
 
 #[test]
