@@ -561,6 +561,7 @@ impl Runtime {
         lock(&shared.sched).m0s.push(me.clone());
         let main = Arc::new(MainWaker {
             woken: AtomicBool::new(true),
+            parked: AtomicBool::new(false),
             wakers: AtomicIsize::new(0),
             thread: me.clone(),
         });
@@ -620,11 +621,11 @@ impl Runtime {
                 Some(when) => {
                     let now = shared.now_nanos();
                     if when > now {
-                        std::thread::park_timeout(Duration::from_nanos(when - now));
+                        main.park(Some(Duration::from_nanos(when - now)));
                     }
                     shared.run_all_due_timers();
                 }
-                None => std::thread::park(),
+                None => main.park(None),
             }
         }
     }
@@ -762,9 +763,34 @@ impl Drop for M0Exit<'_> {
 /// The main future's waker: wakes the `block_on` thread.
 pub(crate) struct MainWaker {
     woken: AtomicBool,
+    /// The `block_on` thread is (about to be) parked: only then does a wake
+    /// pay for `unpark` (a futex call). Dekker pair with `woken`, SeqCst.
+    parked: AtomicBool,
     /// Live clones outside the runtime (as a task's `live_wakers`).
     wakers: AtomicIsize,
     thread: std::thread::Thread,
+}
+
+impl MainWaker {
+    fn wake(&self) {
+        self.woken.store(true, Ordering::SeqCst);
+        if self.parked.load(Ordering::SeqCst) {
+            self.thread.unpark();
+        }
+    }
+
+    /// Parks the `block_on` thread unless the main future was woken (or
+    /// until `timeout`).
+    fn park(&self, timeout: Option<Duration>) {
+        self.parked.store(true, Ordering::SeqCst);
+        if !self.woken.load(Ordering::SeqCst) {
+            match timeout {
+                Some(t) => std::thread::park_timeout(t),
+                None => std::thread::park(),
+            }
+        }
+        self.parked.store(false, Ordering::SeqCst);
+    }
 }
 
 static MAIN_VTABLE: RawWakerVTable =
@@ -804,16 +830,14 @@ unsafe fn main_clone(ptr: *const ()) -> RawWaker {
 unsafe fn main_wake(ptr: *const ()) {
     // SAFETY: an owned waker holds one reference; waking consumes it.
     let main = unsafe { Arc::from_raw(ptr.cast::<MainWaker>()) };
-    main.woken.store(true, Ordering::Release);
-    main.thread.unpark();
+    main.wake();
     main.wakers.fetch_sub(1, Ordering::Release);
 }
 
 unsafe fn main_wake_by_ref(ptr: *const ()) {
     // SAFETY: the waker keeps the Arc alive during this call.
     let main = unsafe { &*ptr.cast::<MainWaker>() };
-    main.woken.store(true, Ordering::Release);
-    main.thread.unpark();
+    main.wake();
 }
 
 unsafe fn main_drop(ptr: *const ()) {

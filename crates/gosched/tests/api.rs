@@ -369,7 +369,11 @@ fn main_future_panic_leaves_runtime_usable() {
     // The P comes back to the idle list (a worker may still be leaving it).
     let t = Instant::now();
     while rt.stats().idle_procs != 1 {
-        assert!(t.elapsed() < Duration::from_secs(10), "P never idle: {}", rt.stats());
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "P never idle: {}",
+            rt.stats()
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
 }
