@@ -12,8 +12,8 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
-use core::sync::atomic::Ordering;
 use core::time::Duration;
+use gocore::atomic::Ordering;
 use std::sync::{Condvar, Mutex};
 
 use crate::runtime::{expect_shared, lock, with_ctx, Shared, P_RUNNING, P_SCHED};

@@ -302,8 +302,8 @@ pub fn gomaxprocs() -> usize {
 #[cfg(all(feature = "std", not(loom)))]
 pub fn num_goroutine() -> usize {
     runtime::current_shared().map_or(0, |s| {
-        s.ngoroutine.load(core::sync::atomic::Ordering::Acquire)
-            + s.nblock_on.load(core::sync::atomic::Ordering::Acquire)
+        s.ngoroutine.load(gocore::atomic::Ordering::Acquire)
+            + s.nblock_on.load(gocore::atomic::Ordering::Acquire)
     })
 }
 

@@ -80,11 +80,9 @@ use core::fmt;
 use core::future::Future;
 use core::panic::Location;
 use core::pin::pin;
-use core::sync::atomic::{
-    fence, AtomicBool, AtomicIsize, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
-};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use core::time::Duration;
+use gocore::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
@@ -562,7 +560,7 @@ impl Runtime {
         let main = Arc::new(MainWaker {
             woken: AtomicBool::new(true),
             parked: AtomicBool::new(false),
-            wakers: AtomicIsize::new(0),
+            wakers: AtomicUsize::new(0),
             thread: me.clone(),
         });
         let _exit = M0Exit { shared, thread: me };
@@ -767,7 +765,7 @@ pub(crate) struct MainWaker {
     /// pay for `unpark` (a futex call). Dekker pair with `woken`, SeqCst.
     parked: AtomicBool,
     /// Live clones outside the runtime (as a task's `live_wakers`).
-    wakers: AtomicIsize,
+    wakers: AtomicUsize,
     thread: std::thread::Thread,
 }
 
@@ -806,7 +804,7 @@ fn main_waker(main: &Arc<MainWaker>) -> core::mem::ManuallyDrop<Waker> {
 }
 
 /// The clone counter of a main waker, if `w` is one.
-pub(crate) fn main_waker_of(w: &Waker) -> Option<&AtomicIsize> {
+pub(crate) fn main_waker_of(w: &Waker) -> Option<&AtomicUsize> {
     if core::ptr::eq(w.vtable(), &MAIN_VTABLE) {
         // SAFETY: a waker with this vtable holds an `Arc<MainWaker>`
         // reference, alive while `w` is borrowed.
@@ -1584,14 +1582,14 @@ impl Shared {
             || self.nblocking.load(Ordering::SeqCst) != 0
             || self.nblock_on.load(Ordering::SeqCst) != 1
             || main.woken.load(Ordering::SeqCst)
-            || main.wakers.load(Ordering::Acquire) > 0
+            || main.wakers.load(Ordering::Acquire) != 0
         {
             return false;
         }
         // Wakers first, then queues (a wake releases its count after queueing).
         for shard in &self.registry {
             for t in lock(shard).values() {
-                if t.live_wakers.load(Ordering::Acquire) > 0
+                if t.live_wakers.load(Ordering::Acquire) != 0
                     || t.state.load(Ordering::Acquire) != IDLE
                 {
                     return false;

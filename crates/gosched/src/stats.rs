@@ -6,8 +6,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::panic::Location;
-use core::sync::atomic::Ordering;
 use core::time::Duration;
+use gocore::atomic::Ordering;
 
 use crate::runtime::{lock, Shared, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
 use crate::task::{reason_from_code, DONE, IDLE, NOTIFIED, RUNNING, SCHEDULED};
