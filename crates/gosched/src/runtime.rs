@@ -177,6 +177,10 @@ pub(crate) struct Shared {
     pub(crate) nblocking: AtomicUsize,
     pub(crate) nblock_on: AtomicUsize,
     sysmon_wake: (Mutex<()>, Condvar),
+    /// Sysmon sleeps more than its minimum (it found nothing to do for 50
+    /// rounds): a P leaving the idle list wakes it (see `pidleget`).
+    sysmon_napping: AtomicBool,
+    sysmon_kicked: AtomicBool,
     pub(crate) blocking_pool: crate::blocking::Pool,
     pub(crate) events: Option<Mutex<Vec<Event>>>,
     /// Nanoseconds; see [`Builder::retake_after`].
@@ -420,6 +424,8 @@ impl Builder {
             nblocking: AtomicUsize::new(0),
             nblock_on: AtomicUsize::new(0),
             sysmon_wake: (Mutex::new(()), Condvar::new()),
+            sysmon_napping: AtomicBool::new(false),
+            sysmon_kicked: AtomicBool::new(false),
             blocking_pool: crate::blocking::Pool::new(),
             events: self.record_events.then(|| Mutex::new(Vec::new())),
             retake_after: self.retake_after.as_nanos().min(u64::MAX as u128) as u64,
@@ -1034,7 +1040,21 @@ impl Shared {
         let p = s.idle_ps.pop()?;
         self.npidle.fetch_sub(1, Ordering::SeqCst);
         self.ps[p].status.store(P_SCHED, Ordering::Release);
+        self.wake_sysmon();
         Some(p)
+    }
+
+    /// A P goes back to work: if sysmon has backed off to a long nap, wake
+    /// it so that a poll that blocks soon is noticed within its 20 µs tick,
+    /// not after up to 10 ms. (Go's sysmon is woken only from its deep
+    /// sleep, `sysmonwait`; this also cuts the backed-off nap short.)
+    fn wake_sysmon(&self) {
+        if self.sysmon_napping.load(Ordering::Relaxed)
+            && !self.sysmon_kicked.swap(true, Ordering::AcqRel)
+        {
+            let _g = lock(&self.sysmon_wake.0);
+            self.sysmon_wake.1.notify_one();
+        }
     }
 
     fn pidleput(&self, s: &mut Sched, p: usize) {
@@ -1651,7 +1671,16 @@ fn sysmon(shared: Arc<Shared>) {
             if shared.shutdown.load(Ordering::Acquire) {
                 break;
             }
-            let _ = shared.sysmon_wake.1.wait_timeout(g, delay);
+            shared
+                .sysmon_napping
+                .store(delay > SYSMON_MIN_SLEEP, Ordering::Relaxed);
+            if !shared.sysmon_kicked.load(Ordering::Acquire) {
+                let _ = shared.sysmon_wake.1.wait_timeout(g, delay);
+            }
+            shared.sysmon_napping.store(false, Ordering::Relaxed);
+        }
+        if shared.sysmon_kicked.swap(false, Ordering::AcqRel) {
+            idle = 0;
         }
         if shared.shutdown.load(Ordering::Acquire) {
             break;

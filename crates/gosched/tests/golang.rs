@@ -194,6 +194,8 @@ fn num_goroutine() {
 #[cfg_attr(miri, ignore)]
 fn blocked_task_does_not_strand_queued_tasks() {
     let rt = Runtime::builder().procs(1).build().unwrap();
+    // Idle first, so that sysmon has backed off to its long naps.
+    std::thread::sleep(Duration::from_millis(100));
     let worst = rt
         .block_on(async {
             let (tx, rx): (Chan<Duration>, Chan<Duration>) = (Chan::new(1000), Chan::new(0));
