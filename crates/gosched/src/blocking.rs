@@ -131,7 +131,9 @@ fn pool_thread(shared: alloc::sync::Weak<Shared>) {
         };
         drop(s);
         drop(sh);
-        job();
+        // The job catches its closure's panic; this catches one from a
+        // foreign waker it wakes, so the pool's thread count stays right.
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(job));
     }
 }
 

@@ -1572,7 +1572,9 @@ impl Shared {
         }
         let any = !fired.is_empty();
         for e in fired {
-            e.fire();
+            // A waker is user code (a foreign executor's, or a combinator's):
+            // its panic must not unwind the M, which holds a P.
+            let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| e.fire()));
         }
         any
     }

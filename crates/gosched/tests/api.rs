@@ -443,3 +443,44 @@ fn wakers_from_other_threads_go_through_global_queue() {
     t.join().unwrap();
     assert_eq!(sum, 199 * 200 / 2);
 }
+
+/// A waker whose `wake` panics: user code the runtime calls from its own
+/// threads (timers firing, a blocking job completing).
+fn panicking_waker() -> std::task::Waker {
+    struct Boom;
+    impl std::task::Wake for Boom {
+        fn wake(self: Arc<Self>) {
+            panic!("foreign waker panics");
+        }
+    }
+    std::task::Waker::from(Arc::new(Boom))
+}
+
+#[test]
+fn panicking_foreign_waker_does_not_kill_a_worker() {
+    let rt = rt(1);
+    rt.block_on(async {
+        gosched::spawn(async {
+            // A sleep polled with a foreign waker that panics when the
+            // timer fires on the scheduler.
+            let mut s = Box::pin(gosched::sleep(Duration::from_millis(1)));
+            let w = panicking_waker();
+            assert!(s.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
+            // A blocking job whose handle is polled with the same waker.
+            let mut h = Box::pin(gosched::spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(1))
+            }));
+            assert!(h.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
+            // Both fire while this task sleeps on its own timer.
+            gosched::sleep(Duration::from_millis(20)).await;
+            assert!(h.is_finished());
+            drop((s, h));
+        })
+        .await
+        .unwrap();
+        // The worker and the pool still work.
+        assert_eq!(gosched::spawn(async { 1 }).await.unwrap(), 1);
+        assert_eq!(gosched::spawn_blocking(|| 2).await.unwrap(), 2);
+    })
+    .unwrap();
+}
