@@ -60,11 +60,16 @@
 //!
 //! # Divergences
 //!
-//! - A future cannot be preempted. A poll that runs on for a sysmon tick
-//!   while its P has queued work is treated like Go's syscall: sysmon takes
-//!   the P (`retake`) and hands it to another M, so the queued tasks run;
-//!   the stuck M finishes its poll without a P. After 10 ms the P is taken
-//!   even with no queued work. A chain of `runnext` hand-offs sharing one
+//! - A future cannot be preempted, nor say that it blocks. A poll that has
+//!   run for [`Builder::retake_after`] (default 100 µs, seen on at least
+//!   two sysmon ticks) while its P has queued work is treated like Go's
+//!   syscall: sysmon takes the P (`retake`) and hands it to another M, so
+//!   the queued tasks run; the stuck M finishes its poll without a P. With
+//!   no queued work the P is taken after 10 ms, or as soon as no other M
+//!   could run new work.
+//! - Sysmon's backed-off nap (up to 10 ms) is cut short when a P leaves the
+//!   idle list, so a poll that blocks right after a quiet spell is still
+//!   noticed within a tick; Go wakes sysmon only from its deep sleep. A chain of `runnext` hand-offs sharing one
 //!   time slice for 10 ms (Go's `forcePreemptNS`) is ended by moving the
 //!   `runnext` task to the global queue (the effect of Go preempting it).
 //! - The thread calling [`Runtime::block_on`] plays M0: it polls the main
