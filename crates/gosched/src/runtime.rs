@@ -226,9 +226,9 @@ pub(crate) fn expect_shared(what: &str) -> Arc<Shared> {
     current_shared().unwrap_or_else(|| panic!("gosched::{what} called outside a gosched runtime"))
 }
 
-struct CtxGuard;
+pub(crate) struct CtxGuard;
 impl CtxGuard {
-    fn enter(shared: Arc<Shared>) -> CtxGuard {
+    pub(crate) fn enter(shared: Arc<Shared>) -> CtxGuard {
         CTX.with(|c| {
             *c.borrow_mut() = Some(Ctx {
                 shared,

@@ -305,6 +305,11 @@ fn spawn_blocking_results_panics_and_abort() {
             sum += h.await.unwrap();
         }
         assert_eq!(sum, 190);
+        // Spawning from a blocking job.
+        let inner = gosched::spawn_blocking(|| gosched::spawn(async { 11 }))
+            .await
+            .unwrap();
+        assert_eq!(inner.await.unwrap(), 11);
     })
     .unwrap();
 }
