@@ -115,6 +115,9 @@ pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
 pub const STEAL_TRIES: usize = 4;
 /// Go: the thief's `usleep(3)` before taking a running victim's `runnext`.
 pub const RUNNEXT_STEAL_PAUSE: Duration = Duration::from_micros(3);
+/// Go: the per-P free list of dead `g`s is moved to the global list when it
+/// reaches 64; here finished tasks beyond 64 per P are simply freed.
+pub const GFREE_MAX: usize = 64;
 /// Go: `schedtick%61 == 0` in `findRunnable`.
 pub const GLOBAL_FAIRNESS_TICK: u32 = 61;
 
@@ -134,6 +137,8 @@ pub(crate) struct P {
     pub(crate) timer0_when: AtomicU64,
     /// Set by sysmon when one time slice lasted 10 ms.
     pub(crate) preempt: AtomicBool,
+    /// Go: `gFree`, finished tasks whose allocation the next spawn reuses.
+    pub(crate) gfree: Mutex<Vec<Arc<Task>>>,
 }
 
 /// Go: `m.park` plus what `startm` hands over (`m.nextp`, `m.spinning`).
@@ -400,6 +405,7 @@ impl Builder {
                 timers: Mutex::new(TimerHeap::new()),
                 timer0_when: AtomicU64::new(u64::MAX),
                 preempt: AtomicBool::new(false),
+                gfree: Mutex::new(Vec::new()),
             })
             .collect();
         let shards = (procs * 4).next_power_of_two();
@@ -707,6 +713,9 @@ impl Drop for Runtime {
             tasks.extend(unsafe { p.runq.drain() });
             let timers = lock(&p.timers).take_all();
             drop(timers);
+            // Free tasks hold the runtime's state: break the cycle.
+            let free = core::mem::take(&mut *lock(&p.gfree));
+            drop(free);
         }
         tasks.extend(core::mem::take(&mut lock(&shared.sched).runq));
         for shard in &shared.registry {
@@ -906,7 +915,17 @@ impl Shared {
         location: &'static Location<'static>,
     ) -> Arc<Task> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let task = Task::new(id, self.clone(), future, location);
+        let task = match self.gfget() {
+            Some(mut t) => {
+                if Arc::get_mut(&mut t).is_some() {
+                    Task::reuse(&mut t, id, future, location);
+                    t
+                } else {
+                    Task::new(id, self.clone(), future, location)
+                }
+            }
+            None => Task::new(id, self.clone(), future, location),
+        };
         self.ngoroutine.fetch_add(1, Ordering::AcqRel);
         let shard = &self.registry[id as usize & (self.registry.len() - 1)];
         lock(shard).insert(id, task.clone());
@@ -917,6 +936,28 @@ impl Shared {
         }
         self.ready(task.clone());
         task
+    }
+
+    /// Go: `gfput`. Keeps a finished task's allocation on P `p`'s free
+    /// list (up to [`GFREE_MAX`]) when nothing else refers to it.
+    fn gfput(&self, p: Option<usize>, task: Arc<Task>) {
+        let Some(p) = p else { return };
+        if Arc::strong_count(&task) != 1 {
+            return;
+        }
+        let mut free = lock(&self.ps[p].gfree);
+        if free.len() < GFREE_MAX {
+            free.push(task);
+        }
+    }
+
+    /// Go: `gfget`. A free task allocation of this thread's P.
+    fn gfget(&self) -> Option<Arc<Task>> {
+        let p = with_ctx(|c| match c {
+            Some(c) if core::ptr::eq(Arc::as_ptr(&c.shared), self) => c.p.get(),
+            _ => None,
+        })?;
+        lock(&self.ps[p].gfree).pop()
     }
 
     pub(crate) fn task_done(&self, task: &Task) {
@@ -1487,6 +1528,7 @@ impl Shared {
             Poll::Ready(()) => {
                 task.state.store(DONE, Ordering::Release);
                 self.task_done(&task);
+                self.gfput(m.p, task);
             }
             Poll::Pending => {
                 let reason =

@@ -101,6 +101,25 @@ impl Task {
         })
     }
 
+    /// Reuses a finished task's allocation for a new future (Go's `gfget`
+    /// of a dead `g`). `Arc::get_mut` proves nobody else holds it: no
+    /// queue, no waker, no handle.
+    pub(crate) fn reuse(
+        task: &mut Arc<Task>,
+        id: u64,
+        future: BoxFuture,
+        location: &'static Location<'static>,
+    ) {
+        let t = Arc::get_mut(task).expect("gosched: reuse of a task someone else holds");
+        t.id = id;
+        *t.state.get_mut() = SCHEDULED;
+        *t.future.get_mut() = Some(future);
+        t.location = location;
+        *t.live_wakers.get_mut() = 0;
+        *t.wait_reason.get_mut() = REASON_NONE;
+        *t.wait_since.get_mut() = 0;
+    }
+
     /// Polls the future once. `Ready` means it finished (or there was none).
     ///
     /// The future's own panics are caught by its [`Harness`]; this catches

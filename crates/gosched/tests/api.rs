@@ -489,3 +489,35 @@ fn panicking_foreign_waker_does_not_kill_a_worker() {
     })
     .unwrap();
 }
+
+/// Go's gfput/gfget: finished tasks' allocations are kept per P (at most
+/// 64) and reused by later spawns; a task still referenced (a live handle)
+/// is never reused.
+#[test]
+fn finished_task_allocations_are_reused() {
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for _ in 0..100 {
+            gosched::go(async {});
+        }
+        // The main future parks; this thread's P runs the 100 tasks.
+        gosched::sleep(Duration::from_millis(5)).await;
+        let free = rt.stats().procs[0].free_tasks;
+        assert!(free > 0 && free <= gosched::GFREE_MAX, "free {free}");
+        // Reused allocations behave as new tasks.
+        let hs: Vec<_> = (0..10).map(|i| gosched::spawn(async move { i })).collect();
+        let ids: Vec<u64> = hs.iter().map(|h| h.id().unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 10);
+        for (i, h) in hs.into_iter().enumerate() {
+            assert_eq!(h.await.unwrap(), i);
+        }
+    })
+    .unwrap();
+    gosched::leak::verify_none(&rt);
+}
