@@ -468,7 +468,7 @@ fn panicking_foreign_waker_does_not_kill_a_worker() {
         gosched::spawn(async {
             // A sleep polled with a foreign waker that panics when the
             // timer fires on the scheduler.
-            let mut s = Box::pin(gosched::sleep(Duration::from_millis(1)));
+            let mut s = Box::pin(gosched::sleep(Duration::from_millis(30)));
             let w = panicking_waker();
             assert!(s.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
             // A blocking job whose handle is polled with the same waker.
@@ -477,7 +477,7 @@ fn panicking_foreign_waker_does_not_kill_a_worker() {
             }));
             assert!(h.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
             // Both fire while this task sleeps on its own timer.
-            gosched::sleep(Duration::from_millis(20)).await;
+            gosched::sleep(Duration::from_millis(60)).await;
             assert!(h.is_finished());
             drop((s, h));
         })
