@@ -1729,7 +1729,10 @@ fn sysmon(shared: Arc<Shared>) {
             shared.sysmon_napping.store(false, Ordering::Relaxed);
         }
         if shared.sysmon_kicked.swap(false, Ordering::AcqRel) {
+            // Back to 20 µs ticks (the loop's top only resets the delay
+            // when a round ends with `idle == 0`).
             idle = 0;
+            delay = SYSMON_MIN_SLEEP;
         }
         if shared.shutdown.load(Ordering::Acquire) {
             break;
