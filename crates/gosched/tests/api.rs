@@ -505,7 +505,11 @@ fn finished_task_allocations_are_reused() {
             gosched::go(async {});
         }
         // The main future parks; this thread's P runs the 100 tasks.
-        gosched::sleep(Duration::from_millis(5)).await;
+        let t = Instant::now();
+        while rt.stats().tasks > 0 {
+            assert!(t.elapsed() < Duration::from_secs(20), "{}", rt.stats());
+            gosched::sleep(Duration::from_millis(5)).await;
+        }
         let free = rt.stats().procs[0].free_tasks;
         assert!(free > 0 && free <= gosched::GFREE_MAX, "free {free}");
         // Reused allocations behave as new tasks.
