@@ -247,6 +247,12 @@ impl<T: QueueItem> RunQueue<T> {
         (tail.wrapping_sub(head) as usize).min(self.capacity())
     }
 
+    /// How many tasks were ever pushed to the ring (the free-running tail,
+    /// wrapping): a monitor sees the owner making progress when it moves.
+    pub fn pushes(&self) -> u32 {
+        self.tail.load(Ordering::Relaxed)
+    }
+
     /// Whether `runnext` holds a task (a snapshot).
     pub fn has_runnext(&self) -> bool {
         !self.runnext.load(Ordering::Acquire).is_null()

@@ -62,7 +62,9 @@
 //!
 //! - A future cannot be preempted, nor say that it blocks. A poll that has
 //!   run for [`Builder::retake_after`] (default 100 µs, seen on at least
-//!   two sysmon ticks) while its P has queued work is treated like Go's
+//!   two sysmon ticks) without pushing to its ring (a poll that spawns or
+//!   wakes tasks is making progress) while its P has queued work is
+//!   treated like Go's
 //!   syscall: sysmon takes the P (`retake`) and hands it to another M, so
 //!   the queued tasks run; the stuck M finishes its poll without a P. With
 //!   no queued work the P is taken after 10 ms, or as soon as no other M
@@ -1018,7 +1020,11 @@ impl Shared {
             });
             self.global_put_batch(batch);
         }
-        self.wakep();
+        // With one P, held by this M, no P is idle: `wakep` could not start
+        // anything, so skip its fence.
+        if self.ps.len() > 1 {
+            self.wakep();
+        }
     }
 
     /// Go: `globrunqput`.
@@ -1775,7 +1781,13 @@ fn retake(
             pp.preempt.store(true, Ordering::Release);
             slices[i].1 = now;
         }
-        let seq = pp.poll_seq.load(Ordering::Relaxed);
+        // Progress is a new poll, or a push to the ring during the poll (a
+        // task spawning or waking others is running, not blocked): the
+        // ring's tail counts pushes, so the hot path pays nothing for this.
+        let seq = pp
+            .poll_seq
+            .load(Ordering::Relaxed)
+            .wrapping_add(pp.runq.pushes().wrapping_mul(0x9E37_79B9));
         if polls[i].0 != seq || polls[i].1 == 0 {
             polls[i] = (seq, 1, now);
             continue;
