@@ -608,6 +608,12 @@ impl Runtime {
                 let mut cx = Context::from_waker(&waker);
                 let polled = shared.poll_in_p(guard.m, || future.as_mut().poll(&mut cx));
                 core::mem::forget(guard);
+                // `yield_now` in the main future (Go's Gosched in main): let
+                // one queued task run before the main future again.
+                let yielded = with_ctx(|c| c.is_some_and(|c| c.yielded.replace(false)));
+                if yielded && polled.is_pending() {
+                    shared.run_one(&mut m);
+                }
                 if let Poll::Ready(v) = polled {
                     if let Some(p) = m.p.take() {
                         // Leaving: hand the P on only if work waits on it.
@@ -1255,6 +1261,24 @@ impl Shared {
                 }
                 Found::Main | Found::Stop => return,
             }
+        }
+    }
+
+    /// Runs one task of this M's P (ring, else global queue), if any: how
+    /// the main future's `yield_now` lets others run.
+    fn run_one(&self, m: &mut MState) {
+        let Some(p) = m.p else { return };
+        // SAFETY: 1. R1: this M owns P `p` in scheduler context.
+        let found = match unsafe { self.ps[p].runq.get() } {
+            Some(t) => Some(t),
+            None if self.global_len.load(Ordering::Acquire) > 0 => {
+                let mut s = lock(&self.sched);
+                self.global_get(&mut s, p, 0).map(|t| (t, false))
+            }
+            None => None,
+        };
+        if let Some((task, inherit)) = found {
+            self.execute(m, task, inherit);
         }
     }
 
