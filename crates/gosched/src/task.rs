@@ -1,0 +1,586 @@
+//! Tasks (Go's `g`): a spawned future with its scheduling state, its waker,
+//! and the [`JoinHandle`] that reports its result.
+//!
+//! # What
+//!
+//! A task is one heap object, `Arc<Task>`, shared by the run queues (at
+//! most one queue holds it at a time), the runtime's task registry (for the
+//! dump and the deadlock check) and every `Waker` made for it. Its future is
+//! boxed and type-erased; the typed result travels through a separate
+//! `JoinInner<T>` shared with the [`JoinHandle`].
+//!
+//! # States
+//!
+//! ```text
+//!            wake                     popped by an M
+//!   IDLE ──────────────▶ SCHEDULED ──────────────────▶ RUNNING ──Ready──▶ DONE
+//!    ▲                                                  │   │
+//!    └─────────────── Pending, not woken ───────────────┘   │ woken during poll
+//!                                                           ▼
+//!                     SCHEDULED ◀── Pending ──────── NOTIFIED
+//! ```
+//!
+//! Go's names: IDLE is `_Gwaiting`, SCHEDULED `_Grunnable`, RUNNING
+//! `_Grunning`, DONE `_Gdead`. NOTIFIED has no Go twin: a Rust future can
+//! be woken while it is being polled, and must then be polled again.
+//!
+//! # Invariants
+//!
+//! - T1. Only the thread that moved the state to SCHEDULED puts the task in
+//!   a queue, so a task is in at most one queue; only the M that pops it
+//!   moves it to RUNNING and touches the future (the `UnsafeCell`).
+//! - T2. `live_wakers` counts `Waker`s made for this task that exist
+//!   outside the runtime's own structures (the borrowed waker a poll gets
+//!   is not counted; its clones are; a waker stored in a `JoinHandle`'s
+//!   slot is subtracted while stored). The deadlock check relies on it.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::any::Any;
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::future::Future;
+use core::mem::ManuallyDrop;
+use core::panic::{AssertUnwindSafe, Location};
+use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicU8, Ordering};
+use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use std::sync::Mutex;
+
+use crate::runtime::Shared;
+
+pub(crate) const IDLE: u8 = 0;
+pub(crate) const SCHEDULED: u8 = 1;
+pub(crate) const RUNNING: u8 = 2;
+pub(crate) const NOTIFIED: u8 = 3;
+pub(crate) const DONE: u8 = 4;
+
+/// No wait reason recorded (the future did not say why it waits).
+pub(crate) const REASON_NONE: u8 = u8::MAX;
+
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Go's `g`.
+pub(crate) struct Task {
+    pub(crate) id: u64,
+    pub(crate) state: AtomicU8,
+    future: UnsafeCell<Option<BoxFuture>>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) location: &'static Location<'static>,
+    /// T2.
+    pub(crate) live_wakers: AtomicIsize,
+    /// Index into `gocore::wait::WaitReason` codes ([`reason_code`]), or
+    /// `REASON_NONE`.
+    pub(crate) wait_reason: AtomicU8,
+    /// Nanoseconds since the runtime started when the task last parked.
+    pub(crate) wait_since: AtomicU64,
+}
+
+// SAFETY: the future is `Send`; it is only touched by the one M that holds
+// the task in RUNNING state (T1); every other field is atomic or `Sync`.
+unsafe impl Sync for Task {}
+// SAFETY: as above; `Task` owns a `Send` future.
+unsafe impl Send for Task {}
+
+impl Task {
+    pub(crate) fn new(
+        id: u64,
+        shared: Arc<Shared>,
+        future: BoxFuture,
+        location: &'static Location<'static>,
+    ) -> Arc<Task> {
+        Arc::new(Task {
+            id,
+            state: AtomicU8::new(SCHEDULED),
+            future: UnsafeCell::new(Some(future)),
+            shared,
+            location,
+            live_wakers: AtomicIsize::new(0),
+            wait_reason: AtomicU8::new(REASON_NONE),
+            wait_since: AtomicU64::new(0),
+        })
+    }
+
+    /// Polls the future once. `Ready` means it finished (or there was none).
+    ///
+    /// The future's own panics are caught by its [`Harness`]; this catches
+    /// the rest (a panicking `Drop` of a finished future) so that a worker
+    /// never unwinds.
+    pub(crate) fn poll(self: &Arc<Task>) -> Poll<()> {
+        // SAFETY: T1: the caller moved the state to RUNNING, so this thread
+        // alone touches the future until it moves the state on.
+        let slot = unsafe { &mut *self.future.get() };
+        let Some(fut) = slot.as_mut() else {
+            return Poll::Ready(());
+        };
+        let waker = borrowed_waker(self);
+        let mut cx = Context::from_waker(&waker);
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(())) | Err(_) => {
+                let fut = slot.take();
+                // Dropping the finished future runs user `Drop`s: keep a
+                // panic there from unwinding the worker.
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
+                Poll::Ready(())
+            }
+        }
+    }
+
+    /// Drops the future without polling it (runtime shutdown).
+    ///
+    /// Only called once no M runs (all workers joined), so T1 holds.
+    pub(crate) fn cancel(self: &Arc<Task>) {
+        if self.state.swap(DONE, Ordering::AcqRel) == DONE {
+            return;
+        }
+        // SAFETY: T1: no M runs any more (shutdown joined them), and the
+        // swap above made this thread the only one past the DONE check.
+        let fut = unsafe { (*self.future.get()).take() };
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
+    }
+
+    /// Go's `ready`: makes the task runnable if it was parked; if it is
+    /// being polled, marks it to be polled again.
+    pub(crate) fn wake_by_ref(self: &Arc<Task>) {
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            let next = match state {
+                IDLE => SCHEDULED,
+                RUNNING => NOTIFIED,
+                _ => return,
+            };
+            match self
+                .state
+                .compare_exchange_weak(state, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    if next == SCHEDULED {
+                        self.shared.ready(self.clone());
+                    }
+                    return;
+                }
+                Err(actual) => state = actual,
+            }
+        }
+    }
+}
+
+// ---- the waker ----------------------------------------------------------
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake, wake_by_ref, drop_waker);
+
+/// A waker for a poll: borrows the caller's reference (not counted, T2).
+fn borrowed_waker(task: &Arc<Task>) -> ManuallyDrop<Waker> {
+    let ptr = Arc::as_ptr(task).cast::<()>();
+    // SAFETY: the vtable's functions expect a pointer from `Arc::<Task>::
+    // as_ptr`/`into_raw`; ManuallyDrop means the borrowed reference is never
+    // released through this waker, and the waker does not outlive the poll
+    // (clones made from it take their own reference).
+    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(ptr, &VTABLE)) })
+}
+
+/// Whether `waker` is one of this crate's task wakers, and for which task.
+pub(crate) fn task_of(waker: &Waker) -> Option<*const Task> {
+    if core::ptr::eq(waker.vtable(), &VTABLE) {
+        Some(waker.data().cast::<Task>())
+    } else {
+        None
+    }
+}
+
+unsafe fn clone_waker(ptr: *const ()) -> RawWaker {
+    let task = ptr.cast::<Task>();
+    // SAFETY: `ptr` came from an `Arc<Task>` that the waker being cloned
+    // keeps alive; incrementing gives the clone its own reference.
+    unsafe { Arc::increment_strong_count(task) };
+    // SAFETY: the reference taken above keeps the task alive.
+    unsafe { &*task }
+        .live_wakers
+        .fetch_add(1, Ordering::Relaxed);
+    RawWaker::new(ptr, &VTABLE)
+}
+
+unsafe fn wake(ptr: *const ()) {
+    // SAFETY: an owned waker holds one counted reference (made by
+    // `clone_waker`); waking by value consumes it.
+    let task = unsafe { Arc::from_raw(ptr.cast::<Task>()) };
+    task.wake_by_ref();
+    // Release: the wake above happens before a deadlock check that reads 0.
+    task.live_wakers.fetch_sub(1, Ordering::Release);
+}
+
+unsafe fn wake_by_ref(ptr: *const ()) {
+    // SAFETY: the waker keeps the task alive for this call.
+    let task = ManuallyDrop::new(unsafe { Arc::from_raw(ptr.cast::<Task>()) });
+    task.wake_by_ref();
+}
+
+unsafe fn drop_waker(ptr: *const ()) {
+    // SAFETY: an owned waker holds one counted reference (made by
+    // `clone_waker`); dropping releases it.
+    let task = unsafe { Arc::from_raw(ptr.cast::<Task>()) };
+    task.live_wakers.fetch_sub(1, Ordering::Release);
+}
+
+// ---- results ------------------------------------------------------------
+
+/// Why a task produced no value: it panicked or was aborted.
+///
+/// ```
+/// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
+/// let err = rt
+///     .block_on(async {
+///         gosched::spawn(async { panic!("boom") }).await.unwrap_err()
+///     })
+///     .unwrap();
+/// assert!(err.is_panic());
+/// assert_eq!(err.to_string(), "task panicked: boom");
+/// ```
+pub struct JoinError {
+    kind: JoinErrorKind,
+}
+
+enum JoinErrorKind {
+    Panic(Box<dyn Any + Send>),
+    Cancelled,
+}
+
+impl JoinError {
+    /// The task panicked; the payload is in [`into_panic`](Self::into_panic).
+    pub fn is_panic(&self) -> bool {
+        matches!(self.kind, JoinErrorKind::Panic(_))
+    }
+
+    /// The task was aborted with [`JoinHandle::abort`].
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.kind, JoinErrorKind::Cancelled)
+    }
+
+    /// The panic payload, to resume it with `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    ///
+    /// If the task was cancelled, not panicked.
+    pub fn into_panic(self) -> Box<dyn Any + Send> {
+        match self.kind {
+            JoinErrorKind::Panic(p) => p,
+            JoinErrorKind::Cancelled => {
+                panic!("gosched: JoinError::into_panic on a cancelled task")
+            }
+        }
+    }
+
+    fn message(&self) -> Option<&str> {
+        match &self.kind {
+            JoinErrorKind::Panic(p) => p.downcast_ref::<&str>().copied().or_else(|| {
+                p.downcast_ref::<alloc::string::String>()
+                    .map(|s| s.as_str())
+            }),
+            JoinErrorKind::Cancelled => None,
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.kind, self.message()) {
+            (JoinErrorKind::Cancelled, _) => f.write_str("task was cancelled"),
+            (JoinErrorKind::Panic(_), Some(m)) => write!(f, "task panicked: {m}"),
+            (JoinErrorKind::Panic(_), None) => f.write_str("task panicked"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JoinError({self})")
+    }
+}
+
+impl core::error::Error for JoinError {}
+
+/// The state a task (or a blocking job) shares with its [`JoinHandle`].
+pub(crate) struct JoinInner<T> {
+    slot: Mutex<JoinSlot<T>>,
+    pub(crate) aborted: AtomicBool,
+}
+
+struct JoinSlot<T> {
+    result: Option<Result<T, JoinError>>,
+    /// Taken by the handle (or never to be read: the handle was dropped).
+    closed: bool,
+    waker: Option<Waker>,
+}
+
+impl<T> JoinInner<T> {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(JoinInner {
+            slot: Mutex::new(JoinSlot {
+                result: None,
+                closed: false,
+                waker: None,
+            }),
+            aborted: AtomicBool::new(false),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, JoinSlot<T>> {
+        // A panic while the slot is locked only happens in our own code
+        // (no user code runs under it), so poisoning carries no meaning.
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores the result and wakes the awaiting handle. The value is dropped
+    /// (outside the lock) if the handle is gone.
+    pub(crate) fn complete(&self, result: Result<T, JoinError>) {
+        let mut slot = self.lock();
+        if slot.closed {
+            drop(slot);
+            drop(result);
+            return;
+        }
+        slot.result = Some(result);
+        let waker = slot.waker.take();
+        drop(slot);
+        if let Some(w) = waker {
+            internal_waker_released(&w);
+            w.wake();
+        }
+    }
+
+    pub(crate) fn complete_panic(&self, payload: Box<dyn Any + Send>) {
+        self.complete(Err(JoinError {
+            kind: JoinErrorKind::Panic(payload),
+        }));
+    }
+
+    pub(crate) fn complete_cancelled(&self) {
+        self.complete(Err(JoinError {
+            kind: JoinErrorKind::Cancelled,
+        }));
+    }
+
+    fn poll_result(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        let mut slot = self.lock();
+        if let Some(r) = slot.result.take() {
+            slot.closed = true;
+            let old = slot.waker.take();
+            drop(slot);
+            if let Some(w) = old {
+                internal_waker_released(&w);
+            }
+            return Poll::Ready(r);
+        }
+        gocore::wait::set(gocore::wait::WaitReason::ChanReceive);
+        if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            let new = cx.waker().clone();
+            internal_waker_stored(&new);
+            let old = slot.waker.replace(new);
+            drop(slot);
+            if let Some(w) = old {
+                internal_waker_released(&w);
+            }
+        }
+        Poll::Pending
+    }
+
+    fn close(&self) -> Option<Result<T, JoinError>> {
+        let mut slot = self.lock();
+        slot.closed = true;
+        let result = slot.result.take();
+        let old = slot.waker.take();
+        drop(slot);
+        if let Some(w) = old {
+            internal_waker_released(&w);
+        }
+        result
+    }
+}
+
+/// A task waker now sits in a runtime structure (a join slot): it no longer
+/// counts as held outside (T2).
+fn internal_waker_stored(w: &Waker) {
+    if let Some(task) = task_of(w) {
+        // SAFETY: `w` holds a counted reference to the task, alive here.
+        unsafe { &*task }
+            .live_wakers
+            .fetch_sub(1, Ordering::Release);
+    } else if let Some(main) = crate::runtime::main_waker_of(w) {
+        main.fetch_sub(1, Ordering::Release);
+    }
+}
+
+/// The reverse of [`internal_waker_stored`], before the waker leaves the slot.
+fn internal_waker_released(w: &Waker) {
+    if let Some(task) = task_of(w) {
+        // SAFETY: `w` holds a counted reference to the task, alive here.
+        unsafe { &*task }
+            .live_wakers
+            .fetch_add(1, Ordering::Relaxed);
+    } else if let Some(main) = crate::runtime::main_waker_of(w) {
+        main.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The future a spawned task runs: the user's future plus the plumbing that
+/// delivers its result (or panic) to the [`JoinHandle`] and honours
+/// [`JoinHandle::abort`].
+pub(crate) struct Harness<F: Future> {
+    pub(crate) future: Option<Pin<Box<F>>>,
+    pub(crate) join: Option<Arc<JoinInner<F::Output>>>,
+}
+
+impl<F: Future> Future for Harness<F> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // `Harness` is `Unpin`: the user future is boxed.
+        let this = self.get_mut();
+        let Some(fut) = this.future.as_mut() else {
+            return Poll::Ready(());
+        };
+        if let Some(join) = &this.join {
+            if join.aborted.load(Ordering::Acquire) {
+                let fut = this.future.take();
+                let dropped = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
+                match dropped {
+                    Ok(()) => join.complete_cancelled(),
+                    Err(p) => join.complete_panic(p),
+                }
+                return Poll::Ready(());
+            }
+        }
+        match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => {
+                // Drop the finished future before reporting, so that what it
+                // held is released when the handle sees the value.
+                let fut = this.future.take();
+                let dropped = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
+                if let Some(join) = &this.join {
+                    match dropped {
+                        Ok(()) => join.complete(Ok(v)),
+                        Err(p) => join.complete_panic(p),
+                    }
+                }
+                Poll::Ready(())
+            }
+            Err(payload) => {
+                let fut = this.future.take();
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
+                if let Some(join) = &this.join {
+                    join.complete_panic(payload);
+                }
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+/// An owned permission to await a spawned task's result (or a
+/// [`spawn_blocking`](crate::spawn_blocking) job's).
+///
+/// Awaiting it gives `Ok(value)`, or `Err(JoinError)` when the task panicked
+/// or was aborted. Dropping it detaches the task, which keeps running (Go's
+/// goroutines have no handle at all; see [`go`](crate::go)).
+///
+/// ```
+/// let rt = gosched::Runtime::builder().procs(2).build().unwrap();
+/// let sum = rt.block_on(async {
+///     let h = gosched::spawn(async { 40 + 2 });
+///     h.await.unwrap()
+/// });
+/// assert_eq!(sum.unwrap(), 42);
+/// ```
+#[must_use = "dropping a JoinHandle detaches the task; use `gosched::go` for fire-and-forget"]
+pub struct JoinHandle<T> {
+    pub(crate) inner: Arc<JoinInner<T>>,
+    pub(crate) task: Option<Arc<Task>>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Asks the task to stop: its future is dropped before its next poll
+    /// (at once if it is parked) and the handle reports
+    /// [`JoinError::is_cancelled`]. A task already finished keeps its result.
+    /// A blocking job is cancelled only if it has not started.
+    ///
+    /// ```
+    /// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
+    /// rt.block_on(async {
+    ///     let h = gosched::spawn(std::future::pending::<()>());
+    ///     h.abort();
+    ///     assert!(h.await.unwrap_err().is_cancelled());
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn abort(&self) {
+        self.inner.aborted.store(true, Ordering::Release);
+        if let Some(task) = &self.task {
+            task.wake_by_ref();
+        }
+    }
+
+    /// Whether the result is ready (the task finished, panicked or was
+    /// aborted and its future dropped).
+    pub fn is_finished(&self) -> bool {
+        self.inner.lock().result.is_some()
+    }
+
+    /// The task's id (Go's goroutine id, as in the task dump), or `None` for
+    /// a blocking job.
+    pub fn id(&self) -> Option<u64> {
+        self.task.as_ref().map(|t| t.id)
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.poll_result(cx)
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        // Drop an unread result outside the slot's lock (it runs user Drops).
+        drop(self.inner.close());
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .finish()
+    }
+}
+
+/// Wait reasons as small codes, for an atomic field.
+pub(crate) fn reason_code(r: gocore::wait::WaitReason) -> u8 {
+    REASONS
+        .iter()
+        .position(|x| *x == r)
+        .map_or(REASON_NONE, |i| i as u8)
+}
+
+pub(crate) fn reason_from_code(code: u8) -> Option<gocore::wait::WaitReason> {
+    REASONS.get(code as usize).copied()
+}
+
+const REASONS: [gocore::wait::WaitReason; 11] = {
+    use gocore::wait::WaitReason as W;
+    [
+        W::ChanReceive,
+        W::ChanSend,
+        W::ChanReceiveNilChan,
+        W::ChanSendNilChan,
+        W::Select,
+        W::SelectNoCases,
+        W::Sleep,
+        W::IoWait,
+        W::Semacquire,
+        W::SyncCondWait,
+        W::Preempted,
+    ]
+};
