@@ -79,9 +79,14 @@ trait Exec: Sized {
     fn start(workers: usize) -> Self;
     fn spawner(&self) -> Self::Spawner;
     fn block_on<F: Future>(&self, f: F) -> F::Output;
+    /// Spawns `f` from a thread outside the executor.
+    fn spawn_remote<F>(&self, f: F) -> <Self::Spawner as Spawner>::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
 }
 
-/// Spawns tasks on an executor, from inside or outside it.
+/// Spawns tasks on an executor from inside its tasks.
 trait Spawner: Clone + Send + Sync + 'static {
     type Join<T: Send + 'static>: Future<Output = T> + Send + 'static;
     /// Spawns `f` and returns an awaitable handle to its output.
@@ -95,6 +100,68 @@ trait Spawner: Clone + Send + Sync + 'static {
         F: Future<Output = ()> + Send + 'static;
     /// The executor's `yield_now`.
     fn yield_now() -> impl Future<Output = ()> + Send;
+}
+
+struct Gosched(gosched::Runtime);
+
+impl Exec for Gosched {
+    const NAME: &'static str = "gosched";
+    type Spawner = GoschedSpawner;
+    fn start(workers: usize) -> Self {
+        Gosched(gosched::Runtime::builder().procs(workers).build().unwrap())
+    }
+    fn spawner(&self) -> GoschedSpawner {
+        GoschedSpawner
+    }
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f).expect("bench deadlocked")
+    }
+    fn spawn_remote<F>(&self, f: F) -> GoschedJoin<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        GoschedJoin(self.0.spawn(f))
+    }
+}
+
+/// Spawns on the current runtime (`gosched::spawn`, `gosched::go`): into
+/// the running P's `runnext`. Tasks hold no `Arc<Runtime>`, so the runtime
+/// is always dropped by the bench's thread, never by a worker.
+#[derive(Clone)]
+struct GoschedSpawner;
+
+/// A gosched `JoinHandle` that yields the task's output (the benches' tasks
+/// never panic, so a join error is a bug in the bench).
+struct GoschedJoin<T>(gosched::JoinHandle<T>);
+
+impl<T> Future for GoschedJoin<T> {
+    type Output = T;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.expect("bench task failed"))
+    }
+}
+
+impl Spawner for GoschedSpawner {
+    type Join<T: Send + 'static> = GoschedJoin<T>;
+    fn spawn<F>(&self, f: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        GoschedJoin(gosched::spawn(f))
+    }
+    fn go<F>(&self, f: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        gosched::go(f);
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        gosched::yield_now()
+    }
 }
 
 struct TokioMulti(tokio::runtime::Runtime);
@@ -116,6 +183,13 @@ impl Exec for TokioMulti {
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.0.block_on(f)
     }
+    fn spawn_remote<F>(&self, f: F) -> TokioJoin<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        TokioJoin(self.0.spawn(f))
+    }
 }
 
 struct TokioCurrent(tokio::runtime::Runtime);
@@ -135,6 +209,13 @@ impl Exec for TokioCurrent {
     }
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.0.block_on(f)
+    }
+    fn spawn_remote<F>(&self, f: F) -> TokioJoin<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        TokioJoin(self.0.spawn(f))
     }
 }
 
@@ -211,6 +292,13 @@ impl Exec for Smol {
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         futures_lite::future::block_on(f)
     }
+    fn spawn_remote<F>(&self, f: F) -> async_executor::Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.ex.spawn(f)
+    }
 }
 
 impl Drop for Smol {
@@ -280,9 +368,8 @@ fn spawn_many_local<E: Exec>(e: &E) -> Duration {
 
 /// Spawns `n` empty tasks from this (non-worker) thread and awaits them all.
 fn spawn_remote_and_join<E: Exec>(e: &E, n: usize) -> Duration {
-    let sp = e.spawner();
     let start = Instant::now();
-    let handles: Vec<_> = (0..n).map(|_| sp.spawn(async {})).collect();
+    let handles: Vec<_> = (0..n).map(|_| e.spawn_remote(async {})).collect();
     e.block_on(async move {
         for h in handles {
             h.await;
@@ -291,18 +378,23 @@ fn spawn_remote_and_join<E: Exec>(e: &E, n: usize) -> Duration {
     start.elapsed()
 }
 
-/// Keeps 2 × `workers` tasks looping `yield_now` + stall until `flag` clears.
+/// Keeps 2 × `workers` tasks looping `yield_now` + stall until `flag` clears
+/// (spawned by one task, so that every executor spawns them from inside).
 fn start_busy1<E: Exec>(e: &E, workers: usize, flag: &Arc<AtomicBool>) {
     let sp = e.spawner();
-    for _ in 0..2 * workers {
-        let flag = flag.clone();
-        sp.go(async move {
-            while flag.load(Ordering::Relaxed) {
-                <E::Spawner as Spawner>::yield_now().await;
-                stall();
-            }
-        });
-    }
+    let flag = flag.clone();
+    let starter = e.spawn_remote(async move {
+        for _ in 0..2 * workers {
+            let flag = flag.clone();
+            sp.go(async move {
+                while flag.load(Ordering::Relaxed) {
+                    <E::Spawner as Spawner>::yield_now().await;
+                    stall();
+                }
+            });
+        }
+    });
+    e.block_on(starter);
 }
 
 /// Keeps `workers` chains of tasks going, each stalling then spawning its
@@ -317,9 +409,14 @@ fn start_busy2<E: Exec>(e: &E, workers: usize, flag: &Arc<AtomicBool>) {
             }
         });
     }
-    for _ in 0..workers {
-        link(e.spawner(), flag.clone());
-    }
+    let sp = e.spawner();
+    let flag = flag.clone();
+    let starter = e.spawn_remote(async move {
+        for _ in 0..workers {
+            link(sp.clone(), flag.clone());
+        }
+    });
+    e.block_on(starter);
 }
 
 fn ping_pong<E: Exec>(e: &E) -> Duration {
@@ -355,11 +452,10 @@ fn ping_pong<E: Exec>(e: &E) -> Duration {
 }
 
 fn yield_many<E: Exec>(e: &E) -> Duration {
-    let sp = e.spawner();
     let start = Instant::now();
     let handles: Vec<_> = (0..YIELD_TASKS)
         .map(|_| {
-            sp.spawn(async {
+            e.spawn_remote(async {
                 for _ in 0..NUM_YIELD {
                     <E::Spawner as Spawner>::yield_now().await;
                 }
@@ -647,7 +743,7 @@ fn main() {
     let rounds = s.size(100_000, 2_000);
 
     for workers in [1usize, 2] {
-        let may = may_rows::run(workers, s.quick());
+        let may = may_rows::run(workers, s.quick(), want);
         let may_value = |group: &str| may.iter().find(|(g, _)| g == group).map(|&(_, v)| v);
         for shape in &SHAPES {
             let g = format!("{} workers={workers}", shape.name);
@@ -655,6 +751,13 @@ fn main() {
                 continue;
             }
             let k = shape.kind;
+            s.record(
+                &g,
+                Gosched::NAME,
+                run_shape::<Gosched>(k, workers, reps),
+                "us",
+                Better::Lower,
+            );
             s.record(
                 &g,
                 TokioMulti::NAME,
@@ -691,6 +794,11 @@ fn main() {
                 s.record(&g, subject, v, "ns/msg", Better::Lower)
             };
             ns(
+                chan_pingpong::<Gosched, GoChan>(workers, cap, rounds, reps),
+                &mut s,
+                "gochan on gosched",
+            );
+            ns(
                 chan_pingpong::<TokioMulti, TokioMpsc>(workers, cap, rounds, reps),
                 &mut s,
                 "tokio mpsc(1) on tokio",
@@ -713,6 +821,13 @@ fn main() {
         }
         let g = format!("stalled worker: worst spawn-to-start workers={workers}");
         if want(&g) {
+            s.record(
+                &g,
+                Gosched::NAME,
+                probe::<Gosched>(workers, probe_reps),
+                "us",
+                Better::Lower,
+            );
             s.record(
                 &g,
                 TokioMulti::NAME,
@@ -770,15 +885,21 @@ mod may_rows {
 
     /// Runs this binary as `--may-child WORKERS --may-shape I` for each
     /// scheduler shape `I` and the probe (`I` = the number of shapes), and
-    /// parses their rows. A child that fails, or that does not finish
+    /// parses their rows (of the groups `want` accepts). A child that fails, or that does not finish
     /// within [`CHILD_LIMIT`] (may's 1-worker busy1 never lets the remote
     /// spawns run), is killed, reported, and gives no row.
-    pub fn run(workers: usize, quick: bool) -> Vec<(String, f64)> {
+    pub fn run(workers: usize, quick: bool, want: impl Fn(&str) -> bool) -> Vec<(String, f64)> {
         let Ok(exe) = std::env::current_exe() else {
             return Vec::new();
         };
         let mut rows = Vec::new();
         for shape in 0..=SHAPES.len() {
+            let group = SHAPES
+                .get(shape)
+                .map_or("stalled worker: worst spawn-to-start", |s| s.name);
+            if !want(&format!("{group} workers={workers}")) {
+                continue;
+            }
             let mut cmd = Command::new(&exe);
             cmd.args(["--may-child", &workers.to_string()])
                 .args(["--may-shape", &shape.to_string()])
