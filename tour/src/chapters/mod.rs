@@ -5,6 +5,7 @@ mod context;
 mod core;
 mod layout;
 mod map;
+mod sched;
 mod slice;
 mod sync;
 
@@ -46,5 +47,10 @@ pub const ALL: &[Chapter] = &[
         name: "context",
         title: "gocontext: cancellation trees and timers",
         run: context::run,
+    },
+    Chapter {
+        name: "sched",
+        title: "gosched: Ps, runnext, overflow, stealing, sysmon",
+        run: sched::run,
     },
 ];
