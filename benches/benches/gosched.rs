@@ -14,7 +14,7 @@
 //! - `spawn_many_remote_idle`: 10,000 tasks spawned from outside the runtime
 //!   while it is idle, then every handle awaited.
 //! - `spawn_many_remote_busy1`: the same while 2 × workers tasks loop
-//!   `yield_now` + a 10 µs stall.
+//!   `yield_now` + a 10 µs stall (CPU, as tokio's `stall`).
 //! - `spawn_many_remote_busy2`: 1,000 remote spawns while `workers` chains of
 //!   tasks each stall 10 µs and spawn their successor.
 //! - `ping_pong`: a task spawns 1,000 tasks; each spawns a partner and the
@@ -35,10 +35,19 @@
 //! `gosched::blocking`, so only sysmon can rescue the queued tasks). The row
 //! is the worst latency of a run, median of [`PROBE_REPS`] runs.
 //!
-//! `may` reads its worker count once per process, so its rows come from
-//! child processes of this binary (`--may-child N`). `--quick` uses fewer
-//! repetitions and 2,000 ping-pong round trips. `--only WORD` runs only the
-//! groups containing WORD.
+//! tokio's current-thread runtime appears in the 1-worker groups only, and
+//! async-executor in the probe with one thread only (the configurations the
+//! issue compares). `may` runs every scheduler shape and the probe as
+//! coroutines, with may's own mpsc channels in place of the async oneshot
+//! and done channels (a coroutine parks on them, its thread does not); it
+//! has no async channels, so no ping-pong rows. may reads its worker count
+//! once per process, so each of its rows comes from a child process of this
+//! binary (`--may-child N --may-shape I`), killed after 30 s: with one
+//! worker, may's `spawn_many_remote_busy1` does not finish (the remote
+//! spawns never run while the yielding tasks loop), so that row is missing.
+//!
+//! `--quick` uses fewer repetitions and 2,000 ping-pong round trips.
+//! `--only WORD` runs only the groups containing WORD.
 
 use std::future::Future;
 use std::hint::black_box;
