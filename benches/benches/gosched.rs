@@ -40,18 +40,24 @@
 //! issue compares). `may` runs every scheduler shape and the probe as
 //! coroutines, with may's own mpsc channels in place of the async oneshot
 //! and done channels (a coroutine parks on them, its thread does not); it
-//! has no async channels, so no ping-pong rows. may reads its worker count
-//! once per process, so each of its rows comes from a child process of this
-//! binary (`--may-child N --may-shape I`), killed after 30 s: with one
-//! worker, may's `spawn_many_remote_busy1` does not finish (the remote
-//! spawns never run while the yielding tasks loop), so that row is missing.
+//! has no async channels, so no ping-pong rows.
+//!
+//! Every row runs in a fresh child process of this binary (`--row I`): each
+//! executor starts from a clean process, may can be given its worker count
+//! (it reads it once per process), and a row that hangs is killed after
+//! [`ROW_LIMIT`] without stopping the suite. Such a row is kept with value 0
+//! (no ratio) and a unit saying it did not finish. With one worker, may's
+//! `spawn_many_remote_busy1` never finishes: its remote spawns do not run
+//! while the yielding tasks loop.
 //!
 //! `--quick` uses fewer repetitions and 2,000 ping-pong round trips.
 //! `--only WORD` runs only the groups containing WORD.
 
 use std::future::Future;
 use std::hint::black_box;
+use std::io::Read as _;
 use std::pin::Pin;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -726,154 +732,219 @@ fn probe<E: Exec>(workers: usize, reps: usize) -> f64 {
     median_us(reps, || stalled_worker(&e))
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--may-child") {
-        let arg = |name: &str| {
-            args.iter()
-                .position(|a| a == name)
-                .and_then(|i| args.get(i + 1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        let quick = args.iter().any(|a| a == "--quick");
-        may_rows::child(arg("--may-child").max(1), arg("--may-shape"), quick);
-        return;
-    }
-    let mut s = Suite::new("gosched");
-    // `--only WORD` runs only groups whose name contains WORD (for tuning).
-    let only = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1).cloned());
-    let want = |g: &str| only.as_deref().map_or(true, |o| g.contains(o));
-    let reps = s.size(REPS, 3);
-    let probe_reps = s.size(PROBE_REPS, 3);
-    let rounds = s.size(100_000, 2_000);
+/// One row of the suite, run in a child process of its own.
+struct Job {
+    group: String,
+    subject: &'static str,
+    unit: &'static str,
+    run: Box<dyn Fn() -> f64>,
+}
 
+/// Every row, in report order (gosched first in each group). Parent and
+/// children build the same list; a child runs one entry by its index.
+fn jobs(reps: usize, probe_reps: usize, rounds: usize) -> Vec<Job> {
+    let mut v = Vec::new();
+    let mut job = |group: &str, subject, unit, run: Box<dyn Fn() -> f64>| {
+        v.push(Job {
+            group: group.to_string(),
+            subject,
+            unit,
+            run,
+        });
+    };
     for workers in [1usize, 2] {
-        let may = may_rows::run(workers, s.quick(), want);
-        let may_value = |group: &str| may.iter().find(|(g, _)| g == group).map(|&(_, v)| v);
         for shape in &SHAPES {
             let g = format!("{} workers={workers}", shape.name);
-            if !want(&g) {
-                continue;
-            }
             let k = shape.kind;
-            s.record(
+            job(
                 &g,
                 Gosched::NAME,
-                run_shape::<Gosched>(k, workers, reps),
                 "us",
-                Better::Lower,
+                Box::new(move || run_shape::<Gosched>(k, workers, reps)),
             );
-            s.record(
+            job(
                 &g,
                 TokioMulti::NAME,
-                run_shape::<TokioMulti>(k, workers, reps),
                 "us",
-                Better::Lower,
+                Box::new(move || run_shape::<TokioMulti>(k, workers, reps)),
             );
             if workers == 1 {
-                s.record(
+                job(
                     &g,
                     TokioCurrent::NAME,
-                    run_shape::<TokioCurrent>(k, workers, reps),
                     "us",
-                    Better::Lower,
+                    Box::new(move || run_shape::<TokioCurrent>(k, workers, reps)),
                 );
             }
-            s.record(
+            job(
                 &g,
                 Smol::NAME,
-                run_shape::<Smol>(k, workers, reps),
                 "us",
-                Better::Lower,
+                Box::new(move || run_shape::<Smol>(k, workers, reps)),
             );
-            if let Some(v) = may_value(&g) {
-                s.record(&g, "may", v, "us", Better::Lower);
-            }
+            job(
+                &g,
+                "may",
+                "us",
+                Box::new(move || may_rows::shape(k, workers, reps)),
+            );
         }
         for cap in [0usize, 1] {
             let g = format!("chan pingpong cap={cap} workers={workers}");
-            if !want(&g) {
-                continue;
-            }
-            let ns = |v: f64, s: &mut Suite, subject: &str| {
-                s.record(&g, subject, v, "ns/msg", Better::Lower)
-            };
-            ns(
-                chan_pingpong::<Gosched, GoChan>(workers, cap, rounds, reps),
-                &mut s,
+            let ns = "ns/msg";
+            job(
+                &g,
                 "gochan on gosched",
+                ns,
+                Box::new(move || chan_pingpong::<Gosched, GoChan>(workers, cap, rounds, reps)),
             );
-            ns(
-                chan_pingpong::<TokioMulti, TokioMpsc>(workers, cap, rounds, reps),
-                &mut s,
+            job(
+                &g,
                 "tokio mpsc(1) on tokio",
+                ns,
+                Box::new(move || {
+                    chan_pingpong::<TokioMulti, TokioMpsc>(workers, cap, rounds, reps)
+                }),
             );
-            ns(
-                chan_pingpong::<TokioMulti, AsyncChannel>(workers, cap, rounds, reps),
-                &mut s,
+            job(
+                &g,
                 "async-channel(1) on tokio",
+                ns,
+                Box::new(move || {
+                    chan_pingpong::<TokioMulti, AsyncChannel>(workers, cap, rounds, reps)
+                }),
             );
-            ns(
-                chan_pingpong::<TokioMulti, Kanal>(workers, cap, rounds, reps),
-                &mut s,
+            job(
+                &g,
                 "kanal on tokio",
+                ns,
+                Box::new(move || chan_pingpong::<TokioMulti, Kanal>(workers, cap, rounds, reps)),
             );
-            ns(
-                chan_pingpong::<TokioMulti, GoChan>(workers, cap, rounds, reps),
-                &mut s,
+            job(
+                &g,
                 "gochan on tokio",
+                ns,
+                Box::new(move || chan_pingpong::<TokioMulti, GoChan>(workers, cap, rounds, reps)),
             );
         }
         let g = format!("stalled worker: worst spawn-to-start workers={workers}");
-        if want(&g) {
-            s.record(
+        job(
+            &g,
+            Gosched::NAME,
+            "us",
+            Box::new(move || probe::<Gosched>(workers, probe_reps)),
+        );
+        job(
+            &g,
+            TokioMulti::NAME,
+            "us",
+            Box::new(move || probe::<TokioMulti>(workers, probe_reps)),
+        );
+        if workers == 1 {
+            job(
                 &g,
-                Gosched::NAME,
-                probe::<Gosched>(workers, probe_reps),
+                TokioCurrent::NAME,
                 "us",
-                Better::Lower,
+                Box::new(move || probe::<TokioCurrent>(workers, probe_reps)),
             );
-            s.record(
+            job(
                 &g,
-                TokioMulti::NAME,
-                probe::<TokioMulti>(workers, probe_reps),
+                Smol::NAME,
                 "us",
-                Better::Lower,
+                Box::new(move || probe::<Smol>(workers, probe_reps)),
             );
-            if workers == 1 {
-                s.record(
-                    &g,
-                    TokioCurrent::NAME,
-                    probe::<TokioCurrent>(workers, probe_reps),
-                    "us",
-                    Better::Lower,
-                );
-                s.record(
-                    &g,
-                    Smol::NAME,
-                    probe::<Smol>(workers, probe_reps),
-                    "us",
-                    Better::Lower,
-                );
+        }
+        job(
+            &g,
+            "may",
+            "us",
+            Box::new(move || may_rows::probe(workers, probe_reps)),
+        );
+    }
+    v
+}
+
+/// How long one row's child process may run before it counts as hung.
+const ROW_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs row `index` in a child process (`--row index`) and returns its
+/// value, or `None` when the child fails or does not finish within
+/// [`ROW_LIMIT`] (it is then killed).
+fn run_child(index: usize, quick: bool) -> Option<f64> {
+    let exe = std::env::current_exe().ok()?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["--row", &index.to_string()])
+        .stdout(Stdio::piped());
+    if quick {
+        cmd.arg("--quick");
+    }
+    let mut child = cmd.spawn().ok()?;
+    let started = Instant::now();
+    let finished = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status.success(),
+            Ok(None) if started.elapsed() < ROW_LIMIT => thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break false;
             }
-            if let Some(v) = may_value(&g) {
-                s.record(&g, "may", v, "us", Better::Lower);
+        }
+    };
+    let mut out = String::new();
+    child.stdout.take()?.read_to_string(&mut out).ok()?;
+    if finished {
+        out.trim().parse().ok()
+    } else {
+        None
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let s = Suite::new("gosched");
+    let reps = s.size(REPS, 3);
+    let probe_reps = s.size(PROBE_REPS, 3);
+    let rounds = s.size(100_000, 2_000);
+    let jobs = jobs(reps, probe_reps, rounds);
+    if let Some(index) = arg("--row").and_then(|i| i.parse::<usize>().ok()) {
+        // A child: print the one value.
+        println!("{}", (jobs[index].run)());
+        return;
+    }
+    let mut s = s;
+    // `--only WORD` runs only groups whose name contains WORD (for tuning).
+    let only = arg("--only");
+    for (index, job) in jobs.iter().enumerate() {
+        if only.as_deref().is_some_and(|o| !job.group.contains(o)) {
+            continue;
+        }
+        match run_child(index, s.quick()) {
+            Some(v) => s.record(&job.group, job.subject, v, job.unit, Better::Lower),
+            None => {
+                // Kept as a row (value 0, so no ratio) so the report shows it.
+                eprintln!(
+                    "bench: {} / {}: failed or did not finish within {ROW_LIMIT:?}",
+                    job.group, job.subject
+                );
+                let unit = format!("{}: did not finish in {} s", job.unit, ROW_LIMIT.as_secs());
+                s.record(&job.group, job.subject, 0.0, &unit, Better::Lower);
             }
         }
     }
     s.finish();
 }
 
-/// `may`'s rows. may fixes its worker count when its scheduler first starts,
-/// once per process, so each worker count runs in a child process of this
-/// binary, which prints `group<TAB>microseconds` lines for the parent.
+/// `may`'s rows: its scheduler shapes and the probe as coroutines. may fixes
+/// its worker count when its scheduler first starts, which the one-row child
+/// processes allow.
 mod may_rows {
-    use std::io::Read as _;
-    use std::process::{Command, Stdio};
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::thread;
@@ -886,88 +957,15 @@ mod may_rows {
     use super::ShapeKind;
     use super::{
         best_us, median_us, stall, CHAIN, NUM_PINGS, NUM_SPAWN, NUM_SPAWN_BUSY2, NUM_YIELD,
-        PROBE_BLOCK, PROBE_REPS, PROBE_TASKS, REPS, SHAPES, YIELD_TASKS,
+        PROBE_BLOCK, PROBE_TASKS, YIELD_TASKS,
     };
 
-    /// How long a may child may take before it counts as hung.
-    const CHILD_LIMIT: Duration = Duration::from_secs(30);
-
-    /// Runs this binary as `--may-child WORKERS --may-shape I` for each
-    /// scheduler shape `I` and the probe (`I` = the number of shapes), and
-    /// parses their rows (of the groups `want` accepts). A child that fails, or that does not finish
-    /// within [`CHILD_LIMIT`] (may's 1-worker busy1 never lets the remote
-    /// spawns run), is killed, reported, and gives no row.
-    pub fn run(workers: usize, quick: bool, want: impl Fn(&str) -> bool) -> Vec<(String, f64)> {
-        let Ok(exe) = std::env::current_exe() else {
-            return Vec::new();
-        };
-        let mut rows = Vec::new();
-        for shape in 0..=SHAPES.len() {
-            let group = SHAPES
-                .get(shape)
-                .map_or("stalled worker: worst spawn-to-start", |s| s.name);
-            if !want(&format!("{group} workers={workers}")) {
-                continue;
-            }
-            let mut cmd = Command::new(&exe);
-            cmd.args(["--may-child", &workers.to_string()])
-                .args(["--may-shape", &shape.to_string()])
-                .stdout(Stdio::piped());
-            if quick {
-                cmd.arg("--quick");
-            }
-            let mut child = match cmd.spawn() {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("bench: cannot start the may child: {e}");
-                    return rows;
-                }
-            };
-            let started = Instant::now();
-            let finished = loop {
-                match child.try_wait() {
-                    Ok(Some(status)) => break status.success(),
-                    Ok(None) if started.elapsed() < CHILD_LIMIT => {
-                        thread::sleep(Duration::from_millis(20));
-                    }
-                    _ => {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        break false;
-                    }
-                }
-            };
-            let mut out = String::new();
-            if let Some(mut stdout) = child.stdout.take() {
-                let _ = stdout.read_to_string(&mut out);
-            }
-            if !finished {
-                eprintln!(
-                    "bench: may child ({workers} workers, shape {shape}) failed or did not \
-                     finish within {CHILD_LIMIT:?}: no row"
-                );
-                continue;
-            }
-            rows.extend(out.lines().filter_map(|l| {
-                let (g, v) = l.split_once('\t')?;
-                Some((g.to_string(), v.parse().ok()?))
-            }));
-        }
-        rows
-    }
-
-    /// The child: configures may with `workers` workers and prints the row
-    /// of scheduler shape `shape`, or of the probe past the last shape.
-    pub fn child(workers: usize, shape: usize, quick: bool) {
+    /// One scheduler shape on may with `workers` workers, µs (best of
+    /// `reps`). Call once per process: may keeps its first worker count.
+    pub fn shape(kind: ShapeKind, workers: usize, reps: usize) -> f64 {
         may::config().set_workers(workers);
-        let reps = if quick { 3 } else { REPS };
-        let Some(shape) = SHAPES.get(shape) else {
-            let us = median_us(if quick { 3 } else { PROBE_REPS }, stalled_worker);
-            println!("stalled worker: worst spawn-to-start workers={workers}\t{us}");
-            return;
-        };
         let flag = Arc::new(AtomicBool::new(true));
-        let us = match shape.kind {
+        let us = match kind {
             ShapeKind::SpawnManyLocal => best_us(reps, spawn_many_local),
             ShapeKind::RemoteIdle => best_us(reps, || spawn_remote_and_join(NUM_SPAWN)),
             ShapeKind::RemoteBusy1 => {
@@ -993,7 +991,13 @@ mod may_rows {
             ShapeKind::ChainedSpawn => best_us(reps, chained_spawn),
         };
         flag.store(false, Ordering::Relaxed);
-        println!("{} workers={workers}\t{us}", shape.name);
+        us
+    }
+
+    /// The stalled-worker probe on may: median worst latency, µs.
+    pub fn probe(workers: usize, reps: usize) -> f64 {
+        may::config().set_workers(workers);
+        median_us(reps, stalled_worker)
     }
 
     fn spawn_many_local() -> Duration {
