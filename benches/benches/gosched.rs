@@ -46,9 +46,9 @@
 //! executor starts from a clean process, may can be given its worker count
 //! (it reads it once per process), and a row that hangs is killed after
 //! [`ROW_LIMIT`] without stopping the suite. Such a row is kept with value 0
-//! (no ratio) and a unit saying it did not finish. With one worker, may's
-//! `spawn_many_remote_busy1` never finishes: its remote spawns do not run
-//! while the yielding tasks loop.
+//! (no ratio) and a unit saying it did not finish. may's
+//! `spawn_many_remote_busy1` did not finish here with 1 or 2 workers: its
+//! remote spawns do not run while the yielding coroutines loop.
 //!
 //! `--quick` uses fewer repetitions and 2,000 ping-pong round trips.
 //! `--only WORD` runs only the groups containing WORD.
