@@ -106,6 +106,8 @@ pub const FORCE_PREEMPT: Duration = Duration::from_millis(10);
 pub const SYSMON_MIN_SLEEP: Duration = Duration::from_micros(20);
 /// Go: sysmon's longest sleep, 10 ms.
 pub const SYSMON_MAX_SLEEP: Duration = Duration::from_millis(10);
+/// The default of [`Builder::retake_after`].
+pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
 /// Go: `stealTries` in `stealWork`.
 pub const STEAL_TRIES: usize = 4;
 /// Go: the thief's `usleep(3)` before taking a running victim's `runnext`.
@@ -179,7 +181,10 @@ pub(crate) struct Shared {
     sysmon_wake: (Mutex<()>, Condvar),
     pub(crate) blocking_pool: crate::blocking::Pool,
     pub(crate) events: Option<Mutex<Vec<Event>>>,
-    pub(crate) handoff_after_ticks: u32,
+    /// Nanoseconds; see [`Builder::retake_after`].
+    pub(crate) retake_after: u64,
+    /// Nanoseconds; see [`Builder::time_slice`].
+    pub(crate) time_slice: u64,
     self_ref: alloc::sync::Weak<Shared>,
 }
 
@@ -257,7 +262,8 @@ pub struct Builder {
     procs: Option<usize>,
     ring_capacity: usize,
     record_events: bool,
-    handoff_after_ticks: u32,
+    retake_after: Duration,
+    time_slice: Duration,
 }
 
 /// A [`Builder`] setting was invalid.
@@ -309,7 +315,8 @@ impl Default for Builder {
             procs: None,
             ring_capacity: DEFAULT_CAPACITY,
             record_events: false,
-            handoff_after_ticks: 1,
+            retake_after: DEFAULT_RETAKE_AFTER,
+            time_slice: FORCE_PREEMPT,
         }
     }
 }
@@ -333,6 +340,26 @@ impl Builder {
     /// Off by default; when off, recording costs one branch.
     pub fn record_events(mut self, on: bool) -> Self {
         self.record_events = on;
+        self
+    }
+
+    /// How long one poll may run, while its P has queued work, before
+    /// sysmon takes the P and hands it to another M (Go retakes a P stuck
+    /// in a syscall after one sysmon tick, 20 µs; a future cannot say that
+    /// it blocks, so every poll is treated alike). Default 100 µs. A poll
+    /// with no queued work behind it keeps its P for `max(10 ms, this)`.
+    /// Tests of exact run order set it high, so that an OS hiccup in the
+    /// middle of a poll never moves the P.
+    pub fn retake_after(mut self, after: Duration) -> Self {
+        self.retake_after = after;
+        self
+    }
+
+    /// The time slice shared by a chain of `runnext` hand-offs before
+    /// sysmon ends it (Go's `forcePreemptNS`, 10 ms, the default). Tests of
+    /// exact run order set it high.
+    pub fn time_slice(mut self, slice: Duration) -> Self {
+        self.time_slice = slice;
         self
     }
 
@@ -397,7 +424,8 @@ impl Builder {
             sysmon_wake: (Mutex::new(()), Condvar::new()),
             blocking_pool: crate::blocking::Pool::new(),
             events: self.record_events.then(|| Mutex::new(Vec::new())),
-            handoff_after_ticks: self.handoff_after_ticks,
+            retake_after: self.retake_after.as_nanos().min(u64::MAX as u128) as u64,
+            time_slice: self.time_slice.as_nanos().min(u64::MAX as u128) as u64,
         });
         let sm = shared.clone();
         let sysmon = std::thread::Builder::new()
@@ -541,6 +569,14 @@ impl Runtime {
                 if m.p.is_none() {
                     m.p = shared.idle_p_get();
                 }
+                if let Some(p) = m.p {
+                    // The main future starts a new time slice (Go's execute).
+                    let tick = &shared.ps[p].schedtick;
+                    tick.store(
+                        tick.load(Ordering::Relaxed).wrapping_add(1),
+                        Ordering::Relaxed,
+                    );
+                }
                 ctx_set_p(m.p);
                 let guard = M0PollGuard { shared, m: &mut m };
                 let waker = main_waker(&main);
@@ -549,7 +585,13 @@ impl Runtime {
                 core::mem::forget(guard);
                 if let Poll::Ready(v) = polled {
                     if let Some(p) = m.p.take() {
-                        shared.handoffp(p);
+                        // Leaving: hand the P on only if work waits on it.
+                        if shared.ps[p].runq.is_empty() {
+                            let mut s = lock(&shared.sched);
+                            shared.pidleput(&mut s, p);
+                        } else {
+                            shared.handoffp(p);
+                        }
                     }
                     ctx_set_p(None);
                     return Ok(v);
@@ -1157,10 +1199,15 @@ impl Shared {
                 // The current slice ran 10 ms: end it as Go's preemption
                 // would, sending the runnext task to the global queue.
                 // SAFETY: 1. R1: we own P `p` in scheduler context.
-                if let Some((t, true)) = unsafe { pp.runq.get() } {
-                    self.record(|| Event::Preempt { p, task: t.id });
-                    self.global_put(t);
-                    continue 'top;
+                match unsafe { pp.runq.get() } {
+                    Some((t, true)) => {
+                        self.record(|| Event::Preempt { p, task: t.id });
+                        self.global_put(t);
+                        continue 'top;
+                    }
+                    // No runnext: the ring's head starts a new slice anyway.
+                    Some((t, false)) => return Found::Task(t, false),
+                    None => {}
                 }
             }
 
@@ -1614,7 +1661,7 @@ fn retake(
         let tick = pp.schedtick.load(Ordering::Relaxed);
         if slices[i].0 != tick {
             slices[i] = (tick, now);
-        } else if now - slices[i].1 >= force {
+        } else if now - slices[i].1 >= shared.time_slice {
             pp.preempt.store(true, Ordering::Release);
             slices[i].1 = now;
         }
@@ -1624,14 +1671,19 @@ fn retake(
             continue;
         }
         polls[i].1 += 1;
-        // Go's syscall rule: keep the P if it has no work, someone else can
-        // run new work, and the poll is younger than 10 ms.
+        // Go's syscall rule: take the P when it has work and the poll is
+        // old enough; without work, only if nobody else can run new work,
+        // or after the 10 ms time slice.
+        let age = now - polls[i].2;
         let has_work = !pp.runq.is_empty() || shared.global_len.load(Ordering::SeqCst) > 0;
         let others =
             shared.nmspinning.load(Ordering::SeqCst) + shared.npidle.load(Ordering::SeqCst) > 0;
-        if polls[i].1 <= shared.handoff_after_ticks
-            || (!has_work && others && now - polls[i].2 < force)
-        {
+        let take = if has_work {
+            age >= shared.retake_after
+        } else {
+            age >= force.max(shared.retake_after) || (!others && age >= shared.retake_after)
+        };
+        if !take {
             continue;
         }
         if pp

@@ -1,0 +1,435 @@
+//! The public API: join handles, panics and aborts (with drop counting),
+//! shutdown, deadlock detection, the task dump, the leak check, timers,
+//! blocking pools, builder errors.
+
+mod common;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use gochan::Chan;
+use gocore::wait::WaitReason;
+use gosched::stats::TaskState;
+use gosched::Runtime;
+
+/// Counts drops; panics in `drop` when asked.
+struct Tracked {
+    drops: Arc<AtomicUsize>,
+    panic_on_drop: bool,
+}
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        if self.panic_on_drop {
+            panic!("Tracked::drop");
+        }
+    }
+}
+fn tracked(drops: &Arc<AtomicUsize>, panic_on_drop: bool) -> Tracked {
+    Tracked {
+        drops: drops.clone(),
+        panic_on_drop,
+    }
+}
+
+fn rt(procs: usize) -> Runtime {
+    Runtime::builder().procs(procs).build().unwrap()
+}
+
+#[test]
+fn panicking_task_reports_through_handle_and_worker_survives() {
+    let rt = rt(1);
+    let v = rt
+        .block_on(async {
+            let e = gosched::spawn(async { panic!("boom {}", 1) })
+                .await
+                .unwrap_err();
+            assert!(e.is_panic());
+            assert_eq!(e.to_string(), "task panicked: boom 1");
+            gosched::go(async { panic!("fire and forget") });
+            gosched::yield_now().await;
+            // The worker still runs tasks.
+            gosched::spawn(async { 5 }).await.unwrap()
+        })
+        .unwrap();
+    assert_eq!(v, 5);
+    gosched::leak::verify_none(&rt);
+}
+
+#[test]
+fn abort_drops_parked_future_once() {
+    let rt = rt(1);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let t = tracked(&drops, false);
+    rt.block_on(async move {
+        let h = gosched::spawn(async move {
+            let _t = t;
+            std::future::pending::<()>().await
+        });
+        gosched::yield_now().await; // let it park
+        h.abort();
+        assert!(h.await.unwrap_err().is_cancelled());
+    })
+    .unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn abort_after_finish_keeps_result() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let h = gosched::spawn(async { 9 });
+        while !h.is_finished() {
+            gosched::yield_now().await;
+        }
+        h.abort();
+        assert_eq!(h.await.unwrap(), 9);
+    })
+    .unwrap();
+}
+
+#[test]
+fn panicking_drop_of_aborted_future_is_reported() {
+    let rt = rt(1);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let t = tracked(&drops, true);
+    rt.block_on(async move {
+        let h = gosched::spawn(async move {
+            let _t = t;
+            std::future::pending::<()>().await
+        });
+        gosched::yield_now().await;
+        h.abort();
+        assert!(h.await.unwrap_err().is_panic());
+        // The worker is fine.
+        assert_eq!(gosched::spawn(async { 1 }).await.unwrap(), 1);
+    })
+    .unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn unread_result_dropped_once_with_handle() {
+    let rt = rt(1);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    rt.block_on(async move {
+        let d2 = d.clone();
+        let h = gosched::spawn(async move { tracked(&d2, false) });
+        while !h.is_finished() {
+            gosched::yield_now().await;
+        }
+        assert_eq!(d.load(Ordering::SeqCst), 0);
+        drop(h);
+    })
+    .unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn shutdown_drops_unfinished_tasks_once_even_if_drop_panics() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    {
+        let rt = rt(2);
+        for i in 0..10 {
+            let t = tracked(&drops, i % 3 == 0);
+            gosched::Runtime::spawn(&rt, async move {
+                let _t = t;
+                std::future::pending::<()>().await
+            });
+        }
+        rt.block_on(gosched::sleep(Duration::from_millis(5)))
+            .unwrap();
+    }
+    assert_eq!(drops.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn deadlock_cases() {
+    let rt = rt(2);
+    // Tasks awaiting each other's handles around a pending task.
+    let r = rt.block_on(async {
+        let inner = gosched::spawn(std::future::pending::<()>());
+        let outer = gosched::spawn(async move { inner.await.unwrap() });
+        outer.await.unwrap();
+    });
+    assert_eq!(r.unwrap_err().to_string(), gosched::DEADLOCK_MESSAGE);
+    // A pending timer can wake: not a deadlock.
+    assert!(rt
+        .block_on(gosched::sleep(Duration::from_millis(20)))
+        .is_ok());
+    // A waker held by another thread can wake: not a deadlock.
+    let c: Chan<u32> = Chan::new(0);
+    let tx = c.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(30));
+        tx.send(7).unwrap();
+    });
+    assert_eq!(
+        rt.block_on(async { c.recv_async().await }).unwrap(),
+        Some(7)
+    );
+    t.join().unwrap();
+}
+
+/// Parks once, saying why (as gochan's and gocontext's futures do through
+/// `gocore::wait`), and stays parked until woken.
+struct Reason(WaitReason);
+impl Future for Reason {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        gocore::wait::set(self.0);
+        Poll::Pending
+    }
+}
+
+#[test]
+fn dump_shows_wait_reasons_and_spawn_site() {
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let rx: Chan<u32> = Chan::new(0);
+    let line = line!() + 1;
+    let h1 = rt.spawn(async move {
+        Reason(WaitReason::ChanReceive).await;
+        rx.recv_async().await
+    });
+    let h2 = rt.spawn(gosched::sleep(Duration::from_secs(60)));
+    let h3 = rt.spawn(std::future::pending::<()>());
+    // Let them all park.
+    let t = Instant::now();
+    loop {
+        rt.block_on(gosched::sleep(Duration::from_millis(1)))
+            .unwrap();
+        let d = rt.dump();
+        if d.tasks
+            .iter()
+            .all(|t| matches!(t.state, TaskState::Waiting(_)))
+        {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "{d}");
+    }
+    let d = rt.dump();
+    let states: Vec<TaskState> = d.tasks.iter().map(|t| t.state).collect();
+    assert_eq!(
+        states,
+        [
+            TaskState::Waiting(Some(WaitReason::ChanReceive)),
+            TaskState::Waiting(Some(WaitReason::Sleep)),
+            TaskState::Waiting(None)
+        ]
+    );
+    assert_eq!(d.tasks[0].spawned_at.line(), line);
+    assert_eq!(d.tasks[0].spawned_at.file(), file!());
+    let text = d.to_string();
+    assert!(
+        text.contains(&format!(
+            "goroutine {} [chan receive]:\ncreated by {}:{}",
+            h1.id().unwrap(),
+            file!(),
+            line
+        )),
+        "{text}"
+    );
+    assert!(text.contains("[sleep]"), "{text}");
+    assert!(text.contains("[waiting]"), "{text}");
+    let leak = gosched::leak::check_within(&rt, Duration::from_millis(5)).unwrap_err();
+    assert_eq!(leak.dump.tasks.len(), 3);
+    assert!(leak
+        .to_string()
+        .starts_with("found unexpected tasks (3 alive):"));
+    h1.abort();
+    h2.abort();
+    h3.abort();
+    rt.block_on(async move {
+        assert!(h1.await.unwrap_err().is_cancelled());
+        assert!(h2.await.unwrap_err().is_cancelled());
+        assert!(h3.await.unwrap_err().is_cancelled());
+    })
+    .unwrap();
+    gosched::leak::verify_none(&rt);
+}
+
+#[test]
+fn timeout_and_interval() {
+    let rt = rt(1);
+    rt.block_on(async {
+        assert_eq!(
+            gosched::timeout(Duration::from_secs(5), async { 3 }).await,
+            Ok(3)
+        );
+        let t = Instant::now();
+        let r = gosched::timeout(Duration::from_millis(10), std::future::pending::<()>()).await;
+        assert_eq!(r, Err(gosched::Elapsed));
+        assert!(t.elapsed() >= Duration::from_millis(10));
+
+        let period = Duration::from_millis(5);
+        let mut tick = gosched::interval(period);
+        let start = Instant::now();
+        let first = tick.tick().await;
+        assert!(first >= start && Instant::now() >= first);
+        // Fall three periods behind: the next tick skips the missed ones.
+        std::thread::sleep(period * 3 + Duration::from_millis(1));
+        let late = tick.tick().await;
+        assert_eq!(late, first + period, "the late tick is delivered at once");
+        let next = tick.tick().await;
+        assert!(
+            next >= first + period * 4,
+            "missed periods skipped: {:?}",
+            next - first
+        );
+        assert_eq!((next - first).as_nanos() % period.as_nanos(), 0);
+    })
+    .unwrap();
+}
+
+#[test]
+fn spawn_blocking_results_panics_and_abort() {
+    let rt = rt(1);
+    rt.block_on(async {
+        assert_eq!(gosched::spawn_blocking(|| 2 + 2).await.unwrap(), 4);
+        let e = gosched::spawn_blocking(|| panic!("in pool"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "task panicked: in pool");
+        // Many jobs at once.
+        let hs: Vec<_> = (0..20)
+            .map(|i| gosched::spawn_blocking(move || i))
+            .collect();
+        let mut sum = 0;
+        for h in hs {
+            sum += h.await.unwrap();
+        }
+        assert_eq!(sum, 190);
+    })
+    .unwrap();
+}
+
+#[test]
+fn blocking_outside_a_worker_just_runs() {
+    assert_eq!(gosched::blocking(|| 8), 8);
+}
+
+#[test]
+fn procs_and_goroutine_counts() {
+    let rt = rt(3);
+    assert_eq!(rt.gomaxprocs(), 3);
+    rt.block_on(async {
+        assert_eq!(gosched::gomaxprocs(), 3);
+        assert_eq!(gosched::num_goroutine(), 1);
+        let h = gosched::spawn(std::future::pending::<()>());
+        assert_eq!(gosched::num_goroutine(), 2);
+        h.abort();
+        let _ = h.await;
+    })
+    .unwrap();
+    assert_eq!(gosched::num_goroutine(), 0, "outside a runtime");
+}
+
+#[test]
+fn builder_rejects_bad_settings() {
+    let e = Runtime::builder().procs(0).build().unwrap_err();
+    assert_eq!(e.to_string(), "gosched: procs must be at least 1");
+    let e = Runtime::builder().ring_capacity(6).build().unwrap_err();
+    assert!(e.to_string().contains("power of two"), "{e}");
+}
+
+#[test]
+#[should_panic(expected = "block_on called from a thread")]
+fn nested_block_on_panics() {
+    let outer = rt(1);
+    let inner = rt(1);
+    let _ = outer.block_on(async { inner.block_on(async {}) });
+}
+
+#[test]
+#[should_panic(expected = "called outside a gosched runtime")]
+fn spawn_outside_runtime_panics() {
+    let _ = gosched::spawn(async {});
+}
+
+#[test]
+fn main_future_panic_leaves_runtime_usable() {
+    let rt = rt(1);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            gosched::yield_now().await;
+            panic!("main panics")
+        })
+    }));
+    assert!(r.is_err());
+    assert_eq!(
+        rt.block_on(async { gosched::spawn(async { 4 }).await.unwrap() }),
+        Ok(4)
+    );
+    assert_eq!(rt.stats().idle_procs, 1);
+}
+
+/// A future that wakes itself during its poll `n` times (a self-wake is
+/// polled again later, not lost).
+struct SelfWake(usize);
+impl Future for SelfWake {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+#[test]
+fn self_wake_is_polled_again() {
+    let rt = rt(2);
+    rt.block_on(async {
+        let hs: Vec<_> = (0..20).map(|_| gosched::spawn(SelfWake(50))).collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+    })
+    .unwrap();
+}
+
+#[test]
+fn stats_display_is_go_schedtrace() {
+    let rt = rt(2);
+    let s = rt.stats();
+    let text = s.to_string();
+    assert!(text.starts_with("SCHED "), "{text}");
+    assert!(
+        text.ends_with("ms: gomaxprocs=2 idleprocs=2 threads=0 spinningthreads=0 idlethreads=0 runqueue=0 [0 0]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn wakers_from_other_threads_go_through_global_queue() {
+    let rt = rt(2);
+    let c: Chan<usize> = Chan::new(0);
+    let tx = c.clone();
+    let t = std::thread::spawn(move || {
+        for i in 0..200 {
+            tx.send(i).unwrap();
+        }
+        tx.close().unwrap();
+    });
+    let sum = rt
+        .block_on(async move {
+            let h = gosched::spawn(async move {
+                let mut sum = 0;
+                while let Some(v) = c.recv_async().await {
+                    sum += v;
+                }
+                sum
+            });
+            h.await.unwrap()
+        })
+        .unwrap();
+    t.join().unwrap();
+    assert_eq!(sum, 199 * 200 / 2);
+}

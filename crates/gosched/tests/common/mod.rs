@@ -1,0 +1,100 @@
+//! Shared helpers: runtimes set up for deterministic order tests, and a
+//! recorder of run order.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gosched::{Event, Runtime};
+
+/// One P, events recorded, and sysmon never moving the P during a poll
+/// (so an OS hiccup cannot change the order under test).
+pub fn one_p(ring: usize) -> Runtime {
+    Runtime::builder()
+        .procs(1)
+        .ring_capacity(ring)
+        .record_events(true)
+        .retake_after(Duration::from_secs(3600))
+        .time_slice(Duration::from_secs(3600))
+        .build()
+        .unwrap()
+}
+
+/// Records the order in which tasks ran (by the label each pushes).
+#[derive(Clone, Default)]
+pub struct Order(Arc<Mutex<Vec<usize>>>);
+
+impl Order {
+    pub fn push(&self, v: usize) {
+        self.0.lock().unwrap().push(v);
+    }
+    pub fn get(&self) -> Vec<usize> {
+        self.0.lock().unwrap().clone()
+    }
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+/// The task ids of `Run` events, in order.
+pub fn runs(events: &[Event]) -> Vec<u64> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Run { task, .. } => Some(*task),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Go 1.19's one-P run order, as a reference model of `sched.md` (c)1–4:
+/// spawn `n` tasks into (runnext, ring of `cap`, global), then run them with
+/// `schedtick` starting at `tick0` (a new slice increments it; runnext
+/// inherits; every 61st tick one global task first; an empty ring refills
+/// `min(len, len/1 + 1, cap/2)` from the global queue, running the first).
+pub fn go_one_p_order(n: usize, cap: usize, tick0: u32) -> Vec<usize> {
+    use std::collections::VecDeque;
+    let mut runnext: Option<usize> = None;
+    let mut ring: VecDeque<usize> = VecDeque::new();
+    let mut global: VecDeque<usize> = VecDeque::new();
+    for g in 0..n {
+        if let Some(old) = runnext.replace(g) {
+            if ring.len() == cap {
+                let half: Vec<usize> = ring.drain(..cap / 2).collect();
+                global.extend(half);
+                global.push_back(old);
+            } else {
+                ring.push_back(old);
+            }
+        }
+    }
+    let mut tick = tick0;
+    let mut order = Vec::new();
+    loop {
+        if tick % 61 == 0 && !global.is_empty() {
+            order.push(global.pop_front().unwrap());
+            tick += 1;
+            continue;
+        }
+        if let Some(g) = runnext.take() {
+            order.push(g); // inherits the slice
+            continue;
+        }
+        if let Some(g) = ring.pop_front() {
+            order.push(g);
+            tick += 1;
+            continue;
+        }
+        if !global.is_empty() {
+            let k = global.len().min(global.len() + 1).min(cap / 2);
+            let first = global.pop_front().unwrap();
+            for _ in 1..k {
+                ring.push_back(global.pop_front().unwrap());
+            }
+            order.push(first);
+            tick += 1;
+            continue;
+        }
+        return order;
+    }
+}
