@@ -865,7 +865,7 @@ fn jobs(reps: usize, probe_reps: usize, rounds: usize) -> Vec<Job> {
 }
 
 /// How long one row's child process may run before it counts as hung.
-const ROW_LIMIT: Duration = Duration::from_secs(60);
+const ROW_LIMIT: Duration = Duration::from_secs(30);
 
 /// Runs row `index` in a child process (`--row index`) and returns its
 /// value, or `None` when the child fails or does not finish within
