@@ -91,6 +91,9 @@ fn draw_p(p: &ProcStats, model: &ModelP) {
         model.cap,
         p.schedtick
     );
+    if p.run_queue != model.ring.len() || p.runnext != model.runnext.is_some() {
+        draw::say("  (gosched's lengths differ from Go's rule here: the labels above are Go's)");
+    }
 }
 
 fn spawn_and_overflow() {
