@@ -32,8 +32,10 @@
 //! Stalled-worker probe: a task spawns 1,000 short tasks, each recording its
 //! spawn-to-start latency, then blocks its thread for 100 ms with
 //! `std::thread::sleep` (on gosched a plain blocking call, not
-//! `gosched::blocking`, so only sysmon can rescue the queued tasks). The row
-//! is the worst latency of a run, median of [`PROBE_REPS`] runs.
+//! `gosched::blocking`, so only sysmon can rescue the queued tasks; a second
+//! gosched row wraps the sleep in `gosched::blocking`, which hands the P off
+//! at once). The row is the worst latency of a run, median of
+//! [`PROBE_REPS`] runs.
 //!
 //! tokio's current-thread runtime appears in the 1-worker groups only, and
 //! async-executor in the probe with one thread only (the configurations the
@@ -504,8 +506,10 @@ fn chained_spawn<E: Exec>(e: &E) -> Duration {
     start.elapsed()
 }
 
-/// The stalled-worker probe: the worst spawn-to-start latency of one run.
-fn stalled_worker<E: Exec>(e: &E) -> Duration {
+/// The stalled-worker probe: the worst spawn-to-start latency of one run,
+/// the spawner blocking its thread with `block` (a plain `thread::sleep`, or
+/// wrapped in `gosched::blocking`).
+fn stalled_worker<E: Exec>(e: &E, block: fn()) -> Duration {
     let sp = e.spawner();
     e.block_on(async move {
         let inner = sp.clone();
@@ -516,7 +520,7 @@ fn stalled_worker<E: Exec>(e: &E) -> Duration {
                     inner.spawn(async move { spawned.elapsed() })
                 })
                 .collect();
-            thread::sleep(PROBE_BLOCK);
+            block();
             handles
         });
         let mut worst = Duration::ZERO;
@@ -729,7 +733,17 @@ fn chan_pingpong<E: Exec, C: AsyncChan>(
 /// The stalled-worker probe on a fresh `E`: median worst latency, µs.
 fn probe<E: Exec>(workers: usize, reps: usize) -> f64 {
     let e = E::start(workers);
-    median_us(reps, || stalled_worker(&e))
+    median_us(reps, || stalled_worker(&e, || thread::sleep(PROBE_BLOCK)))
+}
+
+/// The probe on gosched with the block inside `gosched::blocking`, which
+/// hands the P off at once (Go's `entersyscallblock`) instead of waiting
+/// for sysmon.
+fn probe_gosched_blocking(workers: usize, reps: usize) -> f64 {
+    let e = Gosched::start(workers);
+    median_us(reps, || {
+        stalled_worker(&e, || gosched::blocking(|| thread::sleep(PROBE_BLOCK)))
+    })
 }
 
 /// One row of the suite, run in a child process of its own.
@@ -833,6 +847,12 @@ fn jobs(reps: usize, probe_reps: usize, rounds: usize) -> Vec<Job> {
             Gosched::NAME,
             "us",
             Box::new(move || probe::<Gosched>(workers, probe_reps)),
+        );
+        job(
+            &g,
+            "gosched, sleep in blocking()",
+            "us",
+            Box::new(move || probe_gosched_blocking(workers, probe_reps)),
         );
         job(
             &g,
