@@ -420,7 +420,7 @@ impl<T: QueueItem> RunQueue<T> {
             let len = vtail.wrapping_sub(head);
             let mut n = len - len / 2;
             if n == 0 {
-                if steal_runnext {
+                if steal_runnext && free > 0 {
                     let next = victim.runnext.load(Ordering::Acquire);
                     if !next.is_null() {
                         before_runnext();

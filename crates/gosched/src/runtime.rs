@@ -496,7 +496,14 @@ impl Runtime {
             + self.shared.nblock_on.load(Ordering::Acquire)
     }
 
-    /// Spawns a task from outside the runtime (or inside); see [`spawn`].
+    /// Spawns a task from any thread (see [`spawn`](crate::spawn)); from
+    /// outside the runtime it goes to the global queue and wakes an M.
+    ///
+    /// ```
+    /// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
+    /// let h = rt.spawn(async { 2 });
+    /// assert_eq!(rt.block_on(h).unwrap().unwrap(), 2);
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where

@@ -137,10 +137,10 @@ fn shutdown_drops_unfinished_tasks_once_even_if_drop_panics() {
         let rt = rt(2);
         for i in 0..10 {
             let t = tracked(&drops, i % 3 == 0);
-            gosched::Runtime::spawn(&rt, async move {
+            drop(rt.spawn(async move {
                 let _t = t;
                 std::future::pending::<()>().await
-            });
+            }));
         }
         rt.block_on(gosched::sleep(Duration::from_millis(5)))
             .unwrap();
@@ -254,6 +254,7 @@ fn dump_shows_wait_reasons_and_spawn_site() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // timing: Miri's clock runs far behind its work
 fn timeout_and_interval() {
     let rt = rt(1);
     rt.block_on(async {
@@ -348,7 +349,7 @@ fn nested_block_on_panics() {
 #[test]
 #[should_panic(expected = "called outside a gosched runtime")]
 fn spawn_outside_runtime_panics() {
-    let _ = gosched::spawn(async {});
+    drop(gosched::spawn(async {}));
 }
 
 #[test]
@@ -365,7 +366,12 @@ fn main_future_panic_leaves_runtime_usable() {
         rt.block_on(async { gosched::spawn(async { 4 }).await.unwrap() }),
         Ok(4)
     );
-    assert_eq!(rt.stats().idle_procs, 1);
+    // The P comes back to the idle list (a worker may still be leaving it).
+    let t = Instant::now();
+    while rt.stats().idle_procs != 1 {
+        assert!(t.elapsed() < Duration::from_secs(10), "P never idle: {}", rt.stats());
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// A future that wakes itself during its poll `n` times (a self-wake is
