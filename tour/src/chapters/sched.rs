@@ -259,8 +259,9 @@ fn sysmon_retake() {
     draw::section("sysmon takes the P from a blocked M");
     draw::say("One P. A task spawns 5 short tasks, then blocks its thread for 50 ms with");
     draw::say("std::thread::sleep — a plain blocking call, not gosched::blocking. The short tasks");
-    draw::say("wait in that P's queue. sysmon (20 µs naps) sees the P stuck in one poll with work");
-    draw::say("queued and hands it, queue and all, to another M (Go's retake + handoffp).");
+    draw::say("wait in that P's queue. sysmon (naps of 20 µs, doubling to 10 ms while it finds");
+    draw::say("nothing to do) sees the P stuck in one poll with work queued and hands it, queue");
+    draw::say("and all, to another M (Go's retake + handoffp).");
     let rt = Runtime::builder()
         .procs(1)
         .record_events(true)
