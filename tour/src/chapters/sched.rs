@@ -293,7 +293,7 @@ fn sysmon_retake() {
             .expect("the main future finishes");
         (latencies, tracer.join().expect("tracer thread"))
     });
-    println!("  schedtrace 25 ms into the block: {trace}");
+    println!("  schedtrace about 25 ms into the block: {trace}");
     draw::say("  (the blocked M still sleeps, but P0 is free again: the short tasks have run)");
     for e in rt.take_events() {
         match e {
