@@ -12,11 +12,11 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
-use core::sync::atomic::Ordering;
 use core::time::Duration;
+use gocore::atomic::Ordering;
 use std::sync::{Condvar, Mutex};
 
-use crate::runtime::{expect_shared, lock, with_ctx, Shared, P_RUNNING, P_SCHED};
+use crate::runtime::{expect_shared, lock, with_ctx, CtxGuard, Shared, P_RUNNING, P_SCHED};
 use crate::stats::Event;
 use crate::task::{JoinHandle, JoinInner};
 
@@ -131,7 +131,9 @@ fn pool_thread(shared: alloc::sync::Weak<Shared>) {
         };
         drop(s);
         drop(sh);
-        job();
+        // The job catches its closure's panic; this catches one from a
+        // foreign waker it wakes, so the pool's thread count stays right.
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(job));
     }
 }
 
@@ -142,6 +144,8 @@ fn pool_thread(shared: alloc::sync::Weak<Shared>) {
 /// Unlike [`blocking`], the calling task does not wait: it may do other work
 /// and await the handle later. A panic in `f` is reported through the
 /// handle. [`JoinHandle::abort`] cancels the job if it has not started.
+/// Inside the job, [`spawn`](crate::spawn) and [`go`](crate::go) work (the
+/// new tasks go through the global queue).
 ///
 /// # Panics
 ///
@@ -174,7 +178,12 @@ where
             inner.complete_cancelled();
             return;
         }
-        match std::panic::catch_unwind(core::panic::AssertUnwindSafe(f)) {
+        // The job runs in the runtime's context without a P: `spawn`, `go`
+        // and `sleep` work there (their tasks go through the global queue).
+        let ctx = CtxGuard::enter(sh.clone());
+        let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(f));
+        drop(ctx);
+        match result {
             Ok(v) => inner.complete(Ok(v)),
             Err(p) => inner.complete_panic(p),
         }

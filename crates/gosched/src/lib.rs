@@ -97,13 +97,71 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Idle Ms spin, then steal half
+//!
+//! When a P runs out of work its M looks, in Go's order, at: due timers,
+//! the global queue (and every 61st time slice it looks there first, so
+//! the global queue is never starved), its own `runnext` and ring, then
+//! other Ps. Looking at other Ps is *spinning*; at most half of the busy Ps
+//! may have a spinning M, and a spawn wakes a new M only when nobody spins
+//! and a P is idle. A thief takes the older half of its victim's ring:
+//!
+//! ```text
+//!   before:  P0 ring [ A B C D E ]     P1 ring [ ]   (M1 spinning)
+//!   steal:   P0 ring [ D E ]           P1 ring [ A B ] and M1 runs C
+//! ```
+//!
+//! [`Builder::record_events`] shows it happen:
+//!
+//! ```
+//! use gosched::{Event, Runtime};
+//! let rt = Runtime::builder().procs(2).record_events(true).build()?;
+//! rt.block_on(async {
+//!     let hs: Vec<_> = (0..32)
+//!         .map(|_| gosched::spawn(async {
+//!             let t = std::time::Instant::now();
+//!             while t.elapsed() < std::time::Duration::from_micros(300) {}
+//!         }))
+//!         .collect();
+//!     for h in hs {
+//!         h.await.unwrap();
+//!     }
+//! })?;
+//! let events = rt.take_events();
+//! assert!(events.iter().any(|e| matches!(e, Event::StartM { spinning: true, .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Blocking
 //!
 //! A future that blocks its thread would strand the tasks queued on its P.
 //! [`blocking`] hands the P to another M first (Go's `entersyscallblock`);
 //! [`spawn_blocking`] runs a closure on a separate pool. And when a poll
-//! blocks anyway, sysmon notices within a tick (20 µs to 10 ms) and hands
-//! the P off, as Go's `retake` does for syscalls.
+//! blocks anyway, sysmon (which sleeps 20 µs, doubling up to 10 ms while
+//! nothing needs it) sees that the P's poll has not moved for
+//! [`Builder::retake_after`] while tasks wait behind it, and hands the P
+//! with its queue to another M, as Go's `retake` does for syscalls:
+//!
+//! ```text
+//!   M0 ── P0 [ G2 G3 ]   G1 blocks M0 in a poll
+//!   sysmon: P0's poll is stuck and P0 has work → handoffp(P0)
+//!   M0 (still in G1's poll, no P)      M2 ── P0 [ G2 G3 ]  runs G2, G3
+//!   G1's poll returns: M0 finds no P to take back, parks on the idle list
+//! ```
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! let rt = gosched::Runtime::builder().procs(1).build()?;
+//! let waited = rt.block_on(async {
+//!     let start = Instant::now();
+//!     let queued = gosched::spawn(async move { start.elapsed() });
+//!     // Blocks the thread without telling the runtime.
+//!     std::thread::sleep(Duration::from_millis(50));
+//!     queued.await.unwrap()
+//! })?;
+//! assert!(waited < Duration::from_millis(50), "sysmon moved P0 to another M");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Deadlock
 //!
@@ -180,8 +238,8 @@ pub use blocking::{blocking, spawn_blocking};
 #[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, Runtime, DEADLOCK_MESSAGE,
-    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES,
-    SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
+    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GFREE_MAX, GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE,
+    STEAL_TRIES, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};
@@ -302,8 +360,8 @@ pub fn gomaxprocs() -> usize {
 #[cfg(all(feature = "std", not(loom)))]
 pub fn num_goroutine() -> usize {
     runtime::current_shared().map_or(0, |s| {
-        s.ngoroutine.load(core::sync::atomic::Ordering::Acquire)
-            + s.nblock_on.load(core::sync::atomic::Ordering::Acquire)
+        s.ngoroutine.load(gocore::atomic::Ordering::Acquire)
+            + s.nblock_on.load(gocore::atomic::Ordering::Acquire)
     })
 }
 

@@ -60,11 +60,16 @@
 //!
 //! # Divergences
 //!
-//! - A future cannot be preempted. A poll that runs on for a sysmon tick
-//!   while its P has queued work is treated like Go's syscall: sysmon takes
-//!   the P (`retake`) and hands it to another M, so the queued tasks run;
-//!   the stuck M finishes its poll without a P. After 10 ms the P is taken
-//!   even with no queued work. A chain of `runnext` hand-offs sharing one
+//! - A future cannot be preempted, nor say that it blocks. A poll that has
+//!   run for [`Builder::retake_after`] (default 100 µs, seen on at least
+//!   two sysmon ticks) while its P has queued work is treated like Go's
+//!   syscall: sysmon takes the P (`retake`) and hands it to another M, so
+//!   the queued tasks run; the stuck M finishes its poll without a P. With
+//!   no queued work the P is taken after 10 ms, or as soon as no other M
+//!   could run new work.
+//! - Sysmon's backed-off nap (up to 10 ms) is cut short when a P leaves the
+//!   idle list, so a poll that blocks right after a quiet spell is still
+//!   noticed within a tick; Go wakes sysmon only from its deep sleep. A chain of `runnext` hand-offs sharing one
 //!   time slice for 10 ms (Go's `forcePreemptNS`) is ended by moving the
 //!   `runnext` task to the global queue (the effect of Go preempting it).
 //! - The thread calling [`Runtime::block_on`] plays M0: it polls the main
@@ -80,11 +85,9 @@ use core::fmt;
 use core::future::Future;
 use core::panic::Location;
 use core::pin::pin;
-use core::sync::atomic::{
-    fence, AtomicBool, AtomicIsize, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
-};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use core::time::Duration;
+use gocore::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
@@ -112,6 +115,9 @@ pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
 pub const STEAL_TRIES: usize = 4;
 /// Go: the thief's `usleep(3)` before taking a running victim's `runnext`.
 pub const RUNNEXT_STEAL_PAUSE: Duration = Duration::from_micros(3);
+/// Go: the per-P free list of dead `g`s is moved to the global list when it
+/// reaches 64; here finished tasks beyond 64 per P are simply freed.
+pub const GFREE_MAX: usize = 64;
 /// Go: `schedtick%61 == 0` in `findRunnable`.
 pub const GLOBAL_FAIRNESS_TICK: u32 = 61;
 
@@ -131,6 +137,8 @@ pub(crate) struct P {
     pub(crate) timer0_when: AtomicU64,
     /// Set by sysmon when one time slice lasted 10 ms.
     pub(crate) preempt: AtomicBool,
+    /// Go: `gFree`, finished tasks whose allocation the next spawn reuses.
+    pub(crate) gfree: Mutex<Vec<Arc<Task>>>,
 }
 
 /// Go: `m.park` plus what `startm` hands over (`m.nextp`, `m.spinning`).
@@ -179,6 +187,10 @@ pub(crate) struct Shared {
     pub(crate) nblocking: AtomicUsize,
     pub(crate) nblock_on: AtomicUsize,
     sysmon_wake: (Mutex<()>, Condvar),
+    /// Sysmon sleeps more than its minimum (it found nothing to do for 50
+    /// rounds): a P leaving the idle list wakes it (see `pidleget`).
+    sysmon_napping: AtomicBool,
+    sysmon_kicked: AtomicBool,
     pub(crate) blocking_pool: crate::blocking::Pool,
     pub(crate) events: Option<Mutex<Vec<Event>>>,
     /// Nanoseconds; see [`Builder::retake_after`].
@@ -219,9 +231,9 @@ pub(crate) fn expect_shared(what: &str) -> Arc<Shared> {
     current_shared().unwrap_or_else(|| panic!("gosched::{what} called outside a gosched runtime"))
 }
 
-struct CtxGuard;
+pub(crate) struct CtxGuard;
 impl CtxGuard {
-    fn enter(shared: Arc<Shared>) -> CtxGuard {
+    pub(crate) fn enter(shared: Arc<Shared>) -> CtxGuard {
         CTX.with(|c| {
             *c.borrow_mut() = Some(Ctx {
                 shared,
@@ -393,6 +405,7 @@ impl Builder {
                 timers: Mutex::new(TimerHeap::new()),
                 timer0_when: AtomicU64::new(u64::MAX),
                 preempt: AtomicBool::new(false),
+                gfree: Mutex::new(Vec::new()),
             })
             .collect();
         let shards = (procs * 4).next_power_of_two();
@@ -422,6 +435,8 @@ impl Builder {
             nblocking: AtomicUsize::new(0),
             nblock_on: AtomicUsize::new(0),
             sysmon_wake: (Mutex::new(()), Condvar::new()),
+            sysmon_napping: AtomicBool::new(false),
+            sysmon_kicked: AtomicBool::new(false),
             blocking_pool: crate::blocking::Pool::new(),
             events: self.record_events.then(|| Mutex::new(Vec::new())),
             retake_after: self.retake_after.as_nanos().min(u64::MAX as u128) as u64,
@@ -561,7 +576,8 @@ impl Runtime {
         lock(&shared.sched).m0s.push(me.clone());
         let main = Arc::new(MainWaker {
             woken: AtomicBool::new(true),
-            wakers: AtomicIsize::new(0),
+            parked: AtomicBool::new(false),
+            wakers: AtomicUsize::new(0),
             thread: me.clone(),
         });
         let _exit = M0Exit { shared, thread: me };
@@ -620,11 +636,11 @@ impl Runtime {
                 Some(when) => {
                     let now = shared.now_nanos();
                     if when > now {
-                        std::thread::park_timeout(Duration::from_nanos(when - now));
+                        main.park(Some(Duration::from_nanos(when - now)));
                     }
                     shared.run_all_due_timers();
                 }
-                None => std::thread::park(),
+                None => main.park(None),
             }
         }
     }
@@ -697,6 +713,9 @@ impl Drop for Runtime {
             tasks.extend(unsafe { p.runq.drain() });
             let timers = lock(&p.timers).take_all();
             drop(timers);
+            // Free tasks hold the runtime's state: break the cycle.
+            let free = core::mem::take(&mut *lock(&p.gfree));
+            drop(free);
         }
         tasks.extend(core::mem::take(&mut lock(&shared.sched).runq));
         for shard in &shared.registry {
@@ -762,9 +781,34 @@ impl Drop for M0Exit<'_> {
 /// The main future's waker: wakes the `block_on` thread.
 pub(crate) struct MainWaker {
     woken: AtomicBool,
+    /// The `block_on` thread is (about to be) parked: only then does a wake
+    /// pay for `unpark` (a futex call). Dekker pair with `woken`, SeqCst.
+    parked: AtomicBool,
     /// Live clones outside the runtime (as a task's `live_wakers`).
-    wakers: AtomicIsize,
+    wakers: AtomicUsize,
     thread: std::thread::Thread,
+}
+
+impl MainWaker {
+    fn wake(&self) {
+        self.woken.store(true, Ordering::SeqCst);
+        if self.parked.load(Ordering::SeqCst) {
+            self.thread.unpark();
+        }
+    }
+
+    /// Parks the `block_on` thread unless the main future was woken (or
+    /// until `timeout`).
+    fn park(&self, timeout: Option<Duration>) {
+        self.parked.store(true, Ordering::SeqCst);
+        if !self.woken.load(Ordering::SeqCst) {
+            match timeout {
+                Some(t) => std::thread::park_timeout(t),
+                None => std::thread::park(),
+            }
+        }
+        self.parked.store(false, Ordering::SeqCst);
+    }
 }
 
 static MAIN_VTABLE: RawWakerVTable =
@@ -780,7 +824,7 @@ fn main_waker(main: &Arc<MainWaker>) -> core::mem::ManuallyDrop<Waker> {
 }
 
 /// The clone counter of a main waker, if `w` is one.
-pub(crate) fn main_waker_of(w: &Waker) -> Option<&AtomicIsize> {
+pub(crate) fn main_waker_of(w: &Waker) -> Option<&AtomicUsize> {
     if core::ptr::eq(w.vtable(), &MAIN_VTABLE) {
         // SAFETY: a waker with this vtable holds an `Arc<MainWaker>`
         // reference, alive while `w` is borrowed.
@@ -804,16 +848,14 @@ unsafe fn main_clone(ptr: *const ()) -> RawWaker {
 unsafe fn main_wake(ptr: *const ()) {
     // SAFETY: an owned waker holds one reference; waking consumes it.
     let main = unsafe { Arc::from_raw(ptr.cast::<MainWaker>()) };
-    main.woken.store(true, Ordering::Release);
-    main.thread.unpark();
+    main.wake();
     main.wakers.fetch_sub(1, Ordering::Release);
 }
 
 unsafe fn main_wake_by_ref(ptr: *const ()) {
     // SAFETY: the waker keeps the Arc alive during this call.
     let main = unsafe { &*ptr.cast::<MainWaker>() };
-    main.woken.store(true, Ordering::Release);
-    main.thread.unpark();
+    main.wake();
 }
 
 unsafe fn main_drop(ptr: *const ()) {
@@ -873,7 +915,17 @@ impl Shared {
         location: &'static Location<'static>,
     ) -> Arc<Task> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let task = Task::new(id, self.clone(), future, location);
+        let task = match self.gfget() {
+            Some(mut t) => {
+                if Arc::get_mut(&mut t).is_some() {
+                    Task::reuse(&mut t, id, future, location);
+                    t
+                } else {
+                    Task::new(id, self.clone(), future, location)
+                }
+            }
+            None => Task::new(id, self.clone(), future, location),
+        };
         self.ngoroutine.fetch_add(1, Ordering::AcqRel);
         let shard = &self.registry[id as usize & (self.registry.len() - 1)];
         lock(shard).insert(id, task.clone());
@@ -884,6 +936,28 @@ impl Shared {
         }
         self.ready(task.clone());
         task
+    }
+
+    /// Go: `gfput`. Keeps a finished task's allocation on P `p`'s free
+    /// list (up to [`GFREE_MAX`]) when nothing else refers to it.
+    fn gfput(&self, p: Option<usize>, task: Arc<Task>) {
+        let Some(p) = p else { return };
+        if Arc::strong_count(&task) != 1 {
+            return;
+        }
+        let mut free = lock(&self.ps[p].gfree);
+        if free.len() < GFREE_MAX {
+            free.push(task);
+        }
+    }
+
+    /// Go: `gfget`. A free task allocation of this thread's P.
+    fn gfget(&self) -> Option<Arc<Task>> {
+        let p = with_ctx(|c| match c {
+            Some(c) if core::ptr::eq(Arc::as_ptr(&c.shared), self) => c.p.get(),
+            _ => None,
+        })?;
+        lock(&self.ps[p].gfree).pop()
     }
 
     pub(crate) fn task_done(&self, task: &Task) {
@@ -1012,7 +1086,21 @@ impl Shared {
         let p = s.idle_ps.pop()?;
         self.npidle.fetch_sub(1, Ordering::SeqCst);
         self.ps[p].status.store(P_SCHED, Ordering::Release);
+        self.wake_sysmon();
         Some(p)
+    }
+
+    /// A P goes back to work: if sysmon has backed off to a long nap, wake
+    /// it so that a poll that blocks soon is noticed within its 20 µs tick,
+    /// not after up to 10 ms. (Go's sysmon is woken only from its deep
+    /// sleep, `sysmonwait`; this also cuts the backed-off nap short.)
+    fn wake_sysmon(&self) {
+        if self.sysmon_napping.load(Ordering::Relaxed)
+            && !self.sysmon_kicked.swap(true, Ordering::AcqRel)
+        {
+            let _g = lock(&self.sysmon_wake.0);
+            self.sysmon_wake.1.notify_one();
+        }
     }
 
     fn pidleput(&self, s: &mut Sched, p: usize) {
@@ -1440,6 +1528,7 @@ impl Shared {
             Poll::Ready(()) => {
                 task.state.store(DONE, Ordering::Release);
                 self.task_done(&task);
+                self.gfput(m.p, task);
             }
             Poll::Pending => {
                 let reason =
@@ -1530,7 +1619,9 @@ impl Shared {
         }
         let any = !fired.is_empty();
         for e in fired {
-            e.fire();
+            // A waker is user code (a foreign executor's, or a combinator's):
+            // its panic must not unwind the M, which holds a P.
+            let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| e.fire()));
         }
         any
     }
@@ -1560,14 +1651,14 @@ impl Shared {
             || self.nblocking.load(Ordering::SeqCst) != 0
             || self.nblock_on.load(Ordering::SeqCst) != 1
             || main.woken.load(Ordering::SeqCst)
-            || main.wakers.load(Ordering::Acquire) > 0
+            || main.wakers.load(Ordering::Acquire) != 0
         {
             return false;
         }
         // Wakers first, then queues (a wake releases its count after queueing).
         for shard in &self.registry {
             for t in lock(shard).values() {
-                if t.live_wakers.load(Ordering::Acquire) > 0
+                if t.live_wakers.load(Ordering::Acquire) != 0
                     || t.state.load(Ordering::Acquire) != IDLE
                 {
                     return false;
@@ -1629,7 +1720,16 @@ fn sysmon(shared: Arc<Shared>) {
             if shared.shutdown.load(Ordering::Acquire) {
                 break;
             }
-            let _ = shared.sysmon_wake.1.wait_timeout(g, delay);
+            shared
+                .sysmon_napping
+                .store(delay > SYSMON_MIN_SLEEP, Ordering::Relaxed);
+            if !shared.sysmon_kicked.load(Ordering::Acquire) {
+                let _ = shared.sysmon_wake.1.wait_timeout(g, delay);
+            }
+            shared.sysmon_napping.store(false, Ordering::Relaxed);
+        }
+        if shared.sysmon_kicked.swap(false, Ordering::AcqRel) {
+            idle = 0;
         }
         if shared.shutdown.load(Ordering::Acquire) {
             break;

@@ -6,8 +6,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::panic::Location;
-use core::sync::atomic::Ordering;
 use core::time::Duration;
+use gocore::atomic::Ordering;
 
 use crate::runtime::{lock, Shared, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
 use crate::task::{reason_from_code, DONE, IDLE, NOTIFIED, RUNNING, SCHEDULED};
@@ -38,6 +38,8 @@ pub struct ProcStats {
     pub schedtick: u32,
     /// Entries in the timer heap (stopped ones included until swept).
     pub timers: usize,
+    /// Finished tasks kept for reuse (Go's `gfreecnt`).
+    pub free_tasks: usize,
 }
 
 /// A snapshot of the scheduler (Go's `schedtrace`). Its `Display` prints
@@ -255,6 +257,7 @@ impl Shared {
                 runnext: p.runq.has_runnext(),
                 schedtick: p.schedtick.load(Ordering::Relaxed),
                 timers: lock(&p.timers).len(),
+                free_tasks: lock(&p.gfree).len(),
             })
             .collect();
         Stats {

@@ -43,8 +43,8 @@ use core::future::Future;
 use core::mem::ManuallyDrop;
 use core::panic::{AssertUnwindSafe, Location};
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicU8, Ordering};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use gocore::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::runtime::Shared;
@@ -68,7 +68,7 @@ pub(crate) struct Task {
     pub(crate) shared: Arc<Shared>,
     pub(crate) location: &'static Location<'static>,
     /// T2.
-    pub(crate) live_wakers: AtomicIsize,
+    pub(crate) live_wakers: AtomicUsize,
     /// Index into `gocore::wait::WaitReason` codes ([`reason_code`]), or
     /// `REASON_NONE`.
     pub(crate) wait_reason: AtomicU8,
@@ -95,10 +95,29 @@ impl Task {
             future: UnsafeCell::new(Some(future)),
             shared,
             location,
-            live_wakers: AtomicIsize::new(0),
+            live_wakers: AtomicUsize::new(0),
             wait_reason: AtomicU8::new(REASON_NONE),
             wait_since: AtomicU64::new(0),
         })
+    }
+
+    /// Reuses a finished task's allocation for a new future (Go's `gfget`
+    /// of a dead `g`). `Arc::get_mut` proves nobody else holds it: no
+    /// queue, no waker, no handle.
+    pub(crate) fn reuse(
+        task: &mut Arc<Task>,
+        id: u64,
+        future: BoxFuture,
+        location: &'static Location<'static>,
+    ) {
+        let t = Arc::get_mut(task).expect("gosched: reuse of a task someone else holds");
+        t.id = id;
+        *t.state.get_mut() = SCHEDULED;
+        *t.future.get_mut() = Some(future);
+        t.location = location;
+        *t.live_wakers.get_mut() = 0;
+        *t.wait_reason.get_mut() = REASON_NONE;
+        *t.wait_since.get_mut() = 0;
     }
 
     /// Polls the future once. `Ready` means it finished (or there was none).

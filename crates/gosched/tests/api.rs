@@ -305,6 +305,11 @@ fn spawn_blocking_results_panics_and_abort() {
             sum += h.await.unwrap();
         }
         assert_eq!(sum, 190);
+        // Spawning from a blocking job.
+        let inner = gosched::spawn_blocking(|| gosched::spawn(async { 11 }))
+            .await
+            .unwrap();
+        assert_eq!(inner.await.unwrap(), 11);
     })
     .unwrap();
 }
@@ -369,7 +374,11 @@ fn main_future_panic_leaves_runtime_usable() {
     // The P comes back to the idle list (a worker may still be leaving it).
     let t = Instant::now();
     while rt.stats().idle_procs != 1 {
-        assert!(t.elapsed() < Duration::from_secs(10), "P never idle: {}", rt.stats());
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "P never idle: {}",
+            rt.stats()
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -438,4 +447,77 @@ fn wakers_from_other_threads_go_through_global_queue() {
         .unwrap();
     t.join().unwrap();
     assert_eq!(sum, 199 * 200 / 2);
+}
+
+/// A waker whose `wake` panics: user code the runtime calls from its own
+/// threads (timers firing, a blocking job completing).
+fn panicking_waker() -> std::task::Waker {
+    struct Boom;
+    impl std::task::Wake for Boom {
+        fn wake(self: Arc<Self>) {
+            panic!("foreign waker panics");
+        }
+    }
+    std::task::Waker::from(Arc::new(Boom))
+}
+
+#[test]
+fn panicking_foreign_waker_does_not_kill_a_worker() {
+    let rt = rt(1);
+    rt.block_on(async {
+        gosched::spawn(async {
+            // A sleep polled with a foreign waker that panics when the
+            // timer fires on the scheduler.
+            let mut s = Box::pin(gosched::sleep(Duration::from_millis(30)));
+            let w = panicking_waker();
+            assert!(s.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
+            // A blocking job whose handle is polled with the same waker.
+            let mut h = Box::pin(gosched::spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(1))
+            }));
+            assert!(h.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
+            // Both fire while this task sleeps on its own timer.
+            gosched::sleep(Duration::from_millis(60)).await;
+            assert!(h.is_finished());
+            drop((s, h));
+        })
+        .await
+        .unwrap();
+        // The worker and the pool still work.
+        assert_eq!(gosched::spawn(async { 1 }).await.unwrap(), 1);
+        assert_eq!(gosched::spawn_blocking(|| 2).await.unwrap(), 2);
+    })
+    .unwrap();
+}
+
+/// Go's gfput/gfget: finished tasks' allocations are kept per P (at most
+/// 64) and reused by later spawns; a task still referenced (a live handle)
+/// is never reused.
+#[test]
+fn finished_task_allocations_are_reused() {
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for _ in 0..100 {
+            gosched::go(async {});
+        }
+        // The main future parks; this thread's P runs the 100 tasks.
+        gosched::sleep(Duration::from_millis(5)).await;
+        let free = rt.stats().procs[0].free_tasks;
+        assert!(free > 0 && free <= gosched::GFREE_MAX, "free {free}");
+        // Reused allocations behave as new tasks.
+        let hs: Vec<_> = (0..10).map(|i| gosched::spawn(async move { i })).collect();
+        let ids: Vec<u64> = hs.iter().map(|h| h.id().unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 10);
+        for (i, h) in hs.into_iter().enumerate() {
+            assert_eq!(h.await.unwrap(), i);
+        }
+    })
+    .unwrap();
+    gosched::leak::verify_none(&rt);
 }
