@@ -7,6 +7,7 @@ mod gc;
 mod iface;
 mod layout;
 mod map;
+mod sched;
 mod slice;
 mod sync;
 
@@ -50,6 +51,7 @@ pub const ALL: &[Chapter] = &[
         run: context::run,
     },
     Chapter {
+<<<<<<< HEAD
         name: "iface",
         title: "goiface: eface, iface, itabs, assertions, the typed nil",
         run: iface::run,
@@ -58,5 +60,11 @@ pub const ALL: &[Chapter] = &[
         name: "gc",
         title: "gogc: tri-colour marking, write barriers, the checker",
         run: gc::run,
+    },
+    Chapter {
+        name: "sched",
+        title: "gosched: Ps, runnext, overflow, stealing, sysmon",
+        run: sched::run,
+>>>>>>> sched-bench
     },
 ];

@@ -1,0 +1,3 @@
+module gort/benches/gosched
+
+go 1.19
