@@ -51,7 +51,6 @@ pub const ALL: &[Chapter] = &[
         run: context::run,
     },
     Chapter {
-<<<<<<< HEAD
         name: "iface",
         title: "goiface: eface, iface, itabs, assertions, the typed nil",
         run: iface::run,
@@ -65,6 +64,5 @@ pub const ALL: &[Chapter] = &[
         name: "sched",
         title: "gosched: Ps, runnext, overflow, stealing, sysmon",
         run: sched::run,
->>>>>>> sched-bench
     },
 ];
