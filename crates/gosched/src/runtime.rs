@@ -693,49 +693,72 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        let shared = &self.shared;
-        shared.shutdown.store(true, Ordering::SeqCst);
-        let threads = {
-            let mut s = lock(&shared.sched);
-            for m in s.idle_ms.drain(..) {
-                lock(&m.slot).kicked = true;
-                m.cv.notify_one();
-            }
-            core::mem::take(&mut s.threads)
-        };
-        {
-            let _g = lock(&shared.sysmon_wake.0);
-            shared.sysmon_wake.1.notify_all();
+        // A task or a blocking job that drops the last `Runtime` runs this
+        // on one of the runtime's own threads, in the middle of a poll:
+        // tearing down here would drop the very future being polled and
+        // join the thread we are on. The teardown then moves to a thread of
+        // its own, which first waits for every M, this one included, to
+        // finish its poll and exit.
+        let inside = current_shared().is_some_and(|s| Arc::ptr_eq(&s, &self.shared));
+        if inside {
+            self.shared.shutdown.store(true, Ordering::SeqCst);
+            let shared = Arc::clone(&self.shared);
+            let spawned = std::thread::Builder::new()
+                .name("gosched-teardown".into())
+                .spawn(move || teardown(&shared));
+            // Without a thread to finish the job, the runtime's state stays
+            // allocated (a leak), never freed under a running poll.
+            drop(spawned);
+            return;
         }
-        let me = std::thread::current().id();
-        for t in threads {
-            if t.thread().id() != me {
-                let _ = t.join();
-            }
-        }
-        shared.blocking_pool.shutdown();
-        // No M runs now: this thread may act as every P's owner.
-        let mut tasks: Vec<Arc<Task>> = Vec::new();
-        for p in &shared.ps {
-            // SAFETY: R1: every M has exited, so no other thread owns a P.
-            tasks.extend(unsafe { p.runq.drain() });
-            let timers = lock(&p.timers).take_all();
-            drop(timers);
-            // Free tasks hold the runtime's state: break the cycle.
-            let free = core::mem::take(&mut *lock(&p.gfree));
-            drop(free);
-        }
-        tasks.extend(core::mem::take(&mut lock(&shared.sched).runq));
-        for shard in &shared.registry {
-            let all: Vec<Arc<Task>> = lock(shard).drain().map(|(_, t)| t).collect();
-            tasks.extend(all);
-        }
-        for t in &tasks {
-            t.cancel();
-        }
-        shared.ngoroutine.store(0, Ordering::Release);
-        drop(tasks);
+        teardown(&self.shared);
     }
+}
+
+/// Stops every M, sysmon and the blocking pool, then cancels every task the
+/// runtime still holds. Runs on a thread that is not one of the runtime's.
+fn teardown(shared: &Arc<Shared>) {
+    shared.shutdown.store(true, Ordering::SeqCst);
+    let threads = {
+        let mut s = lock(&shared.sched);
+        for m in s.idle_ms.drain(..) {
+            lock(&m.slot).kicked = true;
+            m.cv.notify_one();
+        }
+        core::mem::take(&mut s.threads)
+    };
+    {
+        let _g = lock(&shared.sysmon_wake.0);
+        shared.sysmon_wake.1.notify_all();
+    }
+    let me = std::thread::current().id();
+    for t in threads {
+        if t.thread().id() != me {
+            let _ = t.join();
+        }
+    }
+    shared.blocking_pool.shutdown();
+    // No M runs now: this thread may act as every P's owner.
+    let mut tasks: Vec<Arc<Task>> = Vec::new();
+    for p in &shared.ps {
+        // SAFETY: R1: every M has exited, so no other thread owns a P.
+        tasks.extend(unsafe { p.runq.drain() });
+        let timers = lock(&p.timers).take_all();
+        drop(timers);
+        // Free tasks hold the runtime's state: break the cycle.
+        let free = core::mem::take(&mut *lock(&p.gfree));
+        drop(free);
+    }
+    tasks.extend(core::mem::take(&mut lock(&shared.sched).runq));
+    for shard in &shared.registry {
+        let all: Vec<Arc<Task>> = lock(shard).drain().map(|(_, t)| t).collect();
+        tasks.extend(all);
+    }
+    for t in &tasks {
+        t.cancel();
+    }
+    shared.ngoroutine.store(0, Ordering::Release);
+    drop(tasks);
 }
 
 /// What an M carries between scheduling decisions (Go: fields of `m`).

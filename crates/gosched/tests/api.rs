@@ -525,3 +525,33 @@ fn finished_task_allocations_are_reused() {
     .unwrap();
     gosched::leak::verify_none(&rt);
 }
+
+/// A task that drops the last `Runtime` handle does so on one of the
+/// runtime's own threads, in the middle of its poll: the teardown must not
+/// free that task (or join that thread) under it. It moves to a thread of
+/// its own; the task's own state is dropped exactly once, later.
+#[test]
+#[cfg_attr(miri, ignore)] // threads and sleeps
+fn a_task_may_drop_the_last_runtime() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    for procs in [1, 2] {
+        let rt = Arc::new(rt(procs));
+        let inner = Arc::clone(&rt);
+        let guard = tracked(&drops, false);
+        let (tx, rx) = std::sync::mpsc::channel();
+        drop(rt.spawn(async move {
+            let _guard = guard;
+            std::thread::sleep(Duration::from_millis(5));
+            drop(inner); // the last handle once the main thread lets go
+            tx.send(()).unwrap();
+        }));
+        drop(rt);
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("the task runs to its end");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while drops.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(drops.load(Ordering::SeqCst), 2, "each task's state dropped once");
+}
