@@ -204,15 +204,10 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-/// The atomics the ring uses: gocore's switch, plus `AtomicPtr` (loom's
-/// under `cfg(loom)`), which gocore does not re-export.
+/// The atomics the ring uses, from gocore's core/portable-atomic/loom switch.
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod atomic {
-    #[cfg(not(loom))]
-    pub(crate) use core::sync::atomic::AtomicPtr;
-    pub(crate) use gocore::atomic::{AtomicU32, Ordering};
-    #[cfg(loom)]
-    pub(crate) use loom::sync::atomic::AtomicPtr;
+    pub(crate) use gocore::atomic::{AtomicPtr, AtomicU32, Ordering};
 }
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
