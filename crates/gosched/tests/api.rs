@@ -176,28 +176,22 @@ fn deadlock_cases() {
     t.join().unwrap();
 }
 
-/// Parks once, saying why (as gochan's and gocontext's futures do through
-/// `gocore::wait`), and stays parked until woken.
-struct Reason(WaitReason);
-impl Future for Reason {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        gocore::wait::set(self.0);
-        Poll::Pending
-    }
-}
-
 #[test]
 fn dump_shows_wait_reasons_and_spawn_site() {
     let rt = Runtime::builder().procs(1).build().unwrap();
     let rx: Chan<u32> = Chan::new(0);
+    // gochan's futures say why they wait (through gocore::wait), with no glue.
     let line = line!() + 1;
-    let h1 = rt.spawn(async move {
-        Reason(WaitReason::ChanReceive).await;
-        rx.recv_async().await
-    });
+    let h1 = rt.spawn(async move { rx.recv_async().await });
     let h2 = rt.spawn(gosched::sleep(Duration::from_secs(60)));
     let h3 = rt.spawn(std::future::pending::<()>());
+    let (a, b): (Chan<u32>, Chan<u32>) = (Chan::new(0), Chan::new(0));
+    let h4 = rt.spawn(async move {
+        gochan::select_async! {
+            recv(a) -> _ => {},
+            recv(b) -> _ => {},
+        }
+    });
     // Let them all park.
     let t = Instant::now();
     loop {
@@ -219,7 +213,8 @@ fn dump_shows_wait_reasons_and_spawn_site() {
         [
             TaskState::Waiting(Some(WaitReason::ChanReceive)),
             TaskState::Waiting(Some(WaitReason::Sleep)),
-            TaskState::Waiting(None)
+            TaskState::Waiting(None),
+            TaskState::Waiting(Some(WaitReason::Select)),
         ]
     );
     assert_eq!(d.tasks[0].spawned_at.line(), line);
@@ -236,14 +231,16 @@ fn dump_shows_wait_reasons_and_spawn_site() {
     );
     assert!(text.contains("[sleep]"), "{text}");
     assert!(text.contains("[waiting]"), "{text}");
+    assert!(text.contains("[select]"), "{text}");
     let leak = gosched::leak::check_within(&rt, Duration::from_millis(5)).unwrap_err();
-    assert_eq!(leak.dump.tasks.len(), 3);
+    assert_eq!(leak.dump.tasks.len(), 4);
     assert!(leak
         .to_string()
-        .starts_with("found unexpected tasks (3 alive):"));
+        .starts_with("found unexpected tasks (4 alive):"));
     h1.abort();
     h2.abort();
     h3.abort();
+    h4.abort();
     rt.block_on(async move {
         assert!(h1.await.unwrap_err().is_cancelled());
         assert!(h2.await.unwrap_err().is_cancelled());
@@ -553,5 +550,9 @@ fn a_task_may_drop_the_last_runtime() {
     while drops.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert_eq!(drops.load(Ordering::SeqCst), 2, "each task's state dropped once");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "each task's state dropped once"
+    );
 }
