@@ -1,10 +1,10 @@
 //! Differential fuzzing of gocore's arithmetic and generator against simple models:
-//! `checked_align_up` against 128-bit arithmetic, `FastRand::below` against the
+//! `align_up` and `is_aligned` against 128-bit arithmetic, `FastRand::below` against the
 //! multiply-shift formula on the same stream, and `SpinLock` against a plain value.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use gocore::align::{align_down, checked_align_up};
+use gocore::align::{align_up, is_aligned};
 use gocore::lock::SpinLock;
 use gocore::rand::FastRand;
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +12,6 @@ use libfuzzer_sys::fuzz_target;
 #[derive(Arbitrary, Debug)]
 enum Op {
     AlignUp { n: usize, shift: u8 },
-    AlignUpAny { n: usize, align: usize },
     Below { seed: u64, n: u32 },
     Lock { add: u32 },
 }
@@ -25,18 +24,12 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::AlignUp { n, shift } => {
                 let align = 1usize << (shift as u32 % usize::BITS);
                 let want = (n as u128).div_ceil(align as u128) * align as u128;
-                let got = checked_align_up(n, align);
-                if want > usize::MAX as u128 {
-                    assert_eq!(got, None);
-                } else {
-                    assert_eq!(got, Some(want as usize));
-                    assert_eq!(align_down(n, align), n / align * align);
+                // align_up panics past usize::MAX (its documented contract),
+                // which a fuzz target cannot catch: only the in-range half.
+                if want <= usize::MAX as u128 {
+                    assert_eq!(align_up(n, align), want as usize);
                 }
-            }
-            Op::AlignUpAny { n, align } => {
-                if !align.is_power_of_two() {
-                    assert_eq!(checked_align_up(n, align), None);
-                }
+                assert_eq!(is_aligned(n, align), n % align == 0);
             }
             Op::Below { seed, n } => {
                 let mut a = FastRand::new(seed);
