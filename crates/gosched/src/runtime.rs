@@ -1282,7 +1282,17 @@ impl Shared {
                         }
                     }
                 }
-                Found::Main | Found::Stop => return,
+                Found::Main => {
+                    // M0 may have been spinning when its main future woke:
+                    // it stops spinning as an M that found work does, or
+                    // `nmspinning` would stay raised after `block_on`
+                    // returns and `wakep` would never start an M again.
+                    if m.spinning {
+                        self.reset_spinning(m);
+                    }
+                    return;
+                }
+                Found::Stop => return,
             }
         }
     }
