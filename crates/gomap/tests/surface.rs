@@ -6,77 +6,13 @@
 //! panicking predicates, `Hash` and `Drop` leave a consistent map.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use gomap::{Entry, GoMap, TryReserveError};
 
 mod common;
-use common::{countdown, live, LIVE, PANIC_HASH_AT};
-
-/// A key/value that counts live instances and can panic on drop or hash.
-#[derive(Debug)]
-struct D {
-    id: u64,
-    panic_on_drop: bool,
-}
-
-impl D {
-    fn new(id: u64) -> D {
-        LIVE.with(|l| l.set(l.get() + 1));
-        D {
-            id,
-            panic_on_drop: false,
-        }
-    }
-    fn bomb(id: u64) -> D {
-        let mut d = D::new(id);
-        d.panic_on_drop = true;
-        d
-    }
-}
-
-impl Drop for D {
-    fn drop(&mut self) {
-        LIVE.with(|l| l.set(l.get() - 1));
-        if self.panic_on_drop {
-            panic!("drop of {} panicked", self.id);
-        }
-    }
-}
-
-impl PartialEq for D {
-    fn eq(&self, o: &D) -> bool {
-        self.id == o.id
-    }
-}
-impl Eq for D {}
-
-impl Hash for D {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        if countdown(&PANIC_HASH_AT) {
-            panic!("hash panicked");
-        }
-        self.id.hash(h);
-    }
-}
-
-/// Every key hashes to one constant: one bucket chain, overflow buckets.
-#[derive(Clone, Copy, Default)]
-struct Constant;
-struct ConstantHasher;
-impl Hasher for ConstantHasher {
-    fn finish(&self) -> u64 {
-        0x5555_aaaa_1234_5678
-    }
-    fn write(&mut self, _: &[u8]) {}
-}
-impl BuildHasher for Constant {
-    type Hasher = ConstantHasher;
-    fn build_hasher(&self) -> ConstantHasher {
-        ConstantHasher
-    }
-}
+use common::{live, Constant, D, PANIC_HASH_AT};
 
 /// The hash of a `u64` key is the key itself: tests choose buckets.
 #[derive(Clone, Copy, Default)]

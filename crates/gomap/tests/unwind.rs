@@ -3,7 +3,7 @@
 //! counts live instances to prove no leak and no double drop.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use gomap::{Entry, GoMap};
@@ -12,80 +12,8 @@ use gomap::{Entry, GoMap};
 
 /// A `BuildHasher` whose every hash is the same constant: all keys share one
 /// bucket chain and one full 64-bit hash.
-#[derive(Clone, Default)]
-struct Constant;
-struct ConstantHasher;
-impl Hasher for ConstantHasher {
-    fn finish(&self) -> u64 {
-        0x5555_aaaa_1234_5678
-    }
-    fn write(&mut self, _: &[u8]) {}
-}
-impl BuildHasher for Constant {
-    type Hasher = ConstantHasher;
-    fn build_hasher(&self) -> ConstantHasher {
-        ConstantHasher
-    }
-}
-
 mod common;
-use common::{countdown, live, LIVE, PANIC_CLONE_AT, PANIC_HASH_AT};
-
-/// A key/value that counts live instances and can panic on demand.
-#[derive(Debug)]
-struct D {
-    id: u64,
-    panic_on_drop: bool,
-}
-
-impl D {
-    fn new(id: u64) -> D {
-        LIVE.with(|l| l.set(l.get() + 1));
-        D {
-            id,
-            panic_on_drop: false,
-        }
-    }
-    fn bomb(id: u64) -> D {
-        let mut d = D::new(id);
-        d.panic_on_drop = true;
-        d
-    }
-}
-
-impl Drop for D {
-    fn drop(&mut self) {
-        LIVE.with(|l| l.set(l.get() - 1));
-        if self.panic_on_drop {
-            panic!("drop of {} panicked", self.id);
-        }
-    }
-}
-
-impl Clone for D {
-    fn clone(&self) -> D {
-        if countdown(&PANIC_CLONE_AT) {
-            panic!("clone panicked");
-        }
-        D::new(self.id)
-    }
-}
-
-impl PartialEq for D {
-    fn eq(&self, o: &D) -> bool {
-        self.id == o.id
-    }
-}
-impl Eq for D {}
-
-impl Hash for D {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        if countdown(&PANIC_HASH_AT) {
-            panic!("hash panicked");
-        }
-        self.id.hash(h);
-    }
-}
+use common::{live, Constant, D, PANIC_CLONE_AT, PANIC_HASH_AT};
 
 fn panics<R>(f: impl FnOnce() -> R) -> bool {
     catch_unwind(AssertUnwindSafe(f)).is_err()
