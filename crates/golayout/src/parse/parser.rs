@@ -439,20 +439,7 @@ impl<'s> Parser<'s> {
                 }
                 Tok::Semi if stack.is_empty() => return Ok(()),
                 Tok::Op => match self.text(t) {
-                    // `var (`, `const (`… group declarations, whose
-                    // lines end in semicolons.
-                    "(" if self.i > 0
-                        && self.toks[self.i - 1].kind == Tok::Ident
-                        && matches!(
-                            self.text(self.toks[self.i - 1]),
-                            "var" | "const" | "type" | "import"
-                        ) =>
-                    {
-                        stack.push(b'g')
-                    }
-                    "(" => stack.push(b')'),
-                    "[" => stack.push(b']'),
-                    "{" => stack.push(b'}'),
+                    o @ ("(" | "[" | "{") => stack.push(self.closer(o)),
                     c @ (")" | "]" | "}") => {
                         if stack.is_empty() && c == ")" {
                             return Ok(());
@@ -466,6 +453,26 @@ impl<'s> Parser<'s> {
                 _ => {}
             }
             self.next();
+        }
+    }
+
+    /// What an opening bracket at the cursor waits for, as the skipping
+    /// loops push it: its closer, or `g` for the parenthesis of a `var (`,
+    /// `const (`, `type (` or `import (` group, whose lines end in
+    /// semicolons.
+    fn closer(&self, open: &str) -> u8 {
+        let group = open == "("
+            && self.i > 0
+            && self.toks[self.i - 1].kind == Tok::Ident
+            && matches!(
+                self.text(self.toks[self.i - 1]),
+                "var" | "const" | "type" | "import"
+            );
+        match open {
+            _ if group => b'g',
+            "(" => b')',
+            "[" => b']',
+            _ => b'}',
         }
     }
 
@@ -490,20 +497,7 @@ impl<'s> Parser<'s> {
                     return Err(self.missing_comma(t, stack.len()));
                 }
                 Tok::Op => match self.text(t) {
-                    // `var (`, `const (`… group declarations, whose
-                    // lines end in semicolons.
-                    "(" if self.i > 0
-                        && self.toks[self.i - 1].kind == Tok::Ident
-                        && matches!(
-                            self.text(self.toks[self.i - 1]),
-                            "var" | "const" | "type" | "import"
-                        ) =>
-                    {
-                        stack.push(b'g')
-                    }
-                    "(" => stack.push(b')'),
-                    "[" => stack.push(b']'),
-                    "{" => stack.push(b'}'),
+                    o @ ("(" | "[" | "{") => stack.push(self.closer(o)),
                     c @ (")" | "]" | "}") => {
                         if !closes(stack.pop(), c) {
                             return Err(self.err_at(t, format!("unexpected '{c}'")));
