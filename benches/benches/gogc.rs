@@ -46,8 +46,10 @@
 //!
 //! **Pointer store.** 1,024 heap objects of one pointer field each; store
 //! `objs[i % 1024].next = objs[(i * 7) % 1024]`, 10M times (1M under
-//! `--quick`), best of 5, in ns per store. gogc: `GcCell::set` of a cloned
-//! handle under each barrier (Hybrid, Dijkstra, Yuasa, None), with no cycle
+//! `--quick`), best of 5, in ns per store. gogc: `GcCell::store` of a
+//! borrowed handle (the one-pointer store) under each barrier (Hybrid,
+//! Dijkstra, Yuasa, None), and, for Hybrid, `GcCell::set` of a cloned handle
+//! (the general store, which moves a value into the heap), with no cycle
 //! running and with a cycle started, stepped once and left marking (GOGC
 //! off, so nothing else starts or ends one). Against a plain store of a raw
 //! pointer into a boxed object's `Cell` and gc-arena's barriered store
@@ -442,10 +444,18 @@ mod gogc_heap {
         next: GcCell<Option<Gc<StoreNode>>>,
     }
 
-    /// ns per barriered store (`GcCell::set` of a cloned handle), best of
-    /// `reps`; with `marking`, a cycle is started and stepped once, then left
-    /// marking.
-    pub fn store(barrier: Barrier, stores: usize, reps: usize, marking: bool) -> f64 {
+    /// How the store is written.
+    #[derive(Clone, Copy)]
+    pub enum Store {
+        /// `GcCell::store(Some(&target))`: the one-pointer store.
+        Pointer,
+        /// `GcCell::set(Some(target.clone()))`: the general store.
+        SetClone,
+    }
+
+    /// ns per barriered store, best of `reps`; with `marking`, a cycle is
+    /// started and stepped once, then left marking.
+    pub fn store(barrier: Barrier, how: Store, stores: usize, reps: usize, marking: bool) -> f64 {
         let heap = Heap::builder().barrier(barrier).gogc(None).build();
         let objs: Vec<Gc<StoreNode>> = (0..STORE_OBJECTS)
             .map(|_| {
@@ -463,10 +473,21 @@ mod gogc_heap {
         let mut best = f64::MAX;
         for _ in 0..reps {
             let start = Instant::now();
-            for i in 0..stores {
-                let i = std::hint::black_box(i);
-                let target = objs[(i * 7) % STORE_OBJECTS].clone();
-                objs[i % STORE_OBJECTS].next.set(Some(target));
+            match how {
+                Store::Pointer => {
+                    for i in 0..stores {
+                        let i = std::hint::black_box(i);
+                        let target = &objs[(i * 7) % STORE_OBJECTS];
+                        objs[i % STORE_OBJECTS].next.store(Some(target));
+                    }
+                }
+                Store::SetClone => {
+                    for i in 0..stores {
+                        let i = std::hint::black_box(i);
+                        let target = objs[(i * 7) % STORE_OBJECTS].clone();
+                        objs[i % STORE_OBJECTS].next.set(Some(target));
+                    }
+                }
             }
             best = best.min(start.elapsed().as_secs_f64() * 1e9 / stores as f64);
         }
@@ -758,13 +779,19 @@ fn main() {
         } else {
             "pointer store, not marking (ns)"
         };
-        for (name, barrier) in [
-            ("gogc Hybrid", gogc::Barrier::Hybrid),
-            ("gogc Dijkstra", gogc::Barrier::Dijkstra),
-            ("gogc Yuasa", gogc::Barrier::Yuasa),
-            ("gogc None", gogc::Barrier::None),
+        use gogc_heap::Store;
+        for (name, barrier, how) in [
+            ("gogc Hybrid", gogc::Barrier::Hybrid, Store::Pointer),
+            ("gogc Dijkstra", gogc::Barrier::Dijkstra, Store::Pointer),
+            ("gogc Yuasa", gogc::Barrier::Yuasa, Store::Pointer),
+            ("gogc None", gogc::Barrier::None, Store::Pointer),
+            (
+                "gogc Hybrid set(clone)",
+                gogc::Barrier::Hybrid,
+                Store::SetClone,
+            ),
         ] {
-            let ns = gogc_heap::store(barrier, stores, reps, marking);
+            let ns = gogc_heap::store(barrier, how, stores, reps, marking);
             s.record(group, name, ns, "ns", Better::Lower);
         }
         if let Some(ns) = arena::store(stores, reps, marking) {

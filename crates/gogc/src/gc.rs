@@ -41,6 +41,14 @@ impl RawGc {
         }
     }
 
+    /// A heap edge: an unrooted handle, counted nowhere.
+    #[inline]
+    fn new_unrooted(header: NonNull<Header>) -> RawGc {
+        RawGc {
+            tagged: Cell::new(header),
+        }
+    }
+
     #[inline]
     pub(crate) fn header(&self) -> NonNull<Header> {
         let tagged = self.tagged.get().as_ptr();
@@ -115,6 +123,15 @@ impl<T: Trace + 'static> Gc<T> {
     pub(crate) fn from_rooted_header(header: NonNull<Header>) -> Gc<T> {
         Gc {
             raw: RawGc::new_rooted(header),
+            _marker: PhantomData,
+        }
+    }
+
+    /// A heap edge to `header`'s object, for a cell in the object's heap.
+    #[inline]
+    fn from_unrooted_header(header: NonNull<Header>) -> Gc<T> {
+        Gc {
+            raw: RawGc::new_unrooted(header),
             _marker: PhantomData,
         }
     }
@@ -461,7 +478,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// assert_eq!(cell.get(), 2);
     /// ```
     pub fn set(&self, value: T) {
-        drop(self.store(value, false));
+        drop(self.swap_in(value, false));
     }
 
     /// Stores `value` and returns the old contents (their `Gc`s rooted).
@@ -475,7 +492,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// assert_eq!(cell.replace(2), 1);
     /// ```
     pub fn replace(&self, value: T) -> T {
-        self.store(value, true)
+        self.swap_in(value, true)
     }
 
     /// Takes the contents, leaving `T::default()`.
@@ -507,6 +524,17 @@ impl<T: Trace + 'static> GcCell<T> {
         self.value.into_inner()
     }
 
+    /// The store of a one-pointer value that may not be plain, for a cell
+    /// in a heap: `edge` is unrooted already (its target is kept alive by
+    /// the caller's borrow), so this is `set` without the unrooting, under
+    /// the heap's guard with the barrier. Its `Trace` walks visit one `Gc`
+    /// and run no user code.
+    #[inline(never)]
+    fn swap_in_edge(&self, edge: T) {
+        debug_assert!(self.owner.get().is_some());
+        drop(self.swap_in(edge, false));
+    }
+
     /// Swaps `value` in, running the barrier; returns the old contents,
     /// re-rooted if `reroot` (else, for a cell in a heap, with its `Gc`s
     /// still unrooted: only for dropping).
@@ -514,7 +542,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// Every walk that runs `Trace` code over a value outside the heap runs
     /// under the heap's guard: that code cannot drive a collection while
     /// some of the value's `Gc`s are unrooted and none of the heap's edges.
-    fn store(&self, value: T, reroot: bool) -> T {
+    fn swap_in(&self, value: T, reroot: bool) -> T {
         assert!(
             self.borrow.get() == 0,
             "gogc: GcCell stored into while borrowed"
@@ -545,6 +573,140 @@ impl<T: Trace + 'static> GcCell<T> {
                 }
                 old
             }
+        }
+    }
+}
+
+/// One-pointer stores: Go's `*slot = ptr` with the write barrier.
+impl<T: Trace + 'static> GcCell<Option<Gc<T>>> {
+    /// Points the cell at `target`'s object, or at nothing: Go's pointer
+    /// store `slot = ptr`, running the write barrier while a cycle marks.
+    ///
+    /// The same store as `set(target.cloned())`, but `target` is only
+    /// borrowed: no handle is cloned, rooted or unrooted and no `Trace`
+    /// code runs. While no cycle marks, the store costs a test of the
+    /// heap's barrier flag (Go's `writeBarrier.enabled`), the cell's borrow
+    /// flag and the target's heap, then the plain store of one word. While
+    /// a cycle marks, it enters the heap and runs the barrier, as
+    /// [`set`](GcCell::set) does. A cell outside any heap gets a rooted
+    /// clone of `target`.
+    ///
+    /// Go: `slot = ptr` (with `gcWriteBarrier` when `writeBarrier.enabled`).
+    ///
+    /// # Panics
+    ///
+    /// - If the cell is borrowed ([`borrow`](GcCell::borrow)).
+    /// - If `target` is a `Gc` of another heap than the cell's.
+    /// - While a cycle marks, if called from `Trace` or `Drop` code the heap
+    ///   is running (with no cycle marking the store touches no heap state
+    ///   and is allowed there).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gogc::{Gc, GcCell, Heap, Trace};
+    ///
+    /// #[derive(Trace)]
+    /// struct Node {
+    ///     next: GcCell<Option<Gc<Node>>>,
+    /// }
+    ///
+    /// let heap = Heap::new();
+    /// let a = heap.alloc(Node { next: GcCell::new(None) });
+    /// let b = heap.alloc(Node { next: GcCell::new(None) });
+    /// a.next.store(Some(&b)); // a -> b; `b` stays our handle
+    /// b.next.store(Some(&a)); // a cycle
+    /// assert!(Gc::ptr_eq(a.next.borrow().as_ref().unwrap(), &b));
+    /// drop(a);
+    /// heap.collect();
+    /// assert_eq!(heap.stats().live_objects, 2); // `a` is reached through `b`
+    /// b.next.store(None);
+    /// heap.collect();
+    /// assert_eq!(heap.stats().live_objects, 1);
+    /// ```
+    #[inline]
+    pub fn store(&self, target: Option<&Gc<T>>) {
+        let header = target.map(|gc| gc.raw.header());
+        if self.may_store_plainly(header) {
+            // SAFETY: `may_store_plainly` holds (see its points 1-4): the
+            // write is exclusive, and the old contents are an unrooted edge
+            // (or nothing) whose drop would do nothing.
+            unsafe { self.value.get().write(header.map(Gc::from_unrooted_header)) };
+        } else if self.owner.get().is_some() {
+            self.swap_in_edge(header.map(Gc::from_unrooted_header));
+        } else {
+            self.set(target.cloned());
+        }
+    }
+}
+
+impl<T: Trace + 'static> GcCell<Gc<T>> {
+    /// Points the cell at `target`'s object: the store of
+    /// [`GcCell::<Option<Gc<T>>>::store`](GcCell::store) for a cell that is
+    /// never empty.
+    ///
+    /// # Panics
+    ///
+    /// As that `store`.
+    ///
+    /// ```
+    /// use gogc::{Gc, GcCell, Heap};
+    ///
+    /// let heap = Heap::new();
+    /// let (one, two) = (heap.alloc(1), heap.alloc(2));
+    /// let cell = heap.alloc(GcCell::new(one.clone()));
+    /// cell.store(&two);
+    /// assert_eq!(**cell.borrow(), 2);
+    /// ```
+    #[inline]
+    pub fn store(&self, target: &Gc<T>) {
+        let header = target.raw.header();
+        if self.may_store_plainly(Some(header)) {
+            // SAFETY: as in the `Option` store: `may_store_plainly` holds, so
+            // the write is exclusive and the old edge needs no drop.
+            unsafe { self.value.get().write(Gc::from_unrooted_header(header)) };
+        } else if self.owner.get().is_some() {
+            self.swap_in_edge(Gc::from_unrooted_header(header));
+        } else {
+            self.set(target.clone());
+        }
+    }
+}
+
+impl<T> GcCell<T> {
+    /// Whether a store of one pointer to `target` (or of none) may bypass
+    /// the heap and write the cell directly. It may when:
+    ///
+    /// 1. the cell is in a heap, so its contents are unrooted edges (the
+    ///    rooting rule of this module's docs) and the new edge needs no root;
+    /// 2. the cell is not borrowed nor being stored into, so no reference
+    ///    to the old contents exists;
+    /// 3. the heap's barrier flag is clear: no cycle marks, so no
+    ///    tri-colour invariant has to be kept, and no grey object, barrier
+    ///    buffer or root scan can miss the change (the next cycle starts
+    ///    from the graph as it is then);
+    /// 4. `target` is an object of that heap.
+    ///
+    /// Nothing between this test and the write runs user code or touches
+    /// the heap's state (it is read-only: the flag, the target's span), so
+    /// the answer still holds at the write, even when the store is made from
+    /// `Drop` code the heap runs while sweeping.
+    #[inline]
+    fn may_store_plainly(&self, target: Option<NonNull<Header>>) -> bool {
+        let Some(owner) = self.owner.get() else {
+            return false;
+        };
+        // SAFETY: a cell in a heap lives in an object of that heap, and a
+        // heap outlives its objects.
+        let heap = unsafe { owner.as_ref() };
+        if heap.write_barrier_enabled() || self.borrow.get() != 0 {
+            return false;
+        }
+        match target {
+            None => true,
+            // SAFETY: `target` is borrowed from a live handle, so its object
+            // and the object's span are live.
+            Some(header) => unsafe { header.as_ref().span.as_ref() }.heap == owner,
         }
     }
 }

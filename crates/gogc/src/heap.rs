@@ -35,8 +35,10 @@ use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 // tidy: allow(atomic): only the `static` heap-id counter below, which loom's
 // atomics cannot be; it takes part in no modelled protocol.
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering as IdOrdering};
 use core::time::Duration;
+
+use gocore::atomic::{AtomicBool, Ordering};
 
 use crate::barrier::{Barrier, WbBuf};
 use crate::central::{Central, MCache};
@@ -258,10 +260,34 @@ pub struct Heap {
 pub(crate) struct HeapInner {
     pub(crate) id: usize,
     busy: Cell<bool>,
+    /// Go's `writeBarrier.enabled`: set while a cycle marks (`phase !=
+    /// Off`), readable without entering the heap. A one-pointer store
+    /// ([`GcCell::store`](crate::GcCell::store)) that finds it clear is a
+    /// plain store; see [`HeapInner::write_barrier_enabled`].
+    write_barrier: AtomicBool,
     state: UnsafeCell<State>,
 }
 
 impl HeapInner {
+    /// Whether stores into this heap must run the write barrier (a cycle is
+    /// marking).
+    ///
+    /// A `Relaxed` load is enough, today and with concurrent mark workers:
+    /// the flag publishes no data, it only picks the path, and it changes
+    /// only where no store can run beside the change. Today that is inside
+    /// a heap entry point on the heap's only thread (program order orders
+    /// the change before every later store). With mark workers on other
+    /// threads it must stay so: as Go's `gcStart` and `gcMarkTermination`
+    /// do, the flag flips only while the world is stopped, and the
+    /// handshake that restarts each mutator (a lock or a release/acquire
+    /// pair) makes the new value visible to it before its next store. A
+    /// worker never reads a heap object while the flag is clear (no cycle
+    /// marks), so the plain store it allows races with nothing.
+    #[inline]
+    pub(crate) fn write_barrier_enabled(&self) -> bool {
+        self.write_barrier.load(Ordering::Relaxed)
+    }
+
     /// Takes the single-entry guard.
     ///
     /// # Panics
@@ -501,6 +527,17 @@ impl State {
         self.phase != Phase::Off
     }
 
+    /// Changes the phase, and Go's `writeBarrier.enabled` with it (set for
+    /// `Mark` and `MarkTermination`, as Go's `setGCPhase`).
+    fn set_phase(&mut self, phase: Phase) {
+        self.phase = phase;
+        // SAFETY: `this` is the live `HeapInner` holding this state (set in
+        // `with_config`); the shared reference covers only its atomic flag,
+        // never the `state` field this `&mut State` borrows.
+        let inner = unsafe { &(*self.this.as_ptr()).write_barrier };
+        inner.store(phase != Phase::Off, Ordering::Relaxed);
+    }
+
     /// Walks a value entering the heap: see `AdoptOp`.
     #[inline]
     fn adopt<T: Trace + ?Sized>(&mut self, value: &T, shade_new: bool) {
@@ -686,7 +723,7 @@ impl State {
             number: self.stats.cycles + 1,
             ..CycleStats::default()
         };
-        self.phase = Phase::Mark;
+        self.set_phase(Phase::Mark);
         self.roots = RootScan {
             next_span: 0,
             end: self.allspans.len(),
@@ -781,7 +818,7 @@ impl State {
     /// tracing leaves the phase at `MarkTermination` and the next step runs
     /// this again.
     fn mark_termination(&mut self) -> usize {
-        self.phase = Phase::MarkTermination;
+        self.set_phase(Phase::MarkTermination);
         let mut work = 0;
         if self.config.checkmark
             || self.config.verify_each_step
@@ -792,7 +829,7 @@ impl State {
             self.stats.mark_work += work as u64;
         }
         self.cache.release_all(&mut self.central, self.sweepgen);
-        self.phase = Phase::Off;
+        self.set_phase(Phase::Off);
         self.sweepgen = self.sweepgen.wrapping_add(2);
         self.sweep_done = false;
         self.sweep_class = 0;
@@ -963,11 +1000,12 @@ impl Heap {
     }
 
     fn with_config(config: Config) -> Heap {
-        let id = NEXT_HEAP_ID.fetch_add(1, Ordering::Relaxed);
+        let id = NEXT_HEAP_ID.fetch_add(1, IdOrdering::Relaxed);
         assert!(id != usize::MAX, "gogc: heap identities exhausted");
         let inner = Box::new(HeapInner {
             id,
             busy: Cell::new(false),
+            write_barrier: AtomicBool::new(false),
             state: UnsafeCell::new(State {
                 this: NonNull::dangling(),
                 config,

@@ -1,5 +1,7 @@
 //! Randomised mutator programs against a shadow model, with the invariant
 //! checker after every step (`verify_each_step`), under every barrier.
+//! Pointers change through both stores: `GcCell::set` of a whole `Vec` of
+//! edges, and `GcCell::store` of one pointer into an object's slot.
 //!
 //! The model is the object graph as indices. After every operation it
 //! checks that no object reachable from the roots was dropped, that no
@@ -43,6 +45,8 @@ unsafe impl Trace for Tag {
 struct Obj {
     tag: Tag,
     edges: GcCell<Vec<Gc<Obj>>>,
+    /// One more edge, changed only by the one-pointer `store`.
+    slot: GcCell<Option<Gc<Obj>>>,
     /// Varies the size (and so the size class) of objects.
     pad: Vec<u8>,
 }
@@ -54,6 +58,8 @@ struct Model {
     heap: Heap,
     freed: Rc<RefCell<Vec<bool>>>,
     edges: Vec<Vec<usize>>,
+    /// Each object's slot.
+    slots: Vec<Option<usize>>,
     /// Rooted handles, with the id they point to.
     roots: Vec<(usize, Gc<Obj>)>,
     /// Id -> `stats.cycles` when it was first seen unreachable.
@@ -70,6 +76,7 @@ impl Model {
                 .build(),
             freed: Rc::new(RefCell::new(Vec::new())),
             edges: Vec::new(),
+            slots: Vec::new(),
             roots: Vec::new(),
             unreachable_since: BTreeMap::new(),
         }
@@ -81,6 +88,7 @@ impl Model {
         while let Some(id) = stack.pop() {
             if seen.insert(id) {
                 stack.extend(self.edges[id].iter().copied());
+                stack.extend(self.slots[id]);
             }
         }
         seen
@@ -89,6 +97,7 @@ impl Model {
     fn alloc(&mut self, pad: usize) {
         let id = self.edges.len();
         self.edges.push(Vec::new());
+        self.slots.push(None);
         self.freed.borrow_mut().push(false);
         let obj = self.heap.alloc(Obj {
             tag: Tag {
@@ -96,6 +105,7 @@ impl Model {
                 freed: self.freed.clone(),
             },
             edges: GcCell::new(Vec::new()),
+            slot: GcCell::new(None),
             pad: vec![0; pad],
         });
         self.roots.push((id, obj));
@@ -108,6 +118,41 @@ impl Model {
         edges.push(target);
         obj.edges.set(edges);
         self.edges[*id].push(self.roots[to].0);
+    }
+
+    /// Points root `from`'s slot at root `to`'s object, or at nothing.
+    fn point(&mut self, from: usize, to: Option<usize>) {
+        let target = to.map(|to| &self.roots[to].1);
+        let (id, obj) = &self.roots[from];
+        obj.slot.store(target);
+        self.slots[*id] = to.map(|to| self.roots[to].0);
+    }
+
+    /// Roots the object in root `from`'s slot, if any.
+    fn read_slot(&mut self, from: usize) {
+        let (id, obj) = &self.roots[from];
+        let Some(child_id) = self.slots[*id] else {
+            return;
+        };
+        let child = obj.slot.get().expect("the model says the slot is set");
+        assert_eq!(child.tag.id, child_id);
+        self.roots.push((child_id, child));
+    }
+
+    /// Moves the object in root `from`'s slot into root `to`'s slot (or
+    /// into a new root), then clears `from`'s slot: the lost-object moves
+    /// again, through one-pointer stores.
+    fn move_slot(&mut self, from: usize, to: Option<usize>) {
+        if self.slots[self.roots[from].0].is_none() {
+            return;
+        }
+        self.read_slot(from);
+        let taken = self.roots.len() - 1;
+        if let Some(to) = to {
+            self.point(to, Some(taken));
+            self.roots.pop();
+        }
+        self.point(from, None);
     }
 
     fn unlink(&mut self, from: usize, which: usize) {
@@ -176,6 +221,8 @@ impl Model {
         for (id, obj) in &self.roots {
             let labels: Vec<usize> = obj.edges.borrow().iter().map(|e| e.tag.id).collect();
             assert_eq!(labels, self.edges[*id]);
+            let slot = obj.slot.borrow().as_ref().map(|e| e.tag.id);
+            assert_eq!(slot, self.slots[*id]);
         }
         let stats = self.heap.stats();
         assert_eq!(
@@ -193,15 +240,27 @@ impl Model {
                     let pad = [0, 8, 40, 200, 3000, 40_000][rng.below(6) as usize];
                     self.alloc(pad);
                 }
-                25..=44 if nroots > 0 => {
+                25..=34 if nroots > 0 => {
                     let (a, b) = (rng.below(nroots), rng.below(nroots));
                     self.link(a as usize, b as usize);
                 }
-                45..=54 if nroots > 0 => {
+                35..=44 if nroots > 0 => {
+                    let to = (rng.below(4) != 0).then(|| rng.below(nroots) as usize);
+                    self.point(rng.below(nroots) as usize, to);
+                }
+                45..=50 if nroots > 0 => {
                     self.unlink(rng.below(nroots) as usize, rng.below(8) as usize);
                 }
+                51..=54 if nroots > 0 => {
+                    if rng.below(2) == 0 {
+                        self.read_edge(rng.below(nroots) as usize, rng.below(8) as usize);
+                    } else {
+                        self.read_slot(rng.below(nroots) as usize);
+                    }
+                }
                 55..=59 if nroots > 0 => {
-                    self.read_edge(rng.below(nroots) as usize, rng.below(8) as usize);
+                    let to = (rng.below(2) == 0).then(|| rng.below(nroots) as usize);
+                    self.move_slot(rng.below(nroots) as usize, to);
                 }
                 60..=64 if nroots > 0 => {
                     let to = (rng.below(2) == 0).then(|| rng.below(nroots) as usize);
