@@ -1,5 +1,6 @@
 //! Random mutator programs against gogc: allocation, pointer stores through
-//! `GcCell`, root drops, reads of heap pointers into roots, weak pointers,
+//! `GcCell` (`set` of a whole edge list, and the one-pointer `store` into a
+//! slot), root drops, reads of heap pointers into roots, weak pointers,
 //! `step` with random budgets, cycle starts and full collections, under a
 //! barrier the input picks, with the invariant checker after every step.
 //!
@@ -26,6 +27,9 @@ enum Op {
     Unlink { from: u8, which: u8 },
     Read { from: u8, which: u8 },
     Move { from: u8, which: u8, to: Option<u8> },
+    Point { from: u8, to: Option<u8> },
+    ReadSlot { from: u8 },
+    MoveSlot { from: u8, to: Option<u8> },
     DropRoot { root: u8 },
     Step { budget: u16 },
     StartCycle,
@@ -62,6 +66,8 @@ unsafe impl Trace for Tag {
 struct Obj {
     tag: Tag,
     edges: GcCell<Vec<Gc<Obj>>>,
+    /// One more edge, changed only by the one-pointer `GcCell::store`.
+    slot: GcCell<Option<Gc<Obj>>>,
     pad: Vec<u8>,
 }
 
@@ -69,6 +75,7 @@ struct Obj {
 struct Shadow {
     id: usize,
     edges: RefCell<Vec<Rc<Shadow>>>,
+    slot: RefCell<Option<Rc<Shadow>>>,
 }
 
 struct World {
@@ -87,6 +94,7 @@ impl World {
         while let Some(node) = stack.pop() {
             if seen.insert(node.id) {
                 stack.extend(node.edges.borrow().iter().cloned());
+                stack.extend(node.slot.borrow().iter().cloned());
             }
         }
         seen
@@ -117,6 +125,22 @@ impl World {
         self.roots[from].0.edges.borrow_mut().push(shadow);
     }
 
+    /// Points root `from`'s slot at root `to`'s object, or at nothing.
+    fn point(&mut self, from: usize, to: Option<usize>) {
+        let target = to.map(|to| &self.roots[to].1);
+        self.roots[from].1.slot.store(target);
+        *self.roots[from].0.slot.borrow_mut() = to.map(|to| self.roots[to].0.clone());
+    }
+
+    /// Roots the object in root `from`'s slot; its new root index.
+    fn read_slot(&mut self, from: usize) -> Option<usize> {
+        let shadow = self.roots[from].0.slot.borrow().clone()?;
+        let real = self.roots[from].1.slot.get().expect("the shadow's slot is set");
+        assert_eq!(real.tag.id, shadow.id);
+        self.roots.push((shadow, real));
+        Some(self.roots.len() - 1)
+    }
+
     fn unlink(&mut self, from: usize, k: usize) {
         let mut edges = self.roots[from].1.edges.take();
         edges.remove(k);
@@ -145,6 +169,9 @@ impl World {
         for (shadow, real) in &self.roots {
             let got: Vec<usize> = real.edges.borrow().iter().map(|e| e.tag.id).collect();
             let want: Vec<usize> = shadow.edges.borrow().iter().map(|s| s.id).collect();
+            assert_eq!(got, want);
+            let got = real.slot.borrow().as_ref().map(|e| e.tag.id);
+            let want = shadow.slot.borrow().as_ref().map(|s| s.id);
             assert_eq!(got, want);
         }
         assert_eq!(
@@ -183,11 +210,13 @@ fuzz_target!(|program: Program| {
                         freed: world.freed.clone(),
                     },
                     edges: GcCell::new(Vec::new()),
+                    slot: GcCell::new(None),
                     pad: vec![0; pad],
                 });
                 let shadow = Rc::new(Shadow {
                     id,
                     edges: RefCell::new(Vec::new()),
+                    slot: RefCell::new(None),
                 });
                 world.all.push(shadow.clone());
                 world.roots.push((shadow, real));
@@ -223,6 +252,29 @@ fuzz_target!(|program: Program| {
                     }
                 }
             }
+            Op::Point { from, to } => {
+                if let Some(from) = world.root(from) {
+                    let to = to.and_then(|to| world.root(to));
+                    world.point(from, to);
+                }
+            }
+            Op::ReadSlot { from } => {
+                if let Some(from) = world.root(from) {
+                    world.read_slot(from);
+                }
+            }
+            Op::MoveSlot { from, to } => {
+                // The lost-object moves through one-pointer stores.
+                if let Some(from) = world.root(from) {
+                    if let Some(taken) = world.read_slot(from) {
+                        if let Some(to) = to.and_then(|to| world.root(to)) {
+                            world.point(to, Some(taken));
+                            world.roots.pop();
+                        }
+                        world.point(from, None);
+                    }
+                }
+            }
             Op::DropRoot { root } => {
                 if let Some(root) = world.root(root) {
                     world.roots.swap_remove(root);
@@ -255,5 +307,6 @@ fuzz_target!(|program: Program| {
     // Break the shadow's cycles so it does not leak.
     for shadow in &world.all {
         shadow.edges.borrow_mut().clear();
+        shadow.slot.borrow_mut().take();
     }
 });

@@ -17,7 +17,11 @@
 //!
 //! A barrier is extra work on every pointer store while marking that keeps
 //! one of them. [`GcCell`](crate::GcCell) setters run it; allocation runs the
-//! insertion half on a new object's initial pointers.
+//! insertion half on a new object's initial pointers. Whether a cycle marks
+//! is also kept in a flag outside the heap's guarded state (Go's
+//! `writeBarrier.enabled`), so that the one-pointer store
+//! [`GcCell::store`](crate::GcCell::store) pays, while no cycle marks, only
+//! a test of that flag before its plain write.
 //!
 //! The modes, and why each is enough, are documented on [`Barrier`] (public,
 //! so that users choosing a mode can read them).

@@ -14,6 +14,27 @@
 //! an unrooted handle's `Drop` touches nothing (its target may be freed by
 //! the same sweep). This is rust-gc's rooting scheme, with the root bit in
 //! the pointer instead of beside it.
+//!
+//! # The one-pointer store
+//!
+//! `GcCell::store` (on a cell of `Option<Gc<T>>` or `Gc<T>`) moves nothing
+//! into the heap: it takes a *borrowed* handle and writes an unrooted copy
+//! of its pointer, the edge, into the cell. The caller's handle keeps the
+//! target alive until the write, and the edge keeps it reachable after. No
+//! root count changes and no `Trace` code runs, so while no cycle marks the
+//! store is a test of the heap's barrier flag (plus the cell's borrow flag
+//! and the target's heap) and a plain write, without the heap's guard (the
+//! soundness argument is point 8 of the crate docs). While a cycle marks
+//! it enters the heap and runs the barrier on the old and new pointers.
+//!
+//! ```text
+//!   a.next.store(Some(&b)):
+//!
+//!   caller:  b = Gc [ addr | 1 ]      rooted and counted; left untouched
+//!                      │ copy addr, low bit 0
+//!                      ▼
+//!   heap:    a = [ Header | next: Some(Gc [ addr | 0 ]) ] ──▶ b's object
+//! ```
 
 use core::cell::{Cell, UnsafeCell};
 use core::fmt;

@@ -34,7 +34,9 @@
 //!   edges. Moving a value into the heap unroots the `Gc`s in it; cloning a
 //!   `Gc` out of an object gives a new root.
 //! - Heap values are immutable except through [`GcCell<T>`], whose setters
-//!   run the write barrier.
+//!   run the write barrier. [`GcCell::store`] is the setter for a cell
+//!   holding one pointer: it copies a handle you keep into the cell, and
+//!   while no cycle marks it costs a flag test and a plain write.
 //! - [`Weak<T>`] (from [`Gc::downgrade`]) does not keep its object alive.
 //! - [`Trace`] lists a type's `Gc`s; `#[derive(Trace)]` writes it.
 //!
@@ -154,7 +156,7 @@
 //!    objects with rooted handles. Marking starts from them and the barrier
 //!    keeps its invariant across every store the program can make, because
 //!    the only ways to change the graph are `GcCell` setters (which run the
-//!    barrier), allocation (black, initial pointers shaded) and taking or
+//!    barrier whenever a cycle marks: point 8), allocation (black, initial pointers shaded) and taking or
 //!    dropping a rooted handle (the root rules above). `Trace` is an
 //!    `unsafe trait`, and its contract (visit every `Gc`; no interior
 //!    mutability around one) is what makes "every store is seen" true; the
@@ -176,7 +178,8 @@
 //!    `Gc`.
 //! 4. **No re-entrancy, no data race.** Every entry point takes the heap's
 //!    single-entry guard; `Trace` and `Drop` code the heap runs cannot use
-//!    it (it panics). `Heap`, `Gc`, `GcCell` and `Weak` are neither `Send`
+//!    it (it panics). The one exception, the plain store of point 8, reads
+//!    no state behind the guard and writes only its own cell. `Heap`, `Gc`, `GcCell` and `Weak` are neither `Send`
 //!    nor `Sync`:
 //!
 //!    ```compile_fail
@@ -199,6 +202,35 @@
 //!    outside the heap; a panicking `Drop` during a sweep frees its slot
 //!    first, and the sweep of that span finishes before the panic
 //!    continues.
+//! 8. **The plain store is sound without the guard.** [`GcCell::store`]
+//!    (a cell of `Option<Gc<T>>` or `Gc<T>`) takes its target by
+//!    reference: the caller's handle, rooted or reached through a borrow,
+//!    keeps the target alive for the whole call, so the store moves no
+//!    value into the heap and neither roots nor unroots anything. It writes
+//!    the cell directly, without entering the heap, when (a) the cell is in
+//!    a heap, so its old contents are an unrooted edge whose drop does
+//!    nothing; (b) the cell is not borrowed, so no `&` to the old contents
+//!    exists; (c) the heap's barrier flag (Go's `writeBarrier.enabled`, an
+//!    atomic beside the guarded state, set exactly while the phase is not
+//!    `Off`) is clear, so no cycle marks and no invariant, grey set or
+//!    barrier buffer needs to hear of the store: the next cycle starts from
+//!    the graph as it is then; (d) the target is an object of the cell's
+//!    heap (its span says so). Nothing between those tests and the write
+//!    runs user code, so they still hold at the write, even when the store
+//!    comes from `Drop` code a sweep runs (a sweep runs with no cycle
+//!    marking and frees only objects that the last mark found unreachable,
+//!    which safe code cannot reach any more). Otherwise the store enters
+//!    the heap and runs the barrier as `set` does; its `Trace` walks visit
+//!    one `Gc` and run no user code either. The general setters (`set`,
+//!    `replace`, `take`) keep taking the guard on every store into a heap
+//!    cell: they move a whole value in or out, and its `Trace` code, run by
+//!    the unrooting or re-rooting walk, could otherwise drive a collection
+//!    while some of the value's `Gc`s are unrooted and none of them is yet
+//!    an edge of the heap (an earlier guard-free `set` was unsound for
+//!    exactly that reason). The flag is read with a `Relaxed` load; why
+//!    that stays enough once mark workers run on other threads is written
+//!    at the load (`HeapInner::write_barrier_enabled`): the flag only
+//!    flips with the world stopped, as Go's does.
 //!
 //! **Compared with gc-arena.** gc-arena brands pointers with a `'gc`
 //! lifetime and lets the program touch them only inside `mutate`; the
@@ -211,7 +243,12 @@
 //! while the program holds pointers, `Gc<T>` has no lifetime, and any
 //! number of roots exist. The price is a root count update when a handle
 //! is cloned or dropped, and root scanning that looks at every object's
-//! count.
+//! count. The pointer store costs the same in both: gc-arena's
+//! `Gc::write` tests the parent's colour (black only while marking) before
+//! a plain `Lock::set`, and its brand proves the target alive and of the
+//! same arena; `GcCell::store` tests the heap's barrier flag before a plain
+//! write, the caller's borrow of a handle proves the target alive, and the
+//! target's span proves it of the same heap.
 //!
 //! # Differences from Go
 //!
@@ -234,7 +271,8 @@
 //! front of a global full/empty list, the structure Go's workers share and
 //! steal through; the write-barrier buffer is per mutator and only shades
 //! when flushed, and termination already requires every buffer flushed (Go's
-//! ragged barrier); `MCache` is separate from the `Central` lists it refills
+//! ragged barrier); the barrier flag the plain store tests is an atomic,
+//! flipped only inside the heap's entry points (Go's stop-the-world); `MCache` is separate from the `Central` lists it refills
 //! from. What changes: the global lists become lock-free, `sweepgen` and
 //! `Central` become atomic/locked as in Go, each mutator gets its own cache
 //! and barrier buffer, and the single-entry guard becomes Go's stop-the-world

@@ -183,12 +183,12 @@ fn race(barrier: Barrier) -> bool {
         println!("  {name:<9} the marker never stopped with X black, Y grey and Z white; skipped");
         return false;
     };
-    // The mutator: X = Z (a black object gets the pointer) ...
-    let moved = y.0.borrow().clone();
-    x.0.set(moved);
+    // The mutator: X = Y.ptr (a black object gets the pointer to Z; the
+    // one-pointer store copies it from Y's cell, no root in between) ...
+    x.0.store(y.0.borrow().as_ref());
     let after_insert = held(&heap, &x.0);
     // ... then Y = nil (the grey path to Z is gone).
-    y.0.set(None);
+    y.0.store(None);
     let after_delete = held(&heap, &x.0);
     let verified = heap.verify();
     let verdict = match verified {
