@@ -303,8 +303,17 @@ fn store_runs_each_barrier_against_the_lost_object() {
 
 #[test]
 fn random_stores_keep_each_barriers_invariant_after_every_store_and_step() {
-    let (rounds, objects) = if cfg!(miri) { (60, 8) } else { (3000, 64) };
-    for barrier in [Barrier::Dijkstra, Barrier::Yuasa, Barrier::Hybrid] {
+    // Under Miri: a short program, under the hybrid barrier only.
+    let (rounds, objects, barriers) = if cfg!(miri) {
+        (24, 8, &[Barrier::Hybrid][..])
+    } else {
+        (
+            3000,
+            64,
+            &[Barrier::Dijkstra, Barrier::Yuasa, Barrier::Hybrid][..],
+        )
+    };
+    for &barrier in barriers {
         let drops = Rc::new(Cell::new(0));
         let heap = Heap::builder()
             .barrier(barrier)
