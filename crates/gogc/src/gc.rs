@@ -607,7 +607,7 @@ impl<T: Trace + 'static> GcCell<Option<Gc<T>>> {
     /// borrowed: no handle is cloned, rooted or unrooted and no `Trace`
     /// code runs. While no cycle marks, the store costs a test of the
     /// heap's barrier flag (Go's `writeBarrier.enabled`), the cell's borrow
-    /// flag and the target's heap, then the plain store of one word. While
+    /// flag and the target's heap, then the plain write of the pointer. While
     /// a cycle marks, it enters the heap and runs the barrier, as
     /// [`set`](GcCell::set) does. A cell outside any heap gets a rooted
     /// clone of `target`.

@@ -280,9 +280,12 @@ impl HeapInner {
     /// threads it must stay so: as Go's `gcStart` and `gcMarkTermination`
     /// do, the flag flips only while the world is stopped, and the
     /// handshake that restarts each mutator (a lock or a release/acquire
-    /// pair) makes the new value visible to it before its next store. A
-    /// worker never reads a heap object while the flag is clear (no cycle
-    /// marks), so the plain store it allows races with nothing.
+    /// pair) makes the new value visible to it before its next store. And
+    /// no worker may read a heap object while the flag is clear (no cycle
+    /// marks), so the plain store the clear flag allows races with nothing.
+    /// (Stores made while the flag is set race with the workers' scans;
+    /// making those writes atomic is the workers' part, and does not
+    /// change this load.)
     #[inline]
     pub(crate) fn write_barrier_enabled(&self) -> bool {
         self.write_barrier.load(Ordering::Relaxed)
