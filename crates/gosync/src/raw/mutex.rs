@@ -111,18 +111,23 @@
 //!   or more (another thread used a time slice there; yielding again only
 //!   competes with the holder, and a waiter that is not queued cannot be
 //!   handed the lock), and a waiter whose yields took it past 1 ms switches
-//!   the mutex to starvation mode, as Go's waiter does after a sleep. With
-//!   a fixed 16 yields, on the project's 2-CPU VM kept busy by other jobs
-//!   (load average 11), the bench's fairness workload (Go's
-//!   `TestMutexFairness`: a greedy thread holds the lock 100 µs at a time,
-//!   a polite one locks every 100 µs) gave the polite thread longest waits
-//!   of 8.0, 10.4 and 50.5 ms in three runs of 40 locks, each yield waiting
-//!   out another job's time slice while the waiter was not queued; with the
-//!   adaptive yields, 1.3, 2.4 and 4.0 ms in the same paired runs. The
-//!   median stayed 1.2 ms: the 1 ms starvation threshold plus one 100 µs
-//!   hold, Go's own bound for this workload (Go's run of the row: 2.2 ms;
-//!   `std`'s mutex, which has no starvation mode, gets 0.3-0.5 ms when the
-//!   kernel happens to run the woken polite thread before the greedy one
+//!   the mutex to starvation mode, as Go's waiter does after a sleep. A
+//!   fixed 16 yields could each hand a CPU-bound thread its whole time slice
+//!   while the waiter was neither queued nor able to claim starvation mode.
+//!   Measured on the project's 2-CPU VM (other jobs kept it at load average
+//!   13-16) with the bench's fairness workload, Go's `TestMutexFairness` (a
+//!   greedy thread holds the lock 100 µs at a time, a polite one locks every
+//!   100 µs), paired runs of 100 polite locks, fixed vs adaptive yields:
+//!   with two CPU-bound threads sharing one CPU with them, the polite
+//!   thread's longest wait fell from 198-266 ms to 33-50 ms (median from
+//!   144-151 ms to under 0.1 ms); with four CPU-bound threads on both CPUs,
+//!   from 276-312 ms to 78 ms, though the median rose from 1.2 to 2.0 ms (a
+//!   queued waiter handed the lock still waits for a CPU); with no extra
+//!   threads, pinned to one CPU, from 12.5-13.7 ms to 9.4-9.8 ms, median
+//!   1.2 ms both ways. That median is Go's own bound for the workload, the
+//!   1 ms starvation threshold plus one 100 µs hold (Go's run of the row:
+//!   2.2 ms; `std`'s mutex, which has no starvation mode, gets 0.3-0.5 ms
+//!   when the kernel runs the woken polite thread before the greedy one
 //!   relocks).
 
 use super::spin::SpinBudget;
