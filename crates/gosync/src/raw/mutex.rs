@@ -115,16 +115,16 @@
 //!   fixed 16 yields could each hand a CPU-bound thread its whole time slice
 //!   while the waiter was neither queued nor able to claim starvation mode.
 //!   Measured on the project's 2-CPU VM (other jobs kept it at load average
-//!   13-16) with the bench's fairness workload, Go's `TestMutexFairness` (a
+//!   7-16) with the bench's fairness workload, Go's `TestMutexFairness` (a
 //!   greedy thread holds the lock 100 µs at a time, a polite one locks every
 //!   100 µs), paired runs of 100 polite locks, fixed vs adaptive yields:
-//!   with two CPU-bound threads sharing one CPU with them, the polite
-//!   thread's longest wait fell from 198-266 ms to 33-50 ms (median from
-//!   144-151 ms to under 0.1 ms); with four CPU-bound threads on both CPUs,
-//!   from 276-312 ms to 78 ms, though the median rose from 1.2 to 2.0 ms (a
-//!   queued waiter handed the lock still waits for a CPU); with no extra
-//!   threads, pinned to one CPU, from 12.5-13.7 ms to 9.4-9.8 ms, median
-//!   1.2 ms both ways. That median is Go's own bound for the workload, the
+//!   with two CPU-bound threads sharing one CPU with them (four runs), the
+//!   polite thread's longest wait fell from 198-367 ms to 13-50 ms and its
+//!   median from 111-151 ms to at most 2.1 ms; with four CPU-bound threads
+//!   on both CPUs (three runs), from 276-329 ms to 65-78 ms, medians 1.2-45
+//!   ms before and 1.2-2.1 ms after (a queued waiter handed the lock still
+//!   waits for a CPU); with no extra threads, pinned to one CPU, from
+//!   12.5-13.7 ms to 9.4-9.8 ms, median 1.2 ms both ways. That median is Go's own bound for the workload, the
 //!   1 ms starvation threshold plus one 100 µs hold (Go's run of the row:
 //!   2.2 ms; `std`'s mutex, which has no starvation mode, gets 0.3-0.5 ms
 //!   when the kernel runs the woken polite thread before the greedy one
