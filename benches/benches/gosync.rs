@@ -6,7 +6,8 @@
 //!   multiply-adds, about 40 ns here)
 //!   critical sections; fairness: Go's TestMutexFairness (a greedy thread
 //!   holds the lock 100 µs at a time in a loop, a polite thread locks every
-//!   100 µs), reporting the polite thread's longest wait.
+//!   100 µs), reporting the polite thread's longest wait; the same with two
+//!   CPU-bound threads per CPU running meanwhile (oversubscribed CPUs).
 //! - RwLock (gosync, std, parking_lot): 4 threads at 99/1 and 90/10
 //!   read/write; writer starvation: 3 readers keep overlapping read locks,
 //!   a writer's longest wait.
@@ -156,10 +157,23 @@ fn mutex_contended<L: Lock>(s: &mut Suite, threads: usize, long: bool, per: usiz
     s.record(&group, L::NAME, mops, "Mops/s", Better::Higher);
 }
 
-/// Go's TestMutexFairness: returns the polite thread's longest wait.
-fn mutex_fairness<L: Lock>(s: &mut Suite, rounds: usize) {
+/// Go's TestMutexFairness: records the polite thread's longest wait. With
+/// `hogs_per_cpu` > 0 that many CPU-bound threads per CPU run meanwhile, so
+/// the lock's threads share oversubscribed CPUs.
+fn mutex_fairness<L: Lock>(s: &mut Suite, rounds: usize, hogs_per_cpu: usize) {
     let l = Arc::new(L::new());
     let stop = Arc::new(AtomicBool::new(false));
+    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
+    let hogs: Vec<_> = (0..cpus * hogs_per_cpu)
+        .map(|_| {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    black_box(work(100));
+                }
+            })
+        })
+        .collect();
     let greedy = {
         let (l, stop) = (Arc::clone(&l), Arc::clone(&stop));
         thread::spawn(move || {
@@ -178,8 +192,18 @@ fn mutex_fairness<L: Lock>(s: &mut Suite, rounds: usize) {
     }
     stop.store(true, Ordering::Relaxed);
     greedy.join().unwrap();
+    for h in hogs {
+        h.join().unwrap();
+    }
+    let group = if hogs_per_cpu == 0 {
+        "mutex fairness: longest wait of the polite thread".to_string()
+    } else {
+        format!(
+            "mutex fairness, {hogs_per_cpu} busy threads per CPU: longest wait of the polite thread"
+        )
+    };
     s.record(
-        "mutex fairness: longest wait of the polite thread",
+        &group,
         L::NAME,
         longest.as_secs_f64() * 1e3,
         "ms",
@@ -824,10 +848,15 @@ fn main() {
         }
     }
     let rounds = s.size(10, 5);
-    mutex_fairness::<GoMutex>(&mut s, rounds);
-    mutex_fairness::<StdMutex>(&mut s, rounds);
-    mutex_fairness::<PlMutex>(&mut s, rounds);
-    mutex_fairness::<SpinMutex>(&mut s, rounds);
+    mutex_fairness::<GoMutex>(&mut s, rounds, 0);
+    mutex_fairness::<StdMutex>(&mut s, rounds, 0);
+    mutex_fairness::<PlMutex>(&mut s, rounds, 0);
+    mutex_fairness::<SpinMutex>(&mut s, rounds, 0);
+    // The same on oversubscribed CPUs (no spin Mutex: a spinner there waits
+    // out the busy threads' time slices).
+    mutex_fairness::<GoMutex>(&mut s, rounds, 2);
+    mutex_fairness::<StdMutex>(&mut s, rounds, 2);
+    mutex_fairness::<PlMutex>(&mut s, rounds, 2);
 
     // RwLock
     let per = s.size(500_000, 50_000);

@@ -9,7 +9,9 @@
 //! Every row is `suite, group, subject, value, unit, higher|lower` (see
 //! `benches/src/lib.rs`). In each group the first subject recorded is ours;
 //! the report gives every other subject's value and the ratio oriented so
-//! that above 1.00 means ours is better.
+//! that above 1.00 means ours is better. A summary on top of the report
+//! lists, per crate, the comparisons where ours is behind, with one SVG chart
+//! per crate in `target/bench-charts/` (see `bench_summary.rs`).
 
 use crate::{usage, Error};
 use std::collections::BTreeMap;
@@ -173,7 +175,9 @@ const HELP: &str = "usage: cargo xtask bench [--quick] [--go] [--only SUITE]... 
                 suites' rows from the last run
   --runs N      run N times; the report gives medians and per-run ratios
 
-Writes target/bench-report.md.";
+Writes target/bench-report.md, with a summary on top, and one chart per
+crate in target/bench-charts/ (`cargo xtask bench-summary` redoes both
+from an existing report).";
 
 /// The benchmark suites: the `[[bench]]` names of benches/Cargo.toml.
 pub fn suites() -> Vec<String> {
@@ -276,10 +280,19 @@ pub fn run(args: &[String]) -> Result<(), Error> {
         )
     };
     let report = render(&rows, &header);
-    std::fs::write("target/bench-report.md", &report)
-        .map_err(|e| format!("target/bench-report.md: {e}"))?;
+    let path = Path::new("target/bench-report.md");
+    std::fs::write(path, &report).map_err(|e| format!("{}: {e}", path.display()))?;
+    let charts = crate::bench_summary::default_charts_dir(path);
+    let (comparisons, behind) = crate::bench_summary::summarise_file(path, &charts)?;
+    let report = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("{report}");
-    eprintln!("xtask: wrote target/bench-report.md ({} rows)", rows.len());
+    eprintln!(
+        "xtask: wrote {} ({} rows; behind on {behind} of {comparisons} comparisons) \
+         and charts in {}",
+        path.display(),
+        rows.len(),
+        charts.display()
+    );
     Ok(())
 }
 

@@ -8,12 +8,14 @@
 //! | `ci` | the project's one test command: every check CI runs, with a summary table |
 //! | `tour [CHAPTER]` | the guided terminal tour (all chapters, or one) |
 //! | `fuzz [TARGET] [--secs N]` | run cargo-fuzz targets (all, or one) |
-//! | `bench [--quick] [--go] [--only SUITE] [--runs N]` | run benchmarks (N times: median values and per-run ratios), write `target/bench-report.md` |
+//! | `bench [--quick] [--go] [--only SUITE] [--runs N]` | run benchmarks (N times: median values and per-run ratios), write `target/bench-report.md` with a summary on top and one chart per crate in `target/bench-charts/` |
+//! | `bench-summary REPORT [--charts DIR]` | redo a report's summary and charts from its tables, without running anything |
 //! | `miri [CRATE]` | the test suites under Miri |
 //! | `loom [CRATE]` | the loom models (`tests/loom_*.rs`) |
 //! | `tidy` | check the rules of `ARCHITECTURE.md` that a program can check |
 
 mod bench;
+mod bench_summary;
 mod ci;
 mod cmd;
 mod fuzz;
@@ -61,8 +63,11 @@ tasks:
   fuzz [TARGET] [--secs N]    run fuzz targets (default: all, 20 s each)
   bench [--quick] [--go] [--only SUITE] [--runs N]
                               run benchmarks (N times, reporting medians);
-                              report in target/bench-report.md
-                              (`cargo xtask bench --help` lists the suites)
+                              report in target/bench-report.md, charts in
+                              target/bench-charts/ (`--help` lists the suites)
+  bench-summary REPORT [--charts DIR]
+                              redo a report's summary (where gort is behind)
+                              and per-crate SVG charts from its tables
   miri [CRATE]                run crate tests under Miri
   loom [CRATE]                run loom models
   tidy                        check the ARCHITECTURE.md rules a program can check
@@ -93,6 +98,7 @@ fn main() -> ExitCode {
             .map_err(Error::Failed),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
+        "bench-summary" => bench_summary::run(rest),
         "miri" => ci::miri_only(rest),
         "loom" => ci::loom_only(rest),
         "tidy" => tidy::run(rest),

@@ -8,6 +8,7 @@
 
 pub(crate) mod mutex;
 pub(crate) mod rwmutex;
+mod spin;
 
 pub use mutex::{MutexState, RawMutex};
 pub use rwmutex::RawRwLock;
