@@ -49,7 +49,7 @@ use crate::itab::{call_slot, itab_table, Itab};
 use crate::kind::Kind;
 use crate::ty::{same_type, ShapeError, Type};
 use crate::types;
-use crate::value::{Pointer, Val};
+use crate::value::{Pointer, Val, Word};
 
 /// An empty-interface value: type word + data word.
 ///
@@ -70,14 +70,14 @@ use crate::value::{Pointer, Val};
 #[derive(Clone)]
 pub struct Eface {
     typ: Option<&'static Type>,
-    data: Val,
+    data: Word,
 }
 
 impl fmt::Debug for Eface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.typ {
             None => f.write_str("<nil>"),
-            Some(t) => write!(f, "{}({:?})", t, self.data),
+            Some(t) => write!(f, "{}({:?})", t, *self.data),
         }
     }
 }
@@ -94,7 +94,7 @@ impl Eface {
     pub const fn nil() -> Eface {
         Eface {
             typ: None,
-            data: Val::Pointer(None),
+            data: Word::new(Val::Pointer(None)),
         }
     }
 
@@ -107,14 +107,17 @@ impl Eface {
         typ.check(&data)?;
         Ok(Eface {
             typ: Some(typ),
-            data: normalize(typ, data),
+            data: Word::new(normalize(typ, data)),
         })
     }
 
     /// An eface whose type word is nil but whose data word is not: what Go
     /// code can only make with `unsafe`. It is `== nil` (iface.md c4).
     pub fn nil_type_with_data(data: Val) -> Eface {
-        Eface { typ: None, data }
+        Eface {
+            typ: None,
+            data: Word::new(data),
+        }
     }
 
     /// `any(int(i))`.
@@ -127,7 +130,7 @@ impl Eface {
         };
         Eface {
             typ: Some(types::int()),
-            data: Val::Int(i),
+            data: Word::new(Val::Int(i)),
         }
     }
 
@@ -136,7 +139,7 @@ impl Eface {
     pub fn from_f64(x: f64) -> Eface {
         Eface {
             typ: Some(types::float64()),
-            data: Val::Float(x),
+            data: Word::new(Val::Float(x)),
         }
     }
 
@@ -145,7 +148,7 @@ impl Eface {
     pub fn from_bool(b: bool) -> Eface {
         Eface {
             typ: Some(types::bool()),
-            data: Val::Bool(b),
+            data: Word::new(Val::Bool(b)),
         }
     }
 
@@ -154,7 +157,7 @@ impl Eface {
     pub fn from_string(s: &str) -> Eface {
         Eface {
             typ: Some(types::string()),
-            data: Val::String(Rc::from(s)),
+            data: Word::new(Val::String(Rc::from(s))),
         }
     }
 
@@ -194,7 +197,7 @@ impl Eface {
     #[inline]
     pub fn try_assert(&self, t: &'static Type) -> Result<&Val, TypeAssertionError> {
         match self.typ {
-            Some(have) if ptr::eq(have, t) => Ok(&self.data),
+            Some(have) if ptr::eq(have, t) => Ok(&*self.data),
             have => Err(TypeAssertionError::new(Some(types::any()), have, t)),
         }
     }
@@ -249,14 +252,14 @@ fn normalize(typ: &Type, data: Val) -> Val {
 pub struct Iface {
     inter: &'static Type,
     tab: Option<&'static Itab>,
-    data: Val,
+    data: Word,
 }
 
 impl fmt::Debug for Iface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.tab {
             None => write!(f, "{}(<nil>)", self.inter),
-            Some(t) => write!(f, "{}({}({:?}))", self.inter, t.typ(), self.data),
+            Some(t) => write!(f, "{}({}({:?}))", self.inter, t.typ(), *self.data),
         }
     }
 }
@@ -275,7 +278,7 @@ impl Iface {
         Iface {
             inter,
             tab: None,
-            data: Val::Pointer(None),
+            data: Word::new(Val::Pointer(None)),
         }
     }
 
@@ -357,6 +360,18 @@ impl Iface {
     /// called using nil *T pointer` for a value method through a nil `*T`.
     #[inline]
     pub fn call(&self, k: usize, args: &[Eface], results: &mut [Eface]) {
+        // The common slot, a method declared on the receiver's own type,
+        // is one load and one indirect call, as in Go; wrappers (`*T` to
+        // a value method, promoted methods) and a nil receiver go out of
+        // line.
+        if let Some(f) = self.tab.and_then(|tab| tab.direct(k)) {
+            return f(&self.data, args, results);
+        }
+        self.call_wrapped(k, args, results);
+    }
+
+    #[inline(never)]
+    fn call_wrapped(&self, k: usize, args: &[Eface], results: &mut [Eface]) {
         match self.tab {
             Some(tab) => call_slot(tab, k, &self.data, args, results),
             None => panic!("runtime error: invalid memory address or nil pointer dereference"),
@@ -376,7 +391,7 @@ impl Iface {
     /// The [`TypeAssertionError`] of `panicdottypeI`.
     pub fn try_assert(&self, t: &'static Type) -> Result<&Val, TypeAssertionError> {
         match self.tab {
-            Some(tab) if ptr::eq(tab.typ(), t) => Ok(&self.data),
+            Some(tab) if ptr::eq(tab.typ(), t) => Ok(&*self.data),
             tab => Err(TypeAssertionError::new(
                 Some(self.inter),
                 tab.map(|t| t.typ()),
@@ -445,14 +460,25 @@ pub fn assert_e2i2(inter: &'static Type, e: &Eface) -> Option<Iface> {
     let t = e.typ?;
     // Fast path: a cached pair (Go's getitab also starts with a lock-free find).
     let tab = match itab_table().find(inter, t) {
-        Some(tab) => tab.implements().then_some(tab)?,
-        None => itab_table().getitab(inter, t, true).ok()?,
+        Some(tab) => tab,
+        None => getitab_canfail(inter, t)?,
     };
+    if !tab.implements() {
+        return None;
+    }
     Some(Iface {
         inter,
         tab: Some(tab),
         data: e.data.clone(),
     })
+}
+
+/// `getitab(inter, t, true)` out of line: the first assertion of a pair
+/// builds and caches its itab; later ones stay on the inlined fast path.
+#[cold]
+#[inline(never)]
+fn getitab_canfail(inter: &'static Type, t: &'static Type) -> Option<&'static Itab> {
+    itab_table().getitab(inter, t, true).ok()
 }
 
 /// Go: `j := i.(J)` (`assertI2I`): keeps the itab when `J` is `i`'s interface.
@@ -589,27 +615,91 @@ pub enum Case {
     Type(&'static Type),
 }
 
-/// A run of consecutive cases the compiled switch tests together.
-#[derive(Debug)]
-enum Run {
-    /// Concrete cases `hashes[start..end]` / `targets[start..end]`, sorted by hash.
-    Concrete(usize, usize),
-    /// `case I`: tested in place via `assertE2I2`.
-    Interface(&'static Type, usize),
-}
-
-/// Go's binary-search threshold for a run of concrete cases.
+/// Go's threshold between a linear and a binary search over a run of
+/// concrete cases. Here runs of up to 8 cases are compared all at once
+/// (see [`TypeSwitch`]) and longer runs are binary-searched.
 ///
 /// Go: `binarySearchMin` (cmd/compile/internal/walk/switch.go).
 pub const BINARY_SEARCH_MIN: usize = 4;
 
+/// How many concrete cases one [`Lanes`] group compares at once: eight
+/// `u32` hashes are two SSE registers, the eight results one `u64` (a
+/// byte per lane), and eight cases cover most switches people write.
+const LANES: usize = 8;
+
+/// Up to [`LANES`] concrete cases in source order, their hashes compared
+/// with the switched type's hash all at once.
+#[derive(Debug)]
+struct Lanes {
+    hashes: [u32; LANES],
+    types: [Option<&'static Type>; LANES],
+    cases: [usize; LANES],
+}
+
+impl Lanes {
+    const EMPTY: Lanes = Lanes {
+        hashes: [0; LANES],
+        types: [None; LANES],
+        cases: [0; LANES],
+    };
+
+    /// `run`: at most [`LANES`] `(hash, type, case)`, in source order.
+    fn new(run: &[(u32, &'static Type, usize)]) -> Lanes {
+        debug_assert!(run.len() <= LANES);
+        let mut lanes = Lanes::EMPTY;
+        for (k, &(h, t, case)) in run.iter().enumerate() {
+            lanes.hashes[k] = h;
+            lanes.types[k] = Some(t);
+            lanes.cases[k] = case;
+        }
+        lanes
+    }
+
+    /// The first case (in source order) whose type is `t`: a fixed,
+    /// unrolled scan, each lane a hash compare then a descriptor compare
+    /// (an empty lane's descriptor is `None` and never matches).
+    #[inline]
+    fn find(&self, t: &'static Type, hash: u32) -> Option<usize> {
+        for k in 0..LANES {
+            if self.hashes[k] == hash && self.types[k].is_some_and(|c| ptr::eq(c, t)) {
+                return Some(self.cases[k]);
+            }
+        }
+        None
+    }
+}
+
+/// A run of consecutive cases the compiled switch tests together, after
+/// the head run.
+#[derive(Debug)]
+enum Run {
+    /// At most [`LANES`] concrete cases.
+    Lanes(Lanes),
+    /// More concrete cases: `hashes[start..end]` / `targets[start..end]`,
+    /// sorted by hash.
+    Sorted(usize, usize),
+    /// `case I`: tested in place via `assertE2I2`.
+    Interface(&'static Type, usize),
+}
+
 /// A compiled type switch: Go 1.19's `walkSwitchType`.
 ///
-/// Cases keep source order; each run of consecutive concrete cases is
-/// sorted by type hash and searched (linear below [`BINARY_SEARCH_MIN`],
-/// binary otherwise), each hash hit confirmed by descriptor identity; an
-/// interface case ends the run and is tested in place. No cache (that came
-/// in Go 1.22).
+/// Cases keep source order and are split into runs: each run of
+/// consecutive concrete cases, and each interface case on its own. The
+/// runs are tried in order; the first case that matches wins.
+///
+/// - A concrete run of at most eight cases is compared all at once: the
+///   eight case hashes against the type's hash, then the descriptor of
+///   each hit, lowest lane (earliest case) first. The leading run is
+///   stored inline, so a switch over concrete types reads no other memory.
+/// - A longer concrete run is sorted by hash and binary-searched, each
+///   hash hit confirmed by descriptor identity (Go's compiled `if h <=
+///   pivot` tree, then `if typ == T`).
+/// - An interface case asks the itab table (`assertE2I2`); `case any`
+///   matches any non-nil value.
+///
+/// `select` allocates nothing, builds no [`Eface`] and makes no indirect
+/// call. No cache (that came in Go 1.22).
 ///
 /// # Examples
 ///
@@ -623,10 +713,13 @@ pub const BINARY_SEARCH_MIN: usize = 4;
 #[derive(Debug)]
 pub struct TypeSwitch {
     nil_case: Option<usize>,
-    runs: Box<[Run]>,
-    /// The concrete cases' type hashes, run by run, each run sorted.
+    /// The leading run when it is concrete and fits in lanes, else empty.
+    head: Lanes,
+    /// The runs after `head`, in source order.
+    rest: Box<[Run]>,
+    /// The sorted runs' type hashes, run by run.
     hashes: Box<[u32]>,
-    /// The concrete cases' types and case indices, parallel to `hashes`.
+    /// The sorted runs' types and case indices, parallel to `hashes`.
     targets: Box<[(&'static Type, usize)]>,
 }
 
@@ -646,20 +739,16 @@ impl TypeSwitch {
                 Case::Nil => {
                     nil_case.get_or_insert(i);
                 }
-                Case::Type(t) if t.kind() == Kind::Interface && !t.imethods().is_empty() => {
-                    if !run.is_empty() {
-                        runs.push(Pending::Concrete(core::mem::take(&mut run)));
-                    }
-                    runs.push(Pending::Interface(t, i));
-                }
+                // `case I`, and `case any` / `case interface{}` (matches
+                // every non-nil value).
                 Case::Type(t) if t.kind() == Kind::Interface => {
-                    // `case any` / `case interface{}`: matches every non-nil value.
                     if !run.is_empty() {
                         runs.push(Pending::Concrete(core::mem::take(&mut run)));
                     }
                     runs.push(Pending::Interface(t, i));
                 }
                 Case::Type(t) => {
+                    // A repeated type can never be taken: keep the first.
                     if !run.iter().any(|r| ptr::eq(r.1, t)) {
                         run.push((t.hash(), t, i));
                     }
@@ -669,95 +758,98 @@ impl TypeSwitch {
         if !run.is_empty() {
             runs.push(Pending::Concrete(run));
         }
-        // Flatten: each concrete run becomes a sorted range of two parallel
-        // arrays (hashes searched, then the descriptor compared).
+        let mut runs = runs.into_iter().peekable();
+        let head = match runs.peek() {
+            Some(Pending::Concrete(v)) if v.len() <= LANES => {
+                let head = Lanes::new(v);
+                runs.next();
+                head
+            }
+            _ => Lanes::EMPTY,
+        };
+        // Flatten: each long concrete run becomes a sorted range of two
+        // parallel arrays (hashes searched, then the descriptor compared).
         let mut hashes = Vec::new();
         let mut targets = Vec::new();
-        let runs: Vec<Run> = runs
-            .into_iter()
+        let rest: Vec<Run> = runs
             .map(|r| match r {
+                Pending::Concrete(v) if v.len() <= LANES => Run::Lanes(Lanes::new(&v)),
                 Pending::Concrete(mut v) => {
+                    // Stable: equal hashes stay in source order.
                     v.sort_by_key(|c| c.0);
                     let start = hashes.len();
                     for (h, t, i) in v {
                         hashes.push(h);
                         targets.push((t, i));
                     }
-                    Run::Concrete(start, hashes.len())
+                    Run::Sorted(start, hashes.len())
                 }
                 Pending::Interface(t, i) => Run::Interface(t, i),
             })
             .collect();
         TypeSwitch {
             nil_case,
-            runs: runs.into_boxed_slice(),
+            head,
+            rest: rest.into_boxed_slice(),
             hashes: hashes.into_boxed_slice(),
             targets: targets.into_boxed_slice(),
         }
     }
 
-    /// Searches one run of concrete cases: linear below
-    /// [`BINARY_SEARCH_MIN`], else binary on the hash (Go: the compiled `if
-    /// h <= pivot` tree); then the descriptor compare (equal hashes are
-    /// adjacent, so the scan stops at the first different hash).
-    #[inline]
-    fn search_run(&self, start: usize, end: usize, t: &'static Type, hash: u32) -> Option<usize> {
+    /// Binary-searches one sorted run on the hash (Go: the compiled `if h
+    /// <= pivot` tree), then compares descriptors along the equal hashes.
+    fn search_sorted(&self, start: usize, end: usize, t: &'static Type, hash: u32) -> Option<usize> {
         let hs = &self.hashes[start..end];
-        let mut k = if hs.len() < BINARY_SEARCH_MIN {
-            hs.iter().position(|&h| h == hash)?
-        } else {
-            hs.partition_point(|&h| h < hash)
-        };
-        while let Some(&h) = hs.get(k) {
-            if h != hash {
-                break;
+        let first = hs.partition_point(|&h| h < hash);
+        let equal = hs[first..].iter().take_while(|&&h| h == hash).count();
+        self.targets[start + first..start + first + equal]
+            .iter()
+            .find(|(target, _)| ptr::eq(*target, t))
+            .map(|&(_, case)| case)
+    }
+
+    /// The runs after the head, for a non-nil type.
+    fn select_rest(&self, t: &'static Type, hash: u32) -> Option<usize> {
+        for r in &self.rest {
+            let hit = match *r {
+                Run::Lanes(ref lanes) => lanes.find(t, hash),
+                Run::Sorted(start, end) => self.search_sorted(start, end, t, hash),
+                Run::Interface(inter, i) => (inter.imethods().is_empty()
+                    || itab_table().getitab(inter, t, true).is_ok())
+                .then_some(i),
+            };
+            if hit.is_some() {
+                return hit;
             }
-            let (target, case) = self.targets[start + k];
-            if ptr::eq(target, t) {
-                return Some(case);
-            }
-            k += 1;
         }
         None
     }
 
     #[inline]
-    fn select_typ(&self, typ: Option<&'static Type>, hash: u32) -> Option<usize> {
+    fn select_typ(&self, typ: Option<&'static Type>) -> Option<usize> {
         let Some(t) = typ else {
             return self.nil_case;
         };
-        // The common shape: one run of concrete cases.
-        if let [Run::Concrete(start, end)] = *self.runs {
-            return self.search_run(start, end, t, hash);
+        let hash = t.hash();
+        if let Some(case) = self.head.find(t, hash) {
+            return Some(case);
         }
-        for r in &self.runs {
-            match *r {
-                Run::Concrete(start, end) => {
-                    if let Some(case) = self.search_run(start, end, t, hash) {
-                        return Some(case);
-                    }
-                }
-                Run::Interface(inter, i) => {
-                    if inter.imethods().is_empty() || itab_table().getitab(inter, t, true).is_ok() {
-                        return Some(i);
-                    }
-                }
-            }
+        if self.rest.is_empty() {
+            return None;
         }
-        None
+        self.select_rest(t, hash)
     }
 
     /// `switch e.(type)`: the index of the case taken, `None` for default.
     #[inline]
     pub fn select(&self, e: &Eface) -> Option<usize> {
-        self.select_typ(e.typ, e.typ.map_or(0, |t| t.hash()))
+        self.select_typ(e.typ)
     }
 
     /// `switch i.(type)` on a non-empty interface.
     #[inline]
     pub fn select_iface(&self, i: &Iface) -> Option<usize> {
-        let t = i.typ();
-        self.select_typ(t, t.map_or(0, |t| t.hash()))
+        self.select_typ(i.typ())
     }
 }
 
@@ -777,7 +869,7 @@ pub fn new_ptr(t: &'static Type, v: Val) -> Result<Eface, ShapeError> {
     t.check(&v)?;
     Ok(Eface {
         typ: Some(types::ptr_to(t)),
-        data: Val::Pointer(Some(Pointer::new(v))),
+        data: Word::new(Val::Pointer(Some(Pointer::new(v)))),
     })
 }
 
@@ -790,7 +882,7 @@ impl From<Eface> for Val {
 
 #[inline]
 pub(crate) fn eface_parts(e: &Eface) -> (Option<&'static Type>, &Val) {
-    (e.typ, &e.data)
+    (e.typ, &*e.data)
 }
 
 #[inline]
