@@ -32,6 +32,11 @@
 //!
 //! # Divergences
 //!
+//! A [`TypeSwitch`] tests a run of up to 8 concrete cases in one unrolled
+//! scan (hash, then descriptor, per case) where Go scans below 4 cases and
+//! binary-searches above; longer runs are binary-searched as in Go. The
+//! outcome is the same: at most one case of a run has the dynamic type.
+//!
 //! An [`Iface`] also records its static interface type (Go's compiler knows
 //! it; here a nil `Iface` needs it for `main.I is nil, not main.A`). The
 //! type switch on an `Iface` reads `tab.typ.hash` rather than `tab.hash`
@@ -616,51 +621,52 @@ pub enum Case {
 }
 
 /// Go's threshold between a linear and a binary search over a run of
-/// concrete cases. Here runs of up to 8 cases are compared all at once
-/// (see [`TypeSwitch`]) and longer runs are binary-searched.
+/// concrete cases. Here runs of up to 8 cases are scanned (see
+/// [`TypeSwitch`]) and longer runs are binary-searched.
 ///
 /// Go: `binarySearchMin` (cmd/compile/internal/walk/switch.go).
 pub const BINARY_SEARCH_MIN: usize = 4;
 
-/// How many concrete cases one [`Lanes`] group compares at once: eight
-/// `u32` hashes are two SSE registers, the eight results one `u64` (a
-/// byte per lane), and eight cases cover most switches people write.
-const LANES: usize = 8;
+/// The longest run of concrete cases kept in a [`ShortRun`]. Eight
+/// predictable compare-and-branch pairs cost less than the dependent loads
+/// of a binary search over four or more cases, the arrays fill two cache
+/// lines, and eight cases cover most switches people write.
+const SHORT_RUN_MAX: usize = 8;
 
-/// Up to [`LANES`] concrete cases in source order, their hashes compared
-/// with the switched type's hash all at once.
+/// Up to [`SHORT_RUN_MAX`] concrete cases in source order, in fixed-size
+/// arrays (no indirection, a fully unrolled scan).
 #[derive(Debug)]
-struct Lanes {
-    hashes: [u32; LANES],
-    types: [Option<&'static Type>; LANES],
-    cases: [usize; LANES],
+struct ShortRun {
+    hashes: [u32; SHORT_RUN_MAX],
+    types: [Option<&'static Type>; SHORT_RUN_MAX],
+    cases: [usize; SHORT_RUN_MAX],
 }
 
-impl Lanes {
-    const EMPTY: Lanes = Lanes {
-        hashes: [0; LANES],
-        types: [None; LANES],
-        cases: [0; LANES],
+impl ShortRun {
+    const EMPTY: ShortRun = ShortRun {
+        hashes: [0; SHORT_RUN_MAX],
+        types: [None; SHORT_RUN_MAX],
+        cases: [0; SHORT_RUN_MAX],
     };
 
-    /// `run`: at most [`LANES`] `(hash, type, case)`, in source order.
-    fn new(run: &[(u32, &'static Type, usize)]) -> Lanes {
-        debug_assert!(run.len() <= LANES);
-        let mut lanes = Lanes::EMPTY;
+    /// `run`: at most [`SHORT_RUN_MAX`] `(hash, type, case)`, in source order.
+    fn new(run: &[(u32, &'static Type, usize)]) -> ShortRun {
+        debug_assert!(run.len() <= SHORT_RUN_MAX);
+        let mut short = ShortRun::EMPTY;
         for (k, &(h, t, case)) in run.iter().enumerate() {
-            lanes.hashes[k] = h;
-            lanes.types[k] = Some(t);
-            lanes.cases[k] = case;
+            short.hashes[k] = h;
+            short.types[k] = Some(t);
+            short.cases[k] = case;
         }
-        lanes
+        short
     }
 
-    /// The first case (in source order) whose type is `t`: a fixed,
-    /// unrolled scan, each lane a hash compare then a descriptor compare
-    /// (an empty lane's descriptor is `None` and never matches).
+    /// The case whose type is `t` (a run holds each type once): an
+    /// unrolled scan, each slot a hash compare then a descriptor compare
+    /// (an empty slot's descriptor is `None` and never matches).
     #[inline]
     fn find(&self, t: &'static Type, hash: u32) -> Option<usize> {
-        for k in 0..LANES {
+        for k in 0..SHORT_RUN_MAX {
             if self.hashes[k] == hash && self.types[k].is_some_and(|c| ptr::eq(c, t)) {
                 return Some(self.cases[k]);
             }
@@ -673,8 +679,8 @@ impl Lanes {
 /// the head run.
 #[derive(Debug)]
 enum Run {
-    /// At most [`LANES`] concrete cases.
-    Lanes(Lanes),
+    /// At most [`SHORT_RUN_MAX`] concrete cases.
+    Short(ShortRun),
     /// More concrete cases: `hashes[start..end]` / `targets[start..end]`,
     /// sorted by hash.
     Sorted(usize, usize),
@@ -688,9 +694,9 @@ enum Run {
 /// consecutive concrete cases, and each interface case on its own. The
 /// runs are tried in order; the first case that matches wins.
 ///
-/// - A concrete run of at most eight cases is compared all at once: the
-///   eight case hashes against the type's hash, then the descriptor of
-///   each hit, lowest lane (earliest case) first. The leading run is
+/// - A concrete run of at most eight cases is scanned: each case's hash
+///   against the type's hash, and on a hit the descriptors (a hash
+///   collision between different types moves on). The leading run is
 ///   stored inline, so a switch over concrete types reads no other memory.
 /// - A longer concrete run is sorted by hash and binary-searched, each
 ///   hash hit confirmed by descriptor identity (Go's compiled `if h <=
@@ -713,8 +719,8 @@ enum Run {
 #[derive(Debug)]
 pub struct TypeSwitch {
     nil_case: Option<usize>,
-    /// The leading run when it is concrete and fits in lanes, else empty.
-    head: Lanes,
+    /// The leading run when it is concrete and fits a `ShortRun`, else empty.
+    head: ShortRun,
     /// The runs after `head`, in source order.
     rest: Box<[Run]>,
     /// The sorted runs' type hashes, run by run.
@@ -760,12 +766,12 @@ impl TypeSwitch {
         }
         let mut runs = runs.into_iter().peekable();
         let head = match runs.peek() {
-            Some(Pending::Concrete(v)) if v.len() <= LANES => {
-                let head = Lanes::new(v);
+            Some(Pending::Concrete(v)) if v.len() <= SHORT_RUN_MAX => {
+                let head = ShortRun::new(v);
                 runs.next();
                 head
             }
-            _ => Lanes::EMPTY,
+            _ => ShortRun::EMPTY,
         };
         // Flatten: each long concrete run becomes a sorted range of two
         // parallel arrays (hashes searched, then the descriptor compared).
@@ -773,7 +779,7 @@ impl TypeSwitch {
         let mut targets = Vec::new();
         let rest: Vec<Run> = runs
             .map(|r| match r {
-                Pending::Concrete(v) if v.len() <= LANES => Run::Lanes(Lanes::new(&v)),
+                Pending::Concrete(v) if v.len() <= SHORT_RUN_MAX => Run::Short(ShortRun::new(&v)),
                 Pending::Concrete(mut v) => {
                     // Stable: equal hashes stay in source order.
                     v.sort_by_key(|c| c.0);
@@ -812,7 +818,7 @@ impl TypeSwitch {
     fn select_rest(&self, t: &'static Type, hash: u32) -> Option<usize> {
         for r in &self.rest {
             let hit = match *r {
-                Run::Lanes(ref lanes) => lanes.find(t, hash),
+                Run::Short(ref short) => short.find(t, hash),
                 Run::Sorted(start, end) => self.search_sorted(start, end, t, hash),
                 Run::Interface(inter, i) => (inter.imethods().is_empty()
                     || itab_table().getitab(inter, t, true).is_ok())

@@ -12,7 +12,7 @@
 //! # Layout
 //!
 //! ```text
-//! ItabTable { lock, table ──► Table { size, entries: [AtomicPtr<Itab>; size], prev ──► older Table … } }
+//! ItabTable { lock, table ──► Table { entries: [AtomicPtr<Itab>; size], prev ──► older Table … } }
 //!                                     slot h0 = (inter.hash ^ type.hash) & (size-1)
 //!                                     probe i: h_i = h_{i-1} + i  (h0, h0+1, h0+3, h0+6 …)
 //! Itab { inter, typ, hash, implements, fun: [Option<slot>; n] }   fun[0] == None ⇔ !implements

@@ -18,6 +18,10 @@
 //! address and same type). That is what reflection's "addressable" means in
 //! this crate: a value reached through a [`Pointer`].
 //!
+//! Inside an [`Eface`] or an `Iface` the value sits in a `Word`, which
+//! clones and drops bools, numbers and nil pointers inline and calls out of
+//! line only for values that own memory.
+//!
 //! Invariants:
 //! - I1: a value stored under a type always has that type's shape
 //!   ([`crate::Type::check`] enforces it at every entry point, down to
