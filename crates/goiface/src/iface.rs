@@ -314,7 +314,7 @@ impl Iface {
             out.tab = Some(if ptr::eq(tab.inter(), j) {
                 tab
             } else {
-                unwrap_or_panic(itab_table().getitab(j, tab.typ(), false))
+                implementing_itab_or_panic(j, tab.typ())
             });
             out.data = i.data.clone();
         }
@@ -453,7 +453,7 @@ pub fn assert_e2i(inter: &'static Type, e: &Eface) -> Iface {
         panic!("{}", TypeAssertionError::new(None, None, inter));
     };
     let mut i = Iface::nil(inter);
-    i.tab = Some(unwrap_or_panic(itab_table().getitab(inter, t, false)));
+    i.tab = Some(implementing_itab_or_panic(inter, t));
     i.data = e.data.clone();
     i
 }
@@ -462,15 +462,7 @@ pub fn assert_e2i(inter: &'static Type, e: &Eface) -> Iface {
 /// a method; never panics.
 #[inline]
 pub fn assert_e2i2(inter: &'static Type, e: &Eface) -> Option<Iface> {
-    let t = e.typ?;
-    // Fast path: a cached pair (Go's getitab also starts with a lock-free find).
-    let tab = match itab_table().find(inter, t) {
-        Some(tab) => tab,
-        None => getitab_canfail(inter, t)?,
-    };
-    if !tab.implements() {
-        return None;
-    }
+    let tab = implementing_itab(inter, e.typ?)?;
     Some(Iface {
         inter,
         tab: Some(tab),
@@ -478,12 +470,39 @@ pub fn assert_e2i2(inter: &'static Type, e: &Eface) -> Option<Iface> {
     })
 }
 
-/// `getitab(inter, t, true)` out of line: the first assertion of a pair
-/// builds and caches its itab; later ones stay on the inlined fast path.
+/// `getitab(inter, t, true)`: the pair's itab if `t` implements `inter`.
+/// A cached pair is one lock-free probe here, inlined (Go's getitab also
+/// starts with a lock-free find); the first assertion of a pair builds and
+/// caches its itab out of line.
+#[inline]
+fn implementing_itab(inter: &'static Type, t: &'static Type) -> Option<&'static Itab> {
+    let tab = match itab_table().find(inter, t) {
+        Some(tab) => tab,
+        None => getitab_canfail(inter, t)?,
+    };
+    tab.implements().then_some(tab)
+}
+
 #[cold]
 #[inline(never)]
 fn getitab_canfail(inter: &'static Type, t: &'static Type) -> Option<&'static Itab> {
     itab_table().getitab(inter, t, true).ok()
+}
+
+/// `getitab(inter, t, false)`: as [`implementing_itab`], but a missing
+/// method panics with Go's text.
+#[inline]
+fn implementing_itab_or_panic(inter: &'static Type, t: &'static Type) -> &'static Itab {
+    match itab_table().find(inter, t) {
+        Some(tab) if tab.implements() => tab,
+        _ => getitab_or_panic(inter, t),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn getitab_or_panic(inter: &'static Type, t: &'static Type) -> &'static Itab {
+    unwrap_or_panic(itab_table().getitab(inter, t, false))
 }
 
 /// Go: `j := i.(J)` (`assertI2I`): keeps the itab when `J` is `i`'s interface.
@@ -512,7 +531,7 @@ pub fn assert_i2i2(inter: &'static Type, i: &Iface) -> Option<Iface> {
     let tab = if ptr::eq(tab.inter(), inter) {
         tab
     } else {
-        itab_table().getitab(inter, tab.typ(), true).ok()?
+        implementing_itab(inter, tab.typ())?
     };
     Some(Iface {
         inter,
@@ -821,7 +840,7 @@ impl TypeSwitch {
                 Run::Short(ref short) => short.find(t, hash),
                 Run::Sorted(start, end) => self.search_sorted(start, end, t, hash),
                 Run::Interface(inter, i) => (inter.imethods().is_empty()
-                    || itab_table().getitab(inter, t, true).is_ok())
+                    || implementing_itab(inter, t).is_some())
                 .then_some(i),
             };
             if hit.is_some() {
