@@ -32,10 +32,11 @@
 //!
 //! # Divergences
 //!
-//! A [`TypeSwitch`] tests a run of up to 8 concrete cases in one unrolled
-//! scan (hash, then descriptor, per case) where Go scans below 4 cases and
-//! binary-searches above; longer runs are binary-searched as in Go. The
-//! outcome is the same: at most one case of a run has the dynamic type.
+//! A [`TypeSwitch`] looks a run of up to 8 concrete cases up in a perfect
+//! hash table on the type hash (one multiply, then the descriptor compare)
+//! where Go scans below 4 cases and binary-searches above; other runs are
+//! binary-searched as in Go. The outcome is the same: at most one case of
+//! a run has the dynamic type.
 //!
 //! An [`Iface`] also records its static interface type (Go's compiler knows
 //! it; here a nil `Iface` needs it for `main.I is nil, not main.A`). The
@@ -640,57 +641,90 @@ pub enum Case {
 }
 
 /// Go's threshold between a linear and a binary search over a run of
-/// concrete cases. Here runs of up to 8 cases are scanned (see
-/// [`TypeSwitch`]) and longer runs are binary-searched.
+/// concrete cases. Here a run of up to 8 cases is looked up in a small
+/// perfect hash table (see [`TypeSwitch`]) and other runs are
+/// binary-searched.
 ///
 /// Go: `binarySearchMin` (cmd/compile/internal/walk/switch.go).
 pub const BINARY_SEARCH_MIN: usize = 4;
 
-/// The longest run of concrete cases kept in a [`ShortRun`]. Eight
-/// predictable compare-and-branch pairs cost less than the dependent loads
-/// of a binary search over four or more cases, the arrays fill two cache
-/// lines, and eight cases cover most switches people write.
-const SHORT_RUN_MAX: usize = 8;
+/// The longest run of concrete cases given a [`HashedRun`] table.
+const HASHED_RUN_MAX: usize = 8;
 
-/// Up to [`SHORT_RUN_MAX`] concrete cases in source order, in fixed-size
-/// arrays (no indirection, a fully unrolled scan).
+/// Slots in a [`HashedRun`] table: twice [`HASHED_RUN_MAX`], so a random
+/// multiplier puts 8 distinct hashes in distinct slots with probability
+/// (15·14·…·9)/16⁷ ≈ 0.12, and [`HASHED_TRIES`] multipliers all fail with
+/// probability below 0.88²⁵⁶ ≈ 10⁻¹⁴ (fewer cases fare far better).
+const HASHED_SLOTS: usize = 16;
+
+/// How many multipliers a [`HashedRun`] tries before the run falls back
+/// to a binary search.
+const HASHED_TRIES: u32 = 256;
+
+/// A run of at most [`HASHED_RUN_MAX`] concrete cases with distinct
+/// hashes, as a perfect hash table: slot `(hash · mul) >> 28` (the top four
+/// bits of the product) holds the case of that hash, and no two cases share
+/// a slot. A lookup is one multiply, one descriptor compare.
 #[derive(Debug)]
-struct ShortRun {
-    hashes: [u32; SHORT_RUN_MAX],
-    types: [Option<&'static Type>; SHORT_RUN_MAX],
-    cases: [usize; SHORT_RUN_MAX],
+struct HashedRun {
+    mul: u32,
+    types: [Option<&'static Type>; HASHED_SLOTS],
+    cases: [usize; HASHED_SLOTS],
 }
 
-impl ShortRun {
-    const EMPTY: ShortRun = ShortRun {
-        hashes: [0; SHORT_RUN_MAX],
-        types: [None; SHORT_RUN_MAX],
-        cases: [0; SHORT_RUN_MAX],
+impl HashedRun {
+    /// A table that finds nothing.
+    const EMPTY: HashedRun = HashedRun {
+        mul: 1,
+        types: [None; HASHED_SLOTS],
+        cases: [0; HASHED_SLOTS],
     };
 
-    /// `run`: at most [`SHORT_RUN_MAX`] `(hash, type, case)`, in source order.
-    fn new(run: &[(u32, &'static Type, usize)]) -> ShortRun {
-        debug_assert!(run.len() <= SHORT_RUN_MAX);
-        let mut short = ShortRun::EMPTY;
-        for (k, &(h, t, case)) in run.iter().enumerate() {
-            short.hashes[k] = h;
-            short.types[k] = Some(t);
-            short.cases[k] = case;
-        }
-        short
+    /// The slot of `hash` under multiplier `mul`: always below
+    /// [`HASHED_SLOTS`] (a `u32` shifted right by 28 is below 16).
+    #[inline]
+    fn slot(mul: u32, hash: u32) -> usize {
+        (hash.wrapping_mul(mul) >> (32 - HASHED_SLOTS.trailing_zeros())) as usize
     }
 
-    /// The case whose type is `t` (a run holds each type once): an
-    /// unrolled scan, each slot a hash compare then a descriptor compare
-    /// (an empty slot's descriptor is `None` and never matches).
-    #[inline]
-    fn find(&self, t: &'static Type, hash: u32) -> Option<usize> {
-        for k in 0..SHORT_RUN_MAX {
-            if self.hashes[k] == hash && self.types[k].is_some_and(|c| ptr::eq(c, t)) {
-                return Some(self.cases[k]);
+    /// The table for `run` (`(hash, type, case)`, no type twice), or `None`
+    /// when the run is too long, two cases share a hash (no multiplier
+    /// separates them), or no multiplier tried separates the hashes.
+    fn new(run: &[(u32, &'static Type, usize)]) -> Option<HashedRun> {
+        if run.len() > HASHED_RUN_MAX {
+            return None;
+        }
+        // Odd multipliers spread over the u32 range (golden-ratio steps).
+        let muls = (0..HASHED_TRIES).map(|k| k.wrapping_mul(0x9e37_79b9).wrapping_add(0x7f4a_7c15) | 1);
+        'tries: for mul in muls {
+            let mut taken = 0u32;
+            for &(h, _, _) in run {
+                let bit = 1 << Self::slot(mul, h);
+                if taken & bit != 0 {
+                    continue 'tries;
+                }
+                taken |= bit;
             }
+            let mut table = HashedRun::EMPTY;
+            table.mul = mul;
+            for &(h, t, case) in run {
+                let k = Self::slot(mul, h);
+                table.types[k] = Some(t);
+                table.cases[k] = case;
+            }
+            return Some(table);
         }
         None
+    }
+
+    /// The case whose type is `t` (a run holds each type once).
+    #[inline]
+    fn find(&self, t: &'static Type, hash: u32) -> Option<usize> {
+        let k = Self::slot(self.mul, hash);
+        match self.types[k] {
+            Some(c) if ptr::eq(c, t) => Some(self.cases[k]),
+            _ => None,
+        }
     }
 }
 
@@ -698,9 +732,9 @@ impl ShortRun {
 /// the head run.
 #[derive(Debug)]
 enum Run {
-    /// At most [`SHORT_RUN_MAX`] concrete cases.
-    Short(ShortRun),
-    /// More concrete cases: `hashes[start..end]` / `targets[start..end]`,
+    /// A short concrete run with distinct hashes.
+    Hashed(Box<HashedRun>),
+    /// Other concrete runs: `hashes[start..end]` / `targets[start..end]`,
     /// sorted by hash.
     Sorted(usize, usize),
     /// `case I`: tested in place via `assertE2I2`.
@@ -711,15 +745,19 @@ enum Run {
 ///
 /// Cases keep source order and are split into runs: each run of
 /// consecutive concrete cases, and each interface case on its own. The
-/// runs are tried in order; the first case that matches wins.
+/// runs are tried in order; the first case that matches wins (within a
+/// concrete run at most one case can match: a repeated type is dropped).
 ///
-/// - A concrete run of at most eight cases is scanned: each case's hash
-///   against the type's hash, and on a hit the descriptors (a hash
-///   collision between different types moves on). The leading run is
-///   stored inline, so a switch over concrete types reads no other memory.
-/// - A longer concrete run is sorted by hash and binary-searched, each
+/// - A concrete run of at most eight cases with distinct type hashes gets
+///   a perfect hash table, built once here: a multiplier is chosen so the
+///   cases' hashes fall in distinct slots of a 16-slot table, and a lookup
+///   is one multiply and one descriptor compare, whatever the case's
+///   position. The leading run's table is stored inline, so a switch over
+///   concrete types reads no other memory.
+/// - Any other concrete run is sorted by hash and binary-searched, each
 ///   hash hit confirmed by descriptor identity (Go's compiled `if h <=
-///   pivot` tree, then `if typ == T`).
+///   pivot` tree, then `if typ == T`); equal hashes of different types
+///   (types with the same name from different scopes) end up here.
 /// - An interface case asks the itab table (`assertE2I2`); `case any`
 ///   matches any non-nil value.
 ///
@@ -738,8 +776,8 @@ enum Run {
 #[derive(Debug)]
 pub struct TypeSwitch {
     nil_case: Option<usize>,
-    /// The leading run when it is concrete and fits a `ShortRun`, else empty.
-    head: ShortRun,
+    /// The leading run when it is concrete and gets a table, else empty.
+    head: HashedRun,
     /// The runs after `head`, in source order.
     rest: Box<[Run]>,
     /// The sorted runs' type hashes, run by run.
@@ -785,21 +823,26 @@ impl TypeSwitch {
         }
         let mut runs = runs.into_iter().peekable();
         let head = match runs.peek() {
-            Some(Pending::Concrete(v)) if v.len() <= SHORT_RUN_MAX => {
-                let head = ShortRun::new(v);
-                runs.next();
-                head
-            }
-            _ => ShortRun::EMPTY,
+            Some(Pending::Concrete(v)) => HashedRun::new(v),
+            _ => None,
         };
-        // Flatten: each long concrete run becomes a sorted range of two
-        // parallel arrays (hashes searched, then the descriptor compared).
+        let head = match head {
+            Some(table) => {
+                runs.next();
+                table
+            }
+            None => HashedRun::EMPTY,
+        };
+        // Flatten: each sorted run becomes a range of two parallel arrays
+        // (hashes searched, then the descriptor compared).
         let mut hashes = Vec::new();
         let mut targets = Vec::new();
         let rest: Vec<Run> = runs
             .map(|r| match r {
-                Pending::Concrete(v) if v.len() <= SHORT_RUN_MAX => Run::Short(ShortRun::new(&v)),
                 Pending::Concrete(mut v) => {
+                    if let Some(table) = HashedRun::new(&v) {
+                        return Run::Hashed(Box::new(table));
+                    }
                     // Stable: equal hashes stay in source order.
                     v.sort_by_key(|c| c.0);
                     let start = hashes.len();
@@ -837,7 +880,7 @@ impl TypeSwitch {
     fn select_rest(&self, t: &'static Type, hash: u32) -> Option<usize> {
         for r in &self.rest {
             let hit = match *r {
-                Run::Short(ref short) => short.find(t, hash),
+                Run::Hashed(ref table) => table.find(t, hash),
                 Run::Sorted(start, end) => self.search_sorted(start, end, t, hash),
                 Run::Interface(inter, i) => (inter.imethods().is_empty()
                     || implementing_itab(inter, t).is_some())
@@ -913,4 +956,60 @@ pub(crate) fn eface_parts(e: &Eface) -> (Option<&'static Type>, &Val) {
 #[inline]
 pub(crate) fn same(a: Option<&'static Type>, b: Option<&'static Type>) -> bool {
     same_type(a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eight_types() -> [&'static Type; 8] {
+        [
+            types::int(),
+            types::string(),
+            types::bool(),
+            types::float64(),
+            types::int8(),
+            types::int16(),
+            types::int32(),
+            types::int64(),
+        ]
+    }
+
+    #[test]
+    fn hashed_run_separates_distinct_hashes() {
+        let ts = eight_types();
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let sets = if cfg!(miri) { 20 } else { 5000 };
+        for n in 0..sets {
+            let len = n % HASHED_RUN_MAX + 1;
+            let mut run: Vec<(u32, &'static Type, usize)> = Vec::new();
+            while run.len() < len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let h = (x >> 32) as u32;
+                if run.iter().all(|r| r.0 != h) {
+                    let k = run.len();
+                    run.push((h, ts[k], 10 + k));
+                }
+            }
+            let table = HashedRun::new(&run).expect("a multiplier separates them");
+            for &(h, t, case) in &run {
+                assert_eq!(table.find(t, h), Some(case));
+                // Another type with the same hash is not that case.
+                let other = if ptr::eq(t, ts[0]) { ts[1] } else { ts[0] };
+                assert_eq!(table.find(other, h), None);
+            }
+        }
+    }
+
+    #[test]
+    fn hashed_run_refuses_equal_hashes_and_long_runs() {
+        let ts = eight_types();
+        assert!(HashedRun::new(&[(7, ts[0], 0), (7, ts[1], 1)]).is_none());
+        let nine: Vec<_> = (0..9).map(|k| (k as u32 * 977, ts[k % 8], k)).collect();
+        assert!(HashedRun::new(&nine).is_none());
+        assert!(HashedRun::new(&nine[..8]).is_some());
+        assert_eq!(HashedRun::EMPTY.find(ts[0], 0), None);
+    }
 }
