@@ -40,7 +40,7 @@ use core::any::Any;
 use core::cell::RefCell;
 use core::fmt;
 use core::mem::{self, ManuallyDrop};
-use core::ops::{Deref, DerefMut};
+use core::ops::Deref;
 
 use crate::iface::Eface;
 
@@ -189,13 +189,6 @@ impl Deref for Word {
     #[inline]
     fn deref(&self) -> &Val {
         &self.0
-    }
-}
-
-impl DerefMut for Word {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut Val {
-        &mut self.0
     }
 }
 
