@@ -207,6 +207,7 @@ impl Clone for Word {
     }
 }
 
+#[cold]
 #[inline(never)]
 fn clone_owning(v: &Val) -> Val {
     v.clone()
@@ -223,6 +224,7 @@ impl Drop for Word {
 
 /// Drops the value, leaving a scalar in its place (which the
 /// `ManuallyDrop` then forgets: a scalar owns nothing).
+#[cold]
 #[inline(never)]
 fn drop_owning(v: &mut Val) {
     drop(mem::replace(v, Val::Bool(false)));
