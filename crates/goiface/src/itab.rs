@@ -15,7 +15,7 @@
 //! ItabTable { lock, table ──► Table { entries: [AtomicPtr<Itab>; size], prev ──► older Table … } }
 //!                                     slot h0 = (inter.hash ^ type.hash) & (size-1)
 //!                                     probe i: h_i = h_{i-1} + i  (h0, h0+1, h0+3, h0+6 …)
-//! Itab { inter, typ, hash, implements, fun: [Option<slot>; n] }   fun[0] == None ⇔ !implements
+//! Itab { inter, typ, hash, implements, direct: [fn; 4], fun: [Option<slot>; n] }   fun[0] == None ⇔ !implements
 //! ```
 //!
 //! # Invariants
@@ -115,8 +115,16 @@ pub struct Itab {
     /// assertion reads one itab cache line and no method table (Go reads
     /// `fun[0]`, which its itab holds inline).
     implements: bool,
+    /// The first [`INLINE_DIRECT`] slots again, as plain function pointers
+    /// when they are [`ItabFn::Direct`]: a call through one of them is one
+    /// load from the itab, as Go's inline `fun` array.
+    direct: [Option<MethodFn>; INLINE_DIRECT],
     fun: Box<[Option<ItabFn>]>,
 }
+
+/// How many method slots an [`Itab`] also keeps inline (most interfaces
+/// have at most four methods).
+const INLINE_DIRECT: usize = 4;
 
 impl Itab {
     /// The interface type.
@@ -144,15 +152,24 @@ impl Itab {
     /// unchanged ([`ItabFn::Direct`]).
     #[inline]
     pub(crate) fn direct(&self, k: usize) -> Option<MethodFn> {
-        match self.fun.get(k) {
-            Some(Some(ItabFn::Direct(f))) => Some(*f),
-            _ => None,
+        match self.direct.get(k) {
+            Some(&f) => f,
+            None => direct_fn(self.fun.get(k)),
         }
     }
     /// Whether the type implements the interface (`fun[0] != 0`).
     #[inline]
     pub fn implements(&self) -> bool {
         self.implements
+    }
+}
+
+/// The function of a slot that takes the data word as its receiver unchanged.
+#[inline]
+fn direct_fn(slot: Option<&Option<ItabFn>>) -> Option<MethodFn> {
+    match slot {
+        Some(Some(ItabFn::Direct(f))) => Some(*f),
+        _ => None,
     }
 }
 
@@ -439,6 +456,7 @@ impl ItabTable {
             typ,
             hash,
             implements: fun.first().is_some_and(|f| f.is_some()),
+            direct: core::array::from_fn(|k| direct_fn(fun.get(k))),
             fun,
         }));
         self.add_locked(&mut counts, m);

@@ -294,3 +294,56 @@ fn a_panicking_drop_in_an_overwritten_result_drops_each_value_once() {
     assert!(r.is_err());
     assert_eq!(DROPS.with(Cell::get) - before, 3);
 }
+
+#[test]
+fn every_method_slot_calls_its_method_inline_or_wrapped() {
+    // Six methods: slots 0..4 are also kept inline in the itab, 4 and 5 not.
+    macro_rules! methods {
+        ($($f:ident => $name:literal),*) => {$(
+            fn $f(recv: &Val, _: &[Eface], out: &mut [Eface]) {
+                let Val::Int(i) = recv else { panic!("receiver is not an int") };
+                out[0] = Eface::from_string(&format!("{}{}", $name, i));
+            }
+        )*};
+    }
+    methods!(a => "A", b => "B", c => "C", d => "D", e => "E", f => "F");
+    let sig = types::func_of(&[], &[types::string()], false);
+    let names = ["A", "B", "C", "D", "E", "F"];
+    let fns: [MethodFn; 6] = [a, b, c, d, e, f];
+    let ims: Vec<IMethod> = names.iter().map(|n| IMethod::new(n, sig)).collect();
+    let inter = types::interface_of("main", &ims).unwrap();
+    let mut t = Named::new("main", "Six", types::int());
+    for (n, f) in names.iter().zip(fns) {
+        t = t.method(Method::new(n, sig, f));
+    }
+    let t = t.build().unwrap();
+    // T: direct slots. *T: value methods through the dereferencing wrapper.
+    let by_value = Iface::convert(inter, &int_of(t, 7)).unwrap();
+    let by_pointer = assert_e2i(inter, &new_ptr(t, Val::Int(8)).unwrap());
+    let mut out = [Eface::nil()];
+    for (k, n) in names.iter().enumerate() {
+        by_value.call(k, &[], &mut out);
+        assert_eq!(out[0].data(), &Val::from(format!("{n}7").as_str()));
+        by_pointer.call(k, &[], &mut out);
+        assert_eq!(out[0].data(), &Val::from(format!("{n}8").as_str()));
+    }
+    // A nil *T: Go's panic from the wrapper, whichever slot.
+    let nil_ptr = Eface::new(types::ptr_to(t), Val::Pointer(None)).unwrap();
+    let i = assert_e2i(inter, &nil_ptr);
+    for k in [0, 5] {
+        let msg = panic_text(|| i.call(k, &[], &mut [Eface::nil()]));
+        assert_eq!(
+            msg,
+            format!(
+                "value method main.Six.{} called using nil *Six pointer",
+                names[k]
+            )
+        );
+    }
+    // A nil interface: the nil-dereference panic.
+    let msg = panic_text(|| Iface::nil(inter).call(0, &[], &mut []));
+    assert_eq!(
+        msg,
+        "runtime error: invalid memory address or nil pointer dereference"
+    );
+}
