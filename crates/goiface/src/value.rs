@@ -53,7 +53,12 @@ use crate::iface::Eface;
 /// let v = Val::Struct(vec![Val::Int(1), Val::from("go")]);
 /// assert_eq!(v, Val::Struct(vec![Val::Int(1), Val::from("go")]));
 /// ```
+// `repr(C, u64)`: a word-sized tag and every payload from the second word
+// on, so a scalar is two words to copy (a clone in an assertion, a method
+// result): with a byte tag, `Bool`'s payload at byte 1 makes the copies
+// move the bytes after the tag one by one.
 #[derive(Clone)]
+#[repr(C, u64)]
 pub enum Val {
     /// `bool`
     Bool(bool),
