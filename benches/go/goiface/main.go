@@ -12,6 +12,9 @@ import (
 // I1 and TS follow runtime/iface_test.go: a method without results.
 type I1 interface{ Method1() }
 
+// I2: a method returning a value, the shape Go users write.
+type I2 interface{ Method2() int }
+
 type TS uint16
 type T0 int
 type T1 int
@@ -25,10 +28,14 @@ type T7 int
 //go:noinline
 func (t TS) Method1() { sink = int(t) }
 
+//go:noinline
+func (t TS) Method2() int { return int(t) }
+
 var (
 	e    any = TS(7)
 	eT   any = T5(5)
 	i1   I1  = TS(7)
+	i2   I2  = TS(7)
 	ea   any = 1000
 	eb   any = 1000
 	ok   bool
@@ -85,6 +92,11 @@ func main() {
 	row("iface method call", testing.Benchmark(func(b *testing.B) {
 		for n := 0; n < b.N; n++ {
 			i1.Method1()
+		}
+	}))
+	row("iface method call returning int", testing.Benchmark(func(b *testing.B) {
+		for n := 0; n < b.N; n++ {
+			sink = i2.Method2()
 		}
 	}))
 	row("== on interfaces", testing.Benchmark(func(b *testing.B) {

@@ -32,6 +32,12 @@
 //!
 //! # Divergences
 //!
+//! A [`TypeSwitch`] looks a run of up to 8 concrete cases up in a perfect
+//! hash table on the type hash (one multiply, then the descriptor compare)
+//! where Go scans below 4 cases and binary-searches above; other runs are
+//! binary-searched as in Go. The outcome is the same: at most one case of
+//! a run has the dynamic type.
+//!
 //! An [`Iface`] also records its static interface type (Go's compiler knows
 //! it; here a nil `Iface` needs it for `main.I is nil, not main.A`). The
 //! type switch on an `Iface` reads `tab.typ.hash` rather than `tab.hash`
@@ -49,7 +55,7 @@ use crate::itab::{call_slot, itab_table, Itab};
 use crate::kind::Kind;
 use crate::ty::{same_type, ShapeError, Type};
 use crate::types;
-use crate::value::{Pointer, Val};
+use crate::value::{Pointer, Val, Word};
 
 /// An empty-interface value: type word + data word.
 ///
@@ -70,14 +76,14 @@ use crate::value::{Pointer, Val};
 #[derive(Clone)]
 pub struct Eface {
     typ: Option<&'static Type>,
-    data: Val,
+    data: Word,
 }
 
 impl fmt::Debug for Eface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.typ {
             None => f.write_str("<nil>"),
-            Some(t) => write!(f, "{}({:?})", t, self.data),
+            Some(t) => write!(f, "{}({:?})", t, *self.data),
         }
     }
 }
@@ -94,7 +100,7 @@ impl Eface {
     pub const fn nil() -> Eface {
         Eface {
             typ: None,
-            data: Val::Pointer(None),
+            data: Word::new(Val::Pointer(None)),
         }
     }
 
@@ -107,14 +113,17 @@ impl Eface {
         typ.check(&data)?;
         Ok(Eface {
             typ: Some(typ),
-            data: normalize(typ, data),
+            data: Word::new(normalize(typ, data)),
         })
     }
 
     /// An eface whose type word is nil but whose data word is not: what Go
     /// code can only make with `unsafe`. It is `== nil` (iface.md c4).
     pub fn nil_type_with_data(data: Val) -> Eface {
-        Eface { typ: None, data }
+        Eface {
+            typ: None,
+            data: Word::new(data),
+        }
     }
 
     /// `any(int(i))`.
@@ -127,7 +136,7 @@ impl Eface {
         };
         Eface {
             typ: Some(types::int()),
-            data: Val::Int(i),
+            data: Word::new(Val::Int(i)),
         }
     }
 
@@ -136,7 +145,7 @@ impl Eface {
     pub fn from_f64(x: f64) -> Eface {
         Eface {
             typ: Some(types::float64()),
-            data: Val::Float(x),
+            data: Word::new(Val::Float(x)),
         }
     }
 
@@ -145,7 +154,7 @@ impl Eface {
     pub fn from_bool(b: bool) -> Eface {
         Eface {
             typ: Some(types::bool()),
-            data: Val::Bool(b),
+            data: Word::new(Val::Bool(b)),
         }
     }
 
@@ -154,7 +163,7 @@ impl Eface {
     pub fn from_string(s: &str) -> Eface {
         Eface {
             typ: Some(types::string()),
-            data: Val::String(Rc::from(s)),
+            data: Word::new(Val::String(Rc::from(s))),
         }
     }
 
@@ -194,7 +203,7 @@ impl Eface {
     #[inline]
     pub fn try_assert(&self, t: &'static Type) -> Result<&Val, TypeAssertionError> {
         match self.typ {
-            Some(have) if ptr::eq(have, t) => Ok(&self.data),
+            Some(have) if ptr::eq(have, t) => Ok(&*self.data),
             have => Err(TypeAssertionError::new(Some(types::any()), have, t)),
         }
     }
@@ -249,14 +258,14 @@ fn normalize(typ: &Type, data: Val) -> Val {
 pub struct Iface {
     inter: &'static Type,
     tab: Option<&'static Itab>,
-    data: Val,
+    data: Word,
 }
 
 impl fmt::Debug for Iface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.tab {
             None => write!(f, "{}(<nil>)", self.inter),
-            Some(t) => write!(f, "{}({}({:?}))", self.inter, t.typ(), self.data),
+            Some(t) => write!(f, "{}({}({:?}))", self.inter, t.typ(), *self.data),
         }
     }
 }
@@ -275,7 +284,7 @@ impl Iface {
         Iface {
             inter,
             tab: None,
-            data: Val::Pointer(None),
+            data: Word::new(Val::Pointer(None)),
         }
     }
 
@@ -306,7 +315,7 @@ impl Iface {
             out.tab = Some(if ptr::eq(tab.inter(), j) {
                 tab
             } else {
-                unwrap_or_panic(itab_table().getitab(j, tab.typ(), false))
+                implementing_itab_or_panic(j, tab.typ())
             });
             out.data = i.data.clone();
         }
@@ -357,6 +366,18 @@ impl Iface {
     /// called using nil *T pointer` for a value method through a nil `*T`.
     #[inline]
     pub fn call(&self, k: usize, args: &[Eface], results: &mut [Eface]) {
+        // The common slot, a method declared on the receiver's own type,
+        // is one load and one indirect call, as in Go; wrappers (`*T` to
+        // a value method, promoted methods) and a nil receiver go out of
+        // line.
+        if let Some(f) = self.tab.and_then(|tab| tab.direct(k)) {
+            return f(&self.data, args, results);
+        }
+        self.call_wrapped(k, args, results);
+    }
+
+    #[inline(never)]
+    fn call_wrapped(&self, k: usize, args: &[Eface], results: &mut [Eface]) {
         match self.tab {
             Some(tab) => call_slot(tab, k, &self.data, args, results),
             None => panic!("runtime error: invalid memory address or nil pointer dereference"),
@@ -376,7 +397,7 @@ impl Iface {
     /// The [`TypeAssertionError`] of `panicdottypeI`.
     pub fn try_assert(&self, t: &'static Type) -> Result<&Val, TypeAssertionError> {
         match self.tab {
-            Some(tab) if ptr::eq(tab.typ(), t) => Ok(&self.data),
+            Some(tab) if ptr::eq(tab.typ(), t) => Ok(&*self.data),
             tab => Err(TypeAssertionError::new(
                 Some(self.inter),
                 tab.map(|t| t.typ()),
@@ -433,7 +454,7 @@ pub fn assert_e2i(inter: &'static Type, e: &Eface) -> Iface {
         panic!("{}", TypeAssertionError::new(None, None, inter));
     };
     let mut i = Iface::nil(inter);
-    i.tab = Some(unwrap_or_panic(itab_table().getitab(inter, t, false)));
+    i.tab = Some(implementing_itab_or_panic(inter, t));
     i.data = e.data.clone();
     i
 }
@@ -442,17 +463,47 @@ pub fn assert_e2i(inter: &'static Type, e: &Eface) -> Iface {
 /// a method; never panics.
 #[inline]
 pub fn assert_e2i2(inter: &'static Type, e: &Eface) -> Option<Iface> {
-    let t = e.typ?;
-    // Fast path: a cached pair (Go's getitab also starts with a lock-free find).
-    let tab = match itab_table().find(inter, t) {
-        Some(tab) => tab.implements().then_some(tab)?,
-        None => itab_table().getitab(inter, t, true).ok()?,
-    };
+    let tab = implementing_itab(inter, e.typ?)?;
     Some(Iface {
         inter,
         tab: Some(tab),
         data: e.data.clone(),
     })
+}
+
+/// `getitab(inter, t, true)`: the pair's itab if `t` implements `inter`.
+/// A cached pair is one lock-free probe here, inlined (Go's getitab also
+/// starts with a lock-free find); the first assertion of a pair builds and
+/// caches its itab out of line.
+#[inline]
+fn implementing_itab(inter: &'static Type, t: &'static Type) -> Option<&'static Itab> {
+    let tab = match itab_table().find(inter, t) {
+        Some(tab) => tab,
+        None => getitab_canfail(inter, t)?,
+    };
+    tab.implements().then_some(tab)
+}
+
+#[cold]
+#[inline(never)]
+fn getitab_canfail(inter: &'static Type, t: &'static Type) -> Option<&'static Itab> {
+    itab_table().getitab(inter, t, true).ok()
+}
+
+/// `getitab(inter, t, false)`: as [`implementing_itab`], but a missing
+/// method panics with Go's text.
+#[inline]
+fn implementing_itab_or_panic(inter: &'static Type, t: &'static Type) -> &'static Itab {
+    match itab_table().find(inter, t) {
+        Some(tab) if tab.implements() => tab,
+        _ => getitab_or_panic(inter, t),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn getitab_or_panic(inter: &'static Type, t: &'static Type) -> &'static Itab {
+    unwrap_or_panic(itab_table().getitab(inter, t, false))
 }
 
 /// Go: `j := i.(J)` (`assertI2I`): keeps the itab when `J` is `i`'s interface.
@@ -481,7 +532,7 @@ pub fn assert_i2i2(inter: &'static Type, i: &Iface) -> Option<Iface> {
     let tab = if ptr::eq(tab.inter(), inter) {
         tab
     } else {
-        itab_table().getitab(inter, tab.typ(), true).ok()?
+        implementing_itab(inter, tab.typ())?
     };
     Some(Iface {
         inter,
@@ -589,27 +640,129 @@ pub enum Case {
     Type(&'static Type),
 }
 
-/// A run of consecutive cases the compiled switch tests together.
-#[derive(Debug)]
-enum Run {
-    /// Concrete cases `hashes[start..end]` / `targets[start..end]`, sorted by hash.
-    Concrete(usize, usize),
-    /// `case I`: tested in place via `assertE2I2`.
-    Interface(&'static Type, usize),
-}
-
-/// Go's binary-search threshold for a run of concrete cases.
+/// Go's threshold between a linear and a binary search over a run of
+/// concrete cases. Here a run of up to 8 cases is looked up in a small
+/// perfect hash table (see [`TypeSwitch`]) and other runs are
+/// binary-searched.
 ///
 /// Go: `binarySearchMin` (cmd/compile/internal/walk/switch.go).
 pub const BINARY_SEARCH_MIN: usize = 4;
 
+/// The longest run of concrete cases given a [`HashedRun`] table.
+const HASHED_RUN_MAX: usize = 8;
+
+/// Slots in a [`HashedRun`] table: twice [`HASHED_RUN_MAX`], so a random
+/// multiplier puts 8 distinct hashes in distinct slots with probability
+/// (15·14·…·9)/16⁷ ≈ 0.12, and [`HASHED_TRIES`] multipliers all fail with
+/// probability below 0.88²⁵⁶ ≈ 10⁻¹⁴ (fewer cases fare far better).
+const HASHED_SLOTS: usize = 16;
+
+/// How many multipliers a [`HashedRun`] tries before the run falls back
+/// to a binary search.
+const HASHED_TRIES: u32 = 256;
+
+/// A run of at most [`HASHED_RUN_MAX`] concrete cases with distinct
+/// hashes, as a perfect hash table: slot `(hash · mul) >> 28` (the top four
+/// bits of the product) holds the case of that hash, and no two cases share
+/// a slot. A lookup is one multiply, one descriptor compare.
+#[derive(Debug)]
+struct HashedRun {
+    mul: u32,
+    types: [Option<&'static Type>; HASHED_SLOTS],
+    cases: [usize; HASHED_SLOTS],
+}
+
+impl HashedRun {
+    /// A table that finds nothing.
+    const EMPTY: HashedRun = HashedRun {
+        mul: 1,
+        types: [None; HASHED_SLOTS],
+        cases: [0; HASHED_SLOTS],
+    };
+
+    /// The slot of `hash` under multiplier `mul`: always below
+    /// [`HASHED_SLOTS`] (a `u32` shifted right by 28 is below 16).
+    #[inline]
+    fn slot(mul: u32, hash: u32) -> usize {
+        (hash.wrapping_mul(mul) >> (32 - HASHED_SLOTS.trailing_zeros())) as usize
+    }
+
+    /// The table for `run` (`(hash, type, case)`, no type twice), or `None`
+    /// when the run is too long, two cases share a hash (no multiplier
+    /// separates them), or no multiplier tried separates the hashes.
+    fn new(run: &[(u32, &'static Type, usize)]) -> Option<HashedRun> {
+        if run.len() > HASHED_RUN_MAX {
+            return None;
+        }
+        // Odd multipliers spread over the u32 range (golden-ratio steps).
+        let muls = (0..HASHED_TRIES).map(|k| k.wrapping_mul(0x9e37_79b9).wrapping_add(0x7f4a_7c15) | 1);
+        'tries: for mul in muls {
+            let mut taken = 0u32;
+            for &(h, _, _) in run {
+                let bit = 1 << Self::slot(mul, h);
+                if taken & bit != 0 {
+                    continue 'tries;
+                }
+                taken |= bit;
+            }
+            let mut table = HashedRun::EMPTY;
+            table.mul = mul;
+            for &(h, t, case) in run {
+                let k = Self::slot(mul, h);
+                table.types[k] = Some(t);
+                table.cases[k] = case;
+            }
+            return Some(table);
+        }
+        None
+    }
+
+    /// The case whose type is `t` (a run holds each type once).
+    #[inline]
+    fn find(&self, t: &'static Type, hash: u32) -> Option<usize> {
+        let k = Self::slot(self.mul, hash);
+        match self.types[k] {
+            Some(c) if ptr::eq(c, t) => Some(self.cases[k]),
+            _ => None,
+        }
+    }
+}
+
+/// A run of consecutive cases the compiled switch tests together, after
+/// the head run.
+#[derive(Debug)]
+enum Run {
+    /// A short concrete run with distinct hashes.
+    Hashed(Box<HashedRun>),
+    /// Other concrete runs: `hashes[start..end]` / `targets[start..end]`,
+    /// sorted by hash.
+    Sorted(usize, usize),
+    /// `case I`: tested in place via `assertE2I2`.
+    Interface(&'static Type, usize),
+}
+
 /// A compiled type switch: Go 1.19's `walkSwitchType`.
 ///
-/// Cases keep source order; each run of consecutive concrete cases is
-/// sorted by type hash and searched (linear below [`BINARY_SEARCH_MIN`],
-/// binary otherwise), each hash hit confirmed by descriptor identity; an
-/// interface case ends the run and is tested in place. No cache (that came
-/// in Go 1.22).
+/// Cases keep source order and are split into runs: each run of
+/// consecutive concrete cases, and each interface case on its own. The
+/// runs are tried in order; the first case that matches wins (within a
+/// concrete run at most one case can match: a repeated type is dropped).
+///
+/// - A concrete run of at most eight cases with distinct type hashes gets
+///   a perfect hash table, built once here: a multiplier is chosen so the
+///   cases' hashes fall in distinct slots of a 16-slot table, and a lookup
+///   is one multiply and one descriptor compare, whatever the case's
+///   position. The leading run's table is stored inline, so a switch over
+///   concrete types reads no other memory.
+/// - Any other concrete run is sorted by hash and binary-searched, each
+///   hash hit confirmed by descriptor identity (Go's compiled `if h <=
+///   pivot` tree, then `if typ == T`); equal hashes of different types
+///   (types with the same name from different scopes) end up here.
+/// - An interface case asks the itab table (`assertE2I2`); `case any`
+///   matches any non-nil value.
+///
+/// `select` allocates nothing, builds no [`Eface`] and makes no indirect
+/// call. No cache (that came in Go 1.22).
 ///
 /// # Examples
 ///
@@ -623,10 +776,13 @@ pub const BINARY_SEARCH_MIN: usize = 4;
 #[derive(Debug)]
 pub struct TypeSwitch {
     nil_case: Option<usize>,
-    runs: Box<[Run]>,
-    /// The concrete cases' type hashes, run by run, each run sorted.
+    /// The leading run when it is concrete and gets a table, else empty.
+    head: HashedRun,
+    /// The runs after `head`, in source order.
+    rest: Box<[Run]>,
+    /// The sorted runs' type hashes, run by run.
     hashes: Box<[u32]>,
-    /// The concrete cases' types and case indices, parallel to `hashes`.
+    /// The sorted runs' types and case indices, parallel to `hashes`.
     targets: Box<[(&'static Type, usize)]>,
 }
 
@@ -646,20 +802,16 @@ impl TypeSwitch {
                 Case::Nil => {
                     nil_case.get_or_insert(i);
                 }
-                Case::Type(t) if t.kind() == Kind::Interface && !t.imethods().is_empty() => {
-                    if !run.is_empty() {
-                        runs.push(Pending::Concrete(core::mem::take(&mut run)));
-                    }
-                    runs.push(Pending::Interface(t, i));
-                }
+                // `case I`, and `case any` / `case interface{}` (matches
+                // every non-nil value).
                 Case::Type(t) if t.kind() == Kind::Interface => {
-                    // `case any` / `case interface{}`: matches every non-nil value.
                     if !run.is_empty() {
                         runs.push(Pending::Concrete(core::mem::take(&mut run)));
                     }
                     runs.push(Pending::Interface(t, i));
                 }
                 Case::Type(t) => {
+                    // A repeated type can never be taken: keep the first.
                     if !run.iter().any(|r| ptr::eq(r.1, t)) {
                         run.push((t.hash(), t, i));
                     }
@@ -669,95 +821,103 @@ impl TypeSwitch {
         if !run.is_empty() {
             runs.push(Pending::Concrete(run));
         }
-        // Flatten: each concrete run becomes a sorted range of two parallel
-        // arrays (hashes searched, then the descriptor compared).
+        let mut runs = runs.into_iter().peekable();
+        let head = match runs.peek() {
+            Some(Pending::Concrete(v)) => HashedRun::new(v),
+            _ => None,
+        };
+        let head = match head {
+            Some(table) => {
+                runs.next();
+                table
+            }
+            None => HashedRun::EMPTY,
+        };
+        // Flatten: each sorted run becomes a range of two parallel arrays
+        // (hashes searched, then the descriptor compared).
         let mut hashes = Vec::new();
         let mut targets = Vec::new();
-        let runs: Vec<Run> = runs
-            .into_iter()
+        let rest: Vec<Run> = runs
             .map(|r| match r {
                 Pending::Concrete(mut v) => {
+                    if let Some(table) = HashedRun::new(&v) {
+                        return Run::Hashed(Box::new(table));
+                    }
+                    // Stable: equal hashes stay in source order.
                     v.sort_by_key(|c| c.0);
                     let start = hashes.len();
                     for (h, t, i) in v {
                         hashes.push(h);
                         targets.push((t, i));
                     }
-                    Run::Concrete(start, hashes.len())
+                    Run::Sorted(start, hashes.len())
                 }
                 Pending::Interface(t, i) => Run::Interface(t, i),
             })
             .collect();
         TypeSwitch {
             nil_case,
-            runs: runs.into_boxed_slice(),
+            head,
+            rest: rest.into_boxed_slice(),
             hashes: hashes.into_boxed_slice(),
             targets: targets.into_boxed_slice(),
         }
     }
 
-    /// Searches one run of concrete cases: linear below
-    /// [`BINARY_SEARCH_MIN`], else binary on the hash (Go: the compiled `if
-    /// h <= pivot` tree); then the descriptor compare (equal hashes are
-    /// adjacent, so the scan stops at the first different hash).
-    #[inline]
-    fn search_run(&self, start: usize, end: usize, t: &'static Type, hash: u32) -> Option<usize> {
+    /// Binary-searches one sorted run on the hash (Go: the compiled `if h
+    /// <= pivot` tree), then compares descriptors along the equal hashes.
+    fn search_sorted(&self, start: usize, end: usize, t: &'static Type, hash: u32) -> Option<usize> {
         let hs = &self.hashes[start..end];
-        let mut k = if hs.len() < BINARY_SEARCH_MIN {
-            hs.iter().position(|&h| h == hash)?
-        } else {
-            hs.partition_point(|&h| h < hash)
-        };
-        while let Some(&h) = hs.get(k) {
-            if h != hash {
-                break;
+        let first = hs.partition_point(|&h| h < hash);
+        let equal = hs[first..].iter().take_while(|&&h| h == hash).count();
+        self.targets[start + first..start + first + equal]
+            .iter()
+            .find(|(target, _)| ptr::eq(*target, t))
+            .map(|&(_, case)| case)
+    }
+
+    /// The runs after the head, for a non-nil type.
+    fn select_rest(&self, t: &'static Type, hash: u32) -> Option<usize> {
+        for r in &self.rest {
+            let hit = match *r {
+                Run::Hashed(ref table) => table.find(t, hash),
+                Run::Sorted(start, end) => self.search_sorted(start, end, t, hash),
+                Run::Interface(inter, i) => (inter.imethods().is_empty()
+                    || implementing_itab(inter, t).is_some())
+                .then_some(i),
+            };
+            if hit.is_some() {
+                return hit;
             }
-            let (target, case) = self.targets[start + k];
-            if ptr::eq(target, t) {
-                return Some(case);
-            }
-            k += 1;
         }
         None
     }
 
     #[inline]
-    fn select_typ(&self, typ: Option<&'static Type>, hash: u32) -> Option<usize> {
+    fn select_typ(&self, typ: Option<&'static Type>) -> Option<usize> {
         let Some(t) = typ else {
             return self.nil_case;
         };
-        // The common shape: one run of concrete cases.
-        if let [Run::Concrete(start, end)] = *self.runs {
-            return self.search_run(start, end, t, hash);
+        let hash = t.hash();
+        if let Some(case) = self.head.find(t, hash) {
+            return Some(case);
         }
-        for r in &self.runs {
-            match *r {
-                Run::Concrete(start, end) => {
-                    if let Some(case) = self.search_run(start, end, t, hash) {
-                        return Some(case);
-                    }
-                }
-                Run::Interface(inter, i) => {
-                    if inter.imethods().is_empty() || itab_table().getitab(inter, t, true).is_ok() {
-                        return Some(i);
-                    }
-                }
-            }
+        if self.rest.is_empty() {
+            return None;
         }
-        None
+        self.select_rest(t, hash)
     }
 
     /// `switch e.(type)`: the index of the case taken, `None` for default.
     #[inline]
     pub fn select(&self, e: &Eface) -> Option<usize> {
-        self.select_typ(e.typ, e.typ.map_or(0, |t| t.hash()))
+        self.select_typ(e.typ)
     }
 
     /// `switch i.(type)` on a non-empty interface.
     #[inline]
     pub fn select_iface(&self, i: &Iface) -> Option<usize> {
-        let t = i.typ();
-        self.select_typ(t, t.map_or(0, |t| t.hash()))
+        self.select_typ(i.typ())
     }
 }
 
@@ -777,7 +937,7 @@ pub fn new_ptr(t: &'static Type, v: Val) -> Result<Eface, ShapeError> {
     t.check(&v)?;
     Ok(Eface {
         typ: Some(types::ptr_to(t)),
-        data: Val::Pointer(Some(Pointer::new(v))),
+        data: Word::new(Val::Pointer(Some(Pointer::new(v)))),
     })
 }
 
@@ -790,10 +950,66 @@ impl From<Eface> for Val {
 
 #[inline]
 pub(crate) fn eface_parts(e: &Eface) -> (Option<&'static Type>, &Val) {
-    (e.typ, &e.data)
+    (e.typ, &*e.data)
 }
 
 #[inline]
 pub(crate) fn same(a: Option<&'static Type>, b: Option<&'static Type>) -> bool {
     same_type(a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eight_types() -> [&'static Type; 8] {
+        [
+            types::int(),
+            types::string(),
+            types::bool(),
+            types::float64(),
+            types::int8(),
+            types::int16(),
+            types::int32(),
+            types::int64(),
+        ]
+    }
+
+    #[test]
+    fn hashed_run_separates_distinct_hashes() {
+        let ts = eight_types();
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let sets = if cfg!(miri) { 20 } else { 5000 };
+        for n in 0..sets {
+            let len = n % HASHED_RUN_MAX + 1;
+            let mut run: Vec<(u32, &'static Type, usize)> = Vec::new();
+            while run.len() < len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let h = (x >> 32) as u32;
+                if run.iter().all(|r| r.0 != h) {
+                    let k = run.len();
+                    run.push((h, ts[k], 10 + k));
+                }
+            }
+            let table = HashedRun::new(&run).expect("a multiplier separates them");
+            for &(h, t, case) in &run {
+                assert_eq!(table.find(t, h), Some(case));
+                // Another type with the same hash is not that case.
+                let other = if ptr::eq(t, ts[0]) { ts[1] } else { ts[0] };
+                assert_eq!(table.find(other, h), None);
+            }
+        }
+    }
+
+    #[test]
+    fn hashed_run_refuses_equal_hashes_and_long_runs() {
+        let ts = eight_types();
+        assert!(HashedRun::new(&[(7, ts[0], 0), (7, ts[1], 1)]).is_none());
+        let nine: Vec<_> = (0..9).map(|k| (k as u32 * 977, ts[k % 8], k)).collect();
+        assert!(HashedRun::new(&nine).is_none());
+        assert!(HashedRun::new(&nine[..8]).is_some());
+        assert_eq!(HashedRun::EMPTY.find(ts[0], 0), None);
+    }
 }

@@ -12,10 +12,10 @@
 //! # Layout
 //!
 //! ```text
-//! ItabTable { lock, table ──► Table { size, entries: [AtomicPtr<Itab>; size], prev ──► older Table … } }
+//! ItabTable { lock, table ──► Table { entries: [AtomicPtr<Itab>; size], prev ──► older Table … } }
 //!                                     slot h0 = (inter.hash ^ type.hash) & (size-1)
 //!                                     probe i: h_i = h_{i-1} + i  (h0, h0+1, h0+3, h0+6 …)
-//! Itab { inter, typ, hash, fun: [Option<slot>; n] }      fun[0] == None ⇔ "does not implement"
+//! Itab { inter, typ, hash, implements, direct: [fn; 4], fun: [Option<slot>; n] }   fun[0] == None ⇔ !implements
 //! ```
 //!
 //! # Invariants
@@ -111,8 +111,20 @@ pub struct Itab {
     inter: &'static Type,
     typ: &'static Type,
     hash: u32,
+    /// `fun[0].is_some()`, kept beside `inter` and `typ` so a cached
+    /// assertion reads one itab cache line and no method table (Go reads
+    /// `fun[0]`, which its itab holds inline).
+    implements: bool,
+    /// The first [`INLINE_DIRECT`] slots again, as plain function pointers
+    /// when they are [`ItabFn::Direct`]: a call through one of them is one
+    /// load from the itab, as Go's inline `fun` array.
+    direct: [Option<MethodFn>; INLINE_DIRECT],
     fun: Box<[Option<ItabFn>]>,
 }
+
+/// How many method slots an [`Itab`] also keeps inline (most interfaces
+/// have at most four methods).
+const INLINE_DIRECT: usize = 4;
 
 impl Itab {
     /// The interface type.
@@ -136,10 +148,28 @@ impl Itab {
     pub fn fun(&self) -> &[Option<ItabFn>] {
         &self.fun
     }
+    /// Slot `k`'s function when it takes the data word as its receiver
+    /// unchanged ([`ItabFn::Direct`]).
+    #[inline]
+    pub(crate) fn direct(&self, k: usize) -> Option<MethodFn> {
+        match self.direct.get(k) {
+            Some(&f) => f,
+            None => direct_fn(self.fun.get(k)),
+        }
+    }
     /// Whether the type implements the interface (`fun[0] != 0`).
     #[inline]
     pub fn implements(&self) -> bool {
-        self.fun.first().is_some_and(|f| f.is_some())
+        self.implements
+    }
+}
+
+/// The function of a slot that takes the data word as its receiver unchanged.
+#[inline]
+fn direct_fn(slot: Option<&Option<ItabFn>>) -> Option<MethodFn> {
+    match slot {
+        Some(Some(ItabFn::Direct(f))) => Some(*f),
+        _ => None,
     }
 }
 
@@ -205,7 +235,7 @@ fn build_fun(inter: &'static Type, typ: &'static Type) -> Box<[Option<ItabFn>]> 
 
 /// One generation of the open-addressing table.
 struct Table {
-    size: usize,
+    /// `size` slots, a power of two.
     entries: Box<[AtomicPtr<Itab>]>,
     /// The table this one replaced (T1), or null.
     prev: *mut Table,
@@ -220,19 +250,27 @@ impl Table {
     fn new(size: usize, prev: *mut Table) -> Table {
         debug_assert!(size.is_power_of_two());
         Table {
-            size,
             entries: (0..size).map(|_| AtomicPtr::new(ptr::null_mut())).collect(),
             prev,
         }
     }
 
+    #[inline]
+    fn size(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Go: `itabTableType.find`. Lock-free.
     #[inline]
     fn find(&self, inter: &Type, typ: &Type) -> Option<*mut Itab> {
-        let mask = self.size - 1;
+        let entries = &*self.entries;
+        // `size` is a power of two (`Table::new`), so `& mask` keeps every
+        // probe in bounds.
+        let mask = entries.len() - 1;
         let mut h = table_hash(inter, typ) & mask;
-        for i in 1..=self.size {
-            let p = self.entries[h].load(Acquire);
+        let mut i = 0;
+        loop {
+            let p = entries[h].load(Acquire);
             if p.is_null() {
                 return None;
             }
@@ -242,18 +280,21 @@ impl Table {
             if ptr::eq(m.inter, inter) && ptr::eq(m.typ, typ) {
                 return Some(p);
             }
+            i += 1;
+            if i == entries.len() {
+                return None;
+            }
             h = (h + i) & mask;
         }
-        None
     }
 
     /// Go: `itabTableType.add`. Caller holds the lock (T3).
     fn add(&self, m: *mut Itab) {
         // SAFETY: `m` is a live itab (T1), fully built (T2).
         let (inter, typ) = unsafe { ((*m).inter, (*m).typ) };
-        let mask = self.size - 1;
+        let mask = self.size() - 1;
         let mut h = table_hash(inter, typ) & mask;
-        for i in 1..=self.size {
+        for i in 1..=self.size() {
             let slot = &self.entries[h];
             let p = slot.load(Acquire);
             if p == m {
@@ -334,7 +375,7 @@ impl ItabTable {
 
     /// The current number of slots (0 before the first insert).
     pub fn size(&self) -> usize {
-        self.current().map_or(0, |t| t.size)
+        self.current().map_or(0, Table::size)
     }
 
     /// The number of entries, successes and failures.
@@ -381,9 +422,9 @@ impl ItabTable {
         }
         // SAFETY: published and live (T1, T2).
         let t = unsafe { &*cur };
-        if counts.count >= 3 * (t.size / 4) {
+        if counts.count >= 3 * (t.size() / 4) {
             // Grow: a complete copy at twice the size, then publish (T3).
-            let t2 = Table::new(t.size * 2, cur);
+            let t2 = Table::new(t.size() * 2, cur);
             for e in t.entries.iter() {
                 let p = e.load(Acquire);
                 if !p.is_null() {
@@ -409,11 +450,14 @@ impl ItabTable {
         if let Some(m) = self.find(inter, typ) {
             return m;
         }
+        let fun = build_fun(inter, typ);
         let m = Box::into_raw(Box::new(Itab {
             inter,
             typ,
             hash,
-            fun: build_fun(inter, typ),
+            implements: fun.first().is_some_and(|f| f.is_some()),
+            direct: core::array::from_fn(|k| direct_fn(fun.get(k))),
+            fun,
         }));
         self.add_locked(&mut counts, m);
         // SAFETY: just published, lives as long as the table (T1).

@@ -18,6 +18,10 @@
 //! address and same type). That is what reflection's "addressable" means in
 //! this crate: a value reached through a [`Pointer`].
 //!
+//! Inside an [`Eface`] or an `Iface` the value sits in a `Word`, which
+//! clones and drops bools, numbers and nil pointers inline and calls out of
+//! line only for values that own memory.
+//!
 //! Invariants:
 //! - I1: a value stored under a type always has that type's shape
 //!   ([`crate::Type::check`] enforces it at every entry point, down to
@@ -35,6 +39,8 @@ use alloc::vec::Vec;
 use core::any::Any;
 use core::cell::RefCell;
 use core::fmt;
+use core::mem::{self, ManuallyDrop};
+use core::ops::Deref;
 
 use crate::iface::Eface;
 
@@ -47,7 +53,12 @@ use crate::iface::Eface;
 /// let v = Val::Struct(vec![Val::Int(1), Val::from("go")]);
 /// assert_eq!(v, Val::Struct(vec![Val::Int(1), Val::from("go")]));
 /// ```
+// `repr(C, u64)`: a word-sized tag and every payload from the second word
+// on, so a scalar is two words to copy (a clone in an assertion, a method
+// result): with a byte tag, `Bool`'s payload at byte 1 makes the copies
+// move the bytes after the tag one by one.
 #[derive(Clone)]
+#[repr(C, u64)]
 pub enum Val {
     /// `bool`
     Bool(bool),
@@ -139,6 +150,89 @@ impl PartialEq for Val {
             _ => false,
         }
     }
+}
+
+impl Val {
+    /// Whether the value owns nothing (a bool, a number, a nil pointer):
+    /// copying it is a clone, forgetting it is a drop.
+    #[inline]
+    fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Val::Bool(_)
+                | Val::Int(_)
+                | Val::Uint(_)
+                | Val::Float(_)
+                | Val::Complex(..)
+                | Val::Pointer(None)
+        )
+    }
+}
+
+/// The [`Val`] in an interface's data word, cloned and dropped inline when
+/// it is a scalar.
+///
+/// `Val`'s own `Clone` and drop glue are out-of-line functions that switch
+/// over all twelve variants. An assertion (`j, ok := e.(J)` copies the data
+/// word into the new `Iface`, which is then dropped) or a method result
+/// (`out[0] = Eface::from_int(x)` drops the old result first) would call
+/// both on every operation, and the opaque drop call also forces the new
+/// value through a stack temporary that is written in pieces and copied in
+/// wide loads (a store-forwarding stall). `Word` tests for a scalar inline
+/// and only calls out for values that own memory.
+pub(crate) struct Word(ManuallyDrop<Val>);
+
+impl Word {
+    #[inline]
+    pub(crate) const fn new(v: Val) -> Word {
+        Word(ManuallyDrop::new(v))
+    }
+}
+
+impl Deref for Word {
+    type Target = Val;
+    #[inline]
+    fn deref(&self) -> &Val {
+        &self.0
+    }
+}
+
+impl Clone for Word {
+    #[inline]
+    fn clone(&self) -> Word {
+        Word::new(match *self.0 {
+            Val::Bool(b) => Val::Bool(b),
+            Val::Int(i) => Val::Int(i),
+            Val::Uint(u) => Val::Uint(u),
+            Val::Float(x) => Val::Float(x),
+            Val::Complex(r, i) => Val::Complex(r, i),
+            Val::Pointer(None) => Val::Pointer(None),
+            ref owning => clone_owning(owning),
+        })
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn clone_owning(v: &Val) -> Val {
+    v.clone()
+}
+
+impl Drop for Word {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.0.is_scalar() {
+            drop_owning(&mut self.0);
+        }
+    }
+}
+
+/// Drops the value, leaving a scalar in its place (which the
+/// `ManuallyDrop` then forgets: a scalar owns nothing).
+#[cold]
+#[inline(never)]
+fn drop_owning(v: &mut Val) {
+    drop(mem::replace(v, Val::Bool(false)));
 }
 
 impl From<&str> for Val {

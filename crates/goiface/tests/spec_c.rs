@@ -431,7 +431,7 @@ fn c10_type_switch_hash_search_and_interface_case_order() {
     // case A before case I: takes A.
     let sw = TypeSwitch::new(&[Case::Type(a), Case::Type(i)]);
     assert_eq!(sw.select(&int_of(a, 1)), Some(0));
-    // 8 concrete cases: binary search over hashes, then pointer compare.
+    // 8 concrete cases: hash compares, then a pointer compare.
     let ts: Vec<&'static Type> = (0..8).map(|n| named_int(&format!("S{n}"), &[])).collect();
     let cases: Vec<Case> = ts.iter().map(|t| Case::Type(t)).collect();
     let sw = TypeSwitch::new(&cases);
