@@ -728,12 +728,14 @@ impl<T> RawArray<T> {
     }
 }
 
-/// A shared borrow of some slots of an array (I3), from
-/// [`RawArray::borrow`]: derefs to them, and releases the borrow when
-/// dropped. Public as `goslice::SliceRef`.
+/// The elements of a slice, borrowed: what
+/// [`Slice::as_slice`](crate::Slice::as_slice) returns. It derefs to `&[T]`
+/// and releases the borrow when dropped, like `RefCell`'s `Ref`.
 ///
-/// While it lives, writes to the array's elements through any header panic,
-/// as they do inside [`Slice::with`](crate::Slice::with).
+/// While it lives, writes to the backing array's elements through any
+/// header panic, as they do inside [`Slice::with`](crate::Slice::with).
+/// (Internally: a shared borrow of some slots of the array, raw I3, taken by
+/// `RawArray::borrow`.)
 ///
 /// # Examples
 ///
