@@ -84,7 +84,17 @@
 //!   quarter of the heap died is O(n) for n/4 stops, O(1) each. Measured on
 //!   a million one-hour timers stopped in arming order (a shared, loaded
 //!   machine, so ratios only): stop took 0.55-0.6x the time of eager
-//!   removal for channel timers (`Timer`) and 0.55x for `after_func`.
+//!   removal for channel timers (`Timer`) and 0.55x for `after_func`; a
+//!   whole create+stop of a `Timer`, 0.75-0.8x.
+//! - What a `Timer` create+stop still costs beyond Go's (where the benchmark
+//!   has `Timer` at 0.55-0.8x Go 1.19 and `after_func` at 1.3x, depending on
+//!   the run): three allocations per `Timer` (the channel's header, its
+//!   one-slot buffer and the entry; Go's `makechan` puts a pointer-free
+//!   buffer in the header's block, so it makes two), and page faults when a
+//!   burst refills the heap's `Vec`, which gave its memory back when the
+//!   previous burst ended (I6; Go keeps a P's timer slice at its largest).
+//!   Both are choices of this crate (gochan's layout, bounded memory), not
+//!   of the heap's algorithm.
 //! - `fire_due` takes at most [`FIRE_BATCH`] entries per lock hold so that a
 //!   storm of simultaneous deadlines does not hold the lock for long.
 //!
