@@ -58,10 +58,12 @@
 //! inlining. A reslice's count increment and decrement likewise cancel when
 //! the new header dies in the same expression; one that is kept pays an
 //! increment, as Go pays a write barrier. On the benchmark machine (x86-64,
-//! shared, noisy) `get` runs at about 0.7x `Vec` indexing and `slice` at
-//! about 0.5x Rust subslicing (from 0.5x and 0.14x before `readable` and the
-//! inlined zero-fill check); code that only reads should borrow once with
-//! [`as_slice`](Slice::as_slice), which runs at `Vec` speed (0.95-1.0x).
+//! shared with other jobs, so runs vary) `get` runs at 0.55-0.7x `Vec`
+//! indexing and `slice` at 0.45x Rust subslicing (from 0.5-0.6x and
+//! 0.14-0.22x before `readable`, the inlined zero-fill check and the
+//! cancelling counts); code that only reads should borrow once with
+//! [`as_slice`](Slice::as_slice), which runs at `Vec` speed (the same
+//! machine code as indexing a `Vec`; 0.95-1.05x in the runs).
 //!
 //! # Go correspondence
 //!
