@@ -6,10 +6,13 @@
 //!   place), `s = s.append(x)` (a new header each time), `Vec::push`.
 //! - `append N u64 in batches of 64`: `extend_from_slice` on both.
 //! - `reslice s[i:i+16] N times`: `Slice::slice` (a new counted header) vs
-//!   `&v[i..i + 16]` (a borrow), summing lengths.
+//!   `&v[i..i + 16]` (a borrow), summing lengths; `... borrowed view`:
+//!   `&xs[i..i + 16]` on the view `xs = s.as_slice()` taken once (code
+//!   that only reads) vs the same `&v[i..i + 16]`.
 //! - `copy 4096 u64 x N/4096`: `goslice::copy` between two slices vs
 //!   `<[u64]>::copy_from_slice`.
-//! - `get N u64`: `Slice::get` vs `v[i]`.
+//! - `get N u64`: `Slice::get` vs `v[i]`; `... borrowed view`: `xs[i]` on
+//!   the view `xs = s.as_slice()` taken once vs the same `v[i]`.
 //! - `memory N u64 appended one by one`: live bytes (CountingAlloc) once the
 //!   N elements are in, for `Slice` (Go's growth: size classes, ~1.25x steps)
 //!   and `Vec` (doubling), lower is better.
@@ -136,6 +139,41 @@ fn main() {
         },
     );
 
+    // Code that only reads borrows once (`as_slice`); its own group, with
+    // the Rust row again, so the ratio compares the two directly.
+    let g = format!("reslice s[i:i+16] {}M times, borrowed view", n / 1_000_000);
+    s.throughput(
+        &g,
+        "goslice as_slice()[i..i+16]",
+        n as u64,
+        reps,
+        || (),
+        |_| {
+            let xs = base.as_slice();
+            let mut acc = 0usize;
+            for i in 0..n {
+                let j = i & 4063;
+                acc += black_box(&*xs)[j..j + 16].len();
+            }
+            acc
+        },
+    );
+    s.throughput(
+        &g,
+        "Rust &v[i..i+16]",
+        n as u64,
+        reps,
+        || (),
+        |_| {
+            let mut acc = 0usize;
+            for i in 0..n {
+                let j = i & 4063;
+                acc += black_box(&vbase)[j..j + 16].len();
+            }
+            acc
+        },
+    );
+
     let rounds = n / 4096;
     let src = Slice::from((0..4096u64).collect::<Vec<_>>());
     let dst = Slice::<u64>::make(4096, 4096);
@@ -182,6 +220,37 @@ fn main() {
             let mut acc = 0u64;
             for i in 0..n {
                 acc = acc.wrapping_add(black_box(&big).get(i & 4095));
+            }
+            acc
+        },
+    );
+    s.throughput(
+        &g,
+        "Vec index",
+        n as u64,
+        reps,
+        || (),
+        |_| {
+            let mut acc = 0u64;
+            for i in 0..n {
+                acc = acc.wrapping_add(black_box(&vsrc)[i & 4095]);
+            }
+            acc
+        },
+    );
+
+    let g = format!("get {}M u64, borrowed view", n / 1_000_000);
+    s.throughput(
+        &g,
+        "goslice as_slice()[i]",
+        n as u64,
+        reps,
+        || (),
+        |_| {
+            let xs = big.as_slice();
+            let mut acc = 0u64;
+            for i in 0..n {
+                acc = acc.wrapping_add(black_box(&*xs)[i & 4095]);
             }
             acc
         },

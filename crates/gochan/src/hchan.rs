@@ -99,6 +99,42 @@
 //!   `procyield(30)`) before a goroutine's thread sleeps; we spin on the
 //!   sudog itself, with growing PAUSE bursts and a few `yield`s.
 //!
+//! - The header. An empty channel is one allocation: `Hchan<T>` (120 bytes
+//!   on 64-bit targets) plus `Arc`'s two counters, 136 bytes, where Go's
+//!   `hchan` is 96 ([`EMPTY_CHAN_BYTES`](crate::EMPTY_CHAN_BYTES); the
+//!   buffer of a buffered channel is a second allocation here; Go's
+//!   `makechan` puts it in the same block when the element type holds no
+//!   pointers). Field by field, on 64-bit targets (checked
+//!   by the test `header_bytes_add_up`):
+//!
+//!   | bytes | here | what it buys | Go's `hchan` |
+//!   |---:|---|---|---:|
+//!   | 16 | `Arc` strong + weak counts | the channel is freed when its last handle goes | 0 (the GC) |
+//!   | 8 | `handles`: sender and receiver counts (`u32` each) | close-on-drop mode ([`counter`](crate::counter)): closed when the last sender drops, disconnection when the last receiver does | 0 |
+//!   | 8 | `lock` (1 byte), `closed`, `senders`, `receivers` (1 byte each), 4 padding | the lock, and lock-free fast paths | `lock` 8 |
+//!   | 8 | `len` | `len()` and the fast paths without the lock | 0 |
+//!   | 8 | `cap` | | `dataqsiz` 8 |
+//!   | 16 | `buf`: `Box<[MaybeUninit<T>]>` (pointer + length) | the ring buffer | `buf` 8 |
+//!   | 24 | `qcount`, `sendx`, `recvx` | | 24 |
+//!   | 8 | `State::closed` (1 byte + 7 padding) | | `closed` 4 + `elemsize` 2 + 2 |
+//!   | 32 | `recvq`, `sendq` | | 32 |
+//!   | 8 | `stash` (boxed, empty until used) | receives that can be cancelled give their value back (I9) | 0 |
+//!   | 0 | (the element type is a type parameter) | | `elemtype` 8 |
+//!
+//!   So the 40 extra bytes are: 16 for reference counting instead of a
+//!   collector; 8 for close-on-drop, which Go does not have; 8 for the
+//!   stash, which Go does not need because it cannot cancel a receive; 8
+//!   for the `len` mirror and the flags beside the lock: Go's fast paths
+//!   (`chansend`'s "fast path: check for failed non-blocking operation", and
+//!   `len(c)`) read `qcount`, `closed` and `recvq.first` without the lock,
+//!   a data race that Go's memory model tolerates there and Rust's does not,
+//!   so the fast paths read atomic copies, written under the lock; and 8
+//!   for `buf`'s length, a copy of `cap` (a thin pointer would save it, at
+//!   the price of unsafe code that rebuilds the slice from `cap`); minus the
+//!   8 of Go's `elemtype`. Only that last word and the padding of
+//!   `State::closed` (a copy of the atomic `closed`) buy nothing; removing
+//!   both would give 120 bytes, still not 96.
+//!
 //! # Go correspondence (Go 1.19, `src/runtime/chan.go`)
 //!
 //! | Go | here |
@@ -1144,6 +1180,26 @@ impl<T> Drop for Hchan<T> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    /// The table in "Tuning", word by word.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn header_bytes_add_up() {
+        use core::mem::size_of;
+        let arc_counts = 2 * size_of::<usize>();
+        let handles = size_of::<crate::counter::Handles>();
+        let lock_and_flags = size_of::<SpinLock<()>>() + 3 * size_of::<AtomicBool>();
+        let buf = size_of::<Box<[MaybeUninit<usize>]>>();
+        let queues = 2 * size_of::<WaitQ<usize>>();
+        let stash = size_of::<Option<Box<VecDeque<usize>>>>();
+        assert_eq!((arc_counts, handles, lock_and_flags, buf, queues, stash), (16, 8, 4, 16, 32, 8));
+        // State: buf, qcount/sendx/recvx, closed (padded to a word), queues, stash.
+        assert_eq!(size_of::<State<usize>>(), buf + 3 * 8 + 8 + queues + stash);
+        // Hchan: the four flag bytes padded to a word, len, cap, handles, State.
+        assert_eq!(size_of::<Hchan<usize>>(), 8 + 8 + 8 + handles + size_of::<State<usize>>());
+        assert_eq!(crate::EMPTY_CHAN_BYTES, 136);
+        assert_eq!(crate::EMPTY_CHAN_BYTES, size_of::<Hchan<usize>>() + arc_counts);
+    }
 
     #[test]
     fn ring_indices_wrap_and_stay_consistent() {

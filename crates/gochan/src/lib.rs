@@ -332,7 +332,8 @@
 //! close-on-drop, which Go does not have), [`design::stream`] (`Stream`). An empty
 //! channel is one allocation of `size_of::<Hchan<T>>()` plus `Arc`'s two
 //! counters: 136 bytes on 64-bit targets, where Go's `hchan` is 96; see
-//! [`EMPTY_CHAN_BYTES`].
+//! [`EMPTY_CHAN_BYTES`], and the field-by-field account of the difference
+//! under "Tuning" in [`design::hchan`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
@@ -397,8 +398,10 @@ pub use self::chan::{IntoIter, Iter};
 
 /// The bytes one empty channel of `usize` occupies on the heap: the `Hchan`
 /// plus `Arc`'s strong and weak counters (the ring buffer of a buffered
-/// channel is a second allocation of `cap * size_of::<T>()`). Go's `hchan`
-/// is 96 bytes on amd64.
+/// channel is a second allocation of `cap * size_of::<T>()`): 136 on 64-bit
+/// targets. Go's `hchan` is 96 bytes on amd64; the 40 more buy reference
+/// counting, close-on-drop, cancellable receives and race-free lock-free
+/// fast paths, as "Tuning" in [`design::hchan`] accounts for word by word.
 ///
 /// # Examples
 ///

@@ -23,9 +23,27 @@ pub type Done = Receiver<()>;
 /// The sending side kept by a cancel context.
 pub(crate) struct DoneChan(Chan<()>);
 
+/// The nil channel stands for "not made yet": a context's slot for its done
+/// channel is one word, as Go's `done atomic.Value` is made lazily.
+impl Default for DoneChan {
+    fn default() -> Self {
+        DoneChan(Chan::nil())
+    }
+}
+
 impl DoneChan {
     pub(crate) fn new() -> Self {
         DoneChan(Chan::new(0))
+    }
+
+    /// The channel, if it was made (not nil).
+    pub(crate) fn get(&self) -> Option<&DoneChan> {
+        (!self.0.is_nil()).then_some(self)
+    }
+
+    /// Takes the channel out, if it was made, leaving nil.
+    pub(crate) fn take(&mut self) -> Option<DoneChan> {
+        (!self.0.is_nil()).then(|| core::mem::take(self))
     }
 
     /// Closes the channel, waking its waiters (their wakers are user code,

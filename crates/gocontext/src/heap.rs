@@ -21,24 +21,35 @@
 //!                   [1]       [2]        [3]       [4]     children  = 4i+1 ..= 4i+4
 //!                 [5..8]    [9..12]   [13..16]  [17..20]
 //!
-//!   Slot { when, period, entry: Arc<Entry> }
-//!   Entry { pos: AtomicUsize (index in `slots`, or NONE), action }
+//!   Slot { when, kind: Once | Every(period), entry: Option<Arc<Entry>> }
+//!          (entry None: a dead slot, stopped but not yet removed)
+//!   Entry { pos: AtomicUsize (index of its live slot, or NONE), action }
 //!   TimerHandle { timers: Arc<Timers>, entry: Arc<Entry> }   -- held by the user
 //! ```
 //!
 //! # Invariants
 //!
 //! - I1. Heap order: `slots[parent(i)].when <= slots[i].when` for every `i > 0`.
-//! - I2. `slots[i].entry.pos == i` for every slot, and an entry that is in no
-//!   slot has `pos == NONE`. `pos` is only read or written with the heap lock
-//!   held (it is atomic only so that `Entry` is `Sync` without `unsafe`).
-//! - I3. An entry is in the heap at most once.
+//! - I2. `slots[i].entry.pos == i` for every live slot, and an entry that is
+//!   in no slot has `pos == NONE`. `pos` is only read or written with the
+//!   heap lock held (it is atomic only so that `Entry` is `Sync` without
+//!   `unsafe`).
+//! - I3. An entry is in the heap at most once. `Heap::dead` counts the dead
+//!   slots.
 //! - I4. Actions run without the heap lock held (an action may stop or reset
 //!   timers, including its own), so a `stop` that races with firing returns
 //!   `false` exactly when the action was already taken out of the heap.
-//! - I5. Removal is immediate: `stop` (and dropping a [`TimerHandle`]) takes
-//!   the entry out of the heap under the lock; nothing is left for a later
-//!   sweep. The heap's memory follows its length (I6).
+//! - I5. Stopping is immediate, removal is lazy, as in Go: `stop` (and
+//!   dropping a [`TimerHandle`]) disarms the entry and takes it out of its
+//!   slot under the lock, in O(1) (Go's `deltimer` marks `timerDeleted`);
+//!   the empty slot stays in place until it reaches the root (it is popped
+//!   there, by `fire_due` and `next_deadline`: Go's `cleantimers`) or dead
+//!   slots pass a quarter of the heap (all are removed and the heap is
+//!   rebuilt in O(n): Go's `clearDeletedTimers`, which runs when
+//!   `deletedTimers > len(timers)/4`). So at most a quarter of the slots
+//!   are dead, a dead slot holds nothing but its 48 bytes, and
+//!   [`Timers::len`] counts live slots only. The heap's memory follows its
+//!   length (I6).
 //! - I6. When the heap falls to a quarter of its capacity the capacity halves,
 //!   so a burst of a million timers gives its memory back once they are gone.
 //! - I7. (global service) At most one driver thread exists: `Driver::running`
@@ -61,9 +72,29 @@
 //!
 //! - Arity 4 (Go's `siftupTimer`/`siftdownTimer`): a 4-ary heap of n entries
 //!   is log4(n) deep, half a binary heap's: a million timers are 10 levels
-//!   deep instead of 20. Sift-down compares four children, which sit in one or
-//!   two cache lines (`Slot` is 24 bytes on 64-bit targets), so the extra
-//!   compares are nearly free.
+//!   deep instead of 20. Sift-down compares four children, which sit in two
+//!   or three cache lines (`Slot` is 48 bytes on 64-bit targets), so the
+//!   extra compares are cheap.
+//! - Lazy removal (I5). Removing a slot from the middle of the heap sifts
+//!   the last slot into its place, up to log4(n) levels, and records the new
+//!   index in each moved slot's entry, a cache miss per level on a large
+//!   heap; stopping timers in the order they were armed (the benchmark
+//!   `timers create+stop 1M`, and a common pattern: each stop hits the
+//!   root) paid that on every stop. Marking is O(1); the rebuild after a
+//!   quarter of the heap died is O(n) for n/4 stops, O(1) each. Measured on
+//!   a million one-hour timers stopped in arming order (a shared, loaded
+//!   machine, so ratios only): stop took 0.55-0.6x the time of eager
+//!   removal for channel timers (`Timer`) and 0.55x for `after_func`; a
+//!   whole create+stop of a `Timer`, 0.75-0.8x.
+//! - What a `Timer` create+stop still costs beyond Go's (where the benchmark
+//!   has `Timer` at 0.55-0.8x Go 1.19 and `after_func` at 1.3x, depending on
+//!   the run): three allocations per `Timer` (the channel's header, its
+//!   one-slot buffer and the entry; Go's `makechan` puts a pointer-free
+//!   buffer in the header's block, so it makes two), and page faults when a
+//!   burst refills the heap's `Vec`, which gave its memory back when the
+//!   previous burst ended (I6; Go keeps a P's timer slice at its largest).
+//!   Both are choices of this crate (gochan's layout, bounded memory), not
+//!   of the heap's algorithm.
 //! - `fire_due` takes at most [`FIRE_BATCH`] entries per lock hold so that a
 //!   storm of simultaneous deadlines does not hold the lock for long.
 //!
@@ -72,15 +103,22 @@
 //! Go 1.19 `src/runtime/time.go`: `timer` → [`Entry`] + `Slot`; `pp.timers`
 //! → `Heap::slots`; `siftupTimer` → `Heap::sift_up`; `siftdownTimer` →
 //! `Heap::sift_down`; `addtimer` → `Timers::insert`; `deltimer` →
-//! `Timers::stop`; `modtimer`/`resettimer` → `Timers::reset`; `runtimer` →
-//! `Timers::fire_due`; `timer.period` → `Slot::period`.
+//! `Timers::stop` + `Heap::kill`; `timerDeleted` → a slot whose `entry` is
+//! `None`; `pp.deletedTimers` → `Heap::dead`; `cleantimers` →
+//! `Heap::pop_dead_roots`; `clearDeletedTimers` → `Heap::clear_dead`;
+//! `modtimer`/`resettimer` → `Timers::reset`; `runtimer` →
+//! `Timers::fire_due`; `timer.period` → `SlotKind::Every`.
 //!
 //! # Divergences
 //!
-//! - Go keeps one heap per P and deletes lazily (`timerDeleted`, cleaned by
-//!   `cleantimers`/`adjusttimers`); a Go 1.19 `time.After` in a `select` loop
-//!   therefore keeps its timer until it fires. Here a stop or drop removes the
-//!   entry at once (I5), so the heap never holds dead timers.
+//! - Go 1.19 keeps a stopped timer's whole `timer` (and its channel) in the
+//!   heap until it is cleaned, and a `time.After` in a `select` loop keeps
+//!   its timer until it fires. Here a stop or drop releases the entry at once
+//!   (only an empty slot stays, I5), and dropping an [`After`](crate::After)
+//!   stops it, so abandoned timers hold no memory beyond their slot.
+//! - Go cleans deleted timers from the scheduler (`checkTimers`, on the P
+//!   that owns them); here `stop` itself does, when the dead quarter is
+//!   passed, so memory is bounded without a scheduler.
 //! - One heap per service with one lock, not one per P: there are no Ps.
 //! - Time is a [`Duration`] read from a [`Clock`], not `nanotime()`, so the
 //!   same heap runs on the OS clock, a virtual clock, or an RTOS tick counter.
@@ -199,17 +237,52 @@ pub(crate) struct Entry<F: ?Sized = dyn Fn(Duration) + Send + Sync> {
 }
 
 /// A heap cell: the deadline lives beside the pointer so sifting never
-/// follows the pointer. Go: `timer.when`, `timer.period`.
+/// follows the pointer. Go: `timer.when`, `timer.period`, `timer.status`.
 struct Slot {
     when: Duration,
-    period: Duration,
-    entry: Arc<Entry>,
+    kind: SlotKind,
+    /// `None` once stopped: a dead slot, left in place (I5). Go:
+    /// `timerDeleted`.
+    entry: Option<Arc<Entry>>,
+}
+
+/// What a slot does when it comes due. 16 bytes, as a `Duration` (the unit
+/// variant lives in its nanoseconds' spare values).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SlotKind {
+    /// Fires once. Go: `period == 0`.
+    Once,
+    /// Fires every period. Go: `timer.period`.
+    Every(Duration),
+}
+
+impl SlotKind {
+    fn new(period: Duration) -> Self {
+        if period.is_zero() {
+            SlotKind::Once
+        } else {
+            SlotKind::Every(period)
+        }
+    }
+}
+
+impl Slot {
+    fn is_dead(&self) -> bool {
+        self.entry.is_none()
+    }
+
+    /// The entry of a slot known to be live.
+    fn live(&self) -> &Arc<Entry> {
+        self.entry.as_ref().expect("a live slot")
+    }
 }
 
 /// The 4-ary min-heap. Go: `p.timers` (runtime/runtime2.go).
 #[derive(Default)]
 struct Heap {
     slots: Vec<Slot>,
+    /// How many slots are dead (I5). Go: `p.deletedTimers`.
+    dead: usize,
     /// The driver thread's state, for the global service (guarded by the
     /// heap lock, so "heap empty" and "driver exits" are decided together).
     #[cfg(feature = "std")]
@@ -272,10 +345,10 @@ impl Heap {
                 break;
             }
             self.slots.swap(i, p);
-            self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+            self.set_pos(i);
             i = p;
         }
-        self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+        self.set_pos(i);
         i
     }
 
@@ -311,32 +384,54 @@ impl Heap {
                 break;
             }
             self.slots.swap(i, c);
-            self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+            self.set_pos(i);
             i = c;
         }
-        self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+        self.set_pos(i);
+    }
+
+    /// Records in a live slot's entry that it now sits at `i` (I2); a dead
+    /// slot's entry is not ours to write (it may be armed again elsewhere)
+    /// and is not touched, which also saves a cache miss per dead slot moved.
+    #[inline]
+    fn set_pos(&self, i: usize) {
+        if let Some(e) = &self.slots[i].entry {
+            e.pos.store(i, Ordering::Relaxed);
+        }
     }
 
     /// Go: `doaddtimer`. Returns whether the new slot became the earliest.
-    fn push(&mut self, slot: Slot) -> bool {
-        debug_assert_eq!(slot.entry.pos.load(Ordering::Relaxed), NONE, "I3");
+    fn push(&mut self, when: Duration, kind: SlotKind, entry: Arc<Entry>) -> bool {
+        debug_assert_eq!(entry.pos.load(Ordering::Relaxed), NONE, "I3");
         let i = self.slots.len();
-        slot.entry.pos.store(i, Ordering::Relaxed);
-        self.slots.push(slot);
+        entry.pos.store(i, Ordering::Relaxed);
+        self.slots.push(Slot {
+            when,
+            kind,
+            entry: Some(entry),
+        });
         self.sift_up(i) == 0
     }
 
     /// Go: `dodeltimer`. Removes the slot at `i`, moving the last slot into
-    /// the hole and restoring I1 around it.
-    fn remove(&mut self, i: usize) -> Slot {
+    /// the hole and restoring I1 around it; returns its entry (`None` for a
+    /// dead slot).
+    fn remove(&mut self, i: usize) -> Option<Arc<Entry>> {
         let last = self.slots.len() - 1;
         if i != last {
             self.slots.swap(i, last);
         }
-        let out = self.slots.pop().expect("remove from a non-empty heap");
-        out.entry.pos.store(NONE, Ordering::Relaxed);
+        let out = self
+            .slots
+            .pop()
+            .expect("remove from a non-empty heap")
+            .entry;
+        match &out {
+            None => self.dead -= 1,
+            Some(e) => e.pos.store(NONE, Ordering::Relaxed),
+        }
         if i != last {
-            self.slots[i].entry.pos.store(i, Ordering::Relaxed);
+            self.set_pos(i);
             // The moved slot may belong above or below `i`.
             if self.sift_up(i) == i {
                 self.sift_down(i);
@@ -344,6 +439,54 @@ impl Heap {
         }
         self.shrink();
         out
+    }
+
+    /// Go: `deltimer`. Marks the live slot at `i` dead, in O(1): its entry
+    /// is disarmed (`pos = NONE`, I2) and taken out, to be dropped by the
+    /// caller after the lock (I9); the empty slot stays until it is popped
+    /// as the root or dead slots pass a quarter of the heap (I5).
+    fn kill(&mut self, i: usize) -> Arc<Entry> {
+        let e = self.slots[i].entry.take().expect("a live slot");
+        e.pos.store(NONE, Ordering::Relaxed);
+        self.dead += 1;
+        if self.dead > self.slots.len() / 4 {
+            self.clear_dead();
+        }
+        e
+    }
+
+    /// Go: `cleantimers`. Removes dead slots from the root, so the root is
+    /// the earliest live deadline (or the heap is empty).
+    fn pop_dead_roots(&mut self) {
+        while self.slots.first().is_some_and(Slot::is_dead) {
+            self.remove(0);
+        }
+    }
+
+    /// Go: `clearDeletedTimers`. Removes every dead slot and rebuilds the
+    /// heap in O(n), in place: moves the live slots to the front in order,
+    /// sifts down from the last parent, then records every position (I1,
+    /// I2). Dead slots hold no entry, so this drops nothing but memory.
+    fn clear_dead(&mut self) {
+        let mut live = 0;
+        for i in 0..self.slots.len() {
+            if !self.slots[i].is_dead() {
+                self.slots.swap(live, i);
+                live += 1;
+            }
+        }
+        self.slots.truncate(live);
+        self.dead = 0;
+        let n = self.slots.len();
+        if n > 1 {
+            for i in (0..=(n - 2) / ARITY).rev() {
+                self.sift_down(i);
+            }
+        }
+        for i in 0..n {
+            self.set_pos(i);
+        }
+        self.shrink();
     }
 
     /// I6: give memory back as the heap empties.
@@ -361,11 +504,19 @@ impl Heap {
     #[cfg(test)]
     fn check(&self) {
         for (i, s) in self.slots.iter().enumerate() {
-            assert_eq!(s.entry.pos.load(Ordering::Relaxed), i, "I2");
+            if let Some(e) = &s.entry {
+                assert_eq!(e.pos.load(Ordering::Relaxed), i, "I2");
+            }
             if i > 0 {
                 assert!(self.slots[(i - 1) / ARITY].when <= s.when, "I1");
             }
         }
+        let dead = self.slots.iter().filter(|s| s.is_dead()).count();
+        assert_eq!(dead, self.dead, "dead count");
+        assert!(
+            self.dead <= self.slots.len() / 4,
+            "I5: at most a quarter dead"
+        );
     }
 }
 
@@ -441,7 +592,8 @@ impl Timers {
 
     /// How many timers are armed (in the heap) right now.
     ///
-    /// Stopped and dropped timers are not counted: they left the heap at once.
+    /// Stopped and dropped timers are not counted: they are disarmed at once
+    /// (their empty slots, removed lazily, are not timers).
     ///
     /// # Examples
     ///
@@ -455,7 +607,8 @@ impl Timers {
     /// assert_eq!(t.len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.heap.lock().slots.len()
+        let h = self.heap.lock();
+        h.slots.len() - h.dead
     }
 
     /// Whether no timer is armed.
@@ -483,7 +636,9 @@ impl Timers {
     /// assert_eq!(t.next_deadline(), Some(Duration::from_secs(2)));
     /// ```
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.heap.lock().slots.first().map(|s| s.when)
+        let mut h = self.heap.lock();
+        h.pop_dead_roots();
+        h.slots.first().map(|s| s.when)
     }
 
     /// Heap capacity in slots (for memory checks in tests and benchmarks).
@@ -558,11 +713,7 @@ impl Timers {
 
     fn insert(&self, when: Duration, period: Duration, entry: &Arc<Entry>) {
         let mut h = self.heap.lock();
-        let earliest = h.push(Slot {
-            when,
-            period,
-            entry: Arc::clone(entry),
-        });
+        let earliest = h.push(when, SlotKind::new(period), Arc::clone(entry));
         let k = h.kick(earliest);
         drop(h);
         self.act(k);
@@ -579,14 +730,15 @@ impl Timers {
         }
     }
 
-    /// Go: `deltimer`. I5: out of the heap before returning.
+    /// Go: `deltimer`. Disarms at once, in O(1); the slot itself goes
+    /// lazily (I5).
     fn stop(&self, entry: &Entry) -> bool {
         let mut h = self.heap.lock();
         let pos = entry.pos.load(Ordering::Relaxed);
         if pos == NONE {
             return false;
         }
-        let slot = h.remove(pos);
+        let removed = h.kill(pos);
         let k = if h.slots.is_empty() {
             h.kick(false)
         } else {
@@ -594,8 +746,8 @@ impl Timers {
         };
         drop(h);
         self.act(k);
-        // I9: the removed slot's Arc<Entry> drops after the lock is released.
-        drop(slot);
+        // I9: the slot's Arc<Entry> drops after the lock is released.
+        drop(removed);
         true
     }
 
@@ -603,18 +755,15 @@ impl Timers {
     fn reset(&self, entry: &Arc<Entry>, when: Duration, period: Duration) -> bool {
         let mut h = self.heap.lock();
         let pos = entry.pos.load(Ordering::Relaxed);
-        let old = (pos != NONE).then(|| h.remove(pos));
-        let earliest = h.push(Slot {
-            when,
-            period,
-            entry: Arc::clone(entry),
-        });
+        // The old slot dies in place (I5), as in `stop`.
+        let removed = (pos != NONE).then(|| h.kill(pos));
+        let was = removed.is_some();
+        let earliest = h.push(when, SlotKind::new(period), Arc::clone(entry));
         let k = h.kick(earliest);
         drop(h);
         self.act(k);
-        // I9: the removed slot's Arc<Entry> drops after the lock is released.
-        let was = old.is_some();
-        drop(old);
+        // I9: the old slot's Arc<Entry> drops after the lock is released.
+        drop(removed);
         was
     }
 
@@ -645,24 +794,26 @@ impl Timers {
             let next = {
                 let mut h = self.heap.lock();
                 while batch.len() < FIRE_BATCH {
+                    h.pop_dead_roots();
                     let Some(first) = h.slots.first() else { break };
                     if first.when > now {
                         break;
                     }
-                    if first.period.is_zero() {
-                        batch.push(h.remove(0).entry);
-                    } else {
+                    if let SlotKind::Every(period) = first.kind {
                         // Go: t.when += t.period * (1 + -delta/t.period)
-                        let p = first.period.as_nanos();
+                        let p = period.as_nanos();
                         let late = (now - first.when).as_nanos();
                         let steps = 1 + late / p;
                         let add =
                             Duration::from_nanos(u64::try_from(p * steps).unwrap_or(u64::MAX));
                         h.slots[0].when = first.when.saturating_add(add);
-                        batch.push(Arc::clone(&h.slots[0].entry));
+                        batch.push(Arc::clone(h.slots[0].live()));
                         h.sift_down(0);
+                    } else {
+                        batch.extend(h.remove(0));
                     }
                 }
+                h.pop_dead_roots();
                 h.slots.first().map(|s| s.when)
             };
             if batch.is_empty() {
@@ -679,11 +830,7 @@ impl Timers {
                     let mut h = self.heap.lock();
                     for e in rest {
                         if e.pos.load(Ordering::Relaxed) == NONE {
-                            h.push(Slot {
-                                when: now,
-                                period: Duration::ZERO,
-                                entry: e,
-                            });
+                            h.push(now, SlotKind::Once, e);
                         } else {
                             armed.push(e);
                         }
@@ -715,8 +862,8 @@ impl fmt::Debug for Timers {
 
 /// An armed timer: stop or reset it, or drop it to stop it.
 ///
-/// Go: `*time.Timer` from `time.AfterFunc`. Dropping the handle removes the
-/// timer from the heap at once (I5).
+/// Go: `*time.Timer` from `time.AfterFunc`. Dropping the handle stops the
+/// timer at once (I5).
 ///
 /// # Examples
 ///
@@ -994,6 +1141,48 @@ mod tests {
         let o = order.lock();
         assert_eq!(o.len(), 50);
         assert!(o.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_slot_is_48_bytes() {
+        // As "Tuning" and I5 say.
+        assert_eq!(core::mem::size_of::<Slot>(), 48);
+    }
+
+    #[test]
+    fn dead_slots_stay_below_a_quarter_and_leave_the_root() {
+        let c = ManualClock::new();
+        let t = Timers::new(c.clone());
+        let n = if cfg!(miri) { 40 } else { 400 };
+        let hs: Vec<_> = (0..n)
+            .map(|i| t.after_func(Duration::from_secs(i + 1), || {}))
+            .collect();
+        // Stop in arming order: the root every time.
+        for (i, h) in hs.iter().enumerate().take(n as usize / 2) {
+            assert!(h.stop());
+            t.check();
+            assert_eq!(t.len(), n as usize - i - 1);
+            assert_eq!(t.next_deadline(), Some(Duration::from_secs(i as u64 + 2)));
+            t.check();
+        }
+        let h = t.heap.lock();
+        assert!(h.dead <= h.slots.len() / 4);
+        drop(h);
+        // The survivors fire in order; nothing dead is run.
+        let fired = Arc::new(AtomicUsize::new(0));
+        for (i, h) in hs.iter().enumerate() {
+            assert_eq!(h.is_armed(), i >= n as usize / 2);
+        }
+        let f = Arc::clone(&fired);
+        let _last = t.after_func(Duration::from_secs(n + 1), move || {
+            f.fetch_add(1, Ordering::SeqCst);
+        });
+        c.advance(Duration::from_secs(n + 1));
+        assert_eq!(t.fire_due(), None);
+        assert_eq!(fired.load(Ordering::SeqCst), 1);
+        assert!(t.is_empty());
+        assert_eq!(t.heap.lock().slots.len(), 0);
     }
 
     #[test]

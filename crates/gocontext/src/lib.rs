@@ -60,8 +60,9 @@
 //! # Selecting on done and a timer
 //!
 //! [`after`], [`tick`], [`Timer`] and [`Ticker`] are Go's channel timers. A
-//! dropped timer leaves the heap at once, so a timeout in a loop leaves no
-//! timer behind (Go 1.19's `time.After` stays until it fires).
+//! dropped timer is stopped at once and releases its channel, so a timeout
+//! in a loop leaves no timer behind (Go 1.19's `time.After` stays until it
+//! fires).
 //!
 //! ```
 //! use std::time::Duration;

@@ -11,7 +11,8 @@
 //! # Invariants
 //!
 //! - I1. Every value here owns its heap entry through a [`TimerHandle`]; when
-//!   the value is dropped the entry leaves the heap at once. So
+//!   the value is dropped the entry is stopped and released at once (its
+//!   empty slot goes lazily, `heap` I5). So
 //!   `select! { recv(after(d)) ... }` in a loop leaves nothing behind when
 //!   another case wins: the `After` is dropped at the end of the `select`.
 //! - I2. The channel has capacity 1 and is never closed (Go never closes a
@@ -28,7 +29,7 @@
 //! # Divergences
 //!
 //! - Go 1.19's `time.After` keeps its timer (and channel) until it fires even
-//!   if nobody waits any more; ours leaves the heap when dropped (I1).
+//!   if nobody waits any more; ours is stopped and released when dropped (I1).
 //! - `tick` returns a [`Ticker`] rather than a bare channel, so it too stops
 //!   when dropped (Go's `time.Tick` "leaks" by design).
 //! - The value sent is the service's clock reading: an [`Instant`] for the
@@ -134,7 +135,7 @@ impl<T> fmt::Debug for After<T> {
 
 /// A timer that sends the time once on its channel: Go's `*time.Timer`.
 ///
-/// Dropping it stops it (the entry leaves the heap at once).
+/// Dropping it stops it (the entry is released at once).
 ///
 /// # Examples
 ///

@@ -118,8 +118,21 @@
 //!
 //! Any header may overwrite any element, so elements come out by value
 //! ([`Slice::get`], [`Slice::iter`], which clone) or as a borrowed Rust
-//! slice inside a closure ([`Slice::with`], [`Slice::with_mut`]); a write
-//! while such a borrow is out panics instead of invalidating it.
+//! slice, inside a closure ([`Slice::with`], [`Slice::with_mut`]) or held
+//! by a guard ([`Slice::as_slice`], a [`SliceRef`]); a write while such a
+//! borrow is out panics instead of invalidating it. Code that only reads
+//! many elements should borrow once: indexing and subslicing the borrowed
+//! `&[T]` cost what they cost on a `Vec`, while each `get` checks the
+//! borrow flag and each `slice` makes a counted header.
+//!
+//! ```
+//! use goslice::Slice;
+//!
+//! let s = Slice::from((0..100u64).collect::<Vec<_>>());
+//! let xs = s.as_slice();
+//! let sum: u64 = xs.chunks(16).map(|w| w[0]).sum();
+//! assert_eq!(sum, 0 + 16 + 32 + 48 + 64 + 80 + 96);
+//! ```
 //!
 //! # Threads
 //!
@@ -189,6 +202,8 @@ pub use copy::copy;
 pub use error::{AppendError, BoundsError, MakeError};
 #[cfg(feature = "alloc")]
 pub use iter::Iter;
+#[cfg(feature = "alloc")]
+pub use raw::SliceRef;
 #[cfg(feature = "alloc")]
 pub use slice::Slice;
 

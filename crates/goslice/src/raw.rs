@@ -14,12 +14,12 @@
 //!
 //! ```text
 //!  one allocation
-//!  ┌──────────────────────── Inner<T> ─────────────────────────┬─pad─┬──────── cap slots of T ───────────┐
-//!  │ refs │ borrow │ init │ cap │ zero: Option<fn() -> T>      │     │ T │ T │ T │ T │ ? │ ? │ ? │ ? │
-//!  └──────┴────────┴──────┴─────┴──────────────────────────────┴─────┴───────────────┴─────────────────┘
-//!                                                                    0               init            cap
-//!                                                                    slots < init hold values; the rest
-//!                                                                    are uninitialised memory
+//!  ┌─────────────────────────── Inner<T> ──────────────────────────────┬─pad─┬──────── cap slots of T ───────────┐
+//!  │ refs │ borrow │ init │ readable │ cap │ zero: Option<fn() -> T>      │     │ T │ T │ T │ T │ ? │ ? │ ? │ ? │
+//!  └──────┴────────┴──────┴──────────┴─────┴──────────────────────────────┴─────┴───────────────┴─────────────────┘
+//!                                                                               0               init            cap
+//!                                                                               slots < init hold values; the rest
+//!                                                                               are uninitialised memory
 //! ```
 //!
 //! The slots start at `DATA_OFFSET = round_up(size_of::<Inner<T>>(),
@@ -44,12 +44,17 @@
 //! - I5: user code (`Clone`, `Drop`, `Default`) never runs while a slot is
 //!   half-updated: a replaced value is dropped after the new one is in place,
 //!   and `init` is bumped only after the slot is written.
+//! - I6: `readable == init` while no exclusive borrow is out, and 0 while
+//!   one is. So `i < readable` says in one compare that slot `i` may be
+//!   read now; `Slice::get`, the hot path, checks only that.
 //!
 //! # Tuning
 //!
 //! The counters live in the same allocation as the elements (one allocation
-//! per array, as in Go) and cost `4 * size_of::<usize>() + size_of::<fn()>`
-//! bytes per array, 40 on 64-bit targets.
+//! per array, as in Go) and cost `5 * size_of::<usize>() + size_of::<fn()>`
+//! bytes per array, 48 on 64-bit targets. `readable` (I6) repeats what
+//! `init` and `borrow` say, to save a load and a branch on every
+//! `Slice::get`.
 //!
 //! # Go correspondence
 //!
@@ -88,6 +93,8 @@ struct Inner<T> {
     borrow: Cell<usize>,
     /// Slots `0..init` are initialised (I2).
     init: Cell<usize>,
+    /// `init`, or 0 while an exclusive borrow is out (I6).
+    readable: Cell<usize>,
     /// Number of slots.
     cap: usize,
     /// How to make a zero value, when known.
@@ -117,9 +124,25 @@ fn beyond_capacity() -> ! {
     panic!("goslice: write past the backing array's capacity")
 }
 
+/// A read of slot `i` at or past `init`: a broken header invariant (cold).
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn beyond_written(i: usize, init: usize) -> ! {
+    panic!("goslice: slot {i} beyond the written slots 0..{init}")
+}
+
+/// A reference count that is 0 (no handle, so no one can call this) or about
+/// to overflow (each handle occupies memory, so it cannot happen either).
+#[cold]
+#[inline(never)]
+fn refs_out_of_range() -> ! {
+    panic!("goslice: reference count out of range")
+}
+
 /// Panic message for a write while elements are borrowed (I3).
 const BORROWED: &str =
-    "goslice: backing array modified while one of its elements is borrowed (by Clone, Debug or a `with` closure)";
+    "goslice: backing array modified while one of its elements is borrowed (by Clone, Debug, a `with` closure or an `as_slice` guard)";
 
 impl<T> RawArray<T> {
     /// Offset of slot 0 from the start of the allocation.
@@ -173,6 +196,7 @@ impl<T> RawArray<T> {
             refs: Cell::new(1),
             borrow: Cell::new(0),
             init: Cell::new(0),
+            readable: Cell::new(0),
             cap,
             zero: Cell::new(zero),
         };
@@ -202,6 +226,16 @@ impl<T> RawArray<T> {
     #[inline]
     pub(crate) fn init(&self) -> usize {
         self.inner().init.get()
+    }
+
+    /// Sets `init` and, with it, `readable` (I6).
+    #[inline]
+    fn set_init(&self, n: usize) {
+        let inner = self.inner();
+        inner.init.set(n);
+        if inner.borrow.get() != EXCLUSIVE {
+            inner.readable.set(n);
+        }
     }
 
     /// Number of live handles.
@@ -258,12 +292,73 @@ impl<T> RawArray<T> {
             panic!("{BORROWED}");
         }
         b.set(b.get() + 1);
-        let _release = Release(b, false);
+        let _release = Release(b);
         // SAFETY: slots lo..hi are initialised (hi <= init, I2); while the
         // shared borrow is out no writer touches any slot (I3), and the
         // reference does not outlive `f`.
         let s = unsafe { core::slice::from_raw_parts(self.slot(lo), hi - lo) };
         f(s)
+    }
+
+    /// Runs `f` on slot `i` (`i < init`) under a shared borrow (I3): the
+    /// one-element [`with`](Self::with), which `Slice::get` calls on every
+    /// read, so it checks exactly what it needs. When `f` is a plain copy
+    /// (`u64::clone`), the borrow's two stores cancel out after inlining and
+    /// the compiler removes them, leaving a load and two compares.
+    ///
+    /// Panics if `i >= init` or an exclusive borrow is out.
+    #[track_caller]
+    #[inline]
+    pub(crate) fn with_elem<R>(&self, i: usize, f: impl FnOnce(&T) -> R) -> R {
+        let inner = self.inner();
+        // One compare checks both `i < init` and "no exclusive borrow" (I6).
+        if i >= inner.readable.get() {
+            self.unreadable(i);
+        }
+        let b = &inner.borrow;
+        b.set(b.get() + 1);
+        let _release = Release(b);
+        // SAFETY: slot i < init is initialised (I2); while the shared borrow
+        // is out no writer touches any slot (I3), and the reference does not
+        // outlive `f`.
+        f(unsafe { &*self.slot(i) })
+    }
+
+    /// Why slot `i` is not readable (I6): exclusively borrowed, or not
+    /// written.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn unreadable(&self, i: usize) -> ! {
+        if self.inner().borrow.get() == EXCLUSIVE {
+            panic!("{BORROWED}");
+        }
+        beyond_written(i, self.init())
+    }
+
+    /// Takes a shared borrow of slots `lo..hi` (I3) that lasts as long as the
+    /// returned guard: the closure-free [`with`](Self::with), for
+    /// `Slice::as_slice`.
+    ///
+    /// Panics if `hi > init` or an exclusive borrow is out.
+    #[track_caller]
+    pub(crate) fn borrow(&self, lo: usize, hi: usize) -> SliceRef<'_, T> {
+        assert!(lo <= hi && hi <= self.init());
+        let b = &self.inner().borrow;
+        if b.get() == EXCLUSIVE {
+            panic!("{BORROWED}");
+        }
+        b.set(b.get() + 1);
+        // SAFETY: slots lo..hi are initialised (hi <= init, I2). The guard
+        // holds the shared borrow until it is dropped, so no writer touches
+        // any slot meanwhile (I3); the allocation outlives the guard, which
+        // borrows `self`, a handle (I1). If the guard is leaked instead of
+        // dropped, the borrow simply stays up and later writes panic.
+        let elems = unsafe { core::slice::from_raw_parts(self.slot(lo), hi - lo) };
+        SliceRef {
+            elems,
+            _borrow: Some(Release(b)),
+        }
     }
 
     /// Runs `f` on slots `lo..hi` as an exclusive slice (I3).
@@ -275,7 +370,8 @@ impl<T> RawArray<T> {
         self.check_writable();
         let b = &self.inner().borrow;
         b.set(EXCLUSIVE);
-        let _release = Release(b, true);
+        self.inner().readable.set(0);
+        let _release = ReleaseExclusive(self.inner());
         // SAFETY: slots lo..hi are initialised (I2); the exclusive borrow
         // keeps every other access (shared or writing) out until `f` returns
         // (I3).
@@ -301,7 +397,7 @@ impl<T> RawArray<T> {
             // SAFETY: slot i == init < cap is inside the allocation and
             // uninitialised; writing it and then bumping `init` keeps I2.
             unsafe { self.slot(i).write(v) };
-            inner.init.set(init + 1);
+            self.set_init(init + 1);
         } else {
             self.replace(i, v, init);
         }
@@ -323,13 +419,23 @@ impl<T> RawArray<T> {
 
     /// Makes slots `0..upto` initialised by filling `init..upto` with zero
     /// values. Panics (before changing anything) with a clear message if no
-    /// zero-value function is known.
+    /// zero-value function is known, or if `upto > cap`.
+    ///
+    /// Inline, so that a reslice within the written slots (the common case)
+    /// costs one compare; the filling is out of line.
     #[track_caller]
+    #[inline]
     pub(crate) fn zero_fill(&self, upto: usize) {
-        assert!(upto <= self.cap());
-        if upto <= self.init() {
-            return;
+        if upto > self.init() {
+            self.zero_fill_past_init(upto);
         }
+    }
+
+    #[track_caller]
+    #[cold]
+    #[inline(never)]
+    fn zero_fill_past_init(&self, upto: usize) {
+        assert!(upto <= self.cap());
         let Some(zero) = self.zero() else {
             panic!(
                 "goslice: reslicing past the written elements (slots {}..{}) needs zero values, \
@@ -345,7 +451,7 @@ impl<T> RawArray<T> {
             // `[]struct{}` does not loop.
             core::mem::forget(zero());
             self.check_writable();
-            self.inner().init.set(upto.max(self.init()));
+            self.set_init(upto.max(self.init()));
             return;
         }
         while self.init() < upto {
@@ -362,7 +468,7 @@ impl<T> RawArray<T> {
             // SAFETY: i == init < upto <= cap: an uninitialised slot in the
             // allocation; writing it then bumping `init` keeps I2.
             unsafe { self.slot(i).write(v) };
-            self.inner().init.set(i + 1);
+            self.set_init(i + 1);
         }
     }
 
@@ -381,7 +487,7 @@ impl<T> RawArray<T> {
                 // == dst.init < n <= dst.cap is uninitialised; bumping init
                 // right after keeps I2 if the next clone panics.
                 unsafe { dst.slot(k).write(v) };
-                dst.inner().init.set(k + 1);
+                dst.set_init(k + 1);
             }
         });
     }
@@ -401,7 +507,7 @@ impl<T> RawArray<T> {
         if init > keep {
             // I2/I5: shrink `init` first, so the values past it are owned
             // only by this drop.
-            self.inner().init.set(keep);
+            self.set_init(keep);
             if needs_drop::<T>() {
                 // SAFETY: slots keep..init are initialised (they were below
                 // init) and now outside `0..init`, so nothing else drops them.
@@ -499,7 +605,7 @@ impl<T> RawArray<T> {
         }
         let b = &self.inner().borrow;
         b.set(b.get() + 1);
-        Some(Release(b, false))
+        Some(Release(b))
     }
 
     /// Moves slots `lo..lo + n` of `self` into the fresh array `dst` (as
@@ -515,11 +621,11 @@ impl<T> RawArray<T> {
         // SAFETY: slots lo..lo+n are initialised (I2) and `dst` is a
         // different allocation with at least n uninitialised slots.
         unsafe { ptr::copy_nonoverlapping(self.slot(lo), dst.slot(0), n) };
-        dst.inner().init.set(n);
+        dst.set_init(n);
         let init = self.init();
         // The moved-out slots must not be dropped again: mark the array empty
         // and hand the remaining values to the Leftover.
-        self.inner().init.set(0);
+        self.set_init(0);
         let this = core::mem::ManuallyDrop::new(self);
         Leftover {
             ptr: this.ptr,
@@ -563,12 +669,18 @@ impl<T> Clone for RawArray<T> {
     #[inline]
     fn clone(&self) -> Self {
         let r = &self.inner().refs;
-        // Cannot overflow in practice: each handle occupies memory. Be safe anyway.
-        let n = r
-            .get()
-            .checked_add(1)
-            .expect("goslice: reference count overflow");
-        r.set(n);
+        let n = r.get();
+        // `self` is a handle, so `n >= 1` (I1); and `n + 1` cannot overflow
+        // in practice, as each handle occupies memory. One compare checks
+        // both (`n - 1` wraps to `usize::MAX` for `n == 0`). Besides being
+        // safe, it tells the compiler that `n != 0`: when the clone is
+        // dropped soon after (`s.slice(i..j).len()`), it then sees that the
+        // count returns to `n`, not 0, and removes the increment, the
+        // decrement and the free path altogether.
+        if n.wrapping_sub(1) >= usize::MAX - 1 {
+            refs_out_of_range();
+        }
+        r.set(n + 1);
         RawArray {
             ptr: self.ptr,
             _owns: PhantomData,
@@ -583,38 +695,107 @@ impl<T> Drop for RawArray<T> {
         let n = r.get() - 1;
         r.set(n);
         if n == 0 {
-            self.free();
+            Self::free(self.ptr);
         }
     }
 }
 
 impl<T> RawArray<T> {
+    /// Drops the values and frees the memory of the array at `ptr`, whose
+    /// last handle is being dropped (refs == 0). It takes the pointer, not
+    /// the handle, so the handle need not have an address: a header that is
+    /// made and dropped within one expression then stays in registers, and
+    /// the compiler can cancel its count increment against its decrement.
     #[cold]
-    fn free(&mut self) {
-        let init = self.init();
-        let _free = FreeOnDrop(self.ptr, self.cap());
+    #[inline(never)]
+    fn free(ptr: NonNull<Inner<T>>) {
+        // Not dropped: this stands for the handle whose drop called us.
+        let this = core::mem::ManuallyDrop::new(RawArray {
+            ptr,
+            _owns: PhantomData,
+        });
+        let init = this.init();
+        let _free = FreeOnDrop(this.ptr, this.cap());
         // I1: drop 0..init exactly once. Mark empty first (see move_into_fresh).
-        self.inner().init.set(0);
+        this.set_init(0);
         if needs_drop::<T>() {
             // SAFETY: refs reached 0, so no other handle exists; slots 0..init
             // are initialised (I2) and dropped only here. drop_in_place on a
             // slice keeps dropping the rest if one element's Drop panics;
             // `_free` then releases the memory during unwinding.
-            unsafe { ptr::drop_in_place(ptr::slice_from_raw_parts_mut(self.slot(0), init)) };
+            unsafe { ptr::drop_in_place(ptr::slice_from_raw_parts_mut(this.slot(0), init)) };
         }
     }
 }
 
-/// Resets a borrow flag when dropped (also on unwinding).
-struct Release<'a>(&'a Cell<usize>, bool);
+/// The elements of a slice, borrowed: what
+/// [`Slice::as_slice`](crate::Slice::as_slice) returns. It derefs to `&[T]`
+/// and releases the borrow when dropped, like `RefCell`'s `Ref`.
+///
+/// While it lives, writes to the backing array's elements through any
+/// header panic, as they do inside [`Slice::with`](crate::Slice::with).
+/// (Internally: a shared borrow of some slots of the array, raw I3, taken by
+/// `RawArray::borrow`.)
+///
+/// # Examples
+///
+/// ```
+/// use goslice::Slice;
+/// let s = Slice::from(vec![1, 2, 3]);
+/// let xs = s.as_slice(); // a SliceRef
+/// assert_eq!(xs.iter().sum::<i32>(), 6);
+/// assert_eq!(&xs[1..], [2, 3]);
+/// ```
+#[must_use = "the borrow is released when the SliceRef is dropped"]
+#[clippy::has_significant_drop]
+pub struct SliceRef<'a, T> {
+    elems: &'a [T],
+    /// `None` for an arrayless (nil or empty) slice.
+    _borrow: Option<Release<'a>>,
+}
+
+impl<'a, T> SliceRef<'a, T> {
+    /// The view of a slice without an array: no elements, no borrow.
+    pub(crate) fn empty() -> Self {
+        SliceRef {
+            elems: &[],
+            _borrow: None,
+        }
+    }
+}
+
+impl<T> core::ops::Deref for SliceRef<'_, T> {
+    type Target = [T];
+    #[inline]
+    fn deref(&self) -> &[T] {
+        self.elems
+    }
+}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for SliceRef<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.elems).finish()
+    }
+}
+
+/// Releases one shared borrow when dropped (also on unwinding).
+struct Release<'a>(&'a Cell<usize>);
 
 impl Drop for Release<'_> {
+    #[inline]
     fn drop(&mut self) {
-        if self.1 {
-            self.0.set(0);
-        } else {
-            self.0.set(self.0.get() - 1);
-        }
+        self.0.set(self.0.get() - 1);
+    }
+}
+
+/// Releases the exclusive borrow when dropped (also on unwinding), making
+/// the written slots readable again (I6).
+struct ReleaseExclusive<'a, T>(&'a Inner<T>);
+
+impl<T> Drop for ReleaseExclusive<'_, T> {
+    fn drop(&mut self) {
+        self.0.borrow.set(0);
+        self.0.readable.set(self.0.init.get());
     }
 }
 

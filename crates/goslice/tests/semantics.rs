@@ -405,6 +405,90 @@ fn with_blocks_writes_while_borrowed() {
 }
 
 #[test]
+fn as_slice_borrows_until_the_guard_drops() {
+    // [2 3 4] over slots 1..4 of an array with slots 4.. never written.
+    let s = Slice::from(vec![1, 2, 3]).append(4).slice(1..);
+    let t = s.clone();
+    let xs = s.as_slice();
+    assert_eq!(*xs, [2, 3, 4]);
+    assert_eq!(format!("{xs:?}"), "[2, 3, 4]");
+    // Reads through any header, and other shared borrows, go ahead.
+    assert_eq!(t.get(1), 3);
+    assert_eq!(t.with(|b| b[0] + xs[1]), 5);
+    assert_eq!(t.as_slice()[..], xs[..]);
+    // Writes to elements, and exclusive borrows, panic.
+    let msg = panic_message(std::panic::AssertUnwindSafe(|| t.set(0, 9)));
+    assert!(msg.contains("borrowed"), "{msg}");
+    let msg = panic_message(std::panic::AssertUnwindSafe(|| t.with_mut(|_| ())));
+    assert!(msg.contains("borrowed"), "{msg}");
+    let msg = panic_message(std::panic::AssertUnwindSafe(|| {
+        let _ = goslice::copy(&t, &Slice::from(vec![7]));
+    }));
+    assert!(msg.contains("borrowed"), "{msg}");
+    // Appending into the never-written slot past every element is fine.
+    let u = t.append(5);
+    assert!(u.shares_array(&t));
+    assert_eq!(*xs, [2, 3, 4]);
+    drop(xs);
+    t.set(0, 9);
+    assert_eq!(u, [9, 3, 4, 5]);
+    assert_eq!(s.as_slice()[0], 9);
+}
+
+#[test]
+fn as_slice_of_arrayless_slices_is_empty() {
+    assert!(Slice::<u8>::nil().as_slice().is_empty());
+    assert!(Slice::<u8>::empty().as_slice().is_empty());
+    let s = Slice::<u8>::make(0, 2);
+    assert!(s.as_slice().is_empty());
+    s.clone().push(1); // the array is not borrowed by an empty view either
+}
+
+#[test]
+fn as_slice_inside_with_mut_panics_and_a_leaked_guard_keeps_the_borrow() {
+    let s = Slice::from(vec![1, 2]);
+    let msg = panic_message(std::panic::AssertUnwindSafe(|| {
+        s.with_mut(|_| drop(s.as_slice()));
+    }));
+    assert!(msg.contains("borrowed"), "{msg}");
+    s.set(0, 3); // released by the panic
+    core::mem::forget(s.as_slice());
+    let msg = panic_message(std::panic::AssertUnwindSafe(|| s.set(0, 4)));
+    assert!(msg.contains("borrowed"), "{msg}");
+    assert_eq!(s, [3, 2]);
+}
+
+#[test]
+fn a_clone_that_writes_into_its_own_array_panics_instead_of_aliasing() {
+    use std::cell::RefCell;
+    thread_local! {
+        static ARR: RefCell<Option<Slice<W>>> = const { RefCell::new(None) };
+    }
+    #[derive(Debug, PartialEq)]
+    struct W(u64);
+    impl Clone for W {
+        fn clone(&self) -> Self {
+            ARR.with(|a| {
+                if let Some(s) = &*a.borrow() {
+                    s.set(0, W(99)); // would free/overwrite what `self` points at
+                }
+            });
+            W(self.0)
+        }
+    }
+    let s = Slice::from(vec![W(1), W(2)]);
+    ARR.with(|a| *a.borrow_mut() = Some(s.clone()));
+    let msg = panic_message(std::panic::AssertUnwindSafe(|| {
+        let _ = s.get(0);
+    }));
+    assert!(msg.contains("borrowed"), "{msg}");
+    ARR.with(|a| *a.borrow_mut() = None);
+    assert_eq!(s.get(0), W(1));
+    s.set(0, W(5));
+    assert_eq!(s.get(0), W(5));
+}
+
+#[test]
 fn reslicing_past_written_elements_needs_a_zero_value() {
     // make knows T::default.
     let s = Slice::<u8>::make(0, 4).append(1);
