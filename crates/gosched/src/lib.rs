@@ -218,6 +218,8 @@ pub mod timers;
 #[cfg(all(feature = "std", not(loom)))]
 mod blocking;
 #[cfg(all(feature = "std", not(loom)))]
+mod gfree;
+#[cfg(all(feature = "std", not(loom)))]
 pub mod leak;
 #[cfg(all(feature = "std", not(loom)))]
 mod runtime;
@@ -231,10 +233,12 @@ mod time;
 #[cfg(all(feature = "std", not(loom)))]
 pub use blocking::{blocking, spawn_blocking};
 #[cfg(all(feature = "std", not(loom)))]
+pub use gfree::GFREE_MAX;
+#[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, Runtime, DEADLOCK_MESSAGE,
-    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GFREE_MAX, GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE,
-    STEAL_TRIES, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
+    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES,
+    SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};
@@ -354,10 +358,7 @@ pub fn gomaxprocs() -> usize {
 /// ```
 #[cfg(all(feature = "std", not(loom)))]
 pub fn num_goroutine() -> usize {
-    runtime::current_shared().map_or(0, |s| {
-        s.ngoroutine.load(gocore::atomic::Ordering::Acquire)
-            + s.nblock_on.load(gocore::atomic::Ordering::Acquire)
-    })
+    runtime::current_shared().map_or(0, |s| s.num_goroutine())
 }
 
 #[cfg(all(doctest, feature = "std"))]

@@ -90,13 +90,13 @@ use core::pin::pin;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use core::time::Duration;
 use gocore::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
-use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use crate::gfree::{FreeList, GlobalFreeList, GFREE_MAX};
 use crate::runq::{global_batch_size, RunQueue, DEFAULT_CAPACITY};
 use crate::stats::Event;
-use crate::task::{Harness, JoinHandle, JoinInner, Task, DONE, IDLE, NOTIFIED, RUNNING, SCHEDULED};
+use crate::task::{Body, Harness, JoinHandle, Task, DONE, IDLE, NOTIFIED, RUNNING, SCHEDULED};
 use crate::time::TimerEntry;
 use crate::timers::TimerHeap;
 
@@ -117,9 +117,6 @@ pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
 pub const STEAL_TRIES: usize = 4;
 /// Go: the thief's `usleep(3)` before taking a running victim's `runnext`.
 pub const RUNNEXT_STEAL_PAUSE: Duration = Duration::from_micros(3);
-/// Go: the per-P free list of dead `g`s is moved to the global list when it
-/// reaches 64; here finished tasks beyond 64 per P are simply freed.
-pub const GFREE_MAX: usize = 64;
 /// Go: `schedtick%61 == 0` in `findRunnable`.
 pub const GLOBAL_FAIRNESS_TICK: u32 = 61;
 
@@ -140,7 +137,7 @@ pub(crate) struct P {
     /// Set by sysmon when one time slice lasted 10 ms.
     pub(crate) preempt: AtomicBool,
     /// Go: `gFree`, finished tasks whose allocation the next spawn reuses.
-    pub(crate) gfree: Mutex<Vec<Arc<Task>>>,
+    pub(crate) gfree: FreeList,
 }
 
 /// Go: `m.park` plus what `startm` hands over (`m.nextp`, `m.spinning`).
@@ -182,8 +179,13 @@ pub(crate) struct Shared {
     /// the task dump's wait times).
     pub(crate) coarse_now: AtomicU64,
     next_id: AtomicU64,
-    pub(crate) ngoroutine: AtomicUsize,
-    pub(crate) registry: Vec<Mutex<HashMap<u64, Arc<Task>>>>,
+    /// Go: `allgs`, sharded by task id: every live spawned task (the task
+    /// dump, the deadlock check, teardown, `num_goroutine`). A task knows
+    /// its index in its shard (`Task::registry_index`), so adding and
+    /// removing one is a push and a `swap_remove` under the shard's lock.
+    pub(crate) registry: Vec<Mutex<Vec<Arc<Task>>>>,
+    /// Go: `sched.gFree`, finished tasks that overflowed a P's free list.
+    gfree_global: GlobalFreeList,
     coprimes: Vec<usize>,
     /// Tasks inside `blocking` plus queued or running `spawn_blocking` jobs.
     pub(crate) nblocking: AtomicUsize,
@@ -407,7 +409,7 @@ impl Builder {
                 timers: Mutex::new(TimerHeap::new()),
                 timer0_when: AtomicU64::new(u64::MAX),
                 preempt: AtomicBool::new(false),
-                gfree: Mutex::new(Vec::new()),
+                gfree: FreeList::new(),
             })
             .collect();
         let shards = (procs * 4).next_power_of_two();
@@ -431,8 +433,8 @@ impl Builder {
             start: Instant::now(),
             coarse_now: AtomicU64::new(0),
             next_id: AtomicU64::new(2),
-            ngoroutine: AtomicUsize::new(0),
-            registry: (0..shards).map(|_| Mutex::new(HashMap::new())).collect(),
+            registry: (0..shards).map(|_| Mutex::new(Vec::new())).collect(),
+            gfree_global: GlobalFreeList::new(),
             coprimes: (1..=procs).filter(|&i| gcd(i, procs) == 1).collect(),
             nblocking: AtomicUsize::new(0),
             nblock_on: AtomicUsize::new(0),
@@ -509,8 +511,7 @@ impl Runtime {
     /// Live spawned tasks plus the main futures of running `block_on` calls
     /// (Go's `runtime.NumGoroutine`, which counts `main`).
     pub fn num_goroutine(&self) -> usize {
-        self.shared.ngoroutine.load(Ordering::Acquire)
-            + self.shared.nblock_on.load(Ordering::Acquire)
+        self.shared.num_goroutine()
     }
 
     /// Spawns a task from any thread (see [`spawn`](crate::spawn)); from
@@ -746,18 +747,19 @@ fn teardown(shared: &Arc<Shared>) {
         let timers = lock(&p.timers).take_all();
         drop(timers);
         // Free tasks hold the runtime's state: break the cycle.
-        let free = core::mem::take(&mut *lock(&p.gfree));
+        // SAFETY: F1: no M runs, as above.
+        let free = unsafe { p.gfree.take_all() };
         drop(free);
     }
+    drop(shared.gfree_global.take_all());
     tasks.extend(core::mem::take(&mut lock(&shared.sched).runq));
     for shard in &shared.registry {
-        let all: Vec<Arc<Task>> = lock(shard).drain().map(|(_, t)| t).collect();
+        let all = core::mem::take(&mut *lock(shard));
         tasks.extend(all);
     }
     for t in &tasks {
         t.cancel();
     }
-    shared.ngoroutine.store(0, Ordering::Release);
     drop(tasks);
 }
 
@@ -928,76 +930,112 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let join = JoinInner::new();
-        let harness = Harness {
-            future: Some(alloc::boxed::Box::pin(future)),
-            join: Some(join.clone()),
-        };
-        let task = self.spawn_boxed(alloc::boxed::Box::pin(harness), location);
-        JoinHandle {
-            inner: join,
-            task: Some(task),
-        }
+        let body = Arc::new(Harness::new(future, false));
+        let task = self.spawn_body(body.clone(), location, true);
+        JoinHandle { inner: body, task }
     }
 
-    pub(crate) fn spawn_boxed(
+    /// Spawns a task running `body`; returns the task when `handle`.
+    pub(crate) fn spawn_body(
         self: &Arc<Self>,
-        future: crate::task::BoxFuture,
+        body: Arc<dyn Body>,
         location: &'static Location<'static>,
-    ) -> Arc<Task> {
+        handle: bool,
+    ) -> Option<Arc<Task>> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let task = match self.gfget() {
-            Some(mut t) => {
-                if Arc::get_mut(&mut t).is_some() {
-                    Task::reuse(&mut t, id, future, location);
-                    t
-                } else {
-                    Task::new(id, self.clone(), future, location)
+        if let Some((p, in_poll)) = self.local_p() {
+            if self.lease(p, in_poll) {
+                // This M owns P `p` until `put_owned` (R1/R2, F1).
+                // SAFETY: F1: we own P `p`.
+                let task = match unsafe { self.ps[p].gfree.get(&self.gfree_global) } {
+                    Some(mut t) => {
+                        Task::reuse(&mut t, id, body, location);
+                        t
+                    }
+                    None => Task::new(id, self.clone(), body, location),
+                };
+                self.register(&task);
+                let out = handle.then(|| task.clone());
+                if self.shutdown.load(Ordering::Acquire) {
+                    self.release(p, in_poll);
+                    task.cancel();
+                    self.task_done(&task);
+                    return out;
                 }
+                self.put_owned(p, task, true, in_poll);
+                return out;
             }
-            None => Task::new(id, self.clone(), future, location),
-        };
-        self.ngoroutine.fetch_add(1, Ordering::AcqRel);
-        let shard = &self.registry[id as usize & (self.registry.len() - 1)];
-        lock(shard).insert(id, task.clone());
+        }
+        let task = Task::new(id, self.clone(), body, location);
+        self.register(&task);
+        let out = handle.then(|| task.clone());
         if self.shutdown.load(Ordering::Acquire) {
             task.cancel();
             self.task_done(&task);
-            return task;
+            return out;
         }
-        self.ready(task.clone());
-        task
+        self.global_put(task);
+        self.wakep();
+        out
     }
 
-    /// Go: `gfput`. Keeps a finished task's allocation on P `p`'s free
-    /// list (up to [`GFREE_MAX`]) when nothing else refers to it.
-    fn gfput(&self, p: Option<usize>, task: Arc<Task>) {
-        let Some(p) = p else { return };
-        if Arc::strong_count(&task) != 1 {
-            return;
-        }
-        let mut free = lock(&self.ps[p].gfree);
-        if free.len() < GFREE_MAX {
-            free.push(task);
-        }
+    fn register(&self, task: &Arc<Task>) {
+        let mut shard = lock(self.registry_shard(task.id));
+        task.registry_index.store(shard.len(), Ordering::Relaxed);
+        shard.push(task.clone());
     }
 
-    /// Go: `gfget`. A free task allocation of this thread's P.
-    fn gfget(&self) -> Option<Arc<Task>> {
-        let p = with_ctx(|c| match c {
-            Some(c) if core::ptr::eq(Arc::as_ptr(&c.shared), self) => c.p.get(),
-            _ => None,
-        })?;
-        lock(&self.ps[p].gfree).pop()
+    fn registry_shard(&self, id: u64) -> &Mutex<Vec<Arc<Task>>> {
+        &self.registry[id as usize & (self.registry.len() - 1)]
+    }
+
+    /// Live spawned tasks plus running `block_on` futures (Go's `gcount`,
+    /// also counted when asked).
+    pub(crate) fn num_goroutine(&self) -> usize {
+        let spawned: usize = self.registry.iter().map(|s| lock(s).len()).sum();
+        spawned + self.nblock_on.load(Ordering::Acquire)
+    }
+
+    /// Go: `gfput`: keeps a finished task's allocation on P `p`'s free
+    /// list when nothing else refers to it (F2).
+    ///
+    /// # Safety
+    ///
+    /// F1: the caller owns P `p` (scheduler context).
+    unsafe fn gfput(&self, p: usize, task: Arc<Task>) {
+        if Arc::strong_count(&task) == 1 {
+            let global_max = GFREE_MAX * self.ps.len();
+            // SAFETY: F1, the caller's contract.
+            unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
+        }
     }
 
     pub(crate) fn task_done(&self, task: &Task) {
-        let shard = &self.registry[task.id as usize & (self.registry.len() - 1)];
-        let removed = lock(shard).remove(&task.id);
-        if removed.is_some() {
-            self.ngoroutine.fetch_sub(1, Ordering::AcqRel);
+        let mut shard = lock(self.registry_shard(task.id));
+        let i = task.registry_index.load(Ordering::Relaxed);
+        // Teardown may have emptied the registry already.
+        if shard
+            .get(i)
+            .is_some_and(|t| core::ptr::eq(Arc::as_ptr(t), task))
+        {
+            let removed = shard.swap_remove(i);
+            if let Some(moved) = shard.get(i) {
+                moved.registry_index.store(i, Ordering::Relaxed);
+            }
+            drop(shard);
+            drop(removed);
         }
-        drop(removed);
+    }
+
+    /// The P this thread holds in this runtime, and whether a poll is in
+    /// progress (R2 applies to pushes).
+    fn local_p(&self) -> Option<(usize, bool)> {
+        with_ctx(|c| match c {
+            Some(c) if core::ptr::eq(Arc::as_ptr(&c.shared), self) => {
+                c.p.get().map(|p| (p, c.in_poll.get()))
+            }
+            _ => None,
+        })
     }
 
     /// Go's `ready`: on a worker that holds a P, into its `runnext`; from
@@ -1006,42 +1044,46 @@ impl Shared {
         if self.shutdown.load(Ordering::Acquire) {
             return;
         }
-        let local = with_ctx(|c| match c {
-            Some(c) if core::ptr::eq(Arc::as_ptr(&c.shared), self) => {
-                c.p.get().map(|p| (p, c.in_poll.get()))
-            }
-            _ => None,
-        });
-        match local {
-            Some((p, in_poll)) => self.put_local(p, task, true, in_poll),
-            None => {
+        match self.local_p() {
+            Some((p, in_poll)) if self.lease(p, in_poll) => self.put_owned(p, task, true, in_poll),
+            _ => {
                 self.global_put(task);
                 self.wakep();
             }
         }
     }
 
-    /// Go's `runqput` + `wakep`, under R2 when called inside a poll.
-    fn put_local(&self, p: usize, task: Arc<Task>, next: bool, in_poll: bool) {
-        let pp = &self.ps[p];
+    /// Makes this M the owner of P `p` for a push (R2): inside a poll,
+    /// CASes `P_RUNNING → P_PUSHING`. Returns false when sysmon took the P
+    /// (this M no longer holds one).
+    fn lease(&self, p: usize, in_poll: bool) -> bool {
         if in_poll
-            && pp
+            && self.ps[p]
                 .status
                 .compare_exchange(P_RUNNING, P_PUSHING, Ordering::AcqRel, Ordering::Relaxed)
                 .is_err()
         {
-            // Sysmon took the P (R2): this M no longer owns its ring.
             ctx_set_p(None);
-            self.global_put(task);
-            self.wakep();
-            return;
+            return false;
         }
+        true
+    }
+
+    /// Ends a [`lease`](Self::lease).
+    fn release(&self, p: usize, in_poll: bool) {
+        if in_poll {
+            self.ps[p].status.store(P_RUNNING, Ordering::Release);
+        }
+    }
+
+    /// Go's `runqput` + `wakep` by the owner of P `p` (after a
+    /// [`lease`](Self::lease), which this ends).
+    fn put_owned(&self, p: usize, task: Arc<Task>, next: bool, in_poll: bool) {
+        let pp = &self.ps[p];
         // SAFETY: 1. R1/R2: this M owns P `p` (it holds it in P_SCHED, or
         // holds the P_PUSHING lease), so no other thread runs owner methods.
         let overflow = unsafe { pp.runq.put(task, next) };
-        if in_poll {
-            pp.status.store(P_RUNNING, Ordering::Release);
-        }
+        self.release(p, in_poll);
         if let Some(batch) = overflow {
             self.record(|| Event::Overflow {
                 p,
@@ -1591,7 +1633,10 @@ impl Shared {
             Poll::Ready(()) => {
                 task.state.store(DONE, Ordering::Release);
                 self.task_done(&task);
-                self.gfput(m.p, task);
+                if let Some(p) = m.p {
+                    // SAFETY: F1: after the poll, this M owns `m.p`.
+                    unsafe { self.gfput(p, task) };
+                }
             }
             Poll::Pending => {
                 let reason =
@@ -1609,7 +1654,7 @@ impl Shared {
                     task.state.store(SCHEDULED, Ordering::Release);
                     let yielded = with_ctx(|c| c.is_some_and(|c| c.yielded.replace(false)));
                     match m.p {
-                        Some(p) if !yielded => self.put_local(p, task, false, false),
+                        Some(p) if !yielded => self.put_owned(p, task, false, false),
                         _ => {
                             self.global_put(task);
                             self.wakep();
@@ -1720,7 +1765,7 @@ impl Shared {
         }
         // Wakers first, then queues (a wake releases its count after queueing).
         for shard in &self.registry {
-            for t in lock(shard).values() {
+            for t in lock(shard).iter() {
                 if t.live_wakers.load(Ordering::Acquire) != 0
                     || t.state.load(Ordering::Acquire) != IDLE
                 {
@@ -1906,9 +1951,5 @@ where
 {
     let loc = Location::caller();
     let shared = expect_shared("go");
-    let harness = Harness::<F> {
-        future: Some(alloc::boxed::Box::pin(future)),
-        join: None,
-    };
-    shared.spawn_boxed(alloc::boxed::Box::pin(harness), loc);
+    shared.spawn_body(Arc::new(Harness::new(future, true)), loc, false);
 }

@@ -241,6 +241,7 @@ pub enum Event {
 impl Shared {
     pub(crate) fn stats(&self) -> Stats {
         let s = lock(&self.sched);
+        let spawned = self.registry.iter().map(|shard| lock(shard).len()).sum();
         let procs = self
             .ps
             .iter()
@@ -257,7 +258,7 @@ impl Shared {
                 runnext: p.runq.has_runnext(),
                 schedtick: p.schedtick.load(Ordering::Relaxed),
                 timers: lock(&p.timers).len(),
-                free_tasks: lock(&p.gfree).len(),
+                free_tasks: p.gfree.len(),
             })
             .collect();
         Stats {
@@ -268,7 +269,7 @@ impl Shared {
             spinning_threads: self.nmspinning.load(Ordering::Acquire) as usize,
             idle_threads: s.nmidle,
             global_queue: s.runq.len(),
-            tasks: self.ngoroutine.load(Ordering::Acquire),
+            tasks: spawned,
             procs,
         }
     }
@@ -280,7 +281,7 @@ impl Shared {
             .max(self.now_nanos());
         let mut tasks: Vec<TaskInfo> = Vec::new();
         for shard in &self.registry {
-            for t in lock(shard).values() {
+            for t in lock(shard).iter() {
                 let st = t.state.load(Ordering::Acquire);
                 let (state, waiting_for) = match st {
                     IDLE => (
