@@ -237,8 +237,8 @@ pub use gfree::GFREE_MAX;
 #[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, Runtime, DEADLOCK_MESSAGE,
-    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES,
-    SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
+    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, GOID_CACHE_BATCH,
+    RUNNEXT_STEAL_PAUSE, STEAL_TRIES, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};

@@ -117,6 +117,9 @@ pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
 pub const STEAL_TRIES: usize = 4;
 /// Go: the thief's `usleep(3)` before taking a running victim's `runnext`.
 pub const RUNNEXT_STEAL_PAUSE: Duration = Duration::from_micros(3);
+/// Go: `_GoidCacheBatch`, task ids a P reserves at once, so that its
+/// spawns do not all bump one shared counter.
+pub const GOID_CACHE_BATCH: u64 = 16;
 /// Go: `schedtick%61 == 0` in `findRunnable`.
 pub const GLOBAL_FAIRNESS_TICK: u32 = 61;
 
@@ -138,6 +141,10 @@ pub(crate) struct P {
     pub(crate) preempt: AtomicBool,
     /// Go: `gFree`, finished tasks whose allocation the next spawn reuses.
     pub(crate) gfree: FreeList,
+    /// Go: `goidcache`/`goidcacheend`, task ids reserved for this P's
+    /// spawns (owner-only, like the free list: F1 in `gfree.rs`).
+    goid_next: AtomicU64,
+    goid_end: AtomicU64,
 }
 
 /// Go: `m.park` plus what `startm` hands over (`m.nextp`, `m.spinning`).
@@ -228,6 +235,19 @@ pub(crate) fn with_ctx<R>(f: impl FnOnce(Option<&Ctx>) -> R) -> R {
 /// The runtime of the calling thread (worker or `block_on` thread).
 pub(crate) fn current_shared() -> Option<Arc<Shared>> {
     with_ctx(|c| c.map(|c| c.shared.clone()))
+}
+
+/// Runs `f` with the calling thread's runtime, without taking a reference.
+///
+/// # Panics
+///
+/// Outside a gosched runtime.
+#[track_caller]
+pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Arc<Shared>) -> R) -> R {
+    match with_ctx(|c| c.map(|c| f(&c.shared))) {
+        Some(r) => r,
+        None => panic!("gosched::{what} called outside a gosched runtime"),
+    }
 }
 
 #[track_caller]
@@ -410,6 +430,8 @@ impl Builder {
                 timer0_when: AtomicU64::new(u64::MAX),
                 preempt: AtomicBool::new(false),
                 gfree: FreeList::new(),
+                goid_next: AtomicU64::new(0),
+                goid_end: AtomicU64::new(0),
             })
             .collect();
         let shards = (procs * 4).next_power_of_two();
@@ -942,10 +964,10 @@ impl Shared {
         location: &'static Location<'static>,
         handle: bool,
     ) -> Option<Arc<Task>> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Some((p, in_poll)) = self.local_p() {
             if self.lease(p, in_poll) {
                 // This M owns P `p` until `put_owned` (R1/R2, F1).
+                let id = self.goid_get(p);
                 // SAFETY: F1: we own P `p`.
                 let task = match unsafe { self.ps[p].gfree.get(&self.gfree_global) } {
                     Some(mut t) => {
@@ -966,6 +988,7 @@ impl Shared {
                 return out;
             }
         }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let task = Task::new(id, self.clone(), body, location);
         self.register(&task);
         let out = handle.then(|| task.clone());
@@ -977,6 +1000,20 @@ impl Shared {
         self.global_put(task);
         self.wakep();
         out
+    }
+
+    /// Go: `newproc1`'s id from `pp.goidcache`, refilled by
+    /// [`GOID_CACHE_BATCH`] from the shared counter. The caller owns P `p`.
+    fn goid_get(&self, p: usize) -> u64 {
+        let pp = &self.ps[p];
+        let mut next = pp.goid_next.load(Ordering::Relaxed);
+        if next == pp.goid_end.load(Ordering::Relaxed) {
+            next = self.next_id.fetch_add(GOID_CACHE_BATCH, Ordering::Relaxed);
+            pp.goid_end
+                .store(next + GOID_CACHE_BATCH, Ordering::Relaxed);
+        }
+        pp.goid_next.store(next + 1, Ordering::Relaxed);
+        next
     }
 
     fn register(&self, task: &Arc<Task>) {
@@ -1395,7 +1432,7 @@ impl Shared {
                 }
             }
 
-            if pp.preempt.swap(false, Ordering::AcqRel) {
+            if pp.preempt.load(Ordering::Relaxed) && pp.preempt.swap(false, Ordering::AcqRel) {
                 // The current slice ran 10 ms: end it as Go's preemption
                 // would, sending the runnext task to the global queue.
                 // SAFETY: 1. R1: we own P `p` in scheduler context.
@@ -1941,7 +1978,7 @@ where
     F::Output: Send + 'static,
 {
     let loc = Location::caller();
-    expect_shared("spawn").spawn(future, loc)
+    with_current("spawn", |shared| shared.spawn(future, loc))
 }
 
 #[track_caller]
@@ -1950,6 +1987,6 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let loc = Location::caller();
-    let shared = expect_shared("go");
-    shared.spawn_body(Arc::new(Harness::new(future, true)), loc, false);
+    let body = Arc::new(Harness::new(future, true));
+    with_current("go", |shared| shared.spawn_body(body, loc, false));
 }
