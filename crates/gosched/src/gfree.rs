@@ -19,8 +19,8 @@
 //!
 //! # Invariants
 //!
-//! - F1. A P's list is touched only by the M that owns the P (runtime.rs
-//!   R1/R2: it holds the P in `P_SCHED`, or holds the `P_PUSHING` lease
+//! - F1. A P's list is touched only by the M that owns the P (R1/R2 in
+//!   `runtime/p.rs`: it holds the P in `P_SCHED`, or holds the `P_PUSHING` lease
 //!   during a poll), or by the teardown once no M runs. So the list needs
 //!   no lock: a spawn pays no atomic read-modify-write for it.
 //! - F2. Every task on a list is `DONE`, has no body, and is held by the

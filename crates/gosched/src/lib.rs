@@ -187,7 +187,11 @@
 //! Go 1.19 `src/runtime/proc.go` and `time.go`; the modules say which
 //! function each piece follows: [`runq`] (`runqput`, `runqget`,
 //! `runqsteal`), [`timers`] (`siftupTimer`, `clearDeletedTimers`), and the
-//! executor (`schedule`, `findRunnable`, `wakep`, `handoffp`, `sysmon`).
+//! executor's modules, one per part of Go's picture: the P and where a
+//! runnable task goes (`newproc`, `ready`, `globrunqput`, `gfput`/`gfget`
+//! with per-P free lists of finished tasks), the M (`wakep`, `startm`,
+//! `stopm`), the scheduler loop (`schedule`, `findRunnable`, `stealWork`),
+//! sysmon (`retake`, `handoffp`) and M0 with `checkdead`.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
