@@ -208,6 +208,31 @@ pub enum Event {
         /// Whether it starts spinning.
         spinning: bool,
     },
+    /// An M holding P `p`, with nothing in its own queues, started spinning
+    /// (looking for work to steal): Go's `findRunnable` admits it only when
+    /// `2 × spinning < busy`, with `spinning` the Ms spinning before it and
+    /// `busy` the Ps not idle (its own included). Ms that `wakep` starts
+    /// spinning show as [`StartM`](Event::StartM) instead.
+    Spin {
+        /// P index.
+        p: usize,
+        /// Spinning Ms before this one (Go: `sched.nmspinning`).
+        spinning: usize,
+        /// Ps not idle (Go: `gomaxprocs - sched.npidle`).
+        busy: usize,
+    },
+    /// A spinning M found nothing, released P `p` and stopped spinning;
+    /// `work_found` tells whether its one recheck of every queue found work
+    /// after all (then it takes an idle P and spins again, Go's "delicate
+    /// dance").
+    DropSpinning {
+        /// The P it released.
+        p: usize,
+        /// The recheck saw queued work.
+        work_found: bool,
+    },
+    /// An M parked on the idle list (Go's `stopm`).
+    StopM,
     /// P `p` was handed off (Go's `handoffp`).
     Handoff {
         /// P index.

@@ -186,6 +186,7 @@ impl Shared {
                 }
                 s.idle_ms.push(park.clone());
                 s.nmidle += 1;
+                self.record(|| Event::StopM);
                 if s.nmidle == s.mcount {
                     // Every M idle: let block_on threads check for deadlock.
                     for t in &s.m0s {

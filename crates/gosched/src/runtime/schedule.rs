@@ -169,13 +169,21 @@ impl Shared {
 
             // Spin: Go's limit `2*nmspinning < gomaxprocs - npidle`.
             let procs = self.ps.len() as u32;
-            if m.spinning
-                || 2 * self.nmspinning.load(Ordering::SeqCst)
-                    < procs - self.npidle.load(Ordering::SeqCst)
-            {
-                if !m.spinning {
+            let admit = || {
+                let spinning = self.nmspinning.load(Ordering::SeqCst);
+                let busy = procs - self.npidle.load(Ordering::SeqCst);
+                (2 * spinning < busy).then_some((spinning, busy))
+            };
+            let admitted = if m.spinning { None } else { admit() };
+            if m.spinning || admitted.is_some() {
+                if let Some((spinning, busy)) = admitted {
                     m.spinning = true;
                     self.nmspinning.fetch_add(1, Ordering::SeqCst);
+                    self.record(|| Event::Spin {
+                        p,
+                        spinning: spinning as usize,
+                        busy: busy as usize,
+                    });
                 }
                 if let Some(t) = self.steal_work(p) {
                     return Found::Task(t, false);
@@ -202,6 +210,10 @@ impl Shared {
                 fence(Ordering::SeqCst);
                 let work = self.global_len.load(Ordering::SeqCst) > 0
                     || self.ps.iter().any(|pp| !pp.runq.is_empty());
+                self.record(|| Event::DropSpinning {
+                    p,
+                    work_found: work,
+                });
                 if work {
                     if let Some(p2) = self.idle_p_get() {
                         m.p = Some(p2);
