@@ -8,7 +8,7 @@
 //!
 //! ```text
 //!   submitter                          last spinner
-//!   queue_len += 1 (SeqCst)            nmspinning -= 1 (SeqCst)
+//!   queue_len += 1 (Relaxed)           nmspinning -= 1 (SeqCst)
 //!   fence(SeqCst)                      fence(SeqCst)
 //!   if npidle > 0 && nmspinning == 0   if queue_len > 0 || any ring non-empty:
 //!       CAS nmspinning 0→1, startm          take an idle P, spin again
@@ -49,7 +49,7 @@ fn no_lost_wakeup_when_last_spinner_parks() {
         });
         let s2 = s.clone();
         let submitter = thread::spawn(move || {
-            s2.queue_len.fetch_add(1, Ordering::SeqCst);
+            s2.queue_len.fetch_add(1, Ordering::Relaxed);
             wakep(&s2)
         });
         // The last spinner drops the spinning state, then looks again.
@@ -75,7 +75,7 @@ fn at_most_one_wakeup_per_spinner_slot() {
             .map(|_| {
                 let s = s.clone();
                 thread::spawn(move || {
-                    s.queue_len.fetch_add(1, Ordering::SeqCst);
+                    s.queue_len.fetch_add(1, Ordering::Relaxed);
                     wakep(&s)
                 })
             })

@@ -276,17 +276,23 @@ impl Shared {
     }
 
     /// Go: `globrunqput`.
+    ///
+    /// `global_len` is a hint for readers that skip the lock; a plain store
+    /// suffices (it is written only under `sched.lock`). R4 needs no more:
+    /// every submitter calls `wakep`, whose SeqCst fence orders this store
+    /// before its reads, and the last spinner fences before rereading it;
+    /// `handoffp` and `startm` decide under the lock.
     pub(crate) fn global_put(&self, task: Arc<Task>) {
         let mut s = lock(&self.sched);
         s.runq.push_back(task);
-        self.global_len.store(s.runq.len(), Ordering::SeqCst);
+        self.global_len.store(s.runq.len(), Ordering::Relaxed);
     }
 
     /// Go: `globrunqputbatch`.
     fn global_put_batch(&self, batch: Vec<Arc<Task>>) {
         let mut s = lock(&self.sched);
         s.runq.extend(batch);
-        self.global_len.store(s.runq.len(), Ordering::SeqCst);
+        self.global_len.store(s.runq.len(), Ordering::Relaxed);
     }
 
     /// Go: `globrunqget(pp, max)`, with `sched.lock` held: the first task
@@ -305,7 +311,7 @@ impl Shared {
                 s.runq.extend(batch);
             }
         }
-        self.global_len.store(s.runq.len(), Ordering::SeqCst);
+        self.global_len.store(s.runq.len(), Ordering::Relaxed);
         if n > 1 {
             self.record(|| Event::GlobalBatch { p, n });
         }
