@@ -45,6 +45,19 @@
 //!   outside the runtime's own structures (the borrowed waker a poll gets
 //!   is not counted; its clones are; a waker stored in a `JoinHandle`'s
 //!   slot is subtracted while stored). The deadlock check relies on it.
+//! - T3. A body's future never moves: it lives in the body's `Arc`
+//!   allocation from spawn to drop and is dropped in place (its `Option`
+//!   set to `None`), which is what pinning it there requires.
+//! - T4. Every wake writes `state` with a read-modify-write (even when the
+//!   task is already queued: it writes the same value back), and the M
+//!   that starts a poll moves the state to RUNNING with a swap. Both being
+//!   read-modify-writes of one word, either the wake comes first in its
+//!   modification order (and the poll's Acquire swap sees everything
+//!   before the wake, e.g. [`JoinHandle::abort`]'s flag), or the wake sees
+//!   RUNNING and marks NOTIFIED (and the task is polled again). With a
+//!   plain store of RUNNING, a wake that found the task queued and a poll
+//!   that missed the wake's effect could pass each other, and the task
+//!   would park for good.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -214,6 +227,9 @@ impl Task {
             let next = match state {
                 IDLE => SCHEDULED,
                 RUNNING => NOTIFIED,
+                // Already queued or marked: still write the state (T4), so
+                // that the poll to come sees what preceded this wake.
+                SCHEDULED | NOTIFIED => state,
                 _ => return,
             };
             match self
@@ -221,7 +237,8 @@ impl Task {
                 .compare_exchange_weak(state, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => {
-                    if next == SCHEDULED {
+                    // T1: only the IDLE → SCHEDULED transition queues it.
+                    if state == IDLE {
                         self.shared.ready(self.clone());
                     }
                     return;

@@ -302,7 +302,9 @@ impl Shared {
             p,
             inherited: inherit,
         });
-        task.state.store(RUNNING, Ordering::Release);
+        // T4: a swap, so that a wake that found the task queued is seen.
+        let queued = task.state.swap(RUNNING, Ordering::AcqRel);
+        debug_assert_eq!(queued, SCHEDULED);
         let polled = self.poll_in_p(m, || task.poll());
         match polled {
             Poll::Ready(()) => {
