@@ -12,6 +12,7 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
 use core::time::Duration;
 use gocore::atomic::Ordering;
 use std::sync::{Condvar, Mutex};
@@ -168,7 +169,7 @@ where
     R: Send + 'static,
 {
     let shared = expect_shared("spawn_blocking");
-    let join = JoinInner::new();
+    let join = Arc::new(JoinInner::new(false));
     let inner = join.clone();
     shared.nblocking.fetch_add(1, Ordering::AcqRel);
     let sh = shared.clone();

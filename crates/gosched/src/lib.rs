@@ -187,7 +187,11 @@
 //! Go 1.19 `src/runtime/proc.go` and `time.go`; the modules say which
 //! function each piece follows: [`runq`] (`runqput`, `runqget`,
 //! `runqsteal`), [`timers`] (`siftupTimer`, `clearDeletedTimers`), and the
-//! executor (`schedule`, `findRunnable`, `wakep`, `handoffp`, `sysmon`).
+//! executor's modules, one per part of Go's picture: the P and where a
+//! runnable task goes (`newproc`, `ready`, `globrunqput`, `gfput`/`gfget`
+//! with per-P free lists of finished tasks), the M (`wakep`, `startm`,
+//! `stopm`), the scheduler loop (`schedule`, `findRunnable`, `stealWork`),
+//! sysmon (`retake`, `handoffp`) and M0 with `checkdead`.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
@@ -218,6 +222,8 @@ pub mod timers;
 #[cfg(all(feature = "std", not(loom)))]
 mod blocking;
 #[cfg(all(feature = "std", not(loom)))]
+mod gfree;
+#[cfg(all(feature = "std", not(loom)))]
 pub mod leak;
 #[cfg(all(feature = "std", not(loom)))]
 mod runtime;
@@ -231,10 +237,12 @@ mod time;
 #[cfg(all(feature = "std", not(loom)))]
 pub use blocking::{blocking, spawn_blocking};
 #[cfg(all(feature = "std", not(loom)))]
+pub use gfree::GFREE_MAX;
+#[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, Runtime, DEADLOCK_MESSAGE,
-    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GFREE_MAX, GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE,
-    STEAL_TRIES, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
+    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, GOID_CACHE_BATCH,
+    RUNNEXT_STEAL_PAUSE, STEAL_TRIES, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};
@@ -354,10 +362,7 @@ pub fn gomaxprocs() -> usize {
 /// ```
 #[cfg(all(feature = "std", not(loom)))]
 pub fn num_goroutine() -> usize {
-    runtime::current_shared().map_or(0, |s| {
-        s.ngoroutine.load(gocore::atomic::Ordering::Acquire)
-            + s.nblock_on.load(gocore::atomic::Ordering::Acquire)
-    })
+    runtime::current_shared().map_or(0, |s| s.num_goroutine())
 }
 
 #[cfg(all(doctest, feature = "std"))]

@@ -208,6 +208,31 @@ pub enum Event {
         /// Whether it starts spinning.
         spinning: bool,
     },
+    /// An M holding P `p`, with nothing in its own queues, started spinning
+    /// (looking for work to steal): Go's `findRunnable` admits it only when
+    /// `2 × spinning < busy`, with `spinning` the Ms spinning before it and
+    /// `busy` the Ps not idle (its own included). Ms that `wakep` starts
+    /// spinning show as [`StartM`](Event::StartM) instead.
+    Spin {
+        /// P index.
+        p: usize,
+        /// Spinning Ms before this one (Go: `sched.nmspinning`).
+        spinning: usize,
+        /// Ps not idle (Go: `gomaxprocs - sched.npidle`).
+        busy: usize,
+    },
+    /// A spinning M found nothing, released P `p` and stopped spinning;
+    /// `work_found` tells whether its one recheck of every queue found work
+    /// after all (then it takes an idle P and spins again, Go's "delicate
+    /// dance").
+    DropSpinning {
+        /// The P it released.
+        p: usize,
+        /// The recheck saw queued work.
+        work_found: bool,
+    },
+    /// An M parked on the idle list (Go's `stopm`).
+    StopM,
     /// P `p` was handed off (Go's `handoffp`).
     Handoff {
         /// P index.
@@ -241,6 +266,7 @@ pub enum Event {
 impl Shared {
     pub(crate) fn stats(&self) -> Stats {
         let s = lock(&self.sched);
+        let spawned = self.registry.iter().map(|shard| lock(shard).len()).sum();
         let procs = self
             .ps
             .iter()
@@ -257,7 +283,7 @@ impl Shared {
                 runnext: p.runq.has_runnext(),
                 schedtick: p.schedtick.load(Ordering::Relaxed),
                 timers: lock(&p.timers).len(),
-                free_tasks: lock(&p.gfree).len(),
+                free_tasks: p.gfree.len(),
             })
             .collect();
         Stats {
@@ -268,7 +294,7 @@ impl Shared {
             spinning_threads: self.nmspinning.load(Ordering::Acquire) as usize,
             idle_threads: s.nmidle,
             global_queue: s.runq.len(),
-            tasks: self.ngoroutine.load(Ordering::Acquire),
+            tasks: spawned,
             procs,
         }
     }
@@ -280,7 +306,7 @@ impl Shared {
             .max(self.now_nanos());
         let mut tasks: Vec<TaskInfo> = Vec::new();
         for shard in &self.registry {
-            for t in lock(shard).values() {
+            for t in lock(shard).iter() {
                 let st = t.state.load(Ordering::Acquire);
                 let (state, waiting_for) = match st {
                     IDLE => (

@@ -5,9 +5,21 @@
 //!
 //! A task is one heap object, `Arc<Task>`, shared by the run queues (at
 //! most one queue holds it at a time), the runtime's task registry (for the
-//! dump and the deadlock check) and every `Waker` made for it. Its future is
-//! boxed and type-erased; the typed result travels through a separate
-//! `JoinInner<T>` shared with the [`JoinHandle`].
+//! dump and the deadlock check) and every `Waker` made for it. What it runs
+//! is a second heap object, its *body*: a [`Harness`] holding the future
+//! itself and the slot its typed result goes to ([`JoinInner`]), shared by
+//! the task (type-erased, as `Arc<dyn Body>`) and the [`JoinHandle`] (as
+//! `Arc<dyn Joinable<T>>`). A spawn therefore allocates once (the body)
+//! when the P's free list gives it a finished `Task` to reuse (Go's
+//! `gfget`), twice otherwise.
+//!
+//! ```text
+//!   Arc<Task> { id, state, body ─┐, shared, live_wakers, … }
+//!                                ▼
+//!   Arc<Harness<F>> { future: Option<F> (pinned in place), join: JoinInner<F::Output> }
+//!                                ▲
+//!   JoinHandle<F::Output> { inner ┘, task }
+//! ```
 //!
 //! # States
 //!
@@ -33,6 +45,19 @@
 //!   outside the runtime's own structures (the borrowed waker a poll gets
 //!   is not counted; its clones are; a waker stored in a `JoinHandle`'s
 //!   slot is subtracted while stored). The deadlock check relies on it.
+//! - T3. A body's future never moves: it lives in the body's `Arc`
+//!   allocation from spawn to drop and is dropped in place (its `Option`
+//!   set to `None`), which is what pinning it there requires.
+//! - T4. Every wake writes `state` with a read-modify-write (even when the
+//!   task is already queued: it writes the same value back), and the M
+//!   that starts a poll moves the state to RUNNING with a swap. Both being
+//!   read-modify-writes of one word, either the wake comes first in its
+//!   modification order (and the poll's Acquire swap sees everything
+//!   before the wake, e.g. [`JoinHandle::abort`]'s flag), or the wake sees
+//!   RUNNING and marks NOTIFIED (and the task is polled again). With a
+//!   plain store of RUNNING, a wake that found the task queued and a poll
+//!   that missed the wake's effect could pass each other, and the task
+//!   would park for good. `tests/loom_wake.rs` models it.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -58,17 +83,44 @@ pub(crate) const DONE: u8 = 4;
 /// No wait reason recorded (the future did not say why it waits).
 pub(crate) const REASON_NONE: u8 = u8::MAX;
 
-pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// What a task runs, type-erased: its future plus the plumbing that
+/// reports the result (see [`Harness`]).
+pub(crate) trait Body: Send + Sync {
+    /// Polls the future once (unless aborted or finished); `Ready` when it
+    /// is gone. Catches the future's panics and reports them to the handle.
+    ///
+    /// # Safety
+    ///
+    /// T1: the caller alone touches the future (it holds the task in
+    /// RUNNING, or no M runs any more).
+    unsafe fn poll(&self, cx: &mut Context<'_>) -> Poll<()>;
+
+    /// Drops the future in place without polling it.
+    ///
+    /// # Safety
+    ///
+    /// As [`Body::poll`].
+    unsafe fn drop_future(&self);
+}
+
+/// The result side of a body, as the [`JoinHandle`] sees it.
+pub(crate) trait Joinable<T>: Send + Sync {
+    fn join(&self) -> &JoinInner<T>;
+}
 
 /// Go's `g`.
 pub(crate) struct Task {
     pub(crate) id: u64,
     pub(crate) state: AtomicU8,
-    future: UnsafeCell<Option<BoxFuture>>,
+    /// `None` once the task finished (or was cancelled).
+    body: UnsafeCell<Option<Arc<dyn Body>>>,
     pub(crate) shared: Arc<Shared>,
     pub(crate) location: &'static Location<'static>,
     /// T2.
     pub(crate) live_wakers: AtomicUsize,
+    /// Where the task sits in its registry shard (`Shared::registry`);
+    /// written only under that shard's lock.
+    pub(crate) registry_index: AtomicUsize,
     /// Index into `gocore::wait::WaitReason` codes ([`reason_code`]), or
     /// `REASON_NONE`.
     pub(crate) wait_reason: AtomicU8,
@@ -86,16 +138,17 @@ impl Task {
     pub(crate) fn new(
         id: u64,
         shared: Arc<Shared>,
-        future: BoxFuture,
+        body: Arc<dyn Body>,
         location: &'static Location<'static>,
     ) -> Arc<Task> {
         Arc::new(Task {
             id,
             state: AtomicU8::new(SCHEDULED),
-            future: UnsafeCell::new(Some(future)),
+            body: UnsafeCell::new(Some(body)),
             shared,
             location,
             live_wakers: AtomicUsize::new(0),
+            registry_index: AtomicUsize::new(0),
             wait_reason: AtomicU8::new(REASON_NONE),
             wait_since: AtomicU64::new(0),
         })
@@ -107,13 +160,13 @@ impl Task {
     pub(crate) fn reuse(
         task: &mut Arc<Task>,
         id: u64,
-        future: BoxFuture,
+        body: Arc<dyn Body>,
         location: &'static Location<'static>,
     ) {
         let t = Arc::get_mut(task).expect("gosched: reuse of a task someone else holds");
         t.id = id;
         *t.state.get_mut() = SCHEDULED;
-        *t.future.get_mut() = Some(future);
+        *t.body.get_mut() = Some(body);
         t.location = location;
         *t.live_wakers.get_mut() = 0;
         *t.wait_reason.get_mut() = REASON_NONE;
@@ -123,25 +176,25 @@ impl Task {
     /// Polls the future once. `Ready` means it finished (or there was none).
     ///
     /// The future's own panics are caught by its [`Harness`]; this catches
-    /// the rest (a panicking `Drop` of a finished future) so that a worker
-    /// never unwinds.
+    /// the rest (a panicking waker of the awaiting handle, woken when the
+    /// result is stored) so that a worker never unwinds.
     pub(crate) fn poll(self: &Arc<Task>) -> Poll<()> {
         // SAFETY: T1: the caller moved the state to RUNNING, so this thread
-        // alone touches the future until it moves the state on.
-        let slot = unsafe { &mut *self.future.get() };
-        let Some(fut) = slot.as_mut() else {
+        // alone touches the body slot until it moves the state on.
+        let slot = unsafe { &mut *self.body.get() };
+        let Some(body) = slot.as_ref() else {
             return Poll::Ready(());
         };
         let waker = borrowed_waker(self);
         let mut cx = Context::from_waker(&waker);
-        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
+        // SAFETY: T1, as above.
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe { body.poll(&mut cx) }));
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(())) | Err(_) => {
-                let fut = slot.take();
-                // Dropping the finished future runs user `Drop`s: keep a
-                // panic there from unwinding the worker.
-                let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
+                // The future is gone; the handle may still hold the body.
+                let body = slot.take();
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(body)));
                 Poll::Ready(())
             }
         }
@@ -156,8 +209,14 @@ impl Task {
         }
         // SAFETY: T1: no M runs any more (shutdown joined them), and the
         // swap above made this thread the only one past the DONE check.
-        let fut = unsafe { (*self.future.get()).take() };
-        let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
+        let body = unsafe { (*self.body.get()).take() };
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(move || {
+            if let Some(b) = &body {
+                // SAFETY: T1, as above.
+                unsafe { b.drop_future() };
+            }
+            drop(body);
+        }));
     }
 
     /// Go's `ready`: makes the task runnable if it was parked; if it is
@@ -168,6 +227,9 @@ impl Task {
             let next = match state {
                 IDLE => SCHEDULED,
                 RUNNING => NOTIFIED,
+                // Already queued or marked: still write the state (T4), so
+                // that the poll to come sees what preceded this wake.
+                SCHEDULED | NOTIFIED => state,
                 _ => return,
             };
             match self
@@ -175,7 +237,8 @@ impl Task {
                 .compare_exchange_weak(state, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => {
-                    if next == SCHEDULED {
+                    // T1: only the IDLE → SCHEDULED transition queues it.
+                    if state == IDLE {
                         self.shared.ready(self.clone());
                     }
                     return;
@@ -324,6 +387,9 @@ impl core::error::Error for JoinError {}
 pub(crate) struct JoinInner<T> {
     slot: Mutex<JoinSlot<T>>,
     pub(crate) aborted: AtomicBool,
+    /// No handle exists (a [`go`](crate::go) task): a result is dropped
+    /// without taking the lock.
+    detached: bool,
 }
 
 struct JoinSlot<T> {
@@ -334,15 +400,18 @@ struct JoinSlot<T> {
 }
 
 impl<T> JoinInner<T> {
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(JoinInner {
+    /// A slot awaiting a result; `detached` when no handle will ever read
+    /// it (a [`go`](crate::go) task).
+    pub(crate) fn new(detached: bool) -> Self {
+        JoinInner {
             slot: Mutex::new(JoinSlot {
                 result: None,
-                closed: false,
+                closed: detached,
                 waker: None,
             }),
             aborted: AtomicBool::new(false),
-        })
+            detached,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, JoinSlot<T>> {
@@ -354,6 +423,10 @@ impl<T> JoinInner<T> {
     /// Stores the result and wakes the awaiting handle. The value is dropped
     /// (outside the lock) if the handle is gone.
     pub(crate) fn complete(&self, result: Result<T, JoinError>) {
+        if self.detached {
+            drop(result);
+            return;
+        }
         let mut slot = self.lock();
         if slot.closed {
             drop(slot);
@@ -431,6 +504,12 @@ fn internal_waker_stored(w: &Waker) {
     }
 }
 
+impl<T: Send> Joinable<T> for JoinInner<T> {
+    fn join(&self) -> &JoinInner<T> {
+        self
+    }
+}
+
 /// The reverse of [`internal_waker_stored`], before the waker leaves the slot.
 fn internal_waker_released(w: &Waker) {
     if let Some(task) = task_of(w) {
@@ -443,57 +522,92 @@ fn internal_waker_released(w: &Waker) {
     }
 }
 
-/// The future a spawned task runs: the user's future plus the plumbing that
-/// delivers its result (or panic) to the [`JoinHandle`] and honours
-/// [`JoinHandle::abort`].
+/// A task's body: the user's future plus the plumbing that delivers its
+/// result (or panic) to the [`JoinHandle`] and honours
+/// [`JoinHandle::abort`]. One allocation (T3).
 pub(crate) struct Harness<F: Future> {
-    pub(crate) future: Option<Pin<Box<F>>>,
-    pub(crate) join: Option<Arc<JoinInner<F::Output>>>,
+    /// T1: touched only by the thread that polls (or cancels) the task.
+    future: UnsafeCell<Option<F>>,
+    join: JoinInner<F::Output>,
 }
 
-impl<F: Future> Future for Harness<F> {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // `Harness` is `Unpin`: the user future is boxed.
-        let this = self.get_mut();
-        let Some(fut) = this.future.as_mut() else {
+// SAFETY: the future (`Send`) is touched by one thread at a time (T1);
+// `join` is `Sync` for a `Send` output (its state is behind a mutex).
+unsafe impl<F: Future + Send> Sync for Harness<F> where F::Output: Send {}
+
+impl<F: Future> Harness<F> {
+    /// A body for `future`; `detached` when no handle will read the result.
+    pub(crate) fn new(future: F, detached: bool) -> Self {
+        Harness {
+            future: UnsafeCell::new(Some(future)),
+            join: JoinInner::new(detached),
+        }
+    }
+
+    /// Drops the future in place (T3), reporting a panic of its `Drop`.
+    fn drop_in_place(slot: &mut Option<F>) -> Result<(), Box<dyn Any + Send>> {
+        // An assignment drops the old value where it is; if that `Drop`
+        // panics, the place still ends up `None`.
+        std::panic::catch_unwind(AssertUnwindSafe(|| *slot = None))
+    }
+}
+
+impl<F> Body for Harness<F>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    unsafe fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: T1, the caller's contract.
+        let slot = unsafe { &mut *self.future.get() };
+        let join = &self.join;
+        let Some(fut) = slot.as_mut() else {
             return Poll::Ready(());
         };
-        if let Some(join) = &this.join {
-            if join.aborted.load(Ordering::Acquire) {
-                let fut = this.future.take();
-                let dropped = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
-                match dropped {
-                    Ok(()) => join.complete_cancelled(),
-                    Err(p) => join.complete_panic(p),
-                }
-                return Poll::Ready(());
+        if join.aborted.load(Ordering::Acquire) {
+            match Self::drop_in_place(slot) {
+                Ok(()) => join.complete_cancelled(),
+                Err(p) => join.complete_panic(p),
             }
+            return Poll::Ready(());
         }
-        match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+        // SAFETY: T3: the future stays in this allocation until it is
+        // dropped in place.
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
+        match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(v)) => {
                 // Drop the finished future before reporting, so that what it
                 // held is released when the handle sees the value.
-                let fut = this.future.take();
-                let dropped = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
-                if let Some(join) = &this.join {
-                    match dropped {
-                        Ok(()) => join.complete(Ok(v)),
-                        Err(p) => join.complete_panic(p),
-                    }
+                match Self::drop_in_place(slot) {
+                    Ok(()) => join.complete(Ok(v)),
+                    Err(p) => join.complete_panic(p),
                 }
                 Poll::Ready(())
             }
             Err(payload) => {
-                let fut = this.future.take();
-                let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(fut)));
-                if let Some(join) = &this.join {
-                    join.complete_panic(payload);
-                }
+                let _ = Self::drop_in_place(slot);
+                join.complete_panic(payload);
                 Poll::Ready(())
             }
         }
+    }
+
+    unsafe fn drop_future(&self) {
+        // SAFETY: T1, the caller's contract.
+        let slot = unsafe { &mut *self.future.get() };
+        let _ = Self::drop_in_place(slot);
+    }
+}
+
+impl<F> Joinable<F::Output> for Harness<F>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    fn join(&self) -> &JoinInner<F::Output> {
+        &self.join
     }
 }
 
@@ -514,7 +628,7 @@ impl<F: Future> Future for Harness<F> {
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task; use `gosched::go` for fire-and-forget"]
 pub struct JoinHandle<T> {
-    pub(crate) inner: Arc<JoinInner<T>>,
+    pub(crate) inner: Arc<dyn Joinable<T>>,
     pub(crate) task: Option<Arc<Task>>,
 }
 
@@ -534,7 +648,7 @@ impl<T> JoinHandle<T> {
     /// .unwrap();
     /// ```
     pub fn abort(&self) {
-        self.inner.aborted.store(true, Ordering::Release);
+        self.inner.join().aborted.store(true, Ordering::Release);
         if let Some(task) = &self.task {
             task.wake_by_ref();
         }
@@ -543,7 +657,7 @@ impl<T> JoinHandle<T> {
     /// Whether the result is ready (the task finished, panicked or was
     /// aborted and its future dropped).
     pub fn is_finished(&self) -> bool {
-        self.inner.lock().result.is_some()
+        self.inner.join().lock().result.is_some()
     }
 
     /// The task's id (Go's goroutine id, as in the task dump), or `None` for
@@ -556,14 +670,14 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.poll_result(cx)
+        self.inner.join().poll_result(cx)
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         // Drop an unread result outside the slot's lock (it runs user Drops).
-        drop(self.inner.close());
+        drop(self.inner.join().close());
     }
 }
 

@@ -556,3 +556,51 @@ fn a_task_may_drop_the_last_runtime() {
         "each task's state dropped once"
     );
 }
+
+/// Parks on its first poll (leaving its waker in `slot`), counts every
+/// poll, and never finishes.
+struct ParkOnce {
+    polls: Arc<AtomicUsize>,
+    slot: Arc<std::sync::Mutex<Option<std::task::Waker>>>,
+}
+
+impl Future for ParkOnce {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.polls.fetch_add(1, Ordering::SeqCst) == 0 {
+            *self.slot.lock().unwrap() = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+/// Waking a task that is already queued queues it once: three wakes in a
+/// row give one more poll, not three (and no second copy of the task runs
+/// after it parked again).
+#[test]
+fn repeated_wakes_of_a_queued_task_poll_it_once() {
+    let rt = rt(1);
+    let polls = Arc::new(AtomicUsize::new(0));
+    let slot = Arc::new(std::sync::Mutex::new(None));
+    rt.block_on(async {
+        let h = gosched::spawn(ParkOnce {
+            polls: polls.clone(),
+            slot: slot.clone(),
+        });
+        while slot.lock().unwrap().is_none() {
+            gosched::yield_now().await;
+        }
+        let waker = slot.lock().unwrap().take().unwrap();
+        waker.wake_by_ref();
+        waker.wake_by_ref();
+        waker.wake();
+        for _ in 0..10 {
+            gosched::yield_now().await;
+        }
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+        h.abort();
+        assert!(h.await.unwrap_err().is_cancelled());
+    })
+    .unwrap();
+    assert_eq!(polls.load(Ordering::SeqCst), 2);
+}

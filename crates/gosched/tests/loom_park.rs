@@ -8,7 +8,7 @@
 //!
 //! ```text
 //!   submitter                          last spinner
-//!   queue_len += 1 (SeqCst)            nmspinning -= 1 (SeqCst)
+//!   queue_len += 1 (Relaxed)           nmspinning -= 1 (SeqCst)
 //!   fence(SeqCst)                      fence(SeqCst)
 //!   if npidle > 0 && nmspinning == 0   if queue_len > 0 || any ring non-empty:
 //!       CAS nmspinning 0→1, startm          take an idle P, spin again
@@ -49,7 +49,7 @@ fn no_lost_wakeup_when_last_spinner_parks() {
         });
         let s2 = s.clone();
         let submitter = thread::spawn(move || {
-            s2.queue_len.fetch_add(1, Ordering::SeqCst);
+            s2.queue_len.fetch_add(1, Ordering::Relaxed);
             wakep(&s2)
         });
         // The last spinner drops the spinning state, then looks again.
@@ -75,12 +75,43 @@ fn at_most_one_wakeup_per_spinner_slot() {
             .map(|_| {
                 let s = s.clone();
                 thread::spawn(move || {
-                    s.queue_len.fetch_add(1, Ordering::SeqCst);
+                    s.queue_len.fetch_add(1, Ordering::Relaxed);
                     wakep(&s)
                 })
             })
             .collect();
         let started: usize = ts.into_iter().map(|t| t.join().unwrap() as usize).sum();
         assert_eq!(started, 1, "exactly one spinner for two submissions");
+    });
+}
+
+/// The global queue's variant of R4: the submitter pushes under the lock
+/// and reads `npidle`/`nmspinning` without a fence; the last spinner drops
+/// spinning, then checks the queue under the same lock
+/// (`Shared::wakep_after_global_put` and the recheck in `find_runnable`).
+#[test]
+fn no_lost_wakeup_through_the_global_queue_lock() {
+    loom::model(|| {
+        let queue = Arc::new(loom::sync::Mutex::new(0usize));
+        let s = Arc::new(Sched {
+            queue_len: AtomicUsize::new(0),
+            nmspinning: AtomicU32::new(1),
+            npidle: AtomicU32::new(1),
+        });
+        let (s2, q2) = (s.clone(), queue.clone());
+        let submitter = thread::spawn(move || {
+            *q2.lock().unwrap() += 1;
+            if s2.npidle.load(Ordering::SeqCst) == 0 || s2.nmspinning.load(Ordering::SeqCst) != 0 {
+                return false;
+            }
+            s2.nmspinning
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        });
+        s.nmspinning.fetch_sub(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let found = *queue.lock().unwrap() > 0;
+        let started = submitter.join().unwrap();
+        assert!(found || started, "task submitted, yet every M parks");
     });
 }

@@ -1,0 +1,164 @@
+//! Free lists of finished tasks (Go's `p.gFree` and `sched.gFree`), so a
+//! spawn reuses a `Task` allocation instead of asking the allocator.
+//!
+//! # What
+//!
+//! When a task finishes and nothing else refers to its `Arc<Task>` (no
+//! waker, no handle), the M that ran it pushes it on its P's [`FreeList`];
+//! the next spawn on that P pops it and refills it in place
+//! (`Task::reuse`). A P that only runs what others spawn would fill its
+//! list while the spawner's stays empty, so, as in Go, a list that reaches
+//! [`GFREE_MAX`] moves half of itself to the runtime's global list, and an
+//! empty list refills up to half of [`GFREE_MAX`] from it.
+//!
+//! ```text
+//!   P0.gfree [t t t]      P1.gfree [t t … t] ──64 reached: 32 move──▶ global [t … t]
+//!        ▲                                                               │
+//!        └──────────────── empty: take up to 32 ◀────────────────────────┘
+//! ```
+//!
+//! # Invariants
+//!
+//! - F1. A P's list is touched only by the M that owns the P (R1/R2 in
+//!   `runtime/p.rs`: it holds the P in `P_SCHED`, or holds the `P_PUSHING` lease
+//!   during a poll), or by the teardown once no M runs. So the list needs
+//!   no lock: a spawn pays no atomic read-modify-write for it.
+//! - F2. Every task on a list is `DONE`, has no body, and is held by the
+//!   list alone (`Arc::strong_count == 1`), which `Task::reuse` checks.
+//!
+//! # Tuning
+//!
+//! 64 and 32 are Go's numbers (`gfput`: "move to global list when the
+//! local list reaches 64, until 32 remain"; `gfget`: "refill up to 32").
+//! Go's global list is unbounded (dead `g`s are never freed); here it keeps
+//! at most 64 per P and frees the rest, so a burst of spawns does not pin
+//! its memory forever.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::UnsafeCell;
+use gocore::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::runtime::lock;
+use crate::task::Task;
+
+/// Go: the per-P free list of dead `g`s is moved to the global list when it
+/// reaches 64; the global list keeps at most 64 per P.
+pub const GFREE_MAX: usize = 64;
+
+/// Go: `p.gFree`, one P's finished tasks (F1, F2).
+pub(crate) struct FreeList {
+    tasks: UnsafeCell<Vec<Arc<Task>>>,
+    /// `tasks.len()`, for [`Stats`](crate::Stats) (read by any thread).
+    len: AtomicUsize,
+}
+
+// SAFETY: `tasks` is touched only by the P's owner (F1), which the `unsafe`
+// methods require of their callers; `len` is atomic. The tasks are
+// `Send + Sync`.
+unsafe impl Sync for FreeList {}
+
+impl FreeList {
+    pub(crate) fn new() -> Self {
+        FreeList {
+            tasks: UnsafeCell::new(Vec::new()),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// The number of tasks on the list (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// Go: `gfput`. Keeps `task` (F2) and, when the list reaches
+    /// [`GFREE_MAX`], moves half of it to `global`, which keeps at most
+    /// `global_max`.
+    ///
+    /// # Safety
+    ///
+    /// F1: the caller owns this list's P.
+    pub(crate) unsafe fn put(&self, task: Arc<Task>, global: &GlobalFreeList, global_max: usize) {
+        // SAFETY: F1, the caller's contract.
+        let tasks = unsafe { &mut *self.tasks.get() };
+        tasks.push(task);
+        if tasks.len() >= GFREE_MAX {
+            let spill = tasks.split_off(GFREE_MAX / 2);
+            global.put(spill, global_max);
+        }
+        self.len.store(tasks.len(), Ordering::Relaxed);
+    }
+
+    /// Go: `gfget`. A finished task, refilling the list from `global` first
+    /// when it is empty.
+    ///
+    /// # Safety
+    ///
+    /// F1: the caller owns this list's P.
+    pub(crate) unsafe fn get(&self, global: &GlobalFreeList) -> Option<Arc<Task>> {
+        // SAFETY: F1, the caller's contract.
+        let tasks = unsafe { &mut *self.tasks.get() };
+        if tasks.is_empty() {
+            global.take_into(tasks);
+        }
+        let task = tasks.pop();
+        self.len.store(tasks.len(), Ordering::Relaxed);
+        task
+    }
+
+    /// Empties the list (teardown: finished tasks hold the runtime's state).
+    ///
+    /// # Safety
+    ///
+    /// F1: the caller owns this list's P (no M runs any more).
+    pub(crate) unsafe fn take_all(&self) -> Vec<Arc<Task>> {
+        self.len.store(0, Ordering::Relaxed);
+        // SAFETY: F1, the caller's contract.
+        core::mem::take(unsafe { &mut *self.tasks.get() })
+    }
+}
+
+/// Go: `sched.gFree`, finished tasks that overflowed a P's list.
+pub(crate) struct GlobalFreeList {
+    tasks: Mutex<Vec<Arc<Task>>>,
+    /// `tasks.len()`, read without the lock (an empty list costs no lock).
+    len: AtomicUsize,
+}
+
+impl GlobalFreeList {
+    pub(crate) fn new() -> Self {
+        GlobalFreeList {
+            tasks: Mutex::new(Vec::new()),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    fn put(&self, spill: Vec<Arc<Task>>, max: usize) {
+        let mut tasks = lock(&self.tasks);
+        let room = max.saturating_sub(tasks.len());
+        let mut spill = spill;
+        let freed = spill.split_off(room.min(spill.len()));
+        tasks.extend(spill);
+        self.len.store(tasks.len(), Ordering::Relaxed);
+        drop(tasks);
+        drop(freed);
+    }
+
+    /// Moves up to half of [`GFREE_MAX`] tasks into `into`.
+    fn take_into(&self, into: &mut Vec<Arc<Task>>) {
+        if self.len.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let mut tasks = lock(&self.tasks);
+        let keep = tasks.len().saturating_sub(GFREE_MAX / 2);
+        into.extend(tasks.drain(keep..));
+        self.len.store(tasks.len(), Ordering::Relaxed);
+    }
+
+    /// Empties the list (teardown).
+    pub(crate) fn take_all(&self) -> Vec<Arc<Task>> {
+        self.len.store(0, Ordering::Relaxed);
+        core::mem::take(&mut *lock(&self.tasks))
+    }
+}

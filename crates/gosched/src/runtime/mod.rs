@@ -1,0 +1,268 @@
+//! The executor: Go 1.19's `runtime/proc.go` for Rust futures.
+//!
+//! # What
+//!
+//! A *G* is a spawned task ([`crate::task`]), an *M* a worker thread, a *P*
+//! a scheduling context that owns a run queue ([`crate::runq`]), a timer
+//! heap ([`crate::timers`]) and a free list of finished tasks
+//! ([`crate::gfree`]). An M runs tasks only while it holds a P; there are
+//! exactly `procs` Ps (GOMAXPROCS) and as many Ms as needed (more than
+//! `procs` when some are blocked).
+//!
+//! # Layout
+//!
+//! ```text
+//!   Shared ─┬─ ps: [P; procs]      P { runq (ring + runnext), status, schedtick,
+//!           │                           poll_seq, timers, preempt, gfree, goid cache }
+//!           ├─ sched: Mutex<Sched>  Sched { runq: global queue, idle_ps, idle_ms,
+//!           │                               mcount, nmidle, m0s }   (Go: sched.lock)
+//!           ├─ nmspinning, npidle, global_len   (atomics read without the lock)
+//!           ├─ registry: shards of Arc<Task>  (Go's allgs: dump, deadlock check)
+//!           ├─ gfree_global                    (Go's sched.gFree)
+//!           └─ sysmon thread, blocking pool, event recorder
+//!
+//!   M (thread) ── holds at most one P ── polls one task at a time
+//! ```
+//!
+//! The files of this module follow that picture:
+//!
+//! | file | what | Go |
+//! |---|---|---|
+//! | [`p`] | the P, its status and ownership rules R1–R3; where a runnable task goes (spawn, ready, the global queue, idle Ps) | `newproc`, `ready`, `runqput`, `globrunqput`/`get`, `pidleget`/`put`, `gfput`/`gfget` |
+//! | [`m`] | the M: parking, starting, spinning (R4) | `wakep`, `startm`, `stopm`, `resetspinning`, `mstart` |
+//! | [`schedule`] | finding and running the next task | `schedule`, `findRunnable`, `stealWork`, `execute`, `checkTimers` |
+//! | [`sysmon`] | the monitor thread: retaking Ps from stuck polls, handing Ps off | `sysmon`, `retake`, `handoffp` |
+//! | [`block_on`] | the calling thread as M0, and deadlock detection | `main`, `checkdead` |
+//! | [`builder`] | configuring, starting and tearing down a runtime | `schedinit`, `procresize` |
+//!
+//! This file holds what they share: [`Shared`] (Go's `sched` plus `allp`)
+//! and the per-thread context that tells code which runtime and which P
+//! the calling thread is on (Go's `getg().m.p`).
+//!
+//! # Go correspondence
+//!
+//! `schedule` → `Shared::schedule`, `findRunnable` → `find_runnable`,
+//! `execute` → `execute`, `stealWork` → `steal_work`, `resetspinning` →
+//! `reset_spinning`, `wakep` → `wakep`, `startm` → `startm`, `handoffp` →
+//! `handoffp`, `stopm` → `stopm`, `ready` → `ready`, `globrunqput` →
+//! `global_put`, `globrunqget` → `global_get`, `sysmon`/`retake` →
+//! `sysmon`/`retake`, `checkdead` → `deadlocked`, `entersyscallblock` /
+//! `exitsyscall` → [`blocking`](crate::blocking()).
+//!
+//! # Divergences
+//!
+//! - A future cannot be preempted, nor say that it blocks: see
+//!   [`sysmon`] for how a stuck poll loses its P.
+//! - The thread calling [`Runtime::block_on`] plays M0: it polls the main
+//!   future itself and, while holding a P, runs other tasks too.
+//! - Go's netpoller is absent: idle Ms sleep on a condition variable until
+//!   the earliest timer.
+
+mod block_on;
+mod builder;
+mod m;
+mod p;
+mod schedule;
+mod sysmon;
+
+pub(crate) use block_on::main_waker_of;
+pub use block_on::{DeadlockError, DEADLOCK_MESSAGE};
+pub use builder::{default_procs, BuildError, Builder, Runtime};
+pub use p::GOID_CACHE_BATCH;
+pub(crate) use p::{P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
+pub use schedule::{GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES};
+pub use sysmon::{DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP};
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use core::future::Future;
+use core::panic::Location;
+use gocore::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::gfree::GlobalFreeList;
+use crate::stats::Event;
+use crate::task::{Harness, JoinHandle, Task};
+use m::MPark;
+use p::P;
+
+/// Go: the fields of `schedt` guarded by `sched.lock`.
+pub(crate) struct Sched {
+    pub(crate) runq: VecDeque<Arc<Task>>,
+    pub(crate) idle_ps: Vec<usize>,
+    idle_ms: Vec<Arc<MPark>>,
+    pub(crate) mcount: usize,
+    pub(crate) nmidle: usize,
+    /// Threads in `block_on` (M0s), told when every M goes idle.
+    m0s: Vec<std::thread::Thread>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// Everything the Ms share: Go's `sched` plus `allp`.
+pub(crate) struct Shared {
+    pub(crate) ps: Vec<P>,
+    pub(crate) sched: Mutex<Sched>,
+    pub(crate) global_len: AtomicUsize,
+    pub(crate) nmspinning: AtomicU32,
+    pub(crate) npidle: AtomicU32,
+    pub(crate) shutdown: AtomicBool,
+    pub(crate) start: Instant,
+    /// Nanoseconds since `start`, refreshed by sysmon (a coarse clock for
+    /// the task dump's wait times).
+    pub(crate) coarse_now: AtomicU64,
+    next_id: AtomicU64,
+    /// Go: `allgs`, sharded by task id: every live spawned task (the task
+    /// dump, the deadlock check, teardown, `num_goroutine`). A task knows
+    /// its index in its shard (`Task::registry_index`), so adding and
+    /// removing one is a push and a `swap_remove` under the shard's lock.
+    pub(crate) registry: Vec<Mutex<Vec<Arc<Task>>>>,
+    /// Go: `sched.gFree`, finished tasks that overflowed a P's free list.
+    gfree_global: GlobalFreeList,
+    coprimes: Vec<usize>,
+    /// Tasks inside `blocking` plus queued or running `spawn_blocking` jobs.
+    pub(crate) nblocking: AtomicUsize,
+    pub(crate) nblock_on: AtomicUsize,
+    sysmon_wake: (Mutex<()>, Condvar),
+    /// Sysmon sleeps more than its minimum (it found nothing to do for 50
+    /// rounds): a P leaving the idle list wakes it (see `pidleget`).
+    sysmon_napping: AtomicBool,
+    sysmon_kicked: AtomicBool,
+    pub(crate) blocking_pool: crate::blocking::Pool,
+    pub(crate) events: Option<Mutex<Vec<Event>>>,
+    /// Nanoseconds; see [`Builder::retake_after`].
+    pub(crate) retake_after: u64,
+    /// Nanoseconds; see [`Builder::time_slice`].
+    pub(crate) time_slice: u64,
+    self_ref: alloc::sync::Weak<Shared>,
+}
+
+pub(crate) struct Ctx {
+    pub(crate) shared: Arc<Shared>,
+    /// The P this thread holds, if any.
+    pub(crate) p: Cell<Option<usize>>,
+    /// Whether a task is being polled (R2 applies to pushes).
+    pub(crate) in_poll: Cell<bool>,
+    /// Set by `yield_now`: the task goes to the global queue.
+    pub(crate) yielded: Cell<bool>,
+}
+
+std::thread_local! {
+    static CTX: RefCell<Option<Ctx>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's runtime context, if it is in one.
+pub(crate) fn with_ctx<R>(f: impl FnOnce(Option<&Ctx>) -> R) -> R {
+    CTX.with(|c| f(c.borrow().as_ref()))
+}
+
+/// The runtime of the calling thread (worker or `block_on` thread).
+pub(crate) fn current_shared() -> Option<Arc<Shared>> {
+    with_ctx(|c| c.map(|c| c.shared.clone()))
+}
+
+/// Runs `f` with the calling thread's runtime, without taking a reference.
+///
+/// # Panics
+///
+/// Outside a gosched runtime.
+#[track_caller]
+pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Arc<Shared>) -> R) -> R {
+    match with_ctx(|c| c.map(|c| f(&c.shared))) {
+        Some(r) => r,
+        None => panic!("gosched::{what} called outside a gosched runtime"),
+    }
+}
+
+#[track_caller]
+pub(crate) fn expect_shared(what: &str) -> Arc<Shared> {
+    current_shared().unwrap_or_else(|| panic!("gosched::{what} called outside a gosched runtime"))
+}
+
+pub(crate) struct CtxGuard;
+impl CtxGuard {
+    pub(crate) fn enter(shared: Arc<Shared>) -> CtxGuard {
+        CTX.with(|c| {
+            *c.borrow_mut() = Some(Ctx {
+                shared,
+                p: Cell::new(None),
+                in_poll: Cell::new(false),
+                yielded: Cell::new(false),
+            })
+        });
+        CtxGuard
+    }
+}
+impl Drop for CtxGuard {
+    fn drop(&mut self) {
+        let old = CTX.with(|c| c.borrow_mut().take());
+        drop(old);
+    }
+}
+
+fn ctx_set_p(p: Option<usize>) {
+    with_ctx(|c| {
+        if let Some(c) = c {
+            c.p.set(p)
+        }
+    })
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // No user code runs under the runtime's locks, so a poisoned lock only
+    // means a bug elsewhere already panicked; the data is still consistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The `Pending` → global queue rule of `yield_now`.
+pub(crate) fn mark_yield() {
+    with_ctx(|c| {
+        if let Some(c) = c {
+            c.yielded.set(true)
+        }
+    });
+}
+
+/// `gosched::spawn` etc. on the current runtime.
+#[track_caller]
+pub(crate) fn spawn_current<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let loc = Location::caller();
+    with_current("spawn", |shared| shared.spawn(future, loc))
+}
+
+#[track_caller]
+pub(crate) fn go_current<F>(future: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let loc = Location::caller();
+    let body = Arc::new(Harness::new(future, true));
+    with_current("go", |shared| shared.spawn_body(body, loc, false));
+}
+
+impl Shared {
+    pub(crate) fn now_nanos(&self) -> u64 {
+        self.start.elapsed().as_nanos() as u64
+    }
+
+    pub(crate) fn record(&self, event: impl FnOnce() -> Event) {
+        if let Some(ev) = &self.events {
+            let e = event();
+            lock(ev).push(e);
+        }
+    }
+
+    fn arc(&self) -> Arc<Shared> {
+        // `Shared` lives in the `Arc` built by `Builder::build`, which the
+        // `Runtime` keeps until every M has exited.
+        self.self_ref
+            .upgrade()
+            .expect("gosched: runtime state alive while an M runs")
+    }
+}

@@ -1,0 +1,214 @@
+//! Sysmon, Go's monitor thread: retakes Ps from polls that block their M,
+//! ends 10 ms time slices, wakes Ms for overdue timers; and `handoffp`,
+//! which finds a new M for a P its M gives up.
+//!
+//! # Loop
+//!
+//! Sysmon sleeps [`SYSMON_MIN_SLEEP`] (20 µs), doubling after 50 rounds
+//! that found nothing to do, up to [`SYSMON_MAX_SLEEP`] (10 ms). Each
+//! round, per P in `P_RUNNING`: it remembers the poll counter and the ring's
+//! push counter (Go's `sysmontick`); when neither moved for long enough it
+//! CASes the P `P_RUNNING → P_SCHED` (R2 in [`super::p`]) and hands it off.
+//!
+//! # Divergences
+//!
+//! - A future cannot be preempted, nor say that it blocks. A poll that has
+//!   run for [`Builder::retake_after`](super::Builder::retake_after)
+//!   (default [`DEFAULT_RETAKE_AFTER`], seen on at least two sysmon ticks)
+//!   without pushing to its ring (a poll that spawns or wakes tasks is
+//!   making progress) while its P has queued work is treated like Go's
+//!   syscall: sysmon takes the P (`retake`) and hands it to another M, so
+//!   the queued tasks run; the stuck M finishes its poll without a P. With
+//!   no queued work the P is taken after 10 ms, or as soon as no other M
+//!   could run new work.
+//! - Sysmon's backed-off nap (up to 10 ms) is cut short when a P leaves the
+//!   idle list, so a poll that blocks right after a quiet spell is still
+//!   noticed within a tick; Go wakes sysmon only from its deep sleep.
+//! - A chain of `runnext` hand-offs sharing one time slice for 10 ms
+//!   ([`FORCE_PREEMPT`], Go's `forcePreemptNS`) is ended by moving the
+//!   `runnext` task to the global queue (the effect of Go preempting it).
+
+use alloc::sync::Arc;
+use core::time::Duration;
+use gocore::atomic::Ordering;
+
+use crate::stats::Event;
+
+use super::p::{P_PUSHING, P_RUNNING, P_SCHED};
+use super::{lock, Shared};
+
+/// Go: `forcePreemptNS` (10 ms), the time slice.
+pub const FORCE_PREEMPT: Duration = Duration::from_millis(10);
+
+/// Go: sysmon's shortest sleep, `usleep(delay)` with `delay = 20`.
+pub const SYSMON_MIN_SLEEP: Duration = Duration::from_micros(20);
+
+/// Go: sysmon's longest sleep, 10 ms.
+pub const SYSMON_MAX_SLEEP: Duration = Duration::from_millis(10);
+
+/// The default of [`Builder::retake_after`](crate::Builder::retake_after).
+pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
+
+/// Go: `sysmon`. Sleeps 20 µs, doubling after 50 idle rounds up to 10 ms;
+/// each round takes Ps from polls that block their M (`retake`), flags
+/// 10 ms time slices, and starts an M for overdue timers.
+pub(super) fn sysmon(shared: Arc<Shared>) {
+    let procs = shared.ps.len();
+    // Per P: (poll_seq, ticks seen unchanged, when first seen) and
+    // (schedtick, when first seen): Go's `sysmontick`.
+    let mut polls = alloc::vec![(0u32, 0u32, 0u64); procs];
+    let mut slices = alloc::vec![(0u32, 0u64); procs];
+    let mut delay = SYSMON_MIN_SLEEP;
+    let mut idle = 0u32;
+    loop {
+        if idle == 0 {
+            delay = SYSMON_MIN_SLEEP;
+        } else if idle > 50 {
+            delay = (delay * 2).min(SYSMON_MAX_SLEEP);
+        }
+        {
+            let g = lock(&shared.sysmon_wake.0);
+            if shared.shutdown.load(Ordering::Acquire) {
+                break;
+            }
+            shared
+                .sysmon_napping
+                .store(delay > SYSMON_MIN_SLEEP, Ordering::Relaxed);
+            if !shared.sysmon_kicked.load(Ordering::Acquire) {
+                let _ = shared.sysmon_wake.1.wait_timeout(g, delay);
+            }
+            shared.sysmon_napping.store(false, Ordering::Relaxed);
+        }
+        if shared.sysmon_kicked.swap(false, Ordering::AcqRel) {
+            // Back to 20 µs ticks (the loop's top only resets the delay
+            // when a round ends with `idle == 0`).
+            idle = 0;
+            delay = SYSMON_MIN_SLEEP;
+        }
+        if shared.shutdown.load(Ordering::Acquire) {
+            break;
+        }
+        let now = shared.now_nanos();
+        shared.coarse_now.store(now, Ordering::Relaxed);
+        if shared.earliest_timer().is_some_and(|w| w <= now)
+            && shared.npidle.load(Ordering::SeqCst) as usize == procs
+        {
+            shared.kick_timer_sleeper();
+        }
+        if retake(&shared, now, &mut polls, &mut slices) > 0 {
+            idle = 0;
+        } else {
+            idle += 1;
+        }
+    }
+}
+
+/// Go: `retake`. Returns how many Ps it took.
+pub(super) fn retake(
+    shared: &Shared,
+    now: u64,
+    polls: &mut [(u32, u32, u64)],
+    slices: &mut [(u32, u64)],
+) -> usize {
+    let mut n = 0;
+    let force = FORCE_PREEMPT.as_nanos() as u64;
+    for (i, pp) in shared.ps.iter().enumerate() {
+        let st = pp.status.load(Ordering::Acquire);
+        if st != P_RUNNING && st != P_PUSHING {
+            polls[i].1 = 0;
+            continue;
+        }
+        // A 10 ms time slice (a runnext chain): ask for preemption.
+        let tick = pp.schedtick.load(Ordering::Relaxed);
+        if slices[i].0 != tick {
+            slices[i] = (tick, now);
+        } else if now - slices[i].1 >= shared.time_slice {
+            pp.preempt.store(true, Ordering::Release);
+            slices[i].1 = now;
+        }
+        // Progress is a new poll, or a push to the ring during the poll (a
+        // task spawning or waking others is running, not blocked): the
+        // ring's tail counts pushes, so the hot path pays nothing for this.
+        let seq = pp
+            .poll_seq
+            .load(Ordering::Relaxed)
+            .wrapping_add(pp.runq.pushes().wrapping_mul(0x9E37_79B9));
+        if polls[i].0 != seq || polls[i].1 == 0 {
+            polls[i] = (seq, 1, now);
+            continue;
+        }
+        polls[i].1 += 1;
+        // Go's syscall rule: take the P when it has work and the poll is
+        // old enough; without work, only if nobody else can run new work,
+        // or after the 10 ms time slice.
+        let age = now - polls[i].2;
+        let has_work = !pp.runq.is_empty() || shared.global_len.load(Ordering::SeqCst) > 0;
+        let others =
+            shared.nmspinning.load(Ordering::SeqCst) + shared.npidle.load(Ordering::SeqCst) > 0;
+        let take = if has_work {
+            age >= shared.retake_after
+        } else {
+            age >= force.max(shared.retake_after) || (!others && age >= shared.retake_after)
+        };
+        if !take {
+            continue;
+        }
+        if pp
+            .status
+            .compare_exchange(P_RUNNING, P_SCHED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            polls[i].1 = 0;
+            n += 1;
+            shared.record(|| Event::Retake { p: i });
+            shared.handoffp(i);
+        }
+    }
+    n
+}
+
+impl Shared {
+    /// A P goes back to work: if sysmon has backed off to a long nap, wake
+    /// it so that a poll that blocks soon is noticed within its 20 µs tick,
+    /// not after up to 10 ms. (Go's sysmon is woken only from its deep
+    /// sleep, `sysmonwait`; this also cuts the backed-off nap short.)
+    pub(super) fn wake_sysmon(&self) {
+        if self.sysmon_napping.load(Ordering::Relaxed)
+            && !self.sysmon_kicked.swap(true, Ordering::AcqRel)
+        {
+            let _g = lock(&self.sysmon_wake.0);
+            self.sysmon_wake.1.notify_one();
+        }
+    }
+
+    /// Go: `handoffp`. Finds an M for P `p`, which the caller owns and
+    /// gives up, or parks `p` on the idle list.
+    pub(crate) fn handoffp(&self, p: usize) {
+        self.record(|| Event::Handoff { p });
+        if !self.ps[p].runq.is_empty() || self.global_len.load(Ordering::SeqCst) > 0 {
+            self.startm(Some(p), false);
+            return;
+        }
+        if self.nmspinning.load(Ordering::SeqCst) + self.npidle.load(Ordering::SeqCst) == 0
+            && self
+                .nmspinning
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            self.startm(Some(p), true);
+            return;
+        }
+        let mut s = lock(&self.sched);
+        if !s.runq.is_empty() {
+            drop(s);
+            self.startm(Some(p), false);
+            return;
+        }
+        self.pidleput(&mut s, p);
+        let timers = self.ps[p].timer0_when.load(Ordering::Acquire) != u64::MAX;
+        drop(s);
+        if timers {
+            self.kick_timer_sleeper();
+        }
+    }
+}
