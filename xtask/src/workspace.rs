@@ -149,6 +149,33 @@ fn feature_names(krate: &str) -> Vec<String> {
     names
 }
 
+/// The opt-in features that also work without `std` (their definition in
+/// `crates/<krate>/Cargo.toml` does not turn `std` on): the ones the thumb
+/// `alloc` builds add. A std-only feature (gosched's `net`) is tested on the
+/// host only.
+pub fn embedded_opt_in_features(krate: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml"))
+        .unwrap_or_default();
+    let mut in_features = false;
+    let mut std_only = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features && !line.starts_with('#') {
+            if let Some((name, value)) = line.split_once('=') {
+                if value.contains("\"std\"") {
+                    std_only.push(name.trim().to_string());
+                }
+            }
+        }
+    }
+    opt_in_features(krate)
+        .into_iter()
+        .filter(|f| !std_only.contains(f))
+        .collect()
+}
+
 /// Whether `crates/<krate>/Cargo.toml` declares a feature named `feature`.
 pub fn has_feature(krate: &str, feature: &str) -> bool {
     feature_names(krate).iter().any(|f| f == feature)

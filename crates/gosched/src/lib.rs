@@ -225,6 +225,9 @@ mod blocking;
 mod gfree;
 #[cfg(all(feature = "std", not(loom)))]
 pub mod leak;
+#[cfg(all(feature = "net", not(loom)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+pub mod net;
 #[cfg(all(feature = "std", not(loom)))]
 mod runtime;
 #[cfg(all(feature = "std", not(loom)))]
@@ -238,6 +241,8 @@ mod time;
 pub use blocking::{blocking, spawn_blocking};
 #[cfg(all(feature = "std", not(loom)))]
 pub use gfree::GFREE_MAX;
+#[cfg(all(feature = "net", not(loom)))]
+pub use runtime::NETPOLL_SYSMON_AFTER;
 #[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, Runtime, DEADLOCK_MESSAGE,

@@ -294,6 +294,8 @@ impl Runtime {
             if shared.deadlocked(&main) {
                 return Err(DeadlockError);
             }
+            #[cfg(feature = "net")]
+            shared.netpoll_ensure_poller();
             match shared.earliest_timer() {
                 Some(when) => {
                     let now = shared.now_nanos();

@@ -1,0 +1,439 @@
+//! `gosched::net`: sockets on the scheduler's netpoller. Miri cannot make
+//! sockets, so the whole file is skipped there.
+#![cfg(all(feature = "net", not(miri)))]
+
+use std::io::ErrorKind;
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gosched::net::{TcpListener, TcpStream, UdpSocket};
+use gosched::Runtime;
+
+fn runtime(procs: usize) -> Runtime {
+    Runtime::builder().procs(procs).build().unwrap()
+}
+
+/// An echo server task on a fresh listener; returns its address.
+fn echo_server() -> SocketAddr {
+    let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = ln.local_addr().unwrap();
+    gosched::go(async move {
+        while let Ok((conn, _)) = ln.accept().await {
+            gosched::go(async move {
+                let mut buf = [0; 4096];
+                while let Ok(n @ 1..) = conn.read(&mut buf).await {
+                    if conn.write_all(&buf[..n]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Reads until end of stream.
+async fn read_to_end(conn: &TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = [0; 4096];
+    loop {
+        match conn.read(&mut buf).await? {
+            0 => return Ok(out),
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+fn echo_many(procs: usize, conns: usize) {
+    let rt = runtime(procs);
+    let ok = rt
+        .block_on(async move {
+            let addr = echo_server();
+            let handles: Vec<_> = (0..conns)
+                .map(|i| {
+                    gosched::spawn(async move {
+                        let conn = TcpStream::connect(addr).await.unwrap();
+                        let msg = format!("hello {i} ").repeat(1 + i % 7);
+                        for _ in 0..3 {
+                            conn.write_all(msg.as_bytes()).await.unwrap();
+                            let mut back = vec![0; msg.len()];
+                            conn.read_exact(&mut back).await.unwrap();
+                            assert_eq!(back, msg.as_bytes());
+                        }
+                    })
+                })
+                .collect();
+            let mut ok = 0;
+            for h in handles {
+                h.await.unwrap();
+                ok += 1;
+            }
+            ok
+        })
+        .unwrap();
+    assert_eq!(ok, conns);
+}
+
+#[test]
+fn echo_1000_concurrent_connections() {
+    echo_many(2, 1000);
+}
+
+#[test]
+fn echo_one_p() {
+    echo_many(1, 200);
+}
+
+#[test]
+fn large_transfer_with_backpressure() {
+    // 8 MiB one way: the writer fills the socket buffers and waits for
+    // write readiness, the reader drains them.
+    let rt = runtime(2);
+    rt.block_on(async {
+        let addr = echo_server();
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let data: Vec<u8> = (0..8 << 20)
+            .map(|i: u32| (i * 7 + i / 4096) as u8)
+            .collect();
+        let w = {
+            let conn = conn.clone();
+            let data = data.clone();
+            gosched::spawn(async move {
+                conn.write_all(&data).await.unwrap();
+                conn.shutdown(Shutdown::Write).unwrap();
+            })
+        };
+        let back = read_to_end(&conn).await.unwrap();
+        w.await.unwrap();
+        assert!(back == data, "echoed bytes differ");
+    })
+    .unwrap();
+}
+
+#[test]
+fn half_close() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let server = gosched::spawn(async move {
+            let (conn, _) = ln.accept().await.unwrap();
+            // The client shut its write side: read to end of stream...
+            let got = read_to_end(&conn).await.unwrap();
+            // ...and the server can still answer.
+            conn.write_all(&got).await.unwrap();
+            conn.write_all(b" done").await.unwrap();
+            conn.shutdown(Shutdown::Write).unwrap();
+        });
+        let conn = TcpStream::connect(addr).await.unwrap();
+        conn.write_all(b"request").await.unwrap();
+        conn.shutdown(Shutdown::Write).unwrap();
+        let reply = read_to_end(&conn).await.unwrap();
+        assert_eq!(reply, b"request done");
+        // Reading at end of stream again still says 0.
+        assert_eq!(conn.read(&mut [0; 8]).await.unwrap(), 0);
+        server.await.unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn connect_refused() {
+    let rt = runtime(1);
+    rt.block_on(async {
+        // A port that was just free: nothing listens there.
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let err = TcpStream::connect(addr).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    })
+    .unwrap();
+}
+
+#[test]
+fn bind_address_in_use() {
+    let rt = runtime(1);
+    rt.block_on(async {
+        let a = TcpListener::bind("127.0.0.1:0").unwrap();
+        let err = TcpListener::bind(a.local_addr().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AddrInUse);
+        let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let err = UdpSocket::bind(u.local_addr().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AddrInUse);
+    })
+    .unwrap();
+}
+
+#[test]
+fn peer_resets_mid_write() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let peer = gosched::spawn(async move {
+            let (conn, _) = ln.accept().await.unwrap();
+            let mut buf = [0; 1024];
+            conn.read_exact(&mut buf).await.unwrap();
+            // SO_LINGER 0 then close: the kernel sends RST.
+            socket2::SockRef::from(&conn)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
+            drop(conn);
+        });
+        let conn = TcpStream::connect(addr).await.unwrap();
+        let chunk = vec![7u8; 64 << 10];
+        let mut err = None;
+        for _ in 0..10_000 {
+            if let Err(e) = conn.write_all(&chunk).await {
+                err = Some(e);
+                break;
+            }
+        }
+        peer.await.unwrap();
+        let err = err.expect("writing to a reset connection fails");
+        assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+            ),
+            "{err:?}"
+        );
+        // And reading says reset or end of stream, never a panic.
+        let _ = conn.read(&mut [0; 16]).await;
+    })
+    .unwrap();
+}
+
+#[test]
+fn read_deadline_expires_while_another_task_writes() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let peer = gosched::spawn(async move {
+            let (conn, _) = ln.accept().await.unwrap();
+            // Sends nothing; reads what the writer sends until it closes.
+            read_to_end(&conn).await.unwrap().len()
+        });
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let sent = Arc::new(AtomicUsize::new(0));
+        let writer = {
+            let (conn, sent) = (conn.clone(), sent.clone());
+            gosched::spawn(async move {
+                for _ in 0..20 {
+                    conn.write_all(b"tick").await.unwrap();
+                    sent.fetch_add(4, Ordering::Relaxed);
+                    gosched::sleep(Duration::from_millis(5)).await;
+                }
+            })
+        };
+        let start = Instant::now();
+        conn.set_read_deadline(Some(start + Duration::from_millis(30)));
+        let err = conn.read(&mut [0; 16]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        assert_eq!(err.to_string(), "i/o timeout");
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        // Go: once passed, the deadline keeps failing reads...
+        assert_eq!(
+            conn.read(&mut [0; 16]).await.unwrap_err().kind(),
+            ErrorKind::TimedOut
+        );
+        // ...the writes go on meanwhile...
+        writer.await.unwrap();
+        conn.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(peer.await.unwrap(), sent.load(Ordering::Relaxed));
+        assert_eq!(sent.load(Ordering::Relaxed), 80);
+        // ...and clearing it lets reads succeed again (end of stream here).
+        conn.set_read_deadline(None);
+    })
+    .unwrap();
+}
+
+#[test]
+fn deadline_moved_into_the_past_wakes_a_waiting_read() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let _keep = gosched::spawn(async move {
+            let (conn, _) = ln.accept().await.unwrap();
+            gosched::sleep(Duration::from_secs(5)).await;
+            drop(conn);
+        });
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let reader = {
+            let conn = conn.clone();
+            gosched::spawn(async move { conn.read(&mut [0; 8]).await })
+        };
+        gosched::sleep(Duration::from_millis(20)).await;
+        let start = Instant::now();
+        conn.set_read_deadline(Some(Instant::now()));
+        let err = reader.await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        assert!(start.elapsed() < Duration::from_secs(2));
+        _keep.abort();
+    })
+    .unwrap();
+}
+
+#[test]
+fn close_wakes_waiters_with_an_error() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+        let addr = ln.local_addr().unwrap();
+        let acceptor = {
+            let ln = ln.clone();
+            gosched::spawn(async move {
+                let (c, _) = ln.accept().await.unwrap();
+                // The second accept waits until the listener is closed.
+                (c, ln.accept().await.map(|_| ()))
+            })
+        };
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let reader = {
+            let conn = conn.clone();
+            gosched::spawn(async move { conn.read(&mut [0; 8]).await })
+        };
+        gosched::sleep(Duration::from_millis(20)).await;
+        conn.close();
+        let err = reader.await.unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "use of closed network connection");
+        assert_eq!(err.kind(), ErrorKind::NotConnected);
+        // Later operations fail the same way.
+        assert_eq!(
+            conn.write(b"x").await.unwrap_err().kind(),
+            ErrorKind::NotConnected
+        );
+        ln.close();
+        let (server_side, second) = acceptor.await.unwrap();
+        assert_eq!(second.unwrap_err().kind(), ErrorKind::NotConnected);
+        // The peer saw the close as end of stream.
+        assert_eq!(server_side.read(&mut [0; 8]).await.unwrap(), 0);
+    })
+    .unwrap();
+}
+
+#[test]
+fn task_on_a_closed_socket_does_not_hide_a_deadlock() {
+    let rt = runtime(2);
+    let err = rt
+        .block_on(async {
+            let ln = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+            let waiter = {
+                let ln = ln.clone();
+                gosched::spawn(async move {
+                    let r = ln.accept().await;
+                    assert!(r.is_err());
+                    // Then waits forever on nothing.
+                    std::future::pending::<()>().await
+                })
+            };
+            gosched::sleep(Duration::from_millis(10)).await;
+            ln.close();
+            waiter.await.unwrap();
+        })
+        .unwrap_err();
+    assert_eq!(err, gosched::DeadlockError);
+}
+
+#[test]
+fn waiting_on_io_is_not_a_deadlock_and_shows_io_wait() {
+    let rt = runtime(1);
+    rt.block_on(async {
+        let ln = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+        let addr = ln.local_addr().unwrap();
+        let acceptor = {
+            let ln = ln.clone();
+            gosched::spawn(async move { ln.accept().await.map(|(_, a)| a) })
+        };
+        // The only other thing the main future does: a blocking connect
+        // from another OS thread after a while. Until then every task
+        // waits on I/O, which must not count as a deadlock.
+        let connector = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            std::net::TcpStream::connect(addr).unwrap()
+        });
+        gosched::yield_now().await;
+        let got = acceptor.await.unwrap().unwrap();
+        let client = connector.join().unwrap();
+        assert_eq!(got, client.local_addr().unwrap());
+    })
+    .unwrap();
+    // The dump shows a task parked on a socket as "IO wait".
+    let rt2 = runtime(1);
+    let ln = rt2
+        .block_on(async {
+            let ln = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+            let l2 = ln.clone();
+            gosched::go(async move {
+                let _ = l2.accept().await;
+            });
+            gosched::sleep(Duration::from_millis(10)).await;
+            ln
+        })
+        .unwrap();
+    let dump = rt2.dump().to_string();
+    assert!(dump.contains("[IO wait"), "{dump}");
+    ln.close();
+}
+
+#[test]
+fn udp_round_trip_and_deadline() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        a.connect(b.local_addr().unwrap()).unwrap();
+        b.connect(a.local_addr().unwrap()).unwrap();
+        assert_eq!(a.peer_addr().unwrap(), b.local_addr().unwrap());
+        for i in 0..100u32 {
+            a.send(&i.to_le_bytes()).await.unwrap();
+            let mut buf = [0; 4];
+            assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+            assert_eq!(u32::from_le_bytes(buf), i);
+        }
+        b.set_read_deadline(Some(Instant::now() + Duration::from_millis(10)));
+        let err = b.recv(&mut [0; 4]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+    })
+    .unwrap();
+}
+
+#[test]
+fn futures_io_traits() {
+    use futures_io::{AsyncRead, AsyncWrite};
+    use std::pin::Pin;
+    fn assert_io<T: AsyncRead + AsyncWrite + Unpin>() {}
+    assert_io::<TcpStream>();
+    assert_io::<&TcpStream>();
+    let rt = runtime(2);
+    rt.block_on(async {
+        let addr = echo_server();
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        let n = std::future::poll_fn(|cx| Pin::new(&mut conn).poll_write(cx, b"abc"))
+            .await
+            .unwrap();
+        assert_eq!(n, 3);
+        std::future::poll_fn(|cx| Pin::new(&mut conn).poll_close(cx))
+            .await
+            .unwrap();
+        let mut buf = [0; 8];
+        let mut got = Vec::new();
+        loop {
+            let n = std::future::poll_fn(|cx| Pin::new(&mut conn).poll_read(cx, &mut buf))
+                .await
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"abc");
+    })
+    .unwrap();
+}
