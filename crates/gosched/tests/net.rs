@@ -437,3 +437,68 @@ fn futures_io_traits() {
     })
     .unwrap();
 }
+
+/// A foreign waker that panics when woken, counting its live clones.
+struct PanickingWaker(Arc<AtomicUsize>);
+
+impl PanickingWaker {
+    fn waker(live: &Arc<AtomicUsize>) -> std::task::Waker {
+        live.fetch_add(1, Ordering::SeqCst);
+        std::task::Waker::from(Arc::new(PanickingWaker(live.clone())))
+    }
+}
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("waker panics");
+    }
+}
+
+impl Drop for PanickingWaker {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_panicking_waker_does_not_break_the_poller() {
+    use std::future::Future;
+    use std::task::Context;
+    let rt = runtime(2);
+    let live = Arc::new(AtomicUsize::new(0));
+    let live2 = live.clone();
+    rt.block_on(async move {
+        let addr = echo_server();
+        let conn = TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0; 8];
+        {
+            // Park a read with the panicking waker: nothing to read yet.
+            let waker = PanickingWaker::waker(&live2);
+            let mut cx = Context::from_waker(&waker);
+            let mut read = std::pin::pin!(conn.read(&mut buf));
+            assert!(read.as_mut().poll(&mut cx).is_pending());
+        }
+        // The echo makes the socket readable: the poller wakes the
+        // panicking waker, catches the panic and goes on.
+        conn.write_all(b"ping").await.unwrap();
+        let mut back = [0; 4];
+        conn.read_exact(&mut back).await.unwrap();
+        assert_eq!(&back, b"ping");
+        // The waker was woken (consumed) or dropped: no clone is left.
+        conn.close();
+        for _ in 0..100 {
+            if live2.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            gosched::sleep(Duration::from_millis(1)).await;
+        }
+        // Another connection still works.
+        let c2 = TcpStream::connect(addr).await.unwrap();
+        c2.write_all(b"ok").await.unwrap();
+        let mut b2 = [0; 2];
+        c2.read_exact(&mut b2).await.unwrap();
+        assert_eq!(&b2, b"ok");
+    })
+    .unwrap();
+    assert_eq!(live.load(Ordering::SeqCst), 0);
+}

@@ -245,11 +245,13 @@ impl<T: polling::AsSource> Registration<T> {
                 return Poll::Ready(Err(timeout_error()));
             }
         }
-        if half.waiters.is_empty() {
-            np.waiters.fetch_add(1, gocore::atomic::Ordering::AcqRel);
-        }
         if !half.waiters.iter().any(|w| w.will_wake(cx.waker())) {
-            half.waiters.push(cx.waker().clone());
+            // The clone is user code: it runs before any state changes.
+            let waker = cx.waker().clone();
+            if half.waiters.is_empty() {
+                np.waiters.fetch_add(1, gocore::atomic::Ordering::AcqRel);
+            }
+            half.waiters.push(waker);
         }
         if !self.edge {
             let interest = polling::Event::new(
