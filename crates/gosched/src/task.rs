@@ -57,7 +57,7 @@
 //!   RUNNING and marks NOTIFIED (and the task is polled again). With a
 //!   plain store of RUNNING, a wake that found the task queued and a poll
 //!   that missed the wake's effect could pass each other, and the task
-//!   would park for good.
+//!   would park for good. `tests/loom_wake.rs` models it.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
