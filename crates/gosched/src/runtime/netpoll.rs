@@ -23,9 +23,20 @@
 //!
 //! [`NetPoll`] holds the OS poller (created at the first socket, Go's
 //! `netpollGenericInit`), the number of pollDescs with a waiter (Go's
-//! `netpollWaiters`), whether an M is blocked in the poller and when the
-//! last poll ended (both Go's `sched.lastpoll`, 0 while an M blocks), and
-//! the table from a registration key to its [`PollDesc`].
+//! `netpollWaiters`), whether an M is in the poller and when the last poll
+//! ended (both Go's `sched.lastpoll`, 0 while an M blocks), and the table
+//! from a registration key to its [`PollDesc`].
+//!
+//! # One M in the poller at a time
+//!
+//! `in_poller` admits one M to the OS poller at a time, blocking or not
+//! (Go admits one blocking M; `polling` lets only one thread wait anyway).
+//! So the interrupt that `startm` sends to the blocked M can never be
+//! consumed by another M's non-blocking poll. An idle M that finds the
+//! poller taken raises `want_poller` and sleeps on its condition variable;
+//! the M leaving the poller sees the flag and wakes an idle M to take its
+//! place (a SeqCst Dekker pair: the idle M re-checks `in_poller` after
+//! raising the flag).
 //!
 //! # Injecting ready tasks (Go's `injectglist`)
 //!
@@ -60,8 +71,10 @@ pub(crate) struct NetPoll {
     poller: OnceLock<polling::Poller>,
     /// Go: `netpollWaiters`, pollDesc directions with a waiter.
     pub(crate) waiters: AtomicUsize,
-    /// Go: `sched.lastpoll == 0`: an M is blocked in the poller.
-    blocked: AtomicBool,
+    /// An M is in the poller (Go: `sched.lastpoll == 0` for the blocking one).
+    in_poller: AtomicBool,
+    /// An idle M found the poller taken.
+    want_poller: AtomicBool,
     /// Go: `sched.lastpoll`, nanoseconds since the runtime's start.
     last_poll: AtomicU64,
     next_key: AtomicUsize,
@@ -79,7 +92,8 @@ impl NetPoll {
         NetPoll {
             poller: OnceLock::new(),
             waiters: AtomicUsize::new(0),
-            blocked: AtomicBool::new(false),
+            in_poller: AtomicBool::new(false),
+            want_poller: AtomicBool::new(false),
             last_poll: AtomicU64::new(0),
             next_key: AtomicUsize::new(0),
             descs: Mutex::new(HashMap::new()),
@@ -125,7 +139,14 @@ impl NetPoll {
     fn worth_polling(&self) -> bool {
         self.poller.get().is_some()
             && self.waiters.load(Ordering::Acquire) > 0
-            && !self.blocked.load(Ordering::Acquire)
+            && !self.in_poller.load(Ordering::Acquire)
+    }
+
+    /// Takes the poller (see "One M in the poller at a time").
+    fn enter(&self) -> bool {
+        self.in_poller
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// Go: `netpoll(delay)`. Waits up to `timeout` (`None`: until an event
@@ -176,12 +197,13 @@ impl Shared {
     /// task to run, the rest injected.
     pub(super) fn netpoll_find(&self, p: usize) -> Option<Arc<Task>> {
         let np = &self.netpoll;
-        if !np.worth_polling() {
+        if !np.worth_polling() || !np.enter() {
             return None;
         }
         let mut tasks = np.poll(self, Some(Duration::ZERO));
         np.last_poll
             .store(self.now_nanos().max(1), Ordering::Release);
+        self.netpoll_leave();
         if tasks.is_empty() {
             return None;
         }
@@ -199,17 +221,19 @@ impl Shared {
         if np.poller.get().is_none() || np.waiters.load(Ordering::Acquire) == 0 {
             return false;
         }
-        if np
-            .blocked
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            return false;
+        if !np.enter() {
+            // Taken: its M wakes one of us when it leaves. Raise the flag,
+            // then look again (Dekker pair with `netpoll_leave`).
+            np.want_poller.store(true, Ordering::SeqCst);
+            if !np.enter() {
+                return false;
+            }
         }
         {
             let mut slot = lock(&park.slot);
             if slot.next_p.is_some() || slot.kicked || self.shutdown.load(Ordering::Acquire) {
-                np.blocked.store(false, Ordering::Release);
+                drop(slot);
+                self.netpoll_leave();
                 return false;
             }
             // From here `startm` and the timer kicks interrupt the poller.
@@ -219,9 +243,18 @@ impl Shared {
         lock(&park.slot).in_poller = false;
         np.last_poll
             .store(self.now_nanos().max(1), Ordering::Release);
-        np.blocked.store(false, Ordering::Release);
+        self.netpoll_leave();
         self.inject_glist(tasks, None);
         true
+    }
+
+    /// Leaves the poller; wakes an idle M if one wanted in meanwhile.
+    fn netpoll_leave(&self) {
+        let np = &self.netpoll;
+        np.in_poller.store(false, Ordering::SeqCst);
+        if np.want_poller.load(Ordering::SeqCst) && np.want_poller.swap(false, Ordering::SeqCst) {
+            self.kick_timer_sleeper();
+        }
     }
 
     /// Sysmon's poll: when nobody has polled for [`NETPOLL_SYSMON_AFTER`].
@@ -229,17 +262,12 @@ impl Shared {
         let np = &self.netpoll;
         let last = np.last_poll.load(Ordering::Acquire);
         let after = NETPOLL_SYSMON_AFTER.as_nanos() as u64;
-        if !np.worth_polling() || last.saturating_add(after) > now {
-            return;
-        }
-        if np
-            .last_poll
-            .compare_exchange(last, now.max(1), Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
+        if !np.worth_polling() || last.saturating_add(after) > now || !np.enter() {
             return;
         }
         let tasks = np.poll(self, Some(Duration::ZERO));
+        np.last_poll.store(now.max(1), Ordering::Release);
+        self.netpoll_leave();
         self.inject_glist(tasks, None);
     }
 
@@ -249,7 +277,7 @@ impl Shared {
         let np = &self.netpoll;
         if np.poller.get().is_some()
             && np.waiters.load(Ordering::Acquire) > 0
-            && !np.blocked.load(Ordering::Acquire)
+            && !np.in_poller.load(Ordering::Acquire)
         {
             self.kick_timer_sleeper();
         }
