@@ -502,3 +502,39 @@ fn a_panicking_waker_does_not_break_the_poller() {
     .unwrap();
     assert_eq!(live.load(Ordering::SeqCst), 0);
 }
+
+#[cfg(feature = "tokio-io")]
+#[test]
+fn tokio_io_traits() {
+    use std::pin::Pin;
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+    fn assert_io<T: AsyncRead + AsyncWrite + Unpin>() {}
+    assert_io::<TcpStream>();
+    assert_io::<&TcpStream>();
+    let rt = runtime(2);
+    rt.block_on(async {
+        let addr = echo_server();
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        let n = std::future::poll_fn(|cx| Pin::new(&mut conn).poll_write(cx, b"tokio"))
+            .await
+            .unwrap();
+        assert_eq!(n, 5);
+        std::future::poll_fn(|cx| Pin::new(&mut conn).poll_shutdown(cx))
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        loop {
+            let mut storage = [0u8; 3];
+            let mut buf = ReadBuf::new(&mut storage);
+            std::future::poll_fn(|cx| Pin::new(&mut conn).poll_read(cx, &mut buf))
+                .await
+                .unwrap();
+            if buf.filled().is_empty() {
+                break;
+            }
+            got.extend_from_slice(buf.filled());
+        }
+        assert_eq!(got, b"tokio");
+    })
+    .unwrap();
+}

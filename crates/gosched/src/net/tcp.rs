@@ -432,3 +432,66 @@ pub(super) use impl_as_socket;
 
 impl_as_socket!(TcpListener);
 impl_as_socket!(TcpStream);
+
+/// tokio's I/O traits (feature `tokio-io`), for crates written against
+/// tokio's traits; the stream still runs on gosched's netpoller.
+#[cfg(feature = "tokio-io")]
+mod tokio_io {
+    use super::TcpStream;
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
+    use std::io;
+    use std::net::Shutdown;
+
+    fn poll_read_buf(
+        s: &TcpStream,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match s.poll_read_priv(cx, buf.initialize_unfilled()) {
+            Poll::Ready(Ok(n)) => {
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    macro_rules! impl_tokio_io {
+        ($t:ty) => {
+            impl tokio::io::AsyncRead for $t {
+                fn poll_read(
+                    self: Pin<&mut Self>,
+                    cx: &mut Context<'_>,
+                    buf: &mut tokio::io::ReadBuf<'_>,
+                ) -> Poll<io::Result<()>> {
+                    poll_read_buf(&self, cx, buf)
+                }
+            }
+
+            impl tokio::io::AsyncWrite for $t {
+                fn poll_write(
+                    self: Pin<&mut Self>,
+                    cx: &mut Context<'_>,
+                    buf: &[u8],
+                ) -> Poll<io::Result<usize>> {
+                    self.poll_write_priv(cx, buf)
+                }
+                fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                    Poll::Ready(Ok(()))
+                }
+                /// Shuts down the write side (Go's `CloseWrite`).
+                fn poll_shutdown(
+                    self: Pin<&mut Self>,
+                    _: &mut Context<'_>,
+                ) -> Poll<io::Result<()>> {
+                    Poll::Ready(self.shutdown(Shutdown::Write))
+                }
+            }
+        };
+    }
+
+    impl_tokio_io!(TcpStream);
+    impl_tokio_io!(&TcpStream);
+}
