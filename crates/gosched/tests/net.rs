@@ -538,3 +538,47 @@ fn tokio_io_traits() {
     })
     .unwrap();
 }
+
+/// A minimal executor for one future on the calling thread (thread park).
+fn foreign_block_on<F: std::future::Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+#[test]
+fn a_socket_polled_by_another_executor_is_still_served() {
+    let rt = runtime(2);
+    let (conn, peer) = rt
+        .block_on(async {
+            let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+            let peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+            let (conn, _) = ln.accept().await.unwrap();
+            (conn, peer)
+        })
+        .unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        std::thread::sleep(Duration::from_millis(20));
+        let mut peer = peer;
+        peer.write_all(b"from afar").unwrap();
+        peer
+    });
+    let mut buf = [0; 9];
+    foreign_block_on(conn.read_exact(&mut buf)).unwrap();
+    assert_eq!(&buf, b"from afar");
+    drop(writer.join().unwrap());
+    assert_eq!(foreign_block_on(conn.read(&mut buf)).unwrap(), 0);
+}

@@ -42,7 +42,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::runtime::netpoll::NetPoll;
-use crate::runtime::{expect_shared, lock, Shared};
+use crate::runtime::{current_shared, expect_shared, lock, Shared};
 use crate::time::{sleep_until, Sleep};
 
 /// A direction of a socket.
@@ -245,11 +245,12 @@ impl<T: polling::AsSource> Registration<T> {
                 return Poll::Ready(Err(timeout_error()));
             }
         }
+        let mut first_waiter = false;
         if !half.waiters.iter().any(|w| w.will_wake(cx.waker())) {
             // The clone is user code: it runs before any state changes.
             let waker = cx.waker().clone();
             if half.waiters.is_empty() {
-                np.waiters.fetch_add(1, gocore::atomic::Ordering::AcqRel);
+                first_waiter = np.waiters.fetch_add(1, gocore::atomic::Ordering::AcqRel) == 0;
             }
             half.waiters.push(waker);
         }
@@ -269,6 +270,11 @@ impl<T: polling::AsSource> Registration<T> {
             }
         }
         drop(st);
+        if first_waiter && !current_shared().is_some_and(|s| Arc::ptr_eq(&s, &self.shared)) {
+            // Polled by another executor's thread: no M of this runtime
+            // will pass through the scheduler to find it; wake one to poll.
+            self.shared.netpoll_ensure_poller();
+        }
         gocore::wait::set(gocore::wait::WaitReason::IoWait);
         Poll::Pending
     }

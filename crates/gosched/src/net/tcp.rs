@@ -316,7 +316,8 @@ impl TcpStream {
     /// ("i/o timeout") once `deadline` has passed, whether or not data is
     /// waiting; `None` clears it. It applies to a read already waiting, and
     /// a later deadline lets reads succeed again. The deadline is a timer
-    /// on the runtime's timer heaps.
+    /// on the runtime's timer heaps, so a read with a deadline must be
+    /// polled on a thread of a gosched runtime (a task or `block_on`).
     pub fn set_read_deadline(&self, deadline: Option<Instant>) {
         self.reg.set_deadline(Dir::Read, deadline);
     }

@@ -47,6 +47,14 @@
 //! one task per idle P to the global queue (with an M started for each)
 //! and the rest to the P's ring; without a P, all to the global queue,
 //! starting an M per idle P. Wakers of other executors are just woken.
+//!
+//! # Divergences
+//!
+//! - Go's idle M blocks in the poller also when only timers are pending;
+//!   here the poller is used only while some socket has a waiter, and
+//!   timer-only sleeps stay on the M's condition variable.
+//! - M0 (the `block_on` thread) never blocks in the poller: before it parks
+//!   it makes sure a worker M does.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -271,9 +279,10 @@ impl Shared {
         self.inject_glist(tasks, None);
     }
 
-    /// `block_on` is about to park M0: if tasks wait on I/O and no M is
-    /// blocked in the poller, wake (or start) an idle M to become it.
-    pub(super) fn netpoll_ensure_poller(&self) {
+    /// `block_on` is about to park M0, or a future on a thread outside the
+    /// runtime started waiting on a socket: if tasks wait on I/O and no M
+    /// is in the poller, wake (or start) an idle M to become it.
+    pub(crate) fn netpoll_ensure_poller(&self) {
         let np = &self.netpoll;
         if np.poller.get().is_some()
             && np.waiters.load(Ordering::Acquire) > 0
