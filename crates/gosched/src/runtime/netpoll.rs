@@ -86,6 +86,8 @@ pub(crate) struct NetPoll {
     /// Go: `sched.lastpoll`, nanoseconds since the runtime's start.
     last_poll: AtomicU64,
     next_key: AtomicUsize,
+    /// The poll's event buffer, kept between polls.
+    events: Mutex<polling::Events>,
     descs: Mutex<HashMap<usize, Arc<PollDesc>>>,
 }
 
@@ -104,6 +106,7 @@ impl NetPoll {
             want_poller: AtomicBool::new(false),
             last_poll: AtomicU64::new(0),
             next_key: AtomicUsize::new(0),
+            events: Mutex::new(polling::Events::new()),
             descs: Mutex::new(HashMap::new()),
         }
     }
@@ -164,7 +167,9 @@ impl NetPoll {
         let Some(poller) = self.poller.get() else {
             return Vec::new();
         };
-        let mut events = polling::Events::new();
+        // Uncontended: one M polls at a time (`in_poller`).
+        let mut events = lock(&self.events);
+        events.clear();
         // An error (EINTR) is a poll that found nothing.
         let _ = poller.wait(&mut events, timeout);
         let ready: Vec<(Arc<PollDesc>, bool, bool)> = {
@@ -178,6 +183,7 @@ impl NetPoll {
                 })
                 .collect()
         };
+        drop(events);
         let id = shared as *const Shared as usize;
         BATCH.with(|b| *b.borrow_mut() = Some((id, Vec::new())));
         for (pd, readable, writable) in ready {
