@@ -181,6 +181,11 @@
 //! - `std` (default): the executor. Implies `alloc`.
 //! - `alloc`: only the `no_std` building blocks, [`runq`] (the P's ring
 //!   with `runnext`) and [`timers`] (the 4-ary timer heap).
+//! - `net` (opt-in, std only): `gosched::net`, TCP and UDP sockets on
+//!   Go's netpoller inside the scheduler (on the `polling` crate), with
+//!   `futures-io` traits.
+//! - `tokio-io` (opt-in): tokio's `AsyncRead`/`AsyncWrite` on
+//!   `net::TcpStream` as well.
 //!
 //! # Go correspondence
 //!
@@ -191,7 +196,8 @@
 //! runnable task goes (`newproc`, `ready`, `globrunqput`, `gfput`/`gfget`
 //! with per-P free lists of finished tasks), the M (`wakep`, `startm`,
 //! `stopm`), the scheduler loop (`schedule`, `findRunnable`, `stealWork`),
-//! sysmon (`retake`, `handoffp`) and M0 with `checkdead`.
+//! sysmon (`retake`, `handoffp`) and M0 with `checkdead`; with `net`,
+//! `netpoll.go` (`netpoll`, `netpollBreak`, `injectglist`, `pollDesc`).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
