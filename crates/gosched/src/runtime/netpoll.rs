@@ -35,8 +35,9 @@
 //! consumed by another M's non-blocking poll. An idle M that finds the
 //! poller taken raises `want_poller` and sleeps on its condition variable;
 //! the M leaving the poller sees the flag and wakes an idle M to take its
-//! place (a SeqCst Dekker pair: the idle M re-checks `in_poller` after
-//! raising the flag).
+//! place (a Dekker pair with SeqCst fences: the idle M re-checks
+//! `in_poller` after raising the flag). `tests/loom_netpoll.rs` models this
+//! and the interrupt hand-off with `startm`.
 //!
 //! # Injecting ready tasks (Go's `injectglist`)
 //!
@@ -60,7 +61,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::time::Duration;
-use gocore::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use gocore::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -153,10 +154,12 @@ impl NetPoll {
             && !self.in_poller.load(Ordering::Acquire)
     }
 
-    /// Takes the poller (see "One M in the poller at a time").
+    /// Takes the poller (see "One M in the poller at a time"). A failed
+    /// attempt's read is SeqCst too: it is the second half of the Dekker
+    /// pair after `want_poller` is raised (`tests/loom_netpoll.rs`).
     fn enter(&self) -> bool {
         self.in_poller
-            .compare_exchange(false, true, Ordering::SeqCst, Ordering::Relaxed)
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
             .is_ok()
     }
 
@@ -239,6 +242,7 @@ impl Shared {
             // Taken: its M wakes one of us when it leaves. Raise the flag,
             // then look again (Dekker pair with `netpoll_leave`).
             np.want_poller.store(true, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
             if !np.enter() {
                 return false;
             }
@@ -266,6 +270,7 @@ impl Shared {
     fn netpoll_leave(&self) {
         let np = &self.netpoll;
         np.in_poller.store(false, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
         if np.want_poller.load(Ordering::SeqCst) && np.want_poller.swap(false, Ordering::SeqCst) {
             self.kick_timer_sleeper();
         }
