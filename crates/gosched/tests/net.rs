@@ -582,3 +582,60 @@ fn a_socket_polled_by_another_executor_is_still_served() {
     drop(writer.join().unwrap());
     assert_eq!(foreign_block_on(conn.read(&mut buf)).unwrap(), 0);
 }
+
+#[test]
+fn a_cancelled_read_leaves_no_waiter_behind() {
+    let rt = runtime(2);
+    let err = rt
+        .block_on(async {
+            let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+            let _peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+            let (conn, _) = ln.accept().await.unwrap();
+            let mut buf = [0; 8];
+            let r = gosched::timeout(Duration::from_millis(10), conn.read(&mut buf)).await;
+            assert!(r.is_err(), "nothing was sent");
+            // The socket is open but nobody waits on it any more: waiting
+            // on nothing is a deadlock again.
+            std::future::pending::<()>().await
+        })
+        .unwrap_err();
+    assert_eq!(err, gosched::DeadlockError);
+}
+
+#[test]
+fn dropping_one_of_two_pending_reads_keeps_the_other_woken() {
+    // Both reads of one task leave the same waker in the pollDesc; dropping
+    // the first must not take the wake-up of the second.
+    let rt = runtime(2);
+    rt.block_on(async {
+        use std::future::Future;
+        let addr = echo_server();
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let mut a = [0; 4];
+        let mut b = [0; 4];
+        let mut first = Some(Box::pin(conn.read(&mut a)));
+        let mut second = Box::pin(conn.read(&mut b));
+        let writer = {
+            let conn = conn.clone();
+            gosched::spawn(async move {
+                gosched::sleep(Duration::from_millis(20)).await;
+                conn.write_all(b"data").await.unwrap();
+            })
+        };
+        let n = std::future::poll_fn(|cx| {
+            if let Some(f) = first.as_mut() {
+                assert!(f.as_mut().poll(cx).is_pending());
+            }
+            let r = second.as_mut().poll(cx);
+            first = None;
+            r
+        })
+        .await
+        .unwrap();
+        drop(second);
+        assert!(n > 0);
+        assert_eq!(&b[..n], &b"data"[..n]);
+        writer.await.unwrap();
+    })
+    .unwrap();
+}

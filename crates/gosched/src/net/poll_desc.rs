@@ -226,6 +226,46 @@ impl<T: polling::AsSource> Registration<T> {
         }
     }
 
+    /// `op` in direction `dir` as a future: [`poll_io`](Self::poll_io)
+    /// until ready. Dropped while waiting, it takes its waker back out of
+    /// the pollDesc.
+    pub(crate) fn io<R, F>(&self, dir: Dir, op: F) -> Io<'_, T, F>
+    where
+        F: FnMut(&T) -> io::Result<R> + Unpin,
+    {
+        Io {
+            reg: self,
+            dir,
+            op,
+            waiting: None,
+        }
+    }
+
+    /// Removes a waiter registered by a future that is dropped before its
+    /// wake. The waker is woken as well: another future of the same task
+    /// may have registered the same waker and must not lose its wake-up.
+    fn forget(&self, dir: Dir, waker: &Waker) {
+        let np = &self.shared.netpoll;
+        let mut removed = Vec::new();
+        {
+            let mut st = lock(&self.pd.state);
+            let half = st.half(dir);
+            let had = !half.waiters.is_empty();
+            let mut i = 0;
+            while i < half.waiters.len() {
+                if half.waiters[i].will_wake(waker) {
+                    removed.push(half.waiters.swap_remove(i));
+                } else {
+                    i += 1;
+                }
+            }
+            if had && half.waiters.is_empty() {
+                np.waiters.fetch_sub(1, gocore::atomic::Ordering::AcqRel);
+            }
+        }
+        wake_all(removed);
+    }
+
     /// Go: `netpollblock`. `Ready(Ok)`: an edge arrived, retry the I/O.
     pub(crate) fn wait(&self, cx: &mut Context<'_>, dir: Dir) -> Poll<io::Result<()>> {
         let np = &self.shared.netpoll;
@@ -323,6 +363,49 @@ impl<T: polling::AsSource> Registration<T> {
 
     pub(crate) fn is_closed(&self) -> bool {
         lock(&self.pd.state).closing
+    }
+}
+
+/// The future of [`Registration::io`].
+pub(crate) struct Io<'a, T: polling::AsSource, F> {
+    reg: &'a Registration<T>,
+    dir: Dir,
+    op: F,
+    /// The waker this future left in the pollDesc, while pending.
+    waiting: Option<Waker>,
+}
+
+impl<T: polling::AsSource, R, F> Future for Io<'_, T, F>
+where
+    F: FnMut(&T) -> io::Result<R> + Unpin,
+{
+    type Output = io::Result<R>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        let this = self.get_mut();
+        match this.reg.poll_io(cx, this.dir, &mut this.op) {
+            Poll::Pending => {
+                if !this
+                    .waiting
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
+                {
+                    this.waiting = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+            ready => {
+                this.waiting = None;
+                ready
+            }
+        }
+    }
+}
+
+impl<T: polling::AsSource, F> Drop for Io<'_, T, F> {
+    fn drop(&mut self) {
+        if let Some(w) = self.waiting.take() {
+            self.reg.forget(self.dir, &w);
+        }
     }
 }
 

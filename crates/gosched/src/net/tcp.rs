@@ -1,6 +1,5 @@
 //! TCP: [`TcpListener`] and [`TcpStream`] (Go's `TCPListener`, `TCPConn`).
 
-use core::future::poll_fn;
 use core::net::SocketAddr;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -69,7 +68,8 @@ impl TcpListener {
     /// [`io::ErrorKind::TimedOut`] after [`set_deadline`](Self::set_deadline),
     /// and "use of closed network connection" after [`close`](Self::close).
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        let (s, addr) = self.reg.io(Dir::Read, |l| l.accept()).await?;
+        Ok((TcpStream::from_accepted(s)?, addr))
     }
 
     /// [`accept`](Self::accept) as a poll function.
@@ -188,8 +188,9 @@ impl TcpStream {
             reg: Registration::new(s)?,
         };
         // Go's connect: wait until writable, then read SO_ERROR.
-        poll_fn(|cx| {
-            stream.reg.poll_io(cx, Dir::Write, |s| {
+        stream
+            .reg
+            .io(Dir::Write, |s| {
                 if let Some(e) = s.take_error()? {
                     return Err(e);
                 }
@@ -201,8 +202,7 @@ impl TcpStream {
                     Err(e) => Err(e),
                 }
             })
-        })
-        .await?;
+            .await?;
         Ok(stream)
     }
 
@@ -215,7 +215,9 @@ impl TcpStream {
     /// [`io::ErrorKind::TimedOut`] past the read deadline, "use of closed
     /// network connection" after [`close`](Self::close).
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read_priv(cx, buf)).await
+        self.reg
+            .io(Dir::Read, |mut s| io::Read::read(&mut s, buf))
+            .await
     }
 
     /// Reads exactly `buf.len()` bytes.
@@ -243,7 +245,9 @@ impl TcpStream {
     /// past the write deadline, "use of closed network connection" after
     /// [`close`](Self::close).
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write_priv(cx, buf)).await
+        self.reg
+            .io(Dir::Write, |mut s| io::Write::write(&mut s, buf))
+            .await
     }
 
     /// Writes all of `buf` (Go's `Write`, which loops until done).

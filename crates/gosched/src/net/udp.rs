@@ -1,6 +1,5 @@
 //! UDP: [`UdpSocket`] (Go's `UDPConn`).
 
-use core::future::poll_fn;
 use core::net::SocketAddr;
 use std::io;
 use std::net::ToSocketAddrs;
@@ -66,7 +65,7 @@ impl UdpSocket {
     /// The OS's, [`io::ErrorKind::TimedOut`] past the write deadline, "use
     /// of closed network connection" after [`close`](Self::close).
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        poll_fn(|cx| self.reg.poll_io(cx, Dir::Write, |s| s.send_to(buf, target))).await
+        self.reg.io(Dir::Write, |s| s.send_to(buf, target)).await
     }
 
     /// Receives one datagram; a longer datagram is truncated to `buf`.
@@ -76,7 +75,7 @@ impl UdpSocket {
     /// The OS's, [`io::ErrorKind::TimedOut`] past the read deadline, "use
     /// of closed network connection" after [`close`](Self::close).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| self.reg.poll_io(cx, Dir::Read, |s| s.recv_from(buf))).await
+        self.reg.io(Dir::Read, |s| s.recv_from(buf)).await
     }
 
     /// Sends one datagram to the connected peer.
@@ -85,7 +84,7 @@ impl UdpSocket {
     ///
     /// As [`send_to`](Self::send_to); also when not connected.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.reg.poll_io(cx, Dir::Write, |s| s.send(buf))).await
+        self.reg.io(Dir::Write, |s| s.send(buf)).await
     }
 
     /// Receives one datagram from the connected peer.
@@ -95,7 +94,7 @@ impl UdpSocket {
     /// As [`recv_from`](Self::recv_from); a previous send's ICMP error may
     /// surface here as [`io::ErrorKind::ConnectionRefused`].
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.reg.poll_io(cx, Dir::Read, |s| s.recv(buf))).await
+        self.reg.io(Dir::Read, |s| s.recv(buf)).await
     }
 
     /// The local address.
