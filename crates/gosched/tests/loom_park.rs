@@ -84,3 +84,34 @@ fn at_most_one_wakeup_per_spinner_slot() {
         assert_eq!(started, 1, "exactly one spinner for two submissions");
     });
 }
+
+/// The global queue's variant of R4: the submitter pushes under the lock
+/// and reads `npidle`/`nmspinning` without a fence; the last spinner drops
+/// spinning, then checks the queue under the same lock
+/// (`Shared::wakep_after_global_put` and the recheck in `find_runnable`).
+#[test]
+fn no_lost_wakeup_through_the_global_queue_lock() {
+    loom::model(|| {
+        let queue = Arc::new(loom::sync::Mutex::new(0usize));
+        let s = Arc::new(Sched {
+            queue_len: AtomicUsize::new(0),
+            nmspinning: AtomicU32::new(1),
+            npidle: AtomicU32::new(1),
+        });
+        let (s2, q2) = (s.clone(), queue.clone());
+        let submitter = thread::spawn(move || {
+            *q2.lock().unwrap() += 1;
+            if s2.npidle.load(Ordering::SeqCst) == 0 || s2.nmspinning.load(Ordering::SeqCst) != 0 {
+                return false;
+            }
+            s2.nmspinning
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        });
+        s.nmspinning.fetch_sub(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let found = *queue.lock().unwrap() > 0;
+        let started = submitter.join().unwrap();
+        assert!(found || started, "task submitted, yet every M parks");
+    });
+}

@@ -18,7 +18,11 @@
 //!   `nmspinning`; the last spinner decrements `nmspinning` then rereads
 //!   every ring and the global queue ("delicate dance", in
 //!   `find_runnable`). One of them sees the other, so a task is never left
-//!   with every M parked. `tests/loom_park.rs` models it.
+//!   with every M parked. For a ring push the order comes from SeqCst
+//!   fences on both sides; for the global queue from `sched.lock`, which
+//!   the submitter holds for its push and the spinner takes for its
+//!   recheck (so a global submission needs no fence: Go's `globrunqput`
+//!   is under `sched.lock` as well). `tests/loom_park.rs` models both.
 //!
 //! An idle M with timers pending sleeps only until the earliest one, then
 //! fires the due timers with an idle P (a condition-variable timeout; with
@@ -75,11 +79,22 @@ fn m_main(shared: Arc<Shared>, p: usize, spinning: bool) {
 }
 
 impl Shared {
-    /// Go: `wakep`. Starts one spinning M if a P is idle and no M spins.
+    /// Go: `wakep`, after a push to a P's ring. Starts one spinning M if a
+    /// P is idle and no M spins.
     pub(crate) fn wakep(&self) {
-        // R4: the submission (a ring or global-queue store) is ordered
+        // R4: the push (a Release store of the ring's tail) is ordered
         // before the reads below.
         fence(Ordering::SeqCst);
+        self.wakep_after_global_put();
+    }
+
+    /// Go: `wakep`, after a push to the global queue. No fence: the push
+    /// was made under `sched.lock`, and every M that gives up looking for
+    /// work takes that lock to check the global queue *after* its own
+    /// updates (`pidleput` under the lock, `nmspinning` decremented before
+    /// its recheck takes the lock). So either that M sees the task, or the
+    /// loads below see its updates.
+    pub(crate) fn wakep_after_global_put(&self) {
         if self.npidle.load(Ordering::SeqCst) == 0 || self.nmspinning.load(Ordering::SeqCst) != 0 {
             return;
         }

@@ -138,7 +138,7 @@ impl Shared {
             return out;
         }
         self.global_put(task);
-        self.wakep();
+        self.wakep_after_global_put();
         out
     }
 
@@ -230,7 +230,7 @@ impl Shared {
             Some((p, in_poll)) if self.lease(p, in_poll) => self.put_owned(p, task, true, in_poll),
             _ => {
                 self.global_put(task);
-                self.wakep();
+                self.wakep_after_global_put();
             }
         }
     }
@@ -283,10 +283,8 @@ impl Shared {
     /// Go: `globrunqput`.
     ///
     /// `global_len` is a hint for readers that skip the lock; a plain store
-    /// suffices (it is written only under `sched.lock`). R4 needs no more:
-    /// every submitter calls `wakep`, whose SeqCst fence orders this store
-    /// before its reads, and the last spinner fences before rereading it;
-    /// `handoffp` and `startm` decide under the lock.
+    /// suffices (it is written only under `sched.lock`). R4 rests on the
+    /// lock itself: see [`Shared::wakep_after_global_put`].
     pub(crate) fn global_put(&self, task: Arc<Task>) {
         let mut s = lock(&self.sched);
         s.runq.push_back(task);

@@ -215,10 +215,11 @@ impl Shared {
             if m.spinning {
                 m.spinning = false;
                 self.nmspinning.fetch_sub(1, Ordering::SeqCst);
-                // R4, the delicate dance: look again after dropping spinning.
+                // R4, the delicate dance: look again after dropping spinning
+                // (the rings after a fence, the global queue under its lock).
                 fence(Ordering::SeqCst);
-                let work = self.global_len.load(Ordering::SeqCst) > 0
-                    || self.ps.iter().any(|pp| !pp.runq.is_empty());
+                let work = self.ps.iter().any(|pp| !pp.runq.is_empty())
+                    || !lock(&self.sched).runq.is_empty();
                 self.record(|| Event::DropSpinning {
                     p,
                     work_found: work,
@@ -343,7 +344,7 @@ impl Shared {
                         Some(p) if !yielded => self.put_owned(p, task, false, false),
                         _ => {
                             self.global_put(task);
-                            self.wakep();
+                            self.wakep_after_global_put();
                         }
                     }
                 }
