@@ -639,3 +639,38 @@ fn dropping_one_of_two_pending_reads_keeps_the_other_woken() {
     })
     .unwrap();
 }
+
+#[test]
+fn io_is_served_while_the_only_p_is_stuck() {
+    // One P, held by a task that blocks its thread for 300 ms. The
+    // network still gets polled (sysmon polls when nobody has for 10 ms,
+    // and retakes the stuck P), so the reader finishes long before.
+    let rt = runtime(1);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+        let (conn, _) = ln.accept().await.unwrap();
+        let reader = gosched::spawn(async move {
+            let mut b = [0; 5];
+            conn.read_exact(&mut b).await.unwrap();
+            (b, Instant::now())
+        });
+        gosched::yield_now().await; // the reader parks on the socket
+        let busy = gosched::spawn(async {
+            std::thread::sleep(Duration::from_millis(300));
+            Instant::now()
+        });
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            std::thread::sleep(Duration::from_millis(20));
+            peer.write_all(b"hello").unwrap();
+            peer
+        });
+        let (got, read_at) = reader.await.unwrap();
+        let busy_end = busy.await.unwrap();
+        assert_eq!(&got, b"hello");
+        assert!(read_at < busy_end, "the read waited for the stuck P");
+        drop(writer.join().unwrap());
+    })
+    .unwrap();
+}
