@@ -81,6 +81,8 @@ impl PdState {
 /// Go: `pollDesc`.
 pub(crate) struct PollDesc {
     key: usize,
+    /// Registered edge-triggered; else one-shot, re-armed by each wait.
+    edge: bool,
     state: Mutex<PdState>,
 }
 
@@ -121,10 +123,16 @@ impl PollDesc {
             let mut st = lock(&self.state);
             if readable {
                 st.read.ready = true;
-                take_waiters(np, &mut st.read, &mut wake);
             }
             if writable {
                 st.write.ready = true;
+            }
+            // A one-shot event disarms both directions: every waiter polls
+            // again and re-arms what it still waits for.
+            if readable || !self.edge {
+                take_waiters(np, &mut st.read, &mut wake);
+            }
+            if writable || !self.edge {
                 take_waiters(np, &mut st.write, &mut wake);
             }
         }
@@ -150,7 +158,6 @@ impl PollDesc {
 pub(crate) struct Registration<T: polling::AsSource> {
     shared: Arc<Shared>,
     pd: Arc<PollDesc>,
-    edge: bool,
     io: T,
 }
 
@@ -173,6 +180,7 @@ impl<T: polling::AsSource> Registration<T> {
         let pd = np.insert(|key| {
             Arc::new(PollDesc {
                 key,
+                edge,
                 state: Mutex::new(PdState::default()),
             })
         });
@@ -189,12 +197,7 @@ impl<T: polling::AsSource> Registration<T> {
             np.remove(pd.key);
             return Err(e);
         }
-        Ok(Registration {
-            shared,
-            pd,
-            edge,
-            io,
-        })
+        Ok(Registration { shared, pd, io })
     }
 
     pub(crate) fn get_ref(&self) -> &T {
@@ -294,7 +297,7 @@ impl<T: polling::AsSource> Registration<T> {
             }
             half.waiters.push(waker);
         }
-        if !self.edge {
+        if !self.pd.edge {
             let interest = polling::Event::new(
                 self.pd.key,
                 !st.read.waiters.is_empty(),
