@@ -9,17 +9,20 @@
 //!
 //! ```text
 //!   find_runnable (holding a P) ── poll(0), when someone waits on I/O and
-//!                                  no M is blocked in the poller: the first
-//!                                  ready task runs, the rest are injected
+//!                                  no M is in the poller: the first ready
+//!                                  task runs, the rest are injected
 //!   stopm (no P, nothing to run) ─ poll(until the earliest timer): the one
-//!                                  M allowed to block there; a new task to
-//!                                  run (startm) or a new earlier timer
-//!                                  interrupts it (Go's netpollBreak = the
-//!                                  poller's notify)
+//!                                  M allowed to block there; startm (a P
+//!                                  for it: new work) and the timer kicks
+//!                                  (`kick_timer_sleeper`: a timer set off
+//!                                  the Ps, an overdue timer) interrupt it
+//!                                  (Go's netpollBreak = the poller's notify)
 //!   sysmon ─────────────────────── poll(0) when nobody polled for 10 ms
-//!   block_on, about to park ────── no poller while tasks wait on I/O: wake
-//!                                  or start an M to become it
 //! ```
+//!
+//! And when M0 is about to park, or a thread outside the runtime starts
+//! waiting on a socket, while tasks wait on I/O and no M is in the poller,
+//! an idle M is woken (or started) to become the poller.
 //!
 //! [`NetPoll`] holds the OS poller (created at the first socket, Go's
 //! `netpollGenericInit`), the number of pollDescs with a waiter (Go's
