@@ -674,3 +674,20 @@ fn io_is_served_while_the_only_p_is_stuck() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_socket_outliving_its_runtime_fails_instead_of_hanging() {
+    let rt = runtime(1);
+    let (conn, peer) = rt
+        .block_on(async {
+            let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+            let peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+            let (conn, _) = ln.accept().await.unwrap();
+            (conn, peer)
+        })
+        .unwrap();
+    drop(rt);
+    let err = foreign_block_on(conn.read(&mut [0; 4])).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Other);
+    drop(peer);
+}

@@ -272,6 +272,12 @@ impl<T: polling::AsSource> Registration<T> {
     /// Go: `netpollblock`. `Ready(Ok)`: an edge arrived, retry the I/O.
     pub(crate) fn wait(&self, cx: &mut Context<'_>, dir: Dir) -> Poll<io::Result<()>> {
         let np = &self.shared.netpoll;
+        if self.shared.shutdown.load(gocore::atomic::Ordering::Acquire) {
+            // No M will ever poll for this socket again.
+            return Poll::Ready(Err(io::Error::other(
+                "the gosched runtime of this socket was dropped",
+            )));
+        }
         let mut st = lock(&self.pd.state);
         if let Some(e) = PollDesc::check(&mut st, dir) {
             return Poll::Ready(Err(e));
