@@ -691,3 +691,23 @@ fn a_socket_outliving_its_runtime_fails_instead_of_hanging() {
     assert_eq!(err.kind(), ErrorKind::Other);
     drop(peer);
 }
+
+#[test]
+fn udp_close_wakes_a_waiting_recv_and_the_dump_says_io_wait() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let sock = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
+        let receiver = {
+            let sock = sock.clone();
+            gosched::spawn(async move { sock.recv_from(&mut [0; 8]).await.map(|_| ()) })
+        };
+        gosched::sleep(Duration::from_millis(20)).await;
+        let id = receiver.id().unwrap();
+        let dump = rt.dump().to_string();
+        assert!(dump.contains(&format!("goroutine {id} [IO wait")), "{dump}");
+        sock.close();
+        let err = receiver.await.unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "use of closed network connection");
+    })
+    .unwrap();
+}

@@ -202,6 +202,12 @@ impl NetPoll {
 /// The [`Shared::ready`] hook: takes `task` into this thread's open batch
 /// when it belongs to that batch's runtime; gives it back otherwise.
 pub(crate) fn batch_ready(shared: &Shared, task: Arc<Task>) -> Option<Arc<Task>> {
+    // A batch is open only inside a poll, which holds `in_poller`; the
+    // polling thread reads its own store, so this skips the thread-local
+    // on every other wake.
+    if !shared.netpoll.in_poller.load(Ordering::Relaxed) {
+        return Some(task);
+    }
     let id = shared as *const Shared as usize;
     BATCH.with(|b| match &mut *b.borrow_mut() {
         Some((owner, tasks)) if *owner == id => {
