@@ -711,3 +711,31 @@ fn udp_close_wakes_a_waiting_recv_and_the_dump_says_io_wait() {
     })
     .unwrap();
 }
+
+#[test]
+fn accept_deadline_and_write_deadline() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        ln.set_deadline(Some(Instant::now() + Duration::from_millis(10)));
+        let err = ln.accept().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        ln.set_deadline(None);
+        let addr = ln.local_addr().unwrap();
+        let client = gosched::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+        let (server_side, _) = ln.accept().await.unwrap();
+        let client = client.await.unwrap();
+        // Nobody reads: writes fill the buffers, then the write deadline
+        // ends the blocked write.
+        client.set_write_deadline(Some(Instant::now() + Duration::from_millis(50)));
+        let chunk = vec![0u8; 1 << 16];
+        let err = loop {
+            if let Err(e) = client.write_all(&chunk).await {
+                break e;
+            }
+        };
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        drop(server_side);
+    })
+    .unwrap();
+}
