@@ -17,9 +17,13 @@
 //! between the syscall and the lock), otherwise the task's waker is stored
 //! and the poll returns `Pending`. A poll's event sets `ready` and wakes the
 //! waiters under the same lock, so no edge is lost. Sockets are registered
-//! once, edge-triggered for both directions (Go's `EPOLLIN | EPOLLOUT |
-//! EPOLLRDHUP | EPOLLET`); where the OS has no edge mode, one-shot, re-armed
-//! whenever a task starts waiting.
+//! once, edge-triggered for both directions (as Go's `EPOLLIN | EPOLLOUT |
+//! EPOLLET`); where the OS has no edge mode, one-shot, re-armed whenever a
+//! task starts waiting (an event then wakes the waiters of both directions).
+//!
+//! A future of [`Registration::io`] dropped while waiting takes its waker
+//! back out (and wakes it, in case another future of the same task shares
+//! it), so a cancelled operation leaves no waiter behind.
 //!
 //! # Deadlines and close
 //!
