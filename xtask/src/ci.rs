@@ -207,7 +207,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
             // and with the opt-in features.
             for k in crates.iter().filter(|k| workspace::has_feature(k, "alloc")) {
                 build(k, "alloc")?;
-                let opt_in = workspace::opt_in_features(k);
+                let opt_in = workspace::embedded_opt_in_features(k);
                 if !opt_in.is_empty() {
                     build(k, &format!("alloc,{}", opt_in.join(",")))?;
                 }

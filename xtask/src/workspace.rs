@@ -149,6 +149,48 @@ fn feature_names(krate: &str) -> Vec<String> {
     names
 }
 
+/// The opt-in features that also work without `std` (their definition in
+/// `crates/<krate>/Cargo.toml` does not turn `std` on): the ones the thumb
+/// `alloc` builds add. A std-only feature (gosched's `net`) is tested on the
+/// host only.
+pub fn embedded_opt_in_features(krate: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml"))
+        .unwrap_or_default();
+    let mut in_features = false;
+    let mut defs = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features && !line.starts_with('#') {
+            if let Some((name, value)) = line.split_once('=') {
+                defs.push((name.trim().to_string(), value.to_string()));
+            }
+        }
+    }
+    // `std`, and every feature that turns on a std-only one (to a fixpoint:
+    // `tokio-io` turns on `net`, which turns on `std`).
+    let mut std_only = vec!["std".to_string()];
+    loop {
+        let more: Vec<String> = defs
+            .iter()
+            .filter(|(name, value)| {
+                !std_only.contains(name)
+                    && std_only.iter().any(|f| value.contains(&format!("\"{f}\"")))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        std_only.extend(more);
+    }
+    opt_in_features(krate)
+        .into_iter()
+        .filter(|f| !std_only.contains(f))
+        .collect()
+}
+
 /// Whether `crates/<krate>/Cargo.toml` declares a feature named `feature`.
 pub fn has_feature(krate: &str, feature: &str) -> bool {
     feature_names(krate).iter().any(|f| f == feature)

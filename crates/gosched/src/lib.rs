@@ -181,6 +181,11 @@
 //! - `std` (default): the executor. Implies `alloc`.
 //! - `alloc`: only the `no_std` building blocks, [`runq`] (the P's ring
 //!   with `runnext`) and [`timers`] (the 4-ary timer heap).
+//! - `net` (opt-in, std only): `gosched::net`, TCP and UDP sockets on
+//!   Go's netpoller inside the scheduler (on the `polling` crate), with
+//!   `futures-io` traits.
+//! - `tokio-io` (opt-in): tokio's `AsyncRead`/`AsyncWrite` on
+//!   `net::TcpStream` as well.
 //!
 //! # Go correspondence
 //!
@@ -191,7 +196,8 @@
 //! runnable task goes (`newproc`, `ready`, `globrunqput`, `gfput`/`gfget`
 //! with per-P free lists of finished tasks), the M (`wakep`, `startm`,
 //! `stopm`), the scheduler loop (`schedule`, `findRunnable`, `stealWork`),
-//! sysmon (`retake`, `handoffp`) and M0 with `checkdead`.
+//! sysmon (`retake`, `handoffp`) and M0 with `checkdead`; with `net`,
+//! `netpoll.go` (`netpoll`, `netpollBreak`, `injectglist`, `pollDesc`).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
@@ -225,6 +231,9 @@ mod blocking;
 mod gfree;
 #[cfg(all(feature = "std", not(loom)))]
 pub mod leak;
+#[cfg(all(feature = "net", not(loom)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+pub mod net;
 #[cfg(all(feature = "std", not(loom)))]
 mod runtime;
 #[cfg(all(feature = "std", not(loom)))]
@@ -238,6 +247,8 @@ mod time;
 pub use blocking::{blocking, spawn_blocking};
 #[cfg(all(feature = "std", not(loom)))]
 pub use gfree::GFREE_MAX;
+#[cfg(all(feature = "net", not(loom)))]
+pub use runtime::NETPOLL_SYSMON_AFTER;
 #[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, Runtime, DEADLOCK_MESSAGE,

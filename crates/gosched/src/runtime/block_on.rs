@@ -195,7 +195,9 @@ impl Runtime {
     /// holds when, all at once: `future` and every spawned task are parked;
     /// every worker M is idle and every P idle with empty queues; no live
     /// timer exists; no `blocking` section or `spawn_blocking` job is in
-    /// progress; no other `block_on` runs on this runtime; and **no waker**
+    /// progress; no other `block_on` runs on this runtime; with the `net`
+    /// feature, no task waits on an open socket (a closed one fails its
+    /// waiters, which then count as any task); and **no waker**
     /// of `future` or of any parked task exists outside the runtime (a waker
     /// waiting in a [`JoinHandle`](crate::JoinHandle) counts as inside). The last condition is
     /// what a library can know: a waker held by a channel may be used by
@@ -294,6 +296,8 @@ impl Runtime {
             if shared.deadlocked(&main) {
                 return Err(DeadlockError);
             }
+            #[cfg(feature = "net")]
+            shared.netpoll_ensure_poller();
             match shared.earliest_timer() {
                 Some(when) => {
                     let now = shared.now_nanos();
@@ -319,6 +323,12 @@ impl Shared {
             || main.woken.load(Ordering::SeqCst)
             || main.wakers.load(Ordering::Acquire) != 0
         {
+            return false;
+        }
+        // A task parked on a socket can be woken by the network (Go: an M
+        // is blocked in netpoll, so checkdead sees one running).
+        #[cfg(feature = "net")]
+        if self.netpoll.waiters.load(Ordering::Acquire) != 0 {
             return false;
         }
         // Wakers first, then queues (a wake releases its count after queueing).

@@ -185,6 +185,8 @@ impl Builder {
             events: self.record_events.then(|| Mutex::new(Vec::new())),
             retake_after: self.retake_after.as_nanos().min(u64::MAX as u128) as u64,
             time_slice: self.time_slice.as_nanos().min(u64::MAX as u128) as u64,
+            #[cfg(feature = "net")]
+            netpoll: super::netpoll::NetPoll::new(),
         });
         let sm = shared.clone();
         let sysmon = std::thread::Builder::new()
@@ -339,6 +341,8 @@ pub(super) fn teardown(shared: &Arc<Shared>) {
         }
         core::mem::take(&mut s.threads)
     };
+    #[cfg(feature = "net")]
+    shared.netpoll_teardown();
     {
         let _g = lock(&shared.sysmon_wake.0);
         shared.sysmon_wake.1.notify_all();

@@ -25,8 +25,9 @@
 //!   is under `sched.lock` as well). `tests/loom_park.rs` models both.
 //!
 //! An idle M with timers pending sleeps only until the earliest one, then
-//! fires the due timers with an idle P (Go's netpoller wait, here a
-//! condition-variable timeout).
+//! fires the due timers with an idle P (a condition-variable timeout; with
+//! the `net` feature, one idle M waits in the netpoller instead while tasks
+//! wait on I/O, and a wake of that M interrupts the poller).
 
 use alloc::sync::Arc;
 use core::time::Duration;
@@ -50,6 +51,9 @@ pub(super) struct MSlot {
     pub(super) spinning: bool,
     /// Woken without a P, to recompute its timer timeout.
     pub(super) kicked: bool,
+    /// Blocked in the netpoller: a wake must interrupt it (netpollBreak).
+    #[cfg(feature = "net")]
+    pub(super) in_poller: bool,
 }
 
 /// What an M carries between scheduling decisions (Go: fields of `m`).
@@ -131,8 +135,12 @@ impl Shared {
             let mut slot = lock(&m.slot);
             slot.next_p = Some(p);
             slot.spinning = spinning;
+            #[cfg(feature = "net")]
+            let in_poller = slot.in_poller;
             drop(slot);
             m.cv.notify_one();
+            #[cfg(feature = "net")]
+            self.netpoll_wake_m(in_poller);
             return;
         }
         if self.shutdown.load(Ordering::Acquire) {
@@ -166,7 +174,11 @@ impl Shared {
     pub(crate) fn kick_timer_sleeper(&self) {
         let s = lock(&self.sched);
         if let Some(m) = s.idle_ms.last() {
-            lock(&m.slot).kicked = true;
+            let mut slot = lock(&m.slot);
+            slot.kicked = true;
+            #[cfg(feature = "net")]
+            self.netpoll_wake_m(slot.in_poller);
+            drop(slot);
             m.cv.notify_one();
             return;
         }
@@ -212,9 +224,18 @@ impl Shared {
             let timeout = self
                 .earliest_timer()
                 .map(|w| w.saturating_sub(self.now_nanos()));
+            // With the `net` feature, one idle M blocks in the poller instead.
+            #[cfg(feature = "net")]
+            let polled = self.netpoll_block(&park, timeout.map(Duration::from_nanos));
+            #[cfg(not(feature = "net"))]
+            let polled = false;
             let mut slot = lock(&park.slot);
             loop {
-                if slot.next_p.is_some() || slot.kicked || self.shutdown.load(Ordering::Acquire) {
+                if polled
+                    || slot.next_p.is_some()
+                    || slot.kicked
+                    || self.shutdown.load(Ordering::Acquire)
+                {
                     break;
                 }
                 match timeout {

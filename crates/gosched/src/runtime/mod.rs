@@ -33,6 +33,7 @@
 //! | [`schedule`] | finding and running the next task | `schedule`, `findRunnable`, `stealWork`, `execute`, `checkTimers` |
 //! | [`sysmon`] | the monitor thread: retaking Ps from stuck polls, handing Ps off | `sysmon`, `retake`, `handoffp` |
 //! | [`block_on`] | the calling thread as M0, and deadlock detection | `main`, `checkdead` |
+//! | `netpoll` (feature `net`) | the OS poller inside the scheduler: polls in `findRunnable`, `stopm` and sysmon, injecting ready tasks | `netpoll`, `netpollBreak`, `injectglist` |
 //! | [`builder`] | configuring, starting and tearing down a runtime | `schedinit`, `procresize` |
 //!
 //! This file holds what they share: [`Shared`] (Go's `sched` plus `allp`)
@@ -55,12 +56,15 @@
 //!   [`sysmon`] for how a stuck poll loses its P.
 //! - The thread calling [`Runtime::block_on`] plays M0: it polls the main
 //!   future itself and, while holding a P, runs other tasks too.
-//! - Go's netpoller is absent: idle Ms sleep on a condition variable until
-//!   the earliest timer.
+//! - Without the `net` feature there is no netpoller: idle Ms sleep on a
+//!   condition variable until the earliest timer. With it, [`netpoll`] is
+//!   Go's: one idle M blocks in the OS poller while tasks wait on I/O.
 
 mod block_on;
 mod builder;
 mod m;
+#[cfg(feature = "net")]
+pub(crate) mod netpoll;
 mod p;
 mod schedule;
 mod sysmon;
@@ -68,6 +72,8 @@ mod sysmon;
 pub(crate) use block_on::main_waker_of;
 pub use block_on::{DeadlockError, DEADLOCK_MESSAGE};
 pub use builder::{default_procs, BuildError, Builder, Runtime};
+#[cfg(feature = "net")]
+pub use netpoll::NETPOLL_SYSMON_AFTER;
 pub use p::GOID_CACHE_BATCH;
 pub(crate) use p::{P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
 pub use schedule::{GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES};
@@ -136,6 +142,9 @@ pub(crate) struct Shared {
     pub(crate) retake_after: u64,
     /// Nanoseconds; see [`Builder::time_slice`].
     pub(crate) time_slice: u64,
+    /// Go's netpoller state (see [`netpoll`]).
+    #[cfg(feature = "net")]
+    pub(crate) netpoll: netpoll::NetPoll,
     self_ref: alloc::sync::Weak<Shared>,
 }
 

@@ -221,6 +221,11 @@ impl Shared {
         if self.shutdown.load(Ordering::Acquire) {
             return;
         }
+        // Woken by a poll's event: the poll places its batch (injectglist).
+        #[cfg(feature = "net")]
+        let Some(task) = super::netpoll::batch_ready(self, task) else {
+            return;
+        };
         match self.local_p() {
             Some((p, in_poll)) if self.lease(p, in_poll) => self.put_owned(p, task, true, in_poll),
             _ => {

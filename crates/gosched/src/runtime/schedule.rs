@@ -10,6 +10,8 @@
 //!    for 10 ms): the `runnext` task goes to the global queue.
 //! 4. The P's `runnext`, then its ring (`inheritTime` for `runnext`).
 //! 5. The global queue, a batch of `min(len, len/GOMAXPROCS + 1, 128)`.
+//!    With the `net` feature, then a non-blocking netpoll when tasks wait
+//!    on I/O and no M is blocked in the poller (see `netpoll`).
 //! 6. Spinning, if `2 × nmspinning < busy Ps`: steal half of another P's
 //!    ring, [`STEAL_TRIES`] passes in a random coprime order, the last
 //!    pass also taking `runnext` (after [`RUNNEXT_STEAL_PAUSE`] if the
@@ -165,6 +167,13 @@ impl Shared {
                 if let Some(t) = self.global_get(&mut s, p, 0) {
                     return Found::Task(t, false);
                 }
+            }
+
+            // Non-blocking netpoll, if someone waits on I/O and no M is
+            // blocked in the poller.
+            #[cfg(feature = "net")]
+            if let Some(t) = self.netpoll_find(p) {
+                return Found::Task(t, false);
             }
 
             // Spin: Go's limit `2*nmspinning < gomaxprocs - npidle`.

@@ -90,6 +90,8 @@ pub(super) fn sysmon(shared: Arc<Shared>) {
         }
         let now = shared.now_nanos();
         shared.coarse_now.store(now, Ordering::Relaxed);
+        #[cfg(feature = "net")]
+        shared.netpoll_sysmon(now);
         if shared.earliest_timer().is_some_and(|w| w <= now)
             && shared.npidle.load(Ordering::SeqCst) as usize == procs
         {

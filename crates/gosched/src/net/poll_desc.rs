@@ -1,0 +1,435 @@
+//! Go's `pollDesc`: per-socket readiness, waiters, deadlines and close.
+//!
+//! # States (Go's `rg`/`wg`)
+//!
+//! Each direction (read, write) of a socket has a [`Half`]:
+//!
+//! ```text
+//!   ready == false, no waiters   Go: rg == nil
+//!   ready == true                Go: rg == pdReady   (an edge arrived; the
+//!                                 next wait consumes it and retries the I/O)
+//!   waiters non-empty            Go: rg == G         (tasks parked, "IO wait")
+//! ```
+//!
+//! An I/O operation ([`Registration::poll_io`]) first tries the
+//! non-blocking syscall; on `WouldBlock` it takes the pollDesc's lock:
+//! a pending `ready` is consumed and the syscall retried (the edge came
+//! between the syscall and the lock), otherwise the task's waker is stored
+//! and the poll returns `Pending`. A poll's event sets `ready` and wakes the
+//! waiters under the same lock, so no edge is lost. Sockets are registered
+//! once, edge-triggered for both directions (as Go's `EPOLLIN | EPOLLOUT |
+//! EPOLLET`); where the OS has no edge mode, one-shot, re-armed whenever a
+//! task starts waiting (an event then wakes the waiters of both directions).
+//!
+//! A future of [`Registration::io`] dropped while waiting takes its waker
+//! back out (and wakes it, in case another future of the same task shares
+//! it), so a cancelled operation leaves no waiter behind.
+//!
+//! # Deadlines and close
+//!
+//! A deadline (Go's `rd`/`wd`) is checked before each attempt: once passed,
+//! the operation fails with [`io::ErrorKind::TimedOut`] ("i/o timeout"),
+//! data or not (Go's `prepareRead`). A waiter with a deadline also waits on
+//! a [`Sleep`] on the scheduler's timer heap (Go's `rt`/`wt` timers), which
+//! wakes it at the deadline. Setting a deadline wakes the waiters so that
+//! they re-check it (a past deadline fails them at once). Closing marks
+//! the pollDesc `closing` and wakes every waiter; every operation then
+//! fails with "use of closed network connection".
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use std::io;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::runtime::netpoll::NetPoll;
+use crate::runtime::{current_shared, expect_shared, lock, Shared};
+use crate::time::{sleep_until, Sleep};
+
+/// A direction of a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dir {
+    Read,
+    Write,
+}
+
+/// One direction of a pollDesc (Go's `rg` or `wg`, `rd` or `wd`, `rt` or
+/// `wt`).
+#[derive(Default)]
+struct Half {
+    ready: bool,
+    waiters: Vec<Waker>,
+    deadline: Option<Instant>,
+    timer: Option<Sleep>,
+}
+
+#[derive(Default)]
+struct PdState {
+    closing: bool,
+    read: Half,
+    write: Half,
+}
+
+impl PdState {
+    fn half(&mut self, dir: Dir) -> &mut Half {
+        match dir {
+            Dir::Read => &mut self.read,
+            Dir::Write => &mut self.write,
+        }
+    }
+}
+
+/// Go: `pollDesc`.
+pub(crate) struct PollDesc {
+    key: usize,
+    /// Registered edge-triggered; else one-shot, re-armed by each wait.
+    edge: bool,
+    state: Mutex<PdState>,
+}
+
+/// Go's `ErrNetClosing` text.
+pub(crate) fn closed_error() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "use of closed network connection",
+    )
+}
+
+/// Go's `ErrDeadlineExceeded` text.
+pub(crate) fn timeout_error() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "i/o timeout")
+}
+
+/// Takes the waiters of `half`, keeping `netpollWaiters` in step.
+fn take_waiters(np: &NetPoll, half: &mut Half, out: &mut Vec<Waker>) {
+    if !half.waiters.is_empty() {
+        np.waiters.fetch_sub(1, gocore::atomic::Ordering::AcqRel);
+        out.append(&mut half.waiters);
+    }
+}
+
+/// Wakes `wakers` outside every lock. A waker is user code: its panic must
+/// not unwind the M that polls.
+fn wake_all(wakers: Vec<Waker>) {
+    for w in wakers {
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| w.wake()));
+    }
+}
+
+impl PollDesc {
+    /// Go: `netpollready`: an event for this socket.
+    pub(crate) fn netpoll_ready(&self, np: &NetPoll, readable: bool, writable: bool) {
+        let mut wake = Vec::new();
+        {
+            let mut st = lock(&self.state);
+            if readable {
+                st.read.ready = true;
+            }
+            if writable {
+                st.write.ready = true;
+            }
+            // A one-shot event disarms both directions: every waiter polls
+            // again and re-arms what it still waits for.
+            if readable || !self.edge {
+                take_waiters(np, &mut st.read, &mut wake);
+            }
+            if writable || !self.edge {
+                take_waiters(np, &mut st.write, &mut wake);
+            }
+        }
+        wake_all(wake);
+    }
+
+    /// Go: `pollDesc.prepare`: the error an operation in `dir` fails with
+    /// before it is tried.
+    fn check(st: &mut PdState, dir: Dir) -> Option<io::Error> {
+        if st.closing {
+            return Some(closed_error());
+        }
+        match st.half(dir).deadline {
+            Some(d) if Instant::now() >= d => Some(timeout_error()),
+            _ => None,
+        }
+    }
+}
+
+/// A socket `T` registered with a runtime's poller (Go's `netFD` with its
+/// `pollDesc`). Dropping it deregisters the socket, wakes its waiters and
+/// then closes it.
+pub(crate) struct Registration<T: polling::AsSource> {
+    shared: Arc<Shared>,
+    pd: Arc<PollDesc>,
+    io: T,
+}
+
+impl<T: polling::AsSource> Registration<T> {
+    /// Registers `io` (already non-blocking) with the calling thread's
+    /// runtime.
+    ///
+    /// # Panics
+    ///
+    /// Outside a gosched runtime.
+    #[track_caller]
+    pub(crate) fn new(io: T) -> io::Result<Self>
+    where
+        for<'a> &'a T: polling::AsRawSource,
+    {
+        let shared = expect_shared("net");
+        let np = &shared.netpoll;
+        let poller = np.poller()?;
+        let edge = poller.supports_edge();
+        let pd = np.insert(|key| {
+            Arc::new(PollDesc {
+                key,
+                edge,
+                state: Mutex::new(PdState::default()),
+            })
+        });
+        let (mode, interest) = if edge {
+            (polling::PollMode::Edge, polling::Event::all(pd.key))
+        } else {
+            (polling::PollMode::Oneshot, polling::Event::none(pd.key))
+        };
+        // SAFETY: `polling` requires the source to be deleted from the
+        // poller before it is closed: `io` is owned by the returned
+        // `Registration`, whose `Drop` deletes it before the field drops.
+        let added = unsafe { poller.add_with_mode(&io, interest, mode) };
+        if let Err(e) = added {
+            np.remove(pd.key);
+            return Err(e);
+        }
+        Ok(Registration { shared, pd, io })
+    }
+
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.io
+    }
+
+    /// One non-blocking attempt of `op` in direction `dir`, parking the
+    /// task (wait reason "IO wait") when the socket is not ready.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Dir,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            if let Some(e) = PollDesc::check(&mut lock(&self.pd.state), dir) {
+                return Poll::Ready(Err(e));
+            }
+            match op(&self.io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => return Poll::Ready(r),
+            }
+            match self.wait(cx, dir) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// `op` in direction `dir` as a future: [`poll_io`](Self::poll_io)
+    /// until ready. Dropped while waiting, it takes its waker back out of
+    /// the pollDesc.
+    pub(crate) fn io<R, F>(&self, dir: Dir, op: F) -> Io<'_, T, F>
+    where
+        F: FnMut(&T) -> io::Result<R> + Unpin,
+    {
+        Io {
+            reg: self,
+            dir,
+            op,
+            waiting: None,
+        }
+    }
+
+    /// Removes a waiter registered by a future that is dropped before its
+    /// wake. The waker is woken as well: another future of the same task
+    /// may have registered the same waker and must not lose its wake-up.
+    fn forget(&self, dir: Dir, waker: &Waker) {
+        let np = &self.shared.netpoll;
+        let mut removed = Vec::new();
+        {
+            let mut st = lock(&self.pd.state);
+            let half = st.half(dir);
+            let had = !half.waiters.is_empty();
+            let mut i = 0;
+            while i < half.waiters.len() {
+                if half.waiters[i].will_wake(waker) {
+                    removed.push(half.waiters.swap_remove(i));
+                } else {
+                    i += 1;
+                }
+            }
+            if had && half.waiters.is_empty() {
+                np.waiters.fetch_sub(1, gocore::atomic::Ordering::AcqRel);
+            }
+        }
+        wake_all(removed);
+    }
+
+    /// Go: `netpollblock`. `Ready(Ok)`: an edge arrived, retry the I/O.
+    pub(crate) fn wait(&self, cx: &mut Context<'_>, dir: Dir) -> Poll<io::Result<()>> {
+        let np = &self.shared.netpoll;
+        if self.shared.shutdown.load(gocore::atomic::Ordering::Acquire) {
+            // No M will ever poll for this socket again.
+            return Poll::Ready(Err(io::Error::other(
+                "the gosched runtime of this socket was dropped",
+            )));
+        }
+        let mut st = lock(&self.pd.state);
+        if let Some(e) = PollDesc::check(&mut st, dir) {
+            return Poll::Ready(Err(e));
+        }
+        let half = st.half(dir);
+        if half.ready {
+            half.ready = false;
+            return Poll::Ready(Ok(()));
+        }
+        if let Some(deadline) = half.deadline {
+            let timer = half.timer.get_or_insert_with(|| sleep_until(deadline));
+            if Pin::new(timer).poll(cx).is_ready() {
+                half.timer = None;
+                return Poll::Ready(Err(timeout_error()));
+            }
+        }
+        let mut first_waiter = false;
+        if !half.waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            // The clone is user code: it runs before any state changes.
+            let waker = cx.waker().clone();
+            if half.waiters.is_empty() {
+                first_waiter = np.waiters.fetch_add(1, gocore::atomic::Ordering::AcqRel) == 0;
+            }
+            half.waiters.push(waker);
+        }
+        if !self.pd.edge {
+            let interest = polling::Event::new(
+                self.pd.key,
+                !st.read.waiters.is_empty(),
+                !st.write.waiters.is_empty(),
+            );
+            let rearmed = np.poller().and_then(|p| {
+                p.modify_with_mode(self.io.source(), interest, polling::PollMode::Oneshot)
+            });
+            if let Err(e) = rearmed {
+                let mut wake = Vec::new();
+                take_waiters(np, st.half(dir), &mut wake);
+                return Poll::Ready(Err(e));
+            }
+        }
+        drop(st);
+        if first_waiter && !current_shared().is_some_and(|s| Arc::ptr_eq(&s, &self.shared)) {
+            // Polled by another executor's thread: no M of this runtime
+            // will pass through the scheduler to find it; wake one to poll.
+            self.shared.netpoll_ensure_poller();
+        }
+        gocore::wait::set(gocore::wait::WaitReason::IoWait);
+        Poll::Pending
+    }
+
+    /// Go's `SetReadDeadline`/`SetWriteDeadline`: `None` clears it. The
+    /// waiters re-check it at once.
+    pub(crate) fn set_deadline(&self, dir: Dir, deadline: Option<Instant>) {
+        let np = &self.shared.netpoll;
+        let mut wake = Vec::new();
+        let old_timer;
+        {
+            let mut st = lock(&self.pd.state);
+            let half = st.half(dir);
+            half.deadline = deadline;
+            old_timer = half.timer.take();
+            take_waiters(np, half, &mut wake);
+        }
+        drop(old_timer);
+        wake_all(wake);
+    }
+
+    /// Go: `pollDesc.evict` + `close`: fails every present and future
+    /// operation with "use of closed network connection", waking waiters.
+    pub(crate) fn close(&self) {
+        let np = &self.shared.netpoll;
+        let mut wake = Vec::new();
+        let timers;
+        {
+            let mut st = lock(&self.pd.state);
+            if st.closing {
+                return;
+            }
+            st.closing = true;
+            take_waiters(np, &mut st.read, &mut wake);
+            take_waiters(np, &mut st.write, &mut wake);
+            timers = (st.read.timer.take(), st.write.timer.take());
+        }
+        drop(timers);
+        if let Ok(p) = np.poller() {
+            // Deleting a registered source fails only if it is gone already.
+            let _ = p.delete(self.io.source());
+        }
+        np.remove(self.pd.key);
+        wake_all(wake);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.pd.state).closing
+    }
+}
+
+/// The future of [`Registration::io`].
+pub(crate) struct Io<'a, T: polling::AsSource, F> {
+    reg: &'a Registration<T>,
+    dir: Dir,
+    op: F,
+    /// The waker this future left in the pollDesc, while pending.
+    waiting: Option<Waker>,
+}
+
+impl<T: polling::AsSource, R, F> Future for Io<'_, T, F>
+where
+    F: FnMut(&T) -> io::Result<R> + Unpin,
+{
+    type Output = io::Result<R>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        let this = self.get_mut();
+        match this.reg.poll_io(cx, this.dir, &mut this.op) {
+            Poll::Pending => {
+                if !this
+                    .waiting
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
+                {
+                    this.waiting = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+            ready => {
+                this.waiting = None;
+                ready
+            }
+        }
+    }
+}
+
+impl<T: polling::AsSource, F> Drop for Io<'_, T, F> {
+    fn drop(&mut self) {
+        if let Some(w) = self.waiting.take() {
+            self.reg.forget(self.dir, &w);
+        }
+    }
+}
+
+impl<T: polling::AsSource> Drop for Registration<T> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl<T: polling::AsSource + core::fmt::Debug> core::fmt::Debug for Registration<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.io.fmt(f)
+    }
+}

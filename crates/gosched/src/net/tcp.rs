@@ -1,0 +1,502 @@
+//! TCP: [`TcpListener`] and [`TcpStream`] (Go's `TCPListener`, `TCPConn`).
+
+use core::net::SocketAddr;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::io;
+use std::net::{Shutdown, ToSocketAddrs};
+use std::time::Instant;
+
+use super::poll_desc::{Dir, Registration};
+
+/// A TCP socket listening for connections (Go's `net.TCPListener`).
+///
+/// ```
+/// # if cfg!(miri) { return; }
+/// use gosched::net::{TcpListener, TcpStream};
+/// let rt = gosched::Runtime::builder().procs(2).build().unwrap();
+/// rt.block_on(async {
+///     let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = ln.local_addr().unwrap();
+///     gosched::go(async move {
+///         let (conn, _) = ln.accept().await.unwrap();
+///         conn.write_all(b"hi").await.unwrap();
+///     });
+///     let conn = TcpStream::connect(addr).await.unwrap();
+///     let mut buf = [0; 2];
+///     conn.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"hi");
+/// })
+/// .unwrap();
+/// ```
+#[doc(alias = "TCPListener")]
+#[derive(Debug)]
+pub struct TcpListener {
+    reg: Registration<std::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Listens on `addr` (Go's `net.Listen("tcp", addr)`); port 0 picks a
+    /// free port. The socket is non-blocking and registered with the
+    /// calling thread's runtime. Names are resolved with the OS resolver,
+    /// which may block.
+    ///
+    /// # Errors
+    ///
+    /// The OS's: e.g. [`io::ErrorKind::AddrInUse`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a gosched runtime.
+    #[track_caller]
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let ln = std::net::TcpListener::bind(addr)?;
+        ln.set_nonblocking(true)?;
+        Ok(TcpListener {
+            reg: Registration::new(ln)?,
+        })
+    }
+
+    /// Waits for a connection (Go's `Accept`). The new stream has
+    /// `TCP_NODELAY` set, as Go's connections do.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, e.g. "too many open files" when the process is out of
+    /// file descriptors: the pending connection stays queued, and a server
+    /// should back off and accept again, as Go's `http.Server` does. Also
+    /// [`io::ErrorKind::TimedOut`] after [`set_deadline`](Self::set_deadline),
+    /// and "use of closed network connection" after [`close`](Self::close).
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (s, addr) = self.reg.io(Dir::Read, |l| l.accept()).await?;
+        Ok((TcpStream::from_accepted(s)?, addr))
+    }
+
+    /// [`accept`](Self::accept) as a poll function.
+    ///
+    /// # Errors
+    ///
+    /// As [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        let (s, addr) = match self.reg.poll_io(cx, Dir::Read, |l| l.accept()) {
+            Poll::Ready(Ok(v)) => v,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        };
+        Poll::Ready(TcpStream::from_accepted(s).map(|s| (s, addr)))
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.reg.get_ref().local_addr()
+    }
+
+    /// Go's `SetDeadline`: [`accept`](Self::accept) fails with
+    /// [`io::ErrorKind::TimedOut`] once `deadline` has passed; `None`
+    /// clears it. A waiting `accept` re-checks it at once.
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        self.reg.set_deadline(Dir::Read, deadline);
+    }
+
+    /// Go's `Close`: a waiting and every later [`accept`](Self::accept)
+    /// fails with "use of closed network connection". The file descriptor
+    /// itself is released when the listener is dropped.
+    pub fn close(&self) {
+        self.reg.close();
+    }
+}
+
+/// A TCP connection (Go's `net.TCPConn`). Its operations take `&self`, so
+/// one task may read while another writes (share it with an `Arc`, or
+/// borrow it); it implements the `futures-io` [`AsyncRead`] and
+/// [`AsyncWrite`] traits, also through `&TcpStream`.
+///
+/// [`AsyncRead`]: futures_io::AsyncRead
+/// [`AsyncWrite`]: futures_io::AsyncWrite
+#[doc(alias = "TCPConn")]
+#[derive(Debug)]
+pub struct TcpStream {
+    reg: Registration<std::net::TcpStream>,
+}
+
+/// EINPROGRESS: a non-blocking connect under way.
+fn connect_in_progress(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::EINPROGRESS) {
+        return true;
+    }
+    e.kind() == io::ErrorKind::WouldBlock
+}
+
+impl TcpStream {
+    fn from_accepted(s: std::net::TcpStream) -> io::Result<TcpStream> {
+        s.set_nonblocking(true)?;
+        // Go: "newTCPConn" sets TCP_NODELAY; failing that is not fatal.
+        let _ = s.set_nodelay(true);
+        Ok(TcpStream {
+            reg: Registration::new(s)?,
+        })
+    }
+
+    /// Connects to `addr` (Go's `net.Dial("tcp", addr)`): each resolved
+    /// address in turn, with a non-blocking connect; the last error if none
+    /// accepts. `TCP_NODELAY` is set, as in Go.
+    ///
+    /// # Errors
+    ///
+    /// The OS's: [`io::ErrorKind::ConnectionRefused`] when nothing listens,
+    /// [`io::ErrorKind::InvalidInput`] when `addr` resolves to nothing.
+    ///
+    /// # Panics
+    ///
+    /// When polled outside a gosched runtime.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let mut last = None;
+        for a in addr.to_socket_addrs()? {
+            match Self::connect_one(a).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "could not resolve to any address",
+            )
+        }))
+    }
+
+    async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
+        let sock = socket2::Socket::new(
+            socket2::Domain::for_address(addr),
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )?;
+        sock.set_nonblocking(true)?;
+        match sock.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if connect_in_progress(&e) => {}
+            Err(e) => return Err(e),
+        }
+        let s: std::net::TcpStream = sock.into();
+        let _ = s.set_nodelay(true);
+        let stream = TcpStream {
+            reg: Registration::new(s)?,
+        };
+        // Go's connect: wait until writable, then read SO_ERROR.
+        stream
+            .reg
+            .io(Dir::Write, |s| {
+                if let Some(e) = s.take_error()? {
+                    return Err(e);
+                }
+                match s.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        Ok(stream)
+    }
+
+    /// Reads into `buf`; `Ok(0)` at end of stream (the peer shut its write
+    /// side, or `buf` is empty).
+    ///
+    /// # Errors
+    ///
+    /// The OS's (e.g. [`io::ErrorKind::ConnectionReset`]),
+    /// [`io::ErrorKind::TimedOut`] past the read deadline, "use of closed
+    /// network connection" after [`close`](Self::close).
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reg
+            .io(Dir::Read, |mut s| io::Read::read(&mut s, buf))
+            .await
+    }
+
+    /// Reads exactly `buf.len()` bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read); [`io::ErrorKind::UnexpectedEof`] if the
+    /// stream ends first.
+    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes some of `buf`; returns how much.
+    ///
+    /// # Errors
+    ///
+    /// The OS's (e.g. [`io::ErrorKind::BrokenPipe`],
+    /// [`io::ErrorKind::ConnectionReset`]), [`io::ErrorKind::TimedOut`]
+    /// past the write deadline, "use of closed network connection" after
+    /// [`close`](Self::close).
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.reg
+            .io(Dir::Write, |mut s| io::Write::write(&mut s, buf))
+            .await
+    }
+
+    /// Writes all of `buf` (Go's `Write`, which loops until done).
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write); [`io::ErrorKind::WriteZero`] if the
+    /// socket accepts nothing.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.reg
+            .poll_io(cx, Dir::Read, |mut s| io::Read::read(&mut s, buf))
+    }
+
+    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.reg
+            .poll_io(cx, Dir::Write, |mut s| io::Write::write(&mut s, buf))
+    }
+
+    /// Shuts down the read side, the write side (Go's `CloseWrite`: the peer
+    /// reads end of stream) or both.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, e.g. [`io::ErrorKind::NotConnected`].
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        if self.reg.is_closed() {
+            return Err(super::poll_desc::closed_error());
+        }
+        self.reg.get_ref().shutdown(how)
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.reg.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, e.g. [`io::ErrorKind::NotConnected`].
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.reg.get_ref().peer_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (on by default, as in Go).
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.reg.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Go's `SetReadDeadline`: reads fail with [`io::ErrorKind::TimedOut`]
+    /// ("i/o timeout") once `deadline` has passed, whether or not data is
+    /// waiting; `None` clears it. It applies to a read already waiting, and
+    /// a later deadline lets reads succeed again. The deadline is a timer
+    /// on the runtime's timer heaps, so a read with a deadline must be
+    /// polled on a thread of a gosched runtime (a task or `block_on`).
+    pub fn set_read_deadline(&self, deadline: Option<Instant>) {
+        self.reg.set_deadline(Dir::Read, deadline);
+    }
+
+    /// Go's `SetWriteDeadline`, as [`set_read_deadline`](Self::set_read_deadline)
+    /// for writes.
+    pub fn set_write_deadline(&self, deadline: Option<Instant>) {
+        self.reg.set_deadline(Dir::Write, deadline);
+    }
+
+    /// Go's `SetDeadline`: both deadlines.
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        self.set_read_deadline(deadline);
+        self.set_write_deadline(deadline);
+    }
+
+    /// Go's `Close`: waiting and later operations fail with "use of closed
+    /// network connection" ([`io::ErrorKind::NotConnected`]), and the
+    /// connection is shut down, so the peer sees end of stream. The file
+    /// descriptor is released when the stream is dropped.
+    pub fn close(&self) {
+        self.reg.close();
+        // Already shut or reset by the peer: nothing left to tell it.
+        let _ = self.reg.get_ref().shutdown(Shutdown::Both);
+    }
+}
+
+impl futures_io::AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl futures_io::AsyncRead for &TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_priv(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    /// Shuts down the write side (Go's `CloseWrite`).
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown(Shutdown::Write))
+    }
+}
+
+impl futures_io::AsyncWrite for &TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_priv(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    /// Shuts down the write side (Go's `CloseWrite`).
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown(Shutdown::Write))
+    }
+}
+
+/// The socket's descriptor, for options this API lacks (e.g. with
+/// `socket2::SockRef`).
+macro_rules! impl_as_socket {
+    ($t:ty) => {
+        #[cfg(unix)]
+        impl std::os::fd::AsFd for $t {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.reg.get_ref().as_fd()
+            }
+        }
+        #[cfg(unix)]
+        impl std::os::fd::AsRawFd for $t {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.reg.get_ref().as_raw_fd()
+            }
+        }
+        #[cfg(windows)]
+        impl std::os::windows::io::AsSocket for $t {
+            fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+                self.reg.get_ref().as_socket()
+            }
+        }
+        #[cfg(windows)]
+        impl std::os::windows::io::AsRawSocket for $t {
+            fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+                self.reg.get_ref().as_raw_socket()
+            }
+        }
+    };
+}
+pub(super) use impl_as_socket;
+
+impl_as_socket!(TcpListener);
+impl_as_socket!(TcpStream);
+
+/// tokio's I/O traits (feature `tokio-io`), for crates written against
+/// tokio's traits; the stream still runs on gosched's netpoller.
+#[cfg(feature = "tokio-io")]
+mod tokio_io {
+    use super::TcpStream;
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
+    use std::io;
+    use std::net::Shutdown;
+
+    fn poll_read_buf(
+        s: &TcpStream,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match s.poll_read_priv(cx, buf.initialize_unfilled()) {
+            Poll::Ready(Ok(n)) => {
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    macro_rules! impl_tokio_io {
+        ($t:ty) => {
+            impl tokio::io::AsyncRead for $t {
+                fn poll_read(
+                    self: Pin<&mut Self>,
+                    cx: &mut Context<'_>,
+                    buf: &mut tokio::io::ReadBuf<'_>,
+                ) -> Poll<io::Result<()>> {
+                    poll_read_buf(&self, cx, buf)
+                }
+            }
+
+            impl tokio::io::AsyncWrite for $t {
+                fn poll_write(
+                    self: Pin<&mut Self>,
+                    cx: &mut Context<'_>,
+                    buf: &[u8],
+                ) -> Poll<io::Result<usize>> {
+                    self.poll_write_priv(cx, buf)
+                }
+                fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                    Poll::Ready(Ok(()))
+                }
+                /// Shuts down the write side (Go's `CloseWrite`).
+                fn poll_shutdown(
+                    self: Pin<&mut Self>,
+                    _: &mut Context<'_>,
+                ) -> Poll<io::Result<()>> {
+                    Poll::Ready(self.shutdown(Shutdown::Write))
+                }
+            }
+        };
+    }
+
+    impl_tokio_io!(TcpStream);
+    impl_tokio_io!(&TcpStream);
+}

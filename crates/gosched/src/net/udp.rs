@@ -1,0 +1,134 @@
+//! UDP: [`UdpSocket`] (Go's `UDPConn`).
+
+use core::net::SocketAddr;
+use std::io;
+use std::net::ToSocketAddrs;
+use std::time::Instant;
+
+use super::poll_desc::{Dir, Registration};
+
+/// A UDP socket (Go's `net.UDPConn`). Operations take `&self`.
+///
+/// ```
+/// # if cfg!(miri) { return; }
+/// use gosched::net::UdpSocket;
+/// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
+/// rt.block_on(async {
+///     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+///     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+///     a.send_to(b"ping", b.local_addr().unwrap()).await.unwrap();
+///     let mut buf = [0; 16];
+///     let (n, from) = b.recv_from(&mut buf).await.unwrap();
+///     assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr().unwrap()));
+/// })
+/// .unwrap();
+/// ```
+#[doc(alias = "UDPConn")]
+#[derive(Debug)]
+pub struct UdpSocket {
+    reg: Registration<std::net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Binds to `addr` (Go's `net.ListenUDP`); port 0 picks a free port.
+    ///
+    /// # Errors
+    ///
+    /// The OS's: e.g. [`io::ErrorKind::AddrInUse`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a gosched runtime.
+    #[track_caller]
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        let s = std::net::UdpSocket::bind(addr)?;
+        s.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            reg: Registration::new(s)?,
+        })
+    }
+
+    /// Sets the default peer for [`send`](Self::send) and
+    /// [`recv`](Self::recv), and drops datagrams from others.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        self.reg.get_ref().connect(addr)
+    }
+
+    /// Sends one datagram to `target`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, [`io::ErrorKind::TimedOut`] past the write deadline, "use
+    /// of closed network connection" after [`close`](Self::close).
+    pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.reg.io(Dir::Write, |s| s.send_to(buf, target)).await
+    }
+
+    /// Receives one datagram; a longer datagram is truncated to `buf`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, [`io::ErrorKind::TimedOut`] past the read deadline, "use
+    /// of closed network connection" after [`close`](Self::close).
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.reg.io(Dir::Read, |s| s.recv_from(buf)).await
+    }
+
+    /// Sends one datagram to the connected peer.
+    ///
+    /// # Errors
+    ///
+    /// As [`send_to`](Self::send_to); also when not connected.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.reg.io(Dir::Write, |s| s.send(buf)).await
+    }
+
+    /// Receives one datagram from the connected peer.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_from`](Self::recv_from); a previous send's ICMP error may
+    /// surface here as [`io::ErrorKind::ConnectionRefused`].
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reg.io(Dir::Read, |s| s.recv(buf)).await
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.reg.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::NotConnected`] before [`connect`](Self::connect).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.reg.get_ref().peer_addr()
+    }
+
+    /// Go's `SetReadDeadline` (see [`TcpStream::set_read_deadline`](super::TcpStream::set_read_deadline)).
+    pub fn set_read_deadline(&self, deadline: Option<Instant>) {
+        self.reg.set_deadline(Dir::Read, deadline);
+    }
+
+    /// Go's `SetWriteDeadline`.
+    pub fn set_write_deadline(&self, deadline: Option<Instant>) {
+        self.reg.set_deadline(Dir::Write, deadline);
+    }
+
+    /// Go's `Close`: waiting and later operations fail with "use of closed
+    /// network connection". The file descriptor is released on drop.
+    pub fn close(&self) {
+        self.reg.close();
+    }
+}
+super::tcp::impl_as_socket!(UdpSocket);

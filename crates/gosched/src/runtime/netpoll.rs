@@ -1,0 +1,363 @@
+//! The network poller inside the scheduler: Go's `runtime/netpoll.go` and
+//! `netpoll_epoll.go`, on the portable `polling` crate (epoll, kqueue,
+//! IOCP).
+//!
+//! # No reactor thread
+//!
+//! Go has no thread dedicated to I/O: the Ms poll the OS themselves, at
+//! four places, and turn readiness into runnable tasks:
+//!
+//! ```text
+//!   find_runnable (holding a P) ── poll(0), when someone waits on I/O and
+//!                                  no M is in the poller: the first ready
+//!                                  task runs, the rest are injected
+//!   stopm (no P, nothing to run) ─ poll(until the earliest timer): the one
+//!                                  M allowed to block there; startm (a P
+//!                                  for it: new work) and the timer kicks
+//!                                  (`kick_timer_sleeper`: a timer set off
+//!                                  the Ps, an overdue timer) interrupt it
+//!                                  (Go's netpollBreak = the poller's notify)
+//!   sysmon ─────────────────────── poll(0) when nobody polled for 10 ms
+//! ```
+//!
+//! And when M0 is about to park, or a thread outside the runtime starts
+//! waiting on a socket, while tasks wait on I/O and no M is in the poller,
+//! an idle M is woken (or started) to become the poller.
+//!
+//! [`NetPoll`] holds the OS poller (created at the first socket, Go's
+//! `netpollGenericInit`), the number of pollDescs with a waiter (Go's
+//! `netpollWaiters`), whether an M is in the poller and when the last poll
+//! ended (both Go's `sched.lastpoll`, 0 while an M blocks), and the table
+//! from a registration key to its [`PollDesc`].
+//!
+//! # One M in the poller at a time
+//!
+//! `in_poller` admits one M to the OS poller at a time, blocking or not
+//! (Go admits one blocking M; `polling` lets only one thread wait anyway).
+//! So the interrupt that `startm` sends to the blocked M can never be
+//! consumed by another M's non-blocking poll. An idle M that finds the
+//! poller taken raises `want_poller` and sleeps on its condition variable;
+//! the M leaving the poller sees the flag and wakes an idle M to take its
+//! place (a Dekker pair with SeqCst fences: the idle M re-checks
+//! `in_poller` after raising the flag). `tests/loom_netpoll.rs` models this
+//! and the interrupt hand-off with `startm`.
+//!
+//! # Injecting ready tasks (Go's `injectglist`)
+//!
+//! A readiness event wakes the wakers stored in a pollDesc. While an M
+//! processes one poll's events, a per-thread *batch* is open: a wake of a
+//! task of this runtime ([`Shared::ready`]) lands in the batch instead of
+//! a run queue. The batch is then placed as Go places a `gList`: with a P,
+//! one task per idle P to the global queue (with an M started for each)
+//! and the rest to the P's ring; without a P, all to the global queue,
+//! starting an M per idle P. Wakers of other executors are just woken.
+//!
+//! # Divergences
+//!
+//! - Go's idle M blocks in the poller also when only timers are pending;
+//!   here the poller is used only while some socket has a waiter, and
+//!   timer-only sleeps stay on the M's condition variable.
+//! - M0 (the `block_on` thread) never blocks in the poller: before it parks
+//!   it makes sure a worker M does.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::time::Duration;
+use gocore::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use crate::net::poll_desc::PollDesc;
+use crate::task::Task;
+
+use super::m::MPark;
+use super::{lock, Shared};
+
+/// Go: sysmon's `lastpoll+10*1000*1000 < now`: sysmon polls when nobody
+/// has for this long.
+pub const NETPOLL_SYSMON_AFTER: Duration = Duration::from_millis(10);
+
+/// Go: the globals of `netpoll.go` and `sched.lastpoll`.
+pub(crate) struct NetPoll {
+    poller: OnceLock<polling::Poller>,
+    /// Go: `netpollWaiters`, pollDesc directions with a waiter.
+    pub(crate) waiters: AtomicUsize,
+    /// An M is in the poller (Go: `sched.lastpoll == 0` for the blocking one).
+    in_poller: AtomicBool,
+    /// An idle M found the poller taken.
+    want_poller: AtomicBool,
+    /// Go: `sched.lastpoll`, nanoseconds since the runtime's start.
+    last_poll: AtomicU64,
+    next_key: AtomicUsize,
+    /// The poll's event buffer, kept between polls.
+    events: Mutex<polling::Events>,
+    descs: Mutex<HashMap<usize, Arc<PollDesc>>>,
+}
+
+std::thread_local! {
+    /// The open batch of a poll on this thread: the runtime it belongs to
+    /// (as an address) and the tasks its events made ready.
+    static BATCH: RefCell<Option<(usize, Vec<Arc<Task>>)>> = const { RefCell::new(None) };
+}
+
+impl NetPoll {
+    pub(crate) fn new() -> NetPoll {
+        NetPoll {
+            poller: OnceLock::new(),
+            waiters: AtomicUsize::new(0),
+            in_poller: AtomicBool::new(false),
+            want_poller: AtomicBool::new(false),
+            last_poll: AtomicU64::new(0),
+            next_key: AtomicUsize::new(0),
+            events: Mutex::new(polling::Events::new()),
+            descs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The OS poller, created on first use (Go: `netpollGenericInit`).
+    pub(crate) fn poller(&self) -> std::io::Result<&polling::Poller> {
+        if let Some(p) = self.poller.get() {
+            return Ok(p);
+        }
+        let p = polling::Poller::new()?;
+        // Another thread may have won the race; its poller is kept.
+        Ok(self.poller.get_or_init(|| p))
+    }
+
+    /// Adds `pd` to the table under a fresh key (keys are never reused, so
+    /// a late event for a closed socket finds nothing: Go's `fdseq`).
+    pub(crate) fn insert(&self, make: impl FnOnce(usize) -> Arc<PollDesc>) -> Arc<PollDesc> {
+        let key = self.next_key.fetch_add(1, Ordering::Relaxed);
+        let pd = make(key);
+        lock(&self.descs).insert(key, pd.clone());
+        pd
+    }
+
+    pub(crate) fn remove(&self, key: usize) {
+        let pd = lock(&self.descs).remove(&key);
+        drop(pd);
+    }
+
+    /// Go: `netpollBreak`. Interrupts the M blocked in the poller, if any.
+    pub(crate) fn interrupt(&self) {
+        if let Some(p) = self.poller.get() {
+            // A failed notify leaves the poller to its timeout; nothing
+            // else can be done about it here.
+            let _ = p.notify();
+        }
+    }
+
+    /// Whether a non-blocking poll is worth making now (Go's condition in
+    /// `findRunnable`: `netpollinited() && netpollWaiters > 0 &&
+    /// sched.lastpoll != 0`).
+    fn worth_polling(&self) -> bool {
+        self.poller.get().is_some()
+            && self.waiters.load(Ordering::Acquire) > 0
+            && !self.in_poller.load(Ordering::Acquire)
+    }
+
+    /// Takes the poller (see "One M in the poller at a time"). A failed
+    /// attempt's read is SeqCst too: it is the second half of the Dekker
+    /// pair after `want_poller` is raised (`tests/loom_netpoll.rs`).
+    fn enter(&self) -> bool {
+        self.in_poller
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    }
+
+    /// Go: `netpoll(delay)`. Waits up to `timeout` (`None`: until an event
+    /// or an interrupt), marks the pollDescs ready and wakes their waiters.
+    /// Returns the tasks of `shared` those wakes made runnable.
+    fn poll(&self, shared: &Shared, timeout: Option<Duration>) -> Vec<Arc<Task>> {
+        let Some(poller) = self.poller.get() else {
+            return Vec::new();
+        };
+        // Uncontended: one M polls at a time (`in_poller`).
+        let mut events = lock(&self.events);
+        events.clear();
+        // An error (EINTR) is a poll that found nothing.
+        let _ = poller.wait(&mut events, timeout);
+        let ready: Vec<(Arc<PollDesc>, bool, bool)> = {
+            let descs = lock(&self.descs);
+            events
+                .iter()
+                .filter_map(|ev| {
+                    descs
+                        .get(&ev.key)
+                        .map(|pd| (pd.clone(), ev.readable, ev.writable))
+                })
+                .collect()
+        };
+        drop(events);
+        let id = shared as *const Shared as usize;
+        BATCH.with(|b| *b.borrow_mut() = Some((id, Vec::new())));
+        for (pd, readable, writable) in ready {
+            pd.netpoll_ready(self, readable, writable);
+        }
+        BATCH.with(|b| b.borrow_mut().take().map(|(_, v)| v).unwrap_or_default())
+    }
+}
+
+/// The [`Shared::ready`] hook: takes `task` into this thread's open batch
+/// when it belongs to that batch's runtime; gives it back otherwise.
+pub(crate) fn batch_ready(shared: &Shared, task: Arc<Task>) -> Option<Arc<Task>> {
+    // A batch is open only inside a poll, which holds `in_poller`; the
+    // polling thread reads its own store, so this skips the thread-local
+    // on every other wake.
+    if !shared.netpoll.in_poller.load(Ordering::Relaxed) {
+        return Some(task);
+    }
+    let id = shared as *const Shared as usize;
+    BATCH.with(|b| match &mut *b.borrow_mut() {
+        Some((owner, tasks)) if *owner == id => {
+            tasks.push(task);
+            None
+        }
+        _ => Some(task),
+    })
+}
+
+impl Shared {
+    /// `find_runnable`'s non-blocking poll, holding P `p`: the first ready
+    /// task to run, the rest injected.
+    pub(super) fn netpoll_find(&self, p: usize) -> Option<Arc<Task>> {
+        let np = &self.netpoll;
+        if !np.worth_polling() || !np.enter() {
+            return None;
+        }
+        let mut tasks = np.poll(self, Some(Duration::ZERO));
+        np.last_poll
+            .store(self.now_nanos().max(1), Ordering::Release);
+        self.netpoll_leave();
+        if tasks.is_empty() {
+            return None;
+        }
+        let first = tasks.remove(0);
+        self.inject_glist(tasks, Some(p));
+        Some(first)
+    }
+
+    /// `stopm`'s blocking poll: when tasks wait on I/O and no other M is
+    /// blocked in the poller, this M (idle, without a P, parked on `park`)
+    /// blocks there until an event, `timeout` (the earliest timer) or an
+    /// interrupt. Returns whether it polled; the ready tasks are injected.
+    pub(super) fn netpoll_block(&self, park: &MPark, timeout: Option<Duration>) -> bool {
+        let np = &self.netpoll;
+        if np.poller.get().is_none() || np.waiters.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        if !np.enter() {
+            // Taken: its M wakes one of us when it leaves. Raise the flag,
+            // then look again (Dekker pair with `netpoll_leave`).
+            np.want_poller.store(true, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            if !np.enter() {
+                return false;
+            }
+        }
+        {
+            let mut slot = lock(&park.slot);
+            if slot.next_p.is_some() || slot.kicked || self.shutdown.load(Ordering::Acquire) {
+                drop(slot);
+                self.netpoll_leave();
+                return false;
+            }
+            // From here `startm` and the timer kicks interrupt the poller.
+            slot.in_poller = true;
+        }
+        let tasks = np.poll(self, timeout);
+        lock(&park.slot).in_poller = false;
+        np.last_poll
+            .store(self.now_nanos().max(1), Ordering::Release);
+        self.netpoll_leave();
+        self.inject_glist(tasks, None);
+        true
+    }
+
+    /// Leaves the poller; wakes an idle M if one wanted in meanwhile.
+    fn netpoll_leave(&self) {
+        let np = &self.netpoll;
+        np.in_poller.store(false, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if np.want_poller.load(Ordering::SeqCst) && np.want_poller.swap(false, Ordering::SeqCst) {
+            self.kick_timer_sleeper();
+        }
+    }
+
+    /// Sysmon's poll: when nobody has polled for [`NETPOLL_SYSMON_AFTER`].
+    pub(super) fn netpoll_sysmon(&self, now: u64) {
+        let np = &self.netpoll;
+        let last = np.last_poll.load(Ordering::Acquire);
+        let after = NETPOLL_SYSMON_AFTER.as_nanos() as u64;
+        if !np.worth_polling() || last.saturating_add(after) > now || !np.enter() {
+            return;
+        }
+        let tasks = np.poll(self, Some(Duration::ZERO));
+        np.last_poll.store(now.max(1), Ordering::Release);
+        self.netpoll_leave();
+        self.inject_glist(tasks, None);
+    }
+
+    /// `block_on` is about to park M0, or a future on a thread outside the
+    /// runtime started waiting on a socket: if tasks wait on I/O and no M
+    /// is in the poller, wake (or start) an idle M to become it.
+    pub(crate) fn netpoll_ensure_poller(&self) {
+        let np = &self.netpoll;
+        if np.poller.get().is_some()
+            && np.waiters.load(Ordering::Acquire) > 0
+            && !np.in_poller.load(Ordering::Acquire)
+        {
+            self.kick_timer_sleeper();
+        }
+    }
+
+    /// Go: `injectglist`. With P `p` (owned by the caller): one task per
+    /// idle P to the global queue, an M started for each, the rest to the
+    /// P's ring. Without: all to the global queue, an M per idle P.
+    pub(super) fn inject_glist(&self, mut tasks: Vec<Arc<Task>>, p: Option<usize>) {
+        if tasks.is_empty() {
+            return;
+        }
+        let to_global = match p {
+            Some(_) => tasks.len().min(self.npidle.load(Ordering::SeqCst) as usize),
+            None => tasks.len(),
+        };
+        let local = tasks.split_off(to_global);
+        let n = tasks.len();
+        for t in tasks {
+            self.global_put(t);
+        }
+        if let Some(p) = p {
+            for t in local {
+                // SAFETY: 1. R1: the caller owns P `p` in scheduler context.
+                if let Some(batch) = unsafe { self.ps[p].runq.put(t, false) } {
+                    for t in batch {
+                        self.global_put(t);
+                    }
+                }
+            }
+        }
+        // Go: `startIdle(n)`.
+        for _ in 0..n {
+            if self.npidle.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            self.startm(None, false);
+        }
+    }
+
+    /// Interrupts the poller if the M behind `park` is blocked in it.
+    pub(super) fn netpoll_wake_m(&self, in_poller: bool) {
+        if in_poller {
+            self.netpoll.interrupt();
+        }
+    }
+
+    /// Teardown: wakes the poller and drops every pollDesc.
+    pub(super) fn netpoll_teardown(&self) {
+        self.netpoll.interrupt();
+        let all = core::mem::take(&mut *lock(&self.netpoll.descs));
+        drop(all);
+    }
+}

@@ -1,0 +1,756 @@
+//! `gosched::net`: sockets on the scheduler's netpoller. Miri cannot make
+//! sockets, so the whole file is skipped there.
+#![cfg(all(feature = "net", not(miri)))]
+
+use std::io::ErrorKind;
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gosched::net::{TcpListener, TcpStream, UdpSocket};
+use gosched::Runtime;
+
+fn runtime(procs: usize) -> Runtime {
+    Runtime::builder().procs(procs).build().unwrap()
+}
+
+/// An echo server task on a fresh listener; returns its address.
+fn echo_server() -> SocketAddr {
+    let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = ln.local_addr().unwrap();
+    gosched::go(async move {
+        while let Ok((conn, _)) = ln.accept().await {
+            gosched::go(async move {
+                let mut buf = [0; 4096];
+                while let Ok(n @ 1..) = conn.read(&mut buf).await {
+                    if conn.write_all(&buf[..n]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Reads until end of stream.
+async fn read_to_end(conn: &TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = [0; 4096];
+    loop {
+        match conn.read(&mut buf).await? {
+            0 => return Ok(out),
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+fn echo_many(procs: usize, conns: usize) {
+    let rt = runtime(procs);
+    let ok = rt
+        .block_on(async move {
+            let addr = echo_server();
+            let handles: Vec<_> = (0..conns)
+                .map(|i| {
+                    gosched::spawn(async move {
+                        let conn = TcpStream::connect(addr).await.unwrap();
+                        let msg = format!("hello {i} ").repeat(1 + i % 7);
+                        for _ in 0..3 {
+                            conn.write_all(msg.as_bytes()).await.unwrap();
+                            let mut back = vec![0; msg.len()];
+                            conn.read_exact(&mut back).await.unwrap();
+                            assert_eq!(back, msg.as_bytes());
+                        }
+                    })
+                })
+                .collect();
+            let mut ok = 0;
+            for h in handles {
+                h.await.unwrap();
+                ok += 1;
+            }
+            ok
+        })
+        .unwrap();
+    assert_eq!(ok, conns);
+}
+
+#[test]
+fn echo_1000_concurrent_connections() {
+    // Two descriptors per connection: as Go 1.19 does at startup, raise
+    // the soft limit of open files towards the hard one if it is low.
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes the limit into `lim`, a valid rlimit.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 && lim.rlim_cur < 4096 {
+            lim.rlim_cur = lim.rlim_max.min(4096);
+            // SAFETY: setrlimit reads `lim`, a valid rlimit.
+            unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
+        }
+    }
+    echo_many(2, 1000);
+}
+
+#[test]
+fn echo_one_p() {
+    echo_many(1, 200);
+}
+
+#[test]
+fn large_transfer_with_backpressure() {
+    // 8 MiB one way: the writer fills the socket buffers and waits for
+    // write readiness, the reader drains them.
+    let rt = runtime(2);
+    rt.block_on(async {
+        let addr = echo_server();
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let data: Vec<u8> = (0..8 << 20)
+            .map(|i: u32| (i * 7 + i / 4096) as u8)
+            .collect();
+        let w = {
+            let conn = conn.clone();
+            let data = data.clone();
+            gosched::spawn(async move {
+                conn.write_all(&data).await.unwrap();
+                conn.shutdown(Shutdown::Write).unwrap();
+            })
+        };
+        let back = read_to_end(&conn).await.unwrap();
+        w.await.unwrap();
+        assert!(back == data, "echoed bytes differ");
+    })
+    .unwrap();
+}
+
+#[test]
+fn half_close() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let server = gosched::spawn(async move {
+            let (conn, _) = ln.accept().await.unwrap();
+            // The client shut its write side: read to end of stream...
+            let got = read_to_end(&conn).await.unwrap();
+            // ...and the server can still answer.
+            conn.write_all(&got).await.unwrap();
+            conn.write_all(b" done").await.unwrap();
+            conn.shutdown(Shutdown::Write).unwrap();
+        });
+        let conn = TcpStream::connect(addr).await.unwrap();
+        conn.write_all(b"request").await.unwrap();
+        conn.shutdown(Shutdown::Write).unwrap();
+        let reply = read_to_end(&conn).await.unwrap();
+        assert_eq!(reply, b"request done");
+        // Reading at end of stream again still says 0.
+        assert_eq!(conn.read(&mut [0; 8]).await.unwrap(), 0);
+        server.await.unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn connect_refused() {
+    let rt = runtime(1);
+    rt.block_on(async {
+        // A port that was just free: nothing listens there.
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let err = TcpStream::connect(addr).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    })
+    .unwrap();
+}
+
+#[test]
+fn bind_address_in_use() {
+    let rt = runtime(1);
+    rt.block_on(async {
+        let a = TcpListener::bind("127.0.0.1:0").unwrap();
+        let err = TcpListener::bind(a.local_addr().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AddrInUse);
+        let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let err = UdpSocket::bind(u.local_addr().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AddrInUse);
+    })
+    .unwrap();
+}
+
+#[test]
+fn peer_resets_mid_write() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let peer = gosched::spawn(async move {
+            let (conn, _) = ln.accept().await.unwrap();
+            let mut buf = [0; 1024];
+            conn.read_exact(&mut buf).await.unwrap();
+            // SO_LINGER 0 then close: the kernel sends RST.
+            socket2::SockRef::from(&conn)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
+            drop(conn);
+        });
+        let conn = TcpStream::connect(addr).await.unwrap();
+        let chunk = vec![7u8; 64 << 10];
+        let mut err = None;
+        for _ in 0..10_000 {
+            if let Err(e) = conn.write_all(&chunk).await {
+                err = Some(e);
+                break;
+            }
+        }
+        peer.await.unwrap();
+        let err = err.expect("writing to a reset connection fails");
+        assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+            ),
+            "{err:?}"
+        );
+        // And reading says reset or end of stream, never a panic.
+        let _ = conn.read(&mut [0; 16]).await;
+    })
+    .unwrap();
+}
+
+#[test]
+fn read_deadline_expires_while_another_task_writes() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let peer = gosched::spawn(async move {
+            let (conn, _) = ln.accept().await.unwrap();
+            // Sends nothing; reads what the writer sends until it closes.
+            read_to_end(&conn).await.unwrap().len()
+        });
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let sent = Arc::new(AtomicUsize::new(0));
+        let writer = {
+            let (conn, sent) = (conn.clone(), sent.clone());
+            gosched::spawn(async move {
+                for _ in 0..20 {
+                    conn.write_all(b"tick").await.unwrap();
+                    sent.fetch_add(4, Ordering::Relaxed);
+                    gosched::sleep(Duration::from_millis(5)).await;
+                }
+            })
+        };
+        let start = Instant::now();
+        conn.set_read_deadline(Some(start + Duration::from_millis(30)));
+        let err = conn.read(&mut [0; 16]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        assert_eq!(err.to_string(), "i/o timeout");
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        // Go: once passed, the deadline keeps failing reads...
+        assert_eq!(
+            conn.read(&mut [0; 16]).await.unwrap_err().kind(),
+            ErrorKind::TimedOut
+        );
+        // ...the writes go on meanwhile...
+        writer.await.unwrap();
+        conn.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(peer.await.unwrap(), sent.load(Ordering::Relaxed));
+        assert_eq!(sent.load(Ordering::Relaxed), 80);
+        // ...and clearing it lets reads succeed again (end of stream here).
+        conn.set_read_deadline(None);
+    })
+    .unwrap();
+}
+
+#[test]
+fn deadline_moved_into_the_past_wakes_a_waiting_read() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let _keep = gosched::spawn(async move {
+            let (conn, _) = ln.accept().await.unwrap();
+            gosched::sleep(Duration::from_secs(5)).await;
+            drop(conn);
+        });
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let reader = {
+            let conn = conn.clone();
+            gosched::spawn(async move { conn.read(&mut [0; 8]).await })
+        };
+        gosched::sleep(Duration::from_millis(20)).await;
+        let start = Instant::now();
+        conn.set_read_deadline(Some(Instant::now()));
+        let err = reader.await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        assert!(start.elapsed() < Duration::from_secs(2));
+        _keep.abort();
+    })
+    .unwrap();
+}
+
+#[test]
+fn close_wakes_waiters_with_an_error() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+        let addr = ln.local_addr().unwrap();
+        let acceptor = {
+            let ln = ln.clone();
+            gosched::spawn(async move {
+                let (c, _) = ln.accept().await.unwrap();
+                // The second accept waits until the listener is closed.
+                (c, ln.accept().await.map(|_| ()))
+            })
+        };
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let reader = {
+            let conn = conn.clone();
+            gosched::spawn(async move { conn.read(&mut [0; 8]).await })
+        };
+        gosched::sleep(Duration::from_millis(20)).await;
+        conn.close();
+        let err = reader.await.unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "use of closed network connection");
+        assert_eq!(err.kind(), ErrorKind::NotConnected);
+        // Later operations fail the same way.
+        assert_eq!(
+            conn.write(b"x").await.unwrap_err().kind(),
+            ErrorKind::NotConnected
+        );
+        ln.close();
+        let (server_side, second) = acceptor.await.unwrap();
+        assert_eq!(second.unwrap_err().kind(), ErrorKind::NotConnected);
+        // The peer saw the close as end of stream.
+        assert_eq!(server_side.read(&mut [0; 8]).await.unwrap(), 0);
+    })
+    .unwrap();
+}
+
+#[test]
+fn task_on_a_closed_socket_does_not_hide_a_deadlock() {
+    let rt = runtime(2);
+    let err = rt
+        .block_on(async {
+            let ln = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+            let waiter = {
+                let ln = ln.clone();
+                gosched::spawn(async move {
+                    let r = ln.accept().await;
+                    assert!(r.is_err());
+                    // Then waits forever on nothing.
+                    std::future::pending::<()>().await
+                })
+            };
+            gosched::sleep(Duration::from_millis(10)).await;
+            ln.close();
+            waiter.await.unwrap();
+        })
+        .unwrap_err();
+    assert_eq!(err, gosched::DeadlockError);
+}
+
+#[test]
+fn waiting_on_io_is_not_a_deadlock_and_shows_io_wait() {
+    let rt = runtime(1);
+    rt.block_on(async {
+        let ln = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+        let addr = ln.local_addr().unwrap();
+        let acceptor = {
+            let ln = ln.clone();
+            gosched::spawn(async move { ln.accept().await.map(|(_, a)| a) })
+        };
+        // The only other thing the main future does: a blocking connect
+        // from another OS thread after a while. Until then every task
+        // waits on I/O, which must not count as a deadlock.
+        let connector = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            std::net::TcpStream::connect(addr).unwrap()
+        });
+        gosched::yield_now().await;
+        let got = acceptor.await.unwrap().unwrap();
+        let client = connector.join().unwrap();
+        assert_eq!(got, client.local_addr().unwrap());
+    })
+    .unwrap();
+    // The dump shows a task parked on a socket as "IO wait".
+    let rt2 = runtime(1);
+    let ln = rt2
+        .block_on(async {
+            let ln = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+            let l2 = ln.clone();
+            gosched::go(async move {
+                let _ = l2.accept().await;
+            });
+            gosched::sleep(Duration::from_millis(10)).await;
+            ln
+        })
+        .unwrap();
+    let dump = rt2.dump().to_string();
+    assert!(dump.contains("[IO wait"), "{dump}");
+    ln.close();
+}
+
+#[test]
+fn udp_round_trip_and_deadline() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        a.connect(b.local_addr().unwrap()).unwrap();
+        b.connect(a.local_addr().unwrap()).unwrap();
+        assert_eq!(a.peer_addr().unwrap(), b.local_addr().unwrap());
+        for i in 0..100u32 {
+            a.send(&i.to_le_bytes()).await.unwrap();
+            let mut buf = [0; 4];
+            assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+            assert_eq!(u32::from_le_bytes(buf), i);
+        }
+        b.set_read_deadline(Some(Instant::now() + Duration::from_millis(10)));
+        let err = b.recv(&mut [0; 4]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+    })
+    .unwrap();
+}
+
+#[test]
+fn futures_io_traits() {
+    use futures_io::{AsyncRead, AsyncWrite};
+    use std::pin::Pin;
+    fn assert_io<T: AsyncRead + AsyncWrite + Unpin>() {}
+    assert_io::<TcpStream>();
+    assert_io::<&TcpStream>();
+    let rt = runtime(2);
+    rt.block_on(async {
+        let addr = echo_server();
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        let n = std::future::poll_fn(|cx| Pin::new(&mut conn).poll_write(cx, b"abc"))
+            .await
+            .unwrap();
+        assert_eq!(n, 3);
+        std::future::poll_fn(|cx| Pin::new(&mut conn).poll_close(cx))
+            .await
+            .unwrap();
+        let mut buf = [0; 8];
+        let mut got = Vec::new();
+        loop {
+            let n = std::future::poll_fn(|cx| Pin::new(&mut conn).poll_read(cx, &mut buf))
+                .await
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"abc");
+    })
+    .unwrap();
+}
+
+/// A foreign waker that panics when woken, counting its live clones.
+struct PanickingWaker(Arc<AtomicUsize>);
+
+impl PanickingWaker {
+    fn waker(live: &Arc<AtomicUsize>) -> std::task::Waker {
+        live.fetch_add(1, Ordering::SeqCst);
+        std::task::Waker::from(Arc::new(PanickingWaker(live.clone())))
+    }
+}
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("waker panics");
+    }
+}
+
+impl Drop for PanickingWaker {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_panicking_waker_does_not_break_the_poller() {
+    use std::future::Future;
+    use std::task::Context;
+    let rt = runtime(2);
+    let live = Arc::new(AtomicUsize::new(0));
+    let live2 = live.clone();
+    rt.block_on(async move {
+        let addr = echo_server();
+        let conn = TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0; 8];
+        {
+            // Park a read with the panicking waker: nothing to read yet.
+            let waker = PanickingWaker::waker(&live2);
+            let mut cx = Context::from_waker(&waker);
+            let mut read = std::pin::pin!(conn.read(&mut buf));
+            assert!(read.as_mut().poll(&mut cx).is_pending());
+        }
+        // The echo makes the socket readable: the poller wakes the
+        // panicking waker, catches the panic and goes on.
+        conn.write_all(b"ping").await.unwrap();
+        let mut back = [0; 4];
+        conn.read_exact(&mut back).await.unwrap();
+        assert_eq!(&back, b"ping");
+        // The waker was woken (consumed) or dropped: no clone is left.
+        conn.close();
+        for _ in 0..100 {
+            if live2.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            gosched::sleep(Duration::from_millis(1)).await;
+        }
+        // Another connection still works.
+        let c2 = TcpStream::connect(addr).await.unwrap();
+        c2.write_all(b"ok").await.unwrap();
+        let mut b2 = [0; 2];
+        c2.read_exact(&mut b2).await.unwrap();
+        assert_eq!(&b2, b"ok");
+    })
+    .unwrap();
+    assert_eq!(live.load(Ordering::SeqCst), 0);
+}
+
+#[cfg(feature = "tokio-io")]
+#[test]
+fn tokio_io_traits() {
+    use std::pin::Pin;
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+    fn assert_io<T: AsyncRead + AsyncWrite + Unpin>() {}
+    assert_io::<TcpStream>();
+    assert_io::<&TcpStream>();
+    let rt = runtime(2);
+    rt.block_on(async {
+        let addr = echo_server();
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        let n = std::future::poll_fn(|cx| Pin::new(&mut conn).poll_write(cx, b"tokio"))
+            .await
+            .unwrap();
+        assert_eq!(n, 5);
+        std::future::poll_fn(|cx| Pin::new(&mut conn).poll_shutdown(cx))
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        loop {
+            let mut storage = [0u8; 3];
+            let mut buf = ReadBuf::new(&mut storage);
+            std::future::poll_fn(|cx| Pin::new(&mut conn).poll_read(cx, &mut buf))
+                .await
+                .unwrap();
+            if buf.filled().is_empty() {
+                break;
+            }
+            got.extend_from_slice(buf.filled());
+        }
+        assert_eq!(got, b"tokio");
+    })
+    .unwrap();
+}
+
+/// A minimal executor for one future on the calling thread (thread park).
+fn foreign_block_on<F: std::future::Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+#[test]
+fn a_socket_polled_by_another_executor_is_still_served() {
+    let rt = runtime(2);
+    let (conn, peer) = rt
+        .block_on(async {
+            let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+            let peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+            let (conn, _) = ln.accept().await.unwrap();
+            (conn, peer)
+        })
+        .unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        std::thread::sleep(Duration::from_millis(20));
+        let mut peer = peer;
+        peer.write_all(b"from afar").unwrap();
+        peer
+    });
+    let mut buf = [0; 9];
+    foreign_block_on(conn.read_exact(&mut buf)).unwrap();
+    assert_eq!(&buf, b"from afar");
+    drop(writer.join().unwrap());
+    assert_eq!(foreign_block_on(conn.read(&mut buf)).unwrap(), 0);
+}
+
+#[test]
+fn a_cancelled_read_leaves_no_waiter_behind() {
+    let rt = runtime(2);
+    let err = rt
+        .block_on(async {
+            let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+            let _peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+            let (conn, _) = ln.accept().await.unwrap();
+            let mut buf = [0; 8];
+            let r = gosched::timeout(Duration::from_millis(10), conn.read(&mut buf)).await;
+            assert!(r.is_err(), "nothing was sent");
+            // The socket is open but nobody waits on it any more: waiting
+            // on nothing is a deadlock again.
+            std::future::pending::<()>().await
+        })
+        .unwrap_err();
+    assert_eq!(err, gosched::DeadlockError);
+}
+
+#[test]
+fn dropping_one_of_two_pending_reads_keeps_the_other_woken() {
+    // Both reads of one task leave the same waker in the pollDesc; dropping
+    // the first must not take the wake-up of the second.
+    let rt = runtime(2);
+    rt.block_on(async {
+        use std::future::Future;
+        let addr = echo_server();
+        let conn = Arc::new(TcpStream::connect(addr).await.unwrap());
+        let mut a = [0; 4];
+        let mut b = [0; 4];
+        let mut first = Some(Box::pin(conn.read(&mut a)));
+        let mut second = Box::pin(conn.read(&mut b));
+        let writer = {
+            let conn = conn.clone();
+            gosched::spawn(async move {
+                gosched::sleep(Duration::from_millis(20)).await;
+                conn.write_all(b"data").await.unwrap();
+            })
+        };
+        let n = std::future::poll_fn(|cx| {
+            if let Some(f) = first.as_mut() {
+                assert!(f.as_mut().poll(cx).is_pending());
+            }
+            let r = second.as_mut().poll(cx);
+            first = None;
+            r
+        })
+        .await
+        .unwrap();
+        drop(second);
+        assert!(n > 0);
+        assert_eq!(&b[..n], &b"data"[..n]);
+        writer.await.unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn io_is_served_while_the_only_p_is_stuck() {
+    // One P, held by a task that blocks its thread for 300 ms. The
+    // network still gets polled (sysmon polls when nobody has for 10 ms,
+    // and retakes the stuck P), so the reader finishes long before.
+    let rt = runtime(1);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+        let (conn, _) = ln.accept().await.unwrap();
+        let reader = gosched::spawn(async move {
+            let mut b = [0; 5];
+            conn.read_exact(&mut b).await.unwrap();
+            (b, Instant::now())
+        });
+        gosched::yield_now().await; // the reader parks on the socket
+        let busy = gosched::spawn(async {
+            std::thread::sleep(Duration::from_millis(300));
+            Instant::now()
+        });
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            std::thread::sleep(Duration::from_millis(20));
+            peer.write_all(b"hello").unwrap();
+            peer
+        });
+        let (got, read_at) = reader.await.unwrap();
+        let busy_end = busy.await.unwrap();
+        assert_eq!(&got, b"hello");
+        assert!(read_at < busy_end, "the read waited for the stuck P");
+        drop(writer.join().unwrap());
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_socket_outliving_its_runtime_fails_instead_of_hanging() {
+    let rt = runtime(1);
+    let (conn, peer) = rt
+        .block_on(async {
+            let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+            let peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+            let (conn, _) = ln.accept().await.unwrap();
+            (conn, peer)
+        })
+        .unwrap();
+    drop(rt);
+    let err = foreign_block_on(conn.read(&mut [0; 4])).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Other);
+    drop(peer);
+}
+
+#[test]
+fn udp_close_wakes_a_waiting_recv_and_the_dump_says_io_wait() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let sock = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
+        let receiver = {
+            let sock = sock.clone();
+            gosched::spawn(async move { sock.recv_from(&mut [0; 8]).await.map(|_| ()) })
+        };
+        gosched::sleep(Duration::from_millis(20)).await;
+        let id = receiver.id().unwrap();
+        let dump = rt.dump().to_string();
+        assert!(dump.contains(&format!("goroutine {id} [IO wait")), "{dump}");
+        sock.close();
+        let err = receiver.await.unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "use of closed network connection");
+    })
+    .unwrap();
+}
+
+#[test]
+fn accept_deadline_and_write_deadline() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        ln.set_deadline(Some(Instant::now() + Duration::from_millis(10)));
+        let err = ln.accept().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        ln.set_deadline(None);
+        let addr = ln.local_addr().unwrap();
+        let client = gosched::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+        let (server_side, _) = ln.accept().await.unwrap();
+        let client = client.await.unwrap();
+        // Nobody reads: writes fill the buffers, then the write deadline
+        // ends the blocked write.
+        client.set_write_deadline(Some(Instant::now() + Duration::from_millis(50)));
+        let chunk = vec![0u8; 1 << 16];
+        let err = loop {
+            if let Err(e) = client.write_all(&chunk).await {
+                break e;
+            }
+        };
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        drop(server_side);
+    })
+    .unwrap();
+}
