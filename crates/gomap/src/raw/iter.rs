@@ -16,6 +16,9 @@
 //! half; we yield the whole old chain at the lower half and skip the upper
 //! half, which is empty (I3) — the same entries without calling `Hash`.
 //! `Hiter` needs `&RawMap` for its whole life, so no write can happen during it.
+//! [`Hiter::fold`] is the same tour as internal iteration: one loop per
+//! bucket over its live slots, with a prefetch of the bucket
+//! [`PREFETCH_AHEAD`] places further on.
 //!
 //! # `CursorState`: iteration that survives writes
 //!
