@@ -24,11 +24,13 @@ use core::alloc::Layout;
 
 use super::bucket::{Bmap, BUCKET_CNT};
 use super::tophash::{
-    is_empty, is_evacuated, match_live, BitMask, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y,
-    MIN_TOP_HASH,
+    is_empty, is_evacuated, match_live, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
 };
 use super::{over_load_factor, RawMap, SAME_SIZE_GROW};
 use core::ptr;
+
+// `EVACUATED_X + y` picks the mark for the half `y` an entry goes to.
+const _: () = assert!(EVACUATED_X + 1 == EVACUATED_Y);
 
 /// Bytes of a retired bucket array returned to the allocator per write.
 /// 64 KiB is 16 pages: a few microseconds of `munmap` per write, and a
@@ -131,24 +133,22 @@ impl<K, V> RawMap<K, V> {
     ) {
         let same = self.same_size_grow();
         self.moves = self.moves.wrapping_add(1);
-        // Pass 1: decide X or Y for every live slot: the set of slots of
-        // the chain's nb-th bucket that go to Y. User code (Hash) runs only
+        // Pass 1: decide X or Y for every live slot: bit `i` of byte `nb` is
+        // slot i of the chain's nb-th bucket. User code (Hash) runs only
         // here, before anything moves.
-        let mut inline = [BitMask::EMPTY; INLINE_DECISION_BUCKETS];
-        let mut spill: Vec<BitMask> = Vec::new();
+        let mut inline = [0u8; INLINE_DECISION_BUCKETS];
+        let mut spill: Vec<u8> = Vec::new();
         if !same {
             let mut b = old;
             let mut nb = 0usize;
             while !b.is_null() {
                 // SAFETY: chain bucket.
                 let live = match_live(unsafe { Self::tophash_word(b) });
-                let mut ys = BitMask::EMPTY;
+                let mut ys = 0u8;
                 for i in live {
                     // SAFETY: live slot (I1).
                     let h = hasher(unsafe { &*Self::key_ptr(b, i) });
-                    if h as usize & newbit != 0 {
-                        ys = ys.or(BitMask::slot(i));
-                    }
+                    ys |= ((h as usize & newbit != 0) as u8) << i;
                 }
                 if nb < INLINE_DECISION_BUCKETS {
                     inline[nb] = ys;
@@ -160,47 +160,67 @@ impl<K, V> RawMap<K, V> {
                 nb += 1;
             }
         }
-        // Pass 2: move. No user code runs from here on. Each destination
-        // is filled in the old chain's slot order, as Go's single loop
-        // fills it; the X slots of a bucket are moved before its Y slots,
-        // which changes only which pool bucket each half's next overflow
-        // bucket is, never what a chain holds or in which order.
+        // Pass 2: move. No user code runs from here on.
         // SAFETY: the new array has 2^B > oldbucket (+ newbit when doubling) buckets.
-        let mut x = (unsafe { Self::bucket_at(self.buckets, oldbucket) }, 0usize);
-        let mut y = (
-            if same {
-                ptr::null_mut()
-            } else {
-                // SAFETY: as above.
-                unsafe { Self::bucket_at(self.buckets, oldbucket + newbit) }
-            },
-            0usize,
-        );
+        let mut dst = [
+            (unsafe { Self::bucket_at(self.buckets, oldbucket) }, 0usize),
+            (
+                if same {
+                    ptr::null_mut()
+                } else {
+                    // SAFETY: as above.
+                    unsafe { Self::bucket_at(self.buckets, oldbucket + newbit) }
+                },
+                0usize,
+            ),
+        ];
         let mut b = old;
         let mut nb = 0usize;
         while !b.is_null() {
             // SAFETY: chain bucket.
             let w = unsafe { Self::tophash_word(b) };
+            let ys = match nb.checked_sub(INLINE_DECISION_BUCKETS) {
+                None => inline[nb],
+                Some(j) => spill.get(j).copied().unwrap_or(0),
+            };
+            // Empty slots become evacuatedEmpty, live ones evacuatedX/Y.
+            let mut marks = [EVACUATED_EMPTY; BUCKET_CNT];
+            for i in match_live(w) {
+                let top = w.to_le_bytes()[i];
+                debug_assert!(top >= MIN_TOP_HASH, "bad map state");
+                let y = (ys >> i) & 1;
+                debug_assert!(!same || y == 0);
+                marks[i] = EVACUATED_X + y;
+                let d = &mut dst[y as usize];
+                if d.1 == BUCKET_CNT {
+                    // SAFETY: d.0 ends its destination chain (we append in order).
+                    d.0 = unsafe { self.newoverflow(d.0) };
+                    d.1 = 0;
+                }
+                // SAFETY: d.0 is a new bucket, slot d.1 < 8 empty; b/i live.
+                // The slot cells (inline values or box pointers) are copied
+                // bitwise: the entry now lives only in the new slot (I7).
+                unsafe {
+                    Self::set_top(d.0, d.1, top);
+                    ptr::copy_nonoverlapping(
+                        Self::key_slot(b, i),
+                        Self::key_slot(d.0, d.1),
+                        Bmap::<K, V>::KEY_SIZE,
+                    );
+                    ptr::copy_nonoverlapping(
+                        Self::elem_slot(b, i),
+                        Self::elem_slot(d.0, d.1),
+                        Bmap::<K, V>::ELEM_SIZE,
+                    );
+                }
+                d.1 += 1;
+            }
             debug_assert!(w
                 .to_le_bytes()
                 .iter()
                 .all(|&t| t >= MIN_TOP_HASH || is_empty(t)));
-            let ys = match nb.checked_sub(INLINE_DECISION_BUCKETS) {
-                None => inline[nb],
-                Some(j) => spill.get(j).copied().unwrap_or(BitMask::EMPTY),
-            };
-            debug_assert!(!same || ys == BitMask::EMPTY);
-            let live = match_live(w);
-            // Empty slots become evacuatedEmpty, live ones evacuatedX/Y.
-            let mut marks = u64::from_le_bytes([EVACUATED_EMPTY; BUCKET_CNT]);
-            // SAFETY: b is a chain bucket whose slots in these sets are
-            // live; x and y end their destination chains.
-            unsafe {
-                self.move_slots(b, w, live.and_not(ys), &mut x, EVACUATED_X, &mut marks);
-                self.move_slots(b, w, live.and(ys), &mut y, EVACUATED_Y, &mut marks);
-            }
             // SAFETY: chain bucket: its first 8 bytes are the tophash array.
-            unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], marks.to_le_bytes()) };
+            unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], marks) };
             // SAFETY: chain bucket.
             b = unsafe { Self::overflow(b) };
             nb += 1;
@@ -212,55 +232,6 @@ impl<K, V> RawMap<K, V> {
         // the 8M-key tail-latency bench.)
         // SAFETY: old is a bucket of the old array; nothing in its chain is live.
         unsafe { Self::free_chain(self.oldbuckets, self.old_cap, old) };
-    }
-
-    /// Moves the entries of `slots` of old bucket `b` (tophash word `w`)
-    /// to the end of the destination chain `dst` (bucket, next free slot),
-    /// in slot order, and records `mark` for each in `marks`.
-    ///
-    /// # Safety
-    ///
-    /// 1. `b` is a bucket of the old array and every slot in `slots` is
-    ///    live; `w` is its tophash word.
-    /// 2. `dst.0` is the last bucket of a chain of the new array, and its
-    ///    slots from `dst.1` on are empty.
-    #[inline(always)]
-    unsafe fn move_slots(
-        &mut self,
-        b: *mut u8,
-        w: u64,
-        slots: BitMask,
-        dst: &mut (*mut u8, usize),
-        mark: u8,
-        marks: &mut u64,
-    ) {
-        for i in slots {
-            let top = (w >> (8 * i)) as u8;
-            debug_assert!(top >= MIN_TOP_HASH, "bad map state");
-            *marks ^= ((EVACUATED_EMPTY ^ mark) as u64) << (8 * i);
-            if dst.1 == BUCKET_CNT {
-                // SAFETY: 2: dst.0 ends its destination chain.
-                dst.0 = unsafe { self.newoverflow(dst.0) };
-                dst.1 = 0;
-            }
-            // SAFETY: 2: dst.0 is a new bucket, slot dst.1 < 8 empty; 1: b/i
-            // live. The slot cells (inline values or box pointers) are
-            // copied bitwise: the entry now lives only in the new slot (I7).
-            unsafe {
-                Self::set_top(dst.0, dst.1, top);
-                ptr::copy_nonoverlapping(
-                    Self::key_slot(b, i),
-                    Self::key_slot(dst.0, dst.1),
-                    Bmap::<K, V>::KEY_SIZE,
-                );
-                ptr::copy_nonoverlapping(
-                    Self::elem_slot(b, i),
-                    Self::elem_slot(dst.0, dst.1),
-                    Bmap::<K, V>::ELEM_SIZE,
-                );
-            }
-            dst.1 += 1;
-        }
     }
 
     /// Go: `advanceEvacuationMark`.

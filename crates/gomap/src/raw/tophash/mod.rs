@@ -169,32 +169,6 @@ impl BitMask {
         BitMask(self.0 & self.0.wrapping_sub(1))
     }
 
-    /// The set holding only slot `i` (`i < 8`).
-    #[inline(always)]
-    pub(crate) fn slot(i: usize) -> Self {
-        debug_assert!(i < 8);
-        // Slot i's bit: i for SSE2 (shift 0), 8i + 7 for SWAR (shift 3).
-        BitMask(1 << ((i << imp::SLOT_SHIFT) | ((1 << imp::SLOT_SHIFT) - 1)))
-    }
-
-    /// The slots in both sets.
-    #[inline(always)]
-    pub(crate) fn and(self, other: Self) -> Self {
-        BitMask(self.0 & other.0)
-    }
-
-    /// The slots of `self` not in `other`.
-    #[inline(always)]
-    pub(crate) fn and_not(self, other: Self) -> Self {
-        BitMask(self.0 & !other.0)
-    }
-
-    /// The slots in either set.
-    #[inline(always)]
-    pub(crate) fn or(self, other: Self) -> Self {
-        BitMask(self.0 | other.0)
-    }
-
     /// The set with every slot `i` renumbered `(i - by) mod 8`.
     #[inline(always)]
     pub(crate) fn rotate_slots(self, by: usize) -> Self {
@@ -398,18 +372,6 @@ mod tests {
                 "{bytes:?} {i}"
             );
         }
-    }
-
-    #[test]
-    fn bitmask_set_operations() {
-        let a = BitMask::slot(1).or(BitMask::slot(4)).or(BitMask::slot(7));
-        let b = BitMask::slot(4).or(BitMask::slot(0));
-        assert_eq!(slots(a), [1, 4, 7]);
-        assert_eq!(slots(a.and(b)), [4]);
-        assert_eq!(slots(a.and_not(b)), [1, 7]);
-        // Single slots agree with what the matchers report.
-        let bytes = [0, 0, 9, 0, 0, 0, 0, 0];
-        assert_eq!(match_live(word(bytes)), BitMask::slot(2));
     }
 
     #[test]
