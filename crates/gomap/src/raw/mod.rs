@@ -1095,11 +1095,10 @@ impl<K, V> RawMap<K, V> {
     /// slots before it into `emptyRest` when nothing follows (I2).
     ///
     /// Go: the `emptyRest` fix-up of `mapdelete`, which walks back slot by
-    /// slot. Here the bucket's part of the run is rewritten in one word
-    /// ([`tophash::empty_rest_run`]), and the word written is picked with a
-    /// mask instead of a branch: whether anything follows the slot is a coin
-    /// toss to the branch predictor. Only a run that empties the whole
-    /// bucket and goes on in the previous bucket of the chain takes a loop.
+    /// slot. Here the bucket's part of the run is computed in one word
+    /// ([`tophash::empty_rest_run`]) and written with one store. Only a run
+    /// that empties the whole bucket and goes on in the previous bucket of
+    /// the chain takes a loop, out of line.
     ///
     /// # Safety
     ///
