@@ -124,6 +124,74 @@ fn iterators_cover_everything_once() {
     assert!(m.is_empty());
 }
 
+/// Drains `it` with `next` only (a `for` loop calls nothing else).
+fn by_next<I: Iterator>(it: I) -> Vec<I::Item> {
+    let mut out = Vec::new();
+    for x in it {
+        out.push(x);
+    }
+    out
+}
+
+/// Drains `it` with `fold` only.
+fn by_fold<I: Iterator>(it: I) -> Vec<I::Item> {
+    it.fold(Vec::new(), |mut v, x| {
+        v.push(x);
+        v
+    })
+}
+
+#[test]
+fn fold_visits_in_the_order_of_next() {
+    // `fold` (behind `for_each`, `sum`, `count`, ...) walks buckets with its
+    // own loop; it must yield what `next` yields, in the same order, from
+    // any point of an iteration: while growing, over overflow chains, with
+    // removed slots, and after some `next` calls.
+    let n = if cfg!(miri) { 150 } else { 3000 };
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    let mut checked_growing = false;
+    for k in 0..n {
+        m.insert(k, k * 3);
+        if k % 7 == 3 {
+            m.remove(&(k / 2));
+        }
+        let growing = m.stats().growing;
+        if !(growing || k % 97 == 0) {
+            continue;
+        }
+        checked_growing |= growing;
+        let it = m.iter();
+        for skip in [0, 1, 5, m.len() / 2, m.len()] {
+            let mut a = it.clone();
+            for _ in 0..skip {
+                a.next();
+            }
+            let want = by_next(a.clone());
+            assert_eq!(want.len(), m.len().saturating_sub(skip));
+            assert_eq!(by_fold(a.clone()), want, "k {k} skip {skip}");
+        }
+        // The projections fold through the same walk.
+        let keys = m.keys();
+        assert_eq!(by_fold(keys.clone()), by_next(keys));
+        let values = m.values();
+        assert_eq!(by_fold(values.clone()), by_next(values));
+    }
+    assert!(checked_growing);
+    // IterMut and ValuesMut: every value once.
+    let len = m.len() as u64;
+    let count = m.iter_mut().fold(0u64, |c, (k, v)| {
+        *v = *k;
+        c + 1
+    });
+    assert_eq!(count, len);
+    m.values_mut().for_each(|v| *v += 1);
+    assert!(m.iter().all(|(k, v)| *v == k + 1));
+    assert_eq!(m.values().fold(0, |c, _| c + 1), len);
+    // An empty default iterator folds to the initial value.
+    assert_eq!(gomap::Iter::<u8, u8>::default().fold(7, |c, _| c + 1), 7);
+    assert_eq!(gomap::IterMut::<u8, u8>::default().fold(7, |c, _| c + 1), 7);
+}
+
 #[test]
 fn iteration_starts_at_random_bucket_and_offset() {
     let m: GoMap<u64, u64> = (0..8).map(|i| (i, i)).collect();

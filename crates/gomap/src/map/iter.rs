@@ -63,6 +63,18 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.it.remaining, Some(self.it.remaining))
     }
+    #[inline]
+    fn fold<B, F>(mut self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, Self::Item) -> B,
+    {
+        let Some(raw) = self.raw else {
+            return init;
+        };
+        // SAFETY: the map is borrowed shared for 'a: unmodified; every slot
+        // passed to the closure is live, and the borrow is shared for 'a.
+        unsafe { self.it.fold(raw, init, |acc, s| f(acc, raw.refs(s))) }
+    }
 }
 impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
 
@@ -135,6 +147,32 @@ impl<'a, K, V> Iterator for IterMut<'a, K, V> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.it.remaining, Some(self.it.remaining))
     }
+    #[inline]
+    fn fold<B, F>(mut self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, Self::Item) -> B,
+    {
+        if self.it.remaining == 0 {
+            // Also the only exit of `IterMut::default()`, whose `raw` is null.
+            return init;
+        }
+        // SAFETY: as in `next`: exclusively borrowed for 'a, only the header
+        // and tophash bytes are read through this reference.
+        let raw = unsafe { &*self.raw };
+        // SAFETY: unmodified map; each live slot is passed once, so the
+        // `&mut V`s are disjoint; the key is only shared.
+        unsafe {
+            self.it.fold(raw, init, |acc, s| {
+                f(
+                    acc,
+                    (
+                        &*RawMap::<K, V>::key_ptr(s.b, s.i),
+                        &mut *RawMap::<K, V>::elem_ptr(s.b, s.i),
+                    ),
+                )
+            })
+        }
+    }
 }
 impl<K, V> ExactSizeIterator for IterMut<'_, K, V> {}
 
@@ -177,6 +215,13 @@ macro_rules! projection {
             }
             fn size_hint(&self) -> (usize, Option<usize>) {
                 self.inner.size_hint()
+            }
+            #[inline]
+            fn fold<B, F>(self, init: B, mut f: F) -> B
+            where
+                F: FnMut(B, $item) -> B,
+            {
+                self.inner.fold(init, move |acc, $x| f(acc, $e))
             }
         }
         impl<$($lt,)? K, V> ExactSizeIterator for $name<$($lt,)? K, V> {}

@@ -16,6 +16,9 @@
 //! half; we yield the whole old chain at the lower half and skip the upper
 //! half, which is empty (I3) — the same entries without calling `Hash`.
 //! `Hiter` needs `&RawMap` for its whole life, so no write can happen during it.
+//! [`Hiter::fold`] is the same tour as internal iteration: one loop per
+//! bucket over its live slots, with a prefetch of the bucket
+//! [`PREFETCH_AHEAD`] places further on.
 //!
 //! # `CursorState`: iteration that survives writes
 //!
@@ -78,10 +81,15 @@
 //!   steps can then shift the count (one entry of the group yielded twice
 //!   or skipped). That is the only exception to C1 and C2.
 
-use super::bucket::BUCKET_CNT;
+use super::bucket::{Bmap, BUCKET_CNT};
 use super::tophash::{is_evacuated, is_live, match_live, BitMask};
-use super::{bucket_shift, RawMap, Slot};
+use super::{bucket_shift, prefetch, RawMap, Slot};
 use core::ptr;
+
+/// How many buckets ahead of the one it reads [`Hiter::fold`] prefetches
+/// (2.3 KB for `u64 → u64`). Measured on the 1M `u64` iterate bench: 4
+/// ahead gained nothing over no prefetch, 16 about 20%, 32 no more than 16.
+const PREFETCH_AHEAD: usize = 16;
 
 /// Go's `hiter`: random start bucket and slot offset.
 #[derive(Clone, Debug)]
@@ -179,64 +187,144 @@ impl Hiter {
             return None;
         }
         loop {
-            if self.bptr.is_null() {
-                if self.bucket == self.start_bucket && self.wrapped {
-                    self.remaining = 0;
-                    return None;
-                }
-                if m.growing() {
-                    let oldbucket = self.bucket & (m.noldbuckets() - 1);
-                    // SAFETY: 1. growing: the old array has noldbuckets buckets.
-                    let ob = unsafe { RawMap::<K, V>::bucket_at(m.oldbuckets, oldbucket) };
-                    // SAFETY: ob is a bucket.
-                    if !is_evacuated(unsafe { RawMap::<K, V>::top(ob, 0) }) {
-                        // Divergence: Go walks the old bucket for both X and
-                        // Y halves, hashing each key to keep only this
-                        // half's entries. We yield the whole old chain at the
-                        // X half and nothing at the Y half (empty by I3):
-                        // same entries, no user `Hash` calls while iterating.
-                        if self.bucket == oldbucket {
-                            self.bptr = ob;
-                        } else {
-                            self.bptr = ptr::null_mut();
-                            self.advance(m);
-                            continue;
-                        }
-                    } else {
-                        // SAFETY: bucket < 2^B.
-                        self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
-                    }
-                } else {
-                    // SAFETY: 1. the map had entries when the iteration
-                    // began (remaining > 0), so the array exists (removals
-                    // free no array); bucket < 2^B.
-                    self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
-                }
-                self.advance(m);
-                self.head = self.bptr;
-                self.i = 0;
+            // SAFETY: 1 (the caller's promise, passed on).
+            if self.bptr.is_null() && !unsafe { self.enter_next_chain(m) } {
+                return None;
             }
             if self.i == 0 {
-                // Entering a bucket: its live slots, renumbered so that t
-                // stands for slot (t + offset) & 7 — the order Go visits.
                 // SAFETY: bptr is a chain bucket.
-                let live = match_live(unsafe { RawMap::<K, V>::tophash_word(self.bptr) });
-                self.mask = live.rotate_slots(self.offset);
-                self.i = 1;
+                unsafe { self.load_mask::<K, V>() };
             }
             if let Some(t) = self.mask.next() {
                 self.remaining -= 1;
-                let b = self.bptr;
-                return Some(Slot {
-                    head: self.head,
-                    b,
-                    i: (t + self.offset) & (BUCKET_CNT - 1),
-                });
+                return Some(self.slot(t));
             }
-            let b = self.bptr;
-            // SAFETY: chain bucket.
-            self.bptr = unsafe { RawMap::<K, V>::overflow(b) };
+            // SAFETY: bptr is a chain bucket.
+            unsafe { self.next_in_chain::<K, V>() };
+        }
+    }
+
+    /// [`Self::next`] as internal iteration: feeds every remaining slot,
+    /// in the same order, to `f`. A bucket's live slots go to `f` in one
+    /// tight loop, without the per-slot state checks of `next` (the
+    /// iterators' `fold`, so `for_each`, `sum`, `count` and friends, take
+    /// this path).
+    ///
+    /// # Safety
+    ///
+    /// 1. As for [`Self::next`], for every call `f` makes too.
+    #[inline]
+    pub(crate) unsafe fn fold<K, V, B>(
+        &mut self,
+        m: &RawMap<K, V>,
+        mut acc: B,
+        mut f: impl FnMut(B, Slot) -> B,
+    ) -> B {
+        while self.remaining != 0 {
+            // SAFETY: 1.
+            if self.bptr.is_null() && !unsafe { self.enter_next_chain(m) } {
+                break;
+            }
+            if self.i == 0 {
+                // The tour walks the array in address order; ask for the
+                // bucket a few ahead now (the address may be past the
+                // array's end: a prefetch never faults).
+                prefetch(self.bptr.wrapping_add(PREFETCH_AHEAD * Bmap::<K, V>::SIZE));
+                // SAFETY: bptr is a chain bucket.
+                unsafe { self.load_mask::<K, V>() };
+            }
+            // `remaining` counts what the map still holds ahead of us, so
+            // the mask never has more slots than that: no check per slot.
+            while let Some(t) = self.mask.next() {
+                self.remaining -= 1;
+                acc = f(acc, self.slot(t));
+            }
+            // SAFETY: bptr is a chain bucket.
+            unsafe { self.next_in_chain::<K, V>() };
+        }
+        acc
+    }
+
+    /// The slot `t` of the rotated mask stands for.
+    #[inline(always)]
+    fn slot(&self, t: usize) -> Slot {
+        Slot {
+            head: self.head,
+            b: self.bptr,
+            i: (t + self.offset) & (BUCKET_CNT - 1),
+        }
+    }
+
+    /// Entering a bucket: its live slots, renumbered so that t stands for
+    /// slot (t + offset) & 7 — the order Go visits.
+    ///
+    /// # Safety
+    ///
+    /// 1. `bptr` is a bucket of the map being iterated.
+    #[inline(always)]
+    unsafe fn load_mask<K, V>(&mut self) {
+        // SAFETY: 1.
+        let live = match_live(unsafe { RawMap::<K, V>::tophash_word(self.bptr) });
+        self.mask = live.rotate_slots(self.offset);
+        self.i = 1;
+    }
+
+    /// Moves on to the overflow bucket of `bptr` (null at the chain's end).
+    ///
+    /// # Safety
+    ///
+    /// 1. `bptr` is a bucket of the map being iterated.
+    #[inline(always)]
+    unsafe fn next_in_chain<K, V>(&mut self) {
+        // SAFETY: 1.
+        self.bptr = unsafe { RawMap::<K, V>::overflow(self.bptr) };
+        self.i = 0;
+    }
+
+    /// Points `bptr` at the head of the next chain of the tour (the old
+    /// chain while its bucket is not evacuated), or ends the iteration
+    /// (`remaining = 0`, returns false) when the tour is back at its start.
+    ///
+    /// # Safety
+    ///
+    /// 1. As for [`Self::next`].
+    #[inline]
+    unsafe fn enter_next_chain<K, V>(&mut self, m: &RawMap<K, V>) -> bool {
+        loop {
+            if self.bucket == self.start_bucket && self.wrapped {
+                self.remaining = 0;
+                return false;
+            }
+            if m.growing() {
+                let oldbucket = self.bucket & (m.noldbuckets() - 1);
+                // SAFETY: 1. growing: the old array has noldbuckets buckets.
+                let ob = unsafe { RawMap::<K, V>::bucket_at(m.oldbuckets, oldbucket) };
+                // SAFETY: ob is a bucket.
+                if !is_evacuated(unsafe { RawMap::<K, V>::top(ob, 0) }) {
+                    // Divergence: Go walks the old bucket for both X and
+                    // Y halves, hashing each key to keep only this
+                    // half's entries. We yield the whole old chain at the
+                    // X half and nothing at the Y half (empty by I3):
+                    // same entries, no user `Hash` calls while iterating.
+                    if self.bucket != oldbucket {
+                        self.advance(m);
+                        continue;
+                    }
+                    self.bptr = ob;
+                } else {
+                    // SAFETY: bucket < 2^B.
+                    self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
+                }
+            } else {
+                // SAFETY: 1. the map had entries when the iteration
+                // began (remaining > 0), so the array exists (removals
+                // free no array); bucket < 2^B.
+                self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
+            }
+            self.advance(m);
+            self.head = self.bptr;
             self.i = 0;
+            return true;
         }
     }
 }

@@ -165,6 +165,37 @@ pub(crate) fn b_for_hint(hint: usize) -> u8 {
     b
 }
 
+/// Asks the CPU to start loading the cache line at `p` (a hint: nothing
+/// is read, and an address outside any allocation is harmless). On x86 and
+/// x86-64 (where SSE is in the baseline) this is `prefetcht0`; elsewhere,
+/// and under Miri, it does nothing.
+#[inline(always)]
+pub(crate) fn prefetch(p: *const u8) {
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse",
+        not(miri)
+    ))]
+    {
+        #[cfg(target_arch = "x86")]
+        use core::arch::x86 as arch;
+        #[cfg(target_arch = "x86_64")]
+        use core::arch::x86_64 as arch;
+        // SAFETY: SSE is enabled for this target (the cfg above); a
+        // prefetch reads nothing and never faults, whatever the address.
+        #[allow(unused_unsafe)]
+        unsafe {
+            arch::_mm_prefetch::<{ arch::_MM_HINT_T0 }>(p as *const i8)
+        };
+    }
+    #[cfg(not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse",
+        not(miri)
+    )))]
+    let _ = p;
+}
+
 /// Why an allocation for the table failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AllocFailure {
@@ -1050,6 +1081,7 @@ impl<K, V> RawMap<K, V> {
     /// # Safety
     ///
     /// 1. `s` is a live slot of this map found since the last mutation.
+    #[inline]
     pub(crate) unsafe fn remove_at(&mut self, s: Slot) -> (K, V) {
         // SAFETY: 1.
         let kv = unsafe { Self::read_slot(s) };
@@ -1062,50 +1094,75 @@ impl<K, V> RawMap<K, V> {
     /// Marks a slot `emptyOne`, and turns it plus the run of `emptyOne`
     /// slots before it into `emptyRest` when nothing follows (I2).
     ///
+    /// Go: the `emptyRest` fix-up of `mapdelete`, which walks back slot by
+    /// slot. Here the bucket's part of the run is computed in one word
+    /// ([`tophash::empty_rest_run`]) and written with one store. Only a run
+    /// that empties the whole bucket and goes on in the previous bucket of
+    /// the chain takes a loop, out of line.
+    ///
     /// # Safety
     ///
     /// 1. `s` is a slot of this map whose entry was moved out.
+    #[inline(always)]
     unsafe fn mark_deleted(s: Slot) {
-        let (mut b, mut i) = (s.b, s.i);
+        let (b, i) = (s.b, s.i);
         // SAFETY: 1.
-        unsafe { Self::set_top(b, i, EMPTY_ONE) };
-        // If the bucket now ends in a bunch of emptyOne states, change those
-        // to emptyRest states.
-        // SAFETY: 1; b is a bucket, i < 8.
-        let last = unsafe {
-            if i == BUCKET_CNT - 1 {
+        let w = unsafe { Self::tophash_word(b) };
+        // Whether the slot now ends a bunch of emptyOne states: then those
+        // change to emptyRest states.
+        let last = if i == BUCKET_CNT - 1 {
+            // SAFETY: 1; b is a bucket, and so is its overflow, if any.
+            unsafe {
                 let o = Self::overflow(b);
                 o.is_null() || Self::top(o, 0) == EMPTY_REST
-            } else {
-                Self::top(b, i + 1) == EMPTY_REST
             }
+        } else {
+            (w >> (8 * (i + 1))) as u8 == EMPTY_REST
         };
-        if !last {
-            return;
+        // Slot i becomes emptyOne.
+        let one = (w & !(0xff << (8 * i))) | ((EMPTY_ONE as u64) << (8 * i));
+        let (rest, reached_slot_0) = tophash::empty_rest_run(one, i);
+        // All ones if `last`, else zero: `rest` if last, `one` otherwise.
+        let pick = (last as u64).wrapping_neg();
+        let new = (rest & pick) | (one & !pick);
+        // SAFETY: 1: b's first 8 bytes are its tophash array.
+        unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], new.to_le_bytes()) };
+        if last && reached_slot_0 && b != s.head {
+            // SAFETY: 1; b's run reached its slot 0.
+            unsafe { Self::empty_rest_backwards(s.head, b) };
         }
+    }
+
+    /// Goes on with the `emptyRest` fix-up in the buckets before `c` in its
+    /// chain, while their tail slots are `emptyOne`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `c` is a bucket of the chain starting at `head`, `c != head`, and
+    ///    every slot of `c` is `EMPTY_REST`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn empty_rest_backwards(head: *mut u8, mut c: *mut u8) {
         loop {
-            // SAFETY: b is a chain bucket, i < 8.
-            unsafe { Self::set_top(b, i, EMPTY_REST) };
-            if i == 0 {
-                if b == s.head {
-                    break; // beginning of initial bucket, we're done.
-                }
-                // Find previous bucket, continue at its last entry.
-                let c = b;
-                b = s.head;
-                // SAFETY: c is in the chain starting at head, so the walk ends.
-                while unsafe { Self::overflow(b) } != c {
-                    // SAFETY: chain bucket.
-                    b = unsafe { Self::overflow(b) };
-                }
-                i = BUCKET_CNT - 1;
-            } else {
-                i -= 1;
+            // Find previous bucket, continue at its last entry.
+            let mut b = head;
+            // SAFETY: 1: c is in the chain starting at head, so the walk ends.
+            while unsafe { Self::overflow(b) } != c {
+                // SAFETY: chain bucket.
+                b = unsafe { Self::overflow(b) };
             }
             // SAFETY: chain bucket.
-            if unsafe { Self::top(b, i) } != EMPTY_ONE {
-                break;
+            let w = unsafe { Self::tophash_word(b) };
+            if (w >> 56) as u8 != EMPTY_ONE {
+                return;
             }
+            let (rest, reached_slot_0) = tophash::empty_rest_run(w, BUCKET_CNT - 1);
+            // SAFETY: chain bucket: its first 8 bytes are its tophash array.
+            unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], rest.to_le_bytes()) };
+            if !reached_slot_0 || b == head {
+                return; // a live slot before the run, or the chain's start.
+            }
+            c = b;
         }
     }
 

@@ -196,6 +196,52 @@ pub(crate) fn has_empty_rest(word: u64) -> bool {
     word >> 56 == EMPTY_REST as u64
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// A bitmask with bit `8i + 7` set for every byte `i` of `word` that is zero.
+///
+/// Exact (no false positives): `(x & 0x7f..) + 0x7f..` sets a byte's high bit
+/// iff its low seven bits are non-zero, without carrying into the next byte
+/// (0x7f + 0x7f = 0xfe); or-ing `x` adds bytes whose own high bit is set. A
+/// byte is zero iff the result's high bit is clear. For `x = 0x00_05`:
+/// byte 0 → 0x05 + 0x7f = 0x84 (high set: non-zero), byte 1 → 0x7f (clear: zero).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x) & HI
+}
+
+/// The tophash word `word` after the removal at slot `i` (whose byte is
+/// already `EMPTY_ONE`) when nothing live follows it (Go's `mapdelete`
+/// fix-up): the run of `EMPTY_ONE` slots ending at `i` becomes `EMPTY_REST`
+/// in one step instead of a byte-by-byte walk back. Also says whether the
+/// run reached slot 0, so that the walk must go on in the previous bucket of
+/// the chain.
+///
+/// For `word = [9, 1, 1, 1, 0, 0, 0, 0]` (slot 0 first) and `i = 3`: the
+/// slots not `EMPTY_ONE` among 0..=3 are {0}; the run starts after the
+/// highest of them, at 1, and slots 1..=3 are cleared:
+/// `[9, 0, 0, 0, 0, 0, 0, 0]`, not reaching slot 0.
+#[inline(always)]
+pub(crate) fn empty_rest_run(word: u64, i: usize) -> (u64, bool) {
+    debug_assert!(i < 8 && (word >> (8 * i)) as u8 == EMPTY_ONE);
+    const _: () = assert!(EMPTY_REST == 0);
+    // Bytes 0..=i.
+    let upto = u64::MAX >> (56 - 8 * i as u32);
+    // High bits of the bytes among them that are not `EMPTY_ONE`.
+    let others = !zero_bytes(word ^ (LO * EMPTY_ONE as u64)) & HI & upto;
+    // The run starts one byte above the highest such byte, or at slot 0.
+    let start_bits = if others == 0 {
+        0
+    } else {
+        64 - others.leading_zeros()
+    };
+    // `start_bits` is a multiple of 8 (a high bit's index + 1), at most 8i.
+    let run = upto & (u64::MAX << start_bits);
+    (word & !run, others == 0)
+}
+
 /// Reads a bucket's tophash array as one word (byte `i` = bits `8i..8i+8`).
 #[inline(always)]
 pub(crate) fn word(bytes: [u8; 8]) -> u64 {
@@ -288,6 +334,43 @@ mod tests {
                 tail[p..].fill(EMPTY_REST);
             }
             assert_eq!(has_empty_rest(word(tail)), tail.contains(&EMPTY_REST));
+        }
+    }
+
+    #[test]
+    fn empty_rest_run_matches_the_bytewise_walk() {
+        let mut r = gocore::rand::FastRand::new(7);
+        let rounds = if cfg!(miri) { 200 } else { 50_000 };
+        for _ in 0..rounds {
+            let mut bytes = [0u8; 8];
+            for b in bytes.iter_mut() {
+                *b = match r.below(4) {
+                    0 => EMPTY_REST,
+                    1 | 2 => EMPTY_ONE,
+                    _ => MIN_TOP_HASH + r.below(200) as u8,
+                };
+            }
+            let i = r.below(8) as usize;
+            bytes[i] = EMPTY_ONE;
+            // Go's loop: walk back from i while the slot is emptyOne.
+            let mut want = bytes;
+            let mut j = i;
+            let reached_start = loop {
+                want[j] = EMPTY_REST;
+                if j == 0 {
+                    break true;
+                }
+                j -= 1;
+                if want[j] != EMPTY_ONE {
+                    break false;
+                }
+            };
+            let (w, start) = empty_rest_run(word(bytes), i);
+            assert_eq!(
+                (w.to_le_bytes(), start),
+                (want, reached_start),
+                "{bytes:?} {i}"
+            );
         }
     }
 

@@ -4,23 +4,7 @@
 //! A match is reported as the high bit of its byte: bit `8i + 7` stands for
 //! slot `i`.
 
-use super::{BitMask, Top, EMPTY_ONE, MIN_TOP_HASH};
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// A bitmask with bit `8i + 7` set for every byte `i` of `word` that is zero.
-///
-/// Exact (no false positives): `(x & 0x7f..) + 0x7f..` sets a byte's high bit
-/// iff its low seven bits are non-zero, without carrying into the next byte
-/// (0x7f + 0x7f = 0xfe); or-ing `x` adds bytes whose own high bit is set. A
-/// byte is zero iff the result's high bit is clear. For `x = 0x00_05`:
-/// byte 0 → 0x05 + 0x7f = 0x84 (high set: non-zero), byte 1 → 0x7f (clear: zero).
-#[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & LOW7).wrapping_add(LOW7)) | x) & HI
-}
+use super::{zero_bytes, BitMask, Top, EMPTY_ONE, HI, LO, LOW7, MIN_TOP_HASH};
 
 /// The slots of a tophash word equal to `top`.
 #[inline(always)]
