@@ -29,8 +29,19 @@
 //! with the same load generator and prints its rows (subject `go`) on stdout
 //! for xtask to collect.
 //!
-//! `--quick` sends fewer requests. `--only WORD` runs only the workloads
-//! whose name contains WORD.
+//! The Go rows are measured in that later run, not back to back with the
+//! Rust servers of the same workload, so on a busy machine their ratios
+//! carry more noise than the others.
+//!
+//! Reading the latencies: with many connections in closed loops, a server
+//! that keeps serving the connection it just served (a LIFO `runnext` slot,
+//! as Go's and smol's schedulers have) gives most requests a tiny latency
+//! and a few a long wait, so its p50 is low and its p99 high; a FIFO server
+//! spreads the wait evenly. Throughput and p99 are the rows to compare.
+//!
+//! Requests per workload: 100,000 (`--quick`: 5,000), at least 10 per
+//! connection. `--only WORD` runs only the workloads whose name contains
+//! WORD.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
@@ -446,7 +457,7 @@ fn workloads() -> Vec<Workload> {
 /// Requests per run: enough for a stable rate, and at least a few per
 /// connection for the percentiles.
 fn request_count(quick: bool, conns: usize) -> usize {
-    let total = if quick { 4_000 } else { 40_000 };
+    let total = if quick { 5_000 } else { 100_000 };
     total.max(conns * 10)
 }
 
