@@ -34,10 +34,10 @@
 //! carry more noise than the others.
 //!
 //! Reading the latencies: with many connections in closed loops, a server
-//! that keeps serving the connection it just served (a LIFO `runnext` slot,
-//! as Go's and smol's schedulers have) gives most requests a tiny latency
-//! and a few a long wait, so its p50 is low and its p99 high; a FIFO server
-//! spreads the wait evenly. Throughput and p99 are the rows to compare.
+//! that tends to serve the connection it just served again gives most
+//! requests a tiny latency and a few a long wait (low p50, high p99), while
+//! one that takes connections in turn spreads the wait evenly (p50 near the
+//! p99). Throughput and p99 are the rows to compare.
 //!
 //! Requests per workload: 100,000 (`--quick`: 5,000), at least 10 per
 //! connection. `--only WORD` runs only the workloads whose name contains
