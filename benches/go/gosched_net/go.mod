@@ -1,0 +1,3 @@
+module gort/benches/gosched_net
+
+go 1.19
