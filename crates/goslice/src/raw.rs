@@ -883,6 +883,9 @@ mod tests {
             xs[0] = 9;
         });
         assert_eq!(a.with(0, 3, |s| s.to_vec()), [9, 2, 3]);
+        // I6: the slot written during the exclusive borrow is readable by
+        // the one-compare path once the borrow ends.
+        assert_eq!(a.with_elem(2, |x| *x), 3);
     }
 
     #[test]
