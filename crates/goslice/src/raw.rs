@@ -140,6 +140,18 @@ fn refs_out_of_range() -> ! {
     panic!("goslice: reference count out of range")
 }
 
+/// Most shared borrows `RawArray::borrow` hands out (leaked guards
+/// included), far below `EXCLUSIVE` so the count can never wrap.
+const MAX_GUARDED_BORROWS: usize = usize::MAX / 2;
+
+/// `RawArray::borrow` called with `MAX_GUARDED_BORROWS` borrows out (cold).
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn too_many_borrows() -> ! {
+    panic!("goslice: too many borrows of one backing array (leaked `as_slice` guards?)")
+}
+
 /// Panic message for a write while elements are borrowed (I3).
 const BORROWED: &str =
     "goslice: backing array modified while one of its elements is borrowed (by Clone, Debug, a `with` closure or an `as_slice` guard)";
@@ -347,6 +359,14 @@ impl<T> RawArray<T> {
         let b = &self.inner().borrow;
         if b.get() == EXCLUSIVE {
             panic!("{BORROWED}");
+        }
+        // A guard can be leaked (`mem::forget`), so unlike the closure-scoped
+        // borrows this count is not bounded by the stack: on a 32-bit target
+        // 2^32 leaked guards would wrap it to 0 and let writers in under a
+        // live `&[T]`. Refuse well before EXCLUSIVE, as `RefCell` does; the
+        // scoped borrows nest at most stack-depth deep on top of this.
+        if b.get() >= MAX_GUARDED_BORROWS {
+            too_many_borrows();
         }
         b.set(b.get() + 1);
         // SAFETY: slots lo..hi are initialised (hi <= init, I2). The guard
@@ -863,6 +883,33 @@ mod tests {
             xs[0] = 9;
         });
         assert_eq!(a.with(0, 3, |s| s.to_vec()), [9, 2, 3]);
+        // I6: the slot written during the exclusive borrow is readable by
+        // the one-compare path once the borrow ends.
+        assert_eq!(a.with_elem(2, |x| *x), 3);
+    }
+
+    #[test]
+    fn leaked_guards_cannot_wrap_the_borrow_count() {
+        let a = RawArray::<u32>::allocate(2, None, "x");
+        a.put(0, 1);
+        let live = a.borrow(0, 1);
+        // Stand for 2^31 - 1 (32-bit) leaked guards: `mem::forget` of that
+        // many would take too long in a test.
+        a.inner().borrow.set(MAX_GUARDED_BORROWS);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            core::mem::forget(a.borrow(0, 1));
+        }));
+        assert!(r.is_err(), "the count must not grow towards EXCLUSIVE");
+        assert_eq!(a.inner().borrow.get(), MAX_GUARDED_BORROWS);
+        // Scoped borrows still work and writers are still kept out.
+        assert_eq!(a.with(0, 1, |xs| xs[0]), 1);
+        let w = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| a.put(0, 2)));
+        assert!(w.is_err());
+        assert_eq!(live[0], 1);
+        a.inner().borrow.set(1);
+        drop(live);
+        a.put(0, 3);
+        assert_eq!(a.with(0, 1, |xs| xs[0]), 3);
     }
 
     #[test]

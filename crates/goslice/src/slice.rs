@@ -415,7 +415,9 @@ impl<T> Slice<T> {
     /// # Panics
     ///
     /// If the backing array is borrowed exclusively (inside
-    /// [`with_mut`](Self::with_mut)).
+    /// [`with_mut`](Self::with_mut)), or if `usize::MAX / 2` guards of it
+    /// are out (only reachable by leaking guards with `mem::forget`; the
+    /// borrow count must never wrap).
     ///
     /// # Examples
     ///

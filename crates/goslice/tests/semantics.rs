@@ -533,3 +533,45 @@ fn slices_are_not_send_or_sync() {
     static_assertions::assert_impl_all!(BoundsError: Send, Sync, std::error::Error);
     static_assertions::assert_impl_all!(goslice::grow::GrowError: Send, Sync, std::error::Error);
 }
+
+#[test]
+fn get_follows_exclusive_borrows_panics_and_appends_made_meanwhile() {
+    // `get` checks one word (raw I6): it must say "borrowed" inside
+    // `with_mut`, and work again after a panicking closure or a panicking
+    // `Clone`.
+    use std::cell::Cell;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    thread_local! {
+        static BOOM: Cell<bool> = const { Cell::new(false) };
+    }
+    #[derive(Debug, PartialEq)]
+    struct P(u32);
+    impl Clone for P {
+        fn clone(&self) -> Self {
+            assert!(!BOOM.with(Cell::get), "clone boom");
+            P(self.0)
+        }
+    }
+    let s = Slice::from(vec![P(1), P(2)]).slice(..1); // cap 2, slot 1 written
+    let whole = s.slice(..2);
+    let msg = panic_message(AssertUnwindSafe(|| {
+        whole.with_mut(|_| {
+            let _ = s.get(0);
+        })
+    }));
+    assert!(msg.contains("borrowed"), "{msg}");
+    assert_eq!(s.get(0), P(1));
+    // A panicking `Clone` inside `get` releases its shared borrow.
+    BOOM.with(|b| b.set(true));
+    let r = catch_unwind(AssertUnwindSafe(|| whole.get(1)));
+    BOOM.with(|b| b.set(false));
+    assert!(r.is_err());
+    whole.set(1, P(5));
+    assert_eq!(whole.get(1), P(5));
+    // A panicking `with_mut` closure makes the slots readable again.
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        whole.with_mut(|_| panic!("closure boom"))
+    }));
+    assert!(r.is_err());
+    assert_eq!((whole.get(0), whole.get(1)), (P(1), P(5)));
+}
