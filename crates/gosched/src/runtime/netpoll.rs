@@ -31,7 +31,8 @@
 //! the poller until the earliest timer. The blocking M publishes its
 //! deadline and then reads the timers again, and the adder pushes its timer
 //! and then reads the deadline (SeqCst fences on both sides), so a timer
-//! added while the M is on its way into the poller is never missed.
+//! added while the M is on its way into the poller is never missed
+//! (`tests/loom_netpoll.rs`).
 //!
 //! And when M0 is about to park, or a thread outside the runtime starts
 //! waiting on a socket, while tasks wait on I/O and no M is in the poller,
@@ -40,7 +41,8 @@
 //! [`NetPoll`] holds the OS poller (created at the first socket, Go's
 //! `netpollGenericInit`), the number of pollDescs with a waiter (Go's
 //! `netpollWaiters`), whether an M is in the poller and when the last poll
-//! ended (both Go's `sched.lastpoll`, 0 while an M blocks), and the table
+//! ended (both Go's `sched.lastpoll`, 0 while an M blocks), the blocked
+//! M's deadline (Go's `sched.pollUntil`), and the table
 //! from a registration key to its [`PollDesc`].
 //!
 //! # One M in the poller at a time
