@@ -172,6 +172,10 @@ impl Future for Sleep {
             // Registered from a thread holding no P: make sure some M sleeps
             // no later than this timer (Go: wakeNetPoller).
             shared.kick_timer_sleeper();
+        } else {
+            // Go: addtimer's `wakeNetPoller(when)`.
+            #[cfg(feature = "net")]
+            shared.wake_net_poller(when);
         }
         self.registered = Some(Registered { shared, p, entry });
         Poll::Pending

@@ -11,6 +11,11 @@
 //!    `in_poller`, then reads `want_poller` and wakes an idle M (SeqCst
 //!    Dekker pair). So the poller is never left empty while an idle M
 //!    sleeps believing it taken.
+//! 3. wakeNetPoller: an M blocking in the poller publishes its deadline in
+//!    `blocked_until`, then reads the timers again; a task adding an
+//!    earlier timer pushes it, then reads `blocked_until` and interrupts
+//!    the poller if that deadline is later (SeqCst fences on both sides).
+//!    So the M never sleeps past a timer added while it was on its way in.
 //!
 //! The executor is std-only, so the models restate those steps with the
 //! same atomics and orderings; a lost wake shows up as a loom deadlock.
@@ -18,7 +23,7 @@
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gosched --test loom_netpoll`
 #![cfg(loom)]
 
-use gocore::atomic::{fence, AtomicBool, Ordering};
+use gocore::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
@@ -145,5 +150,46 @@ fn leaving_the_poller_wakes_an_m_that_wanted_in() {
         }
         // The idle M ends up in the poller (nobody else enters here).
         assert!(idle.join().unwrap());
+    });
+}
+
+#[test]
+fn an_earlier_timer_interrupts_the_m_on_its_way_into_the_poller() {
+    /// `blocked_until`: no M blocked.
+    const NOT_BLOCKED: u64 = 0;
+    /// The M's deadline from the timers it read before (the earliest one).
+    const OLD_DEADLINE: u64 = 100;
+    /// The timer the task adds, earlier than that.
+    const NEW_TIMER: u64 = 10;
+    loom::model(|| {
+        let poller = Arc::new(Poller::default());
+        let blocked_until = Arc::new(AtomicU64::new(NOT_BLOCKED));
+        // A P's `timer0_when`, holding the timer the M's deadline came from.
+        let timer0_when = Arc::new(AtomicU64::new(OLD_DEADLINE));
+        let m = {
+            let (poller, blocked_until, timer0_when) =
+                (poller.clone(), blocked_until.clone(), timer0_when.clone());
+            thread::spawn(move || {
+                // netpoll_block: publish the deadline, read the timers again.
+                blocked_until.store(OLD_DEADLINE, Ordering::SeqCst);
+                fence(Ordering::SeqCst);
+                let deadline = timer0_when.load(Ordering::Acquire).min(OLD_DEADLINE);
+                if deadline > NEW_TIMER {
+                    // Blocks until the old deadline: only an interrupt can
+                    // wake it in time for the new timer.
+                    poller.wait();
+                }
+                blocked_until.store(NOT_BLOCKED, Ordering::SeqCst);
+            })
+        };
+        // A task holding a P: Sleep::poll's push, then wake_net_poller.
+        timer0_when.fetch_min(NEW_TIMER, Ordering::AcqRel);
+        fence(Ordering::SeqCst);
+        let until = blocked_until.load(Ordering::SeqCst);
+        if until != NOT_BLOCKED && until > NEW_TIMER {
+            poller.notify();
+        }
+        // A lost interrupt leaves the M waiting forever: a loom deadlock.
+        m.join().unwrap();
     });
 }

@@ -754,3 +754,120 @@ fn accept_deadline_and_write_deadline() {
     })
     .unwrap();
 }
+
+/// A waker that records when it is first woken.
+struct WakeStamp(std::sync::Mutex<Option<Instant>>);
+
+impl std::task::Wake for WakeStamp {
+    fn wake(self: Arc<Self>) {
+        self.0.lock().unwrap().get_or_insert_with(Instant::now);
+    }
+}
+
+/// Go's `addtimer` → `wakeNetPoller`: a task holding P0 registers a 30 ms
+/// timer, then keeps P0 busy for 400 ms (sysmon's retake is pushed out of
+/// the way). The other M sleeps without a P, so only it can fire the timer
+/// (with the idle P1), and it must learn about the timer from the add.
+/// `with_io_waiter`: that M is blocked in the poller for a socket waiter
+/// (the add must interrupt it); without one, it is idle with nothing
+/// pending (the add wakes it, and it then sleeps in the poller until the
+/// timer: Go's `pollUntil != 0`).
+fn timer_added_while_the_p_stays_busy_fires_on_time(with_io_waiter: bool) {
+    let rt = Runtime::builder()
+        .procs(2)
+        .retake_after(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let acceptor = with_io_waiter.then(|| gosched::spawn(async move { ln.accept().await }));
+        let stamp = Arc::new(WakeStamp(std::sync::Mutex::new(None)));
+        let stamp2 = stamp.clone();
+        let added_at = gosched::spawn(async move {
+            // Let every other M settle into its idle sleep first.
+            std::thread::sleep(Duration::from_millis(50));
+            let mut sleep = Box::pin(gosched::sleep(Duration::from_millis(30)));
+            let waker = std::task::Waker::from(stamp2);
+            let added_at = Instant::now();
+            let first = std::future::Future::poll(
+                sleep.as_mut(),
+                &mut std::task::Context::from_waker(&waker),
+            );
+            assert!(first.is_pending());
+            std::thread::sleep(Duration::from_millis(400));
+            drop(sleep);
+            added_at
+        })
+        .await
+        .unwrap();
+        let fired = stamp.0.lock().unwrap().expect("the timer fired");
+        let late = fired.saturating_duration_since(added_at);
+        assert!(
+            late < Duration::from_millis(250),
+            "the timer fired {late:?} after it was added (due after 30 ms)"
+        );
+        if let Some(a) = acceptor {
+            a.abort();
+        }
+    })
+    .unwrap();
+}
+
+#[test]
+fn timer_added_by_a_busy_p_interrupts_the_poller() {
+    timer_added_while_the_p_stays_busy_fires_on_time(true);
+}
+
+#[test]
+fn timer_added_by_a_busy_p_wakes_an_idle_m() {
+    timer_added_while_the_p_stays_busy_fires_on_time(false);
+}
+
+/// Go's `findRunnable`: once the poller exists, an M with nothing to run
+/// blocks in it until the earliest timer (`pollUntil != 0`), not only while
+/// a socket has a waiter. So `wakeNetPoller` sees it there, and a timer
+/// added later than its deadline starts no M (and writes nothing to the
+/// poller): before, the M slept on its condition variable, unseen, and
+/// every such add started a spinning M.
+#[test]
+fn an_idle_m_sleeps_in_the_poller_until_the_earliest_timer() {
+    let rt = Runtime::builder()
+        .procs(2)
+        .retake_after(Duration::from_secs(5))
+        .record_events(true)
+        .build()
+        .unwrap();
+    let rt = Arc::new(rt);
+    let events = rt.clone();
+    rt.block_on(async move {
+        let _ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let early = gosched::spawn(gosched::sleep(Duration::from_secs(2)));
+        gosched::yield_now().await; // `early` registers its timer
+        let started = gosched::spawn(async move {
+            // Let every other M settle into its idle sleep first.
+            std::thread::sleep(Duration::from_millis(50));
+            let before = events.take_events();
+            let mut late = Box::pin(gosched::sleep(Duration::from_secs(3)));
+            let waker = std::task::Waker::noop();
+            let first = std::future::Future::poll(
+                late.as_mut(),
+                &mut std::task::Context::from_waker(waker),
+            );
+            assert!(first.is_pending());
+            let after = events.take_events();
+            drop(late);
+            (before, after)
+        })
+        .await
+        .unwrap();
+        let (before, after) = started;
+        assert!(
+            !after
+                .iter()
+                .any(|e| matches!(e, gosched::stats::Event::StartM { .. })),
+            "a timer later than the poller's deadline started an M: {after:?} (before: {before:?})"
+        );
+        early.abort();
+    })
+    .unwrap();
+}

@@ -26,8 +26,10 @@
 //!
 //! An idle M with timers pending sleeps only until the earliest one, then
 //! fires the due timers with an idle P (a condition-variable timeout; with
-//! the `net` feature, one idle M waits in the netpoller instead while tasks
-//! wait on I/O, and a wake of that M interrupts the poller).
+//! the `net` feature, once the poller exists, one idle M waits in the
+//! netpoller instead while tasks wait on I/O or a timer is pending, and a
+//! wake of that M, or a timer earlier than its deadline, interrupts the
+//! poller).
 
 use alloc::sync::Arc;
 use core::time::Duration;

@@ -58,7 +58,9 @@
 //!   future itself and, while holding a P, runs other tasks too.
 //! - Without the `net` feature there is no netpoller: idle Ms sleep on a
 //!   condition variable until the earliest timer. With it, [`netpoll`] is
-//!   Go's: one idle M blocks in the OS poller while tasks wait on I/O.
+//!   Go's: once the first socket made the poller, one idle M blocks in the
+//!   OS poller while tasks wait on I/O or a timer is pending, and a timer
+//!   added earlier than its deadline interrupts it.
 
 mod block_on;
 mod builder;

@@ -11,14 +11,28 @@
 //!   find_runnable (holding a P) ── poll(0), when someone waits on I/O and
 //!                                  no M is in the poller: the first ready
 //!                                  task runs, the rest are injected
-//!   stopm (no P, nothing to run) ─ poll(until the earliest timer): the one
-//!                                  M allowed to block there; startm (a P
-//!                                  for it: new work) and the timer kicks
+//!   stopm (no P, nothing to run) ─ poll(until the earliest timer), once
+//!                                  the poller exists and someone waits on
+//!                                  I/O or a timer is pending: the one M
+//!                                  allowed to block there; startm (a P for
+//!                                  it: new work), an earlier timer
+//!                                  (`wake_net_poller`) and the timer kicks
 //!                                  (`kick_timer_sleeper`: a timer set off
 //!                                  the Ps, an overdue timer) interrupt it
 //!                                  (Go's netpollBreak = the poller's notify)
 //!   sysmon ─────────────────────── poll(0) when nobody polled for 10 ms
 //! ```
+//!
+//! A task holding a P that adds a timer calls `wake_net_poller(when)` (Go's
+//! `addtimer` → `wakeNetPoller`): the blocked M's deadline is published in
+//! `blocked_until` (Go's `sched.pollUntil`), so the poller is interrupted
+//! only when that deadline is later than `when`; with no M blocked there,
+//! `wakep` starts a spinning M, which finds nothing to run and blocks in
+//! the poller until the earliest timer. The blocking M publishes its
+//! deadline and then reads the timers again, and the adder pushes its timer
+//! and then reads the deadline (SeqCst fences on both sides), so a timer
+//! added while the M is on its way into the poller is never missed
+//! (`tests/loom_netpoll.rs`).
 //!
 //! And when M0 is about to park, or a thread outside the runtime starts
 //! waiting on a socket, while tasks wait on I/O and no M is in the poller,
@@ -27,7 +41,8 @@
 //! [`NetPoll`] holds the OS poller (created at the first socket, Go's
 //! `netpollGenericInit`), the number of pollDescs with a waiter (Go's
 //! `netpollWaiters`), whether an M is in the poller and when the last poll
-//! ended (both Go's `sched.lastpoll`, 0 while an M blocks), and the table
+//! ended (both Go's `sched.lastpoll`, 0 while an M blocks), the blocked
+//! M's deadline (Go's `sched.pollUntil`), and the table
 //! from a registration key to its [`PollDesc`].
 //!
 //! # One M in the poller at a time
@@ -54,11 +69,14 @@
 //!
 //! # Divergences
 //!
-//! - Go's idle M blocks in the poller also when only timers are pending;
-//!   here the poller is used only while some socket has a waiter, and
-//!   timer-only sleeps stay on the M's condition variable.
+//! - Before the first socket there is no poller (Go creates it at the
+//!   first timer or socket): idle Ms sleep on their condition variable
+//!   until the earliest timer, and adding a timer wakes nobody.
 //! - M0 (the `block_on` thread) never blocks in the poller: before it parks
-//!   it makes sure a worker M does.
+//!   it makes sure a worker M does. Its main future's waker unparks the
+//!   thread (it may run on any thread, outside the runtime too) and
+//!   cannot interrupt the OS poller; M0 parks in `std::thread::park`,
+//!   until the earliest timer when it has no P to fire it with.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -78,6 +96,11 @@ use super::{lock, Shared};
 /// has for this long.
 pub const NETPOLL_SYSMON_AFTER: Duration = Duration::from_millis(10);
 
+/// `blocked_until`: no M blocks in the poller.
+const NOT_BLOCKED: u64 = 0;
+/// `blocked_until`: an M blocks in the poller until an event or interrupt.
+const NO_DEADLINE: u64 = u64::MAX;
+
 /// Go: the globals of `netpoll.go` and `sched.lastpoll`.
 pub(crate) struct NetPoll {
     poller: OnceLock<polling::Poller>,
@@ -85,6 +108,11 @@ pub(crate) struct NetPoll {
     pub(crate) waiters: AtomicUsize,
     /// An M is in the poller (Go: `sched.lastpoll == 0` for the blocking one).
     in_poller: AtomicBool,
+    /// When the M blocked in the poller wakes by itself (Go:
+    /// `sched.pollUntil`), in nanoseconds since the runtime's start:
+    /// [`NOT_BLOCKED`] while no M blocks there, [`NO_DEADLINE`] while one
+    /// blocks with no timer pending.
+    blocked_until: AtomicU64,
     /// An idle M found the poller taken.
     want_poller: AtomicBool,
     /// Go: `sched.lastpoll`, nanoseconds since the runtime's start.
@@ -107,6 +135,7 @@ impl NetPoll {
             poller: OnceLock::new(),
             waiters: AtomicUsize::new(0),
             in_poller: AtomicBool::new(false),
+            blocked_until: AtomicU64::new(NOT_BLOCKED),
             want_poller: AtomicBool::new(false),
             last_poll: AtomicU64::new(0),
             next_key: AtomicUsize::new(0),
@@ -238,13 +267,18 @@ impl Shared {
         Some(first)
     }
 
-    /// `stopm`'s blocking poll: when tasks wait on I/O and no other M is
-    /// blocked in the poller, this M (idle, without a P, parked on `park`)
-    /// blocks there until an event, `timeout` (the earliest timer) or an
-    /// interrupt. Returns whether it polled; the ready tasks are injected.
+    /// `stopm`'s blocking poll: once the poller exists, when tasks wait on
+    /// I/O or a timer is pending (`timeout`, until the earliest one) and no
+    /// other M is blocked in the poller, this M (idle, without a P, parked
+    /// on `park`) blocks there until an event, the earliest timer or an
+    /// interrupt (Go: `netpollinited() && (netpollWaiters > 0 || pollUntil
+    /// != 0) && sched.lastpoll.Swap(0) != 0`). Returns whether it polled;
+    /// the ready tasks are injected.
     pub(super) fn netpoll_block(&self, park: &MPark, timeout: Option<Duration>) -> bool {
         let np = &self.netpoll;
-        if np.poller.get().is_none() || np.waiters.load(Ordering::Acquire) == 0 {
+        if np.poller.get().is_none()
+            || (np.waiters.load(Ordering::Acquire) == 0 && timeout.is_none())
+        {
             return false;
         }
         if !np.enter() {
@@ -266,13 +300,48 @@ impl Shared {
             // From here `startm` and the timer kicks interrupt the poller.
             slot.in_poller = true;
         }
+        // Publish the deadline, then read the timers again: a timer added
+        // meanwhile either is seen here or sees this M blocked and
+        // interrupts it (Dekker pair with `wake_net_poller`).
+        let now = self.now_nanos();
+        let deadline = timeout.map_or(NO_DEADLINE, |t| {
+            now.saturating_add(t.as_nanos() as u64).max(1)
+        });
+        np.blocked_until.store(deadline, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let timeout = match self.earliest_timer() {
+            Some(when) if when < deadline => Some(Duration::from_nanos(when.saturating_sub(now))),
+            _ => timeout,
+        };
         let tasks = np.poll(self, timeout);
+        np.blocked_until.store(NOT_BLOCKED, Ordering::SeqCst);
         lock(&park.slot).in_poller = false;
         np.last_poll
             .store(self.now_nanos().max(1), Ordering::Release);
         self.netpoll_leave();
         self.inject_glist(tasks, None);
         true
+    }
+
+    /// Go: `wakeNetPoller(when)`, after a task holding a P added a timer
+    /// due at `when`. If an M is blocked in the poller until later than
+    /// `when`, interrupts it (it then sleeps until the new earliest timer);
+    /// if none is blocked there, `wakep` (an M that finds nothing to run
+    /// then blocks in the poller until the earliest timer). Nothing is
+    /// written when the blocked M already wakes by `when`, and nothing is
+    /// done at all before the poller exists.
+    pub(crate) fn wake_net_poller(&self, when: u64) {
+        let np = &self.netpoll;
+        if np.poller.get().is_none() {
+            return;
+        }
+        // The timer's push is ordered before this read (see `netpoll_block`).
+        fence(Ordering::SeqCst);
+        match np.blocked_until.load(Ordering::SeqCst) {
+            NOT_BLOCKED => self.wakep_after_global_put(),
+            until if until > when => np.interrupt(),
+            _ => {}
+        }
     }
 
     /// Leaves the poller; wakes an idle M if one wanted in meanwhile.
