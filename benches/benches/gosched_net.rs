@@ -109,10 +109,46 @@ fn answer_requests(pending: &[u8], out: &mut Vec<u8>, response: &[u8]) -> usize 
     used
 }
 
+/// One connection's request handling, the same for every runtime: what to
+/// write back for the bytes just read.
+struct Replier {
+    kind: Kind,
+    response: Vec<u8>,
+    /// HTTP bytes read but not yet a complete request head.
+    pending: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Replier {
+    fn new(kind: Kind) -> Replier {
+        Replier {
+            kind,
+            response: http_response(),
+            pending: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// The reply to `input`: itself for echo, one response per complete
+    /// request for HTTP (possibly none yet).
+    fn reply<'a>(&'a mut self, input: &'a [u8]) -> &'a [u8] {
+        match self.kind {
+            Kind::Echo => input,
+            Kind::Http => {
+                self.pending.extend_from_slice(input);
+                self.out.clear();
+                let used = answer_requests(&self.pending, &mut self.out, &self.response);
+                self.pending.drain(..used);
+                &self.out
+            }
+        }
+    }
+}
+
 /// The part of each server that differs by runtime: given the kind, run the
 /// accept loop forever, printing the listening address first.
 mod servers {
-    use super::{answer_requests, http_response, Kind};
+    use super::{Kind, Replier};
     use std::io::Write as _;
 
     fn announce(addr: std::net::SocketAddr) {
@@ -125,26 +161,14 @@ mod servers {
         use gosched::net::{TcpListener, TcpStream};
         async fn handle(conn: TcpStream, kind: Kind) {
             let _ = conn.set_nodelay(true);
-            let response = http_response();
+            let mut replier = Replier::new(kind);
             let mut buf = vec![0u8; 4096];
-            let mut pending = Vec::new();
-            let mut out = Vec::new();
             loop {
                 let n = match conn.read(&mut buf).await {
                     Ok(0) | Err(_) => return,
                     Ok(n) => n,
                 };
-                let reply = match kind {
-                    Kind::Echo => &buf[..n],
-                    Kind::Http => {
-                        pending.extend_from_slice(&buf[..n]);
-                        out.clear();
-                        let used = answer_requests(&pending, &mut out, &response);
-                        pending.drain(..used);
-                        &out[..]
-                    }
-                };
-                if conn.write_all(reply).await.is_err() {
+                if conn.write_all(replier.reply(&buf[..n])).await.is_err() {
                     return;
                 }
             }
@@ -166,26 +190,14 @@ mod servers {
         use tokio::net::{TcpListener, TcpStream};
         async fn handle(mut conn: TcpStream, kind: Kind) {
             let _ = conn.set_nodelay(true);
-            let response = http_response();
+            let mut replier = Replier::new(kind);
             let mut buf = vec![0u8; 4096];
-            let mut pending = Vec::new();
-            let mut out = Vec::new();
             loop {
                 let n = match conn.read(&mut buf).await {
                     Ok(0) | Err(_) => return,
                     Ok(n) => n,
                 };
-                let reply = match kind {
-                    Kind::Echo => &buf[..n],
-                    Kind::Http => {
-                        pending.extend_from_slice(&buf[..n]);
-                        out.clear();
-                        let used = answer_requests(&pending, &mut out, &response);
-                        pending.drain(..used);
-                        &out[..]
-                    }
-                };
-                if conn.write_all(reply).await.is_err() {
+                if conn.write_all(replier.reply(&buf[..n])).await.is_err() {
                     return;
                 }
             }
@@ -214,26 +226,14 @@ mod servers {
         use std::sync::Arc;
         async fn handle(mut conn: Async<TcpStream>, kind: Kind) {
             let _ = conn.get_ref().set_nodelay(true);
-            let response = http_response();
+            let mut replier = Replier::new(kind);
             let mut buf = vec![0u8; 4096];
-            let mut pending = Vec::new();
-            let mut out = Vec::new();
             loop {
                 let n = match conn.read(&mut buf).await {
                     Ok(0) | Err(_) => return,
                     Ok(n) => n,
                 };
-                let reply = match kind {
-                    Kind::Echo => &buf[..n],
-                    Kind::Http => {
-                        pending.extend_from_slice(&buf[..n]);
-                        out.clear();
-                        let used = answer_requests(&pending, &mut out, &response);
-                        pending.drain(..used);
-                        &out[..]
-                    }
-                };
-                if conn.write_all(reply).await.is_err() {
+                if conn.write_all(replier.reply(&buf[..n])).await.is_err() {
                     return;
                 }
             }
