@@ -253,7 +253,7 @@ pub use runtime::NETPOLL_SYSMON_AFTER;
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, Runtime, DEADLOCK_MESSAGE,
     DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, GOID_CACHE_BATCH,
-    RUNNEXT_STEAL_PAUSE, STEAL_TRIES, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
+    RUNNEXT_STEAL_PAUSE, STEAL_TRIES, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};

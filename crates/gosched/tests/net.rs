@@ -871,3 +871,55 @@ fn an_idle_m_sleeps_in_the_poller_until_the_earliest_timer() {
     })
     .unwrap();
 }
+
+/// Go's findrunnable after a blocking netpoll takes an idle P for the M
+/// that polled (`pidleget`, `acquirep`) and runs the ready goroutine
+/// there. So a one-connection echo server on one P does not start (wake)
+/// another M for each request: the M that saw the socket ready serves it.
+#[test]
+fn the_m_that_polled_runs_the_ready_task() {
+    use gosched::stats::Event;
+    use std::io::{Read as _, Write as _};
+    let rt = Arc::new(
+        Runtime::builder()
+            .procs(1)
+            .record_events(true)
+            .build()
+            .unwrap(),
+    );
+    let events = rt.clone();
+    rt.block_on(async move {
+        let addr = echo_server();
+        let client = std::thread::spawn(move || {
+            let mut conn = std::net::TcpStream::connect(addr).unwrap();
+            conn.set_nodelay(true).unwrap();
+            let mut round_trip = |conn: &mut std::net::TcpStream| {
+                // A pause first, so that the server has gone back to the
+                // poller when the request comes.
+                std::thread::sleep(Duration::from_micros(100));
+                conn.write_all(b"ping").unwrap();
+                let mut buf = [0; 4];
+                conn.read_exact(&mut buf).unwrap();
+                assert_eq!(&buf, b"ping");
+            };
+            for _ in 0..10 {
+                round_trip(&mut conn);
+            }
+            let _ = events.take_events();
+            for _ in 0..100 {
+                round_trip(&mut conn);
+            }
+            events.take_events()
+        });
+        let during = gosched::blocking(|| client.join().unwrap());
+        let count = |f: fn(&Event) -> bool| during.iter().filter(|e| f(e)).count();
+        let stops = count(|e| matches!(e, Event::StopM));
+        let started = count(|e| matches!(e, Event::StartM { .. }));
+        assert!(stops >= 50, "the server went idle only {stops} times");
+        assert!(
+            started <= 5,
+            "{started} Ms started for 100 requests that each found the server idle"
+        );
+    })
+    .unwrap();
+}

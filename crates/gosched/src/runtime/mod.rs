@@ -79,7 +79,9 @@ pub use netpoll::NETPOLL_SYSMON_AFTER;
 pub use p::GOID_CACHE_BATCH;
 pub(crate) use p::{P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
 pub use schedule::{GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES};
-pub use sysmon::{DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP};
+pub use sysmon::{
+    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
+};
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;

@@ -52,20 +52,28 @@
 //! So the interrupt that `startm` sends to the blocked M can never be
 //! consumed by another M's non-blocking poll. An idle M that finds the
 //! poller taken raises `want_poller` and sleeps on its condition variable;
-//! the M leaving the poller sees the flag and wakes an idle M to take its
-//! place (a Dekker pair with SeqCst fences: the idle M re-checks
-//! `in_poller` after raising the flag). `tests/loom_netpoll.rs` models this
-//! and the interrupt hand-off with `startm`.
+//! the M leaving the poller without a P sees the flag and wakes an idle M
+//! to take its place (a Dekker pair with SeqCst fences: the idle M
+//! re-checks `in_poller` after raising the flag). An M that leaves with a
+//! P wakes nobody: it comes back to the poller itself when its P runs
+//! dry, as Go's M does, so a one-connection server does not pass each
+//! request between two threads. `tests/loom_netpoll.rs` models the
+//! hand-off of an M leaving without a P and the interrupt hand-off with
+//! `startm`.
 //!
 //! # Injecting ready tasks (Go's `injectglist`)
 //!
 //! A readiness event wakes the wakers stored in a pollDesc. While an M
 //! processes one poll's events, a per-thread *batch* is open: a wake of a
 //! task of this runtime ([`Shared::ready`]) lands in the batch instead of
-//! a run queue. The batch is then placed as Go places a `gList`: with a P,
-//! one task per idle P to the global queue (with an M started for each)
-//! and the rest to the P's ring; without a P, all to the global queue,
-//! starting an M per idle P. Wakers of other executors are just woken.
+//! a run queue. After a blocking poll that readied tasks, the M first
+//! takes an idle P for itself (Go's findrunnable: `pidleget`, `acquirep`),
+//! so the ready tasks run on the thread that polled rather than on a
+//! thread woken for them. The batch is then placed as Go places a
+//! `gList`: with a P, one task per idle P to the global queue (with an M
+//! started for each) and the rest to the P's ring; without a P, all to
+//! the global queue, starting an M per idle P. Wakers of other executors
+//! are just woken.
 //!
 //! # Divergences
 //!
@@ -274,7 +282,7 @@ impl Shared {
     /// interrupt (Go: `netpollinited() && (netpollWaiters > 0 || pollUntil
     /// != 0) && sched.lastpoll.Swap(0) != 0`). Returns whether it polled;
     /// the ready tasks are injected.
-    pub(super) fn netpoll_block(&self, park: &MPark, timeout: Option<Duration>) -> bool {
+    pub(super) fn netpoll_block(&self, park: &Arc<MPark>, timeout: Option<Duration>) -> bool {
         let np = &self.netpoll;
         if np.poller.get().is_none()
             || (np.waiters.load(Ordering::Acquire) == 0 && timeout.is_none())
@@ -318,9 +326,44 @@ impl Shared {
         lock(&park.slot).in_poller = false;
         np.last_poll
             .store(self.now_nanos().max(1), Ordering::Release);
-        self.netpoll_leave();
-        self.inject_glist(tasks, None);
+        let own = if tasks.is_empty() {
+            None
+        } else {
+            self.acquire_idle_p_after_poll(park)
+        };
+        // An M that leaves with a P comes back to the poller when its P
+        // runs dry (as Go's does); only one that leaves without a P calls
+        // an idle M to take its place.
+        if own.is_some() {
+            np.in_poller.store(false, Ordering::SeqCst);
+        } else {
+            self.netpoll_leave();
+        }
+        self.inject_glist(tasks, own);
         true
+    }
+
+    /// Go: findrunnable after its blocking netpoll, `pidleget` then
+    /// `acquirep`: the M that polled takes an idle P for itself and runs
+    /// the ready tasks there, instead of waking another M to do it (a
+    /// thread switch per readiness event). Leaves this M's idle-list entry
+    /// and hands it the P through its park slot, where `stopm` collects it;
+    /// if `startm` already handed it one meanwhile, that P is the answer.
+    /// None when no P is idle: the tasks then go to the global queue.
+    fn acquire_idle_p_after_poll(&self, park: &Arc<MPark>) -> Option<usize> {
+        let mut s = lock(&self.sched);
+        let mut slot = lock(&park.slot);
+        if let Some(p) = slot.next_p {
+            return Some(p);
+        }
+        let p = self.pidleget(&mut s)?;
+        if let Some(i) = s.idle_ms.iter().position(|x| Arc::ptr_eq(x, park)) {
+            s.idle_ms.swap_remove(i);
+            s.nmidle -= 1;
+        }
+        slot.next_p = Some(p);
+        slot.spinning = false;
+        Some(p)
     }
 
     /// Go: `wakeNetPoller(when)`, after a task holding a P added a timer

@@ -21,9 +21,13 @@
 //!   the queued tasks run; the stuck M finishes its poll without a P. With
 //!   no queued work the P is taken after 10 ms, or as soon as no other M
 //!   could run new work.
-//! - Sysmon's backed-off nap (up to 10 ms) is cut short when a P leaves the
-//!   idle list, so a poll that blocks right after a quiet spell is still
-//!   noticed within a tick; Go wakes sysmon only from its deep sleep.
+//! - Sysmon's backed-off nap, once it reaches [`SYSMON_KICKABLE_NAP`]
+//!   (1 ms; up to 10 ms), is cut short when a P leaves the idle list, so a
+//!   poll that blocks right after a quiet spell is still noticed within
+//!   about 0.2 ms; after such a kick the nap doubles again from the first
+//!   quiet round. Go wakes sysmon only from its deep sleep (`sysmonwait`),
+//!   which a blocking syscall's `entersyscall` ends; a future that blocks
+//!   tells nobody, hence the kick.
 //! - A chain of `runnext` hand-offs sharing one time slice for 10 ms
 //!   ([`FORCE_PREEMPT`], Go's `forcePreemptNS`) is ended by moving the
 //!   `runnext` task to the global queue (the effect of Go preempting it).
@@ -45,6 +49,11 @@ pub const SYSMON_MIN_SLEEP: Duration = Duration::from_micros(20);
 
 /// Go: sysmon's longest sleep, 10 ms.
 pub const SYSMON_MAX_SLEEP: Duration = Duration::from_millis(10);
+
+/// Sysmon's nap is cut short when a P leaves the idle list only once it is
+/// at least this long; shorter naps run out, so a server whose Ps go idle
+/// and busy again at every request does not wake sysmon each time.
+pub const SYSMON_KICKABLE_NAP: Duration = Duration::from_millis(1);
 
 /// The default of [`Builder::retake_after`](crate::Builder::retake_after).
 pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
@@ -73,16 +82,18 @@ pub(super) fn sysmon(shared: Arc<Shared>) {
             }
             shared
                 .sysmon_napping
-                .store(delay > SYSMON_MIN_SLEEP, Ordering::Relaxed);
+                .store(delay >= SYSMON_KICKABLE_NAP, Ordering::Relaxed);
             if !shared.sysmon_kicked.load(Ordering::Acquire) {
                 let _ = shared.sysmon_wake.1.wait_timeout(g, delay);
             }
             shared.sysmon_napping.store(false, Ordering::Relaxed);
         }
         if shared.sysmon_kicked.swap(false, Ordering::AcqRel) {
-            // Back to 20 µs ticks (the loop's top only resets the delay
-            // when a round ends with `idle == 0`).
-            idle = 0;
+            // Back to 20 µs ticks, doubling again from the next quiet round
+            // (not after 50 of them): a poll that blocks is seen on two
+            // ticks 40 µs apart and taken within about 0.2 ms, and a P that
+            // only went busy costs sysmon a handful of wake-ups.
+            idle = 50;
             delay = SYSMON_MIN_SLEEP;
         }
         if shared.shutdown.load(Ordering::Acquire) {
@@ -170,9 +181,9 @@ pub(super) fn retake(
 }
 
 impl Shared {
-    /// A P goes back to work: if sysmon has backed off to a long nap, wake
-    /// it so that a poll that blocks soon is noticed within its 20 µs tick,
-    /// not after up to 10 ms. (Go's sysmon is woken only from its deep
+    /// A P goes back to work: if sysmon has backed off to a nap of
+    /// [`SYSMON_KICKABLE_NAP`] or more, wake it so that a poll that blocks
+    /// soon is noticed within about 0.2 ms, not after up to 10 ms. (Go's sysmon is woken only from its deep
     /// sleep, `sysmonwait`; this also cuts the backed-off nap short.)
     pub(super) fn wake_sysmon(&self) {
         if self.sysmon_napping.load(Ordering::Relaxed)
