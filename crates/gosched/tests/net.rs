@@ -893,7 +893,7 @@ fn the_m_that_polled_runs_the_ready_task() {
         let client = std::thread::spawn(move || {
             let mut conn = std::net::TcpStream::connect(addr).unwrap();
             conn.set_nodelay(true).unwrap();
-            let mut round_trip = |conn: &mut std::net::TcpStream| {
+            let round_trip = |conn: &mut std::net::TcpStream| {
                 // A pause first, so that the server has gone back to the
                 // poller when the request comes.
                 std::thread::sleep(Duration::from_micros(100));
