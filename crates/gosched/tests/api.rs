@@ -606,11 +606,11 @@ fn repeated_wakes_of_a_queued_task_poll_it_once() {
 }
 
 /// Parks on its first poll (leaving its waker in `slot`), finishes on the
-/// next; holds `token` so that the test sees when the future is dropped.
+/// next; holds `_token` so that the test sees when the future is dropped.
 struct ParkThenFinish {
     polls: Arc<AtomicUsize>,
     slot: Arc<std::sync::Mutex<Option<std::task::Waker>>>,
-    token: Arc<()>,
+    _token: Arc<()>,
 }
 
 impl Future for ParkThenFinish {
@@ -640,7 +640,7 @@ fn wake_by_value_from_any_thread_runs_the_task_once() {
             let h = gosched::spawn(ParkThenFinish {
                 polls: polls.clone(),
                 slot: slot.clone(),
-                token: token.clone(),
+                _token: token.clone(),
             });
             while slot.lock().unwrap().is_none() {
                 gosched::yield_now().await;
