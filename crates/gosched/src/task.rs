@@ -222,6 +222,15 @@ impl Task {
     /// Go's `ready`: makes the task runnable if it was parked; if it is
     /// being polled, marks it to be polled again.
     pub(crate) fn wake_by_ref(self: &Arc<Task>) {
+        if self.mark_woken() {
+            self.shared.ready(self.clone());
+        }
+    }
+
+    /// The state half of a wake (T4): returns whether this wake moved the
+    /// task from IDLE to SCHEDULED, making the caller the one to queue it
+    /// (T1).
+    fn mark_woken(&self) -> bool {
         let mut state = self.state.load(Ordering::Acquire);
         loop {
             let next = match state {
@@ -230,19 +239,14 @@ impl Task {
                 // Already queued or marked: still write the state (T4), so
                 // that the poll to come sees what preceded this wake.
                 SCHEDULED | NOTIFIED => state,
-                _ => return,
+                _ => return false,
             };
             match self
                 .state
                 .compare_exchange_weak(state, next, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => {
-                    // T1: only the IDLE → SCHEDULED transition queues it.
-                    if state == IDLE {
-                        self.shared.ready(self.clone());
-                    }
-                    return;
-                }
+                // T1: only the IDLE → SCHEDULED transition queues it.
+                Ok(_) => return state == IDLE,
                 Err(actual) => state = actual,
             }
         }
@@ -288,9 +292,14 @@ unsafe fn wake(ptr: *const ()) {
     // SAFETY: an owned waker holds one counted reference (made by
     // `clone_waker`); waking by value consumes it.
     let task = unsafe { Arc::from_raw(ptr.cast::<Task>()) };
-    task.wake_by_ref();
-    // Release: the wake above happens before a deadlock check that reads 0.
+    let queue_it = task.mark_woken();
+    // Release: the state written above happens before a deadlock check that
+    // reads 0 here, and that check then finds the task not IDLE.
     task.live_wakers.fetch_sub(1, Ordering::Release);
+    if queue_it {
+        // The waker's own reference goes to the queue (no clone, no drop).
+        crate::runtime::ready_owned(task);
+    }
 }
 
 unsafe fn wake_by_ref(ptr: *const ()) {

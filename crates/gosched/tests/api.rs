@@ -604,3 +604,58 @@ fn repeated_wakes_of_a_queued_task_poll_it_once() {
     .unwrap();
     assert_eq!(polls.load(Ordering::SeqCst), 2);
 }
+
+/// Parks on its first poll (leaving its waker in `slot`), finishes on the
+/// next; holds `_token` so that the test sees when the future is dropped.
+struct ParkThenFinish {
+    polls: Arc<AtomicUsize>,
+    slot: Arc<std::sync::Mutex<Option<std::task::Waker>>>,
+    _token: Arc<()>,
+}
+
+impl Future for ParkThenFinish {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.polls.fetch_add(1, Ordering::SeqCst) == 0 {
+            *self.slot.lock().unwrap() = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        Poll::Ready(())
+    }
+}
+
+/// A by-value wake gives the waker's own reference to the run queue: from
+/// a task of the same runtime, its `block_on` thread, a plain thread and
+/// another runtime's task, the parked task runs once more, finishes, and
+/// its future is dropped exactly once.
+#[test]
+fn wake_by_value_from_any_thread_runs_the_task_once() {
+    for from in 0..4 {
+        let other = rt(1);
+        let rt = rt(2);
+        let polls = Arc::new(AtomicUsize::new(0));
+        let slot = Arc::new(std::sync::Mutex::new(None));
+        let token = Arc::new(());
+        rt.block_on(async {
+            let h = gosched::spawn(ParkThenFinish {
+                polls: polls.clone(),
+                slot: slot.clone(),
+                _token: token.clone(),
+            });
+            while slot.lock().unwrap().is_none() {
+                gosched::yield_now().await;
+            }
+            let waker = slot.lock().unwrap().take().unwrap();
+            match from {
+                0 => gosched::spawn(async move { waker.wake() }).await.unwrap(),
+                1 => waker.wake(),
+                2 => std::thread::spawn(move || waker.wake()).join().unwrap(),
+                _ => other.spawn(async move { waker.wake() }).await.unwrap(),
+            }
+            h.await.unwrap();
+        })
+        .unwrap();
+        assert_eq!(polls.load(Ordering::SeqCst), 2, "wake from {from}");
+        assert_eq!(Arc::strong_count(&token), 1, "wake from {from}");
+    }
+}

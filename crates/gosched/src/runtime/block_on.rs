@@ -331,7 +331,8 @@ impl Shared {
         if self.netpoll.waiters.load(Ordering::Acquire) != 0 {
             return false;
         }
-        // Wakers first, then queues (a wake releases its count after queueing).
+        // Wakers first, then states and queues (a wake releases its count
+        // after moving the state off IDLE).
         for shard in &self.registry {
             for t in lock(shard).iter() {
                 if t.live_wakers.load(Ordering::Acquire) != 0

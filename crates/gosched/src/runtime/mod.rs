@@ -77,7 +77,7 @@ pub use builder::{default_procs, BuildError, Builder, Runtime};
 #[cfg(feature = "net")]
 pub use netpoll::NETPOLL_SYSMON_AFTER;
 pub use p::GOID_CACHE_BATCH;
-pub(crate) use p::{P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
+pub(crate) use p::{ready_owned, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
 pub use schedule::{GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES};
 pub use sysmon::{
     DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,

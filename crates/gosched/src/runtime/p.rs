@@ -80,6 +80,23 @@ pub(crate) struct P {
     pub(super) goid_end: AtomicU64,
 }
 
+/// [`Shared::ready`] for a wake that owns a counted reference to `task`:
+/// that reference goes to the queue. On a thread of the task's runtime the
+/// runtime is borrowed from the thread's context; elsewhere the task's
+/// reference to it is used, with a clone of `task` to keep it alive.
+pub(crate) fn ready_owned(task: Arc<Task>) {
+    let foreign = with_ctx(|c| match c {
+        Some(c) if Arc::ptr_eq(&c.shared, &task.shared) => {
+            c.shared.ready(task);
+            None
+        }
+        _ => Some(task),
+    });
+    if let Some(task) = foreign {
+        task.shared.ready(task.clone());
+    }
+}
+
 impl Shared {
     /// Go's `newproc`: a new task into this worker's `runnext`, or into the
     /// global queue from outside.
