@@ -21,10 +21,12 @@
 //! address space), the count of rooted `Gc` handles and the object's slot in
 //! the weak-pointer table.
 //!
-//! Mark bits are atomic from the start (Go's `atomic.Or8` in `greyobject`),
-//! so the concurrent mark workers of the next issue can shade objects while
-//! the mutator runs; everything else in a span is touched only by the
-//! mutator that owns the heap, under the heap's single-entry guard.
+//! Mark bits are atomic from the start, so the concurrent mark workers of
+//! the next issue can shade objects while the mutator runs; everything else
+//! in a span is touched only by the mutator that owns the heap, under the
+//! heap's single-entry guard. Today the only marker is that mutator, so
+//! [`Span::try_mark`] sets a bit with a load and a store; the workers turn the
+//! store into Go's atomic `Or8` (`greyobject`), a locked read-modify-write.
 //!
 //! # Sweep generations
 //!
@@ -113,6 +115,9 @@ pub(crate) struct Span {
     pub(crate) align: usize,
     pub(crate) elemsize: usize,
     pub(crate) nelems: usize,
+    /// Go's `mspan.divMul`: `index_of` multiplies by it instead of dividing
+    /// by `elemsize` (0 for a one-object span, whose only index is 0).
+    div_mul: u32,
     pub(crate) spanclass: SpanClass,
     /// The heap that owns the span (for `Gc::downgrade` and the cross-heap check).
     pub(crate) heap: NonNull<HeapInner>,
@@ -140,12 +145,19 @@ impl Span {
     ) -> Span {
         let nelems = (npages * PAGE_SIZE / elemsize).max(1);
         let words = words_for(nelems);
+        let div_mul = if nelems == 1 {
+            0
+        } else {
+            let elemsize = u32::try_from(elemsize).expect("gogc: a small size class fits u32");
+            u32::MAX / elemsize + 1
+        };
         Span {
             base,
             npages,
             align,
             elemsize,
             nelems,
+            div_mul,
             spanclass,
             heap,
             allspans_index: Cell::new(0),
@@ -169,10 +181,18 @@ impl Span {
 
     /// The slot index of an object header inside this span.
     #[inline]
+    ///
+    /// Go's `divideByElemSize`: `offset * div_mul >> 32` with `div_mul =
+    /// ⌈2³² / elemsize⌉ = (2³² + e) / elemsize`, `0 < e ≤ elemsize`. For
+    /// `offset = i × elemsize` that is `i + i × e / 2³²`, exactly `i` because
+    /// `i × e ≤ nelems × elemsize`, the span's bytes, far below 2³² for a
+    /// small size class. A one-object span has `div_mul = 0` and index 0.
     pub(crate) fn index_of(&self, header: NonNull<Header>) -> usize {
         let offset = header.addr().get() - self.base.addr().get();
         debug_assert!(offset % self.elemsize == 0);
-        offset / self.elemsize
+        let index = ((offset as u64 * u64::from(self.div_mul)) >> 32) as usize;
+        debug_assert_eq!(index, offset / self.elemsize);
+        index
     }
 
     #[inline]
@@ -204,17 +224,22 @@ impl Span {
     /// Sets the mark bit; `true` if this call set it (the object was white).
     ///
     /// Go's `greyobject` tests the bit before the atomic `Or8` so that
-    /// re-shading a marked object costs a load; so do we.
+    /// re-shading a marked object costs a load; so do we. The heap's thread,
+    /// inside an entry point, is the only thread that sets mark bits (the
+    /// heap is neither `Send` nor `Sync`), so a plain store of the loaded
+    /// word cannot lose another marker's bit. The concurrent workers of the
+    /// next issue make it a `fetch_or` (Relaxed: they publish grey objects
+    /// through the work buffers).
     #[inline]
     pub(crate) fn try_mark(&self, index: usize) -> bool {
         let bit = 1 << (index % WORD_BITS);
         let word = &self.mark_bits[index / WORD_BITS];
-        if word.load(Ordering::Relaxed) & bit != 0 {
+        let old = word.load(Ordering::Relaxed);
+        if old & bit != 0 {
             return false;
         }
-        // Relaxed is enough for one marker; the concurrent workers of the
-        // next issue publish their grey objects through the work buffers.
-        word.fetch_or(bit, Ordering::Relaxed) & bit == 0
+        word.store(old | bit, Ordering::Relaxed);
+        true
     }
 
     pub(crate) fn clear_marks(&self) {
@@ -417,6 +442,43 @@ mod tests {
             span.take_free_slot();
             assert_eq!(span.allocated().count(), 2);
         });
+    }
+
+    #[test]
+    fn indices_are_exact_in_every_size_class() {
+        use crate::sizeclass::{class_to_size, CLASS_TO_ALLOCNPAGES};
+        let mut pages = PageHeap::new();
+        for (class, &npages) in CLASS_TO_ALLOCNPAGES.iter().enumerate().skip(1) {
+            let elemsize = class_to_size(class);
+            let npages = usize::from(npages);
+            let spc = SpanClass::new(class, false);
+            let span = pages.alloc_span(npages, PAGE_SIZE, elemsize, spc, NonNull::dangling(), 0);
+            // SAFETY: just allocated; freed below.
+            let span_ref = unsafe { span.as_ref() };
+            assert_eq!(span_ref.nelems, npages * PAGE_SIZE / elemsize);
+            for index in 0..span_ref.nelems {
+                assert_eq!(
+                    span_ref.index_of(span_ref.slot(index)),
+                    index,
+                    "class {class}"
+                );
+            }
+            // SAFETY: 1. from this page heap; 2. the test allocated no object.
+            unsafe { pages.free_span(span) };
+        }
+        let large = pages.alloc_span(
+            3,
+            PAGE_SIZE,
+            3 * PAGE_SIZE,
+            SpanClass::new(0, false),
+            NonNull::dangling(),
+            0,
+        );
+        // SAFETY: just allocated; freed below.
+        let large_ref = unsafe { large.as_ref() };
+        assert_eq!(large_ref.index_of(large_ref.slot(0)), 0);
+        // SAFETY: 1. from this page heap; 2. the test allocated no object.
+        unsafe { pages.free_span(large) };
     }
 
     #[test]
