@@ -292,9 +292,37 @@ impl Span {
 
     /// Iterates the headers of the allocated slots.
     pub(crate) fn allocated(&self) -> impl Iterator<Item = NonNull<Header>> + '_ {
-        (0..self.nelems)
-            .filter(|&index| self.is_allocated(index))
-            .map(|index| self.slot(index))
+        let mut from = 0;
+        core::iter::from_fn(move || {
+            let index = self.next_slot(from, |word| self.alloc_bits[word].get())?;
+            from = index + 1;
+            Some(self.slot(index))
+        })
+    }
+
+    /// The first allocated, unmarked slot at or after `from` (what a sweep
+    /// frees), found a bitmap word at a time.
+    #[inline]
+    pub(crate) fn next_unmarked(&self, from: usize) -> Option<usize> {
+        self.next_slot(from, |word| {
+            self.alloc_bits[word].get() & !self.mark_bits[word].load(Ordering::Relaxed)
+        })
+    }
+
+    /// The first slot at or after `from` whose bit is set in `bits(word)`,
+    /// the bitmap word `word` of the span.
+    #[inline]
+    fn next_slot(&self, from: usize, bits: impl Fn(usize) -> usize) -> Option<usize> {
+        let mut index = from;
+        while index < self.nelems {
+            let word = bits(index / WORD_BITS) >> (index % WORD_BITS);
+            if word != 0 {
+                index += word.trailing_zeros() as usize;
+                return (index < self.nelems).then_some(index);
+            }
+            index = (index / WORD_BITS + 1) * WORD_BITS;
+        }
+        None
     }
 }
 
@@ -429,6 +457,38 @@ mod tests {
             span.clear_checkmarks();
             assert!(!span.is_marked(65));
             assert!(span.try_checkmark(3));
+        });
+    }
+
+    #[test]
+    fn word_scans_find_the_same_slots_as_bit_tests() {
+        with_span(24, |span| {
+            while span.take_free_slot().is_some() {}
+            for index in (0..span.nelems).filter(|i| i % 7 == 3 || (64..130).contains(i)) {
+                span.clear_allocated(index);
+            }
+            for index in (0..span.nelems).filter(|i| i % 5 == 0 || (190..260).contains(i)) {
+                span.try_mark(index);
+            }
+            let allocated: alloc::vec::Vec<usize> =
+                span.allocated().map(|slot| span.index_of(slot)).collect();
+            let expected: alloc::vec::Vec<usize> =
+                (0..span.nelems).filter(|&i| span.is_allocated(i)).collect();
+            assert_eq!(allocated, expected);
+            let mut unmarked = alloc::vec::Vec::new();
+            let mut from = 0;
+            while let Some(index) = span.next_unmarked(from) {
+                unmarked.push(index);
+                from = index + 1;
+            }
+            let expected: alloc::vec::Vec<usize> = (0..span.nelems)
+                .filter(|&i| span.is_allocated(i) && !span.is_marked(i))
+                .collect();
+            assert_eq!(unmarked, expected);
+            assert_eq!(span.next_unmarked(span.nelems), None);
+            while let Some(index) = span.allocated().next().map(|slot| span.index_of(slot)) {
+                span.clear_allocated(index);
+            }
         });
     }
 
