@@ -85,10 +85,49 @@ pub(crate) struct VTable {
 pub(crate) struct Header {
     pub(crate) vtable: &'static VTable,
     pub(crate) span: NonNull<Span>,
-    /// Rooted `Gc` handles to this object (held outside the heap).
+    /// Rooted `Gc` handles to this object (held outside the heap). Changed
+    /// only through [`Header::add_root`] and [`Header::remove_root`] (and
+    /// set to 1 by the allocation, which counts the object in its span), so
+    /// that the span's `rooted_objects` stays exact.
     pub(crate) roots: Cell<u32>,
     /// Index in the heap's weak table, or [`NO_WEAK`].
     pub(crate) weak: Cell<u32>,
+}
+
+impl Header {
+    /// Counts one more rooted handle to this live object; on the first, the
+    /// span counts the object as rooted.
+    ///
+    /// # Panics
+    ///
+    /// With more than `u32::MAX` rooted handles (nothing changed).
+    #[inline]
+    pub(crate) fn add_root(&self) {
+        let roots = self.roots.get();
+        let more = roots
+            .checked_add(1)
+            .expect("gogc: more than u32::MAX rooted handles to one object");
+        if roots == 0 {
+            // SAFETY: the object is live (the caller holds its header), and
+            // its span outlives it.
+            let span = unsafe { self.span.as_ref() };
+            span.rooted_objects.set(span.rooted_objects.get() + 1);
+        }
+        self.roots.set(more);
+    }
+
+    /// Drops one rooted handle to this live object; on the last, the span
+    /// stops counting it as rooted.
+    #[inline]
+    pub(crate) fn remove_root(&self) {
+        let roots = self.roots.get() - 1;
+        self.roots.set(roots);
+        if roots == 0 {
+            // SAFETY: as in `add_root`.
+            let span = unsafe { self.span.as_ref() };
+            span.rooted_objects.set(span.rooted_objects.get() - 1);
+        }
+    }
 }
 
 /// `Header::weak` of an object that never had a weak pointer.
@@ -130,6 +169,9 @@ pub(crate) struct Span {
     free_index: Cell<usize>,
     /// Go's `allocCount`.
     pub(crate) alloc_count: Cell<usize>,
+    /// Objects of this span with a rooted handle (`Header::roots > 0`): a
+    /// root job skips the span's headers when there are none.
+    pub(crate) rooted_objects: Cell<usize>,
     pub(crate) sweepgen: Cell<u32>,
 }
 
@@ -166,6 +208,7 @@ impl Span {
             checkmark_bits: (0..words).map(|_| Cell::new(0)).collect(),
             free_index: Cell::new(0),
             alloc_count: Cell::new(0),
+            rooted_objects: Cell::new(0),
             sweepgen: Cell::new(sweepgen),
         }
     }
@@ -539,6 +582,43 @@ mod tests {
         assert_eq!(large_ref.index_of(large_ref.slot(0)), 0);
         // SAFETY: 1. from this page heap; 2. the test allocated no object.
         unsafe { pages.free_span(large) };
+    }
+
+    #[test]
+    fn spans_count_their_rooted_objects() {
+        use crate::{Gc, GcCell, Heap};
+        fn rooted_in_span<T: crate::Trace + 'static>(gc: &Gc<T>) -> usize {
+            // SAFETY: `gc` is live; so is its span.
+            unsafe { Gc::raw(gc).header().as_ref().span.as_ref() }
+                .rooted_objects
+                .get()
+        }
+        let heap = Heap::new();
+        let a = heap.alloc(1u64);
+        assert_eq!(rooted_in_span(&a), 1);
+        let a2 = a.clone();
+        assert_eq!(rooted_in_span(&a), 1, "one object, two handles");
+        drop(a2);
+        let c = heap.alloc(2u64);
+        assert_eq!(rooted_in_span(&a), 2, "same size class, same span");
+        let holder = heap.alloc(GcCell::new(None::<Gc<u64>>));
+        holder.set(Some(c.clone()));
+        assert_eq!(rooted_in_span(&a), 2, "the copy in the heap is no root");
+        drop(c);
+        assert_eq!(rooted_in_span(&a), 1);
+        let weak = Gc::downgrade(&a);
+        drop(a);
+        let c = holder.borrow().clone().expect("stored above");
+        assert_eq!(rooted_in_span(&c), 1, "only the new handle to c");
+        let a = weak.upgrade(&heap).expect("not collected yet");
+        assert_eq!(rooted_in_span(&a), 2);
+        drop(c);
+        assert_eq!(rooted_in_span(&a), 1);
+        holder.set(None);
+        drop(a);
+        heap.collect();
+        assert_eq!(heap.stats().live_objects, 1, "only the holder is left");
+        assert_eq!(rooted_in_span(&holder), 1);
     }
 
     #[test]
