@@ -1263,10 +1263,16 @@ impl Drop for Heap {
             let state = self.inner().enter();
             state.allspans.iter().any(|span| {
                 // SAFETY: spans in `allspans` are live.
-                unsafe { span.as_ref() }.allocated().any(|object| {
-                    // SAFETY: allocated slots hold live objects.
-                    unsafe { object.as_ref() }.roots.get() > 0
-                })
+                let span = unsafe { span.as_ref() };
+                debug_assert_eq!(
+                    span.rooted_objects.get(),
+                    span.allocated()
+                        // SAFETY: allocated slots hold live objects.
+                        .filter(|object| unsafe { object.as_ref() }.roots.get() > 0)
+                        .count(),
+                    "a span's count of rooted objects is off"
+                );
+                span.rooted_objects.get() > 0
             })
         };
         if rooted {
