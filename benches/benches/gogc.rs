@@ -57,6 +57,10 @@
 //! sleeping and with a collection in its marking phase.
 //!
 //! Numbers from a shared 2-core machine are noisy; compare rows of one run.
+//!
+//! `GORT_BENCH_GOGC_ONLY=TEXT` runs only the churn subjects whose names
+//! contain `TEXT` (and the store rows only if `TEXT` is `store`), for
+//! profiling one subject.
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -196,8 +200,16 @@ impl Churn {
     }
 }
 
+/// Whether `GORT_BENCH_GOGC_ONLY` (unset: everything) selects `subject`.
+fn wanted(subject: &str) -> bool {
+    std::env::var("GORT_BENCH_GOGC_ONLY").map_or(true, |only| subject.contains(&only))
+}
+
 /// Runs `run` `churn.runs` times and records the best of each figure.
 fn record_churn(s: &mut Suite, churn: &Churn, subject: &str, mut run: impl FnMut() -> Outcome) {
+    if !wanted(subject) {
+        return;
+    }
     let mut best: Option<Outcome> = None;
     for _ in 0..churn.runs.max(1) {
         let o = run();
@@ -773,7 +785,7 @@ fn main() {
 
     let stores = s.size(10_000_000, 1_000_000);
     let reps = 5;
-    for marking in [false, true] {
+    for marking in [false, true].into_iter().filter(|_| wanted("store")) {
         let group = if marking {
             "pointer store, marking (ns)"
         } else {

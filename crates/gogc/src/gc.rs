@@ -96,22 +96,15 @@ impl RawGc {
         }
         let header = self.header();
         // SAFETY: 1. the object is live, so its header is readable.
-        let roots = unsafe { &header.as_ref().roots };
+        let header_ref = unsafe { header.as_ref() };
         if rooted {
-            roots.set(increment_roots(roots.get()));
+            header_ref.add_root();
             self.tagged.set(header.map_addr(|addr| addr | ROOTED_BIT));
         } else {
-            roots.set(roots.get() - 1);
+            header_ref.remove_root();
             self.tagged.set(header);
         }
     }
-}
-
-#[inline]
-fn increment_roots(roots: u32) -> u32 {
-    roots
-        .checked_add(1)
-        .expect("gogc: more than u32::MAX rooted handles to one object")
 }
 
 /// A pointer to a garbage-collected `T`.
@@ -253,8 +246,7 @@ impl<T: Trace + 'static> Clone for Gc<T> {
     fn clone(&self) -> Gc<T> {
         let header = self.raw.header();
         // SAFETY: the object is live while `self` is borrowed (see `Deref`).
-        let roots = unsafe { &header.as_ref().roots };
-        roots.set(increment_roots(roots.get()));
+        unsafe { header.as_ref() }.add_root();
         Gc::from_rooted_header(header)
     }
 }
@@ -264,8 +256,7 @@ impl<T: Trace + 'static> Drop for Gc<T> {
     fn drop(&mut self) {
         if self.raw.is_rooted() {
             // SAFETY: a rooted handle keeps its object live until now.
-            let roots = unsafe { &self.raw.header().as_ref().roots };
-            roots.set(roots.get() - 1);
+            unsafe { self.raw.header().as_ref() }.remove_root();
         }
     }
 }

@@ -599,6 +599,10 @@ impl State {
                 value,
             });
         }
+        // The object starts with one rooted handle (`roots: 1` above).
+        span_ref
+            .rooted_objects
+            .set(span_ref.rooted_objects.get() + 1);
         let elemsize = span_ref.elemsize;
         if self.marking() && span_ref.try_mark(index) {
             // Go's gcmarknewobject: allocate black.
@@ -759,13 +763,24 @@ impl State {
     fn shade_roots_in(&mut self, span: NonNull<Span>) -> usize {
         // SAFETY: spans in `allspans` are live.
         let span = unsafe { span.as_ref() };
+        let work = span.nelems * size_of::<Header>();
+        if span.rooted_objects.get() == 0 {
+            debug_assert!(
+                span.allocated().all(|object| {
+                    // SAFETY: allocated slots hold live objects.
+                    unsafe { object.as_ref() }.roots.get() == 0
+                }),
+                "a span counted no rooted object but holds one"
+            );
+            return work;
+        }
         for object in span.allocated() {
             // SAFETY: allocated slots hold live objects.
             if unsafe { object.as_ref() }.roots.get() > 0 {
                 self.mark.shade(object);
             }
         }
-        span.nelems * size_of::<Header>()
+        work
     }
 
     /// Marking work up to `budget`; ends the mark phase when nothing is
@@ -956,13 +971,7 @@ impl State {
         if self.marking() {
             self.mark.shade(object);
         }
-        let roots = &header.roots;
-        roots.set(
-            roots
-                .get()
-                .checked_add(1)
-                .expect("gogc: more than u32::MAX rooted handles to one object"),
-        );
+        header.add_root();
         Some(object)
     }
 
@@ -1254,10 +1263,16 @@ impl Drop for Heap {
             let state = self.inner().enter();
             state.allspans.iter().any(|span| {
                 // SAFETY: spans in `allspans` are live.
-                unsafe { span.as_ref() }.allocated().any(|object| {
-                    // SAFETY: allocated slots hold live objects.
-                    unsafe { object.as_ref() }.roots.get() > 0
-                })
+                let span = unsafe { span.as_ref() };
+                debug_assert_eq!(
+                    span.rooted_objects.get(),
+                    span.allocated()
+                        // SAFETY: allocated slots hold live objects.
+                        .filter(|object| unsafe { object.as_ref() }.roots.get() > 0)
+                        .count(),
+                    "a span's count of rooted objects is off"
+                );
+                span.rooted_objects.get() > 0
             })
         };
         if rooted {

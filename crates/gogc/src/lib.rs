@@ -153,7 +153,9 @@
 //! The argument:
 //!
 //! 1. **Nothing is freed while reachable from a root.** Roots are the
-//!    objects with rooted handles. Marking starts from them and the barrier
+//!    objects with rooted handles. Marking starts from them (a root job
+//!    skips a span only when the span's count of rooted objects, kept by
+//!    every change of a root count, is zero) and the barrier
 //!    keeps its invariant across every store the program can make, because
 //!    the only ways to change the graph are `GcCell` setters (which run the
 //!    barrier whenever a cycle marks: point 8), allocation (black, initial pointers shaded) and taking or
@@ -243,7 +245,7 @@
 //! while the program holds pointers, `Gc<T>` has no lifetime, and any
 //! number of roots exist. The price is a root count update when a handle
 //! is cloned or dropped, and root scanning that looks at every object's
-//! count. The pointer store costs the same in both: gc-arena's
+//! count in the spans that hold a rooted object (each span counts them). The pointer store costs the same in both: gc-arena's
 //! `Gc::write` tests the parent's colour (black only while marking) before
 //! a plain `Lock::set`, and its brand proves the target alive and of the
 //! same arena; `GcCell::store` tests the heap's barrier flag before a plain
@@ -254,7 +256,8 @@
 //!
 //! - Go finds pointers with per-type bitmaps and stack maps; Rust code
 //!   lists them with [`Trace`], and roots are counted handles, not stacks.
-//!   Root scanning walks the spans' object headers (one root job per span).
+//!   Root scanning walks the object headers of the spans that count a
+//!   rooted object (one root job per span).
 //! - Objects carry a header (vtable, span, root count, weak slot); Go's have
 //!   none.
 //! - Oblets: Go scans objects bigger than 128 KiB in pieces; a `Trace` call
@@ -266,8 +269,9 @@
 //! # Towards concurrent marking
 //!
 //! The next step is Go's concurrent mark workers beside mutator threads.
-//! The pieces are in place: mark bits are atomic and set with `fetch_or`
-//! (`Span::try_mark`); grey objects live in `GcWork`'s two local buffers in
+//! The pieces are in place: mark bits are atomic (`Span::try_mark` sets
+//! them with a load and a store while the heap's thread is the only marker;
+//! the workers make that store a `fetch_or`); grey objects live in `GcWork`'s two local buffers in
 //! front of a global full/empty list, the structure Go's workers share and
 //! steal through; the write-barrier buffer is per mutator and only shades
 //! when flushed, and termination already requires every buffer flushed (Go's

@@ -21,10 +21,12 @@
 //! address space), the count of rooted `Gc` handles and the object's slot in
 //! the weak-pointer table.
 //!
-//! Mark bits are atomic from the start (Go's `atomic.Or8` in `greyobject`),
-//! so the concurrent mark workers of the next issue can shade objects while
-//! the mutator runs; everything else in a span is touched only by the
-//! mutator that owns the heap, under the heap's single-entry guard.
+//! Mark bits are atomic from the start, so the concurrent mark workers of
+//! the next issue can shade objects while the mutator runs; everything else
+//! in a span is touched only by the mutator that owns the heap, under the
+//! heap's single-entry guard. Today the only marker is that mutator, so
+//! [`Span::try_mark`] sets a bit with a load and a store; the workers turn the
+//! store into Go's atomic `Or8` (`greyobject`), a locked read-modify-write.
 //!
 //! # Sweep generations
 //!
@@ -83,10 +85,49 @@ pub(crate) struct VTable {
 pub(crate) struct Header {
     pub(crate) vtable: &'static VTable,
     pub(crate) span: NonNull<Span>,
-    /// Rooted `Gc` handles to this object (held outside the heap).
+    /// Rooted `Gc` handles to this object (held outside the heap). Changed
+    /// only through [`Header::add_root`] and [`Header::remove_root`] (and
+    /// set to 1 by the allocation, which counts the object in its span), so
+    /// that the span's `rooted_objects` stays exact.
     pub(crate) roots: Cell<u32>,
     /// Index in the heap's weak table, or [`NO_WEAK`].
     pub(crate) weak: Cell<u32>,
+}
+
+impl Header {
+    /// Counts one more rooted handle to this live object; on the first, the
+    /// span counts the object as rooted.
+    ///
+    /// # Panics
+    ///
+    /// With more than `u32::MAX` rooted handles (nothing changed).
+    #[inline]
+    pub(crate) fn add_root(&self) {
+        let roots = self.roots.get();
+        let more = roots
+            .checked_add(1)
+            .expect("gogc: more than u32::MAX rooted handles to one object");
+        if roots == 0 {
+            // SAFETY: the object is live (the caller holds its header), and
+            // its span outlives it.
+            let span = unsafe { self.span.as_ref() };
+            span.rooted_objects.set(span.rooted_objects.get() + 1);
+        }
+        self.roots.set(more);
+    }
+
+    /// Drops one rooted handle to this live object; on the last, the span
+    /// stops counting it as rooted.
+    #[inline]
+    pub(crate) fn remove_root(&self) {
+        let roots = self.roots.get() - 1;
+        self.roots.set(roots);
+        if roots == 0 {
+            // SAFETY: as in `add_root`.
+            let span = unsafe { self.span.as_ref() };
+            span.rooted_objects.set(span.rooted_objects.get() - 1);
+        }
+    }
 }
 
 /// `Header::weak` of an object that never had a weak pointer.
@@ -113,6 +154,9 @@ pub(crate) struct Span {
     pub(crate) align: usize,
     pub(crate) elemsize: usize,
     pub(crate) nelems: usize,
+    /// Go's `mspan.divMul`: `index_of` multiplies by it instead of dividing
+    /// by `elemsize` (0 for a one-object span, whose only index is 0).
+    div_mul: u32,
     pub(crate) spanclass: SpanClass,
     /// The heap that owns the span (for `Gc::downgrade` and the cross-heap check).
     pub(crate) heap: NonNull<HeapInner>,
@@ -125,6 +169,9 @@ pub(crate) struct Span {
     free_index: Cell<usize>,
     /// Go's `allocCount`.
     pub(crate) alloc_count: Cell<usize>,
+    /// Objects of this span with a rooted handle (`Header::roots > 0`): a
+    /// root job skips the span's headers when there are none.
+    pub(crate) rooted_objects: Cell<usize>,
     pub(crate) sweepgen: Cell<u32>,
 }
 
@@ -140,12 +187,19 @@ impl Span {
     ) -> Span {
         let nelems = (npages * PAGE_SIZE / elemsize).max(1);
         let words = words_for(nelems);
+        let div_mul = if nelems == 1 {
+            0
+        } else {
+            let elemsize = u32::try_from(elemsize).expect("gogc: a small size class fits u32");
+            u32::MAX / elemsize + 1
+        };
         Span {
             base,
             npages,
             align,
             elemsize,
             nelems,
+            div_mul,
             spanclass,
             heap,
             allspans_index: Cell::new(0),
@@ -154,6 +208,7 @@ impl Span {
             checkmark_bits: (0..words).map(|_| Cell::new(0)).collect(),
             free_index: Cell::new(0),
             alloc_count: Cell::new(0),
+            rooted_objects: Cell::new(0),
             sweepgen: Cell::new(sweepgen),
         }
     }
@@ -169,10 +224,18 @@ impl Span {
 
     /// The slot index of an object header inside this span.
     #[inline]
+    ///
+    /// Go's `divideByElemSize`: `offset * div_mul >> 32` with `div_mul =
+    /// ⌈2³² / elemsize⌉ = (2³² + e) / elemsize`, `0 < e ≤ elemsize`. For
+    /// `offset = i × elemsize` that is `i + i × e / 2³²`, exactly `i` because
+    /// `i × e ≤ nelems × elemsize`, the span's bytes, far below 2³² for a
+    /// small size class. A one-object span has `div_mul = 0` and index 0.
     pub(crate) fn index_of(&self, header: NonNull<Header>) -> usize {
         let offset = header.addr().get() - self.base.addr().get();
         debug_assert!(offset % self.elemsize == 0);
-        offset / self.elemsize
+        let index = ((offset as u64 * u64::from(self.div_mul)) >> 32) as usize;
+        debug_assert_eq!(index, offset / self.elemsize);
+        index
     }
 
     #[inline]
@@ -204,17 +267,22 @@ impl Span {
     /// Sets the mark bit; `true` if this call set it (the object was white).
     ///
     /// Go's `greyobject` tests the bit before the atomic `Or8` so that
-    /// re-shading a marked object costs a load; so do we.
+    /// re-shading a marked object costs a load; so do we. The heap's thread,
+    /// inside an entry point, is the only thread that sets mark bits (the
+    /// heap is neither `Send` nor `Sync`), so a plain store of the loaded
+    /// word cannot lose another marker's bit. The concurrent workers of the
+    /// next issue make it a `fetch_or` (Relaxed: they publish grey objects
+    /// through the work buffers).
     #[inline]
     pub(crate) fn try_mark(&self, index: usize) -> bool {
         let bit = 1 << (index % WORD_BITS);
         let word = &self.mark_bits[index / WORD_BITS];
-        if word.load(Ordering::Relaxed) & bit != 0 {
+        let old = word.load(Ordering::Relaxed);
+        if old & bit != 0 {
             return false;
         }
-        // Relaxed is enough for one marker; the concurrent workers of the
-        // next issue publish their grey objects through the work buffers.
-        word.fetch_or(bit, Ordering::Relaxed) & bit == 0
+        word.store(old | bit, Ordering::Relaxed);
+        true
     }
 
     pub(crate) fn clear_marks(&self) {
@@ -267,9 +335,37 @@ impl Span {
 
     /// Iterates the headers of the allocated slots.
     pub(crate) fn allocated(&self) -> impl Iterator<Item = NonNull<Header>> + '_ {
-        (0..self.nelems)
-            .filter(|&index| self.is_allocated(index))
-            .map(|index| self.slot(index))
+        let mut from = 0;
+        core::iter::from_fn(move || {
+            let index = self.next_slot(from, |word| self.alloc_bits[word].get())?;
+            from = index + 1;
+            Some(self.slot(index))
+        })
+    }
+
+    /// The first allocated, unmarked slot at or after `from` (what a sweep
+    /// frees), found a bitmap word at a time.
+    #[inline]
+    pub(crate) fn next_unmarked(&self, from: usize) -> Option<usize> {
+        self.next_slot(from, |word| {
+            self.alloc_bits[word].get() & !self.mark_bits[word].load(Ordering::Relaxed)
+        })
+    }
+
+    /// The first slot at or after `from` whose bit is set in `bits(word)`,
+    /// the bitmap word `word` of the span.
+    #[inline]
+    fn next_slot(&self, from: usize, bits: impl Fn(usize) -> usize) -> Option<usize> {
+        let mut index = from;
+        while index < self.nelems {
+            let word = bits(index / WORD_BITS) >> (index % WORD_BITS);
+            if word != 0 {
+                index += word.trailing_zeros() as usize;
+                return (index < self.nelems).then_some(index);
+            }
+            index = (index / WORD_BITS + 1) * WORD_BITS;
+        }
+        None
     }
 }
 
@@ -408,6 +504,38 @@ mod tests {
     }
 
     #[test]
+    fn word_scans_find_the_same_slots_as_bit_tests() {
+        with_span(24, |span| {
+            while span.take_free_slot().is_some() {}
+            for index in (0..span.nelems).filter(|i| i % 7 == 3 || (64..130).contains(i)) {
+                span.clear_allocated(index);
+            }
+            for index in (0..span.nelems).filter(|i| i % 5 == 0 || (190..260).contains(i)) {
+                span.try_mark(index);
+            }
+            let allocated: alloc::vec::Vec<usize> =
+                span.allocated().map(|slot| span.index_of(slot)).collect();
+            let expected: alloc::vec::Vec<usize> =
+                (0..span.nelems).filter(|&i| span.is_allocated(i)).collect();
+            assert_eq!(allocated, expected);
+            let mut unmarked = alloc::vec::Vec::new();
+            let mut from = 0;
+            while let Some(index) = span.next_unmarked(from) {
+                unmarked.push(index);
+                from = index + 1;
+            }
+            let expected: alloc::vec::Vec<usize> = (0..span.nelems)
+                .filter(|&i| span.is_allocated(i) && !span.is_marked(i))
+                .collect();
+            assert_eq!(unmarked, expected);
+            assert_eq!(span.next_unmarked(span.nelems), None);
+            while let Some(index) = span.allocated().next().map(|slot| span.index_of(slot)) {
+                span.clear_allocated(index);
+            }
+        });
+    }
+
+    #[test]
     fn slots_and_indices_round_trip() {
         with_span(48, |span| {
             for index in [0, 1, 77, span.nelems - 1] {
@@ -417,6 +545,80 @@ mod tests {
             span.take_free_slot();
             assert_eq!(span.allocated().count(), 2);
         });
+    }
+
+    #[test]
+    fn indices_are_exact_in_every_size_class() {
+        use crate::sizeclass::{class_to_size, CLASS_TO_ALLOCNPAGES};
+        let mut pages = PageHeap::new();
+        for (class, &npages) in CLASS_TO_ALLOCNPAGES.iter().enumerate().skip(1) {
+            let elemsize = class_to_size(class);
+            let npages = usize::from(npages);
+            let spc = SpanClass::new(class, false);
+            let span = pages.alloc_span(npages, PAGE_SIZE, elemsize, spc, NonNull::dangling(), 0);
+            // SAFETY: just allocated; freed below.
+            let span_ref = unsafe { span.as_ref() };
+            assert_eq!(span_ref.nelems, npages * PAGE_SIZE / elemsize);
+            for index in 0..span_ref.nelems {
+                assert_eq!(
+                    span_ref.index_of(span_ref.slot(index)),
+                    index,
+                    "class {class}"
+                );
+            }
+            // SAFETY: 1. from this page heap; 2. the test allocated no object.
+            unsafe { pages.free_span(span) };
+        }
+        let large = pages.alloc_span(
+            3,
+            PAGE_SIZE,
+            3 * PAGE_SIZE,
+            SpanClass::new(0, false),
+            NonNull::dangling(),
+            0,
+        );
+        // SAFETY: just allocated; freed below.
+        let large_ref = unsafe { large.as_ref() };
+        assert_eq!(large_ref.index_of(large_ref.slot(0)), 0);
+        // SAFETY: 1. from this page heap; 2. the test allocated no object.
+        unsafe { pages.free_span(large) };
+    }
+
+    #[test]
+    fn spans_count_their_rooted_objects() {
+        use crate::{Gc, GcCell, Heap};
+        fn rooted_in_span<T: crate::Trace + 'static>(gc: &Gc<T>) -> usize {
+            // SAFETY: `gc` is live; so is its span.
+            unsafe { Gc::raw(gc).header().as_ref().span.as_ref() }
+                .rooted_objects
+                .get()
+        }
+        let heap = Heap::new();
+        let a = heap.alloc(1u64);
+        assert_eq!(rooted_in_span(&a), 1);
+        let a2 = a.clone();
+        assert_eq!(rooted_in_span(&a), 1, "one object, two handles");
+        drop(a2);
+        let c = heap.alloc(2u64);
+        assert_eq!(rooted_in_span(&a), 2, "same size class, same span");
+        let holder = heap.alloc(GcCell::new(None::<Gc<u64>>));
+        holder.set(Some(c.clone()));
+        assert_eq!(rooted_in_span(&a), 2, "the copy in the heap is no root");
+        drop(c);
+        assert_eq!(rooted_in_span(&a), 1);
+        let weak = Gc::downgrade(&a);
+        drop(a);
+        let c = holder.borrow().clone().expect("stored above");
+        assert_eq!(rooted_in_span(&c), 1, "only the new handle to c");
+        let a = weak.upgrade(&heap).expect("not collected yet");
+        assert_eq!(rooted_in_span(&a), 2);
+        drop(c);
+        assert_eq!(rooted_in_span(&a), 1);
+        holder.set(None);
+        drop(a);
+        heap.collect();
+        assert_eq!(heap.stats().live_objects, 1, "only the holder is left");
+        assert_eq!(rooted_in_span(&holder), 1);
     }
 
     #[test]

@@ -39,12 +39,8 @@ impl SpanSweeper<'_> {
         // SAFETY: the span is live until the sweeper files or frees it.
         let span = unsafe { self.span.as_ref() };
         let start = self.next;
-        while self.next < span.nelems {
-            let index = self.next;
-            self.next += 1;
-            if !span.is_allocated(index) || span.is_marked(index) {
-                continue;
-            }
+        while let Some(index) = span.next_unmarked(self.next) {
+            self.next = index + 1;
             let object = span.slot(index);
             // SAFETY: allocated slots hold live objects.
             let header = unsafe { object.as_ref() };
@@ -66,6 +62,7 @@ impl SpanSweeper<'_> {
             // 2. its alloc bit is clear, so it is never dropped again.
             unsafe { drop_fn(object) };
         }
+        self.next = span.nelems;
         (self.next - start) * size_of::<Header>()
     }
 
