@@ -269,9 +269,8 @@
 //! # Towards concurrent marking
 //!
 //! The next step is Go's concurrent mark workers beside mutator threads.
-//! The pieces are in place: mark bits are atomic (`Span::try_mark` sets
-//! them with a load and a store while the heap's thread is the only marker;
-//! the workers make that store a `fetch_or`); grey objects live in `GcWork`'s two local buffers in
+//! The pieces are in place: mark bits are atomic and set with `fetch_or`
+//! (`Span::try_mark`); grey objects live in `GcWork`'s two local buffers in
 //! front of a global full/empty list, the structure Go's workers share and
 //! steal through; the write-barrier buffer is per mutator and only shades
 //! when flushed, and termination already requires every buffer flushed (Go's

@@ -21,12 +21,10 @@
 //! address space), the count of rooted `Gc` handles and the object's slot in
 //! the weak-pointer table.
 //!
-//! Mark bits are atomic from the start, so the concurrent mark workers of
-//! the next issue can shade objects while the mutator runs; everything else
-//! in a span is touched only by the mutator that owns the heap, under the
-//! heap's single-entry guard. Today the only marker is that mutator, so
-//! [`Span::try_mark`] sets a bit with a load and a store; the workers turn the
-//! store into Go's atomic `Or8` (`greyobject`), a locked read-modify-write.
+//! Mark bits are atomic from the start (Go's `atomic.Or8` in `greyobject`),
+//! so the concurrent mark workers of the next issue can shade objects while
+//! the mutator runs; everything else in a span is touched only by the
+//! mutator that owns the heap, under the heap's single-entry guard.
 //!
 //! # Sweep generations
 //!
@@ -267,22 +265,18 @@ impl Span {
     /// Sets the mark bit; `true` if this call set it (the object was white).
     ///
     /// Go's `greyobject` tests the bit before the atomic `Or8` so that
-    /// re-shading a marked object costs a load; so do we. The heap's thread,
-    /// inside an entry point, is the only thread that sets mark bits (the
-    /// heap is neither `Send` nor `Sync`), so a plain store of the loaded
-    /// word cannot lose another marker's bit. The concurrent workers of the
-    /// next issue make it a `fetch_or` (Relaxed: they publish grey objects
-    /// through the work buffers).
+    /// re-shading a marked object costs a load; so do we. The set itself is
+    /// a read-modify-write, so that a second marker (the concurrent workers
+    /// of the next issue) can never lose another's bit; Relaxed is enough
+    /// because grey objects are published through the work buffers.
     #[inline]
     pub(crate) fn try_mark(&self, index: usize) -> bool {
         let bit = 1 << (index % WORD_BITS);
         let word = &self.mark_bits[index / WORD_BITS];
-        let old = word.load(Ordering::Relaxed);
-        if old & bit != 0 {
+        if word.load(Ordering::Relaxed) & bit != 0 {
             return false;
         }
-        word.store(old | bit, Ordering::Relaxed);
-        true
+        word.fetch_or(bit, Ordering::Relaxed) & bit == 0
     }
 
     pub(crate) fn clear_marks(&self) {
