@@ -254,6 +254,7 @@ pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, Runtime, DEADLOCK_MESSAGE,
     DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, GOID_CACHE_BATCH,
     RUNNEXT_STEAL_PAUSE, STEAL_TRIES, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
+    YIELD_BATCH_MAX,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};

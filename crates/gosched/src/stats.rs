@@ -61,7 +61,8 @@ pub struct Stats {
     pub spinning_threads: usize,
     /// Ms parked on the idle list (Go: `sched.nmidle`).
     pub idle_threads: usize,
-    /// Tasks in the global queue (Go: `sched.runqsize`).
+    /// Tasks in the global queue (Go: `sched.runqsize`), counting the
+    /// yielded tasks a P holds on their way to it.
     pub global_queue: usize,
     /// Live spawned tasks.
     pub tasks: usize,
@@ -293,7 +294,7 @@ impl Shared {
             threads: s.mcount,
             spinning_threads: self.nmspinning.load(Ordering::Acquire) as usize,
             idle_threads: s.nmidle,
-            global_queue: s.runq.len(),
+            global_queue: s.runq.len() + self.ps.iter().map(|p| p.yields.len()).sum::<usize>(),
             tasks: spawned,
             procs,
         }

@@ -133,6 +133,65 @@ fn c5_yield_goes_to_global_queue() {
     assert_eq!(yield_resumes_after(300), 300);
 }
 
+/// (c)5 with yields held by the P on their way to the global queue: with
+/// one P, tasks that yield resume in the order they yielded (the global
+/// queue is FIFO), after every task that was queued before them.
+#[test]
+fn c5_yields_resume_in_fifo_order() {
+    let rt = one_p(256);
+    let order = Order::default();
+    let o = order.clone();
+    rt.block_on(async move {
+        let handles: Vec<_> = (0..5)
+            .map(|i| {
+                let o = o.clone();
+                gosched::spawn(async move {
+                    o.push(i);
+                    gosched::yield_now().await;
+                    o.push(10 + i);
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    })
+    .unwrap();
+    // Spawned G0..G4 run as G4, G0..G3 ((c)1); each yields, and they resume
+    // in that order once the ring is empty.
+    assert_eq!(order.get(), vec![4, 0, 1, 2, 3, 14, 10, 11, 12, 13]);
+}
+
+/// Yielding tasks on two Ps all finish, and no yielded task is left behind
+/// when the Ps go idle (the global queue, with what Ps hold on their way to
+/// it, is empty afterwards).
+#[test]
+fn yields_on_two_ps_all_run() {
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let (tasks, yields) = if cfg!(miri) { (6, 20) } else { (200, 300) };
+    let done = Arc::new(AtomicUsize::new(0));
+    let d = done.clone();
+    rt.block_on(async move {
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let d = d.clone();
+                gosched::spawn(async move {
+                    for _ in 0..yields {
+                        gosched::yield_now().await;
+                        d.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    })
+    .unwrap();
+    assert_eq!(done.load(Ordering::Relaxed), tasks * yields);
+    assert_eq!(rt.stats().global_queue, 0);
+}
+
 /// Two tasks ping-pong over unbuffered channels while a third waits in the
 /// ring; returns how long the third waited.
 fn ping_pong_starves_third(procs: usize, time_slice: Duration) -> Duration {

@@ -273,7 +273,7 @@ impl Runtime {
                 if let Poll::Ready(v) = polled {
                     if let Some(p) = m.p.take() {
                         // Leaving: hand the P on only if work waits on it.
-                        if shared.ps[p].runq.is_empty() {
+                        if !shared.ps[p].has_local_work() {
                             let mut s = lock(&shared.sched);
                             shared.pidleput(&mut s, p);
                         } else {
@@ -342,7 +342,7 @@ impl Shared {
                 }
             }
         }
-        if !s.runq.is_empty() || self.ps.iter().any(|p| !p.runq.is_empty()) {
+        if !s.runq.is_empty() || self.ps.iter().any(|p| p.has_local_work()) {
             return false;
         }
         for p in &self.ps {

@@ -19,7 +19,7 @@ use crate::stats::Event;
 use crate::task::{JoinHandle, Task};
 use crate::timers::TimerHeap;
 
-use super::p::{P, P_IDLE};
+use super::p::{YieldQueue, P, P_IDLE};
 use super::sysmon::{sysmon, DEFAULT_RETAKE_AFTER, FORCE_PREEMPT};
 use super::{current_shared, lock, Sched, Shared};
 
@@ -150,6 +150,7 @@ impl Builder {
                 gfree: FreeList::new(),
                 goid_next: AtomicU64::new(0),
                 goid_end: AtomicU64::new(0),
+                yields: YieldQueue::new(),
             })
             .collect();
         let shards = (procs * 4).next_power_of_two();
@@ -359,6 +360,8 @@ pub(super) fn teardown(shared: &Arc<Shared>) {
     for p in &shared.ps {
         // SAFETY: R1: every M has exited, so no other thread owns a P.
         tasks.extend(unsafe { p.runq.drain() });
+        // SAFETY: Y1: no M runs, as above.
+        unsafe { p.yields.drain_into(&mut tasks) };
         let timers = lock(&p.timers).take_all();
         drop(timers);
         // Free tasks hold the runtime's state: break the cycle.

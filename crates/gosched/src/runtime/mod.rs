@@ -13,7 +13,8 @@
 //!
 //! ```text
 //!   Shared ─┬─ ps: [P; procs]      P { runq (ring + runnext), status, schedtick,
-//!           │                           poll_seq, timers, preempt, gfree, goid cache }
+//!           │                           poll_seq, timers, preempt, gfree, goid cache,
+//!           │                           yields (on their way to the global queue) }
 //!           ├─ sched: Mutex<Sched>  Sched { runq: global queue, idle_ps, idle_ms,
 //!           │                               mcount, nmidle, m0s }   (Go: sched.lock)
 //!           ├─ nmspinning, npidle, global_len   (atomics read without the lock)
@@ -54,6 +55,10 @@
 //!
 //! - A future cannot be preempted, nor say that it blocks: see
 //!   [`sysmon`] for how a stuck poll loses its P.
+//! - `yield_now` (Go's `Gosched`) puts the task at the global queue's
+//!   tail by way of its P's yield queue, which the P appends in one batch
+//!   the next time it reads the global queue (see [`p`]): with one P the
+//!   order is Go's; with more, the other Ps see the task a little later.
 //! - The thread calling [`Runtime::block_on`] plays M0: it polls the main
 //!   future itself and, while holding a P, runs other tasks too.
 //! - Without the `net` feature there is no netpoller: idle Ms sleep on a
@@ -76,8 +81,8 @@ pub use block_on::{DeadlockError, DEADLOCK_MESSAGE};
 pub use builder::{default_procs, BuildError, Builder, Runtime};
 #[cfg(feature = "net")]
 pub use netpoll::NETPOLL_SYSMON_AFTER;
-pub use p::GOID_CACHE_BATCH;
 pub(crate) use p::{ready_owned, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
+pub use p::{GOID_CACHE_BATCH, YIELD_BATCH_MAX};
 pub use schedule::{GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES};
 pub use sysmon::{
     DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,

@@ -33,12 +33,41 @@
 //! and the task's reference counts; with more than one P, `wakep` adds a
 //! fence. A spawn from outside the runtime (or from a thread without a P)
 //! goes to the global queue under `sched.lock` and calls `wakep`.
+//!
+//! # Yields: a P's tail of the global queue
+//!
+//! `yield_now` (Go's `Gosched`) sends the task to the tail of the global
+//! queue. Taking `sched.lock` for every yield made two busy Ps trade the
+//! lock's cache line on every yield (most of a yield's time went to the
+//! lock's compare-exchange and its release), so the owner of a P appends
+//! its yielded tasks to the P's [`YieldQueue`] instead, and moves them to
+//! the global queue's tail in one batch, under one lock, as soon as the P
+//! looks at the global queue: the 1-in-61 fairness check, a refill when
+//! its ring is empty, before it spins or gives up the P, and whenever the
+//! batch reaches [`YIELD_BATCH_MAX`].
+//!
+//! ```text
+//!   P0 ring [a b c]  yields [y1 y2] ──P0 looks at the global queue──▶ global [.. y1 y2]
+//! ```
+//!
+//! - Y1. A P's yield queue is touched only by its owner (as its ring's
+//!   producer end and its free list, R1/R2/F1); its length is atomic, so
+//!   anyone can see that it is not empty.
+//! - Y2. A P is never idle with yielded tasks: every path that releases a
+//!   P (`find_runnable`, `block_on` leaving, `handoffp`) counts them as the
+//!   P's local work ([`P::has_local_work`]) or moves them first.
+//!
+//! With one P this is exactly Go's order: the yielded tasks reach the
+//! global queue before the P next reads it. With more, another P sees a
+//! yielded task once its P next reads the global queue (until then that
+//! P's ring is not empty, and the others steal from it), not at once.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::cell::UnsafeCell;
 use core::future::Future;
 use core::panic::Location;
-use gocore::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use gocore::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::gfree::{FreeList, GFREE_MAX};
@@ -59,6 +88,69 @@ pub(crate) const P_SCHED: u8 = 1;
 pub(crate) const P_RUNNING: u8 = 2;
 pub(crate) const P_PUSHING: u8 = 3;
 
+/// Yielded tasks a P keeps before moving them to the global queue in one
+/// batch (Go's `runqputslow` batch size).
+pub const YIELD_BATCH_MAX: usize = 128;
+
+/// A P's yielded tasks, in order, on their way to the global queue's tail
+/// (Y1, Y2 above).
+pub(crate) struct YieldQueue {
+    tasks: UnsafeCell<Vec<Arc<Task>>>,
+    /// `tasks.len()`, read by any thread.
+    len: AtomicUsize,
+}
+
+// SAFETY: `tasks` is touched only by the P's owner (Y1), which the `unsafe`
+// methods require of their callers; `len` is atomic. Tasks are `Send + Sync`.
+unsafe impl Sync for YieldQueue {}
+
+impl YieldQueue {
+    pub(crate) fn new() -> Self {
+        YieldQueue {
+            tasks: UnsafeCell::new(Vec::new()),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// The number of yielded tasks waiting (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Appends `task`; returns the batch to move to the global queue when
+    /// it reached [`YIELD_BATCH_MAX`].
+    ///
+    /// # Safety
+    ///
+    /// Y1: the caller owns this queue's P.
+    unsafe fn push(&self, task: Arc<Task>) -> Option<Vec<Arc<Task>>> {
+        // SAFETY: Y1, the caller's contract.
+        let tasks = unsafe { &mut *self.tasks.get() };
+        tasks.push(task);
+        if tasks.len() >= YIELD_BATCH_MAX {
+            self.len.store(0, Ordering::Release);
+            return Some(core::mem::take(tasks));
+        }
+        self.len.store(tasks.len(), Ordering::Release);
+        None
+    }
+
+    /// Moves every yielded task, in order, to the end of `into`.
+    ///
+    /// # Safety
+    ///
+    /// Y1: the caller owns this queue's P (or no M runs any more).
+    pub(crate) unsafe fn drain_into(&self, into: &mut impl Extend<Arc<Task>>) {
+        if self.len.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        // SAFETY: Y1, the caller's contract.
+        let tasks = unsafe { &mut *self.tasks.get() };
+        into.extend(tasks.drain(..));
+        self.len.store(0, Ordering::Release);
+    }
+}
+
 /// Go: `p`.
 pub(crate) struct P {
     pub(crate) runq: RunQueue<Arc<Task>>,
@@ -78,6 +170,16 @@ pub(crate) struct P {
     /// spawns (owner-only, like the free list: F1 in `gfree.rs`).
     pub(super) goid_next: AtomicU64,
     pub(super) goid_end: AtomicU64,
+    /// Tasks that yielded on this P, not yet in the global queue (Y1).
+    pub(crate) yields: YieldQueue,
+}
+
+impl P {
+    /// Whether tasks wait on this P: in its ring, its `runnext`, or its
+    /// yield queue (Y2).
+    pub(crate) fn has_local_work(&self) -> bool {
+        !self.runq.is_empty() || self.yields.len() > 0
+    }
 }
 
 /// [`Shared::ready`] for a wake that owns a counted reference to `task`:
@@ -308,6 +410,42 @@ impl Shared {
         self.global_len.store(s.runq.len(), Ordering::Relaxed);
     }
 
+    /// Go's `goschedImpl` (`globrunqput` of the yielding task) by the owner
+    /// of P `p`: the task joins the P's yield queue, which reaches the
+    /// global queue's tail when the P next reads it (Y1). Like Go's
+    /// `Gosched`, it wakes no M, unless a full batch moves.
+    ///
+    /// # Safety
+    ///
+    /// Y1: the caller owns P `p` (scheduler context).
+    pub(super) unsafe fn global_put_yield(&self, p: usize, task: Arc<Task>) {
+        // SAFETY: Y1, the caller's contract.
+        if let Some(batch) = unsafe { self.ps[p].yields.push(task) } {
+            self.global_put_batch(batch);
+            self.wakep_after_global_put();
+        }
+    }
+
+    /// Moves P `p`'s yielded tasks to the global queue (Y2), with
+    /// `sched.lock` held.
+    ///
+    /// # Safety
+    ///
+    /// Y1: the caller owns P `p` (scheduler context).
+    pub(super) unsafe fn flush_yields(&self, s: &mut Sched, p: usize) {
+        if self.ps[p].yields.len() > 0 {
+            // SAFETY: Y1, the caller's contract.
+            unsafe { self.ps[p].yields.drain_into(&mut s.runq) };
+            self.global_len.store(s.runq.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the global queue, or P `p`'s yielded tasks on their way to
+    /// it, hold a task (read without the lock).
+    pub(super) fn global_nonempty(&self, p: usize) -> bool {
+        self.global_len.load(Ordering::Acquire) > 0 || self.ps[p].yields.len() > 0
+    }
+
     /// Go: `globrunqputbatch`.
     fn global_put_batch(&self, batch: Vec<Arc<Task>>) {
         let mut s = lock(&self.sched);
@@ -316,8 +454,11 @@ impl Shared {
     }
 
     /// Go: `globrunqget(pp, max)`, with `sched.lock` held: the first task
-    /// to run, the rest of the batch into P `p`'s ring.
+    /// to run, the rest of the batch into P `p`'s ring. P `p`'s yielded
+    /// tasks join the global queue first (Y1).
     pub(super) fn global_get(&self, s: &mut Sched, p: usize, max: usize) -> Option<Arc<Task>> {
+        // SAFETY: Y1: the caller owns P `p` (scheduler context).
+        unsafe { self.flush_yields(s, p) };
         let pp = &self.ps[p];
         let n = global_batch_size(s.runq.len(), self.ps.len(), max, pp.runq.capacity());
         if n == 0 {

@@ -21,7 +21,8 @@
 //! `execute` polls the task in `P_RUNNING` (R2/R3 in [`super::p`]) and puts
 //! it where it belongs afterwards: done (registry, free list), parked, or
 //! woken during its own poll (back to the ring, or to the global queue
-//! after `yield_now`, Go's `Gosched`).
+//! after `yield_now`, Go's `Gosched`, by way of the P's yield queue: see
+//! [`super::p`]).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -99,7 +100,7 @@ impl Shared {
         // SAFETY: 1. R1: this M owns P `p` in scheduler context.
         let found = match unsafe { self.ps[p].runq.get() } {
             Some(t) => Some(t),
-            None if self.global_len.load(Ordering::Acquire) > 0 => {
+            None if self.global_nonempty(p) => {
                 let mut s = lock(&self.sched);
                 self.global_get(&mut s, p, 0).map(|t| (t, false))
             }
@@ -133,7 +134,7 @@ impl Shared {
 
             // Every 61st slice, one task from the global queue first.
             if pp.schedtick.load(Ordering::Relaxed) % GLOBAL_FAIRNESS_TICK == 0
-                && self.global_len.load(Ordering::Acquire) > 0
+                && self.global_nonempty(p)
             {
                 let mut s = lock(&self.sched);
                 if let Some(t) = self.global_get(&mut s, p, 1) {
@@ -148,7 +149,12 @@ impl Shared {
                 match unsafe { pp.runq.get() } {
                     Some((t, true)) => {
                         self.record(|| Event::Preempt { p, task: t.id });
-                        self.global_put(t);
+                        let mut s = lock(&self.sched);
+                        // SAFETY: Y1: we own P `p`; its yields were first.
+                        unsafe { self.flush_yields(&mut s, p) };
+                        s.runq.push_back(t);
+                        self.global_len.store(s.runq.len(), Ordering::Relaxed);
+                        drop(s);
                         continue 'top;
                     }
                     // No runnext: the ring's head starts a new slice anyway.
@@ -162,7 +168,7 @@ impl Shared {
                 return Found::Task(t, inherit);
             }
 
-            if self.global_len.load(Ordering::Acquire) > 0 {
+            if self.global_nonempty(p) {
                 let mut s = lock(&self.sched);
                 if let Some(t) = self.global_get(&mut s, p, 0) {
                     return Found::Task(t, false);
@@ -218,7 +224,7 @@ impl Shared {
                 // R4, the delicate dance: look again after dropping spinning
                 // (the rings after a fence, the global queue under its lock).
                 fence(Ordering::SeqCst);
-                let work = self.ps.iter().any(|pp| !pp.runq.is_empty())
+                let work = self.ps.iter().any(|pp| pp.has_local_work())
                     || !lock(&self.sched).runq.is_empty();
                 self.record(|| Event::DropSpinning {
                     p,
@@ -342,7 +348,9 @@ impl Shared {
                     let yielded = with_ctx(|c| c.is_some_and(|c| c.yielded.replace(false)));
                     match m.p {
                         Some(p) if !yielded => self.put_owned(p, task, false, false),
-                        _ => {
+                        // SAFETY: Y1: after the poll, this M owns `m.p`.
+                        Some(p) => unsafe { self.global_put_yield(p, task) },
+                        None => {
                             self.global_put(task);
                             self.wakep_after_global_put();
                         }

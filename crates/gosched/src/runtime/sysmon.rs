@@ -198,7 +198,7 @@ impl Shared {
     /// gives up, or parks `p` on the idle list.
     pub(crate) fn handoffp(&self, p: usize) {
         self.record(|| Event::Handoff { p });
-        if !self.ps[p].runq.is_empty() || self.global_len.load(Ordering::SeqCst) > 0 {
+        if self.ps[p].has_local_work() || self.global_len.load(Ordering::SeqCst) > 0 {
             self.startm(Some(p), false);
             return;
         }
