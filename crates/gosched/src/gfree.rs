@@ -24,7 +24,10 @@
 //!   during a poll), or by the teardown once no M runs. So the list needs
 //!   no lock: a spawn pays no atomic read-modify-write for it.
 //! - F2. Every task on a list is `DONE`, has no body, and is held by the
-//!   list alone (`Arc::strong_count == 1`), which `Task::reuse` checks.
+//!   list and the runtime's registry alone (`Arc::strong_count == 2`, T5
+//!   in `task.rs`: registry readers only read its atomics), so
+//!   `Task::reuse` may refill it in place. A task a list drops (the global
+//!   list is full) is handed back to leave the registry.
 //!
 //! # Tuning
 //!
@@ -74,20 +77,29 @@ impl FreeList {
 
     /// Go: `gfput`. Keeps `task` (F2) and, when the list reaches
     /// [`GFREE_MAX`], moves half of it to `global`, which keeps at most
-    /// `global_max`.
+    /// `global_max`. Returns the tasks `global` had no room for, for the
+    /// caller to take out of the registry.
     ///
     /// # Safety
     ///
     /// F1: the caller owns this list's P.
-    pub(crate) unsafe fn put(&self, task: Arc<Task>, global: &GlobalFreeList, global_max: usize) {
+    #[must_use = "dropped tasks must leave the registry"]
+    pub(crate) unsafe fn put(
+        &self,
+        task: Arc<Task>,
+        global: &GlobalFreeList,
+        global_max: usize,
+    ) -> Vec<Arc<Task>> {
         // SAFETY: F1, the caller's contract.
         let tasks = unsafe { &mut *self.tasks.get() };
         tasks.push(task);
+        let mut freed = Vec::new();
         if tasks.len() >= GFREE_MAX {
             let spill = tasks.split_off(GFREE_MAX / 2);
-            global.put(spill, global_max);
+            freed = global.put(spill, global_max);
         }
         self.len.store(tasks.len(), Ordering::Relaxed);
+        freed
     }
 
     /// Go: `gfget`. A finished task, refilling the list from `global` first
@@ -134,15 +146,15 @@ impl GlobalFreeList {
         }
     }
 
-    fn put(&self, spill: Vec<Arc<Task>>, max: usize) {
+    /// Keeps what fits of `spill` (at most `max` in all); returns the rest.
+    fn put(&self, spill: Vec<Arc<Task>>, max: usize) -> Vec<Arc<Task>> {
         let mut tasks = lock(&self.tasks);
         let room = max.saturating_sub(tasks.len());
         let mut spill = spill;
         let freed = spill.split_off(room.min(spill.len()));
         tasks.extend(spill);
         self.len.store(tasks.len(), Ordering::Relaxed);
-        drop(tasks);
-        drop(freed);
+        freed
     }
 
     /// Moves up to half of [`GFREE_MAX`] tasks into `into`.

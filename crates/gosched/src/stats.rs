@@ -267,7 +267,7 @@ pub enum Event {
 impl Shared {
     pub(crate) fn stats(&self) -> Stats {
         let s = lock(&self.sched);
-        let spawned = self.registry.iter().map(|shard| lock(shard).len()).sum();
+        let spawned = self.live_tasks();
         let procs = self
             .ps
             .iter()
@@ -322,10 +322,10 @@ impl Shared {
                     _ => continue,
                 };
                 tasks.push(TaskInfo {
-                    id: t.id,
+                    id: t.id(),
                     state,
                     waiting_for,
-                    spawned_at: t.location,
+                    spawned_at: t.location(),
                 });
             }
         }

@@ -58,6 +58,14 @@
 //!   plain store of RUNNING, a wake that found the task queued and a poll
 //!   that missed the wake's effect could pass each other, and the task
 //!   would park for good. `tests/loom_wake.rs` models it.
+//! - T5. As Go's `allgs`, the runtime's registry keeps a task's allocation
+//!   from its first spawn until it is freed, also while it waits DONE on a
+//!   free list (Go's `gfput` and `gfget` never take `allglock`): so a spawn
+//!   that reuses an allocation, and the exit that puts it on a free list,
+//!   take no registry lock. Registry readers (the dump, the deadlock check,
+//!   `num_goroutine`) read only atomics and skip DONE tasks; `id` and
+//!   `location` are atomics because a reuse rewrites them while a reader
+//!   may look.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -69,7 +77,7 @@ use core::mem::ManuallyDrop;
 use core::panic::{AssertUnwindSafe, Location};
 use core::pin::Pin;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
-use gocore::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use gocore::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::runtime::Shared;
@@ -82,6 +90,9 @@ pub(crate) const DONE: u8 = 4;
 
 /// No wait reason recorded (the future did not say why it waits).
 pub(crate) const REASON_NONE: u8 = u8::MAX;
+
+/// `Task::registry_index` of a task no registry shard holds.
+pub(crate) const NOT_REGISTERED: usize = usize::MAX;
 
 /// What a task runs, type-erased: its future plus the plumbing that
 /// reports the result (see [`Harness`]).
@@ -110,16 +121,22 @@ pub(crate) trait Joinable<T>: Send + Sync {
 
 /// Go's `g`.
 pub(crate) struct Task {
-    pub(crate) id: u64,
+    /// Go's goroutine id; changes when a free list hands the allocation to
+    /// a new spawn (T5), so read it with [`Task::id`].
+    id: AtomicU64,
     pub(crate) state: AtomicU8,
     /// `None` once the task finished (or was cancelled).
     body: UnsafeCell<Option<Arc<dyn Body>>>,
     pub(crate) shared: Arc<Shared>,
-    pub(crate) location: &'static Location<'static>,
+    /// Where the task was spawned (T5: read with [`Task::location`]).
+    location: AtomicPtr<Location<'static>>,
     /// T2.
     pub(crate) live_wakers: AtomicUsize,
-    /// Where the task sits in its registry shard (`Shared::registry`);
-    /// written only under that shard's lock.
+    /// The registry shard (`Shared::registry`) this allocation is in, from
+    /// its first spawn until it is freed (T5).
+    pub(crate) registry_shard: usize,
+    /// Where the task sits in its registry shard; written only under that
+    /// shard's lock. [`NOT_REGISTERED`] once removed.
     pub(crate) registry_index: AtomicUsize,
     /// Index into `gocore::wait::WaitReason` codes ([`reason_code`]), or
     /// `REASON_NONE`.
@@ -135,42 +152,66 @@ unsafe impl Sync for Task {}
 unsafe impl Send for Task {}
 
 impl Task {
+    /// A new task, to be put in registry shard `registry_shard`.
     pub(crate) fn new(
         id: u64,
         shared: Arc<Shared>,
         body: Arc<dyn Body>,
         location: &'static Location<'static>,
+        registry_shard: usize,
     ) -> Arc<Task> {
         Arc::new(Task {
-            id,
+            id: AtomicU64::new(id),
             state: AtomicU8::new(SCHEDULED),
             body: UnsafeCell::new(Some(body)),
             shared,
-            location,
+            location: AtomicPtr::new(location_ptr(location)),
             live_wakers: AtomicUsize::new(0),
-            registry_index: AtomicUsize::new(0),
+            registry_shard,
+            registry_index: AtomicUsize::new(NOT_REGISTERED),
             wait_reason: AtomicU8::new(REASON_NONE),
             wait_since: AtomicU64::new(0),
         })
     }
 
+    /// Go's goroutine id.
+    pub(crate) fn id(&self) -> u64 {
+        self.id.load(Ordering::Relaxed)
+    }
+
+    /// Where the task was spawned.
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        // SAFETY: every value stored comes from `location_ptr` of a
+        // `&'static Location`.
+        unsafe { &*self.location.load(Ordering::Relaxed) }
+    }
+
     /// Reuses a finished task's allocation for a new future (Go's `gfget`
-    /// of a dead `g`). `Arc::get_mut` proves nobody else holds it: no
-    /// queue, no waker, no handle.
-    pub(crate) fn reuse(
-        task: &mut Arc<Task>,
+    /// of a dead `g`), leaving it in its registry shard (T5).
+    ///
+    /// # Safety
+    ///
+    /// F2 (`gfree.rs`): the caller took `task` off a free list, so it is
+    /// DONE, has no body, and besides the caller only its registry shard
+    /// holds it, whose readers touch only its atomics (T5).
+    pub(crate) unsafe fn reuse(
+        task: &Task,
         id: u64,
         body: Arc<dyn Body>,
         location: &'static Location<'static>,
     ) {
-        let t = Arc::get_mut(task).expect("gosched: reuse of a task someone else holds");
-        t.id = id;
-        *t.state.get_mut() = SCHEDULED;
-        *t.body.get_mut() = Some(body);
-        t.location = location;
-        *t.live_wakers.get_mut() = 0;
-        *t.wait_reason.get_mut() = REASON_NONE;
-        *t.wait_since.get_mut() = 0;
+        debug_assert_eq!(task.state.load(Ordering::Relaxed), DONE);
+        task.id.store(id, Ordering::Relaxed);
+        task.location
+            .store(location_ptr(location), Ordering::Relaxed);
+        task.live_wakers.store(0, Ordering::Relaxed);
+        task.wait_reason.store(REASON_NONE, Ordering::Relaxed);
+        task.wait_since.store(0, Ordering::Relaxed);
+        // SAFETY: F2, the caller's contract: no other thread touches the
+        // body slot of a DONE task on a free list (T1, T5).
+        unsafe { *task.body.get() = Some(body) };
+        // Release: a registry reader that sees the task alive sees its id.
+        task.state.store(SCHEDULED, Ordering::Release);
     }
 
     /// Polls the future once. `Ready` means it finished (or there was none).
@@ -251,6 +292,12 @@ impl Task {
             }
         }
     }
+}
+
+/// A `&'static Location` as the pointer `Task::location` stores (it is
+/// only ever read back as a shared reference).
+fn location_ptr(location: &'static Location<'static>) -> *mut Location<'static> {
+    core::ptr::from_ref(location).cast_mut()
 }
 
 // ---- the waker ----------------------------------------------------------
@@ -672,7 +719,7 @@ impl<T> JoinHandle<T> {
     /// The task's id (Go's goroutine id, as in the task dump), or `None` for
     /// a blocking job.
     pub fn id(&self) -> Option<u64> {
-        self.task.as_ref().map(|t| t.id)
+        self.task.as_ref().map(|t| t.id())
     }
 }
 

@@ -523,6 +523,53 @@ fn finished_task_allocations_are_reused() {
     gosched::leak::verify_none(&rt);
 }
 
+/// Go's `allgs`: finished tasks waiting on a free list stay in the
+/// registry, dead. They are not counted, dumped or reported as leaks, do
+/// not hide a deadlock, and a reused one shows its new id and spawn site.
+#[test]
+fn dead_tasks_on_free_lists_are_invisible() {
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    // 200: the global free list fills up and drops some (they leave the registry).
+    let n = if cfg!(miri) { 10 } else { 200 };
+    rt.block_on(async {
+        let done = Arc::new(AtomicUsize::new(0));
+        for _ in 0..n {
+            let done = done.clone();
+            gosched::go(async move {
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        // Each yield of the main future runs one queued task.
+        while done.load(Ordering::SeqCst) < n {
+            gosched::yield_now().await;
+        }
+        // No handle held them: their allocations wait on the free list.
+        assert!(rt.stats().procs[0].free_tasks > 0, "{}", rt.stats());
+        assert_eq!(gosched::num_goroutine(), 1);
+        assert_eq!(rt.stats().tasks, 0);
+        assert!(rt.dump().tasks.is_empty(), "{}", rt.dump());
+        // A reused allocation is a new task, with its own id and site.
+        let free = rt.stats().procs[0].free_tasks;
+        let line = line!() + 1;
+        let h = gosched::spawn(async { 7 });
+        assert_eq!(rt.stats().procs[0].free_tasks, free - 1);
+        let dump = rt.dump();
+        assert_eq!(dump.tasks.len(), 1, "{dump}");
+        assert_eq!(Some(dump.tasks[0].id), h.id());
+        assert_eq!(dump.tasks[0].spawned_at.line(), line);
+        assert_eq!(gosched::num_goroutine(), 2);
+        assert_eq!(h.await.unwrap(), 7);
+    })
+    .unwrap();
+    gosched::leak::verify_none(&rt);
+    // Only dead tasks in the registry: parking for good is a deadlock.
+    assert!(rt.block_on(std::future::pending::<()>()).is_err());
+}
+
 /// A task that drops the last `Runtime` handle does so on one of the
 /// runtime's own threads, in the middle of its poll: the teardown must not
 /// free that task (or join that thread) under it. It moves to a thread of

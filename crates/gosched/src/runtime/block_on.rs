@@ -27,7 +27,7 @@ use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use core::time::Duration;
 use gocore::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::task::IDLE;
+use crate::task::{DONE, IDLE};
 
 use super::builder::Runtime;
 use super::m::MState;
@@ -335,9 +335,10 @@ impl Shared {
         // after moving the state off IDLE).
         for shard in &self.registry {
             for t in lock(shard).iter() {
-                if t.live_wakers.load(Ordering::Acquire) != 0
-                    || t.state.load(Ordering::Acquire) != IDLE
-                {
+                let wakers = t.live_wakers.load(Ordering::Acquire);
+                let state = t.state.load(Ordering::Acquire);
+                // A DONE task waits for reuse on a free list (T5).
+                if state != DONE && (wakers != 0 || state != IDLE) {
                     return false;
                 }
             }

@@ -18,7 +18,8 @@
 //!           ├─ sched: Mutex<Sched>  Sched { runq: global queue, idle_ps, idle_ms,
 //!           │                               mcount, nmidle, m0s }   (Go: sched.lock)
 //!           ├─ nmspinning, npidle, global_len   (atomics read without the lock)
-//!           ├─ registry: shards of Arc<Task>  (Go's allgs: dump, deadlock check)
+//!           ├─ registry: shards of Arc<Task>  (Go's allgs: dump, deadlock check;
+//!           │                                  keeps DONE tasks on free lists)
 //!           ├─ gfree_global                    (Go's sched.gFree)
 //!           └─ sysmon thread, blocking pool, event recorder
 //!
@@ -129,10 +130,14 @@ pub(crate) struct Shared {
     /// the task dump's wait times).
     pub(crate) coarse_now: AtomicU64,
     next_id: AtomicU64,
-    /// Go: `allgs`, sharded by task id: every live spawned task (the task
-    /// dump, the deadlock check, teardown, `num_goroutine`). A task knows
-    /// its index in its shard (`Task::registry_index`), so adding and
-    /// removing one is a push and a `swap_remove` under the shard's lock.
+    /// Go: `allgs`, sharded by the first task id of an allocation: every
+    /// spawned task not finished, plus finished ones waiting DONE on a free
+    /// list (T5 in `task.rs`: reuse and the exit that feeds a free list
+    /// take no registry lock). Read by the task dump, the deadlock check,
+    /// teardown and `num_goroutine`, which skip DONE tasks. A task knows
+    /// its shard and its index there (`Task::registry_index`), so adding
+    /// and removing one is a push and a `swap_remove` under the shard's
+    /// lock.
     pub(crate) registry: Vec<Mutex<Vec<Arc<Task>>>>,
     /// Go: `sched.gFree`, finished tasks that overflowed a P's free list.
     gfree_global: GlobalFreeList,

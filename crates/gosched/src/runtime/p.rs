@@ -27,10 +27,11 @@
 //!
 //! A spawn inside a poll takes the lease once and then, as owner: takes an
 //! id from the P's cache ([`GOID_CACHE_BATCH`] at a time from the shared
-//! counter), a finished `Task` from the P's free list (or allocates one),
-//! registers the task, pushes it into `runnext` and ends the lease. Its
-//! atomic read-modify-writes are the lease's CAS, the registry shard's lock
-//! and the task's reference counts; with more than one P, `wakep` adds a
+//! counter), a finished `Task` from the P's free list (which is still in
+//! the registry, T5 in `task.rs`; else it allocates and registers one),
+//! pushes it into `runnext` and ends the lease. Its atomic
+//! read-modify-writes are the lease's CAS and the task's reference counts
+//! (plus the registry shard's lock for a new allocation); with more than one P, `wakep` adds a
 //! fence. A spawn from outside the runtime (or from a thread without a P)
 //! goes to the global queue under `sched.lock` and calls `wakep`.
 //!
@@ -73,7 +74,7 @@ use std::sync::Mutex;
 use crate::gfree::{FreeList, GFREE_MAX};
 use crate::runq::{global_batch_size, RunQueue};
 use crate::stats::Event;
-use crate::task::{Body, Harness, JoinHandle, Task};
+use crate::task::{Body, Harness, JoinHandle, Task, DONE, NOT_REGISTERED};
 use crate::time::TimerEntry;
 use crate::timers::TimerHeap;
 
@@ -229,13 +230,18 @@ impl Shared {
                 let id = self.goid_get(p);
                 // SAFETY: F1: we own P `p`.
                 let task = match unsafe { self.ps[p].gfree.get(&self.gfree_global) } {
-                    Some(mut t) => {
-                        Task::reuse(&mut t, id, body, location);
+                    Some(t) => {
+                        // SAFETY: F2: `t` comes off a free list; it stays
+                        // in its registry shard (T5).
+                        unsafe { Task::reuse(&t, id, body, location) };
                         t
                     }
-                    None => Task::new(id, self.clone(), body, location),
+                    None => {
+                        let t = Task::new(id, self.clone(), body, location, self.shard_of(id));
+                        self.register(&t);
+                        t
+                    }
                 };
-                self.register(&task);
                 let out = handle.then(|| task.clone());
                 if self.shutdown.load(Ordering::Acquire) {
                     self.release(p, in_poll);
@@ -248,7 +254,7 @@ impl Shared {
             }
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let task = Task::new(id, self.clone(), body, location);
+        let task = Task::new(id, self.clone(), body, location, self.shard_of(id));
         self.register(&task);
         let out = handle.then(|| task.clone());
         if self.shutdown.load(Ordering::Acquire) {
@@ -275,39 +281,68 @@ impl Shared {
         next
     }
 
+    /// The registry shard a new task with id `id` goes to.
+    fn shard_of(&self, id: u64) -> usize {
+        id as usize & (self.registry.len() - 1)
+    }
+
+    /// Go: `allgadd`, for a new allocation (a reused one stays registered,
+    /// T5).
     fn register(&self, task: &Arc<Task>) {
-        let mut shard = lock(self.registry_shard(task.id));
+        let mut shard = lock(&self.registry[task.registry_shard]);
         task.registry_index.store(shard.len(), Ordering::Relaxed);
         shard.push(task.clone());
     }
 
-    fn registry_shard(&self, id: u64) -> &Mutex<Vec<Arc<Task>>> {
-        &self.registry[id as usize & (self.registry.len() - 1)]
+    /// Spawned tasks not finished (the registry's entries that are not
+    /// DONE, T5).
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.registry
+            .iter()
+            .map(|s| {
+                lock(s)
+                    .iter()
+                    .filter(|t| t.state.load(Ordering::Acquire) != DONE)
+                    .count()
+            })
+            .sum()
     }
 
     /// Live spawned tasks plus running `block_on` futures (Go's `gcount`,
     /// also counted when asked).
     pub(crate) fn num_goroutine(&self) -> usize {
-        let spawned: usize = self.registry.iter().map(|s| lock(s).len()).sum();
-        spawned + self.nblock_on.load(Ordering::Acquire)
+        self.live_tasks() + self.nblock_on.load(Ordering::Acquire)
     }
 
-    /// Go: `gfput`: keeps a finished task's allocation on P `p`'s free
-    /// list when nothing else refers to it (F2).
+    /// Go: `goexit0`: a finished task's allocation goes on P `p`'s free
+    /// list, staying in the registry (T5), when nothing but the registry
+    /// refers to it (F2); otherwise it leaves the registry.
     ///
     /// # Safety
     ///
     /// F1: the caller owns P `p` (scheduler context).
-    pub(super) unsafe fn gfput(&self, p: usize, task: Arc<Task>) {
-        if Arc::strong_count(&task) == 1 {
-            let global_max = GFREE_MAX * self.ps.len();
-            // SAFETY: F1, the caller's contract.
-            unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
+    pub(super) unsafe fn task_exit(&self, p: usize, task: Arc<Task>) {
+        // The registry's reference and ours: no queue, waker or handle
+        // holds the task, and none can appear (registry readers never
+        // clone). A task the teardown already removed is not reused.
+        let registered = task.registry_index.load(Ordering::Relaxed) != NOT_REGISTERED;
+        if !registered || Arc::strong_count(&task) != 2 {
+            self.task_done(&task);
+            return;
+        }
+        let global_max = GFREE_MAX * self.ps.len();
+        // SAFETY: F1, the caller's contract.
+        let freed = unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
+        for t in freed {
+            self.task_done(&t);
         }
     }
 
+    /// Removes `task` from the registry (Go has no such step: its `allgs`
+    /// never shrinks). For a task that finished and is not reused, or is
+    /// dropped from a free list.
     pub(crate) fn task_done(&self, task: &Task) {
-        let mut shard = lock(self.registry_shard(task.id));
+        let mut shard = lock(&self.registry[task.registry_shard]);
         let i = task.registry_index.load(Ordering::Relaxed);
         // Teardown may have emptied the registry already.
         if shard
@@ -318,6 +353,9 @@ impl Shared {
             if let Some(moved) = shard.get(i) {
                 moved.registry_index.store(i, Ordering::Relaxed);
             }
+            removed
+                .registry_index
+                .store(NOT_REGISTERED, Ordering::Relaxed);
             drop(shard);
             drop(removed);
         }
@@ -388,7 +426,7 @@ impl Shared {
         if let Some(batch) = overflow {
             self.record(|| Event::Overflow {
                 p,
-                tasks: batch.iter().map(|t| t.id).collect(),
+                tasks: batch.iter().map(|t| t.id()).collect(),
             });
             self.global_put_batch(batch);
         }

@@ -148,7 +148,7 @@ impl Shared {
                 // SAFETY: 1. R1: we own P `p` in scheduler context.
                 match unsafe { pp.runq.get() } {
                     Some((t, true)) => {
-                        self.record(|| Event::Preempt { p, task: t.id });
+                        self.record(|| Event::Preempt { p, task: t.id() });
                         let mut s = lock(&self.sched);
                         // SAFETY: Y1: we own P `p`; its yields were first.
                         unsafe { self.flush_yields(&mut s, p) };
@@ -314,7 +314,7 @@ impl Shared {
             );
         }
         self.record(|| Event::Run {
-            task: task.id,
+            task: task.id(),
             p,
             inherited: inherit,
         });
@@ -325,10 +325,10 @@ impl Shared {
         match polled {
             Poll::Ready(()) => {
                 task.state.store(DONE, Ordering::Release);
-                self.task_done(&task);
-                if let Some(p) = m.p {
+                match m.p {
                     // SAFETY: F1: after the poll, this M owns `m.p`.
-                    unsafe { self.gfput(p, task) };
+                    Some(p) => unsafe { self.task_exit(p, task) },
+                    None => self.task_done(&task),
                 }
             }
             Poll::Pending => {
