@@ -33,9 +33,13 @@
 //!
 //! 64 and 32 are Go's numbers (`gfput`: "move to global list when the
 //! local list reaches 64, until 32 remain"; `gfget`: "refill up to 32").
-//! Go's global list is unbounded (dead `g`s are never freed); here it keeps
-//! at most 64 per P and frees the rest, so a burst of spawns does not pin
-//! its memory forever.
+//! Go's global list is unbounded (dead `g`s are never freed), so a program
+//! that spawns in bursts reuses its `g`s from one burst to the next. Here
+//! it keeps up to [`GFREE_GLOBAL_PER_P`] per P (a finished `Task` is about
+//! 100 bytes: some 1.5 MiB per P) and frees the rest, so a burst larger
+//! than that does not pin its memory forever. (With 64 per P, a spawner
+//! whose tasks ran and finished on another P allocated almost every task
+//! anew: spawn_many_local took 2.3–2.6 ms instead of 1.4–1.6 ms.)
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -47,8 +51,12 @@ use crate::runtime::lock;
 use crate::task::Task;
 
 /// Go: the per-P free list of dead `g`s is moved to the global list when it
-/// reaches 64; the global list keeps at most 64 per P.
+/// reaches 64.
 pub const GFREE_MAX: usize = 64;
+
+/// Finished tasks the global free list keeps per P; it frees the rest (Go
+/// keeps every dead `g`).
+pub const GFREE_GLOBAL_PER_P: usize = 16 * 1024;
 
 /// Go: `p.gFree`, one P's finished tasks (F1, F2).
 pub(crate) struct FreeList {

@@ -246,7 +246,7 @@ mod time;
 #[cfg(all(feature = "std", not(loom)))]
 pub use blocking::{blocking, spawn_blocking};
 #[cfg(all(feature = "std", not(loom)))]
-pub use gfree::GFREE_MAX;
+pub use gfree::{GFREE_GLOBAL_PER_P, GFREE_MAX};
 #[cfg(all(feature = "net", not(loom)))]
 pub use runtime::NETPOLL_SYSMON_AFTER;
 #[cfg(all(feature = "std", not(loom)))]

@@ -533,8 +533,13 @@ fn dead_tasks_on_free_lists_are_invisible() {
         .retake_after(Duration::from_secs(3600))
         .build()
         .unwrap();
-    // 200: the global free list fills up and drops some (they leave the registry).
-    let n = if cfg!(miri) { 10 } else { 200 };
+    // More than the global free list keeps: it drops some (they leave the
+    // registry).
+    let n = if cfg!(miri) {
+        10
+    } else {
+        gosched::GFREE_GLOBAL_PER_P + 4 * gosched::GFREE_MAX
+    };
     rt.block_on(async {
         let done = Arc::new(AtomicUsize::new(0));
         for _ in 0..n {

@@ -71,7 +71,7 @@ use core::panic::Location;
 use gocore::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::gfree::{FreeList, GFREE_MAX};
+use crate::gfree::{FreeList, GFREE_GLOBAL_PER_P};
 use crate::runq::{global_batch_size, RunQueue};
 use crate::stats::Event;
 use crate::task::{Body, Harness, JoinHandle, Task, DONE, NOT_REGISTERED};
@@ -330,7 +330,7 @@ impl Shared {
             self.task_done(&task);
             return;
         }
-        let global_max = GFREE_MAX * self.ps.len();
+        let global_max = GFREE_GLOBAL_PER_P * self.ps.len();
         // SAFETY: F1, the caller's contract.
         let freed = unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
         for t in freed {
