@@ -346,9 +346,12 @@ impl core::future::Future for YieldNow {
             return core::task::Poll::Ready(());
         }
         self.yielded = true;
-        runtime::mark_yield();
         gocore::wait::set(gocore::wait::WaitReason::Preempted);
-        cx.waker().wake_by_ref();
+        // Polled by gosched with its task's own waker, the executor
+        // requeues the task; anywhere else, a wake does.
+        if !runtime::mark_yield(cx.waker()) {
+            cx.waker().wake_by_ref();
+        }
         core::task::Poll::Pending
     }
 }

@@ -35,6 +35,9 @@
 //! Go's names: IDLE is `_Gwaiting`, SCHEDULED `_Grunnable`, RUNNING
 //! `_Grunning`, DONE `_Gdead`. NOTIFIED has no Go twin: a Rust future can
 //! be woken while it is being polled, and must then be polled again.
+//! A task that called `yield_now` with its own waker is not woken: the M
+//! that polled it swaps RUNNING (or NOTIFIED) to SCHEDULED itself and
+//! requeues it, as Go's `goschedImpl` moves `_Grunning` to `_Grunnable`.
 //!
 //! # Invariants
 //!

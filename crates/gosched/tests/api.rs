@@ -575,6 +575,61 @@ fn dead_tasks_on_free_lists_are_invisible() {
     assert!(rt.block_on(std::future::pending::<()>()).is_err());
 }
 
+/// `yield_now` polled with a waker other than its task's own (a
+/// combinator's, forwarding to the task's) wakes through it, and the task
+/// resumes; polled with its own waker inside a future that then finishes,
+/// the task just finishes.
+#[test]
+fn yield_now_under_a_foreign_waker_or_a_finished_combinator() {
+    struct Forward(std::task::Waker, AtomicUsize);
+    impl std::task::Wake for Forward {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.wake_by_ref();
+        }
+    }
+    /// Polls `inner` with a waker forwarding to the task's.
+    struct UnderForward<F>(Pin<Box<F>>, Option<Arc<Forward>>);
+    impl<F: Future> Future for UnderForward<F> {
+        type Output = (F::Output, usize);
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            let fwd = self
+                .1
+                .get_or_insert_with(|| Arc::new(Forward(cx.waker().clone(), AtomicUsize::new(0))))
+                .clone();
+            let waker = std::task::Waker::from(fwd.clone());
+            match self.0.as_mut().poll(&mut Context::from_waker(&waker)) {
+                Poll::Ready(v) => Poll::Ready((v, fwd.1.load(Ordering::SeqCst))),
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+    /// Polls `inner` once, then finishes whatever it returned.
+    struct PollOnce<F>(Pin<Box<F>>);
+    impl<F: Future> Future for PollOnce<F> {
+        type Output = bool;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+            Poll::Ready(self.0.as_mut().poll(cx).is_ready())
+        }
+    }
+    let rt = rt(1);
+    rt.block_on(async {
+        let h = gosched::spawn(UnderForward(Box::pin(gosched::yield_now()), None));
+        assert_eq!(h.await.unwrap(), ((), 1), "one wake, through the forwarder");
+        let h = gosched::spawn(async {
+            let ready = PollOnce(Box::pin(gosched::yield_now())).await;
+            gosched::yield_now().await;
+            ready
+        });
+        assert!(!h.await.unwrap());
+    })
+    .unwrap();
+    gosched::leak::verify_none(&rt);
+}
+
 /// A task that drops the last `Runtime` handle does so on one of the
 /// runtime's own threads, in the middle of its poll: the teardown must not
 /// free that task (or join that thread) under it. It moves to a thread of

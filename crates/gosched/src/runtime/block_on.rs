@@ -262,7 +262,8 @@ impl Runtime {
                 let guard = M0PollGuard { shared, m: &mut m };
                 let waker = main_waker(&main);
                 let mut cx = Context::from_waker(&waker);
-                let polled = shared.poll_in_p(guard.m, || future.as_mut().poll(&mut cx));
+                let (polled, _) =
+                    shared.poll_in_p(guard.m, core::ptr::null(), || future.as_mut().poll(&mut cx));
                 core::mem::forget(guard);
                 // `yield_now` in the main future (Go's Gosched in main): let
                 // one queued task run before the main future again.

@@ -170,6 +170,12 @@ pub(crate) struct Ctx {
     pub(crate) in_poll: Cell<bool>,
     /// Set by `yield_now`: the task goes to the global queue.
     pub(crate) yielded: Cell<bool>,
+    /// The task `execute` is polling (null otherwise): `yield_now` polled
+    /// with that task's own waker leaves the requeue to `execute` (see
+    /// [`mark_yield`]).
+    pub(crate) polling: Cell<*const Task>,
+    /// Set by [`mark_yield`] when `execute` requeues the task itself.
+    pub(crate) requeue: Cell<bool>,
 }
 
 std::thread_local! {
@@ -213,6 +219,8 @@ impl CtxGuard {
                 p: Cell::new(None),
                 in_poll: Cell::new(false),
                 yielded: Cell::new(false),
+                polling: Cell::new(core::ptr::null()),
+                requeue: Cell::new(false),
             })
         });
         CtxGuard
@@ -239,13 +247,19 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The `Pending` → global queue rule of `yield_now`.
-pub(crate) fn mark_yield() {
+/// The `Pending` → global queue rule of `yield_now`, polled with `waker`.
+/// Returns true when `execute` is polling the very task `waker` wakes: it
+/// then requeues the task itself, and the caller must not wake it (one
+/// state update per yield instead of a wake's and the poll's).
+pub(crate) fn mark_yield(waker: &core::task::Waker) -> bool {
     with_ctx(|c| {
-        if let Some(c) = c {
-            c.yielded.set(true)
-        }
-    });
+        let Some(c) = c else { return false };
+        c.yielded.set(true);
+        let polling = c.polling.get();
+        let own = !polling.is_null() && crate::task::task_of(waker) == Some(polling);
+        c.requeue.set(own);
+        own
+    })
 }
 
 /// `gosched::spawn` etc. on the current runtime.

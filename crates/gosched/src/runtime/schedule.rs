@@ -321,7 +321,7 @@ impl Shared {
         // T4: a swap, so that a wake that found the task queued is seen.
         let queued = task.state.swap(RUNNING, Ordering::AcqRel);
         debug_assert_eq!(queued, SCHEDULED);
-        let polled = self.poll_in_p(m, || task.poll());
+        let (polled, requeue) = self.poll_in_p(m, Arc::as_ptr(&task), || task.poll());
         match polled {
             Poll::Ready(()) => {
                 task.state.store(DONE, Ordering::Release);
@@ -337,23 +337,33 @@ impl Shared {
                 task.wait_reason.store(reason, Ordering::Relaxed);
                 task.wait_since
                     .store(self.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);
-                if task
+                let yielded = if requeue {
+                    // `yield_now` with the task's own waker did not wake it:
+                    // the task stays ours (T1; a wake meanwhile found it
+                    // RUNNING and only marked it NOTIFIED). A swap, as the
+                    // wake it stands for would be (T4).
+                    let prev = task.state.swap(SCHEDULED, Ordering::AcqRel);
+                    debug_assert!(prev == RUNNING || prev == NOTIFIED);
+                    true
+                } else if task
                     .state
                     .compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire)
-                    .is_err()
+                    .is_ok()
                 {
+                    return;
+                } else {
                     // NOTIFIED: woken during its own poll; run it again later.
                     debug_assert_eq!(task.state.load(Ordering::Relaxed), NOTIFIED);
                     task.state.store(SCHEDULED, Ordering::Release);
-                    let yielded = with_ctx(|c| c.is_some_and(|c| c.yielded.replace(false)));
-                    match m.p {
-                        Some(p) if !yielded => self.put_owned(p, task, false, false),
-                        // SAFETY: Y1: after the poll, this M owns `m.p`.
-                        Some(p) => unsafe { self.global_put_yield(p, task) },
-                        None => {
-                            self.global_put(task);
-                            self.wakep_after_global_put();
-                        }
+                    with_ctx(|c| c.is_some_and(|c| c.yielded.get()))
+                };
+                match m.p {
+                    Some(p) if !yielded => self.put_owned(p, task, false, false),
+                    // SAFETY: Y1: after the poll, this M owns `m.p`.
+                    Some(p) => unsafe { self.global_put_yield(p, task) },
+                    None => {
+                        self.global_put(task);
+                        self.wakep_after_global_put();
                     }
                 }
             }
@@ -361,8 +371,15 @@ impl Shared {
     }
 
     /// Polls with P `m.p` in `P_RUNNING` (R2/R3); afterwards `m.p` is the P
-    /// this M still owns, in `P_SCHED`, or `None`.
-    pub(super) fn poll_in_p<R>(&self, m: &mut MState, poll: impl FnOnce() -> R) -> R {
+    /// this M still owns, in `P_SCHED`, or `None`. `task` is the task
+    /// polled (null for a `block_on` future); also returns whether it
+    /// yielded leaving its requeue to the caller (`mark_yield`).
+    pub(super) fn poll_in_p<R>(
+        &self,
+        m: &mut MState,
+        task: *const Task,
+        poll: impl FnOnce() -> R,
+    ) -> (R, bool) {
         if let Some(p) = m.p {
             let pp = &self.ps[p];
             pp.poll_seq.store(
@@ -375,18 +392,20 @@ impl Shared {
             if let Some(c) = c {
                 c.in_poll.set(true);
                 c.yielded.set(false);
+                c.requeue.set(false);
+                c.polling.set(task);
             }
         });
         gocore::wait::take();
         let r = poll();
         // `blocking` may have swapped the P; the context knows which one.
-        let cur = with_ctx(|c| {
-            c.map(|c| {
+        let (cur, requeue) = with_ctx(|c| {
+            c.map_or((None, false), |c| {
                 c.in_poll.set(false);
-                c.p.get()
+                c.polling.set(core::ptr::null());
+                (c.p.get(), c.requeue.get())
             })
-        })
-        .flatten();
+        });
         m.p = cur.filter(|&q| {
             self.ps[q]
                 .status
@@ -394,7 +413,7 @@ impl Shared {
                 .is_ok()
         });
         ctx_set_p(m.p);
-        r
+        (r, requeue)
     }
 
     /// Go: `checkTimers(pp, now)`: fires P `p`'s due timers. Returns whether
