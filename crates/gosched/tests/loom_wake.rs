@@ -12,6 +12,8 @@
 //!   RUNNING → NOTIFIED                   flag seen: done
 //!   SCHEDULED/NOTIFIED: write it back    else CAS RUNNING → IDLE (park),
 //!                                        or NOTIFIED: requeue, poll again
+//!                                      after `yield_now` with its own waker:
+//!                                        swap RUNNING/NOTIFIED → SCHEDULED
 //! ```
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gosched --test loom_wake`
@@ -120,6 +122,51 @@ fn wake_of_a_queued_task_is_not_lost() {
         } else {
             assert!(seen);
             assert!(!queued, "queued a task that was running or queued");
+        }
+    });
+}
+
+/// `execute` after `yield_now` polled with the task's own waker (no wake):
+/// the M requeues the task itself with a swap to SCHEDULED. Returns whether
+/// the poll saw the flag.
+fn poll_and_yield(t: &Task) -> bool {
+    let queued = t.state.swap(RUNNING, Ordering::AcqRel);
+    assert_eq!(queued, SCHEDULED, "polled a task that was not queued");
+    if t.flag.load(Ordering::Acquire) {
+        t.state.store(DONE, Ordering::Release);
+        return true;
+    }
+    let prev = t.state.swap(SCHEDULED, Ordering::AcqRel);
+    assert!(prev == RUNNING || prev == NOTIFIED, "state {prev}");
+    false
+}
+
+/// A task that keeps yielding while a waker sets its flag and wakes it:
+/// the wake never queues it a second time (the M requeues it), and the
+/// poll after the one the wake overlapped sees the flag.
+#[test]
+fn wake_of_a_yielding_task_is_seen_and_not_queued_twice() {
+    loom::model(|| {
+        let t = Arc::new(Task {
+            state: AtomicU8::new(SCHEDULED),
+            flag: AtomicBool::new(false),
+        });
+        let t2 = t.clone();
+        let waker = thread::spawn(move || {
+            t2.flag.store(true, Ordering::Release);
+            wake(&t2)
+        });
+        let mut seen = false;
+        for _ in 0..2 {
+            if poll_and_yield(&t) {
+                seen = true;
+                break;
+            }
+        }
+        let queued = waker.join().unwrap();
+        assert!(!queued, "queued a task that was running or queued");
+        if !seen {
+            assert!(poll_and_yield(&t));
         }
     });
 }
