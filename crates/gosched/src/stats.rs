@@ -266,8 +266,10 @@ pub enum Event {
 
 impl Shared {
     pub(crate) fn stats(&self) -> Stats {
-        let s = lock(&self.sched);
+        // Counted before taking `sched.lock`: the scan may be long (finished
+        // tasks on free lists stay in the registry).
         let spawned = self.live_tasks();
+        let s = lock(&self.sched);
         let procs = self
             .ps
             .iter()
