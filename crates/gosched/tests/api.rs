@@ -468,14 +468,22 @@ fn panicking_foreign_waker_does_not_kill_a_worker() {
             let mut s = Box::pin(gosched::sleep(Duration::from_millis(30)));
             let w = panicking_waker();
             assert!(s.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
-            // A blocking job whose handle is polled with the same waker.
-            let mut h = Box::pin(gosched::spawn_blocking(|| {
-                std::thread::sleep(Duration::from_millis(1))
-            }));
+            // A blocking job whose handle is polled with the same waker
+            // (the job waits for the poll, so the poll finds it unfinished).
+            let (release, wait) = std::sync::mpsc::channel::<()>();
+            let mut h = Box::pin(gosched::spawn_blocking(move || wait.recv().ok()));
             assert!(h.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
+            release.send(()).unwrap();
             // Both fire while this task sleeps on its own timer.
             gosched::sleep(Duration::from_millis(60)).await;
-            assert!(h.is_finished());
+            let t = Instant::now();
+            while !h.is_finished() {
+                assert!(
+                    t.elapsed() < Duration::from_secs(20),
+                    "blocking job never finished"
+                );
+                gosched::sleep(Duration::from_millis(5)).await;
+            }
             drop((s, h));
         })
         .await
@@ -686,7 +694,13 @@ impl Future for ParkOnce {
 /// after it parked again).
 #[test]
 fn repeated_wakes_of_a_queued_task_poll_it_once() {
-    let rt = rt(1);
+    // The count is checked after ten yields of the main future, which run
+    // the task on this thread's P: sysmon must not move the P meanwhile.
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(Duration::from_secs(3600))
+        .build()
+        .unwrap();
     let polls = Arc::new(AtomicUsize::new(0));
     let slot = Arc::new(std::sync::Mutex::new(None));
     rt.block_on(async {
