@@ -32,8 +32,9 @@
 //! pushes it into `runnext` and ends the lease. Its atomic
 //! read-modify-writes are the lease's CAS and the task's reference counts
 //! (plus the registry shard's lock for a new allocation); with more than
-//! one P, `wakep` adds a fence. A spawn from outside the runtime (or from a thread without a P)
-//! goes to the global queue under `sched.lock` and calls `wakep`.
+//! one P, `wakep` adds a fence. A spawn from outside the runtime (or from
+//! a thread without a P) goes to the global queue under `sched.lock` and
+//! calls `wakep`.
 //!
 //! # Yields: a P's tail of the global queue
 //!
