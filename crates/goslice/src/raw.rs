@@ -47,6 +47,13 @@
 //! - I6: `readable == init` while no exclusive borrow is out, and 0 while
 //!   one is. So `i < readable` says in one compare that slot `i` may be
 //!   read now; `Slice::get`, the hot path, checks only that.
+//! - I7: `refs` never wraps. Only `RawArray::clone` increments it, by one,
+//!   on one thread (I4). Where `usize` has 64 bits, reaching `usize::MAX`
+//!   takes 2^64 - 2 clones that are never dropped (leaked with
+//!   `mem::forget`): at one clone per nanosecond, 584 years, so the
+//!   increment is not checked there, which lets the compiler cancel a
+//!   clone against its drop (see `Tuning`). Below 64 bits a leak loop can
+//!   get there in seconds, so `clone` panics before the count would wrap.
 //!
 //! # Tuning
 //!
@@ -55,6 +62,13 @@
 //! bytes per array, 48 on 64-bit targets. `readable` (I6) repeats what
 //! `init` and `borrow` say, to save a load and a branch on every
 //! `Slice::get`.
+//!
+//! A handle made and dropped within one expression (`s.slice(i..j).len()`)
+//! costs nothing on 64-bit targets: `clone` tells the compiler that the
+//! count is at least 1 (I1) and does not check it for overflow (I7), so
+//! the increment, the decrement and the free path cancel out, and the
+//! count is not even loaded. (`Rc` checks its increment on every target,
+//! so its clone-and-drop keeps a load and a compare.)
 //!
 //! # Go correspondence
 //!
@@ -132,12 +146,13 @@ fn beyond_written(i: usize, init: usize) -> ! {
     panic!("goslice: slot {i} beyond the written slots 0..{init}")
 }
 
-/// A reference count that is 0 (no handle, so no one can call this) or about
-/// to overflow (each handle occupies memory, so it cannot happen either).
+/// A reference count about to overflow (I7: checked where `usize` is
+/// narrower than 64 bits).
+#[cfg(not(target_pointer_width = "64"))]
 #[cold]
 #[inline(never)]
-fn refs_out_of_range() -> ! {
-    panic!("goslice: reference count out of range")
+fn refs_overflow() -> ! {
+    panic!("goslice: reference count overflow (leaked slice headers?)")
 }
 
 /// Most shared borrows `RawArray::borrow` hands out (leaked guards
@@ -690,15 +705,18 @@ impl<T> Clone for RawArray<T> {
     fn clone(&self) -> Self {
         let r = &self.inner().refs;
         let n = r.get();
-        // `self` is a handle, so `n >= 1` (I1); and `n + 1` cannot overflow
-        // in practice, as each handle occupies memory. One compare checks
-        // both (`n - 1` wraps to `usize::MAX` for `n == 0`). Besides being
-        // safe, it tells the compiler that `n != 0`: when the clone is
-        // dropped soon after (`s.slice(i..j).len()`), it then sees that the
-        // count returns to `n`, not 0, and removes the increment, the
-        // decrement and the free path altogether.
-        if n.wrapping_sub(1) >= usize::MAX - 1 {
-            refs_out_of_range();
+        // SAFETY: `self` is a live handle, counted in `refs` (I1), and the
+        // count cannot have wrapped (I7), so `n >= 1`. Telling the compiler
+        // lets it cancel this increment against the decrement of a clone
+        // dropped soon after (`s.slice(i..j).len()`): it then sees that the
+        // count returns to `n`, not 0, and removes the load, both stores and
+        // the free path altogether.
+        unsafe { core::hint::assert_unchecked(n >= 1) };
+        // I7: on 64-bit targets the count cannot reach `usize::MAX`; below
+        // 64 bits it can (leaked headers), so it is checked there.
+        #[cfg(not(target_pointer_width = "64"))]
+        if n == usize::MAX {
+            refs_overflow();
         }
         r.set(n + 1);
         RawArray {
@@ -918,6 +936,37 @@ mod tests {
         let a = RawArray::<u32>::allocate(1, None, "x");
         a.put(0, 1);
         a.put(1, 2);
+    }
+
+    #[test]
+    fn clone_and_drop_keep_the_count_exact() {
+        let a = RawArray::<u32>::allocate(2, None, "x");
+        a.put(0, 1);
+        for _ in 0..3 {
+            let b = a.clone();
+            assert_eq!((a.refs(), b.refs()), (2, 2));
+            drop(b);
+        }
+        let kept: alloc::vec::Vec<_> = (0..5).map(|_| a.clone()).collect();
+        assert_eq!(a.refs(), 6);
+        drop(kept);
+        assert_eq!(a.refs(), 1);
+        assert_eq!(a.with_elem(0, |x| *x), 1);
+    }
+
+    /// I7: below 64 bits the count is checked before it could wrap.
+    #[test]
+    #[cfg(not(target_pointer_width = "64"))]
+    fn refs_overflow_panics_below_64_bits() {
+        let a = RawArray::<u32>::allocate(1, None, "x");
+        // Stand for 2^32 - 2 leaked clones.
+        a.inner().refs.set(usize::MAX);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            core::mem::forget(a.clone());
+        }));
+        assert!(r.is_err(), "the count must not wrap to 0");
+        assert_eq!(a.refs(), usize::MAX);
+        a.inner().refs.set(1);
     }
 
     #[test]

@@ -44,10 +44,20 @@
 //! | operation | loads | branches | Rust's own |
 //! |---|---|---|---|
 //! | `s.get(i)` | header `len`, `arr`, `off`; array `readable`; the element | `i < len`, `arr` present, `off + i < readable` | `v[i]`: `len`, `ptr`, the element; one branch |
-//! | `s.slice(j..k)` | header `cap`, `arr`, `off`; array `init`, `refs` | `k <= cap`, `arr` present, `off + k <= init`, `refs` in range | `&v[j..k]`: `len`; one branch |
+//! | `s.slice(j..k)` | header `cap`, `len` | `k <= cap`, `k <= len` | `&v[j..k]`: `len`; one branch |
 //! | `s.as_slice()[i]` | once: as `get`, plus a borrow-count store; then as `v[i]` | once | same |
 //!
-//! The extra loads are what a Go slice that cannot cause undefined
+//! A reslice within `len` needs no look at the array: S3 already says its
+//! elements exist, so only one past `len` goes out of line to fill zero
+//! values (`Slice::fill_to`). The new header's count increment
+//! and decrement cancel when it dies in the same expression (raw I7: the
+//! compiler is told the count is at least 1, and on 64-bit targets the
+//! increment is not checked for overflow), and both arms of "array or
+//! not" build the header the same way, so such code does not test for the
+//! array either. A header that is kept pays one increment, as Go pays a
+//! write barrier.
+//!
+//! The extra loads of `get` are what a Go slice that cannot cause undefined
 //! behaviour needs: the offset (Go folds it into its pointer, but the
 //! array handle is needed for the count), and the array's `readable` word,
 //! which says in one compare that slot `off + i` is written and not lent
@@ -55,15 +65,10 @@
 //! `with_mut` closure may write through another header meanwhile). The
 //! borrow count that protects the element while `Clone` runs costs nothing
 //! for `Copy`-like elements: its increment and decrement cancel after
-//! inlining. A reslice's count increment and decrement likewise cancel when
-//! the new header dies in the same expression; one that is kept pays an
-//! increment, as Go pays a write barrier. On the benchmark machine (x86-64,
-//! shared with other jobs, so runs vary) `get` runs at 0.55-0.7x `Vec`
-//! indexing and `slice` at 0.45x Rust subslicing (from 0.5-0.6x and
-//! 0.14-0.22x before `readable`, the inlined zero-fill check and the
-//! cancelling counts); code that only reads should borrow once with
-//! [`as_slice`](Slice::as_slice), which runs at `Vec` speed (the same
-//! machine code as indexing a `Vec`; 0.95-1.05x in the runs).
+//! inlining. The crate README's performance section gives the measured
+//! ratios and the experiments behind this table. Code that only reads
+//! should borrow once with [`as_slice`](Slice::as_slice), which runs at
+//! `Vec` speed (the same machine code as indexing a `Vec`).
 //!
 //! # Go correspondence
 //!
@@ -616,27 +621,38 @@ impl<T> Slice<T> {
 
     /// The header `s[lo:hi:max]`, bounds already checked.
     #[track_caller]
+    #[inline]
     fn sub(&self, lo: usize, hi: usize, max: usize) -> Self {
         debug_assert!(lo <= hi && hi <= max && max <= self.cap);
-        match &self.arr {
-            // S1: cap == 0, so lo == hi == max == 0; nil stays nil (Go:
-            // slicing a nil slice gives nil), []T{} stays non-nil.
-            None => Slice {
-                arr: None,
-                off: self.off,
-                len: 0,
-                cap: 0,
-            },
-            Some(a) => {
-                // S3: the new window's elements must exist.
-                a.zero_fill(self.off + hi);
-                Slice {
-                    arr: Some(a.clone()),
-                    off: self.off + lo,
-                    len: hi - lo,
-                    cap: max - lo,
-                }
-            }
+        // S3: the new window's elements must exist. Those up to `len` do
+        // (S3 for `self`), so only a reslice past `len` looks at the array:
+        // the common case reads the header only.
+        if hi > self.len {
+            self.fill_to(hi);
+        }
+        // Without an array (S1) cap == 0, so lo == hi == max == 0: nil stays
+        // nil (Go: slicing a nil slice gives nil), []T{} keeps its non-nil
+        // `off`. One expression for both cases, so that code using only the
+        // new header's `len` or `cap` does not test for the array at all
+        // (the handle's count increment and decrement cancel, raw I7).
+        Slice {
+            arr: self.arr.clone(),
+            off: self.off + lo,
+            len: hi - lo,
+            cap: max - lo,
+        }
+    }
+
+    /// Makes elements `0..hi` of this header's window exist (S3), filling
+    /// never-written slots with zero values: the rare half of
+    /// [`sub`](Self::sub), out of line so the common half stays two
+    /// compares.
+    #[track_caller]
+    #[cold]
+    #[inline(never)]
+    fn fill_to(&self, hi: usize) {
+        if let Some(a) = &self.arr {
+            a.zero_fill(self.off + hi);
         }
     }
 }
