@@ -47,13 +47,6 @@
 //! - I6: `readable == init` while no exclusive borrow is out, and 0 while
 //!   one is. So `i < readable` says in one compare that slot `i` may be
 //!   read now; `Slice::get`, the hot path, checks only that.
-//! - I7: `refs` never wraps. Only `RawArray::clone` increments it, by one,
-//!   on one thread (I4). Where `usize` has 64 bits, reaching `usize::MAX`
-//!   takes 2^64 - 2 clones that are never dropped (leaked with
-//!   `mem::forget`): at one clone per nanosecond, 584 years, so the
-//!   increment is not checked there, which lets the compiler cancel a
-//!   clone against its drop (see `Tuning`). Below 64 bits a leak loop can
-//!   get there in seconds, so `clone` panics before the count would wrap.
 //!
 //! # Tuning
 //!
@@ -62,13 +55,6 @@
 //! bytes per array, 48 on 64-bit targets. `readable` (I6) repeats what
 //! `init` and `borrow` say, to save a load and a branch on every
 //! `Slice::get`.
-//!
-//! A handle made and dropped within one expression (`s.slice(i..j).len()`)
-//! costs nothing on 64-bit targets: `clone` tells the compiler that the
-//! count is at least 1 (I1) and does not check it for overflow (I7), so
-//! the increment, the decrement and the free path cancel out, and the
-//! count is not even loaded. (`Rc` checks its increment on every target,
-//! so its clone-and-drop keeps a load and a compare.)
 //!
 //! # Go correspondence
 //!
@@ -146,13 +132,13 @@ fn beyond_written(i: usize, init: usize) -> ! {
     panic!("goslice: slot {i} beyond the written slots 0..{init}")
 }
 
-/// A reference count about to overflow (I7: checked where `usize` is
-/// narrower than 64 bits).
-#[cfg(not(target_pointer_width = "64"))]
+/// A reference count that is 0 (no handle, so no one can call this) or about
+/// to overflow (handles leaked with `mem::forget`, perhaps in a loop the
+/// compiler collapses into one addition, as `Rc` guards against too).
 #[cold]
 #[inline(never)]
-fn refs_overflow() -> ! {
-    panic!("goslice: reference count overflow (leaked slice headers?)")
+fn refs_out_of_range() -> ! {
+    panic!("goslice: reference count out of range")
 }
 
 /// Most shared borrows `RawArray::borrow` hands out (leaked guards
@@ -705,18 +691,15 @@ impl<T> Clone for RawArray<T> {
     fn clone(&self) -> Self {
         let r = &self.inner().refs;
         let n = r.get();
-        // SAFETY: `self` is a live handle, counted in `refs` (I1), and the
-        // count cannot have wrapped (I7), so `n >= 1`. Telling the compiler
-        // lets it cancel this increment against the decrement of a clone
-        // dropped soon after (`s.slice(i..j).len()`): it then sees that the
-        // count returns to `n`, not 0, and removes the load, both stores and
-        // the free path altogether.
-        unsafe { core::hint::assert_unchecked(n >= 1) };
-        // I7: on 64-bit targets the count cannot reach `usize::MAX`; below
-        // 64 bits it can (leaked headers), so it is checked there.
-        #[cfg(not(target_pointer_width = "64"))]
-        if n == usize::MAX {
-            refs_overflow();
+        // `self` is a handle, so `n >= 1` (I1); `n + 1` overflows only if
+        // handles were leaked (`mem::forget` in a loop can do it quickly:
+        // the compiler may fold the loop into one addition), so it is
+        // checked on every target, as `Rc` does. One compare checks both
+        // (`n - 1` wraps to `usize::MAX` for `n == 0`). It also tells the
+        // compiler that `n != 0`, so a clone dropped soon after needs no
+        // free path.
+        if n.wrapping_sub(1) >= usize::MAX - 1 {
+            refs_out_of_range();
         }
         r.set(n + 1);
         RawArray {
@@ -954,12 +937,11 @@ mod tests {
         assert_eq!(a.with_elem(0, |x| *x), 1);
     }
 
-    /// I7: below 64 bits the count is checked before it could wrap.
+    /// A count about to wrap (leaked clones) panics instead of wrapping.
     #[test]
-    #[cfg(not(target_pointer_width = "64"))]
-    fn refs_overflow_panics_below_64_bits() {
+    fn refs_overflow_panics() {
         let a = RawArray::<u32>::allocate(1, None, "x");
-        // Stand for 2^32 - 2 leaked clones.
+        // Stand for usize::MAX - 1 leaked clones.
         a.inner().refs.set(usize::MAX);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             core::mem::forget(a.clone());

@@ -44,17 +44,16 @@
 //! | operation | loads | branches | Rust's own |
 //! |---|---|---|---|
 //! | `s.get(i)` | header `len`, `arr`, `off`; array `readable`; the element | `i < len`, `arr` present, `off + i < readable` | `v[i]`: `len`, `ptr`, the element; one branch |
-//! | `s.slice(j..k)` | header `cap`, `len` | `k <= cap`, `k <= len` | `&v[j..k]`: `len`; one branch |
+//! | `s.slice(j..k)` | header `cap`, `len`, `arr`; the array's count | `k <= cap`, `k <= len`, `arr` present, count in range | `&v[j..k]`: `len`; one branch |
 //! | `s.as_slice()[i]` | once: as `get`, plus a borrow-count store; then as `v[i]` | once | same |
 //!
 //! A reslice within `len` needs no look at the array: S3 already says its
 //! elements exist, so only one past `len` goes out of line to fill zero
-//! values (`Slice::fill_to`). The new header's count increment
-//! and decrement cancel when it dies in the same expression (raw I7: the
-//! compiler is told the count is at least 1, and on 64-bit targets the
-//! increment is not checked for overflow), and both arms of "array or
-//! not" build the header the same way, so such code does not test for the
-//! array either. A header that is kept pays one increment, as Go pays a
+//! values (`Slice::fill_to`). The new header's count increment and
+//! decrement fold into one check of the count (it must be at least 1 and
+//! below `usize::MAX`: leaked headers could otherwise wrap it, as `Rc`
+//! guards against too), and both arms of "array or not" build the header
+//! the same way. A header that is kept pays one increment, as Go pays a
 //! write barrier.
 //!
 //! The extra loads of `get` are what a Go slice that cannot cause undefined
@@ -634,7 +633,7 @@ impl<T> Slice<T> {
         // nil (Go: slicing a nil slice gives nil), []T{} keeps its non-nil
         // `off`. One expression for both cases, so that code using only the
         // new header's `len` or `cap` does not test for the array at all
-        // (the handle's count increment and decrement cancel, raw I7).
+        // (the handle's count increment and decrement fold into one check).
         Slice {
             arr: self.arr.clone(),
             off: self.off + lo,
