@@ -923,3 +923,56 @@ fn the_m_that_polled_runs_the_ready_task() {
     })
     .unwrap();
 }
+
+/// The voluntary context switches of the calling thread so far.
+#[cfg(target_os = "linux")]
+fn voluntary_context_switches() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("voluntary_ctxt_switches in /proc/thread-self/status")
+}
+
+/// While a task waits on a socket there is no deadlock to look for (the
+/// network may wake it), so the only worker M going idle at every request
+/// must not wake the `block_on` thread to check (Go counts the M blocked
+/// in netpoll as running, so `checkdead` never runs there).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_server_going_idle_does_not_wake_the_block_on_thread() {
+    use std::io::{Read as _, Write as _};
+    let rt = runtime(1);
+    let switches = rt
+        .block_on(async {
+            let addr = echo_server();
+            let done: gochan::Chan<()> = gochan::Chan::new(1);
+            let tx = done.clone();
+            let client = std::thread::spawn(move || {
+                let mut conn = std::net::TcpStream::connect(addr).unwrap();
+                conn.set_nodelay(true).unwrap();
+                for _ in 0..100 {
+                    // A pause first, so that the server's M has gone idle
+                    // when the request comes.
+                    std::thread::sleep(Duration::from_micros(100));
+                    conn.write_all(b"ping").unwrap();
+                    let mut buf = [0; 4];
+                    conn.read_exact(&mut buf).unwrap();
+                    assert_eq!(&buf, b"ping");
+                }
+                tx.send(()).unwrap();
+            });
+            // This future now parks the block_on thread until `done`.
+            let before = voluntary_context_switches();
+            done.recv_async().await.unwrap();
+            let after = voluntary_context_switches();
+            client.join().unwrap();
+            after - before
+        })
+        .unwrap();
+    assert!(
+        switches <= 10,
+        "the block_on thread was woken {switches} times during 100 requests"
+    );
+}

@@ -270,7 +270,26 @@ impl<T: polling::AsSource> Registration<T> {
                 np.waiters.fetch_sub(1, gocore::atomic::Ordering::AcqRel);
             }
         }
+        self.waiters_left();
         wake_all(removed);
+    }
+
+    /// After waiters left this pollDesc off the poller's path: when no task
+    /// waits on any socket any more and this thread is not an M of the
+    /// runtime (which would pass through `stopm`), lets the `block_on`
+    /// threads check for a deadlock again (`stopm` skips that while tasks
+    /// wait on I/O).
+    fn waiters_left(&self) {
+        if self
+            .shared
+            .netpoll
+            .waiters
+            .load(gocore::atomic::Ordering::Acquire)
+            == 0
+            && !current_shared().is_some_and(|s| Arc::ptr_eq(&s, &self.shared))
+        {
+            self.shared.notify_m0s();
+        }
     }
 
     /// Go: `netpollblock`. `Ready(Ok)`: an edge arrived, retry the I/O.
@@ -319,6 +338,8 @@ impl<T: polling::AsSource> Registration<T> {
             if let Err(e) = rearmed {
                 let mut wake = Vec::new();
                 take_waiters(np, st.half(dir), &mut wake);
+                drop(st);
+                self.waiters_left();
                 return Poll::Ready(Err(e));
             }
         }
@@ -346,6 +367,7 @@ impl<T: polling::AsSource> Registration<T> {
             take_waiters(np, half, &mut wake);
         }
         drop(old_timer);
+        self.waiters_left();
         wake_all(wake);
     }
 
@@ -371,6 +393,7 @@ impl<T: polling::AsSource> Registration<T> {
             let _ = p.delete(self.io.source());
         }
         np.remove(self.pd.key);
+        self.waiters_left();
         wake_all(wake);
     }
 
