@@ -67,13 +67,14 @@
 //! processes one poll's events, a per-thread *batch* is open: a wake of a
 //! task of this runtime ([`Shared::ready`]) lands in the batch instead of
 //! a run queue. After a blocking poll that readied tasks, the M first
-//! takes an idle P for itself (Go's findrunnable: `pidleget`, `acquirep`),
-//! so the ready tasks run on the thread that polled rather than on a
-//! thread woken for them. The batch is then placed as Go places a
-//! `gList`: with a P, one task per idle P to the global queue (with an M
-//! started for each) and the rest to the P's ring; without a P, all to
-//! the global queue, starting an M per idle P. Wakers of other executors
-//! are just woken.
+//! takes an idle P for itself (Go's findrunnable: `pidleget`, `acquirep`)
+//! and puts the first ready task on that P's ring to run next (Go's
+//! findrunnable returns `list.pop()`), so it runs on the thread that polled
+//! rather than on a thread woken for it. The rest of the batch is then
+//! placed as Go places a `gList`: with a P, one task per idle P to the
+//! global queue (with an M started for each) and the rest to the P's ring;
+//! without a P, all to the global queue, starting an M per idle P. Wakers
+//! of other executors are just woken.
 //!
 //! # Divergences
 //!
@@ -321,7 +322,7 @@ impl Shared {
             Some(when) if when < deadline => Some(Duration::from_nanos(when.saturating_sub(now))),
             _ => timeout,
         };
-        let tasks = np.poll(self, timeout);
+        let mut tasks = np.poll(self, timeout);
         np.blocked_until.store(NOT_BLOCKED, Ordering::SeqCst);
         lock(&park.slot).in_poller = false;
         np.last_poll
@@ -338,6 +339,22 @@ impl Shared {
             np.in_poller.store(false, Ordering::SeqCst);
         } else {
             self.netpoll_leave();
+        }
+        if let Some(p) = own {
+            // Go: findrunnable returns the first ready task to run on this
+            // M (`list.pop()`) and injects only the rest, so with idle Ps
+            // the first does not go to the global queue with an M started
+            // for it. The P is idle until now, so its ring is empty and
+            // this task is the next to run.
+            let first = tasks.remove(0);
+            // SAFETY: 1. R1: this M owns P `p`: it took it from the idle
+            // list (or `startm` handed it over) through its park slot,
+            // where `stopm` collects it; no other thread uses it meanwhile.
+            if let Some(batch) = unsafe { self.ps[p].runq.put(first, false) } {
+                for t in batch {
+                    self.global_put(t);
+                }
+            }
         }
         self.inject_glist(tasks, own);
         true
