@@ -6,11 +6,13 @@
 //!    and interrupts the poller if it saw `in_poller`. The poller's notify
 //!    is sticky (a notify before the wait makes the wait return). So the M
 //!    never blocks with a P waiting for it.
-//! 2. One M in the poller: an idle M that finds the poller taken raises
-//!    `want_poller`, then tries again; the M leaving the poller clears
-//!    `in_poller`, then reads `want_poller` and wakes an idle M (SeqCst
-//!    Dekker pair). So the poller is never left empty while an idle M
-//!    sleeps believing it taken.
+//! 2. One M in the poller: an idle M that finds the poller taken by a
+//!    non-blocking poll raises `want_poller`, then tries again; the M
+//!    leaving the non-blocking poll clears `in_poller`, then reads
+//!    `want_poller` and wakes an idle M (SeqCst Dekker pair). So the
+//!    poller is never left empty while an idle M sleeps believing it
+//!    taken. (An M leaving a blocking poll comes back by itself, so an
+//!    idle M that finds one there sleeps without the flag.)
 //! 3. wakeNetPoller: an M blocking in the poller publishes its deadline in
 //!    `blocked_until`, then reads the timers again; a task adding an
 //!    earlier timer pushes it, then reads `blocked_until` and interrupts

@@ -923,3 +923,120 @@ fn the_m_that_polled_runs_the_ready_task() {
     })
     .unwrap();
 }
+
+/// The voluntary context switches of the calling thread so far.
+#[cfg(target_os = "linux")]
+fn voluntary_context_switches() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("voluntary_ctxt_switches in /proc/thread-self/status")
+}
+
+/// While a task waits on a socket there is no deadlock to look for (the
+/// network may wake it), so the only worker M going idle at every request
+/// must not wake the `block_on` thread to check (Go counts the M blocked
+/// in netpoll as running, so `checkdead` never runs there).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_server_going_idle_does_not_wake_the_block_on_thread() {
+    use std::io::{Read as _, Write as _};
+    let rt = runtime(1);
+    let switches = rt
+        .block_on(async {
+            let addr = echo_server();
+            let done: gochan::Chan<()> = gochan::Chan::new(1);
+            let tx = done.clone();
+            let client = std::thread::spawn(move || {
+                let mut conn = std::net::TcpStream::connect(addr).unwrap();
+                conn.set_nodelay(true).unwrap();
+                for _ in 0..100 {
+                    // A pause first, so that the server's M has gone idle
+                    // when the request comes.
+                    std::thread::sleep(Duration::from_micros(100));
+                    conn.write_all(b"ping").unwrap();
+                    let mut buf = [0; 4];
+                    conn.read_exact(&mut buf).unwrap();
+                    assert_eq!(&buf, b"ping");
+                }
+                tx.send(()).unwrap();
+            });
+            // This future now parks the block_on thread until `done`.
+            let before = voluntary_context_switches();
+            done.recv_async().await.unwrap();
+            let after = voluntary_context_switches();
+            client.join().unwrap();
+            after - before
+        })
+        .unwrap();
+    assert!(
+        switches <= 10,
+        "the block_on thread was woken {switches} times during 100 requests"
+    );
+}
+
+/// The M that leaves the blocking poll comes back to it by itself (with a
+/// P when the P runs dry, without one from `stopm`'s loop), so an idle M
+/// that finds it there sleeps until `startm` needs it: a one-connection
+/// server is served by one thread, not by two taking turns in the poller
+/// (a wake and a thread switch per request). With idle Ps, the M that
+/// polled runs the first ready task itself (Go's findrunnable: `list.pop()`
+/// before `injectglist`) instead of queueing it globally and starting
+/// another M for it. Set up as the benches' servers: the main future
+/// accepts, a task per connection echoes, and the client runs closed-loop
+/// requests.
+fn one_connection_is_served_by_one_thread(procs: usize) {
+    use std::io::{Read as _, Write as _};
+    use std::sync::Mutex;
+    const REQUESTS: usize = 2000;
+    let rt = runtime(procs);
+    let threads = Arc::new(Mutex::new(Vec::new()));
+    let seen = threads.clone();
+    rt.block_on(async move {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let done: gochan::Chan<()> = gochan::Chan::new(1);
+        let tx = done.clone();
+        let client = std::thread::spawn(move || {
+            let mut conn = std::net::TcpStream::connect(addr).unwrap();
+            conn.set_nodelay(true).unwrap();
+            for _ in 0..REQUESTS {
+                conn.write_all(b"ping").unwrap();
+                let mut buf = [0; 4];
+                conn.read_exact(&mut buf).unwrap();
+                assert_eq!(&buf, b"ping");
+            }
+            tx.send(()).unwrap();
+        });
+        let (conn, _) = ln.accept().await.unwrap();
+        gosched::go(async move {
+            let mut buf = [0; 64];
+            while let Ok(n @ 1..) = conn.read(&mut buf).await {
+                seen.lock().unwrap().push(std::thread::current().id());
+                conn.write_all(&buf[..n]).await.unwrap();
+            }
+        });
+        done.recv_async().await.unwrap();
+        client.join().unwrap();
+    })
+    .unwrap();
+    let threads = threads.lock().unwrap();
+    assert_eq!(threads.len(), REQUESTS);
+    let turns = threads.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(
+        turns <= 10,
+        "the server's thread changed {turns} times in {REQUESTS} requests"
+    );
+}
+
+#[test]
+fn one_connection_is_served_by_one_thread_on_one_p() {
+    one_connection_is_served_by_one_thread(1);
+}
+
+#[test]
+fn one_connection_is_served_by_one_thread_on_two_ps() {
+    one_connection_is_served_by_one_thread(2);
+}

@@ -5,21 +5,31 @@
 //! Each direction (read, write) of a socket has a [`Half`]:
 //!
 //! ```text
-//!   ready == false, no waiters   Go: rg == nil
-//!   ready == true                Go: rg == pdReady   (an edge arrived; the
-//!                                 next wait consumes it and retries the I/O)
+//!   edges                        how many readiness events arrived so far
 //!   waiters non-empty            Go: rg == G         (tasks parked, "IO wait")
 //! ```
 //!
-//! An I/O operation ([`Registration::poll_io`]) first tries the
-//! non-blocking syscall; on `WouldBlock` it takes the pollDesc's lock:
-//! a pending `ready` is consumed and the syscall retried (the edge came
-//! between the syscall and the lock), otherwise the task's waker is stored
-//! and the poll returns `Pending`. A poll's event sets `ready` and wakes the
-//! waiters under the same lock, so no edge is lost. Sockets are registered
-//! once, edge-triggered for both directions (as Go's `EPOLLIN | EPOLLOUT |
-//! EPOLLET`); where the OS has no edge mode, one-shot, re-armed whenever a
-//! task starts waiting (an event then wakes the waiters of both directions).
+//! An I/O operation ([`Registration::poll_io`]) notes `edges` (under the
+//! pollDesc's lock, where it checks close and the deadline anyway), then
+//! tries the non-blocking syscall; on `WouldBlock` it takes the lock
+//! again: if an edge arrived since it looked, the syscall is retried,
+//! otherwise the task's waker is stored and the poll returns `Pending`. A
+//! poll's event counts the edge and wakes the waiters under the same lock,
+//! so no edge is lost.
+//!
+//! Go keeps a flag instead (`rg == pdReady`), which the woken goroutine
+//! consumes; only one goroutine reads a socket at a time (`fdMutex`). Here
+//! several tasks may wait in one direction, so each operation compares
+//! counts rather than consuming a flag. Either way an edge that woke a task
+//! does not send that task's *next* operation through a second failing
+//! syscall (a read after a wake-up costs one `EAGAIN`, the one that parks
+//! it, as in Go), and here an edge taken by a task that then drops its
+//! operation is still seen by the others.
+//!
+//! Sockets are registered once, edge-triggered for both directions (as
+//! Go's `EPOLLIN | EPOLLOUT | EPOLLET`); where the OS has no edge mode,
+//! one-shot, re-armed whenever a task starts waiting (an event then wakes
+//! the waiters of both directions).
 //!
 //! A future of [`Registration::io`] dropped while waiting takes its waker
 //! back out (and wakes it, in case another future of the same task shares
@@ -60,7 +70,8 @@ pub(crate) enum Dir {
 /// `wt`).
 #[derive(Default)]
 struct Half {
-    ready: bool,
+    /// Readiness events so far (wrapping).
+    edges: u64,
     waiters: Vec<Waker>,
     deadline: Option<Instant>,
     timer: Option<Sleep>,
@@ -126,10 +137,10 @@ impl PollDesc {
         {
             let mut st = lock(&self.state);
             if readable {
-                st.read.ready = true;
+                st.read.edges = st.read.edges.wrapping_add(1);
             }
             if writable {
-                st.write.ready = true;
+                st.write.edges = st.write.edges.wrapping_add(1);
             }
             // A one-shot event disarms both directions: every waiter polls
             // again and re-arms what it still waits for.
@@ -144,14 +155,15 @@ impl PollDesc {
     }
 
     /// Go: `pollDesc.prepare`: the error an operation in `dir` fails with
-    /// before it is tried.
-    fn check(st: &mut PdState, dir: Dir) -> Option<io::Error> {
+    /// before it is tried; else the edges seen so far in `dir`.
+    fn check(st: &mut PdState, dir: Dir) -> io::Result<u64> {
         if st.closing {
-            return Some(closed_error());
+            return Err(closed_error());
         }
-        match st.half(dir).deadline {
-            Some(d) if Instant::now() >= d => Some(timeout_error()),
-            _ => None,
+        let half = st.half(dir);
+        match half.deadline {
+            Some(d) if Instant::now() >= d => Err(timeout_error()),
+            _ => Ok(half.edges),
         }
     }
 }
@@ -217,15 +229,16 @@ impl<T: polling::AsSource> Registration<T> {
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
-            if let Some(e) = PollDesc::check(&mut lock(&self.pd.state), dir) {
-                return Poll::Ready(Err(e));
-            }
+            let seen = match PollDesc::check(&mut lock(&self.pd.state), dir) {
+                Ok(seen) => seen,
+                Err(e) => return Poll::Ready(Err(e)),
+            };
             match op(&self.io) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 r => return Poll::Ready(r),
             }
-            match self.wait(cx, dir) {
+            match self.wait(cx, dir, seen) {
                 Poll::Ready(Ok(())) => continue,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
@@ -270,11 +283,32 @@ impl<T: polling::AsSource> Registration<T> {
                 np.waiters.fetch_sub(1, gocore::atomic::Ordering::AcqRel);
             }
         }
+        self.waiters_left();
         wake_all(removed);
     }
 
-    /// Go: `netpollblock`. `Ready(Ok)`: an edge arrived, retry the I/O.
-    pub(crate) fn wait(&self, cx: &mut Context<'_>, dir: Dir) -> Poll<io::Result<()>> {
+    /// After waiters left this pollDesc off the poller's path: when no task
+    /// waits on any socket any more and this thread is not an M of the
+    /// runtime (which would pass through `stopm`), lets the `block_on`
+    /// threads check for a deadlock again (`stopm` skips that while tasks
+    /// wait on I/O).
+    fn waiters_left(&self) {
+        if self
+            .shared
+            .netpoll
+            .waiters
+            .load(gocore::atomic::Ordering::Acquire)
+            == 0
+            && !current_shared().is_some_and(|s| Arc::ptr_eq(&s, &self.shared))
+        {
+            self.shared.notify_m0s();
+        }
+    }
+
+    /// Go: `netpollblock`, after an attempt that noted `seen` edges before
+    /// its syscall failed with `WouldBlock`. `Ready(Ok)`: an edge arrived
+    /// since, retry the I/O.
+    pub(crate) fn wait(&self, cx: &mut Context<'_>, dir: Dir, seen: u64) -> Poll<io::Result<()>> {
         let np = &self.shared.netpoll;
         if self.shared.shutdown.load(gocore::atomic::Ordering::Acquire) {
             // No M will ever poll for this socket again.
@@ -283,14 +317,12 @@ impl<T: polling::AsSource> Registration<T> {
             )));
         }
         let mut st = lock(&self.pd.state);
-        if let Some(e) = PollDesc::check(&mut st, dir) {
-            return Poll::Ready(Err(e));
+        match PollDesc::check(&mut st, dir) {
+            Ok(edges) if edges != seen => return Poll::Ready(Ok(())),
+            Ok(_) => {}
+            Err(e) => return Poll::Ready(Err(e)),
         }
         let half = st.half(dir);
-        if half.ready {
-            half.ready = false;
-            return Poll::Ready(Ok(()));
-        }
         if let Some(deadline) = half.deadline {
             let timer = half.timer.get_or_insert_with(|| sleep_until(deadline));
             if Pin::new(timer).poll(cx).is_ready() {
@@ -319,6 +351,8 @@ impl<T: polling::AsSource> Registration<T> {
             if let Err(e) = rearmed {
                 let mut wake = Vec::new();
                 take_waiters(np, st.half(dir), &mut wake);
+                drop(st);
+                self.waiters_left();
                 return Poll::Ready(Err(e));
             }
         }
@@ -346,6 +380,7 @@ impl<T: polling::AsSource> Registration<T> {
             take_waiters(np, half, &mut wake);
         }
         drop(old_timer);
+        self.waiters_left();
         wake_all(wake);
     }
 
@@ -371,6 +406,7 @@ impl<T: polling::AsSource> Registration<T> {
             let _ = p.delete(self.io.source());
         }
         np.remove(self.pd.key);
+        self.waiters_left();
         wake_all(wake);
     }
 
@@ -431,5 +467,63 @@ impl<T: polling::AsSource> Drop for Registration<T> {
 impl<T: polling::AsSource + core::fmt::Debug> core::fmt::Debug for Registration<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         self.io.fmt(f)
+    }
+}
+
+#[cfg(all(test, not(miri)))]
+mod tests {
+    use super::{Dir, Registration};
+    use std::io::{Read as _, Write as _};
+    use std::time::Duration;
+
+    /// The edge that wakes a parked read is not seen again by the task's
+    /// next read: that one costs one failed syscall (the one that parks
+    /// it, as in Go), not a retry of it as well. Each request here finds
+    /// the reader parked, so it costs two read syscalls: `WouldBlock`, then
+    /// the data after the wake-up.
+    #[test]
+    fn a_read_woken_by_an_edge_parks_after_one_failed_syscall() {
+        const REQUESTS: usize = 100;
+        let rt = crate::Runtime::builder().procs(1).build().unwrap();
+        let ln = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut conn = std::net::TcpStream::connect(addr).unwrap();
+            conn.set_nodelay(true).unwrap();
+            for _ in 0..REQUESTS {
+                // A pause first, so that the reader has parked.
+                std::thread::sleep(Duration::from_micros(200));
+                conn.write_all(b"x").unwrap();
+                let mut buf = [0; 1];
+                conn.read_exact(&mut buf).unwrap();
+            }
+        });
+        let (server, _) = ln.accept().unwrap();
+        server.set_nonblocking(true).unwrap();
+        server.set_nodelay(true).unwrap();
+        let reads = rt
+            .block_on(async move {
+                let reg = Registration::new(server).unwrap();
+                let mut reads = 0;
+                for _ in 0..REQUESTS {
+                    let mut buf = [0; 1];
+                    let n = reg
+                        .io(Dir::Read, |s| {
+                            reads += 1;
+                            (&*s).read(&mut buf)
+                        })
+                        .await
+                        .unwrap();
+                    assert_eq!(n, 1);
+                    reg.io(Dir::Write, |s| (&*s).write(b"x")).await.unwrap();
+                }
+                reads
+            })
+            .unwrap();
+        client.join().unwrap();
+        assert!(
+            reads <= 2 * REQUESTS + 10,
+            "{reads} read syscalls for {REQUESTS} requests"
+        );
     }
 }

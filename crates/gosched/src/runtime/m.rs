@@ -195,6 +195,14 @@ impl Shared {
         }
     }
 
+    /// Whether a task waits on a socket (Go: `netpollWaiters > 0`).
+    fn io_waiters(&self) -> bool {
+        #[cfg(feature = "net")]
+        return self.netpoll.waiters.load(Ordering::Acquire) > 0;
+        #[cfg(not(feature = "net"))]
+        return false;
+    }
+
     /// Go: `resetspinning`.
     pub(super) fn reset_spinning(&self, m: &mut MState) {
         m.spinning = false;
@@ -216,8 +224,13 @@ impl Shared {
                 s.idle_ms.push(park.clone());
                 s.nmidle += 1;
                 self.record(|| Event::StopM);
-                if s.nmidle == s.mcount {
+                if s.nmidle == s.mcount && !self.io_waiters() {
                     // Every M idle: let block_on threads check for deadlock.
+                    // Not while a task waits on a socket: the network may
+                    // wake it, so there is no deadlock to find (Go counts
+                    // the M blocked in netpoll as running), and a server
+                    // whose only M goes idle at every request would wake
+                    // the block_on thread each time.
                     for t in &s.m0s {
                         t.unpark();
                     }

@@ -50,16 +50,22 @@
 //! `in_poller` admits one M to the OS poller at a time, blocking or not
 //! (Go admits one blocking M; `polling` lets only one thread wait anyway).
 //! So the interrupt that `startm` sends to the blocked M can never be
-//! consumed by another M's non-blocking poll. An idle M that finds the
-//! poller taken raises `want_poller` and sleeps on its condition variable;
-//! the M leaving the poller without a P sees the flag and wakes an idle M
-//! to take its place (a Dekker pair with SeqCst fences: the idle M
-//! re-checks `in_poller` after raising the flag). An M that leaves with a
-//! P wakes nobody: it comes back to the poller itself when its P runs
-//! dry, as Go's M does, so a one-connection server does not pass each
-//! request between two threads. `tests/loom_netpoll.rs` models the
-//! hand-off of an M leaving without a P and the interrupt hand-off with
-//! `startm`.
+//! consumed by another M's non-blocking poll.
+//!
+//! An M that leaves a *blocking* poll wakes nobody: it comes back to the
+//! poller itself, with a P when its P runs dry, without one straight from
+//! `stopm`'s loop (Go's M goes back to the top of findrunnable). So an idle
+//! M that finds an M blocked there (`blocked_until` set) just sleeps on its
+//! condition variable until `startm` needs it, as Go's stopm does when
+//! `sched.lastpoll` is 0, and a one-connection server is not passed
+//! between two threads at each request.
+//!
+//! A *non-blocking* poll (find_runnable's, sysmon's) does not come back:
+//! an idle M that finds the poller taken by one raises `want_poller` and
+//! sleeps; the M leaving the non-blocking poll sees the flag and wakes an
+//! idle M to take its place (a Dekker pair with SeqCst fences: the idle M
+//! re-checks `in_poller` after raising the flag). `tests/loom_netpoll.rs`
+//! models that hand-off and the interrupt hand-off with `startm`.
 //!
 //! # Injecting ready tasks (Go's `injectglist`)
 //!
@@ -67,13 +73,14 @@
 //! processes one poll's events, a per-thread *batch* is open: a wake of a
 //! task of this runtime ([`Shared::ready`]) lands in the batch instead of
 //! a run queue. After a blocking poll that readied tasks, the M first
-//! takes an idle P for itself (Go's findrunnable: `pidleget`, `acquirep`),
-//! so the ready tasks run on the thread that polled rather than on a
-//! thread woken for them. The batch is then placed as Go places a
-//! `gList`: with a P, one task per idle P to the global queue (with an M
-//! started for each) and the rest to the P's ring; without a P, all to
-//! the global queue, starting an M per idle P. Wakers of other executors
-//! are just woken.
+//! takes an idle P for itself (Go's findrunnable: `pidleget`, `acquirep`)
+//! and puts the first ready task on that P's ring to run next (Go's
+//! findrunnable returns `list.pop()`), so it runs on the thread that polled
+//! rather than on a thread woken for it. The rest of the batch is then
+//! placed as Go places a `gList`: with a P, one task per idle P to the
+//! global queue (with an M started for each) and the rest to the P's ring;
+//! without a P, all to the global queue, starting an M per idle P. Wakers
+//! of other executors are just woken.
 //!
 //! # Divergences
 //!
@@ -290,8 +297,15 @@ impl Shared {
             return false;
         }
         if !np.enter() {
-            // Taken: its M wakes one of us when it leaves. Raise the flag,
-            // then look again (Dekker pair with `netpoll_leave`).
+            // Taken by an M blocked there: that M comes back to the poller
+            // by itself (see below), so this one sleeps until `startm`
+            // needs it (Go's stopm when `sched.lastpoll` is 0).
+            if np.blocked_until.load(Ordering::SeqCst) != NOT_BLOCKED {
+                return false;
+            }
+            // Taken by a non-blocking poll: its M wakes one of us when it
+            // leaves. Raise the flag, then look again (Dekker pair with
+            // `netpoll_leave`).
             np.want_poller.store(true, Ordering::SeqCst);
             fence(Ordering::SeqCst);
             if !np.enter() {
@@ -321,7 +335,7 @@ impl Shared {
             Some(when) if when < deadline => Some(Duration::from_nanos(when.saturating_sub(now))),
             _ => timeout,
         };
-        let tasks = np.poll(self, timeout);
+        let mut tasks = np.poll(self, timeout);
         np.blocked_until.store(NOT_BLOCKED, Ordering::SeqCst);
         lock(&park.slot).in_poller = false;
         np.last_poll
@@ -331,13 +345,26 @@ impl Shared {
         } else {
             self.acquire_idle_p_after_poll(park)
         };
-        // An M that leaves with a P comes back to the poller when its P
-        // runs dry (as Go's does); only one that leaves without a P calls
-        // an idle M to take its place.
-        if own.is_some() {
-            np.in_poller.store(false, Ordering::SeqCst);
-        } else {
-            self.netpoll_leave();
+        // This M comes back to the poller itself: with a P when the P runs
+        // dry, without one straight from `stopm`'s loop (as Go's M goes
+        // back to the top of findrunnable). So it wakes nobody to take its
+        // place.
+        np.in_poller.store(false, Ordering::SeqCst);
+        if let Some(p) = own {
+            // Go: findrunnable returns the first ready task to run on this
+            // M (`list.pop()`) and injects only the rest, so with idle Ps
+            // the first does not go to the global queue with an M started
+            // for it. The P is idle until now, so its ring is empty and
+            // this task is the next to run.
+            let first = tasks.remove(0);
+            // SAFETY: 1. R1: this M owns P `p`: it took it from the idle
+            // list (or `startm` handed it over) through its park slot,
+            // where `stopm` collects it; no other thread uses it meanwhile.
+            if let Some(batch) = unsafe { self.ps[p].runq.put(first, false) } {
+                for t in batch {
+                    self.global_put(t);
+                }
+            }
         }
         self.inject_glist(tasks, own);
         true
