@@ -21,13 +21,16 @@
 //!   the queued tasks run; the stuck M finishes its poll without a P. With
 //!   no queued work the P is taken after 10 ms, or as soon as no other M
 //!   could run new work.
-//! - Sysmon's backed-off nap, once it reaches [`SYSMON_KICKABLE_NAP`]
-//!   (1 ms; up to 10 ms), is cut short when a P leaves the idle list, so a
-//!   poll that blocks right after a quiet spell is still noticed within
-//!   about 0.2 ms; after such a kick the nap doubles again from the first
-//!   quiet round. Go wakes sysmon only from its deep sleep (`sysmonwait`),
-//!   which a blocking syscall's `entersyscall` ends; a future that blocks
-//!   tells nobody, hence the kick.
+//! - Sysmon's fully backed-off nap ([`SYSMON_KICKABLE_NAP`], 10 ms) is cut
+//!   short when a P leaves the idle list, so a poll that blocks right after
+//!   a long quiet spell is still noticed within about 0.2 ms; after such a
+//!   kick the nap doubles again from the first quiet round. Go wakes
+//!   sysmon only from its deep sleep (`sysmonwait`), which a blocking
+//!   syscall's `entersyscall` ends; a future that blocks tells nobody,
+//!   hence the kick. Shorter naps run out (a blocking poll then waits for
+//!   the current nap, at most 10 ms, as in Go): a server whose P goes idle
+//!   and busy at every request would otherwise kick sysmon every few
+//!   milliseconds and pay for each kick with a handful of short naps.
 //! - A chain of `runnext` hand-offs sharing one time slice for 10 ms
 //!   ([`FORCE_PREEMPT`], Go's `forcePreemptNS`) is ended by moving the
 //!   `runnext` task to the global queue (the effect of Go preempting it).
@@ -51,9 +54,11 @@ pub const SYSMON_MIN_SLEEP: Duration = Duration::from_micros(20);
 pub const SYSMON_MAX_SLEEP: Duration = Duration::from_millis(10);
 
 /// Sysmon's nap is cut short when a P leaves the idle list only once it is
-/// at least this long; shorter naps run out, so a server whose Ps go idle
-/// and busy again at every request does not wake sysmon each time.
-pub const SYSMON_KICKABLE_NAP: Duration = Duration::from_millis(1);
+/// at least this long (its longest, [`SYSMON_MAX_SLEEP`], as Go wakes
+/// sysmon only from its deep sleep); shorter naps run out, so a server
+/// whose Ps go idle and busy again at every request does not wake sysmon
+/// each time.
+pub const SYSMON_KICKABLE_NAP: Duration = SYSMON_MAX_SLEEP;
 
 /// The default of [`Builder::retake_after`](crate::Builder::retake_after).
 pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
@@ -181,10 +186,10 @@ pub(super) fn retake(
 }
 
 impl Shared {
-    /// A P goes back to work: if sysmon has backed off to a nap of
-    /// [`SYSMON_KICKABLE_NAP`] or more, wake it so that a poll that blocks
-    /// soon is noticed within about 0.2 ms, not after up to 10 ms. (Go's sysmon is woken only from its deep
-    /// sleep, `sysmonwait`; this also cuts the backed-off nap short.)
+    /// A P goes back to work: if sysmon has backed off to its longest nap
+    /// ([`SYSMON_KICKABLE_NAP`]), wake it so that a poll that blocks soon
+    /// is noticed within about 0.2 ms, not after up to 10 ms (Go's sysmon
+    /// is woken from its deep sleep, `sysmonwait`, likewise).
     pub(super) fn wake_sysmon(&self) {
         if self.sysmon_napping.load(Ordering::Relaxed)
             && !self.sysmon_kicked.swap(true, Ordering::AcqRel)
