@@ -42,6 +42,7 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
 
+use crate::cell_lock::CellLock;
 use crate::heap::{Heap, HeapInner};
 use crate::span::{GcBox, Header};
 use crate::trace::{trace_with, Trace, TraceOp, Tracer};
@@ -421,6 +422,9 @@ pub struct GcCell<T> {
     /// The heap the cell lives in, or `None` while it is outside any heap.
     owner: Cell<Option<NonNull<HeapInner>>>,
     borrow: Cell<isize>,
+    /// Excludes a mark worker's trace of the contents and a store into
+    /// them; taken only while a cycle marks (see `cell_lock`).
+    scan: CellLock,
     value: UnsafeCell<T>,
 }
 
@@ -432,10 +436,24 @@ impl<T: Trace + 'static> GcCell<T> {
     /// let cell = gogc::GcCell::new(3);
     /// assert_eq!(cell.get(), 3);
     /// ```
+    #[cfg(not(loom))]
     pub const fn new(value: T) -> GcCell<T> {
         GcCell {
             owner: Cell::new(None),
             borrow: Cell::new(0),
+            scan: CellLock::new(),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// A cell outside the heap (not `const` under loom, whose atomics are
+    /// not).
+    #[cfg(loom)]
+    pub fn new(value: T) -> GcCell<T> {
+        GcCell {
+            owner: Cell::new(None),
+            borrow: Cell::new(0),
+            scan: CellLock::new(),
             value: UnsafeCell::new(value),
         }
     }
@@ -574,12 +592,31 @@ impl<T: Trace + 'static> GcCell<T> {
                 // and a heap outlives its objects.
                 let heap = unsafe { heap.as_ref() };
                 let mut state = heap.enter();
-                // SAFETY: as above, the WRITING flag excludes other access; the
-                // old value is only read (traced) before the swap.
+                state.safe_point();
+                // SAFETY: as above, the WRITING flag excludes other access by
+                // this thread; a mark worker may read the contents too (only
+                // read: both sides share them).
                 let old = unsafe { &*self.value.get() };
                 state.write_barrier(old, &value);
-                // SAFETY: as above; the barrier has finished with `old`.
+                // While a cycle marks, mark workers may be tracing the cell:
+                // the scan lock makes the replacement atomic for them (the
+                // barrier has already shaded the old and new pointers, so a
+                // worker that traced the old contents or will trace the new
+                // ones loses nothing). While no cycle marks no worker runs.
+                let store_lock = if state.marking() {
+                    let started = crate::heap::StepTimer::start();
+                    let (guard, waited) = self.scan.lock_for_store();
+                    if waited {
+                        state.record_stall(started.elapsed());
+                    }
+                    Some(guard)
+                } else {
+                    None
+                };
+                // SAFETY: as above, and the scan lock (if a cycle marks)
+                // excludes the workers; the barrier has finished with `old`.
                 let old = unsafe { core::ptr::replace(self.value.get(), value) };
+                drop(store_lock);
                 if reroot {
                     trace_with(&old, TraceOp::Root);
                 }
@@ -748,12 +785,25 @@ impl<T: Trace + fmt::Debug + 'static> fmt::Debug for GcCell<T> {
     }
 }
 
-// SAFETY: records the cell's owner for the traversal, then traces the
-// contents under a shared borrow (a store into the cell during the trace
-// panics instead of changing what is being traced).
+// SAFETY: on the owning thread, records the cell's owner for the
+// traversal, then traces the contents under a shared borrow (a store into
+// the cell during the trace panics instead of changing what is being
+// traced). On a mark worker, touches neither the owner nor the borrow flag
+// (the owning thread's plain counters) and traces the contents under the
+// cell's scan lock, which excludes the owner's stores.
 unsafe impl<T: Trace + 'static> Trace for GcCell<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
     fn trace(&self, tracer: &mut Tracer<'_>) {
+        if tracer.on_mark_worker() {
+            let _scan = self.scan.lock_for_scan();
+            // SAFETY: workers run only while a cycle marks, when every
+            // replacement of the contents holds the scan lock we hold; the
+            // owning thread may read them meanwhile (shared reads). The cell
+            // lives in an object the worker is scanning, live for the cycle.
+            let value = unsafe { &*self.value.get() };
+            value.trace(tracer);
+            return;
+        }
         tracer.visit_cell(&self.owner);
         let guard = self.borrow();
         guard.trace(tracer);

@@ -45,6 +45,8 @@ use crate::central::{Central, MCache};
 use crate::check::Violation;
 use crate::gc::{Gc, RawGc};
 use crate::mark::GcWork;
+#[cfg(feature = "std")]
+use crate::mark::{run_worker, WorkBuf};
 use crate::sizeclass::{
     class_to_size, large_npages, size_class_for, SpanClass, CLASS_TO_ALLOCNPAGES, NUM_SPAN_CLASSES,
     PAGE_SIZE,
@@ -52,6 +54,10 @@ use crate::sizeclass::{
 use crate::span::{GcBox, Header, PageHeap, Span, VTable, NO_WEAK};
 use crate::stats::{CycleStats, Stats};
 use crate::trace::{trace_with, Trace, TraceOp, Tracer};
+#[cfg(feature = "std")]
+use crate::world::World;
+#[cfg(feature = "std")]
+use alloc::sync::Arc;
 
 /// The collector's phase (Go's `gcphase`).
 ///
@@ -100,6 +106,9 @@ pub(crate) struct Config {
     pub(crate) checkmark: bool,
     pub(crate) gogc: Option<u32>,
     pub(crate) min_heap: usize,
+    /// Mark worker threads started at the first cycle (0: none).
+    #[cfg(feature = "std")]
+    pub(crate) mark_workers: usize,
 }
 
 /// Builds a [`Heap`] ([`Heap::builder`]).
@@ -198,6 +207,44 @@ impl HeapBuilder {
         self
     }
 
+    /// Mark worker threads (default 0). With `n ≥ 1` the heap starts `n`
+    /// threads at its first cycle; they sleep while no cycle marks and
+    /// trace grey objects beside the owning thread while one does (Go's
+    /// background mark workers). The owning thread then also starts cycles
+    /// from allocation when the heap reaches its goal, pays for its
+    /// allocation during marking with assists, sweeps a little on each
+    /// allocation, and scans the roots; see the
+    /// [crate docs](crate#concurrent-marking). The workers are joined when
+    /// the heap is dropped. With 0 the host drives all collector work
+    /// through `step` and `collect`.
+    ///
+    /// Go runs `round(0.25 × GOMAXPROCS)` dedicated workers (plus a
+    /// fractional one when rounding misses by more than 30 %); a host
+    /// wanting Go's choice passes `(cpus + 2) / 4` rounded that way, at
+    /// least 1 for a concurrent heap.
+    ///
+    /// ```
+    /// use gogc::{Gc, GcCell, Heap, Trace};
+    ///
+    /// #[derive(Trace)]
+    /// struct Node(GcCell<Option<Gc<Node>>>);
+    ///
+    /// let heap = Heap::builder().mark_workers(1).min_heap(64 << 10).build();
+    /// let root = heap.alloc(Node(GcCell::new(None)));
+    /// for _ in 0..20_000 {
+    ///     let next = heap.alloc(Node(GcCell::new(None)));
+    ///     root.0.store(Some(&next)); // the old one becomes garbage
+    /// }
+    /// assert!(heap.stats().cycles > 0); // started by allocation
+    /// heap.collect();
+    /// assert_eq!(heap.stats().live_objects, 2);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn mark_workers(mut self, n: usize) -> Self {
+        self.config.mark_workers = n;
+        self
+    }
+
     /// Builds the heap.
     ///
     /// ```
@@ -218,6 +265,8 @@ impl Default for HeapBuilder {
                 checkmark: false,
                 gogc: Some(100),
                 min_heap: DEFAULT_MIN_HEAP,
+                #[cfg(feature = "std")]
+                mark_workers: 0,
             },
         }
     }
@@ -391,7 +440,7 @@ impl MarkState {
 
 /// Shades `object` (see [`MarkState::shade`]).
 #[inline]
-fn shade(work: &mut GcWork, cycle: &mut CycleStats, object: NonNull<Header>) {
+pub(crate) fn shade(work: &mut GcWork, cycle: &mut CycleStats, object: NonNull<Header>) {
     // SAFETY: `object` is a live object of this heap (a traced pointer, a
     // root, or a barrier entry, none of which can be freed while marking).
     let span = unsafe { object.as_ref().span.as_ref() };
@@ -522,12 +571,250 @@ pub(crate) struct State {
     pub(crate) sweep_class: usize,
     pub(crate) weak: WeakTable,
     pub(crate) stats: Stats,
+    /// The mark workers, once started.
+    #[cfg(feature = "std")]
+    pub(crate) workers: Option<Workers>,
+    /// Allocation debt in work units while marking with workers (Go's
+    /// `gcAssistBytes`, negated: positive means the mutator owes work).
+    #[cfg(feature = "std")]
+    pub(crate) assist_debt: f64,
+    /// When the concurrent mark phase of this cycle started.
+    #[cfg(feature = "std")]
+    pub(crate) mark_started: Option<std::time::Instant>,
 }
+
+/// The mark worker threads and what they share with the owning thread.
+#[cfg(feature = "std")]
+pub(crate) struct Workers {
+    pub(crate) world: Arc<World<Box<WorkBuf>>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+#[cfg(feature = "std")]
+impl Workers {
+    fn start(n: usize) -> Workers {
+        let world = Arc::new(World::new());
+        let threads = (0..n)
+            .map(|i| {
+                let world = Arc::clone(&world);
+                std::thread::Builder::new()
+                    .name(alloc::format!("gogc-mark-{i}"))
+                    .spawn(move || run_worker(&world))
+                    .expect("gogc: cannot start a mark worker thread")
+            })
+            .collect();
+        Workers { world, threads }
+    }
+
+    /// Tells the workers to exit and joins them.
+    pub(crate) fn join(self) {
+        self.world.exit();
+        for thread in self.threads {
+            // A worker catches every panic of the `Trace` code it runs, so
+            // it returns normally.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Go's `gcOverAssistWork`: an assist does at least 64 KiB of scan work.
+#[cfg(feature = "std")]
+const MIN_ASSIST_WORK: f64 = 64.0 * 1024.0;
+
+/// Sweep work units an allocation pays while spans are left to sweep, per
+/// byte allocated (Go's proportional sweep, `deductSweepCredit`, with a
+/// fixed ratio: at 2 header-sized units per byte, every span of a heap is
+/// swept long before allocation reaches the next goal, since the goal is
+/// at least the marked bytes again and sweeping a slot costs one header).
+#[cfg(feature = "std")]
+const SWEEP_WORK_PER_BYTE: usize = 2;
 
 impl State {
     #[inline]
-    fn marking(&self) -> bool {
+    pub(crate) fn marking(&self) -> bool {
         self.phase != Phase::Off
+    }
+
+    /// The shared state of the mark workers, if they run.
+    #[cfg(feature = "std")]
+    #[inline]
+    fn world(&self) -> Option<Arc<World<Box<WorkBuf>>>> {
+        self.workers.as_ref().map(|w| Arc::clone(&w.world))
+    }
+
+    /// Whether this heap runs mark workers (configured; they start at the
+    /// first cycle).
+    #[cfg(feature = "std")]
+    #[inline]
+    fn concurrent(&self) -> bool {
+        self.config.mark_workers > 0
+    }
+
+    /// Counts a stall of the owning thread (a pause, an assist, a wait on a
+    /// cell lock) in the histogram.
+    pub(crate) fn record_stall(&mut self, stall: Duration) {
+        self.stats.stalls.record(stall);
+    }
+
+    /// A safe point of the owning thread (every allocation, barriered
+    /// store and step): re-raises the first panic a `Trace` raised on a
+    /// mark worker since the last one, after queueing its object again.
+    pub(crate) fn safe_point(&mut self) {
+        #[cfg(feature = "std")]
+        if let Some(world) = self.world() {
+            let panics = core::mem::take(&mut world.lock().panics);
+            let mut first = None;
+            for (payload, buf) in panics {
+                self.mark.work.put_buf(buf);
+                first.get_or_insert(payload);
+            }
+            if let Some(payload) = first {
+                if self.phase == Phase::Mark {
+                    world.publish(self.mark.work.take_all());
+                }
+                std::panic::resume_unwind(payload);
+            }
+        }
+    }
+
+    /// Stops the mark workers and takes everything they hold into the owning
+    /// thread's queue and counters (W2 of `world`); they stay stopped until
+    /// `start_workers`. Returns the first panic payload they reported.
+    #[cfg(feature = "std")]
+    fn stop_workers(&mut self) -> Option<alloc::boxed::Box<dyn core::any::Any + Send>> {
+        let world = self.world()?;
+        let mut control = world.stop_the_world();
+        let full = core::mem::take(&mut control.full);
+        let panics = core::mem::take(&mut control.panics);
+        let cycle = &mut self.mark.cycle;
+        cycle.worker_work += core::mem::take(&mut control.worker_work);
+        cycle.marked_objects += core::mem::take(&mut control.marked_objects);
+        cycle.marked_bytes += core::mem::take(&mut control.marked_bytes);
+        drop(control);
+        for buf in full {
+            self.mark.work.put_buf(buf);
+        }
+        let mut first = None;
+        for (payload, buf) in panics {
+            self.mark.work.put_buf(buf);
+            first.get_or_insert(payload);
+        }
+        first
+    }
+
+    /// Hands the owning thread's grey objects to the workers and lets them
+    /// mark (if a cycle marks) or sleep.
+    #[cfg(feature = "std")]
+    fn start_workers(&mut self) {
+        if let Some(world) = self.world() {
+            let marking = self.phase == Phase::Mark;
+            if marking {
+                world.publish(self.mark.work.take_all());
+            }
+            world.start_the_world(marking);
+        }
+    }
+
+    /// Runs `f` with the workers stopped and their work gathered here (for
+    /// the checker and colour queries), then restarts them.
+    pub(crate) fn with_world_stopped<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
+        #[cfg(feature = "std")]
+        if self.workers.is_some() {
+            let payload = self.stop_workers();
+            let result = f(self);
+            self.start_workers();
+            if let Some(payload) = payload {
+                std::panic::resume_unwind(payload);
+            }
+            return result;
+        }
+        f(self)
+    }
+
+    /// Go's `gcAssistAlloc` and the allocation-side trigger and sweep of a
+    /// heap with mark workers: before allocating `bytes`, start a cycle if
+    /// the heap reached its goal, sweep a little, or (while marking) pay the
+    /// allocation's debt by stealing the workers' credit or doing scan work.
+    fn before_alloc(&mut self, bytes: usize) {
+        #[cfg(feature = "std")]
+        {
+            if !self.concurrent() {
+                return;
+            }
+            self.safe_point();
+            match self.phase {
+                Phase::Off if !self.sweep_done => {
+                    self.sweep_work(bytes.saturating_mul(SWEEP_WORK_PER_BYTE).max(1));
+                }
+                Phase::Off if self.stats.live_bytes >= self.goal() => self.start_cycle(),
+                Phase::Off => {}
+                Phase::Mark | Phase::MarkTermination => self.assist(bytes),
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = bytes;
+    }
+
+    /// The assist of `before_alloc` while marking.
+    #[cfg(feature = "std")]
+    fn assist(&mut self, bytes: usize) {
+        self.assist_debt += bytes as f64 * self.assist_work_per_byte();
+        let Some(world) = self.world() else {
+            return;
+        };
+        if self.assist_debt > 0.0 {
+            let stolen = world.steal_credit(self.assist_debt as usize);
+            self.assist_debt -= stolen as f64;
+        }
+        // Only this thread can scan the roots, and only it can end the mark:
+        // it works while roots are left or the workers ran out of work, even
+        // when credit covers its debt.
+        if self.assist_debt <= 0.0 && self.roots.done && !world.mark_done_hint() {
+            return;
+        }
+        let timer = StepTimer::start();
+        let budget = self.assist_debt.max(MIN_ASSIST_WORK) as usize;
+        let work = self.mark_work(budget);
+        let elapsed = timer.elapsed();
+        if work == 0 {
+            // Nothing this thread can scan: the workers hold every grey
+            // object. Go parks the goroutine until credit arrives; we let it
+            // allocate and forgive the debt (see "Divergences").
+            self.assist_debt = 0.0;
+        } else {
+            self.assist_debt -= work as f64;
+        }
+        let cycle = if self.marking() {
+            &mut self.mark.cycle
+        } else {
+            &mut self.stats.last
+        };
+        cycle.assist_work += work as u64;
+        cycle.assist_time += elapsed;
+        self.record_stall(elapsed);
+    }
+
+    /// Go's `assistWorkPerByte`: the scan work still expected this cycle
+    /// over the heap growth left before the goal, with Go's floors (1000
+    /// units of work, 1 byte of runway) and its hard goal (10 % past the
+    /// goal once the heap has passed it). The expected scan work is the
+    /// bytes the last cycle marked (or, in the first cycle, the live heap).
+    /// The pacer replaces this estimate.
+    #[cfg(feature = "std")]
+    fn assist_work_per_byte(&self) -> f64 {
+        let expected = if self.stats.last.marked_bytes > 0 {
+            self.stats.last.marked_bytes
+        } else {
+            self.stats.live_bytes as u64
+        };
+        let done = self.mark.cycle.mark_work + self.mark.cycle.worker_work;
+        let remaining = expected.saturating_sub(done).max(1000);
+        let mut goal = self.goal();
+        if self.stats.live_bytes >= goal {
+            goal = goal.saturating_add(goal / 10);
+        }
+        let runway = goal.saturating_sub(self.stats.live_bytes).max(1);
+        remaining as f64 / runway as f64
     }
 
     /// Changes the phase, and Go's `writeBarrier.enabled` with it (set for
@@ -722,8 +1009,37 @@ impl State {
         unsafe { self.pages.free_span(span) };
     }
 
-    /// Go's `gcStart`: sweep termination, then mark setup.
+    /// Go's `gcStart`: sweep termination, then mark setup, in the first
+    /// stop-the-world pause; then the workers (if any) start marking.
     pub(crate) fn start_cycle(&mut self) {
+        let timer = StepTimer::start();
+        #[cfg(feature = "std")]
+        if self.concurrent() && self.workers.is_none() {
+            self.workers = Some(Workers::start(self.config.mark_workers));
+        }
+        #[cfg(feature = "std")]
+        let payload = self.stop_workers();
+        self.setup_cycle();
+        #[cfg(feature = "std")]
+        if let Some(world) = self.world() {
+            world.reset_credit();
+        }
+        let pause = timer.elapsed();
+        self.mark.cycle.sweep_termination_pause = pause;
+        self.record_stall(pause);
+        #[cfg(feature = "std")]
+        {
+            self.assist_debt = 0.0;
+            self.mark_started = Some(std::time::Instant::now());
+            self.start_workers();
+            if let Some(payload) = payload {
+                std::panic::resume_unwind(payload);
+            }
+        }
+    }
+
+    /// Sweep termination and mark setup (the work of the first pause).
+    fn setup_cycle(&mut self) {
         debug_assert_eq!(self.phase, Phase::Off);
         self.finish_sweep();
         self.mark.cycle = CycleStats {
@@ -786,6 +1102,99 @@ impl State {
     /// Marking work up to `budget`; ends the mark phase when nothing is
     /// left. Returns the work done.
     fn mark_work(&mut self, budget: usize) -> usize {
+        #[cfg(feature = "std")]
+        if self.workers.is_some() {
+            return self.mark_work_concurrent(budget);
+        }
+        self.mark_work_alone(budget)
+    }
+
+    /// `mark_work` with mark workers: the owning thread scans roots (only it
+    /// may read root counts), its own grey objects and buffers it takes from
+    /// the shared list, hands what it queued to the workers, and tries to
+    /// end the mark when it finds no work (Go's `gcMarkDone`).
+    #[cfg(feature = "std")]
+    fn mark_work_concurrent(&mut self, budget: usize) -> usize {
+        let Some(world) = self.world() else {
+            return self.mark_work_alone(budget);
+        };
+        if self.phase == Phase::MarkTermination {
+            // A `Trace` panicked in the last termination; the workers are
+            // stopped, the termination resumes.
+            return self.terminate_stopped(StepTimer::start());
+        }
+        if let Some(object) = self.mark.interrupted.take() {
+            self.mark.work.put(object);
+        }
+        let mut work = 0;
+        let mut found_none = false;
+        while work < budget || work == 0 {
+            if let Some(object) = self.mark.work.try_get() {
+                work += self.mark.scan_object(object);
+            } else if !self.roots.done {
+                work += self.scan_root_span();
+            } else if let Some(buf) = world.try_take() {
+                self.mark.work.put_buf(buf);
+            } else {
+                found_none = true;
+                break;
+            }
+        }
+        world.publish(self.mark.work.take_all());
+        self.mark.cycle.mark_work += work as u64;
+        self.stats.mark_work += work as u64;
+        if found_none || world.mark_done_hint() {
+            work += self.try_terminate();
+        }
+        work
+    }
+
+    /// Go's `gcMarkDone`: stop the world, flush the barrier buffer; if that
+    /// (or anything the workers handed back) left grey objects, restart and
+    /// keep marking, else run mark termination. Returns the work done.
+    #[cfg(feature = "std")]
+    fn try_terminate(&mut self) -> usize {
+        if !self.roots.done {
+            return 0;
+        }
+        let timer = StepTimer::start();
+        let payload = self.stop_workers();
+        if !self.mark.wbbuf.is_empty() {
+            self.mark.flush_wbbuf();
+        }
+        if payload.is_some() || !self.mark.work.is_empty() {
+            self.mark.cycle.mark_restarts += 1;
+            self.start_workers();
+            self.record_stall(timer.elapsed());
+            if let Some(payload) = payload {
+                std::panic::resume_unwind(payload);
+            }
+            return 0;
+        }
+        if let Some(started) = self.mark_started.take() {
+            self.mark.cycle.concurrent_mark = started.elapsed();
+        }
+        self.terminate_stopped(timer)
+    }
+
+    /// Mark termination with the workers stopped (they stay stopped: no
+    /// cycle marks afterwards).
+    #[cfg(feature = "std")]
+    fn terminate_stopped(&mut self, timer: StepTimer) -> usize {
+        let mut work = 0;
+        if self.phase == Phase::Mark && self.config.barrier == Barrier::Dijkstra {
+            work += self.rescan_roots_and_drain();
+        }
+        self.mark.cycle.mark_termination_pause = timer.elapsed();
+        work += self.mark_termination();
+        let pause = timer.elapsed();
+        self.stats.last.mark_termination_pause = pause;
+        self.record_stall(pause);
+        work
+    }
+
+    /// `mark_work` without workers (or with them stopped).
+    fn mark_work_alone(&mut self, budget: usize) -> usize {
         if self.phase == Phase::MarkTermination {
             return self.mark_termination();
         }
@@ -886,6 +1295,7 @@ impl State {
 
     /// One increment of collector work.
     fn step(&mut self, budget: usize) -> usize {
+        self.safe_point();
         match self.phase {
             Phase::Mark | Phase::MarkTermination => self.mark_work(budget),
             Phase::Off if !self.sweep_done => self.sweep_work(budget),
@@ -899,14 +1309,28 @@ impl State {
 
     /// A whole cycle (Go's `runtime.GC`): finish the cycle in progress,
     /// run a new one, sweep everything.
+    ///
+    /// With mark workers the whole cycle runs on the calling thread with
+    /// the workers stopped: `collect` is for when the program wants the
+    /// garbage gone now, not for overlapping with it.
     fn collect(&mut self) -> usize {
+        #[cfg(feature = "std")]
+        let payload = self.stop_workers();
         let mut work = 0;
         if self.marking() {
-            work += self.mark_work(usize::MAX);
+            work += self.mark_work_alone(usize::MAX);
         }
-        self.start_cycle();
-        work += self.mark_work(usize::MAX);
+        let timer = StepTimer::start();
+        self.setup_cycle();
+        let pause = timer.elapsed();
+        self.mark.cycle.sweep_termination_pause = pause;
+        work += self.mark_work_alone(usize::MAX);
         work += self.sweep_work(usize::MAX);
+        #[cfg(feature = "std")]
+        if let Some(payload) = payload {
+            // Its object was rescanned by the cycle above.
+            std::panic::resume_unwind(payload);
+        }
         work
     }
 
@@ -1019,6 +1443,12 @@ impl Heap {
             busy: Cell::new(false),
             write_barrier: AtomicBool::new(false),
             state: UnsafeCell::new(State {
+                #[cfg(feature = "std")]
+                workers: None,
+                #[cfg(feature = "std")]
+                assist_debt: 0.0,
+                #[cfg(feature = "std")]
+                mark_started: None,
                 this: NonNull::dangling(),
                 config,
                 phase: Phase::Off,
@@ -1074,6 +1504,7 @@ impl Heap {
     /// ```
     pub fn alloc<T: Trace + 'static>(&self, value: T) -> Gc<T> {
         let mut state = self.inner().enter();
+        state.before_alloc(size_of::<GcBox<T>>());
         let shade_new = state.config.barrier != Barrier::None;
         state.adopt(&value, shade_new);
         let header = state.alloc_object(value);
@@ -1136,7 +1567,7 @@ impl Heap {
             state.record_step(work, timer.elapsed());
         }
         if state.config.verify_each_step {
-            state.verify_or_panic();
+            state.with_world_stopped(|state| state.verify_or_panic());
         }
         state.phase
     }
@@ -1153,6 +1584,7 @@ impl Heap {
     /// ```
     pub fn start_cycle(&self) -> bool {
         let mut state = self.inner().enter();
+        state.safe_point();
         if state.marking() {
             return false;
         }
@@ -1189,6 +1621,13 @@ impl Heap {
         let state = self.inner().enter();
         let mut stats = state.stats.clone();
         stats.current = state.mark.cycle.clone();
+        #[cfg(feature = "std")]
+        if let (Some(world), true) = (state.world(), state.marking()) {
+            let control = world.lock();
+            stats.current.worker_work += control.worker_work;
+            stats.current.marked_objects += control.marked_objects;
+            stats.current.marked_bytes += control.marked_bytes;
+        }
         stats.goal_bytes = state.goal();
         stats
     }
@@ -1209,7 +1648,9 @@ impl Heap {
     /// assert_eq!(heap.verify(), Ok(()));
     /// ```
     pub fn verify(&self) -> Result<(), Violation> {
-        self.inner().enter().verify()
+        self.inner()
+            .enter()
+            .with_world_stopped(|state| state.verify())
     }
 
     /// The colour of an object in the cycle that is marking (white when no
@@ -1231,9 +1672,9 @@ impl Heap {
     /// # drop(a);
     /// ```
     pub fn color<T: Trace + 'static>(&self, gc: &Gc<T>) -> Color {
-        let state = self.inner().enter();
+        let mut state = self.inner().enter();
         let object = state.own_object(Gc::raw(gc));
-        state.color_of(object)
+        state.with_world_stopped(|state| state.color_of(object))
     }
 }
 
@@ -1259,6 +1700,12 @@ impl Drop for Heap {
     /// `GcCell` outside the heap holding one) still exists, in which case the
     /// heap is leaked whole so those handles stay valid.
     fn drop(&mut self) {
+        // Stop and join the workers before anything is freed or leaked:
+        // they read objects.
+        #[cfg(feature = "std")]
+        if let Some(workers) = self.inner().enter().workers.take() {
+            workers.join();
+        }
         let rooted = {
             let state = self.inner().enter();
             state.allspans.iter().any(|span| {
@@ -1352,20 +1799,20 @@ impl Drop for Teardown {
 }
 
 /// Times a step: wall-clock with `std`, nothing without.
-struct StepTimer {
+pub(crate) struct StepTimer {
     #[cfg(feature = "std")]
     started: std::time::Instant,
 }
 
 impl StepTimer {
-    fn start() -> StepTimer {
+    pub(crate) fn start() -> StepTimer {
         StepTimer {
             #[cfg(feature = "std")]
             started: std::time::Instant::now(),
         }
     }
 
-    fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         #[cfg(feature = "std")]
         return self.started.elapsed();
         #[cfg(not(feature = "std"))]

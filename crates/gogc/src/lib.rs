@@ -307,6 +307,8 @@ extern crate std;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod barrier;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod cell_lock;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod central;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod check;
@@ -326,6 +328,16 @@ mod stats;
 mod sweep;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod trace;
+#[cfg(all(feature = "std", target_has_atomic = "ptr"))]
+mod world;
+
+/// The concurrency protocols, exposed for the loom models in `tests/`.
+#[cfg(all(loom, feature = "std", target_has_atomic = "ptr"))]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::cell_lock::{CellLock, CellLockGuard};
+    pub use crate::world::{Mode, World};
+}
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use crate::{
@@ -333,7 +345,7 @@ pub use crate::{
     check::Violation,
     gc::{Gc, GcCell, GcRef, Weak},
     heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP},
-    stats::{CycleStats, Stats},
+    stats::{CycleStats, StallHistogram, Stats, STALL_BUCKETS},
     trace::{Trace, Tracer},
 };
 

@@ -54,6 +54,73 @@ pub struct CycleStats {
     /// termination found (and kept alive). Always 0 with a real barrier;
     /// the negative tests of `Barrier::None` make it positive.
     pub lost_objects: u64,
+
+    // ---- Concurrent marking: pauses, assists, workers ----
+    /// The first stop-the-world pause: sweep termination and mark setup
+    /// (Go's gctrace `A` in `A+B+C ms clock`); zero without `std`.
+    pub sweep_termination_pause: Duration,
+    /// The second pause: mark termination (gctrace `C`), including the
+    /// checker's re-mark when it runs. Set by the heap's own termination of
+    /// a cycle marked with workers; zero for cycles ended by `step` or
+    /// `collect` without workers.
+    pub mark_termination_pause: Duration,
+    /// Wall time from the end of the first pause to the start of the
+    /// second, with mark workers (gctrace `B`).
+    pub concurrent_mark: Duration,
+    /// Termination attempts that found grey objects after flushing and went
+    /// back to concurrent marking (Go's two-stage termination).
+    pub mark_restarts: u64,
+    /// Scan work done by the owning thread's assists.
+    pub assist_work: u64,
+    /// Time the owning thread spent in assists.
+    pub assist_time: Duration,
+    /// Scan work done by the mark worker threads (not in `mark_work`).
+    pub worker_work: u64,
+}
+
+/// Stalls of the owning thread: how long it was kept from its own work by
+/// a stop-the-world pause, an assist or a wait on a `GcCell`'s scan lock,
+/// counted in power-of-two buckets of microseconds.
+///
+/// ```
+/// use gogc::StallHistogram;
+/// use std::time::Duration;
+/// let mut h = StallHistogram::default();
+/// h.record(Duration::from_micros(3)); // [2, 4) µs
+/// assert_eq!(h.buckets[2], 1);
+/// assert_eq!(h.count(), 1);
+/// assert_eq!(h.longest, Duration::from_micros(3));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StallHistogram {
+    /// `buckets[0]`: stalls under 1 µs; `buckets[i]` (i ≥ 1): stalls in
+    /// `[2^(i-1), 2^i)` µs; the last bucket takes everything longer.
+    pub buckets: [u64; STALL_BUCKETS],
+    /// The longest stall.
+    pub longest: Duration,
+}
+
+/// Buckets of a [`StallHistogram`]: up to 2^30 µs (about 18 minutes).
+pub const STALL_BUCKETS: usize = 32;
+
+impl StallHistogram {
+    /// Counts one stall.
+    pub fn record(&mut self, stall: Duration) {
+        let micros = stall.as_micros();
+        let bucket = if micros == 0 {
+            0
+        } else {
+            (u128::BITS - micros.leading_zeros()) as usize
+        };
+        self.buckets[bucket.min(STALL_BUCKETS - 1)] += 1;
+        self.longest = self.longest.max(stall);
+    }
+
+    /// Stalls counted.
+    pub fn count(&self) -> u64 {
+        self.buckets.iter().sum()
+    }
 }
 
 /// A snapshot of the heap's statistics ([`Heap::stats`](crate::Heap::stats)).
@@ -94,4 +161,8 @@ pub struct Stats {
     pub current: CycleStats,
     /// The last cycle whose mark has finished, with its sweep so far.
     pub last: CycleStats,
+
+    // ---- Concurrent marking ----
+    /// Stalls of the owning thread since the heap was built.
+    pub stalls: StallHistogram,
 }
