@@ -1143,7 +1143,10 @@ impl State {
         world.publish(self.mark.work.take_all());
         self.mark.cycle.mark_work += work as u64;
         self.stats.mark_work += work as u64;
-        if found_none || world.mark_done_hint() {
+        // Try to end the mark only when the workers are out of work too:
+        // a stop while they still drain would only hand their buffers back
+        // and restart them.
+        if world.mark_done_hint() || (found_none && world.workers_idle()) {
             work += self.try_terminate();
         }
         work

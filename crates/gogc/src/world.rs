@@ -268,6 +268,13 @@ impl<B> World<B> {
         self.workers.notify_all();
     }
 
+    /// Whether no worker holds work and the shared list is empty (a
+    /// termination attempt may succeed; W4 still decides it stopped).
+    pub fn workers_idle(&self) -> bool {
+        let control = self.lock();
+        control.active == 0 && control.full.is_empty()
+    }
+
     /// Whether a worker raised the termination hint (W4).
     #[inline]
     pub fn mark_done_hint(&self) -> bool {
