@@ -621,6 +621,11 @@ impl Workers {
 #[cfg(feature = "std")]
 const MIN_ASSIST_WORK: f64 = 64.0 * 1024.0;
 
+/// The most scan work one assist does (4 × `MIN_ASSIST_WORK`, about 0.1 ms
+/// of scanning); a larger debt is paid over the following allocations.
+#[cfg(feature = "std")]
+const MAX_ASSIST_WORK: f64 = 4.0 * MIN_ASSIST_WORK;
+
 /// Sweep work units an allocation pays while spans are left to sweep, per
 /// byte allocated (Go's proportional sweep, `deductSweepCredit`, with a
 /// fixed ratio: at 2 header-sized units per byte, every span of a heap is
@@ -654,6 +659,12 @@ impl State {
     /// cell lock) in the histogram.
     pub(crate) fn record_stall(&mut self, stall: Duration) {
         self.stats.stalls.record(stall);
+    }
+
+    /// Counts a stop-the-world pause (a stall too).
+    fn record_pause(&mut self, pause: Duration) {
+        self.stats.longest_pause = self.stats.longest_pause.max(pause);
+        self.record_stall(pause);
     }
 
     /// A safe point of the owning thread (every allocation, barriered
@@ -773,7 +784,10 @@ impl State {
             return;
         }
         let timer = StepTimer::start();
-        let budget = self.assist_debt.max(MIN_ASSIST_WORK) as usize;
+        // At least Go's 64 KiB, at most 4× that per allocation (the rest of
+        // the debt is paid by the next allocations), so one assist stays a
+        // short stall.
+        let budget = self.assist_debt.clamp(MIN_ASSIST_WORK, MAX_ASSIST_WORK) as usize;
         let work = self.mark_work(budget);
         let elapsed = timer.elapsed();
         if work == 0 {
@@ -1012,11 +1026,11 @@ impl State {
     /// Go's `gcStart`: sweep termination, then mark setup, in the first
     /// stop-the-world pause; then the workers (if any) start marking.
     pub(crate) fn start_cycle(&mut self) {
-        let timer = StepTimer::start();
         #[cfg(feature = "std")]
         if self.concurrent() && self.workers.is_none() {
             self.workers = Some(Workers::start(self.config.mark_workers));
         }
+        let timer = StepTimer::start();
         #[cfg(feature = "std")]
         let payload = self.stop_workers();
         self.setup_cycle();
@@ -1026,7 +1040,7 @@ impl State {
         }
         let pause = timer.elapsed();
         self.mark.cycle.sweep_termination_pause = pause;
-        self.record_stall(pause);
+        self.record_pause(pause);
         #[cfg(feature = "std")]
         {
             self.assist_debt = 0.0;
@@ -1192,7 +1206,7 @@ impl State {
         work += self.mark_termination();
         let pause = timer.elapsed();
         self.stats.last.mark_termination_pause = pause;
-        self.record_stall(pause);
+        self.record_pause(pause);
         work
     }
 

@@ -165,4 +165,6 @@ pub struct Stats {
     // ---- Concurrent marking ----
     /// Stalls of the owning thread since the heap was built.
     pub stalls: StallHistogram,
+    /// The longest stop-the-world pause of any cycle (either of the two).
+    pub longest_pause: Duration,
 }
