@@ -598,12 +598,13 @@ impl<T: Trace + 'static> GcCell<T> {
                 // read: both sides share them).
                 let old = unsafe { &*self.value.get() };
                 state.write_barrier(old, &value);
-                // While a cycle marks, mark workers may be tracing the cell:
-                // the scan lock makes the replacement atomic for them (the
-                // barrier has already shaded the old and new pointers, so a
-                // worker that traced the old contents or will trace the new
-                // ones loses nothing). While no cycle marks no worker runs.
-                let store_lock = if state.marking() {
+                // While a cycle marks, mark workers (if the heap has any) may
+                // be tracing the cell: the scan lock makes the replacement
+                // atomic for them (the barrier has already shaded the old and
+                // new pointers, so a worker that traced the old contents or
+                // will trace the new ones loses nothing). While no cycle
+                // marks no worker runs (cell_lock I1).
+                let store_lock = if state.workers_may_scan() {
                     let started = crate::heap::StepTimer::start();
                     let (guard, waited) = self.scan.lock_for_store();
                     if waited {

@@ -20,11 +20,34 @@
 //!                                 └────────────────────┘
 //! ```
 //!
-//! Everything runs inside calls the host makes: [`Heap::step`] advances by a
-//! bounded amount of work, [`Heap::collect`] runs a whole cycle. A heap
-//! belongs to one thread (`Heap` is neither `Send` nor `Sync`); every entry
-//! point takes the heap's single-entry guard ([`HeapInner::enter`]), which
-//! also stops `Trace` and `Drop` code the heap runs from re-entering it.
+//! Without mark workers everything runs inside calls the host makes:
+//! [`Heap::step`] advances by a bounded amount of work, [`Heap::collect`]
+//! runs a whole cycle. A heap belongs to one thread (`Heap` is neither
+//! `Send` nor `Sync`); every entry point takes the heap's single-entry
+//! guard ([`HeapInner::enter`]), which also stops `Trace` and `Drop` code
+//! the heap runs from re-entering it.
+//!
+//! # With mark workers
+//!
+//! [`HeapBuilder::mark_workers`] adds threads that trace grey objects
+//! during `Mark` (see `mark::run_worker` and the `world` module for the
+//! shared part and the handshake). The cycle above stays, with two
+//! stop-the-world pauses (the workers parked, their buffers handed back):
+//!
+//! ```text
+//!   Off ──(alloc at the goal, step, start_cycle)──▶ P1 ──▶ Mark (concurrent)
+//!   P1: stop the workers; sweep termination + mark setup; restart them
+//!   Mark: workers drain the shared list; the mutator at each safe point
+//!         (alloc, barriered store, step) pays assists: credit, else roots
+//!         first, then grey objects, publishing what it queued
+//!   P2 (mutator out of work and workers idle, or a worker's hint):
+//!         stop; flush wbBuf; grey left? restart (Mark again)
+//!         : MarkTermination as above; workers stay parked ──▶ Off
+//! ```
+//!
+//! A safe point is delayed by at most one object's `Trace` per worker
+//! (the pause waits for it) or one cell's trace (a store waits for the
+//! cell's scan lock).
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -321,20 +344,18 @@ impl HeapInner {
     /// Whether stores into this heap must run the write barrier (a cycle is
     /// marking).
     ///
-    /// A `Relaxed` load is enough, today and with concurrent mark workers:
-    /// the flag publishes no data, it only picks the path, and it changes
-    /// only where no store can run beside the change. Today that is inside
-    /// a heap entry point on the heap's only thread (program order orders
-    /// the change before every later store). With mark workers on other
-    /// threads it must stay so: as Go's `gcStart` and `gcMarkTermination`
-    /// do, the flag flips only while the world is stopped, and the
-    /// handshake that restarts each mutator (a lock or a release/acquire
-    /// pair) makes the new value visible to it before its next store. And
-    /// no worker may read a heap object while the flag is clear (no cycle
-    /// marks), so the plain store the clear flag allows races with nothing.
-    /// (Stores made while the flag is set race with the workers' scans;
-    /// making those writes atomic is the workers' part, and does not
-    /// change this load.)
+    /// A `Relaxed` load is enough, with or without mark workers: the flag
+    /// publishes no data, it only picks the path, and only the heap's one
+    /// mutator thread reads it and writes it (inside a heap entry point), so
+    /// program order puts every change before every later store. As Go's
+    /// `gcStart` and `gcMarkTermination` do, it flips only while the world
+    /// is stopped (no worker holds work; `world` W2), and the restart (the
+    /// `World`'s mutex, a release/acquire pair) orders the change and all
+    /// the mutator's earlier writes before any worker's next read of an
+    /// object. No worker reads a heap object while the flag is clear, so
+    /// the plain store the clear flag allows races with nothing; stores made
+    /// while it is set replace a cell's contents under the cell's scan lock
+    /// (`cell_lock`), which does not change this load.
     #[inline]
     pub(crate) fn write_barrier_enabled(&self) -> bool {
         self.write_barrier.load(Ordering::Relaxed)
@@ -638,6 +659,16 @@ impl State {
     #[inline]
     pub(crate) fn marking(&self) -> bool {
         self.phase != Phase::Off
+    }
+
+    /// Whether mark workers may be tracing objects now: the heap has them
+    /// and a cycle marks (`cell_lock` I1).
+    #[inline]
+    pub(crate) fn workers_may_scan(&self) -> bool {
+        #[cfg(feature = "std")]
+        return self.workers.is_some() && self.marking();
+        #[cfg(not(feature = "std"))]
+        return false;
     }
 
     /// The shared state of the mark workers, if they run.
@@ -1564,9 +1595,11 @@ impl Heap {
     /// nothing is in progress, a step starts a cycle if the live heap has
     /// reached the goal ([`HeapBuilder::gogc`]).
     ///
-    /// There are no mark assists yet (they come with the concurrent
-    /// workers): a host that allocates much faster than its steps mark will
-    /// see the heap grow past the goal before the cycle ends.
+    /// Without mark workers there are no mark assists: a host that
+    /// allocates much faster than its steps mark will see the heap grow
+    /// past the goal before the cycle ends. With mark workers, `step` scans
+    /// roots and grey objects beside them and tries to end the mark once
+    /// they run dry (allocation does the same through assists).
     ///
     /// ```
     /// use gogc::{Heap, Phase};
