@@ -42,7 +42,7 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
 
-use crate::cell_lock::CellLock;
+use crate::cell_lock::OwnerLock;
 use crate::heap::{Heap, HeapInner};
 use crate::span::{GcBox, Header};
 use crate::trace::{trace_with, Trace, TraceOp, Tracer};
@@ -419,14 +419,20 @@ const WRITING: isize = -1;
 /// assert_eq!(heap.stats().live_objects, 0); // cycles are collected
 /// ```
 pub struct GcCell<T> {
-    /// The heap the cell lives in, or `None` while it is outside any heap.
-    owner: Cell<Option<NonNull<HeapInner>>>,
+    /// The heap the cell lives in, or `None` while it is outside any heap;
+    /// its low bits are the scan lock that excludes a mark worker's trace
+    /// of the contents and a store into them while a cycle marks (see
+    /// `cell_lock`).
+    owner: OwnerLock<HeapInner>,
     borrow: Cell<isize>,
-    /// Excludes a mark worker's trace of the contents and a store into
-    /// them; taken only while a cycle marks (see `cell_lock`).
-    scan: CellLock,
     value: UnsafeCell<T>,
+    /// The owner word is atomic, but a cell belongs to its heap's thread:
+    /// keep it `!Send`, as a plain pointer made it.
+    _not_send: PhantomData<*mut ()>,
 }
+
+// The scan lock takes the two low bits of the heap's address.
+const _: () = assert!(core::mem::align_of::<HeapInner>() >= 4);
 
 impl<T: Trace + 'static> GcCell<T> {
     /// A cell outside the heap; it joins one when the value holding it is
@@ -439,10 +445,10 @@ impl<T: Trace + 'static> GcCell<T> {
     #[cfg(not(loom))]
     pub const fn new(value: T) -> GcCell<T> {
         GcCell {
-            owner: Cell::new(None),
+            owner: OwnerLock::new(),
             borrow: Cell::new(0),
-            scan: CellLock::new(),
             value: UnsafeCell::new(value),
+            _not_send: PhantomData,
         }
     }
 
@@ -451,10 +457,10 @@ impl<T: Trace + 'static> GcCell<T> {
     #[cfg(loom)]
     pub fn new(value: T) -> GcCell<T> {
         GcCell {
-            owner: Cell::new(None),
+            owner: OwnerLock::new(),
             borrow: Cell::new(0),
-            scan: CellLock::new(),
             value: UnsafeCell::new(value),
+            _not_send: PhantomData,
         }
     }
 
@@ -550,7 +556,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// assert_eq!(gogc::GcCell::new(4).into_inner(), 4);
     /// ```
     pub fn into_inner(self) -> T {
-        debug_assert!(self.owner.get().is_none());
+        debug_assert!(self.owner.owner().is_none());
         self.value.into_inner()
     }
 
@@ -561,7 +567,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// and run no user code.
     #[inline(never)]
     fn swap_in_edge(&self, edge: T) {
-        debug_assert!(self.owner.get().is_some());
+        debug_assert!(self.owner.owner().is_some());
         drop(self.swap_in(edge, false));
     }
 
@@ -579,7 +585,7 @@ impl<T: Trace + 'static> GcCell<T> {
         );
         self.borrow.set(WRITING);
         let _unlock = CellUnlock(&self.borrow);
-        match self.owner.get() {
+        match self.owner.owner() {
             None => {
                 // SAFETY: the WRITING flag excludes every other access to the
                 // contents (borrows and stores panic, and the tracer takes a
@@ -606,7 +612,7 @@ impl<T: Trace + 'static> GcCell<T> {
                 // marks no worker runs (cell_lock I1).
                 let store_lock = if state.workers_may_scan() {
                     let started = crate::heap::StepTimer::start();
-                    let (guard, waited) = self.scan.lock_for_store();
+                    let (guard, waited) = self.owner.lock_for_store();
                     if waited {
                         state.record_stall(started.elapsed());
                     }
@@ -682,7 +688,7 @@ impl<T: Trace + 'static> GcCell<Option<Gc<T>>> {
             // write is exclusive, and the old contents are an unrooted edge
             // (or nothing) whose drop would do nothing.
             unsafe { self.value.get().write(header.map(Gc::from_unrooted_header)) };
-        } else if self.owner.get().is_some() {
+        } else if self.owner.owner().is_some() {
             self.swap_in_edge(header.map(Gc::from_unrooted_header));
         } else {
             self.set(target.cloned());
@@ -715,7 +721,7 @@ impl<T: Trace + 'static> GcCell<Gc<T>> {
             // SAFETY: as in the `Option` store: `may_store_plainly` holds, so
             // the write is exclusive and the old edge needs no drop.
             unsafe { self.value.get().write(Gc::from_unrooted_header(header)) };
-        } else if self.owner.get().is_some() {
+        } else if self.owner.owner().is_some() {
             self.swap_in_edge(Gc::from_unrooted_header(header));
         } else {
             self.set(target.clone());
@@ -743,7 +749,7 @@ impl<T> GcCell<T> {
     /// `Drop` code the heap runs while sweeping.
     #[inline]
     fn may_store_plainly(&self, target: Option<NonNull<Header>>) -> bool {
-        let Some(owner) = self.owner.get() else {
+        let Some(owner) = self.owner.owner() else {
             return false;
         };
         // SAFETY: a cell in a heap lives in an object of that heap, and a
@@ -796,7 +802,7 @@ unsafe impl<T: Trace + 'static> Trace for GcCell<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
     fn trace(&self, tracer: &mut Tracer<'_>) {
         if tracer.on_mark_worker() {
-            let _scan = self.scan.lock_for_scan();
+            let _scan = self.owner.lock_for_scan();
             // SAFETY: workers run only while a cycle marks, when every
             // replacement of the contents holds the scan lock we hold; the
             // owning thread may read them meanwhile (shared reads). The cell

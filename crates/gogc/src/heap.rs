@@ -701,10 +701,22 @@ impl State {
     /// A safe point of the owning thread (every allocation, barriered
     /// store and step): re-raises the first panic a `Trace` raised on a
     /// mark worker since the last one, after queueing its object again.
+    #[inline]
     pub(crate) fn safe_point(&mut self) {
         #[cfg(feature = "std")]
+        if let Some(workers) = &self.workers {
+            if workers.world.has_panics() {
+                self.reraise_worker_panic();
+            }
+        }
+    }
+
+    /// The slow part of `safe_point`.
+    #[cfg(feature = "std")]
+    #[cold]
+    fn reraise_worker_panic(&mut self) {
         if let Some(world) = self.world() {
-            let panics = core::mem::take(&mut world.lock().panics);
+            let panics = world.take_panics();
             let mut first = None;
             for (payload, buf) in panics {
                 self.mark.work.put_buf(buf);

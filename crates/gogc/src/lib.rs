@@ -454,7 +454,7 @@ mod world;
 #[cfg(all(loom, feature = "std", target_has_atomic = "ptr"))]
 #[doc(hidden)]
 pub mod __loom {
-    pub use crate::cell_lock::{CellLock, CellLockGuard};
+    pub use crate::cell_lock::{OwnerLock, OwnerLockGuard};
     pub use crate::world::{Mode, World};
 }
 

@@ -13,10 +13,10 @@ use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
+use crate::cell_lock::OwnerLock;
 use crate::gc::RawGc;
 use crate::heap::{AdoptOp, HeapInner, MarkState};
 #[cfg(feature = "std")]
@@ -166,10 +166,10 @@ impl<'a> Tracer<'a> {
 
     /// A `GcCell`'s owner, before its contents are traced.
     #[inline]
-    pub(crate) fn visit_cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
+    pub(crate) fn visit_cell(&mut self, owner: &OwnerLock<HeapInner>) {
         match &self.op {
-            TraceOp::Adopt(adopt) => owner.set(Some(adopt.heap)),
-            TraceOp::Root => owner.set(None),
+            TraceOp::Adopt(adopt) => owner.set_owner(Some(adopt.heap)),
+            TraceOp::Root => owner.set_owner(None),
             TraceOp::Mark(_) | TraceOp::Deletion(_) | TraceOp::Edges(_) => {}
             #[cfg(feature = "std")]
             TraceOp::Drain(_) => {}

@@ -105,6 +105,9 @@ pub struct World<B> {
     mark_done: AtomicBool,
     /// Go's `bgScanCredit`: scan work the workers did that assists may steal.
     credit: AtomicUsize,
+    /// A worker reported a panic the owner has not taken yet: a hint that
+    /// lets the owner's safe points skip the lock.
+    panicked: AtomicBool,
 }
 
 impl<B> World<B> {
@@ -125,6 +128,7 @@ impl<B> World<B> {
             stop: AtomicBool::new(false),
             mark_done: AtomicBool::new(false),
             credit: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
         }
     }
 
@@ -215,6 +219,22 @@ impl<B> World<B> {
     /// Records a panic of a worker's trace; the object stays grey in `buf`.
     pub fn worker_panicked(&self, payload: Box<dyn Any + Send>, buf: B) {
         self.lock().panics.push((payload, buf));
+        self.panicked.store(true, Ordering::Relaxed);
+    }
+
+    /// Takes the panics the workers reported, if the hint says there are
+    /// any (the hint is only a shortcut: `stop_the_world` takes them too).
+    pub fn take_panics(&self) -> Vec<WorkerPanic<B>> {
+        if !self.panicked.swap(false, Ordering::Relaxed) {
+            return Vec::new();
+        }
+        core::mem::take(&mut self.lock().panics)
+    }
+
+    /// Whether a worker reported a panic not yet taken (a hint).
+    #[inline]
+    pub fn has_panics(&self) -> bool {
+        self.panicked.load(Ordering::Relaxed)
     }
 
     // ---- the owner's side ----

@@ -12,13 +12,21 @@ use loom::sync::Arc;
 use loom::thread;
 
 use gocore::model::check as model;
-use gogc::__loom::{CellLock, Mode, World};
+use gogc::__loom::{Mode, OwnerLock, World};
 
 /// Objects are bits of a mark word; a cell holds an object twice (a
-/// two-word value, so a torn read would show as two different halves).
+/// two-word value, so a torn read would show as two different halves). The
+/// lock is the cell's owner word, as in `GcCell`.
 struct Cell {
-    lock: CellLock,
+    lock: OwnerLock<u64>,
     value: UnsafeCell<(u32, u32)>,
+}
+
+/// The "heap" the cell belongs to: the lock bits must leave it intact.
+static HEAP: u64 = 0;
+
+fn heap() -> std::ptr::NonNull<u64> {
+    std::ptr::NonNull::from(&HEAP)
 }
 
 const A: u32 = 1;
@@ -33,14 +41,16 @@ const B: u32 = 2;
 fn a_store_racing_a_workers_trace_never_loses_the_target() {
     model(|| {
         let cell = Arc::new(Cell {
-            lock: CellLock::new(),
+            lock: OwnerLock::new(),
             value: UnsafeCell::new((A, A)),
         });
+        cell.lock.set_owner(Some(heap()));
         let marks = Arc::new(AtomicU32::new(0));
         let worker = {
             let (cell, marks) = (Arc::clone(&cell), Arc::clone(&marks));
             thread::spawn(move || {
                 let _scan = cell.lock.lock_for_scan();
+                assert_eq!(cell.lock.owner(), Some(heap()));
                 let (x, y) = cell.value.with(|v| {
                     // SAFETY: the scan lock excludes the owner's store.
                     unsafe { *v }
@@ -64,7 +74,13 @@ fn a_store_racing_a_workers_trace_never_loses_the_target() {
                 unsafe { *v = (B, B) }
             });
         }
+        assert_eq!(cell.lock.owner(), Some(heap()));
         let seen = worker.join().unwrap();
+        assert_eq!(
+            cell.lock.owner(),
+            Some(heap()),
+            "the lock bits were left set"
+        );
         assert!(seen == A || seen == B);
         // Mark termination flushes the barrier buffer.
         for object in buffered {
