@@ -506,6 +506,8 @@ impl<T: Trace + 'static> GcCell<T> {
     /// - If the cell is borrowed ([`borrow`](GcCell::borrow)).
     /// - If `value` holds a `Gc` of another heap than the cell's.
     /// - If called from `Trace` or `Drop` code the heap is running.
+    /// - With mark workers, to re-raise a panic of a `Trace` on a worker
+    ///   (see [`Heap::alloc`]; the store is not made).
     ///
     /// ```
     /// let heap = gogc::Heap::new();

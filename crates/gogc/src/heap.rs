@@ -1550,12 +1550,22 @@ impl Heap {
     /// During marking the object is allocated black, and its initial
     /// pointers are shaded (as stores into it would be).
     ///
+    /// With [mark workers](HeapBuilder::mark_workers) an allocation is
+    /// also a safe point: before allocating it starts a cycle once the heap
+    /// reaches its goal, sweeps a little while spans are left unswept, or,
+    /// while marking, pays its assist (see the
+    /// [crate docs](crate#concurrent-marking)).
+    ///
     /// # Panics
     ///
     /// - If `value` holds a `Gc` of another heap.
     /// - If called from `Trace` or `Drop` code the heap is running.
     /// - If a `Drop` of an object swept to make room panics (the heap stays
     ///   consistent and `value` is dropped).
+    /// - With mark workers, if a `Trace` panicked on a worker since the last
+    ///   safe point (the panic is raised again here; its object stays grey
+    ///   and is scanned again; `value` is dropped). `step`, `collect`,
+    ///   `start_cycle` and barriered stores re-raise it too.
     ///
     /// ```
     /// let heap = gogc::Heap::new();
