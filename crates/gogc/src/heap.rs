@@ -1585,6 +1585,8 @@ impl Heap {
     /// Runs a whole collection cycle (Go's `runtime.GC`): finishes the cycle
     /// in progress, marks from the current roots, then sweeps every span.
     /// Everything unreachable before the call is freed when it returns.
+    /// With [mark workers](HeapBuilder::mark_workers) the cycle runs on the
+    /// calling thread with the workers stopped (one long pause, as asked).
     ///
     /// ```
     /// let heap = gogc::Heap::new();
@@ -1621,7 +1623,9 @@ impl Heap {
     /// allocates much faster than its steps mark will see the heap grow
     /// past the goal before the cycle ends. With mark workers, `step` scans
     /// roots and grey objects beside them and tries to end the mark once
-    /// they run dry (allocation does the same through assists).
+    /// they run dry (allocation does the same through assists); it does no
+    /// work while the workers hold every grey object, so a host waiting for
+    /// the end of a mark with `step` may spin a little.
     ///
     /// ```
     /// use gogc::{Heap, Phase};

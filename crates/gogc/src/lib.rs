@@ -189,7 +189,9 @@
 //! credit the workers built up, else scans at least 64 KiB itself, roots
 //! first — at most 256 KiB per allocation, the rest later), tries to end the
 //! mark once the workers ran out of work, and re-raises a panic a `Trace`
-//! raised on a worker. The pauses are the mutator's own: a worker is asked
+//! raised on a worker. (A barriered store only re-raises such a panic: it
+//! ends no mark, because mark termination traces the whole heap, this
+//! cell included, while the store is half done.) The pauses are the mutator's own: a worker is asked
 //! to stop and hands back its work after the object it is tracing, so the
 //! longest a pause waits is one object's `Trace` per worker. A mutator that
 //! stops allocating, storing and stepping leaves the cycle where it is

@@ -65,7 +65,7 @@ impl Rng {
     }
 }
 
-const ROUNDS: usize = if cfg!(miri) { 300 } else { 60_000 };
+const ROUNDS: usize = if cfg!(miri) { 120 } else { 60_000 };
 
 #[test]
 fn objects_stay_alive_under_concurrent_mutation() {
@@ -123,7 +123,7 @@ fn garbage_is_freed_by_cycles_the_allocation_starts() {
         .min_heap(if cfg!(miri) { 4 << 10 } else { 64 << 10 })
         .build();
     let keep = node(&heap, 1);
-    let n = if cfg!(miri) { 400 } else { 100_000 };
+    let n = if cfg!(miri) { 200 } else { 100_000 };
     for i in 0..n {
         let garbage = node(&heap, i);
         keep.right.store(Some(&garbage));
@@ -175,7 +175,7 @@ fn many_cycles_with_two_workers_keep_a_long_lived_tree() {
     let depth = if cfg!(miri) { 4 } else { 12 };
     let long_lived = make(&heap, depth, 1);
     let expected = sum(&long_lived);
-    let trees = if cfg!(miri) { 10 } else { 200 };
+    let trees = if cfg!(miri) { 6 } else { 200 };
     let mut worker_work = 0;
     let mut last_cycle = 0;
     for _ in 0..trees {
@@ -367,7 +367,7 @@ fn verify_and_colour_stop_the_workers_and_see_a_consistent_heap() {
     let heap = Heap::builder().mark_workers(2).gogc(None).build();
     let root = node(&heap, 0);
     let mut last = root.clone();
-    for i in 1..if cfg!(miri) { 30 } else { 3000 } {
+    for i in 1..if cfg!(miri) { 20 } else { 3000 } {
         let next = node(&heap, i);
         last.left.store(Some(&next));
         last = next;
@@ -380,7 +380,7 @@ fn verify_and_colour_stop_the_workers_and_see_a_consistent_heap() {
         heap.step(512);
     }
     assert_eq!(heap.stats().last.lost_objects, 0);
-    assert_eq!(walk(&root), if cfg!(miri) { 30 } else { 3000 });
+    assert_eq!(walk(&root), if cfg!(miri) { 20 } else { 3000 });
 }
 
 thread_local! {
@@ -460,7 +460,7 @@ fn every_object_is_dropped_exactly_once_across_concurrent_cycles() {
         items: GcCell::new(Vec::new()),
     });
     let mut rng = Rng(42);
-    let n = if cfg!(miri) { 300 } else { 50_000 };
+    let n = if cfg!(miri) { 150 } else { 50_000 };
     for _ in 0..n {
         let item = heap.alloc(Counted);
         if rng.below(8) == 0 {

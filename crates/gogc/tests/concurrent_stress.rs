@@ -198,7 +198,7 @@ fn concurrent_mark_stress() {
 
 #[test]
 fn concurrent_mark_stress_short() {
-    let ops = if cfg!(miri) { 300 } else { 20_000 };
+    let ops = if cfg!(miri) { 150 } else { 20_000 };
     for barrier in [Barrier::Hybrid, Barrier::Yuasa] {
         let (done, cycles, _) = stress(barrier, 1, Duration::from_secs(3600), ops, 99);
         assert_eq!(done, ops);
