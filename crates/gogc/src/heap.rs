@@ -45,6 +45,7 @@ use crate::central::{Central, MCache};
 use crate::check::Violation;
 use crate::gc::{Gc, RawGc};
 use crate::mark::GcWork;
+use crate::pacer::{Pacer, NO_MEMORY_LIMIT};
 use crate::sizeclass::{
     class_to_size, large_npages, size_class_for, SpanClass, CLASS_TO_ALLOCNPAGES, NUM_SPAN_CLASSES,
     PAGE_SIZE,
@@ -100,6 +101,8 @@ pub(crate) struct Config {
     pub(crate) checkmark: bool,
     pub(crate) gogc: Option<u32>,
     pub(crate) min_heap: usize,
+    pub(crate) memory_limit: u64,
+    pub(crate) gctrace: bool,
 }
 
 /// Builds a [`Heap`] ([`Heap::builder`]).
@@ -168,18 +171,19 @@ impl HeapBuilder {
         self
     }
 
-    /// Go's `GOGC`: `step` starts a cycle once the live heap reaches
-    /// `marked × (1 + gogc/100)` bytes, and at least
-    /// `min_heap × gogc/100`. `None` is `GOGC=off`: cycles start only
-    /// through [`Heap::start_cycle`] and [`Heap::collect`]. Default 100.
-    /// (A simple heap-goal trigger; Go's pacer comes with the concurrent
-    /// workers.)
+    /// Go's `GOGC`: the heap goal is `marked + (marked + root scan work) ×
+    /// gogc/100` bytes, and at least `min_heap × gogc/100`; `step` starts a
+    /// cycle at the pacer's trigger, somewhat before the goal (see
+    /// [`Pacer`]). `None` is `GOGC=off`: only the
+    /// [`memory_limit`](HeapBuilder::memory_limit) starts cycles by itself,
+    /// and [`Heap::start_cycle`] and [`Heap::collect`] always do. Default
+    /// 100.
     ///
     /// ```
     /// let heap = gogc::Heap::builder().gogc(Some(50)).build();
     /// assert_eq!(heap.stats().goal_bytes, gogc::DEFAULT_MIN_HEAP / 2);
     /// let off = gogc::Heap::builder().gogc(None).build();
-    /// assert_eq!(off.stats().goal_bytes, usize::MAX);
+    /// assert!(off.stats().trigger_bytes > usize::MAX / 4); // never reached
     /// ```
     pub fn gogc(mut self, gogc: Option<u32>) -> Self {
         self.config.gogc = gogc;
@@ -187,7 +191,10 @@ impl HeapBuilder {
     }
 
     /// The minimum heap goal before `gogc` scaling (default 4 MiB, Go's
-    /// `defaultHeapMinimum`).
+    /// `defaultHeapMinimum`). The pacer also scales two distances with it
+    /// (see [`Pacer`]): the sweep distance is a quarter of it (Go's 1 MiB)
+    /// and, for heaps bigger than it, the trigger may come as late as
+    /// `goal − min_heap`.
     ///
     /// ```
     /// let heap = gogc::Heap::builder().min_heap(1 << 20).build();
@@ -195,6 +202,42 @@ impl HeapBuilder {
     /// ```
     pub fn min_heap(mut self, bytes: usize) -> Self {
         self.config.min_heap = bytes;
+        self
+    }
+
+    /// Go's soft memory limit (`GOMEMLIMIT`, `debug.SetMemoryLimit`), in
+    /// bytes: the heap goal is kept below the limit less the memory the
+    /// heap holds outside objects (its spans' unused slots) less 1 MiB of
+    /// headroom, even with `gogc(None)`. Default: none
+    /// ([`NO_MEMORY_LIMIT`](crate::NO_MEMORY_LIMIT)).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().gogc(None).memory_limit(3 << 20).build();
+    /// assert_eq!(heap.stats().goal_bytes, 2 << 20);
+    /// let keep: Vec<_> = (0..100_000u64).map(|i| heap.alloc(i)).collect();
+    /// drop(keep);
+    /// for i in 0..100_000u64 {
+    ///     drop(heap.alloc(i));
+    ///     heap.step(1 << 12);
+    /// }
+    /// assert!(heap.stats().cycles > 0); // the limit started cycles
+    /// ```
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.config.memory_limit = bytes as u64;
+        self
+    }
+
+    /// Print a gctrace line to standard error at the end of every mark
+    /// phase, as `GODEBUG=gctrace=1` does (default off; needs the `std`
+    /// feature, without it the lines are only available through
+    /// [`CycleStats::gctrace`](crate::CycleStats::gctrace)).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().gctrace(true).build();
+    /// heap.collect(); // prints "gc 1 @0.000s 0%: ... (forced)"
+    /// ```
+    pub fn gctrace(mut self, on: bool) -> Self {
+        self.config.gctrace = on;
         self
     }
 
@@ -218,6 +261,8 @@ impl Default for HeapBuilder {
                 checkmark: false,
                 gogc: Some(100),
                 min_heap: DEFAULT_MIN_HEAP,
+                memory_limit: NO_MEMORY_LIMIT,
+                gctrace: false,
             },
         }
     }
@@ -522,7 +567,16 @@ pub(crate) struct State {
     pub(crate) sweep_class: usize,
     pub(crate) weak: WeakTable,
     pub(crate) stats: Stats,
+    /// When each cycle starts and how far the heap may grow.
+    pub(crate) pacer: Pacer,
+    /// Bytes of memory in spans (Go's `mappedReady` for the memory limit).
+    pub(crate) span_bytes: usize,
+    /// The heap's clock: zero when it was built.
+    pub(crate) clock: Clock,
 }
+
+/// Processors the pacer plans for: the host thread that drives the heap.
+const HOST_PROCS: u32 = 1;
 
 impl State {
     #[inline]
@@ -610,6 +664,7 @@ impl State {
             self.mark.cycle.marked_bytes += elemsize as u64;
         }
         self.stats.live_bytes += elemsize;
+        self.pacer.on_alloc(elemsize as u64, !noscan);
         self.stats.live_objects += 1;
         self.stats.allocated_objects += 1;
         self.stats.allocated_bytes += elemsize as u64;
@@ -700,9 +755,9 @@ impl State {
 
     fn add_span(&mut self, span: NonNull<Span>) {
         // SAFETY: just allocated, live.
-        unsafe { span.as_ref() }
-            .allspans_index
-            .set(self.allspans.len());
+        let span_ref = unsafe { span.as_ref() };
+        span_ref.allspans_index.set(self.allspans.len());
+        self.span_bytes += span_ref.npages * PAGE_SIZE;
         self.allspans.push(span);
         self.stats.spans = self.allspans.len();
     }
@@ -710,7 +765,9 @@ impl State {
     /// Frees an empty span that is in no list.
     pub(crate) fn free_span(&mut self, span: NonNull<Span>) {
         // SAFETY: live until freed below.
-        let index = unsafe { span.as_ref() }.allspans_index.get();
+        let span_ref = unsafe { span.as_ref() };
+        let index = span_ref.allspans_index.get();
+        self.span_bytes -= span_ref.npages * PAGE_SIZE;
         self.allspans.swap_remove(index);
         if let Some(&moved) = self.allspans.get(index) {
             // SAFETY: spans in `allspans` are live.
@@ -722,12 +779,22 @@ impl State {
         unsafe { self.pages.free_span(span) };
     }
 
-    /// Go's `gcStart`: sweep termination, then mark setup.
-    pub(crate) fn start_cycle(&mut self) {
+    /// Go's `gcStart`: sweep termination, then mark setup. `forced`: the
+    /// host asked for it (Go's `userForced`), the trigger did not.
+    pub(crate) fn start_cycle(&mut self, forced: bool) {
         debug_assert_eq!(self.phase, Phase::Off);
+        let start_time = self.clock.now();
+        let heap_start_bytes = self.pacer.heap_live();
         self.finish_sweep();
+        self.sync_pacer_memory();
+        self.pacer.start_cycle(nanos(start_time), HOST_PROCS);
         self.mark.cycle = CycleStats {
             number: self.stats.cycles + 1,
+            heap_start_bytes,
+            trigger_bytes: self.pacer.triggered().unwrap_or(0),
+            forced,
+            start_time,
+            procs: HOST_PROCS,
             ..CycleStats::default()
         };
         self.set_phase(Phase::Mark);
@@ -738,12 +805,23 @@ impl State {
         };
         if self.config.barrier == Barrier::Yuasa {
             // Snapshot at the beginning: every root before any store.
+            let root_work_before = self.mark.cycle.root_scan_work;
             while !self.roots.done {
                 let work = self.scan_root_span();
                 self.mark.cycle.mark_work += work as u64;
                 self.stats.mark_work += work as u64;
             }
+            let root_work = self.mark.cycle.root_scan_work - root_work_before;
+            self.pacer.add_scan_work(0, root_work);
         }
+    }
+
+    /// Tells the pacer the memory figures its memory-limit goal reads:
+    /// span bytes, no free memory (cached page runs are not counted), and
+    /// object bytes.
+    fn sync_pacer_memory(&mut self) {
+        self.pacer
+            .set_memory(self.span_bytes as u64, 0, self.stats.live_bytes as u64);
     }
 
     /// Shades the rooted objects of the next span (a root job).
@@ -780,6 +858,9 @@ impl State {
                 self.mark.shade(object);
             }
         }
+        // Only a walked span counts as root scan work for the pacer: a span
+        // without rooted objects costs one test.
+        self.mark.cycle.root_scan_work += work as u64;
         work
     }
 
@@ -792,13 +873,17 @@ impl State {
         if let Some(object) = self.mark.interrupted.take() {
             self.mark.work.put(object);
         }
+        let root_work_before = self.mark.cycle.root_scan_work;
         let mut work = 0;
+        let mut heap_work = 0;
         loop {
             if work >= budget && work > 0 {
                 break;
             }
             if let Some(object) = self.mark.work.try_get() {
-                work += self.mark.scan_object(object);
+                let scanned = self.mark.scan_object(object);
+                work += scanned;
+                heap_work += scanned as u64;
             } else if !self.roots.done {
                 work += self.scan_root_span();
             } else if !self.mark.wbbuf.is_empty() {
@@ -806,30 +891,43 @@ impl State {
             } else {
                 // Go's gcMarkDone: no grey object anywhere.
                 if self.config.barrier == Barrier::Dijkstra {
-                    work += self.rescan_roots_and_drain();
+                    let (rescan_work, drain_work) = self.rescan_roots_and_drain();
+                    work += rescan_work;
+                    heap_work += drain_work;
                 }
-                self.mark.cycle.mark_work += work as u64;
-                self.stats.mark_work += work as u64;
+                self.account_mark_work(work, heap_work, root_work_before);
                 return work + self.mark_termination();
             }
         }
+        self.account_mark_work(work, heap_work, root_work_before);
+        work
+    }
+
+    /// Counts a step's marking work in the statistics and the pacer.
+    fn account_mark_work(&mut self, work: usize, heap_work: u64, root_work_before: u64) {
         self.mark.cycle.mark_work += work as u64;
         self.stats.mark_work += work as u64;
-        work
+        self.mark.cycle.heap_scan_work += heap_work;
+        let root_work = self.mark.cycle.root_scan_work - root_work_before;
+        self.pacer.add_scan_work(heap_work, root_work);
     }
 
     /// Go 1.5–1.7's mark termination for the insertion barrier: with the
     /// mutator stopped, rescan every root and drain.
-    fn rescan_roots_and_drain(&mut self) -> usize {
+    /// Returns the work done and, of it, the work scanning objects.
+    fn rescan_roots_and_drain(&mut self) -> (usize, u64) {
         self.mark.cycle.root_rescans += 1;
         let mut work = 0;
         for index in 0..self.allspans.len() {
             work += self.shade_roots_in(self.allspans[index]);
         }
+        let mut heap_work = 0;
         while let Some(object) = self.mark.work.try_get() {
-            work += self.mark.scan_object(object);
+            let scanned = self.mark.scan_object(object);
+            work += scanned;
+            heap_work += scanned as u64;
         }
-        work
+        (work, heap_work)
     }
 
     /// Go's `gcMarkTermination`. Restartable: a panic in the checker's
@@ -847,12 +945,17 @@ impl State {
             self.stats.mark_work += work as u64;
         }
         self.cache.release_all(&mut self.central, self.sweepgen);
+        self.end_pacing();
         self.set_phase(Phase::Off);
         self.sweepgen = self.sweepgen.wrapping_add(2);
         self.sweep_done = false;
         self.sweep_class = 0;
         self.stats.cycles += 1;
         self.stats.last = core::mem::take(&mut self.mark.cycle);
+        #[cfg(feature = "std")]
+        if self.config.gctrace {
+            std::eprintln!("{}", self.stats.last.gctrace());
+        }
         if self.config.verify_each_step
             && self.config.barrier != Barrier::None
             && self.stats.last.lost_objects > 0
@@ -865,34 +968,41 @@ impl State {
         work
     }
 
-    /// The heap goal (Go's `heapGoal` without the pacer's refinements).
-    pub(crate) fn goal(&self) -> usize {
-        match self.config.gogc {
-            None => usize::MAX,
-            Some(gogc) => {
-                let gogc = gogc as usize;
-                let marked = self
-                    .stats
-                    .last
-                    .marked_bytes
-                    .max(self.mark.cycle.marked_bytes) as usize;
-                let floor = self.config.min_heap.saturating_mul(gogc) / 100;
-                marked
-                    .saturating_add(marked.saturating_mul(gogc) / 100)
-                    .max(floor)
-            }
-        }
+    /// The pacer's part of mark termination, in Go's order: `endCycle`
+    /// (cons/mark, the goal gctrace prints), `heap1`, `resetLive` to the
+    /// bytes marked, then `commit` for the next cycle, with this cycle's
+    /// sweep still to do.
+    fn end_pacing(&mut self) {
+        let now = self.clock.now();
+        self.pacer.end_cycle(nanos(now), HOST_PROCS);
+        let cycle = &mut self.mark.cycle;
+        cycle.goal_bytes = self.pacer.last_heap_goal();
+        cycle.heap_end_bytes = self.pacer.heap_live();
+        cycle.mark_time = now.saturating_sub(cycle.start_time);
+        self.pacer.reset_live(cycle.marked_bytes);
+        self.sync_pacer_memory();
+        self.pacer.commit(false);
     }
 
-    /// One increment of collector work.
+    /// The heap goal (Go's `heapGoal`).
+    pub(crate) fn goal(&self) -> usize {
+        usize::try_from(self.pacer.heap_goal()).unwrap_or(usize::MAX)
+    }
+
+    /// One increment of collector work. As in Go, the trigger is tested
+    /// first (an allocation past it starts a cycle, which finishes the
+    /// sweep), then the last cycle's sweep goes on.
     fn step(&mut self, budget: usize) -> usize {
+        if self.phase == Phase::Off {
+            self.sync_pacer_memory();
+        }
         match self.phase {
             Phase::Mark | Phase::MarkTermination => self.mark_work(budget),
-            Phase::Off if !self.sweep_done => self.sweep_work(budget),
-            Phase::Off if self.stats.live_bytes >= self.goal() => {
-                self.start_cycle();
+            Phase::Off if self.pacer.test_heap_trigger() => {
+                self.start_cycle(false);
                 self.mark_work(budget)
             }
+            Phase::Off if !self.sweep_done => self.sweep_work(budget),
             Phase::Off => 0,
         }
     }
@@ -904,7 +1014,7 @@ impl State {
         if self.marking() {
             work += self.mark_work(usize::MAX);
         }
-        self.start_cycle();
+        self.start_cycle(true);
         work += self.mark_work(usize::MAX);
         work += self.sweep_work(usize::MAX);
         work
@@ -1020,7 +1130,6 @@ impl Heap {
             write_barrier: AtomicBool::new(false),
             state: UnsafeCell::new(State {
                 this: NonNull::dangling(),
-                config,
                 phase: Phase::Off,
                 sweepgen: 0,
                 pages: PageHeap::new(),
@@ -1038,6 +1147,10 @@ impl Heap {
                 sweep_class: 0,
                 weak: WeakTable::default(),
                 stats: Stats::default(),
+                pacer: Pacer::new(config.gogc, config.memory_limit, config.min_heap as u64),
+                span_bytes: 0,
+                clock: Clock::start(),
+                config,
             }),
         });
         let inner = NonNull::from(Box::leak(inner));
@@ -1156,7 +1269,7 @@ impl Heap {
         if state.marking() {
             return false;
         }
-        state.start_cycle();
+        state.start_cycle(true);
         true
     }
 
@@ -1190,6 +1303,9 @@ impl Heap {
         let mut stats = state.stats.clone();
         stats.current = state.mark.cycle.clone();
         stats.goal_bytes = state.goal();
+        stats.trigger_bytes = usize::try_from(state.pacer.trigger().0).unwrap_or(usize::MAX);
+        stats.heap_live_bytes = usize::try_from(state.pacer.heap_live()).unwrap_or(usize::MAX);
+        stats.memory_limit = state.pacer.memory_limit();
         stats
     }
 
@@ -1349,6 +1465,34 @@ impl Drop for Teardown {
             unsafe { state.pages.free_span(span) };
         }
     }
+}
+
+/// The heap's clock for cycle start times: wall-clock time since the heap
+/// was built with `std`, always zero without.
+pub(crate) struct Clock {
+    #[cfg(feature = "std")]
+    origin: std::time::Instant,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            #[cfg(feature = "std")]
+            origin: std::time::Instant::now(),
+        }
+    }
+
+    fn now(&self) -> Duration {
+        #[cfg(feature = "std")]
+        return self.origin.elapsed();
+        #[cfg(not(feature = "std"))]
+        return Duration::ZERO;
+    }
+}
+
+/// A clock reading in the pacer's unit, Go's `int64` nanoseconds.
+fn nanos(time: Duration) -> i64 {
+    i64::try_from(time.as_nanos()).unwrap_or(i64::MAX)
 }
 
 /// Times a step: wall-clock with `std`, nothing without.

@@ -313,9 +313,12 @@ mod check;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod gc;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod gctrace;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod heap;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod mark;
+mod pacer;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod sizeclass;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
@@ -332,10 +335,13 @@ pub use crate::{
     barrier::{Barrier, Invariant},
     check::Violation,
     gc::{Gc, GcCell, GcRef, Weak},
+    gctrace::GcTrace,
     heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP},
     stats::{CycleStats, Stats},
     trace::{Trace, Tracer},
 };
+
+pub use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 
 /// `#[derive(Trace)]`: traces every field; see [`Trace`].
 #[cfg(all(feature = "derive", feature = "alloc", target_has_atomic = "ptr"))]

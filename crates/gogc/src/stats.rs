@@ -54,6 +54,38 @@ pub struct CycleStats {
     /// termination found (and kept alive). Always 0 with a real barrier;
     /// the negative tests of `Barrier::None` make it positive.
     pub lost_objects: u64,
+
+    // Pacing (see the pacer in `pacer.rs`), and what gctrace prints.
+    /// Go's `heapLive` when the cycle started (gctrace's first heap figure):
+    /// bytes the last cycle marked plus bytes allocated since.
+    pub heap_start_bytes: u64,
+    /// Go's `heapLive` when marking ended (gctrace's second heap figure).
+    pub heap_end_bytes: u64,
+    /// The trigger the cycle started at ([`Pacer::trigger`](crate::Pacer::trigger)
+    /// when it started; a cycle that `step` started had reached it, a forced
+    /// one may not have).
+    pub trigger_bytes: u64,
+    /// The heap goal when marking ended (Go's `lastHeapGoal`, gctrace's
+    /// "MB goal").
+    pub goal_bytes: u64,
+    /// Work scanning objects (Go's `heapScanWork`): the slot sizes of the
+    /// objects scanned.
+    pub heap_scan_work: u64,
+    /// Work of the root jobs that walked a span with rooted objects (gogc's
+    /// stand-in for Go's stack and globals scan work).
+    pub root_scan_work: u64,
+    /// Started by [`Heap::collect`](crate::Heap::collect) or
+    /// [`Heap::start_cycle`](crate::Heap::start_cycle), not by the trigger
+    /// (gctrace's "(forced)").
+    pub forced: bool,
+    /// When the cycle started, since the heap was built; zero without `std`.
+    pub start_time: Duration,
+    /// Wall-clock time from the cycle's start to the end of its mark; zero
+    /// without `std`.
+    pub mark_time: Duration,
+    /// Processors the pacer planned the cycle for (gctrace's "P"): 1, the
+    /// host thread that drives the heap.
+    pub procs: u32,
 }
 
 /// A snapshot of the heap's statistics ([`Heap::stats`](crate::Heap::stats)).
@@ -71,11 +103,12 @@ pub struct CycleStats {
 pub struct Stats {
     /// Completed mark phases.
     pub cycles: u64,
-    /// Bytes (slot sizes) allocated and not yet swept (Go's `heapLive`).
+    /// Bytes (slot sizes) allocated and not yet swept.
     pub live_bytes: usize,
     /// Objects allocated and not yet swept.
     pub live_objects: usize,
-    /// `live_bytes` at which `step` starts the next cycle (see
+    /// The heap goal (Go's `heapGoal`): the heap size the pacer wants the
+    /// next (or current) cycle to finish by (see
     /// [`HeapBuilder::gogc`](crate::HeapBuilder::gogc)).
     pub goal_bytes: usize,
     /// Spans in the heap.
@@ -94,4 +127,15 @@ pub struct Stats {
     pub current: CycleStats,
     /// The last cycle whose mark has finished, with its sweep so far.
     pub last: CycleStats,
+
+    // Pacing (see [`Pacer`](crate::Pacer)).
+    /// `heap_live_bytes` at which [`Heap::step`](crate::Heap::step) starts
+    /// the next cycle (Go's trigger).
+    pub trigger_bytes: usize,
+    /// Go's `heapLive`: bytes the last cycle marked plus bytes allocated
+    /// since. Equal to `live_bytes` once the last cycle's sweep is done.
+    pub heap_live_bytes: usize,
+    /// The memory limit (Go's `GOMEMLIMIT`;
+    /// [`NO_MEMORY_LIMIT`](crate::NO_MEMORY_LIMIT) when none is set).
+    pub memory_limit: u64,
 }

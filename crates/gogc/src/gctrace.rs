@@ -1,0 +1,236 @@
+//! Go's gctrace line for a cycle (`GODEBUG=gctrace=1`; Go 1.19 `mgc.go`,
+//! `gcMarkTermination`, and the field list in `runtime/extern.go`).
+//!
+//! ```text
+//! gc 3 @0.120s 2%: 0.011+1.2+0.003 ms clock, 0.022+0.3/1.1/2.0+0.006 ms cpu, 4->5->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 2 P
+//!    │  │      │   └ sweep term + concurrent mark + mark term (wall)
+//!    │  │      │                              └ cpu: sweep term + assist/background/idle mark + mark term
+//!    │  │      └ GC CPU % since start       heap at start -> at mark end -> marked ┘  goal ┘
+//!    │  └ seconds since the program (here: the heap) started
+//!    └ cycle number
+//! ```
+//!
+//! Numbers are formatted exactly as Go does: times with `fmtNSAsMS` (two
+//! significant digits, at most three decimals, whole milliseconds from
+//! 10 ms up), the start time with `itoaDiv(ms, 3)`, sizes shifted right by
+//! 20 (MiB rounded down).
+//!
+//! What gogc measures today: the cycle number, its start time, the
+//! concurrent-mark wall time (from the cycle's start to the end of its
+//! mark), the heap figures, the goal, the root scan work (printed as
+//! stacks, which it stands for) and the processor count. What it does not
+//! measure yet prints as Go prints zero (`0`): the two pause clocks, all
+//! five CPU figures and the GC CPU percentage. gogc has no globals, so
+//! `0 MB globals` is exact.
+
+use core::fmt;
+
+use crate::stats::CycleStats;
+
+/// A cycle's gctrace line, from [`CycleStats::gctrace`]; `Display` writes
+/// it without the newline.
+///
+/// ```
+/// let heap = gogc::Heap::new();
+/// let _keep = heap.alloc([0u8; 1000]);
+/// heap.collect();
+/// let line = heap.stats().last.gctrace().to_string();
+/// assert!(line.starts_with("gc 1 @"), "{line}");
+/// assert!(line.ends_with(" MB, 4 MB goal, 0 MB stacks, 0 MB globals, 1 P (forced)"), "{line}");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct GcTrace<'a> {
+    cycle: &'a CycleStats,
+}
+
+impl CycleStats {
+    /// This cycle's line as Go 1.19's `GODEBUG=gctrace=1` prints it (see
+    /// [`GcTrace`]; [`HeapBuilder::gctrace`](crate::HeapBuilder::gctrace)
+    /// prints it for every cycle).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::new();
+    /// heap.collect();
+    /// let line = heap.stats().last.gctrace().to_string();
+    /// assert!(line.contains("0->0->0 MB, 4 MB goal"), "{line}");
+    /// ```
+    pub fn gctrace(&self) -> GcTrace<'_> {
+        GcTrace { cycle: self }
+    }
+}
+
+/// Room for any `u64` with a decimal point.
+const BUF_LEN: usize = 24;
+
+/// Go's `itoaDiv`: `val` in decimal with a point `dec` digits from the
+/// right, written at the end of `buf`; returns the start index.
+fn itoa_div(buf: &mut [u8; BUF_LEN], mut val: u64, dec: usize) -> usize {
+    let mut i = BUF_LEN - 1;
+    // `idec` may be "-1" in Go when dec == BUF_LEN - 1; callers pass ≤ 3.
+    let idec = i - dec;
+    while val >= 10 || i >= idec {
+        buf[i] = b'0' + (val % 10) as u8;
+        i -= 1;
+        if i == idec {
+            buf[i] = b'.';
+            i -= 1;
+        }
+        val /= 10;
+    }
+    buf[i] = b'0' + val as u8;
+    i
+}
+
+/// Go's `fmtNSAsMS`: nanoseconds as milliseconds, two significant digits
+/// with at most three decimals, whole milliseconds from 10 ms.
+fn fmt_ns_as_ms(f: &mut fmt::Formatter<'_>, ns: u64) -> fmt::Result {
+    let mut buf = [0u8; BUF_LEN];
+    let start = if ns >= 10_000_000 {
+        itoa_div(&mut buf, ns / 1_000_000, 0)
+    } else {
+        let mut x = ns / 1000;
+        if x == 0 {
+            return f.write_str("0");
+        }
+        let mut dec = 3;
+        while x >= 100 {
+            x /= 10;
+            dec -= 1;
+        }
+        itoa_div(&mut buf, x, dec)
+    };
+    write_ascii(f, &buf[start..])
+}
+
+fn write_ascii(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for &byte in bytes {
+        fmt::Write::write_char(f, char::from(byte))?;
+    }
+    Ok(())
+}
+
+fn saturating_nanos(time: core::time::Duration) -> u64 {
+    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl fmt::Display for GcTrace<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.cycle;
+        write!(f, "gc {} @", c.number)?;
+        let mut buf = [0u8; BUF_LEN];
+        let start_ms = saturating_nanos(c.start_time) / 1_000_000;
+        let at = itoa_div(&mut buf, start_ms, 3);
+        write_ascii(f, &buf[at..])?;
+        // GC CPU percentage: not measured.
+        f.write_str("s 0%: ")?;
+        // Clock: sweep termination (not measured), concurrent mark, mark
+        // termination (not measured).
+        for (i, ns) in [0, saturating_nanos(c.mark_time), 0]
+            .into_iter()
+            .enumerate()
+        {
+            if i != 0 {
+                f.write_str("+")?;
+            }
+            fmt_ns_as_ms(f, ns)?;
+        }
+        f.write_str(" ms clock, ")?;
+        // CPU: sweep termination, assist, background, idle, mark
+        // termination: none measured yet.
+        for i in 0..5 {
+            if i == 2 || i == 3 {
+                f.write_str("/")?;
+            } else if i != 0 {
+                f.write_str("+")?;
+            }
+            fmt_ns_as_ms(f, 0)?;
+        }
+        write!(
+            f,
+            " ms cpu, {}->{}->{} MB, {} MB goal, {} MB stacks, 0 MB globals, {} P",
+            c.heap_start_bytes >> 20,
+            c.heap_end_bytes >> 20,
+            c.marked_bytes >> 20,
+            c.goal_bytes >> 20,
+            c.root_scan_work >> 20,
+            c.procs,
+        )?;
+        if c.forced {
+            f.write_str(" (forced)")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::{String, ToString};
+    use core::time::Duration;
+
+    struct Ms(u64);
+
+    impl fmt::Display for Ms {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt_ns_as_ms(f, self.0)
+        }
+    }
+
+    fn ms(ns: u64) -> String {
+        Ms(ns).to_string()
+    }
+
+    /// `fmtNSAsMS` on the values of Go's own lines and its edge cases.
+    #[test]
+    fn milliseconds_as_go_formats_them() {
+        assert_eq!(ms(0), "0");
+        assert_eq!(ms(999), "0");
+        assert_eq!(ms(11_000), "0.011");
+        assert_eq!(ms(3_000), "0.003");
+        assert_eq!(ms(99_999), "0.099");
+        assert_eq!(ms(100_000), "0.10");
+        assert_eq!(ms(1_234_567), "1.2");
+        assert_eq!(ms(9_999_999), "9.9");
+        assert_eq!(ms(10_000_000), "10");
+        assert_eq!(ms(123_456_789), "123");
+    }
+
+    /// `itoaDiv(ms, 3)` for the start time.
+    #[test]
+    fn start_time_as_go_formats_it() {
+        let mut buf = [0u8; BUF_LEN];
+        for (ms, want) in [
+            (0, "0.000"),
+            (120, "0.120"),
+            (5, "0.005"),
+            (61_234, "61.234"),
+        ] {
+            let at = itoa_div(&mut buf, ms, 3);
+            assert_eq!(&buf[at..], want.as_bytes());
+        }
+    }
+
+    #[test]
+    fn a_whole_line() {
+        let cycle = CycleStats {
+            number: 3,
+            start_time: Duration::from_millis(120),
+            mark_time: Duration::from_micros(1_234),
+            heap_start_bytes: 4 << 20,
+            heap_end_bytes: (5 << 20) + 12345,
+            marked_bytes: (2 << 20) + (1 << 20) - 1,
+            goal_bytes: 5 << 20,
+            procs: 2,
+            ..CycleStats::default()
+        };
+        assert_eq!(
+            cycle.gctrace().to_string(),
+            "gc 3 @0.120s 0%: 0+1.2+0 ms clock, 0+0/0/0+0 ms cpu, 4->5->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 2 P"
+        );
+        let forced = CycleStats {
+            forced: true,
+            ..cycle
+        };
+        assert!(forced.gctrace().to_string().ends_with("2 P (forced)"));
+    }
+}
