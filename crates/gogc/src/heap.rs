@@ -45,7 +45,7 @@ use crate::central::{Central, MCache};
 use crate::check::Violation;
 use crate::gc::{Gc, RawGc};
 use crate::mark::GcWork;
-use crate::pacer::{Pacer, NO_MEMORY_LIMIT};
+use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 use crate::sizeclass::{
     class_to_size, large_npages, size_class_for, SpanClass, CLASS_TO_ALLOCNPAGES, NUM_SPAN_CLASSES,
     PAGE_SIZE,
@@ -573,6 +573,8 @@ pub(crate) struct State {
     pub(crate) span_bytes: usize,
     /// The heap's clock: zero when it was built.
     pub(crate) clock: Clock,
+    /// Time the host's steps spent marking in the cycle in progress.
+    pub(crate) host_mark_time: Duration,
 }
 
 /// Processors the pacer plans for: the host thread that drives the heap.
@@ -788,6 +790,7 @@ impl State {
         self.finish_sweep();
         self.sync_pacer_memory();
         self.pacer.start_cycle(nanos(start_time), HOST_PROCS);
+        self.host_mark_time = Duration::ZERO;
         self.mark.cycle = CycleStats {
             number: self.stats.cycles + 1,
             heap_start_bytes,
@@ -874,6 +877,7 @@ impl State {
             self.mark.work.put(object);
         }
         let root_work_before = self.mark.cycle.root_scan_work;
+        let began = self.clock.now();
         let mut work = 0;
         let mut heap_work = 0;
         loop {
@@ -895,16 +899,24 @@ impl State {
                     work += rescan_work;
                     heap_work += drain_work;
                 }
-                self.account_mark_work(work, heap_work, root_work_before);
+                self.account_mark_work(work, heap_work, root_work_before, began);
                 return work + self.mark_termination();
             }
         }
-        self.account_mark_work(work, heap_work, root_work_before);
+        self.account_mark_work(work, heap_work, root_work_before, began);
         work
     }
 
-    /// Counts a step's marking work in the statistics and the pacer.
-    fn account_mark_work(&mut self, work: usize, heap_work: u64, root_work_before: u64) {
+    /// Counts a step's marking work, and the time it took since `began`,
+    /// in the statistics and the pacer.
+    fn account_mark_work(
+        &mut self,
+        work: usize,
+        heap_work: u64,
+        root_work_before: u64,
+        began: Duration,
+    ) {
+        self.host_mark_time += self.clock.now().saturating_sub(began);
         self.mark.cycle.mark_work += work as u64;
         self.stats.mark_work += work as u64;
         self.mark.cycle.heap_scan_work += heap_work;
@@ -972,8 +984,24 @@ impl State {
     /// (cons/mark, the goal gctrace prints), `heap1`, `resetLive` to the
     /// bytes marked, then `commit` for the next cycle, with this cycle's
     /// sweep still to do.
+    ///
+    /// gogc has no background mark worker yet: the host's mark steps do all
+    /// the marking, standing for both Go's 25 % background share (which
+    /// `endCycle` assumes was met) and its assists. So the heap reports as
+    /// assist time the step time beyond that 25 % (negative if the steps
+    /// took less), and the utilisation `endCycle` computes is the measured
+    /// share of the mark phase spent in mark steps. Without `std` nothing is
+    /// timed and Go's 25 % stands.
     fn end_pacing(&mut self) {
         let now = self.clock.now();
+        let mark_duration = now.saturating_sub(self.mark.cycle.start_time);
+        let background =
+            mark_duration.as_secs_f64() * BACKGROUND_UTILIZATION * f64::from(HOST_PROCS);
+        let host = core::mem::take(&mut self.host_mark_time).as_secs_f64();
+        if host > 0.0 {
+            self.pacer
+                .add_assist_time(((host - background) * 1e9) as i64);
+        }
         self.pacer.end_cycle(nanos(now), HOST_PROCS);
         let cycle = &mut self.mark.cycle;
         cycle.goal_bytes = self.pacer.last_heap_goal();
@@ -1150,6 +1178,7 @@ impl Heap {
                 pacer: Pacer::new(config.gogc, config.memory_limit, config.min_heap as u64),
                 span_bytes: 0,
                 clock: Clock::start(),
+                host_mark_time: Duration::ZERO,
                 config,
             }),
         });
