@@ -165,7 +165,9 @@ impl fmt::Display for GcTrace<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
     use core::time::Duration;
 
     struct Ms(u64);
@@ -208,6 +210,87 @@ mod tests {
             let at = itoa_div(&mut buf, ms, 3);
             assert_eq!(&buf[at..], want.as_bytes());
         }
+    }
+
+    /// A decimal as Go prints it ("0.120", "2.2", "10") in units of
+    /// `10^-scale`: ("2.2", 6) is 2_200_000.
+    fn decimal(text: &str, scale: u32) -> u64 {
+        let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+        let frac_len = u32::try_from(frac.len()).unwrap();
+        let mut value = int.parse::<u64>().unwrap() * 10u64.pow(scale);
+        if !frac.is_empty() {
+            value += frac.parse::<u64>().unwrap() * 10u64.pow(scale - frac_len);
+        }
+        value
+    }
+
+    /// The cycle behind one of Go's gctrace lines, as far as gogc's fields
+    /// go: the heap figures in whole MiB plus 1 MiB − 1 bytes (what Go's
+    /// `>> 20` drops), or exactly where the pacer line gives them.
+    fn cycle_of(line: &str, exact: Option<(u64, u64)>) -> CycleStats {
+        let words: Vec<&str> = line.split(' ').collect();
+        let mb = |text: &str| (text.parse::<u64>().unwrap() << 20) + (1 << 20) - 1;
+        let heaps: Vec<&str> = words[10].split("->").collect();
+        let clock: Vec<&str> = words[4].split('+').collect();
+        let (heap_end_bytes, goal_bytes) = exact.unwrap_or((mb(heaps[1]), mb(words[12])));
+        CycleStats {
+            number: words[1].parse().unwrap(),
+            start_time: Duration::from_millis(decimal(
+                words[2].trim_start_matches('@').trim_end_matches('s'),
+                3,
+            )),
+            mark_time: Duration::from_nanos(decimal(clock[1], 6)),
+            heap_start_bytes: mb(heaps[0]),
+            heap_end_bytes,
+            marked_bytes: mb(heaps[2]),
+            goal_bytes,
+            procs: words[21].parse().unwrap(),
+            forced: line.ends_with("(forced)"),
+            ..CycleStats::default()
+        }
+    }
+
+    /// Go's line with the fields gogc does not measure (GC CPU %, the two
+    /// pause clocks, the CPU times) as Go prints zero.
+    fn unmeasured_as_zero(line: &str) -> String {
+        let (head, rest) = line.split_once("%: ").unwrap();
+        let head = head.rsplit_once(' ').unwrap().0;
+        let (clock, rest) = rest.split_once(" ms clock, ").unwrap();
+        let mark = clock.split('+').nth(1).unwrap();
+        let rest = rest.split_once(" ms cpu, ").unwrap().1;
+        format!("{head} 0%: 0+{mark}+0 ms clock, 0+0/0/0+0 ms cpu, {rest}")
+    }
+
+    /// Lines Go 1.19 printed (tests/data/pacer_trace, recorded by
+    /// tests/go/pacer_trace/record.sh), formatted back from their numbers.
+    #[test]
+    fn golden_lines_from_go() {
+        let trace = include_str!("../tests/data/pacer_trace/gogc100_p1.txt");
+        let mut exact = None;
+        let mut lines = 0;
+        for line in trace.lines() {
+            if let Some((_, rest)) = line.split_once(" B -> ") {
+                // "... in T B -> L B (∆goal D, ...": heap at mark end and goal.
+                let live: u64 = rest.split(' ').next().unwrap().parse().unwrap();
+                let delta = rest.split_once("(∆goal ").unwrap().1;
+                let delta: i64 = delta.split(',').next().unwrap().parse().unwrap();
+                exact = Some((live, live.checked_add_signed(-delta).unwrap()));
+            } else if line.starts_with("gc ") {
+                let cycle = cycle_of(line, exact.take());
+                assert_eq!(cycle.gctrace().to_string(), unmeasured_as_zero(line));
+                lines += 1;
+            }
+        }
+        assert_eq!(lines, 20);
+        let forced = include_str!("../tests/data/pacer_trace/forced.txt");
+        let mut forced_lines = 0;
+        for line in forced.lines().filter(|line| line.starts_with("gc ")) {
+            let cycle = cycle_of(line, None);
+            assert_eq!(cycle.forced, line.ends_with(" (forced)"));
+            assert_eq!(cycle.gctrace().to_string(), unmeasured_as_zero(line));
+            forced_lines += usize::from(cycle.forced);
+        }
+        assert_eq!(forced_lines, 2);
     }
 
     #[test]

@@ -14,7 +14,9 @@
 // slot size the Rust node also has in gogc. At the end the program checks
 // the long-lived tree and prints its node count, so nothing is optimised
 // away. Before building, it prints the bytes the runtime allocated before
-// main ("heap at main: N B"), which the replay allocates first.
+// main ("heap at main: N B"), which the replay allocates first. With the
+// argument "forced" it runs two runtime.GC() cycles instead, for gctrace
+// lines with the "(forced)" suffix.
 package main
 
 import (
@@ -53,6 +55,15 @@ func (n *Node) count() int {
 var sink *Node
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "forced" {
+		// gctrace lines of forced cycles (runtime.GC) for the formatter's
+		// golden test: one on a small live heap, one on the live tree.
+		runtime.GC()
+		live := bottomUp(LiveDepth)
+		runtime.GC()
+		runtime.KeepAlive(live)
+		return
+	}
 	// What the runtime allocated before main: the replay allocates as much
 	// (as garbage) first.
 	var stats runtime.MemStats
