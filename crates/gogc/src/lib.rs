@@ -45,7 +45,7 @@
 //! The host decides when the collector runs. [`Heap::collect`] runs a whole
 //! cycle (Go's `runtime.GC`). [`Heap::step`] does a bounded increment —
 //! marking while a cycle marks, sweeping after it, or starting a cycle
-//! once the heap has grown past its goal (`GOGC`, [`HeapBuilder::gogc`]) —
+//! once the heap has reached the pacer's trigger (`GOGC`, [`HeapBuilder::gogc`]) —
 //! so a host can interleave collection with its own work and keep every
 //! pause short. [`Heap::stats`] reports cycles, live bytes and objects, mark
 //! and sweep work, and each cycle's longest step.
@@ -66,6 +66,49 @@
 //! assert!(stats.live_objects < 10_000);
 //! assert_eq!(keep[99][0], 99);
 //! ```
+//!
+//! # Pacing
+//!
+//! When `step` starts a cycle is Go 1.19's pacer's decision
+//! ([`Pacer`], a model of `gcControllerState` in `mgcpacer.go`). After each
+//! cycle it sets a *heap goal*, `marked + (marked + root scan work) ×
+//! GOGC/100` (at least `min_heap × GOGC/100`, Go's 4 MiB minimum; below the
+//! [`memory_limit`](HeapBuilder::memory_limit) less the heap's overhead and
+//! 1 MiB, Go's `GOMEMLIMIT` goal), and a *trigger*: the goal less a runway
+//! the program is expected to allocate while the cycle marks, from the
+//! cons/mark ratio (bytes allocated per unit of scan work, smoothed by Go's
+//! PI controller), kept between 45/64 and 61/64 of the way from the marked
+//! heap to the goal. A step that finds the live heap (Go's `heapLive`:
+//! marked plus allocated since) at the trigger starts a cycle, as Go's
+//! allocation does. [`Stats`] shows the trigger, the goal and the memory
+//! limit; [`CycleStats`] each cycle's heap at its start and mark end, its
+//! trigger and goal; [`CycleStats::gctrace`] formats Go's
+//! `GODEBUG=gctrace=1` line, and [`HeapBuilder::gctrace`] prints one per
+//! cycle.
+//!
+//! ```
+//! use gogc::Heap;
+//!
+//! let heap = Heap::builder().gogc(Some(100)).min_heap(256 << 10).build();
+//! let keep: Vec<_> = (0..1000u64).map(|i| heap.alloc([i; 8])).collect();
+//! for i in 0..20_000u64 {
+//!     drop(heap.alloc([i; 8]));
+//!     heap.step(1024);
+//! }
+//! let last = heap.stats().last;
+//! // The cycle started at its trigger, before the goal.
+//! assert!(last.heap_start_bytes >= last.trigger_bytes);
+//! assert!(last.trigger_bytes < last.goal_bytes);
+//! assert_eq!(keep.len(), 1000);
+//! ```
+//!
+//! Go runs background mark workers on 25 % of its processors and makes
+//! allocating goroutines assist; gogc's host does all the marking in its
+//! steps, so the heap counts the time of its mark steps as the GC's share
+//! of the mark phase when it measures the cons/mark ratio (with `std`;
+//! without, it assumes Go's 25 %). `tests/pacer_trace.rs` replays an
+//! allocation trace that Go 1.19 ran with `GODEBUG=gcpacertrace=1` and
+//! compares every cycle's trigger and goal.
 //!
 //! # Colours
 //!
@@ -264,7 +307,13 @@
 //!   is one unit here.
 //! - Go has no weak pointers before 1.24; ours are the classic
 //!   table-of-slots kind, shaded when upgraded during marking.
-//! - The heap goal is Go's formula without the pacer's trigger and assists.
+//! - Pacing follows Go's pacer with these differences: the root jobs'
+//!   work stands for Go's stack and globals scan work; there are no mark
+//!   assists or background workers yet, so the host's step time stands for
+//!   both in the cons/mark measurement; the CPU limiter (whose only 1.19
+//!   effects are on assists and the scavenger) is not modelled; the sweep
+//!   distance is a quarter of `min_heap` (Go's 1 MiB for the default); see
+//!   [`Pacer`].
 //!
 //! # Towards concurrent marking
 //!
@@ -283,11 +332,13 @@
 //!
 //! # Cargo features
 //!
-//! - `std` (default): wall-clock timing of steps in [`CycleStats`]. Implies
-//!   `alloc`.
+//! - `std` (default): wall-clock timing of steps and cycles in
+//!   [`CycleStats`] (and in the pacer's cons/mark measurement), gctrace
+//!   lines to standard error. Implies `alloc`.
 //! - `derive` (default): `#[derive(Trace)]`.
 //! - `alloc`: the heap. It needs pointer-sized atomics; without `alloc`, or
-//!   on a target without them (thumbv6m), the crate is empty.
+//!   on a target without them (thumbv6m), the crate holds only the
+//!   [`Pacer`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
