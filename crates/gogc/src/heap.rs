@@ -1017,21 +1017,26 @@ impl State {
         usize::try_from(self.pacer.heap_goal()).unwrap_or(usize::MAX)
     }
 
-    /// One increment of collector work. As in Go, the trigger is tested
-    /// first (an allocation past it starts a cycle, which finishes the
-    /// sweep), then the last cycle's sweep goes on.
+    /// One increment of collector work: marking; or the last cycle's sweep;
+    /// or, once that is done, starting a cycle if the live heap has reached
+    /// the trigger (Go's `gcTrigger{kind: gcTriggerHeap}.test`). Go's
+    /// proportional sweep finishes the sweep before the trigger (the sweep
+    /// distance leaves room for it) and `gcStart` sweeps whatever is left;
+    /// here a step that finds the sweep unfinished sweeps first, within its
+    /// budget, so that no step sweeps a whole heap.
     fn step(&mut self, budget: usize) -> usize {
-        if self.phase == Phase::Off {
-            self.sync_pacer_memory();
-        }
         match self.phase {
             Phase::Mark | Phase::MarkTermination => self.mark_work(budget),
-            Phase::Off if self.pacer.test_heap_trigger() => {
-                self.start_cycle(false);
-                self.mark_work(budget)
-            }
             Phase::Off if !self.sweep_done => self.sweep_work(budget),
-            Phase::Off => 0,
+            Phase::Off => {
+                self.sync_pacer_memory();
+                if self.pacer.test_heap_trigger() {
+                    self.start_cycle(false);
+                    self.mark_work(budget)
+                } else {
+                    0
+                }
+            }
         }
     }
 
@@ -1254,13 +1259,17 @@ impl Heap {
     /// that starts a `Yuasa` cycle shades every root (the snapshot), the
     /// step that ends a `Dijkstra` mark rescans every root and drains (Go
     /// 1.7's stop-the-world rescan), and the re-mark of
-    /// [`HeapBuilder::checkmark`] runs whole at mark termination. When
-    /// nothing is in progress, a step starts a cycle if the live heap has
-    /// reached the goal ([`HeapBuilder::gogc`]).
+    /// [`HeapBuilder::checkmark`] runs whole at mark termination. When no
+    /// cycle marks and the last one is swept, a step starts a cycle if the
+    /// live heap (Go's `heapLive`, [`Stats::heap_live_bytes`]) has reached
+    /// the pacer's trigger ([`Stats::trigger_bytes`], see
+    /// [`Pacer`](crate::Pacer)), as Go's allocation does.
     ///
     /// There are no mark assists yet (they come with the concurrent
     /// workers): a host that allocates much faster than its steps mark will
-    /// see the heap grow past the goal before the cycle ends.
+    /// see the heap grow past the goal before the cycle ends. The time its
+    /// mark steps take is what the pacer measures as the GC's share of the
+    /// mark phase.
     ///
     /// ```
     /// use gogc::{Heap, Phase};
