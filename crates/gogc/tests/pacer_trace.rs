@@ -33,8 +33,9 @@
 //!   and gogc's host steps both make it high with one processor, so both
 //!   triggers mostly sit at the 45/64 bound (~1 % apart); a cycle whose
 //!   measured share jumped in one run and not the other lands elsewhere in
-//!   the 45/64..61/64 span. Asserted for the `GOMAXPROCS=1` runs: median
-//!   within 5 % (in the runs seen, 70–100 % of the cycles were).
+//!   the 45/64..61/64 span. Asserted over the three `GOMAXPROCS=1` runs
+//!   together: median within 5 % (in the runs seen, 75–87 % of those
+//!   cycles were within 5 %).
 //! - Cycle counts: equal give or take 1 + a tenth; see [`GoProcs::Two`] for
 //!   the two-processor runs.
 
@@ -224,7 +225,9 @@ enum GoProcs {
     Two,
 }
 
-fn check(fixture: &str, gogc: u32, procs: GoProcs) {
+/// Replays one fixture, asserts its goals and cycle count, and returns each
+/// cycle's relative trigger error.
+fn check(fixture: &str, gogc: u32, procs: GoProcs) -> Vec<f64> {
     let go = parse(fixture);
     assert!(!go.is_empty());
     let seen = replay(gogc, &go, heap_at_main(fixture));
@@ -288,17 +291,7 @@ fn check(fixture: &str, gogc: u32, procs: GoProcs) {
         goal_errors.iter().all(|e| *e <= 0.10),
         "GOGC={gogc} goals\n{report}"
     );
-    // The trigger also depends on the cons/mark estimate, measured from
-    // wall-clock time in both runs (Go's own trace shows it jumping, even
-    // negative): a cycle whose measured utilisation jumped in one run and
-    // not in the other moves its trigger within the 45/64..61/64 span, up
-    // to ~25 % of the goal here. The typical cycle is within 5 %.
-    if procs == GoProcs::One {
-        assert!(
-            median(&trigger_errors) <= 0.05,
-            "GOGC={gogc} triggers\n{report}"
-        );
-    }
+    trigger_errors
 }
 
 #[test]
@@ -326,53 +319,60 @@ fn fixtures_parse() {
 #[test]
 #[cfg_attr(
     miri,
-    ignore = "200 MiB of allocation; the pacer's rules run under Miri in its unit tests"
+    ignore = "600 MiB of allocation; the pacer's rules run under Miri in its unit tests"
 )]
-fn gogc_50_matches_go() {
-    check(
-        include_str!("data/pacer_trace/gogc50_p1.txt"),
-        50,
-        GoProcs::One,
+fn replays_match_go() {
+    let mut one_proc_trigger_errors = Vec::new();
+    for (fixture, gogc, procs) in [
+        (
+            include_str!("data/pacer_trace/gogc50_p1.txt"),
+            50,
+            GoProcs::One,
+        ),
+        (
+            include_str!("data/pacer_trace/gogc100_p1.txt"),
+            100,
+            GoProcs::One,
+        ),
+        (
+            include_str!("data/pacer_trace/gogc200_p1.txt"),
+            200,
+            GoProcs::One,
+        ),
+        (
+            include_str!("data/pacer_trace/gogc50_p2.txt"),
+            50,
+            GoProcs::Two,
+        ),
+        (
+            include_str!("data/pacer_trace/gogc100_p2.txt"),
+            100,
+            GoProcs::Two,
+        ),
+        (
+            include_str!("data/pacer_trace/gogc200_p2.txt"),
+            200,
+            GoProcs::Two,
+        ),
+    ] {
+        let trigger_errors = check(fixture, gogc, procs);
+        if procs == GoProcs::One {
+            one_proc_trigger_errors.extend(trigger_errors);
+        }
+    }
+    // The trigger also depends on the cons/mark estimate, measured from
+    // wall-clock time in both runs (Go's own trace shows it jumping, even
+    // negative): a cycle whose measured utilisation jumped in one run and
+    // not in the other moves its trigger within the 45/64..61/64 span, up
+    // to ~20 % of the goal here. Over the three one-processor runs the
+    // typical cycle is within 5 %.
+    let within = one_proc_trigger_errors
+        .iter()
+        .filter(|e| **e <= 0.05)
+        .count();
+    eprintln!(
+        "GOMAXPROCS=1: {within} of {} triggers within 5%",
+        one_proc_trigger_errors.len()
     );
-    check(
-        include_str!("data/pacer_trace/gogc50_p2.txt"),
-        50,
-        GoProcs::Two,
-    );
-}
-
-#[test]
-#[cfg_attr(
-    miri,
-    ignore = "200 MiB of allocation; the pacer's rules run under Miri in its unit tests"
-)]
-fn gogc_100_matches_go() {
-    check(
-        include_str!("data/pacer_trace/gogc100_p1.txt"),
-        100,
-        GoProcs::One,
-    );
-    check(
-        include_str!("data/pacer_trace/gogc100_p2.txt"),
-        100,
-        GoProcs::Two,
-    );
-}
-
-#[test]
-#[cfg_attr(
-    miri,
-    ignore = "200 MiB of allocation; the pacer's rules run under Miri in its unit tests"
-)]
-fn gogc_200_matches_go() {
-    check(
-        include_str!("data/pacer_trace/gogc200_p1.txt"),
-        200,
-        GoProcs::One,
-    );
-    check(
-        include_str!("data/pacer_trace/gogc200_p2.txt"),
-        200,
-        GoProcs::Two,
-    );
+    assert!(median(&one_proc_trigger_errors) <= 0.05);
 }
