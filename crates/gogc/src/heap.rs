@@ -1295,7 +1295,9 @@ impl Heap {
     /// Starts a cycle now, whatever the heap goal (Go's `gcStart` with a
     /// forced trigger): finishes sweeping the last one, turns on the write
     /// barrier and allocate-black. Does nothing if a cycle is marking.
-    /// Returns whether it started one.
+    /// Returns whether it started one. The cycle counts as forced
+    /// ([`CycleStats::forced`](crate::CycleStats::forced), gctrace's
+    /// "(forced)").
     ///
     /// ```
     /// let heap = gogc::Heap::new();
