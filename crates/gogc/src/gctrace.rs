@@ -15,13 +15,16 @@
 //! 10 ms up), the start time with `itoaDiv(ms, 3)`, sizes shifted right by
 //! 20 (MiB rounded down).
 //!
-//! What gogc measures today: the cycle number, its start time, the
+//! What gogc measures today: the cycle number, its start time, the GC CPU
+//! percentage (mark-step time over time since the heap was built), the
 //! concurrent-mark wall time (from the cycle's start to the end of its
-//! mark), the heap figures, the goal, the root scan work (printed as
-//! stacks, which it stands for) and the processor count. What it does not
-//! measure yet prints as Go prints zero (`0`): the two pause clocks, all
-//! five CPU figures and the GC CPU percentage. gogc has no globals, so
-//! `0 MB globals` is exact.
+//! mark), the time the host's mark steps took (printed as assist CPU time:
+//! the steps are the host doing the collector's work, as Go's assists are),
+//! the heap figures, the goal, the root scan work (printed as stacks, which
+//! it stands for) and the processor count. What it does not measure yet
+//! prints as Go prints zero (`0`): the two pause clocks and their CPU
+//! times, and the background and idle worker CPU times (gogc has no
+//! workers yet). gogc has no globals, so `0 MB globals` is exact.
 
 use core::fmt;
 
@@ -121,8 +124,7 @@ impl fmt::Display for GcTrace<'_> {
         let start_ms = saturating_nanos(c.start_time) / 1_000_000;
         let at = itoa_div(&mut buf, start_ms, 3);
         write_ascii(f, &buf[at..])?;
-        // GC CPU percentage: not measured.
-        f.write_str("s 0%: ")?;
+        write!(f, "s {}%: ", c.gc_cpu_percent)?;
         // Clock: sweep termination (not measured), concurrent mark, mark
         // termination (not measured).
         for (i, ns) in [0, saturating_nanos(c.mark_time), 0]
@@ -135,15 +137,16 @@ impl fmt::Display for GcTrace<'_> {
             fmt_ns_as_ms(f, ns)?;
         }
         f.write_str(" ms clock, ")?;
-        // CPU: sweep termination, assist, background, idle, mark
-        // termination: none measured yet.
-        for i in 0..5 {
+        // CPU: sweep termination, assist (the host's mark steps),
+        // background, idle, mark termination.
+        let cpu = [0, saturating_nanos(c.mark_step_time), 0, 0, 0];
+        for (i, ns) in cpu.into_iter().enumerate() {
             if i == 2 || i == 3 {
                 f.write_str("/")?;
             } else if i != 0 {
                 f.write_str("+")?;
             }
-            fmt_ns_as_ms(f, 0)?;
+            fmt_ns_as_ms(f, ns)?;
         }
         write!(
             f,
@@ -232,6 +235,14 @@ mod tests {
         let mb = |text: &str| (text.parse::<u64>().unwrap() << 20) + (1 << 20) - 1;
         let heaps: Vec<&str> = words[10].split("->").collect();
         let clock: Vec<&str> = words[4].split('+').collect();
+        // "0.029+1.3/0/0+0.015": the assist time is the second figure.
+        let assist = words[7]
+            .split('+')
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap();
         let (heap_end_bytes, goal_bytes) = exact.unwrap_or((mb(heaps[1]), mb(words[12])));
         CycleStats {
             number: words[1].parse().unwrap(),
@@ -240,6 +251,8 @@ mod tests {
                 3,
             )),
             mark_time: Duration::from_nanos(decimal(clock[1], 6)),
+            mark_step_time: Duration::from_nanos(decimal(assist, 6)),
+            gc_cpu_percent: words[3].trim_end_matches("%:").parse().unwrap(),
             heap_start_bytes: mb(heaps[0]),
             heap_end_bytes,
             marked_bytes: mb(heaps[2]),
@@ -250,15 +263,16 @@ mod tests {
         }
     }
 
-    /// Go's line with the fields gogc does not measure (GC CPU %, the two
-    /// pause clocks, the CPU times) as Go prints zero.
+    /// Go's line with the fields gogc does not measure (the two pause
+    /// clocks and their CPU times, background and idle CPU) as Go prints
+    /// zero.
     fn unmeasured_as_zero(line: &str) -> String {
-        let (head, rest) = line.split_once("%: ").unwrap();
-        let head = head.rsplit_once(' ').unwrap().0;
+        let (head, rest) = line.split_once(": ").unwrap();
         let (clock, rest) = rest.split_once(" ms clock, ").unwrap();
         let mark = clock.split('+').nth(1).unwrap();
-        let rest = rest.split_once(" ms cpu, ").unwrap().1;
-        format!("{head} 0%: 0+{mark}+0 ms clock, 0+0/0/0+0 ms cpu, {rest}")
+        let (cpu, rest) = rest.split_once(" ms cpu, ").unwrap();
+        let assist = cpu.split('+').nth(1).unwrap().split('/').next().unwrap();
+        format!("{head}: 0+{mark}+0 ms clock, 0+{assist}/0/0+0 ms cpu, {rest}")
     }
 
     /// Lines Go 1.19 printed (tests/data/pacer_trace, recorded by
@@ -299,6 +313,8 @@ mod tests {
             number: 3,
             start_time: Duration::from_millis(120),
             mark_time: Duration::from_micros(1_234),
+            mark_step_time: Duration::from_micros(901),
+            gc_cpu_percent: 7,
             heap_start_bytes: 4 << 20,
             heap_end_bytes: (5 << 20) + 12345,
             marked_bytes: (2 << 20) + (1 << 20) - 1,
@@ -308,7 +324,7 @@ mod tests {
         };
         assert_eq!(
             cycle.gctrace().to_string(),
-            "gc 3 @0.120s 0%: 0+1.2+0 ms clock, 0+0/0/0+0 ms cpu, 4->5->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 2 P"
+            "gc 3 @0.120s 7%: 0+1.2+0 ms clock, 0+0.90/0/0+0 ms cpu, 4->5->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 2 P"
         );
         let forced = CycleStats {
             forced: true,

@@ -575,6 +575,8 @@ pub(crate) struct State {
     pub(crate) clock: Clock,
     /// Time the host's steps spent marking in the cycle in progress.
     pub(crate) host_mark_time: Duration,
+    /// Time the host's steps spent marking since the heap was built.
+    pub(crate) total_mark_time: Duration,
 }
 
 /// Processors the pacer plans for: the host thread that drives the heap.
@@ -997,13 +999,22 @@ impl State {
         let mark_duration = now.saturating_sub(self.mark.cycle.start_time);
         let background =
             mark_duration.as_secs_f64() * BACKGROUND_UTILIZATION * f64::from(HOST_PROCS);
-        let host = core::mem::take(&mut self.host_mark_time).as_secs_f64();
+        let host_time = core::mem::take(&mut self.host_mark_time);
+        let host = host_time.as_secs_f64();
         if host > 0.0 {
             self.pacer
                 .add_assist_time(((host - background) * 1e9) as i64);
         }
         self.pacer.end_cycle(nanos(now), HOST_PROCS);
+        self.total_mark_time += host_time;
         let cycle = &mut self.mark.cycle;
+        cycle.mark_step_time = host_time;
+        // Go's `gc_cpu_fraction`: GC time over all processors' time since
+        // the program started (sweeping not counted), printed as `int(f × 100)`.
+        let elapsed = now.as_secs_f64() * f64::from(HOST_PROCS);
+        if elapsed > 0.0 {
+            cycle.gc_cpu_percent = (self.total_mark_time.as_secs_f64() / elapsed * 100.0) as u32;
+        }
         cycle.goal_bytes = self.pacer.last_heap_goal();
         cycle.heap_end_bytes = self.pacer.heap_live();
         cycle.mark_time = now.saturating_sub(cycle.start_time);
@@ -1184,6 +1195,7 @@ impl Heap {
                 span_bytes: 0,
                 clock: Clock::start(),
                 host_mark_time: Duration::ZERO,
+                total_mark_time: Duration::ZERO,
                 config,
             }),
         });

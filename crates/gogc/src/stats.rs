@@ -83,6 +83,15 @@ pub struct CycleStats {
     /// Wall-clock time from the cycle's start to the end of its mark; zero
     /// without `std`.
     pub mark_time: Duration,
+    /// Time the host's steps spent marking this cycle (they do what Go's
+    /// assists and mark workers do; gctrace prints it as assist CPU time);
+    /// zero without `std`.
+    pub mark_step_time: Duration,
+    /// Go's GC CPU percentage at the end of this cycle's mark (gctrace's
+    /// "N%"): the time all mark steps took since the heap was built, over
+    /// the time since it was built (sweeping not counted, as in Go); zero
+    /// without `std`.
+    pub gc_cpu_percent: u32,
     /// Processors the pacer planned the cycle for (gctrace's "P"): 1, the
     /// host thread that drives the heap.
     pub procs: u32,
