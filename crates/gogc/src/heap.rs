@@ -70,6 +70,7 @@ use crate::gc::{Gc, RawGc};
 use crate::mark::GcWork;
 #[cfg(feature = "std")]
 use crate::mark::{run_worker, WorkBuf};
+use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 use crate::sizeclass::{
     class_to_size, large_npages, size_class_for, SpanClass, CLASS_TO_ALLOCNPAGES, NUM_SPAN_CLASSES,
     PAGE_SIZE,
@@ -132,6 +133,8 @@ pub(crate) struct Config {
     /// Mark worker threads started at the first cycle (0: none).
     #[cfg(feature = "std")]
     pub(crate) mark_workers: usize,
+    pub(crate) memory_limit: u64,
+    pub(crate) gctrace: bool,
 }
 
 /// Builds a [`Heap`] ([`Heap::builder`]).
@@ -200,18 +203,19 @@ impl HeapBuilder {
         self
     }
 
-    /// Go's `GOGC`: `step` starts a cycle once the live heap reaches
-    /// `marked × (1 + gogc/100)` bytes, and at least
-    /// `min_heap × gogc/100`. `None` is `GOGC=off`: cycles start only
-    /// through [`Heap::start_cycle`] and [`Heap::collect`]. Default 100.
-    /// (A simple heap-goal trigger; Go's pacer comes with the concurrent
-    /// workers.)
+    /// Go's `GOGC`: the heap goal is `marked + (marked + root scan work) ×
+    /// gogc/100` bytes, and at least `min_heap × gogc/100`; `step` starts a
+    /// cycle at the pacer's trigger, somewhat before the goal (see
+    /// [`Pacer`]). `None` is `GOGC=off`: only the
+    /// [`memory_limit`](HeapBuilder::memory_limit) starts cycles by itself,
+    /// and [`Heap::start_cycle`] and [`Heap::collect`] always do. Default
+    /// 100.
     ///
     /// ```
     /// let heap = gogc::Heap::builder().gogc(Some(50)).build();
     /// assert_eq!(heap.stats().goal_bytes, gogc::DEFAULT_MIN_HEAP / 2);
     /// let off = gogc::Heap::builder().gogc(None).build();
-    /// assert_eq!(off.stats().goal_bytes, usize::MAX);
+    /// assert!(off.stats().trigger_bytes > usize::MAX / 4); // never reached
     /// ```
     pub fn gogc(mut self, gogc: Option<u32>) -> Self {
         self.config.gogc = gogc;
@@ -219,7 +223,10 @@ impl HeapBuilder {
     }
 
     /// The minimum heap goal before `gogc` scaling (default 4 MiB, Go's
-    /// `defaultHeapMinimum`).
+    /// `defaultHeapMinimum`). The pacer also scales two distances with it
+    /// (see [`Pacer`]): the sweep distance is a quarter of it (Go's 1 MiB)
+    /// and, for heaps bigger than it, the trigger may come as late as
+    /// `goal − min_heap`.
     ///
     /// ```
     /// let heap = gogc::Heap::builder().min_heap(1 << 20).build();
@@ -241,10 +248,30 @@ impl HeapBuilder {
     /// the heap is dropped. With 0 the host drives all collector work
     /// through `step` and `collect`.
     ///
-    /// Go runs `round(0.25 × GOMAXPROCS)` dedicated workers (plus a
-    /// fractional one when rounding misses by more than 30 %); a host
-    /// wanting Go's choice passes `(cpus + 2) / 4` rounded that way, at
-    /// least 1 for a concurrent heap.
+    /// The pacer plans each cycle for `n + 1` processors, the owning thread
+    /// and the workers ([`CycleStats::procs`](crate::CycleStats::procs)),
+    /// and measures the workers' time (see the
+    /// [crate docs](crate#pacing)). Go runs `round(0.25 × GOMAXPROCS)`
+    /// dedicated workers, and a fractional one when rounding misses 25 % by
+    /// more than 30 %; here every worker is dedicated. A host that wants
+    /// Go's share of its `cpus` asks [`Pacer::dedicated_mark_workers`] and
+    /// adds one worker for a fractional share (so at least 1):
+    ///
+    /// ```
+    /// use gogc::{Pacer, NO_MEMORY_LIMIT};
+    ///
+    /// fn go_mark_workers(cpus: u32) -> usize {
+    ///     let mut pacer = Pacer::new(Some(100), NO_MEMORY_LIMIT, 4 << 20);
+    ///     pacer.start_cycle(0, cpus);
+    ///     let fractional = pacer.fractional_utilization_goal() > 0.0;
+    ///     pacer.dedicated_mark_workers() as usize + usize::from(fractional)
+    /// }
+    /// assert_eq!(go_mark_workers(2), 1); // Go: a fractional worker
+    /// assert_eq!(go_mark_workers(8), 2);
+    /// assert_eq!(go_mark_workers(16), 4);
+    /// let heap = gogc::Heap::builder().mark_workers(go_mark_workers(8)).build();
+    /// # drop(heap);
+    /// ```
     ///
     /// ```
     /// use gogc::{Gc, GcCell, Heap, Trace};
@@ -265,6 +292,42 @@ impl HeapBuilder {
     #[cfg(feature = "std")]
     pub fn mark_workers(mut self, n: usize) -> Self {
         self.config.mark_workers = n;
+        self
+    }
+
+    /// Go's soft memory limit (`GOMEMLIMIT`, `debug.SetMemoryLimit`), in
+    /// bytes: the heap goal is kept below the limit less the memory the
+    /// heap holds outside objects (its spans' unused slots) less 1 MiB of
+    /// headroom, even with `gogc(None)`. Default: none
+    /// ([`NO_MEMORY_LIMIT`](crate::NO_MEMORY_LIMIT)).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().gogc(None).memory_limit(3 << 20).build();
+    /// assert_eq!(heap.stats().goal_bytes, 2 << 20);
+    /// let keep: Vec<_> = (0..100_000u64).map(|i| heap.alloc(i)).collect();
+    /// drop(keep);
+    /// for i in 0..100_000u64 {
+    ///     drop(heap.alloc(i));
+    ///     heap.step(1 << 12);
+    /// }
+    /// assert!(heap.stats().cycles > 0); // the limit started cycles
+    /// ```
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.config.memory_limit = bytes as u64;
+        self
+    }
+
+    /// Print a gctrace line to standard error at the end of every mark
+    /// phase, as `GODEBUG=gctrace=1` does (default off; needs the `std`
+    /// feature, without it the lines are only available through
+    /// [`CycleStats::gctrace`](crate::CycleStats::gctrace)).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().gctrace(true).build();
+    /// heap.collect(); // prints "gc 1 @0.000s 0%: ... (forced)"
+    /// ```
+    pub fn gctrace(mut self, on: bool) -> Self {
+        self.config.gctrace = on;
         self
     }
 
@@ -290,6 +353,8 @@ impl Default for HeapBuilder {
                 min_heap: DEFAULT_MIN_HEAP,
                 #[cfg(feature = "std")]
                 mark_workers: 0,
+                memory_limit: NO_MEMORY_LIMIT,
+                gctrace: false,
             },
         }
     }
@@ -602,6 +667,22 @@ pub(crate) struct State {
     /// When the concurrent mark phase of this cycle started.
     #[cfg(feature = "std")]
     pub(crate) mark_started: Option<std::time::Instant>,
+    /// The workers' scan work of this cycle already given to the pacer.
+    #[cfg(feature = "std")]
+    pub(crate) worker_work_paced: u64,
+    /// When each cycle starts, how far the heap may grow, and how much an
+    /// assist pays per byte.
+    pub(crate) pacer: Pacer,
+    /// Bytes of memory in spans (Go's `mappedReady` for the memory limit).
+    pub(crate) span_bytes: usize,
+    /// The heap's clock: zero when it was built.
+    pub(crate) clock: Clock,
+    /// Time the owning thread spent marking in the cycle in progress (its
+    /// mark steps, and with workers its assists).
+    pub(crate) host_mark_time: Duration,
+    /// Time spent marking since the heap was built, by the owning thread
+    /// and the mark workers (gctrace's GC CPU percentage).
+    pub(crate) total_mark_time: Duration,
 }
 
 /// The mark worker threads and what they share with the owning thread.
@@ -741,7 +822,10 @@ impl State {
         let full = core::mem::take(&mut control.full);
         let panics = core::mem::take(&mut control.panics);
         let cycle = &mut self.mark.cycle;
-        cycle.worker_work += core::mem::take(&mut control.worker_work);
+        let worker_work = core::mem::take(&mut control.worker_work);
+        cycle.worker_work += worker_work;
+        cycle.heap_scan_work += worker_work;
+        cycle.worker_time += Duration::from_nanos(core::mem::take(&mut control.worker_nanos));
         cycle.marked_objects += core::mem::take(&mut control.marked_objects);
         cycle.marked_bytes += core::mem::take(&mut control.marked_bytes);
         drop(control);
@@ -785,10 +869,13 @@ impl State {
         f(self)
     }
 
-    /// Go's `gcAssistAlloc` and the allocation-side trigger and sweep of a
-    /// heap with mark workers: before allocating `bytes`, start a cycle if
-    /// the heap reached its goal, sweep a little, or (while marking) pay the
-    /// allocation's debt by stealing the workers' credit or doing scan work.
+    /// Go's `gcAssistAlloc` and the allocation-side sweep and trigger of a
+    /// heap with mark workers: before allocating `bytes`, sweep a little
+    /// while the last cycle's sweep is unfinished, then start a cycle if the
+    /// live heap has reached the pacer's trigger (Go's `mallocgc` testing
+    /// `gcTrigger{kind: gcTriggerHeap}`; `gcStart` finishes the sweep); or,
+    /// while marking, pay the allocation's debt by stealing the workers'
+    /// credit or doing scan work.
     fn before_alloc(&mut self, bytes: usize) {
         #[cfg(feature = "std")]
         {
@@ -797,11 +884,15 @@ impl State {
             }
             self.safe_point();
             match self.phase {
-                Phase::Off if !self.sweep_done => {
-                    self.sweep_work(bytes.saturating_mul(SWEEP_WORK_PER_BYTE).max(1));
+                Phase::Off => {
+                    if !self.sweep_done {
+                        self.sweep_work(bytes.saturating_mul(SWEEP_WORK_PER_BYTE).max(1));
+                    }
+                    self.sync_pacer_memory();
+                    if self.pacer.test_heap_trigger() {
+                        self.start_cycle(false);
+                    }
                 }
-                Phase::Off if self.stats.live_bytes >= self.goal() => self.start_cycle(),
-                Phase::Off => {}
                 Phase::Mark | Phase::MarkTermination => self.assist(bytes),
             }
         }
@@ -812,10 +903,15 @@ impl State {
     /// The assist of `before_alloc` while marking.
     #[cfg(feature = "std")]
     fn assist(&mut self, bytes: usize) {
-        self.assist_debt += bytes as f64 * self.assist_work_per_byte();
         let Some(world) = self.world() else {
             return;
         };
+        // Go's `revise` runs whenever the live heap or the scan work done
+        // changes: give the pacer what the workers scanned since the last
+        // assist, then take its ratio.
+        self.pace_worker_work(world.scanned());
+        self.pacer.revise();
+        self.assist_debt += bytes as f64 * self.pacer.assist_work_per_byte();
         if self.assist_debt > 0.0 {
             let stolen = world.steal_credit(self.assist_debt as usize);
             self.assist_debt -= stolen as f64;
@@ -851,27 +947,26 @@ impl State {
         self.record_stall(elapsed);
     }
 
-    /// Go's `assistWorkPerByte`: the scan work still expected this cycle
-    /// over the heap growth left before the goal, with Go's floors (1000
-    /// units of work, 1 byte of runway) and its hard goal (10 % past the
-    /// goal once the heap has passed it). The expected scan work is the
-    /// bytes the last cycle marked (or, in the first cycle, the live heap).
-    /// The pacer replaces this estimate.
+    /// Gives the pacer the workers' scan work beyond what it has seen:
+    /// `total` is their scan work this cycle so far.
     #[cfg(feature = "std")]
-    fn assist_work_per_byte(&self) -> f64 {
-        let expected = if self.stats.last.marked_bytes > 0 {
-            self.stats.last.marked_bytes
-        } else {
-            self.stats.live_bytes as u64
-        };
-        let done = self.mark.cycle.mark_work + self.mark.cycle.worker_work;
-        let remaining = expected.saturating_sub(done).max(1000);
-        let mut goal = self.goal();
-        if self.stats.live_bytes >= goal {
-            goal = goal.saturating_add(goal / 10);
+    fn pace_worker_work(&mut self, total: u64) {
+        let new = total.saturating_sub(self.worker_work_paced);
+        if new > 0 {
+            self.worker_work_paced = total;
+            self.pacer.add_scan_work(new, 0);
         }
-        let runway = goal.saturating_sub(self.stats.live_bytes).max(1);
-        remaining as f64 / runway as f64
+    }
+
+    /// Processors the pacer plans with (Go's `GOMAXPROCS`): the owning
+    /// thread plus the mark worker threads the heap is built with.
+    fn procs(&self) -> u32 {
+        #[cfg(feature = "std")]
+        return u32::try_from(self.config.mark_workers)
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        #[cfg(not(feature = "std"))]
+        return 1;
     }
 
     /// Changes the phase, and Go's `writeBarrier.enabled` with it (set for
@@ -954,6 +1049,7 @@ impl State {
             self.mark.cycle.marked_bytes += elemsize as u64;
         }
         self.stats.live_bytes += elemsize;
+        self.pacer.on_alloc(elemsize as u64, !noscan);
         self.stats.live_objects += 1;
         self.stats.allocated_objects += 1;
         self.stats.allocated_bytes += elemsize as u64;
@@ -1044,9 +1140,9 @@ impl State {
 
     fn add_span(&mut self, span: NonNull<Span>) {
         // SAFETY: just allocated, live.
-        unsafe { span.as_ref() }
-            .allspans_index
-            .set(self.allspans.len());
+        let span_ref = unsafe { span.as_ref() };
+        span_ref.allspans_index.set(self.allspans.len());
+        self.span_bytes += span_ref.npages * PAGE_SIZE;
         self.allspans.push(span);
         self.stats.spans = self.allspans.len();
     }
@@ -1054,7 +1150,9 @@ impl State {
     /// Frees an empty span that is in no list.
     pub(crate) fn free_span(&mut self, span: NonNull<Span>) {
         // SAFETY: live until freed below.
-        let index = unsafe { span.as_ref() }.allspans_index.get();
+        let span_ref = unsafe { span.as_ref() };
+        let index = span_ref.allspans_index.get();
+        self.span_bytes -= span_ref.npages * PAGE_SIZE;
         self.allspans.swap_remove(index);
         if let Some(&moved) = self.allspans.get(index) {
             // SAFETY: spans in `allspans` are live.
@@ -1068,7 +1166,9 @@ impl State {
 
     /// Go's `gcStart`: sweep termination, then mark setup, in the first
     /// stop-the-world pause; then the workers (if any) start marking.
-    pub(crate) fn start_cycle(&mut self) {
+    /// `forced`: the host asked for it (Go's `userForced`), the trigger did
+    /// not.
+    pub(crate) fn start_cycle(&mut self, forced: bool) {
         #[cfg(feature = "std")]
         if self.concurrent() && self.workers.is_none() {
             self.workers = Some(Workers::start(self.config.mark_workers));
@@ -1076,10 +1176,10 @@ impl State {
         let timer = StepTimer::start();
         #[cfg(feature = "std")]
         let payload = self.stop_workers();
-        self.setup_cycle();
+        self.setup_cycle(forced);
         #[cfg(feature = "std")]
         if let Some(world) = self.world() {
-            world.reset_credit();
+            world.reset_cycle_counters();
         }
         let pause = timer.elapsed();
         self.mark.cycle.sweep_termination_pause = pause;
@@ -1096,11 +1196,26 @@ impl State {
     }
 
     /// Sweep termination and mark setup (the work of the first pause).
-    fn setup_cycle(&mut self) {
+    fn setup_cycle(&mut self, forced: bool) {
         debug_assert_eq!(self.phase, Phase::Off);
+        let start_time = self.clock.now();
+        let heap_start_bytes = self.pacer.heap_live();
         self.finish_sweep();
+        self.sync_pacer_memory();
+        let procs = self.procs();
+        self.pacer.start_cycle(nanos(start_time), procs);
+        self.host_mark_time = Duration::ZERO;
+        #[cfg(feature = "std")]
+        {
+            self.worker_work_paced = 0;
+        }
         self.mark.cycle = CycleStats {
             number: self.stats.cycles + 1,
+            heap_start_bytes,
+            trigger_bytes: self.pacer.triggered().unwrap_or(0),
+            forced,
+            start_time,
+            procs,
             ..CycleStats::default()
         };
         self.set_phase(Phase::Mark);
@@ -1111,12 +1226,23 @@ impl State {
         };
         if self.config.barrier == Barrier::Yuasa {
             // Snapshot at the beginning: every root before any store.
+            let root_work_before = self.mark.cycle.root_scan_work;
             while !self.roots.done {
                 let work = self.scan_root_span();
                 self.mark.cycle.mark_work += work as u64;
                 self.stats.mark_work += work as u64;
             }
+            let root_work = self.mark.cycle.root_scan_work - root_work_before;
+            self.pacer.add_scan_work(0, root_work);
         }
+    }
+
+    /// Tells the pacer the memory figures its memory-limit goal reads:
+    /// span bytes, no free memory (cached page runs are not counted), and
+    /// object bytes.
+    fn sync_pacer_memory(&mut self) {
+        self.pacer
+            .set_memory(self.span_bytes as u64, 0, self.stats.live_bytes as u64);
     }
 
     /// Shades the rooted objects of the next span (a root job).
@@ -1153,6 +1279,9 @@ impl State {
                 self.mark.shade(object);
             }
         }
+        // Only a walked span counts as root scan work for the pacer: a span
+        // without rooted objects costs one test.
+        self.mark.cycle.root_scan_work += work as u64;
         work
     }
 
@@ -1183,11 +1312,16 @@ impl State {
         if let Some(object) = self.mark.interrupted.take() {
             self.mark.work.put(object);
         }
+        let root_work_before = self.mark.cycle.root_scan_work;
+        let began = self.clock.now();
         let mut work = 0;
+        let mut heap_work = 0;
         let mut found_none = false;
         while work < budget || work == 0 {
             if let Some(object) = self.mark.work.try_get() {
-                work += self.mark.scan_object(object);
+                let scanned = self.mark.scan_object(object);
+                work += scanned;
+                heap_work += scanned as u64;
             } else if !self.roots.done {
                 work += self.scan_root_span();
             } else if let Some(buf) = world.try_take() {
@@ -1198,8 +1332,7 @@ impl State {
             }
         }
         world.publish(self.mark.work.take_all());
-        self.mark.cycle.mark_work += work as u64;
-        self.stats.mark_work += work as u64;
+        self.account_mark_work(work, heap_work, root_work_before, began);
         // Try to end the mark only when the workers are out of work too:
         // a stop while they still drain would only hand their buffers back
         // and restart them.
@@ -1243,7 +1376,11 @@ impl State {
     fn terminate_stopped(&mut self, timer: StepTimer) -> usize {
         let mut work = 0;
         if self.phase == Phase::Mark && self.config.barrier == Barrier::Dijkstra {
-            work += self.rescan_roots_and_drain();
+            let root_work_before = self.mark.cycle.root_scan_work;
+            let began = self.clock.now();
+            let (rescan_work, drain_work) = self.rescan_roots_and_drain();
+            self.account_mark_work(rescan_work, drain_work, root_work_before, began);
+            work += rescan_work;
         }
         self.mark.cycle.mark_termination_pause = timer.elapsed();
         work += self.mark_termination();
@@ -1261,44 +1398,76 @@ impl State {
         if let Some(object) = self.mark.interrupted.take() {
             self.mark.work.put(object);
         }
+        let root_work_before = self.mark.cycle.root_scan_work;
+        let began = self.clock.now();
         let mut work = 0;
+        let mut heap_work = 0;
         loop {
             if work >= budget && work > 0 {
                 break;
             }
             if let Some(object) = self.mark.work.try_get() {
-                work += self.mark.scan_object(object);
+                let scanned = self.mark.scan_object(object);
+                work += scanned;
+                heap_work += scanned as u64;
             } else if !self.roots.done {
                 work += self.scan_root_span();
             } else if !self.mark.wbbuf.is_empty() {
                 self.mark.flush_wbbuf();
             } else {
-                // Go's gcMarkDone: no grey object anywhere.
+                // Go's gcMarkDone: no grey object anywhere. The rest of
+                // this step is the cycle's mark termination (gctrace's
+                // second pause).
+                let timer = StepTimer::start();
                 if self.config.barrier == Barrier::Dijkstra {
-                    work += self.rescan_roots_and_drain();
+                    let (rescan_work, drain_work) = self.rescan_roots_and_drain();
+                    work += rescan_work;
+                    heap_work += drain_work;
                 }
-                self.mark.cycle.mark_work += work as u64;
-                self.stats.mark_work += work as u64;
-                return work + self.mark_termination();
+                self.account_mark_work(work, heap_work, root_work_before, began);
+                self.mark.cycle.mark_termination_pause = timer.elapsed();
+                work += self.mark_termination();
+                self.stats.last.mark_termination_pause = timer.elapsed();
+                return work;
             }
         }
+        self.account_mark_work(work, heap_work, root_work_before, began);
+        work
+    }
+
+    /// Counts a step's marking work, and the time it took since `began`,
+    /// in the statistics and the pacer.
+    fn account_mark_work(
+        &mut self,
+        work: usize,
+        heap_work: u64,
+        root_work_before: u64,
+        began: Duration,
+    ) {
+        self.host_mark_time += self.clock.now().saturating_sub(began);
         self.mark.cycle.mark_work += work as u64;
         self.stats.mark_work += work as u64;
-        work
+        self.mark.cycle.heap_scan_work += heap_work;
+        let root_work = self.mark.cycle.root_scan_work - root_work_before;
+        self.pacer.add_scan_work(heap_work, root_work);
     }
 
     /// Go 1.5–1.7's mark termination for the insertion barrier: with the
     /// mutator stopped, rescan every root and drain.
-    fn rescan_roots_and_drain(&mut self) -> usize {
+    /// Returns the work done and, of it, the work scanning objects.
+    fn rescan_roots_and_drain(&mut self) -> (usize, u64) {
         self.mark.cycle.root_rescans += 1;
         let mut work = 0;
         for index in 0..self.allspans.len() {
             work += self.shade_roots_in(self.allspans[index]);
         }
+        let mut heap_work = 0;
         while let Some(object) = self.mark.work.try_get() {
-            work += self.mark.scan_object(object);
+            let scanned = self.mark.scan_object(object);
+            work += scanned;
+            heap_work += scanned as u64;
         }
-        work
+        (work, heap_work)
     }
 
     /// Go's `gcMarkTermination`. Restartable: a panic in the checker's
@@ -1316,12 +1485,17 @@ impl State {
             self.stats.mark_work += work as u64;
         }
         self.cache.release_all(&mut self.central, self.sweepgen);
+        self.end_pacing();
         self.set_phase(Phase::Off);
         self.sweepgen = self.sweepgen.wrapping_add(2);
         self.sweep_done = false;
         self.sweep_class = 0;
         self.stats.cycles += 1;
         self.stats.last = core::mem::take(&mut self.mark.cycle);
+        #[cfg(feature = "std")]
+        if self.config.gctrace {
+            std::eprintln!("{}", self.stats.last.gctrace());
+        }
         if self.config.verify_each_step
             && self.config.barrier != Barrier::None
             && self.stats.last.lost_objects > 0
@@ -1334,36 +1508,93 @@ impl State {
         work
     }
 
-    /// The heap goal (Go's `heapGoal` without the pacer's refinements).
-    pub(crate) fn goal(&self) -> usize {
-        match self.config.gogc {
-            None => usize::MAX,
-            Some(gogc) => {
-                let gogc = gogc as usize;
-                let marked = self
-                    .stats
-                    .last
-                    .marked_bytes
-                    .max(self.mark.cycle.marked_bytes) as usize;
-                let floor = self.config.min_heap.saturating_mul(gogc) / 100;
-                marked
-                    .saturating_add(marked.saturating_mul(gogc) / 100)
-                    .max(floor)
-            }
+    /// The pacer's part of mark termination, in Go's order: `endCycle`
+    /// (cons/mark, the goal gctrace prints), `heap1`, `resetLive` to the
+    /// bytes marked, then `commit` for the next cycle, with this cycle's
+    /// sweep still to do.
+    ///
+    /// Go's `endCycle` assumes the background workers met their 25 % of
+    /// the processors over the mark phase and adds the measured assist and
+    /// idle-worker time on top. gogc measures all of it: the mark workers'
+    /// time and the owning thread's (its mark steps and assists). Workers'
+    /// time beyond the 25 % share goes to the pacer as idle mark time (Go's
+    /// idle workers are its other source of marking beyond the 25 %); the
+    /// owning thread's goes as assist time, less whatever part of the 25 %
+    /// share the workers did not cover (the whole share without workers:
+    /// then the owner's steps do all the marking, standing for both Go's
+    /// background workers and its assists, and the assist time may be
+    /// negative when they took less than 25 %). Either way the utilisation
+    /// `endCycle` sees is the measured marking time over the mark phase's
+    /// processor time. Without `std` nothing is timed and Go's 25 % stands.
+    fn end_pacing(&mut self) {
+        #[cfg(feature = "std")]
+        self.pace_worker_work(self.mark.cycle.worker_work);
+        let now = self.clock.now();
+        let procs = self.procs();
+        let mark_duration = now.saturating_sub(self.mark.cycle.start_time);
+        let background = mark_duration.as_secs_f64() * BACKGROUND_UTILIZATION * f64::from(procs);
+        let host_time = core::mem::take(&mut self.host_mark_time);
+        let host = host_time.as_secs_f64();
+        let workers = self.mark.cycle.worker_time.as_secs_f64();
+        if workers > background {
+            self.pacer
+                .add_idle_mark_time(((workers - background) * 1e9) as i64);
+            self.pacer.add_assist_time((host * 1e9) as i64);
+        } else if host + workers > 0.0 {
+            self.pacer
+                .add_assist_time(((host - (background - workers)) * 1e9) as i64);
         }
+        self.pacer.end_cycle(nanos(now), procs);
+        self.total_mark_time += host_time + self.mark.cycle.worker_time;
+        let cycle = &mut self.mark.cycle;
+        cycle.mark_step_time = host_time;
+        // Go's `gc_cpu_fraction`: GC time over all processors' time since
+        // the program started (sweeping not counted), printed as `int(f × 100)`.
+        let elapsed = now.as_secs_f64() * f64::from(procs);
+        if elapsed > 0.0 {
+            cycle.gc_cpu_percent = (self.total_mark_time.as_secs_f64() / elapsed * 100.0) as u32;
+        }
+        cycle.goal_bytes = self.pacer.last_heap_goal();
+        cycle.heap_end_bytes = self.pacer.heap_live();
+        cycle.mark_time = now.saturating_sub(cycle.start_time);
+        if cycle.concurrent_mark.is_zero() {
+            // Not marked with workers (they set it when they stop): the
+            // time between the pauses, when the host's steps marked.
+            cycle.concurrent_mark = cycle
+                .mark_time
+                .saturating_sub(cycle.sweep_termination_pause);
+        }
+        self.pacer.reset_live(cycle.marked_bytes);
+        self.sync_pacer_memory();
+        self.pacer.commit(false);
     }
 
-    /// One increment of collector work.
+    /// The heap goal (Go's `heapGoal`).
+    pub(crate) fn goal(&self) -> usize {
+        usize::try_from(self.pacer.heap_goal()).unwrap_or(usize::MAX)
+    }
+
+    /// One increment of collector work: marking; or the last cycle's sweep;
+    /// or, once that is done, starting a cycle if the live heap has reached
+    /// the trigger (Go's `gcTrigger{kind: gcTriggerHeap}.test`). Go's
+    /// proportional sweep finishes the sweep before the trigger (the sweep
+    /// distance leaves room for it) and `gcStart` sweeps whatever is left;
+    /// here a step that finds the sweep unfinished sweeps first, within its
+    /// budget, so that no step sweeps a whole heap.
     fn step(&mut self, budget: usize) -> usize {
         self.safe_point();
         match self.phase {
             Phase::Mark | Phase::MarkTermination => self.mark_work(budget),
             Phase::Off if !self.sweep_done => self.sweep_work(budget),
-            Phase::Off if self.stats.live_bytes >= self.goal() => {
-                self.start_cycle();
-                self.mark_work(budget)
+            Phase::Off => {
+                self.sync_pacer_memory();
+                if self.pacer.test_heap_trigger() {
+                    self.start_cycle(false);
+                    self.mark_work(budget)
+                } else {
+                    0
+                }
             }
-            Phase::Off => 0,
         }
     }
 
@@ -1380,10 +1611,16 @@ impl State {
         if self.marking() {
             work += self.mark_work_alone(usize::MAX);
         }
+        #[cfg(feature = "std")]
+        {
+            // This cycle marks alone; `end_pacing` measures its clock.
+            self.mark_started = None;
+        }
         let timer = StepTimer::start();
-        self.setup_cycle();
+        self.setup_cycle(true);
         let pause = timer.elapsed();
         self.mark.cycle.sweep_termination_pause = pause;
+        self.record_pause(pause);
         work += self.mark_work_alone(usize::MAX);
         work += self.sweep_work(usize::MAX);
         #[cfg(feature = "std")]
@@ -1509,8 +1746,9 @@ impl Heap {
                 assist_debt: 0.0,
                 #[cfg(feature = "std")]
                 mark_started: None,
+                #[cfg(feature = "std")]
+                worker_work_paced: 0,
                 this: NonNull::dangling(),
-                config,
                 phase: Phase::Off,
                 sweepgen: 0,
                 pages: PageHeap::new(),
@@ -1528,6 +1766,12 @@ impl Heap {
                 sweep_class: 0,
                 weak: WeakTable::default(),
                 stats: Stats::default(),
+                pacer: Pacer::new(config.gogc, config.memory_limit, config.min_heap as u64),
+                span_bytes: 0,
+                clock: Clock::start(),
+                host_mark_time: Duration::ZERO,
+                total_mark_time: Duration::ZERO,
+                config,
             }),
         });
         let inner = NonNull::from(Box::leak(inner));
@@ -1615,17 +1859,21 @@ impl Heap {
     /// that starts a `Yuasa` cycle shades every root (the snapshot), the
     /// step that ends a `Dijkstra` mark rescans every root and drains (Go
     /// 1.7's stop-the-world rescan), and the re-mark of
-    /// [`HeapBuilder::checkmark`] runs whole at mark termination. When
-    /// nothing is in progress, a step starts a cycle if the live heap has
-    /// reached the goal ([`HeapBuilder::gogc`]).
+    /// [`HeapBuilder::checkmark`] runs whole at mark termination. When no
+    /// cycle marks and the last one is swept, a step starts a cycle if the
+    /// live heap (Go's `heapLive`, [`Stats::heap_live_bytes`]) has reached
+    /// the pacer's trigger ([`Stats::trigger_bytes`], see
+    /// [`Pacer`](crate::Pacer)), as Go's allocation does.
     ///
     /// Without mark workers there are no mark assists: a host that
     /// allocates much faster than its steps mark will see the heap grow
-    /// past the goal before the cycle ends. With mark workers, `step` scans
-    /// roots and grey objects beside them and tries to end the mark once
-    /// they run dry (allocation does the same through assists); it does no
-    /// work while the workers hold every grey object, so a host waiting for
-    /// the end of a mark with `step` may spin a little.
+    /// past the goal before the cycle ends; the time its mark steps take is
+    /// what the pacer measures as the GC's share of the mark phase. With
+    /// mark workers, `step` scans roots and grey objects beside them and
+    /// tries to end the mark once they run dry (allocation does the same
+    /// through assists); it does no work while the workers hold every grey
+    /// object, so a host waiting for the end of a mark with `step` may spin
+    /// a little.
     ///
     /// ```
     /// use gogc::{Heap, Phase};
@@ -1651,7 +1899,9 @@ impl Heap {
     /// Starts a cycle now, whatever the heap goal (Go's `gcStart` with a
     /// forced trigger): finishes sweeping the last one, turns on the write
     /// barrier and allocate-black. Does nothing if a cycle is marking.
-    /// Returns whether it started one.
+    /// Returns whether it started one. The cycle counts as forced
+    /// ([`CycleStats::forced`](crate::CycleStats::forced), gctrace's
+    /// "(forced)").
     ///
     /// ```
     /// let heap = gogc::Heap::new();
@@ -1664,7 +1914,7 @@ impl Heap {
         if state.marking() {
             return false;
         }
-        state.start_cycle();
+        state.start_cycle(true);
         true
     }
 
@@ -1701,10 +1951,15 @@ impl Heap {
         if let (Some(world), true) = (state.world(), state.marking()) {
             let control = world.lock();
             stats.current.worker_work += control.worker_work;
+            stats.current.heap_scan_work += control.worker_work;
+            stats.current.worker_time += Duration::from_nanos(control.worker_nanos);
             stats.current.marked_objects += control.marked_objects;
             stats.current.marked_bytes += control.marked_bytes;
         }
         stats.goal_bytes = state.goal();
+        stats.trigger_bytes = usize::try_from(state.pacer.trigger().0).unwrap_or(usize::MAX);
+        stats.heap_live_bytes = usize::try_from(state.pacer.heap_live()).unwrap_or(usize::MAX);
+        stats.memory_limit = state.pacer.memory_limit();
         stats
     }
 
@@ -1872,6 +2127,34 @@ impl Drop for Teardown {
             unsafe { state.pages.free_span(span) };
         }
     }
+}
+
+/// The heap's clock for cycle start times: wall-clock time since the heap
+/// was built with `std`, always zero without.
+pub(crate) struct Clock {
+    #[cfg(feature = "std")]
+    origin: std::time::Instant,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            #[cfg(feature = "std")]
+            origin: std::time::Instant::now(),
+        }
+    }
+
+    fn now(&self) -> Duration {
+        #[cfg(feature = "std")]
+        return self.origin.elapsed();
+        #[cfg(not(feature = "std"))]
+        return Duration::ZERO;
+    }
+}
+
+/// A clock reading in the pacer's unit, Go's `int64` nanoseconds.
+fn nanos(time: Duration) -> i64 {
+    i64::try_from(time.as_nanos()).unwrap_or(i64::MAX)
 }
 
 /// Times a step: wall-clock with `std`, nothing without.

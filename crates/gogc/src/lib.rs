@@ -46,7 +46,7 @@
 //! The host decides when the collector runs. [`Heap::collect`] runs a whole
 //! cycle (Go's `runtime.GC`). [`Heap::step`] does a bounded increment —
 //! marking while a cycle marks, sweeping after it, or starting a cycle
-//! once the heap has grown past its goal (`GOGC`, [`HeapBuilder::gogc`]) —
+//! once the heap has reached the pacer's trigger (`GOGC`, [`HeapBuilder::gogc`]) —
 //! so a host can interleave collection with its own work and keep every
 //! pause short. Or the heap marks on threads of its own
 //! ([`HeapBuilder::mark_workers`], see [Concurrent marking](#concurrent-marking)).
@@ -70,6 +70,56 @@
 //! assert!(stats.live_objects < 10_000);
 //! assert_eq!(keep[99][0], 99);
 //! ```
+//!
+//! # Pacing
+//!
+//! When a cycle starts is Go 1.19's pacer's decision
+//! ([`Pacer`], a model of `gcControllerState` in `mgcpacer.go`). After each
+//! cycle it sets a *heap goal*, `marked + (marked + root scan work) ×
+//! GOGC/100` (at least `min_heap × GOGC/100`, Go's 4 MiB minimum; below the
+//! [`memory_limit`](HeapBuilder::memory_limit) less the heap's overhead and
+//! 1 MiB, Go's `GOMEMLIMIT` goal), and a *trigger*: the goal less a runway
+//! the program is expected to allocate while the cycle marks, from the
+//! cons/mark ratio (bytes allocated per unit of scan work, smoothed by Go's
+//! PI controller), kept between 45/64 and 61/64 of the way from the marked
+//! heap to the goal. A step that finds the live heap (Go's `heapLive`:
+//! marked plus allocated since) at the trigger starts a cycle; with mark
+//! workers, so does an allocation, as in Go. [`Stats`] shows the trigger, the goal and the memory
+//! limit; [`CycleStats`] each cycle's heap at its start and mark end, its
+//! trigger and goal; [`CycleStats::gctrace`] formats Go's
+//! `GODEBUG=gctrace=1` line, and [`HeapBuilder::gctrace`] prints one per
+//! cycle.
+//!
+//! ```
+//! use gogc::Heap;
+//!
+//! let heap = Heap::builder().gogc(Some(100)).min_heap(256 << 10).build();
+//! let keep: Vec<_> = (0..1000u64).map(|i| heap.alloc([i; 8])).collect();
+//! for i in 0..20_000u64 {
+//!     drop(heap.alloc([i; 8]));
+//!     heap.step(1024);
+//! }
+//! let last = heap.stats().last;
+//! // The cycle started at its trigger, before the goal.
+//! assert!(last.heap_start_bytes >= last.trigger_bytes);
+//! assert!(last.trigger_bytes < last.goal_bytes);
+//! assert_eq!(keep.len(), 1000);
+//! ```
+//!
+//! Go runs background mark workers on 25 % of its `GOMAXPROCS` processors
+//! and makes allocating goroutines assist. The pacer here plans for the
+//! owning thread plus the heap's mark workers (`1 + n` processors,
+//! [`CycleStats::procs`]), and measures what each spent marking (with
+//! `std`; without, it assumes Go's 25 %): the workers' time beyond the
+//! 25 % share counts as Go's idle-worker time, the owning thread's steps
+//! and assists as assist time. Without workers the host's steps do all the
+//! marking, so their time stands for the 25 % share too. With workers,
+//! each allocation during a mark owes the pacer's `assistWorkPerByte` (see
+//! [`Pacer::assist_work_per_byte`], revised at every assist from the live
+//! heap and the scan work done so far) units of scan work (see
+//! [Concurrent marking](#concurrent-marking)). `tests/pacer_trace.rs`
+//! replays an allocation trace that Go 1.19 ran with
+//! `GODEBUG=gcpacertrace=1` and compares every cycle's trigger and goal.
 //!
 //! # Colours
 //!
@@ -183,9 +233,10 @@
 //!
 //! **Safe points.** The mutator checks for collector work at every
 //! allocation, every barriered store (any store while a cycle marks) and
-//! every `step`: there it starts a cycle once the heap reaches its goal,
-//! sweeps a little, pays its *assist* debt (while marking, each allocation
-//! owes `bytes × assistWorkPerByte` units of scan work; it steals the
+//! every `step`: there it sweeps a little, starts a cycle once the heap
+//! reaches the pacer's trigger, pays its *assist* debt (while marking, each
+//! allocation owes `bytes ×` the pacer's `assistWorkPerByte` units of scan
+//! work; it steals the
 //! credit the workers built up, else scans at least 64 KiB itself, roots
 //! first — at most 256 KiB per allocation, the rest later), tries to end the
 //! mark once the workers ran out of work, and re-raises a panic a `Trace`
@@ -381,14 +432,21 @@
 //!   is one unit here.
 //! - Go has no weak pointers before 1.24; ours are the classic
 //!   table-of-slots kind, shaded when upgraded during marking.
-//! - The heap goal is Go's formula without the pacer's trigger; the assist
-//!   ratio is Go's `assistWorkPerByte` over an estimate of the scan work
-//!   (the bytes the last cycle marked).
+//! - Pacing follows Go's pacer with these differences: the root jobs'
+//!   work stands for Go's stack and globals scan work; the processors it
+//!   plans for are the owning thread and the mark workers; the marking time
+//!   it measures is split into Go's assist and idle-worker time as
+//!   [Pacing](#pacing) describes (without workers the host's step time
+//!   stands for both Go's background workers and its assists); the CPU
+//!   limiter (whose only 1.19 effects are on assists and the scavenger) is
+//!   not modelled; the sweep distance is a quarter of `min_heap` (Go's
+//!   1 MiB for the default); see [`Pacer`].
 //! - One mutator thread per heap (see [Concurrent marking](#concurrent-marking));
 //!   Go's goroutines all share one heap.
-//! - Mark workers are plain threads, `n` of them as the host asks: no
-//!   dedicated/fractional/idle split (Go's `round(0.25 × GOMAXPROCS)`
-//!   dedicated workers are the host's choice of `n`), no CPU limiter.
+//! - Mark workers are plain threads, `n` of them as the host asks, all
+//!   dedicated for the whole mark phase: no fractional or idle workers
+//!   (Go's `round(0.25 × GOMAXPROCS)` dedicated workers are the host's
+//!   choice of `n`, see [`HeapBuilder::mark_workers`]), no CPU limiter.
 //! - Only the mutator scans roots (only it may read root counts), as a Go
 //!   goroutine scans its own stack; workers scan heap objects.
 //! - The global work list is a `Vec` under a mutex, not Go's lock-free
@@ -403,12 +461,14 @@
 //!
 //! # Cargo features
 //!
-//! - `std` (default): mark worker threads ([`HeapBuilder::mark_workers`])
-//!   and wall-clock timing of steps, pauses and stalls in [`Stats`].
-//!   Implies `alloc`.
+//! - `std` (default): mark worker threads ([`HeapBuilder::mark_workers`]);
+//!   wall-clock timing of steps, pauses, stalls, assists and worker time in
+//!   [`Stats`] and [`CycleStats`] (and in the pacer's cons/mark
+//!   measurement); gctrace lines to standard error. Implies `alloc`.
 //! - `derive` (default): `#[derive(Trace)]`.
 //! - `alloc`: the heap. It needs pointer-sized atomics; without `alloc`, or
-//!   on a target without them (thumbv6m), the crate is empty.
+//!   on a target without them (thumbv6m), the crate holds only the
+//!   [`Pacer`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
@@ -436,9 +496,12 @@ mod check;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod gc;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod gctrace;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod heap;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod mark;
+mod pacer;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod sizeclass;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
@@ -465,10 +528,13 @@ pub use crate::{
     barrier::{Barrier, Invariant},
     check::Violation,
     gc::{Gc, GcCell, GcRef, Weak},
+    gctrace::GcTrace,
     heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP},
     stats::{CycleStats, StallHistogram, Stats, STALL_BUCKETS},
     trace::{Trace, Tracer},
 };
+
+pub use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 
 /// `#[derive(Trace)]`: traces every field; see [`Trace`].
 #[cfg(all(feature = "derive", feature = "alloc", target_has_atomic = "ptr"))]

@@ -229,6 +229,7 @@ pub(crate) fn run_worker(world: &World<Box<WorkBuf>>) {
         cycle: CycleStats::default(),
     };
     while let Some(buf) = world.worker_take() {
+        let began = std::time::Instant::now();
         marker.work.put_buf(buf);
         let mut work = 0u64;
         let mut since_publish = 0;
@@ -250,11 +251,12 @@ pub(crate) fn run_worker(world: &World<Box<WorkBuf>>) {
             }
         }
         let cycle = core::mem::take(&mut marker.cycle);
+        let nanos = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
         world.worker_done(
             marker.work.take_all(),
             work,
-            cycle.marked_objects,
-            cycle.marked_bytes,
+            nanos,
+            (cycle.marked_objects, cycle.marked_bytes),
         );
     }
 }

@@ -60,12 +60,15 @@ pub struct CycleStats {
     /// (Go's gctrace `A` in `A+B+C ms clock`); zero without `std`.
     pub sweep_termination_pause: Duration,
     /// The second pause: mark termination (gctrace `C`), including the
-    /// checker's re-mark when it runs. Set by the heap's own termination of
-    /// a cycle marked with workers; zero for cycles ended by `step` or
-    /// `collect` without workers.
+    /// `Dijkstra` root rescan and the checker's re-mark when they run. With
+    /// mark workers, the owning thread holds the workers stopped for it;
+    /// without, it is the end of the step (or `collect`) that finished the
+    /// mark. Zero without `std`.
     pub mark_termination_pause: Duration,
-    /// Wall time from the end of the first pause to the start of the
-    /// second, with mark workers (gctrace `B`).
+    /// Wall time between the two pauses (gctrace `B`): with mark workers,
+    /// from the end of the first pause until the workers stop for mark
+    /// termination; without, until the end of the mark, while the host's
+    /// steps marked. Zero without `std`.
     pub concurrent_mark: Duration,
     /// Termination attempts that found grey objects after flushing and went
     /// back to concurrent marking (Go's two-stage termination).
@@ -76,6 +79,55 @@ pub struct CycleStats {
     pub assist_time: Duration,
     /// Scan work done by the mark worker threads (not in `mark_work`).
     pub worker_work: u64,
+    /// Time the mark worker threads spent marking, added over the workers
+    /// (gctrace's background mark CPU); zero without workers.
+    pub worker_time: Duration,
+
+    // Pacing (see the pacer in `pacer.rs`), and what gctrace prints.
+    /// Go's `heapLive` when the cycle started (gctrace's first heap figure):
+    /// bytes the last cycle marked plus bytes allocated since.
+    pub heap_start_bytes: u64,
+    /// Go's `heapLive` when marking ended (gctrace's second heap figure).
+    pub heap_end_bytes: u64,
+    /// The trigger the cycle started at ([`Pacer::trigger`](crate::Pacer::trigger)
+    /// when it started; a cycle that `step` started had reached it, a forced
+    /// one may not have).
+    pub trigger_bytes: u64,
+    /// The heap goal when marking ended (Go's `lastHeapGoal`, gctrace's
+    /// "MB goal").
+    pub goal_bytes: u64,
+    /// Work scanning objects (Go's `heapScanWork`): the slot sizes of the
+    /// objects scanned, by the owning thread and the mark workers.
+    pub heap_scan_work: u64,
+    /// Work of the root jobs that walked a span with rooted objects (gogc's
+    /// stand-in for Go's stack and globals scan work).
+    pub root_scan_work: u64,
+    /// Started by [`Heap::collect`](crate::Heap::collect) or
+    /// [`Heap::start_cycle`](crate::Heap::start_cycle), not by the trigger
+    /// (gctrace's "(forced)").
+    pub forced: bool,
+    /// When the cycle started, since the heap was built; zero without `std`.
+    pub start_time: Duration,
+    /// Wall-clock time from the cycle's start to the end of its mark; zero
+    /// without `std`.
+    pub mark_time: Duration,
+    /// Time the owning thread spent marking this cycle: its mark steps,
+    /// and with mark workers its assists (`assist_time`, counted in both).
+    /// It is the mutator's share of the marking, printed by gctrace as
+    /// assist CPU time; without workers the steps also do what Go's
+    /// background workers do. Zero without `std`.
+    pub mark_step_time: Duration,
+    /// Go's GC CPU percentage at the end of this cycle's mark (gctrace's
+    /// "N%"): the time spent marking since the heap was built (the owning
+    /// thread's `mark_step_time` and the workers' `worker_time` of every
+    /// cycle), over that time multiplied by `procs` (sweeping not counted,
+    /// as in Go); zero without `std`.
+    pub gc_cpu_percent: u32,
+    /// Processors the pacer planned the cycle for (gctrace's "P", Go's
+    /// `GOMAXPROCS`): the owning thread plus the heap's mark workers
+    /// ([`HeapBuilder::mark_workers`](crate::HeapBuilder::mark_workers)),
+    /// so 1 without workers.
+    pub procs: u32,
 }
 
 /// Stalls of the owning thread: how long it was kept from its own work by
@@ -138,11 +190,12 @@ impl StallHistogram {
 pub struct Stats {
     /// Completed mark phases.
     pub cycles: u64,
-    /// Bytes (slot sizes) allocated and not yet swept (Go's `heapLive`).
+    /// Bytes (slot sizes) allocated and not yet swept.
     pub live_bytes: usize,
     /// Objects allocated and not yet swept.
     pub live_objects: usize,
-    /// `live_bytes` at which `step` starts the next cycle (see
+    /// The heap goal (Go's `heapGoal`): the heap size the pacer wants the
+    /// next (or current) cycle to finish by (see
     /// [`HeapBuilder::gogc`](crate::HeapBuilder::gogc)).
     pub goal_bytes: usize,
     /// Spans in the heap.
@@ -167,4 +220,15 @@ pub struct Stats {
     pub stalls: StallHistogram,
     /// The longest stop-the-world pause of any cycle (either of the two).
     pub longest_pause: Duration,
+
+    // Pacing (see [`Pacer`](crate::Pacer)).
+    /// `heap_live_bytes` at which [`Heap::step`](crate::Heap::step) starts
+    /// the next cycle (Go's trigger).
+    pub trigger_bytes: usize,
+    /// Go's `heapLive`: bytes the last cycle marked plus bytes allocated
+    /// since. Equal to `live_bytes` once the last cycle's sweep is done.
+    pub heap_live_bytes: usize,
+    /// The memory limit (Go's `GOMEMLIMIT`;
+    /// [`NO_MEMORY_LIMIT`](crate::NO_MEMORY_LIMIT) when none is set).
+    pub memory_limit: u64,
 }

@@ -85,6 +85,9 @@ pub struct Control<B> {
     pub panics: Vec<WorkerPanic<B>>,
     /// Scan work the workers did this cycle (work units).
     pub worker_work: u64,
+    /// Nanoseconds the workers spent holding work this cycle (Go's
+    /// dedicated mark time, gctrace's background CPU).
+    pub worker_nanos: u64,
     /// Objects and bytes the workers marked this cycle.
     pub marked_objects: u64,
     /// See `marked_objects`.
@@ -105,6 +108,10 @@ pub struct World<B> {
     mark_done: AtomicBool,
     /// Go's `bgScanCredit`: scan work the workers did that assists may steal.
     credit: AtomicUsize,
+    /// Scan work the workers did this cycle, readable without the lock
+    /// (what the pacer's `revise` counts as done; Go's `heapScanWork`
+    /// flushed by the workers).
+    scanned: AtomicUsize,
     /// A worker reported a panic the owner has not taken yet: a hint that
     /// lets the owner's safe points skip the lock.
     panicked: AtomicBool,
@@ -120,6 +127,7 @@ impl<B> World<B> {
                 active: 0,
                 panics: Vec::new(),
                 worker_work: 0,
+                worker_nanos: 0,
                 marked_objects: 0,
                 marked_bytes: 0,
             }),
@@ -128,6 +136,7 @@ impl<B> World<B> {
             stop: AtomicBool::new(false),
             mark_done: AtomicBool::new(false),
             credit: AtomicUsize::new(0),
+            scanned: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
         }
     }
@@ -189,13 +198,17 @@ impl<B> World<B> {
     }
 
     /// Ends an active stretch: hands back the worker's remaining buffers,
-    /// adds its counters, and wakes the owner if it was the last one.
-    pub fn worker_done(&self, bufs: Vec<B>, work: u64, marked_objects: u64, marked_bytes: u64) {
+    /// adds its counters (scan work, the stretch's length in nanoseconds,
+    /// objects and bytes marked), and wakes the owner if it was the last
+    /// one.
+    pub fn worker_done(&self, bufs: Vec<B>, work: u64, nanos: u64, marked: (u64, u64)) {
+        let (marked_objects, marked_bytes) = marked;
         let mut control = self.lock();
         let published = !bufs.is_empty();
         control.full.extend(bufs);
         control.active -= 1;
         control.worker_work += work;
+        control.worker_nanos += nanos;
         control.marked_objects += marked_objects;
         control.marked_bytes += marked_bytes;
         let last = control.active == 0;
@@ -210,10 +223,9 @@ impl<B> World<B> {
             self.owner.notify_all();
         }
         // Background credit for assists (Go's gcFlushBgCredit).
-        self.credit.fetch_add(
-            usize::try_from(work).unwrap_or(usize::MAX),
-            Ordering::Relaxed,
-        );
+        let work = usize::try_from(work).unwrap_or(usize::MAX);
+        self.credit.fetch_add(work, Ordering::Relaxed);
+        self.scanned.fetch_add(work, Ordering::Relaxed);
     }
 
     /// Records a panic of a worker's trace; the object stays grey in `buf`.
@@ -321,9 +333,17 @@ impl<B> World<B> {
         }
     }
 
-    /// Clears the credit (at the start of a cycle).
-    pub fn reset_credit(&self) {
+    /// Scan work the workers reported this cycle (a relaxed count: an
+    /// `worker_done` racing with this read may not be in it yet).
+    #[inline]
+    pub fn scanned(&self) -> u64 {
+        self.scanned.load(Ordering::Relaxed) as u64
+    }
+
+    /// Clears the credit and the scan-work count (at the start of a cycle).
+    pub fn reset_cycle_counters(&self) {
         self.credit.store(0, Ordering::Relaxed);
+        self.scanned.store(0, Ordering::Relaxed);
     }
 }
 

@@ -121,7 +121,7 @@ fn workers_scan_only_while_marking_and_never_during_a_pause() {
                     );
                     scanned += buf;
                     scanning.store(false, Ordering::Relaxed);
-                    world.worker_done(Vec::new(), u64::from(buf), 1, 8);
+                    world.worker_done(Vec::new(), u64::from(buf), 0, (1, 8));
                 }
                 scanned
             })
