@@ -1,12 +1,15 @@
 //! A tiny Lisp whose values live in a `gogc` heap: the "real host" for the
-//! collector. Cons cells, closures and environments are `Gc` objects; the
-//! interpreter steps the collector after every allocation, so cycles start
-//! at the pacer's trigger, as they would on allocation in Go.
+//! collector. Cons cells, closures and environments are `Gc` objects. By
+//! default the heap has one mark worker thread: the collector marks in the
+//! background while the interpreter runs, allocation starts cycles at the
+//! pacer's trigger and pays assists, as in Go. With `--workers 0` the
+//! interpreter instead steps the collector after every allocation.
 //!
 //! ```text
 //! cargo run --example lisp                  # runs the built-in program, checks its result
 //! cargo run --example lisp -- --gctrace     # ... printing a gctrace line per cycle
 //! cargo run --example lisp -- --gogc 50     # ... with GOGC=50 (or `off`)
+//! cargo run --example lisp -- --workers 2   # ... with 2 mark workers (0: host steps)
 //! cargo run --example lisp -- '(+ 1 2)'     # evaluates an expression and prints it
 //! ```
 //!
@@ -54,12 +57,15 @@ const BUILTINS: [&str; 10] = [
     "+", "-", "*", "<", "=", "cons", "car", "cdr", "null?", "list",
 ];
 
-/// Collector work per allocation: enough to finish a cycle's marking well
-/// before the heap reaches its goal (the work units approximate bytes).
+/// Collector work per allocation without mark workers: enough to finish a
+/// cycle's marking well before the heap reaches its goal (the work units
+/// approximate bytes).
 const STEP_BUDGET: usize = 512;
 
 struct Interp {
     heap: Heap,
+    /// No mark workers: the interpreter steps the collector itself.
+    steps: bool,
     symbols: Vec<String>,
     global: Gc<Env>,
 }
@@ -67,13 +73,14 @@ struct Interp {
 type Result<T> = core::result::Result<T, String>;
 
 impl Interp {
-    fn new(heap: Heap) -> Interp {
+    fn new(heap: Heap, steps: bool) -> Interp {
         let global = heap.alloc(Env {
             vars: GcCell::new(Vec::new()),
             parent: None,
         });
         let mut interp = Interp {
             heap,
+            steps,
             symbols: Vec::new(),
             global,
         };
@@ -96,11 +103,14 @@ impl Interp {
         index as u32
     }
 
-    /// Allocates and gives the collector its share of work: the host's
-    /// side of Go's "allocation tests the trigger and assists".
+    /// Allocates and, without mark workers, gives the collector its share
+    /// of work: the host's side of Go's "allocation tests the trigger and
+    /// assists" (with workers the heap's allocation does both itself).
     fn alloc<T: Trace + 'static>(&self, value: T) -> Gc<T> {
         let gc = self.heap.alloc(value);
-        self.heap.step(STEP_BUDGET);
+        if self.steps {
+            self.heap.step(STEP_BUDGET);
+        }
         gc
     }
 
@@ -397,6 +407,7 @@ const EXPECTED: i64 = 200 * 500_500;
 fn main() -> Result<()> {
     let mut gctrace = false;
     let mut gogc = Some(100);
+    let mut workers = 1;
     let mut source = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -409,11 +420,21 @@ fn main() -> Result<()> {
                     n => Some(n.parse().map_err(|_| format!("bad --gogc {n}"))?),
                 };
             }
+            "--workers" => {
+                let value = args.next().ok_or("--workers needs a value")?;
+                workers = value
+                    .parse()
+                    .map_err(|_| format!("bad --workers {value}"))?;
+            }
             _ => source = Some(arg),
         }
     }
-    let heap = Heap::builder().gogc(gogc).gctrace(gctrace).build();
-    let mut interp = Interp::new(heap);
+    let heap = Heap::builder()
+        .gogc(gogc)
+        .gctrace(gctrace)
+        .mark_workers(workers)
+        .build();
+    let mut interp = Interp::new(heap, workers == 0);
     let program = source.as_deref().unwrap_or(PROGRAM);
     let mut last = Value::Nil;
     for form in interp.parse_all(program)? {
@@ -423,9 +444,15 @@ fn main() -> Result<()> {
     println!("{}", interp.show(&last));
     let stats = interp.heap.stats();
     println!(
-        "{} cycles, {} objects allocated, {} live",
+        "{} cycles, {} objects allocated, {} live, {workers} mark workers",
         stats.cycles, stats.allocated_objects, stats.live_objects
     );
+    if workers > 0 {
+        println!(
+            "longest pause {:?}, longest stall of the interpreter {:?}",
+            stats.longest_pause, stats.stalls.longest
+        );
+    }
     if source.is_none() {
         assert!(
             matches!(last, Value::Int(n) if n == EXPECTED),

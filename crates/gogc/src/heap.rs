@@ -35,15 +35,22 @@
 //! stop-the-world pauses (the workers parked, their buffers handed back):
 //!
 //! ```text
-//!   Off ──(alloc at the goal, step, start_cycle)──▶ P1 ──▶ Mark (concurrent)
+//!   Off ──(alloc or step at the trigger, start_cycle)──▶ P1 ──▶ Mark (concurrent)
 //!   P1: stop the workers; sweep termination + mark setup; restart them
 //!   Mark: workers drain the shared list; the mutator at each safe point
-//!         (alloc, barriered store, step) pays assists: credit, else roots
-//!         first, then grey objects, publishing what it queued
+//!         (alloc, barriered store, step) pays assists at the pacer's
+//!         ratio: credit, else roots first, then grey objects, publishing
+//!         what it queued
 //!   P2 (mutator out of work and workers idle, or a worker's hint):
 //!         stop; flush wbBuf; grey left? restart (Mark again)
 //!         : MarkTermination as above; workers stay parked ──▶ Off
 //! ```
+//!
+//! The pacer ([`Pacer`], in `State::pacer`) hears of every allocation
+//! (`on_alloc`), of the scan work of the owning thread (as it does it) and
+//! of the workers (at each assist, from `World::scanned`), and at mark
+//! termination of the time spent marking (`end_pacing`); it plans for the
+//! owning thread plus the workers as processors.
 //!
 //! A safe point is delayed by at most one object's `Trace` per worker
 //! (the pause waits for it) or one cell's trace (a store waits for the

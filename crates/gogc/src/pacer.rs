@@ -78,9 +78,10 @@
 //! - The CPU limiter (`mgclimit.go`) is not modelled. In Go 1.19 its only
 //!   effects are to let mark assists skip their work and to stop the
 //!   allocation-time scavenger while GC CPU time exceeds its bucket;
-//!   gogc has neither assists nor a scavenger yet, so a limiter would have
-//!   nothing to switch off. The pacer takes the assist and idle mark time
-//!   the limiter would also read ([`Pacer::add_assist_time`]).
+//!   gogc has no scavenger, and its assists (with mark workers) always
+//!   pay their debt. The pacer takes the assist and idle mark time the
+//!   limiter would also read ([`Pacer::add_assist_time`],
+//!   [`Pacer::add_idle_mark_time`]).
 //! - Go's sweep distance (`commit`'s `isSweepDone`) and the minimum runway
 //!   are kept. `GOGC=off` with no memory limit leaves Go's effectively
 //!   infinite goal: the limit `i64::MAX` less the headroom.

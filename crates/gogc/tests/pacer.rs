@@ -226,3 +226,138 @@ fn a_panicking_trace_leaves_pacing_consistent() {
     assert_eq!(drops.get(), n, "every node dropped once");
     assert_eq!(heap.stats().live_objects, 0);
 }
+
+// ---- With mark workers: the pacer starts the cycles allocation starts,
+// plans for the owning thread plus the workers, and hears their time ----
+
+/// A node with a pointer cell and some payload, so that cycles have scan
+/// work for the workers.
+#[derive(Trace)]
+struct Link {
+    next: GcCell<Option<Gc<Link>>>,
+    payload: [u64; 4],
+}
+
+/// A list of `len` links kept alive by its head.
+fn list(heap: &Heap, len: u64) -> Gc<Link> {
+    let head = heap.alloc(Link {
+        next: GcCell::new(None),
+        payload: [0; 4],
+    });
+    let mut tail = head.clone();
+    for i in 1..len {
+        let link = heap.alloc(Link {
+            next: GcCell::new(None),
+            payload: [i; 4],
+        });
+        tail.next.store(Some(&link));
+        tail = link;
+    }
+    head
+}
+
+#[test]
+fn allocation_with_workers_starts_cycles_at_the_trigger() {
+    let heap = Heap::builder().mark_workers(1).min_heap(MIN_HEAP).build();
+    let mut starts = 0;
+    let mut previous = (0, usize::MAX);
+    for i in 0..ALLOCS {
+        let before = heap.stats();
+        let was_off = heap.phase() == Phase::Off;
+        drop(heap.alloc([i; 6]));
+        let live = before.heap_live_bytes;
+        let trigger = before.trigger_bytes;
+        if was_off && heap.phase() == Phase::Mark {
+            // Go's mallocgc: the allocation that finds the live heap at the
+            // trigger starts the cycle; the one before did not.
+            assert!(live >= trigger, "{live} < {trigger}");
+            assert!(previous.0 < previous.1, "{previous:?}");
+            starts += 1;
+        }
+        previous = (live, trigger);
+    }
+    assert!(starts >= 2, "{starts} cycles started");
+    let last = heap.stats().last;
+    assert!(!last.forced);
+    assert!(last.heap_start_bytes >= last.trigger_bytes, "{last:?}");
+    assert!(last.trigger_bytes < last.goal_bytes, "{last:?}");
+    // The owning thread and one worker.
+    assert_eq!(last.procs, 2);
+}
+
+#[test]
+fn worker_and_pause_times_reach_the_statistics_and_gctrace() {
+    let heap = Heap::builder().mark_workers(1).min_heap(MIN_HEAP).build();
+    let keep = list(&heap, ALLOCS / 20);
+    let mut cycles = Vec::new();
+    let mut seen = heap.stats().cycles;
+    for i in 0..ALLOCS {
+        drop(heap.alloc(Link {
+            next: GcCell::new(None),
+            payload: [i; 4],
+        }));
+        let stats = heap.stats();
+        if stats.cycles != seen {
+            seen = stats.cycles;
+            cycles.push(stats.last);
+        }
+    }
+    assert!(cycles.len() >= 2, "{} cycles", cycles.len());
+    for cycle in &cycles {
+        assert_eq!(cycle.procs, 2);
+        // Both pauses and the mark between them were timed.
+        assert!(!cycle.sweep_termination_pause.is_zero(), "{cycle:?}");
+        assert!(!cycle.mark_termination_pause.is_zero(), "{cycle:?}");
+        assert!(!cycle.concurrent_mark.is_zero(), "{cycle:?}");
+        // A worker that scanned was timed, and its work counts as heap
+        // scan work (the pacer's `heapScanWork`).
+        if cycle.worker_work > 0 {
+            assert!(!cycle.worker_time.is_zero(), "{cycle:?}");
+        }
+        assert!(cycle.heap_scan_work >= cycle.worker_work, "{cycle:?}");
+        // gctrace prints the clocks and the background CPU time.
+        let line = cycle.gctrace().to_string();
+        let clock = line
+            .split(": ")
+            .nth(1)
+            .unwrap()
+            .split(" ms clock")
+            .next()
+            .unwrap();
+        let clocks: Vec<&str> = clock.split('+').collect();
+        assert_eq!(clocks.len(), 3, "{line}");
+        let cpu = line
+            .split(" ms clock, ")
+            .nth(1)
+            .unwrap()
+            .split(" ms cpu")
+            .next()
+            .unwrap();
+        let background = cpu.split('/').nth(1).unwrap();
+        assert_eq!(
+            background == "0",
+            cycle.worker_time < std::time::Duration::from_micros(1),
+            "{line} {cycle:?}"
+        );
+        assert!(line.ends_with(" 2 P"), "{line}");
+    }
+    // Some cycle's marking was done by the worker (on a busy machine it
+    // may not have run in every cycle).
+    assert!(cycles.iter().any(|c| c.worker_work > 0), "{cycles:?}");
+    assert_eq!(keep.payload[0], 0);
+}
+
+#[test]
+fn a_heap_without_workers_plans_for_one_processor_and_times_its_pauses() {
+    let heap = Heap::builder().min_heap(MIN_HEAP).build();
+    let _keep = list(&heap, 100);
+    churn(&heap, ALLOCS / 4);
+    let last = heap.stats().last;
+    assert_eq!(last.procs, 1);
+    assert!(last.worker_time.is_zero() && last.worker_work == 0);
+    // The step that ended the mark timed its termination; the marking
+    // between the pauses is the steps' time.
+    assert!(!last.mark_termination_pause.is_zero(), "{last:?}");
+    assert!(!last.concurrent_mark.is_zero(), "{last:?}");
+    assert!(last.concurrent_mark <= last.mark_time, "{last:?}");
+}
