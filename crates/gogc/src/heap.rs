@@ -30,8 +30,8 @@
 //! # With mark workers
 //!
 //! [`HeapBuilder::mark_workers`] adds threads that trace grey objects
-//! during `Mark` (see `mark::run_worker` and the `world` module for the
-//! shared part and the handshake). The cycle above stays, with two
+//! during `Mark` (the owning thread's side is the `concurrent` module, the
+//! workers' `mark::run_worker`, the shared part and the handshake `world`). The cycle above stays, with two
 //! stop-the-world pauses (the workers parked, their buffers handed back):
 //!
 //! ```text
@@ -66,10 +66,10 @@ use gocore::atomic::{AtomicBool, Ordering};
 use crate::barrier::{Barrier, WbBuf};
 use crate::central::{Central, MCache};
 use crate::check::Violation;
+#[cfg(feature = "std")]
+use crate::concurrent::Workers;
 use crate::gc::{Gc, RawGc};
 use crate::mark::GcWork;
-#[cfg(feature = "std")]
-use crate::mark::{run_worker, WorkBuf};
 use crate::sizeclass::{
     class_to_size, large_npages, size_class_for, SpanClass, CLASS_TO_ALLOCNPAGES, NUM_SPAN_CLASSES,
     PAGE_SIZE,
@@ -77,10 +77,6 @@ use crate::sizeclass::{
 use crate::span::{GcBox, Header, PageHeap, Span, VTable, NO_WEAK};
 use crate::stats::{CycleStats, Stats};
 use crate::trace::{trace_with, Trace, TraceOp, Tracer};
-#[cfg(feature = "std")]
-use crate::world::World;
-#[cfg(feature = "std")]
-use alloc::sync::Arc;
 
 /// The collector's phase (Go's `gcphase`).
 ///
@@ -445,7 +441,7 @@ impl MarkState {
     }
 
     /// Go's `scanobject`: blacken a grey object. Returns its size (work).
-    fn scan_object(&mut self, object: NonNull<Header>) -> usize {
+    pub(crate) fn scan_object(&mut self, object: NonNull<Header>) -> usize {
         self.interrupted = Some(object);
         // SAFETY: queued objects are live objects of this heap.
         let header = unsafe { object.as_ref() };
@@ -604,274 +600,10 @@ pub(crate) struct State {
     pub(crate) mark_started: Option<std::time::Instant>,
 }
 
-/// The mark worker threads and what they share with the owning thread.
-#[cfg(feature = "std")]
-pub(crate) struct Workers {
-    pub(crate) world: Arc<World<Box<WorkBuf>>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
-
-#[cfg(feature = "std")]
-impl Workers {
-    fn start(n: usize) -> Workers {
-        let world = Arc::new(World::new());
-        let threads = (0..n)
-            .map(|i| {
-                let world = Arc::clone(&world);
-                std::thread::Builder::new()
-                    .name(alloc::format!("gogc-mark-{i}"))
-                    .spawn(move || run_worker(&world))
-                    .expect("gogc: cannot start a mark worker thread")
-            })
-            .collect();
-        Workers { world, threads }
-    }
-
-    /// Tells the workers to exit and joins them.
-    pub(crate) fn join(self) {
-        self.world.exit();
-        for thread in self.threads {
-            // A worker catches every panic of the `Trace` code it runs, so
-            // it returns normally.
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Go's `gcOverAssistWork`: an assist does at least 64 KiB of scan work.
-#[cfg(feature = "std")]
-const MIN_ASSIST_WORK: f64 = 64.0 * 1024.0;
-
-/// The most scan work one assist does (4 × `MIN_ASSIST_WORK`, about 0.1 ms
-/// of scanning); a larger debt is paid over the following allocations.
-#[cfg(feature = "std")]
-const MAX_ASSIST_WORK: f64 = 4.0 * MIN_ASSIST_WORK;
-
-/// Sweep work units an allocation pays while spans are left to sweep, per
-/// byte allocated (Go's proportional sweep, `deductSweepCredit`, with a
-/// fixed ratio: at 2 header-sized units per byte, every span of a heap is
-/// swept long before allocation reaches the next goal, since the goal is
-/// at least the marked bytes again and sweeping a slot costs one header).
-#[cfg(feature = "std")]
-const SWEEP_WORK_PER_BYTE: usize = 2;
-
 impl State {
     #[inline]
     pub(crate) fn marking(&self) -> bool {
         self.phase != Phase::Off
-    }
-
-    /// Whether mark workers may be tracing objects now: the heap has them
-    /// and a cycle marks (`cell_lock` I1).
-    #[inline]
-    pub(crate) fn workers_may_scan(&self) -> bool {
-        #[cfg(feature = "std")]
-        return self.workers.is_some() && self.marking();
-        #[cfg(not(feature = "std"))]
-        return false;
-    }
-
-    /// The shared state of the mark workers, if they run.
-    #[cfg(feature = "std")]
-    #[inline]
-    fn world(&self) -> Option<Arc<World<Box<WorkBuf>>>> {
-        self.workers.as_ref().map(|w| Arc::clone(&w.world))
-    }
-
-    /// Whether this heap runs mark workers (configured; they start at the
-    /// first cycle).
-    #[cfg(feature = "std")]
-    #[inline]
-    fn concurrent(&self) -> bool {
-        self.config.mark_workers > 0
-    }
-
-    /// Counts a stall of the owning thread (a pause, an assist, a wait on a
-    /// cell lock) in the histogram.
-    pub(crate) fn record_stall(&mut self, stall: Duration) {
-        self.stats.stalls.record(stall);
-    }
-
-    /// Counts a stop-the-world pause (a stall too).
-    fn record_pause(&mut self, pause: Duration) {
-        self.stats.longest_pause = self.stats.longest_pause.max(pause);
-        self.record_stall(pause);
-    }
-
-    /// A safe point of the owning thread (every allocation, barriered
-    /// store and step): re-raises the first panic a `Trace` raised on a
-    /// mark worker since the last one, after queueing its object again.
-    #[inline]
-    pub(crate) fn safe_point(&mut self) {
-        #[cfg(feature = "std")]
-        if let Some(workers) = &self.workers {
-            if workers.world.has_panics() {
-                self.reraise_worker_panic();
-            }
-        }
-    }
-
-    /// The slow part of `safe_point`.
-    #[cfg(feature = "std")]
-    #[cold]
-    fn reraise_worker_panic(&mut self) {
-        if let Some(world) = self.world() {
-            let panics = world.take_panics();
-            let mut first = None;
-            for (payload, buf) in panics {
-                self.mark.work.put_buf(buf);
-                first.get_or_insert(payload);
-            }
-            if let Some(payload) = first {
-                if self.phase == Phase::Mark {
-                    world.publish(self.mark.work.take_all());
-                }
-                std::panic::resume_unwind(payload);
-            }
-        }
-    }
-
-    /// Stops the mark workers and takes everything they hold into the owning
-    /// thread's queue and counters (W2 of `world`); they stay stopped until
-    /// `start_workers`. Returns the first panic payload they reported.
-    #[cfg(feature = "std")]
-    fn stop_workers(&mut self) -> Option<alloc::boxed::Box<dyn core::any::Any + Send>> {
-        let world = self.world()?;
-        let mut control = world.stop_the_world();
-        let full = core::mem::take(&mut control.full);
-        let panics = core::mem::take(&mut control.panics);
-        let cycle = &mut self.mark.cycle;
-        cycle.worker_work += core::mem::take(&mut control.worker_work);
-        cycle.marked_objects += core::mem::take(&mut control.marked_objects);
-        cycle.marked_bytes += core::mem::take(&mut control.marked_bytes);
-        drop(control);
-        for buf in full {
-            self.mark.work.put_buf(buf);
-        }
-        let mut first = None;
-        for (payload, buf) in panics {
-            self.mark.work.put_buf(buf);
-            first.get_or_insert(payload);
-        }
-        first
-    }
-
-    /// Hands the owning thread's grey objects to the workers and lets them
-    /// mark (if a cycle marks) or sleep.
-    #[cfg(feature = "std")]
-    fn start_workers(&mut self) {
-        if let Some(world) = self.world() {
-            let marking = self.phase == Phase::Mark;
-            if marking {
-                world.publish(self.mark.work.take_all());
-            }
-            world.start_the_world(marking);
-        }
-    }
-
-    /// Runs `f` with the workers stopped and their work gathered here (for
-    /// the checker and colour queries), then restarts them.
-    pub(crate) fn with_world_stopped<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
-        #[cfg(feature = "std")]
-        if self.workers.is_some() {
-            let payload = self.stop_workers();
-            let result = f(self);
-            self.start_workers();
-            if let Some(payload) = payload {
-                std::panic::resume_unwind(payload);
-            }
-            return result;
-        }
-        f(self)
-    }
-
-    /// Go's `gcAssistAlloc` and the allocation-side trigger and sweep of a
-    /// heap with mark workers: before allocating `bytes`, start a cycle if
-    /// the heap reached its goal, sweep a little, or (while marking) pay the
-    /// allocation's debt by stealing the workers' credit or doing scan work.
-    fn before_alloc(&mut self, bytes: usize) {
-        #[cfg(feature = "std")]
-        {
-            if !self.concurrent() {
-                return;
-            }
-            self.safe_point();
-            match self.phase {
-                Phase::Off if !self.sweep_done => {
-                    self.sweep_work(bytes.saturating_mul(SWEEP_WORK_PER_BYTE).max(1));
-                }
-                Phase::Off if self.stats.live_bytes >= self.goal() => self.start_cycle(),
-                Phase::Off => {}
-                Phase::Mark | Phase::MarkTermination => self.assist(bytes),
-            }
-        }
-        #[cfg(not(feature = "std"))]
-        let _ = bytes;
-    }
-
-    /// The assist of `before_alloc` while marking.
-    #[cfg(feature = "std")]
-    fn assist(&mut self, bytes: usize) {
-        self.assist_debt += bytes as f64 * self.assist_work_per_byte();
-        let Some(world) = self.world() else {
-            return;
-        };
-        if self.assist_debt > 0.0 {
-            let stolen = world.steal_credit(self.assist_debt as usize);
-            self.assist_debt -= stolen as f64;
-        }
-        // Only this thread can scan the roots, and only it can end the mark:
-        // it works while roots are left or the workers ran out of work, even
-        // when credit covers its debt.
-        if self.assist_debt <= 0.0 && self.roots.done && !world.mark_done_hint() {
-            return;
-        }
-        let timer = StepTimer::start();
-        // At least Go's 64 KiB, at most 4× that per allocation (the rest of
-        // the debt is paid by the next allocations), so one assist stays a
-        // short stall.
-        let budget = self.assist_debt.clamp(MIN_ASSIST_WORK, MAX_ASSIST_WORK) as usize;
-        let work = self.mark_work(budget);
-        let elapsed = timer.elapsed();
-        if work == 0 {
-            // Nothing this thread can scan: the workers hold every grey
-            // object. Go parks the goroutine until credit arrives; we let it
-            // allocate and forgive the debt (see "Divergences").
-            self.assist_debt = 0.0;
-        } else {
-            self.assist_debt -= work as f64;
-        }
-        let cycle = if self.marking() {
-            &mut self.mark.cycle
-        } else {
-            &mut self.stats.last
-        };
-        cycle.assist_work += work as u64;
-        cycle.assist_time += elapsed;
-        self.record_stall(elapsed);
-    }
-
-    /// Go's `assistWorkPerByte`: the scan work still expected this cycle
-    /// over the heap growth left before the goal, with Go's floors (1000
-    /// units of work, 1 byte of runway) and its hard goal (10 % past the
-    /// goal once the heap has passed it). The expected scan work is the
-    /// bytes the last cycle marked (or, in the first cycle, the live heap).
-    /// The pacer replaces this estimate.
-    #[cfg(feature = "std")]
-    fn assist_work_per_byte(&self) -> f64 {
-        let expected = if self.stats.last.marked_bytes > 0 {
-            self.stats.last.marked_bytes
-        } else {
-            self.stats.live_bytes as u64
-        };
-        let done = self.mark.cycle.mark_work + self.mark.cycle.worker_work;
-        let remaining = expected.saturating_sub(done).max(1000);
-        let mut goal = self.goal();
-        if self.stats.live_bytes >= goal {
-            goal = goal.saturating_add(goal / 10);
-        }
-        let runway = goal.saturating_sub(self.stats.live_bytes).max(1);
-        remaining as f64 / runway as f64
     }
 
     /// Changes the phase, and Go's `writeBarrier.enabled` with it (set for
@@ -1096,7 +828,7 @@ impl State {
     }
 
     /// Sweep termination and mark setup (the work of the first pause).
-    fn setup_cycle(&mut self) {
+    pub(crate) fn setup_cycle(&mut self) {
         debug_assert_eq!(self.phase, Phase::Off);
         self.finish_sweep();
         self.mark.cycle = CycleStats {
@@ -1120,7 +852,7 @@ impl State {
     }
 
     /// Shades the rooted objects of the next span (a root job).
-    fn scan_root_span(&mut self) -> usize {
+    pub(crate) fn scan_root_span(&mut self) -> usize {
         if self.roots.next_span >= self.roots.end {
             self.roots.done = true;
             return 0;
@@ -1158,7 +890,7 @@ impl State {
 
     /// Marking work up to `budget`; ends the mark phase when nothing is
     /// left. Returns the work done.
-    fn mark_work(&mut self, budget: usize) -> usize {
+    pub(crate) fn mark_work(&mut self, budget: usize) -> usize {
         #[cfg(feature = "std")]
         if self.workers.is_some() {
             return self.mark_work_concurrent(budget);
@@ -1166,95 +898,8 @@ impl State {
         self.mark_work_alone(budget)
     }
 
-    /// `mark_work` with mark workers: the owning thread scans roots (only it
-    /// may read root counts), its own grey objects and buffers it takes from
-    /// the shared list, hands what it queued to the workers, and tries to
-    /// end the mark when it finds no work (Go's `gcMarkDone`).
-    #[cfg(feature = "std")]
-    fn mark_work_concurrent(&mut self, budget: usize) -> usize {
-        let Some(world) = self.world() else {
-            return self.mark_work_alone(budget);
-        };
-        if self.phase == Phase::MarkTermination {
-            // A `Trace` panicked in the last termination; the workers are
-            // stopped, the termination resumes.
-            return self.terminate_stopped(StepTimer::start());
-        }
-        if let Some(object) = self.mark.interrupted.take() {
-            self.mark.work.put(object);
-        }
-        let mut work = 0;
-        let mut found_none = false;
-        while work < budget || work == 0 {
-            if let Some(object) = self.mark.work.try_get() {
-                work += self.mark.scan_object(object);
-            } else if !self.roots.done {
-                work += self.scan_root_span();
-            } else if let Some(buf) = world.try_take() {
-                self.mark.work.put_buf(buf);
-            } else {
-                found_none = true;
-                break;
-            }
-        }
-        world.publish(self.mark.work.take_all());
-        self.mark.cycle.mark_work += work as u64;
-        self.stats.mark_work += work as u64;
-        // Try to end the mark only when the workers are out of work too:
-        // a stop while they still drain would only hand their buffers back
-        // and restart them.
-        if world.mark_done_hint() || (found_none && world.workers_idle()) {
-            work += self.try_terminate();
-        }
-        work
-    }
-
-    /// Go's `gcMarkDone`: stop the world, flush the barrier buffer; if that
-    /// (or anything the workers handed back) left grey objects, restart and
-    /// keep marking, else run mark termination. Returns the work done.
-    #[cfg(feature = "std")]
-    fn try_terminate(&mut self) -> usize {
-        if !self.roots.done {
-            return 0;
-        }
-        let timer = StepTimer::start();
-        let payload = self.stop_workers();
-        if !self.mark.wbbuf.is_empty() {
-            self.mark.flush_wbbuf();
-        }
-        if payload.is_some() || !self.mark.work.is_empty() {
-            self.mark.cycle.mark_restarts += 1;
-            self.start_workers();
-            self.record_stall(timer.elapsed());
-            if let Some(payload) = payload {
-                std::panic::resume_unwind(payload);
-            }
-            return 0;
-        }
-        if let Some(started) = self.mark_started.take() {
-            self.mark.cycle.concurrent_mark = started.elapsed();
-        }
-        self.terminate_stopped(timer)
-    }
-
-    /// Mark termination with the workers stopped (they stay stopped: no
-    /// cycle marks afterwards).
-    #[cfg(feature = "std")]
-    fn terminate_stopped(&mut self, timer: StepTimer) -> usize {
-        let mut work = 0;
-        if self.phase == Phase::Mark && self.config.barrier == Barrier::Dijkstra {
-            work += self.rescan_roots_and_drain();
-        }
-        self.mark.cycle.mark_termination_pause = timer.elapsed();
-        work += self.mark_termination();
-        let pause = timer.elapsed();
-        self.stats.last.mark_termination_pause = pause;
-        self.record_pause(pause);
-        work
-    }
-
     /// `mark_work` without workers (or with them stopped).
-    fn mark_work_alone(&mut self, budget: usize) -> usize {
+    pub(crate) fn mark_work_alone(&mut self, budget: usize) -> usize {
         if self.phase == Phase::MarkTermination {
             return self.mark_termination();
         }
@@ -1289,7 +934,7 @@ impl State {
 
     /// Go 1.5–1.7's mark termination for the insertion barrier: with the
     /// mutator stopped, rescan every root and drain.
-    fn rescan_roots_and_drain(&mut self) -> usize {
+    pub(crate) fn rescan_roots_and_drain(&mut self) -> usize {
         self.mark.cycle.root_rescans += 1;
         let mut work = 0;
         for index in 0..self.allspans.len() {
@@ -1304,7 +949,7 @@ impl State {
     /// Go's `gcMarkTermination`. Restartable: a panic in the checker's
     /// tracing leaves the phase at `MarkTermination` and the next step runs
     /// this again.
-    fn mark_termination(&mut self) -> usize {
+    pub(crate) fn mark_termination(&mut self) -> usize {
         self.set_phase(Phase::MarkTermination);
         let mut work = 0;
         if self.config.checkmark

@@ -193,7 +193,8 @@
 //! ends no mark, because mark termination traces the whole heap, this
 //! cell included, while the store is half done.) The pauses are the mutator's own: a worker is asked
 //! to stop and hands back its work after the object it is tracing, so the
-//! longest a pause waits is one object's `Trace` per worker. A mutator that
+//! longest a pause waits is one object's `Trace` per worker (plus, on a
+//! loaded machine, the time the OS takes to run a descheduled worker). A mutator that
 //! stops allocating, storing and stepping leaves the cycle where it is
 //! (only it can scan the roots and end the mark); `collect` always
 //! finishes one, on the calling thread with the workers stopped.
@@ -433,6 +434,8 @@ mod cell_lock;
 mod central;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod check;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod concurrent;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod gc;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
