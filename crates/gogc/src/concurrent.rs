@@ -124,10 +124,17 @@ impl State {
         self.stats.stalls.record(stall);
     }
 
-    /// Counts a stop-the-world pause (a stall too).
+    /// Counts a stop-the-world pause (a stall too) of a heap with mark
+    /// workers. (Without them every collector call is the host's own
+    /// choice, timed per step in `CycleStats::longest_step`.)
     pub(crate) fn record_pause(&mut self, pause: Duration) {
-        self.stats.longest_pause = self.stats.longest_pause.max(pause);
-        self.record_stall(pause);
+        #[cfg(feature = "std")]
+        if self.concurrent() {
+            self.stats.longest_pause = self.stats.longest_pause.max(pause);
+            self.record_stall(pause);
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = pause;
     }
 
     /// A safe point of the owning thread (every allocation, barriered
