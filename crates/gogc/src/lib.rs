@@ -191,13 +191,14 @@
 //! mark once the workers ran out of work, and re-raises a panic a `Trace`
 //! raised on a worker. (A barriered store only re-raises such a panic: it
 //! ends no mark, because mark termination traces the whole heap, this
-//! cell included, while the store is half done.) The pauses are the mutator's own: a worker is asked
-//! to stop and hands back its work after the object it is tracing, so the
-//! longest a pause waits is one object's `Trace` per worker (plus, on a
-//! loaded machine, the time the OS takes to run a descheduled worker). A mutator that
-//! stops allocating, storing and stepping leaves the cycle where it is
-//! (only it can scan the roots and end the mark); `collect` always
-//! finishes one, on the calling thread with the workers stopped.
+//! cell included, while the store is half done.) The pauses are the
+//! mutator's own: a worker is asked to stop and hands back its work after
+//! the object it is tracing, so the longest a pause waits is one object's
+//! `Trace` per worker (plus, on a loaded machine, the time the OS takes to
+//! run a descheduled worker). A mutator that stops allocating, storing and
+//! stepping leaves the cycle where it is (only it can scan the roots and
+//! end the mark); `collect` always finishes one, on the calling thread with
+//! the workers stopped.
 //!
 //! **`GcCell`s and workers.** A worker tracing a `GcCell` takes the cell's
 //! scan lock; a store the mutator makes while a cycle marks (always the
