@@ -236,18 +236,20 @@
 //! every `step`: there it sweeps a little, starts a cycle once the heap
 //! reaches the pacer's trigger, pays its *assist* debt (while marking, each
 //! allocation owes `bytes ×` the pacer's `assistWorkPerByte` units of scan
-//! work; it steals the
-//! credit the workers built up, else scans at least 64 KiB itself, roots
+//! work; it steals the credit the workers built up, else scans at least
+//! 64 KiB itself, roots
 //! first — at most 256 KiB per allocation, the rest later), tries to end the
 //! mark once the workers ran out of work, and re-raises a panic a `Trace`
 //! raised on a worker. (A barriered store only re-raises such a panic: it
 //! ends no mark, because mark termination traces the whole heap, this
-//! cell included, while the store is half done.) The pauses are the mutator's own: a worker is asked
-//! to stop and hands back its work after the object it is tracing, so the
-//! longest a pause waits is one object's `Trace` per worker. A mutator that
-//! stops allocating, storing and stepping leaves the cycle where it is
-//! (only it can scan the roots and end the mark); `collect` always
-//! finishes one, on the calling thread with the workers stopped.
+//! cell included, while the store is half done.) The pauses are the
+//! mutator's own: a worker is asked to stop and hands back its work after
+//! the object it is tracing, so the longest a pause waits is one object's
+//! `Trace` per worker (plus, on a loaded machine, the time the OS takes to
+//! run a descheduled worker). A mutator that stops allocating, storing and
+//! stepping leaves the cycle where it is (only it can scan the roots and
+//! end the mark); `collect` always finishes one, on the calling thread with
+//! the workers stopped.
 //!
 //! **`GcCell`s and workers.** A worker tracing a `GcCell` takes the cell's
 //! scan lock; a store the mutator makes while a cycle marks (always the
@@ -493,6 +495,8 @@ mod cell_lock;
 mod central;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod check;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod concurrent;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod gc;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]

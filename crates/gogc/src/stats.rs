@@ -216,9 +216,12 @@ pub struct Stats {
     pub last: CycleStats,
 
     // ---- Concurrent marking ----
-    /// Stalls of the owning thread since the heap was built.
+    /// Stalls of the owning thread since the heap was built, with mark
+    /// workers (empty without them: then every collector call is a `step`
+    /// or `collect` the host makes).
     pub stalls: StallHistogram,
-    /// The longest stop-the-world pause of any cycle (either of the two).
+    /// The longest stop-the-world pause of any cycle (either of the two),
+    /// with mark workers.
     pub longest_pause: Duration,
 
     // Pacing (see [`Pacer`](crate::Pacer)).

@@ -1,7 +1,8 @@
 //! loom models of the concurrent mark protocols: (a) a barriered store
 //! into a `GcCell` racing a mark worker's trace of it, through the cell's
 //! scan lock; (b) the stop-the-world handshake and phase change between
-//! the owning thread and a worker.
+//! the owning thread and a worker; (c) termination detection against a
+//! worker handing back a grey object it just found.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gogc --test loom_mark`
 #![cfg(loom)]
@@ -150,5 +151,50 @@ fn workers_scan_only_while_marking_and_never_during_a_pause() {
         world.exit();
         let scanned = worker.join().unwrap();
         assert_eq!(scanned + left, 1);
+    });
+}
+
+/// (c) Termination detection: the owner ends the mark only with the world
+/// stopped, no worker active and the shared list empty, so every grey
+/// object, including one a worker found while the owner was deciding, has
+/// been scanned (the worker's "child" 2 of object 1 is never lost).
+#[test]
+fn termination_waits_for_work_a_worker_hands_back() {
+    model(|| {
+        let world: Arc<World<u32>> = Arc::new(World::new());
+        let scanned = Arc::new(AtomicU32::new(0));
+        let worker = {
+            let (world, scanned) = (Arc::clone(&world), Arc::clone(&scanned));
+            thread::spawn(move || {
+                while let Some(object) = world.worker_take() {
+                    scanned.fetch_or(object, Ordering::Relaxed);
+                    // Scanning 1 shades its child 2, handed back as grey.
+                    let grey = if object == 1 { vec![2] } else { Vec::new() };
+                    world.worker_done(grey, 1, 0, (1, 8));
+                }
+            })
+        };
+        drop(world.stop_the_world());
+        world.publish(vec![1]);
+        world.start_the_world(true);
+        loop {
+            if world.mark_done_hint() || world.workers_idle() {
+                let control = world.stop_the_world();
+                if control.full.is_empty() {
+                    assert_eq!(control.active, 0);
+                    break; // mark termination
+                }
+                drop(control);
+                world.start_the_world(true); // grey objects left: mark on
+            }
+            thread::yield_now();
+        }
+        assert_eq!(
+            scanned.load(Ordering::Relaxed),
+            1 | 2,
+            "a grey object was lost"
+        );
+        world.exit();
+        worker.join().unwrap();
     });
 }
