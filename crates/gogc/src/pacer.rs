@@ -168,9 +168,14 @@ impl PiController {
 /// The heap calls, as Go's runtime does: [`on_alloc`](Pacer::on_alloc) for
 /// every allocation; [`test_heap_trigger`](Pacer::test_heap_trigger) to
 /// decide whether to start a cycle; [`start_cycle`](Pacer::start_cycle) when
-/// one starts; [`add_scan_work`](Pacer::add_scan_work) while it marks;
-/// [`end_cycle`](Pacer::end_cycle), [`reset_live`](Pacer::reset_live) and
-/// [`commit`](Pacer::commit) at mark termination.
+/// one starts; [`add_scan_work`](Pacer::add_scan_work) while it marks
+/// (with mark workers also [`revise`](Pacer::revise) and
+/// [`assist_work_per_byte`](Pacer::assist_work_per_byte) at every assist);
+/// [`add_assist_time`](Pacer::add_assist_time) and
+/// [`add_idle_mark_time`](Pacer::add_idle_mark_time) with the marking time
+/// it measured, then [`end_cycle`](Pacer::end_cycle),
+/// [`reset_live`](Pacer::reset_live) and [`commit`](Pacer::commit) at mark
+/// termination.
 ///
 /// ```
 /// use gogc::Pacer;
