@@ -13,7 +13,7 @@ const MIN_HEAP: usize = if cfg!(miri) { 8 << 10 } else { 256 << 10 };
 const ALLOCS: u64 = if cfg!(miri) { 1_000 } else { 60_000 };
 /// Allocations of the tests with a mark worker (Miri runs its threads
 /// slowly).
-const WORKER_ALLOCS: u64 = if cfg!(miri) { 500 } else { ALLOCS };
+const WORKER_ALLOCS: u64 = if cfg!(miri) { 300 } else { ALLOCS };
 
 /// Steps once per allocation, so a cycle starts on the first allocation
 /// that takes the live heap to the trigger.
@@ -35,8 +35,8 @@ fn step_starts_cycles_at_the_trigger_not_the_goal() {
     let mut starts = Vec::new();
     let mut marking = false;
     for i in 0..ALLOCS {
-        let live_before = heap.stats().heap_live_bytes;
-        let trigger = heap.stats().trigger_bytes;
+        let before = heap.stats();
+        let (live_before, trigger) = (before.heap_live_bytes, before.trigger_bytes);
         drop(heap.alloc([i; 6]));
         let now_marking = heap.step(256) == Phase::Mark;
         if now_marking && !marking {
@@ -356,7 +356,7 @@ fn worker_and_pause_times_reach_the_statistics_and_gctrace() {
 #[test]
 fn a_heap_without_workers_plans_for_one_processor_and_times_its_pauses() {
     let heap = Heap::builder().min_heap(MIN_HEAP).build();
-    let _keep = list(&heap, 100);
+    let _keep = list(&heap, WORKER_ALLOCS / 20);
     churn(&heap, ALLOCS / 4);
     let last = heap.stats().last;
     assert_eq!(last.procs, 1);
