@@ -90,8 +90,8 @@ pub struct CycleStats {
     /// Go's `heapLive` when marking ended (gctrace's second heap figure).
     pub heap_end_bytes: u64,
     /// The trigger the cycle started at ([`Pacer::trigger`](crate::Pacer::trigger)
-    /// when it started; a cycle that `step` started had reached it, a forced
-    /// one may not have).
+    /// when it started; a cycle that `step`, or with mark workers an
+    /// allocation, started had reached it, a forced one may not have).
     pub trigger_bytes: u64,
     /// The heap goal when marking ended (Go's `lastHeapGoal`, gctrace's
     /// "MB goal").
@@ -225,8 +225,8 @@ pub struct Stats {
     pub longest_pause: Duration,
 
     // Pacing (see [`Pacer`](crate::Pacer)).
-    /// `heap_live_bytes` at which [`Heap::step`](crate::Heap::step) starts
-    /// the next cycle (Go's trigger).
+    /// `heap_live_bytes` at which [`Heap::step`](crate::Heap::step) (and,
+    /// with mark workers, allocation) starts the next cycle (Go's trigger).
     pub trigger_bytes: usize,
     /// Go's `heapLive`: bytes the last cycle marked plus bytes allocated
     /// since. Equal to `live_bytes` once the last cycle's sweep is done.
