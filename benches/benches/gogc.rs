@@ -29,6 +29,12 @@
 //!   the heap's GOGC=100 goal;
 //! - `gogc stw`: `collect()` whenever the live bytes reach the heap goal
 //!   below (checked every 511 allocations);
+//! - `gogc workers/N`: `mark_workers(N)`, N = 1, 2, and no explicit
+//!   collector call: allocation starts each cycle at the GOGC=100 goal, pays
+//!   assists while N threads mark, and sweeps proportionally. Two more rows
+//!   for them, from the heap's own statistics: the longest stop-the-world
+//!   pause and the longest mutator stall (a pause, an assist or a wait on a
+//!   cell's scan lock), best of the runs;
 //! - `gc-arena collect_debt/N`: the arena's own pacing (its defaults),
 //!   `collect_debt` after each batch of N allocations (one `mutate` call per
 //!   batch), N = 31, 511, 8191;
@@ -408,11 +414,25 @@ mod gogc_heap {
         /// `collect()` when the live bytes reach the heap's GOGC=100 goal,
         /// checked every 511 allocations as for gc-arena's.
         StopTheWorld,
+        /// `mark_workers(n)`: no explicit collector call; allocation starts
+        /// cycles, assists and sweeps, `n` threads mark.
+        Workers(usize),
+    }
+
+    thread_local! {
+        /// The smallest (longest STW pause, longest mutator stall) over the
+        /// runs of a `Workers` subject, read by `main` for its extra rows.
+        pub static PAUSES: std::cell::Cell<Option<(std::time::Duration, std::time::Duration)>> =
+            const { std::cell::Cell::new(None) };
     }
 
     pub fn churn(churn: &Churn, drive: Drive) -> Outcome {
         let work_per_alloc = work_per_alloc();
-        let heap = Heap::builder().barrier(Barrier::Hybrid).build();
+        let mut builder = Heap::builder().barrier(Barrier::Hybrid);
+        if let Drive::Workers(n) = drive {
+            builder = builder.mark_workers(n);
+        }
+        let heap = builder.build();
         let mut since = 0usize;
         let outcome = churn_on_stack(
             churn,
@@ -438,6 +458,27 @@ mod gogc_heap {
         );
         let stats = heap.stats();
         assert!(stats.cycles > 0, "the churn never completed a cycle");
+        if let Drive::Workers(_) = drive {
+            let this = (stats.longest_pause, stats.stalls.longest);
+            PAUSES.with(|p| {
+                p.set(Some(p.get().map_or(this, |(pause, stall)| {
+                    (pause.min(this.0), stall.min(this.1))
+                })));
+            });
+            eprintln!(
+                "    gogc workers: longest pause {:?}, longest stall {:?}, stalls {}, \
+                 last cycle: pauses {:?} + {:?}, concurrent mark {:?}, worker work {}, \
+                 assist work {}",
+                stats.longest_pause,
+                stats.stalls.longest,
+                stats.stalls.count(),
+                stats.last.sweep_termination_pause,
+                stats.last.mark_termination_pause,
+                stats.last.concurrent_mark,
+                stats.last.worker_work,
+                stats.last.assist_work,
+            );
+        }
         eprintln!(
             "    gogc: {} cycles, {} live objects at the end, {} work units per allocation; \
              last cycle: {} steps, longest {} work units, {:?}",
@@ -739,6 +780,29 @@ fn main() {
     record_churn(&mut s, &churn, "gogc stw", || {
         gogc_heap::churn(&churn, gogc_heap::Drive::StopTheWorld)
     });
+    for workers in [1, 2] {
+        let subject = format!("gogc workers/{workers}");
+        gogc_heap::PAUSES.with(|p| p.set(None));
+        record_churn(&mut s, &churn, &subject, || {
+            gogc_heap::churn(&churn, gogc_heap::Drive::Workers(workers))
+        });
+        if let Some((pause, stall)) = gogc_heap::PAUSES.with(|p| p.get()) {
+            s.record(
+                "binary-trees churn longest STW pause (us)",
+                &subject,
+                pause.as_secs_f64() * 1e6,
+                "us",
+                Better::Lower,
+            );
+            s.record(
+                "binary-trees churn longest mutator stall (us)",
+                &subject,
+                stall.as_secs_f64() * 1e6,
+                "us",
+                Better::Lower,
+            );
+        }
+    }
     for batch in [31, 511, 8191] {
         record_churn(
             &mut s,

@@ -14,8 +14,8 @@
 //! termination turns every "swept" set into an "unswept" one without moving
 //! a span (Go's `partialSwept(sweepgen)` / `partialUnswept(sweepgen)`).
 //!
-//! One heap has one mutator, so one cache. The next issue gives each mutator
-//! thread its own `MCache` over shared `Central`s; the cache is already a
+//! One heap has one mutator, so one cache (mark workers never allocate; see
+//! the crate docs on why a heap has one mutator thread). The cache is a
 //! separate structure that the heap flushes at mark termination (Go's
 //! `mcache.releaseAll` in `gcMarkTermination`).
 

@@ -42,6 +42,7 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
 
+use crate::cell_lock::OwnerLock;
 use crate::heap::{Heap, HeapInner};
 use crate::span::{GcBox, Header};
 use crate::trace::{trace_with, Trace, TraceOp, Tracer};
@@ -418,11 +419,20 @@ const WRITING: isize = -1;
 /// assert_eq!(heap.stats().live_objects, 0); // cycles are collected
 /// ```
 pub struct GcCell<T> {
-    /// The heap the cell lives in, or `None` while it is outside any heap.
-    owner: Cell<Option<NonNull<HeapInner>>>,
+    /// The heap the cell lives in, or `None` while it is outside any heap;
+    /// its low bits are the scan lock that excludes a mark worker's trace
+    /// of the contents and a store into them while a cycle marks (see
+    /// `cell_lock`).
+    owner: OwnerLock<HeapInner>,
     borrow: Cell<isize>,
     value: UnsafeCell<T>,
+    /// The owner word is atomic, but a cell belongs to its heap's thread:
+    /// keep it `!Send`, as a plain pointer made it.
+    _not_send: PhantomData<*mut ()>,
 }
+
+// The scan lock takes the two low bits of the heap's address.
+const _: () = assert!(core::mem::align_of::<HeapInner>() >= 4);
 
 impl<T: Trace + 'static> GcCell<T> {
     /// A cell outside the heap; it joins one when the value holding it is
@@ -432,11 +442,25 @@ impl<T: Trace + 'static> GcCell<T> {
     /// let cell = gogc::GcCell::new(3);
     /// assert_eq!(cell.get(), 3);
     /// ```
+    #[cfg(not(loom))]
     pub const fn new(value: T) -> GcCell<T> {
         GcCell {
-            owner: Cell::new(None),
+            owner: OwnerLock::new(),
             borrow: Cell::new(0),
             value: UnsafeCell::new(value),
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A cell outside the heap (not `const` under loom, whose atomics are
+    /// not).
+    #[cfg(loom)]
+    pub fn new(value: T) -> GcCell<T> {
+        GcCell {
+            owner: OwnerLock::new(),
+            borrow: Cell::new(0),
+            value: UnsafeCell::new(value),
+            _not_send: PhantomData,
         }
     }
 
@@ -482,6 +506,8 @@ impl<T: Trace + 'static> GcCell<T> {
     /// - If the cell is borrowed ([`borrow`](GcCell::borrow)).
     /// - If `value` holds a `Gc` of another heap than the cell's.
     /// - If called from `Trace` or `Drop` code the heap is running.
+    /// - With mark workers, to re-raise a panic of a `Trace` on a worker
+    ///   (see [`Heap::alloc`]; the store is not made).
     ///
     /// ```
     /// let heap = gogc::Heap::new();
@@ -532,7 +558,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// assert_eq!(gogc::GcCell::new(4).into_inner(), 4);
     /// ```
     pub fn into_inner(self) -> T {
-        debug_assert!(self.owner.get().is_none());
+        debug_assert!(self.owner.owner().is_none());
         self.value.into_inner()
     }
 
@@ -543,7 +569,7 @@ impl<T: Trace + 'static> GcCell<T> {
     /// and run no user code.
     #[inline(never)]
     fn swap_in_edge(&self, edge: T) {
-        debug_assert!(self.owner.get().is_some());
+        debug_assert!(self.owner.owner().is_some());
         drop(self.swap_in(edge, false));
     }
 
@@ -561,7 +587,7 @@ impl<T: Trace + 'static> GcCell<T> {
         );
         self.borrow.set(WRITING);
         let _unlock = CellUnlock(&self.borrow);
-        match self.owner.get() {
+        match self.owner.owner() {
             None => {
                 // SAFETY: the WRITING flag excludes every other access to the
                 // contents (borrows and stores panic, and the tracer takes a
@@ -574,12 +600,32 @@ impl<T: Trace + 'static> GcCell<T> {
                 // and a heap outlives its objects.
                 let heap = unsafe { heap.as_ref() };
                 let mut state = heap.enter();
-                // SAFETY: as above, the WRITING flag excludes other access; the
-                // old value is only read (traced) before the swap.
+                state.safe_point();
+                // SAFETY: as above, the WRITING flag excludes other access by
+                // this thread; a mark worker may read the contents too (only
+                // read: both sides share them).
                 let old = unsafe { &*self.value.get() };
                 state.write_barrier(old, &value);
-                // SAFETY: as above; the barrier has finished with `old`.
+                // While a cycle marks, mark workers (if the heap has any) may
+                // be tracing the cell: the scan lock makes the replacement
+                // atomic for them (the barrier has already shaded the old and
+                // new pointers, so a worker that traced the old contents or
+                // will trace the new ones loses nothing). While no cycle
+                // marks no worker runs (cell_lock I1).
+                let store_lock = if state.workers_may_scan() {
+                    let started = crate::heap::StepTimer::start();
+                    let (guard, waited) = self.owner.lock_for_store();
+                    if waited {
+                        state.record_stall(started.elapsed());
+                    }
+                    Some(guard)
+                } else {
+                    None
+                };
+                // SAFETY: as above, and the scan lock (if a cycle marks)
+                // excludes the workers; the barrier has finished with `old`.
                 let old = unsafe { core::ptr::replace(self.value.get(), value) };
+                drop(store_lock);
                 if reroot {
                     trace_with(&old, TraceOp::Root);
                 }
@@ -644,7 +690,7 @@ impl<T: Trace + 'static> GcCell<Option<Gc<T>>> {
             // write is exclusive, and the old contents are an unrooted edge
             // (or nothing) whose drop would do nothing.
             unsafe { self.value.get().write(header.map(Gc::from_unrooted_header)) };
-        } else if self.owner.get().is_some() {
+        } else if self.owner.owner().is_some() {
             self.swap_in_edge(header.map(Gc::from_unrooted_header));
         } else {
             self.set(target.cloned());
@@ -677,7 +723,7 @@ impl<T: Trace + 'static> GcCell<Gc<T>> {
             // SAFETY: as in the `Option` store: `may_store_plainly` holds, so
             // the write is exclusive and the old edge needs no drop.
             unsafe { self.value.get().write(Gc::from_unrooted_header(header)) };
-        } else if self.owner.get().is_some() {
+        } else if self.owner.owner().is_some() {
             self.swap_in_edge(Gc::from_unrooted_header(header));
         } else {
             self.set(target.clone());
@@ -705,7 +751,7 @@ impl<T> GcCell<T> {
     /// `Drop` code the heap runs while sweeping.
     #[inline]
     fn may_store_plainly(&self, target: Option<NonNull<Header>>) -> bool {
-        let Some(owner) = self.owner.get() else {
+        let Some(owner) = self.owner.owner() else {
             return false;
         };
         // SAFETY: a cell in a heap lives in an object of that heap, and a
@@ -748,12 +794,25 @@ impl<T: Trace + fmt::Debug + 'static> fmt::Debug for GcCell<T> {
     }
 }
 
-// SAFETY: records the cell's owner for the traversal, then traces the
-// contents under a shared borrow (a store into the cell during the trace
-// panics instead of changing what is being traced).
+// SAFETY: on the owning thread, records the cell's owner for the
+// traversal, then traces the contents under a shared borrow (a store into
+// the cell during the trace panics instead of changing what is being
+// traced). On a mark worker, touches neither the owner nor the borrow flag
+// (the owning thread's plain counters) and traces the contents under the
+// cell's scan lock, which excludes the owner's stores.
 unsafe impl<T: Trace + 'static> Trace for GcCell<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
     fn trace(&self, tracer: &mut Tracer<'_>) {
+        if tracer.on_mark_worker() {
+            let _scan = self.owner.lock_for_scan();
+            // SAFETY: workers run only while a cycle marks, when every
+            // replacement of the contents holds the scan lock we hold; the
+            // owning thread may read them meanwhile (shared reads). The cell
+            // lives in an object the worker is scanning, live for the cycle.
+            let value = unsafe { &*self.value.get() };
+            value.trace(tracer);
+            return;
+        }
         tracer.visit_cell(&self.owner);
         let guard = self.borrow();
         guard.trace(tracer);

@@ -20,11 +20,41 @@
 //!                                 └────────────────────┘
 //! ```
 //!
-//! Everything runs inside calls the host makes: [`Heap::step`] advances by a
-//! bounded amount of work, [`Heap::collect`] runs a whole cycle. A heap
-//! belongs to one thread (`Heap` is neither `Send` nor `Sync`); every entry
-//! point takes the heap's single-entry guard ([`HeapInner::enter`]), which
-//! also stops `Trace` and `Drop` code the heap runs from re-entering it.
+//! Without mark workers everything runs inside calls the host makes:
+//! [`Heap::step`] advances by a bounded amount of work, [`Heap::collect`]
+//! runs a whole cycle. A heap belongs to one thread (`Heap` is neither
+//! `Send` nor `Sync`); every entry point takes the heap's single-entry
+//! guard ([`HeapInner::enter`]), which also stops `Trace` and `Drop` code
+//! the heap runs from re-entering it.
+//!
+//! # With mark workers
+//!
+//! [`HeapBuilder::mark_workers`] adds threads that trace grey objects
+//! during `Mark` (the owning thread's side is the `concurrent` module, the
+//! workers' `mark::run_worker`, the shared part and the handshake `world`). The cycle above stays, with two
+//! stop-the-world pauses (the workers parked, their buffers handed back):
+//!
+//! ```text
+//!   Off ──(alloc or step at the trigger, start_cycle)──▶ P1 ──▶ Mark (concurrent)
+//!   P1: stop the workers; sweep termination + mark setup; restart them
+//!   Mark: workers drain the shared list; the mutator at each safe point
+//!         (alloc, barriered store, step) pays assists at the pacer's
+//!         ratio: credit, else roots first, then grey objects, publishing
+//!         what it queued
+//!   P2 (mutator out of work and workers idle, or a worker's hint):
+//!         stop; flush wbBuf; grey left? restart (Mark again)
+//!         : MarkTermination as above; workers stay parked ──▶ Off
+//! ```
+//!
+//! The pacer ([`Pacer`], in `State::pacer`) hears of every allocation
+//! (`on_alloc`), of the scan work of the owning thread (as it does it) and
+//! of the workers (at each assist, from `World::scanned`), and at mark
+//! termination of the time spent marking (`end_pacing`); it plans for the
+//! owning thread plus the workers as processors.
+//!
+//! A safe point is delayed by at most one object's `Trace` per worker
+//! (the pause waits for it) or one cell's trace (a store waits for the
+//! cell's scan lock).
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -43,8 +73,11 @@ use gocore::atomic::{AtomicBool, Ordering};
 use crate::barrier::{Barrier, WbBuf};
 use crate::central::{Central, MCache};
 use crate::check::Violation;
+#[cfg(feature = "std")]
+use crate::concurrent::Workers;
 use crate::gc::{Gc, RawGc};
 use crate::mark::GcWork;
+use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 use crate::sizeclass::{
     class_to_size, large_npages, size_class_for, SpanClass, CLASS_TO_ALLOCNPAGES, NUM_SPAN_CLASSES,
     PAGE_SIZE,
@@ -100,6 +133,11 @@ pub(crate) struct Config {
     pub(crate) checkmark: bool,
     pub(crate) gogc: Option<u32>,
     pub(crate) min_heap: usize,
+    /// Mark worker threads started at the first cycle (0: none).
+    #[cfg(feature = "std")]
+    pub(crate) mark_workers: usize,
+    pub(crate) memory_limit: u64,
+    pub(crate) gctrace: bool,
 }
 
 /// Builds a [`Heap`] ([`Heap::builder`]).
@@ -168,18 +206,19 @@ impl HeapBuilder {
         self
     }
 
-    /// Go's `GOGC`: `step` starts a cycle once the live heap reaches
-    /// `marked × (1 + gogc/100)` bytes, and at least
-    /// `min_heap × gogc/100`. `None` is `GOGC=off`: cycles start only
-    /// through [`Heap::start_cycle`] and [`Heap::collect`]. Default 100.
-    /// (A simple heap-goal trigger; Go's pacer comes with the concurrent
-    /// workers.)
+    /// Go's `GOGC`: the heap goal is `marked + (marked + root scan work) ×
+    /// gogc/100` bytes, and at least `min_heap × gogc/100`; `step` starts a
+    /// cycle at the pacer's trigger, somewhat before the goal (see
+    /// [`Pacer`]). `None` is `GOGC=off`: only the
+    /// [`memory_limit`](HeapBuilder::memory_limit) starts cycles by itself,
+    /// and [`Heap::start_cycle`] and [`Heap::collect`] always do. Default
+    /// 100.
     ///
     /// ```
     /// let heap = gogc::Heap::builder().gogc(Some(50)).build();
     /// assert_eq!(heap.stats().goal_bytes, gogc::DEFAULT_MIN_HEAP / 2);
     /// let off = gogc::Heap::builder().gogc(None).build();
-    /// assert_eq!(off.stats().goal_bytes, usize::MAX);
+    /// assert!(off.stats().trigger_bytes > usize::MAX / 4); // never reached
     /// ```
     pub fn gogc(mut self, gogc: Option<u32>) -> Self {
         self.config.gogc = gogc;
@@ -187,7 +226,10 @@ impl HeapBuilder {
     }
 
     /// The minimum heap goal before `gogc` scaling (default 4 MiB, Go's
-    /// `defaultHeapMinimum`).
+    /// `defaultHeapMinimum`). The pacer also scales two distances with it
+    /// (see [`Pacer`]): the sweep distance is a quarter of it (Go's 1 MiB)
+    /// and, for heaps bigger than it, the trigger may come as late as
+    /// `goal − min_heap`.
     ///
     /// ```
     /// let heap = gogc::Heap::builder().min_heap(1 << 20).build();
@@ -195,6 +237,100 @@ impl HeapBuilder {
     /// ```
     pub fn min_heap(mut self, bytes: usize) -> Self {
         self.config.min_heap = bytes;
+        self
+    }
+
+    /// Mark worker threads (default 0). With `n ≥ 1` the heap starts `n`
+    /// threads at its first cycle; they sleep while no cycle marks and
+    /// trace grey objects beside the owning thread while one does (Go's
+    /// background mark workers). The owning thread then also starts cycles
+    /// from allocation when the heap reaches the pacer's trigger, pays for its
+    /// allocation during marking with assists, sweeps a little on each
+    /// allocation, and scans the roots; see the
+    /// [crate docs](crate#concurrent-marking). The workers are joined when
+    /// the heap is dropped. With 0 the host drives all collector work
+    /// through `step` and `collect`.
+    ///
+    /// The pacer plans each cycle for `n + 1` processors, the owning thread
+    /// and the workers ([`CycleStats::procs`](crate::CycleStats::procs)),
+    /// and measures the workers' time (see the
+    /// [crate docs](crate#pacing)). Go runs `round(0.25 × GOMAXPROCS)`
+    /// dedicated workers, and a fractional one when rounding misses 25 % by
+    /// more than 30 %; here every worker is dedicated. A host that wants
+    /// Go's share of its `cpus` asks [`Pacer::dedicated_mark_workers`] and
+    /// adds one worker for a fractional share (so at least 1):
+    ///
+    /// ```
+    /// use gogc::{Pacer, NO_MEMORY_LIMIT};
+    ///
+    /// fn go_mark_workers(cpus: u32) -> usize {
+    ///     let mut pacer = Pacer::new(Some(100), NO_MEMORY_LIMIT, 4 << 20);
+    ///     pacer.start_cycle(0, cpus);
+    ///     let fractional = pacer.fractional_utilization_goal() > 0.0;
+    ///     pacer.dedicated_mark_workers() as usize + usize::from(fractional)
+    /// }
+    /// assert_eq!(go_mark_workers(2), 1); // Go: a fractional worker
+    /// assert_eq!(go_mark_workers(8), 2);
+    /// assert_eq!(go_mark_workers(16), 4);
+    /// let heap = gogc::Heap::builder().mark_workers(go_mark_workers(8)).build();
+    /// # drop(heap);
+    /// ```
+    ///
+    /// ```
+    /// use gogc::{Gc, GcCell, Heap, Trace};
+    ///
+    /// #[derive(Trace)]
+    /// struct Node(GcCell<Option<Gc<Node>>>);
+    ///
+    /// let heap = Heap::builder().mark_workers(1).min_heap(64 << 10).build();
+    /// let root = heap.alloc(Node(GcCell::new(None)));
+    /// for _ in 0..20_000 {
+    ///     let next = heap.alloc(Node(GcCell::new(None)));
+    ///     root.0.store(Some(&next)); // the old one becomes garbage
+    /// }
+    /// assert!(heap.stats().cycles > 0); // started by allocation
+    /// heap.collect();
+    /// assert_eq!(heap.stats().live_objects, 2);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn mark_workers(mut self, n: usize) -> Self {
+        self.config.mark_workers = n;
+        self
+    }
+
+    /// Go's soft memory limit (`GOMEMLIMIT`, `debug.SetMemoryLimit`), in
+    /// bytes: the heap goal is kept below the limit less the memory the
+    /// heap holds outside objects (its spans' unused slots) less 1 MiB of
+    /// headroom, even with `gogc(None)`. Default: none
+    /// ([`NO_MEMORY_LIMIT`](crate::NO_MEMORY_LIMIT)).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().gogc(None).memory_limit(3 << 20).build();
+    /// assert_eq!(heap.stats().goal_bytes, 2 << 20);
+    /// let keep: Vec<_> = (0..100_000u64).map(|i| heap.alloc(i)).collect();
+    /// drop(keep);
+    /// for i in 0..100_000u64 {
+    ///     drop(heap.alloc(i));
+    ///     heap.step(1 << 12);
+    /// }
+    /// assert!(heap.stats().cycles > 0); // the limit started cycles
+    /// ```
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.config.memory_limit = bytes as u64;
+        self
+    }
+
+    /// Print a gctrace line to standard error at the end of every mark
+    /// phase, as `GODEBUG=gctrace=1` does (default off; needs the `std`
+    /// feature, without it the lines are only available through
+    /// [`CycleStats::gctrace`](crate::CycleStats::gctrace)).
+    ///
+    /// ```
+    /// let heap = gogc::Heap::builder().gctrace(true).build();
+    /// heap.collect(); // prints "gc 1 @0.000s 0%: ... (forced)"
+    /// ```
+    pub fn gctrace(mut self, on: bool) -> Self {
+        self.config.gctrace = on;
         self
     }
 
@@ -218,6 +354,10 @@ impl Default for HeapBuilder {
                 checkmark: false,
                 gogc: Some(100),
                 min_heap: DEFAULT_MIN_HEAP,
+                #[cfg(feature = "std")]
+                mark_workers: 0,
+                memory_limit: NO_MEMORY_LIMIT,
+                gctrace: false,
             },
         }
     }
@@ -272,20 +412,18 @@ impl HeapInner {
     /// Whether stores into this heap must run the write barrier (a cycle is
     /// marking).
     ///
-    /// A `Relaxed` load is enough, today and with concurrent mark workers:
-    /// the flag publishes no data, it only picks the path, and it changes
-    /// only where no store can run beside the change. Today that is inside
-    /// a heap entry point on the heap's only thread (program order orders
-    /// the change before every later store). With mark workers on other
-    /// threads it must stay so: as Go's `gcStart` and `gcMarkTermination`
-    /// do, the flag flips only while the world is stopped, and the
-    /// handshake that restarts each mutator (a lock or a release/acquire
-    /// pair) makes the new value visible to it before its next store. And
-    /// no worker may read a heap object while the flag is clear (no cycle
-    /// marks), so the plain store the clear flag allows races with nothing.
-    /// (Stores made while the flag is set race with the workers' scans;
-    /// making those writes atomic is the workers' part, and does not
-    /// change this load.)
+    /// A `Relaxed` load is enough, with or without mark workers: the flag
+    /// publishes no data, it only picks the path, and only the heap's one
+    /// mutator thread reads it and writes it (inside a heap entry point), so
+    /// program order puts every change before every later store. As Go's
+    /// `gcStart` and `gcMarkTermination` do, it flips only while the world
+    /// is stopped (no worker holds work; `world` W2), and the restart (the
+    /// `World`'s mutex, a release/acquire pair) orders the change and all
+    /// the mutator's earlier writes before any worker's next read of an
+    /// object. No worker reads a heap object while the flag is clear, so
+    /// the plain store the clear flag allows races with nothing; stores made
+    /// while it is set replace a cell's contents under the cell's scan lock
+    /// (`cell_lock`), which does not change this load.
     #[inline]
     pub(crate) fn write_barrier_enabled(&self) -> bool {
         self.write_barrier.load(Ordering::Relaxed)
@@ -375,7 +513,7 @@ impl MarkState {
     }
 
     /// Go's `scanobject`: blacken a grey object. Returns its size (work).
-    fn scan_object(&mut self, object: NonNull<Header>) -> usize {
+    pub(crate) fn scan_object(&mut self, object: NonNull<Header>) -> usize {
         self.interrupted = Some(object);
         // SAFETY: queued objects are live objects of this heap.
         let header = unsafe { object.as_ref() };
@@ -391,7 +529,7 @@ impl MarkState {
 
 /// Shades `object` (see [`MarkState::shade`]).
 #[inline]
-fn shade(work: &mut GcWork, cycle: &mut CycleStats, object: NonNull<Header>) {
+pub(crate) fn shade(work: &mut GcWork, cycle: &mut CycleStats, object: NonNull<Header>) {
     // SAFETY: `object` is a live object of this heap (a traced pointer, a
     // root, or a barrier entry, none of which can be freed while marking).
     let span = unsafe { object.as_ref().span.as_ref() };
@@ -522,12 +660,49 @@ pub(crate) struct State {
     pub(crate) sweep_class: usize,
     pub(crate) weak: WeakTable,
     pub(crate) stats: Stats,
+    /// The mark workers, once started.
+    #[cfg(feature = "std")]
+    pub(crate) workers: Option<Workers>,
+    /// Allocation debt in work units while marking with workers (Go's
+    /// `gcAssistBytes`, negated: positive means the mutator owes work).
+    #[cfg(feature = "std")]
+    pub(crate) assist_debt: f64,
+    /// When the concurrent mark phase of this cycle started.
+    #[cfg(feature = "std")]
+    pub(crate) mark_started: Option<std::time::Instant>,
+    /// The workers' scan work of this cycle already given to the pacer.
+    #[cfg(feature = "std")]
+    pub(crate) worker_work_paced: u64,
+    /// When each cycle starts, how far the heap may grow, and how much an
+    /// assist pays per byte.
+    pub(crate) pacer: Pacer,
+    /// Bytes of memory in spans (Go's `mappedReady` for the memory limit).
+    pub(crate) span_bytes: usize,
+    /// The heap's clock: zero when it was built.
+    pub(crate) clock: Clock,
+    /// Time the owning thread spent marking in the cycle in progress (its
+    /// mark steps, and with workers its assists).
+    pub(crate) host_mark_time: Duration,
+    /// Time spent marking since the heap was built, by the owning thread
+    /// and the mark workers (gctrace's GC CPU percentage).
+    pub(crate) total_mark_time: Duration,
 }
 
 impl State {
     #[inline]
-    fn marking(&self) -> bool {
+    pub(crate) fn marking(&self) -> bool {
         self.phase != Phase::Off
+    }
+
+    /// Processors the pacer plans with (Go's `GOMAXPROCS`): the owning
+    /// thread plus the mark worker threads the heap is built with.
+    fn procs(&self) -> u32 {
+        #[cfg(feature = "std")]
+        return u32::try_from(self.config.mark_workers)
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        #[cfg(not(feature = "std"))]
+        return 1;
     }
 
     /// Changes the phase, and Go's `writeBarrier.enabled` with it (set for
@@ -610,6 +785,7 @@ impl State {
             self.mark.cycle.marked_bytes += elemsize as u64;
         }
         self.stats.live_bytes += elemsize;
+        self.pacer.on_alloc(elemsize as u64, !noscan);
         self.stats.live_objects += 1;
         self.stats.allocated_objects += 1;
         self.stats.allocated_bytes += elemsize as u64;
@@ -700,9 +876,9 @@ impl State {
 
     fn add_span(&mut self, span: NonNull<Span>) {
         // SAFETY: just allocated, live.
-        unsafe { span.as_ref() }
-            .allspans_index
-            .set(self.allspans.len());
+        let span_ref = unsafe { span.as_ref() };
+        span_ref.allspans_index.set(self.allspans.len());
+        self.span_bytes += span_ref.npages * PAGE_SIZE;
         self.allspans.push(span);
         self.stats.spans = self.allspans.len();
     }
@@ -710,7 +886,9 @@ impl State {
     /// Frees an empty span that is in no list.
     pub(crate) fn free_span(&mut self, span: NonNull<Span>) {
         // SAFETY: live until freed below.
-        let index = unsafe { span.as_ref() }.allspans_index.get();
+        let span_ref = unsafe { span.as_ref() };
+        let index = span_ref.allspans_index.get();
+        self.span_bytes -= span_ref.npages * PAGE_SIZE;
         self.allspans.swap_remove(index);
         if let Some(&moved) = self.allspans.get(index) {
             // SAFETY: spans in `allspans` are live.
@@ -722,12 +900,58 @@ impl State {
         unsafe { self.pages.free_span(span) };
     }
 
-    /// Go's `gcStart`: sweep termination, then mark setup.
-    pub(crate) fn start_cycle(&mut self) {
+    /// Go's `gcStart`: sweep termination, then mark setup, in the first
+    /// stop-the-world pause; then the workers (if any) start marking.
+    /// `forced`: the host asked for it (Go's `userForced`), the trigger did
+    /// not.
+    pub(crate) fn start_cycle(&mut self, forced: bool) {
+        #[cfg(feature = "std")]
+        if self.concurrent() && self.workers.is_none() {
+            self.workers = Some(Workers::start(self.config.mark_workers));
+        }
+        let timer = StepTimer::start();
+        #[cfg(feature = "std")]
+        let payload = self.stop_workers();
+        self.setup_cycle(forced);
+        #[cfg(feature = "std")]
+        if let Some(world) = self.world() {
+            world.reset_cycle_counters();
+        }
+        let pause = timer.elapsed();
+        self.mark.cycle.sweep_termination_pause = pause;
+        self.record_pause(pause);
+        #[cfg(feature = "std")]
+        {
+            self.assist_debt = 0.0;
+            self.mark_started = Some(std::time::Instant::now());
+            self.start_workers();
+            if let Some(payload) = payload {
+                std::panic::resume_unwind(payload);
+            }
+        }
+    }
+
+    /// Sweep termination and mark setup (the work of the first pause).
+    pub(crate) fn setup_cycle(&mut self, forced: bool) {
         debug_assert_eq!(self.phase, Phase::Off);
+        let start_time = self.clock.now();
+        let heap_start_bytes = self.pacer.heap_live();
         self.finish_sweep();
+        self.sync_pacer_memory();
+        let procs = self.procs();
+        self.pacer.start_cycle(nanos(start_time), procs);
+        self.host_mark_time = Duration::ZERO;
+        #[cfg(feature = "std")]
+        {
+            self.worker_work_paced = 0;
+        }
         self.mark.cycle = CycleStats {
             number: self.stats.cycles + 1,
+            heap_start_bytes,
+            trigger_bytes: self.pacer.triggered().unwrap_or(0),
+            forced,
+            start_time,
+            procs,
             ..CycleStats::default()
         };
         self.set_phase(Phase::Mark);
@@ -738,16 +962,27 @@ impl State {
         };
         if self.config.barrier == Barrier::Yuasa {
             // Snapshot at the beginning: every root before any store.
+            let root_work_before = self.mark.cycle.root_scan_work;
             while !self.roots.done {
                 let work = self.scan_root_span();
                 self.mark.cycle.mark_work += work as u64;
                 self.stats.mark_work += work as u64;
             }
+            let root_work = self.mark.cycle.root_scan_work - root_work_before;
+            self.pacer.add_scan_work(0, root_work);
         }
     }
 
+    /// Tells the pacer the memory figures its memory-limit goal reads:
+    /// span bytes, no free memory (cached page runs are not counted), and
+    /// object bytes.
+    pub(crate) fn sync_pacer_memory(&mut self) {
+        self.pacer
+            .set_memory(self.span_bytes as u64, 0, self.stats.live_bytes as u64);
+    }
+
     /// Shades the rooted objects of the next span (a root job).
-    fn scan_root_span(&mut self) -> usize {
+    pub(crate) fn scan_root_span(&mut self) -> usize {
         if self.roots.next_span >= self.roots.end {
             self.roots.done = true;
             return 0;
@@ -780,62 +1015,106 @@ impl State {
                 self.mark.shade(object);
             }
         }
+        // Only a walked span counts as root scan work for the pacer: a span
+        // without rooted objects costs one test.
+        self.mark.cycle.root_scan_work += work as u64;
         work
     }
 
     /// Marking work up to `budget`; ends the mark phase when nothing is
     /// left. Returns the work done.
-    fn mark_work(&mut self, budget: usize) -> usize {
+    pub(crate) fn mark_work(&mut self, budget: usize) -> usize {
+        #[cfg(feature = "std")]
+        if self.workers.is_some() {
+            return self.mark_work_concurrent(budget);
+        }
+        self.mark_work_alone(budget)
+    }
+
+    /// `mark_work` without workers (or with them stopped).
+    pub(crate) fn mark_work_alone(&mut self, budget: usize) -> usize {
         if self.phase == Phase::MarkTermination {
             return self.mark_termination();
         }
         if let Some(object) = self.mark.interrupted.take() {
             self.mark.work.put(object);
         }
+        let root_work_before = self.mark.cycle.root_scan_work;
+        let began = self.clock.now();
         let mut work = 0;
+        let mut heap_work = 0;
         loop {
             if work >= budget && work > 0 {
                 break;
             }
             if let Some(object) = self.mark.work.try_get() {
-                work += self.mark.scan_object(object);
+                let scanned = self.mark.scan_object(object);
+                work += scanned;
+                heap_work += scanned as u64;
             } else if !self.roots.done {
                 work += self.scan_root_span();
             } else if !self.mark.wbbuf.is_empty() {
                 self.mark.flush_wbbuf();
             } else {
-                // Go's gcMarkDone: no grey object anywhere.
+                // Go's gcMarkDone: no grey object anywhere. The rest of
+                // this step is the cycle's mark termination (gctrace's
+                // second pause).
+                let timer = StepTimer::start();
                 if self.config.barrier == Barrier::Dijkstra {
-                    work += self.rescan_roots_and_drain();
+                    let (rescan_work, drain_work) = self.rescan_roots_and_drain();
+                    work += rescan_work;
+                    heap_work += drain_work;
                 }
-                self.mark.cycle.mark_work += work as u64;
-                self.stats.mark_work += work as u64;
-                return work + self.mark_termination();
+                self.account_mark_work(work, heap_work, root_work_before, began);
+                self.mark.cycle.mark_termination_pause = timer.elapsed();
+                work += self.mark_termination();
+                self.stats.last.mark_termination_pause = timer.elapsed();
+                return work;
             }
         }
+        self.account_mark_work(work, heap_work, root_work_before, began);
+        work
+    }
+
+    /// Counts a step's marking work, and the time it took since `began`,
+    /// in the statistics and the pacer.
+    pub(crate) fn account_mark_work(
+        &mut self,
+        work: usize,
+        heap_work: u64,
+        root_work_before: u64,
+        began: Duration,
+    ) {
+        self.host_mark_time += self.clock.now().saturating_sub(began);
         self.mark.cycle.mark_work += work as u64;
         self.stats.mark_work += work as u64;
-        work
+        self.mark.cycle.heap_scan_work += heap_work;
+        let root_work = self.mark.cycle.root_scan_work - root_work_before;
+        self.pacer.add_scan_work(heap_work, root_work);
     }
 
     /// Go 1.5–1.7's mark termination for the insertion barrier: with the
     /// mutator stopped, rescan every root and drain.
-    fn rescan_roots_and_drain(&mut self) -> usize {
+    /// Returns the work done and, of it, the work scanning objects.
+    pub(crate) fn rescan_roots_and_drain(&mut self) -> (usize, u64) {
         self.mark.cycle.root_rescans += 1;
         let mut work = 0;
         for index in 0..self.allspans.len() {
             work += self.shade_roots_in(self.allspans[index]);
         }
+        let mut heap_work = 0;
         while let Some(object) = self.mark.work.try_get() {
-            work += self.mark.scan_object(object);
+            let scanned = self.mark.scan_object(object);
+            work += scanned;
+            heap_work += scanned as u64;
         }
-        work
+        (work, heap_work)
     }
 
     /// Go's `gcMarkTermination`. Restartable: a panic in the checker's
     /// tracing leaves the phase at `MarkTermination` and the next step runs
     /// this again.
-    fn mark_termination(&mut self) -> usize {
+    pub(crate) fn mark_termination(&mut self) -> usize {
         self.set_phase(Phase::MarkTermination);
         let mut work = 0;
         if self.config.checkmark
@@ -847,12 +1126,17 @@ impl State {
             self.stats.mark_work += work as u64;
         }
         self.cache.release_all(&mut self.central, self.sweepgen);
+        self.end_pacing();
         self.set_phase(Phase::Off);
         self.sweepgen = self.sweepgen.wrapping_add(2);
         self.sweep_done = false;
         self.sweep_class = 0;
         self.stats.cycles += 1;
         self.stats.last = core::mem::take(&mut self.mark.cycle);
+        #[cfg(feature = "std")]
+        if self.config.gctrace {
+            std::eprintln!("{}", self.stats.last.gctrace());
+        }
         if self.config.verify_each_step
             && self.config.barrier != Barrier::None
             && self.stats.last.lost_objects > 0
@@ -865,48 +1149,126 @@ impl State {
         work
     }
 
-    /// The heap goal (Go's `heapGoal` without the pacer's refinements).
-    pub(crate) fn goal(&self) -> usize {
-        match self.config.gogc {
-            None => usize::MAX,
-            Some(gogc) => {
-                let gogc = gogc as usize;
-                let marked = self
-                    .stats
-                    .last
-                    .marked_bytes
-                    .max(self.mark.cycle.marked_bytes) as usize;
-                let floor = self.config.min_heap.saturating_mul(gogc) / 100;
-                marked
-                    .saturating_add(marked.saturating_mul(gogc) / 100)
-                    .max(floor)
-            }
+    /// The pacer's part of mark termination, in Go's order: `endCycle`
+    /// (cons/mark, the goal gctrace prints), `heap1`, `resetLive` to the
+    /// bytes marked, then `commit` for the next cycle, with this cycle's
+    /// sweep still to do.
+    ///
+    /// Go's `endCycle` assumes the background workers met their 25 % of
+    /// the processors over the mark phase and adds the measured assist and
+    /// idle-worker time on top. gogc measures all of it: the mark workers'
+    /// time and the owning thread's (its mark steps and assists). Workers'
+    /// time beyond the 25 % share goes to the pacer as idle mark time (Go's
+    /// idle workers are its other source of marking beyond the 25 %); the
+    /// owning thread's goes as assist time, less whatever part of the 25 %
+    /// share the workers did not cover (the whole share without workers:
+    /// then the owner's steps do all the marking, standing for both Go's
+    /// background workers and its assists, and the assist time may be
+    /// negative when they took less than 25 %). Either way the utilisation
+    /// `endCycle` sees is the measured marking time over the mark phase's
+    /// processor time. Without `std` nothing is timed and Go's 25 % stands.
+    fn end_pacing(&mut self) {
+        #[cfg(feature = "std")]
+        self.pace_worker_work(self.mark.cycle.worker_work);
+        let now = self.clock.now();
+        let procs = self.procs();
+        let mark_duration = now.saturating_sub(self.mark.cycle.start_time);
+        let background = mark_duration.as_secs_f64() * BACKGROUND_UTILIZATION * f64::from(procs);
+        let host_time = core::mem::take(&mut self.host_mark_time);
+        let host = host_time.as_secs_f64();
+        let workers = self.mark.cycle.worker_time.as_secs_f64();
+        if workers > background {
+            self.pacer
+                .add_idle_mark_time(((workers - background) * 1e9) as i64);
+            self.pacer.add_assist_time((host * 1e9) as i64);
+        } else if host + workers > 0.0 {
+            self.pacer
+                .add_assist_time(((host - (background - workers)) * 1e9) as i64);
         }
+        self.pacer.end_cycle(nanos(now), procs);
+        self.total_mark_time += host_time + self.mark.cycle.worker_time;
+        let cycle = &mut self.mark.cycle;
+        cycle.mark_step_time = host_time;
+        // Go's `gc_cpu_fraction`: GC time over all processors' time since
+        // the program started (sweeping not counted), printed as `int(f × 100)`.
+        let elapsed = now.as_secs_f64() * f64::from(procs);
+        if elapsed > 0.0 {
+            cycle.gc_cpu_percent = (self.total_mark_time.as_secs_f64() / elapsed * 100.0) as u32;
+        }
+        cycle.goal_bytes = self.pacer.last_heap_goal();
+        cycle.heap_end_bytes = self.pacer.heap_live();
+        cycle.mark_time = now.saturating_sub(cycle.start_time);
+        if cycle.concurrent_mark.is_zero() {
+            // Not marked with workers (they set it when they stop): the
+            // time between the pauses, when the host's steps marked.
+            cycle.concurrent_mark = cycle
+                .mark_time
+                .saturating_sub(cycle.sweep_termination_pause);
+        }
+        self.pacer.reset_live(cycle.marked_bytes);
+        self.sync_pacer_memory();
+        self.pacer.commit(false);
     }
 
-    /// One increment of collector work.
+    /// The heap goal (Go's `heapGoal`).
+    pub(crate) fn goal(&self) -> usize {
+        usize::try_from(self.pacer.heap_goal()).unwrap_or(usize::MAX)
+    }
+
+    /// One increment of collector work: marking; or the last cycle's sweep;
+    /// or, once that is done, starting a cycle if the live heap has reached
+    /// the trigger (Go's `gcTrigger{kind: gcTriggerHeap}.test`). Go's
+    /// proportional sweep finishes the sweep before the trigger (the sweep
+    /// distance leaves room for it) and `gcStart` sweeps whatever is left;
+    /// here a step that finds the sweep unfinished sweeps first, within its
+    /// budget, so that no step sweeps a whole heap.
     fn step(&mut self, budget: usize) -> usize {
+        self.safe_point();
         match self.phase {
             Phase::Mark | Phase::MarkTermination => self.mark_work(budget),
             Phase::Off if !self.sweep_done => self.sweep_work(budget),
-            Phase::Off if self.stats.live_bytes >= self.goal() => {
-                self.start_cycle();
-                self.mark_work(budget)
+            Phase::Off => {
+                self.sync_pacer_memory();
+                if self.pacer.test_heap_trigger() {
+                    self.start_cycle(false);
+                    self.mark_work(budget)
+                } else {
+                    0
+                }
             }
-            Phase::Off => 0,
         }
     }
 
     /// A whole cycle (Go's `runtime.GC`): finish the cycle in progress,
     /// run a new one, sweep everything.
+    ///
+    /// With mark workers the whole cycle runs on the calling thread with
+    /// the workers stopped: `collect` is for when the program wants the
+    /// garbage gone now, not for overlapping with it.
     fn collect(&mut self) -> usize {
+        #[cfg(feature = "std")]
+        let payload = self.stop_workers();
         let mut work = 0;
         if self.marking() {
-            work += self.mark_work(usize::MAX);
+            work += self.mark_work_alone(usize::MAX);
         }
-        self.start_cycle();
-        work += self.mark_work(usize::MAX);
+        #[cfg(feature = "std")]
+        {
+            // This cycle marks alone; `end_pacing` measures its clock.
+            self.mark_started = None;
+        }
+        let timer = StepTimer::start();
+        self.setup_cycle(true);
+        let pause = timer.elapsed();
+        self.mark.cycle.sweep_termination_pause = pause;
+        self.record_pause(pause);
+        work += self.mark_work_alone(usize::MAX);
         work += self.sweep_work(usize::MAX);
+        #[cfg(feature = "std")]
+        if let Some(payload) = payload {
+            // Its object was rescanned by the cycle above.
+            std::panic::resume_unwind(payload);
+        }
         work
     }
 
@@ -1019,8 +1381,15 @@ impl Heap {
             busy: Cell::new(false),
             write_barrier: AtomicBool::new(false),
             state: UnsafeCell::new(State {
+                #[cfg(feature = "std")]
+                workers: None,
+                #[cfg(feature = "std")]
+                assist_debt: 0.0,
+                #[cfg(feature = "std")]
+                mark_started: None,
+                #[cfg(feature = "std")]
+                worker_work_paced: 0,
                 this: NonNull::dangling(),
-                config,
                 phase: Phase::Off,
                 sweepgen: 0,
                 pages: PageHeap::new(),
@@ -1038,6 +1407,12 @@ impl Heap {
                 sweep_class: 0,
                 weak: WeakTable::default(),
                 stats: Stats::default(),
+                pacer: Pacer::new(config.gogc, config.memory_limit, config.min_heap as u64),
+                span_bytes: 0,
+                clock: Clock::start(),
+                host_mark_time: Duration::ZERO,
+                total_mark_time: Duration::ZERO,
+                config,
             }),
         });
         let inner = NonNull::from(Box::leak(inner));
@@ -1060,12 +1435,22 @@ impl Heap {
     /// During marking the object is allocated black, and its initial
     /// pointers are shaded (as stores into it would be).
     ///
+    /// With [mark workers](HeapBuilder::mark_workers) an allocation is
+    /// also a safe point: before allocating it sweeps a little while spans
+    /// are left unswept and starts a cycle once the heap reaches the pacer's
+    /// trigger, or, while marking, pays its assist (see the
+    /// [crate docs](crate#concurrent-marking)).
+    ///
     /// # Panics
     ///
     /// - If `value` holds a `Gc` of another heap.
     /// - If called from `Trace` or `Drop` code the heap is running.
     /// - If a `Drop` of an object swept to make room panics (the heap stays
     ///   consistent and `value` is dropped).
+    /// - With mark workers, if a `Trace` panicked on a worker since the last
+    ///   safe point (the panic is raised again here; its object stays grey
+    ///   and is scanned again; `value` is dropped). `step`, `collect`,
+    ///   `start_cycle` and barriered stores re-raise it too.
     ///
     /// ```
     /// let heap = gogc::Heap::new();
@@ -1074,6 +1459,7 @@ impl Heap {
     /// ```
     pub fn alloc<T: Trace + 'static>(&self, value: T) -> Gc<T> {
         let mut state = self.inner().enter();
+        state.before_alloc(size_of::<GcBox<T>>());
         let shade_new = state.config.barrier != Barrier::None;
         state.adopt(&value, shade_new);
         let header = state.alloc_object(value);
@@ -1084,6 +1470,8 @@ impl Heap {
     /// Runs a whole collection cycle (Go's `runtime.GC`): finishes the cycle
     /// in progress, marks from the current roots, then sweeps every span.
     /// Everything unreachable before the call is freed when it returns.
+    /// With [mark workers](HeapBuilder::mark_workers) the cycle runs on the
+    /// calling thread with the workers stopped (one long pause, as asked).
     ///
     /// ```
     /// let heap = gogc::Heap::new();
@@ -1112,13 +1500,21 @@ impl Heap {
     /// that starts a `Yuasa` cycle shades every root (the snapshot), the
     /// step that ends a `Dijkstra` mark rescans every root and drains (Go
     /// 1.7's stop-the-world rescan), and the re-mark of
-    /// [`HeapBuilder::checkmark`] runs whole at mark termination. When
-    /// nothing is in progress, a step starts a cycle if the live heap has
-    /// reached the goal ([`HeapBuilder::gogc`]).
+    /// [`HeapBuilder::checkmark`] runs whole at mark termination. When no
+    /// cycle marks and the last one is swept, a step starts a cycle if the
+    /// live heap (Go's `heapLive`, [`Stats::heap_live_bytes`]) has reached
+    /// the pacer's trigger ([`Stats::trigger_bytes`], see
+    /// [`Pacer`](crate::Pacer)), as Go's allocation does.
     ///
-    /// There are no mark assists yet (they come with the concurrent
-    /// workers): a host that allocates much faster than its steps mark will
-    /// see the heap grow past the goal before the cycle ends.
+    /// Without mark workers there are no mark assists: a host that
+    /// allocates much faster than its steps mark will see the heap grow
+    /// past the goal before the cycle ends; the time its mark steps take is
+    /// what the pacer measures as the GC's share of the mark phase. With
+    /// mark workers, `step` scans roots and grey objects beside them and
+    /// tries to end the mark once they run dry (allocation does the same
+    /// through assists); it does no work while the workers hold every grey
+    /// object, so a host waiting for the end of a mark with `step` may spin
+    /// a little.
     ///
     /// ```
     /// use gogc::{Heap, Phase};
@@ -1136,7 +1532,7 @@ impl Heap {
             state.record_step(work, timer.elapsed());
         }
         if state.config.verify_each_step {
-            state.verify_or_panic();
+            state.with_world_stopped(|state| state.verify_or_panic());
         }
         state.phase
     }
@@ -1144,7 +1540,9 @@ impl Heap {
     /// Starts a cycle now, whatever the heap goal (Go's `gcStart` with a
     /// forced trigger): finishes sweeping the last one, turns on the write
     /// barrier and allocate-black. Does nothing if a cycle is marking.
-    /// Returns whether it started one.
+    /// Returns whether it started one. The cycle counts as forced
+    /// ([`CycleStats::forced`](crate::CycleStats::forced), gctrace's
+    /// "(forced)").
     ///
     /// ```
     /// let heap = gogc::Heap::new();
@@ -1153,10 +1551,11 @@ impl Heap {
     /// ```
     pub fn start_cycle(&self) -> bool {
         let mut state = self.inner().enter();
+        state.safe_point();
         if state.marking() {
             return false;
         }
-        state.start_cycle();
+        state.start_cycle(true);
         true
     }
 
@@ -1189,7 +1588,19 @@ impl Heap {
         let state = self.inner().enter();
         let mut stats = state.stats.clone();
         stats.current = state.mark.cycle.clone();
+        #[cfg(feature = "std")]
+        if let (Some(world), true) = (state.world(), state.marking()) {
+            let control = world.lock();
+            stats.current.worker_work += control.worker_work;
+            stats.current.heap_scan_work += control.worker_work;
+            stats.current.worker_time += Duration::from_nanos(control.worker_nanos);
+            stats.current.marked_objects += control.marked_objects;
+            stats.current.marked_bytes += control.marked_bytes;
+        }
         stats.goal_bytes = state.goal();
+        stats.trigger_bytes = usize::try_from(state.pacer.trigger().0).unwrap_or(usize::MAX);
+        stats.heap_live_bytes = usize::try_from(state.pacer.heap_live()).unwrap_or(usize::MAX);
+        stats.memory_limit = state.pacer.memory_limit();
         stats
     }
 
@@ -1209,7 +1620,9 @@ impl Heap {
     /// assert_eq!(heap.verify(), Ok(()));
     /// ```
     pub fn verify(&self) -> Result<(), Violation> {
-        self.inner().enter().verify()
+        self.inner()
+            .enter()
+            .with_world_stopped(|state| state.verify())
     }
 
     /// The colour of an object in the cycle that is marking (white when no
@@ -1231,9 +1644,9 @@ impl Heap {
     /// # drop(a);
     /// ```
     pub fn color<T: Trace + 'static>(&self, gc: &Gc<T>) -> Color {
-        let state = self.inner().enter();
+        let mut state = self.inner().enter();
         let object = state.own_object(Gc::raw(gc));
-        state.color_of(object)
+        state.with_world_stopped(|state| state.color_of(object))
     }
 }
 
@@ -1259,6 +1672,12 @@ impl Drop for Heap {
     /// `GcCell` outside the heap holding one) still exists, in which case the
     /// heap is leaked whole so those handles stay valid.
     fn drop(&mut self) {
+        // Stop and join the workers before anything is freed or leaked:
+        // they read objects.
+        #[cfg(feature = "std")]
+        if let Some(workers) = self.inner().enter().workers.take() {
+            workers.join();
+        }
         let rooted = {
             let state = self.inner().enter();
             state.allspans.iter().any(|span| {
@@ -1351,21 +1770,49 @@ impl Drop for Teardown {
     }
 }
 
+/// The heap's clock for cycle start times: wall-clock time since the heap
+/// was built with `std`, always zero without.
+pub(crate) struct Clock {
+    #[cfg(feature = "std")]
+    origin: std::time::Instant,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            #[cfg(feature = "std")]
+            origin: std::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Duration {
+        #[cfg(feature = "std")]
+        return self.origin.elapsed();
+        #[cfg(not(feature = "std"))]
+        return Duration::ZERO;
+    }
+}
+
+/// A clock reading in the pacer's unit, Go's `int64` nanoseconds.
+fn nanos(time: Duration) -> i64 {
+    i64::try_from(time.as_nanos()).unwrap_or(i64::MAX)
+}
+
 /// Times a step: wall-clock with `std`, nothing without.
-struct StepTimer {
+pub(crate) struct StepTimer {
     #[cfg(feature = "std")]
     started: std::time::Instant,
 }
 
 impl StepTimer {
-    fn start() -> StepTimer {
+    pub(crate) fn start() -> StepTimer {
         StepTimer {
             #[cfg(feature = "std")]
             started: std::time::Instant::now(),
         }
     }
 
-    fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         #[cfg(feature = "std")]
         return self.started.elapsed();
         #[cfg(not(feature = "std"))]

@@ -1,6 +1,7 @@
 //! A garbage-collected heap for Rust with Go 1.19's collector inside:
-//! size-class spans, tri-colour incremental marking driven by the host,
-//! selectable write barriers, and a checker for the invariants they keep.
+//! size-class spans, tri-colour marking driven by the host or by mark
+//! worker threads beside it, selectable write barriers, and a checker for
+//! the invariants they keep.
 //!
 //! Interpreters, VMs and graph-heavy programs allocate objects that point to
 //! each other in cycles; `gogc` frees what the program can no longer reach.
@@ -45,10 +46,13 @@
 //! The host decides when the collector runs. [`Heap::collect`] runs a whole
 //! cycle (Go's `runtime.GC`). [`Heap::step`] does a bounded increment —
 //! marking while a cycle marks, sweeping after it, or starting a cycle
-//! once the heap has grown past its goal (`GOGC`, [`HeapBuilder::gogc`]) —
+//! once the heap has reached the pacer's trigger (`GOGC`, [`HeapBuilder::gogc`]) —
 //! so a host can interleave collection with its own work and keep every
-//! pause short. [`Heap::stats`] reports cycles, live bytes and objects, mark
-//! and sweep work, and each cycle's longest step.
+//! pause short. Or the heap marks on threads of its own
+//! ([`HeapBuilder::mark_workers`], see [Concurrent marking](#concurrent-marking)).
+//! [`Heap::stats`] reports cycles, live bytes and objects, mark
+//! and sweep work, each cycle's longest step, its pauses and assists, and a
+//! histogram of the owning thread's stalls.
 //!
 //! ```
 //! use gogc::{Gc, Heap};
@@ -66,6 +70,56 @@
 //! assert!(stats.live_objects < 10_000);
 //! assert_eq!(keep[99][0], 99);
 //! ```
+//!
+//! # Pacing
+//!
+//! When a cycle starts is Go 1.19's pacer's decision
+//! ([`Pacer`], a model of `gcControllerState` in `mgcpacer.go`). After each
+//! cycle it sets a *heap goal*, `marked + (marked + root scan work) ×
+//! GOGC/100` (at least `min_heap × GOGC/100`, Go's 4 MiB minimum; below the
+//! [`memory_limit`](HeapBuilder::memory_limit) less the heap's overhead and
+//! 1 MiB, Go's `GOMEMLIMIT` goal), and a *trigger*: the goal less a runway
+//! the program is expected to allocate while the cycle marks, from the
+//! cons/mark ratio (bytes allocated per unit of scan work, smoothed by Go's
+//! PI controller), kept between 45/64 and 61/64 of the way from the marked
+//! heap to the goal. A step that finds the live heap (Go's `heapLive`:
+//! marked plus allocated since) at the trigger starts a cycle; with mark
+//! workers, so does an allocation, as in Go. [`Stats`] shows the trigger, the goal and the memory
+//! limit; [`CycleStats`] each cycle's heap at its start and mark end, its
+//! trigger and goal; [`CycleStats::gctrace`] formats Go's
+//! `GODEBUG=gctrace=1` line, and [`HeapBuilder::gctrace`] prints one per
+//! cycle.
+//!
+//! ```
+//! use gogc::Heap;
+//!
+//! let heap = Heap::builder().gogc(Some(100)).min_heap(256 << 10).build();
+//! let keep: Vec<_> = (0..1000u64).map(|i| heap.alloc([i; 8])).collect();
+//! for i in 0..20_000u64 {
+//!     drop(heap.alloc([i; 8]));
+//!     heap.step(1024);
+//! }
+//! let last = heap.stats().last;
+//! // The cycle started at its trigger, before the goal.
+//! assert!(last.heap_start_bytes >= last.trigger_bytes);
+//! assert!(last.trigger_bytes < last.goal_bytes);
+//! assert_eq!(keep.len(), 1000);
+//! ```
+//!
+//! Go runs background mark workers on 25 % of its `GOMAXPROCS` processors
+//! and makes allocating goroutines assist. The pacer here plans for the
+//! owning thread plus the heap's mark workers (`1 + n` processors,
+//! [`CycleStats::procs`]), and measures what each spent marking (with
+//! `std`; without, it assumes Go's 25 %): the workers' time beyond the
+//! 25 % share counts as Go's idle-worker time, the owning thread's steps
+//! and assists as assist time. Without workers the host's steps do all the
+//! marking, so their time stands for the 25 % share too. With workers,
+//! each allocation during a mark owes the pacer's `assistWorkPerByte` (see
+//! [`Pacer::assist_work_per_byte`], revised at every assist from the live
+//! heap and the scan work done so far) units of scan work (see
+//! [Concurrent marking](#concurrent-marking)). `tests/pacer_trace.rs`
+//! replays an allocation trace that Go 1.19 ran with
+//! `GODEBUG=gcpacertrace=1` and compares every cycle's trigger and goal.
 //!
 //! # Colours
 //!
@@ -147,6 +201,101 @@
 //! assert_eq!(**black.0.borrow().as_ref().unwrap(), 7);
 //! ```
 //!
+//! # Concurrent marking
+//!
+//! With [`HeapBuilder::mark_workers`]`(n)`, `n ≥ 1`, the heap starts `n`
+//! threads at its first cycle. Each cycle then runs as Go's does, with the
+//! thread that owns the heap (the *mutator*: the only thread that can hold
+//! its `Gc`s) in the role of Go's goroutines:
+//!
+//! ```text
+//!  mutator  ──alloc──alloc──┤P1├──alloc+assist──store──alloc+assist──┤P2├──alloc+sweep──▶
+//!                            │  roots, grey objects ▲  │ wbBuf          │
+//!                            │    published ───────┐│  ▼ (flushed at P2) │
+//!  workers  ··· asleep ······┴──▶ trace grey objects, shade children ──┴···· asleep ····
+//!
+//!  P1: stop the world: sweep termination, phase = Mark, barrier flag on, root jobs
+//!      queued (Yuasa: every root shaded now); restart the workers.
+//!  P2: stop the world: flush wbBuf; grey objects left? restart and keep marking
+//!      (Go's two-stage termination); else mark termination (Dijkstra: rescan roots;
+//!      checkmark), phase = Off, barrier flag off, sweepgen += 2; workers sleep.
+//! ```
+//!
+//! What runs where:
+//!
+//! | work | mutator | mark workers |
+//! |---|---|---|
+//! | allocation (black while marking), barriers, `wbBuf` | ✓ | |
+//! | root jobs (they read root counts) | ✓ in assists and `step` | |
+//! | scanning grey objects | ✓ in assists and `step` | ✓ |
+//! | the two pauses, termination detection | ✓ | park on request |
+//! | sweeping (it runs `Drop` of values that need not be `Send`) | ✓ on allocation and `step` | |
+//!
+//! **Safe points.** The mutator checks for collector work at every
+//! allocation, every barriered store (any store while a cycle marks) and
+//! every `step`: there it sweeps a little, starts a cycle once the heap
+//! reaches the pacer's trigger, pays its *assist* debt (while marking, each
+//! allocation owes `bytes ×` the pacer's `assistWorkPerByte` units of scan
+//! work; it steals the credit the workers built up, else scans at least
+//! 64 KiB itself, roots
+//! first — at most 256 KiB per allocation, the rest later), tries to end the
+//! mark once the workers ran out of work, and re-raises a panic a `Trace`
+//! raised on a worker. (A barriered store only re-raises such a panic: it
+//! ends no mark, because mark termination traces the whole heap, this
+//! cell included, while the store is half done.) The pauses are the
+//! mutator's own: a worker is asked to stop and hands back its work after
+//! the object it is tracing, so the longest a pause waits is one object's
+//! `Trace` per worker (plus, on a loaded machine, the time the OS takes to
+//! run a descheduled worker). A mutator that stops allocating, storing and
+//! stepping leaves the cycle where it is (only it can scan the roots and
+//! end the mark); `collect` always finishes one, on the calling thread with
+//! the workers stopped.
+//!
+//! **`GcCell`s and workers.** A worker tracing a `GcCell` takes the cell's
+//! scan lock; a store the mutator makes while a cycle marks (always the
+//! barriered slow path) replaces the contents under the same lock, after the
+//! barrier has shaded the old and new pointers. So a worker sees the old or
+//! the new contents, whole, and either way nothing is lost; a store waits at
+//! most for one worker's trace of that one cell. While no cycle marks no
+//! worker runs: the plain one-pointer store and `borrow` do not touch the
+//! lock, and keep their cost.
+//!
+//! **Why one mutator thread.** A heap and its objects belong to one thread,
+//! with or without workers: `Heap`, `Gc`, `GcCell` and `Weak` are neither
+//! `Send` nor `Sync`, because root counts and `GcCell` borrow flags are
+//! plain per-thread counters updated on every clone, drop and borrow (making
+//! them atomic would tax every handle operation), heap values need not be
+//! `Send` (sweeping runs their `Drop` on the owning thread), and the
+//! allocation cache and barrier buffer are the owner's. Workers get none of
+//! that: they only trace. A program with several threads gives each its
+//! own heap (as JavaScript engines give each isolate one) and passes data
+//! between them by value or through channels.
+//!
+//! ```
+//! use gogc::{Gc, GcCell, Heap, Trace};
+//!
+//! #[derive(Trace)]
+//! struct Node {
+//!     next: GcCell<Option<Gc<Node>>>,
+//!     payload: [u64; 4],
+//! }
+//!
+//! let heap = Heap::builder().mark_workers(1).min_heap(256 << 10).build();
+//! let head = heap.alloc(Node { next: GcCell::new(None), payload: [0; 4] });
+//! for i in 0..50_000u64 {
+//!     // Allocation drives everything: cycles start, assists and sweeps run.
+//!     let node = heap.alloc(Node { next: GcCell::new(None), payload: [i; 4] });
+//!     if i % 100 == 0 {
+//!         head.next.store(Some(&node)); // keep one in a hundred, for a while
+//!     }
+//! }
+//! let stats = heap.stats();
+//! assert!(stats.cycles > 0);
+//! assert!(stats.live_objects < 50_000); // garbage was freed along the way
+//! assert!(stats.stalls.count() > 0); // pauses and assists, in the histogram
+//! assert_eq!(head.next.borrow().as_ref().unwrap().payload[0], 49_900);
+//! ```
+//!
 //! # Soundness
 //!
 //! No use-after-free, double free or data race is reachable from safe code.
@@ -164,7 +313,10 @@
 //!    mutability around one) is what makes "every store is seen" true; the
 //!    derive upholds it. With `Barrier::None` the re-mark at termination
 //!    rescues whatever the marker missed, so even that mode never frees a
-//!    reachable object.
+//!    reachable object. With mark workers an object's scan no longer runs
+//!    between two stores but beside them; each `GcCell`'s trace is still
+//!    atomic with respect to a store into it (the scan lock), which is all
+//!    the barrier arguments use: Go's scan is atomic per pointer slot only.
 //! 2. **References into the heap cannot outlive their object.** `Gc`
 //!    derefs to `&T` borrowed from the handle: a rooted handle keeps the
 //!    object alive; an unrooted one is a field we reached through a borrow
@@ -181,7 +333,20 @@
 //! 4. **No re-entrancy, no data race.** Every entry point takes the heap's
 //!    single-entry guard; `Trace` and `Drop` code the heap runs cannot use
 //!    it (it panics). The one exception, the plain store of point 8, reads
-//!    no state behind the guard and writes only its own cell. `Heap`, `Gc`, `GcCell` and `Weak` are neither `Send`
+//!    no state behind the guard and writes only its own cell. Mark workers
+//!    share with the owning thread only what they need: atomic mark bits,
+//!    the `World`'s mutex-protected list of work buffers, and the objects
+//!    they trace, which they only read, through `Trace` (rule 5 of its
+//!    contract: a trace reads what it visits, nothing else). What they read
+//!    the owning thread either never writes while a cycle marks (an
+//!    object's header words, a span's fixed fields, values outside
+//!    `GcCell`s, which are immutable) or writes only under the cell's scan
+//!    lock (`GcCell` contents); a `GcCell`'s borrow flag and owner, root
+//!    counts, weak slots and free lists are never theirs. Workers take work
+//!    only between the two pauses and give it back before the mutator
+//!    passes either, so sweeping (which frees objects and runs `Drop`) never
+//!    overlaps them, and the heap joins them before it frees or leaks its
+//!    memory. `Heap`, `Gc`, `GcCell` and `Weak` are neither `Send`
 //!    nor `Sync`:
 //!
 //!    ```compile_fail
@@ -203,7 +368,10 @@
 //!    object being scanned grey (it is rescanned) and a half-unrooted value
 //!    outside the heap; a panicking `Drop` during a sweep frees its slot
 //!    first, and the sweep of that span finishes before the panic
-//!    continues.
+//!    continues. A `Trace` that panics on a mark worker unlocks the cell it
+//!    was in; the worker catches the panic, leaves the object grey in a
+//!    buffer for the mutator and goes on; the mutator queues the object and
+//!    re-raises the panic at its next safe point.
 //! 8. **The plain store is sound without the guard.** [`GcCell::store`]
 //!    (a cell of `Option<Gc<T>>` or `Gc<T>`) takes its target by
 //!    reference: the caller's handle, rooted or reached through a borrow,
@@ -222,17 +390,19 @@
 //!    comes from `Drop` code a sweep runs (a sweep runs with no cycle
 //!    marking and frees only objects that the last mark found unreachable,
 //!    which safe code cannot reach any more). Otherwise the store enters
-//!    the heap and runs the barrier as `set` does; its `Trace` walks visit
-//!    one `Gc` and run no user code either. The general setters (`set`,
+//!    the heap and runs the barrier as `set` does (and, with mark workers,
+//!    replaces the contents under the cell's scan lock); its `Trace` walks
+//!    visit one `Gc` and run no user code either. The general setters (`set`,
 //!    `replace`, `take`) keep taking the guard on every store into a heap
 //!    cell: they move a whole value in or out, and its `Trace` code, run by
 //!    the unrooting or re-rooting walk, could otherwise drive a collection
 //!    while some of the value's `Gc`s are unrooted and none of them is yet
 //!    an edge of the heap (an earlier guard-free `set` was unsound for
-//!    exactly that reason). The flag is read with a `Relaxed` load; why
-//!    that stays enough once mark workers run on other threads is written
-//!    at the load (`HeapInner::write_barrier_enabled`): the flag only
-//!    flips with the world stopped, as Go's does.
+//!    exactly that reason). The flag is read with a `Relaxed` load, which
+//!    is enough with mark workers too (argued at the load,
+//!    `HeapInner::write_barrier_enabled`): the flag only flips on the
+//!    owning thread, with the workers stopped, and no worker reads an
+//!    object while it is clear, so the plain store races with nothing.
 //!
 //! **Compared with gc-arena.** gc-arena brands pointers with a `'gc`
 //! lifetime and lets the program touch them only inside `mutate`; the
@@ -264,30 +434,43 @@
 //!   is one unit here.
 //! - Go has no weak pointers before 1.24; ours are the classic
 //!   table-of-slots kind, shaded when upgraded during marking.
-//! - The heap goal is Go's formula without the pacer's trigger and assists.
-//!
-//! # Towards concurrent marking
-//!
-//! The next step is Go's concurrent mark workers beside mutator threads.
-//! The pieces are in place: mark bits are atomic and set with `fetch_or`
-//! (`Span::try_mark`); grey objects live in `GcWork`'s two local buffers in
-//! front of a global full/empty list, the structure Go's workers share and
-//! steal through; the write-barrier buffer is per mutator and only shades
-//! when flushed, and termination already requires every buffer flushed (Go's
-//! ragged barrier); the barrier flag the plain store tests is an atomic,
-//! flipped only inside the heap's entry points (Go's stop-the-world); `MCache` is separate from the `Central` lists it refills
-//! from. What changes: the global lists become lock-free, `sweepgen` and
-//! `Central` become atomic/locked as in Go, each mutator gets its own cache
-//! and barrier buffer, and the single-entry guard becomes Go's stop-the-world
-//! for the two short pauses.
+//! - Pacing follows Go's pacer with these differences: the root jobs'
+//!   work stands for Go's stack and globals scan work; the processors it
+//!   plans for are the owning thread and the mark workers; the marking time
+//!   it measures is split into Go's assist and idle-worker time as
+//!   [Pacing](#pacing) describes (without workers the host's step time
+//!   stands for both Go's background workers and its assists); the CPU
+//!   limiter (whose only 1.19 effects are on assists and the scavenger) is
+//!   not modelled; the sweep distance is a quarter of `min_heap` (Go's
+//!   1 MiB for the default); see [`Pacer`].
+//! - One mutator thread per heap (see [Concurrent marking](#concurrent-marking));
+//!   Go's goroutines all share one heap.
+//! - Mark workers are plain threads, `n` of them as the host asks, all
+//!   dedicated for the whole mark phase: no fractional or idle workers
+//!   (Go's `round(0.25 × GOMAXPROCS)` dedicated workers are the host's
+//!   choice of `n`, see [`HeapBuilder::mark_workers`]), no CPU limiter.
+//! - Only the mutator scans roots (only it may read root counts), as a Go
+//!   goroutine scans its own stack; workers scan heap objects.
+//! - The global work list is a `Vec` under a mutex, not Go's lock-free
+//!   stack; pauses stop one mutator and the workers, not a ragged barrier
+//!   over many Ps.
+//! - An assist with nothing to scan (the workers hold every grey object)
+//!   lets the mutator go on and forgives its debt; Go parks the goroutine
+//!   until credit arrives.
+//! - Sweeping stays on the mutator (proportional, on allocation and
+//!   `step`), because it runs `Drop` of values that need not be `Send`; Go
+//!   also sweeps in a background goroutine.
 //!
 //! # Cargo features
 //!
-//! - `std` (default): wall-clock timing of steps in [`CycleStats`]. Implies
-//!   `alloc`.
+//! - `std` (default): mark worker threads ([`HeapBuilder::mark_workers`]);
+//!   wall-clock timing of steps, pauses, stalls, assists and worker time in
+//!   [`Stats`] and [`CycleStats`] (and in the pacer's cons/mark
+//!   measurement); gctrace lines to standard error. Implies `alloc`.
 //! - `derive` (default): `#[derive(Trace)]`.
 //! - `alloc`: the heap. It needs pointer-sized atomics; without `alloc`, or
-//!   on a target without them (thumbv6m), the crate is empty.
+//!   on a target without them (thumbv6m), the crate holds only the
+//!   [`Pacer`].
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
@@ -307,15 +490,22 @@ extern crate std;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod barrier;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod cell_lock;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod central;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod check;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod concurrent;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod gc;
+#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
+mod gctrace;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod heap;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod mark;
+mod pacer;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod sizeclass;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
@@ -326,16 +516,29 @@ mod stats;
 mod sweep;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod trace;
+#[cfg(all(feature = "std", target_has_atomic = "ptr"))]
+mod world;
+
+/// The concurrency protocols, exposed for the loom models in `tests/`.
+#[cfg(all(loom, feature = "std", target_has_atomic = "ptr"))]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::cell_lock::{OwnerLock, OwnerLockGuard};
+    pub use crate::world::{Mode, World};
+}
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 pub use crate::{
     barrier::{Barrier, Invariant},
     check::Violation,
     gc::{Gc, GcCell, GcRef, Weak},
+    gctrace::GcTrace,
     heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP},
-    stats::{CycleStats, Stats},
+    stats::{CycleStats, StallHistogram, Stats, STALL_BUCKETS},
     trace::{Trace, Tracer},
 };
+
+pub use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 
 /// `#[derive(Trace)]`: traces every field; see [`Trace`].
 #[cfg(all(feature = "derive", feature = "alloc", target_has_atomic = "ptr"))]

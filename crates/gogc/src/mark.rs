@@ -22,14 +22,34 @@
 //! shared state, and — behind them — the global lists of full and empty
 //! buffers (`work.full`, `work.empty`). When both local buffers are full a
 //! full one moves to the global list; when both are empty one is taken from
-//! it. With one marker the global list is a `Vec`; the concurrent workers of
-//! the next issue turn it into Go's lock-free stack and steal from it.
+//! it. Without mark workers the global list is the `Vec`s inside `GcWork`;
+//! with them, buffers also move whole to and from the [`World`]'s shared
+//! list, which the workers and the owning thread take from.
+//!
+//! # Mark workers
+//!
+//! A worker ([`run_worker`]) is Go's `gcBgMarkWorker` running `gcDrain`: it
+//! takes a full buffer from the shared list, scans its objects with a
+//! worker [`Tracer`] that only shades (sets atomic mark bits and queues in
+//! the worker's own `GcWork`), hands surplus full buffers back every
+//! [`PUBLISH_EVERY`] objects so idle workers can take them, and returns its
+//! buffers when it runs dry or the owning thread stops the world. Workers
+//! never read root counts, borrow flags or weak slots, and never run
+//! `Drop`. A panic in a `Trace` on a worker is caught; the object stays
+//! grey in a buffer of its own for the owning thread to rescan, which
+//! re-raises the panic at its next safe point.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::ptr::NonNull;
 
 use crate::span::Header;
+#[cfg(feature = "std")]
+use crate::{
+    stats::CycleStats,
+    trace::{TraceOp, Tracer},
+    world::World,
+};
 
 /// Go's `_WorkbufSize`.
 pub(crate) const WORKBUF_BYTES: usize = 2048;
@@ -47,6 +67,13 @@ pub(crate) struct WorkBuf {
 
 const _: () = assert!(core::mem::size_of::<WorkBuf>() == WORKBUF_BYTES);
 
+// SAFETY: a work buffer holds addresses of grey objects and nothing else; it
+// moves between the owning thread and mark workers only through the
+// `World`'s mutex, and the objects behind the addresses are read only under
+// the marking protocol (see `world` W1-W2 and `cell_lock`), so sending the
+// addresses themselves is sound.
+unsafe impl Send for WorkBuf {}
+
 impl WorkBuf {
     fn new() -> Box<WorkBuf> {
         Box::new(WorkBuf {
@@ -57,6 +84,15 @@ impl WorkBuf {
 
     fn is_full(&self) -> bool {
         self.nobj == WORKBUF_OBJS
+    }
+
+    /// A buffer holding just `object`.
+    #[cfg(feature = "std")]
+    pub(crate) fn with_one(object: NonNull<Header>) -> Box<WorkBuf> {
+        let mut buf = WorkBuf::new();
+        buf.obj[0] = object.as_ptr();
+        buf.nobj = 1;
+        buf
     }
 
     fn objects(&self) -> &[*const Header] {
@@ -120,8 +156,42 @@ impl GcWork {
         NonNull::new(buf.obj[buf.nobj].cast_mut())
     }
 
-    #[cfg(test)]
-    fn is_empty(&self) -> bool {
+    /// Adds a buffer taken from the shared list (it is drained next).
+    #[cfg(feature = "std")]
+    pub(crate) fn put_buf(&mut self, buf: Box<WorkBuf>) {
+        if buf.nobj > 0 {
+            self.full.push(buf);
+        } else {
+            self.empty.push(buf);
+        }
+    }
+
+    /// Takes the full buffers waiting behind the two local ones (for the
+    /// shared list), keeping the local ones.
+    #[allow(clippy::vec_box)] // buffers move by pointer, as in `GcWork`
+    #[cfg(feature = "std")]
+    pub(crate) fn take_full(&mut self) -> Vec<Box<WorkBuf>> {
+        core::mem::take(&mut self.full)
+    }
+
+    /// Takes every non-empty buffer, local ones included (Go's
+    /// `gcWork.dispose`): the queue is empty afterwards.
+    #[allow(clippy::vec_box)] // as above
+    #[cfg(feature = "std")]
+    pub(crate) fn take_all(&mut self) -> Vec<Box<WorkBuf>> {
+        let mut bufs = core::mem::take(&mut self.full);
+        for local in [&mut self.wbuf1, &mut self.wbuf2] {
+            if local.nobj > 0 {
+                let fresh = self.empty.pop().unwrap_or_else(WorkBuf::new);
+                bufs.push(core::mem::replace(local, fresh));
+            }
+        }
+        bufs
+    }
+
+    /// Whether no object is queued.
+    #[cfg(any(test, feature = "std"))]
+    pub(crate) fn is_empty(&self) -> bool {
         self.wbuf1.nobj == 0 && self.wbuf2.nobj == 0 && self.full.is_empty()
     }
 
@@ -134,6 +204,77 @@ impl GcWork {
             .chain(self.full.iter().flat_map(|buf| buf.objects()))
             .copied()
     }
+}
+
+/// Full buffers a worker hands back after this many objects (Go's
+/// `gcDrain` balances work every so often through `work.full` too): small
+/// enough that a second worker finds work soon after a cycle starts, large
+/// enough that the shared lock is rare (it is taken at most once per 64
+/// objects, and only when the worker has a spare full buffer).
+#[cfg(feature = "std")]
+pub(crate) const PUBLISH_EVERY: u32 = 64;
+
+/// A mark worker's own state: its grey objects and counters.
+#[cfg(feature = "std")]
+pub(crate) struct WorkerMark {
+    pub(crate) work: GcWork,
+    pub(crate) cycle: CycleStats,
+}
+
+/// The body of a mark worker thread; returns when the heap exits.
+#[cfg(feature = "std")]
+pub(crate) fn run_worker(world: &World<Box<WorkBuf>>) {
+    let mut marker = WorkerMark {
+        work: GcWork::new(),
+        cycle: CycleStats::default(),
+    };
+    while let Some(buf) = world.worker_take() {
+        let began = std::time::Instant::now();
+        marker.work.put_buf(buf);
+        let mut work = 0u64;
+        let mut since_publish = 0;
+        while !world.stop_requested() {
+            let Some(object) = marker.work.try_get() else {
+                break;
+            };
+            let scan = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+                scan_on_worker(&mut marker, object)
+            }));
+            match scan {
+                Ok(size) => work += size as u64,
+                Err(payload) => world.worker_panicked(payload, WorkBuf::with_one(object)),
+            }
+            since_publish += 1;
+            if since_publish >= PUBLISH_EVERY {
+                since_publish = 0;
+                world.worker_publish(marker.work.take_full());
+            }
+        }
+        let cycle = core::mem::take(&mut marker.cycle);
+        let nanos = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        world.worker_done(
+            marker.work.take_all(),
+            work,
+            nanos,
+            (cycle.marked_objects, cycle.marked_bytes),
+        );
+    }
+}
+
+/// Go's `scanobject` on a worker: shades what `object` points to.
+#[cfg(feature = "std")]
+fn scan_on_worker(marker: &mut WorkerMark, object: NonNull<Header>) -> usize {
+    // SAFETY: queued objects are live objects of the heap: nothing is freed
+    // while a cycle marks, and workers run only then (world W2).
+    let header = unsafe { object.as_ref() };
+    // SAFETY: the span outlives its objects.
+    let size = unsafe { header.span.as_ref() }.elemsize;
+    let trace = header.vtable.trace;
+    // SAFETY: 1. the header starts a live object of the vtable's type. The
+    // trace only reads what it visits (`Trace` rule 5), and `GcCell`s lock
+    // against the owner's stores.
+    unsafe { trace(object, &mut Tracer::new(TraceOp::Drain(marker))) };
+    size
 }
 
 #[cfg(test)]
@@ -162,6 +303,7 @@ mod tests {
             popped.push(h);
         }
         assert!(work.is_empty());
+        assert!(work.take_all().is_empty());
         popped.sort();
         let mut expected = headers.clone();
         expected.sort();

@@ -21,10 +21,13 @@
 //! address space), the count of rooted `Gc` handles and the object's slot in
 //! the weak-pointer table.
 //!
-//! Mark bits are atomic from the start (Go's `atomic.Or8` in `greyobject`),
-//! so the concurrent mark workers of the next issue can shade objects while
-//! the mutator runs; everything else in a span is touched only by the
-//! mutator that owns the heap, under the heap's single-entry guard.
+//! Mark bits are atomic (Go's `atomic.Or8` in `greyobject`), so mark
+//! workers shade objects while the mutator runs. Workers also read a span's
+//! fixed fields (`base`, `elemsize`, `div_mul`, `spanclass`, set when the
+//! span is made) and an object's `vtable` and `span` header words (written
+//! once, at allocation, before the object can be published to them);
+//! everything else in a span or header is touched only by the mutator that
+//! owns the heap, under the heap's single-entry guard.
 //!
 //! # Sweep generations
 //!
@@ -266,9 +269,10 @@ impl Span {
     ///
     /// Go's `greyobject` tests the bit before the atomic `Or8` so that
     /// re-shading a marked object costs a load; so do we. The set itself is
-    /// a read-modify-write, so that a second marker (the concurrent workers
-    /// of the next issue) can never lose another's bit; Relaxed is enough
-    /// because grey objects are published through the work buffers.
+    /// a read-modify-write, so that two markers (the mutator and mark
+    /// workers) never lose each other's bits, and exactly one of them
+    /// queues the object; Relaxed is enough because grey objects are
+    /// published through the work buffers (the `World`'s mutex).
     #[inline]
     pub(crate) fn try_mark(&self, index: usize) -> bool {
         let bit = 1 << (index % WORD_BITS);

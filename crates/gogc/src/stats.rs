@@ -54,6 +54,125 @@ pub struct CycleStats {
     /// termination found (and kept alive). Always 0 with a real barrier;
     /// the negative tests of `Barrier::None` make it positive.
     pub lost_objects: u64,
+
+    // ---- Concurrent marking: pauses, assists, workers ----
+    /// The first stop-the-world pause: sweep termination and mark setup
+    /// (Go's gctrace `A` in `A+B+C ms clock`); zero without `std`.
+    pub sweep_termination_pause: Duration,
+    /// The second pause: mark termination (gctrace `C`), including the
+    /// `Dijkstra` root rescan and the checker's re-mark when they run. With
+    /// mark workers, the owning thread holds the workers stopped for it;
+    /// without, it is the end of the step (or `collect`) that finished the
+    /// mark. Zero without `std`.
+    pub mark_termination_pause: Duration,
+    /// Wall time between the two pauses (gctrace `B`): with mark workers,
+    /// from the end of the first pause until the workers stop for mark
+    /// termination; without, until the end of the mark, while the host's
+    /// steps marked. Zero without `std`.
+    pub concurrent_mark: Duration,
+    /// Termination attempts that found grey objects after flushing and went
+    /// back to concurrent marking (Go's two-stage termination).
+    pub mark_restarts: u64,
+    /// Scan work done by the owning thread's assists.
+    pub assist_work: u64,
+    /// Time the owning thread spent in assists.
+    pub assist_time: Duration,
+    /// Scan work done by the mark worker threads (not in `mark_work`).
+    pub worker_work: u64,
+    /// Time the mark worker threads spent marking, added over the workers
+    /// (gctrace's background mark CPU); zero without workers.
+    pub worker_time: Duration,
+
+    // Pacing (see the pacer in `pacer.rs`), and what gctrace prints.
+    /// Go's `heapLive` when the cycle started (gctrace's first heap figure):
+    /// bytes the last cycle marked plus bytes allocated since.
+    pub heap_start_bytes: u64,
+    /// Go's `heapLive` when marking ended (gctrace's second heap figure).
+    pub heap_end_bytes: u64,
+    /// The trigger the cycle started at ([`Pacer::trigger`](crate::Pacer::trigger)
+    /// when it started; a cycle that `step`, or with mark workers an
+    /// allocation, started had reached it, a forced one may not have).
+    pub trigger_bytes: u64,
+    /// The heap goal when marking ended (Go's `lastHeapGoal`, gctrace's
+    /// "MB goal").
+    pub goal_bytes: u64,
+    /// Work scanning objects (Go's `heapScanWork`): the slot sizes of the
+    /// objects scanned, by the owning thread and the mark workers.
+    pub heap_scan_work: u64,
+    /// Work of the root jobs that walked a span with rooted objects (gogc's
+    /// stand-in for Go's stack and globals scan work).
+    pub root_scan_work: u64,
+    /// Started by [`Heap::collect`](crate::Heap::collect) or
+    /// [`Heap::start_cycle`](crate::Heap::start_cycle), not by the trigger
+    /// (gctrace's "(forced)").
+    pub forced: bool,
+    /// When the cycle started, since the heap was built; zero without `std`.
+    pub start_time: Duration,
+    /// Wall-clock time from the cycle's start to the end of its mark; zero
+    /// without `std`.
+    pub mark_time: Duration,
+    /// Time the owning thread spent marking this cycle: its mark steps,
+    /// and with mark workers its assists (`assist_time`, counted in both).
+    /// It is the mutator's share of the marking, printed by gctrace as
+    /// assist CPU time; without workers the steps also do what Go's
+    /// background workers do. Zero without `std`.
+    pub mark_step_time: Duration,
+    /// Go's GC CPU percentage at the end of this cycle's mark (gctrace's
+    /// "N%"): the time spent marking since the heap was built (the owning
+    /// thread's `mark_step_time` and the workers' `worker_time` of every
+    /// cycle), over that time multiplied by `procs` (sweeping not counted,
+    /// as in Go); zero without `std`.
+    pub gc_cpu_percent: u32,
+    /// Processors the pacer planned the cycle for (gctrace's "P", Go's
+    /// `GOMAXPROCS`): the owning thread plus the heap's mark workers
+    /// ([`HeapBuilder::mark_workers`](crate::HeapBuilder::mark_workers)),
+    /// so 1 without workers.
+    pub procs: u32,
+}
+
+/// Stalls of the owning thread: how long it was kept from its own work by
+/// a stop-the-world pause, an assist or a wait on a `GcCell`'s scan lock,
+/// counted in power-of-two buckets of microseconds.
+///
+/// ```
+/// use gogc::StallHistogram;
+/// use std::time::Duration;
+/// let mut h = StallHistogram::default();
+/// h.record(Duration::from_micros(3)); // [2, 4) µs
+/// assert_eq!(h.buckets[2], 1);
+/// assert_eq!(h.count(), 1);
+/// assert_eq!(h.longest, Duration::from_micros(3));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StallHistogram {
+    /// `buckets[0]`: stalls under 1 µs; `buckets[i]` (i ≥ 1): stalls in
+    /// `[2^(i-1), 2^i)` µs; the last bucket takes everything longer.
+    pub buckets: [u64; STALL_BUCKETS],
+    /// The longest stall.
+    pub longest: Duration,
+}
+
+/// Buckets of a [`StallHistogram`]: up to 2^30 µs (about 18 minutes).
+pub const STALL_BUCKETS: usize = 32;
+
+impl StallHistogram {
+    /// Counts one stall.
+    pub fn record(&mut self, stall: Duration) {
+        let micros = stall.as_micros();
+        let bucket = if micros == 0 {
+            0
+        } else {
+            (u128::BITS - micros.leading_zeros()) as usize
+        };
+        self.buckets[bucket.min(STALL_BUCKETS - 1)] += 1;
+        self.longest = self.longest.max(stall);
+    }
+
+    /// Stalls counted.
+    pub fn count(&self) -> u64 {
+        self.buckets.iter().sum()
+    }
 }
 
 /// A snapshot of the heap's statistics ([`Heap::stats`](crate::Heap::stats)).
@@ -71,11 +190,12 @@ pub struct CycleStats {
 pub struct Stats {
     /// Completed mark phases.
     pub cycles: u64,
-    /// Bytes (slot sizes) allocated and not yet swept (Go's `heapLive`).
+    /// Bytes (slot sizes) allocated and not yet swept.
     pub live_bytes: usize,
     /// Objects allocated and not yet swept.
     pub live_objects: usize,
-    /// `live_bytes` at which `step` starts the next cycle (see
+    /// The heap goal (Go's `heapGoal`): the heap size the pacer wants the
+    /// next (or current) cycle to finish by (see
     /// [`HeapBuilder::gogc`](crate::HeapBuilder::gogc)).
     pub goal_bytes: usize,
     /// Spans in the heap.
@@ -94,4 +214,24 @@ pub struct Stats {
     pub current: CycleStats,
     /// The last cycle whose mark has finished, with its sweep so far.
     pub last: CycleStats,
+
+    // ---- Concurrent marking ----
+    /// Stalls of the owning thread since the heap was built, with mark
+    /// workers (empty without them: then every collector call is a `step`
+    /// or `collect` the host makes).
+    pub stalls: StallHistogram,
+    /// The longest stop-the-world pause of any cycle (either of the two),
+    /// with mark workers.
+    pub longest_pause: Duration,
+
+    // Pacing (see [`Pacer`](crate::Pacer)).
+    /// `heap_live_bytes` at which [`Heap::step`](crate::Heap::step) (and,
+    /// with mark workers, allocation) starts the next cycle (Go's trigger).
+    pub trigger_bytes: usize,
+    /// Go's `heapLive`: bytes the last cycle marked plus bytes allocated
+    /// since. Equal to `live_bytes` once the last cycle's sweep is done.
+    pub heap_live_bytes: usize,
+    /// The memory limit (Go's `GOMEMLIMIT`;
+    /// [`NO_MEMORY_LIMIT`](crate::NO_MEMORY_LIMIT) when none is set).
+    pub memory_limit: u64,
 }

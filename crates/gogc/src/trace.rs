@@ -13,12 +13,14 @@ use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
+use crate::cell_lock::OwnerLock;
 use crate::gc::RawGc;
 use crate::heap::{AdoptOp, HeapInner, MarkState};
+#[cfg(feature = "std")]
+use crate::mark::WorkerMark;
 use crate::span::Header;
 
 /// A type the collector can trace: it visits every [`Gc`](crate::Gc) it
@@ -41,9 +43,18 @@ use crate::span::Header;
 ///    clone or downgrade; dropping it is fine): when a value is swept, what
 ///    it points to may be freed already.
 /// 4. If `NEEDS_TRACE` is `false`, `trace` visits nothing.
+/// 5. `trace` may run on a mark worker thread while the thread that owns
+///    the heap runs ([`HeapBuilder::mark_workers`](crate::HeapBuilder)):
+///    it only reads the fields it visits and passes `tracer` on; it calls
+///    no other method of the value or of a `Gc`, `GcCell` or `Heap` (no
+///    deref, no `borrow`, no clone), touches no thread-local or shared
+///    state, and reads no field that interior mutability changes. The
+///    derive and every impl in this crate do exactly that.
 ///
 /// `trace` may panic; the heap stays consistent (the object being scanned
-/// stays grey and is scanned again by the next step).
+/// stays grey and is scanned again by the next step; on a mark worker the
+/// panic is caught and raised again on the owning thread at its next safe
+/// point).
 ///
 /// # Examples
 ///
@@ -107,6 +118,10 @@ pub(crate) enum TraceOp<'a> {
     Deletion(&'a mut MarkState),
     /// The checker: list the pointers.
     Edges(&'a mut Vec<NonNull<Header>>),
+    /// Marking on a mark worker thread: shade each pointer into the
+    /// worker's own queue.
+    #[cfg(feature = "std")]
+    Drain(&'a mut WorkerMark),
 }
 
 /// Passed through [`Trace::trace`] to every pointer of a value; opaque.
@@ -132,16 +147,32 @@ impl<'a> Tracer<'a> {
             TraceOp::Root => unsafe { gc.set_rooted(true) },
             TraceOp::Deletion(mark) => mark.barrier_put(gc.header()),
             TraceOp::Edges(edges) => edges.push(gc.header()),
+            #[cfg(feature = "std")]
+            TraceOp::Drain(marker) => {
+                crate::heap::shade(&mut marker.work, &mut marker.cycle, gc.header());
+            }
         }
+    }
+
+    /// Whether this traversal runs on a mark worker thread, beside the
+    /// heap's owning thread (`GcCell` then locks instead of borrowing).
+    #[inline]
+    pub(crate) fn on_mark_worker(&self) -> bool {
+        #[cfg(feature = "std")]
+        return matches!(self.op, TraceOp::Drain(_));
+        #[cfg(not(feature = "std"))]
+        return false;
     }
 
     /// A `GcCell`'s owner, before its contents are traced.
     #[inline]
-    pub(crate) fn visit_cell(&mut self, owner: &Cell<Option<NonNull<HeapInner>>>) {
+    pub(crate) fn visit_cell(&mut self, owner: &OwnerLock<HeapInner>) {
         match &self.op {
-            TraceOp::Adopt(adopt) => owner.set(Some(adopt.heap)),
-            TraceOp::Root => owner.set(None),
+            TraceOp::Adopt(adopt) => owner.set_owner(Some(adopt.heap)),
+            TraceOp::Root => owner.set_owner(None),
             TraceOp::Mark(_) | TraceOp::Deletion(_) | TraceOp::Edges(_) => {}
+            #[cfg(feature = "std")]
+            TraceOp::Drain(_) => {}
         }
     }
 }

@@ -1,0 +1,415 @@
+//! Concurrent marking, the owning thread's side (Go: `mgc.go`'s
+//! `gcBgMarkStartWorkers` and `gcMarkDone`, `mgcmark.go`'s
+//! `gcAssistAlloc`): starting and joining the mark workers, stopping and
+//! restarting them around the two pauses, the safe points, assists, and the
+//! owner's share of marking with termination detection.
+//!
+//! The workers' side is `mark::run_worker`; what both share, and the
+//! handshake's invariants (W1–W4), are in `world`. The cycle with workers:
+//!
+//! ```text
+//!   safe point (alloc, barriered store, step)
+//!     ├─ re-raise a worker's panic (its object queued again first)
+//!     ├─ Off, spans unswept        → sweep bytes × SWEEP_WORK_PER_BYTE
+//!     ├─ Off, heapLive ≥ trigger   → start_cycle: P1 (stop, setup, restart)
+//!     └─ Mark                      → assist: revise the pacer (workers' scan
+//!                                    work so far), debt += bytes ×
+//!                                    pacer.assist_work_per_byte();
+//!                                    steal credit; else mark_work (roots first,
+//!                                    64–256 KiB); publish what was queued;
+//!                                    workers idle? → try_terminate: P2
+//! ```
+//!
+//! Without workers (`mark_workers(0)`, or no `std`) every function here is
+//! a no-op or falls through to the host-driven code of `heap`.
+
+#[cfg(feature = "std")]
+use alloc::boxed::Box;
+#[cfg(feature = "std")]
+use alloc::sync::Arc;
+#[cfg(feature = "std")]
+use alloc::vec::Vec;
+use core::time::Duration;
+
+#[cfg(feature = "std")]
+use crate::barrier::Barrier;
+#[cfg(feature = "std")]
+use crate::heap::Phase;
+use crate::heap::State;
+#[cfg(feature = "std")]
+use crate::heap::StepTimer;
+#[cfg(feature = "std")]
+use crate::mark::{run_worker, WorkBuf};
+#[cfg(feature = "std")]
+use crate::world::World;
+
+/// The mark worker threads and what they share with the owning thread.
+#[cfg(feature = "std")]
+pub(crate) struct Workers {
+    pub(crate) world: Arc<World<Box<WorkBuf>>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+#[cfg(feature = "std")]
+impl Workers {
+    pub(crate) fn start(n: usize) -> Workers {
+        let world = Arc::new(World::new());
+        let threads = (0..n)
+            .map(|i| {
+                let world = Arc::clone(&world);
+                std::thread::Builder::new()
+                    .name(alloc::format!("gogc-mark-{i}"))
+                    .spawn(move || run_worker(&world))
+                    .expect("gogc: cannot start a mark worker thread")
+            })
+            .collect();
+        Workers { world, threads }
+    }
+
+    /// Tells the workers to exit and joins them.
+    pub(crate) fn join(self) {
+        self.world.exit();
+        for thread in self.threads {
+            // A worker catches every panic of the `Trace` code it runs, so
+            // it returns normally.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Go's `gcOverAssistWork`: an assist does at least 64 KiB of scan work.
+#[cfg(feature = "std")]
+const MIN_ASSIST_WORK: f64 = 64.0 * 1024.0;
+
+/// The most scan work one assist does (4 × `MIN_ASSIST_WORK`, about 0.1 ms
+/// of scanning); a larger debt is paid over the following allocations.
+#[cfg(feature = "std")]
+const MAX_ASSIST_WORK: f64 = 4.0 * MIN_ASSIST_WORK;
+
+/// Sweep work units an allocation pays while spans are left to sweep, per
+/// byte allocated (Go's proportional sweep, `deductSweepCredit`, with a
+/// fixed ratio of 2 header-sized units per byte instead of Go's computed
+/// one). What is left unswept when allocation reaches the pacer's trigger,
+/// the cycle's start sweeps (as Go's `gcStart` does).
+#[cfg(feature = "std")]
+const SWEEP_WORK_PER_BYTE: usize = 2;
+
+impl State {
+    /// Whether mark workers may be tracing objects now: the heap has them
+    /// and a cycle marks (`cell_lock` I1).
+    #[inline]
+    pub(crate) fn workers_may_scan(&self) -> bool {
+        #[cfg(feature = "std")]
+        return self.workers.is_some() && self.marking();
+        #[cfg(not(feature = "std"))]
+        return false;
+    }
+
+    /// The shared state of the mark workers, if they run.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn world(&self) -> Option<Arc<World<Box<WorkBuf>>>> {
+        self.workers.as_ref().map(|w| Arc::clone(&w.world))
+    }
+
+    /// Whether this heap runs mark workers (configured; they start at the
+    /// first cycle).
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn concurrent(&self) -> bool {
+        self.config.mark_workers > 0
+    }
+
+    /// Counts a stall of the owning thread (a pause, an assist, a wait on a
+    /// cell lock) in the histogram.
+    pub(crate) fn record_stall(&mut self, stall: Duration) {
+        self.stats.stalls.record(stall);
+    }
+
+    /// Counts a stop-the-world pause (a stall too) of a heap with mark
+    /// workers. (Without them every collector call is the host's own
+    /// choice, timed per step in `CycleStats::longest_step`.)
+    pub(crate) fn record_pause(&mut self, pause: Duration) {
+        #[cfg(feature = "std")]
+        if self.concurrent() {
+            self.stats.longest_pause = self.stats.longest_pause.max(pause);
+            self.record_stall(pause);
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = pause;
+    }
+
+    /// A safe point of the owning thread (every allocation, barriered
+    /// store and step): re-raises the first panic a `Trace` raised on a
+    /// mark worker since the last one, after queueing its object again.
+    #[inline]
+    pub(crate) fn safe_point(&mut self) {
+        #[cfg(feature = "std")]
+        if let Some(workers) = &self.workers {
+            if workers.world.has_panics() {
+                self.reraise_worker_panic();
+            }
+        }
+    }
+
+    /// The slow part of `safe_point`.
+    #[cfg(feature = "std")]
+    #[cold]
+    pub(crate) fn reraise_worker_panic(&mut self) {
+        if let Some(world) = self.world() {
+            let panics = world.take_panics();
+            let mut first = None;
+            for (payload, buf) in panics {
+                self.mark.work.put_buf(buf);
+                first.get_or_insert(payload);
+            }
+            if let Some(payload) = first {
+                if self.phase == Phase::Mark {
+                    world.publish(self.mark.work.take_all());
+                }
+                std::panic::resume_unwind(payload);
+            }
+        }
+    }
+
+    /// Stops the mark workers and takes everything they hold into the owning
+    /// thread's queue and counters (W2 of `world`); they stay stopped until
+    /// `start_workers`. Returns the first panic payload they reported.
+    #[cfg(feature = "std")]
+    pub(crate) fn stop_workers(&mut self) -> Option<alloc::boxed::Box<dyn core::any::Any + Send>> {
+        let world = self.world()?;
+        let mut control = world.stop_the_world();
+        let full = core::mem::take(&mut control.full);
+        let panics = core::mem::take(&mut control.panics);
+        let cycle = &mut self.mark.cycle;
+        let worker_work = core::mem::take(&mut control.worker_work);
+        cycle.worker_work += worker_work;
+        cycle.heap_scan_work += worker_work;
+        cycle.worker_time += Duration::from_nanos(core::mem::take(&mut control.worker_nanos));
+        cycle.marked_objects += core::mem::take(&mut control.marked_objects);
+        cycle.marked_bytes += core::mem::take(&mut control.marked_bytes);
+        drop(control);
+        for buf in full {
+            self.mark.work.put_buf(buf);
+        }
+        let mut first = None;
+        for (payload, buf) in panics {
+            self.mark.work.put_buf(buf);
+            first.get_or_insert(payload);
+        }
+        first
+    }
+
+    /// Hands the owning thread's grey objects to the workers and lets them
+    /// mark (if a cycle marks) or sleep.
+    #[cfg(feature = "std")]
+    pub(crate) fn start_workers(&mut self) {
+        if let Some(world) = self.world() {
+            let marking = self.phase == Phase::Mark;
+            if marking {
+                world.publish(self.mark.work.take_all());
+            }
+            world.start_the_world(marking);
+        }
+    }
+
+    /// Runs `f` with the workers stopped and their work gathered here (for
+    /// the checker and colour queries), then restarts them.
+    pub(crate) fn with_world_stopped<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
+        #[cfg(feature = "std")]
+        if self.workers.is_some() {
+            let payload = self.stop_workers();
+            let result = f(self);
+            self.start_workers();
+            if let Some(payload) = payload {
+                std::panic::resume_unwind(payload);
+            }
+            return result;
+        }
+        f(self)
+    }
+
+    /// Go's `gcAssistAlloc` and the allocation-side sweep and trigger of a
+    /// heap with mark workers: before allocating `bytes`, sweep a little
+    /// while the last cycle's sweep is unfinished, then start a cycle if the
+    /// live heap has reached the pacer's trigger (Go's `mallocgc` testing
+    /// `gcTrigger{kind: gcTriggerHeap}`; `gcStart` finishes the sweep); or,
+    /// while marking, pay the allocation's debt by stealing the workers'
+    /// credit or doing scan work.
+    pub(crate) fn before_alloc(&mut self, bytes: usize) {
+        #[cfg(feature = "std")]
+        {
+            if !self.concurrent() {
+                return;
+            }
+            self.safe_point();
+            match self.phase {
+                Phase::Off => {
+                    if !self.sweep_done {
+                        self.sweep_work(bytes.saturating_mul(SWEEP_WORK_PER_BYTE).max(1));
+                    }
+                    self.sync_pacer_memory();
+                    if self.pacer.test_heap_trigger() {
+                        self.start_cycle(false);
+                    }
+                }
+                Phase::Mark | Phase::MarkTermination => self.assist(bytes),
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = bytes;
+    }
+
+    /// The assist of `before_alloc` while marking.
+    #[cfg(feature = "std")]
+    pub(crate) fn assist(&mut self, bytes: usize) {
+        let Some(world) = self.world() else {
+            return;
+        };
+        // Go's `revise` runs whenever the live heap or the scan work done
+        // changes: give the pacer what the workers scanned since the last
+        // assist, then take its ratio.
+        self.pace_worker_work(world.scanned());
+        self.pacer.revise();
+        self.assist_debt += bytes as f64 * self.pacer.assist_work_per_byte();
+        if self.assist_debt > 0.0 {
+            let stolen = world.steal_credit(self.assist_debt as usize);
+            self.assist_debt -= stolen as f64;
+        }
+        // Only this thread can scan the roots, and only it can end the mark:
+        // it works while roots are left or the workers ran out of work, even
+        // when credit covers its debt.
+        if self.assist_debt <= 0.0 && self.roots.done && !world.mark_done_hint() {
+            return;
+        }
+        let timer = StepTimer::start();
+        // At least Go's 64 KiB, at most 4× that per allocation (the rest of
+        // the debt is paid by the next allocations), so one assist stays a
+        // short stall.
+        let budget = self.assist_debt.clamp(MIN_ASSIST_WORK, MAX_ASSIST_WORK) as usize;
+        let work = self.mark_work(budget);
+        let elapsed = timer.elapsed();
+        if work == 0 {
+            // Nothing this thread can scan: the workers hold every grey
+            // object. Go parks the goroutine until credit arrives; we let it
+            // allocate and forgive the debt (see "Divergences").
+            self.assist_debt = 0.0;
+        } else {
+            self.assist_debt -= work as f64;
+        }
+        let cycle = if self.marking() {
+            &mut self.mark.cycle
+        } else {
+            &mut self.stats.last
+        };
+        cycle.assist_work += work as u64;
+        cycle.assist_time += elapsed;
+        self.record_stall(elapsed);
+    }
+
+    /// Gives the pacer the workers' scan work beyond what it has seen:
+    /// `total` is their scan work this cycle so far.
+    #[cfg(feature = "std")]
+    pub(crate) fn pace_worker_work(&mut self, total: u64) {
+        let new = total.saturating_sub(self.worker_work_paced);
+        if new > 0 {
+            self.worker_work_paced = total;
+            self.pacer.add_scan_work(new, 0);
+        }
+    }
+
+    /// `mark_work` with mark workers: the owning thread scans roots (only it
+    /// may read root counts), its own grey objects and buffers it takes from
+    /// the shared list, hands what it queued to the workers, and tries to
+    /// end the mark when it finds no work (Go's `gcMarkDone`).
+    #[cfg(feature = "std")]
+    pub(crate) fn mark_work_concurrent(&mut self, budget: usize) -> usize {
+        let Some(world) = self.world() else {
+            return self.mark_work_alone(budget);
+        };
+        if self.phase == Phase::MarkTermination {
+            // A `Trace` panicked in the last termination; the workers are
+            // stopped, the termination resumes.
+            return self.terminate_stopped(StepTimer::start());
+        }
+        if let Some(object) = self.mark.interrupted.take() {
+            self.mark.work.put(object);
+        }
+        let root_work_before = self.mark.cycle.root_scan_work;
+        let began = self.clock.now();
+        let mut work = 0;
+        let mut heap_work = 0;
+        let mut found_none = false;
+        while work < budget || work == 0 {
+            if let Some(object) = self.mark.work.try_get() {
+                let scanned = self.mark.scan_object(object);
+                work += scanned;
+                heap_work += scanned as u64;
+            } else if !self.roots.done {
+                work += self.scan_root_span();
+            } else if let Some(buf) = world.try_take() {
+                self.mark.work.put_buf(buf);
+            } else {
+                found_none = true;
+                break;
+            }
+        }
+        world.publish(self.mark.work.take_all());
+        self.account_mark_work(work, heap_work, root_work_before, began);
+        // Try to end the mark only when the workers are out of work too:
+        // a stop while they still drain would only hand their buffers back
+        // and restart them.
+        if world.mark_done_hint() || (found_none && world.workers_idle()) {
+            work += self.try_terminate();
+        }
+        work
+    }
+
+    /// Go's `gcMarkDone`: stop the world, flush the barrier buffer; if that
+    /// (or anything the workers handed back) left grey objects, restart and
+    /// keep marking, else run mark termination. Returns the work done.
+    #[cfg(feature = "std")]
+    pub(crate) fn try_terminate(&mut self) -> usize {
+        if !self.roots.done {
+            return 0;
+        }
+        let timer = StepTimer::start();
+        let payload = self.stop_workers();
+        if !self.mark.wbbuf.is_empty() {
+            self.mark.flush_wbbuf();
+        }
+        if payload.is_some() || !self.mark.work.is_empty() {
+            self.mark.cycle.mark_restarts += 1;
+            self.start_workers();
+            self.record_stall(timer.elapsed());
+            if let Some(payload) = payload {
+                std::panic::resume_unwind(payload);
+            }
+            return 0;
+        }
+        if let Some(started) = self.mark_started.take() {
+            self.mark.cycle.concurrent_mark = started.elapsed();
+        }
+        self.terminate_stopped(timer)
+    }
+
+    /// Mark termination with the workers stopped (they stay stopped: no
+    /// cycle marks afterwards).
+    #[cfg(feature = "std")]
+    pub(crate) fn terminate_stopped(&mut self, timer: StepTimer) -> usize {
+        let mut work = 0;
+        if self.phase == Phase::Mark && self.config.barrier == Barrier::Dijkstra {
+            let root_work_before = self.mark.cycle.root_scan_work;
+            let began = self.clock.now();
+            let (rescan_work, drain_work) = self.rescan_roots_and_drain();
+            self.account_mark_work(rescan_work, drain_work, root_work_before, began);
+            work += rescan_work;
+        }
+        self.mark.cycle.mark_termination_pause = timer.elapsed();
+        work += self.mark_termination();
+        let pause = timer.elapsed();
+        self.stats.last.mark_termination_pause = pause;
+        self.record_pause(pause);
+        work
+    }
+}

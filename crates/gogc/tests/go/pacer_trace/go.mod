@@ -1,0 +1,3 @@
+module pacer_trace
+
+go 1.19
