@@ -90,13 +90,16 @@ fn mark_while(heap: &Heap, budget: usize, mut mutate: impl FnMut()) {
 
 const CYCLES: usize = if cfg!(miri) { 2 } else { 50 };
 
+/// A leaf beside a cell of leaves (a tuple holding a cell).
+type LeafAndCell = (Gc<Leaf>, GcCell<Vec<Gc<Leaf>>>);
+
 /// Cells inside cells: a `Vec` of cells, a cell holding a cell, a tuple
 /// holding a cell.
 #[derive(Trace)]
 struct Nest {
     row: GcCell<Vec<GcCell<Option<Gc<Leaf>>>>>,
     boxed: GcCell<GcCell<Option<Gc<Leaf>>>>,
-    pair: GcCell<(Gc<Leaf>, GcCell<Vec<Gc<Leaf>>>)>,
+    pair: GcCell<LeafAndCell>,
 }
 
 impl Nest {
@@ -289,6 +292,7 @@ fn stores_and_pauses_wait_for_a_slow_trace_holding_a_cell_lock() {
 static FLAKY_ARMED: AtomicBool = AtomicBool::new(false);
 static FLAKY_CALLS: AtomicUsize = AtomicUsize::new(0);
 static FLAKY_PANICS: AtomicUsize = AtomicUsize::new(0);
+static FLAKY_WORKER_PANICS: AtomicUsize = AtomicUsize::new(0);
 
 /// A cell value whose trace panics on every other call once armed, after
 /// visiting its pointer: the panic unwinds through the scan lock of the
@@ -297,12 +301,19 @@ struct Flaky {
     leaf: Gc<Leaf>,
 }
 
-// SAFETY: visits its one `Gc`; the panic touches no heap state.
+// SAFETY: visits its one `Gc`; the panic touches no heap state (the
+// counters are the test's own).
 unsafe impl Trace for Flaky {
     fn trace(&self, tracer: &mut Tracer<'_>) {
         self.leaf.trace(tracer);
         if FLAKY_ARMED.load(Relaxed) && FLAKY_CALLS.fetch_add(1, Relaxed) % 2 == 0 {
             FLAKY_PANICS.fetch_add(1, Relaxed);
+            let on_worker = std::thread::current()
+                .name()
+                .is_some_and(|name| name.starts_with("gogc-mark"));
+            if on_worker {
+                FLAKY_WORKER_PANICS.fetch_add(1, Relaxed);
+            }
             panic!("flaky trace");
         }
     }
@@ -310,7 +321,12 @@ unsafe impl Trace for Flaky {
 
 #[derive(Trace)]
 struct FlakyHolder {
-    cells: Vec<GcCell<Flaky>>,
+    cell: GcCell<Flaky>,
+}
+
+#[derive(Trace)]
+struct Yard {
+    holders: Vec<Gc<FlakyHolder>>,
 }
 
 #[test]
@@ -318,29 +334,35 @@ fn a_trace_panicking_inside_a_cell_on_every_other_call_unlocks_it() {
     LEAF_DROPS.with(|d| d.set(0));
     let heap = Heap::builder().mark_workers(2).gogc(None).build();
     let mut made = 0;
-    let n = if cfg!(miri) { 6 } else { 200 };
-    let holder = heap.alloc(FlakyHolder {
-        cells: (0..n)
-            .map(|i| {
-                GcCell::new(Flaky {
-                    leaf: leaf(&heap, i, &mut made),
+    let n = if cfg!(miri) { 6 } else { 3000 };
+    let pool: Vec<Gc<Leaf>> = (0..n).map(|i| leaf(&heap, i, &mut made)).collect();
+    // The holders are reachable only through the yard: the owning thread
+    // shades them and hands them to the workers.
+    let yard = heap.alloc(Yard {
+        holders: pool
+            .iter()
+            .map(|leaf| {
+                heap.alloc(FlakyHolder {
+                    cell: GcCell::new(Flaky { leaf: leaf.clone() }),
                 })
             })
             .collect(),
     });
-    let mut id = 1000;
+    let mut rng = Rng(3);
     let mut caught = 0;
-    for _ in 0..if cfg!(miri) { 1 } else { 20 } {
+    for _ in 0..if cfg!(miri) { 1 } else { 10 } {
         FLAKY_ARMED.store(true, Relaxed);
         assert!(heap.start_cycle());
         let mut steps = 0;
         loop {
             // Every operation can re-raise a worker's panic: each is caught.
+            // The stores allocate nothing (no assist marks for the workers).
             let step = catch_unwind(AssertUnwindSafe(|| heap.step(64)));
             let store = catch_unwind(AssertUnwindSafe(|| {
-                id += 1;
-                let new = leaf(&heap, id, &mut made);
-                holder.cells[id as usize % n as usize].set(Flaky { leaf: new });
+                let leaf = pool[rng.below(pool.len())].clone();
+                yard.holders[rng.below(yard.holders.len())]
+                    .cell
+                    .set(Flaky { leaf });
             }));
             for result in [step.as_ref().err(), store.as_ref().err()]
                 .into_iter()
@@ -354,30 +376,41 @@ fn a_trace_panicking_inside_a_cell_on_every_other_call_unlocks_it() {
             }
             steps += 1;
             assert!(steps < 1_000_000, "the cycle never ended");
-            if steps > 50 {
+            if steps > 2000 {
                 // Let the cycle end: a panic every other trace could go on
-                // forever.
+                // for long.
                 FLAKY_ARMED.store(false, Relaxed);
             }
+            std::thread::sleep(Duration::from_micros(20));
         }
         FLAKY_ARMED.store(false, Relaxed);
         assert_eq!(heap.stats().last.lost_objects, 0);
     }
     assert!(caught > 0 && caught <= FLAKY_PANICS.load(Relaxed));
-    for cell in &holder.cells {
-        let flaky = cell.borrow();
+    assert!(cfg!(miri) || FLAKY_WORKER_PANICS.load(Relaxed) > 0);
+    drop(pool);
+    for holder in &yard.holders {
+        let flaky = holder.cell.borrow();
         assert_eq!(flaky.leaf.check, checksum(flaky.leaf.id));
     }
     heap.collect();
-    assert_eq!(heap.stats().live_objects, n as usize + 1);
+    let live_leaves: HashSet<usize> = yard
+        .holders
+        .iter()
+        .map(|holder| Gc::as_ptr(&holder.cell.borrow().leaf) as usize)
+        .collect();
+    assert_eq!(
+        heap.stats().live_objects,
+        1 + yard.holders.len() + live_leaves.len()
+    );
     // A store into every cell completes: no scan lock was left held.
-    for cell in &holder.cells {
-        id += 1;
-        cell.set(Flaky {
-            leaf: leaf(&heap, id, &mut made),
+    let spare = leaf(&heap, 0, &mut made);
+    for holder in &yard.holders {
+        holder.cell.set(Flaky {
+            leaf: spare.clone(),
         });
     }
-    drop(holder);
+    drop((yard, spare));
     heap.collect();
     assert_eq!(heap.stats().live_objects, 0);
     assert_eq!(leaf_drops(), made);
