@@ -743,3 +743,136 @@ fn stores_dropping_old_values_full_of_cells_while_workers_trace_them() {
     assert_eq!(leaf_drops(), made);
     assert_eq!(CARRIER_DROPS.with(Cell::get), carriers);
 }
+
+/// Pointer-free cells inside a scanned object: a direct field (visited by
+/// the derive, so it joins the heap and its stores lock) and cells in a
+/// `Vec` (skipped by the `Vec`'s trace, as `u32` needs none: they never
+/// join the heap, and workers never read them).
+#[derive(Trace)]
+struct Counters {
+    direct: GcCell<u64>,
+    skipped: Vec<GcCell<u64>>,
+    text: GcCell<String>,
+    next: GcCell<Option<Gc<Counters>>>,
+}
+
+#[test]
+fn pointer_free_cells_in_scanned_objects_are_stored_into_while_workers_mark() {
+    let heap = Heap::builder().mark_workers(2).gogc(None).build();
+    let n = if cfg!(miri) { 4 } else { 2000 };
+    let counters: Vec<Gc<Counters>> = (0..n)
+        .map(|_| {
+            heap.alloc(Counters {
+                direct: GcCell::new(0),
+                skipped: vec![GcCell::new(0), GcCell::new(0)],
+                text: GcCell::new(String::new()),
+                next: GcCell::new(None),
+            })
+        })
+        .collect();
+    for pair in counters.windows(2) {
+        pair[0].next.store(Some(&pair[1]));
+    }
+    let head = counters[0].clone();
+    let mut round = 0u64;
+    for _ in 0..CYCLES {
+        mark_while(&heap, 64, || {
+            round += 1;
+            for (i, counter) in counters.iter().enumerate().step_by(7) {
+                counter.direct.set(round);
+                counter.skipped[i % 2].set(round);
+                counter.text.set(round.to_string());
+            }
+        });
+    }
+    for (i, counter) in counters.iter().enumerate().step_by(7) {
+        assert_eq!(counter.direct.get(), round);
+        assert_eq!(counter.skipped[i % 2].get(), round);
+        assert_eq!(counter.text.get(), round.to_string());
+    }
+    drop(counters);
+    heap.collect();
+    assert_eq!(heap.stats().live_objects, n);
+    drop(head);
+    heap.collect();
+    assert_eq!(heap.stats().live_objects, 0);
+}
+
+static FUSE_ON_OWNER: AtomicBool = AtomicBool::new(false);
+
+/// A scanned object whose trace panics on the owning thread (never on a
+/// worker) while the fuse is lit.
+struct Fuse {
+    leaf: Gc<Leaf>,
+    next: GcCell<Option<Gc<Fuse>>>,
+}
+
+// SAFETY: visits both fields; the panic touches no heap state.
+unsafe impl Trace for Fuse {
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        self.leaf.trace(tracer);
+        self.next.trace(tracer);
+        let on_worker = std::thread::current()
+            .name()
+            .is_some_and(|name| name.starts_with("gogc-mark"));
+        if !on_worker && FUSE_ON_OWNER.load(Relaxed) {
+            panic!("fuse traced on the owning thread");
+        }
+    }
+}
+
+#[test]
+fn a_collect_interrupted_by_a_panicking_trace_leaves_a_heap_the_workers_resume() {
+    LEAF_DROPS.with(|d| d.set(0));
+    let heap = Heap::builder().mark_workers(2).gogc(None).build();
+    let mut made = 0;
+    let n = if cfg!(miri) { 8 } else { 3000 };
+    let head = heap.alloc(Fuse {
+        leaf: leaf(&heap, 0, &mut made),
+        next: GcCell::new(None),
+    });
+    let mut tail = head.clone();
+    for i in 1..n {
+        let next = heap.alloc(Fuse {
+            leaf: leaf(&heap, i, &mut made),
+            next: GcCell::new(None),
+        });
+        tail.next.store(Some(&next));
+        tail = next;
+    }
+    drop(tail);
+    heap.start_cycle();
+    heap.step(64);
+    // `collect` stops the workers and marks alone: the fuse blows.
+    FUSE_ON_OWNER.store(true, Relaxed);
+    let collect = catch_unwind(AssertUnwindSafe(|| heap.collect()));
+    FUSE_ON_OWNER.store(false, Relaxed);
+    assert!(collect.is_err());
+    // The heap goes on: steps finish the cycle, later cycles use the
+    // workers again.
+    let mut steps = 0;
+    while heap.phase() != Phase::Off {
+        heap.step(64);
+        steps += 1;
+        assert!(steps < 10_000_000, "the interrupted cycle never ended");
+    }
+    let mut worker_work = 0;
+    for _ in 0..CYCLES {
+        mark_while(&heap, 64, || {});
+        worker_work += heap.stats().last.worker_work;
+    }
+    assert!(cfg!(miri) || worker_work > 0, "the workers never resumed");
+    let mut count = 0;
+    let mut link = Some(head.clone());
+    while let Some(this) = link {
+        assert_eq!(this.leaf.check, checksum(this.leaf.id));
+        count += 1;
+        link = this.next.get();
+    }
+    assert_eq!(count, n as usize);
+    assert_eq!(leaf_drops(), 0);
+    drop(head);
+    heap.collect();
+    assert_eq!(heap.stats().live_objects, 0);
+    assert_eq!(leaf_drops(), made);
+}
