@@ -147,8 +147,12 @@ fn nested_cells_stored_moved_out_and_back_while_workers_trace_them() {
     let mut rng = Rng(0x5eed);
     let mut worker_work = 0;
     for _ in 0..CYCLES {
+        // Leaves made before the cycle: the mutations allocate (and so
+        // assist) only once these run out, leaving the marking to the
+        // workers and the steps.
+        let mut pool: Vec<Gc<Leaf>> = (0..64).map(|_| fresh(&heap)).collect();
         mark_while(&heap, 64, || {
-            let new = fresh(&heap);
+            let new = pool.pop().unwrap_or_else(|| fresh(&heap));
             let nest = &nests[rng.below(nests.len())];
             match rng.below(8) {
                 // A store into a cell nested in a borrowed cell.
