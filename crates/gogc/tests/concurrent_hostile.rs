@@ -880,3 +880,73 @@ fn a_collect_interrupted_by_a_panicking_trace_leaves_a_heap_the_workers_resume()
     assert_eq!(heap.stats().live_objects, 0);
     assert_eq!(leaf_drops(), made);
 }
+
+/// Moves random leaves between cells of random `Nest`s: the
+/// barrier's case (an edge deleted from one object, inserted in another,
+/// while workers trace both).
+fn shuffle_under(barrier: gogc::Barrier) {
+    LEAF_DROPS.with(|d| d.set(0));
+    let heap = Heap::builder()
+        .mark_workers(2)
+        .gogc(None)
+        .barrier(barrier)
+        .build();
+    let mut made = 0;
+    let count = if cfg!(miri) { 3 } else { 1024 };
+    let nests: Vec<Gc<Nest>> = (0..count)
+        .map(|i| {
+            heap.alloc(Nest {
+                row: GcCell::new(
+                    (0..4)
+                        .map(|j| GcCell::new(Some(leaf(&heap, i * 8 + j, &mut made))))
+                        .collect(),
+                ),
+                boxed: GcCell::new(GcCell::new(None)),
+                pair: GcCell::new((leaf(&heap, i * 8 + 5, &mut made), GcCell::new(Vec::new()))),
+            })
+        })
+        .collect();
+    let mut rng = Rng(11);
+    for _ in 0..if cfg!(miri) { 1 } else { 10 } {
+        mark_while(&heap, 64, || {
+            for _ in 0..4 {
+                // Take a leaf out of one cell (no handle kept but ours)...
+                let from = &nests[rng.below(nests.len())];
+                let taken = from.row.borrow()[rng.below(4)].take();
+                let Some(leaf) = taken else { continue };
+                // ...and put it into another object's cell, dropping ours.
+                let to = &nests[rng.below(nests.len())];
+                match rng.below(3) {
+                    0 => to.row.borrow()[rng.below(4)].store(Some(&leaf)),
+                    1 => to.boxed.borrow().store(Some(&leaf)),
+                    _ => {
+                        let mut more = to.pair.borrow().1.take();
+                        more.push(leaf);
+                        more.truncate(4);
+                        to.pair.borrow().1.set(more);
+                    }
+                }
+            }
+        });
+    }
+    let reachable: usize = nests.iter().map(|nest| nest.reachable().len()).sum();
+    heap.collect();
+    assert_eq!(heap.stats().live_objects, reachable + nests.len());
+    assert_eq!(leaf_drops(), made - reachable);
+    drop(nests);
+    heap.collect();
+    assert_eq!(heap.stats().live_objects, 0);
+    assert_eq!(leaf_drops(), made);
+}
+
+#[test]
+fn edges_moved_between_objects_workers_trace_under_every_barrier() {
+    for barrier in [
+        gogc::Barrier::Hybrid,
+        gogc::Barrier::Yuasa,
+        gogc::Barrier::Dijkstra,
+        gogc::Barrier::None,
+    ] {
+        shuffle_under(barrier);
+    }
+}
