@@ -215,6 +215,13 @@ impl<B> World<B> {
         if last && control.full.is_empty() && control.mode == Mode::Marking {
             self.mark_done.store(true, Ordering::Relaxed);
         }
+        // Background credit for assists (Go's gcFlushBgCredit), added with
+        // the lock held: once `stop_the_world` sees this worker inactive,
+        // its work is in this cycle's counters, and the next cycle's
+        // `reset_cycle_counters` cannot be overtaken by it.
+        let credit = usize::try_from(work).unwrap_or(usize::MAX);
+        self.credit.fetch_add(credit, Ordering::Relaxed);
+        self.scanned.fetch_add(credit, Ordering::Relaxed);
         drop(control);
         if published {
             self.workers.notify_all();
@@ -222,10 +229,6 @@ impl<B> World<B> {
         if last {
             self.owner.notify_all();
         }
-        // Background credit for assists (Go's gcFlushBgCredit).
-        let work = usize::try_from(work).unwrap_or(usize::MAX);
-        self.credit.fetch_add(work, Ordering::Relaxed);
-        self.scanned.fetch_add(work, Ordering::Relaxed);
     }
 
     /// Records a panic of a worker's trace; the object stays grey in `buf`.
