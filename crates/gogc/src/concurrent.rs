@@ -53,17 +53,26 @@ pub(crate) struct Workers {
 #[cfg(feature = "std")]
 impl Workers {
     pub(crate) fn start(n: usize) -> Workers {
-        let world = Arc::new(World::new());
-        let threads = (0..n)
-            .map(|i| {
-                let world = Arc::clone(&world);
-                std::thread::Builder::new()
-                    .name(alloc::format!("gogc-mark-{i}"))
-                    .spawn(move || run_worker(&world))
-                    .expect("gogc: cannot start a mark worker thread")
-            })
-            .collect();
-        Workers { world, threads }
+        let mut workers = Workers {
+            world: Arc::new(World::new()),
+            threads: Vec::with_capacity(n),
+        };
+        for i in 0..n {
+            let world = Arc::clone(&workers.world);
+            let spawned = std::thread::Builder::new()
+                .name(alloc::format!("gogc-mark-{i}"))
+                .spawn(move || run_worker(&world));
+            match spawned {
+                Ok(thread) => workers.threads.push(thread),
+                Err(e) => {
+                    // Stop the ones already running before giving up, so
+                    // that no worker waits for a world that is gone.
+                    workers.join();
+                    panic!("gogc: cannot start a mark worker thread: {e}");
+                }
+            }
+        }
+        workers
     }
 
     /// Tells the workers to exit and joins them.
