@@ -1608,9 +1608,17 @@ impl Heap {
     /// [`Barrier::invariant`]); `Ok` when no cycle is marking. Reads the
     /// whole heap: for tests and debugging.
     ///
+    /// With mark workers it stops them while it reads the heap.
+    ///
     /// # Errors
     ///
     /// The first [`Violation`] found.
+    ///
+    /// # Panics
+    ///
+    /// With mark workers, to re-raise a panic of a `Trace` impl on a worker
+    /// that no safe point has raised yet (after the check has run and the
+    /// workers are restarted; the object stays grey and is scanned again).
     ///
     /// ```
     /// let heap = gogc::Heap::new();
@@ -1631,7 +1639,8 @@ impl Heap {
     ///
     /// # Panics
     ///
-    /// If `gc` belongs to another heap.
+    /// If `gc` belongs to another heap; with mark workers, also to re-raise
+    /// a panic of a `Trace` impl on a worker, as [`Heap::verify`] does.
     ///
     /// ```
     /// use gogc::{Color, Heap};
