@@ -341,21 +341,16 @@ impl State {
             // stopped, the termination resumes.
             return self.terminate_stopped(StepTimer::start());
         }
-        if let Some(object) = self.mark.interrupted.take() {
-            self.mark.work.put(object);
-        }
+        self.resume_interrupted_scan();
         let root_work_before = self.mark.cycle.root_scan_work;
         let began = self.clock.now();
         let mut work = 0;
         let mut heap_work = 0;
         let mut found_none = false;
         while work < budget || work == 0 {
-            if let Some(object) = self.mark.work.try_get() {
-                let scanned = self.mark.scan_object(object);
+            if let Some((scanned, heap_scanned)) = self.scan_grey_or_root() {
                 work += scanned;
-                heap_work += scanned as u64;
-            } else if !self.roots.done {
-                work += self.scan_root_span();
+                heap_work += heap_scanned;
             } else if let Some(buf) = world.try_take() {
                 self.mark.work.put_buf(buf);
             } else {

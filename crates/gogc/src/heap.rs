@@ -1031,14 +1031,36 @@ impl State {
         self.mark_work_alone(budget)
     }
 
+    /// Puts back the object a panicking `Trace` left grey, so that the next
+    /// scan takes it first.
+    pub(crate) fn resume_interrupted_scan(&mut self) {
+        if let Some(object) = self.mark.interrupted.take() {
+            self.mark.work.put(object);
+        }
+    }
+
+    /// One unit of the owning thread's marking: scan a grey object from its
+    /// own work cache, else shade the roots of the next root span. Returns
+    /// the work done and the part of it that was heap scanning, or `None`
+    /// when it has neither (what is left is in the barrier buffer, or with
+    /// the workers).
+    pub(crate) fn scan_grey_or_root(&mut self) -> Option<(usize, u64)> {
+        if let Some(object) = self.mark.work.try_get() {
+            let scanned = self.mark.scan_object(object);
+            Some((scanned, scanned as u64))
+        } else if !self.roots.done {
+            Some((self.scan_root_span(), 0))
+        } else {
+            None
+        }
+    }
+
     /// `mark_work` without workers (or with them stopped).
     pub(crate) fn mark_work_alone(&mut self, budget: usize) -> usize {
         if self.phase == Phase::MarkTermination {
             return self.mark_termination();
         }
-        if let Some(object) = self.mark.interrupted.take() {
-            self.mark.work.put(object);
-        }
+        self.resume_interrupted_scan();
         let root_work_before = self.mark.cycle.root_scan_work;
         let began = self.clock.now();
         let mut work = 0;
@@ -1047,12 +1069,9 @@ impl State {
             if work >= budget && work > 0 {
                 break;
             }
-            if let Some(object) = self.mark.work.try_get() {
-                let scanned = self.mark.scan_object(object);
+            if let Some((scanned, heap_scanned)) = self.scan_grey_or_root() {
                 work += scanned;
-                heap_work += scanned as u64;
-            } else if !self.roots.done {
-                work += self.scan_root_span();
+                heap_work += heap_scanned;
             } else if !self.mark.wbbuf.is_empty() {
                 self.mark.flush_wbbuf();
             } else {
