@@ -16,7 +16,16 @@
 //! - `spawn_many_remote_busy1`: the same while 2 × workers tasks loop
 //!   `yield_now` + a 10 µs stall (CPU, as tokio's `stall`).
 //! - `spawn_many_remote_busy2`: 1,000 remote spawns while `workers` chains of
-//!   tasks each stall 10 µs and spawn their successor.
+//!   tasks each stall 10 µs and spawn their successor (each chain started,
+//!   as in tokio's bench, by its own starter task spawned from outside).
+//!   The shape is bistable under Go's rules: a chain runs from `runnext`
+//!   inheriting its time slice, so a P running one never reads the global
+//!   queue until sysmon ends the 10 ms slice. When the chains share one P
+//!   (one chain's next link waits in that P's ring) the other P drains the
+//!   remote spawns at once; when each P runs a chain the spawns wait for the
+//!   slice to end. Go 1.19 itself flips between the two (runs of 0.2 ms and
+//!   of 10–100 ms at GOMAXPROCS 2), so the best of [`REPS`] says which mode
+//!   a run reached more than how fast either mode is.
 //! - `ping_pong`: a task spawns 1,000 tasks; each spawns a partner and the
 //!   two exchange one message each way over oneshot channels.
 //! - `yield_many`: 200 tasks spawned from outside, each yields 1,000 times.
@@ -415,7 +424,8 @@ fn start_busy1<E: Exec>(e: &E, workers: usize, flag: &Arc<AtomicBool>) {
 }
 
 /// Keeps `workers` chains of tasks going, each stalling then spawning its
-/// successor, until `flag` clears.
+/// successor, until `flag` clears. As in tokio's bench, each chain has its
+/// own starter, spawned from outside, which spawns the chain's first link.
 fn start_busy2<E: Exec>(e: &E, workers: usize, flag: &Arc<AtomicBool>) {
     fn link<S: Spawner>(sp: S, flag: Arc<AtomicBool>) {
         let next = sp.clone();
@@ -426,14 +436,18 @@ fn start_busy2<E: Exec>(e: &E, workers: usize, flag: &Arc<AtomicBool>) {
             }
         });
     }
-    let sp = e.spawner();
-    let flag = flag.clone();
-    let starter = e.spawn_remote(async move {
-        for _ in 0..workers {
-            link(sp.clone(), flag.clone());
+    let starters: Vec<_> = (0..workers)
+        .map(|_| {
+            let sp = e.spawner();
+            let flag = flag.clone();
+            e.spawn_remote(async move { link(sp, flag) })
+        })
+        .collect();
+    e.block_on(async move {
+        for s in starters {
+            s.await;
         }
     });
-    e.block_on(starter);
 }
 
 fn ping_pong<E: Exec>(e: &E) -> Duration {
@@ -1002,7 +1016,8 @@ mod may_rows {
             }
             ShapeKind::RemoteBusy2 => {
                 for _ in 0..workers {
-                    busy2_link(flag.clone());
+                    let flag = flag.clone();
+                    go!(move || busy2_link(flag));
                 }
                 best_us(reps, || spawn_remote_and_join(NUM_SPAWN_BUSY2))
             }

@@ -7,6 +7,9 @@
 // main goroutine and wait with a sync.WaitGroup, where the Rust executors
 // spawn from a thread that is not one of their workers.
 //
+// spawn_many_remote_busy2 starts each chain from a goroutine of its own, as
+// tokio's bench starts each from a task spawned from outside.
+//
 // The stalled-worker probe blocks its M with syscall.Nanosleep, a real
 // blocking system call (entersyscall/exitsyscall), so sysmon's retake hands
 // the P and its queued goroutines to another M. time.Sleep would only park
@@ -239,7 +242,7 @@ func main() {
 		var running2 atomic.Bool
 		running2.Store(true)
 		for i := 0; i < procs; i++ {
-			busy2Link(&running2)
+			go busy2Link(&running2)
 		}
 		row("spawn_many_remote_busy2 1000"+w, bestUs(reps, func() { spawnAndWait(numSpawnBusy2) }), "us")
 		running2.Store(false)

@@ -23,7 +23,8 @@
 //!   `runtime/p.rs`: it holds the P in `P_SCHED`, or holds the `P_PUSHING` lease
 //!   during a poll), or by the teardown once no M runs. So the list needs
 //!   no lock: a spawn pays no atomic read-modify-write for it.
-//! - F2. Every task on a list is `DONE`, has no body, and is held by the
+//! - F2. Every task on a list is `DONE`, has no body (it may keep the
+//!   block its last `go` body lived in: B1 in `body.rs`), and is held by the
 //!   list and the runtime's registry alone (`Arc::strong_count == 2`, T5
 //!   in `task.rs`: registry readers only read its atomics), so
 //!   `Task::reuse` may refill it in place. A task a list drops (the global
@@ -36,7 +37,9 @@
 //! Go's global list is unbounded (dead `g`s are never freed), so a program
 //! that spawns in bursts reuses its `g`s from one burst to the next. Here
 //! it keeps up to [`GFREE_GLOBAL_PER_P`] per P (a finished `Task` is about
-//! 100 bytes: some 1.5 MiB per P) and frees the rest, so a burst larger
+//! 100 bytes, plus the block of its last `go` body, at most 256 bytes, as
+//! Go keeps a dead `g`'s stack: at most some 5.5 MiB per P) and frees the
+//! rest, so a burst larger
 //! than that does not pin its memory forever. (With 64 per P, a spawner
 //! whose tasks ran and finished on another P allocated almost every task
 //! anew: spawn_many_local took 2.3–2.6 ms instead of 1.4–1.6 ms.)

@@ -228,6 +228,8 @@ pub mod timers;
 #[cfg(all(feature = "std", not(loom)))]
 mod blocking;
 #[cfg(all(feature = "std", not(loom)))]
+mod body;
+#[cfg(all(feature = "std", not(loom)))]
 mod gfree;
 #[cfg(all(feature = "std", not(loom)))]
 pub mod leak;

@@ -7,14 +7,17 @@
 //! most one queue holds it at a time), the runtime's task registry (for the
 //! dump and the deadlock check) and every `Waker` made for it. What it runs
 //! is a second heap object, its *body*: a [`Harness`] holding the future
-//! itself and the slot its typed result goes to ([`JoinInner`]), shared by
-//! the task (type-erased, as `Arc<dyn Body>`) and the [`JoinHandle`] (as
-//! `Arc<dyn Joinable<T>>`). A spawn therefore allocates once (the body)
-//! when the P's free list gives it a finished `Task` to reuse (Go's
-//! `gfget`), twice otherwise.
+//! itself and the slot its typed result goes to ([`JoinInner`]). A task
+//! with a [`JoinHandle`] shares its body with the handle (the task holds it
+//! type-erased, as `Arc<dyn Body>`, the handle as `Arc<dyn Joinable<T>>`);
+//! a [`go`](crate::go) task's body lives in a block the task keeps for the
+//! next spawn that reuses it (see [`crate::body`]). A spawn therefore
+//! allocates nothing when the P's free list gives it a finished `Task` to
+//! reuse (Go's `gfget`) and it is a `go` whose body fits the task's block,
+//! once (the body) for a spawn with a handle, twice for a new task.
 //!
 //! ```text
-//!   Arc<Task> { id, state, body ─┐, shared, live_wakers, … }
+//!   Arc<Task> { id, state, body ─┐, block, shared, live_wakers, … }
 //!                                ▼
 //!   Arc<Harness<F>> { future: Option<F> (pinned in place), join: JoinInner<F::Output> }
 //!                                ▲
@@ -83,6 +86,7 @@ use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use gocore::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::body::{install, BodyBlock, BodyRef, NewBody};
 use crate::runtime::Shared;
 
 pub(crate) const IDLE: u8 = 0;
@@ -129,7 +133,10 @@ pub(crate) struct Task {
     id: AtomicU64,
     pub(crate) state: AtomicU8,
     /// `None` once the task finished (or was cancelled).
-    body: UnsafeCell<Option<Arc<dyn Body>>>,
+    body: UnsafeCell<Option<BodyRef>>,
+    /// The block a `go` body lives in, kept across reuses (B1 in
+    /// [`crate::body`]); under T1 like `body`.
+    block: UnsafeCell<Option<BodyBlock>>,
     pub(crate) shared: Arc<Shared>,
     /// Where the task was spawned (T5: read with [`Task::location`]).
     location: AtomicPtr<Location<'static>>,
@@ -159,14 +166,18 @@ impl Task {
     pub(crate) fn new(
         id: u64,
         shared: Arc<Shared>,
-        body: Arc<dyn Body>,
+        body: NewBody<'_>,
         location: &'static Location<'static>,
         registry_shard: usize,
     ) -> Arc<Task> {
+        let mut block = None;
+        // SAFETY: B1: a new task; nothing else sees its body or block.
+        let body = unsafe { install(body, &mut block) };
         Arc::new(Task {
             id: AtomicU64::new(id),
             state: AtomicU8::new(SCHEDULED),
             body: UnsafeCell::new(Some(body)),
+            block: UnsafeCell::new(block),
             shared,
             location: AtomicPtr::new(location_ptr(location)),
             live_wakers: AtomicUsize::new(0),
@@ -200,7 +211,7 @@ impl Task {
     pub(crate) unsafe fn reuse(
         task: &Task,
         id: u64,
-        body: Arc<dyn Body>,
+        body: NewBody<'_>,
         location: &'static Location<'static>,
     ) {
         debug_assert_eq!(task.state.load(Ordering::Relaxed), DONE);
@@ -211,8 +222,12 @@ impl Task {
         task.wait_reason.store(REASON_NONE, Ordering::Relaxed);
         task.wait_since.store(0, Ordering::Relaxed);
         // SAFETY: F2, the caller's contract: no other thread touches the
-        // body slot of a DONE task on a free list (T1, T5).
-        unsafe { *task.body.get() = Some(body) };
+        // body slot or the block of a DONE task on a free list (T1, T5),
+        // and a DONE task has no body (B1).
+        unsafe {
+            let body = install(body, &mut *task.block.get());
+            *task.body.get() = Some(body);
+        }
         // Release: a registry reader that sees the task alive sees its id.
         task.state.store(SCHEDULED, Ordering::Release);
     }
@@ -231,16 +246,39 @@ impl Task {
         };
         let waker = borrowed_waker(self);
         let mut cx = Context::from_waker(&waker);
-        // SAFETY: T1, as above.
-        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe { body.poll(&mut cx) }));
+        // SAFETY: T1, as above; B1: the block holds the body until it is
+        // released below.
+        let polled =
+            std::panic::catch_unwind(AssertUnwindSafe(|| unsafe { body.get().poll(&mut cx) }));
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(())) | Err(_) => {
                 // The future is gone; the handle may still hold the body.
-                let body = slot.take();
-                let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(body)));
+                // SAFETY: T1, as above.
+                unsafe { self.release_body() };
                 Poll::Ready(())
             }
+        }
+    }
+
+    /// Drops the body (a panic of its `Drop` is caught: the body counts as
+    /// gone) and frees the block unless it is kept for the next spawn.
+    ///
+    /// # Safety
+    ///
+    /// T1: the caller alone touches the body and the block.
+    unsafe fn release_body(&self) {
+        // SAFETY: T1, the caller's contract.
+        let body = unsafe { (*self.body.get()).take() };
+        if let Some(body) = body {
+            // SAFETY: B1: the body is live in its block (if it has one),
+            // and taken out of the slot, so never used again.
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(move || unsafe { body.release() }));
+        }
+        // SAFETY: T1; the block holds no body any more (B1).
+        let block = unsafe { &mut *self.block.get() };
+        if block.as_ref().is_some_and(|b| !b.keep()) {
+            *block = None;
         }
     }
 
@@ -253,14 +291,12 @@ impl Task {
         }
         // SAFETY: T1: no M runs any more (shutdown joined them), and the
         // swap above made this thread the only one past the DONE check.
-        let body = unsafe { (*self.body.get()).take() };
-        let _ = std::panic::catch_unwind(AssertUnwindSafe(move || {
-            if let Some(b) = &body {
-                // SAFETY: T1, as above.
-                unsafe { b.drop_future() };
-            }
-            drop(body);
-        }));
+        if let Some(b) = unsafe { &*self.body.get() } {
+            // SAFETY: T1, as above; B1: the body is live.
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| unsafe { b.get().drop_future() }));
+        }
+        // SAFETY: T1, as above.
+        unsafe { self.release_body() };
     }
 
     /// Go's `ready`: makes the task runnable if it was parked; if it is
@@ -293,6 +329,18 @@ impl Task {
                 Ok(_) => return state == IDLE,
                 Err(actual) => state = actual,
             }
+        }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        // A body still here (a task dropped without finishing or being
+        // cancelled) goes before its block (B1); `&mut self`: T1 holds.
+        if let Some(body) = self.body.get_mut().take() {
+            // SAFETY: B1: the body is live in its block, which the fields'
+            // drop frees only after this.
+            unsafe { body.release() };
         }
     }
 }

@@ -99,9 +99,10 @@ use gocore::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use crate::body::{Detached, NewBody};
 use crate::gfree::GlobalFreeList;
 use crate::stats::Event;
-use crate::task::{Harness, JoinHandle, Task};
+use crate::task::{JoinHandle, Task};
 use m::MPark;
 use p::P;
 
@@ -279,8 +280,10 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let loc = Location::caller();
-    let body = Arc::new(Harness::new(future, true));
-    with_current("go", |shared| shared.spawn_body(body, loc, false));
+    let mut body = Detached::new(future);
+    with_current("go", |shared| {
+        shared.spawn_body(NewBody::Detached(&mut body), loc, false)
+    });
 }
 
 impl Shared {

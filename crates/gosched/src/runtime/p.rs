@@ -72,10 +72,11 @@ use core::panic::Location;
 use gocore::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::body::NewBody;
 use crate::gfree::{FreeList, GFREE_GLOBAL_PER_P};
 use crate::runq::{global_batch_size, RunQueue};
 use crate::stats::Event;
-use crate::task::{Body, Harness, JoinHandle, Task, DONE, NOT_REGISTERED};
+use crate::task::{Harness, JoinHandle, Task, DONE, NOT_REGISTERED};
 use crate::time::TimerEntry;
 use crate::timers::TimerHeap;
 
@@ -214,14 +215,14 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let body = Arc::new(Harness::new(future, false));
-        let task = self.spawn_body(body.clone(), location, true);
+        let task = self.spawn_body(NewBody::Shared(body.clone()), location, true);
         JoinHandle { inner: body, task }
     }
 
     /// Spawns a task running `body`; returns the task when `handle`.
     pub(crate) fn spawn_body(
         self: &Arc<Self>,
-        body: Arc<dyn Body>,
+        body: NewBody<'_>,
         location: &'static Location<'static>,
         handle: bool,
     ) -> Option<Arc<Task>> {
