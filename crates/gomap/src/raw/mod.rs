@@ -91,6 +91,8 @@
 
 pub(crate) mod bucket;
 mod grow;
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+mod hugepage;
 pub(crate) mod iter;
 pub(crate) mod tophash;
 
@@ -490,6 +492,11 @@ impl<K, V> RawMap<K, V> {
         };
         if p.is_null() {
             return Err(AllocFailure::Alloc(layout));
+        }
+        #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+        if layout.size() >= hugepage::MIN_ADVISED_BYTES {
+            // Before anything touches it (see `hugepage.rs`); only a hint.
+            let _ = hugepage::advise(p, layout.size());
         }
         let pool = if n > base_n {
             // SAFETY: base_n < n, both in bounds of the allocation.
