@@ -26,7 +26,7 @@ use super::bucket::{Bmap, BUCKET_CNT};
 use super::tophash::{
     is_empty, is_evacuated, match_live, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
 };
-use super::{over_load_factor, prefetch, RawMap, SAME_SIZE_GROW};
+use super::{over_load_factor, prefetch, RawMap, HEAP_OVERFLOW, OLD_HEAP_OVERFLOW, SAME_SIZE_GROW};
 use core::ptr;
 
 // `EVACUATED_X + y` picks the mark for the half `y` an entry goes to.
@@ -86,6 +86,12 @@ impl<K, V> RawMap<K, V> {
         debug_assert!(self.oldbuckets.is_null());
         self.oldbuckets = self.buckets;
         self.old_cap = self.buckets_cap;
+        // The old array's own-allocation overflow buckets go with it (I6).
+        let heap = self.flags & HEAP_OVERFLOW != 0;
+        self.flags &= !(HEAP_OVERFLOW | OLD_HEAP_OVERFLOW);
+        if heap {
+            self.flags |= OLD_HEAP_OVERFLOW;
+        }
         self.buckets = base;
         self.buckets_cap = cap;
         self.set_b(self.b + bigger);
@@ -287,7 +293,8 @@ impl<K, V> RawMap<K, V> {
             self.retire(self.oldbuckets, size);
             self.oldbuckets = ptr::null_mut();
             self.old_cap = 0;
-            self.flags &= !SAME_SIZE_GROW;
+            // Every old chain was cut as it was evacuated (I6).
+            self.flags &= !(SAME_SIZE_GROW | OLD_HEAP_OVERFLOW);
         }
     }
 
