@@ -503,11 +503,7 @@ impl<K, V> RawMap<K, V> {
         if p.is_null() {
             return Err(AllocFailure::Alloc(layout));
         }
-        #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
-        if layout.size() >= hugepage::MIN_ADVISED_BYTES {
-            // Before anything touches it (see `hugepage.rs`); only a hint.
-            let _ = hugepage::advise(p, layout.size());
-        }
+        Self::advise_huge_pages(p, layout.size());
         let pool = if n > base_n {
             // SAFETY: base_n < n, both in bounds of the allocation.
             unsafe {
@@ -520,6 +516,18 @@ impl<K, V> RawMap<K, V> {
             (ptr::null_mut(), ptr::null_mut())
         };
         Ok((p, n, pool))
+    }
+
+    /// Under `std` on Linux, advises a fresh array of at least
+    /// `hugepage::MIN_ADVISED_BYTES` as huge pages, before anything touches
+    /// it (see `hugepage.rs`; only a hint). Elsewhere, nothing.
+    #[inline]
+    fn advise_huge_pages(p: *mut u8, size: usize) {
+        #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+        if size >= hugepage::MIN_ADVISED_BYTES {
+            let _ = hugepage::advise(p, size);
+        }
+        let _ = (p, size);
     }
 
     fn alloc_or_abort(
@@ -1485,6 +1493,8 @@ impl<K, V> RawMap<K, V> {
         if out.buckets.is_null() {
             handle_alloc_error(layout);
         }
+        // Advised like any array of this size: `retire` counts on it.
+        Self::advise_huge_pages(out.buckets, layout.size());
         out.buckets_cap = self.buckets_cap;
         if !self.next_overflow.is_null() {
             let off = (self.next_overflow as usize) - (self.buckets as usize);
@@ -1502,6 +1512,7 @@ impl<K, V> RawMap<K, V> {
             if p.is_null() {
                 handle_alloc_error(layout);
             }
+            Self::advise_huge_pages(p, layout.size());
             out.oldbuckets = p;
             out.old_cap = self.old_cap;
         }
