@@ -15,6 +15,7 @@ const ESSAYS: &[(&str, &str)] = &[
     ("grow", "src/raw/grow.rs"),
     ("iter", "src/raw/iter.rs"),
     ("bucket", "src/raw/bucket.rs"),
+    ("hugepage", "src/raw/hugepage.rs"),
     ("cursor", "src/cursor.rs"),
 ];
 

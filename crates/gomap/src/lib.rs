@@ -32,7 +32,9 @@
 //! took about 200 ms (`cargo xtask bench`, benches/RESULTS.md). A large new
 //! bucket array comes from `alloc_zeroed`; with a global allocator that
 //! implements it as `alloc` plus a memset, the first insert of a growth pays
-//! for zeroing the whole array instead.
+//! for zeroing the whole array instead. With the `std` feature on Linux,
+//! arrays of 4 MiB and more are advised as transparent huge pages before
+//! first use, as Go 1.19's heap is ([`design::hugepage`]).
 //!
 //! ```
 //! let mut m = gomap::GoMap::new();
@@ -103,13 +105,16 @@
 //! The map's internals are explained, as Go's `runtime/map.go` explains its
 //! own, in [`design`]: [`design::raw`] (the `hmap`, lookups, inserts,
 //! deletes and their invariants), [`design::bucket`] (a bucket's layout),
-//! [`design::grow`] (growth and evacuation), [`design::iter`] (iteration
+//! [`design::grow`] (growth and evacuation), [`design::hugepage`] (huge
+//! pages for large bucket arrays on Linux), [`design::iter`] (iteration
 //! order) and [`design::cursor`] (iteration with writes).
 //!
 //! # Cargo features
 //!
 //! - `std` (default): implies `alloc`; the random seeds and iteration starts
-//!   come from per-thread generators seeded by the OS.
+//!   come from per-thread generators seeded by the OS. On Linux it also
+//!   advises bucket arrays of 4 MiB and more as transparent huge pages
+//!   (`madvise`, through the `libc` crate), as Go's heap does.
 //! - `alloc`: the map itself (always needed; the crate is `#![no_std]`).
 //!   Without `std`, seed [`gocore::rand::seed`] from a hardware source.
 //! - `serde`: `Serialize`/`Deserialize` for [`GoMap`].
@@ -291,6 +296,8 @@ pub mod design {
     pub mod bucket {}
     #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/grow.md"))]
     pub mod grow {}
+    #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/hugepage.md"))]
+    pub mod hugepage {}
     #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/iter.md"))]
     pub mod iter {}
     #[doc = include_str!(concat!(env!("OUT_DIR"), "/design/cursor.md"))]

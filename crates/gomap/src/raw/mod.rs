@@ -49,6 +49,9 @@
 //! - I6: An overflow bucket is either inside the current array's allocation
 //!   (the preallocated pool) or its own allocation; the chain of an
 //!   evacuated old bucket has been cut (its heap overflow buckets freed).
+//!   If a chain of the current (old) array holds a bucket of its own
+//!   allocation, `flags` has `HEAP_OVERFLOW` (`OLD_HEAP_OVERFLOW`); without
+//!   it, freeing the array skips the walk over its chains.
 //! - I7: Keys and values are moved bitwise only; every live slot is dropped
 //!   exactly once (by remove, clear, or drop of the map).
 //!
@@ -91,6 +94,8 @@
 
 pub(crate) mod bucket;
 mod grow;
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+mod hugepage;
 pub(crate) mod iter;
 pub(crate) mod tophash;
 
@@ -118,6 +123,12 @@ pub(crate) const LOAD_FACTOR_DEN: usize = 2;
 ///
 /// Go: `sameSizeGrow` (runtime/map.go).
 pub(crate) const SAME_SIZE_GROW: u8 = 8;
+/// `flags` bit (not Go's): a chain of the current array may hold an
+/// overflow bucket allocated on its own (I6). Without it, dropping or
+/// clearing the map frees the array without walking its 2^B chains.
+pub(crate) const HEAP_OVERFLOW: u8 = 16;
+/// `flags` bit (not Go's): `HEAP_OVERFLOW` of the old array while growing.
+pub(crate) const OLD_HEAP_OVERFLOW: u8 = 32;
 
 /// Bucket arrays up to this size are allocated uninitialised and get only
 /// their tophash words and overflow links written (16 bytes per bucket
@@ -239,7 +250,8 @@ pub(crate) enum Found {
 pub(crate) struct RawMap<K, V> {
     /// Live entries. Go: `count`.
     count: usize,
-    /// Go: `flags` (only `SAME_SIZE_GROW` is used).
+    /// Go: `flags` (of Go's bits only `SAME_SIZE_GROW` is used), plus
+    /// `HEAP_OVERFLOW` and `OLD_HEAP_OVERFLOW`.
     flags: u8,
     /// log2 of the bucket count. Go: `B`. Set only through `set_b`.
     b: u8,
@@ -491,6 +503,7 @@ impl<K, V> RawMap<K, V> {
         if p.is_null() {
             return Err(AllocFailure::Alloc(layout));
         }
+        Self::advise_huge_pages(p, layout.size());
         let pool = if n > base_n {
             // SAFETY: base_n < n, both in bounds of the allocation.
             unsafe {
@@ -503,6 +516,18 @@ impl<K, V> RawMap<K, V> {
             (ptr::null_mut(), ptr::null_mut())
         };
         Ok((p, n, pool))
+    }
+
+    /// Under `std` on Linux, advises a fresh array of at least
+    /// `hugepage::MIN_ADVISED_BYTES` as huge pages, before anything touches
+    /// it (see `hugepage.rs`; only a hint). Elsewhere, nothing.
+    #[inline]
+    fn advise_huge_pages(p: *mut u8, size: usize) {
+        #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+        if size >= hugepage::MIN_ADVISED_BYTES {
+            let _ = hugepage::advise(p, size);
+        }
+        let _ = (p, size);
     }
 
     fn alloc_or_abort(
@@ -685,6 +710,7 @@ impl<K, V> RawMap<K, V> {
             if o.is_null() {
                 handle_alloc_error(layout);
             }
+            self.flags |= HEAP_OVERFLOW;
             o
         };
         self.incrnoverflow();
@@ -1234,21 +1260,24 @@ impl<K, V> RawMap<K, V> {
             return;
         }
         if !self.oldbuckets.is_null() {
+            let walk = self.flags & OLD_HEAP_OVERFLOW != 0;
             // SAFETY: entries dropped; the old array is ours.
-            unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets()) };
+            unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets(), walk) };
             self.oldbuckets = ptr::null_mut();
             self.old_cap = 0;
         }
         let n = bucket_shift(self.b);
-        for i in 0..n {
-            // SAFETY: i < 2^B; entries already dropped.
-            unsafe {
-                Self::free_chain(
-                    self.buckets,
-                    self.buckets_cap,
-                    Self::bucket_at(self.buckets, i),
-                )
-            };
+        if self.flags & HEAP_OVERFLOW != 0 {
+            for i in 0..n {
+                // SAFETY: i < 2^B; entries already dropped.
+                unsafe {
+                    Self::free_chain(
+                        self.buckets,
+                        self.buckets_cap,
+                        Self::bucket_at(self.buckets, i),
+                    )
+                };
+            }
         }
         // SAFETY: the whole allocation belongs to the array.
         unsafe { ptr::write_bytes(self.buckets, 0, self.buckets_cap * Bmap::<K, V>::SIZE) };
@@ -1259,7 +1288,7 @@ impl<K, V> RawMap<K, V> {
                 self.pool_end = Self::bucket_at(self.buckets, self.buckets_cap);
             }
         }
-        self.flags &= !SAME_SIZE_GROW;
+        self.flags &= !(SAME_SIZE_GROW | HEAP_OVERFLOW | OLD_HEAP_OVERFLOW);
         self.noverflow = 0;
         self.nevacuate = 0;
         self.count = 0;
@@ -1334,10 +1363,14 @@ impl<K, V> RawMap<K, V> {
     ///
     /// 1. `base`/`cap` is an array of this map with `n` chains and no live
     ///    entries; nothing uses it afterwards.
-    unsafe fn free_array(&mut self, base: *mut u8, cap: usize, n: usize) {
-        for i in 0..n {
-            // SAFETY: 1.
-            unsafe { Self::free_chain(base, cap, Self::bucket_at(base, i)) };
+    /// 2. `walk` is false only if no chain holds a bucket of its own
+    ///    allocation (the array's `HEAP_OVERFLOW` bit is clear, I6).
+    unsafe fn free_array(&mut self, base: *mut u8, cap: usize, n: usize, walk: bool) {
+        if walk {
+            for i in 0..n {
+                // SAFETY: 1.
+                unsafe { Self::free_chain(base, cap, Self::bucket_at(base, i)) };
+            }
         }
         let layout = Self::array_layout(cap).expect("layout was valid at allocation");
         // SAFETY: 1. allocated by make_bucket_array with this layout.
@@ -1355,13 +1388,15 @@ impl<K, V> RawMap<K, V> {
     fn free_memory(&mut self) {
         self.free_retired();
         if !self.oldbuckets.is_null() {
-            // SAFETY: no live entries remain.
-            unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets()) };
+            let walk = self.flags & OLD_HEAP_OVERFLOW != 0;
+            // SAFETY: no live entries remain; 2. by I6.
+            unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets(), walk) };
             self.oldbuckets = ptr::null_mut();
         }
         if !self.buckets.is_null() {
-            // SAFETY: no live entries remain.
-            unsafe { self.free_array(self.buckets, self.buckets_cap, bucket_shift(self.b)) };
+            let walk = self.flags & HEAP_OVERFLOW != 0;
+            // SAFETY: no live entries remain; 2. by I6.
+            unsafe { self.free_array(self.buckets, self.buckets_cap, bucket_shift(self.b), walk) };
             self.buckets = ptr::null_mut();
         }
     }
@@ -1458,6 +1493,8 @@ impl<K, V> RawMap<K, V> {
         if out.buckets.is_null() {
             handle_alloc_error(layout);
         }
+        // Advised like any array of this size: `retire` counts on it.
+        Self::advise_huge_pages(out.buckets, layout.size());
         out.buckets_cap = self.buckets_cap;
         if !self.next_overflow.is_null() {
             let off = (self.next_overflow as usize) - (self.buckets as usize);
@@ -1475,6 +1512,7 @@ impl<K, V> RawMap<K, V> {
             if p.is_null() {
                 handle_alloc_error(layout);
             }
+            Self::advise_huge_pages(p, layout.size());
             out.oldbuckets = p;
             out.old_cap = self.old_cap;
         }
@@ -1557,6 +1595,82 @@ impl<K, V> Drop for RawMap<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Inserts `k` (absent) with the given hash function.
+    fn put(m: &mut RawMap<u64, u64>, k: u64, h: fn(&u64) -> u64) {
+        match m.find_for_insert(h(&k), |x| *x == k, h) {
+            Found::Occupied(_) => panic!("{k} already present"),
+            // SAFETY: fresh position for an absent key.
+            Found::Vacant(pos) => unsafe { m.insert_new(h(&k), pos, k, k, h) },
+        };
+    }
+
+    #[test]
+    fn heap_overflow_flags_follow_the_arrays() {
+        // Every key in bucket 0: a B = 0 array has no pool, so its 9th key
+        // would take an overflow bucket of its own allocation; B >= 4 arrays
+        // take theirs from the pool first.
+        fn same(k: &u64) -> u64 {
+            (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 8) << 8
+        }
+        let mut m = RawMap::<u64, u64>::with_b(1).unwrap();
+        for k in 0..9 {
+            put(&mut m, k, same);
+        }
+        assert!(m.flags & HEAP_OVERFLOW != 0);
+        assert!(!m.growing());
+        // Enough keys to grow (B = 1 -> 2): the bit moves to the old array.
+        let mut k = 9;
+        while !m.growing() {
+            put(&mut m, k, same);
+            k += 1;
+        }
+        assert!(m.flags & OLD_HEAP_OVERFLOW != 0);
+        m.finish_growth(&same);
+        assert!(m.flags & OLD_HEAP_OVERFLOW == 0);
+        // All keys still chain in bucket 0 of the new array.
+        assert!(m.flags & HEAP_OVERFLOW != 0);
+        m.clear();
+        assert!(m.flags & (HEAP_OVERFLOW | OLD_HEAP_OVERFLOW) == 0);
+        for k in 0..40 {
+            put(&mut m, k, same);
+        }
+        assert_eq!(m.len(), 40);
+        // Dropped with its chains walked (Miri checks that nothing leaks).
+    }
+
+    #[test]
+    fn pool_overflow_keeps_the_walk_skipped() {
+        fn spread(k: &u64) -> u64 {
+            k.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        }
+        // B = 4: 16 buckets and a pool of 1; 9 keys in one bucket take it.
+        let mut m = RawMap::<u64, u64>::with_b(4).unwrap();
+        let mut k = 0u64;
+        let mut in_0 = 0;
+        while in_0 < 9 {
+            if spread(&k) & 15 == 0 {
+                put(&mut m, k, spread);
+                in_0 += 1;
+            }
+            k += 1;
+        }
+        assert_eq!(m.noverflow(), 1);
+        assert!(
+            m.flags & HEAP_OVERFLOW == 0,
+            "the pool bucket is not its own allocation"
+        );
+        assert!(m.next_overflow == m.pool_end);
+        // A second overflow bucket must come from the allocator.
+        while in_0 < 17 {
+            if spread(&k) & 15 == 0 {
+                put(&mut m, k, spread);
+                in_0 += 1;
+            }
+            k += 1;
+        }
+        assert!(m.flags & HEAP_OVERFLOW != 0);
+    }
 
     #[test]
     fn hint_table_matches_go() {
