@@ -503,6 +503,7 @@ mod gc;
 mod gctrace;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod heap;
+mod limiter;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod mark;
 mod pacer;
@@ -534,10 +535,11 @@ pub use crate::{
     gc::{Gc, GcCell, GcRef, Weak},
     gctrace::GcTrace,
     heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP},
-    stats::{CycleStats, StallHistogram, Stats, STALL_BUCKETS},
+    stats::{CycleStats, StallCauses, StallHistogram, Stats, STALL_BUCKETS},
     trace::{Trace, Tracer},
 };
 
+pub use crate::limiter::{CpuLimiter, CAPACITY_PER_PROC_NANOS, UPDATE_PERIOD_NANOS};
 pub use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 
 /// `#[derive(Trace)]`: traces every field; see [`Trace`].
