@@ -75,13 +75,16 @@
 //!   object bytes; the heap passes its span bytes, 0 (cached free page
 //!   runs are not counted) and its live slot bytes
 //!   ([`Pacer::set_memory`]).
-//! - The CPU limiter (`mgclimit.go`) is not modelled. In Go 1.19 its only
-//!   effects are to let mark assists skip their work and to stop the
-//!   allocation-time scavenger while GC CPU time exceeds its bucket;
-//!   gogc has no scavenger, and its assists (with mark workers) always
-//!   pay their debt. The pacer takes the assist and idle mark time the
-//!   limiter would also read ([`Pacer::add_assist_time`],
+//! - The CPU limiter (`mgclimit.go`) is a separate value,
+//!   [`CpuLimiter`](crate::CpuLimiter), that the heap drives beside the
+//!   pacer (assists skip their work while it limits); the pacer takes the
+//!   assist and idle mark time it measures ([`Pacer::add_assist_time`],
 //!   [`Pacer::add_idle_mark_time`]).
+//! - Go converts the runway to `uint64` from a `float64`; a negative
+//!   cons/mark estimate makes it negative, and Go 1.19 on amd64 wraps it to
+//!   a huge runway (trigger at the lower bound). The pacer does the same
+//!   (`go_uint64`); Go on arm64 would saturate it to 0 (trigger at the
+//!   upper bound).
 //! - Go's sweep distance (`commit`'s `isSweepDone`) and the minimum runway
 //!   are kept. `GOGC=off` with no memory limit leaves Go's effectively
 //!   infinite goal: the limit `i64::MAX` less the headroom.
