@@ -299,7 +299,11 @@ fn go_inputs_give_go_triggers() {
             200,
             2,
         ),
-    ] {
+    ]
+    .into_iter()
+    // Miri: one fixture (the arithmetic is the same for all).
+    .take(if cfg!(miri) { 1 } else { 6 })
+    {
         let (_, within, total) = check(name, text, gogc, procs);
         assert_eq!(within, total, "{name}");
     }
