@@ -478,6 +478,26 @@ mod gogc_heap {
                 stats.last.worker_work,
                 stats.last.assist_work,
             );
+            // Which wait the long stalls are: the longest of each cause, and
+            // how many of each took 128 µs or more.
+            let causes = &stats.stall_causes;
+            let long = |h: &gogc::StallHistogram| h.buckets[8..].iter().sum::<u64>();
+            eprintln!(
+                "    gogc workers stalls by cause (longest, count ≥128µs): pause {:?} {}, \
+                 of it waiting for workers {:?} {}, assist {:?} {}, assist park {:?} {} \
+                 ({} parks), cell lock {:?} {}",
+                causes.pause.longest,
+                long(&causes.pause),
+                causes.stop_wait.longest,
+                long(&causes.stop_wait),
+                causes.assist.longest,
+                long(&causes.assist),
+                causes.assist_park.longest,
+                long(&causes.assist_park),
+                causes.assist_park.count(),
+                causes.cell_lock.longest,
+                long(&causes.cell_lock),
+            );
         }
         eprintln!(
             "    gogc: {} cycles, {} live objects at the end, {} work units per allocation; \

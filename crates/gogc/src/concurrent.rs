@@ -46,6 +46,8 @@ use crate::world::World;
 /// What a stall of the owning thread waited for (`StallCauses` has a
 /// histogram per cause).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Without `std` there are no workers, so no pause or assist stalls.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 pub(crate) enum StallCause {
     /// A stop-the-world pause (or a termination attempt that restarted).
     Pause,
@@ -116,6 +118,14 @@ const MAX_ASSIST_WORK: f64 = 4.0 * MIN_ASSIST_WORK;
 #[cfg(feature = "std")]
 const MAX_ASSIST_RETRIES: usize = 4;
 
+/// The longest one assist stays parked in all (Go parks until credit
+/// comes): on a machine with more threads than CPUs the worker that holds
+/// the grey objects may be descheduled for a whole time slice (ms), and
+/// the owner does not wait for it that long; it allocates on with its
+/// debt, which the next allocations pay or park for again.
+#[cfg(feature = "std")]
+const MAX_ASSIST_PARK: Duration = Duration::from_micros(50);
+
 /// Go's `gcAssistTimeSlack`: assist nanoseconds pooled before the CPU
 /// limiter is updated.
 #[cfg(feature = "std")]
@@ -161,7 +171,10 @@ impl State {
         self.stats.stalls.record(stall);
         let causes = &mut self.stats.stall_causes;
         match cause {
-            StallCause::Pause => causes.pause.record(stall),
+            StallCause::Pause => {
+                causes.pause.record(stall);
+                self.paused += stall;
+            }
             StallCause::Assist => causes.assist.record(stall),
             StallCause::AssistPark => causes.assist_park.record(stall),
             StallCause::CellLock => causes.cell_lock.record(stall),
@@ -337,6 +350,7 @@ impl State {
             return;
         }
         let timer = StepTimer::start();
+        let paused_before = self.paused;
         let mut parked = Duration::ZERO;
         let mut work = 0;
         for _ in 0..MAX_ASSIST_RETRIES {
@@ -360,12 +374,14 @@ impl State {
             // object. Wait for their credit (W5 of `world`).
             let park = StepTimer::start();
             let want = self.assist_debt.min(MAX_ASSIST_WORK) as usize;
-            let credit = world.park_assist(want);
+            let credit = world.park_assist(want, MAX_ASSIST_PARK.saturating_sub(parked));
             self.assist_debt -= credit as f64;
             parked += park.elapsed();
             self.mark.cycle.assist_parks += 1;
-            if credit >= want || world.has_panics() {
-                // Paid, or a worker's panic for the next safe point.
+            self.mark.cycle.assist_park_credit += credit as u64;
+            if credit >= want || world.has_panics() || parked >= MAX_ASSIST_PARK {
+                // Paid, or a worker's panic for the next safe point, or
+                // parked long enough.
                 break;
             }
         }
@@ -379,7 +395,12 @@ impl State {
         cycle.assist_time += elapsed;
         cycle.assist_park_time += parked;
         self.note_assist_time(elapsed);
-        self.record_stall(elapsed - parked, StallCause::Assist);
+        // A mark termination the assist ran is a pause of its own.
+        let paused = self.paused.saturating_sub(paused_before);
+        self.record_stall(
+            elapsed.saturating_sub(parked).saturating_sub(paused),
+            StallCause::Assist,
+        );
         if !parked.is_zero() {
             self.record_stall(parked, StallCause::AssistPark);
         }

@@ -683,6 +683,9 @@ pub(crate) struct State {
     /// Assist nanoseconds given to the limiter since its last update.
     #[cfg(feature = "std")]
     pub(crate) pending_assist_nanos: i64,
+    /// Stop-the-world pauses since the heap was built, in all (what an
+    /// assist that ran one does not count as its own stall).
+    pub(crate) paused: Duration,
     /// Bytes of memory in spans (Go's `mappedReady` for the memory limit).
     pub(crate) span_bytes: usize,
     /// The heap's clock: zero when it was built.
@@ -1419,6 +1422,7 @@ impl Heap {
                 worker_work_paced: 0,
                 #[cfg(feature = "std")]
                 pending_assist_nanos: 0,
+                paused: Duration::ZERO,
                 limiter: CpuLimiter::new(0, config_procs(&config)),
                 this: NonNull::dangling(),
                 phase: Phase::Off,

@@ -82,8 +82,11 @@ pub struct CycleStats {
     /// `gcParkAssist`).
     pub assist_parks: u64,
     /// Time the owning thread spent parked in assists (also in
-    /// `assist_time`).
+    /// `assist_time`); each park lasts at most 50 µs.
     pub assist_park_time: Duration,
+    /// Scan work credit the parked assists received from the workers'
+    /// flushes.
+    pub assist_park_credit: u64,
     /// Assists skipped because the CPU limiter was on (Go's
     /// `gcCPULimiter.limiting()` in `gcAssistAlloc`); their debt is kept.
     pub assists_limited: u64,

@@ -58,6 +58,8 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::any::Any;
+use core::time::Duration;
+use std::time::Instant;
 
 use gocore::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -371,9 +373,11 @@ impl<B> World<B> {
     /// The caller retries its assist then (Go's `goto retry`).
     ///
     /// The wait lasts until the workers flush `want` units (each flushes
-    /// every `PUBLISH_EVERY` objects) or go idle; how long that is depends
-    /// on the workers being scheduled.
-    pub fn park_assist(&self, want: usize) -> usize {
+    /// every `PUBLISH_EVERY` objects) or go idle, and at most `timeout`: a
+    /// worker the OS has descheduled flushes nothing, and the owner does
+    /// not wait for it longer than that (Go parks without a limit).
+    pub fn park_assist(&self, want: usize, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
         let mut got = 0;
         let mut control = self.lock();
         loop {
@@ -384,11 +388,15 @@ impl<B> World<B> {
                 && control.active > 0
                 && control.full.is_empty()
                 && control.panics.is_empty();
-            if !wait {
+            let now = Instant::now();
+            if !wait || now >= deadline {
                 return got;
             }
             control.assist_parked = true;
-            control = Self::wait(&self.owner, control);
+            control = self
+                .owner
+                .wait_timeout(control, deadline - now)
+                .map_or_else(|e| e.into_inner().0, |(guard, _)| guard);
             control.assist_parked = false;
         }
     }

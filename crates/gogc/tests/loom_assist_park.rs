@@ -8,11 +8,17 @@
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gogc --test loom_assist_park`
 #![cfg(loom)]
 
+use std::time::Duration;
+
 use loom::sync::Arc;
 use loom::thread;
 
 use gocore::model::check as model;
 use gogc::__loom::World;
+
+/// A park limit the model never reaches (loom's timed wait never times
+/// out, so the model checks the wake-ups alone).
+const FOREVER: Duration = Duration::from_secs(3600);
 
 /// A marking world with one buffer published for the worker to take.
 fn marking_world() -> Arc<World<u32>> {
@@ -44,7 +50,7 @@ fn a_parked_assist_is_woken_by_flushed_credit() {
         // (the worker idle and nothing queued), as `State::assist` retries.
         let mut got = 0;
         loop {
-            got += world.park_assist(50 - got);
+            got += world.park_assist(50 - got, FOREVER);
             if got >= 50 {
                 break;
             }
@@ -82,7 +88,7 @@ fn a_parked_assist_wakes_when_the_workers_run_dry() {
         };
         let mut got = 0;
         while !world.workers_idle() {
-            got += world.park_assist(10);
+            got += world.park_assist(10, FOREVER);
             thread::yield_now();
         }
         assert_eq!(got, 0);
