@@ -463,23 +463,25 @@
 //!   it measures is split into Go's assist and idle-worker time as
 //!   [Pacing](#pacing) describes (without workers the host's step time
 //!   stands for both Go's background workers and its assists); the CPU
-//!   limiter (whose only 1.19 effects are on assists and the scavenger) is
-//!   not modelled; the sweep distance is a quarter of `min_heap` (Go's
-//!   1 MiB for the default); see [`Pacer`].
+//!   limiter acts on assists only (gogc has no scavenger, and no idle Ps
+//!   whose time it would count); the sweep distance is a quarter of
+//!   `min_heap` (Go's 1 MiB for the default); see [`Pacer`] and
+//!   [`CpuLimiter`].
 //! - One mutator thread per heap (see [Concurrent marking](#concurrent-marking));
 //!   Go's goroutines all share one heap.
 //! - Mark workers are plain threads, `n` of them as the host asks, all
 //!   dedicated for the whole mark phase: no fractional or idle workers
 //!   (Go's `round(0.25 × GOMAXPROCS)` dedicated workers are the host's
-//!   choice of `n`, see [`HeapBuilder::mark_workers`]), no CPU limiter.
+//!   choice of `n`, see [`HeapBuilder::mark_workers`]).
 //! - Only the mutator scans roots (only it may read root counts), as a Go
 //!   goroutine scans its own stack; workers scan heap objects.
 //! - The global work list is a `Vec` under a mutex, not Go's lock-free
 //!   stack; pauses stop one mutator and the workers, not a ragged barrier
 //!   over many Ps.
 //! - An assist with nothing to scan (the workers hold every grey object)
-//!   lets the mutator go on and forgives its debt; Go parks the goroutine
-//!   until credit arrives.
+//!   parks for the workers' credit as Go's does, but for at most 50 µs;
+//!   then the mutator allocates on with its debt (Go parks the goroutine
+//!   until credit arrives or the cycle ends).
 //! - Sweeping stays on the mutator (proportional, on allocation and
 //!   `step`), because it runs `Drop` of values that need not be `Send`; Go
 //!   also sweeps in a background goroutine.
