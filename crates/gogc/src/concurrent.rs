@@ -394,13 +394,13 @@ impl State {
         cycle.assist_work += work as u64;
         cycle.assist_time += elapsed;
         cycle.assist_park_time += parked;
-        self.note_assist_time(elapsed);
-        // A mark termination the assist ran is a pause of its own.
+        // A mark termination the assist ran is a pause of its own (the
+        // limiter counts pauses as GC time on every processor already), and
+        // a parked owner uses no CPU.
         let paused = self.paused.saturating_sub(paused_before);
-        self.record_stall(
-            elapsed.saturating_sub(parked).saturating_sub(paused),
-            StallCause::Assist,
-        );
+        let scanning = elapsed.saturating_sub(parked).saturating_sub(paused);
+        self.note_assist_time(scanning);
+        self.record_stall(scanning, StallCause::Assist);
         if !parked.is_zero() {
             self.record_stall(parked, StallCause::AssistPark);
         }
@@ -420,7 +420,8 @@ impl State {
         self.limiter.limiting()
     }
 
-    /// Gives the CPU limiter an assist's time (Go's `limiterEvent.stop`),
+    /// Gives the CPU limiter an assist's scanning time (Go's
+    /// `limiterEvent.stop` for `limiterEventMarkAssist`),
     /// updating it once more than Go's `gcAssistTimeSlack` has pooled, or
     /// its window is due.
     #[cfg(feature = "std")]
