@@ -45,7 +45,7 @@
 //!   estimate puts the trigger at the lower bound in both runs, as Go's
 //!   amd64 `uint64()` wraps the negative runway (`Pacer::commit`; saturating
 //!   it to 0 would put gogc's at the upper bound, 8–13 % above Go's). In the
-//!   runs seen 72–74 of the 78 `GOMAXPROCS=1` cycles were within 5 %:
+//!   runs seen 72–75 of the 78 `GOMAXPROCS=1` cycles were within 5 %:
 //!   GOGC=50 47–48 of 48, GOGC=100 19–20 of 20, GOGC=200 6 of 10.
 //!   Asserted over those cycles together: median within 5 % and at least
 //!   80 % within 5 %.
