@@ -33,8 +33,13 @@
 //!   collector call: allocation starts each cycle at the GOGC=100 goal, pays
 //!   assists while N threads mark, and sweeps proportionally. Two more rows
 //!   for them, from the heap's own statistics: the longest stop-the-world
-//!   pause and the longest mutator stall (a pause, an assist or a wait on a
-//!   cell's scan lock), best of the runs;
+//!   pause and the longest mutator stall (a pause, an assist, a parked
+//!   assist or a wait on a cell's scan lock), best of the runs; each run
+//!   also prints the longest stall of each cause (`Stats::stall_causes`).
+//!   All are wall-clock: on a machine with more runnable threads than CPUs
+//!   the longest ones are the OS running something else while the mutator
+//!   is inside a stall (its run-queue wait in `/proc/thread-self/schedstat`
+//!   matches the stall), not the collector waiting for a worker;
 //! - `gc-arena collect_debt/N`: the arena's own pacing (its defaults),
 //!   `collect_debt` after each batch of N allocations (one `mutate` call per
 //!   batch), N = 31, 511, 8191;
@@ -477,6 +482,26 @@ mod gogc_heap {
                 stats.last.concurrent_mark,
                 stats.last.worker_work,
                 stats.last.assist_work,
+            );
+            // Which wait the long stalls are: the longest of each cause, and
+            // how many of each took 128 µs or more.
+            let causes = &stats.stall_causes;
+            let long = |h: &gogc::StallHistogram| h.buckets[8..].iter().sum::<u64>();
+            eprintln!(
+                "    gogc workers stalls by cause (longest, count ≥128µs): pause {:?} {}, \
+                 of it waiting for workers {:?} {}, assist {:?} {}, assist park {:?} {} \
+                 ({} parks), cell lock {:?} {}",
+                causes.pause.longest,
+                long(&causes.pause),
+                causes.stop_wait.longest,
+                long(&causes.stop_wait),
+                causes.assist.longest,
+                long(&causes.assist),
+                causes.assist_park.longest,
+                long(&causes.assist_park),
+                causes.assist_park.count(),
+                causes.cell_lock.longest,
+                long(&causes.cell_lock),
             );
         }
         eprintln!(

@@ -43,6 +43,22 @@ use crate::mark::{run_worker, WorkBuf};
 #[cfg(feature = "std")]
 use crate::world::World;
 
+/// What a stall of the owning thread waited for (`StallCauses` has a
+/// histogram per cause).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Without `std` there are no workers, so no pause or assist stalls.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
+pub(crate) enum StallCause {
+    /// A stop-the-world pause (or a termination attempt that restarted).
+    Pause,
+    /// An assist's scanning.
+    Assist,
+    /// An assist parked for the workers' credit.
+    AssistPark,
+    /// A barriered store waiting for a worker's scan of the cell.
+    CellLock,
+}
+
 /// The mark worker threads and what they share with the owning thread.
 #[cfg(feature = "std")]
 pub(crate) struct Workers {
@@ -95,6 +111,26 @@ const MIN_ASSIST_WORK: f64 = 64.0 * 1024.0;
 #[cfg(feature = "std")]
 const MAX_ASSIST_WORK: f64 = 4.0 * MIN_ASSIST_WORK;
 
+/// How many times one assist parks and retries before the allocation goes
+/// on with what is left of its debt (paid by the next allocations). Each
+/// retry follows a wake-up that changed something: credit, a buffer to
+/// take, or workers gone idle (so the retry's scan ends the mark).
+#[cfg(feature = "std")]
+const MAX_ASSIST_RETRIES: usize = 4;
+
+/// The longest one assist stays parked in all (Go parks until credit
+/// comes): on a machine with more threads than CPUs the worker that holds
+/// the grey objects may be descheduled for a whole time slice (ms), and
+/// the owner does not wait for it that long; it allocates on with its
+/// debt, which the next allocations pay or park for again.
+#[cfg(feature = "std")]
+const MAX_ASSIST_PARK: Duration = Duration::from_micros(50);
+
+/// Go's `gcAssistTimeSlack`: assist nanoseconds pooled before the CPU
+/// limiter is updated.
+#[cfg(feature = "std")]
+const GC_ASSIST_TIME_SLACK_NANOS: i64 = 5000;
+
 /// Sweep work units an allocation pays while spans are left to sweep, per
 /// byte allocated (Go's proportional sweep, `deductSweepCredit`, with a
 /// fixed ratio of 2 header-sized units per byte instead of Go's computed
@@ -129,10 +165,20 @@ impl State {
         self.config.mark_workers > 0
     }
 
-    /// Counts a stall of the owning thread (a pause, an assist, a wait on a
-    /// cell lock) in the histogram.
-    pub(crate) fn record_stall(&mut self, stall: Duration) {
+    /// Counts a stall of the owning thread in the histogram and in its
+    /// cause's.
+    pub(crate) fn record_stall(&mut self, stall: Duration, cause: StallCause) {
         self.stats.stalls.record(stall);
+        let causes = &mut self.stats.stall_causes;
+        match cause {
+            StallCause::Pause => {
+                causes.pause.record(stall);
+                self.paused += stall;
+            }
+            StallCause::Assist => causes.assist.record(stall),
+            StallCause::AssistPark => causes.assist_park.record(stall),
+            StallCause::CellLock => causes.cell_lock.record(stall),
+        }
     }
 
     /// Counts a stop-the-world pause (a stall too) of a heap with mark
@@ -142,7 +188,7 @@ impl State {
         #[cfg(feature = "std")]
         if self.concurrent() {
             self.stats.longest_pause = self.stats.longest_pause.max(pause);
-            self.record_stall(pause);
+            self.record_stall(pause, StallCause::Pause);
         }
         #[cfg(not(feature = "std"))]
         let _ = pause;
@@ -187,7 +233,9 @@ impl State {
     #[cfg(feature = "std")]
     pub(crate) fn stop_workers(&mut self) -> Option<alloc::boxed::Box<dyn core::any::Any + Send>> {
         let world = self.world()?;
+        let timer = StepTimer::start();
         let mut control = world.stop_the_world();
+        self.stats.stall_causes.stop_wait.record(timer.elapsed());
         let full = core::mem::take(&mut control.full);
         let panics = core::mem::take(&mut control.panics);
         let cycle = &mut self.mark.cycle;
@@ -269,7 +317,14 @@ impl State {
         let _ = bytes;
     }
 
-    /// The assist of `before_alloc` while marking.
+    /// The assist of `before_alloc` while marking (Go's `gcAssistAlloc`):
+    /// revise the pacer with the workers' scan work so far, add the
+    /// allocation's debt, steal the workers' credit, then scan; with no
+    /// grey object to scan while the workers hold them all, park until they
+    /// flush credit (Go's `gcParkAssist`) and retry. While the CPU limiter
+    /// is on the debt is kept but not paid (Go returns early). Either way
+    /// the owning thread scans roots while any are left and tries to end
+    /// the mark once the workers run out of work: only it can.
     #[cfg(feature = "std")]
     pub(crate) fn assist(&mut self, bytes: usize) {
         let Some(world) = self.world() else {
@@ -281,31 +336,56 @@ impl State {
         self.pace_worker_work(world.scanned());
         self.pacer.revise();
         self.assist_debt += bytes as f64 * self.pacer.assist_work_per_byte();
-        if self.assist_debt > 0.0 {
+        let limiting = self.limiter_limiting();
+        if limiting && self.assist_debt > 0.0 {
+            self.mark.cycle.assists_limited += 1;
+        }
+        let owes = !limiting && self.assist_debt > 0.0;
+        if owes {
             let stolen = world.steal_credit(self.assist_debt as usize);
             self.assist_debt -= stolen as f64;
         }
-        // Only this thread can scan the roots, and only it can end the mark:
-        // it works while roots are left or the workers ran out of work, even
-        // when credit covers its debt.
-        if self.assist_debt <= 0.0 && self.roots.done && !world.mark_done_hint() {
+        let owes = owes && self.assist_debt > 0.0;
+        if !owes && self.roots.done && !world.mark_done_hint() {
             return;
         }
         let timer = StepTimer::start();
-        // At least Go's 64 KiB, at most 4× that per allocation (the rest of
-        // the debt is paid by the next allocations), so one assist stays a
-        // short stall.
-        let budget = self.assist_debt.clamp(MIN_ASSIST_WORK, MAX_ASSIST_WORK) as usize;
-        let work = self.mark_work(budget);
-        let elapsed = timer.elapsed();
-        if work == 0 {
+        let paused_before = self.paused;
+        let mut parked = Duration::ZERO;
+        let mut work = 0;
+        for _ in 0..MAX_ASSIST_RETRIES {
+            // At least Go's 64 KiB, at most 4× that per allocation (the rest
+            // of the debt is paid by the next allocations), so one assist
+            // stays a short stall.
+            let budget = if owes {
+                self.assist_debt.clamp(MIN_ASSIST_WORK, MAX_ASSIST_WORK) as usize
+            } else {
+                MIN_ASSIST_WORK as usize
+            };
+            let done = self.mark_work(budget);
+            work += done;
+            if owes {
+                self.assist_debt -= done as f64;
+            }
+            if done > 0 || !owes || self.assist_debt <= 0.0 || !self.marking() {
+                break;
+            }
             // Nothing this thread can scan: the workers hold every grey
-            // object. Go parks the goroutine until credit arrives; we let it
-            // allocate and forgive the debt (see "Divergences").
-            self.assist_debt = 0.0;
-        } else {
-            self.assist_debt -= work as f64;
+            // object. Wait for their credit (W5 of `world`).
+            let park = StepTimer::start();
+            let want = self.assist_debt.min(MAX_ASSIST_WORK) as usize;
+            let credit = world.park_assist(want, MAX_ASSIST_PARK.saturating_sub(parked));
+            self.assist_debt -= credit as f64;
+            parked += park.elapsed();
+            self.mark.cycle.assist_parks += 1;
+            self.mark.cycle.assist_park_credit += credit as u64;
+            if credit >= want || world.has_panics() || parked >= MAX_ASSIST_PARK {
+                // Paid, or a worker's panic for the next safe point, or
+                // parked long enough.
+                break;
+            }
         }
+        let elapsed = timer.elapsed();
         let cycle = if self.marking() {
             &mut self.mark.cycle
         } else {
@@ -313,7 +393,47 @@ impl State {
         };
         cycle.assist_work += work as u64;
         cycle.assist_time += elapsed;
-        self.record_stall(elapsed);
+        cycle.assist_park_time += parked;
+        // A mark termination the assist ran is a pause of its own (the
+        // limiter counts pauses as GC time on every processor already), and
+        // a parked owner uses no CPU.
+        let paused = self.paused.saturating_sub(paused_before);
+        let scanning = elapsed.saturating_sub(parked).saturating_sub(paused);
+        self.note_assist_time(scanning);
+        self.record_stall(scanning, StallCause::Assist);
+        if !parked.is_zero() {
+            self.record_stall(parked, StallCause::AssistPark);
+        }
+    }
+
+    /// Go's `gcCPULimiter.limiting()`, updating the limiter first when its
+    /// window is longer than Go's update period (Go updates it from
+    /// `findRunnableGCWorker`, which gogc's workers do not run).
+    #[cfg(feature = "std")]
+    fn limiter_limiting(&mut self) -> bool {
+        if self.limiter.limiting() {
+            let now = crate::heap::nanos(self.clock.now());
+            if self.limiter.need_update(now) {
+                self.limiter.update(now);
+            }
+        }
+        self.limiter.limiting()
+    }
+
+    /// Gives the CPU limiter an assist's scanning time (Go's
+    /// `limiterEvent.stop` for `limiterEventMarkAssist`),
+    /// updating it once more than Go's `gcAssistTimeSlack` has pooled, or
+    /// its window is due.
+    #[cfg(feature = "std")]
+    fn note_assist_time(&mut self, elapsed: Duration) {
+        let nanos = crate::heap::nanos(elapsed);
+        self.pending_assist_nanos = self.pending_assist_nanos.saturating_add(nanos);
+        self.limiter.add_assist_time(nanos);
+        let now = crate::heap::nanos(self.clock.now());
+        if self.pending_assist_nanos > GC_ASSIST_TIME_SLACK_NANOS || self.limiter.need_update(now) {
+            self.pending_assist_nanos = 0;
+            self.limiter.update(now);
+        }
     }
 
     /// Gives the pacer the workers' scan work beyond what it has seen:
@@ -385,7 +505,7 @@ impl State {
         if payload.is_some() || !self.mark.work.is_empty() {
             self.mark.cycle.mark_restarts += 1;
             self.start_workers();
-            self.record_stall(timer.elapsed());
+            self.record_stall(timer.elapsed(), StallCause::Pause);
             if let Some(payload) = payload {
                 std::panic::resume_unwind(payload);
             }

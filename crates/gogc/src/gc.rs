@@ -616,7 +616,10 @@ impl<T: Trace + 'static> GcCell<T> {
                     let started = crate::heap::StepTimer::start();
                     let (guard, waited) = self.owner.lock_for_store();
                     if waited {
-                        state.record_stall(started.elapsed());
+                        state.record_stall(
+                            started.elapsed(),
+                            crate::concurrent::StallCause::CellLock,
+                        );
                     }
                     Some(guard)
                 } else {

@@ -76,6 +76,7 @@ use crate::check::Violation;
 #[cfg(feature = "std")]
 use crate::concurrent::Workers;
 use crate::gc::{Gc, RawGc};
+use crate::limiter::CpuLimiter;
 use crate::mark::GcWork;
 use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 use crate::sizeclass::{
@@ -676,6 +677,15 @@ pub(crate) struct State {
     /// When each cycle starts, how far the heap may grow, and how much an
     /// assist pays per byte.
     pub(crate) pacer: Pacer,
+    /// Go's GC CPU limiter: turns assists off while the collector has used
+    /// more than half the processors for a CPU-second per processor.
+    pub(crate) limiter: CpuLimiter,
+    /// Assist nanoseconds given to the limiter since its last update.
+    #[cfg(feature = "std")]
+    pub(crate) pending_assist_nanos: i64,
+    /// Stop-the-world pauses since the heap was built, in all (what an
+    /// assist that ran one does not count as its own stall).
+    pub(crate) paused: Duration,
     /// Bytes of memory in spans (Go's `mappedReady` for the memory limit).
     pub(crate) span_bytes: usize,
     /// The heap's clock: zero when it was built.
@@ -697,12 +707,7 @@ impl State {
     /// Processors the pacer plans with (Go's `GOMAXPROCS`): the owning
     /// thread plus the mark worker threads the heap is built with.
     fn procs(&self) -> u32 {
-        #[cfg(feature = "std")]
-        return u32::try_from(self.config.mark_workers)
-            .unwrap_or(u32::MAX)
-            .saturating_add(1);
-        #[cfg(not(feature = "std"))]
-        return 1;
+        config_procs(&self.config)
     }
 
     /// Changes the phase, and Go's `writeBarrier.enabled` with it (set for
@@ -940,6 +945,8 @@ impl State {
         self.sync_pacer_memory();
         let procs = self.procs();
         self.pacer.start_cycle(nanos(start_time), procs);
+        // Go's `gcStart`: assists may begin; the pause so far is GC time.
+        self.limiter.start_gc_transition(true, nanos(start_time));
         self.host_mark_time = Duration::ZERO;
         #[cfg(feature = "std")]
         {
@@ -971,6 +978,7 @@ impl State {
             let root_work = self.mark.cycle.root_scan_work - root_work_before;
             self.pacer.add_scan_work(0, root_work);
         }
+        self.limiter.finish_gc_transition(nanos(self.clock.now()));
     }
 
     /// Tells the pacer the memory figures its memory-limit goal reads:
@@ -1190,6 +1198,9 @@ impl State {
         #[cfg(feature = "std")]
         self.pace_worker_work(self.mark.cycle.worker_work);
         let now = self.clock.now();
+        // Go's `gcMarkTermination`: assists cease (the transition ends with
+        // this pause, below).
+        self.limiter.start_gc_transition(false, nanos(now));
         let procs = self.procs();
         let mark_duration = now.saturating_sub(self.mark.cycle.start_time);
         let background = mark_duration.as_secs_f64() * BACKGROUND_UTILIZATION * f64::from(procs);
@@ -1227,6 +1238,7 @@ impl State {
         self.pacer.reset_live(cycle.marked_bytes);
         self.sync_pacer_memory();
         self.pacer.commit(false);
+        self.limiter.finish_gc_transition(nanos(self.clock.now()));
     }
 
     /// The heap goal (Go's `heapGoal`).
@@ -1408,6 +1420,10 @@ impl Heap {
                 mark_started: None,
                 #[cfg(feature = "std")]
                 worker_work_paced: 0,
+                #[cfg(feature = "std")]
+                pending_assist_nanos: 0,
+                paused: Duration::ZERO,
+                limiter: CpuLimiter::new(0, config_procs(&config)),
                 this: NonNull::dangling(),
                 phase: Phase::Off,
                 sweepgen: 0,
@@ -1620,6 +1636,8 @@ impl Heap {
         stats.trigger_bytes = usize::try_from(state.pacer.trigger().0).unwrap_or(usize::MAX);
         stats.heap_live_bytes = usize::try_from(state.pacer.heap_live()).unwrap_or(usize::MAX);
         stats.memory_limit = state.pacer.memory_limit();
+        stats.cpu_limiting = state.limiter.limiting();
+        stats.cpu_limiter_last_enabled_cycle = u64::from(state.limiter.last_enabled_cycle());
         stats
     }
 
@@ -1821,8 +1839,21 @@ impl Clock {
     }
 }
 
+/// Processors a heap with `config` plans with: see `State::procs`.
+fn config_procs(config: &Config) -> u32 {
+    #[cfg(feature = "std")]
+    return u32::try_from(config.mark_workers)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1);
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = config;
+        1
+    }
+}
+
 /// A clock reading in the pacer's unit, Go's `int64` nanoseconds.
-fn nanos(time: Duration) -> i64 {
+pub(crate) fn nanos(time: Duration) -> i64 {
     i64::try_from(time.as_nanos()).unwrap_or(i64::MAX)
 }
 

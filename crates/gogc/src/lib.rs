@@ -119,7 +119,21 @@
 //! heap and the scan work done so far) units of scan work (see
 //! [Concurrent marking](#concurrent-marking)). `tests/pacer_trace.rs`
 //! replays an allocation trace that Go 1.19 ran with
-//! `GODEBUG=gcpacertrace=1` and compares every cycle's trigger and goal.
+//! `GODEBUG=gcpacertrace=1` and compares every cycle's trigger and goal;
+//! `tests/pacer_go_inputs.rs` feeds the [`Pacer`] the inputs Go measured
+//! in each of those cycles and gets Go's trigger (within a byte) and goal
+//! for every one. The triggers of the heap-level replay differ from Go's
+//! where the utilisation gogc measures differs (the test's docs account
+//! for each).
+//!
+//! Go 1.19's GC CPU limiter is modelled too ([`CpuLimiter`],
+//! `mgclimit.go`): a bucket of one CPU-second per processor that fills
+//! while the collector (assists plus the 25 % background share, during a
+//! mark) uses more than half the processors' time and drains otherwise;
+//! while it is full, assists skip their work (they keep their debt), so the
+//! heap may overshoot the memory-limit goal rather than let the collector
+//! take the program's CPU. [`Stats::cpu_limiting`] and
+//! [`Stats::cpu_limiter_last_enabled_cycle`] show it.
 //!
 //! # Colours
 //!
@@ -240,7 +254,15 @@
 //! 64 KiB itself, roots
 //! first — at most 256 KiB per allocation, the rest later), tries to end the
 //! mark once the workers ran out of work, and re-raises a panic a `Trace`
-//! raised on a worker. (A barriered store only re-raises such a panic: it
+//! raised on a worker. An assist that owes work while the workers hold
+//! every grey object *parks* (Go's `gcParkAssist`): it waits for the
+//! workers to flush credit (each does every 64 objects; Go's
+//! `gcFlushBgCredit`), to publish work, or to run dry (then it ends the
+//! mark), and retries; it waits at most 50 µs in all, so a worker the OS
+//! has descheduled does not stall it for a time slice (Go parks without a
+//! limit), and then allocates on with its debt. While the CPU limiter is
+//! on, assists skip the debt (the mutator still scans roots and ends the
+//! mark: only it can). (A barriered store only re-raises such a panic: it
 //! ends no mark, because mark termination traces the whole heap, this
 //! cell included, while the store is half done.) The pauses are the
 //! mutator's own: a worker is asked to stop and hands back its work after
@@ -293,6 +315,7 @@
 //! assert!(stats.cycles > 0);
 //! assert!(stats.live_objects < 50_000); // garbage was freed along the way
 //! assert!(stats.stalls.count() > 0); // pauses and assists, in the histogram
+//! assert!(stats.stall_causes.pause.count() >= 2 * stats.cycles); // by cause
 //! assert_eq!(head.next.borrow().as_ref().unwrap().payload[0], 49_900);
 //! ```
 //!
@@ -440,23 +463,25 @@
 //!   it measures is split into Go's assist and idle-worker time as
 //!   [Pacing](#pacing) describes (without workers the host's step time
 //!   stands for both Go's background workers and its assists); the CPU
-//!   limiter (whose only 1.19 effects are on assists and the scavenger) is
-//!   not modelled; the sweep distance is a quarter of `min_heap` (Go's
-//!   1 MiB for the default); see [`Pacer`].
+//!   limiter acts on assists only (gogc has no scavenger, and no idle Ps
+//!   whose time it would count); the sweep distance is a quarter of
+//!   `min_heap` (Go's 1 MiB for the default); see [`Pacer`] and
+//!   [`CpuLimiter`].
 //! - One mutator thread per heap (see [Concurrent marking](#concurrent-marking));
 //!   Go's goroutines all share one heap.
 //! - Mark workers are plain threads, `n` of them as the host asks, all
 //!   dedicated for the whole mark phase: no fractional or idle workers
 //!   (Go's `round(0.25 × GOMAXPROCS)` dedicated workers are the host's
-//!   choice of `n`, see [`HeapBuilder::mark_workers`]), no CPU limiter.
+//!   choice of `n`, see [`HeapBuilder::mark_workers`]).
 //! - Only the mutator scans roots (only it may read root counts), as a Go
 //!   goroutine scans its own stack; workers scan heap objects.
 //! - The global work list is a `Vec` under a mutex, not Go's lock-free
 //!   stack; pauses stop one mutator and the workers, not a ragged barrier
 //!   over many Ps.
 //! - An assist with nothing to scan (the workers hold every grey object)
-//!   lets the mutator go on and forgives its debt; Go parks the goroutine
-//!   until credit arrives.
+//!   parks for the workers' credit as Go's does, but for at most 50 µs;
+//!   then the mutator allocates on with its debt (Go parks the goroutine
+//!   until credit arrives or the cycle ends).
 //! - Sweeping stays on the mutator (proportional, on allocation and
 //!   `step`), because it runs `Drop` of values that need not be `Send`; Go
 //!   also sweeps in a background goroutine.
@@ -503,6 +528,7 @@ mod gc;
 mod gctrace;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod heap;
+mod limiter;
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]
 mod mark;
 mod pacer;
@@ -534,10 +560,11 @@ pub use crate::{
     gc::{Gc, GcCell, GcRef, Weak},
     gctrace::GcTrace,
     heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP},
-    stats::{CycleStats, StallHistogram, Stats, STALL_BUCKETS},
+    stats::{CycleStats, StallCauses, StallHistogram, Stats, STALL_BUCKETS},
     trace::{Trace, Tracer},
 };
 
+pub use crate::limiter::{CpuLimiter, CAPACITY_PER_PROC_NANOS, UPDATE_PERIOD_NANOS};
 pub use crate::pacer::{Pacer, BACKGROUND_UTILIZATION, NO_MEMORY_LIMIT};
 
 /// `#[derive(Trace)]`: traces every field; see [`Trace`].

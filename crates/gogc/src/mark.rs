@@ -206,11 +206,12 @@ impl GcWork {
     }
 }
 
-/// Full buffers a worker hands back after this many objects (Go's
-/// `gcDrain` balances work every so often through `work.full` too): small
-/// enough that a second worker finds work soon after a cycle starts, large
-/// enough that the shared lock is rare (it is taken at most once per 64
-/// objects, and only when the worker has a spare full buffer).
+/// Full buffers a worker hands back, and scan credit it flushes, after
+/// this many objects (Go's `gcDrain` balances work through `work.full` and
+/// calls `gcFlushBgCredit` every so often too): small enough that a second
+/// worker finds work soon after a cycle starts and a parked assist gets
+/// credit soon, large enough that the shared lock is rare (taken once per
+/// 64 objects).
 #[cfg(feature = "std")]
 pub(crate) const PUBLISH_EVERY: u32 = 64;
 
@@ -247,7 +248,7 @@ pub(crate) fn run_worker(world: &World<Box<WorkBuf>>) {
             since_publish += 1;
             if since_publish >= PUBLISH_EVERY {
                 since_publish = 0;
-                world.worker_publish(marker.work.take_full());
+                world.worker_flush(marker.work.take_full(), core::mem::take(&mut work));
             }
         }
         let cycle = core::mem::take(&mut marker.cycle);

@@ -75,13 +75,16 @@
 //!   object bytes; the heap passes its span bytes, 0 (cached free page
 //!   runs are not counted) and its live slot bytes
 //!   ([`Pacer::set_memory`]).
-//! - The CPU limiter (`mgclimit.go`) is not modelled. In Go 1.19 its only
-//!   effects are to let mark assists skip their work and to stop the
-//!   allocation-time scavenger while GC CPU time exceeds its bucket;
-//!   gogc has no scavenger, and its assists (with mark workers) always
-//!   pay their debt. The pacer takes the assist and idle mark time the
-//!   limiter would also read ([`Pacer::add_assist_time`],
+//! - The CPU limiter (`mgclimit.go`) is a separate value,
+//!   [`CpuLimiter`](crate::CpuLimiter), that the heap drives beside the
+//!   pacer (assists skip their work while it limits); the pacer takes the
+//!   assist and idle mark time it measures ([`Pacer::add_assist_time`],
 //!   [`Pacer::add_idle_mark_time`]).
+//! - Go converts the runway to `uint64` from a `float64`; a negative
+//!   cons/mark estimate makes it negative, and Go 1.19 on amd64 wraps it to
+//!   a huge runway (trigger at the lower bound). The pacer does the same
+//!   (`go_uint64`); Go on arm64 would saturate it to 0 (trigger at the
+//!   upper bound).
 //! - Go's sweep distance (`commit`'s `isSweepDone`) and the minimum runway
 //!   are kept. `GOGC=off` with no memory limit leaves Go's effectively
 //!   infinite goal: the limit `i64::MAX` less the headroom.
@@ -598,8 +601,7 @@ impl Pacer {
         let expected_scan = self.last_heap_scan + self.last_stack_scan + self.globals_scan;
         let runway = self.cons_mark * (1.0 - BACKGROUND_UTILIZATION) / BACKGROUND_UTILIZATION
             * expected_scan as f64;
-        // Go's `uint64(x)`; `as` saturates (a negative estimate gives 0).
-        self.runway = runway as u64;
+        self.runway = go_uint64(runway);
     }
 
     /// Go's `sweepMinHeapDistance` scaled with the heap minimum.
@@ -824,6 +826,25 @@ impl Pacer {
     }
 }
 
+/// Go's `uint64(x)` of a `float64` as Go 1.19 compiles it for amd64 (the
+/// platform the conformance fixtures were recorded on): through `int64`, so
+/// a negative value wraps to a huge one (Rust's `as u64` would give 0).
+/// This matters for the runway: a negative cons/mark estimate (Go's
+/// controller produces them when a cycle's measured utilisation passes
+/// 100 %) gives a runway longer than any goal, so the trigger goes to its
+/// lower bound, not (as with 0) to its upper bound. (arm64's conversion
+/// saturates to 0 instead; the Go spec leaves it to the implementation.)
+fn go_uint64(x: f64) -> u64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if x < TWO_63 {
+        // `as i64` saturates out-of-range values to `i64::MIN`, the "integer
+        // indefinite" amd64's CVTTSD2SQ returns; the cast to u64 wraps.
+        x as i64 as u64
+    } else {
+        ((x - TWO_63) as i64 as u64) ^ (1 << 63)
+    }
+}
+
 /// Go does this arithmetic in `int64`; the counters here are `u64`.
 fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
@@ -936,6 +957,33 @@ mod tests {
         p.commit(true);
         assert!(p.runway() > 20 * MIB);
         assert_eq!(p.trigger(), (10 * MIB / 64 * 45 + 10 * MIB, 20 * MIB));
+    }
+
+    /// `commit` with a negative cons/mark (Go's controller gives one after
+    /// a cycle measured above 100 % utilisation): Go's amd64 `uint64()`
+    /// wraps the negative runway to a huge one, so the trigger is the lower
+    /// bound.
+    #[test]
+    fn negative_cons_mark_puts_the_trigger_at_the_lower_bound() {
+        let mut p = pacer(100);
+        p.reset_live(10 * MIB);
+        p.cons_mark = -27.38;
+        p.last_heap_scan = MIB;
+        p.commit(true);
+        let runway = -27.38f64 * 3.0 * MIB as f64;
+        assert_eq!(p.runway(), (runway as i64) as u64);
+        assert!(p.runway() > p.heap_goal());
+        assert_eq!(p.trigger(), (10 * MIB / 64 * 45 + 10 * MIB, 20 * MIB));
+    }
+
+    /// `go_uint64`: Go amd64's float64 → uint64 conversion.
+    #[test]
+    fn go_uint64_matches_amd64() {
+        assert_eq!(go_uint64(5.9), 5);
+        assert_eq!(go_uint64(-1.0), u64::MAX);
+        assert_eq!(go_uint64(-2.5), u64::MAX - 1);
+        assert_eq!(go_uint64(9_223_372_036_854_775_808.0), 1 << 63);
+        assert_eq!(go_uint64(-1e300), 1 << 63);
     }
 
     /// `commit`'s runway = consMark × 3 × expected scan work; the trigger is

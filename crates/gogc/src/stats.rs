@@ -77,6 +77,21 @@ pub struct CycleStats {
     pub assist_work: u64,
     /// Time the owning thread spent in assists.
     pub assist_time: Duration,
+    /// Times an assist found no grey object of its own while the workers
+    /// held them all, and parked until they flushed credit (Go's
+    /// `gcParkAssist`).
+    pub assist_parks: u64,
+    /// Time the owning thread spent parked in assists (also in
+    /// `assist_time`); an assist parks for at most 50 µs in all (longer
+    /// on the wall clock only if the OS runs other threads before the
+    /// owner's wake-up).
+    pub assist_park_time: Duration,
+    /// Scan work credit the parked assists received from the workers'
+    /// flushes.
+    pub assist_park_credit: u64,
+    /// Assists skipped because the CPU limiter was on (Go's
+    /// `gcCPULimiter.limiting()` in `gcAssistAlloc`); their debt is kept.
+    pub assists_limited: u64,
     /// Scan work done by the mark worker threads (not in `mark_work`).
     pub worker_work: u64,
     /// Time the mark worker threads spent marking, added over the workers
@@ -153,6 +168,37 @@ pub struct StallHistogram {
     pub longest: Duration,
 }
 
+/// The owning thread's stalls by what it waited for, each a
+/// [`StallHistogram`]; [`Stats::stalls`] counts them all together.
+///
+/// ```
+/// let heap = gogc::Heap::builder().mark_workers(1).build();
+/// heap.start_cycle();
+/// let stats = heap.stats();
+/// // The first pause (sweep termination and mark setup) is a stall.
+/// assert_eq!(stats.stall_causes.pause.count(), 1);
+/// assert_eq!(stats.stalls.count(), 1);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StallCauses {
+    /// Stop-the-world pauses: the two of each cycle, and termination
+    /// attempts that restarted the mark.
+    pub pause: StallHistogram,
+    /// Of each stop of the workers (the pauses, and the stops of the
+    /// checker and colour queries), the part spent waiting for them to
+    /// acknowledge it (hand their work back); counted here as well as in
+    /// `pause`.
+    pub stop_wait: StallHistogram,
+    /// Assists that scanned (roots, grey objects, buffers taken from the
+    /// workers), their park excluded.
+    pub assist: StallHistogram,
+    /// Assists parked for the workers' credit.
+    pub assist_park: StallHistogram,
+    /// Barriered stores that waited for a worker's scan of the cell.
+    pub cell_lock: StallHistogram,
+}
+
 /// Buckets of a [`StallHistogram`]: up to 2^30 µs (about 18 minutes).
 pub const STALL_BUCKETS: usize = 32;
 
@@ -220,6 +266,8 @@ pub struct Stats {
     /// workers (empty without them: then every collector call is a `step`
     /// or `collect` the host makes).
     pub stalls: StallHistogram,
+    /// The same stalls by cause (with `stop_wait`, part of each pause).
+    pub stall_causes: StallCauses,
     /// The longest stop-the-world pause of any cycle (either of the two),
     /// with mark workers.
     pub longest_pause: Duration,
@@ -234,4 +282,10 @@ pub struct Stats {
     /// The memory limit (Go's `GOMEMLIMIT`;
     /// [`NO_MEMORY_LIMIT`](crate::NO_MEMORY_LIMIT) when none is set).
     pub memory_limit: u64,
+    /// The GC CPU limiter is on (assists are skipped; see
+    /// [`CpuLimiter`](crate::CpuLimiter)).
+    pub cpu_limiting: bool,
+    /// The cycle during which the CPU limiter last turned on, 0 if never
+    /// (Go's `/gc/limiter/last-enabled:gc-cycle` metric).
+    pub cpu_limiter_last_enabled_cycle: u64,
 }

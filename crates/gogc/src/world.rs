@@ -45,10 +45,21 @@
 //!   stopped (Go's `gcMarkDone` with its ragged barrier, here a full stop):
 //!   workers only raise the `mark_done` hint when the last of them finds no
 //!   buffer left.
+//! - W5. A parked assist (Go's `gcParkAssist`) is woken by every change
+//!   that could end its wait: workers add credit, publish buffers, report
+//!   a panic or finish (`active` falling) only with the mutex held, and
+//!   the owner checks those conditions and sets `assist_parked` under the
+//!   same mutex before it waits, so no wake-up is lost. The owner is the
+//!   only thread that parks, stops the world or changes the mode, so the
+//!   cycle cannot end under a parked assist (Go's `gcWakeAllAssists` has
+//!   nothing to wake); the last worker to go idle wakes it instead, and it
+//!   goes on to terminate the mark.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::any::Any;
+use core::time::Duration;
+use std::time::Instant;
 
 use gocore::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -92,6 +103,9 @@ pub struct Control<B> {
     pub marked_objects: u64,
     /// See `marked_objects`.
     pub marked_bytes: u64,
+    /// The owning thread waits in `park_assist` (Go's non-empty
+    /// `work.assistQueue`; W5).
+    pub assist_parked: bool,
 }
 
 /// The shared state; see the module docs.
@@ -130,6 +144,7 @@ impl<B> World<B> {
                 worker_nanos: 0,
                 marked_objects: 0,
                 marked_bytes: 0,
+                assist_parked: false,
             }),
             workers: Condvar::new(),
             owner: Condvar::new(),
@@ -197,10 +212,39 @@ impl<B> World<B> {
         self.workers.notify_all();
     }
 
+    /// A still-active worker's periodic flush (Go's `gcFlushBgCredit` from
+    /// `gcDrain`): publishes its spare full buffers and adds `work`, its
+    /// scan work since the last flush, to the cycle's counters and the
+    /// background credit, waking a parked assist (W5).
+    pub fn worker_flush(&self, bufs: Vec<B>, work: u64) {
+        let mut control = self.lock();
+        let published = !bufs.is_empty();
+        control.full.extend(bufs);
+        control.worker_work += work;
+        self.add_credit(work);
+        let wake_assist = control.assist_parked && (published || work > 0);
+        drop(control);
+        if published {
+            self.workers.notify_all();
+        }
+        if wake_assist {
+            self.owner.notify_all();
+        }
+    }
+
+    /// Adds background credit and scan work; called with the lock held,
+    /// so that once `stop_the_world` sees a worker inactive its work is in
+    /// this cycle's counters, and a parked assist sees it (W5).
+    fn add_credit(&self, work: u64) {
+        let credit = usize::try_from(work).unwrap_or(usize::MAX);
+        self.credit.fetch_add(credit, Ordering::Relaxed);
+        self.scanned.fetch_add(credit, Ordering::Relaxed);
+    }
+
     /// Ends an active stretch: hands back the worker's remaining buffers,
-    /// adds its counters (scan work, the stretch's length in nanoseconds,
-    /// objects and bytes marked), and wakes the owner if it was the last
-    /// one.
+    /// adds its counters (scan work since its last `worker_flush`, the
+    /// stretch's length in nanoseconds, objects and bytes marked), and wakes
+    /// the owner if it was the last one or an assist is parked.
     pub fn worker_done(&self, bufs: Vec<B>, work: u64, nanos: u64, marked: (u64, u64)) {
         let (marked_objects, marked_bytes) = marked;
         let mut control = self.lock();
@@ -216,25 +260,29 @@ impl<B> World<B> {
             self.mark_done.store(true, Ordering::Relaxed);
         }
         // Background credit for assists (Go's gcFlushBgCredit), added with
-        // the lock held: once `stop_the_world` sees this worker inactive,
-        // its work is in this cycle's counters, and the next cycle's
-        // `reset_cycle_counters` cannot be overtaken by it.
-        let credit = usize::try_from(work).unwrap_or(usize::MAX);
-        self.credit.fetch_add(credit, Ordering::Relaxed);
-        self.scanned.fetch_add(credit, Ordering::Relaxed);
+        // the lock held: the next cycle's `reset_cycle_counters` cannot be
+        // overtaken by it.
+        self.add_credit(work);
+        let wake_owner = last || control.assist_parked;
         drop(control);
         if published {
             self.workers.notify_all();
         }
-        if last {
+        if wake_owner {
             self.owner.notify_all();
         }
     }
 
     /// Records a panic of a worker's trace; the object stays grey in `buf`.
     pub fn worker_panicked(&self, payload: Box<dyn Any + Send>, buf: B) {
-        self.lock().panics.push((payload, buf));
+        let mut control = self.lock();
+        control.panics.push((payload, buf));
         self.panicked.store(true, Ordering::Relaxed);
+        let wake_assist = control.assist_parked;
+        drop(control);
+        if wake_assist {
+            self.owner.notify_all();
+        }
     }
 
     /// Takes the panics the workers reported, if the hint says there are
@@ -314,6 +362,43 @@ impl<B> World<B> {
     #[inline]
     pub fn mark_done_hint(&self) -> bool {
         self.mark_done.load(Ordering::Relaxed)
+    }
+
+    /// Go's `gcParkAssist`: the owning thread, out of grey objects of its
+    /// own while workers hold them all, waits for `want` units of
+    /// background credit. Returns the credit it took: `want` once workers
+    /// have flushed that much, less if the wait ended because no worker
+    /// holds work any more (the mark may be done), a buffer was published
+    /// (work to take), a worker panicked, or the workers are not marking.
+    /// The caller retries its assist then (Go's `goto retry`).
+    ///
+    /// The wait lasts until the workers flush `want` units (each flushes
+    /// every `PUBLISH_EVERY` objects) or go idle, and at most `timeout`: a
+    /// worker the OS has descheduled flushes nothing, and the owner does
+    /// not wait for it longer than that (Go parks without a limit).
+    pub fn park_assist(&self, want: usize, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        let mut got = 0;
+        let mut control = self.lock();
+        loop {
+            got += self.steal_credit(want - got);
+            let wait = got < want
+                && control.mode == Mode::Marking
+                && !self.stop.load(Ordering::Relaxed)
+                && control.active > 0
+                && control.full.is_empty()
+                && control.panics.is_empty();
+            let now = Instant::now();
+            if !wait || now >= deadline {
+                return got;
+            }
+            control.assist_parked = true;
+            control = self
+                .owner
+                .wait_timeout(control, deadline - now)
+                .map_or_else(|e| e.into_inner().0, |(guard, _)| guard);
+            control.assist_parked = false;
+        }
     }
 
     /// Steals up to `want` units of background credit; returns how many.

@@ -28,14 +28,27 @@
 //!   `heapLive` grows a span at a time). Asserted: median within 5 %, none
 //!   off by more than 10 %.
 //! - Triggers also depend on the cons/mark estimate, which depends on the
-//!   share of the mark phase spent marking, a wall-clock measurement in
-//!   both runs (Go's trace shows it jumping, even negative). Go's assists
-//!   and gogc's host steps both make it high with one processor, so both
-//!   triggers mostly sit at the 45/64 bound (~1 % apart); a cycle whose
-//!   measured share jumped in one run and not the other lands elsewhere in
-//!   the 45/64..61/64 span. Asserted over the three `GOMAXPROCS=1` runs
-//!   together: median within 5 % (in the runs seen, 75–87 % of those
-//!   cycles were within 5 %).
+//!   share of the mark phase spent marking (the utilisation), a wall-clock
+//!   measurement in both runs; the report prints it per cycle for both.
+//!   The pacer's own rules are not the difference: fed Go's measured
+//!   inputs, it computes every trigger of every fixture within 1 byte of
+//!   Go's (`pacer_go_inputs.rs`). With one processor Go's assists and
+//!   gogc's host steps both measure a high utilisation (Go 25–119 %, gogc
+//!   27–100 % in the runs seen), its estimate swings to large or negative
+//!   values, and the trigger sits at the 45/64 lower bound in both runs
+//!   (~1 % apart: the goals are). A cycle misses by more than 5 % when the
+//!   previous cycle's measured utilisation put its estimate in the
+//!   45/64..61/64 span in one run and not in the other: e.g. GOGC=200,
+//!   whose larger growth makes the span wide, where Go measured 32–44 % in
+//!   cycles 1–3 (a moderate estimate: triggers 2–4 inside the span) and
+//!   gogc 63–87 % (the lower bound, 12–19 % below Go's). A negative
+//!   estimate puts the trigger at the lower bound in both runs, as Go's
+//!   amd64 `uint64()` wraps the negative runway (`Pacer::commit`; saturating
+//!   it to 0 would put gogc's at the upper bound, 8–13 % above Go's). In the
+//!   runs seen 72–75 of the 78 `GOMAXPROCS=1` cycles were within 5 %:
+//!   GOGC=50 47–48 of 48, GOGC=100 19–20 of 20, GOGC=200 6 of 10.
+//!   Asserted over those cycles together: median within 5 % and at least
+//!   80 % within 5 %.
 //! - Cycle counts: equal give or take 1 + a tenth; see [`GoProcs::Two`] for
 //!   the two-processor runs.
 
@@ -68,6 +81,9 @@ struct GoCycle {
     goal: u64,
     /// Bytes allocated between trigger and mark end.
     allocated_in_mark: u64,
+    /// The GC utilisation Go measured over the mark phase, in whole percent
+    /// (assists included): the input of its cons/mark estimate.
+    utilization_percent: u32,
 }
 
 /// Parses `heap at main: N B`: what Go's runtime allocated before `main`.
@@ -97,10 +113,17 @@ fn parse(text: &str) -> Vec<GoCycle> {
             .trim_end_matches(',')
             .parse()
             .unwrap();
+        let utilization_percent = line["pacer: ".len()..]
+            .split('%')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         cycles.push(GoCycle {
             trigger,
             goal: (live as i64 - delta) as u64,
             allocated_in_mark: live - trigger,
+            utilization_percent,
         });
     }
     cycles
@@ -116,6 +139,9 @@ struct Replay<'a> {
     /// Bytes allocated since the cycle in progress started.
     allocated_in_mark: u64,
     seen: Vec<(u64, u64)>,
+    /// Per cycle, the share of the mark phase the host's steps marked, in
+    /// percent: gogc's measured utilisation.
+    utilization: Vec<f64>,
 }
 
 impl Replay<'_> {
@@ -157,6 +183,9 @@ impl Replay<'_> {
                 self.marking = false;
                 let last = self.heap.stats().last;
                 self.seen.push((last.trigger_bytes, last.goal_bytes));
+                let mark = last.mark_time.as_secs_f64();
+                self.utilization
+                    .push(100.0 * last.mark_step_time.as_secs_f64() / mark.max(1e-9));
             }
             _ => {}
         }
@@ -172,7 +201,7 @@ impl Replay<'_> {
     }
 }
 
-fn replay(gogc: u32, go: &[GoCycle], heap_at_main: u64) -> Vec<(u64, u64)> {
+fn replay(gogc: u32, go: &[GoCycle], heap_at_main: u64) -> (Vec<(u64, u64)>, Vec<f64>) {
     let mut replay = Replay {
         heap: Heap::builder().gogc(Some(gogc)).build(),
         go,
@@ -180,6 +209,7 @@ fn replay(gogc: u32, go: &[GoCycle], heap_at_main: u64) -> Vec<(u64, u64)> {
         marking: false,
         allocated_in_mark: 0,
         seen: Vec::new(),
+        utilization: Vec::new(),
     };
     // What Go's runtime allocated before `main`, as garbage.
     for _ in 0..heap_at_main / NODE_SLOT {
@@ -197,7 +227,7 @@ fn replay(gogc: u32, go: &[GoCycle], heap_at_main: u64) -> Vec<(u64, u64)> {
         replay.step(usize::MAX);
     }
     assert!(live.left.borrow().is_some());
-    replay.seen
+    (replay.seen, replay.utilization)
 }
 
 /// `|got − want| / want`.
@@ -230,11 +260,12 @@ enum GoProcs {
 fn check(fixture: &str, gogc: u32, procs: GoProcs) -> Vec<f64> {
     let go = parse(fixture);
     assert!(!go.is_empty());
-    let seen = replay(gogc, &go, heap_at_main(fixture));
+    let (seen, utilization) = replay(gogc, &go, heap_at_main(fixture));
     let mut report = String::new();
-    for (i, (go, &(trigger, goal))) in go.iter().zip(&seen).enumerate() {
+    for (i, ((go, &(trigger, goal)), util)) in go.iter().zip(&seen).zip(&utilization).enumerate() {
         report += &format!(
-            "cycle {}: trigger go {} gogc {} ({:+.2}%), goal go {} gogc {} ({:+.2}%)\n",
+            "cycle {}: trigger go {} gogc {} ({:+.2}%), goal go {} gogc {} ({:+.2}%), \
+             measured utilisation go {}% gogc {util:.0}%\n",
             i + 1,
             go.trigger,
             trigger,
@@ -242,6 +273,7 @@ fn check(fixture: &str, gogc: u32, procs: GoProcs) -> Vec<f64> {
             go.goal,
             goal,
             (goal as f64 / go.goal as f64 - 1.0) * 100.0,
+            go.utilization_percent,
         );
     }
     eprintln!(
@@ -375,4 +407,9 @@ fn replays_match_go() {
         one_proc_trigger_errors.len()
     );
     assert!(median(&one_proc_trigger_errors) <= 0.05);
+    assert!(
+        within * 5 >= one_proc_trigger_errors.len() * 4,
+        "only {within} of {} one-processor triggers within 5%",
+        one_proc_trigger_errors.len()
+    );
 }
