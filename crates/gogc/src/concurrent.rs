@@ -34,6 +34,8 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use crate::barrier::Barrier;
 #[cfg(feature = "std")]
+use crate::heap::MarkWorkers;
+#[cfg(feature = "std")]
 use crate::heap::Phase;
 use crate::heap::State;
 #[cfg(feature = "std")]
@@ -41,7 +43,7 @@ use crate::heap::StepTimer;
 #[cfg(feature = "std")]
 use crate::mark::{run_worker, WorkBuf};
 #[cfg(feature = "std")]
-use crate::world::World;
+use crate::world::{CyclePlan, World};
 
 /// The mark worker threads and what they share with the owning thread.
 #[cfg(feature = "std")]
@@ -61,7 +63,7 @@ impl Workers {
             let world = Arc::clone(&workers.world);
             let spawned = std::thread::Builder::new()
                 .name(alloc::format!("gogc-mark-{i}"))
-                .spawn(move || run_worker(&world));
+                .spawn(move || run_worker(&world, i));
             match spawned {
                 Ok(thread) => workers.threads.push(thread),
                 Err(e) => {
@@ -83,6 +85,22 @@ impl Workers {
             // it returns normally.
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(feature = "std")]
+impl crate::stats::CycleStats {
+    /// Adds the workers' marking time by mode, in nanoseconds: dedicated
+    /// and fractional to `worker_time` (Go's background time), idle apart.
+    pub(crate) fn add_worker_times(&mut self, dedicated: u64, fractional: u64, idle: u64) {
+        let (dedicated, fractional) = (
+            Duration::from_nanos(dedicated),
+            Duration::from_nanos(fractional),
+        );
+        self.dedicated_time += dedicated;
+        self.fractional_time += fractional;
+        self.worker_time += dedicated + fractional;
+        self.idle_time += Duration::from_nanos(idle);
     }
 }
 
@@ -126,7 +144,24 @@ impl State {
     #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn concurrent(&self) -> bool {
-        self.config.mark_workers > 0
+        self.config.mark_workers != MarkWorkers::None
+    }
+
+    /// This cycle's split of the workers, from the pacer's `start_cycle`.
+    #[cfg(feature = "std")]
+    pub(crate) fn cycle_plan(&self) -> CyclePlan {
+        match self.config.mark_workers {
+            MarkWorkers::Procs(_) => CyclePlan {
+                dedicated: usize::try_from(self.pacer.dedicated_mark_workers()).unwrap_or(0),
+                fractional_goal: self.pacer.fractional_utilization_goal(),
+                max_idle: 0,
+            },
+            MarkWorkers::None | MarkWorkers::Dedicated(_) => CyclePlan {
+                dedicated: usize::MAX,
+                fractional_goal: 0.0,
+                max_idle: 0,
+            },
+        }
     }
 
     /// Counts a stall of the owning thread (a pause, an assist, a wait on a
@@ -194,7 +229,11 @@ impl State {
         let worker_work = core::mem::take(&mut control.worker_work);
         cycle.worker_work += worker_work;
         cycle.heap_scan_work += worker_work;
-        cycle.worker_time += Duration::from_nanos(core::mem::take(&mut control.worker_nanos));
+        cycle.add_worker_times(
+            core::mem::take(&mut control.dedicated_nanos),
+            core::mem::take(&mut control.fractional_nanos),
+            core::mem::take(&mut control.idle_nanos),
+        );
         cycle.marked_objects += core::mem::take(&mut control.marked_objects);
         cycle.marked_bytes += core::mem::take(&mut control.marked_bytes);
         drop(control);

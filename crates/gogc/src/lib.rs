@@ -107,12 +107,14 @@
 //! ```
 //!
 //! Go runs background mark workers on 25 % of its `GOMAXPROCS` processors
-//! and makes allocating goroutines assist. The pacer here plans for the
-//! owning thread plus the heap's mark workers (`1 + n` processors,
-//! [`CycleStats::procs`]), and measures what each spent marking (with
-//! `std`; without, it assumes Go's 25 %): the workers' time beyond the
-//! 25 % share counts as Go's idle-worker time, the owning thread's steps
-//! and assists as assist time. Without workers the host's steps do all the
+//! and makes allocating goroutines assist. The pacer here plans for
+//! [`HeapBuilder::procs`]`(p)` processors, or for the owning thread plus
+//! the heap's mark workers (`1 + n` with [`HeapBuilder::mark_workers`]`(n)`)
+//! ([`CycleStats::procs`]), and measures what each spent marking (with
+//! `std`; without, it assumes Go's 25 %): idle workers' time, and
+//! dedicated and fractional workers' time beyond the 25 % share, count as
+//! Go's idle-worker time, the owning thread's steps and assists as assist
+//! time (see [Mark workers](#mark-workers)). Without workers the host's steps do all the
 //! marking, so their time stands for the 25 % share too. With workers,
 //! each allocation during a mark owes the pacer's `assistWorkPerByte` (see
 //! [`Pacer::assist_work_per_byte`], revised at every assist from the live
@@ -296,6 +298,55 @@
 //! assert_eq!(head.next.borrow().as_ref().unwrap().payload[0], 49_900);
 //! ```
 //!
+//! # Mark workers
+//!
+//! Go splits its background marking into three kinds of worker
+//! (`gcMarkWorkerMode`); gogc runs them as follows.
+//!
+//! - **Dedicated** workers mark until the work runs out or the world stops.
+//!   With [`HeapBuilder::procs`]`(p)` each cycle has `round(0.25 × p)` of
+//!   them, as the pacer's [`start_cycle`](Pacer::start_cycle) computes
+//!   (Go's `dedicatedMarkWorkersNeeded`); with
+//!   [`HeapBuilder::mark_workers`]`(n)` all `n` threads are dedicated.
+//! - A **fractional** worker makes up the rest of the 25 % when rounding
+//!   misses it by more than 30 % (P = 1, 2, 3, 6, …; Go's
+//!   `fractionalUtilizationGoal`): it takes work only while its marking
+//!   time this cycle over the time since the cycle started is at most the
+//!   goal, sleeps until it would be otherwise, and ends a stretch once the
+//!   ratio passes 1.2 × the goal (checked every 100 000 units of scan work
+//!   and every 64 objects; Go's `pollFractionalWorkerExit`).
+//! - **Idle** workers mark on processors that have nothing else to do.
+//!   Only a scheduler knows that; without one (threads of the heap's own)
+//!   there are none.
+//!
+//! The heap starts one thread per dedicated worker plus one for the
+//! fractional worker at its first cycle. [`CycleStats`] records each
+//! cycle's split (`dedicated_workers`, `fractional_worker`) and marking
+//! time by mode (`dedicated_time`, `fractional_time`, `idle_time`;
+//! `worker_time` is the first two, Go's background time); gctrace prints
+//! them as Go's `assist/background/idle` CPU.
+//!
+//! ```
+//! use gogc::{Gc, GcCell, Heap, Trace};
+//!
+//! #[derive(Trace)]
+//! struct Node(GcCell<Option<Gc<Node>>>, [u64; 4]);
+//!
+//! // Eight processors: two dedicated workers, no fractional one.
+//! let heap = Heap::builder().procs(8).min_heap(256 << 10).build();
+//! let head = heap.alloc(Node(GcCell::new(None), [0; 4]));
+//! for i in 0..50_000u64 {
+//!     let node = heap.alloc(Node(GcCell::new(None), [i; 4]));
+//!     if i % 100 == 0 {
+//!         head.0.store(Some(&node));
+//!     }
+//! }
+//! let last = heap.stats().last;
+//! assert!(last.number > 0);
+//! assert_eq!((last.procs, last.dedicated_workers), (8, 2));
+//! assert!(!last.fractional_worker);
+//! ```
+//!
 //! # Soundness
 //!
 //! No use-after-free, double free or data race is reachable from safe code.
@@ -445,10 +496,13 @@
 //!   1 MiB for the default); see [`Pacer`].
 //! - One mutator thread per heap (see [Concurrent marking](#concurrent-marking));
 //!   Go's goroutines all share one heap.
-//! - Mark workers are plain threads, `n` of them as the host asks, all
-//!   dedicated for the whole mark phase: no fractional or idle workers
-//!   (Go's `round(0.25 × GOMAXPROCS)` dedicated workers are the host's
-//!   choice of `n`, see [`HeapBuilder::mark_workers`]), no CPU limiter.
+//! - Mark workers are threads of the heap's own (see
+//!   [Mark workers](#mark-workers)): Go's dedicated and fractional split
+//!   with [`HeapBuilder::procs`], or `n` dedicated workers with
+//!   [`HeapBuilder::mark_workers`]; no idle workers, since no scheduler
+//!   tells the heap a processor is idle; no CPU limiter. A fractional
+//!   worker sleeps on a timed wait where Go would schedule other
+//!   goroutines on its P.
 //! - Only the mutator scans roots (only it may read root counts), as a Go
 //!   goroutine scans its own stack; workers scan heap objects.
 //! - The global work list is a `Vec` under a mutex, not Go's lock-free
@@ -463,7 +517,8 @@
 //!
 //! # Cargo features
 //!
-//! - `std` (default): mark worker threads ([`HeapBuilder::mark_workers`]);
+//! - `std` (default): mark worker threads ([`HeapBuilder::mark_workers`],
+//!   [`HeapBuilder::procs`]);
 //!   wall-clock timing of steps, pauses, stalls, assists and worker time in
 //!   [`Stats`] and [`CycleStats`] (and in the pacer's cons/mark
 //!   measurement); gctrace lines to standard error. Implies `alloc`.

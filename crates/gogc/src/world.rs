@@ -45,10 +45,30 @@
 //!   stopped (Go's `gcMarkDone` with its ragged barrier, here a full stop):
 //!   workers only raise the `mark_done` hint when the last of them finds no
 //!   buffer left.
+//!
+//! # Worker modes (Go's `gcMarkWorkerMode`)
+//!
+//! The owning thread sets each cycle's [`CyclePlan`] with the world stopped
+//! (Go's `startCycle`): worker threads `0..dedicated` take work as
+//! *dedicated* workers (they mark until the work runs out or the world
+//! stops); thread `dedicated` is the *fractional* worker when the plan has
+//! a fractional goal; the threads after those sleep through the cycle. The
+//! fractional worker takes work only while its marking time this cycle over
+//! the time since the cycle's start is at most the goal (Go's
+//! `findRunnableGCWorker`), else it sleeps until it would be, and it ends a
+//! stretch once that ratio passes 1.2 × the goal (Go's
+//! `pollFractionalWorkerExit`). *Idle* workers ([`World::idle_take`]) are
+//! not threads: a scheduler's idle processor takes a buffer without
+//! blocking, at most `max_idle` at a time (Go 1.19's
+//! `maxIdleMarkWorkers`), and returns it when the processor has other work.
+//! Each mode's time is counted apart (Go's `dedicatedMarkTime`,
+//! `fractionalMarkTime`, `idleMarkTime`).
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::any::Any;
+use core::time::Duration;
+use std::time::Instant;
 
 use gocore::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -68,6 +88,72 @@ pub enum Mode {
     Exit,
 }
 
+/// How a worker marks during a stretch (Go's `gcMarkWorkerMode`); see the
+/// module docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerMode {
+    /// Marks until the work runs out or the world stops.
+    Dedicated,
+    /// Marks only up to the plan's fractional utilisation goal.
+    Fractional,
+    /// Marks on a scheduler's otherwise idle processor until it has other
+    /// work.
+    #[cfg(feature = "gosched")]
+    Idle,
+}
+
+/// One cycle's split of the worker threads (Go's `startCycle`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CyclePlan {
+    /// Worker threads `0..dedicated` run as dedicated workers.
+    pub dedicated: usize,
+    /// The fractional worker's utilisation goal (Go's
+    /// `fractionalUtilizationGoal`); 0: no fractional worker.
+    pub fractional_goal: f64,
+    /// The most idle workers marking at once (Go 1.19's
+    /// `maxIdleMarkWorkers`).
+    pub max_idle: usize,
+}
+
+/// What the fractional worker needs to end its stretch in time (Go's
+/// `pollFractionalWorkerExit`).
+#[derive(Clone, Copy, Debug)]
+pub struct FractionalBudget {
+    /// When the cycle's marking started (Go's `markStartTime`).
+    mark_start: Instant,
+    /// The fractional worker's marking time this cycle before the stretch.
+    before: Duration,
+    /// The plan's goal.
+    goal: f64,
+}
+
+impl FractionalBudget {
+    /// Whether a stretch that began at `began` should end now: its marking
+    /// time this cycle over the time since the cycle's start exceeds 1.2 ×
+    /// the goal (Go's `pollFractionalWorkerExit`).
+    pub fn should_exit(&self, began: Instant) -> bool {
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(self.mark_start);
+        if elapsed.is_zero() {
+            return true;
+        }
+        let own = self.before + now.saturating_duration_since(began);
+        own.as_secs_f64() / elapsed.as_secs_f64() > 1.2 * self.goal
+    }
+}
+
+/// How long the fractional worker must wait before its share of the time
+/// since `mark_start` is back at `goal` (zero: it may mark now; Go's
+/// `findRunnableGCWorker` test).
+fn fractional_wait(mark_start: Instant, own: Duration, goal: f64) -> Duration {
+    let elapsed = Instant::now().saturating_duration_since(mark_start);
+    if elapsed.is_zero() || own.as_secs_f64() <= goal * elapsed.as_secs_f64() {
+        return Duration::ZERO;
+    }
+    // own / (elapsed + wait) = goal.
+    Duration::from_secs_f64(own.as_secs_f64() / goal - elapsed.as_secs_f64())
+}
+
 /// What a worker reports when it panicked while tracing: the payload and a
 /// buffer with the object it left grey.
 pub type WorkerPanic<B> = (Box<dyn Any + Send>, B);
@@ -85,9 +171,23 @@ pub struct Control<B> {
     pub panics: Vec<WorkerPanic<B>>,
     /// Scan work the workers did this cycle (work units).
     pub worker_work: u64,
-    /// Nanoseconds the workers spent holding work this cycle (Go's
-    /// dedicated mark time, gctrace's background CPU).
-    pub worker_nanos: u64,
+    /// Nanoseconds dedicated workers spent holding work (Go's
+    /// `dedicatedMarkTime`), since the owner last took the counters.
+    pub dedicated_nanos: u64,
+    /// The same for the fractional worker (`fractionalMarkTime`).
+    pub fractional_nanos: u64,
+    /// The same for idle workers (`idleMarkTime`).
+    pub idle_nanos: u64,
+    /// This cycle's split.
+    pub plan: CyclePlan,
+    /// When this cycle's marking started (None between cycles).
+    pub mark_start: Option<Instant>,
+    /// The fractional worker's marking time this cycle (kept over the
+    /// owner's takes of the counters above, reset by `plan_cycle`).
+    pub fractional_cycle: Duration,
+    /// Idle workers holding work now.
+    #[cfg(feature = "gosched")]
+    pub idle_workers: usize,
     /// Objects and bytes the workers marked this cycle.
     pub marked_objects: u64,
     /// See `marked_objects`.
@@ -127,7 +227,19 @@ impl<B> World<B> {
                 active: 0,
                 panics: Vec::new(),
                 worker_work: 0,
-                worker_nanos: 0,
+                dedicated_nanos: 0,
+                fractional_nanos: 0,
+                idle_nanos: 0,
+                // Until a plan is set every worker is dedicated.
+                plan: CyclePlan {
+                    dedicated: usize::MAX,
+                    fractional_goal: 0.0,
+                    max_idle: 0,
+                },
+                mark_start: None,
+                fractional_cycle: Duration::ZERO,
+                #[cfg(feature = "gosched")]
+                idle_workers: 0,
                 marked_objects: 0,
                 marked_bytes: 0,
             }),
@@ -159,25 +271,91 @@ impl<B> World<B> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn wait_timeout<'a>(
+        condvar: &Condvar,
+        guard: MutexGuard<'a, Control<B>>,
+        timeout: Duration,
+    ) -> MutexGuard<'a, Control<B>> {
+        match condvar.wait_timeout(guard, timeout) {
+            Ok((guard, _)) => guard,
+            Err(poisoned) => poisoned.into_inner().0,
+        }
+    }
+
     // ---- the workers' side ----
 
-    /// Blocks until a buffer can be taken (returns it, the worker is now
-    /// active) or the heap exits (`None`).
+    /// Blocks until a buffer can be taken as a dedicated worker (returns
+    /// it, the worker is now active) or the heap exits (`None`): the loom
+    /// models' shorthand for `worker_take_as(0)`.
+    #[cfg(loom)]
     pub fn worker_take(&self) -> Option<B> {
+        self.worker_take_as(0).map(|(buf, _, _)| buf)
+    }
+
+    /// Blocks until worker thread `index` may mark in this cycle's plan and
+    /// a buffer can be taken (returns it with the worker's mode, and the
+    /// fractional worker's budget; the worker is now active), or the heap
+    /// exits (`None`).
+    pub fn worker_take_as(
+        &self,
+        index: usize,
+    ) -> Option<(B, WorkerMode, Option<FractionalBudget>)> {
         let mut control = self.lock();
         loop {
             match control.mode {
                 Mode::Exit => return None,
                 Mode::Marking if !self.stop.load(Ordering::Relaxed) => {
-                    if let Some(buf) = control.full.pop() {
-                        control.active += 1;
-                        return Some(buf);
+                    let plan = control.plan;
+                    if index < plan.dedicated {
+                        if let Some(buf) = control.full.pop() {
+                            control.active += 1;
+                            return Some((buf, WorkerMode::Dedicated, None));
+                        }
+                    } else if index == plan.dedicated && plan.fractional_goal > 0.0 {
+                        let mark_start = *control.mark_start.get_or_insert_with(Instant::now);
+                        let own = control.fractional_cycle;
+                        let wait = fractional_wait(mark_start, own, plan.fractional_goal);
+                        if !wait.is_zero() {
+                            control = Self::wait_timeout(&self.workers, control, wait);
+                            continue;
+                        }
+                        if let Some(buf) = control.full.pop() {
+                            control.active += 1;
+                            let budget = FractionalBudget {
+                                mark_start,
+                                before: own,
+                                goal: plan.fractional_goal,
+                            };
+                            return Some((buf, WorkerMode::Fractional, Some(budget)));
+                        }
                     }
                 }
                 Mode::Marking | Mode::Stopped => {}
             }
             control = Self::wait(&self.workers, control);
         }
+    }
+
+    /// An idle worker's take (Go's idle GC worker in `findRunnable`): a
+    /// buffer if a cycle marks, no stop is requested, a buffer is waiting
+    /// and fewer than the plan's `max_idle` idle workers hold work; never
+    /// blocks. The worker is active afterwards.
+    #[cfg(feature = "gosched")]
+    pub fn idle_take(&self) -> Option<B> {
+        if self.stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut control = self.lock();
+        if control.mode != Mode::Marking
+            || self.stop.load(Ordering::Relaxed)
+            || control.idle_workers >= control.plan.max_idle
+        {
+            return None;
+        }
+        let buf = control.full.pop()?;
+        control.active += 1;
+        control.idle_workers += 1;
+        Some(buf)
     }
 
     /// Whether an active worker should hand its work back now (W3).
@@ -197,18 +375,43 @@ impl<B> World<B> {
         self.workers.notify_all();
     }
 
-    /// Ends an active stretch: hands back the worker's remaining buffers,
-    /// adds its counters (scan work, the stretch's length in nanoseconds,
-    /// objects and bytes marked), and wakes the owner if it was the last
-    /// one.
+    /// Ends a dedicated worker's active stretch: the loom models' shorthand
+    /// for [`worker_done_as`](World::worker_done_as).
+    #[cfg(loom)]
     pub fn worker_done(&self, bufs: Vec<B>, work: u64, nanos: u64, marked: (u64, u64)) {
+        self.worker_done_as(WorkerMode::Dedicated, bufs, work, nanos, marked);
+    }
+
+    /// Ends an active stretch in `mode`: hands back the worker's remaining
+    /// buffers, adds its counters (scan work, the stretch's length in
+    /// nanoseconds to the mode's time, objects and bytes marked), and wakes
+    /// the owner if it was the last one.
+    pub fn worker_done_as(
+        &self,
+        mode: WorkerMode,
+        bufs: Vec<B>,
+        work: u64,
+        nanos: u64,
+        marked: (u64, u64),
+    ) {
         let (marked_objects, marked_bytes) = marked;
         let mut control = self.lock();
         let published = !bufs.is_empty();
         control.full.extend(bufs);
         control.active -= 1;
         control.worker_work += work;
-        control.worker_nanos += nanos;
+        match mode {
+            WorkerMode::Dedicated => control.dedicated_nanos += nanos,
+            WorkerMode::Fractional => {
+                control.fractional_nanos += nanos;
+                control.fractional_cycle += Duration::from_nanos(nanos);
+            }
+            #[cfg(feature = "gosched")]
+            WorkerMode::Idle => {
+                control.idle_nanos += nanos;
+                control.idle_workers -= 1;
+            }
+        }
         control.marked_objects += marked_objects;
         control.marked_bytes += marked_bytes;
         let last = control.active == 0;
@@ -283,6 +486,29 @@ impl<B> World<B> {
         self.stop.store(false, Ordering::Relaxed);
         drop(control);
         self.workers.notify_all();
+    }
+
+    /// Sets the split of a new cycle (with the world stopped, before
+    /// `start_the_world`): the fractional worker's clock starts now.
+    pub fn plan_cycle(&self, plan: CyclePlan) {
+        let mut control = self.lock();
+        control.plan = plan;
+        control.mark_start = Some(Instant::now());
+        control.fractional_cycle = Duration::ZERO;
+    }
+
+    /// Whether an idle worker could take work now (Go's
+    /// `gcMarkWorkAvailable` and `needIdleMarkWorker`): a cheap hint, the
+    /// take decides.
+    #[cfg(feature = "gosched")]
+    pub fn idle_work_available(&self) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let control = self.lock();
+        control.mode == Mode::Marking
+            && !control.full.is_empty()
+            && control.idle_workers < control.plan.max_idle
     }
 
     /// Publishes the owner's buffers for the workers.
