@@ -50,15 +50,48 @@ use crate::world::{CyclePlan, World};
 pub(crate) struct Workers {
     pub(crate) world: Arc<World<Box<WorkBuf>>>,
     threads: Vec<std::thread::JoinHandle<()>>,
+    /// The idle mark workers' registration with a `gosched` runtime.
+    #[cfg(feature = "gosched")]
+    idle: Option<gosched::IdleRegistration>,
+}
+
+/// Idle mark workers: the `IdleWork` a `gosched` runtime's idle Ps run
+/// (`mark::mark_idle`).
+#[cfg(feature = "gosched")]
+struct IdleMarker {
+    world: Arc<World<Box<WorkBuf>>>,
+}
+
+#[cfg(feature = "gosched")]
+impl gosched::IdleWork for IdleMarker {
+    fn has_work(&self) -> bool {
+        self.world.idle_work_available()
+    }
+
+    fn run(&self, idle: &gosched::IdleP<'_>) -> bool {
+        crate::mark::mark_idle(&self.world, &mut || idle.should_stop())
+    }
 }
 
 #[cfg(feature = "std")]
 impl Workers {
-    pub(crate) fn start(n: usize) -> Workers {
+    /// Starts the worker threads `config` asks for (and registers the idle
+    /// workers with its `gosched` runtime).
+    pub(crate) fn start(config: &crate::heap::Config) -> Workers {
+        let n = config.mark_workers.threads();
         let mut workers = Workers {
             world: Arc::new(World::new()),
             threads: Vec::with_capacity(n),
+            #[cfg(feature = "gosched")]
+            idle: None,
         };
+        #[cfg(feature = "gosched")]
+        if let Some(hook) = &config.idle_hook {
+            let marker = IdleMarker {
+                world: Arc::clone(&workers.world),
+            };
+            workers.idle = hook.register(Arc::new(marker));
+        }
         for i in 0..n {
             let world = Arc::clone(&workers.world);
             let spawned = std::thread::Builder::new()
@@ -77,9 +110,14 @@ impl Workers {
         workers
     }
 
-    /// Tells the workers to exit and joins them.
+    /// Tells the workers to exit and joins them; idle workers are
+    /// unregistered and the ones in progress waited for.
     pub(crate) fn join(self) {
+        #[cfg(feature = "gosched")]
+        drop(self.idle);
         self.world.exit();
+        // No worker holds work after this (W2); none takes any after `exit`.
+        drop(self.world.stop_the_world());
         for thread in self.threads {
             // A worker catches every panic of the `Trace` code it runs, so
             // it returns normally.
@@ -147,15 +185,34 @@ impl State {
         self.config.mark_workers != MarkWorkers::None
     }
 
-    /// This cycle's split of the workers, from the pacer's `start_cycle`.
+    /// Whether idle Ps of a `gosched` runtime run idle mark workers.
+    #[cfg(feature = "std")]
+    fn has_idle_workers(&self) -> bool {
+        #[cfg(feature = "gosched")]
+        return self.config.idle_hook.is_some();
+        #[cfg(not(feature = "gosched"))]
+        return false;
+    }
+
+    /// This cycle's split of the workers, from the pacer's `start_cycle`;
+    /// with a `gosched` runtime, up to `P − dedicated` idle workers (Go
+    /// 1.19's `maxIdleMarkWorkers` for a heap-triggered cycle).
     #[cfg(feature = "std")]
     pub(crate) fn cycle_plan(&self) -> CyclePlan {
         match self.config.mark_workers {
-            MarkWorkers::Procs(_) => CyclePlan {
-                dedicated: usize::try_from(self.pacer.dedicated_mark_workers()).unwrap_or(0),
-                fractional_goal: self.pacer.fractional_utilization_goal(),
-                max_idle: 0,
-            },
+            MarkWorkers::Procs(procs) => {
+                let dedicated = usize::try_from(self.pacer.dedicated_mark_workers()).unwrap_or(0);
+                let max_idle = if self.has_idle_workers() {
+                    (procs as usize).saturating_sub(dedicated)
+                } else {
+                    0
+                };
+                CyclePlan {
+                    dedicated,
+                    fractional_goal: self.pacer.fractional_utilization_goal(),
+                    max_idle,
+                }
+            }
             MarkWorkers::None | MarkWorkers::Dedicated(_) => CyclePlan {
                 dedicated: usize::MAX,
                 fractional_goal: 0.0,
@@ -258,6 +315,22 @@ impl State {
                 world.publish(self.mark.work.take_all());
             }
             world.start_the_world(marking);
+            if marking {
+                self.wake_idle_worker();
+            }
+        }
+    }
+
+    /// Wakes an idle P of the `gosched` runtime, if any, to run an idle
+    /// mark worker (Go's `wakep` after `gcStart`; here also whenever the
+    /// owning thread publishes grey objects, since only it scans the roots
+    /// and so the work appears after the start). Without idle workers it
+    /// does nothing.
+    #[cfg(feature = "std")]
+    fn wake_idle_worker(&self) {
+        #[cfg(feature = "gosched")]
+        if let Some(idle) = self.workers.as_ref().and_then(|w| w.idle.as_ref()) {
+            idle.wake();
         }
     }
 
@@ -397,7 +470,12 @@ impl State {
                 break;
             }
         }
-        world.publish(self.mark.work.take_all());
+        let queued = self.mark.work.take_all();
+        let published = !queued.is_empty();
+        world.publish(queued);
+        if published {
+            self.wake_idle_worker();
+        }
         self.account_mark_work(work, heap_work, root_work_before, began);
         // Try to end the mark only when the workers are out of work too:
         // a stop while they still drain would only hand their buffers back

@@ -136,6 +136,9 @@ pub(crate) struct Config {
     /// The mark workers and how they split each cycle.
     #[cfg(feature = "std")]
     pub(crate) mark_workers: MarkWorkers,
+    /// The `gosched` runtime whose idle Ps run idle mark workers.
+    #[cfg(feature = "gosched")]
+    pub(crate) idle_hook: Option<gosched::IdleHook>,
     pub(crate) memory_limit: u64,
     pub(crate) gctrace: bool,
 }
@@ -333,6 +336,10 @@ impl HeapBuilder {
         } else {
             MarkWorkers::Dedicated(n)
         };
+        #[cfg(feature = "gosched")]
+        {
+            self.config.idle_hook = None;
+        }
         self
     }
 
@@ -388,6 +395,48 @@ impl HeapBuilder {
     pub fn procs(mut self, p: u32) -> Self {
         assert!(p > 0, "gogc: procs must be at least 1");
         self.config.mark_workers = MarkWorkers::Procs(p);
+        #[cfg(feature = "gosched")]
+        {
+            self.config.idle_hook = None;
+        }
+        self
+    }
+
+    /// Go's mark workers for a [`gosched`] runtime (feature `gosched`):
+    /// [`procs`](HeapBuilder::procs) of its `GOMAXPROCS` (dedicated and
+    /// fractional workers on threads of the heap's own), plus **idle
+    /// workers**: a P of the runtime that finds no task to run marks
+    /// before it parks (Go's idle GC worker in `findRunnable`, through
+    /// gosched's [`IdleWork`](gosched::IdleWork) hook), at most `P −
+    /// dedicated` at once (Go 1.19's `maxIdleMarkWorkers`), and gives the P
+    /// back as soon as a task is runnable (checked every 64 objects and
+    /// every 100 000 units of scan work, Go's `pollWork`). A cycle's start
+    /// wakes an idle P (Go's `wakep` after `gcStart`). Their time is
+    /// [`CycleStats::idle_time`](crate::CycleStats::idle_time) (gctrace's
+    /// idle CPU) and goes to the pacer as Go's idle mark time. The heap
+    /// itself stays on its owning thread, in or outside the runtime; a
+    /// `Trace` that panics on an idle P is re-raised there, as on a worker
+    /// thread. The heap's drop unregisters the idle work and waits for
+    /// idle workers in progress to hand their work back. The last of
+    /// `gosched`, `procs` and `mark_workers` counts.
+    ///
+    /// ```
+    /// let rt = gosched::Runtime::builder().procs(4).build().unwrap();
+    /// let heap = gogc::Heap::builder().gosched(&rt).build();
+    /// let keep = heap.alloc(7u64);
+    /// heap.start_cycle();
+    /// while heap.phase() != gogc::Phase::Off {
+    ///     heap.step(1 << 16);
+    /// }
+    /// let last = heap.stats().last;
+    /// assert_eq!((last.procs, last.dedicated_workers), (4, 1));
+    /// assert_eq!(*keep, 7);
+    /// ```
+    #[cfg(feature = "gosched")]
+    pub fn gosched(mut self, runtime: &gosched::Runtime) -> Self {
+        let procs = u32::try_from(runtime.gomaxprocs()).unwrap_or(u32::MAX);
+        self.config.mark_workers = MarkWorkers::Procs(procs);
+        self.config.idle_hook = Some(runtime.idle_hook());
         self
     }
 
@@ -449,6 +498,8 @@ impl Default for HeapBuilder {
                 min_heap: DEFAULT_MIN_HEAP,
                 #[cfg(feature = "std")]
                 mark_workers: MarkWorkers::None,
+                #[cfg(feature = "gosched")]
+                idle_hook: None,
                 memory_limit: NO_MEMORY_LIMIT,
                 gctrace: false,
             },
@@ -998,7 +1049,7 @@ impl State {
     pub(crate) fn start_cycle(&mut self, forced: bool) {
         #[cfg(feature = "std")]
         if self.concurrent() && self.workers.is_none() {
-            self.workers = Some(Workers::start(self.config.mark_workers.threads()));
+            self.workers = Some(Workers::start(&self.config));
         }
         let timer = StepTimer::start();
         #[cfg(feature = "std")]
