@@ -317,7 +317,19 @@
 //!   and every 64 objects; Go's `pollFractionalWorkerExit`).
 //! - **Idle** workers mark on processors that have nothing else to do.
 //!   Only a scheduler knows that; without one (threads of the heap's own)
-//!   there are none.
+//!   there are none. With the `gosched` feature and
+//!   [`HeapBuilder::gosched`]`(&runtime)`, a P of the `gosched` runtime
+//!   that finds no task to run marks before it parks (Go's idle GC worker
+//!   in `findRunnable`, through gosched's `IdleWork` hook), at most
+//!   `P − dedicated` of them at once (Go 1.19's `maxIdleMarkWorkers`), and
+//!   hands its work back as soon as a task is runnable (checked every 64
+//!   objects and every 100 000 units of scan work, Go's `pollWork`). A
+//!   cycle's start, and every batch of grey objects the owning thread
+//!   publishes, wakes an idle P (Go's `wakep`). A `Trace` that panics on
+//!   an idle P is caught there and re-raised on the owning thread, as on a
+//!   worker thread; the heap's drop unregisters the idle work and waits for
+//!   idle workers in progress. The dedicated and fractional workers stay
+//!   threads of the heap's own.
 //!
 //! The heap starts one thread per dedicated worker plus one for the
 //! fractional worker at its first cycle. [`CycleStats`] records each
@@ -499,10 +511,11 @@
 //! - Mark workers are threads of the heap's own (see
 //!   [Mark workers](#mark-workers)): Go's dedicated and fractional split
 //!   with [`HeapBuilder::procs`], or `n` dedicated workers with
-//!   [`HeapBuilder::mark_workers`]; no idle workers, since no scheduler
-//!   tells the heap a processor is idle; no CPU limiter. A fractional
-//!   worker sleeps on a timed wait where Go would schedule other
-//!   goroutines on its P.
+//!   [`HeapBuilder::mark_workers`]; idle workers only on a `gosched`
+//!   runtime's Ps ([`HeapBuilder::gosched`]), where the dedicated and
+//!   fractional workers still are threads, not tasks on its Ps; no CPU
+//!   limiter. A fractional worker sleeps on a timed wait where Go would
+//!   schedule other goroutines on its P.
 //! - Only the mutator scans roots (only it may read root counts), as a Go
 //!   goroutine scans its own stack; workers scan heap objects.
 //! - The global work list is a `Vec` under a mutex, not Go's lock-free
@@ -523,6 +536,8 @@
 //!   [`Stats`] and [`CycleStats`] (and in the pacer's cons/mark
 //!   measurement); gctrace lines to standard error. Implies `alloc`.
 //! - `derive` (default): `#[derive(Trace)]`.
+//! - `gosched`: idle mark workers on a `gosched` runtime's idle Ps
+//!   ([`HeapBuilder::gosched`]). Implies `std`.
 //! - `alloc`: the heap. It needs pointer-sized atomics; without `alloc`, or
 //!   on a target without them (thumbv6m), the crate holds only the
 //!   [`Pacer`].
@@ -579,7 +594,7 @@ mod world;
 #[doc(hidden)]
 pub mod __loom {
     pub use crate::cell_lock::{OwnerLock, OwnerLockGuard};
-    pub use crate::world::{Mode, World};
+    pub use crate::world::{CyclePlan, Mode, WorkerMode, World};
 }
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]

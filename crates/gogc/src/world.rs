@@ -98,7 +98,7 @@ pub enum WorkerMode {
     Fractional,
     /// Marks on a scheduler's otherwise idle processor until it has other
     /// work.
-    #[cfg(feature = "gosched")]
+    #[cfg(any(loom, feature = "gosched"))]
     Idle,
 }
 
@@ -186,7 +186,7 @@ pub struct Control<B> {
     /// owner's takes of the counters above, reset by `plan_cycle`).
     pub fractional_cycle: Duration,
     /// Idle workers holding work now.
-    #[cfg(feature = "gosched")]
+    #[cfg(any(loom, feature = "gosched"))]
     pub idle_workers: usize,
     /// Objects and bytes the workers marked this cycle.
     pub marked_objects: u64,
@@ -238,7 +238,7 @@ impl<B> World<B> {
                 },
                 mark_start: None,
                 fractional_cycle: Duration::ZERO,
-                #[cfg(feature = "gosched")]
+                #[cfg(any(loom, feature = "gosched"))]
                 idle_workers: 0,
                 marked_objects: 0,
                 marked_bytes: 0,
@@ -340,7 +340,7 @@ impl<B> World<B> {
     /// buffer if a cycle marks, no stop is requested, a buffer is waiting
     /// and fewer than the plan's `max_idle` idle workers hold work; never
     /// blocks. The worker is active afterwards.
-    #[cfg(feature = "gosched")]
+    #[cfg(any(loom, feature = "gosched"))]
     pub fn idle_take(&self) -> Option<B> {
         if self.stop.load(Ordering::Relaxed) {
             return None;
@@ -406,7 +406,7 @@ impl<B> World<B> {
                 control.fractional_nanos += nanos;
                 control.fractional_cycle += Duration::from_nanos(nanos);
             }
-            #[cfg(feature = "gosched")]
+            #[cfg(any(loom, feature = "gosched"))]
             WorkerMode::Idle => {
                 control.idle_nanos += nanos;
                 control.idle_workers -= 1;
@@ -500,7 +500,7 @@ impl<B> World<B> {
     /// Whether an idle worker could take work now (Go's
     /// `gcMarkWorkAvailable` and `needIdleMarkWorker`): a cheap hint, the
     /// take decides.
-    #[cfg(feature = "gosched")]
+    #[cfg(any(loom, feature = "gosched"))]
     pub fn idle_work_available(&self) -> bool {
         if self.stop.load(Ordering::Relaxed) {
             return false;

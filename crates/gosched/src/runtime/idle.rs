@@ -58,7 +58,16 @@ use super::block_on::MainWaker;
 use super::m::MState;
 use super::{lock, Runtime, Shared};
 
-/// Work a P does when it has no task to run (see the [module docs](self)).
+/// Work a P does when it has no task to run (Go's idle GC mark worker).
+///
+/// Register it with [`IdleHook::register`]. A P whose `findRunnable` found
+/// no task (its queues, the global queue, the netpoller and stealing all
+/// empty) asks every registered work [`has_work`](IdleWork::has_work)
+/// before it releases the P; for one that has, a spinning M stops spinning
+/// and wakes another P (Go's `resetspinning`), then calls
+/// [`run`](IdleWork::run). If some work ran, the M looks for tasks again;
+/// else the P is released. With nothing registered this costs one relaxed
+/// load. A work that panics is caught and unregistered; the M goes on.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
