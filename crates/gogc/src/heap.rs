@@ -29,9 +29,12 @@
 //!
 //! # With mark workers
 //!
-//! [`HeapBuilder::mark_workers`] adds threads that trace grey objects
-//! during `Mark` (the owning thread's side is the `concurrent` module, the
-//! workers' `mark::run_worker`, the shared part and the handshake `world`). The cycle above stays, with two
+//! [`HeapBuilder::mark_workers`] and [`HeapBuilder::procs`] add threads
+//! that trace grey objects during `Mark` (the owning thread's side is the
+//! `concurrent` module, the workers' `mark::run_worker`, the shared part,
+//! the handshake and each cycle's split into dedicated, fractional and
+//! idle workers `world`; with the `gosched` feature idle Ps of a runtime
+//! join in through `mark::mark_idle`). The cycle above stays, with two
 //! stop-the-world pauses (the workers parked, their buffers handed back):
 //!
 //! ```text
@@ -49,8 +52,8 @@
 //! The pacer ([`Pacer`], in `State::pacer`) hears of every allocation
 //! (`on_alloc`), of the scan work of the owning thread (as it does it) and
 //! of the workers (at each assist, from `World::scanned`), and at mark
-//! termination of the time spent marking (`end_pacing`); it plans for the
-//! owning thread plus the workers as processors.
+//! termination of the time spent marking (`end_pacing`); it plans for
+//! `procs(p)` processors, or for the owning thread plus the workers.
 //!
 //! A safe point is delayed by at most one object's `Trace` per worker
 //! (the pause waits for it) or one cell's trace (a store waits for the

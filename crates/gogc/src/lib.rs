@@ -318,7 +318,7 @@
 //! - **Idle** workers mark on processors that have nothing else to do.
 //!   Only a scheduler knows that; without one (threads of the heap's own)
 //!   there are none. With the `gosched` feature and
-//!   [`HeapBuilder::gosched`]`(&runtime)`, a P of the `gosched` runtime
+//!   `HeapBuilder::gosched``(&runtime)`, a P of the `gosched` runtime
 //!   that finds no task to run marks before it parks (Go's idle GC worker
 //!   in `findRunnable`, through gosched's `IdleWork` hook), at most
 //!   `P − dedicated` of them at once (Go 1.19's `maxIdleMarkWorkers`), and
@@ -512,7 +512,7 @@
 //!   [Mark workers](#mark-workers)): Go's dedicated and fractional split
 //!   with [`HeapBuilder::procs`], or `n` dedicated workers with
 //!   [`HeapBuilder::mark_workers`]; idle workers only on a `gosched`
-//!   runtime's Ps ([`HeapBuilder::gosched`]), where the dedicated and
+//!   runtime's Ps (`HeapBuilder::gosched`), where the dedicated and
 //!   fractional workers still are threads, not tasks on its Ps; no CPU
 //!   limiter. A fractional worker sleeps on a timed wait where Go would
 //!   schedule other goroutines on its P.
@@ -537,7 +537,7 @@
 //!   measurement); gctrace lines to standard error. Implies `alloc`.
 //! - `derive` (default): `#[derive(Trace)]`.
 //! - `gosched`: idle mark workers on a `gosched` runtime's idle Ps
-//!   ([`HeapBuilder::gosched`]). Implies `std`.
+//!   (`HeapBuilder::gosched`). Implies `std`.
 //! - `alloc`: the heap. It needs pointer-sized atomics; without `alloc`, or
 //!   on a target without them (thumbv6m), the crate holds only the
 //!   [`Pacer`].

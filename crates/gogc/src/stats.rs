@@ -146,7 +146,8 @@ pub struct CycleStats {
     /// as in Go); zero without `std`.
     pub gc_cpu_percent: u32,
     /// Processors the pacer planned the cycle for (gctrace's "P", Go's
-    /// `GOMAXPROCS`): the owning thread plus the heap's mark workers
+    /// `GOMAXPROCS`): [`HeapBuilder::procs`](crate::HeapBuilder::procs),
+    /// or the owning thread plus the heap's mark workers
     /// ([`HeapBuilder::mark_workers`](crate::HeapBuilder::mark_workers)),
     /// so 1 without workers.
     pub procs: u32,
