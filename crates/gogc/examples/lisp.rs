@@ -12,7 +12,7 @@
 //! cargo run --example lisp -- --workers 2   # ... with 2 mark workers (0: host steps)
 //! cargo run --example lisp -- --procs 8     # ... with Go's worker split for 8 Ps
 //! cargo run --example lisp --features gosched -- --gosched 4
-//!                                           # ... and idle workers on a 4-P gosched runtime
+//!                                           # ... workers as tasks of a 4-P gosched runtime, idle workers too
 //! cargo run --example lisp -- '(+ 1 2)'     # evaluates an expression and prints it
 //! ```
 //!

@@ -53,6 +53,9 @@ pub(crate) struct Workers {
     /// The idle mark workers' registration with a `gosched` runtime.
     #[cfg(feature = "gosched")]
     idle: Option<gosched::IdleRegistration>,
+    /// The dedicated and fractional workers as `gosched` tasks.
+    #[cfg(feature = "gosched")]
+    tasks: Vec<gosched::JoinHandle<()>>,
 }
 
 /// Idle mark workers: the `IdleWork` a `gosched` runtime's idle Ps run
@@ -84,6 +87,8 @@ impl Workers {
             threads: Vec::with_capacity(n),
             #[cfg(feature = "gosched")]
             idle: None,
+            #[cfg(feature = "gosched")]
+            tasks: Vec::new(),
         };
         #[cfg(feature = "gosched")]
         if let Some(hook) = &config.idle_hook {
@@ -93,6 +98,16 @@ impl Workers {
             workers.idle = hook.register(Arc::new(marker));
         }
         for i in 0..n {
+            // On a `gosched` runtime the workers are its tasks (threads of
+            // the heap's own if the runtime is gone).
+            #[cfg(feature = "gosched")]
+            if let Some(hook) = &config.idle_hook {
+                let task = crate::mark::MarkTask::new(Arc::clone(&workers.world), i);
+                if let Some(handle) = hook.spawn(task) {
+                    workers.tasks.push(handle);
+                    continue;
+                }
+            }
             let world = Arc::clone(&workers.world);
             let spawned = std::thread::Builder::new()
                 .name(alloc::format!("gogc-mark-{i}"))
@@ -118,6 +133,12 @@ impl Workers {
         self.world.exit();
         // No worker holds work after this (W2); none takes any after `exit`.
         drop(self.world.stop_the_world());
+        // Worker tasks return at their next poll (`exit` woke them); a task
+        // not polled again is dropped by the abort.
+        #[cfg(feature = "gosched")]
+        for task in self.tasks {
+            task.abort();
+        }
         for thread in self.threads {
             // A worker catches every panic of the `Trace` code it runs, so
             // it returns normally.

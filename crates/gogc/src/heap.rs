@@ -405,10 +405,12 @@ impl HeapBuilder {
         self
     }
 
-    /// Go's mark workers for a [`gosched`] runtime (feature `gosched`):
-    /// [`procs`](HeapBuilder::procs) of its `GOMAXPROCS` (dedicated and
-    /// fractional workers on threads of the heap's own), plus **idle
-    /// workers**: a P of the runtime that finds no task to run marks
+    /// Go's mark workers for a [`gosched`] runtime (feature `gosched`),
+    /// running as its Ps: the split of [`procs`](HeapBuilder::procs) for
+    /// its `GOMAXPROCS`, with the dedicated and fractional workers as tasks
+    /// of the runtime instead of threads (each poll marks for at most
+    /// 50 µs, then yields its P; the fractional worker waits on a gosched
+    /// timer while ahead of its goal), plus **idle workers**: a P of the runtime that finds no task to run marks
     /// before it parks (Go's idle GC worker in `findRunnable`, through
     /// gosched's [`IdleWork`](gosched::IdleWork) hook), at most `P −
     /// dedicated` at once (Go 1.19's `maxIdleMarkWorkers`), and gives the P
@@ -419,8 +421,11 @@ impl HeapBuilder {
     /// idle CPU) and goes to the pacer as Go's idle mark time. The heap
     /// itself stays on its owning thread, in or outside the runtime; a
     /// `Trace` that panics on an idle P is re-raised there, as on a worker
-    /// thread. The heap's drop unregisters the idle work and waits for
-    /// idle workers in progress to hand their work back. The last of
+    /// thread. The heap's drop unregisters the idle work, waits for the
+    /// workers in progress to hand their work back, and ends the worker
+    /// tasks (they return at their next poll; an unpolled one is aborted).
+    /// If the runtime is gone when the first cycle starts, the workers are
+    /// threads of the heap's own and there are no idle workers. The last of
     /// `gosched`, `procs` and `mark_workers` counts.
     ///
     /// ```

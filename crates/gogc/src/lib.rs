@@ -328,11 +328,13 @@
 //!   publishes, wakes an idle P (Go's `wakep`). A `Trace` that panics on
 //!   an idle P is caught there and re-raised on the owning thread, as on a
 //!   worker thread; the heap's drop unregisters the idle work and waits for
-//!   idle workers in progress. The dedicated and fractional workers stay
-//!   threads of the heap's own.
+//!   idle workers in progress. There the dedicated and fractional
+//!   workers are the runtime's tasks too, not threads: a poll marks for at
+//!   most 50 µs and yields its P.
 //!
-//! The heap starts one thread per dedicated worker plus one for the
-//! fractional worker at its first cycle. [`CycleStats`] records each
+//! The heap starts one thread (or `gosched` task) per dedicated worker
+//! plus one for the fractional worker at its first cycle. [`CycleStats`]
+//! records each
 //! cycle's split (`dedicated_workers`, `fractional_worker`) and marking
 //! time by mode (`dedicated_time`, `fractional_time`, `idle_time`;
 //! `worker_time` is the first two, Go's background time); gctrace prints
@@ -511,11 +513,12 @@
 //! - Mark workers are threads of the heap's own (see
 //!   [Mark workers](#mark-workers)): Go's dedicated and fractional split
 //!   with [`HeapBuilder::procs`], or `n` dedicated workers with
-//!   [`HeapBuilder::mark_workers`]; idle workers only on a `gosched`
-//!   runtime's Ps (`HeapBuilder::gosched`), where the dedicated and
-//!   fractional workers still are threads, not tasks on its Ps; no CPU
-//!   limiter. A fractional worker sleeps on a timed wait where Go would
-//!   schedule other goroutines on its P.
+//!   [`HeapBuilder::mark_workers`]; only on a `gosched` runtime
+//!   (`HeapBuilder::gosched`) are they tasks on its Ps, with idle workers
+//!   besides. Worker tasks are ordinary tasks that yield every 50 µs, not
+//!   Go's workers that `schedule` picks before the run queues
+//!   (`findRunnableGCWorker`); no CPU limiter. A fractional worker sleeps
+//!   on a timed wait where Go would schedule other goroutines on its P.
 //! - Only the mutator scans roots (only it may read root counts), as a Go
 //!   goroutine scans its own stack; workers scan heap objects.
 //! - The global work list is a `Vec` under a mutex, not Go's lock-free

@@ -44,6 +44,8 @@ use alloc::vec::Vec;
 use core::ptr::NonNull;
 
 use crate::span::Header;
+#[cfg(feature = "gosched")]
+use crate::world::TryTake;
 #[cfg(feature = "std")]
 use crate::{
     stats::CycleStats,
@@ -270,6 +272,85 @@ pub(crate) fn mark_idle(
         should_stop,
     );
     true
+}
+
+/// The longest a worker task marks before it yields its P (feature
+/// `gosched`): well under gosched's 10 ms time slice, and under the
+/// 100 µs after which its sysmon hands a busy poll's P to another M.
+#[cfg(feature = "gosched")]
+pub(crate) const TASK_SLICE: core::time::Duration = core::time::Duration::from_micros(50);
+
+/// Mark worker `index` as a `gosched` task (Go's `gcBgMarkWorker`
+/// goroutine): each poll takes work in the mode the cycle's plan gives it,
+/// marks for at most [`TASK_SLICE`] (the fractional worker also stops at
+/// its 1.2 × goal check), hands its buffers back and yields; with nothing
+/// to take it waits for the world's wake-up (the fractional worker ahead
+/// of its goal on a gosched timer as well). It returns when the heap
+/// exits. It holds work only within one poll, so a stop of the world waits
+/// at most for one slice of a poll in progress on another M.
+#[cfg(feature = "gosched")]
+pub(crate) struct MarkTask {
+    world: alloc::sync::Arc<World<Box<WorkBuf>>>,
+    index: usize,
+    marker: WorkerMark,
+    sleep: Option<core::pin::Pin<Box<gosched::Sleep>>>,
+}
+
+#[cfg(feature = "gosched")]
+impl MarkTask {
+    pub(crate) fn new(world: alloc::sync::Arc<World<Box<WorkBuf>>>, index: usize) -> MarkTask {
+        MarkTask {
+            world,
+            index,
+            marker: WorkerMark {
+                work: GcWork::new(),
+                cycle: CycleStats::default(),
+            },
+            sleep: None,
+        }
+    }
+}
+
+#[cfg(feature = "gosched")]
+impl core::future::Future for MarkTask {
+    type Output = ();
+
+    fn poll(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        use core::task::Poll;
+        let this = &mut *self;
+        loop {
+            match this.world.task_try_take(this.index, cx.waker()) {
+                TryTake::Exit => return Poll::Ready(()),
+                TryTake::Wait => {
+                    this.sleep = None;
+                    return Poll::Pending;
+                }
+                TryTake::Sleep(wait) => {
+                    let sleep = this
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(gosched::sleep(wait)));
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    this.sleep = None;
+                }
+                TryTake::Taken(buf, mode, budget) => {
+                    this.sleep = None;
+                    let began = std::time::Instant::now();
+                    drain(&this.world, &mut this.marker, buf, mode, began, || {
+                        began.elapsed() >= TASK_SLICE
+                            || budget.is_some_and(|budget| budget.should_exit(began))
+                    });
+                    // Yield the P between slices.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
 }
 
 /// Go's `gcDrain` on a worker: drains `buf` and what it leads to until the

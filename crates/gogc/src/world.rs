@@ -67,6 +67,8 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::any::Any;
+#[cfg(feature = "gosched")]
+use core::task::Waker;
 use core::time::Duration;
 use std::time::Instant;
 
@@ -154,6 +156,19 @@ fn fractional_wait(mark_start: Instant, own: Duration, goal: f64) -> Duration {
     Duration::from_secs_f64(own.as_secs_f64() / goal - elapsed.as_secs_f64())
 }
 
+/// What a worker's look for work found.
+#[derive(Debug)]
+pub enum TryTake<B> {
+    /// A buffer, taken in this mode (the worker is active).
+    Taken(B, WorkerMode, Option<FractionalBudget>),
+    /// Nothing for this worker now: wait for a publish or mode change.
+    Wait,
+    /// The fractional worker is ahead of its goal: wait this long.
+    Sleep(Duration),
+    /// The heap is going away.
+    Exit,
+}
+
 /// What a worker reports when it panicked while tracing: the payload and a
 /// buffer with the object it left grey.
 pub type WorkerPanic<B> = (Box<dyn Any + Send>, B);
@@ -188,6 +203,9 @@ pub struct Control<B> {
     /// Idle workers holding work now.
     #[cfg(any(loom, feature = "gosched"))]
     pub idle_workers: usize,
+    /// Worker tasks waiting for work (woken where threads are notified).
+    #[cfg(feature = "gosched")]
+    pub task_wakers: Vec<Waker>,
     /// Objects and bytes the workers marked this cycle.
     pub marked_objects: u64,
     /// See `marked_objects`.
@@ -240,6 +258,8 @@ impl<B> World<B> {
                 fractional_cycle: Duration::ZERO,
                 #[cfg(any(loom, feature = "gosched"))]
                 idle_workers: 0,
+                #[cfg(feature = "gosched")]
+                task_wakers: Vec::new(),
                 marked_objects: 0,
                 marked_bytes: 0,
             }),
@@ -282,6 +302,22 @@ impl<B> World<B> {
         }
     }
 
+    /// Releases the lock and wakes the waiting workers: threads on the
+    /// condition variable, tasks through their wakers (woken after the
+    /// lock is released: a waker may run scheduler code).
+    fn wake_workers(&self, control: MutexGuard<'_, Control<B>>) {
+        #[cfg(feature = "gosched")]
+        let mut control = control;
+        #[cfg(feature = "gosched")]
+        let tasks = core::mem::take(&mut control.task_wakers);
+        drop(control);
+        self.workers.notify_all();
+        #[cfg(feature = "gosched")]
+        for waker in tasks {
+            waker.wake();
+        }
+    }
+
     // ---- the workers' side ----
 
     /// Blocks until a buffer can be taken as a dedicated worker (returns
@@ -302,37 +338,64 @@ impl<B> World<B> {
     ) -> Option<(B, WorkerMode, Option<FractionalBudget>)> {
         let mut control = self.lock();
         loop {
-            match control.mode {
-                Mode::Exit => return None,
-                Mode::Marking if !self.stop.load(Ordering::Relaxed) => {
-                    let plan = control.plan;
-                    if index < plan.dedicated {
-                        if let Some(buf) = control.full.pop() {
-                            control.active += 1;
-                            return Some((buf, WorkerMode::Dedicated, None));
-                        }
-                    } else if index == plan.dedicated && plan.fractional_goal > 0.0 {
-                        let mark_start = *control.mark_start.get_or_insert_with(Instant::now);
-                        let own = control.fractional_cycle;
-                        let wait = fractional_wait(mark_start, own, plan.fractional_goal);
-                        if !wait.is_zero() {
-                            control = Self::wait_timeout(&self.workers, control, wait);
-                            continue;
-                        }
-                        if let Some(buf) = control.full.pop() {
-                            control.active += 1;
-                            let budget = FractionalBudget {
-                                mark_start,
-                                before: own,
-                                goal: plan.fractional_goal,
-                            };
-                            return Some((buf, WorkerMode::Fractional, Some(budget)));
-                        }
+            match self.try_take_locked(&mut control, index) {
+                TryTake::Exit => return None,
+                TryTake::Taken(buf, mode, budget) => return Some((buf, mode, budget)),
+                TryTake::Sleep(wait) => {
+                    control = Self::wait_timeout(&self.workers, control, wait);
+                }
+                TryTake::Wait => control = Self::wait(&self.workers, control),
+            }
+        }
+    }
+
+    /// `worker_take_as` for a worker task (feature `gosched`): never
+    /// blocks; when it finds nothing to take (`Wait`, or the fractional
+    /// worker's `Sleep`) it registers `waker`, which the next publish, mode
+    /// change or exit wakes.
+    #[cfg(feature = "gosched")]
+    pub fn task_try_take(&self, index: usize, waker: &Waker) -> TryTake<B> {
+        let mut control = self.lock();
+        let found = self.try_take_locked(&mut control, index);
+        if matches!(found, TryTake::Wait | TryTake::Sleep(_))
+            && !control.task_wakers.iter().any(|w| w.will_wake(waker))
+        {
+            control.task_wakers.push(waker.clone());
+        }
+        found
+    }
+
+    /// One look at what worker `index` may take (see the module docs).
+    fn try_take_locked(&self, control: &mut Control<B>, index: usize) -> TryTake<B> {
+        match control.mode {
+            Mode::Exit => TryTake::Exit,
+            Mode::Marking if !self.stop.load(Ordering::Relaxed) => {
+                let plan = control.plan;
+                if index < plan.dedicated {
+                    if let Some(buf) = control.full.pop() {
+                        control.active += 1;
+                        return TryTake::Taken(buf, WorkerMode::Dedicated, None);
+                    }
+                } else if index == plan.dedicated && plan.fractional_goal > 0.0 {
+                    let mark_start = *control.mark_start.get_or_insert_with(Instant::now);
+                    let own = control.fractional_cycle;
+                    let wait = fractional_wait(mark_start, own, plan.fractional_goal);
+                    if !wait.is_zero() {
+                        return TryTake::Sleep(wait);
+                    }
+                    if let Some(buf) = control.full.pop() {
+                        control.active += 1;
+                        let budget = FractionalBudget {
+                            mark_start,
+                            before: own,
+                            goal: plan.fractional_goal,
+                        };
+                        return TryTake::Taken(buf, WorkerMode::Fractional, Some(budget));
                     }
                 }
-                Mode::Marking | Mode::Stopped => {}
+                TryTake::Wait
             }
-            control = Self::wait(&self.workers, control);
+            Mode::Marking | Mode::Stopped => TryTake::Wait,
         }
     }
 
@@ -371,8 +434,7 @@ impl<B> World<B> {
         }
         let mut control = self.lock();
         control.full.extend(bufs);
-        drop(control);
-        self.workers.notify_all();
+        self.wake_workers(control);
     }
 
     /// Ends a dedicated worker's active stretch: the loom models' shorthand
@@ -425,9 +487,10 @@ impl<B> World<B> {
         let credit = usize::try_from(work).unwrap_or(usize::MAX);
         self.credit.fetch_add(credit, Ordering::Relaxed);
         self.scanned.fetch_add(credit, Ordering::Relaxed);
-        drop(control);
         if published {
-            self.workers.notify_all();
+            self.wake_workers(control);
+        } else {
+            drop(control);
         }
         if last {
             self.owner.notify_all();
@@ -484,8 +547,7 @@ impl<B> World<B> {
             };
         }
         self.stop.store(false, Ordering::Relaxed);
-        drop(control);
-        self.workers.notify_all();
+        self.wake_workers(control);
     }
 
     /// Sets the split of a new cycle (with the world stopped, before
@@ -525,8 +587,9 @@ impl<B> World<B> {
     /// Tells the workers to exit; they finish the object in hand first.
     pub fn exit(&self) {
         self.stop.store(true, Ordering::Relaxed);
-        self.lock().mode = Mode::Exit;
-        self.workers.notify_all();
+        let mut control = self.lock();
+        control.mode = Mode::Exit;
+        self.wake_workers(control);
     }
 
     /// Whether no worker holds work and the shared list is empty (a

@@ -1,7 +1,9 @@
-//! Idle mark workers on a `gosched` runtime (`HeapBuilder::gosched`): idle
-//! Ps mark while the runtime has nothing else to run, give their P back
-//! when tasks arrive, re-raise a `Trace` panic on the heap's owning
-//! thread, and the heap's drop waits for them.
+//! Mark workers on a `gosched` runtime (`HeapBuilder::gosched`): the
+//! dedicated and fractional workers are its tasks (no thread of the heap's
+//! own marks), idle Ps mark while the runtime has nothing else to run and
+//! give their P back when tasks arrive, a `Trace` panic on the runtime's
+//! Ms is re-raised on the heap's owning thread, and the heap's drop waits
+//! for the workers and ends their tasks.
 //!
 //! Run: `cargo test -p gogc --features gosched --test gosched_idle`
 #![cfg(all(feature = "gosched", not(miri)))] // gosched's threads are not run under Miri
@@ -20,6 +22,9 @@ struct Holder {
 
 static SLOW_DROPS: AtomicUsize = AtomicUsize::new(0);
 
+/// Scans made on mark worker threads of a heap's own: none with gosched.
+static ON_HEAP_THREADS: AtomicUsize = AtomicUsize::new(0);
+
 /// A 4 KiB object whose scan takes at least 50 µs, counting the scans
 /// made on the runtime's Ms (by idle workers) in its test's counter.
 struct Slow {
@@ -30,8 +35,15 @@ struct Slow {
 // SAFETY: no `Gc`s; visits nothing (it only waits).
 unsafe impl Trace for Slow {
     fn trace(&self, _: &mut Tracer<'_>) {
-        if std::thread::current().name() == Some("gosched-m") {
+        let thread = std::thread::current();
+        if thread.name() == Some("gosched-m") {
             self.on_idle_ps.fetch_add(1, Ordering::Relaxed);
+        }
+        if thread
+            .name()
+            .is_some_and(|name| name.starts_with("gogc-mark"))
+        {
+            ON_HEAP_THREADS.fetch_add(1, Ordering::Relaxed);
         }
         std::thread::sleep(Duration::from_micros(50));
     }
@@ -102,6 +114,7 @@ fn idle_ps_mark_while_the_runtime_has_nothing_to_run() {
     assert!(!last.fractional_worker);
     assert_eq!(last.marked_objects, 2001);
     assert!(last.idle_time > Duration::ZERO);
+    assert_eq!(ON_HEAP_THREADS.load(Ordering::Relaxed), 0);
     // gctrace's idle CPU is the idle workers' time (third of
     // assist/background/idle), not zero.
     let line = last.gctrace().to_string();
@@ -229,4 +242,31 @@ fn a_heap_dropped_mid_cycle_unregisters_its_idle_workers() {
     assert_eq!(SLOW_DROPS.load(Ordering::Relaxed) - before, 500);
     // The runtime goes on without the heap's idle work.
     assert_eq!(rt.block_on(rt.spawn(async { 5 })).unwrap().unwrap(), 5);
+}
+
+#[test]
+fn dedicated_and_fractional_workers_are_tasks_of_the_runtime() {
+    static ON_IDLE_PS: AtomicUsize = AtomicUsize::new(0);
+    // Six Ps: one dedicated and one fractional worker, both tasks.
+    let rt = runtime(6);
+    let (heap, holder) = queued(&rt, 1500, &ON_IDLE_PS);
+    while heap.phase() != Phase::Off {
+        heap.step(1 << 12);
+    }
+    let last = heap.stats().last;
+    assert_eq!((last.procs, last.dedicated_workers), (6, 1));
+    assert!(last.fractional_worker);
+    assert_eq!(last.marked_objects, 1501);
+    assert!(last.worker_work > 0);
+    assert!(ON_IDLE_PS.load(Ordering::Relaxed) > 0);
+    assert_eq!(ON_HEAP_THREADS.load(Ordering::Relaxed), 0);
+    // The worker tasks sleep between cycles and end with the heap.
+    assert!(rt.num_goroutine() >= 2);
+    drop(holder);
+    drop(heap);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rt.num_goroutine() > 0 {
+        assert!(Instant::now() < deadline, "worker tasks outlived the heap");
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }

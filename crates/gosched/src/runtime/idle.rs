@@ -52,11 +52,14 @@
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::fmt;
+use core::future::Future;
+use core::panic::Location;
 use gocore::atomic::Ordering;
 
 use super::block_on::MainWaker;
 use super::m::MState;
 use super::{lock, Runtime, Shared};
+use crate::task::JoinHandle;
 
 /// Work a P does when it has no task to run (Go's idle GC mark worker).
 ///
@@ -210,8 +213,8 @@ impl Shared {
     }
 }
 
-/// A runtime's door for [`IdleWork`] ([`Runtime::idle_hook`]). It does not
-/// keep the runtime alive.
+/// A runtime's door for [`IdleWork`] ([`Runtime::idle_hook`]), and for
+/// spawning the tasks that go with it. It does not keep the runtime alive.
 #[derive(Clone)]
 pub struct IdleHook {
     shared: Weak<Shared>,
@@ -249,6 +252,25 @@ impl IdleHook {
     /// The runtime's P count (`GOMAXPROCS`).
     pub fn procs(&self) -> usize {
         self.procs
+    }
+
+    /// Spawns a task on the runtime, as [`Runtime::spawn`] does, for the
+    /// background work that goes with idle work (a collector's dedicated
+    /// mark workers). `None` if the runtime is gone.
+    ///
+    /// ```
+    /// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
+    /// let task = rt.idle_hook().spawn(async { 3 }).unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap().unwrap(), 3);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Option<JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = self.shared.upgrade()?;
+        Some(shared.spawn(future, Location::caller()))
     }
 }
 
