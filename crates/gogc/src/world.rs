@@ -644,3 +644,81 @@ impl<B> Default for World<B> {
         World::new()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fractional_worker_waits_until_its_share_is_back_at_the_goal() {
+        let start = Instant::now()
+            .checked_sub(Duration::from_millis(100))
+            .unwrap();
+        // 10 ms of 100 ms is under a 25 % goal: no wait.
+        assert_eq!(
+            fractional_wait(start, Duration::from_millis(10), 0.25),
+            Duration::ZERO
+        );
+        // 50 ms of 100 ms: wait until 50 ms is 25 %, 200 ms after the start.
+        let wait = fractional_wait(start, Duration::from_millis(50), 0.25);
+        assert!(
+            wait <= Duration::from_millis(100) && wait > Duration::from_millis(50),
+            "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn a_fractional_stretch_ends_past_1_2_times_the_goal() {
+        let now = Instant::now();
+        let mark_start = now.checked_sub(Duration::from_millis(100)).unwrap();
+        let budget = |before| FractionalBudget {
+            mark_start,
+            before,
+            goal: 0.25,
+        };
+        // 28 ms of 100 ms is under 1.2 × 25 %; 32 ms is over.
+        assert!(!budget(Duration::from_millis(28)).should_exit(now));
+        assert!(budget(Duration::from_millis(32)).should_exit(now));
+    }
+
+    #[test]
+    fn each_worker_takes_work_in_the_mode_the_plan_gives_it() {
+        let world: World<u32> = World::new();
+        world.plan_cycle(CyclePlan {
+            dedicated: 1,
+            fractional_goal: 0.25,
+            max_idle: 0,
+        });
+        world.publish(alloc::vec![1, 2, 3]);
+        world.start_the_world(true);
+        let mut control = world.lock();
+        assert!(matches!(
+            world.try_take_locked(&mut control, 0),
+            TryTake::Taken(_, WorkerMode::Dedicated, None)
+        ));
+        assert!(matches!(
+            world.try_take_locked(&mut control, 1),
+            TryTake::Taken(_, WorkerMode::Fractional, Some(_))
+        ));
+        // A third thread has no role this cycle.
+        assert!(matches!(
+            world.try_take_locked(&mut control, 2),
+            TryTake::Wait
+        ));
+        drop(control);
+        // The fractional worker marked far more than its share: it sleeps.
+        world.worker_done_as(WorkerMode::Fractional, Vec::new(), 1, 1_000_000_000, (0, 0));
+        let mut control = world.lock();
+        assert!(matches!(
+            world.try_take_locked(&mut control, 1),
+            TryTake::Sleep(_)
+        ));
+        assert_eq!(control.fractional_nanos, 1_000_000_000);
+        drop(control);
+        world.exit();
+        assert!(matches!(
+            world.try_take_locked(&mut world.lock(), 0),
+            TryTake::Exit
+        ));
+    }
+}
