@@ -45,7 +45,8 @@ use crate::mark::{run_worker, WorkBuf};
 #[cfg(feature = "std")]
 use crate::world::{CyclePlan, World};
 
-/// The mark worker threads and what they share with the owning thread.
+/// The mark workers (threads, or `gosched` tasks) and what they share
+/// with the owning thread.
 #[cfg(feature = "std")]
 pub(crate) struct Workers {
     pub(crate) world: Arc<World<Box<WorkBuf>>>,
@@ -78,8 +79,8 @@ impl gosched::IdleWork for IdleMarker {
 
 #[cfg(feature = "std")]
 impl Workers {
-    /// Starts the worker threads `config` asks for (and registers the idle
-    /// workers with its `gosched` runtime).
+    /// Starts the workers `config` asks for: threads, or with a `gosched`
+    /// runtime its tasks (and the idle workers' registration).
     pub(crate) fn start(config: &crate::heap::Config) -> Workers {
         let n = config.mark_workers.threads();
         let mut workers = Workers {
@@ -125,8 +126,9 @@ impl Workers {
         workers
     }
 
-    /// Tells the workers to exit and joins them; idle workers are
-    /// unregistered and the ones in progress waited for.
+    /// Tells the workers to exit and joins the threads; idle workers are
+    /// unregistered, and the stretches of idle workers and tasks in
+    /// progress waited for.
     pub(crate) fn join(self) {
         #[cfg(feature = "gosched")]
         drop(self.idle);
