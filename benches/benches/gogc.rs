@@ -40,6 +40,10 @@
 //!   the longest ones are the OS running something else while the mutator
 //!   is inside a stall (its run-queue wait in `/proc/thread-self/schedstat`
 //!   matches the stall), not the collector waiting for a worker;
+//! - `gogc procs/P`: `procs(P)`, P = 1, 2: Go's split of P processors
+//!   (for both, one fractional worker held near 25 % of a processor, as Go
+//!   runs at 1 and 2 Ps), otherwise as `gogc workers/N`, with the same two
+//!   extra rows;
 //! - `gc-arena collect_debt/N`: the arena's own pacing (its defaults),
 //!   `collect_debt` after each batch of N allocations (one `mutate` call per
 //!   batch), N = 31, 511, 8191;
@@ -422,6 +426,9 @@ mod gogc_heap {
         /// `mark_workers(n)`: no explicit collector call; allocation starts
         /// cycles, assists and sweeps, `n` threads mark.
         Workers(usize),
+        /// `procs(p)`: Go's dedicated/fractional split of `p` processors,
+        /// otherwise as `Workers`.
+        Procs(u32),
     }
 
     thread_local! {
@@ -434,8 +441,10 @@ mod gogc_heap {
     pub fn churn(churn: &Churn, drive: Drive) -> Outcome {
         let work_per_alloc = work_per_alloc();
         let mut builder = Heap::builder().barrier(Barrier::Hybrid);
-        if let Drive::Workers(n) = drive {
-            builder = builder.mark_workers(n);
+        match drive {
+            Drive::Workers(n) => builder = builder.mark_workers(n),
+            Drive::Procs(p) => builder = builder.procs(p),
+            Drive::Stepped(_) | Drive::StopTheWorld => {}
         }
         let heap = builder.build();
         let mut since = 0usize;
@@ -463,7 +472,7 @@ mod gogc_heap {
         );
         let stats = heap.stats();
         assert!(stats.cycles > 0, "the churn never completed a cycle");
-        if let Drive::Workers(_) = drive {
+        if let Drive::Workers(_) | Drive::Procs(_) = drive {
             let this = (stats.longest_pause, stats.stalls.longest);
             PAUSES.with(|p| {
                 p.set(Some(p.get().map_or(this, |(pause, stall)| {
@@ -805,23 +814,26 @@ fn main() {
     record_churn(&mut s, &churn, "gogc stw", || {
         gogc_heap::churn(&churn, gogc_heap::Drive::StopTheWorld)
     });
-    for workers in [1, 2] {
-        let subject = format!("gogc workers/{workers}");
+    let concurrent = [
+        ("gogc workers/1", gogc_heap::Drive::Workers(1)),
+        ("gogc workers/2", gogc_heap::Drive::Workers(2)),
+        ("gogc procs/1", gogc_heap::Drive::Procs(1)),
+        ("gogc procs/2", gogc_heap::Drive::Procs(2)),
+    ];
+    for (subject, drive) in concurrent {
         gogc_heap::PAUSES.with(|p| p.set(None));
-        record_churn(&mut s, &churn, &subject, || {
-            gogc_heap::churn(&churn, gogc_heap::Drive::Workers(workers))
-        });
+        record_churn(&mut s, &churn, subject, || gogc_heap::churn(&churn, drive));
         if let Some((pause, stall)) = gogc_heap::PAUSES.with(|p| p.get()) {
             s.record(
                 "binary-trees churn longest STW pause (us)",
-                &subject,
+                subject,
                 pause.as_secs_f64() * 1e6,
                 "us",
                 Better::Lower,
             );
             s.record(
                 "binary-trees churn longest mutator stall (us)",
-                &subject,
+                subject,
                 stall.as_secs_f64() * 1e6,
                 "us",
                 Better::Lower,

@@ -10,6 +10,9 @@
 //! cargo run --example lisp -- --gctrace     # ... printing a gctrace line per cycle
 //! cargo run --example lisp -- --gogc 50     # ... with GOGC=50 (or `off`)
 //! cargo run --example lisp -- --workers 2   # ... with 2 mark workers (0: host steps)
+//! cargo run --example lisp -- --procs 8     # ... with Go's worker split for 8 Ps
+//! cargo run --example lisp --features gosched -- --gosched 4
+//!                                           # ... workers as tasks of a 4-P gosched runtime, idle workers too
 //! cargo run --example lisp -- '(+ 1 2)'     # evaluates an expression and prints it
 //! ```
 //!
@@ -407,7 +410,9 @@ const EXPECTED: i64 = 200 * 500_500;
 fn main() -> Result<()> {
     let mut gctrace = false;
     let mut gogc = Some(100);
-    let mut workers = 1;
+    let mut workers = 1usize;
+    let mut procs = None;
+    let mut gosched_procs: Option<usize> = None;
     let mut source = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -426,15 +431,50 @@ fn main() -> Result<()> {
                     .parse()
                     .map_err(|_| format!("bad --workers {value}"))?;
             }
+            "--procs" => {
+                let value = args.next().ok_or("--procs needs a value")?;
+                let p: u32 = value.parse().map_err(|_| format!("bad --procs {value}"))?;
+                procs = Some(p.max(1));
+            }
+            "--gosched" => {
+                let value = args.next().ok_or("--gosched needs a value")?;
+                let p: usize = value
+                    .parse()
+                    .map_err(|_| format!("bad --gosched {value}"))?;
+                gosched_procs = Some(p.max(1));
+            }
             _ => source = Some(arg),
         }
     }
-    let heap = Heap::builder()
-        .gogc(gogc)
-        .gctrace(gctrace)
-        .mark_workers(workers)
-        .build();
-    let mut interp = Interp::new(heap, workers == 0);
+    let mut builder = Heap::builder().gogc(gogc).gctrace(gctrace);
+    builder = match procs {
+        Some(p) => builder.procs(p),
+        None => builder.mark_workers(workers),
+    };
+    // The runtime whose idle Ps mark (the interpreter itself runs on this
+    // thread, outside it, so every P is idle); kept until the heap is gone.
+    #[cfg(feature = "gosched")]
+    let runtime = match gosched_procs {
+        Some(p) => Some(
+            gosched::Runtime::builder()
+                .procs(p)
+                .build()
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    #[cfg(feature = "gosched")]
+    if let Some(rt) = &runtime {
+        builder = builder.gosched(rt);
+    }
+    #[cfg(not(feature = "gosched"))]
+    if gosched_procs.is_some() {
+        return Err("--gosched needs the `gosched` feature".into());
+    }
+    // Only a heap without workers is stepped by the interpreter.
+    let host_steps = workers == 0 && procs.is_none() && gosched_procs.is_none();
+    let heap = builder.build();
+    let mut interp = Interp::new(heap, host_steps);
     let program = source.as_deref().unwrap_or(PROGRAM);
     let mut last = Value::Nil;
     for form in interp.parse_all(program)? {
@@ -444,13 +484,23 @@ fn main() -> Result<()> {
     println!("{}", interp.show(&last));
     let stats = interp.heap.stats();
     println!(
-        "{} cycles, {} objects allocated, {} live, {workers} mark workers",
+        "{} cycles, {} objects allocated, {} live",
         stats.cycles, stats.allocated_objects, stats.live_objects
     );
-    if workers > 0 {
+    if !host_steps {
         println!(
             "longest pause {:?}, longest stall of the interpreter {:?}",
             stats.longest_pause, stats.stalls.longest
+        );
+        let last = &stats.last;
+        println!(
+            "last cycle: {} P, {} dedicated workers{}, marking {:?} dedicated, {:?} fractional, {:?} idle",
+            last.procs,
+            last.dedicated_workers,
+            if last.fractional_worker { " + fractional" } else { "" },
+            last.dedicated_time,
+            last.fractional_time,
+            last.idle_time
         );
     }
     if source.is_none() {

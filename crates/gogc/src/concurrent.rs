@@ -34,6 +34,8 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use crate::barrier::Barrier;
 #[cfg(feature = "std")]
+use crate::heap::MarkWorkers;
+#[cfg(feature = "std")]
 use crate::heap::Phase;
 use crate::heap::State;
 #[cfg(feature = "std")]
@@ -41,7 +43,7 @@ use crate::heap::StepTimer;
 #[cfg(feature = "std")]
 use crate::mark::{run_worker, WorkBuf};
 #[cfg(feature = "std")]
-use crate::world::World;
+use crate::world::{CyclePlan, World};
 
 /// What a stall of the owning thread waited for (`StallCauses` has a
 /// histogram per cause).
@@ -59,25 +61,74 @@ pub(crate) enum StallCause {
     CellLock,
 }
 
-/// The mark worker threads and what they share with the owning thread.
+/// The mark workers (threads, or `gosched` tasks) and what they share
+/// with the owning thread.
 #[cfg(feature = "std")]
 pub(crate) struct Workers {
     pub(crate) world: Arc<World<Box<WorkBuf>>>,
     threads: Vec<std::thread::JoinHandle<()>>,
+    /// The idle mark workers' registration with a `gosched` runtime.
+    #[cfg(feature = "gosched")]
+    idle: Option<gosched::IdleRegistration>,
+    /// The dedicated and fractional workers as `gosched` tasks.
+    #[cfg(feature = "gosched")]
+    tasks: Vec<gosched::JoinHandle<()>>,
+}
+
+/// Idle mark workers: the `IdleWork` a `gosched` runtime's idle Ps run
+/// (`mark::mark_idle`).
+#[cfg(feature = "gosched")]
+struct IdleMarker {
+    world: Arc<World<Box<WorkBuf>>>,
+}
+
+#[cfg(feature = "gosched")]
+impl gosched::IdleWork for IdleMarker {
+    fn has_work(&self) -> bool {
+        self.world.idle_work_available()
+    }
+
+    fn run(&self, idle: &gosched::IdleP<'_>) -> bool {
+        crate::mark::mark_idle(&self.world, &mut || idle.should_stop())
+    }
 }
 
 #[cfg(feature = "std")]
 impl Workers {
-    pub(crate) fn start(n: usize) -> Workers {
+    /// Starts the workers `config` asks for: threads, or with a `gosched`
+    /// runtime its tasks (and the idle workers' registration).
+    pub(crate) fn start(config: &crate::heap::Config) -> Workers {
+        let n = config.mark_workers.threads();
         let mut workers = Workers {
             world: Arc::new(World::new()),
             threads: Vec::with_capacity(n),
+            #[cfg(feature = "gosched")]
+            idle: None,
+            #[cfg(feature = "gosched")]
+            tasks: Vec::new(),
         };
+        #[cfg(feature = "gosched")]
+        if let Some(hook) = &config.idle_hook {
+            let marker = IdleMarker {
+                world: Arc::clone(&workers.world),
+            };
+            workers.idle = hook.register(Arc::new(marker));
+        }
         for i in 0..n {
+            // On a `gosched` runtime the workers are its tasks (threads of
+            // the heap's own if the runtime is gone).
+            #[cfg(feature = "gosched")]
+            if let Some(hook) = &config.idle_hook {
+                let task = crate::mark::MarkTask::new(Arc::clone(&workers.world), i);
+                if let Some(handle) = hook.spawn(task) {
+                    workers.tasks.push(handle);
+                    continue;
+                }
+            }
             let world = Arc::clone(&workers.world);
             let spawned = std::thread::Builder::new()
                 .name(alloc::format!("gogc-mark-{i}"))
-                .spawn(move || run_worker(&world));
+                .spawn(move || run_worker(&world, i));
             match spawned {
                 Ok(thread) => workers.threads.push(thread),
                 Err(e) => {
@@ -91,14 +142,42 @@ impl Workers {
         workers
     }
 
-    /// Tells the workers to exit and joins them.
+    /// Tells the workers to exit and joins the threads; idle workers are
+    /// unregistered, and the stretches of idle workers and tasks in
+    /// progress waited for.
     pub(crate) fn join(self) {
+        #[cfg(feature = "gosched")]
+        drop(self.idle);
         self.world.exit();
+        // No worker holds work after this (W2); none takes any after `exit`.
+        drop(self.world.stop_the_world());
+        // Worker tasks return at their next poll (`exit` woke them); a task
+        // not polled again is dropped by the abort.
+        #[cfg(feature = "gosched")]
+        for task in self.tasks {
+            task.abort();
+        }
         for thread in self.threads {
             // A worker catches every panic of the `Trace` code it runs, so
             // it returns normally.
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(feature = "std")]
+impl crate::stats::CycleStats {
+    /// Adds the workers' marking time by mode, in nanoseconds: dedicated
+    /// and fractional to `worker_time` (Go's background time), idle apart.
+    pub(crate) fn add_worker_times(&mut self, dedicated: u64, fractional: u64, idle: u64) {
+        let (dedicated, fractional) = (
+            Duration::from_nanos(dedicated),
+            Duration::from_nanos(fractional),
+        );
+        self.dedicated_time += dedicated;
+        self.fractional_time += fractional;
+        self.worker_time += dedicated + fractional;
+        self.idle_time += Duration::from_nanos(idle);
     }
 }
 
@@ -162,7 +241,43 @@ impl State {
     #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn concurrent(&self) -> bool {
-        self.config.mark_workers > 0
+        self.config.mark_workers != MarkWorkers::None
+    }
+
+    /// Whether idle Ps of a `gosched` runtime run idle mark workers.
+    #[cfg(feature = "std")]
+    fn has_idle_workers(&self) -> bool {
+        #[cfg(feature = "gosched")]
+        return self.config.idle_hook.is_some();
+        #[cfg(not(feature = "gosched"))]
+        return false;
+    }
+
+    /// This cycle's split of the workers, from the pacer's `start_cycle`;
+    /// with a `gosched` runtime, up to `P − dedicated` idle workers (Go
+    /// 1.19's `maxIdleMarkWorkers` for a heap-triggered cycle).
+    #[cfg(feature = "std")]
+    pub(crate) fn cycle_plan(&self) -> CyclePlan {
+        match self.config.mark_workers {
+            MarkWorkers::Procs(procs) => {
+                let dedicated = usize::try_from(self.pacer.dedicated_mark_workers()).unwrap_or(0);
+                let max_idle = if self.has_idle_workers() {
+                    (procs as usize).saturating_sub(dedicated)
+                } else {
+                    0
+                };
+                CyclePlan {
+                    dedicated,
+                    fractional_goal: self.pacer.fractional_utilization_goal(),
+                    max_idle,
+                }
+            }
+            MarkWorkers::None | MarkWorkers::Dedicated(_) => CyclePlan {
+                dedicated: usize::MAX,
+                fractional_goal: 0.0,
+                max_idle: 0,
+            },
+        }
     }
 
     /// Counts a stall of the owning thread in the histogram and in its
@@ -242,7 +357,11 @@ impl State {
         let worker_work = core::mem::take(&mut control.worker_work);
         cycle.worker_work += worker_work;
         cycle.heap_scan_work += worker_work;
-        cycle.worker_time += Duration::from_nanos(core::mem::take(&mut control.worker_nanos));
+        cycle.add_worker_times(
+            core::mem::take(&mut control.dedicated_nanos),
+            core::mem::take(&mut control.fractional_nanos),
+            core::mem::take(&mut control.idle_nanos),
+        );
         cycle.marked_objects += core::mem::take(&mut control.marked_objects);
         cycle.marked_bytes += core::mem::take(&mut control.marked_bytes);
         drop(control);
@@ -267,6 +386,22 @@ impl State {
                 world.publish(self.mark.work.take_all());
             }
             world.start_the_world(marking);
+            if marking {
+                self.wake_idle_worker();
+            }
+        }
+    }
+
+    /// Wakes an idle P of the `gosched` runtime, if any, to run an idle
+    /// mark worker (Go's `wakep` after `gcStart`; here also whenever the
+    /// owning thread publishes grey objects, since only it scans the roots
+    /// and so the work appears after the start). Without idle workers it
+    /// does nothing.
+    #[cfg(feature = "std")]
+    fn wake_idle_worker(&self) {
+        #[cfg(feature = "gosched")]
+        if let Some(idle) = self.workers.as_ref().and_then(|w| w.idle.as_ref()) {
+            idle.wake();
         }
     }
 
@@ -478,7 +613,12 @@ impl State {
                 break;
             }
         }
-        world.publish(self.mark.work.take_all());
+        let queued = self.mark.work.take_all();
+        let published = !queued.is_empty();
+        world.publish(queued);
+        if published {
+            self.wake_idle_worker();
+        }
         self.account_mark_work(work, heap_work, root_work_before, began);
         // Try to end the mark only when the workers are out of work too:
         // a stop while they still drain would only hand their buffers back

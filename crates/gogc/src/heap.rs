@@ -29,9 +29,12 @@
 //!
 //! # With mark workers
 //!
-//! [`HeapBuilder::mark_workers`] adds threads that trace grey objects
-//! during `Mark` (the owning thread's side is the `concurrent` module, the
-//! workers' `mark::run_worker`, the shared part and the handshake `world`). The cycle above stays, with two
+//! [`HeapBuilder::mark_workers`] and [`HeapBuilder::procs`] add threads
+//! that trace grey objects during `Mark` (the owning thread's side is the
+//! `concurrent` module, the workers' `mark::run_worker`, the shared part,
+//! the handshake and each cycle's split into dedicated, fractional and
+//! idle workers `world`; with the `gosched` feature idle Ps of a runtime
+//! join in through `mark::mark_idle`). The cycle above stays, with two
 //! stop-the-world pauses (the workers parked, their buffers handed back):
 //!
 //! ```text
@@ -49,8 +52,8 @@
 //! The pacer ([`Pacer`], in `State::pacer`) hears of every allocation
 //! (`on_alloc`), of the scan work of the owning thread (as it does it) and
 //! of the workers (at each assist, from `World::scanned`), and at mark
-//! termination of the time spent marking (`end_pacing`); it plans for the
-//! owning thread plus the workers as processors.
+//! termination of the time spent marking (`end_pacing`); it plans for
+//! `procs(p)` processors, or for the owning thread plus the workers.
 //!
 //! A safe point is delayed by at most one object's `Trace` per worker
 //! (the pause waits for it) or one cell's trace (a store waits for the
@@ -134,11 +137,64 @@ pub(crate) struct Config {
     pub(crate) checkmark: bool,
     pub(crate) gogc: Option<u32>,
     pub(crate) min_heap: usize,
-    /// Mark worker threads started at the first cycle (0: none).
+    /// The mark workers and how they split each cycle.
     #[cfg(feature = "std")]
-    pub(crate) mark_workers: usize,
+    pub(crate) mark_workers: MarkWorkers,
+    /// The `gosched` runtime whose idle Ps run idle mark workers.
+    #[cfg(feature = "gosched")]
+    pub(crate) idle_hook: Option<gosched::IdleHook>,
     pub(crate) memory_limit: u64,
     pub(crate) gctrace: bool,
+}
+
+/// Which mark workers a heap runs ([`HeapBuilder::mark_workers`],
+/// [`HeapBuilder::procs`]).
+#[cfg(feature = "std")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum MarkWorkers {
+    /// None: the host drives the collector through `step` and `collect`.
+    None,
+    /// `mark_workers(n)`: `n` threads, all dedicated; the pacer plans for
+    /// `n + 1` processors.
+    Dedicated(usize),
+    /// `procs(p)`: Go's split of `p` processors each cycle.
+    Procs(u32),
+}
+
+#[cfg(feature = "std")]
+impl MarkWorkers {
+    /// Processors the pacer plans with (Go's `GOMAXPROCS`).
+    pub(crate) fn procs(&self) -> u32 {
+        match *self {
+            MarkWorkers::None => 1,
+            MarkWorkers::Dedicated(n) => u32::try_from(n).unwrap_or(u32::MAX).saturating_add(1),
+            MarkWorkers::Procs(p) => p,
+        }
+    }
+
+    /// Worker threads to start: every dedicated worker of Go's split plus
+    /// one for its fractional worker (the split depends on `p` alone, so
+    /// every cycle's plan fits).
+    pub(crate) fn threads(&self) -> usize {
+        match *self {
+            MarkWorkers::None => 0,
+            MarkWorkers::Dedicated(n) => n,
+            MarkWorkers::Procs(p) => {
+                let (dedicated, fractional_goal) = go_split(p);
+                dedicated + usize::from(fractional_goal > 0.0)
+            }
+        }
+    }
+}
+
+/// Go's `startCycle` split of `procs` processors: dedicated workers and
+/// the fractional utilisation goal, from the pacer.
+#[cfg(feature = "std")]
+pub(crate) fn go_split(procs: u32) -> (usize, f64) {
+    let mut pacer = Pacer::new(Some(100), NO_MEMORY_LIMIT, DEFAULT_MIN_HEAP as u64);
+    pacer.start_cycle(0, procs);
+    let dedicated = usize::try_from(pacer.dedicated_mark_workers()).unwrap_or(0);
+    (dedicated, pacer.fractional_utilization_goal())
 }
 
 /// Builds a [`Heap`] ([`Heap::builder`]).
@@ -241,13 +297,13 @@ impl HeapBuilder {
         self
     }
 
-    /// Mark worker threads (default 0). With `n ≥ 1` the heap starts `n`
-    /// threads at its first cycle; they sleep while no cycle marks and
-    /// trace grey objects beside the owning thread while one does (Go's
-    /// background mark workers). The owning thread then also starts cycles
-    /// from allocation when the heap reaches the pacer's trigger, pays for its
-    /// allocation during marking with assists, sweeps a little on each
-    /// allocation, and scans the roots; see the
+    /// Mark worker threads, all dedicated (default 0). With `n ≥ 1` the
+    /// heap starts `n` threads at its first cycle; they sleep while no
+    /// cycle marks and trace grey objects beside the owning thread while
+    /// one does (Go's background mark workers). The owning thread then also
+    /// starts cycles from allocation when the heap reaches the pacer's
+    /// trigger, pays for its allocation during marking with assists, sweeps
+    /// a little on each allocation, and scans the roots; see the
     /// [crate docs](crate#concurrent-marking). The workers are joined when
     /// the heap is dropped. With 0 the host drives all collector work
     /// through `step` and `collect`.
@@ -255,27 +311,11 @@ impl HeapBuilder {
     /// The pacer plans each cycle for `n + 1` processors, the owning thread
     /// and the workers ([`CycleStats::procs`](crate::CycleStats::procs)),
     /// and measures the workers' time (see the
-    /// [crate docs](crate#pacing)). Go runs `round(0.25 × GOMAXPROCS)`
-    /// dedicated workers, and a fractional one when rounding misses 25 % by
-    /// more than 30 %; here every worker is dedicated. A host that wants
-    /// Go's share of its `cpus` asks [`Pacer::dedicated_mark_workers`] and
-    /// adds one worker for a fractional share (so at least 1):
-    ///
-    /// ```
-    /// use gogc::{Pacer, NO_MEMORY_LIMIT};
-    ///
-    /// fn go_mark_workers(cpus: u32) -> usize {
-    ///     let mut pacer = Pacer::new(Some(100), NO_MEMORY_LIMIT, 4 << 20);
-    ///     pacer.start_cycle(0, cpus);
-    ///     let fractional = pacer.fractional_utilization_goal() > 0.0;
-    ///     pacer.dedicated_mark_workers() as usize + usize::from(fractional)
-    /// }
-    /// assert_eq!(go_mark_workers(2), 1); // Go: a fractional worker
-    /// assert_eq!(go_mark_workers(8), 2);
-    /// assert_eq!(go_mark_workers(16), 4);
-    /// let heap = gogc::Heap::builder().mark_workers(go_mark_workers(8)).build();
-    /// # drop(heap);
-    /// ```
+    /// [crate docs](crate#pacing)). Every one of the `n` workers marks as a
+    /// dedicated worker whenever there is work; for Go's split of a number
+    /// of processors (dedicated, fractional) use
+    /// [`procs`](HeapBuilder::procs) instead. The two settings replace each
+    /// other: the last one called counts.
     ///
     /// ```
     /// use gogc::{Gc, GcCell, Heap, Trace};
@@ -295,7 +335,117 @@ impl HeapBuilder {
     /// ```
     #[cfg(feature = "std")]
     pub fn mark_workers(mut self, n: usize) -> Self {
-        self.config.mark_workers = n;
+        self.config.mark_workers = if n == 0 {
+            MarkWorkers::None
+        } else {
+            MarkWorkers::Dedicated(n)
+        };
+        #[cfg(feature = "gosched")]
+        {
+            self.config.idle_hook = None;
+        }
+        self
+    }
+
+    /// Go's mark workers for `p` processors (`GOMAXPROCS`), the owning
+    /// thread counted as one: every cycle the pacer's `start_cycle` splits
+    /// the 25 % background utilisation into `round(0.25 × p)` dedicated
+    /// workers, and when rounding misses by more than 30 % a fractional
+    /// worker that marks only while its share of the cycle's time is below
+    /// [`Pacer::fractional_utilization_goal`] (see the
+    /// [crate docs](crate#mark-workers)). The heap starts one thread per
+    /// dedicated worker plus one for the fractional worker at its first
+    /// cycle; the rest is as [`mark_workers`](HeapBuilder::mark_workers)
+    /// (the last of the two settings counts). Each cycle's marking time by
+    /// mode is in [`CycleStats`](crate::CycleStats)
+    /// (`dedicated_time`, `fractional_time`, `idle_time`).
+    ///
+    /// | `p` | dedicated | fractional goal | threads |
+    /// |---|---|---|---|
+    /// | 1 | 0 | 0.25 | 1 |
+    /// | 2 | 0 | 0.25 | 1 |
+    /// | 3 | 0 | 0.25 | 1 |
+    /// | 4 | 1 | 0 | 1 |
+    /// | 6 | 1 | 0.083 | 2 |
+    /// | 8 | 2 | 0 | 2 |
+    ///
+    /// Idle workers (Go's third mode) need to know when a processor has
+    /// nothing else to do, which only a scheduler knows: threads of the
+    /// heap's own have none.
+    ///
+    /// # Panics
+    ///
+    /// If `p` is 0.
+    ///
+    /// ```
+    /// use gogc::{Gc, GcCell, Heap, Trace};
+    ///
+    /// #[derive(Trace)]
+    /// struct Node(GcCell<Option<Gc<Node>>>);
+    ///
+    /// // Two processors: one fractional worker at a 25 % goal.
+    /// let heap = Heap::builder().procs(2).min_heap(64 << 10).build();
+    /// let root = heap.alloc(Node(GcCell::new(None)));
+    /// for _ in 0..20_000 {
+    ///     root.0.store(Some(&heap.alloc(Node(GcCell::new(None)))));
+    /// }
+    /// heap.collect();
+    /// let last = heap.stats().last;
+    /// assert_eq!(last.procs, 2);
+    /// assert_eq!(last.dedicated_time, std::time::Duration::ZERO);
+    /// assert_eq!(last.worker_time, last.fractional_time);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn procs(mut self, p: u32) -> Self {
+        assert!(p > 0, "gogc: procs must be at least 1");
+        self.config.mark_workers = MarkWorkers::Procs(p);
+        #[cfg(feature = "gosched")]
+        {
+            self.config.idle_hook = None;
+        }
+        self
+    }
+
+    /// Go's mark workers for a [`gosched`] runtime (feature `gosched`),
+    /// running as its Ps: the split of [`procs`](HeapBuilder::procs) for
+    /// its `GOMAXPROCS`, with the dedicated and fractional workers as tasks
+    /// of the runtime instead of threads (each poll marks for at most
+    /// 50 µs, then yields its P; the fractional worker waits on a gosched
+    /// timer while ahead of its goal), plus **idle workers**: a P of the runtime that finds no task to run marks
+    /// before it parks (Go's idle GC worker in `findRunnable`, through
+    /// gosched's [`IdleWork`](gosched::IdleWork) hook), at most `P −
+    /// dedicated` at once (Go 1.19's `maxIdleMarkWorkers`), and gives the P
+    /// back as soon as a task is runnable (checked every 64 objects and
+    /// every 100 000 units of scan work, Go's `pollWork`). A cycle's start
+    /// wakes an idle P (Go's `wakep` after `gcStart`). Their time is
+    /// [`CycleStats::idle_time`](crate::CycleStats::idle_time) (gctrace's
+    /// idle CPU) and goes to the pacer as Go's idle mark time. The heap
+    /// itself stays on its owning thread, in or outside the runtime; a
+    /// `Trace` that panics on an idle P is re-raised there, as on a worker
+    /// thread. The heap's drop unregisters the idle work, waits for the
+    /// workers in progress to hand their work back, and ends the worker
+    /// tasks (they return at their next poll; an unpolled one is aborted).
+    /// If the runtime is gone when the first cycle starts, the workers are
+    /// threads of the heap's own and there are no idle workers. The last of
+    /// `gosched`, `procs` and `mark_workers` counts.
+    ///
+    /// ```
+    /// let rt = gosched::Runtime::builder().procs(4).build().unwrap();
+    /// let heap = gogc::Heap::builder().gosched(&rt).build();
+    /// let keep = heap.alloc(7u64);
+    /// heap.start_cycle();
+    /// while heap.phase() != gogc::Phase::Off {
+    ///     heap.step(1 << 16);
+    /// }
+    /// let last = heap.stats().last;
+    /// assert_eq!((last.procs, last.dedicated_workers), (4, 1));
+    /// assert_eq!(*keep, 7);
+    /// ```
+    #[cfg(feature = "gosched")]
+    pub fn gosched(mut self, runtime: &gosched::Runtime) -> Self {
+        let procs = u32::try_from(runtime.gomaxprocs()).unwrap_or(u32::MAX);
+        self.config.mark_workers = MarkWorkers::Procs(procs);
+        self.config.idle_hook = Some(runtime.idle_hook());
         self
     }
 
@@ -356,7 +506,9 @@ impl Default for HeapBuilder {
                 gogc: Some(100),
                 min_heap: DEFAULT_MIN_HEAP,
                 #[cfg(feature = "std")]
-                mark_workers: 0,
+                mark_workers: MarkWorkers::None,
+                #[cfg(feature = "gosched")]
+                idle_hook: None,
                 memory_limit: NO_MEMORY_LIMIT,
                 gctrace: false,
             },
@@ -704,8 +856,8 @@ impl State {
         self.phase != Phase::Off
     }
 
-    /// Processors the pacer plans with (Go's `GOMAXPROCS`): the owning
-    /// thread plus the mark worker threads the heap is built with.
+    /// Processors the pacer plans with (Go's `GOMAXPROCS`): `procs(p)`, or
+    /// the owning thread plus the dedicated workers of `mark_workers(n)`.
     fn procs(&self) -> u32 {
         config_procs(&self.config)
     }
@@ -912,7 +1064,7 @@ impl State {
     pub(crate) fn start_cycle(&mut self, forced: bool) {
         #[cfg(feature = "std")]
         if self.concurrent() && self.workers.is_none() {
-            self.workers = Some(Workers::start(self.config.mark_workers));
+            self.workers = Some(Workers::start(&self.config));
         }
         let timer = StepTimer::start();
         #[cfg(feature = "std")]
@@ -921,6 +1073,12 @@ impl State {
         #[cfg(feature = "std")]
         if let Some(world) = self.world() {
             world.reset_cycle_counters();
+            let plan = self.cycle_plan();
+            world.plan_cycle(plan);
+            self.mark.cycle.dedicated_workers =
+                u32::try_from(plan.dedicated.min(self.config.mark_workers.threads()))
+                    .unwrap_or(u32::MAX);
+            self.mark.cycle.fractional_worker = plan.fractional_goal > 0.0;
         }
         let pause = timer.elapsed();
         self.mark.cycle.sweep_termination_pause = pause;
@@ -1184,9 +1342,11 @@ impl State {
     /// Go's `endCycle` assumes the background workers met their 25 % of
     /// the processors over the mark phase and adds the measured assist and
     /// idle-worker time on top. gogc measures all of it: the mark workers'
-    /// time and the owning thread's (its mark steps and assists). Workers'
-    /// time beyond the 25 % share goes to the pacer as idle mark time (Go's
-    /// idle workers are its other source of marking beyond the 25 %); the
+    /// time and the owning thread's (its mark steps and assists). Idle
+    /// workers' time goes to the pacer as idle mark time, as in Go; so does
+    /// dedicated and fractional workers' time beyond the 25 % share (with
+    /// [`HeapBuilder::mark_workers`] every worker is dedicated and may mark
+    /// more than Go's split would); the
     /// owning thread's goes as assist time, less whatever part of the 25 %
     /// share the workers did not cover (the whole share without workers:
     /// then the owner's steps do all the marking, standing for both Go's
@@ -1207,6 +1367,11 @@ impl State {
         let host_time = core::mem::take(&mut self.host_mark_time);
         let host = host_time.as_secs_f64();
         let workers = self.mark.cycle.worker_time.as_secs_f64();
+        let idle_time = self.mark.cycle.idle_time;
+        if !idle_time.is_zero() {
+            self.pacer
+                .add_idle_mark_time(i64::try_from(idle_time.as_nanos()).unwrap_or(i64::MAX));
+        }
         if workers > background {
             self.pacer
                 .add_idle_mark_time(((workers - background) * 1e9) as i64);
@@ -1216,7 +1381,7 @@ impl State {
                 .add_assist_time(((host - (background - workers)) * 1e9) as i64);
         }
         self.pacer.end_cycle(nanos(now), procs);
-        self.total_mark_time += host_time + self.mark.cycle.worker_time;
+        self.total_mark_time += host_time + self.mark.cycle.worker_time + idle_time;
         let cycle = &mut self.mark.cycle;
         cycle.mark_step_time = host_time;
         // Go's `gc_cpu_fraction`: GC time over all processors' time since
@@ -1628,7 +1793,11 @@ impl Heap {
             let control = world.lock();
             stats.current.worker_work += control.worker_work;
             stats.current.heap_scan_work += control.worker_work;
-            stats.current.worker_time += Duration::from_nanos(control.worker_nanos);
+            stats.current.add_worker_times(
+                control.dedicated_nanos,
+                control.fractional_nanos,
+                control.idle_nanos,
+            );
             stats.current.marked_objects += control.marked_objects;
             stats.current.marked_bytes += control.marked_bytes;
         }
@@ -1842,9 +2011,7 @@ impl Clock {
 /// Processors a heap with `config` plans with: see `State::procs`.
 fn config_procs(config: &Config) -> u32 {
     #[cfg(feature = "std")]
-    return u32::try_from(config.mark_workers)
-        .unwrap_or(u32::MAX)
-        .saturating_add(1);
+    return config.mark_workers.procs();
     #[cfg(not(feature = "std"))]
     {
         let _ = config;

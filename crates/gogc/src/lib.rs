@@ -107,12 +107,14 @@
 //! ```
 //!
 //! Go runs background mark workers on 25 % of its `GOMAXPROCS` processors
-//! and makes allocating goroutines assist. The pacer here plans for the
-//! owning thread plus the heap's mark workers (`1 + n` processors,
-//! [`CycleStats::procs`]), and measures what each spent marking (with
-//! `std`; without, it assumes Go's 25 %): the workers' time beyond the
-//! 25 % share counts as Go's idle-worker time, the owning thread's steps
-//! and assists as assist time. Without workers the host's steps do all the
+//! and makes allocating goroutines assist. The pacer here plans for
+//! [`HeapBuilder::procs`]`(p)` processors, or for the owning thread plus
+//! the heap's mark workers (`1 + n` with [`HeapBuilder::mark_workers`]`(n)`)
+//! ([`CycleStats::procs`]), and measures what each spent marking (with
+//! `std`; without, it assumes Go's 25 %): idle workers' time, and
+//! dedicated and fractional workers' time beyond the 25 % share, count as
+//! Go's idle-worker time, the owning thread's steps and assists as assist
+//! time (see [Mark workers](#mark-workers)). Without workers the host's steps do all the
 //! marking, so their time stands for the 25 % share too. With workers,
 //! each allocation during a mark owes the pacer's `assistWorkPerByte` (see
 //! [`Pacer::assist_work_per_byte`], revised at every assist from the live
@@ -319,6 +321,69 @@
 //! assert_eq!(head.next.borrow().as_ref().unwrap().payload[0], 49_900);
 //! ```
 //!
+//! # Mark workers
+//!
+//! Go splits its background marking into three kinds of worker
+//! (`gcMarkWorkerMode`); gogc runs them as follows.
+//!
+//! - **Dedicated** workers mark until the work runs out or the world stops.
+//!   With [`HeapBuilder::procs`]`(p)` each cycle has `round(0.25 × p)` of
+//!   them, as the pacer's [`start_cycle`](Pacer::start_cycle) computes
+//!   (Go's `dedicatedMarkWorkersNeeded`); with
+//!   [`HeapBuilder::mark_workers`]`(n)` all `n` threads are dedicated.
+//! - A **fractional** worker makes up the rest of the 25 % when rounding
+//!   misses it by more than 30 % (P = 1, 2, 3, 6, …; Go's
+//!   `fractionalUtilizationGoal`): it takes work only while its marking
+//!   time this cycle over the time since the cycle started is at most the
+//!   goal, sleeps until it would be otherwise, and ends a stretch once the
+//!   ratio passes 1.2 × the goal (checked every 100 000 units of scan work
+//!   and every 64 objects; Go's `pollFractionalWorkerExit`).
+//! - **Idle** workers mark on processors that have nothing else to do.
+//!   Only a scheduler knows that; without one (threads of the heap's own)
+//!   there are none. With the `gosched` feature and
+//!   `HeapBuilder::gosched``(&runtime)`, a P of the `gosched` runtime
+//!   that finds no task to run marks before it parks (Go's idle GC worker
+//!   in `findRunnable`, through gosched's `IdleWork` hook), at most
+//!   `P − dedicated` of them at once (Go 1.19's `maxIdleMarkWorkers`), and
+//!   hands its work back as soon as a task is runnable (checked every 64
+//!   objects and every 100 000 units of scan work, Go's `pollWork`). A
+//!   cycle's start, and every batch of grey objects the owning thread
+//!   publishes, wakes an idle P (Go's `wakep`). A `Trace` that panics on
+//!   an idle P is caught there and re-raised on the owning thread, as on a
+//!   worker thread; the heap's drop unregisters the idle work and waits for
+//!   idle workers in progress. There the dedicated and fractional
+//!   workers are the runtime's tasks too, not threads: a poll marks for at
+//!   most 50 µs and yields its P.
+//!
+//! The heap starts one thread (or `gosched` task) per dedicated worker
+//! plus one for the fractional worker at its first cycle. [`CycleStats`]
+//! records each
+//! cycle's split (`dedicated_workers`, `fractional_worker`) and marking
+//! time by mode (`dedicated_time`, `fractional_time`, `idle_time`;
+//! `worker_time` is the first two, Go's background time); gctrace prints
+//! them as Go's `assist/background/idle` CPU.
+//!
+//! ```
+//! use gogc::{Gc, GcCell, Heap, Trace};
+//!
+//! #[derive(Trace)]
+//! struct Node(GcCell<Option<Gc<Node>>>, [u64; 4]);
+//!
+//! // Eight processors: two dedicated workers, no fractional one.
+//! let heap = Heap::builder().procs(8).min_heap(256 << 10).build();
+//! let head = heap.alloc(Node(GcCell::new(None), [0; 4]));
+//! for i in 0..50_000u64 {
+//!     let node = heap.alloc(Node(GcCell::new(None), [i; 4]));
+//!     if i % 100 == 0 {
+//!         head.0.store(Some(&node));
+//!     }
+//! }
+//! let last = heap.stats().last;
+//! assert!(last.number > 0);
+//! assert_eq!((last.procs, last.dedicated_workers), (8, 2));
+//! assert!(!last.fractional_worker);
+//! ```
+//!
 //! # Soundness
 //!
 //! No use-after-free, double free or data race is reachable from safe code.
@@ -459,20 +524,26 @@
 //!   table-of-slots kind, shaded when upgraded during marking.
 //! - Pacing follows Go's pacer with these differences: the root jobs'
 //!   work stands for Go's stack and globals scan work; the processors it
-//!   plans for are the owning thread and the mark workers; the marking time
+//!   plans for are `procs(p)`, or the owning thread and the dedicated
+//!   workers of `mark_workers(n)`; the marking time
 //!   it measures is split into Go's assist and idle-worker time as
 //!   [Pacing](#pacing) describes (without workers the host's step time
 //!   stands for both Go's background workers and its assists); the CPU
-//!   limiter acts on assists only (gogc has no scavenger, and no idle Ps
-//!   whose time it would count); the sweep distance is a quarter of
+//!   limiter acts on assists only (gogc has no scavenger, and it is not
+//!   told the time a `gosched` runtime's Ps spend idle); the sweep distance is a quarter of
 //!   `min_heap` (Go's 1 MiB for the default); see [`Pacer`] and
 //!   [`CpuLimiter`].
 //! - One mutator thread per heap (see [Concurrent marking](#concurrent-marking));
 //!   Go's goroutines all share one heap.
-//! - Mark workers are plain threads, `n` of them as the host asks, all
-//!   dedicated for the whole mark phase: no fractional or idle workers
-//!   (Go's `round(0.25 × GOMAXPROCS)` dedicated workers are the host's
-//!   choice of `n`, see [`HeapBuilder::mark_workers`]).
+//! - Mark workers are threads of the heap's own (see
+//!   [Mark workers](#mark-workers)): Go's dedicated and fractional split
+//!   with [`HeapBuilder::procs`], or `n` dedicated workers with
+//!   [`HeapBuilder::mark_workers`]; only on a `gosched` runtime
+//!   (`HeapBuilder::gosched`) are they tasks on its Ps, with idle workers
+//!   besides. Worker tasks are ordinary tasks that yield every 50 µs, not
+//!   Go's workers that `schedule` picks before the run queues
+//!   (`findRunnableGCWorker`). A fractional worker sleeps on a timed wait
+//!   where Go would schedule other goroutines on its P.
 //! - Only the mutator scans roots (only it may read root counts), as a Go
 //!   goroutine scans its own stack; workers scan heap objects.
 //! - The global work list is a `Vec` under a mutex, not Go's lock-free
@@ -488,11 +559,14 @@
 //!
 //! # Cargo features
 //!
-//! - `std` (default): mark worker threads ([`HeapBuilder::mark_workers`]);
+//! - `std` (default): mark worker threads ([`HeapBuilder::mark_workers`],
+//!   [`HeapBuilder::procs`]);
 //!   wall-clock timing of steps, pauses, stalls, assists and worker time in
 //!   [`Stats`] and [`CycleStats`] (and in the pacer's cons/mark
 //!   measurement); gctrace lines to standard error. Implies `alloc`.
 //! - `derive` (default): `#[derive(Trace)]`.
+//! - `gosched`: idle mark workers on a `gosched` runtime's idle Ps
+//!   (`HeapBuilder::gosched`). Implies `std`.
 //! - `alloc`: the heap. It needs pointer-sized atomics; without `alloc`, or
 //!   on a target without them (thumbv6m), the crate holds only the
 //!   [`Pacer`].
@@ -550,7 +624,7 @@ mod world;
 #[doc(hidden)]
 pub mod __loom {
     pub use crate::cell_lock::{OwnerLock, OwnerLockGuard};
-    pub use crate::world::{Mode, World};
+    pub use crate::world::{CyclePlan, Mode, WorkerMode, World};
 }
 
 #[cfg(all(feature = "alloc", target_has_atomic = "ptr"))]

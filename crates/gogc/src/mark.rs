@@ -44,11 +44,13 @@ use alloc::vec::Vec;
 use core::ptr::NonNull;
 
 use crate::span::Header;
+#[cfg(feature = "gosched")]
+use crate::world::TryTake;
 #[cfg(feature = "std")]
 use crate::{
     stats::CycleStats,
     trace::{TraceOp, Tracer},
-    world::World,
+    world::{WorkerMode, World},
 };
 
 /// Go's `_WorkbufSize`.
@@ -222,44 +224,188 @@ pub(crate) struct WorkerMark {
     pub(crate) cycle: CycleStats,
 }
 
-/// The body of a mark worker thread; returns when the heap exits.
+/// Scan work between two checks of whether a fractional or idle worker
+/// should stop (Go's `drainCheckThreshold`).
 #[cfg(feature = "std")]
-pub(crate) fn run_worker(world: &World<Box<WorkBuf>>) {
+pub(crate) const DRAIN_CHECK_WORK: u64 = 100_000;
+
+/// The body of mark worker thread `index`; returns when the heap exits.
+/// Each stretch runs in the mode the cycle's plan gives the thread (see
+/// `world`): a dedicated worker drains until the work runs out, the
+/// fractional one until its share of the cycle passes 1.2 × its goal.
+#[cfg(feature = "std")]
+pub(crate) fn run_worker(world: &World<Box<WorkBuf>>, index: usize) {
     let mut marker = WorkerMark {
         work: GcWork::new(),
         cycle: CycleStats::default(),
     };
-    while let Some(buf) = world.worker_take() {
+    while let Some((buf, mode, budget)) = world.worker_take_as(index) {
         let began = std::time::Instant::now();
-        marker.work.put_buf(buf);
-        let mut work = 0u64;
-        let mut since_publish = 0;
-        while !world.stop_requested() {
-            let Some(object) = marker.work.try_get() else {
-                break;
-            };
-            let scan = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
-                scan_on_worker(&mut marker, object)
-            }));
-            match scan {
-                Ok(size) => work += size as u64,
-                Err(payload) => world.worker_panicked(payload, WorkBuf::with_one(object)),
-            }
-            since_publish += 1;
-            if since_publish >= PUBLISH_EVERY {
-                since_publish = 0;
-                world.worker_flush(marker.work.take_full(), core::mem::take(&mut work));
+        drain(world, &mut marker, buf, mode, began, || {
+            budget.is_some_and(|budget| budget.should_exit(began))
+        });
+    }
+}
+
+/// An idle worker's stretch on a scheduler's idle processor (Go's
+/// `gcDrain` with `gcDrainIdle`): takes a buffer if an idle worker may
+/// mark now and drains until the work runs out, the world stops or
+/// `should_stop` (polled every [`DRAIN_CHECK_WORK`] units) says the
+/// processor has other work. Returns whether it marked.
+#[cfg(feature = "gosched")]
+pub(crate) fn mark_idle(
+    world: &World<Box<WorkBuf>>,
+    should_stop: &mut dyn FnMut() -> bool,
+) -> bool {
+    let Some(buf) = world.idle_take() else {
+        return false;
+    };
+    let mut marker = WorkerMark {
+        work: GcWork::new(),
+        cycle: CycleStats::default(),
+    };
+    drain(
+        world,
+        &mut marker,
+        buf,
+        WorkerMode::Idle,
+        std::time::Instant::now(),
+        should_stop,
+    );
+    true
+}
+
+/// The longest a worker task marks before it yields its P (feature
+/// `gosched`): well under gosched's 10 ms time slice, and under the
+/// 100 µs after which its sysmon hands a busy poll's P to another M.
+#[cfg(feature = "gosched")]
+pub(crate) const TASK_SLICE: core::time::Duration = core::time::Duration::from_micros(50);
+
+/// Mark worker `index` as a `gosched` task (Go's `gcBgMarkWorker`
+/// goroutine): each poll takes work in the mode the cycle's plan gives it,
+/// marks for at most [`TASK_SLICE`] (the fractional worker also stops at
+/// its 1.2 × goal check), hands its buffers back and yields; with nothing
+/// to take it waits for the world's wake-up (the fractional worker ahead
+/// of its goal on a gosched timer as well). It returns when the heap
+/// exits. It holds work only within one poll, so a stop of the world waits
+/// at most for one slice of a poll in progress on another M.
+#[cfg(feature = "gosched")]
+pub(crate) struct MarkTask {
+    world: alloc::sync::Arc<World<Box<WorkBuf>>>,
+    index: usize,
+    marker: WorkerMark,
+    sleep: Option<core::pin::Pin<Box<gosched::Sleep>>>,
+}
+
+#[cfg(feature = "gosched")]
+impl MarkTask {
+    pub(crate) fn new(world: alloc::sync::Arc<World<Box<WorkBuf>>>, index: usize) -> MarkTask {
+        MarkTask {
+            world,
+            index,
+            marker: WorkerMark {
+                work: GcWork::new(),
+                cycle: CycleStats::default(),
+            },
+            sleep: None,
+        }
+    }
+}
+
+#[cfg(feature = "gosched")]
+impl core::future::Future for MarkTask {
+    type Output = ();
+
+    fn poll(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        use core::task::Poll;
+        let this = &mut *self;
+        loop {
+            match this.world.task_try_take(this.index, cx.waker()) {
+                TryTake::Exit => return Poll::Ready(()),
+                TryTake::Wait => {
+                    this.sleep = None;
+                    return Poll::Pending;
+                }
+                TryTake::Sleep(wait) => {
+                    let sleep = this
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(gosched::sleep(wait)));
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    this.sleep = None;
+                }
+                TryTake::Taken(buf, mode, budget) => {
+                    this.sleep = None;
+                    let began = std::time::Instant::now();
+                    drain(&this.world, &mut this.marker, buf, mode, began, || {
+                        began.elapsed() >= TASK_SLICE
+                            || budget.is_some_and(|budget| budget.should_exit(began))
+                    });
+                    // Yield the P between slices.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
             }
         }
-        let cycle = core::mem::take(&mut marker.cycle);
-        let nanos = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        world.worker_done(
-            marker.work.take_all(),
-            work,
-            nanos,
-            (cycle.marked_objects, cycle.marked_bytes),
-        );
     }
+}
+
+/// Go's `gcDrain` on a worker: drains `buf` and what it leads to until the
+/// work runs out, the world stops, or `should_stop` (polled every
+/// [`DRAIN_CHECK_WORK`] units of scan work) says so; then hands the
+/// worker's buffers and counters back in `mode`.
+#[cfg(feature = "std")]
+fn drain(
+    world: &World<Box<WorkBuf>>,
+    marker: &mut WorkerMark,
+    buf: Box<WorkBuf>,
+    mode: WorkerMode,
+    began: std::time::Instant,
+    mut should_stop: impl FnMut() -> bool,
+) {
+    marker.work.put_buf(buf);
+    let mut work = 0u64;
+    let mut since_publish = 0;
+    let mut since_check = 0u64;
+    while !world.stop_requested() {
+        let Some(object) = marker.work.try_get() else {
+            break;
+        };
+        let scan = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            scan_on_worker(marker, object)
+        }));
+        match scan {
+            Ok(size) => {
+                work += size as u64;
+                since_check += size as u64;
+            }
+            Err(payload) => world.worker_panicked(payload, WorkBuf::with_one(object)),
+        }
+        since_publish += 1;
+        if since_publish >= PUBLISH_EVERY {
+            since_publish = 0;
+            world.worker_flush(marker.work.take_full(), core::mem::take(&mut work));
+        }
+        if since_check >= DRAIN_CHECK_WORK {
+            since_check = 0;
+            if should_stop() {
+                break;
+            }
+        }
+    }
+    let cycle = core::mem::take(&mut marker.cycle);
+    let nanos = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    world.worker_done_as(
+        mode,
+        marker.work.take_all(),
+        work,
+        nanos,
+        (cycle.marked_objects, cycle.marked_bytes),
+    );
 }
 
 /// Go's `scanobject` on a worker: shades what `object` points to.

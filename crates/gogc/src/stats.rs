@@ -92,11 +92,33 @@ pub struct CycleStats {
     /// Assists skipped because the CPU limiter was on (Go's
     /// `gcCPULimiter.limiting()` in `gcAssistAlloc`); their debt is kept.
     pub assists_limited: u64,
-    /// Scan work done by the mark worker threads (not in `mark_work`).
+    /// Scan work done by the mark workers, idle ones included (not in
+    /// `mark_work`).
     pub worker_work: u64,
-    /// Time the mark worker threads spent marking, added over the workers
-    /// (gctrace's background mark CPU); zero without workers.
+    /// Time the mark workers spent marking as dedicated and fractional
+    /// workers, added over the workers (Go's background mark time,
+    /// gctrace's background CPU): `dedicated_time + fractional_time`; zero
+    /// without workers.
     pub worker_time: Duration,
+    /// The dedicated workers' part of `worker_time` (Go's
+    /// `dedicatedMarkTime`).
+    pub dedicated_time: Duration,
+    /// The fractional worker's part of `worker_time` (Go's
+    /// `fractionalMarkTime`).
+    pub fractional_time: Duration,
+    /// Dedicated mark workers this cycle (Go's
+    /// `dedicatedMarkWorkersNeeded` at `startCycle`): `round(0.25 × procs)`
+    /// with [`HeapBuilder::procs`](crate::HeapBuilder::procs), every worker
+    /// with [`HeapBuilder::mark_workers`](crate::HeapBuilder::mark_workers),
+    /// 0 without workers.
+    pub dedicated_workers: u32,
+    /// Whether a fractional worker ran this cycle (Go's
+    /// `fractionalUtilizationGoal > 0`).
+    pub fractional_worker: bool,
+    /// Time idle workers spent marking on a scheduler's idle processors
+    /// (Go's `idleMarkTime`, gctrace's idle CPU); not in `worker_time`,
+    /// zero without the `gosched` feature's idle workers.
+    pub idle_time: Duration,
 
     // Pacing (see the pacer in `pacer.rs`), and what gctrace prints.
     /// Go's `heapLive` when the cycle started (gctrace's first heap figure):
@@ -139,7 +161,8 @@ pub struct CycleStats {
     /// as in Go); zero without `std`.
     pub gc_cpu_percent: u32,
     /// Processors the pacer planned the cycle for (gctrace's "P", Go's
-    /// `GOMAXPROCS`): the owning thread plus the heap's mark workers
+    /// `GOMAXPROCS`): [`HeapBuilder::procs`](crate::HeapBuilder::procs),
+    /// or the owning thread plus the heap's mark workers
     /// ([`HeapBuilder::mark_workers`](crate::HeapBuilder::mark_workers)),
     /// so 1 without workers.
     pub procs: u32,

@@ -54,10 +54,30 @@
 //!   cycle cannot end under a parked assist (Go's `gcWakeAllAssists` has
 //!   nothing to wake); the last worker to go idle wakes it instead, and it
 //!   goes on to terminate the mark.
+//!
+//! # Worker modes (Go's `gcMarkWorkerMode`)
+//!
+//! The owning thread sets each cycle's [`CyclePlan`] with the world stopped
+//! (Go's `startCycle`): worker threads `0..dedicated` take work as
+//! *dedicated* workers (they mark until the work runs out or the world
+//! stops); thread `dedicated` is the *fractional* worker when the plan has
+//! a fractional goal; the threads after those sleep through the cycle. The
+//! fractional worker takes work only while its marking time this cycle over
+//! the time since the cycle's start is at most the goal (Go's
+//! `findRunnableGCWorker`), else it sleeps until it would be, and it ends a
+//! stretch once that ratio passes 1.2 × the goal (Go's
+//! `pollFractionalWorkerExit`). *Idle* workers ([`World::idle_take`]) are
+//! not threads: a scheduler's idle processor takes a buffer without
+//! blocking, at most `max_idle` at a time (Go 1.19's
+//! `maxIdleMarkWorkers`), and returns it when the processor has other work.
+//! Each mode's time is counted apart (Go's `dedicatedMarkTime`,
+//! `fractionalMarkTime`, `idleMarkTime`).
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::any::Any;
+#[cfg(feature = "gosched")]
+use core::task::Waker;
 use core::time::Duration;
 use std::time::Instant;
 
@@ -79,6 +99,85 @@ pub enum Mode {
     Exit,
 }
 
+/// How a worker marks during a stretch (Go's `gcMarkWorkerMode`); see the
+/// module docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerMode {
+    /// Marks until the work runs out or the world stops.
+    Dedicated,
+    /// Marks only up to the plan's fractional utilisation goal.
+    Fractional,
+    /// Marks on a scheduler's otherwise idle processor until it has other
+    /// work.
+    #[cfg(any(loom, feature = "gosched"))]
+    Idle,
+}
+
+/// One cycle's split of the worker threads (Go's `startCycle`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CyclePlan {
+    /// Worker threads `0..dedicated` run as dedicated workers.
+    pub dedicated: usize,
+    /// The fractional worker's utilisation goal (Go's
+    /// `fractionalUtilizationGoal`); 0: no fractional worker.
+    pub fractional_goal: f64,
+    /// The most idle workers marking at once (Go 1.19's
+    /// `maxIdleMarkWorkers`).
+    pub max_idle: usize,
+}
+
+/// What the fractional worker needs to end its stretch in time (Go's
+/// `pollFractionalWorkerExit`).
+#[derive(Clone, Copy, Debug)]
+pub struct FractionalBudget {
+    /// When the cycle's marking started (Go's `markStartTime`).
+    mark_start: Instant,
+    /// The fractional worker's marking time this cycle before the stretch.
+    before: Duration,
+    /// The plan's goal.
+    goal: f64,
+}
+
+impl FractionalBudget {
+    /// Whether a stretch that began at `began` should end now: its marking
+    /// time this cycle over the time since the cycle's start exceeds 1.2 ×
+    /// the goal (Go's `pollFractionalWorkerExit`).
+    pub fn should_exit(&self, began: Instant) -> bool {
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(self.mark_start);
+        if elapsed.is_zero() {
+            return true;
+        }
+        let own = self.before + now.saturating_duration_since(began);
+        own.as_secs_f64() / elapsed.as_secs_f64() > 1.2 * self.goal
+    }
+}
+
+/// How long the fractional worker must wait before its share of the time
+/// since `mark_start` is back at `goal` (zero: it may mark now; Go's
+/// `findRunnableGCWorker` test).
+fn fractional_wait(mark_start: Instant, own: Duration, goal: f64) -> Duration {
+    let elapsed = Instant::now().saturating_duration_since(mark_start);
+    if elapsed.is_zero() || own.as_secs_f64() <= goal * elapsed.as_secs_f64() {
+        return Duration::ZERO;
+    }
+    // own / (elapsed + wait) = goal.
+    Duration::from_secs_f64(own.as_secs_f64() / goal - elapsed.as_secs_f64())
+}
+
+/// What a worker's look for work found.
+#[derive(Debug)]
+pub enum TryTake<B> {
+    /// A buffer, taken in this mode (the worker is active).
+    Taken(B, WorkerMode, Option<FractionalBudget>),
+    /// Nothing for this worker now: wait for a publish or mode change.
+    Wait,
+    /// The fractional worker is ahead of its goal: wait this long.
+    Sleep(Duration),
+    /// The heap is going away.
+    Exit,
+}
+
 /// What a worker reports when it panicked while tracing: the payload and a
 /// buffer with the object it left grey.
 pub type WorkerPanic<B> = (Box<dyn Any + Send>, B);
@@ -96,9 +195,26 @@ pub struct Control<B> {
     pub panics: Vec<WorkerPanic<B>>,
     /// Scan work the workers did this cycle (work units).
     pub worker_work: u64,
-    /// Nanoseconds the workers spent holding work this cycle (Go's
-    /// dedicated mark time, gctrace's background CPU).
-    pub worker_nanos: u64,
+    /// Nanoseconds dedicated workers spent holding work (Go's
+    /// `dedicatedMarkTime`), since the owner last took the counters.
+    pub dedicated_nanos: u64,
+    /// The same for the fractional worker (`fractionalMarkTime`).
+    pub fractional_nanos: u64,
+    /// The same for idle workers (`idleMarkTime`).
+    pub idle_nanos: u64,
+    /// This cycle's split.
+    pub plan: CyclePlan,
+    /// When this cycle's marking started (None between cycles).
+    pub mark_start: Option<Instant>,
+    /// The fractional worker's marking time this cycle (kept over the
+    /// owner's takes of the counters above, reset by `plan_cycle`).
+    pub fractional_cycle: Duration,
+    /// Idle workers holding work now.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub idle_workers: usize,
+    /// Worker tasks waiting for work (woken where threads are notified).
+    #[cfg(feature = "gosched")]
+    pub task_wakers: Vec<Waker>,
     /// Objects and bytes the workers marked this cycle.
     pub marked_objects: u64,
     /// See `marked_objects`.
@@ -141,7 +257,21 @@ impl<B> World<B> {
                 active: 0,
                 panics: Vec::new(),
                 worker_work: 0,
-                worker_nanos: 0,
+                dedicated_nanos: 0,
+                fractional_nanos: 0,
+                idle_nanos: 0,
+                // Until a plan is set every worker is dedicated.
+                plan: CyclePlan {
+                    dedicated: usize::MAX,
+                    fractional_goal: 0.0,
+                    max_idle: 0,
+                },
+                mark_start: None,
+                fractional_cycle: Duration::ZERO,
+                #[cfg(any(loom, feature = "gosched"))]
+                idle_workers: 0,
+                #[cfg(feature = "gosched")]
+                task_wakers: Vec::new(),
                 marked_objects: 0,
                 marked_bytes: 0,
                 assist_parked: false,
@@ -174,25 +304,134 @@ impl<B> World<B> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn wait_timeout<'a>(
+        condvar: &Condvar,
+        guard: MutexGuard<'a, Control<B>>,
+        timeout: Duration,
+    ) -> MutexGuard<'a, Control<B>> {
+        match condvar.wait_timeout(guard, timeout) {
+            Ok((guard, _)) => guard,
+            Err(poisoned) => poisoned.into_inner().0,
+        }
+    }
+
+    /// Releases the lock and wakes the waiting workers: threads on the
+    /// condition variable, tasks through their wakers (woken after the
+    /// lock is released: a waker may run scheduler code).
+    fn wake_workers(&self, control: MutexGuard<'_, Control<B>>) {
+        #[cfg(feature = "gosched")]
+        let mut control = control;
+        #[cfg(feature = "gosched")]
+        let tasks = core::mem::take(&mut control.task_wakers);
+        drop(control);
+        self.workers.notify_all();
+        #[cfg(feature = "gosched")]
+        for waker in tasks {
+            waker.wake();
+        }
+    }
+
     // ---- the workers' side ----
 
-    /// Blocks until a buffer can be taken (returns it, the worker is now
-    /// active) or the heap exits (`None`).
+    /// Blocks until a buffer can be taken as a dedicated worker (returns
+    /// it, the worker is now active) or the heap exits (`None`): the loom
+    /// models' shorthand for `worker_take_as(0)`.
+    #[cfg(loom)]
     pub fn worker_take(&self) -> Option<B> {
+        self.worker_take_as(0).map(|(buf, _, _)| buf)
+    }
+
+    /// Blocks until worker thread `index` may mark in this cycle's plan and
+    /// a buffer can be taken (returns it with the worker's mode, and the
+    /// fractional worker's budget; the worker is now active), or the heap
+    /// exits (`None`).
+    pub fn worker_take_as(
+        &self,
+        index: usize,
+    ) -> Option<(B, WorkerMode, Option<FractionalBudget>)> {
         let mut control = self.lock();
         loop {
-            match control.mode {
-                Mode::Exit => return None,
-                Mode::Marking if !self.stop.load(Ordering::Relaxed) => {
+            match self.try_take_locked(&mut control, index) {
+                TryTake::Exit => return None,
+                TryTake::Taken(buf, mode, budget) => return Some((buf, mode, budget)),
+                TryTake::Sleep(wait) => {
+                    control = Self::wait_timeout(&self.workers, control, wait);
+                }
+                TryTake::Wait => control = Self::wait(&self.workers, control),
+            }
+        }
+    }
+
+    /// `worker_take_as` for a worker task (feature `gosched`): never
+    /// blocks; when it finds nothing to take (`Wait`, or the fractional
+    /// worker's `Sleep`) it registers `waker`, which the next publish, mode
+    /// change or exit wakes.
+    #[cfg(feature = "gosched")]
+    pub fn task_try_take(&self, index: usize, waker: &Waker) -> TryTake<B> {
+        let mut control = self.lock();
+        let found = self.try_take_locked(&mut control, index);
+        if matches!(found, TryTake::Wait | TryTake::Sleep(_))
+            && !control.task_wakers.iter().any(|w| w.will_wake(waker))
+        {
+            control.task_wakers.push(waker.clone());
+        }
+        found
+    }
+
+    /// One look at what worker `index` may take (see the module docs).
+    fn try_take_locked(&self, control: &mut Control<B>, index: usize) -> TryTake<B> {
+        match control.mode {
+            Mode::Exit => TryTake::Exit,
+            Mode::Marking if !self.stop.load(Ordering::Relaxed) => {
+                let plan = control.plan;
+                if index < plan.dedicated {
                     if let Some(buf) = control.full.pop() {
                         control.active += 1;
-                        return Some(buf);
+                        return TryTake::Taken(buf, WorkerMode::Dedicated, None);
+                    }
+                } else if index == plan.dedicated && plan.fractional_goal > 0.0 {
+                    let mark_start = *control.mark_start.get_or_insert_with(Instant::now);
+                    let own = control.fractional_cycle;
+                    let wait = fractional_wait(mark_start, own, plan.fractional_goal);
+                    if !wait.is_zero() {
+                        return TryTake::Sleep(wait);
+                    }
+                    if let Some(buf) = control.full.pop() {
+                        control.active += 1;
+                        let budget = FractionalBudget {
+                            mark_start,
+                            before: own,
+                            goal: plan.fractional_goal,
+                        };
+                        return TryTake::Taken(buf, WorkerMode::Fractional, Some(budget));
                     }
                 }
-                Mode::Marking | Mode::Stopped => {}
+                TryTake::Wait
             }
-            control = Self::wait(&self.workers, control);
+            Mode::Marking | Mode::Stopped => TryTake::Wait,
         }
+    }
+
+    /// An idle worker's take (Go's idle GC worker in `findRunnable`): a
+    /// buffer if a cycle marks, no stop is requested, a buffer is waiting
+    /// and fewer than the plan's `max_idle` idle workers hold work; never
+    /// blocks. The worker is active afterwards.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub fn idle_take(&self) -> Option<B> {
+        if self.stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut control = self.lock();
+        if control.mode != Mode::Marking
+            || self.stop.load(Ordering::Relaxed)
+            || control.idle_workers >= control.plan.max_idle
+        {
+            return None;
+        }
+        let buf = control.full.pop()?;
+        control.active += 1;
+        control.idle_workers += 1;
+        Some(buf)
     }
 
     /// Whether an active worker should hand its work back now (W3).
@@ -208,14 +447,14 @@ impl<B> World<B> {
         }
         let mut control = self.lock();
         control.full.extend(bufs);
-        drop(control);
-        self.workers.notify_all();
+        self.wake_workers(control);
     }
 
     /// A still-active worker's periodic flush (Go's `gcFlushBgCredit` from
     /// `gcDrain`): publishes its spare full buffers and adds `work`, its
     /// scan work since the last flush, to the cycle's counters and the
-    /// background credit, waking a parked assist (W5).
+    /// background credit, waking sleeping workers for published buffers
+    /// and a parked assist (W5).
     pub fn worker_flush(&self, bufs: Vec<B>, work: u64) {
         let mut control = self.lock();
         let published = !bufs.is_empty();
@@ -223,9 +462,10 @@ impl<B> World<B> {
         control.worker_work += work;
         self.add_credit(work);
         let wake_assist = control.assist_parked && (published || work > 0);
-        drop(control);
         if published {
-            self.workers.notify_all();
+            self.wake_workers(control);
+        } else {
+            drop(control);
         }
         if wake_assist {
             self.owner.notify_all();
@@ -241,18 +481,44 @@ impl<B> World<B> {
         self.scanned.fetch_add(credit, Ordering::Relaxed);
     }
 
-    /// Ends an active stretch: hands back the worker's remaining buffers,
-    /// adds its counters (scan work since its last `worker_flush`, the
-    /// stretch's length in nanoseconds, objects and bytes marked), and wakes
-    /// the owner if it was the last one or an assist is parked.
+    /// Ends a dedicated worker's active stretch: the loom models' shorthand
+    /// for [`worker_done_as`](World::worker_done_as).
+    #[cfg(loom)]
     pub fn worker_done(&self, bufs: Vec<B>, work: u64, nanos: u64, marked: (u64, u64)) {
+        self.worker_done_as(WorkerMode::Dedicated, bufs, work, nanos, marked);
+    }
+
+    /// Ends an active stretch in `mode`: hands back the worker's remaining
+    /// buffers, adds its counters (scan work since its last `worker_flush`,
+    /// the stretch's length in nanoseconds to the mode's time, objects and
+    /// bytes marked), and wakes the owner if it was the last one or an
+    /// assist is parked.
+    pub fn worker_done_as(
+        &self,
+        mode: WorkerMode,
+        bufs: Vec<B>,
+        work: u64,
+        nanos: u64,
+        marked: (u64, u64),
+    ) {
         let (marked_objects, marked_bytes) = marked;
         let mut control = self.lock();
         let published = !bufs.is_empty();
         control.full.extend(bufs);
         control.active -= 1;
         control.worker_work += work;
-        control.worker_nanos += nanos;
+        match mode {
+            WorkerMode::Dedicated => control.dedicated_nanos += nanos,
+            WorkerMode::Fractional => {
+                control.fractional_nanos += nanos;
+                control.fractional_cycle += Duration::from_nanos(nanos);
+            }
+            #[cfg(any(loom, feature = "gosched"))]
+            WorkerMode::Idle => {
+                control.idle_nanos += nanos;
+                control.idle_workers -= 1;
+            }
+        }
         control.marked_objects += marked_objects;
         control.marked_bytes += marked_bytes;
         let last = control.active == 0;
@@ -260,13 +526,15 @@ impl<B> World<B> {
             self.mark_done.store(true, Ordering::Relaxed);
         }
         // Background credit for assists (Go's gcFlushBgCredit), added with
-        // the lock held: the next cycle's `reset_cycle_counters` cannot be
-        // overtaken by it.
+        // the lock held: once `stop_the_world` sees this worker inactive,
+        // its work is in this cycle's counters, and the next cycle's
+        // `reset_cycle_counters` cannot be overtaken by it.
         self.add_credit(work);
         let wake_owner = last || control.assist_parked;
-        drop(control);
         if published {
-            self.workers.notify_all();
+            self.wake_workers(control);
+        } else {
+            drop(control);
         }
         if wake_owner {
             self.owner.notify_all();
@@ -329,8 +597,30 @@ impl<B> World<B> {
             };
         }
         self.stop.store(false, Ordering::Relaxed);
-        drop(control);
-        self.workers.notify_all();
+        self.wake_workers(control);
+    }
+
+    /// Sets the split of a new cycle (with the world stopped, before
+    /// `start_the_world`): the fractional worker's clock starts now.
+    pub fn plan_cycle(&self, plan: CyclePlan) {
+        let mut control = self.lock();
+        control.plan = plan;
+        control.mark_start = Some(Instant::now());
+        control.fractional_cycle = Duration::ZERO;
+    }
+
+    /// Whether an idle worker could take work now (Go's
+    /// `gcMarkWorkAvailable` and `needIdleMarkWorker`): a cheap hint, the
+    /// take decides.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub fn idle_work_available(&self) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let control = self.lock();
+        control.mode == Mode::Marking
+            && !control.full.is_empty()
+            && control.idle_workers < control.plan.max_idle
     }
 
     /// Publishes the owner's buffers for the workers.
@@ -347,8 +637,9 @@ impl<B> World<B> {
     /// Tells the workers to exit; they finish the object in hand first.
     pub fn exit(&self) {
         self.stop.store(true, Ordering::Relaxed);
-        self.lock().mode = Mode::Exit;
-        self.workers.notify_all();
+        let mut control = self.lock();
+        control.mode = Mode::Exit;
+        self.wake_workers(control);
     }
 
     /// Whether no worker holds work and the shared list is empty (a
@@ -438,5 +729,83 @@ impl<B> World<B> {
 impl<B> Default for World<B> {
     fn default() -> Self {
         World::new()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fractional_worker_waits_until_its_share_is_back_at_the_goal() {
+        let start = Instant::now()
+            .checked_sub(Duration::from_millis(100))
+            .unwrap();
+        // 10 ms of 100 ms is under a 25 % goal: no wait.
+        assert_eq!(
+            fractional_wait(start, Duration::from_millis(10), 0.25),
+            Duration::ZERO
+        );
+        // 50 ms of 100 ms: wait until 50 ms is 25 %, 200 ms after the start.
+        let wait = fractional_wait(start, Duration::from_millis(50), 0.25);
+        assert!(
+            wait <= Duration::from_millis(100) && wait > Duration::from_millis(50),
+            "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn a_fractional_stretch_ends_past_1_2_times_the_goal() {
+        let now = Instant::now();
+        let mark_start = now.checked_sub(Duration::from_millis(100)).unwrap();
+        let budget = |before| FractionalBudget {
+            mark_start,
+            before,
+            goal: 0.25,
+        };
+        // 28 ms of 100 ms is under 1.2 × 25 %; 32 ms is over.
+        assert!(!budget(Duration::from_millis(28)).should_exit(now));
+        assert!(budget(Duration::from_millis(32)).should_exit(now));
+    }
+
+    #[test]
+    fn each_worker_takes_work_in_the_mode_the_plan_gives_it() {
+        let world: World<u32> = World::new();
+        world.plan_cycle(CyclePlan {
+            dedicated: 1,
+            fractional_goal: 0.25,
+            max_idle: 0,
+        });
+        world.publish(alloc::vec![1, 2, 3]);
+        world.start_the_world(true);
+        let mut control = world.lock();
+        assert!(matches!(
+            world.try_take_locked(&mut control, 0),
+            TryTake::Taken(_, WorkerMode::Dedicated, None)
+        ));
+        assert!(matches!(
+            world.try_take_locked(&mut control, 1),
+            TryTake::Taken(_, WorkerMode::Fractional, Some(_))
+        ));
+        // A third thread has no role this cycle.
+        assert!(matches!(
+            world.try_take_locked(&mut control, 2),
+            TryTake::Wait
+        ));
+        drop(control);
+        // The fractional worker marked far more than its share: it sleeps.
+        world.worker_done_as(WorkerMode::Fractional, Vec::new(), 1, 1_000_000_000, (0, 0));
+        let mut control = world.lock();
+        assert!(matches!(
+            world.try_take_locked(&mut control, 1),
+            TryTake::Sleep(_)
+        ));
+        assert_eq!(control.fractional_nanos, 1_000_000_000);
+        drop(control);
+        world.exit();
+        assert!(matches!(
+            world.try_take_locked(&mut world.lock(), 0),
+            TryTake::Exit
+        ));
     }
 }

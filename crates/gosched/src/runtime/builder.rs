@@ -188,6 +188,7 @@ impl Builder {
             time_slice: self.time_slice.as_nanos().min(u64::MAX as u128) as u64,
             #[cfg(feature = "net")]
             netpoll: super::netpoll::NetPoll::new(),
+            idle_works: super::idle::IdleWorks::new(),
         });
         let sm = shared.clone();
         let sysmon = std::thread::Builder::new()

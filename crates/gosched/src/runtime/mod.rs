@@ -37,6 +37,7 @@
 //! | [`block_on`] | the calling thread as M0, and deadlock detection | `main`, `checkdead` |
 //! | `netpoll` (feature `net`) | the OS poller inside the scheduler: polls in `findRunnable`, `stopm` and sysmon, injecting ready tasks | `netpoll`, `netpollBreak`, `injectglist` |
 //! | [`builder`] | configuring, starting and tearing down a runtime | `schedinit`, `procresize` |
+//! | [`idle`] | work an idle P does before it parks (a collector's idle mark worker) | the idle GC worker in `findRunnable` |
 //!
 //! This file holds what they share: [`Shared`] (Go's `sched` plus `allp`)
 //! and the per-thread context that tells code which runtime and which P
@@ -70,6 +71,7 @@
 
 mod block_on;
 mod builder;
+mod idle;
 mod m;
 #[cfg(feature = "net")]
 pub(crate) mod netpoll;
@@ -80,6 +82,7 @@ mod sysmon;
 pub(crate) use block_on::main_waker_of;
 pub use block_on::{DeadlockError, DEADLOCK_MESSAGE};
 pub use builder::{default_procs, BuildError, Builder, Runtime};
+pub use idle::{IdleHook, IdleP, IdleRegistration, IdleWork};
 #[cfg(feature = "net")]
 pub use netpoll::NETPOLL_SYSMON_AFTER;
 pub(crate) use p::{ready_owned, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
@@ -160,6 +163,8 @@ pub(crate) struct Shared {
     /// Go's netpoller state (see [`netpoll`]).
     #[cfg(feature = "net")]
     pub(crate) netpoll: netpoll::NetPoll,
+    /// Work idle Ps do before parking (see [`idle`]).
+    pub(crate) idle_works: idle::IdleWorks,
     self_ref: alloc::sync::Weak<Shared>,
 }
 

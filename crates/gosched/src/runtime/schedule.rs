@@ -16,7 +16,8 @@
 //!    ring, [`STEAL_TRIES`] passes in a random coprime order, the last
 //!    pass also taking `runnext` (after [`RUNNEXT_STEAL_PAUSE`] if the
 //!    victim runs) and running victims' due timers.
-//! 7. Release the P; a spinner then rechecks every queue (R4); park.
+//! 7. Registered idle work (see [`super::idle`]): if some ran, look again.
+//! 8. Release the P; a spinner then rechecks every queue (R4); park.
 //!
 //! `execute` polls the task in `P_RUNNING` (R2/R3 in [`super::p`]) and puts
 //! it where it belongs afterwards: done (registry, free list), parked, or
@@ -203,6 +204,12 @@ impl Shared {
                 if let Some(t) = self.steal_work(p) {
                     return Found::Task(t, false);
                 }
+            }
+
+            // Nothing to run: registered idle work (a collector's idle
+            // mark worker) may use the P before it is released.
+            if self.run_idle_work(m, p, main) {
+                continue 'top;
             }
 
             // Release the P (re-checking the global queue under the lock).
