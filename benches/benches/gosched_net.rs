@@ -509,7 +509,12 @@ fn main() {
                 w.workers.to_string(),
             ];
             let server = ServerProcess::start(&program, &serve);
-            let load = generate_load(server.addr, w.kind, w.conns, request_count(quick, requests, w.conns));
+            let load = generate_load(
+                server.addr,
+                w.kind,
+                w.conns,
+                request_count(quick, requests, w.conns),
+            );
             drop(server);
             for (group, value, unit, better) in w.rows(&load) {
                 let better = if better == Better::Higher {
@@ -526,7 +531,10 @@ fn main() {
     let me = std::env::current_exe().expect("own path");
     let mut suite = suite;
     for w in &selected {
-        for server in ["gosched", "tokio", "smol"].into_iter().filter(|s| measured(s)) {
+        for server in ["gosched", "tokio", "smol"]
+            .into_iter()
+            .filter(|s| measured(s))
+        {
             let serve = [
                 "--serve".to_string(),
                 server.to_string(),
@@ -534,7 +542,12 @@ fn main() {
                 w.workers.to_string(),
             ];
             let process = ServerProcess::start(&me, &serve);
-            let load = generate_load(process.addr, w.kind, w.conns, request_count(quick, requests, w.conns));
+            let load = generate_load(
+                process.addr,
+                w.kind,
+                w.conns,
+                request_count(quick, requests, w.conns),
+            );
             drop(process);
             for (group, value, unit, better) in w.rows(&load) {
                 suite.record(&group, server, value, unit, better);

@@ -72,7 +72,13 @@
 //! A readiness event wakes the wakers stored in a pollDesc. While an M
 //! processes one poll's events, a per-thread *batch* is open: a wake of a
 //! task of this runtime ([`Shared::ready`]) lands in the batch instead of
-//! a run queue. After a blocking poll that readied tasks, the M first
+//! a run queue. The batch is then reversed: Go's `netpoll` pushes each
+//! ready goroutine on the head of a `gList`, so the task of the *last*
+//! event is the one that runs first, and the others follow from the last
+//! event to the first (on a busy server, the connection that became ready
+//! last is served first: a low median latency, at the price of a longer
+//! wait for the connection ready first; see `benches/RESULTS.md`). After a
+//! blocking poll that readied tasks, the M first
 //! takes an idle P for itself (Go's findrunnable: `pidleget`, `acquirep`)
 //! and puts the first ready task on that P's ring to run next (Go's
 //! findrunnable returns `list.pop()`), so it runs on the thread that polled
@@ -88,7 +94,9 @@
 //!   first timer or socket): idle Ms sleep on their condition variable
 //!   until the earliest timer, and adding a timer wakes nobody.
 //! - M0 (the `block_on` thread) never blocks in the poller: before it parks
-//!   it makes sure a worker M does. Its main future's waker unparks the
+//!   it makes sure a worker M does, waking an idle one (when every worker
+//!   M is busy, the first to run out of work polls). Its main future's
+//!   waker unparks the
 //!   thread (it may run on any thread, outside the runtime too) and
 //!   cannot interrupt the OS poller; M0 parks in `std::thread::park`,
 //!   until the earliest timer when it has no P to fire it with.
@@ -212,7 +220,8 @@ impl NetPoll {
 
     /// Go: `netpoll(delay)`. Waits up to `timeout` (`None`: until an event
     /// or an interrupt), marks the pollDescs ready and wakes their waiters.
-    /// Returns the tasks of `shared` those wakes made runnable.
+    /// Returns the tasks of `shared` those wakes made runnable, in Go's
+    /// `gList` order: the task of the last event first.
     fn poll(&self, shared: &Shared, timeout: Option<Duration>) -> Vec<Arc<Task>> {
         let Some(poller) = self.poller.get() else {
             return Vec::new();
@@ -239,7 +248,11 @@ impl NetPoll {
         for (pd, readable, writable) in ready {
             pd.netpoll_ready(self, readable, writable);
         }
-        BATCH.with(|b| b.borrow_mut().take().map(|(_, v)| v).unwrap_or_default())
+        let mut tasks = BATCH.with(|b| b.borrow_mut().take().map(|(_, v)| v).unwrap_or_default());
+        // Go's `netpoll` pushes each ready goroutine on the head of a
+        // `gList`, so the list runs from the last event to the first.
+        tasks.reverse();
+        tasks
     }
 }
 
@@ -440,14 +453,29 @@ impl Shared {
 
     /// `block_on` is about to park M0, or a future on a thread outside the
     /// runtime started waiting on a socket: if tasks wait on I/O and no M
-    /// is in the poller, wake (or start) an idle M to become it.
+    /// is in the poller, wake an idle M to become it, or start one if the
+    /// runtime has no worker M yet. When every worker M is busy, nothing is
+    /// done: each of them polls when it runs out of work (`find_runnable`,
+    /// then `stopm`), and sysmon polls if none has for 10 ms. An M on its
+    /// way into `stopm` pushes itself on the idle list under `sched.lock`
+    /// and then reads `waiters`, so it either is seen here or sees the
+    /// waiter and takes the poller.
     pub(crate) fn netpoll_ensure_poller(&self) {
         let np = &self.netpoll;
-        if np.poller.get().is_some()
-            && np.waiters.load(Ordering::Acquire) > 0
-            && !np.in_poller.load(Ordering::Acquire)
+        if np.poller.get().is_none()
+            || np.waiters.load(Ordering::Acquire) == 0
+            || np.in_poller.load(Ordering::Acquire)
         {
-            self.kick_timer_sleeper();
+            return;
+        }
+        let s = lock(&self.sched);
+        if self.kick_idle_m(&s) {
+            return;
+        }
+        let workers = s.mcount;
+        drop(s);
+        if workers == 0 {
+            self.startm(None, false);
         }
     }
 
