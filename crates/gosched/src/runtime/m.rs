@@ -251,8 +251,11 @@ impl Shared {
                 .earliest_timer()
                 .map(|w| w.saturating_sub(self.now_nanos()));
             // With the `net` feature, one idle M blocks in the poller instead.
+            // After a poll that readied tasks with no idle P it sleeps here
+            // as if it had not polled, until woken (Go's `stopm`).
             #[cfg(feature = "net")]
-            let polled = self.netpoll_block(&park, timeout.map(Duration::from_nanos));
+            let polled = self.netpoll_block(&park, timeout.map(Duration::from_nanos))
+                == super::netpoll::Polled::Yes;
             #[cfg(not(feature = "net"))]
             let polled = false;
             let mut slot = lock(&park.slot);

@@ -52,13 +52,25 @@
 //! So the interrupt that `startm` sends to the blocked M can never be
 //! consumed by another M's non-blocking poll.
 //!
-//! An M that leaves a *blocking* poll wakes nobody: it comes back to the
-//! poller itself, with a P when its P runs dry, without one straight from
-//! `stopm`'s loop (Go's M goes back to the top of findrunnable). So an idle
-//! M that finds an M blocked there (`blocked_until` set) just sleeps on its
+//! An M that leaves a *blocking* poll with an idle P to take (or with
+//! nothing ready) wakes nobody: it comes back to the poller itself, with a
+//! P when its P runs dry, without one straight from `stopm`'s loop (Go's
+//! M goes back to the top of findrunnable after `acquirep`). So an idle M
+//! that finds an M blocked there (`blocked_until` set) just sleeps on its
 //! condition variable until `startm` needs it, as Go's stopm does when
 //! `sched.lastpoll` is 0, and a one-connection server is not passed
 //! between two threads at each request.
+//!
+//! An M whose blocking poll readied tasks while every P was busy injects
+//! them all into the global queue and then stops (Go's findrunnable:
+//! `injectglist`, then `stopm`): it sleeps on its condition variable
+//! until `startm` or a kick wakes it, instead of going back into the
+//! poller. The Ms holding the Ps poll without blocking when they run dry
+//! and take what became ready meanwhile in one batch; an M that stayed in
+//! the poller would wake for each event and pass it on to them through
+//! the global queue, a thread switch per request on a loaded server
+//! (measured in `benches/RESULTS.md`). Since it does not come back, it
+//! leaves the poller as a non-blocking poll does (below).
 //!
 //! A *non-blocking* poll (find_runnable's, sysmon's) does not come back:
 //! an idle M that finds the poller taken by one raises `want_poller` and
@@ -118,6 +130,20 @@ use super::{lock, Shared};
 /// Go: sysmon's `lastpoll+10*1000*1000 < now`: sysmon polls when nobody
 /// has for this long.
 pub const NETPOLL_SYSMON_AFTER: Duration = Duration::from_millis(10);
+
+/// What [`Shared::netpoll_block`] did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Polled {
+    /// It did not poll (no poller, nothing to wait for, or the poller is
+    /// taken): the M sleeps on its condition variable.
+    No,
+    /// It polled; the M comes back to the poller.
+    Yes,
+    /// It polled, readied tasks and found no idle P: the M sleeps on its
+    /// condition variable and polls again only once woken or at the
+    /// earliest timer (Go's `stopm` after `injectglist`).
+    StayOut,
+}
 
 /// `blocked_until`: no M blocks in the poller.
 const NOT_BLOCKED: u64 = 0;
@@ -300,21 +326,22 @@ impl Shared {
     /// other M is blocked in the poller, this M (idle, without a P, parked
     /// on `park`) blocks there until an event, the earliest timer or an
     /// interrupt (Go: `netpollinited() && (netpollWaiters > 0 || pollUntil
-    /// != 0) && sched.lastpoll.Swap(0) != 0`). Returns whether it polled;
-    /// the ready tasks are injected.
-    pub(super) fn netpoll_block(&self, park: &Arc<MPark>, timeout: Option<Duration>) -> bool {
+    /// != 0) && sched.lastpoll.Swap(0) != 0`). Returns whether it polled
+    /// and whether it should then stay out of the poller; the ready tasks
+    /// are injected.
+    pub(super) fn netpoll_block(&self, park: &Arc<MPark>, timeout: Option<Duration>) -> Polled {
         let np = &self.netpoll;
         if np.poller.get().is_none()
             || (np.waiters.load(Ordering::Acquire) == 0 && timeout.is_none())
         {
-            return false;
+            return Polled::No;
         }
         if !np.enter() {
             // Taken by an M blocked there: that M comes back to the poller
             // by itself (see below), so this one sleeps until `startm`
             // needs it (Go's stopm when `sched.lastpoll` is 0).
             if np.blocked_until.load(Ordering::SeqCst) != NOT_BLOCKED {
-                return false;
+                return Polled::No;
             }
             // Taken by a non-blocking poll: its M wakes one of us when it
             // leaves. Raise the flag, then look again (Dekker pair with
@@ -322,7 +349,7 @@ impl Shared {
             np.want_poller.store(true, Ordering::SeqCst);
             fence(Ordering::SeqCst);
             if !np.enter() {
-                return false;
+                return Polled::No;
             }
         }
         {
@@ -330,7 +357,7 @@ impl Shared {
             if slot.next_p.is_some() || slot.kicked || self.shutdown.load(Ordering::Acquire) {
                 drop(slot);
                 self.netpoll_leave();
-                return false;
+                return Polled::No;
             }
             // From here `startm` and the timer kicks interrupt the poller.
             slot.in_poller = true;
@@ -358,10 +385,22 @@ impl Shared {
         } else {
             self.acquire_idle_p_after_poll(park)
         };
-        // This M comes back to the poller itself: with a P when the P runs
-        // dry, without one straight from `stopm`'s loop (as Go's M goes
-        // back to the top of findrunnable). So it wakes nobody to take its
-        // place.
+        if own.is_none() && !tasks.is_empty() {
+            // Go: with no idle P, the M injects the list (all to the global
+            // queue) and stops (`stopm`): it does not poll again until
+            // `startm` or a kick wakes it. The Ms holding the Ps, busy now,
+            // poll (non-blocking) when they run dry, taking whatever became
+            // ready meanwhile in one batch, rather than this M waking in
+            // the poller for each event to pass it on. It leaves as a
+            // non-blocking poll does, waking an idle M that wanted in.
+            self.netpoll_leave();
+            self.inject_glist(tasks, None);
+            return Polled::StayOut;
+        }
+        // Otherwise this M comes back to the poller itself: with a P when
+        // the P runs dry, without one straight from `stopm`'s loop (as Go's
+        // M goes back to the top of findrunnable after `acquirep`). So it
+        // wakes nobody to take its place.
         np.in_poller.store(false, Ordering::SeqCst);
         if let Some(p) = own {
             // Go: findrunnable returns the first ready task to run on this
@@ -380,7 +419,7 @@ impl Shared {
             }
         }
         self.inject_glist(tasks, own);
-        true
+        Polled::Yes
     }
 
     /// Go: findrunnable after its blocking netpoll, `pidleget` then
