@@ -69,7 +69,7 @@
 //! and take what became ready meanwhile in one batch; an M that stayed in
 //! the poller would wake for each event and pass it on to them through
 //! the global queue, a thread switch per request on a loaded server
-//! (measured in `benches/RESULTS.md`). Since it does not come back, it
+//! (counted in the crate README). Since it does not come back, it
 //! leaves the poller as a non-blocking poll does (below).
 //!
 //! A *non-blocking* poll (find_runnable's, sysmon's) does not come back:
@@ -89,7 +89,7 @@
 //! event is the one that runs first, and the others follow from the last
 //! event to the first (on a busy server, the connection that became ready
 //! last is served first: a low median latency, at the price of a longer
-//! wait for the connection ready first; see `benches/RESULTS.md`). After a
+//! wait for the connection ready first; see the crate README). After a
 //! blocking poll that readied tasks, the M first
 //! takes an idle P for itself (Go's findrunnable: `pidleget`, `acquirep`)
 //! and puts the first ready task on that P's ring to run next (Go's
