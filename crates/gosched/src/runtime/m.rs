@@ -252,10 +252,19 @@ impl Shared {
                 .map(|w| w.saturating_sub(self.now_nanos()));
             // With the `net` feature, one idle M blocks in the poller instead.
             // After a poll that readied tasks with no idle P it sleeps here
-            // as if it had not polled, until woken (Go's `stopm`).
+            // as if it had not polled, until woken (Go's `stopm`), until
+            // the earliest timer as it stands after the poll.
             #[cfg(feature = "net")]
-            let polled = self.netpoll_block(&park, timeout.map(Duration::from_nanos))
-                == super::netpoll::Polled::Yes;
+            let (polled, timeout) =
+                match self.netpoll_block(&park, timeout.map(Duration::from_nanos)) {
+                    super::netpoll::Polled::Yes => (true, timeout),
+                    super::netpoll::Polled::No => (false, timeout),
+                    super::netpoll::Polled::StayOut => (
+                        false,
+                        self.earliest_timer()
+                            .map(|w| w.saturating_sub(self.now_nanos())),
+                    ),
+                };
             #[cfg(not(feature = "net"))]
             let polled = false;
             let mut slot = lock(&park.slot);
