@@ -1107,3 +1107,63 @@ fn thread_cpu_time() -> Duration {
     assert_eq!(r, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
+
+/// Go's findrunnable after a blocking netpoll that readied goroutines
+/// while every P was busy: `injectglist` (all to the global queue), then
+/// `stopm`. The M does not go back into the poller to wake for each later
+/// event only to pass it on; the busy P's M polls when it runs dry, and
+/// sysmon when nobody has for 10 ms. Here the only P stays with the
+/// `block_on` thread, whose future blocks its thread for 200 ms (with
+/// `retake_after` too long for sysmon to take the P), while 20 requests
+/// arrive 5 ms apart. The worker M used to loop through `stopm` and the
+/// poller once per request.
+#[test]
+fn an_m_whose_poll_found_every_p_busy_stays_out_of_the_poller() {
+    use gosched::stats::Event;
+    use std::io::{Read as _, Write as _};
+    use std::sync::mpsc;
+    const CONNS: usize = 20;
+    let rt = Arc::new(
+        Runtime::builder()
+            .procs(1)
+            .retake_after(Duration::from_secs(10))
+            .record_events(true)
+            .build()
+            .unwrap(),
+    );
+    let events = rt.clone();
+    rt.block_on(async move {
+        let addr = echo_server();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let client = std::thread::spawn(move || {
+            let mut conns: Vec<std::net::TcpStream> = (0..CONNS)
+                .map(|_| std::net::TcpStream::connect(addr).unwrap())
+                .collect();
+            go_rx.recv().unwrap();
+            for (i, c) in conns.iter_mut().enumerate() {
+                c.set_nodelay(true).unwrap();
+                c.write_all(&[i as u8]).unwrap();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            for (i, c) in conns.iter_mut().enumerate() {
+                let mut b = [0; 1];
+                c.read_exact(&mut b).unwrap();
+                assert_eq!(b[0], i as u8);
+            }
+        });
+        // The accept loop takes the connections; every echo task then
+        // waits on its socket and the worker M blocks in the poller.
+        gosched::sleep(Duration::from_millis(100)).await;
+        let _ = events.take_events();
+        go_tx.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let during = events.take_events();
+        gosched::blocking(|| client.join().unwrap());
+        let stops = during.iter().filter(|e| matches!(e, Event::StopM)).count();
+        assert!(
+            stops <= CONNS / 4,
+            "the worker M went back to the poller {stops} times for {CONNS} requests"
+        );
+    })
+    .unwrap();
+}
