@@ -39,9 +39,12 @@
 //! one that takes connections in turn spreads the wait evenly (p50 near the
 //! p99). Throughput and p99 are the rows to compare.
 //!
-//! Requests per workload: 100,000 (`--quick`: 5,000), at least 10 per
-//! connection. `--only WORD` runs only the workloads whose name contains
-//! WORD.
+//! Requests per workload: 100,000 (`--quick`: 5,000; `--requests N`: N), at
+//! least 10 per connection. `--only WORD` runs only the workloads whose name
+//! contains WORD; `--servers LIST` (comma-separated, e.g. `gosched,go`) only
+//! those subjects, so that one shape can be measured before and after a
+//! change, paired, in one sitting. `go` is measured when the Go program is
+//! given (`--go-server`, or `cargo xtask bench --go`).
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
@@ -456,8 +459,8 @@ fn workloads() -> Vec<Workload> {
 
 /// Requests per run: enough for a stable rate, and at least a few per
 /// connection for the percentiles.
-fn request_count(quick: bool, conns: usize) -> usize {
-    let total = if quick { 5_000 } else { 100_000 };
+fn request_count(quick: bool, requests: Option<usize>, conns: usize) -> usize {
+    let total = requests.unwrap_or(if quick { 5_000 } else { 100_000 });
     total.max(conns * 10)
 }
 
@@ -485,6 +488,13 @@ fn main() {
     let suite = Suite::new("gosched_net");
     let quick = suite.quick();
     let only = arg("--only");
+    let requests = arg("--requests").map(|n| n.parse::<usize>().expect("--requests N"));
+    let servers = arg("--servers");
+    let measured = |server: &str| {
+        servers
+            .as_deref()
+            .map_or(true, |list| list.split(',').any(|s| s == server))
+    };
     let selected: Vec<Workload> = workloads()
         .into_iter()
         .filter(|w| only.as_deref().map_or(true, |o| w.name().contains(o)))
@@ -492,14 +502,19 @@ fn main() {
     if let Some(go_program) = arg("--go-server") {
         // Run for the Go program: measure it and print its rows.
         let program = std::path::PathBuf::from(go_program);
-        for w in &selected {
+        for w in selected.iter().filter(|_| measured("go")) {
             let serve = [
                 "serve".to_string(),
                 w.kind.name().to_string(),
                 w.workers.to_string(),
             ];
             let server = ServerProcess::start(&program, &serve);
-            let load = generate_load(server.addr, w.kind, w.conns, request_count(quick, w.conns));
+            let load = generate_load(
+                server.addr,
+                w.kind,
+                w.conns,
+                request_count(quick, requests, w.conns),
+            );
             drop(server);
             for (group, value, unit, better) in w.rows(&load) {
                 let better = if better == Better::Higher {
@@ -516,7 +531,10 @@ fn main() {
     let me = std::env::current_exe().expect("own path");
     let mut suite = suite;
     for w in &selected {
-        for server in ["gosched", "tokio", "smol"] {
+        for server in ["gosched", "tokio", "smol"]
+            .into_iter()
+            .filter(|s| measured(s))
+        {
             let serve = [
                 "--serve".to_string(),
                 server.to_string(),
@@ -524,7 +542,12 @@ fn main() {
                 w.workers.to_string(),
             ];
             let process = ServerProcess::start(&me, &serve);
-            let load = generate_load(process.addr, w.kind, w.conns, request_count(quick, w.conns));
+            let load = generate_load(
+                process.addr,
+                w.kind,
+                w.conns,
+                request_count(quick, requests, w.conns),
+            );
             drop(process);
             for (group, value, unit, better) in w.rows(&load) {
                 suite.record(&group, server, value, unit, better);

@@ -12,7 +12,9 @@
 //!    `want_poller` and wakes an idle M (SeqCst Dekker pair). So the
 //!    poller is never left empty while an idle M sleeps believing it
 //!    taken. (An M leaving a blocking poll comes back by itself, so an
-//!    idle M that finds one there sleeps without the flag.)
+//!    idle M that finds one there sleeps without the flag; one that does
+//!    not come back, having readied tasks with every P busy, leaves as a
+//!    non-blocking poll does, which is this hand-off.)
 //! 3. wakeNetPoller: an M blocking in the poller publishes its deadline in
 //!    `blocked_until`, then reads the timers again; a task adding an
 //!    earlier timer pushes it, then reads `blocked_until` and interrupts

@@ -1040,3 +1040,130 @@ fn one_connection_is_served_by_one_thread_on_one_p() {
 fn one_connection_is_served_by_one_thread_on_two_ps() {
     one_connection_is_served_by_one_thread(2);
 }
+
+/// `block_on`'s thread without a P, while a task waits on a socket and the
+/// only worker M is busy (so no M is in the poller): it parks until its
+/// future is woken. It used to ask for a poller before each park and,
+/// when no M was idle to send there, unpark itself instead, looping for as
+/// long as the worker stayed busy (70,000 to 160,000 rounds and about
+/// 100 ms of CPU in these 300 ms, when no second M happened to be idle).
+/// The busy M polls when it runs out of work, and sysmon polls meanwhile
+/// when nobody has for 10 ms.
+#[cfg(target_os = "linux")]
+#[test]
+fn block_on_thread_sleeps_while_the_busy_workers_leave_the_poller_empty() {
+    const BUSY: Duration = Duration::from_millis(300);
+    let rt = runtime(1);
+    std::thread::scope(|scope| {
+        rt.block_on(async {
+            let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+            let peer = std::net::TcpStream::connect(ln.local_addr().unwrap()).unwrap();
+            let (conn, _) = ln.accept().await.unwrap();
+            // A task waiting on a socket that stays quiet.
+            let reader = gosched::spawn(async move {
+                let mut b = [0; 1];
+                conn.read(&mut b).await
+            });
+            let done: gochan::Chan<()> = gochan::Chan::new(1);
+            let tx = done.clone();
+            let rt = &rt;
+            // Spawned from outside once the block_on thread has given up
+            // its P (it sleeps until the timer below), so a worker M runs
+            // it, yielding for `BUSY`.
+            scope.spawn(move || {
+                std::thread::sleep(Duration::from_millis(5));
+                drop(rt.spawn(async move {
+                    let end = Instant::now() + BUSY;
+                    while Instant::now() < end {
+                        gosched::yield_now().await;
+                    }
+                    tx.send(()).unwrap();
+                }));
+            });
+            gosched::sleep(Duration::from_millis(20)).await;
+            let before = thread_cpu_time();
+            done.recv_async().await.unwrap();
+            let cpu = thread_cpu_time() - before;
+            assert!(
+                cpu < BUSY / 10,
+                "the block_on thread used {cpu:?} of CPU while the worker was busy for {BUSY:?}"
+            );
+            drop(peer);
+            assert_eq!(reader.await.unwrap().unwrap(), 0);
+        })
+        .unwrap();
+    });
+}
+
+/// The CPU time of the calling thread so far.
+#[cfg(target_os = "linux")]
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(r, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Go's findrunnable after a blocking netpoll that readied goroutines
+/// while every P was busy: `injectglist` (all to the global queue), then
+/// `stopm`. The M does not go back into the poller to wake for each later
+/// event only to pass it on; the busy P's M polls when it runs dry, and
+/// sysmon when nobody has for 10 ms. Here the only P stays with the
+/// `block_on` thread, whose future blocks its thread for 200 ms (with
+/// `retake_after` too long for sysmon to take the P), while 20 requests
+/// arrive 5 ms apart. The worker M used to loop through `stopm` and the
+/// poller once per request.
+#[test]
+fn an_m_whose_poll_found_every_p_busy_stays_out_of_the_poller() {
+    use gosched::stats::Event;
+    use std::io::{Read as _, Write as _};
+    use std::sync::mpsc;
+    const CONNS: usize = 20;
+    let rt = Arc::new(
+        Runtime::builder()
+            .procs(1)
+            .retake_after(Duration::from_secs(10))
+            .record_events(true)
+            .build()
+            .unwrap(),
+    );
+    let events = rt.clone();
+    rt.block_on(async move {
+        let addr = echo_server();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let client = std::thread::spawn(move || {
+            let mut conns: Vec<std::net::TcpStream> = (0..CONNS)
+                .map(|_| std::net::TcpStream::connect(addr).unwrap())
+                .collect();
+            go_rx.recv().unwrap();
+            for (i, c) in conns.iter_mut().enumerate() {
+                c.set_nodelay(true).unwrap();
+                c.write_all(&[i as u8]).unwrap();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            for (i, c) in conns.iter_mut().enumerate() {
+                let mut b = [0; 1];
+                c.read_exact(&mut b).unwrap();
+                assert_eq!(b[0], i as u8);
+            }
+        });
+        // The accept loop takes the connections; every echo task then
+        // waits on its socket and the worker M blocks in the poller.
+        gosched::sleep(Duration::from_millis(100)).await;
+        let _ = events.take_events();
+        go_tx.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let during = events.take_events();
+        gosched::blocking(|| client.join().unwrap());
+        let stops = during.iter().filter(|e| matches!(e, Event::StopM)).count();
+        assert!(
+            stops <= CONNS / 4,
+            "the worker M went back to the poller {stops} times for {CONNS} requests"
+        );
+    })
+    .unwrap();
+}

@@ -39,7 +39,7 @@ use std::sync::{Condvar, Mutex};
 use crate::stats::Event;
 
 use super::p::P_SCHED;
-use super::{ctx_set_p, lock, CtxGuard, Shared};
+use super::{ctx_set_p, lock, CtxGuard, Sched, Shared};
 
 /// Go: `m.park` plus what `startm` hands over (`m.nextp`, `m.spinning`).
 pub(crate) struct MPark {
@@ -175,13 +175,7 @@ impl Shared {
     /// the earliest timer (Go: `wakeNetPoller`); starts one if none sleeps.
     pub(crate) fn kick_timer_sleeper(&self) {
         let s = lock(&self.sched);
-        if let Some(m) = s.idle_ms.last() {
-            let mut slot = lock(&m.slot);
-            slot.kicked = true;
-            #[cfg(feature = "net")]
-            self.netpoll_wake_m(slot.in_poller);
-            drop(slot);
-            m.cv.notify_one();
+        if self.kick_idle_m(&s) {
             return;
         }
         let m0 = s.m0s.first().cloned();
@@ -193,6 +187,23 @@ impl Shared {
         if workers == 0 {
             self.startm(None, false);
         }
+    }
+
+    /// Wakes the idle M without a P that parked last, so that it goes
+    /// through `stopm`'s loop again (recomputing its timer timeout, taking
+    /// the poller); interrupts the poller if that M blocks there. False
+    /// when no M is idle.
+    pub(super) fn kick_idle_m(&self, s: &Sched) -> bool {
+        let Some(m) = s.idle_ms.last() else {
+            return false;
+        };
+        let mut slot = lock(&m.slot);
+        slot.kicked = true;
+        #[cfg(feature = "net")]
+        self.netpoll_wake_m(slot.in_poller);
+        drop(slot);
+        m.cv.notify_one();
+        true
     }
 
     /// Whether a task waits on a socket (Go: `netpollWaiters > 0`).
@@ -240,8 +251,20 @@ impl Shared {
                 .earliest_timer()
                 .map(|w| w.saturating_sub(self.now_nanos()));
             // With the `net` feature, one idle M blocks in the poller instead.
+            // After a poll that readied tasks with no idle P it sleeps here
+            // as if it had not polled, until woken (Go's `stopm`), until
+            // the earliest timer as it stands after the poll.
             #[cfg(feature = "net")]
-            let polled = self.netpoll_block(&park, timeout.map(Duration::from_nanos));
+            let (polled, timeout) =
+                match self.netpoll_block(&park, timeout.map(Duration::from_nanos)) {
+                    super::netpoll::Polled::Yes => (true, timeout),
+                    super::netpoll::Polled::No => (false, timeout),
+                    super::netpoll::Polled::StayOut => (
+                        false,
+                        self.earliest_timer()
+                            .map(|w| w.saturating_sub(self.now_nanos())),
+                    ),
+                };
             #[cfg(not(feature = "net"))]
             let polled = false;
             let mut slot = lock(&park.slot);

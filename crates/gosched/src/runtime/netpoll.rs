@@ -52,13 +52,25 @@
 //! So the interrupt that `startm` sends to the blocked M can never be
 //! consumed by another M's non-blocking poll.
 //!
-//! An M that leaves a *blocking* poll wakes nobody: it comes back to the
-//! poller itself, with a P when its P runs dry, without one straight from
-//! `stopm`'s loop (Go's M goes back to the top of findrunnable). So an idle
-//! M that finds an M blocked there (`blocked_until` set) just sleeps on its
+//! An M that leaves a *blocking* poll with an idle P to take (or with
+//! nothing ready) wakes nobody: it comes back to the poller itself, with a
+//! P when its P runs dry, without one straight from `stopm`'s loop (Go's
+//! M goes back to the top of findrunnable after `acquirep`). So an idle M
+//! that finds an M blocked there (`blocked_until` set) just sleeps on its
 //! condition variable until `startm` needs it, as Go's stopm does when
 //! `sched.lastpoll` is 0, and a one-connection server is not passed
 //! between two threads at each request.
+//!
+//! An M whose blocking poll readied tasks while every P was busy injects
+//! them all into the global queue and then stops (Go's findrunnable:
+//! `injectglist`, then `stopm`): it sleeps on its condition variable
+//! until `startm` or a kick wakes it, instead of going back into the
+//! poller. The Ms holding the Ps poll without blocking when they run dry
+//! and take what became ready meanwhile in one batch; an M that stayed in
+//! the poller would wake for each event and pass it on to them through
+//! the global queue, a thread switch per request on a loaded server
+//! (counted in the crate README). Since it does not come back, it
+//! leaves the poller as a non-blocking poll does (below).
 //!
 //! A *non-blocking* poll (find_runnable's, sysmon's) does not come back:
 //! an idle M that finds the poller taken by one raises `want_poller` and
@@ -72,7 +84,13 @@
 //! A readiness event wakes the wakers stored in a pollDesc. While an M
 //! processes one poll's events, a per-thread *batch* is open: a wake of a
 //! task of this runtime ([`Shared::ready`]) lands in the batch instead of
-//! a run queue. After a blocking poll that readied tasks, the M first
+//! a run queue. The batch is then reversed: Go's `netpoll` pushes each
+//! ready goroutine on the head of a `gList`, so the task of the *last*
+//! event is the one that runs first, and the others follow from the last
+//! event to the first (on a busy server, the connection that became ready
+//! last is served first: a low median latency, at the price of a longer
+//! wait for the connection ready first; see the crate README). After a
+//! blocking poll that readied tasks, the M first
 //! takes an idle P for itself (Go's findrunnable: `pidleget`, `acquirep`)
 //! and puts the first ready task on that P's ring to run next (Go's
 //! findrunnable returns `list.pop()`), so it runs on the thread that polled
@@ -88,7 +106,9 @@
 //!   first timer or socket): idle Ms sleep on their condition variable
 //!   until the earliest timer, and adding a timer wakes nobody.
 //! - M0 (the `block_on` thread) never blocks in the poller: before it parks
-//!   it makes sure a worker M does. Its main future's waker unparks the
+//!   it makes sure a worker M does, waking an idle one (when every worker
+//!   M is busy, the first to run out of work polls). Its main future's
+//!   waker unparks the
 //!   thread (it may run on any thread, outside the runtime too) and
 //!   cannot interrupt the OS poller; M0 parks in `std::thread::park`,
 //!   until the earliest timer when it has no P to fire it with.
@@ -110,6 +130,20 @@ use super::{lock, Shared};
 /// Go: sysmon's `lastpoll+10*1000*1000 < now`: sysmon polls when nobody
 /// has for this long.
 pub const NETPOLL_SYSMON_AFTER: Duration = Duration::from_millis(10);
+
+/// What [`Shared::netpoll_block`] did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Polled {
+    /// It did not poll (no poller, nothing to wait for, or the poller is
+    /// taken): the M sleeps on its condition variable.
+    No,
+    /// It polled; the M comes back to the poller.
+    Yes,
+    /// It polled, readied tasks and found no idle P: the M sleeps on its
+    /// condition variable and polls again only once woken or at the
+    /// earliest timer (Go's `stopm` after `injectglist`).
+    StayOut,
+}
 
 /// `blocked_until`: no M blocks in the poller.
 const NOT_BLOCKED: u64 = 0;
@@ -212,7 +246,8 @@ impl NetPoll {
 
     /// Go: `netpoll(delay)`. Waits up to `timeout` (`None`: until an event
     /// or an interrupt), marks the pollDescs ready and wakes their waiters.
-    /// Returns the tasks of `shared` those wakes made runnable.
+    /// Returns the tasks of `shared` those wakes made runnable, in Go's
+    /// `gList` order: the task of the last event first.
     fn poll(&self, shared: &Shared, timeout: Option<Duration>) -> Vec<Arc<Task>> {
         let Some(poller) = self.poller.get() else {
             return Vec::new();
@@ -239,7 +274,11 @@ impl NetPoll {
         for (pd, readable, writable) in ready {
             pd.netpoll_ready(self, readable, writable);
         }
-        BATCH.with(|b| b.borrow_mut().take().map(|(_, v)| v).unwrap_or_default())
+        let mut tasks = BATCH.with(|b| b.borrow_mut().take().map(|(_, v)| v).unwrap_or_default());
+        // Go's `netpoll` pushes each ready goroutine on the head of a
+        // `gList`, so the list runs from the last event to the first.
+        tasks.reverse();
+        tasks
     }
 }
 
@@ -287,21 +326,22 @@ impl Shared {
     /// other M is blocked in the poller, this M (idle, without a P, parked
     /// on `park`) blocks there until an event, the earliest timer or an
     /// interrupt (Go: `netpollinited() && (netpollWaiters > 0 || pollUntil
-    /// != 0) && sched.lastpoll.Swap(0) != 0`). Returns whether it polled;
-    /// the ready tasks are injected.
-    pub(super) fn netpoll_block(&self, park: &Arc<MPark>, timeout: Option<Duration>) -> bool {
+    /// != 0) && sched.lastpoll.Swap(0) != 0`). Returns whether it polled
+    /// and whether it should then stay out of the poller; the ready tasks
+    /// are injected.
+    pub(super) fn netpoll_block(&self, park: &Arc<MPark>, timeout: Option<Duration>) -> Polled {
         let np = &self.netpoll;
         if np.poller.get().is_none()
             || (np.waiters.load(Ordering::Acquire) == 0 && timeout.is_none())
         {
-            return false;
+            return Polled::No;
         }
         if !np.enter() {
             // Taken by an M blocked there: that M comes back to the poller
             // by itself (see below), so this one sleeps until `startm`
             // needs it (Go's stopm when `sched.lastpoll` is 0).
             if np.blocked_until.load(Ordering::SeqCst) != NOT_BLOCKED {
-                return false;
+                return Polled::No;
             }
             // Taken by a non-blocking poll: its M wakes one of us when it
             // leaves. Raise the flag, then look again (Dekker pair with
@@ -309,7 +349,7 @@ impl Shared {
             np.want_poller.store(true, Ordering::SeqCst);
             fence(Ordering::SeqCst);
             if !np.enter() {
-                return false;
+                return Polled::No;
             }
         }
         {
@@ -317,7 +357,7 @@ impl Shared {
             if slot.next_p.is_some() || slot.kicked || self.shutdown.load(Ordering::Acquire) {
                 drop(slot);
                 self.netpoll_leave();
-                return false;
+                return Polled::No;
             }
             // From here `startm` and the timer kicks interrupt the poller.
             slot.in_poller = true;
@@ -345,10 +385,22 @@ impl Shared {
         } else {
             self.acquire_idle_p_after_poll(park)
         };
-        // This M comes back to the poller itself: with a P when the P runs
-        // dry, without one straight from `stopm`'s loop (as Go's M goes
-        // back to the top of findrunnable). So it wakes nobody to take its
-        // place.
+        if own.is_none() && !tasks.is_empty() {
+            // Go: with no idle P, the M injects the list (all to the global
+            // queue) and stops (`stopm`): it does not poll again until
+            // `startm` or a kick wakes it. The Ms holding the Ps, busy now,
+            // poll (non-blocking) when they run dry, taking whatever became
+            // ready meanwhile in one batch, rather than this M waking in
+            // the poller for each event to pass it on. It leaves as a
+            // non-blocking poll does, waking an idle M that wanted in.
+            self.netpoll_leave();
+            self.inject_glist(tasks, None);
+            return Polled::StayOut;
+        }
+        // Otherwise this M comes back to the poller itself: with a P when
+        // the P runs dry, without one straight from `stopm`'s loop (as Go's
+        // M goes back to the top of findrunnable after `acquirep`). So it
+        // wakes nobody to take its place.
         np.in_poller.store(false, Ordering::SeqCst);
         if let Some(p) = own {
             // Go: findrunnable returns the first ready task to run on this
@@ -367,7 +419,7 @@ impl Shared {
             }
         }
         self.inject_glist(tasks, own);
-        true
+        Polled::Yes
     }
 
     /// Go: findrunnable after its blocking netpoll, `pidleget` then
@@ -440,14 +492,29 @@ impl Shared {
 
     /// `block_on` is about to park M0, or a future on a thread outside the
     /// runtime started waiting on a socket: if tasks wait on I/O and no M
-    /// is in the poller, wake (or start) an idle M to become it.
+    /// is in the poller, wake an idle M to become it, or start one if the
+    /// runtime has no worker M yet. When every worker M is busy, nothing is
+    /// done: each of them polls when it runs out of work (`find_runnable`,
+    /// then `stopm`), and sysmon polls if none has for 10 ms. An M on its
+    /// way into `stopm` pushes itself on the idle list under `sched.lock`
+    /// and then reads `waiters`, so it either is seen here or sees the
+    /// waiter and takes the poller.
     pub(crate) fn netpoll_ensure_poller(&self) {
         let np = &self.netpoll;
-        if np.poller.get().is_some()
-            && np.waiters.load(Ordering::Acquire) > 0
-            && !np.in_poller.load(Ordering::Acquire)
+        if np.poller.get().is_none()
+            || np.waiters.load(Ordering::Acquire) == 0
+            || np.in_poller.load(Ordering::Acquire)
         {
-            self.kick_timer_sleeper();
+            return;
+        }
+        let s = lock(&self.sched);
+        if self.kick_idle_m(&s) {
+            return;
+        }
+        let workers = s.mcount;
+        drop(s);
+        if workers == 0 {
+            self.startm(None, false);
         }
     }
 
