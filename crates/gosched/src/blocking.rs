@@ -193,6 +193,7 @@ where
     JoinHandle {
         inner: join,
         task: None,
+        taken: false,
     }
 }
 

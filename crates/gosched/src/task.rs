@@ -722,7 +722,8 @@ where
 /// [`spawn_blocking`](crate::spawn_blocking) job's).
 ///
 /// Awaiting it gives `Ok(value)`, or `Err(JoinError)` when the task panicked
-/// or was aborted. Dropping it detaches the task, which keeps running (Go's
+/// or was aborted; polling it again after that panics, as the result is
+/// gone. Dropping it detaches the task, which keeps running (Go's
 /// goroutines have no handle at all; see [`go`](crate::go)).
 ///
 /// ```
@@ -737,6 +738,9 @@ where
 pub struct JoinHandle<T> {
     pub(crate) inner: Arc<dyn Joinable<T>>,
     pub(crate) task: Option<Arc<Task>>,
+    /// A poll returned the result: the slot is closed and holds no waker,
+    /// so dropping the handle need not lock it again.
+    pub(crate) taken: bool,
 }
 
 impl<T> JoinHandle<T> {
@@ -776,15 +780,28 @@ impl<T> JoinHandle<T> {
 
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
+    /// # Panics
+    ///
+    /// When polled again after it returned the result.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.join().poll_result(cx)
+        let this = self.get_mut();
+        assert!(
+            !this.taken,
+            "gosched: JoinHandle polled after it returned its result"
+        );
+        let polled = this.inner.join().poll_result(cx);
+        this.taken = polled.is_ready();
+        polled
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        // Drop an unread result outside the slot's lock (it runs user Drops).
-        drop(self.inner.join().close());
+        if !self.taken {
+            // Drop an unread result outside the slot's lock (it runs user
+            // Drops).
+            drop(self.inner.join().close());
+        }
     }
 }
 

@@ -131,6 +131,37 @@ fn unread_result_dropped_once_with_handle() {
 }
 
 #[test]
+fn read_result_dropped_once_and_handle_not_polled_again() {
+    let rt = rt(1);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    let repoll = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async move {
+            let d2 = d.clone();
+            let mut h = gosched::spawn(async move { tracked(&d2, false) });
+            let t = (&mut h).await.unwrap();
+            assert_eq!(d.load(Ordering::SeqCst), 0);
+            drop(t);
+            assert_eq!(d.load(Ordering::SeqCst), 1);
+            // The result is gone: a second poll is a bug, reported at once.
+            let _ = (&mut h).await;
+        })
+    }));
+    let payload = repoll.unwrap_err();
+    assert_eq!(
+        payload.downcast_ref::<&str>().copied(),
+        Some("gosched: JoinHandle polled after it returned its result")
+    );
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    // The runtime still runs tasks, and none is left behind.
+    assert_eq!(
+        rt.block_on(async { gosched::spawn(async { 3 }).await.unwrap() }),
+        Ok(3)
+    );
+    gosched::leak::verify_none(&rt);
+}
+
+#[test]
 fn shutdown_drops_unfinished_tasks_once_even_if_drop_panics() {
     let drops = Arc::new(AtomicUsize::new(0));
     {

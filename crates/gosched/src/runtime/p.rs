@@ -216,7 +216,11 @@ impl Shared {
     {
         let body = Arc::new(Harness::new(future, false));
         let task = self.spawn_body(NewBody::Shared(body.clone()), location, true);
-        JoinHandle { inner: body, task }
+        JoinHandle {
+            inner: body,
+            task,
+            taken: false,
+        }
     }
 
     /// Spawns a task running `body`; returns the task when `handle`.
