@@ -54,6 +54,21 @@ async fn until_count(n: &AtomicUsize, want: usize) {
     }
 }
 
+/// Yields until `num_goroutine` is `want` (a task that just did its last
+/// visible work may still be in the M's hands for a moment).
+async fn until_goroutines(want: usize) {
+    let mut tries = 0;
+    while gosched::num_goroutine() != want {
+        tries += 1;
+        assert!(
+            tries < 100_000,
+            "num_goroutine stays {}, not {want}",
+            gosched::num_goroutine()
+        );
+        gosched::yield_now().await;
+    }
+}
+
 #[repr(C, align(32))]
 #[derive(Clone, Copy)]
 struct A32([u8; 40]);
@@ -301,10 +316,7 @@ fn wakers_of_finished_tasks_woken_later_do_nothing() {
                 w.wake_by_ref();
                 drop(w);
             }
-            for _ in 0..4 {
-                gosched::yield_now().await;
-            }
-            assert_eq!(gosched::num_goroutine(), 1);
+            until_goroutines(1).await;
             all_polls
                 .iter()
                 .map(|p| p.load(Ordering::SeqCst))
@@ -428,11 +440,9 @@ fn a_body_whose_drop_spawns() {
     })
     .unwrap();
     assert_eq!(ran.load(Ordering::SeqCst), 3);
-    // Three SpawnsOnDrop (depth 2, 1, 0) and the three bodies they spawned.
-    let settled = drops.load(Ordering::SeqCst);
     drop(rt);
-    assert_eq!(drops.load(Ordering::SeqCst), settled);
-    assert_eq!(settled, 6);
+    // Three SpawnsOnDrop (depth 2, 1, 0) and the three bodies they spawned.
+    assert_eq!(drops.load(Ordering::SeqCst), 6);
 
     // At shutdown: a parked body whose Drop spawns.
     let drops = Arc::new(AtomicUsize::new(0));
@@ -540,9 +550,23 @@ fn goroutine_count_and_dump_of_reused_tasks() {
             let done = Arc::new(AtomicUsize::new(0));
             let started = Arc::new(AtomicUsize::new(0));
             let site = go_parked(n + round, &gate, &started, &done, &d);
-            // Each task counts itself in its poll, before it parks; one P,
-            // so the parking is complete when this future runs again.
+            // Each task counts itself in its poll, before it parks; the
+            // M that polled it may still be finishing that poll (a worker
+            // runs while `block_on` polls this future), so wait for the
+            // dump to show every task parked.
             until_count(&started, n + round).await;
+            let all_parked = |d: &gosched::TaskDump| {
+                d.tasks.iter().all(|t| {
+                    let shown = t.to_string();
+                    !shown.contains("[runnable") && !shown.contains("[running")
+                })
+            };
+            let mut tries = 0;
+            while !all_parked(&rt2.dump()) {
+                tries += 1;
+                assert!(tries < 100_000, "tasks never parked: {}", rt2.dump());
+                gosched::yield_now().await;
+            }
             assert_eq!(gosched::num_goroutine(), n + round + 1, "round {round}");
             let dump = rt2.dump();
             assert_eq!(dump.tasks.len(), n + round, "{dump}");
@@ -554,18 +578,10 @@ fn goroutine_count_and_dump_of_reused_tasks() {
             last_max_id = *ids.last().unwrap();
             for t in &dump.tasks {
                 assert_eq!(t.spawned_at.line(), site, "{t}");
-                let shown = t.to_string();
-                assert!(
-                    !shown.contains("[runnable") && !shown.contains("[running"),
-                    "a parked task shown as {shown}"
-                );
             }
             gate.open();
             until_count(&done, n + round).await;
-            for _ in 0..2 {
-                gosched::yield_now().await;
-            }
-            assert_eq!(gosched::num_goroutine(), 1);
+            until_goroutines(1).await;
             assert!(rt2.dump().tasks.is_empty(), "{}", rt2.dump());
         }
     })
@@ -668,10 +684,11 @@ fn tasks_parked_at_shutdown_in_reused_blocks() {
             });
         }
         until_count(&parked, n).await;
-        assert_eq!(gosched::num_goroutine(), n + 1);
+        // The first batch all DONE (its bodies dropped), the second parked.
+        until_goroutines(n + 1).await;
+        assert_eq!(d.load(Ordering::SeqCst), n);
     })
     .unwrap();
-    assert_eq!(drops.load(Ordering::SeqCst), n);
     drop(rt);
     assert_eq!(drops.load(Ordering::SeqCst), 2 * n);
 }
