@@ -300,23 +300,60 @@ fn a_panicking_drop_mid_grow_drops_the_rest_once() {
     }
 }
 
-/// Keys of a map whose old array is retired in steps once a doubling
-/// ends: natively a B = 14 array of 272-byte buckets (over 4 MiB, so on
-/// Linux it was advised as huge pages and retires 2 MiB per write); under
-/// Miri a B = 8 array (256 + 16 buckets, just over the 64 KiB step).
-fn retiring_b() -> u8 {
-    if cfg!(miri) {
-        8
-    } else {
-        14
+/// A 128-byte value (the largest Go keeps inline in a bucket), so that
+/// buckets are large (1168 bytes) and the arrays that retire in steps
+/// come with few entries.
+#[derive(Clone)]
+struct Wide {
+    d: D,
+    pad: [u8; 112],
+}
+impl Wide {
+    fn new(id: u64) -> Wide {
+        Wide {
+            d: D::new(id),
+            pad: [id as u8; 112],
+        }
+    }
+    /// The id, checking the padding is intact.
+    fn id(&self) -> u64 {
+        assert!(self.pad.iter().all(|&b| b == self.d.id as u8));
+        self.d.id
     }
 }
 
-/// A map of `D`s just past the end of the doubling from `retiring_b()`,
+type WideMap = GoMap<D, Wide>;
+
+/// The B whose array is retired in steps when the doubling from it ends:
+/// natively a B = 12 array (4096 + 256 buckets of 1168 bytes, over 4 MiB,
+/// so on Linux it was advised as huge pages and retires 2 MiB per write);
+/// under Miri a B = 6 one (64 + 4 buckets, just over the 64 KiB step).
+fn retiring_b() -> u8 {
+    if cfg!(miri) {
+        6
+    } else {
+        12
+    }
+}
+
+/// Checks that the retired array is as large as `retiring_b` claims.
+fn assert_retired_array_is_large(m: &WideMap) {
+    let s = m.stats();
+    let old = 1usize << retiring_b();
+    let bytes = s.bucket_size * old;
+    assert_eq!(s.bucket_size, 1168);
+    if cfg!(miri) {
+        assert!(bytes > 64 * 1024, "{bytes}");
+    } else {
+        assert!(bytes >= 4 * 1024 * 1024, "{bytes}");
+    }
+}
+
+/// A map just past the end of the doubling from `retiring_b()`,
 /// `extra` writes later (its old array partly returned), with the ids it
 /// holds.
-fn mid_retirement(extra: usize) -> (GoMap<D, D>, Vec<u64>) {
-    let mut m: GoMap<D, D> = GoMap::new();
+fn mid_retirement(extra: usize) -> (WideMap, Vec<u64>) {
+    let mut m: WideMap = GoMap::new();
     let mut ids = Vec::new();
     let mut id = 0u64;
     let target = retiring_b();
@@ -325,22 +362,23 @@ fn mid_retirement(extra: usize) -> (GoMap<D, D>, Vec<u64>) {
         if s.b == target + 1 && !s.growing {
             break;
         }
-        m.insert(D::new(id), D::new(id ^ 1));
+        m.insert(D::new(id), Wide::new(id ^ 1));
         ids.push(id);
         id += 1;
     }
+    assert_retired_array_is_large(&m);
     for _ in 0..extra {
-        m.insert(D::new(id), D::new(id ^ 1));
+        m.insert(D::new(id), Wide::new(id ^ 1));
         ids.push(id);
         id += 1;
     }
     (m, ids)
 }
 
-fn assert_holds_default(m: &GoMap<D, D>, ids: &[u64]) {
+fn assert_holds_default(m: &WideMap, ids: &[u64]) {
     assert_eq!(m.len(), ids.len());
     for &id in ids.iter().step_by(if cfg!(miri) { 97 } else { 1 }) {
-        assert_eq!(m.get(&D::new(id)).map(|v| v.id), Some(id ^ 1), "{id}");
+        assert_eq!(m.get(&D::new(id)).map(Wide::id), Some(id ^ 1), "{id}");
     }
 }
 
@@ -363,7 +401,7 @@ fn clone_clear_shrink_and_drop_in_the_middle_of_retirement() {
                         ids.clear();
                         assert_eq!(live(), base);
                         for id in 0..100 {
-                            m.insert(D::new(id), D::new(id ^ 1));
+                            m.insert(D::new(id), Wide::new(id ^ 1));
                             ids.push(id);
                         }
                     }
@@ -396,7 +434,7 @@ fn clone_clear_shrink_and_drop_in_the_middle_of_retirement() {
 /// once, and no visit reads a retired chunk (Miri, or the values' check).
 #[test]
 fn cursor_with_writes_across_the_end_of_growth_and_retirement() {
-    let mut m: GoMap<D, D> = GoMap::new();
+    let mut m: WideMap = GoMap::new();
     let target = retiring_b();
     let mut id = 0u64;
     // Stop just after the doubling to target + 1 starts.
@@ -405,9 +443,10 @@ fn cursor_with_writes_across_the_end_of_growth_and_retirement() {
         if s.b == target + 1 && s.growing {
             break;
         }
-        m.insert(D::new(id), D::new(id ^ 1));
+        m.insert(D::new(id), Wide::new(id ^ 1));
         id += 1;
     }
+    assert_retired_array_is_large(&m);
     let initial = id;
     let mut seen = vec![0u8; initial as usize];
     let mut c = m.cursor();
@@ -415,7 +454,7 @@ fn cursor_with_writes_across_the_end_of_growth_and_retirement() {
     let mut deleted = std::collections::HashSet::new();
     let mut finished_growth_while_iterating = false;
     while let Some((k, v)) = c.next(&m) {
-        assert_eq!(v.id, k.id ^ 1);
+        assert_eq!(v.id(), k.id ^ 1);
         let k = k.id;
         if k < initial {
             seen[k as usize] += 1;
@@ -423,7 +462,7 @@ fn cursor_with_writes_across_the_end_of_growth_and_retirement() {
         steps += 1;
         // Insert a fresh key every step (drives evacuation and then
         // retirement); delete an unvisited original now and then.
-        m.insert(D::new(id), D::new(id ^ 1));
+        m.insert(D::new(id), Wide::new(id ^ 1));
         id += 1;
         if steps % 7 == 0 {
             let victim = (k * 31 + 17) % initial;

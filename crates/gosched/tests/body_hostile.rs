@@ -692,3 +692,78 @@ fn tasks_parked_at_shutdown_in_reused_blocks() {
     drop(rt);
     assert_eq!(drops.load(Ordering::SeqCst), 2 * n);
 }
+
+/// Takes the last `Runtime` out of its slot and drops it, from a body's
+/// `Drop` (so on one of the runtime's own threads, mid-poll).
+struct DropsRuntime {
+    slot: Arc<Mutex<Option<Runtime>>>,
+    _t: Tracked,
+}
+impl Drop for DropsRuntime {
+    fn drop(&mut self) {
+        let rt = self.slot.lock().unwrap().take();
+        drop(rt);
+    }
+}
+
+/// A `go` body whose `Drop` drops the last `Runtime` while other `go`
+/// bodies, in reused blocks, are parked: the teardown moves to a thread of
+/// its own, and every body is still dropped exactly once.
+#[test]
+fn a_body_dropping_the_last_runtime_while_others_are_parked() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let slot = Arc::new(Mutex::new(Some(
+        Runtime::builder().procs(1).build().unwrap(),
+    )));
+    let n = if cfg!(miri) { 3 } else { 20 };
+    let parked = Arc::new(AtomicUsize::new(0));
+    let (d, p, s) = (drops.clone(), parked.clone(), slot.clone());
+    let setup = slot.lock().unwrap().as_ref().unwrap().spawn(async move {
+        // Finished bodies first, so the parked ones reuse their blocks.
+        let done = Arc::new(AtomicUsize::new(0));
+        for _ in 0..n {
+            let t = tracked(&d, false);
+            let dn = done.clone();
+            gosched::go(async move {
+                let _t = t;
+                dn.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        until_count(&done, n).await;
+        for i in 0..n {
+            let t = tracked(&d, i % 2 == 0);
+            let p = p.clone();
+            gosched::go(async move {
+                let _t = t;
+                p.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<()>().await;
+            });
+        }
+        until_count(&p, n).await;
+        let last = DropsRuntime {
+            slot: s,
+            _t: tracked(&d, false),
+        };
+        gosched::go(async move {
+            let _last = last;
+        });
+    });
+    drop(setup);
+    // The teardown thread cancels the parked bodies; wait for it.
+    let want = 2 * n + 1;
+    let mut waited = 0;
+    while drops.load(Ordering::SeqCst) < want {
+        waited += 1;
+        assert!(
+            waited < 20_000,
+            "{} of {want} bodies dropped",
+            drops.load(Ordering::SeqCst)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(slot.lock().unwrap().is_none());
+    assert_eq!(parked.load(Ordering::SeqCst), n);
+    // Nothing is dropped twice afterwards.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(drops.load(Ordering::SeqCst), want);
+}
