@@ -301,7 +301,7 @@ fn a_panicking_drop_mid_grow_drops_the_rest_once() {
 }
 
 /// A 128-byte value (the largest Go keeps inline in a bucket), so that
-/// buckets are large (1168 bytes) and the arrays that retire in steps
+/// buckets are large (1168 bytes on 64-bit targets) and the arrays that retire in steps
 /// come with few entries.
 #[derive(Clone)]
 struct Wide {
@@ -341,7 +341,7 @@ fn assert_retired_array_is_large(m: &WideMap) {
     let s = m.stats();
     let old = 1usize << retiring_b();
     let bytes = s.bucket_size * old;
-    assert_eq!(s.bucket_size, 1168);
+    assert!(s.bucket_size >= 1024, "{}", s.bucket_size);
     if cfg!(miri) {
         assert!(bytes > 64 * 1024, "{bytes}");
     } else {
