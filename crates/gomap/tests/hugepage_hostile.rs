@@ -301,8 +301,8 @@ fn a_panicking_drop_mid_grow_drops_the_rest_once() {
 }
 
 /// A 128-byte value (the largest Go keeps inline in a bucket), so that
-/// buckets are large (1168 bytes on 64-bit targets) and the arrays that retire in steps
-/// come with few entries.
+/// buckets are large (1168 bytes on 64-bit targets) and the arrays that
+/// retire in steps come with few entries.
 #[derive(Clone)]
 struct Wide {
     d: D,
@@ -462,10 +462,14 @@ fn cursor_with_writes_across_the_end_of_growth_and_retirement() {
             seen[k as usize] += 1;
         }
         steps += 1;
-        // Insert a fresh key every step (drives evacuation and then
-        // retirement); delete an unvisited original now and then.
-        m.insert(D::new(id), Wide::new(id ^ 1));
-        id += 1;
+        // Insert a fresh key for every original visited (drives evacuation
+        // and then retirement; new keys may be visited too, but insert
+        // nothing, so the loop ends); delete an unvisited original now
+        // and then.
+        if k < initial {
+            m.insert(D::new(id), Wide::new(id ^ 1));
+            id += 1;
+        }
         if steps % 7 == 0 {
             let victim = (k * 31 + 17) % initial;
             if seen[victim as usize] == 0 && deleted.insert(victim) {
