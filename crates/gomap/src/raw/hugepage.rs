@@ -24,7 +24,9 @@
 //! into one map, each far below the whole-table rehash of a map that
 //! resizes at once. Returning a dead array to the allocator a huge page
 //! per write instead of 64 KiB (`grow.rs`, `retire_chunk`) keeps its huge
-//! pages from being split.
+//! pages from being split while at least `MIN_ADVISED_BYTES` (4 MiB) of it are
+//! left; the last few MiB go back 64 KiB per write, as for an array that
+//! was never advised.
 
 /// The Linux huge page size with 4 KiB base pages (x86-64, and AArch64 as
 /// usually configured). Go reads it from

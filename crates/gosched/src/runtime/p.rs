@@ -69,7 +69,7 @@ use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::future::Future;
 use core::panic::Location;
-use gocore::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use gocore::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::body::NewBody;
@@ -336,6 +336,10 @@ impl Shared {
             self.task_done(&task);
             return;
         }
+        // The count is a relaxed load: order the other owners' last uses
+        // (a waker's `live_wakers` decrement before its `Arc` drop) before
+        // the reuse below resets the task's fields, as `Arc::get_mut` does.
+        fence(Ordering::Acquire);
         let global_max = GFREE_GLOBAL_PER_P * self.ps.len();
         // SAFETY: F1, the caller's contract.
         let freed = unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
