@@ -493,13 +493,16 @@ mod gogc_heap {
                 stats.last.assist_work,
             );
             // Which wait the long stalls are: the longest of each cause, and
-            // how many of each took 128 µs or more.
+            // how many of each took 64–128 µs and 128 µs or more.
             let causes = &stats.stall_causes;
-            let long = |h: &gogc::StallHistogram| h.buckets[8..].iter().sum::<u64>();
+            let long = |h: &gogc::StallHistogram| {
+                format!("{}/{}", h.buckets[7], h.buckets[8..].iter().sum::<u64>())
+            };
             eprintln!(
-                "    gogc workers stalls by cause (longest, count ≥128µs): pause {:?} {}, \
-                 of it waiting for workers {:?} {}, assist {:?} {}, assist park {:?} {} \
-                 ({} parks), cell lock {:?} {}",
+                "    gogc workers stalls by cause (longest, count 64–128µs/≥128µs): \
+                 pause {:?} {}, of it waiting for workers {:?} {}, assist {:?} {}, \
+                 assist park {:?} {} ({} parks), cell lock {:?} {}; \
+                 last cycle: {} assists cut at their slice",
                 causes.pause.longest,
                 long(&causes.pause),
                 causes.stop_wait.longest,
@@ -511,6 +514,7 @@ mod gogc_heap {
                 causes.assist_park.count(),
                 causes.cell_lock.longest,
                 long(&causes.cell_lock),
+                stats.last.assists_preempted,
             );
         }
         eprintln!(

@@ -92,6 +92,11 @@ pub struct CycleStats {
     /// Assists skipped because the CPU limiter was on (Go's
     /// `gcCPULimiter.limiting()` in `gcAssistAlloc`); their debt is kept.
     pub assists_limited: u64,
+    /// Assists that returned to the mutator at the end of their time slice
+    /// (40 µs of scanning and parking) with debt left, which the next
+    /// allocations pay (Go's `gcDrainN` stopping at a preemption request,
+    /// the goroutine keeping its negative `gcAssistBytes`).
+    pub assists_preempted: u64,
     /// Scan work done by the mark workers, idle ones included (not in
     /// `mark_work`).
     pub worker_work: u64,
