@@ -35,7 +35,9 @@
 //!   for them, from the heap's own statistics: the longest stop-the-world
 //!   pause and the longest mutator stall (a pause, an assist, a parked
 //!   assist or a wait on a cell's scan lock), best of the runs; each run
-//!   also prints the longest stall of each cause (`Stats::stall_causes`).
+//!   also prints the longest stall of each cause (`Stats::stall_causes`),
+//!   how many of each took 64–128 µs and 128 µs or more, and the assists
+//!   of the last cycle that ended at their 40 µs slice with debt left.
 //!   All are wall-clock: on a machine with more runnable threads than CPUs
 //!   the longest ones are the OS running something else while the mutator
 //!   is inside a stall (its run-queue wait in `/proc/thread-self/schedstat`

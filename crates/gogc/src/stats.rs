@@ -82,9 +82,9 @@ pub struct CycleStats {
     /// `gcParkAssist`).
     pub assist_parks: u64,
     /// Time the owning thread spent parked in assists (also in
-    /// `assist_time`); an assist parks for at most 50 µs in all (longer
-    /// on the wall clock only if the OS runs other threads before the
-    /// owner's wake-up).
+    /// `assist_time`); an assist scans and parks for at most 40 µs in all
+    /// (longer on the wall clock only if the OS runs other threads before
+    /// the owner's wake-up).
     pub assist_park_time: Duration,
     /// Scan work credit the parked assists received from the workers'
     /// flushes.
