@@ -34,8 +34,8 @@
 //! objects, each a cache miss or two. The rest of an assist — credit,
 //! publishing what it queued, accounting — usually takes a few µs, but
 //! publishing (the shared list's lock and the workers' wake-up) took
-//! 40–130 µs of CPU in a few of every 100,000 assists on a shared 2-CPU virtual
-//! machine; the slice does not bound that part.)
+//! 40–130 µs of CPU in a few of every 100,000 assists on a shared 2-CPU
+//! virtual machine; the slice does not bound that part.)
 //!
 //! Without workers (`mark_workers(0)`, or no `std`) every function here is
 //! a no-op or falls through to the host-driven code of `heap`.
