@@ -35,7 +35,9 @@
 //!   for them, from the heap's own statistics: the longest stop-the-world
 //!   pause and the longest mutator stall (a pause, an assist, a parked
 //!   assist or a wait on a cell's scan lock), best of the runs; each run
-//!   also prints the longest stall of each cause (`Stats::stall_causes`).
+//!   also prints the longest stall of each cause (`Stats::stall_causes`),
+//!   how many of each took 64–128 µs and 128 µs or more, and the assists
+//!   of the last cycle that ended at their 40 µs slice with debt left.
 //!   All are wall-clock: on a machine with more runnable threads than CPUs
 //!   the longest ones are the OS running something else while the mutator
 //!   is inside a stall (its run-queue wait in `/proc/thread-self/schedstat`
@@ -493,13 +495,16 @@ mod gogc_heap {
                 stats.last.assist_work,
             );
             // Which wait the long stalls are: the longest of each cause, and
-            // how many of each took 128 µs or more.
+            // how many of each took 64–128 µs and 128 µs or more.
             let causes = &stats.stall_causes;
-            let long = |h: &gogc::StallHistogram| h.buckets[8..].iter().sum::<u64>();
+            let long = |h: &gogc::StallHistogram| {
+                format!("{}/{}", h.buckets[7], h.buckets[8..].iter().sum::<u64>())
+            };
             eprintln!(
-                "    gogc workers stalls by cause (longest, count ≥128µs): pause {:?} {}, \
-                 of it waiting for workers {:?} {}, assist {:?} {}, assist park {:?} {} \
-                 ({} parks), cell lock {:?} {}",
+                "    gogc workers stalls by cause (longest, count 64–128µs/≥128µs): \
+                 pause {:?} {}, of it waiting for workers {:?} {}, assist {:?} {}, \
+                 assist park {:?} {} ({} parks), cell lock {:?} {}; \
+                 last cycle: {} assists cut at their slice",
                 causes.pause.longest,
                 long(&causes.pause),
                 causes.stop_wait.longest,
@@ -511,6 +516,7 @@ mod gogc_heap {
                 causes.assist_park.count(),
                 causes.cell_lock.longest,
                 long(&causes.cell_lock),
+                stats.last.assists_preempted,
             );
         }
         eprintln!(

@@ -16,9 +16,26 @@
 //!                                    work so far), debt += bytes ×
 //!                                    pacer.assist_work_per_byte();
 //!                                    steal credit; else mark_work (roots first,
-//!                                    64–256 KiB); publish what was queued;
+//!                                    ≥ 64 KiB, until the 40 µs slice ends);
+//!                                    publish what was queued;
 //!                                    workers idle? → try_terminate: P2
 //! ```
+//!
+//! An assist is a stall of the mutator, so it is bounded in time, not in
+//! work: Go's `gcDrainN` stops when its goroutine is asked to yield
+//! (`gp.preempt`, checked at every object); here the assist reads the clock
+//! every `ASSIST_CLOCK_CHECK_OBJECTS` objects and stops once its
+//! `ASSIST_SLICE` is over, parks included. What it did not pay stays in
+//! `assist_debt` (Go's negative `gcAssistBytes`): the next allocation adds
+//! its own debt to it and assists again, so a mutator that keeps
+//! allocating keeps paying, slice by slice, and the heap cannot outrun the
+//! marker. (64 KiB of scanning, Go's minimum assist, took 50–240 µs of
+//! thread CPU time in the binary-trees churn: about 1,000 two-pointer
+//! objects, each a cache miss or two. The rest of an assist — credit,
+//! publishing what it queued, accounting — usually takes a few µs, but
+//! publishing (the shared list's lock and the workers' wake-up) took
+//! 40–130 µs of CPU in a few of every 100,000 assists on a shared 2-CPU
+//! virtual machine; the slice does not bound that part.)
 //!
 //! Without workers (`mark_workers(0)`, or no `std`) every function here is
 //! a no-op or falls through to the host-driven code of `heap`.
@@ -185,25 +202,28 @@ impl crate::stats::CycleStats {
 #[cfg(feature = "std")]
 const MIN_ASSIST_WORK: f64 = 64.0 * 1024.0;
 
-/// The most scan work one assist does (4 × `MIN_ASSIST_WORK`, about 0.1 ms
-/// of scanning); a larger debt is paid over the following allocations.
+/// The longest one assist scans and parks in all before the allocation
+/// goes on with what is left of its debt (paid by the next allocations):
+/// Go's `gcDrainN` returns when the goroutine is preempted, and parks
+/// until credit comes; here both end with the slice, so that an assist
+/// stays a stall well under 100 µs (a worker the OS has descheduled may
+/// hold the grey objects for a whole time slice, ms, and the owner does
+/// not wait for it that long).
 #[cfg(feature = "std")]
-const MAX_ASSIST_WORK: f64 = 4.0 * MIN_ASSIST_WORK;
+pub(crate) const ASSIST_SLICE: Duration = Duration::from_micros(40);
 
-/// How many times one assist parks and retries before the allocation goes
-/// on with what is left of its debt (paid by the next allocations). Each
+/// How often an assist's scanning reads the clock for the end of its
+/// slice: every this many objects (or root jobs). An object of the churn
+/// benchmark scans in 50–200 ns, so the slice overruns by a few µs at
+/// most, and the clock costs well under 1 % of the scanning.
+#[cfg(feature = "std")]
+pub(crate) const ASSIST_CLOCK_CHECK_OBJECTS: usize = 32;
+
+/// How many times one assist parks and retries within its slice. Each
 /// retry follows a wake-up that changed something: credit, a buffer to
 /// take, or workers gone idle (so the retry's scan ends the mark).
 #[cfg(feature = "std")]
 const MAX_ASSIST_RETRIES: usize = 4;
-
-/// The longest one assist stays parked in all (Go parks until credit
-/// comes): on a machine with more threads than CPUs the worker that holds
-/// the grey objects may be descheduled for a whole time slice (ms), and
-/// the owner does not wait for it that long; it allocates on with its
-/// debt, which the next allocations pay or park for again.
-#[cfg(feature = "std")]
-const MAX_ASSIST_PARK: Duration = Duration::from_micros(50);
 
 /// Go's `gcAssistTimeSlack`: assist nanoseconds pooled before the CPU
 /// limiter is updated.
@@ -456,7 +476,9 @@ impl State {
     /// revise the pacer with the workers' scan work so far, add the
     /// allocation's debt, steal the workers' credit, then scan; with no
     /// grey object to scan while the workers hold them all, park until they
-    /// flush credit (Go's `gcParkAssist`) and retry. While the CPU limiter
+    /// flush credit (Go's `gcParkAssist`) and retry. Scanning and parking
+    /// end with the `ASSIST_SLICE`; the debt left is kept for the next
+    /// allocation (`CycleStats::assists_preempted`). While the CPU limiter
     /// is on the debt is kept but not paid (Go returns early). Either way
     /// the owning thread scans roots while any are left and tries to end
     /// the mark once the workers run out of work: only it can.
@@ -485,19 +507,20 @@ impl State {
             return;
         }
         let timer = StepTimer::start();
+        let slice_ends = std::time::Instant::now() + ASSIST_SLICE;
         let paused_before = self.paused;
         let mut parked = Duration::ZERO;
         let mut work = 0;
         for _ in 0..MAX_ASSIST_RETRIES {
-            // At least Go's 64 KiB, at most 4× that per allocation (the rest
-            // of the debt is paid by the next allocations), so one assist
-            // stays a short stall.
+            // At least Go's 64 KiB (`gcOverAssistWork`; what is over the
+            // debt is credit for the next allocations), until the slice
+            // ends.
             let budget = if owes {
-                self.assist_debt.clamp(MIN_ASSIST_WORK, MAX_ASSIST_WORK) as usize
+                self.assist_debt.max(MIN_ASSIST_WORK) as usize
             } else {
                 MIN_ASSIST_WORK as usize
             };
-            let done = self.mark_work(budget);
+            let done = self.mark_work_until(budget, Some(slice_ends));
             work += done;
             if owes {
                 self.assist_debt -= done as f64;
@@ -506,19 +529,28 @@ impl State {
                 break;
             }
             // Nothing this thread can scan: the workers hold every grey
-            // object. Wait for their credit (W5 of `world`).
+            // object. Wait for their credit (W5 of `world`) until the slice
+            // ends.
+            let now = std::time::Instant::now();
+            if now >= slice_ends {
+                break;
+            }
             let park = StepTimer::start();
-            let want = self.assist_debt.min(MAX_ASSIST_WORK) as usize;
-            let credit = world.park_assist(want, MAX_ASSIST_PARK.saturating_sub(parked));
+            let want = self.assist_debt as usize;
+            let credit = world.park_assist(want, slice_ends - now);
             self.assist_debt -= credit as f64;
             parked += park.elapsed();
             self.mark.cycle.assist_parks += 1;
             self.mark.cycle.assist_park_credit += credit as u64;
-            if credit >= want || world.has_panics() || parked >= MAX_ASSIST_PARK {
-                // Paid, or a worker's panic for the next safe point, or
-                // parked long enough.
+            if credit >= want || world.has_panics() {
+                // Paid, or a worker's panic for the next safe point.
                 break;
             }
+        }
+        if owes && self.assist_debt > 0.0 && self.marking() {
+            // The slice ended (or the retries did) with debt left: the next
+            // allocation pays it.
+            self.mark.cycle.assists_preempted += 1;
         }
         let elapsed = timer.elapsed();
         let cycle = if self.marking() {
@@ -588,6 +620,15 @@ impl State {
     /// end the mark when it finds no work (Go's `gcMarkDone`).
     #[cfg(feature = "std")]
     pub(crate) fn mark_work_concurrent(&mut self, budget: usize) -> usize {
+        self.mark_work_until(budget, None)
+    }
+
+    /// `mark_work_concurrent`, stopping early (with at least one object or
+    /// root job done) once the clock passes `slice_ends`, read every
+    /// `ASSIST_CLOCK_CHECK_OBJECTS` objects (Go's `gcDrainN` checking
+    /// `gp.preempt`).
+    #[cfg(feature = "std")]
+    fn mark_work_until(&mut self, budget: usize, slice_ends: Option<std::time::Instant>) -> usize {
         let Some(world) = self.world() else {
             return self.mark_work_alone(budget);
         };
@@ -602,10 +643,19 @@ impl State {
         let mut work = 0;
         let mut heap_work = 0;
         let mut found_none = false;
+        let mut scanned_objects = 0usize;
         while work < budget || work == 0 {
             if let Some((scanned, heap_scanned)) = self.scan_grey_or_root() {
                 work += scanned;
                 heap_work += heap_scanned;
+                scanned_objects += 1;
+                if let Some(slice_ends) = slice_ends {
+                    if scanned_objects % ASSIST_CLOCK_CHECK_OBJECTS == 0
+                        && std::time::Instant::now() >= slice_ends
+                    {
+                        break;
+                    }
+                }
             } else if let Some(buf) = world.try_take() {
                 self.mark.work.put_buf(buf);
             } else {

@@ -253,16 +253,19 @@
 //! reaches the pacer's trigger, pays its *assist* debt (while marking, each
 //! allocation owes `bytes ×` the pacer's `assistWorkPerByte` units of scan
 //! work; it steals the credit the workers built up, else scans at least
-//! 64 KiB itself, roots
-//! first — at most 256 KiB per allocation, the rest later), tries to end the
-//! mark once the workers ran out of work, and re-raises a panic a `Trace`
-//! raised on a worker. An assist that owes work while the workers hold
-//! every grey object *parks* (Go's `gcParkAssist`): it waits for the
-//! workers to flush credit (each does every 64 objects; Go's
-//! `gcFlushBgCredit`), to publish work, or to run dry (then it ends the
-//! mark), and retries; it waits at most 50 µs in all, so a worker the OS
-//! has descheduled does not stall it for a time slice (Go parks without a
-//! limit), and then allocates on with its debt. While the CPU limiter is
+//! 64 KiB itself, roots first), tries to end the mark once the workers ran
+//! out of work, and re-raises a panic a `Trace` raised on a worker. An
+//! assist that owes work while the workers hold every grey object *parks*
+//! (Go's `gcParkAssist`): it waits for the workers to flush credit (each
+//! does every 64 objects; Go's `gcFlushBgCredit`), to publish work, or to
+//! run dry (then it ends the mark), and retries. An assist's scanning and
+//! parking together end after a 40 µs slice (the clock is read every 32
+//! objects, so one object's `Trace` more at most; Go's `gcDrainN` stops
+//! when the goroutine is preempted): the allocation goes on with the debt
+//! left, which the next allocations pay, slice by slice
+//! ([`CycleStats::assists_preempted`] counts such assists), so a worker the
+//! OS has descheduled does not stall the mutator for a time slice (Go parks
+//! without a limit), and a mutator that keeps allocating keeps paying. While the CPU limiter is
 //! on, assists skip the debt (the mutator still scans roots and ends the
 //! mark: only it can). (A barriered store only re-raises such a panic: it
 //! ends no mark, because mark termination traces the whole heap, this
@@ -549,10 +552,10 @@
 //! - The global work list is a `Vec` under a mutex, not Go's lock-free
 //!   stack; pauses stop one mutator and the workers, not a ragged barrier
 //!   over many Ps.
-//! - An assist with nothing to scan (the workers hold every grey object)
-//!   parks for the workers' credit as Go's does, but for at most 50 µs;
-//!   then the mutator allocates on with its debt (Go parks the goroutine
-//!   until credit arrives or the cycle ends).
+//! - An assist scans and parks for at most a 40 µs slice; then the mutator
+//!   allocates on with its debt (Go's assist ends at a preemption request,
+//!   which `sysmon` sends after 10 ms, and parks the goroutine until credit
+//!   arrives or the cycle ends).
 //! - Sweeping stays on the mutator (proportional, on allocation and
 //!   `step`), because it runs `Drop` of values that need not be `Send`; Go
 //!   also sweeps in a background goroutine.

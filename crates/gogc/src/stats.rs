@@ -82,9 +82,9 @@ pub struct CycleStats {
     /// `gcParkAssist`).
     pub assist_parks: u64,
     /// Time the owning thread spent parked in assists (also in
-    /// `assist_time`); an assist parks for at most 50 µs in all (longer
-    /// on the wall clock only if the OS runs other threads before the
-    /// owner's wake-up).
+    /// `assist_time`); an assist scans and parks for at most 40 µs in all
+    /// (longer on the wall clock only if the OS runs other threads before
+    /// the owner's wake-up).
     pub assist_park_time: Duration,
     /// Scan work credit the parked assists received from the workers'
     /// flushes.
@@ -92,6 +92,11 @@ pub struct CycleStats {
     /// Assists skipped because the CPU limiter was on (Go's
     /// `gcCPULimiter.limiting()` in `gcAssistAlloc`); their debt is kept.
     pub assists_limited: u64,
+    /// Assists that returned to the mutator at the end of their time slice
+    /// (40 µs of scanning and parking) with debt left, which the next
+    /// allocations pay (Go's `gcDrainN` stopping at a preemption request,
+    /// the goroutine keeping its negative `gcAssistBytes`).
+    pub assists_preempted: u64,
     /// Scan work done by the mark workers, idle ones included (not in
     /// `mark_work`).
     pub worker_work: u64,
