@@ -130,3 +130,482 @@ fn limiter_huge_and_negative_pools_and_backwards_time() {
     l.reset_capacity(i64::MAX, u32::MAX);
     in_range(&l);
 }
+
+// ---------------------------------------------------------------------
+// procs(p) worker threads under the invariant checker, every barrier.
+// ---------------------------------------------------------------------
+
+#[derive(Trace)]
+struct Node {
+    id: u64,
+    check: u64,
+    edges: [GcCell<Option<Gc<Node>>>; 2],
+    list: GcCell<Vec<Gc<Node>>>,
+}
+
+fn checksum(id: u64) -> u64 {
+    id.rotate_left(23) ^ 0x0F1E_2D3C_4B5A_6978
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+fn reachable(roots: &[Gc<Node>]) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<Gc<Node>> = roots.to_vec();
+    while let Some(node) = stack.pop() {
+        assert_eq!(node.check, checksum(node.id), "a reachable node was freed");
+        if seen.insert(Gc::as_ptr(&node) as usize) {
+            stack.extend(node.edges[0].get());
+            stack.extend(node.edges[1].get());
+            stack.extend(node.list.get());
+        }
+    }
+    seen.len()
+}
+
+/// Random mutations on a heap built by `builder` with the checkmark at
+/// every termination and `verify` every 64 operations; returns cycles.
+fn mutate(heap: &Heap, ops: u64, seed: u64) -> u64 {
+    let mut rng = Rng(seed);
+    let mut next_id = 0;
+    let mut alloc = |heap: &Heap| {
+        next_id += 1;
+        heap.alloc(Node {
+            id: next_id,
+            check: checksum(next_id),
+            edges: [GcCell::new(None), GcCell::new(None)],
+            list: GcCell::new(Vec::new()),
+        })
+    };
+    let mut roots: Vec<Gc<Node>> = (0..8).map(|_| alloc(heap)).collect();
+    let population = if cfg!(miri) { 16 } else { 1024 };
+    let anchor = alloc(heap);
+    anchor
+        .list
+        .set((0..population).map(|_| alloc(heap)).collect());
+    for done in 0..ops {
+        let a = rng.below(roots.len());
+        let b = rng.below(roots.len());
+        match rng.below(8) {
+            0..=2 => {
+                let fresh = alloc(heap);
+                fresh.edges[0].store(Some(&roots[b]));
+                roots[a].edges[rng.below(2)].store(Some(&fresh));
+            }
+            3 => {
+                let target = roots[a].edges[0].get();
+                roots[b].edges[1].store(target.as_ref());
+                roots[a].edges[0].store(None);
+            }
+            4 => {
+                let items: Vec<Gc<Node>> = roots[a].edges.iter().filter_map(|e| e.get()).collect();
+                roots[b].list.set(items);
+            }
+            5 => {
+                if let Some(child) = roots[a].edges[rng.below(2)].get() {
+                    roots[b] = child;
+                } else {
+                    roots[b] = anchor.list.borrow()[rng.below(population)].clone();
+                }
+            }
+            6 => {
+                heap.step(rng.below(2048) + 1);
+            }
+            _ => {
+                if done % 64 == 0 {
+                    assert_eq!(heap.verify(), Ok(()));
+                }
+                roots[a].edges[1].store(None);
+            }
+        }
+    }
+    roots.push(anchor);
+    while heap.step(usize::MAX) != Phase::Off {}
+    let live = reachable(&roots);
+    heap.collect();
+    assert_eq!(heap.verify(), Ok(()));
+    assert_eq!(heap.stats().live_objects, live);
+    assert_eq!(heap.stats().last.lost_objects, 0);
+    heap.stats().cycles
+}
+
+#[test]
+fn procs_1_to_8_with_every_barrier_keep_the_invariants() {
+    let _dog = watchdog("procs stress", Duration::from_secs(240));
+    let ops = if cfg!(miri) { 200 } else { 6_000 };
+    let procs: &[u32] = if cfg!(miri) {
+        &[1, 4]
+    } else {
+        &[1, 2, 3, 4, 5, 6, 7, 8]
+    };
+    for &p in procs {
+        for (i, barrier) in [Barrier::Hybrid, Barrier::Dijkstra, Barrier::Yuasa]
+            .into_iter()
+            .enumerate()
+        {
+            let heap = Heap::builder()
+                .barrier(barrier)
+                .procs(p)
+                .checkmark(true)
+                .verify_each_step(true)
+                .min_heap(if cfg!(miri) { 2 << 10 } else { 64 << 10 })
+                .build();
+            let cycles = mutate(&heap, ops, 11 + u64::from(p) * 3 + i as u64);
+            assert!(cycles > 0, "procs {p} {barrier:?}: no cycle ran");
+            assert_eq!(heap.stats().last.procs, p);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// Builder ordering: the last of mark_workers / procs counts.
+// ---------------------------------------------------------------------
+
+/// One cycle started as the pacer starts them (with its worker plan),
+/// driven to its end by the owner's steps.
+fn one_forced_cycle(heap: &Heap) -> gogc::CycleStats {
+    let keep = heap.alloc(5u64);
+    assert!(heap.start_cycle());
+    while heap.step(1 << 16) != Phase::Off {}
+    assert_eq!(*keep, 5);
+    heap.stats().last
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "starts worker threads; the procs stress covers Miri")]
+fn the_last_of_mark_workers_and_procs_counts() {
+    let _dog = watchdog("builder ordering", Duration::from_secs(60));
+    // procs(8) last: Go's split of 8 processors (2 dedicated).
+    let heap = Heap::builder().mark_workers(3).procs(8).build();
+    let last = one_forced_cycle(&heap);
+    assert_eq!((last.procs, last.dedicated_workers), (8, 2));
+    assert!(!last.fractional_worker);
+    // mark_workers(3) last: three dedicated threads, no per-procs split.
+    let heap = Heap::builder().procs(8).mark_workers(3).build();
+    let last = one_forced_cycle(&heap);
+    assert_ne!((last.procs, last.dedicated_workers), (8, 2));
+    // mark_workers(0) last: no workers, the owner marks alone.
+    let heap = Heap::builder().procs(8).mark_workers(0).build();
+    let last = one_forced_cycle(&heap);
+    assert_eq!(last.worker_time, Duration::ZERO);
+    assert_eq!(last.worker_work, 0);
+}
+
+#[test]
+fn procs_zero_is_refused_with_a_clear_message() {
+    let built = catch_unwind(|| Heap::builder().procs(0));
+    let payload = built.map(drop).expect_err("procs(0) must panic");
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap();
+    assert!(message.contains("procs must be at least 1"), "{message}");
+}
+
+// ---------------------------------------------------------------------
+// A Trace that panics or is slow on a worker.
+// ---------------------------------------------------------------------
+
+/// One test's counters for its [`Hostile`] objects (tests run in
+/// parallel).
+struct Counters {
+    /// Trace panics left to throw.
+    armed: AtomicUsize,
+    panics: AtomicUsize,
+    drops: AtomicUsize,
+}
+
+impl Counters {
+    const fn new() -> Counters {
+        Counters {
+            armed: AtomicUsize::new(0),
+            panics: AtomicUsize::new(0),
+            drops: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// Panics in `trace` while its counters have shots left (on any thread),
+/// and sleeps `delay_micros` per trace.
+struct Hostile {
+    delay_micros: u64,
+    counters: &'static Counters,
+}
+
+// SAFETY: no `Gc`s; visits nothing.
+unsafe impl Trace for Hostile {
+    fn trace(&self, _: &mut Tracer<'_>) {
+        if self.delay_micros > 0 {
+            std::thread::sleep(Duration::from_micros(self.delay_micros));
+        }
+        if self
+            .counters
+            .armed
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            self.counters.panics.fetch_add(1, Ordering::SeqCst);
+            panic!("hostile trace");
+        }
+    }
+}
+
+impl Drop for Hostile {
+    fn drop(&mut self) {
+        self.counters.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[derive(Trace)]
+struct Bag {
+    items: GcCell<Vec<Gc<Hostile>>>,
+}
+
+/// Drives a forced cycle to its end, catching the re-raised trace panics;
+/// returns how many the owner caught.
+fn finish_catching(heap: &Heap) -> usize {
+    let mut caught = 0;
+    let mut steps = 0u64;
+    loop {
+        match catch_unwind(AssertUnwindSafe(|| heap.step(1 << 12))) {
+            Ok(Phase::Off) => return caught,
+            Ok(_) => {}
+            Err(payload) => {
+                assert_eq!(payload.downcast_ref::<&str>(), Some(&"hostile trace"));
+                caught += 1;
+            }
+        }
+        steps += 1;
+        assert!(steps < 10_000_000, "the cycle never ended");
+    }
+}
+
+/// The Trace-panic scenario on a heap from `build`, `n` objects, `shots`
+/// panics: every panic reaches the owner, every object survives the cycle
+/// and is dropped exactly once.
+fn trace_panics_reach_the_owner(heap: Heap, n: usize, shots: usize, counters: &'static Counters) {
+    let drops_before = counters.drops.load(Ordering::SeqCst);
+    let bag = heap.alloc(Bag {
+        items: GcCell::new(Vec::new()),
+    });
+    bag.items.set(
+        (0..n)
+            .map(|_| {
+                heap.alloc(Hostile {
+                    delay_micros: 20,
+                    counters,
+                })
+            })
+            .collect(),
+    );
+    let panics_before = counters.panics.load(Ordering::SeqCst);
+    counters.armed.store(shots, Ordering::SeqCst);
+    assert!(heap.start_cycle());
+    let caught = finish_catching(&heap);
+    let panicked = counters.panics.load(Ordering::SeqCst) - panics_before;
+    assert_eq!(panicked, shots);
+    assert_eq!(caught, shots, "every trace panic is re-raised on the owner");
+    // Nothing reachable was freed; a clean cycle keeps all of it.
+    heap.collect();
+    assert_eq!(heap.verify(), Ok(()));
+    assert_eq!(heap.stats().live_objects, n + 1);
+    assert_eq!(counters.drops.load(Ordering::SeqCst), drops_before);
+    bag.items.take();
+    heap.collect();
+    assert_eq!(heap.stats().live_objects, 1);
+    assert_eq!(counters.drops.load(Ordering::SeqCst), drops_before + n);
+    drop(bag);
+    drop(heap);
+    assert_eq!(counters.drops.load(Ordering::SeqCst), drops_before + n);
+}
+
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "worker threads with sleeps; see the mark_workers(0) variant"
+)]
+fn trace_panics_on_procs_worker_threads_reach_the_owner() {
+    static COUNTERS: Counters = Counters::new();
+    let _dog = watchdog("trace panic on procs workers", Duration::from_secs(120));
+    for p in [1, 4, 8] {
+        let heap = Heap::builder().procs(p).gogc(None).build();
+        trace_panics_reach_the_owner(heap, 400, 3, &COUNTERS);
+    }
+}
+
+#[test]
+fn trace_panics_without_workers_reach_the_owner() {
+    static COUNTERS: Counters = Counters::new();
+    let heap = Heap::builder().mark_workers(0).gogc(None).build();
+    trace_panics_reach_the_owner(heap, if cfg!(miri) { 20 } else { 200 }, 2, &COUNTERS);
+}
+
+// ---------------------------------------------------------------------
+// gosched: worker tasks, idle workers, runtime and heap drop orders.
+// ---------------------------------------------------------------------
+
+#[cfg(all(feature = "gosched", not(miri)))]
+mod on_gosched {
+    use super::*;
+
+    fn runtime(procs: usize) -> gosched::Runtime {
+        gosched::Runtime::builder().procs(procs).build().unwrap()
+    }
+
+    #[test]
+    fn trace_panics_on_idle_ps_and_worker_tasks_reach_the_owner() {
+        static COUNTERS: Counters = Counters::new();
+        let _dog = watchdog("trace panic on gosched", Duration::from_secs(120));
+        for procs in [1, 2, 4] {
+            let rt = runtime(procs);
+            let heap = Heap::builder().gosched(&rt).gogc(None).build();
+            trace_panics_reach_the_owner(heap, 400, 3, &COUNTERS);
+            // The runtime's Ms survived: a task round trip.
+            let handle = rt.spawn(async { 9 });
+            assert_eq!(rt.block_on(handle).unwrap().unwrap(), 9);
+        }
+    }
+
+    /// A heap on `rt` mid-cycle with `n` slow objects queued.
+    fn mid_cycle(heap: &Heap, n: usize, counters: &'static Counters) -> Gc<Bag> {
+        let bag = heap.alloc(Bag {
+            items: GcCell::new(Vec::new()),
+        });
+        bag.items.set(
+            (0..n)
+                .map(|_| {
+                    heap.alloc(Hostile {
+                        delay_micros: 100,
+                        counters,
+                    })
+                })
+                .collect(),
+        );
+        assert!(heap.start_cycle());
+        // Queue the bag's objects for the workers.
+        for _ in 0..4 {
+            heap.step(64);
+        }
+        bag
+    }
+
+    #[test]
+    fn the_heap_dropped_mid_cycle_while_idle_ps_mark_frees_everything_once() {
+        static COUNTERS: Counters = Counters::new();
+        let _dog = watchdog("heap drop mid-cycle", Duration::from_secs(120));
+        for procs in [1, 2, 4] {
+            let rt = runtime(procs);
+            let before = COUNTERS.drops.load(Ordering::SeqCst);
+            let heap = Heap::builder().gosched(&rt).gogc(None).build();
+            let bag = mid_cycle(&heap, 300, &COUNTERS);
+            assert_ne!(heap.phase(), Phase::Off);
+            std::thread::sleep(Duration::from_millis(2));
+            drop(bag);
+            drop(heap);
+            assert_eq!(COUNTERS.drops.load(Ordering::SeqCst), before + 300);
+            // No idle worker or task touches the freed heap afterwards.
+            for _ in 0..20 {
+                let handle = rt.spawn(async { gosched::sleep(Duration::from_micros(50)).await });
+                rt.block_on(handle).unwrap().unwrap();
+            }
+            drop(rt);
+            assert_eq!(COUNTERS.drops.load(Ordering::SeqCst), before + 300);
+        }
+    }
+
+    #[test]
+    fn the_runtime_dropped_mid_cycle_leaves_a_working_heap() {
+        static COUNTERS: Counters = Counters::new();
+        let _dog = watchdog("runtime drop mid-cycle", Duration::from_secs(120));
+        for procs in [1, 2, 4, 8] {
+            let rt = runtime(procs);
+            let before = COUNTERS.drops.load(Ordering::SeqCst);
+            let heap = Heap::builder().gosched(&rt).gogc(None).build();
+            let bag = mid_cycle(&heap, 200, &COUNTERS);
+            // The runtime goes first: its worker tasks are dropped, its
+            // idle Ps stop; the owner finishes the mark alone.
+            drop(rt);
+            while heap.step(1 << 12) != Phase::Off {}
+            assert_eq!(heap.verify(), Ok(()));
+            assert_eq!(heap.stats().live_objects, 201);
+            // Later cycles: no runtime, threads of the heap's own or none.
+            heap.collect();
+            assert_eq!(heap.stats().live_objects, 201);
+            assert_eq!(heap.stats().last.idle_time, Duration::ZERO);
+            bag.items.take();
+            heap.collect();
+            assert_eq!(heap.stats().live_objects, 1);
+            assert_eq!(COUNTERS.drops.load(Ordering::SeqCst), before + 200);
+            drop(bag);
+            drop(heap);
+        }
+    }
+
+    #[test]
+    fn a_runtime_gone_before_the_first_cycle_gives_thread_workers() {
+        let _dog = watchdog("runtime gone before first cycle", Duration::from_secs(60));
+        let rt = runtime(8);
+        let heap = Heap::builder().gosched(&rt).build();
+        drop(rt);
+        let last = one_forced_cycle(&heap);
+        assert_eq!(last.idle_time, Duration::ZERO);
+        assert_eq!((last.procs, last.dedicated_workers), (8, 2));
+    }
+
+    #[test]
+    fn the_fractional_task_asleep_when_cycles_end_and_heaps_drop() {
+        static COUNTERS: Counters = Counters::new();
+        let _dog = watchdog("fractional timer", Duration::from_secs(120));
+        // Two Ps: no dedicated worker, a fractional one at a 25 % goal,
+        // which sleeps on a gosched timer once ahead of its goal.
+        let rt = runtime(2);
+        for round in 0..30 {
+            let heap = Heap::builder().gosched(&rt).gogc(None).build();
+            let bag = mid_cycle(&heap, 40, &COUNTERS);
+            // Let the fractional task run ahead and go to sleep, then end
+            // the cycle under it (or drop the heap under it).
+            std::thread::sleep(Duration::from_micros(300));
+            if round % 2 == 0 {
+                while heap.step(usize::MAX) != Phase::Off {}
+                assert!(heap.stats().last.fractional_worker);
+                assert_eq!(heap.stats().last.dedicated_workers, 0);
+                assert_eq!(heap.stats().last.lost_objects, 0);
+                // A second cycle wakes the same task.
+                heap.collect();
+                assert_eq!(heap.stats().live_objects, 41);
+            }
+            drop(bag);
+            drop(heap);
+        }
+        // The runtime is left with no heap's tasks: only ours run.
+        let handle = rt.spawn(async { 1 });
+        assert_eq!(rt.block_on(handle).unwrap().unwrap(), 1);
+    }
+
+    #[test]
+    fn gosched_then_procs_has_no_idle_workers_and_procs_then_gosched_has() {
+        let _dog = watchdog("gosched builder ordering", Duration::from_secs(60));
+        let rt = runtime(4);
+        let heap = Heap::builder().gosched(&rt).procs(2).build();
+        let last = one_forced_cycle(&heap);
+        assert_eq!(last.procs, 2);
+        assert_eq!(last.idle_time, Duration::ZERO);
+        let heap = Heap::builder().procs(2).gosched(&rt).build();
+        let last = one_forced_cycle(&heap);
+        assert_eq!((last.procs, last.dedicated_workers), (4, 1));
+        drop(heap);
+        let heap = Heap::builder().gosched(&rt).mark_workers(0).build();
+        let last = one_forced_cycle(&heap);
+        assert_eq!(last.worker_work, 0);
+    }
+}
