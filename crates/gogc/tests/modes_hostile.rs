@@ -451,7 +451,163 @@ fn trace_panics_without_workers_reach_the_owner() {
 }
 
 // ---------------------------------------------------------------------
-// gosched: worker tasks, idle workers, runtime and heap drop orders.
+// Parked assists: a worker panics while the owner is parked; the heap is
+// dropped right after a park.
+// ---------------------------------------------------------------------
+
+/// Allocates through a cycle in which workers trace slow objects (so the
+/// owner's assists park for their credit) until the cycle ends; returns
+/// (trace panics caught by the owner, assist parks seen).
+fn allocate_through_a_slow_mark(
+    heap: &Heap,
+    bag: &Gc<Bag>,
+    counters: &'static Counters,
+    shots: usize,
+) -> (usize, u64) {
+    assert!(heap.start_cycle());
+    for _ in 0..4 {
+        heap.step(64);
+    }
+    counters.armed.store(shots, Ordering::SeqCst);
+    let mut caught = 0;
+    let mut parks = 0;
+    let mut allocs = 0u64;
+    while heap.phase() != Phase::Off {
+        let alloc = catch_unwind(AssertUnwindSafe(|| {
+            // 1 KiB of garbage per allocation: debt for the assists.
+            drop(heap.alloc([0u64; 128]));
+        }));
+        if let Err(payload) = alloc {
+            assert_eq!(payload.downcast_ref::<&str>(), Some(&"hostile trace"));
+            caught += 1;
+        }
+        parks = heap.stats().stall_causes.assist_park.count();
+        allocs += 1;
+        if allocs % 4096 == 0 {
+            let step = catch_unwind(AssertUnwindSafe(|| heap.step(1 << 12)));
+            if let Err(payload) = step {
+                assert_eq!(payload.downcast_ref::<&str>(), Some(&"hostile trace"));
+                caught += 1;
+            }
+        }
+        assert!(allocs < 50_000_000, "the cycle never ended");
+    }
+    assert!(!bag.items.borrow().is_empty());
+    (caught, parks)
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "worker threads with sleeping traces")]
+fn a_worker_panic_while_the_owner_is_parked_in_an_assist_reaches_the_owner() {
+    static COUNTERS: Counters = Counters::new();
+    let _dog = watchdog(
+        "worker panic during a parked assist",
+        Duration::from_secs(120),
+    );
+    let mut total_parks = 0;
+    for workers in [1, 2] {
+        let heap = Heap::builder()
+            .mark_workers(workers)
+            .min_heap(64 << 10)
+            .build();
+        let n = 600;
+        let bag = heap.alloc(Bag {
+            items: GcCell::new(Vec::new()),
+        });
+        bag.items.set(
+            (0..n)
+                .map(|_| {
+                    heap.alloc(Hostile {
+                        delay_micros: 30,
+                        counters: &COUNTERS,
+                    })
+                })
+                .collect(),
+        );
+        let drops = COUNTERS.drops.load(Ordering::SeqCst);
+        let panics = COUNTERS.panics.load(Ordering::SeqCst);
+        let (caught, parks) = allocate_through_a_slow_mark(&heap, &bag, &COUNTERS, 3);
+        total_parks += parks;
+        assert_eq!(COUNTERS.panics.load(Ordering::SeqCst) - panics, 3);
+        assert_eq!(caught, 3, "every trace panic reached the owner");
+        heap.collect();
+        assert_eq!(heap.verify(), Ok(()));
+        assert_eq!(heap.stats().live_objects, n + 1);
+        assert_eq!(COUNTERS.drops.load(Ordering::SeqCst), drops);
+        drop(bag);
+        drop(heap);
+        assert_eq!(COUNTERS.drops.load(Ordering::SeqCst), drops + n);
+    }
+    eprintln!("assist parks seen: {total_parks}");
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "worker threads with sleeping traces")]
+fn the_heap_dropped_mid_cycle_right_after_an_assist_frees_everything_once() {
+    static COUNTERS: Counters = Counters::new();
+    let _dog = watchdog("heap drop after an assist", Duration::from_secs(120));
+    let (mut parked, mut mid_cycle) = (0, 0);
+    let rounds = 20;
+    for round in 0..rounds {
+        let heap = Heap::builder()
+            .mark_workers(1 + round % 2)
+            .min_heap(64 << 10)
+            .build();
+        // Many small bags, so that the workers take (and hold) most of the
+        // grey objects and the owner's assists run out of its own.
+        let (bags, per_bag) = (100, 10);
+        let root = heap.alloc(Nest {
+            bags: GcCell::new(Vec::new()),
+        });
+        root.bags.set(
+            (0..bags)
+                .map(|_| {
+                    let bag = heap.alloc(Bag {
+                        items: GcCell::new(Vec::new()),
+                    });
+                    bag.items.set(
+                        (0..per_bag)
+                            .map(|_| {
+                                heap.alloc(Hostile {
+                                    delay_micros: 50,
+                                    counters: &COUNTERS,
+                                })
+                            })
+                            .collect(),
+                    );
+                    bag
+                })
+                .collect(),
+        );
+        let drops = COUNTERS.drops.load(Ordering::SeqCst);
+        assert!(heap.start_cycle());
+        // Let the workers take some of the bags, allocate (an assist, which
+        // parks if the workers hold every grey object), then drop the heap
+        // at once, mid-cycle.
+        heap.step(1);
+        std::thread::sleep(Duration::from_micros(200));
+        let parks_before = heap.stats().stall_causes.assist_park.count();
+        drop(heap.alloc([0u64; 128]));
+        if heap.stats().stall_causes.assist_park.count() != parks_before {
+            parked += 1;
+        }
+        mid_cycle += usize::from(heap.phase() != Phase::Off);
+        drop(root);
+        drop(heap);
+        assert_eq!(
+            COUNTERS.drops.load(Ordering::SeqCst),
+            drops + bags * per_bag
+        );
+    }
+    eprintln!("of {rounds} heaps, dropped mid-cycle: {mid_cycle}, right after a park: {parked}");
+    assert!(mid_cycle > 0, "no heap was dropped mid-cycle");
+}
+
+#[derive(Trace)]
+struct Nest {
+    bags: GcCell<Vec<Gc<Bag>>>,
+}
+
 // ---------------------------------------------------------------------
 
 #[cfg(all(feature = "gosched", not(miri)))]
