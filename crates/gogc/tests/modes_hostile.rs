@@ -749,6 +749,73 @@ mod on_gosched {
     }
 
     #[test]
+    fn a_heap_owned_by_block_on_on_its_own_runtime_marks_and_drops() {
+        static COUNTERS: Counters = Counters::new();
+        let _dog = watchdog("heap inside block_on", Duration::from_secs(120));
+        for procs in [1, 2, 4] {
+            let rt = runtime(procs);
+            let drops = COUNTERS.drops.load(Ordering::SeqCst);
+            let live = rt
+                .block_on(async {
+                    let heap = Heap::builder().gosched(&rt).min_heap(64 << 10).build();
+                    let bag = heap.alloc(Bag {
+                        items: GcCell::new(Vec::new()),
+                    });
+                    let mut kept = Vec::new();
+                    for i in 0..3000 {
+                        let item = heap.alloc(Hostile {
+                            delay_micros: 0,
+                            counters: &COUNTERS,
+                        });
+                        if i % 3 == 0 {
+                            kept.push(item);
+                        }
+                        if i % 100 == 0 {
+                            // The kept ones live in the heap only.
+                            let mut items = bag.items.take();
+                            items.append(&mut kept);
+                            bag.items.set(items);
+                        }
+                        if i % 500 == 0 {
+                            gosched::yield_now().await;
+                        }
+                    }
+                    let mut items = bag.items.take();
+                    items.append(&mut kept);
+                    bag.items.set(items);
+                    heap.collect();
+                    assert_eq!(heap.verify(), Ok(()));
+                    let live = heap.stats().live_objects;
+                    // Dropped mid-cycle, inside the runtime.
+                    heap.start_cycle();
+                    heap.step(16);
+                    drop(bag);
+                    drop(heap);
+                    live
+                })
+                .unwrap();
+            assert_eq!(live, 1001);
+            assert_eq!(COUNTERS.drops.load(Ordering::SeqCst), drops + 3000);
+        }
+    }
+
+    #[test]
+    fn deadlock_is_reported_while_a_heap_has_worker_tasks_on_the_runtime() {
+        let _dog = watchdog(
+            "block_on deadlock detection with a heap's worker tasks",
+            Duration::from_secs(30),
+        );
+        let rt = runtime(4);
+        let heap = Heap::builder().gosched(&rt).build();
+        // Start the workers (tasks waiting for the next cycle).
+        let last = one_forced_cycle(&heap);
+        assert_eq!(last.dedicated_workers, 1);
+        // Go's checkdead does not count the GC's worker goroutines.
+        assert!(rt.block_on(std::future::pending::<()>()).is_err());
+        drop(heap);
+    }
+
+    #[test]
     fn gosched_then_procs_has_no_idle_workers_and_procs_then_gosched_has() {
         let _dog = watchdog("gosched builder ordering", Duration::from_secs(60));
         let rt = runtime(4);

@@ -386,7 +386,11 @@ fn works_register_and_unregister_from_inside_run() {
         spawner.runs.load(Ordering::SeqCst) >= 50
     });
     round_trip(&rt);
-    assert_eq!(spawner.children.lock().unwrap().len(), 25);
+    // Two Ms may both pass `has_work` near the end: 50 runs or a few more,
+    // each registering a child, every second one dropping the oldest.
+    let runs = spawner.runs.load(Ordering::SeqCst);
+    assert!((50..=52).contains(&runs), "{runs} runs");
+    assert_eq!(spawner.children.lock().unwrap().len(), runs - runs / 2);
     assert!(child_runs.load(Ordering::SeqCst) >= 1);
     drop(registration);
     spawner.children.lock().unwrap().clear();
@@ -648,4 +652,59 @@ fn block_on_waiting_for_idle_work_is_not_a_deadlock() {
         }));
         assert_eq!(result.unwrap(), 7);
     }
+}
+
+/// Parks once, leaving its waker with the test; wakes up to return.
+struct ParkOnce(Arc<Mutex<Option<std::task::Waker>>>, bool);
+
+impl std::future::Future for ParkOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.1 {
+            return std::task::Poll::Ready(());
+        }
+        self.1 = true;
+        *self.0.lock().unwrap() = Some(cx.waker().clone());
+        std::task::Poll::Pending
+    }
+}
+
+#[test]
+fn a_parked_system_task_with_live_wakers_does_not_hide_a_deadlock() {
+    let _dog = watchdog(
+        "deadlock with a parked system task",
+        Duration::from_secs(30),
+    );
+    let rt = runtime(2);
+    let waker = Arc::new(Mutex::new(None));
+    let system = rt
+        .idle_hook()
+        .spawn(ParkOnce(Arc::clone(&waker), false))
+        .unwrap();
+    eventually("the system task parked", || waker.lock().unwrap().is_some());
+    // Its waker is alive outside the runtime, yet Go's checkdead skips
+    // system goroutines: the main future's deadlock is reported.
+    assert!(rt.block_on(std::future::pending::<()>()).is_err());
+    // An ordinary task parked the same way keeps block_on waiting: wake it
+    // from a thread after a while, and the main future (awaiting it) ends.
+    let plain_waker = Arc::new(Mutex::new(None));
+    let plain = rt.spawn(ParkOnce(Arc::clone(&plain_waker), false));
+    eventually("the plain task parked", || {
+        plain_waker.lock().unwrap().is_some()
+    });
+    let waking = {
+        let plain_waker = Arc::clone(&plain_waker);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            plain_waker.lock().unwrap().take().unwrap().wake();
+        })
+    };
+    assert!(rt.block_on(plain).unwrap().is_ok());
+    waking.join().unwrap();
+    // The system task still runs when woken.
+    waker.lock().unwrap().take().unwrap().wake();
+    assert!(rt.block_on(system).unwrap().is_ok());
 }

@@ -297,6 +297,12 @@ impl IdleHook {
     /// background work that goes with idle work (a collector's dedicated
     /// mark workers). `None` if the runtime is gone.
     ///
+    /// It is a *system* task (Go's system goroutines, which `checkdead`
+    /// skips): parked, it does not keep [`Runtime::block_on`] from
+    /// reporting a deadlock, even while its wakers are alive (a collector
+    /// holds its workers' wakers until the next cycle). So it must not be
+    /// what wakes the runtime's other tasks or `block_on` futures.
+    ///
     /// ```
     /// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
     /// let task = rt.idle_hook().spawn(async { 3 }).unwrap();
@@ -309,7 +315,7 @@ impl IdleHook {
         F::Output: Send + 'static,
     {
         let shared = self.shared.upgrade()?;
-        Some(shared.spawn(future, Location::caller()))
+        Some(shared.spawn_as(future, Location::caller(), true))
     }
 }
 
