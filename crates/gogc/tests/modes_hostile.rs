@@ -815,6 +815,75 @@ mod on_gosched {
         drop(heap);
     }
 
+    /// A small object whose trace is slow (200 µs), counting traces made on
+    /// the runtime's Ms.
+    struct SlowSmall(&'static AtomicUsize);
+
+    // SAFETY: no `Gc`s; visits nothing.
+    unsafe impl Trace for SlowSmall {
+        fn trace(&self, _: &mut Tracer<'_>) {
+            if std::thread::current().name() == Some("gosched-m") {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+
+    #[derive(Trace)]
+    struct SmallBag {
+        items: GcCell<Vec<Gc<SlowSmall>>>,
+    }
+
+    #[test]
+    fn marking_with_a_slow_trace_of_small_objects_gives_the_p_back_within_64_objects() {
+        static ON_MS: AtomicUsize = AtomicUsize::new(0);
+        let _dog = watchdog("task latency during slow marking", Duration::from_secs(120));
+        // One P: the idle worker or the fractional task marks on it.
+        let rt = runtime(1);
+        let heap = Heap::builder().gosched(&rt).gogc(None).build();
+        let bag = heap.alloc(SmallBag {
+            items: GcCell::new(Vec::new()),
+        });
+        bag.items
+            .set((0..3000).map(|_| heap.alloc(SlowSmall(&ON_MS))).collect());
+        let mut worst = Duration::ZERO;
+        for _ in 0..3 {
+            let before = ON_MS.load(Ordering::SeqCst);
+            assert!(heap.start_cycle());
+            // The owner queues the bag's objects and publishes them.
+            for _ in 0..8 {
+                heap.step(64);
+            }
+            let start = std::time::Instant::now();
+            while ON_MS.load(Ordering::SeqCst) == before && start.elapsed() < Duration::from_secs(5)
+            {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            if ON_MS.load(Ordering::SeqCst) == before {
+                while heap.step(usize::MAX) != Phase::Off {}
+                continue;
+            }
+            // The runtime's only P marks: a task arriving now waits for at
+            // most 64 objects' traces (about 13 ms), not 100 000 units of
+            // scan work (thousands of small objects, over a second).
+            let spawned = std::time::Instant::now();
+            let handle = rt.spawn(async move { spawned.elapsed() });
+            let waited = rt.block_on(handle).unwrap().unwrap();
+            worst = worst.max(waited);
+            while heap.step(usize::MAX) != Phase::Off {}
+        }
+        assert!(
+            ON_MS.load(Ordering::SeqCst) > 0,
+            "no trace ran on the runtime's M"
+        );
+        assert!(
+            worst < Duration::from_millis(500),
+            "a task waited {worst:?} for the P of a marking worker"
+        );
+        drop(bag);
+        drop(heap);
+    }
+
     #[test]
     fn gosched_then_procs_has_no_idle_workers_and_procs_then_gosched_has() {
         let _dog = watchdog("gosched builder ordering", Duration::from_secs(60));
