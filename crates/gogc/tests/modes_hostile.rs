@@ -414,7 +414,12 @@ fn trace_panics_reach_the_owner(heap: Heap, n: usize, shots: usize, counters: &'
     let caught = finish_catching(&heap);
     let panicked = counters.panics.load(Ordering::SeqCst) - panics_before;
     assert_eq!(panicked, shots);
-    assert_eq!(caught, shots, "every trace panic is re-raised on the owner");
+    // Each panic on the owner reaches it; of the workers' panics between
+    // two safe points only the first is re-raised.
+    assert!(
+        (1..=shots).contains(&caught),
+        "{caught} of {shots} trace panics re-raised on the owner"
+    );
     // Nothing reachable was freed; a clean cycle keeps all of it.
     heap.collect();
     assert_eq!(heap.verify(), Ok(()));
@@ -529,7 +534,13 @@ fn a_worker_panic_while_the_owner_is_parked_in_an_assist_reaches_the_owner() {
         let (caught, parks) = allocate_through_a_slow_mark(&heap, &bag, &COUNTERS, 3);
         total_parks += parks;
         assert_eq!(COUNTERS.panics.load(Ordering::SeqCst) - panics, 3);
-        assert_eq!(caught, 3, "every trace panic reached the owner");
+        // The owner re-raises the first of the workers' panics since its
+        // last safe point (the others' payloads are dropped, their objects
+        // queued again): at least one, at most all three, reach it.
+        assert!(
+            (1..=3).contains(&caught),
+            "{caught} trace panics reached the owner"
+        );
         heap.collect();
         assert_eq!(heap.verify(), Ok(()));
         assert_eq!(heap.stats().live_objects, n + 1);
@@ -608,6 +619,139 @@ struct Nest {
     bags: GcCell<Vec<Gc<Bag>>>,
 }
 
+/// A panic payload whose drop panics while [`PAYLOAD_DROP_SHOTS`] has
+/// shots left (once per cycle here: a second panic while unwinding would
+/// abort).
+struct PanickyPayload;
+
+static PAYLOAD_DROP_SHOTS: AtomicUsize = AtomicUsize::new(0);
+
+impl Drop for PanickyPayload {
+    fn drop(&mut self) {
+        if PAYLOAD_DROP_SHOTS
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            panic!("a payload that panics when dropped");
+        }
+    }
+}
+
+static PARENT_SHOTS: AtomicUsize = AtomicUsize::new(0);
+static LEAF_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+struct Leaf {
+    id: u64,
+    check: u64,
+}
+
+// SAFETY: no `Gc`s.
+unsafe impl Trace for Leaf {
+    fn trace(&self, _: &mut Tracer<'_>) {}
+}
+
+impl Drop for Leaf {
+    fn drop(&mut self) {
+        LEAF_DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// While shots are left, on a worker thread, waits 1 ms and panics with a
+/// [`PanickyPayload`] before it visits its child.
+struct Parent {
+    child: Gc<Leaf>,
+}
+
+// SAFETY: visits its one `Gc`.
+unsafe impl Trace for Parent {
+    fn trace(&self, tracer: &mut Tracer<'_>) {
+        let worker = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("gogc-mark"));
+        if worker
+            && PARENT_SHOTS
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            std::thread::sleep(Duration::from_millis(1));
+            std::panic::panic_any(PanickyPayload);
+        }
+        self.child.trace(tracer);
+    }
+}
+
+#[derive(Trace)]
+struct Parents {
+    items: GcCell<Vec<Gc<Parent>>>,
+}
+
+/// Several workers' trace panics between two safe points, with payloads
+/// whose drop panics (once a cycle): the owner re-raises the first and
+/// drops the others; the panicking drop must not lose the requeued objects
+/// of the panics after it (their children would be freed while reachable).
+#[test]
+#[cfg_attr(miri, ignore = "worker threads with sleeping traces")]
+fn worker_panics_with_payloads_that_panic_on_drop_lose_no_grey_object() {
+    let _dog = watchdog("panicky payloads", Duration::from_secs(120));
+    let heap = Heap::builder()
+        .mark_workers(4)
+        .checkmark(true)
+        .gogc(None)
+        .build();
+    let n = 2000;
+    let root = heap.alloc(Parents {
+        items: GcCell::new(Vec::new()),
+    });
+    root.items.set(
+        (0..n)
+            .map(|i| {
+                let child = heap.alloc(Leaf {
+                    id: i,
+                    check: checksum(i),
+                });
+                heap.alloc(Parent { child })
+            })
+            .collect(),
+    );
+    for _ in 0..5 {
+        PARENT_SHOTS.store(4, Ordering::SeqCst);
+        PAYLOAD_DROP_SHOTS.store(1, Ordering::SeqCst);
+        assert!(heap.start_cycle());
+        heap.step(64);
+        // No safe point while the workers panic.
+        std::thread::sleep(Duration::from_millis(30));
+        let mut steps = 0;
+        loop {
+            match catch_unwind(AssertUnwindSafe(|| heap.step(1 << 12))) {
+                Ok(Phase::Off) => break,
+                Ok(_) => {}
+                // The trace's payload, or the panic of another payload's
+                // drop (the owner drops all but the first).
+                Err(payload) => drop(payload),
+            }
+            steps += 1;
+            assert!(steps < 1_000_000);
+        }
+        assert_eq!(heap.verify(), Ok(()));
+        heap.collect();
+        for parent in root.items.get() {
+            assert_eq!(
+                parent.child.check,
+                checksum(parent.child.id),
+                "a reachable leaf was freed"
+            );
+        }
+        assert_eq!(
+            LEAF_DROPS.load(Ordering::SeqCst),
+            0,
+            "a reachable leaf was dropped"
+        );
+        assert_eq!(heap.stats().live_objects, 2 * n as usize + 1);
+    }
+}
+
+// ---------------------------------------------------------------------
+// gosched: worker tasks, idle workers, runtime and heap drop orders.
 // ---------------------------------------------------------------------
 
 #[cfg(all(feature = "gosched", not(miri)))]
