@@ -211,7 +211,9 @@ impl CpuLimiter {
             "gogc: CPU limiter: finish_gc_transition without a start"
         );
         if now >= self.last_update {
-            let pause = (now - self.last_update).saturating_mul(i64::from(self.nprocs));
+            let pause = now
+                .saturating_sub(self.last_update)
+                .saturating_mul(i64::from(self.nprocs));
             self.accumulate(0, pause);
         }
         self.last_update = now;
@@ -285,7 +287,9 @@ impl CpuLimiter {
             // L2: a clock that went backwards adds nothing.
             return;
         }
-        let mut window_total_time = (now - self.last_update).saturating_mul(i64::from(self.nprocs));
+        let mut window_total_time = now
+            .saturating_sub(self.last_update)
+            .saturating_mul(i64::from(self.nprocs));
         self.last_update = now;
         let assist_time = core::mem::take(&mut self.assist_time_pool);
         let idle_time = core::mem::take(&mut self.idle_time_pool);

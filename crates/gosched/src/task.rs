@@ -153,6 +153,10 @@ pub(crate) struct Task {
     pub(crate) wait_reason: AtomicU8,
     /// Nanoseconds since the runtime started when the task last parked.
     pub(crate) wait_since: AtomicU64,
+    /// A host's background task (Go's system goroutine, e.g. a collector's
+    /// mark worker): parked, it does not count for deadlock detection, even
+    /// with wakers alive. Set by `spawn_body` before the task first runs.
+    pub(crate) system: AtomicBool,
 }
 
 // SAFETY: the future is `Send`; it is only touched by the one M that holds
@@ -185,6 +189,7 @@ impl Task {
             registry_index: AtomicUsize::new(NOT_REGISTERED),
             wait_reason: AtomicU8::new(REASON_NONE),
             wait_since: AtomicU64::new(0),
+            system: AtomicBool::new(false),
         })
     }
 

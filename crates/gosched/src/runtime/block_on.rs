@@ -199,7 +199,9 @@ impl Runtime {
     /// feature, no task waits on an open socket (a closed one fails its
     /// waiters, which then count as any task); and **no waker**
     /// of `future` or of any parked task exists outside the runtime (a waker
-    /// waiting in a [`JoinHandle`](crate::JoinHandle) counts as inside). The last condition is
+    /// waiting in a [`JoinHandle`](crate::JoinHandle) counts as inside; a
+    /// parked system task of [`IdleHook::spawn`](crate::IdleHook::spawn)
+    /// does not count at all, as Go's `checkdead` skips system goroutines). The last condition is
     /// what a library can know: a waker held by a channel may be used by
     /// any thread, so a task parked on a channel is never declared dead,
     /// even if Go would call it a deadlock. Typical proven cases: a
@@ -338,8 +340,10 @@ impl Shared {
             for t in lock(shard).iter() {
                 let wakers = t.live_wakers.load(Ordering::Acquire);
                 let state = t.state.load(Ordering::Acquire);
-                // A DONE task waits for reuse on a free list (T5).
-                if state != DONE && (wakers != 0 || state != IDLE) {
+                // A DONE task waits for reuse on a free list (T5); a parked
+                // system task does not count (Go's checkdead skips them).
+                let woken_from_outside = wakers != 0 && !t.system.load(Ordering::Relaxed);
+                if state != DONE && (woken_from_outside || state != IDLE) {
                     return false;
                 }
             }

@@ -15,7 +15,7 @@
 //! the idle worker: so idle work spreads over the idle Ps, as far as the
 //! work admits), then runs it with an [`IdleP`]: the work does a bounded
 //! amount, polls [`IdleP::should_stop`] (true as soon as the P has a task
-//! to run, Go's `pollWork`) and returns whether it did anything. If one
+//! to run or a due timer, Go's `pollWork`) and returns whether it did anything. If one
 //! did, the M looks for tasks again with its P (more idle work comes next
 //! time round); if none did, the P is released as before.
 //!
@@ -40,7 +40,12 @@
 //! A work that panics does not kill the M: the panic is caught, the work is
 //! unregistered (it ran half-way and may be broken; the host learns of it
 //! through its own state, as a work that wants to report panics catches
-//! them itself), and the M goes on.
+//! them itself), and the M goes on. That holds for the work's `Drop` too:
+//! an M runs it when the registration was dropped while the M held its
+//! clone (the M drops that clone inside the same guard), and no work is
+//! dropped under the list's lock, so a `Drop` may register or unregister
+//! works. Another M may already be calling a work that panics: it finishes
+//! that call (a panicking work is called at most once more per M).
 //!
 //! # Waking
 //!
@@ -70,7 +75,8 @@ use crate::task::JoinHandle;
 /// and wakes another P (Go's `resetspinning`), then calls
 /// [`run`](IdleWork::run). If some work ran, the M looks for tasks again;
 /// else the P is released. With nothing registered this costs one relaxed
-/// load. A work that panics is caught and unregistered; the M goes on.
+/// load. A work that panics (in `has_work`, `run`, or the `Drop` of its
+/// last clone) is caught and unregistered; the M goes on.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,14 +131,27 @@ pub struct IdleP<'a> {
 
 impl IdleP<'_> {
     /// Whether the P has something else to do (Go's `pollWork`): a task in
-    /// its ring or the global queue, a woken `block_on` future on this M,
-    /// or the runtime shutting down.
+    /// its ring or the global queue, a due timer on this P, a woken
+    /// `block_on` future on this M, or the runtime shutting down.
+    ///
+    /// The timer check stands for Go's preemption of an idle worker after
+    /// a 10 ms slice (whose `schedule` then runs the P's timers): no other
+    /// M fires this P's timers while the work runs (with one P, none can),
+    /// so a sleeping task would wait for as long as the work lasts.
     #[inline]
     pub fn should_stop(&self) -> bool {
         self.shared.shutdown.load(Ordering::Relaxed)
             || self.shared.ps[self.p].has_local_work()
             || self.shared.global_nonempty(self.p)
             || self.main.is_some_and(|w| w.woken.load(Ordering::Relaxed))
+            || self.timer_due()
+    }
+
+    /// Whether the earliest timer on this P is due (one load while it has
+    /// none; a clock read otherwise).
+    fn timer_due(&self) -> bool {
+        let first = self.shared.ps[self.p].timer0_when.load(Ordering::Acquire);
+        first != u64::MAX && first <= self.shared.now_nanos()
     }
 
     /// The P's index (0 to `GOMAXPROCS − 1`).
@@ -164,10 +183,18 @@ impl IdleWorks {
         }
     }
 
+    /// Unregisters work `id`. Its clone is dropped after the lock is
+    /// released: the work's `Drop` is user code, which may register or
+    /// unregister works itself (or panic).
     fn remove(&self, id: u64) {
         let mut works = lock(&self.works);
-        works.retain(|(other, _)| *other != id);
+        let removed = works
+            .iter()
+            .position(|(other, _)| *other == id)
+            .map(|i| works.remove(i));
         self.count.store(works.len(), Ordering::Relaxed);
+        drop(works);
+        drop(removed);
     }
 }
 
@@ -192,24 +219,36 @@ impl Shared {
         };
         let mut did = false;
         for (id, work) in works {
-            if idle.should_stop() {
-                break;
-            }
-            let ran = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
-                if !work.has_work() {
+            let (idle, m) = (&idle, &mut *m);
+            // `work` moves into the guarded call: if its registration was
+            // dropped meanwhile, this clone is the last, and the work's
+            // `Drop` runs (and may panic) here, not outside on the M.
+            let ran = std::panic::catch_unwind(core::panic::AssertUnwindSafe(move || {
+                if idle.should_stop() || !work.has_work() {
                     return false;
                 }
                 if m.spinning {
                     self.reset_spinning(m);
                 }
-                work.run(&idle)
+                work.run(idle)
             }));
             match ran {
                 Ok(ran) => did |= ran,
-                Err(_payload) => self.idle_works.remove(id),
+                Err(payload) => {
+                    self.idle_works.remove(id);
+                    drop_payload(payload);
+                }
             }
         }
         did
+    }
+}
+
+/// Drops a caught panic's payload, whose own `Drop` may panic too: that
+/// second payload is leaked rather than unwinding out of the M.
+fn drop_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>) {
+    if let Err(nested) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| drop(payload))) {
+        core::mem::forget(nested);
     }
 }
 
@@ -258,6 +297,12 @@ impl IdleHook {
     /// background work that goes with idle work (a collector's dedicated
     /// mark workers). `None` if the runtime is gone.
     ///
+    /// It is a *system* task (Go's system goroutines, which `checkdead`
+    /// skips): parked, it does not keep [`Runtime::block_on`] from
+    /// reporting a deadlock, even while its wakers are alive (a collector
+    /// holds its workers' wakers until the next cycle). So it must not be
+    /// what wakes the runtime's other tasks or `block_on` futures.
+    ///
     /// ```
     /// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
     /// let task = rt.idle_hook().spawn(async { 3 }).unwrap();
@@ -270,7 +315,7 @@ impl IdleHook {
         F::Output: Send + 'static,
     {
         let shared = self.shared.upgrade()?;
-        Some(shared.spawn(future, Location::caller()))
+        Some(shared.spawn_as(future, Location::caller(), true))
     }
 }
 

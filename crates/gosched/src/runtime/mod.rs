@@ -287,7 +287,7 @@ where
     let loc = Location::caller();
     let mut body = Detached::new(future);
     with_current("go", |shared| {
-        shared.spawn_body(NewBody::Detached(&mut body), loc, false)
+        shared.spawn_body(NewBody::Detached(&mut body), loc, false, false)
     });
 }
 

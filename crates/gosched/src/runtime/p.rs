@@ -214,8 +214,22 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.spawn_as(future, location, false)
+    }
+
+    /// [`Shared::spawn`], of a system task (`Task::system`) when `system`.
+    pub(crate) fn spawn_as<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+        system: bool,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         let body = Arc::new(Harness::new(future, false));
-        let task = self.spawn_body(NewBody::Shared(body.clone()), location, true);
+        let task = self.spawn_body(NewBody::Shared(body.clone()), location, true, system);
         JoinHandle {
             inner: body,
             task,
@@ -223,12 +237,14 @@ impl Shared {
         }
     }
 
-    /// Spawns a task running `body`; returns the task when `handle`.
+    /// Spawns a task running `body`, a system task when `system`; returns
+    /// the task when `handle`.
     pub(crate) fn spawn_body(
         self: &Arc<Self>,
         body: NewBody<'_>,
         location: &'static Location<'static>,
         handle: bool,
+        system: bool,
     ) -> Option<Arc<Task>> {
         if let Some((p, in_poll)) = self.local_p() {
             if self.lease(p, in_poll) {
@@ -248,6 +264,7 @@ impl Shared {
                         t
                     }
                 };
+                task.system.store(system, Ordering::Relaxed);
                 let out = handle.then(|| task.clone());
                 if self.shutdown.load(Ordering::Acquire) {
                     self.release(p, in_poll);
@@ -262,6 +279,7 @@ impl Shared {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let task = Task::new(id, self.clone(), body, location, self.shard_of(id));
         self.register(&task);
+        task.system.store(system, Ordering::Relaxed);
         let out = handle.then(|| task.clone());
         if self.shutdown.load(Ordering::Acquire) {
             task.cancel();
