@@ -348,12 +348,7 @@ impl State {
     pub(crate) fn reraise_worker_panic(&mut self) {
         if let Some(world) = self.world() {
             let panics = world.take_panics();
-            let mut first = None;
-            for (payload, buf) in panics {
-                self.mark.work.put_buf(buf);
-                first.get_or_insert(payload);
-            }
-            if let Some(payload) = first {
+            if let Some(payload) = self.requeue_panicked(panics) {
                 if self.phase == Phase::Mark {
                     world.publish(self.mark.work.take_all());
                 }
@@ -388,10 +383,32 @@ impl State {
         for buf in full {
             self.mark.work.put_buf(buf);
         }
-        let mut first = None;
+        self.requeue_panicked(panics)
+    }
+
+    /// Puts the grey objects of the workers' panicked traces back in the
+    /// owning thread's queue and returns the first panic's payload. The
+    /// other payloads are dropped only after every object is queued, each
+    /// under its own guard: a payload whose `Drop` panics cannot unwind out
+    /// of the safe point with objects still unqueued, nor abort the process
+    /// by panicking again during that unwind (its own payload is leaked).
+    #[cfg(feature = "std")]
+    fn requeue_panicked(
+        &mut self,
+        panics: Vec<crate::world::WorkerPanic<Box<WorkBuf>>>,
+    ) -> Option<alloc::boxed::Box<dyn core::any::Any + Send>> {
+        let mut payloads = alloc::vec::Vec::with_capacity(panics.len());
         for (payload, buf) in panics {
             self.mark.work.put_buf(buf);
-            first.get_or_insert(payload);
+            payloads.push(payload);
+        }
+        let mut payloads = payloads.into_iter();
+        let first = payloads.next();
+        for extra in payloads {
+            let dropped = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| drop(extra)));
+            if let Err(nested) = dropped {
+                core::mem::forget(nested);
+            }
         }
         first
     }

@@ -250,8 +250,8 @@ pub(crate) fn run_worker(world: &World<Box<WorkBuf>>, index: usize) {
 /// An idle worker's stretch on a scheduler's idle processor (Go's
 /// `gcDrain` with `gcDrainIdle`): takes a buffer if an idle worker may
 /// mark now and drains until the work runs out, the world stops or
-/// `should_stop` (polled every [`DRAIN_CHECK_WORK`] units) says the
-/// processor has other work. Returns whether it marked.
+/// `should_stop` (polled every [`PUBLISH_EVERY`] objects and every
+/// [`DRAIN_CHECK_WORK`] units) says the processor has other work. Returns whether it marked.
 #[cfg(feature = "gosched")]
 pub(crate) fn mark_idle(
     world: &World<Box<WorkBuf>>,
@@ -355,8 +355,9 @@ impl core::future::Future for MarkTask {
 }
 
 /// Go's `gcDrain` on a worker: drains `buf` and what it leads to until the
-/// work runs out, the world stops, or `should_stop` (polled every
-/// [`DRAIN_CHECK_WORK`] units of scan work) says so; then hands the
+/// work runs out, the world stops, or `should_stop` (polled at every
+/// flush, each [`PUBLISH_EVERY`] objects, and every [`DRAIN_CHECK_WORK`]
+/// units of scan work) says so; then hands the
 /// worker's buffers and counters back in `mode`.
 #[cfg(feature = "std")]
 fn drain(
@@ -386,11 +387,12 @@ fn drain(
             Err(payload) => world.worker_panicked(payload, WorkBuf::with_one(object)),
         }
         since_publish += 1;
-        if since_publish >= PUBLISH_EVERY {
+        let flush = since_publish >= PUBLISH_EVERY;
+        if flush {
             since_publish = 0;
             world.worker_flush(marker.work.take_full(), core::mem::take(&mut work));
         }
-        if since_check >= DRAIN_CHECK_WORK {
+        if flush || since_check >= DRAIN_CHECK_WORK {
             since_check = 0;
             if should_stop() {
                 break;

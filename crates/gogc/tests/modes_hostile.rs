@@ -715,7 +715,10 @@ fn worker_panics_with_payloads_that_panic_on_drop_lose_no_grey_object() {
     );
     for _ in 0..5 {
         PARENT_SHOTS.store(4, Ordering::SeqCst);
-        PAYLOAD_DROP_SHOTS.store(1, Ordering::SeqCst);
+        // Several panicking drops: before the owner dropped the extra
+        // payloads under a guard, a second one panicking while the first
+        // unwound aborted the process.
+        PAYLOAD_DROP_SHOTS.store(3, Ordering::SeqCst);
         assert!(heap.start_cycle());
         heap.step(64);
         // No safe point while the workers panic.
@@ -725,9 +728,14 @@ fn worker_panics_with_payloads_that_panic_on_drop_lose_no_grey_object() {
             match catch_unwind(AssertUnwindSafe(|| heap.step(1 << 12))) {
                 Ok(Phase::Off) => break,
                 Ok(_) => {}
-                // The trace's payload, or the panic of another payload's
-                // drop (the owner drops all but the first).
-                Err(payload) => drop(payload),
+                // The first trace's payload (the owner drops the others,
+                // and leaks the panic of any of their drops); its own drop
+                // may panic as well.
+                Err(payload) => {
+                    if let Err(nested) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+                        std::mem::forget(nested);
+                    }
+                }
             }
             steps += 1;
             assert!(steps < 1_000_000);
