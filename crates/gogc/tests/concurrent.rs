@@ -191,6 +191,12 @@ fn many_cycles_with_two_workers_keep_a_long_lived_tree() {
         }
     }
     assert_eq!(sum(&long_lived), expected);
+    if cfg!(miri) {
+        // Miri's clock makes each 40 µs assist slice a few objects: the
+        // few allocations of its smaller run may end before a cycle does.
+        heap.collect();
+        assert_eq!(sum(&long_lived), expected);
+    }
     let stats = heap.stats();
     assert!(
         stats.cycles >= if cfg!(miri) { 1 } else { 10 },

@@ -71,10 +71,15 @@ fn go_bodies_of_every_size_run_and_drop_once() {
     rt.block_on(async {
         let a = go_and_wait::<8>(1, &drops, false).await;
         assert_eq!(a.sum.load(Ordering::SeqCst), 8);
-        // Same type, the allocation just freed: the same block.
+        // Same type, the allocation just freed: the same block. (Only
+        // natively: Miri's thread interleaving may run this `go` on the
+        // `block_on` thread before the M has put the finished task on its
+        // free list, and the new task then gets a fresh block.)
         let b = go_and_wait::<8>(2, &drops, false).await;
         assert_eq!(b.sum.load(Ordering::SeqCst), 16);
-        assert_eq!(a.addr.load(Ordering::SeqCst), b.addr.load(Ordering::SeqCst));
+        if !cfg!(miri) {
+            assert_eq!(a.addr.load(Ordering::SeqCst), b.addr.load(Ordering::SeqCst));
+        }
         // Larger than the block: a new one; then larger than any kept
         // block; then small again.
         let c = go_and_wait::<300>(3, &drops, false).await;
