@@ -383,7 +383,10 @@ fn assert_holds_default(m: &WideMap, ids: &[u64]) {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "slow under Miri: retirement needs arrays of thousands of entries; the overflow-chain tests above run there")]
+#[cfg_attr(
+    miri,
+    ignore = "slow under Miri: retirement needs arrays of thousands of entries; the overflow-chain tests above run there"
+)]
 fn clone_clear_shrink_and_drop_in_the_middle_of_retirement() {
     // Under Miri one write after the end of the grow: the 79 KiB array has
     // been shrunk by one 64 KiB step and is still queued.
@@ -436,7 +439,10 @@ fn clone_clear_shrink_and_drop_in_the_middle_of_retirement() {
 /// every key present at the start and never deleted is visited exactly
 /// once, and no visit reads a retired chunk (Miri, or the values' check).
 #[test]
-#[cfg_attr(miri, ignore = "slow under Miri: retirement needs arrays of thousands of entries; the overflow-chain tests above run there")]
+#[cfg_attr(
+    miri,
+    ignore = "slow under Miri: retirement needs arrays of thousands of entries; the overflow-chain tests above run there"
+)]
 fn cursor_with_writes_across_the_end_of_growth_and_retirement() {
     let mut m: WideMap = GoMap::new();
     let target = retiring_b();
@@ -499,7 +505,10 @@ fn cursor_with_writes_across_the_end_of_growth_and_retirement() {
 /// map keeps every entry it held, the partial clone is dropped, and no
 /// key or value leaks or drops twice.
 #[test]
-#[cfg_attr(miri, ignore = "slow under Miri: retirement needs arrays of thousands of entries; the overflow-chain tests above run there")]
+#[cfg_attr(
+    miri,
+    ignore = "slow under Miri: retirement needs arrays of thousands of entries; the overflow-chain tests above run there"
+)]
 fn panics_in_the_growth_and_retirement_of_a_large_map() {
     let base = live();
     {
