@@ -245,6 +245,10 @@ pub struct World<B> {
     /// A worker reported a panic the owner has not taken yet: a hint that
     /// lets the owner's safe points skip the lock.
     panicked: AtomicBool,
+    /// The mode is `Marking` (Go's `gcBlackenEnabled`): a hint, written
+    /// with the mode under the lock, that lets idle processors between
+    /// cycles skip the lock.
+    marking: AtomicBool,
 }
 
 impl<B> World<B> {
@@ -283,6 +287,7 @@ impl<B> World<B> {
             credit: AtomicUsize::new(0),
             scanned: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
+            marking: AtomicBool::new(false),
         }
     }
 
@@ -578,6 +583,7 @@ impl<B> World<B> {
         if control.mode == Mode::Marking {
             control.mode = Mode::Stopped;
         }
+        self.marking.store(false, Ordering::Relaxed);
         while control.active > 0 {
             control = Self::wait(&self.owner, control);
         }
@@ -596,6 +602,8 @@ impl<B> World<B> {
                 Mode::Stopped
             };
         }
+        self.marking
+            .store(control.mode == Mode::Marking, Ordering::Relaxed);
         self.stop.store(false, Ordering::Relaxed);
         self.wake_workers(control);
     }
@@ -614,7 +622,7 @@ impl<B> World<B> {
     /// take decides.
     #[cfg(any(loom, feature = "gosched"))]
     pub fn idle_work_available(&self) -> bool {
-        if self.stop.load(Ordering::Relaxed) {
+        if self.stop.load(Ordering::Relaxed) || !self.marking.load(Ordering::Relaxed) {
             return false;
         }
         let control = self.lock();
@@ -639,6 +647,7 @@ impl<B> World<B> {
         self.stop.store(true, Ordering::Relaxed);
         let mut control = self.lock();
         control.mode = Mode::Exit;
+        self.marking.store(false, Ordering::Relaxed);
         self.wake_workers(control);
     }
 
