@@ -10,7 +10,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::cmd::{Cmd, TESTS_FAILED, TESTS_PASSED};
+use crate::cmd::{Cmd, FAILURE_LINES, MAX_FAILURE_LINES, TESTS_FAILED, TESTS_PASSED};
 use crate::provision;
 use crate::workspace;
 use crate::{usage, Error};
@@ -99,6 +99,13 @@ impl Runner {
             failed.len()
         );
         println!("tests: {p} passed, {f} failed");
+        let failures = FAILURE_LINES.lock().unwrap_or_else(|e| e.into_inner());
+        if !failures.is_empty() {
+            println!("failed tests and their panics (first {MAX_FAILURE_LINES} lines):");
+            for line in failures.iter() {
+                println!("  {line}");
+            }
+        }
         if failed.is_empty() {
             Ok(())
         } else {

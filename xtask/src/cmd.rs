@@ -3,11 +3,19 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Tests passed and failed across every `cargo test` this process ran.
 pub static TESTS_PASSED: AtomicU64 = AtomicU64::new(0);
 /// See [`TESTS_PASSED`].
 pub static TESTS_FAILED: AtomicU64 = AtomicU64::new(0);
+/// What failed tests printed: each `test NAME ... FAILED` line and each
+/// panic (`thread '..' panicked at FILE:LINE:` and its message), so the
+/// summary at the end of a long run names them (a CI log is often cut to
+/// its tail). Capped at [`MAX_FAILURE_LINES`].
+pub static FAILURE_LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// How many lines [`FAILURE_LINES`] keeps.
+pub const MAX_FAILURE_LINES: usize = 60;
 
 /// A command to run from the workspace root.
 pub struct Cmd {
@@ -147,6 +155,8 @@ impl Cmd {
 
 fn relay<R: Read + Send + 'static>(r: R, to_stderr: bool) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
+        // The line after a panic header is the panic's message.
+        let mut after_panic = false;
         for line in BufReader::new(r).lines().map_while(Result::ok) {
             if to_stderr {
                 eprintln!("{line}");
@@ -157,8 +167,23 @@ fn relay<R: Read + Send + 'static>(r: R, to_stderr: bool) -> std::thread::JoinHa
                 TESTS_PASSED.fetch_add(passed, Ordering::Relaxed);
                 TESTS_FAILED.fetch_add(failed, Ordering::Relaxed);
             }
+            let is_failure = is_failure_line(&line);
+            if is_failure || after_panic {
+                let mut kept = FAILURE_LINES.lock().unwrap_or_else(|e| e.into_inner());
+                if kept.len() < MAX_FAILURE_LINES {
+                    kept.push(line.trim_end().to_string());
+                }
+            }
+            after_panic = is_failure && line.contains(" panicked at ");
         }
     })
+}
+
+/// Whether `line` names a failed test or starts a panic report.
+pub fn is_failure_line(line: &str) -> bool {
+    let line = line.trim_end();
+    (line.starts_with("test ") && line.ends_with(" ... FAILED"))
+        || (line.starts_with("thread '") && line.contains(" panicked at "))
 }
 
 /// Parses libtest's `test result: ok. 12 passed; 0 failed; ...` line.
@@ -193,6 +218,17 @@ mod tests {
         let l = "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
         assert_eq!(parse_test_result(l), Some((3, 2)));
         assert_eq!(parse_test_result("running 3 tests"), None);
+    }
+
+    #[test]
+    fn recognises_failed_tests_and_panics() {
+        assert!(is_failure_line("test net::echo_1000 ... FAILED"));
+        assert!(is_failure_line(
+            "thread 'sysmon_hands_off' panicked at crates/gosched/tests/net.rs:10:5:"
+        ));
+        assert!(!is_failure_line("test net::echo_1000 ... ok"));
+        assert!(!is_failure_line("failures:"));
+        assert!(!is_failure_line("test result: FAILED. 3 passed; 2 failed"));
     }
 
     #[test]
