@@ -8,6 +8,7 @@
 //! Environment knobs: `GORT_FUZZ_SECS` (seconds per fuzz target, default 20).
 
 use std::sync::atomic::Ordering;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{Cmd, FAILURE_LINES, MAX_FAILURE_LINES, TESTS_FAILED, TESTS_PASSED};
@@ -297,12 +298,16 @@ pub fn run(args: &[String]) -> Result<(), Error> {
 
     // A crate that forbids `unsafe` and depends on no crate with any gives
     // Miri nothing to check: its tests already ran above.
-    for k in crates.iter().filter(|k| workspace::needs_miri(k)) {
-        let name = format!("miri {k}");
-        if nightly {
-            r.step(&name, || miri(k).run_counting());
-        } else {
-            r.blocked(&name, "nightly toolchain with miri missing");
+    let miri_crates: Vec<String> = crates
+        .iter()
+        .filter(|k| workspace::needs_miri(k))
+        .cloned()
+        .collect();
+    if nightly {
+        miri_lanes(&mut r, miri_crates);
+    } else {
+        for k in &miri_crates {
+            r.blocked(&format!("miri {k}"), "nightly toolchain with miri missing");
         }
     }
     for k in &crates {
@@ -359,6 +364,47 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     r.finish(start.elapsed()).map_err(Error::Failed)
 }
 
+/// Runs every crate's Miri step, two at a time on a machine with two or more
+/// cores. Miri interprets on one thread, so a second lane halves the wall
+/// time of CI's longest phase. Each lane has its own target directory (cargo
+/// holds a target directory's lock for a whole `cargo test`), the largest
+/// crates start first so the lanes finish together, and each step's log is
+/// printed whole when it ends.
+fn miri_lanes(r: &mut Runner, mut crates: Vec<String>) {
+    let lanes = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    crates.sort_by_key(|k| std::cmp::Reverse(workspace::source_bytes(k)));
+    let queue = Mutex::new(crates.into_iter());
+    let finished = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for lane in 0..lanes {
+            let (queue, finished) = (&queue, &finished);
+            s.spawn(move || loop {
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some(k) = next else { break };
+                let name = format!("miri {k}");
+                let start = Instant::now();
+                let target = format!("target/miri-lane{lane}");
+                let (result, log) = miri(&k).env("CARGO_TARGET_DIR", &target).run_captured();
+                eprint!("\n==> {name} (lane {lane})\n{log}");
+                if let Err(e) = &result {
+                    eprintln!("==> {name}: FAILED: {e}");
+                }
+                finished
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(Step {
+                        name,
+                        took: start.elapsed(),
+                        result,
+                    });
+            });
+        }
+    });
+    let mut finished = finished.into_inner().unwrap_or_else(|e| e.into_inner());
+    finished.sort_by(|a, b| a.name.cmp(&b.name));
+    r.steps.extend(finished);
+}
+
 fn miri(krate: &str) -> Cmd {
     cargo([
         "+nightly",
@@ -385,25 +431,40 @@ fn pick(args: &[String]) -> Result<Vec<String>, Error> {
     let all = workspace::crates();
     match args {
         [] => Ok(all),
-        [k] if all.contains(k) => Ok(vec![k.clone()]),
-        [k] => Err(usage(
-            format!("no crate {k:?}; crates are {}", all.join(", ")),
-            crate::USAGE,
-        )),
-        _ => Err(usage("expected at most one crate name", crate::USAGE)),
+        picked => {
+            if let Some(k) = picked.iter().find(|k| !all.contains(k)) {
+                return Err(usage(
+                    format!("no crate {k:?}; crates are {}", all.join(", ")),
+                    crate::USAGE,
+                ));
+            }
+            Ok(picked.to_vec())
+        }
     }
 }
 
-/// `cargo xtask miri [CRATE]`.
+/// `cargo xtask miri [CRATE...]`: one crate runs with its output streamed;
+/// several (by default every crate Miri has something to check in) run in
+/// CI's lanes, with CI's summary table.
 pub fn miri_only(args: &[String]) -> Result<(), Error> {
     provision::nightly()?;
-    for k in pick(args)? {
-        miri(&k).run_counting()?;
+    match pick(args)?.as_slice() {
+        [k] => miri(k).run_counting().map_err(Error::Failed),
+        crates => {
+            let start = Instant::now();
+            let mut r = Runner::default();
+            let crates = crates
+                .iter()
+                .filter(|k| !args.is_empty() || workspace::needs_miri(k))
+                .cloned()
+                .collect();
+            miri_lanes(&mut r, crates);
+            r.finish(start.elapsed()).map_err(Error::Failed)
+        }
     }
-    Ok(())
 }
 
-/// `cargo xtask loom [CRATE]`.
+/// `cargo xtask loom [CRATE...]`.
 pub fn loom_only(args: &[String]) -> Result<(), Error> {
     for k in pick(args)? {
         for t in workspace::test_targets(&k, "loom_") {

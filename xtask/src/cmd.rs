@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Tests passed and failed across every `cargo test` this process ran.
 pub static TESTS_PASSED: AtomicU64 = AtomicU64::new(0);
@@ -108,14 +108,38 @@ impl Cmd {
     /// Runs the command, streaming its output, counting `test result:` lines.
     pub fn run_counting(&self) -> Result<(), String> {
         eprintln!("$ {}", self.display());
+        self.run_relaying(
+            || Sink::Terminal { to_stderr: false },
+            || Sink::Terminal { to_stderr: true },
+        )
+    }
+
+    /// Like [`Cmd::run_counting`], but keeps the output (standard output and
+    /// error interleaved by line) and returns it instead of printing it, so
+    /// commands running side by side do not mix their logs.
+    pub fn run_captured(&self) -> (Result<(), String>, String) {
+        let log = Arc::new(Mutex::new(format!("$ {}\n", self.display())));
+        let result = self.run_relaying(
+            || Sink::Buffer(Arc::clone(&log)),
+            || Sink::Buffer(Arc::clone(&log)),
+        );
+        let text = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
+        (result, text)
+    }
+
+    fn run_relaying(
+        &self,
+        out_sink: impl FnOnce() -> Sink,
+        err_sink: impl FnOnce() -> Sink,
+    ) -> Result<(), String> {
         let mut child = self
             .build()
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("`{}` could not start: {e}", self.display()))?;
-        let out = child.stdout.take().map(|s| relay(s, false));
-        let err = child.stderr.take().map(|s| relay(s, true));
+        let out = child.stdout.take().map(|s| relay(s, out_sink()));
+        let err = child.stderr.take().map(|s| relay(s, err_sink()));
         let status = child
             .wait()
             .map_err(|e| format!("`{}`: {e}", self.display()))?;
@@ -153,15 +177,27 @@ impl Cmd {
     }
 }
 
-fn relay<R: Read + Send + 'static>(r: R, to_stderr: bool) -> std::thread::JoinHandle<()> {
+/// Where [`relay`] sends the lines it reads.
+enum Sink {
+    /// Straight to this process's standard output or error.
+    Terminal { to_stderr: bool },
+    /// Appended to a shared log.
+    Buffer(Arc<Mutex<String>>),
+}
+
+fn relay<R: Read + Send + 'static>(r: R, sink: Sink) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         // The line after a panic header is the panic's message.
         let mut after_panic = false;
         for line in BufReader::new(r).lines().map_while(Result::ok) {
-            if to_stderr {
-                eprintln!("{line}");
-            } else {
-                println!("{line}");
+            match &sink {
+                Sink::Terminal { to_stderr: true } => eprintln!("{line}"),
+                Sink::Terminal { to_stderr: false } => println!("{line}"),
+                Sink::Buffer(log) => {
+                    let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+                    log.push_str(&line);
+                    log.push('\n');
+                }
             }
             if let Some((passed, failed)) = parse_test_result(&line) {
                 TESTS_PASSED.fetch_add(passed, Ordering::Relaxed);
@@ -218,6 +254,20 @@ mod tests {
         let l = "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
         assert_eq!(parse_test_result(l), Some((3, 2)));
         assert_eq!(parse_test_result("running 3 tests"), None);
+    }
+
+    #[test]
+    fn captured_output_keeps_both_streams_and_counts_tests() {
+        let before = TESTS_PASSED.load(Ordering::Relaxed);
+        let (result, log) = Cmd::new("sh")
+            .args([
+                "-c",
+                "echo 'test result: ok. 2 passed; 0 failed; 0 ignored'; echo oops >&2; exit 3",
+            ])
+            .run_captured();
+        assert!(result.is_err(), "exit 3 must fail");
+        assert!(log.contains("oops") && log.contains("2 passed"), "{log}");
+        assert!(TESTS_PASSED.load(Ordering::Relaxed) >= before + 2);
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //! | `fuzz [TARGET] [--secs N]` | run cargo-fuzz targets (all, or one) |
 //! | `bench [--quick] [--go] [--only SUITE] [--runs N]` | run benchmarks (N times: median values and per-run ratios), write `target/bench-report.md` with a summary on top and one chart per crate in `target/bench-charts/` |
 //! | `bench-summary REPORT [--charts DIR]` | redo a report's summary and charts from its tables, without running anything |
-//! | `miri [CRATE]` | the test suites under Miri |
-//! | `loom [CRATE]` | the loom models (`tests/loom_*.rs`) |
+//! | `miri [CRATE...]` | the test suites under Miri (several crates: two at a time, as CI runs them) |
+//! | `loom [CRATE...]` | the loom models (`tests/loom_*.rs`) |
 //! | `tidy` | check the rules of `ARCHITECTURE.md` that a program can check |
 
 mod bench;
@@ -68,8 +68,8 @@ tasks:
   bench-summary REPORT [--charts DIR]
                               redo a report's summary (where gort is behind)
                               and per-crate SVG charts from its tables
-  miri [CRATE]                run crate tests under Miri
-  loom [CRATE]                run loom models
+  miri [CRATE...]             run crate tests under Miri (two crates at a time)
+  loom [CRATE...]             run loom models
   tidy                        check the ARCHITECTURE.md rules a program can check
 
 exit status: 0 success, 1 a task failed, 2 usage error

@@ -130,6 +130,30 @@ pub fn needs_miri(krate: &str) -> bool {
     false
 }
 
+/// Bytes of Rust source (code and tests) under `crates/<krate>`: a rough
+/// measure of how long its test suite takes under Miri.
+pub fn source_bytes(krate: &str) -> u64 {
+    fn walk(dir: &Path) -> u64 {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .map(|e| {
+                let path = e.path();
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => walk(&path),
+                    Ok(_) if path.extension().is_some_and(|x| x == "rs") => {
+                        e.metadata().map_or(0, |m| m.len())
+                    }
+                    _ => 0,
+                }
+            })
+            .sum()
+    }
+    walk(&Path::new("crates").join(krate))
+}
+
 /// The feature names declared in `crates/<krate>/Cargo.toml`.
 fn feature_names(krate: &str) -> Vec<String> {
     let text = std::fs::read_to_string(Path::new("crates").join(krate).join("Cargo.toml"))
@@ -257,6 +281,8 @@ mod tests {
         assert!(forbids_unsafe("golayout") && !needs_miri("golayout"));
         assert!(examples("gomap").contains(&"word_count".to_string()));
         assert!(forbids_unsafe("gocontext") && needs_miri("gocontext"));
+        assert!(source_bytes("gomap") > source_bytes("gocore"));
+        assert_eq!(source_bytes("no-such-crate"), 0);
         assert!(workspace_deps("gocontext").contains(&"gochan".to_string()));
     }
 }
