@@ -301,13 +301,21 @@ fn timeout_and_interval() {
         let first = tick.tick().await;
         assert!(first >= start && Instant::now() >= first);
         // Fall three periods behind: the next tick skips the missed ones.
+        // (On a loaded machine the first tick may itself be late and skip
+        // some: every assertion holds for any lateness.)
         std::thread::sleep(period * 3 + Duration::from_millis(1));
+        let behind = Instant::now();
         let late = tick.tick().await;
-        assert_eq!(late, first + period, "the late tick is delivered at once");
+        assert!(
+            late > first && late < behind,
+            "the late tick was already due: {:?} after the first",
+            late - first
+        );
+        assert_eq!((late - first).as_nanos() % period.as_nanos(), 0);
         let next = tick.tick().await;
         assert!(
-            next >= first + period * 4,
-            "missed periods skipped: {:?}",
+            next > behind,
+            "missed periods skipped: {:?} after the first",
             next - first
         );
         assert_eq!((next - first).as_nanos() % period.as_nanos(), 0);
