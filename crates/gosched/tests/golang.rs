@@ -155,7 +155,18 @@ fn ping_pong_hog() {
                 let _ = a.close();
             });
         }
-        gosched::sleep(Duration::from_millis(100)).await;
+        // 100 ms is ten time slices. A machine busy with other work can
+        // keep sysmon (which ends the light pair's inherited slice) off a
+        // CPU that long, so wait up to 5 s for both pairs to have run; a
+        // hog that starves the other pair for good still fails.
+        let start = std::time::Instant::now();
+        loop {
+            gosched::sleep(Duration::from_millis(100)).await;
+            let both = light.load(Ordering::Relaxed) > 0 && heavy.load(Ordering::Relaxed) > 0;
+            if both || start.elapsed() > Duration::from_secs(5) {
+                break;
+            }
+        }
         stop.store(true, Ordering::Release);
     })
     .unwrap();
