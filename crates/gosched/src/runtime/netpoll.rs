@@ -113,8 +113,8 @@
 //! socket operation made once the P's slice is over yields to the global
 //! queue first (`netpoll_slice_over`). Without the first, sysmon took
 //! such a poll for a stuck one after 100 µs and handed its P to another M:
-//! a one-worker echo server with 50 connections ran on 8 threads (15 with
-//! two workers) and spent more CPU per request (see the crate README).
+//! a one-worker echo server with 50 connections ran on 7-8 threads (14-19
+//! with two workers) and spent more CPU per request (see the crate README).
 //!
 //! # Divergences
 //!
