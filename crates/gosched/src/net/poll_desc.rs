@@ -31,6 +31,11 @@
 //! one-shot, re-armed whenever a task starts waiting (an event then wakes
 //! the waiters of both directions).
 //!
+//! Each attempt's system call counts as progress of the task's poll for
+//! sysmon, and an operation started once the P's 10 ms time slice is over
+//! yields first (Go's `syscalltick` and preemption, see
+//! `runtime::netpoll`).
+//!
 //! A future of [`Registration::io`] dropped while waiting takes its waker
 //! back out (and wakes it, in case another future of the same task shares
 //! it), so a cancelled operation leaves no waiter behind.
@@ -55,7 +60,7 @@ use std::io;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::runtime::netpoll::NetPoll;
+use crate::runtime::netpoll::{netpoll_slice_over, netpoll_syscall_tick, NetPoll};
 use crate::runtime::{current_shared, expect_shared, lock, Shared};
 use crate::time::{sleep_until, Sleep};
 
@@ -120,6 +125,22 @@ fn take_waiters(np: &NetPoll, half: &mut Half, out: &mut Vec<Waker>) {
         np.waiters.fetch_sub(1, gocore::atomic::Ordering::AcqRel);
         out.append(&mut half.waiters);
     }
+}
+
+/// Go's preemption at a safe point: when the task polled on this thread
+/// has used up its P's 10 ms time slice (see [`netpoll_slice_over`]), it
+/// yields as [`crate::yield_now`] does (to the global queue, behind the
+/// tasks the poller readied meanwhile) and the operation is tried at its
+/// next poll. Returns whether it yielded.
+fn yield_if_slice_over(cx: &mut Context<'_>) -> bool {
+    if !netpoll_slice_over() {
+        return false;
+    }
+    gocore::wait::set(gocore::wait::WaitReason::Preempted);
+    if !crate::runtime::mark_yield(cx.waker()) {
+        cx.waker().wake_by_ref();
+    }
+    true
 }
 
 /// Wakes `wakers` outside every lock. A waker is user code: its panic must
@@ -228,12 +249,17 @@ impl<T: polling::AsSource> Registration<T> {
         dir: Dir,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        if yield_if_slice_over(cx) {
+            return Poll::Pending;
+        }
         loop {
             let seen = match PollDesc::check(&mut lock(&self.pd.state), dir) {
                 Ok(seen) => seen,
                 Err(e) => return Poll::Ready(Err(e)),
             };
-            match op(&self.io) {
+            let r = op(&self.io);
+            netpoll_syscall_tick();
+            match r {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 r => return Poll::Ready(r),

@@ -102,6 +102,9 @@ impl Builder {
     /// in a syscall after one sysmon tick, 20 µs; a future cannot say that
     /// it blocks, so every poll is treated alike). Default 100 µs. A poll
     /// with no queued work behind it keeps its P for `max(10 ms, this)`.
+    /// With the `net` feature a socket system call counts as progress, as
+    /// each system call does for Go's sysmon (`syscalltick`), so a poll
+    /// that keeps reading and writing sockets is not taken for a stuck one.
     /// Tests of exact run order set it high, so that an OS hiccup in the
     /// middle of a poll never moves the P.
     pub fn retake_after(mut self, after: Duration) -> Self {
@@ -110,8 +113,10 @@ impl Builder {
     }
 
     /// The time slice shared by a chain of `runnext` hand-offs before
-    /// sysmon ends it (Go's `forcePreemptNS`, 10 ms, the default). Tests of
-    /// exact run order set it high.
+    /// sysmon ends it (Go's `forcePreemptNS`, 10 ms, the default). With the
+    /// `net` feature, a task whose poll has run that long yields at its
+    /// next socket operation (Go preempts the goroutine). Tests of exact
+    /// run order set it high.
     pub fn time_slice(mut self, slice: Duration) -> Self {
         self.time_slice = slice;
         self

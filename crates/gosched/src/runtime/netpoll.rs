@@ -100,6 +100,22 @@
 //! without a P, all to the global queue, starting an M per idle P. Wakers
 //! of other executors are just woken.
 //!
+//! # Socket system calls inside a poll (Go's `syscalltick`, preemption)
+//!
+//! A connection whose peer answers at once is served in one long poll: the
+//! task writes, and its next read already finds the peer's next request
+//! (on loopback the write often switches to the peer thread, which sends
+//! before the task reads again). Go's goroutine does the same and keeps
+//! its P: each short system call bumps `pp.syscalltick`, which sysmon
+//! counts as progress, and only its 10 ms time slice ends it (sysmon's
+//! `preemptone`). Here every socket system call made by a task's poll
+//! bumps the P's `poll_seq` likewise (`netpoll_syscall_tick`), and a
+//! socket operation made once the P's slice is over yields to the global
+//! queue first (`netpoll_slice_over`). Without the first, sysmon took
+//! such a poll for a stuck one after 100 µs and handed its P to another M:
+//! a one-worker echo server with 50 connections ran on 7-8 threads (14-19
+//! with two workers) and spent more CPU per request (see the crate README).
+//!
 //! # Divergences
 //!
 //! - Before the first socket there is no poller (Go creates it at the
@@ -298,6 +314,38 @@ pub(crate) fn batch_ready(shared: &Shared, task: Arc<Task>) -> Option<Arc<Task>>
             None
         }
         _ => Some(task),
+    })
+}
+
+/// Go: `exitsyscall`'s `pp.syscalltick++`, after a socket system call made
+/// by a task's poll: sysmon counts it as progress. So a task that keeps
+/// reading and writing (a connection whose peer answers at once, served
+/// in one long poll) keeps its P, as a goroutine making short system calls
+/// does in Go, instead of being taken for a poll stuck in user code (whose
+/// P sysmon hands to another M).
+pub(crate) fn netpoll_syscall_tick() {
+    super::with_ctx(|c| {
+        let Some(c) = c else { return };
+        if let (true, Some(p)) = (c.in_poll.get(), c.p.get()) {
+            c.shared.ps[p].poll_seq.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+}
+
+/// Whether the task being polled on this thread should yield before its
+/// next socket operation: its P's time slice ran 10 ms (sysmon's `preempt`
+/// request, Go's `preemptone`). Go preempts such a goroutine at its next
+/// safe point and puts it on the global queue; a socket operation is the
+/// safe point here (the task then yields as `yield_now` does).
+pub(crate) fn netpoll_slice_over() -> bool {
+    super::with_ctx(|c| {
+        let Some(c) = c else { return false };
+        match c.p.get() {
+            Some(p) if c.in_poll.get() && !c.polling.get().is_null() => {
+                c.shared.ps[p].preempt.load(Ordering::Relaxed)
+            }
+            _ => false,
+        }
     })
 }
 

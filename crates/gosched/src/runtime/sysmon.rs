@@ -16,11 +16,12 @@
 //!   run for [`Builder::retake_after`](super::Builder::retake_after)
 //!   (default [`DEFAULT_RETAKE_AFTER`], seen on at least two sysmon ticks)
 //!   without pushing to its ring (a poll that spawns or wakes tasks is
-//!   making progress) while its P has queued work is treated like Go's
-//!   syscall: sysmon takes the P (`retake`) and hands it to another M, so
-//!   the queued tasks run; the stuck M finishes its poll without a P. With
-//!   no queued work the P is taken after 10 ms, or as soon as no other M
-//!   could run new work.
+//!   making progress; with the `net` feature, so is one that makes socket
+//!   system calls, Go's `syscalltick`) while its P has queued work is
+//!   treated like Go's syscall: sysmon takes the P (`retake`) and hands
+//!   it to another M, so the queued tasks run; the stuck M finishes its
+//!   poll without a P. With no queued work the P is taken after 10 ms, or
+//!   as soon as no other M could run new work.
 //! - Sysmon's fully backed-off nap ([`SYSMON_KICKABLE_NAP`], 10 ms) is cut
 //!   short when a P leaves the idle list, so a poll that blocks right after
 //!   a long quiet spell is still noticed within about 0.2 ms; after such a
