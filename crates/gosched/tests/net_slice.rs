@@ -22,10 +22,10 @@ const READ_SIZE: usize = 8;
 /// longer than the default, so that a thread the OS leaves waiting for a
 /// while on a loaded machine does not look like a stuck poll, and still
 /// well within the reader's time.
-const RETAKE_AFTER: Duration = Duration::from_millis(50);
+const RETAKE_AFTER: Duration = Duration::from_millis(150);
 
 /// How long the first test's reader reads.
-const READ_FOR: Duration = Duration::from_millis(250);
+const READ_FOR: Duration = Duration::from_millis(400);
 
 /// The tests run one at a time: each one's reader and flooding peer keep
 /// two threads busy, and a machine with two cores would leave one of them
