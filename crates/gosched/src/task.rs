@@ -72,6 +72,19 @@
 //!   `num_goroutine`) read only atomics and skip DONE tasks; `id` and
 //!   `location` are atomics because a reuse rewrites them while a reader
 //!   may look.
+//! - T6. A task spawned with a [`JoinHandle`] has two owners that must be
+//!   done with its allocation before a spawn may reuse it: its exit (the M
+//!   that ran it to the end) and its handle (which may still
+//!   [`abort`](JoinHandle::abort) it or ask its id). `join_sides` counts
+//!   the sides not yet done (2 at spawn, 1 for a `go` task); each side
+//!   decrements it once, with AcqRel, and the side that takes it to 0
+//!   decides, as `Shared::task_exit` does for a `go` task, whether the allocation goes on a free list (F2 in
+//!   `gfree.rs`) or leaves the registry. The exit side leaves a task whose
+//!   handle lives in the registry, DONE (T5), for the handle to finish; so
+//!   a remote spawn (the handle usually dropped outside the runtime, after
+//!   the task exited) reuses a `Task` allocation from the runtime's global
+//!   free list instead of allocating and registering one.
+//!   `tests/loom_join_sides.rs` models the race of the two sides.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -157,6 +170,9 @@ pub(crate) struct Task {
     /// mark worker): parked, it does not count for deadlock detection, even
     /// with wakers alive. Set by `spawn_body` before the task first runs.
     pub(crate) system: AtomicBool,
+    /// T6: the owners (the exit, the `JoinHandle`) not yet done with this
+    /// allocation. Set by `spawn_body` before the task first runs.
+    join_sides: AtomicU8,
 }
 
 // SAFETY: the future is `Send`; it is only touched by the one M that holds
@@ -190,7 +206,29 @@ impl Task {
             wait_reason: AtomicU8::new(REASON_NONE),
             wait_since: AtomicU64::new(0),
             system: AtomicBool::new(false),
+            join_sides: AtomicU8::new(1),
         })
+    }
+
+    /// T6: sets the owners that must be done with this allocation before
+    /// it is reused: the exit, plus the handle when `handle`. Called by
+    /// the spawn, before the task is queued.
+    pub(crate) fn set_join_sides(&self, handle: bool) {
+        self.join_sides
+            .store(if handle { 2 } else { 1 }, Ordering::Relaxed);
+    }
+
+    /// T6: one owner (the exit, or the handle's drop) is done with the
+    /// allocation. Returns true for the last one, which decides what
+    /// becomes of it; its AcqRel orders the other side's last uses before.
+    pub(crate) fn join_side_done(&self) -> bool {
+        // The other side (if any) already decremented: no read-modify-write
+        // needed, and a `go` task never pays one. Acquire pairs with that
+        // side's release, as the decrement below does.
+        if self.join_sides.load(Ordering::Acquire) == 1 {
+            return true;
+        }
+        self.join_sides.fetch_sub(1, Ordering::AcqRel) == 1
     }
 
     /// Go's goroutine id.
@@ -802,6 +840,11 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            // T6: the handle's side is done with the task's allocation
+            // (first: the result's `Drop` below may panic).
+            Shared::join_handle_dropped(task);
+        }
         if !self.taken {
             // Drop an unread result outside the slot's lock (it runs user
             // Drops).

@@ -33,8 +33,9 @@
 //! read-modify-writes are the lease's CAS and the task's reference counts
 //! (plus the registry shard's lock for a new allocation); with more than
 //! one P, `wakep` adds a fence. A spawn from outside the runtime (or from
-//! a thread without a P) goes to the global queue under `sched.lock` and
-//! calls `wakep`.
+//! a thread without a P) takes a finished task from the global free list
+//! (filled by the handles of earlier spawns, T6 in `task.rs`) or allocates
+//! one, puts it in the global queue under `sched.lock` and calls `wakep`.
 //!
 //! # Yields: a P's tail of the global queue
 //!
@@ -265,6 +266,7 @@ impl Shared {
                     }
                 };
                 task.system.store(system, Ordering::Relaxed);
+                task.set_join_sides(handle);
                 let out = handle.then(|| task.clone());
                 if self.shutdown.load(Ordering::Acquire) {
                     self.release(p, in_poll);
@@ -277,9 +279,23 @@ impl Shared {
             }
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let task = Task::new(id, self.clone(), body, location, self.shard_of(id));
-        self.register(&task);
+        // From outside (no P): a finished task from the global free list,
+        // which the handles of earlier remote spawns fill (T6).
+        let task = match self.gfree_global.get() {
+            Some(t) => {
+                // SAFETY: F2: `t` comes off a free list; it stays in its
+                // registry shard (T5).
+                unsafe { Task::reuse(&t, id, body, location) };
+                t
+            }
+            None => {
+                let t = Task::new(id, self.clone(), body, location, self.shard_of(id));
+                self.register(&t);
+                t
+            }
+        };
         task.system.store(system, Ordering::Relaxed);
+        task.set_join_sides(handle);
         let out = handle.then(|| task.clone());
         if self.shutdown.load(Ordering::Acquire) {
             task.cancel();
@@ -346,6 +362,11 @@ impl Shared {
     ///
     /// F1: the caller owns P `p` (scheduler context).
     pub(super) unsafe fn task_exit(&self, p: usize, task: Arc<Task>) {
+        if !task.join_side_done() {
+            // T6: its handle lives and finishes with the allocation; the
+            // task stays in the registry, DONE, until then.
+            return;
+        }
         // The registry's reference and ours: no queue, waker or handle
         // holds the task, and none can appear (registry readers never
         // clone). A task the teardown already removed is not reused.
@@ -363,6 +384,33 @@ impl Shared {
         let freed = unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
         for t in freed {
             self.task_done(&t);
+        }
+    }
+
+    /// The [`JoinHandle`] side of T6 (`task.rs`): the handle of `task` is
+    /// gone. When the task's exit was done first, this finishes with the
+    /// allocation as [`Shared::task_exit`] does, with the global free list
+    /// (the handle's thread may own no P).
+    pub(crate) fn join_handle_dropped(task: Arc<Task>) {
+        if !task.join_side_done() {
+            // The task runs on; its exit finishes.
+            return;
+        }
+        let shared = task.shared.clone();
+        let registered = task.registry_index.load(Ordering::Relaxed) != NOT_REGISTERED;
+        if !registered || Arc::strong_count(&task) != 2 {
+            shared.task_done(&task);
+            return;
+        }
+        // As in `task_exit`: order the other owners' last uses before a
+        // reuse resets the task's fields.
+        fence(Ordering::Acquire);
+        let global_max = GFREE_GLOBAL_PER_P * shared.ps.len();
+        if let Some(t) = shared
+            .gfree_global
+            .put_one(task, global_max, &shared.shutdown)
+        {
+            shared.task_done(&t);
         }
     }
 
