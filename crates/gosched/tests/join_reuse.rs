@@ -201,3 +201,57 @@ fn rounds_of_remote_spawns_deliver_and_drop_every_result_once() {
     assert!(received > 0);
     eventually("no task alive", || rt.stats().tasks == 0);
 }
+
+#[repr(align(64))]
+struct Aligned64([u8; 64]);
+
+/// Bodies of several sizes and alignments, spawned with handles from
+/// outside and from inside the runtime, reuse each other's tasks (and
+/// blocks, when they fit): every future runs once and every result and
+/// captured value drops once, whether the handle reads the result or is
+/// dropped before the task ends.
+#[test]
+fn joined_bodies_of_every_size_deliver_and_drop_once() {
+    let rounds = if cfg!(miri) { 2 } else { 20 };
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let tracked = || Tracked {
+        drops: drops.clone(),
+        panic_on_drop: false,
+    };
+    for r in 0..rounds {
+        let small = [1u8; 8];
+        let big = [2u8; 600];
+        let aligned = Aligned64([3u8; 64]);
+        let (t1, t2, t3) = (tracked(), tracked(), tracked());
+        let h1 = rt.spawn(async move {
+            let _t = t1;
+            small.iter().map(|&b| b as usize).sum::<usize>()
+        });
+        let h2 = rt.spawn(async move {
+            let _t = t2;
+            big.iter().map(|&b| b as usize).sum::<usize>()
+        });
+        let h3 = rt.spawn(async move {
+            let _t = t3;
+            assert_eq!(core::ptr::addr_of!(aligned) as usize % 64, 0);
+            aligned.0.iter().map(|&b| b as usize).sum::<usize>()
+        });
+        let (t4, t5) = (tracked(), tracked());
+        let (a, b, c, d) = rt
+            .block_on(async move {
+                // From inside, one read and one dropped before it runs.
+                let inner = gosched::spawn(async move { (7usize, t4) });
+                let dropped = gosched::spawn(async move { (9usize, t5) });
+                drop(dropped);
+                let (d, _t) = inner.await.unwrap();
+                (h1.await.unwrap(), h2.await.unwrap(), h3.await.unwrap(), d)
+            })
+            .unwrap();
+        assert_eq!((a, b, c, d), (8, 1200, 192, 7));
+        eventually("every value of the round dropped", || {
+            drops.load(Ordering::SeqCst) == (r + 1) * 5
+        });
+    }
+    eventually("no task alive", || rt.stats().tasks == 0);
+}

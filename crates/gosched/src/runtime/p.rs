@@ -70,14 +70,15 @@ use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::future::Future;
 use core::panic::Location;
+use core::ptr::NonNull;
 use gocore::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::body::NewBody;
+use crate::body::{Joined, NewBody};
 use crate::gfree::{FreeList, GFREE_GLOBAL_PER_P};
 use crate::runq::{global_batch_size, RunQueue};
 use crate::stats::Event;
-use crate::task::{Harness, JoinHandle, Task, DONE, NOT_REGISTERED};
+use crate::task::{JoinHandle, JoinRef, Joinable, Task, DONE, NOT_REGISTERED};
 use crate::time::TimerEntry;
 use crate::timers::TimerHeap;
 
@@ -229,10 +230,11 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let body = Arc::new(Harness::new(future, false));
-        let task = self.spawn_body(NewBody::Shared(body.clone()), location, true, system);
+        let mut body = Joined::new(future);
+        let task = self.spawn_body(NewBody::Joined(&mut body), location, true, system);
+        let harness: NonNull<dyn Joinable<F::Output>> = body.placed();
         JoinHandle {
-            inner: body,
+            inner: JoinRef::InTask(harness),
             task,
             taken: false,
         }
@@ -379,6 +381,9 @@ impl Shared {
         // (a waker's `live_wakers` decrement before its `Arc` drop) before
         // the reuse below resets the task's fields, as `Arc::get_mut` does.
         fence(Ordering::Acquire);
+        // SAFETY: T6: the exit was the last owner (a handle, if any, is
+        // gone), and only the registry holds the task besides us.
+        unsafe { task.release_kept_body() };
         let global_max = GFREE_GLOBAL_PER_P * self.ps.len();
         // SAFETY: F1, the caller's contract.
         let freed = unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
@@ -405,6 +410,9 @@ impl Shared {
         // As in `task_exit`: order the other owners' last uses before a
         // reuse resets the task's fields.
         fence(Ordering::Acquire);
+        // SAFETY: T6: the handle was the last owner (the exit is done), and
+        // only the registry holds the task besides us.
+        unsafe { task.release_kept_body() };
         let global_max = GFREE_GLOBAL_PER_P * shared.ps.len();
         if let Some(t) = shared
             .gfree_global
