@@ -259,7 +259,9 @@ impl Hiter {
     /// registers: per bucket a pointer step, the overflow test and one mask.
     /// The mask comes from the tophash word rotated right by `offset` bytes,
     /// so bit t stands for slot (t + offset) & 7 with no rotation of the
-    /// mask itself.
+    /// mask itself. Like Go's `mapiternext`, a run goes on to its end even
+    /// once every entry has been yielded (only between the two runs is the
+    /// count looked at): a test of the count per bucket cost 12% at 1K.
     ///
     /// Per-bucket work matters most in small maps: at 1K `u64` entries a
     /// bucket holds about 4 live slots, where a hashbrown group of 16
@@ -298,7 +300,7 @@ impl Hiter {
                     RawMap::<K, V>::bucket_at(m.buckets, end),
                 )
             };
-            while b < stop && remaining != 0 {
+            while b < stop {
                 // The walk is in address order; ask for a bucket further
                 // on now (past the array's end near the end: a prefetch
                 // never faults).
