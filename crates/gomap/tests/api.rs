@@ -141,6 +141,64 @@ fn by_fold<I: Iterator>(it: I) -> Vec<I::Item> {
     })
 }
 
+/// Hashes a `u64` key to itself times an odd constant, keeping only the
+/// bits `keep` allows: few distinct low bits make long overflow chains.
+#[derive(Clone, Copy)]
+struct Masked {
+    keep: u64,
+}
+struct MaskedHasher(u64, u64);
+impl std::hash::Hasher for MaskedHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15) & self.1
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("u64 keys only")
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+impl std::hash::BuildHasher for Masked {
+    type Hasher = MaskedHasher;
+    fn build_hasher(&self) -> MaskedHasher {
+        MaskedHasher(0, self.keep)
+    }
+}
+
+#[test]
+fn fold_of_a_map_at_rest_visits_in_the_order_of_next() {
+    // A map that is not growing folds through its own walk (two plain runs
+    // over the array, chains included). Start points are random: many
+    // iterations cover starts in many buckets, wrapped or not; sparse maps
+    // yield their last entry long before the walk ends.
+    let iterations = if cfg!(miri) { 8 } else { 300 };
+    // Every hash keeps its top byte; `keep` decides how many buckets (low
+    // bits) and so how long the chains are.
+    for keep in [u64::MAX, 0xff00_0000_0000_0003, 0xff00_0000_0000_0000] {
+        let mut m: GoMap<u64, u64, Masked> = GoMap::with_capacity_and_hasher(60, Masked { keep });
+        for k in 0..60 {
+            m.insert(k, k);
+        }
+        for round in 0..3 {
+            assert!(!m.stats().growing);
+            for it_no in 0..iterations {
+                let mut it = m.iter();
+                let skip = it_no % 4;
+                let first: Vec<_> = it.by_ref().take(skip).collect();
+                let want = by_next(it.clone());
+                assert_eq!(first.len() + want.len(), m.len());
+                assert_eq!(by_fold(it), want, "keep {keep:x} round {round}");
+            }
+            // Thin the map out: sparse buckets, emptied chain tails.
+            let doomed: Vec<u64> = m.keys().copied().filter(|k| k % 3 != round).collect();
+            for k in doomed.iter().take(doomed.len() / 2) {
+                m.remove(k);
+            }
+        }
+    }
+}
+
 #[test]
 fn fold_visits_in_the_order_of_next() {
     // `fold` (behind `for_each`, `sum`, `count`, ...) walks buckets with its

@@ -233,6 +233,65 @@ fn overflow_chains_and_empty_rest_in_the_dump() {
     assert_eq!(m.len(), 3);
 }
 
+/// Go's `mapdelete` fix-up, checked slot by slot against a model after
+/// every remove of a 30-entry chain (four buckets), in many orders: removed
+/// slots after the chain's last live one are emptyRest (0), earlier ones
+/// emptyOne (1). Covers removes in the head and in overflow buckets, in
+/// slot 7 (whose next state is the overflow bucket's slot 0) and runs that
+/// go back across buckets.
+#[test]
+fn every_remove_leaves_go_tombstones_in_the_chain() {
+    const N: usize = 30;
+    let orders = if cfg!(miri) { 6 } else { 200 };
+    let mut r: u64 = 0x9e37_79b9_7f4a_7c15;
+    for order in 0..orders {
+        let mut m: GoMap<u64, u64, Ident> = GoMap::with_capacity_and_hasher(53, Ident);
+        for i in 0..N as u64 {
+            m.insert(key(0, i), i);
+        }
+        // Keys fill the chain in insertion order: key i sits at slot i.
+        let mut live = [true; N];
+        let mut todo: Vec<usize> = (0..N).collect();
+        if order == 0 {
+            todo.reverse(); // every remove ends the live part
+        }
+        while !todo.is_empty() {
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let at = if order == 0 {
+                todo.len() - 1
+            } else {
+                (r >> 33) as usize % todo.len()
+            };
+            let i = todo.swap_remove(at);
+            assert_eq!(m.remove(&key(0, i as u64)), Some(i as u64));
+            live[i] = false;
+            let end = live.iter().rposition(|&l| l).map_or(0, |p| p + 1);
+            let d = m.tophash_dump();
+            assert_eq!(m.stats().b, 4, "no growth");
+            let chain: Vec<u8> = d.buckets[0].iter().flatten().copied().collect();
+            for (slot, &top) in chain.iter().enumerate() {
+                let want = if slot >= end {
+                    Some(0)
+                } else if slot < N && !live[slot] {
+                    Some(1)
+                } else {
+                    None
+                };
+                match want {
+                    Some(t) => assert_eq!(top, t, "slot {slot}, order {order}: {chain:?}"),
+                    None => assert!(top >= 5, "slot {slot} live: {chain:?}"),
+                }
+            }
+            for (k, &l) in live.iter().enumerate() {
+                assert_eq!(m.get(&key(0, k as u64)).is_some(), l);
+            }
+        }
+        assert!(m.is_empty());
+    }
+}
+
 #[test]
 fn evacuation_marks_old_buckets() {
     let mut m: GoMap<u64, u64, Ident> = GoMap::with_hasher(Ident);

@@ -18,7 +18,8 @@
 //! `Hiter` needs `&RawMap` for its whole life, so no write can happen during it.
 //! [`Hiter::fold`] is the same tour as internal iteration: one loop per
 //! bucket over its live slots, with a prefetch of the bucket
-//! [`PREFETCH_AHEAD`] places further on.
+//! [`PREFETCH_AHEAD`] places further on; while the map is not growing, as
+//! two plain walks over the array (start to end, then 0 to start).
 //!
 //! # `CursorState`: iteration that survives writes
 //!
@@ -221,6 +222,10 @@ impl Hiter {
         mut f: impl FnMut(B, Slot) -> B,
     ) -> B {
         while self.remaining != 0 {
+            if self.bptr.is_null() && !m.growing() {
+                // SAFETY: 1.
+                return unsafe { self.fold_not_growing(m, acc, &mut f) };
+            }
             // SAFETY: 1.
             if self.bptr.is_null() && !unsafe { self.enter_next_chain(m) } {
                 break;
@@ -242,6 +247,97 @@ impl Hiter {
             // SAFETY: bptr is a chain bucket.
             unsafe { self.next_in_chain::<K, V>() };
         }
+        acc
+    }
+
+    /// The rest of [`Self::fold`] from between two chains of a map that is
+    /// not growing: the tour as two plain walks over the array, from the
+    /// current bucket to the end (unless wrapped already) and from bucket 0
+    /// to the start bucket, each chain in turn. Nothing can start a grow
+    /// while `m` is borrowed, so no bucket needs the old-array checks of
+    /// [`Self::enter_next_chain`], and the walk keeps its position in
+    /// registers: per bucket a pointer step, the overflow test and one mask.
+    /// The mask comes from the tophash word rotated right by `offset` bytes,
+    /// so bit t stands for slot (t + offset) & 7 with no rotation of the
+    /// mask itself. Like Go's `mapiternext`, a run goes on to its end even
+    /// once every entry has been yielded (only between the two runs is the
+    /// count looked at): a test of the count per bucket cost 12% at 1K.
+    ///
+    /// Per-bucket work matters most in small maps: at 1K `u64` entries a
+    /// bucket holds about 4 live slots, where a hashbrown group of 16
+    /// control bytes holds about 8.
+    ///
+    /// If `f` panics the iterator is left behind its true position; `fold`
+    /// consumes the iterators that call it, so it is never resumed.
+    ///
+    /// # Safety
+    ///
+    /// 1. As for [`Self::next`]; the map is not growing and `bptr` is null.
+    #[inline(always)]
+    unsafe fn fold_not_growing<K, V, B>(
+        &mut self,
+        m: &RawMap<K, V>,
+        mut acc: B,
+        f: &mut impl FnMut(B, Slot) -> B,
+    ) -> B {
+        debug_assert!(!m.growing() && self.bptr.is_null());
+        let offset = self.offset;
+        let rotate = 8 * offset as u32;
+        let mut remaining = self.remaining;
+        let mut bucket = self.bucket;
+        let mut wrapped = self.wrapped;
+        loop {
+            let end = if wrapped {
+                self.start_bucket
+            } else {
+                bucket_shift(m.b)
+            };
+            // SAFETY: 1. remaining > 0 so the array exists; bucket < 2^B
+            // and end <= 2^B (one past the last bucket at most).
+            let (mut b, stop) = unsafe {
+                (
+                    RawMap::<K, V>::bucket_at(m.buckets, bucket),
+                    RawMap::<K, V>::bucket_at(m.buckets, end),
+                )
+            };
+            while b < stop {
+                // The walk is in address order; ask for a bucket further
+                // on now (past the array's end near the end: a prefetch
+                // never faults).
+                prefetch(b.wrapping_add(PREFETCH_AHEAD * Bmap::<K, V>::SIZE));
+                let mut c = b;
+                loop {
+                    // SAFETY: c is a bucket of b's chain (1).
+                    let w = unsafe { RawMap::<K, V>::tophash_word(c) };
+                    // `remaining` counts what the map still holds ahead of
+                    // us, so the mask never has more slots than that.
+                    for t in match_live(w.rotate_right(rotate)) {
+                        remaining -= 1;
+                        let i = (t + offset) & (BUCKET_CNT - 1);
+                        acc = f(acc, Slot { head: b, b: c, i });
+                    }
+                    // SAFETY: as above.
+                    c = unsafe { RawMap::<K, V>::overflow(c) };
+                    if c.is_null() {
+                        break;
+                    }
+                }
+                b = b.wrapping_add(Bmap::<K, V>::SIZE);
+            }
+            // SAFETY: b is in the array or one past its end, a whole
+            // number of buckets from its start.
+            bucket = unsafe { b.offset_from(m.buckets) } as usize / Bmap::<K, V>::SIZE;
+            if wrapped || remaining == 0 {
+                break;
+            }
+            bucket = 0;
+            wrapped = true;
+        }
+        // The tour is over: every entry of the map was yielded.
+        debug_assert_eq!(remaining, 0);
+        self.bucket = bucket;
+        self.wrapped = wrapped;
+        self.remaining = 0;
         acc
     }
 
