@@ -460,6 +460,7 @@ mod gogc_heap {
         let heap = builder.build();
         let mut since = 0usize;
         let waited_before = run_queue_wait();
+        let cpu_before = super::thread_cpu_time();
         let outcome = churn_on_stack(
             churn,
             |left, right| heap.alloc(Node { left, right }),
@@ -484,13 +485,16 @@ mod gogc_heap {
         );
         let stats = heap.stats();
         assert!(stats.cycles > 0, "the churn never completed a cycle");
+        let cpu = super::thread_cpu_time().saturating_sub(cpu_before);
         if let (Some(before), Some(after)) = (waited_before, run_queue_wait()) {
             let waited = after.saturating_sub(before);
             eprintln!(
-                "    gogc: total {:?}, of it waiting for a CPU {:?}, the rest {:?}",
+                "    gogc: total {:?}, of it waiting for a CPU {:?}, the rest {:?}; \
+                 the mutator's CPU time {:?}",
                 outcome.total,
                 waited,
                 outcome.total.saturating_sub(waited),
+                cpu,
             );
         }
         if let Drive::Workers(_) | Drive::Procs(_) = drive {

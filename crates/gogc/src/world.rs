@@ -245,6 +245,10 @@ pub struct World<B> {
     /// the lock: what the pacer's `revise` counts as done (Go's
     /// `heapScanWork` flushed by the workers) and the cycle's worker work.
     scanned: AtomicUsize,
+    /// How many buffers `Control::full` holds, readable without the lock
+    /// (Go's `work.full == 0` test in `gcDrain`): a hint, stored with every
+    /// change of the list, for a worker deciding whether to share work.
+    shared_bufs: AtomicUsize,
     /// `Control::assist_parked`, readable without the lock (Go's
     /// `work.assistQueue.q.empty()` test in `gcFlushBgCredit`): a worker's
     /// flush takes the lock only when it is set (W5).
@@ -292,6 +296,7 @@ impl<B> World<B> {
             mark_done: AtomicBool::new(false),
             credit: AtomicUsize::new(0),
             scanned: AtomicUsize::new(0),
+            shared_bufs: AtomicUsize::new(0),
             assist_waiting: AtomicBool::new(false),
             panicked: AtomicBool::new(false),
             marking: AtomicBool::new(false),
@@ -398,6 +403,7 @@ impl<B> World<B> {
                 let plan = control.plan;
                 if index < plan.dedicated {
                     if let Some(buf) = control.full.pop() {
+                        self.note_shared(control);
                         control.active += 1;
                         return TryTake::Taken(buf, WorkerMode::Dedicated, None);
                     }
@@ -409,6 +415,7 @@ impl<B> World<B> {
                         return TryTake::Sleep(wait);
                     }
                     if let Some(buf) = control.full.pop() {
+                        self.note_shared(control);
                         control.active += 1;
                         let budget = FractionalBudget {
                             mark_start,
@@ -441,6 +448,7 @@ impl<B> World<B> {
             return None;
         }
         let buf = control.full.pop()?;
+        self.note_shared(&control);
         control.active += 1;
         control.idle_workers += 1;
         Some(buf)
@@ -459,6 +467,7 @@ impl<B> World<B> {
         }
         let mut control = self.lock();
         control.full.extend(bufs);
+        self.note_shared(&control);
         self.wake_workers(control);
     }
 
@@ -491,6 +500,7 @@ impl<B> World<B> {
         }
         let mut control = self.lock();
         control.full.extend(bufs);
+        self.note_shared(&control);
         self.add_credit(work);
         let wake_assist = control.assist_parked;
         self.wake_workers(control);
@@ -534,6 +544,7 @@ impl<B> World<B> {
         let mut control = self.lock();
         let published = !bufs.is_empty();
         control.full.extend(bufs);
+        self.note_shared(&control);
         control.active -= 1;
         match mode {
             WorkerMode::Dedicated => control.dedicated_nanos += nanos,
@@ -627,6 +638,8 @@ impl<B> World<B> {
         }
         self.marking
             .store(control.mode == Mode::Marking, Ordering::Relaxed);
+        // The owner takes the list whole while the world is stopped.
+        self.note_shared(&control);
         self.stop.store(false, Ordering::Relaxed);
         self.wake_workers(control);
     }
@@ -662,7 +675,23 @@ impl<B> World<B> {
     /// Takes one buffer from the global list, if any (an assist or step
     /// that ran out of local work).
     pub fn try_take(&self) -> Option<B> {
-        self.lock().full.pop()
+        let mut control = self.lock();
+        let buf = control.full.pop();
+        self.note_shared(&control);
+        buf
+    }
+
+    /// Whether the shared list looked empty at its last change (a hint).
+    #[inline]
+    pub fn shared_work_empty(&self) -> bool {
+        self.shared_bufs.load(Ordering::Relaxed) == 0
+    }
+
+    /// Stores the shared list's length in its hint; called with the lock
+    /// held after every change of the list.
+    fn note_shared(&self, control: &Control<B>) {
+        self.shared_bufs
+            .store(control.full.len(), Ordering::Relaxed);
     }
 
     /// Tells the workers to exit; they finish the object in hand first.
