@@ -212,6 +212,10 @@ pub struct Control<B> {
     /// The fractional worker's marking time this cycle (kept over the
     /// owner's takes of the counters above, reset by `plan_cycle`).
     pub fractional_cycle: Duration,
+    /// Worker threads waiting on the condition variable: a wake-up
+    /// skips the `notify_all` (a system call, and a chance for the OS to
+    /// run the woken worker in the owner's place) when none is.
+    pub waiting_threads: usize,
     /// Idle workers holding work now.
     #[cfg(any(loom, feature = "gosched"))]
     pub idle_workers: usize,
@@ -282,6 +286,7 @@ impl<B> World<B> {
                 },
                 mark_start: None,
                 fractional_cycle: Duration::ZERO,
+                waiting_threads: 0,
                 #[cfg(any(loom, feature = "gosched"))]
                 idle_workers: 0,
                 #[cfg(feature = "gosched")]
@@ -340,8 +345,14 @@ impl<B> World<B> {
         let mut control = control;
         #[cfg(feature = "gosched")]
         let tasks = core::mem::take(&mut control.task_wakers);
+        // A thread counts itself under the lock before it waits (and the
+        // wait releases the lock), so one counted here is in the wait by
+        // the time the lock is free for the notify.
+        let threads_waiting = control.waiting_threads > 0;
         drop(control);
-        self.workers.notify_all();
+        if threads_waiting {
+            self.workers.notify_all();
+        }
         #[cfg(feature = "gosched")]
         for waker in tasks {
             waker.wake();
@@ -372,9 +383,15 @@ impl<B> World<B> {
                 TryTake::Exit => return None,
                 TryTake::Taken(buf, mode, budget) => return Some((buf, mode, budget)),
                 TryTake::Sleep(wait) => {
+                    control.waiting_threads += 1;
                     control = Self::wait_timeout(&self.workers, control, wait);
+                    control.waiting_threads -= 1;
                 }
-                TryTake::Wait => control = Self::wait(&self.workers, control),
+                TryTake::Wait => {
+                    control.waiting_threads += 1;
+                    control = Self::wait(&self.workers, control);
+                    control.waiting_threads -= 1;
+                }
             }
         }
     }
