@@ -15,7 +15,8 @@
 //!     └─ Mark                      → assist: revise the pacer (workers' scan
 //!                                    work so far), debt += bytes ×
 //!                                    pacer.assist_work_per_byte();
-//!                                    steal credit; else mark_work (roots first,
+//!                                    steal credit (≥ 64 KiB's worth);
+//!                                    else mark_work (roots first,
 //!                                    ≥ 64 KiB, until the 40 µs slice ends);
 //!                                    publish what was queued;
 //!                                    workers idle? → try_terminate: P2
@@ -368,8 +369,12 @@ impl State {
         self.stats.stall_causes.stop_wait.record(timer.elapsed());
         let full = core::mem::take(&mut control.full);
         let panics = core::mem::take(&mut control.panics);
+        // The workers' scan work since the last stop (W2: all of it is in
+        // the count now).
+        let scanned = world.scanned();
+        let worker_work = scanned.saturating_sub(self.worker_work_taken);
+        self.worker_work_taken = scanned;
         let cycle = &mut self.mark.cycle;
-        let worker_work = core::mem::take(&mut control.worker_work);
         cycle.worker_work += worker_work;
         cycle.heap_scan_work += worker_work;
         cycle.add_worker_times(
@@ -516,7 +521,12 @@ impl State {
         }
         let owes = !limiting && self.assist_debt > 0.0;
         if owes {
-            let stolen = world.steal_credit(self.assist_debt as usize);
+            // Go's `gcAssistAlloc` steals for at least `gcOverAssistWork`:
+            // what is over the debt is credit for the next allocations, so
+            // a mutator steals once per 64 KiB of scan work, not at every
+            // allocation (the credit counter is the workers' cache line).
+            let want = self.assist_debt.max(MIN_ASSIST_WORK) as usize;
+            let stolen = world.steal_credit(want);
             self.assist_debt -= stolen as f64;
         }
         let owes = owes && self.assist_debt > 0.0;
