@@ -16,11 +16,20 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-/// Waits until `c` has `n` parked parties in one of its queues, observed as
-/// "a try op on the other side succeeds" being impossible to test without
-/// consuming; we simply give the other thread time to park.
+/// Gives another thread time to park, where the test's outcome does not
+/// depend on whether it has (see [`wait_parked_senders`] where it does).
 fn settle() {
     thread::sleep(ms(20));
+}
+
+/// Waits until `c` has `n` parked senders (Go's `sendq` length), so that
+/// threads started one after another are queued in that order.
+fn wait_parked_senders<T: Send>(c: &Chan<T>, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.snapshot().unwrap().sendq < n {
+        assert!(Instant::now() < deadline, "{n} senders never parked");
+        thread::sleep(ms(1));
+    }
 }
 
 // 1. Nil channels block forever; select never picks them.
@@ -139,7 +148,7 @@ fn s07_fifo_with_blocked_sender() {
     c.send(2).unwrap();
     let c2 = c.clone();
     let t = thread::spawn(move || c2.send(3).unwrap());
-    settle();
+    wait_parked_senders(&c, 1);
     assert_eq!(c.len(), 2);
     assert_eq!(c.recv(), Some(1));
     t.join().unwrap(); // the receive moved 3 into the buffer and woke the sender
@@ -153,7 +162,7 @@ fn s07_fifo_with_blocked_sender() {
     for i in 0..4 {
         let c2 = c.clone();
         hs.push(thread::spawn(move || c2.send(i).unwrap()));
-        settle();
+        wait_parked_senders(&c, i + 1);
     }
     for i in 0..4 {
         assert_eq!(c.recv(), Some(i));
