@@ -128,6 +128,15 @@ fn thread_cpu_time() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// How long this thread has waited on a run queue so far (the second field
+/// of `/proc/thread-self/schedstat`), if the kernel reports it: on a busy
+/// machine, wall time minus this is about what a quiet machine would show.
+fn run_queue_wait() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = stat.split_whitespace().nth(1)?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
 /// The longest single operation, the count of slow ones, and the longest
 /// explicit collector call, if any, in wall time; in thread CPU time too
 /// when `cpu_clock` is set.
@@ -385,7 +394,7 @@ mod gogc_heap {
     use gogc::{Barrier, Gc, GcCell, Heap, Phase, Trace};
     use std::time::Instant;
 
-    use super::{churn_on_stack, Churn, Ops, Outcome, STORE_OBJECTS};
+    use super::{churn_on_stack, run_queue_wait, Churn, Ops, Outcome, STORE_OBJECTS};
 
     #[derive(Trace)]
     pub struct Node {
@@ -450,6 +459,8 @@ mod gogc_heap {
         }
         let heap = builder.build();
         let mut since = 0usize;
+        let waited_before = run_queue_wait();
+        let cpu_before = super::thread_cpu_time();
         let outcome = churn_on_stack(
             churn,
             |left, right| heap.alloc(Node { left, right }),
@@ -474,6 +485,18 @@ mod gogc_heap {
         );
         let stats = heap.stats();
         assert!(stats.cycles > 0, "the churn never completed a cycle");
+        let cpu = super::thread_cpu_time().saturating_sub(cpu_before);
+        if let (Some(before), Some(after)) = (waited_before, run_queue_wait()) {
+            let waited = after.saturating_sub(before);
+            eprintln!(
+                "    gogc: total {:?}, of it waiting for a CPU {:?}, the rest {:?}; \
+                 the mutator's CPU time {:?}",
+                outcome.total,
+                waited,
+                outcome.total.saturating_sub(waited),
+                cpu,
+            );
+        }
         if let Drive::Workers(_) | Drive::Procs(_) = drive {
             let this = (stats.longest_pause, stats.stalls.longest);
             PAUSES.with(|p| {

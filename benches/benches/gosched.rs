@@ -25,7 +25,14 @@
 //!   remote spawns at once; when each P runs a chain the spawns wait for the
 //!   slice to end. Go 1.19 itself flips between the two (runs of 0.2 ms and
 //!   of 10–100 ms at GOMAXPROCS 2), so the best of [`REPS`] says which mode
-//!   a run reached more than how fast either mode is.
+//!   a run reached more than how fast either mode is. With one worker the
+//!   chain holds the only P, so the remote spawns wait in the global queue
+//!   until sysmon ends the 10 ms slice (Go's `newproc` puts each link in
+//!   `runnext`, which inherits the slice, and the 1-in-61 global check
+//!   counts only new slices): about 10 ms in most runs, for gosched and
+//!   for Go 1.19 alike (some runs, depending on where the last preemption
+//!   left the chain, finish well under 1 ms). async-executor and may take remote spawns
+//!   between any two tasks, so they are always well under 1 ms there.
 //! - `ping_pong`: a task spawns 1,000 tasks; each spawns a partner and the
 //!   two exchange one message each way over oneshot channels.
 //! - `yield_many`: 200 tasks spawned from outside, each yields 1,000 times.

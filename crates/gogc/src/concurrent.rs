@@ -368,8 +368,12 @@ impl State {
         self.stats.stall_causes.stop_wait.record(timer.elapsed());
         let full = core::mem::take(&mut control.full);
         let panics = core::mem::take(&mut control.panics);
+        // The workers' scan work since the last stop (W2: all of it is in
+        // the count now).
+        let scanned = world.scanned();
+        let worker_work = scanned.saturating_sub(self.worker_work_taken);
+        self.worker_work_taken = scanned;
         let cycle = &mut self.mark.cycle;
-        let worker_work = core::mem::take(&mut control.worker_work);
         cycle.worker_work += worker_work;
         cycle.heap_scan_work += worker_work;
         cycle.add_worker_times(
@@ -516,7 +520,12 @@ impl State {
         }
         let owes = !limiting && self.assist_debt > 0.0;
         if owes {
-            let stolen = world.steal_credit(self.assist_debt as usize);
+            // Go's `gcAssistAlloc` steals for at least `gcOverAssistWork`:
+            // what is over the debt is credit for the next allocations, so
+            // a mutator steals once per 64 KiB of scan work, not at every
+            // allocation (the credit counter is the workers' cache line).
+            let want = self.assist_debt.max(MIN_ASSIST_WORK) as usize;
+            let stolen = world.steal_credit(want);
             self.assist_debt -= stolen as f64;
         }
         let owes = owes && self.assist_debt > 0.0;

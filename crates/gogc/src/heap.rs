@@ -826,6 +826,9 @@ pub(crate) struct State {
     /// The workers' scan work of this cycle already given to the pacer.
     #[cfg(feature = "std")]
     pub(crate) worker_work_paced: u64,
+    /// The workers' scan work of this cycle already in `mark.cycle`.
+    #[cfg(feature = "std")]
+    pub(crate) worker_work_taken: u64,
     /// When each cycle starts, how far the heap may grow, and how much an
     /// assist pays per byte.
     pub(crate) pacer: Pacer,
@@ -1073,6 +1076,7 @@ impl State {
         #[cfg(feature = "std")]
         if let Some(world) = self.world() {
             world.reset_cycle_counters();
+            self.worker_work_taken = 0;
             let plan = self.cycle_plan();
             world.plan_cycle(plan);
             self.mark.cycle.dedicated_workers =
@@ -1586,6 +1590,8 @@ impl Heap {
                 #[cfg(feature = "std")]
                 worker_work_paced: 0,
                 #[cfg(feature = "std")]
+                worker_work_taken: 0,
+                #[cfg(feature = "std")]
                 pending_assist_nanos: 0,
                 paused: Duration::ZERO,
                 limiter: CpuLimiter::new(0, config_procs(&config)),
@@ -1791,8 +1797,9 @@ impl Heap {
         #[cfg(feature = "std")]
         if let (Some(world), true) = (state.world(), state.marking()) {
             let control = world.lock();
-            stats.current.worker_work += control.worker_work;
-            stats.current.heap_scan_work += control.worker_work;
+            let worker_work = world.scanned().saturating_sub(state.worker_work_taken);
+            stats.current.worker_work += worker_work;
+            stats.current.heap_scan_work += worker_work;
             stats.current.add_worker_times(
                 control.dedicated_nanos,
                 control.fractional_nanos,

@@ -176,6 +176,31 @@ impl GcWork {
         core::mem::take(&mut self.full)
     }
 
+    /// Go's `gcWork.balance`, for when the shared list is empty: gives up
+    /// `wbuf2` if it holds objects, else the older half of `wbuf1` if it
+    /// holds more than 4 (Go's `handoff`: the older objects, nearer the
+    /// roots, lead to more work), keeping the rest. `None` when there is
+    /// too little to share.
+    #[cfg(feature = "std")]
+    pub(crate) fn balance(&mut self) -> Option<Box<WorkBuf>> {
+        if self.wbuf2.nobj != 0 {
+            let fresh = self.empty.pop().unwrap_or_else(WorkBuf::new);
+            return Some(core::mem::replace(&mut self.wbuf2, fresh));
+        }
+        if self.wbuf1.nobj <= 4 {
+            return None;
+        }
+        // The newer half moves to a fresh local buffer; `wbuf1`, with the
+        // older half, is shared.
+        let mut newer = self.empty.pop().unwrap_or_else(WorkBuf::new);
+        let keep = self.wbuf1.nobj / 2;
+        let split = self.wbuf1.nobj - keep;
+        newer.obj[..keep].copy_from_slice(&self.wbuf1.obj[split..self.wbuf1.nobj]);
+        newer.nobj = keep;
+        self.wbuf1.nobj = split;
+        Some(core::mem::replace(&mut self.wbuf1, newer))
+    }
+
     /// Takes every non-empty buffer, local ones included (Go's
     /// `gcWork.dispose`): the queue is empty afterwards.
     #[allow(clippy::vec_box)] // as above
@@ -211,9 +236,10 @@ impl GcWork {
 /// Full buffers a worker hands back, and scan credit it flushes, after
 /// this many objects (Go's `gcDrain` balances work through `work.full` and
 /// calls `gcFlushBgCredit` every so often too): small enough that a second
-/// worker finds work soon after a cycle starts and a parked assist gets
-/// credit soon, large enough that the shared lock is rare (taken once per
-/// 64 objects).
+/// worker or an assist finds work soon after the shared list runs dry and
+/// a parked assist gets credit soon, large enough that the shared lock is
+/// rare (taken at most once per 64 objects: to publish, or to wake a
+/// parked assist).
 #[cfg(feature = "std")]
 pub(crate) const PUBLISH_EVERY: u32 = 64;
 
@@ -390,7 +416,14 @@ fn drain(
         let flush = since_publish >= PUBLISH_EVERY;
         if flush {
             since_publish = 0;
-            world.worker_flush(marker.work.take_full(), core::mem::take(&mut work));
+            let mut spare = marker.work.take_full();
+            // Go's `gcDrain`: `if work.full == 0 { gcw.balance() }`, so that
+            // other workers and assists (which otherwise park for credit)
+            // have grey objects to scan.
+            if spare.is_empty() && world.shared_work_empty() {
+                spare.extend(marker.work.balance());
+            }
+            world.worker_flush(spare, core::mem::take(&mut work));
         }
         if flush || since_check >= DRAIN_CHECK_WORK {
             since_check = 0;
@@ -457,5 +490,40 @@ mod tests {
         let mut expected = headers.clone();
         expected.sort();
         assert_eq!(popped, expected);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn balance_shares_wbuf2_else_the_older_half_of_wbuf1() {
+        let mut work = GcWork::new();
+        let mut backing = alloc::vec![0usize; WORKBUF_OBJS + 10];
+        let headers: Vec<NonNull<Header>> = backing
+            .iter_mut()
+            .map(|word| NonNull::from(word).cast())
+            .collect();
+        // Four objects are too few to share.
+        for &h in &headers[..4] {
+            work.put(h);
+        }
+        assert!(work.balance().is_none());
+        // Ten in wbuf1: the older five are shared, the newer five kept.
+        for &h in &headers[4..10] {
+            work.put(h);
+        }
+        let shared = work.balance().expect("more than 4 objects");
+        let as_ptrs = |hs: &[NonNull<Header>]| -> Vec<*const Header> {
+            hs.iter().map(|h| h.as_ptr().cast_const()).collect()
+        };
+        assert_eq!(shared.objects(), &as_ptrs(&headers[..5])[..]);
+        assert_eq!(work.iter().collect::<Vec<_>>(), as_ptrs(&headers[5..10]));
+        // A full wbuf1 swaps into wbuf2 when the next object comes: wbuf2
+        // is shared whole.
+        let mut work = GcWork::new();
+        for &h in &headers {
+            work.put(h);
+        }
+        let shared = work.balance().expect("wbuf2 holds objects");
+        assert_eq!(shared.nobj, WORKBUF_OBJS);
+        assert_eq!(work.iter().count(), headers.len() - WORKBUF_OBJS);
     }
 }

@@ -46,14 +46,19 @@
 //!   workers only raise the `mark_done` hint when the last of them finds no
 //!   buffer left.
 //! - W5. A parked assist (Go's `gcParkAssist`) is woken by every change
-//!   that could end its wait: workers add credit, publish buffers, report
-//!   a panic or finish (`active` falling) only with the mutex held, and
-//!   the owner checks those conditions and sets `assist_parked` under the
-//!   same mutex before it waits, so no wake-up is lost. The owner is the
-//!   only thread that parks, stops the world or changes the mode, so the
-//!   cycle cannot end under a parked assist (Go's `gcWakeAllAssists` has
-//!   nothing to wake); the last worker to go idle wakes it instead, and it
-//!   goes on to terminate the mark.
+//!   that could end its wait: workers publish buffers, report a panic or
+//!   finish (`active` falling) only with the mutex held, and the owner
+//!   checks those conditions and sets `assist_parked` under the same mutex
+//!   before it waits, so no wake-up is lost. Credit alone is flushed
+//!   without the lock while no assist is parked (Go's `gcFlushBgCredit`
+//!   fast path): the flush adds the credit, then reads the `assist_waiting`
+//!   flag; the owner sets the flag, then reads the credit, all four SeqCst,
+//!   so either the owner sees the credit or the flush sees the flag and
+//!   wakes it under the lock. The owner is the only thread that parks,
+//!   stops the world or changes the mode, so the cycle cannot end under a
+//!   parked assist (Go's `gcWakeAllAssists` has nothing to wake); the last
+//!   worker to go idle wakes it instead, and it goes on to terminate the
+//!   mark.
 //!
 //! # Worker modes (Go's `gcMarkWorkerMode`)
 //!
@@ -193,8 +198,6 @@ pub struct Control<B> {
     /// Objects whose trace panicked on a worker, with the payloads: the
     /// owning thread rescans them and re-raises the first panic.
     pub panics: Vec<WorkerPanic<B>>,
-    /// Scan work the workers did this cycle (work units).
-    pub worker_work: u64,
     /// Nanoseconds dedicated workers spent holding work (Go's
     /// `dedicatedMarkTime`), since the owner last took the counters.
     pub dedicated_nanos: u64,
@@ -209,6 +212,10 @@ pub struct Control<B> {
     /// The fractional worker's marking time this cycle (kept over the
     /// owner's takes of the counters above, reset by `plan_cycle`).
     pub fractional_cycle: Duration,
+    /// Worker threads waiting on the condition variable: a wake-up
+    /// skips the `notify_all` (a system call, and a chance for the OS to
+    /// run the woken worker in the owner's place) when none is.
+    pub waiting_threads: usize,
     /// Idle workers holding work now.
     #[cfg(any(loom, feature = "gosched"))]
     pub idle_workers: usize,
@@ -238,10 +245,18 @@ pub struct World<B> {
     mark_done: AtomicBool,
     /// Go's `bgScanCredit`: scan work the workers did that assists may steal.
     credit: AtomicUsize,
-    /// Scan work the workers did this cycle, readable without the lock
-    /// (what the pacer's `revise` counts as done; Go's `heapScanWork`
-    /// flushed by the workers).
+    /// Scan work the workers did this cycle (work units), readable without
+    /// the lock: what the pacer's `revise` counts as done (Go's
+    /// `heapScanWork` flushed by the workers) and the cycle's worker work.
     scanned: AtomicUsize,
+    /// How many buffers `Control::full` holds, readable without the lock
+    /// (Go's `work.full == 0` test in `gcDrain`): a hint, stored with every
+    /// change of the list, for a worker deciding whether to share work.
+    shared_bufs: AtomicUsize,
+    /// `Control::assist_parked`, readable without the lock (Go's
+    /// `work.assistQueue.q.empty()` test in `gcFlushBgCredit`): a worker's
+    /// flush takes the lock only when it is set (W5).
+    assist_waiting: AtomicBool,
     /// A worker reported a panic the owner has not taken yet: a hint that
     /// lets the owner's safe points skip the lock.
     panicked: AtomicBool,
@@ -260,7 +275,6 @@ impl<B> World<B> {
                 full: Vec::new(),
                 active: 0,
                 panics: Vec::new(),
-                worker_work: 0,
                 dedicated_nanos: 0,
                 fractional_nanos: 0,
                 idle_nanos: 0,
@@ -272,6 +286,7 @@ impl<B> World<B> {
                 },
                 mark_start: None,
                 fractional_cycle: Duration::ZERO,
+                waiting_threads: 0,
                 #[cfg(any(loom, feature = "gosched"))]
                 idle_workers: 0,
                 #[cfg(feature = "gosched")]
@@ -286,6 +301,8 @@ impl<B> World<B> {
             mark_done: AtomicBool::new(false),
             credit: AtomicUsize::new(0),
             scanned: AtomicUsize::new(0),
+            shared_bufs: AtomicUsize::new(0),
+            assist_waiting: AtomicBool::new(false),
             panicked: AtomicBool::new(false),
             marking: AtomicBool::new(false),
         }
@@ -328,8 +345,14 @@ impl<B> World<B> {
         let mut control = control;
         #[cfg(feature = "gosched")]
         let tasks = core::mem::take(&mut control.task_wakers);
+        // A thread counts itself under the lock before it waits (and the
+        // wait releases the lock), so one counted here is in the wait by
+        // the time the lock is free for the notify.
+        let threads_waiting = control.waiting_threads > 0;
         drop(control);
-        self.workers.notify_all();
+        if threads_waiting {
+            self.workers.notify_all();
+        }
         #[cfg(feature = "gosched")]
         for waker in tasks {
             waker.wake();
@@ -360,9 +383,15 @@ impl<B> World<B> {
                 TryTake::Exit => return None,
                 TryTake::Taken(buf, mode, budget) => return Some((buf, mode, budget)),
                 TryTake::Sleep(wait) => {
+                    control.waiting_threads += 1;
                     control = Self::wait_timeout(&self.workers, control, wait);
+                    control.waiting_threads -= 1;
                 }
-                TryTake::Wait => control = Self::wait(&self.workers, control),
+                TryTake::Wait => {
+                    control.waiting_threads += 1;
+                    control = Self::wait(&self.workers, control);
+                    control.waiting_threads -= 1;
+                }
             }
         }
     }
@@ -391,6 +420,7 @@ impl<B> World<B> {
                 let plan = control.plan;
                 if index < plan.dedicated {
                     if let Some(buf) = control.full.pop() {
+                        self.note_shared(control);
                         control.active += 1;
                         return TryTake::Taken(buf, WorkerMode::Dedicated, None);
                     }
@@ -402,6 +432,7 @@ impl<B> World<B> {
                         return TryTake::Sleep(wait);
                     }
                     if let Some(buf) = control.full.pop() {
+                        self.note_shared(control);
                         control.active += 1;
                         let budget = FractionalBudget {
                             mark_start,
@@ -434,6 +465,7 @@ impl<B> World<B> {
             return None;
         }
         let buf = control.full.pop()?;
+        self.note_shared(&control);
         control.active += 1;
         control.idle_workers += 1;
         Some(buf)
@@ -452,37 +484,56 @@ impl<B> World<B> {
         }
         let mut control = self.lock();
         control.full.extend(bufs);
+        self.note_shared(&control);
         self.wake_workers(control);
     }
 
     /// A still-active worker's periodic flush (Go's `gcFlushBgCredit` from
     /// `gcDrain`): publishes its spare full buffers and adds `work`, its
-    /// scan work since the last flush, to the cycle's counters and the
+    /// scan work since the last flush, to the cycle's count and the
     /// background credit, waking sleeping workers for published buffers
-    /// and a parked assist (W5).
+    /// and a parked assist (W5). With no buffer to publish and no assist
+    /// parked it takes no lock (Go's fast path: `gcFlushBgCredit` locks
+    /// `work.assistQueue` only when the queue is not empty).
     pub fn worker_flush(&self, bufs: Vec<B>, work: u64) {
-        let mut control = self.lock();
-        let published = !bufs.is_empty();
-        control.full.extend(bufs);
-        control.worker_work += work;
-        self.add_credit(work);
-        let wake_assist = control.assist_parked && (published || work > 0);
-        if published {
-            self.wake_workers(control);
-        } else {
+        if bufs.is_empty() {
+            // W5 without the lock: this adds the credit, then reads
+            // `assist_waiting`; `park_assist` sets `assist_waiting`, then
+            // reads the credit. All four are SeqCst, so in their single
+            // total order either this read sees the flag (and wakes the
+            // assist under the lock below) or the assist's read sees the
+            // credit.
+            self.add_credit(work);
+            if work == 0 || !self.assist_waiting.load(Ordering::SeqCst) {
+                return;
+            }
+            let control = self.lock();
+            let wake_assist = control.assist_parked;
             drop(control);
+            if wake_assist {
+                self.owner.notify_all();
+            }
+            return;
         }
+        let mut control = self.lock();
+        control.full.extend(bufs);
+        self.note_shared(&control);
+        self.add_credit(work);
+        let wake_assist = control.assist_parked;
+        self.wake_workers(control);
         if wake_assist {
             self.owner.notify_all();
         }
     }
 
-    /// Adds background credit and scan work; called with the lock held,
-    /// so that once `stop_the_world` sees a worker inactive its work is in
-    /// this cycle's counters, and a parked assist sees it (W5).
+    /// Adds background credit and scan work. A worker adds them while
+    /// active, before the `worker_done` that releases the lock, so once
+    /// `stop_the_world` sees it inactive its work is in this cycle's
+    /// counters. The credit is SeqCst for `worker_flush`'s lock-free
+    /// hand-off to a parked assist (W5).
     fn add_credit(&self, work: u64) {
         let credit = usize::try_from(work).unwrap_or(usize::MAX);
-        self.credit.fetch_add(credit, Ordering::Relaxed);
+        self.credit.fetch_add(credit, Ordering::SeqCst);
         self.scanned.fetch_add(credit, Ordering::Relaxed);
     }
 
@@ -510,8 +561,8 @@ impl<B> World<B> {
         let mut control = self.lock();
         let published = !bufs.is_empty();
         control.full.extend(bufs);
+        self.note_shared(&control);
         control.active -= 1;
-        control.worker_work += work;
         match mode {
             WorkerMode::Dedicated => control.dedicated_nanos += nanos,
             WorkerMode::Fractional => {
@@ -604,6 +655,8 @@ impl<B> World<B> {
         }
         self.marking
             .store(control.mode == Mode::Marking, Ordering::Relaxed);
+        // The owner takes the list whole while the world is stopped.
+        self.note_shared(&control);
         self.stop.store(false, Ordering::Relaxed);
         self.wake_workers(control);
     }
@@ -639,7 +692,23 @@ impl<B> World<B> {
     /// Takes one buffer from the global list, if any (an assist or step
     /// that ran out of local work).
     pub fn try_take(&self) -> Option<B> {
-        self.lock().full.pop()
+        let mut control = self.lock();
+        let buf = control.full.pop();
+        self.note_shared(&control);
+        buf
+    }
+
+    /// Whether the shared list looked empty at its last change (a hint).
+    #[inline]
+    pub fn shared_work_empty(&self) -> bool {
+        self.shared_bufs.load(Ordering::Relaxed) == 0
+    }
+
+    /// Stores the shared list's length in its hint; called with the lock
+    /// held after every change of the list.
+    fn note_shared(&self, control: &Control<B>) {
+        self.shared_bufs
+            .store(control.full.len(), Ordering::Relaxed);
     }
 
     /// Tells the workers to exit; they finish the object in hand first.
@@ -680,6 +749,10 @@ impl<B> World<B> {
         let deadline = Instant::now() + timeout;
         let mut got = 0;
         let mut control = self.lock();
+        // Announce the wait before the first read of the credit: a flush
+        // that added credit this read misses sees the flag (W5).
+        control.assist_parked = true;
+        self.assist_waiting.store(true, Ordering::SeqCst);
         loop {
             got += self.steal_credit(want - got);
             let wait = got < want
@@ -690,20 +763,23 @@ impl<B> World<B> {
                 && control.panics.is_empty();
             let now = Instant::now();
             if !wait || now >= deadline {
-                return got;
+                break;
             }
-            control.assist_parked = true;
             control = self
                 .owner
                 .wait_timeout(control, deadline - now)
                 .map_or_else(|e| e.into_inner().0, |(guard, _)| guard);
-            control.assist_parked = false;
         }
+        control.assist_parked = false;
+        self.assist_waiting.store(false, Ordering::Relaxed);
+        got
     }
 
     /// Steals up to `want` units of background credit; returns how many.
     pub fn steal_credit(&self, want: usize) -> usize {
-        let mut have = self.credit.load(Ordering::Relaxed);
+        // SeqCst: `park_assist`'s read of the credit after it set
+        // `assist_waiting` (W5).
+        let mut have = self.credit.load(Ordering::SeqCst);
         loop {
             let take = have.min(want);
             if take == 0 {
@@ -712,8 +788,8 @@ impl<B> World<B> {
             match self.credit.compare_exchange_weak(
                 have,
                 have - take,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
             ) {
                 Ok(_) => return take,
                 Err(now) => have = now,

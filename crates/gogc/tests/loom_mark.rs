@@ -144,7 +144,7 @@ fn workers_scan_only_while_marking_and_never_during_a_pause() {
         // Whatever the worker did not take is still listed; what it took
         // is counted.
         let left: u32 = control.full.drain(..).sum();
-        assert_eq!(u64::from(left) + control.worker_work, 1);
+        assert_eq!(u64::from(left) + world.scanned(), 1);
         drop(control);
         barrier_on.store(false, Ordering::Relaxed);
         world.start_the_world(false);

@@ -19,7 +19,7 @@ use std::sync::{Condvar, Mutex};
 
 use crate::runtime::{expect_shared, lock, with_ctx, CtxGuard, Shared, P_RUNNING, P_SCHED};
 use crate::stats::Event;
-use crate::task::{JoinHandle, JoinInner};
+use crate::task::{JoinHandle, JoinInner, JoinRef};
 
 /// How long an idle pool thread waits for a job before exiting.
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -191,7 +191,7 @@ where
     });
     submit(&shared, job);
     JoinHandle {
-        inner: join,
+        inner: JoinRef::Shared(join),
         task: None,
         taken: false,
     }

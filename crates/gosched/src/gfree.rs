@@ -11,6 +11,13 @@
 //! [`GFREE_MAX`] moves half of itself to the runtime's global list, and an
 //! empty list refills up to half of [`GFREE_MAX`] from it.
 //!
+//! A task spawned with a `JoinHandle` is finished by whichever of its exit
+//! and its handle's drop comes last (T6 in `task.rs`); the handle, whose
+//! thread may own no P, puts it on the global list, from which a spawn
+//! from outside the runtime takes it. So a program that spawns from
+//! outside and awaits the handles (tokio's `spawn_many_remote_*`) reuses
+//! its tasks as Go reuses its `g`s.
+//!
 //! ```text
 //!   P0.gfree [t t t]      P1.gfree [t t … t] ──64 reached: 32 move──▶ global [t … t]
 //!        ▲                                                               │
@@ -47,7 +54,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
-use gocore::atomic::{AtomicUsize, Ordering};
+use gocore::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::runtime::lock;
@@ -166,6 +173,44 @@ impl GlobalFreeList {
         tasks.extend(spill);
         self.len.store(tasks.len(), Ordering::Relaxed);
         freed
+    }
+
+    /// Keeps `task` (F2) if the list holds fewer than `max` and the
+    /// runtime is not shutting down (`shutdown` is read under the list's
+    /// lock, so a put either comes before the teardown empties the list or
+    /// sees the flag: a kept task holds the runtime's state, and a list
+    /// nobody empties would keep it alive). Returns it otherwise, for the
+    /// caller to take out of the registry.
+    #[must_use = "a task not kept must leave the registry"]
+    pub(crate) fn put_one(
+        &self,
+        task: Arc<Task>,
+        max: usize,
+        shutdown: &AtomicBool,
+    ) -> Option<Arc<Task>> {
+        let mut tasks = lock(&self.tasks);
+        if tasks.len() >= max || shutdown.load(Ordering::Acquire) {
+            return Some(task);
+        }
+        tasks.push(task);
+        self.len.store(tasks.len(), Ordering::Relaxed);
+        None
+    }
+
+    /// A finished task (F2), for a spawn from outside the runtime.
+    pub(crate) fn get(&self) -> Option<Arc<Task>> {
+        if self.len.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let mut tasks = lock(&self.tasks);
+        let task = tasks.pop();
+        self.len.store(tasks.len(), Ordering::Relaxed);
+        task
+    }
+
+    /// The number of tasks on the list (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
     }
 
     /// Moves up to half of [`GFREE_MAX`] tasks into `into`.

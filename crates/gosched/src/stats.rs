@@ -66,6 +66,9 @@ pub struct Stats {
     pub global_queue: usize,
     /// Live spawned tasks.
     pub tasks: usize,
+    /// Finished tasks on the runtime's global free list, kept for reuse
+    /// (Go: `sched.gFree.n`); each P's own list is in [`ProcStats`].
+    pub free_tasks_global: usize,
     /// Per P.
     pub procs: Vec<ProcStats>,
 }
@@ -298,6 +301,7 @@ impl Shared {
             idle_threads: s.nmidle,
             global_queue: s.runq.len() + self.ps.iter().map(|p| p.yields.len()).sum::<usize>(),
             tasks: spawned,
+            free_tasks_global: self.gfree_global.len(),
             procs,
         }
     }

@@ -5,21 +5,20 @@
 //!
 //! A task is one heap object, `Arc<Task>`, shared by the run queues (at
 //! most one queue holds it at a time), the runtime's task registry (for the
-//! dump and the deadlock check) and every `Waker` made for it. What it runs
-//! is a second heap object, its *body*: a [`Harness`] holding the future
-//! itself and the slot its typed result goes to ([`JoinInner`]). A task
-//! with a [`JoinHandle`] shares its body with the handle (the task holds it
-//! type-erased, as `Arc<dyn Body>`, the handle as `Arc<dyn Joinable<T>>`);
-//! a [`go`](crate::go) task's body lives in a block the task keeps for the
-//! next spawn that reuses it (see [`crate::body`]). A spawn therefore
-//! allocates nothing when the P's free list gives it a finished `Task` to
-//! reuse (Go's `gfget`) and it is a `go` whose body fits the task's block,
-//! once (the body) for a spawn with a handle, twice for a new task.
+//! dump and the deadlock check) and every `Waker` made for it. What it runs,
+//! its *body* (a [`Harness`] holding the future itself and the slot its
+//! typed result goes to, [`JoinInner`]), lives in a block the task keeps
+//! for the next spawn that reuses it (see [`crate::body`]); a
+//! [`JoinHandle`] reads the result through a pointer into that block, and
+//! holds the task, so the block outlives it. A spawn therefore allocates
+//! nothing when a free list gives it a finished `Task` to reuse (Go's
+//! `gfget`) whose block fits its body, and twice (task and block) for a
+//! new task.
 //!
 //! ```text
-//!   Arc<Task> { id, state, body ─┐, block, shared, live_wakers, … }
-//!                                ▼
-//!   Arc<Harness<F>> { future: Option<F> (pinned in place), join: JoinInner<F::Output> }
+//!   Arc<Task> { id, state, body ─┐, block ─┐, shared, live_wakers, … }
+//!                                ▼         ▼
+//!              [ Harness<F> { future: Option<F> (pinned in place), join: JoinInner<F::Output> } … ]
 //!                                ▲
 //!   JoinHandle<F::Output> { inner ┘, task }
 //! ```
@@ -51,8 +50,8 @@
 //!   outside the runtime's own structures (the borrowed waker a poll gets
 //!   is not counted; its clones are; a waker stored in a `JoinHandle`'s
 //!   slot is subtracted while stored). The deadlock check relies on it.
-//! - T3. A body's future never moves: it lives in the body's `Arc`
-//!   allocation from spawn to drop and is dropped in place (its `Option`
+//! - T3. A body's future never moves: it lives in the task's block
+//!   (`body.rs`) from spawn to drop and is dropped in place (its `Option`
 //!   set to `None`), which is what pinning it there requires.
 //! - T4. Every wake writes `state` with a read-modify-write (even when the
 //!   task is already queued: it writes the same value back), and the M
@@ -72,6 +71,19 @@
 //!   `num_goroutine`) read only atomics and skip DONE tasks; `id` and
 //!   `location` are atomics because a reuse rewrites them while a reader
 //!   may look.
+//! - T6. A task spawned with a [`JoinHandle`] has two owners that must be
+//!   done with its allocation before a spawn may reuse it: its exit (the M
+//!   that ran it to the end) and its handle (which may still
+//!   [`abort`](JoinHandle::abort) it or ask its id). `join_sides` counts
+//!   the sides not yet done (2 at spawn, 1 for a `go` task); each side
+//!   decrements it once, with AcqRel, and the side that takes it to 0
+//!   decides, as `Shared::task_exit` does for a `go` task, whether the allocation goes on a free list (F2 in
+//!   `gfree.rs`) or leaves the registry. The exit side leaves a task whose
+//!   handle lives in the registry, DONE (T5), for the handle to finish; so
+//!   a remote spawn (the handle usually dropped outside the runtime, after
+//!   the task exited) reuses a `Task` allocation from the runtime's global
+//!   free list instead of allocating and registering one.
+//!   `tests/loom_join_sides.rs` models the race of the two sides.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -82,6 +94,7 @@ use core::future::Future;
 use core::mem::ManuallyDrop;
 use core::panic::{AssertUnwindSafe, Location};
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use gocore::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -157,6 +170,9 @@ pub(crate) struct Task {
     /// mark worker): parked, it does not count for deadlock detection, even
     /// with wakers alive. Set by `spawn_body` before the task first runs.
     pub(crate) system: AtomicBool,
+    /// T6: the owners (the exit, the `JoinHandle`) not yet done with this
+    /// allocation. Set by `spawn_body` before the task first runs.
+    join_sides: AtomicU8,
 }
 
 // SAFETY: the future is `Send`; it is only touched by the one M that holds
@@ -190,7 +206,29 @@ impl Task {
             wait_reason: AtomicU8::new(REASON_NONE),
             wait_since: AtomicU64::new(0),
             system: AtomicBool::new(false),
+            join_sides: AtomicU8::new(1),
         })
+    }
+
+    /// T6: sets the owners that must be done with this allocation before
+    /// it is reused: the exit, plus the handle when `handle`. Called by
+    /// the spawn, before the task is queued.
+    pub(crate) fn set_join_sides(&self, handle: bool) {
+        self.join_sides
+            .store(if handle { 2 } else { 1 }, Ordering::Relaxed);
+    }
+
+    /// T6: one owner (the exit, or the handle's drop) is done with the
+    /// allocation. Returns true for the last one, which decides what
+    /// becomes of it; its AcqRel orders the other side's last uses before.
+    pub(crate) fn join_side_done(&self) -> bool {
+        // The other side (if any) already decremented: no read-modify-write
+        // needed, and a `go` task never pays one. Acquire pairs with that
+        // side's release, as the decrement below does.
+        if self.join_sides.load(Ordering::Acquire) == 1 {
+            return true;
+        }
+        self.join_sides.fetch_sub(1, Ordering::AcqRel) == 1
     }
 
     /// Go's goroutine id.
@@ -266,14 +304,46 @@ impl Task {
         }
     }
 
-    /// Drops the body (a panic of its `Drop` is caught: the body counts as
-    /// gone) and frees the block unless it is kept for the next spawn.
+    /// At the task's finish: drops a `go` body (a panic of its `Drop` is
+    /// caught: the body counts as gone) and frees the block unless it is
+    /// kept for the next spawn. A joined body stays for its handle (B3).
     ///
     /// # Safety
     ///
     /// T1: the caller alone touches the body and the block.
     unsafe fn release_body(&self) {
         // SAFETY: T1, the caller's contract.
+        let slot = unsafe { &mut *self.body.get() };
+        if slot.as_ref().is_some_and(BodyRef::is_joined) {
+            return;
+        }
+        // SAFETY: T1, as above.
+        unsafe { self.drop_body() };
+    }
+
+    /// The last owner of T6, before the task goes on a free list: drops a
+    /// joined body kept for its handle (B3), so that the task has none
+    /// (F2 in `gfree.rs`).
+    ///
+    /// # Safety
+    ///
+    /// T6: the caller is the task's last owner (its exit and its handle
+    /// are done), and besides it only the registry holds the task (F2), so
+    /// it alone touches the body and the block.
+    pub(crate) unsafe fn release_kept_body(&self) {
+        // SAFETY: the caller's contract.
+        unsafe { self.drop_body() };
+    }
+
+    /// Drops the body, if any, catching a panic of its `Drop`, and frees
+    /// the block unless it is kept for the next spawn.
+    ///
+    /// # Safety
+    ///
+    /// The caller alone touches the body and the block, and no handle
+    /// points at a joined body any more (B3).
+    unsafe fn drop_body(&self) {
+        // SAFETY: the caller's contract.
         let body = unsafe { (*self.body.get()).take() };
         if let Some(body) = body {
             // SAFETY: B1: the body is live in its block (if it has one),
@@ -636,7 +706,7 @@ fn internal_waker_released(w: &Waker) {
 
 /// A task's body: the user's future plus the plumbing that delivers its
 /// result (or panic) to the [`JoinHandle`] and honours
-/// [`JoinHandle::abort`]. One allocation (T3).
+/// [`JoinHandle::abort`]. Lives in its task's block (T3).
 pub(crate) struct Harness<F: Future> {
     /// T1: touched only by the thread that polls (or cancels) the task.
     future: UnsafeCell<Option<F>>,
@@ -683,7 +753,7 @@ where
             }
             return Poll::Ready(());
         }
-        // SAFETY: T3: the future stays in this allocation until it is
+        // SAFETY: T3: the future stays in this block until it is
         // dropped in place.
         let fut = unsafe { Pin::new_unchecked(fut) };
         let polled = std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
@@ -741,14 +811,40 @@ where
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task; use `gosched::go` for fire-and-forget"]
 pub struct JoinHandle<T> {
-    pub(crate) inner: Arc<dyn Joinable<T>>,
+    pub(crate) inner: JoinRef<T>,
     pub(crate) task: Option<Arc<Task>>,
     /// A poll returned the result: the slot is closed and holds no waker,
     /// so dropping the handle need not lock it again.
     pub(crate) taken: bool,
 }
 
+/// Where a [`JoinHandle`] reads its result.
+pub(crate) enum JoinRef<T> {
+    /// A blocking job's slot.
+    Shared(Arc<dyn Joinable<T>>),
+    /// The body of the task the handle holds, in the task's block (B1, B3
+    /// in `body.rs`: it lives until the handle lets the task go).
+    InTask(NonNull<dyn Joinable<T>>),
+}
+
+// SAFETY: `InTask` points at a body that is `Send + Sync` (`Joinable`'s
+// bounds), kept alive by the task the handle holds (B3), as `Shared`'s
+// `Arc` keeps its own; the handle only takes shared references to it.
+unsafe impl<T: Send> Send for JoinRef<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for JoinRef<T> {}
+
 impl<T> JoinHandle<T> {
+    /// The result slot.
+    fn join(&self) -> &JoinInner<T> {
+        match &self.inner {
+            JoinRef::Shared(j) => j.join(),
+            // SAFETY: B3: the body lives while `self.task` holds the task,
+            // and nothing takes a mutable reference to it meanwhile.
+            JoinRef::InTask(p) => unsafe { p.as_ref() }.join(),
+        }
+    }
+
     /// Asks the task to stop: its future is dropped before its next poll
     /// (at once if it is parked) and the handle reports
     /// [`JoinError::is_cancelled`]. A task already finished keeps its result.
@@ -764,7 +860,7 @@ impl<T> JoinHandle<T> {
     /// .unwrap();
     /// ```
     pub fn abort(&self) {
-        self.inner.join().aborted.store(true, Ordering::Release);
+        self.join().aborted.store(true, Ordering::Release);
         if let Some(task) = &self.task {
             task.wake_by_ref();
         }
@@ -773,7 +869,7 @@ impl<T> JoinHandle<T> {
     /// Whether the result is ready (the task finished, panicked or was
     /// aborted and its future dropped).
     pub fn is_finished(&self) -> bool {
-        self.inner.join().lock().result.is_some()
+        self.join().lock().result.is_some()
     }
 
     /// The task's id (Go's goroutine id, as in the task dump), or `None` for
@@ -794,7 +890,7 @@ impl<T> Future for JoinHandle<T> {
             !this.taken,
             "gosched: JoinHandle polled after it returned its result"
         );
-        let polled = this.inner.join().poll_result(cx);
+        let polled = this.join().poll_result(cx);
         this.taken = polled.is_ready();
         polled
     }
@@ -802,10 +898,20 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        // T6: the handle's side is done with the task's allocation once it
+        // no longer reads the body, also when the result's `Drop` below
+        // panics.
+        let task = self.task.take();
+        let _done = gocore::scopeguard::guard(task, |task| {
+            if let Some(task) = task {
+                Shared::join_handle_dropped(task);
+            }
+        });
         if !self.taken {
-            // Drop an unread result outside the slot's lock (it runs user
-            // Drops).
-            drop(self.inner.join().close());
+            // Take an unread result out of the slot (closing it), then
+            // drop it outside the slot's lock (it runs user Drops).
+            let result = self.join().close();
+            drop(result);
         }
     }
 }

@@ -256,8 +256,9 @@ struct LeaksWaker {
 impl Future for LeaksWaker {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.polls.fetch_add(1, Ordering::SeqCst);
+        // The waker first: a test that sees the count takes it at once.
         *self.slot.lock().unwrap() = Some(cx.waker().clone());
+        self.polls.fetch_add(1, Ordering::SeqCst);
         Poll::Ready(())
     }
 }

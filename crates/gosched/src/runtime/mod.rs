@@ -144,7 +144,7 @@ pub(crate) struct Shared {
     /// lock.
     pub(crate) registry: Vec<Mutex<Vec<Arc<Task>>>>,
     /// Go: `sched.gFree`, finished tasks that overflowed a P's free list.
-    gfree_global: GlobalFreeList,
+    pub(crate) gfree_global: GlobalFreeList,
     coprimes: Vec<usize>,
     /// Tasks inside `blocking` plus queued or running `spawn_blocking` jobs.
     pub(crate) nblocking: AtomicUsize,

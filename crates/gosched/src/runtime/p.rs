@@ -33,8 +33,9 @@
 //! read-modify-writes are the lease's CAS and the task's reference counts
 //! (plus the registry shard's lock for a new allocation); with more than
 //! one P, `wakep` adds a fence. A spawn from outside the runtime (or from
-//! a thread without a P) goes to the global queue under `sched.lock` and
-//! calls `wakep`.
+//! a thread without a P) takes a finished task from the global free list
+//! (filled by the handles of earlier spawns, T6 in `task.rs`) or allocates
+//! one, puts it in the global queue under `sched.lock` and calls `wakep`.
 //!
 //! # Yields: a P's tail of the global queue
 //!
@@ -69,14 +70,15 @@ use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::future::Future;
 use core::panic::Location;
+use core::ptr::NonNull;
 use gocore::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::body::NewBody;
+use crate::body::{Joined, NewBody};
 use crate::gfree::{FreeList, GFREE_GLOBAL_PER_P};
 use crate::runq::{global_batch_size, RunQueue};
 use crate::stats::Event;
-use crate::task::{Harness, JoinHandle, Task, DONE, NOT_REGISTERED};
+use crate::task::{JoinHandle, JoinRef, Joinable, Task, DONE, NOT_REGISTERED};
 use crate::time::TimerEntry;
 use crate::timers::TimerHeap;
 
@@ -228,10 +230,11 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let body = Arc::new(Harness::new(future, false));
-        let task = self.spawn_body(NewBody::Shared(body.clone()), location, true, system);
+        let mut body = Joined::new(future);
+        let task = self.spawn_body(NewBody::Joined(&mut body), location, true, system);
+        let harness: NonNull<dyn Joinable<F::Output>> = body.placed();
         JoinHandle {
-            inner: body,
+            inner: JoinRef::InTask(harness),
             task,
             taken: false,
         }
@@ -265,6 +268,7 @@ impl Shared {
                     }
                 };
                 task.system.store(system, Ordering::Relaxed);
+                task.set_join_sides(handle);
                 let out = handle.then(|| task.clone());
                 if self.shutdown.load(Ordering::Acquire) {
                     self.release(p, in_poll);
@@ -277,9 +281,23 @@ impl Shared {
             }
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let task = Task::new(id, self.clone(), body, location, self.shard_of(id));
-        self.register(&task);
+        // From outside (no P): a finished task from the global free list,
+        // which the handles of earlier remote spawns fill (T6).
+        let task = match self.gfree_global.get() {
+            Some(t) => {
+                // SAFETY: F2: `t` comes off a free list; it stays in its
+                // registry shard (T5).
+                unsafe { Task::reuse(&t, id, body, location) };
+                t
+            }
+            None => {
+                let t = Task::new(id, self.clone(), body, location, self.shard_of(id));
+                self.register(&t);
+                t
+            }
+        };
         task.system.store(system, Ordering::Relaxed);
+        task.set_join_sides(handle);
         let out = handle.then(|| task.clone());
         if self.shutdown.load(Ordering::Acquire) {
             task.cancel();
@@ -346,6 +364,11 @@ impl Shared {
     ///
     /// F1: the caller owns P `p` (scheduler context).
     pub(super) unsafe fn task_exit(&self, p: usize, task: Arc<Task>) {
+        if !task.join_side_done() {
+            // T6: its handle lives and finishes with the allocation; the
+            // task stays in the registry, DONE, until then.
+            return;
+        }
         // The registry's reference and ours: no queue, waker or handle
         // holds the task, and none can appear (registry readers never
         // clone). A task the teardown already removed is not reused.
@@ -358,11 +381,44 @@ impl Shared {
         // (a waker's `live_wakers` decrement before its `Arc` drop) before
         // the reuse below resets the task's fields, as `Arc::get_mut` does.
         fence(Ordering::Acquire);
+        // SAFETY: T6: the exit was the last owner (a handle, if any, is
+        // gone), and only the registry holds the task besides us.
+        unsafe { task.release_kept_body() };
         let global_max = GFREE_GLOBAL_PER_P * self.ps.len();
         // SAFETY: F1, the caller's contract.
         let freed = unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
         for t in freed {
             self.task_done(&t);
+        }
+    }
+
+    /// The [`JoinHandle`] side of T6 (`task.rs`): the handle of `task` is
+    /// gone. When the task's exit was done first, this finishes with the
+    /// allocation as [`Shared::task_exit`] does, with the global free list
+    /// (the handle's thread may own no P).
+    pub(crate) fn join_handle_dropped(task: Arc<Task>) {
+        if !task.join_side_done() {
+            // The task runs on; its exit finishes.
+            return;
+        }
+        let shared = task.shared.clone();
+        let registered = task.registry_index.load(Ordering::Relaxed) != NOT_REGISTERED;
+        if !registered || Arc::strong_count(&task) != 2 {
+            shared.task_done(&task);
+            return;
+        }
+        // As in `task_exit`: order the other owners' last uses before a
+        // reuse resets the task's fields.
+        fence(Ordering::Acquire);
+        // SAFETY: T6: the handle was the last owner (the exit is done), and
+        // only the registry holds the task besides us.
+        unsafe { task.release_kept_body() };
+        let global_max = GFREE_GLOBAL_PER_P * shared.ps.len();
+        if let Some(t) = shared
+            .gfree_global
+            .put_one(task, global_max, &shared.shutdown)
+        {
+            shared.task_done(&t);
         }
     }
 
