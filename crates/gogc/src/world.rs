@@ -212,10 +212,14 @@ pub struct Control<B> {
     /// The fractional worker's marking time this cycle (kept over the
     /// owner's takes of the counters above, reset by `plan_cycle`).
     pub fractional_cycle: Duration,
-    /// Worker threads waiting on the condition variable: a wake-up
-    /// skips the `notify_all` (a system call, and a chance for the OS to
-    /// run the woken worker in the owner's place) when none is.
+    /// Worker threads waiting on the condition variable for work: a
+    /// publish skips the `notify_all` (a system call, and a chance for the
+    /// OS to run the woken worker in the owner's place) when none is.
     pub waiting_threads: usize,
+    /// The fractional worker's thread waiting on the condition variable
+    /// until its share is back at the goal: woken by mode changes, not by
+    /// publishes (it would only go back to sleep).
+    pub sleeping_threads: usize,
     /// Idle workers holding work now.
     #[cfg(any(loom, feature = "gosched"))]
     pub idle_workers: usize,
@@ -287,6 +291,7 @@ impl<B> World<B> {
                 mark_start: None,
                 fractional_cycle: Duration::ZERO,
                 waiting_threads: 0,
+                sleeping_threads: 0,
                 #[cfg(any(loom, feature = "gosched"))]
                 idle_workers: 0,
                 #[cfg(feature = "gosched")]
@@ -339,8 +344,10 @@ impl<B> World<B> {
 
     /// Releases the lock and wakes the waiting workers: threads on the
     /// condition variable, tasks through their wakers (woken after the
-    /// lock is released: a waker may run scheduler code).
-    fn wake_workers(&self, control: MutexGuard<'_, Control<B>>) {
+    /// lock is released: a waker may run scheduler code). A `mode_change`
+    /// also wakes the fractional worker's thread sleeping until its share
+    /// is back at the goal.
+    fn wake_workers(&self, control: MutexGuard<'_, Control<B>>, mode_change: bool) {
         #[cfg(feature = "gosched")]
         let mut control = control;
         #[cfg(feature = "gosched")]
@@ -348,7 +355,8 @@ impl<B> World<B> {
         // A thread counts itself under the lock before it waits (and the
         // wait releases the lock), so one counted here is in the wait by
         // the time the lock is free for the notify.
-        let threads_waiting = control.waiting_threads > 0;
+        let threads_waiting =
+            control.waiting_threads > 0 || (mode_change && control.sleeping_threads > 0);
         drop(control);
         if threads_waiting {
             self.workers.notify_all();
@@ -383,9 +391,9 @@ impl<B> World<B> {
                 TryTake::Exit => return None,
                 TryTake::Taken(buf, mode, budget) => return Some((buf, mode, budget)),
                 TryTake::Sleep(wait) => {
-                    control.waiting_threads += 1;
+                    control.sleeping_threads += 1;
                     control = Self::wait_timeout(&self.workers, control, wait);
-                    control.waiting_threads -= 1;
+                    control.sleeping_threads -= 1;
                 }
                 TryTake::Wait => {
                     control.waiting_threads += 1;
@@ -485,7 +493,7 @@ impl<B> World<B> {
         let mut control = self.lock();
         control.full.extend(bufs);
         self.note_shared(&control);
-        self.wake_workers(control);
+        self.wake_workers(control, false);
     }
 
     /// A still-active worker's periodic flush (Go's `gcFlushBgCredit` from
@@ -520,7 +528,7 @@ impl<B> World<B> {
         self.note_shared(&control);
         self.add_credit(work);
         let wake_assist = control.assist_parked;
-        self.wake_workers(control);
+        self.wake_workers(control, false);
         if wake_assist {
             self.owner.notify_all();
         }
@@ -588,7 +596,7 @@ impl<B> World<B> {
         self.add_credit(work);
         let wake_owner = last || control.assist_parked;
         if published {
-            self.wake_workers(control);
+            self.wake_workers(control, false);
         } else {
             drop(control);
         }
@@ -658,7 +666,7 @@ impl<B> World<B> {
         // The owner takes the list whole while the world is stopped.
         self.note_shared(&control);
         self.stop.store(false, Ordering::Relaxed);
-        self.wake_workers(control);
+        self.wake_workers(control, true);
     }
 
     /// Sets the split of a new cycle (with the world stopped, before
@@ -717,7 +725,7 @@ impl<B> World<B> {
         let mut control = self.lock();
         control.mode = Mode::Exit;
         self.marking.store(false, Ordering::Relaxed);
-        self.wake_workers(control);
+        self.wake_workers(control, true);
     }
 
     /// Whether no worker holds work and the shared list is empty (a
