@@ -52,14 +52,13 @@
 //!   before it waits, so no wake-up is lost. Credit alone is flushed
 //!   without the lock while no assist is parked (Go's `gcFlushBgCredit`
 //!   fast path): the flush adds the credit, then reads the `assist_waiting`
-//!   flag; the owner sets the flag, then reads the credit, with a SeqCst
-//!   fence between the write and the read on each side, so either the
-//!   owner sees the credit or the flush sees the flag and wakes it under
-//!   the lock (`tests/loom_credit_flush.rs`). The owner is the only thread
-//!   that parks, stops the world or changes the mode, so the cycle cannot
-//!   end under a parked assist (Go's `gcWakeAllAssists` has nothing to
-//!   wake); the last worker to go idle wakes it instead, and it goes on to
-//!   terminate the mark.
+//!   flag; the owner sets the flag, then reads the credit, all four SeqCst,
+//!   so either the owner sees the credit or the flush sees the flag and
+//!   wakes it under the lock. The owner is the only thread that parks,
+//!   stops the world or changes the mode, so the cycle cannot end under a
+//!   parked assist (Go's `gcWakeAllAssists` has nothing to wake); the last
+//!   worker to go idle wakes it instead, and it goes on to terminate the
+//!   mark.
 //!
 //! # Worker modes (Go's `gcMarkWorkerMode`)
 //!
@@ -87,7 +86,7 @@ use core::task::Waker;
 use core::time::Duration;
 use std::time::Instant;
 
-use gocore::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use gocore::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 #[cfg(loom)]
 use loom::sync::{Condvar, Mutex, MutexGuard};
@@ -508,19 +507,12 @@ impl<B> World<B> {
         if bufs.is_empty() {
             // W5 without the lock: this adds the credit, then reads
             // `assist_waiting`; `park_assist` sets `assist_waiting`, then
-            // reads the credit. A SeqCst fence sits between the write and
-            // the read on both sides, so in the fences' single total order
-            // either this read sees the flag (and wakes the assist under
-            // the lock below) or the assist's read sees the credit. (The
-            // SeqCst accesses alone would do in the language's model, but
-            // loom treats them as AcqRel; it does model SeqCst fences, so
-            // `tests/loom_credit_flush.rs` checks the hand-off as written.)
-            if work == 0 {
-                return;
-            }
+            // reads the credit. All four are SeqCst, so in their single
+            // total order either this read sees the flag (and wakes the
+            // assist under the lock below) or the assist's read sees the
+            // credit.
             self.add_credit(work);
-            fence(Ordering::SeqCst);
-            if !self.assist_waiting.load(Ordering::SeqCst) {
+            if work == 0 || !self.assist_waiting.load(Ordering::SeqCst) {
                 return;
             }
             let control = self.lock();
@@ -769,8 +761,6 @@ impl<B> World<B> {
         // that added credit this read misses sees the flag (W5).
         control.assist_parked = true;
         self.assist_waiting.store(true, Ordering::SeqCst);
-        // Pairs with the fence in `worker_flush`'s lock-free path (W5).
-        fence(Ordering::SeqCst);
         loop {
             got += self.steal_credit(want - got);
             let wait = got < want
