@@ -41,7 +41,10 @@
 //!   All are wall-clock: on a machine with more runnable threads than CPUs
 //!   the longest ones are the OS running something else while the mutator
 //!   is inside a stall (its run-queue wait in `/proc/thread-self/schedstat`
-//!   matches the stall), not the collector waiting for a worker;
+//!   matches the stall), not the collector waiting for a worker. Each run
+//!   of every gogc row also prints the mutator thread's run-queue wait
+//!   (from the same file) and its CPU time: the total minus that wait is
+//!   about what a quiet machine would show;
 //! - `gogc procs/P`: `procs(P)`, P = 1, 2: Go's split of P processors
 //!   (for both, one fractional worker held near 25 % of a processor, as Go
 //!   runs at 1 and 2 Ps), otherwise as `gogc workers/N`, with the same two

@@ -15,7 +15,8 @@
 //!     └─ Mark                      → assist: revise the pacer (workers' scan
 //!                                    work so far), debt += bytes ×
 //!                                    pacer.assist_work_per_byte();
-//!                                    steal credit; else mark_work (roots first,
+//!                                    steal credit (≥ 64 KiB's worth);
+//!                                    else mark_work (roots first,
 //!                                    ≥ 64 KiB, until the 40 µs slice ends);
 //!                                    publish what was queued;
 //!                                    workers idle? → try_terminate: P2

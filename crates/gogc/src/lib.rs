@@ -252,13 +252,17 @@
 //! every `step`: there it sweeps a little, starts a cycle once the heap
 //! reaches the pacer's trigger, pays its *assist* debt (while marking, each
 //! allocation owes `bytes ×` the pacer's `assistWorkPerByte` units of scan
-//! work; it steals the credit the workers built up, else scans at least
-//! 64 KiB itself, roots first), tries to end the mark once the workers ran
-//! out of work, and re-raises a panic a `Trace` raised on a worker. An
-//! assist that owes work while the workers hold every grey object *parks*
-//! (Go's `gcParkAssist`): it waits for the workers to flush credit (each
-//! does every 64 objects; Go's `gcFlushBgCredit`), to publish work, or to
-//! run dry (then it ends the mark), and retries. An assist's scanning and
+//! work; it steals the credit the workers built up, at least 64 KiB's
+//! worth at once when there is that much (what is over its debt pays the
+//! next allocations), else scans at least 64 KiB itself, roots first),
+//! tries to end the mark once the workers ran out of work, and re-raises a
+//! panic a `Trace` raised on a worker. A worker that finds the shared list
+//! empty shares part of its own grey objects (Go's `gcWork.balance`), so an
+//! assist usually finds some to scan; one that owes work while the workers
+//! hold every grey object *parks* (Go's `gcParkAssist`): it waits for the
+//! workers to flush credit (each does every 64 objects, taking the shared
+//! lock only when an assist is parked; Go's `gcFlushBgCredit`), to publish
+//! work, or to run dry (then it ends the mark), and retries. An assist's scanning and
 //! parking together end after a 40 µs slice (the clock is read every 32
 //! objects, so one object's `Trace` more at most; Go's `gcDrainN` stops
 //! when the goroutine is preempted): the allocation goes on with the debt

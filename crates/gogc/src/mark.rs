@@ -32,7 +32,9 @@
 //! takes a full buffer from the shared list, scans its objects with a
 //! worker [`Tracer`] that only shades (sets atomic mark bits and queues in
 //! the worker's own `GcWork`), hands surplus full buffers back every
-//! [`PUBLISH_EVERY`] objects so idle workers can take them, and returns its
+//! [`PUBLISH_EVERY`] objects so idle workers and assists can take them
+//! (when it has none and the shared list is empty, part of its local work:
+//! Go's `gcWork.balance`), and returns its
 //! buffers when it runs dry or the owning thread stops the world. Workers
 //! never read root counts, borrow flags or weak slots, and never run
 //! `Drop`. A panic in a `Trace` on a worker is caught; the object stays

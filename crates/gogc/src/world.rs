@@ -52,9 +52,9 @@
 //!   before it waits, so no wake-up is lost. Credit alone is flushed
 //!   without the lock while no assist is parked (Go's `gcFlushBgCredit`
 //!   fast path): the flush adds the credit, then reads the `assist_waiting`
-//!   flag; the owner sets the flag, then reads the credit, all four SeqCst,
-//!   so either the owner sees the credit or the flush sees the flag and
-//!   wakes it under the lock. The owner is the only thread that parks,
+//!   flag; the owner sets the flag, then reads the credit, each pair split
+//!   by a SeqCst fence, so either the owner sees the credit or the flush
+//!   sees the flag and wakes it under the lock. The owner is the only thread that parks,
 //!   stops the world or changes the mode, so the cycle cannot end under a
 //!   parked assist (Go's `gcWakeAllAssists` has nothing to wake); the last
 //!   worker to go idle wakes it instead, and it goes on to terminate the
@@ -86,7 +86,7 @@ use core::task::Waker;
 use core::time::Duration;
 use std::time::Instant;
 
-use gocore::atomic::{AtomicBool, AtomicUsize, Ordering};
+use gocore::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 
 #[cfg(loom)]
 use loom::sync::{Condvar, Mutex, MutexGuard};
@@ -507,12 +507,13 @@ impl<B> World<B> {
         if bufs.is_empty() {
             // W5 without the lock: this adds the credit, then reads
             // `assist_waiting`; `park_assist` sets `assist_waiting`, then
-            // reads the credit. All four are SeqCst, so in their single
-            // total order either this read sees the flag (and wakes the
-            // assist under the lock below) or the assist's read sees the
-            // credit.
+            // reads the credit, each pair split by a SeqCst fence. Of two
+            // such fences one comes first, so either this read sees the
+            // flag (and wakes the assist under the lock below) or the
+            // assist's read sees the credit.
             self.add_credit(work);
-            if work == 0 || !self.assist_waiting.load(Ordering::SeqCst) {
+            fence(Ordering::SeqCst);
+            if work == 0 || !self.assist_waiting.load(Ordering::Relaxed) {
                 return;
             }
             let control = self.lock();
@@ -537,11 +538,10 @@ impl<B> World<B> {
     /// Adds background credit and scan work. A worker adds them while
     /// active, before the `worker_done` that releases the lock, so once
     /// `stop_the_world` sees it inactive its work is in this cycle's
-    /// counters. The credit is SeqCst for `worker_flush`'s lock-free
-    /// hand-off to a parked assist (W5).
+    /// counters.
     fn add_credit(&self, work: u64) {
         let credit = usize::try_from(work).unwrap_or(usize::MAX);
-        self.credit.fetch_add(credit, Ordering::SeqCst);
+        self.credit.fetch_add(credit, Ordering::Relaxed);
         self.scanned.fetch_add(credit, Ordering::Relaxed);
     }
 
@@ -760,7 +760,8 @@ impl<B> World<B> {
         // Announce the wait before the first read of the credit: a flush
         // that added credit this read misses sees the flag (W5).
         control.assist_parked = true;
-        self.assist_waiting.store(true, Ordering::SeqCst);
+        self.assist_waiting.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
         loop {
             got += self.steal_credit(want - got);
             let wait = got < want
@@ -785,9 +786,7 @@ impl<B> World<B> {
 
     /// Steals up to `want` units of background credit; returns how many.
     pub fn steal_credit(&self, want: usize) -> usize {
-        // SeqCst: `park_assist`'s read of the credit after it set
-        // `assist_waiting` (W5).
-        let mut have = self.credit.load(Ordering::SeqCst);
+        let mut have = self.credit.load(Ordering::Relaxed);
         loop {
             let take = have.min(want);
             if take == 0 {
@@ -796,8 +795,8 @@ impl<B> World<B> {
             match self.credit.compare_exchange_weak(
                 have,
                 have - take,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
             ) {
                 Ok(_) => return take,
                 Err(now) => have = now,

@@ -3,13 +3,16 @@
 //! flushes it in two parts and goes idle; the owner is never left waiting
 //! and takes no more credit than there is; (b) the owner parks while the
 //! worker goes idle without credit (the mark is done): the wake-up is
-//! never lost, so mark termination cannot deadlock.
+//! never lost, so mark termination cannot deadlock; (c) a worker that
+//! stays active flushes credit without the lock (Go's `gcFlushBgCredit`
+//! fast path) while the owner is about to park: the owner still gets it.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gogc --test loom_assist_park`
 #![cfg(loom)]
 
 use std::time::Duration;
 
+use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -99,5 +102,40 @@ fn a_parked_assist_wakes_when_the_workers_run_dry() {
         drop(control);
         world.exit();
         assert_eq!(worker.join().unwrap(), 1);
+    });
+}
+
+/// (c) The worker flushes 30 units with no buffer to publish (the lock-free
+/// path) and stays active until the owner has its credit: only the flush
+/// can end the owner's park, so a lost wake-up would leave it parked for
+/// ever while the worker waits for it.
+#[test]
+fn a_lock_free_credit_flush_reaches_an_assist_about_to_park() {
+    model(|| {
+        let world = marking_world();
+        let paid = Arc::new(AtomicBool::new(false));
+        let worker = {
+            let world = Arc::clone(&world);
+            let paid = Arc::clone(&paid);
+            thread::spawn(move || {
+                let buf = world.worker_take().expect("marking");
+                world.worker_flush(Vec::new(), 30);
+                while !paid.load(Ordering::Acquire) {
+                    thread::yield_now();
+                }
+                world.worker_done(Vec::new(), 0, 0, (0, 0));
+                buf
+            })
+        };
+        let mut got = 0;
+        while got < 30 {
+            // Returns at once while the buffer waits to be taken.
+            got += world.park_assist(30 - got, FOREVER);
+            thread::yield_now();
+        }
+        paid.store(true, Ordering::Release);
+        assert_eq!(got, 30);
+        assert_eq!(worker.join().unwrap(), 1);
+        assert_eq!(world.steal_credit(usize::MAX), 0, "credit made up");
     });
 }
