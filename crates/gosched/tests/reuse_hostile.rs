@@ -10,6 +10,7 @@
 //! future and each output is dropped exactly once. A watchdog aborts a
 //! hung test.
 
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -82,14 +83,18 @@ impl Drop for Tracked {
     }
 }
 
-/// Keeps the tests' own `Drop` panics off stderr; every other panic still
-/// prints.
+/// Keeps the tests' own panics (of `Drop`s and wakers) off stderr; every
+/// other panic still prints.
 fn quiet_drop_panics() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if info.payload().downcast_ref::<&str>() != Some(&"Tracked::drop") {
+            let ours = info
+                .payload()
+                .downcast_ref::<&str>()
+                .is_some_and(|m| *m == "Tracked::drop" || *m == "ThreadWaker::wake");
+            if !ours {
                 default(info);
             }
         }));
@@ -619,5 +624,89 @@ fn churn_across_four_ps_reuses_tasks_and_counts_right() {
         stats.procs.iter().map(|p| p.free_tasks).sum::<usize>() + stats.free_tasks_global;
     assert!(free > 0, "{stats:?}");
     assert_eq!(stats.tasks, 0);
+    gosched::leak::verify_none(&rt);
+}
+
+/// A waker of a foreign executor (a plain thread polling the handle):
+/// its `wake` panics when armed. The panic runs on the M that completes
+/// the task, after the result is stored: the worker survives, the thread
+/// still gets the output by polling again, and every output drops once.
+struct ThreadWaker {
+    thread: std::thread::Thread,
+    panic_next_wake: AtomicBool,
+    wakes: AtomicUsize,
+}
+
+impl std::task::Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, SeqCst);
+        if self.panic_next_wake.swap(false, SeqCst) {
+            panic!("ThreadWaker::wake");
+        }
+        self.thread.unpark();
+    }
+}
+
+#[test]
+fn a_foreign_waker_whose_wake_panics_still_gets_the_output() {
+    let _watchdog = Watchdog::new("foreign waker", 120);
+    quiet_drop_panics();
+    let n = if cfg!(miri) { 3 } else { 300 };
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let mut pending_polls = 0;
+    let mut panicked_wakes = 0;
+    for i in 0..n {
+        let d = drops.clone();
+        let mut h = rt.spawn(async move {
+            for _ in 0..1 + i % 3 {
+                gosched::yield_now().await;
+            }
+            Tracked::new(i, &d)
+        });
+        let foreign = Arc::new(ThreadWaker {
+            thread: std::thread::current(),
+            panic_next_wake: AtomicBool::new(true),
+            wakes: AtomicUsize::new(0),
+        });
+        let waker = std::task::Waker::from(foreign.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        let output = loop {
+            match std::pin::Pin::new(&mut h).poll(&mut cx) {
+                std::task::Poll::Ready(r) => break r.unwrap(),
+                std::task::Poll::Pending => {
+                    pending_polls += 1;
+                    // The wake may have panicked instead of unparking.
+                    std::thread::park_timeout(Duration::from_millis(1));
+                }
+            }
+        };
+        assert_eq!(output.tag, i);
+        drop(output);
+        drop(h);
+        if !foreign.panic_next_wake.load(SeqCst) {
+            panicked_wakes += 1;
+        }
+    }
+    assert_eq!(drops.load(SeqCst), n);
+    assert!(pending_polls > 0, "no poll ever waited for the task");
+    assert!(panicked_wakes > 0, "no wake ever panicked on an M");
+    // The Ms that ran the panicking wakes still run tasks.
+    let sum = rt
+        .block_on(async {
+            let hs: Vec<_> = (0..8).map(|i| gosched::spawn(async move { i })).collect();
+            let mut sum = 0;
+            for h in hs {
+                sum += h.await.unwrap();
+            }
+            sum
+        })
+        .unwrap();
+    assert_eq!(sum, 28);
+    eventually("no task alive", || live_tasks(&rt) == 0);
     gosched::leak::verify_none(&rt);
 }
