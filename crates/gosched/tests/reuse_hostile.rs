@@ -710,3 +710,123 @@ fn a_foreign_waker_whose_wake_panics_still_gets_the_output() {
     eventually("no task alive", || live_tasks(&rt) == 0);
     gosched::leak::verify_none(&rt);
 }
+
+/// A foreign waker built by hand, so that its `clone` and its `drop` can
+/// panic (both run inside the handle's code: `clone` while the result slot
+/// is locked, `drop` when the handle's drop takes it out of the slot).
+struct Hand {
+    thread: std::thread::Thread,
+    panic_clone: AtomicBool,
+    panic_drop: AtomicBool,
+}
+
+static HAND_VTABLE: std::task::RawWakerVTable =
+    std::task::RawWakerVTable::new(hand_clone, hand_wake, hand_wake_by_ref, hand_drop);
+
+fn hand_waker(hand: &Arc<Hand>) -> std::task::Waker {
+    let data = Arc::into_raw(hand.clone()).cast::<()>();
+    // SAFETY: `data` is an `Arc<Hand>` reference the waker owns; the
+    // vtable's functions treat it so.
+    unsafe { std::task::Waker::from_raw(std::task::RawWaker::new(data, &HAND_VTABLE)) }
+}
+
+unsafe fn hand_clone(data: *const ()) -> std::task::RawWaker {
+    // SAFETY: the waker being cloned owns a reference to the `Hand`.
+    let hand = unsafe { &*data.cast::<Hand>() };
+    if hand.panic_clone.swap(false, SeqCst) {
+        panic!("ThreadWaker::wake");
+    }
+    // SAFETY: as above; the clone owns the reference taken here.
+    unsafe { Arc::increment_strong_count(data.cast::<Hand>()) };
+    std::task::RawWaker::new(data, &HAND_VTABLE)
+}
+
+unsafe fn hand_wake(data: *const ()) {
+    // SAFETY: waking by value: the waker's own reference, released after.
+    unsafe {
+        hand_wake_by_ref(data);
+        hand_drop(data);
+    }
+}
+
+unsafe fn hand_wake_by_ref(data: *const ()) {
+    // SAFETY: the waker owns a reference to the `Hand`.
+    unsafe { &*data.cast::<Hand>() }.thread.unpark();
+}
+
+unsafe fn hand_drop(data: *const ()) {
+    // SAFETY: the waker's own reference, released here.
+    let hand = unsafe { Arc::from_raw(data.cast::<Hand>()) };
+    let panic = hand.panic_drop.swap(false, SeqCst);
+    drop(hand);
+    if panic {
+        panic!("ThreadWaker::wake");
+    }
+}
+
+/// A foreign waker whose `clone` panics while the handle's slot is locked
+/// (the slot is left as it was: a later poll gets the output), and one
+/// whose `drop` panics when the handle's drop takes it out of the slot
+/// (the task still runs to the end, drops its output and is freed); no
+/// waker reference is leaked or dropped twice.
+#[test]
+fn foreign_wakers_whose_clone_or_drop_panics_leave_the_handle_sound() {
+    let _watchdog = Watchdog::new("hand-made wakers", 120);
+    quiet_drop_panics();
+    let rounds = if cfg!(miri) { 2 } else { 100 };
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    for i in 0..rounds {
+        let hand = Arc::new(Hand {
+            thread: std::thread::current(),
+            panic_clone: AtomicBool::new(false),
+            panic_drop: AtomicBool::new(false),
+        });
+        let go_on = Arc::new(AtomicBool::new(false));
+        let spawn_waiting = |tag: usize| {
+            let (d, go_on) = (drops.clone(), go_on.clone());
+            rt.spawn(async move {
+                while !go_on.load(SeqCst) {
+                    gosched::yield_now().await;
+                }
+                Tracked::new(tag, &d)
+            })
+        };
+        let waker = hand_waker(&hand);
+        let mut cx = std::task::Context::from_waker(&waker);
+
+        // `clone` panics under the slot's lock.
+        let mut h = spawn_waiting(2 * i);
+        hand.panic_clone.store(true, SeqCst);
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            std::pin::Pin::new(&mut h).poll(&mut cx).is_ready()
+        }));
+        assert!(polled.is_err(), "the clone's panic reached the poller");
+        go_on.store(true, SeqCst);
+        let output = loop {
+            if let std::task::Poll::Ready(r) = std::pin::Pin::new(&mut h).poll(&mut cx) {
+                break r.unwrap();
+            }
+            std::thread::park_timeout(Duration::from_millis(1));
+        };
+        assert_eq!(output.tag, 2 * i);
+        drop((output, h));
+
+        // `drop` panics as the handle's drop takes the waker back.
+        go_on.store(false, SeqCst);
+        let mut h = spawn_waiting(2 * i + 1);
+        let first = std::pin::Pin::new(&mut h).poll(&mut cx);
+        assert!(first.is_pending());
+        hand.panic_drop.store(true, SeqCst);
+        let dropped = catch_unwind(AssertUnwindSafe(move || drop(h)));
+        assert!(dropped.is_err(), "the stored waker's drop panicked");
+        go_on.store(true, SeqCst);
+        eventually("the detached task's output dropped", || {
+            drops.load(SeqCst) == 2 * i + 2
+        });
+        drop(waker);
+        assert_eq!(Arc::strong_count(&hand), 1, "a waker reference leaked");
+    }
+    eventually("no task alive", || live_tasks(&rt) == 0);
+    gosched::leak::verify_none(&rt);
+}
