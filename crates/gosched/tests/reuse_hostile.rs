@@ -825,7 +825,11 @@ fn foreign_wakers_whose_clone_or_drop_panics_leave_the_handle_sound() {
             drops.load(SeqCst) == 2 * i + 2
         });
         drop(waker);
-        assert_eq!(Arc::strong_count(&hand), 1, "a waker reference leaked");
+        // The M that completed a task may still be inside the wake of the
+        // clone it took from the slot: wait for it, not for a leak.
+        eventually("every waker reference released", || {
+            Arc::strong_count(&hand) == 1
+        });
     }
     eventually("no task alive", || live_tasks(&rt) == 0);
     gosched::leak::verify_none(&rt);
