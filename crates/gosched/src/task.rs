@@ -126,7 +126,9 @@ pub(crate) trait Body: Send + Sync {
     /// RUNNING, or no M runs any more).
     unsafe fn poll(&self, cx: &mut Context<'_>) -> Poll<()>;
 
-    /// Drops the future in place without polling it.
+    /// Drops the future in place without polling it (runtime shutdown) and
+    /// tells the handle, if any, that the task was cancelled (or that the
+    /// future's `Drop` panicked).
     ///
     /// # Safety
     ///
@@ -517,7 +519,8 @@ impl JoinError {
         matches!(self.kind, JoinErrorKind::Panic(_))
     }
 
-    /// The task was aborted with [`JoinHandle::abort`].
+    /// The task was aborted with [`JoinHandle::abort`], or its runtime shut
+    /// down (was dropped) before the task finished.
     pub fn is_cancelled(&self) -> bool {
         matches!(self.kind, JoinErrorKind::Cancelled)
     }
@@ -597,8 +600,10 @@ impl<T> JoinInner<T> {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, JoinSlot<T>> {
-        // A panic while the slot is locked only happens in our own code
-        // (no user code runs under it), so poisoning carries no meaning.
+        // User code that runs under the lock (a foreign waker's `clone` in
+        // `poll_result`) may panic and poison it; every update leaves the
+        // slot consistent before any such call, so poisoning carries no
+        // meaning.
         self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -779,7 +784,14 @@ where
     unsafe fn drop_future(&self) {
         // SAFETY: T1, the caller's contract.
         let slot = unsafe { &mut *self.future.get() };
-        let _ = Self::drop_in_place(slot);
+        if slot.is_none() {
+            // Finished: the handle has its result already.
+            return;
+        }
+        match Self::drop_in_place(slot) {
+            Ok(()) => self.join.complete_cancelled(),
+            Err(p) => self.join.complete_panic(p),
+        }
     }
 }
 
@@ -797,7 +809,7 @@ where
 /// [`spawn_blocking`](crate::spawn_blocking) job's).
 ///
 /// Awaiting it gives `Ok(value)`, or `Err(JoinError)` when the task panicked
-/// or was aborted; polling it again after that panics, as the result is
+/// or was aborted, or its runtime was dropped before it finished; polling it again after that panics, as the result is
 /// gone. Dropping it detaches the task, which keeps running (Go's
 /// goroutines have no handle at all; see [`go`](crate::go)).
 ///

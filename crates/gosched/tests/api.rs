@@ -819,3 +819,49 @@ fn wake_by_value_from_any_thread_runs_the_task_once() {
         assert_eq!(Arc::strong_count(&token), 1, "wake from {from}");
     }
 }
+
+/// A task still pending when its runtime is dropped is cancelled: its
+/// handle, polled afterwards from anywhere, says so (and a future whose
+/// `Drop` panics on the way out reports the panic), never pending for ever.
+#[test]
+fn handles_learn_that_their_runtime_shut_down() {
+    struct PanicsOnDrop;
+    impl Future for PanicsOnDrop {
+        type Output = u8;
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u8> {
+            Poll::Pending
+        }
+    }
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("drop at shutdown");
+        }
+    }
+    let rt = rt(1);
+    let (mut pending, mut panicking, mut finished) = rt
+        .block_on(async {
+            let finished = gosched::spawn(async { 7u8 });
+            gosched::yield_now().await;
+            (
+                gosched::spawn(std::future::pending::<u8>()),
+                gosched::spawn(PanicsOnDrop),
+                finished,
+            )
+        })
+        .unwrap();
+    drop(rt);
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    assert!(pending.is_finished());
+    match Pin::new(&mut pending).poll(&mut cx) {
+        Poll::Ready(Err(e)) => assert!(e.is_cancelled(), "{e:?}"),
+        other => panic!("the pending task's handle gave {other:?}"),
+    }
+    match Pin::new(&mut panicking).poll(&mut cx) {
+        Poll::Ready(Err(e)) => assert!(e.is_panic(), "{e:?}"),
+        other => panic!("the panicking task's handle gave {other:?}"),
+    }
+    match Pin::new(&mut finished).poll(&mut cx) {
+        Poll::Ready(Ok(7)) => {}
+        other => panic!("the finished task's handle gave {other:?}"),
+    }
+}
