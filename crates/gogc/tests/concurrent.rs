@@ -3,10 +3,13 @@
 //! freed, a panicking `Trace` on a worker is re-raised on the owning thread
 //! without losing its object, and dropping a heap joins running workers.
 
+mod common;
+
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use common::Rng;
 use gogc::{Gc, GcCell, Heap, Phase, Trace, Tracer};
 
 /// A node of the test graphs: a checked payload, two pointer cells and a
@@ -48,21 +51,6 @@ fn walk(root: &Gc<Node>) -> usize {
         stack.extend(n.many.get());
     }
     seen.len()
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 const ROUNDS: usize = if cfg!(miri) { 120 } else { 60_000 };

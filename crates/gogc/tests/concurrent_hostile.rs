@@ -7,12 +7,15 @@
 //! workers. Each test checks the payload of every reachable object, the
 //! live count after a full collection and that every `Drop` ran once.
 
+mod common;
+
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
+use common::Rng;
 use gogc::{Gc, GcCell, Heap, Phase, Trace, Tracer};
 
 thread_local! {
@@ -59,17 +62,6 @@ fn leaf(heap: &Heap, id: u64, made: &mut usize) -> Gc<Leaf> {
 fn see(leaf: &Gc<Leaf>, seen: &mut HashSet<usize>) {
     assert_eq!(leaf.check, checksum(leaf.id), "a reachable leaf was freed");
     seen.insert(Gc::as_ptr(leaf) as usize);
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
 }
 
 /// Starts a cycle and steps it to its end, calling `mutate` before each

@@ -7,8 +7,11 @@
 //! barriers that keep an invariant; `GOGC_STRESS_SECS=600` for ten
 //! minutes). Under Miri it runs a few hundred operations instead.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::Rng;
 use gogc::{Barrier, Gc, GcCell, Heap, Phase, Trace};
 
 #[derive(Trace)]
@@ -21,21 +24,6 @@ struct Node {
 
 fn checksum(id: u64) -> u64 {
     id.rotate_left(17) ^ 0x5151_7A7A_0F0F_3C3C
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// Checks every node reachable from the roots; returns how many there are.

@@ -11,11 +11,13 @@
 //! Runs for `GOGC_CREDIT_SECS` seconds in all (default 8). Miri runs the
 //! short variant.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{watchdog, Rng};
 use gogc::{CycleStats, Gc, GcCell, Heap, Phase, Trace, Tracer};
 
 /// Nanoseconds each `Link` trace spins while not 0.
@@ -70,49 +72,6 @@ struct Fan {
     id: u64,
     check: u64,
     kids: GcCell<Vec<Gc<Link>>>,
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-/// Aborts the process if `secs` pass before it is dropped (a lost wake-up
-/// that hangs the mark, instead of a test run that never ends).
-struct Watchdog(Arc<AtomicBool>);
-
-impl Watchdog {
-    fn new(what: &'static str, secs: u64) -> Watchdog {
-        let done = Arc::new(AtomicBool::new(false));
-        let seen = done.clone();
-        std::thread::spawn(move || {
-            let start = Instant::now();
-            while !seen.load(Relaxed) {
-                if start.elapsed() > Duration::from_secs(secs) {
-                    eprintln!("watchdog: {what} hung for {secs} s");
-                    std::process::abort();
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        });
-        Watchdog(done)
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.0.store(true, Relaxed);
-    }
 }
 
 /// Keeps the test's own trace panics (hundreds per run) off stderr; every
@@ -360,7 +319,10 @@ fn secs() -> u64 {
 #[cfg_attr(miri, ignore = "seconds of threads; Miri runs the short variant")]
 fn credit_and_shared_work_with_one_to_four_workers_lose_nothing() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let _watchdog = Watchdog::new("credit_and_shared_work", 60 + 4 * secs());
+    let _watchdog = watchdog(
+        "credit_and_shared_work",
+        Duration::from_secs(60 + 4 * secs()),
+    );
     let kinds = [
         Workers::Dedicated(1),
         Workers::Dedicated(2),
@@ -394,7 +356,7 @@ fn credit_and_shared_work_with_one_to_four_workers_lose_nothing() {
 #[cfg_attr(miri, ignore = "seconds of threads; Miri runs the short variant")]
 fn worker_traces_panicking_beside_parked_assists_lose_nothing() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let _watchdog = Watchdog::new("panicking traces", 60 + secs());
+    let _watchdog = watchdog("panicking traces", Duration::from_secs(60 + secs()));
     quiet_link_panics();
     let before = WORKER_PANICS.load(Relaxed);
     let mut caught = 0;

@@ -4,39 +4,14 @@
 //! ordering, and (feature `gosched`) worker tasks and idle workers on a
 //! runtime dropped before or after the heap, or mid-cycle.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::{watchdog, Rng};
 use gogc::{Barrier, CpuLimiter, Gc, GcCell, Heap, Phase, Trace, Tracer};
-
-/// Aborts the process with `what` if the returned guard is not dropped
-/// within `limit` (a hang is a failure, not a stuck CI job).
-struct Watchdog(Arc<AtomicBool>);
-
-fn watchdog(what: &'static str, limit: Duration) -> Watchdog {
-    let done = Arc::new(AtomicBool::new(false));
-    let seen = Arc::clone(&done);
-    std::thread::spawn(move || {
-        let start = std::time::Instant::now();
-        while start.elapsed() < limit {
-            if seen.load(Ordering::Acquire) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        eprintln!("watchdog: {what} hung for {limit:?}");
-        std::process::abort();
-    });
-    Watchdog(done)
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
 
 // ---------------------------------------------------------------------
 // CPU limiter: absurd inputs never panic, and the bucket stays in range.
@@ -145,17 +120,6 @@ struct Node {
 
 fn checksum(id: u64) -> u64 {
     id.rotate_left(23) ^ 0x0F1E_2D3C_4B5A_6978
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
 }
 
 fn reachable(roots: &[Gc<Node>]) -> usize {

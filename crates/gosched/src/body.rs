@@ -117,45 +117,28 @@ pub(crate) trait PlaceBody {
     unsafe fn place(&mut self, at: NonNull<u8>) -> NonNull<dyn Body>;
 }
 
-/// A `go` task's body on its way to a block.
-pub(crate) struct Detached<F: Future>(Option<Harness<F>>);
-
-impl<F: Future> Detached<F> {
-    pub(crate) fn new(future: F) -> Self {
-        Detached(Some(Harness::new(future, true)))
-    }
-}
-
-impl<F> PlaceBody for Detached<F>
-where
-    F: Future + Send + 'static,
-    F::Output: Send,
-{
-    fn layout(&self) -> Layout {
-        Layout::new::<Harness<F>>()
-    }
-
-    unsafe fn place(&mut self, at: NonNull<u8>) -> NonNull<dyn Body> {
-        let harness = self.0.take().expect("gosched: a body is placed once");
-        let at = at.cast::<Harness<F>>();
-        // SAFETY: the caller's contract: `at` is valid and aligned for a
-        // `Harness<F>`.
-        unsafe { at.as_ptr().write(harness) };
-        at
-    }
-}
-
-/// The body of a task spawned with a handle, on its way to a block; after
-/// the spawn, [`Joined::placed`] is where the handle finds it.
-pub(crate) struct Joined<F: Future> {
+/// A task's body on its way to a block: a `go` task's (detached), or the
+/// body of a task spawned with a handle, which then finds it at
+/// [`Unplaced::placed`].
+pub(crate) struct Unplaced<F: Future> {
     harness: Option<Harness<F>>,
     placed: Option<NonNull<Harness<F>>>,
 }
 
-impl<F: Future> Joined<F> {
-    pub(crate) fn new(future: F) -> Self {
-        Joined {
-            harness: Some(Harness::new(future, false)),
+impl<F: Future> Unplaced<F> {
+    /// A `go` task's body: no handle will read its result.
+    pub(crate) fn detached(future: F) -> Self {
+        Self::new(future, true)
+    }
+
+    /// The body of a task spawned with a handle.
+    pub(crate) fn joined(future: F) -> Self {
+        Self::new(future, false)
+    }
+
+    fn new(future: F, detached: bool) -> Self {
+        Unplaced {
+            harness: Some(Harness::new(future, detached)),
             placed: None,
         }
     }
@@ -170,7 +153,7 @@ impl<F: Future> Joined<F> {
     }
 }
 
-impl<F> PlaceBody for Joined<F>
+impl<F> PlaceBody for Unplaced<F>
 where
     F: Future + Send + 'static,
     F::Output: Send,

@@ -11,30 +11,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use common::tracked;
 use gochan::Chan;
 use gocore::wait::WaitReason;
 use gosched::stats::TaskState;
 use gosched::Runtime;
-
-/// Counts drops; panics in `drop` when asked.
-struct Tracked {
-    drops: Arc<AtomicUsize>,
-    panic_on_drop: bool,
-}
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-        if self.panic_on_drop {
-            panic!("Tracked::drop");
-        }
-    }
-}
-fn tracked(drops: &Arc<AtomicUsize>, panic_on_drop: bool) -> Tracked {
-    Tracked {
-        drops: drops.clone(),
-        panic_on_drop,
-    }
-}
 
 fn rt(procs: usize) -> Runtime {
     Runtime::builder().procs(procs).build().unwrap()

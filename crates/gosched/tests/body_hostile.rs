@@ -9,6 +9,8 @@
 //! body is dropped exactly once. A `go` task's panic is caught by the
 //! runtime, so bodies record what they saw and the test asserts on it.
 
+mod common;
+
 use std::future::Future;
 use std::hint::black_box;
 use std::panic::Location;
@@ -17,28 +19,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use common::{tracked, Tracked};
 use gosched::Runtime;
-
-/// Counts drops; panics in `drop` when asked.
-struct Tracked {
-    drops: Arc<AtomicUsize>,
-    panic_on_drop: bool,
-}
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-        if self.panic_on_drop {
-            panic!("Tracked::drop");
-        }
-    }
-}
-
-fn tracked(drops: &Arc<AtomicUsize>, panic_on_drop: bool) -> Tracked {
-    Tracked {
-        drops: drops.clone(),
-        panic_on_drop,
-    }
-}
 
 /// Yields until `flag` is set.
 async fn until(flag: &AtomicBool) {

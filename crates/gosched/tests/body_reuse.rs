@@ -4,6 +4,8 @@
 //! drop once, a `Drop` that panics leaves the block reusable, and a task
 //! still parked at shutdown drops its body.
 
+mod common;
+
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
@@ -11,21 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use common::Tracked;
 use gosched::Runtime;
-
-/// Counts drops; panics in `drop` when asked.
-struct Tracked {
-    drops: Arc<AtomicUsize>,
-    panic_on_drop: bool,
-}
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-        if self.panic_on_drop {
-            panic!("Tracked::drop");
-        }
-    }
-}
 
 #[repr(align(64))]
 struct Aligned64([u8; 64]);

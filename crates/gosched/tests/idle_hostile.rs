@@ -7,50 +7,15 @@
 //! (and timers) arriving while an M runs idle work.
 #![cfg(not(miri))] // the runtime's threads and parking are not modelled under Miri
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{eventually, watchdog};
 use gosched::{IdleHook, IdleP, IdleRegistration, IdleWork, Runtime};
-
-/// Aborts the process with `what` if the returned guard is not dropped
-/// within `limit` (a hang is a failure, not a stuck CI job).
-struct Watchdog(Arc<AtomicBool>);
-
-fn watchdog(what: &'static str, limit: Duration) -> Watchdog {
-    let done = Arc::new(AtomicBool::new(false));
-    let seen = Arc::clone(&done);
-    std::thread::spawn(move || {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if seen.load(Ordering::Acquire) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        eprintln!("watchdog: {what} hung for {limit:?}");
-        std::process::abort();
-    });
-    Watchdog(done)
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-fn eventually(what: &str, done: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "not within 10 s: {what}"
-        );
-        std::thread::sleep(Duration::from_micros(200));
-    }
-}
 
 fn runtime(procs: usize) -> Runtime {
     Runtime::builder().procs(procs).build().unwrap()

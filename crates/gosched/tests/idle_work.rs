@@ -4,20 +4,14 @@
 //! registration is no longer called.
 #![cfg(not(miri))] // the runtime's threads and parking are not modelled under Miri
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::eventually;
 use gosched::{IdleP, IdleWork, Runtime};
-
-/// Waits (up to 10 s) for `done`.
-fn eventually(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
 
 /// Counts down one unit per call while units are left.
 struct Countdown {

@@ -6,23 +6,14 @@
 //! `Drop` panics still frees the task, and a handle that outlives its
 //! runtime leaves nothing behind (Miri checks for leaks).
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use common::{eventually, Tracked};
 use gosched::{JoinHandle, Runtime};
-
-fn eventually(what: &str, done: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "not within 10 s: {what}"
-        );
-        std::thread::sleep(Duration::from_micros(200));
-    }
-}
 
 /// Waits until `h`'s task has run to the end and its M went idle (one P):
 /// the task's exit was done before the caller drops the handle.
@@ -30,20 +21,6 @@ fn wait_exited<T>(rt: &Runtime, h: &JoinHandle<T>) {
     eventually("the task finished and its P went idle", || {
         h.is_finished() && rt.stats().idle_procs == 1
     });
-}
-
-/// Counts drops; panics in `drop` when asked.
-struct Tracked {
-    drops: Arc<AtomicUsize>,
-    panic_on_drop: bool,
-}
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-        if self.panic_on_drop {
-            panic!("Tracked::drop");
-        }
-    }
 }
 
 #[test]

@@ -10,52 +10,16 @@
 //! future and each output is dropped exactly once. A watchdog aborts a
 //! hung test.
 
+mod common;
+
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{eventually, watchdog};
 use gosched::{JoinHandle, Runtime};
-
-fn eventually(what: &str, done: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "not within 20 s: {what}"
-        );
-        std::thread::sleep(Duration::from_micros(200));
-    }
-}
-
-/// Aborts the process if the test runs `secs` seconds (a lost wake-up or a
-/// handle that never completes, instead of a run that never ends).
-struct Watchdog(Arc<AtomicBool>);
-
-impl Watchdog {
-    fn new(what: &'static str, secs: u64) -> Watchdog {
-        let done = Arc::new(AtomicBool::new(false));
-        let seen = done.clone();
-        std::thread::spawn(move || {
-            let start = Instant::now();
-            while !seen.load(SeqCst) {
-                if start.elapsed() > Duration::from_secs(secs) {
-                    eprintln!("watchdog: {what} hung for {secs} s");
-                    std::process::abort();
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        });
-        Watchdog(done)
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.0.store(true, SeqCst);
-    }
-}
 
 /// Counts drops of values with a tag; panics in `drop` when asked.
 struct Tracked {
@@ -112,7 +76,7 @@ fn live_tasks(rt: &Runtime) -> usize {
 /// and no other handle ever shares its id.
 #[test]
 fn a_kept_handle_of_a_finished_task_survives_spawn_churn() {
-    let _watchdog = Watchdog::new("kept handle under churn", 120);
+    let _watchdog = watchdog("kept handle under churn", Duration::from_secs(120));
     let (kept_n, rounds, per_round) = if cfg!(miri) { (3, 2, 8) } else { (64, 20, 500) };
     let rt = Runtime::builder().procs(2).build().unwrap();
     let drops = Arc::new(AtomicUsize::new(0));
@@ -206,7 +170,7 @@ fn a_kept_handle_of_a_finished_task_survives_spawn_churn() {
     ignore = "many threads; Miri runs the handle tests above and below"
 )]
 fn handles_dropped_and_aborted_on_other_threads_race_the_exits() {
-    let _watchdog = Watchdog::new("handles on other threads", 120);
+    let _watchdog = watchdog("handles on other threads", Duration::from_secs(120));
     let rt = Arc::new(Runtime::builder().procs(3).build().unwrap());
     let futures_dropped = Arc::new(AtomicUsize::new(0));
     let outputs_dropped = Arc::new(AtomicUsize::new(0));
@@ -278,7 +242,7 @@ fn handles_dropped_and_aborted_on_other_threads_race_the_exits() {
 /// future and the output drop once each.
 #[test]
 fn abort_from_another_thread_racing_completion_reports_one_outcome() {
-    let _watchdog = Watchdog::new("abort racing completion", 120);
+    let _watchdog = watchdog("abort racing completion", Duration::from_secs(120));
     let n = if cfg!(miri) { 6 } else { 2_000 };
     let rt = Runtime::builder().procs(2).build().unwrap();
     let futures_dropped = Arc::new(AtomicUsize::new(0));
@@ -357,7 +321,7 @@ impl Drop for Meddler {
 /// afterwards.
 #[test]
 fn a_body_whose_drop_spawns_aborts_and_drops_its_own_handle() {
-    let _watchdog = Watchdog::new("meddling bodies", 120);
+    let _watchdog = watchdog("meddling bodies", Duration::from_secs(120));
     let n = if cfg!(miri) { 3 } else { 300 };
     let rt = Runtime::builder().procs(2).build().unwrap();
     let spawned_ran = Arc::new(AtomicUsize::new(0));
@@ -444,7 +408,7 @@ impl Drop for SetOnDrop {
 /// leaks the task, each output drops once, and the tasks are reused.
 #[test]
 fn outputs_with_panicking_drops_on_either_side() {
-    let _watchdog = Watchdog::new("panicking outputs", 120);
+    let _watchdog = watchdog("panicking outputs", Duration::from_secs(120));
     quiet_drop_panics();
     let n = if cfg!(miri) { 3 } else { 200 };
     let rt = Runtime::builder().procs(1).build().unwrap();
@@ -490,7 +454,7 @@ fn outputs_with_panicking_drops_on_either_side() {
 /// and every output drops once and nothing is left (Miri checks leaks).
 #[test]
 fn handles_dropped_on_another_thread_during_and_after_shutdown() {
-    let _watchdog = Watchdog::new("handles across shutdown", 120);
+    let _watchdog = watchdog("handles across shutdown", Duration::from_secs(120));
     let rounds = if cfg!(miri) { 2 } else { 50 };
     for round in 0..rounds {
         let drops = Arc::new(AtomicUsize::new(0));
@@ -550,7 +514,7 @@ fn handles_dropped_on_another_thread_during_and_after_shutdown() {
 #[test]
 #[cfg_attr(miri, ignore = "4 Ps and many rounds; Miri runs the tests above")]
 fn churn_across_four_ps_reuses_tasks_and_counts_right() {
-    let _watchdog = Watchdog::new("churn across Ps", 120);
+    let _watchdog = watchdog("churn across Ps", Duration::from_secs(120));
     let rt = Runtime::builder().procs(4).build().unwrap();
     let drops = Arc::new(AtomicUsize::new(0));
     let (rounds, fan) = (40, 200);
@@ -653,7 +617,7 @@ impl std::task::Wake for ThreadWaker {
 
 #[test]
 fn a_foreign_waker_whose_wake_panics_still_gets_the_output() {
-    let _watchdog = Watchdog::new("foreign waker", 120);
+    let _watchdog = watchdog("foreign waker", Duration::from_secs(120));
     quiet_drop_panics();
     let n = if cfg!(miri) { 3 } else { 300 };
     let rt = Runtime::builder().procs(2).build().unwrap();
@@ -771,7 +735,7 @@ unsafe fn hand_drop(data: *const ()) {
 /// waker reference is leaked or dropped twice.
 #[test]
 fn foreign_wakers_whose_clone_or_drop_panics_leave_the_handle_sound() {
-    let _watchdog = Watchdog::new("hand-made wakers", 120);
+    let _watchdog = watchdog("hand-made wakers", Duration::from_secs(120));
     quiet_drop_panics();
     let rounds = if cfg!(miri) { 2 } else { 100 };
     let rt = Runtime::builder().procs(2).build().unwrap();

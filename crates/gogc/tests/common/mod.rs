@@ -1,8 +1,12 @@
-//! Helpers shared by the integration tests: drop counting and small graphs.
+//! Helpers shared by the integration tests: drop counting, small graphs, a
+//! seeded random source and a watchdog.
 #![allow(dead_code)]
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use gogc::{Gc, GcCell, Trace, Tracer};
 
@@ -76,3 +80,48 @@ pub const BARRIERS: [gogc::Barrier; 4] = [
     gogc::Barrier::Hybrid,
     gogc::Barrier::None,
 ];
+
+/// xorshift64: a seeded, reproducible source for the stress and hostile
+/// tests (the seed must not be zero).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Aborts the process with `what` if the returned guard is not dropped
+/// within `limit` (a hang is a failure, not a stuck CI job).
+pub struct Watchdog(Arc<AtomicBool>);
+
+pub fn watchdog(what: &'static str, limit: Duration) -> Watchdog {
+    let done = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&done);
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if seen.load(Ordering::Acquire) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        eprintln!("watchdog: {what} hung for {limit:?}");
+        std::process::abort();
+    });
+    Watchdog(done)
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}

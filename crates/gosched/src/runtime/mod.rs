@@ -102,7 +102,7 @@ use gocore::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
-use crate::body::{Detached, NewBody};
+use crate::body::{NewBody, Unplaced};
 use crate::gfree::GlobalFreeList;
 use crate::stats::Event;
 use crate::task::{JoinHandle, Task};
@@ -285,7 +285,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let loc = Location::caller();
-    let mut body = Detached::new(future);
+    let mut body = Unplaced::detached(future);
     with_current("go", |shared| {
         shared.spawn_body(NewBody::Detached(&mut body), loc, false, false)
     });

@@ -74,7 +74,7 @@ use core::ptr::NonNull;
 use gocore::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::body::{Joined, NewBody};
+use crate::body::{NewBody, Unplaced};
 use crate::gfree::{FreeList, GFREE_GLOBAL_PER_P};
 use crate::runq::{global_batch_size, RunQueue};
 use crate::stats::Event;
@@ -230,7 +230,7 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let mut body = Joined::new(future);
+        let mut body = Unplaced::joined(future);
         let task = self.spawn_body(NewBody::Joined(&mut body), location, true, system);
         let harness: NonNull<dyn Joinable<F::Output>> = body.placed();
         JoinHandle {

@@ -1,9 +1,11 @@
-//! Shared helpers: runtimes set up for deterministic order tests, and a
-//! recorder of run order.
+//! Shared helpers: runtimes set up for deterministic order tests, a
+//! recorder of run order, and the hostile tests' drop counter, waits and
+//! watchdog.
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gosched::{Event, Runtime};
 
@@ -96,5 +98,66 @@ pub fn go_one_p_order(n: usize, cap: usize, tick0: u32) -> Vec<usize> {
             continue;
         }
         return order;
+    }
+}
+
+/// Counts drops; panics in `drop` when asked.
+pub struct Tracked {
+    pub drops: Arc<AtomicUsize>,
+    pub panic_on_drop: bool,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        if self.panic_on_drop {
+            panic!("Tracked::drop");
+        }
+    }
+}
+
+pub fn tracked(drops: &Arc<AtomicUsize>, panic_on_drop: bool) -> Tracked {
+    Tracked {
+        drops: drops.clone(),
+        panic_on_drop,
+    }
+}
+
+/// Waits (up to 20 s, polling every 200 µs) until `done` says so.
+pub fn eventually(what: &str, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not within 20 s: {what}"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// Aborts the process with `what` if the returned guard is not dropped
+/// within `limit` (a hang is a failure, not a stuck CI job).
+pub struct Watchdog(Arc<AtomicBool>);
+
+pub fn watchdog(what: &'static str, limit: Duration) -> Watchdog {
+    let done = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&done);
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if seen.load(Ordering::Acquire) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        eprintln!("watchdog: {what} hung for {limit:?}");
+        std::process::abort();
+    });
+    Watchdog(done)
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
     }
 }
