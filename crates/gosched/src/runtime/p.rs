@@ -369,21 +369,11 @@ impl Shared {
             // task stays in the registry, DONE, until then.
             return;
         }
-        // The registry's reference and ours: no queue, waker or handle
-        // holds the task, and none can appear (registry readers never
-        // clone). A task the teardown already removed is not reused.
-        let registered = task.registry_index.load(Ordering::Relaxed) != NOT_REGISTERED;
-        if !registered || Arc::strong_count(&task) != 2 {
-            self.task_done(&task);
+        // SAFETY: T6: the exit was the last owner (a handle, if any, is
+        // gone).
+        if !unsafe { self.claim_for_reuse(&task) } {
             return;
         }
-        // The count is a relaxed load: order the other owners' last uses
-        // (a waker's `live_wakers` decrement before its `Arc` drop) before
-        // the reuse below resets the task's fields, as `Arc::get_mut` does.
-        fence(Ordering::Acquire);
-        // SAFETY: T6: the exit was the last owner (a handle, if any, is
-        // gone), and only the registry holds the task besides us.
-        unsafe { task.release_kept_body() };
         let global_max = GFREE_GLOBAL_PER_P * self.ps.len();
         // SAFETY: F1, the caller's contract.
         let freed = unsafe { self.ps[p].gfree.put(task, &self.gfree_global, global_max) };
@@ -402,17 +392,10 @@ impl Shared {
             return;
         }
         let shared = task.shared.clone();
-        let registered = task.registry_index.load(Ordering::Relaxed) != NOT_REGISTERED;
-        if !registered || Arc::strong_count(&task) != 2 {
-            shared.task_done(&task);
+        // SAFETY: T6: the handle was the last owner (the exit is done).
+        if !unsafe { shared.claim_for_reuse(&task) } {
             return;
         }
-        // As in `task_exit`: order the other owners' last uses before a
-        // reuse resets the task's fields.
-        fence(Ordering::Acquire);
-        // SAFETY: T6: the handle was the last owner (the exit is done), and
-        // only the registry holds the task besides us.
-        unsafe { task.release_kept_body() };
         let global_max = GFREE_GLOBAL_PER_P * shared.ps.len();
         if let Some(t) = shared
             .gfree_global
@@ -420,6 +403,32 @@ impl Shared {
         {
             shared.task_done(&t);
         }
+    }
+
+    /// Whether the finished `task` may go on a free list (F2): only the
+    /// registry and the caller refer to it, and none can appear (registry
+    /// readers never clone). Then its kept body is released for the next
+    /// spawn; otherwise it leaves the registry (a task the teardown already
+    /// removed is not reused).
+    ///
+    /// # Safety
+    ///
+    /// T6: the caller is the task's last owner (its exit and its handle,
+    /// if any, are both done).
+    unsafe fn claim_for_reuse(&self, task: &Arc<Task>) -> bool {
+        let registered = task.registry_index.load(Ordering::Relaxed) != NOT_REGISTERED;
+        if !registered || Arc::strong_count(task) != 2 {
+            self.task_done(task);
+            return false;
+        }
+        // The count is a relaxed load: order the other owners' last uses
+        // (a waker's `live_wakers` decrement before its `Arc` drop) before
+        // the reuse resets the task's fields, as `Arc::get_mut` does.
+        fence(Ordering::Acquire);
+        // SAFETY: T6, the caller's contract; only the registry holds the
+        // task besides the caller.
+        unsafe { task.release_kept_body() };
+        true
     }
 
     /// Removes `task` from the registry (Go has no such step: its `allgs`
