@@ -1121,7 +1121,9 @@ impl<K, V> RawMap<K, V> {
         if self.count == 0 {
             return None;
         }
-        if self.growing() || !self.retired.is_null() {
+        // Growing or retiring: one test of both pointers (`growing()` is
+        // `oldbuckets` being non-null) instead of two branches.
+        if (self.oldbuckets as usize | self.retired as usize) != 0 {
             return self.find_for_remove_busy(hash, hasher, eq);
         }
         let m = self.bucket_mask;
