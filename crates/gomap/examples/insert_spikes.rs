@@ -63,7 +63,8 @@ mod probe {
         // SAFETY: `r` is a valid, writable `rusage`.
         let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut r) };
         assert_eq!(rc, 0, "getrusage failed");
-        (r.ru_minflt, r.ru_nvcsw + r.ru_nivcsw)
+        // `c_long`: 32 bits on some targets.
+        (r.ru_minflt as i64, (r.ru_nvcsw + r.ru_nivcsw) as i64)
     }
 
     /// The `/proc/vmstat` counters that tell huge page faults and
