@@ -28,8 +28,8 @@
 //! such fault also pays 512 host faults, about 5.5 ms, and the first
 //! inserts after a large grow starts take two of them each: the maximum
 //! insert latency of the crate's 8M bench (the README's "Insert latency,
-//! 8M"). 4 KiB pages would spread that cost, at 28% of the growing insert
-//! rate there. Returning a dead array to the allocator a huge page
+//! 8M"). 4 KiB pages would spread that cost, but cut the growing insert
+//! rate there by 28%. Returning a dead array to the allocator a huge page
 //! per write instead of 64 KiB (`grow.rs`, `retire_chunk`) keeps its huge
 //! pages from being split while at least `MIN_ADVISED_BYTES` (4 MiB) of it are
 //! left; the last few MiB go back 64 KiB per write, as for an array that
