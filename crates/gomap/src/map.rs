@@ -782,8 +782,9 @@ where
         }
         let hash = self.hash(k);
         let hb = &self.hash_builder;
-        self.raw.prepare_remove(hash, |x| rehash(hb, x));
-        let s = self.raw.find(hash, |x| x.borrow() == k)?;
+        let s = self
+            .raw
+            .find_for_remove(hash, |x| rehash(hb, x), |x| x.borrow() == k)?;
         // SAFETY: live slot found after the last mutation.
         Some(unsafe { self.raw.remove_at(s) })
     }

@@ -487,6 +487,50 @@ mod retire_tests {
         }
     }
 
+    #[test]
+    fn removes_grow_and_retire_as_inserts_do() {
+        // Removes are writes: while growing each one evacuates (Go's
+        // `mapdelete` runs `growWork`), and while a dead array is queued
+        // each one returns a piece of it, then finds its key in the chain.
+        let mut m = RawMap::<Big, Big>::new();
+        // Insert until a grow to B = 6 (64 buckets of 2 KiB: its dead B = 5
+        // array is over `RETIRE_CHUNK`) has just started.
+        let mut n = 0;
+        while !(m.growing() && m.b() == 6) {
+            let k = n;
+            n += 1;
+            let key = [k; 16];
+            let hash = h(&key);
+            if let super::super::Found::Vacant(pos) = m.find_for_insert(hash, |x| *x == key, h) {
+                // SAFETY: fresh position for an absent key.
+                unsafe { m.insert_new(hash, pos, key, key, h) };
+            }
+        }
+        let (mut saw_growing, mut saw_retired) = (false, false);
+        for k in (0..n).rev() {
+            let key = [k; 16];
+            let (growing, retired) = (m.growing(), m.retired_size);
+            let nevacuate = m.nevacuate;
+            let s = m
+                .find_for_remove(h(&key), h, |x| *x == key)
+                .expect("a key lost");
+            if growing {
+                saw_growing = true;
+                assert!(!m.growing() || m.nevacuate > nevacuate, "no evacuation");
+            } else if retired != 0 {
+                saw_retired = true;
+                assert!(m.retired_size < retired, "no retirement step");
+            }
+            // SAFETY: live slot just found.
+            let (got, _) = unsafe { m.remove_at(s) };
+            assert_eq!(got, key);
+            assert!(m.find(h(&key), |x| *x == key).is_none());
+        }
+        assert_eq!(m.len(), 0);
+        assert!(saw_growing && saw_retired, "{saw_growing} {saw_retired}");
+        assert!(m.retired.is_null(), "retirement never finished");
+    }
+
     #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
     #[test]
     fn arrays_advised_as_huge_pages_are_returned_a_huge_page_per_write() {

@@ -22,7 +22,14 @@
 //! (about 240 µs on the machine of the crate's benches, against 1.4 µs per
 //! 4 KiB fault, so 720 µs per 2 MiB), about 300 of them over 8M inserts
 //! into one map, each far below the whole-table rehash of a map that
-//! resizes at once. Returning a dead array to the allocator a huge page
+//! resizes at once. On a virtual machine whose host backs guest memory
+//! only when first touched (there: a Firecracker guest with free page
+//! reporting, so memory freed for a few seconds is unbacked again), one
+//! such fault also pays 512 host faults, about 5.5 ms, and the first
+//! inserts after a large grow starts take two of them each: the maximum
+//! insert latency of the crate's 8M bench (the README's "Insert latency,
+//! 8M"). 4 KiB pages would spread that cost, but cut the growing insert
+//! rate there by 28%. Returning a dead array to the allocator a huge page
 //! per write instead of 64 KiB (`grow.rs`, `retire_chunk`) keeps its huge
 //! pages from being split while at least `MIN_ADVISED_BYTES` (4 MiB) of it are
 //! left; the last few MiB go back 64 KiB per write, as for an array that

@@ -775,7 +775,7 @@ impl<K, V> RawMap<K, V> {
     /// Finds the slot of the key with `hash` for which `eq` holds.
     ///
     /// Go: `mapaccess2` (reads never move data).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Slot> {
         if self.count == 0 {
             return None;
@@ -785,20 +785,36 @@ impl<K, V> RawMap<K, V> {
 
     /// [`Self::find`] for a map the caller has checked to be non-empty.
     #[inline(always)]
-    pub(crate) fn find_nonempty(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Slot> {
+    pub(crate) fn find_nonempty(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Slot> {
         debug_assert!(self.count != 0);
         if self.buckets.is_null() {
             return None;
         }
         // SAFETY: the array exists.
         let head = unsafe { self.chain_for(hash) };
+        // SAFETY: head is the chain `hash` maps to.
+        unsafe { Self::find_in_chain(head, hash, eq) }
+    }
+
+    /// Finds the slot of the key with `hash` for which `eq` holds, in the
+    /// chain starting at `head`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `head` is the head of a chain of this map: the one `hash` maps to.
+    #[inline(always)]
+    unsafe fn find_in_chain(
+        head: *mut u8,
+        hash: u64,
+        mut eq: impl FnMut(&K) -> bool,
+    ) -> Option<Slot> {
         let top = Top::of(hash);
         // The chain's first bucket, where nearly every search ends, is
         // searched before the loop: the compare word then need not live
         // across the calls `eq` may make (for `String` keys, `bcmp`), which
         // kept it on the stack and put a store and a reload on every
         // lookup's path.
-        // SAFETY: head is a bucket of this map.
+        // SAFETY: 1: head is a bucket of this map.
         if let Some(i) = unsafe { Self::match_key(head, top, &mut eq) } {
             return Some(Slot { head, b: head, i });
         }
@@ -1087,17 +1103,54 @@ impl<K, V> RawMap<K, V> {
 
     // ---- delete ------------------------------------------------------------
 
-    /// Runs `growWork` for the bucket `hash` maps to, as every Go delete does.
+    /// Runs `growWork` for the bucket `hash` maps to, as every Go delete
+    /// does, then finds the slot of the key with `hash` for which `eq`
+    /// holds.
     ///
-    /// Go: the start of `mapdelete`.
-    #[inline]
-    pub(crate) fn prepare_remove(&mut self, hash: u64, hasher: impl Fn(&K) -> u64) {
-        if self.count != 0 && self.growing() {
+    /// Go: `mapdelete` up to its search. In a map that is neither growing
+    /// nor returning a dead array (nearly every remove), this is one test
+    /// of the two and the chain's search, without `find`'s repeated checks
+    /// (empty map, no array, growing) that a remove has already made.
+    #[inline(always)]
+    pub(crate) fn find_for_remove(
+        &mut self,
+        hash: u64,
+        hasher: impl Fn(&K) -> u64,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<Slot> {
+        if self.count == 0 {
+            return None;
+        }
+        // Growing or retiring: one test of both pointers (`growing()` is
+        // `oldbuckets` being non-null) instead of two branches.
+        if (self.oldbuckets as usize | self.retired as usize) != 0 {
+            return self.find_for_remove_busy(hash, hasher, eq);
+        }
+        let m = self.bucket_mask;
+        // SAFETY: count != 0, so the array exists (I4); the index is
+        // masked to it; not growing, so the chain is in this array (I3).
+        let head = unsafe { Self::bucket_at(self.buckets, hash as usize & m) };
+        // SAFETY: head is the chain `hash` maps to.
+        unsafe { Self::find_in_chain(head, hash, eq) }
+    }
+
+    /// [`Self::find_for_remove`] while growing or returning a dead array:
+    /// one step of that work first.
+    #[cold]
+    #[inline(never)]
+    fn find_for_remove_busy(
+        &mut self,
+        hash: u64,
+        hasher: impl Fn(&K) -> u64,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<Slot> {
+        if self.growing() {
             let bucket = hash as usize & self.bucket_mask;
             self.grow_work(bucket, &hasher);
-        } else if !self.retired.is_null() {
+        } else {
             self.retire_step();
         }
+        self.find_nonempty(hash, eq)
     }
 
     /// Removes the entry at a live slot, fixing up `emptyRest` marks.
@@ -1183,7 +1236,7 @@ impl<K, V> RawMap<K, V> {
         let last = ((next_top as i64 - 1) >> 63) as u64;
         // Slot i becomes emptyOne.
         let one = (w & !(0xff << (8 * i))) | ((EMPTY_ONE as u64) << (8 * i));
-        let (rest, reached_slot_0) = tophash::empty_rest_run(one, i);
+        let (rest, reached_slot_0) = tophash::empty_rest_run(one);
         // `rest` if last, `one` otherwise.
         let new = one ^ ((one ^ rest) & last);
         // SAFETY: 1: b's first 8 bytes are its tophash array.
@@ -1214,7 +1267,7 @@ impl<K, V> RawMap<K, V> {
             if (w >> 56) as u8 != EMPTY_ONE {
                 return;
             }
-            let (rest, reached_slot_0) = tophash::empty_rest_run(w, BUCKET_CNT - 1);
+            let (rest, reached_slot_0) = tophash::empty_rest_run(w);
             // SAFETY: chain bucket: its first 8 bytes are its tophash array.
             unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], rest.to_le_bytes()) };
             if !reached_slot_0 || b == head {

@@ -200,46 +200,50 @@ const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
-/// A bitmask with bit `8i + 7` set for every byte `i` of `word` that is zero.
+/// High bit of every byte of `word` that is a live tophash (at least
+/// [`MIN_TOP_HASH`]), bit `8i + 7` for slot `i`.
 ///
-/// Exact (no false positives): `(x & 0x7f..) + 0x7f..` sets a byte's high bit
-/// iff its low seven bits are non-zero, without carrying into the next byte
-/// (0x7f + 0x7f = 0xfe); or-ing `x` adds bytes whose own high bit is set. A
-/// byte is zero iff the result's high bit is clear. For `x = 0x00_05`:
-/// byte 0 → 0x05 + 0x7f = 0x84 (high set: non-zero), byte 1 → 0x7f (clear: zero).
+/// Per byte `b`, `(b & 0x7f) + (0x80 - 5)` has its high bit set iff
+/// `b & 0x7f >= 5`; or-ing `b` adds the bytes at or above 0x80. No carries
+/// between bytes: 0x7f + 0x7b < 0x100. For `b = 0x05`: 0x05 + 0x7b = 0x80
+/// (live); for `b = 0x01` (`emptyOne`): 0x7c (not live).
 #[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & LOW7).wrapping_add(LOW7)) | x) & HI
+fn live_bytes(word: u64) -> u64 {
+    let low = (word & LOW7).wrapping_add(LO.wrapping_mul(0x80 - MIN_TOP_HASH as u64));
+    (low | word) & HI
 }
 
-/// The tophash word `word` after the removal at slot `i` (whose byte is
-/// already `EMPTY_ONE`) when nothing live follows it (Go's `mapdelete`
-/// fix-up): the run of `EMPTY_ONE` slots ending at `i` becomes `EMPTY_REST`
-/// in one step instead of a byte-by-byte walk back. Also says whether the
-/// run reached slot 0, so that the walk must go on in the previous bucket of
-/// the chain.
+/// The tophash word of a bucket after a removal that left no live slot
+/// after the removed one in its chain (Go's `mapdelete` fix-up): the run
+/// of `EMPTY_ONE` slots that now ends the bucket becomes `EMPTY_REST`, in
+/// one step instead of a byte-by-byte walk back. Also says whether the run
+/// reached slot 0 (no live slot is left in the bucket), so that the walk
+/// must go on in the previous bucket of the chain.
 ///
-/// For `word = [9, 1, 1, 1, 0, 0, 0, 0]` (slot 0 first) and `i = 3`: the
-/// slots not `EMPTY_ONE` among 0..=3 are {0}; the run starts after the
-/// highest of them, at 1, and slots 1..=3 are cleared:
-/// `[9, 0, 0, 0, 0, 0, 0, 0]`, not reaching slot 0.
+/// `word` holds only `EMPTY_REST`, `EMPTY_ONE` and live bytes (no
+/// evacuation marks: those are written only into a chain that is never
+/// written again), its `EMPTY_REST` bytes end it (I2), and no live byte
+/// follows the removed slot, so the run is exactly the bytes after the last
+/// live one: they are cleared with one mask. For `word = [9, 1, 1, 1, 0, 0, 0, 0]` (slot 0 first, slot 3
+/// just removed): the last live byte is slot 0, its high bit is bit 7, so
+/// 56 leading zeros; the mask keeps the low 64 - 56 = 8 bits:
+/// `[9, 0, 0, 0, 0, 0, 0, 0]`, not reaching slot 0. With no live byte, 64
+/// leading zeros keep nothing.
 #[inline(always)]
-pub(crate) fn empty_rest_run(word: u64, i: usize) -> (u64, bool) {
-    debug_assert!(i < 8 && (word >> (8 * i)) as u8 == EMPTY_ONE);
+pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
+    debug_assert!(word
+        .to_le_bytes()
+        .iter()
+        .all(|&t| t == EMPTY_REST || t == EMPTY_ONE || t >= MIN_TOP_HASH));
     const _: () = assert!(EMPTY_REST == 0);
-    // Bytes 0..=i.
-    let upto = u64::MAX >> (56 - 8 * i as u32);
-    // High bits of the bytes among them that are not `EMPTY_ONE`.
-    let others = !zero_bytes(word ^ (LO * EMPTY_ONE as u64)) & HI & upto;
-    // The run starts one byte above the highest such byte, or at slot 0.
-    let start_bits = if others == 0 {
-        0
-    } else {
-        64 - others.leading_zeros()
-    };
-    // `start_bits` is a multiple of 8 (a high bit's index + 1), at most 8i.
-    let run = upto & (u64::MAX << start_bits);
-    (word & !run, others == 0)
+    let live = live_bytes(word);
+    // The bits up to the last live byte's high bit: `live`'s highest set
+    // bit is 8k + 7 for the last live slot k, so 63 - (8k + 7) leading zeros
+    // and 64 - lz = 8(k + 1) bits kept. A shift by 64 - 64 = 0 (no live
+    // byte) gives `!u64::MAX`, nothing; 64 - 0 (slot 7 live: then nothing is
+    // removed after it, and callers discard the result) wraps to 0 too.
+    let keep = !u64::MAX.wrapping_shl(64 - live.leading_zeros());
+    (word & keep, live == 0)
 }
 
 /// Reads a bucket's tophash array as one word (byte `i` = bits `8i..8i+8`).
@@ -342,15 +346,17 @@ mod tests {
         let mut r = gocore::rand::FastRand::new(7);
         let rounds = if cfg!(miri) { 200 } else { 50_000 };
         for _ in 0..rounds {
-            let mut bytes = [0u8; 8];
-            for b in bytes.iter_mut() {
-                *b = match r.below(4) {
-                    0 => EMPTY_REST,
-                    1 | 2 => EMPTY_ONE,
-                    _ => MIN_TOP_HASH + r.below(200) as u8,
+            // A bucket whose slot i was just emptied and in whose chain no
+            // live slot follows it: before i, live and `emptyOne` slots
+            // (`emptyRest` ones only end a chain, I2), after it `emptyRest`.
+            let mut bytes = [EMPTY_REST; 8];
+            let i = r.below(8) as usize;
+            for b in bytes[..i].iter_mut() {
+                *b = match r.below(3) {
+                    0 | 1 => EMPTY_ONE,
+                    _ => MIN_TOP_HASH + r.below(251) as u8,
                 };
             }
-            let i = r.below(8) as usize;
             bytes[i] = EMPTY_ONE;
             // Go's loop: walk back from i while the slot is emptyOne.
             let mut want = bytes;
@@ -365,7 +371,7 @@ mod tests {
                     break false;
                 }
             };
-            let (w, start) = empty_rest_run(word(bytes), i);
+            let (w, start) = empty_rest_run(word(bytes));
             assert_eq!(
                 (w.to_le_bytes(), start),
                 (want, reached_start),

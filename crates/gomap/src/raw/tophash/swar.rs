@@ -4,7 +4,19 @@
 //! A match is reported as the high bit of its byte: bit `8i + 7` stands for
 //! slot `i`.
 
-use super::{zero_bytes, BitMask, Top, EMPTY_ONE, HI, LO, LOW7, MIN_TOP_HASH};
+use super::{BitMask, Top, EMPTY_ONE, HI, LO, LOW7};
+
+/// A bitmask with bit `8i + 7` set for every byte `i` of `word` that is zero.
+///
+/// Exact (no false positives): `(x & 0x7f..) + 0x7f..` sets a byte's high bit
+/// iff its low seven bits are non-zero, without carrying into the next byte
+/// (0x7f + 0x7f = 0xfe); or-ing `x` adds bytes whose own high bit is set. A
+/// byte is zero iff the result's high bit is clear. For `x = 0x00_05`:
+/// byte 0 → 0x05 + 0x7f = 0x84 (high set: non-zero), byte 1 → 0x7f (clear: zero).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x) & HI
+}
 
 /// The slots of a tophash word equal to `top`.
 #[inline(always)]
@@ -37,11 +49,7 @@ pub(crate) fn match_empty(word: u64) -> BitMask {
 /// The live slots (tophash >= `MIN_TOP_HASH`) of a tophash word.
 #[inline(always)]
 pub(crate) fn match_live(word: u64) -> BitMask {
-    // Per byte `b`, `(b & 0x7f) + (0x80 - 5)` has its high bit set iff
-    // `b & 0x7f >= 5`; or-ing `b` adds the bytes at or above 0x80. No carries:
-    // 0x7f + 0x7b < 0x100.
-    let low = (word & LOW7).wrapping_add(LO.wrapping_mul(0x80 - MIN_TOP_HASH as u64));
-    BitMask((low | word) & HI)
+    BitMask(super::live_bytes(word))
 }
 
 /// Slot `i` of a mask is bit `8i + 7`, so `bit >> 3` is the slot.
