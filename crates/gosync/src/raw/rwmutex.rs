@@ -42,24 +42,47 @@
 //! the previous writer's `unlock` (Go's readers hold the lock from the moment
 //! `Unlock` adds them back to `readerCount`) and not yet scheduled. A Go
 //! reader gets a P as soon as another goroutine blocks; a thread waits for
-//! the kernel. Measured with the bench's writer-starvation workload (three
-//! readers in back-to-back read locks, a writer locking every 1 ms; 1000
-//! writes per run, the 2-CPU VM at load average 5-9 from other jobs):
+//! the kernel.
 //!
-//! - 5-9 writes in 1000 took over 100 µs (`std`'s and `parking_lot`'s
-//!   `RwLock` in the same runs: 7-11 and 1-17). Each spent its time waiting
-//!   for an announced reader to leave, or now and then in `unlock` releasing
-//!   queued readers, in steps of about 4 ms: a runnable thread waiting for a
-//!   scheduler tick. With four CPU-bound threads added on the two CPUs,
-//!   36-53 writes in 500 took over 100 µs (`std`: 27-40, `parking_lot`:
-//!   32-48). The tail is the kernel's, not the protocol's.
-//! - Polling the semaphore before sleeping (16 yields, or 4 spin rounds and
-//!   16 yields, checking for a ticket) cut the sleeps per write from about 1
-//!   to 0.02-0.08 but raised the slow writes to 8-10 (yields) and 15-20
-//!   (spins) per 1000: pollers compete for the CPU with the reader the
-//!   writer waits for. So readers and writers sleep on the semaphore at
-//!   once, as in Go; only the writers' inner [`RawMutex`] spins and yields,
-//!   under its adaptive budget (`spin.rs`).
+//! Measured per write with the bench's writer-starvation workload (three
+//! threads in back-to-back read locks, a writer locking every 1 ms, 200
+//! writes per run; 2-CPU VM shared with other jobs), in an instrumented
+//! build timing each phase of `lock` and `unlock` and noting which reader
+//! left last:
+//!
+//! - Running readers leave within a microsecond. A writer still waiting
+//!   after that waits for a reader that is off its CPU; in the instrumented
+//!   runs that reader left 4-13 µs after the announcement, right after the
+//!   writer went to sleep, which fits a reader whose CPU the writer took
+//!   when its 1 ms sleep ended (three busy readers already fill the two
+//!   CPUs) and which runs again once the writer gives that CPU up.
+//! - Writers that slept on `writer_sem` at once (Go's `semacquire`) slept in
+//!   170-184 of 200 writes, each sleep putting a futex wait and a wake-up by
+//!   the last reader into the write. Polling `writer_sem` for `ACTIVE_SPIN`
+//!   rounds of `ACTIVE_SPIN_CNT` PAUSEs first (about 1.2 µs here), under the
+//!   spin budget of the `Mutex` (`spin.rs`, rule 1: only while the threads
+//!   spinning in the process leave a CPU free for the readers), cut the
+//!   sleeps to 50-63 in 200: the writes whose readers were off their CPUs.
+//!   In five paired runs of 1000 writes on the loaded machine (load average
+//!   3-6) the writes over 50 µs fell from 19-56 (median 26) to 6-43 (median
+//!   8) per run. The poll is short on purpose: past it the reader is not
+//!   running, and a longer poll only keeps a CPU from it.
+//! - Yielding instead of sleeping (up to 16 `sched_yield`s, stopping at one
+//!   that lost the CPU for 50 µs, `spin.rs` rule 2) cut the sleeps to 0-26
+//!   in 200 but made the worst writes worse: a thread that yielded is
+//!   scheduled late, so in its `unlock` the readers it wakes preempted it
+//!   for 8-15 ms. Not adopted.
+//! - The rest of the tail is the kernel's: a preempted reader that shares
+//!   its CPU with other jobs' threads, or a released one not yet scheduled,
+//!   holds the writer for one or more 4 ms scheduler ticks, and a writer
+//!   preempted while waking readers in `unlock` loses the same. `std`'s and
+//!   `parking_lot`'s `RwLock` show the same steps in the same runs.
+//!
+//! Readers that find a writer pending sleep on `reader_sem` at once, as in
+//! Go: a polling reader would take a CPU from the reader or writer it waits
+//! for (polling before sleeping, 16 yields or 4 spin rounds and 16 yields,
+//! raised the writes over 100 µs from 5-9 to 8-20 per 1000 in an earlier
+//! experiment).
 //!
 //! # Go correspondence (Go 1.19 `src/sync/rwmutex.go`)
 //!
@@ -71,14 +94,19 @@
 //!
 //! # Divergences
 //!
-//! Go's fatal errors ("sync: RUnlock of unlocked RWMutex", "sync: Unlock of
-//! unlocked RWMutex") are panics with the same messages, raised after the
-//! counter is restored.
+//! - Go's fatal errors ("sync: RUnlock of unlocked RWMutex", "sync: Unlock
+//!   of unlocked RWMutex") are panics with the same messages, raised after
+//!   the counter is restored.
+//! - A writer waiting for readers polls `writer_sem` for about a microsecond
+//!   before it sleeps, where Go's `Lock` parks at once (see "Waiting on a
+//!   busy machine"). Which ticket it takes, and when, is Go's.
 
 use super::mutex::RawMutex;
+use super::spin::SpinBudget;
 use crate::atomic::{AtomicI32, AtomicU32, Ordering};
 use crate::sema;
 use core::fmt;
+use gocore::backoff::{procyield, ACTIVE_SPIN_CNT};
 
 /// The most readers the lock tracks. Go: `rwmutexMaxReaders` (sync/rwmutex.go).
 pub const RWMUTEX_MAX_READERS: i32 = 1 << 30;
@@ -260,8 +288,27 @@ impl RawRwLock {
             .fetch_sub(RWMUTEX_MAX_READERS, Ordering::AcqRel);
         // Wait for active readers (I2).
         if r != 0 && self.reader_wait.fetch_add(r, Ordering::AcqRel) + r != 0 {
-            sema::acquire(&self.writer_sem, false);
+            self.wait_for_readers();
         }
+    }
+
+    /// Takes the ticket the last departing reader releases on `writer_sem`
+    /// (I2): polls for it while the spin budget allows (`spin.rs`, rule 1),
+    /// then sleeps on the semaphore. See "Waiting on a busy machine".
+    #[cold]
+    fn wait_for_readers(&self) {
+        let mut budget = SpinBudget::new();
+        let mut iter = 0;
+        while budget.can_spin(iter) {
+            if self.writer_sem.load(Ordering::Relaxed) != 0 {
+                break;
+            }
+            procyield(ACTIVE_SPIN_CNT);
+            iter += 1;
+        }
+        budget.stop_spinning();
+        // Takes the ticket at once if it came while polling.
+        sema::acquire(&self.writer_sem, false);
     }
 
     /// Locks for writing if nobody holds the lock.
