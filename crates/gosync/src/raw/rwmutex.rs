@@ -63,9 +63,10 @@
 //!   spin budget of the `Mutex` (`spin.rs`, rule 1: only while the threads
 //!   spinning in the process leave a CPU free for the readers), cut the
 //!   sleeps to 50-63 in 200: the writes whose readers were off their CPUs.
-//!   In five paired runs of 1000 writes on the loaded machine (load average
-//!   3-6) the writes over 50 µs fell from 19-56 (median 26) to 6-43 (median
-//!   8) per run. The poll is short on purpose: past it the reader is not
+//!   On the loaded machine (load average 3-8) that did not clearly move
+//!   the tail: writes over 50 µs per 1000, median of paired runs, 26 before
+//!   and 8 after in a first set of five, 23 and 27 in a second set of nine
+//!   (`std`: 11). The poll is short on purpose: past it the reader is not
 //!   running, and a longer poll keeps the CPU from it. In six paired runs of
 //!   1000 writes, the 90th percentile write took 7-21 µs with 4 rounds,
 //!   16-33 µs with 32 and 40-55 µs with 128 (`std`'s `RwLock`: 4-6 µs).
@@ -74,17 +75,22 @@
 //!   in 200 but made the worst writes worse: a thread that yielded is
 //!   scheduled late, so in its `unlock` the readers it wakes preempted it
 //!   for 8-15 ms. Not adopted.
-//! - The rest of the tail is the kernel's: a preempted reader that shares
-//!   its CPU with other jobs' threads, or a released one not yet scheduled,
-//!   holds the writer for one or more 4 ms scheduler ticks, and a writer
-//!   preempted while waking readers in `unlock` loses the same. `std`'s and
-//!   `parking_lot`'s `RwLock` show the same steps in the same runs.
+//! - The rest of the tail is the scheduler's. Of 96 writes over 50 µs in
+//!   six traced runs of 1000 (load average 6), 52 waited for a reader
+//!   preempted inside its read section, 28 for a reader released by the
+//!   previous writer's `unlock` a millisecond or more earlier and still not
+//!   scheduled (the case Go's protocol adds: `std`'s released readers hold
+//!   nothing until they run), and 16 lost their CPU in `unlock` while waking
+//!   readers. The longest come in steps of the 4 ms scheduler tick, and
+//!   `std`'s and `parking_lot`'s `RwLock` and Go itself show such steps in
+//!   the same runs.
 //!
 //! Readers that find a writer pending sleep on `reader_sem` at once, as in
 //! Go: a polling reader would take a CPU from the reader or writer it waits
 //! for (polling before sleeping, 16 yields or 4 spin rounds and 16 yields,
 //! raised the writes over 100 µs from 5-9 to 8-20 per 1000 in an earlier
-//! experiment).
+//! experiment; 4 spin rounds alone, in eight paired runs of 1000 writes,
+//! gave a median of 19 writes over 50 µs against 22.5: within the noise).
 //!
 //! # Go correspondence (Go 1.19 `src/sync/rwmutex.go`)
 //!
