@@ -174,15 +174,25 @@ fn mutex_fairness<L: Lock>(s: &mut Suite, rounds: usize, hogs_per_cpu: usize) {
             })
         })
         .collect();
+    let started = Arc::new(AtomicBool::new(false));
     let greedy = {
-        let (l, stop) = (Arc::clone(&l), Arc::clone(&stop));
+        let (l, stop, started) = (Arc::clone(&l), Arc::clone(&stop), Arc::clone(&started));
         thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(3);
             while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-                l.with(|_| thread::sleep(Duration::from_micros(100)));
+                l.with(|_| {
+                    started.store(true, Ordering::Relaxed);
+                    thread::sleep(Duration::from_micros(100))
+                });
             }
         })
     };
+    // The polite rounds start once the greedy thread holds the lock: on a
+    // busy machine it may start late, and the rounds would then measure
+    // an uncontended lock.
+    while !started.load(Ordering::Relaxed) {
+        thread::yield_now();
+    }
     let mut longest = Duration::ZERO;
     for _ in 0..rounds {
         thread::sleep(Duration::from_micros(100));

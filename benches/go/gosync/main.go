@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,17 +115,23 @@ func main() {
 	// TestMutexFairness
 	{
 		var m sync.Mutex
-		var stop int32
+		var stop, started int32
 		done := make(chan struct{})
 		go func() {
 			deadline := time.Now().Add(3 * time.Second)
 			for atomic.LoadInt32(&stop) == 0 && time.Now().Before(deadline) {
 				m.Lock()
+				atomic.StoreInt32(&started, 1)
 				time.Sleep(100 * time.Microsecond)
 				m.Unlock()
 			}
 			close(done)
 		}()
+		// The polite rounds start once the greedy goroutine holds the lock
+		// (as in the Rust bench, where a thread may start late).
+		for atomic.LoadInt32(&started) == 0 {
+			runtime.Gosched()
+		}
 		var longest time.Duration
 		for i := 0; i < size(10, 5); i++ {
 			time.Sleep(100 * time.Microsecond)

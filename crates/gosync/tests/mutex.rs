@@ -207,6 +207,55 @@ fn a_waiting_writer_blocks_new_readers() {
     );
 }
 
+/// A writer waiting for the readers inside polls `writer_sem` briefly and
+/// then sleeps on it: whether the last reader leaves at once (during the
+/// poll) or much later (after the writer slept), the writer gets in only
+/// after every reader inside has left and takes the one ticket the last of
+/// them releases (no ticket is left for the next writer).
+#[test]
+fn a_writer_gets_in_after_the_readers_inside_whether_it_polled_or_slept() {
+    let delays_us: &[u64] = if cfg!(miri) {
+        &[0, 200]
+    } else {
+        &[0, 5, 200, 2000]
+    };
+    // One lock throughout: a ticket left on `writer_sem` by one round would
+    // let the next round's writer in while its readers are inside.
+    let l = Arc::new(gosync::RawRwLock::new());
+    for &delay in delays_us {
+        for readers in 1..=3 {
+            let inside = Arc::new(AtomicUsize::new(readers));
+            for _ in 0..readers {
+                l.read();
+            }
+            let (l2, inside2) = (Arc::clone(&l), Arc::clone(&inside));
+            let w = thread::spawn(move || {
+                l2.lock();
+                let left = inside2.load(Ordering::SeqCst);
+                // SAFETY: the write lock was taken just above.
+                unsafe { l2.unlock() };
+                left
+            });
+            while !l.is_locked_exclusive() {
+                thread::yield_now();
+            }
+            thread::sleep(Duration::from_micros(delay));
+            for _ in 0..readers {
+                inside.fetch_sub(1, Ordering::SeqCst);
+                // SAFETY: one of the read locks taken above.
+                unsafe { l.read_unlock() };
+            }
+            assert_eq!(
+                w.join().unwrap(),
+                0,
+                "the writer got in with readers inside (delay {delay} µs)"
+            );
+            assert_eq!(l.reader_count(), 0);
+            assert!(!l.is_locked());
+        }
+    }
+}
+
 #[cfg(feature = "lock_api")]
 #[test]
 fn lock_api_mutex_and_rwlock_work() {

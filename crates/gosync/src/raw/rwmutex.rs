@@ -42,24 +42,55 @@
 //! the previous writer's `unlock` (Go's readers hold the lock from the moment
 //! `Unlock` adds them back to `readerCount`) and not yet scheduled. A Go
 //! reader gets a P as soon as another goroutine blocks; a thread waits for
-//! the kernel. Measured with the bench's writer-starvation workload (three
-//! readers in back-to-back read locks, a writer locking every 1 ms; 1000
-//! writes per run, the 2-CPU VM at load average 5-9 from other jobs):
+//! the kernel.
 //!
-//! - 5-9 writes in 1000 took over 100 µs (`std`'s and `parking_lot`'s
-//!   `RwLock` in the same runs: 7-11 and 1-17). Each spent its time waiting
-//!   for an announced reader to leave, or now and then in `unlock` releasing
-//!   queued readers, in steps of about 4 ms: a runnable thread waiting for a
-//!   scheduler tick. With four CPU-bound threads added on the two CPUs,
-//!   36-53 writes in 500 took over 100 µs (`std`: 27-40, `parking_lot`:
-//!   32-48). The tail is the kernel's, not the protocol's.
-//! - Polling the semaphore before sleeping (16 yields, or 4 spin rounds and
-//!   16 yields, checking for a ticket) cut the sleeps per write from about 1
-//!   to 0.02-0.08 but raised the slow writes to 8-10 (yields) and 15-20
-//!   (spins) per 1000: pollers compete for the CPU with the reader the
-//!   writer waits for. So readers and writers sleep on the semaphore at
-//!   once, as in Go; only the writers' inner [`RawMutex`] spins and yields,
-//!   under its adaptive budget (`spin.rs`).
+//! Measured per write with the bench's writer-starvation workload (three
+//! threads in back-to-back read locks, a writer locking every 1 ms, 200
+//! writes per run; 2-CPU VM shared with other jobs), in an instrumented
+//! build timing each phase of `lock` and `unlock` and noting which reader
+//! left last:
+//!
+//! - Running readers leave within a microsecond. A writer still waiting
+//!   after that waits for a reader that is off its CPU; in the instrumented
+//!   runs that reader left 4-13 µs after the announcement, right after the
+//!   writer went to sleep, which fits a reader whose CPU the writer took
+//!   when its 1 ms sleep ended (three busy readers already fill the two
+//!   CPUs) and which runs again once the writer gives that CPU up.
+//! - Writers that slept on `writer_sem` at once (Go's `semacquire`) slept in
+//!   170-184 of 200 writes, each sleep putting a futex wait and a wake-up by
+//!   the last reader into the write. Polling `writer_sem` for `ACTIVE_SPIN`
+//!   rounds of `ACTIVE_SPIN_CNT` PAUSEs first (about 1.2 µs here), under the
+//!   spin budget of the `Mutex` (`spin.rs`, rule 1: only while the threads
+//!   spinning in the process leave a CPU free for the readers), cut the
+//!   sleeps to 50-63 in 200: the writes whose readers were off their CPUs.
+//!   On the loaded machine (load average 3-8) that did not clearly move
+//!   the tail: writes over 50 µs per 1000, median of paired runs, 26 before
+//!   and 8 after in a first set of five, 23 and 27 in a second set of nine
+//!   (`std`: 11). The poll is short on purpose: past it the reader is not
+//!   running, and a longer poll keeps the CPU from it. In six paired runs of
+//!   1000 writes, the 90th percentile write took 7-21 µs with 4 rounds,
+//!   16-33 µs with 32 and 40-55 µs with 128 (`std`'s `RwLock`: 4-6 µs).
+//! - Yielding instead of sleeping (up to 16 `sched_yield`s, stopping at one
+//!   that lost the CPU for 50 µs, `spin.rs` rule 2) cut the sleeps to 0-26
+//!   in 200 but made the worst writes worse: a thread that yielded is
+//!   scheduled late, so in its `unlock` the readers it wakes preempted it
+//!   for 8-15 ms. Not adopted.
+//! - The rest of the tail is the scheduler's. Of 96 writes over 50 µs in
+//!   six traced runs of 1000 (load average 6), 52 waited for a reader
+//!   preempted inside its read section, 28 for a reader released by the
+//!   previous writer's `unlock` a millisecond or more earlier and still not
+//!   scheduled (the case Go's protocol adds: `std`'s released readers hold
+//!   nothing until they run), and 16 lost their CPU in `unlock` while waking
+//!   readers. The longest come in steps of the 4 ms scheduler tick, and
+//!   `std`'s and `parking_lot`'s `RwLock` and Go itself show such steps in
+//!   the same runs.
+//!
+//! Readers that find a writer pending sleep on `reader_sem` at once, as in
+//! Go: a polling reader would take a CPU from the reader or writer it waits
+//! for (polling before sleeping, 16 yields or 4 spin rounds and 16 yields,
+//! raised the writes over 100 µs from 5-9 to 8-20 per 1000 in an earlier
+//! experiment; 4 spin rounds alone, in eight paired runs of 1000 writes,
+//! gave a median of 19 writes over 50 µs against 22.5: within the noise).
 //!
 //! # Go correspondence (Go 1.19 `src/sync/rwmutex.go`)
 //!
@@ -71,14 +102,19 @@
 //!
 //! # Divergences
 //!
-//! Go's fatal errors ("sync: RUnlock of unlocked RWMutex", "sync: Unlock of
-//! unlocked RWMutex") are panics with the same messages, raised after the
-//! counter is restored.
+//! - Go's fatal errors ("sync: RUnlock of unlocked RWMutex", "sync: Unlock
+//!   of unlocked RWMutex") are panics with the same messages, raised after
+//!   the counter is restored.
+//! - A writer waiting for readers polls `writer_sem` for about a microsecond
+//!   before it sleeps, where Go's `Lock` parks at once (see "Waiting on a
+//!   busy machine"). Which ticket it takes, and when, is Go's.
 
 use super::mutex::RawMutex;
+use super::spin::SpinBudget;
 use crate::atomic::{AtomicI32, AtomicU32, Ordering};
 use crate::sema;
 use core::fmt;
+use gocore::backoff::{procyield, ACTIVE_SPIN_CNT};
 
 /// The most readers the lock tracks. Go: `rwmutexMaxReaders` (sync/rwmutex.go).
 pub const RWMUTEX_MAX_READERS: i32 = 1 << 30;
@@ -260,8 +296,27 @@ impl RawRwLock {
             .fetch_sub(RWMUTEX_MAX_READERS, Ordering::AcqRel);
         // Wait for active readers (I2).
         if r != 0 && self.reader_wait.fetch_add(r, Ordering::AcqRel) + r != 0 {
-            sema::acquire(&self.writer_sem, false);
+            self.wait_for_readers();
         }
+    }
+
+    /// Takes the ticket the last departing reader releases on `writer_sem`
+    /// (I2): polls for it while the spin budget allows (`spin.rs`, rule 1),
+    /// then sleeps on the semaphore. See "Waiting on a busy machine".
+    #[cold]
+    fn wait_for_readers(&self) {
+        let mut budget = SpinBudget::new();
+        let mut iter = 0;
+        while budget.can_spin(iter) {
+            if self.writer_sem.load(Ordering::Relaxed) != 0 {
+                break;
+            }
+            procyield(ACTIVE_SPIN_CNT);
+            iter += 1;
+        }
+        budget.stop_spinning();
+        // Takes the ticket at once if it came while polling.
+        sema::acquire(&self.writer_sem, false);
     }
 
     /// Locks for writing if nobody holds the lock.

@@ -55,6 +55,10 @@
 //! `SPINNERS` (spinning lockers). The yield rules have no Go counterpart:
 //! Go's waiters park at once (see `mutex.rs`, Divergences).
 //!
+//! A [`RawRwLock`](super::RawRwLock) writer waiting for the readers inside
+//! uses rule 1 only: it polls for at most `ACTIVE_SPIN` rounds and then
+//! sleeps, never yields (`rwmutex.rs`, "Waiting on a busy machine").
+//!
 //! Without `std` (no scheduler to yield to, the CPU count unknown: assumed
 //! one) and under loom (sleeping is what the models explore) nobody spins or
 //! yields.
