@@ -5,7 +5,7 @@
 //! owner's share of marking with termination detection.
 //!
 //! The workers' side is `mark::run_worker`; what both share, and the
-//! handshake's invariants (W1–W4), are in `world`. The cycle with workers:
+//! handshake's invariants (W1–W6), are in `world`. The cycle with workers:
 //!
 //! ```text
 //!   safe point (alloc, barriered store, step)
@@ -18,8 +18,13 @@
 //!                                    steal credit (≥ 64 KiB's worth);
 //!                                    else mark_work (roots first,
 //!                                    ≥ 64 KiB, until the 40 µs slice ends);
-//!                                    publish what was queued;
-//!                                    workers idle? → try_terminate: P2
+//!                                    publish full buffers (a share if the
+//!                                    list is empty, all if the workers ran
+//!                                    dry); keep the partly filled ones;
+//!                                    nothing left, workers idle?
+//!                                      → try_terminate: P2
+//!                                    after the stall is timed: wake a
+//!                                    waiting worker if one was published for
 //! ```
 //!
 //! An assist is a stall of the mutator, so it is bounded in time, not in
@@ -33,10 +38,17 @@
 //! marker. (64 KiB of scanning, Go's minimum assist, took 50–240 µs of
 //! thread CPU time in the binary-trees churn: about 1,000 two-pointer
 //! objects, each a cache miss or two. The rest of an assist — credit,
-//! publishing what it queued, accounting — usually takes a few µs, but
-//! publishing (the shared list's lock and the workers' wake-up) took
-//! 40–130 µs of CPU in a few of every 100,000 assists on a shared 2-CPU
-//! virtual machine; the slice does not bound that part.)
+//! publishing full buffers, accounting — takes a few µs.)
+//!
+//! The owner hands work to the workers as Go's `gcWork` does (`world`
+//! W6): it keeps its partly filled buffers, publishes full ones (and a
+//! share of the rest when the shared list is empty, Go's `balance`), and
+//! wakes a worker only if one waits for work, after the assist's stall is
+//! timed (Go's `enlistWorker`). Waking a worker is a system call, and on a
+//! machine with no free CPU the woken worker may run in the mutator's
+//! place for a time slice: when every assist published all it queued and
+//! woke the workers inside its timed section, such wakes were most assist
+//! stalls over 100 µs in the binary-trees churn on a loaded 2-CPU machine.
 //!
 //! Without workers (`mark_workers(0)`, or no `std`) every function here is
 //! a no-op or falls through to the host-driven code of `heap`.
@@ -77,6 +89,18 @@ pub(crate) enum StallCause {
     AssistPark,
     /// A barriered store waiting for a worker's scan of the cell.
     CellLock,
+}
+
+/// Wake-ups the owning thread owes for buffers it published (`world` W6):
+/// made after the stall it is timing, not inside it.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DeferredWake {
+    /// A worker thread or task waited for work when the owner published.
+    workers: bool,
+    /// The owner published: an idle P of a `gosched` runtime may mark.
+    #[cfg(feature = "gosched")]
+    idle_p: bool,
 }
 
 /// The mark workers (threads, or `gosched` tasks) and what they share
@@ -422,6 +446,8 @@ impl State {
     /// mark (if a cycle marks) or sleep.
     #[cfg(feature = "std")]
     pub(crate) fn start_workers(&mut self) {
+        // The restart wakes every worker (and an idle P) itself.
+        self.deferred_wake = DeferredWake::default();
         if let Some(world) = self.world() {
             let marking = self.phase == Phase::Mark;
             if marking {
@@ -444,6 +470,40 @@ impl State {
         #[cfg(feature = "gosched")]
         if let Some(idle) = self.workers.as_ref().and_then(|w| w.idle.as_ref()) {
             idle.wake();
+        }
+    }
+
+    /// Publishes buffers the owning thread filled, for the workers, and
+    /// notes the wake-ups owed, made by `wake_deferred` (`world` W6).
+    #[cfg(feature = "std")]
+    #[allow(clippy::vec_box)] // buffers move by pointer, as in `GcWork`
+    fn publish_deferring_wake(&mut self, world: &World<Box<WorkBuf>>, bufs: Vec<Box<WorkBuf>>) {
+        if bufs.is_empty() {
+            return;
+        }
+        if world.publish_quietly(bufs) {
+            self.deferred_wake.workers = true;
+        }
+        #[cfg(feature = "gosched")]
+        {
+            self.deferred_wake.idle_p = true;
+        }
+    }
+
+    /// Makes the wake-ups `publish_deferring_wake` noted: the workers
+    /// waiting for work (if they still are and the buffers are still
+    /// there), and an idle P of a `gosched` runtime.
+    #[cfg(feature = "std")]
+    pub(crate) fn wake_deferred(&mut self) {
+        let wake = core::mem::take(&mut self.deferred_wake);
+        if wake.workers {
+            if let Some(world) = self.world() {
+                world.wake_waiting_workers();
+            }
+        }
+        #[cfg(feature = "gosched")]
+        if wake.idle_p {
+            self.wake_idle_worker();
         }
     }
 
@@ -598,6 +658,10 @@ impl State {
         if !parked.is_zero() {
             self.record_stall(parked, StallCause::AssistPark);
         }
+        // Outside the stall: the wake is a system call, and on a machine
+        // with fewer free CPUs than threads the woken worker may run in the
+        // mutator's place for a while (`world` W6).
+        self.wake_deferred();
     }
 
     /// Go's `gcCPULimiter.limiting()`, updating the limiter first when its
@@ -647,7 +711,9 @@ impl State {
     /// end the mark when it finds no work (Go's `gcMarkDone`).
     #[cfg(feature = "std")]
     pub(crate) fn mark_work_concurrent(&mut self, budget: usize) -> usize {
-        self.mark_work_until(budget, None)
+        let work = self.mark_work_until(budget, None);
+        self.wake_deferred();
+        work
     }
 
     /// `mark_work_concurrent`, stopping early (with at least one object or
@@ -690,17 +756,25 @@ impl State {
                 break;
             }
         }
-        let queued = self.mark.work.take_all();
-        let published = !queued.is_empty();
-        world.publish(queued);
-        if published {
-            self.wake_idle_worker();
+        // Go's `gcWork`: the owner keeps its partly filled buffers and hands
+        // over full ones (`putfull`), plus a share of the rest when the
+        // shared list is empty (`gcDrainN`'s `balance`); when the workers
+        // ran dry (the hint), everything (`gcMarkDone`'s flush). W6.
+        let workers_dry = world.mark_done_hint();
+        let mut spare = if workers_dry {
+            self.mark.work.take_all()
+        } else {
+            self.mark.work.take_full()
+        };
+        if spare.is_empty() && world.shared_work_empty() {
+            spare.extend(self.mark.work.balance());
         }
+        self.publish_deferring_wake(&world, spare);
         self.account_mark_work(work, heap_work, root_work_before, began);
-        // Try to end the mark only when the workers are out of work too:
-        // a stop while they still drain would only hand their buffers back
-        // and restart them.
-        if world.mark_done_hint() || (found_none && world.workers_idle()) {
+        // Try to end the mark only when the workers and this thread are out
+        // of work: a stop while they still drain would only hand their
+        // buffers back and restart them.
+        if found_none && (workers_dry || world.workers_idle()) {
             work += self.try_terminate();
         }
         work
