@@ -30,8 +30,8 @@
 //! An assist is a stall of the mutator, so it is bounded in time, not in
 //! work: Go's `gcDrainN` stops when its goroutine is asked to yield
 //! (`gp.preempt`, checked at every object); here the assist reads the clock
-//! every `ASSIST_CLOCK_CHECK_OBJECTS` objects and stops once its
-//! `ASSIST_SLICE` is over, parks included. What it did not pay stays in
+//! every `ASSIST_CLOCK_CHECK_OBJECTS` objects (sooner after a root job)
+//! and stops once its `ASSIST_SLICE` is over, parks included. What it did not pay stays in
 //! `assist_debt` (Go's negative `gcAssistBytes`): the next allocation adds
 //! its own debt to it and assists again, so a mutator that keeps
 //! allocating keeps paying, slice by slice, and the heap cannot outrun the
@@ -238,11 +238,20 @@ const MIN_ASSIST_WORK: f64 = 64.0 * 1024.0;
 pub(crate) const ASSIST_SLICE: Duration = Duration::from_micros(40);
 
 /// How often an assist's scanning reads the clock for the end of its
-/// slice: every this many objects (or root jobs). An object of the churn
-/// benchmark scans in 50–200 ns, so the slice overruns by a few µs at
-/// most, and the clock costs well under 1 % of the scanning.
+/// slice: every this many objects or root jobs, and after every
+/// [`ASSIST_CLOCK_CHECK_WORK`] units of scan work between. An object of
+/// the churn benchmark scans in 30–200 ns, so the slice overruns by a few
+/// µs at most, and the clock costs well under 1 % of the scanning.
 #[cfg(feature = "std")]
 pub(crate) const ASSIST_CLOCK_CHECK_OBJECTS: usize = 32;
+
+/// Scan work units (about bytes) after which an assist reads the clock
+/// even before `ASSIST_CLOCK_CHECK_OBJECTS` objects: 32 of the churn
+/// benchmark's 64-byte objects, or one root job (a span's root counts,
+/// 3 KiB of work in 5–10 µs). Counting objects alone let an assist run
+/// 22 root jobs, 110–160 µs, past a check.
+#[cfg(feature = "std")]
+pub(crate) const ASSIST_CLOCK_CHECK_WORK: usize = 2048;
 
 /// How many times one assist parks and retries within its slice. Each
 /// retry follows a wake-up that changed something: credit, a buffer to
@@ -718,7 +727,8 @@ impl State {
 
     /// `mark_work_concurrent`, stopping early (with at least one object or
     /// root job done) once the clock passes `slice_ends`, read every
-    /// `ASSIST_CLOCK_CHECK_OBJECTS` objects (Go's `gcDrainN` checking
+    /// `ASSIST_CLOCK_CHECK_OBJECTS` objects or `ASSIST_CLOCK_CHECK_WORK`
+    /// units of scan work (Go's `gcDrainN` checking
     /// `gp.preempt`).
     #[cfg(feature = "std")]
     fn mark_work_until(&mut self, budget: usize, slice_ends: Option<std::time::Instant>) -> usize {
@@ -737,6 +747,7 @@ impl State {
         let mut heap_work = 0;
         let mut found_none = false;
         let mut scanned_objects = 0usize;
+        let mut work_at_check = 0;
         while work < budget || work == 0 {
             if let Some((scanned, heap_scanned)) = self.scan_grey_or_root() {
                 work += scanned;
@@ -744,9 +755,12 @@ impl State {
                 scanned_objects += 1;
                 if let Some(slice_ends) = slice_ends {
                     if scanned_objects % ASSIST_CLOCK_CHECK_OBJECTS == 0
-                        && std::time::Instant::now() >= slice_ends
+                        || work - work_at_check >= ASSIST_CLOCK_CHECK_WORK
                     {
-                        break;
+                        work_at_check = work;
+                        if std::time::Instant::now() >= slice_ends {
+                            break;
+                        }
                     }
                 }
             } else if let Some(buf) = world.try_take() {

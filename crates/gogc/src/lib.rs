@@ -268,7 +268,8 @@
 //! lock only when an assist is parked; Go's `gcFlushBgCredit`), to publish
 //! work, or to run dry (then it ends the mark), and retries. An assist's scanning and
 //! parking together end after a 40 µs slice (the clock is read every 32
-//! objects, so one object's `Trace` more at most; Go's `gcDrainN` stops
+//! objects, and after every 2 KiB of scan work between, about one root
+//! job, so one object's `Trace` or root job more at most; Go's `gcDrainN` stops
 //! when the goroutine is preempted): the allocation goes on with the debt
 //! left, which the next allocations pay, slice by slice
 //! ([`CycleStats::assists_preempted`] counts such assists), so a worker the
