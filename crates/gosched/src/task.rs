@@ -100,6 +100,14 @@
 //!   next poll, T4): about a tenth of a yield's cost. The task dump tells
 //!   such a task from a running one by its wait reason ([`REASON_YIELD`],
 //!   which a poll's start clears). `tests/loom_wake.rs` models it.
+//! - T8. The poll that pops a task first loads its state (Acquire) and
+//!   swaps it to RUNNING only when it is not RUNNING already. RUNNING is
+//!   found only for a task its own yield requeued (T7) that no wake has
+//!   touched since: a wake that comes after that load finds RUNNING, marks
+//!   NOTIFIED, and the task is polled again (as for any wake during a
+//!   poll); a wake that came before it is read by the load, which then
+//!   sees NOTIFIED and swaps (T4). So a task that keeps yielding pays no
+//!   read-modify-write on its state at all. `tests/loom_wake.rs` models it.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;

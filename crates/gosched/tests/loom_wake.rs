@@ -1,5 +1,5 @@
-//! loom model of a task's state word (`task.rs`, invariant T4): a wake
-//! racing with the start of a poll is never lost, and a task already
+//! loom model of a task's state word (`task.rs`, invariants T4, T7, T8): a
+//! wake racing with the start of a poll is never lost, and a task already
 //! queued is not queued twice.
 //!
 //! The executor's code is std-only, so this models the two sides with the
@@ -8,14 +8,16 @@
 //! ```text
 //!   waker (e.g. JoinHandle::abort)       M that popped the task
 //!   flag = true (Release)                state.swap(RUNNING)          (T4)
+//!                                        (no write if the load finds the
+//!                                        RUNNING a yield left: T8)
 //!   IDLE → SCHEDULED: queue it           read flag (Acquire)
 //!   RUNNING → NOTIFIED                   flag seen: done
 //!   SCHEDULED/NOTIFIED: write it back    else CAS RUNNING → IDLE (park),
 //!                                        or NOTIFIED: requeue, poll again
 //!                                      after `yield_now` with its own waker:
 //!                                        requeue it, state left RUNNING or
-//!                                        NOTIFIED (T7); the next poll's
-//!                                        swap takes it from there
+//!                                        NOTIFIED (T7); the next poll
+//!                                        starts from there (T8)
 //! ```
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gosched --test loom_wake`
@@ -66,12 +68,23 @@ enum Polled {
     Requeued,
 }
 
+/// The start of `execute`'s poll: a task queued SCHEDULED, or NOTIFIED
+/// (woken while its yield had it queued), is swapped to RUNNING (T4); one
+/// that its yield left RUNNING and no wake touched since is not written
+/// (T8).
+fn start_poll(t: &Task) {
+    if t.state.load(Ordering::Acquire) != RUNNING {
+        let queued = t.state.swap(RUNNING, Ordering::AcqRel);
+        assert!(
+            queued == SCHEDULED || queued == NOTIFIED,
+            "polled a task that was not queued: {queued}"
+        );
+    }
+}
+
 /// `execute`: one poll of a task popped from a queue.
 fn poll_once(t: &Task) -> Polled {
-    let queued = t.state.swap(RUNNING, Ordering::AcqRel);
-    // SCHEDULED, or RUNNING/NOTIFIED after a yield (T7).
-    assert_ne!(queued, IDLE, "polled a parked task");
-    assert_ne!(queued, DONE, "polled a finished task");
+    start_poll(t);
     if t.flag.load(Ordering::Acquire) {
         t.state.store(DONE, Ordering::Release);
         return Polled::SawFlag;
@@ -134,9 +147,7 @@ fn wake_of_a_queued_task_is_not_lost() {
 /// the M requeues the task itself, leaving its state RUNNING or NOTIFIED
 /// (T7: no write). Returns whether the poll saw the flag.
 fn poll_and_yield(t: &Task) -> bool {
-    let queued = t.state.swap(RUNNING, Ordering::AcqRel);
-    assert_ne!(queued, IDLE, "polled a parked task");
-    assert_ne!(queued, DONE, "polled a finished task");
+    start_poll(t);
     if t.flag.load(Ordering::Acquire) {
         t.state.store(DONE, Ordering::Release);
         return true;

@@ -326,9 +326,12 @@ impl Shared {
             inherited: inherit,
         });
         // T4: a swap, so that a wake that found the task queued is seen.
-        // A task requeued by its own yield was queued RUNNING (T7).
-        let queued = task.state.swap(RUNNING, Ordering::AcqRel);
-        debug_assert!(matches!(queued, SCHEDULED | RUNNING | NOTIFIED));
+        // A task requeued by its own yield was queued RUNNING (T7): if it
+        // still is, no wake came since, and it needs no write (T8).
+        if task.state.load(Ordering::Acquire) != RUNNING {
+            let queued = task.state.swap(RUNNING, Ordering::AcqRel);
+            debug_assert!(matches!(queued, SCHEDULED | NOTIFIED));
+        }
         // No longer waiting, nor queued after a yield (the task dump).
         task.wait_reason
             .store(crate::task::REASON_NONE, Ordering::Relaxed);
