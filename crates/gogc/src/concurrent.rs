@@ -5,7 +5,7 @@
 //! owner's share of marking with termination detection.
 //!
 //! The workers' side is `mark::run_worker`; what both share, and the
-//! handshake's invariants (W1–W4), are in `world`. The cycle with workers:
+//! handshake's invariants (W1–W6), are in `world`. The cycle with workers:
 //!
 //! ```text
 //!   safe point (alloc, barriered store, step)
@@ -18,25 +18,41 @@
 //!                                    steal credit (≥ 64 KiB's worth);
 //!                                    else mark_work (roots first,
 //!                                    ≥ 64 KiB, until the 40 µs slice ends);
-//!                                    publish what was queued;
-//!                                    workers idle? → try_terminate: P2
+//!                                    publish full buffers (a share if the
+//!                                    list is empty, all if the workers ran
+//!                                    dry); keep the partly filled ones;
+//!                                    nothing left, workers idle?
+//!                                      → try_terminate: P2
+//!                                    after the stall is timed: wake a
+//!                                    waiting worker if one was published for
 //! ```
 //!
 //! An assist is a stall of the mutator, so it is bounded in time, not in
 //! work: Go's `gcDrainN` stops when its goroutine is asked to yield
 //! (`gp.preempt`, checked at every object); here the assist reads the clock
-//! every `ASSIST_CLOCK_CHECK_OBJECTS` objects and stops once its
-//! `ASSIST_SLICE` is over, parks included. What it did not pay stays in
+//! every `ASSIST_CLOCK_CHECK_OBJECTS` objects (sooner after a root job)
+//! and stops once its `ASSIST_SLICE` is over, parks included. What it did not pay stays in
 //! `assist_debt` (Go's negative `gcAssistBytes`): the next allocation adds
 //! its own debt to it and assists again, so a mutator that keeps
 //! allocating keeps paying, slice by slice, and the heap cannot outrun the
 //! marker. (64 KiB of scanning, Go's minimum assist, took 50–240 µs of
 //! thread CPU time in the binary-trees churn: about 1,000 two-pointer
 //! objects, each a cache miss or two. The rest of an assist — credit,
-//! publishing what it queued, accounting — usually takes a few µs, but
-//! publishing (the shared list's lock and the workers' wake-up) took
-//! 40–130 µs of CPU in a few of every 100,000 assists on a shared 2-CPU
-//! virtual machine; the slice does not bound that part.)
+//! publishing full buffers, accounting — takes a few µs.)
+//!
+//! The owner hands work to the workers as Go's `gcWork` does (`world`
+//! W6): it keeps its partly filled buffers, publishes full ones (and a
+//! share of the rest when the shared list is empty, Go's `balance`), and
+//! wakes a worker only if one waits for work, after the assist's stall is
+//! timed (Go's `enlistWorker`). Waking a worker is a system call, and on a
+//! machine with no free CPU the woken worker may run in the mutator's
+//! place for a time slice: when every assist published all it queued and
+//! woke the workers inside its timed section, such wakes were most assist
+//! stalls over 100 µs in the binary-trees churn on a loaded 2-CPU machine.
+//! A deferred wake can still cost the mutator that time slice (there, 97 %
+//! of the wakes slower than 100 µs came with an involuntary context switch
+//! of the owner, median 2.9 ms): it lands in the allocation that assisted,
+//! after the stall, and is rarer (only a full buffer, only a waiting worker).
 //!
 //! Without workers (`mark_workers(0)`, or no `std`) every function here is
 //! a no-op or falls through to the host-driven code of `heap`.
@@ -77,6 +93,18 @@ pub(crate) enum StallCause {
     AssistPark,
     /// A barriered store waiting for a worker's scan of the cell.
     CellLock,
+}
+
+/// Wake-ups the owning thread owes for buffers it published (`world` W6):
+/// made after the stall it is timing, not inside it.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DeferredWake {
+    /// A worker thread or task waited for work when the owner published.
+    workers: bool,
+    /// The owner published: an idle P of a `gosched` runtime may mark.
+    #[cfg(feature = "gosched")]
+    idle_p: bool,
 }
 
 /// The mark workers (threads, or `gosched` tasks) and what they share
@@ -214,11 +242,20 @@ const MIN_ASSIST_WORK: f64 = 64.0 * 1024.0;
 pub(crate) const ASSIST_SLICE: Duration = Duration::from_micros(40);
 
 /// How often an assist's scanning reads the clock for the end of its
-/// slice: every this many objects (or root jobs). An object of the churn
-/// benchmark scans in 50–200 ns, so the slice overruns by a few µs at
-/// most, and the clock costs well under 1 % of the scanning.
+/// slice: every this many objects or root jobs, and after every
+/// [`ASSIST_CLOCK_CHECK_WORK`] units of scan work between. An object of
+/// the churn benchmark scans in 30–200 ns, so the slice overruns by a few
+/// µs at most, and the clock costs well under 1 % of the scanning.
 #[cfg(feature = "std")]
 pub(crate) const ASSIST_CLOCK_CHECK_OBJECTS: usize = 32;
+
+/// Scan work units (about bytes) after which an assist reads the clock
+/// even before `ASSIST_CLOCK_CHECK_OBJECTS` objects: 32 of the churn
+/// benchmark's 64-byte objects, or one root job (a span's root counts,
+/// 3 KiB of work in 5–10 µs). Counting objects alone let an assist run
+/// 22 root jobs, 110–160 µs, past a check.
+#[cfg(feature = "std")]
+pub(crate) const ASSIST_CLOCK_CHECK_WORK: usize = 2048;
 
 /// How many times one assist parks and retries within its slice. Each
 /// retry follows a wake-up that changed something: credit, a buffer to
@@ -422,6 +459,8 @@ impl State {
     /// mark (if a cycle marks) or sleep.
     #[cfg(feature = "std")]
     pub(crate) fn start_workers(&mut self) {
+        // The restart wakes every worker (and an idle P) itself.
+        self.deferred_wake = DeferredWake::default();
         if let Some(world) = self.world() {
             let marking = self.phase == Phase::Mark;
             if marking {
@@ -444,6 +483,40 @@ impl State {
         #[cfg(feature = "gosched")]
         if let Some(idle) = self.workers.as_ref().and_then(|w| w.idle.as_ref()) {
             idle.wake();
+        }
+    }
+
+    /// Publishes buffers the owning thread filled, for the workers, and
+    /// notes the wake-ups owed, made by `wake_deferred` (`world` W6).
+    #[cfg(feature = "std")]
+    #[allow(clippy::vec_box)] // buffers move by pointer, as in `GcWork`
+    fn publish_deferring_wake(&mut self, world: &World<Box<WorkBuf>>, bufs: Vec<Box<WorkBuf>>) {
+        if bufs.is_empty() {
+            return;
+        }
+        if world.publish_quietly(bufs) {
+            self.deferred_wake.workers = true;
+        }
+        #[cfg(feature = "gosched")]
+        {
+            self.deferred_wake.idle_p = true;
+        }
+    }
+
+    /// Makes the wake-ups `publish_deferring_wake` noted: the workers
+    /// waiting for work (if they still are and the buffers are still
+    /// there), and an idle P of a `gosched` runtime.
+    #[cfg(feature = "std")]
+    pub(crate) fn wake_deferred(&mut self) {
+        let wake = core::mem::take(&mut self.deferred_wake);
+        if wake.workers {
+            if let Some(world) = self.world() {
+                world.wake_waiting_workers();
+            }
+        }
+        #[cfg(feature = "gosched")]
+        if wake.idle_p {
+            self.wake_idle_worker();
         }
     }
 
@@ -598,6 +671,10 @@ impl State {
         if !parked.is_zero() {
             self.record_stall(parked, StallCause::AssistPark);
         }
+        // Outside the stall: the wake is a system call, and on a machine
+        // with fewer free CPUs than threads the woken worker may run in the
+        // mutator's place for a while (`world` W6).
+        self.wake_deferred();
     }
 
     /// Go's `gcCPULimiter.limiting()`, updating the limiter first when its
@@ -647,12 +724,15 @@ impl State {
     /// end the mark when it finds no work (Go's `gcMarkDone`).
     #[cfg(feature = "std")]
     pub(crate) fn mark_work_concurrent(&mut self, budget: usize) -> usize {
-        self.mark_work_until(budget, None)
+        let work = self.mark_work_until(budget, None);
+        self.wake_deferred();
+        work
     }
 
     /// `mark_work_concurrent`, stopping early (with at least one object or
     /// root job done) once the clock passes `slice_ends`, read every
-    /// `ASSIST_CLOCK_CHECK_OBJECTS` objects (Go's `gcDrainN` checking
+    /// `ASSIST_CLOCK_CHECK_OBJECTS` objects or `ASSIST_CLOCK_CHECK_WORK`
+    /// units of scan work (Go's `gcDrainN` checking
     /// `gp.preempt`).
     #[cfg(feature = "std")]
     fn mark_work_until(&mut self, budget: usize, slice_ends: Option<std::time::Instant>) -> usize {
@@ -671,6 +751,7 @@ impl State {
         let mut heap_work = 0;
         let mut found_none = false;
         let mut scanned_objects = 0usize;
+        let mut work_at_check = 0;
         while work < budget || work == 0 {
             if let Some((scanned, heap_scanned)) = self.scan_grey_or_root() {
                 work += scanned;
@@ -678,9 +759,12 @@ impl State {
                 scanned_objects += 1;
                 if let Some(slice_ends) = slice_ends {
                     if scanned_objects % ASSIST_CLOCK_CHECK_OBJECTS == 0
-                        && std::time::Instant::now() >= slice_ends
+                        || work - work_at_check >= ASSIST_CLOCK_CHECK_WORK
                     {
-                        break;
+                        work_at_check = work;
+                        if std::time::Instant::now() >= slice_ends {
+                            break;
+                        }
                     }
                 }
             } else if let Some(buf) = world.try_take() {
@@ -690,17 +774,25 @@ impl State {
                 break;
             }
         }
-        let queued = self.mark.work.take_all();
-        let published = !queued.is_empty();
-        world.publish(queued);
-        if published {
-            self.wake_idle_worker();
+        // Go's `gcWork`: the owner keeps its partly filled buffers and hands
+        // over full ones (`putfull`), plus a share of the rest when the
+        // shared list is empty (`gcDrainN`'s `balance`); when the workers
+        // ran dry (the hint), everything (`gcMarkDone`'s flush). W6.
+        let workers_dry = world.mark_done_hint();
+        let mut spare = if workers_dry {
+            self.mark.work.take_all()
+        } else {
+            self.mark.work.take_full()
+        };
+        if spare.is_empty() && world.shared_work_empty() {
+            spare.extend(self.mark.work.balance());
         }
+        self.publish_deferring_wake(&world, spare);
         self.account_mark_work(work, heap_work, root_work_before, began);
-        // Try to end the mark only when the workers are out of work too:
-        // a stop while they still drain would only hand their buffers back
-        // and restart them.
-        if world.mark_done_hint() || (found_none && world.workers_idle()) {
+        // Try to end the mark only when the workers and this thread are out
+        // of work: a stop while they still drain would only hand their
+        // buffers back and restart them.
+        if found_none && (workers_dry || world.workers_idle()) {
             work += self.try_terminate();
         }
         work

@@ -838,6 +838,10 @@ pub(crate) struct State {
     /// Assist nanoseconds given to the limiter since its last update.
     #[cfg(feature = "std")]
     pub(crate) pending_assist_nanos: i64,
+    /// Wake-ups the owning thread owes the workers for buffers it
+    /// published, made once the stall it is timing is over (`world` W6).
+    #[cfg(feature = "std")]
+    pub(crate) deferred_wake: crate::concurrent::DeferredWake,
     /// Stop-the-world pauses since the heap was built, in all (what an
     /// assist that ran one does not count as its own stall).
     pub(crate) paused: Duration,
@@ -1593,6 +1597,8 @@ impl Heap {
                 worker_work_taken: 0,
                 #[cfg(feature = "std")]
                 pending_assist_nanos: 0,
+                #[cfg(feature = "std")]
+                deferred_wake: crate::concurrent::DeferredWake::default(),
                 paused: Duration::ZERO,
                 limiter: CpuLimiter::new(0, config_procs(&config)),
                 this: NonNull::dangling(),

@@ -256,7 +256,11 @@
 //! worth at once when there is that much (what is over its debt pays the
 //! next allocations), else scans at least 64 KiB itself, roots first),
 //! tries to end the mark once the workers ran out of work, and re-raises a
-//! panic a `Trace` raised on a worker. A worker that finds the shared list
+//! panic a `Trace` raised on a worker. Like a Go P's `gcWork`, the mutator
+//! keeps the grey objects of its partly filled work buffers and hands the
+//! workers only full buffers (a share of the rest when they have none, and
+//! everything once they ran dry), waking a worker only if one waits, after
+//! the assist. A worker that finds the shared list
 //! empty shares part of its own grey objects (Go's `gcWork.balance`), so an
 //! assist usually finds some to scan; one that owes work while the workers
 //! hold every grey object *parks* (Go's `gcParkAssist`): it waits for the
@@ -264,7 +268,8 @@
 //! lock only when an assist is parked; Go's `gcFlushBgCredit`), to publish
 //! work, or to run dry (then it ends the mark), and retries. An assist's scanning and
 //! parking together end after a 40 µs slice (the clock is read every 32
-//! objects, so one object's `Trace` more at most; Go's `gcDrainN` stops
+//! objects, and after every 2 KiB of scan work between, about one root
+//! job, so one object's `Trace` or root job more at most; Go's `gcDrainN` stops
 //! when the goroutine is preempted): the allocation goes on with the debt
 //! left, which the next allocations pay, slice by slice
 //! ([`CycleStats::assists_preempted`] counts such assists), so a worker the
@@ -355,7 +360,8 @@
 //!   hands its work back as soon as a task is runnable (checked every 64
 //!   objects and every 100 000 units of scan work, Go's `pollWork`). A
 //!   cycle's start, and every batch of grey objects the owning thread
-//!   publishes, wakes an idle P (Go's `wakep`). A `Trace` that panics on
+//!   publishes (after the assist that published it), wakes an idle P (Go's
+//!   `wakep`). A `Trace` that panics on
 //!   an idle P is caught there and re-raised on the owning thread, as on a
 //!   worker thread; the heap's drop unregisters the idle work and waits for
 //!   idle workers in progress. There the dedicated and fractional

@@ -43,8 +43,9 @@
 //!   buffers back).
 //! - W4. Termination is decided only by the owning thread with the world
 //!   stopped (Go's `gcMarkDone` with its ragged barrier, here a full stop):
-//!   workers only raise the `mark_done` hint when the last of them finds no
-//!   buffer left.
+//!   the `mark_done` hint says only that the workers are out of work: the
+//!   last of them to find no buffer left raises it, and so does a restart
+//!   with the list empty; a worker's take of a buffer clears it.
 //! - W5. A parked assist (Go's `gcParkAssist`) is woken by every change
 //!   that could end its wait: workers publish buffers, report a panic or
 //!   finish (`active` falling) only with the mutex held, and the owner
@@ -59,6 +60,17 @@
 //!   parked assist (Go's `gcWakeAllAssists` has nothing to wake); the last
 //!   worker to go idle wakes it instead, and it goes on to terminate the
 //!   mark.
+//! - W6. The owning thread keeps its partly filled buffers (Go's per-P
+//!   `gcWork`) and publishes only full ones, plus a share of the rest when
+//!   the list is empty (Go's `gcDrainN` calling `balance`), with
+//!   `publish_quietly`; only if a worker waits does it wake it, with
+//!   `wake_waiting_workers` once the stall it is timing is over (Go's
+//!   `enlistWorker`, called only when a full buffer reaches `work.full`).
+//!   The objects it keeps are never lost to termination: a termination
+//!   attempt stops the world and finds them in the owner's own queue, and
+//!   restarts the mark with them published (W4); and when the hint says
+//!   the workers ran dry, the owner hands its partial buffers to them (Go's
+//!   `gcMarkDone` flushing every `gcWork`) instead of trying to terminate.
 //!
 //! # Worker modes (Go's `gcMarkWorkerMode`)
 //!
@@ -428,7 +440,7 @@ impl<B> World<B> {
                 let plan = control.plan;
                 if index < plan.dedicated {
                     if let Some(buf) = control.full.pop() {
-                        self.note_shared(control);
+                        self.note_taken(control);
                         control.active += 1;
                         return TryTake::Taken(buf, WorkerMode::Dedicated, None);
                     }
@@ -440,7 +452,7 @@ impl<B> World<B> {
                         return TryTake::Sleep(wait);
                     }
                     if let Some(buf) = control.full.pop() {
-                        self.note_shared(control);
+                        self.note_taken(control);
                         control.active += 1;
                         let budget = FractionalBudget {
                             mark_start,
@@ -473,7 +485,7 @@ impl<B> World<B> {
             return None;
         }
         let buf = control.full.pop()?;
-        self.note_shared(&control);
+        self.note_taken(&control);
         control.active += 1;
         control.idle_workers += 1;
         Some(buf)
@@ -665,6 +677,11 @@ impl<B> World<B> {
             .store(control.mode == Mode::Marking, Ordering::Relaxed);
         // The owner takes the list whole while the world is stopped.
         self.note_shared(&control);
+        // Restarted with nothing to take, the workers are out of work
+        // until the owner hands them some (W4, W6).
+        if control.mode == Mode::Marking && control.full.is_empty() {
+            self.mark_done.store(true, Ordering::Relaxed);
+        }
         self.stop.store(false, Ordering::Relaxed);
         self.wake_workers(control, true);
     }
@@ -692,9 +709,46 @@ impl<B> World<B> {
             && control.idle_workers < control.plan.max_idle
     }
 
-    /// Publishes the owner's buffers for the workers.
+    /// Publishes the owner's buffers for the workers and wakes those
+    /// waiting (a cycle's start, a re-raised worker panic).
     pub fn publish(&self, bufs: Vec<B>) {
         self.worker_publish(bufs);
+    }
+
+    /// Publishes the owner's buffers without waking anyone (Go's
+    /// `putfull`, W6): returns whether a worker waits for work, which the
+    /// owner then wakes with
+    /// [`wake_waiting_workers`](World::wake_waiting_workers) after the
+    /// stall it is timing (Go's `enlistWorker`). A worker that starts to
+    /// wait after this sees the buffers first: it counts itself waiting
+    /// under the lock, after looking at the list.
+    pub fn publish_quietly(&self, bufs: Vec<B>) -> bool {
+        if bufs.is_empty() {
+            return false;
+        }
+        let mut control = self.lock();
+        control.full.extend(bufs);
+        self.note_shared(&control);
+        Self::workers_wait(&control)
+    }
+
+    /// Wakes the workers waiting for work, if a buffer is still queued for
+    /// them (the owner's deferred wake after `publish_quietly`).
+    pub fn wake_waiting_workers(&self) {
+        let control = self.lock();
+        if control.full.is_empty() || !Self::workers_wait(&control) {
+            return;
+        }
+        self.wake_workers(control, false);
+    }
+
+    /// Whether a worker thread or task waits for a buffer.
+    fn workers_wait(control: &Control<B>) -> bool {
+        #[cfg(feature = "gosched")]
+        if !control.task_wakers.is_empty() {
+            return true;
+        }
+        control.waiting_threads > 0
     }
 
     /// Takes one buffer from the global list, if any (an assist or step
@@ -717,6 +771,14 @@ impl<B> World<B> {
     fn note_shared(&self, control: &Control<B>) {
         self.shared_bufs
             .store(control.full.len(), Ordering::Relaxed);
+    }
+
+    /// `note_shared` after a worker took a buffer: the workers are not out
+    /// of work any more, so the termination hint (W4) is cleared; the
+    /// last of them to run dry raises it again.
+    fn note_taken(&self, control: &Control<B>) {
+        self.note_shared(control);
+        self.mark_done.store(false, Ordering::Relaxed);
     }
 
     /// Tells the workers to exit; they finish the object in hand first.

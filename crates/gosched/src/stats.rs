@@ -10,7 +10,7 @@ use core::time::Duration;
 use gocore::atomic::Ordering;
 
 use crate::runtime::{lock, Shared, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
-use crate::task::{reason_from_code, DONE, IDLE, NOTIFIED, RUNNING, SCHEDULED};
+use crate::task::{reason_from_code, DONE, IDLE, NOTIFIED, REASON_YIELD, RUNNING, SCHEDULED};
 
 /// A P's state in a [`Stats`] snapshot (Go's P statuses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,6 +323,11 @@ impl Shared {
                         ),
                     ),
                     SCHEDULED => (TaskState::Runnable, Duration::ZERO),
+                    // T7: queued after `yield_now`, still RUNNING or
+                    // NOTIFIED, with the yield's wait reason.
+                    RUNNING | NOTIFIED if t.wait_reason.load(Ordering::Relaxed) == REASON_YIELD => {
+                        (TaskState::Runnable, Duration::ZERO)
+                    }
                     RUNNING | NOTIFIED => (TaskState::Running, Duration::ZERO),
                     DONE => continue,
                     _ => continue,

@@ -32,20 +32,24 @@
 //!    └─────────────── Pending, not woken ───────────────┘   │ woken during poll
 //!                                                           ▼
 //!                     SCHEDULED ◀── Pending ──────── NOTIFIED
+//!
+//!   RUNNING or NOTIFIED ── Pending after its own yield_now: requeued as it is (T7)
+//!       └──▶ popped by an M ──▶ RUNNING
 //! ```
 //!
 //! Go's names: IDLE is `_Gwaiting`, SCHEDULED `_Grunnable`, RUNNING
 //! `_Grunning`, DONE `_Gdead`. NOTIFIED has no Go twin: a Rust future can
 //! be woken while it is being polled, and must then be polled again.
 //! A task that called `yield_now` with its own waker is not woken: the M
-//! that polled it swaps RUNNING (or NOTIFIED) to SCHEDULED itself and
-//! requeues it, as Go's `goschedImpl` moves `_Grunning` to `_Grunnable`.
+//! that polled it requeues it itself (Go's `goschedImpl`), leaving its
+//! state RUNNING (or NOTIFIED) as it is (T7).
 //!
 //! # Invariants
 //!
 //! - T1. Only the thread that moved the state to SCHEDULED puts the task in
-//!   a queue, so a task is in at most one queue; only the M that pops it
-//!   moves it to RUNNING and touches the future (the `UnsafeCell`).
+//!   a queue (or, for a yield, the M that polled it: T7), so a task is in
+//!   at most one queue; only the M that pops it moves it to RUNNING and
+//!   touches the future (the `UnsafeCell`).
 //! - T2. `live_wakers` counts `Waker`s made for this task that exist
 //!   outside the runtime's own structures (the borrowed waker a poll gets
 //!   is not counted; its clones are; a waker stored in a `JoinHandle`'s
@@ -84,6 +88,26 @@
 //!   the task exited) reuses a `Task` allocation from the runtime's global
 //!   free list instead of allocating and registering one.
 //!   `tests/loom_join_sides.rs` models the race of the two sides.
+//! - T7. A task that yielded with its own waker (`yield_now`, Go's
+//!   `Gosched`) is requeued by the M that polled it with its state left
+//!   RUNNING, or NOTIFIED if a wake came during the poll: Go's
+//!   `_Grunning → _Grunnable` costs no write here. While it waits in a
+//!   queue so, a wake finds RUNNING or NOTIFIED and only writes NOTIFIED
+//!   (it never queues the task a second time, T1), and the poll that pops
+//!   it swaps to RUNNING as from SCHEDULED, so T4 orders that wake before
+//!   the poll. Writing SCHEDULED instead would be a second
+//!   read-modify-write per yield (a plain store could hide a wake from the
+//!   next poll, T4): about a tenth of a yield's cost. The task dump tells
+//!   such a task from a running one by its wait reason ([`REASON_YIELD`],
+//!   which a poll's start clears). `tests/loom_wake.rs` models it.
+//! - T8. The poll that pops a task first loads its state (Acquire) and
+//!   swaps it to RUNNING only when it is not RUNNING already. RUNNING is
+//!   found only for a task its own yield requeued (T7) that no wake has
+//!   touched since: a wake that comes after that load finds RUNNING, marks
+//!   NOTIFIED, and the task is polled again (as for any wake during a
+//!   poll); a wake that came before it is read by the load, which then
+//!   sees NOTIFIED and swaps (T4). So a task that keeps yielding pays no
+//!   read-modify-write on its state at all. `tests/loom_wake.rs` models it.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -943,6 +967,14 @@ pub(crate) fn reason_code(r: gocore::wait::WaitReason) -> u8 {
         .position(|x| *x == r)
         .map_or(REASON_NONE, |i| i as u8)
 }
+
+/// The wait reason of a task queued by its own yield (T7): `Preempted`,
+/// Go's `waitReasonPreempted`.
+pub(crate) const REASON_YIELD: u8 = 10;
+const _: () = assert!(matches!(
+    REASONS[REASON_YIELD as usize],
+    gocore::wait::WaitReason::Preempted
+));
 
 pub(crate) fn reason_from_code(code: u8) -> Option<gocore::wait::WaitReason> {
     REASONS.get(code as usize).copied()

@@ -188,6 +188,47 @@ fn deadlock_cases() {
     t.join().unwrap();
 }
 
+/// A task that yielded waits in a queue with its state left RUNNING (T7 in
+/// `task.rs`): the dump still shows it runnable (Go's `runnable` after
+/// `Gosched`), and the task polled meanwhile running.
+#[test]
+fn dump_shows_a_yielded_task_as_runnable() {
+    let rt = Arc::new(Runtime::builder().procs(1).build().unwrap());
+    let yields = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicUsize::new(0));
+    let (y, s) = (yields.clone(), stop.clone());
+    let yielder = rt.spawn(async move {
+        while s.load(Ordering::Acquire) == 0 {
+            y.fetch_add(1, Ordering::AcqRel);
+            gosched::yield_now().await;
+        }
+    });
+    let yielder_id = yielder.id().unwrap();
+    let rt2 = rt.clone();
+    let observer = rt.spawn(async move {
+        // One P: while this runs, the yielder waits in a queue.
+        while yields.load(Ordering::Acquire) == 0 {
+            gosched::yield_now().await;
+        }
+        let d = rt2.dump();
+        stop.store(1, Ordering::Release);
+        let state_of = |id| d.tasks.iter().find(|t| t.id == id).map(|t| t.state);
+        (state_of(yielder_id), d.to_string())
+    });
+    let observer_id = observer.id().unwrap();
+    let (yielder_state, text) = rt
+        .block_on(async move {
+            yielder.await.unwrap();
+            observer.await.unwrap()
+        })
+        .unwrap();
+    assert_eq!(yielder_state, Some(TaskState::Runnable), "{text}");
+    assert!(
+        text.contains(&format!("goroutine {observer_id} [running]")),
+        "{text}"
+    );
+}
+
 #[test]
 fn dump_shows_wait_reasons_and_spawn_site() {
     let rt = Runtime::builder().procs(1).build().unwrap();

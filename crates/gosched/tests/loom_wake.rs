@@ -1,5 +1,5 @@
-//! loom model of a task's state word (`task.rs`, invariant T4): a wake
-//! racing with the start of a poll is never lost, and a task already
+//! loom model of a task's state word (`task.rs`, invariants T4, T7, T8): a
+//! wake racing with the start of a poll is never lost, and a task already
 //! queued is not queued twice.
 //!
 //! The executor's code is std-only, so this models the two sides with the
@@ -8,12 +8,16 @@
 //! ```text
 //!   waker (e.g. JoinHandle::abort)       M that popped the task
 //!   flag = true (Release)                state.swap(RUNNING)          (T4)
+//!                                        (no write if the load finds the
+//!                                        RUNNING a yield left: T8)
 //!   IDLE → SCHEDULED: queue it           read flag (Acquire)
 //!   RUNNING → NOTIFIED                   flag seen: done
 //!   SCHEDULED/NOTIFIED: write it back    else CAS RUNNING → IDLE (park),
 //!                                        or NOTIFIED: requeue, poll again
 //!                                      after `yield_now` with its own waker:
-//!                                        swap RUNNING/NOTIFIED → SCHEDULED
+//!                                        requeue it, state left RUNNING or
+//!                                        NOTIFIED (T7); the next poll
+//!                                        starts from there (T8)
 //! ```
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p gosched --test loom_wake`
@@ -64,10 +68,23 @@ enum Polled {
     Requeued,
 }
 
+/// The start of `execute`'s poll: a task queued SCHEDULED, or NOTIFIED
+/// (woken while its yield had it queued), is swapped to RUNNING (T4); one
+/// that its yield left RUNNING and no wake touched since is not written
+/// (T8).
+fn start_poll(t: &Task) {
+    if t.state.load(Ordering::Acquire) != RUNNING {
+        let queued = t.state.swap(RUNNING, Ordering::AcqRel);
+        assert!(
+            queued == SCHEDULED || queued == NOTIFIED,
+            "polled a task that was not queued: {queued}"
+        );
+    }
+}
+
 /// `execute`: one poll of a task popped from a queue.
 fn poll_once(t: &Task) -> Polled {
-    let queued = t.state.swap(RUNNING, Ordering::AcqRel);
-    assert_eq!(queued, SCHEDULED, "polled a task that was not queued");
+    start_poll(t);
     if t.flag.load(Ordering::Acquire) {
         t.state.store(DONE, Ordering::Release);
         return Polled::SawFlag;
@@ -127,17 +144,16 @@ fn wake_of_a_queued_task_is_not_lost() {
 }
 
 /// `execute` after `yield_now` polled with the task's own waker (no wake):
-/// the M requeues the task itself with a swap to SCHEDULED. Returns whether
-/// the poll saw the flag.
+/// the M requeues the task itself, leaving its state RUNNING or NOTIFIED
+/// (T7: no write). Returns whether the poll saw the flag.
 fn poll_and_yield(t: &Task) -> bool {
-    let queued = t.state.swap(RUNNING, Ordering::AcqRel);
-    assert_eq!(queued, SCHEDULED, "polled a task that was not queued");
+    start_poll(t);
     if t.flag.load(Ordering::Acquire) {
         t.state.store(DONE, Ordering::Release);
         return true;
     }
-    let prev = t.state.swap(SCHEDULED, Ordering::AcqRel);
-    assert!(prev == RUNNING || prev == NOTIFIED, "state {prev}");
+    let now = t.state.load(Ordering::Relaxed);
+    assert!(now == RUNNING || now == NOTIFIED, "state {now}");
     false
 }
 
@@ -167,6 +183,41 @@ fn wake_of_a_yielding_task_is_seen_and_not_queued_twice() {
         assert!(!queued, "queued a task that was running or queued");
         if !seen {
             assert!(poll_and_yield(&t));
+        }
+    });
+}
+
+/// A task yields (requeued RUNNING, T7), then its next poll parks it, while
+/// a waker sets its flag and wakes it: the wake is never lost (the task
+/// parks only if the wake comes after, which then queues it) and never
+/// queues the task while the yield has it queued.
+#[test]
+fn wake_of_a_task_queued_by_its_yield_is_not_lost() {
+    loom::model(|| {
+        let t = Arc::new(Task {
+            state: AtomicU8::new(SCHEDULED),
+            flag: AtomicBool::new(false),
+        });
+        let t2 = t.clone();
+        let waker = thread::spawn(move || {
+            t2.flag.store(true, Ordering::Release);
+            wake(&t2)
+        });
+        let mut seen = poll_and_yield(&t);
+        let mut parked = false;
+        while !seen && !parked {
+            match poll_once(&t) {
+                Polled::SawFlag => seen = true,
+                Polled::Parked => parked = true,
+                Polled::Requeued => {}
+            }
+        }
+        let queued = waker.join().unwrap();
+        if parked {
+            assert!(queued, "the task parked without seeing the wake");
+            assert!(matches!(poll_once(&t), Polled::SawFlag));
+        } else {
+            assert!(!queued, "queued a task that was running or queued");
         }
     });
 }

@@ -60,6 +60,12 @@
 //!   P (`find_runnable`, `block_on` leaving, `handoffp`) counts them as the
 //!   P's local work ([`P::has_local_work`]) or moves them first.
 //!
+//! The yielded task itself is requeued without a write to its state (T7
+//! and T8 in `task.rs`): a task that keeps yielding costs no atomic
+//! read-modify-write on the task itself; the P's own remain (its status
+//! around the poll, its ring's head when it pops, `sched.lock` once per
+//! batch).
+//!
 //! With one P this is exactly Go's order: the yielded tasks reach the
 //! global queue before the P next reads it. With more, another P sees a
 //! yielded task once its P next reads the global queue (until then that

@@ -326,8 +326,15 @@ impl Shared {
             inherited: inherit,
         });
         // T4: a swap, so that a wake that found the task queued is seen.
-        let queued = task.state.swap(RUNNING, Ordering::AcqRel);
-        debug_assert_eq!(queued, SCHEDULED);
+        // A task requeued by its own yield was queued RUNNING (T7): if it
+        // still is, no wake came since, and it needs no write (T8).
+        if task.state.load(Ordering::Acquire) != RUNNING {
+            let queued = task.state.swap(RUNNING, Ordering::AcqRel);
+            debug_assert!(matches!(queued, SCHEDULED | NOTIFIED));
+        }
+        // No longer waiting, nor queued after a yield (the task dump).
+        task.wait_reason
+            .store(crate::task::REASON_NONE, Ordering::Relaxed);
         let (polled, requeue) = self.poll_in_p(m, Arc::as_ptr(&task), || task.poll());
         match polled {
             Poll::Ready(()) => {
@@ -339,18 +346,22 @@ impl Shared {
                 }
             }
             Poll::Pending => {
-                let reason =
-                    gocore::wait::take().map_or(crate::task::REASON_NONE, crate::task::reason_code);
+                let reason = gocore::wait::take();
+                let reason = if requeue {
+                    // T7: the dump tells a task queued by its yield by this.
+                    crate::task::REASON_YIELD
+                } else {
+                    reason.map_or(crate::task::REASON_NONE, crate::task::reason_code)
+                };
                 task.wait_reason.store(reason, Ordering::Relaxed);
                 task.wait_since
                     .store(self.coarse_now.load(Ordering::Relaxed), Ordering::Relaxed);
                 let yielded = if requeue {
                     // `yield_now` with the task's own waker did not wake it:
-                    // the task stays ours (T1; a wake meanwhile found it
-                    // RUNNING and only marked it NOTIFIED). A swap, as the
-                    // wake it stands for would be (T4).
-                    let prev = task.state.swap(SCHEDULED, Ordering::AcqRel);
-                    debug_assert!(prev == RUNNING || prev == NOTIFIED);
+                    // the task stays ours and goes back to a queue as it is,
+                    // RUNNING or NOTIFIED, with no write (T7): a wake finds
+                    // it so and only marks it, and the next poll's swap to
+                    // RUNNING orders that wake before it (T4).
                     true
                 } else if task
                     .state
@@ -424,13 +435,18 @@ impl Shared {
     }
 
     /// Go: `checkTimers(pp, now)`: fires P `p`'s due timers. Returns whether
-    /// it fired any.
+    /// it fired any. Inlined down to the common case, a P with no timer
+    /// (one load, on every `find_runnable`).
+    #[inline]
     pub(crate) fn check_timers(&self, p: usize) -> bool {
+        let first = self.ps[p].timer0_when.load(Ordering::Acquire);
+        first != u64::MAX && self.fire_due_timers(p, first)
+    }
+
+    /// [`Shared::check_timers`] for a P whose earliest timer is at `first`.
+    #[inline(never)]
+    fn fire_due_timers(&self, p: usize, first: u64) -> bool {
         let pp = &self.ps[p];
-        let first = pp.timer0_when.load(Ordering::Acquire);
-        if first == u64::MAX {
-            return false;
-        }
         let now = self.now_nanos();
         if first > now {
             return false;
