@@ -328,7 +328,9 @@ fn abort_of_a_yielding_task_from_a_thread_and_from_a_task() {
             .block_on(async move {
                 let mut out = Vec::new();
                 for h in handles {
-                    let h = Arc::try_unwrap(h).ok().expect("one handle left");
+                    let Ok(h) = Arc::try_unwrap(h) else {
+                        panic!("a handle was still shared");
+                    };
                     out.push(h.await);
                 }
                 out
