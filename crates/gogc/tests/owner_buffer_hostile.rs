@@ -124,19 +124,50 @@ fn forest(heap: &Heap, maker: &mut Maker, fan: usize, width: usize, depth: usize
 
 const SMALL: bool = cfg!(miri);
 
-/// Heaps with workers of every kind the owner hands buffers to.
-fn heaps() -> Vec<(String, Heap)> {
+/// A heap under test and, with the `gosched` feature, the runtime its
+/// workers run on (dropped after the heap: fields drop in order).
+struct Subject {
+    name: String,
+    heap: Heap,
+    #[cfg(feature = "gosched")]
+    _runtime: Option<gosched::Runtime>,
+}
+
+impl Subject {
+    fn own(name: String, heap: Heap) -> Subject {
+        Subject {
+            name,
+            heap,
+            #[cfg(feature = "gosched")]
+            _runtime: None,
+        }
+    }
+}
+
+/// Heaps with workers of every kind the owner hands buffers to: threads
+/// of the heap's own (`mark_workers`, `procs`) and, with the `gosched`
+/// feature, tasks and idle Ps of a runtime.
+fn heaps() -> Vec<Subject> {
     let mut heaps = Vec::new();
     let max = if SMALL { 2 } else { 4 };
     for n in 1..=max {
-        heaps.push((
+        heaps.push(Subject::own(
             format!("mark_workers({n})"),
             Heap::builder().mark_workers(n).gogc(None).build(),
         ));
-        heaps.push((
+        heaps.push(Subject::own(
             format!("procs({n})"),
             Heap::builder().procs(n as u32).gogc(None).build(),
         ));
+        #[cfg(all(feature = "gosched", not(miri)))]
+        {
+            let runtime = gosched::Runtime::builder().procs(n).build().unwrap();
+            heaps.push(Subject {
+                name: format!("gosched procs({n})"),
+                heap: Heap::builder().gosched(&runtime).gogc(None).build(),
+                _runtime: Some(runtime),
+            });
+        }
     }
     heaps
 }
@@ -154,18 +185,19 @@ fn finish(heap: &Heap) {
 #[test]
 fn grey_objects_kept_by_the_owner_survive_a_long_owner_sleep() {
     let _dog = watchdog("owner sleep with partial buffers", Duration::from_secs(90));
-    for (name, heap) in heaps() {
+    for subject in heaps() {
+        let (name, heap) = (&subject.name, &subject.heap);
         DROPS.with(|d| d.set(0));
         let mut maker = Maker::new();
         let (fan, width, depth) = if SMALL { (3, 2, 2) } else { (64, 4, 4) };
-        let root = forest(&heap, &mut maker, fan, width, depth);
+        let root = forest(heap, &mut maker, fan, width, depth);
         // Weak pointers to every leaf-level node of the first subtree: the
         // reachable ones must still upgrade after every cycle.
         let first = root.kids.borrow()[0].clone();
         let weak: Vec<Weak<Node>> = first.kids.borrow().iter().map(Gc::downgrade).collect();
         drop(first);
         // Garbage beside it, freed by the cycle.
-        let garbage = forest(&heap, &mut maker, 4, 2, 2);
+        let garbage = forest(heap, &mut maker, 4, 2, 2);
         drop(garbage);
         for round in 0..if SMALL { 1 } else { 4 } {
             assert!(heap.start_cycle(), "{name}");
@@ -188,12 +220,12 @@ fn grey_objects_kept_by_the_owner_survive_a_long_owner_sleep() {
             let moved = kids[round % kids.len()].kids.take();
             kids[(round + 1) % kids.len()].kids.set(moved);
             drop(kids);
-            finish(&heap);
+            finish(heap);
             let stats = heap.stats();
             assert_eq!(stats.last.lost_objects, 0, "{name} round {round}");
             let live = reachable(std::slice::from_ref(&root));
             for w in &weak {
-                if let Some(node) = w.upgrade(&heap) {
+                if let Some(node) = w.upgrade(heap) {
                     assert_eq!(node.check, checksum(node.id), "{name}");
                 }
             }
@@ -209,18 +241,19 @@ fn grey_objects_kept_by_the_owner_survive_a_long_owner_sleep() {
         heap.collect();
         assert_eq!(heap.stats().live_objects, 0, "{name}");
         assert_eq!(drops(), maker.made, "{name}");
-        assert!(weak.iter().all(|w| w.upgrade(&heap).is_none()), "{name}");
+        assert!(weak.iter().all(|w| w.upgrade(heap).is_none()), "{name}");
     }
 }
 
 #[test]
 fn collect_after_the_workers_ran_dry_behind_the_owners_buffers() {
     let _dog = watchdog("collect with partial buffers", Duration::from_secs(90));
-    for (name, heap) in heaps() {
+    for subject in heaps() {
+        let (name, heap) = (&subject.name, &subject.heap);
         DROPS.with(|d| d.set(0));
         let mut maker = Maker::new();
         let (fan, width, depth) = if SMALL { (2, 2, 2) } else { (32, 3, 4) };
-        let root = forest(&heap, &mut maker, fan, width, depth);
+        let root = forest(heap, &mut maker, fan, width, depth);
         let all = reachable(std::slice::from_ref(&root)).len();
         assert!(heap.start_cycle());
         heap.step(16);
@@ -241,17 +274,19 @@ fn collect_after_the_workers_ran_dry_behind_the_owners_buffers() {
 #[test]
 fn a_heap_dropped_while_the_owner_holds_partial_buffers_drops_everything_once() {
     let _dog = watchdog("heap drop with partial buffers", Duration::from_secs(90));
-    for (name, heap) in heaps() {
+    for subject in heaps() {
+        let (name, heap) = (&subject.name, &subject.heap);
         DROPS.with(|d| d.set(0));
         let mut maker = Maker::new();
         let (fan, width, depth) = if SMALL { (2, 2, 2) } else { (32, 3, 4) };
-        let root = forest(&heap, &mut maker, fan, width, depth);
+        let root = forest(heap, &mut maker, fan, width, depth);
         assert!(heap.start_cycle());
         heap.step(16);
         std::thread::sleep(Duration::from_millis(if SMALL { 1 } else { 5 }));
         heap.step(16);
         drop(root);
-        drop(heap);
+        let name = name.clone();
+        drop(subject);
         assert_eq!(drops(), maker.made, "{name}");
     }
 }
@@ -567,6 +602,19 @@ fn churn_over_procs_and_workers_with_the_checkers() {
             };
             let (ops, cycles) = churn(heap, per_run, u64::MAX, seed);
             eprintln!("{barrier:?} n={n} by_procs={by_procs}: {ops} operations, {cycles} cycles");
+            assert!(cycles > 0);
+        }
+        #[cfg(feature = "gosched")]
+        {
+            // Workers as tasks and idle Ps of a runtime.
+            let runtime = gosched::Runtime::builder()
+                .procs(n as usize)
+                .build()
+                .unwrap();
+            let barrier = barriers[n as usize % barriers.len()];
+            let heap = checked(barrier).gosched(&runtime).build();
+            let (ops, cycles) = churn(heap, per_run / 2, u64::MAX, 100 + u64::from(n));
+            eprintln!("{barrier:?} gosched procs({n}): {ops} operations, {cycles} cycles");
             assert!(cycles > 0);
         }
     }
