@@ -255,8 +255,9 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The `Pending` → global queue rule of `yield_now`, polled with `waker`.
 /// Returns true when `execute` is polling the very task `waker` wakes: it
-/// then requeues the task itself, and the caller must not wake it (one
-/// state update per yield instead of a wake's and the poll's).
+/// then requeues the task itself, and the caller must not wake it (no
+/// write to the task's state at all, T7 and T8 in `task.rs`, instead of a
+/// wake's and the poll's).
 pub(crate) fn mark_yield(waker: &core::task::Waker) -> bool {
     with_ctx(|c| {
         let Some(c) = c else { return false };

@@ -360,8 +360,8 @@ impl Shared {
                     // `yield_now` with the task's own waker did not wake it:
                     // the task stays ours and goes back to a queue as it is,
                     // RUNNING or NOTIFIED, with no write (T7): a wake finds
-                    // it so and only marks it, and the next poll's swap to
-                    // RUNNING orders that wake before it (T4).
+                    // it so and only marks it NOTIFIED, which the next
+                    // poll's load reads before it swaps (T8, T4).
                     true
                 } else if task
                     .state
