@@ -272,6 +272,43 @@ fn collect_after_the_workers_ran_dry_behind_the_owners_buffers() {
 }
 
 #[test]
+fn allocations_alone_end_a_forced_cycle_after_the_workers_ran_dry() {
+    // GOGC off, a forced cycle, one step, a quiet owner: then only
+    // allocations (no step, no collect). The owner's safe points must hand
+    // its partial buffers over and end the mark.
+    let _dog = watchdog("allocation-only end of a cycle", Duration::from_secs(90));
+    for subject in heaps() {
+        let (name, heap) = (&subject.name, &subject.heap);
+        DROPS.with(|d| d.set(0));
+        let mut maker = Maker::new();
+        let (fan, width, depth) = if SMALL { (2, 2, 2) } else { (32, 3, 4) };
+        let root = forest(heap, &mut maker, fan, width, depth);
+        let all = reachable(std::slice::from_ref(&root)).len();
+        assert!(heap.start_cycle());
+        heap.step(16);
+        std::thread::sleep(Duration::from_millis(if SMALL { 1 } else { 10 }));
+        let mut allocations = 0;
+        while heap.phase() != Phase::Off {
+            drop(maker.node(heap, Vec::new()));
+            allocations += 1;
+            assert!(
+                allocations < 10_000_000,
+                "{name}: the cycle did not end by allocation"
+            );
+        }
+        eprintln!("{name}: the cycle ended after {allocations} allocations");
+        assert_eq!(heap.stats().last.lost_objects, 0, "{name}");
+        assert_eq!(reachable(std::slice::from_ref(&root)).len(), all, "{name}");
+        heap.collect();
+        assert_eq!(heap.stats().live_objects, all, "{name}");
+        assert_eq!(drops(), maker.made - all, "{name}");
+        drop(root);
+        heap.collect();
+        assert_eq!(drops(), maker.made, "{name}");
+    }
+}
+
+#[test]
 fn a_heap_dropped_while_the_owner_holds_partial_buffers_drops_everything_once() {
     let _dog = watchdog("heap drop with partial buffers", Duration::from_secs(90));
     for subject in heaps() {
