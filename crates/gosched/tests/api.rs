@@ -863,7 +863,12 @@ fn handles_learn_that_their_runtime_shut_down() {
     let (mut pending, mut panicking, mut finished) = rt
         .block_on(async {
             let finished = gosched::spawn(async { 7u8 });
-            gosched::yield_now().await;
+            // One yield usually runs it on this thread's P; but sysmon may
+            // have handed that P to a worker meanwhile (a poll counts as
+            // stuck after 100 µs, which Miri's clock reaches), so wait.
+            while !finished.is_finished() {
+                gosched::yield_now().await;
+            }
             (
                 gosched::spawn(std::future::pending::<u8>()),
                 gosched::spawn(PanicsOnDrop),
