@@ -15,11 +15,15 @@ use std::sync::Arc;
 use common::{eventually, Tracked};
 use gosched::{JoinHandle, Runtime};
 
-/// Waits until `h`'s task has run to the end and its M went idle (one P):
-/// the task's exit was done before the caller drops the handle.
+/// Waits until `h`'s task has run to the end, its P went idle (one P) and
+/// every worker M is parked: the task's exit was done, and no M still holds
+/// the task (a P that sysmon took from an M still finishing the task's poll
+/// is idle before that M lets the task go, which would keep the handle's
+/// drop from reusing it), before the caller drops the handle.
 fn wait_exited<T>(rt: &Runtime, h: &JoinHandle<T>) {
-    eventually("the task finished and its P went idle", || {
-        h.is_finished() && rt.stats().idle_procs == 1
+    eventually("the task finished, its P and every M went idle", || {
+        let stats = rt.stats();
+        h.is_finished() && stats.idle_procs == 1 && stats.idle_threads == stats.threads
     });
 }
 
