@@ -359,7 +359,11 @@ fn works_register_and_unregister_from_inside_run() {
     assert!(child_runs.load(Ordering::SeqCst) >= 1);
     drop(registration);
     spawner.children.lock().unwrap().clear();
-    assert_eq!(Arc::strong_count(&spawner), 1);
+    // An M that was inside `run` when the registration went may still hold
+    // its clone for a moment; then nothing keeps the spawner alive.
+    eventually("every M let the spawner go", || {
+        Arc::strong_count(&spawner) == 1
+    });
 }
 
 struct Counted {
