@@ -172,6 +172,18 @@ fn heaps() -> Vec<Subject> {
     heaps
 }
 
+/// A forest of 32 trees (2 when `SMALL`) with a forced cycle started, one
+/// step taken and `sleep_ms` (1 when `SMALL`) given to the workers: they
+/// ran dry while the owner may still hold grey objects in partial buffers.
+fn forest_in_a_cycle(heap: &Heap, maker: &mut Maker, sleep_ms: u64) -> Gc<Node> {
+    let (fan, width, depth) = if SMALL { (2, 2, 2) } else { (32, 3, 4) };
+    let root = forest(heap, maker, fan, width, depth);
+    assert!(heap.start_cycle());
+    heap.step(16);
+    std::thread::sleep(Duration::from_millis(if SMALL { 1 } else { sleep_ms }));
+    root
+}
+
 /// Steps a cycle until it ends, with a bound.
 fn finish(heap: &Heap) {
     for _ in 0..10_000_000 {
@@ -252,12 +264,8 @@ fn collect_after_the_workers_ran_dry_behind_the_owners_buffers() {
         let (name, heap) = (&subject.name, &subject.heap);
         DROPS.with(|d| d.set(0));
         let mut maker = Maker::new();
-        let (fan, width, depth) = if SMALL { (2, 2, 2) } else { (32, 3, 4) };
-        let root = forest(heap, &mut maker, fan, width, depth);
+        let root = forest_in_a_cycle(heap, &mut maker, 10);
         let all = reachable(std::slice::from_ref(&root)).len();
-        assert!(heap.start_cycle());
-        heap.step(16);
-        std::thread::sleep(Duration::from_millis(if SMALL { 1 } else { 10 }));
         // `collect` finishes the cycle in flight and runs a full one; the
         // owner never allocated since it kept its buffers.
         heap.collect();
@@ -281,12 +289,8 @@ fn allocations_alone_end_a_forced_cycle_after_the_workers_ran_dry() {
         let (name, heap) = (&subject.name, &subject.heap);
         DROPS.with(|d| d.set(0));
         let mut maker = Maker::new();
-        let (fan, width, depth) = if SMALL { (2, 2, 2) } else { (32, 3, 4) };
-        let root = forest(heap, &mut maker, fan, width, depth);
+        let root = forest_in_a_cycle(heap, &mut maker, 10);
         let all = reachable(std::slice::from_ref(&root)).len();
-        assert!(heap.start_cycle());
-        heap.step(16);
-        std::thread::sleep(Duration::from_millis(if SMALL { 1 } else { 10 }));
         let mut allocations = 0;
         while heap.phase() != Phase::Off {
             drop(maker.node(heap, Vec::new()));
@@ -315,11 +319,7 @@ fn a_heap_dropped_while_the_owner_holds_partial_buffers_drops_everything_once() 
         let (name, heap) = (&subject.name, &subject.heap);
         DROPS.with(|d| d.set(0));
         let mut maker = Maker::new();
-        let (fan, width, depth) = if SMALL { (2, 2, 2) } else { (32, 3, 4) };
-        let root = forest(heap, &mut maker, fan, width, depth);
-        assert!(heap.start_cycle());
-        heap.step(16);
-        std::thread::sleep(Duration::from_millis(if SMALL { 1 } else { 5 }));
+        let root = forest_in_a_cycle(heap, &mut maker, 5);
         heap.step(16);
         drop(root);
         let name = name.clone();
