@@ -53,7 +53,9 @@
 //! - T2. `live_wakers` counts `Waker`s made for this task that exist
 //!   outside the runtime's own structures (the borrowed waker a poll gets
 //!   is not counted; its clones are; a waker stored in a `JoinHandle`'s
-//!   slot is subtracted while stored). The deadlock check relies on it.
+//!   slot of a task of the same runtime is subtracted while stored; a waker
+//!   stored in a slot of another runtime's task, or of a blocking job,
+//!   stays counted). The deadlock check relies on it.
 //! - T3. A body's future never moves: it lives in the task's block
 //!   (`body.rs`) from spawn to drop and is dropped in place (its `Option`
 //!   set to `None`), which is what pinning it there requires.
@@ -605,7 +607,9 @@ struct JoinSlot<T> {
     result: Option<Result<T, JoinError>>,
     /// Taken by the handle (or never to be read: the handle was dropped).
     closed: bool,
-    waker: Option<Waker>,
+    /// The awaiting handle's waker, and whether it was discounted from its
+    /// T2 counter when stored ([`internal_waker_stored`]).
+    waker: Option<(Waker, bool)>,
 }
 
 impl<T> JoinInner<T> {
@@ -647,8 +651,8 @@ impl<T> JoinInner<T> {
         slot.result = Some(result);
         let waker = slot.waker.take();
         drop(slot);
-        if let Some(w) = waker {
-            internal_waker_released(&w);
+        if let Some((w, inside)) = waker {
+            internal_waker_released(&w, inside);
             w.wake();
         }
     }
@@ -665,25 +669,36 @@ impl<T> JoinInner<T> {
         }));
     }
 
-    fn poll_result(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+    /// `runtime` is the awaited task's runtime ([`Shared::id`]), `None`
+    /// for a blocking job (whose waker always counts as outside: while the
+    /// job is pending the runtime is not idle anyway).
+    fn poll_result(
+        &self,
+        cx: &mut Context<'_>,
+        runtime: Option<usize>,
+    ) -> Poll<Result<T, JoinError>> {
         let mut slot = self.lock();
         if let Some(r) = slot.result.take() {
             slot.closed = true;
             let old = slot.waker.take();
             drop(slot);
-            if let Some(w) = old {
-                internal_waker_released(&w);
+            if let Some((w, inside)) = old {
+                internal_waker_released(&w, inside);
             }
             return Poll::Ready(r);
         }
         gocore::wait::set(gocore::wait::WaitReason::ChanReceive);
-        if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+        if !slot
+            .waker
+            .as_ref()
+            .is_some_and(|(w, _)| w.will_wake(cx.waker()))
+        {
             let new = cx.waker().clone();
-            internal_waker_stored(&new);
-            let old = slot.waker.replace(new);
+            let inside = runtime.is_some_and(|r| internal_waker_stored(&new, r));
+            let old = slot.waker.replace((new, inside));
             drop(slot);
-            if let Some(w) = old {
-                internal_waker_released(&w);
+            if let Some((w, inside)) = old {
+                internal_waker_released(&w, inside);
             }
         }
         Poll::Pending
@@ -695,23 +710,37 @@ impl<T> JoinInner<T> {
         let result = slot.result.take();
         let old = slot.waker.take();
         drop(slot);
-        if let Some(w) = old {
-            internal_waker_released(&w);
+        if let Some((w, inside)) = old {
+            internal_waker_released(&w, inside);
         }
         result
     }
 }
 
-/// A task waker now sits in a runtime structure (a join slot): it no longer
-/// counts as held outside (T2).
-fn internal_waker_stored(w: &Waker) {
+/// The waker a join slot of runtime `runtime` ([`Shared::id`]) is about
+/// to hold: if it belongs to that runtime (a waker of one of its tasks or
+/// of one of its `block_on` calls), it no longer counts as held outside
+/// (T2) and this returns `true`. A waker of another runtime, or of no
+/// runtime, still counts: the task it wakes may be declared deadlocked
+/// only by its own runtime, which cannot see this slot's task.
+fn internal_waker_stored(w: &Waker, runtime: usize) -> bool {
+    if let Some(counter) = runtime_waker_counter(w, runtime) {
+        counter.fetch_sub(1, Ordering::Release);
+        true
+    } else {
+        false
+    }
+}
+
+/// The T2 counter of `w` if it is a waker of runtime `runtime`.
+fn runtime_waker_counter(w: &Waker, runtime: usize) -> Option<&AtomicUsize> {
     if let Some(task) = task_of(w) {
-        // SAFETY: `w` holds a counted reference to the task, alive here.
-        unsafe { &*task }
-            .live_wakers
-            .fetch_sub(1, Ordering::Release);
-    } else if let Some(main) = crate::runtime::main_waker_of(w) {
-        main.fetch_sub(1, Ordering::Release);
+        // SAFETY: `w` holds a counted reference to the task, alive while
+        // `w` is borrowed.
+        let task = unsafe { &*task };
+        (task.shared.id() == runtime).then_some(&task.live_wakers)
+    } else {
+        crate::runtime::main_waker_of(w, Some(runtime))
     }
 }
 
@@ -721,14 +750,18 @@ impl<T: Send> Joinable<T> for JoinInner<T> {
     }
 }
 
-/// The reverse of [`internal_waker_stored`], before the waker leaves the slot.
-fn internal_waker_released(w: &Waker) {
+/// The reverse of [`internal_waker_stored`], before the waker leaves the
+/// slot, for a waker it discounted (`inside`).
+fn internal_waker_released(w: &Waker, inside: bool) {
+    if !inside {
+        return;
+    }
     if let Some(task) = task_of(w) {
         // SAFETY: `w` holds a counted reference to the task, alive here.
         unsafe { &*task }
             .live_wakers
             .fetch_add(1, Ordering::Relaxed);
-    } else if let Some(main) = crate::runtime::main_waker_of(w) {
+    } else if let Some(main) = crate::runtime::main_waker_of(w, None) {
         main.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -926,7 +959,8 @@ impl<T> Future for JoinHandle<T> {
             !this.taken,
             "gosched: JoinHandle polled after it returned its result"
         );
-        let polled = this.join().poll_result(cx);
+        let runtime = this.task.as_ref().map(|t| t.shared.id());
+        let polled = this.join().poll_result(cx, runtime);
         this.taken = polled.is_ready();
         polled
     }

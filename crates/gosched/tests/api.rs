@@ -188,6 +188,40 @@ fn deadlock_cases() {
     t.join().unwrap();
 }
 
+/// A handle of another runtime's task is a waker held outside: awaiting
+/// one, from `block_on` or from a task, is not a deadlock while the other
+/// runtime still runs that task, even with every P of this runtime idle
+/// (T2 in `task.rs` counts a waker stored in a join slot as inside only
+/// for a slot of its own runtime).
+#[test]
+fn awaiting_another_runtimes_task_is_not_a_deadlock() {
+    let other = rt(1);
+    let rt = rt(2);
+    // From block_on.
+    let v = rt.block_on(other.spawn(async {
+        gosched::sleep(Duration::from_millis(20)).await;
+        1
+    }));
+    assert_eq!(v.unwrap().unwrap(), 1);
+    // From a task the main future awaits (its handle is of this runtime).
+    let h = other.spawn(async {
+        gosched::sleep(Duration::from_millis(20)).await;
+        2
+    });
+    let v = rt.block_on(async move {
+        gosched::spawn(async move { h.await.unwrap() })
+            .await
+            .unwrap()
+    });
+    assert_eq!(v.unwrap(), 2);
+    // Around it, this runtime's own deadlocks are still found.
+    let r = rt.block_on(async {
+        let inner = gosched::spawn(std::future::pending::<()>());
+        inner.await.unwrap();
+    });
+    assert_eq!(r.unwrap_err().to_string(), gosched::DEADLOCK_MESSAGE);
+}
+
 /// A task that yielded waits in a queue with its state left RUNNING (T7 in
 /// `task.rs`): the dump still shows it runnable (Go's `runnable` after
 /// `Gosched`), and the task polled meanwhile running.

@@ -106,6 +106,9 @@ pub(crate) struct MainWaker {
     /// Live clones outside the runtime (as a task's `live_wakers`).
     pub(super) wakers: AtomicUsize,
     pub(super) thread: std::thread::Thread,
+    /// The runtime whose `block_on` this is ([`Shared::id`]): only that
+    /// runtime's join slots hold the waker "inside" (T2).
+    runtime: usize,
 }
 
 impl MainWaker {
@@ -142,12 +145,16 @@ fn main_waker(main: &Arc<MainWaker>) -> core::mem::ManuallyDrop<Waker> {
     })
 }
 
-/// The clone counter of a main waker, if `w` is one.
-pub(crate) fn main_waker_of(w: &Waker) -> Option<&AtomicUsize> {
+/// The clone counter of a main waker, if `w` is one of a `block_on` of
+/// runtime `runtime` ([`Shared::id`]), or of any runtime for `None`.
+pub(crate) fn main_waker_of(w: &Waker, runtime: Option<usize>) -> Option<&AtomicUsize> {
     if core::ptr::eq(w.vtable(), &MAIN_VTABLE) {
         // SAFETY: a waker with this vtable holds an `Arc<MainWaker>`
         // reference, alive while `w` is borrowed.
-        Some(&unsafe { &*w.data().cast::<MainWaker>() }.wakers)
+        let main = unsafe { &*w.data().cast::<MainWaker>() };
+        runtime
+            .is_none_or(|r| r == main.runtime)
+            .then_some(&main.wakers)
     } else {
         None
     }
@@ -199,7 +206,8 @@ impl Runtime {
     /// feature, no task waits on an open socket (a closed one fails its
     /// waiters, which then count as any task); and **no waker**
     /// of `future` or of any parked task exists outside the runtime (a waker
-    /// waiting in a [`JoinHandle`](crate::JoinHandle) counts as inside; a
+    /// waiting in a [`JoinHandle`](crate::JoinHandle) of this runtime's task
+    /// counts as inside, one waiting in another runtime's handle as outside; a
     /// parked system task of [`IdleHook::spawn`](crate::IdleHook::spawn)
     /// does not count at all, as Go's `checkdead` skips system goroutines). The last condition is
     /// what a library can know: a waker held by a channel may be used by
@@ -239,6 +247,7 @@ impl Runtime {
             parked: AtomicBool::new(false),
             wakers: AtomicUsize::new(0),
             thread: me.clone(),
+            runtime: shared.id(),
         });
         let _exit = M0Exit { shared, thread: me };
         let mut m = MState {

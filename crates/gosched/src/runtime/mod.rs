@@ -293,6 +293,12 @@ where
 }
 
 impl Shared {
+    /// This runtime's identity: its address, stable while anything that
+    /// compares it (a task, a `block_on`) keeps the runtime alive.
+    pub(crate) fn id(&self) -> usize {
+        core::ptr::from_ref(self) as usize
+    }
+
     pub(crate) fn now_nanos(&self) -> u64 {
         self.start.elapsed().as_nanos() as u64
     }
