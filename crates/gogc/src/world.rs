@@ -71,6 +71,14 @@
 //!   restarts the mark with them published (W4); and when the hint says
 //!   the workers ran dry, the owner hands its partial buffers to them (Go's
 //!   `gcMarkDone` flushing every `gcWork`) instead of trying to terminate.
+//!   So a list, one grey object at a time, stays in the owner's partial
+//!   buffer while a worker waits, as in Go 1.19: an assist's `gcDrainN`
+//!   keeps it in its P's `gcWork` (`balance` shares only `wbuf2` or more
+//!   than 4 objects), and a dedicated worker, which takes only from
+//!   `work.full`, gets it once it runs dry and `gcMarkDone`'s `forEachP`
+//!   flushes that `gcWork` (here: the hint, read when the owner's current
+//!   or next assist ends). The owner's next assist may take it back from
+//!   the list first, as Go's `gcDrainN` may.
 //!
 //! # Worker modes (Go's `gcMarkWorkerMode`)
 //!

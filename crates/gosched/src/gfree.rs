@@ -14,7 +14,9 @@
 //! A task spawned with a `JoinHandle` is finished by whichever of its exit
 //! and its handle's drop comes last (T6 in `task.rs`); the handle, whose
 //! thread may own no P, puts it on the global list, from which a spawn
-//! from outside the runtime takes it. So a program that spawns from
+//! from outside the runtime takes it. So does an exit on an M whose P
+//! sysmon took during the task's last poll (Go's `goexit0` always has its
+//! P; here the poll may have blocked its M, Go's syscall rule). So a program that spawns from
 //! outside and awaits the handles (tokio's `spawn_many_remote_*`) reuses
 //! its tasks as Go reuses its `g`s.
 //!

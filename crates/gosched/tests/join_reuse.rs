@@ -11,6 +11,7 @@ mod common;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::{eventually, Tracked};
 use gosched::{JoinHandle, Runtime};
@@ -51,36 +52,77 @@ fn a_handle_dropped_after_the_exit_frees_the_task_for_a_remote_spawn() {
 
 #[test]
 fn a_handle_dropped_before_the_exit_leaves_the_task_to_its_p() {
-    // A task whose exit meets another reference to it (a moment's clone)
-    // leaves the registry instead of being reused (F2): nothing leaks, but
-    // the list stays empty. Up to 5 fresh runtimes for one clean exit.
-    for attempt in 1..=5 {
-        let rt = Runtime::builder().procs(1).build().unwrap();
-        let go_on = Arc::new(AtomicBool::new(false));
-        let flag = go_on.clone();
-        let h = rt.spawn(async move {
-            while !flag.load(Ordering::SeqCst) {
-                gosched::yield_now().await;
-            }
-            1
-        });
-        drop(h);
-        go_on.store(true, Ordering::SeqCst);
-        // The exit is the last side: the task goes on its P's own list.
-        eventually("the task finished", || rt.stats().tasks == 0);
-        let on_list = || rt.stats().procs[0].free_tasks == 1;
-        let start = std::time::Instant::now();
-        while !on_list() && start.elapsed() < std::time::Duration::from_secs(2) {
-            std::thread::sleep(std::time::Duration::from_millis(1));
+    // Sysmon never takes the P during a poll here: an exit that lost its
+    // P goes to the global list instead (the next test).
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let go_on = Arc::new(AtomicBool::new(false));
+    let flag = go_on.clone();
+    let h = rt.spawn(async move {
+        while !flag.load(Ordering::SeqCst) {
+            gosched::yield_now().await;
         }
-        if on_list() {
-            assert_eq!(rt.stats().free_tasks_global, 0);
-            assert_eq!(rt.stats().tasks, 0);
-            return;
+        1
+    });
+    drop(h);
+    go_on.store(true, Ordering::SeqCst);
+    // The exit is the last side: the task goes on its P's own list.
+    eventually("the task finished and went on its P's list", || {
+        let stats = rt.stats();
+        stats.tasks == 0 && stats.procs[0].free_tasks == 1
+    });
+    assert_eq!(rt.stats().free_tasks_global, 0);
+}
+
+/// An exit on an M whose P sysmon took during the task's last poll (a
+/// poll that blocks its thread, Go's syscall rule) still frees the task:
+/// it goes on the global list, and a remote spawn reuses it (Go's
+/// `goexit0` always has its P, so its `g` is never lost to reuse).
+#[test]
+fn an_exit_whose_p_sysmon_took_puts_the_task_on_the_global_list() {
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(Duration::from_micros(100))
+        .record_events(true)
+        .build()
+        .unwrap();
+    let in_poll = Arc::new(AtomicBool::new(false));
+    let release = Arc::new(AtomicBool::new(false));
+    let (entered, go_on) = (in_poll.clone(), release.clone());
+    let h = rt.spawn(async move {
+        // One poll that blocks its M until the test lets it go.
+        entered.store(true, Ordering::SeqCst);
+        while !go_on.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
         }
-        eprintln!("attempt {attempt}: the task was not reused");
-    }
-    panic!("in 5 runtimes the exit never put the task on its P's list");
+        2
+    });
+    let first_id = h.id().unwrap();
+    drop(h);
+    eventually("the task is in its poll", || in_poll.load(Ordering::SeqCst));
+    let retaken = std::cell::Cell::new(false);
+    eventually("sysmon took the P from the blocked poll", || {
+        let now = rt
+            .take_events()
+            .iter()
+            .any(|e| matches!(e, gosched::Event::Retake { p: 0 }));
+        retaken.set(retaken.get() || now);
+        retaken.get()
+    });
+    release.store(true, Ordering::SeqCst);
+    eventually("the task finished and went on the global list", || {
+        let stats = rt.stats();
+        stats.tasks == 0 && stats.free_tasks_global == 1
+    });
+    assert_eq!(rt.stats().procs[0].free_tasks, 0);
+    // The next remote spawn takes it.
+    let h = rt.spawn(async { 3 });
+    assert_eq!(rt.stats().free_tasks_global, 0);
+    assert_ne!(h.id().unwrap(), first_id);
+    assert_eq!(rt.block_on(h).unwrap().unwrap(), 3);
 }
 
 #[test]

@@ -8,7 +8,9 @@
 //!
 //! The executor's code is std-only, so this models both sides with the
 //! same atomics and orderings as `Task::join_side_done`,
-//! `Shared::task_exit` and `Shared::join_handle_dropped`:
+//! `Shared::task_exit` and `Shared::join_handle_dropped` (an exit on an M
+//! that lost its P, `Shared::task_exit_without_p`, runs the handle's code:
+//! the same steps, with the global list as its free list):
 //!
 //! ```text
 //!   M (exit)                                  handle's drop

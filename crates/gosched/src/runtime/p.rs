@@ -393,21 +393,35 @@ impl Shared {
     /// allocation as [`Shared::task_exit`] does, with the global free list
     /// (the handle's thread may own no P).
     pub(crate) fn join_handle_dropped(task: Arc<Task>) {
-        if !task.join_side_done() {
-            // The task runs on; its exit finishes.
-            return;
-        }
         let shared = task.shared.clone();
-        // SAFETY: T6: the handle was the last owner (the exit is done).
-        if !unsafe { shared.claim_for_reuse(&task) } {
+        shared.side_done_without_p(task);
+    }
+
+    /// [`Shared::task_exit`] for an M that owns no P: sysmon took its P
+    /// during the task's last poll (`retake`). Go's `goexit0` always runs
+    /// with a P (sysmon never takes a running goroutine's P), so its `g`
+    /// always reaches a free list; here the exit uses the global one
+    /// (Go's `sched.gFree`), as a handle's drop does, instead of leaving
+    /// the task to leave the registry.
+    pub(super) fn task_exit_without_p(&self, task: Arc<Task>) {
+        self.side_done_without_p(task);
+    }
+
+    /// One side of T6 done, on a thread that may own no P: the last side
+    /// puts the allocation on the global free list (F2) or, if it cannot
+    /// be reused, takes it out of the registry.
+    fn side_done_without_p(&self, task: Arc<Task>) {
+        if !task.join_side_done() {
+            // The other side (the task's exit, or its handle) finishes.
             return;
         }
-        let global_max = GFREE_GLOBAL_PER_P * shared.ps.len();
-        if let Some(t) = shared
-            .gfree_global
-            .put_one(task, global_max, &shared.shutdown)
-        {
-            shared.task_done(&t);
+        // SAFETY: T6: this side was the last owner (the other is done).
+        if !unsafe { self.claim_for_reuse(&task) } {
+            return;
+        }
+        let global_max = GFREE_GLOBAL_PER_P * self.ps.len();
+        if let Some(t) = self.gfree_global.put_one(task, global_max, &self.shutdown) {
+            self.task_done(&t);
         }
     }
 

@@ -342,7 +342,8 @@ impl Shared {
                 match m.p {
                     // SAFETY: F1: after the poll, this M owns `m.p`.
                     Some(p) => unsafe { self.task_exit(p, task) },
-                    None => self.task_done(&task),
+                    // Sysmon took the P during the poll.
+                    None => self.task_exit_without_p(task),
                 }
             }
             Poll::Pending => {

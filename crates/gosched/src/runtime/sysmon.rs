@@ -20,7 +20,8 @@
 //!   system calls, Go's `syscalltick`) while its P has queued work is
 //!   treated like Go's syscall: sysmon takes the P (`retake`) and hands
 //!   it to another M, so the queued tasks run; the stuck M finishes its
-//!   poll without a P. With no queued work the P is taken after 10 ms, or
+//!   poll without a P (a task that finished then goes on the global free
+//!   list: `gfree.rs`). With no queued work the P is taken after 10 ms, or
 //!   as soon as no other M could run new work.
 //! - Sysmon's fully backed-off nap ([`SYSMON_KICKABLE_NAP`], 10 ms) is cut
 //!   short when a P leaves the idle list, so a poll that blocks right after
