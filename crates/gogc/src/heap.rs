@@ -838,6 +838,10 @@ pub(crate) struct State {
     /// Assist nanoseconds given to the limiter since its last update.
     #[cfg(feature = "std")]
     pub(crate) pending_assist_nanos: i64,
+    /// The `gosched` runtime's idle time the CPU limiter has been given,
+    /// in nanoseconds (`feed_limiter_idle_time`).
+    #[cfg(feature = "gosched")]
+    pub(crate) idle_time_fed: u64,
     /// Wake-ups the owning thread owes the workers for buffers it
     /// published, made once the stall it is timing is over (`world` W6).
     #[cfg(feature = "std")]
@@ -1112,6 +1116,8 @@ impl State {
         let procs = self.procs();
         self.pacer.start_cycle(nanos(start_time), procs);
         // Go's `gcStart`: assists may begin; the pause so far is GC time.
+        #[cfg(feature = "gosched")]
+        self.feed_limiter_idle_time();
         self.limiter.start_gc_transition(true, nanos(start_time));
         self.host_mark_time = Duration::ZERO;
         #[cfg(feature = "std")]
@@ -1368,6 +1374,8 @@ impl State {
         let now = self.clock.now();
         // Go's `gcMarkTermination`: assists cease (the transition ends with
         // this pause, below).
+        #[cfg(feature = "gosched")]
+        self.feed_limiter_idle_time();
         self.limiter.start_gc_transition(false, nanos(now));
         let procs = self.procs();
         let mark_duration = now.saturating_sub(self.mark.cycle.start_time);
@@ -1597,6 +1605,13 @@ impl Heap {
                 worker_work_taken: 0,
                 #[cfg(feature = "std")]
                 pending_assist_nanos: 0,
+                // Idle time before the heap's limiter started is not its.
+                #[cfg(feature = "gosched")]
+                idle_time_fed: config
+                    .idle_hook
+                    .as_ref()
+                    .and_then(gosched::IdleHook::idle_time)
+                    .map_or(0, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)),
                 #[cfg(feature = "std")]
                 deferred_wake: crate::concurrent::DeferredWake::default(),
                 paused: Duration::ZERO,

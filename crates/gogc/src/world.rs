@@ -235,6 +235,14 @@ pub struct Control<B> {
     /// Idle workers holding work now.
     #[cfg(any(loom, feature = "gosched"))]
     pub idle_workers: usize,
+    /// Ps running a dedicated worker now ([`World::p_take`]; Go's
+    /// `dedicatedMarkWorkersNeeded` counted up instead of down).
+    #[cfg(any(loom, feature = "gosched"))]
+    pub dedicated_ps: usize,
+    /// Each P's fractional marking time this cycle (Go's
+    /// `p.gcFractionalMarkTime`), reset by `plan_cycle`.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub p_fractional: Vec<Duration>,
     /// Worker tasks waiting for work (woken where threads are notified).
     #[cfg(feature = "gosched")]
     pub task_wakers: Vec<Waker>,
@@ -306,6 +314,10 @@ impl<B> World<B> {
                 sleeping_threads: 0,
                 #[cfg(any(loom, feature = "gosched"))]
                 idle_workers: 0,
+                #[cfg(any(loom, feature = "gosched"))]
+                dedicated_ps: 0,
+                #[cfg(any(loom, feature = "gosched"))]
+                p_fractional: Vec::new(),
                 #[cfg(feature = "gosched")]
                 task_wakers: Vec::new(),
                 marked_objects: 0,
@@ -491,6 +503,63 @@ impl<B> World<B> {
         Some(buf)
     }
 
+    /// A scheduler P's look for mark work before its run queues (Go's
+    /// `findRunnableGCWorker`): while a cycle marks, no stop is requested
+    /// and a buffer is waiting (Go's `gcMarkWorkAvailable`), P `p` takes it
+    /// as a *dedicated* worker if fewer than the plan's `dedicated` Ps run
+    /// one (Go's `decIfPositive(&dedicatedMarkWorkersNeeded)`), else as the
+    /// *fractional* worker if the plan has a fractional goal and the P's
+    /// fractional time this cycle over the time since the mark started is
+    /// at most the goal (with the budget for Go's
+    /// `pollFractionalWorkerExit`); else nothing. Never blocks. The worker
+    /// is active afterwards and ends with
+    /// [`worker_done_on`](World::worker_done_on)`(Some(p), ..)`.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub fn p_take(&self, p: usize) -> Option<(B, WorkerMode, Option<FractionalBudget>)> {
+        if self.stop.load(Ordering::Relaxed) || self.shared_work_empty() {
+            return None;
+        }
+        let mut control = self.lock();
+        if control.mode != Mode::Marking
+            || self.stop.load(Ordering::Relaxed)
+            || control.full.is_empty()
+        {
+            return None;
+        }
+        let plan = control.plan;
+        let (mode, budget) = if control.dedicated_ps < plan.dedicated {
+            control.dedicated_ps += 1;
+            (WorkerMode::Dedicated, None)
+        } else if plan.fractional_goal > 0.0 {
+            let mark_start = *control.mark_start.get_or_insert_with(Instant::now);
+            if control.p_fractional.len() <= p {
+                control.p_fractional.resize(p + 1, Duration::ZERO);
+            }
+            let own = control.p_fractional[p];
+            if !fractional_wait(mark_start, own, plan.fractional_goal).is_zero() {
+                return None;
+            }
+            let budget = FractionalBudget {
+                mark_start,
+                before: own,
+                goal: plan.fractional_goal,
+            };
+            (WorkerMode::Fractional, Some(budget))
+        } else {
+            return None;
+        };
+        let Some(buf) = control.full.pop() else {
+            // Not reached: the list was not empty above, under this lock.
+            if mode == WorkerMode::Dedicated {
+                control.dedicated_ps -= 1;
+            }
+            return None;
+        };
+        self.note_taken(&control);
+        control.active += 1;
+        Some((buf, mode, budget))
+    }
+
     /// Whether an active worker should hand its work back now (W3).
     #[inline]
     pub fn stop_requested(&self) -> bool {
@@ -569,8 +638,25 @@ impl<B> World<B> {
     /// the stretch's length in nanoseconds to the mode's time, objects and
     /// bytes marked), and wakes the owner if it was the last one or an
     /// assist is parked.
+    #[cfg(any(loom, test))]
     pub fn worker_done_as(
         &self,
+        mode: WorkerMode,
+        bufs: Vec<B>,
+        work: u64,
+        nanos: u64,
+        marked: (u64, u64),
+    ) {
+        self.worker_done_on(None, mode, bufs, work, nanos, marked);
+    }
+
+    /// [`worker_done_as`](World::worker_done_as) for a worker that ran on
+    /// scheduler P `on_p` ([`World::p_take`]; `None`: a thread, a task or
+    /// an idle worker): a dedicated one frees its slot, a fractional one
+    /// adds its stretch to the P's fractional time.
+    pub fn worker_done_on(
+        &self,
+        on_p: Option<usize>,
         mode: WorkerMode,
         bufs: Vec<B>,
         work: u64,
@@ -583,11 +669,27 @@ impl<B> World<B> {
         control.full.extend(bufs);
         self.note_shared(&control);
         control.active -= 1;
+        #[cfg(any(loom, feature = "gosched"))]
+        if let Some(p) = on_p {
+            match mode {
+                WorkerMode::Dedicated => control.dedicated_ps -= 1,
+                WorkerMode::Fractional => {
+                    if let Some(time) = control.p_fractional.get_mut(p) {
+                        *time += Duration::from_nanos(nanos);
+                    }
+                }
+                WorkerMode::Idle => {}
+            }
+        }
+        #[cfg(not(any(loom, feature = "gosched")))]
+        let _ = on_p;
         match mode {
             WorkerMode::Dedicated => control.dedicated_nanos += nanos,
             WorkerMode::Fractional => {
                 control.fractional_nanos += nanos;
-                control.fractional_cycle += Duration::from_nanos(nanos);
+                if on_p.is_none() {
+                    control.fractional_cycle += Duration::from_nanos(nanos);
+                }
             }
             #[cfg(any(loom, feature = "gosched"))]
             WorkerMode::Idle => {
@@ -658,6 +760,9 @@ impl<B> World<B> {
         while control.active > 0 {
             control = Self::wait(&self.owner, control);
         }
+        // W1: every P's dedicated stretch ended with its `worker_done_on`.
+        #[cfg(any(loom, feature = "gosched"))]
+        debug_assert_eq!(control.dedicated_ps, 0);
         self.mark_done.store(false, Ordering::Relaxed);
         control
     }
@@ -693,6 +798,8 @@ impl<B> World<B> {
         control.plan = plan;
         control.mark_start = Some(Instant::now());
         control.fractional_cycle = Duration::ZERO;
+        #[cfg(any(loom, feature = "gosched"))]
+        control.p_fractional.fill(Duration::ZERO);
     }
 
     /// Whether an idle worker could take work now (Go's

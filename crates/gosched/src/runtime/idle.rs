@@ -246,7 +246,7 @@ impl Shared {
 
 /// Drops a caught panic's payload, whose own `Drop` may panic too: that
 /// second payload is leaked rather than unwinding out of the M.
-fn drop_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>) {
+pub(super) fn drop_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>) {
     if let Err(nested) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| drop(payload))) {
         core::mem::forget(nested);
     }
@@ -256,7 +256,7 @@ fn drop_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>) {
 /// spawning the tasks that go with it. It does not keep the runtime alive.
 #[derive(Clone)]
 pub struct IdleHook {
-    shared: Weak<Shared>,
+    pub(super) shared: Weak<Shared>,
     procs: usize,
 }
 

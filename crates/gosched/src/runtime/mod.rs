@@ -38,6 +38,7 @@
 //! | `netpoll` (feature `net`) | the OS poller inside the scheduler: polls in `findRunnable`, `stopm` and sysmon, injecting ready tasks | `netpoll`, `netpollBreak`, `injectglist` |
 //! | [`builder`] | configuring, starting and tearing down a runtime | `schedinit`, `procresize` |
 //! | [`idle`] | work an idle P does before it parks (a collector's idle mark worker) | the idle GC worker in `findRunnable` |
+//! | [`gc_worker`] | a collector's dedicated and fractional mark workers, run before the run queues while a cycle marks; the Ps' idle time | `findRunnableGCWorker`, `limiterEventIdle` |
 //!
 //! This file holds what they share: [`Shared`] (Go's `sched` plus `allp`)
 //! and the per-thread context that tells code which runtime and which P
@@ -71,6 +72,7 @@
 
 mod block_on;
 mod builder;
+mod gc_worker;
 mod idle;
 mod m;
 #[cfg(feature = "net")]
@@ -82,6 +84,7 @@ mod sysmon;
 pub(crate) use block_on::main_waker_of;
 pub use block_on::{DeadlockError, DEADLOCK_MESSAGE};
 pub use builder::{default_procs, BuildError, Builder, Runtime};
+pub use gc_worker::{GcWorker, GcWorkerP, GcWorkerRegistration};
 pub use idle::{IdleHook, IdleP, IdleRegistration, IdleWork};
 #[cfg(feature = "net")]
 pub use netpoll::NETPOLL_SYSMON_AFTER;
@@ -165,6 +168,12 @@ pub(crate) struct Shared {
     pub(crate) netpoll: netpoll::NetPoll,
     /// Work idle Ps do before parking (see [`idle`]).
     pub(crate) idle_works: idle::IdleWorks,
+    /// The collector's worker `find_runnable` runs before the run queues
+    /// while a cycle marks (see [`gc_worker`]).
+    pub(crate) gc_worker: gc_worker::GcWorkerSlot,
+    /// Nanoseconds Ps spent on the idle list, finished stretches (see
+    /// [`gc_worker`]).
+    pub(crate) idle_nanos: AtomicU64,
     self_ref: alloc::sync::Weak<Shared>,
 }
 

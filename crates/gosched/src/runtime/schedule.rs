@@ -3,7 +3,8 @@
 //!
 //! # Order of `find_runnable` (as Go's `findRunnable`)
 //!
-//! 1. The P's due timers.
+//! 1. The P's due timers, then a collector's mark worker while a cycle
+//!    marks (see [`super::gc_worker`]).
 //! 2. Every 61st time slice ([`GLOBAL_FAIRNESS_TICK`]), one task from the
 //!    global queue first, so a P busy with its ring cannot starve it.
 //! 3. A pending preemption (a `runnext` chain that shared one time slice
@@ -132,6 +133,12 @@ impl Shared {
             let p = m.p.expect("find_runnable with a P");
             let pp = &self.ps[p];
             self.check_timers(p);
+
+            // While a collector marks, its worker first (Go's
+            // `findRunnableGCWorker`); one relaxed load otherwise.
+            if self.run_gc_worker(m, p, main) {
+                continue 'top;
+            }
 
             // Every 61st slice, one task from the global queue first.
             if pp.schedtick.load(Ordering::Relaxed) % GLOBAL_FAIRNESS_TICK == 0
