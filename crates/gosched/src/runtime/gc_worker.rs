@@ -133,8 +133,17 @@ impl GcWorkerP<'_> {
 
     /// The worker commits to marking on this P: a spinning M stops spinning
     /// and wakes another P (Go's `resetspinning` when `findRunnable`
-    /// returned the worker). Idempotent.
+    /// returned the worker), and the tasks that yielded on this P go to
+    /// the global queue now (Go's `Gosched` puts them there at once; this
+    /// P would hold them until it next reads the queue). Idempotent.
     pub fn begin(&self) {
+        if self.shared.ps[self.p].yields.len() > 0 {
+            let mut s = lock(&self.shared.sched);
+            // SAFETY: Y1: the M calling the worker owns P `p`.
+            unsafe { self.shared.flush_yields(&mut s, self.p) };
+            drop(s);
+            self.shared.wakep_after_global_put();
+        }
         if self.spinning.replace(false) {
             self.shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
             self.shared.wakep();
