@@ -917,3 +917,39 @@ impl State {
         work
     }
 }
+
+#[cfg(all(test, feature = "gosched", not(miri)))]
+mod tests {
+    use core::time::Duration;
+
+    use crate::heap::nanos;
+    use crate::CpuLimiter;
+
+    /// Go's `gcCPULimiter.update` subtracts the Ps' idle time from the
+    /// window: on a runtime whose two Ps stay idle, a marking window's 25 %
+    /// background time is more than the mutator time left, so the bucket
+    /// fills; counted as mutator time, the idle time would keep it empty.
+    #[test]
+    fn the_runtimes_idle_time_reaches_the_limiter() {
+        let rt = gosched::Runtime::builder().procs(2).build().unwrap();
+        let heap = crate::Heap::builder().gosched(&rt).build();
+        let mut state = heap.inner().enter();
+        let start = nanos(state.clock.now());
+        state.limiter = CpuLimiter::new(start, 2);
+        state.feed_limiter_idle_time();
+        state.limiter.start_gc_transition(true, start);
+        state.limiter.finish_gc_transition(start);
+        let fed_before = state.idle_time_fed;
+        std::thread::sleep(Duration::from_millis(20));
+        state.feed_limiter_idle_time();
+        let now = nanos(state.clock.now());
+        state.limiter.update(now);
+        let window = u64::try_from(now - start).unwrap();
+        let fed = state.idle_time_fed - fed_before;
+        // Both Ps idle all along: about the whole window on each, never
+        // more (a millisecond for the reads in between).
+        assert!(fed >= window, "idle {fed} ns of a {window} ns window");
+        assert!(fed <= 2 * window + 1_000_000, "idle {fed} ns of a {window} ns window");
+        assert!(state.limiter.fill() > 0);
+    }
+}
