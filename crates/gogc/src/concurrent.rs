@@ -728,7 +728,8 @@ impl State {
 
     /// Go's `gcCPULimiter.limiting()`, updating the limiter first when its
     /// window is longer than Go's update period (Go updates it from
-    /// `findRunnableGCWorker`, which gogc's workers do not run).
+    /// `findRunnableGCWorker`, where the heap's limiter, owned by the
+    /// owning thread, is out of reach).
     #[cfg(feature = "std")]
     fn limiter_limiting(&mut self) -> bool {
         if self.limiter.limiting() {
@@ -949,7 +950,10 @@ mod tests {
         // Both Ps idle all along: about the whole window on each, never
         // more (a millisecond for the reads in between).
         assert!(fed >= window, "idle {fed} ns of a {window} ns window");
-        assert!(fed <= 2 * window + 1_000_000, "idle {fed} ns of a {window} ns window");
+        assert!(
+            fed <= 2 * window + 1_000_000,
+            "idle {fed} ns of a {window} ns window"
+        );
         assert!(state.limiter.fill() > 0);
     }
 }

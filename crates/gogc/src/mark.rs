@@ -369,8 +369,8 @@ pub(crate) fn mark_on_p(world: &World<Box<WorkBuf>>, wp: &gosched::GcWorkerP<'_>
 #[cfg(feature = "gosched")]
 pub(crate) const TASK_SLICE: core::time::Duration = core::time::Duration::from_micros(50);
 
-/// Mark worker `index` as a `gosched` task (Go's `gcBgMarkWorker`
-/// goroutine): each poll takes work in the mode the cycle's plan gives it,
+/// Mark worker `index` as a `gosched` task, for a heap whose runtime's
+/// `GcWorker` is another heap's (Go's `gcBgMarkWorker` goroutine): each poll takes work in the mode the cycle's plan gives it,
 /// marks for at most [`TASK_SLICE`] (the fractional worker also stops at
 /// its 1.2 × goal check), hands its buffers back and yields; with nothing
 /// to take it waits for the world's wake-up (the fractional worker ahead
@@ -429,10 +429,18 @@ impl core::future::Future for MarkTask {
                 TryTake::Taken(buf, mode, budget) => {
                     this.sleep = None;
                     let began = std::time::Instant::now();
-                    drain(&this.world, &mut this.marker, buf, mode, None, began, || {
-                        began.elapsed() >= TASK_SLICE
-                            || budget.is_some_and(|budget| budget.should_exit(began))
-                    });
+                    drain(
+                        &this.world,
+                        &mut this.marker,
+                        buf,
+                        mode,
+                        None,
+                        began,
+                        || {
+                            began.elapsed() >= TASK_SLICE
+                                || budget.is_some_and(|budget| budget.should_exit(began))
+                        },
+                    );
                     // Yield the P between slices.
                     cx.waker().wake_by_ref();
                     return Poll::Pending;

@@ -89,6 +89,13 @@
 //! `maxIdleMarkWorkers`), and returns it when the processor has other work.
 //! Each mode's time is counted apart (Go's `dedicatedMarkTime`,
 //! `fractionalMarkTime`, `idleMarkTime`).
+//!
+//! On a scheduler's Ps ([`World::p_take`], Go's `findRunnableGCWorker`)
+//! no thread has a fixed role: a P asking while fewer than `dedicated` Ps
+//! run a dedicated worker becomes one (`dedicated_ps`, under the lock, so
+//! W2's stop finds every slot free), and any other P is the fractional
+//! worker while its own fractional time this cycle (`p_fractional`) over
+//! the time since the mark started is at most the goal.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;

@@ -38,7 +38,13 @@ unsafe impl Trace for Slow {
 /// `procs` user tasks that yield to each other without ever parking, on a
 /// runtime of `procs` Ps, until `release` (no P is ever idle, so no idle
 /// worker runs).
-fn busy_runtime(procs: usize) -> (gosched::Runtime, Arc<AtomicBool>, Vec<gosched::JoinHandle<()>>) {
+fn busy_runtime(
+    procs: usize,
+) -> (
+    gosched::Runtime,
+    Arc<AtomicBool>,
+    Vec<gosched::JoinHandle<()>>,
+) {
     let rt = gosched::Runtime::builder().procs(procs).build().unwrap();
     let release = Arc::new(AtomicBool::new(false));
     let started = Arc::new(AtomicUsize::new(0));

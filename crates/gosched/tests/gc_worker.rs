@@ -178,7 +178,10 @@ fn idle_time_counts_the_time_ps_sit_idle() {
     let idle = rt.idle_time() - before;
     let wall = began.elapsed();
     assert!(idle >= Duration::from_millis(40), "{idle:?}");
-    assert!(idle <= wall * 2 + Duration::from_millis(1), "{idle:?} over {wall:?}");
+    assert!(
+        idle <= wall * 2 + Duration::from_millis(1),
+        "{idle:?} over {wall:?}"
+    );
     // Both Ps busy with tasks that never return from their poll: the
     // idle time stands still (but for the moments the tasks start).
     let release = Arc::new(AtomicBool::new(false));

@@ -200,7 +200,9 @@ impl GcWorkerP<'_> {
         unsafe { self.shared.flush_yields(&mut s, self.p) };
         let n = moved.len();
         s.runq.extend(moved);
-        self.shared.global_len.store(s.runq.len(), Ordering::Relaxed);
+        self.shared
+            .global_len
+            .store(s.runq.len(), Ordering::Relaxed);
         drop(s);
         self.shared.wakep_after_global_put();
         n
