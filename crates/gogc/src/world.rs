@@ -1036,6 +1036,66 @@ mod tests {
         assert!(budget(Duration::from_millis(32)).should_exit(now));
     }
 
+    #[cfg(feature = "gosched")]
+    #[test]
+    fn ps_take_dedicated_slots_then_fractional_work_by_their_own_share() {
+        let world: World<u32> = World::new();
+        world.plan_cycle(CyclePlan {
+            dedicated: 1,
+            fractional_goal: 0.25,
+            max_idle: 0,
+        });
+        world.publish(alloc::vec![1, 2, 3, 4]);
+        // Not marking yet: nothing.
+        assert!(world.p_take(0).is_none());
+        world.start_the_world(true);
+        // The first P to ask is the dedicated worker; the next ones are
+        // fractional (no time of their own yet).
+        let (_, mode, budget) = world.p_take(2).unwrap();
+        assert_eq!((mode, budget.is_none()), (WorkerMode::Dedicated, true));
+        let (_, mode, budget) = world.p_take(0).unwrap();
+        assert_eq!((mode, budget.is_some()), (WorkerMode::Fractional, true));
+        // P 0 marked far more than its share: it runs its tasks now, while
+        // P 1, with no fractional time, may still mark.
+        world.worker_done_on(
+            Some(0),
+            WorkerMode::Fractional,
+            Vec::new(),
+            1,
+            1_000_000_000,
+            (0, 0),
+        );
+        assert!(world.p_take(0).is_none());
+        let (_, mode, _) = world.p_take(1).unwrap();
+        assert_eq!(mode, WorkerMode::Fractional);
+        world.worker_done_on(Some(1), WorkerMode::Fractional, Vec::new(), 1, 0, (0, 0));
+        // The dedicated slot is taken until its worker is done.
+        assert_eq!(world.lock().dedicated_ps, 1);
+        world.worker_done_on(Some(2), WorkerMode::Dedicated, Vec::new(), 1, 5, (0, 0));
+        let (_, mode, _) = world.p_take(0).unwrap();
+        assert_eq!(mode, WorkerMode::Dedicated);
+        world.worker_done_on(Some(0), WorkerMode::Dedicated, Vec::new(), 1, 5, (0, 0));
+        let control = world.stop_the_world();
+        assert_eq!((control.active, control.dedicated_ps), (0, 0));
+        assert_eq!(control.dedicated_nanos, 10);
+        assert_eq!(control.fractional_nanos, 1_000_000_000);
+        // P-side fractional time is the P's, not the fractional thread's.
+        assert_eq!(control.fractional_cycle, Duration::ZERO);
+        drop(control);
+        // A new cycle clears every P's share.
+        world.plan_cycle(CyclePlan {
+            dedicated: 0,
+            fractional_goal: 0.25,
+            max_idle: 0,
+        });
+        world.publish(alloc::vec![5]);
+        world.start_the_world(true);
+        assert_eq!(
+            world.p_take(0).map(|(_, mode, _)| mode),
+            Some(WorkerMode::Fractional)
+        );
+    }
+
     #[test]
     fn each_worker_takes_work_in_the_mode_the_plan_gives_it() {
         let world: World<u32> = World::new();

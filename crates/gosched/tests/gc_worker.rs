@@ -2,16 +2,19 @@
 //! `findRunnableGCWorker`): while switched on, a P runs the worker before
 //! its run queues; switched off it is never called; one worker per
 //! runtime; a panicking worker is unregistered without killing its M; a
-//! worker marking at shutdown is told to stop; and the Ps' idle time
-//! (`Runtime::idle_time`) counts exactly the time they sit idle.
-#![cfg(not(miri))] // the runtime's threads and parking are not modelled under Miri
+//! worker marking at shutdown is told to stop; a worker can send its P's
+//! queued tasks to the global queue; and the Ps' idle time
+//! (`Runtime::idle_time`) counts exactly the time they sit idle. The tests
+//! that wait on the clock do not run under Miri.
 
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+#[cfg(not(miri))]
 use std::time::{Duration, Instant};
 
+#[cfg(not(miri))]
 use common::eventually;
 use gosched::{GcWorker, GcWorkerP, Runtime};
 
@@ -145,6 +148,7 @@ impl GcWorker for Endless {
 }
 
 #[test]
+#[cfg(not(miri))] // waits on the clock
 fn a_worker_marking_at_shutdown_is_preempted() {
     let rt = Runtime::builder().procs(2).build().unwrap();
     let worker = Arc::new(Endless {
@@ -163,6 +167,7 @@ fn a_worker_marking_at_shutdown_is_preempted() {
 }
 
 #[test]
+#[cfg(not(miri))] // measures the clock
 fn idle_time_counts_the_time_ps_sit_idle() {
     // Sysmon does not hand off a busy poll's P for a minute (a P it hands
     // off is idle, while its M goes on polling).
@@ -211,4 +216,48 @@ fn idle_time_counts_the_time_ps_sit_idle() {
     let a = rt.idle_time();
     let b = rt.idle_time();
     assert!(b >= a);
+}
+
+/// Sends its P's queued tasks to the global queue, and records how many.
+struct Kicker {
+    kicked: Mutex<Vec<usize>>,
+}
+
+impl GcWorker for Kicker {
+    fn run(&self, p: &GcWorkerP<'_>) -> bool {
+        let n = p.kick_local_work();
+        if n > 0 {
+            self.kicked.lock().unwrap().push(n);
+        }
+        false
+    }
+}
+
+#[test]
+fn a_worker_sends_its_ps_queued_tasks_to_the_global_queue() {
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    let worker = Arc::new(Kicker {
+        kicked: Mutex::new(Vec::new()),
+    });
+    let registration = rt.idle_hook().register_gc_worker(worker.clone()).unwrap();
+    registration.set_active(true);
+    let ran = Arc::new(AtomicUsize::new(0));
+    let ran2 = Arc::clone(&ran);
+    // The outer task spawns three on its P (runnext and ring); when it
+    // ends, the P's next look runs the worker first, which moves them. This
+    // thread is no M: it waits outside the runtime.
+    let outer = rt.spawn(async move {
+        for _ in 0..3 {
+            let ran = Arc::clone(&ran2);
+            drop(gosched::spawn(async move {
+                ran.fetch_add(1, Ordering::SeqCst);
+            }));
+        }
+    });
+    while ran.load(Ordering::SeqCst) < 3 {
+        std::thread::yield_now();
+    }
+    rt.block_on(outer).unwrap().unwrap();
+    assert_eq!(worker.kicked.lock().unwrap().first(), Some(&3));
+    drop(registration);
 }
