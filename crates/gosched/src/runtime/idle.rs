@@ -252,8 +252,11 @@ pub(super) fn drop_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>
     }
 }
 
-/// A runtime's door for [`IdleWork`] ([`Runtime::idle_hook`]), and for
-/// spawning the tasks that go with it. It does not keep the runtime alive.
+/// A runtime's door for a collector: [`IdleWork`] ([`Runtime::idle_hook`]),
+/// the one [`GcWorker`](super::GcWorker) its Ps run before their run
+/// queues ([`register_gc_worker`](IdleHook::register_gc_worker)), the Ps'
+/// idle time, and spawning the tasks that go with them. It does not keep
+/// the runtime alive.
 #[derive(Clone)]
 pub struct IdleHook {
     pub(super) shared: Weak<Shared>,
