@@ -136,6 +136,10 @@ struct PMarker {
 
 #[cfg(feature = "gosched")]
 impl gosched::GcWorker for PMarker {
+    fn has_work(&self) -> bool {
+        self.world.p_work_available()
+    }
+
     fn run(&self, p: &gosched::GcWorkerP<'_>) -> bool {
         crate::mark::mark_on_p(&self.world, p)
     }

@@ -823,6 +823,28 @@ impl<B> World<B> {
             && control.idle_workers < control.plan.max_idle
     }
 
+    /// Whether a scheduler P that takes work now would get some as a
+    /// dedicated or idle worker (Go's `gcMarkWorkAvailable(nil)` with
+    /// `addIdleMarkWorker`, which an M checks before it parks): a cycle
+    /// marks, a buffer waits, and a dedicated slot or an idle worker's
+    /// place is free. The fractional worker is left out: whether it may
+    /// mark depends on the P, and an M that took a P for nothing would
+    /// only release it again.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub fn p_work_available(&self) -> bool {
+        if self.stop.load(Ordering::Relaxed)
+            || !self.marking.load(Ordering::Relaxed)
+            || self.shared_work_empty()
+        {
+            return false;
+        }
+        let control = self.lock();
+        control.mode == Mode::Marking
+            && !control.full.is_empty()
+            && (control.dedicated_ps < control.plan.dedicated
+                || control.idle_workers < control.plan.max_idle)
+    }
+
     /// Publishes the owner's buffers for the workers and wakes those
     /// waiting (a cycle's start, a re-raised worker panic).
     pub fn publish(&self, bufs: Vec<B>) {

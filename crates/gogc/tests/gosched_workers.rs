@@ -18,8 +18,9 @@ struct Holder {
     items: GcCell<Vec<Gc<Slow>>>,
 }
 
-/// A 4 KiB object whose scan takes at least 50 µs, counting scans made on
-/// the runtime's Ms.
+/// A 4 KiB object whose scan spins for 50 µs (a sleep would often last
+/// far longer on a loaded machine), counting scans made on the runtime's
+/// Ms.
 struct Slow {
     on_ps: &'static AtomicUsize,
     _payload: [u64; 511],
@@ -31,7 +32,10 @@ unsafe impl Trace for Slow {
         if std::thread::current().name() == Some("gosched-m") {
             self.on_ps.fetch_add(1, Ordering::Relaxed);
         }
-        std::thread::sleep(Duration::from_micros(50));
+        let spin = Instant::now();
+        while spin.elapsed() < Duration::from_micros(50) {
+            std::hint::spin_loop();
+        }
     }
 }
 
@@ -154,10 +158,13 @@ fn a_fractional_workers_time_stays_near_its_goal() {
     assert_eq!(last.dedicated_time, Duration::ZERO);
     assert!(ON_PS.load(Ordering::Relaxed) > 0);
     // Two Ps at a 25 % goal each: half a P over the mark. Each P ends a
-    // stretch past 1.2 × its goal (checked every 25 of these objects).
+    // stretch past 1.2 × its goal (0.6 P in all), checked every 25 of these
+    // objects; on a loaded machine a check can come late (the OS runs
+    // something else mid-object), so the bound is twice the goal: a
+    // dedicated-like worker would take up to 2 P.
     let share = last.fractional_time.as_secs_f64() / last.concurrent_mark.as_secs_f64();
     assert!(
-        (0.1..=0.8).contains(&share),
+        (0.1..=1.0).contains(&share),
         "fractional {:?} of a {:?} mark: {share:.2} P",
         last.fractional_time,
         last.concurrent_mark

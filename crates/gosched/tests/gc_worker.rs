@@ -26,6 +26,9 @@ struct Marker {
 }
 
 impl GcWorker for Marker {
+    fn has_work(&self) -> bool {
+        self.left.load(Ordering::Relaxed) > 0
+    }
     fn run(&self, p: &GcWorkerP<'_>) -> bool {
         self.calls.fetch_add(1, Ordering::Relaxed);
         assert!(p.p() < p.procs());
@@ -102,6 +105,9 @@ fn one_worker_per_runtime_until_its_registration_is_dropped() {
 struct Panicker(AtomicUsize);
 
 impl GcWorker for Panicker {
+    fn has_work(&self) -> bool {
+        false
+    }
     fn run(&self, _: &GcWorkerP<'_>) -> bool {
         self.0.fetch_add(1, Ordering::Relaxed);
         panic!("worker panicked");
@@ -133,6 +139,9 @@ struct Endless {
 }
 
 impl GcWorker for Endless {
+    fn has_work(&self) -> bool {
+        !self.stopped.load(Ordering::Relaxed)
+    }
     fn run(&self, p: &GcWorkerP<'_>) -> bool {
         if self.stopped.load(Ordering::Relaxed) {
             return false;
@@ -224,6 +233,9 @@ struct Kicker {
 }
 
 impl GcWorker for Kicker {
+    fn has_work(&self) -> bool {
+        false
+    }
     fn run(&self, p: &GcWorkerP<'_>) -> bool {
         let n = p.kick_local_work();
         if n > 0 {

@@ -43,6 +43,14 @@
 //! one relaxed load. The registration sits under a mutex taken only while
 //! the switch is on.
 //!
+//! Work published while every M is on its way to park would wait for the
+//! next wake-up: so an M that released its P asks
+//! [`GcWorker::has_work`] before it parks (Go's "check for idle-priority
+//! GC work again" in `findRunnable`) and, if there is some, takes an idle
+//! P and looks again (`gc_work_waiting` argues why no wake-up is lost).
+//! That costs the parking path one more relaxed load while nothing is
+//! registered.
+//!
 //! # Panics
 //!
 //! As for idle work: a worker that panics is caught, unregistered and its
@@ -62,7 +70,7 @@ use alloc::sync::{Arc, Weak};
 use core::cell::Cell;
 use core::fmt;
 use core::time::Duration;
-use gocore::atomic::Ordering;
+use gocore::atomic::{fence, Ordering};
 
 use super::block_on::MainWaker;
 use super::m::MState;
@@ -79,6 +87,9 @@ use super::{lock, IdleHook, Runtime, Shared};
 ///
 /// struct Marker(AtomicUsize);
 /// impl GcWorker for Marker {
+///     fn has_work(&self) -> bool {
+///         self.0.load(Ordering::Relaxed) > 0
+///     }
 ///     fn run(&self, p: &GcWorkerP<'_>) -> bool {
 ///         if self.0.load(Ordering::Relaxed) == 0 {
 ///             return false; // no work: the P runs its tasks
@@ -104,6 +115,13 @@ use super::{lock, IdleHook, Runtime, Shared};
 /// registration.set_active(false);
 /// ```
 pub trait GcWorker: Send + Sync {
+    /// Whether a worker could mark now (Go's `gcMarkWorkAvailable(nil)`): a
+    /// cheap check an M makes after it released its P and before it parks
+    /// (Go's "check for idle-priority GC work again" in `findRunnable`),
+    /// so that work published while every M was on its way to park is not
+    /// left waiting. If true, the M takes an idle P and looks again.
+    fn has_work(&self) -> bool;
+
     /// Runs a mark worker on this P if the collector wants one here now;
     /// returns whether it did (the M then looks for work again from the
     /// top). It calls [`GcWorkerP::begin`] before it marks, and returns
@@ -218,6 +236,8 @@ impl fmt::Debug for GcWorkerP<'_> {
 /// The registered worker and its switch (the switch is what
 /// `find_runnable` reads).
 pub(crate) struct GcWorkerSlot {
+    /// A worker is registered: the parking M's recheck reads this first.
+    registered: gocore::atomic::AtomicBool,
     active: gocore::atomic::AtomicBool,
     /// The worker, with the id of its registration.
     worker: std::sync::Mutex<Option<(u64, Arc<dyn GcWorker>)>>,
@@ -227,6 +247,7 @@ pub(crate) struct GcWorkerSlot {
 impl GcWorkerSlot {
     pub(crate) fn new() -> GcWorkerSlot {
         GcWorkerSlot {
+            registered: gocore::atomic::AtomicBool::new(false),
             active: gocore::atomic::AtomicBool::new(false),
             worker: std::sync::Mutex::new(None),
             next_id: gocore::atomic::AtomicU64::new(0),
@@ -239,6 +260,7 @@ impl GcWorkerSlot {
         let mut slot = lock(&self.worker);
         let removed = if slot.as_ref().is_some_and(|(other, _)| *other == id) {
             self.active.store(false, Ordering::Relaxed);
+            self.registered.store(false, Ordering::Relaxed);
             slot.take()
         } else {
             None
@@ -282,6 +304,42 @@ impl Shared {
         m.spinning = wp.spinning.get();
         match ran {
             Ok(ran) => ran,
+            Err(payload) => {
+                self.gc_worker.remove(id);
+                super::idle::drop_payload(payload);
+                false
+            }
+        }
+    }
+
+    /// Go's "check for idle-priority GC work again" in `findRunnable`, by
+    /// an M that released its P and is about to park: whether the switch
+    /// is on and the worker has work. One relaxed load while no worker is
+    /// registered.
+    ///
+    /// No lost wake-up: the host publishes work, then wakes a P (`wakep`:
+    /// a SeqCst fence, then `npidle` and `nmspinning`); this M put its P on
+    /// the idle list and stopped spinning (SeqCst), then fences here before
+    /// it reads the switch and the work. Of the two fences one comes
+    /// first, so either `wakep` sees this P idle and no M spinning and
+    /// starts one, or this check sees the work (R4's argument, for GC
+    /// work instead of tasks).
+    pub(super) fn gc_work_waiting(&self) -> bool {
+        if !self.gc_worker.registered.load(Ordering::Relaxed) {
+            return false;
+        }
+        fence(Ordering::SeqCst);
+        if !self.gc_worker.active.load(Ordering::Relaxed) {
+            return false;
+        }
+        let Some((id, worker)) = lock(&self.gc_worker.worker).clone() else {
+            return false;
+        };
+        // `worker` moves into the guarded call (its `Drop` may run there).
+        let found =
+            std::panic::catch_unwind(core::panic::AssertUnwindSafe(move || worker.has_work()));
+        match found {
+            Ok(found) => found,
             Err(payload) => {
                 self.gc_worker.remove(id);
                 super::idle::drop_payload(payload);
@@ -345,6 +403,7 @@ impl IdleHook {
         }
         let id = slot.next_id.fetch_add(1, Ordering::Relaxed);
         *registered = Some((id, worker));
+        slot.registered.store(true, Ordering::Relaxed);
         drop(registered);
         Some(GcWorkerRegistration {
             shared: self.shared.clone(),

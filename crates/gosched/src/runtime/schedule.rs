@@ -18,7 +18,8 @@
 //!    pass also taking `runnext` (after [`RUNNEXT_STEAL_PAUSE`] if the
 //!    victim runs) and running victims' due timers.
 //! 7. Registered idle work (see [`super::idle`]): if some ran, look again.
-//! 8. Release the P; a spinner then rechecks every queue (R4); park.
+//! 8. Release the P; a spinner then rechecks every queue (R4); any M
+//!    rechecks for GC work (see [`super::gc_worker`]); park.
 //!
 //! `execute` polls the task in `P_RUNNING` (R2/R3 in [`super::p`]) and puts
 //! it where it belongs afterwards: done (registry, free list), parked, or
@@ -252,6 +253,15 @@ impl Shared {
                         self.nmspinning.fetch_add(1, Ordering::SeqCst);
                         continue 'top;
                     }
+                }
+            }
+            // GC work published while this M was on its way here (Go's
+            // "check for idle-priority GC work again").
+            if self.gc_work_waiting() {
+                if let Some(p2) = self.idle_p_get() {
+                    m.p = Some(p2);
+                    ctx_set_p(m.p);
+                    continue 'top;
                 }
             }
             if main.is_some() {
