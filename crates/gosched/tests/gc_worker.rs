@@ -247,7 +247,13 @@ impl GcWorker for Kicker {
 
 #[test]
 fn a_worker_sends_its_ps_queued_tasks_to_the_global_queue() {
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // Sysmon must not hand the P off while the outer task runs (slowly,
+    // under Miri): another M would run one of the three first.
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
     let worker = Arc::new(Kicker {
         kicked: Mutex::new(Vec::new()),
     });
