@@ -13,14 +13,17 @@
 //!
 //! ```text
 //!   Shared ─┬─ ps: [P; procs]      P { runq (ring + runnext), status, schedtick,
-//!           │                           poll_seq, timers, preempt, gfree, goid cache,
-//!           │                           yields (on their way to the global queue) }
+//!           │                           poll_seq, timers, preempt, idle_since, gfree,
+//!           │                           goid cache, yields (on their way to the
+//!           │                           global queue) }
 //!           ├─ sched: Mutex<Sched>  Sched { runq: global queue, idle_ps, idle_ms,
 //!           │                               mcount, nmidle, m0s }   (Go: sched.lock)
 //!           ├─ nmspinning, npidle, global_len   (atomics read without the lock)
 //!           ├─ registry: shards of Arc<Task>  (Go's allgs: dump, deadlock check;
 //!           │                                  keeps DONE tasks on free lists)
 //!           ├─ gfree_global                    (Go's sched.gFree)
+//!           ├─ idle_works, gc_worker, idle_nanos (a collector's hooks; the
+//!           │                                   Ps' idle time)
 //!           └─ sysmon thread, blocking pool, event recorder
 //!
 //!   M (thread) ── holds at most one P ── polls one task at a time
