@@ -116,9 +116,33 @@ pub(crate) struct Workers {
     /// The idle mark workers' registration with a `gosched` runtime.
     #[cfg(feature = "gosched")]
     idle: Option<gosched::IdleRegistration>,
-    /// The dedicated and fractional workers as `gosched` tasks.
+    /// The dedicated and fractional workers as the runtime's GC worker,
+    /// run by its Ps before their run queues (`mark::mark_on_p`).
+    #[cfg(feature = "gosched")]
+    on_ps: Option<gosched::GcWorkerRegistration>,
+    /// The dedicated and fractional workers as `gosched` tasks, when the
+    /// runtime's GC worker is another heap's.
     #[cfg(feature = "gosched")]
     tasks: Vec<gosched::JoinHandle<()>>,
+}
+
+/// The dedicated and fractional mark workers on a `gosched` runtime's Ps:
+/// the `GcWorker` its `schedule` runs before the run queues while a cycle
+/// marks (`mark::mark_on_p`).
+#[cfg(feature = "gosched")]
+struct PMarker {
+    world: Arc<World<Box<WorkBuf>>>,
+}
+
+#[cfg(feature = "gosched")]
+impl gosched::GcWorker for PMarker {
+    fn has_work(&self) -> bool {
+        self.world.p_work_available()
+    }
+
+    fn run(&self, p: &gosched::GcWorkerP<'_>) -> bool {
+        crate::mark::mark_on_p(&self.world, p)
+    }
 }
 
 /// Idle mark workers: the `IdleWork` a `gosched` runtime's idle Ps run
@@ -151,6 +175,8 @@ impl Workers {
             #[cfg(feature = "gosched")]
             idle: None,
             #[cfg(feature = "gosched")]
+            on_ps: None,
+            #[cfg(feature = "gosched")]
             tasks: Vec::new(),
         };
         #[cfg(feature = "gosched")]
@@ -159,6 +185,14 @@ impl Workers {
                 world: Arc::clone(&workers.world),
             };
             workers.idle = hook.register(Arc::new(marker));
+            let marker = PMarker {
+                world: Arc::clone(&workers.world),
+            };
+            workers.on_ps = hook.register_gc_worker(Arc::new(marker));
+            if workers.on_ps.is_some() {
+                // The runtime's Ps are the workers.
+                return workers;
+            }
         }
         for i in 0..n {
             // On a `gosched` runtime the workers are its tasks (threads of
@@ -194,6 +228,8 @@ impl Workers {
     pub(crate) fn join(self) {
         #[cfg(feature = "gosched")]
         drop(self.idle);
+        #[cfg(feature = "gosched")]
+        drop(self.on_ps);
         self.world.exit();
         // No worker holds work after this (W2); none takes any after `exit`.
         drop(self.world.stop_the_world());
@@ -401,6 +437,11 @@ impl State {
     #[cfg(feature = "std")]
     pub(crate) fn stop_workers(&mut self) -> Option<alloc::boxed::Box<dyn core::any::Any + Send>> {
         let world = self.world()?;
+        // Ps stop asking for mark work (those marking stop at the stop).
+        #[cfg(feature = "gosched")]
+        if let Some(on_ps) = self.workers.as_ref().and_then(|w| w.on_ps.as_ref()) {
+            on_ps.set_active(false);
+        }
         let timer = StepTimer::start();
         let mut control = world.stop_the_world();
         self.stats.stall_causes.stop_wait.record(timer.elapsed());
@@ -414,11 +455,17 @@ impl State {
         let cycle = &mut self.mark.cycle;
         cycle.worker_work += worker_work;
         cycle.heap_scan_work += worker_work;
+        let idle_nanos = core::mem::take(&mut control.idle_nanos);
         cycle.add_worker_times(
             core::mem::take(&mut control.dedicated_nanos),
             core::mem::take(&mut control.fractional_nanos),
-            core::mem::take(&mut control.idle_nanos),
+            idle_nanos,
         );
+        // Idle workers' time is idle time to the CPU limiter (Go's
+        // `limiterEventIdleMarkWork`).
+        #[cfg(feature = "gosched")]
+        self.limiter
+            .add_idle_time(i64::try_from(idle_nanos).unwrap_or(i64::MAX));
         cycle.marked_objects += core::mem::take(&mut control.marked_objects);
         cycle.marked_bytes += core::mem::take(&mut control.marked_bytes);
         drop(control);
@@ -468,6 +515,12 @@ impl State {
             }
             world.start_the_world(marking);
             if marking {
+                // Go's `gcBlackenEnabled = 1` (the Ps' `schedule` runs the
+                // dedicated and fractional workers), then `wakep`.
+                #[cfg(feature = "gosched")]
+                if let Some(on_ps) = self.workers.as_ref().and_then(|w| w.on_ps.as_ref()) {
+                    on_ps.set_active(true);
+                }
                 self.wake_idle_worker();
             }
         }
@@ -679,12 +732,15 @@ impl State {
 
     /// Go's `gcCPULimiter.limiting()`, updating the limiter first when its
     /// window is longer than Go's update period (Go updates it from
-    /// `findRunnableGCWorker`, which gogc's workers do not run).
+    /// `findRunnableGCWorker`, where the heap's limiter, owned by the
+    /// owning thread, is out of reach).
     #[cfg(feature = "std")]
     fn limiter_limiting(&mut self) -> bool {
         if self.limiter.limiting() {
             let now = crate::heap::nanos(self.clock.now());
             if self.limiter.need_update(now) {
+                #[cfg(feature = "gosched")]
+                self.feed_limiter_idle_time();
                 self.limiter.update(now);
             }
         }
@@ -703,7 +759,27 @@ impl State {
         let now = crate::heap::nanos(self.clock.now());
         if self.pending_assist_nanos > GC_ASSIST_TIME_SLACK_NANOS || self.limiter.need_update(now) {
             self.pending_assist_nanos = 0;
+            #[cfg(feature = "gosched")]
+            self.feed_limiter_idle_time();
             self.limiter.update(now);
+        }
+    }
+
+    /// Gives the CPU limiter the time the `gosched` runtime's Ps spent on
+    /// its idle list since the last call (Go's `limiterEventIdle`: the
+    /// pool `pidleget` fills, and the in-flight events `updateLocked`
+    /// consumes), before each update of the limiter.
+    #[cfg(feature = "gosched")]
+    pub(crate) fn feed_limiter_idle_time(&mut self) {
+        let Some(total) = self.config.idle_hook.as_ref().and_then(|h| h.idle_time()) else {
+            return;
+        };
+        let total = u64::try_from(total.as_nanos()).unwrap_or(u64::MAX);
+        if total > self.idle_time_fed {
+            let new = total - self.idle_time_fed;
+            self.idle_time_fed = total;
+            self.limiter
+                .add_idle_time(i64::try_from(new).unwrap_or(i64::MAX));
         }
     }
 
@@ -844,5 +920,44 @@ impl State {
         self.stats.last.mark_termination_pause = pause;
         self.record_pause(pause);
         work
+    }
+}
+
+#[cfg(all(test, feature = "gosched", not(miri)))]
+mod tests {
+    use core::time::Duration;
+
+    use crate::heap::nanos;
+    use crate::CpuLimiter;
+
+    /// Go's `gcCPULimiter.update` subtracts the Ps' idle time from the
+    /// window: on a runtime whose two Ps stay idle, a marking window's 25 %
+    /// background time is more than the mutator time left, so the bucket
+    /// fills; counted as mutator time, the idle time would keep it empty.
+    #[test]
+    fn the_runtimes_idle_time_reaches_the_limiter() {
+        let rt = gosched::Runtime::builder().procs(2).build().unwrap();
+        let heap = crate::Heap::builder().gosched(&rt).build();
+        let mut state = heap.inner().enter();
+        let start = nanos(state.clock.now());
+        state.limiter = CpuLimiter::new(start, 2);
+        state.feed_limiter_idle_time();
+        state.limiter.start_gc_transition(true, start);
+        state.limiter.finish_gc_transition(start);
+        let fed_before = state.idle_time_fed;
+        std::thread::sleep(Duration::from_millis(20));
+        state.feed_limiter_idle_time();
+        let now = nanos(state.clock.now());
+        state.limiter.update(now);
+        let window = u64::try_from(now - start).unwrap();
+        let fed = state.idle_time_fed - fed_before;
+        // Both Ps idle all along: about the whole window on each, never
+        // more (a millisecond for the reads in between).
+        assert!(fed >= window, "idle {fed} ns of a {window} ns window");
+        assert!(
+            fed <= 2 * window + 1_000_000,
+            "idle {fed} ns of a {window} ns window"
+        );
+        assert!(state.limiter.fill() > 0);
     }
 }

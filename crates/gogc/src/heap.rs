@@ -33,8 +33,9 @@
 //! that trace grey objects during `Mark` (the owning thread's side is the
 //! `concurrent` module, the workers' `mark::run_worker`, the shared part,
 //! the handshake and each cycle's split into dedicated, fractional and
-//! idle workers `world`; with the `gosched` feature idle Ps of a runtime
-//! join in through `mark::mark_idle`). The cycle above stays, with two
+//! idle workers `world`; with the `gosched` feature a runtime's Ps run the
+//! dedicated and fractional workers, `mark::mark_on_p`, and its idle Ps
+//! the idle ones, `mark::mark_idle`). The cycle above stays, with two
 //! stop-the-world pauses (the workers parked, their buffers handed back):
 //!
 //! ```text
@@ -408,10 +409,14 @@ impl HeapBuilder {
 
     /// Go's mark workers for a [`gosched`] runtime (feature `gosched`),
     /// running as its Ps: the split of [`procs`](HeapBuilder::procs) for
-    /// its `GOMAXPROCS`, with the dedicated and fractional workers as tasks
-    /// of the runtime instead of threads (each poll marks for at most
-    /// 50 µs, then yields its P; the fractional worker waits on a gosched
-    /// timer while ahead of its goal), plus **idle workers**: a P of the runtime that finds no task to run marks
+    /// its `GOMAXPROCS`, with the dedicated and fractional workers run by
+    /// the Ps' `schedule` before their run queues while a cycle marks
+    /// (Go's `findRunnableGCWorker`, through gosched's
+    /// [`GcWorker`](gosched::GcWorker) hook): the first `dedicated` Ps to
+    /// ask own their P until the work runs out or the world stops, any
+    /// other P marks as a fractional worker while its fractional time this
+    /// cycle is under the goal (see the crate's "Mark workers"), plus
+    /// **idle workers**: a P of the runtime that finds no task to run marks
     /// before it parks (Go's idle GC worker in `findRunnable`, through
     /// gosched's [`IdleWork`](gosched::IdleWork) hook), at most `P −
     /// dedicated` at once (Go 1.19's `maxIdleMarkWorkers`), and gives the P
@@ -419,14 +424,19 @@ impl HeapBuilder {
     /// every 100 000 units of scan work, Go's `pollWork`). A cycle's start
     /// wakes an idle P (Go's `wakep` after `gcStart`). Their time is
     /// [`CycleStats::idle_time`](crate::CycleStats::idle_time) (gctrace's
-    /// idle CPU) and goes to the pacer as Go's idle mark time. The heap
+    /// idle CPU) and goes to the pacer as Go's idle mark time; the CPU
+    /// limiter is given it and the time the Ps spend idle (Go's
+    /// `limiterEventIdleMarkWork`, `limiterEventIdle`). The heap
     /// itself stays on its owning thread, in or outside the runtime; a
     /// `Trace` that panics on an idle P is re-raised there, as on a worker
-    /// thread. The heap's drop unregisters the idle work, waits for the
-    /// workers in progress to hand their work back, and ends the worker
-    /// tasks (they return at their next poll; an unpolled one is aborted).
-    /// If the runtime is gone when the first cycle starts, the workers are
-    /// threads of the heap's own and there are no idle workers. The last of
+    /// thread. The heap's drop unregisters the workers and waits for those
+    /// in progress to hand their work back. A runtime has one `GcWorker`:
+    /// a second heap on it runs its dedicated and fractional workers as
+    /// tasks of the runtime (each poll marks for at most 50 µs, then yields
+    /// its P; the fractional one waits on a gosched timer while ahead of
+    /// its goal), which the heap's drop ends. If the runtime is gone when
+    /// the first cycle starts, the workers are threads of the heap's own
+    /// and there are no idle workers. The last of
     /// `gosched`, `procs` and `mark_workers` counts.
     ///
     /// ```
@@ -838,6 +848,10 @@ pub(crate) struct State {
     /// Assist nanoseconds given to the limiter since its last update.
     #[cfg(feature = "std")]
     pub(crate) pending_assist_nanos: i64,
+    /// The `gosched` runtime's idle time the CPU limiter has been given,
+    /// in nanoseconds (`feed_limiter_idle_time`).
+    #[cfg(feature = "gosched")]
+    pub(crate) idle_time_fed: u64,
     /// Wake-ups the owning thread owes the workers for buffers it
     /// published, made once the stall it is timing is over (`world` W6).
     #[cfg(feature = "std")]
@@ -1112,6 +1126,8 @@ impl State {
         let procs = self.procs();
         self.pacer.start_cycle(nanos(start_time), procs);
         // Go's `gcStart`: assists may begin; the pause so far is GC time.
+        #[cfg(feature = "gosched")]
+        self.feed_limiter_idle_time();
         self.limiter.start_gc_transition(true, nanos(start_time));
         self.host_mark_time = Duration::ZERO;
         #[cfg(feature = "std")]
@@ -1368,6 +1384,8 @@ impl State {
         let now = self.clock.now();
         // Go's `gcMarkTermination`: assists cease (the transition ends with
         // this pause, below).
+        #[cfg(feature = "gosched")]
+        self.feed_limiter_idle_time();
         self.limiter.start_gc_transition(false, nanos(now));
         let procs = self.procs();
         let mark_duration = now.saturating_sub(self.mark.cycle.start_time);
@@ -1597,6 +1615,13 @@ impl Heap {
                 worker_work_taken: 0,
                 #[cfg(feature = "std")]
                 pending_assist_nanos: 0,
+                // Idle time before the heap's limiter started is not its.
+                #[cfg(feature = "gosched")]
+                idle_time_fed: config
+                    .idle_hook
+                    .as_ref()
+                    .and_then(gosched::IdleHook::idle_time)
+                    .map_or(0, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)),
                 #[cfg(feature = "std")]
                 deferred_wake: crate::concurrent::DeferredWake::default(),
                 paused: Duration::ZERO,

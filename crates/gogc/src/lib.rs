@@ -365,11 +365,21 @@
 //!   an idle P is caught there and re-raised on the owning thread, as on a
 //!   worker thread; the heap's drop unregisters the idle work and waits for
 //!   idle workers in progress. There the dedicated and fractional
-//!   workers are the runtime's tasks too, not threads: a poll marks for at
-//!   most 50 µs and yields its P.
+//!   workers are not threads either: while a cycle marks, a P's
+//!   `schedule` asks for them before its run queues (Go's
+//!   `findRunnableGCWorker`, through gosched's `GcWorker` hook). The first
+//!   `dedicated` Ps to ask each own their P as a dedicated worker until
+//!   the work runs out or the world stops (after one 10 ms time slice they
+//!   move the tasks queued on the P to the global queue, as Go's
+//!   preempted dedicated worker does); with a fractional goal, any other P
+//!   marks while its own fractional time this cycle is under the goal and
+//!   stops past 1.2 × the goal or after a time slice. `procs(1)` has no
+//!   dedicated worker (0.25 rounds to 0) and one P's fractional worker.
 //!
-//! The heap starts one thread (or `gosched` task) per dedicated worker
-//! plus one for the fractional worker at its first cycle. [`CycleStats`]
+//! The heap starts one thread per dedicated worker plus one for the
+//! fractional worker at its first cycle (none on a `gosched` runtime, but
+//! for a second heap there, whose workers are the runtime's tasks: the
+//! runtime has one `GcWorker`). [`CycleStats`]
 //! records each
 //! cycle's split (`dedicated_workers`, `fractional_worker`) and marking
 //! time by mode (`dedicated_time`, `fractional_time`, `idle_time`;
@@ -542,8 +552,9 @@
 //!   it measures is split into Go's assist and idle-worker time as
 //!   [Pacing](#pacing) describes (without workers the host's step time
 //!   stands for both Go's background workers and its assists); the CPU
-//!   limiter acts on assists only (gogc has no scavenger, and it is not
-//!   told the time a `gosched` runtime's Ps spend idle); the sweep distance is a quarter of
+//!   limiter acts on assists only (gogc has no scavenger; on a `gosched`
+//!   runtime it is given the time the Ps spend idle and the idle workers'
+//!   time, as Go's; without one, only what the host reports); the sweep distance is a quarter of
 //!   `min_heap` (Go's 1 MiB for the default); see [`Pacer`] and
 //!   [`CpuLimiter`].
 //! - One mutator thread per heap (see [Concurrent marking](#concurrent-marking));
@@ -552,10 +563,15 @@
 //!   [Mark workers](#mark-workers)): Go's dedicated and fractional split
 //!   with [`HeapBuilder::procs`], or `n` dedicated workers with
 //!   [`HeapBuilder::mark_workers`]; only on a `gosched` runtime
-//!   (`HeapBuilder::gosched`) are they tasks on its Ps, with idle workers
-//!   besides. Worker tasks are ordinary tasks that yield every 50 µs, not
-//!   Go's workers that `schedule` picks before the run queues
-//!   (`findRunnableGCWorker`). A fractional worker sleeps on a timed wait
+//!   (`HeapBuilder::gosched`) do they run on its Ps, picked by `schedule`
+//!   before the run queues (`findRunnableGCWorker`), with idle workers
+//!   besides. There a worker runs on the M in scheduler context rather
+//!   than as a goroutine: a P running a dedicated worker is not retaken
+//!   by sysmon (nothing is stuck), and the heap's limiter is updated by
+//!   the owning thread, not from `findRunnableGCWorker`. A second heap on
+//!   the same runtime runs its workers as ordinary tasks that yield every
+//!   50 µs (a runtime has one `GcWorker`, as Go one collector). Worker
+//!   threads (no `gosched`): a fractional worker sleeps on a timed wait
 //!   where Go would schedule other goroutines on its P.
 //! - Only the mutator scans roots (only it may read root counts), as a Go
 //!   goroutine scans its own stack; workers scan heap objects.
@@ -578,8 +594,8 @@
 //!   [`Stats`] and [`CycleStats`] (and in the pacer's cons/mark
 //!   measurement); gctrace lines to standard error. Implies `alloc`.
 //! - `derive` (default): `#[derive(Trace)]`.
-//! - `gosched`: idle mark workers on a `gosched` runtime's idle Ps
-//!   (`HeapBuilder::gosched`). Implies `std`.
+//! - `gosched`: mark workers on a `gosched` runtime's Ps, idle ones on its
+//!   idle Ps (`HeapBuilder::gosched`). Implies `std`.
 //! - `alloc`: the heap. It needs pointer-sized atomics; without `alloc`, or
 //!   on a target without them (thumbv6m), the crate holds only the
 //!   [`Pacer`].

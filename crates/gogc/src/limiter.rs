@@ -54,9 +54,12 @@
 //! - Go's limiter is shared by all Ps behind a try-lock, and reads each P's
 //!   in-progress limiter event; the heap owns its limiter and reports
 //!   assist time when an assist ends.
-//! - gogc's heap has no idle Ps and no scavenger, so idle time is only what
-//!   the host reports through [`add_idle_time`](CpuLimiter::add_idle_time),
-//!   and the limiter's one effect is on assists (see `concurrent`).
+//! - gogc has no scavenger, and idle time is what the host reports through
+//!   [`add_idle_time`](CpuLimiter::add_idle_time): on a `gosched` runtime
+//!   the heap reports the time its Ps spent on the idle list (read as a
+//!   running total that includes stretches in progress, Go's
+//!   `limiterEvent.consume`) and its idle workers' time before every
+//!   update. The limiter's one effect is on assists (see `concurrent`).
 
 use crate::pacer::BACKGROUND_UTILIZATION;
 

@@ -269,7 +269,7 @@ pub(crate) fn run_worker(world: &World<Box<WorkBuf>>, index: usize) {
     };
     while let Some((buf, mode, budget)) = world.worker_take_as(index) {
         let began = std::time::Instant::now();
-        drain(world, &mut marker, buf, mode, began, || {
+        drain(world, &mut marker, buf, mode, None, began, || {
             budget.is_some_and(|budget| budget.should_exit(began))
         });
     }
@@ -297,10 +297,70 @@ pub(crate) fn mark_idle(
         &mut marker,
         buf,
         WorkerMode::Idle,
+        None,
         std::time::Instant::now(),
         should_stop,
     );
     true
+}
+
+/// Go's background mark worker on a scheduler P, run by the P's
+/// `schedule` before its run queues while a cycle marks (feature
+/// `gosched`; Go's `findRunnableGCWorker` and `gcBgMarkWorker`): takes
+/// work in the mode [`World::p_take`] gives P `p` and drains it.
+///
+/// - A *dedicated* worker owns the P until the work runs out or the world
+///   stops (mark termination, the phase's end): it hands back nothing
+///   earlier, taking buffer after buffer. After one time slice (Go's
+///   sysmon preempting the worker's first `gcDrain`) it moves the tasks
+///   queued on its P to the global queue for the other Ps, then goes on
+///   (Go's `runqdrain`); it fires its P's due timers as it goes.
+/// - The *fractional* worker stops once its P's share of the cycle passes
+///   1.2 × the goal (Go's `pollFractionalWorkerExit`) or after one time
+///   slice (Go's `gcDrainUntilPreempt`).
+///
+/// Either stops at once when the runtime shuts down or the P's `block_on`
+/// future was woken. Returns whether it marked (the P then looks again).
+#[cfg(feature = "gosched")]
+pub(crate) fn mark_on_p(world: &World<Box<WorkBuf>>, wp: &gosched::GcWorkerP<'_>) -> bool {
+    let p = wp.p();
+    let slice = wp.time_slice();
+    let mut marker: Option<WorkerMark> = None;
+    let mut owned_since: Option<std::time::Instant> = None;
+    while let Some((buf, mode, budget)) = world.p_take(p) {
+        wp.begin();
+        let marker = marker.get_or_insert_with(|| WorkerMark {
+            work: GcWork::new(),
+            cycle: CycleStats::default(),
+        });
+        let began = std::time::Instant::now();
+        let mut preempted = false;
+        if mode == WorkerMode::Dedicated {
+            let owned_since = *owned_since.get_or_insert(began);
+            drain(world, marker, buf, mode, Some(p), began, || {
+                if wp.preempted() {
+                    preempted = true;
+                    return true;
+                }
+                wp.run_due_timers();
+                if owned_since.elapsed() >= slice {
+                    wp.kick_local_work();
+                }
+                false
+            });
+        } else {
+            drain(world, marker, buf, mode, Some(p), began, || {
+                preempted = wp.preempted()
+                    || began.elapsed() >= slice
+                    || budget.is_some_and(|budget| budget.should_exit(began));
+                preempted
+            });
+        }
+        if preempted || world.stop_requested() {
+            break;
+        }
+    }
+    marker.is_some()
 }
 
 /// The longest a worker task marks before it yields its P (feature
@@ -309,8 +369,8 @@ pub(crate) fn mark_idle(
 #[cfg(feature = "gosched")]
 pub(crate) const TASK_SLICE: core::time::Duration = core::time::Duration::from_micros(50);
 
-/// Mark worker `index` as a `gosched` task (Go's `gcBgMarkWorker`
-/// goroutine): each poll takes work in the mode the cycle's plan gives it,
+/// Mark worker `index` as a `gosched` task, for a heap whose runtime's
+/// `GcWorker` is another heap's (Go's `gcBgMarkWorker` goroutine): each poll takes work in the mode the cycle's plan gives it,
 /// marks for at most [`TASK_SLICE`] (the fractional worker also stops at
 /// its 1.2 × goal check), hands its buffers back and yields; with nothing
 /// to take it waits for the world's wake-up (the fractional worker ahead
@@ -369,10 +429,18 @@ impl core::future::Future for MarkTask {
                 TryTake::Taken(buf, mode, budget) => {
                     this.sleep = None;
                     let began = std::time::Instant::now();
-                    drain(&this.world, &mut this.marker, buf, mode, began, || {
-                        began.elapsed() >= TASK_SLICE
-                            || budget.is_some_and(|budget| budget.should_exit(began))
-                    });
+                    drain(
+                        &this.world,
+                        &mut this.marker,
+                        buf,
+                        mode,
+                        None,
+                        began,
+                        || {
+                            began.elapsed() >= TASK_SLICE
+                                || budget.is_some_and(|budget| budget.should_exit(began))
+                        },
+                    );
                     // Yield the P between slices.
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
@@ -393,6 +461,7 @@ fn drain(
     marker: &mut WorkerMark,
     buf: Box<WorkBuf>,
     mode: WorkerMode,
+    on_p: Option<usize>,
     began: std::time::Instant,
     mut should_stop: impl FnMut() -> bool,
 ) {
@@ -436,7 +505,8 @@ fn drain(
     }
     let cycle = core::mem::take(&mut marker.cycle);
     let nanos = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    world.worker_done_as(
+    world.worker_done_on(
+        on_p,
         mode,
         marker.work.take_all(),
         work,

@@ -97,6 +97,13 @@
 //! `maxIdleMarkWorkers`), and returns it when the processor has other work.
 //! Each mode's time is counted apart (Go's `dedicatedMarkTime`,
 //! `fractionalMarkTime`, `idleMarkTime`).
+//!
+//! On a scheduler's Ps ([`World::p_take`], Go's `findRunnableGCWorker`)
+//! no thread has a fixed role: a P asking while fewer than `dedicated` Ps
+//! run a dedicated worker becomes one (`dedicated_ps`, under the lock, so
+//! W2's stop finds every slot free), and any other P is the fractional
+//! worker while its own fractional time this cycle (`p_fractional`) over
+//! the time since the mark started is at most the goal.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -243,6 +250,14 @@ pub struct Control<B> {
     /// Idle workers holding work now.
     #[cfg(any(loom, feature = "gosched"))]
     pub idle_workers: usize,
+    /// Ps running a dedicated worker now ([`World::p_take`]; Go's
+    /// `dedicatedMarkWorkersNeeded` counted up instead of down).
+    #[cfg(any(loom, feature = "gosched"))]
+    pub dedicated_ps: usize,
+    /// Each P's fractional marking time this cycle (Go's
+    /// `p.gcFractionalMarkTime`), reset by `plan_cycle`.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub p_fractional: Vec<Duration>,
     /// Worker tasks waiting for work (woken where threads are notified).
     #[cfg(feature = "gosched")]
     pub task_wakers: Vec<Waker>,
@@ -314,6 +329,10 @@ impl<B> World<B> {
                 sleeping_threads: 0,
                 #[cfg(any(loom, feature = "gosched"))]
                 idle_workers: 0,
+                #[cfg(any(loom, feature = "gosched"))]
+                dedicated_ps: 0,
+                #[cfg(any(loom, feature = "gosched"))]
+                p_fractional: Vec::new(),
                 #[cfg(feature = "gosched")]
                 task_wakers: Vec::new(),
                 marked_objects: 0,
@@ -499,6 +518,63 @@ impl<B> World<B> {
         Some(buf)
     }
 
+    /// A scheduler P's look for mark work before its run queues (Go's
+    /// `findRunnableGCWorker`): while a cycle marks, no stop is requested
+    /// and a buffer is waiting (Go's `gcMarkWorkAvailable`), P `p` takes it
+    /// as a *dedicated* worker if fewer than the plan's `dedicated` Ps run
+    /// one (Go's `decIfPositive(&dedicatedMarkWorkersNeeded)`), else as the
+    /// *fractional* worker if the plan has a fractional goal and the P's
+    /// fractional time this cycle over the time since the mark started is
+    /// at most the goal (with the budget for Go's
+    /// `pollFractionalWorkerExit`); else nothing. Never blocks. The worker
+    /// is active afterwards and ends with
+    /// [`worker_done_on`](World::worker_done_on)`(Some(p), ..)`.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub fn p_take(&self, p: usize) -> Option<(B, WorkerMode, Option<FractionalBudget>)> {
+        if self.stop.load(Ordering::Relaxed) || self.shared_work_empty() {
+            return None;
+        }
+        let mut control = self.lock();
+        if control.mode != Mode::Marking
+            || self.stop.load(Ordering::Relaxed)
+            || control.full.is_empty()
+        {
+            return None;
+        }
+        let plan = control.plan;
+        let (mode, budget) = if control.dedicated_ps < plan.dedicated {
+            control.dedicated_ps += 1;
+            (WorkerMode::Dedicated, None)
+        } else if plan.fractional_goal > 0.0 {
+            let mark_start = *control.mark_start.get_or_insert_with(Instant::now);
+            if control.p_fractional.len() <= p {
+                control.p_fractional.resize(p + 1, Duration::ZERO);
+            }
+            let own = control.p_fractional[p];
+            if !fractional_wait(mark_start, own, plan.fractional_goal).is_zero() {
+                return None;
+            }
+            let budget = FractionalBudget {
+                mark_start,
+                before: own,
+                goal: plan.fractional_goal,
+            };
+            (WorkerMode::Fractional, Some(budget))
+        } else {
+            return None;
+        };
+        let Some(buf) = control.full.pop() else {
+            // Not reached: the list was not empty above, under this lock.
+            if mode == WorkerMode::Dedicated {
+                control.dedicated_ps -= 1;
+            }
+            return None;
+        };
+        self.note_taken(&control);
+        control.active += 1;
+        Some((buf, mode, budget))
+    }
+
     /// Whether an active worker should hand its work back now (W3).
     #[inline]
     pub fn stop_requested(&self) -> bool {
@@ -577,8 +653,25 @@ impl<B> World<B> {
     /// the stretch's length in nanoseconds to the mode's time, objects and
     /// bytes marked), and wakes the owner if it was the last one or an
     /// assist is parked.
+    #[cfg(any(loom, test))]
     pub fn worker_done_as(
         &self,
+        mode: WorkerMode,
+        bufs: Vec<B>,
+        work: u64,
+        nanos: u64,
+        marked: (u64, u64),
+    ) {
+        self.worker_done_on(None, mode, bufs, work, nanos, marked);
+    }
+
+    /// [`worker_done_as`](World::worker_done_as) for a worker that ran on
+    /// scheduler P `on_p` ([`World::p_take`]; `None`: a thread, a task or
+    /// an idle worker): a dedicated one frees its slot, a fractional one
+    /// adds its stretch to the P's fractional time.
+    pub fn worker_done_on(
+        &self,
+        on_p: Option<usize>,
         mode: WorkerMode,
         bufs: Vec<B>,
         work: u64,
@@ -591,11 +684,27 @@ impl<B> World<B> {
         control.full.extend(bufs);
         self.note_shared(&control);
         control.active -= 1;
+        #[cfg(any(loom, feature = "gosched"))]
+        if let Some(p) = on_p {
+            match mode {
+                WorkerMode::Dedicated => control.dedicated_ps -= 1,
+                WorkerMode::Fractional => {
+                    if let Some(time) = control.p_fractional.get_mut(p) {
+                        *time += Duration::from_nanos(nanos);
+                    }
+                }
+                WorkerMode::Idle => {}
+            }
+        }
+        #[cfg(not(any(loom, feature = "gosched")))]
+        let _ = on_p;
         match mode {
             WorkerMode::Dedicated => control.dedicated_nanos += nanos,
             WorkerMode::Fractional => {
                 control.fractional_nanos += nanos;
-                control.fractional_cycle += Duration::from_nanos(nanos);
+                if on_p.is_none() {
+                    control.fractional_cycle += Duration::from_nanos(nanos);
+                }
             }
             #[cfg(any(loom, feature = "gosched"))]
             WorkerMode::Idle => {
@@ -666,6 +775,9 @@ impl<B> World<B> {
         while control.active > 0 {
             control = Self::wait(&self.owner, control);
         }
+        // W1: every P's dedicated stretch ended with its `worker_done_on`.
+        #[cfg(any(loom, feature = "gosched"))]
+        debug_assert_eq!(control.dedicated_ps, 0);
         self.mark_done.store(false, Ordering::Relaxed);
         control
     }
@@ -701,6 +813,8 @@ impl<B> World<B> {
         control.plan = plan;
         control.mark_start = Some(Instant::now());
         control.fractional_cycle = Duration::ZERO;
+        #[cfg(any(loom, feature = "gosched"))]
+        control.p_fractional.fill(Duration::ZERO);
     }
 
     /// Whether an idle worker could take work now (Go's
@@ -715,6 +829,28 @@ impl<B> World<B> {
         control.mode == Mode::Marking
             && !control.full.is_empty()
             && control.idle_workers < control.plan.max_idle
+    }
+
+    /// Whether a scheduler P that takes work now would get some as a
+    /// dedicated or idle worker (Go's `gcMarkWorkAvailable(nil)` with
+    /// `addIdleMarkWorker`, which an M checks before it parks): a cycle
+    /// marks, a buffer waits, and a dedicated slot or an idle worker's
+    /// place is free. The fractional worker is left out: whether it may
+    /// mark depends on the P, and an M that took a P for nothing would
+    /// only release it again.
+    #[cfg(any(loom, feature = "gosched"))]
+    pub fn p_work_available(&self) -> bool {
+        if self.stop.load(Ordering::Relaxed)
+            || !self.marking.load(Ordering::Relaxed)
+            || self.shared_work_empty()
+        {
+            return false;
+        }
+        let control = self.lock();
+        control.mode == Mode::Marking
+            && !control.full.is_empty()
+            && (control.dedicated_ps < control.plan.dedicated
+                || control.idle_workers < control.plan.max_idle)
     }
 
     /// Publishes the owner's buffers for the workers and wakes those
@@ -928,6 +1064,66 @@ mod tests {
         // 28 ms of 100 ms is under 1.2 × 25 %; 32 ms is over.
         assert!(!budget(Duration::from_millis(28)).should_exit(now));
         assert!(budget(Duration::from_millis(32)).should_exit(now));
+    }
+
+    #[cfg(feature = "gosched")]
+    #[test]
+    fn ps_take_dedicated_slots_then_fractional_work_by_their_own_share() {
+        let world: World<u32> = World::new();
+        world.plan_cycle(CyclePlan {
+            dedicated: 1,
+            fractional_goal: 0.25,
+            max_idle: 0,
+        });
+        world.publish(alloc::vec![1, 2, 3, 4]);
+        // Not marking yet: nothing.
+        assert!(world.p_take(0).is_none());
+        world.start_the_world(true);
+        // The first P to ask is the dedicated worker; the next ones are
+        // fractional (no time of their own yet).
+        let (_, mode, budget) = world.p_take(2).unwrap();
+        assert_eq!((mode, budget.is_none()), (WorkerMode::Dedicated, true));
+        let (_, mode, budget) = world.p_take(0).unwrap();
+        assert_eq!((mode, budget.is_some()), (WorkerMode::Fractional, true));
+        // P 0 marked far more than its share: it runs its tasks now, while
+        // P 1, with no fractional time, may still mark.
+        world.worker_done_on(
+            Some(0),
+            WorkerMode::Fractional,
+            Vec::new(),
+            1,
+            1_000_000_000,
+            (0, 0),
+        );
+        assert!(world.p_take(0).is_none());
+        let (_, mode, _) = world.p_take(1).unwrap();
+        assert_eq!(mode, WorkerMode::Fractional);
+        world.worker_done_on(Some(1), WorkerMode::Fractional, Vec::new(), 1, 0, (0, 0));
+        // The dedicated slot is taken until its worker is done.
+        assert_eq!(world.lock().dedicated_ps, 1);
+        world.worker_done_on(Some(2), WorkerMode::Dedicated, Vec::new(), 1, 5, (0, 0));
+        let (_, mode, _) = world.p_take(0).unwrap();
+        assert_eq!(mode, WorkerMode::Dedicated);
+        world.worker_done_on(Some(0), WorkerMode::Dedicated, Vec::new(), 1, 5, (0, 0));
+        let control = world.stop_the_world();
+        assert_eq!((control.active, control.dedicated_ps), (0, 0));
+        assert_eq!(control.dedicated_nanos, 10);
+        assert_eq!(control.fractional_nanos, 1_000_000_000);
+        // P-side fractional time is the P's, not the fractional thread's.
+        assert_eq!(control.fractional_cycle, Duration::ZERO);
+        drop(control);
+        // A new cycle clears every P's share.
+        world.plan_cycle(CyclePlan {
+            dedicated: 0,
+            fractional_goal: 0.25,
+            max_idle: 0,
+        });
+        world.publish(alloc::vec![5]);
+        world.start_the_world(true);
+        assert_eq!(
+            world.p_take(0).map(|(_, mode, _)| mode),
+            Some(WorkerMode::Fractional)
+        );
     }
 
     #[test]

@@ -278,6 +278,7 @@ impl Shared {
             .or_else(|| s.idle_ps.len().checked_sub(1))?;
         let p = s.idle_ps.swap_remove(pos);
         self.npidle.fetch_sub(1, Ordering::SeqCst);
+        self.idle_stop(p);
         drop(s);
         self.ps[p].status.store(P_RUNNING, Ordering::Release);
         self.record(|| Event::ExitBlocking { p });

@@ -253,10 +253,10 @@ pub use gfree::{GFREE_GLOBAL_PER_P, GFREE_MAX};
 pub use runtime::NETPOLL_SYSMON_AFTER;
 #[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
-    default_procs, BuildError, Builder, DeadlockError, IdleHook, IdleP, IdleRegistration, IdleWork,
-    Runtime, DEADLOCK_MESSAGE, DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK,
-    GOID_CACHE_BATCH, RUNNEXT_STEAL_PAUSE, STEAL_TRIES, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP,
-    SYSMON_MIN_SLEEP, YIELD_BATCH_MAX,
+    default_procs, BuildError, Builder, DeadlockError, GcWorker, GcWorkerP, GcWorkerRegistration,
+    IdleHook, IdleP, IdleRegistration, IdleWork, Runtime, DEADLOCK_MESSAGE, DEFAULT_RETAKE_AFTER,
+    FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, GOID_CACHE_BATCH, RUNNEXT_STEAL_PAUSE, STEAL_TRIES,
+    SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP, YIELD_BATCH_MAX,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};

@@ -1,6 +1,7 @@
 //! loom model of the spin/park protocol (sched.md: proc.go's header comment,
 //! the runtime's rule R4): a task submitted while the last spinning M stops
-//! spinning is never left with every M parked.
+//! spinning is never left with every M parked; nor is a collector's mark
+//! work published while an M parks (the GC-worker recheck).
 //!
 //! The executor's code is std-only, so this models its two sides with the
 //! same atomics and orderings as `Shared::wakep` and the "delicate dance" in
@@ -113,5 +114,38 @@ fn no_lost_wakeup_through_the_global_queue_lock() {
         let found = *queue.lock().unwrap() > 0;
         let started = submitter.join().unwrap();
         assert!(found || started, "task submitted, yet every M parks");
+    });
+}
+
+/// The GC-worker variant (`Shared::gc_work_waiting`, Go's "check for
+/// idle-priority GC work again"): a collector switches its worker on and
+/// publishes mark work (relaxed stores, as the switch and `World`'s
+/// buffer-count hint are), then wakes a P; an M that was not spinning puts
+/// its P on the idle list (`npidle` +1, SeqCst), fences and reads the
+/// switch and the work. Either the wake starts an M, or the parking M sees
+/// the work and takes a P back.
+#[test]
+fn no_lost_wakeup_for_gc_work_published_while_an_m_parks() {
+    loom::model(|| {
+        let s = Arc::new(Sched {
+            queue_len: AtomicUsize::new(0),
+            nmspinning: AtomicU32::new(0),
+            // The other P runs the collector's owner.
+            npidle: AtomicU32::new(0),
+        });
+        let active = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+        let (s2, active2) = (s.clone(), active.clone());
+        let collector = thread::spawn(move || {
+            active2.store(true, Ordering::Relaxed);
+            // The mark work, in `queue_len`'s place.
+            s2.queue_len.fetch_add(1, Ordering::Relaxed);
+            wakep(&s2)
+        });
+        // `pidleput`, then the recheck before `stopm`.
+        s.npidle.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let found = active.load(Ordering::Relaxed) && s.queue_len.load(Ordering::Relaxed) > 0;
+        let started = collector.join().unwrap();
+        assert!(found || started, "GC work published, yet every M parks");
     });
 }

@@ -152,6 +152,9 @@ impl Builder {
                 timers: Mutex::new(TimerHeap::new()),
                 timer0_when: AtomicU64::new(u64::MAX),
                 preempt: AtomicBool::new(false),
+                // Idle from the start (Go's `procresize` puts them with
+                // `pidleput`); 1 ns counts as the start (0 is "not idle").
+                idle_since: AtomicU64::new(1),
                 gfree: FreeList::new(),
                 goid_next: AtomicU64::new(0),
                 goid_end: AtomicU64::new(0),
@@ -194,6 +197,8 @@ impl Builder {
             #[cfg(feature = "net")]
             netpoll: super::netpoll::NetPoll::new(),
             idle_works: super::idle::IdleWorks::new(),
+            gc_worker: super::gc_worker::GcWorkerSlot::new(),
+            idle_nanos: AtomicU64::new(0),
         });
         let sm = shared.clone();
         let sysmon = std::thread::Builder::new()

@@ -246,17 +246,20 @@ impl Shared {
 
 /// Drops a caught panic's payload, whose own `Drop` may panic too: that
 /// second payload is leaked rather than unwinding out of the M.
-fn drop_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>) {
+pub(super) fn drop_payload(payload: alloc::boxed::Box<dyn core::any::Any + Send>) {
     if let Err(nested) = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| drop(payload))) {
         core::mem::forget(nested);
     }
 }
 
-/// A runtime's door for [`IdleWork`] ([`Runtime::idle_hook`]), and for
-/// spawning the tasks that go with it. It does not keep the runtime alive.
+/// A runtime's door for a collector: [`IdleWork`] ([`Runtime::idle_hook`]),
+/// the one [`GcWorker`](super::GcWorker) its Ps run before their run
+/// queues ([`register_gc_worker`](IdleHook::register_gc_worker)), the Ps'
+/// idle time, and spawning the tasks that go with them. It does not keep
+/// the runtime alive.
 #[derive(Clone)]
 pub struct IdleHook {
-    shared: Weak<Shared>,
+    pub(super) shared: Weak<Shared>,
     procs: usize,
 }
 

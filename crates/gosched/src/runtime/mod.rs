@@ -13,14 +13,17 @@
 //!
 //! ```text
 //!   Shared ─┬─ ps: [P; procs]      P { runq (ring + runnext), status, schedtick,
-//!           │                           poll_seq, timers, preempt, gfree, goid cache,
-//!           │                           yields (on their way to the global queue) }
+//!           │                           poll_seq, timers, preempt, idle_since, gfree,
+//!           │                           goid cache, yields (on their way to the
+//!           │                           global queue) }
 //!           ├─ sched: Mutex<Sched>  Sched { runq: global queue, idle_ps, idle_ms,
 //!           │                               mcount, nmidle, m0s }   (Go: sched.lock)
 //!           ├─ nmspinning, npidle, global_len   (atomics read without the lock)
 //!           ├─ registry: shards of Arc<Task>  (Go's allgs: dump, deadlock check;
 //!           │                                  keeps DONE tasks on free lists)
 //!           ├─ gfree_global                    (Go's sched.gFree)
+//!           ├─ idle_works, gc_worker, idle_nanos (a collector's hooks; the
+//!           │                                   Ps' idle time)
 //!           └─ sysmon thread, blocking pool, event recorder
 //!
 //!   M (thread) ── holds at most one P ── polls one task at a time
@@ -38,6 +41,7 @@
 //! | `netpoll` (feature `net`) | the OS poller inside the scheduler: polls in `findRunnable`, `stopm` and sysmon, injecting ready tasks | `netpoll`, `netpollBreak`, `injectglist` |
 //! | [`builder`] | configuring, starting and tearing down a runtime | `schedinit`, `procresize` |
 //! | [`idle`] | work an idle P does before it parks (a collector's idle mark worker) | the idle GC worker in `findRunnable` |
+//! | [`gc_worker`] | a collector's dedicated and fractional mark workers, run before the run queues while a cycle marks; the Ps' idle time | `findRunnableGCWorker`, `limiterEventIdle` |
 //!
 //! This file holds what they share: [`Shared`] (Go's `sched` plus `allp`)
 //! and the per-thread context that tells code which runtime and which P
@@ -71,6 +75,7 @@
 
 mod block_on;
 mod builder;
+mod gc_worker;
 mod idle;
 mod m;
 #[cfg(feature = "net")]
@@ -82,6 +87,7 @@ mod sysmon;
 pub(crate) use block_on::main_waker_of;
 pub use block_on::{DeadlockError, DEADLOCK_MESSAGE};
 pub use builder::{default_procs, BuildError, Builder, Runtime};
+pub use gc_worker::{GcWorker, GcWorkerP, GcWorkerRegistration};
 pub use idle::{IdleHook, IdleP, IdleRegistration, IdleWork};
 #[cfg(feature = "net")]
 pub use netpoll::NETPOLL_SYSMON_AFTER;
@@ -165,6 +171,12 @@ pub(crate) struct Shared {
     pub(crate) netpoll: netpoll::NetPoll,
     /// Work idle Ps do before parking (see [`idle`]).
     pub(crate) idle_works: idle::IdleWorks,
+    /// The collector's worker `find_runnable` runs before the run queues
+    /// while a cycle marks (see [`gc_worker`]).
+    pub(crate) gc_worker: gc_worker::GcWorkerSlot,
+    /// Nanoseconds Ps spent on the idle list, finished stretches (see
+    /// [`gc_worker`]).
+    pub(crate) idle_nanos: AtomicU64,
     self_ref: alloc::sync::Weak<Shared>,
 }
 

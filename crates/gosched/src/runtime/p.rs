@@ -175,6 +175,10 @@ pub(crate) struct P {
     pub(crate) timer0_when: AtomicU64,
     /// Set by sysmon when one time slice lasted 10 ms.
     pub(crate) preempt: AtomicBool,
+    /// When the P entered the idle list (nanoseconds since the runtime's
+    /// start), 0 while it is not there (Go's `limiterEvent` of type
+    /// `limiterEventIdle`; see `gc_worker`).
+    pub(crate) idle_since: AtomicU64,
     /// Go: `gFree`, finished tasks whose allocation the next spawn reuses.
     pub(crate) gfree: FreeList,
     /// Go: `goidcache`/`goidcacheend`, task ids reserved for this P's
@@ -639,6 +643,7 @@ impl Shared {
     pub(super) fn pidleget(&self, s: &mut Sched) -> Option<usize> {
         let p = s.idle_ps.pop()?;
         self.npidle.fetch_sub(1, Ordering::SeqCst);
+        self.idle_stop(p);
         self.ps[p].status.store(P_SCHED, Ordering::Release);
         self.wake_sysmon();
         Some(p)
@@ -646,6 +651,7 @@ impl Shared {
 
     pub(super) fn pidleput(&self, s: &mut Sched, p: usize) {
         self.ps[p].status.store(P_IDLE, Ordering::Release);
+        self.idle_start(p);
         s.idle_ps.push(p);
         self.npidle.fetch_add(1, Ordering::SeqCst);
     }

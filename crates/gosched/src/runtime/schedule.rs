@@ -3,7 +3,8 @@
 //!
 //! # Order of `find_runnable` (as Go's `findRunnable`)
 //!
-//! 1. The P's due timers.
+//! 1. The P's due timers, then a collector's mark worker while a cycle
+//!    marks (see [`super::gc_worker`]).
 //! 2. Every 61st time slice ([`GLOBAL_FAIRNESS_TICK`]), one task from the
 //!    global queue first, so a P busy with its ring cannot starve it.
 //! 3. A pending preemption (a `runnext` chain that shared one time slice
@@ -17,7 +18,8 @@
 //!    pass also taking `runnext` (after [`RUNNEXT_STEAL_PAUSE`] if the
 //!    victim runs) and running victims' due timers.
 //! 7. Registered idle work (see [`super::idle`]): if some ran, look again.
-//! 8. Release the P; a spinner then rechecks every queue (R4); park.
+//! 8. Release the P; a spinner then rechecks every queue (R4); any M
+//!    rechecks for GC work (see [`super::gc_worker`]); park.
 //!
 //! `execute` polls the task in `P_RUNNING` (R2/R3 in [`super::p`]) and puts
 //! it where it belongs afterwards: done (registry, free list), parked, or
@@ -133,6 +135,12 @@ impl Shared {
             let pp = &self.ps[p];
             self.check_timers(p);
 
+            // While a collector marks, its worker first (Go's
+            // `findRunnableGCWorker`); one relaxed load otherwise.
+            if self.run_gc_worker(m, p, main) {
+                continue 'top;
+            }
+
             // Every 61st slice, one task from the global queue first.
             if pp.schedtick.load(Ordering::Relaxed) % GLOBAL_FAIRNESS_TICK == 0
                 && self.global_nonempty(p)
@@ -245,6 +253,15 @@ impl Shared {
                         self.nmspinning.fetch_add(1, Ordering::SeqCst);
                         continue 'top;
                     }
+                }
+            }
+            // GC work published while this M was on its way here (Go's
+            // "check for idle-priority GC work again").
+            if self.gc_work_waiting() {
+                if let Some(p2) = self.idle_p_get() {
+                    m.p = Some(p2);
+                    ctx_set_p(m.p);
+                    continue 'top;
                 }
             }
             if main.is_some() {
