@@ -186,6 +186,22 @@ impl Iterator for BitMask {
     }
 }
 
+/// The live slots of a tophash word in a 16-bit window that starts at slot
+/// `offset`: bit `t` stands for slot `t & 7`, and ascending bits visit the
+/// slots in Go's order from a random offset (`offset`, `offset + 1`, ...,
+/// 7, 0, ..., `offset - 1`). `window` is `0xff << offset`.
+///
+/// The slot bits twice side by side (`bits * 0x101`), cut to the window:
+/// for live slots {0, 2, 5, 7} (`0b1010_0101`) and offset 3, the doubled
+/// mask is `0b1010_0101_1010_0101` and the window `0b0111_1111_1000`
+/// keeps bits 5, 7, 8 and 10: slots 5, 7, 0, 2. Unlike
+/// [`BitMask::rotate_slots`], the slot of a bit needs no addition of the
+/// offset, only `& 7`.
+#[inline(always)]
+pub(crate) fn live_window(word: u64, window: u32) -> u32 {
+    imp::live_slot_bits(word).wrapping_mul(0x101) & window
+}
+
 /// Whether the word holds an `emptyRest` byte: the chain ends in this bucket.
 ///
 /// By invariant I2 (`raw/mod.rs`) an `emptyRest` slot is followed only by
@@ -325,6 +341,21 @@ mod tests {
             assert_eq!(swar_slots(swar::match_empty(w)), want, "{bytes:?}");
             let want = slow_match(bytes, is_live);
             assert_eq!(slots(match_live(w)), want, "{bytes:?}");
+            let bits: Vec<usize> = (0..8).filter(|i| want.contains(i)).collect();
+            let as_bits = |m: u32| (0..32).filter(|b| m >> b & 1 == 1).collect::<Vec<usize>>();
+            assert_eq!(as_bits(imp::live_slot_bits(w)), bits, "{bytes:?}");
+            assert_eq!(as_bits(swar::live_slot_bits(w)), bits, "{bytes:?}");
+            for by in 0..8 {
+                let order: Vec<usize> = as_bits(live_window(w, 0xff << by))
+                    .into_iter()
+                    .map(|t| t & 7)
+                    .collect();
+                let go: Vec<usize> = (0..8)
+                    .map(|k| (k + by) & 7)
+                    .filter(|i| want.contains(i))
+                    .collect();
+                assert_eq!(order, go, "{bytes:?} offset {by}");
+            }
             assert_eq!(swar_slots(swar::match_live(w)), want, "{bytes:?}");
             for by in 0..8 {
                 let want: Vec<usize> = (0..8).filter(|&i| is_live(bytes[(i + by) % 8])).collect();

@@ -52,6 +52,23 @@ pub(crate) fn match_live(word: u64) -> BitMask {
     BitMask(super::live_bytes(word))
 }
 
+/// The live slots of a tophash word, slot `i` at bit `i` (bits 8 and up
+/// clear).
+///
+/// [`match_live`] leaves slot `i` at bit `8i + 7`; shifted right by 7 it is
+/// at bit `8i`, and the multiplier has bit `56 - 7i` for each `i`, so the
+/// product has slot `i` at bit `8i + 56 - 7i = 56 + i`. Every other pair
+/// (bit `8i` times bit `56 - 7j`, `i != j`) lands on `56 + i + 7(i - j)`,
+/// outside 56..64, and no two pairs share a bit (that would need `8(i -
+/// i') = 7(j - j')` with both differences below 8), so nothing carries
+/// into the top byte.
+#[inline(always)]
+pub(crate) fn live_slot_bits(word: u64) -> u32 {
+    const GATHER: u64 =
+        1 << 56 | 1 << 49 | 1 << 42 | 1 << 35 | 1 << 28 | 1 << 21 | 1 << 14 | 1 << 7;
+    ((super::live_bytes(word) >> 7).wrapping_mul(GATHER) >> 56) as u32
+}
+
 /// Slot `i` of a mask is bit `8i + 7`, so `bit >> 3` is the slot.
 pub(crate) const SLOT_SHIFT: u32 = 3;
 
