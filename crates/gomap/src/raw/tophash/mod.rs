@@ -213,21 +213,6 @@ pub(crate) fn has_empty_rest(word: u64) -> bool {
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// High bit of every byte of `word` that is a live tophash (at least
-/// [`MIN_TOP_HASH`]), bit `8i + 7` for slot `i`.
-///
-/// Per byte `b`, `(b & 0x7f) + (0x80 - 5)` has its high bit set iff
-/// `b & 0x7f >= 5`; or-ing `b` adds the bytes at or above 0x80. No carries
-/// between bytes: 0x7f + 0x7b < 0x100. For `b = 0x05`: 0x05 + 0x7b = 0x80
-/// (live); for `b = 0x01` (`emptyOne`): 0x7c (not live).
-#[inline(always)]
-fn live_bytes(word: u64) -> u64 {
-    let low = (word & LOW7).wrapping_add(LO.wrapping_mul(0x80 - MIN_TOP_HASH as u64));
-    (low | word) & HI
-}
 
 /// The tophash word of a bucket after a removal that left no live slot
 /// after the removed one in its chain (Go's `mapdelete` fix-up): the run
@@ -240,11 +225,15 @@ fn live_bytes(word: u64) -> u64 {
 /// evacuation marks: those are written only into a chain that is never
 /// written again), its `EMPTY_REST` bytes end it (I2), and no live byte
 /// follows the removed slot, so the run is exactly the bytes after the last
-/// live one: they are cleared with one mask. For `word = [9, 1, 1, 1, 0, 0, 0, 0]` (slot 0 first, slot 3
-/// just removed): the last live byte is slot 0, its high bit is bit 7, so
-/// 56 leading zeros; the mask keeps the low 64 - 56 = 8 bits:
-/// `[9, 0, 0, 0, 0, 0, 0, 0]`, not reaching slot 0. With no live byte, 64
-/// leading zeros keep nothing.
+/// live one: they are cleared with one mask. With only those three kinds
+/// of bytes, a byte is live iff it is at least 2, that is iff it has a bit
+/// other than bit 0: `word & 0xfefe..` keeps a non-zero byte exactly where
+/// a live one is, and its leading zeros rounded down to a whole byte count
+/// the bytes after the last live one. For `word = [9, 1, 1, 1, 0, 0, 0,
+/// 0]` (slot 0 first, slot 3 just removed): `word & 0xfefe..` is `[8, 0,
+/// ..]`, whose highest bit is bit 3, so 60 leading zeros, 56 rounded; the
+/// mask keeps the low 64 - 56 = 8 bits: `[9, 0, 0, 0, 0, 0, 0, 0]`, not
+/// reaching slot 0. With no live byte, 64 leading zeros keep nothing.
 #[inline(always)]
 pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
     debug_assert!(word
@@ -252,13 +241,15 @@ pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
         .iter()
         .all(|&t| t == EMPTY_REST || t == EMPTY_ONE || t >= MIN_TOP_HASH));
     const _: () = assert!(EMPTY_REST == 0);
-    let live = live_bytes(word);
-    // The bits up to the last live byte's high bit: `live`'s highest set
-    // bit is 8k + 7 for the last live slot k, so 63 - (8k + 7) leading zeros
-    // and 64 - lz = 8(k + 1) bits kept. A shift by 64 - 64 = 0 (no live
-    // byte) gives `!u64::MAX`, nothing; 64 - 0 (slot 7 live: then nothing is
-    // removed after it, and callers discard the result) wraps to 0 too.
-    let keep = !u64::MAX.wrapping_shl(64 - live.leading_zeros());
+    const _: () = assert!(EMPTY_ONE == 1 && MIN_TOP_HASH >= 2);
+    let live = word & !LO;
+    // The bits up to the end of the last live byte: `live`'s highest set
+    // bit is in 8k + 1 ..= 8k + 7 for the last live slot k, so 56 - 8k
+    // leading zeros once rounded down to a multiple of 8, and 64 - that =
+    // 8(k + 1) bits kept. A shift by 64 - 64 = 0 (no live byte) gives
+    // `!u64::MAX`, nothing; 64 - 0 (slot 7 live: then nothing is removed
+    // after it, and callers discard the result) wraps to 0 too.
+    let keep = !u64::MAX.wrapping_shl(64 - (live.leading_zeros() & !7));
     (word & keep, live == 0)
 }
 
