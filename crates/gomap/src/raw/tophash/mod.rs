@@ -8,7 +8,8 @@
 //! in bits `8i..8i+8` on every target), so one lookup step compares all eight
 //! at once instead of byte by byte. Two implementations share one interface
 //! ([`match_byte_at`], [`match_empty`], [`match_live`] and the [`BitMask`] of
-//! slots they return); which one is built depends on the target:
+//! slots they return, and [`live_window`], the live slots as plain bits in
+//! the order of Go's iteration); which one is built depends on the target:
 //!
 //! - `swar`: 64-bit ALU operations (SIMD within a register), on every
 //!   target without SSE2. A match is the high bit of its byte.
