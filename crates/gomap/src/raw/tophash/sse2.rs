@@ -87,10 +87,3 @@ pub(crate) fn live_slot_bits(word: u64) -> u32 {
 
 /// Slot `i` of a mask is bit `i`.
 pub(crate) const SLOT_SHIFT: u32 = 0;
-
-/// Renumbers slot `i` of `bits` as `(i - by) mod 8`: an 8-bit rotation
-/// (the mask twice side by side, shifted, cut to 8 bits).
-#[inline(always)]
-pub(crate) fn rotate_slots(bits: u64, by: usize) -> u64 {
-    (bits | bits << 8) >> (by & 7) & 0xff
-}

@@ -87,9 +87,3 @@ pub(crate) fn live_slot_bits(word: u64) -> u32 {
 
 /// Slot `i` of a mask is bit `8i + 7`, so `bit >> 3` is the slot.
 pub(crate) const SLOT_SHIFT: u32 = 3;
-
-/// Renumbers slot `i` of `bits` as `(i - by) mod 8`: a rotation by whole bytes.
-#[inline(always)]
-pub(crate) fn rotate_slots(bits: u64, by: usize) -> u64 {
-    bits.rotate_right(8 * (by & 7) as u32)
-}
