@@ -1237,8 +1237,10 @@ impl<K, V> RawMap<K, V> {
         // Slot i becomes emptyOne.
         let one = (w & !(0xff << (8 * i))) | ((EMPTY_ONE as u64) << (8 * i));
         let (rest, reached_slot_0) = tophash::empty_rest_run(one);
-        // `rest` if last, `one` otherwise.
-        let new = one ^ ((one ^ rest) & last);
+        // `rest` if last, `one` otherwise; `rest` is `one & keep` for a
+        // mask `keep`, so `one ^ ((one ^ rest) & last)` simplifies to
+        // `one & (keep | !last)`, which is `rest | (one & !last)`.
+        let new = rest | (one & !last);
         // SAFETY: 1: b's first 8 bytes are its tophash array.
         unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], new.to_le_bytes()) };
         last != 0 && reached_slot_0

@@ -8,7 +8,8 @@
 //! in bits `8i..8i+8` on every target), so one lookup step compares all eight
 //! at once instead of byte by byte. Two implementations share one interface
 //! ([`match_byte_at`], [`match_empty`], [`match_live`] and the [`BitMask`] of
-//! slots they return); which one is built depends on the target:
+//! slots they return, and [`live_window`], the live slots as plain bits in
+//! the order of Go's iteration); which one is built depends on the target:
 //!
 //! - `swar`: 64-bit ALU operations (SIMD within a register), on every
 //!   target without SSE2. A match is the high bit of its byte.
@@ -150,9 +151,6 @@ pub(crate) use imp::{match_byte_at, match_empty, match_live};
 pub(crate) struct BitMask(u64);
 
 impl BitMask {
-    /// The empty set.
-    pub(crate) const EMPTY: BitMask = BitMask(0);
-
     /// The lowest slot in the set.
     #[inline(always)]
     pub(crate) fn lowest(self) -> Option<usize> {
@@ -168,12 +166,6 @@ impl BitMask {
     pub(crate) fn without_lowest(self) -> Self {
         BitMask(self.0 & self.0.wrapping_sub(1))
     }
-
-    /// The set with every slot `i` renumbered `(i - by) mod 8`.
-    #[inline(always)]
-    pub(crate) fn rotate_slots(self, by: usize) -> Self {
-        BitMask(imp::rotate_slots(self.0, by))
-    }
 }
 
 impl Iterator for BitMask {
@@ -184,6 +176,21 @@ impl Iterator for BitMask {
         *self = self.without_lowest();
         Some(i)
     }
+}
+
+/// The live slots of a tophash word in a 16-bit window that starts at slot
+/// `offset`: bit `t` stands for slot `t & 7`, and ascending bits visit the
+/// slots in Go's order from a random offset (`offset`, `offset + 1`, ...,
+/// 7, 0, ..., `offset - 1`). `window` is `0xff << offset`.
+///
+/// The slot bits twice side by side (`bits * 0x101`), cut to the window:
+/// for live slots {0, 2, 5, 7} (`0b1010_0101`) and offset 3, the doubled
+/// mask is `0b1010_0101_1010_0101` and the window `0b0111_1111_1000`
+/// keeps bits 5, 7, 8 and 10: slots 5, 7, 0, 2. The slot
+/// of a bit needs no addition of the offset, only `& 7`.
+#[inline(always)]
+pub(crate) fn live_window(word: u64, window: u32) -> u32 {
+    imp::live_slot_bits(word).wrapping_mul(0x101) & window
 }
 
 /// Whether the word holds an `emptyRest` byte: the chain ends in this bucket.
@@ -197,21 +204,6 @@ pub(crate) fn has_empty_rest(word: u64) -> bool {
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// High bit of every byte of `word` that is a live tophash (at least
-/// [`MIN_TOP_HASH`]), bit `8i + 7` for slot `i`.
-///
-/// Per byte `b`, `(b & 0x7f) + (0x80 - 5)` has its high bit set iff
-/// `b & 0x7f >= 5`; or-ing `b` adds the bytes at or above 0x80. No carries
-/// between bytes: 0x7f + 0x7b < 0x100. For `b = 0x05`: 0x05 + 0x7b = 0x80
-/// (live); for `b = 0x01` (`emptyOne`): 0x7c (not live).
-#[inline(always)]
-fn live_bytes(word: u64) -> u64 {
-    let low = (word & LOW7).wrapping_add(LO.wrapping_mul(0x80 - MIN_TOP_HASH as u64));
-    (low | word) & HI
-}
 
 /// The tophash word of a bucket after a removal that left no live slot
 /// after the removed one in its chain (Go's `mapdelete` fix-up): the run
@@ -224,11 +216,15 @@ fn live_bytes(word: u64) -> u64 {
 /// evacuation marks: those are written only into a chain that is never
 /// written again), its `EMPTY_REST` bytes end it (I2), and no live byte
 /// follows the removed slot, so the run is exactly the bytes after the last
-/// live one: they are cleared with one mask. For `word = [9, 1, 1, 1, 0, 0, 0, 0]` (slot 0 first, slot 3
-/// just removed): the last live byte is slot 0, its high bit is bit 7, so
-/// 56 leading zeros; the mask keeps the low 64 - 56 = 8 bits:
-/// `[9, 0, 0, 0, 0, 0, 0, 0]`, not reaching slot 0. With no live byte, 64
-/// leading zeros keep nothing.
+/// live one: they are cleared with one mask. With only those three kinds
+/// of bytes, a byte is live iff it is at least 2, that is iff it has a bit
+/// other than bit 0: `word & 0xfefe..` keeps a non-zero byte exactly where
+/// a live one is, and its leading zeros rounded down to a whole byte count
+/// the bytes after the last live one. For `word = [9, 1, 1, 1, 0, 0, 0,
+/// 0]` (slot 0 first, slot 3 just removed): `word & 0xfefe..` is `[8, 0,
+/// ..]`, whose highest bit is bit 3, so 60 leading zeros, 56 rounded; the
+/// mask keeps the low 64 - 56 = 8 bits: `[9, 0, 0, 0, 0, 0, 0, 0]`, not
+/// reaching slot 0. With no live byte, 64 leading zeros keep nothing.
 #[inline(always)]
 pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
     debug_assert!(word
@@ -236,13 +232,15 @@ pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
         .iter()
         .all(|&t| t == EMPTY_REST || t == EMPTY_ONE || t >= MIN_TOP_HASH));
     const _: () = assert!(EMPTY_REST == 0);
-    let live = live_bytes(word);
-    // The bits up to the last live byte's high bit: `live`'s highest set
-    // bit is 8k + 7 for the last live slot k, so 63 - (8k + 7) leading zeros
-    // and 64 - lz = 8(k + 1) bits kept. A shift by 64 - 64 = 0 (no live
-    // byte) gives `!u64::MAX`, nothing; 64 - 0 (slot 7 live: then nothing is
-    // removed after it, and callers discard the result) wraps to 0 too.
-    let keep = !u64::MAX.wrapping_shl(64 - live.leading_zeros());
+    const _: () = assert!(EMPTY_ONE == 1 && MIN_TOP_HASH >= 2);
+    let live = word & !LO;
+    // The bits up to the end of the last live byte: `live`'s highest set
+    // bit is in 8k + 1 ..= 8k + 7 for the last live slot k, so 56 - 8k
+    // leading zeros once rounded down to a multiple of 8, and 64 - that =
+    // 8(k + 1) bits kept. A shift by 64 - 64 = 0 (no live byte) gives
+    // `!u64::MAX`, nothing; 64 - 0 (slot 7 live: then nothing is removed
+    // after it, and callers discard the result) wraps to 0 too.
+    let keep = !u64::MAX.wrapping_shl(64 - (live.leading_zeros() & !7));
     (word & keep, live == 0)
 }
 
@@ -325,13 +323,22 @@ mod tests {
             assert_eq!(swar_slots(swar::match_empty(w)), want, "{bytes:?}");
             let want = slow_match(bytes, is_live);
             assert_eq!(slots(match_live(w)), want, "{bytes:?}");
-            assert_eq!(swar_slots(swar::match_live(w)), want, "{bytes:?}");
+            let bits: Vec<usize> = (0..8).filter(|i| want.contains(i)).collect();
+            let as_bits = |m: u32| (0..32).filter(|b| m >> b & 1 == 1).collect::<Vec<usize>>();
+            assert_eq!(as_bits(imp::live_slot_bits(w)), bits, "{bytes:?}");
+            assert_eq!(as_bits(swar::live_slot_bits(w)), bits, "{bytes:?}");
             for by in 0..8 {
-                let want: Vec<usize> = (0..8).filter(|&i| is_live(bytes[(i + by) % 8])).collect();
-                assert_eq!(slots(match_live(w).rotate_slots(by)), want);
-                let rotated = BitMask(swar::rotate_slots(swar::match_live(w).0, by));
-                assert_eq!(swar_slots(rotated), want);
+                let order: Vec<usize> = as_bits(live_window(w, 0xff << by))
+                    .into_iter()
+                    .map(|t| t & 7)
+                    .collect();
+                let go: Vec<usize> = (0..8)
+                    .map(|k| (k + by) & 7)
+                    .filter(|i| want.contains(i))
+                    .collect();
+                assert_eq!(order, go, "{bytes:?} offset {by}");
             }
+            assert_eq!(swar_slots(swar::match_live(w)), want, "{bytes:?}");
             // I2 holds in real buckets: emptyRest only in a tail run.
             let mut tail = bytes;
             if let Some(p) = tail.iter().position(|&b| b == EMPTY_REST) {
@@ -391,9 +398,10 @@ mod tests {
         );
         assert_eq!(match_empty(w).lowest(), Some(1));
         assert_eq!(match_live(w).collect::<Vec<_>>(), [0, 2, 5, 7]);
+        // Go's order from offset 3: slots 5, 7, then 0, 2 (bits 8 and 10).
         assert_eq!(
-            match_live(w).rotate_slots(3).collect::<Vec<_>>(),
-            [2, 4, 5, 7]
+            live_window(w, 0xff << 3),
+            1 << 5 | 1 << 7 | 1 << 8 | 1 << 10
         );
         assert!(is_evacuated(EVACUATED_EMPTY) && !is_evacuated(EMPTY_ONE) && !is_evacuated(9));
     }

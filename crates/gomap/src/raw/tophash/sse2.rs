@@ -72,12 +72,18 @@ pub(crate) fn match_live(word: u64) -> BitMask {
     }
 }
 
+/// The live slots of a tophash word, slot `i` at bit `i` (bits 8 and up
+/// clear): [`match_live`] without the trim, since the zero upper half of
+/// the register never reaches `MIN_TOP_HASH`.
+#[inline(always)]
+pub(crate) fn live_slot_bits(word: u64) -> u32 {
+    let w = load(word);
+    // SAFETY: SSE2 is enabled for this target (the module's cfg).
+    unsafe {
+        let min = arch::_mm_set1_epi8(MIN_TOP_HASH as i8);
+        arch::_mm_movemask_epi8(arch::_mm_cmpeq_epi8(arch::_mm_max_epu8(w, min), w)) as u32
+    }
+}
+
 /// Slot `i` of a mask is bit `i`.
 pub(crate) const SLOT_SHIFT: u32 = 0;
-
-/// Renumbers slot `i` of `bits` as `(i - by) mod 8`: an 8-bit rotation
-/// (the mask twice side by side, shifted, cut to 8 bits).
-#[inline(always)]
-pub(crate) fn rotate_slots(bits: u64, by: usize) -> u64 {
-    (bits | bits << 8) >> (by & 7) & 0xff
-}

@@ -4,7 +4,10 @@
 //! A match is reported as the high bit of its byte: bit `8i + 7` stands for
 //! slot `i`.
 
-use super::{BitMask, Top, EMPTY_ONE, HI, LO, LOW7};
+use super::{BitMask, Top, EMPTY_ONE, LO, MIN_TOP_HASH};
+
+const HI: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 /// A bitmask with bit `8i + 7` set for every byte `i` of `word` that is zero.
 ///
@@ -46,17 +49,41 @@ pub(crate) fn match_empty(word: u64) -> BitMask {
     BitMask(zero_bytes(word & !LO))
 }
 
+/// High bit of every byte of `word` that is a live tophash (at least
+/// [`MIN_TOP_HASH`]), bit `8i + 7` for slot `i`.
+///
+/// Per byte `b`, `(b & 0x7f) + (0x80 - 5)` has its high bit set iff
+/// `b & 0x7f >= 5`; or-ing `b` adds the bytes at or above 0x80. No carries
+/// between bytes: 0x7f + 0x7b < 0x100. For `b = 0x05`: 0x05 + 0x7b = 0x80
+/// (live); for `b = 0x01` (`emptyOne`): 0x7c (not live).
+#[inline(always)]
+pub(super) fn live_bytes(word: u64) -> u64 {
+    let low = (word & LOW7).wrapping_add(LO.wrapping_mul(0x80 - MIN_TOP_HASH as u64));
+    (low | word) & HI
+}
+
 /// The live slots (tophash >= `MIN_TOP_HASH`) of a tophash word.
 #[inline(always)]
 pub(crate) fn match_live(word: u64) -> BitMask {
-    BitMask(super::live_bytes(word))
+    BitMask(live_bytes(word))
+}
+
+/// The live slots of a tophash word, slot `i` at bit `i` (bits 8 and up
+/// clear).
+///
+/// [`match_live`] leaves slot `i` at bit `8i + 7`; shifted right by 7 it is
+/// at bit `8i`, and the multiplier has bit `56 - 7i` for each `i`, so the
+/// product has slot `i` at bit `8i + 56 - 7i = 56 + i`. Every other pair
+/// (bit `8i` times bit `56 - 7j`, `i != j`) lands on `56 + i + 7(i - j)`,
+/// outside 56..64, and no two pairs share a bit (that would need `8(i -
+/// i') = 7(j - j')` with both differences below 8), so nothing carries
+/// into the top byte.
+#[inline(always)]
+pub(crate) fn live_slot_bits(word: u64) -> u32 {
+    const GATHER: u64 =
+        1 << 56 | 1 << 49 | 1 << 42 | 1 << 35 | 1 << 28 | 1 << 21 | 1 << 14 | 1 << 7;
+    ((live_bytes(word) >> 7).wrapping_mul(GATHER) >> 56) as u32
 }
 
 /// Slot `i` of a mask is bit `8i + 7`, so `bit >> 3` is the slot.
 pub(crate) const SLOT_SHIFT: u32 = 3;
-
-/// Renumbers slot `i` of `bits` as `(i - by) mod 8`: a rotation by whole bytes.
-#[inline(always)]
-pub(crate) fn rotate_slots(bits: u64, by: usize) -> u64 {
-    bits.rotate_right(8 * (by & 7) as u32)
-}
