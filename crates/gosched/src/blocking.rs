@@ -278,6 +278,8 @@ impl Shared {
             .or_else(|| s.idle_ps.len().checked_sub(1))?;
         let p = s.idle_ps.swap_remove(pos);
         self.npidle.fetch_sub(1, Ordering::SeqCst);
+        // Go: `exitsyscallfast_pidle` wakes sysmon from its deep sleep.
+        self.wake_sysmon();
         drop(s);
         self.ps[p].status.store(P_RUNNING, Ordering::Release);
         self.record(|| Event::ExitBlocking { p });

@@ -255,8 +255,8 @@ pub use runtime::NETPOLL_SYSMON_AFTER;
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, IdleHook, IdleP, IdleRegistration, IdleWork,
     Runtime, DEADLOCK_MESSAGE, DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK,
-    GOID_CACHE_BATCH, RUNNEXT_STEAL_PAUSE, STEAL_TRIES, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP,
-    SYSMON_MIN_SLEEP, YIELD_BATCH_MAX,
+    GOID_CACHE_BATCH, RUNNEXT_STEAL_PAUSE, STEAL_TRIES, SYSMON_DEEP_SLEEP, SYSMON_KICKABLE_NAP,
+    SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP, YIELD_BATCH_MAX,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};
