@@ -138,7 +138,8 @@
 //! [`blocking`] hands the P to another M first (Go's `entersyscallblock`);
 //! [`spawn_blocking`] runs a closure on a separate pool. And when a poll
 //! blocks anyway, sysmon (which sleeps 20 µs, doubling up to 10 ms while
-//! nothing needs it) sees that the P's poll has not moved for
+//! nothing needs it, and until the next timer while every P stays idle)
+//! sees that the P's poll has not moved for
 //! [`Builder::retake_after`] while tasks wait behind it, and hands the P
 //! with its queue to another M, as Go's `retake` does for syscalls:
 //!
