@@ -255,10 +255,11 @@ pub(super) fn retake(
 }
 
 impl Shared {
-    /// A P goes back to work: if sysmon has backed off to its longest nap
-    /// ([`SYSMON_KICKABLE_NAP`]), wake it so that a poll that blocks soon
-    /// is noticed within about 0.2 ms, not after up to 10 ms (Go's sysmon
-    /// is woken from its deep sleep, `sysmonwait`, likewise).
+    /// A P goes back to work (called with `sched` held): if sysmon is in
+    /// its deep sleep ([`sysmon_wait`], Go's `sysmonwait`) or has backed
+    /// off to its longest nap ([`SYSMON_KICKABLE_NAP`]), wake it so that a
+    /// poll that blocks soon is noticed within about 0.2 ms, not after up
+    /// to 10 ms or the next timer.
     pub(crate) fn wake_sysmon(&self) {
         if (self.sysmon_wait.load(Ordering::SeqCst) || self.sysmon_napping.load(Ordering::Relaxed))
             && !self.sysmon_kicked.swap(true, Ordering::AcqRel)
