@@ -42,9 +42,10 @@
 //!   left the idle list, and a P leaving it (`pidleget`, and
 //!   `exit_blocking`, Go's `exitsyscall`) ends it. With Go's rule a
 //!   one-connection server, whose P is idle between requests, woke sysmon
-//!   0.53-0.61 times per request (Go's own sysmon: 0.03-0.1) and lost half its
-//!   throughput on a loaded machine (see the crate README); an idle
-//!   runtime's sysmon sleeps as Go's does.
+//!   at about every other request (1.5-2.2 context switches per request
+//!   instead of 1.0; Go's server: 1.1-2.4) and lost half its throughput on
+//!   a loaded machine (see the crate README); an idle runtime's sysmon
+//!   sleeps as Go's does.
 //! - A chain of `runnext` hand-offs sharing one time slice for 10 ms
 //!   ([`FORCE_PREEMPT`], Go's `forcePreemptNS`) is ended by moving the
 //!   `runnext` task to the global queue (the effect of Go preempting it).
