@@ -279,6 +279,8 @@ impl Shared {
         let p = s.idle_ps.swap_remove(pos);
         self.npidle.fetch_sub(1, Ordering::SeqCst);
         self.idle_stop(p);
+        // Go: `exitsyscallfast_pidle` wakes sysmon from its deep sleep.
+        self.wake_sysmon();
         drop(s);
         self.ps[p].status.store(P_RUNNING, Ordering::Release);
         self.record(|| Event::ExitBlocking { p });

@@ -138,7 +138,8 @@
 //! [`blocking`] hands the P to another M first (Go's `entersyscallblock`);
 //! [`spawn_blocking`] runs a closure on a separate pool. And when a poll
 //! blocks anyway, sysmon (which sleeps 20 µs, doubling up to 10 ms while
-//! nothing needs it) sees that the P's poll has not moved for
+//! nothing needs it, and until the next timer while every P stays idle)
+//! sees that the P's poll has not moved for
 //! [`Builder::retake_after`] while tasks wait behind it, and hands the P
 //! with its queue to another M, as Go's `retake` does for syscalls:
 //!
@@ -256,7 +257,7 @@ pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, GcWorker, GcWorkerP, GcWorkerRegistration,
     IdleHook, IdleP, IdleRegistration, IdleWork, Runtime, DEADLOCK_MESSAGE, DEFAULT_RETAKE_AFTER,
     FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, GOID_CACHE_BATCH, RUNNEXT_STEAL_PAUSE, STEAL_TRIES,
-    SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP, YIELD_BATCH_MAX,
+    SYSMON_DEEP_SLEEP, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP, YIELD_BATCH_MAX,
 };
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};

@@ -189,6 +189,7 @@ impl Builder {
             nblock_on: AtomicUsize::new(0),
             sysmon_wake: (Mutex::new(()), Condvar::new()),
             sysmon_napping: AtomicBool::new(false),
+            sysmon_wait: AtomicBool::new(false),
             sysmon_kicked: AtomicBool::new(false),
             blocking_pool: crate::blocking::Pool::new(),
             events: self.record_events.then(|| Mutex::new(Vec::new())),

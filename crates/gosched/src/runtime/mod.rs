@@ -95,7 +95,8 @@ pub(crate) use p::{ready_owned, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
 pub use p::{GOID_CACHE_BATCH, YIELD_BATCH_MAX};
 pub use schedule::{GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES};
 pub use sysmon::{
-    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP,
+    DEFAULT_RETAKE_AFTER, FORCE_PREEMPT, SYSMON_DEEP_SLEEP, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP,
+    SYSMON_MIN_SLEEP,
 };
 
 use alloc::collections::VecDeque;
@@ -159,6 +160,9 @@ pub(crate) struct Shared {
     /// Sysmon sleeps more than its minimum (it found nothing to do for 50
     /// rounds): a P leaving the idle list wakes it (see `pidleget`).
     sysmon_napping: AtomicBool,
+    /// Go: `sched.sysmonwait`. Sysmon sleeps because every P is idle; set
+    /// and cleared with `sched` held, read by `pidleget` under it.
+    sysmon_wait: AtomicBool,
     sysmon_kicked: AtomicBool,
     pub(crate) blocking_pool: crate::blocking::Pool,
     pub(crate) events: Option<Mutex<Vec<Event>>>,

@@ -9,6 +9,9 @@
 //! round, per P in `P_RUNNING`: it remembers the poll counter and the ring's
 //! push counter (Go's `sysmontick`); when neither moved for long enough it
 //! CASes the P `P_RUNNING → P_SCHED` (R2 in [`super::p`]) and hands it off.
+//! After a 10 ms nap in which no P left the idle list, with every P still
+//! idle, it sleeps until the earliest timer (Go's `sysmonwait`, at most
+//! [`SYSMON_DEEP_SLEEP`]); a P leaving the idle list wakes it.
 //!
 //! # Divergences
 //!
@@ -33,6 +36,17 @@
 //!   the current nap, at most 10 ms, as in Go): a server whose P goes idle
 //!   and busy at every request would otherwise kick sysmon every few
 //!   milliseconds and pay for each kick with a handful of short naps.
+//! - Go's sysmon sleeps (`sysmonwait`) whenever a nap ends with every P
+//!   idle, until the next timer, and the next system call of a goroutine
+//!   (`entersyscall`) or one leaving a syscall for an idle P wakes it.
+//!   Here the deep sleep starts only after a whole 10 ms nap in which no P
+//!   left the idle list, and a P leaving it (`pidleget`, and
+//!   `exit_blocking`, Go's `exitsyscall`) ends it. With Go's rule a
+//!   one-connection server, whose P is idle between requests, woke sysmon
+//!   at about every other request (1.5-2.2 context switches per request
+//!   instead of 1.0; Go's server: 1.1-2.4) and lost half its throughput on
+//!   a loaded machine (see the crate README); an idle runtime's sysmon
+//!   sleeps as Go's does.
 //! - A chain of `runnext` hand-offs sharing one time slice for 10 ms
 //!   ([`FORCE_PREEMPT`], Go's `forcePreemptNS`) is ended by moving the
 //!   `runnext` task to the global queue (the effect of Go preempting it).
@@ -62,6 +76,10 @@ pub const SYSMON_MAX_SLEEP: Duration = Duration::from_millis(10);
 /// each time.
 pub const SYSMON_KICKABLE_NAP: Duration = SYSMON_MAX_SLEEP;
 
+/// Go: the longest deep sleep of sysmon with every P idle and no timer
+/// due sooner, `forcegcperiod / 2` (60 s).
+pub const SYSMON_DEEP_SLEEP: Duration = Duration::from_secs(60);
+
 /// The default of [`Builder::retake_after`](crate::Builder::retake_after).
 pub const DEFAULT_RETAKE_AFTER: Duration = Duration::from_micros(100);
 
@@ -82,14 +100,13 @@ pub(super) fn sysmon(shared: Arc<Shared>) {
         } else if idle > 50 {
             delay = (delay * 2).min(SYSMON_MAX_SLEEP);
         }
+        let kickable = delay >= SYSMON_KICKABLE_NAP;
         {
             let g = lock(&shared.sysmon_wake.0);
             if shared.shutdown.load(Ordering::Acquire) {
                 break;
             }
-            shared
-                .sysmon_napping
-                .store(delay >= SYSMON_KICKABLE_NAP, Ordering::Relaxed);
+            shared.sysmon_napping.store(kickable, Ordering::Relaxed);
             if !shared.sysmon_kicked.load(Ordering::Acquire) {
                 let _ = shared.sysmon_wake.1.wait_timeout(g, delay);
             }
@@ -100,6 +117,18 @@ pub(super) fn sysmon(shared: Arc<Shared>) {
             // (not after 50 of them): a poll that blocks is seen on two
             // ticks 40 µs apart and taken within about 0.2 ms, and a P that
             // only went busy costs sysmon a handful of wake-ups.
+            idle = 50;
+            delay = SYSMON_MIN_SLEEP;
+        } else if kickable
+            && !shared.shutdown.load(Ordering::Acquire)
+            && shared.npidle.load(Ordering::SeqCst) as usize == procs
+            && sysmon_wait(&shared, procs)
+        {
+            // A whole 10 ms nap went by with no P leaving the idle list and
+            // every P is idle: the deep sleep (see `sysmon_wait`). A kick
+            // ends it as it ends a nap. (Go's `syscallWake` resets `idle` to
+            // 0: 50 rounds of 20 µs before doubling; here that would cost
+            // 50 wake-ups each time a timer ends a quiet spell.)
             idle = 50;
             delay = SYSMON_MIN_SLEEP;
         }
@@ -121,6 +150,46 @@ pub(super) fn sysmon(shared: Arc<Shared>) {
             idle += 1;
         }
     }
+}
+
+/// Go: sysmon's deep sleep (`sysmonwait`), once a 10 ms nap has ended with
+/// every P idle and none taken from the idle list during it: sysmon sleeps
+/// until the earliest timer (at most [`SYSMON_DEEP_SLEEP`]) or until a P
+/// leaves the idle list (`pidleget` and `exit_blocking` kick it, see
+/// [`Shared::wake_sysmon`]). Returns whether a kick ended the sleep.
+///
+/// No lost kick: `sysmon_wait` is raised with `sched` held after `npidle`
+/// is read again under it, and `pidleget` lowers `npidle` and reads
+/// `sysmon_wait` under the same lock; a kick sets `sysmon_kicked` before it
+/// notifies under `sysmon_wake`'s mutex, where sysmon reads the flag before
+/// it waits.
+fn sysmon_wait(shared: &Shared, procs: usize) -> bool {
+    let now = shared.now_nanos();
+    let sleep = match shared.earliest_timer() {
+        // Go: only when the next timer is in the future (`next > now`).
+        Some(when) if when <= now => return false,
+        Some(when) => Duration::from_nanos(when - now).min(SYSMON_DEEP_SLEEP),
+        None => SYSMON_DEEP_SLEEP,
+    };
+    {
+        let _s = lock(&shared.sched);
+        if shared.npidle.load(Ordering::SeqCst) as usize != procs {
+            return false;
+        }
+        shared.sysmon_wait.store(true, Ordering::SeqCst);
+    }
+    {
+        let g = lock(&shared.sysmon_wake.0);
+        if !shared.shutdown.load(Ordering::Acquire) && !shared.sysmon_kicked.load(Ordering::Acquire)
+        {
+            let _ = shared.sysmon_wake.1.wait_timeout(g, sleep);
+        }
+    }
+    {
+        let _s = lock(&shared.sched);
+        shared.sysmon_wait.store(false, Ordering::SeqCst);
+    }
+    shared.sysmon_kicked.swap(false, Ordering::AcqRel)
 }
 
 /// Go: `retake`. Returns how many Ps it took.
@@ -188,12 +257,13 @@ pub(super) fn retake(
 }
 
 impl Shared {
-    /// A P goes back to work: if sysmon has backed off to its longest nap
-    /// ([`SYSMON_KICKABLE_NAP`]), wake it so that a poll that blocks soon
-    /// is noticed within about 0.2 ms, not after up to 10 ms (Go's sysmon
-    /// is woken from its deep sleep, `sysmonwait`, likewise).
-    pub(super) fn wake_sysmon(&self) {
-        if self.sysmon_napping.load(Ordering::Relaxed)
+    /// A P goes back to work (called with `sched` held): if sysmon is in
+    /// its deep sleep ([`sysmon_wait`], Go's `sysmonwait`) or has backed
+    /// off to its longest nap ([`SYSMON_KICKABLE_NAP`]), wake it so that a
+    /// poll that blocks soon is noticed within about 0.2 ms, not after up
+    /// to 10 ms or the next timer.
+    pub(crate) fn wake_sysmon(&self) {
+        if (self.sysmon_wait.load(Ordering::SeqCst) || self.sysmon_napping.load(Ordering::Relaxed))
             && !self.sysmon_kicked.swap(true, Ordering::AcqRel)
         {
             let _g = lock(&self.sysmon_wake.0);
