@@ -7,16 +7,16 @@
 //! P during a long poll while a cycle starts, deadlock detection with a
 //! worker registered or marking, and `Runtime::idle_time` read while Ps
 //! come and go (monotonic, at most procs × wall time). Hangs abort through
-//! a watchdog. The tests that wait on the clock do not run under Miri.
+//! a watchdog. They run under Miri too (its clock is virtual: the waits are
+//! short there), but for the panicking `has_work`, whose run leaks the
+//! runtime's state allocation there (FIXME).
 
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
-use std::time::Duration;
-#[cfg(not(miri))]
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::{tracked, watchdog, Tracked};
 use gosched::{DeadlockError, GcWorker, GcWorkerP, GcWorkerRegistration, Runtime};
@@ -59,7 +59,10 @@ impl GcWorker for PanicsInHasWork {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "waits for Ms to park, on the clock")]
+#[cfg_attr(
+    miri,
+    ignore = "FIXME: under Miri this run ends with the runtime's `Shared` allocation leaked (its contents freed: a weak reference left over); not diagnosed yet"
+)]
 fn a_has_work_that_panics_unregisters_the_worker_and_the_m_parks_on() {
     let _w = watchdog("has_work panics", Duration::from_secs(60));
     let rt = Runtime::builder().procs(2).build().unwrap();
@@ -73,17 +76,31 @@ fn a_has_work_that_panics_unregisters_the_worker_and_the_m_parks_on() {
         std::thread::sleep(Duration::from_millis(1));
     }
     common::eventually("has_work asked", || worker.0.load(Ordering::SeqCst) > 0);
-    // Unregistered at the first panic: asked only by the Ms that had
-    // already cloned it, never again, and the slot is free.
+    // Unregistered once the first panic is caught (after the panic hook,
+    // which may take long: Ms that asked meanwhile panicked too): the
+    // slot comes free, and then the worker is never asked again.
+    let again = Arc::new(PanicsInHasWork(AtomicUsize::new(0)));
+    common::eventually("the slot free", || {
+        rt.idle_hook()
+            .register_gc_worker(again.clone())
+            .is_some_and(|r| {
+                std::mem::forget(r); // keep the (inactive) registration
+                true
+            })
+    });
+    // A call that cloned the worker just before it went may still count.
+    std::thread::sleep(Duration::from_millis(20));
     let asked = worker.0.load(Ordering::SeqCst);
-    assert!(asked >= 1);
     for i in 0..20 {
         assert_eq!(rt.block_on(rt.spawn(async move { i })).unwrap().unwrap(), i);
         std::thread::sleep(Duration::from_millis(1));
     }
     assert_eq!(worker.0.load(Ordering::SeqCst), asked);
-    let again = Arc::new(PanicsInHasWork(AtomicUsize::new(0)));
-    assert!(rt.idle_hook().register_gc_worker(again).is_some());
+    assert_eq!(
+        again.0.load(Ordering::SeqCst),
+        0,
+        "an inactive worker asked"
+    );
     drop(registration);
 }
 
@@ -147,7 +164,6 @@ impl GcWorker for Liar {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "spins on the clock until switched off")]
 fn a_lying_worker_holds_tasks_only_until_switched_off() {
     let _w = watchdog("lying worker", Duration::from_secs(60));
     let rt = Runtime::builder().procs(2).build().unwrap();
@@ -188,6 +204,8 @@ struct Dedicated {
     runs: AtomicUsize,
     fired: AtomicUsize,
     stop: AtomicBool,
+    /// When it first began to mark.
+    first_mark: Mutex<Option<Instant>>,
 }
 
 impl Dedicated {
@@ -198,6 +216,7 @@ impl Dedicated {
             runs: AtomicUsize::new(0),
             fired: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
+            first_mark: Mutex::new(None),
         })
     }
 }
@@ -211,6 +230,10 @@ impl GcWorker for Dedicated {
             return false;
         }
         p.begin();
+        self.first_mark
+            .lock()
+            .unwrap()
+            .get_or_insert_with(Instant::now);
         self.runs.fetch_add(1, Ordering::SeqCst);
         self.marking.store(true, Ordering::SeqCst);
         while !p.preempted() && !self.stop.load(Ordering::SeqCst) {
@@ -225,7 +248,6 @@ impl GcWorker for Dedicated {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "a thread wakes the main future after a sleep")]
 fn block_on_woken_while_a_worker_marks_on_the_only_p_returns() {
     let _w = watchdog("block_on woken under a worker", Duration::from_secs(60));
     let rt = Runtime::builder().procs(1).build().unwrap();
@@ -258,25 +280,42 @@ fn block_on_woken_while_a_worker_marks_on_the_only_p_returns() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "timers on the clock")]
 fn timers_due_while_a_worker_marks_fire_from_the_worker() {
     let _w = watchdog("timers under a worker", Duration::from_secs(60));
-    let rt = Runtime::builder().procs(1).build().unwrap();
+    // Sysmon must not hand the P off while the main future polls (another
+    // M would run the worker, and this one fire the timer as it parks).
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(Duration::from_secs(3600))
+        .build()
+        .unwrap();
     let worker = Dedicated::new(true);
     let registration = rt.idle_hook().register_gc_worker(worker.clone()).unwrap();
+    // Long enough natively for the first look to come first on a loaded
+    // machine.
+    let wait = Duration::from_millis(if cfg!(miri) { 20 } else { 100 });
     let began = Instant::now();
+    let mut due = None;
     let out = rt
         .block_on(async {
             registration.set_active(true);
-            gosched::sleep(Duration::from_millis(20)).await;
+            due = Some(Instant::now() + wait);
+            gosched::sleep(wait).await;
             5
         })
         .unwrap();
     assert_eq!(out, 5);
-    assert!(began.elapsed() >= Duration::from_millis(20));
-    // The worker held the only P when the timer fell due, and fired it.
-    assert!(worker.runs.load(Ordering::SeqCst) >= 1);
-    assert!(worker.fired.load(Ordering::SeqCst) >= 1);
+    assert!(began.elapsed() >= wait);
+    // If the worker began to mark before the timer was due (always, but
+    // for a slow poll of the main future under Miri, where the timer may
+    // fire before the first look), it held the only P when the timer fell
+    // due, and fired it.
+    let first_mark = *worker.first_mark.lock().unwrap();
+    if first_mark.is_some_and(|at| at < due.unwrap()) {
+        assert!(worker.fired.load(Ordering::SeqCst) >= 1);
+    } else {
+        assert!(cfg!(miri), "the worker did not mark before the timer");
+    }
     worker.stop.store(true, Ordering::SeqCst);
     registration.set_active(false);
 }
@@ -298,7 +337,6 @@ fn block_on_reports_a_real_deadlock_with_a_worker_registered_and_on() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "the worker marks for a stretch of wall time")]
 fn no_deadlock_is_reported_while_a_worker_marks() {
     let _w = watchdog("no deadlock while marking", Duration::from_secs(60));
     let rt = Runtime::builder().procs(2).build().unwrap();
@@ -349,7 +387,6 @@ impl GcWorker for Units {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "sysmon retakes on the clock")]
 fn a_cycle_starting_during_a_long_poll_marks_on_the_retaken_p() {
     let _w = watchdog("retake during a cycle", Duration::from_secs(60));
     let rt = Runtime::builder()
@@ -387,7 +424,6 @@ fn a_cycle_starting_during_a_long_poll_marks_on_the_retaken_p() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "reads the clock in a loop")]
 fn idle_time_is_monotonic_and_bounded_while_ps_come_and_go() {
     let _w = watchdog("idle time churn", Duration::from_secs(60));
     let procs = 2;
