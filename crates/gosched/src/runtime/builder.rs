@@ -200,6 +200,7 @@ impl Builder {
             idle_works: super::idle::IdleWorks::new(),
             gc_worker: super::gc_worker::GcWorkerSlot::new(),
             idle_nanos: AtomicU64::new(0),
+            idle_nanos_read: AtomicU64::new(0),
         });
         let sm = shared.clone();
         let sysmon = std::thread::Builder::new()

@@ -64,7 +64,10 @@
 //! monotonic total a limiter turns into per-window idle time by
 //! difference (Go's `limiterEvent.consume` of every P's in-flight event,
 //! plus the pool `pidleget`'s `limiterEvent.stop` fills). Two clock reads
-//! per idle stretch, on the way to and from parking an M.
+//! per idle stretch, on the way to and from parking an M. A reading that
+//! misses a stretch just finished (read between the total and the P's
+//! start) is raised to the highest earlier reading, so the total never
+//! goes back.
 
 use alloc::sync::{Arc, Weak};
 use core::cell::Cell;
@@ -367,11 +370,22 @@ impl Shared {
     }
 
     /// The time Ps have spent on the idle list since the runtime started,
-    /// stretches in progress included, in nanoseconds.
+    /// stretches in progress included, in nanoseconds. Monotonic.
     pub(crate) fn idle_time_nanos(&self) -> u64 {
         // The finished stretches first: a P leaving the list between the
         // two reads is then missed by this reading (a later one counts it),
-        // never counted twice.
+        // never counted twice. Missing it, this reading can fall below an
+        // earlier one that counted the same stretch in progress; so a
+        // reading returns at least the highest returned before. Each raw
+        // reading is at most the true total at its time and the true total
+        // only grows, so the maximum is still at most the true total now
+        // (bounded by procs × the time since the runtime started).
+        let raw = self.idle_time_nanos_raw();
+        let before = self.idle_nanos_read.fetch_max(raw, Ordering::Relaxed);
+        raw.max(before)
+    }
+
+    fn idle_time_nanos_raw(&self) -> u64 {
         let done = self.idle_nanos.load(Ordering::Relaxed);
         let now = self.now_nanos();
         let running: u64 = self

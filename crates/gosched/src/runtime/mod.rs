@@ -181,6 +181,9 @@ pub(crate) struct Shared {
     /// Nanoseconds Ps spent on the idle list, finished stretches (see
     /// [`gc_worker`]).
     pub(crate) idle_nanos: AtomicU64,
+    /// The highest idle total a reading has returned, which later readings
+    /// never go below (see [`gc_worker`]).
+    pub(crate) idle_nanos_read: AtomicU64,
     self_ref: alloc::sync::Weak<Shared>,
 }
 
