@@ -7,11 +7,13 @@
 //! Run: `cargo test -p gogc --features gosched --test gosched_workers`
 #![cfg(all(feature = "gosched", not(miri)))] // gosched's threads are not run under Miri
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use gogc::{Gc, GcCell, Heap, Phase, Trace, Tracer};
+
+mod common;
+use common::busy_runtime;
 
 #[derive(Trace)]
 struct Holder {
@@ -37,43 +39,6 @@ unsafe impl Trace for Slow {
             std::hint::spin_loop();
         }
     }
-}
-
-/// `procs` user tasks that yield to each other without ever parking, on a
-/// runtime of `procs` Ps, until `release` (no P is ever idle, so no idle
-/// worker runs).
-fn busy_runtime(
-    procs: usize,
-) -> (
-    gosched::Runtime,
-    Arc<AtomicBool>,
-    Vec<gosched::JoinHandle<()>>,
-) {
-    let rt = gosched::Runtime::builder().procs(procs).build().unwrap();
-    let release = Arc::new(AtomicBool::new(false));
-    let started = Arc::new(AtomicUsize::new(0));
-    let tasks = (0..procs)
-        .map(|_| {
-            let (release, started) = (Arc::clone(&release), Arc::clone(&started));
-            rt.spawn(async move {
-                started.fetch_add(1, Ordering::SeqCst);
-                let deadline = Instant::now() + Duration::from_secs(30);
-                while !release.load(Ordering::Relaxed) && Instant::now() < deadline {
-                    let spin = Instant::now();
-                    while spin.elapsed() < Duration::from_micros(20) {
-                        std::hint::spin_loop();
-                    }
-                    gosched::yield_now().await;
-                }
-            })
-        })
-        .collect();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while started.load(Ordering::SeqCst) < procs {
-        assert!(Instant::now() < deadline, "user tasks did not start");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    (rt, release, tasks)
 }
 
 /// A heap on `rt` with `n` slow objects behind a rooted holder, and a

@@ -19,31 +19,8 @@ use std::time::{Duration, Instant};
 
 use gogc::{Gc, GcCell, Heap, Phase, Trace, Tracer};
 
-/// Aborts the process if not dropped within `limit` (a hang is a failure).
-struct Watchdog(Arc<AtomicBool>);
-
-fn watchdog(what: &'static str, limit: Duration) -> Watchdog {
-    let done = Arc::new(AtomicBool::new(false));
-    let seen = Arc::clone(&done);
-    std::thread::spawn(move || {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if seen.load(Ordering::Acquire) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        eprintln!("watchdog: {what} hung for {limit:?}");
-        std::process::abort();
-    });
-    Watchdog(done)
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
+mod common;
+use common::{busy_runtime, watchdog};
 
 thread_local! {
     /// Set on a test's own (the heap's owning) thread.
@@ -134,42 +111,6 @@ fn check(item: &Slow) {
         payload(item.id),
         "a reachable object was freed"
     );
-}
-
-/// `procs` user tasks that yield to each other without ever parking until
-/// `release`, so no P is ever idle.
-fn busy_runtime(
-    procs: usize,
-) -> (
-    gosched::Runtime,
-    Arc<AtomicBool>,
-    Vec<gosched::JoinHandle<()>>,
-) {
-    let rt = gosched::Runtime::builder().procs(procs).build().unwrap();
-    let release = Arc::new(AtomicBool::new(false));
-    let started = Arc::new(AtomicUsize::new(0));
-    let tasks = (0..procs)
-        .map(|_| {
-            let (release, started) = (Arc::clone(&release), Arc::clone(&started));
-            rt.spawn(async move {
-                started.fetch_add(1, Ordering::SeqCst);
-                let deadline = Instant::now() + Duration::from_secs(30);
-                while !release.load(Ordering::Relaxed) && Instant::now() < deadline {
-                    let spin = Instant::now();
-                    while spin.elapsed() < Duration::from_micros(20) {
-                        std::hint::spin_loop();
-                    }
-                    gosched::yield_now().await;
-                }
-            })
-        })
-        .collect();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while started.load(Ordering::SeqCst) < procs {
-        assert!(Instant::now() < deadline, "user tasks did not start");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    (rt, release, tasks)
 }
 
 /// A heap on `rt` with `n` slow objects behind a rooted holder, and a

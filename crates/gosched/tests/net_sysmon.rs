@@ -9,24 +9,8 @@ use std::time::{Duration, Instant};
 
 use gosched::net::TcpListener;
 
-/// The voluntary context switches of this process's threads named `name`.
-fn voluntary_switches(name: &str) -> u64 {
-    let mut total = 0;
-    for task in std::fs::read_dir("/proc/self/task").unwrap() {
-        let dir = task.unwrap().path();
-        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
-        if comm.trim() != name {
-            continue;
-        }
-        let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
-        total += status
-            .lines()
-            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    total
-}
+mod common;
+use common::voluntary_switches;
 
 /// The P leaves the idle list at every request. Sysmon is kicked out of its
 /// nap only when that nap is its longest (10 ms), and each kick costs it a

@@ -125,3 +125,41 @@ impl Drop for Watchdog {
         self.0.store(true, Ordering::Release);
     }
 }
+
+/// `procs` user tasks that yield to each other without ever parking, on a
+/// runtime of `procs` Ps, until `release` (no P is ever idle, so no idle
+/// worker runs).
+#[cfg(feature = "gosched")]
+pub fn busy_runtime(
+    procs: usize,
+) -> (
+    gosched::Runtime,
+    Arc<AtomicBool>,
+    Vec<gosched::JoinHandle<()>>,
+) {
+    let rt = gosched::Runtime::builder().procs(procs).build().unwrap();
+    let release = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks = (0..procs)
+        .map(|_| {
+            let (release, started) = (Arc::clone(&release), Arc::clone(&started));
+            rt.spawn(async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while !release.load(Ordering::Relaxed) && Instant::now() < deadline {
+                    let spin = Instant::now();
+                    while spin.elapsed() < Duration::from_micros(20) {
+                        std::hint::spin_loop();
+                    }
+                    gosched::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while started.load(Ordering::SeqCst) < procs {
+        assert!(Instant::now() < deadline, "user tasks did not start");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    (rt, release, tasks)
+}

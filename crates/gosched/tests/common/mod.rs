@@ -161,3 +161,23 @@ impl Drop for Watchdog {
         self.0.store(true, Ordering::Release);
     }
 }
+
+/// The voluntary context switches of this process's threads named `name`
+/// (Linux: `/proc/self/task/*/status`).
+pub fn voluntary_switches(name: &str) -> u64 {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let dir = task.unwrap().path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+        total += status
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    total
+}
