@@ -464,11 +464,7 @@ impl GcWorkerRegistration {
     /// Starts an M on an idle P, if there is one and no M is spinning (Go's
     /// `wakep` after `gcStart`): its `find_runnable` calls the worker.
     pub fn wake(&self) {
-        if let Some(shared) = self.shared.upgrade() {
-            if !shared.shutdown.load(Ordering::Relaxed) {
-                shared.wakep();
-            }
-        }
+        super::idle::wakep_if_running(&self.shared);
     }
 }
 

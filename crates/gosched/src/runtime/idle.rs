@@ -341,10 +341,16 @@ impl IdleRegistration {
     /// Starts an M on an idle P, if there is one and no M is spinning (Go's
     /// `wakep`): it looks for tasks and, finding none, runs the idle work.
     pub fn wake(&self) {
-        if let Some(shared) = self.shared.upgrade() {
-            if !shared.shutdown.load(Ordering::Relaxed) {
-                shared.wakep();
-            }
+        wakep_if_running(&self.shared);
+    }
+}
+
+/// Go's `wakep` for a registration that holds its runtime weakly: nothing
+/// once the runtime is gone or shutting down.
+pub(super) fn wakep_if_running(shared: &Weak<Shared>) {
+    if let Some(shared) = shared.upgrade() {
+        if !shared.shutdown.load(Ordering::Relaxed) {
+            shared.wakep();
         }
     }
 }
