@@ -108,7 +108,7 @@ use core::ptr;
 use bucket::{Bmap, BUCKET_CNT};
 use tophash::{
     has_empty_rest, is_evacuated, is_live, match_byte_at, match_empty, word, Top, EMPTY_ONE,
-    EMPTY_REST,
+    EMPTY_REST, MIN_TOP_HASH,
 };
 
 /// Numerator of the load factor 6.5.
@@ -1175,7 +1175,7 @@ impl<K, V> RawMap<K, V> {
     ///
     /// Go: the `emptyRest` fix-up of `mapdelete`, which walks back slot by
     /// slot. Here the bucket's part of the run is computed in one word
-    /// ([`tophash::empty_rest_run`]) and written with one store. Only a run
+    /// ([`tophash::through_last_nonzero_byte`]) and written with one store. Only a run
     /// that empties the whole bucket and goes on in the previous bucket of
     /// the chain takes a loop, out of line.
     ///
@@ -1184,19 +1184,14 @@ impl<K, V> RawMap<K, V> {
     /// 1. `s` is a slot of this map whose entry was moved out.
     #[inline(always)]
     unsafe fn mark_deleted(s: Slot) {
-        // Two copies of the bucket's fix-up: in the chain's head (nearly
-        // every remove) nothing comes before the bucket, so the copy there
-        // has no test of where the run starts, a test that follows the data
-        // and that the compiler put first otherwise.
-        if s.b == s.head {
-            // SAFETY: 1.
-            unsafe { Self::mark_deleted_in_bucket(s.b, s.i) };
-        } else {
-            // SAFETY: 1.
-            if unsafe { Self::mark_deleted_in_bucket(s.b, s.i) } {
-                // SAFETY: 1; b's run reached its slot 0.
-                unsafe { Self::empty_rest_backwards(s.head, s.b) };
-            }
+        // SAFETY: 1.
+        let bucket_emptied = unsafe { Self::mark_deleted_in_bucket(s.b, s.i) };
+        // The chain's head (nearly every remove) has no bucket before it:
+        // that test comes first, as it nearly always fails, where whether
+        // the bucket was emptied follows the data.
+        if s.b != s.head && bucket_emptied {
+            // SAFETY: 1; b's run reached its slot 0.
+            unsafe { Self::empty_rest_backwards(s.head, s.b) };
         }
     }
 
@@ -1211,39 +1206,49 @@ impl<K, V> RawMap<K, V> {
     unsafe fn mark_deleted_in_bucket(b: *mut u8, i: usize) -> bool {
         // SAFETY: 1.
         let w = unsafe { Self::tophash_word(b) };
-        // The state after slot i: the next slot's tophash, or the overflow
-        // bucket's first (EMPTY_REST at the chain's end).
-        let next_top = if i == BUCKET_CNT - 1 {
+        // Slot i becomes emptyOne.
+        let one = (w & !(0xff << (8 * i))) | ((EMPTY_ONE as u64) << (8 * i));
+        // What follows slot i in the chain, as bits that are non-zero iff
+        // something other than `emptyRest` does. For i < 7, the bytes after
+        // slot i as they are: by I2 they are all zero iff the next one is
+        // `emptyRest` (`!0 << 8 << 8i` is zero for i = 7). For slot 7, the
+        // first byte of the overflow bucket (`emptyRest` at the chain's
+        // end), as bit 63.
+        let after = if i == BUCKET_CNT - 1 {
             // SAFETY: 1; b is a bucket, and so is its overflow, if any.
-            unsafe {
+            let next_top = unsafe {
                 let o = Self::overflow(b);
                 if o.is_null() {
                     EMPTY_REST
                 } else {
                     Self::top(o, 0)
                 }
-            }
+            };
+            ((next_top != EMPTY_REST) as u64) << 63
         } else {
-            (w >> (8 * (i + 1))) as u8
+            one & ((!0u64 << 8) << (8 * i))
         };
-        // All ones if the slot now ends a bunch of emptyOne states (those
-        // change to emptyRest states), else zero. Arithmetic, not a bool:
-        // whether the next slot is empty follows the data, and a branch on
-        // it (which the compiler made of a select of two words)
-        // mispredicted on a good part of removes. `next_top - 1` is
-        // negative only for EMPTY_REST.
+        // The bytes to keep: up to the last one that is live (up to slot i,
+        // where only `emptyRest` 0, `emptyOne` 1 and live bytes of at least
+        // `MIN_TOP_HASH` are: a live byte is one with a bit other than bit
+        // 0) or that is followed by something (after slot i); the rest
+        // becomes `emptyRest`. If something follows slot i, that keeps
+        // every byte up to the last non-zero one, whose later bytes are
+        // already `emptyRest` (I2): the word is just `one`. If nothing
+        // does, the run of `emptyOne` bytes ending at slot i (and the
+        // `emptyRest` ones after it) is cleared in one mask, where Go's
+        // `mapdelete` walks back slot by slot. One word, so no branch on
+        // the data: a branch on whether the next slot is empty
+        // mispredicted on a good part of removes.
         const _: () = assert!(EMPTY_REST == 0);
-        let last = ((next_top as i64 - 1) >> 63) as u64;
-        // Slot i becomes emptyOne.
-        let one = (w & !(0xff << (8 * i))) | ((EMPTY_ONE as u64) << (8 * i));
-        let (rest, reached_slot_0) = tophash::empty_rest_run(one);
-        // `rest` if last, `one` otherwise; `rest` is `one & keep` for a
-        // mask `keep`, so `one ^ ((one ^ rest) & last)` simplifies to
-        // `one & (keep | !last)`, which is `rest | (one & !last)`.
-        let new = rest | (one & !last);
+        const _: () = assert!(EMPTY_ONE == 1 && MIN_TOP_HASH >= 2);
+        let t = (one & !tophash::LO) | after;
+        let new = one & tophash::through_last_nonzero_byte(t);
         // SAFETY: 1: b's first 8 bytes are its tophash array.
         unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], new.to_le_bytes()) };
-        last != 0 && reached_slot_0
+        // Nothing live before slot i and nothing after it: the bucket is
+        // now all `emptyRest`, and the run may go on in the previous bucket.
+        t == 0
     }
 
     /// Goes on with the `emptyRest` fix-up in the buckets before `c` in its

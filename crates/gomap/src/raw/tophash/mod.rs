@@ -203,28 +203,39 @@ pub(crate) fn has_empty_rest(word: u64) -> bool {
     word >> 56 == EMPTY_REST as u64
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
+/// `0x01` in every byte: `!LO` keeps of a byte every bit but bit 0.
+pub(crate) const LO: u64 = 0x0101_0101_0101_0101;
 
-/// The tophash word of a bucket after a removal that left no live slot
-/// after the removed one in its chain (Go's `mapdelete` fix-up): the run
-/// of `EMPTY_ONE` slots that now ends the bucket becomes `EMPTY_REST`, in
-/// one step instead of a byte-by-byte walk back. Also says whether the run
-/// reached slot 0 (no live slot is left in the bucket), so that the walk
-/// must go on in the previous bucket of the chain.
+/// The mask of the bytes of `t` up to and including its last (highest)
+/// non-zero byte: `0` for `t == 0`, all ones when byte 7 is non-zero.
+///
+/// `t`'s leading zeros rounded down to a whole byte count the zero bytes
+/// above the last non-zero one: for `t = [8, 0, 0, 0, 0, 0, 0, 0]` (byte 0
+/// first), 60 leading zeros, 56 rounded, and `u64::MAX >> 56` keeps byte 0.
+/// For `t == 0` that count is 64, a shift the word does not have:
+/// `checked_shr` gives 0 there (a compare and a conditional move).
+#[inline(always)]
+pub(crate) fn through_last_nonzero_byte(t: u64) -> u64 {
+    u64::MAX.checked_shr(t.leading_zeros() & !7).unwrap_or(0)
+}
+
+/// The tophash word of a bucket that nothing live follows in its chain,
+/// with its trailing run of `EMPTY_ONE` slots turned into `EMPTY_REST`
+/// (Go's `mapdelete` fix-up, once it walks back into an earlier bucket of
+/// the chain), in one step instead of a byte-by-byte walk. Also says
+/// whether the run reached slot 0 (no live slot is left in the bucket), so
+/// that the walk must go on in the previous bucket.
 ///
 /// `word` holds only `EMPTY_REST`, `EMPTY_ONE` and live bytes (no
 /// evacuation marks: those are written only into a chain that is never
-/// written again), its `EMPTY_REST` bytes end it (I2), and no live byte
-/// follows the removed slot, so the run is exactly the bytes after the last
-/// live one: they are cleared with one mask. With only those three kinds
-/// of bytes, a byte is live iff it is at least 2, that is iff it has a bit
-/// other than bit 0: `word & 0xfefe..` keeps a non-zero byte exactly where
-/// a live one is, and its leading zeros rounded down to a whole byte count
-/// the bytes after the last live one. For `word = [9, 1, 1, 1, 0, 0, 0,
-/// 0]` (slot 0 first, slot 3 just removed): `word & 0xfefe..` is `[8, 0,
-/// ..]`, whose highest bit is bit 3, so 60 leading zeros, 56 rounded; the
-/// mask keeps the low 64 - 56 = 8 bits: `[9, 0, 0, 0, 0, 0, 0, 0]`, not
-/// reaching slot 0. With no live byte, 64 leading zeros keep nothing.
+/// written again) and its `EMPTY_REST` bytes end it (I2), so the run is
+/// exactly the bytes after the last live one. With only those three kinds
+/// of bytes, a byte is live iff it has a bit other than bit 0: `word &
+/// 0xfefe..` keeps a non-zero byte exactly where a live one is, and
+/// [`through_last_nonzero_byte`] of it is the mask of the bytes to keep.
+/// For `word = [9, 1, 1, 1, 0, 0, 0, 0]` (slot 0 first): `word & 0xfefe..`
+/// is `[8, 0, ..]`, the mask keeps byte 0: `[9, 0, 0, 0, 0, 0, 0, 0]`, not
+/// reaching slot 0. With no live byte, the mask keeps nothing.
 #[inline(always)]
 pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
     debug_assert!(word
@@ -234,13 +245,7 @@ pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
     const _: () = assert!(EMPTY_REST == 0);
     const _: () = assert!(EMPTY_ONE == 1 && MIN_TOP_HASH >= 2);
     let live = word & !LO;
-    // The bits up to the end of the last live byte: `live`'s highest set
-    // bit is in 8k + 1 ..= 8k + 7 for the last live slot k, so 56 - 8k
-    // leading zeros once rounded down to a multiple of 8, and 64 - that =
-    // 8(k + 1) bits kept. A shift by 64 - 64 = 0 (no live byte) gives
-    // `!u64::MAX`, nothing; 64 - 0 (slot 7 live: then nothing is removed
-    // after it, and callers discard the result) wraps to 0 too.
-    let keep = !u64::MAX.wrapping_shl(64 - (live.leading_zeros() & !7));
+    let keep = through_last_nonzero_byte(live);
     (word & keep, live == 0)
 }
 
@@ -383,6 +388,33 @@ mod tests {
                 (w.to_le_bytes(), start),
                 (want, reached_start),
                 "{bytes:?} {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn through_last_nonzero_byte_matches_the_bytewise_scan() {
+        let mut r = gocore::rand::FastRand::new(11);
+        let rounds = if cfg!(miri) { 200 } else { 50_000 };
+        for round in 0..rounds {
+            let mut bytes = r.next_u64().to_le_bytes();
+            // Zero a random tail (and, every few rounds, everything).
+            let end = if round % 9 == 0 {
+                0
+            } else {
+                r.below(9) as usize
+            };
+            bytes[end..].fill(0);
+            if end > 0 && r.below(2) == 0 {
+                bytes[end - 1] = 1 + r.below(255) as u8;
+            }
+            let keep = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+            let mut want = [0u8; 8];
+            want[..keep].fill(0xff);
+            assert_eq!(
+                through_last_nonzero_byte(word(bytes)).to_le_bytes(),
+                want,
+                "{bytes:?}"
             );
         }
     }
