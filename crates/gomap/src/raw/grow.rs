@@ -24,7 +24,7 @@ use core::alloc::Layout;
 
 use super::bucket::{Bmap, BUCKET_CNT};
 use super::tophash::{
-    is_empty, is_evacuated, match_live, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
+    evacuation_marks, is_empty, is_evacuated, match_live, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
 };
 use super::{over_load_factor, prefetch, RawMap, HEAP_OVERFLOW, OLD_HEAP_OVERFLOW, SAME_SIZE_GROW};
 use core::ptr;
@@ -225,14 +225,19 @@ impl<K, V> RawMap<K, V> {
                 None => inline[nb],
                 Some(j) => spill.get(j).copied().unwrap_or(0),
             };
-            // Empty slots become evacuatedEmpty, live ones evacuatedX/Y.
-            let mut marks = [EVACUATED_EMPTY; BUCKET_CNT];
+            // Empty slots become evacuatedEmpty, live ones evacuatedX/Y,
+            // computed for the whole word at once. (Stored a byte at a time
+            // into an array and read back as one word, the marks made the
+            // store wait on a failed store-to-load forwarding, once per
+            // bucket; flipped byte by byte in a register, they cost
+            // variable shifts per entry.)
+            let marks = evacuation_marks(w, ys);
             for i in match_live(w) {
-                let top = w.to_le_bytes()[i];
+                // SAFETY: chain bucket, i < 8.
+                let top = unsafe { Self::top(b, i) };
                 debug_assert!(top >= MIN_TOP_HASH, "bad map state");
                 let y = (ys >> i) & 1;
                 debug_assert!(!same || y == 0);
-                marks[i] = EVACUATED_X + y;
                 let d = &mut dst[y as usize];
                 if d.1 == BUCKET_CNT {
                     // SAFETY: d.0 ends its destination chain (we append in order).
@@ -262,7 +267,7 @@ impl<K, V> RawMap<K, V> {
                 .iter()
                 .all(|&t| t >= MIN_TOP_HASH || is_empty(t)));
             // SAFETY: chain bucket: its first 8 bytes are the tophash array.
-            unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], marks) };
+            unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], marks.to_le_bytes()) };
             // SAFETY: chain bucket.
             b = unsafe { Self::overflow(b) };
             nb += 1;

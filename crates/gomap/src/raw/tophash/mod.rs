@@ -219,6 +219,34 @@ pub(crate) fn through_last_nonzero_byte(t: u64) -> u64 {
     u64::MAX.checked_shr(t.leading_zeros() & !7).unwrap_or(0)
 }
 
+/// The tophash word an evacuated bucket keeps (Go's `evacuate` writes it
+/// slot by slot): `EVACUATED_X + y` in each live slot, where `y` is bit `i`
+/// of `ys` (1 if slot i's entry went to the Y half), `EVACUATED_EMPTY` in
+/// every other slot.
+///
+/// `word` holds only `EMPTY_REST`, `EMPTY_ONE` and live bytes (an old
+/// bucket before its evacuation), and `ys` has bits only at live slots.
+/// Each live slot becomes 0x01 in `live`: a byte is live iff it has a bit
+/// other than bit 0; halved, such a byte is 1 to 0x7f, so adding 0x7f sets
+/// its bit 7 and nothing else does, with no carry into the next byte. The
+/// bits of `ys` become bytes the same way, after `ys * 0x0101..` puts a
+/// copy of `ys` in every byte and `& 0x8040_2010_0804_0201` keeps bit i in
+/// byte i. Then `EVACUATED_EMPTY - 2 * live + y` is 4 in empty slots, 2 + y
+/// in live ones.
+#[inline(always)]
+pub(crate) fn evacuation_marks(word: u64, ys: u8) -> u64 {
+    debug_assert!(word
+        .to_le_bytes()
+        .iter()
+        .all(|&t| t == EMPTY_REST || t == EMPTY_ONE || t >= MIN_TOP_HASH));
+    const _: () = assert!(EVACUATED_EMPTY - EVACUATED_X == 2 && EVACUATED_Y == EVACUATED_X + 1);
+    const H: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let live = ((((word & !LO) >> 1) + H) >> 7) & LO;
+    let y = ((((ys as u64).wrapping_mul(LO) & 0x8040_2010_0804_0201) + H) >> 7) & LO;
+    debug_assert_eq!(y & !live, 0, "an X/Y decision for an empty slot");
+    (EVACUATED_EMPTY as u64 * LO) - 2 * live + y
+}
+
 /// The tophash word of a bucket that nothing live follows in its chain,
 /// with its trailing run of `EMPTY_ONE` slots turned into `EMPTY_REST`
 /// (Go's `mapdelete` fix-up, once it walks back into an earlier bucket of
@@ -415,6 +443,40 @@ mod tests {
                 through_last_nonzero_byte(word(bytes)).to_le_bytes(),
                 want,
                 "{bytes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn evacuation_marks_match_the_bytewise_walk() {
+        let mut r = gocore::rand::FastRand::new(13);
+        let rounds = if cfg!(miri) { 200 } else { 50_000 };
+        for _ in 0..rounds {
+            let mut bytes = [EMPTY_REST; 8];
+            let mut ys = 0u8;
+            let end = r.below(9) as usize;
+            for (i, b) in bytes[..end].iter_mut().enumerate() {
+                *b = match r.below(3) {
+                    0 => EMPTY_ONE,
+                    _ => MIN_TOP_HASH + r.below(251) as u8,
+                };
+                if *b >= MIN_TOP_HASH && r.below(2) == 0 {
+                    ys |= 1 << i;
+                }
+            }
+            // Go's loop in `evacuate`.
+            let mut want = [0u8; 8];
+            for i in 0..8 {
+                want[i] = if is_empty(bytes[i]) {
+                    EVACUATED_EMPTY
+                } else {
+                    EVACUATED_X + (ys >> i & 1)
+                };
+            }
+            assert_eq!(
+                evacuation_marks(word(bytes), ys).to_le_bytes(),
+                want,
+                "{bytes:?} {ys:#b}"
             );
         }
     }
