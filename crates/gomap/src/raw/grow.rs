@@ -26,7 +26,7 @@ use super::bucket::{Bmap, BUCKET_CNT};
 use super::tophash::{
     evacuation_marks, is_empty, is_evacuated, match_live, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
 };
-use super::{over_load_factor, prefetch, RawMap, HEAP_OVERFLOW, OLD_HEAP_OVERFLOW, SAME_SIZE_GROW};
+use super::{over_load_factor, prefetch, RawMap, SAME_SIZE_GROW};
 use core::ptr;
 
 // `EVACUATED_X + y` picks the mark for the half `y` an entry goes to.
@@ -86,12 +86,9 @@ impl<K, V> RawMap<K, V> {
         debug_assert!(self.oldbuckets.is_null());
         self.oldbuckets = self.buckets;
         self.old_cap = self.buckets_cap;
-        // The old array's own-allocation overflow buckets go with it (I6).
-        let heap = self.flags & HEAP_OVERFLOW != 0;
-        self.flags &= !(HEAP_OVERFLOW | OLD_HEAP_OVERFLOW);
-        if heap {
-            self.flags |= OLD_HEAP_OVERFLOW;
-        }
+        // The old array's overflow slabs go with it (I6).
+        debug_assert!(self.old_slabs.is_null());
+        self.old_slabs = core::mem::replace(&mut self.slabs, ptr::null_mut());
         self.buckets = base;
         self.buckets_cap = cap;
         self.set_b(self.b + bigger);
@@ -272,13 +269,11 @@ impl<K, V> RawMap<K, V> {
             b = unsafe { Self::overflow(b) };
             nb += 1;
         }
-        // The old chain's overflow buckets are dead now: free the heap ones
-        // (I6). The head keeps its tophash bytes, which record the evacuation.
-        // (With glibc, one of these frees may let `free` give the top of the
-        // heap back to the system: about 1 ms, the slowest single insert of
-        // the 8M-key tail-latency bench.)
-        // SAFETY: old is a bucket of the old array; nothing in its chain is live.
-        unsafe { Self::free_chain(self.oldbuckets, self.old_cap, old) };
+        // The old chain's overflow buckets are dead now; they are freed with
+        // the old array's pool and slabs when the grow ends (I6). The head
+        // keeps its tophash bytes, which record the evacuation.
+        // SAFETY: old is a bucket of the old array.
+        unsafe { Self::cut_chain(old) };
     }
 
     /// Go: `advanceEvacuationMark`.
@@ -289,38 +284,44 @@ impl<K, V> RawMap<K, V> {
             self.nevacuate += 1;
         }
         if self.nevacuate == newbit {
-            // Growing is all done. The old array is dead (chains were cut as
-            // each bucket was evacuated); hand it to the retirement queue,
-            // which returns it to the allocator a slice per write.
+            // Growing is all done. The old array and its overflow slabs are
+            // dead (chains were cut as each bucket was evacuated); hand them
+            // to the retirement queue, which returns them to the allocator a
+            // slab or a slice per write.
             let size = Self::array_layout(self.old_cap)
                 .expect("layout was valid at allocation")
                 .size();
             self.retire(self.oldbuckets, size);
             self.oldbuckets = ptr::null_mut();
             self.old_cap = 0;
-            // Every old chain was cut as it was evacuated (I6).
-            self.flags &= !(SAME_SIZE_GROW | OLD_HEAP_OVERFLOW);
+            self.flags &= !SAME_SIZE_GROW;
         }
     }
 
-    /// Queues a dead array for freeing. Freeing a large array at once
-    /// costs time in proportion to the pages it touched (`munmap` of 150 MB
-    /// is tens of milliseconds), which would be a latency spike no insert
-    /// of Go's design ever pays (Go's GC frees it concurrently). So the array
-    /// is shrunk by [`RETIRE_CHUNK`] bytes per later write instead.
+    /// Queues a dead array, with its overflow slabs (`old_slabs`), for
+    /// freeing. Freeing a large array at once costs time in proportion to
+    /// the pages it touched (`munmap` of 150 MB is tens of milliseconds),
+    /// which would be a latency spike no insert of Go's design ever pays
+    /// (Go's GC frees it concurrently). So the slabs are freed one per later
+    /// write, then the array is shrunk by [`RETIRE_CHUNK`] bytes per write.
     fn retire(&mut self, p: *mut u8, size: usize) {
         if !self.retired.is_null() {
             // Only possible if a previous array is still queued: free it now.
             self.free_retired();
         }
+        let mut slabs = core::mem::replace(&mut self.old_slabs, ptr::null_mut());
         if size <= RETIRE_CHUNK || Bmap::<K, V>::ALIGN > RETIRE_MAX_ALIGN {
-            // Small, or an alignment for which `realloc` may copy: free at once.
+            // Small (its slabs hold at most 2^(B-5) buckets each), or an
+            // alignment for which `realloc` may copy: free at once.
             // SAFETY: p was allocated with this size and the bucket alignment.
             unsafe { alloc::alloc::dealloc(p, Self::retired_layout(size)) };
+            // SAFETY: the array they served is dead.
+            unsafe { Self::free_slabs(&mut slabs) };
             return;
         }
         self.retired = p;
         self.retired_size = size;
+        self.retired_slabs = slabs;
     }
 
     fn retired_layout(size: usize) -> Layout {
@@ -328,10 +329,15 @@ impl<K, V> RawMap<K, V> {
         unsafe { Layout::from_size_align_unchecked(size, Bmap::<K, V>::ALIGN) }
     }
 
-    /// Returns one more slice of the retired array to the allocator.
+    /// Returns one more slab or slice of the retired array to the allocator.
     #[cold]
     #[inline(never)]
     pub(crate) fn retire_step(&mut self) {
+        if !self.retired_slabs.is_null() {
+            // SAFETY: the retired array is dead, and so are its slabs.
+            unsafe { Self::free_one_slab(&mut self.retired_slabs) };
+            return;
+        }
         let size = self.retired_size;
         let chunk = retire_chunk(size);
         if size <= chunk {
@@ -356,8 +362,10 @@ impl<K, V> RawMap<K, V> {
         }
     }
 
-    /// Frees what is left of the retired array.
+    /// Frees what is left of the retired array and its slabs.
     pub(crate) fn free_retired(&mut self) {
+        // SAFETY: the retired array is dead, and so are its slabs.
+        unsafe { Self::free_slabs(&mut self.retired_slabs) };
         if !self.retired.is_null() {
             // SAFETY: a live allocation of `retired_size` bytes.
             unsafe { alloc::alloc::dealloc(self.retired, Self::retired_layout(self.retired_size)) };
