@@ -500,6 +500,60 @@ mod retire_tests {
         }
     }
 
+    /// Slabs in a slab list.
+    fn slabs(mut p: *mut u8) -> usize {
+        let mut n = 0;
+        while !p.is_null() {
+            // SAFETY: a slab's header starts with the next slab.
+            p = unsafe { ptr::read(p as *const *mut u8) };
+            n += 1;
+        }
+        n
+    }
+
+    /// splitmix64's finalizer: buckets as random as a real hash's, so
+    /// that chains overflow (`h` spreads serial keys evenly).
+    fn mixed(k: &Big) -> u64 {
+        let mut z = k[0].wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    #[test]
+    fn retired_slabs_are_returned_one_per_write_before_the_array() {
+        let h = mixed;
+        let mut m = RawMap::<Big, Big>::new();
+        let (mut saw_slabs, mut k) = (false, 0u64);
+        while k < 600 {
+            let key = [k; 16];
+            let hash = h(&key);
+            let (before, size) = (slabs(m.retired_slabs), m.retired_size);
+            let had_retired = !m.retired.is_null();
+            if let super::super::Found::Vacant(pos) = m.find_for_insert(hash, |x| *x == key, h) {
+                // SAFETY: fresh position for an absent key.
+                unsafe { m.insert_new(hash, pos, key, key, h) };
+            }
+            if had_retired && !m.growing() {
+                if before > 0 {
+                    saw_slabs = true;
+                    // One slab per write; the array waits for them.
+                    assert_eq!(slabs(m.retired_slabs), before - 1);
+                    assert_eq!(m.retired_size, size);
+                } else {
+                    assert!(m.retired_size < size || m.retired.is_null());
+                }
+            }
+            assert!(m.old_slabs.is_null() || m.growing());
+            k += 1;
+        }
+        assert!(saw_slabs, "no retired array had slabs");
+        for k in 0..600u64 {
+            let key = [k; 16];
+            assert!(m.find(h(&key), |x| *x == key).is_some());
+        }
+    }
+
     #[test]
     fn removes_grow_and_retire_as_inserts_do() {
         // Removes are writes: while growing each one evacuates (Go's
