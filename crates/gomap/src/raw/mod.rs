@@ -1815,10 +1815,24 @@ mod tests {
         }
         assert_eq!(m.len(), 40);
         // Copies take slabs of their own; Miri checks that nothing leaks.
-        let c = m.clone_with(|k, v| (*k, *v));
+        let mut c = m.clone_with(|k, v| (*k, *v));
         assert!(!c.slabs.is_null() && c.slabs != m.slabs);
         for k in 0..40 {
             assert!(c.find(same(&k), |x| *x == k).is_some());
+        }
+        // Both go on taking overflow buckets, each from slabs of its own
+        // (the copy's cursor starts a new slab): no bucket is shared.
+        for k in 40..60 {
+            put(&mut m, k, same);
+            put(&mut c, k + 100, same);
+        }
+        for k in 0..60 {
+            assert!(m.find(same(&k), |x| *x == k).is_some());
+            assert_eq!(c.find(same(&k), |x| *x == k).is_some(), k < 40);
+            assert_eq!(
+                c.find(same(&(k + 100)), |x| *x == k + 100).is_some(),
+                k >= 40
+            );
         }
     }
 
