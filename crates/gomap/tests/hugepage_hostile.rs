@@ -1,12 +1,13 @@
-//! Hostile tests for the bucket-array bookkeeping: the `HEAP_OVERFLOW` /
-//! `OLD_HEAP_OVERFLOW` bits that let drop and clear skip the chain walk,
-//! and the retirement of a dead array (a huge page per write for arrays
+//! Hostile tests for the bucket-array bookkeeping: the overflow slabs that
+//! hold the overflow buckets beyond each array's pool (freed with their
+//! array, never by walking its chains), and the retirement of a dead array
+//! and its slabs (a slab per write, then a huge page per write for arrays
 //! advised as huge pages on Linux, 64 KiB otherwise) while the map is
 //! cloned, cleared, shrunk, dropped or iterated with writes.
 //!
-//! Every test counts live keys and values (`common::D`): a bucket whose
-//! walk is wrongly skipped leaks (Miri's leak check fails), a chain walked
-//! twice double-frees, a retired chunk used again is a use after free.
+//! Every test counts live keys and values (`common::D`): an entry left in
+//! a freed slab leaks (Miri's leak check fails), a slab freed twice is a
+//! double free, a retired slab or chunk used again is a use after free.
 
 use std::hash::{BuildHasher, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -24,9 +24,9 @@ use core::alloc::Layout;
 
 use super::bucket::{Bmap, BUCKET_CNT};
 use super::tophash::{
-    is_empty, is_evacuated, match_live, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
+    evacuation_marks, is_empty, is_evacuated, match_live, EVACUATED_X, EVACUATED_Y, MIN_TOP_HASH,
 };
-use super::{over_load_factor, prefetch, RawMap, HEAP_OVERFLOW, OLD_HEAP_OVERFLOW, SAME_SIZE_GROW};
+use super::{over_load_factor, prefetch, RawMap, SAME_SIZE_GROW};
 use core::ptr;
 
 // `EVACUATED_X + y` picks the mark for the half `y` an entry goes to.
@@ -86,12 +86,9 @@ impl<K, V> RawMap<K, V> {
         debug_assert!(self.oldbuckets.is_null());
         self.oldbuckets = self.buckets;
         self.old_cap = self.buckets_cap;
-        // The old array's own-allocation overflow buckets go with it (I6).
-        let heap = self.flags & HEAP_OVERFLOW != 0;
-        self.flags &= !(HEAP_OVERFLOW | OLD_HEAP_OVERFLOW);
-        if heap {
-            self.flags |= OLD_HEAP_OVERFLOW;
-        }
+        // The old array's overflow slabs go with it (I6).
+        debug_assert!(self.old_slabs.is_null());
+        self.old_slabs = core::mem::replace(&mut self.slabs, ptr::null_mut());
         self.buckets = base;
         self.buckets_cap = cap;
         self.set_b(self.b + bigger);
@@ -225,14 +222,19 @@ impl<K, V> RawMap<K, V> {
                 None => inline[nb],
                 Some(j) => spill.get(j).copied().unwrap_or(0),
             };
-            // Empty slots become evacuatedEmpty, live ones evacuatedX/Y.
-            let mut marks = [EVACUATED_EMPTY; BUCKET_CNT];
+            // Empty slots become evacuatedEmpty, live ones evacuatedX/Y,
+            // computed for the whole word at once. (Stored a byte at a time
+            // into an array and read back as one word, the marks made the
+            // store wait on a failed store-to-load forwarding, once per
+            // bucket; flipped byte by byte in a register, they cost
+            // variable shifts per entry.)
+            let marks = evacuation_marks(w, ys);
             for i in match_live(w) {
-                let top = w.to_le_bytes()[i];
+                // SAFETY: chain bucket, i < 8.
+                let top = unsafe { Self::top(b, i) };
                 debug_assert!(top >= MIN_TOP_HASH, "bad map state");
                 let y = (ys >> i) & 1;
                 debug_assert!(!same || y == 0);
-                marks[i] = EVACUATED_X + y;
                 let d = &mut dst[y as usize];
                 if d.1 == BUCKET_CNT {
                     // SAFETY: d.0 ends its destination chain (we append in order).
@@ -262,18 +264,16 @@ impl<K, V> RawMap<K, V> {
                 .iter()
                 .all(|&t| t >= MIN_TOP_HASH || is_empty(t)));
             // SAFETY: chain bucket: its first 8 bytes are the tophash array.
-            unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], marks) };
+            unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], marks.to_le_bytes()) };
             // SAFETY: chain bucket.
             b = unsafe { Self::overflow(b) };
             nb += 1;
         }
-        // The old chain's overflow buckets are dead now: free the heap ones
-        // (I6). The head keeps its tophash bytes, which record the evacuation.
-        // (With glibc, one of these frees may let `free` give the top of the
-        // heap back to the system: about 1 ms, the slowest single insert of
-        // the 8M-key tail-latency bench.)
-        // SAFETY: old is a bucket of the old array; nothing in its chain is live.
-        unsafe { Self::free_chain(self.oldbuckets, self.old_cap, old) };
+        // The old chain's overflow buckets are dead now; they are freed with
+        // the old array's pool and slabs when the grow ends (I6). The head
+        // keeps its tophash bytes, which record the evacuation.
+        // SAFETY: old is a bucket of the old array.
+        unsafe { Self::cut_chain(old) };
     }
 
     /// Go: `advanceEvacuationMark`.
@@ -284,38 +284,44 @@ impl<K, V> RawMap<K, V> {
             self.nevacuate += 1;
         }
         if self.nevacuate == newbit {
-            // Growing is all done. The old array is dead (chains were cut as
-            // each bucket was evacuated); hand it to the retirement queue,
-            // which returns it to the allocator a slice per write.
+            // Growing is all done. The old array and its overflow slabs are
+            // dead (chains were cut as each bucket was evacuated); hand them
+            // to the retirement queue, which returns them to the allocator a
+            // slab or a slice per write.
             let size = Self::array_layout(self.old_cap)
                 .expect("layout was valid at allocation")
                 .size();
             self.retire(self.oldbuckets, size);
             self.oldbuckets = ptr::null_mut();
             self.old_cap = 0;
-            // Every old chain was cut as it was evacuated (I6).
-            self.flags &= !(SAME_SIZE_GROW | OLD_HEAP_OVERFLOW);
+            self.flags &= !SAME_SIZE_GROW;
         }
     }
 
-    /// Queues a dead array for freeing. Freeing a large array at once
-    /// costs time in proportion to the pages it touched (`munmap` of 150 MB
-    /// is tens of milliseconds), which would be a latency spike no insert
-    /// of Go's design ever pays (Go's GC frees it concurrently). So the array
-    /// is shrunk by [`RETIRE_CHUNK`] bytes per later write instead.
+    /// Queues a dead array, with its overflow slabs (`old_slabs`), for
+    /// freeing. Freeing a large array at once costs time in proportion to
+    /// the pages it touched (`munmap` of 150 MB is tens of milliseconds),
+    /// which would be a latency spike no insert of Go's design ever pays
+    /// (Go's GC frees it concurrently). So the slabs are freed one per later
+    /// write, then the array is shrunk by [`RETIRE_CHUNK`] bytes per write.
     fn retire(&mut self, p: *mut u8, size: usize) {
         if !self.retired.is_null() {
             // Only possible if a previous array is still queued: free it now.
             self.free_retired();
         }
+        let mut slabs = core::mem::replace(&mut self.old_slabs, ptr::null_mut());
         if size <= RETIRE_CHUNK || Bmap::<K, V>::ALIGN > RETIRE_MAX_ALIGN {
-            // Small, or an alignment for which `realloc` may copy: free at once.
+            // Small (its slabs hold at most 2^(B-5) buckets each), or an
+            // alignment for which `realloc` may copy: free at once.
             // SAFETY: p was allocated with this size and the bucket alignment.
             unsafe { alloc::alloc::dealloc(p, Self::retired_layout(size)) };
+            // SAFETY: the array they served is dead.
+            unsafe { Self::free_slabs(&mut slabs) };
             return;
         }
         self.retired = p;
         self.retired_size = size;
+        self.retired_slabs = slabs;
     }
 
     fn retired_layout(size: usize) -> Layout {
@@ -323,10 +329,15 @@ impl<K, V> RawMap<K, V> {
         unsafe { Layout::from_size_align_unchecked(size, Bmap::<K, V>::ALIGN) }
     }
 
-    /// Returns one more slice of the retired array to the allocator.
+    /// Returns one more slab or slice of the retired array to the allocator.
     #[cold]
     #[inline(never)]
     pub(crate) fn retire_step(&mut self) {
+        if !self.retired_slabs.is_null() {
+            // SAFETY: the retired array is dead, and so are its slabs.
+            unsafe { Self::free_one_slab(&mut self.retired_slabs) };
+            return;
+        }
         let size = self.retired_size;
         let chunk = retire_chunk(size);
         if size <= chunk {
@@ -351,8 +362,10 @@ impl<K, V> RawMap<K, V> {
         }
     }
 
-    /// Frees what is left of the retired array.
+    /// Frees what is left of the retired array and its slabs.
     pub(crate) fn free_retired(&mut self) {
+        // SAFETY: the retired array is dead, and so are its slabs.
+        unsafe { Self::free_slabs(&mut self.retired_slabs) };
         if !self.retired.is_null() {
             // SAFETY: a live allocation of `retired_size` bytes.
             unsafe { alloc::alloc::dealloc(self.retired, Self::retired_layout(self.retired_size)) };
@@ -481,6 +494,60 @@ mod retire_tests {
         }
         assert!(saw_retired, "no array was retired");
         assert!(m.retired.is_null(), "retirement never finished");
+        for k in 0..600u64 {
+            let key = [k; 16];
+            assert!(m.find(h(&key), |x| *x == key).is_some());
+        }
+    }
+
+    /// Slabs in a slab list.
+    fn slabs(mut p: *mut u8) -> usize {
+        let mut n = 0;
+        while !p.is_null() {
+            // SAFETY: a slab's header starts with the next slab.
+            p = unsafe { ptr::read(p as *const *mut u8) };
+            n += 1;
+        }
+        n
+    }
+
+    /// splitmix64's finalizer: buckets as random as a real hash's, so
+    /// that chains overflow (`h` spreads serial keys evenly).
+    fn mixed(k: &Big) -> u64 {
+        let mut z = k[0].wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    #[test]
+    fn retired_slabs_are_returned_one_per_write_before_the_array() {
+        let h = mixed;
+        let mut m = RawMap::<Big, Big>::new();
+        let (mut saw_slabs, mut k) = (false, 0u64);
+        while k < 600 {
+            let key = [k; 16];
+            let hash = h(&key);
+            let (before, size) = (slabs(m.retired_slabs), m.retired_size);
+            let had_retired = !m.retired.is_null();
+            if let super::super::Found::Vacant(pos) = m.find_for_insert(hash, |x| *x == key, h) {
+                // SAFETY: fresh position for an absent key.
+                unsafe { m.insert_new(hash, pos, key, key, h) };
+            }
+            if had_retired && !m.growing() {
+                if before > 0 {
+                    saw_slabs = true;
+                    // One slab per write; the array waits for them.
+                    assert_eq!(slabs(m.retired_slabs), before - 1);
+                    assert_eq!(m.retired_size, size);
+                } else {
+                    assert!(m.retired_size < size || m.retired.is_null());
+                }
+            }
+            assert!(m.old_slabs.is_null() || m.growing());
+            k += 1;
+        }
+        assert!(saw_slabs, "no retired array had slabs");
         for k in 0..600u64 {
             let key = [k; 16];
             assert!(m.find(h(&key), |x| *x == key).is_some());

@@ -25,8 +25,8 @@
 //!               │ overflow                              tophash evacuatedX/Y/Empty
 //!               ▼                                       marks what has moved
 //!            ┌────────┐     ┌────────┐
-//!            │ pool 0 │ ──► │ heap   │ (individually allocated once the pool is used up)
-//!            └────────┘     └────────┘
+//!            │ pool 0 │ ──► │ slab 0 │ (once the pool is used up: from slabs of
+//!            └────────┘     └────────┘  up to 64 KiB, listed in `slabs`, freed with the array)
 //! ```
 //!
 //! Each `bmap` is `tophash [8]u8 | 8 keys | 8 values | overflow pointer`; see
@@ -46,12 +46,13 @@
 //! - I5: Old bucket `i` is evacuated iff its first tophash is one of
 //!   `EVACUATED_X/Y/EMPTY`; every old bucket below `nevacuate` is evacuated.
 //!   When the last one is, `oldbuckets` is freed and set to null.
-//! - I6: An overflow bucket is either inside the current array's allocation
-//!   (the preallocated pool) or its own allocation; the chain of an
-//!   evacuated old bucket has been cut (its heap overflow buckets freed).
-//!   If a chain of the current (old) array holds a bucket of its own
-//!   allocation, `flags` has `HEAP_OVERFLOW` (`OLD_HEAP_OVERFLOW`); without
-//!   it, freeing the array skips the walk over its chains.
+//! - I6: An overflow bucket is either inside its array's allocation (the
+//!   preallocated pool) or inside one of the overflow slabs of that array
+//!   (`slabs` for the current array, `old_slabs` for the old one,
+//!   `retired_slabs` for a retired one), which are freed with the array,
+//!   never one by one; no overflow bucket is its own allocation. So
+//!   freeing an array never walks its chains. The chain of an evacuated
+//!   old bucket has been cut (its overflow link set to null).
 //! - I7: Keys and values are moved bitwise only; every live slot is dropped
 //!   exactly once (by remove, clear, or drop of the map).
 //!
@@ -87,6 +88,11 @@
 //!   contract); Go replaces it for float and string keys.
 //! - The preallocated overflow pool is `2^(B-4)` buckets, not rounded up to a
 //!   malloc size class (we have no size classes).
+//! - Overflow buckets beyond the pool come from slabs of up to 64 KiB
+//!   (`SLAB_BYTES`) owned by the array, where Go allocates each from its
+//!   heap's size-class spans (`newobject(t.bucket)`); an array's slabs are
+//!   freed with it, where Go's collector frees each overflow bucket once no
+//!   chain reaches it.
 //! - Concurrent-write detection (`hashWriting`) is replaced by the borrow
 //!   checker.
 //! - The header keeps `2^B - 1` beside `B` (`bucket_mask`, both set by
@@ -108,7 +114,7 @@ use core::ptr;
 use bucket::{Bmap, BUCKET_CNT};
 use tophash::{
     has_empty_rest, is_evacuated, is_live, match_byte_at, match_empty, word, Top, EMPTY_ONE,
-    EMPTY_REST,
+    EMPTY_REST, MIN_TOP_HASH,
 };
 
 /// Numerator of the load factor 6.5.
@@ -123,12 +129,17 @@ pub(crate) const LOAD_FACTOR_DEN: usize = 2;
 ///
 /// Go: `sameSizeGrow` (runtime/map.go).
 pub(crate) const SAME_SIZE_GROW: u8 = 8;
-/// `flags` bit (not Go's): a chain of the current array may hold an
-/// overflow bucket allocated on its own (I6). Without it, dropping or
-/// clearing the map frees the array without walking its 2^B chains.
-pub(crate) const HEAP_OVERFLOW: u8 = 16;
-/// `flags` bit (not Go's): `HEAP_OVERFLOW` of the old array while growing.
-pub(crate) const OLD_HEAP_OVERFLOW: u8 = 32;
+/// Bucket bytes of one overflow slab at most (I6). A slab of a 2^B array
+/// holds `2^(B-5)` buckets (at least 1), up to this size (455 buckets of
+/// `u64 → u64`, from B = 14). At load 6.5 about 21% of the buckets have an
+/// overflow bucket (Go's %overflow), a pool of 6.25% of them serves the
+/// first ones, so an array that reaches the load takes about five slabs
+/// below B = 14 and about 2^B / 3,000 from there; each wastes at most its
+/// unused tail. Returning one slab per write once its array is retired
+/// (`retire_step`) costs what returning one `RETIRE_CHUNK` of the array
+/// does. Building a 1M-entry `u64` map from empty took 38,295 allocations
+/// with an allocation per overflow bucket, 152 with slabs.
+const SLAB_BYTES: usize = 64 * 1024;
 
 /// Bucket arrays up to this size are allocated uninitialised and get only
 /// their tophash words and overflow links written (16 bytes per bucket
@@ -250,8 +261,7 @@ pub(crate) enum Found {
 pub(crate) struct RawMap<K, V> {
     /// Live entries. Go: `count`.
     count: usize,
-    /// Go: `flags` (of Go's bits only `SAME_SIZE_GROW` is used), plus
-    /// `HEAP_OVERFLOW` and `OLD_HEAP_OVERFLOW`.
+    /// Go: `flags` (of Go's bits only `SAME_SIZE_GROW` is used).
     flags: u8,
     /// log2 of the bucket count. Go: `B`. Set only through `set_b`.
     b: u8,
@@ -285,8 +295,15 @@ pub(crate) struct RawMap<K, V> {
     retired_size: usize,
     /// Next free preallocated overflow bucket, or null. Go: `extra.nextOverflow`.
     next_overflow: *mut u8,
-    /// End of the pool.
+    /// End of the pool (or of the slab `next_overflow` points into).
     pool_end: *mut u8,
+    /// The overflow slabs of the current array (I6): a list through each
+    /// slab's header, or null.
+    slabs: *mut u8,
+    /// The overflow slabs of the old array while growing, or null.
+    old_slabs: *mut u8,
+    /// The overflow slabs of the retired array still to free, or null.
+    retired_slabs: *mut u8,
     marker: PhantomData<(K, V)>,
 }
 
@@ -315,6 +332,9 @@ impl<K, V> RawMap<K, V> {
             retired_size: 0,
             next_overflow: ptr::null_mut(),
             pool_end: ptr::null_mut(),
+            slabs: ptr::null_mut(),
+            old_slabs: ptr::null_mut(),
+            retired_slabs: ptr::null_mut(),
             marker: PhantomData,
         }
     }
@@ -660,36 +680,96 @@ impl<K, V> RawMap<K, V> {
         (b as usize) >= start && (b as usize) < start + cap * Bmap::<K, V>::SIZE
     }
 
-    /// Frees bucket `b`'s heap overflow buckets (not those in the array
-    /// `base`/`cap`) and cuts its chain.
+    /// Cuts bucket `b`'s chain after it. Its overflow buckets stay
+    /// allocated, in the pool or in a slab of their array (I6).
     ///
     /// # Safety
     ///
-    /// 1. `b` is a bucket of the array `base`/`cap` of this map.
-    /// 2. No live slot remains in the chain after `b` (or they were dropped).
-    unsafe fn free_chain(base: *mut u8, cap: usize, b: *mut u8) {
-        // SAFETY: 1.
-        let mut ovf = unsafe { Self::overflow(b) };
+    /// 1. `b` is a bucket of this map.
+    unsafe fn cut_chain(b: *mut u8) {
         // SAFETY: 1.
         unsafe { Self::set_overflow(b, ptr::null_mut()) };
-        while !ovf.is_null() {
-            // SAFETY: 1. every chain bucket is a bucket of this map.
-            let next = unsafe { Self::overflow(ovf) };
-            if !Self::in_array(base, cap, ovf) {
-                // SAFETY: I6: a bucket outside the array was allocated by
-                // `newoverflow` with the one-bucket layout; 2. nothing in it is live.
-                unsafe { dealloc(ovf, Self::one_bucket_layout()) };
-            }
-            ovf = next;
+    }
+
+    /// Bytes before a slab's first bucket: its header (the next slab of the
+    /// list and the slab's bucket count), rounded up to the bucket alignment.
+    const SLAB_HEADER: usize = {
+        let h = 2 * core::mem::size_of::<usize>();
+        h.div_ceil(Bmap::<K, V>::ALIGN) * Bmap::<K, V>::ALIGN
+    };
+
+    /// Buckets in a slab of a 2^`b` array (see [`SLAB_BYTES`]).
+    fn slab_buckets(b: u8) -> usize {
+        let cap = (SLAB_BYTES / Bmap::<K, V>::SIZE).max(1);
+        let n = if b >= 5 { bucket_shift(b - 5) } else { 1 };
+        n.min(cap)
+    }
+
+    fn slab_layout(n: usize) -> Layout {
+        let size = n
+            .checked_mul(Bmap::<K, V>::SIZE)
+            .and_then(|x| x.checked_add(Self::SLAB_HEADER))
+            .expect("a slab is at most SLAB_BYTES of buckets");
+        Layout::from_size_align(size, Bmap::<K, V>::ALIGN).expect("a slab is small")
+    }
+
+    /// Allocates a zeroed slab of `n` buckets, pushed on the list `list`;
+    /// returns its first bucket.
+    #[cold]
+    #[inline(never)]
+    fn new_slab(list: &mut *mut u8, n: usize) -> *mut u8 {
+        let layout = Self::slab_layout(n);
+        // SAFETY: non-zero size.
+        let p = unsafe { alloc_zeroed(layout) };
+        if p.is_null() {
+            handle_alloc_error(layout);
+        }
+        // SAFETY: the header's two words are inside the allocation, which
+        // is aligned for them (ALIGN is at least the pointer alignment: a
+        // bucket holds the overflow pointer).
+        unsafe {
+            ptr::write(p as *mut *mut u8, *list);
+            ptr::write((p as *mut usize).add(1), n);
+        }
+        *list = p;
+        // SAFETY: SLAB_HEADER < the slab's size.
+        unsafe { p.add(Self::SLAB_HEADER) }
+    }
+
+    /// Frees every slab of the list `list` and empties it.
+    ///
+    /// # Safety
+    ///
+    /// 1. Nothing uses a bucket of these slabs afterwards (their array is
+    ///    freed or dead, and no live entry is left in them).
+    unsafe fn free_slabs(list: &mut *mut u8) {
+        while !list.is_null() {
+            // SAFETY: 1.
+            unsafe { Self::free_one_slab(list) };
         }
     }
 
-    fn one_bucket_layout() -> Layout {
-        // SAFETY: SIZE is a non-zero multiple of ALIGN, a power of two.
-        unsafe { Layout::from_size_align_unchecked(Bmap::<K, V>::SIZE, Bmap::<K, V>::ALIGN) }
+    /// Frees the first slab of the non-empty list `list`.
+    ///
+    /// # Safety
+    ///
+    /// 1. As for [`Self::free_slabs`], and `*list` is not null.
+    unsafe fn free_one_slab(list: &mut *mut u8) {
+        let p = *list;
+        // SAFETY: 1. a slab made by `new_slab`, whose header holds these.
+        let (next, n) = unsafe {
+            (
+                ptr::read(p as *const *mut u8),
+                ptr::read((p as *const usize).add(1)),
+            )
+        };
+        // SAFETY: 1. allocated by `new_slab` with this layout.
+        unsafe { dealloc(p, Self::slab_layout(n)) };
+        *list = next;
     }
 
-    /// Links a new overflow bucket after `b`, from the pool if it has one.
+    /// Links a new overflow bucket after `b`, from the pool if it has one,
+    /// else from the current slab or a new one (I6).
     ///
     /// Go: `(*hmap).newoverflow`.
     ///
@@ -698,21 +778,16 @@ impl<K, V> RawMap<K, V> {
     /// 1. `b` is the last bucket of a chain of the current array.
     #[cold]
     unsafe fn newoverflow(&mut self, b: *mut u8) -> *mut u8 {
-        let ovf = if !self.next_overflow.is_null() && self.next_overflow != self.pool_end {
-            let o = self.next_overflow;
-            // SAFETY: o < pool_end, so o + SIZE <= pool_end, in the allocation.
-            self.next_overflow = unsafe { o.add(Bmap::<K, V>::SIZE) };
-            o
-        } else {
-            let layout = Self::one_bucket_layout();
-            // SAFETY: non-zero size.
-            let o = unsafe { alloc_zeroed(layout) };
-            if o.is_null() {
-                handle_alloc_error(layout);
-            }
-            self.flags |= HEAP_OVERFLOW;
-            o
-        };
+        if self.next_overflow == self.pool_end {
+            // The pool (or slab) is used up, or there is none.
+            let n = Self::slab_buckets(self.b);
+            self.next_overflow = Self::new_slab(&mut self.slabs, n);
+            // SAFETY: n buckets follow the header in the slab.
+            self.pool_end = unsafe { self.next_overflow.add(n * Bmap::<K, V>::SIZE) };
+        }
+        let ovf = self.next_overflow;
+        // SAFETY: ovf < pool_end, so ovf + SIZE <= pool_end, in the allocation.
+        self.next_overflow = unsafe { ovf.add(Bmap::<K, V>::SIZE) };
         self.incrnoverflow();
         // SAFETY: 1.
         unsafe { Self::set_overflow(b, ovf) };
@@ -1175,7 +1250,7 @@ impl<K, V> RawMap<K, V> {
     ///
     /// Go: the `emptyRest` fix-up of `mapdelete`, which walks back slot by
     /// slot. Here the bucket's part of the run is computed in one word
-    /// ([`tophash::empty_rest_run`]) and written with one store. Only a run
+    /// ([`tophash::through_last_nonzero_byte`]) and written with one store. Only a run
     /// that empties the whole bucket and goes on in the previous bucket of
     /// the chain takes a loop, out of line.
     ///
@@ -1184,19 +1259,14 @@ impl<K, V> RawMap<K, V> {
     /// 1. `s` is a slot of this map whose entry was moved out.
     #[inline(always)]
     unsafe fn mark_deleted(s: Slot) {
-        // Two copies of the bucket's fix-up: in the chain's head (nearly
-        // every remove) nothing comes before the bucket, so the copy there
-        // has no test of where the run starts, a test that follows the data
-        // and that the compiler put first otherwise.
-        if s.b == s.head {
-            // SAFETY: 1.
-            unsafe { Self::mark_deleted_in_bucket(s.b, s.i) };
-        } else {
-            // SAFETY: 1.
-            if unsafe { Self::mark_deleted_in_bucket(s.b, s.i) } {
-                // SAFETY: 1; b's run reached its slot 0.
-                unsafe { Self::empty_rest_backwards(s.head, s.b) };
-            }
+        // SAFETY: 1.
+        let bucket_emptied = unsafe { Self::mark_deleted_in_bucket(s.b, s.i) };
+        // The chain's head (nearly every remove) has no bucket before it:
+        // that test comes first, as it nearly always fails, where whether
+        // the bucket was emptied follows the data.
+        if s.b != s.head && bucket_emptied {
+            // SAFETY: 1; b's run reached its slot 0.
+            unsafe { Self::empty_rest_backwards(s.head, s.b) };
         }
     }
 
@@ -1211,39 +1281,49 @@ impl<K, V> RawMap<K, V> {
     unsafe fn mark_deleted_in_bucket(b: *mut u8, i: usize) -> bool {
         // SAFETY: 1.
         let w = unsafe { Self::tophash_word(b) };
-        // The state after slot i: the next slot's tophash, or the overflow
-        // bucket's first (EMPTY_REST at the chain's end).
-        let next_top = if i == BUCKET_CNT - 1 {
+        // Slot i becomes emptyOne.
+        let one = (w & !(0xff << (8 * i))) | ((EMPTY_ONE as u64) << (8 * i));
+        // What follows slot i in the chain, as bits that are non-zero iff
+        // something other than `emptyRest` does. For i < 7, the bytes after
+        // slot i as they are: by I2 they are all zero iff the next one is
+        // `emptyRest` (`!0 << 8 << 8i` is zero for i = 7). For slot 7, the
+        // first byte of the overflow bucket (`emptyRest` at the chain's
+        // end), as bit 63.
+        let after = if i == BUCKET_CNT - 1 {
             // SAFETY: 1; b is a bucket, and so is its overflow, if any.
-            unsafe {
+            let next_top = unsafe {
                 let o = Self::overflow(b);
                 if o.is_null() {
                     EMPTY_REST
                 } else {
                     Self::top(o, 0)
                 }
-            }
+            };
+            ((next_top != EMPTY_REST) as u64) << 63
         } else {
-            (w >> (8 * (i + 1))) as u8
+            one & ((!0u64 << 8) << (8 * i))
         };
-        // All ones if the slot now ends a bunch of emptyOne states (those
-        // change to emptyRest states), else zero. Arithmetic, not a bool:
-        // whether the next slot is empty follows the data, and a branch on
-        // it (which the compiler made of a select of two words)
-        // mispredicted on a good part of removes. `next_top - 1` is
-        // negative only for EMPTY_REST.
+        // The bytes to keep: up to the last one that is live (up to slot i,
+        // where only `emptyRest` 0, `emptyOne` 1 and live bytes of at least
+        // `MIN_TOP_HASH` are: a live byte is one with a bit other than bit
+        // 0) or that is followed by something (after slot i); the rest
+        // becomes `emptyRest`. If something follows slot i, that keeps
+        // every byte up to the last non-zero one, whose later bytes are
+        // already `emptyRest` (I2): the word is just `one`. If nothing
+        // does, the run of `emptyOne` bytes ending at slot i (and the
+        // `emptyRest` ones after it) is cleared in one mask, where Go's
+        // `mapdelete` walks back slot by slot. One word, so no branch on
+        // the data: a branch on whether the next slot is empty
+        // mispredicted on a good part of removes.
         const _: () = assert!(EMPTY_REST == 0);
-        let last = ((next_top as i64 - 1) >> 63) as u64;
-        // Slot i becomes emptyOne.
-        let one = (w & !(0xff << (8 * i))) | ((EMPTY_ONE as u64) << (8 * i));
-        let (rest, reached_slot_0) = tophash::empty_rest_run(one);
-        // `rest` if last, `one` otherwise; `rest` is `one & keep` for a
-        // mask `keep`, so `one ^ ((one ^ rest) & last)` simplifies to
-        // `one & (keep | !last)`, which is `rest | (one & !last)`.
-        let new = rest | (one & !last);
+        const _: () = assert!(EMPTY_ONE == 1 && MIN_TOP_HASH >= 2);
+        let t = (one & !tophash::LO) | after;
+        let new = one & tophash::through_last_nonzero_byte(t);
         // SAFETY: 1: b's first 8 bytes are its tophash array.
         unsafe { ptr::write(b as *mut [u8; BUCKET_CNT], new.to_le_bytes()) };
-        last != 0 && reached_slot_0
+        // Nothing live before slot i and nothing after it: the bucket is
+        // now all `emptyRest`, and the run may go on in the previous bucket.
+        t == 0
     }
 
     /// Goes on with the `emptyRest` fix-up in the buckets before `c` in its
@@ -1347,25 +1427,16 @@ impl<K, V> RawMap<K, V> {
             return;
         }
         if !self.oldbuckets.is_null() {
-            let walk = self.flags & OLD_HEAP_OVERFLOW != 0;
-            // SAFETY: entries dropped; the old array is ours.
-            unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets(), walk) };
+            // SAFETY: entries dropped; the old array and its slabs are ours.
+            unsafe { self.free_array(self.oldbuckets, self.old_cap) };
+            // SAFETY: as above.
+            unsafe { Self::free_slabs(&mut self.old_slabs) };
             self.oldbuckets = ptr::null_mut();
             self.old_cap = 0;
         }
+        // SAFETY: entries dropped; the chains into them are cleared below.
+        unsafe { Self::free_slabs(&mut self.slabs) };
         let n = bucket_shift(self.b);
-        if self.flags & HEAP_OVERFLOW != 0 {
-            for i in 0..n {
-                // SAFETY: i < 2^B; entries already dropped.
-                unsafe {
-                    Self::free_chain(
-                        self.buckets,
-                        self.buckets_cap,
-                        Self::bucket_at(self.buckets, i),
-                    )
-                };
-            }
-        }
         // SAFETY: the whole allocation belongs to the array.
         unsafe { ptr::write_bytes(self.buckets, 0, self.buckets_cap * Bmap::<K, V>::SIZE) };
         if self.buckets_cap > n {
@@ -1374,8 +1445,12 @@ impl<K, V> RawMap<K, V> {
                 self.next_overflow = Self::bucket_at(self.buckets, n);
                 self.pool_end = Self::bucket_at(self.buckets, self.buckets_cap);
             }
+        } else {
+            // No pool; the slab the cursor was in is freed.
+            self.next_overflow = ptr::null_mut();
+            self.pool_end = ptr::null_mut();
         }
-        self.flags &= !(SAME_SIZE_GROW | HEAP_OVERFLOW | OLD_HEAP_OVERFLOW);
+        self.flags &= !SAME_SIZE_GROW;
         self.noverflow = 0;
         self.nevacuate = 0;
         self.count = 0;
@@ -1443,22 +1518,13 @@ impl<K, V> RawMap<K, V> {
         }
     }
 
-    /// Frees an array: heap overflow buckets of its first `n` chains, then
-    /// the allocation.
+    /// Frees an array's allocation (not its slabs).
     ///
     /// # Safety
     ///
-    /// 1. `base`/`cap` is an array of this map with `n` chains and no live
-    ///    entries; nothing uses it afterwards.
-    /// 2. `walk` is false only if no chain holds a bucket of its own
-    ///    allocation (the array's `HEAP_OVERFLOW` bit is clear, I6).
-    unsafe fn free_array(&mut self, base: *mut u8, cap: usize, n: usize, walk: bool) {
-        if walk {
-            for i in 0..n {
-                // SAFETY: 1.
-                unsafe { Self::free_chain(base, cap, Self::bucket_at(base, i)) };
-            }
-        }
+    /// 1. `base`/`cap` is an array of this map with no live entries;
+    ///    nothing uses it afterwards.
+    unsafe fn free_array(&mut self, base: *mut u8, cap: usize) {
         let layout = Self::array_layout(cap).expect("layout was valid at allocation");
         // SAFETY: 1. allocated by make_bucket_array with this layout.
         unsafe { dealloc(base, layout) };
@@ -1475,17 +1541,21 @@ impl<K, V> RawMap<K, V> {
     fn free_memory(&mut self) {
         self.free_retired();
         if !self.oldbuckets.is_null() {
-            let walk = self.flags & OLD_HEAP_OVERFLOW != 0;
-            // SAFETY: no live entries remain; 2. by I6.
-            unsafe { self.free_array(self.oldbuckets, self.old_cap, self.noldbuckets(), walk) };
+            // SAFETY: no live entries remain.
+            unsafe { self.free_array(self.oldbuckets, self.old_cap) };
             self.oldbuckets = ptr::null_mut();
         }
+        // SAFETY: no live entries remain; the arrays are freed or about to be.
+        unsafe { Self::free_slabs(&mut self.old_slabs) };
         if !self.buckets.is_null() {
-            let walk = self.flags & HEAP_OVERFLOW != 0;
-            // SAFETY: no live entries remain; 2. by I6.
-            unsafe { self.free_array(self.buckets, self.buckets_cap, bucket_shift(self.b), walk) };
+            // SAFETY: no live entries remain.
+            unsafe { self.free_array(self.buckets, self.buckets_cap) };
             self.buckets = ptr::null_mut();
         }
+        // SAFETY: as above.
+        unsafe { Self::free_slabs(&mut self.slabs) };
+        self.next_overflow = ptr::null_mut();
+        self.pool_end = ptr::null_mut();
     }
 
     /// Rebuilds the map with 2^`new_b` buckets, moving every entry now.
@@ -1583,7 +1653,11 @@ impl<K, V> RawMap<K, V> {
         // Advised like any array of this size: `retire` counts on it.
         Self::advise_huge_pages(out.buckets, layout.size());
         out.buckets_cap = self.buckets_cap;
-        if !self.next_overflow.is_null() {
+        // The pool cursor, if it is in the array (in a slab, the copy
+        // starts a slab of its own at its next overflow bucket instead).
+        if !self.next_overflow.is_null()
+            && Self::in_array(self.buckets, self.buckets_cap, self.next_overflow)
+        {
             let off = (self.next_overflow as usize) - (self.buckets as usize);
             let end = (self.pool_end as usize) - (self.buckets as usize);
             // SAFETY: same offsets inside an allocation of the same size.
@@ -1609,6 +1683,7 @@ impl<K, V> RawMap<K, V> {
                 self.buckets_cap,
                 out.buckets,
                 bucket_shift(self.b),
+                false,
             ),
             (
                 self.oldbuckets,
@@ -1619,9 +1694,14 @@ impl<K, V> RawMap<K, V> {
                 } else {
                     0
                 },
+                true,
             ),
         ];
-        for (src_base, src_cap, dst_base, n) in arrays {
+        // The copies of slab buckets go to slabs of the copy's same array
+        // (I6), from a cursor of their own per array.
+        let slab_n = Self::slab_buckets(self.b);
+        for (src_base, src_cap, dst_base, n, old) in arrays {
+            let (mut next, mut end) = (ptr::null_mut::<u8>(), ptr::null_mut::<u8>());
             for bi in 0..n {
                 // SAFETY: bi < n buckets in both arrays.
                 let (mut sb, mut db) =
@@ -1653,12 +1733,19 @@ impl<K, V> RawMap<K, V> {
                         // SAFETY: same offset in a same-sized allocation.
                         unsafe { dst_base.add(off) }
                     } else {
-                        let l = Self::one_bucket_layout();
-                        // SAFETY: non-zero size.
-                        let p = unsafe { alloc_zeroed(l) };
-                        if p.is_null() {
-                            handle_alloc_error(l);
+                        if next == end {
+                            let list = if old {
+                                &mut out.old_slabs
+                            } else {
+                                &mut out.slabs
+                            };
+                            next = Self::new_slab(list, slab_n);
+                            // SAFETY: slab_n buckets follow the header.
+                            end = unsafe { next.add(slab_n * Bmap::<K, V>::SIZE) };
                         }
+                        let p = next;
+                        // SAFETY: p < end, inside the slab.
+                        next = unsafe { next.add(Bmap::<K, V>::SIZE) };
                         p
                     };
                     // SAFETY: db is a bucket of out.
@@ -1693,10 +1780,10 @@ mod tests {
     }
 
     #[test]
-    fn heap_overflow_flags_follow_the_arrays() {
-        // Every key in bucket 0: a B = 0 array has no pool, so its 9th key
-        // would take an overflow bucket of its own allocation; B >= 4 arrays
-        // take theirs from the pool first.
+    fn overflow_slabs_follow_the_arrays() {
+        // Every key in bucket 0: a B = 1 array has no pool, so its 9th key
+        // takes an overflow bucket from a slab; B >= 4 arrays take theirs
+        // from the pool first.
         fn same(k: &u64) -> u64 {
             (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 8) << 8
         }
@@ -1704,30 +1791,53 @@ mod tests {
         for k in 0..9 {
             put(&mut m, k, same);
         }
-        assert!(m.flags & HEAP_OVERFLOW != 0);
+        assert!(!m.slabs.is_null());
         assert!(!m.growing());
-        // Enough keys to grow (B = 1 -> 2): the bit moves to the old array.
+        // Enough keys to grow (B = 1 -> 2): the slabs move to the old array.
         let mut k = 9;
         while !m.growing() {
             put(&mut m, k, same);
             k += 1;
         }
-        assert!(m.flags & OLD_HEAP_OVERFLOW != 0);
+        assert!(!m.old_slabs.is_null());
         m.finish_growth(&same);
-        assert!(m.flags & OLD_HEAP_OVERFLOW == 0);
+        // Freed with the (small) old array at the grow's end.
+        assert!(m.old_slabs.is_null() && m.retired_slabs.is_null());
         // All keys still chain in bucket 0 of the new array.
-        assert!(m.flags & HEAP_OVERFLOW != 0);
+        assert!(!m.slabs.is_null());
+        for j in 0..k {
+            assert!(m.find(same(&j), |x| *x == j).is_some(), "{j} lost");
+        }
         m.clear();
-        assert!(m.flags & (HEAP_OVERFLOW | OLD_HEAP_OVERFLOW) == 0);
+        assert!(m.slabs.is_null() && m.next_overflow.is_null());
         for k in 0..40 {
             put(&mut m, k, same);
         }
         assert_eq!(m.len(), 40);
-        // Dropped with its chains walked (Miri checks that nothing leaks).
+        // Copies take slabs of their own; Miri checks that nothing leaks.
+        let mut c = m.clone_with(|k, v| (*k, *v));
+        assert!(!c.slabs.is_null() && c.slabs != m.slabs);
+        for k in 0..40 {
+            assert!(c.find(same(&k), |x| *x == k).is_some());
+        }
+        // Both go on taking overflow buckets, each from slabs of its own
+        // (the copy's cursor starts a new slab): no bucket is shared.
+        for k in 40..60 {
+            put(&mut m, k, same);
+            put(&mut c, k + 100, same);
+        }
+        for k in 0..60 {
+            assert!(m.find(same(&k), |x| *x == k).is_some());
+            assert_eq!(c.find(same(&k), |x| *x == k).is_some(), k < 40);
+            assert_eq!(
+                c.find(same(&(k + 100)), |x| *x == k + 100).is_some(),
+                k >= 40
+            );
+        }
     }
 
     #[test]
-    fn pool_overflow_keeps_the_walk_skipped() {
+    fn overflow_buckets_come_from_the_pool_then_slabs() {
         fn spread(k: &u64) -> u64 {
             k.wrapping_mul(0x9e37_79b9_7f4a_7c15)
         }
@@ -1743,12 +1853,9 @@ mod tests {
             k += 1;
         }
         assert_eq!(m.noverflow(), 1);
-        assert!(
-            m.flags & HEAP_OVERFLOW == 0,
-            "the pool bucket is not its own allocation"
-        );
+        assert!(m.slabs.is_null(), "the pool bucket is in the array");
         assert!(m.next_overflow == m.pool_end);
-        // A second overflow bucket must come from the allocator.
+        // A second overflow bucket comes from a slab.
         while in_0 < 17 {
             if spread(&k) & 15 == 0 {
                 put(&mut m, k, spread);
@@ -1756,7 +1863,8 @@ mod tests {
             }
             k += 1;
         }
-        assert!(m.flags & HEAP_OVERFLOW != 0);
+        assert!(!m.slabs.is_null());
+        assert_eq!(m.noverflow(), 2);
     }
 
     #[test]

@@ -203,28 +203,67 @@ pub(crate) fn has_empty_rest(word: u64) -> bool {
     word >> 56 == EMPTY_REST as u64
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
+/// `0x01` in every byte: `!LO` keeps of a byte every bit but bit 0.
+pub(crate) const LO: u64 = 0x0101_0101_0101_0101;
 
-/// The tophash word of a bucket after a removal that left no live slot
-/// after the removed one in its chain (Go's `mapdelete` fix-up): the run
-/// of `EMPTY_ONE` slots that now ends the bucket becomes `EMPTY_REST`, in
-/// one step instead of a byte-by-byte walk back. Also says whether the run
-/// reached slot 0 (no live slot is left in the bucket), so that the walk
-/// must go on in the previous bucket of the chain.
+/// The mask of the bytes of `t` up to and including its last (highest)
+/// non-zero byte: `0` for `t == 0`, all ones when byte 7 is non-zero.
+///
+/// `t`'s leading zeros rounded down to a whole byte count the zero bytes
+/// above the last non-zero one: for `t = [8, 0, 0, 0, 0, 0, 0, 0]` (byte 0
+/// first), 60 leading zeros, 56 rounded, and `u64::MAX >> 56` keeps byte 0.
+/// For `t == 0` that count is 64, a shift the word does not have:
+/// `checked_shr` gives 0 there (a compare and a conditional move).
+#[inline(always)]
+pub(crate) fn through_last_nonzero_byte(t: u64) -> u64 {
+    u64::MAX.checked_shr(t.leading_zeros() & !7).unwrap_or(0)
+}
+
+/// The tophash word an evacuated bucket keeps (Go's `evacuate` writes it
+/// slot by slot): `EVACUATED_X + y` in each live slot, where `y` is bit `i`
+/// of `ys` (1 if slot i's entry went to the Y half), `EVACUATED_EMPTY` in
+/// every other slot.
+///
+/// `word` holds only `EMPTY_REST`, `EMPTY_ONE` and live bytes (an old
+/// bucket before its evacuation), and `ys` has bits only at live slots.
+/// Each live slot becomes 0x01 in `live`: a byte is live iff it has a bit
+/// other than bit 0; halved, such a byte is 1 to 0x7f, so adding 0x7f sets
+/// its bit 7 and nothing else does, with no carry into the next byte. The
+/// bits of `ys` become bytes the same way, after `ys * 0x0101..` puts a
+/// copy of `ys` in every byte and `& 0x8040_2010_0804_0201` keeps bit i in
+/// byte i. Then `EVACUATED_EMPTY - 2 * live + y` is 4 in empty slots, 2 + y
+/// in live ones.
+#[inline(always)]
+pub(crate) fn evacuation_marks(word: u64, ys: u8) -> u64 {
+    debug_assert!(word
+        .to_le_bytes()
+        .iter()
+        .all(|&t| t == EMPTY_REST || t == EMPTY_ONE || t >= MIN_TOP_HASH));
+    const _: () = assert!(EVACUATED_EMPTY - EVACUATED_X == 2 && EVACUATED_Y == EVACUATED_X + 1);
+    const H: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let live = ((((word & !LO) >> 1) + H) >> 7) & LO;
+    let y = ((((ys as u64).wrapping_mul(LO) & 0x8040_2010_0804_0201) + H) >> 7) & LO;
+    debug_assert_eq!(y & !live, 0, "an X/Y decision for an empty slot");
+    (EVACUATED_EMPTY as u64 * LO) - 2 * live + y
+}
+
+/// The tophash word of a bucket that nothing live follows in its chain,
+/// with its trailing run of `EMPTY_ONE` slots turned into `EMPTY_REST`
+/// (Go's `mapdelete` fix-up, once it walks back into an earlier bucket of
+/// the chain), in one step instead of a byte-by-byte walk. Also says
+/// whether the run reached slot 0 (no live slot is left in the bucket), so
+/// that the walk must go on in the previous bucket.
 ///
 /// `word` holds only `EMPTY_REST`, `EMPTY_ONE` and live bytes (no
 /// evacuation marks: those are written only into a chain that is never
-/// written again), its `EMPTY_REST` bytes end it (I2), and no live byte
-/// follows the removed slot, so the run is exactly the bytes after the last
-/// live one: they are cleared with one mask. With only those three kinds
-/// of bytes, a byte is live iff it is at least 2, that is iff it has a bit
-/// other than bit 0: `word & 0xfefe..` keeps a non-zero byte exactly where
-/// a live one is, and its leading zeros rounded down to a whole byte count
-/// the bytes after the last live one. For `word = [9, 1, 1, 1, 0, 0, 0,
-/// 0]` (slot 0 first, slot 3 just removed): `word & 0xfefe..` is `[8, 0,
-/// ..]`, whose highest bit is bit 3, so 60 leading zeros, 56 rounded; the
-/// mask keeps the low 64 - 56 = 8 bits: `[9, 0, 0, 0, 0, 0, 0, 0]`, not
-/// reaching slot 0. With no live byte, 64 leading zeros keep nothing.
+/// written again) and its `EMPTY_REST` bytes end it (I2), so the run is
+/// exactly the bytes after the last live one. With only those three kinds
+/// of bytes, a byte is live iff it has a bit other than bit 0: `word &
+/// 0xfefe..` keeps a non-zero byte exactly where a live one is, and
+/// [`through_last_nonzero_byte`] of it is the mask of the bytes to keep.
+/// For `word = [9, 1, 1, 1, 0, 0, 0, 0]` (slot 0 first): `word & 0xfefe..`
+/// is `[8, 0, ..]`, the mask keeps byte 0: `[9, 0, 0, 0, 0, 0, 0, 0]`, not
+/// reaching slot 0. With no live byte, the mask keeps nothing.
 #[inline(always)]
 pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
     debug_assert!(word
@@ -234,13 +273,7 @@ pub(crate) fn empty_rest_run(word: u64) -> (u64, bool) {
     const _: () = assert!(EMPTY_REST == 0);
     const _: () = assert!(EMPTY_ONE == 1 && MIN_TOP_HASH >= 2);
     let live = word & !LO;
-    // The bits up to the end of the last live byte: `live`'s highest set
-    // bit is in 8k + 1 ..= 8k + 7 for the last live slot k, so 56 - 8k
-    // leading zeros once rounded down to a multiple of 8, and 64 - that =
-    // 8(k + 1) bits kept. A shift by 64 - 64 = 0 (no live byte) gives
-    // `!u64::MAX`, nothing; 64 - 0 (slot 7 live: then nothing is removed
-    // after it, and callers discard the result) wraps to 0 too.
-    let keep = !u64::MAX.wrapping_shl(64 - (live.leading_zeros() & !7));
+    let keep = through_last_nonzero_byte(live);
     (word & keep, live == 0)
 }
 
@@ -383,6 +416,67 @@ mod tests {
                 (w.to_le_bytes(), start),
                 (want, reached_start),
                 "{bytes:?} {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn through_last_nonzero_byte_matches_the_bytewise_scan() {
+        let mut r = gocore::rand::FastRand::new(11);
+        let rounds = if cfg!(miri) { 200 } else { 50_000 };
+        for round in 0..rounds {
+            let mut bytes = r.next_u64().to_le_bytes();
+            // Zero a random tail (and, every few rounds, everything).
+            let end = if round % 9 == 0 {
+                0
+            } else {
+                r.below(9) as usize
+            };
+            bytes[end..].fill(0);
+            if end > 0 && r.below(2) == 0 {
+                bytes[end - 1] = 1 + r.below(255) as u8;
+            }
+            let keep = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+            let mut want = [0u8; 8];
+            want[..keep].fill(0xff);
+            assert_eq!(
+                through_last_nonzero_byte(word(bytes)).to_le_bytes(),
+                want,
+                "{bytes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn evacuation_marks_match_the_bytewise_walk() {
+        let mut r = gocore::rand::FastRand::new(13);
+        let rounds = if cfg!(miri) { 200 } else { 50_000 };
+        for _ in 0..rounds {
+            let mut bytes = [EMPTY_REST; 8];
+            let mut ys = 0u8;
+            let end = r.below(9) as usize;
+            for (i, b) in bytes[..end].iter_mut().enumerate() {
+                *b = match r.below(3) {
+                    0 => EMPTY_ONE,
+                    _ => MIN_TOP_HASH + r.below(251) as u8,
+                };
+                if *b >= MIN_TOP_HASH && r.below(2) == 0 {
+                    ys |= 1 << i;
+                }
+            }
+            // Go's loop in `evacuate`.
+            let mut want = [0u8; 8];
+            for i in 0..8 {
+                want[i] = if is_empty(bytes[i]) {
+                    EVACUATED_EMPTY
+                } else {
+                    EVACUATED_X + (ys >> i & 1)
+                };
+            }
+            assert_eq!(
+                evacuation_marks(word(bytes), ys).to_le_bytes(),
+                want,
+                "{bytes:?} {ys:#b}"
             );
         }
     }
