@@ -117,7 +117,24 @@ fn check<S: BuildHasher>(m: &GoMap<D, D, S>, ids: impl IntoIterator<Item = u64>)
         want += 1;
     }
     assert_eq!(m.len(), want);
-    assert_eq!(m.iter().count(), want);
+    // Both walks of the iterator (`next`, and `fold` through `for_each`)
+    // yield each entry once, with its value.
+    let mut by_next = Vec::with_capacity(want);
+    // (A `for` loop calls `next`.)
+    for (k, v) in m.iter() {
+        assert_eq!(v.id, k.id + 1_000_000);
+        by_next.push(k.id);
+    }
+    let mut by_fold = Vec::with_capacity(want);
+    m.iter().for_each(|(k, v)| {
+        assert_eq!(v.id, k.id + 1_000_000);
+        by_fold.push(k.id);
+    });
+    by_next.sort_unstable();
+    by_fold.sort_unstable();
+    by_next.dedup();
+    assert_eq!(by_next.len(), want, "an entry yielded twice or missed");
+    assert_eq!(by_next, by_fold);
 }
 
 #[test]
@@ -174,11 +191,9 @@ fn panicking_hash_during_evacuation_loses_nothing() {
             assert!(r.is_err() || ids.len() == before.len() + 4);
             check(&m, ids.iter().copied());
             // Finish the grow with more writes, then look again.
-            let mut next = k + 4;
-            for _ in 0..n(400, 80) {
-                m.insert(D::new(next), D::new(next + 1_000_000));
-                ids.push(next);
-                next += 1;
+            for i in k + 4..k + 4 + n(400, 80) {
+                m.insert(D::new(i), D::new(i + 1_000_000));
+                ids.push(i);
             }
             check(&m, ids.iter().copied());
         }
@@ -345,9 +360,10 @@ fn forgotten_iterators_leave_a_usable_map() {
         let mut m = filled::<Two>(n(150, 50));
         let mut next = n(150, 50);
         assert!(insert_until_growing(&mut m, &mut next, 10_000));
-        // A forgotten `Iter` changes nothing.
-        let mut it = m.iter();
+        // A forgotten `IterMut` changes nothing.
+        let mut it = m.iter_mut();
         it.next();
+        #[allow(clippy::forget_non_drop)]
         std::mem::forget(it);
         check(&m, 0..next);
         // A forgotten `Drain` leaves the entries it did not yield.
@@ -757,4 +773,72 @@ fn zero_sized_values_and_keys() {
     assert_eq!(z.len(), 1);
     drop(z);
     assert_eq!(live(), 0);
+}
+
+/// A zero-sized value aligned to 64 KiB: stored inline, it makes a bucket
+/// of 128 KiB, larger than a slab's bucket budget, so every slab holds a
+/// single bucket after a 64 KiB header.
+#[repr(align(65536))]
+#[derive(Clone, Debug, PartialEq)]
+struct Align64K;
+
+/// The largest inline value (128 bytes), over-aligned.
+#[repr(align(128))]
+#[derive(Clone, Debug, PartialEq)]
+struct Wide([u64; 16]);
+
+#[test]
+fn buckets_larger_than_a_slab() {
+    {
+        let len = n(120, 30);
+        let mut m: GoMap<D, Align64K, Two> = GoMap::with_hasher(Two::default());
+        let mut next = 0;
+        for i in 0..len {
+            m.insert(D::new(i), Align64K);
+            next += 1;
+        }
+        for (k, v) in &m {
+            assert_eq!(v as *const Align64K as usize % 65536, 0, "{}", k.id);
+        }
+        for i in (0..len).step_by(2) {
+            assert_eq!(m.remove(&D::new(i)), Some(Align64K));
+        }
+        let c = m.clone();
+        assert_eq!(c.len(), (len / 2) as usize);
+        for (k, v) in &c {
+            assert_eq!(k.id % 2, 1);
+            assert_eq!(v as *const Align64K as usize % 65536, 0);
+        }
+        // Mid-grow clone and clear.
+        assert!(m.stats().growing || insert_until_zst(&mut m, &mut next));
+        let c2 = m.clone();
+        let before = m.len();
+        m.clear();
+        assert_eq!((m.len(), c2.len()), (0, before));
+        assert_eq!(c2.iter().count(), before);
+    }
+    assert_eq!(live(), 0);
+    let len = n(300, 60);
+    let mut w: GoMap<u64, Wide, Two> = GoMap::with_hasher(Two::default());
+    for i in 0..len {
+        w.insert(i, Wide([i; 16]));
+    }
+    for (k, v) in &w {
+        assert_eq!(v as *const Wide as usize % 128, 0);
+        assert_eq!(v.0, [*k; 16]);
+    }
+    let c = w.clone();
+    drop(w);
+    assert_eq!(c.len(), len as usize);
+}
+
+fn insert_until_zst(m: &mut GoMap<D, Align64K, Two>, next: &mut u64) -> bool {
+    for _ in 0..10_000 {
+        if m.stats().growing {
+            return true;
+        }
+        m.insert(D::new(*next), Align64K);
+        *next += 1;
+    }
+    false
 }
