@@ -226,28 +226,48 @@ fn panicking_eq_during_grow_loses_nothing() {
 }
 
 #[test]
-fn panicking_drop_in_clear_mid_grow_then_reuse() {
-    {
-        let mut m = filled::<Two>(n(120, 40));
-        let mut next = n(120, 40);
-        assert!(insert_until_growing(&mut m, &mut next, 10_000));
-        m.insert(D::new(next), D::bomb(next + 1_000_000));
-        next += 1;
-        // A write or two so that evacuation moved the bomb or not.
-        m.insert(D::new(next), D::new(next + 1_000_000));
-        let r = catch_unwind(AssertUnwindSafe(|| m.clear()));
-        assert!(r.is_err());
-        assert_eq!(m.len(), 0);
-        assert_eq!(m.iter().count(), 0);
-        assert_eq!(live(), 0, "clear dropped every entry despite the panic");
-        // The slabs were freed with the arrays; the map must not reuse them.
-        let len = n(300, 60);
-        for i in 0..len {
-            m.insert(D::new(i), D::new(i + 1_000_000));
+fn clear_mid_grow_with_and_without_a_panicking_drop_then_reuse() {
+    // Cleared right as the grow starts and after a few evacuations: the
+    // old array's slabs still hold chains (B = 4 -> 5: 16 old buckets, two
+    // of them with long chains in slabs).
+    // A panicking drop stops `clear` before it frees anything (the map,
+    // emptied, keeps its arrays and slabs); without one, `clear` frees the
+    // old array and both arrays' slabs.
+    for bomb in [false, true] {
+        for extra in [0, 1, 3] {
+            {
+                let mut m = filled::<Two>(60);
+                let mut next = 60;
+                assert!(insert_until_growing(&mut m, &mut next, 10_000));
+                assert_eq!(m.stats().b, 5);
+                if bomb {
+                    *m.get_mut(&D::new(7)).unwrap() = D::bomb(7 + 1_000_000);
+                }
+                for _ in 0..extra {
+                    m.insert(D::new(next), D::new(next + 1_000_000));
+                    next += 1;
+                }
+                assert!(m.stats().growing);
+                let r = catch_unwind(AssertUnwindSafe(|| m.clear()));
+                assert_eq!(r.is_err(), bomb);
+                assert_eq!(m.len(), 0);
+                assert_eq!(m.iter().count(), 0);
+                assert_eq!(live(), 0, "clear dropped every entry");
+                // Whatever `clear` freed, the map must not reuse it.
+                let len = n(300, 60);
+                for i in 0..len {
+                    m.insert(D::new(i), D::new(i + 1_000_000));
+                }
+                check(&m, 0..len);
+                m.clear();
+                for i in 0..len {
+                    m.insert(D::new(i), D::new(i + 1_000_000));
+                }
+                check(&m, 0..len);
+            }
+            assert_eq!(live(), 0, "extra {extra} bomb {bomb}");
         }
-        check(&m, 0..len);
     }
-    assert_eq!(live(), 0);
 }
 
 #[test]
@@ -442,24 +462,43 @@ fn retain_extract_if_reserve_shrink_mid_grow() {
 }
 
 #[test]
-fn panicking_hash_in_reserve_mid_grow() {
-    for trigger in [0usize, 3, 50] {
-        {
-            let len = n(200, 50);
-            let mut m = filled::<Two>(len);
-            let mut next = len;
-            assert!(insert_until_growing(&mut m, &mut next, 10_000));
-            PANIC_HASH_AT.with(|c| c.set(trigger));
-            let r = catch_unwind(AssertUnwindSafe(|| m.reserve(10 * next as usize)));
-            disarm();
-            let _ = r;
-            check(&m, 0..next);
-            for i in next..next + n(200, 40) {
-                m.insert(D::new(i), D::new(i + 1_000_000));
+fn panicking_hash_in_reserve_and_shrink_mid_grow() {
+    for shrink in [false, true] {
+        for trigger in [0usize, 3, 50] {
+            {
+                // B = 7 -> 8 (Miri: 5 -> 6), 64 (16) old buckets.
+                let len = n(800, 200);
+                let mut m = filled::<Two>(len);
+                let mut next = len;
+                assert!(insert_until_growing(&mut m, &mut next, 10_000));
+                if shrink {
+                    // A few removes, the grow still in progress: then
+                    // `shrink_to_fit` rebuilds with one bucket fewer.
+                    for i in 0..10 {
+                        assert!(m.remove(&D::new(i)).is_some());
+                    }
+                    assert!(m.stats().growing);
+                }
+                let ids: Vec<u64> = m.keys().map(|k| k.id).collect();
+                PANIC_HASH_AT.with(|c| c.set(trigger));
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    if shrink {
+                        m.shrink_to_fit()
+                    } else {
+                        m.reserve(10 * next as usize)
+                    }
+                }));
+                disarm();
+                assert!(r.is_err(), "trigger {trigger}: no Hash call panicked");
+                check(&m, ids.iter().copied());
+                let more = next + n(200, 40);
+                for i in next..more {
+                    m.insert(D::new(i), D::new(i + 1_000_000));
+                }
+                check(&m, ids.iter().copied().chain(next..more));
             }
-            check(&m, 0..next + n(200, 40));
+            assert_eq!(live(), 0, "trigger {trigger} shrink {shrink}");
         }
-        assert_eq!(live(), 0, "trigger {trigger}");
     }
 }
 
@@ -646,7 +685,7 @@ fn differential_one_bucket_in_eight() {
 #[test]
 fn retired_slabs_of_large_arrays() {
     {
-        let len = n(40_000, 3000);
+        let len = n(40_000, 3600);
         let mut m: GoMap<u64, u64, Eighth> = GoMap::with_hasher(Eighth::default());
         for i in 0..len {
             m.insert(i, i ^ 0xabcd);
