@@ -19,7 +19,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use gomap::GoMap;
 
 mod common;
-use common::{live, D, PANIC_CLONE_AT, PANIC_EQ_AT, PANIC_HASH_AT};
+use common::{countdown, live, D, PANIC_CLONE_AT, PANIC_EQ_AT, PANIC_HASH_AT};
 
 /// splitmix64's finaliser: spreads an id over all 64 bits.
 fn mix(mut z: u64) -> u64 {
@@ -163,32 +163,48 @@ fn overflow_heavy_maps_grow_and_drop_exactly() {
 
 #[test]
 fn panicking_hash_during_evacuation_loses_nothing() {
-    // The insert hashes its key once, then growWork hashes the keys of
-    // the old chains it evacuates: trigger on each of the first calls.
+    // A write hashes its key once, then growWork hashes the keys of the
+    // old chains it evacuates: trigger on each of the first calls.
     for trigger in 0..n(40, 12) as usize {
         {
-            let mut m = filled::<Two>(n(200, 60));
-            let mut next = n(200, 60);
+            // One bucket in eight: the grow B = 5 -> 6 has four old chains
+            // of about 52 entries (six overflow buckets each) to evacuate,
+            // so every write evacuates one whose keys the trigger can hit.
+            let mut m = filled::<Eighth>(200);
+            let mut next = 200;
             assert!(insert_until_growing(&mut m, &mut next, 10_000));
             let before: Vec<u64> = m.keys().map(|k| k.id).collect();
             PANIC_HASH_AT.with(|c| c.set(trigger));
             let k = next;
+            // Several writes, so that the trigger lands in evacuations run
+            // by an insert, a remove or an entry.
+            let op = trigger % 3;
             let r = catch_unwind(AssertUnwindSafe(|| {
-                // Several writes, so that the trigger lands in evacuations.
                 for j in 0..4 {
-                    m.insert(D::new(k + j), D::new(k + j + 1_000_000));
+                    match op {
+                        0 => drop(m.insert(D::new(k + j), D::new(k + j + 1_000_000))),
+                        1 => drop(m.remove(&D::new(j * 13))),
+                        _ => drop(
+                            m.entry(D::new(k + j))
+                                .or_insert_with(|| D::new(k + j + 1_000_000)),
+                        ),
+                    }
                 }
             }));
             disarm();
-            // Whatever happened, the map holds the old keys and those of
-            // the writes that finished.
-            let mut ids = before.clone();
+            assert!(r.is_err(), "trigger {trigger}: no Hash call panicked");
+            // Whatever happened, the map holds the old keys but those
+            // removed, and the new keys of the writes that finished.
+            let mut ids: Vec<u64> = before
+                .iter()
+                .copied()
+                .filter(|&i| op != 1 || i % 13 != 0 || i / 13 >= 4 || m.contains_key(&D::new(i)))
+                .collect();
             for j in 0..4 {
                 if m.contains_key(&D::new(k + j)) {
                     ids.push(k + j);
                 }
             }
-            assert!(r.is_err() || ids.len() == before.len() + 4);
             check(&m, ids.iter().copied());
             // Finish the grow with more writes, then look again.
             for i in k + 4..k + 4 + n(400, 80) {
@@ -201,25 +217,62 @@ fn panicking_hash_during_evacuation_loses_nothing() {
     }
 }
 
+/// A counted key whose `Eq` panics on demand (`PANIC_EQ_AT`).
+#[derive(Debug)]
+struct EqBomb(D);
+impl PartialEq for EqBomb {
+    fn eq(&self, o: &EqBomb) -> bool {
+        if countdown(&PANIC_EQ_AT) {
+            panic!("eq panicked");
+        }
+        self.0.id == o.0.id
+    }
+}
+impl Eq for EqBomb {}
+impl std::hash::Hash for EqBomb {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+    }
+}
+
 #[test]
 fn panicking_eq_during_grow_loses_nothing() {
-    for trigger in [0, 1, 5, 30] {
+    let key = |i: u64| EqBomb(D::new(i));
+    for trigger in [0, 1, 2, 5] {
         {
-            let mut m = filled::<Two>(n(150, 50));
-            let mut next = n(150, 50);
-            assert!(insert_until_growing(&mut m, &mut next, 10_000));
-            let mut ids: Vec<u64> = m.keys().map(|k| k.id).collect();
+            let mut m: GoMap<EqBomb, D, Two> = GoMap::with_hasher(Two::default());
+            let mut next = 0;
+            while !m.stats().growing || next < n(150, 50) {
+                m.insert(key(next), D::new(next + 1_000_000));
+                next += 1;
+            }
+            assert!(m.stats().growing);
             PANIC_EQ_AT.with(|c| c.set(trigger));
+            // Each lookup of a present key compares it at least once.
             let r = catch_unwind(AssertUnwindSafe(|| {
-                m.insert(D::new(3), D::new(3 + 1_000_000));
-                m.remove(&D::new(5));
+                for i in [3, 5, 8, 13, 21, 34] {
+                    if i % 2 == 0 {
+                        m.insert(key(i), D::new(i + 1_000_000));
+                    } else {
+                        m.remove(&key(i));
+                    }
+                }
             }));
             disarm();
-            if m.get(&D::new(5)).is_none() {
-                ids.retain(|&i| i != 5);
+            assert!(r.is_err(), "trigger {trigger}: no Eq call panicked");
+            let mut want = 0;
+            for i in 0..next {
+                match m.get(&key(i)) {
+                    Some(v) => {
+                        assert_eq!(v.id, i + 1_000_000);
+                        want += 1;
+                    }
+                    // Only the odd keys of the list may have been removed.
+                    None => assert!([3, 5, 13, 21].contains(&i), "{i} lost"),
+                }
             }
-            let _ = r;
-            check(&m, ids.iter().copied());
+            assert_eq!(m.len(), want);
+            assert_eq!(m.iter().count(), want);
         }
         assert_eq!(live(), 0, "trigger {trigger}");
     }
