@@ -672,7 +672,7 @@ fn differential<S: BuildHasher + Default + Clone>(seed: u64, ops: u64) {
             r = mix(r);
             r % k
         };
-        for _ in 0..ops {
+        for step in 0..ops {
             let key = rnd(600);
             match rnd(100) {
                 0..=54 => {
@@ -709,13 +709,35 @@ fn differential<S: BuildHasher + Default + Clone>(seed: u64, ops: u64) {
                 }
             }
             assert_eq!(m.len(), model.len());
+            if step % 16 == 0 {
+                tails_are_empty_rest(&m);
+            }
         }
+        tails_are_empty_rest(&m);
         for (k, v) in &model {
             assert_eq!(m.get(&D::new(*k)).map(|d| d.id), Some(*v));
         }
         assert_eq!(m.iter().count(), model.len());
     }
     assert_eq!(live(), 0);
+}
+
+/// Go's `emptyRest` invariant in every chain of the current array, which
+/// `remove`'s fix-up keeps: the empty slots after a chain's last live one
+/// are `emptyRest` (0), and no `emptyRest` comes before a live one.
+fn tails_are_empty_rest<K, V, S>(m: &GoMap<K, V, S>) {
+    for (i, chain) in m.tophash_dump().buckets.iter().enumerate() {
+        let bytes: Vec<u8> = chain.iter().flatten().copied().collect();
+        let end = bytes.iter().rposition(|&t| t >= 5).map_or(0, |p| p + 1);
+        assert!(
+            bytes[end..].iter().all(|&t| t == 0),
+            "chain {i}: empty tail not all emptyRest: {chain:?}"
+        );
+        assert!(
+            bytes[..end].iter().all(|&t| t >= 5 || t == 1),
+            "chain {i}: emptyRest (or a mark) before a live slot: {chain:?}"
+        );
+    }
 }
 
 #[test]
