@@ -351,7 +351,10 @@ impl<K, V, S> GoMap<K, V, S> {
     /// Go's `mapclear`. Overflow buckets and any old array are freed.
     ///
     /// If an entry's `Drop` panics, the other entries are still dropped and
-    /// the map is left empty and usable.
+    /// the map is left empty and usable, but keeps its memory: the overflow
+    /// buckets, and the old array of a growth in progress (which later
+    /// writes finish), stay until the map is cleared again or dropped or
+    /// growth replaces its array.
     ///
     /// `Go: for k := range m { delete(m, k) }` (compiled to `mapclear`)
     ///

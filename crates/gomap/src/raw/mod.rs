@@ -313,6 +313,25 @@ unsafe impl<K: Send, V: Send> Send for RawMap<K, V> {}
 // SAFETY: `&RawMap` only gives out `&K`/`&V` (shared reads), as `&Vec<(K, V)>` does.
 unsafe impl<K: Sync, V: Sync> Sync for RawMap<K, V> {}
 
+/// `handle_alloc_error` for a new overflow slab, which never unwinds into
+/// the map. Evacuation takes overflow buckets in the middle of moving a
+/// chain, when some entries are in both arrays; std's handler aborts, but
+/// one that panics (`-Zoom=panic`, a panicking allocation error hook)
+/// would unwind through that state and the entries would be dropped twice.
+/// A panic out of the handler is turned into an abort (a panic during
+/// unwinding) instead.
+#[cold]
+fn alloc_error_without_unwinding(layout: Layout) -> ! {
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            panic!("gomap: allocation failure while moving map entries");
+        }
+    }
+    let _abort = AbortOnUnwind;
+    handle_alloc_error(layout)
+}
+
 impl<K, V> RawMap<K, V> {
     /// An empty map with B = 0 and no bucket array. Go: `makemap_small`.
     pub(crate) const fn new() -> Self {
@@ -722,7 +741,7 @@ impl<K, V> RawMap<K, V> {
         // SAFETY: non-zero size.
         let p = unsafe { alloc_zeroed(layout) };
         if p.is_null() {
-            handle_alloc_error(layout);
+            alloc_error_without_unwinding(layout);
         }
         // SAFETY: the header's two words are inside the allocation, which
         // is aligned for them (ALIGN is at least the pointer alignment: a
