@@ -812,11 +812,6 @@ mod tests {
         };
     }
 
-    /// The largest value a bucket holds inline (Go's `maxElemSize`): 2,048
-    /// buckets of 1,104 bytes make an array large enough for `fold`'s
-    /// groups ([`GROUPED_MIN_BYTES`]).
-    struct Big([u8; 128]);
-
     /// Go's tour (`mapiternext` over a map that is not growing), read off
     /// the buckets: from the start bucket to the last and from 0 to the
     /// start, each chain head first, and in every bucket the slots from
@@ -857,7 +852,9 @@ mod tests {
         ignore = "too slow; the test above takes the grouped path under Miri"
     )]
     fn next_and_fold_follow_gos_tour_in_a_large_array() {
-        check_tours(6_700, Some(64), 0, |k| Big([k as u8; 128]));
+        // 128 bytes, the largest value a bucket holds inline (Go's
+        // `maxElemSize`): 2,048 buckets of 1,104 bytes are over 2 MiB.
+        check_tours(6_700, Some(64), 0, |k| [k as u8; 128]);
     }
 
     /// Builds a map of at least `entries` (plus holes and a long chain),
