@@ -92,6 +92,23 @@ use core::ptr;
 /// ahead gained nothing over no prefetch, 16 about 20%, 32 no more than 16.
 const PREFETCH_AHEAD: usize = 16;
 
+/// How many buckets without overflow [`Hiter::fold`] reads as one mask
+/// (16 bits each, so at most 4), in arrays of at least
+/// [`GROUPED_MIN_BYTES`].
+const GROUP: usize = 4;
+
+/// The smallest array [`Hiter::fold`] reads in groups of [`GROUP`]
+/// buckets: twice the 1 MiB L2 cache of the bench machine's cores.
+/// Measured on `u64 → u64` maps (paired with hashbrown, medians of 61
+/// rounds): at 1M entries (a 36 MiB array) groups raise the rate from
+/// 0.56-0.65x hashbrown's to 0.93-1.04x; at 100K (2.3 MiB) from 0.64x to
+/// 0.73x; from 1K to 40K entries (up to 1.2 MiB, in the cache) they are
+/// 4-25% slower, so smaller arrays keep the loop per bucket.
+///
+/// Under Miri the threshold is 8 KiB, so that the small maps of the tests
+/// Miri runs take both paths.
+const GROUPED_MIN_BYTES: usize = if cfg!(miri) { 8 << 10 } else { 2 << 20 };
+
 /// Go's `hiter`: random start bucket and slot offset.
 #[derive(Clone, Debug)]
 pub(crate) struct Hiter {
@@ -110,6 +127,10 @@ pub(crate) struct Hiter {
     mask: u32,
     /// Entries not yet yielded.
     pub(crate) remaining: usize,
+    /// The map is not growing: fixed for the iterator's life, since the
+    /// map is not written meanwhile (removing yielded slots evacuates
+    /// nothing).
+    at_rest: bool,
 }
 
 // SAFETY: a Hiter is a position (indexes and a bucket pointer) into a map
@@ -137,6 +158,7 @@ impl Hiter {
             i: 0,
             mask: 0,
             remaining: m.len(),
+            at_rest: !m.growing(),
         }
     }
 
@@ -153,6 +175,7 @@ impl Hiter {
             i: 0,
             mask: 0,
             remaining: 0,
+            at_rest: false,
         }
     }
 
@@ -185,23 +208,68 @@ impl Hiter {
     ///    old bucket look evacuated: empty marks are below `EVACUATED_X`.)
     #[inline]
     pub(crate) unsafe fn next<K, V>(&mut self, m: &RawMap<K, V>) -> Option<Slot> {
-        if self.remaining == 0 {
+        // SAFETY: 1 (the caller's promise, passed on).
+        if self.mask == 0 && !unsafe { self.next_live_bucket(m) } {
             return None;
         }
+        let t = self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        self.remaining -= 1;
+        Some(self.slot(t))
+    }
+
+    /// Moves to the next bucket of the tour with a live slot and loads its
+    /// mask; false once every entry has been yielded.
+    ///
+    /// A map at rest takes a short path: `remaining > 0` entries lie
+    /// ahead in the tour (removing a yielded slot does not change that
+    /// count), so a bucket with a live slot comes before the tour's end
+    /// and no step tests for it, nor for old buckets. That path, one
+    /// overflow load or one bucket step and one mask per bucket, made a
+    /// `for` loop over a 1K `u64` map 18-30% faster (paired probe: 0.55-
+    /// 0.62x → 0.72-0.73x hashbrown's rate). The bucket index wraps
+    /// modulo 2^B, so even a wrong count could not leave the array.
+    ///
+    /// # Safety
+    ///
+    /// 1. As for [`Self::next`].
+    #[inline]
+    unsafe fn next_live_bucket<K, V>(&mut self, m: &RawMap<K, V>) -> bool {
+        if self.remaining == 0 {
+            return false;
+        }
+        if self.at_rest {
+            loop {
+                if self.i != 0 {
+                    // SAFETY: i != 0 only while bptr is a chain bucket.
+                    unsafe { self.next_in_chain::<K, V>() };
+                }
+                if self.bptr.is_null() {
+                    debug_assert!(!(self.wrapped && self.bucket == self.start_bucket));
+                    // SAFETY: 1. the map had entries when the iteration
+                    // began, so the array exists; bucket < 2^B.
+                    self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
+                    self.head = self.bptr;
+                    self.advance(m);
+                }
+                // SAFETY: bptr is a chain bucket.
+                unsafe { self.load_mask::<K, V>() };
+                if self.mask != 0 {
+                    return true;
+                }
+            }
+        }
         loop {
-            // SAFETY: 1 (the caller's promise, passed on).
+            // SAFETY: 1.
             if self.bptr.is_null() && !unsafe { self.enter_next_chain(m) } {
-                return None;
+                return false;
             }
             if self.i == 0 {
                 // SAFETY: bptr is a chain bucket.
                 unsafe { self.load_mask::<K, V>() };
             }
             if self.mask != 0 {
-                let t = self.mask.trailing_zeros() as usize;
-                self.mask &= self.mask - 1;
-                self.remaining -= 1;
-                return Some(self.slot(t));
+                return true;
             }
             // SAFETY: bptr is a chain bucket.
             unsafe { self.next_in_chain::<K, V>() };
@@ -290,6 +358,7 @@ impl Hiter {
         // Bit t of a bucket's window stands for slot t & 7, in Go's order
         // from `offset` (see `live_window`).
         let window = 0xffu32 << self.offset;
+        let grouped = bucket_shift(m.b).saturating_mul(Bmap::<K, V>::SIZE) >= GROUPED_MIN_BYTES;
         // Counted only to check, in debug builds, that the tour is whole.
         let mut yielded = 0usize;
         let mut bucket = self.bucket;
@@ -313,6 +382,34 @@ impl Hiter {
                 // on now (past the array's end near the end: a prefetch
                 // never faults).
                 prefetch(b.wrapping_add(PREFETCH_AHEAD * Bmap::<K, V>::SIZE));
+                if grouped && (stop as usize - b as usize) >= GROUP * Bmap::<K, V>::SIZE {
+                    // SAFETY: 1. b and the GROUP - 1 buckets after it are
+                    // buckets of the array, before `stop`.
+                    let group = unsafe { Self::group_window::<K, V>(b, window) };
+                    if let Some(mut live) = group {
+                        let bases: [*mut u8; GROUP] =
+                            core::array::from_fn(|k| b.wrapping_add(k * Bmap::<K, V>::SIZE));
+                        prefetch(b.wrapping_add((PREFETCH_AHEAD + 2) * Bmap::<K, V>::SIZE));
+                        while live != 0 {
+                            let t = live.trailing_zeros() as usize;
+                            live &= live - 1;
+                            if cfg!(debug_assertions) {
+                                yielded += 1;
+                            }
+                            let c = bases[t >> 4];
+                            acc = f(
+                                acc,
+                                Slot {
+                                    head: c,
+                                    b: c,
+                                    i: t & (BUCKET_CNT - 1),
+                                },
+                            );
+                        }
+                        b = b.wrapping_add(GROUP * Bmap::<K, V>::SIZE);
+                        continue;
+                    }
+                }
                 let mut c = b;
                 loop {
                     // SAFETY: c is a bucket of b's chain (1).
@@ -349,6 +446,34 @@ impl Hiter {
         self.wrapped = wrapped;
         self.remaining = 0;
         acc
+    }
+
+    /// The live slots of the [`GROUP`] buckets from `b`, as one mask with
+    /// a 16-bit window per bucket (bucket k's [`live_window`] in bits
+    /// 16k..16k+16), or `None` if any of them has an overflow bucket. Bit t
+    /// then stands for slot t & 7 of bucket t >> 4, and ascending bits
+    /// visit the group in Go's order: bucket by bucket, each from
+    /// `offset`. One loop over a group's entries instead of one per
+    /// bucket: a bucket holds 3 to 7 live slots at random, and the loop's
+    /// exit is mispredicted about once per loop.
+    ///
+    /// # Safety
+    ///
+    /// 1. `b` and the `GROUP - 1` buckets after it are buckets of the
+    ///    array of a map that is not growing.
+    #[inline(always)]
+    unsafe fn group_window<K, V>(b: *mut u8, window: u32) -> Option<u64> {
+        let mut overflow = 0usize;
+        let mut live = 0u64;
+        for k in 0..GROUP {
+            let c = b.wrapping_add(k * Bmap::<K, V>::SIZE);
+            // SAFETY: 1.
+            unsafe {
+                overflow |= RawMap::<K, V>::overflow(c) as usize;
+                live |= (live_window(RawMap::<K, V>::tophash_word(c), window) as u64) << (16 * k);
+            }
+        }
+        (overflow == 0).then_some(live)
     }
 
     /// The slot bit `t` of the window mask stands for.
@@ -730,11 +855,11 @@ mod tests {
         }
     }
 
-    fn put(m: &mut RawMap<u64, u64>, k: u64) {
+    fn put<V>(m: &mut RawMap<u64, V>, k: u64, v: V) {
         match m.find_for_insert(hash(&k), |x| *x == k, hash) {
             Found::Occupied(_) => panic!("{k} already present"),
             // SAFETY: fresh position for an absent key.
-            Found::Vacant(pos) => unsafe { m.insert_new(hash(&k), pos, k, k, hash) },
+            Found::Vacant(pos) => unsafe { m.insert_new(hash(&k), pos, k, v, hash) },
         };
     }
 
@@ -742,23 +867,23 @@ mod tests {
     /// the buckets: from the start bucket to the last and from 0 to the
     /// start, each chain head first, and in every bucket the slots from
     /// `offset` on, wrapping at 8.
-    fn go_tour(m: &RawMap<u64, u64>, start: usize, offset: usize) -> Vec<u64> {
+    fn go_tour<V>(m: &RawMap<u64, V>, start: usize, offset: usize) -> Vec<u64> {
         let n = bucket_shift(m.b);
         let mut keys = Vec::new();
         for j in 0..n {
             // SAFETY: bucket index below 2^B of an existing array.
-            let mut b = unsafe { RawMap::<u64, u64>::bucket_at(m.buckets, (start + j) % n) };
+            let mut b = unsafe { RawMap::<u64, V>::bucket_at(m.buckets, (start + j) % n) };
             while !b.is_null() {
                 for k in 0..BUCKET_CNT {
                     let i = (k + offset) % BUCKET_CNT;
                     // SAFETY: b is a chain bucket, i < 8.
-                    if is_live(unsafe { RawMap::<u64, u64>::top(b, i) }) {
+                    if is_live(unsafe { RawMap::<u64, V>::top(b, i) }) {
                         // SAFETY: live slot.
-                        keys.push(unsafe { *RawMap::<u64, u64>::key_ptr(b, i) });
+                        keys.push(unsafe { *RawMap::<u64, V>::key_ptr(b, i) });
                     }
                 }
                 // SAFETY: chain bucket.
-                b = unsafe { RawMap::<u64, u64>::overflow(b) };
+                b = unsafe { RawMap::<u64, V>::overflow(b) };
             }
         }
         keys
@@ -766,12 +891,39 @@ mod tests {
 
     #[test]
     fn next_and_fold_follow_gos_tour_from_every_offset() {
-        let mut m = RawMap::<u64, u64>::new();
+        check_tours(300, None, 24, |k| k);
+    }
+
+    /// As above, with an array large enough for `fold` to read groups of
+    /// buckets without overflow (under Miri the map above is large
+    /// enough: see [`GROUPED_MIN_BYTES`]).
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "too slow; the test above takes the grouped path under Miri"
+    )]
+    fn next_and_fold_follow_gos_tour_in_a_large_array() {
+        // 128 bytes, the largest value a bucket holds inline (Go's
+        // `maxElemSize`): 2,048 buckets of 1,104 bytes are over 2 MiB.
+        check_tours(6_700, Some(64), 0, |k| [k as u8; 128]);
+    }
+
+    /// Builds a map of at least `entries` (plus holes and a long chain),
+    /// then compares `next`, `fold` and the two mixed with Go's tour, from
+    /// many start buckets and every offset: `rounds` tours (default 8 per
+    /// bucket), `miri_rounds` under Miri.
+    fn check_tours<V>(
+        entries: u64,
+        rounds: Option<u64>,
+        miri_rounds: u64,
+        value: impl Fn(u64) -> V,
+    ) {
+        let mut m = RawMap::<u64, V>::new();
         let mut k = 1;
         // Enough entries for several buckets and a chain, then on until the
         // last grow has finished.
-        while k <= 300 || m.growing() {
-            put(&mut m, k);
+        while k <= entries || m.growing() {
+            put(&mut m, k, value(k));
             k += 1;
         }
         // Holes: every seventh key removed, so chains hold emptyOne slots.
@@ -781,10 +933,17 @@ mod tests {
             unsafe { m.remove_at(s) };
         }
         assert!(!m.growing() && m.b >= 4);
+        let groups = bucket_shift(m.b) * Bmap::<u64, V>::SIZE >= GROUPED_MIN_BYTES;
+        assert_eq!(
+            groups,
+            cfg!(miri) || core::mem::size_of::<V>() > 8,
+            "B = {}",
+            m.b
+        );
         let rounds = if cfg!(miri) {
-            24
+            miri_rounds
         } else {
-            8 * bucket_shift(m.b) as u64
+            rounds.unwrap_or(8 * bucket_shift(m.b) as u64)
         };
         for r in 0..rounds {
             // Start bucket r & (2^B - 1), offset (r >> B) & 7: every offset
@@ -800,14 +959,14 @@ mod tests {
             // SAFETY: the map is not modified while iterating.
             while let Some(s) = unsafe { a.next(&m) } {
                 // SAFETY: live slot.
-                by_next.push(unsafe { *RawMap::<u64, u64>::key_ptr(s.b, s.i) });
+                by_next.push(unsafe { *RawMap::<u64, V>::key_ptr(s.b, s.i) });
             }
             assert_eq!(by_next, want, "next, start {start} offset {offset}");
             let mut b = it.clone();
             // SAFETY: as above.
             let by_fold = unsafe {
                 b.fold(&m, Vec::new(), |mut v, s| {
-                    v.push(*RawMap::<u64, u64>::key_ptr(s.b, s.i));
+                    v.push(*RawMap::<u64, V>::key_ptr(s.b, s.i));
                     v
                 })
             };
@@ -819,13 +978,13 @@ mod tests {
                 // SAFETY: as above.
                 if let Some(s) = unsafe { c.next(&m) } {
                     // SAFETY: live slot.
-                    mixed.push(unsafe { *RawMap::<u64, u64>::key_ptr(s.b, s.i) });
+                    mixed.push(unsafe { *RawMap::<u64, V>::key_ptr(s.b, s.i) });
                 }
             }
             // SAFETY: as above.
             let mixed = unsafe {
                 c.fold(&m, mixed, |mut v, s| {
-                    v.push(*RawMap::<u64, u64>::key_ptr(s.b, s.i));
+                    v.push(*RawMap::<u64, V>::key_ptr(s.b, s.i));
                     v
                 })
             };
