@@ -251,7 +251,7 @@ pub use blocking::{blocking, spawn_blocking};
 #[cfg(all(feature = "std", not(loom)))]
 pub use gfree::{GFREE_GLOBAL_PER_P, GFREE_MAX};
 #[cfg(all(feature = "net", not(loom)))]
-pub use runtime::NETPOLL_SYSMON_AFTER;
+pub use runtime::{IO_BUDGET, NETPOLL_SYSMON_AFTER};
 #[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, GcWorker, GcWorkerP, GcWorkerRegistration,

@@ -429,6 +429,8 @@ impl Shared {
                 c.in_poll.set(true);
                 c.yielded.set(false);
                 c.requeue.set(false);
+                #[cfg(feature = "net")]
+                c.io_budget.set(c.shared.io_budget);
                 c.polling.set(task);
             }
         });
