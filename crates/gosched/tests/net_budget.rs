@@ -107,13 +107,19 @@ fn assert_turns(log: &[u8], budget: u32) {
     let per_turn = budget as usize / 2;
     let both = while_both_served(log);
     let (count, longest) = runs(both);
-    assert!(longest <= 2 * per_turn, "longest stretch {longest}: {log:?}");
+    assert!(
+        longest <= 2 * per_turn,
+        "longest stretch {longest}: {log:?}"
+    );
     assert!(
         count * per_turn >= both.len() * 9 / 10,
         "{count} stretches for {} answers: {log:?}",
         both.len()
     );
-    assert!(both.len() > REQUESTS, "one connection served first: {log:?}");
+    assert!(
+        both.len() > REQUESTS,
+        "one connection served first: {log:?}"
+    );
 }
 
 #[test]

@@ -90,7 +90,7 @@ pub use builder::{default_procs, BuildError, Builder, Runtime};
 pub use gc_worker::{GcWorker, GcWorkerP, GcWorkerRegistration};
 pub use idle::{IdleHook, IdleP, IdleRegistration, IdleWork};
 #[cfg(feature = "net")]
-pub use netpoll::{IO_BUDGET, NETPOLL_SYSMON_AFTER};
+pub use netpoll::{IO_BUDGET, NETPOLL_BUDGET_AFTER, NETPOLL_SYSMON_AFTER};
 pub(crate) use p::{ready_owned, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
 pub use p::{GOID_CACHE_BATCH, YIELD_BATCH_MAX};
 pub use schedule::{GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES};
@@ -209,6 +209,9 @@ pub(crate) struct Ctx {
     /// (see [`Builder::io_budget`]); `u32::MAX` for no budget.
     #[cfg(feature = "net")]
     pub(crate) io_budget: Cell<u32>,
+    /// The polled task yielded because it spent its socket budget.
+    #[cfg(feature = "net")]
+    pub(crate) io_budget_yield: Cell<bool>,
 }
 
 std::thread_local! {
@@ -256,6 +259,8 @@ impl CtxGuard {
                 requeue: Cell::new(false),
                 #[cfg(feature = "net")]
                 io_budget: Cell::new(u32::MAX),
+                #[cfg(feature = "net")]
+                io_budget_yield: Cell::new(false),
             })
         });
         CtxGuard
