@@ -27,17 +27,6 @@
 //! [`std::io::Error`]s with the OS's kinds (refused, reset, address in
 //! use); a peer's behaviour never panics.
 //!
-//! # Taking turns (not in Go 1.19)
-//!
-//! A task whose poll has completed [`IO_BUDGET`](crate::IO_BUDGET) socket
-//! operations (by default 2: a request read and its answer written) yields
-//! at its next one, as [`yield_now`](crate::yield_now) does, and makes it
-//! at its next poll. So a connection whose next request is always already
-//! there is not served over and over in one poll while the others wait,
-//! which in Go only the 10 ms time slice ends
-//! ([`Builder::io_budget`](crate::Builder::io_budget) sets or turns off
-//! the budget; the crate README has the measurements).
-//!
 //! Creating a socket needs the calling thread to run a gosched runtime
 //! (inside [`Runtime::block_on`](crate::Runtime::block_on) or a task).
 //!

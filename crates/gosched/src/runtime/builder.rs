@@ -37,8 +37,6 @@ pub struct Builder {
     pub(super) record_events: bool,
     pub(super) retake_after: Duration,
     pub(super) time_slice: Duration,
-    #[cfg(feature = "net")]
-    pub(super) io_budget: u32,
 }
 
 /// A [`Builder`] setting was invalid.
@@ -73,8 +71,6 @@ impl Default for Builder {
             record_events: false,
             retake_after: DEFAULT_RETAKE_AFTER,
             time_slice: FORCE_PREEMPT,
-            #[cfg(feature = "net")]
-            io_budget: super::netpoll::IO_BUDGET,
         }
     }
 }
@@ -123,38 +119,6 @@ impl Builder {
     /// run order set it high.
     pub fn time_slice(mut self, slice: Duration) -> Self {
         self.time_slice = slice;
-        self
-    }
-
-    /// How many socket operations (reads, writes, accepts, ... that
-    /// complete) one poll of a task may make: the next one yields first,
-    /// as [`yield_now`](crate::yield_now) does (to the tail of the global
-    /// queue, Go's `Gosched`), and is made at the task's next poll.
-    /// Default [`IO_BUDGET`](crate::IO_BUDGET) (2: a request read and its
-    /// answer written); 0 turns the budget off.
-    ///
-    /// This is not in Go 1.19. There a goroutine that keeps finding its
-    /// socket ready (a loopback client sends its next request before the
-    /// server reads again) serves that connection until its 10 ms time
-    /// slice is over while the other connections wait: a p99 of 2-8 ms
-    /// with 50 connections where tokio, which waits for the poller after
-    /// a short read, has about 1 ms. The budget takes turns instead, at
-    /// the cost of a yield (no system call) per budget: with 50
-    /// connections and one worker, the echo server's p99 fell from 5.8 to
-    /// 1.0 ms with the same throughput; with 500 connections the p99 fell
-    /// 3-4x and the throughput by about a fifth (see the crate README for
-    /// the experiment and every shape). With 0, a task's socket operations
-    /// are bounded only by the time slice, as in Go.
-    ///
-    /// ```
-    /// let rt = gosched::Runtime::builder().procs(1).io_budget(0).build()?;
-    /// # drop(rt);
-    /// # Ok::<(), gosched::BuildError>(())
-    /// ```
-    #[cfg(feature = "net")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
-    pub fn io_budget(mut self, ops: u32) -> Self {
-        self.io_budget = ops;
         self
     }
 
@@ -231,11 +195,6 @@ impl Builder {
             events: self.record_events.then(|| Mutex::new(Vec::new())),
             retake_after: self.retake_after.as_nanos().min(u64::MAX as u128) as u64,
             time_slice: self.time_slice.as_nanos().min(u64::MAX as u128) as u64,
-            #[cfg(feature = "net")]
-            io_budget: match self.io_budget {
-                0 => u32::MAX,
-                n => n,
-            },
             #[cfg(feature = "net")]
             netpoll: super::netpoll::NetPoll::new(),
             idle_works: super::idle::IdleWorks::new(),
