@@ -389,7 +389,19 @@ impl Hiter {
                     if let Some(mut live) = group {
                         let bases: [*mut u8; GROUP] =
                             core::array::from_fn(|k| b.wrapping_add(k * Bmap::<K, V>::SIZE));
-                        prefetch(b.wrapping_add((PREFETCH_AHEAD + 2) * Bmap::<K, V>::SIZE));
+                        // Every line of the group PREFETCH_AHEAD buckets
+                        // on (its first line was asked for above). The
+                        // group's reads are not in address order (the
+                        // compiler loads the four overflow words first),
+                        // which the hardware's stream prefetch does not
+                        // follow: with only the first line of each bucket
+                        // asked for, iterating 1M `String` keys fell from
+                        // 1.0x to 0.6x hashbrown's rate, where every line
+                        // gives 1.07-1.17x (and `u64` 0.95x → 1.02x).
+                        let ahead = b.wrapping_add(PREFETCH_AHEAD * Bmap::<K, V>::SIZE);
+                        for off in (64..GROUP * Bmap::<K, V>::SIZE).step_by(64) {
+                            prefetch(ahead.wrapping_add(off));
+                        }
                         while live != 0 {
                             let t = live.trailing_zeros() as usize;
                             live &= live - 1;
