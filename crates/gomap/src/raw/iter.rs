@@ -221,14 +221,14 @@ impl Hiter {
     /// Moves to the next bucket of the tour with a live slot and loads its
     /// mask; false once every entry has been yielded.
     ///
-    /// A map at rest takes a short path: `remaining > 0` entries lie
+    /// A map at rest takes a short path: no test for old buckets, and one
+    /// overflow load or one bucket step and one mask per bucket. It made
+    /// a `for` loop over a 1K `u64` map about 16% faster (paired probe:
+    /// 0.57x → 0.66-0.67x hashbrown's rate). `remaining > 0` entries lie
     /// ahead in the tour (removing a yielded slot does not change that
-    /// count), so a bucket with a live slot comes before the tour's end
-    /// and no step tests for it, nor for old buckets. That path, one
-    /// overflow load or one bucket step and one mask per bucket, made a
-    /// `for` loop over a 1K `u64` map 18-30% faster (paired probe: 0.55-
-    /// 0.62x → 0.72-0.73x hashbrown's rate). The bucket index wraps
-    /// modulo 2^B, so even a wrong count could not leave the array.
+    /// count), so the tour cannot end first; it is still tested for
+    /// (about 3%), so that a wrong count would end the iteration rather
+    /// than loop.
     ///
     /// # Safety
     ///
@@ -245,7 +245,13 @@ impl Hiter {
                     unsafe { self.next_in_chain::<K, V>() };
                 }
                 if self.bptr.is_null() {
-                    debug_assert!(!(self.wrapped && self.bucket == self.start_bucket));
+                    if self.wrapped && self.bucket == self.start_bucket {
+                        // The tour is over; never with entries left
+                        // (`remaining` counts exactly those ahead).
+                        debug_assert!(false, "tour over with {} entries left", self.remaining);
+                        self.remaining = 0;
+                        return false;
+                    }
                     // SAFETY: 1. the map had entries when the iteration
                     // began, so the array exists; bucket < 2^B.
                     self.bptr = unsafe { RawMap::<K, V>::bucket_at(m.buckets, self.bucket) };
