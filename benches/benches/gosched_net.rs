@@ -44,7 +44,9 @@
 //! contains WORD; `--servers LIST` (comma-separated, e.g. `gosched,go`) only
 //! those subjects, so that one shape can be measured before and after a
 //! change, paired, in one sitting. `go` is measured when the Go program is
-//! given (`--go-server`, or `cargo xtask bench --go`).
+//! given (`--go-server`, or `cargo xtask bench --go`). `gosched-turns`
+//! (gosched with `Builder::io_budget(2)`, connections taking turns; not
+//! Go's scheduling) is measured only when `--servers` names it.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
@@ -65,6 +67,9 @@ const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 const CONNS: [usize; 3] = [1, 50, 500];
 /// Worker counts measured.
 const WORKERS: [usize; 2] = [1, 2];
+/// `Builder::io_budget` of the `gosched-turns` subject (measured only when
+/// `--servers` names it): a request read and its answer written per turn.
+const TURNS_BUDGET: u32 = 2;
 /// Stack of each load-generator thread.
 const CLIENT_STACK: usize = 64 << 10;
 
@@ -160,7 +165,9 @@ mod servers {
         let _ = out.flush();
     }
 
-    pub fn gosched(kind: Kind, workers: usize) {
+    /// `io_budget`: `Builder::io_budget` (0: off, the default, Go's
+    /// scheduling).
+    pub fn gosched(kind: Kind, workers: usize, io_budget: u32) {
         use gosched::net::{TcpListener, TcpStream};
         async fn handle(conn: TcpStream, kind: Kind) {
             let _ = conn.set_nodelay(true);
@@ -176,7 +183,11 @@ mod servers {
                 }
             }
         }
-        let rt = gosched::Runtime::builder().procs(workers).build().unwrap();
+        let rt = gosched::Runtime::builder()
+            .procs(workers)
+            .io_budget(io_budget)
+            .build()
+            .unwrap();
         let _ = rt.block_on(async move {
             let ln = TcpListener::bind("127.0.0.1:0").unwrap();
             announce(ln.local_addr().unwrap());
@@ -478,7 +489,8 @@ fn main() {
         let kind = Kind::parse(&args[i + 2]);
         let workers: usize = args[i + 3].parse().expect("worker count");
         match server.as_str() {
-            "gosched" => servers::gosched(kind, workers),
+            "gosched" => servers::gosched(kind, workers, 0),
+            "gosched-turns" => servers::gosched(kind, workers, TURNS_BUDGET),
             "tokio" => servers::tokio(kind, workers),
             "smol" => servers::smol(kind, workers),
             other => panic!("unknown server {other:?}"),
@@ -490,11 +502,12 @@ fn main() {
     let only = arg("--only");
     let requests = arg("--requests").map(|n| n.parse::<usize>().expect("--requests N"));
     let servers = arg("--servers");
-    let measured = |server: &str| {
+    let named = |server: &str| {
         servers
             .as_deref()
-            .map_or(true, |list| list.split(',').any(|s| s == server))
+            .is_some_and(|list| list.split(',').any(|s| s == server))
     };
+    let measured = |server: &str| servers.is_none() || named(server);
     let selected: Vec<Workload> = workloads()
         .into_iter()
         .filter(|w| only.as_deref().map_or(true, |o| w.name().contains(o)))
@@ -531,9 +544,15 @@ fn main() {
     let me = std::env::current_exe().expect("own path");
     let mut suite = suite;
     for w in &selected {
-        for server in ["gosched", "tokio", "smol"]
+        for server in ["gosched", "gosched-turns", "tokio", "smol"]
             .into_iter()
-            .filter(|s| measured(s))
+            .filter(|&s| {
+                if s == "gosched-turns" {
+                    named(s)
+                } else {
+                    measured(s)
+                }
+            })
         {
             let serve = [
                 "--serve".to_string(),

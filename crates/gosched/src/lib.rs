@@ -250,8 +250,6 @@ mod time;
 pub use blocking::{blocking, spawn_blocking};
 #[cfg(all(feature = "std", not(loom)))]
 pub use gfree::{GFREE_GLOBAL_PER_P, GFREE_MAX};
-#[cfg(all(feature = "net", not(loom)))]
-pub use runtime::NETPOLL_SYSMON_AFTER;
 #[cfg(all(feature = "std", not(loom)))]
 pub use runtime::{
     default_procs, BuildError, Builder, DeadlockError, GcWorker, GcWorkerP, GcWorkerRegistration,
@@ -259,6 +257,8 @@ pub use runtime::{
     FORCE_PREEMPT, GLOBAL_FAIRNESS_TICK, GOID_CACHE_BATCH, RUNNEXT_STEAL_PAUSE, STEAL_TRIES,
     SYSMON_DEEP_SLEEP, SYSMON_KICKABLE_NAP, SYSMON_MAX_SLEEP, SYSMON_MIN_SLEEP, YIELD_BATCH_MAX,
 };
+#[cfg(all(feature = "net", not(loom)))]
+pub use runtime::{NETPOLL_BUDGET_AFTER, NETPOLL_SYSMON_AFTER};
 #[cfg(all(feature = "std", not(loom)))]
 pub use stats::{Event, Stats, TaskDump};
 #[cfg(all(feature = "std", not(loom)))]

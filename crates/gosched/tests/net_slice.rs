@@ -2,7 +2,8 @@
 //! poll, is a goroutine making short system calls in Go: it keeps its P
 //! (sysmon sees progress, Go's `syscalltick`) until its 10 ms time slice is
 //! over, and then yields at its next socket operation (Go's preemption),
-//! so a queued task runs on the same thread. Miri cannot make sockets.
+//! so a queued task runs on the same thread. The socket budget (not Go's,
+//! `tests/net_budget.rs`) is off here. Miri cannot make sockets.
 #![cfg(all(feature = "net", not(miri)))]
 
 use std::io::Write as _;
@@ -78,6 +79,7 @@ fn a_task_making_socket_calls_keeps_its_p_within_its_slice() {
         .procs(1)
         .retake_after(RETAKE_AFTER)
         .time_slice(Duration::from_secs(60))
+        .io_budget(0)
         .build()
         .unwrap();
     let ran_during_a_poll = rt
@@ -122,6 +124,7 @@ fn a_task_reading_for_a_whole_slice_yields_to_a_queued_task() {
         .procs(1)
         .retake_after(RETAKE_AFTER)
         .time_slice(Duration::from_millis(10))
+        .io_budget(0)
         .build()
         .unwrap();
     let (took, same_thread) = rt

@@ -34,7 +34,8 @@
 //! Each attempt's system call counts as progress of the task's poll for
 //! sysmon, and an operation started once the P's 10 ms time slice is over
 //! yields first (Go's `syscalltick` and preemption, see
-//! `runtime::netpoll`).
+//! `runtime::netpoll`); so does one started after the poll completed its
+//! socket budget of operations (not Go's, see `Builder::io_budget`).
 //!
 //! A future of [`Registration::io`] dropped while waiting takes its waker
 //! back out (and wakes it, in case another future of the same task shares
@@ -60,7 +61,7 @@ use std::io;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::runtime::netpoll::{netpoll_slice_over, netpoll_syscall_tick, NetPoll};
+use crate::runtime::netpoll::{netpoll_spend, netpoll_syscall_tick, netpoll_yield_due, NetPoll};
 use crate::runtime::{current_shared, expect_shared, lock, Shared};
 use crate::time::{sleep_until, Sleep};
 
@@ -128,12 +129,13 @@ fn take_waiters(np: &NetPoll, half: &mut Half, out: &mut Vec<Waker>) {
 }
 
 /// Go's preemption at a safe point: when the task polled on this thread
-/// has used up its P's 10 ms time slice (see [`netpoll_slice_over`]), it
-/// yields as [`crate::yield_now`] does (to the global queue, behind the
-/// tasks the poller readied meanwhile) and the operation is tried at its
-/// next poll. Returns whether it yielded.
-fn yield_if_slice_over(cx: &mut Context<'_>) -> bool {
-    if !netpoll_slice_over() {
+/// has used up its P's 10 ms time slice, or its poll's socket budget (not
+/// Go's; see [`netpoll_yield_due`]), it yields as [`crate::yield_now`]
+/// does (to the global queue, behind the tasks the poller readied
+/// meanwhile) and the operation is tried at its next poll. Returns whether
+/// it yielded.
+fn yield_if_due(cx: &mut Context<'_>) -> bool {
+    if !netpoll_yield_due() {
         return false;
     }
     gocore::wait::set(gocore::wait::WaitReason::Preempted);
@@ -249,7 +251,7 @@ impl<T: polling::AsSource> Registration<T> {
         dir: Dir,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        if yield_if_slice_over(cx) {
+        if yield_if_due(cx) {
             return Poll::Pending;
         }
         loop {
@@ -262,7 +264,10 @@ impl<T: polling::AsSource> Registration<T> {
             match r {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => return Poll::Ready(r),
+                r => {
+                    netpoll_spend();
+                    return Poll::Ready(r);
+                }
             }
             match self.wait(cx, dir, seen) {
                 Poll::Ready(Ok(())) => continue,

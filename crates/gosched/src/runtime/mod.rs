@@ -90,7 +90,7 @@ pub use builder::{default_procs, BuildError, Builder, Runtime};
 pub use gc_worker::{GcWorker, GcWorkerP, GcWorkerRegistration};
 pub use idle::{IdleHook, IdleP, IdleRegistration, IdleWork};
 #[cfg(feature = "net")]
-pub use netpoll::NETPOLL_SYSMON_AFTER;
+pub use netpoll::{NETPOLL_BUDGET_AFTER, NETPOLL_SYSMON_AFTER};
 pub(crate) use p::{ready_owned, P_IDLE, P_PUSHING, P_RUNNING, P_SCHED};
 pub use p::{GOID_CACHE_BATCH, YIELD_BATCH_MAX};
 pub use schedule::{GLOBAL_FAIRNESS_TICK, RUNNEXT_STEAL_PAUSE, STEAL_TRIES};
@@ -170,6 +170,10 @@ pub(crate) struct Shared {
     pub(crate) retake_after: u64,
     /// Nanoseconds; see [`Builder::time_slice`].
     pub(crate) time_slice: u64,
+    /// Socket operations a task's poll may complete before it yields at
+    /// the next one; `u32::MAX` for none. See [`Builder::io_budget`].
+    #[cfg(feature = "net")]
+    pub(crate) io_budget: u32,
     /// Go's netpoller state (see [`netpoll`]).
     #[cfg(feature = "net")]
     pub(crate) netpoll: netpoll::NetPoll,
@@ -201,6 +205,13 @@ pub(crate) struct Ctx {
     pub(crate) polling: Cell<*const Task>,
     /// Set by [`mark_yield`] when `execute` requeues the task itself.
     pub(crate) requeue: Cell<bool>,
+    /// Socket operations the polled task may still complete in this poll
+    /// (see [`Builder::io_budget`]); `u32::MAX` for no budget.
+    #[cfg(feature = "net")]
+    pub(crate) io_budget: Cell<u32>,
+    /// The polled task yielded because it spent its socket budget.
+    #[cfg(feature = "net")]
+    pub(crate) io_budget_yield: Cell<bool>,
 }
 
 std::thread_local! {
@@ -246,6 +257,10 @@ impl CtxGuard {
                 yielded: Cell::new(false),
                 polling: Cell::new(core::ptr::null()),
                 requeue: Cell::new(false),
+                #[cfg(feature = "net")]
+                io_budget: Cell::new(u32::MAX),
+                #[cfg(feature = "net")]
+                io_budget_yield: Cell::new(false),
             })
         });
         CtxGuard

@@ -393,6 +393,10 @@ impl Shared {
                     task.state.store(SCHEDULED, Ordering::Release);
                     with_ctx(|c| c.is_some_and(|c| c.yielded.get()))
                 };
+                #[cfg(feature = "net")]
+                if let (true, Some(p)) = (yielded, m.p) {
+                    self.netpoll_after_budget_yield(p);
+                }
                 match m.p {
                     Some(p) if !yielded => self.put_owned(p, task, false, false),
                     // SAFETY: Y1: after the poll, this M owns `m.p`.
@@ -429,6 +433,10 @@ impl Shared {
                 c.in_poll.set(true);
                 c.yielded.set(false);
                 c.requeue.set(false);
+                #[cfg(feature = "net")]
+                c.io_budget.set(c.shared.io_budget);
+                #[cfg(feature = "net")]
+                c.io_budget_yield.set(false);
                 c.polling.set(task);
             }
         });
