@@ -415,6 +415,18 @@ fn udp_round_trip_and_deadline() {
         b.set_read_deadline(Some(Instant::now() + Duration::from_millis(10)));
         let err = b.recv(&mut [0; 4]).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
+        // Go's SetDeadline sets both: a passed one fails a send at once,
+        // and clearing it lets both directions work again.
+        b.set_deadline(Some(Instant::now()));
+        let err = b.send(&[1]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        let err = b.recv(&mut [0; 4]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        b.set_deadline(None);
+        b.send(&7u32.to_le_bytes()).await.unwrap();
+        let mut buf = [0; 4];
+        assert_eq!(a.recv(&mut buf).await.unwrap(), 4);
+        assert_eq!(u32::from_le_bytes(buf), 7);
     })
     .unwrap();
 }

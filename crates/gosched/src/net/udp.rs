@@ -125,6 +125,12 @@ impl UdpSocket {
         self.reg.set_deadline(Dir::Write, deadline);
     }
 
+    /// Go's `SetDeadline`: both deadlines.
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        self.set_read_deadline(deadline);
+        self.set_write_deadline(deadline);
+    }
+
     /// Go's `Close`: waiting and later operations fail with "use of closed
     /// network connection". The file descriptor is released on drop.
     pub fn close(&self) {
