@@ -61,7 +61,7 @@ use std::io;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::runtime::netpoll::{netpoll_spend, netpoll_syscall_tick, netpoll_yield_due, NetPoll};
+use crate::runtime::netpoll::{netpoll_syscall_tick, netpoll_yield_due, NetPoll};
 use crate::runtime::{current_shared, expect_shared, lock, Shared};
 use crate::time::{sleep_until, Sleep};
 
@@ -260,14 +260,15 @@ impl<T: polling::AsSource> Registration<T> {
                 Err(e) => return Poll::Ready(Err(e)),
             };
             let r = op(&self.io);
-            netpoll_syscall_tick();
+            let retry = matches!(&r, Err(e) if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+            ));
+            netpoll_syscall_tick(!retry);
             match r {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => {
-                    netpoll_spend();
-                    return Poll::Ready(r);
-                }
+                r => return Poll::Ready(r),
             }
             match self.wait(cx, dir, seen) {
                 Poll::Ready(Ok(())) => continue,

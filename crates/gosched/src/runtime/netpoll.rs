@@ -117,12 +117,13 @@
 //! with two workers) and spent more CPU per request (see the crate README).
 //!
 //! Not Go's, and off unless asked for: a poll that has completed its
-//! socket budget of operations (`netpoll_spend`, see `Builder::io_budget`)
-//! yields the same way at its next one, so the other connections take
-//! their turns long before the 10 ms slice is over; and after such a
-//! yield its P polls the network without blocking when nobody has for
-//! [`NETPOLL_BUDGET_AFTER`] (`netpoll_after_budget_yield`), so that the
-//! parked connections get their turns too.
+//! socket budget of operations (counted by `netpoll_syscall_tick`, see
+//! `Builder::io_budget`) yields the same way at its next one, so the
+//! other connections take their turns long before the 10 ms slice is
+//! over; and after such a yield its P polls the network without blocking
+//! when nobody has for [`NETPOLL_BUDGET_AFTER`]
+//! (`netpoll_after_budget_yield`), so that the parked connections get
+//! their turns too.
 //!
 //! # Divergences
 //!
@@ -339,12 +340,19 @@ pub(crate) fn batch_ready(shared: &Shared, task: Arc<Task>) -> Option<Arc<Task>>
 /// reading and writing (a connection whose peer answers at once, served
 /// in one long poll) keeps its P, as a goroutine making short system calls
 /// does in Go, instead of being taken for a poll stuck in user code (whose
-/// P sysmon hands to another M).
-pub(crate) fn netpoll_syscall_tick() {
+/// P sysmon hands to another M). A call that `completed` (returned
+/// anything but "would block") also spends one unit of the poll's socket
+/// budget, if it has one (`Builder::io_budget`, not Go's; `u32::MAX` when
+/// off).
+pub(crate) fn netpoll_syscall_tick(completed: bool) {
     super::with_ctx(|c| {
         let Some(c) = c else { return };
         if let (true, Some(p)) = (c.in_poll.get(), c.p.get()) {
             c.shared.ps[p].poll_seq.fetch_add(1, Ordering::Relaxed);
+        }
+        let left = c.io_budget.get();
+        if completed && left != u32::MAX {
+            c.io_budget.set(left.saturating_sub(1));
         }
     });
 }
@@ -353,8 +361,9 @@ pub(crate) fn netpoll_syscall_tick() {
 /// next socket operation: its poll has spent its socket budget
 /// (`Builder::io_budget`, not Go's), or its P's time slice ran 10 ms
 /// (sysmon's `preempt` request, Go's `preemptone`). Go preempts such a
-/// goroutine at its next safe point and puts it on the global queue; a socket operation
-/// is the safe point here (the task then yields as `yield_now` does).
+/// goroutine at its next safe point and puts it on the global queue; a
+/// socket operation is the safe point here (the task then yields as
+/// `yield_now` does).
 pub(crate) fn netpoll_yield_due() -> bool {
     super::with_ctx(|c| {
         let Some(c) = c else { return false };
@@ -369,19 +378,6 @@ pub(crate) fn netpoll_yield_due() -> bool {
             _ => false,
         }
     })
-}
-
-/// A socket operation of the task polled on this thread completed: one
-/// unit of its poll's budget is spent (none with the budget off, `u32::MAX`).
-pub(crate) fn netpoll_spend() {
-    super::with_ctx(|c| {
-        if let Some(c) = c {
-            let left = c.io_budget.get();
-            if left != u32::MAX {
-                c.io_budget.set(left.saturating_sub(1));
-            }
-        }
-    });
 }
 
 impl Shared {
