@@ -352,7 +352,14 @@ fn works_register_and_unregister_from_inside_run() {
     });
     round_trip(&rt);
     // Two Ms may both pass `has_work` near the end: 50 runs or a few more,
-    // each registering a child, every second one dropping the oldest.
+    // each registering a child, every second one dropping the oldest. A
+    // run counts itself before it takes the children's lock, so an M may
+    // still be on its way to register its child: wait for it.
+    eventually("every run registered its child", || {
+        let children = spawner.children.lock().unwrap();
+        let runs = spawner.runs.load(Ordering::SeqCst);
+        children.len() == runs - runs / 2
+    });
     let runs = spawner.runs.load(Ordering::SeqCst);
     assert!((50..=52).contains(&runs), "{runs} runs");
     assert_eq!(spawner.children.lock().unwrap().len(), runs - runs / 2);
