@@ -143,10 +143,10 @@ impl Builder {
     /// connections most requests are answered in microseconds and about
     /// one in a hundred waits milliseconds. With a budget of 2 (a request
     /// read and its answer written, then the others' turn) connections are
-    /// served in turn, as tokio serves them: the p99 falls to tokio's with
-    /// one worker and most of the way with two, and the throughput falls
-    /// to tokio's too, since every request now waits for a round of the
-    /// others. The crate README has the measurements ("Taking turns"):
+    /// served in turn, as tokio serves them: with 50 connections the p99
+    /// falls to about tokio's with one worker and to about twice tokio's
+    /// with two, and the throughput to about tokio's, since every request
+    /// now waits for a round of the others. The crate README has the measurements ("Taking turns"):
     /// larger budgets kept more of the throughput but little of the p99.
     ///
     /// ```
