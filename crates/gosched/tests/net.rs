@@ -431,6 +431,146 @@ fn udp_round_trip_and_deadline() {
     .unwrap();
 }
 
+/// Sockets made elsewhere (here with `socket2`, and a blocking std
+/// connect) are taken over with `from_std`/`try_from`: made non-blocking,
+/// registered, and served as the runtime's own; a taken-over stream gets
+/// `TCP_NODELAY` as Go's `FileConn` sets it.
+#[test]
+fn from_std_takes_over_sockets_made_elsewhere() {
+    use socket2::{Domain, Socket, Type};
+    let sock = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    sock.set_reuse_address(true).unwrap();
+    sock.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    sock.listen(16).unwrap();
+    let std_ln: std::net::TcpListener = sock.into();
+    let addr = std_ln.local_addr().unwrap();
+    let std_conn = std::net::TcpStream::connect(addr).unwrap();
+    std_conn.set_nodelay(false).unwrap();
+    let std_udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let rt = runtime(2);
+    rt.block_on(async move {
+        let ln = TcpListener::try_from(std_ln).unwrap();
+        assert_eq!(ln.local_addr().unwrap(), addr);
+        let conn = TcpStream::from_std(std_conn).unwrap();
+        assert!(conn.nodelay().unwrap());
+        let (server, _) = ln.accept().await.unwrap();
+        gosched::go(async move {
+            let mut buf = [0; 64];
+            while let Ok(n @ 1..) = server.read(&mut buf).await {
+                server.write_all(&buf[..n]).await.unwrap();
+            }
+        });
+        for i in 0..100u32 {
+            conn.write_all(&i.to_le_bytes()).await.unwrap();
+            let mut back = [0; 4];
+            conn.read_exact(&mut back).await.unwrap();
+            assert_eq!(u32::from_le_bytes(back), i);
+        }
+        let udp = UdpSocket::try_from(std_udp).unwrap();
+        let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+        peer.send_to(b"hey", udp.local_addr().unwrap())
+            .await
+            .unwrap();
+        let mut buf = [0; 8];
+        let (n, from) = udp.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"hey"[..], peer.local_addr().unwrap()));
+    })
+    .unwrap();
+}
+
+/// `into_std` gives the socket back deregistered and blocking: the same
+/// descriptor, which a plain thread then reads with blocking calls, with
+/// the runtime's deadline gone; after `close` it is refused.
+#[test]
+fn into_std_gives_back_a_blocking_socket() {
+    use std::io::{Read as _, Write as _};
+    #[cfg(unix)]
+    use std::os::fd::AsRawFd as _;
+    let rt = runtime(2);
+    let (std_ln, std_conn, std_udp) = rt
+        .block_on(async {
+            let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+            let conn = TcpStream::connect(ln.local_addr().unwrap()).await.unwrap();
+            let (server, _) = ln.accept().await.unwrap();
+            server.write_all(b"before").await.unwrap();
+            let mut buf = [0; 6];
+            conn.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"before");
+            conn.set_read_deadline(Some(Instant::now()));
+            #[cfg(unix)]
+            let fd = conn.as_raw_fd();
+            let std_conn = conn.into_std().unwrap();
+            #[cfg(unix)]
+            assert_eq!(std_conn.as_raw_fd(), fd);
+            // The server side stays a runtime stream: a closed one cannot
+            // be given back.
+            gosched::go(async move {
+                gosched::sleep(Duration::from_millis(20)).await;
+                server.write_all(b"after").await.unwrap();
+                server.close();
+                assert_eq!(
+                    server.into_std().unwrap_err().kind(),
+                    ErrorKind::NotConnected
+                );
+            });
+            let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+            (ln.into_std().unwrap(), std_conn, udp.into_std().unwrap())
+        })
+        .unwrap();
+    // Blocking reads: they wait for the server's late write instead of
+    // failing with `WouldBlock`, and the passed deadline no longer applies.
+    let mut std_conn = std_conn;
+    let mut got = Vec::new();
+    std_conn.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"after");
+    // A blocking accept waits for the late client.
+    let ln_addr = std_ln.local_addr().unwrap();
+    let client = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        let mut c = std::net::TcpStream::connect(ln_addr).unwrap();
+        c.write_all(b"x").unwrap();
+    });
+    let (mut accepted, _) = std_ln.accept().unwrap();
+    let mut one = [0; 1];
+    accepted.read_exact(&mut one).unwrap();
+    assert_eq!(&one, b"x");
+    client.join().unwrap();
+    std_udp
+        .send_to(b"u", std_udp.local_addr().unwrap())
+        .unwrap();
+    let mut buf = [0; 1];
+    assert_eq!(std_udp.recv(&mut buf).unwrap(), 1);
+}
+
+/// `peek` waits for data as `read` does and leaves it for the next read.
+#[test]
+fn peek_waits_and_leaves_the_bytes() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let conn = TcpStream::connect(ln.local_addr().unwrap()).await.unwrap();
+        let (server, _) = ln.accept().await.unwrap();
+        gosched::go(async move {
+            gosched::sleep(Duration::from_millis(20)).await;
+            server.write_all(b"hello").await.unwrap();
+            let mut rest = [0; 1];
+            // Keeps the connection open until the client is done.
+            let _ = server.read(&mut rest).await;
+        });
+        let mut buf = [0; 5];
+        let mut have = 0;
+        while have < 5 {
+            have = conn.peek(&mut buf).await.unwrap();
+        }
+        assert_eq!(&buf, b"hello");
+        let mut again = [0; 5];
+        conn.read_exact(&mut again).await.unwrap();
+        assert_eq!(&again, b"hello");
+    })
+    .unwrap();
+}
+
 #[test]
 fn futures_io_traits() {
     use futures_io::{AsyncRead, AsyncWrite};

@@ -217,3 +217,36 @@ fn emfile_is_an_error_not_a_panic() {
     })
     .unwrap();
 }
+
+/// `into_std` hands the descriptor over without closing it, and the
+/// runtime never closes it later: 200 sockets given back and dropped
+/// leave the count where it was, and each stays open until its drop.
+#[test]
+fn into_std_neither_leaks_nor_closes_twice() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = Runtime::builder().procs(2).build().unwrap();
+    let warm = rt
+        .block_on(async { TcpListener::bind("127.0.0.1:0").unwrap() })
+        .unwrap();
+    drop(warm);
+    let before = open_fds();
+    let given_back = rt
+        .block_on(async {
+            (0..200)
+                .map(|_| {
+                    TcpListener::bind("127.0.0.1:0")
+                        .unwrap()
+                        .into_std()
+                        .unwrap()
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    assert_eq!(open_fds(), before + 200);
+    for ln in &given_back {
+        // Each one still open.
+        assert!(ln.local_addr().is_ok());
+    }
+    drop(given_back);
+    assert_eq!(open_fds(), before);
+}

@@ -55,7 +55,9 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::future::Future;
+use core::mem::ManuallyDrop;
 use core::pin::Pin;
+use core::ptr;
 use core::task::{Context, Poll, Waker};
 use std::io;
 use std::sync::Mutex;
@@ -444,6 +446,33 @@ impl<T: polling::AsSource> Registration<T> {
 
     pub(crate) fn is_closed(&self) -> bool {
         lock(&self.pd.state).closing
+    }
+
+    /// Deregisters the socket, as [`close`](Self::close) does, and gives
+    /// it back instead of closing it.
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" if it was closed already (the
+    /// socket is then released, as on drop).
+    pub(crate) fn into_inner(self) -> io::Result<T> {
+        if self.is_closed() {
+            return Err(closed_error());
+        }
+        self.close();
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped or used again, so each field is
+        // moved out of it exactly once. The socket left the poller in
+        // `close`, so `polling` no longer needs it open.
+        let (shared, pd, io) = unsafe {
+            (
+                ptr::read(&this.shared),
+                ptr::read(&this.pd),
+                ptr::read(&this.io),
+            )
+        };
+        drop((shared, pd));
+        Ok(io)
     }
 }
 

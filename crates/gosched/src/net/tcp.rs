@@ -50,11 +50,40 @@ impl TcpListener {
     /// Outside a gosched runtime.
     #[track_caller]
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let ln = std::net::TcpListener::bind(addr)?;
+        Self::from_std(std::net::TcpListener::bind(addr)?)
+    }
+
+    /// Takes over a listener made elsewhere, e.g. with options set through
+    /// `socket2`, or inherited from a parent process (Go's
+    /// `net.FileListener`): makes it non-blocking and registers it with the
+    /// calling thread's runtime. Also `TcpListener::try_from(ln)`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, from making it non-blocking or registering it.
+    ///
+    /// # Panics
+    ///
+    /// Outside a gosched runtime.
+    #[track_caller]
+    pub fn from_std(ln: std::net::TcpListener) -> io::Result<TcpListener> {
         ln.set_nonblocking(true)?;
         Ok(TcpListener {
             reg: Registration::new(ln)?,
         })
+    }
+
+    /// Gives the listener back as a std one, deregistered from the runtime
+    /// and in blocking mode (Go's `File`, whose descriptor blocks).
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close);
+    /// the OS's, from making it blocking.
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        let ln = self.reg.into_inner()?;
+        ln.set_nonblocking(false)?;
+        Ok(ln)
     }
 
     /// Waits for a connection (Go's `Accept`). The new stream has
@@ -142,6 +171,37 @@ impl TcpStream {
         })
     }
 
+    /// Takes over a connected stream made elsewhere (Go's `net.FileConn`):
+    /// makes it non-blocking, sets `TCP_NODELAY` as Go's connections have
+    /// it, and registers it with the calling thread's runtime. Also
+    /// `TcpStream::try_from(s)`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, from making it non-blocking or registering it.
+    ///
+    /// # Panics
+    ///
+    /// Outside a gosched runtime.
+    #[track_caller]
+    pub fn from_std(s: std::net::TcpStream) -> io::Result<TcpStream> {
+        Self::from_accepted(s)
+    }
+
+    /// Gives the stream back as a std one, deregistered from the runtime
+    /// and in blocking mode (Go's `File`, whose descriptor blocks). Its
+    /// deadlines no longer apply.
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close);
+    /// the OS's, from making it blocking.
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        let s = self.reg.into_inner()?;
+        s.set_nonblocking(false)?;
+        Ok(s)
+    }
+
     /// Connects to `addr` (Go's `net.Dial("tcp", addr)`): each resolved
     /// address in turn, with a non-blocking connect; the last error if none
     /// accepts. `TCP_NODELAY` is set, as in Go.
@@ -218,6 +278,17 @@ impl TcpStream {
         self.reg
             .io(Dir::Read, |mut s| io::Read::read(&mut s, buf))
             .await
+    }
+
+    /// Reads into `buf` without taking the bytes out of the stream: the
+    /// next [`read`](Self::read) returns them again (`MSG_PEEK`). Waits, as
+    /// `read` does, while nothing has arrived.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read).
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reg.io(Dir::Read, |s| s.peek(buf)).await
     }
 
     /// Reads exactly `buf.len()` bytes.
@@ -314,6 +385,15 @@ impl TcpStream {
     /// The OS's.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.reg.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.reg.get_ref().nodelay()
     }
 
     /// Go's `SetReadDeadline`: reads fail with [`io::ErrorKind::TimedOut`]
@@ -420,6 +500,25 @@ pub(super) use impl_as_socket;
 
 impl_as_socket!(TcpListener);
 impl_as_socket!(TcpStream);
+
+/// `TryFrom` a std socket, as its type's `from_std`.
+macro_rules! impl_try_from_std {
+    ($t:ident) => {
+        impl TryFrom<std::net::$t> for $t {
+            type Error = io::Error;
+
+            /// As [`from_std`](Self::from_std).
+            #[track_caller]
+            fn try_from(socket: std::net::$t) -> io::Result<$t> {
+                $t::from_std(socket)
+            }
+        }
+    };
+}
+pub(super) use impl_try_from_std;
+
+impl_try_from_std!(TcpListener);
+impl_try_from_std!(TcpStream);
 
 /// tokio's I/O traits (feature `tokio-io`), for crates written against
 /// tokio's traits; the stream still runs on gosched's netpoller.

@@ -41,11 +41,41 @@ impl UdpSocket {
     /// Outside a gosched runtime.
     #[track_caller]
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let s = std::net::UdpSocket::bind(addr)?;
+        Self::from_std(std::net::UdpSocket::bind(addr)?)
+    }
+
+    /// Takes over a socket made elsewhere, e.g. with options set through
+    /// `socket2` (Go's `net.FilePacketConn`): makes it non-blocking and
+    /// registers it with the calling thread's runtime. Also
+    /// `UdpSocket::try_from(s)`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, from making it non-blocking or registering it.
+    ///
+    /// # Panics
+    ///
+    /// Outside a gosched runtime.
+    #[track_caller]
+    pub fn from_std(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
         s.set_nonblocking(true)?;
         Ok(UdpSocket {
             reg: Registration::new(s)?,
         })
+    }
+
+    /// Gives the socket back as a std one, deregistered from the runtime
+    /// and in blocking mode (Go's `File`, whose descriptor blocks). Its
+    /// deadlines no longer apply.
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close);
+    /// the OS's, from making it blocking.
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        let s = self.reg.into_inner()?;
+        s.set_nonblocking(false)?;
+        Ok(s)
     }
 
     /// Sets the default peer for [`send`](Self::send) and
@@ -138,3 +168,4 @@ impl UdpSocket {
     }
 }
 super::tcp::impl_as_socket!(UdpSocket);
+super::tcp::impl_try_from_std!(UdpSocket);
