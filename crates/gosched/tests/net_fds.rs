@@ -18,15 +18,21 @@ fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
-#[test]
-fn no_fd_leaked_after_10000_connections() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+/// A two-P runtime whose poller exists already (it is made with the first
+/// socket), so that counts taken from here on see only the sockets.
+fn runtime_with_poller() -> Runtime {
     let rt = Runtime::builder().procs(2).build().unwrap();
-    // The runtime's poller exists once the first socket does.
     let warm = rt
         .block_on(async { TcpListener::bind("127.0.0.1:0").unwrap() })
         .unwrap();
     drop(warm);
+    rt
+}
+
+#[test]
+fn no_fd_leaked_after_10000_connections() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = runtime_with_poller();
     let before = open_fds();
     let served = Arc::new(AtomicUsize::new(0));
     let s2 = served.clone();
@@ -224,11 +230,7 @@ fn emfile_is_an_error_not_a_panic() {
 #[test]
 fn into_std_neither_leaks_nor_closes_twice() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = Runtime::builder().procs(2).build().unwrap();
-    let warm = rt
-        .block_on(async { TcpListener::bind("127.0.0.1:0").unwrap() })
-        .unwrap();
-    drop(warm);
+    let rt = runtime_with_poller();
     let before = open_fds();
     let given_back = rt
         .block_on(async {
