@@ -543,6 +543,48 @@ fn into_std_gives_back_a_blocking_socket() {
     assert_eq!(std_udp.recv(&mut buf).unwrap(), 1);
 }
 
+/// Accepted and connected streams have TCP keep-alive on every 15 s, as
+/// Go's do (a stream taken over with `from_std` keeps its own setting, as
+/// Go's `FileConn`); `set_keepalive` changes the period (whole seconds,
+/// rounded up) or turns it off, and refuses a zero period.
+#[test]
+fn keepalive_as_go_sets_it() {
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let conn = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = ln.accept().await.unwrap();
+        for s in [&conn, &server] {
+            assert!(s.keepalive().unwrap());
+            assert_eq!(gosched::net::DEFAULT_KEEPALIVE, Duration::from_secs(15));
+            #[cfg(target_os = "linux")]
+            {
+                let sock = socket2::SockRef::from(s);
+                assert_eq!(sock.keepalive_time().unwrap(), Duration::from_secs(15));
+                assert_eq!(sock.keepalive_interval().unwrap(), Duration::from_secs(15));
+            }
+        }
+        conn.set_keepalive(Some(Duration::from_millis(2500)))
+            .unwrap();
+        #[cfg(target_os = "linux")]
+        {
+            let sock = socket2::SockRef::from(&conn);
+            assert_eq!(sock.keepalive_time().unwrap(), Duration::from_secs(3));
+            assert_eq!(sock.keepalive_interval().unwrap(), Duration::from_secs(3));
+        }
+        let err = conn.set_keepalive(Some(Duration::ZERO)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(conn.keepalive().unwrap());
+        conn.set_keepalive(None).unwrap();
+        assert!(!conn.keepalive().unwrap());
+        let plain = std::net::TcpStream::connect(addr).unwrap();
+        let taken = TcpStream::from_std(plain).unwrap();
+        assert!(!taken.keepalive().unwrap());
+    })
+    .unwrap();
+}
+
 /// `peek` waits for data as `read` does and leaves it for the next read.
 #[test]
 fn peek_waits_and_leaves_the_bytes() {

@@ -82,5 +82,5 @@ pub(crate) mod poll_desc;
 mod tcp;
 mod udp;
 
-pub use tcp::{TcpListener, TcpStream};
+pub use tcp::{TcpListener, TcpStream, DEFAULT_KEEPALIVE};
 pub use udp::UdpSocket;

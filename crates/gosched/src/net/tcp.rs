@@ -3,11 +3,45 @@
 use core::net::SocketAddr;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use core::time::Duration;
 use std::io;
 use std::net::{Shutdown, ToSocketAddrs};
 use std::time::Instant;
 
 use super::poll_desc::{Dir, Registration};
+
+/// The TCP keep-alive period of accepted and connected streams (Go's
+/// `defaultTCPKeepAlive`): an idle connection is probed after 15 s, then
+/// every 15 s. Change it per stream with [`TcpStream::set_keepalive`].
+pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// Go's `setKeepAlive` and `setKeepAlivePeriod`: on with `period` (whole
+/// seconds, rounded up) as the idle time and the probe interval, or off.
+fn set_keepalive_on(s: &std::net::TcpStream, period: Option<Duration>) -> io::Result<()> {
+    let sock = socket2::SockRef::from(s);
+    let Some(period) = period else {
+        return sock.set_keepalive(false);
+    };
+    if period.is_zero() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "keep-alive period must be positive",
+        ));
+    }
+    let secs = Duration::from_secs(period.as_secs() + u64::from(period.subsec_nanos() > 0));
+    let params = socket2::TcpKeepalive::new().with_time(secs);
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "windows",
+    ))]
+    let params = params.with_interval(secs);
+    sock.set_tcp_keepalive(&params)
+}
 
 /// A TCP socket listening for connections (Go's `net.TCPListener`).
 ///
@@ -162,13 +196,11 @@ fn connect_in_progress(e: &io::Error) -> bool {
 }
 
 impl TcpStream {
+    /// An accepted connection: keep-alive on (failing that is not fatal,
+    /// as in Go's `accept`), then as [`from_std`](Self::from_std).
     fn from_accepted(s: std::net::TcpStream) -> io::Result<TcpStream> {
-        s.set_nonblocking(true)?;
-        // Go: "newTCPConn" sets TCP_NODELAY; failing that is not fatal.
-        let _ = s.set_nodelay(true);
-        Ok(TcpStream {
-            reg: Registration::new(s)?,
-        })
+        let _ = set_keepalive_on(&s, Some(DEFAULT_KEEPALIVE));
+        Self::from_std(s)
     }
 
     /// Takes over a connected stream made elsewhere (Go's `net.FileConn`):
@@ -185,7 +217,12 @@ impl TcpStream {
     /// Outside a gosched runtime.
     #[track_caller]
     pub fn from_std(s: std::net::TcpStream) -> io::Result<TcpStream> {
-        Self::from_accepted(s)
+        s.set_nonblocking(true)?;
+        // Go: "newTCPConn" sets TCP_NODELAY; failing that is not fatal.
+        let _ = s.set_nodelay(true);
+        Ok(TcpStream {
+            reg: Registration::new(s)?,
+        })
     }
 
     /// Gives the stream back as a std one, deregistered from the runtime
@@ -263,6 +300,9 @@ impl TcpStream {
                 }
             })
             .await?;
+        // Go's `Dialer`: keep-alive on once connected; failing that is not
+        // fatal.
+        let _ = set_keepalive_on(stream.reg.get_ref(), Some(DEFAULT_KEEPALIVE));
         Ok(stream)
     }
 
@@ -394,6 +434,29 @@ impl TcpStream {
     /// The OS's.
     pub fn nodelay(&self) -> io::Result<bool> {
         self.reg.get_ref().nodelay()
+    }
+
+    /// Go's `SetKeepAlive` and `SetKeepAlivePeriod`: `Some(period)` turns
+    /// TCP keep-alive on, probing a connection idle for `period` and then
+    /// every `period` (in whole seconds, rounded up, where the OS sets the
+    /// interval); `None` turns it off. Accepted and connected streams start
+    /// with it on every [`DEFAULT_KEEPALIVE`], as Go's do.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::InvalidInput`] for a zero period; the OS's, e.g.
+    /// for a period beyond its limit.
+    pub fn set_keepalive(&self, period: Option<Duration>) -> io::Result<()> {
+        set_keepalive_on(self.reg.get_ref(), period)
+    }
+
+    /// Whether TCP keep-alive is on.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn keepalive(&self) -> io::Result<bool> {
+        socket2::SockRef::from(self.reg.get_ref()).keepalive()
     }
 
     /// Go's `SetReadDeadline`: reads fail with [`io::ErrorKind::TimedOut`]
