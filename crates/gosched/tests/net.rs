@@ -585,6 +585,50 @@ fn keepalive_as_go_sets_it() {
     .unwrap();
 }
 
+/// The listener's accept queue is the OS's longest, as Go's: on Linux
+/// `net.core.somaxconn` connections complete their handshakes before the
+/// first `accept` (std's `bind` queues 128, and the handshakes beyond wait
+/// for a SYN retry a second later); they are all served.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_burst_of_connections_waits_in_the_accept_queue() {
+    use std::io::Read as _;
+    let somaxconn: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // The kernel queues backlog + 1 connections.
+    let burst = 300.min(somaxconn + 1);
+    let rt = runtime(1);
+    rt.block_on(async move {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        // Nobody accepts yet: each handshake must complete in the queue.
+        let clients = std::thread::spawn(move || {
+            (0..burst)
+                .map(|_| {
+                    std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500))
+                        .expect("a handshake was dropped: the accept queue is too short")
+                })
+                .collect::<Vec<_>>()
+        });
+        let clients = gosched::spawn_blocking(move || clients.join().unwrap())
+            .await
+            .unwrap();
+        for _ in 0..burst {
+            let (conn, _) = ln.accept().await.unwrap();
+            conn.write_all(b"k").await.unwrap();
+        }
+        for mut c in clients {
+            let mut b = [0; 1];
+            c.read_exact(&mut b).unwrap();
+            assert_eq!(&b, b"k");
+        }
+    })
+    .unwrap();
+}
+
 /// `peek` waits for data as `read` does and leaves it for the next read.
 #[test]
 fn peek_waits_and_leaves_the_bytes() {

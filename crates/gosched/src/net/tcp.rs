@@ -15,6 +15,48 @@ use super::poll_desc::{Dir, Registration};
 /// every 15 s. Change it per stream with [`TcpStream::set_keepalive`].
 pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(15);
 
+/// The error of an address that resolves to nothing.
+fn unresolved() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "could not resolve to any address",
+    )
+}
+
+/// Go's `maxListenerBacklog`: on Linux `net.core.somaxconn` (read once;
+/// the kernel keeps the backlog in 16 bits), else 128.
+fn listener_backlog() -> i32 {
+    #[cfg(target_os = "linux")]
+    {
+        static BACKLOG: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+        *BACKLOG.get_or_init(|| {
+            std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+                .ok()
+                .and_then(|v| v.trim().parse::<i32>().ok())
+                .filter(|&n| n > 0)
+                .map_or(128, |n| n.min(u16::MAX.into()))
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    128
+}
+
+/// A listening socket on `addr`, as Go's `Listen` makes it: `SO_REUSEADDR`
+/// (not on Windows, where it would let another socket take the port) and
+/// [`listener_backlog`].
+fn listen_on(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    let sock = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    #[cfg(not(windows))]
+    sock.set_reuse_address(true)?;
+    sock.bind(&addr.into())?;
+    sock.listen(listener_backlog())?;
+    Ok(sock.into())
+}
+
 /// Go's `setKeepAlive` and `setKeepAlivePeriod`: on with `period` (whole
 /// seconds, rounded up) as the idle time and the probe interval, or off.
 fn set_keepalive_on(s: &std::net::TcpStream, period: Option<Duration>) -> io::Result<()> {
@@ -71,20 +113,32 @@ pub struct TcpListener {
 
 impl TcpListener {
     /// Listens on `addr` (Go's `net.Listen("tcp", addr)`); port 0 picks a
-    /// free port. The socket is non-blocking and registered with the
-    /// calling thread's runtime. Names are resolved with the OS resolver,
-    /// which may block.
+    /// free port. As in Go, the socket has `SO_REUSEADDR` (except on
+    /// Windows) and the OS's longest accept queue (on Linux
+    /// `net.core.somaxconn`, Go's `maxListenerBacklog`; elsewhere 128, as
+    /// std's), so a burst of connections waits there instead of having
+    /// its handshakes dropped. The socket is non-blocking and registered
+    /// with the calling thread's runtime. Names are resolved with the OS
+    /// resolver, which may block; each address is tried in turn.
     ///
     /// # Errors
     ///
-    /// The OS's: e.g. [`io::ErrorKind::AddrInUse`].
+    /// The OS's: e.g. [`io::ErrorKind::AddrInUse`] (the last address's);
+    /// [`io::ErrorKind::InvalidInput`] when `addr` resolves to nothing.
     ///
     /// # Panics
     ///
     /// Outside a gosched runtime.
     #[track_caller]
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        Self::from_std(std::net::TcpListener::bind(addr)?)
+        let mut last = None;
+        for a in addr.to_socket_addrs()? {
+            match listen_on(a) {
+                Ok(ln) => return Self::from_std(ln),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(unresolved))
     }
 
     /// Takes over a listener made elsewhere, e.g. with options set through
@@ -259,12 +313,7 @@ impl TcpStream {
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.unwrap_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "could not resolve to any address",
-            )
-        }))
+        Err(last.unwrap_or_else(unresolved))
     }
 
     async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
