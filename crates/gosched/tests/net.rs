@@ -468,6 +468,13 @@ fn from_std_takes_over_sockets_made_elsewhere() {
             assert_eq!(u32::from_le_bytes(back), i);
         }
         let udp = UdpSocket::try_from(std_udp).unwrap();
+        // Taken over as it was made (Go's `FilePacketConn`), where `bind`
+        // allows broadcasts as Go's `ListenUDP` does.
+        assert!(!udp.broadcast().unwrap());
+        let bound = UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert!(bound.broadcast().unwrap());
+        bound.set_broadcast(false).unwrap();
+        assert!(!bound.broadcast().unwrap());
         let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
         peer.send_to(b"hey", udp.local_addr().unwrap())
             .await

@@ -23,8 +23,9 @@ fn unresolved() -> io::Error {
     )
 }
 
-/// Go's `maxListenerBacklog`: on Linux `net.core.somaxconn` (read once;
-/// the kernel keeps the backlog in 16 bits), else 128.
+/// Go's `maxListenerBacklog`: on Linux `net.core.somaxconn` (read once),
+/// at most 65535 (kernels before 4.1 keep it in 16 bits; Go caps it only
+/// on those), else 128.
 fn listener_backlog() -> i32 {
     #[cfg(target_os = "linux")]
     {

@@ -31,6 +31,7 @@ pub struct UdpSocket {
 
 impl UdpSocket {
     /// Binds to `addr` (Go's `net.ListenUDP`); port 0 picks a free port.
+    /// As Go's, the socket may send broadcasts (`SO_BROADCAST`).
     ///
     /// # Errors
     ///
@@ -41,7 +42,9 @@ impl UdpSocket {
     /// Outside a gosched runtime.
     #[track_caller]
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        Self::from_std(std::net::UdpSocket::bind(addr)?)
+        let s = std::net::UdpSocket::bind(addr)?;
+        s.set_broadcast(true)?;
+        Self::from_std(s)
     }
 
     /// Takes over a socket made elsewhere, e.g. with options set through
@@ -143,6 +146,25 @@ impl UdpSocket {
     /// [`io::ErrorKind::NotConnected`] before [`connect`](Self::connect).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.reg.get_ref().peer_addr()
+    }
+
+    /// Sets `SO_BROADCAST`: whether datagrams may go to a broadcast
+    /// address (on after [`bind`](Self::bind), as in Go).
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.reg.get_ref().set_broadcast(on)
+    }
+
+    /// Whether `SO_BROADCAST` is set.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.reg.get_ref().broadcast()
     }
 
     /// Go's `SetReadDeadline` (see [`TcpStream::set_read_deadline`](super::TcpStream::set_read_deadline)).
