@@ -427,11 +427,12 @@ fn many_registrations_each_run_to_completion_and_are_dropped() {
         .map(|w| w.runs.load(Ordering::SeqCst))
         .collect();
     registrations[1].as_ref().unwrap().wake();
+    // `runs`, not `left`: a run takes its unit before it counts itself.
     eventually("every registered work ran out", || {
         works
             .iter()
             .zip(&registrations)
-            .all(|(w, r)| r.is_none() || w.left.load(Ordering::SeqCst) == 0)
+            .all(|(w, r)| r.is_none() || w.runs.load(Ordering::SeqCst) == 3)
     });
     for (i, w) in works.iter().enumerate() {
         let runs = w.runs.load(Ordering::SeqCst);
