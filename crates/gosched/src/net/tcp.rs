@@ -176,7 +176,8 @@ impl TcpListener {
     }
 
     /// Waits for a connection (Go's `Accept`). The new stream has
-    /// `TCP_NODELAY` set, as Go's connections do.
+    /// `TCP_NODELAY` set and keep-alive on every [`DEFAULT_KEEPALIVE`], as
+    /// Go's connections do.
     ///
     /// # Errors
     ///
@@ -296,7 +297,8 @@ impl TcpStream {
 
     /// Connects to `addr` (Go's `net.Dial("tcp", addr)`): each resolved
     /// address in turn, with a non-blocking connect; the last error if none
-    /// accepts. `TCP_NODELAY` is set, as in Go.
+    /// accepts. `TCP_NODELAY` is set and keep-alive is on every
+    /// [`DEFAULT_KEEPALIVE`], as in Go.
     ///
     /// # Errors
     ///
