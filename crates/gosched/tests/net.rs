@@ -412,6 +412,13 @@ fn udp_round_trip_and_deadline() {
             assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
             assert_eq!(u32::from_le_bytes(buf), i);
         }
+        // Peeked, a datagram is still there for the receive.
+        a.send(b"peek").await.unwrap();
+        let mut buf = [0; 8];
+        let (n, from) = b.peek_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"peek"[..], a.local_addr().unwrap()));
+        assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+        assert_eq!(&buf[..4], b"peek");
         b.set_read_deadline(Some(Instant::now() + Duration::from_millis(10)));
         let err = b.recv(&mut [0; 4]).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
@@ -632,6 +639,37 @@ fn a_burst_of_connections_waits_in_the_accept_queue() {
             c.read_exact(&mut b).unwrap();
             assert_eq!(&b, b"k");
         }
+    })
+    .unwrap();
+}
+
+/// IPv6: a listener on `[::1]`, a connection to it, UDP between two
+/// sockets there. Skipped (with a note) where the machine has no IPv6
+/// loopback.
+#[test]
+fn ipv6_loopback() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("no IPv6 loopback here: skipped");
+        return;
+    }
+    let rt = runtime(2);
+    rt.block_on(async {
+        let ln = TcpListener::bind("[::1]:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        assert!(addr.is_ipv6());
+        let conn = TcpStream::connect(addr).await.unwrap();
+        let (server, peer) = ln.accept().await.unwrap();
+        assert_eq!(peer, conn.local_addr().unwrap());
+        server.write_all(b"six").await.unwrap();
+        let mut buf = [0; 3];
+        conn.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"six");
+        let a = UdpSocket::bind("[::1]:0").unwrap();
+        let b = UdpSocket::bind("[::1]:0").unwrap();
+        a.send_to(b"v6", b.local_addr().unwrap()).await.unwrap();
+        let mut buf = [0; 4];
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"v6"[..], a.local_addr().unwrap()));
     })
     .unwrap();
 }

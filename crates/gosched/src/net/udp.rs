@@ -111,6 +111,16 @@ impl UdpSocket {
         self.reg.io(Dir::Read, |s| s.recv_from(buf)).await
     }
 
+    /// As [`recv_from`](Self::recv_from), but the datagram stays queued:
+    /// the next receive returns it again (`MSG_PEEK`).
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_from`](Self::recv_from).
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.reg.io(Dir::Read, |s| s.peek_from(buf)).await
+    }
+
     /// Sends one datagram to the connected peer.
     ///
     /// # Errors
