@@ -78,6 +78,7 @@
 //! .unwrap();
 //! ```
 
+mod options;
 pub(crate) mod poll_desc;
 mod tcp;
 mod udp;

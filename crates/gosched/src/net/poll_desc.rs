@@ -448,6 +448,17 @@ impl<T: polling::AsSource> Registration<T> {
         lock(&self.pd.state).closing
     }
 
+    /// The socket, for a socket option or a shutdown: after
+    /// [`close`](Self::close) "use of closed network connection", as Go's
+    /// setters fail once `Close` has run (the descriptor itself stays open
+    /// until the drop).
+    pub(crate) fn open_ref(&self) -> io::Result<&T> {
+        if self.is_closed() {
+            return Err(closed_error());
+        }
+        Ok(&self.io)
+    }
+
     /// Deregisters the socket, as [`close`](Self::close) does, and gives
     /// it back instead of closing it.
     ///

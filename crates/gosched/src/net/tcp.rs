@@ -429,6 +429,18 @@ impl TcpStream {
         Ok(())
     }
 
+    /// Writes some of the buffers in `bufs`, in order, with one system call
+    /// (`writev`; Go's `net.Buffers` write); returns how many bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write).
+    pub async fn write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.reg
+            .io(Dir::Write, |mut s| io::Write::write_vectored(&mut s, bufs))
+            .await
+    }
+
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.reg
             .poll_io(cx, Dir::Read, |mut s| io::Read::read(&mut s, buf))
@@ -439,17 +451,34 @@ impl TcpStream {
             .poll_io(cx, Dir::Write, |mut s| io::Write::write(&mut s, buf))
     }
 
+    fn poll_read_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.reg
+            .poll_io(cx, Dir::Read, |mut s| io::Read::read_vectored(&mut s, bufs))
+    }
+
+    fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.reg.poll_io(cx, Dir::Write, |mut s| {
+            io::Write::write_vectored(&mut s, bufs)
+        })
+    }
+
     /// Shuts down the read side, the write side (Go's `CloseWrite`: the peer
     /// reads end of stream) or both.
     ///
     /// # Errors
     ///
-    /// The OS's, e.g. [`io::ErrorKind::NotConnected`].
+    /// The OS's, e.g. [`io::ErrorKind::NotConnected`]; "use of closed
+    /// network connection" after [`close`](Self::close).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        if self.reg.is_closed() {
-            return Err(super::poll_desc::closed_error());
-        }
-        self.reg.get_ref().shutdown(how)
+        self.reg.open_ref()?.shutdown(how)
     }
 
     /// The local address.
@@ -470,22 +499,23 @@ impl TcpStream {
         self.reg.get_ref().peer_addr()
     }
 
-    /// Sets `TCP_NODELAY` (on by default, as in Go).
+    /// Sets `TCP_NODELAY` (on by default, as in Go; Go's `SetNoDelay`).
     ///
     /// # Errors
     ///
-    /// The OS's.
+    /// The OS's; "use of closed network connection" after
+    /// [`close`](Self::close).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.reg.get_ref().set_nodelay(nodelay)
+        self.reg.open_ref()?.set_nodelay(nodelay)
     }
 
     /// Whether `TCP_NODELAY` is set.
     ///
     /// # Errors
     ///
-    /// The OS's.
+    /// As [`set_nodelay`](Self::set_nodelay).
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.reg.get_ref().nodelay()
+        self.reg.open_ref()?.nodelay()
     }
 
     /// Go's `SetKeepAlive` and `SetKeepAlivePeriod`: `Some(period)` turns
@@ -497,18 +527,20 @@ impl TcpStream {
     /// # Errors
     ///
     /// [`io::ErrorKind::InvalidInput`] for a zero period; the OS's, e.g.
-    /// for a period beyond its limit.
+    /// for a period beyond its limit; "use of closed network connection"
+    /// after [`close`](Self::close).
     pub fn set_keepalive(&self, period: Option<Duration>) -> io::Result<()> {
-        set_keepalive_on(self.reg.get_ref(), period)
+        set_keepalive_on(self.reg.open_ref()?, period)
     }
 
     /// Whether TCP keep-alive is on.
     ///
     /// # Errors
     ///
-    /// The OS's.
+    /// The OS's; "use of closed network connection" after
+    /// [`close`](Self::close).
     pub fn keepalive(&self) -> io::Result<bool> {
-        socket2::SockRef::from(self.reg.get_ref()).keepalive()
+        socket2::SockRef::from(self.reg.open_ref()?).keepalive()
     }
 
     /// Go's `SetReadDeadline`: reads fail with [`io::ErrorKind::TimedOut`]
@@ -557,6 +589,13 @@ macro_rules! impl_futures_io {
             ) -> Poll<io::Result<usize>> {
                 self.poll_read_priv(cx, buf)
             }
+            fn poll_read_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &mut [io::IoSliceMut<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_read_vectored_priv(cx, bufs)
+            }
         }
 
         impl futures_io::AsyncWrite for $t {
@@ -566,6 +605,13 @@ macro_rules! impl_futures_io {
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
                 self.poll_write_priv(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_vectored_priv(cx, bufs)
             }
             fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 Poll::Ready(Ok(()))
@@ -615,6 +661,10 @@ pub(super) use impl_as_socket;
 
 impl_as_socket!(TcpListener);
 impl_as_socket!(TcpStream);
+
+super::options::impl_ip_options!(TcpListener);
+super::options::impl_ip_options!(TcpStream);
+super::options::impl_buffer_options!(TcpStream);
 
 /// `TryFrom` a std socket, as its type's `from_std`.
 macro_rules! impl_try_from_std {
@@ -679,6 +729,16 @@ mod tokio_io {
                     buf: &[u8],
                 ) -> Poll<io::Result<usize>> {
                     self.poll_write_priv(cx, buf)
+                }
+                fn poll_write_vectored(
+                    self: Pin<&mut Self>,
+                    cx: &mut Context<'_>,
+                    bufs: &[io::IoSlice<'_>],
+                ) -> Poll<io::Result<usize>> {
+                    self.poll_write_vectored_priv(cx, bufs)
+                }
+                fn is_write_vectored(&self) -> bool {
+                    true
                 }
                 fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                     Poll::Ready(Ok(()))

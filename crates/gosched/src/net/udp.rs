@@ -1,6 +1,6 @@
 //! UDP: [`UdpSocket`] (Go's `UDPConn`).
 
-use core::net::SocketAddr;
+use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::io;
 use std::net::ToSocketAddrs;
 use std::time::Instant;
@@ -86,9 +86,10 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// The OS's.
+    /// The OS's; "use of closed network connection" after
+    /// [`close`](Self::close).
     pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        self.reg.get_ref().connect(addr)
+        self.reg.open_ref()?.connect(addr)
     }
 
     /// Sends one datagram to `target`.
@@ -163,18 +164,123 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// The OS's.
+    /// The OS's; "use of closed network connection" after
+    /// [`close`](Self::close).
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        self.reg.get_ref().set_broadcast(on)
+        self.reg.open_ref()?.set_broadcast(on)
     }
 
     /// Whether `SO_BROADCAST` is set.
     ///
     /// # Errors
     ///
-    /// The OS's.
+    /// As [`set_broadcast`](Self::set_broadcast).
     pub fn broadcast(&self) -> io::Result<bool> {
-        self.reg.get_ref().broadcast()
+        self.reg.open_ref()?.broadcast()
+    }
+
+    /// Joins the IPv4 multicast group `group` on the interface with the
+    /// address `interface` (`Ipv4Addr::UNSPECIFIED`: the OS picks one), as
+    /// Go's `ListenMulticastUDP` does after binding: datagrams sent to the
+    /// group and this socket's port are then received here.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, e.g. when `group` is not a multicast address or no
+    /// interface can reach it; "use of closed network connection" after
+    /// [`close`](Self::close).
+    pub fn join_multicast_v4(&self, group: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.reg.open_ref()?.join_multicast_v4(&group, &interface)
+    }
+
+    /// Leaves an IPv4 multicast group joined with
+    /// [`join_multicast_v4`](Self::join_multicast_v4).
+    ///
+    /// # Errors
+    ///
+    /// As [`join_multicast_v4`](Self::join_multicast_v4); also when the
+    /// group was not joined.
+    pub fn leave_multicast_v4(&self, group: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.reg.open_ref()?.leave_multicast_v4(&group, &interface)
+    }
+
+    /// Joins the IPv6 multicast group `group` on the interface with index
+    /// `interface` (0: the OS picks one).
+    ///
+    /// # Errors
+    ///
+    /// As [`join_multicast_v4`](Self::join_multicast_v4).
+    pub fn join_multicast_v6(&self, group: Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.reg.open_ref()?.join_multicast_v6(&group, interface)
+    }
+
+    /// Leaves an IPv6 multicast group joined with
+    /// [`join_multicast_v6`](Self::join_multicast_v6).
+    ///
+    /// # Errors
+    ///
+    /// As [`leave_multicast_v4`](Self::leave_multicast_v4).
+    pub fn leave_multicast_v6(&self, group: Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.reg.open_ref()?.leave_multicast_v6(&group, interface)
+    }
+
+    /// Sets `IP_MULTICAST_LOOP`: whether IPv4 multicast datagrams this
+    /// socket sends are also delivered to the sending host's own members
+    /// (on by default; Go's `ListenMulticastUDP` turns it off).
+    ///
+    /// # Errors
+    ///
+    /// The OS's; "use of closed network connection" after
+    /// [`close`](Self::close).
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.reg.open_ref()?.set_multicast_loop_v4(on)
+    }
+
+    /// Whether `IP_MULTICAST_LOOP` is set.
+    ///
+    /// # Errors
+    ///
+    /// As [`set_multicast_loop_v4`](Self::set_multicast_loop_v4).
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.reg.open_ref()?.multicast_loop_v4()
+    }
+
+    /// Sets `IP_MULTICAST_TTL`, the time-to-live of the IPv4 multicast
+    /// datagrams this socket sends (1 by default: the local network).
+    ///
+    /// # Errors
+    ///
+    /// As [`set_multicast_loop_v4`](Self::set_multicast_loop_v4).
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.reg.open_ref()?.set_multicast_ttl_v4(ttl)
+    }
+
+    /// The `IP_MULTICAST_TTL`.
+    ///
+    /// # Errors
+    ///
+    /// As [`set_multicast_loop_v4`](Self::set_multicast_loop_v4).
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.reg.open_ref()?.multicast_ttl_v4()
+    }
+
+    /// Sets `IPV6_MULTICAST_LOOP`, as
+    /// [`set_multicast_loop_v4`](Self::set_multicast_loop_v4) for IPv6.
+    ///
+    /// # Errors
+    ///
+    /// As [`set_multicast_loop_v4`](Self::set_multicast_loop_v4).
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.reg.open_ref()?.set_multicast_loop_v6(on)
+    }
+
+    /// Whether `IPV6_MULTICAST_LOOP` is set.
+    ///
+    /// # Errors
+    ///
+    /// As [`set_multicast_loop_v4`](Self::set_multicast_loop_v4).
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.reg.open_ref()?.multicast_loop_v6()
     }
 
     /// Go's `SetReadDeadline` (see [`TcpStream::set_read_deadline`](super::TcpStream::set_read_deadline)).
@@ -200,4 +306,6 @@ impl UdpSocket {
     }
 }
 super::tcp::impl_as_socket!(UdpSocket);
+super::options::impl_ip_options!(UdpSocket);
+super::options::impl_buffer_options!(UdpSocket);
 super::tcp::impl_try_from_std!(UdpSocket);
