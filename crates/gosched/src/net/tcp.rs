@@ -1,5 +1,6 @@
 //! TCP: [`TcpListener`] and [`TcpStream`] (Go's `TCPListener`, `TCPConn`).
 
+use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -40,6 +41,18 @@ fn listener_backlog() -> i32 {
     }
     #[cfg(not(target_os = "linux"))]
     128
+}
+
+/// Go's `partialDeadline`: the deadline for one of `addrs_left` addresses
+/// still to try, an equal share of the time left but at least 2 s (or all
+/// of it, when less is left); `None` when the time has run out.
+fn partial_deadline(now: Instant, deadline: Instant, addrs_left: usize) -> Option<Instant> {
+    const SANE_MINIMUM: Duration = Duration::from_secs(2);
+    let left = deadline
+        .checked_duration_since(now)
+        .filter(|d| !d.is_zero())?;
+    let share = left / u32::try_from(addrs_left).unwrap_or(u32::MAX).max(1);
+    Some(now + share.max(SANE_MINIMUM.min(left)))
 }
 
 /// A listening socket on `addr`, as Go's `Listen` makes it: `SO_REUSEADDR`
@@ -296,30 +309,76 @@ impl TcpStream {
     }
 
     /// Connects to `addr` (Go's `net.Dial("tcp", addr)`): each resolved
-    /// address in turn, with a non-blocking connect; the last error if none
-    /// accepts. `TCP_NODELAY` is set and keep-alive is on every
-    /// [`DEFAULT_KEEPALIVE`], as in Go.
+    /// address in turn, with a non-blocking connect. `TCP_NODELAY` is set
+    /// and keep-alive is on every [`DEFAULT_KEEPALIVE`], as in Go.
     ///
     /// # Errors
     ///
-    /// The OS's: [`io::ErrorKind::ConnectionRefused`] when nothing listens,
+    /// When no address accepts, the first address's error, as Go's (std's
+    /// `connect` reports the last): the OS's, e.g.
+    /// [`io::ErrorKind::ConnectionRefused`] when nothing listens;
     /// [`io::ErrorKind::InvalidInput`] when `addr` resolves to nothing.
     ///
     /// # Panics
     ///
     /// When polled outside a gosched runtime.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let mut last = None;
-        for a in addr.to_socket_addrs()? {
-            match Self::connect_one(a).await {
-                Ok(s) => return Ok(s),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(unresolved))
+        Self::dial(addr, None).await
     }
 
-    async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
+    /// As [`connect`](Self::connect), giving up after `timeout` (Go's
+    /// `net.DialTimeout`): the time left is shared among the addresses not
+    /// yet tried, at least 2 s each while that much is left (Go's
+    /// `partialDeadline`). A zero `timeout` means none, as in Go.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect); [`io::ErrorKind::TimedOut`] ("i/o
+    /// timeout") for an address whose time ran out.
+    ///
+    /// # Panics
+    ///
+    /// When polled outside a gosched runtime.
+    pub async fn connect_timeout(
+        addr: impl ToSocketAddrs,
+        timeout: Duration,
+    ) -> io::Result<TcpStream> {
+        let deadline = if timeout.is_zero() {
+            None
+        } else {
+            // A timeout beyond `Instant`'s range is no timeout.
+            Instant::now().checked_add(timeout)
+        };
+        Self::dial(addr, deadline).await
+    }
+
+    /// Go's `dialSerial`: each address in turn, with its share of the time
+    /// left until `deadline`; the first error if none connects.
+    async fn dial(addr: impl ToSocketAddrs, deadline: Option<Instant>) -> io::Result<TcpStream> {
+        let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+        let mut first_err = None;
+        for (i, &a) in addrs.iter().enumerate() {
+            let part = match deadline {
+                None => None,
+                Some(d) => match partial_deadline(Instant::now(), d, addrs.len() - i) {
+                    Some(part) => Some(part),
+                    None => {
+                        first_err.get_or_insert_with(super::poll_desc::timeout_error);
+                        break;
+                    }
+                },
+            };
+            match Self::connect_one(a, part).await {
+                Ok(s) => return Ok(s),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_err.unwrap_or_else(unresolved))
+    }
+
+    async fn connect_one(addr: SocketAddr, deadline: Option<Instant>) -> io::Result<TcpStream> {
         let sock = socket2::Socket::new(
             socket2::Domain::for_address(addr),
             socket2::Type::STREAM,
@@ -336,7 +395,12 @@ impl TcpStream {
         let stream = TcpStream {
             reg: Registration::new(s)?,
         };
-        // Go's connect: wait until writable, then read SO_ERROR.
+        // Go's connect: wait until writable, then read SO_ERROR; the dial's
+        // deadline is the write deadline meanwhile (Go's `SetWriteDeadline`
+        // in `netFD.connect`).
+        if deadline.is_some() {
+            stream.reg.set_deadline(Dir::Write, deadline);
+        }
         stream
             .reg
             .io(Dir::Write, |s| {
@@ -352,6 +416,9 @@ impl TcpStream {
                 }
             })
             .await?;
+        if deadline.is_some() {
+            stream.reg.set_deadline(Dir::Write, None);
+        }
         // Go's `Dialer`: keep-alive on once connected; failing that is not
         // fatal.
         let _ = set_keepalive_on(stream.reg.get_ref(), Some(DEFAULT_KEEPALIVE));
@@ -756,4 +823,32 @@ mod tokio_io {
 
     impl_tokio_io!(TcpStream);
     impl_tokio_io!(&TcpStream);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partial_deadline;
+    use core::time::Duration;
+    use std::time::Instant;
+
+    #[test]
+    fn partial_deadline_shares_the_time_left_as_go_does() {
+        let now = Instant::now();
+        let s = Duration::from_secs;
+        let at = |left: Duration, n| partial_deadline(now, now + left, n).map(|d| d - now);
+        // One address: all of it.
+        assert_eq!(at(s(9), 1), Some(s(9)));
+        // An equal share while that is at least 2 s.
+        assert_eq!(at(s(9), 3), Some(s(3)));
+        // Less than 2 s each: 2 s, stolen from the last addresses.
+        assert_eq!(at(s(3), 3), Some(s(2)));
+        // Less than 2 s left: all of it.
+        assert_eq!(
+            at(Duration::from_millis(1500), 5),
+            Some(Duration::from_millis(1500))
+        );
+        // No time left: none.
+        assert_eq!(partial_deadline(now + s(1), now, 1), None);
+        assert_eq!(partial_deadline(now, now, 2), None);
+    }
 }
