@@ -303,3 +303,65 @@ fn tokio_vectored_write() {
         })
         .unwrap();
 }
+
+/// Go's `TestUDPZeroBytePayload` and `TestUDPZeroByteBuffer`: an empty
+/// datagram is a datagram; a receive into an empty buffer takes one
+/// datagram and returns 0.
+#[test]
+fn udp_zero_byte_payloads_and_buffers() {
+    runtime(1)
+        .block_on(async {
+            let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let to = b.local_addr().unwrap();
+            assert_eq!(a.send_to(b"", to).await.unwrap(), 0);
+            let mut buf = [0; 8];
+            let (n, from) = b.recv_from(&mut buf).await.unwrap();
+            assert_eq!((n, from), (0, a.local_addr().unwrap()));
+
+            a.send_to(b"dropped", to).await.unwrap();
+            a.send_to(b"kept", to).await.unwrap();
+            let (n, _) = b.recv_from(&mut []).await.unwrap();
+            assert_eq!(n, 0);
+            let (n, _) = b.recv_from(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"kept", "the empty receive took one datagram");
+        })
+        .unwrap();
+}
+
+/// Go's `FD.Read` and `FD.Write`: an empty buffer returns 0 at once, data
+/// or not, and leaves the stream as it was.
+#[test]
+fn tcp_empty_buffers_return_at_once() {
+    runtime(1)
+        .block_on(async {
+            let (a, b) = tcp_pair().await;
+            let empty = gosched::timeout(Duration::from_secs(5), a.read(&mut []))
+                .await
+                .expect("an empty read does not wait for data");
+            assert_eq!(empty.unwrap(), 0);
+            assert_eq!(a.peek(&mut []).await.unwrap(), 0);
+            // Past the read deadline too (Go checks the deadline after).
+            a.set_read_deadline(Some(Instant::now() - Duration::from_millis(1)));
+            assert_eq!(a.read(&mut []).await.unwrap(), 0);
+            a.set_read_deadline(None);
+            {
+                use futures_io::AsyncRead;
+                use std::pin::Pin;
+                let mut r = &a;
+                let n = std::future::poll_fn(|cx| Pin::new(&mut r).poll_read(cx, &mut []));
+                assert_eq!(n.await.unwrap(), 0);
+                let mut bufs = [std::io::IoSliceMut::new(&mut [])];
+                let n =
+                    std::future::poll_fn(|cx| Pin::new(&mut r).poll_read_vectored(cx, &mut bufs));
+                assert_eq!(n.await.unwrap(), 0);
+            }
+            assert_eq!(b.write(b"").await.unwrap(), 0);
+            b.write_all(b"x").await.unwrap();
+            assert_eq!(read_n(&a, 1).await, b"x");
+            // A closed stream's error comes first.
+            a.close();
+            assert_closed("empty read after close", a.read(&mut []).await);
+        })
+        .unwrap();
+}

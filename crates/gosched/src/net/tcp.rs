@@ -426,7 +426,9 @@ impl TcpStream {
     }
 
     /// Reads into `buf`; `Ok(0)` at end of stream (the peer shut its write
-    /// side, or `buf` is empty).
+    /// side). An empty `buf` returns `Ok(0)` at once, data or not and past
+    /// the deadline too, as Go's `Read` does (only a closed stream's error
+    /// comes first).
     ///
     /// # Errors
     ///
@@ -434,6 +436,9 @@ impl TcpStream {
     /// [`io::ErrorKind::TimedOut`] past the read deadline, "use of closed
     /// network connection" after [`close`](Self::close).
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return self.empty_read();
+        }
         self.reg
             .io(Dir::Read, |mut s| io::Read::read(&mut s, buf))
             .await
@@ -447,6 +452,9 @@ impl TcpStream {
     ///
     /// As [`read`](Self::read).
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return self.empty_read();
+        }
         self.reg.io(Dir::Read, |s| s.peek(buf)).await
     }
 
@@ -508,7 +516,16 @@ impl TcpStream {
             .await
     }
 
+    /// Go's `FD.Read`: a read into an empty buffer returns 0 at once (a
+    /// closed stream's error first), where the OS would wait for data.
+    fn empty_read(&self) -> io::Result<usize> {
+        self.reg.open_ref().map(|_| 0)
+    }
+
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(self.empty_read());
+        }
         self.reg
             .poll_io(cx, Dir::Read, |mut s| io::Read::read(&mut s, buf))
     }
@@ -523,6 +540,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Poll::Ready(self.empty_read());
+        }
         self.reg
             .poll_io(cx, Dir::Read, |mut s| io::Read::read_vectored(&mut s, bufs))
     }
