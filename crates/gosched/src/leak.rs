@@ -64,7 +64,7 @@ pub fn check(rt: &Runtime) -> Result<(), LeakError> {
 ///
 /// [`LeakError`] listing the tasks still alive after `wait`.
 pub fn check_within(rt: &Runtime, wait: Duration) -> Result<(), LeakError> {
-    let deadline = Instant::now() + wait;
+    let deadline = crate::time::instant_after(Instant::now(), wait);
     let mut pause = Duration::from_micros(100);
     loop {
         let dump = rt.dump();

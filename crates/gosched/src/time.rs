@@ -91,7 +91,20 @@ impl core::fmt::Debug for Shared {
 /// assert!(start.elapsed() >= Duration::from_millis(5));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(instant_after(Instant::now(), duration))
+}
+
+/// `from + d`, or close to the farthest instant the clock can show when
+/// that is out of its range: a duration too long to add (such as
+/// `Duration::MAX`) waits for ever instead of panicking, as Go's timers
+/// saturate at their largest `when`.
+pub(crate) fn instant_after(from: Instant, mut d: Duration) -> Instant {
+    loop {
+        if let Some(t) = from.checked_add(d) {
+            return t;
+        }
+        d /= 2;
+    }
 }
 
 /// Waits until `deadline` (Go: `time.Sleep(time.Until(deadline))`).
@@ -153,10 +166,10 @@ impl Future for Sleep {
         }
         let shared = expect_shared("sleep");
         let (p, local) = with_ctx(|c| c.and_then(|c| c.p.get())).map_or((0, false), |p| (p, true));
-        let when = self
-            .deadline
-            .saturating_duration_since(shared.start)
-            .as_nanos() as u64;
+        // Nanoseconds since the runtime started; beyond 584 years, the
+        // largest `when` (never, in practice) rather than a wrapped one.
+        let since_start = self.deadline.saturating_duration_since(shared.start);
+        let when = u64::try_from(since_start.as_nanos()).unwrap_or(u64::MAX);
         let entry = Arc::new(TimerEntry {
             deleted: AtomicBool::new(false),
             fired: AtomicBool::new(false),
@@ -223,7 +236,7 @@ pub fn interval(period: Duration) -> Interval {
     );
     Interval {
         period,
-        next: Instant::now() + period,
+        next: instant_after(Instant::now(), period),
     }
 }
 
@@ -236,7 +249,8 @@ impl Interval {
         let late = now.saturating_duration_since(due).as_nanos();
         let period = self.period.as_nanos().max(1);
         let skip = 1 + late / period;
-        self.next = due + Duration::from_nanos((period * skip).min(u64::MAX as u128) as u64);
+        let step = u64::try_from(period.saturating_mul(skip)).unwrap_or(u64::MAX);
+        self.next = instant_after(due, Duration::from_nanos(step));
         due
     }
 

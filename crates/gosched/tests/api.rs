@@ -337,6 +337,34 @@ fn dump_shows_wait_reasons_and_spawn_site() {
     gosched::leak::verify_none(&rt);
 }
 
+/// Durations too long to add to `Instant::now()` wait for ever, as Go's
+/// timers saturate at their largest `when`, instead of panicking; a
+/// deadline past the timer heap's 584 years does not wrap into an early
+/// one.
+#[test]
+fn huge_durations_wait_for_ever_without_panicking() {
+    let rt = rt(1);
+    rt.block_on(async {
+        assert_eq!(gosched::timeout(Duration::MAX, async { 7 }).await, Ok(7));
+        let forever = gosched::sleep(Duration::MAX);
+        assert!(forever.deadline() > Instant::now() + Duration::from_secs(86_400 * 365));
+        let r = gosched::timeout(Duration::from_millis(5), forever).await;
+        assert_eq!(r, Err(gosched::Elapsed));
+        let mut never = gosched::interval(Duration::MAX);
+        let r = gosched::timeout(Duration::from_millis(5), never.tick()).await;
+        assert_eq!(r, Err(gosched::Elapsed));
+        assert_eq!(never.period(), Duration::MAX);
+        // 700 years out, where the clock can show it: nanoseconds beyond
+        // u64 must not wrap into a deadline that has passed.
+        if let Some(far) = Instant::now().checked_add(Duration::from_secs(700 * 365 * 86_400)) {
+            let r = gosched::timeout(Duration::from_millis(5), gosched::sleep_until(far)).await;
+            assert_eq!(r, Err(gosched::Elapsed));
+        }
+    })
+    .unwrap();
+    assert!(gosched::leak::check_within(&rt, Duration::MAX).is_ok());
+}
+
 #[test]
 #[cfg_attr(miri, ignore)] // timing: Miri's clock runs far behind its work
 fn timeout_and_interval() {
