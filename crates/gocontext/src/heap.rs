@@ -1077,8 +1077,17 @@ mod global {
         }
 
         /// Converts a clock reading of the global service to an [`Instant`].
-        pub(crate) fn global_instant(d: Duration) -> Instant {
-            init().1 + d
+        /// A reading beyond what an `Instant` can show (a deadline that
+        /// saturated, as `with_timeout(Duration::MAX)` makes) gives about
+        /// the farthest one it can, rather than a panic.
+        pub(crate) fn global_instant(mut d: Duration) -> Instant {
+            let epoch = init().1;
+            loop {
+                if let Some(at) = epoch.checked_add(d) {
+                    return at;
+                }
+                d /= 2;
+            }
         }
 
         /// Converts an [`Instant`] to a reading of the global service's clock

@@ -104,3 +104,31 @@ fn creating_and_stopping_many_timers_leaves_nothing() {
     assert_eq!(timers.len(), 0);
     assert_eq!(timers.capacity(), 0);
 }
+
+/// Go's `WithTimeout(ctx, math.MaxInt64)` and `time.After` of it: a
+/// duration too long to add to now is a deadline that never comes, with a
+/// `Deadline` that can still be read (Go saturates the time), not a panic.
+#[test]
+fn huge_durations_never_fire_and_their_deadlines_read_back() {
+    use gocontext::{background, with_deadline, with_timeout};
+    use std::time::Instant;
+    let (ctx, cancel) = with_timeout(&background(), Duration::MAX);
+    let deadline = ctx.deadline().expect("a deadline");
+    assert!(deadline > Instant::now() + Duration::from_secs(86_400 * 365));
+    assert_eq!(ctx.err(), None);
+    // A child with an earlier deadline keeps its own.
+    let (child, _c) = with_timeout(&ctx, Duration::from_secs(3600));
+    assert!(child.deadline().unwrap() < deadline);
+    cancel.cancel();
+    assert_eq!(ctx.err(), Some(gocontext::Error::Canceled));
+    if let Some(far) = Instant::now().checked_add(Duration::from_secs(700 * 365 * 86_400)) {
+        let (ctx, cancel) = with_deadline(&background(), far);
+        assert!(ctx.done().recv_timeout(Duration::from_millis(10)).is_err());
+        assert!(ctx.deadline().unwrap() > Instant::now());
+        cancel.cancel();
+    }
+    let a = after(Duration::MAX);
+    assert!(a.recv_timeout(Duration::from_millis(10)).is_err());
+    let t = tick(Duration::MAX);
+    assert!(t.recv_timeout(Duration::from_millis(10)).is_err());
+}
