@@ -461,6 +461,19 @@ fn builder_rejects_bad_settings() {
     assert_eq!(e.to_string(), "gosched: procs must be at least 1");
     let e = Runtime::builder().ring_capacity(6).build().unwrap_err();
     assert!(e.to_string().contains("power of two"), "{e}");
+    // A count no machine has is an error, not an allocation that aborts.
+    for procs in [gosched::MAX_PROCS + 1, 1 << 20, usize::MAX] {
+        let e = Runtime::builder().procs(procs).build().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("gosched: procs must be at most 65536, got {procs}")
+        );
+    }
+    #[cfg(target_pointer_width = "32")]
+    {
+        let e = Runtime::builder().ring_capacity(1 << 30).build().unwrap_err();
+        assert!(e.to_string().contains("address space"), "{e}");
+    }
 }
 
 #[test]

@@ -55,6 +55,12 @@ impl fmt::Display for BuildError {
 
 impl core::error::Error for BuildError {}
 
+/// The most Ps a runtime may have: far beyond any machine's CPU count
+/// (Go's `GOMAXPROCS` is an `int32`, bounded in practice by the memory its
+/// Ps take), and low enough that a mistaken count such as `usize::MAX` is
+/// a [`BuildError`] rather than an allocation that aborts the process.
+pub const MAX_PROCS: usize = 1 << 16;
+
 /// The default P count: env `GOMAXPROCS` when it is a positive integer,
 /// else the available parallelism (Go's `ncpu`).
 pub fn default_procs() -> usize {
@@ -80,14 +86,16 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// The number of Ps (Go's `GOMAXPROCS`). Default: env `GOMAXPROCS` if
-    /// set to a positive integer, else the available parallelism.
+    /// The number of Ps (Go's `GOMAXPROCS`), 1 to [`MAX_PROCS`]. Default:
+    /// env `GOMAXPROCS` if set to a positive integer, else the available
+    /// parallelism.
     pub fn procs(mut self, n: usize) -> Self {
         self.procs = Some(n);
         self
     }
 
-    /// Slots of each P's ring (a power of two; Go: 256, the default).
+    /// Slots of each P's ring (a power of two; Go: 256, the default). Each
+    /// slot is a pointer, allocated up front for every P.
     pub fn ring_capacity(mut self, capacity: usize) -> Self {
         self.ring_capacity = capacity;
         self
@@ -166,7 +174,10 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// `procs` is 0, or the ring capacity is not a power of two in `2..=2^30`.
+    /// `procs` is 0 or above [`MAX_PROCS`] (also when it comes from env
+    /// `GOMAXPROCS`), or the ring capacity is not a power of two in
+    /// `2..=2^30` or is more than the target's address space can hold (a
+    /// 32-bit target's ring holds at most 2^28 slots).
     pub fn build(self) -> Result<Runtime, BuildError> {
         let procs = self.procs.unwrap_or_else(default_procs);
         if procs == 0 {
@@ -174,11 +185,24 @@ impl Builder {
                 message: "gosched: procs must be at least 1".into(),
             });
         }
+        if procs > MAX_PROCS {
+            return Err(BuildError {
+                message: alloc::format!("gosched: procs must be at most {MAX_PROCS}, got {procs}"),
+            });
+        }
         let cap = self.ring_capacity;
         if !cap.is_power_of_two() || !(2..=1 << 30).contains(&cap) {
             return Err(BuildError {
                 message: alloc::format!(
                     "gosched: ring capacity must be a power of two in 2..=2^30, got {cap}"
+                ),
+            });
+        }
+        let ring_bytes = cap.checked_mul(core::mem::size_of::<*mut ()>());
+        if ring_bytes.is_none_or(|b| b > isize::MAX as usize) {
+            return Err(BuildError {
+                message: alloc::format!(
+                    "gosched: a ring of {cap} slots does not fit in this target's address space"
                 ),
             });
         }

@@ -86,7 +86,7 @@ mod sysmon;
 
 pub(crate) use block_on::main_waker_of;
 pub use block_on::{DeadlockError, DEADLOCK_MESSAGE};
-pub use builder::{default_procs, BuildError, Builder, Runtime};
+pub use builder::{default_procs, BuildError, Builder, Runtime, MAX_PROCS};
 pub use gc_worker::{GcWorker, GcWorkerP, GcWorkerRegistration};
 pub use idle::{IdleHook, IdleP, IdleRegistration, IdleWork};
 #[cfg(feature = "net")]
