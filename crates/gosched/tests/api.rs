@@ -471,7 +471,10 @@ fn builder_rejects_bad_settings() {
     }
     #[cfg(target_pointer_width = "32")]
     {
-        let e = Runtime::builder().ring_capacity(1 << 30).build().unwrap_err();
+        let e = Runtime::builder()
+            .ring_capacity(1 << 30)
+            .build()
+            .unwrap_err();
         assert!(e.to_string().contains("address space"), "{e}");
     }
 }

@@ -214,9 +214,7 @@ fn a_joined_multicast_group_receives_on_loopback() {
                 .set_multicast_if_v4(&Ipv4Addr::LOCALHOST)
                 .unwrap();
             tx.set_multicast_loop_v4(true).unwrap();
-            tx.send_to(b"to the group", (group, port).into())
-                .await
-                .unwrap();
+            tx.send_to(b"to the group", (group, port)).await.unwrap();
             rx.set_read_deadline(Some(Instant::now() + Duration::from_secs(10)));
             let mut buf = [0; 32];
             let (n, from) = rx.recv_from(&mut buf).await.unwrap();
@@ -224,9 +222,7 @@ fn a_joined_multicast_group_receives_on_loopback() {
             assert_eq!(from, tx.local_addr().unwrap());
 
             rx.leave_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
-            tx.send_to(b"after leaving", (group, port).into())
-                .await
-                .unwrap();
+            tx.send_to(b"after leaving", (group, port)).await.unwrap();
             rx.set_read_deadline(Some(Instant::now() + Duration::from_millis(200)));
             let e = rx.recv_from(&mut buf).await.unwrap_err();
             assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
@@ -362,6 +358,36 @@ fn tcp_empty_buffers_return_at_once() {
             // A closed stream's error comes first.
             a.close();
             assert_closed("empty read after close", a.read(&mut []).await);
+        })
+        .unwrap();
+}
+
+/// `send_to` takes what std's takes: a `SocketAddr`, a string, a tuple;
+/// the datagram goes to the first address, and an address that resolves to
+/// nothing is refused.
+#[test]
+fn send_to_takes_what_std_takes() {
+    runtime(1)
+        .block_on(async {
+            let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let to = b.local_addr().unwrap();
+            a.send_to(b"1", to).await.unwrap();
+            a.send_to(b"2", to.to_string()).await.unwrap();
+            a.send_to(b"3", (Ipv4Addr::LOCALHOST, to.port()))
+                .await
+                .unwrap();
+            a.send_to(b"4", &[to, "127.0.0.1:9".parse().unwrap()][..])
+                .await
+                .unwrap();
+            let mut buf = [0; 4];
+            for want in [b"1", b"2", b"3", b"4"] {
+                let (n, _) = b.recv_from(&mut buf).await.unwrap();
+                assert_eq!(&buf[..n], want);
+            }
+            let none: &[std::net::SocketAddr] = &[];
+            let e = a.send_to(b"x", none).await.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
         })
         .unwrap();
 }

@@ -92,13 +92,19 @@ impl UdpSocket {
         self.reg.open_ref()?.connect(addr)
     }
 
-    /// Sends one datagram to `target`.
+    /// Sends one datagram to `target`: a `SocketAddr`, or anything std's
+    /// `send_to` takes (a name is resolved with the OS resolver, which may
+    /// block, and the datagram goes to its first address, as std sends it).
     ///
     /// # Errors
     ///
     /// The OS's, [`io::ErrorKind::TimedOut`] past the write deadline, "use
-    /// of closed network connection" after [`close`](Self::close).
-    pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+    /// of closed network connection" after [`close`](Self::close);
+    /// [`io::ErrorKind::InvalidInput`] when `target` resolves to nothing.
+    pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
+        let target = target.to_socket_addrs()?.next().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to")
+        })?;
         self.reg.io(Dir::Write, |s| s.send_to(buf, target)).await
     }
 
