@@ -125,8 +125,11 @@ impl<K, V> GoMap<K, V, DefaultHashBuilder> {
     /// Creates an empty map with room for `capacity` entries, choosing B
     /// exactly as Go's `makemap` does for that hint.
     ///
-    /// A hint so large that `hint × bucket size` overflows is treated as 0,
-    /// as Go does.
+    /// A hint so large that `hint × bucket size` overflows or passes Go's
+    /// allocation limit (`maxAlloc`: 2^48 bytes on 64-bit targets, 2^32 − 1
+    /// on 32-bit ones) is treated as 0, as Go does: such a map starts empty
+    /// and grows as it is filled, rather than asking the allocator for an
+    /// array no machine could supply.
     ///
     /// `Go: make(map[K]V, hint)`
     ///

@@ -48,6 +48,27 @@ fn with_capacity_picks_go_b() {
     assert_eq!(m.stats().b, 0);
 }
 
+/// A hint whose `hint × bucket size` does not overflow but passes Go's
+/// `maxAlloc` (2^48 bytes on 64-bit targets) is treated as 0, as Go's
+/// `makemap` does: `make(map[uint64]uint64, 1<<50)` gives an empty map
+/// that works (checked with Go 1.19). It used to pick B for the hint and
+/// abort the process when the allocator refused 2^55 bytes.
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn with_capacity_past_go_max_alloc_is_treated_as_zero() {
+    // A map[uint64]uint64 bucket is 144 bytes, as in Go.
+    let over = (1usize << 48) / 144 + 1;
+    for hint in [1usize << 50, over, (isize::MAX as usize) / 144] {
+        let mut m: GoMap<u64, u64> = GoMap::with_capacity(hint);
+        assert_eq!((m.stats().b, m.capacity()), (0, 0), "hint {hint}");
+        m.insert(1, 2);
+        assert_eq!(m[&1], 2);
+    }
+    // Zero-sized keys and values: 16-byte buckets (tophash and overflow).
+    let m: GoMap<(), ()> = GoMap::with_capacity((1usize << 48) / 16 + 1);
+    assert_eq!(m.capacity(), 0);
+}
+
 #[test]
 fn presized_map_does_not_grow_until_capacity() {
     let mut m: GoMap<u64, u64> = GoMap::with_capacity(104);

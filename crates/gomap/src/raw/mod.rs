@@ -148,6 +148,22 @@ const SLAB_BYTES: usize = 64 * 1024;
 /// at no upfront cost (128 KiB is glibc's default `mmap` threshold).
 const SMALL_ARRAY_BYTES: usize = 128 * 1024;
 
+/// The largest allocation Go's heap allows: `makemap` treats a hint whose
+/// `hint × bucket size` passes it as 0.
+///
+/// Go: `maxAlloc` (runtime/malloc.go): `1 << heapAddrBits` (48) on 64-bit
+/// targets, `1<<32 - 1` on 32-bit ones.
+#[cfg(target_pointer_width = "64")]
+pub(crate) const MAX_ALLOC: usize = 1 << 48;
+
+/// The largest allocation Go's heap allows: `makemap` treats a hint whose
+/// `hint × bucket size` passes it as 0.
+///
+/// Go: `maxAlloc` (runtime/malloc.go): `1 << heapAddrBits` (48) on 64-bit
+/// targets, `1<<32 - 1` on 32-bit ones.
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) const MAX_ALLOC: usize = usize::MAX >> (usize::BITS.saturating_sub(32));
+
 /// Whether `count` entries in 2^B buckets exceed the load factor.
 ///
 /// Go: `overLoadFactor(count, B)`.
@@ -360,14 +376,15 @@ impl<K, V> RawMap<K, V> {
 
     /// A map sized for `hint` entries, as `make(map[K]V, hint)`.
     ///
-    /// Go: `makemap`. A hint whose `hint * bucketsize` overflows (or passes
-    /// `isize::MAX`) is treated as 0, as Go treats one above `maxAlloc`.
+    /// Go: `makemap`. A hint whose `hint * bucketsize` overflows or passes
+    /// Go's allocation limit ([`MAX_ALLOC`], or `isize::MAX` where that is
+    /// lower) is treated as 0, as Go does.
     /// Divergence: Go allocates the single bucket of a B = 0 map at the
     /// first assignment; here a non-zero hint allocates it at once, so that
     /// [`Self::capacity`] is at least the hint (std's `with_capacity` rule).
     pub(crate) fn with_hint(hint: usize) -> Result<Self, AllocFailure> {
         let hint = match hint.checked_mul(Bmap::<K, V>::SIZE) {
-            Some(n) if n <= isize::MAX as usize => hint,
+            Some(n) if n <= MAX_ALLOC && n <= isize::MAX as usize => hint,
             _ => 0,
         };
         if hint == 0 {
