@@ -122,3 +122,65 @@ fn a_failing_element_drops_the_ones_before_it() {
     assert!(r.is_err());
     assert_eq!(live(), 0);
 }
+
+/// A 16 MiB element, stored inline; deserializing one is never reached here.
+struct Huge(#[allow(dead_code)] [u8; 1 << 24]);
+
+impl<'de> Deserialize<'de> for Huge {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let _ = u8::deserialize(d)?;
+        Err(serde::de::Error::custom("no input builds a Huge"))
+    }
+}
+
+/// An input that announces `claimed` elements but holds only `real` bytes.
+struct Liar {
+    real: usize,
+    claimed: usize,
+}
+
+impl Iterator for Liar {
+    type Item = u8;
+    fn next(&mut self) -> Option<u8> {
+        if self.real == 0 {
+            return None;
+        }
+        self.real -= 1;
+        Some(7)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.claimed, Some(self.claimed))
+    }
+}
+
+/// The length a format announces comes from untrusted input: deserializing
+/// preallocates at most about 1 MiB for it, as serde's own `Vec` impl does
+/// (`size_hint::cautious`), whatever the element size. An input announcing
+/// 4096 elements of 16 MiB used to reserve 64 GiB before reading any (the
+/// allocator refused and the process aborted).
+#[test]
+fn an_announced_length_preallocates_at_most_a_mebibyte() {
+    use serde::de::value::{Error, SeqDeserializer};
+    // A `Result<Huge, _>` takes 16 MiB of stack in unoptimised builds.
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let s = Slice::<Huge>::deserialize(SeqDeserializer::<_, Error>::new(Liar {
+                real: 0,
+                claimed: 4096,
+            }))
+            .unwrap();
+            assert!(s.is_empty() && !s.is_nil());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    // Honest small inputs still deserialize as before.
+    let s = Slice::<u8>::deserialize(SeqDeserializer::<_, Error>::new(Liar {
+        real: 3,
+        claimed: 3,
+    }))
+    .unwrap();
+    assert_eq!(s, [7, 7, 7]);
+    assert_eq!(s.cap(), 3);
+}

@@ -10,6 +10,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 use core::marker::PhantomData;
+use core::mem::size_of;
 
 use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -22,6 +23,10 @@ impl<T: Serialize> Serialize for Slice<T> {
     }
 }
 
+/// The most a deserializer's announced length may preallocate, in bytes
+/// (serde's `size_hint::cautious` limit).
+const MAX_PREALLOC_BYTES: usize = 1024 * 1024;
+
 struct SliceVisitor<T>(PhantomData<T>);
 
 impl<'de, T: Deserialize<'de>> Visitor<'de> for SliceVisitor<T> {
@@ -32,8 +37,17 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for SliceVisitor<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        // Cap the hint: it comes from untrusted input.
-        let mut v = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
+        // Cap the hint: it comes from untrusted input. At most 4096
+        // elements and about 1 MiB (serde's own `Vec` impl allows 1 MiB),
+        // so a large element type cannot turn a claimed length into a huge
+        // allocation before a single element has been read.
+        let bytes = size_of::<T>().max(1);
+        let hint = access
+            .size_hint()
+            .unwrap_or(0)
+            .min(4096)
+            .min(MAX_PREALLOC_BYTES / bytes);
+        let mut v = Vec::with_capacity(hint);
         while let Some(x) = access.next_element()? {
             v.push(x);
         }
