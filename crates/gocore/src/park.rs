@@ -343,6 +343,12 @@ mod thread {
     /// A minimal executor for tests, examples and synchronous callers of
     /// async code; it pulls in no runtime.
     ///
+    /// It parks on a parker of its own, made per call, not on the thread's
+    /// cached one ([`current_waker`]): a blocking call or a nested
+    /// `block_on` inside the future parks on that cached one (or on one of
+    /// its own), so it cannot consume the token of a wake meant for this
+    /// `block_on` and leave it parked for ever.
+    ///
     /// # Examples
     ///
     /// ```
@@ -351,7 +357,9 @@ mod thread {
     /// ```
     pub fn block_on<F: Future>(fut: F) -> F::Output {
         let mut fut = pin!(fut);
-        let (park, waker) = current_waker();
+        // Not `current_waker()`: code run by `poll` may park on that one
+        // (a blocking call, another `block_on`) and take our token.
+        let (park, waker) = fresh();
         let mut cx = Context::from_waker(&waker);
         loop {
             if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
@@ -406,7 +414,9 @@ mod waker {
 #[cfg(all(test, feature = "std", not(loom)))]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use core::future::Future;
+    use core::task::{Context, Poll};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -537,5 +547,90 @@ mod tests {
         });
         assert_eq!(block_on(Flag(shared)), 7);
         t.join().unwrap();
+    }
+
+    /// A future that is ready once a thread it starts on its first poll
+    /// has slept `ms` milliseconds, then woken it.
+    struct Sleep {
+        done: Arc<AtomicBool>,
+        started: bool,
+        ms: u64,
+    }
+
+    impl Future for Sleep {
+        type Output = ();
+        fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.done.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            if !self.started {
+                self.started = true;
+                let (done, w, ms) = (Arc::clone(&self.done), cx.waker().clone(), self.ms);
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(ms));
+                    done.store(true, Ordering::Release);
+                    w.wake();
+                });
+            }
+            Poll::Pending
+        }
+    }
+
+    fn sleep(ms: u64) -> Sleep {
+        Sleep {
+            done: Arc::new(AtomicBool::new(false)),
+            started: false,
+            ms,
+        }
+    }
+
+    /// A wake for `block_on`'s future that arrives while code inside the
+    /// future's `poll` is parked (here a nested `block_on`; a blocking call
+    /// on `current_waker` is the same) reaches `block_on`: it used to park
+    /// on the thread's cached parker, whose token the inner park consumed,
+    /// and then waited for ever.
+    #[test]
+    fn a_nested_block_on_does_not_take_the_outer_wake() {
+        for nested_on_current in [false, true] {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                block_on(async {
+                    let mut outer = core::pin::pin!(sleep(1));
+                    let mut nested_done = false;
+                    // As `join!(outer, async { block_on(sleep(50)) })`
+                    // polls: `outer` is pending, then the nested wait
+                    // outlasts its 1 ms timer, whose wake comes meanwhile.
+                    core::future::poll_fn(|cx| {
+                        let ready = outer.as_mut().poll(cx).is_ready();
+                        if !nested_done {
+                            if nested_on_current {
+                                let (park, waker) = current_waker();
+                                let s = sleep(50);
+                                let done = Arc::clone(&s.done);
+                                let mut s = core::pin::pin!(s);
+                                let _ = s.as_mut().poll(&mut Context::from_waker(&waker));
+                                while !done.load(Ordering::Acquire) {
+                                    park.park();
+                                }
+                            } else {
+                                block_on(sleep(50));
+                            }
+                            nested_done = true;
+                        }
+                        if ready {
+                            Poll::Ready(())
+                        } else {
+                            Poll::Pending
+                        }
+                    })
+                    .await;
+                });
+                let _ = tx.send(());
+            });
+            assert!(
+                rx.recv_timeout(Duration::from_secs(10)).is_ok(),
+                "block_on lost its wake (nested on current_waker: {nested_on_current})"
+            );
+        }
     }
 }
