@@ -86,6 +86,7 @@
 
 use core::cell::UnsafeCell;
 use core::fmt;
+use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
 use crate::atomic::{AtomicU8, Ordering};
@@ -194,7 +195,7 @@ impl<T: ?Sized> SpinLock<T> {
                         .compare_exchange(UNLOCKED, wait, Ordering::Acquire, Ordering::Relaxed)
                         .is_ok()
                     {
-                        return SpinLockGuard { lock: self };
+                        return SpinLockGuard::new(self);
                     }
                 }
                 if cfg!(loom) && cfg!(feature = "std") || backoff.is_completed() {
@@ -206,7 +207,7 @@ impl<T: ?Sized> SpinLock<T> {
             {
                 // Record a sleeper; the swap takes the lock if it was free.
                 if self.state.swap(SLEEPING, Ordering::Acquire) == UNLOCKED {
-                    return SpinLockGuard { lock: self };
+                    return SpinLockGuard::new(self);
                 }
                 wait = SLEEPING;
                 sleep::sleep(&self.state);
@@ -235,7 +236,7 @@ impl<T: ?Sized> SpinLock<T> {
             .state
             .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
         {
-            Ok(_) => Some(SpinLockGuard { lock: self }),
+            Ok(_) => Some(SpinLockGuard::new(self)),
             Err(_) => None,
         }
     }
@@ -384,6 +385,24 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for SpinLock<T> {
 #[clippy::has_significant_drop]
 pub struct SpinLockGuard<'a, T: ?Sized> {
     lock: &'a SpinLock<T>,
+    /// A guard hands out `&T` (and `&mut T`) as a `&mut T` would: so it is
+    /// `Sync` only if `T` is, and `Send` only if `T` is (as std's
+    /// `MutexGuard` is `Sync` only for `T: Sync`). Without it the guard
+    /// would be `Sync` whenever the lock is, i.e. for any `T: Send`, and
+    /// two threads sharing a `&SpinLockGuard<Cell<_>>` could race on the
+    /// `Cell`.
+    _value: PhantomData<&'a mut T>,
+}
+
+impl<'a, T: ?Sized> SpinLockGuard<'a, T> {
+    /// The guard of a lock the caller has just taken (I1).
+    #[inline]
+    fn new(lock: &'a SpinLock<T>) -> Self {
+        SpinLockGuard {
+            lock,
+            _value: PhantomData,
+        }
+    }
 }
 
 impl<T: ?Sized> Deref for SpinLockGuard<'_, T> {
@@ -424,6 +443,24 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
     use std::vec::Vec;
+
+    /// A guard lends out its value as a `&mut T` does: sharing a guard
+    /// between threads (`&SpinLockGuard: Send`) needs `T: Sync`, sending one
+    /// needs `T: Send`. It used to be `Sync` for every `T: Send`, so two
+    /// threads could both reach a `Cell` through one `&guard`.
+    #[test]
+    fn guards_are_sync_only_for_sync_values() {
+        use core::cell::Cell;
+        static_assertions::assert_impl_all!(SpinLockGuard<'static, u8>: Send, Sync);
+        static_assertions::assert_impl_all!(SpinLockGuard<'static, Cell<u8>>: Send);
+        static_assertions::assert_not_impl_any!(SpinLockGuard<'static, Cell<u8>>: Sync);
+        static_assertions::assert_not_impl_any!(SpinLockGuard<'static, std::rc::Rc<u8>>: Send, Sync);
+        let l = SpinLock::new(Cell::new(1));
+        let g = l.lock();
+        g.set(2);
+        drop(g);
+        assert_eq!(l.into_inner().get(), 2);
+    }
 
     /// Addresses of the locks a thread went to sleep on, in order.
     static SLEPT_ON: Mutex<Vec<usize>> = Mutex::new(Vec::new());
