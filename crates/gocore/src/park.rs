@@ -550,11 +550,20 @@ mod tests {
     }
 
     /// A future that is ready once a thread it starts on its first poll
-    /// has slept `ms` milliseconds, then woken it.
+    /// has slept `ms` milliseconds, then woken it. Dropping it joins that
+    /// thread (no thread outlives the test, which Miri would report).
     struct Sleep {
         done: Arc<AtomicBool>,
-        started: bool,
+        timer: Option<std::thread::JoinHandle<()>>,
         ms: u64,
+    }
+
+    impl Drop for Sleep {
+        fn drop(&mut self) {
+            if let Some(t) = self.timer.take() {
+                t.join().unwrap();
+            }
+        }
     }
 
     impl Future for Sleep {
@@ -563,14 +572,13 @@ mod tests {
             if self.done.load(Ordering::Acquire) {
                 return Poll::Ready(());
             }
-            if !self.started {
-                self.started = true;
+            if self.timer.is_none() {
                 let (done, w, ms) = (Arc::clone(&self.done), cx.waker().clone(), self.ms);
-                std::thread::spawn(move || {
+                self.timer = Some(std::thread::spawn(move || {
                     std::thread::sleep(Duration::from_millis(ms));
                     done.store(true, Ordering::Release);
                     w.wake();
-                });
+                }));
             }
             Poll::Pending
         }
@@ -579,7 +587,7 @@ mod tests {
     fn sleep(ms: u64) -> Sleep {
         Sleep {
             done: Arc::new(AtomicBool::new(false)),
-            started: false,
+            timer: None,
             ms,
         }
     }
@@ -593,7 +601,7 @@ mod tests {
     fn a_nested_block_on_does_not_take_the_outer_wake() {
         for nested_on_current in [false, true] {
             let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
+            let t = std::thread::spawn(move || {
                 block_on(async {
                     let mut outer = core::pin::pin!(sleep(1));
                     let mut nested_done = false;
@@ -631,6 +639,7 @@ mod tests {
                 rx.recv_timeout(Duration::from_secs(10)).is_ok(),
                 "block_on lost its wake (nested on current_waker: {nested_on_current})"
             );
+            t.join().unwrap();
         }
     }
 }
