@@ -351,7 +351,10 @@ impl<K, V, S> GoMap<K, V, S> {
     }
 
     /// Removes every entry, keeping B and the bucket array (zeroed), as
-    /// Go's `mapclear`. Overflow buckets and any old array are freed.
+    /// Go's `mapclear`. Overflow buckets and any old array are freed. One
+    /// difference: Go's `mapclear` (and a `delete` that empties the map)
+    /// also draws a new hash seed (`hash0`); the map keeps its hasher, since
+    /// a `BuildHasher` cannot be reseeded.
     ///
     /// If an entry's `Drop` panics, the other entries are still dropped and
     /// the map is left empty and usable, but keeps its memory: the overflow
