@@ -739,7 +739,10 @@ impl<T> Chan<T> {
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
     pub fn iter(&self) -> Iter<'_, T> {
-        Iter { chan: self }
+        Iter {
+            chan: self,
+            done: false,
+        }
     }
 
     /// A non-blocking iterator over the values available right now.
@@ -863,16 +866,27 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct Iter<'a, T> {
     chan: &'a Chan<T>,
+    /// Set once `recv` has reported closed: a value given back to the
+    /// channel afterwards (a dropped receive's, hchan I9) must not revive
+    /// the iterator, which is fused.
+    done: bool,
 }
 
 #[cfg(feature = "std")]
 impl<T> Iterator for Iter<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.chan.recv()
+        if self.done {
+            return None;
+        }
+        let v = self.chan.recv();
+        self.done = v.is_none();
+        v
     }
 }
 
+/// Once `next` has returned `None` (closed and drained), it always does, as
+/// Go's `for v := range c` loop is over for good.
 #[cfg(feature = "std")]
 impl<T> core::iter::FusedIterator for Iter<'_, T> {}
 

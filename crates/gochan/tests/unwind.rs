@@ -715,6 +715,36 @@ fn a_value_given_back_after_close_drains_before_closed() {
     }
 }
 
+/// `Iter` is a `FusedIterator`, and Go's `for v := range c` never resumes
+/// once it has ended: a value a dropped receive gives back to the closed,
+/// drained channel after the iterator returned `None` stays in the channel
+/// (a plain `recv` still gets it) instead of reviving the iterator.
+#[test]
+fn an_ended_iter_stays_ended_when_a_value_is_given_back() {
+    for cap in [0, 1, 2] {
+        let n = counter();
+        let c = Chan::<D>::new(cap);
+        let mut recv = Box::pin(c.recv_async());
+        assert!(poll_once(recv.as_mut(), Waker::noop()).is_pending());
+        c.try_send(D(1, n.clone())).unwrap(); // handed to `recv`
+        c.close().unwrap();
+        let mut it = c.iter();
+        assert!(it.next().is_none(), "cap {cap}: closed and drained");
+        drop(recv); // gives 1 back to the closed channel
+        assert!(
+            it.next().is_none(),
+            "cap {cap}: a fused iterator stays ended"
+        );
+        assert_eq!(
+            c.recv().map(|d| d.0),
+            Some(1),
+            "cap {cap}: the value is not lost"
+        );
+        assert!(c.recv().is_none());
+        assert_eq!(drops(&n), 1);
+    }
+}
+
 /// Close races receives that are dropped after being handed a value, under
 /// threads: every value sent is received exactly once — by a receiver, or,
 /// if every receiver had already seen the channel closed when it was given
