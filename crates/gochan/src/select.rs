@@ -544,10 +544,13 @@ impl Orders {
     ///
     /// # Panics
     ///
-    /// With more than 65 536 cases (Go's limit: the order arrays are `u16`).
+    /// With more than 65 536 cases (Go's limit: the order arrays are `u16`),
+    /// with `reflect.Select`'s message: only [`Select`] can build that many
+    /// (Go's compiler has no such limit for a `select` statement, but no
+    /// source has that many arms).
     fn new<'a, C: Cases<'a> + ?Sized>(cases: &C) -> Self {
         let n = cases.len();
-        assert!(n <= 1 << 16, "select: too many cases");
+        assert!(n <= 1 << 16, "reflect.Select: too many cases (max 65536)");
         let mut o = Orders {
             heap: if n <= INLINE {
                 Vec::new()
@@ -1257,6 +1260,14 @@ impl<'a, T, R, F: FnOnce(Result<(), SendError<T>>) -> R> DynCase<'a, R>
 /// Each case carries a handler that turns its outcome into the select's
 /// result `R`; exactly one handler runs. Cases are polled in a uniformly
 /// random order; nil channels are never chosen.
+///
+/// # Panics
+///
+/// Running a select (`try_select`, `select`, `select_timeout`,
+/// `select_deadline`, or polling `select_async`) with more than 65 536
+/// cases panics with Go's message `reflect.Select: too many cases (max
+/// 65536)`; the cases' unsent values are dropped once, as the select
+/// unwinds.
 ///
 /// # Examples
 ///

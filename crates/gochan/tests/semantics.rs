@@ -337,6 +337,41 @@ fn s19_dynamic_select_default() {
     assert!(sel.select_timeout(ms(5)).is_err()); // full: times out
 }
 
+/// Go's `reflect.Select` takes at most 65 536 cases (its order arrays are
+/// `uint16`): exactly that many work, one more panics with Go's message
+/// `reflect.Select: too many cases (max 65536)`, blocking or not, and the
+/// channels are left as they were.
+#[cfg_attr(miri, ignore)] // 65 537 boxed cases: slow under Miri
+#[test]
+fn s19_dynamic_select_case_limit() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    fn message(e: Box<dyn std::any::Any + Send>) -> String {
+        match e.downcast::<&str>() {
+            Ok(s) => s.to_string(),
+            Err(e) => *e.downcast::<String>().unwrap(),
+        }
+    }
+    const MAX: usize = 1 << 16;
+    let nil = Chan::<u8>::nil();
+    let c = Chan::new(1);
+    c.send(7u8).unwrap();
+    let build = |n: usize| {
+        let mut sel = Select::new();
+        for _ in 0..n - 1 {
+            sel.recv(&nil, |_| None);
+        }
+        sel.recv(&c, |v| v);
+        sel
+    };
+    assert_eq!(build(MAX).try_select().ok(), Some(Some(7)));
+    c.send(8).unwrap();
+    let e = catch_unwind(AssertUnwindSafe(|| build(MAX + 1).try_select().is_ok())).unwrap_err();
+    assert_eq!(message(e), "reflect.Select: too many cases (max 65536)");
+    let e = catch_unwind(AssertUnwindSafe(|| build(MAX + 1).select())).unwrap_err();
+    assert_eq!(message(e), "reflect.Select: too many cases (max 65536)");
+    assert_eq!(c.try_recv(), Ok(8), "nothing was received");
+}
+
 // 20. Memory model: values written before a send are visible after the receive.
 #[test]
 fn s20_happens_before() {
