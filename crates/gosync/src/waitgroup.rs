@@ -452,6 +452,13 @@ impl WaitGroup {
     ///
     /// Go: `wg.Add(1); go func() { defer wg.Done(); f() }()` (Go 1.25's `wg.Go(f)`).
     ///
+    /// # Panics
+    ///
+    /// If the operating system cannot create the thread, with
+    /// `std::thread::spawn`'s message (`failed to spawn thread: ...`), after
+    /// taking its 1 back off the counter: `f` never runs, and a `wait`
+    /// does not wait for it.
+    ///
     /// # Examples
     ///
     /// ```
@@ -469,10 +476,19 @@ impl WaitGroup {
     {
         self.add(1);
         let wg = std::sync::Arc::clone(self);
-        std::thread::spawn(move || {
+        let spawned = std::thread::Builder::new().spawn(move || {
             let _done = gocore::scopeguard::guard(wg, |wg| wg.done());
             f();
-        })
+        });
+        match spawned {
+            Ok(handle) => handle,
+            Err(e) => {
+                // The closure was dropped unrun, so its `done` never comes:
+                // take the add back, or every `wait` would block for ever.
+                self.done();
+                panic!("failed to spawn thread: {e:?}");
+            }
+        }
     }
 }
 
