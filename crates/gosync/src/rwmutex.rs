@@ -85,6 +85,12 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// Go: `rw.RLock()`.
     ///
+    /// # Panics
+    ///
+    /// `"sync: too many RWMutex readers"` if 2^30 − 2^24 − 1 readers already
+    /// hold or await the lock (only leaked guards get there), as
+    /// [`RawRwLock::read`](crate::RawRwLock::read).
+    ///
     /// # Examples
     ///
     /// ```

@@ -28,7 +28,13 @@
 //! - I2. `reader_wait` counts readers that were active when the writer
 //!   announced itself and have not yet left; the one that takes it to 0
 //!   releases `writer_sem` once.
-//! - I3. At most `RWMUTEX_MAX_READERS - 1` readers at once.
+//! - I3. At most `RWMUTEX_MAX_READERS - 1` readers at once, counting those
+//!   queued behind a writer: beyond, `reader_count` no longer tells a pending
+//!   writer by its sign (Go does not check). Only leaked read locks (a
+//!   forgotten guard) can get near, so `read` refuses, with a panic, to go
+//!   past `MAX_ADMITTED` readers, and `try_read` fails there; the margin
+//!   up to `RWMUTEX_MAX_READERS` covers the threads that have incremented
+//!   the count and not yet undone it.
 //!
 //! # Tuning
 //!
@@ -108,6 +114,9 @@
 //! - A writer waiting for readers polls `writer_sem` for about a microsecond
 //!   before it sleeps, where Go's `Lock` parks at once (see "Waiting on a
 //!   busy machine"). Which ticket it takes, and when, is Go's.
+//! - `read` panics ("sync: too many RWMutex readers") rather than admit a
+//!   reader past 2^30 − 2^24 − 1 (I3), and `try_read` fails there; Go does
+//!   not check its limit of 2^30 − 1.
 
 use super::mutex::RawMutex;
 use super::spin::SpinBudget;
@@ -118,6 +127,11 @@ use gocore::backoff::{procyield, ACTIVE_SPIN_CNT};
 
 /// The most readers the lock tracks. Go: `rwmutexMaxReaders` (sync/rwmutex.go).
 pub const RWMUTEX_MAX_READERS: i32 = 1 << 30;
+
+/// The most readers [`RawRwLock::read`] admits at once (I3): Go's limit less
+/// 2^24 for readers that incremented `reader_count` past it and are about to
+/// undo (at most one per thread).
+const MAX_ADMITTED: i32 = RWMUTEX_MAX_READERS - (1 << 24);
 
 /// Go's `sync.RWMutex` without data.
 ///
@@ -190,6 +204,14 @@ impl RawRwLock {
     ///
     /// Go: `rw.RLock()`.
     ///
+    /// # Panics
+    ///
+    /// `"sync: too many RWMutex readers"` if 2^30 − 2^24 − 1 readers (Go's
+    /// limit of 2^30 − 1, less a margin) already hold the lock or wait for
+    /// it, which only leaked read locks can bring about; the lock is left as
+    /// it was. Go does not check, and past its limit lets readers in beside a
+    /// pending writer and reports a later, correct, unlock as unlocked.
+    ///
     /// # Examples
     ///
     /// ```
@@ -199,13 +221,44 @@ impl RawRwLock {
     /// ```
     #[inline]
     pub fn read(&self) {
-        if self.reader_count.fetch_add(1, Ordering::AcqRel) + 1 < 0 {
-            // A writer is pending (I1): wait for its unlock.
-            sema::acquire(&self.reader_sem, false);
+        let r = self
+            .reader_count
+            .fetch_add(1, Ordering::AcqRel)
+            .wrapping_add(1);
+        // One comparison for the common case: no writer, and room (I3).
+        if !(1..MAX_ADMITTED).contains(&r) {
+            self.read_slow(r);
         }
     }
 
-    /// Locks for reading if no writer holds or waits for the lock.
+    /// `read` when a writer is pending, or when there are too many readers.
+    #[cold]
+    fn read_slow(&self, r: i32) {
+        if r < MAX_ADMITTED - RWMUTEX_MAX_READERS {
+            // A writer is pending (I1): wait for its unlock.
+            sema::acquire(&self.reader_sem, false);
+            return;
+        }
+        // Too many readers (I3): r >= MAX_ADMITTED without a writer, or
+        // r >= MAX_ADMITTED - RWMUTEX_MAX_READERS with one. Leave as a reader
+        // would, so that a writer that announced itself meanwhile, and
+        // counted us among the readers it waits for, is not kept waiting.
+        // A writer already pending did not count us (we came later), and
+        // cannot unlock meanwhile: it waits for the readers before it, too
+        // many of which are leaked to ever leave.
+        if r >= MAX_ADMITTED {
+            let r = self.reader_count.fetch_sub(1, Ordering::AcqRel) - 1;
+            if r < 0 {
+                self.read_unlock_slow(r);
+            }
+        } else {
+            self.reader_count.fetch_sub(1, Ordering::AcqRel);
+        }
+        panic!("sync: too many RWMutex readers");
+    }
+
+    /// Locks for reading if no writer holds or waits for the lock (and
+    /// fewer than 2^30 − 2^24 − 1 readers hold it, see [`RawRwLock::read`]).
     ///
     /// Go: `rw.TryRLock()`.
     ///
@@ -219,7 +272,8 @@ impl RawRwLock {
     pub fn try_read(&self) -> bool {
         let mut c = self.reader_count.load(Ordering::Relaxed);
         loop {
-            if c < 0 {
+            // A writer is pending (I1), or there are too many readers (I3).
+            if !(0..MAX_ADMITTED - 1).contains(&c) {
                 return false;
             }
             match self.reader_count.compare_exchange_weak(
@@ -486,5 +540,84 @@ unsafe impl lock_api::RawRwLock for RawRwLock {
     }
     fn is_locked_exclusive(&self) -> bool {
         RawRwLock::is_locked_exclusive(self)
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::string::{String, ToString};
+    use std::sync::Arc;
+
+    fn message(r: std::thread::Result<()>) -> String {
+        let e = r.expect_err("expected a panic");
+        match e.downcast::<&str>() {
+            Ok(s) => s.to_string(),
+            Err(e) => *e.downcast::<String>().expect("a string payload"),
+        }
+    }
+
+    /// Too many readers (I3), as leaked read guards make them: 2^30 − 1
+    /// readers are Go's limit, past which Go's `RLock` lets a reader in
+    /// beside a pending writer and its correct `RUnlock` then dies with
+    /// "sync: RUnlock of unlocked RWMutex". Here the reader count is set
+    /// directly (leaking ~2^30 guards one by one takes seconds), and the
+    /// reader over the limit panics, leaving the count as it was.
+    #[test]
+    fn too_many_readers_panic_and_leave_the_lock_consistent() {
+        // No writer: the last admitted reader, then one too many.
+        let rw = RawRwLock::new();
+        rw.reader_count.store(MAX_ADMITTED - 2, Ordering::Relaxed);
+        assert!(rw.try_read());
+        assert!(!rw.try_read());
+        assert_eq!(
+            message(catch_unwind(AssertUnwindSafe(|| rw.read()))),
+            "sync: too many RWMutex readers"
+        );
+        assert_eq!(rw.reader_count(), MAX_ADMITTED - 1);
+        // SAFETY: releases the read lock `try_read` took.
+        unsafe { rw.read_unlock() };
+        rw.read();
+        // SAFETY: releases the read lock `read` took.
+        unsafe { rw.read_unlock() };
+        assert_eq!(rw.reader_count(), MAX_ADMITTED - 2);
+
+        // A writer pending behind MAX_ADMITTED − 1 leaked readers (Go's
+        // scenario with 2^30 − 1 of them): a new reader must not get in.
+        let rw = Arc::new(RawRwLock::new());
+        rw.reader_count.store(MAX_ADMITTED - 2, Ordering::Relaxed);
+        rw.read(); // the one reader that will leave
+        let writer = {
+            let rw = Arc::clone(&rw);
+            std::thread::spawn(move || {
+                rw.lock();
+                // SAFETY: the write lock is held.
+                unsafe { rw.unlock() };
+            })
+        };
+        while rw.reader_count() >= 0 {
+            std::thread::yield_now();
+        }
+        let pending = rw.reader_count();
+        assert_eq!(pending, MAX_ADMITTED - 1 - RWMUTEX_MAX_READERS);
+        assert!(!rw.try_read());
+        assert_eq!(
+            message(catch_unwind(AssertUnwindSafe(|| rw.read()))),
+            "sync: too many RWMutex readers"
+        );
+        assert_eq!(rw.reader_count(), pending);
+        // SAFETY: releases the reader taken before the writer came; this
+        // is a correct unlock and must not panic.
+        unsafe { rw.read_unlock() };
+        // The leaked readers leave (as if their guards were dropped after
+        // all): the writer gets in and out.
+        rw.reader_wait.fetch_sub(MAX_ADMITTED - 2, Ordering::AcqRel);
+        rw.reader_count
+            .fetch_sub(MAX_ADMITTED - 2, Ordering::AcqRel);
+        sema::release(&rw.writer_sem, false);
+        writer.join().unwrap();
+        assert_eq!(rw.reader_count(), 0);
+        assert!(rw.try_lock());
     }
 }
