@@ -185,9 +185,17 @@ impl<G> Domain<G> {
     /// drops older garbage (running `G::drop`, which may panic, after
     /// `item` is safely on its list).
     pub(crate) fn retire(&self, item: G) {
-        if self.push(item) % ADVANCE_EVERY == ADVANCE_EVERY - 1 {
+        if self.retire_later(item) {
             self.try_advance();
         }
+    }
+
+    /// Retires `item` like [`Domain::retire`], but never frees anything
+    /// itself: returns whether an advance is due, which the caller makes
+    /// with [`Domain::try_advance`] once freeing is safe (a retirement under
+    /// a lock that a `Drop` of the garbage may want: `sync_map`'s `mu`).
+    pub(crate) fn retire_later(&self, item: G) -> bool {
+        self.push(item) % ADVANCE_EVERY == ADVANCE_EVERY - 1
     }
 
     /// Retires `item` like [`Self::retire`] but never advances, so it drops

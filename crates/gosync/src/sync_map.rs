@@ -69,6 +69,17 @@
 //!   before an entry swap). A panic in user code therefore leaves the
 //!   operation either done or not started, never lost keys, leaks or double
 //!   drops.
+//! - I7. No garbage (retired maps, with the keys and values only they still
+//!   hold, and retired values) is freed while `mu` is held: a value's `Drop`
+//!   may use the map (a value that unregisters itself, say), and `mu` is not
+//!   re-entrant. A retirement under `mu` (`publish`) only pushes and notes
+//!   in `Locked` an advance that is due; `unlock` makes it after releasing
+//!   `mu`, before the operation's last step that user code may not unwind
+//!   through (I6). Likewise a `load_or_store` that finds a value drops the
+//!   one it was given after unlocking. User code that still runs under
+//!   `mu` works on keys only: `Eq` in dirty lookups, and `Clone` and `Drop`
+//!   of dirty's copies of keys when dirty is rebuilt; it must not use the
+//!   map.
 //!
 //! # Tuning
 //!
@@ -430,6 +441,9 @@ impl<K, V> ReadOnly<K, V> {
 struct Locked<K, V> {
     dirty: Option<Table<K, V>>,
     misses: usize,
+    /// A retirement under `mu` made an advance of the domain due: made by
+    /// [`SyncMap::unlock`], once `mu` is released (I7).
+    advance_due: bool,
 }
 
 /// Something unlinked, waiting until no reader can hold it (I4). Raw
@@ -459,6 +473,10 @@ type MapGuard<'a, K, V> = Guard<'a, Garbage<K, V>>;
 
 /// A concurrent map for keys that are written once and read many times, or
 /// written by disjoint threads: Go's `sync.Map`.
+///
+/// Replaced and deleted values are dropped later, by whichever operation
+/// frees them, but never under the map's lock: a value's `Drop` may use the
+/// map (a key's `Hash`, `Eq`, `Clone` and `Drop` must not).
 ///
 /// Go: `var m sync.Map`.
 ///
@@ -536,6 +554,7 @@ impl<K, V, S> SyncMap<K, V, S> {
             mu: CachePadded::new(Mutex::new(Locked {
                 dirty: None,
                 misses: 0,
+                advance_due: false,
             })),
             hasher,
             domain: Domain::new(),
@@ -573,6 +592,19 @@ impl<V> Pending<V> {
             self.publish();
         } else {
             drop(self);
+        }
+    }
+
+    /// [`Pending::publish_if`] for callers holding `mu`: hands the pointer
+    /// over if `published`, else gives the unused value back, for the
+    /// caller to drop after unlocking (I7) and before building its return
+    /// value.
+    fn publish_or_keep(self, published: bool) -> Option<Self> {
+        if published {
+            self.publish();
+            None
+        } else {
+            Some(self)
         }
     }
 }
@@ -630,14 +662,37 @@ where
         unsafe { &*p }
     }
 
-    /// Publishes a new read map and retires the old one. Under `mu` (I1),
-    /// and last in its update: retiring may drop garbage, running user
-    /// `Drop`, which may panic (I6).
-    fn publish(&self, new: ReadOnly<K, V>) {
+    /// Publishes a new read map and retires the old one. Under `mu` (I1):
+    /// the retirement frees nothing now, it only notes in `locked` that an
+    /// advance is due, for [`SyncMap::unlock`] to make (I7).
+    fn publish(&self, locked: &mut Locked<K, V>, new: ReadOnly<K, V>) {
         let old = self
             .read
             .swap(Box::into_raw(Box::new(new)), Ordering::AcqRel);
-        self.domain.retire(Garbage::Read(old));
+        if self.domain.retire_later(Garbage::Read(old)) {
+            locked.advance_due = true;
+        }
+    }
+
+    /// Releases `mu`, then makes the advance a retirement under it made
+    /// due (I7): freeing garbage runs user `Drop` (of keys and values),
+    /// which may use this map, and so take `mu`, or panic. Called where
+    /// the operation is either done or can still be abandoned (I6).
+    fn unlock(&self, locked: crate::MutexGuard<'_, Locked<K, V>>) {
+        self.unlock_and_drop(locked, ());
+    }
+
+    /// [`SyncMap::unlock`], dropping `later` (user values the operation
+    /// did not keep) once `mu` is released (I7), before the advance.
+    fn unlock_and_drop<T>(&self, mut locked: crate::MutexGuard<'_, Locked<K, V>>, later: T) {
+        let due = core::mem::take(&mut locked.advance_due);
+        drop(locked);
+        // If this `Drop` panics the advance is skipped: a later retirement
+        // makes it (nothing is leaked, I4).
+        drop(later);
+        if due {
+            self.domain.try_advance();
+        }
     }
 
     /// Retires a value pointer that was just unlinked from its entry. May
@@ -674,10 +729,13 @@ where
     fn promote_locked(&self, locked: &mut Locked<K, V>) {
         let d = locked.dirty.take().unwrap_or_else(Table::new);
         locked.misses = 0;
-        self.publish(ReadOnly {
-            m: Arc::new(d),
-            dirty_keys: None,
-        });
+        self.publish(
+            locked,
+            ReadOnly {
+                m: Arc::new(d),
+                dirty_keys: None,
+            },
+        );
     }
 
     /// Go: `dirtyLocked`: builds dirty from read, expunging deleted entries.
@@ -757,10 +815,13 @@ where
                 // may run user `Drop` (I6).
                 let dirty_keys = DirtyKeys::for_read_len(read.m.len());
                 dirty_keys.insert(hash);
-                self.publish(ReadOnly {
-                    m: Arc::clone(&read.m),
-                    dirty_keys: Some(dirty_keys),
-                });
+                self.publish(
+                    locked,
+                    ReadOnly {
+                        m: Arc::clone(&read.m),
+                        dirty_keys: Some(dirty_keys),
+                    },
+                );
             }
         }
     }
@@ -875,6 +936,7 @@ where
         // If the insert below panics (user Clone/Drop building dirty), the
         // entry's drop frees `v`.
         self.insert_new_locked(&mut locked, read, key, hash, Entry::new(v.publish()));
+        self.unlock(locked);
         (ptr::null_mut(), None)
     }
 
@@ -928,7 +990,9 @@ where
                 .entry
                 .try_load_or_store(v.0)
                 .unwrap_or_else(|_| unreachable!("I3: unexpunged under the lock"));
-            v.publish_if(!loaded);
+            // An existing value was loaded: ours is dropped after unlocking.
+            let unused = v.publish_or_keep(!loaded);
+            self.unlock_and_drop(locked, unused);
             return (p, loaded, key);
         }
         let e = locked
@@ -940,12 +1004,14 @@ where
             let (p, loaded) = e
                 .try_load_or_store(v.0)
                 .unwrap_or_else(|_| unreachable!("I2: entries in dirty are never expunged"));
-            v.publish_if(!loaded);
+            let unused = v.publish_or_keep(!loaded);
             self.miss_locked(&mut locked);
+            self.unlock_and_drop(locked, unused);
             return (p, loaded, Some(key));
         }
         let p = v.publish();
         self.insert_new_locked(&mut locked, read, key, hash, Entry::new(p));
+        self.unlock(locked);
         (p, false, None)
     }
 
@@ -991,7 +1057,7 @@ where
         // Regardless of whether the entry was present, record a miss: this
         // key will take the slow path until dirty is promoted.
         self.miss_locked(&mut locked);
-        drop(locked);
+        self.unlock(locked);
         let r = f(e.as_deref());
         // Before the return value is built (see `Pending::publish_if`); a
         // map still holds the entry, so this drops no value anyway.
@@ -1116,13 +1182,16 @@ where
             .map(|s| Arc::clone(&s.entry));
         match e {
             Some(e) => {
-                // Go counts the miss after the swap. We count it first: it may
-                // promote, and a promotion's retire may drop old garbage,
-                // whose `Drop` may panic; after the swap that would unwind
-                // through the caller's `Pending`, freeing the value the entry
-                // now holds (I6). `V::eq` may panic in the swap: nothing is
-                // half done then either.
+                // Go counts the miss after the swap, under the lock. We count
+                // it first and swap after unlocking (the swap is the lock-free
+                // one of read entries): the miss may promote, and the advance
+                // that makes due drops old garbage, whose `Drop` may use the
+                // map (I7) or panic; after the swap that would unwind through
+                // the caller's `Pending`, freeing the value the entry now
+                // holds (I6). `V::eq` may panic in the swap: nothing is half
+                // done then either.
                 self.miss_locked(&mut locked);
+                self.unlock(locked);
                 e.try_compare_and_swap(old, n)
             }
             None => Err(n),
@@ -1190,6 +1259,7 @@ where
                 self.promote_locked(&mut locked);
                 read = self.read(&g);
             }
+            self.unlock(locked);
         }
         for s in read.m.t.iter() {
             // SAFETY: loaded under `g`.

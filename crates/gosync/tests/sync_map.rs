@@ -361,3 +361,77 @@ fn unexpunging_a_key_never_clones_it() {
         assert_eq!(m.load(&Fragile(k)), v, "key {k}");
     }
 }
+
+/// A value whose `Drop` uses the map it was in: a registration that
+/// unregisters itself. Go's `sync.Map` has no destructors (a finalizer that
+/// used the map would run on its own goroutine); here a retired value is
+/// dropped by whichever operation frees garbage, which must therefore not
+/// hold the map's (non-re-entrant) lock then: before, a store, load,
+/// load-or-store, compare-and-swap or range that promoted or published a
+/// read map under the lock could free such a value there and deadlock in its
+/// `Drop`.
+struct Registration {
+    id: u32,
+    map: Option<std::sync::Weak<SyncMap<u32, Registration>>>,
+}
+
+impl Clone for Registration {
+    fn clone(&self) -> Self {
+        Registration {
+            id: self.id,
+            map: None, // only the stored value re-enters
+        }
+    }
+}
+
+impl PartialEq for Registration {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(m) = self.map.take().and_then(|w| w.upgrade()) {
+            // A new key (takes the lock), a lookup that misses, a delete.
+            m.store(1 << 30 | self.id, Registration { id: 0, map: None });
+            let _ = m.load(&(1 << 31 | self.id));
+            m.delete(&(1 << 30 | self.id));
+        }
+    }
+}
+
+#[cfg_attr(miri, ignore)] // thousands of operations and ranges
+#[test]
+fn a_value_drop_that_uses_the_map_does_not_deadlock() {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let t = thread::spawn(move || {
+        let m = Arc::new(SyncMap::new());
+        let reg = |id| Registration {
+            id,
+            map: Some(Arc::downgrade(&m)),
+        };
+        for i in 0..3000u32 {
+            m.store(i, reg(i)); // a new key: into dirty, may publish
+            let _ = m.load(&i); // only in dirty: a miss, may promote
+            m.store(i, reg(i)); // replaces (retires) the value
+            let _ = m.load_or_store(i + 100_000, reg(i)); // new key
+            let _ = m.load_or_store(i + 100_000, reg(i)); // in dirty: a miss
+            m.store(i + 200_000, reg(i));
+            let _ = m.compare_and_swap(&(i + 200_000), &reg(i), reg(i)); // a miss
+            let _ = m.load_and_delete(&(i + 100_000));
+            if i % 5 == 0 {
+                m.range(|_, _| true); // promotes
+            }
+            if i > 0 {
+                m.delete(&(i - 1));
+            }
+        }
+        drop(m);
+        done_tx.send(()).unwrap();
+    });
+    done_rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("deadlock: a value's Drop ran under the map's lock");
+    t.join().unwrap();
+}
