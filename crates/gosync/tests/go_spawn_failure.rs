@@ -5,9 +5,10 @@
 //! (resource limits): `go` then panics as `std::thread::spawn` does, and must
 //! take its `add(1)` back first, or every later `wait` would block for ever.
 //!
-//! A spawn is made to fail by asking for a 1 PiB default stack
-//! (`RUST_MIN_STACK`, which std reads once, at the first spawn): hence a
-//! custom `main` (`harness = false`), which sets it before any thread exists.
+//! A spawn is made to fail by asking for a default stack of seven eighths
+//! of the address space (`RUST_MIN_STACK`, which std reads once, at the
+//! first spawn; 64- and 32-bit targets alike refuse it): hence a custom
+//! `main` (`harness = false`), which sets it before any thread exists.
 
 #[cfg(all(feature = "std", not(loom), not(miri)))]
 fn main() {
@@ -16,7 +17,7 @@ fn main() {
 
     // SAFETY: single-threaded: no other thread exists yet to read the
     // environment concurrently.
-    unsafe { std::env::set_var("RUST_MIN_STACK", (1usize << 50).to_string()) };
+    unsafe { std::env::set_var("RUST_MIN_STACK", (usize::MAX / 8 * 7).to_string()) };
     let wg = Arc::new(gosync::WaitGroup::new());
     // Quiet while the expected panic unwinds; the checks below report.
     let hook = std::panic::take_hook();
