@@ -946,13 +946,29 @@ impl<'p> Resolver<'p> {
         r
     }
 
+    /// Go (types2 `arrayLength`): the length must be representable as the
+    /// target's `int` ("must be integer" otherwise: `[1<<40]struct{}` is an
+    /// error on 386 though its size is 0) and not negative.
     fn array_len(&mut self, ctx: &Ctx, n: &Expr) -> RResult<u64> {
+        let int_max = if self.arch.ptr_size() == 4 {
+            i32::MAX as i128
+        } else {
+            i64::MAX as i128
+        };
         match self.eval(ctx, n, None)? {
-            Value::Int(v, _) if v >= 0 && v <= i64::MAX as i128 => Ok(v as u64),
-            Value::Int(v, _) => Err(self.err(
+            Value::Int(v, _) if v >= 0 && v <= int_max => Ok(v as u64),
+            Value::Int(v, _) if v < 0 => Err(self.err(
                 ctx,
                 n.pos(),
                 ResolveErrorKind::Const(format!("invalid array length {v}")),
+            )),
+            Value::Int(v, _) => Err(self.err(
+                ctx,
+                n.pos(),
+                ResolveErrorKind::Const(format!(
+                    "array length {v} must be integer (overflows int on {})",
+                    self.arch
+                )),
             )),
             _ => Err(self.err(
                 ctx,
