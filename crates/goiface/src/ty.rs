@@ -64,6 +64,10 @@
 //! references and strings); methods declared at type creation (a method
 //! signature cannot mention the type being declared except through a
 //! pointer/slice/… built later — declare such methods on a second named type).
+//! Arrays and structs nest inside one another at most [`MAX_NESTING`] deep
+//! (Go has no limit): layout, zero values, `==`, hashing and dropping a value
+//! recurse through them, so a deeper type is [`TypeError::Layout`] instead of
+//! a stack overflow.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -77,6 +81,11 @@ use golayout::{Arch, BasicKind, GoType};
 use crate::iface::Eface;
 use crate::kind::*;
 use crate::value::Val;
+
+/// How deep arrays and structs may nest inside one another (`[1][1]…int`,
+/// `struct{ x struct{ … } }`); pointers, slices, maps, chans, funcs and
+/// interfaces start again from 0. Deeper types are [`TypeError::Layout`].
+pub const MAX_NESTING: u32 = 100;
 
 /// The architecture whose layouts the descriptors use: amd64 on 64-bit
 /// targets, 386 on 32-bit ones (arm and mips share 386's rules for every
@@ -357,6 +366,8 @@ pub struct Type {
     field_align: u8,
     kind: u8,
     comparable: bool,
+    /// How deep arrays and structs nest inline (at most `MAX_NESTING`).
+    nesting: u32,
     gcdata: Box<[u8]>,
     string: Box<str>,
     link: Box<str>,
@@ -788,6 +799,27 @@ fn pointer_bits(t: &Type, off: u64, bits: &mut Vec<u8>) {
     }
 }
 
+/// How deep arrays and structs nest in a type with this `detail` (0 for
+/// every other kind, whose values hold their elements out of line).
+fn nesting(detail: &Detail) -> u32 {
+    match detail {
+        Detail::Array(e, _) => e.nesting + 1,
+        Detail::Struct(fs) => fs.iter().map(|f| f.typ.nesting).max().unwrap_or(0) + 1,
+        _ => 0,
+    }
+}
+
+/// [`TypeError::Layout`] when a type would nest `n` deep, more than
+/// [`MAX_NESTING`] (checked before anything recurses through it).
+fn check_nesting(n: u32) -> Result<u32, TypeError> {
+    if n > MAX_NESTING {
+        return Err(TypeError::Layout(format!(
+            "type nests arrays and structs {n} deep (at most {MAX_NESTING})"
+        )));
+    }
+    Ok(n)
+}
+
 fn is_direct(detail: &Detail) -> bool {
     match detail {
         Detail::Pointer(_)
@@ -840,6 +872,7 @@ fn regular_memory(detail: &Detail, size: u64) -> bool {
 impl Proto {
     /// Lays out and hashes the descriptor (the caller registers it).
     pub(crate) fn build(self) -> Result<Type, TypeError> {
+        let nesting = check_nesting(nesting(&self.detail))?;
         let model = layout_model(&self.detail);
         let info =
             golayout::info(&model, HOST_ARCH).map_err(|e| TypeError::Layout(e.to_string()))?;
@@ -882,6 +915,7 @@ impl Proto {
             field_align: info.align as u8,
             kind: self.kind as u8 | if direct { KIND_DIRECT_IFACE } else { 0 },
             comparable,
+            nesting,
             gcdata: Box::new([]),
             string: self.string.into_boxed_str(),
             link: self.link.into_boxed_str(),
@@ -1054,9 +1088,10 @@ pub mod types {
 
     /// `[n]T`.
     ///
-    /// # Errors
+    /// # Panics
     ///
-    /// [`TypeError::Layout`] if the array exceeds the address space.
+    /// Panics with [`TypeError::Layout`]'s text if the array exceeds the
+    /// address space or nests deeper than [`MAX_NESTING`](super::MAX_NESTING).
     pub fn array_of(n: u64, t: &'static Type) -> &'static Type {
         try_array_of(n, t).unwrap_or_else(|e| panic!("{e}"))
     }
@@ -1065,8 +1100,10 @@ pub mod types {
     ///
     /// # Errors
     ///
-    /// [`TypeError::Layout`] (gc: `type [n]T too large`).
+    /// [`TypeError::Layout`] (gc: `type [n]T too large`), also when arrays and
+    /// structs would nest deeper than [`MAX_NESTING`](super::MAX_NESTING).
     pub fn try_array_of(n: u64, t: &'static Type) -> Result<&'static Type, TypeError> {
+        check_nesting(t.nesting + 1)?;
         registry::intern(Key::Array(n, addr(t)), || Proto {
             kind: Kind::Array,
             detail: Detail::Array(t, n),
@@ -1168,7 +1205,8 @@ pub mod types {
     /// # Errors
     ///
     /// [`TypeError::Duplicate`] for a repeated non-blank name,
-    /// [`TypeError::Layout`] when too large.
+    /// [`TypeError::Layout`] when too large or nested deeper than
+    /// [`MAX_NESTING`](super::MAX_NESTING).
     ///
     /// # Examples
     ///
@@ -1221,6 +1259,7 @@ pub mod types {
             s.push_str(" }");
             s
         };
+        check_nesting(fields.iter().map(|f| f.1.nesting).max().unwrap_or(0) + 1)?;
         let pkg = leak_str(pkg);
         registry::intern(key, || {
             let mut fs: Vec<StructField> = fields
