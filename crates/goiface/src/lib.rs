@@ -129,7 +129,7 @@ pub use reflect::{
 pub use registry::type_count;
 pub use ty::{
     method_order, types, Detail, Hop, IMethod, Method, MethodFn, Named, ShapeError, StructField, Type,
-    TypeError, HOST_ARCH, MAX_NESTING,
+    TypeError, HOST_ARCH, MAX_NESTING, MAX_PTRMASK_WORDS,
 };
 pub use value::{Pointer, SliceVal, Val};
 }

@@ -60,7 +60,9 @@
 //!
 //! # Divergences
 //!
-//! No GC programs (always a bitmap); no `ptrToThis`/`str` offsets (plain
+//! No GC programs (always a bitmap, so a type whose pointer-holding prefix
+//! is more than [`MAX_PTRMASK_WORDS`] words, e.g. `[1<<40]*int`, is
+//! [`TypeError::Layout`]: Go describes it with a GC program); no `ptrToThis`/`str` offsets (plain
 //! references and strings); methods declared at type creation (a method
 //! signature cannot mention the type being declared except through a
 //! pointer/slice/… built later — declare such methods on a second named type).
@@ -86,6 +88,13 @@ use crate::value::Val;
 /// `struct{ x struct{ … } }`); pointers, slices, maps, chans, funcs and
 /// interfaces start again from 0. Deeper types are [`TypeError::Layout`].
 pub const MAX_NESTING: u32 = 100;
+
+/// The most pointer-sized words a type's pointer bitmap ([`Type::gcdata`])
+/// may cover: 8 Mi words (a 1 MiB bitmap; 64 MiB of pointer-holding prefix
+/// on 64-bit hosts). Go switches to a GC program past 16 Ki words; goiface
+/// has no GC programs, so a larger type is [`TypeError::Layout`] instead of
+/// a bitmap too large to build.
+pub const MAX_PTRMASK_WORDS: u64 = 1 << 23;
 
 /// The architecture whose layouts the descriptors use: amd64 on 64-bit
 /// targets, 386 on 32-bit ones (arm and mips share 386's rules for every
@@ -925,7 +934,14 @@ impl Proto {
             methods: value_methods.into_boxed_slice(),
             detail: self.detail,
         };
-        let mut bits = Vec::new();
+        let words = t.ptrdata / HOST_ARCH.ptr_size();
+        if words > MAX_PTRMASK_WORDS {
+            return Err(TypeError::Layout(format!(
+                "type {} has {words} pointer-holding words, more than a pointer bitmap covers ({MAX_PTRMASK_WORDS}; Go would use a GC program)",
+                t.string
+            )));
+        }
+        let mut bits = Vec::with_capacity(words.div_ceil(8) as usize);
         pointer_bits(&t, 0, &mut bits);
         t.gcdata = bits.into_boxed_slice();
         Ok(t)
