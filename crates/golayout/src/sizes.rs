@@ -162,7 +162,9 @@ fn round_up(o: u64, a: u64) -> Option<u64> {
 /// # Errors
 ///
 /// [`LayoutError::Unresolved`] when `t` holds a [`GoType::Ref`] by value;
-/// [`LayoutError::TooLarge`] past the arch's `MAXWIDTH`.
+/// [`LayoutError::TooLarge`] past the arch's `MAXWIDTH`, and for an array
+/// longer than the arch's `int` can count (gc: "array length ... must be
+/// integer"), even of zero-size elements.
 ///
 /// # Examples
 ///
@@ -213,6 +215,16 @@ pub fn info(t: &GoType, arch: Arch) -> Result<Info, LayoutError> {
             ptrdata: 2 * w,
         },
         GoType::Array(n, elem) => {
+            // Go: a length must be representable as the arch's `int` (types2
+            // "array length ... must be integer"), zero-size element or not.
+            let int_max = if arch.ptr_size() == 4 {
+                i32::MAX as u64
+            } else {
+                i64::MAX as u64
+            };
+            if *n > int_max {
+                return Err(too_large());
+            }
             let e = info(elem, arch)?;
             // Go: "larger than address space" when n > (MaxWidth-1)/elem width.
             if e.size != 0 && *n > (arch.max_width() - 1) / e.size {
@@ -563,6 +575,32 @@ mod tests {
         assert_eq!(sizeof(&t, Arch::Amd64).unwrap(), 8 << 40);
         let huge = GoType::Array(u64::MAX, Box::new(b(Int64)));
         assert!(info(&huge, Arch::Amd64).is_err());
+    }
+
+    /// A Go array length is an `int` of the target: `[1<<63]struct{}` exists
+    /// on no arch and `[1<<31]struct{}` not on 32-bit ones ("array length ...
+    /// must be integer"), although their size would be 0.
+    #[test]
+    fn zero_size_arrays_longer_than_int_are_too_large() {
+        for (n, ok32, ok64) in [
+            (u64::MAX, false, false),
+            (1 << 63, false, false),
+            (i64::MAX as u64, false, true),
+            (1 << 31, false, true),
+            (i32::MAX as u64, true, true),
+        ] {
+            let t = GoType::Array(n, Box::new(empty()));
+            for a in Arch::ALL {
+                let ok = if a.ptr_size() == 4 { ok32 } else { ok64 };
+                let r = info(&t, a);
+                assert_eq!(r.is_ok(), ok, "[{n}]struct{{}} on {a}: {r:?}");
+                if ok {
+                    assert_eq!(r.unwrap().size, 0);
+                } else {
+                    assert!(matches!(r, Err(LayoutError::TooLarge(_))));
+                }
+            }
+        }
         let s = st(&[
             ("a", GoType::Array(1 << 49, Box::new(b(Int8)))),
             ("b", GoType::Array(1 << 49, Box::new(b(Int8)))),
