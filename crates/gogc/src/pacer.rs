@@ -476,9 +476,12 @@ impl Pacer {
         let live = to_i64(self.heap_live);
         let work = to_i64(self.scan_work());
         let mut heap_goal = to_i64(self.heap_goal());
-        let mut scan_work_expected =
-            to_i64(self.last_heap_scan + self.last_stack_scan + self.globals_scan);
-        let max_scan_work = to_i64(self.heap_scan + self.max_stack_scan + self.globals_scan);
+        let mut scan_work_expected = to_i64(self.expected_scan_work());
+        let max_scan_work = to_i64(
+            self.heap_scan
+                .saturating_add(self.max_stack_scan)
+                .saturating_add(self.globals_scan),
+        );
         if work > scan_work_expected {
             let triggered = to_i64(self.triggered);
             // Go divides by the expected work, never 0 there (a Go program
@@ -598,10 +601,19 @@ impl Pacer {
                 .saturating_add(base.saturating_mul(self.gc_percent as u64) / 100);
         }
         self.gc_percent_heap_goal = goal.max(self.heap_minimum);
-        let expected_scan = self.last_heap_scan + self.last_stack_scan + self.globals_scan;
+        let expected_scan = self.expected_scan_work();
         let runway = self.cons_mark * (1.0 - BACKGROUND_UTILIZATION) / BACKGROUND_UTILIZATION
             * expected_scan as f64;
         self.runway = go_uint64(runway);
+    }
+
+    /// The scan work the last cycle did, expected of the next one (Go's
+    /// `lastHeapScan + lastStackScan + globalsScan`, which wraps in Go and
+    /// saturates here: the inputs are caller-supplied byte counts).
+    fn expected_scan_work(&self) -> u64 {
+        self.last_heap_scan
+            .saturating_add(self.last_stack_scan)
+            .saturating_add(self.globals_scan)
     }
 
     /// Go's `sweepMinHeapDistance` scaled with the heap minimum.
@@ -634,7 +646,7 @@ impl Pacer {
             }
             min_trigger = sweep_dist_trigger;
             if self.triggered != u64::MAX && goal < self.triggered.saturating_add(MIN_RUNWAY) {
-                goal = self.triggered + MIN_RUNWAY;
+                goal = self.triggered.saturating_add(MIN_RUNWAY);
             }
         }
         (goal, min_trigger)
