@@ -613,7 +613,7 @@ impl fmt::Display for TypeAssertionError {
         if self.missing_method.is_empty() {
             write!(f, "interface conversion: {inter} is {cs}, not {as_}")?;
             if cs == as_ {
-                if c.pkg_path() != self.asserted.pkg_path() {
+                if c.runtime_pkg_path() != self.asserted.runtime_pkg_path() {
                     f.write_str(" (types from different packages)")?;
                 } else {
                     f.write_str(" (types from different scopes)")?;

@@ -476,6 +476,35 @@ impl Type {
     pub fn pkg_path(&self) -> &'static str {
         self.pkg_path
     }
+    /// The package path the runtime reports (Go: `(*_type).pkgpath`, used by
+    /// `TypeAssertionError` to tell "different packages" from "different
+    /// scopes"): with an uncommon part, its package (`typePkg`: a named
+    /// type's, or for an unnamed pointer, array, slice or chan with methods
+    /// its named element's; else ""); without, an unnamed struct's (the
+    /// package of its unexported fields, "" if all are exported).
+    pub(crate) fn runtime_pkg_path(&self) -> &'static str {
+        if self.has_uncommon() {
+            if !self.name.is_empty() {
+                return self.pkg_path;
+            }
+            return match &self.detail {
+                Detail::Pointer(e) | Detail::Slice(e) | Detail::Array(e, _) | Detail::Chan(_, e)
+                    if !e.name.is_empty() =>
+                {
+                    e.pkg_path
+                }
+                _ => "",
+            };
+        }
+        match &self.detail {
+            Detail::Struct(fs) => fs
+                .iter()
+                .find(|f| !f.is_exported())
+                .map_or("", |f| f.pkg_path),
+            _ => "",
+        }
+    }
+
     /// The method set, sorted as Go sorts it (exported first, then by name).
     pub fn methods(&self) -> &[Method] {
         &self.methods
