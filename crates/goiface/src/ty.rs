@@ -892,7 +892,9 @@ fn regular_memory(detail: &Detail, size: u64) -> bool {
                 | BasicKind::Complex128
         ),
         Detail::Pointer(_) | Detail::Chan(..) => true,
-        Detail::Array(e, _) => e.is_regular_memory(),
+        // Go's `AlgType`: an array of no elements of any comparable type is
+        // plain memory (`[0]string`, `[0]float64`, `[0]any`).
+        Detail::Array(e, n) => e.is_regular_memory() || (*n == 0 && e.comparable),
         Detail::Struct(fs) => {
             let mut end = 0;
             for f in fs.iter() {
