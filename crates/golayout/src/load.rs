@@ -609,8 +609,18 @@ impl Loader {
 
 fn parse_one(f: &Path) -> Result<File, String> {
     let bytes = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
-    let src = core::str::from_utf8(&bytes)
-        .map_err(|e| format!("{}:1:1: invalid UTF-8 ({e})", f.display()))?;
+    let src = core::str::from_utf8(&bytes).map_err(|e| {
+        // Where gofmt's scanner stops: the first bad byte's line and byte column.
+        let bad = e.valid_up_to();
+        let line = 1 + bytes[..bad].iter().filter(|&&b| b == b'\n').count();
+        let col = bad
+            - bytes[..bad]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        format!("{}:{line}:{col}: illegal UTF-8 encoding", f.display())
+    })?;
     parse_file(src).map_err(|e| format!("{}:{e}", f.display()))
 }
 

@@ -225,6 +225,42 @@ fn malformed_input_gets_file_line_col_and_exit_2() {
     assert_eq!(golayout(&[f.to_str().unwrap()]).status.code(), Some(2));
 }
 
+/// Invalid UTF-8 is reported where `gofmt -e` (Go 1.19's scanner) reports
+/// it, "illegal UTF-8 encoding" at the bad byte's line and byte column, in
+/// code, comments and string literals alike (measured: `2:18`, `3:4`,
+/// `3:13` below); it was always `1:1`.
+#[test]
+fn invalid_utf8_is_reported_at_the_bad_byte() {
+    let t = Tmp::new("utf8");
+    for (name, src, at) in [
+        (
+            "a.go",
+            &b"package x\ntype V struct{ c \xff int }\n"[..],
+            "2:18",
+        ),
+        (
+            "b.go",
+            b"package x\ntype W struct{ c int }\n// \xff comment\n",
+            "3:4",
+        ),
+        (
+            "c.go",
+            b"package x\ntype W struct{ c string }\nconst s = \"a\xffb\"\n",
+            "3:13",
+        ),
+        ("d.go", b"\xfe", "1:1"),
+    ] {
+        let p = t.0.join(name);
+        std::fs::write(&p, src).unwrap();
+        let o = golayout(&[p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(
+            text(&o.stderr),
+            format!("{}:{at}: illegal UTF-8 encoding\n", p.display())
+        );
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     for args in [
