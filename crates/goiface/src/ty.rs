@@ -66,6 +66,9 @@
 //! references and strings); methods declared at type creation (a method
 //! signature cannot mention the type being declared except through a
 //! pointer/slice/… built later — declare such methods on a second named type).
+//! The methods of an embedded *interface* field are not promoted
+//! (`struct{ I }` has no methods here; in Go it implements `I`): promotion
+//! reaches only the declared methods of embedded non-interface types.
 //! Arrays and structs nest inside one another at most [`MAX_NESTING`] deep
 //! (Go has no limit): layout, zero values, `==`, hashing and dropping a value
 //! recurse through them, so a deeper type is [`TypeError::Layout`] instead of
@@ -133,6 +136,44 @@ pub struct Method {
     /// For a method promoted through embedded fields: the fields to walk
     /// from the receiver to the embedded value that declares it.
     via: &'static [Hop],
+}
+
+/// The field names a selector can reach in a struct with `fields`, with
+/// their depth (0: its own fields; d + 1: the fields of a struct embedded,
+/// directly or through a pointer, at depth d) and package, up to
+/// `max_depth`. A struct type met twice at one depth (a diamond of
+/// embeddings) is walked once, so the walk is linear in the types.
+fn field_names(
+    fields: &[StructField],
+    max_depth: usize,
+) -> Vec<(&'static str, &'static str, usize)> {
+    let mut out: Vec<(&'static str, &'static str, usize)> = Vec::new();
+    let mut level: Vec<&[StructField]> = alloc::vec![fields];
+    let mut seen: Vec<(*const Type, usize)> = Vec::new();
+    for depth in 0..=max_depth {
+        let mut next: Vec<&[StructField]> = Vec::new();
+        for fs in level {
+            for f in fs {
+                out.push((f.name, f.pkg_path, depth));
+                if !f.embedded {
+                    continue;
+                }
+                let base = match f.typ.detail {
+                    Detail::Pointer(e) => e,
+                    _ => f.typ,
+                };
+                if let Detail::Struct(inner) = &base.detail {
+                    let key = (base as *const Type, depth + 1);
+                    if !seen.contains(&key) {
+                        seen.push(key);
+                        next.push(inner);
+                    }
+                }
+            }
+        }
+        level = next;
+    }
+    out
 }
 
 /// One step from a struct to an embedded field, for promoted methods.
@@ -211,7 +252,10 @@ impl Method {
 /// fields. Embedded `T` gives T's value methods to S and `*S` and T's
 /// pointer methods to `*S` only; embedded `*T` gives all of T's methods to
 /// both. The shallowest depth wins; two at the same depth cancel out; the
-/// struct's own methods (depth 0) shadow all of them.
+/// struct's own methods (depth 0) shadow all of them. Fields and methods
+/// share one namespace (Go spec, "Selectors"): a field named like a
+/// method at the same or a shallower depth hides it (`struct{ M int; T }`
+/// has no method `M`; nor has `struct{ T; U }` when U has a field `M`).
 fn promoted(detail: &Detail, own: &[Method]) -> Vec<Method> {
     let Detail::Struct(fields) = detail else {
         return Vec::new();
@@ -236,9 +280,17 @@ fn promoted(detail: &Detail, own: &[Method]) -> Vec<Method> {
             });
         }
     }
+    let max_depth = cands.iter().map(|c| c.via.len()).max().unwrap_or(0);
+    let fields_by_depth = field_names(fields, max_depth);
     let mut out = Vec::new();
     for m in &cands {
         if own.iter().any(|o| o.name == m.name) || out.iter().any(|o: &Method| o.name == m.name) {
+            continue;
+        }
+        let hidden = fields_by_depth.iter().any(|&(name, pkg, depth)| {
+            depth <= m.via.len() && name == m.name && (is_exported(name) || pkg == m.pkg_path)
+        });
+        if hidden {
             continue;
         }
         let depth = m.via.len();
@@ -1422,7 +1474,9 @@ pub mod types {
 ///
 /// [`Named::build`] adds the methods promoted from embedded fields of a
 /// struct underlying type (Go's promotion rules: shallowest depth wins,
-/// same-depth names cancel, the type's own methods shadow them).
+/// same-depth names cancel, the type's own methods and fields of the same
+/// name at the same or a shallower depth shadow them; embedded interfaces'
+/// methods are not promoted, see the module's divergences).
 ///
 /// # Examples
 ///

@@ -186,3 +186,63 @@ fn unnamed_struct_with_embedded_field_has_promoted_methods() {
     let e = Eface::new(s, Val::Struct(vec![Val::Int(1)])).unwrap();
     assert!(assert_e2i2(iface(&["M"]), &e).is_some());
 }
+
+/// Fields and methods share one namespace (Go spec, "Selectors"): a field
+/// at the same or a shallower depth than a promoted method hides it, so the
+/// struct does not implement an interface needing that method. Measured
+/// with go1.19 (T has `func (T) M()`, U is `struct{ M int }`, W is
+/// `struct{ T }`), each `any(x).(I)` panicking:
+///
+/// ```text
+/// interface conversion: struct { M int; main.T } is not main.I: missing method M
+/// interface conversion: struct { main.T; main.U } is not main.I: missing method M
+/// interface conversion: struct { main.W; main.U } is not main.I: missing method M
+/// ```
+#[test]
+fn fields_hide_promoted_methods_of_the_same_name() {
+    let t = named_int("T", &["M"]);
+    let u = Named::new(
+        "main",
+        "U",
+        types::struct_of("main", &[types::field("M", types::int())]).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let w = Named::new(
+        "main",
+        "W",
+        types::struct_of("main", &[types::embedded(t)]).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let i = Named::new("main", "I", iface(&["M"])).build().unwrap();
+    let cases = [
+        types::struct_of(
+            "main",
+            &[types::field("M", types::int()), types::embedded(t)],
+        )
+        .unwrap(),
+        types::struct_of("main", &[types::embedded(t), types::embedded(u)]).unwrap(),
+        types::struct_of("main", &[types::embedded(w), types::embedded(u)]).unwrap(),
+    ];
+    for s in cases {
+        assert!(s.methods().is_empty(), "{s}: {:?}", s.methods());
+        let e = Eface::new(s, s.zero()).unwrap();
+        assert_eq!(
+            common::panic_text(|| assert_e2i(i, &e)),
+            format!("interface conversion: {s} is not main.I: missing method M")
+        );
+        assert!(types::ptr_to(s).methods().is_empty());
+    }
+    // A deeper field does not hide a shallower method: struct{ T; V } with
+    // V = struct{ U } (field M at depth 2, method M at depth 1).
+    let v = Named::new(
+        "main",
+        "V",
+        types::struct_of("main", &[types::embedded(u)]).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let s = types::struct_of("main", &[types::embedded(t), types::embedded(v)]).unwrap();
+    assert!(assert_e2i2(i, &Eface::new(s, s.zero()).unwrap()).is_some());
+}
