@@ -1523,7 +1523,9 @@ impl Named {
     /// # Errors
     ///
     /// [`TypeError::NotAFunc`] for a non-func signature, [`TypeError::Duplicate`]
-    /// for a repeated method name.
+    /// for a repeated method name or a method named like a field of the
+    /// struct underlying type (Go: "field and method with the same name").
+    /// Methods named `_` are accepted and left out of the method set, as in Go.
     pub fn build(self) -> Result<&'static Type, TypeError> {
         let pkg = leak_str(&self.pkg_path);
         let mut declared = self.methods;
@@ -1537,9 +1539,24 @@ impl Named {
         if !declared.is_empty() && matches!(u.kind(), Kind::Pointer | Kind::Interface) {
             return Err(TypeError::InvalidReceiver(self.name.clone()));
         }
+        // Go: `func (T) _()` is legal, any number of times, and joins no
+        // method set.
+        declared.retain(|m| m.name != "_");
         for (i, m) in declared.iter().enumerate() {
             if declared[..i].iter().any(|n| n.name == m.name) {
                 return Err(TypeError::Duplicate(m.name.to_string()));
+            }
+        }
+        // Go: "field and method with the same name M" (same identifier:
+        // the name, and the package for unexported ones).
+        if let Detail::Struct(fs) = &u.detail {
+            for m in &declared {
+                if fs
+                    .iter()
+                    .any(|f| f.name == m.name && (is_exported(m.name) || f.pkg_path == m.pkg_path))
+                {
+                    return Err(TypeError::Duplicate(m.name.to_string()));
+                }
             }
         }
         let extra = promoted(&u.detail, &declared);

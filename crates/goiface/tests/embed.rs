@@ -246,3 +246,36 @@ fn fields_hide_promoted_methods_of_the_same_name() {
     let s = types::struct_of("main", &[types::embedded(t), types::embedded(v)]).unwrap();
     assert!(assert_e2i2(i, &Eface::new(s, s.zero()).unwrap()).is_some());
 }
+
+/// Method declarations Go checks against the type: `func (T) _()` is legal
+/// (twice too) and not in the method set (measured: `reflect.TypeOf(T(0)).
+/// NumMethod()` is 1 for `T` with `_`, `_` and `A`); a method named like a
+/// field of the struct is "field and method with the same name M".
+#[test]
+fn blank_methods_are_dropped_and_field_names_are_taken() {
+    let t = Named::new("main", "T", types::int())
+        .method(Method::new("_", sig0(), nop))
+        .method(Method::new("_", sig0(), nop))
+        .method(Method::new("A", sig0(), nop))
+        .build()
+        .unwrap();
+    let names: Vec<_> = t.methods().iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["A"]);
+    let fields = |name| types::struct_of("main", &[types::field(name, types::int())]).unwrap();
+    let e = Named::new("main", "S", fields("M"))
+        .method(Method::new("M", sig0(), nop))
+        .build()
+        .unwrap_err();
+    assert_eq!(e, TypeError::Duplicate("M".into()));
+    let e = Named::new("main", "S", fields("m"))
+        .method(Method::new("m", sig0(), nop))
+        .build()
+        .unwrap_err();
+    assert_eq!(e, TypeError::Duplicate("m".into()));
+    // Another package's unexported field is another identifier.
+    let theirs = types::struct_of("example.com/p", &[types::field("m", types::int())]).unwrap();
+    assert!(Named::new("main", "S", theirs)
+        .method(Method::new("m", sig0(), nop))
+        .build()
+        .is_ok());
+}
