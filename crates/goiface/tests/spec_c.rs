@@ -421,6 +421,64 @@ fn c9_allocations_per_conversion() {
     assert_eq!(c, cfg!(target_pointer_width = "64"));
 }
 
+/// `convT64` reads an aggregate's bytes as one little-endian `uint64` and
+/// uses `staticuint64s` below 256, whatever the fields. Measured with
+/// go1.19 `testing.AllocsPerRun` on an escaping `any`:
+///
+/// ```text
+///                   P{a:1} P{} P{b:1} Q{a:1} Q{a:255} Q{a:256} [2]int32{7,0} F{} F{a:1}
+/// amd64             0      0   1      1      1        1        1             1   1
+/// 386               0      0   1      0      0        1        0             0   1
+/// ```
+///
+/// with `P struct{ _ [0]int64; a, b int32 }` (8 bytes, 8-aligned
+/// everywhere), `Q struct{ a, b int32 }` and `F struct{ a, b float32 }`
+/// (8 bytes, 4-aligned: `convT64` only on 386). goiface counted every
+/// non-zero aggregate as 256 or more.
+#[test]
+fn c9_conv_t64_reads_aggregates_as_little_endian_words() {
+    let esc = |t, v: Val| data_word(t, &v, false, true).1;
+    let i32s = |a, b| Val::Struct(vec![Val::Int(a), Val::Int(b)]);
+    let p = types::struct_of(
+        "main",
+        &[
+            types::field("_", types::array_of(0, types::int64())),
+            types::field("a", types::int32()),
+            types::field("b", types::int32()),
+        ],
+    )
+    .unwrap();
+    let pv = |a, b| Val::Struct(vec![Val::Array(vec![]), Val::Int(a), Val::Int(b)]);
+    assert!(!esc(p, pv(1, 0)));
+    assert!(!esc(p, pv(0, 0)));
+    assert!(esc(p, pv(0, 1)));
+    let q = types::struct_of(
+        "main",
+        &[
+            types::field("a", types::int32()),
+            types::field("b", types::int32()),
+        ],
+    )
+    .unwrap();
+    let f = types::struct_of(
+        "main",
+        &[
+            types::field("a", types::float32()),
+            types::field("b", types::float32()),
+        ],
+    )
+    .unwrap();
+    let a = types::array_of(2, types::int32());
+    let on_386 = cfg!(target_pointer_width = "32");
+    assert_eq!(esc(q, i32s(1, 0)), !on_386);
+    assert_eq!(esc(q, i32s(255, 0)), !on_386);
+    assert!(esc(q, i32s(256, 0)));
+    assert_eq!(esc(a, Val::Array(vec![Val::Int(7), Val::Int(0)])), !on_386);
+    let fv = |a, b| Val::Struct(vec![Val::Float(a), Val::Float(b)]);
+    assert_eq!(esc(f, fv(0.0, 0.0)), !on_386);
+    assert!(esc(f, fv(1.0, 0.0)));
+}
+
 #[test]
 fn c10_type_switch_hash_search_and_interface_case_order() {
     let i = iface(&["M"]);
