@@ -14,14 +14,23 @@ fn huge_pointer_arrays_are_an_error_not_a_hang() {
     for elem in [p, types::slice_of(types::uint8()), types::any()] {
         let e = types::try_array_of(1 << 40, elem).unwrap_err();
         assert!(matches!(e, TypeError::Layout(_)), "{e:?}");
-        assert!(e.to_string().contains("GC program"), "{e}");
+        // On 32-bit hosts the array is already too large for 386.
+        if cfg!(target_pointer_width = "64") {
+            assert!(e.to_string().contains("GC program"), "{e}");
+        }
     }
     if cfg!(target_pointer_width = "64") {
         let ints = types::try_array_of(1 << 40, types::int()).unwrap();
         assert_eq!((ints.ptrdata(), ints.gcdata()), (0, &[][..]));
     }
     let empty = types::struct_of("main", &[]).unwrap();
-    assert_eq!(types::try_array_of(1 << 40, empty).unwrap().size(), 0);
+    // (On 32-bit hosts a length must fit 386's int.)
+    let n = if cfg!(target_pointer_width = "64") {
+        1 << 40
+    } else {
+        1 << 30
+    };
+    assert_eq!(types::try_array_of(n, empty).unwrap().size(), 0);
     // Nesting cannot get around the limit.
     let a = types::try_array_of(MAX_PTRMASK_WORDS, p).unwrap();
     assert!(types::try_array_of(2, a).is_err());
