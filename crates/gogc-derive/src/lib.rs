@@ -59,6 +59,9 @@ fn expand(mut input: DeriveInput) -> syn::Result<TokenStream2> {
             let (pattern, visits) = destructure(&data.fields, &mut field_types);
             quote! { let Self #pattern = self; #(#visits)* }
         }
+        // An enum without variants has no values: `match *self {}` (a
+        // `match self {}` on the reference does not type-check).
+        Data::Enum(data) if data.variants.is_empty() => quote! { match *self {} },
         Data::Enum(data) => {
             let arms = data.variants.iter().map(|variant| {
                 let ident = &variant.ident;

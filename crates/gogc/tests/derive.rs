@@ -79,3 +79,27 @@ fn every_field_of_every_shape_is_traced() {
     heap.collect();
     assert_eq!(heap.stats().live_objects, 14);
 }
+
+/// An enum without variants (an uninhabited type, e.g. a `Void` type
+/// argument): the derive used to emit `match self {}` on `&Self`, which does
+/// not compile ("non-exhaustive patterns: type `&Void` is non-empty").
+#[derive(gogc_derive::Trace)]
+enum Void {}
+
+/// Uninhabited `Result` arms: `Result<Gc<u32>, Void>` is always `Ok`.
+#[derive(gogc_derive::Trace)]
+struct Infallible(Result<Gc<u32>, Void>);
+
+#[test]
+fn an_enum_without_variants_derives() {
+    const { assert!(!<Void as Trace>::NEEDS_TRACE) };
+    const { assert!(<Infallible as Trace>::NEEDS_TRACE) };
+    let heap = Heap::new();
+    let keep = heap.alloc(Infallible(Ok(heap.alloc(5))));
+    heap.collect();
+    match &keep.0 {
+        Ok(inner) => assert_eq!(**inner, 5),
+        Err(void) => match *void {},
+    }
+    assert_eq!(heap.stats().live_objects, 2);
+}
