@@ -364,6 +364,8 @@ pub enum ResolveErrorKind {
     Const(String),
     /// A type that contains itself by value.
     Recursive(String),
+    /// Two fields of one struct with the same name (gc: `a redeclared`).
+    Redeclared(String),
     /// A declaration (type or constant) of a package the program has not
     /// loaded: `path` is its import path, `what` the message. A loader can
     /// load the package and resolve again.
@@ -399,6 +401,7 @@ impl ResolveError {
             ResolveErrorKind::Undefined(n) => format!("cannot resolve type {n}"),
             ResolveErrorKind::Generic(m) | ResolveErrorKind::Const(m) => m.clone(),
             ResolveErrorKind::Recursive(n) => format!("invalid recursive type {n}"),
+            ResolveErrorKind::Redeclared(n) => format!("{n} redeclared"),
             ResolveErrorKind::NotLoaded { what, .. } => what.clone(),
         }
     }
@@ -840,14 +843,27 @@ impl<'p> Resolver<'p> {
             TypeExpr::Func(s) => GoType::Func(s.clone()),
             TypeExpr::Interface(s) => GoType::Interface(s.clone()),
             TypeExpr::Struct(fields) => {
-                let mut out = Vec::with_capacity(fields.len());
+                let mut out: Vec<Field> = Vec::with_capacity(fields.len());
                 for fd in fields {
                     let ty = self.type_expr(ctx, &fd.ty, direct)?;
+                    let before = out.len();
                     if fd.names.is_empty() {
                         out.push(Field::embedded(embedded_name(&fd.ty), ty));
                     } else {
                         for n in &fd.names {
                             out.push(Field::new(n, ty.clone()));
+                        }
+                    }
+                    // gc: "a redeclared" for a second field of one name
+                    // (an embedded field's name is its type's; `_` may repeat).
+                    for i in before..out.len() {
+                        let name = &out[i].name;
+                        if name != "_" && out[..i].iter().any(|f| &f.name == name) {
+                            return Err(self.err(
+                                ctx,
+                                fd.pos,
+                                ResolveErrorKind::Redeclared(name.clone()),
+                            ));
                         }
                     }
                 }

@@ -427,3 +427,28 @@ func serve() {
         "{s}"
     );
 }
+
+/// Two fields of one name are a compile error in Go 1.19 ("a redeclared",
+/// at the second one; an embedded field's name is its type's, `*G` too;
+/// blank fields may repeat). Measured with `go build -gcflags=-e`:
+/// `d.go:4:2: a redeclared`, `d.go:6:19: G redeclared`, `d.go:8:19: G
+/// redeclared`. golayout laid such structs out and exited 0.
+#[test]
+fn duplicate_field_names_are_redeclared_errors() {
+    let t = Tmp::new("dup");
+    let f = t.file(
+        "d.go",
+        "package d\ntype D struct {\n\ta int\n\ta string\n}\ntype E struct{ G; G }\ntype G struct{}\ntype F struct{ G; *G }\ntype B struct{ _ int; _ string }\n",
+    );
+    let o = golayout(&["--arch", "amd64", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    for want in [
+        "d.go:4:2: a redeclared (in type D)",
+        "d.go:6:19: G redeclared (in type E)",
+        "d.go:8:19: G redeclared (in type F)",
+    ] {
+        assert!(e.contains(want), "{want} not in {e}");
+    }
+    assert!(text(&o.stdout).contains("type d.B struct"));
+}
