@@ -1257,12 +1257,20 @@ pub mod types {
 
     /// `func(params) results`; when `variadic`, the last parameter must be a
     /// slice and prints as `...elem`.
+    ///
+    /// # Panics
+    ///
+    /// As Go's `reflect.FuncOf`, `reflect.FuncOf: last arg of variadic func
+    /// must be slice` when `variadic` and the last parameter is not a slice
+    /// (or there is none).
     pub fn func_of(
         params: &[&'static Type],
         results: &[&'static Type],
         variadic: bool,
     ) -> &'static Type {
-        let variadic = variadic && params.last().is_some_and(|p| p.kind() == Kind::Slice);
+        if variadic && !params.last().is_some_and(|p| p.kind() == Kind::Slice) {
+            panic!("reflect.FuncOf: last arg of variadic func must be slice");
+        }
         let key = Key::Func(
             params.iter().map(|t| addr(t)).collect(),
             results.iter().map(|t| addr(t)).collect(),

@@ -90,3 +90,23 @@ fn interface_fields_and_kinds() {
         "reflect.Value.Addr of unaddressable value"
     );
 }
+
+/// `reflect.FuncOf(in, out, true)` panics "reflect.FuncOf: last arg of
+/// variadic func must be slice" when the last parameter is not a slice or
+/// there is none (Go 1.19 `reflect/type.go`); `types::func_of` used to
+/// drop the flag silently and build `func(int)`.
+#[test]
+fn variadic_func_of_needs_a_trailing_slice() {
+    const MSG: &str = "reflect.FuncOf: last arg of variadic func must be slice";
+    assert_eq!(
+        common::panic_text(|| types::func_of(&[types::int()], &[], true)),
+        MSG
+    );
+    assert_eq!(common::panic_text(|| types::func_of(&[], &[], true)), MSG);
+    let f = types::func_of(&[types::slice_of(types::int())], &[], true);
+    assert_eq!(f.to_string(), "func(...int)");
+    assert_eq!(
+        types::func_of(&[types::int()], &[], false).to_string(),
+        "func(int)"
+    );
+}
