@@ -1235,7 +1235,16 @@ pub mod types {
     }
 
     /// `chan T`, `<-chan T`, `chan<- T`.
+    ///
+    /// # Panics
+    ///
+    /// As Go's `reflect.ChanOf`, `reflect.ChanOf: element size too large`
+    /// for an element of 64 KiB or more (gc: "channel element type too
+    /// large (>64kB)").
     pub fn chan_of(dir: ChanDir, t: &'static Type) -> &'static Type {
+        if t.size >= 1 << 16 {
+            panic!("reflect.ChanOf: element size too large");
+        }
         let fmt_chan = |e: &str, recv_elem: bool| match dir {
             ChanDir::Recv => format!("<-chan {e}"),
             ChanDir::Send => format!("chan<- {e}"),

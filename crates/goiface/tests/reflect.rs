@@ -110,3 +110,20 @@ fn variadic_func_of_needs_a_trailing_slice() {
         "func(int)"
     );
 }
+
+/// `reflect.ChanOf` panics "reflect.ChanOf: element size too large" for an
+/// element of 1<<16 bytes or more (gc rejects `chan [65536]byte` too:
+/// "channel element type too large (>64kB)"); 65535 bytes is fine.
+#[test]
+fn chan_of_refuses_elements_of_64_kib() {
+    let big = types::array_of(1 << 16, types::uint8());
+    assert_eq!(
+        common::panic_text(|| types::chan_of(ChanDir::Both, big)),
+        "reflect.ChanOf: element size too large"
+    );
+    let ok = types::array_of((1 << 16) - 1, types::uint8());
+    assert_eq!(
+        types::chan_of(ChanDir::Recv, ok).to_string(),
+        "<-chan [65535]uint8"
+    );
+}
