@@ -765,6 +765,9 @@ pub enum TypeError {
     /// Methods declared on a named pointer or interface type (Go: `invalid
     /// receiver type`).
     InvalidReceiver(String),
+    /// An empty field or method name, or a blank (`_`) interface method
+    /// (Go: `methods must have a unique non-blank name`).
+    InvalidName(String),
 }
 
 impl fmt::Display for TypeError {
@@ -775,6 +778,8 @@ impl fmt::Display for TypeError {
             TypeError::Duplicate(n) => write!(f, "duplicate method or field {n}"),
             TypeError::Layout(e) => f.write_str(e),
             TypeError::InvalidReceiver(t) => write!(f, "invalid receiver type {t}"),
+            TypeError::InvalidName(n) if n.is_empty() => f.write_str("empty field or method name"),
+            TypeError::InvalidName(_) => f.write_str("methods must have a unique non-blank name"),
         }
     }
 }
@@ -1321,6 +1326,7 @@ pub mod types {
     /// # Errors
     ///
     /// [`TypeError::Duplicate`] for a repeated non-blank name,
+    /// [`TypeError::InvalidName`] for an empty one,
     /// [`TypeError::Layout`] when too large or nested deeper than
     /// [`MAX_NESTING`](super::MAX_NESTING).
     ///
@@ -1337,6 +1343,9 @@ pub mod types {
         fields: &[(String, &'static Type, bool)],
     ) -> Result<&'static Type, TypeError> {
         for (i, f) in fields.iter().enumerate() {
+            if f.0.is_empty() {
+                return Err(TypeError::InvalidName(String::new()));
+            }
             if f.0 != "_" && fields[..i].iter().any(|g| g.0 == f.0) {
                 return Err(TypeError::Duplicate(f.0.clone()));
             }
@@ -1417,7 +1426,8 @@ pub mod types {
     /// # Errors
     ///
     /// [`TypeError::NotAFunc`] for a non-func signature,
-    /// [`TypeError::Duplicate`] for a repeated name.
+    /// [`TypeError::Duplicate`] for a repeated name,
+    /// [`TypeError::InvalidName`] for an empty or blank (`_`) one.
     ///
     /// # Examples
     ///
@@ -1431,6 +1441,9 @@ pub mod types {
         let pkg = leak_str(pkg_path);
         let mut ms: Vec<IMethod> = methods.to_vec();
         for m in ms.iter_mut() {
+            if m.name.is_empty() || m.name == "_" {
+                return Err(TypeError::InvalidName(m.name.to_string()));
+            }
             if m.typ.kind() != Kind::Func {
                 return Err(TypeError::NotAFunc(m.typ.string.to_string()));
             }
@@ -1542,11 +1555,15 @@ impl Named {
     /// [`TypeError::NotAFunc`] for a non-func signature, [`TypeError::Duplicate`]
     /// for a repeated method name or a method named like a field of the
     /// struct underlying type (Go: "field and method with the same name").
-    /// Methods named `_` are accepted and left out of the method set, as in Go.
+    /// Methods named `_` are accepted and left out of the method set, as in Go;
+    /// an empty method name is [`TypeError::InvalidName`].
     pub fn build(self) -> Result<&'static Type, TypeError> {
         let pkg = leak_str(&self.pkg_path);
         let mut declared = self.methods;
         for m in declared.iter_mut() {
+            if m.name.is_empty() {
+                return Err(TypeError::InvalidName(String::new()));
+            }
             if m.mtyp.kind() != Kind::Func {
                 return Err(TypeError::NotAFunc(m.mtyp.string.to_string()));
             }

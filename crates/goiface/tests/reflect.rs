@@ -127,3 +127,26 @@ fn chan_of_refuses_elements_of_64_kib() {
         "<-chan [65535]uint8"
     );
 }
+
+/// Names Go's type checker refuses: an interface method `_` ("methods must
+/// have a unique non-blank name") and empty names (no identifier); goiface
+/// built `interface { main._() }`, `interface { main.() }` and
+/// `struct {  int }`.
+#[test]
+fn blank_interface_methods_and_empty_names_are_refused() {
+    let f = types::func_of(&[], &[], false);
+    let e = types::interface_of("main", &[IMethod::new("_", f)]).unwrap_err();
+    assert_eq!(e, TypeError::InvalidName("_".into()));
+    assert_eq!(e.to_string(), "methods must have a unique non-blank name");
+    let e = types::interface_of("main", &[IMethod::new("", f)]).unwrap_err();
+    assert_eq!(e.to_string(), "empty field or method name");
+    let e = types::struct_of("main", &[types::field("", types::int())]).unwrap_err();
+    assert_eq!(e, TypeError::InvalidName(String::new()));
+    let e = Named::new("main", "T", types::int())
+        .method(Method::new("", f, |_, _, _| {}))
+        .build()
+        .unwrap_err();
+    assert_eq!(e, TypeError::InvalidName(String::new()));
+    // Blank struct fields stay legal.
+    assert!(types::struct_of("main", &[types::field("_", types::int())]).is_ok());
+}
