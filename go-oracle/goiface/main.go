@@ -112,6 +112,12 @@ func main() {
 	describe(struct{ T }{})
 	describe(E{})
 	describe(&E{})
+	describe([1]any{})
+	describe(struct {
+		a any
+		n int
+		b I
+	}{})
 
 	var e any = "s"
 	catch(func() { sink = e.(int) })

@@ -874,10 +874,11 @@ fn pointer_bits(t: &Type, off: u64, bits: &mut Vec<u8>) {
         | Detail::Map(..)
         | Detail::Chan(..)
         | Detail::Func { .. } => set(off),
-        Detail::Interface { .. } => {
-            set(off);
-            set(off + w);
-        }
+        // Only the data word: the first word (an itab, or a type) is a
+        // pointer the collector never needs to follow, into persistent or
+        // read-only memory (Go's `typebits.Set`; reflect keeps the types it
+        // makes alive itself).
+        Detail::Interface { .. } => set(off + w),
         Detail::Basic(_) => {}
         Detail::Array(e, n) => {
             if e.ptrdata != 0 {

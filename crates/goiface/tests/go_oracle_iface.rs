@@ -115,6 +115,16 @@ fn ours() -> Vec<String> {
         types::struct_of("main", &[types::embedded(t)]).unwrap(),
         e_named,
         types::ptr_to(e_named),
+        types::array_of(1, types::any()),
+        types::struct_of(
+            "main",
+            &[
+                types::field("a", types::any()),
+                types::field("n", types::int()),
+                types::field("b", i),
+            ],
+        )
+        .unwrap(),
     ];
     let mut out: Vec<String> = descs.into_iter().map(describe).collect();
     let p = |text: String| format!("panic {text}");
