@@ -494,7 +494,9 @@ impl Type {
     pub fn ptrdata(&self) -> u64 {
         self.ptrdata
     }
-    /// The pointer bitmap: bit `i` (byte `i/8`, bit `i%8`) set iff word `i` holds a pointer.
+    /// The pointer bitmap: bit `i` (byte `i/8`, bit `i%8`) set iff word `i`
+    /// holds a pointer the collector must follow. As in Go, an interface's
+    /// first word (its type or itab, never freed) is not marked.
     pub fn gcdata(&self) -> &[u8] {
         &self.gcdata
     }
