@@ -95,7 +95,7 @@ fn d3_iface_and_eface_are_two_words() {
     // or itab word points to memory the collector never frees (Go's
     // `typebits.Set`; in Go 1.19 `[1]interface{}` has gcdata 0x02).
     assert_eq!(types::any().gcdata(), &[0b10], "only the data word");
-    assert_eq!(types::any().ptrdata(), 2 * w as u64);
+    assert_eq!(types::any().ptrdata(), 2 * w);
     assert_eq!(iface(&["M"]).gcdata(), &[0b10]);
     // eface = {type, data}; iface = {tab, data}.
     let e = Eface::from_int(1);
