@@ -8,6 +8,7 @@ use goiface::*;
 
 /// `[1<<40]*int`, `[1<<40][]byte` and a struct holding one are errors at once;
 /// the same lengths of pointer-free or zero-size elements are fine.
+#[cfg_attr(miri, ignore)] // builds an 8 Mi-word bitmap: hours under Miri
 #[test]
 fn huge_pointer_arrays_are_an_error_not_a_hang() {
     let p = types::ptr_to(types::int());
@@ -38,6 +39,7 @@ fn huge_pointer_arrays_are_an_error_not_a_hang() {
 }
 
 /// At the limit the bitmap is exact: every word a pointer.
+#[cfg_attr(miri, ignore)] // builds an 8 Mi-word bitmap: hours under Miri
 #[test]
 fn bitmap_at_the_limit_is_complete() {
     let a = types::try_array_of(MAX_PTRMASK_WORDS, types::ptr_to(types::int())).unwrap();
