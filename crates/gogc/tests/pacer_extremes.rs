@@ -38,14 +38,22 @@ fn op(p: &mut Pacer, k: usize, x: u64, gogc: Option<u32>) {
     }
 }
 
-/// Every order of the API (two interleavings per start) on every extreme.
+/// Every order of the API (two interleavings per start) on every extreme;
+/// under Miri (the pacer is plain arithmetic) two GOGC settings and one
+/// start, a twenty-fourth of the grid.
 #[test]
 fn extreme_inputs_never_overflow() {
-    for gogc in [None, Some(0), Some(100), Some(u32::MAX)] {
+    let gogcs: &[Option<u32>] = if cfg!(miri) {
+        &[None, Some(u32::MAX)]
+    } else {
+        &[None, Some(0), Some(100), Some(u32::MAX)]
+    };
+    let starts = if cfg!(miri) { 0..1 } else { 0..12 };
+    for &gogc in gogcs {
         for limit in VALS {
             for min_heap in VALS {
                 for x in VALS {
-                    for start in 0..12 {
+                    for start in starts.clone() {
                         let mut p = Pacer::new(gogc, limit, min_heap);
                         for k in 0..12 {
                             op(&mut p, (k + start) % 12, x, gogc);

@@ -16,6 +16,7 @@ fn wrap(t: &'static Type, i: u32) -> Result<&'static Type, TypeError> {
 }
 
 /// Up to `MAX_NESTING` levels every operation works, as in Go.
+#[cfg_attr(miri, ignore)] // the limit cannot shrink: minutes under Miri
 #[test]
 fn max_nesting_levels_work() {
     let mut t = types::int();
@@ -33,6 +34,7 @@ fn max_nesting_levels_work() {
 }
 
 /// One more level (and thousands more) is an error, never a stack overflow.
+#[cfg_attr(miri, ignore)] // the limit cannot shrink: minutes under Miri
 #[test]
 fn deeper_nesting_is_an_error() {
     let mut t = types::int();
