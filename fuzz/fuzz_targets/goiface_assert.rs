@@ -5,7 +5,7 @@
 //! `assert_e2i2`/`assert_e2i` (Go's missing-method text naming the first
 //! missing method in Go's order), concrete assertions and type switches
 //! (first matching case in source order). Concrete types include structs
-//! embedding `T` and `*T` (promoted method sets).
+//! embedding `T`, `*T` and an interface (promoted method sets).
 #![no_main]
 
 use std::cell::RefCell;
@@ -70,6 +70,8 @@ thread_local! {
     /// Descriptors by spec, so repeated inputs reuse them (descriptors are
     /// never freed).
     static NAMED: RefCell<HashMap<Vec<(usize, u8, bool)>, &'static Type>> = RefCell::new(HashMap::new());
+    /// `struct{ I }` by I's method spec.
+    static EMBEDS_I: RefCell<HashMap<Vec<(usize, u8)>, &'static Type>> = RefCell::new(HashMap::new());
 }
 
 /// A concrete type of the graph and its model method set.
@@ -130,6 +132,31 @@ fn named(ms: &[M]) -> Vec<Concrete> {
     ]
 }
 
+/// `struct{ I }` and its pointer: both have all of I's methods.
+fn embeds_interface(inter: &'static Type, ms: &[(usize, u8)]) -> Vec<Concrete> {
+    let mut spec = ms.to_vec();
+    spec.sort();
+    let s = EMBEDS_I.with(|c| {
+        *c.borrow_mut().entry(spec.clone()).or_insert_with(|| {
+            let i = Named::new("main", &format!("I{spec:?}"), inter)
+                .build()
+                .unwrap();
+            types::struct_of("main", &[types::embedded(i)]).unwrap()
+        })
+    });
+    let set: HashSet<(usize, u8)> = spec.into_iter().collect();
+    vec![
+        Concrete {
+            typ: s,
+            set: set.clone(),
+        },
+        Concrete {
+            typ: types::ptr_to(s),
+            set,
+        },
+    ]
+}
+
 fuzz_target!(|input: Input| {
     // Interfaces: 1..=4 methods each, deduplicated by name.
     let mut inters: Vec<(&'static Type, Vec<(usize, u8)>)> = Vec::new();
@@ -156,6 +183,9 @@ fuzz_target!(|input: Input| {
         .take(4)
         .flat_map(|ms| named(ms))
         .collect();
+    if let Some((inter, ms)) = inters.first() {
+        concretes.extend(embeds_interface(inter, ms));
+    }
     // Types without an uncommon part never implement anything.
     concretes.push(Concrete {
         typ: types::slice_of(types::int()),

@@ -60,7 +60,7 @@ use gocore::lock::SpinLock;
 
 use crate::iface::TypeAssertionError;
 use crate::kind::Kind;
-use crate::ty::{IMethod, MethodFn, Type};
+use crate::ty::{IMethod, MethodBody, MethodFn, Type};
 use crate::value::Val;
 
 /// First size of the itab table.
@@ -86,6 +86,17 @@ pub enum ItabFn {
         func: MethodFn,
         /// Whether it takes `*E`.
         pointer_receiver: bool,
+    },
+    /// A method promoted from an embedded interface field: walk `via` from
+    /// the data word to the interface value, then call method `index` of
+    /// `inter` on the value it holds (Go's wrapper `S.M` for `struct{ I }`).
+    Embedded {
+        /// The embedded fields to walk; the last is of type `inter`.
+        via: &'static [crate::ty::Hop],
+        /// The embedded interface type.
+        inter: &'static Type,
+        /// The method's index in `inter`'s method list.
+        index: usize,
     },
 }
 
@@ -216,18 +227,21 @@ fn build_fun(inter: &'static Type, typ: &'static Type) -> Box<[Option<ItabFn>]> 
             typ.methods()
                 .iter()
                 .find(|m| ptr::eq(m.mtyp(), im.typ()) && m.name() == im.name())
-                .map(|m| {
-                    if !m.via().is_empty() {
-                        ItabFn::Promoted {
-                            via: m.via(),
-                            func: m.func(),
-                            pointer_receiver: m.declared_on_pointer(),
-                        }
-                    } else if deref && !m.is_pointer_receiver() {
-                        ItabFn::Deref(m.func())
-                    } else {
-                        ItabFn::Direct(m.func())
+                .map(|m| match m.body() {
+                    MethodBody::Interface { inter, index } => ItabFn::Embedded {
+                        via: m.via(),
+                        inter,
+                        index,
+                    },
+                    MethodBody::Func(func) if !m.via().is_empty() => ItabFn::Promoted {
+                        via: m.via(),
+                        func,
+                        pointer_receiver: m.declared_on_pointer(),
+                    },
+                    MethodBody::Func(func) if deref && !m.is_pointer_receiver() => {
+                        ItabFn::Deref(func)
                     }
+                    MethodBody::Func(func) => ItabFn::Direct(func),
                 })
         })
         .collect()
@@ -615,6 +629,17 @@ pub(crate) fn call_slot(
             let recv = walk_embedded(recv, via, pointer_receiver);
             func(&recv, args, results)
         }
+        Some(ItabFn::Embedded { via, inter, index }) => match walk_embedded(recv, via, false) {
+            // Go: the wrapper loads the field's itab and calls through it.
+            // The field's dynamic type implements `inter` (E1: values are
+            // checked against their types), so the lookup cannot fail.
+            Val::Iface(e) => match e.typ().map(|t| getitab(inter, t, true)) {
+                Some(Ok(inner)) => call_slot(inner, index, e.data(), args, results),
+                Some(Err(err)) => unreachable!("E1: {err}"),
+                None => panic!("runtime error: invalid memory address or nil pointer dereference"),
+            },
+            _ => unreachable!("E1: a field of interface type holds a Val::Iface"),
+        },
         None => panic!("goiface: method slot {k} of a non-implementing itab"),
     }
 }

@@ -50,6 +50,13 @@
 //! in both, reached from `*T` through a dereferencing wrapper (Go's
 //! compiler-generated `(*T).M`).
 //!
+//! *Promotion* follows the spec's selector rules: a struct gains the methods
+//! of its embedded fields (shallowest depth wins, same depth cancels, fields
+//! of the same name hide them), each recording the [`Hop`]s from the struct
+//! to the field. An embedded interface `I` lends I's methods to the struct
+//! and its pointer; such a method has no function of its own, a call
+//! dispatches on the value the field holds (Go's `S.M` wrapper).
+//!
 //! # Go correspondence
 //!
 //! Go 1.19 `runtime/type.go`: `_type` → [`Type`], `uncommontype` → name and
@@ -66,9 +73,6 @@
 //! references and strings); methods declared at type creation (a method
 //! signature cannot mention the type being declared except through a
 //! pointer/slice/… built later — declare such methods on a second named type).
-//! The methods of an embedded *interface* field are not promoted
-//! (`struct{ I }` has no methods here; in Go it implements `I`): promotion
-//! reaches only the declared methods of embedded non-interface types.
 //! Arrays and structs nest inside one another at most [`MAX_NESTING`] deep
 //! (Go has no limit): layout, zero values, `==`, hashing and dropping a value
 //! recurse through them, so a deeper type is [`TypeError::Layout`] instead of
@@ -128,7 +132,7 @@ pub struct Method {
     name: &'static str,
     pkg_path: &'static str,
     mtyp: &'static Type,
-    func: MethodFn,
+    body: MethodBody,
     pointer_receiver: bool,
     /// Whether the declaration's receiver is `*E` (equal to
     /// `pointer_receiver` except for methods promoted through `*E` fields).
@@ -136,6 +140,21 @@ pub struct Method {
     /// For a method promoted through embedded fields: the fields to walk
     /// from the receiver to the embedded value that declares it.
     via: &'static [Hop],
+}
+
+/// What a call of a [`Method`] runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum MethodBody {
+    /// A Rust function.
+    Func(MethodFn),
+    /// Method `index` of the interface `inter`, the type of the embedded
+    /// field the method's `via` ends at: a call dispatches on that field's
+    /// dynamic value (Go's wrapper for a method promoted from an embedded
+    /// interface).
+    Interface {
+        inter: &'static Type,
+        index: usize,
+    },
 }
 
 /// The field names a selector can reach in a struct with `fields`, with
@@ -193,7 +212,7 @@ impl Method {
             name: leak_str(name),
             pkg_path: "",
             mtyp,
-            func,
+            body: MethodBody::Func(func),
             pointer_receiver: false,
             declared_on_pointer: false,
             via: &[],
@@ -230,9 +249,28 @@ impl Method {
         self.mtyp
     }
 
-    /// The implementation.
-    pub fn func(&self) -> MethodFn {
-        self.func
+    /// The implementation: `None` for a method promoted from an embedded
+    /// interface field, which has none of its own (a call runs the method
+    /// of the value the field holds, see [`Method::interface_method`]).
+    pub fn func(&self) -> Option<MethodFn> {
+        match self.body {
+            MethodBody::Func(f) => Some(f),
+            MethodBody::Interface { .. } => None,
+        }
+    }
+
+    /// What a call runs.
+    pub(crate) fn body(&self) -> MethodBody {
+        self.body
+    }
+
+    /// For a method promoted from an embedded interface field: the
+    /// interface type and the method's index in its sorted method list.
+    pub fn interface_method(&self) -> Option<(&'static Type, usize)> {
+        match self.body {
+            MethodBody::Func(_) => None,
+            MethodBody::Interface { inter, index } => Some((inter, index)),
+        }
     }
 
     /// Whether it was declared on `*T` (for a promoted method: whether it
@@ -278,6 +316,27 @@ fn promoted(detail: &Detail, own: &[Method]) -> Vec<Method> {
                 via: crate::registry::leak_hops(via),
                 ..*m
             });
+        }
+        // An embedded interface lends its methods to values and pointers
+        // alike: a call goes to the method of the value it holds.
+        if matches!(f.typ.detail, Detail::Interface { .. }) {
+            for (index, im) in f.typ.imethods().iter().enumerate() {
+                cands.push(Method {
+                    name: im.name,
+                    pkg_path: im.pkg_path,
+                    mtyp: im.typ,
+                    body: MethodBody::Interface {
+                        inter: f.typ,
+                        index,
+                    },
+                    pointer_receiver: false,
+                    declared_on_pointer: false,
+                    via: crate::registry::leak_hops(alloc::vec![Hop {
+                        field: i,
+                        deref: false
+                    }]),
+                });
+            }
         }
     }
     let max_depth = cands.iter().map(|c| c.via.len()).max().unwrap_or(0);
@@ -770,6 +829,10 @@ pub enum TypeError {
     /// An empty field or method name, or a blank (`_`) interface method
     /// (Go: `methods must have a unique non-blank name`).
     InvalidName(String),
+    /// An embedded field of a type Go does not embed: a pointer to an
+    /// interface, a named pointer type or a pointer to a pointer, or
+    /// `unsafe.Pointer` (the text is the compiler's).
+    InvalidEmbedded(&'static str),
 }
 
 impl fmt::Display for TypeError {
@@ -782,11 +845,32 @@ impl fmt::Display for TypeError {
             TypeError::InvalidReceiver(t) => write!(f, "invalid receiver type {t}"),
             TypeError::InvalidName(n) if n.is_empty() => f.write_str("empty field or method name"),
             TypeError::InvalidName(_) => f.write_str("methods must have a unique non-blank name"),
+            TypeError::InvalidEmbedded(why) => write!(f, "embedded field type cannot be {why}"),
         }
     }
 }
 
 impl core::error::Error for TypeError {}
+
+/// Go's rules for the type of an embedded field `T` or `*T`: `T` may be
+/// neither a pointer type nor `unsafe.Pointer`, and `*T` may not point to
+/// an interface.
+fn check_embeddable(typ: &Type) -> Result<(), TypeError> {
+    let unsafe_pointer = |t: &Type| matches!(t.detail, Detail::Basic(BasicKind::UnsafePointer));
+    let base = match typ.detail {
+        Detail::Pointer(e) if typ.name.is_empty() => e,
+        _ => typ,
+    };
+    if unsafe_pointer(base) {
+        Err(TypeError::InvalidEmbedded("unsafe.Pointer"))
+    } else if matches!(base.detail, Detail::Pointer(_)) {
+        Err(TypeError::InvalidEmbedded("a pointer"))
+    } else if !core::ptr::eq(base, typ) && matches!(base.detail, Detail::Interface { .. }) {
+        Err(TypeError::InvalidEmbedded("a pointer to an interface"))
+    } else {
+        Ok(())
+    }
+}
 
 /// Whether a Go identifier is exported.
 pub(crate) fn is_exported(name: &str) -> bool {
@@ -1330,6 +1414,9 @@ pub mod types {
     ///
     /// [`TypeError::Duplicate`] for a repeated non-blank name,
     /// [`TypeError::InvalidName`] for an empty one,
+    /// [`TypeError::InvalidEmbedded`] for an embedded field Go refuses
+    /// (`*I` for an interface `I`, a pointer type or a pointer to one,
+    /// `unsafe.Pointer`),
     /// [`TypeError::Layout`] when too large or nested deeper than
     /// [`MAX_NESTING`](super::MAX_NESTING).
     ///
@@ -1351,6 +1438,9 @@ pub mod types {
             }
             if f.0 != "_" && fields[..i].iter().any(|g| g.0 == f.0) {
                 return Err(TypeError::Duplicate(f.0.clone()));
+            }
+            if f.2 {
+                check_embeddable(f.1)?;
             }
         }
         let any_unexported = fields.iter().any(|f| !is_exported(&f.0));
@@ -1508,8 +1598,8 @@ pub mod types {
 /// [`Named::build`] adds the methods promoted from embedded fields of a
 /// struct underlying type (Go's promotion rules: shallowest depth wins,
 /// same-depth names cancel, the type's own methods and fields of the same
-/// name at the same or a shallower depth shadow them; embedded interfaces'
-/// methods are not promoted, see the module's divergences).
+/// name at the same or a shallower depth shadow them; an embedded
+/// interface's methods are promoted too).
 ///
 /// # Examples
 ///

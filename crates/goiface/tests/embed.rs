@@ -279,3 +279,129 @@ fn blank_methods_are_dropped_and_field_names_are_taken() {
         .build()
         .is_ok());
 }
+
+/// An embedded interface lends its methods to the struct and its pointer;
+/// a call runs the method of the value the field holds. Measured with
+/// go1.19: with `type I interface{ M() string }`, `type J interface{ M()
+/// string; N() int }`, `type T int` with `func (t T) M() string` returning
+/// `"T" + t`, `type S struct{ I }`, `type S2 struct{ S }` and `type Amb
+/// struct{ I; J }`: `any(S{T(3)}).(I).M()` is "T3", through `&S{T(4)}` "T4",
+/// `S2{S{T(5)}}` "T5", `Amb{}` does not implement I (M is ambiguous), and
+/// `S{}` panics with the nil-dereference text.
+#[test]
+fn embedded_interface_promotes_its_methods_to_s_and_ptr_s() {
+    fn m(recv: &Val, _: &[Eface], out: &mut [Eface]) {
+        let Val::Int(v) = recv else {
+            panic!("M needs T")
+        };
+        out[0] = Eface::from_string(&format!("T{v}"));
+    }
+    let sig = types::func_of(&[], &[types::string()], false);
+    let n_sig = types::func_of(&[], &[types::int()], false);
+    let named = |name, u| Named::new("main", name, u).build().unwrap();
+    let i = named(
+        "I",
+        types::interface_of("main", &[IMethod::new("M", sig)]).unwrap(),
+    );
+    let j = named(
+        "J",
+        types::interface_of("main", &[IMethod::new("M", sig), IMethod::new("N", n_sig)]).unwrap(),
+    );
+    let t = Named::new("main", "T", types::int())
+        .method(Method::new("M", sig, m))
+        .build()
+        .unwrap();
+    let s = named(
+        "S",
+        types::struct_of("main", &[types::embedded(i)]).unwrap(),
+    );
+    let s2 = named(
+        "S2",
+        types::struct_of("main", &[types::embedded(s)]).unwrap(),
+    );
+    let amb = named(
+        "Amb",
+        types::struct_of("main", &[types::embedded(i), types::embedded(j)]).unwrap(),
+    );
+    let holding = |e: Eface| Val::Struct(vec![Val::from(e)]);
+    let call_m = |e: &Eface| {
+        let mut out = [Eface::default()];
+        assert_e2i(i, e).call(0, &[], &mut out);
+        out[0].data().clone()
+    };
+    let t3 = Val::String("T3".into());
+    assert_eq!(call_m(&Eface::new(s, holding(int_of(t, 3))).unwrap()), t3);
+    assert_eq!(
+        call_m(&new_ptr(s, holding(int_of(t, 4))).unwrap()),
+        Val::String("T4".into())
+    );
+    let s2v = Val::Struct(vec![holding(int_of(t, 5))]);
+    assert_eq!(
+        call_m(&Eface::new(s2, s2v).unwrap()),
+        Val::String("T5".into())
+    );
+    // The field may hold a struct that itself only has the promoted method.
+    let inner = Eface::new(s, holding(int_of(t, 6))).unwrap();
+    assert_eq!(
+        call_m(&Eface::new(s, holding(inner)).unwrap()),
+        Val::String("T6".into())
+    );
+    let names: Vec<_> = amb.methods().iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["N"]);
+    assert!(assert_e2i2(i, &Eface::new(amb, amb.zero()).unwrap()).is_none());
+    assert_eq!(
+        common::panic_text(|| call_m(&Eface::new(s, s.zero()).unwrap())),
+        "runtime error: invalid memory address or nil pointer dereference"
+    );
+    // What the descriptors say.
+    for t in [s, types::ptr_to(s)] {
+        let [m] = t.methods() else {
+            panic!("{t}: {:?}", t.methods())
+        };
+        assert!(m.func().is_none() && !m.is_pointer_receiver());
+        assert!(matches!(m.interface_method(), Some((it, 0)) if core::ptr::eq(it, i)));
+    }
+    let e = Eface::new(s, holding(int_of(t, 1))).unwrap();
+    let tab = assert_e2i(i, &e).tab().unwrap();
+    assert!(matches!(
+        tab.fun()[0],
+        Some(ItabFn::Embedded { index: 0, inter, .. }) if core::ptr::eq(inter, i)
+    ));
+}
+
+/// The embedded field types Go refuses. Measured with go1.19 `go build`
+/// of `struct{ *I }`, `struct{ P }` (`type P *int`), `struct{
+/// unsafe.Pointer }`, `struct{ *unsafe.Pointer }` and `struct{ *P }`.
+#[test]
+fn embedded_field_types_go_refuses() {
+    let i = Named::new("main", "I", iface(&["M"])).build().unwrap();
+    let p = Named::new("main", "P", types::ptr_to(types::int()))
+        .build()
+        .unwrap();
+    let up = types::unsafe_pointer();
+    let cases = [
+        (types::ptr_to(i), "a pointer to an interface"),
+        (p, "a pointer"),
+        (up, "unsafe.Pointer"),
+        (types::ptr_to(up), "unsafe.Pointer"),
+        (types::ptr_to(p), "a pointer"),
+    ];
+    for (typ, why) in cases {
+        let err = types::struct_of("main", &[types::embedded(typ)]).unwrap_err();
+        assert_eq!(err, TypeError::InvalidEmbedded(why), "{typ}");
+        assert_eq!(
+            err.to_string(),
+            format!("embedded field type cannot be {why}")
+        );
+        // As a named field, each is fine.
+        assert!(types::struct_of("main", &[types::field("f", typ)]).is_ok());
+    }
+    // What Go embeds: I, *T, T.
+    let t = named_int("T", &["M"]);
+    for typ in [i, t, types::ptr_to(t)] {
+        assert!(
+            types::struct_of("main", &[types::embedded(typ)]).is_ok(),
+            "{typ}"
+        );
+    }
+}
