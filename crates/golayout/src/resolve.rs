@@ -19,10 +19,22 @@
 //! - I2 a named type that needs itself by value is `invalid recursive type`,
 //!   as in gc; constants that need themselves are `initialization cycle`.
 //! - I3 every recursion is depth-limited ([`MAX_DEPTH`]), so no input overflows the stack.
+//! - I4 map keys are comparable (the Go spec's rule, as types2's
+//!   `Comparable`: interfaces, pointers and channels are; slices, maps,
+//!   funcs and arrays or structs holding one are not), or resolution fails
+//!   with gc's message at gc's position. A named key type is resolved by
+//!   value by a second resolver without checks, with its own cache and busy
+//!   set: the first one may be in the middle of that very type
+//!   (`type T [2]*map[T]int` is valid Go), and its busy set would make that
+//!   an invalid recursion. A key type that cannot be resolved (its package
+//!   is not loaded) passes.
 //!
 //! Divergence: untyped constants are 128-bit integers (gc: at least 256 bits
 //! of mantissa); floating-point and complex constants are not evaluated. Either
-//! limit gives an error naming the constant, never a wrong length.
+//! limit gives an error naming the constant, never a wrong length. Type
+//! parameters are substituted before I4's checks, so a bad instantiation is
+//! reported at the map inside the generic type, where gc reports the
+//! unsatisfied constraint at the type argument.
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -331,6 +343,8 @@ impl Program {
             busy: BTreeSet::new(),
             busy_consts: BTreeSet::new(),
             depth: 0,
+            checks: true,
+            by_value: None,
         }
     }
 }
@@ -366,6 +380,9 @@ pub enum ResolveErrorKind {
     Recursive(String),
     /// Two fields of one struct with the same name (gc: `a redeclared`).
     Redeclared(String),
+    /// A map key type that is not comparable (gc: `invalid map key type K`);
+    /// the key type as gc prints it.
+    InvalidMapKey(String),
     /// A declaration (type or constant) of a package the program has not
     /// loaded: `path` is its import path, `what` the message. A loader can
     /// load the package and resolve again.
@@ -402,6 +419,7 @@ impl ResolveError {
             ResolveErrorKind::Generic(m) | ResolveErrorKind::Const(m) => m.clone(),
             ResolveErrorKind::Recursive(n) => format!("invalid recursive type {n}"),
             ResolveErrorKind::Redeclared(n) => format!("{n} redeclared"),
+            ResolveErrorKind::InvalidMapKey(k) => format!("invalid map key type {k}"),
             ResolveErrorKind::NotLoaded { what, .. } => what.clone(),
         }
     }
@@ -452,6 +470,10 @@ pub struct Resolver<'p> {
     busy: BTreeSet<(usize, String)>,
     busy_consts: BTreeSet<(usize, String)>,
     depth: u32,
+    /// Whether map keys are checked (I4); off in `by_value`.
+    checks: bool,
+    /// A second resolver, without checks, for the key types those checks need by value (I4).
+    by_value: Option<Box<Resolver<'p>>>,
 }
 
 type RResult<T> = Result<T, ResolveError>;
@@ -824,10 +846,29 @@ impl<'p> Resolver<'p> {
             TypeExpr::Inst { base, args } => return self.instantiate(ctx, base, args, direct),
             TypeExpr::Pointer(e) => GoType::Pointer(Box::new(self.type_expr(ctx, e, false)?)),
             TypeExpr::Slice(e) => GoType::Slice(Box::new(self.type_expr(ctx, e, false)?)),
-            TypeExpr::Map(k, v) => GoType::Map(
-                Box::new(self.type_expr(ctx, k, false)?),
-                Box::new(self.type_expr(ctx, v, false)?),
-            ),
+            TypeExpr::Map(k, v, key_pos) => {
+                let key = self.type_expr(ctx, k, false)?;
+                let value = self.type_expr(ctx, v, false)?;
+                if self.checks {
+                    // gc: "invalid map key type K" (types2 `Comparable`). A
+                    // key that cannot be resolved by value passes.
+                    let full = match comparable(&key) {
+                        Some(_) => None,
+                        None => self.resolve_by_value(ctx, k),
+                    };
+                    let key_ty = full.as_ref().unwrap_or(&key);
+                    if comparable(key_ty) == Some(false) {
+                        let local = &self.prog.packages[ctx.pkg].path;
+                        let shown = key_ty.display_in(local).to_string();
+                        return Err(self.err(
+                            ctx,
+                            *key_pos,
+                            ResolveErrorKind::InvalidMapKey(shown),
+                        ));
+                    }
+                }
+                GoType::Map(Box::new(key), Box::new(value))
+            }
             TypeExpr::Chan(d, e) => {
                 let dir = match d {
                     1 => ChanDir::Send,
@@ -870,6 +911,26 @@ impl<'p> Resolver<'p> {
                 GoType::Struct(Struct { fields: out })
             }
         })
+    }
+
+    /// `t` resolved by value, named types and all, by the check-free
+    /// resolver (I4); `None` if it cannot be (the check is then skipped).
+    fn resolve_by_value(&mut self, ctx: &Ctx, t: &TypeExpr) -> Option<GoType> {
+        self.with_by_value(|sub| sub.type_expr(ctx, t, true).ok())
+    }
+
+    fn with_by_value<T>(&mut self, f: impl FnOnce(&mut Resolver<'p>) -> T) -> T {
+        let (prog, arch, depth) = (self.prog, self.arch, self.depth);
+        let sub = self.by_value.get_or_insert_with(|| {
+            let mut r = prog.resolver(arch);
+            r.checks = false;
+            Box::new(r)
+        });
+        // The two share one depth budget (I3).
+        sub.depth = depth;
+        let r = f(sub);
+        sub.depth = 0;
+        r
     }
 
     fn instantiate(
@@ -1383,7 +1444,7 @@ fn type_pos(t: &TypeExpr) -> Pos {
         TypeExpr::Inst { base, .. } => type_pos(base),
         TypeExpr::Pointer(e) | TypeExpr::Slice(e) | TypeExpr::Chan(_, e) => type_pos(e),
         TypeExpr::Array(n, _) => n.pos(),
-        TypeExpr::Map(k, _) => type_pos(k),
+        TypeExpr::Map(k, ..) => type_pos(k),
         _ => Pos::default(),
     }
 }
@@ -1405,6 +1466,49 @@ fn named_of(t: &GoType) -> Option<TypeName> {
         GoType::Ref(n) => Some(n.clone()),
         _ => None,
     }
+}
+
+/// Whether values of `t` can be compared with `==` (the Go spec's
+/// "comparable", as types2's `Comparable`): not slices, maps, funcs, nor
+/// arrays or structs holding one (blank fields count). `None` when that
+/// depends on a named type seen only as a [`GoType::Ref`].
+fn comparable(t: &GoType) -> Option<bool> {
+    // Named types are shared (Rc): remember each one's answer, so a wide
+    // tree of types is walked once per type, not once per path.
+    fn walk(t: &GoType, seen: &mut BTreeMap<usize, Option<bool>>) -> Option<bool> {
+        let t = match t {
+            GoType::Named(n) => {
+                let key = Rc::as_ptr(n) as usize;
+                if let Some(&r) = seen.get(&key) {
+                    return r;
+                }
+                let r = walk(&n.underlying, seen);
+                seen.insert(key, r);
+                return r;
+            }
+            t => t,
+        };
+        match t {
+            GoType::Basic(_) | GoType::Pointer(_) | GoType::Chan(..) | GoType::Interface(_) => {
+                Some(true)
+            }
+            GoType::Slice(_) | GoType::Map(..) | GoType::Func(_) => Some(false),
+            GoType::Array(_, e) => walk(e, seen),
+            GoType::Struct(s) => {
+                let mut all = Some(true);
+                for f in &s.fields {
+                    match walk(&f.ty, seen) {
+                        Some(false) => return Some(false),
+                        None => all = None,
+                        Some(true) => {}
+                    }
+                }
+                all
+            }
+            GoType::Named(_) | GoType::Ref(_) => None,
+        }
+    }
+    walk(t, &mut BTreeMap::new())
 }
 
 /// Field `name` of a struct type, also promoted through embedded structs
@@ -1514,6 +1618,104 @@ mod tests {
             r.resolve(k, "Bad").unwrap_err().kind,
             ResolveErrorKind::Recursive(_)
         ));
+    }
+
+    #[test]
+    fn map_keys_must_be_comparable() {
+        // Messages and positions as `go build` (Go 1.19) prints them.
+        let (p, k) = prog(concat!(
+            "package t\n",
+            "import \"unsafe\"\n",
+            "type I interface{ M() }\n",
+            "type K []int\n",
+            "type S struct{ k K }\n",
+            "type A [2]func()\n",
+            "type KA = []int\n",
+            "type G[T any] struct{ v T }\n",
+            "type L struct{ m map[L]int }\n",
+            "type M1 map[[]int]int\n",
+            "type M2 map[map[int]int]bool\n",
+            "type M3 map[func()]int\n",
+            "type M4 map[struct{ s []int }]int\n",
+            "type M5 map[[3][]int]int\n",
+            "type M6 map[K]int\n",
+            "type M7 map[S]int\n",
+            "type M8 map[A]int\n",
+            "type M9 map[struct{ _ []int }]int\n",
+            "type M10 map[[0]func()]int\n",
+            "type M11 map[(func())]int\n",
+            "type M12 map[KA]int\n",
+            "type M13 map[G[[]int]]int\n",
+            "type X struct{ a, b int; m map[[]byte]string }\n",
+            "type OK struct{ a map[I]int; b map[any]int; c map[*K]int; d map[unsafe.Pointer]chan K; e map[[2]struct{ i I; e error }]int; f map[G[int]]int }\n",
+        ));
+        let mut r = p.resolver(Arch::Amd64);
+        for (name, want) in [
+            ("L", "t.go:9:22: invalid map key type L"),
+            ("M1", "t.go:10:13: invalid map key type []int"),
+            ("M2", "t.go:11:13: invalid map key type map[int]int"),
+            ("M3", "t.go:12:17: invalid map key type func()"),
+            ("M4", "t.go:13:13: invalid map key type struct{s []int}"),
+            ("M5", "t.go:14:13: invalid map key type [3][]int"),
+            ("M6", "t.go:15:13: invalid map key type K"),
+            ("M7", "t.go:16:13: invalid map key type S"),
+            ("M8", "t.go:17:13: invalid map key type A"),
+            ("M9", "t.go:18:13: invalid map key type struct{_ []int}"),
+            ("M10", "t.go:19:14: invalid map key type [0]func()"),
+            ("M11", "t.go:20:19: invalid map key type func()"),
+            ("M12", "t.go:21:14: invalid map key type []int"),
+            ("M13", "t.go:22:14: invalid map key type G[[]int]"),
+            // gc says `[]byte`: golayout does not keep the alias apart from uint8.
+            ("X", "t.go:23:32: invalid map key type []uint8"),
+        ] {
+            let e = r.resolve(k, name).unwrap_err();
+            assert!(
+                matches!(e.kind, ResolveErrorKind::InvalidMapKey(_)),
+                "{name}"
+            );
+            assert_eq!(e.to_string(), want, "{name}");
+        }
+        let t = r.resolve(k, "OK").unwrap();
+        assert_eq!(sizeof(&t, Arch::Amd64).unwrap(), 48);
+    }
+
+    #[test]
+    fn map_key_checks_do_not_mistake_pointer_cycles_for_recursion() {
+        let src = concat!(
+            "package t\n",
+            "type E [2]*map[E]int\n",
+            "type C chan map[C]int\n",
+            "type V struct{ next *V; m *map[V]bool }\n",
+            "type X struct{ p *map[Y]int }\n",
+            "type Y struct{ x X }\n",
+            "type B struct{ s []int; m *map[B]int }\n",
+            "type P struct{ p *map[Q]int }\n",
+            "type Q struct{ p P; s []int }\n",
+        );
+        // Every order of resolution gives the same answers: nothing the
+        // checks resolve leaks into the resolver's own cache.
+        for order in [
+            ["E", "C", "V", "X", "Y", "B", "P", "Q"],
+            ["Q", "P", "B", "Y", "X", "V", "C", "E"],
+        ] {
+            let (p, k) = prog(src);
+            let mut r = p.resolver(Arch::I386);
+            for name in order {
+                let got = r.resolve(k, name).map(|t| sizeof(&t, Arch::I386).unwrap());
+                let want = match name {
+                    "E" | "V" => Ok(8),
+                    "C" | "X" | "Y" => Ok(4),
+                    "B" => Err("t.go:7:32: invalid map key type B"),
+                    // Q holds P by value, and P's text has the bad map.
+                    _ => Err("t.go:8:23: invalid map key type Q"),
+                };
+                assert_eq!(
+                    got.map_err(|e| e.to_string()),
+                    want.map_err(String::from),
+                    "{name}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -404,17 +404,43 @@ impl GoType {
     }
 }
 
+impl GoType {
+    /// The type as gc's messages in package `pkg` print it: names declared
+    /// in `pkg` unqualified (the plain [`fmt::Display`] qualifies every name
+    /// but those of package `""`).
+    pub(crate) fn display_in<'a>(&'a self, pkg: &'a str) -> impl fmt::Display + 'a {
+        InPkg(self, pkg)
+    }
+}
+
 impl fmt::Display for GoType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        InPkg(self, "").fmt(f)
+    }
+}
+
+/// A type shown from inside a package (see [`GoType::display_in`]).
+struct InPkg<'a>(&'a GoType, &'a str);
+
+impl fmt::Display for InPkg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let local = self.1;
+        let name = |f: &mut fmt::Formatter<'_>, n: &TypeName| {
+            if n.pkg == local {
+                f.write_str(&n.name)
+            } else {
+                write!(f, "{n}")
+            }
+        };
+        match self.0 {
             GoType::Basic(b) => f.write_str(b.name()),
-            GoType::Pointer(t) => write!(f, "*{t}"),
-            GoType::Slice(t) => write!(f, "[]{t}"),
-            GoType::Array(n, t) => write!(f, "[{n}]{t}"),
-            GoType::Map(k, v) => write!(f, "map[{k}]{v}"),
-            GoType::Chan(ChanDir::Both, t) => write!(f, "chan {t}"),
-            GoType::Chan(ChanDir::Send, t) => write!(f, "chan<- {t}"),
-            GoType::Chan(ChanDir::Recv, t) => write!(f, "<-chan {t}"),
+            GoType::Pointer(t) => write!(f, "*{}", InPkg(t, local)),
+            GoType::Slice(t) => write!(f, "[]{}", InPkg(t, local)),
+            GoType::Array(n, t) => write!(f, "[{n}]{}", InPkg(t, local)),
+            GoType::Map(k, v) => write!(f, "map[{}]{}", InPkg(k, local), InPkg(v, local)),
+            GoType::Chan(ChanDir::Both, t) => write!(f, "chan {}", InPkg(t, local)),
+            GoType::Chan(ChanDir::Send, t) => write!(f, "chan<- {}", InPkg(t, local)),
+            GoType::Chan(ChanDir::Recv, t) => write!(f, "<-chan {}", InPkg(t, local)),
             GoType::Func(sig) => f.write_str(sig),
             GoType::Interface(m) if m.is_empty() => f.write_str("interface{}"),
             GoType::Interface(m) => write!(f, "interface{{{m}}}"),
@@ -425,15 +451,15 @@ impl fmt::Display for GoType {
                         f.write_str("; ")?;
                     }
                     if fl.embedded {
-                        write!(f, "{}", fl.ty)?;
+                        write!(f, "{}", InPkg(&fl.ty, local))?;
                     } else {
-                        write!(f, "{} {}", fl.name, fl.ty)?;
+                        write!(f, "{} {}", fl.name, InPkg(&fl.ty, local))?;
                     }
                 }
                 f.write_str("}")
             }
-            GoType::Named(n) => write!(f, "{}", n.name),
-            GoType::Ref(n) => write!(f, "{n}"),
+            GoType::Named(n) => name(f, &n.name),
+            GoType::Ref(n) => name(f, n),
         }
     }
 }

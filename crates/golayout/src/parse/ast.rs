@@ -92,8 +92,10 @@ pub enum TypeExpr {
     Slice(Box<TypeExpr>),
     /// `[N]T`
     Array(Box<Expr>, Box<TypeExpr>),
-    /// `map[K]V`
-    Map(Box<TypeExpr>, Box<TypeExpr>),
+    /// `map[K]V`, with where the key type starts (where gc reports an
+    /// invalid key: the type's first token, the `(` of a `func` type's
+    /// parameters, inside any parentheses).
+    Map(Box<TypeExpr>, Box<TypeExpr>, Pos),
     /// `chan T` (0), `chan<- T` (1), `<-chan T` (2)
     Chan(u8, Box<TypeExpr>),
     /// A function type; the text is its source.

@@ -850,10 +850,11 @@ impl<'s> Parser<'s> {
             (Tok::Ident, "map") => {
                 self.next();
                 self.expect("[")?;
+                let key_pos = self.key_pos();
                 let k = self.ty()?;
                 self.expect("]")?;
                 let v = self.ty()?;
-                Ok(TypeExpr::Map(Box::new(k), Box::new(v)))
+                Ok(TypeExpr::Map(Box::new(k), Box::new(v), key_pos))
             }
             (Tok::Ident, "chan") => {
                 self.next();
@@ -931,6 +932,25 @@ impl<'s> Parser<'s> {
             }
             _ => Err(self.unexpected("type")),
         }
+    }
+
+    /// Where gc reports a map key type starting at the current token: past
+    /// opening parentheses, and at the parameters' `(` of a `func` type.
+    fn key_pos(&self) -> Pos {
+        let mut k = self.i;
+        while k + 1 < self.toks.len()
+            && self.toks[k].kind == Tok::Op
+            && self.text(self.toks[k]) == "("
+        {
+            k += 1;
+        }
+        if k + 1 < self.toks.len()
+            && self.toks[k].kind == Tok::Ident
+            && self.text(self.toks[k]) == "func"
+        {
+            k += 1;
+        }
+        self.toks[k.min(self.toks.len() - 1)].pos
     }
 
     /// After `func`: parameters and results; the type keeps its source text.
