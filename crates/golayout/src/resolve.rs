@@ -21,19 +21,21 @@
 //! - I3 every recursion is depth-limited ([`MAX_DEPTH`]), so no input overflows the stack.
 //! - I4 map keys are comparable (the Go spec's rule, as types2's
 //!   `Comparable`: interfaces, pointers and channels are; slices, maps,
-//!   funcs and arrays or structs holding one are not), or resolution fails
-//!   with gc's message at gc's position. A named key type is resolved by
-//!   value by a second resolver without checks, with its own cache and busy
-//!   set: the first one may be in the middle of that very type
-//!   (`type T [2]*map[T]int` is valid Go), and its busy set would make that
-//!   an invalid recursion. A key type that cannot be resolved (its package
-//!   is not loaded) passes.
+//!   funcs and arrays or structs holding one are not) and embedded fields
+//!   are not pointers, `unsafe.Pointer` or pointers to interfaces, or
+//!   resolution fails with gc's message at gc's position. What a check
+//!   needs by value (the named key type, the embedded type) is resolved by
+//!   a second resolver without checks, with its own cache and busy set: the
+//!   first one may be in the middle of that very type (`type T [2]*map[T]int`
+//!   is valid Go), and its busy set would make that an invalid recursion.
+//!   A key or embedded type that cannot be resolved (its package is not
+//!   loaded) passes.
 //!
 //! Divergence: untyped constants are 128-bit integers (gc: at least 256 bits
 //! of mantissa); floating-point and complex constants are not evaluated. Either
 //! limit gives an error naming the constant, never a wrong length. Type
 //! parameters are substituted before I4's checks, so a bad instantiation is
-//! reported at the map inside the generic type, where gc reports the
+//! reported at the map or field inside the generic type, where gc reports the
 //! unsatisfied constraint at the type argument.
 
 use alloc::boxed::Box;
@@ -383,6 +385,10 @@ pub enum ResolveErrorKind {
     /// A map key type that is not comparable (gc: `invalid map key type K`);
     /// the key type as gc prints it.
     InvalidMapKey(String),
+    /// An embedded field of a type Go forbids there (gc: `embedded field
+    /// type cannot be a pointer`): `a pointer`, `a pointer to an interface`
+    /// or `unsafe.Pointer`.
+    InvalidEmbedded(&'static str),
     /// A declaration (type or constant) of a package the program has not
     /// loaded: `path` is its import path, `what` the message. A loader can
     /// load the package and resolve again.
@@ -420,6 +426,9 @@ impl ResolveError {
             ResolveErrorKind::Recursive(n) => format!("invalid recursive type {n}"),
             ResolveErrorKind::Redeclared(n) => format!("{n} redeclared"),
             ResolveErrorKind::InvalidMapKey(k) => format!("invalid map key type {k}"),
+            ResolveErrorKind::InvalidEmbedded(what) => {
+                format!("embedded field type cannot be {what}")
+            }
             ResolveErrorKind::NotLoaded { what, .. } => what.clone(),
         }
     }
@@ -470,9 +479,9 @@ pub struct Resolver<'p> {
     busy: BTreeSet<(usize, String)>,
     busy_consts: BTreeSet<(usize, String)>,
     depth: u32,
-    /// Whether map keys are checked (I4); off in `by_value`.
+    /// Whether map keys and embedded fields are checked (I4); off in `by_value`.
     checks: bool,
-    /// A second resolver, without checks, for the key types those checks need by value (I4).
+    /// A second resolver, without checks, for the types those checks need by value (I4).
     by_value: Option<Box<Resolver<'p>>>,
 }
 
@@ -887,6 +896,15 @@ impl<'p> Resolver<'p> {
                 let mut out: Vec<Field> = Vec::with_capacity(fields.len());
                 for fd in fields {
                     let ty = self.type_expr(ctx, &fd.ty, direct)?;
+                    if fd.names.is_empty() && self.checks {
+                        if let Some(what) = self.embedded_problem(ctx, &fd.ty, &ty) {
+                            return Err(self.err(
+                                ctx,
+                                fd.pos,
+                                ResolveErrorKind::InvalidEmbedded(what),
+                            ));
+                        }
+                    }
                     let before = out.len();
                     if fd.names.is_empty() {
                         out.push(Field::embedded(embedded_name(&fd.ty), ty));
@@ -919,6 +937,12 @@ impl<'p> Resolver<'p> {
         self.with_by_value(|sub| sub.type_expr(ctx, t, true).ok())
     }
 
+    /// The declaration a [`GoType::Ref`] names, resolved by the check-free resolver.
+    fn ref_by_value(&mut self, name: &TypeName) -> Option<GoType> {
+        let k = self.prog.find_package(&name.pkg)?;
+        self.with_by_value(|sub| sub.lookup(k, &name.name)?.ok())
+    }
+
     fn with_by_value<T>(&mut self, f: impl FnOnce(&mut Resolver<'p>) -> T) -> T {
         let (prog, arch, depth) = (self.prog, self.arch, self.depth);
         let sub = self.by_value.get_or_insert_with(|| {
@@ -931,6 +955,35 @@ impl<'p> Resolver<'p> {
         let r = f(sub);
         sub.depth = 0;
         r
+    }
+
+    /// What gc says an embedded field of type `t` (written `te`) cannot be,
+    /// if anything, as types2 decides it: one unnamed pointer is taken off
+    /// the type (so an alias of `*T` embeds like `*T`), then a pointer or
+    /// `unsafe.Pointer` underneath is rejected, and so is an interface
+    /// under that pointer.
+    fn embedded_problem(&mut self, ctx: &Ctx, te: &TypeExpr, t: &GoType) -> Option<&'static str> {
+        let top = match t {
+            GoType::Ref(_) => self.resolve_by_value(ctx, te)?,
+            t => t.clone(),
+        };
+        let (base, star) = match top {
+            GoType::Pointer(b) => {
+                let b = match (*b, te) {
+                    (GoType::Ref(_), TypeExpr::Pointer(e)) => self.resolve_by_value(ctx, e)?,
+                    (GoType::Ref(n), _) => self.ref_by_value(&n)?,
+                    (b, _) => b,
+                };
+                (b, true)
+            }
+            other => (other, false),
+        };
+        match base.underlying() {
+            GoType::Basic(BasicKind::UnsafePointer) => Some("unsafe.Pointer"),
+            GoType::Pointer(_) => Some("a pointer"),
+            GoType::Interface(_) if star => Some("a pointer to an interface"),
+            _ => None,
+        }
     }
 
     fn instantiate(
@@ -1716,6 +1769,67 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn embedded_fields_follow_gc_restrictions() {
+        // Messages and positions as `go build` (Go 1.19) prints them.
+        let (p, k) = prog(concat!(
+            "package t\n",
+            "import \"unsafe\"\n",
+            "type I interface{ M() }\n",
+            "type T struct{ x int }\n",
+            "type P *T\n",
+            "type U unsafe.Pointer\n",
+            "type PA = *T\n",
+            "type E1 struct{ *I }\n",
+            "type E2 struct{ P }\n",
+            "type E3 struct{ *P }\n",
+            "type E4 struct{ unsafe.Pointer }\n",
+            "type E5 struct{ *unsafe.Pointer }\n",
+            "type E6 struct{ *error }\n",
+            "type E7 struct{ U }\n",
+            "type E8 struct{ p *struct{ a int; P } }\n",
+            "type E9 struct{ *PA }\n",
+            "type OK struct{ *T; I; error; PA; q *struct{ *T } }\n",
+        ));
+        let mut r = p.resolver(Arch::Amd64);
+        for (name, want) in [
+            (
+                "E1",
+                "t.go:8:17: embedded field type cannot be a pointer to an interface",
+            ),
+            ("E2", "t.go:9:17: embedded field type cannot be a pointer"),
+            ("E3", "t.go:10:17: embedded field type cannot be a pointer"),
+            (
+                "E4",
+                "t.go:11:17: embedded field type cannot be unsafe.Pointer",
+            ),
+            (
+                "E5",
+                "t.go:12:17: embedded field type cannot be unsafe.Pointer",
+            ),
+            (
+                "E6",
+                "t.go:13:17: embedded field type cannot be a pointer to an interface",
+            ),
+            (
+                "E7",
+                "t.go:14:17: embedded field type cannot be unsafe.Pointer",
+            ),
+            ("E8", "t.go:15:35: embedded field type cannot be a pointer"),
+            ("E9", "t.go:16:17: embedded field type cannot be a pointer"),
+        ] {
+            let e = r.resolve(k, name).unwrap_err();
+            assert!(
+                matches!(e.kind, ResolveErrorKind::InvalidEmbedded(_)),
+                "{name}"
+            );
+            assert_eq!(e.to_string(), want, "{name}");
+        }
+        // An alias of `*T` embeds as `*T` does (types2 takes the pointer off the type).
+        let t = r.resolve(k, "OK").unwrap();
+        assert_eq!(sizeof(&t, Arch::Amd64).unwrap(), 56);
     }
 
     #[test]
