@@ -1006,6 +1006,17 @@ impl<'s> Parser<'s> {
             }
             let start = self.tok();
             let (names, (ty, ty_src)) = if self.is("*") {
+                // gc's grammar (gofmt's is looser): `*` and a type name.
+                let star = self.i;
+                self.next();
+                let after = self.tok();
+                if self.is("(") {
+                    return Err(self.err_at(after, "cannot parenthesize embedded type".into()));
+                }
+                if after.kind != Tok::Ident || is_keyword(self.text(after)) {
+                    return Err(self.unexpected("name"));
+                }
+                self.i = star;
                 (Vec::new(), self.ty_with_src()?)
             } else if self.tok().kind == Tok::Ident && !is_keyword(self.text(start)) {
                 let after = self.peek_text(1);
@@ -1567,6 +1578,28 @@ mod tests {
         assert_eq!(f.build.as_deref(), Some("linux && !386"));
         let f = parse_file("// +build linux,amd64 darwin\n\npackage p\n").unwrap();
         assert_eq!(f.build.as_deref(), Some("((linux && amd64) || (darwin))"));
+    }
+
+    #[test]
+    fn embedded_star_takes_a_type_name() {
+        // gofmt accepts these; gc's parser stops at the token after `*`.
+        for (field, msg) in [
+            ("*[]int", "expected name, found '['"),
+            ("**T", "expected name, found '*'"),
+            ("*struct{}", "expected name, found 'struct'"),
+            ("*(T)", "cannot parenthesize embedded type"),
+        ] {
+            let src = alloc::format!("package p\ntype S struct{{ {field} }}\n");
+            let e = parse_file(&src).unwrap_err();
+            assert_eq!((e.line, e.col, e.msg.as_str()), (2, 17, msg), "{field}");
+        }
+        let f = parse_file("package p\ntype S struct{ *T; *q.U; *G[int] }\n").unwrap();
+        let TypeExpr::Struct(fs) = &f.types[0].ty else {
+            panic!("not a struct")
+        };
+        assert!(fs
+            .iter()
+            .all(|fd| fd.names.is_empty() && matches!(fd.ty, TypeExpr::Pointer(_))));
     }
 
     #[test]
