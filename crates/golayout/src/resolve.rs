@@ -30,6 +30,8 @@
 //!   is valid Go), and its busy set would make that an invalid recursion.
 //!   A key or embedded type that cannot be resolved (its package is not
 //!   loaded) passes.
+//! - I5 a name declared twice (types or constants) among the files compiled
+//!   for the arch is `redeclared in this block`, at the later declaration.
 //!
 //! Divergence: untyped constants are 128-bit integers (gc: at least 256 bits
 //! of mantissa); floating-point and complex constants are not evaluated. Either
@@ -138,6 +140,36 @@ impl Package {
         v.iter()
             .find(|(fi, _)| self.file_matches(*fi, arch))
             .map(|&(fi, di)| (fi, &self.files[fi].ast.consts[di]))
+    }
+
+    /// When `name` is declared more than once (as types or constants) in
+    /// the files compiled for `arch`: the second declaration, in file
+    /// order, where gc reports `name redeclared in this block`.
+    fn redeclared(&self, name: &str, arch: Arch) -> Option<(usize, Pos)> {
+        if name == "_" {
+            return None;
+        }
+        let types = self
+            .types
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&(fi, di)| (fi, self.files[fi].ast.types[di].pos));
+        let consts = self
+            .consts
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&(fi, di)| (fi, self.files[fi].ast.consts[di].pos));
+        let mut all: Vec<(usize, Pos)> = types
+            .chain(consts)
+            .filter(|&(fi, _)| self.file_matches(fi, arch))
+            .collect();
+        if all.len() < 2 {
+            return None;
+        }
+        all.sort_by_key(|&(fi, pos)| (fi, pos.line, pos.col));
+        Some(all[1])
     }
 }
 
@@ -382,6 +414,9 @@ pub enum ResolveErrorKind {
     Recursive(String),
     /// Two fields of one struct with the same name (gc: `a redeclared`).
     Redeclared(String),
+    /// A package-level name declared twice (types or constants) in the
+    /// files compiled for the arch (gc: `T redeclared in this block`).
+    RedeclaredInBlock(String),
     /// A map key type that is not comparable (gc: `invalid map key type K`);
     /// the key type as gc prints it.
     InvalidMapKey(String),
@@ -425,6 +460,7 @@ impl ResolveError {
             ResolveErrorKind::Generic(m) | ResolveErrorKind::Const(m) => m.clone(),
             ResolveErrorKind::Recursive(n) => format!("invalid recursive type {n}"),
             ResolveErrorKind::Redeclared(n) => format!("{n} redeclared"),
+            ResolveErrorKind::RedeclaredInBlock(n) => format!("{n} redeclared in this block"),
             ResolveErrorKind::InvalidMapKey(k) => format!("invalid map key type {k}"),
             ResolveErrorKind::InvalidEmbedded(what) => {
                 format!("embedded field type cannot be {what}")
@@ -672,6 +708,20 @@ impl<'p> Resolver<'p> {
         }
         let p = &self.prog.packages[pkg];
         let (fi, decl) = p.lookup_type(name, self.arch)?;
+        if let Some((file, pos)) = p.redeclared(name, self.arch) {
+            let ctx = Ctx {
+                pkg,
+                file,
+                params: Rc::new(Vec::new()),
+            };
+            let r = Err(self.err(
+                &ctx,
+                pos,
+                ResolveErrorKind::RedeclaredInBlock(name.to_string()),
+            ));
+            self.types.insert(key, r.clone());
+            return Some(r);
+        }
         let ctx = Ctx {
             pkg,
             file: fi,
@@ -1120,6 +1170,20 @@ impl<'p> Resolver<'p> {
                 ResolveErrorKind::Const(format!("undefined constant {name}")),
             ));
         };
+        if let Some((file, pos)) = self.prog.packages[pkg].redeclared(name, self.arch) {
+            let ctx = Ctx {
+                pkg,
+                file,
+                params: Rc::new(Vec::new()),
+            };
+            let r = Err(self.err(
+                &ctx,
+                pos,
+                ResolveErrorKind::RedeclaredInBlock(name.to_string()),
+            ));
+            self.consts.insert(key, r.clone());
+            return r;
+        }
         let ctx = Ctx {
             pkg,
             file: fi,
@@ -1830,6 +1894,43 @@ mod tests {
         // An alias of `*T` embeds as `*T` does (types2 takes the pointer off the type).
         let t = r.resolve(k, "OK").unwrap();
         assert_eq!(sizeof(&t, Arch::Amd64).unwrap(), 56);
+    }
+
+    #[test]
+    fn names_declared_twice_in_a_package_are_errors() {
+        // As `go build` reports them: at the later declaration, in file order.
+        let mut p = Program::new();
+        let k = p
+            .add_source(
+                "x",
+                "a.go",
+                "package x\ntype R int\nconst C = 1\ntype T [C]int\ntype K int\n",
+            )
+            .unwrap();
+        p.add_source(
+            "x",
+            "b.go",
+            "package x\n\ntype R string\nconst C = 2\nconst K = 3\n",
+        )
+        .unwrap();
+        // One declaration per arch is not a redeclaration.
+        p.add_source("x", "w_386.go", "package x\ntype W uint32\n")
+            .unwrap();
+        p.add_source("x", "w_amd64.go", "package x\ntype W uint64\n")
+            .unwrap();
+        for arch in [Arch::I386, Arch::Amd64] {
+            let mut r = p.resolver(arch);
+            for (name, want) in [
+                ("R", "b.go:3:6: R redeclared in this block"),
+                ("T", "b.go:4:7: C redeclared in this block"),
+                ("K", "b.go:5:7: K redeclared in this block"),
+            ] {
+                let e = r.resolve(k, name).unwrap_err();
+                assert_eq!(e.to_string(), want, "{name} on {arch}");
+            }
+            let w = r.resolve(k, "W").unwrap();
+            assert_eq!(sizeof(&w, arch).unwrap(), arch.ptr_size());
+        }
     }
 
     #[test]
