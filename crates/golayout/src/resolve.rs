@@ -17,7 +17,9 @@
 //!   resolver; reached through a pointer, slice, map, chan or func it becomes
 //!   a [`GoType::Ref`], so `type L struct{ next *L }` terminates.
 //! - I2 a named type that needs itself by value is `invalid recursive type`,
-//!   as in gc; constants that need themselves are `initialization cycle`.
+//!   as in gc, and so is an alias that refers to itself through aliases
+//!   only, even behind a pointer (`type S = struct{ next *S }`); constants
+//!   that need themselves are `initialization cycle`.
 //! - I3 every recursion is depth-limited ([`MAX_DEPTH`]), so no input overflows the stack.
 //! - I4 map keys are comparable (the Go spec's rule, as types2's
 //!   `Comparable`: interfaces, pointers and channels are; slices, maps,
@@ -45,6 +47,7 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
+use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -140,6 +143,46 @@ impl Package {
         v.iter()
             .find(|(fi, _)| self.file_matches(*fi, arch))
             .map(|&(fi, di)| (fi, &self.files[fi].ast.consts[di]))
+    }
+
+    /// Whether alias `name = ty` refers to itself through other aliases of
+    /// the package only (gc: `invalid recursive type`, even behind a
+    /// pointer: an alias is not a defined type, so nothing breaks the
+    /// cycle). A defined type on the way ends the search. Iterative, and
+    /// at most [`MAX_DEPTH`] aliases are expanded (a longer chain is not
+    /// searched further), so the check costs little on any input.
+    fn alias_cycle(&self, name: &str, ty: &TypeExpr, arch: Arch) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![ty];
+        while let Some(t) = todo.pop() {
+            match t {
+                TypeExpr::Name {
+                    pkg: None, name: n, ..
+                } => {
+                    if n == name {
+                        return true;
+                    }
+                    if let Some((_, d)) = self.lookup_type(n, arch) {
+                        if d.alias && seen.len() < MAX_DEPTH as usize && seen.insert(n.as_str()) {
+                            todo.push(&d.ty);
+                        }
+                    }
+                }
+                TypeExpr::Name { .. } | TypeExpr::Func(_) | TypeExpr::Interface(_) => {}
+                TypeExpr::Inst { base, args } => {
+                    todo.push(base);
+                    todo.extend(args);
+                }
+                TypeExpr::Pointer(e) | TypeExpr::Slice(e) | TypeExpr::Chan(_, e) => todo.push(e),
+                TypeExpr::Array(_, e) => todo.push(e),
+                TypeExpr::Map(k, v, _) => {
+                    todo.push(k);
+                    todo.push(v);
+                }
+                TypeExpr::Struct(fields) => todo.extend(fields.iter().map(|f| &f.ty)),
+            }
+        }
+        false
     }
 
     /// When `name` is declared more than once (as types or constants) in
@@ -739,7 +782,7 @@ impl<'p> Resolver<'p> {
             self.types.insert(key, r.clone());
             return Some(r);
         }
-        if self.busy.contains(&key) {
+        if self.busy.contains(&key) || (decl.alias && p.alias_cycle(name, &decl.ty, self.arch)) {
             return Some(Err(self.err(
                 &ctx,
                 decl.pos,
@@ -1930,6 +1973,36 @@ mod tests {
             }
             let w = r.resolve(k, "W").unwrap();
             assert_eq!(sizeof(&w, arch).unwrap(), arch.ptr_size());
+        }
+    }
+
+    #[test]
+    fn aliases_that_refer_to_themselves_are_recursive_even_behind_pointers() {
+        // gc: "invalid recursive type X" for each; a defined type on the way
+        // (B, OK2) makes the cycle valid.
+        let (p, k) = prog(concat!(
+            "package t\n",
+            "type X = *Y\n",
+            "type Y = []X\n",
+            "type A = *B\n",
+            "type B struct{ a A }\n",
+            "type S = struct{ next *S }\n",
+            "type M = map[string]M\n",
+            "type C = chan [2]struct{ c C }\n",
+            "type OK = *struct{ b B; m map[string]OK2 }\n",
+            "type OK2 struct{ p OK }\n",
+        ));
+        let mut r = p.resolver(Arch::Amd64);
+        for (name, line) in [("X", 2), ("Y", 3), ("S", 6), ("M", 7), ("C", 8)] {
+            let e = r.resolve(k, name).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("t.go:{line}:6: invalid recursive type {name}")
+            );
+        }
+        for (name, size) in [("A", 8), ("B", 8), ("OK", 8), ("OK2", 8)] {
+            let t = r.resolve(k, name).unwrap();
+            assert_eq!(sizeof(&t, Arch::Amd64).unwrap(), size, "{name}");
         }
     }
 
