@@ -754,8 +754,48 @@ impl Type {
     /// use goiface::{types, Val};
     /// assert_eq!(types::array_of(2, types::bool()).zero(), Val::Array(vec![Val::Bool(false); 2]));
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// When [`Type::try_zero`] gives `None`.
     pub fn zero(&self) -> Val {
+        self.try_zero().unwrap_or_else(|| {
+            panic!("goiface: the zero value of {self} does not fit in memory (one Val per array element)")
+        })
+    }
+
+    /// The zero value of this type, or `None` when it does not fit in
+    /// memory. A [`Val`] holds every array element, so `[1 << 40]struct{}`,
+    /// zero bytes in Go, needs 2^40 values here: `None` when the values
+    /// would pass the address space or an allocation fails, rather than
+    /// aborting the process.
+    ///
+    /// ```
+    /// use goiface::types;
+    /// let empty = types::struct_of("main", &[]).unwrap();
+    /// assert_eq!(types::array_of(1 << 40, empty).size(), 0);
+    /// assert!(types::array_of(1 << 40, empty).try_zero().is_none());
+    /// assert!(types::array_of(3, empty).try_zero().is_some());
+    /// ```
+    pub fn try_zero(&self) -> Option<Val> {
+        let bytes = self.zero_values()?.checked_mul(core::mem::size_of::<Val>())?;
+        if bytes > isize::MAX as usize {
+            return None;
+        }
+        self.fill_zero()
+    }
+
+    /// How many [`Val`]s the zero value holds, if that fits a `usize`.
+    fn zero_values(&self) -> Option<usize> {
         match &self.detail {
+            Detail::Array(e, n) => usize::try_from(*n).ok()?.checked_mul(e.zero_values()?)?.checked_add(1),
+            Detail::Struct(fs) => fs.iter().try_fold(1usize, |sum, f| sum.checked_add(f.typ.zero_values()?)),
+            _ => Some(1),
+        }
+    }
+
+    fn fill_zero(&self) -> Option<Val> {
+        Some(match &self.detail {
             Detail::Basic(b) => match b {
                 BasicKind::Bool => Val::Bool(false),
                 BasicKind::String => Val::from(""),
@@ -770,10 +810,26 @@ impl Type {
             Detail::Pointer(_) => Val::Pointer(None),
             Detail::Slice(_) => Val::Slice(None),
             Detail::Map(..) | Detail::Chan(..) | Detail::Func { .. } => Val::Ref(None),
-            Detail::Array(e, n) => Val::Array((0..*n).map(|_| e.zero()).collect()),
-            Detail::Struct(fs) => Val::Struct(fs.iter().map(|f| f.typ.zero()).collect()),
+            Detail::Array(e, n) => {
+                // `zero_values` has checked that `n` fits.
+                let n = usize::try_from(*n).ok()?;
+                let mut v = Vec::new();
+                v.try_reserve_exact(n).ok()?;
+                for _ in 0..n {
+                    v.push(e.fill_zero()?);
+                }
+                Val::Array(v)
+            }
+            Detail::Struct(fs) => {
+                let mut v = Vec::new();
+                v.try_reserve_exact(fs.len()).ok()?;
+                for f in fs.iter() {
+                    v.push(f.typ.fill_zero()?);
+                }
+                Val::Struct(v)
+            }
             Detail::Interface { .. } => Val::Iface(Box::default()),
-        }
+        })
     }
 
     /// Whether equality may compare raw bytes (Go: `tflagRegularMemory`).

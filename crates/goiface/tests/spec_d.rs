@@ -305,3 +305,35 @@ fn method_sets_of_pointer_types() {
         .unwrap_err();
     assert_eq!(e.to_string(), "invalid receiver type P");
 }
+
+/// `[1 << 40]struct{}` is a zero-size type in Go, but a `Val` holds every
+/// element: its zero value is refused (`try_zero` gives `None`, `zero`
+/// panics with a message) instead of aborting on a failed allocation.
+#[test]
+fn zero_of_a_huge_array_is_refused_not_aborted() {
+    let empty = types::struct_of("main", &[]).unwrap();
+    let huge = types::array_of(1 << 40, empty);
+    assert_eq!(huge.size(), 0);
+    assert!(huge.try_zero().is_none());
+    let text = common::panic_text(|| huge.zero());
+    assert!(text.contains("does not fit in memory"), "{text}");
+    // Nested: each level fits, the whole does not.
+    let wide = types::array_of(
+        1 << 20,
+        types::array_of(1 << 20, types::array_of(1 << 20, empty)),
+    );
+    assert!(wide.try_zero().is_none());
+    // Small ones are as before.
+    let s = types::struct_of(
+        "main",
+        &[types::field("a", types::array_of(2, types::int()))],
+    )
+    .unwrap();
+    assert_eq!(
+        s.try_zero(),
+        Some(Val::Struct(vec![Val::Array(vec![
+            Val::Int(0),
+            Val::Int(0)
+        ])]))
+    );
+}
