@@ -68,12 +68,12 @@ use core::time::Duration;
 #[cfg(feature = "std")]
 use crate::barrier::Barrier;
 #[cfg(feature = "std")]
-use crate::heap::MarkWorkers;
-#[cfg(feature = "std")]
 use crate::heap::Phase;
 use crate::heap::State;
 #[cfg(feature = "std")]
 use crate::heap::StepTimer;
+#[cfg(feature = "std")]
+use crate::heap::{MarkWorkers, MAX_MARK_WORKERS};
 #[cfg(feature = "std")]
 use crate::mark::{run_worker, WorkBuf};
 #[cfg(feature = "std")]
@@ -171,7 +171,7 @@ impl Workers {
         let n = config.mark_workers.threads();
         let mut workers = Workers {
             world: Arc::new(World::new()),
-            threads: Vec::with_capacity(n),
+            threads: Vec::with_capacity(n.min(MAX_MARK_WORKERS)),
             #[cfg(feature = "gosched")]
             idle: None,
             #[cfg(feature = "gosched")]
@@ -204,6 +204,13 @@ impl Workers {
                     workers.tasks.push(handle);
                     continue;
                 }
+            }
+            // Threads of the heap's own: at most `MAX_MARK_WORKERS` (the
+            // builder clamps `mark_workers` and `procs` so; only a
+            // `gosched` runtime gone before the first cycle, with more
+            // than `MAX_PROCS` Ps, asks for more).
+            if workers.threads.len() == MAX_MARK_WORKERS {
+                break;
             }
             let world = Arc::clone(&workers.world);
             let spawned = std::thread::Builder::new()

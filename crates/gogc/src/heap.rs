@@ -175,7 +175,10 @@ impl MarkWorkers {
 
     /// Worker threads to start: every dedicated worker of Go's split plus
     /// one for its fractional worker (the split depends on `p` alone, so
-    /// every cycle's plan fits).
+    /// every cycle's plan fits). The builder keeps this at most
+    /// [`MAX_MARK_WORKERS`] (`Dedicated` at most that, `Procs` at most
+    /// [`MAX_PROCS`]) except for a `gosched` runtime's `GOMAXPROCS`, whose
+    /// Ps or tasks run the workers.
     pub(crate) fn threads(&self) -> usize {
         match *self {
             MarkWorkers::None => 0,
@@ -221,6 +224,38 @@ pub struct HeapBuilder {
 /// assert_eq!(gogc::Heap::new().stats().goal_bytes, gogc::DEFAULT_MIN_HEAP);
 /// ```
 pub const DEFAULT_MIN_HEAP: usize = 4 << 20;
+
+/// The most mark worker threads a heap starts: a larger
+/// [`HeapBuilder::mark_workers`] count is clamped to it. Each worker is an
+/// OS thread with its own stack, started at the heap's first cycle; an
+/// unchecked count (a `usize::MAX` by mistake, a core count multiplied
+/// twice) made the heap try to start that many before any marking, until
+/// the OS refused and the cycle panicked. 256 is what
+/// [`procs`](HeapBuilder::procs)`(`[`MAX_PROCS`]`)` gets: Go's 25 % of
+/// 1024 processors.
+///
+/// ```
+/// // Built, not run: the threads start at the first cycle (256 of them).
+/// let heap = gogc::Heap::builder().mark_workers(usize::MAX).build();
+/// assert_eq!(gogc::MAX_MARK_WORKERS as u32, gogc::MAX_PROCS / 4);
+/// # drop(heap);
+/// ```
+pub const MAX_MARK_WORKERS: usize = 256;
+
+/// The most processors [`HeapBuilder::procs`] plans for: a larger count is
+/// clamped to it, so that Go's split (`round(0.25 × p)` dedicated workers)
+/// starts at most [`MAX_MARK_WORKERS`] threads. Go 1.19 has no limit of its
+/// own on `GOMAXPROCS` (Go 1.9 and earlier had this one, 1024); its workers
+/// are goroutines on the Ps, not a thread each.
+///
+/// ```
+/// // Go's split of 1024 processors: 256 dedicated workers, no fractional one.
+/// let mut pacer = gogc::Pacer::new(Some(100), gogc::NO_MEMORY_LIMIT, 4 << 20);
+/// pacer.start_cycle(0, gogc::MAX_PROCS);
+/// assert_eq!(pacer.dedicated_mark_workers(), gogc::MAX_MARK_WORKERS as i64);
+/// assert_eq!(pacer.fractional_utilization_goal(), 0.0);
+/// ```
+pub const MAX_PROCS: u32 = 1024;
 
 impl HeapBuilder {
     /// The write barrier (default [`Barrier::Hybrid`]).
@@ -318,6 +353,9 @@ impl HeapBuilder {
     /// [`procs`](HeapBuilder::procs) instead. The two settings replace each
     /// other: the last one called counts.
     ///
+    /// `n` above [`MAX_MARK_WORKERS`] (256) is clamped to it, and the pacer
+    /// then plans for `MAX_MARK_WORKERS + 1` processors.
+    ///
     /// ```
     /// use gogc::{Gc, GcCell, Heap, Trace};
     ///
@@ -339,7 +377,7 @@ impl HeapBuilder {
         self.config.mark_workers = if n == 0 {
             MarkWorkers::None
         } else {
-            MarkWorkers::Dedicated(n)
+            MarkWorkers::Dedicated(n.min(MAX_MARK_WORKERS))
         };
         #[cfg(feature = "gosched")]
         {
@@ -374,6 +412,10 @@ impl HeapBuilder {
     /// nothing else to do, which only a scheduler knows: threads of the
     /// heap's own have none.
     ///
+    /// `p` above [`MAX_PROCS`] (1024) is clamped to it: the pacer plans for
+    /// 1024 processors and the heap starts [`MAX_MARK_WORKERS`] (256)
+    /// dedicated worker threads.
+    ///
     /// # Panics
     ///
     /// If `p` is 0.
@@ -399,7 +441,7 @@ impl HeapBuilder {
     #[cfg(feature = "std")]
     pub fn procs(mut self, p: u32) -> Self {
         assert!(p > 0, "gogc: procs must be at least 1");
-        self.config.mark_workers = MarkWorkers::Procs(p);
+        self.config.mark_workers = MarkWorkers::Procs(p.min(MAX_PROCS));
         #[cfg(feature = "gosched")]
         {
             self.config.idle_hook = None;
@@ -436,7 +478,10 @@ impl HeapBuilder {
     /// its P; the fractional one waits on a gosched timer while ahead of
     /// its goal), which the heap's drop ends. If the runtime is gone when
     /// the first cycle starts, the workers are threads of the heap's own
-    /// and there are no idle workers. The last of
+    /// and there are no idle workers (at most [`MAX_MARK_WORKERS`] of
+    /// them, the rest of a bigger plan's dedicated workers left out). The
+    /// runtime's `GOMAXPROCS` is not clamped to [`MAX_PROCS`]: on its Ps
+    /// the workers are no threads of their own. The last of
     /// `gosched`, `procs` and `mark_workers` counts.
     ///
     /// ```
@@ -2081,5 +2126,36 @@ impl StepTimer {
         return self.started.elapsed();
         #[cfg(not(feature = "std"))]
         return Duration::ZERO;
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+
+    /// A huge worker count starts at most `MAX_MARK_WORKERS` threads, and
+    /// the pacer plans for the threads there are (it used to ask for
+    /// `usize::MAX` threads, or a billion for `procs(u32::MAX)`).
+    #[test]
+    fn huge_worker_counts_are_clamped() {
+        let dedicated = HeapBuilder::default().mark_workers(usize::MAX);
+        assert_eq!(
+            dedicated.config.mark_workers,
+            MarkWorkers::Dedicated(MAX_MARK_WORKERS)
+        );
+        assert_eq!(dedicated.config.mark_workers.threads(), MAX_MARK_WORKERS);
+        assert_eq!(
+            dedicated.config.mark_workers.procs() as usize,
+            MAX_MARK_WORKERS + 1
+        );
+        let procs = HeapBuilder::default().procs(u32::MAX);
+        assert_eq!(procs.config.mark_workers, MarkWorkers::Procs(MAX_PROCS));
+        assert_eq!(procs.config.mark_workers.threads(), MAX_MARK_WORKERS);
+        // Counts at and under the limits are kept as they are.
+        let at = HeapBuilder::default().mark_workers(MAX_MARK_WORKERS);
+        assert_eq!(at.config.mark_workers.threads(), MAX_MARK_WORKERS);
+        let small = HeapBuilder::default().procs(6);
+        assert_eq!(small.config.mark_workers, MarkWorkers::Procs(6));
+        assert_eq!(small.config.mark_workers.threads(), 2);
     }
 }

@@ -220,7 +220,8 @@
 //! # Concurrent marking
 //!
 //! With [`HeapBuilder::mark_workers`]`(n)`, `n ≥ 1`, the heap starts `n`
-//! threads at its first cycle. Each cycle then runs as Go's does, with the
+//! threads at its first cycle (at most [`MAX_MARK_WORKERS`], 256: a bigger
+//! `n` is clamped). Each cycle then runs as Go's does, with the
 //! thread that owns the heap (the *mutator*: the only thread that can hold
 //! its `Gc`s) in the role of Go's goroutines:
 //!
@@ -662,7 +663,7 @@ pub use crate::{
     check::Violation,
     gc::{Gc, GcCell, GcRef, Weak},
     gctrace::GcTrace,
-    heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP},
+    heap::{Color, Heap, HeapBuilder, Phase, DEFAULT_MIN_HEAP, MAX_MARK_WORKERS, MAX_PROCS},
     stats::{CycleStats, StallCauses, StallHistogram, Stats, STALL_BUCKETS},
     trace::{Trace, Tracer},
 };

@@ -202,3 +202,33 @@ fn a_heap_dropped_while_its_fractional_worker_waits_joins_it() {
     drop(heap);
     assert_eq!(SLOW_DROPS.load(Ordering::Relaxed) - before, n);
 }
+
+/// `mark_workers(usize::MAX)` and `procs(u32::MAX)` run their cycles with
+/// `MAX_MARK_WORKERS` threads (they used to try to start that many OS
+/// threads at the first cycle, and panic when the OS refused). Not under
+/// Miri: 256 threads there take minutes.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn huge_worker_counts_run_with_the_maximum() {
+    let dedicated = Heap::builder().mark_workers(usize::MAX).gogc(None).build();
+    let keep = dedicated.alloc(7u64);
+    let dropped = dedicated.alloc(8u64);
+    drop(dropped);
+    run_cycle(&dedicated);
+    let last = dedicated.stats().last;
+    assert_eq!(last.procs as usize, gogc::MAX_MARK_WORKERS + 1);
+    assert_eq!(last.dedicated_workers as usize, gogc::MAX_MARK_WORKERS);
+    assert_eq!(last.marked_objects, 1); // `keep`, not `dropped`
+    assert_eq!(*keep, 7);
+    drop(keep);
+    drop(dedicated); // joins the threads
+
+    let procs = Heap::builder().procs(u32::MAX).gogc(None).build();
+    let keep = procs.alloc(9u64);
+    run_cycle(&procs);
+    let last = procs.stats().last;
+    assert_eq!(last.procs, gogc::MAX_PROCS);
+    assert_eq!(last.dedicated_workers as usize, gogc::MAX_MARK_WORKERS);
+    assert!(!last.fractional_worker);
+    assert_eq!(*keep, 9);
+}
