@@ -799,7 +799,11 @@ where
     }
 
     /// The entry for `k`, for in-place manipulation. Counts as a write:
-    /// while growing it runs `growWork`.
+    /// while growing it runs `growWork`. For an absent key it also starts
+    /// the grow that inserting it would start (Go's `mapassign` does both
+    /// before it writes; std's `entry` likewise reserves room for one more),
+    /// so that the [`VacantEntry`] needs no hasher: a vacant entry dropped
+    /// without inserting may leave the map with a grow started.
     ///
     /// # Examples
     ///
@@ -822,13 +826,17 @@ where
                 slot,
                 key: Some(key),
             }),
-            Found::Vacant(pos) => Entry::Vacant(VacantEntry {
-                raw: &mut self.raw,
-                hasher: &self.hash_builder,
-                hash,
-                pos,
-                key,
-            }),
+            Found::Vacant(pos) => {
+                // Any grow the insert would start starts now, so the
+                // entry needs no hasher (see `RawMap::prepare_insert`).
+                let pos = self.raw.prepare_insert(hash, pos, |x| rehash(hb, x));
+                Entry::Vacant(VacantEntry {
+                    raw: &mut self.raw,
+                    hash,
+                    pos,
+                    key,
+                })
+            }
         }
     }
 

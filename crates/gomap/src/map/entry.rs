@@ -2,21 +2,9 @@
 //! [`GoMap::entry`](super::GoMap::entry).
 
 use core::fmt;
-use core::hash::{BuildHasher, Hash};
 
-use super::{drop_then, make_hash};
+use super::drop_then;
 use crate::raw::{InsertPos, RawMap, Slot};
-
-/// Hashes keys through an erased hasher (so entries carry no `S` parameter).
-pub(super) trait HashKey<K> {
-    fn hash_key(&self, k: &K) -> u64;
-}
-
-impl<K: Hash, S: BuildHasher> HashKey<K> for S {
-    fn hash_key(&self, k: &K) -> u64 {
-        make_hash(self, k)
-    }
-}
 
 /// A view into one entry of a map, occupied or vacant. From [`GoMap::entry`](super::GoMap::entry).
 ///
@@ -76,8 +64,11 @@ pub struct OccupiedEntry<'a, K, V> {
 /// ```
 pub struct VacantEntry<'a, K, V> {
     pub(super) raw: &'a mut RawMap<K, V>,
-    pub(super) hasher: &'a dyn HashKey<K>,
     pub(super) hash: u64,
+    /// From `RawMap::prepare_insert`: any grow the insert starts has
+    /// started, so inserting needs no hasher (and the entry carries no
+    /// `S`, which would decide its `Send` and `Sync` as it does not for
+    /// std's `VacantEntry`).
     pub(super) pos: InsertPos,
     pub(super) key: K,
 }
@@ -369,12 +360,11 @@ impl<'a, K, V> VacantEntry<'a, K, V> {
     /// assert_eq!(m[&'k'], 2);
     /// ```
     pub fn insert(self, value: V) -> &'a mut V {
-        let hasher = self.hasher;
-        // SAFETY: pos came from `entry` with the same hash, no mutation since,
-        // and the key is absent.
+        // SAFETY: pos came from `prepare_insert` in `entry` with the same
+        // hash, no mutation since, and the key is absent.
         let s = unsafe {
             self.raw
-                .insert_new(self.hash, self.pos, self.key, value, |k| hasher.hash_key(k))
+                .insert_prepared(self.hash, self.pos, self.key, value)
         };
         // SAFETY: s is the live slot just written; the borrow moves to the result.
         unsafe { self.raw.refs_mut(s) }.1
@@ -397,11 +387,10 @@ impl<'a, K, V> VacantEntry<'a, K, V> {
     /// assert_eq!(m[&7], 71);
     /// ```
     pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V> {
-        let hasher = self.hasher;
         // SAFETY: as in `insert`.
         let slot = unsafe {
             self.raw
-                .insert_new(self.hash, self.pos, self.key, value, |k| hasher.hash_key(k))
+                .insert_prepared(self.hash, self.pos, self.key, value)
         };
         OccupiedEntry {
             raw: self.raw,

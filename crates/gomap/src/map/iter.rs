@@ -115,10 +115,14 @@ pub struct IterMut<'a, K, V> {
     pub(super) marker: PhantomData<&'a mut RawMap<K, V>>,
 }
 
-// SAFETY: IterMut is a `&mut GoMap` that hands out `&K`/`&mut V`: Send when
-// `&K` and `&mut V` are (K: Sync, V: Send), Sync when `&K`/`&V` are.
-unsafe impl<K: Sync, V: Send> Send for IterMut<'_, K, V> {}
-// SAFETY: as above.
+// SAFETY: IterMut is a `&mut GoMap` that hands out `&K`/`&mut V`, each
+// entry once: Send when `&mut GoMap` is (K: Send, V: Send). A key is never
+// reachable from two threads at once (the map is exclusively borrowed and
+// no two items share a key), so K need not be Sync: std's (hashbrown's)
+// `IterMut` has these bounds, where the derived ones would be K: Sync.
+unsafe impl<K: Send, V: Send> Send for IterMut<'_, K, V> {}
+// SAFETY: `&IterMut` reads only the count of entries left; Sync when `&K`
+// and `&V` are, as std's.
 unsafe impl<K: Sync, V: Sync> Sync for IterMut<'_, K, V> {}
 
 impl<'a, K, V> Iterator for IterMut<'a, K, V> {

@@ -70,7 +70,8 @@
 //! Pinned source: Go 1.19, `src/runtime/map.go` (go1.24 renamed it
 //! `map_noswiss.go`). `hmap` → [`RawMap`], `bmap` → [`bucket::Bmap`],
 //! `makemap` → [`RawMap::with_hint`], `mapaccess` → [`RawMap::find`],
-//! `mapassign` → [`RawMap::find_for_insert`] + [`RawMap::insert_new`],
+//! `mapassign` → [`RawMap::find_for_insert`] + [`RawMap::insert_new`]
+//! ([`RawMap::prepare_insert`] + [`RawMap::insert_prepared`]),
 //! `mapdelete` → [`RawMap::remove_at`], `hashGrow`/`growWork`/`evacuate`/
 //! `advanceEvacuationMark` → `grow.rs`, `hiter`/`mapiternext` → `iter.rs`,
 //! `mapclear` → [`RawMap::clear`].
@@ -254,6 +255,16 @@ pub(crate) struct Slot {
     pub(crate) i: usize,
 }
 
+// SAFETY: a Slot is a position (two bucket addresses and an index) in a
+// map; it never dereferences on its own. Its users are `RawMap`'s unsafe
+// methods, which take the map too and require the slot to be that map's,
+// with no mutation since (a borrow of the map the slot's holder keeps:
+// `OccupiedEntry`, `VacantEntry`, the iterators). Moving it to or sharing
+// it with another thread is as safe as that borrow, as for `Hiter`.
+unsafe impl Send for Slot {}
+// SAFETY: as above; `&Slot` only reads the addresses.
+unsafe impl Sync for Slot {}
+
 /// Where a key that was not found would go.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct InsertPos {
@@ -264,6 +275,11 @@ pub(crate) struct InsertPos {
     /// The last bucket visited (where a new overflow bucket is linked).
     pub(crate) last: *mut u8,
 }
+
+// SAFETY: as for `Slot`: positions in a map, used only with it.
+unsafe impl Send for InsertPos {}
+// SAFETY: as for `Slot`.
+unsafe impl Sync for InsertPos {}
 
 /// The result of a write-intent lookup.
 pub(crate) enum Found {
@@ -1090,7 +1106,8 @@ impl<K, V> RawMap<K, V> {
     }
 
     /// Inserts a key known to be absent, at `pos` from [`Self::find_for_insert`]
-    /// with the same `hash`, growing first if Go would.
+    /// with the same `hash`, growing first if Go would: [`Self::prepare_insert`]
+    /// then [`Self::insert_prepared`].
     ///
     /// Go: `mapassign` from "Did not find mapping for key".
     ///
@@ -1107,22 +1124,70 @@ impl<K, V> RawMap<K, V> {
         v: V,
         hasher: impl Fn(&K) -> u64,
     ) -> Slot {
-        let slot = if !self.growing()
+        let pos = self.prepare_insert(hash, pos, hasher);
+        // SAFETY: 1; `pos` is `prepare_insert`'s, just made.
+        unsafe { self.insert_prepared(hash, pos, k, v) }
+    }
+
+    /// The grow half of an insert of an absent key (Go's `mapassign`: "If
+    /// we hit the max load factor or we have too many overflow buckets,
+    /// and we're not already in the middle of growing, start growing",
+    /// `hashGrow` and `goto again`): starts the grow if the insert would,
+    /// and returns where the key goes then. After it, inserting needs no
+    /// hasher, so the entry API does this in `GoMap::entry` and its
+    /// `VacantEntry` holds no hasher (std's `entry` likewise reserves room
+    /// for one more before handing out its vacant entry).
+    ///
+    /// `pos` must come from `find_for_insert(hash, ..)` on this map with no
+    /// mutation since (else the position returned is as stale as `pos`;
+    /// the map itself stays consistent).
+    #[inline]
+    pub(crate) fn prepare_insert(
+        &mut self,
+        hash: u64,
+        pos: InsertPos,
+        hasher: impl Fn(&K) -> u64,
+    ) -> InsertPos {
+        if !self.growing()
             && (over_load_factor(self.count + 1, self.b)
                 || too_many_overflow_buckets(self.noverflow, self.b))
         {
-            self.grow_for_insert(hash, &hasher)
+            let slot = self.grow_for_insert(hash, &hasher);
+            InsertPos {
+                empty: Some(slot),
+                head: slot.head,
+                last: slot.b,
+            }
         } else {
-            match pos.empty {
-                Some(s) => s,
-                None => {
-                    // SAFETY: 1. `last` is the last bucket of the chain.
-                    let b = unsafe { self.newoverflow(pos.last) };
-                    Slot {
-                        head: pos.head,
-                        b,
-                        i: 0,
-                    }
+            pos
+        }
+    }
+
+    /// Writes a key known to be absent at `pos` (an empty slot, or a new
+    /// overflow bucket after `pos.last`).
+    ///
+    /// # Safety
+    ///
+    /// 1. `pos` came from [`Self::prepare_insert`]`(hash, ..)` on this map
+    ///    with no mutation since, and the key is not in the map.
+    #[inline]
+    pub(crate) unsafe fn insert_prepared(&mut self, hash: u64, pos: InsertPos, k: K, v: V) -> Slot {
+        // No grow is due: `prepare_insert` started it, or found none due,
+        // and nothing has changed since (1).
+        debug_assert!(
+            self.growing()
+                || !(over_load_factor(self.count + 1, self.b)
+                    || too_many_overflow_buckets(self.noverflow, self.b))
+        );
+        let slot = match pos.empty {
+            Some(s) => s,
+            None => {
+                // SAFETY: 1. `last` is the last bucket of the chain.
+                let b = unsafe { self.newoverflow(pos.last) };
+                Slot {
+                    head: pos.head,
+                    b,
+                    i: 0,
                 }
             }
         };
