@@ -232,23 +232,29 @@ impl<G> Domain<G> {
         if self.advancing.swap(true, Ordering::Acquire) {
             return; // someone else is advancing
         }
-        let _unlock = gocore::scopeguard::guard(&*self.advancing, |a| {
-            a.store(false, Ordering::Release);
-        });
-        let c = self.epoch.load(Ordering::SeqCst);
-        let old = 1 - c;
-        let busy = self.readers[old]
-            .iter()
-            .any(|r| r.load(Ordering::SeqCst) != 0);
-        if busy {
-            return;
-        }
-        let mut items = Vec::new();
-        // SAFETY: I2: nobody can reach what was retired in `old`.
-        unsafe { self.take_epoch(old, &mut items) };
-        self.epoch.store(old, Ordering::SeqCst);
-        // I2: nobody can reach these objects any more. Dropping the `Vec`
-        // drops every item, even past a panicking `G::drop`.
+        let items = {
+            let _unlock = gocore::scopeguard::guard(&*self.advancing, |a| {
+                a.store(false, Ordering::Release);
+            });
+            let c = self.epoch.load(Ordering::SeqCst);
+            let old = 1 - c;
+            let busy = self.readers[old]
+                .iter()
+                .any(|r| r.load(Ordering::SeqCst) != 0);
+            if busy {
+                return;
+            }
+            let mut items = Vec::new();
+            // SAFETY: I2: nobody can reach what was retired in `old`.
+            unsafe { self.take_epoch(old, &mut items) };
+            self.epoch.store(old, Ordering::SeqCst);
+            items
+        };
+        // I2: nobody can reach these objects any more, whatever advances
+        // run meanwhile. Dropped after the try-lock is released: `G::drop`
+        // is user code (a `SyncMap`'s keys and values) that may retire and
+        // advance in turn. Dropping the `Vec` drops every item, even past a
+        // panicking `G::drop`.
         drop(items);
     }
 

@@ -76,10 +76,15 @@
 //!   in `Locked` an advance that is due; `unlock` makes it after releasing
 //!   `mu`, before the operation's last step that user code may not unwind
 //!   through (I6). Likewise a `load_or_store` that finds a value drops the
-//!   one it was given after unlocking. User code that still runs under
-//!   `mu` works on keys only: `Eq` in dirty lookups, and `Clone` and `Drop`
-//!   of dirty's copies of keys when dirty is rebuilt; it must not use the
-//!   map.
+//!   one it was given after unlocking. No user `Drop` runs under `mu`
+//!   either, of keys or values, also while unwinding: rebuilding dirty
+//!   clones read's slots into a table the operation made before locking
+//!   (`spare`) and moves the expunged ones out of dirty into it, so their
+//!   keys (dirty's copies; and, if a `Clone` panics, the copies made so far)
+//!   drop after `mu` is released, as the caller's key and value do, which
+//!   no function that may unwind under `mu` owns. User code that still runs
+//!   under `mu` is `K::eq` in dirty lookups and `K::clone` when dirty is
+//!   rebuilt; it must not use the map.
 //!
 //! # Tuning
 //!
@@ -111,10 +116,11 @@
 //!   pointer chase per lookup; each key keeps its hash (8 bytes, I6).
 //! - Under `mu`, operations on a dirty-only entry are done before unlocking
 //!   (Go unlocks first); entry operations are atomic either way.
-//! - Go builds dirty by iterating read and inserting; we clone read's table
-//!   (no user `Hash` runs), install it, and then drop expunged entries with
-//!   `retain`, so a panicking `Clone` or `Drop` cannot leave expunged keys
-//!   without a dirty map (I2, I6).
+//! - Go builds dirty by iterating read and inserting; we clone read's slots
+//!   with their hashes (no user `Hash` runs), install the copy, and then
+//!   move the expunged entries' slots out, to be dropped after unlocking,
+//!   so a panicking `Clone` or `Drop` cannot leave expunged keys without a
+//!   dirty map (I2, I6) and no key drops under `mu` (I7).
 //! - CompareAndSwap on a dirty-only key counts its miss before the swap (Go:
 //!   after), so a promotion's garbage drop cannot unwind past a value the
 //!   entry already holds (I6).
@@ -203,14 +209,6 @@ impl<K, V> Table<K, V> {
     /// rehash or a grow rereads the stored hashes.
     fn insert_unique(&mut self, slot: Slot<K, V>) {
         self.t.insert_unique(slot.hash, slot, |s| s.hash);
-    }
-}
-
-impl<K: Clone, V> Clone for Table<K, V> {
-    /// Runs `K::clone`; if one panics, hashbrown drops the clones made so
-    /// far and the source is untouched.
-    fn clone(&self) -> Self {
-        Table { t: self.t.clone() }
     }
 }
 
@@ -475,8 +473,9 @@ type MapGuard<'a, K, V> = Guard<'a, Garbage<K, V>>;
 /// written by disjoint threads: Go's `sync.Map`.
 ///
 /// Replaced and deleted values are dropped later, by whichever operation
-/// frees them, but never under the map's lock: a value's `Drop` may use the
-/// map (a key's `Hash`, `Eq`, `Clone` and `Drop` must not).
+/// frees them, but never under the map's lock, and neither are keys: a
+/// key's or value's `Drop` may use the map (a key's `Hash`, `Eq` and
+/// `Clone` must not).
 ///
 /// Go: `var m sync.Map`.
 ///
@@ -739,17 +738,35 @@ where
     }
 
     /// Go: `dirtyLocked`: builds dirty from read, expunging deleted entries.
-    fn dirty_locked(&self, locked: &mut Locked<K, V>, read: &ReadOnly<K, V>) {
+    ///
+    /// Drops nothing (I7): `spare`, an empty table the caller made before
+    /// locking `mu` and drops after releasing it (declared before the
+    /// lock's guard, so also when unwinding), receives the clones of read's
+    /// slots; if a `K::clone` panics, the clones made so far are in it and
+    /// read and its entries are untouched (nothing is expunged yet).
+    /// Otherwise the clones become dirty, installed before expunging, and
+    /// the slots of expunged entries move from dirty back to `spare`, whose
+    /// keys then drop after unlocking. Expunging runs no user code, so
+    /// every entry expunged is out of dirty and every other one in it (I2).
+    fn dirty_locked(
+        &self,
+        locked: &mut Locked<K, V>,
+        read: &ReadOnly<K, V>,
+        spare: &mut Table<K, V>,
+    ) {
         if locked.dirty.is_some() {
             return;
         }
-        // Cloning the table runs `K::clone` but no `Hash`; a panic in it
-        // leaves read and its entries untouched (nothing is expunged yet).
-        // Installed before expunging: if a key's `Drop` panics in `retain`,
-        // every entry expunged so far is out of dirty and every other one
-        // still in it (I2).
-        let d = locked.dirty.insert(Table::clone(&read.m));
-        d.t.retain(|s| !s.entry.try_expunge_locked());
+        debug_assert_eq!(spare.len(), 0);
+        // Runs `K::clone` but no `Hash`: the tables keep the hashes.
+        spare.t.reserve(read.m.len(), |s| s.hash);
+        for s in read.m.t.iter() {
+            spare.insert_unique(s.clone());
+        }
+        let d = locked.dirty.insert(core::mem::replace(spare, Table::new()));
+        for s in d.t.extract_if(|s| s.entry.try_expunge_locked()) {
+            spare.insert_unique(s);
+        }
     }
 
     /// Go: `if e.unexpungeLocked() { m.dirty[key] = e }`. An expunged entry
@@ -789,6 +806,10 @@ where
 
     /// Go: the "new key" branch shared by Store, LoadOrStore and Swap.
     /// `read` is the current read map (loaded under `mu`); `hash` is `key`'s.
+    /// The caller has made sure dirty exists (`dirty_locked`, while it
+    /// still owned `key` and the value: if a `K::clone` panics there, they
+    /// drop with the caller's frame, after its lock guard, I7). Runs no
+    /// user code before the publish.
     fn insert_new_locked(
         &self,
         locked: &mut Locked<K, V>,
@@ -797,12 +818,10 @@ where
         hash: u64,
         entry: Entry<V>,
     ) {
-        // We're adding the first new key to the dirty map: make sure it is
-        // allocated (may run `K::clone`, `K::drop`: before any change).
-        if !read.amended() {
-            self.dirty_locked(locked, read);
-        }
-        let dirty = locked.dirty.as_mut().expect("I2: amended implies dirty");
+        let dirty = locked
+            .dirty
+            .as_mut()
+            .expect("I2: dirty_locked ran, or read is amended");
         dirty.insert_unique(Slot {
             hash,
             key,
@@ -924,6 +943,8 @@ where
                 return (old, Some(key));
             }
         }
+        // Before the lock's guard: dropped after it (I7, `dirty_locked`).
+        let mut spare = Table::new();
         let mut locked = self.mu.lock();
         let read = self.read(g);
         if let Some(s) = read.m.find(hash, &key) {
@@ -933,10 +954,13 @@ where
         if let Some(s) = locked.dirty.as_ref().and_then(|d| d.find(hash, &key)) {
             return (s.entry.swap_locked(v.publish()), Some(key));
         }
-        // If the insert below panics (user Clone/Drop building dirty), the
-        // entry's drop frees `v`.
+        // If a `K::clone` panics here, `v` and `key` drop after unlocking.
+        if !read.amended() {
+            self.dirty_locked(&mut locked, read, &mut spare);
+        }
         self.insert_new_locked(&mut locked, read, key, hash, Entry::new(v.publish()));
-        self.unlock(locked);
+        // The expunged entries' keys drop after unlocking (I7).
+        self.unlock_and_drop(locked, spare);
         (ptr::null_mut(), None)
     }
 
@@ -982,6 +1006,8 @@ where
                 return (p, loaded, Some(key));
             }
         }
+        // Before the lock's guard: dropped after it (I7, `dirty_locked`).
+        let mut spare = Table::new();
         let mut locked = self.mu.lock();
         let read = self.read(g);
         if let Some(s) = read.m.find(hash, &key) {
@@ -1009,9 +1035,14 @@ where
             self.unlock_and_drop(locked, unused);
             return (p, loaded, Some(key));
         }
+        // If a `K::clone` panics here, `v` and `key` drop after unlocking.
+        if !read.amended() {
+            self.dirty_locked(&mut locked, read, &mut spare);
+        }
         let p = v.publish();
         self.insert_new_locked(&mut locked, read, key, hash, Entry::new(p));
-        self.unlock(locked);
+        // The expunged entries' keys drop after unlocking (I7).
+        self.unlock_and_drop(locked, spare);
         (p, false, None)
     }
 
@@ -1173,6 +1204,9 @@ where
         let mut locked = self.mu.lock();
         let read = self.read(g);
         if let Some(s) = read.m.find(hash, key) {
+            // The swap of a read entry is lock-free: `V::eq` runs after
+            // unlocking (Go swaps under the lock), so it may use the map.
+            self.unlock(locked);
             return s.entry.try_compare_and_swap(old, n);
         }
         let e = locked

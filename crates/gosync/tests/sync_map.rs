@@ -435,3 +435,131 @@ fn a_value_drop_that_uses_the_map_does_not_deadlock() {
         .expect("deadlock: a value's Drop ran under the map's lock");
     t.join().unwrap();
 }
+
+thread_local! {
+    /// `Member`s alive on this thread (made, cloned, dropped).
+    static MEMBERS: Cell<i64> = const { Cell::new(0) };
+    /// `Member` drops that used the map.
+    static MEMBER_REENTRIES: Cell<usize> = const { Cell::new(0) };
+    /// Panics on the `n`th next `Clone` of a `Member` when `Some(n)`.
+    static MEMBER_CLONE_PANIC: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// A key whose `Drop` uses the map it is a key of (a membership that
+/// announces its end), as does every copy of it. The map drops keys of its
+/// own: dirty's copies of read's keys when expunged entries leave a new
+/// dirty map, the copies made so far when a `Clone` panics there, the
+/// caller's key of an overwrite or of a `load_or_store` that loads, a
+/// deleted dirty-only key, and garbage read maps. Before, the first two
+/// happened under the map's (non-re-entrant) lock, and the `Drop` below
+/// deadlocked there; so did the caller's key and value when a `Clone`
+/// panicked.
+struct Member {
+    id: u32,
+    map: Option<std::sync::Weak<SyncMap<Member, u32>>>,
+}
+
+impl Member {
+    fn new(id: u32, map: Option<std::sync::Weak<SyncMap<Member, u32>>>) -> Self {
+        MEMBERS.with(|c| c.set(c.get() + 1));
+        Member { id, map }
+    }
+}
+
+impl Clone for Member {
+    fn clone(&self) -> Self {
+        if let Some(n) = MEMBER_CLONE_PANIC.with(Cell::get) {
+            MEMBER_CLONE_PANIC.with(|p| p.set(n.checked_sub(1).filter(|&n| n > 0)));
+            if n == 1 {
+                panic!("clone of member {} panicked", self.id);
+            }
+        }
+        Member::new(self.id, self.map.clone())
+    }
+}
+
+impl PartialEq for Member {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Member {}
+
+impl Hash for Member {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.id.hash(h);
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        MEMBERS.with(|c| c.set(c.get() - 1));
+        if let Some(m) = self.map.take().and_then(|w| w.upgrade()) {
+            MEMBER_REENTRIES.with(|c| c.set(c.get() + 1));
+            // Takes the lock (a store would too, but would also change
+            // what the test goes through), then a lookup.
+            let s = m.stats();
+            assert!(s.read_len >= s.read_live);
+            let _ = m.load(&Member::new(1 << 30 | self.id, None));
+        }
+    }
+}
+
+#[test]
+fn a_key_drop_that_uses_the_map_does_not_deadlock() {
+    let rounds: u32 = if cfg!(miri) { 2 } else { 50 };
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let t = thread::spawn(move || {
+        let m = Arc::new(SyncMap::new());
+        let member = |id| Member::new(id, Some(Arc::downgrade(&m)));
+        let reentries = || MEMBER_REENTRIES.with(Cell::get);
+        for round in 0..rounds {
+            let base = round * 100;
+            for i in 0..8 {
+                m.store(member(base + i), i); // new keys, into dirty
+            }
+            m.range(|_, _| true); // promotes: no dirty
+            assert!(m.delete(&member(base))); // read entries: nil
+            assert!(m.delete(&member(base + 1)));
+
+            // A new key rebuilds dirty; the third copy's `Clone` panics:
+            // the two copies, the key and its value drop after unlocking.
+            let before = reentries();
+            MEMBER_CLONE_PANIC.with(|p| p.set(Some(3)));
+            let r = catch_unwind(AssertUnwindSafe(|| m.store(member(base + 50), 50)));
+            MEMBER_CLONE_PANIC.with(|p| p.set(None));
+            assert!(r.is_err());
+            assert!(
+                reentries() >= before + 3,
+                "round {round}: copies and key dropped"
+            );
+            assert_eq!(m.load(&member(base + 50)), None);
+
+            // Again without the panic: the copies of the expunged keys drop.
+            let before = reentries();
+            m.store(member(base + 50), 50);
+            assert!(
+                reentries() >= before + 2,
+                "round {round}: expunged copies dropped"
+            );
+            m.store(member(base + 2), 22); // overwrite: the caller's key drops
+            assert_eq!(m.load_or_store(member(base + 3), 0), (3, true));
+            assert_eq!(m.swap(member(base + 4), 44), Some(4));
+            assert_eq!(m.load_and_delete(&member(base + 50)), Some(50)); // dirty-only
+            assert!(m.compare_and_swap(&member(base + 5), &5, 55));
+            assert_eq!(m.load(&member(base + 1)), None);
+            assert_eq!(m.load(&member(base + 2)), Some(22));
+            assert_eq!(m.load(&member(base + 4)), Some(44));
+            assert_eq!(m.load(&member(base + 5)), Some(55));
+        }
+        assert!(reentries() > 0);
+        drop(m);
+        done_tx.send(MEMBERS.with(Cell::get)).unwrap();
+    });
+    let live = done_rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("deadlock: a key's Drop ran under the map's lock");
+    t.join().unwrap();
+    assert_eq!(live, 0, "a key leaked or was dropped twice");
+}

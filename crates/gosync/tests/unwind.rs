@@ -20,6 +20,9 @@ thread_local! {
     static FOREIGN_HASHES: Cell<usize> = const { Cell::new(0) };
     /// Panics on the next `Clone` of a `Val` when set (then clears itself).
     static PANIC_ON_CLONE: Cell<bool> = const { Cell::new(false) };
+    /// Panics on the `n`th next `Clone` of a `Key` when `Some(n)` (then
+    /// clears itself).
+    static PANIC_ON_KEY_CLONE: Cell<Option<u32>> = const { Cell::new(None) };
     /// Panics on the next `Drop` of a `Key` or `Val` when set (then clears itself).
     static PANIC_ON_DROP: Cell<bool> = const { Cell::new(false) };
     /// Live keys and values made by this thread's test.
@@ -47,6 +50,14 @@ impl Key {
 }
 impl Clone for Key {
     fn clone(&self) -> Self {
+        match PANIC_ON_KEY_CLONE.with(Cell::get) {
+            Some(1) => {
+                PANIC_ON_KEY_CLONE.with(|p| p.set(None));
+                panic!("clone of key {} panicked", self.0);
+            }
+            Some(n) => PANIC_ON_KEY_CLONE.with(|p| p.set(Some(n - 1))),
+            None => {}
+        }
         Key::new(self.0)
     }
 }
@@ -332,8 +343,9 @@ fn load_with_panicking_clone_changes_nothing() {
     assert_eq!(live(), 0);
 }
 
-/// A key's `Drop` that panics while an operation is under way: in the copy
-/// of read into a new dirty map (expunged keys are dropped), after an
+/// A key's `Drop` that panics while an operation is under way: after the
+/// copy of read into a new dirty map (dirty's copies of the expunged keys
+/// are dropped, after the new key is in and the lock released), after an
 /// overwrite (the caller's key is dropped), after a delete of a dirty-only
 /// key (the table's key is dropped). Each operation took effect, and nothing
 /// leaks or is dropped twice.
@@ -348,11 +360,17 @@ fn drop_panics_leave_the_map_consistent() {
         assert!(m.delete(&Key::new(0)));
         assert!(m.delete(&Key::new(1)));
         // New key: dirty is built from read, dropping expunged keys 0 and 1
-        // (dirty's copies). The first of those drops panics.
+        // (dirty's copies) once key 100 is in. The first of those drops
+        // panics; the other is dropped all the same.
         PANIC_ON_DROP.with(|p| p.set(true));
+        let before = live();
         let r = catch_unwind(AssertUnwindSafe(|| m.store(Key::new(100), Val::new(100))));
         PANIC_ON_DROP.with(|p| p.set(false));
         assert!(r.is_err());
+        // Key 100, its value and dirty's copies of the 6 live keys: both
+        // expunged copies are gone.
+        assert_eq!(live(), before + 2 + 6, "key 100 and its value are in");
+        assert_eq!(load(&m, 100), Some(100));
         // Overwrite: the key passed in is dropped after the value is in.
         PANIC_ON_DROP.with(|p| p.set(true));
         let r = catch_unwind(AssertUnwindSafe(|| m.store(Key::new(2), Val::new(20))));
@@ -369,9 +387,60 @@ fn drop_panics_leave_the_map_consistent() {
         assert!(r.is_err());
         assert_eq!(load(&m, 101), None);
         let mut want: Vec<(u32, u32)> = (3..8).map(|i| (i, i)).collect();
-        want.extend([(0, 10), (2, 20)]);
-        // The store of key 100 panicked before inserting it.
+        // The store of key 100 panicked after inserting it.
+        want.extend([(0, 10), (2, 20), (100, 100)]);
+        promote_and_check(&m, &want);
+        m.reclaim();
+    }
+    assert_eq!(live(), 0);
+}
+
+/// A key's `Clone` that panics while a new key's store copies read into a
+/// new dirty map: the store does not happen, the copies made so far, the
+/// caller's key and its value are dropped (after the map's lock is
+/// released), and the next new key builds dirty again. Then a key's `Drop`
+/// that panics among the expunged copies of that rebuild: the store took
+/// effect. Nothing leaks or is dropped twice.
+#[test]
+fn key_clone_and_drop_panics_while_building_dirty() {
+    {
+        let m = SyncMap::new();
+        for i in 0..8 {
+            m.store(Key::new(i), Val::new(i));
+        }
+        m.range(|_, _| true); // promotes: 0..8 in read, no dirty
+        assert!(m.delete(&Key::new(5)));
+        assert!(m.delete(&Key::new(6)));
+        let before = live();
+        PANIC_ON_KEY_CLONE.with(|p| p.set(Some(4))); // three copies, then panic
+        let r = catch_unwind(AssertUnwindSafe(|| m.store(Key::new(100), Val::new(100))));
+        PANIC_ON_KEY_CLONE.with(|p| p.set(None));
+        assert!(r.is_err());
+        assert_eq!(
+            live(),
+            before,
+            "the copies, key 100 and its value were dropped"
+        );
+        let s = m.stats();
+        assert_eq!((s.dirty_len, s.amended), (None, false), "no dirty map left");
         assert_eq!(load(&m, 100), None);
+        assert_eq!(load(&m, 5), None);
+        // The next new key builds dirty; the first expunged copy's drop
+        // panics after the key is in.
+        PANIC_ON_DROP.with(|p| p.set(true));
+        let r = catch_unwind(AssertUnwindSafe(|| m.store(Key::new(101), Val::new(101))));
+        PANIC_ON_DROP.with(|p| p.set(false));
+        assert!(r.is_err());
+        let s = m.stats();
+        assert_eq!(
+            (s.dirty_len, s.amended),
+            (Some(7), true),
+            "6 live keys and 101"
+        );
+        // An expunged key comes back through dirty.
+        m.store(Key::new(5), Val::new(50));
+        let mut want: Vec<(u32, u32)> = [0, 1, 2, 3, 4, 7].iter().map(|&i| (i, i)).collect();
+        want.extend([(5, 50), (101, 101)]);
         promote_and_check(&m, &want);
         m.reclaim();
     }
