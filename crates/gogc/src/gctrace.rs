@@ -16,8 +16,10 @@
 //! 20 (MiB rounded down).
 //!
 //! Where the figures come from ([`CycleStats`]): the cycle number and start
-//! time; the GC CPU percentage (marking time of the owning thread and the
-//! workers over processor time since the heap was built); the wall clocks
+//! time; the GC CPU percentage (as Go's `work.totaltime`: the pauses on
+//! every processor, the owning thread's and the background workers'
+//! marking, not the idle workers', over processor time since the heap was
+//! built); the wall clocks
 //! of the first pause (`sweep_termination_pause`), of concurrent marking
 //! between the pauses (`concurrent_mark`) and of the second pause
 //! (`mark_termination_pause`); the CPU times of the pauses (their clocks

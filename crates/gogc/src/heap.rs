@@ -847,6 +847,19 @@ unsafe fn drop_value<T>(header: NonNull<Header>) {
     unsafe { core::ptr::drop_in_place(&raw mut (*boxed.as_ptr()).value) };
 }
 
+/// A cycle's CPU time as Go's `gcMarkTermination` adds it to
+/// `work.totaltime` (the GC CPU percentage of gctrace): the two pauses on
+/// every processor they stop (`stwprocs` × clock), plus the assist and
+/// background (dedicated and fractional) marking time. Idle workers' time
+/// is left out, as Go leaves it out ("it's free").
+fn gc_cpu_time(cycle: &CycleStats) -> Duration {
+    let procs = cycle.procs.max(1);
+    (cycle.sweep_termination_pause + cycle.mark_termination_pause)
+        .saturating_mul(procs)
+        .saturating_add(cycle.mark_step_time)
+        .saturating_add(cycle.worker_time)
+}
+
 /// Everything the heap owns.
 pub(crate) struct State {
     /// The `HeapInner` this state lives in (recorded in spans and cells).
@@ -911,8 +924,8 @@ pub(crate) struct State {
     /// Time the owning thread spent marking in the cycle in progress (its
     /// mark steps, and with workers its assists).
     pub(crate) host_mark_time: Duration,
-    /// Time spent marking since the heap was built, by the owning thread
-    /// and the mark workers (gctrace's GC CPU percentage).
+    /// GC CPU time since the heap was built, as Go's `work.totaltime`
+    /// (see `gc_cpu_time`; gctrace's GC CPU percentage).
     pub(crate) total_mark_time: Duration,
 }
 
@@ -1452,9 +1465,9 @@ impl State {
                 .add_assist_time(((host - (background - workers)) * 1e9) as i64);
         }
         self.pacer.end_cycle(nanos(now), procs);
-        self.total_mark_time += host_time + self.mark.cycle.worker_time + idle_time;
         let cycle = &mut self.mark.cycle;
         cycle.mark_step_time = host_time;
+        self.total_mark_time += gc_cpu_time(cycle);
         // Go's `gc_cpu_fraction`: GC time over all processors' time since
         // the program started (sweeping not counted), printed as `int(f × 100)`.
         let elapsed = now.as_secs_f64() * f64::from(procs);
@@ -2157,5 +2170,30 @@ mod tests {
         let small = HeapBuilder::default().procs(6);
         assert_eq!(small.config.mark_workers, MarkWorkers::Procs(6));
         assert_eq!(small.config.mark_workers.threads(), 2);
+    }
+
+    /// gctrace's GC CPU percentage adds up a cycle's CPU as Go's
+    /// `work.totaltime` does: both pauses on every processor, assists and
+    /// background workers, but not idle workers (it used to count idle
+    /// time and leave the pauses out).
+    #[test]
+    fn gc_cpu_time_counts_pauses_per_processor_and_not_idle_workers() {
+        let cycle = CycleStats {
+            procs: 4,
+            sweep_termination_pause: Duration::from_micros(10),
+            mark_termination_pause: Duration::from_micros(30),
+            mark_step_time: Duration::from_micros(500),
+            worker_time: Duration::from_micros(2_000),
+            idle_time: Duration::from_micros(7_000),
+            ..CycleStats::default()
+        };
+        // 4 × (10 + 30) + 500 + 2000 µs.
+        assert_eq!(gc_cpu_time(&cycle), Duration::from_micros(2_660));
+        // No processors recorded (a cycle without stats): counted as one.
+        let cycle = CycleStats {
+            sweep_termination_pause: Duration::from_micros(10),
+            ..CycleStats::default()
+        };
+        assert_eq!(gc_cpu_time(&cycle), Duration::from_micros(10));
     }
 }

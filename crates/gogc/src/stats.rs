@@ -160,10 +160,14 @@ pub struct CycleStats {
     /// background workers do. Zero without `std`.
     pub mark_step_time: Duration,
     /// Go's GC CPU percentage at the end of this cycle's mark (gctrace's
-    /// "N%"): the time spent marking since the heap was built (the owning
-    /// thread's `mark_step_time` and the workers' `worker_time` of every
-    /// cycle), over that time multiplied by `procs` (sweeping not counted,
-    /// as in Go); zero without `std`.
+    /// "N%"): the GC CPU time since the heap was built, as Go's
+    /// `work.totaltime` counts it (every cycle's two pauses times `procs`,
+    /// the owning thread's `mark_step_time` and the workers'
+    /// `worker_time`; idle workers' `idle_time` is left out, as Go leaves
+    /// it out), over that time multiplied by `procs` (sweeping not
+    /// counted, as in Go); zero without `std`. The second pause counts
+    /// with the length gctrace prints for it (measured before the
+    /// bookkeeping of mark termination, which computes this figure).
     pub gc_cpu_percent: u32,
     /// Processors the pacer planned the cycle for (gctrace's "P", Go's
     /// `GOMAXPROCS`): [`HeapBuilder::procs`](crate::HeapBuilder::procs),
