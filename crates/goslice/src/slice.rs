@@ -1350,7 +1350,9 @@ impl<T: fmt::Debug> fmt::Debug for Slice<T> {
 /// elements separated by spaces, each formatted with its own `Display`
 /// (so strings print without quotes, and a slice of slices nests, as in
 /// Go); `[]` for nil and empty slices. Formatting flags (width, precision)
-/// apply to each element.
+/// apply to each element. Elements print as Rust prints them, which for
+/// floats is not Go's `%v`: `1e21_f64` prints `1000000000000000000000`,
+/// where Go prints `1e+21`.
 ///
 /// # Examples
 ///
