@@ -122,6 +122,10 @@
 //! - One heap per service with one lock, not one per P: there are no Ps.
 //! - Time is a [`Duration`] read from a [`Clock`], not `nanotime()`, so the
 //!   same heap runs on the OS clock, a virtual clock, or an RTOS tick counter.
+//!   A clock can reach the end of its range (`Duration::MAX`, where
+//!   [`ManualClock::advance`] saturates); a periodic timer whose next tick
+//!   would lie beyond it fires that once and leaves the heap, where Go parks
+//!   an overflowing `when` at `maxWhen`, a time `nanotime` never reaches.
 
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
@@ -799,17 +803,20 @@ impl Timers {
                     if first.when > now {
                         break;
                     }
-                    if let SlotKind::Every(period) = first.kind {
-                        // Go: t.when += t.period * (1 + -delta/t.period)
-                        let p = period.as_nanos();
-                        let late = (now - first.when).as_nanos();
-                        let steps = 1 + late / p;
-                        let add =
-                            Duration::from_nanos(u64::try_from(p * steps).unwrap_or(u64::MAX));
-                        h.slots[0].when = first.when.saturating_add(add);
+                    let next_tick = match first.kind {
+                        SlotKind::Every(period) => next_tick(first.when, period, now),
+                        SlotKind::Once => None,
+                    };
+                    if let Some(when) = next_tick {
+                        h.slots[0].when = when;
                         batch.push(Arc::clone(h.slots[0].live()));
                         h.sift_down(0);
                     } else {
+                        // One-shot, or a periodic timer whose next tick lies
+                        // beyond the clock's range: it fires this once and
+                        // leaves the heap. Kept at a saturated `when` (at or
+                        // before a clock stuck at `Duration::MAX`), it was
+                        // due again at once and this loop never ended.
                         batch.extend(h.remove(0));
                     }
                 }
@@ -858,6 +865,22 @@ impl fmt::Debug for Timers {
             .field("armed", &self.len())
             .finish()
     }
+}
+
+/// The next tick of a periodic timer due at `when` (not after `now`): the
+/// first `when + k * period` after `now`, or `None` if that is past the
+/// largest reading a clock can give (`Duration::MAX`). Go:
+/// `t.when += t.period * (1 + -delta/t.period)`, which moves an overflowing
+/// `when` to `maxWhen`, a time `nanotime` never reaches.
+fn next_tick(when: Duration, period: Duration, now: Duration) -> Option<Duration> {
+    let p = period.as_nanos();
+    let late = (now - when).as_nanos();
+    // p * steps <= late + p < 2^96: no overflow in u128.
+    let add = p * (1 + late / p);
+    let secs = u64::try_from(add / 1_000_000_000).ok()?;
+    // The remainder is below 10^9, so it fits a u32.
+    let nanos = (add % 1_000_000_000) as u32;
+    when.checked_add(Duration::new(secs, nanos))
 }
 
 /// An armed timer: stop or reset it, or drop it to stop it.
@@ -1224,6 +1247,79 @@ mod tests {
         assert_eq!(n.load(Ordering::Relaxed), 2);
         assert!(h.stop());
         assert!(t.is_empty());
+    }
+
+    /// A clock that fails the test instead of letting `fire_due` spin: it
+    /// panics once read more often than any single call may need.
+    struct BoundedClock {
+        inner: ManualClock,
+        reads: Arc<AtomicUsize>,
+    }
+
+    impl Clock for BoundedClock {
+        fn now(&self) -> Duration {
+            let n = self.reads.fetch_add(1, Ordering::Relaxed);
+            assert!(
+                n < 100,
+                "fire_due keeps re-reading the clock: it never returns"
+            );
+            self.inner.now()
+        }
+    }
+
+    #[test]
+    fn a_periodic_timer_past_the_clocks_range_fires_once_and_leaves() {
+        // A clock moved to its end (`ManualClock::advance(Duration::MAX)`
+        // saturates there): the next tick `when + period` saturated to
+        // Duration::MAX, which was due again at once, so `fire_due` looped
+        // for ever. Go moves an overflowing `when` to maxWhen, which
+        // nanotime never reaches: the ticker never fires again.
+        let c = ManualClock::new();
+        let reads = Arc::new(AtomicUsize::new(0));
+        let t = Timers::new(BoundedClock {
+            inner: c.clone(),
+            reads: Arc::clone(&reads),
+        });
+        let n = Arc::new(AtomicUsize::new(0));
+        let n2 = Arc::clone(&n);
+        let h = t.arm(Duration::from_secs(1), Duration::from_secs(1), move |_| {
+            n2.fetch_add(1, Ordering::Relaxed);
+        });
+        c.advance(Duration::MAX);
+        assert_eq!(t.fire_due(), None);
+        assert_eq!(
+            n.load(Ordering::Relaxed),
+            1,
+            "one tick, missed ones dropped"
+        );
+        assert!(!h.is_armed(), "no later tick exists");
+        assert!(t.is_empty());
+        t.check();
+        // Reset re-arms it (due at once, since the clock cannot move on).
+        reads.store(0, Ordering::Relaxed);
+        assert!(!h.reset(Duration::from_secs(1)));
+        assert_eq!(t.fire_due(), None);
+        assert_eq!(n.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn a_clock_jump_beyond_u64_nanoseconds_gives_one_tick_on_the_grid() {
+        // 2000 years late: the period times the missed ticks no longer fits
+        // u64 nanoseconds (584 years); it was capped there, so the timer
+        // stayed due and fired four times in one call, off its grid.
+        let c = ManualClock::new();
+        let t = Timers::new(c.clone());
+        let n = Arc::new(AtomicUsize::new(0));
+        let n2 = Arc::clone(&n);
+        let _h = t.arm(Duration::from_secs(1), Duration::from_secs(1), move |_| {
+            n2.fetch_add(1, Ordering::Relaxed);
+        });
+        let jump = Duration::from_secs(2000 * 365 * 86_400) + Duration::from_millis(500);
+        c.advance(jump);
+        let next = t.fire_due();
+        assert_eq!(n.load(Ordering::Relaxed), 1);
+        assert_eq!(next, Some(jump + Duration::from_millis(500)));
+        t.check();
     }
 
     #[test]
