@@ -22,7 +22,8 @@
 //!     state:  AtomicU8            LIVE | CANCELED | DEADLINE  (Err(), lock-free read)
 //!     slot:   AtomicUsize         our index in the anchor's child slab, where
 //!                                 anchor = parent.nearest_cancel() (computed)
-//!     timed: Option<Box<Timed>>   own deadline + its armed timer (timer contexts only)
+//!     timed: Option<Box<Timed>>   own deadline (reading, and the Instant given to
+//!                                 with_deadline) + its armed timer (timer contexts only)
 //!     inner: Mutex<CancelInner>   three words, each empty until needed:
 //!        done: DoneChan           nil until the first done(), closed on cancel
 //!        children: Option<Box<Slab>>  Node(Weak) | Func(after_func) | Orphan;
@@ -205,6 +206,34 @@ enum Kind {
 struct Deadline {
     at: Duration,
     timers: Arc<Timers>,
+    /// The `Instant` given to [`with_deadline`], which `deadline()` returns
+    /// as it was given (Go's `Deadline()` returns the very time passed to
+    /// `WithDeadline`). A reading of the global clock cannot hold an instant
+    /// before that clock's epoch (the first use of the service): it
+    /// saturates to zero, and mapping it back gave the epoch instead.
+    exact: Exact,
+}
+
+/// See [`Deadline::exact`]; `None` for deadlines made from a reading.
+#[cfg(feature = "std")]
+type Exact = Option<std::time::Instant>;
+/// Without `std` there are no `Instant`s: readings are exact.
+#[cfg(not(feature = "std"))]
+type Exact = ();
+
+impl Deadline {
+    /// Whether this deadline is strictly before the one at reading `at`
+    /// (given as `exact`). Go: `cur.Before(d)`. Instants are compared when
+    /// both are known, since readings before the epoch all read zero.
+    fn before(&self, at: Duration, exact: &Exact) -> bool {
+        #[cfg(feature = "std")]
+        if let (Some(cur), Some(new)) = (self.exact, exact) {
+            return cur < *new;
+        }
+        #[cfg(not(feature = "std"))]
+        let ((), ()) = (self.exact, *exact);
+        self.at < at
+    }
 }
 
 /// What a timer context adds to a cancel node, boxed (most cancel nodes
@@ -685,9 +714,11 @@ impl Context {
 impl Context {
     /// The nearest deadline at or above this context: Go's `Deadline()`.
     ///
-    /// `None` when no deadline is set. For a context on a service other than
-    /// [`Timers::global`], the reading is mapped onto the global epoch; use
-    /// [`Context::deadline_reading`] there.
+    /// `None` when no deadline is set. A deadline given to [`with_deadline`]
+    /// comes back as the very `Instant` given, as in Go (also one before the
+    /// global clock's epoch, whose reading is zero). For a context on a
+    /// service other than [`Timers::global`], the reading is mapped onto the
+    /// global epoch; use [`Context::deadline_reading`] there.
     ///
     /// # Examples
     ///
@@ -696,11 +727,11 @@ impl Context {
     /// use gocontext::{background, with_deadline};
     /// let at = Instant::now() + Duration::from_secs(60);
     /// let (ctx, _cancel) = with_deadline(&background(), at);
-    /// let d = ctx.deadline().unwrap();
-    /// assert!(d <= at && at - d < Duration::from_millis(1));
+    /// assert_eq!(ctx.deadline(), Some(at)); // the very instant given
     /// ```
     pub fn deadline(&self) -> Option<std::time::Instant> {
-        self.deadline_reading().map(Timers::global_instant)
+        self.deadline_inner()
+            .map(|d| d.exact.unwrap_or_else(|| Timers::global_instant(d.at)))
     }
 }
 
@@ -1128,8 +1159,22 @@ pub fn with_deadline_on(
     timers: &Arc<Timers>,
     at: Duration,
 ) -> (Context, CancelFunc) {
+    #[cfg(feature = "std")]
+    let exact = None;
+    #[cfg(not(feature = "std"))]
+    let exact = ();
+    deadline_node(parent, timers, at, exact)
+}
+
+/// [`with_deadline_on`], remembering the `Instant` the deadline was given as.
+fn deadline_node(
+    parent: &Context,
+    timers: &Arc<Timers>,
+    at: Duration,
+    exact: Exact,
+) -> (Context, CancelFunc) {
     if let Some(cur) = parent.deadline_inner() {
-        if cur.at < at {
+        if cur.before(at, &exact) {
             // Go: "The current deadline is already sooner than the new one."
             return with_cancel(parent);
         }
@@ -1140,6 +1185,7 @@ pub fn with_deadline_on(
             deadline: Deadline {
                 at,
                 timers: Arc::clone(timers),
+                exact,
             },
             timer: Lock::new(None),
         })),
@@ -1211,7 +1257,12 @@ pub fn with_timeout_on(
 #[must_use = "the cancel function returned by with_deadline should be called, not discarded (Go vet: lostcancel); in Go a discarded one leaks the context until its parent is cancelled"]
 #[cfg(feature = "std")]
 pub fn with_deadline(parent: &Context, at: std::time::Instant) -> (Context, CancelFunc) {
-    with_deadline_on(parent, Timers::global(), Timers::global_reading(at))
+    deadline_node(
+        parent,
+        Timers::global(),
+        Timers::global_reading(at),
+        Some(at),
+    )
 }
 
 /// [`with_deadline`] at now + `d`. Go: `context.WithTimeout`.

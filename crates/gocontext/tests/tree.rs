@@ -105,6 +105,43 @@ fn child_deadline_never_later_than_parent() {
     assert!(timers.is_empty());
 }
 
+/// Go's `Deadline()` returns the very time given to `WithDeadline`, also
+/// one already past. Go 1.19 printed (probe: deadlines 5 s, 3 s and 7 s
+/// before now):
+///
+/// ```text
+/// past deadline preserved: true true context deadline exceeded
+/// child of past (later) deadline reports parent's: true context deadline exceeded
+/// child earlier past deadline reports own: true context deadline exceeded
+/// ```
+///
+/// An instant before the global clock's epoch (its first use) read as zero,
+/// so `deadline()` returned the epoch, a later instant, and two such past
+/// deadlines compared equal. Hours here, so that they precede the epoch
+/// however long the test binary has run.
+#[test]
+fn a_past_deadline_reads_back_exactly_as_given() {
+    use std::time::Instant;
+    let now = Instant::now();
+    let ago = |h: u64| now.checked_sub(Duration::from_secs(h * 3600));
+    let (Some(t0), Some(t1), Some(t2)) = (ago(5), ago(3), ago(7)) else {
+        return; // this platform's clock cannot go back that far
+    };
+    let (c, _cf) = gocontext::with_deadline(&background(), t0);
+    assert_eq!(c.deadline(), Some(t0));
+    assert_eq!(c.err(), Some(Error::DeadlineExceeded));
+    let (later, _c1) = gocontext::with_deadline(&c, t1);
+    assert_eq!(later.deadline(), Some(t0), "the parent's sooner deadline");
+    assert_eq!(later.to_string(), format!("{c}.WithCancel"));
+    let (sooner, _c2) = gocontext::with_deadline(&c, t2);
+    assert_eq!(sooner.deadline(), Some(t2), "its own, sooner deadline");
+    assert_eq!(sooner.err(), Some(Error::DeadlineExceeded));
+    // A future one, and a child of a value context, read back exactly too.
+    let at = now + Duration::from_secs(3600);
+    let (f, _c3) = gocontext::with_deadline(&background(), at);
+    assert_eq!(with_value(&f, "k", 1u8).deadline(), Some(at));
+}
+
 #[test]
 fn cancelling_a_timer_context_stops_its_timer() {
     let timers = Timers::new(ManualClock::new());
