@@ -221,7 +221,33 @@ type Exact = Option<std::time::Instant>;
 #[cfg(not(feature = "std"))]
 type Exact = ();
 
+/// `a - b` as a sign and a magnitude.
+fn signed_sub(a: Duration, b: Duration) -> (&'static str, Duration) {
+    match a.checked_sub(b) {
+        Some(d) => ("", d),
+        None => ("-", b - a),
+    }
+}
+
 impl Deadline {
+    /// For `Display`: the deadline as a reading of its clock, and the time
+    /// left until it (Go: `time.Until`), each signed. Only an `Instant`
+    /// given to `with_deadline` can lie before the clock's epoch.
+    fn display_parts(&self) -> ((&'static str, Duration), (&'static str, Duration)) {
+        #[cfg(feature = "std")]
+        if let Some(i) = self.exact {
+            let since = |t: std::time::Instant| match i.checked_duration_since(t) {
+                Some(d) => ("", d),
+                None => ("-", t.duration_since(i)),
+            };
+            return (
+                since(Timers::global_instant(Duration::ZERO)),
+                since(std::time::Instant::now()),
+            );
+        }
+        (("", self.at), signed_sub(self.at, self.timers.now()))
+    }
+
     /// Whether this deadline is strictly before the one at reading `at`
     /// (given as `exact`). Go: `cur.Before(d)`. Instants are compared when
     /// both are known, since readings before the epoch all read zero.
@@ -1428,7 +1454,9 @@ pub fn after_func(ctx: &Context, f: impl FnOnce() + Send + 'static) -> AfterFunc
 
 impl fmt::Display for Context {
     /// Go's `String()` forms: `context.Background`, `<parent>.WithCancel`,
-    /// `<parent>.WithDeadline(<deadline> [<remaining>])`,
+    /// `<parent>.WithDeadline(<deadline> [<remaining>])` (the clock reading
+    /// and a `Duration`, `-` once the deadline has passed, where Go prints
+    /// a `time.Time` and a `time.Duration`),
     /// `<parent>.WithValue(type <K>, val <V>)`, `<parent>.WithoutCancel`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = match &self.0 {
@@ -1441,9 +1469,9 @@ impl fmt::Display for Context {
             Kind::Cancel(cc) => match cc.timed.as_deref() {
                 None => f.write_str(".WithCancel"),
                 Some(Timed { deadline: d, .. }) => {
-                    let now = d.timers.now();
-                    let left = d.at.saturating_sub(now);
-                    write!(f, ".WithDeadline({:?} [{:?}])", d.at, left)
+                    // Go: time.Until(deadline), negative once it passed.
+                    let ((s_at, at), (s_left, left)) = d.display_parts();
+                    write!(f, ".WithDeadline({s_at}{at:?} [{s_left}{left:?}])")
                 }
             },
             Kind::Value(v) => {

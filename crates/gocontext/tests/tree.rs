@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use gocontext::{
     after_func, background, cause, with_cancel, with_cancel_cause, with_deadline_on, with_timeout,
-    with_timeout_on, with_value, without_cancel, Cause, Error, ManualClock, Timers,
+    with_timeout_on, with_value, without_cancel, Cause, Clock, Error, ManualClock, Timers,
 };
 
 fn n(full: usize, miri: usize) -> usize {
@@ -132,7 +132,14 @@ fn a_past_deadline_reads_back_exactly_as_given() {
     assert_eq!(c.err(), Some(Error::DeadlineExceeded));
     let (later, _c1) = gocontext::with_deadline(&c, t1);
     assert_eq!(later.deadline(), Some(t0), "the parent's sooner deadline");
-    assert_eq!(later.to_string(), format!("{c}.WithCancel"));
+    // Go prints the deadline and the (negative) time left until it.
+    let (shown, child) = (c.to_string(), later.to_string());
+    assert!(
+        shown.starts_with("context.Background.WithDeadline(-"),
+        "{shown}"
+    );
+    assert!(shown.contains(" [-18000."), "{shown}");
+    assert!(child.ends_with("]).WithCancel"), "{child}");
     let (sooner, _c2) = gocontext::with_deadline(&c, t2);
     assert_eq!(sooner.deadline(), Some(t2), "its own, sooner deadline");
     assert_eq!(sooner.err(), Some(Error::DeadlineExceeded));
@@ -140,6 +147,29 @@ fn a_past_deadline_reads_back_exactly_as_given() {
     let at = now + Duration::from_secs(3600);
     let (f, _c3) = gocontext::with_deadline(&background(), at);
     assert_eq!(with_value(&f, "k", 1u8).deadline(), Some(at));
+}
+
+/// Go's timerCtx.String prints `time.Until(deadline)`, negative once the
+/// deadline has passed. Go 1.19 printed, 5 ms after a 1 ms timeout:
+///
+/// ```text
+/// context.Background.WithDeadline(2026-12-07 23:26:58.14532733 +0000 UTC m=+0.001189763 [-4.457332ms])
+/// ```
+///
+/// The remaining time saturated at `0ns` here.
+#[test]
+fn a_passed_deadline_prints_negative_remaining_time() {
+    let clock = ManualClock::new();
+    let timers = Timers::new(clock.clone());
+    let (c, _cf) = with_deadline_on(&background(), &timers, Duration::from_secs(1));
+    assert_eq!(c.to_string(), "context.Background.WithDeadline(1s [1s])");
+    clock.advance(Duration::from_millis(3500));
+    assert_eq!(c.to_string(), "context.Background.WithDeadline(1s [-2.5s])");
+    let (at_now, _cf2) = with_deadline_on(&background(), &timers, clock.now());
+    assert_eq!(
+        at_now.to_string(),
+        "context.Background.WithDeadline(3.5s [0ns])"
+    );
 }
 
 #[test]
