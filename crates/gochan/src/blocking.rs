@@ -15,7 +15,9 @@
 //! on `no_std` ([`ParkWait`]). Both first poll the sudog's state for
 //! [`SPIN`](crate::hchan::SPIN) rounds of growing PAUSE bursts and yields:
 //! between two busy threads the counterpart usually arrives within a
-//! microsecond, long before a futex sleep and wake-up would complete.
+//! microsecond, long before a futex sleep and wake-up would complete. A
+//! deadline ends the spin too: a zero or past timeout polls once and gives
+//! up, rather than yielding the thread up to [`YIELDS`] times first.
 
 use core::task::Waker;
 
@@ -121,8 +123,19 @@ mod thread {
 
         #[cfg(not(loom))]
         fn wait(&self, done: &dyn Fn() -> bool) -> bool {
-            if spin_until(done) {
-                return true;
+            match self.deadline {
+                None => {
+                    if spin_until(done) {
+                        return true;
+                    }
+                }
+                // The spin (up to `YIELDS` thread yields, each a whole time
+                // slice on a busy host) must not outlast the deadline: a
+                // zero or past timeout gives up at once, as crossbeam's and
+                // std's do, instead of after all of them.
+                Some(d) => {
+                    spin_until(&|| done() || Instant::now() >= d);
+                }
             }
             let park = self.park();
             loop {
@@ -324,5 +337,35 @@ pub(crate) fn chan_recv<T>(c: Option<&Hchan<T>>, w: &dyn Wait) -> RecvResult<T> 
             debug_assert_eq!(state, CLOSED);
             RecvResult::Closed
         }
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::{ThreadWait, Wait};
+    use core::cell::Cell;
+    use core::time::Duration;
+    use std::time::Instant;
+
+    /// How often a wait that never completes looks at its sudog's state.
+    fn polls(deadline: Instant) -> usize {
+        let n = Cell::new(0);
+        let done = ThreadWait::new(Some(deadline)).wait(&|| {
+            n.set(n.get() + 1);
+            false
+        });
+        assert!(!done);
+        n.get()
+    }
+
+    #[test]
+    fn a_passed_deadline_gives_up_without_spinning() {
+        // recv_timeout(Duration::ZERO), send_deadline(past), select!'s
+        // default(Duration::ZERO): the wait ran its whole spin first, 6
+        // PAUSE rounds and 128 thread yields (about 0.5 s measured with
+        // the cores busy), before it looked at the deadline.
+        let past = Instant::now() - Duration::from_millis(1);
+        assert!(polls(past) <= 3, "polled {} times", polls(past));
+        assert!(polls(Instant::now()) <= 3);
     }
 }
