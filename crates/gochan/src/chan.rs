@@ -927,15 +927,27 @@ impl<T> Iterator for TryIter<'_, T> {
 #[derive(Debug)]
 pub struct IntoIter<T> {
     rx: Receiver<T>,
+    /// As [`Iter`]'s: set once `recv` has reported closed.
+    done: bool,
 }
 
 #[cfg(feature = "std")]
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.rx.recv()
+        if self.done {
+            return None;
+        }
+        let v = self.rx.recv();
+        self.done = v.is_none();
+        v
     }
 }
+
+/// Once `next` has returned `None` (closed and drained), it always does, as
+/// [`Iter`] does.
+#[cfg(feature = "std")]
+impl<T> core::iter::FusedIterator for IntoIter<T> {}
 
 #[cfg(feature = "std")]
 impl<'a, T> IntoIterator for &'a Chan<T> {
@@ -954,7 +966,10 @@ impl<T> IntoIterator for Chan<T> {
     /// the last handle that could send, the channel closes now and the
     /// iterator ends after the buffered values.
     fn into_iter(self) -> IntoIter<T> {
-        IntoIter { rx: self.into() }
+        IntoIter {
+            rx: self.into(),
+            done: false,
+        }
     }
 }
 
@@ -1395,7 +1410,10 @@ impl<T> IntoIterator for Receiver<T> {
     type Item = T;
     type IntoIter = IntoIter<T>;
     fn into_iter(self) -> IntoIter<T> {
-        IntoIter { rx: self }
+        IntoIter {
+            rx: self,
+            done: false,
+        }
     }
 }
 

@@ -745,6 +745,30 @@ fn an_ended_iter_stays_ended_when_a_value_is_given_back() {
     }
 }
 
+/// `IntoIter` (the owning `for v := range c`) ends for good as `Iter` does:
+/// a value given back after it returned `None` stays in the channel instead
+/// of reviving it, which it did (and it was no `FusedIterator`).
+#[test]
+fn an_ended_into_iter_stays_ended_when_a_value_is_given_back() {
+    for cap in [0, 1, 2] {
+        let n = counter();
+        let c = Chan::<D>::new(cap);
+        let mut recv = Box::pin(c.recv_async());
+        assert!(poll_once(recv.as_mut(), Waker::noop()).is_pending());
+        c.try_send(D(1, n.clone())).unwrap(); // handed to `recv`
+        c.close().unwrap();
+        let mut it = c.receiver().into_iter();
+        assert!(it.next().is_none(), "cap {cap}: closed and drained");
+        drop(recv); // gives 1 back to the closed channel
+        assert!(it.next().is_none(), "cap {cap}: stays ended");
+        assert_eq!(c.recv().map(|d| d.0), Some(1), "cap {cap}: not lost");
+        drop(it);
+        assert_eq!(drops(&n), 1);
+    }
+    fn fused<I: core::iter::FusedIterator>(_: &I) {}
+    fused(&Chan::<u8>::new(0).into_iter());
+}
+
 /// Close races receives that are dropped after being handed a value, under
 /// threads: every value sent is received exactly once — by a receiver, or,
 /// if every receiver had already seen the channel closed when it was given
