@@ -863,7 +863,6 @@ pub struct Snapshot {
 /// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-#[derive(Debug)]
 pub struct Iter<'a, T> {
     chan: &'a Chan<T>,
     /// Set once `recv` has reported closed: a value given back to the
@@ -890,6 +889,33 @@ impl<T> Iterator for Iter<'_, T> {
 #[cfg(feature = "std")]
 impl<T> core::iter::FusedIterator for Iter<'_, T> {}
 
+// Debug for any `T`, as the channel handles themselves (no value is shown).
+#[cfg(feature = "std")]
+impl<T> fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter")
+            .field("chan", self.chan)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for TryIter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryIter").field("chan", self.chan).finish()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> fmt::Debug for IntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter")
+            .field("rx", &self.rx)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
 /// A non-blocking iterator over the values available now; see [`Chan::try_iter`].
 ///
 /// # Examples
@@ -898,7 +924,6 @@ impl<T> core::iter::FusedIterator for Iter<'_, T> {}
 /// let c = gochan::Chan::<u8>::new(1);
 /// assert_eq!(c.try_iter().next(), None);
 /// ```
-#[derive(Debug)]
 pub struct TryIter<'a, T> {
     chan: &'a Chan<T>,
 }
@@ -924,7 +949,6 @@ impl<T> Iterator for TryIter<'_, T> {
 /// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-#[derive(Debug)]
 pub struct IntoIter<T> {
     rx: Receiver<T>,
     /// As [`Iter`]'s: set once `recv` has reported closed.

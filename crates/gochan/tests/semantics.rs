@@ -430,3 +430,29 @@ fn user_park_blocks_and_wakes() {
     assert_eq!(c.recv_with(&park), Some(11));
     t.join().unwrap();
 }
+
+/// The iterators print, like the handles they come from, whatever the
+/// element type (they derived `Debug`, which required `T: Debug`).
+#[test]
+fn iterators_are_debug_for_any_element_type() {
+    struct Opaque;
+    let c = Chan::<Opaque>::new(2);
+    c.try_send(Opaque).unwrap_or_else(|_| unreachable!());
+    assert_eq!(
+        format!("{:?}", c.iter()),
+        "Iter { chan: Chan { len: 1, cap: 2, closed: false }, done: false }"
+    );
+    assert_eq!(
+        format!("{:?}", c.try_iter()),
+        "TryIter { chan: Chan { len: 1, cap: 2, closed: false } }"
+    );
+    let rx = c.receiver();
+    c.close().unwrap();
+    let mut it = rx.into_iter();
+    assert!(it.next().is_some());
+    assert!(it.next().is_none());
+    assert_eq!(
+        format!("{it:?}"),
+        "IntoIter { rx: Receiver(Chan { len: 0, cap: 2, closed: true }), done: true }"
+    );
+}
