@@ -935,10 +935,11 @@ impl<T> JoinHandle<T> {
         }
     }
 
-    /// Whether the result is ready (the task finished, panicked or was
-    /// aborted and its future dropped).
+    /// Whether the task is done: it finished, panicked, or was aborted
+    /// (or its runtime shut down) and its future dropped. Stays true after
+    /// the handle returned the result (as tokio's `is_finished`).
     pub fn is_finished(&self) -> bool {
-        self.join().lock().result.is_some()
+        self.taken || self.join().lock().result.is_some()
     }
 
     /// The task's id (Go's goroutine id, as in the task dump), or `None` for

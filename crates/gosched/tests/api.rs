@@ -73,6 +73,28 @@ fn abort_after_finish_keeps_result() {
     .unwrap();
 }
 
+/// `is_finished` says whether the task is done, not whether a result is
+/// still waiting in the handle: it stays true once a poll of the handle
+/// returned the result (it read false after that, as if the task ran
+/// again), for a task and for a blocking job alike.
+#[test]
+fn is_finished_stays_true_after_the_result_was_taken() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let mut h = gosched::spawn(async { 3 });
+        assert_eq!((&mut h).await.unwrap(), 3);
+        assert!(h.is_finished());
+        let mut b = gosched::spawn_blocking(|| 4);
+        assert_eq!((&mut b).await.unwrap(), 4);
+        assert!(b.is_finished());
+        let mut a = gosched::spawn(std::future::pending::<()>());
+        a.abort();
+        assert!((&mut a).await.unwrap_err().is_cancelled());
+        assert!(a.is_finished());
+    })
+    .unwrap();
+}
+
 #[test]
 fn panicking_drop_of_aborted_future_is_reported() {
     let rt = rt(1);
