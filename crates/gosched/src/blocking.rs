@@ -61,8 +61,32 @@ impl Pool {
             core::mem::take(&mut s.jobs)
         };
         self.cv.notify_all();
-        // Unstarted jobs are dropped (their handles report cancellation).
-        drop(jobs);
+        // Unstarted jobs are dropped: their handles report cancellation
+        // (see `Unrun`), waking their awaiting wakers, whose panic must not
+        // cut the runtime's teardown short.
+        for job in jobs {
+            drop_job(job);
+        }
+    }
+}
+
+/// Drops a job that will never run, catching a panic of the waker its
+/// handle's cancellation wakes.
+fn drop_job(job: Job) {
+    let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(move || drop(job)));
+}
+
+/// A job's result slot until the job starts: a job dropped without running
+/// (the runtime shut down first, or was already down when it was
+/// submitted) completes its handle as cancelled, instead of leaving it to
+/// wait for ever.
+struct Unrun<R>(Option<Arc<JoinInner<R>>>);
+
+impl<R> Drop for Unrun<R> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.0.take() {
+            inner.complete_cancelled();
+        }
     }
 }
 
@@ -80,7 +104,7 @@ fn submit(shared: &alloc::sync::Arc<Shared>, job: Job) {
     let mut s = lock(&pool.state);
     if s.shutdown {
         drop(s);
-        drop(job);
+        drop_job(job);
         return;
     }
     s.jobs.push_back(job);
@@ -144,7 +168,9 @@ fn pool_thread(shared: alloc::sync::Weak<Shared>) {
 ///
 /// Unlike [`blocking`], the calling task does not wait: it may do other work
 /// and await the handle later. A panic in `f` is reported through the
-/// handle. [`JoinHandle::abort`] cancels the job if it has not started.
+/// handle. [`JoinHandle::abort`] cancels the job if it has not started; so
+/// does the runtime's shutdown (the closure is dropped unrun and the
+/// handle reports [`JoinError::is_cancelled`](crate::JoinError::is_cancelled)).
 /// Inside the job, [`spawn`](crate::spawn) and [`go`](crate::go) work (the
 /// new tasks go through the global queue).
 ///
@@ -170,11 +196,14 @@ where
 {
     let shared = expect_shared("spawn_blocking");
     let join = Arc::new(JoinInner::new(false));
-    let inner = join.clone();
+    let unrun = Unrun(Some(join.clone()));
     shared.nblocking.fetch_add(1, Ordering::AcqRel);
     let sh = shared.clone();
     let job: Job = Box::new(move || {
         let _done = JobGuard(&sh);
+        let Some(inner) = { unrun }.0.take() else {
+            return;
+        };
         if inner.aborted.load(Ordering::Acquire) {
             inner.complete_cancelled();
             return;

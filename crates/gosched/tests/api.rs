@@ -456,6 +456,41 @@ fn spawn_blocking_results_panics_and_abort() {
     .unwrap();
 }
 
+/// A `spawn_blocking` job that never runs, because its runtime shut down
+/// first, completes its handle as cancelled (the handle waited for ever:
+/// nothing completed its result slot). Here the job
+/// is submitted by a blocking job that outlives the runtime's teardown
+/// (the pool's threads are not joined); a job still queued at the
+/// teardown goes the same way.
+#[test]
+#[cfg_attr(miri, ignore)] // a pool thread outlives the runtime and the test
+fn a_blocking_job_that_never_runs_reports_cancellation() {
+    let rt = rt(1);
+    let (resume, wait) = std::sync::mpsc::channel::<()>();
+    // The handle is awaited after the runtime is gone, outside it.
+    #[allow(clippy::async_yields_async)]
+    let outer = rt
+        .block_on(async move {
+            gosched::spawn_blocking(move || {
+                wait.recv().unwrap();
+                // The runtime is gone: this job is dropped, not run.
+                let mut late = gosched::spawn_blocking(|| 5);
+                let mut cx = Context::from_waker(std::task::Waker::noop());
+                let polled = Pin::new(&mut late).poll(&mut cx);
+                (
+                    polled.map(|r| r.map_err(|e| e.is_cancelled())),
+                    late.is_finished(),
+                )
+            })
+        })
+        .unwrap();
+    drop(rt);
+    resume.send(()).unwrap();
+    let (polled, finished) = gocore::park::block_on(outer).unwrap();
+    assert_eq!(polled, Poll::Ready(Err(true)));
+    assert!(finished);
+}
+
 #[test]
 fn blocking_outside_a_worker_just_runs() {
     assert_eq!(gosched::blocking(|| 8), 8);
