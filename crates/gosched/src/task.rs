@@ -520,6 +520,9 @@ unsafe fn drop_waker(ptr: *const ()) {
 
 /// Why a task produced no value: it panicked or was aborted.
 ///
+/// It is `Send + Sync` (as `std::io::Error` and tokio's `JoinError`), so it
+/// converts into `Box<dyn Error + Send + Sync>` and error types built on it.
+///
 /// ```
 /// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
 /// let err = rt
@@ -535,7 +538,10 @@ pub struct JoinError {
 }
 
 enum JoinErrorKind {
-    Panic(Box<dyn Any + Send>),
+    /// The payload is `Send` but need not be `Sync`: a mutex makes the
+    /// error `Sync` (`&JoinError` reaches the payload only under it, to read
+    /// the message), without an `unsafe impl`.
+    Panic(Mutex<Box<dyn Any + Send>>),
     Cancelled,
 }
 
@@ -558,30 +564,35 @@ impl JoinError {
     /// If the task was cancelled, not panicked.
     pub fn into_panic(self) -> Box<dyn Any + Send> {
         match self.kind {
-            JoinErrorKind::Panic(p) => p,
+            JoinErrorKind::Panic(p) => p.into_inner().unwrap_or_else(|e| e.into_inner()),
             JoinErrorKind::Cancelled => {
                 panic!("gosched: JoinError::into_panic on a cancelled task")
             }
-        }
-    }
-
-    fn message(&self) -> Option<&str> {
-        match &self.kind {
-            JoinErrorKind::Panic(p) => p.downcast_ref::<&str>().copied().or_else(|| {
-                p.downcast_ref::<alloc::string::String>()
-                    .map(|s| s.as_str())
-            }),
-            JoinErrorKind::Cancelled => None,
         }
     }
 }
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.kind, self.message()) {
-            (JoinErrorKind::Cancelled, _) => f.write_str("task was cancelled"),
-            (JoinErrorKind::Panic(_), Some(m)) => write!(f, "task panicked: {m}"),
-            (JoinErrorKind::Panic(_), None) => f.write_str("task panicked"),
+        match &self.kind {
+            JoinErrorKind::Cancelled => f.write_str("task was cancelled"),
+            JoinErrorKind::Panic(p) => {
+                // The message is copied out, so that no user code (the
+                // formatter's writer) runs under the lock.
+                let message = {
+                    let p = p.lock().unwrap_or_else(|e| e.into_inner());
+                    match p.downcast_ref::<&'static str>() {
+                        Some(m) => Some(alloc::borrow::Cow::Borrowed(*m)),
+                        None => p
+                            .downcast_ref::<alloc::string::String>()
+                            .map(|m| alloc::borrow::Cow::Owned(m.clone())),
+                    }
+                };
+                match message {
+                    Some(m) => write!(f, "task panicked: {m}"),
+                    None => f.write_str("task panicked"),
+                }
+            }
         }
     }
 }
@@ -659,7 +670,7 @@ impl<T> JoinInner<T> {
 
     pub(crate) fn complete_panic(&self, payload: Box<dyn Any + Send>) {
         self.complete(Err(JoinError {
-            kind: JoinErrorKind::Panic(payload),
+            kind: JoinErrorKind::Panic(Mutex::new(payload)),
         }));
     }
 

@@ -41,6 +41,37 @@ fn panicking_task_reports_through_handle_and_worker_survives() {
     gosched::leak::verify_none(&rt);
 }
 
+/// `JoinError` is `Send + Sync`, so `?` turns it into a
+/// `Box<dyn Error + Send + Sync>` (and into anyhow's error, which needs
+/// both); it was only `Send` (its panic payload is not `Sync`). Its text
+/// and payload are unchanged.
+#[test]
+fn join_errors_are_send_and_sync_errors() {
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    async fn join(h: gosched::JoinHandle<u8>) -> Result<u8, BoxError> {
+        Ok(h.await?)
+    }
+    let rt = rt(1);
+    let (boxed, payload) = rt
+        .block_on(async {
+            let boxed = join(gosched::spawn(async { panic!("boom {}", 2) }))
+                .await
+                .unwrap_err();
+            let e = gosched::spawn(async { std::panic::panic_any(7u8) })
+                .await
+                .unwrap_err();
+            send_sync(&e);
+            assert_eq!(e.to_string(), "task panicked");
+            (boxed, e.into_panic())
+        })
+        .unwrap();
+    assert_eq!(boxed.to_string(), "task panicked: boom 2");
+    assert_eq!(payload.downcast_ref::<u8>(), Some(&7));
+    let e = std::thread::scope(|s| s.spawn(|| boxed.to_string()).join().unwrap());
+    assert_eq!(e, "task panicked: boom 2");
+}
+
 #[test]
 fn abort_drops_parked_future_once() {
     let rt = rt(1);
