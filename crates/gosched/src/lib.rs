@@ -320,7 +320,9 @@ where
 }
 
 /// Puts the current task at the tail of the global queue and lets others
-/// run (Go's `runtime.Gosched`).
+/// run (Go's `runtime.Gosched`). In the main future of
+/// [`Runtime::block_on`] it lets run what Go runs before `main` resumes:
+/// the tasks of the thread's P, and those queued globally before it.
 ///
 /// ```
 /// let rt = gosched::Runtime::builder().procs(1).build().unwrap();

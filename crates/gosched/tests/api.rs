@@ -783,7 +783,7 @@ fn dead_tasks_on_free_lists_are_invisible() {
                 done.fetch_add(1, Ordering::SeqCst);
             });
         }
-        // Each yield of the main future runs one queued task.
+        // Each yield of the main future lets the queued tasks run.
         while done.load(Ordering::SeqCst) < n {
             gosched::yield_now().await;
         }

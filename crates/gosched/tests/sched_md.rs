@@ -133,6 +133,85 @@ fn c5_yield_goes_to_global_queue() {
     assert_eq!(yield_resumes_after(300), 300);
 }
 
+/// (c)5 for the main future: Go's `Gosched` in `main` puts main at the
+/// global queue's tail, so with one P main resumes after every task of the
+/// P's ring (or at the next 61st slice). Go 1.19, GOMAXPROCS=1, spawning k
+/// goroutines then calling `runtime.Gosched()` in main: k = 3 → all 3 had
+/// run, in the order [2 0 1]; k = 10 → all 10; k = 100 → 55 (the 61st
+/// slice came first). The main future used to resume after one task.
+#[test]
+fn c5_main_future_yield_resumes_after_the_local_tasks() {
+    let ks: &[usize] = if cfg!(miri) { &[3, 10] } else { &[3, 10, 100] };
+    for &k in ks {
+        let rt = one_p(256);
+        let order = Order::default();
+        let o = order.clone();
+        let seen = rt
+            .block_on(async move {
+                let handles: Vec<_> = (0..k)
+                    .map(|i| {
+                        let o = o.clone();
+                        gosched::spawn(async move { o.push(i) })
+                    })
+                    .collect();
+                gosched::yield_now().await;
+                let seen = o.get();
+                for h in handles {
+                    h.await.unwrap();
+                }
+                seen
+            })
+            .unwrap();
+        if k <= 10 {
+            let mut want = vec![k - 1];
+            want.extend(0..k - 1);
+            assert_eq!(seen, want, "k = {k}");
+        } else {
+            assert!((2..=61).contains(&seen.len()), "k = {k}: {}", seen.len());
+            assert_eq!(seen[..3], [k - 1, 0, 1]);
+        }
+        assert_eq!(order.len(), k);
+    }
+}
+
+/// The main future's yield also lets the tasks queued in the global queue
+/// before it run first, but not a task that yields after it (it queues
+/// behind the main future, as in Go).
+#[test]
+fn main_future_yield_runs_the_global_tasks_ahead_of_it() {
+    let rt = one_p(256);
+    let order = Order::default();
+    let o = order.clone();
+    let rt_ref = &rt;
+    let seen = rt
+        .block_on(async move {
+            // From another thread: into the global queue (this thread holds
+            // the only P, so no M takes it meanwhile).
+            let remote = std::thread::scope(|s| {
+                s.spawn(|| {
+                    let o = o.clone();
+                    rt_ref.spawn(async move { o.push(1) })
+                })
+                .join()
+                .unwrap()
+            });
+            let o2 = o.clone();
+            let local = gosched::spawn(async move {
+                o2.push(0);
+                gosched::yield_now().await;
+                o2.push(2);
+            });
+            gosched::yield_now().await;
+            let seen = o.get();
+            remote.await.unwrap();
+            local.await.unwrap();
+            seen
+        })
+        .unwrap();
+    assert_eq!(seen, [0, 1]);
+    assert_eq!(order.get(), [0, 1, 2]);
+}
+
 /// (c)5 with yields held by the P on their way to the global queue: with
 /// one P, tasks that yield resume in the order they yielded (the global
 /// queue is FIFO), after every task that was queued before them.

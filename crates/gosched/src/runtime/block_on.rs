@@ -276,11 +276,12 @@ impl Runtime {
                 let (polled, _) =
                     shared.poll_in_p(guard.m, core::ptr::null(), || future.as_mut().poll(&mut cx));
                 core::mem::forget(guard);
-                // `yield_now` in the main future (Go's Gosched in main): let
-                // one queued task run before the main future again.
+                // `yield_now` in the main future (Go's Gosched in main): run
+                // what Go runs before main is picked again from the global
+                // queue's tail.
                 let yielded = with_ctx(|c| c.is_some_and(|c| c.yielded.replace(false)));
                 if yielded && polled.is_pending() {
-                    shared.run_one(&mut m);
+                    shared.main_gosched(&mut m);
                 }
                 if let Poll::Ready(v) = polled {
                     if let Some(p) = m.p.take() {

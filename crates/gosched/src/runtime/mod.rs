@@ -66,7 +66,12 @@
 //!   the next time it reads the global queue (see [`p`]): with one P the
 //!   order is Go's; with more, the other Ps see the task a little later.
 //! - The thread calling [`Runtime::block_on`] plays M0: it polls the main
-//!   future itself and, while holding a P, runs other tasks too.
+//!   future itself and, while holding a P, runs other tasks too. No queue
+//!   holds the main future, so its `yield_now` runs, on this thread, what
+//!   Go runs before `main` comes off the global queue's tail (this P's
+//!   ring, then the global tasks that were ahead of it; every 61st slice
+//!   the queue's head, which is then the main future): Go's order with one
+//!   P; with more, Go's other Ps could resume `main` sooner.
 //! - Without the `net` feature there is no netpoller: idle Ms sleep on a
 //!   condition variable until the earliest timer. With it, [`netpoll`] is
 //!   Go's: once the first socket made the poller, one idle M blocks in the

@@ -96,20 +96,73 @@ impl Shared {
         }
     }
 
-    /// Runs one task of this M's P (ring, else global queue), if any: how
-    /// the main future's `yield_now` lets others run.
-    pub(super) fn run_one(&self, m: &mut MState) {
+    /// Go's `Gosched` in `main`, for the main future of `block_on`, which
+    /// no queue can hold: runs what Go runs before `main`, put at the
+    /// global queue's tail, is picked again. That is this P's `runnext`
+    /// and ring (with what their tasks make runnable there, and timers that
+    /// come due), then the tasks that were in the global queue before the
+    /// yield; every 61st slice the global queue's head comes first, which
+    /// is the main future itself once those tasks are gone. A 10 ms slice
+    /// shared by a `runnext` chain ends as in `find_runnable`, its task
+    /// going behind the main future. Returns when it is the main future's
+    /// turn, or when this M lost its P (sysmon, `blocking`).
+    ///
+    /// With more than one P, Go's other Ps may run `main` sooner, and take
+    /// tasks off the global queue meanwhile; here the main future resumes
+    /// on this thread, after at most as many global tasks as there were.
+    pub(super) fn main_gosched(&self, m: &mut MState) {
         let Some(p) = m.p else { return };
-        // SAFETY: 1. R1: this M owns P `p` in scheduler context.
-        let found = match unsafe { self.ps[p].runq.get() } {
-            Some(t) => Some(t),
-            None if self.global_nonempty(p) => {
-                let mut s = lock(&self.sched);
-                self.global_get(&mut s, p, 0).map(|t| (t, false))
+        // Tasks ahead of the main future in the global queue (with this
+        // P's yields, which reach it first: Y1).
+        let mut ahead = self.global_len.load(Ordering::Acquire) + self.ps[p].yields.len();
+        while let Some(p) = m.p {
+            if self.shutdown.load(Ordering::Acquire) {
+                return;
             }
-            None => None,
-        };
-        if let Some((task, inherit)) = found {
+            let pp = &self.ps[p];
+            self.check_timers(p);
+            // As `find_runnable`: the global queue's head every 61st slice,
+            // then a pending preemption, then `runnext` and the ring, then
+            // the global queue.
+            let fairness = pp.schedtick.load(Ordering::Relaxed) % GLOBAL_FAIRNESS_TICK == 0;
+            let mut local = None;
+            if !fairness {
+                if pp.preempt.load(Ordering::Relaxed) && pp.preempt.swap(false, Ordering::AcqRel) {
+                    // SAFETY: 1. R1: this M owns P `p` in scheduler context.
+                    match unsafe { pp.runq.get() } {
+                        Some((t, true)) => {
+                            // Behind the main future (not counted in `ahead`).
+                            self.record(|| Event::Preempt { p, task: t.id() });
+                            let mut s = lock(&self.sched);
+                            // SAFETY: Y1: we own P `p`; its yields were first.
+                            unsafe { self.flush_yields(&mut s, p) };
+                            s.runq.push_back(t);
+                            self.global_len.store(s.runq.len(), Ordering::Relaxed);
+                            continue;
+                        }
+                        Some((t, false)) => local = Some((t, false)),
+                        None => {}
+                    }
+                }
+                if local.is_none() {
+                    // SAFETY: 1. R1: this M owns P `p` in scheduler context.
+                    local = unsafe { pp.runq.get() };
+                }
+            }
+            let (task, inherit) = match local {
+                Some(found) => found,
+                // The main future is the global queue's head.
+                None if ahead == 0 => return,
+                None => {
+                    ahead -= 1;
+                    let mut s = lock(&self.sched);
+                    match self.global_get(&mut s, p, 1) {
+                        Some(t) => (t, false),
+                        // Other Ps took them.
+                        None => return,
+                    }
+                }
+            };
             self.execute(m, task, inherit);
         }
     }
