@@ -210,7 +210,7 @@ where
         }
         // The job runs in the runtime's context without a P: `spawn`, `go`
         // and `sleep` work there (their tasks go through the global queue).
-        let ctx = CtxGuard::enter(sh.clone());
+        let ctx = CtxGuard::enter_job(sh.clone());
         let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(f));
         drop(ctx);
         match result {

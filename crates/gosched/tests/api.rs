@@ -567,6 +567,32 @@ fn builder_rejects_bad_settings() {
     }
 }
 
+/// A `spawn_blocking` job runs no task, so it may block in `block_on`, of
+/// its own runtime or another (tokio's `Handle::block_on` is allowed there
+/// too); afterwards the job's context is back, and `spawn` in the job
+/// still goes to its runtime. It panicked as if called from a task.
+#[test]
+fn block_on_inside_a_blocking_job() {
+    let rt = Arc::new(rt(1));
+    let other = self::rt(1);
+    let same = rt.clone();
+    let (a, b, c) = rt
+        .block_on(async move {
+            let (a, b, c) = gosched::spawn_blocking(move || {
+                let a = same
+                    .block_on(async { gosched::spawn(async { 1 }).await.unwrap() })
+                    .unwrap();
+                let b = other.block_on(async { gosched::num_goroutine() }).unwrap();
+                (a, b, gosched::spawn(async { 3 }))
+            })
+            .await
+            .unwrap();
+            (a, b, c.await.unwrap())
+        })
+        .unwrap();
+    assert_eq!((a, b, c), (1, 1, 3));
+}
+
 #[test]
 #[should_panic(expected = "block_on called from a thread")]
 fn nested_block_on_panics() {

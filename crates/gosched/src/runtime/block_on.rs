@@ -32,7 +32,7 @@ use crate::task::{DONE, IDLE};
 use super::builder::Runtime;
 use super::m::MState;
 use super::p::{P_RUNNING, P_SCHED};
-use super::{ctx_set_p, current_shared, lock, with_ctx, CtxGuard, Shared};
+use super::{ctx_set_p, lock, set_aside_job_ctx, with_ctx, CtxGuard, Shared};
 
 /// Go's text for a dead program: `fatal error: all goroutines are asleep - deadlock!`.
 pub const DEADLOCK_MESSAGE: &str = "all goroutines are asleep - deadlock!";
@@ -218,8 +218,10 @@ impl Runtime {
     ///
     /// # Panics
     ///
-    /// If called from inside a task of any gosched runtime (it would block
-    /// a worker), and with the panic of `future` itself.
+    /// If called from inside a task or a `block_on` of any gosched runtime
+    /// (it would block a worker; a
+    /// [`spawn_blocking`](crate::spawn_blocking) job may call it), and with
+    /// the panic of `future` itself.
     ///
     /// # Examples
     ///
@@ -233,10 +235,9 @@ impl Runtime {
     /// assert_eq!(v, Ok(3));
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> Result<F::Output, DeadlockError> {
-        assert!(
-            current_shared().is_none(),
-            "gosched: block_on called from a thread that is already running a gosched runtime"
-        );
+        // A `spawn_blocking` job's thread runs no task: its context is set
+        // aside for the call (and put back after `_ctx` is gone).
+        let _job_ctx = set_aside_job_ctx();
         let shared = &self.shared;
         let _ctx = CtxGuard::enter(shared.clone());
         shared.nblock_on.fetch_add(1, Ordering::AcqRel);

@@ -217,6 +217,9 @@ pub(crate) struct Ctx {
     /// The polled task yielded because it spent its socket budget.
     #[cfg(feature = "net")]
     pub(crate) io_budget_yield: Cell<bool>,
+    /// The thread runs a `spawn_blocking` job, no task: it may block,
+    /// also in [`Runtime::block_on`].
+    pub(crate) blocking_job: bool,
 }
 
 std::thread_local! {
@@ -253,7 +256,17 @@ pub(crate) fn expect_shared(what: &str) -> Arc<Shared> {
 
 pub(crate) struct CtxGuard;
 impl CtxGuard {
+    /// The context of a worker M or of a `block_on` thread.
     pub(crate) fn enter(shared: Arc<Shared>) -> CtxGuard {
+        Self::enter_as(shared, false)
+    }
+
+    /// The context of a thread running a `spawn_blocking` job.
+    pub(crate) fn enter_job(shared: Arc<Shared>) -> CtxGuard {
+        Self::enter_as(shared, true)
+    }
+
+    fn enter_as(shared: Arc<Shared>, blocking_job: bool) -> CtxGuard {
         CTX.with(|c| {
             *c.borrow_mut() = Some(Ctx {
                 shared,
@@ -266,6 +279,7 @@ impl CtxGuard {
                 io_budget: Cell::new(u32::MAX),
                 #[cfg(feature = "net")]
                 io_budget_yield: Cell::new(false),
+                blocking_job,
             })
         });
         CtxGuard
@@ -275,6 +289,35 @@ impl Drop for CtxGuard {
     fn drop(&mut self) {
         let old = CTX.with(|c| c.borrow_mut().take());
         drop(old);
+    }
+}
+
+/// Takes the context of a `spawn_blocking` job off this thread for a
+/// `block_on` (which sets its own), to be put back by [`RestoreCtx`].
+///
+/// # Panics
+///
+/// On a thread that runs a runtime's tasks (a worker M, a `block_on`).
+pub(crate) fn set_aside_job_ctx() -> RestoreCtx {
+    CTX.with(|c| {
+        let mut c = c.borrow_mut();
+        match &*c {
+            None => RestoreCtx(None),
+            Some(ctx) if ctx.blocking_job => RestoreCtx(c.take()),
+            Some(_) => panic!(
+                "gosched: block_on called from a thread that is already running a gosched runtime"
+            ),
+        }
+    })
+}
+
+/// Puts back the context [`set_aside_job_ctx`] took, also when unwinding.
+pub(crate) struct RestoreCtx(Option<Ctx>);
+impl Drop for RestoreCtx {
+    fn drop(&mut self) {
+        if let Some(ctx) = self.0.take() {
+            CTX.with(|c| *c.borrow_mut() = Some(ctx));
+        }
     }
 }
 
