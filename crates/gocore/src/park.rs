@@ -180,7 +180,9 @@ mod thread {
 
     /// Parks an OS thread: the `std` parker.
     ///
-    /// Made by the thread that will park on it; any thread may unpark it. It is
+    /// Made by the thread that will park on it (another thread that would
+    /// have to wait on it panics: it could never be woken); any thread may
+    /// unpark it. It is
     /// also a [`Waker`] source (`Waker::from(Arc<ThreadPark>)`), so a blocked
     /// thread waits in the same queues as async tasks.
     ///
@@ -222,6 +224,18 @@ mod thread {
             // keeps a waiter that finds no token from writing.
             self.notified.load(Ordering::Relaxed) && self.notified.swap(false, Ordering::Acquire)
         }
+
+        /// Before the calling thread sleeps on this parker: only the thread
+        /// that made it can (`unpark` wakes that thread). Any other would
+        /// sleep through every `unpark` (for ever in `park`, to its timeout
+        /// in `park_timeout`), so it panics instead, as `Park::park` may.
+        #[cfg(not(loom))]
+        fn check_owner(&self) {
+            assert!(
+                threads::current().id() == self.thread.id(),
+                "gocore: ThreadPark parked on by a thread other than the one that made it"
+            );
+        }
     }
 
     impl Default for ThreadPark {
@@ -232,6 +246,11 @@ mod thread {
 
     impl Park for ThreadPark {
         fn park(&self) {
+            if self.try_take() {
+                return;
+            }
+            #[cfg(not(loom))]
+            self.check_owner();
             while !self.try_take() {
                 // std's own token may wake us spuriously; the loop absorbs it.
                 #[cfg(not(loom))]
@@ -254,6 +273,10 @@ mod thread {
     #[cfg(not(loom))]
     impl ParkTimeout for ThreadPark {
         fn park_timeout(&self, timeout: Duration) -> bool {
+            if self.try_take() {
+                return true;
+            }
+            self.check_owner();
             let start = std::time::Instant::now();
             loop {
                 if self.try_take() {
@@ -431,6 +454,36 @@ mod tests {
         s.unpark();
         s.park();
         assert!(!s.try_take());
+    }
+
+    /// A thread that waits on another thread's parker would sleep through
+    /// every `unpark` (they wake the parker's own thread): it panics
+    /// instead of hanging (`park`) or waiting out its timeout
+    /// (`park_timeout`). A token already set is still taken by anyone.
+    #[test]
+    fn parking_on_another_threads_parker_panics() {
+        let p = Arc::new(std::thread::spawn(ThreadPark::new).join().unwrap());
+        p.unpark();
+        p.park();
+        p.unpark();
+        assert!(p.park_timeout(Duration::from_secs(3600)));
+        for timed in [false, true] {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let q = Arc::clone(&p);
+            let waiter = std::thread::spawn(move || {
+                let r = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+                    if timed {
+                        q.park_timeout(Duration::from_secs(3600));
+                    } else {
+                        q.park();
+                    }
+                }));
+                let _ = tx.send(r.is_err());
+            });
+            let panicked = rx.recv_timeout(Duration::from_secs(20));
+            assert_eq!(panicked, Ok(true), "timed: {timed}");
+            waiter.join().unwrap();
+        }
     }
 
     #[test]
