@@ -103,7 +103,13 @@ impl FastRand {
         self.next_u64() as u32
     }
 
-    /// Returns a number uniformly distributed in `0..n`, or 0 when `n == 0`.
+    /// Returns a number in `0..n`, or 0 when `n == 0`, by Go's
+    /// multiply-shift: each value comes from `⌊2^32/n⌋` or `⌈2^32/n⌉` of
+    /// the 2^32 draws, so its probability is within `2^-32` of `1/n`. For
+    /// small `n` that is uniform for every practical purpose; for `n` near
+    /// 2^32 some values are twice as likely as others (Go's `fastrandn`
+    /// has the same bias; it serves map iteration starts and `select`
+    /// orders, where `n` is small).
     ///
     /// Go: `fastrandn(n)`.
     ///
@@ -148,7 +154,8 @@ pub fn fastrand() -> u32 {
     fastrand64() as u32
 }
 
-/// Returns a number uniformly distributed in `0..n` (0 when `n == 0`).
+/// Returns a number in `0..n` (0 when `n == 0`), with the bias of Go's
+/// multiply-shift described at [`FastRand::below`].
 ///
 /// Go: `fastrandn(n)`.
 ///
@@ -322,6 +329,28 @@ mod tests {
             }
         }
         assert_eq!(r.below(0), 0);
+    }
+
+    /// The bound `below`'s docs state: the draws `reduce` maps to a value
+    /// `v` are those `x` with `v·2^32 ≤ x·n < (v+1)·2^32`, a run of
+    /// `⌊2^32/n⌋` or `⌈2^32/n⌉` of them; for `n` above 2^31 that is 1 or 2.
+    #[test]
+    fn below_maps_floor_or_ceil_of_the_draws_to_each_value() {
+        let mut r = FastRand::new(17);
+        for n in [3u32, 10, 1000, 0x8000_0001, 0xC000_0000, u32::MAX] {
+            let (lo, hi) = ((1u64 << 32) / n as u64, (1u64 << 32).div_ceil(n as u64));
+            for _ in 0..64 {
+                let v = r.below(n) as u64;
+                let first = (v << 32).div_ceil(n as u64);
+                let end = ((v + 1) << 32).div_ceil(n as u64);
+                assert_eq!(reduce(first as u32, n) as u64, v);
+                assert_eq!(reduce((end - 1) as u32, n) as u64, v);
+                if end < 1 << 32 {
+                    assert_eq!(reduce(end as u32, n) as u64, v + 1);
+                }
+                assert!((lo..=hi).contains(&(end - first)), "n {n} v {v}");
+            }
+        }
     }
 
     #[test]
