@@ -498,11 +498,13 @@ fn spawn_blocking_results_panics_and_abort() {
 fn a_blocking_job_that_never_runs_reports_cancellation() {
     let rt = rt(1);
     let (resume, wait) = std::sync::mpsc::channel::<()>();
+    let (started, running) = std::sync::mpsc::channel::<()>();
     // The handle is awaited after the runtime is gone, outside it.
     #[allow(clippy::async_yields_async)]
     let outer = rt
         .block_on(async move {
             gosched::spawn_blocking(move || {
+                started.send(()).unwrap();
                 wait.recv().unwrap();
                 // The runtime is gone: this job is dropped, not run.
                 let mut late = gosched::spawn_blocking(|| 5);
@@ -515,6 +517,8 @@ fn a_blocking_job_that_never_runs_reports_cancellation() {
             })
         })
         .unwrap();
+    // Still queued at the teardown, the job itself would be dropped.
+    running.recv().unwrap();
     drop(rt);
     resume.send(()).unwrap();
     let (polled, finished) = gocore::park::block_on(outer).unwrap();
