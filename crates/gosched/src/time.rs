@@ -3,7 +3,9 @@
 //! A [`Sleep`] registers one timer on the heap of the P that first polls it
 //! (Go: a timer lives on the P that created it), with the task's waker. The
 //! scheduler fires it in `checkTimers` at the top of a scheduling round, a
-//! thief fires it in its last steal pass, and an idle M sleeps until it.
+//! thief fires it in its last steal pass, and an idle M sleeps until it (a
+//! timer that becomes its P's earliest wakes one to sleep until it, as Go's
+//! `wakeNetPoller`, since its own P may stay in a long poll).
 //! Dropping a pending `Sleep` only marks its entry deleted (lazy deletion,
 //! see [`crate::timers`]). A fired timer wakes its task with Go's `ready`,
 //! so the task lands in the firing P's `runnext`.
@@ -175,20 +177,19 @@ impl Future for Sleep {
             fired: AtomicBool::new(false),
             waker: Mutex::new(Some(cx.waker().clone())),
         });
-        {
+        let prev = {
             let pp = &shared.ps[p];
             let mut heap = lock(&pp.timers);
             heap.push(when, entry.clone());
-            pp.timer0_when.fetch_min(when, Ordering::AcqRel);
-        }
+            pp.timer0_when.fetch_min(when, Ordering::AcqRel)
+        };
         if !local {
             // Registered from a thread holding no P: make sure some M sleeps
             // no later than this timer (Go: wakeNetPoller).
             shared.kick_timer_sleeper();
         } else {
-            // Go: addtimer's `wakeNetPoller(when)`.
-            #[cfg(feature = "net")]
-            shared.wake_net_poller(when);
+            // Go: addtimer's `wakeNetPoller(when)`: the P may stay busy.
+            shared.timer_added(when, prev);
         }
         self.registered = Some(Registered { shared, p, entry });
         Poll::Pending

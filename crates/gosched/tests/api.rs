@@ -418,6 +418,64 @@ fn huge_durations_wait_for_ever_without_panicking() {
     assert!(gosched::leak::check_within(&rt, Duration::MAX).is_ok());
 }
 
+/// A timer added by a task whose P then stays in one long poll fires on
+/// time, by another M (Go: `addtimer`'s `wakeNetPoller` starts an M that
+/// sleeps until the earliest timer): the idle M had parked without a
+/// deadline and slept through it, so the timer waited until sysmon took
+/// the busy P (here never: `retake_after` is an hour).
+#[test]
+#[cfg_attr(miri, ignore)] // real time: a poll waits for a timer
+fn a_timer_on_a_busy_p_fires_by_an_idle_m() {
+    struct Flag(AtomicUsize);
+    impl std::task::Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let rt = Arc::new(
+        Runtime::builder()
+            .procs(2)
+            .retake_after(Duration::from_secs(3600))
+            .time_slice(Duration::from_secs(3600))
+            .build()
+            .unwrap(),
+    );
+    let rt2 = rt.clone();
+    let fired = rt
+        .block_on(async move {
+            gosched::spawn(async move {
+                // Let the other P go idle and its M (or this runtime's
+                // block_on thread) go to sleep, with no timer to wake for.
+                let until = Instant::now() + Duration::from_secs(10);
+                while Instant::now() < until {
+                    let s = rt2.stats();
+                    if s.idle_procs == 1 && s.spinning_threads == 0 {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+                // From here this poll keeps its P.
+                let flag = Arc::new(Flag(AtomicUsize::new(0)));
+                let waker = std::task::Waker::from(flag.clone());
+                let mut sleep = std::pin::pin!(gosched::sleep(Duration::from_millis(5)));
+                assert!(sleep
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending());
+                let until = Instant::now() + Duration::from_secs(10);
+                while flag.0.load(Ordering::SeqCst) == 0 && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                flag.0.load(Ordering::SeqCst)
+            })
+            .await
+            .unwrap()
+        })
+        .unwrap();
+    assert_eq!(fired, 1, "the timer did not fire while its P was busy");
+}
+
 #[test]
 #[cfg_attr(miri, ignore)] // timing: Miri's clock runs far behind its work
 fn timeout_and_interval() {

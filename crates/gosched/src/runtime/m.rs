@@ -25,7 +25,8 @@
 //!   is under `sched.lock` as well). `tests/loom_park.rs` models both.
 //!
 //! An idle M with timers pending sleeps only until the earliest one, then
-//! fires the due timers with an idle P (a condition-variable timeout; with
+//! fires the due timers with an idle P (a condition-variable timeout, which
+//! a timer that becomes its P's earliest shortens: `timer_added`; with
 //! the `net` feature, once the poller exists, one idle M waits in the
 //! netpoller instead while tasks wait on I/O or a timer is pending, and a
 //! wake of that M, or a timer earlier than its deadline, interrupts the
@@ -168,6 +169,28 @@ impl Shared {
                     self.nmspinning.fetch_sub(1, Ordering::SeqCst);
                 }
             }
+        }
+    }
+
+    /// Go: `addtimer`'s `wakeNetPoller(when)`, for a timer the owner of a P
+    /// added to that P's heap, whose earliest `when` was `prev` before it.
+    /// The P may stay in a long poll, so the timer cannot count on its own
+    /// M: some other M (or a `block_on` thread) must sleep no later than
+    /// it. With the netpoller, Go's rule ([`Shared::wake_net_poller`]).
+    /// Without it, idle Ms sleep on condition variables until the earliest
+    /// timer *when they parked*, so each sleeps no later than every timer
+    /// that has been the earliest of its P since (by induction over the
+    /// pushes): a timer later than `prev` is covered, and one earlier wakes
+    /// an idle M to recompute its sleep (at most one lock per new
+    /// earliest deadline of a P; the usual timer, later than those before
+    /// it on its P, costs nothing).
+    pub(crate) fn timer_added(&self, when: u64, prev: u64) {
+        #[cfg(feature = "net")]
+        if self.wake_net_poller(when) {
+            return;
+        }
+        if when < prev {
+            self.kick_timer_sleeper();
         }
     }
 

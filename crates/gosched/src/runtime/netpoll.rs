@@ -555,11 +555,12 @@ impl Shared {
     /// if none is blocked there, `wakep` (an M that finds nothing to run
     /// then blocks in the poller until the earliest timer). Nothing is
     /// written when the blocked M already wakes by `when`, and nothing is
-    /// done at all before the poller exists.
-    pub(crate) fn wake_net_poller(&self, when: u64) {
+    /// done at all before the poller exists: then it returns false (idle
+    /// Ms sleep on their condition variables, see `Shared::timer_added`).
+    pub(crate) fn wake_net_poller(&self, when: u64) -> bool {
         let np = &self.netpoll;
         if np.poller.get().is_none() {
-            return;
+            return false;
         }
         // The timer's push is ordered before this read (see `netpoll_block`).
         fence(Ordering::SeqCst);
@@ -568,6 +569,7 @@ impl Shared {
             until if until > when => np.interrupt(),
             _ => {}
         }
+        true
     }
 
     /// Leaves the poller; wakes an idle M if one wanted in meanwhile.
