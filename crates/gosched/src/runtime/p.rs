@@ -561,6 +561,18 @@ impl Shared {
     /// lock itself: see [`Shared::wakep_after_global_put`].
     pub(crate) fn global_put(&self, task: Arc<Task>) {
         let mut s = lock(&self.sched);
+        // Checked again under the lock: a wake or spawn from another thread
+        // may have passed its own check before the teardown set `shutdown`
+        // and drained this queue, and a task pushed after that drain would
+        // never be dropped and would keep the runtime alive (it holds
+        // `Shared`). The teardown sets the flag before it takes the lock to
+        // drain, and cancels every registered task itself; the reference
+        // is dropped after the lock.
+        if self.shutdown.load(Ordering::Acquire) {
+            drop(s);
+            drop(task);
+            return;
+        }
         s.runq.push_back(task);
         self.global_len.store(s.runq.len(), Ordering::Relaxed);
     }
