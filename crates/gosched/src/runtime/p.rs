@@ -593,6 +593,21 @@ impl Shared {
         }
     }
 
+    /// Go's preemption of a slice that ran 10 ms: the `runnext` task `t`
+    /// goes to the global queue's tail, behind P `p`'s yielded tasks.
+    ///
+    /// # Safety
+    ///
+    /// Y1: the caller owns P `p` (scheduler context).
+    pub(super) unsafe fn preempt_to_global(&self, p: usize, t: Arc<Task>) {
+        self.record(|| Event::Preempt { p, task: t.id() });
+        let mut s = lock(&self.sched);
+        // SAFETY: Y1, the caller's contract; its yields were first.
+        unsafe { self.flush_yields(&mut s, p) };
+        s.runq.push_back(t);
+        self.global_len.store(s.runq.len(), Ordering::Relaxed);
+    }
+
     /// Moves P `p`'s yielded tasks to the global queue (Y2), with
     /// `sched.lock` held.
     ///

@@ -132,12 +132,8 @@ impl Shared {
                     match unsafe { pp.runq.get() } {
                         Some((t, true)) => {
                             // Behind the main future (not counted in `ahead`).
-                            self.record(|| Event::Preempt { p, task: t.id() });
-                            let mut s = lock(&self.sched);
-                            // SAFETY: Y1: we own P `p`; its yields were first.
-                            unsafe { self.flush_yields(&mut s, p) };
-                            s.runq.push_back(t);
-                            self.global_len.store(s.runq.len(), Ordering::Relaxed);
+                            // SAFETY: Y1: we own P `p`.
+                            unsafe { self.preempt_to_global(p, t) };
                             continue;
                         }
                         Some((t, false)) => local = Some((t, false)),
@@ -210,13 +206,8 @@ impl Shared {
                 // SAFETY: 1. R1: we own P `p` in scheduler context.
                 match unsafe { pp.runq.get() } {
                     Some((t, true)) => {
-                        self.record(|| Event::Preempt { p, task: t.id() });
-                        let mut s = lock(&self.sched);
-                        // SAFETY: Y1: we own P `p`; its yields were first.
-                        unsafe { self.flush_yields(&mut s, p) };
-                        s.runq.push_back(t);
-                        self.global_len.store(s.runq.len(), Ordering::Relaxed);
-                        drop(s);
+                        // SAFETY: Y1: we own P `p`.
+                        unsafe { self.preempt_to_global(p, t) };
                         continue 'top;
                     }
                     // No runnext: the ring's head starts a new slice anyway.
