@@ -476,6 +476,77 @@ fn a_timer_on_a_busy_p_fires_by_an_idle_m() {
     assert_eq!(fired, 1, "the timer did not fire while its P was busy");
 }
 
+/// With every P busy, an idle M whose earliest timer is due fires it
+/// anyway (its task goes to the global queue, as a wake from a thread
+/// without a P does), instead of waking again at once for a timer it
+/// cannot run: it woke with a zero timeout, found no idle P, and slept
+/// zero again, burning a core until the P was free, and the timer (here
+/// with a foreign waker) never fired. One P, held by one long poll;
+/// `retake_after` an hour, so sysmon does not take it.
+#[test]
+#[cfg_attr(miri, ignore)] // real time: a poll waits for a timer
+fn a_due_timer_with_every_p_busy_fires_without_a_p() {
+    struct Flag(AtomicUsize);
+    impl std::task::Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let rt = Runtime::builder()
+        .procs(1)
+        .retake_after(Duration::from_secs(3600))
+        .time_slice(Duration::from_secs(3600))
+        .record_events(true)
+        .build()
+        .unwrap();
+    let (fired, stops) = rt
+        .block_on(async {
+            // A blocking call hands the P to a second M; after it, one M
+            // is idle without a P.
+            gosched::spawn(async {
+                gosched::blocking(|| std::thread::sleep(Duration::from_millis(20)))
+            })
+            .await
+            .unwrap();
+            gosched::spawn(async {
+                let flag = Arc::new(Flag(AtomicUsize::new(0)));
+                let waker = std::task::Waker::from(flag.clone());
+                let mut sleep = std::pin::pin!(gosched::sleep(Duration::from_millis(5)));
+                assert!(sleep
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending());
+                // From here this poll keeps the only P.
+                let until = Instant::now() + Duration::from_secs(10);
+                while flag.0.load(Ordering::SeqCst) == 0 && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                // Stay a while with the timer fired: an M that still woke
+                // for it would go through `stopm` again and again.
+                std::thread::sleep(Duration::from_millis(100));
+                flag.0.load(Ordering::SeqCst)
+            })
+            .await
+            .unwrap()
+        })
+        .map(|fired| {
+            let stops = rt
+                .take_events()
+                .iter()
+                .filter(|e| matches!(e, gosched::Event::StopM))
+                .count();
+            (fired, stops)
+        })
+        .unwrap();
+    assert_eq!(
+        fired, 1,
+        "the due timer did not fire while the only P was busy"
+    );
+    // A few parks (the M started for the timer, its wake when it is due);
+    // before, thousands in the 100 ms.
+    assert!(stops < 50, "{stops} StopM events: the idle M spun");
+}
+
 #[test]
 #[cfg_attr(miri, ignore)] // timing: Miri's clock runs far behind its work
 fn timeout_and_interval() {

@@ -245,8 +245,9 @@ impl Shared {
     }
 
     /// Go: `stopm`. Parks this M on the idle list until `startm` hands it a
-    /// P (or until the earliest timer is due: then it fires due timers and
-    /// looks for an idle P). Returns false at shutdown.
+    /// P (or until the earliest timer is due: then it looks for an idle P
+    /// and fires the due timers, with that P or, when every P is busy,
+    /// without one). Returns false at shutdown.
     pub(super) fn stopm(&self, m: &mut MState) -> bool {
         let park = m.park.clone().expect("a worker M has a parker");
         loop {
@@ -348,6 +349,13 @@ impl Shared {
                     self.run_all_due_timers();
                     return true;
                 }
+                // Every P is busy: fire the due timers without one (their
+                // tasks go to the global queue, as any wake from a thread
+                // without a P), so this M sleeps until the next timer
+                // instead of waking at once, again and again, for one it
+                // cannot run while the P's poll lasts.
+                drop(s);
+                self.run_all_due_timers();
             }
         }
     }
