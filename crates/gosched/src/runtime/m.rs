@@ -30,7 +30,10 @@
 //! the `net` feature, once the poller exists, one idle M waits in the
 //! netpoller instead while tasks wait on I/O or a timer is pending, and a
 //! wake of that M, or a timer earlier than its deadline, interrupts the
-//! poller).
+//! poller). When every P is busy it fires them without a P, their tasks
+//! going to the global queue (Go's M would leave them to the P's owner
+//! and sleep; here it would otherwise wake at once for them, again and
+//! again).
 
 use alloc::sync::Arc;
 use core::time::Duration;
