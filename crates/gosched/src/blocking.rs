@@ -90,8 +90,11 @@ impl<R> Drop for Unrun<R> {
     }
 }
 
-struct JobGuard<'a>(&'a Shared);
-impl Drop for JobGuard<'_> {
+/// A job's count in `nblocking`, released when the job is dropped: after it
+/// ran, or unrun (so a job that never runs does not keep `block_on` from
+/// finding a deadlock).
+struct JobGuard(alloc::sync::Arc<Shared>);
+impl Drop for JobGuard {
     fn drop(&mut self) {
         if self.0.nblocking.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.0.notify_m0s();
@@ -119,12 +122,36 @@ fn submit(shared: &alloc::sync::Arc<Shared>, job: Job) {
     s.threads += 1;
     drop(s);
     let weak = alloc::sync::Arc::downgrade(shared);
-    let spawned = std::thread::Builder::new()
-        .name("gosched-blocking".into())
-        .spawn(move || pool_thread(weak));
+    let spawned = spawn_pool_thread(weak);
     if spawned.is_err() {
-        lock(&pool.state).threads -= 1;
+        let mut s = lock(&pool.state);
+        s.threads -= 1;
+        // No pool thread exists to run the queued jobs (one that exists,
+        // or is being started by another submit, counts in `threads`):
+        // drop them, so their handles report cancellation instead of
+        // waiting for ever (tokio panics here).
+        let orphans = if s.threads == 0 {
+            core::mem::take(&mut s.jobs)
+        } else {
+            VecDeque::new()
+        };
+        drop(s);
+        for job in orphans {
+            drop_job(job);
+        }
     }
+}
+
+/// Starts a pool thread.
+fn spawn_pool_thread(shared: alloc::sync::Weak<Shared>) -> std::io::Result<()> {
+    #[cfg(test)]
+    if tests::FAIL_SPAWNS.load(Ordering::SeqCst) {
+        return Err(std::io::Error::other("spawn refused by the test"));
+    }
+    std::thread::Builder::new()
+        .name("gosched-blocking".into())
+        .spawn(move || pool_thread(shared))
+        .map(drop)
 }
 
 fn pool_thread(shared: alloc::sync::Weak<Shared>) {
@@ -198,9 +225,9 @@ where
     let join = Arc::new(JoinInner::new(false));
     let unrun = Unrun(Some(join.clone()));
     shared.nblocking.fetch_add(1, Ordering::AcqRel);
-    let sh = shared.clone();
+    let done = JobGuard(shared.clone());
     let job: Job = Box::new(move || {
-        let _done = JobGuard(&sh);
+        let sh = &done.0;
         let Some(inner) = { unrun }.0.take() else {
             return;
         };
@@ -314,5 +341,34 @@ impl Shared {
         self.ps[p].status.store(P_RUNNING, Ordering::Release);
         self.record(|| Event::ExitBlocking { p });
         Some(p)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+pub(crate) mod tests {
+    use gocore::atomic::{AtomicBool, Ordering};
+
+    /// Makes `spawn_pool_thread` fail, as the OS does when it cannot
+    /// create a thread (no test in this binary besides the one below
+    /// starts pool threads).
+    pub(crate) static FAIL_SPAWNS: AtomicBool = AtomicBool::new(false);
+
+    /// A job that no pool thread exists to run, and none can start for, is
+    /// dropped unrun: its handle reports cancellation (it waited for ever),
+    /// and its count in `nblocking` goes with it, so `block_on` still finds
+    /// a deadlock once nothing else can run.
+    #[test]
+    #[cfg_attr(miri, ignore)] // a runtime's threads; the pool is plain std
+    fn a_job_no_thread_can_run_is_cancelled() {
+        let rt = crate::Runtime::builder().procs(1).build().unwrap();
+        FAIL_SPAWNS.store(true, Ordering::SeqCst);
+        let got = rt.block_on(async { crate::spawn_blocking(|| 7).await });
+        FAIL_SPAWNS.store(false, Ordering::SeqCst);
+        let err = got.unwrap().unwrap_err();
+        assert!(err.is_cancelled(), "{err}");
+        assert!(rt.block_on(core::future::pending::<()>()).is_err());
+        // Threads start again: the pool works.
+        let got = rt.block_on(async { crate::spawn_blocking(|| 7).await });
+        assert_eq!(got.unwrap().unwrap(), 7);
     }
 }
