@@ -1160,8 +1160,28 @@ impl<K: Eq + Hash, V, S: BuildHasher + Default> FromIterator<(K, V)> for GoMap<K
     }
 }
 
+impl<K: Eq + Hash, V, S: BuildHasher> GoMap<K, V, S> {
+    /// Sizes an empty map for the `lower` entries an `extend` is about to
+    /// insert, as Go sizes a map literal of that many entries (the compiler
+    /// turns `map[K]V{...}` into `make(map[K]V, n)` and then inserts) and
+    /// as std's `extend` reserves. A map that has entries is left alone:
+    /// reserving would rebuild it at once, which inserts never do (std
+    /// reserves half the hint there). A hint the allocator cannot meet is
+    /// ignored; the inserts then grow the map as usual.
+    fn reserve_for_extend(&mut self, lower: usize) {
+        if self.raw.len() == 0 && lower > 0 {
+            let _ = self.try_reserve(lower);
+        }
+    }
+}
+
+/// An empty map is first sized for the iterator's lower size bound, as Go
+/// sizes a map literal (`make(map[K]V, n)`); a non-empty one grows insert
+/// by insert, incrementally, with no rebuild.
 impl<K: Eq + Hash, V, S: BuildHasher> Extend<(K, V)> for GoMap<K, V, S> {
     fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
+        let iter = iter.into_iter();
+        self.reserve_for_extend(iter.size_hint().0);
         for (k, v) in iter {
             self.insert(k, v);
         }
@@ -1175,6 +1195,8 @@ where
     S: BuildHasher,
 {
     fn extend<T: IntoIterator<Item = (&'a K, &'a V)>>(&mut self, iter: T) {
+        let iter = iter.into_iter();
+        self.reserve_for_extend(iter.size_hint().0);
         for (k, v) in iter {
             self.insert(*k, *v);
         }

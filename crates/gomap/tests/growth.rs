@@ -378,3 +378,58 @@ fn try_reserve_reports_errors_and_leaves_map_intact() {
     assert_eq!(m.len(), 10);
     assert_eq!(m[&3], 3);
 }
+
+/// Go compiles a map literal of n entries to `make(map[K]V, n)` plus n
+/// inserts: `map[int]int{0: 0, ..., 26: 26}` has B = 3 and no grow in
+/// progress, where 27 inserts into `make(map[int]int)` leave B = 3 growing
+/// (probed with Go 1.19). `collect`, `from` and `extend` into an empty map
+/// size it the same way; `extend` into a map with entries grows it insert
+/// by insert, without a rebuild.
+#[test]
+fn collecting_sizes_the_map_as_a_go_map_literal() {
+    let one_by_one = {
+        let mut m: GoMap<u32, u32> = GoMap::new();
+        for k in 0..27 {
+            m.insert(k, k);
+        }
+        m.stats()
+    };
+    assert!(one_by_one.b == 3 && one_by_one.growing);
+
+    let collected: GoMap<u32, u32> = (0..27).map(|k| (k, k)).collect();
+    let s = collected.stats();
+    assert!(s.b == 3 && !s.growing, "{s:?}");
+    let from = GoMap::from(core::array::from_fn::<(u32, u32), 27, _>(|i| (i as u32, 0)));
+    let s = from.stats();
+    assert!(s.b == 3 && !s.growing, "{s:?}");
+    let mut extended: GoMap<u32, u32> = GoMap::new();
+    extended.extend(collected.iter().map(|(&k, &v)| (k, v)));
+    let s = extended.stats();
+    assert!(s.b == 3 && !s.growing && extended == collected, "{s:?}");
+    let mut by_ref: GoMap<u32, u32> = GoMap::new();
+    by_ref.extend(collected.iter());
+    let s = by_ref.stats();
+    assert!(s.b == 3 && !s.growing && by_ref == collected, "{s:?}");
+
+    // 26 entries fill B = 2 exactly; one more starts Go's incremental grow.
+    let mut m: GoMap<u32, u32> = (0..26).map(|k| (k, k)).collect();
+    assert!(m.stats().b == 2 && !m.stats().growing);
+    m.extend((26..27).map(|k| (k, k)));
+    let s = m.stats();
+    assert!(s.b == 3 && s.growing, "{s:?}");
+    assert_eq!(m.len(), 27);
+
+    // A lower bound no allocator meets is ignored: the inserts grow the map.
+    struct Liar(core::ops::Range<u32>);
+    impl Iterator for Liar {
+        type Item = (u32, u32);
+        fn next(&mut self) -> Option<(u32, u32)> {
+            self.0.next().map(|k| (k, k))
+        }
+        fn size_hint(&self) -> (usize, Option<usize>) {
+            (usize::MAX, None)
+        }
+    }
+    let m: GoMap<u32, u32> = Liar(0..5).collect();
+    assert_eq!((m.len(), m.stats().b), (5, 0));
+}
