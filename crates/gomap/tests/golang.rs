@@ -296,3 +296,134 @@ fn map_string_bytes_lookup() {
     let buf2 = buf.replace('1', "2");
     assert_eq!(m.get(&buf2[..]), Some(&2));
 }
+
+/// A Go `float64` key: `==` is IEEE equality, so NaN is not equal to
+/// itself (an `Eq` that is not reflexive, as Go's float keys are).
+#[derive(Clone, Copy, Debug)]
+struct Float(f64);
+
+impl PartialEq for Float {
+    fn eq(&self, other: &Float) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for Float {}
+impl core::hash::Hash for Float {
+    fn hash<H: core::hash::Hasher>(&self, h: &mut H) {
+        // +0 and -0 hash alike, as Go's f64hash; every NaN hashes alike
+        // here (Go draws a random hash per NaN: see the Divergences of
+        // the raw map's design notes).
+        let bits = if self.0 == 0.0 { 0 } else { self.0.to_bits() };
+        bits.hash(h);
+    }
+}
+
+/// Go: `testMapNan` — three NaN entries, values 1, 2 and 4, each yielded
+/// once with a NaN key.
+#[allow(clippy::eq_op)] // `k != k` is the point: NaN
+fn check_map_nan(m: &GoMap<Float, i32>) {
+    assert_eq!(m.len(), 3);
+    let mut s = 0;
+    for (k, &v) in m {
+        assert!(k != k, "nan disappeared");
+        assert_eq!(v & (v - 1), 0, "value wrong");
+        s |= v;
+    }
+    assert_eq!(s, 7, "values wrong");
+}
+
+/// Go: `TestMapAssignmentNan` and `TestMapOperatorAssignmentNan` — every
+/// write of a NaN key adds an entry, which no lookup or delete finds.
+#[test]
+fn map_assignment_nan() {
+    let nan = Float(f64::NAN);
+    let mut m = GoMap::with_capacity(0);
+    m.insert(nan, 1);
+    m.insert(nan, 2);
+    m.insert(nan, 4);
+    check_map_nan(&m);
+
+    // `m[nan] += x` is `m[nan] = m[nan] + x`: the read finds nothing (0).
+    let mut m = GoMap::with_capacity(0);
+    for x in [1, 2, 4] {
+        let old = m.get(&nan).copied().unwrap_or(0);
+        m.insert(nan, old + x);
+    }
+    check_map_nan(&m);
+    assert_eq!(m.get(&nan), None);
+    assert!(!m.contains_key(&nan));
+    assert_eq!(m.remove(&nan), None);
+    assert_eq!(m.len(), 3);
+    // Only bulk removal reaches them (Go 1.19 has none; `clear` came in 1.21).
+    m.clear();
+    assert!(m.is_empty());
+}
+
+/// Go: `TestGrowWithNaN` — NaN entries survive a grow started inside a
+/// range loop.
+#[test]
+#[allow(clippy::eq_op)] // `k != k` is the point: NaN
+fn grow_with_nan() {
+    let nan = Float(f64::NAN);
+    let mut m = GoMap::with_capacity(4);
+    m.insert(nan, 1);
+    m.insert(nan, 2);
+    m.insert(nan, 4);
+    let (mut cnt, mut s) = (0, 0);
+    let mut growflag = true;
+    let mut c = m.cursor();
+    while let Some((&k, &v)) = c.next(&m) {
+        if growflag {
+            // Force a resize.
+            for i in 0..50 {
+                m.insert(Float(f64::from(i)), i);
+            }
+            for i in 50..100 {
+                let old = m.get(&Float(f64::from(i))).copied().unwrap_or(0);
+                m.insert(Float(f64::from(i)), old + i);
+            }
+            growflag = false;
+        }
+        if k != k {
+            cnt += 1;
+            s |= v;
+        }
+    }
+    assert_eq!(cnt, 3, "NaN keys lost during grow");
+    assert_eq!(s, 7, "NaN values lost during grow");
+}
+
+/// Go: `TestMapNanGrowIterator` — an iteration started in the middle of a
+/// grow over NaN keys, which finishes the grow halfway, yields every entry
+/// once.
+#[test]
+fn map_nan_grow_iterator() {
+    let nan = Float(f64::NAN);
+    let mut m = GoMap::new();
+    const N_BUCKETS: i32 = 16;
+    // To fill N_BUCKETS buckets takes 6.5 * N_BUCKETS keys.
+    let n_keys = N_BUCKETS * 13 / 2;
+    for i in 0..n_keys {
+        m.insert(nan, i);
+    }
+    // Trigger a grow.
+    m.insert(Float(1.0), 1);
+    m.remove(&Float(1.0));
+    assert!(m.stats().growing);
+
+    let mut found = std::collections::HashSet::new();
+    let mut c = m.cursor();
+    while let Some((_, &v)) = c.next(&m) {
+        if v != -1 {
+            assert!(found.insert(v), "repeat of value {v}");
+        }
+        if found.len() as i32 == n_keys / 2 {
+            // Halfway through the iteration, finish the grow.
+            for _ in 0..N_BUCKETS {
+                m.remove(&Float(1.0));
+            }
+        }
+    }
+    assert!(!m.stats().growing);
+    assert_eq!(found.len() as i32, n_keys, "missing value");
+}

@@ -85,6 +85,15 @@
 //!   (`iter.rs`), which walks hash space instead of the old array.
 //! - The seed lives in the hasher `S` (one per map); Go re-draws `hash0`
 //!   when the map becomes empty, which a generic `S` cannot do.
+//! - Keys that are not equal to themselves (a float NaN behind an `Eq`
+//!   that is IEEE equality) behave as Go's NaN keys: every insert adds an
+//!   entry, no lookup or remove finds one, iteration yields each once. But
+//!   Go's hash gives every NaN a fresh random hash (and `evacuate` sends it
+//!   X or Y by its old tophash's low bit), so NaN entries spread over the
+//!   buckets; here the hasher `S` hashes every NaN with the same bytes alike,
+//!   so they share one chain, each new one walks it (n of them cost O(n²)),
+//!   and a same-size grow cannot shorten it. Unlike Go 1.19 they can be
+//!   removed: by `clear`, `retain`, `drain` and `extract_if`.
 //! - Overwriting a key keeps the stored key (Rust's `HashMap::insert`
 //!   contract); Go replaces it for float and string keys.
 //! - The preallocated overflow pool is `2^(B-4)` buckets, not rounded up to a
