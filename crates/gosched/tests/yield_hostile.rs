@@ -579,9 +579,19 @@ fn yielders_queued_behind_a_blocking_task_keep_running() {
                                 }));
                             }
                             gosched::yield_now().await;
+                            // Blocks this thread until the yielders have
+                            // made 200 polls more (or 10 s: a stall), so a
+                            // loaded machine that is slow to hand the P on
+                            // does not count as one.
                             let measure = || {
                                 let before = progress.load(SeqCst);
+                                let until = std::time::Instant::now() + Duration::from_secs(10);
                                 std::thread::sleep(Duration::from_millis(100));
+                                while progress.load(SeqCst) - before <= 200
+                                    && std::time::Instant::now() < until
+                                {
+                                    std::thread::sleep(Duration::from_millis(10));
+                                }
                                 progress.load(SeqCst) - before
                             };
                             let seen = if by_sysmon {
@@ -601,7 +611,7 @@ fn yielders_queued_behind_a_blocking_task_keep_running() {
                 .unwrap();
             assert!(
                 seen > 200,
-                "{procs} procs, by_sysmon {by_sysmon}: the yielders stalled ({seen} polls in 100 ms)"
+                "{procs} procs, by_sysmon {by_sysmon}: the yielders stalled ({seen} polls in 10 s)"
             );
             gosched::leak::check(&rt).unwrap();
         }
