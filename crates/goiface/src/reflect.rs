@@ -397,7 +397,12 @@ impl Value {
         }
     }
 
+    /// Go: `flag.mustBeAssignable` (the zero Value first, then read-only,
+    /// then unaddressable).
     fn must_be_assignable(&self, method: &str) {
+        if self.flag == 0 {
+            value_error(method, Kind::Invalid)
+        }
         if self.flag & FLAG_RO != 0 {
             panic!("reflect: reflect.Value.{method} using value obtained using unexported field");
         }
