@@ -325,14 +325,23 @@ impl Value {
         }
     }
 
-    /// `v.Len()` for arrays, slices and strings.
+    /// `v.Len()` for arrays, slices, strings and pointers to arrays (the
+    /// array type's length, even for a nil pointer, as Go 1.19).
     ///
     /// # Panics
     ///
-    /// `reflect: call of reflect.Value.Len on K Value` for other kinds, and
+    /// `reflect: call of reflect.Value.Len on K Value` for other kinds,
+    /// `reflect: call of reflect.Value.Len on ptr to non-array Value`, and
     /// for maps and chans, whose contents this crate does not model.
     pub fn len(&self) -> usize {
         let k = self.kind();
+        if k == Kind::Pointer {
+            return match self.typ().elem().map(|e| e.detail()) {
+                Some(Detail::Array(_, n)) => usize::try_from(*n)
+                    .unwrap_or_else(|_| panic!("goiface: array length {n} does not fit a usize")),
+                _ => panic!("reflect: call of reflect.Value.Len on ptr to non-array Value"),
+            };
+        }
         self.with_val(|v| match (k, v) {
             (Kind::Array, Val::Array(v)) => v.len(),
             (Kind::Slice, Val::Slice(s)) => s.as_ref().map_or(0, |s| s.len()),

@@ -31,3 +31,27 @@ fn setting_the_zero_value_names_the_method() {
         "reflect: reflect.Value.SetInt using unaddressable value"
     );
 }
+
+/// Go 1.19's `Value.Len` on a pointer to an array is the array type's
+/// length, without dereferencing (so also for a nil pointer); on a pointer
+/// to anything else it panics with its own text. Go 1.19 printed `3` for
+/// `reflect.ValueOf((*[3]int)(nil)).Len()` and
+/// `reflect: call of reflect.Value.Len on ptr to non-array Value` for a
+/// `*int`; goiface said "… on ptr Value" for both.
+#[test]
+fn len_of_a_pointer_to_an_array_is_the_array_length() {
+    let pa = types::ptr_to(types::array_of(3, types::int()));
+    let nil = value_of(&Eface::new(pa, Val::Pointer(None)).unwrap());
+    assert_eq!(nil.len(), 3);
+    let p = new_ptr(
+        types::array_of(2, types::string()),
+        types::array_of(2, types::string()).zero(),
+    )
+    .unwrap();
+    assert_eq!(value_of(&p).len(), 2);
+    let pi = new_ptr(types::int(), Val::Int(1)).unwrap();
+    assert_eq!(
+        panic_text(|| value_of(&pi).len()),
+        "reflect: call of reflect.Value.Len on ptr to non-array Value"
+    );
+}
