@@ -26,8 +26,10 @@
 //!
 //! # Divergences
 //!
-//! `flagIndir` is recorded (for non-direct types, as Go) but the data is
-//! always a [`Val`]. `Len` of maps and chans is not modelled (their values
+//! `flagIndir` is set where Go sets it — values of non-direct types from an
+//! interface, and everything that lives in memory: reached through a
+//! pointer, a slice, a string, or a field or element of an indirect
+//! aggregate — but the data is always a [`Val`]. `Len` of maps and chans is not modelled (their values
 //! are opaque handles) and panics saying so.
 
 use alloc::boxed::Box;
@@ -151,8 +153,6 @@ impl Value {
         }
     }
 
-    /// A Value of type `t` at `loc` with the permission bits `inherited`
-    /// (each method picks which of `self`'s bits carry over, as Go's do).
     /// Runs `f` on the data without copying it.
     fn with_val<R>(&self, f: impl FnOnce(&Val) -> R) -> R {
         match &self.loc {
@@ -161,12 +161,14 @@ impl Value {
         }
     }
 
+    /// A Value of type `t` at `loc` with the flag bits `inherited` (each
+    /// method picks which of `self`'s bits carry over and sets `flagIndir`
+    /// as Go's do).
     fn derived(&self, t: &'static Type, loc: Loc, inherited: Flag) -> Value {
-        let indir = if t.is_direct_iface() { 0 } else { FLAG_INDIR };
         Value {
             typ: Some(t),
             loc,
-            flag: t.kind() as Flag | indir | inherited,
+            flag: t.kind() as Flag | inherited,
         }
     }
 
@@ -210,7 +212,11 @@ impl Value {
                     .unwrap_or_else(|| value_error("Elem", Kind::Pointer));
                 match self.val() {
                     Val::Pointer(Some(p)) => {
-                        self.derived(t, Loc::Place(p), (self.flag & FLAG_RO) | FLAG_ADDR)
+                        self.derived(
+                        t,
+                        Loc::Place(p),
+                        (self.flag & FLAG_RO) | FLAG_INDIR | FLAG_ADDR,
+                    )
                     }
                     _ => value_of(&Eface::nil()),
                 }
@@ -256,7 +262,7 @@ impl Value {
             panic!("reflect: Field index out of range");
         };
         // Inherit permission bits from v, but clear flagEmbedRO (Go).
-        let mut extra = self.flag & (FLAG_STICKY_RO | FLAG_ADDR);
+        let mut extra = self.flag & (FLAG_STICKY_RO | FLAG_INDIR | FLAG_ADDR);
         if !f.is_exported() {
             extra |= if f.embedded() {
                 FLAG_EMBED_RO
@@ -294,7 +300,7 @@ impl Value {
                     Loc::Owned(Val::Array(xs)) => Loc::Owned(xs[i].clone()),
                     Loc::Owned(_) => unreachable!("E1: an array Value holds a Val::Array"),
                 };
-                self.derived(e, loc, (self.flag & FLAG_ADDR) | self.ro())
+                self.derived(e, loc, (self.flag & (FLAG_INDIR | FLAG_ADDR)) | self.ro())
             }
             Kind::Slice => {
                 let e = self
@@ -305,7 +311,7 @@ impl Value {
                     Val::Slice(Some(s)) if i < s.len() => s.elem_ptr(i),
                     _ => panic!("reflect: slice index out of range"),
                 });
-                self.derived(e, Loc::Place(elem), FLAG_ADDR | self.ro())
+                self.derived(e, Loc::Place(elem), FLAG_ADDR | FLAG_INDIR | self.ro())
             }
             Kind::String => {
                 let b = self.with_val(|v| match v {

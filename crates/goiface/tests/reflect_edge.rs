@@ -55,3 +55,49 @@ fn len_of_a_pointer_to_an_array_is_the_array_length() {
         "reflect: call of reflect.Value.Len on ptr to non-array Value"
     );
 }
+
+/// `flagIndir` as Go 1.19 sets it: every value that lives in memory has it
+/// (Elem of a pointer, an element of a slice, a field or element of an
+/// indirect aggregate), not only values of non-direct types. Go printed the
+/// flag words (amd64 and 386 alike): Elem of `**int` 406, Elem of `*int`
+/// 386, `ValueOf(S{p, 1}).Field(0)` 150, `ValueOf(D{p}).Field(0)` 22,
+/// `ValueOf(&d).Elem().Field(0)` 406, `ValueOf([]*int{p}).Index(0)` 406,
+/// `ValueOf([1]*int{p}).Index(0)` 22, `ValueOf([2]*int{p, p}).Index(1)`
+/// 150, `ValueOf(&x).Elem().Addr()` 22, `ValueOf("ab").Index(1)` 136.
+/// goiface gave 278, 386, 22, 22, 278, 278, 22, 22, 22, 136 (no indir
+/// bit on pointer-shaped values in memory).
+#[test]
+fn flag_indir_is_set_where_go_sets_it() {
+    let pint = types::ptr_to(types::int());
+    let x = new_ptr(types::int(), Val::Int(5)).unwrap();
+    let px = x.data().clone();
+    let ppx = new_ptr(pint, px.clone()).unwrap();
+    assert_eq!(value_of(&ppx).elem().flag(), 406);
+    assert_eq!(value_of(&x).elem().flag(), 386);
+    let s = types::struct_of(
+        "main",
+        &[types::field("P", pint), types::field("X", types::int())],
+    )
+    .unwrap();
+    let sv = Val::Struct(vec![px.clone(), Val::Int(1)]);
+    assert_eq!(value_of(&Eface::new(s, sv).unwrap()).field(0).flag(), 150);
+    let d = types::struct_of("main", &[types::field("P", pint)]).unwrap();
+    let dv = Val::Struct(vec![px.clone()]);
+    assert_eq!(
+        value_of(&Eface::new(d, dv.clone()).unwrap())
+            .field(0)
+            .flag(),
+        22
+    );
+    let pd = new_ptr(d, dv).unwrap();
+    assert_eq!(value_of(&pd).elem().field(0).flag(), 406);
+    let sl = Val::Slice(Some(SliceVal::new(vec![px.clone()])));
+    let sl = Eface::new(types::slice_of(pint), sl).unwrap();
+    assert_eq!(value_of(&sl).index(0).flag(), 406);
+    let a1 = Eface::new(types::array_of(1, pint), Val::Array(vec![px.clone()])).unwrap();
+    assert_eq!(value_of(&a1).index(0).flag(), 22);
+    let a2 = Eface::new(types::array_of(2, pint), Val::Array(vec![px.clone(), px])).unwrap();
+    assert_eq!(value_of(&a2).index(1).flag(), 150);
+    assert_eq!(value_of(&x).elem().addr().flag(), 22);
+    assert_eq!(value_of(&Eface::from_string("ab")).index(1).flag(), 136);
+}
