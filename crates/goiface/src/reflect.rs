@@ -452,11 +452,14 @@ impl Value {
         if !t.assignable_from(xt) {
             panic!("reflect.Set: value of type {xt} is not assignable to type {t}");
         }
-        let v = if core::ptr::eq(t, xt) {
-            x.val()
-        } else {
-            // Storing a concrete value into an interface-typed place.
+        let v = if t.kind() == Kind::Interface && !core::ptr::eq(t, xt) {
+            // Storing a value into an interface-typed place of another
+            // type: the dynamic value (Go: `valueInterface`, then
+            // `ifaceE2I`; a nil interface stays nil).
             Val::Iface(Box::new(x.interface()))
+        } else {
+            // Identical, or directly assignable: the same shape.
+            x.val()
         };
         self.store(v);
     }

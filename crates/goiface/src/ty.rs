@@ -662,10 +662,24 @@ impl Type {
     pub fn is_empty_interface(&self) -> bool {
         self.kind() == Kind::Interface && self.imethods().is_empty()
     }
-    /// Whether a value of type `t` may be stored in a variable of this type:
-    /// identical types, or this is an interface and `t` implements it.
+    /// Whether a value of type `t` may be stored in a variable of this type
+    /// (Go's `reflect` `t.AssignableTo(self)`): identical types; or at most
+    /// one of them named and identical underlying types (a bidirectional
+    /// `chan E` also goes to any `<-chan E` / `chan<- E` so); or this is an
+    /// interface and `t` implements it.
+    ///
+    /// ```
+    /// use goiface::{types, Named, ChanDir};
+    /// let ints = types::slice_of(types::int());
+    /// let my = Named::new("main", "MyInts", ints).build().unwrap();
+    /// assert!(my.assignable_from(ints) && ints.assignable_from(my));
+    /// let other = Named::new("main", "Other", ints).build().unwrap();
+    /// assert!(!my.assignable_from(other)); // both named
+    /// let (c, r) = (types::chan_of(ChanDir::Both, types::int()), types::chan_of(ChanDir::Recv, types::int()));
+    /// assert!(r.assignable_from(c) && !c.assignable_from(r));
+    /// ```
     pub fn assignable_from(&'static self, t: &'static Type) -> bool {
-        core::ptr::eq(self, t)
+        directly_assignable(self, t)
             || (self.kind() == Kind::Interface && crate::itab::implements(self, t).is_ok())
     }
 
@@ -836,6 +850,70 @@ impl Type {
     #[inline]
     pub fn is_regular_memory(&self) -> bool {
         self.tflag & TFLAG_REGULAR_MEMORY != 0
+    }
+}
+
+/// Go's `reflect.directlyAssignable(T, V)`: a value of type `v` goes into
+/// a variable of type `t` with no conversion.
+fn directly_assignable(t: &'static Type, v: &'static Type) -> bool {
+    if core::ptr::eq(t, v) {
+        return true;
+    }
+    if (!t.name.is_empty() && !v.name.is_empty()) || t.kind() != v.kind() {
+        return false;
+    }
+    if let (Detail::Chan(td, te), Detail::Chan(ChanDir::Both, ve)) = (&t.detail, &v.detail) {
+        if core::ptr::eq(*te, *ve) && *td != ChanDir::Both {
+            return true;
+        }
+    }
+    identical_underlying(t, v)
+}
+
+/// Go's `reflect.haveIdenticalUnderlyingType(T, V, true)`, for two types
+/// of the same kind. Element and field types are compared by identity
+/// (unnamed types are interned, named ones are distinct). As Go 1.19, a
+/// func type's variadic flag is not compared, and two interfaces are
+/// identical here only when both are empty (others need `implements`).
+fn identical_underlying(t: &Type, v: &Type) -> bool {
+    use core::ptr::eq;
+    let same = |a: &[&'static Type], b: &[&'static Type]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| eq(*x, *y))
+    };
+    match (&t.detail, &v.detail) {
+        (Detail::Basic(a), Detail::Basic(b)) => a == b,
+        (Detail::Array(a, n), Detail::Array(b, m)) => n == m && eq(*a, *b),
+        (Detail::Chan(d, a), Detail::Chan(e, b)) => d == e && eq(*a, *b),
+        (Detail::Pointer(a), Detail::Pointer(b)) | (Detail::Slice(a), Detail::Slice(b)) => {
+            eq(*a, *b)
+        }
+        (Detail::Map(k, a), Detail::Map(l, b)) => eq(*k, *l) && eq(*a, *b),
+        (
+            Detail::Func {
+                params: p,
+                results: r,
+                ..
+            },
+            Detail::Func {
+                params: q,
+                results: s,
+                ..
+            },
+        ) => same(p, q) && same(r, s),
+        (Detail::Interface { methods: a, .. }, Detail::Interface { methods: b, .. }) => {
+            a.is_empty() && b.is_empty()
+        }
+        (Detail::Struct(a), Detail::Struct(b)) => {
+            a.len() == b.len()
+                && a.iter().zip(b.iter()).all(|(f, g)| {
+                    f.name == g.name
+                        && f.pkg_path == g.pkg_path
+                        && eq(f.typ, g.typ)
+                        && f.embedded == g.embedded
+                        && f.offset == g.offset
+                })
+        }
+        _ => false,
     }
 }
 

@@ -101,3 +101,87 @@ fn flag_indir_is_set_where_go_sets_it() {
     assert_eq!(value_of(&x).elem().addr().flag(), 22);
     assert_eq!(value_of(&Eface::from_string("ab")).index(1).flag(), 136);
 }
+
+/// `Value::set` follows Go's `directlyAssignable`: identical underlying
+/// types with at most one side named, and a bidirectional chan into a
+/// directional one. Go 1.19 printed, for `var mi MyInts` (`type MyInts
+/// []int`): `ValueOf(&mi).Elem().Set(ValueOf([]int{1, 2}))` → `[1 2]`;
+/// `[]int` ← `MyInts{3}` → `[3]`; `<-chan int` ← `chan int` → ok;
+/// `chan int` ← `<-chan int` → `reflect.Set: value of type <-chan int is
+/// not assignable to type chan int`; `int` ← `MyInt(3)` → `reflect.Set:
+/// value of type main.MyInt is not assignable to type int`. goiface
+/// refused the first three ("… is not assignable …").
+#[test]
+fn set_takes_directly_assignable_values() {
+    let ints = types::slice_of(types::int());
+    let my = Named::new("main", "MyInts", ints).build().unwrap();
+    let two = Val::Slice(Some(SliceVal::new(vec![Val::Int(1), Val::Int(2)])));
+    let p = new_ptr(my, Val::Slice(None)).unwrap();
+    value_of(&p)
+        .elem()
+        .set(&value_of(&Eface::new(ints, two.clone()).unwrap()));
+    assert_eq!(value_of(&p).elem().val(), two);
+    assert_eq!(value_of(&p).elem().typ().to_string(), "main.MyInts");
+    let q = new_ptr(ints, Val::Slice(None)).unwrap();
+    value_of(&q)
+        .elem()
+        .set(&value_of(&Eface::new(my, two.clone()).unwrap()));
+    assert_eq!(value_of(&q).elem().val(), two);
+
+    // A named struct and its unnamed underlying struct.
+    let st = types::struct_of("main", &[types::field("a", types::int())]).unwrap();
+    let named = Named::new("main", "T", st).build().unwrap();
+    let r = new_ptr(named, named.zero()).unwrap();
+    let sv = Val::Struct(vec![Val::Int(7)]);
+    value_of(&r)
+        .elem()
+        .set(&value_of(&Eface::new(st, sv.clone()).unwrap()));
+    assert_eq!(value_of(&r).elem().val(), sv);
+
+    let c = types::chan_of(ChanDir::Both, types::int());
+    let rc = types::chan_of(ChanDir::Recv, types::int());
+    let h: std::rc::Rc<dyn std::any::Any> = std::rc::Rc::new(0u8);
+    let chv = Val::Ref(Some(h));
+    let pr = new_ptr(rc, Val::Ref(None)).unwrap();
+    value_of(&pr)
+        .elem()
+        .set(&value_of(&Eface::new(c, chv.clone()).unwrap()));
+    assert_eq!(value_of(&pr).elem().val(), chv);
+    let pc = new_ptr(c, Val::Ref(None)).unwrap();
+    assert_eq!(
+        panic_text(|| value_of(&pc)
+            .elem()
+            .set(&value_of(&Eface::new(rc, Val::Ref(None)).unwrap()))),
+        "reflect.Set: value of type <-chan int is not assignable to type chan int"
+    );
+    let my_int = Named::new("main", "MyInt", types::int()).build().unwrap();
+    let pi = new_ptr(types::int(), Val::Int(0)).unwrap();
+    assert_eq!(
+        panic_text(|| value_of(&pi)
+            .elem()
+            .set(&value_of(&Eface::new(my_int, Val::Int(3)).unwrap()))),
+        "reflect.Set: value of type main.MyInt is not assignable to type int"
+    );
+    // Two named types with one underlying type stay apart.
+    let other = Named::new("main", "Other", ints).build().unwrap();
+    assert_eq!(
+        panic_text(|| value_of(&p)
+            .elem()
+            .set(&value_of(&Eface::new(other, Val::Slice(None)).unwrap()))),
+        "reflect.Set: value of type main.Other is not assignable to type main.MyInts"
+    );
+}
+
+/// A nil interface value set into a variable of another interface type
+/// leaves it nil (Go's `assignTo` special case). Go 1.19 printed `true` for
+/// `a = 1; ValueOf(&a).Elem().Set(ValueOf(&err).Elem()); a == nil`.
+#[test]
+fn setting_a_nil_interface_into_another_interface_type() {
+    let sig = types::func_of(&[], &[types::string()], false);
+    let error = types::interface_of("", &[IMethod::new("Error", sig)]).unwrap();
+    let pe = new_ptr(error, error.zero()).unwrap();
+    let pa = new_ptr(types::any(), Val::from(Eface::from_int(1))).unwrap();
+    value_of(&pa).elem().set(&value_of(&pe).elem());
+    assert!(value_of(&pa).elem().interface().is_nil());
+    assert_eq!(value_of(&pa).elem().val(), Val::from(Eface::nil()));
+}
