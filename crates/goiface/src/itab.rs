@@ -226,7 +226,11 @@ fn build_fun(inter: &'static Type, typ: &'static Type) -> Box<[Option<ItabFn>]> 
         .map(|im| {
             typ.methods()
                 .iter()
-                .find(|m| ptr::eq(m.mtyp(), im.typ()) && m.name() == im.name())
+                .find(|m| {
+                    ptr::eq(m.mtyp(), im.typ())
+                        && m.name() == im.name()
+                        && m.pkg_path() == im.pkg_path()
+                })
                 .map(|m| match m.body() {
                     MethodBody::Interface { inter, index } => ItabFn::Embedded {
                         via: m.via(),

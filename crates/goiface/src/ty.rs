@@ -294,6 +294,8 @@ impl Method {
 /// share one namespace (Go spec, "Selectors"): a field named like a
 /// method at the same or a shallower depth hides it (`struct{ M int; T }`
 /// has no method `M`; nor has `struct{ T; U }` when U has a field `M`).
+/// Unexported names of different packages never meet (`q.m` is not
+/// `main.m`).
 fn promoted(detail: &Detail, own: &[Method]) -> Vec<Method> {
     let Detail::Struct(fields) = detail else {
         return Vec::new();
@@ -341,9 +343,12 @@ fn promoted(detail: &Detail, own: &[Method]) -> Vec<Method> {
     }
     let max_depth = cands.iter().map(|c| c.via.len()).max().unwrap_or(0);
     let fields_by_depth = field_names(fields, max_depth);
+    // One identifier: the name, and for an unexported one its package
+    // (`q.m` and `main.m` are different methods; exported ones have "").
+    let same = |a: &Method, b: &Method| a.name == b.name && a.pkg_path == b.pkg_path;
     let mut out = Vec::new();
     for m in &cands {
-        if own.iter().any(|o| o.name == m.name) || out.iter().any(|o: &Method| o.name == m.name) {
+        if own.iter().any(|o| same(o, m)) || out.iter().any(|o: &Method| same(o, m)) {
             continue;
         }
         let hidden = fields_by_depth.iter().any(|&(name, pkg, depth)| {
@@ -353,11 +358,11 @@ fn promoted(detail: &Detail, own: &[Method]) -> Vec<Method> {
             continue;
         }
         let depth = m.via.len();
-        let best = cands.iter().filter(|c| c.name == m.name).map(|c| c.via.len()).min();
+        let best = cands.iter().filter(|c| same(c, m)).map(|c| c.via.len()).min();
         if best != Some(depth) {
             continue;
         }
-        if cands.iter().filter(|c| c.name == m.name && c.via.len() == depth).count() == 1 {
+        if cands.iter().filter(|c| same(c, m) && c.via.len() == depth).count() == 1 {
             out.push(*m);
         }
     }

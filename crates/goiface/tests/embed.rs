@@ -405,3 +405,73 @@ fn embedded_field_types_go_refuses() {
         );
     }
 }
+
+/// Unexported method names of different packages are different names (Go
+/// spec, "Uniqueness of identifiers"): a struct keeps its own `main.m` and
+/// the `q.m` promoted from an embedded `q.T`, and two embedded types with
+/// `q.m` and `main.m` at one depth do not cancel. Measured with go1.19
+/// (`type S struct{ q.T }` with `func (S) m() string`, `type Mix struct{
+/// q.T; W }`): `q.Call(S{})` (asserting to `q.I`) printed "q.m",
+/// `J(S{}).m()` "main.m", `q.Call(Mix{})` "q.m", `J(Mix{}).m()`
+/// "main.W.m". goiface dropped `q.m` from S (shadowed by name alone) and
+/// both from Mix (a same-depth "ambiguity").
+#[test]
+fn unexported_methods_of_different_packages_do_not_collide() {
+    fn says(s: &'static str) -> MethodFn {
+        match s {
+            "q" => |_, _, out| out[0] = Eface::from_string("q.m"),
+            "main" => |_, _, out| out[0] = Eface::from_string("main.m"),
+            _ => |_, _, out| out[0] = Eface::from_string("main.W.m"),
+        }
+    }
+    let sig = types::func_of(&[], &[types::string()], false);
+    let empty = |pkg| types::struct_of(pkg, &[]).unwrap();
+    let qt = Named::new("example.com/q", "T", empty("example.com/q"))
+        .method(Method::new("m", sig, says("q")))
+        .build()
+        .unwrap();
+    let qi = types::interface_of("example.com/q", &[IMethod::new("m", sig)]).unwrap();
+    let j = types::interface_of("main", &[IMethod::new("m", sig)]).unwrap();
+    let s = Named::new(
+        "main",
+        "S",
+        types::struct_of("main", &[types::embedded(qt)]).unwrap(),
+    )
+    .method(Method::new("m", sig, says("main")))
+    .build()
+    .unwrap();
+    let w = Named::new("main", "W", empty("main"))
+        .method(Method::new("m", sig, says("W")))
+        .build()
+        .unwrap();
+    let mix = Named::new(
+        "main",
+        "Mix",
+        types::struct_of("main", &[types::embedded(qt), types::embedded(w)]).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let call = |inter, t: &'static Type| {
+        let e = match t.elem() {
+            Some(s) => new_ptr(s, s.zero()).unwrap(),
+            None => Eface::new(t, t.zero()).unwrap(),
+        };
+        let Some(i) = assert_e2i2(inter, &e) else {
+            return format!("{t} is not {inter}");
+        };
+        let mut out = [Eface::default()];
+        i.call(0, &[], &mut out);
+        format!("{:?}", out[0].data())
+    };
+    assert_eq!(call(qi, s), "\"q.m\"");
+    assert_eq!(call(j, s), "\"main.m\"");
+    assert_eq!(call(qi, mix), "\"q.m\"");
+    assert_eq!(call(j, mix), "\"main.W.m\"");
+    assert_eq!(call(qi, types::ptr_to(s)), "\"q.m\"");
+    let names: Vec<_> = s
+        .methods()
+        .iter()
+        .map(|m| (m.name(), m.pkg_path()))
+        .collect();
+    assert_eq!(names, [("m", "example.com/q"), ("m", "main")]);
+}
