@@ -104,13 +104,20 @@ impl Eface {
         }
     }
 
-    /// Go: `var e any = v` for `v` of type `typ`.
+    /// Go: `var e any = v` for `v` of type `typ`. When `typ` is an
+    /// interface type, `e` holds `v`'s dynamic value (Go's `convI2E`; a
+    /// nil `v` gives the nil `any`): an interface type is never a dynamic
+    /// type.
     ///
     /// # Errors
     ///
     /// [`ShapeError`] when `data` does not have `typ`'s shape (E1).
     pub fn new(typ: &'static Type, data: Val) -> Result<Eface, ShapeError> {
         typ.check(&data)?;
+        if let Val::Iface(inner) = data {
+            // `check` admits a `Val::Iface` only under an interface type.
+            return Ok(*inner);
+        }
         Ok(Eface {
             typ: Some(typ),
             data: Word::new(normalize(typ, data)),

@@ -69,13 +69,16 @@ fn d2_any_value_goes_into_an_empty_interface() {
         (st, Val::Struct(vec![Val::Int(1), Val::from("b")])),
         (types::ptr_to(types::int()), Val::Pointer(None)),
         (types::unsafe_pointer(), Val::Pointer(None)),
-        (types::any(), Val::from(Eface::from_int(1))),
     ];
     for (t, v) in cases {
         let e = Eface::new(t, v.clone()).unwrap();
         assert!(std::ptr::eq(e.typ().unwrap(), t));
         assert_eq!(e.assert(t), &v);
     }
+    // A value of interface type goes in as its dynamic value (convI2E).
+    let e = Eface::new(types::any(), Val::from(Eface::from_int(1))).unwrap();
+    assert!(std::ptr::eq(e.typ().unwrap(), types::int()));
+    assert_eq!(e.assert(types::int()), &Val::Int(1));
     // A value of the wrong shape is a clear error, not corruption.
     assert_eq!(
         Eface::new(types::int(), Val::from("x"))
