@@ -185,3 +185,87 @@ fn setting_a_nil_interface_into_another_interface_type() {
     assert!(value_of(&pa).elem().interface().is_nil());
     assert_eq!(value_of(&pa).elem().val(), Val::from(Eface::nil()));
 }
+
+/// Read-only bits through unexported and embedded fields, as Go 1.19
+/// (`type inner struct{ X int }`, `type Outer struct { inner; p *inner; Q
+/// *inner; a [2]int; I any; i any }`, `v := ValueOf(&o).Elem()`) printed
+/// (CanSet, CanInterface[, CanAddr]): `v.Field(0)` false false true;
+/// `v.Field(0).Field(0)` true true (flagEmbedRO is cleared by Field);
+/// `v.Field(1).Elem().Field(0)` false false; `v.Field(2).Elem().Field(0)`
+/// true true; `v.Field(3).Index(0)` false false true; `v.Field(4).Elem()`
+/// false true false; `v.Field(5).Elem()` false false false;
+/// `v.Field(3).Index(0).SetInt(1)` panics `reflect: reflect.Value.SetInt
+/// using value obtained using unexported field`; `Set` from it `reflect:
+/// reflect.Value.Set using value obtained using unexported field`;
+/// `v.Field(0).Addr().Elem().Field(0).SetInt(9)` sets `o.X` to 9;
+/// `v.Field(4).Set(ValueOf("s"))` sets `o.I`.
+#[test]
+fn read_only_bits_through_unexported_and_embedded_fields() {
+    let inner = Named::new(
+        "main",
+        "inner",
+        types::struct_of("main", &[types::field("X", types::int())]).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let pi = types::ptr_to(inner);
+    let outer = Named::new(
+        "main",
+        "Outer",
+        types::struct_of(
+            "main",
+            &[
+                types::embedded(inner),
+                types::field("p", pi),
+                types::field("Q", pi),
+                types::field("a", types::array_of(2, types::int())),
+                types::field("I", types::any()),
+                types::field("i", types::any()),
+            ],
+        )
+        .unwrap(),
+    )
+    .build()
+    .unwrap();
+    let cell = |x| Val::Pointer(Some(Pointer::new(Val::Struct(vec![Val::Int(x)]))));
+    let o = Val::Struct(vec![
+        Val::Struct(vec![Val::Int(0)]),
+        cell(1),
+        cell(2),
+        Val::Array(vec![Val::Int(0), Val::Int(0)]),
+        Val::from(Eface::from_int(5)),
+        Val::from(Eface::from_int(6)),
+    ]);
+    let po = new_ptr(outer, o).unwrap();
+    let v = value_of(&po).elem();
+    let bits = |f: &Value| (f.can_set(), f.can_interface(), f.can_addr());
+    assert_eq!(bits(&v.field(0)), (false, false, true));
+    assert_eq!(bits(&v.field(0).field(0)), (true, true, true));
+    assert_eq!(bits(&v.field(1).elem().field(0)), (false, false, true));
+    assert_eq!(bits(&v.field(2).elem().field(0)), (true, true, true));
+    assert_eq!(bits(&v.field(3).index(0)), (false, false, true));
+    assert_eq!(bits(&v.field(4).elem()), (false, true, false));
+    assert_eq!(bits(&v.field(5).elem()), (false, false, false));
+    assert_eq!(
+        panic_text(|| v.field(5).interface()),
+        "reflect.Value.Interface: cannot return value obtained from unexported field or method"
+    );
+    assert_eq!(
+        panic_text(|| v.field(3).index(0).set_int(1)),
+        "reflect: reflect.Value.SetInt using value obtained using unexported field"
+    );
+    let x = new_ptr(types::int(), Val::Int(0)).unwrap();
+    assert_eq!(
+        panic_text(|| value_of(&x).elem().set(&v.field(3).index(0))),
+        "reflect: reflect.Value.Set using value obtained using unexported field"
+    );
+    assert_eq!(
+        panic_text(|| v.field(3).addr().elem().index(0).set_int(3)),
+        "reflect: reflect.Value.SetInt using value obtained using unexported field"
+    );
+    v.field(0).addr().elem().field(0).set_int(9);
+    assert_eq!(v.field(0).field(0).val(), Val::Int(9));
+    v.field(4).set(&value_of(&Eface::from_string("s")));
+    assert!(efaceeq(&v.field(4).interface(), &Eface::from_string("s")));
+    assert!(!v.field(1).elem().addr().can_interface());
+}

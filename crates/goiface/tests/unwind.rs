@@ -104,3 +104,64 @@ fn panicking_drop_inside_an_interface_value() {
     assert!(r.is_err());
     assert_eq!(drops() - before, 1);
 }
+
+/// A method reached through an embedded interface field (`type S struct{
+/// I }`, called as `(&s).M(unsafe.Pointer(&s))` through `I`) may read the
+/// struct it was promoted into while it runs, change its own receiver, and
+/// panic: the change stays (as in Go, side effects before a panic remain),
+/// nothing is left borrowed, and later calls use the same itab.
+#[test]
+fn panicking_method_through_an_embedded_interface() {
+    // func (p *C) M(s unsafe.Pointer) { *p++; _ = *(*S)(s); if *p == 2 { panic } }
+    fn m(recv: &Val, args: &[Eface], _: &mut [Eface]) {
+        let Val::Pointer(Some(p)) = recv else {
+            panic!("M needs *C")
+        };
+        let Val::Int(n) = p.load() else {
+            panic!("C is an int")
+        };
+        p.store(Val::Int(n + 1));
+        let Val::Pointer(Some(s)) = args[0].data() else {
+            panic!("the argument is &s")
+        };
+        let _ = s.load(); // the outer struct is not borrowed during the call
+        if n + 1 == 2 {
+            panic!("embedded boom");
+        }
+    }
+    let sig = types::func_of(&[types::unsafe_pointer()], &[], false);
+    let i = Named::new(
+        "main",
+        "I",
+        types::interface_of("main", &[IMethod::new("M", sig)]).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let c = Named::new("main", "C", types::int())
+        .method(Method::new("M", sig, m).pointer_receiver())
+        .build()
+        .unwrap();
+    let s = Named::new(
+        "main",
+        "S",
+        types::struct_of("main", &[types::embedded(i)]).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let cell = new_ptr(c, Val::Int(0)).unwrap();
+    let sp = new_ptr(s, Val::Struct(vec![Val::from(cell.clone())])).unwrap();
+    let via = assert_e2i(i, &sp);
+    let arg = [Eface::new(types::unsafe_pointer(), sp.data().clone()).unwrap()];
+    via.call(0, &arg, &mut []);
+    assert_eq!(panic_text(|| via.call(0, &arg, &mut [])), "embedded boom");
+    let Val::Pointer(Some(p)) = cell.data() else {
+        unreachable!("cell is a *C")
+    };
+    assert_eq!(p.load(), Val::Int(2), "the change before the panic stays");
+    via.call(0, &arg, &mut []);
+    assert_eq!(p.load(), Val::Int(3));
+    assert!(std::ptr::eq(
+        assert_e2i(i, &sp).tab().unwrap(),
+        via.tab().unwrap()
+    ));
+}
