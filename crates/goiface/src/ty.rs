@@ -671,7 +671,8 @@ impl Type {
     /// (Go's `reflect` `t.AssignableTo(self)`): identical types; or at most
     /// one of them named and identical underlying types (a bidirectional
     /// `chan E` also goes to any `<-chan E` / `chan<- E` so); or this is an
-    /// interface and `t` implements it.
+    /// interface and `t` implements it (an interface `t` must list all of
+    /// this one's methods).
     ///
     /// ```
     /// use goiface::{types, Named, ChanDir};
@@ -684,8 +685,28 @@ impl Type {
     /// assert!(r.assignable_from(c) && !c.assignable_from(r));
     /// ```
     pub fn assignable_from(&'static self, t: &'static Type) -> bool {
-        directly_assignable(self, t)
-            || (self.kind() == Kind::Interface && crate::itab::implements(self, t).is_ok())
+        if directly_assignable(self, t) {
+            return true;
+        }
+        if self.kind() != Kind::Interface {
+            return false;
+        }
+        if t.kind() == Kind::Interface {
+            // Go's `implements(T, V)` for an interface V: V's method list
+            // holds all of T's (one merge pass; both are sorted alike).
+            let have = t.imethods();
+            let mut j = 0;
+            return self.imethods().iter().all(|m| {
+                while let Some(h) = have.get(j) {
+                    j += 1;
+                    if h.name == m.name && h.pkg_path == m.pkg_path && core::ptr::eq(h.typ, m.typ) {
+                        return true;
+                    }
+                }
+                false
+            });
+        }
+        crate::itab::implements(self, t).is_ok()
     }
 
     /// Checks that `v` has this type's shape (I1 of `crate::value`).

@@ -269,3 +269,56 @@ fn read_only_bits_through_unexported_and_embedded_fields() {
     assert!(efaceeq(&v.field(4).interface(), &Eface::from_string("s")));
     assert!(!v.field(1).elem().addr().can_interface());
 }
+
+/// A value of an interface type goes into a variable of another interface
+/// type when the first's method set includes the second's (Go's
+/// `reflect.implements` for two interfaces). Go 1.19, with `type R
+/// interface{ Read() int }`, `type RW interface{ Read() int; Write() }` and
+/// `F` implementing both: `ValueOf(&r).Elem().Set(ValueOf(&rw).Elem())`
+/// left `r` holding `main.F` (`r.Read()` 7); the reverse panicked
+/// `reflect.Set: value of type main.R is not assignable to type main.RW`.
+/// goiface refused the first (an interface type's own method set is empty).
+#[test]
+fn set_an_interface_value_into_a_smaller_interface() {
+    let read = types::func_of(&[], &[types::int()], false);
+    let write = types::func_of(&[], &[], false);
+    let r = Named::new(
+        "main",
+        "R",
+        types::interface_of("main", &[IMethod::new("Read", read)]).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let rw = Named::new(
+        "main",
+        "RW",
+        types::interface_of(
+            "main",
+            &[IMethod::new("Read", read), IMethod::new("Write", write)],
+        )
+        .unwrap(),
+    )
+    .build()
+    .unwrap();
+    let f = Named::new("main", "F", types::int())
+        .method(Method::new("Read", read, |_, _, out| {
+            out[0] = Eface::from_int(7)
+        }))
+        .method(Method::new("Write", write, |_, _, _| {}))
+        .build()
+        .unwrap();
+    assert!(r.assignable_from(rw) && !rw.assignable_from(r));
+    let pr = new_ptr(r, r.zero()).unwrap();
+    let prw = new_ptr(rw, Val::from(Eface::new(f, Val::Int(1)).unwrap())).unwrap();
+    value_of(&pr).elem().set(&value_of(&prw).elem());
+    let got = value_of(&pr).elem().interface();
+    assert_eq!(got.typ().map(|t| t.to_string()), Some("main.F".into()));
+    let mut out = [Eface::nil()];
+    assert_e2i(r, &got).call(0, &[], &mut out);
+    assert!(efaceeq(&out[0], &Eface::from_int(7)));
+    let prw2 = new_ptr(rw, rw.zero()).unwrap();
+    assert_eq!(
+        panic_text(|| value_of(&prw2).elem().set(&value_of(&pr).elem())),
+        "reflect.Set: value of type main.R is not assignable to type main.RW"
+    );
+}
