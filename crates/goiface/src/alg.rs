@@ -35,7 +35,11 @@
 //! Regular-memory values are serialised to their little-endian bytes before
 //! `memhash` (Go hashes the bytes in place); pointers hash a key derived from
 //! their place (see `Pointer::addr_key`). The 64-bit fallback `memhash` is
-//! used on every target (Go uses `hash32.go` on 32-bit ones).
+//! used on every target (Go uses `hash32.go` on 32-bit ones). A place is a
+//! root and a path, not an address, so two `unsafe.Pointer`s to a struct
+//! and to its first field (or to an array and its element 0), one address
+//! in Go and so equal there, are different here (typed pointers never meet
+//! this: their types differ).
 
 use alloc::vec::Vec;
 use core::fmt;
