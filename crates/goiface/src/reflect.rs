@@ -10,10 +10,10 @@
 //! (Go: `CanSet` = `flagAddr` set and `flagRO` clear).
 //!
 //! ```text
-//! ValueOf(x)             {int, Owned(5), kind}                 not addressable
+//! ValueOf(x)             {int, Owned(5), kind|indir}           not addressable
 //! ValueOf(&x)            {*int, Owned(ptr), kind}              not addressable
-//! ValueOf(&x).Elem()     {int, Place(ptr), kind|addr}          settable
-//! ValueOf(s).Index(i)    {elem, Place(&s[i]), kind|addr}       settable (slice)
+//! ValueOf(&x).Elem()     {int, Place(ptr), kind|indir|addr}    settable
+//! ValueOf(s).Index(i)    {elem, Place(&s[i]), kind|indir|addr} settable (slice)
 //! v.Field(i) unexported  {…, flags | stickyRO}                 never settable
 //! ```
 //!
