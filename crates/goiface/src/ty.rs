@@ -805,16 +805,17 @@ impl Type {
     }
 
     /// The zero value of this type, or `None` when it does not fit in
-    /// memory. A [`Val`] holds every array element, so `[1 << 40]struct{}`,
-    /// zero bytes in Go, needs 2^40 values here: `None` when the values
+    /// memory. A [`Val`] holds every array element, so `[1 << 60]struct{}`,
+    /// zero bytes in Go, needs 2^60 values here: `None` when the values
     /// would pass the address space or an allocation fails, rather than
-    /// aborting the process.
+    /// aborting the process. (Where memory is overcommitted, an allocation
+    /// that cannot be backed may still succeed and fail when written.)
     ///
     /// ```
     /// use goiface::types;
     /// let empty = types::struct_of("main", &[]).unwrap();
-    /// // (Go for 386 refuses `[1 << 40]T`: int is 32 bits there.)
-    /// let n = if cfg!(target_pointer_width = "64") { 1 << 40 } else { 1 << 30 };
+    /// // (Go for 386 refuses `[1 << 60]T`: int is 32 bits there.)
+    /// let n = if cfg!(target_pointer_width = "64") { 1 << 60 } else { 1 << 30 };
     /// assert_eq!(types::array_of(n, empty).size(), 0);
     /// assert!(types::array_of(n, empty).try_zero().is_none());
     /// assert!(types::array_of(3, empty).try_zero().is_some());
