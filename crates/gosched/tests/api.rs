@@ -418,6 +418,34 @@ fn huge_durations_wait_for_ever_without_panicking() {
     assert!(gosched::leak::check_within(&rt, Duration::MAX).is_ok());
 }
 
+/// Counts its wakes.
+struct WakeCount(AtomicUsize);
+
+impl std::task::Wake for WakeCount {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Inside a task's poll: polls a 5 ms [`gosched::sleep`] once, with a
+/// waker of its own (so its wake is seen even while the task never
+/// yields), then keeps the P, blocking this thread until the sleep's timer
+/// has fired or 10 s have passed. Returns how often it was woken.
+fn keep_the_p_until_a_sleep_fires() -> usize {
+    let wakes = Arc::new(WakeCount(AtomicUsize::new(0)));
+    let waker = std::task::Waker::from(wakes.clone());
+    let mut sleep = std::pin::pin!(gosched::sleep(Duration::from_millis(5)));
+    assert!(sleep
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    let until = Instant::now() + Duration::from_secs(10);
+    while wakes.0.load(Ordering::SeqCst) == 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    wakes.0.load(Ordering::SeqCst)
+}
+
 /// A timer added by a task whose P then stays in one long poll fires on
 /// time, by another M (Go: `addtimer`'s `wakeNetPoller` starts an M that
 /// sleeps until the earliest timer): the idle M had parked without a
@@ -426,12 +454,6 @@ fn huge_durations_wait_for_ever_without_panicking() {
 #[test]
 #[cfg_attr(miri, ignore)] // real time: a poll waits for a timer
 fn a_timer_on_a_busy_p_fires_by_an_idle_m() {
-    struct Flag(AtomicUsize);
-    impl std::task::Wake for Flag {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
     let rt = Arc::new(
         Runtime::builder()
             .procs(2)
@@ -455,19 +477,7 @@ fn a_timer_on_a_busy_p_fires_by_an_idle_m() {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 std::thread::sleep(Duration::from_millis(20));
-                // From here this poll keeps its P.
-                let flag = Arc::new(Flag(AtomicUsize::new(0)));
-                let waker = std::task::Waker::from(flag.clone());
-                let mut sleep = std::pin::pin!(gosched::sleep(Duration::from_millis(5)));
-                assert!(sleep
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending());
-                let until = Instant::now() + Duration::from_secs(10);
-                while flag.0.load(Ordering::SeqCst) == 0 && Instant::now() < until {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                flag.0.load(Ordering::SeqCst)
+                keep_the_p_until_a_sleep_fires()
             })
             .await
             .unwrap()
@@ -486,12 +496,6 @@ fn a_timer_on_a_busy_p_fires_by_an_idle_m() {
 #[test]
 #[cfg_attr(miri, ignore)] // real time: a poll waits for a timer
 fn a_due_timer_with_every_p_busy_fires_without_a_p() {
-    struct Flag(AtomicUsize);
-    impl std::task::Wake for Flag {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
     let rt = Runtime::builder()
         .procs(1)
         .retake_after(Duration::from_secs(3600))
@@ -509,22 +513,11 @@ fn a_due_timer_with_every_p_busy_fires_without_a_p() {
             .await
             .unwrap();
             gosched::spawn(async {
-                let flag = Arc::new(Flag(AtomicUsize::new(0)));
-                let waker = std::task::Waker::from(flag.clone());
-                let mut sleep = std::pin::pin!(gosched::sleep(Duration::from_millis(5)));
-                assert!(sleep
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending());
-                // From here this poll keeps the only P.
-                let until = Instant::now() + Duration::from_secs(10);
-                while flag.0.load(Ordering::SeqCst) == 0 && Instant::now() < until {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
+                let wakes = keep_the_p_until_a_sleep_fires();
                 // Stay a while with the timer fired: an M that still woke
                 // for it would go through `stopm` again and again.
                 std::thread::sleep(Duration::from_millis(100));
-                flag.0.load(Ordering::SeqCst)
+                wakes
             })
             .await
             .unwrap()
