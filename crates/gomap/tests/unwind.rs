@@ -324,6 +324,24 @@ fn panicking_value_drop_in_remove_and_retain() {
 
 #[test]
 fn panicking_hash_in_every_growth_path_loses_nothing() {
+    growth_paths_lose_nothing(|m, k| {
+        m.insert(D::new(k), D::new(k));
+    });
+}
+
+/// `entry` starts the grow an insert of its absent key would start, before
+/// it returns the `VacantEntry`: a panicking hash there loses nothing either.
+#[test]
+fn panicking_hash_in_a_grow_started_by_entry_loses_nothing() {
+    growth_paths_lose_nothing(|m, k| {
+        m.entry(D::new(k)).or_insert(D::new(k));
+    });
+}
+
+/// Inserts keys with `insert`, making the k-th hash call of each panic,
+/// then reserves and removes with panicking hashes; every key the map
+/// reports is found, and nothing leaks.
+fn growth_paths_lose_nothing(insert: fn(&mut GoMap<D, D>, u64)) {
     let base = live();
     {
         // Start several grows; at each one, make the k-th hash call panic.
@@ -333,9 +351,7 @@ fn panicking_hash_in_every_growth_path_loses_nothing() {
         for round in 0..rounds {
             PANIC_HASH_AT.with(|p| p.set(round % 5));
             let k = round as u64;
-            let ok = !panics(|| {
-                m.insert(D::new(k), D::new(k));
-            });
+            let ok = !panics(|| insert(&mut m, k));
             PANIC_HASH_AT.with(|p| p.set(usize::MAX));
             if ok {
                 inserted.insert(k);
