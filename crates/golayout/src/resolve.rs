@@ -8,7 +8,8 @@
 //! universe, then dot-imports, follows qualified names through the file's
 //! imports, evaluates array lengths as Go constants (iota, typed arithmetic
 //! with overflow checks, `len` of string constants, conversions,
-//! `unsafe.Sizeof` of a conversion), and instantiates generic types by
+//! `unsafe.Sizeof`/`Alignof` of a conversion, a composite literal `T{}`, a
+//! field `T{}.f` or a constant, `unsafe.Offsetof(T{}.f)`), and instantiates generic types by
 //! substituting type arguments. Declarations of generic types themselves have
 //! no layout and are reported as [`ResolveErrorKind::Generic`].
 //!
@@ -56,7 +57,7 @@ use crate::parse::{
     eval_constraint, file_name_matches, parse_file, ConstDecl, Expr, File, ParseError, Pos,
     TypeDecl, TypeExpr,
 };
-use crate::sizes::info;
+use crate::sizes::{info, struct_layout};
 use crate::ty::{BasicKind, ChanDir, Field, GoType, Named, Struct, TypeName};
 
 /// Deepest nesting of type or constant resolution.
@@ -1495,6 +1496,145 @@ impl<'p> Resolver<'p> {
         }
     }
 
+    /// The type of `unsafe.Sizeof`'s or `unsafe.Alignof`'s operand: a
+    /// conversion `T(x)`, a composite literal `T{}`, a field `T{}.f`, or a
+    /// constant (typed, or untyped with its default type: `int`, `rune`,
+    /// `string`, `bool`; Go: types2 `Checker.builtin`, `_Sizeof`).
+    fn operand_type(
+        &mut self,
+        ctx: &Ctx,
+        arg: &Expr,
+        pos: Pos,
+        name: &str,
+        iota: Option<i64>,
+    ) -> RResult<GoType> {
+        let cerr = |s: &Self, m: String| s.err(ctx, pos, ResolveErrorKind::Const(m));
+        match arg {
+            Expr::Call(f, a, _) if a.len() == 1 => {
+                if let Some(t) = self.as_type(ctx, f) {
+                    return Ok(t);
+                }
+            }
+            Expr::Composite(te, _) => return self.type_expr(ctx, te, true),
+            Expr::FieldOf(te, field, _) => {
+                let t = self.type_expr(ctx, te, true)?;
+                return match find_field(&t, field, 0) {
+                    Some((_, ft)) => Ok(ft),
+                    None => Err(cerr(self, format!("{t}{{}}.{field} undefined"))),
+                };
+            }
+            _ => {}
+        }
+        match self.eval(ctx, arg, iota) {
+            Ok(Value::Int(_, Some(t))) => Ok(GoType::Basic(match (t.bits, t.signed) {
+                (8, true) => BasicKind::Int8,
+                (16, true) => BasicKind::Int16,
+                (32, true) => BasicKind::Int32,
+                (64, true) => BasicKind::Int64,
+                (8, false) => BasicKind::Uint8,
+                (16, false) => BasicKind::Uint16,
+                (32, false) => BasicKind::Uint32,
+                _ => BasicKind::Uint64,
+            })),
+            Ok(Value::Int(_, None)) if self.untyped_rune(ctx, arg, 0) => {
+                Ok(GoType::Basic(BasicKind::Int32))
+            }
+            Ok(Value::Int(_, None)) => Ok(GoType::Basic(BasicKind::Int)),
+            Ok(Value::Str(_)) => Ok(GoType::Basic(BasicKind::String)),
+            Ok(Value::Bool(_)) => Ok(GoType::Basic(BasicKind::Bool)),
+            Err(_) => Err(cerr(
+                self,
+                format!("cannot evaluate unsafe.{name} of this operand"),
+            )),
+        }
+    }
+
+    /// Whether an untyped integer constant expression is a rune constant (a
+    /// rune literal, an untyped constant declared as one, or an operation
+    /// on one with other untyped integers): its default type is `rune`.
+    fn untyped_rune(&self, ctx: &Ctx, e: &Expr, depth: u32) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match e {
+            Expr::Char(..) => true,
+            Expr::Name {
+                pkg: None, name, ..
+            } => match self.prog.packages[ctx.pkg].lookup_const(name, self.arch) {
+                Some((_, c)) if c.ty.is_none() => c
+                    .value
+                    .as_ref()
+                    .is_some_and(|v| self.untyped_rune(ctx, v, depth + 1)),
+                _ => false,
+            },
+            Expr::Unary(_, x, _) | Expr::Binary("<<" | ">>", x, _, _) => {
+                self.untyped_rune(ctx, x, depth + 1)
+            }
+            Expr::Binary(_, x, y, _) => {
+                self.untyped_rune(ctx, x, depth + 1) || self.untyped_rune(ctx, y, depth + 1)
+            }
+            _ => false,
+        }
+    }
+
+    /// `unsafe.Offsetof(T{}.f)`: the offset of `f` from the start of the
+    /// struct value, also for a field promoted through embedded structs (the
+    /// offsets along the path add up), but not through an embedded pointer
+    /// (Go: types2 `_Offsetof`, "field f is embedded via a pointer in T").
+    fn offsetof(&mut self, ctx: &Ctx, arg: &Expr, pos: Pos) -> RResult<u64> {
+        let cerr = |s: &Self, m: String| s.err(ctx, pos, ResolveErrorKind::Const(m));
+        let Expr::FieldOf(te, field, _) = arg else {
+            return Err(cerr(
+                self,
+                "invalid argument: unsafe.Offsetof needs a selector expression".into(),
+            ));
+        };
+        let t = self.type_expr(ctx, te, true)?;
+        // Breadth first, one embedding depth at a time: (type, offset of
+        // its value from the outer struct, reached through a pointer).
+        let mut level = vec![(t.clone(), 0u64, false)];
+        for _ in 0..=MAX_EMBED_DEPTH {
+            let mut found = Vec::new();
+            let mut next = Vec::new();
+            for (ty, base, via_ptr) in level {
+                // A pointer's element may be a `Ref` (it can name its own struct).
+                let Some(ty) = self.deref_named(ty) else {
+                    continue;
+                };
+                let GoType::Struct(s) = ty.underlying() else {
+                    continue;
+                };
+                let l = struct_layout(s, self.arch).map_err(|e| cerr(self, e.to_string()))?;
+                for (f, fl) in s.fields.iter().zip(&l.fields) {
+                    if &f.name == field {
+                        found.push((base + fl.offset, via_ptr));
+                    } else if f.embedded {
+                        match f.ty.underlying() {
+                            GoType::Pointer(e) => next.push(((**e).clone(), 0, true)),
+                            _ => next.push((f.ty.clone(), base + fl.offset, via_ptr)),
+                        }
+                    }
+                }
+            }
+            match found.as_slice() {
+                [] => {}
+                [(_, true)] => {
+                    return Err(cerr(
+                        self,
+                        format!("invalid argument: field {field} is embedded via a pointer in {t}"),
+                    ))
+                }
+                [(off, false)] => return Ok(*off),
+                _ => return Err(cerr(self, format!("ambiguous selector {t}{{}}.{field}"))),
+            }
+            if next.is_empty() {
+                break;
+            }
+            level = next;
+        }
+        Err(cerr(self, format!("{t}{{}}.{field} undefined")))
+    }
+
     fn call(
         &mut self,
         ctx: &Ctx,
@@ -1542,22 +1682,20 @@ impl<'p> Resolver<'p> {
             pkg: Some(q), name, ..
         } = fun
         {
-            if self.import_path(ctx, q) == Some("unsafe") && (name == "Sizeof" || name == "Alignof")
+            if self.import_path(ctx, q) == Some("unsafe")
+                && matches!(name.as_str(), "Sizeof" | "Alignof" | "Offsetof")
             {
-                // unsafe.Sizeof(T(x)): the size of the conversion's type.
-                let t = match arg {
-                    Expr::Call(f, a, _) if a.len() == 1 => self.as_type(ctx, f),
-                    Expr::Composite(te, _) => self.type_expr(ctx, te, true).ok(),
-                    _ => None,
+                let v = if name == "Offsetof" {
+                    self.offsetof(ctx, arg, pos)?
+                } else {
+                    let t = self.operand_type(ctx, arg, pos, name, iota)?;
+                    let i = info(&t, self.arch).map_err(|e| cerr(self, e.to_string()))?;
+                    if name == "Sizeof" {
+                        i.size
+                    } else {
+                        i.align
+                    }
                 };
-                let Some(t) = t else {
-                    return Err(cerr(
-                        self,
-                        format!("cannot evaluate unsafe.{name} of this operand"),
-                    ));
-                };
-                let i = info(&t, self.arch).map_err(|e| cerr(self, e.to_string()))?;
-                let v = if name == "Sizeof" { i.size } else { i.align };
                 let uintptr = IntTy {
                     bits: (self.arch.ptr_size() * 8) as u32,
                     signed: false,
@@ -1671,11 +1809,14 @@ fn comparable(t: &GoType) -> Option<bool> {
     walk(t, &mut BTreeMap::new())
 }
 
+/// How deep field selectors look through embedded fields.
+const MAX_EMBED_DEPTH: u32 = 8;
+
 /// Field `name` of a struct type, also promoted through embedded structs
 /// (breadth by depth, as Go's selector rules pick the shallowest): its path
 /// and type.
 fn find_field(t: &GoType, name: &str, depth: u32) -> Option<(String, GoType)> {
-    if depth > 8 {
+    if depth > MAX_EMBED_DEPTH {
         return None;
     }
     let GoType::Struct(s) = t.underlying() else {

@@ -197,7 +197,8 @@ pub enum Expr {
     Call(Box<Expr>, Vec<Expr>, Pos),
     /// A composite literal `T{...}` (its type only; used by `unsafe.Sizeof(T{})`).
     Composite(Box<TypeExpr>, Pos),
-    /// `T{...}.f`: a field of a composite literal (for `len(T{}.arr)`).
+    /// `T{...}.f`: a field of a composite literal (for `len(T{}.arr)`,
+    /// `unsafe.Sizeof(T{}.f)` and `unsafe.Offsetof(T{}.f)`).
     FieldOf(Box<TypeExpr>, String, Pos),
     /// A type used as an operand (`[]byte` in `len([]byte("x"))`…); unsupported in constants.
     Type(Box<TypeExpr>, Pos),

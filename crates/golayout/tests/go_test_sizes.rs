@@ -1,0 +1,240 @@
+//! Scenarios of Go 1.19's own size tests, re-stated against golayout: the
+//! go/types `sizes_test.go` cases, and the `test/` programs that check
+//! `unsafe.Sizeof`, `Alignof` and `Offsetof`. Every expected value was
+//! printed by programs built with Go 1.19 for GOARCH=386, amd64 and arm.
+#![cfg(feature = "alloc")]
+
+use golayout::{Arch, Program};
+
+const SRC: &str = r#"package p
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// go/types sizes_test.go: TestMultipleSizeUse.
+type S struct {
+	i int
+	b bool
+	s string
+	n int
+}
+
+// go/types sizes_test.go: TestAtomicAlign (issue 53884).
+type A struct {
+	x int32
+	y atomic.Int64
+	z int64
+}
+
+// test/fixedbugs/issue54220.go.
+type T54220 struct {
+	i1 atomic.Int32
+	i2 atomic.Int64
+}
+
+// test/fixedbugs/issue53137.go: an embedded field after a type parameter.
+type Embedded struct{ B int }
+
+type G[K any] struct {
+	A K
+	Embedded
+}
+
+type GI G[int8]
+
+// test/fixedbugs/issue28601.go: an array length from unsafe.Sizeof.
+const w int = int(unsafe.Sizeof(0))
+
+type Arr [w]byte
+
+// Zero-size final fields take one byte of padding (cmd/compile types.CalcStructSize).
+type ZF struct {
+	a int32
+	z struct{}
+}
+
+type ZF2 struct {
+	a int64
+	z [0]int64
+}
+
+type ZF3 struct {
+	z struct{}
+}
+
+type C128 struct {
+	a byte
+	c complex128
+}
+
+type C64 struct {
+	a byte
+	c complex64
+}
+
+type F struct {
+	a  byte
+	f  func()
+	m  map[int]int
+	ch chan int
+	i  interface{}
+	e  error
+}
+
+// Array lengths from unsafe.Sizeof, Alignof and Offsetof of declared types.
+type Sz [unsafe.Sizeof(S{})]byte
+type Al [unsafe.Alignof(C128{})]byte
+type Of [unsafe.Offsetof(A{}.z)]byte
+
+type U64 struct {
+	a bool
+	u uint64
+	f float64
+}
+"#;
+
+/// (type, 386 (size, align, offsets), amd64 (size, align, offsets)); arm
+/// printed the 386 values on every row.
+type Row = (
+    &'static str,
+    (u64, u64, &'static [u64]),
+    (u64, u64, &'static [u64]),
+);
+
+const ROWS: &[Row] = &[
+    ("S", (20, 4, &[0, 4, 8, 16]), (40, 8, &[0, 8, 16, 32])),
+    ("A", (24, 8, &[0, 8, 16]), (24, 8, &[0, 8, 16])),
+    ("T54220", (16, 8, &[0, 8]), (16, 8, &[0, 8])),
+    ("GI", (8, 4, &[0, 4]), (16, 8, &[0, 8])),
+    ("Arr", (4, 1, &[]), (8, 1, &[])),
+    ("ZF", (8, 4, &[0, 4]), (8, 4, &[0, 4])),
+    ("ZF2", (12, 4, &[0, 8]), (16, 8, &[0, 8])),
+    ("ZF3", (0, 1, &[0]), (0, 1, &[0])),
+    ("C128", (20, 4, &[0, 4]), (24, 8, &[0, 8])),
+    ("C64", (12, 4, &[0, 4]), (12, 4, &[0, 4])),
+    (
+        "F",
+        (32, 4, &[0, 4, 8, 12, 16, 24]),
+        (64, 8, &[0, 8, 16, 24, 32, 48]),
+    ),
+    ("Sz", (20, 1, &[]), (40, 1, &[])),
+    ("Al", (4, 1, &[]), (8, 1, &[])),
+    ("Of", (16, 1, &[]), (16, 1, &[])),
+    ("U64", (20, 4, &[0, 4, 12]), (24, 8, &[0, 8, 16])),
+];
+
+fn measure(prog: &Program, pkg: usize, name: &str, arch: Arch) -> (u64, u64, Vec<u64>) {
+    let t = prog
+        .resolver(arch)
+        .resolve(pkg, name)
+        .unwrap_or_else(|e| panic!("{name} on {arch}: {e}"));
+    let size = golayout::sizeof(&t, arch).unwrap();
+    let align = golayout::alignof(&t, arch).unwrap();
+    let offs = match golayout::layout(&t, arch) {
+        Ok(l) => l.fields.iter().map(|f| f.offset).collect(),
+        Err(_) => Vec::new(),
+    };
+    (size, align, offs)
+}
+
+#[test]
+fn sizes_match_go_on_386_arm_and_amd64() {
+    let mut prog = Program::with_stdlib();
+    let k = prog.add_source("example.com/p", "p.go", SRC).unwrap();
+    for &(name, small, big) in ROWS {
+        for (arch, want) in [(Arch::I386, small), (Arch::Arm, small), (Arch::Amd64, big)] {
+            let (s, a, o) = measure(&prog, k, name, arch);
+            assert_eq!(
+                (s, a, o.as_slice()),
+                (want.0, want.1, want.2),
+                "{name} on {arch}"
+            );
+        }
+    }
+}
+
+/// `unsafe.Sizeof`/`Alignof` of constants (their type, or the default type
+/// of an untyped one: `int`, `rune`, `string`, `bool`) and of a field of a
+/// composite literal, and `unsafe.Offsetof` of fields promoted through
+/// embedded structs (the offsets add up), used as array lengths; an
+/// `Offsetof` through an embedded pointer is an error (test/fixedbugs/issue4909a.go).
+const CONSTS: &str = r#"package p
+
+import "unsafe"
+
+const r = 'x'
+const r2 = r + 1
+const i = 7
+const s = "hello"
+const b = true
+const u8 uint8 = 3
+
+type B struct{ X, Y int }
+type In struct {
+	p byte
+	q int64
+}
+type Mid struct {
+	c byte
+	In
+}
+type T struct {
+	A int
+	*B
+	M Mid
+	Mid
+}
+
+type K1 [unsafe.Sizeof(r)]byte
+type K2 [unsafe.Sizeof(r2)]byte
+type K3 [unsafe.Sizeof(i)]byte
+type K4 [unsafe.Sizeof(s)]byte
+type K5 [unsafe.Sizeof(b)]byte
+type K6 [unsafe.Sizeof(u8)]byte
+type K7 [unsafe.Sizeof('a' * 2)]byte
+type K8 [unsafe.Alignof(uint64(1))]byte
+type K9 [unsafe.Sizeof(T{}.M)]byte
+type O1 [unsafe.Offsetof(T{}.M)]byte
+type O2 [unsafe.Offsetof(T{}.q)]byte
+type O3 [unsafe.Offsetof(T{}.Mid)]byte
+type O4 [unsafe.Offsetof(T{}.In)]byte
+type O5 [unsafe.Offsetof(T{}.c)]byte
+type E1 [unsafe.Offsetof(T{}.X)]byte
+"#;
+
+#[test]
+fn sizeof_of_constants_and_offsetof_of_promoted_fields() {
+    let mut prog = Program::new();
+    let k = prog.add_source("example.com/p", "p.go", CONSTS).unwrap();
+    let names = [
+        "K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8", "K9", "O1", "O2", "O3", "O4", "O5",
+    ];
+    // Printed by Go 1.19 (unsafe.Sizeof of each array type).
+    let want: [(Arch, [u64; 14]); 2] = [
+        (Arch::I386, [4, 4, 4, 8, 1, 1, 4, 4, 16, 8, 32, 24, 28, 24]),
+        (
+            Arch::Amd64,
+            [4, 4, 8, 16, 1, 1, 4, 8, 24, 16, 56, 40, 48, 40],
+        ),
+    ];
+    for (arch, sizes) in want {
+        let mut r = prog.resolver(arch);
+        for (name, size) in names.iter().zip(sizes) {
+            let t = r
+                .resolve(k, name)
+                .unwrap_or_else(|e| panic!("{name} on {arch}: {e}"));
+            assert_eq!(
+                golayout::sizeof(&t, arch).unwrap(),
+                size,
+                "{name} on {arch}"
+            );
+        }
+        let e = r.resolve(k, "E1").unwrap_err();
+        assert!(
+            e.message().contains("field X is embedded via a pointer in"),
+            "{e}"
+        );
+    }
+}
