@@ -7,9 +7,10 @@
 //! constraints hold for that arch, looks names up in package scope, then the
 //! universe, then dot-imports, follows qualified names through the file's
 //! imports, evaluates array lengths as Go constants (iota, typed arithmetic
-//! with overflow checks, `len` of string constants, conversions,
-//! `unsafe.Sizeof`/`Alignof` of a conversion, a composite literal `T{}`, a
-//! field `T{}.f` or a constant, `unsafe.Offsetof(T{}.f)`), and instantiates generic types by
+//! with overflow checks, `len` of string constants, `len`/`cap` of array
+//! composite literals and fields, conversions, `unsafe.Sizeof`/`Alignof` of
+//! a conversion, a composite literal `T{}`, a field `T{}.f` or a constant,
+//! `unsafe.Offsetof(T{}.f)`), and instantiates generic types by
 //! substituting type arguments. Declarations of generic types themselves have
 //! no layout and are reported as [`ResolveErrorKind::Generic`].
 //!
@@ -37,8 +38,9 @@
 //!   for the arch is `redeclared in this block`, at the later declaration.
 //!
 //! Divergence: untyped constants are 128-bit integers (gc: at least 256 bits
-//! of mantissa); floating-point and complex constants are not evaluated. Either
-//! limit gives an error naming the constant, never a wrong length. Type
+//! of mantissa); floating-point and complex constants are not evaluated (only
+//! typed, for `unsafe.Sizeof` and `Alignof`). Either limit gives an error
+//! naming the constant, never a wrong length. Type
 //! parameters are substituted before I4's checks, so a bad instantiation is
 //! reported at the map or field inside the generic type, where gc reports the
 //! unsatisfied constraint at the type argument.
@@ -1525,8 +1527,15 @@ impl<'p> Resolver<'p> {
             }
             _ => {}
         }
-        match self.eval(ctx, arg, iota) {
-            Ok(Value::Int(_, Some(t))) => Ok(GoType::Basic(match (t.bits, t.signed) {
+        // The constant must evaluate, except that golayout does not
+        // evaluate floating-point and complex constants: those only need
+        // their type here.
+        let evaluated = self.eval(ctx, arg, iota);
+        let typed = self.const_type(ctx, arg, 0);
+        match (evaluated, typed) {
+            (Ok(_), Some((t, _))) => Ok(t),
+            // A constant of another package: its value tells the type's size.
+            (Ok(Value::Int(_, Some(t))), None) => Ok(GoType::Basic(match (t.bits, t.signed) {
                 (8, true) => BasicKind::Int8,
                 (16, true) => BasicKind::Int16,
                 (32, true) => BasicKind::Int32,
@@ -1536,44 +1545,111 @@ impl<'p> Resolver<'p> {
                 (32, false) => BasicKind::Uint32,
                 _ => BasicKind::Uint64,
             })),
-            Ok(Value::Int(_, None)) if self.untyped_rune(ctx, arg, 0) => {
-                Ok(GoType::Basic(BasicKind::Int32))
+            (Ok(Value::Int(_, None)), None) => Ok(GoType::Basic(BasicKind::Int)),
+            (Ok(Value::Str(_)), None) => Ok(GoType::Basic(BasicKind::String)),
+            (Ok(Value::Bool(_)), None) => Ok(GoType::Basic(BasicKind::Bool)),
+            (Err(_), Some((t, _)))
+                if matches!(
+                    t.underlying(),
+                    GoType::Basic(
+                        BasicKind::Float32
+                            | BasicKind::Float64
+                            | BasicKind::Complex64
+                            | BasicKind::Complex128
+                    )
+                ) =>
+            {
+                Ok(t)
             }
-            Ok(Value::Int(_, None)) => Ok(GoType::Basic(BasicKind::Int)),
-            Ok(Value::Str(_)) => Ok(GoType::Basic(BasicKind::String)),
-            Ok(Value::Bool(_)) => Ok(GoType::Basic(BasicKind::Bool)),
-            Err(_) => Err(cerr(
+            _ => Err(cerr(
                 self,
                 format!("cannot evaluate unsafe.{name} of this operand"),
             )),
         }
     }
 
-    /// Whether an untyped integer constant expression is a rune constant (a
-    /// rune literal, an untyped constant declared as one, or an operation
-    /// on one with other untyped integers): its default type is `rune`.
-    fn untyped_rune(&self, ctx: &Ctx, e: &Expr, depth: u32) -> bool {
+    /// The type of a constant expression, and whether it is untyped (then
+    /// the type is its default type: `int`, `rune`, `float64`,
+    /// `complex128`, `string` or `bool`; an operation on untyped operands
+    /// takes the later kind of that list, Go's rule for untyped constants).
+    /// `None` for what is not a constant golayout can type.
+    fn const_type(&mut self, ctx: &Ctx, e: &Expr, depth: u32) -> Option<(GoType, bool)> {
         if depth > MAX_DEPTH {
-            return false;
+            return None;
         }
+        let basic = |k| Some((GoType::Basic(k), true));
         match e {
-            Expr::Char(..) => true,
+            Expr::Int(..) => basic(BasicKind::Int),
+            Expr::Char(..) => basic(BasicKind::Int32),
+            Expr::Str(..) => basic(BasicKind::String),
+            Expr::Unsupported("floating-point constant", _) => basic(BasicKind::Float64),
+            Expr::Unsupported("complex constant", _) => basic(BasicKind::Complex128),
             Expr::Name {
                 pkg: None, name, ..
-            } => match self.prog.packages[ctx.pkg].lookup_const(name, self.arch) {
-                Some((_, c)) if c.ty.is_none() => c
-                    .value
-                    .as_ref()
-                    .is_some_and(|v| self.untyped_rune(ctx, v, depth + 1)),
-                _ => false,
-            },
+            } => {
+                let pkg = &self.prog.packages[ctx.pkg];
+                match pkg.lookup_const(name, self.arch) {
+                    Some((fi, c)) => {
+                        let (ty, value) = (c.ty.clone(), c.value.clone());
+                        let cctx = Ctx {
+                            pkg: ctx.pkg,
+                            file: fi,
+                            ..ctx.clone()
+                        };
+                        match ty {
+                            Some(te) => Some((self.type_expr(&cctx, &te, true).ok()?, false)),
+                            None => self.const_type(&cctx, value.as_ref()?, depth + 1),
+                        }
+                    }
+                    None if pkg.lookup_type(name, self.arch).is_some() => None,
+                    None => match name.as_str() {
+                        "true" | "false" => basic(BasicKind::Bool),
+                        "iota" => basic(BasicKind::Int),
+                        _ => None,
+                    },
+                }
+            }
+            Expr::Unary("!", ..) => basic(BasicKind::Bool),
             Expr::Unary(_, x, _) | Expr::Binary("<<" | ">>", x, _, _) => {
-                self.untyped_rune(ctx, x, depth + 1)
+                self.const_type(ctx, x, depth + 1)
+            }
+            Expr::Binary("==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||", ..) => {
+                basic(BasicKind::Bool)
             }
             Expr::Binary(_, x, y, _) => {
-                self.untyped_rune(ctx, x, depth + 1) || self.untyped_rune(ctx, y, depth + 1)
+                let a = self.const_type(ctx, x, depth + 1)?;
+                let b = self.const_type(ctx, y, depth + 1)?;
+                let rank = |t: &GoType| match t {
+                    GoType::Basic(BasicKind::Int) => 0,
+                    GoType::Basic(BasicKind::Int32) => 1,
+                    GoType::Basic(BasicKind::Float64) => 2,
+                    _ => 3,
+                };
+                Some(match (a.1, b.1) {
+                    (true, true) if rank(&b.0) > rank(&a.0) => b,
+                    (true, true) | (false, _) => a,
+                    (true, false) => b,
+                })
             }
-            _ => false,
+            Expr::Call(f, args, _) if args.len() == 1 => {
+                if let Some(t) = self.as_type(ctx, f) {
+                    return Some((t, false));
+                }
+                match &**f {
+                    Expr::Name {
+                        pkg: None, name, ..
+                    } if name == "len" || name == "cap" => {
+                        Some((GoType::Basic(BasicKind::Int), false))
+                    }
+                    Expr::Name { pkg: Some(q), .. }
+                        if self.import_path(ctx, q) == Some("unsafe") =>
+                    {
+                        Some((GoType::Basic(BasicKind::Uintptr), false))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -1652,25 +1728,47 @@ impl<'p> Resolver<'p> {
             pkg: None, name, ..
         } = fun
         {
-            if name == "len"
+            if (name == "len" || name == "cap")
                 && self.prog.packages[ctx.pkg]
-                    .lookup_const("len", self.arch)
+                    .lookup_const(name, self.arch)
                     .is_none()
             {
-                if let Expr::FieldOf(te, field, _) = arg {
-                    // len(T{}.arr): the length of an array-typed field.
-                    let t = self.type_expr(ctx, te, true)?;
-                    if let GoType::Struct(s) = t.underlying() {
-                        if let Some(GoType::Array(n, _)) = s
-                            .fields
-                            .iter()
-                            .find(|f| &f.name == field)
-                            .map(|f| f.ty.underlying())
-                        {
-                            return Ok(Value::Int(i128::from(*n), None));
+                // len/cap of an array (or pointer to array) without calls
+                // is a constant: `len(T{}.arr)`, `len([4]int{})`.
+                let array_type = match arg {
+                    Expr::FieldOf(te, field, _) => {
+                        let t = self.type_expr(ctx, te, true)?;
+                        match find_field(&t, field, 0) {
+                            Some((_, ft)) => Some(ft),
+                            None => {
+                                return Err(cerr(
+                                    self,
+                                    format!("{name} of field {field} is not constant"),
+                                ))
+                            }
                         }
                     }
-                    return Err(cerr(self, format!("len of field {field} is not constant")));
+                    Expr::Composite(te, _) => Some(self.type_expr(ctx, te, true)?),
+                    _ => None,
+                };
+                if let Some(t) = array_type {
+                    let t = match t.underlying() {
+                        GoType::Pointer(e) => self.deref_named((**e).clone()),
+                        u => Some(u.clone()),
+                    };
+                    return match t.as_ref().map(GoType::underlying) {
+                        Some(GoType::Array(n, _)) => Ok(Value::Int(i128::from(*n), None)),
+                        _ => Err(cerr(
+                            self,
+                            format!("{name} of a non-array operand is not constant"),
+                        )),
+                    };
+                }
+                if name == "cap" {
+                    return Err(cerr(
+                        self,
+                        "cap of a non-array operand is not constant".into(),
+                    ));
                 }
                 return match self.eval(ctx, arg, iota)? {
                     Value::Str(n) => Ok(Value::Int(i128::from(n), None)),

@@ -238,3 +238,64 @@ fn sizeof_of_constants_and_offsetof_of_promoted_fields() {
         );
     }
 }
+
+/// `len` and `cap` of an array composite literal or of an array field
+/// (also promoted) are constants; `unsafe.Sizeof`/`Alignof` of a
+/// floating-point or complex constant is its type's size (the default type
+/// `float64`/`complex128` when untyped; an untyped operation takes the
+/// later kind of int, rune, float, complex).
+const LENS: &str = r#"package p
+
+import "unsafe"
+
+const C = 'a' - 'A'
+const G float32 = 1.5
+const F = 2.5
+
+type S struct {
+	a   int8
+	arr [6]int16
+}
+type P struct {
+	S
+}
+
+type L1 [len([4]int{})]byte
+type L2 [cap([5]string{})]byte
+type L3 [len(P{}.arr)]byte
+type L4 [cap(S{}.arr)]byte
+type Z1 [unsafe.Sizeof('a' * 2.0)]byte
+type Z2 [unsafe.Sizeof(G)]byte
+type Z3 [unsafe.Sizeof(G * 2)]byte
+type Z4 [unsafe.Sizeof(1 < 2)]byte
+type Z5 [unsafe.Sizeof(len("ab"))]byte
+type Z6 [unsafe.Sizeof(-C)]byte
+type Z7 [unsafe.Sizeof(1 << 3)]byte
+type Z8 [unsafe.Sizeof(2.0 * 1i)]byte
+type Z9 [unsafe.Alignof(F)]byte
+type Z10 [unsafe.Sizeof(C + 1.5)]byte
+type Z11 [unsafe.Sizeof(P{}.arr)]byte
+"#;
+
+#[test]
+fn len_cap_of_arrays_and_sizeof_of_float_constants() {
+    let mut prog = Program::new();
+    let k = prog.add_source("example.com/p", "p.go", LENS).unwrap();
+    let names = [
+        "L1", "L2", "L3", "L4", "Z1", "Z2", "Z3", "Z4", "Z5", "Z6", "Z7", "Z8", "Z9", "Z10", "Z11",
+    ];
+    // Printed by Go 1.19 (the length of each array type).
+    let want: [(Arch, [u64; 15]); 2] = [
+        (Arch::I386, [4, 5, 6, 6, 8, 4, 4, 1, 4, 4, 4, 16, 4, 8, 12]),
+        (Arch::Amd64, [4, 5, 6, 6, 8, 4, 4, 1, 8, 4, 8, 16, 8, 8, 12]),
+    ];
+    for (arch, lens) in want {
+        let mut r = prog.resolver(arch);
+        for (name, len) in names.iter().zip(lens) {
+            let t = r
+                .resolve(k, name)
+                .unwrap_or_else(|e| panic!("{name} on {arch}: {e}"));
+            assert_eq!(golayout::sizeof(&t, arch).unwrap(), len, "{name} on {arch}");
+        }
+    }
+}
