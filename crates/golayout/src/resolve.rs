@@ -7,9 +7,10 @@
 //! constraints hold for that arch, looks names up in package scope, then the
 //! universe, then dot-imports, follows qualified names through the file's
 //! imports, evaluates array lengths as Go constants (iota, typed arithmetic
-//! with overflow checks, `len` of string constants, `len`/`cap` of array
-//! composite literals and fields, conversions, `unsafe.Sizeof`/`Alignof` of
-//! a conversion, a composite literal `T{}`, a field `T{}.f` or a constant,
+//! with overflow checks, exact untyped floating-point arithmetic, `len` of
+//! string constants, `len`/`cap` of array composite literals and fields,
+//! conversions, `unsafe.Sizeof`/`Alignof` of a conversion, a composite
+//! literal `T{}`, a field `T{}.f` or a constant,
 //! `unsafe.Offsetof(T{}.f)`), and instantiates generic types by
 //! substituting type arguments. Declarations of generic types themselves have
 //! no layout and are reported as [`ResolveErrorKind::Generic`].
@@ -37,10 +38,11 @@
 //! - I5 a name declared twice (types or constants) among the files compiled
 //!   for the arch is `redeclared in this block`, at the later declaration.
 //!
-//! Divergence: untyped constants are 128-bit integers (gc: at least 256 bits
-//! of mantissa); floating-point and complex constants are not evaluated (only
-//! typed, for `unsafe.Sizeof` and `Alignof`). Either limit gives an error
-//! naming the constant, never a wrong length. Type
+//! Divergence: untyped integer constants are 128-bit integers and untyped
+//! floating-point constants exact fractions of two of them (gc: at least 256
+//! bits of mantissa); typed floating-point and complex constants are not
+//! evaluated (only typed, for `unsafe.Sizeof` and `Alignof`). Either limit
+//! gives an error naming the constant, never a wrong length. Type
 //! parameters are substituted before I4's checks, so a bad instantiation is
 //! reported at the map or field inside the generic type, where gc reports the
 //! unsatisfied constraint at the type argument.
@@ -548,6 +550,9 @@ struct IntTy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Value {
     Int(i128, Option<IntTy>),
+    /// An untyped floating-point constant, exactly: numerator and positive
+    /// denominator in lowest terms.
+    Rat(i128, i128),
     Str(u64),
     Bool(bool),
 }
@@ -1181,7 +1186,21 @@ impl<'p> Resolver<'p> {
         } else {
             i64::MAX as i128
         };
-        match self.eval(ctx, n, None)? {
+        let v = match self.eval(ctx, n, None)? {
+            // An untyped float constant that is an integer is a valid length.
+            Value::Rat(v, 1) => Value::Int(v, None),
+            Value::Rat(v, d) => {
+                return Err(self.err(
+                    ctx,
+                    n.pos(),
+                    ResolveErrorKind::Const(format!(
+                        "array length {v}/{d} (untyped floating-point constant) must be integer"
+                    )),
+                ))
+            }
+            v => v,
+        };
+        match v {
             Value::Int(v, _) if v >= 0 && v <= int_max => Ok(v as u64),
             Value::Int(v, _) if v < 0 => Err(self.err(
                 ctx,
@@ -1277,6 +1296,15 @@ impl<'p> Resolver<'p> {
                 }
                 Ok(Value::Int(x, Some(ty)))
             }
+            (GoType::Basic(b), Value::Rat(n, 1)) if b.int_bits(self.arch).is_some() => {
+                self.convert(ctx, pos, Value::Int(n, None), t)
+            }
+            (GoType::Basic(b), Value::Rat(n, d)) if b.int_bits(self.arch).is_some() => Err(self
+                .err(
+                    ctx,
+                    pos,
+                    ResolveErrorKind::Const(format!("constant {n}/{d} truncated to integer")),
+                )),
             (GoType::Basic(BasicKind::String), Value::Str(n)) => Ok(Value::Str(n)),
             (GoType::Basic(BasicKind::Bool), Value::Bool(b)) => Ok(Value::Bool(b)),
             _ => Err(self.err(
@@ -1345,6 +1373,12 @@ impl<'p> Resolver<'p> {
             Expr::Int(None, p) | Expr::Char(None, p) => {
                 Err(cerr(self, *p, "invalid or too large literal".into()))
             }
+            Expr::Float(Some((n, d)), _) => Ok(Value::Rat(*n, *d)),
+            Expr::Float(None, p) => Err(cerr(
+                self,
+                *p,
+                "floating-point literal too large or too precise to evaluate".into(),
+            )),
             Expr::Str(Some(n), _) => Ok(Value::Str(*n)),
             Expr::Str(None, p) => Err(cerr(self, *p, "invalid string literal".into())),
             Expr::Name {
@@ -1388,7 +1422,9 @@ impl<'p> Resolver<'p> {
             Expr::Unary(op, x, pos) => {
                 let v = self.eval(ctx, x, iota)?;
                 match (*op, v) {
-                    ("+", Value::Int(..)) => Ok(v),
+                    ("+", Value::Int(..) | Value::Rat(..)) => Ok(v),
+                    ("-", Value::Rat(n, d)) => rat(n.checked_neg(), Some(d))
+                        .ok_or_else(|| cerr(self, *pos, "constant overflow".into())),
                     ("-", Value::Int(x, t)) => self.checked(ctx, *pos, x.checked_neg(), t),
                     ("^", Value::Int(x, None)) => Ok(Value::Int(!x, None)),
                     ("^", Value::Int(x, Some(t))) if t.signed => Ok(Value::Int(!x, Some(t))),
@@ -1434,7 +1470,86 @@ impl<'p> Resolver<'p> {
                 ResolveErrorKind::Const(format!("invalid constant operation {op}")),
             )
         };
+        let overflow = || {
+            self.err(
+                ctx,
+                pos,
+                ResolveErrorKind::Const("constant overflow".into()),
+            )
+        };
+        let truncated = |n: i128, d: i128| {
+            self.err(
+                ctx,
+                pos,
+                ResolveErrorKind::Const(format!("constant {n}/{d} truncated to integer")),
+            )
+        };
+        // An untyped float meets a shift or a typed integer: it becomes an
+        // integer if it is one (Go's representability rule).
+        let int_if_whole = |v: Value| match v {
+            Value::Rat(n, 1) => Ok(Value::Int(n, None)),
+            Value::Rat(n, d) => Err(truncated(n, d)),
+            v => Ok(v),
+        };
         match (a, b) {
+            (a @ Value::Rat(..), b) | (a, b @ Value::Rat(..))
+                if op == "<<"
+                    || op == ">>"
+                    || matches!(a, Value::Int(_, Some(_)))
+                    || matches!(b, Value::Int(_, Some(_))) =>
+            {
+                self.binary(ctx, pos, op, int_if_whole(a)?, int_if_whole(b)?)
+            }
+            (a @ Value::Rat(..), Value::Int(y, None)) => {
+                self.binary(ctx, pos, op, a, Value::Rat(y, 1))
+            }
+            (Value::Int(x, None), b @ Value::Rat(..)) => {
+                self.binary(ctx, pos, op, Value::Rat(x, 1), b)
+            }
+            (Value::Rat(an, ad), Value::Rat(bn, bd)) => {
+                // Compare a/b and c/d as a·d and c·b (denominators positive).
+                let cmp = || Some(an.checked_mul(bd)?.cmp(&bn.checked_mul(ad)?));
+                let r = match op {
+                    "+" | "-" => {
+                        let bn = if op == "-" {
+                            bn.checked_neg()
+                        } else {
+                            Some(bn)
+                        };
+                        let n = an.checked_mul(bd).zip(bn.and_then(|b| b.checked_mul(ad)));
+                        rat(n.and_then(|(x, y)| x.checked_add(y)), ad.checked_mul(bd))
+                    }
+                    "*" => rat(an.checked_mul(bn), ad.checked_mul(bd)),
+                    "/" if bn == 0 => {
+                        return Err(self.err(
+                            ctx,
+                            pos,
+                            ResolveErrorKind::Const("division by zero".into()),
+                        ))
+                    }
+                    "/" => {
+                        // (an/ad) / (bn/bd) = an·bd / (ad·bn), sign moved up.
+                        let (n, d) = (an.checked_mul(bd), ad.checked_mul(bn));
+                        match (n, d) {
+                            (Some(n), Some(d)) if d < 0 => rat(n.checked_neg(), d.checked_neg()),
+                            (n, d) => rat(n, d),
+                        }
+                    }
+                    "==" | "!=" | "<" | "<=" | ">" | ">=" => {
+                        let o = cmp().ok_or_else(overflow)?;
+                        return Ok(Value::Bool(match op {
+                            "==" => o.is_eq(),
+                            "!=" => o.is_ne(),
+                            "<" => o.is_lt(),
+                            "<=" => o.is_le(),
+                            ">" => o.is_gt(),
+                            _ => o.is_ge(),
+                        }));
+                    }
+                    _ => return Err(bad()),
+                };
+                r.ok_or_else(overflow)
+            }
             (Value::Int(x, tx), Value::Int(y, ty)) => {
                 if op == "<<" || op == ">>" {
                     if !(0..=1023).contains(&y) {
@@ -1528,8 +1643,8 @@ impl<'p> Resolver<'p> {
             _ => {}
         }
         // The constant must evaluate, except that golayout does not
-        // evaluate floating-point and complex constants: those only need
-        // their type here.
+        // evaluate typed floating-point and complex constants (nor untyped
+        // ones past its limits): those only need their type here.
         let evaluated = self.eval(ctx, arg, iota);
         let typed = self.const_type(ctx, arg, 0);
         match (evaluated, typed) {
@@ -1548,6 +1663,7 @@ impl<'p> Resolver<'p> {
             (Ok(Value::Int(_, None)), None) => Ok(GoType::Basic(BasicKind::Int)),
             (Ok(Value::Str(_)), None) => Ok(GoType::Basic(BasicKind::String)),
             (Ok(Value::Bool(_)), None) => Ok(GoType::Basic(BasicKind::Bool)),
+            (Ok(Value::Rat(..)), None) => Ok(GoType::Basic(BasicKind::Float64)),
             (Err(_), Some((t, _)))
                 if matches!(
                     t.underlying(),
@@ -1582,7 +1698,7 @@ impl<'p> Resolver<'p> {
             Expr::Int(..) => basic(BasicKind::Int),
             Expr::Char(..) => basic(BasicKind::Int32),
             Expr::Str(..) => basic(BasicKind::String),
-            Expr::Unsupported("floating-point constant", _) => basic(BasicKind::Float64),
+            Expr::Float(..) => basic(BasicKind::Float64),
             Expr::Unsupported("complex constant", _) => basic(BasicKind::Complex128),
             Expr::Name {
                 pkg: None, name, ..
@@ -1815,6 +1931,17 @@ fn unreachable_undefined(name: &str) -> RResult<GoType> {
         pos: Pos::default(),
         kind: ResolveErrorKind::Undefined(name.to_string()),
     })
+}
+
+/// The untyped float constant `n/d` (`d` positive) in lowest terms;
+/// `None` if a part overflowed.
+fn rat(n: Option<i128>, d: Option<i128>) -> Option<Value> {
+    let (n, d) = (n?, d?);
+    let (mut a, mut b) = (n.checked_abs()?, d);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    Some(Value::Rat(n / a, d / a))
 }
 
 fn mask(bits: u32) -> i128 {

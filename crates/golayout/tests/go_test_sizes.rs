@@ -139,9 +139,27 @@ fn measure(prog: &Program, pkg: usize, name: &str, arch: Arch) -> (u64, u64, Vec
     (size, align, offs)
 }
 
+/// The `sync/atomic` declarations these cases use, as Go 1.19 has them
+/// (golayout's built-in standard library has them too, but parsing all of
+/// it is slow under Miri).
+const ATOMIC: &str = "package atomic
+type noCopy struct{}
+type align64 struct{}
+type Int32 struct {
+	_ noCopy
+	v int32
+}
+type Int64 struct {
+	_ noCopy
+	_ align64
+	v int64
+}
+";
+
 #[test]
 fn sizes_match_go_on_386_arm_and_amd64() {
-    let mut prog = Program::with_stdlib();
+    let mut prog = Program::new();
+    prog.add_source("sync/atomic", "types.go", ATOMIC).unwrap();
     let k = prog.add_source("example.com/p", "p.go", SRC).unwrap();
     for &(name, small, big) in ROWS {
         for (arch, want) in [(Arch::I386, small), (Arch::Arm, small), (Arch::Amd64, big)] {
@@ -296,6 +314,87 @@ fn len_cap_of_arrays_and_sizeof_of_float_constants() {
                 .resolve(k, name)
                 .unwrap_or_else(|e| panic!("{name} on {arch}: {e}"));
             assert_eq!(golayout::sizeof(&t, arch).unwrap(), len, "{name} on {arch}");
+        }
+    }
+}
+
+/// Untyped floating-point constants in array lengths (test/fixedbugs
+/// bug254.go and bug255.go `[1e1]int`, issue13485.go `[10.0]int`,
+/// issue20780.go `[400e6]byte`, issue20739.go `[1e9][1e9][1e9][0]*int`):
+/// exact arithmetic, valid when the result is an integer; a fraction
+/// (bug255.go `[1.5]int`) is an error.
+const FLOATS: &str = r#"package p
+
+const N = 10
+const F = 2.5
+
+type A1 [1e3]byte
+type A2 [2.0]int
+type A3 [F * 2]byte
+type A4 [1 << 3.0]byte
+type A5 [0x1p4]byte
+type A6 [N / 4.0 * 2]byte
+type A7 [1.0 / 3 * 3]byte
+type A8 [int(2.0)]byte
+type A9 [int8(1e2)]byte
+type A10 [400e6]byte
+type A11 struct {
+	x int
+	w [1e9][1e9][1e9][0]*int
+}
+type A12 [1e1]int
+type A13 [10.0]int
+type A14 [.5e1]byte
+type A15 [1_0.0_0]byte
+type A16 [2.0 << 2]byte
+type A17 [-(-3.0)]byte
+type A18 [N * 1.5]byte
+type A19 [uint8(3) * 2.0]byte
+type A20 [1e2 / 1e1]byte
+
+type B1 [1.5]int
+type B2 [N / 4.0]byte
+type B3 [int8(1e3)]byte
+type B4 [uint(1.5)]byte
+type B5 [1 << 1.5]byte
+type B6 [uint8(3) * 2.5]byte
+"#;
+
+#[test]
+fn untyped_float_constants_in_array_lengths() {
+    let mut prog = Program::new();
+    let k = prog.add_source("example.com/p", "p.go", FLOATS).unwrap();
+    // Printed by Go 1.19 (unsafe.Sizeof of A1 … A20).
+    let want: [(Arch, [u64; 20]); 2] = [
+        (
+            Arch::I386,
+            [
+                1000, 8, 5, 8, 16, 5, 1, 2, 100, 400000000, 8, 40, 40, 5, 10, 8, 3, 15, 6, 10,
+            ],
+        ),
+        (
+            Arch::Amd64,
+            [
+                1000, 16, 5, 8, 16, 5, 1, 2, 100, 400000000, 16, 80, 80, 5, 10, 8, 3, 15, 6, 10,
+            ],
+        ),
+    ];
+    for (arch, sizes) in want {
+        let mut r = prog.resolver(arch);
+        for (i, size) in sizes.into_iter().enumerate() {
+            let name = format!("A{}", i + 1);
+            let t = r
+                .resolve(k, &name)
+                .unwrap_or_else(|e| panic!("{name} on {arch}: {e}"));
+            assert_eq!(
+                golayout::sizeof(&t, arch).unwrap(),
+                size,
+                "{name} on {arch}"
+            );
+        }
+        // gc: "must be integer", "cannot convert", "truncated".
+        for name in ["B1", "B2", "B3", "B4", "B5", "B6"] {
+            assert!(r.resolve(k, name).is_err(), "{name} on {arch}");
         }
     }
 }

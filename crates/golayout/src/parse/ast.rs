@@ -176,6 +176,10 @@ pub struct ConstDecl {
 pub enum Expr {
     /// An integer literal's value (`None` if it overflows 128 bits).
     Int(Option<i128>, Pos),
+    /// A floating-point literal's exact value as a fraction (numerator,
+    /// positive denominator, in lowest terms; `None` if either passes 128
+    /// bits).
+    Float(Option<(i128, i128)>, Pos),
     /// A string literal's decoded length in bytes (`None` if undecodable).
     Str(Option<u64>, Pos),
     /// A rune literal's value.
@@ -202,7 +206,7 @@ pub enum Expr {
     FieldOf(Box<TypeExpr>, String, Pos),
     /// A type used as an operand (`[]byte` in `len([]byte("x"))`…); unsupported in constants.
     Type(Box<TypeExpr>, Pos),
-    /// Something a constant cannot be (float literal, index, composite literal…).
+    /// Something a constant cannot be (imaginary literal, index, composite literal…).
     Unsupported(&'static str, Pos),
 }
 
@@ -216,6 +220,7 @@ impl Expr {
     pub fn pos(&self) -> Pos {
         match self {
             Expr::Int(_, p)
+            | Expr::Float(_, p)
             | Expr::Str(_, p)
             | Expr::Char(_, p)
             | Expr::Unary(_, _, p)

@@ -1219,7 +1219,7 @@ impl<'s> Parser<'s> {
             }
             Tok::Float => {
                 self.next();
-                Expr::Unsupported("floating-point constant", t.pos)
+                Expr::Float(parse_float(self.text(t)), t.pos)
             }
             Tok::Imag => {
                 self.next();
@@ -1392,6 +1392,44 @@ pub(crate) fn parse_int(lit: &str) -> Option<i128> {
     i128::from_str_radix(digits, radix).ok()
 }
 
+/// The exact value of a floating-point literal (decimal `1.5e3`, `.5`,
+/// `1e-3`, or hexadecimal `0x1.8p3`) as a fraction in lowest terms
+/// (numerator, positive denominator); `None` when a part passes 128 bits.
+pub(crate) fn parse_float(lit: &str) -> Option<(i128, i128)> {
+    let s: String = lit.chars().filter(|&c| c != '_').collect();
+    let (radix, body, exp_char, exp_base): (u32, &str, &[char], i128) =
+        match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+            Some(r) => (16, r, &['p', 'P'], 2),
+            None => (10, &s[..], &['e', 'E'], 10),
+        };
+    let (mant, exp) = match body.find(exp_char) {
+        Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+        None if radix == 16 => return None, // a hex float needs its exponent
+        None => (body, 0),
+    };
+    let (int_part, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if int_part.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut num: i128 = 0;
+    for c in int_part.chars().chain(frac.chars()) {
+        let d = i128::from(c.to_digit(radix)?);
+        num = num.checked_mul(i128::from(radix))?.checked_add(d)?;
+    }
+    let mut den = i128::from(radix).checked_pow(u32::try_from(frac.len()).ok()?)?;
+    let scale = exp_base.checked_pow(exp.unsigned_abs())?;
+    if exp >= 0 {
+        num = num.checked_mul(scale)?;
+    } else {
+        den = den.checked_mul(scale)?;
+    }
+    let (mut a, mut b) = (num, den);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    Some((num / a, den / a))
+}
+
 /// Decodes one escape at the start of `s` (after the backslash); returns (value, bytes it encodes, consumed).
 fn escape(s: &[u8]) -> Option<(u32, u64, usize)> {
     let c = *s.first()?;
@@ -1499,6 +1537,17 @@ mod tests {
         assert_eq!(string_len("`ab`"), Some(2));
         assert_eq!(rune_value("'\\n'"), Some(10));
         assert_eq!(rune_value("'é'"), Some(233));
+        assert_eq!(parse_float("1.5e3"), Some((1500, 1)));
+        assert_eq!(parse_float(".5"), Some((1, 2)));
+        assert_eq!(parse_float("1e-3"), Some((1, 1000)));
+        assert_eq!(parse_float("1_000.5"), Some((2001, 2)));
+        assert_eq!(parse_float("0x1.8p3"), Some((12, 1)));
+        assert_eq!(parse_float("0x1p-2"), Some((1, 4)));
+        assert_eq!(parse_float("0X.8P1"), Some((1, 1)));
+        assert_eq!(parse_float("0.0"), Some((0, 1)));
+        // Past 128 bits: not evaluated, never wrong.
+        assert_eq!(parse_float("1e40"), None);
+        assert_eq!(parse_float("1e-999"), None);
     }
 
     #[test]
