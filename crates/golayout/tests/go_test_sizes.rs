@@ -398,3 +398,44 @@ fn untyped_float_constants_in_array_lengths() {
         }
     }
 }
+
+/// Interface and func field types are spelled as go/types spells them
+/// (`types.TypeString`): comments dropped, methods on separate lines joined
+/// by `; ` (test/fixedbugs/issue24939.go has an interface holding only
+/// comments, which is `interface{}`). Go 1.19's go/types printed the three
+/// strings below for this struct.
+#[test]
+fn interface_and_func_types_are_spelled_without_comments() {
+    let src = "package p
+
+type S struct {
+	I interface {
+		// Doc of A.
+		A() int // trailing
+		B(x int,
+			y string) /* block */ error
+	}
+	F func(a int, // first
+		b string) (n int)
+	E interface{ /* nothing */ }
+	P interface {
+		// The compiler cannot handle this case. Disabled for now.
+		// I() M
+	}
+}
+";
+    let mut prog = Program::new();
+    let k = prog.add_source("example.com/p", "p.go", src).unwrap();
+    let t = prog.resolver(Arch::Amd64).resolve(k, "S").unwrap();
+    let l = golayout::layout(&t, Arch::Amd64).unwrap();
+    let tys: Vec<&str> = l.fields.iter().map(|f| f.ty.as_str()).collect();
+    assert_eq!(
+        tys,
+        [
+            "interface{A() int; B(x int, y string) error}",
+            "func(a int, b string) (n int)",
+            "interface{}",
+            "interface{}",
+        ]
+    );
+}

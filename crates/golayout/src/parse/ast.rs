@@ -98,9 +98,11 @@ pub enum TypeExpr {
     Map(Box<TypeExpr>, Box<TypeExpr>, Pos),
     /// `chan T` (0), `chan<- T` (1), `<-chan T` (2)
     Chan(u8, Box<TypeExpr>),
-    /// A function type; the text is its source.
+    /// A function type; the text is its source without comments, spaced
+    /// as go/types prints it (`func(a int, b string) (n int)`).
     Func(String),
-    /// An interface type; the text is its method/embedding list.
+    /// An interface type; the text is its method/embedding list without
+    /// comments, elements joined by `; ` (`A() int; B()`).
     Interface(String),
     /// `struct{...}`
     Struct(Vec<FieldDecl>),

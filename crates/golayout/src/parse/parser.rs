@@ -841,11 +841,9 @@ impl<'s> Parser<'s> {
                 if !self.is("{") {
                     return Err(self.unexpected("'{'"));
                 }
-                let open = self.tok();
+                let open = self.i;
                 self.skip_balanced()?;
-                let close = self.toks[self.i - 1];
-                let inner = &self.src[open.end as usize..close.start as usize];
-                Ok(TypeExpr::Interface(squash(inner)))
+                Ok(TypeExpr::Interface(self.token_text(open + 1, self.i - 1)))
             }
             (Tok::Ident, "map") => {
                 self.next();
@@ -872,8 +870,9 @@ impl<'s> Parser<'s> {
                 Ok(TypeExpr::Chan(2, Box::new(self.ty()?)))
             }
             (Tok::Ident, "func") => {
+                let func_tok = self.i;
                 self.next();
-                self.signature(t)
+                self.signature(func_tok)
             }
             (Tok::Ident, _) if !is_keyword(s) => {
                 let (mut name, pos) = self.ident()?;
@@ -954,7 +953,7 @@ impl<'s> Parser<'s> {
     }
 
     /// After `func`: parameters and results; the type keeps its source text.
-    fn signature(&mut self, func_tok: Token) -> PResult<TypeExpr> {
+    fn signature(&mut self, func_tok: usize) -> PResult<TypeExpr> {
         if !self.is("(") {
             return Err(self.unexpected("'('"));
         }
@@ -964,10 +963,32 @@ impl<'s> Parser<'s> {
         } else if self.starts_type() {
             self.ty()?;
         }
-        let end = self.toks[self.i - 1].end;
-        Ok(TypeExpr::Func(squash(
-            &self.src[func_tok.start as usize..end as usize],
-        )))
+        Ok(TypeExpr::Func(self.token_text(func_tok, self.i)))
+    }
+
+    /// The source of tokens `from..to` without comments: one space where
+    /// the source had space or a comment between two tokens, none where
+    /// they touch, and `; ` for a semicolon (written or inserted at a
+    /// newline), except at the end (go/types writes `interface{A(); B()}`).
+    fn token_text(&self, from: usize, to: usize) -> String {
+        let mut out = String::new();
+        let mut prev_end = None;
+        let mut semi = false;
+        for &t in &self.toks[from..to] {
+            if t.kind == Tok::Semi {
+                semi = !out.is_empty();
+                continue;
+            }
+            if semi {
+                out.push_str("; ");
+            } else if prev_end.is_some_and(|e| e < t.start) {
+                out.push(' ');
+            }
+            semi = false;
+            out.push_str(self.text(t));
+            prev_end = Some(t.end);
+        }
+        out
     }
 
     fn starts_type(&self) -> bool {
@@ -1358,18 +1379,6 @@ impl<'s> Parser<'s> {
 
 fn vec_of<T>(x: T) -> Vec<T> {
     vec![x]
-}
-
-/// Collapses whitespace runs (and newlines) to single spaces.
-fn squash(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
 }
 
 /// Value of an integer literal (`0x`, `0o`, `0b`, legacy octal, `_` separators).
