@@ -257,3 +257,50 @@ fn set_interface_field_and_source_checks() {
         "reflect.Set: value of type int8 is not assignable to type int"
     );
 }
+
+/// `Set` with a Value of interface kind: an `I` place's Value goes into
+/// an `any` or another `I` place (the dynamic value is copied, a nil `I`
+/// makes the target nil); into `int` or a wider interface `K` it panics
+/// naming the interface type. `Interface()` of an `I` place is its dynamic
+/// value. Go 1.19 printed `main.T 1`, `reflect.Set: value of type interface
+/// {} is not assignable to type int`, `reflect.Set: value of type main.I is
+/// not assignable to type main.K`, `true` and `main.T`.
+#[test]
+fn set_from_interface_kind_values() {
+    let i = Named::new("main", "I", iface(&["M"])).build().unwrap();
+    let k = Named::new("main", "K", iface(&["M", "N"])).build().unwrap();
+    let t = named_int("T", &["M"]);
+    let ip = new_ptr(i, Val::from(int_of(t, 1))).unwrap();
+    let iv = value_of(&ip).elem();
+    assert_eq!(iv.kind(), Kind::Interface);
+    assert!(iv.can_set() && !iv.elem().can_set());
+    assert_eq!(iv.elem().typ().to_string(), "main.T");
+    assert!(efaceeq(&iv.interface(), &int_of(t, 1)));
+
+    let a = new_ptr(types::any(), types::any().zero()).unwrap();
+    let av = value_of(&a).elem();
+    av.set(&iv);
+    assert!(efaceeq(&av.interface(), &int_of(t, 1)));
+    assert_eq!(av.elem().typ().to_string(), "main.T");
+
+    let j = new_ptr(i, i.zero()).unwrap();
+    value_of(&j).elem().set(&iv);
+    assert!(efaceeq(&value_of(&j).elem().interface(), &int_of(t, 1)));
+
+    let x = value_of(&new_ptr(types::int(), Val::Int(0)).unwrap()).elem();
+    let b = new_ptr(types::any(), Val::from(Eface::from_int(5))).unwrap();
+    assert_eq!(
+        panic_text(|| x.set(&value_of(&b).elem())),
+        "reflect.Set: value of type interface {} is not assignable to type int"
+    );
+    let kp = new_ptr(k, k.zero()).unwrap();
+    assert_eq!(
+        panic_text(|| value_of(&kp).elem().set(&iv)),
+        "reflect.Set: value of type main.I is not assignable to type main.K"
+    );
+    // A nil I stored into `any` (holding 7) makes it nil.
+    let a7 = new_ptr(types::any(), Val::from(Eface::from_int(7))).unwrap();
+    let n = new_ptr(i, i.zero()).unwrap();
+    value_of(&a7).elem().set(&value_of(&n).elem());
+    assert!(value_of(&a7).elem().interface().is_nil());
+}
