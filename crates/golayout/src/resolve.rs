@@ -143,6 +143,19 @@ impl Package {
             .map(|&(fi, di)| (fi, &self.files[fi].ast.types[di]))
     }
 
+    /// The method named `field` declared on type `ty` (or `*ty`) in the
+    /// files compiled for `arch`, for gc's `field and method with the same
+    /// name`.
+    fn method_named(&self, ty: &str, field: &str, arch: Arch) -> Option<(usize, Pos)> {
+        self.files
+            .iter()
+            .enumerate()
+            .filter(|&(fi, _)| self.file_matches(fi, arch))
+            .flat_map(|(fi, f)| f.ast.methods.iter().map(move |m| (fi, m)))
+            .find(|(_, m)| m.recv == ty && m.name == field)
+            .map(|(fi, m)| (fi, m.pos))
+    }
+
     fn lookup_const(&self, name: &str, arch: Arch) -> Option<(usize, &ConstDecl)> {
         let v = self.consts.get(name)?;
         v.iter()
@@ -462,6 +475,9 @@ pub enum ResolveErrorKind {
     Recursive(String),
     /// Two fields of one struct with the same name (gc: `a redeclared`).
     Redeclared(String),
+    /// A struct type's field and one of the type's methods with one name
+    /// (gc: `field and method with the same name a`, at the method).
+    FieldAndMethod(String),
     /// A package-level name declared twice (types or constants) in the
     /// files compiled for the arch (gc: `T redeclared in this block`).
     RedeclaredInBlock(String),
@@ -509,6 +525,9 @@ impl ResolveError {
             ResolveErrorKind::Recursive(n) => format!("invalid recursive type {n}"),
             ResolveErrorKind::Redeclared(n) => format!("{n} redeclared"),
             ResolveErrorKind::RedeclaredInBlock(n) => format!("{n} redeclared in this block"),
+            ResolveErrorKind::FieldAndMethod(n) => {
+                format!("field and method with the same name {n}")
+            }
             ResolveErrorKind::InvalidMapKey(k) => format!("invalid map key type {k}"),
             ResolveErrorKind::InvalidEmbedded(what) => {
                 format!("embedded field type cannot be {what}")
@@ -804,12 +823,32 @@ impl<'p> Resolver<'p> {
             r
         });
         self.busy.remove(&key);
-        let r = r.map(|t| {
+        let r = r.and_then(|t| {
             if decl.alias {
-                t
-            } else {
-                GoType::named(Named::new(&p.path, name, t.underlying().clone()))
+                return Ok(t);
             }
+            let underlying = t.underlying().clone();
+            if let (true, GoType::Struct(s)) = (self.checks, &underlying) {
+                // gc checks a struct's fields against its type's methods;
+                // `go build` lists the clashes in file order.
+                let clash = s
+                    .fields
+                    .iter()
+                    .filter(|f| f.name != "_")
+                    .filter_map(|f| {
+                        Some((f.name.clone(), p.method_named(name, &f.name, self.arch)?))
+                    })
+                    .min_by_key(|&(_, (fi, pos))| (fi, pos.line, pos.col));
+                if let Some((field, (file, pos))) = clash {
+                    let ctx = Ctx {
+                        pkg,
+                        file,
+                        params: Rc::new(Vec::new()),
+                    };
+                    return Err(self.err(&ctx, pos, ResolveErrorKind::FieldAndMethod(field)));
+                }
+            }
+            Ok(GoType::named(Named::new(&p.path, name, underlying)))
         });
         self.types.insert(key, r.clone());
         Some(r)
@@ -2303,6 +2342,48 @@ mod tests {
         // An alias of `*T` embeds as `*T` does (types2 takes the pointer off the type).
         let t = r.resolve(k, "OK").unwrap();
         assert_eq!(sizeof(&t, Arch::Amd64).unwrap(), 56);
+    }
+
+    #[test]
+    fn a_field_and_a_method_of_one_name_are_errors() {
+        // As `go build` reports them: at a method named like a field, the
+        // first such in file order; `_` fields and other arches' files do
+        // not count.
+        let mut p = Program::new();
+        let k = p
+            .add_source(
+                "x",
+                "a.go",
+                "package x\ntype T struct {\n\ta int\n\tB\n\t_ int\n}\ntype B struct{}\ntype U struct{ a int }\ntype G[P any] struct{ f P }\nfunc (g G[P]) f() {}\nfunc (T) _() {}\n",
+            )
+            .unwrap();
+        p.add_source(
+            "x",
+            "b.go",
+            "package x\n\nfunc (t *T) B() {}\nfunc (t T) a() {}\nfunc (u *U) b() {}\n",
+        )
+        .unwrap();
+        p.add_source("x", "m_386.go", "package x\nfunc (*U) a() {}\n")
+            .unwrap();
+        let mut r = p.resolver(Arch::Amd64);
+        let e = r.resolve(k, "T").unwrap_err();
+        assert_eq!(e.kind, ResolveErrorKind::FieldAndMethod("B".into()));
+        assert_eq!(
+            e.to_string(),
+            "b.go:3:13: field and method with the same name B"
+        );
+        // U's method `a` is declared for 386 only.
+        assert_eq!(
+            sizeof(&r.resolve(k, "U").unwrap(), Arch::Amd64).unwrap(),
+            8
+        );
+        // A generic type has no layout; its instances' check is gc's.
+        assert!(r.resolve(k, "G").unwrap_err().is_skip());
+        let mut r = p.resolver(Arch::I386);
+        assert_eq!(
+            r.resolve(k, "U").unwrap_err().to_string(),
+            "m_386.go:2:11: field and method with the same name a"
+        );
     }
 
     #[test]

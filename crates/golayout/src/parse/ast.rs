@@ -34,6 +34,24 @@ pub struct File {
     pub vars: Vec<VarDecl>,
     /// Functions and methods: their typed variables and 64-bit atomic calls.
     pub funcs: Vec<FuncDecl>,
+    /// Method declarations: receiver base type and method name.
+    pub methods: Vec<MethodDecl>,
+}
+
+/// `func (r *T) Name(…)`: a method's name and the type it is declared on.
+///
+/// ```
+/// let f = golayout::parse::parse_file("package p\ntype T struct{}\nfunc (t *T) M() {}").unwrap();
+/// assert_eq!((f.methods[0].recv.as_str(), f.methods[0].name.as_str()), ("T", "M"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct MethodDecl {
+    /// The receiver's base type name (`T` for `*T` and `T[P]`).
+    pub recv: String,
+    /// The method's name.
+    pub name: String,
+    /// Where the method's name is.
+    pub pos: Pos,
 }
 
 /// `import name "path"`.

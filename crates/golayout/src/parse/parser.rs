@@ -521,15 +521,22 @@ impl<'s> Parser<'s> {
     fn func_decl(&mut self, f: &mut File) -> PResult<()> {
         self.expect("func")?;
         let mut decl = FuncDecl::default();
+        let mut recv = None;
         if self.is("(") {
             let save = (self.i, self.depth);
-            if self.receiver(&mut decl.vars).is_err() {
-                (self.i, self.depth) = save;
-                decl.vars.clear();
-                self.skip_balanced()?;
+            match self.receiver(&mut decl.vars) {
+                Ok(base) => recv = base,
+                Err(_) => {
+                    (self.i, self.depth) = save;
+                    decl.vars.clear();
+                    self.skip_balanced()?;
+                }
             }
         }
-        self.ident()?;
+        let (name, pos) = self.ident()?;
+        if let Some(recv) = recv {
+            f.methods.push(MethodDecl { recv, name, pos });
+        }
         if self.is("[") {
             self.skip_balanced()?;
         }
@@ -575,23 +582,31 @@ impl<'s> Parser<'s> {
         Ok(())
     }
 
-    /// `(name T)`, `(name *T)`, `(T)`, `(name *T[P])`.
-    fn receiver(&mut self, vars: &mut Vec<VarDecl>) -> PResult<()> {
+    /// `(name T)`, `(name *T)`, `(T)`, `(name *T[P])`: the receiver's base
+    /// type name (`T`), if it is a local type name.
+    fn receiver(&mut self, vars: &mut Vec<VarDecl>) -> PResult<Option<String>> {
         self.expect("(")?;
         let named =
             self.tok().kind == Tok::Ident && !matches!(self.peek_text(1), ")" | "." | "[" | ",");
         let name = if named { Some(self.ident()?.0) } else { None };
-        let ty = self.ty()?;
+        // A generic receiver `*List[T]` names the generic type: the
+        // atomic check lays out declarations, so drop the arguments.
+        let ty = strip_type_args(self.ty()?);
         self.expect(")")?;
+        let base = match &ty {
+            TypeExpr::Pointer(inner) => inner.as_ref(),
+            t => t,
+        };
+        let base = match base {
+            TypeExpr::Name {
+                pkg: None, name, ..
+            } => Some(name.clone()),
+            _ => None,
+        };
         if let Some(name) = name {
-            // A generic receiver `*List[T]` names the generic type: the
-            // atomic check lays out declarations, so drop the arguments.
-            vars.push(VarDecl {
-                name,
-                ty: strip_type_args(ty),
-            });
+            vars.push(VarDecl { name, ty });
         }
-        Ok(())
+        Ok(base)
     }
 
     /// A parameter list `(a, b *T, c int)` or `(int, string)`: the named ones.
