@@ -6,7 +6,10 @@
 //! declaration into a [`GoType`] for one arch: it picks the files whose build
 //! constraints hold for that arch, looks names up in package scope, then the
 //! universe, then dot-imports, follows qualified names through the file's
-//! imports, evaluates array lengths as Go constants (iota, typed arithmetic
+//! imports (a qualifier that matches no import's last path element nor any
+//! loaded package's name asks for the file's first unloaded import, as a
+//! [`ResolveErrorKind::NotLoaded`]: `example.com/m/v2` is package `m`),
+//! names types by their package's declared name, evaluates array lengths as Go constants (iota, typed arithmetic
 //! with overflow checks, exact untyped floating-point arithmetic, `len` of
 //! string constants, `len`/`cap` of array composite literals and fields,
 //! conversions, `unsafe.Sizeof`/`Alignof` of a conversion, a composite
@@ -848,10 +851,40 @@ impl<'p> Resolver<'p> {
                     return Err(self.err(&ctx, pos, ResolveErrorKind::FieldAndMethod(field)));
                 }
             }
-            Ok(GoType::named(Named::new(&p.path, name, underlying)))
+            Ok(GoType::named(
+                Named::new(&p.path, name, underlying).with_qualifier(&p.name),
+            ))
         });
         self.types.insert(key, r.clone());
         Some(r)
+    }
+
+    /// When no import of the file is known to be package `q`: the first
+    /// import by path alone whose package is not loaded, as a "not loaded"
+    /// error (its name is known only once it is loaded: `example.com/m/v2`
+    /// may be package `m`, directory `sub` package `other`); `undefined`
+    /// when every such import is loaded.
+    fn unknown_qualifier(
+        &self,
+        ctx: &Ctx,
+        pos: Pos,
+        what: String,
+        undefined: ResolveErrorKind,
+    ) -> ResolveError {
+        let f = &self.prog.packages[ctx.pkg].files[ctx.file].ast;
+        let unloaded = f.imports.iter().find(|i| {
+            i.name.is_none()
+                && !matches!(i.path.as_str(), "unsafe" | "C")
+                && self.prog.find_package(&i.path).is_none()
+        });
+        let kind = match unloaded {
+            Some(i) => ResolveErrorKind::NotLoaded {
+                path: i.path.clone(),
+                what: format!("{what} (package \"{}\" not loaded)", i.path),
+            },
+            None => undefined,
+        };
+        self.err(ctx, pos, kind)
     }
 
     fn import_path(&self, ctx: &Ctx, q: &str) -> Option<&'p str> {
@@ -899,7 +932,9 @@ impl<'p> Resolver<'p> {
                             .lookup(ctx.pkg, name)
                             .unwrap_or_else(|| unreachable_undefined(name));
                     }
-                    return Ok(GoType::Ref(TypeName::new(&pkg.path, name)));
+                    return Ok(GoType::Ref(
+                        TypeName::new(&pkg.path, name).with_qualifier(&pkg.name),
+                    ));
                 }
                 if let Some(t) = self.prog.extra.get(&TypeName::new(&pkg.path, name)) {
                     return Ok(t.clone());
@@ -929,13 +964,18 @@ impl<'p> Resolver<'p> {
                                     .lookup(k, name)
                                     .unwrap_or_else(|| unreachable_undefined(name));
                             }
-                            return Ok(GoType::Ref(TypeName::new(&imp.path, name)));
+                            let q = &self.prog.packages[k].name;
+                            return Ok(GoType::Ref(
+                                TypeName::new(&imp.path, name).with_qualifier(q),
+                            ));
                         }
                     }
                 }
                 // Declared in a file for another arch only: still a name we know.
                 if !direct && pkg.types.contains_key(name.as_str()) {
-                    return Ok(GoType::Ref(TypeName::new(&pkg.path, name)));
+                    return Ok(GoType::Ref(
+                        TypeName::new(&pkg.path, name).with_qualifier(&pkg.name),
+                    ));
                 }
                 return Err(self.err(ctx, *pos, ResolveErrorKind::Undefined(name.clone())));
             }
@@ -946,7 +986,8 @@ impl<'p> Resolver<'p> {
             } => {
                 let undefined = || ResolveErrorKind::Undefined(format!("{q}.{name}"));
                 let Some(path) = self.import_path(ctx, q) else {
-                    return Err(self.err(ctx, *pos, undefined()));
+                    let what = format!("cannot resolve type {q}.{name}");
+                    return Err(self.unknown_qualifier(ctx, *pos, what, undefined()));
                 };
                 if path == "unsafe" {
                     if name == "Pointer" {
@@ -976,7 +1017,9 @@ impl<'p> Resolver<'p> {
                         }
                         None => return Err(self.err(ctx, *pos, undefined())),
                     },
-                    Some(_) => GoType::Ref(TypeName::new(path, name)),
+                    Some(k) => GoType::Ref(
+                        TypeName::new(path, name).with_qualifier(&self.prog.packages[k].name),
+                    ),
                     None if direct => {
                         return Err(self.err(
                             ctx,
@@ -1186,9 +1229,14 @@ impl<'p> Resolver<'p> {
             shown.push(self.type_expr(ctx, a, false)?.to_string());
         }
         let inst = format!("{name}[{}]", shown.join(","));
-        let path = self.prog.packages[k].path.clone();
+        let (path, qualifier) = (
+            self.prog.packages[k].path.clone(),
+            self.prog.packages[k].name.clone(),
+        );
         if !direct {
-            return Ok(GoType::Ref(TypeName::new(&path, &inst)));
+            return Ok(GoType::Ref(
+                TypeName::new(&path, &inst).with_qualifier(&qualifier),
+            ));
         }
         let key = (k, inst.clone());
         if let Some(r) = self.types.get(&key) {
@@ -1211,7 +1259,10 @@ impl<'p> Resolver<'p> {
         self.busy.insert(key.clone());
         let r = self.type_expr(&inner, &decl.ty, true);
         self.busy.remove(&key);
-        let r = r.map(|t| GoType::named(Named::new(&path, &inst, t.underlying().clone())));
+        let r = r.map(|t| {
+            let named = Named::new(&path, &inst, t.underlying().clone());
+            GoType::named(named.with_qualifier(&qualifier))
+        });
         self.types.insert(key, r.clone());
         r
     }
@@ -1442,7 +1493,9 @@ impl<'p> Resolver<'p> {
                 pos,
             } => {
                 let Some(path) = self.import_path(ctx, q) else {
-                    return Err(cerr(self, *pos, format!("undefined: {q}.{name}")));
+                    let undefined = ResolveErrorKind::Const(format!("undefined: {q}.{name}"));
+                    let what = format!("cannot evaluate {q}.{name}");
+                    return Err(self.unknown_qualifier(ctx, *pos, what, undefined));
                 };
                 let Some(k) = self.prog.find_package(path) else {
                     return Err(self.err(
@@ -2373,10 +2426,7 @@ mod tests {
             "b.go:3:13: field and method with the same name B"
         );
         // U's method `a` is declared for 386 only.
-        assert_eq!(
-            sizeof(&r.resolve(k, "U").unwrap(), Arch::Amd64).unwrap(),
-            8
-        );
+        assert_eq!(sizeof(&r.resolve(k, "U").unwrap(), Arch::Amd64).unwrap(), 8);
         // A generic type has no layout; its instances' check is gc's.
         assert!(r.resolve(k, "G").unwrap_err().is_skip());
         let mut r = p.resolver(Arch::I386);

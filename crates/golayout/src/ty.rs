@@ -194,25 +194,96 @@ pub enum GoType {
 /// let n = golayout::TypeName::new("sync", "Mutex");
 /// assert_eq!(n.to_string(), "sync.Mutex");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug)]
 pub struct TypeName {
     /// Import path (`sync/atomic`); empty for the package being analysed / universe.
     pub pkg: String,
     /// The type's name.
     pub name: String,
+    /// The package's name, which qualifies the type when printed: the
+    /// name its `package` clause declares when the package is loaded, else
+    /// the one Go tools assume from the path (see [`TypeName::new`]). Not
+    /// part of the identity: two names are equal when `pkg` and `name` are.
+    pub qualifier: String,
 }
 
 impl TypeName {
-    /// Creates a name.
+    /// Creates a name. The qualifier is the package name Go tools assume
+    /// for the path (as `goimports` does): its last element, less a major
+    /// version suffix (`/v2`), a `go-` prefix and anything from the first
+    /// character that cannot be in an identifier (`yaml.v3` gives `yaml`).
     ///
     /// ```
-    /// assert_eq!(golayout::TypeName::new("", "T").to_string(), "T");
+    /// use golayout::TypeName;
+    /// assert_eq!(TypeName::new("", "T").to_string(), "T");
+    /// assert_eq!(TypeName::new("example.com/mod/v2", "T").to_string(), "mod.T");
+    /// assert_eq!(TypeName::new("gopkg.in/yaml.v3", "Node").to_string(), "yaml.Node");
+    /// assert_eq!(TypeName::new("github.com/x/go-redis", "Client").to_string(), "redis.Client");
     /// ```
     pub fn new(pkg: &str, name: &str) -> Self {
         TypeName {
             pkg: pkg.into(),
             name: name.into(),
+            qualifier: assumed_package_name(pkg).into(),
         }
+    }
+
+    /// The name qualified by `package`, the name the package declares.
+    ///
+    /// ```
+    /// let n = golayout::TypeName::new("example.com/sub2", "B").with_qualifier("other");
+    /// assert_eq!(n.to_string(), "other.B");
+    /// assert_eq!(n, golayout::TypeName::new("example.com/sub2", "B"));
+    /// ```
+    pub fn with_qualifier(mut self, package: &str) -> Self {
+        self.qualifier = package.into();
+        self
+    }
+}
+
+/// The package name Go tools assume for an import path (`goimports`'s
+/// `ImportPathToAssumedName`).
+fn assumed_package_name(path: &str) -> &str {
+    let mut elems = path.rsplit('/');
+    let mut base = elems.next().unwrap_or(path);
+    let major = base
+        .strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if major {
+        if let Some(dir) = elems.next() {
+            base = dir;
+        }
+    }
+    let base = base.strip_prefix("go-").unwrap_or(base);
+    let end = base
+        .find(|c: char| !(c == '_' || c.is_alphanumeric()))
+        .unwrap_or(base.len());
+    &base[..end]
+}
+
+impl PartialEq for TypeName {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.pkg, &self.name) == (&other.pkg, &other.name)
+    }
+}
+
+impl Eq for TypeName {}
+
+impl PartialOrd for TypeName {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TypeName {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        (&self.pkg, &self.name).cmp(&(&other.pkg, &other.name))
+    }
+}
+
+impl core::hash::Hash for TypeName {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        (&self.pkg, &self.name).hash(state);
     }
 }
 
@@ -221,9 +292,7 @@ impl fmt::Display for TypeName {
         if self.pkg.is_empty() {
             f.write_str(&self.name)
         } else {
-            // Qualify by the last path element, as Go source does.
-            let short = self.pkg.rsplit('/').next().unwrap_or(&self.pkg);
-            write!(f, "{short}.{}", self.name)
+            write!(f, "{}.{}", self.qualifier, self.name)
         }
     }
 }
@@ -261,6 +330,19 @@ impl Named {
         }
     }
 
+    /// The type qualified by `package`, the name its package declares
+    /// ([`TypeName::with_qualifier`]).
+    ///
+    /// ```
+    /// let n = golayout::Named::new("example.com/m/v2", "ID", golayout::GoType::Basic(golayout::BasicKind::Uint32));
+    /// assert_eq!(n.name.to_string(), "m.ID");
+    /// assert_eq!(n.with_qualifier("model").name.to_string(), "model.ID");
+    /// ```
+    pub fn with_qualifier(mut self, package: &str) -> Self {
+        self.name.qualifier = package.into();
+        self
+    }
+
     /// Whether this is the `align64` marker of `sync/atomic` or `runtime/internal/atomic`.
     ///
     /// Go: the special case in `calcStructOffset` (`cmd/compile/internal/types/size.go`).
@@ -281,7 +363,11 @@ impl Named {
 
 impl Clone for Named {
     fn clone(&self) -> Self {
-        Named::new(&self.name.pkg, &self.name.name, self.underlying.clone())
+        Named {
+            name: self.name.clone(),
+            underlying: self.underlying.clone(),
+            cache: Default::default(),
+        }
     }
 }
 

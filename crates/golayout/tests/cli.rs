@@ -452,3 +452,35 @@ fn duplicate_field_names_are_redeclared_errors() {
     }
     assert!(text(&o.stdout).contains("type d.B struct"));
 }
+
+#[test]
+fn field_types_are_qualified_by_package_names() {
+    // As Go prints types: by the name the package declares, not by its
+    // path's last element (a major version `/v2`, a directory named
+    // otherwise, or a file list's `command-line-arguments`).
+    let t = Tmp::new("qualifier");
+    t.file("go.mod", "module example.com/app/v2\n\ngo 1.19\n");
+    t.file(
+        "a.go",
+        "package app\nimport \"example.com/app/v2/sub2\"\ntype B struct{ n int32 }\ntype T struct {\n\tb *B\n\to other.O\n\tp *other.O\n}\n",
+    );
+    t.file("sub2/o.go", "package other\ntype O struct{ x int64 }\n");
+    let o = golayout(&["--arch", "amd64", t.0.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for want in ["type app.T struct", "*app.B", "other.O", "*other.O"] {
+        assert!(out.contains(want), "{want} not in {out}");
+    }
+    for wrong in ["v2.", "sub2."] {
+        assert!(!out.contains(wrong), "{wrong} in {out}");
+    }
+
+    let f = t.file(
+        "list/l.go",
+        "package l\ntype A struct{ b int8 }\ntype C struct{ a A; p *A }\n",
+    );
+    let o = golayout(&["--arch", "amd64", f.to_str().unwrap()]);
+    let out = text(&o.stdout);
+    assert!(out.contains(" l.A ") && out.contains("*l.A"), "{out}");
+    assert!(!out.contains("command-line-arguments"), "{out}");
+}
