@@ -1203,6 +1203,28 @@ where
     }
 }
 
+/// Copies pairs given by reference (`vec.iter()`, `&vec`), as hashbrown's
+/// `HashMap` does; sized like the other `extend`s.
+///
+/// # Examples
+///
+/// ```
+/// let pairs = vec![(1, 10), (2, 20)];
+/// let mut m = gomap::GoMap::new();
+/// m.extend(&pairs);
+/// assert_eq!(m[&2], 20);
+/// ```
+impl<'a, K, V, S> Extend<&'a (K, V)> for GoMap<K, V, S>
+where
+    K: Eq + Hash + Copy + 'a,
+    V: Copy + 'a,
+    S: BuildHasher,
+{
+    fn extend<T: IntoIterator<Item = &'a (K, V)>>(&mut self, iter: T) {
+        self.extend(iter.into_iter().map(|&(k, v)| (k, v)));
+    }
+}
+
 impl<K: Eq + Hash, V, const N: usize> From<[(K, V); N]> for GoMap<K, V, DefaultHashBuilder> {
     /// # Examples
     ///

@@ -774,6 +774,27 @@ fn extract_if_pred_panic_keeps_the_rest() {
     assert_eq!(DROPS.load(Ordering::SeqCst), 3);
 }
 
+// hashbrown: test_extend_ref_kv_tuple (references to pairs, a Vec of
+// pairs by reference, an array of pairs by value)
+#[test]
+fn extend_with_references_to_pairs() {
+    let mut a = GoMap::new();
+    a.insert(0, 0);
+    let for_iter: Vec<_> = (0..100).map(|i| (i, i)).collect();
+    a.extend(for_iter.iter());
+    let vec: Vec<_> = (100..200).map(|i| (i, i)).collect();
+    a.extend(&vec);
+    let mut arr = [(0, 0); 100];
+    for (i, p) in arr.iter_mut().enumerate() {
+        *p = (200 + i as i32, 200 + i as i32);
+    }
+    a.extend(arr);
+    assert_eq!(a.len(), 300);
+    for item in 0..300 {
+        assert_eq!(a[&item], item);
+    }
+}
+
 // hashbrown: test_const_with_hasher
 #[test]
 fn const_with_hasher() {
