@@ -212,7 +212,7 @@ fn empty_map_operations() {
 // every key after every insert and remove)
 #[test]
 fn lots_of_insertions() {
-    let (rounds, n) = if cfg!(miri) { (1, 40) } else { (3, 300) };
+    let (rounds, n) = if cfg!(miri) { (1, 16) } else { (3, 300) };
     let mut m = GoMap::new();
     for _ in 0..rounds {
         assert!(m.is_empty());
@@ -888,7 +888,7 @@ fn clone_from_with_a_panicking_drop_drops_each_once() {
 
 // hashbrown tests/hasher.rs: default, random_state, zero, max
 fn check_hasher<S: BuildHasher + Default>() {
-    let n = if cfg!(miri) { 60 } else { 1000 };
+    let n = if cfg!(miri) { 24 } else { 1000 };
     let mut m = GoMap::<i32, (), S>::default();
     m.extend((0..n).map(|i| (i, ())));
     assert_eq!(m.len(), n as usize);
