@@ -1,0 +1,176 @@
+//! Go 1.19's slice programs in `test/` that `golang.rs` does not cover —
+//! `makeslice.go`, `ken/sliceslice.go`, `ken/slicearray.go` — ported to
+//! `Slice`. Each test names the Go function it follows.
+//!
+//! Copyright 2009 The Go Authors. All rights reserved.
+//! Use of this source code is governed by a BSD-style
+//! license that can be found in Go's LICENSE file
+//! (<https://github.com/golang/go/blob/go1.19/LICENSE>).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use goslice::{MakeError, Slice};
+
+fn panic_message(f: impl FnOnce()) -> String {
+    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("did not panic");
+    if let Some(s) = err.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = err.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else {
+        panic!("non-string panic payload")
+    }
+}
+
+/// Go: makeslice.go `shouldPanic` — the panic's text contains `want`.
+#[track_caller]
+fn should_panic(want: &str, f: impl FnOnce()) {
+    let got = panic_message(f);
+    assert!(got.contains(want), "got panic {got:?}, want {want:?}");
+}
+
+/// Go: makeslice.go `testMakeInts`/`testMakeBytes`, `testMakeCopy*`,
+/// `testMakeInAppend*` for one element type and one bad length `n`:
+/// `make(T, n)` panics "len out of range", `make(T, 0, n)` "cap out of
+/// range", also when the result would be copied into or appended to.
+fn test_make<T: Clone + Default + std::fmt::Debug>(n: usize) {
+    should_panic("len out of range", || drop(Slice::<T>::make(n, n)));
+    should_panic("cap out of range", || drop(Slice::<T>::make(0, n)));
+    assert_eq!(
+        Slice::<T>::try_make(n, n).unwrap_err(),
+        MakeError::LenOutOfRange
+    );
+    assert_eq!(
+        Slice::<T>::try_make(0, n).unwrap_err(),
+        MakeError::CapOutOfRange
+    );
+    let c = Slice::<T>::make(8, 8);
+    should_panic("len out of range", || {
+        let x = Slice::<T>::make(n, n);
+        x.copy_from(&c);
+    });
+    should_panic("cap out of range", || {
+        let x = Slice::<T>::make(0, n);
+        x.copy_from(&c);
+    });
+    for length in [0, 1] {
+        let t = Slice::<T>::make(length, length);
+        should_panic("len out of range", || {
+            drop(t.append_from(&Slice::make(n, n)))
+        });
+        should_panic("cap out of range", || {
+            drop(t.append_from(&Slice::make(0, n)))
+        });
+        assert_eq!(t.len(), length);
+    }
+}
+
+/// Go: makeslice.go `main` — `-1` (as every integer type) and lengths past
+/// `maxAlloc` for `[]int` and `[]byte`.
+#[test]
+fn makeslice() {
+    // `n := -1; uint64(n)`: as a Go int it is negative; as usize it is MAX.
+    test_make::<isize>(usize::MAX);
+    test_make::<u8>(usize::MAX);
+    if cfg!(target_pointer_width = "64") {
+        test_make::<isize>(1 << 59);
+        test_make::<isize>((1 << 63) - 1);
+    } else {
+        test_make::<isize>((1 << 31) - 1);
+    }
+}
+
+/// The one-past-the-limit cases beside makeslice.go's: the largest `[]byte`
+/// Go's `maxAlloc` refuses has one byte too many, and zero-size elements
+/// never pass it (Go: `make([]struct{}, 1<<40)` succeeds).
+#[test]
+fn makeslice_limits() {
+    if cfg!(target_pointer_width = "64") && !cfg!(miri) {
+        // Go's maxAlloc on linux/amd64 is 1 << 48 bytes.
+        assert_eq!(
+            Slice::<u8>::try_make(0, (1 << 48) + 1).unwrap_err(),
+            MakeError::CapOutOfRange
+        );
+        assert_eq!(
+            Slice::<u64>::try_make((1 << 45) + 1, (1 << 45) + 1).unwrap_err(),
+            MakeError::LenOutOfRange
+        );
+    }
+    let z = Slice::<()>::make(1 << 20, 1 << 30);
+    assert_eq!((z.len(), z.cap()), (1 << 20, 1 << 30));
+    assert_eq!(z.get((1 << 20) - 1), ());
+    // len > cap is reported as a cap error when len alone is fine.
+    should_panic("cap out of range", || drop(Slice::<u8>::make(5, 3)));
+}
+
+/// Go: ken/sliceslice.go and ken/slicearray.go `tstb`/`tstf` — every
+/// `x[lb:hb]` spelling over a 10-element `[]byte` and `[]float64` (or a
+/// `[10]byte` array): len `hb-lb`, cap `len(x)-lb`, elements shared.
+fn check_slices<T: Clone + PartialEq + std::fmt::Debug>(bx: &Slice<T>) {
+    let n = bx.len();
+    let mut t = 0;
+    let mut tst = |by: Slice<T>, lb: usize, hb: usize| {
+        t += 1;
+        assert_eq!(by.len(), hb - lb, "t={t} lb={lb} hb={hb}: len");
+        assert_eq!(by.cap(), n - lb, "t={t} lb={lb} hb={hb}: cap");
+        for i in lb..hb {
+            assert_eq!(bx.get(i), by.get(i - lb), "t={t} lb={lb} hb={hb} i={i}");
+        }
+        assert!(by.shares_array(bx) || by.cap() == 0);
+    };
+    for (lb, hb) in [(0, 10), (2, 10)] {
+        tst(bx.slice(lb..hb), lb, hb);
+        tst(bx.slice(lb..10), lb, hb);
+        tst(bx.slice(lb..), lb, hb);
+        if lb == 0 {
+            tst(bx.slice(..hb), lb, hb);
+            tst(bx.slice(0..hb), lb, hb);
+            tst(bx.slice(0..10), lb, hb);
+            tst(bx.slice(0..), lb, hb);
+            tst(bx.slice(..10), lb, hb);
+            tst(bx.slice(..), lb, hb);
+        } else {
+            tst(bx.slice(2..hb), lb, hb);
+            tst(bx.slice(2..10), lb, hb);
+            tst(bx.slice(2..), lb, hb);
+        }
+    }
+    for (lb, hb) in [(0, 8), (2, 8)] {
+        tst(bx.slice(lb..hb), lb, hb);
+        tst(bx.slice(lb..8), lb, hb);
+        if lb == 0 {
+            tst(bx.slice(0..hb), lb, hb);
+            tst(bx.slice(0..8), lb, hb);
+            tst(bx.slice(..8), lb, hb);
+            tst(bx.slice(..hb), lb, hb);
+        } else {
+            tst(bx.slice(2..hb), lb, hb);
+            tst(bx.slice(2..8), lb, hb);
+        }
+    }
+    assert_eq!(t, 25);
+}
+
+#[test]
+fn ken_sliceslice() {
+    let bx: Slice<u8> = Slice::make(10, 10);
+    for i in 0..bx.len() {
+        bx.set(i, (i + 20) as u8);
+    }
+    check_slices(&bx);
+    let fx: Slice<f64> = Slice::make(10, 10);
+    for i in 0..fx.len() {
+        fx.set(i, (i + 20) as f64);
+    }
+    check_slices(&fx);
+}
+
+#[test]
+fn ken_slicearray() {
+    // `var bx [10]byte`: an array, sliced; here a Slice made from one.
+    let bx = Slice::from(core::array::from_fn::<u8, 10, _>(|i| (i + 20) as u8));
+    assert_eq!(bx.cap(), 10);
+    check_slices(&bx);
+    let fx = Slice::from(core::array::from_fn::<f64, 10, _>(|i| (i + 20) as f64));
+    check_slices(&fx);
+}
