@@ -1414,6 +1414,31 @@ impl<T: PartialEq> PartialEq<Vec<T>> for Slice<T> {
     }
 }
 
+/// Lexicographic order of the `len` elements, as `[T]`'s and `Vec`'s (Go
+/// has no ordering on slices); nil and empty compare equal. There is no
+/// `Hash`: like `RefCell`'s, a slice's elements can change through any
+/// header while it sits in a hashed collection.
+///
+/// # Examples
+///
+/// ```
+/// use goslice::Slice;
+///
+/// assert!(Slice::from(vec![1, 2]) < Slice::from(vec![1, 3]));
+/// assert!(Slice::from(vec![1]) < Slice::from(vec![1, 0]));
+/// ```
+impl<T: PartialOrd> PartialOrd for Slice<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        self.with(|a| other.with(|b| a.partial_cmp(b)))
+    }
+}
+
+impl<T: Ord> Ord for Slice<T> {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.with(|a| other.with(|b| a.cmp(b)))
+    }
+}
+
 impl<T> From<Vec<T>> for Slice<T> {
     /// See [`Slice::from_vec`].
     fn from(v: Vec<T>) -> Self {

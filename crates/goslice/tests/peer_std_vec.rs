@@ -259,6 +259,26 @@ fn compare_windows() {
     assert!(x.slice(1..4) != x.slice(1..3));
 }
 
+// std: Vec's PartialOrd/Ord — lexicographic over the `len` elements, as
+// `[T]`'s.
+#[test]
+fn ordering_is_lexicographic() {
+    use std::cmp::Ordering;
+    let a = Slice::from(vec![1, 2, 3]);
+    let b = Slice::from(vec![1, 2, 4]);
+    let c = Slice::from(vec![1, 2]);
+    assert!(a < b);
+    assert!(c < a);
+    assert_eq!(a.cmp(&a.clone()), Ordering::Equal);
+    assert_eq!(Slice::<i32>::nil().cmp(&Slice::empty()), Ordering::Equal);
+    assert_eq!(a.slice(..2).cmp(&c), Ordering::Equal);
+    let f = Slice::from(vec![1.0, f64::NAN]);
+    assert_eq!(f.partial_cmp(&f.clone()), None);
+    let mut v = vec![b.clone(), c.clone(), a.clone()];
+    v.sort();
+    assert_eq!(v, [c, a, b]);
+}
+
 // std: test_move_items, test_move_items_reverse, test_move_items_zero_sized
 #[test]
 fn move_items() {
