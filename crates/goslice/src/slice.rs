@@ -1513,6 +1513,24 @@ impl<T: Clone> Extend<T> for Slice<T> {
     }
 }
 
+impl<'a, T: Copy + 'a> Extend<&'a T> for Slice<T> {
+    /// `s = append(s, items...)` from references to `Copy` elements, as
+    /// `Vec`'s `extend(&[..])`; one append, like the by-value `extend`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use goslice::Slice;
+    ///
+    /// let mut s = Slice::from(vec![1, 2]);
+    /// s.extend(&[3, 4]);
+    /// assert_eq!(s, [1, 2, 3, 4]);
+    /// ```
+    fn extend<I: IntoIterator<Item = &'a T>>(&mut self, iter: I) {
+        self.extend(iter.into_iter().copied());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

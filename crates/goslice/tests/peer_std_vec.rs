@@ -195,6 +195,21 @@ fn extend_from_slice() {
     assert_eq!(v, [1, 2, 3, 4, 5, 6, 7, 8, 9, 0]);
 }
 
+// std: test_extend_ref — extending from references to Copy elements.
+#[test]
+fn extend_ref() {
+    let mut v = Slice::from(vec![1, 2]);
+    v.extend(&[3, 4, 5]);
+    assert_eq!(v.len(), 5);
+    assert_eq!(v, [1, 2, 3, 4, 5]);
+    let w = vec![6, 7];
+    v.extend(&w);
+    assert_eq!(v.len(), 7);
+    assert_eq!(v, [1, 2, 3, 4, 5, 6, 7]);
+    v.extend(w.iter());
+    assert_eq!(v, [1, 2, 3, 4, 5, 6, 7, 6, 7]);
+}
+
 // std: test_slice_from_ref, test_slice_from_mut, test_slice_to_mut,
 // test_split_at_mut — windows write through to the shared array.
 #[test]
