@@ -174,3 +174,116 @@ fn ken_slicearray() {
     let fx = Slice::from(core::array::from_fn::<f64, 10, _>(|i| (i + 20) as f64));
     check_slices(&fx);
 }
+
+/// Go's test/fixedbugs programs about `make`, `append` and `copy`.
+mod fixedbugs {
+    use super::*;
+
+    /// Go: fixedbugs/issue41239.go — appending two elements to a full
+    /// 1023-of-1024 slice grows to the same capacity as appending one to a
+    /// full 1024 slice (growth looks at the needed length only past
+    /// doubling).
+    #[test]
+    fn issue41239() {
+        const N: usize = 1024;
+        let a = Slice::<isize>::make(N, N);
+        let x = a.slice3(0, N - 1, N).append_slice(&[9, 9]).cap();
+        let y = a.slice3(0, N, N).append(9).cap();
+        assert_eq!(x, y, "different capacity on append");
+    }
+
+    /// Go: fixedbugs/issue29190.go — a zero-size slice of maxInt elements
+    /// cannot take one more: "cap out of range".
+    #[test]
+    fn issue29190() {
+        let max_int = isize::MAX as usize;
+        let s = Slice::<()>::make(max_int, max_int);
+        assert_eq!(s.len(), max_int);
+        should_panic("cap out of range", || drop(s.append(())));
+        let one = Slice::<()>::make(1, 1);
+        should_panic("cap out of range", || drop(s.append_from(&one)));
+        assert_eq!(s.len(), max_int);
+    }
+
+    /// Go: fixedbugs/issue7550.go — appending a maxInt zero-size slice to
+    /// another panics.
+    #[test]
+    fn issue7550() {
+        let length = isize::MAX as usize;
+        let a = Slice::<()>::make(length, length);
+        let b = Slice::<()>::make(length, length);
+        assert!(catch_unwind(AssertUnwindSafe(|| drop(a.append_from(&b)))).is_err());
+    }
+
+    /// Go: fixedbugs/issue37975.go — `make([]int, 2, 1)` is "cap out of
+    /// range", `make([]int, -1, 3)` "len out of range".
+    #[test]
+    fn issue37975() {
+        let _ = Slice::<isize>::make(0, 300);
+        should_panic("cap out of range", || drop(Slice::<isize>::make(2, 1)));
+        // Go's -1 as an int is usize::MAX here.
+        should_panic("len out of range", || {
+            drop(Slice::<isize>::make(usize::MAX, 3))
+        });
+    }
+
+    /// Go: fixedbugs/bug428.go — `append(s[:len(s)-1], '5', s[len(s)-1])`:
+    /// the appended values are read before the append writes the slot
+    /// they came from.
+    #[test]
+    fn bug428() {
+        let mut s = Slice::<u8>::make(5, 6);
+        s.copy_from_slice(b"12346");
+        let last = s.get(s.len() - 1);
+        s = s.slice(..s.len() - 1).append_slice(&[b'5', last]);
+        assert_eq!(s, *b"123456");
+    }
+
+    /// Go: fixedbugs/issue17039.go — `type S []S; s = append(s, s)` appends
+    /// a nil value.
+    #[test]
+    fn issue17039() {
+        #[derive(Clone, Debug, Default, PartialEq)]
+        struct S(Slice<S>);
+        let mut s = S::default();
+        s.0 = s.0.append(s.clone());
+        assert_eq!(s.0.len(), 1);
+        assert!(s.0.get(0).0.is_nil(), "s[0] != nil");
+    }
+
+    /// Go: fixedbugs/issue47771.go — `append(a[:0], make([]*int, 3)...)`
+    /// overwrites the first three slots with nils, in place.
+    #[test]
+    fn issue47771() {
+        let g = 0;
+        let a = Slice::from(vec![Some(&g); 4]);
+        let b = a
+            .slice(..0)
+            .append_from(&Slice::make(a.len() - 1, a.len() - 1));
+        assert_eq!(b, [None, None, None]);
+        assert!(b.shares_array(&a));
+        assert_eq!(a, [None, None, None, Some(&0)]);
+    }
+
+    /// Go: fixedbugs/issue5820.go — storing a nil slice through an index.
+    #[test]
+    fn issue5820() {
+        let array = Slice::<Slice<isize>>::make(2, 2);
+        array.set(1, Slice::nil());
+        assert!(array.get(1).is_nil(), "array[1] != nil");
+    }
+
+    /// Go: fixedbugs/issue10925.go — each appended one-element slice is its
+    /// own array.
+    #[test]
+    fn issue10925() {
+        let mut got: Slice<Slice<&str>> = Slice::nil();
+        for s in ["one", "two", "three"] {
+            got = got.append(Slice::from(vec![s]));
+        }
+        assert_eq!(
+            (got.get(0).get(0), got.get(1).get(0), got.get(2).get(0)),
+            ("one", "two", "three")
+        );
+    }
+}
