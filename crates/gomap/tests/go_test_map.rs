@@ -483,3 +483,66 @@ fn concurrent_reads_after_growth() {
         }
     }
 }
+
+/// Go's test/fixedbugs programs about maps.
+mod fixedbugs {
+    use super::*;
+
+    /// Go: fixedbugs/gcc61258.go — deleting a zero-size key from an empty
+    /// map.
+    #[test]
+    fn gcc61258() {
+        let mut m: GoMap<[bool; 0], i32> = GoMap::new();
+        assert_eq!(m.remove(&[]), None);
+        m.insert([], 1);
+        assert_eq!(m.remove(&[]), Some(1));
+        assert!(m.is_empty());
+    }
+
+    /// Go: fixedbugs/issue19710.go — deferred deletes of every key leave
+    /// the map empty.
+    #[test]
+    fn issue19710() {
+        let mut m: GoMap<i32, bool> = GoMap::new();
+        let mut deferred = Vec::new();
+        for i in 0..3 {
+            m.insert(i, true);
+            deferred.push(i);
+        }
+        for i in deferred.into_iter().rev() {
+            m.remove(&i);
+        }
+        assert_eq!(m.len(), 0, "bad defer delete");
+    }
+
+    /// Go: fixedbugs/bug442.go — struct keys with blank fields: equal keys
+    /// overwrite.
+    #[test]
+    fn bug442() {
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        struct T {
+            x: i64,
+            y: F<1>,
+        }
+        let mut m: GoMap<T, i32> = GoMap::new();
+        m.insert(T { x: 1, y: F([2.0]) }, 1);
+        m.insert(T { x: 2, y: F([3.0]) }, 2);
+        m.insert(T { x: 1, y: F([2.0]) }, 3); // overwrites the first entry
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[&T { x: 1, y: F([2.0]) }], 3);
+    }
+
+    /// Go: fixedbugs/issue9691.go — `for m[k] = range s`: the last index
+    /// stays in the map under a key copied before the source changes.
+    #[test]
+    fn issue9691() {
+        let s = "foo";
+        let mut b = s.as_bytes().to_vec();
+        let mut m: GoMap<String, usize> = GoMap::new();
+        for (i, _) in s.char_indices() {
+            m.insert(String::from_utf8(b.clone()).expect("utf-8"), i);
+        }
+        b[0] = b'b';
+        assert_eq!(m["foo"], 2);
+    }
+}
