@@ -615,6 +615,12 @@ where
         Q: Hash + Eq + ?Sized,
     {
         if self.raw.len() == 0 {
+            // Go hashes the key of a lookup in an empty (or nil) map when
+            // the key type's hash may panic (issue 23734: an interface key
+            // holding a slice). Any `Hash` may panic here, so hash always;
+            // the result is unused, so for a hash that cannot panic the
+            // optimizer drops the call.
+            let _ = self.hash(k);
             return None;
         }
         let hash = self.hash(k);
@@ -622,6 +628,10 @@ where
     }
 
     /// The value for `k`.
+    ///
+    /// The key is hashed even when the map is empty, as Go hashes it when
+    /// its hash may panic: a `Hash` that panics for `k` panics here in any
+    /// map (Go issue 23734). The other lookups and the removes do the same.
     ///
     /// `Go: v, ok := m[k]`
     ///
@@ -787,6 +797,9 @@ where
         Q: Hash + Eq + ?Sized,
     {
         if self.raw.len() == 0 {
+            // As in `find`: Go's `mapdelete` hashes the key of an empty map
+            // when the hash may panic.
+            let _ = self.hash(k);
             return None;
         }
         let hash = self.hash(k);

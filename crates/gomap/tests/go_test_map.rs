@@ -487,6 +487,77 @@ fn concurrent_reads_after_growth() {
 /// Go's test/fixedbugs programs about maps.
 mod fixedbugs {
     use super::*;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    /// A Go `interface{}` key that may hold an unhashable dynamic type: its
+    /// hash panics as Go's `typehash` does ("hash of unhashable type").
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    enum Iface {
+        Int(i64),
+        IntSlice(Vec<i64>),
+    }
+    impl Hash for Iface {
+        fn hash<H: Hasher>(&self, h: &mut H) {
+            match self {
+                Iface::Int(i) => i.hash(h),
+                Iface::IntSlice(_) => panic!("runtime error: hash of unhashable type []int"),
+            }
+        }
+    }
+
+    #[track_caller]
+    fn must_panic(f: impl FnOnce()) {
+        assert!(catch_unwind(AssertUnwindSafe(f)).is_err(), "didn't panic");
+    }
+
+    /// Go: fixedbugs/issue23734.go — looking up or deleting an unhashable
+    /// key panics even in an empty map: Go hashes the key first when its
+    /// type's hash may panic (`mapaccess1`, `mapaccess2`, `mapdelete`).
+    #[test]
+    fn issue23734() {
+        let mut m: GoMap<Iface, i32> = GoMap::new();
+        let k = Iface::IntSlice(vec![]);
+        must_panic(|| {
+            let _ = m.get(&k);
+        });
+        must_panic(|| {
+            let _ = m.contains_key(&k);
+        });
+        must_panic(|| {
+            let _ = m.get_key_value(&k);
+        });
+        must_panic(|| {
+            let _ = m.get_mut(&k);
+        });
+        must_panic(|| {
+            let _ = m.remove(&k);
+        });
+        must_panic(|| {
+            let _ = m.remove_entry(&k);
+        });
+        // Emptied by deletes (count 0 again, buckets kept): same.
+        m.insert(Iface::Int(1), 1);
+        m.remove(&Iface::Int(1));
+        must_panic(|| {
+            let _ = m.get(&k);
+        });
+        must_panic(|| {
+            let _ = m.remove(&k);
+        });
+        // And in a non-empty map.
+        m.insert(Iface::Int(2), 2);
+        must_panic(|| {
+            let _ = m.get(&k);
+        });
+        must_panic(|| {
+            let _ = m.remove(&k);
+        });
+        must_panic(|| {
+            let _ = m.insert(k.clone(), 3);
+        });
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.get(&Iface::Int(2)), Some(&2));
+    }
 
     /// Go: fixedbugs/gcc61258.go — deleting a zero-size key from an empty
     /// map.
