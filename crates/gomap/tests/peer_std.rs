@@ -948,3 +948,37 @@ fn borrowed_lookups_on_string_keys() {
     );
     assert!(m.is_empty());
 }
+
+// hashbrown tests/serde.rs: map_serde_tokens_empty, map_serde_tokens
+// (through serde_json instead of serde_test's token streams), plus std's
+// rule for a repeated key: the last value wins.
+#[cfg(feature = "serde")]
+#[test]
+fn serde_tokens() {
+    let empty: GoMap<char, u32> = GoMap::new();
+    assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+    let back: GoMap<char, u32> = serde_json::from_str("{}").unwrap();
+    assert!(back.is_empty());
+
+    let mut m = GoMap::new();
+    m.insert('b', 20);
+    m.insert('a', 10);
+    m.insert('c', 30);
+    let s = serde_json::to_string(&m).unwrap();
+    // Go's random order: any of the six permutations.
+    let mut parts: Vec<&str> = s
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .split(',')
+        .collect();
+    parts.sort_unstable();
+    assert_eq!(parts, [r#""a":10"#, r#""b":20"#, r#""c":30"#]);
+    let back: GoMap<char, u32> = serde_json::from_str(&s).unwrap();
+    assert_eq!(back, m);
+
+    let dup: GoMap<char, u32> = serde_json::from_str(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+    assert_eq!(dup.len(), 2);
+    assert_eq!(dup[&'a'], 3);
+    assert!(serde_json::from_str::<GoMap<char, u32>>(r#"{"a":1,"b":"x"}"#).is_err());
+    assert!(serde_json::from_str::<GoMap<char, u32>>("[1]").is_err());
+}
