@@ -287,3 +287,75 @@ mod fixedbugs {
         );
     }
 }
+
+/// Go's runtime tests of append (`src/runtime/runtime_test.go`,
+/// `src/runtime/slice_test.go`).
+mod runtime_tests {
+    use super::*;
+
+    /// Go: `TestAppendGrowth` — appending one `int64` at a time to nil
+    /// doubles the capacity: 1, 2, 4, ..., 128.
+    #[test]
+    fn append_growth() {
+        let mut x: Slice<i64> = Slice::nil();
+        assert_eq!(x.cap(), 0);
+        let mut want = 1;
+        for i in 1..=100usize {
+            x = x.append(1);
+            assert_eq!(x.cap(), want, "len={}", x.len());
+            if i & (i - 1) == 0 {
+                want = 2 * i;
+            }
+        }
+        // The same through push (Go: `x = append(x, 1)` in place).
+        let mut y: Slice<i64> = Slice::nil();
+        let mut want = 1;
+        for i in 1..=100usize {
+            y.push(1);
+            assert_eq!(y.cap(), want, "len={}", y.len());
+            if i & (i - 1) == 0 {
+                want = 2 * i;
+            }
+        }
+    }
+
+    /// Go: `TestAppendSliceGrowth` — the same growth when appending a
+    /// one-element slice.
+    #[test]
+    fn append_slice_growth() {
+        let one = Slice::from(vec![1i64]);
+        let mut x: Slice<i64> = Slice::nil();
+        let mut want = 1;
+        for i in 1..=100usize {
+            x = x.append_from(&one);
+            assert_eq!(x.cap(), want, "len={}", x.len());
+            if i & (i - 1) == 0 {
+                want = 2 * i;
+            }
+        }
+    }
+
+    /// Go: `TestSideEffectOrder` — `append(x, 1, f())` where `f` writes
+    /// `x[:1][0]`: the arguments are evaluated before the append writes,
+    /// and the append's writes win.
+    #[test]
+    fn side_effect_order() {
+        let x = Slice::<isize>::make(0, 10);
+        let f = || {
+            x.slice(..1).set(0, 3);
+            2
+        };
+        let args = [1, f()];
+        let x = x.append_slice(&args);
+        assert_eq!((x.get(0), x.get(1)), (1, 2), "append failed");
+    }
+
+    /// Go: `TestAppendOverlap` — `append(x[1:], x...)` where the source
+    /// overlaps the destination's growth.
+    #[test]
+    fn append_overlap() {
+        let x = Slice::from(b"1234".to_vec());
+        let x = x.slice(1..).append_from(&x);
+        assert_eq!(x, *b"2341234", "overlap failed");
+    }
+}
