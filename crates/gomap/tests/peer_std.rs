@@ -123,6 +123,9 @@ impl Clone for Droppable {
     }
 }
 
+/// Pairs in the drop-counting scenarios (std's 100; fewer under Miri).
+const N: usize = if cfg!(miri) { 30 } else { 100 };
+
 fn live(i: usize) -> i32 {
     DROP_VECTOR.with(|v| v.borrow()[i])
 }
@@ -130,59 +133,59 @@ fn live(i: usize) -> i32 {
 // std/hashbrown: test_drops
 #[test]
 fn drops() {
-    DROP_VECTOR.with(|v| *v.borrow_mut() = vec![0; 200]);
+    DROP_VECTOR.with(|v| *v.borrow_mut() = vec![0; 2 * N]);
     {
         let mut m = GoMap::new();
-        for i in 0..100 {
-            m.insert(Droppable::new(i), Droppable::new(i + 100));
+        for i in 0..N {
+            m.insert(Droppable::new(i), Droppable::new(i + N));
         }
-        assert!((0..200).all(|i| live(i) == 1));
-        for i in 0..50 {
+        assert!((0..2 * N).all(|i| live(i) == 1));
+        for i in 0..N / 2 {
             let k = Droppable::new(i);
             let v = m.remove(&k);
             assert!(v.is_some());
             // The probe and the returned value are still alive; the
             // stored key is gone.
             assert_eq!(live(i), 1);
-            assert_eq!(live(i + 100), 1);
+            assert_eq!(live(i + N), 1);
         }
-        for i in 0..50 {
+        for i in 0..N / 2 {
             assert_eq!(live(i), 0);
-            assert_eq!(live(i + 100), 0);
+            assert_eq!(live(i + N), 0);
         }
-        for i in 50..100 {
+        for i in N / 2..N {
             assert_eq!(live(i), 1);
-            assert_eq!(live(i + 100), 1);
+            assert_eq!(live(i + N), 1);
         }
     }
-    assert!((0..200).all(|i| live(i) == 0));
+    assert!((0..2 * N).all(|i| live(i) == 0));
 }
 
 // std/hashbrown: test_into_iter_drops
 #[test]
 fn into_iter_drops() {
-    DROP_VECTOR.with(|v| *v.borrow_mut() = vec![0; 200]);
+    DROP_VECTOR.with(|v| *v.borrow_mut() = vec![0; 2 * N]);
     let m = {
         let mut m = GoMap::new();
-        for i in 0..100 {
-            m.insert(Droppable::new(i), Droppable::new(i + 100));
+        for i in 0..N {
+            m.insert(Droppable::new(i), Droppable::new(i + N));
         }
-        assert!((0..200).all(|i| live(i) == 1));
+        assert!((0..2 * N).all(|i| live(i) == 1));
         m
     };
     // Cloning, then dropping the clone, leaves the counts alone.
     drop(m.clone());
-    assert!((0..200).all(|i| live(i) == 1));
+    assert!((0..2 * N).all(|i| live(i) == 1));
     {
-        let mut half = m.into_iter().take(50);
-        assert!((0..200).all(|i| live(i) == 1));
+        let mut half = m.into_iter().take(N / 2);
+        assert!((0..2 * N).all(|i| live(i) == 1));
         for _ in half.by_ref() {}
-        let nk = (0..100).filter(|&i| live(i) == 1).count();
-        let nv = (0..100).filter(|&i| live(i + 100) == 1).count();
-        assert_eq!(nk, 50);
-        assert_eq!(nv, 50);
+        let nk = (0..N).filter(|&i| live(i) == 1).count();
+        let nv = (0..N).filter(|&i| live(i + N) == 1).count();
+        assert_eq!(nk, N / 2);
+        assert_eq!(nv, N / 2);
     }
-    assert!((0..200).all(|i| live(i) == 0));
+    assert!((0..2 * N).all(|i| live(i) == 0));
 }
 
 // std: test_empty_remove, test_empty_entry, test_empty_iter
@@ -365,29 +368,32 @@ fn debug_output() {
 // std/hashbrown: test_reserve_shrink_to_fit
 #[test]
 fn reserve_shrink_to_fit() {
+    // std's 128, 256 and 100 (fewer under Miri).
+    const A: usize = if cfg!(miri) { 32 } else { 128 };
+    const KEEP: usize = A * 100 / 128;
     let mut m = GoMap::new();
     m.insert(0, 0);
     m.remove(&0);
     assert!(m.capacity() >= m.len());
-    for i in 0..128 {
+    for i in 0..A {
         m.insert(i, i);
     }
-    m.reserve(256);
+    m.reserve(2 * A);
     let usable_cap = m.capacity();
-    assert!(usable_cap >= 128 + 256);
-    for i in 128..(128 + 256) {
+    assert!(usable_cap >= 3 * A);
+    for i in A..3 * A {
         m.insert(i, i);
         assert_eq!(m.capacity(), usable_cap);
     }
-    for i in 100..(128 + 256) {
+    for i in KEEP..3 * A {
         assert_eq!(m.remove(&i), Some(i));
     }
     m.shrink_to_fit();
-    assert_eq!(m.len(), 100);
+    assert_eq!(m.len(), KEEP);
     assert!(!m.is_empty());
     assert!(m.capacity() >= m.len());
     assert!(m.capacity() < usable_cap);
-    for i in 0..100 {
+    for i in 0..KEEP {
         assert_eq!(m.remove(&i), Some(i));
     }
     m.shrink_to_fit();
@@ -778,19 +784,20 @@ fn extract_if_pred_panic_keeps_the_rest() {
 // pairs by reference, an array of pairs by value)
 #[test]
 fn extend_with_references_to_pairs() {
+    const M: i32 = if cfg!(miri) { 20 } else { 100 };
     let mut a = GoMap::new();
     a.insert(0, 0);
-    let for_iter: Vec<_> = (0..100).map(|i| (i, i)).collect();
+    let for_iter: Vec<_> = (0..M).map(|i| (i, i)).collect();
     a.extend(for_iter.iter());
-    let vec: Vec<_> = (100..200).map(|i| (i, i)).collect();
+    let vec: Vec<_> = (M..2 * M).map(|i| (i, i)).collect();
     a.extend(&vec);
-    let mut arr = [(0, 0); 100];
+    let mut arr = [(0, 0); M as usize];
     for (i, p) in arr.iter_mut().enumerate() {
-        *p = (200 + i as i32, 200 + i as i32);
+        *p = (2 * M + i as i32, 2 * M + i as i32);
     }
     a.extend(arr);
-    assert_eq!(a.len(), 300);
-    for item in 0..300 {
+    assert_eq!(a.len(), 3 * M as usize);
+    for item in 0..3 * M {
         assert_eq!(a[&item], item);
     }
 }
