@@ -989,3 +989,24 @@ fn serde_tokens() {
     assert!(serde_json::from_str::<GoMap<char, u32>>(r#"{"a":1,"b":"x"}"#).is_err());
     assert!(serde_json::from_str::<GoMap<char, u32>>("[1]").is_err());
 }
+
+// std's Debug for the borrowing iterators: the items left, as a list.
+#[test]
+fn iterator_debug_lists_the_items_left() {
+    let m: GoMap<i32, char> = GoMap::from([(1, 'a'), (2, 'b')]);
+    let keys = format!("{:?}", m.keys());
+    assert!(keys == "[1, 2]" || keys == "[2, 1]", "{keys}");
+    let values = format!("{:?}", m.values());
+    assert!(values == "['a', 'b']" || values == "['b', 'a']", "{values}");
+    let iter = format!("{:?}", m.iter());
+    assert!(
+        iter == "[(1, 'a'), (2, 'b')]" || iter == "[(2, 'b'), (1, 'a')]",
+        "{iter}"
+    );
+    let mut ks = m.keys();
+    let first = *ks.next().expect("two keys");
+    assert_eq!(format!("{ks:?}"), format!("[{}]", 3 - first));
+    ks.next();
+    assert_eq!(format!("{ks:?}"), "[]");
+    assert_eq!(format!("{:?}", GoMap::<i32, i32>::new().values()), "[]");
+}

@@ -236,6 +236,13 @@ macro_rules! projection {
                 $name { inner: Default::default() }
             }
         }
+    };
+}
+
+/// `Debug` for a projection that cannot show its items without consuming
+/// them: the count left.
+macro_rules! debug_remaining {
+    ($name:ident<$($lt:lifetime,)? K, V>) => {
         impl<$($lt,)? K, V> fmt::Debug for $name<$($lt,)? K, V> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name)).field("remaining", &self.inner.size_hint().0).finish()
@@ -300,6 +307,34 @@ projection!(
     /// ```
     IntoValues<K, V>: IntoIter<K, V> => V, |(_, v)| v
 );
+
+debug_remaining!(ValuesMut<'a, K, V>);
+debug_remaining!(IntoKeys<K, V>);
+debug_remaining!(IntoValues<K, V>);
+
+/// The keys not yet yielded, as a list (std's form).
+///
+/// ```
+/// let m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
+/// assert_eq!(format!("{:?}", m.keys()), "[1]");
+/// ```
+impl<K: fmt::Debug, V> fmt::Debug for Keys<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// The values not yet yielded, as a list (std's form).
+///
+/// ```
+/// let m: gomap::GoMap<u8, u8> = [(1, 2)].into_iter().collect();
+/// assert_eq!(format!("{:?}", m.values()), "[2]");
+/// ```
+impl<K, V: fmt::Debug> fmt::Debug for Values<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
 
 impl<K, V> Clone for Keys<'_, K, V> {
     fn clone(&self) -> Self {
