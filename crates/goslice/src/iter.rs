@@ -5,6 +5,7 @@
 //! through other headers to elements not yet visited are seen. The iterator
 //! keeps the backing array alive.
 
+use core::fmt;
 use core::iter::FusedIterator;
 
 use crate::slice::Slice;
@@ -114,5 +115,24 @@ impl<T: Clone> Clone for Iter<T> {
             front: self.front,
             back: self.back,
         }
+    }
+}
+
+/// The elements not yet yielded, as std's `vec::IntoIter` shows them.
+///
+/// ```
+/// use goslice::Slice;
+///
+/// let mut it = Slice::from(vec!['a', 'b', 'c']).into_iter();
+/// it.next();
+/// assert_eq!(format!("{it:?}"), "Iter(['b', 'c'])");
+/// ```
+impl<T: fmt::Debug> fmt::Debug for Iter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.s.with(|xs| {
+            f.debug_tuple("Iter")
+                .field(&&xs[self.front..self.back])
+                .finish()
+        })
     }
 }

@@ -417,3 +417,17 @@ fn collect_and_back() {
     let e: Slice<i32> = std::iter::empty().collect();
     assert_eq!(e.len(), 0);
 }
+
+// std: test_into_iter_debug
+#[test]
+fn into_iter_debug() {
+    let it = Slice::from(vec!['a', 'b', 'c']).into_iter();
+    assert_eq!(format!("{it:?}"), "Iter(['a', 'b', 'c'])");
+    let mut it = Slice::from(vec![1, 2, 3, 4]).slice(1..3).iter();
+    assert_eq!(format!("{it:?}"), "Iter([2, 3])");
+    it.next_back();
+    assert_eq!(format!("{it:?}"), "Iter([2])");
+    it.next();
+    assert_eq!(format!("{it:?}"), "Iter([])");
+    assert_eq!(format!("{:?}", Slice::<u8>::nil().iter()), "Iter([])");
+}
