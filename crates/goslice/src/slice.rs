@@ -1439,6 +1439,44 @@ impl<T: Ord> Ord for Slice<T> {
     }
 }
 
+/// The comparisons above with the slice on the right, as `Vec` has them
+/// both ways (`vec![1, 2] == s`).
+///
+/// # Examples
+///
+/// ```
+/// use goslice::Slice;
+///
+/// let s = Slice::from(vec![1, 2]);
+/// assert_eq!(vec![1, 2], s);
+/// assert_eq!([1, 2], s);
+/// let r: &[i32] = &[1, 2];
+/// assert!(r == s);
+/// ```
+impl<T: PartialEq> PartialEq<Slice<T>> for Vec<T> {
+    fn eq(&self, other: &Slice<T>) -> bool {
+        other.with(|b| self.as_slice() == b)
+    }
+}
+
+impl<T: PartialEq, const N: usize> PartialEq<Slice<T>> for [T; N] {
+    fn eq(&self, other: &Slice<T>) -> bool {
+        other.with(|b| self[..] == *b)
+    }
+}
+
+impl<T: PartialEq> PartialEq<Slice<T>> for [T] {
+    fn eq(&self, other: &Slice<T>) -> bool {
+        other.with(|b| self == b)
+    }
+}
+
+impl<T: PartialEq> PartialEq<Slice<T>> for &[T] {
+    fn eq(&self, other: &Slice<T>) -> bool {
+        other.with(|b| *self == b)
+    }
+}
+
 impl<T> From<Vec<T>> for Slice<T> {
     /// See [`Slice::from_vec`].
     fn from(v: Vec<T>) -> Self {

@@ -431,3 +431,18 @@ fn into_iter_debug() {
     assert_eq!(format!("{it:?}"), "Iter([])");
     assert_eq!(format!("{:?}", Slice::<u8>::nil().iter()), "Iter([])");
 }
+
+// std's Vec compares with arrays, slices and Vecs on either side
+// (`assert_eq!(vec![..], v)` throughout vec.rs).
+#[test]
+fn equality_both_ways() {
+    let s = Slice::from(vec![1, 2, 3]).slice(..2);
+    assert_eq!(vec![1, 2], s);
+    assert_eq!([1, 2], s);
+    let r: &[i32] = &[1, 2];
+    assert!(r == s);
+    assert!(*r == s);
+    assert_ne!(vec![1, 2, 3], s);
+    assert_ne!([2, 1], s);
+    assert_eq!(Vec::<i32>::new(), Slice::<i32>::nil());
+}
