@@ -2,10 +2,9 @@
 //!
 //! `GoMap<Eface, V>` already behaves like Go's map with interface keys:
 //! [`Eface`]'s `Hash` is `nilinterhash` (panicking on unhashable keys, random
-//! for NaN) and its `Eq` is `efaceeq`. What it cannot know is Go's rule for
-//! an empty or nil map: Go 1.19's `mapaccess` still hashes the key when the
-//! key type "might panic" (interfaces do), so `m[[]int{}]` panics even on a
-//! nil map. [`AnyMap`] adds that rule and the nil map itself.
+//! for NaN) and its `Eq` is `efaceeq`; like Go 1.19's `mapaccess` it hashes
+//! the key even when the map is empty, so `m[[]int{}]` panics there. Go
+//! does so on a nil map too: [`AnyMap`] adds the nil map and that rule.
 
 use gomap::GoMap;
 
@@ -74,8 +73,8 @@ impl<V> AnyMap<V> {
     #[inline]
     pub fn get(&self, k: &Eface) -> Option<&V> {
         match &self.map {
-            Some(m) if !m.is_empty() => m.get(k),
-            _ => {
+            Some(m) => m.get(k),
+            None => {
                 if let Err(e) = try_nilinterhash(k, 0) {
                     panic!("{e}");
                 }
@@ -105,8 +104,8 @@ impl<V> AnyMap<V> {
     /// also hashes first on a nil or empty map).
     pub fn remove(&mut self, k: &Eface) -> Option<V> {
         match &mut self.map {
-            Some(m) if !m.is_empty() => m.remove(k),
-            _ => {
+            Some(m) => m.remove(k),
+            None => {
                 if let Err(e) = try_nilinterhash(k, 0) {
                     panic!("{e}");
                 }

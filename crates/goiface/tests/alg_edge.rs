@@ -96,6 +96,15 @@ fn any_maps_with_aggregate_keys() {
     let s = struct_of("main", &[field("A", any()), field("B", int())]).unwrap();
     let sv = |a: Eface| Eface::new(s, Val::Struct(vec![Val::from(a), Val::Int(1)])).unwrap();
     let mut m = AnyMap::make();
+    // An empty map hashes the key too (Go's mapaccess1/mapdelete).
+    assert_eq!(
+        panic_text(|| m.get(&sv(slice()))),
+        "runtime error: hash of unhashable type []int"
+    );
+    assert_eq!(
+        panic_text(|| m.remove(&sv(slice()))),
+        "runtime error: hash of unhashable type []int"
+    );
     assert_eq!(
         panic_text(|| m.insert(sv(slice()), 1)),
         "runtime error: hash of unhashable type []int"
