@@ -101,7 +101,9 @@ fn spawn_many_from_block_on_and_from_task() {
         let sum = |from_task: bool| {
             rt.block_on(async move {
                 let body = async {
-                    let hs: Vec<_> = (0..MANY).map(|i| gosched::spawn(async move { i })).collect();
+                    let hs: Vec<_> = (0..MANY)
+                        .map(|i| gosched::spawn(async move { i }))
+                        .collect();
                     let mut seen = vec![false; MANY];
                     for h in hs {
                         let i = h.await.unwrap();
@@ -172,7 +174,10 @@ fn runtime_drop_drops_pending_tasks() {
         }
         assert!(!dropped.load(Ordering::SeqCst));
         drop(rt);
-        assert!(dropped.load(Ordering::SeqCst), "pending task's future dropped");
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "pending task's future dropped"
+        );
         // The handle outlives the runtime and reports the cancellation.
         let err = futures_block_on(h).unwrap_err();
         assert!(err.is_cancelled());
@@ -527,7 +532,10 @@ fn spawn_blocking_from_blocking_and_at_shutdown() {
         // thread is not joined), but the job is not cut short either.
         let start = Instant::now();
         while !finished.load(Ordering::SeqCst) {
-            assert!(start.elapsed() < Duration::from_secs(10), "job ran to its end");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "job ran to its end"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
         // The task awaiting it was cancelled by the shutdown.
@@ -599,7 +607,6 @@ fn abort_wakes_the_join_handle_and_drops_the_future() {
         .unwrap();
     }
 }
-
 
 // task_abort.rs: test_abort_task_that_panics_on_drop_contained
 #[test]

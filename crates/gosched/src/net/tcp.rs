@@ -530,6 +530,19 @@ impl TcpStream {
             .poll_io(cx, Dir::Read, |mut s| io::Read::read(&mut s, buf))
     }
 
+    /// The write-side shutdown of the I/O traits' `poll_close` and
+    /// `poll_shutdown`: as tokio's, a connection the OS no longer has
+    /// (`ENOTCONN`: shut down before, or reset by the peer) counts as shut
+    /// down. [`shutdown`](Self::shutdown), Go's `CloseWrite`, reports it.
+    /// After [`close`](Self::close) it still fails, with "use of closed
+    /// network connection".
+    fn shutdown_write_priv(&self) -> io::Result<()> {
+        match self.reg.open_ref()?.shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            r => r,
+        }
+    }
+
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.reg
             .poll_io(cx, Dir::Write, |mut s| io::Write::write(&mut s, buf))
@@ -703,9 +716,10 @@ macro_rules! impl_futures_io {
             fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 Poll::Ready(Ok(()))
             }
-            /// Shuts down the write side (Go's `CloseWrite`).
+            /// Shuts down the write side (Go's `CloseWrite`); a connection
+            /// already shut down or reset counts as shut (tokio's rule).
             fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown(Shutdown::Write))
+                Poll::Ready(self.shutdown_write_priv())
             }
         }
     };
@@ -780,7 +794,6 @@ mod tokio_io {
     use core::pin::Pin;
     use core::task::{Context, Poll};
     use std::io;
-    use std::net::Shutdown;
 
     fn poll_read_buf(
         s: &TcpStream,
@@ -830,12 +843,14 @@ mod tokio_io {
                 fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                     Poll::Ready(Ok(()))
                 }
-                /// Shuts down the write side (Go's `CloseWrite`).
+                /// Shuts down the write side (Go's `CloseWrite`); a
+                /// connection already shut down or reset counts as shut
+                /// (tokio's rule).
                 fn poll_shutdown(
                     self: Pin<&mut Self>,
                     _: &mut Context<'_>,
                 ) -> Poll<io::Result<()>> {
-                    Poll::Ready(self.shutdown(Shutdown::Write))
+                    Poll::Ready(self.shutdown_write_priv())
                 }
             }
         };
