@@ -280,7 +280,7 @@ fn shared_stream_read_and_write_halves() {
                 let mut out = Vec::new();
                 let mut buf = [0; 64];
                 loop {
-                    let n = (&*c).read(&mut buf).await.unwrap();
+                    let n = c.read(&mut buf).await.unwrap();
                     if n == 0 {
                         return out;
                     }

@@ -262,7 +262,7 @@ fn spawn_from_other_thread() {
         let rt2 = rt.clone();
         std::thread::spawn(move || {
             let tx = tx.clone();
-            let _ = rt2.spawn(async move { tx.send(1).unwrap() });
+            drop(rt2.spawn(async move { tx.send(1).unwrap() }));
         })
         .join()
         .unwrap();
@@ -275,7 +275,7 @@ fn spawn_from_other_thread() {
             let c = Chan::new(2);
             for i in 0..2 {
                 let c = c.clone();
-                let _ = rt3.spawn(async move { c.send_async(i).await.unwrap() });
+                drop(rt3.spawn(async move { c.send_async(i).await.unwrap() }));
             }
             let mut got = [c.recv().unwrap(), c.recv().unwrap()];
             got.sort();
@@ -654,7 +654,7 @@ fn many_multishot_futures() {
                     while let Some(v) = rx.recv_async().await {
                         tx.send_async(v).await.unwrap();
                     }
-                    tx.close();
+                    tx.close().unwrap();
                 });
                 prev = next;
             }
@@ -670,7 +670,7 @@ fn many_multishot_futures() {
             }
         }
         for s in &starts {
-            s.close();
+            s.close().unwrap();
         }
         for e in &ends {
             assert_eq!(e.recv_async().await, None);
@@ -763,7 +763,7 @@ fn ping_pong_saturation() {
                                 ping.send_async(v).await.unwrap();
                                 v = pong.recv_async().await.unwrap();
                             }
-                            ping.close();
+                            ping.close().unwrap();
                             v
                         })
                     })
