@@ -6,7 +6,8 @@
 //! Each method sets or reads the option on the socket itself, once it has
 //! checked that the socket was not closed: as in Go, an option after
 //! `Close` fails with "use of closed network connection" (the descriptor
-//! stays open until the drop, so the OS would still answer).
+//! number stays open until the drop, on a dead socket after `close`, so
+//! the OS would answer something else).
 
 use std::io;
 

@@ -50,17 +50,23 @@
 //! wakes it at the deadline. Setting a deadline wakes the waiters so that
 //! they re-check it (a past deadline fails them at once). Closing marks
 //! the pollDesc `closing` and wakes every waiter; every operation then
-//! fails with "use of closed network connection".
+//! fails with "use of closed network connection". The sockets' `close`
+//! also releases the socket, as Go's `Close` closes the descriptor (its
+//! port is free again): on Unix the descriptor number is pointed at a
+//! dead socket until the drop, so that a racing operation never reaches
+//! an unrelated file that reused the number (Go's `fdMutex` reference
+//! count keeps the descriptor for the same reason).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::future::Future;
 use core::mem::ManuallyDrop;
+use core::net::SocketAddr;
 use core::pin::Pin;
 use core::ptr;
 use core::task::{Context, Poll, Waker};
 use std::io;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::runtime::netpoll::{netpoll_syscall_tick, netpoll_yield_due, NetPoll};
@@ -200,7 +206,15 @@ pub(crate) struct Registration<T: polling::AsSource> {
     shared: Arc<Shared>,
     pd: Arc<PollDesc>,
     io: T,
+    /// The local and peer addresses the socket had when
+    /// [`close_releasing`](Self::close_releasing) let it go (Go's
+    /// `netFD.laddr`/`raddr`, which `LocalAddr` still returns after
+    /// `Close`).
+    closed_addrs: OnceLock<ClosedAddrs>,
 }
+
+/// A socket's local and peer addresses, as they were when it was closed.
+pub(crate) type ClosedAddrs = (Option<SocketAddr>, Option<SocketAddr>);
 
 impl<T: polling::AsSource> Registration<T> {
     /// Registers `io` (already non-blocking) with the calling thread's
@@ -238,7 +252,12 @@ impl<T: polling::AsSource> Registration<T> {
             np.remove(pd.key);
             return Err(e);
         }
-        Ok(Registration { shared, pd, io })
+        Ok(Registration {
+            shared,
+            pd,
+            io,
+            closed_addrs: OnceLock::new(),
+        })
     }
 
     pub(crate) fn get_ref(&self) -> &T {
@@ -419,15 +438,18 @@ impl<T: polling::AsSource> Registration<T> {
     }
 
     /// Go: `pollDesc.evict` + `close`: fails every present and future
-    /// operation with "use of closed network connection", waking waiters.
-    pub(crate) fn close(&self) {
+    /// operation with "use of closed network connection", waking waiters,
+    /// and takes the socket out of the poller. The socket itself stays
+    /// open (see [`close_releasing`](Self::close_releasing)). Whether this
+    /// call closed it (false if it was closed already).
+    pub(crate) fn close(&self) -> bool {
         let np = &self.shared.netpoll;
         let mut wake = Vec::new();
         let timers;
         {
             let mut st = lock(&self.pd.state);
             if st.closing {
-                return;
+                return false;
             }
             st.closing = true;
             take_waiters(np, &mut st.read, &mut wake);
@@ -442,6 +464,88 @@ impl<T: polling::AsSource> Registration<T> {
         np.remove(self.pd.key);
         self.waiters_left();
         wake_all(wake);
+        true
+    }
+
+    /// Go's `Close` of a `netFD`: [`close`](Self::close), then `last` (a
+    /// final word to the socket, e.g. a shutdown), then the socket is
+    /// released, as Go's `Close` closes the descriptor: the OS frees its
+    /// port and ends its connection or its accept queue, so the address
+    /// may be bound again and new connections to it are refused. `addrs`
+    /// keeps the addresses for [`addr`](Self::addr).
+    ///
+    /// The descriptor number stays with this registration until the drop
+    /// (an operation racing with the close on another thread, or a
+    /// `BorrowedFd` lent out, must not find it reused by an unrelated
+    /// file): on Unix it is pointed at a fresh unconnected socket, which
+    /// releases the socket it held. Elsewhere the socket is released on
+    /// drop.
+    pub(crate) fn close_releasing(
+        &self,
+        addrs: impl FnOnce(&T) -> ClosedAddrs,
+        last: impl FnOnce(&T),
+    ) {
+        // Before the closing flag: `addr` reads this once it sees the flag.
+        let _ = self.closed_addrs.set(addrs(&self.io));
+        if !self.close() {
+            return;
+        }
+        last(&self.io);
+        #[cfg(unix)]
+        self.release();
+    }
+
+    /// Points the socket's descriptor at a new unconnected socket, which
+    /// drops this descriptor's reference to the old one (Go's
+    /// `destroy`: `CloseFunc(fd)`); if the OS refuses a socket, the old
+    /// one stays until the drop.
+    #[cfg(unix)]
+    fn release(&self) {
+        use std::os::fd::AsRawFd;
+        let Ok(dead) = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)
+        else {
+            return;
+        };
+        let fd = self.io.source().as_raw_fd();
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        // SAFETY: an FFI call on two open descriptors: `dead`'s, which it
+        // only reads, and `fd`, which `self.io` owns and keeps owning (the
+        // call swaps the file behind the number atomically, and the number
+        // stays open until `self.io` drops). No memory is involved. The
+        // socket is out of the poller (`close` deleted it), as `polling`
+        // requires before the file goes.
+        let _ = unsafe { libc::dup3(dead.as_raw_fd(), fd, libc::O_CLOEXEC) };
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            // SAFETY: as for `dup3` above.
+            if unsafe { libc::dup2(dead.as_raw_fd(), fd) } == fd {
+                // `dup2` clears close-on-exec on `fd`; set it again.
+                // SAFETY: an FFI call on the open descriptor `fd`, changing
+                // only its flags.
+                let _ = unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+            }
+        }
+    }
+
+    /// The local (`peer` false) or peer address, by `get` on the socket;
+    /// after [`close_releasing`](Self::close_releasing), the one it had
+    /// then, as Go's `LocalAddr`/`RemoteAddr` after `Close`.
+    pub(crate) fn addr(
+        &self,
+        peer: bool,
+        get: impl FnOnce(&T) -> io::Result<SocketAddr>,
+    ) -> io::Result<SocketAddr> {
+        let now = get(&self.io);
+        // The flag is set after `closed_addrs`, and the socket released
+        // after the flag: a socket seen closed has its addresses saved,
+        // and `now` came from the real socket unless the flag is set.
+        if self.is_closed() {
+            if let Some(&(local, remote)) = self.closed_addrs.get() {
+                let a = if peer { remote } else { local };
+                return a.ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected));
+            }
+        }
+        now
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -450,8 +554,9 @@ impl<T: polling::AsSource> Registration<T> {
 
     /// The socket, for a socket option or a shutdown: after
     /// [`close`](Self::close) "use of closed network connection", as Go's
-    /// setters fail once `Close` has run (the descriptor itself stays open
-    /// until the drop).
+    /// setters fail once `Close` has run (the descriptor number stays open
+    /// until the drop, on a dead socket once
+    /// [`close_releasing`](Self::close_releasing) released it).
     pub(crate) fn open_ref(&self) -> io::Result<&T> {
         if self.is_closed() {
             return Err(closed_error());
@@ -475,14 +580,15 @@ impl<T: polling::AsSource> Registration<T> {
         // SAFETY: `this` is never dropped or used again, so each field is
         // moved out of it exactly once. The socket left the poller in
         // `close`, so `polling` no longer needs it open.
-        let (shared, pd, io) = unsafe {
+        let (shared, pd, io, addrs) = unsafe {
             (
                 ptr::read(&this.shared),
                 ptr::read(&this.pd),
                 ptr::read(&this.io),
+                ptr::read(&this.closed_addrs),
             )
         };
-        drop((shared, pd));
+        drop((shared, pd, addrs));
         Ok(io)
     }
 }
@@ -532,6 +638,7 @@ impl<T: polling::AsSource, F> Drop for Io<'_, T, F> {
 
 impl<T: polling::AsSource> Drop for Registration<T> {
     fn drop(&mut self) {
+        // The socket closes as `io` drops.
         self.close();
     }
 }

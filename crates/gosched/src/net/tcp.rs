@@ -224,7 +224,7 @@ impl TcpListener {
     ///
     /// The OS's.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.reg.get_ref().local_addr()
+        self.reg.addr(false, |s| s.local_addr())
     }
 
     /// Go's `SetDeadline`: [`accept`](Self::accept) fails with
@@ -235,10 +235,14 @@ impl TcpListener {
     }
 
     /// Go's `Close`: a waiting and every later [`accept`](Self::accept)
-    /// fails with "use of closed network connection". The file descriptor
-    /// itself is released when the listener is dropped.
+    /// fails with "use of closed network connection", and the socket is
+    /// released (on Unix; elsewhere when the listener is dropped):
+    /// connections to its address are refused and the address may be
+    /// listened on again. [`local_addr`](Self::local_addr) still gives
+    /// the address, as Go's `Addr` does.
     pub fn close(&self) {
-        self.reg.close();
+        self.reg
+            .close_releasing(|s| (s.local_addr().ok(), None), |_| {});
     }
 }
 
@@ -587,7 +591,7 @@ impl TcpStream {
     ///
     /// The OS's.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.reg.get_ref().local_addr()
+        self.reg.addr(false, |s| s.local_addr())
     }
 
     /// The peer's address.
@@ -596,7 +600,7 @@ impl TcpStream {
     ///
     /// The OS's, e.g. [`io::ErrorKind::NotConnected`].
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.reg.get_ref().peer_addr()
+        self.reg.addr(true, |s| s.peer_addr())
     }
 
     /// Sets `TCP_NODELAY` (on by default, as in Go; Go's `SetNoDelay`).
@@ -666,13 +670,20 @@ impl TcpStream {
     }
 
     /// Go's `Close`: waiting and later operations fail with "use of closed
-    /// network connection" ([`io::ErrorKind::NotConnected`]), and the
-    /// connection is shut down, so the peer sees end of stream. The file
-    /// descriptor is released when the stream is dropped.
+    /// network connection" ([`io::ErrorKind::NotConnected`]), the
+    /// connection is shut down, so the peer sees end of stream, and the
+    /// socket is released (on Unix; elsewhere when the stream is dropped),
+    /// freeing its port. [`local_addr`](Self::local_addr) and
+    /// [`peer_addr`](Self::peer_addr) still give the addresses, as Go's
+    /// `LocalAddr` and `RemoteAddr` do.
     pub fn close(&self) {
-        self.reg.close();
-        // Already shut or reset by the peer: nothing left to tell it.
-        let _ = self.reg.get_ref().shutdown(Shutdown::Both);
+        self.reg.close_releasing(
+            |s| (s.local_addr().ok(), s.peer_addr().ok()),
+            // Already shut or reset by the peer: nothing left to tell it.
+            |s| {
+                let _ = s.shutdown(Shutdown::Both);
+            },
+        );
     }
 }
 

@@ -153,7 +153,7 @@ impl UdpSocket {
     ///
     /// The OS's.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.reg.get_ref().local_addr()
+        self.reg.addr(false, |s| s.local_addr())
     }
 
     /// The connected peer's address.
@@ -162,7 +162,7 @@ impl UdpSocket {
     ///
     /// [`io::ErrorKind::NotConnected`] before [`connect`](Self::connect).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.reg.get_ref().peer_addr()
+        self.reg.addr(true, |s| s.peer_addr())
     }
 
     /// Sets `SO_BROADCAST`: whether datagrams may go to a broadcast
@@ -306,9 +306,13 @@ impl UdpSocket {
     }
 
     /// Go's `Close`: waiting and later operations fail with "use of closed
-    /// network connection". The file descriptor is released on drop.
+    /// network connection", and the socket is released (on Unix; elsewhere
+    /// on drop), so its port may be bound again.
+    /// [`local_addr`](Self::local_addr) still gives the address, as Go's
+    /// `LocalAddr` does.
     pub fn close(&self) {
-        self.reg.close();
+        self.reg
+            .close_releasing(|s| (s.local_addr().ok(), s.peer_addr().ok()), |_| {});
     }
 }
 super::tcp::impl_as_socket!(UdpSocket);
