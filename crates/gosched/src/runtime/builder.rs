@@ -21,7 +21,7 @@ use crate::timers::TimerHeap;
 
 use super::p::{YieldQueue, P, P_IDLE};
 use super::sysmon::{sysmon, DEFAULT_RETAKE_AFTER, FORCE_PREEMPT};
-use super::{current_shared, lock, Sched, Shared};
+use super::{current_shared, enter_teardown_ctx, lock, Sched, Shared};
 
 /// Configures a [`Runtime`].
 ///
@@ -293,7 +293,11 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
 /// a sysmon thread. See the [crate documentation](crate).
 ///
 /// Dropping it stops the workers (waiting for polls in progress to return)
-/// and drops every unfinished task's future.
+/// and drops every unfinished task's future, in the runtime's context: a
+/// future's `Drop` may call [`spawn`](crate::spawn) (the new task is
+/// cancelled at once) or [`gomaxprocs`](crate::gomaxprocs). A
+/// [`spawn_blocking`](crate::spawn_blocking) job already running is not
+/// waited for: it runs to its end on its own thread.
 pub struct Runtime {
     pub(crate) shared: Arc<Shared>,
 }
@@ -456,6 +460,11 @@ pub(super) fn teardown(shared: &Arc<Shared>) {
         let all = core::mem::take(&mut *lock(shard));
         tasks.extend(all);
     }
+    // The futures drop in the runtime's context (tokio's
+    // `drop_tasks_in_context`): a `Drop` may ask for `gomaxprocs` or
+    // spawn, and a task spawned now is cancelled at once (`shutdown` is
+    // set).
+    let _ctx = enter_teardown_ctx(shared.clone());
     for t in &tasks {
         t.cancel();
     }

@@ -292,6 +292,29 @@ impl Drop for CtxGuard {
     }
 }
 
+/// Puts the thread in `shared`'s context for a teardown's drops, setting
+/// aside whatever context it had (the teardown may run inside another
+/// runtime's task); [`TeardownCtx`]'s drop puts that one back.
+pub(crate) fn enter_teardown_ctx(shared: Arc<Shared>) -> TeardownCtx {
+    let old = CTX.with(|c| c.borrow_mut().take());
+    // As a blocking job's: no P, and a `block_on` in a drop sets it aside.
+    let ours = CtxGuard::enter_job(shared);
+    core::mem::forget(ours);
+    TeardownCtx(old)
+}
+
+/// Restores the context [`enter_teardown_ctx`] set aside, also when
+/// unwinding.
+pub(crate) struct TeardownCtx(Option<Ctx>);
+impl Drop for TeardownCtx {
+    fn drop(&mut self) {
+        let old = self.0.take();
+        let ours = CTX.with(|c| core::mem::replace(&mut *c.borrow_mut(), old));
+        // Dropped outside the thread-local's borrow.
+        drop(ours);
+    }
+}
+
 /// Takes the context of a `spawn_blocking` job off this thread for a
 /// `block_on` (which sets its own), to be put back by [`RestoreCtx`].
 ///
