@@ -42,6 +42,14 @@ fn assert_closed<T: std::fmt::Debug>(what: &str, r: std::io::Result<T>) {
     assert_eq!(e.to_string(), "use of closed network connection", "{what}");
 }
 
+/// A timeout, or the close that ends a race test.
+fn assert_timeout_or_closed(e: &std::io::Error) {
+    assert!(
+        e.kind() == ErrorKind::TimedOut || e.to_string() == "use of closed network connection",
+        "{e}"
+    );
+}
+
 fn past() -> Option<Instant> {
     Some(Instant::now() - Duration::from_secs(1))
 }
@@ -418,6 +426,137 @@ fn close_racing_reads_and_writes() {
                     .unwrap()
                     .unwrap();
             }
+        })
+        .unwrap();
+}
+
+// timeout_test.go: TestVariousDeadlines: a reader copying an endless
+// stream until its deadline, for deadlines from 1 ns to 10 ms: each ends
+// with a timeout, not before its deadline and not long after.
+#[test]
+fn various_deadlines() {
+    runtime()
+        .block_on(async {
+            let (c, s) = pair().await;
+            let s = Arc::new(s);
+            let s2 = s.clone();
+            let feeder = gosched::spawn(async move {
+                let chunk = [b'x'; 1024];
+                while s2.write_all(&chunk).await.is_ok() {}
+            });
+            let mut buf = vec![0; 4096];
+            for nanos in [
+                1u64, 2, 5, 30, 50, 100, 200, 500, 750, 1_000, 5_000, 25_000, 250_000, 2_500_000,
+                10_000_000,
+            ] {
+                let d = Duration::from_nanos(nanos);
+                let start = Instant::now();
+                c.set_deadline(Some(start + d));
+                let err = loop {
+                    match c.read(&mut buf).await {
+                        Ok(n) => assert!(n > 0),
+                        Err(e) => break e,
+                    }
+                };
+                assert_eq!(err.kind(), ErrorKind::TimedOut, "{d:?}: {err}");
+                let took = start.elapsed();
+                assert!(took >= d, "{d:?} ended after {took:?}");
+                assert!(
+                    took < d + Duration::from_secs(5),
+                    "{d:?} ended after {took:?}"
+                );
+            }
+            c.close();
+            s.close();
+            feeder.await.unwrap();
+        })
+        .unwrap();
+}
+
+// timeout_test.go: TestReadWriteDeadlineRace: deadlines set over and over
+// from one task while others read and write: no hang, no panic, and the
+// data that got through is intact.
+#[test]
+fn read_write_deadline_race() {
+    runtime()
+        .block_on(async {
+            let (c, s) = pair().await;
+            let (c, s) = (Arc::new(c), Arc::new(s));
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let setter = {
+                let (c, stop) = (c.clone(), stop.clone());
+                gosched::spawn(async move {
+                    let mut i = 0u64;
+                    while !stop.load(Ordering::SeqCst) {
+                        let d = Duration::from_micros(i % 50);
+                        c.set_read_deadline(Some(Instant::now() + d));
+                        c.set_write_deadline(Some(Instant::now() + d * 2));
+                        i += 1;
+                        if i % 16 == 0 {
+                            gosched::yield_now().await;
+                        }
+                    }
+                })
+            };
+            let reader = {
+                let (c, stop) = (c.clone(), stop.clone());
+                gosched::spawn(async move {
+                    let mut got = 0usize;
+                    let mut buf = [0; 1024];
+                    while !stop.load(Ordering::SeqCst) {
+                        match c.read(&mut buf).await {
+                            Ok(n) => {
+                                assert!(buf[..n].iter().all(|&b| b == 7));
+                                got += n;
+                            }
+                            Err(e) => assert_timeout_or_closed(&e),
+                        }
+                    }
+                    got
+                })
+            };
+            let writer = {
+                let (c, stop) = (c.clone(), stop.clone());
+                gosched::spawn(async move {
+                    let chunk = [9u8; 512];
+                    while !stop.load(Ordering::SeqCst) {
+                        if let Err(e) = c.write(&chunk).await {
+                            assert_timeout_or_closed(&e);
+                        }
+                    }
+                })
+            };
+            let peer = {
+                let (s, stop) = (s.clone(), stop.clone());
+                gosched::spawn(async move {
+                    let mut buf = [0; 4096];
+                    let mut echoed = 0usize;
+                    while !stop.load(Ordering::SeqCst) {
+                        if s.write_all(&[7; 256]).await.is_err() {
+                            break;
+                        }
+                        // Drain what the writer sent.
+                        if let Ok(Ok(n)) =
+                            gosched::timeout(Duration::from_micros(100), s.read(&mut buf)).await
+                        {
+                            assert!(buf[..n].iter().all(|&b| b == 9));
+                            echoed += n;
+                        }
+                    }
+                    echoed
+                })
+            };
+            gosched::sleep(Duration::from_millis(200)).await;
+            stop.store(true, Ordering::SeqCst);
+            c.set_deadline(None);
+            // Unblock a writer stuck on a full buffer and a reader waiting.
+            c.close();
+            s.close();
+            setter.await.unwrap();
+            let got = reader.await;
+            writer.await.unwrap();
+            let _ = peer.await;
+            assert!(got.is_ok());
         })
         .unwrap();
 }

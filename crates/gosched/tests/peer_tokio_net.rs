@@ -450,3 +450,90 @@ fn udp_operations_after_close_fail() {
     })
     .unwrap();
 }
+
+// rt_common.rs: block_on_socket: the main future itself waits on a
+// socket, for a plain thread's connection, on one P and on two.
+#[test]
+fn block_on_socket() {
+    for procs in [1, 2] {
+        let rt = Runtime::builder().procs(procs).build().unwrap();
+        let got = rt
+            .block_on(async {
+                let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+                let addr = ln.local_addr().unwrap();
+                let t = std::thread::spawn(move || {
+                    use std::io::Write;
+                    let mut s = std::net::TcpStream::connect(addr).unwrap();
+                    s.write_all(b"hi").unwrap();
+                });
+                let (s, _) = ln.accept().await.unwrap();
+                let mut b = [0; 2];
+                s.read_exact(&mut b).await.unwrap();
+                t.join().unwrap();
+                b
+            })
+            .unwrap();
+        assert_eq!(&got, b"hi");
+    }
+}
+
+// rt_common.rs: socket_from_blocking, client_server_block_on: a blocking
+// job connects with a std socket to a listener served by a task, on one P.
+#[test]
+fn socket_from_blocking_job() {
+    let rt = Runtime::builder().procs(1).build().unwrap();
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let server = gosched::spawn(async move {
+            let (s, _) = ln.accept().await.unwrap();
+            let mut b = [0; 4];
+            s.read_exact(&mut b).await.unwrap();
+            s.write_all(&b).await.unwrap();
+        });
+        let echoed = gosched::spawn_blocking(move || {
+            use std::io::{Read, Write};
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            s.write_all(b"ping").unwrap();
+            let mut b = [0; 4];
+            s.read_exact(&mut b).unwrap();
+            b
+        })
+        .await
+        .unwrap();
+        assert_eq!(&echoed, b"ping");
+        server.await.unwrap();
+    })
+    .unwrap();
+}
+
+// rt_common.rs: io_notify_while_shutting_down: readers parked on sockets
+// while data arrives and the runtime drops; every round ends.
+#[test]
+fn io_arriving_while_the_runtime_drops() {
+    for _ in 0..20 {
+        let rt = Runtime::builder().procs(2).build().unwrap();
+        let (client, server) = rt.block_on(pair()).unwrap();
+        let reader = rt.spawn(async move {
+            let mut b = [0; 16];
+            loop {
+                match client.read(&mut b).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        });
+        let writer = std::thread::spawn(move || {
+            let s = server.into_std().unwrap();
+            for _ in 0..100 {
+                use std::io::Write;
+                if (&s).write_all(b"data").is_err() {
+                    break;
+                }
+            }
+        });
+        drop(rt);
+        writer.join().unwrap();
+        drop(reader);
+    }
+}
