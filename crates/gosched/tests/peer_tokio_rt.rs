@@ -626,8 +626,10 @@ fn abort_of_a_task_whose_drop_panics() {
     }
     let rt = rt(1);
     rt.block_on(async {
-        let h = gosched::spawn(async {
-            let _p = PanicOnDrop;
+        // Moved in: the future owns it whether or not it was polled yet.
+        let p = PanicOnDrop;
+        let h = gosched::spawn(async move {
+            let _p = p;
             std::future::pending::<()>().await;
         });
         gosched::yield_now().await;
