@@ -560,3 +560,51 @@ fn read_write_deadline_race() {
         })
         .unwrap();
 }
+
+// udpsock_test.go: TestWriteToUDP (testWriteToConn, testWriteToPacketConn):
+// a connected socket refuses `WriteTo` with Go's ErrWriteToConnected and
+// sends with `Write`; an unconnected one sends with `WriteTo` and fails a
+// `Write` (no destination).
+#[test]
+fn write_to_udp() {
+    runtime()
+        .block_on(async {
+            let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let ra = server.local_addr().unwrap();
+            let c = UdpSocket::bind("127.0.0.1:0").unwrap();
+            c.connect(ra).unwrap();
+            let e = c.send_to(b"x", ra).await.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            assert_eq!(
+                e.to_string(),
+                "use of WriteTo with pre-connected connection"
+            );
+            assert_eq!(c.send(b"y").await.unwrap(), 1);
+            // A socket connected before it was taken over counts too.
+            let std_sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            std_sock.connect(ra).unwrap();
+            let taken = UdpSocket::from_std(std_sock).unwrap();
+            let e = taken.send_to(b"x", ra).await.unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "use of WriteTo with pre-connected connection"
+            );
+            assert_eq!(taken.send(b"z").await.unwrap(), 1);
+
+            let p = UdpSocket::bind("127.0.0.1:0").unwrap();
+            assert_eq!(p.send_to(b"w", ra).await.unwrap(), 1);
+            assert!(
+                p.send(b"v").await.is_err(),
+                "Write on an unconnected socket"
+            );
+            let mut buf = [0; 4];
+            let mut got = Vec::new();
+            for _ in 0..3 {
+                let (n, _) = server.recv_from(&mut buf).await.unwrap();
+                got.push(buf[..n].to_vec());
+            }
+            got.sort();
+            assert_eq!(got, [b"w".to_vec(), b"y".to_vec(), b"z".to_vec()]);
+        })
+        .unwrap();
+}

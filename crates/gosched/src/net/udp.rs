@@ -5,6 +5,8 @@ use std::io;
 use std::net::ToSocketAddrs;
 use std::time::Instant;
 
+use gocore::atomic::{AtomicBool, Ordering};
+
 use super::poll_desc::{Dir, Registration};
 
 /// A UDP socket (Go's `net.UDPConn`). Operations take `&self`.
@@ -27,6 +29,16 @@ use super::poll_desc::{Dir, Registration};
 #[derive(Debug)]
 pub struct UdpSocket {
     reg: Registration<std::net::UdpSocket>,
+    /// Connected to a peer (Go's `netFD.isConnected`): `send_to` refuses.
+    connected: AtomicBool,
+}
+
+/// Go's `ErrWriteToConnected`.
+fn write_to_connected() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "use of WriteTo with pre-connected connection",
+    )
 }
 
 impl UdpSocket {
@@ -62,8 +74,10 @@ impl UdpSocket {
     #[track_caller]
     pub fn from_std(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
         s.set_nonblocking(true)?;
+        let connected = s.peer_addr().is_ok();
         Ok(UdpSocket {
             reg: Registration::new(s)?,
+            connected: AtomicBool::new(connected),
         })
     }
 
@@ -89,19 +103,28 @@ impl UdpSocket {
     /// The OS's; "use of closed network connection" after
     /// [`close`](Self::close).
     pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        self.reg.open_ref()?.connect(addr)
+        self.reg.open_ref()?.connect(addr)?;
+        self.connected.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Sends one datagram to `target`: a `SocketAddr`, or anything std's
     /// `send_to` takes (a name is resolved with the OS resolver, which may
     /// block, and the datagram goes to its first address, as std sends it).
+    /// As Go's `WriteTo`, it refuses a socket connected to a peer (use
+    /// [`send`](Self::send)), where the OS would send to `target`.
     ///
     /// # Errors
     ///
     /// The OS's, [`io::ErrorKind::TimedOut`] past the write deadline, "use
     /// of closed network connection" after [`close`](Self::close);
-    /// [`io::ErrorKind::InvalidInput`] when `target` resolves to nothing.
+    /// [`io::ErrorKind::InvalidInput`] when `target` resolves to nothing,
+    /// or with Go's "use of WriteTo with pre-connected connection" after
+    /// [`connect`](Self::connect).
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
+        if self.connected.load(Ordering::Relaxed) {
+            return Err(write_to_connected());
+        }
         let target = target.to_socket_addrs()?.next().ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to")
         })?;
