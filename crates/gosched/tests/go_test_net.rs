@@ -608,3 +608,86 @@ fn write_to_udp() {
         })
         .unwrap();
 }
+
+// timeout_test.go: TestReadTimeoutMustNotReturn / TestWriteTimeoutMustNotReturn:
+// deadlines set ahead and then cleared (the zero time) while a read and a
+// write wait: neither times out later.
+#[test]
+fn cleared_deadlines_of_waiting_operations_never_fire() {
+    runtime()
+        .block_on(async {
+            let (c, s) = pair().await;
+            let c = Arc::new(c);
+            let reader = {
+                let c = c.clone();
+                gosched::spawn(async move {
+                    let mut b = [0; 4];
+                    c.read(&mut b).await.map(|n| b[..n].to_vec())
+                })
+            };
+            let writer = {
+                let c = c.clone();
+                gosched::spawn(async move {
+                    let chunk = vec![1u8; 64 * 1024];
+                    let mut sent = 0usize;
+                    loop {
+                        match c.write(&chunk).await {
+                            Ok(n) => sent += n,
+                            Err(e) => return (sent, e),
+                        }
+                    }
+                })
+            };
+            // Let both park (the writer on a full buffer).
+            gosched::sleep(Duration::from_millis(30)).await;
+            c.set_deadline(Some(Instant::now() + Duration::from_millis(20)));
+            gosched::sleep(Duration::from_millis(5)).await;
+            c.set_deadline(None);
+            gosched::sleep(Duration::from_millis(60)).await;
+            assert!(!reader.is_finished(), "a cleared read deadline fired");
+            assert!(!writer.is_finished(), "a cleared write deadline fired");
+            s.write_all(b"done").await.unwrap();
+            assert_eq!(reader.await.unwrap().unwrap(), b"done");
+            c.close();
+            let (_, e) = writer.await.unwrap();
+            assert_eq!(e.to_string(), "use of closed network connection");
+        })
+        .unwrap();
+}
+
+// timeout_test.go: TestVariousDeadlines1Proc: deadlines of a reader on a
+// single P, whose feeder shares that P.
+#[test]
+fn various_deadlines_one_p() {
+    Runtime::builder()
+        .procs(1)
+        .build()
+        .unwrap()
+        .block_on(async {
+            let (c, s) = pair().await;
+            let s = Arc::new(s);
+            let s2 = s.clone();
+            let feeder = gosched::spawn(async move {
+                let chunk = [b'x'; 1024];
+                while s2.write_all(&chunk).await.is_ok() {}
+            });
+            let mut buf = vec![0; 4096];
+            for micros in [0u64, 1, 10, 100, 1_000, 5_000] {
+                let d = Duration::from_micros(micros);
+                let start = Instant::now();
+                c.set_read_deadline(Some(start + d));
+                let err = loop {
+                    if let Err(e) = c.read(&mut buf).await {
+                        break e;
+                    }
+                };
+                assert_eq!(err.kind(), ErrorKind::TimedOut, "{d:?}: {err}");
+                assert!(start.elapsed() >= d);
+                assert!(start.elapsed() < d + Duration::from_secs(5));
+            }
+            c.close();
+            s.close();
+            feeder.await.unwrap();
+        })
+        .unwrap();
+}
