@@ -900,3 +900,58 @@ fn tasks_are_dropped_in_the_runtime_context() {
         assert_eq!(gosched::num_goroutine(), 0, "no context left behind");
     }
 }
+
+// time_timeout.rs: simultaneous_deadline_future_completion,
+// completed_future_past_deadline, deadline_now_elapses,
+// future_and_timeout_in_future, very_large_timeout.
+#[test]
+fn timeouts() {
+    let rt = rt(1);
+    rt.block_on(async {
+        // A ready future wins over a zero timeout (the future is polled
+        // first).
+        assert_eq!(gosched::timeout(Duration::ZERO, async { 5 }).await, Ok(5));
+        // A zero timeout of a pending future elapses at once.
+        let start = Instant::now();
+        let r = gosched::timeout(Duration::ZERO, std::future::pending::<()>()).await;
+        assert_eq!(r, Err(gosched::Elapsed));
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert_eq!(gosched::Elapsed.to_string(), "deadline has elapsed");
+        // A future that finishes before a future deadline.
+        let r = gosched::timeout(Duration::from_secs(60), async {
+            gosched::sleep(Duration::from_millis(2)).await;
+            "done"
+        })
+        .await;
+        assert_eq!(r, Ok("done"));
+        // A very large timeout does not overflow.
+        let r = gosched::timeout(Duration::MAX, async {
+            gosched::yield_now().await;
+            1
+        })
+        .await;
+        assert_eq!(r, Ok(1));
+        // A timeout that elapses drops the future right then.
+        let dropped = Arc::new(AtomicBool::new(false));
+        let flag = DropFlag(dropped.clone());
+        let r = gosched::timeout(Duration::from_millis(5), async move {
+            let _flag = flag;
+            std::future::pending::<()>().await;
+        })
+        .await;
+        assert!(r.is_err());
+        assert!(dropped.load(Ordering::SeqCst));
+    })
+    .unwrap();
+}
+
+// time_sleep.rs / rt_common.rs: a sleep polled outside any runtime panics
+// (tokio: "there is no reactor running").
+#[test]
+fn sleep_outside_a_runtime_panics() {
+    let r = std::panic::catch_unwind(|| futures_block_on(gosched::sleep(Duration::from_secs(10))));
+    assert!(r.is_err());
+    // Creating one is fine; only polling needs a runtime.
+    let s = gosched::sleep(Duration::from_secs(1));
+    drop(s);
+}
