@@ -537,3 +537,36 @@ fn io_arriving_while_the_runtime_drops() {
         drop(reader);
     }
 }
+
+// tcp_connect.rs: connect_v4, connect_addr_ip_string, connect_addr_host_string,
+// connect_addr_ip_port_tuple, connect_addr_ip_str_port_tuple,
+// connect_addr_host_str_port_tuple: every address form connects ("localhost"
+// may resolve to ::1 first, which refuses; the next address is tried).
+#[test]
+fn connect_address_forms() {
+    let rt = runtime();
+    rt.block_on(async {
+        let ln = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = ln.local_addr().unwrap();
+        let port = addr.port();
+        let acceptor = gosched::spawn(async move {
+            for _ in 0..6 {
+                ln.accept().await.unwrap();
+            }
+        });
+        TcpStream::connect(addr).await.unwrap();
+        TcpStream::connect(format!("127.0.0.1:{port}"))
+            .await
+            .unwrap();
+        TcpStream::connect(format!("localhost:{port}"))
+            .await
+            .unwrap();
+        TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .await
+            .unwrap();
+        TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        TcpStream::connect(("localhost", port)).await.unwrap();
+        acceptor.await.unwrap();
+    })
+    .unwrap();
+}

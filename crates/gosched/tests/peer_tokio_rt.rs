@@ -955,3 +955,34 @@ fn sleep_outside_a_runtime_panics() {
     let s = gosched::sleep(Duration::from_secs(1));
     drop(s);
 }
+
+// rt_threaded.rs / rt_common.rs: block_on from several threads at once on
+// one runtime, each spawning and awaiting its own tasks.
+#[test]
+fn block_on_from_several_threads() {
+    const TASKS: usize = if cfg!(miri) { 5 } else { 100 };
+    let rt = Arc::new(rt(2));
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                rt.block_on(async move {
+                    let hs: Vec<_> = (0..TASKS)
+                        .map(|j| gosched::spawn(async move { i * 1000 + j }))
+                        .collect();
+                    let mut sum = 0;
+                    for h in hs {
+                        sum += h.await.unwrap();
+                        gosched::yield_now().await;
+                    }
+                    sum
+                })
+                .unwrap()
+            })
+        })
+        .collect();
+    for (i, t) in threads.into_iter().enumerate() {
+        let want: usize = (0..TASKS).map(|j| i * 1000 + j).sum();
+        assert_eq!(t.join().unwrap(), want);
+    }
+}
