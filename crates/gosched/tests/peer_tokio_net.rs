@@ -570,3 +570,45 @@ fn connect_address_forms() {
     })
     .unwrap();
 }
+
+// async-io tests/async.rs: tcp_duplex: one stream read by one task and
+// written by another, both parked at once (full send buffer, nothing to
+// read), each woken by its own direction's readiness.
+#[test]
+fn tcp_duplex() {
+    const CHUNKS: usize = 512;
+    async fn do_read(s: Arc<TcpStream>) -> usize {
+        let mut buf = vec![0u8; 4096];
+        let mut total = 0;
+        loop {
+            match s.read(&mut buf).await.unwrap() {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    }
+    async fn do_write(s: Arc<TcpStream>) {
+        let buf = vec![0u8; 4096];
+        for _ in 0..CHUNKS {
+            s.write_all(&buf).await.unwrap();
+        }
+        s.shutdown(Shutdown::Write).unwrap();
+    }
+    let rt = runtime();
+    rt.block_on(async {
+        let (a, b) = pair().await;
+        let (a, b) = (Arc::new(a), Arc::new(b));
+        let r1 = gosched::spawn(do_read(a.clone()));
+        let w1 = gosched::spawn(do_write(a));
+        // Both parked: w1 on a full buffer, r1 on nothing to read.
+        gosched::sleep(Duration::from_millis(5)).await;
+        let r2 = gosched::spawn(do_read(b.clone()));
+        w1.await.unwrap();
+        assert_eq!(r2.await.unwrap(), CHUNKS * 4096);
+        // Now make r1's side readable: is it woken?
+        let w2 = gosched::spawn(do_write(b));
+        assert_eq!(r1.await.unwrap(), CHUNKS * 4096);
+        w2.await.unwrap();
+    })
+    .unwrap();
+}
