@@ -273,6 +273,26 @@ impl core::fmt::Display for Elapsed {
 
 impl core::error::Error for Elapsed {}
 
+/// An [`std::io::ErrorKind::TimedOut`] error, as tokio converts its
+/// `Elapsed` (and as Go's `os.ErrDeadlineExceeded` is a timeout), so `?`
+/// works in a function returning `io::Result`.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = gosched::Runtime::builder().procs(1).build().unwrap();
+/// let r: std::io::Result<()> = rt.block_on(async {
+///     gosched::timeout(Duration::from_millis(1), std::future::pending::<()>()).await?;
+///     Ok(())
+/// })?;
+/// assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl From<Elapsed> for std::io::Error {
+    fn from(e: Elapsed) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, e)
+    }
+}
+
 /// Runs `future` for at most `duration` (Go: `select` on the work and
 /// `time.After`). The future is dropped when time runs out.
 ///

@@ -986,3 +986,19 @@ fn block_on_from_several_threads() {
         assert_eq!(t.join().unwrap(), want);
     }
 }
+
+// tokio time_timeout.rs / tokio::time::error: `Elapsed` converts into an
+// `io::Error` of kind `TimedOut`, so `?` works in I/O code.
+#[test]
+fn elapsed_converts_into_a_timed_out_io_error() {
+    let rt = rt(1);
+    let r: std::io::Result<()> = rt
+        .block_on(async {
+            gosched::timeout(Duration::from_millis(1), std::future::pending::<()>()).await?;
+            Ok(())
+        })
+        .unwrap();
+    let e = r.unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+    assert_eq!(e.to_string(), "deadline has elapsed");
+}
