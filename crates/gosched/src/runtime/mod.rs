@@ -71,7 +71,12 @@
 //!   Go runs before `main` comes off the global queue's tail (this P's
 //!   ring, then the global tasks that were ahead of it; every 61st slice
 //!   the queue's head, which is then the main future): Go's order with one
-//!   P; with more, Go's other Ps could resume `main` sooner.
+//!   P; with more, Go's other Ps could resume `main` sooner. The main
+//!   future can only run on this thread: a task it polled whose poll never
+//!   returns (a loop on operations that are always ready, such as a send
+//!   and a receive on its own buffered channel) loses its P to sysmon, so
+//!   the other tasks run, but the main future waits as long as that poll
+//!   does. Go preempts such a goroutine and `main` runs on another M.
 //! - Without the `net` feature there is no netpoller: idle Ms sleep on a
 //!   condition variable until the earliest timer. With it, [`netpoll`] is
 //!   Go's: once the first socket made the poller, one idle M blocks in the
