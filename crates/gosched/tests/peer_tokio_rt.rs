@@ -1002,3 +1002,27 @@ fn elapsed_converts_into_a_timed_out_io_error() {
     assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
     assert_eq!(e.to_string(), "deadline has elapsed");
 }
+
+// rt_threaded.rs: lifo_slot_budget: an endless chain of tasks, each
+// spawning the next into `runnext`, does not keep the main future from
+// completing once the task that spawned the chain has woken it.
+#[test]
+fn endless_runnext_chain_does_not_starve_the_main_future() {
+    fn spawn_another() {
+        gosched::go(async { spawn_another() });
+    }
+    for &procs in FLAVOURS {
+        let rt = rt(procs);
+        let rx = Chan::new(1);
+        let tx = rx.clone();
+        let _h = rt.spawn(async move {
+            spawn_another();
+            tx.send_async(()).await.unwrap();
+        });
+        let start = Instant::now();
+        assert_eq!(rt.block_on(rx.recv_async()).unwrap(), Some(()));
+        assert!(start.elapsed() < Duration::from_secs(10));
+        // Dropping the runtime ends the chain.
+        drop(rt);
+    }
+}
