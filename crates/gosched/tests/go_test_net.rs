@@ -691,3 +691,22 @@ fn various_deadlines_one_p() {
         })
         .unwrap();
 }
+
+// Go 1.19 on Linux: closing a connection with received data still unread
+// resets it (the OS's close, which Go's `Close` makes), so the peer's
+// read fails with "connection reset by peer".
+#[cfg(target_os = "linux")]
+#[test]
+fn close_with_unread_data_resets_the_peer() {
+    runtime()
+        .block_on(async {
+            let (c, s) = pair().await;
+            s.write_all(b"unread").await.unwrap();
+            gosched::sleep(Duration::from_millis(20)).await;
+            c.close();
+            let mut b = [0; 8];
+            let e = s.read(&mut b).await.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}");
+        })
+        .unwrap();
+}

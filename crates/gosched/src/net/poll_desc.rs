@@ -467,12 +467,14 @@ impl<T: polling::AsSource> Registration<T> {
         true
     }
 
-    /// Go's `Close` of a `netFD`: [`close`](Self::close), then `last` (a
-    /// final word to the socket, e.g. a shutdown), then the socket is
-    /// released, as Go's `Close` closes the descriptor: the OS frees its
-    /// port and ends its connection or its accept queue, so the address
-    /// may be bound again and new connections to it are refused. `addrs`
-    /// keeps the addresses for [`addr`](Self::addr).
+    /// Go's `Close` of a `netFD`: [`close`](Self::close), then the socket
+    /// is released, as Go's `Close` closes the descriptor: the OS frees its
+    /// port and ends its connection (with a reset if received data was
+    /// left unread, as Go's does) or its accept queue, so the address may
+    /// be bound again and new connections to it are refused. `addrs` keeps
+    /// the addresses for [`addr`](Self::addr). Where the socket cannot be
+    /// released now, `unreleased` runs instead (e.g. a shutdown, so that
+    /// the peer still sees the end of the connection).
     ///
     /// The descriptor number stays with this registration until the drop
     /// (an operation racing with the close on another thread, or a
@@ -483,28 +485,32 @@ impl<T: polling::AsSource> Registration<T> {
     pub(crate) fn close_releasing(
         &self,
         addrs: impl FnOnce(&T) -> ClosedAddrs,
-        last: impl FnOnce(&T),
+        unreleased: impl FnOnce(&T),
     ) {
         // Before the closing flag: `addr` reads this once it sees the flag.
         let _ = self.closed_addrs.set(addrs(&self.io));
         if !self.close() {
             return;
         }
-        last(&self.io);
         #[cfg(unix)]
-        self.release();
+        let released = self.release();
+        #[cfg(not(unix))]
+        let released = false;
+        if !released {
+            unreleased(&self.io);
+        }
     }
 
     /// Points the socket's descriptor at a new unconnected socket, which
     /// drops this descriptor's reference to the old one (Go's
-    /// `destroy`: `CloseFunc(fd)`); if the OS refuses a socket, the old
-    /// one stays until the drop.
+    /// `destroy`: `CloseFunc(fd)`). False if the OS refused (the old
+    /// socket then stays until the drop).
     #[cfg(unix)]
-    fn release(&self) {
+    fn release(&self) -> bool {
         use std::os::fd::AsRawFd;
         let Ok(dead) = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)
         else {
-            return;
+            return false;
         };
         let fd = self.io.source().as_raw_fd();
         #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -514,17 +520,18 @@ impl<T: polling::AsSource> Registration<T> {
         // stays open until `self.io` drops). No memory is involved. The
         // socket is out of the poller (`close` deleted it), as `polling`
         // requires before the file goes.
-        let _ = unsafe { libc::dup3(dead.as_raw_fd(), fd, libc::O_CLOEXEC) };
+        let swapped = unsafe { libc::dup3(dead.as_raw_fd(), fd, libc::O_CLOEXEC) } == fd;
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
-        {
-            // SAFETY: as for `dup3` above.
-            if unsafe { libc::dup2(dead.as_raw_fd(), fd) } == fd {
-                // `dup2` clears close-on-exec on `fd`; set it again.
-                // SAFETY: an FFI call on the open descriptor `fd`, changing
-                // only its flags.
-                let _ = unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-            }
+        // SAFETY: as for `dup3` above.
+        let swapped = unsafe { libc::dup2(dead.as_raw_fd(), fd) } == fd;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        if swapped {
+            // `dup2` clears close-on-exec on `fd`; set it again.
+            // SAFETY: an FFI call on the open descriptor `fd`, changing
+            // only its flags.
+            let _ = unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
         }
+        swapped
     }
 
     /// The local (`peer` false) or peer address, by `get` on the socket;

@@ -670,12 +670,14 @@ impl TcpStream {
     }
 
     /// Go's `Close`: waiting and later operations fail with "use of closed
-    /// network connection" ([`io::ErrorKind::NotConnected`]), the
-    /// connection is shut down, so the peer sees end of stream, and the
-    /// socket is released (on Unix; elsewhere when the stream is dropped),
-    /// freeing its port. [`local_addr`](Self::local_addr) and
-    /// [`peer_addr`](Self::peer_addr) still give the addresses, as Go's
-    /// `LocalAddr` and `RemoteAddr` do.
+    /// network connection" ([`io::ErrorKind::NotConnected`]), and the
+    /// socket is released, as Go's `Close` closes it: the peer sees end of
+    /// stream (or, if data it sent was left unread here, a reset, as
+    /// with Go), and the port is free. Where the socket cannot be released
+    /// before the drop (not Unix), the connection is shut down instead, so
+    /// the peer still sees end of stream. [`local_addr`](Self::local_addr)
+    /// and [`peer_addr`](Self::peer_addr) still give the addresses, as
+    /// Go's `LocalAddr` and `RemoteAddr` do.
     pub fn close(&self) {
         self.reg.close_releasing(
             |s| (s.local_addr().ok(), s.peer_addr().ok()),
