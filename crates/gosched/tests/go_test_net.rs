@@ -18,17 +18,11 @@ use std::time::{Duration, Instant};
 use gosched::net::{TcpListener, TcpStream, UdpSocket};
 use gosched::Runtime;
 
+mod common;
+use common::tcp_pair as pair;
+
 fn runtime() -> Runtime {
     Runtime::builder().procs(2).build().unwrap()
-}
-
-/// A connected pair: (client, server side).
-async fn pair() -> (TcpStream, TcpStream) {
-    let ln = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = ln.local_addr().unwrap();
-    let client = gosched::spawn(async move { TcpStream::connect(addr).await.unwrap() });
-    let (server, _) = ln.accept().await.unwrap();
-    (client.await.unwrap(), server)
 }
 
 fn assert_timeout<T: std::fmt::Debug>(what: &str, r: std::io::Result<T>) {

@@ -11,16 +11,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use goslice::{MakeError, Slice};
 
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("did not panic");
-    if let Some(s) = err.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = err.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else {
-        panic!("non-string panic payload")
-    }
-}
+mod common;
+use common::panic_message;
 
 /// Go: makeslice.go `shouldPanic` — the panic's text contains `want`.
 #[track_caller]

@@ -11,16 +11,8 @@ use std::rc::Rc;
 
 use goslice::Slice;
 
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    if let Some(s) = err.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = err.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else {
-        panic!("non-string panic payload")
-    }
-}
+mod common;
+use common::panic_message;
 
 /// Counts its drops in a shared counter.
 #[derive(Clone)]

@@ -4,16 +4,8 @@
 
 use goslice::{BoundsError, MakeError, Slice};
 
-fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
-    if let Some(s) = err.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = err.downcast_ref::<&str>() {
-        s.to_string()
-    } else {
-        panic!("non-string panic payload")
-    }
-}
+mod common;
+use common::panic_message;
 
 #[test]
 fn clone_copies_the_header_and_shares_the_array() {

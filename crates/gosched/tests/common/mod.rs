@@ -181,3 +181,14 @@ pub fn voluntary_switches(name: &str) -> u64 {
     }
     total
 }
+
+/// A connected TCP pair on loopback: (client, server side).
+#[cfg(feature = "net")]
+pub async fn tcp_pair() -> (gosched::net::TcpStream, gosched::net::TcpStream) {
+    let ln = gosched::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = ln.local_addr().unwrap();
+    let client =
+        gosched::spawn(async move { gosched::net::TcpStream::connect(addr).await.unwrap() });
+    let (server, _) = ln.accept().await.unwrap();
+    (client.await.unwrap(), server)
+}
