@@ -58,14 +58,14 @@ fn past_read_deadline_fails_even_with_data_and_clearing_it_reads() {
             let (c, s) = pair().await;
             s.write_all(b"hello").await.unwrap();
             gosched::sleep(Duration::from_millis(20)).await;
-            c.set_read_deadline(past());
+            c.set_read_deadline(past()).unwrap();
             let mut b = [0; 10];
             for _ in 0..2 {
                 assert_timeout("past read deadline", c.read(&mut b).await);
             }
             // Go: `Read(b[:0])` is (0, nil) even then.
             assert_eq!(c.read(&mut []).await.unwrap(), 0);
-            c.set_read_deadline(None);
+            c.set_read_deadline(None).unwrap();
             let n = c.read(&mut b).await.unwrap();
             assert_eq!(&b[..n], b"hello");
         })
@@ -79,12 +79,12 @@ fn past_write_deadline_fails_writes() {
     runtime()
         .block_on(async {
             let (c, s) = pair().await;
-            c.set_write_deadline(past());
+            c.set_write_deadline(past()).unwrap();
             for _ in 0..2 {
                 assert_timeout("past write deadline", c.write(b"x").await);
             }
             assert_timeout("empty write past deadline", c.write(b"").await);
-            c.set_write_deadline(None);
+            c.set_write_deadline(None).unwrap();
             c.write_all(b"x").await.unwrap();
             let mut b = [0; 1];
             s.read_exact(&mut b).await.unwrap();
@@ -102,7 +102,7 @@ fn read_deadline_is_not_early() {
             let (c, _s) = pair().await;
             let d = Duration::from_millis(50);
             let start = Instant::now();
-            c.set_read_deadline(Some(start + d));
+            c.set_read_deadline(Some(start + d)).unwrap();
             let mut b = [0; 1];
             assert_timeout("read deadline", c.read(&mut b).await);
             assert!(start.elapsed() >= d, "{:?}", start.elapsed());
@@ -118,7 +118,8 @@ fn extending_the_deadline_of_a_waiting_read() {
         .block_on(async {
             let (c, s) = pair().await;
             let c = Arc::new(c);
-            c.set_read_deadline(Some(Instant::now() + Duration::from_millis(30)));
+            c.set_read_deadline(Some(Instant::now() + Duration::from_millis(30)))
+                .unwrap();
             let reader = {
                 let c = c.clone();
                 gosched::spawn(async move {
@@ -128,7 +129,8 @@ fn extending_the_deadline_of_a_waiting_read() {
                 })
             };
             gosched::sleep(Duration::from_millis(5)).await;
-            c.set_read_deadline(Some(Instant::now() + Duration::from_secs(10)));
+            c.set_read_deadline(Some(Instant::now() + Duration::from_secs(10)))
+                .unwrap();
             // Past the first deadline.
             gosched::sleep(Duration::from_millis(60)).await;
             assert!(!reader.is_finished(), "the old deadline no longer counts");
@@ -161,7 +163,8 @@ fn shortening_the_deadline_of_a_waiting_write() {
             gosched::sleep(Duration::from_millis(50)).await;
             assert!(!writer.is_finished());
             let start = Instant::now();
-            c.set_write_deadline(Some(start + Duration::from_millis(20)));
+            c.set_write_deadline(Some(start + Duration::from_millis(20)))
+                .unwrap();
             assert_timeout("write", writer.await.unwrap());
             assert!(start.elapsed() >= Duration::from_millis(20));
         })
@@ -333,14 +336,14 @@ fn udp_past_read_deadline() {
             let b = UdpSocket::bind("127.0.0.1:0").unwrap();
             a.send_to(b"x", b.local_addr().unwrap()).await.unwrap();
             gosched::sleep(Duration::from_millis(10)).await;
-            b.set_read_deadline(past());
+            b.set_read_deadline(past()).unwrap();
             let mut buf = [0; 4];
             assert_timeout("udp read", b.recv_from(&mut buf).await);
-            b.set_read_deadline(None);
+            b.set_read_deadline(None).unwrap();
             let (n, _) = b.recv_from(&mut buf).await.unwrap();
             assert_eq!(&buf[..n], b"x");
             // A write deadline in the past fails sends too.
-            b.set_write_deadline(past());
+            b.set_write_deadline(past()).unwrap();
             let to: SocketAddr = a.local_addr().unwrap();
             assert_timeout("udp send", b.send_to(b"y", to).await);
         })
@@ -445,7 +448,7 @@ fn various_deadlines() {
             ] {
                 let d = Duration::from_nanos(nanos);
                 let start = Instant::now();
-                c.set_deadline(Some(start + d));
+                c.set_deadline(Some(start + d)).unwrap();
                 let err = loop {
                     match c.read(&mut buf).await {
                         Ok(n) => assert!(n > 0),
@@ -483,8 +486,8 @@ fn read_write_deadline_race() {
                     let mut i = 0u64;
                     while !stop.load(Ordering::SeqCst) {
                         let d = Duration::from_micros(i % 50);
-                        c.set_read_deadline(Some(Instant::now() + d));
-                        c.set_write_deadline(Some(Instant::now() + d * 2));
+                        c.set_read_deadline(Some(Instant::now() + d)).unwrap();
+                        c.set_write_deadline(Some(Instant::now() + d * 2)).unwrap();
                         i += 1;
                         if i % 16 == 0 {
                             gosched::yield_now().await;
@@ -542,7 +545,7 @@ fn read_write_deadline_race() {
             };
             gosched::sleep(Duration::from_millis(200)).await;
             stop.store(true, Ordering::SeqCst);
-            c.set_deadline(None);
+            c.set_deadline(None).unwrap();
             // Unblock a writer stuck on a full buffer and a reader waiting.
             c.close();
             s.close();
@@ -634,9 +637,10 @@ fn cleared_deadlines_of_waiting_operations_never_fire() {
             };
             // Let both park (the writer on a full buffer).
             gosched::sleep(Duration::from_millis(30)).await;
-            c.set_deadline(Some(Instant::now() + Duration::from_millis(20)));
+            c.set_deadline(Some(Instant::now() + Duration::from_millis(20)))
+                .unwrap();
             gosched::sleep(Duration::from_millis(5)).await;
-            c.set_deadline(None);
+            c.set_deadline(None).unwrap();
             gosched::sleep(Duration::from_millis(60)).await;
             assert!(!reader.is_finished(), "a cleared read deadline fired");
             assert!(!writer.is_finished(), "a cleared write deadline fired");
@@ -669,7 +673,7 @@ fn various_deadlines_one_p() {
             for micros in [0u64, 1, 10, 100, 1_000, 5_000] {
                 let d = Duration::from_micros(micros);
                 let start = Instant::now();
-                c.set_read_deadline(Some(start + d));
+                c.set_read_deadline(Some(start + d)).unwrap();
                 let err = loop {
                     if let Err(e) = c.read(&mut buf).await {
                         break e;

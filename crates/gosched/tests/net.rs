@@ -247,7 +247,8 @@ fn read_deadline_expires_while_another_task_writes() {
             })
         };
         let start = Instant::now();
-        conn.set_read_deadline(Some(start + Duration::from_millis(30)));
+        conn.set_read_deadline(Some(start + Duration::from_millis(30)))
+            .unwrap();
         let err = conn.read(&mut [0; 16]).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
         assert_eq!(err.to_string(), "i/o timeout");
@@ -263,7 +264,7 @@ fn read_deadline_expires_while_another_task_writes() {
         assert_eq!(peer.await.unwrap(), sent.load(Ordering::Relaxed));
         assert_eq!(sent.load(Ordering::Relaxed), 80);
         // ...and clearing it lets reads succeed again (end of stream here).
-        conn.set_read_deadline(None);
+        conn.set_read_deadline(None).unwrap();
     })
     .unwrap();
 }
@@ -286,7 +287,7 @@ fn deadline_moved_into_the_past_wakes_a_waiting_read() {
         };
         gosched::sleep(Duration::from_millis(20)).await;
         let start = Instant::now();
-        conn.set_read_deadline(Some(Instant::now()));
+        conn.set_read_deadline(Some(Instant::now())).unwrap();
         let err = reader.await.unwrap().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
         assert!(start.elapsed() < Duration::from_secs(2));
@@ -319,6 +320,18 @@ fn close_wakes_waiters_with_an_error() {
         let err = reader.await.unwrap().unwrap_err();
         assert_eq!(err.to_string(), "use of closed network connection");
         assert_eq!(err.kind(), ErrorKind::NotConnected);
+        // Go's SetDeadline fails on a closed connection.
+        let soon = Some(Instant::now() + Duration::from_secs(1));
+        for r in [
+            conn.set_read_deadline(soon),
+            conn.set_write_deadline(None),
+            conn.set_deadline(soon),
+        ] {
+            assert_eq!(
+                r.unwrap_err().to_string(),
+                "use of closed network connection"
+            );
+        }
         // Later operations fail the same way.
         assert_eq!(
             conn.write(b"x").await.unwrap_err().kind(),
@@ -327,6 +340,7 @@ fn close_wakes_waiters_with_an_error() {
         ln.close();
         let (server_side, second) = acceptor.await.unwrap();
         assert_eq!(second.unwrap_err().kind(), ErrorKind::NotConnected);
+        assert!(ln.set_deadline(None).is_err());
         // The peer saw the close as end of stream.
         assert_eq!(server_side.read(&mut [0; 8]).await.unwrap(), 0);
     })
@@ -419,17 +433,18 @@ fn udp_round_trip_and_deadline() {
         assert_eq!((&buf[..n], from), (&b"peek"[..], a.local_addr().unwrap()));
         assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
         assert_eq!(&buf[..4], b"peek");
-        b.set_read_deadline(Some(Instant::now() + Duration::from_millis(10)));
+        b.set_read_deadline(Some(Instant::now() + Duration::from_millis(10)))
+            .unwrap();
         let err = b.recv(&mut [0; 4]).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
         // Go's SetDeadline sets both: a passed one fails a send at once,
         // and clearing it lets both directions work again.
-        b.set_deadline(Some(Instant::now()));
+        b.set_deadline(Some(Instant::now())).unwrap();
         let err = b.send(&[1]).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
         let err = b.recv(&mut [0; 4]).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
-        b.set_deadline(None);
+        b.set_deadline(None).unwrap();
         b.send(&7u32.to_le_bytes()).await.unwrap();
         let mut buf = [0; 4];
         assert_eq!(a.recv(&mut buf).await.unwrap(), 4);
@@ -511,7 +526,7 @@ fn into_std_gives_back_a_blocking_socket() {
             let mut buf = [0; 6];
             conn.read_exact(&mut buf).await.unwrap();
             assert_eq!(&buf, b"before");
-            conn.set_read_deadline(Some(Instant::now()));
+            conn.set_read_deadline(Some(Instant::now())).unwrap();
             #[cfg(unix)]
             let fd = conn.as_raw_fd();
             let std_conn = conn.into_std().unwrap();
@@ -1006,6 +1021,7 @@ fn udp_close_wakes_a_waiting_recv_and_the_dump_says_io_wait() {
         sock.close();
         let err = receiver.await.unwrap().unwrap_err();
         assert_eq!(err.to_string(), "use of closed network connection");
+        assert!(sock.set_deadline(None).is_err());
     })
     .unwrap();
 }
@@ -1015,17 +1031,20 @@ fn accept_deadline_and_write_deadline() {
     let rt = runtime(2);
     rt.block_on(async {
         let ln = TcpListener::bind("127.0.0.1:0").unwrap();
-        ln.set_deadline(Some(Instant::now() + Duration::from_millis(10)));
+        ln.set_deadline(Some(Instant::now() + Duration::from_millis(10)))
+            .unwrap();
         let err = ln.accept().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
-        ln.set_deadline(None);
+        ln.set_deadline(None).unwrap();
         let addr = ln.local_addr().unwrap();
         let client = gosched::spawn(async move { TcpStream::connect(addr).await.unwrap() });
         let (server_side, _) = ln.accept().await.unwrap();
         let client = client.await.unwrap();
         // Nobody reads: writes fill the buffers, then the write deadline
         // ends the blocked write.
-        client.set_write_deadline(Some(Instant::now() + Duration::from_millis(50)));
+        client
+            .set_write_deadline(Some(Instant::now() + Duration::from_millis(50)))
+            .unwrap();
         let chunk = vec![0u8; 1 << 16];
         let err = loop {
             if let Err(e) = client.write_all(&chunk).await {

@@ -215,7 +215,8 @@ fn a_joined_multicast_group_receives_on_loopback() {
                 .unwrap();
             tx.set_multicast_loop_v4(true).unwrap();
             tx.send_to(b"to the group", (group, port)).await.unwrap();
-            rx.set_read_deadline(Some(Instant::now() + Duration::from_secs(10)));
+            rx.set_read_deadline(Some(Instant::now() + Duration::from_secs(10)))
+                .unwrap();
             let mut buf = [0; 32];
             let (n, from) = rx.recv_from(&mut buf).await.unwrap();
             assert_eq!(&buf[..n], b"to the group");
@@ -223,7 +224,8 @@ fn a_joined_multicast_group_receives_on_loopback() {
 
             rx.leave_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
             tx.send_to(b"after leaving", (group, port)).await.unwrap();
-            rx.set_read_deadline(Some(Instant::now() + Duration::from_millis(200)));
+            rx.set_read_deadline(Some(Instant::now() + Duration::from_millis(200)))
+                .unwrap();
             let e = rx.recv_from(&mut buf).await.unwrap_err();
             assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
         })
@@ -338,9 +340,10 @@ fn tcp_empty_buffers_return_at_once() {
             assert_eq!(empty.unwrap(), 0);
             assert_eq!(a.peek(&mut []).await.unwrap(), 0);
             // Past the read deadline too (Go checks the deadline after).
-            a.set_read_deadline(Some(Instant::now() - Duration::from_millis(1)));
+            a.set_read_deadline(Some(Instant::now() - Duration::from_millis(1)))
+                .unwrap();
             assert_eq!(a.read(&mut []).await.unwrap(), 0);
-            a.set_read_deadline(None);
+            a.set_read_deadline(None).unwrap();
             {
                 use futures_io::AsyncRead;
                 use std::pin::Pin;

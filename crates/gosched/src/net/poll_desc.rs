@@ -420,13 +420,17 @@ impl<T: polling::AsSource> Registration<T> {
     }
 
     /// Go's `SetReadDeadline`/`SetWriteDeadline`: `None` clears it. The
-    /// waiters re-check it at once.
-    pub(crate) fn set_deadline(&self, dir: Dir, deadline: Option<Instant>) {
+    /// waiters re-check it at once. After [`close`](Self::close) it fails
+    /// with "use of closed network connection" (Go's `fd.incref`).
+    pub(crate) fn set_deadline(&self, dir: Dir, deadline: Option<Instant>) -> io::Result<()> {
         let np = &self.shared.netpoll;
         let mut wake = Vec::new();
         let old_timer;
         {
             let mut st = lock(&self.pd.state);
+            if st.closing {
+                return Err(closed_error());
+            }
             let half = st.half(dir);
             half.deadline = deadline;
             old_timer = half.timer.take();
@@ -435,6 +439,7 @@ impl<T: polling::AsSource> Registration<T> {
         drop(old_timer);
         self.waiters_left();
         wake_all(wake);
+        Ok(())
     }
 
     /// Go: `pollDesc.evict` + `close`: fails every present and future

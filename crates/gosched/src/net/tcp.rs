@@ -230,8 +230,12 @@ impl TcpListener {
     /// Go's `SetDeadline`: [`accept`](Self::accept) fails with
     /// [`io::ErrorKind::TimedOut`] once `deadline` has passed; `None`
     /// clears it. A waiting `accept` re-checks it at once.
-    pub fn set_deadline(&self, deadline: Option<Instant>) {
-        self.reg.set_deadline(Dir::Read, deadline);
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close).
+    pub fn set_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        self.reg.set_deadline(Dir::Read, deadline)
     }
 
     /// Go's `Close`: a waiting and every later [`accept`](Self::accept)
@@ -403,7 +407,7 @@ impl TcpStream {
         // deadline is the write deadline meanwhile (Go's `SetWriteDeadline`
         // in `netFD.connect`).
         if deadline.is_some() {
-            stream.reg.set_deadline(Dir::Write, deadline);
+            stream.reg.set_deadline(Dir::Write, deadline)?;
         }
         stream
             .reg
@@ -421,7 +425,7 @@ impl TcpStream {
             })
             .await?;
         if deadline.is_some() {
-            stream.reg.set_deadline(Dir::Write, None);
+            stream.reg.set_deadline(Dir::Write, None)?;
         }
         // Go's `Dialer`: keep-alive on once connected; failing that is not
         // fatal.
@@ -653,20 +657,32 @@ impl TcpStream {
     /// a later deadline lets reads succeed again. The deadline is a timer
     /// on the runtime's timer heaps, so a read with a deadline must be
     /// polled on a thread of a gosched runtime (a task or `block_on`).
-    pub fn set_read_deadline(&self, deadline: Option<Instant>) {
-        self.reg.set_deadline(Dir::Read, deadline);
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close).
+    pub fn set_read_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        self.reg.set_deadline(Dir::Read, deadline)
     }
 
     /// Go's `SetWriteDeadline`, as [`set_read_deadline`](Self::set_read_deadline)
     /// for writes.
-    pub fn set_write_deadline(&self, deadline: Option<Instant>) {
-        self.reg.set_deadline(Dir::Write, deadline);
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close).
+    pub fn set_write_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        self.reg.set_deadline(Dir::Write, deadline)
     }
 
     /// Go's `SetDeadline`: both deadlines.
-    pub fn set_deadline(&self, deadline: Option<Instant>) {
-        self.set_read_deadline(deadline);
-        self.set_write_deadline(deadline);
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close).
+    pub fn set_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        self.set_read_deadline(deadline)?;
+        self.set_write_deadline(deadline)
     }
 
     /// Go's `Close`: waiting and later operations fail with "use of closed

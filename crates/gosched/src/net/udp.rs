@@ -313,19 +313,31 @@ impl UdpSocket {
     }
 
     /// Go's `SetReadDeadline` (see [`TcpStream::set_read_deadline`](super::TcpStream::set_read_deadline)).
-    pub fn set_read_deadline(&self, deadline: Option<Instant>) {
-        self.reg.set_deadline(Dir::Read, deadline);
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close).
+    pub fn set_read_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        self.reg.set_deadline(Dir::Read, deadline)
     }
 
     /// Go's `SetWriteDeadline`.
-    pub fn set_write_deadline(&self, deadline: Option<Instant>) {
-        self.reg.set_deadline(Dir::Write, deadline);
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close).
+    pub fn set_write_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        self.reg.set_deadline(Dir::Write, deadline)
     }
 
     /// Go's `SetDeadline`: both deadlines.
-    pub fn set_deadline(&self, deadline: Option<Instant>) {
-        self.set_read_deadline(deadline);
-        self.set_write_deadline(deadline);
+    ///
+    /// # Errors
+    ///
+    /// "use of closed network connection" after [`close`](Self::close).
+    pub fn set_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        self.set_read_deadline(deadline)?;
+        self.set_write_deadline(deadline)
     }
 
     /// Go's `Close`: waiting and later operations fail with "use of closed
