@@ -36,7 +36,8 @@
 /// - `send(c, x) -> res => body`: `res` is `Result<(), SendError<T>>`, giving
 ///   the value back on a closed channel instead of panicking.
 /// - `default => body`: runs if no case is ready (a non-blocking select).
-/// - `default(timeout) => body`: blocks at most `timeout` (`std`).
+/// - `default(timeout) => body`: blocks at most `timeout` (`std`); alone,
+///   it waits out the whole timeout and then runs `body`.
 ///
 /// As in Go, every case's channel expression and every send's value
 /// expression is evaluated exactly once, in source order, when the select
@@ -273,6 +274,12 @@ macro_rules! __select_parse {
     (@arms $m:tt [] [now $body:block]) => {
         $body
     };
+    // ---- only `default(timeout)`: wait out the timeout, then run the body
+    (@arms (block) [] [timeout ($t:expr) $body:block]) => {{
+        let __cases: &mut [&mut dyn $crate::__private::Case<'_>] = &mut [];
+        let _ = $crate::__private::run_deadline(__cases, $crate::__private::deadline_after($t));
+        $body
+    }};
     // ---- async: `default(timeout)` needs a timer, which gochan does not have
     (@arms (async) [$($cases:tt)*] [timeout ($t:expr) $body:block]) => {
         ::core::compile_error!(::core::concat!(

@@ -175,3 +175,19 @@ fn unsent_values_of_losing_cases_are_dropped_once() {
     // The losing send's value was dropped when the select ended.
     assert_eq!(Rc::strong_count(&token), 1);
 }
+
+// crossbeam-channel tests/select_macro.rs: default_only. A select with only
+// a `default(timeout)` arm waits out the timeout, then runs that arm.
+#[test]
+fn only_a_default_timeout() {
+    let start = std::time::Instant::now();
+    let v = select! {
+        default(Duration::from_millis(30)) => 7,
+    };
+    assert_eq!(v, 7);
+    assert!(start.elapsed() >= Duration::from_millis(30));
+    let v = select! {
+        default(Duration::ZERO) => { 8 }
+    };
+    assert_eq!(v, 8);
+}
