@@ -1457,7 +1457,9 @@ impl fmt::Display for Context {
     /// `<parent>.WithDeadline(<deadline> [<remaining>])` (the clock reading
     /// and a `Duration`, `-` once the deadline has passed, where Go prints
     /// a `time.Time` and a `time.Duration`),
-    /// `<parent>.WithValue(type <K>, val <V>)`, `<parent>.WithoutCancel`.
+    /// `<parent>.WithValue(type <K>, val <V>)` (`V` printed when it is a
+    /// `String`, a `&'static str` or a `Context`, Go's strings and Stringers,
+    /// else `<not Stringer>`), `<parent>.WithoutCancel`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = match &self.0 {
             None => return f.write_str("context.Background"),
@@ -1479,6 +1481,10 @@ impl fmt::Display for Context {
                     s.clone()
                 } else if let Some(s) = v.val.downcast_ref::<&'static str>() {
                     String::from(*s)
+                } else if let Some(c) = v.val.downcast_ref::<Context>() {
+                    // Go's stringify calls a value's String method: a
+                    // context stored as a value prints as its path.
+                    alloc::format!("{c}")
                 } else {
                     String::from("<not Stringer>")
                 };

@@ -146,3 +146,23 @@ fn done_channels() {
     let v = with_value(&c, 1u8, 2u8);
     assert_eq!(v.done(), d1);
 }
+
+/// context.go's stringify calls a value's String method: a context stored
+/// as a value prints as its own path (Go 1.19 prints
+/// `context.Background.WithValue(type string, val context.Background.WithCancel)`).
+#[test]
+fn a_context_value_prints_as_its_path() {
+    let (c, cancel) = with_cancel(&background());
+    let v = with_value(&background(), "k", c.clone());
+    assert_eq!(
+        v.to_string(),
+        format!(
+            "context.Background.WithValue(type {}, val context.Background.WithCancel)",
+            std::any::type_name::<&str>()
+        )
+    );
+    // An error is not a Stringer in Go either.
+    let e = with_value(&background(), "k", Error::Canceled);
+    assert!(e.to_string().ends_with(", val <not Stringer>)"), "{e}");
+    cancel.cancel();
+}
