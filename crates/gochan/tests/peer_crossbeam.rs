@@ -273,18 +273,19 @@ fn send_and_recv_after_disconnect() {
 // array.rs: len (with a concurrent producer and consumer)
 #[test]
 fn len() {
-    let count = size(25_000, 50);
-    let cap = size(1000, 50);
+    let count = size(25_000, 20);
+    let cap = size(1000, 20);
     let (s, r) = bounded(cap);
     assert_eq!((s.len(), r.len()), (0, 0));
+    let batch = cap.min(50);
     for _ in 0..cap / 10 {
-        for i in 0..50 {
+        for i in 0..batch {
             s.send(i).unwrap();
             assert_eq!(s.len(), i + 1);
         }
-        for i in 0..50 {
+        for i in 0..batch {
             r.recv().unwrap();
-            assert_eq!(r.len(), 50 - i - 1);
+            assert_eq!(r.len(), batch - i - 1);
         }
     }
     for i in 0..cap {
@@ -342,10 +343,11 @@ fn disconnect_wakes_sender_and_receiver() {
 }
 
 // array.rs / zero.rs / list.rs: spsc, mpmc, stress_oneshot, stress_iter
+#[cfg_attr(miri, ignore)] // thread-heavy; its single-thread parts run elsewhere
 #[test]
 fn spsc_and_mpmc() {
-    let count = size(20_000, 50);
-    let threads = 4;
+    let count = size(20_000, 20);
+    let threads = size(4, 2);
     for cap in [0, 3] {
         let (s, r) = bounded(cap);
         thread::scope(|sc| {
@@ -385,6 +387,7 @@ fn spsc_and_mpmc() {
     }
 }
 
+#[cfg_attr(miri, ignore)] // thread-heavy; its single-thread parts run elsewhere
 #[test]
 fn stress_oneshot_and_iter() {
     let count = size(1000, 10);
@@ -461,6 +464,7 @@ fn stress_timeout_two_threads() {
 
 // array.rs / zero.rs: drops (every value sent is dropped exactly once,
 // received or left in the buffer)
+#[cfg_attr(miri, ignore)] // thread-heavy; its single-thread parts run elsewhere
 #[test]
 fn drops() {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
@@ -507,9 +511,10 @@ fn drops() {
 }
 
 // array.rs: linearizable (a value just sent is visible to try_recv)
+#[cfg_attr(miri, ignore)] // thread-heavy; its single-thread parts run elsewhere
 #[test]
 fn linearizable() {
-    let count = size(25_000, 50);
+    let count = size(25_000, 20);
     let threads = 4;
     let c = Chan::new(threads);
     thread::scope(|sc| {
@@ -951,9 +956,10 @@ fn select_panic_receiver() {
 }
 
 // select_macro.rs: stress_recv / stress_send / stress_mixed
+#[cfg_attr(miri, ignore)] // thread-heavy; its single-thread parts run elsewhere
 #[test]
 fn select_stress() {
-    let count = size(10_000, 30);
+    let count = size(10_000, 10);
     let (a, b, done) = (Chan::new(0), Chan::new(5), Chan::<()>::new(0));
     thread::scope(|sc| {
         sc.spawn(|| {
@@ -1061,9 +1067,10 @@ fn select_matching() {
 }
 
 // select_macro.rs: linearizable_default / linearizable_timeout
+#[cfg_attr(miri, ignore)] // thread-heavy; its single-thread parts run elsewhere
 #[test]
 fn select_linearizable() {
-    let count = size(20_000, 50);
+    let count = size(20_000, 10);
     for timeout in [false, true] {
         let (start, end) = (Chan::<()>::new(0), Chan::<()>::new(0));
         let (a, b) = (Chan::<i32>::new(1), Chan::<i32>::new(1));
@@ -1311,4 +1318,25 @@ fn same_channel() {
     assert!(Chan::<i32>::nil().same_channel(&Chan::nil()));
     assert_eq!(Chan::<i32>::nil(), Chan::<i32>::nil());
     assert_ne!(Chan::<i32>::nil(), Chan::<i32>::new(0));
+}
+
+// list.rs: recv_timeout_nonempty_expired, for an unbuffered channel: a
+// sender already parked makes a zero-timeout receive succeed (Go's
+// non-blocking receive pairs with a waiting sender), and a parked receiver
+// makes a zero-timeout send succeed.
+#[test]
+fn zero_timeout_pairs_with_a_parked_peer() {
+    let c = Chan::new(0);
+    thread::scope(|sc| {
+        sc.spawn(|| c.send(1).unwrap());
+        while c.snapshot().map_or(0, |s| s.sendq) == 0 {
+            thread::yield_now();
+        }
+        assert_eq!(c.recv_timeout(Duration::ZERO), Ok(1));
+        sc.spawn(|| assert_eq!(c.recv(), Some(2)));
+        while c.snapshot().map_or(0, |s| s.recvq) == 0 {
+            thread::yield_now();
+        }
+        assert_eq!(c.send_timeout(2, Duration::ZERO), Ok(()));
+    });
 }
