@@ -218,11 +218,15 @@ fn debug_output() {
     drop(w);
 }
 
-// parking_lot mutex.rs: test_mutexguard_sync / std: guard Display
+// std: the guards are Display when the data is (MutexGuard,
+// RwLockReadGuard, RwLockWriteGuard)
 #[test]
 fn guard_display() {
     let m = Mutex::new(String::from("go"));
     assert_eq!(m.lock().to_string(), "go");
+    let l = RwLock::new(1.5);
+    assert_eq!(l.read().to_string(), "1.5");
+    assert_eq!(format!("{:>5}", l.write()), "  1.5");
 }
 
 // std rwlock/tests.rs: smoke
