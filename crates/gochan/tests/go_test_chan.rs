@@ -483,3 +483,40 @@ fn sieve2() {
         assert_eq!(got, want);
     });
 }
+
+/// chan.go closechan: a goroutine blocked in a select's send case is woken
+/// by close and panics with "send on closed channel" (select3.go checks the
+/// non-blocked form); a blocked select receive case gets the zero value.
+#[test]
+fn close_wakes_a_blocked_select_send_with_a_panic() {
+    let c = Chan::<i32>::new(0);
+    let other = Chan::<i32>::new(0);
+    thread::scope(|s| {
+        let h = s.spawn(|| {
+            panic_text(|| {
+                select! {
+                    send(c, 1) => {}
+                    recv(other) => {}
+                }
+            })
+        });
+        while c.snapshot().map_or(0, |s| s.sendq) == 0 {
+            thread::yield_now();
+        }
+        c.close().unwrap();
+        assert_eq!(h.join().unwrap(), "send on closed channel");
+        // The select left no waiter on the other channel.
+        assert_eq!(other.snapshot().unwrap().recvq, 0);
+
+        let h = s.spawn(|| {
+            select! {
+                recv(other) -> v => v,
+            }
+        });
+        while other.snapshot().map_or(0, |s| s.recvq) == 0 {
+            thread::yield_now();
+        }
+        other.close().unwrap();
+        assert_eq!(h.join().unwrap(), None);
+    });
+}
