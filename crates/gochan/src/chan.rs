@@ -336,6 +336,23 @@ impl<T> Chan<T> {
         self.len() == 0
     }
 
+    /// Whether the buffer is full (`len(c) == cap(c)`): always true for an
+    /// unbuffered or nil channel, where a send can only complete by meeting
+    /// a receiver (crossbeam-channel's `is_full`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = gochan::Chan::new(1);
+    /// assert!(!c.is_full());
+    /// c.try_send(1).unwrap();
+    /// assert!(c.is_full());
+    /// assert!(gochan::Chan::<u8>::new(0).is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.len() == self.cap()
+    }
+
     /// The buffer size. Go: `cap(c)`.
     ///
     /// # Examples
@@ -1161,6 +1178,35 @@ macro_rules! shared_methods {
         /// ```
         pub fn is_empty(&self) -> bool {
             self.chan.is_empty()
+        }
+
+        /// Whether the buffer is full (`len(c) == cap(c)`); see
+        /// [`Chan::is_full`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let c = gochan::Chan::new(1);
+        /// c.try_send(1).unwrap();
+        /// assert!(c.sender().is_full());
+        /// assert!(c.receiver().is_full());
+        /// ```
+        pub fn is_full(&self) -> bool {
+            self.chan.is_full()
+        }
+
+        /// Whether `self` and `other` are views of the same channel (Go's
+        /// `==`; the same as `self == other`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let c = gochan::Chan::<u8>::new(0);
+        /// assert!(c.sender().same_channel(&c.sender()));
+        /// assert!(!c.receiver().same_channel(&gochan::Chan::new(0).receiver()));
+        /// ```
+        pub fn same_channel(&self, other: &Self) -> bool {
+            self.chan.same_channel(&other.chan)
         }
 
         /// The buffer size. Go: `cap(c)`.

@@ -65,17 +65,24 @@ fn capacity() {
     }
 }
 
-// array.rs / zero.rs: len_empty_full (Go has no is_full; len == cap says it)
+// array.rs / zero.rs / never.rs: len_empty_full
 #[test]
 fn len_empty_full() {
     let c = Chan::new(2);
-    assert_eq!((c.len(), c.is_empty()), (0, true));
+    let (s, r) = (c.sender(), c.receiver());
+    assert_eq!((c.len(), c.is_empty(), c.is_full()), (0, true, false));
+    assert_eq!((s.len(), s.is_empty(), s.is_full()), (0, true, false));
     c.send(()).unwrap();
-    assert_eq!((c.len(), c.is_empty()), (1, false));
+    assert_eq!((r.len(), r.is_empty(), r.is_full()), (1, false, false));
     c.send(()).unwrap();
-    assert_eq!((c.len(), c.cap()), (2, 2));
+    assert_eq!((c.len(), c.is_empty(), c.is_full()), (2, false, true));
+    assert_eq!((s.is_full(), r.is_full()), (true, true));
     c.recv().unwrap();
-    assert_eq!(c.len(), 1);
+    assert_eq!((c.len(), c.is_full()), (1, false));
+    // crossbeam's zero and never channels: always empty and full.
+    let nil = Chan::<i32>::nil();
+    assert_eq!((nil.is_empty(), nil.is_full()), (true, true));
+    assert!(Chan::<i32>::new(0).receiver().is_full());
 
     // An unbuffered channel is always empty, even with a sender waiting.
     let z = Chan::new(0);
@@ -1309,10 +1316,14 @@ fn same_channel() {
         assert!(c.same_channel(&c.clone()));
         assert_eq!(s, c.sender());
         assert_eq!(r, c.receiver());
+        assert!(s.same_channel(&c.sender()));
+        assert!(r.same_channel(&r.clone()));
         let d = Chan::<i32>::new(cap);
         assert!(!c.same_channel(&d));
         assert_ne!(s, d.sender());
         assert_ne!(r, d.receiver());
+        assert!(!s.same_channel(&d.sender()));
+        assert!(!r.same_channel(&d.receiver()));
     }
     // Go: every nil channel of a type compares equal.
     assert!(Chan::<i32>::nil().same_channel(&Chan::nil()));
