@@ -298,7 +298,7 @@ fn zerosize() {
 /// channels delivers each value exactly once (issue 1234).
 #[test]
 fn doubleselect() {
-    let n = size(20_000, 50);
+    let n = size(20_000, 12);
     let chans: Vec<Chan<usize>> = (0..4).map(|_| Chan::new(0)).collect();
     let done = Chan::<bool>::new(0);
     let cmux = Chan::<usize>::new(0);
@@ -398,7 +398,7 @@ fn goroutines() {
 /// the idle channel.
 #[test]
 fn select2() {
-    let n = size(20_000, 50);
+    let n = size(20_000, 12);
     let c = Chan::<i32>::new(0);
     let dummy = Chan::<i32>::new(0);
     for _ in 0..2 {
@@ -426,7 +426,7 @@ fn select2() {
 /// multiples come from its own goroutine and are merged in order.
 #[test]
 fn sieve2() {
-    let count = size(100, 12);
+    let count = size(100, 6);
     let primes = Chan::<u64>::new(0);
     thread::scope(|s| {
         s.spawn(|| {
