@@ -166,3 +166,36 @@ fn a_context_value_prints_as_its_path() {
     assert!(e.to_string().ends_with(", val <not Stringer>)"), "{e}");
     cancel.cancel();
 }
+
+/// Deadline errors propagate through cancel, value and later-deadline
+/// children (Go 1.19, measured: every one reports "context deadline
+/// exceeded", the later-deadline child inherits the parent's deadline and is
+/// a plain `WithCancel`, and a cancel after the deadline keeps the error).
+#[test]
+fn deadline_exceeded_propagates_to_every_descendant() {
+    let (p, pc) = with_timeout(&background(), Duration::from_millis(10));
+    let (c, cc) = with_cancel(&p);
+    let v = with_value(&c, "k", "v");
+    let (d, dc) = with_timeout(&v, Duration::from_secs(3600));
+    assert_eq!(d.done().recv(), None);
+    for ctx in [&c, &v, &d] {
+        assert_eq!(ctx.err(), Some(Error::DeadlineExceeded), "{ctx}");
+    }
+    assert_eq!(d.deadline(), p.deadline());
+    assert!(
+        d.to_string()
+            .ends_with(".WithValue(type &str, val v).WithCancel"),
+        "{d}"
+    );
+    cc.cancel();
+    assert_eq!(c.err(), Some(Error::DeadlineExceeded));
+    // Children made after the parent is done start done, with its error.
+    let (e, ec) = with_cancel(&p);
+    assert_eq!(e.err(), Some(Error::DeadlineExceeded));
+    let (f, fc) = with_deadline(&p, Instant::now() + Duration::from_secs(3600));
+    assert_eq!(f.err(), Some(Error::DeadlineExceeded));
+    assert!(f.to_string().ends_with("]).WithCancel"), "{f}");
+    for cancel in [pc, dc, ec, fc] {
+        cancel.cancel();
+    }
+}
