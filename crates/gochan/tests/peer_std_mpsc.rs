@@ -383,3 +383,34 @@ fn drop_unreceived() {
     assert!(weak.upgrade().is_none());
     drop(tx);
 }
+
+// std mpsc tests: recv_timeout/send_timeout with a timeout too long to add
+// to now (std issue 44394, fixed in 1.24: Duration::MAX waits like recv)
+#[test]
+fn huge_timeouts_wait_without_overflow() {
+    let (tx, rx) = sync_channel::<i32>(1);
+    tx.send(1).unwrap();
+    assert_eq!(rx.recv_timeout(Duration::MAX), Ok(1));
+    assert_eq!(tx.send_timeout(2, Duration::MAX), Ok(()));
+    let t = thread::spawn(move || {
+        assert_eq!(rx.recv_timeout(Duration::MAX), Ok(2));
+        assert_eq!(rx.recv_timeout(Duration::MAX), Ok(3));
+        assert_eq!(
+            rx.recv_timeout(Duration::MAX),
+            Err(RecvTimeoutError::Closed)
+        );
+    });
+    tx.send_timeout(3, Duration::MAX).unwrap();
+    drop(tx);
+    t.join().unwrap();
+    let c = Chan::new(1);
+    c.send(4).unwrap();
+    gochan::select! {
+        recv(c) -> v => assert_eq!(v, Some(4)),
+        default(Duration::MAX) => unreachable!(),
+    }
+    c.send(5).unwrap();
+    let mut sel = gochan::Select::new();
+    sel.recv(&c, |v| v);
+    assert_eq!(sel.select_timeout(Duration::MAX).ok(), Some(Some(5)));
+}
