@@ -39,6 +39,10 @@
 /// - `default(timeout) => body`: blocks at most `timeout` (`std`); alone,
 ///   it waits out the whole timeout and then runs `body`.
 ///
+/// As in crossbeam-channel's `select!`, `default()` is `default`, and a
+/// trailing comma is accepted inside an arm's parentheses (`recv(c,)`,
+/// `send(c, x,)`, `default(timeout,)`).
+///
 /// As in Go, every case's channel expression and every send's value
 /// expression is evaluated exactly once, in source order, when the select
 /// is entered, whichever case then fires (values of cases that do not fire
@@ -169,83 +173,87 @@ macro_rules! __select_cons {
 #[macro_export]
 macro_rules! __select_parse {
     // ---- recv(c) -> v => body
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:block, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr $(,)?) -> $v:pat => $body:block, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::RecvCase::new(__chan);
         $crate::__select_parse!(@arms $m [$($cases)* [recv __case ($v) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:block $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr $(,)?) -> $v:pat => $body:block $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::RecvCase::new(__chan);
         $crate::__select_parse!(@arms $m [$($cases)* [recv __case ($v) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:expr, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr $(,)?) -> $v:pat => $body:expr, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::RecvCase::new(__chan);
         $crate::__select_parse!(@arms $m [$($cases)* [recv __case ($v) { $body }]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) -> $v:pat => $body:expr) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr $(,)?) -> $v:pat => $body:expr) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::RecvCase::new(__chan);
         $crate::__select_parse!(@arms $m [$($cases)* [recv __case ($v) { $body }]] [$($def)*])
     }};
     // ---- recv(c) => body
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr) => $($rest:tt)*) => {
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] recv($ch:expr $(,)?) => $($rest:tt)*) => {
         $crate::__select_parse!(@arms $m [$($cases)*] [$($def)*] recv($ch) -> _ => $($rest)*)
     };
     // ---- send(c, x) -> res => body
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:block, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr $(,)?) -> $r:pat => $body:block, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms $m [$($cases)* [send __case ($r) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:block $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr $(,)?) -> $r:pat => $body:block $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms $m [$($cases)* [send __case ($r) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:expr, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr $(,)?) -> $r:pat => $body:expr, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms $m [$($cases)* [send __case ($r) { $body }]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) -> $r:pat => $body:expr) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr $(,)?) -> $r:pat => $body:expr) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms $m [$($cases)* [send __case ($r) { $body }]] [$($def)*])
     }};
     // ---- send(c, x) => body (panics on a closed channel, like Go)
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:block, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr $(,)?) => $body:block, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms $m [$($cases)* [sendp __case (_) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:block $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr $(,)?) => $body:block $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms $m [$($cases)* [sendp __case (_) $body]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:expr, $($rest:tt)*) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr $(,)?) => $body:expr, $($rest:tt)*) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms $m [$($cases)* [sendp __case (_) { $body }]] [$($def)*] $($rest)*)
     }};
-    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr) => $body:expr) => {{
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] send($ch:expr, $val:expr $(,)?) => $body:expr) => {{
         let __chan = &$ch;
         let mut __case = $crate::__private::SendCase::new(__chan, $val);
         $crate::__select_parse!(@arms $m [$($cases)* [sendp __case (_) { $body }]] [$($def)*])
     }};
+    // ---- default() => body: crossbeam-channel's spelling of `default`
+    (@arms $m:tt [$($cases:tt)*] [$($def:tt)*] default() => $($rest:tt)*) => {
+        $crate::__select_parse!(@arms $m [$($cases)*] [$($def)*] default => $($rest)*)
+    };
     // ---- default(timeout) => body
-    (@arms $m:tt [$($cases:tt)*] [] default($t:expr) => $body:block, $($rest:tt)*) => {
+    (@arms $m:tt [$($cases:tt)*] [] default($t:expr $(,)?) => $body:block, $($rest:tt)*) => {
         $crate::__select_parse!(@arms $m [$($cases)*] [timeout ($t) $body] $($rest)*)
     };
-    (@arms $m:tt [$($cases:tt)*] [] default($t:expr) => $body:block $($rest:tt)*) => {
+    (@arms $m:tt [$($cases:tt)*] [] default($t:expr $(,)?) => $body:block $($rest:tt)*) => {
         $crate::__select_parse!(@arms $m [$($cases)*] [timeout ($t) $body] $($rest)*)
     };
-    (@arms $m:tt [$($cases:tt)*] [] default($t:expr) => $body:expr, $($rest:tt)*) => {
+    (@arms $m:tt [$($cases:tt)*] [] default($t:expr $(,)?) => $body:expr, $($rest:tt)*) => {
         $crate::__select_parse!(@arms $m [$($cases)*] [timeout ($t) { $body }] $($rest)*)
     };
-    (@arms $m:tt [$($cases:tt)*] [] default($t:expr) => $body:expr) => {
+    (@arms $m:tt [$($cases:tt)*] [] default($t:expr $(,)?) => $body:expr) => {
         $crate::__select_parse!(@arms $m [$($cases)*] [timeout ($t) { $body }])
     };
     // ---- default => body

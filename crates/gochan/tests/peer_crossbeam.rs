@@ -1351,3 +1351,137 @@ fn zero_timeout_pairs_with_a_parked_peer() {
         assert_eq!(c.send_timeout(2, Duration::ZERO), Ok(()));
     });
 }
+
+// select_macro.rs: references (operands behind any number of references,
+// and temporaries)
+#[allow(clippy::unnecessary_literal_unwrap)]
+#[test]
+fn select_syntax_references() {
+    let c = Chan::<i32>::new(1);
+    let (s, r) = (c.sender(), c.receiver());
+    select! {
+        send(s, 0) => {}
+        recv(r) => {}
+    }
+    select! {
+        send(&&&&s, 0) => {}
+        recv(&&&&r) => {}
+    }
+    let nil = gochan::Receiver::<i32>::default();
+    select! {
+        recv(Some(&r).unwrap_or(&nil)) => {},
+        default => {}
+    }
+    select! {
+        recv(Some(r).unwrap_or_default()) => {},
+        default => {}
+    }
+}
+
+// select_macro.rs: case_blocks (arm bodies that are loop, match and if
+// expressions)
+#[allow(clippy::never_loop, clippy::match_single_binding)]
+#[test]
+fn select_syntax_case_blocks() {
+    let c = Chan::<i32>::new(1);
+    let v = select! {
+        recv(c) => 3.0,
+        recv(c) => loop {
+            unreachable!()
+        },
+        recv(c) => match 7 + 3 {
+            _ => unreachable!()
+        },
+        default => 7.
+    };
+    assert_eq!(v, 7.0);
+    select! {
+        recv(c) -> msg => if msg.is_some() {
+            unreachable!()
+        },
+        default => ()
+    }
+}
+
+// select_macro.rs: move_handles, infer_types, same_variable_name,
+// handles_on_heap, parse_nesting
+#[allow(clippy::redundant_closure_call)]
+#[test]
+fn select_syntax_operands_and_bindings() {
+    let c = Chan::<i32>::new(1);
+    let (s, r) = (c.sender(), c.receiver());
+    select! {
+        recv((move || r)()) => {}
+        send((move || s)(), 0) => {}
+    }
+    let c = Chan::new(1);
+    select! {
+        recv(c) => {}
+        default => {}
+    }
+    c.send(()).unwrap();
+    let c = Chan::<i32>::new(0);
+    c.close().unwrap();
+    let r = c.receiver();
+    select! {
+        recv(r) -> r => assert!(r.is_none()),
+    }
+    let (s, r) = (Box::new(Chan::<i32>::new(1)), Box::new(Chan::<i32>::new(1)));
+    select! {
+        send(*s, 0) => {}
+        recv(*r) => {}
+        default => {}
+    }
+    let nil = Chan::<i32>::nil();
+    select! {
+        recv(nil) => {}
+        recv(nil) => {
+            select! {
+                recv(nil) => {}
+                recv(nil) => {
+                    select! {
+                        default => {}
+                    }
+                }
+            }
+        }
+        default => {}
+    }
+}
+
+// select_macro.rs: default_syntax (`default()` is `default`)
+#[test]
+fn select_syntax_default_parens() {
+    let c = Chan::<i32>::new(0);
+    select! {
+        recv(c) => panic!(),
+        default => {}
+    }
+    select! {
+        send(c, 0) => panic!(),
+        default() => {}
+    }
+    select! {
+        default => {}
+    }
+    let v = select! {
+        default() => 1
+    };
+    assert_eq!(v, 1);
+}
+
+// select_macro.rs: trailing_comma (inside the case parentheses too)
+#[test]
+fn select_syntax_trailing_commas() {
+    let c = Chan::<usize>::new(1);
+    select! {
+        send(c, 1,) => {},
+        recv(c,) => {},
+        default(ms(1000),) => {},
+    }
+    let v = select! {
+        recv(c,) -> v => v,
+        default(ms(10),) => None,
+    };
+    assert_eq!(v, Some(1));
+}
