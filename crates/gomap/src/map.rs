@@ -614,16 +614,13 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        // Hashed before the empty check: Go hashes the key of a lookup in
+        // an empty (or nil) map when the key type's hash may panic (issue
+        // 23734: an interface key holding a slice), and any `Hash` may.
+        let hash = self.hash(k);
         if self.raw.len() == 0 {
-            // Go hashes the key of a lookup in an empty (or nil) map when
-            // the key type's hash may panic (issue 23734: an interface key
-            // holding a slice). Any `Hash` may panic here, so hash always;
-            // the result is unused, so for a hash that cannot panic the
-            // optimizer drops the call.
-            let _ = self.hash(k);
             return None;
         }
-        let hash = self.hash(k);
         self.raw.find_nonempty(hash, |x| x.borrow() == k)
     }
 
@@ -796,13 +793,12 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        // As in `find`: Go's `mapdelete` hashes the key of an empty map
+        // when the hash may panic.
+        let hash = self.hash(k);
         if self.raw.len() == 0 {
-            // As in `find`: Go's `mapdelete` hashes the key of an empty map
-            // when the hash may panic.
-            let _ = self.hash(k);
             return None;
         }
-        let hash = self.hash(k);
         let hb = &self.hash_builder;
         let s = self
             .raw
