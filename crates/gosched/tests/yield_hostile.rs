@@ -482,10 +482,16 @@ fn runtime_dropped_with_yielding_tasks_queued_drops_each_future_once() {
                 .filter(|t| t.state == gosched::stats::TaskState::Runnable)
                 .count();
             assert_eq!(running + runnable, tasks, "{procs} procs: {dump:?}");
-            assert!(
-                running <= tasks / 4 + procs,
-                "{procs} procs: {running} running"
-            );
+            // The dump reads the tasks one by one while the Ms poll on, so
+            // a task it saw polled may be done by the next read: a bound,
+            // not an exact count. Under Miri (4 tasks, any interleaving of
+            // the dump and the polls) it says nothing.
+            if !MIRI {
+                assert!(
+                    running <= tasks / 4 + procs,
+                    "{procs} procs: {running} running"
+                );
+            }
         }
         for p in &probes {
             assert_eq!(p.drops.load(SeqCst), 1, "{procs} procs");
