@@ -6,6 +6,7 @@
 #![cfg(feature = "std")]
 
 mod common;
+use common::size;
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -870,15 +871,6 @@ fn duplicate_channel_does_not_corrupt_the_queue() {
     c.try_send(8).unwrap(); // wakes B: recvq must not be corrupted
     assert_eq!(poll(b.as_mut(), &w), Poll::Ready(Some(8)));
     assert_eq!(queues(&c), (0, 0));
-}
-
-/// The number of iterations: smaller under Miri.
-fn size(normal: usize, miri: usize) -> usize {
-    if cfg!(miri) {
-        miri
-    } else {
-        normal
-    }
 }
 
 #[test]

@@ -16,17 +16,8 @@ use std::time::Duration;
 
 use gochan::{select, Chan, Receiver, RecvTimeoutError, SendTimeoutError, Sender};
 
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn size(full: usize, small: usize) -> usize {
-    if cfg!(miri) {
-        small
-    } else {
-        full
-    }
-}
+mod common;
+use common::{ms, size};
 
 fn panic_text(f: impl FnOnce()) -> String {
     let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");

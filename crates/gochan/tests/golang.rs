@@ -39,22 +39,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
 
 use gochan::{select, Chan, Select, TryRecvError, TrySendError};
 
-/// `full` normally, `small` under Miri.
-fn size(full: usize, small: usize) -> usize {
-    if cfg!(miri) {
-        small
-    } else {
-        full
-    }
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+mod common;
+use common::{ms, size};
 
 /// runtime/chan_test.go: TestChan.
 #[test]

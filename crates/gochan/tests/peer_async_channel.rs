@@ -14,22 +14,12 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::thread;
-use std::time::Duration;
 
 use gochan::{Chan, Mode, SendError, TryRecvError, TrySendError};
 use gocore::park::block_on;
 
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn size(full: usize, small: usize) -> usize {
-    if cfg!(miri) {
-        small
-    } else {
-        full
-    }
-}
+mod common;
+use common::{ms, size};
 
 fn poll_once<F: Future>(f: std::pin::Pin<&mut F>) -> Poll<F::Output> {
     f.poll(&mut Context::from_waker(Waker::noop()))

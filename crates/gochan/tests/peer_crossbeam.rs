@@ -17,18 +17,8 @@ use gochan::{
     select, Chan, Mode, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-/// `full` natively, `small` under Miri.
-fn size(full: usize, small: usize) -> usize {
-    if cfg!(miri) {
-        small
-    } else {
-        full
-    }
-}
+mod common;
+use common::{ms, size};
 
 /// A channel that closes when its last sending or last receiving handle is
 /// dropped: crossbeam's disconnection.

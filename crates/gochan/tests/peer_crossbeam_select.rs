@@ -5,13 +5,12 @@
 #![cfg(feature = "std")]
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gochan::{Chan, Mode, Select, SendError};
 
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+mod common;
+use common::ms;
 
 // select.rs: smoke1, smoke2
 #[test]

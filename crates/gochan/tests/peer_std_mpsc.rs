@@ -11,13 +11,8 @@ use gochan::{
     Chan, Mode, Receiver, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError, TrySendError,
 };
 
-fn size(full: usize, small: usize) -> usize {
-    if cfg!(miri) {
-        small
-    } else {
-        full
-    }
-}
+mod common;
+use common::size;
 
 fn sync_channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     let c = Chan::with_mode(cap, Mode::CloseOnDrop);

@@ -12,9 +12,8 @@ use gochan::{
     TrySendError,
 };
 
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+mod common;
+use common::ms;
 
 /// Gives another thread time to park, where the test's outcome does not
 /// depend on whether it has (see [`wait_parked_senders`] where it does).

@@ -1,6 +1,6 @@
-//! Shared by the test files that count drops and wake-ups: a value that
-//! counts live instances (and can panic when dropped), and a waker that
-//! counts its wakes. Each test file uses what it needs.
+//! Shared by the test files: a value that counts live instances (and can
+//! panic when dropped), a waker that counts its wakes, and sizes and
+//! durations. Each test file uses what it needs.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
@@ -51,4 +51,18 @@ impl Wake for CountWake {
 pub fn counting_waker() -> (Arc<CountWake>, Waker) {
     let w = Arc::new(CountWake(AtomicUsize::new(0)));
     (w.clone(), Waker::from(w))
+}
+
+/// `n` milliseconds.
+pub fn ms(n: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(n)
+}
+
+/// `full` natively, `small` under Miri.
+pub fn size(full: usize, small: usize) -> usize {
+    if cfg!(miri) {
+        small
+    } else {
+        full
+    }
 }
